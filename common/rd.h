@@ -1,0 +1,108 @@
+/*
+ * Bounded reader over untrusted bytes. Getters check before they move; on
+ * failure the cursor is unchanged and LIEN_EPARSE is returned. Never forms
+ * p + n before checking n against what is left.
+ */
+#ifndef LIEN_COMMON_RD_H
+#define LIEN_COMMON_RD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+
+struct rd {
+	const uint8_t *p, *end;
+};
+
+static inline void
+rd_init(struct rd *r, const void *p, size_t len)
+{
+	r->p = (const uint8_t *)p;
+	r->end = r->p + len;
+}
+
+static inline size_t
+rd_left(const struct rd *r)
+{
+	return (size_t)(r->end - r->p);
+}
+
+static inline enum lien_status
+rd_take(struct rd *r, size_t n, const uint8_t **out)
+{
+	if (n > rd_left(r))
+		return LIEN_EPARSE;
+	*out = r->p;
+	r->p += n;
+	return LIEN_OK;
+}
+
+static inline enum lien_status
+rd_u8(struct rd *r, uint8_t *out)
+{
+	if (rd_left(r) < 1)
+		return LIEN_EPARSE;
+	*out = *r->p++;
+	return LIEN_OK;
+}
+
+static inline enum lien_status
+rd_u16be(struct rd *r, uint16_t *out)
+{
+	if (rd_left(r) < 2)
+		return LIEN_EPARSE;
+	*out = (uint16_t)((unsigned)r->p[0] << 8 | r->p[1]);
+	r->p += 2;
+	return LIEN_OK;
+}
+
+static inline enum lien_status
+rd_u64be(struct rd *r, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (rd_left(r) < 8)
+		return LIEN_EPARSE;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | r->p[i];
+	r->p += 8;
+	*out = v;
+	return LIEN_OK;
+}
+
+/* Take everything up to (not including) the next byte c; the cursor moves
+ * past c. LIEN_EPARSE when c does not occur. */
+static inline enum lien_status
+rd_until(struct rd *r, uint8_t c, const uint8_t **out, size_t *out_len)
+{
+	for (const uint8_t *q = r->p; q < r->end; q++) {
+		if (*q == c) {
+			*out = r->p;
+			*out_len = (size_t)(q - r->p);
+			r->p = q + 1;
+			return LIEN_OK;
+		}
+	}
+	return LIEN_EPARSE;
+}
+
+static inline void
+be64_put(uint8_t out[8], uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		out[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t
+be64_get(const uint8_t in[8])
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | in[i];
+	return v;
+}
+
+#endif

@@ -1,0 +1,161 @@
+/*
+ * The append-only log: LMDB storage, the group-commit sequencer, signed
+ * checkpoints, and read-only views for proofs and tiles.
+ *
+ * Writers call ledger_append*(); one sequencer thread owns the LMDB write
+ * transaction, drains every waiting appender into one batch (up to
+ * batch_max entries), writes entries, Merkle hashes and the new signed
+ * checkpoint in one transaction, commits durably (fsync), and only then
+ * wakes the appenders with their indexes. Readers use views (LMDB read
+ * transactions): they never block the writer and see a consistent tree.
+ *
+ * Storage layout and its measured costs: docs/storage.md.
+ */
+#ifndef LIEN_LEDGER_LEDGER_H
+#define LIEN_LEDGER_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "common/lien_limits.h"
+#include "crypto/hash.h"
+#include "crypto/note.h"
+
+struct ledger;
+struct ledger_view;
+
+#define LEDGER_RDONLY 0x1u	/* open read-only: no sequencer, no writes */
+
+struct ledger_config {
+	const char *dir;		/* data directory; created if missing (rw) */
+	uint64_t map_size;		/* LMDB map size; 0 = 1 TiB (sparse) */
+	const struct note_signer *signer; /* borrowed log key; NULL if RDONLY */
+	unsigned batch_max;		/* entries per transaction; 0 = 1024 */
+	unsigned flags;			/* LEDGER_RDONLY */
+	unsigned max_readers;		/* LMDB reader slots; 0 = 512 */
+};
+
+/* Open (and on first use initialise) the store in cfg->dir. A read-write
+ * open binds the store to the signer's origin on first use and refuses a
+ * different origin afterwards (LIEN_EKEY). *out: ledger_close. */
+enum lien_status ledger_open(const struct ledger_config *cfg,
+    struct ledger **out) LIEN_MUST_CHECK;
+
+/* Stop the sequencer (pending appends get LIEN_ECLOSED) and close. */
+void ledger_close(struct ledger *l);
+
+/* Origin (checkpoint first line / key name). Borrowed, valid until close. */
+const char *ledger_origin(const struct ledger *l);
+
+/* What an appender learns once its entry is durable. */
+struct ledger_receipt {
+	uint64_t index;
+	uint8_t leaf_hash[HASH_LEN];
+	uint64_t tree_size;	/* size of the first checkpoint containing it */
+	uint64_t time_ms;	/* the envelope time */
+};
+
+struct ledger_item {
+	uint16_t type;
+	const uint8_t *payload;
+	size_t len;		/* <= ENTRY_PAYLOAD_MAX */
+};
+
+/* Append one entry and block until it is durable and covered by a signed
+ * checkpoint. Thread-safe. LIEN_ETOOBIG, LIEN_ECLOSED, LIEN_EIO, LIEN_EFULL. */
+enum lien_status ledger_append(struct ledger *l, uint16_t type,
+    const uint8_t *payload, size_t len, struct ledger_receipt *out)
+    LIEN_MUST_CHECK;
+
+/* Append n items that are committed in the same transaction (n <=
+ * batch_max), in order. out[i] receives each receipt. */
+enum lien_status ledger_append_many(struct ledger *l,
+    const struct ledger_item *items, size_t n, struct ledger_receipt *out)
+    LIEN_MUST_CHECK;
+
+/* Latest committed tree size (cheap; no transaction). */
+uint64_t ledger_size(struct ledger *l);
+
+/* Latest signed checkpoint note. *out malloc'd, NUL-terminated; caller
+ * frees. LIEN_ENOTFOUND before the first entry. */
+enum lien_status ledger_latest_checkpoint(struct ledger *l, char **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* Statistics for metrics and benchmarks. */
+struct ledger_stats {
+	uint64_t batches;
+	uint64_t entries;
+	uint64_t fsync_ns_total;	/* time spent in mdb_txn_commit */
+	uint64_t last_batch_size;
+};
+void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
+
+/* ---- Views: consistent read-only snapshots ---------------------------- */
+
+/* Open a snapshot at the latest committed state. Thread-safe; a view is
+ * used by one thread at a time. *out: ledger_view_close. */
+enum lien_status ledger_view_open(struct ledger *l, struct ledger_view **out)
+    LIEN_MUST_CHECK;
+void ledger_view_close(struct ledger_view *v);
+
+/* Tree size of the snapshot. */
+uint64_t ledger_view_size(const struct ledger_view *v);
+
+/* Root hash of the tree at size n <= snapshot size. */
+enum lien_status ledger_view_root(struct ledger_view *v, uint64_t n,
+    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
+
+/* Leaf hash of entry index. */
+enum lien_status ledger_view_leaf_hash(struct ledger_view *v, uint64_t index,
+    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
+
+/* Inclusion / consistency proofs (see merkle.h) against tree size n, which
+ * must not exceed the snapshot size (LIEN_ERANGE). */
+enum lien_status ledger_view_prove_inclusion(struct ledger_view *v,
+    uint64_t index, uint64_t n, uint8_t proof[][HASH_LEN], size_t *out_n)
+    LIEN_MUST_CHECK;
+enum lien_status ledger_view_prove_consistency(struct ledger_view *v,
+    uint64_t m, uint64_t n, uint8_t proof[][HASH_LEN], size_t *out_n)
+    LIEN_MUST_CHECK;
+
+/* Entry bytes (the whole envelope). Borrowed: valid until the view closes. */
+enum lien_status ledger_view_entry(struct ledger_view *v, uint64_t index,
+    const uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* Hash tile (level, index) of width w (1..256) as C2SP tlog-tiles serves
+ * it: w * 32 bytes. LIEN_ENOTFOUND when the snapshot tree does not contain
+ * that many hashes of that tile. *out malloc'd; caller frees. */
+enum lien_status ledger_view_tile(struct ledger_view *v, unsigned level,
+    uint64_t index, unsigned w, uint8_t **out, size_t *out_len)
+    LIEN_MUST_CHECK;
+
+/* Entry bundle index of width w (1..256): uint16 length-prefixed entries.
+ * LIEN_ENOTFOUND beyond the snapshot. *out malloc'd; caller frees. */
+enum lien_status ledger_view_bundle(struct ledger_view *v, uint64_t index,
+    unsigned w, uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* The signed checkpoint note for tree size n (every batch leaves one).
+ * LIEN_ENOTFOUND if no checkpoint was signed at exactly n. *out malloc'd,
+ * NUL-terminated; caller frees. */
+enum lien_status ledger_view_checkpoint(struct ledger_view *v, uint64_t n,
+    char **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* ---- Audit ------------------------------------------------------------- */
+
+struct ledger_audit_progress {
+	uint64_t done;		/* entries checked so far */
+	uint64_t total;
+	uint64_t bytes;		/* entry bytes hashed so far */
+};
+
+/* Full audit of a store opened (ideally LEDGER_RDONLY) at dir: every
+ * entry's envelope and hash chain, every stored Merkle hash recomputed,
+ * every stored checkpoint's root and signature (against v, or the store's
+ * own key if v is NULL). progress (may be NULL) is called now and then.
+ * On the first mismatch returns LIEN_ECORRUPT / LIEN_EVERIFY and writes a
+ * one-line reason naming the index into why (cap bytes). */
+enum lien_status ledger_audit(struct ledger *l, const struct note_verifier *v,
+    void (*progress)(void *ctx, const struct ledger_audit_progress *p),
+    void *ctx, char *why, size_t why_cap) LIEN_MUST_CHECK;
+
+#endif
