@@ -32,5 +32,8 @@
 
 /* Proof JSON files read by the CLI. */
 #define PROOF_JSON_MAX (64u * 1024u)
+/* Verifier key files read by the CLI: one line, name + "+" + 8 hex +
+ * "+" + 44 base64 + '\n' (signed-note), with headroom. */
+#define VKEY_FILE_MAX (NOTE_NAME_MAX + 64u)
 
 #endif
