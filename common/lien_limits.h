@@ -36,4 +36,10 @@
  * "+" + 44 base64 + '\n' (signed-note), with headroom. */
 #define VKEY_FILE_MAX (NOTE_NAME_MAX + 64u)
 
+/* Keys (crypto/pkey.h): PEM/DER/JWK text accepted by a loader, and the
+ * SM2 distinguishing ID (GM/T 0009 allows up to 8191 bytes; real IDs
+ * are 16). */
+#define PKEY_TEXT_MAX 16384u
+#define PKEY_SM2_ID_MAX 64u
+
 #endif
