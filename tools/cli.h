@@ -1,0 +1,124 @@
+/*
+ * Shared pieces of the `lienlog` command-line tool: exit codes, the one
+ * error-line printer, a strict option parser, capped file reading, and the
+ * loaders for the auditor's inputs (verifier keys, signed checkpoints,
+ * proof JSON). Verbs live in cli_keys.c, cli_verify.c and cli_audit.c;
+ * lienlog.c only dispatches.
+ *
+ * Every failure is reported as exactly one line on stderr,
+ * "lienlog: <verb>: <reason>", and a documented exit code (docs/cli.md).
+ * Exit codes are part of the interface: append-only, never renumbered.
+ */
+#ifndef LIEN_TOOLS_CLI_H
+#define LIEN_TOOLS_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "common/lien_limits.h"
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "ledger/checkpoint.h"
+
+enum cli_exit {
+	CLI_EXIT_OK = 0,	/* everything verified */
+	CLI_EXIT_VERIFY = 1,	/* well-formed input that does not verify */
+	CLI_EXIT_USAGE = 2,	/* bad command line */
+	CLI_EXIT_INPUT = 3,	/* input file malformed, oversize or empty */
+	CLI_EXIT_IO = 4,	/* cannot open/read/write a file or the store */
+	CLI_EXIT_INTERNAL = 5,	/* out of memory, crypto library failure */
+};
+
+/* Returned by cli_args_parse when --help was given: print usage, exit 0. */
+#define CLI_HELP (-1)
+
+/* Print "lienlog: <verb>: <reason>\n" on stderr. The formatted reason is
+ * made safe for a terminal first: control and non-ASCII bytes (which may
+ * come from attacker-controlled files) become '?', so the report is always
+ * exactly one line. */
+void cli_fail(const char *verb, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Map a status from the libraries to an exit code. */
+int cli_exit_for(enum lien_status s);
+
+/* ---- Options ------------------------------------------------------------ */
+
+struct cli_opt {
+	const char *name;	/* without the leading "--" */
+	const char *value;	/* out: NULL when absent */
+};
+
+/* Parse argv[0..argc) (after the verb words) into opts (each "--name
+ * VALUE", at most once, also "--name=VALUE") and positional arguments
+ * (*out_npos of them, at most npos_max, stored in pos). "--" ends options.
+ * Returns CLI_EXIT_OK, CLI_HELP, or CLI_EXIT_USAGE after printing the
+ * reason. */
+int cli_args_parse(const char *verb, int argc, char **argv,
+    struct cli_opt *opts, size_t nopts, const char **pos, size_t npos_max,
+    size_t *out_npos);
+
+/* ---- Files -------------------------------------------------------------- */
+
+/* Read the whole file at path, refusing more than cap bytes and empty
+ * files. *out is malloc'd (one extra NUL byte after the data, not counted
+ * in *out_len); caller frees. On failure prints the reason under verb and
+ * returns the exit code (CLI_EXIT_IO / CLI_EXIT_INPUT / CLI_EXIT_INTERNAL);
+ * *out is then NULL. */
+int cli_read_file(const char *verb, const char *path, size_t cap,
+    uint8_t **out, size_t *out_len);
+
+/* Load a verifier key file ("<name>+<hex>+<base64>\n"). Prints on failure;
+ * returns an exit code. */
+int cli_load_vkey(const char *verb, const char *path,
+    struct note_verifier *out);
+
+/* Verify a signed checkpoint note held in msg (len bytes) against v; what
+ * names the input in messages. out borrows msg. Prints on failure; returns
+ * an exit code. */
+int cli_open_checkpoint(const char *verb, const char *what,
+    const uint8_t *msg, size_t len, const struct note_verifier *v,
+    struct checkpoint *out);
+
+/* ---- Proof JSON (the API shapes, docs/cli.md) --------------------------- */
+
+struct cli_inclusion {
+	uint64_t index;
+	uint64_t tree_size;
+	uint8_t leaf_hash[HASH_LEN];
+	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN];
+	size_t nproof;
+	/* Receipt form only: the embedded signed checkpoint note, malloc'd
+	 * copy (NUL-terminated), NULL otherwise. Free with cli_inclusion_clear. */
+	char *checkpoint;
+	size_t checkpoint_len;
+};
+
+struct cli_consistency {
+	uint64_t old_size;
+	uint64_t tree_size;
+	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN];
+	size_t nproof;
+};
+
+/* Parse {"index":I,"tree_size":N,"leaf_hash":"<b64>","proof":["<b64>",...]}
+ * with an optional "checkpoint":"<note>" (a receipt). Strict: duplicate or
+ * unknown keys, missing keys, non-integer or negative numbers, base64 that
+ * is not the canonical encoding of exactly 32 bytes, or more than
+ * MERKLE_PROOF_MAX elements are errors. what names the input in the
+ * message. Prints on failure; returns an exit code. */
+int cli_inclusion_parse(const char *verb, const char *what,
+    const uint8_t *buf, size_t len, struct cli_inclusion *out);
+void cli_inclusion_clear(struct cli_inclusion *p);
+
+/* Parse {"old_size":M,"tree_size":N,"proof":[...]} with the same rules. */
+int cli_consistency_parse(const char *verb, const char *what,
+    const uint8_t *buf, size_t len, struct cli_consistency *out);
+
+/* ---- Verbs (argv starts after the verb word) ---------------------------- */
+
+int cli_keygen(int argc, char **argv);
+int cli_verify(int argc, char **argv);
+int cli_audit(int argc, char **argv);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * `lienlog keygen --name ORIGIN --out PREFIX`: a new Ed25519 signed-note
+ * key pair for a log (or a witness), written as PREFIX.key (the private
+ * key, "PRIVATE+KEY+<name>+<id>+<base64>", mode 0600) and PREFIX.vkey (the
+ * verifier key "<name>+<id>+<base64>" that auditors are given).
+ *
+ * Like signify/minisign: never overwrite. Both files are created with
+ * O_CREAT|O_EXCL (which also refuses to follow a symlink planted at the
+ * path) before the key exists; if anything fails afterwards, the files we
+ * created are removed, so a run either leaves a complete, fsync'd pair or
+ * nothing. The private key text lives only in secret memory (secret_alloc)
+ * and goes straight from there to the file.
+ */
+#include "tools/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "crypto/sign.h"
+
+static const char usage_keygen[] =
+    "usage: lienlog keygen --name ORIGIN --out PREFIX\n"
+    "Generate an Ed25519 signed-note key named ORIGIN (the log's checkpoint\n"
+    "origin, e.g. example.org/lien-log). Writes PREFIX.key (private, mode\n"
+    "0600) and PREFIX.vkey (verifier key for auditors); refuses to\n"
+    "overwrite either. Prints the verifier key on stdout.\n";
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Write text + '\n' and make it durable. 0 or -1 with errno set. */
+static int
+write_line_sync(int fd, const char *text)
+{
+	if (write_all(fd, text, strlen(text)) != 0 ||
+	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+create_excl(const char *verb, const char *path, mode_t mode, int *out_fd)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd < 0) {
+		if (errno == EEXIST)
+			cli_fail(verb, "%s already exists; refusing to overwrite",
+			    path);
+		else
+			cli_fail(verb, "%s: %s", path, strerror(errno));
+		return CLI_EXIT_IO;
+	}
+	*out_fd = fd;
+	return CLI_EXIT_OK;
+}
+
+int
+cli_keygen(int argc, char **argv)
+{
+	static const char verb[] = "keygen";
+	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL } };
+	const char *pos[1];
+	char *key_path = NULL, *vkey_path = NULL;
+	char *skey = NULL, *vkey = NULL;
+	int key_fd = -1, vkey_fd = -1, rc;
+	int created_key = 0, created_vkey = 0;
+	size_t npos, plen;
+	enum lien_status s;
+
+	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 0, &npos);
+	if (rc == CLI_HELP) {
+		fputs(usage_keygen, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (opts[0].value == NULL || opts[1].value == NULL) {
+		cli_fail(verb, "need --name ORIGIN and --out PREFIX (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (note_name_check(opts[0].value, strlen(opts[0].value)) != LIEN_OK) {
+		cli_fail(verb, "invalid key name: it must be 1..%u bytes with "
+		    "no spaces and no '+'", NOTE_NAME_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	plen = strlen(opts[1].value);
+	key_path = malloc(plen + sizeof ".key");
+	vkey_path = malloc(plen + sizeof ".vkey");
+	if (key_path == NULL || vkey_path == NULL) {
+		cli_fail(verb, "out of memory");
+		rc = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+	memcpy(key_path, opts[1].value, plen);
+	memcpy(key_path + plen, ".key", sizeof ".key");
+	memcpy(vkey_path, opts[1].value, plen);
+	memcpy(vkey_path + plen, ".vkey", sizeof ".vkey");
+
+	rc = create_excl(verb, key_path, 0600, &key_fd);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	created_key = 1;
+	rc = create_excl(verb, vkey_path, 0644, &vkey_fd);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	created_vkey = 1;
+	/* A restrictive umask may have cleared bits of 0600; the owner still
+	 * needs to read the key, and nobody else ever may. */
+	if (fchmod(key_fd, 0600) != 0) {
+		cli_fail(verb, "%s: %s", key_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+
+	s = note_key_generate(opts[0].value, strlen(opts[0].value), &skey,
+	    &vkey);
+	if (s != LIEN_OK) {
+		cli_fail(verb, "key generation failed: %s",
+		    lien_status_message(s));
+		rc = cli_exit_for(s);
+		goto out;
+	}
+	if (write_line_sync(key_fd, skey) != 0) {
+		cli_fail(verb, "%s: %s", key_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	if (write_line_sync(vkey_fd, vkey) != 0) {
+		cli_fail(verb, "%s: %s", vkey_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	{
+		int ck = close(key_fd), cv = close(vkey_fd);
+
+		key_fd = vkey_fd = -1;
+		if (ck != 0 || cv != 0) {
+			cli_fail(verb, "closing the key files: %s",
+			    strerror(errno));
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+	}
+	printf("%s\n", vkey);
+	rc = CLI_EXIT_OK;
+out:
+	if (key_fd >= 0)
+		close(key_fd);
+	if (vkey_fd >= 0)
+		close(vkey_fd);
+	/* Fail closed: never leave a half-written or unpaired key behind.
+	 * We only ever unlink files this run created (O_EXCL succeeded). */
+	if (rc != CLI_EXIT_OK) {
+		if (created_key)
+			unlink(key_path);
+		if (created_vkey)
+			unlink(vkey_path);
+	}
+	secret_free(skey);	/* zeroes the private key text */
+	free(vkey);
+	free(key_path);
+	free(vkey_path);
+	return rc;
+}
