@@ -41,6 +41,14 @@ enum lien_status ed25519_verify(const uint8_t sig[ED25519_SIG_LEN],
     const void *msg, size_t len, const uint8_t pk[ED25519_PK_LEN])
     LIEN_MUST_CHECK;
 
+/* Is pk usable as a long-lived verifier key? LIEN_OK only for a canonical
+ * encoding of a point in the prime-order subgroup that is not of small
+ * order (libsodium crypto_core_ed25519_is_valid_point); LIEN_EKEY
+ * otherwise. Stricter than ed25519_verify, which accepts mixed-order
+ * keys: see docs/ed25519.md. (Added by h1 for note_verifier_parse.) */
+enum lien_status ed25519_pk_check(const uint8_t pk[ED25519_PK_LEN])
+    LIEN_MUST_CHECK;
+
 /* Guarded, mlocked memory for long-lived secrets (sodium_malloc); zeroed
  * on free. secret_free(NULL) is a no-op. */
 void *secret_alloc(size_t len);
