@@ -4,6 +4,8 @@
  */
 #include "common/status.h"
 
+#include <stddef.h>
+
 static const struct {
 	const char *code;
 	const char *message;
