@@ -1,0 +1,97 @@
+#!/bin/bash
+# Interop test: check a live lienlogd with an independent verifier built
+# only on Go's golang.org/x/mod/sumdb/note and sumdb/tlog (Debian packages,
+# GOPATH mode, no network). See docs/testing.md.
+#
+# usage: run_go_check.sh /path/to/lienlogd [extra lienlogcheck flags...]
+#
+# Builds tests/interop/go/src/lienlogcheck into a temp dir, starts
+# `lienlogd --demo <tmp> --listen 127.0.0.1:<free port>`, waits (bounded)
+# for /healthz, runs the checker against it with <tmp>/log.vkey, and always
+# stops the server and removes the temp dir.
+set -euo pipefail
+
+if [ $# -lt 1 ] || [ ! -x "$1" ]; then
+	echo "usage: $0 /path/to/lienlogd [lienlogcheck flags...]" >&2
+	exit 2
+fi
+lienlogd=$1
+shift
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d)
+server_pid=
+
+cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -TERM "$server_pid" 2>/dev/null || true
+		# Bounded wait for a clean exit, then force.
+		for _ in $(seq 1 50); do
+			kill -0 "$server_pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$server_pid" 2>/dev/null || true
+		wait "$server_pid" 2>/dev/null || true
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# 1. Build the checker. GOPATH mode with Debian's golang.org/x/mod; no
+# module proxy is reachable. Go needs a build cache: use the usual one if
+# there is a home, else one in the temp dir.
+export GO111MODULE=off GOFLAGS= GOPROXY=off
+export GOPATH="$here/go:/usr/share/gocode"
+if [ -z "${GOCACHE:-}" ] && [ -z "${HOME:-}" ] && [ -z "${XDG_CACHE_HOME:-}" ]; then
+	export GOCACHE="$tmp/gocache"
+fi
+go build -o "$tmp/lienlogcheck" lienlogcheck
+
+# 2. Start the demo server on a free loopback port. Another process may
+# grab the port between our probe and the server's bind, so retry a few
+# times with a fresh port if the server dies before answering.
+free_port() {
+	/usr/bin/python3 -c 'import socket
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])'
+}
+
+ready=0
+for attempt in 1 2 3; do
+	port=$(free_port)
+	rm -rf "$tmp/demo"
+	"$lienlogd" --demo "$tmp/demo" --listen "127.0.0.1:$port" \
+		>"$tmp/server.log" 2>&1 &
+	server_pid=$!
+	# Filling the demo log (>= 1000 durable entries) can take a while
+	# under sanitizers: poll up to 120 s, stop early if the server died.
+	for _ in $(seq 1 1200); do
+		if ! kill -0 "$server_pid" 2>/dev/null; then
+			break
+		fi
+		if curl -fsS -o /dev/null --max-time 2 \
+			"http://127.0.0.1:$port/healthz" 2>/dev/null; then
+			ready=1
+			break
+		fi
+		sleep 0.1
+	done
+	[ "$ready" = 1 ] && break
+	echo "run_go_check: attempt $attempt: lienlogd not ready on port $port" >&2
+	cat "$tmp/server.log" >&2 || true
+	kill -KILL "$server_pid" 2>/dev/null || true
+	wait "$server_pid" 2>/dev/null || true
+	server_pid=
+done
+if [ "$ready" != 1 ]; then
+	echo "run_go_check: FAIL: lienlogd never answered /healthz" >&2
+	exit 1
+fi
+
+# 3. Check it.
+if ! "$tmp/lienlogcheck" -url "http://127.0.0.1:$port" \
+	-vkey "$tmp/demo/log.vkey" "$@"; then
+	echo "run_go_check: server log follows" >&2
+	tail -n 50 "$tmp/server.log" >&2 || true
+	exit 1
+fi
