@@ -1,0 +1,322 @@
+/*
+ * Full audit of a store: trust nothing that was stored, recompute it all.
+ *
+ * One pass in log order: every entry bundle and tail entry is decoded
+ * (envelope version, index, non-decreasing time, prev = leaf hash of the
+ * entry before), its leaf hash recomputed and pushed through a Merkle
+ * frontier; every subtree the frontier completes is compared with the
+ * stored hash, so every stored interior node is checked exactly once.
+ * Whenever the recomputed tree reaches the size of a stored checkpoint,
+ * the checkpoint note is rebuilt from the recomputed root and its
+ * signature verified: a stored checkpoint is only valid if it signs the
+ * tree we recomputed. Finally the tables must hold nothing else.
+ *
+ * The first mismatch stops the audit with a reason naming the index.
+ */
+#include "ledger/ledger_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rd.h"
+#include "ledger/entry.h"
+
+struct audit {
+	struct ledger_view *v;
+	const struct note_verifier *nv;
+	struct merkle_frontier f;
+	uint8_t prev[HASH_LEN];
+	uint64_t prev_time;
+	uint64_t next_cp;	/* size of the next stored checkpoint, or 0 */
+	const uint8_t *cp_sig;	/* its signature block, borrowed from the txn */
+	size_t cp_sig_len;
+	struct store_cursor *cpc;
+	char *why;
+	size_t why_cap;
+	struct ledger_audit_progress prog;
+};
+
+#define WHY(a, ...) snprintf((a)->why, (a)->why_cap, __VA_ARGS__)
+
+static enum lien_status
+audit_emit(void *ctx, unsigned level, uint64_t index,
+    const uint8_t hash[HASH_LEN])
+{
+	struct audit *a = ctx;
+	uint8_t stored[HASH_LEN];
+	enum lien_status st = view_node(a->v, level, index, stored);
+
+	if (st != LIEN_OK) {
+		WHY(a, "tree node (level %u, index %llu): cannot read: %s",
+		    level, (unsigned long long)index, lien_status_message(st));
+		return st;
+	}
+	if (!hash_equal(stored, hash)) {
+		WHY(a, "tree node (level %u, index %llu): stored hash differs "
+		    "from the hash recomputed from the entries", level,
+		    (unsigned long long)index);
+		return LIEN_ECORRUPT;
+	}
+	return LIEN_OK;
+}
+
+static enum lien_status
+cp_advance(struct audit *a, int first)
+{
+	const uint8_t *k, *val;
+	size_t k_len, v_len;
+	enum lien_status st = first ?
+	    store_cursor_seek(a->cpc, NULL, 0, &k, &k_len, &val, &v_len) :
+	    store_cursor_next(a->cpc, &k, &k_len, &val, &v_len);
+
+	a->next_cp = 0;
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (st != LIEN_OK)
+		return st;
+	if (k_len != 8 || be64_get(k) == 0) {
+		WHY(a, "checkpoints table: malformed key");
+		return LIEN_ECORRUPT;
+	}
+	a->next_cp = be64_get(k);
+	a->cp_sig = val;
+	a->cp_sig_len = v_len;
+	return LIEN_OK;
+}
+
+/* The tree just reached size n: the stored checkpoint at n must be a valid
+ * signature over the root recomputed from the entries. */
+static enum lien_status
+audit_checkpoint(struct audit *a, uint64_t n)
+{
+	uint8_t root[HASH_LEN];
+	char *note = NULL;
+	size_t note_len;
+	struct note_parsed *np;
+	enum lien_status st;
+
+	if (a->next_cp != n)
+		return LIEN_OK;
+	merkle_frontier_root(&a->f, root);
+	st = checkpoint_note_build(a->v->l->origin, n, root, a->cp_sig,
+	    a->cp_sig_len, &note, &note_len);
+	if (st != LIEN_OK)
+		return st;
+	np = malloc(sizeof *np);
+	if (np == NULL) {
+		free(note);
+		return LIEN_ENOMEM;
+	}
+	st = note_verify((const uint8_t *)note, note_len, a->nv, 1, np, NULL);
+	free(np);
+	free(note);
+	if (st != LIEN_OK) {
+		WHY(a, "checkpoint at size %llu: signature does not verify over "
+		    "the root recomputed from the entries (key %s)",
+		    (unsigned long long)n, a->nv->name);
+		return LIEN_EVERIFY;
+	}
+	return cp_advance(a, 0);
+}
+
+static enum lien_status
+audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
+{
+	struct entry e;
+	uint8_t leaf[HASH_LEN];
+	enum lien_status st = entry_decode(p, len, &e);
+
+	if (st != LIEN_OK) {
+		WHY(a, "entry %llu: envelope does not decode: %s",
+		    (unsigned long long)i, lien_status_message(st));
+		return LIEN_ECORRUPT;
+	}
+	if (e.index != i) {
+		WHY(a, "entry %llu: envelope says index %llu",
+		    (unsigned long long)i, (unsigned long long)e.index);
+		return LIEN_ECORRUPT;
+	}
+	if (!hash_equal(e.prev, a->prev)) {
+		WHY(a, "entry %llu: hash chain broken: prev differs from the "
+		    "leaf hash of entry %llu", (unsigned long long)i,
+		    (unsigned long long)(i ? i - 1 : 0));
+		return LIEN_ECORRUPT;
+	}
+	if (e.time_ms < a->prev_time) {
+		WHY(a, "entry %llu: time goes backwards", (unsigned long long)i);
+		return LIEN_ECORRUPT;
+	}
+	hash_leaf(p, len, leaf);
+	if ((st = merkle_frontier_push(&a->f, leaf, audit_emit, a)) != LIEN_OK)
+		return st;
+	memcpy(a->prev, leaf, HASH_LEN);
+	a->prev_time = e.time_ms;
+	a->prog.done = i + 1;
+	a->prog.bytes += len;
+	return audit_checkpoint(a, i + 1);
+}
+
+/* Every key in table tb must satisfy ok(key): nothing stray. */
+static enum lien_status
+audit_table_keys(struct audit *a, enum store_table tb, const char *name,
+    uint64_t lo, uint64_t hi)
+{
+	struct store_cursor *c;
+	const uint8_t *k, *val;
+	size_t k_len, v_len;
+	uint64_t count = 0;
+	enum lien_status st = store_cursor_open(a->v->t, tb, &c);
+
+	if (st != LIEN_OK)
+		return st;
+	for (st = store_cursor_seek(c, NULL, 0, &k, &k_len, &val, &v_len);
+	    st == LIEN_OK;
+	    st = store_cursor_next(c, &k, &k_len, &val, &v_len)) {
+		if (k_len != 8 || be64_get(k) < lo || be64_get(k) >= hi) {
+			WHY(a, "%s table: unexpected record", name);
+			store_cursor_close(c);
+			return LIEN_ECORRUPT;
+		}
+		count++;
+	}
+	store_cursor_close(c);
+	if (st != LIEN_ENOTFOUND)
+		return st;
+	if (count != hi - lo) {
+		WHY(a, "%s table: %llu records, expected %llu", name,
+		    (unsigned long long)count, (unsigned long long)(hi - lo));
+		return LIEN_ECORRUPT;
+	}
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_audit(struct ledger *l, const struct note_verifier *v,
+    void (*progress)(void *ctx, const struct ledger_audit_progress *p),
+    void *ctx, char *why, size_t why_cap)
+{
+	struct audit a;
+	struct note_verifier own;
+	uint64_t n, nb;
+	enum lien_status st;
+
+	memset(&a, 0, sizeof a);
+	a.why = why;
+	a.why_cap = why_cap;
+	if (why_cap)
+		why[0] = '\0';
+	merkle_frontier_init(&a.f);
+	if ((st = ledger_view_open(l, &a.v)) != LIEN_OK)
+		return st;
+	n = a.v->size;
+	a.prog.total = n;
+	if (v == NULL) {
+		const uint8_t *kv;
+		size_t kv_len;
+
+		st = store_get(a.v->t, STORE_META, "vkey", 4, &kv, &kv_len);
+		if (st == LIEN_OK)
+			st = note_verifier_parse((const char *)kv, kv_len, &own);
+		if (st != LIEN_OK) {
+			WHY(&a, "store holds no usable verifier key: %s",
+			    lien_status_message(st));
+			goto out;
+		}
+		v = &own;
+	}
+	a.nv = v;
+	if (strcmp(v->name, l->origin) != 0) {
+		WHY(&a, "verifier key %s is not for this log (origin %s)",
+		    v->name, l->origin);
+		st = LIEN_EKEY;
+		goto out;
+	}
+	if ((st = store_cursor_open(a.v->t, STORE_CHECKPOINTS, &a.cpc)) !=
+	    LIEN_OK || (st = cp_advance(&a, 1)) != LIEN_OK)
+		goto out;
+
+	nb = n / TILE_WIDTH;
+	for (uint64_t b = 0; b < nb; b++) {
+		uint8_t key[8];
+		const uint8_t *bun, *p;
+		size_t bun_len;
+		struct rd r;
+
+		be64_put(key, b);
+		st = store_get(a.v->t, STORE_BUNDLES, key, 8, &bun, &bun_len);
+		if (st != LIEN_OK) {
+			WHY(&a, "entry bundle %llu (entries %llu..): missing",
+			    (unsigned long long)b,
+			    (unsigned long long)(b * TILE_WIDTH));
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		rd_init(&r, bun, bun_len);
+		for (unsigned k = 0; k < TILE_WIDTH; k++) {
+			uint16_t elen;
+
+			if (rd_u16be(&r, &elen) != LIEN_OK ||
+			    rd_take(&r, elen, &p) != LIEN_OK) {
+				WHY(&a, "entry %llu: bundle %llu is truncated",
+				    (unsigned long long)(b * TILE_WIDTH + k),
+				    (unsigned long long)b);
+				st = LIEN_ECORRUPT;
+				goto out;
+			}
+			if ((st = audit_entry(&a, b * TILE_WIDTH + k, p,
+			    elen)) != LIEN_OK)
+				goto out;
+		}
+		if (rd_left(&r) != 0) {
+			WHY(&a, "entry bundle %llu: trailing bytes",
+			    (unsigned long long)b);
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		if (progress && (b & 63) == 63)
+			progress(ctx, &a.prog);
+	}
+	for (uint64_t i = nb * TILE_WIDTH; i < n; i++) {
+		const uint8_t *p;
+		size_t len;
+
+		if ((st = ledger_view_entry(a.v, i, &p, &len)) != LIEN_OK) {
+			WHY(&a, "entry %llu: missing", (unsigned long long)i);
+			goto out;
+		}
+		if ((st = audit_entry(&a, i, p, len)) != LIEN_OK)
+			goto out;
+	}
+	if (a.next_cp != 0) {
+		WHY(&a, "checkpoint at size %llu is beyond the tree (size %llu)",
+		    (unsigned long long)a.next_cp, (unsigned long long)n);
+		st = LIEN_ECORRUPT;
+		goto out;
+	}
+	if (n > 0) {
+		char *cp = NULL;
+		size_t cp_len;
+
+		if ((st = ledger_view_checkpoint(a.v, n, &cp, &cp_len)) !=
+		    LIEN_OK) {
+			WHY(&a, "no checkpoint for the current size %llu",
+			    (unsigned long long)n);
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		free(cp);
+	}
+	if ((st = audit_table_keys(&a, STORE_BUNDLES, "bundles", 0, nb)) !=
+	    LIEN_OK ||
+	    (st = audit_table_keys(&a, STORE_TAIL, "tail", nb * TILE_WIDTH,
+	    n)) != LIEN_OK)
+		goto out;
+	if (progress)
+		progress(ctx, &a.prog);
+	st = LIEN_OK;
+out:
+	store_cursor_close(a.cpc);
+	ledger_view_close(a.v);
+	return st;
+}

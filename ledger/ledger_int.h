@@ -1,0 +1,82 @@
+/*
+ * Internal to ledger/: the structures behind struct ledger and struct
+ * ledger_view, shared by log.c (sequencer, views) and audit.c.
+ */
+#ifndef LIEN_LEDGER_LEDGER_INT_H
+#define LIEN_LEDGER_LEDGER_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+#include "ledger/store.h"
+
+/* The sequencer's copy of the rightmost tile record of one tile level. */
+struct tile_buf {
+	uint64_t index;
+	int dirty;
+	uint8_t rec[TILE_REC_LEN];
+};
+
+struct pending;
+
+struct ledger {
+	struct store *st;
+	const struct note_signer *signer;
+	char origin[NOTE_NAME_MAX + 1];
+	unsigned batch_max;
+	int rdonly;
+
+	/* Sequencer-owned state: touched only by the sequencer thread after
+	 * open (and by reload, which runs there too). */
+	struct merkle_frontier frontier;
+	uint8_t last_leaf[HASH_LEN];
+	uint64_t last_time;
+	struct tile_buf *tiles[TILE_LEVELS];
+	uint8_t *buf;		/* envelopes of the current batch */
+	size_t buf_cap;
+	uint8_t *scratch;	/* tail entries being packed into a bundle */
+	size_t scratch_cap;
+
+	/* Queue and published state, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;
+	pthread_cond_t cv_done;
+	struct pending *head, *tail;
+	int closing;
+	enum lien_status failed;	/* LIEN_OK while healthy */
+	char *latest_cp;
+	size_t latest_cp_len;
+	struct ledger_stats stats;
+	pthread_t seq;
+	int seq_started;
+
+	_Atomic uint64_t size;
+};
+
+struct ledger_view {
+	struct ledger *l;
+	struct store_txn *t;
+	uint64_t size;
+	/* Last tile record fetched per tile level: proofs touch few tiles. */
+	struct {
+		int valid;
+		uint64_t index;
+		const uint8_t *rec;
+	} cache[TILE_LEVELS];
+};
+
+/* Node source over a view (merkle.h). */
+enum lien_status view_node(void *ctx, unsigned level, uint64_t index,
+    uint8_t out[HASH_LEN]);
+
+/* Tree size recorded in meta within txn t (0 for an empty store). */
+enum lien_status meta_size(struct store_txn *t, uint64_t *out);
+
+/* Signed note for size n: checkpoint body from (origin, n, root) followed
+ * by the stored signature block. *out malloc'd. */
+enum lien_status checkpoint_note_build(const char *origin, uint64_t n,
+    const uint8_t root[HASH_LEN], const uint8_t *sigblock, size_t sig_len,
+    char **out, size_t *out_len);
+
+#endif

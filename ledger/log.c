@@ -1,0 +1,981 @@
+/*
+ * The log: group-commit sequencer, read views, proofs, tiles, checkpoints.
+ *
+ * Appenders enqueue a `struct pending` (on their own stack) and sleep. One
+ * sequencer thread takes every waiting request up to batch_max entries,
+ * builds their envelopes (index, time, previous leaf hash), extends the
+ * Merkle frontier, writes entries + completed tree nodes + the new tree
+ * size + a freshly signed checkpoint in ONE LMDB write transaction, commits
+ * it (fsync), and only then wakes the appenders. An appender therefore
+ * never learns an index that a crash could take back: acknowledged implies
+ * durable, and the checkpoint covering it is durable too.
+ *
+ * If a commit fails the sequencer reloads its in-memory state from the last
+ * committed transaction, fails that batch's appenders, and carries on; if
+ * even the reload fails the log stops accepting appends (fail-stop).
+ *
+ * Views are LMDB read transactions: a consistent snapshot that never blocks
+ * the writer. Proofs come from merkle.c over view_node(), which reads the
+ * stored complete-subtree hashes: O(log n) lookups, and a per-view cache of
+ * tile records makes most of them free.
+ */
+#include "ledger/ledger_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/rd.h"
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/tiles.h"
+
+struct pending {
+	const struct ledger_item *items;
+	size_t n;
+	struct ledger_receipt *out;
+	enum lien_status st;
+	int done;
+	struct pending *next;
+};
+
+static const char META_FORMAT[] = "format";
+static const char META_ORIGIN[] = "origin";
+static const char META_SIZE[] = "size";
+static const char META_VKEY[] = "vkey";
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t
+mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* x >> s for s possibly >= 64 (where C leaves the shift undefined). */
+static inline uint64_t
+shr(uint64_t x, unsigned s)
+{
+	return s >= 64 ? 0 : x >> s;
+}
+
+static void
+tile_key(uint8_t key[9], unsigned tlevel, uint64_t tindex)
+{
+	key[0] = (uint8_t)tlevel;
+	be64_put(key + 1, tindex);
+}
+
+enum lien_status
+meta_size(struct store_txn *t, uint64_t *out)
+{
+	const uint8_t *v;
+	size_t len;
+	enum lien_status st = store_get(t, STORE_META, META_SIZE,
+	    sizeof META_SIZE - 1, &v, &len);
+
+	*out = 0;
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (st != LIEN_OK)
+		return st;
+	if (len != 8)
+		return LIEN_ECORRUPT;
+	*out = be64_get(v);
+	return LIEN_OK;
+}
+
+/* ---- Views ------------------------------------------------------------- */
+
+static enum lien_status
+view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
+    const uint8_t **out)
+{
+	uint8_t key[9];
+	const uint8_t *val;
+	size_t len;
+	enum lien_status st;
+
+	if (v->cache[tl].valid && v->cache[tl].index == ti) {
+		*out = v->cache[tl].rec;
+		return LIEN_OK;
+	}
+	tile_key(key, tl, ti);
+	st = store_get(v->t, STORE_TILES, key, sizeof key, &val, &len);
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_ECORRUPT;	/* the size says it must exist */
+	if (st != LIEN_OK)
+		return st;
+	if (len != TILE_REC_LEN)
+		return LIEN_ECORRUPT;
+	v->cache[tl].valid = 1;
+	v->cache[tl].index = ti;
+	v->cache[tl].rec = val;
+	*out = val;
+	return LIEN_OK;
+}
+
+enum lien_status
+view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
+{
+	struct ledger_view *v = ctx;
+	const uint8_t *rec;
+	unsigned tl, slot;
+	uint64_t ti;
+	enum lien_status st;
+
+	/* Only complete subtrees inside the snapshot are stored. */
+	if (level >= 64 || index >= shr(v->size, level))
+		return LIEN_ERANGE;
+	slot = store_tile_slot(level, index, &tl, &ti);
+	if ((st = view_tile_rec(v, tl, ti, &rec)) != LIEN_OK)
+		return st;
+	memcpy(out, rec + (size_t)slot * HASH_LEN, HASH_LEN);
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_view_open(struct ledger *l, struct ledger_view **out)
+{
+	struct ledger_view *v;
+	enum lien_status st;
+
+	*out = NULL;
+	v = calloc(1, sizeof *v);
+	if (v == NULL)
+		return LIEN_ENOMEM;
+	v->l = l;
+	if ((st = store_txn_begin(l->st, 0, &v->t)) != LIEN_OK ||
+	    (st = meta_size(v->t, &v->size)) != LIEN_OK) {
+		ledger_view_close(v);
+		return st;
+	}
+	*out = v;
+	return LIEN_OK;
+}
+
+void
+ledger_view_close(struct ledger_view *v)
+{
+	if (v == NULL)
+		return;
+	store_txn_abort(v->t);
+	free(v);
+}
+
+uint64_t
+ledger_view_size(const struct ledger_view *v)
+{
+	return v->size;
+}
+
+static struct merkle_source
+view_source(struct ledger_view *v)
+{
+	struct merkle_source src = { view_node, v };
+
+	return src;
+}
+
+enum lien_status
+ledger_view_root(struct ledger_view *v, uint64_t n, uint8_t out[HASH_LEN])
+{
+	struct merkle_source src = view_source(v);
+
+	if (n > v->size)
+		return LIEN_ERANGE;
+	return merkle_root(&src, n, out);
+}
+
+enum lien_status
+ledger_view_leaf_hash(struct ledger_view *v, uint64_t index,
+    uint8_t out[HASH_LEN])
+{
+	if (index >= v->size)
+		return LIEN_ERANGE;
+	return view_node(v, 0, index, out);
+}
+
+enum lien_status
+ledger_view_prove_inclusion(struct ledger_view *v, uint64_t index,
+    uint64_t n, uint8_t proof[][HASH_LEN], size_t *out_n)
+{
+	struct merkle_source src = view_source(v);
+
+	*out_n = 0;
+	if (n > v->size)
+		return LIEN_ERANGE;
+	return merkle_prove_inclusion(&src, index, n, proof, out_n);
+}
+
+enum lien_status
+ledger_view_prove_consistency(struct ledger_view *v, uint64_t m, uint64_t n,
+    uint8_t proof[][HASH_LEN], size_t *out_n)
+{
+	struct merkle_source src = view_source(v);
+
+	*out_n = 0;
+	if (n > v->size)
+		return LIEN_ERANGE;
+	return merkle_prove_consistency(&src, m, n, proof, out_n);
+}
+
+/* Entry `index` of a full bundle record: walk the uint16 length prefixes. */
+static enum lien_status
+bundle_pick(const uint8_t *b, size_t len, unsigned k, const uint8_t **out,
+    size_t *out_len)
+{
+	struct rd r;
+	uint16_t n;
+	const uint8_t *p;
+
+	rd_init(&r, b, len);
+	for (unsigned i = 0;; i++) {
+		if (rd_u16be(&r, &n) != LIEN_OK || rd_take(&r, n, &p) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		if (i == k) {
+			*out = p;
+			*out_len = n;
+			return LIEN_OK;
+		}
+	}
+}
+
+enum lien_status
+ledger_view_entry(struct ledger_view *v, uint64_t index, const uint8_t **out,
+    size_t *out_len)
+{
+	uint8_t key[8];
+	const uint8_t *val;
+	size_t len;
+	enum lien_status st;
+
+	if (index >= v->size)
+		return LIEN_ERANGE;
+	if (index / TILE_WIDTH < v->size / TILE_WIDTH) {
+		be64_put(key, index / TILE_WIDTH);
+		st = store_get(v->t, STORE_BUNDLES, key, 8, &val, &len);
+		if (st != LIEN_OK)
+			return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+		return bundle_pick(val, len, (unsigned)(index % TILE_WIDTH),
+		    out, out_len);
+	}
+	be64_put(key, index);
+	st = store_get(v->t, STORE_TAIL, key, 8, out, out_len);
+	return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+}
+
+enum lien_status
+ledger_view_tile(struct ledger_view *v, unsigned level, uint64_t index,
+    unsigned w, uint8_t **out, size_t *out_len)
+{
+	const uint8_t *rec;
+	enum lien_status st;
+
+	*out = NULL;
+	*out_len = 0;
+	if (level >= TILE_LEVELS || w == 0 || w > TILE_WIDTH)
+		return LIEN_ENOTFOUND;
+	if (w > tiles_width_at((int)level, index, v->size))
+		return LIEN_ENOTFOUND;
+	if ((st = view_tile_rec(v, level, index, &rec)) != LIEN_OK)
+		return st;
+	/* Level kk = 0 of tile record (level, index) holds exactly the
+	 * node-level 8*level hashes that C2SP tile <level>/<index> serves. */
+	*out = malloc((size_t)w * HASH_LEN);
+	if (*out == NULL)
+		return LIEN_ENOMEM;
+	memcpy(*out, rec, (size_t)w * HASH_LEN);
+	*out_len = (size_t)w * HASH_LEN;
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_view_bundle(struct ledger_view *v, uint64_t index, unsigned w,
+    uint8_t **out, size_t *out_len)
+{
+	uint64_t first = index * TILE_WIDTH;
+	size_t total = 0, off = 0;
+	const uint8_t *p;
+	size_t len;
+	enum lien_status st;
+
+	*out = NULL;
+	*out_len = 0;
+	if (w == 0 || w > TILE_WIDTH || index > UINT64_MAX / TILE_WIDTH ||
+	    w > tiles_width_at(0, index, v->size))
+		return LIEN_ENOTFOUND;
+	/* Two passes: size, then copy. Views are snapshots, so both agree. */
+	for (unsigned i = 0; i < w; i++) {
+		if ((st = ledger_view_entry(v, first + i, &p, &len)) != LIEN_OK)
+			return st;
+		total += 2 + len;
+	}
+	*out = malloc(total);
+	if (*out == NULL)
+		return LIEN_ENOMEM;
+	for (unsigned i = 0; i < w; i++) {
+		if ((st = ledger_view_entry(v, first + i, &p, &len)) != LIEN_OK) {
+			free(*out);
+			*out = NULL;
+			return st;
+		}
+		(*out)[off] = (uint8_t)(len >> 8);
+		(*out)[off + 1] = (uint8_t)len;
+		memcpy(*out + off + 2, p, len);
+		off += 2 + len;
+	}
+	*out_len = total;
+	return LIEN_OK;
+}
+
+enum lien_status
+checkpoint_note_build(const char *origin, uint64_t n,
+    const uint8_t root[HASH_LEN], const uint8_t *sigblock, size_t sig_len,
+    char **out, size_t *out_len)
+{
+	char body[NOTE_NAME_MAX + 128];
+	size_t body_len;
+	enum lien_status st;
+
+	*out = NULL;
+	st = checkpoint_format(origin, strlen(origin), n, root, body,
+	    sizeof body, &body_len);
+	if (st != LIEN_OK)
+		return st;
+	/* signed-note: body, a blank line, the signature lines. */
+	*out = malloc(body_len + 1 + sig_len + 1);
+	if (*out == NULL)
+		return LIEN_ENOMEM;
+	memcpy(*out, body, body_len);
+	(*out)[body_len] = '\n';
+	memcpy(*out + body_len + 1, sigblock, sig_len);
+	*out_len = body_len + 1 + sig_len;
+	(*out)[*out_len] = '\0';
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
+    size_t *out_len)
+{
+	uint8_t key[8], root[HASH_LEN];
+	const uint8_t *sig;
+	size_t sig_len;
+	enum lien_status st;
+
+	*out = NULL;
+	*out_len = 0;
+	if (n > v->size || n == 0)
+		return LIEN_ENOTFOUND;
+	be64_put(key, n);
+	if ((st = store_get(v->t, STORE_CHECKPOINTS, key, 8, &sig,
+	    &sig_len)) != LIEN_OK)
+		return st;
+	if ((st = ledger_view_root(v, n, root)) != LIEN_OK)
+		return st;
+	return checkpoint_note_build(v->l->origin, n, root, sig, sig_len, out,
+	    out_len);
+}
+
+/* ---- Sequencer state --------------------------------------------------- */
+
+/* Rebuild the sequencer's in-memory state from the last commit: frontier,
+ * rightmost tile records, last leaf hash and time, latest checkpoint. Used
+ * at open and after a failed commit. */
+static enum lien_status
+seq_reload(struct ledger *l)
+{
+	struct ledger_view *v = NULL;
+	struct merkle_frontier *f = &l->frontier;
+	const uint8_t *p;
+	size_t len;
+	struct entry e;
+	char *cp = NULL;
+	size_t cp_len = 0;
+	uint64_t n;
+	enum lien_status st;
+
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+		return st;
+	n = v->size;
+	merkle_frontier_init(f);
+	f->size = n;
+	/* Bit k of n set: the last complete level-k node is a left child
+	 * still waiting for its sibling (merkle.h frontier invariant). */
+	for (unsigned k = 0; k < 64; k++)
+		if ((n >> k) & 1u &&
+		    (st = view_node(v, k, (n >> k) - 1, f->hash[k])) != LIEN_OK)
+			goto out;
+	for (unsigned t = 0; t < TILE_LEVELS; t++) {
+		struct tile_buf *tb = l->tiles[t];
+		uint8_t key[9];
+
+		tb->index = shr(n, TILE_HEIGHT * t + TILE_HEIGHT);
+		tb->dirty = 0;
+		tile_key(key, t, tb->index);
+		st = store_get(v->t, STORE_TILES, key, sizeof key, &p, &len);
+		if (st == LIEN_ENOTFOUND) {
+			memset(tb->rec, 0, TILE_REC_LEN);
+		} else if (st != LIEN_OK) {
+			goto out;
+		} else if (len != TILE_REC_LEN) {
+			st = LIEN_ECORRUPT;
+			goto out;
+		} else {
+			memcpy(tb->rec, p, TILE_REC_LEN);
+		}
+	}
+	memset(l->last_leaf, 0, HASH_LEN);
+	l->last_time = 0;
+	if (n > 0) {
+		if ((st = view_node(v, 0, n - 1, l->last_leaf)) != LIEN_OK ||
+		    (st = ledger_view_entry(v, n - 1, &p, &len)) != LIEN_OK ||
+		    (st = entry_decode(p, len, &e)) != LIEN_OK)
+			goto out;
+		l->last_time = e.time_ms;
+		if ((st = ledger_view_checkpoint(v, n, &cp, &cp_len)) != LIEN_OK)
+			goto out;
+	}
+	pthread_mutex_lock(&l->mu);
+	free(l->latest_cp);
+	l->latest_cp = cp;
+	l->latest_cp_len = cp_len;
+	pthread_mutex_unlock(&l->mu);
+	atomic_store(&l->size, n);
+	st = LIEN_OK;
+out:
+	ledger_view_close(v);
+	return st;
+}
+
+struct emit_ctx {
+	struct ledger *l;
+	struct store_txn *t;
+};
+
+static enum lien_status
+tile_flush(struct store_txn *t, unsigned tl, struct tile_buf *tb)
+{
+	uint8_t key[9], *dst;
+	enum lien_status st;
+
+	tile_key(key, tl, tb->index);
+	if ((st = store_reserve(t, STORE_TILES, key, sizeof key, TILE_REC_LEN,
+	    &dst)) != LIEN_OK)
+		return st;
+	memcpy(dst, tb->rec, TILE_REC_LEN);
+	tb->dirty = 0;
+	return LIEN_OK;
+}
+
+/* merkle_frontier_push callback: a subtree completed; store its hash. */
+static enum lien_status
+emit_node(void *ctx, unsigned level, uint64_t index,
+    const uint8_t hash[HASH_LEN])
+{
+	struct emit_ctx *ec = ctx;
+	unsigned tl, slot = 0;
+	uint64_t ti;
+	struct tile_buf *tb;
+	enum lien_status st;
+
+	slot = store_tile_slot(level, index, &tl, &ti);
+	tb = ec->l->tiles[tl];
+	if (tb->index != ti) {
+		/* Nodes complete left to right: the old tile is finished. */
+		if (tb->dirty && (st = tile_flush(ec->t, tl, tb)) != LIEN_OK)
+			return st;
+		tb->index = ti;
+		memset(tb->rec, 0, TILE_REC_LEN);
+	}
+	memcpy(tb->rec + (size_t)slot * HASH_LEN, hash, HASH_LEN);
+	tb->dirty = 1;
+	return LIEN_OK;
+}
+
+static enum lien_status
+grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	uint8_t *p;
+
+	if (need <= *cap)
+		return LIEN_OK;
+	p = realloc(*buf, need);
+	if (p == NULL)
+		return LIEN_ENOMEM;
+	*buf = p;
+	*cap = need;
+	return LIEN_OK;
+}
+
+/* Where each envelope of the batch sits in l->buf. */
+struct batch_ent {
+	size_t off, len;
+};
+
+/* Write the batch's entries [s0, s1): complete bundles as one record
+ * (pulling earlier entries of that bundle out of `tail`), the rest into
+ * `tail`. Keys only grow, so every put is an MDB_APPEND. */
+static enum lien_status
+write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
+    const struct batch_ent *be)
+{
+	uint8_t key[8];
+	enum lien_status st;
+
+	for (uint64_t b = s0 / TILE_WIDTH; b <= (s1 - 1) / TILE_WIDTH; b++) {
+		uint64_t first = b * TILE_WIDTH;
+		uint64_t lo = s0 > first ? s0 : first;
+		uint64_t hi = s1 < first + TILE_WIDTH ? s1 : first + TILE_WIDTH;
+		size_t total = 0, off = 0;
+		uint8_t *dst;
+
+		if (hi < first + TILE_WIDTH) {
+			for (uint64_t i = lo; i < hi; i++) {
+				const struct batch_ent *e = &be[i - s0];
+
+				be64_put(key, i);
+				if ((st = store_put(t, STORE_TAIL, key, 8,
+				    l->buf + e->off, e->len, 1)) != LIEN_OK)
+					return st;
+			}
+			continue;
+		}
+		/* Bundle b completes: copy its tail part out first, since a
+		 * later write may move the pages a get pointed into. */
+		for (uint64_t i = first; i < lo; i++) {
+			const uint8_t *p;
+			size_t len;
+
+			be64_put(key, i);
+			if ((st = store_get(t, STORE_TAIL, key, 8, &p,
+			    &len)) != LIEN_OK)
+				return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+			if ((st = grow(&l->scratch, &l->scratch_cap,
+			    off + 2 + len)) != LIEN_OK)
+				return st;
+			l->scratch[off] = (uint8_t)(len >> 8);
+			l->scratch[off + 1] = (uint8_t)len;
+			memcpy(l->scratch + off + 2, p, len);
+			off += 2 + len;
+		}
+		total = off;
+		for (uint64_t i = lo; i < hi; i++)
+			total += 2 + be[i - s0].len;
+		be64_put(key, b);
+		if ((st = store_reserve(t, STORE_BUNDLES, key, 8, total,
+		    &dst)) != LIEN_OK)
+			return st;
+		memcpy(dst, l->scratch, off);
+		for (uint64_t i = lo; i < hi; i++) {
+			const struct batch_ent *e = &be[i - s0];
+
+			dst[off] = (uint8_t)(e->len >> 8);
+			dst[off + 1] = (uint8_t)e->len;
+			memcpy(dst + off + 2, l->buf + e->off, e->len);
+			off += 2 + e->len;
+		}
+		for (uint64_t i = first; i < lo; i++) {
+			be64_put(key, i);
+			if ((st = store_del(t, STORE_TAIL, key, 8)) != LIEN_OK)
+				return st;
+		}
+	}
+	return LIEN_OK;
+}
+
+/* Build, write and commit one batch. On success fills every receipt. */
+static enum lien_status
+seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
+{
+	struct store_txn *t = NULL;
+	struct emit_ctx ec = { l, NULL };
+	struct batch_ent *be;
+	uint64_t s0 = l->frontier.size, s, t0;
+	uint8_t key[8], sizebuf[8], root[HASH_LEN];
+	char body[NOTE_NAME_MAX + 128], *note = NULL, *cp = NULL;
+	size_t body_len, note_len, cp_len, need = 0, k = 0;
+	enum lien_status st;
+
+	be = malloc(nitems * sizeof *be);
+	if (be == NULL)
+		return LIEN_ENOMEM;
+	for (struct pending *p = batch; p; p = p->next)
+		for (size_t i = 0; i < p->n; i++)
+			need += ENTRY_HEADER_LEN + p->items[i].len;
+	if ((st = grow(&l->buf, &l->buf_cap, need)) != LIEN_OK)
+		goto out;
+	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
+		goto out;
+	ec.t = t;
+
+	s = s0;
+	need = 0;
+	for (struct pending *p = batch; p; p = p->next) {
+		for (size_t i = 0; i < p->n; i++, s++, k++) {
+			struct entry e;
+			uint64_t now = now_ms();
+			uint8_t leaf[HASH_LEN];
+
+			e.index = s;
+			/* Envelope times never go backwards, even if the
+			 * wall clock does. */
+			e.time_ms = now > l->last_time ? now : l->last_time;
+			e.type = p->items[i].type;
+			memcpy(e.prev, l->last_leaf, HASH_LEN);
+			e.payload = p->items[i].payload;
+			e.payload_len = p->items[i].len;
+			be[k].off = need;
+			if ((st = entry_encode(&e, l->buf + need,
+			    l->buf_cap - need, &be[k].len)) != LIEN_OK)
+				goto out;
+			need += be[k].len;
+			hash_leaf(l->buf + be[k].off, be[k].len, leaf);
+			if ((st = merkle_frontier_push(&l->frontier, leaf,
+			    emit_node, &ec)) != LIEN_OK)
+				goto out;
+			memcpy(l->last_leaf, leaf, HASH_LEN);
+			l->last_time = e.time_ms;
+			p->out[i].index = s;
+			memcpy(p->out[i].leaf_hash, leaf, HASH_LEN);
+			p->out[i].time_ms = e.time_ms;
+		}
+	}
+	if ((st = write_entries(l, t, s0, s, be)) != LIEN_OK)
+		goto out;
+	for (unsigned tl = 0; tl < TILE_LEVELS; tl++)
+		if (l->tiles[tl]->dirty &&
+		    (st = tile_flush(t, tl, l->tiles[tl])) != LIEN_OK)
+			goto out;
+	be64_put(sizebuf, s);
+	if ((st = store_put(t, STORE_META, META_SIZE, sizeof META_SIZE - 1,
+	    sizebuf, 8, 0)) != LIEN_OK)
+		goto out;
+
+	/* Sign the new tree head inside the same transaction: a checkpoint
+	 * exists for every committed size that was ever acknowledged. */
+	merkle_frontier_root(&l->frontier, root);
+	if ((st = checkpoint_format(l->origin, strlen(l->origin), s, root,
+	    body, sizeof body, &body_len)) != LIEN_OK ||
+	    (st = note_sign(l->signer, (const uint8_t *)body, body_len, &note,
+	    &note_len)) != LIEN_OK)
+		goto out;
+	be64_put(key, s);
+	if ((st = store_put(t, STORE_CHECKPOINTS, key, 8, note + body_len + 1,
+	    note_len - body_len - 1, 1)) != LIEN_OK)
+		goto out;
+
+	t0 = mono_ns();
+	st = store_txn_commit(t);
+	t = NULL;
+	if (st != LIEN_OK)
+		goto out;
+	cp = note;
+	cp_len = note_len;
+	note = NULL;
+
+	pthread_mutex_lock(&l->mu);
+	l->stats.fsync_ns_total += mono_ns() - t0;
+	l->stats.batches++;
+	l->stats.entries += s - s0;
+	l->stats.last_batch_size = s - s0;
+	free(l->latest_cp);
+	l->latest_cp = cp;
+	l->latest_cp_len = cp_len;
+	pthread_mutex_unlock(&l->mu);
+	atomic_store(&l->size, s);
+	for (struct pending *p = batch; p; p = p->next)
+		for (size_t i = 0; i < p->n; i++)
+			p->out[i].tree_size = s;
+out:
+	store_txn_abort(t);
+	free(note);
+	free(be);
+	return st;
+}
+
+static void *
+seq_main(void *arg)
+{
+	struct ledger *l = arg;
+
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		struct pending *batch, *last;
+		size_t nitems;
+		enum lien_status st;
+
+		while (l->head == NULL && !l->closing)
+			pthread_cond_wait(&l->cv_work, &l->mu);
+		if (l->head == NULL)
+			break;	/* closing and drained */
+		/* Take whole requests up to batch_max entries (at least one). */
+		batch = last = l->head;
+		nitems = batch->n;
+		while (last->next && nitems + last->next->n <= l->batch_max) {
+			last = last->next;
+			nitems += last->n;
+		}
+		l->head = last->next;
+		if (l->head == NULL)
+			l->tail = NULL;
+		last->next = NULL;
+		pthread_mutex_unlock(&l->mu);
+
+		st = seq_commit(l, batch, nitems);
+		if (st != LIEN_OK && seq_reload(l) != LIEN_OK) {
+			pthread_mutex_lock(&l->mu);
+			l->failed = st;
+			pthread_mutex_unlock(&l->mu);
+		}
+
+		pthread_mutex_lock(&l->mu);
+		for (struct pending *p = batch, *nx; p; p = nx) {
+			nx = p->next;
+			p->st = st;
+			p->done = 1;
+		}
+		pthread_cond_broadcast(&l->cv_done);
+		if (l->failed != LIEN_OK) {
+			/* Fail-stop: refuse everything still queued. */
+			for (struct pending *p = l->head; p; p = p->next) {
+				p->st = LIEN_EIO;
+				p->done = 1;
+			}
+			l->head = l->tail = NULL;
+			pthread_cond_broadcast(&l->cv_done);
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* ---- Public API -------------------------------------------------------- */
+
+static enum lien_status
+meta_bind(struct ledger *l, const struct ledger_config *cfg)
+{
+	struct store_txn *t;
+	const uint8_t *v;
+	size_t len;
+	const char *name;
+	char vkey[NOTE_NAME_MAX + 96];
+	enum lien_status st;
+
+	if ((st = store_txn_begin(l->st, !l->rdonly, &t)) != LIEN_OK)
+		return st;
+	st = store_get(t, STORE_META, META_FORMAT, sizeof META_FORMAT - 1, &v,
+	    &len);
+	if (st == LIEN_OK && (len != sizeof STORE_FORMAT - 1 ||
+	    memcmp(v, STORE_FORMAT, len) != 0)) {
+		st = LIEN_EUNSUPPORTED;
+		goto out;
+	}
+	if (st == LIEN_ENOTFOUND && l->rdonly)
+		goto out;
+	if (st == LIEN_ENOTFOUND) {
+		/* First open: bind the store to this log key's origin. */
+		name = note_signer_name(cfg->signer);
+		if ((st = note_signer_vkey(cfg->signer, vkey, sizeof vkey)) !=
+		    LIEN_OK ||
+		    (st = store_put(t, STORE_META, META_FORMAT,
+		    sizeof META_FORMAT - 1, STORE_FORMAT,
+		    sizeof STORE_FORMAT - 1, 0)) != LIEN_OK ||
+		    (st = store_put(t, STORE_META, META_ORIGIN,
+		    sizeof META_ORIGIN - 1, name, strlen(name), 0)) != LIEN_OK ||
+		    (st = store_put(t, STORE_META, META_VKEY,
+		    sizeof META_VKEY - 1, vkey, strlen(vkey), 0)) != LIEN_OK)
+			goto out;
+		st = store_txn_commit(t);
+		t = NULL;
+		if (st != LIEN_OK)
+			goto out;
+		snprintf(l->origin, sizeof l->origin, "%s", name);
+		goto out;
+	}
+	if (st != LIEN_OK)
+		goto out;
+	if ((st = store_get(t, STORE_META, META_ORIGIN,
+	    sizeof META_ORIGIN - 1, &v, &len)) != LIEN_OK)
+		goto out;
+	if (len > NOTE_NAME_MAX) {
+		st = LIEN_ECORRUPT;
+		goto out;
+	}
+	memcpy(l->origin, v, len);
+	l->origin[len] = '\0';
+	if (!l->rdonly &&
+	    strcmp(l->origin, note_signer_name(cfg->signer)) != 0)
+		st = LIEN_EKEY;	/* another log's key: never mix histories */
+out:
+	store_txn_abort(t);
+	return st;
+}
+
+enum lien_status
+ledger_open(const struct ledger_config *cfg, struct ledger **out)
+{
+	struct ledger *l;
+	enum lien_status st;
+
+	*out = NULL;
+	if (cfg == NULL || cfg->dir == NULL)
+		return LIEN_EINVAL;
+	if (!(cfg->flags & LEDGER_RDONLY) && cfg->signer == NULL)
+		return LIEN_EINVAL;
+	if (cfg->batch_max > LEDGER_BATCH_MAX)
+		return LIEN_EINVAL;
+	l = calloc(1, sizeof *l);
+	if (l == NULL)
+		return LIEN_ENOMEM;
+	l->rdonly = (cfg->flags & LEDGER_RDONLY) != 0;
+	l->signer = cfg->signer;
+	l->batch_max = cfg->batch_max ? cfg->batch_max : 1024;
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->cv_work, NULL);
+	pthread_cond_init(&l->cv_done, NULL);
+	for (unsigned t = 0; t < TILE_LEVELS; t++) {
+		l->tiles[t] = malloc(sizeof *l->tiles[t]);
+		if (l->tiles[t] == NULL) {
+			st = LIEN_ENOMEM;
+			goto fail;
+		}
+	}
+	if ((st = store_open(cfg->dir, cfg->map_size, cfg->max_readers,
+	    l->rdonly, &l->st)) != LIEN_OK ||
+	    (st = meta_bind(l, cfg)) != LIEN_OK ||
+	    (st = seq_reload(l)) != LIEN_OK)
+		goto fail;
+	if (!l->rdonly) {
+		if (pthread_create(&l->seq, NULL, seq_main, l) != 0) {
+			st = LIEN_ENOMEM;
+			goto fail;
+		}
+		l->seq_started = 1;
+	}
+	*out = l;
+	return LIEN_OK;
+fail:
+	ledger_close(l);
+	return st;
+}
+
+void
+ledger_close(struct ledger *l)
+{
+	if (l == NULL)
+		return;
+	if (l->seq_started) {
+		pthread_mutex_lock(&l->mu);
+		l->closing = 1;
+		pthread_cond_signal(&l->cv_work);
+		pthread_mutex_unlock(&l->mu);
+		pthread_join(l->seq, NULL);
+	}
+	store_close(l->st);
+	for (unsigned t = 0; t < TILE_LEVELS; t++)
+		free(l->tiles[t]);
+	free(l->buf);
+	free(l->scratch);
+	free(l->latest_cp);
+	pthread_cond_destroy(&l->cv_done);
+	pthread_cond_destroy(&l->cv_work);
+	pthread_mutex_destroy(&l->mu);
+	free(l);
+}
+
+const char *
+ledger_origin(const struct ledger *l)
+{
+	return l->origin;
+}
+
+enum lien_status
+ledger_append_many(struct ledger *l, const struct ledger_item *items,
+    size_t n, struct ledger_receipt *out)
+{
+	struct pending p = { items, n, out, LIEN_OK, 0, NULL };
+
+	if (n == 0)
+		return LIEN_OK;
+	if (l->rdonly || n > l->batch_max)
+		return LIEN_EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (items[i].len > ENTRY_PAYLOAD_MAX)
+			return LIEN_ETOOBIG;
+		if (items[i].len > 0 && items[i].payload == NULL)
+			return LIEN_EINVAL;
+	}
+	pthread_mutex_lock(&l->mu);
+	if (l->closing || l->failed != LIEN_OK) {
+		pthread_mutex_unlock(&l->mu);
+		return l->closing ? LIEN_ECLOSED : LIEN_EIO;
+	}
+	if (l->tail)
+		l->tail->next = &p;
+	else
+		l->head = &p;
+	l->tail = &p;
+	pthread_cond_signal(&l->cv_work);
+	while (!p.done)
+		pthread_cond_wait(&l->cv_done, &l->mu);
+	pthread_mutex_unlock(&l->mu);
+	return p.st;
+}
+
+enum lien_status
+ledger_append(struct ledger *l, uint16_t type, const uint8_t *payload,
+    size_t len, struct ledger_receipt *out)
+{
+	struct ledger_item it = { type, payload, len };
+
+	return ledger_append_many(l, &it, 1, out);
+}
+
+uint64_t
+ledger_size(struct ledger *l)
+{
+	return atomic_load(&l->size);
+}
+
+enum lien_status
+ledger_latest_checkpoint(struct ledger *l, char **out, size_t *out_len)
+{
+	enum lien_status st = LIEN_ENOTFOUND;
+
+	*out = NULL;
+	*out_len = 0;
+	pthread_mutex_lock(&l->mu);
+	if (l->latest_cp != NULL) {
+		*out = malloc(l->latest_cp_len + 1);
+		if (*out == NULL) {
+			st = LIEN_ENOMEM;
+		} else {
+			memcpy(*out, l->latest_cp, l->latest_cp_len + 1);
+			*out_len = l->latest_cp_len;
+			st = LIEN_OK;
+		}
+	}
+	pthread_mutex_unlock(&l->mu);
+	return st;
+}
+
+void
+ledger_stats_get(struct ledger *l, struct ledger_stats *out)
+{
+	pthread_mutex_lock(&l->mu);
+	*out = l->stats;
+	pthread_mutex_unlock(&l->mu);
+}

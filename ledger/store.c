@@ -1,0 +1,325 @@
+/*
+ * LMDB behind a small table/transaction API. This is the only file that
+ * includes lmdb.h: everything LMDB-specific (flags, error codes, reader
+ * slots, map size) is decided here and translated to enum lien_status once.
+ *
+ * Durability: the environment is opened without MDB_NOSYNC/MDB_NOMETASYNC,
+ * so mdb_txn_commit returns only after data and meta pages are fsync'd. The
+ * sequencer amortises that cost by committing whole batches (group commit);
+ * nothing is acknowledged before the commit returns.
+ *
+ * MDB_NOTLS lets a read transaction be handed between threads (views are
+ * opened on one civetweb worker and may be closed on another) and stops
+ * reader slots being tied to thread lifetime.
+ */
+#include "ledger/store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct store {
+	MDB_env *env;
+	MDB_dbi dbi[STORE_NTABLES];
+	int rdonly;
+};
+
+struct store_txn {
+	struct store *s;
+	MDB_txn *txn;
+	int write;
+};
+
+struct store_cursor {
+	MDB_cursor *cur;
+};
+
+static const char *const table_names[STORE_NTABLES] = {
+	[STORE_META] = "meta",
+	[STORE_TILES] = "tiles",
+	[STORE_BUNDLES] = "bundles",
+	[STORE_TAIL] = "tail",
+	[STORE_CHECKPOINTS] = "checkpoints",
+};
+
+/* Translate an LMDB/errno code. Callers log nothing: the status is the
+ * report. MDB_MAP_FULL is distinct because the operator can act on it. */
+static enum lien_status
+st_from_mdb(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return LIEN_OK;
+	case MDB_NOTFOUND:
+		return LIEN_ENOTFOUND;
+	case MDB_MAP_FULL:
+		return LIEN_EFULL;
+	case MDB_KEYEXIST:
+		return LIEN_EEXIST;
+	case ENOMEM:
+		return LIEN_ENOMEM;
+	case MDB_CORRUPTED:
+	case MDB_PAGE_NOTFOUND:
+	case MDB_INVALID:
+	case MDB_VERSION_MISMATCH:
+		return LIEN_ECORRUPT;
+	default:
+		return LIEN_EIO;
+	}
+}
+
+enum lien_status
+store_open(const char *dir, uint64_t map_size, unsigned max_readers,
+    int rdonly, struct store **out)
+{
+	struct store *s;
+	MDB_txn *txn = NULL;
+	enum lien_status st = LIEN_EIO;
+	int rc;
+
+	*out = NULL;
+	if (dir == NULL)
+		return LIEN_EINVAL;
+	if (!rdonly && mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return LIEN_EIO;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return LIEN_ENOMEM;
+	s->rdonly = rdonly;
+	if ((rc = mdb_env_create(&s->env)) != 0) {
+		free(s);
+		return st_from_mdb(rc);
+	}
+	/* A sparse map: LMDB only uses the pages it writes. 1 TiB default so
+	 * the log never needs a resize (which requires no open txns). */
+	if (map_size == 0)
+		map_size = (uint64_t)1 << 40;
+	if ((rc = mdb_env_set_mapsize(s->env, (size_t)map_size)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(s->env, 32)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(s->env,
+	    max_readers ? max_readers : 512)) != 0) {
+		st = st_from_mdb(rc);
+		goto out;
+	}
+	rc = mdb_env_open(s->env, dir,
+	    MDB_NOTLS | MDB_NORDAHEAD | (rdonly ? MDB_RDONLY : 0), 0600);
+	if (rc != 0) {
+		st = rc == ENOENT ? LIEN_ENOTFOUND : st_from_mdb(rc);
+		goto out;
+	}
+	/* Slots of readers that died with kill -9 would otherwise pin old
+	 * pages forever. */
+	store_reader_check(s);
+	if ((rc = mdb_txn_begin(s->env, NULL, rdonly ? MDB_RDONLY : 0,
+	    &txn)) != 0) {
+		st = st_from_mdb(rc);
+		goto out;
+	}
+	for (int i = 0; i < STORE_NTABLES; i++) {
+		rc = mdb_dbi_open(txn, table_names[i],
+		    rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
+		if (rc != 0) {
+			/* A read-only open of a store never written. */
+			st = rc == MDB_NOTFOUND ? LIEN_ENOTFOUND :
+			    st_from_mdb(rc);
+			mdb_txn_abort(txn);
+			goto out;
+		}
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		st = st_from_mdb(rc);
+		goto out;
+	}
+	*out = s;
+	return LIEN_OK;
+out:
+	mdb_env_close(s->env);
+	free(s);
+	return st;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	mdb_env_close(s->env);
+	free(s);
+}
+
+void
+store_reader_check(struct store *s)
+{
+	int dead = 0;
+
+	(void)mdb_reader_check(s->env, &dead);
+}
+
+enum lien_status
+store_txn_begin(struct store *s, int write, struct store_txn **out)
+{
+	struct store_txn *t;
+	int rc;
+
+	*out = NULL;
+	if (write && s->rdonly)
+		return LIEN_EINVAL;
+	t = malloc(sizeof *t);
+	if (t == NULL)
+		return LIEN_ENOMEM;
+	t->s = s;
+	t->write = write;
+	rc = mdb_txn_begin(s->env, NULL, write ? 0 : MDB_RDONLY, &t->txn);
+	if (rc != 0) {
+		free(t);
+		return st_from_mdb(rc);
+	}
+	*out = t;
+	return LIEN_OK;
+}
+
+enum lien_status
+store_txn_commit(struct store_txn *t)
+{
+	int rc = mdb_txn_commit(t->txn);
+
+	free(t);
+	return st_from_mdb(rc);
+}
+
+void
+store_txn_abort(struct store_txn *t)
+{
+	if (t == NULL)
+		return;
+	mdb_txn_abort(t->txn);
+	free(t);
+}
+
+enum lien_status
+store_get(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	MDB_val k = { key_len, (void *)(uintptr_t)key }, v;
+	int rc = mdb_get(t->txn, t->s->dbi[tb], &k, &v);
+
+	if (rc != 0)
+		return st_from_mdb(rc);
+	*val = v.mv_data;
+	*val_len = v.mv_size;
+	return LIEN_OK;
+}
+
+enum lien_status
+store_put(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len, const void *val, size_t val_len, int append)
+{
+	MDB_val k = { key_len, (void *)(uintptr_t)key };
+	MDB_val v = { val_len, (void *)(uintptr_t)val };
+
+	return st_from_mdb(mdb_put(t->txn, t->s->dbi[tb], &k, &v,
+	    append ? MDB_APPEND : 0));
+}
+
+enum lien_status
+store_reserve(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len, size_t val_len, uint8_t **out)
+{
+	MDB_val k = { key_len, (void *)(uintptr_t)key };
+	MDB_val v = { val_len, NULL };
+	int rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, MDB_RESERVE);
+
+	if (rc != 0)
+		return st_from_mdb(rc);
+	*out = v.mv_data;
+	return LIEN_OK;
+}
+
+enum lien_status
+store_del(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len)
+{
+	MDB_val k = { key_len, (void *)(uintptr_t)key };
+
+	return st_from_mdb(mdb_del(t->txn, t->s->dbi[tb], &k, NULL));
+}
+
+enum lien_status
+store_cursor_open(struct store_txn *t, enum store_table tb,
+    struct store_cursor **out)
+{
+	struct store_cursor *c = malloc(sizeof *c);
+	int rc;
+
+	*out = NULL;
+	if (c == NULL)
+		return LIEN_ENOMEM;
+	if ((rc = mdb_cursor_open(t->txn, t->s->dbi[tb], &c->cur)) != 0) {
+		free(c);
+		return st_from_mdb(rc);
+	}
+	*out = c;
+	return LIEN_OK;
+}
+
+static enum lien_status
+cursor_get(struct store_cursor *c, MDB_val *k, MDB_cursor_op op,
+    const uint8_t **kp, size_t *k_len, const uint8_t **vp, size_t *v_len)
+{
+	MDB_val v;
+	int rc = mdb_cursor_get(c->cur, k, &v, op);
+
+	if (rc != 0)
+		return st_from_mdb(rc);
+	*kp = k->mv_data;
+	*k_len = k->mv_size;
+	*vp = v.mv_data;
+	*v_len = v.mv_size;
+	return LIEN_OK;
+}
+
+enum lien_status
+store_cursor_seek(struct store_cursor *c, const void *key, size_t key_len,
+    const uint8_t **k, size_t *k_len, const uint8_t **v, size_t *v_len)
+{
+	MDB_val kv = { key_len, (void *)(uintptr_t)key };
+
+	return cursor_get(c, &kv, key ? MDB_SET_RANGE : MDB_FIRST, k, k_len,
+	    v, v_len);
+}
+
+enum lien_status
+store_cursor_next(struct store_cursor *c, const uint8_t **k, size_t *k_len,
+    const uint8_t **v, size_t *v_len)
+{
+	MDB_val kv;
+
+	return cursor_get(c, &kv, MDB_NEXT, k, k_len, v, v_len);
+}
+
+void
+store_cursor_close(struct store_cursor *c)
+{
+	if (c == NULL)
+		return;
+	mdb_cursor_close(c->cur);
+	free(c);
+}
+
+enum lien_status
+store_usage(struct store *s, uint64_t *out_pages, unsigned *out_page_size)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	int rc;
+
+	if ((rc = mdb_env_info(s->env, &info)) != 0 ||
+	    (rc = mdb_env_stat(s->env, &stat)) != 0)
+		return st_from_mdb(rc);
+	/* me_last_pgno is the highest page ever used: the file's real extent. */
+	*out_pages = (uint64_t)info.me_last_pgno + 1;
+	*out_page_size = stat.ms_psize;
+	return LIEN_OK;
+}

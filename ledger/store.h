@@ -1,0 +1,103 @@
+/*
+ * Internal to ledger/: the LMDB storage layout. Only store.c includes
+ * lmdb.h; log.c (sequencer, views) and audit.c work through this header.
+ *
+ * Tables (named LMDB databases, one environment, docs/storage.md):
+ *   meta         short ASCII key -> value (format, origin, size, vkey)
+ *   tiles        (tile level u8, tile index u64be) -> tile record: every
+ *                node of the 8-level subtree, TILE_REC_SLOTS hashes
+ *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
+ *   tail         entry index u64be -> entry, for the last, incomplete bundle
+ *   checkpoints  tree size u64be -> signature block of the signed note
+ */
+#ifndef LIEN_LEDGER_STORE_H
+#define LIEN_LEDGER_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "common/lien_limits.h"
+#include "crypto/hash.h"
+
+/* A tile record holds node levels 8t .. 8t+7 of one tile: 256 + 128 + ...
+ * + 2 = 510 hashes. Level kk (0..7) of the tile starts at slot
+ * 512 - (512 >> kk). */
+#define TILE_REC_SLOTS 510u
+#define TILE_REC_LEN (TILE_REC_SLOTS * HASH_LEN)
+#define TILE_LEVELS 8u		/* tile levels 0..7 cover node levels 0..63 */
+
+#define STORE_FORMAT "lienlog-store-v1"
+
+struct store;
+struct store_txn;
+
+enum store_table {
+	STORE_META,
+	STORE_TILES,
+	STORE_BUNDLES,
+	STORE_TAIL,
+	STORE_CHECKPOINTS,
+	STORE_NTABLES
+};
+
+/* Slot of node (level, index) inside its tile record, and the record's
+ * (tile level, tile index). */
+static inline unsigned
+store_tile_slot(unsigned level, uint64_t index, unsigned *tlevel,
+    uint64_t *tindex)
+{
+	unsigned kk = level % TILE_HEIGHT;
+	*tlevel = level / TILE_HEIGHT;
+	*tindex = index >> (TILE_HEIGHT - kk);
+	return (512u - (512u >> kk)) + (unsigned)(index & ((256u >> kk) - 1));
+}
+
+enum lien_status store_open(const char *dir, uint64_t map_size,
+    unsigned max_readers, int rdonly, struct store **out) LIEN_MUST_CHECK;
+void store_close(struct store *s);
+
+/* Read transactions may be used from any thread (MDB_NOTLS), one at a time.
+ * Write transactions belong to the sequencer thread. */
+enum lien_status store_txn_begin(struct store *s, int write,
+    struct store_txn **out) LIEN_MUST_CHECK;
+enum lien_status store_txn_commit(struct store_txn *t) LIEN_MUST_CHECK;
+void store_txn_abort(struct store_txn *t);
+
+/* Generic access. Values from get are borrowed: valid until the txn ends
+ * (or, in a write txn, until the next write). LIEN_ENOTFOUND if absent. */
+enum lien_status store_get(struct store_txn *t, enum store_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+    LIEN_MUST_CHECK;
+/* Put val; with append != 0 the key must sort after every key in the
+ * table (MDB_APPEND: fuller pages, faster). */
+enum lien_status store_put(struct store_txn *t, enum store_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len,
+    int append) LIEN_MUST_CHECK;
+/* Reserve val_len bytes for key and return a pointer to fill. */
+enum lien_status store_reserve(struct store_txn *t, enum store_table tb,
+    const void *key, size_t key_len, size_t val_len, uint8_t **out)
+    LIEN_MUST_CHECK;
+enum lien_status store_del(struct store_txn *t, enum store_table tb,
+    const void *key, size_t key_len) LIEN_MUST_CHECK;
+
+/* Cursor walk: first key >= key (key NULL: first in table). Returns
+ * LIEN_ENOTFOUND past the end. */
+struct store_cursor;
+enum lien_status store_cursor_open(struct store_txn *t, enum store_table tb,
+    struct store_cursor **out) LIEN_MUST_CHECK;
+enum lien_status store_cursor_seek(struct store_cursor *c, const void *key,
+    size_t key_len, const uint8_t **k, size_t *k_len, const uint8_t **v,
+    size_t *v_len) LIEN_MUST_CHECK;
+enum lien_status store_cursor_next(struct store_cursor *c, const uint8_t **k,
+    size_t *k_len, const uint8_t **v, size_t *v_len) LIEN_MUST_CHECK;
+void store_cursor_close(struct store_cursor *c);
+
+/* Space accounting for benchmarks: pages in use across all tables and the
+ * page size. */
+enum lien_status store_usage(struct store *s, uint64_t *out_pages,
+    unsigned *out_page_size) LIEN_MUST_CHECK;
+
+/* Drop stale reader slots left by crashed processes (mdb_reader_check). */
+void store_reader_check(struct store *s);
+
+#endif

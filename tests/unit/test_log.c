@@ -1,0 +1,434 @@
+/*
+ * The log against itself and against merkle.c: appends through the
+ * sequencer, reopen, proofs that verify against signed checkpoints, tiles
+ * and bundles that match the entries, audit, and refusals.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/checkpoint.h"
+#include "ledger/entry.h"
+#include "ledger/ledger.h"
+#include "ledger/merkle.h"
+
+struct fx {
+	char dir[64];
+	char *skey, *vkey;
+	struct note_signer *signer;
+	struct note_verifier ver;
+	struct ledger *l;
+};
+
+static void
+fx_open(struct fx *f, unsigned batch_max)
+{
+	struct ledger_config cfg = { 0 };
+
+	cfg.dir = f->dir;
+	cfg.signer = f->signer;
+	cfg.batch_max = batch_max;
+	cfg.map_size = 1u << 30;
+	assert_int_equal(ledger_open(&cfg, &f->l), LIEN_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	assert_int_equal(lcrypto_init(), LIEN_OK);
+	strcpy(f->dir, "/tmp/lienlog-test-log-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(note_key_generate("test.example/log", 16, &f->skey,
+	    &f->vkey), LIEN_OK);
+	assert_int_equal(note_signer_parse(f->skey, strlen(f->skey),
+	    &f->signer), LIEN_OK);
+	assert_int_equal(note_verifier_parse(f->vkey, strlen(f->vkey),
+	    &f->ver), LIEN_OK);
+	fx_open(f, 64);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	ledger_close(f->l);
+	note_signer_free(f->signer);
+	secret_free(f->skey);
+	free(f->vkey);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static void
+payload_for(uint64_t i, uint8_t *buf, size_t *len)
+{
+	*len = (size_t)snprintf((char *)buf, 64, "entry-%llu-", (unsigned long long)i);
+	for (uint64_t k = 0; k < i % 37; k++)
+		buf[(*len)++] = (uint8_t)('a' + (i + k) % 26);
+}
+
+static void
+append_n(struct fx *f, uint64_t n, size_t chunk)
+{
+	struct ledger_item items[64];
+	struct ledger_receipt rc[64];
+	static uint8_t bufs[64][128];
+	uint64_t base = ledger_size(f->l);
+
+	for (uint64_t done = 0; done < n;) {
+		size_t k = n - done < chunk ? (size_t)(n - done) : chunk;
+
+		for (size_t i = 0; i < k; i++) {
+			items[i].type = ENTRY_TYPE_DEMO;
+			payload_for(base + done + i, bufs[i], &items[i].len);
+			items[i].payload = bufs[i];
+		}
+		assert_int_equal(ledger_append_many(f->l, items, k, rc), LIEN_OK);
+		for (size_t i = 0; i < k; i++) {
+			assert_int_equal(rc[i].index, base + done + i);
+			assert_int_equal(rc[i].tree_size, base + done + k);
+		}
+		done += k;
+	}
+}
+
+/* The latest checkpoint verifies and names the current size and root. */
+static void
+check_checkpoint(struct fx *f, struct ledger_view *v, uint64_t n)
+{
+	char *note;
+	size_t len;
+	struct checkpoint cp;
+	uint8_t root[HASH_LEN];
+
+	assert_int_equal(ledger_view_checkpoint(v, n, &note, &len), LIEN_OK);
+	assert_int_equal(checkpoint_open((uint8_t *)note, len, &f->ver, &cp),
+	    LIEN_OK);
+	assert_int_equal(cp.size, n);
+	assert_int_equal(ledger_view_root(v, n, root), LIEN_OK);
+	assert_memory_equal(cp.root, root, HASH_LEN);
+	free(note);
+}
+
+static void
+test_ledger_append_proofs_verify(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN], leaf[HASH_LEN];
+	uint8_t root[HASH_LEN], old_root[HASH_LEN];
+	size_t np;
+	const uint64_t n = 700;
+
+	append_n(f, n, 7);
+	assert_int_equal(ledger_size(f->l), n);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_size(v), n);
+	check_checkpoint(f, v, n);
+	check_checkpoint(f, v, 7);	/* every batch left a checkpoint */
+	for (uint64_t size = 1; size <= n; size += 37) {
+		assert_int_equal(ledger_view_root(v, size, root), LIEN_OK);
+		for (uint64_t i = 0; i < size; i += 11) {
+			const uint8_t *e;
+			size_t elen;
+
+			assert_int_equal(ledger_view_entry(v, i, &e, &elen), LIEN_OK);
+			hash_leaf(e, elen, leaf);
+			assert_int_equal(ledger_view_prove_inclusion(v, i, size,
+			    proof, &np), LIEN_OK);
+			assert_int_equal(merkle_verify_inclusion(leaf, i, size,
+			    (const uint8_t (*)[HASH_LEN])proof, np, root), LIEN_OK);
+		}
+		for (uint64_t m = 1; m <= size; m += 29) {
+			assert_int_equal(ledger_view_root(v, m, old_root), LIEN_OK);
+			assert_int_equal(ledger_view_prove_consistency(v, m, size,
+			    proof, &np), LIEN_OK);
+			assert_int_equal(merkle_verify_consistency(m, size, old_root,
+			    root, (const uint8_t (*)[HASH_LEN])proof, np), LIEN_OK);
+		}
+	}
+	assert_int_equal(ledger_view_prove_inclusion(v, n, n, proof, &np),
+	    LIEN_ERANGE);
+	assert_int_equal(ledger_view_prove_inclusion(v, 0, n + 1, proof, &np),
+	    LIEN_ERANGE);
+	assert_int_equal(ledger_view_prove_consistency(v, 5, 4, proof, &np),
+	    LIEN_ERANGE);
+	ledger_view_close(v);
+}
+
+/* Entries chain: index, prev = leaf hash of the one before, time order. */
+static void
+test_ledger_entries_chain(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	uint8_t prev[HASH_LEN] = { 0 }, leaf[HASH_LEN];
+	uint64_t t = 0;
+
+	append_n(f, 600, 64);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	for (uint64_t i = 0; i < 600; i++) {
+		const uint8_t *e;
+		size_t elen, plen;
+		struct entry en;
+		uint8_t want[128];
+
+		assert_int_equal(ledger_view_entry(v, i, &e, &elen), LIEN_OK);
+		assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+		assert_int_equal(en.index, i);
+		assert_memory_equal(en.prev, prev, HASH_LEN);
+		assert_true(en.time_ms >= t);
+		payload_for(i, want, &plen);
+		assert_int_equal(en.payload_len, plen);
+		assert_memory_equal(en.payload, want, plen);
+		hash_leaf(e, elen, leaf);
+		assert_int_equal(ledger_view_leaf_hash(v, i, prev), LIEN_OK);
+		assert_memory_equal(leaf, prev, HASH_LEN);
+		t = en.time_ms;
+	}
+	ledger_view_close(v);
+}
+
+/* Tiles and bundles as C2SP serves them, full and partial. */
+static void
+test_ledger_tiles_bundles(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	uint8_t *tile, *bun, leaf[HASH_LEN];
+	size_t tlen, blen;
+
+	append_n(f, 300, 64);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_tile(v, 0, 0, 256, &tile, &tlen), LIEN_OK);
+	assert_int_equal(tlen, 256 * HASH_LEN);
+	assert_int_equal(ledger_view_bundle(v, 0, 256, &bun, &blen), LIEN_OK);
+	for (size_t i = 0, off = 0; i < 256; i++) {
+		size_t el = (size_t)bun[off] << 8 | bun[off + 1];
+
+		hash_leaf(bun + off + 2, el, leaf);
+		assert_memory_equal(leaf, tile + i * HASH_LEN, HASH_LEN);
+		off += 2 + el;
+		if (i == 255)
+			assert_int_equal(off, blen);
+	}
+	free(tile);
+	free(bun);
+	/* Partial: 44 entries in tile 1; 45 does not exist yet. */
+	assert_int_equal(ledger_view_tile(v, 0, 1, 44, &tile, &tlen), LIEN_OK);
+	assert_int_equal(tlen, 44 * HASH_LEN);
+	assert_int_equal(ledger_view_leaf_hash(v, 299, leaf), LIEN_OK);
+	assert_memory_equal(leaf, tile + 43 * HASH_LEN, HASH_LEN);
+	free(tile);
+	assert_int_equal(ledger_view_tile(v, 0, 1, 45, &tile, &tlen),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(ledger_view_bundle(v, 1, 44, &bun, &blen), LIEN_OK);
+	free(bun);
+	assert_int_equal(ledger_view_bundle(v, 1, 45, &bun, &blen),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(ledger_view_bundle(v, 2, 1, &bun, &blen),
+	    LIEN_ENOTFOUND);
+	/* Level 1: one hash (the root of tile 0/0) in a partial tile. */
+	assert_int_equal(ledger_view_tile(v, 1, 0, 1, &tile, &tlen), LIEN_OK);
+	{
+		uint8_t r[HASH_LEN];
+
+		assert_int_equal(ledger_view_root(v, 256, r), LIEN_OK);
+		assert_memory_equal(r, tile, HASH_LEN);
+	}
+	free(tile);
+	assert_int_equal(ledger_view_tile(v, 1, 0, 2, &tile, &tlen),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(ledger_view_tile(v, 9, 0, 1, &tile, &tlen),
+	    LIEN_ENOTFOUND);
+	ledger_view_close(v);
+}
+
+/* Closing and reopening keeps everything; appends continue the chain. */
+static void
+test_ledger_reopen_continues(void **state)
+{
+	struct fx *f = *state;
+	char why[256];
+	struct ledger_view *v;
+
+	append_n(f, 333, 64);
+	ledger_close(f->l);
+	fx_open(f, 16);
+	assert_int_equal(ledger_size(f->l), 333);
+	append_n(f, 500, 16);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+	assert_int_equal(ledger_audit(f->l, NULL, NULL, NULL, why, sizeof why),
+	    LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	check_checkpoint(f, v, 833);
+	ledger_view_close(v);
+}
+
+struct thr {
+	struct ledger *l;
+	int id;
+	uint64_t idx[200];
+};
+
+static void *
+appender(void *arg)
+{
+	struct thr *t = arg;
+	char buf[64];
+
+	for (int i = 0; i < 200; i++) {
+		struct ledger_receipt rc;
+		int n = snprintf(buf, sizeof buf, "thread %d item %d", t->id, i);
+
+		if (ledger_append(t->l, ENTRY_TYPE_DEMO, (uint8_t *)buf,
+		    (size_t)n, &rc) != LIEN_OK)
+			t->idx[i] = UINT64_MAX;
+		else
+			t->idx[i] = rc.index;
+	}
+	return NULL;
+}
+
+/* Concurrent appenders: every index handed out once, each holds its entry. */
+static void
+test_ledger_concurrent_appenders(void **state)
+{
+	struct fx *f = *state;
+	struct thr th[8];
+	pthread_t tid[8];
+	struct ledger_view *v;
+	char why[256];
+	uint8_t *seen = calloc(1600, 1);
+
+	for (int i = 0; i < 8; i++) {
+		th[i].l = f->l;
+		th[i].id = i;
+		assert_int_equal(pthread_create(&tid[i], NULL, appender, &th[i]), 0);
+	}
+	for (int i = 0; i < 8; i++)
+		pthread_join(tid[i], NULL);
+	assert_int_equal(ledger_size(f->l), 1600);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	for (int i = 0; i < 8; i++) {
+		for (int k = 0; k < 200; k++) {
+			const uint8_t *e;
+			size_t elen;
+			struct entry en;
+			char want[64];
+			int n = snprintf(want, sizeof want, "thread %d item %d", i, k);
+
+			assert_true(th[i].idx[k] < 1600);
+			assert_false(seen[th[i].idx[k]]);
+			seen[th[i].idx[k]] = 1;
+			assert_int_equal(ledger_view_entry(v, th[i].idx[k], &e,
+			    &elen), LIEN_OK);
+			assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+			assert_int_equal(en.payload_len, (size_t)n);
+			assert_memory_equal(en.payload, want, (size_t)n);
+		}
+	}
+	ledger_view_close(v);
+	free(seen);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+}
+
+static void
+test_ledger_append_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_receipt rc;
+	uint8_t *big = calloc(1, ENTRY_PAYLOAD_MAX + 1);
+	struct ledger_item items[65];
+
+	assert_int_equal(ledger_append(f->l, 0, big, ENTRY_PAYLOAD_MAX + 1, &rc),
+	    LIEN_ETOOBIG);
+	assert_int_equal(ledger_append(f->l, 0, NULL, 5, &rc), LIEN_EINVAL);
+	memset(items, 0, sizeof items);
+	assert_int_equal(ledger_append_many(f->l, items, 65, NULL), LIEN_EINVAL);
+	/* The largest entry fits exactly. */
+	assert_int_equal(ledger_append(f->l, 0, big, ENTRY_PAYLOAD_MAX, &rc),
+	    LIEN_OK);
+	assert_int_equal(ledger_size(f->l), 1);
+	free(big);
+}
+
+/* A store bound to one origin refuses another log key. */
+static void
+test_ledger_open_wrong_origin(void **state)
+{
+	struct fx *f = *state;
+	char *sk, *vk;
+	struct note_signer *other;
+	struct ledger_config cfg = { 0 };
+	struct ledger *l2;
+
+	append_n(f, 3, 3);
+	ledger_close(f->l);
+	f->l = NULL;
+	assert_int_equal(note_key_generate("other.example/log", 17, &sk, &vk),
+	    LIEN_OK);
+	assert_int_equal(note_signer_parse(sk, strlen(sk), &other), LIEN_OK);
+	cfg.dir = f->dir;
+	cfg.signer = other;
+	assert_int_equal(ledger_open(&cfg, &l2), LIEN_EKEY);
+	note_signer_free(other);
+	secret_free(sk);
+	free(vk);
+	fx_open(f, 64);
+}
+
+/* Audit with a key that is not the log's is refused. */
+static void
+test_ledger_audit_wrong_key(void **state)
+{
+	struct fx *f = *state;
+	char *sk, *vk, why[256];
+	struct note_verifier other;
+
+	append_n(f, 10, 3);
+	/* Same name, different key: every checkpoint signature fails. */
+	assert_int_equal(note_key_generate("test.example/log", 16, &sk, &vk),
+	    LIEN_OK);
+	assert_int_equal(note_verifier_parse(vk, strlen(vk), &other), LIEN_OK);
+	assert_int_equal(ledger_audit(f->l, &other, NULL, NULL, why, sizeof why),
+	    LIEN_EVERIFY);
+	assert_non_null(strstr(why, "checkpoint at size 3"));
+	secret_free(sk);
+	free(vk);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_ledger_append_proofs_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_entries_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_tiles_bundles, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_reopen_continues, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_concurrent_appenders, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_append_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_open_wrong_origin, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_audit_wrong_key, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
