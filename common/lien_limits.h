@@ -29,6 +29,12 @@
 #define API_BODY_MAX (256u * 1024u)
 #define API_HEADERS_MAX 63u
 #define API_QUERY_MAX 1024u
+/* civetweb worker threads lienlogd may start (each pins ~100 KiB stack
+ * and one connection at a time). */
+#define API_THREADS_MAX 1024u
+/* Private log key files read by lienlogd: one line "PRIVATE+KEY+" + name
+ * + "+" + 8 hex + "+" + 44 base64 + '\n' (signed-note), with headroom. */
+#define SKEY_FILE_MAX (NOTE_NAME_MAX + 96u)
 
 /* Proof JSON files read by the CLI. */
 #define PROOF_JSON_MAX (64u * 1024u)
@@ -41,5 +47,44 @@
  * are 16). */
 #define PKEY_TEXT_MAX 16384u
 #define PKEY_SM2_ID_MAX 64u
+
+/* Certificates (crypto/cert.h). One certificate from the wire: PEM text
+ * or base64 DER, and the DER itself (real leaf certificates are 0.5-2
+ * KiB). Trust files: a PEM bundle of roots or intermediates, and one CRL
+ * (DER size; PEM text may be 4/3 larger plus armour). Chain depth counts
+ * certificates between leaf and root (OpenSSL's verify depth). */
+#define CERT_DER_MAX 8192u
+#define CERT_TEXT_MAX 12288u
+#define CERT_BUNDLE_MAX (1024u * 1024u)
+#define CERT_BUNDLE_CERTS_MAX 256u
+#define CERT_CRL_MAX (4u * 1024u * 1024u)
+#define CERT_CRLS_MAX 64u
+#define CERT_CHAIN_DEPTH_MAX 4u
+/* Verified-certificate cache slots (direct-mapped by fingerprint). */
+#define CERT_CACHE_SLOTS 4096u
+
+/* Commitments and sealed evidence (crypto/seal.h): the committed value and
+ * the sealed plaintext (a whole request body plus token at most), and the
+ * associated data binding a sealed record to its id. */
+#define SEAL_PLAIN_MAX (API_BODY_MAX + 64u * 1024u)
+#define SEAL_AD_MAX 1024u
+
+/* JWS tokens (crypto/jws.h): whole compact token, key-set file, keys per
+ * set and kid length. A face-ID token is well under 2 KiB. */
+#define JWS_TOKEN_MAX 8192u
+#define JWKS_FILE_MAX (64u * 1024u)
+#define JWKS_KEYS_MAX 64u
+#define JWS_KID_MAX 128u
+
+/* RFC 9421 request signatures (api/httpsig.h): bytes of the
+ * Signature-Input / Signature field values, signatures (labels) per
+ * message, covered components per signature, component name, string
+ * parameter (keyid, nonce, tag, alg) length, and the signature base. */
+#define HTTPSIG_FIELD_MAX 4096u
+#define HTTPSIG_LABELS_MAX 4u
+#define HTTPSIG_COMPONENTS_MAX 16u
+#define HTTPSIG_NAME_MAX 64u
+#define HTTPSIG_PARAM_MAX 256u
+#define HTTPSIG_BASE_MAX 16384u
 
 #endif
