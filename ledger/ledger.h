@@ -49,26 +49,74 @@ const char *ledger_origin(const struct ledger *l);
 
 /* What an appender learns once its entry is durable. */
 struct ledger_receipt {
+	enum lien_status status;/* this item's outcome (ledger_append_many) */
 	uint64_t index;
 	uint8_t leaf_hash[HASH_LEN];
 	uint64_t tree_size;	/* size of the first checkpoint containing it */
 	uint64_t time_ms;	/* the envelope time */
 };
 
+/* Derived state kept beside the log, written in the same transaction as
+ * the entries it derives from (registration state, replay and idempotency
+ * indexes, parties, sealed evidence). Keys and values are opaque bytes
+ * here; ledger/registry.c defines their encodings. */
+enum ledger_table {
+	LEDGER_T_APPS,		/* applications */
+	LEDGER_T_VEHICLES,	/* vehicles: liens and restrictions */
+	LEDGER_T_PARTIES,	/* filed institutions, officers, keys */
+	LEDGER_T_NONCES,	/* replay window */
+	LEDGER_T_IDEM,		/* idempotency keys -> original entry */
+	LEDGER_T_SEALED,	/* sealed evidence (AEAD) */
+	LEDGER_T_INDEX,		/* secondary indexes (queues, by time) */
+	LEDGER_T_COUNT
+};
+
+/* The sequencer's write transaction as a state machine sees it. */
+struct ledger_state;
+
+/* Values are borrowed: valid until the next put/del or the end of the
+ * build callback. LIEN_ENOTFOUND if absent. */
+enum lien_status ledger_state_get(struct ledger_state *st,
+    enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
+enum lien_status ledger_state_put(struct ledger_state *st,
+    enum ledger_table tb, const void *key, size_t key_len, const void *val,
+    size_t val_len) LIEN_MUST_CHECK;
+enum lien_status ledger_state_del(struct ledger_state *st,
+    enum ledger_table tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
+
+/* Builds an entry's payload inside the write transaction, in log order,
+ * seeing the state left by every earlier entry (of this batch too). It
+ * writes the payload into out (cap = ENTRY_PAYLOAD_MAX bytes) and applies
+ * the entry's state changes through st. Contract: decide first, write
+ * after; a refusal (any status but LIEN_OK) must come before the first
+ * put/del, so refusing leaves no trace and consumes no index, and the
+ * appender gets that status. An I/O failure of put/del fails the batch. */
+typedef enum lien_status (*ledger_build_fn)(void *arg,
+    struct ledger_state *st, uint64_t index, uint64_t time_ms, uint8_t *out,
+    size_t cap, size_t *out_len);
+
 struct ledger_item {
 	uint16_t type;
-	const uint8_t *payload;
+	const uint8_t *payload;	/* used when build is NULL */
 	size_t len;		/* <= ENTRY_PAYLOAD_MAX */
+	ledger_build_fn build;	/* optional, see above */
+	void *arg;
 };
 
 /* Append one entry and block until it is durable and covered by a signed
  * checkpoint. Thread-safe. LIEN_ETOOBIG, LIEN_ECLOSED, LIEN_EIO, LIEN_EFULL. */
+enum lien_status ledger_append_item(struct ledger *l,
+    const struct ledger_item *item, struct ledger_receipt *out)
+    LIEN_MUST_CHECK;
 enum lien_status ledger_append(struct ledger *l, uint16_t type,
     const uint8_t *payload, size_t len, struct ledger_receipt *out)
     LIEN_MUST_CHECK;
 
 /* Append n items that are committed in the same transaction (n <=
- * batch_max), in order. out[i] receives each receipt. */
+ * batch_max), in order. out[i] receives each receipt. Returns LIEN_OK
+ * when the batch committed; items refused by their build callback have
+ * out[i].status set (and index UINT64_MAX), the others LIEN_OK. */
 enum lien_status ledger_append_many(struct ledger *l,
     const struct ledger_item *items, size_t n, struct ledger_receipt *out)
     LIEN_MUST_CHECK;
@@ -133,6 +181,20 @@ enum lien_status ledger_view_tile(struct ledger_view *v, unsigned level,
  * LIEN_ENOTFOUND beyond the snapshot. *out malloc'd; caller frees. */
 enum lien_status ledger_view_bundle(struct ledger_view *v, uint64_t index,
     unsigned w, uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* Derived state as of the snapshot. Borrowed: valid until the view
+ * closes. LIEN_ENOTFOUND if absent. */
+enum lien_status ledger_view_state_get(struct ledger_view *v,
+    enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
+
+/* Visit records of tb with keys >= from (from NULL: all) in key order
+ * until fn returns non-zero or the table ends. */
+enum lien_status ledger_view_state_scan(struct ledger_view *v,
+    enum ledger_table tb, const void *from, size_t from_len,
+    int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
+	const uint8_t *val, size_t val_len),
+    void *ctx) LIEN_MUST_CHECK;
 
 /* The signed checkpoint note for tree size n (every batch leaves one).
  * LIEN_ENOTFOUND if no checkpoint was signed at exactly n. *out malloc'd,

@@ -36,6 +36,7 @@ struct ledger {
 	uint8_t *buf;		/* envelopes of the current batch */
 	size_t buf_cap;
 	uint8_t *scratch;	/* tail entries being packed into a bundle */
+	uint8_t *pbuf;		/* ENTRY_PAYLOAD_MAX: payload of a build item */
 	size_t scratch_cap;
 
 	/* Queue and published state, under mu. */

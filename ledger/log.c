@@ -389,6 +389,94 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
 	    out_len);
 }
 
+/* ---- Derived state ----------------------------------------------------- */
+
+_Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT,
+    "every ledger_table has a store table");
+
+struct ledger_state {
+	struct store_txn *t;
+	int wrote;	/* a put/del happened: a refusal is now a bug */
+};
+
+static enum lien_status
+state_table(enum ledger_table tb, enum store_table *out)
+{
+	if ((unsigned)tb >= LEDGER_T_COUNT)
+		return LIEN_EINVAL;
+	*out = (enum store_table)(STORE_STATE0 + (int)tb);
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_state_get(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	enum store_table t;
+	enum lien_status rc = state_table(tb, &t);
+
+	return rc != LIEN_OK ? rc : store_get(st->t, t, key, key_len, val,
+	    val_len);
+}
+
+enum lien_status
+ledger_state_put(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len)
+{
+	enum store_table t;
+	enum lien_status rc = state_table(tb, &t);
+
+	st->wrote = 1;
+	return rc != LIEN_OK ? rc : store_put(st->t, t, key, key_len, val,
+	    val_len, 0);
+}
+
+enum lien_status
+ledger_state_del(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len)
+{
+	enum store_table t;
+	enum lien_status rc = state_table(tb, &t);
+
+	st->wrote = 1;
+	return rc != LIEN_OK ? rc : store_del(st->t, t, key, key_len);
+}
+
+enum lien_status
+ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	enum store_table t;
+	enum lien_status rc = state_table(tb, &t);
+
+	return rc != LIEN_OK ? rc : store_get(v->t, t, key, key_len, val,
+	    val_len);
+}
+
+enum lien_status
+ledger_view_state_scan(struct ledger_view *v, enum ledger_table tb,
+    const void *from, size_t from_len,
+    int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
+	const uint8_t *val, size_t val_len),
+    void *ctx)
+{
+	struct store_cursor *c;
+	const uint8_t *k, *val;
+	size_t k_len, v_len;
+	enum store_table t;
+	enum lien_status rc = state_table(tb, &t);
+
+	if (rc != LIEN_OK || (rc = store_cursor_open(v->t, t, &c)) != LIEN_OK)
+		return rc;
+	for (rc = store_cursor_seek(c, from, from_len, &k, &k_len, &val,
+	    &v_len); rc == LIEN_OK;
+	    rc = store_cursor_next(c, &k, &k_len, &val, &v_len))
+		if (fn(ctx, k, k_len, val, v_len) != 0)
+			break;
+	store_cursor_close(c);
+	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+}
+
 /* ---- Sequencer state --------------------------------------------------- */
 
 /* Rebuild the sequencer's in-memory state from the last commit: frontier,
@@ -603,6 +691,7 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	struct store_txn *t = NULL;
 	struct emit_ctx ec = { l, NULL };
 	struct batch_ent *be;
+	struct ledger_state lst;
 	uint64_t s0 = l->frontier.size, s, t0;
 	uint8_t key[8], sizebuf[8], root[HASH_LEN];
 	char body[NOTE_NAME_MAX + 128], *note = NULL, *cp = NULL;
@@ -612,19 +701,15 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	be = malloc(nitems * sizeof *be);
 	if (be == NULL)
 		return LIEN_ENOMEM;
-	for (struct pending *p = batch; p; p = p->next)
-		for (size_t i = 0; i < p->n; i++)
-			need += ENTRY_HEADER_LEN + p->items[i].len;
-	if ((st = grow(&l->buf, &l->buf_cap, need)) != LIEN_OK)
-		goto out;
 	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
 		goto out;
 	ec.t = t;
+	lst.t = t;
 
 	s = s0;
-	need = 0;
 	for (struct pending *p = batch; p; p = p->next) {
-		for (size_t i = 0; i < p->n; i++, s++, k++) {
+		for (size_t i = 0; i < p->n; i++) {
+			const struct ledger_item *it = &p->items[i];
 			struct entry e;
 			uint64_t now = now_ms();
 			uint8_t leaf[HASH_LEN];
@@ -633,10 +718,29 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 			/* Envelope times never go backwards, even if the
 			 * wall clock does. */
 			e.time_ms = now > l->last_time ? now : l->last_time;
-			e.type = p->items[i].type;
+			e.type = it->type;
 			memcpy(e.prev, l->last_leaf, HASH_LEN);
-			e.payload = p->items[i].payload;
-			e.payload_len = p->items[i].len;
+			e.payload = it->payload;
+			e.payload_len = it->len;
+			p->out[i].index = UINT64_MAX;
+			if (it->build != NULL) {
+				lst.wrote = 0;
+				st = it->build(it->arg, &lst, s, e.time_ms,
+				    l->pbuf, ENTRY_PAYLOAD_MAX, &e.payload_len);
+				if (st != LIEN_OK && !lst.wrote) {
+					p->out[i].status = st;	/* refused */
+					continue;
+				}
+				if (st != LIEN_OK || e.payload_len >
+				    ENTRY_PAYLOAD_MAX) {
+					st = st != LIEN_OK ? st : LIEN_ETOOBIG;
+					goto out;
+				}
+				e.payload = l->pbuf;
+			}
+			if ((st = grow(&l->buf, &l->buf_cap, need +
+			    ENTRY_HEADER_LEN + e.payload_len)) != LIEN_OK)
+				goto out;
 			be[k].off = need;
 			if ((st = entry_encode(&e, l->buf + need,
 			    l->buf_cap - need, &be[k].len)) != LIEN_OK)
@@ -648,10 +752,18 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 				goto out;
 			memcpy(l->last_leaf, leaf, HASH_LEN);
 			l->last_time = e.time_ms;
+			p->out[i].status = LIEN_OK;
 			p->out[i].index = s;
 			memcpy(p->out[i].leaf_hash, leaf, HASH_LEN);
 			p->out[i].time_ms = e.time_ms;
+			s++;
+			k++;
 		}
+	}
+	if (s == s0) {
+		/* Every item was refused: nothing to write or sign. */
+		st = LIEN_OK;
+		goto out;
 	}
 	if ((st = write_entries(l, t, s0, s, be)) != LIEN_OK)
 		goto out;
@@ -698,7 +810,8 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	atomic_store(&l->size, s);
 	for (struct pending *p = batch; p; p = p->next)
 		for (size_t i = 0; i < p->n; i++)
-			p->out[i].tree_size = s;
+			if (p->out[i].status == LIEN_OK)
+				p->out[i].tree_size = s;
 out:
 	store_txn_abort(t);
 	free(note);
@@ -843,6 +956,10 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 	l->rdonly = (cfg->flags & LEDGER_RDONLY) != 0;
 	l->signer = cfg->signer;
 	l->batch_max = cfg->batch_max ? cfg->batch_max : 1024;
+	if (!l->rdonly && (l->pbuf = malloc(ENTRY_PAYLOAD_MAX)) == NULL) {
+		free(l);
+		return LIEN_ENOMEM;
+	}
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv_work, NULL);
 	pthread_cond_init(&l->cv_done, NULL);
@@ -889,6 +1006,7 @@ ledger_close(struct ledger *l)
 		free(l->tiles[t]);
 	free(l->buf);
 	free(l->scratch);
+	free(l->pbuf);
 	free(l->latest_cp);
 	pthread_cond_destroy(&l->cv_done);
 	pthread_cond_destroy(&l->cv_work);
@@ -936,12 +1054,21 @@ ledger_append_many(struct ledger *l, const struct ledger_item *items,
 }
 
 enum lien_status
+ledger_append_item(struct ledger *l, const struct ledger_item *item,
+    struct ledger_receipt *out)
+{
+	enum lien_status st = ledger_append_many(l, item, 1, out);
+
+	return st != LIEN_OK ? st : out->status;
+}
+
+enum lien_status
 ledger_append(struct ledger *l, uint16_t type, const uint8_t *payload,
     size_t len, struct ledger_receipt *out)
 {
-	struct ledger_item it = { type, payload, len };
+	struct ledger_item it = { type, payload, len, NULL, NULL };
 
-	return ledger_append_many(l, &it, 1, out);
+	return ledger_append_item(l, &it, out);
 }
 
 uint64_t

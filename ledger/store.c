@@ -42,6 +42,13 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_BUNDLES] = "bundles",
 	[STORE_TAIL] = "tail",
 	[STORE_CHECKPOINTS] = "checkpoints",
+	[STORE_STATE0 + 0] = "apps",
+	[STORE_STATE0 + 1] = "vehicles",
+	[STORE_STATE0 + 2] = "parties",
+	[STORE_STATE0 + 3] = "nonces",
+	[STORE_STATE0 + 4] = "idem",
+	[STORE_STATE0 + 5] = "sealed",
+	[STORE_STATE0 + 6] = "index",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the

@@ -37,7 +37,9 @@ enum store_table {
 	STORE_BUNDLES,
 	STORE_TAIL,
 	STORE_CHECKPOINTS,
-	STORE_NTABLES
+	STORE_STATE0,		/* + enum ledger_table: derived state */
+	STORE_NTABLES = STORE_STATE0 + 7
+
 };
 
 /* Slot of node (level, index) inside its tile record, and the record's

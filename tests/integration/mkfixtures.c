@@ -123,7 +123,7 @@ make_key(const char *origin, const char *vkey_name, int keep)
 static void
 append_batch(struct ledger *l, uint64_t first, size_t n, const char *cp_name)
 {
-	struct ledger_item items[16];
+	struct ledger_item items[16] = { 0 };
 	struct ledger_receipt rcpt[16];
 	char payload[16][64];
 	char *cp = NULL;

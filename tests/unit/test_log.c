@@ -86,7 +86,7 @@ payload_for(uint64_t i, uint8_t *buf, size_t *len)
 static void
 append_n(struct fx *f, uint64_t n, size_t chunk)
 {
-	struct ledger_item items[64];
+	struct ledger_item items[64] = { 0 };
 	struct ledger_receipt rc[64];
 	static uint8_t bufs[64][128];
 	uint64_t base = ledger_size(f->l);
