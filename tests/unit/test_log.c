@@ -416,6 +416,94 @@ test_ledger_audit_wrong_key(void **state)
 	free(vk);
 }
 
+/* A toy state machine: each item claims a name; a second claim of the same
+ * name is refused before any write. */
+struct claim {
+	const char *name;
+};
+
+static enum lien_status
+claim_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct claim *c = arg;
+	const uint8_t *v;
+	size_t vlen, n = strlen(c->name);
+	uint8_t idx[8];
+
+	(void)time_ms;
+	if (ledger_state_get(st, LEDGER_T_PARTIES, c->name, n, &v, &vlen) ==
+	    LIEN_OK)
+		return LIEN_EEXIST;
+	if (n > cap)
+		return LIEN_ETOOBIG;
+	for (int i = 0; i < 8; i++)
+		idx[i] = (uint8_t)(index >> (56 - 8 * i));
+	memcpy(out, c->name, n);
+	*out_len = n;
+	return ledger_state_put(st, LEDGER_T_PARTIES, c->name, n, idx, 8);
+}
+
+static int
+count_rec(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v, size_t vl)
+{
+	(void)k; (void)kl; (void)v; (void)vl;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void
+test_ledger_build_refusal_consumes_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct claim c[4] = { { "alpha" }, { "beta" }, { "alpha" }, { "gamma" } };
+	struct ledger_item items[4] = { { 0 } };
+	struct ledger_receipt rc[4];
+	struct ledger_view *v;
+	const uint8_t *val, *e;
+	size_t vlen, elen;
+	struct entry en;
+	char why[256];
+	int count = 0;
+
+	for (int i = 0; i < 4; i++) {
+		items[i].type = 7;
+		items[i].build = claim_build;
+		items[i].arg = &c[i];
+	}
+	/* One batch: the second "alpha" sees the first one's state. */
+	assert_int_equal(ledger_append_many(f->l, items, 4, rc), LIEN_OK);
+	assert_int_equal(rc[0].status, LIEN_OK);
+	assert_int_equal(rc[1].status, LIEN_OK);
+	assert_int_equal(rc[2].status, LIEN_EEXIST);
+	assert_int_equal(rc[2].index, UINT64_MAX);
+	assert_int_equal(rc[3].status, LIEN_OK);
+	assert_int_equal(rc[3].index, 2);
+	assert_int_equal(ledger_size(f->l), 3);
+	/* A batch of only refusals writes nothing and signs nothing. */
+	assert_int_equal(ledger_append_item(f->l, &items[2], &rc[0]),
+	    LIEN_EEXIST);
+	assert_int_equal(ledger_size(f->l), 3);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_PARTIES, "gamma", 5,
+	    &val, &vlen), LIEN_OK);
+	assert_int_equal(vlen, 8);
+	assert_int_equal(val[7], 2);
+	assert_int_equal(ledger_view_entry(v, 2, &e, &elen), LIEN_OK);
+	assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+	assert_int_equal(en.type, 7);
+	assert_int_equal(en.payload_len, 5);
+	assert_memory_equal(en.payload, "gamma", 5);
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PARTIES, NULL, 0,
+	    count_rec, &count), LIEN_OK);
+	assert_int_equal(count, 3);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_COUNT, "x", 1, &val,
+	    &vlen), LIEN_EINVAL);
+	ledger_view_close(v);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+}
+
 int
 main(void)
 {
@@ -428,6 +516,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_append_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_open_wrong_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_audit_wrong_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
