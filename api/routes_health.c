@@ -1,0 +1,48 @@
+/*
+ * Operational routes: GET /healthz (liveness plus the tree size, for load
+ * balancers and the integration tests) and GET /metrics (Prometheus text
+ * exposition of the per-route counters; the formatting lives in server.c,
+ * which owns the counters).
+ */
+#include <string.h>
+
+#include "api/http.h"
+#include "api/json_out.h"
+
+static void
+health_healthz(struct api_req *rq)
+{
+	char body[96];
+	struct json_out j;
+	size_t len;
+
+	if (!api_no_query(rq))
+		return;
+	json_out_init(&j, body, sizeof(body));
+	json_out_raw(&j, "{\"status\":\"ok\",\"tree_size\":");
+	json_out_u64(&j, ledger_size(rq->ledger));
+	json_out_raw(&j, "}\n");
+	if (json_out_finish(&j, &len) != LIEN_OK) {
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+		return;
+	}
+	api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL, body,
+	    len);
+}
+
+static void
+health_metrics(struct api_req *rq)
+{
+	if (!api_no_query(rq))
+		return;
+	api_server_metrics(rq->server, rq);
+}
+
+static const struct api_route health_routes[] = {
+	{ "GET", "/healthz", 0, health_healthz, "healthz" },
+	{ "GET", "/metrics", 0, health_metrics, "metrics" },
+};
+
+const struct api_route_table api_routes_health = {
+	health_routes, sizeof(health_routes) / sizeof(health_routes[0])
+};

@@ -1,0 +1,451 @@
+/*
+ * The civetweb side of lienlogd: configuration, the request guard, routing
+ * and the per-route counters.
+ *
+ * civetweb gets one catch-all handler ("/"). Routing happens here, from the
+ * route tables of the routes_*.c files, by exact path (or an explicit
+ * prefix ending in '/'), because civetweb's own handler URIs match by
+ * prefix (DEPS.md: "/v1/thing" would also catch "/v1/thingy"). URL
+ * decoding is switched off, so paths and queries are matched exactly as
+ * sent: there is one spelling of every URL.
+ *
+ * The guard runs before routing, on every request, and closes the gaps in
+ * civetweb's lenient parsing that DEPS.md measured: headers past the 64th
+ * are silently dropped (so 64 or more are refused: we cannot see what was
+ * lost), a duplicate Content-Length takes the first, chunked wins over
+ * Content-Length, and "+3" or "3abc" parse as 3. Any of those means the
+ * message framing is ambiguous, so the reply also asks the client to
+ * close the connection. Read routes take no body at all.
+ *
+ * This is not a TLS terminator: HTTPS in this civetweb build crashes with
+ * OpenSSL 3 (DEPS.md), so lienlogd serves plain HTTP behind nginx.
+ */
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "api/http.h"
+#include "api/json_out.h"
+#include "api/server.h"
+#include "common/lien_limits.h"
+
+#define SERVER_ROUTES_MAX 64u
+#define SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
+#define SERVER_DEFAULT_THREADS 16u
+#define SERVER_DEFAULT_TIMEOUT_MS 10000u
+/* /metrics body: a few lines per route. */
+#define SERVER_METRICS_CAP 16384u
+
+/* Every route table the server knows. New APIs add one line here. */
+static const struct api_route_table *const server_tables[] = {
+	&api_routes_log,
+	&api_routes_health,
+};
+
+struct server_stats {
+	_Atomic uint64_t by_class[6];
+};
+
+struct api_server {
+	struct mg_context *ctx;
+	struct ledger *ledger;
+	const struct api_route *routes[SERVER_ROUTES_MAX];
+	size_t nroutes;
+	/* stats[i] for routes[i]; stats[nroutes] for requests that matched
+	 * no route or were refused by the guard. */
+	struct server_stats stats[SERVER_ROUTES_MAX + 1];
+	int no_keep_alive;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+/* ASCII case-insensitive equality of a NUL-terminated header name from
+ * civetweb with a constant. */
+static int
+server_name_is(const char *name, const char *want)
+{
+	size_t i;
+
+	for (i = 0; want[i] != '\0'; i++) {
+		unsigned char a = (unsigned char)name[i];
+		unsigned char b = (unsigned char)want[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (unsigned char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (unsigned char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;	/* also stops at name's NUL */
+	}
+	return name[i] == '\0';
+}
+
+/* The guard. Returns 1 if the request may be routed; otherwise the error
+ * reply has been sent. */
+static int
+server_guard(struct api_req *rq, const struct mg_request_info *ri)
+{
+	const char *cl = NULL;
+	uint64_t body_len = 0;
+	int ncl = 0;
+
+	if (ri->num_headers < 0 || ri->num_headers > (int)API_HEADERS_MAX) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_TOO_MANY_HEADERS,
+		    "at most 63 header fields are accepted");
+		return 0;
+	}
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
+
+		if (name == NULL)
+			continue;
+		if (server_name_is(name, "Transfer-Encoding")) {
+			rq->must_close = 1;
+			api_fail(rq, API_ERR_TRANSFER_ENCODING,
+			    "Transfer-Encoding is not accepted");
+			return 0;
+		}
+		if (server_name_is(name, "Content-Length")) {
+			ncl++;
+			cl = ri->http_headers[i].value;
+		}
+	}
+	if (ncl > 1 || (ncl == 1 && (cl == NULL ||
+	    api_u64_parse(cl, strlen(cl), &body_len) != LIEN_OK))) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_CONTENT_LENGTH,
+		    "Content-Length must appear once, as plain digits");
+		return 0;
+	}
+	/* Every route so far is a GET; a body on a GET has no meaning and
+	 * is a classic smuggling vector. Routes that take bodies will check
+	 * them against API_BODY_MAX in their own handlers. */
+	if (body_len > 0 && (strcmp(ri->request_method, "GET") == 0 ||
+	    strcmp(ri->request_method, "HEAD") == 0)) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_BODY_NOT_ALLOWED,
+		    "GET and HEAD requests must not carry a body");
+		return 0;
+	}
+	return 1;
+}
+
+/* Index of the route to run, or -1 after replying 404/405. */
+static long
+server_route(struct api_server *s, struct api_req *rq, const char *method)
+{
+	char allow[64] = "";
+	int path_matched = 0;
+
+	for (size_t i = 0; i < s->nroutes; i++) {
+		const struct api_route *r = s->routes[i];
+		size_t plen = strlen(r->path);
+		int match;
+
+		if (r->flags & API_ROUTE_PREFIX)
+			match = rq->path_len >= plen &&
+			    memcmp(rq->path, r->path, plen) == 0;
+		else
+			match = rq->path_len == plen &&
+			    memcmp(rq->path, r->path, plen) == 0;
+		if (!match)
+			continue;
+		if (strcmp(method, r->method) == 0 ||
+		    (rq->head && strcmp(r->method, "GET") == 0)) {
+			rq->rest = rq->path + plen;
+			rq->rest_len = rq->path_len - plen;
+			return (long)i;
+		}
+		path_matched = 1;
+		if (strlen(allow) + strlen(r->method) + 8 < sizeof(allow)) {
+			if (allow[0] != '\0')
+				strcat(allow, ", ");
+			strcat(allow, r->method);
+			if (strcmp(r->method, "GET") == 0)
+				strcat(allow, ", HEAD");
+		}
+	}
+	if (path_matched) {
+		char hdr[sizeof(allow) + 16];
+
+		snprintf(hdr, sizeof(hdr), "Allow: %s\r\n", allow);
+		api_fail_ex(rq, API_ERR_METHOD,
+		    "method not allowed for this resource", hdr);
+	} else {
+		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
+	}
+	return -1;
+}
+
+static void
+server_count(struct api_server *s, size_t slot, int status)
+{
+	unsigned cls = (status >= 100 && status <= 599) ?
+	    (unsigned)status / 100 : 5;
+
+	atomic_fetch_add_explicit(&s->stats[slot].by_class[cls], 1,
+	    memory_order_relaxed);
+}
+
+static int
+server_handle(struct mg_connection *conn, void *cbdata)
+{
+	struct api_server *s = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct api_req rq;
+	const char *uri;
+	size_t slot = s->nroutes;
+	long r = -1;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.conn = conn;
+	rq.ledger = s->ledger;
+	rq.server = s;
+	rq.must_close = s->no_keep_alive;
+	rq.query = "";
+	if (ri == NULL || ri->request_method == NULL)
+		return 0;
+	rq.head = strcmp(ri->request_method, "HEAD") == 0;
+	/* With decode_url off, local_uri_raw is the path exactly as sent. */
+	uri = ri->local_uri_raw;
+	if (server_guard(&rq, ri)) {
+		if (uri == NULL || uri[0] != '/') {
+			api_fail(&rq, API_ERR_BAD_PATH,
+			    "request target must be an origin-form path");
+		} else {
+			rq.path = uri;
+			rq.path_len = strlen(uri);
+			if (ri->query_string != NULL) {
+				rq.query = ri->query_string;
+				rq.query_len = strlen(ri->query_string);
+			}
+			r = server_route(s, &rq, ri->request_method);
+		}
+	}
+	if (r >= 0) {
+		slot = (size_t)r;
+		s->routes[r]->fn(&rq);
+		if (rq.status == 0)	/* a handler bug: never hang */
+			api_fail(&rq, API_ERR_INTERNAL, "internal error");
+	}
+	/* Framing was doubtful or the reply said so: really close, so
+	 * whatever follows on this connection is never parsed as a request
+	 * (civetweb would otherwise keep it alive). */
+	if (rq.must_close)
+		mg_disable_keep_alive(conn);
+	server_count(s, slot, rq.status != 0 ? rq.status : 500);
+	return rq.status != 0 ? rq.status : 500;
+}
+
+static int
+server_log_message(const struct mg_connection *conn, const char *msg)
+{
+	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
+	struct api_server *s = ctx ? mg_get_user_data(ctx) : NULL;
+
+	if (s != NULL && s->log != NULL)
+		s->log(s->log_ctx, msg);
+	return 1;	/* never let civetweb write files or stderr itself */
+}
+
+/* "A.B.C.D:PORT" with a dotted-quad IPv4 address (this civetweb has no
+ * IPv6) and a port in 1..65535. civetweb's own syntax also accepts lists
+ * and 's'/'r' suffixes (TLS, redirect); none of that is allowed here. */
+static int
+server_listen_ok(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint64_t port;
+	size_t hlen;
+
+	if (colon == NULL)
+		return 0;
+	hlen = (size_t)(colon - listen);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return 0;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return 0;
+	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
+	    port == 0 || port > 65535)
+		return 0;
+	return 1;
+}
+
+enum lien_status
+api_server_start(const struct api_server_config *cfg, struct ledger *l,
+    struct api_server **out)
+{
+	struct api_server *s = NULL;
+	struct mg_callbacks cb;
+	char threads[16], timeout[16];
+	const char *listen;
+	unsigned nthreads, tmo;
+	enum lien_status st = LIEN_EINVAL;
+
+	*out = NULL;
+	if (cfg == NULL || l == NULL)
+		return LIEN_EINVAL;
+	listen = cfg->listen ? cfg->listen : SERVER_DEFAULT_LISTEN;
+	nthreads = cfg->threads ? cfg->threads : SERVER_DEFAULT_THREADS;
+	tmo = cfg->request_timeout_ms ? cfg->request_timeout_ms :
+	    SERVER_DEFAULT_TIMEOUT_MS;
+	if (!server_listen_ok(listen) || nthreads > API_THREADS_MAX)
+		return LIEN_EINVAL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return LIEN_ENOMEM;
+	s->ledger = l;
+	s->no_keep_alive = cfg->no_keep_alive;
+	s->log = cfg->log;
+	s->log_ctx = cfg->log_ctx;
+	for (size_t t = 0; t < sizeof(server_tables) / sizeof(server_tables[0]);
+	    t++) {
+		for (size_t i = 0; i < server_tables[t]->n; i++) {
+			if (s->nroutes == SERVER_ROUTES_MAX)
+				goto out;	/* a build-time mistake */
+			s->routes[s->nroutes++] = &server_tables[t]->routes[i];
+		}
+	}
+	snprintf(threads, sizeof(threads), "%u", nthreads);
+	snprintf(timeout, sizeof(timeout), "%u", tmo);
+	{
+		const char *opts[] = {
+			"listening_ports", listen,
+			"num_threads", threads,
+			"request_timeout_ms", timeout,
+			"enable_keep_alive", cfg->no_keep_alive ? "no" : "yes",
+			"keep_alive_timeout_ms", "2000",
+			/* Match paths and queries byte for byte as sent. */
+			"decode_url", "no",
+			/* Headers and small bodies go out in separate
+			 * writes; without this Nagle + delayed ACK adds
+			 * 40 ms to keep-alive replies. */
+			"tcp_nodelay", "1",
+			"max_request_size", "16384",
+			NULL
+		};
+
+		struct mg_init_data init;
+		struct mg_error_data err;
+		char errtext[256] = "";
+		unsigned errcode = 0;
+
+		memset(&cb, 0, sizeof(cb));
+		cb.log_message = server_log_message;
+		memset(&init, 0, sizeof(init));
+		init.callbacks = &cb;
+		init.user_data = s;
+		init.configuration_options = opts;
+		memset(&err, 0, sizeof(err));
+		err.code = &errcode;
+		err.text = errtext;
+		err.text_buffer_size = sizeof(errtext);
+		/* Returns the features it initialised: 0 for none asked
+		 * (no TLS here), which is not an error. */
+		(void)mg_init_library(0);
+		s->ctx = mg_start2(&init, &err);
+		if (s->ctx == NULL) {
+			if (s->log != NULL && errtext[0] != '\0')
+				s->log(s->log_ctx, errtext);
+			mg_exit_library();
+			st = LIEN_EIO;	/* bind failed or bad option */
+			goto out;
+		}
+	}
+	mg_set_request_handler(s->ctx, "/", server_handle, s);
+	*out = s;
+	s = NULL;
+	st = LIEN_OK;
+out:
+	free(s);
+	return st;
+}
+
+unsigned
+api_server_port(const struct api_server *s)
+{
+	struct mg_server_port ports[4];
+	int n;
+
+	if (s == NULL || s->ctx == NULL)
+		return 0;
+	n = mg_get_server_ports(s->ctx, 4, ports);
+	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
+		return 0;
+	return (unsigned)ports[0].port;
+}
+
+void
+api_server_stop(struct api_server *s)
+{
+	if (s == NULL)
+		return;
+	mg_stop(s->ctx);
+	mg_exit_library();
+	free(s);
+}
+
+static void
+server_metric_line(struct json_out *j, const char *route, unsigned cls,
+    uint64_t v)
+{
+	char c[4] = { (char)('0' + cls), 'x', 'x', '\0' };
+
+	json_out_raw(j, "lienlog_http_requests_total{route=\"");
+	json_out_raw(j, route);
+	json_out_raw(j, "\",class=\"");
+	json_out_raw(j, c);
+	json_out_raw(j, "\"} ");
+	json_out_u64(j, v);
+	json_out_raw(j, "\n");
+}
+
+/* Prometheus text exposition format 0.0.4. Only counters that moved are
+ * listed, so the output stays short. */
+void
+api_server_metrics(const struct api_server *s, struct api_req *rq)
+{
+	struct json_out j;
+	char *body;
+	size_t len;
+
+	body = malloc(SERVER_METRICS_CAP);
+	if (body == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		return;
+	}
+	json_out_init(&j, body, SERVER_METRICS_CAP);
+	json_out_raw(&j, "# HELP lienlog_http_requests_total HTTP requests "
+	    "by route and status class.\n"
+	    "# TYPE lienlog_http_requests_total counter\n");
+	for (size_t i = 0; i <= s->nroutes; i++) {
+		const char *name = i < s->nroutes ? s->routes[i]->name : "none";
+
+		for (unsigned c = 1; c <= 5; c++) {
+			uint64_t v = atomic_load_explicit(
+			    &s->stats[i].by_class[c], memory_order_relaxed);
+
+			if (v != 0)
+				server_metric_line(&j, name, c, v);
+		}
+	}
+	json_out_raw(&j, "# HELP lienlog_tree_size Entries in the log.\n"
+	    "# TYPE lienlog_tree_size gauge\nlienlog_tree_size ");
+	json_out_u64(&j, ledger_size(s->ledger));
+	json_out_raw(&j, "\n");
+	if (json_out_finish(&j, &len) != LIEN_OK)
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+	else
+		api_reply(rq, 200, "text/plain; version=0.0.4; charset=utf-8",
+		    API_CACHE_NOSTORE, NULL, body, len);
+	free(body);
+}

@@ -1,0 +1,44 @@
+/*
+ * The lienlog HTTP server: civetweb (plain HTTP, see DEPS.md) in front of
+ * one ledger. The only header a main needs from api/.
+ *
+ * All routes (docs/api-log.md) are dispatched from route tables inside
+ * api/; civetweb sees a single catch-all handler, so its prefix matching
+ * never decides which route runs, and every request passes the same
+ * header guard first.
+ */
+#ifndef LIEN_API_SERVER_H
+#define LIEN_API_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "ledger/ledger.h"
+
+struct api_server;
+
+struct api_server_config {
+	const char *listen;		/* "HOST:PORT"; NULL = "127.0.0.1:8080" */
+	unsigned threads;		/* worker threads; 0 = 16, max API_THREADS_MAX */
+	unsigned request_timeout_ms;	/* header read timeout; 0 = 10000 */
+	int no_keep_alive;		/* 1: close every connection after one reply */
+	/* Diagnostics from civetweb and the server (never secrets, never
+	 * request bytes at more than debug level). May be NULL. The string
+	 * is borrowed for the duration of the call. Called from any thread. */
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+/* Start serving l (borrowed: must outlive api_server_stop). Binds before
+ * returning, so a port conflict is reported here as LIEN_EIO. LIEN_EINVAL
+ * for a bad listen string or thread count. *out: api_server_stop. */
+enum lien_status api_server_start(const struct api_server_config *cfg,
+    struct ledger *l, struct api_server **out) LIEN_MUST_CHECK;
+
+/* The port actually bound (useful with port 0), or 0 if unknown. */
+unsigned api_server_port(const struct api_server *s);
+
+/* Stop accepting, wait for in-flight requests, free. NULL is a no-op. */
+void api_server_stop(struct api_server *s);
+
+#endif

@@ -1,0 +1,539 @@
+/*
+ * lienlogd: the log server. A thin main: parse the command line, load the
+ * log key, open the ledger, start the HTTP server (api/server.h), wait for
+ * SIGINT/SIGTERM, shut down in reverse order.
+ *
+ *   lienlogd --data DIR [--listen HOST:PORT] [--key FILE] [--threads N]
+ *   lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] [--threads N]
+ *
+ * --demo creates DIR, a log key (DIR/log.key, 0600, and DIR/log.vkey) when
+ * missing, and fills an empty store with DEMO_ENTRIES demonstration
+ * entries, so the read API has something to serve. Startup facts go to
+ * stderr one per line; the private key is never printed.
+ *
+ * Signals are blocked before any thread starts (the ledger's sequencer,
+ * civetweb's workers), so only the main thread's sigwait() sees them and
+ * shutdown runs in ordinary code, not in a signal handler.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/server.h"
+#include "common/lien_limits.h"
+#include "common/status.h"
+#include "crypto/note.h"
+#include "crypto/sign.h"
+#include "ledger/entry.h"
+#include "ledger/ledger.h"
+
+#define DEMO_ENTRIES 1000u
+#define DEMO_BATCH 250u
+#define DEMO_PAYLOAD_CAP 512u
+#define DEMO_ORIGIN "lienlog.demo/log"
+#define PATH_CAP 4096u
+
+static const char usage[] =
+    "usage: lienlogd --data DIR [--listen HOST:PORT] [--key FILE] "
+    "[--threads N]\n"
+    "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
+    "[--threads N]\n"
+    "\n"
+    "  --data DIR         ledger directory (LMDB)\n"
+    "  --key FILE         log private key (default DIR/log.key)\n"
+    "  --demo DIR         create DIR, a key and 1000 demo entries if missing\n"
+    "  --origin NAME      demo log origin (default " DEMO_ORIGIN ")\n"
+    "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080)\n"
+    "  --threads N        HTTP worker threads (default 16)\n"
+    "  --help             this text\n"
+    "\n"
+    "Serves plain HTTP; put a TLS proxy (nginx) in front. SIGINT or SIGTERM\n"
+    "stop it cleanly. Routes: docs/api-log.md.\n";
+
+struct opts {
+	const char *data, *demo, *key, *origin, *listen, *threads;
+};
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+}
+
+/* civetweb's messages may quote request bytes: make them one safe line. */
+static void
+server_log(void *ctx, const char *msg)
+{
+	char line[512];
+	size_t i;
+
+	(void)ctx;
+	for (i = 0; msg[i] != '\0' && i < sizeof(line) - 1; i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		line[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	line[i] = '\0';
+	fprintf(stderr, "lienlogd: http: %s\n", line);
+}
+
+static int
+opts_parse(int argc, char **argv, struct opts *o)
+{
+	static const char *const names[] = { "--data", "--demo", "--key",
+		"--origin", "--listen", "--threads" };
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 1; i < argc; i++) {
+		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
+			&o->listen, &o->threads };
+		size_t k;
+
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			return 1;
+		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
+			if (strcmp(argv[i], names[k]) == 0)
+				break;
+		}
+		if (k == sizeof(names) / sizeof(names[0])) {
+			say("lienlogd: unknown argument '%s'\n", argv[i]);
+			return -1;
+		}
+		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
+			say("lienlogd: %s needs a value\n", argv[i]);
+			return -1;
+		}
+		if (*slot[k] != NULL) {
+			say("lienlogd: %s given twice\n", argv[i]);
+			return -1;
+		}
+		*slot[k] = argv[++i];
+	}
+	if ((o->data == NULL) == (o->demo == NULL)) {
+		say("lienlogd: exactly one of --data or --demo is required\n");
+		return -1;
+	}
+	if (o->demo != NULL && o->key != NULL) {
+		say("lienlogd: --demo keeps its key in DIR/log.key; drop --key\n");
+		return -1;
+	}
+	if (o->data != NULL && o->origin != NULL) {
+		say("lienlogd: --origin only applies to --demo\n");
+		return -1;
+	}
+	return 0;
+}
+
+static int
+threads_parse(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > API_THREADS_MAX)
+			return -1;
+	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+path_join(char *out, const char *dir, const char *file)
+{
+	int n = snprintf(out, PATH_CAP, "%s/%s", dir, file);
+
+	return (n < 0 || (size_t)n >= PATH_CAP) ? -1 : 0;
+}
+
+/* Write len bytes to a new file (O_EXCL: never overwrite a key). */
+static int
+file_create(const char *path, const char *data, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+	size_t off = 0;
+
+	if (fd < 0)
+		return -1;
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			unlink(path);
+			return -1;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) != 0) {
+		close(fd);
+		unlink(path);
+		return -1;
+	}
+	return close(fd);
+}
+
+/* Read the private key file into secret memory and parse it. */
+static int
+key_load(const char *path, struct note_signer **out)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len = 0;
+	int fd, rc = -1;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		say("lienlogd: cannot open key %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > SKEY_FILE_MAX) {
+		say("lienlogd: key %s: not a regular file of a key's size\n", path);
+		goto out;
+	}
+	if (st.st_mode & 0077)
+		say("lienlogd: warning: key %s is readable by others\n", path);
+	buf = secret_alloc(SKEY_FILE_MAX + 1);
+	if (buf == NULL)
+		goto out;
+	while (len <= SKEY_FILE_MAX) {
+		ssize_t r = read(fd, buf + len, SKEY_FILE_MAX + 1 - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			say("lienlogd: cannot read key %s: %s\n", path,
+			    strerror(errno));
+			goto out;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len == 0 || len > SKEY_FILE_MAX) {
+		say("lienlogd: key %s: bad size\n", path);
+		goto out;
+	}
+	if (note_signer_parse(buf, len, out) != LIEN_OK) {
+		say("lienlogd: key %s: not a signed-note private key\n", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	secret_free(buf);	/* wipes */
+	close(fd);
+	return rc;
+}
+
+/* --demo: DIR and DIR/log.key (0600), created when missing. The verifier
+ * key file is written after loading (demo_vkey), so it is also restored
+ * when only the private key survived. */
+static int
+demo_prepare(const char *dir, const char *origin, char *key_path)
+{
+	char *skey = NULL, *vkey = NULL;
+	int rc = -1;
+
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		say("lienlogd: cannot create %s: %s\n", dir, strerror(errno));
+		return -1;
+	}
+	if (path_join(key_path, dir, "log.key") != 0) {
+		say("lienlogd: path too long: %s\n", dir);
+		return -1;
+	}
+	if (access(key_path, F_OK) == 0)
+		return 0;	/* keep the existing key; checked at load */
+	if (note_name_check(origin, strlen(origin)) != LIEN_OK) {
+		say("lienlogd: invalid origin name\n");
+		return -1;
+	}
+	if (note_key_generate(origin, strlen(origin), &skey, &vkey) != LIEN_OK) {
+		say("lienlogd: key generation failed\n");
+		return -1;
+	}
+	if (file_create(key_path, skey, strlen(skey), 0600) != 0) {
+		say("lienlogd: cannot write %s: %s\n", key_path, strerror(errno));
+		goto out;
+	}
+	say("lienlogd: created log key %s\n", key_path);
+	rc = 0;
+out:
+	secret_free(skey);
+	free(vkey);
+	return rc;
+}
+
+/* DIR/log.vkey: the public verifier key, one line, written if missing. */
+static int
+demo_vkey(const char *dir, const char *vkey)
+{
+	char path[PATH_CAP], line[NOTE_NAME_MAX + 130];
+	size_t n = strlen(vkey);
+
+	if (path_join(path, dir, "log.vkey") != 0 || n + 2 > sizeof(line))
+		return -1;
+	if (access(path, F_OK) == 0)
+		return 0;
+	memcpy(line, vkey, n);
+	if (n == 0 || line[n - 1] != '\n')
+		line[n++] = '\n';
+	if (file_create(path, line, n, 0644) != 0) {
+		say("lienlogd: cannot write %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	say("lienlogd: wrote verifier key %s\n", path);
+	return 0;
+}
+
+/* ISO 3779 / GB 16735 check digit for a 17-char VIN (position 9). */
+static char
+demo_vin_check(const char vin[17])
+{
+	static const int weight[17] = { 8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7,
+		6, 5, 4, 3, 2 };
+	static const char letters[] = "ABCDEFGHJKLMNPRSTUVWXYZ";
+	static const int values[] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5,
+		7, 9, 2, 3, 4, 5, 6, 7, 8, 9 };
+	unsigned sum = 0;
+
+	for (int i = 0; i < 17; i++) {
+		int v = 0;
+
+		if (vin[i] >= '0' && vin[i] <= '9') {
+			v = vin[i] - '0';
+		} else {
+			const char *p = strchr(letters, vin[i]);
+
+			v = p ? values[p - letters] : 0;
+		}
+		sum += (unsigned)(v * weight[i]);
+	}
+	return sum % 11 == 10 ? 'X' : "0123456789"[sum % 11];
+}
+
+/* One realistic-looking (made-up) registration record, as JSON text. */
+static size_t
+demo_payload(uint64_t i, char *out, size_t cap)
+{
+	static const char *const wmi[] = { "LSJ", "LBV", "LFV", "LGB", "LVS" };
+	static const char *const banks[] = {
+		"Jiaxing Demo Rural Commercial Bank",
+		"Zhejiang Demo Auto Finance Co.",
+		"Demo Bank of Hangzhou, Jiaxing Branch",
+	};
+	static const char plate_chars[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
+	char vin[18], plate[6];
+	int n;
+
+	snprintf(vin, sizeof(vin), "%sA24U60%c%c%06u", wmi[i % 5],
+	    "NPR"[i % 3], "ABCDEFGH"[i % 8], (unsigned)(100000 + i * 7919 %
+	    900000));
+	vin[8] = demo_vin_check(vin);
+	for (int k = 0; k < 5; k++)
+		plate[k] = plate_chars[(i * 31u + (uint64_t)k * 7u + i / 34u) %
+		    (sizeof(plate_chars) - 1)];
+	plate[5] = '\0';
+	if (i % 5 == 4)
+		n = snprintf(out, cap,
+		    "{\"demo\":true,\"kind\":\"release\",\"seq\":%llu,"
+		    "\"vin\":\"%s\",\"releases_seq\":%llu,"
+		    "\"date\":\"2026-%02u-%02u\"}",
+		    (unsigned long long)i, vin, (unsigned long long)(i - 4),
+		    (unsigned)(1 + i / 90 % 12), (unsigned)(1 + i % 28));
+	else
+		n = snprintf(out, cap,
+		    "{\"demo\":true,\"kind\":\"mortgage\",\"seq\":%llu,"
+		    "\"vin\":\"%s\",\"plate\":\"\xe6\xb5\x99" "F%s\","
+		    "\"plate_type\":\"%s\",\"mortgagee\":\"%s\","
+		    "\"amount_cny\":%llu,\"term_months\":%u,"
+		    "\"date\":\"2026-%02u-%02u\"}",
+		    (unsigned long long)i, vin, plate, i % 7 == 0 ? "52" : "02",
+		    banks[i % 3], (unsigned long long)(50000 + i * 1237 % 400000),
+		    12u * (unsigned)(1 + i % 5), (unsigned)(1 + i / 90 % 12),
+		    (unsigned)(1 + i % 28));
+	return (n < 0 || (size_t)n >= cap) ? 0 : (size_t)n;
+}
+
+static int
+demo_fill(struct ledger *l)
+{
+	struct ledger_item *items = NULL;
+	struct ledger_receipt *rc = NULL;
+	char *bufs = NULL;
+	int ret = -1;
+
+	items = calloc(DEMO_BATCH, sizeof(*items));
+	rc = calloc(DEMO_BATCH, sizeof(*rc));
+	bufs = malloc((size_t)DEMO_BATCH * DEMO_PAYLOAD_CAP);
+	if (items == NULL || rc == NULL || bufs == NULL)
+		goto out;
+	for (uint64_t base = 0; base < DEMO_ENTRIES; base += DEMO_BATCH) {
+		size_t n = DEMO_ENTRIES - base < DEMO_BATCH ?
+		    (size_t)(DEMO_ENTRIES - base) : DEMO_BATCH;
+		enum lien_status s;
+
+		for (size_t k = 0; k < n; k++) {
+			char *p = bufs + k * DEMO_PAYLOAD_CAP;
+
+			items[k].type = ENTRY_TYPE_DEMO;
+			items[k].payload = (const uint8_t *)p;
+			items[k].len = demo_payload(base + k, p,
+			    DEMO_PAYLOAD_CAP);
+			if (items[k].len == 0)
+				goto out;
+		}
+		s = ledger_append_many(l, items, n, rc);
+		if (s != LIEN_OK) {
+			say("lienlogd: demo append failed: %s\n", lien_status_message(s));
+			goto out;
+		}
+	}
+	ret = 0;
+out:
+	free(items);
+	free(rc);
+	free(bufs);
+	return ret;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct api_server_config scfg;
+	struct ledger_config lcfg;
+	struct api_server *srv = NULL;
+	struct ledger *l = NULL;
+	struct note_signer *signer = NULL;
+	char key_path[PATH_CAP], vkey[NOTE_NAME_MAX + 128];
+	const char *dir;
+	struct opts o;
+	unsigned nthreads;
+	sigset_t sigs;
+	enum lien_status s;
+	int exit_code = 1, sig = 0;
+
+	switch (opts_parse(argc, argv, &o)) {
+	case 1:
+		fputs(usage, stdout);
+		return 0;
+	case 0:
+		break;
+	default:
+		fputs(usage, stderr);
+		return 2;
+	}
+	if (threads_parse(o.threads, &nthreads) != 0) {
+		say("lienlogd: --threads must be 1..%u\n", API_THREADS_MAX);
+		return 2;
+	}
+	dir = o.demo ? o.demo : o.data;
+
+	/* Before any thread exists: every thread inherits this mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
+		return 1;
+	signal(SIGPIPE, SIG_IGN);
+
+	if (lcrypto_init() != LIEN_OK) {
+		say("lienlogd: crypto initialisation failed\n");
+		return 1;
+	}
+	if (o.demo) {
+		if (demo_prepare(dir, o.origin ? o.origin : DEMO_ORIGIN,
+		    key_path) != 0)
+			return 1;
+	} else if (o.key) {
+		if (strlen(o.key) >= PATH_CAP)
+			return 2;
+		memcpy(key_path, o.key, strlen(o.key) + 1);
+	} else if (path_join(key_path, dir, "log.key") != 0) {
+		say("lienlogd: path too long: %s\n", dir);
+		return 2;
+	}
+	if (key_load(key_path, &signer) != 0)
+		goto out;
+	if (o.demo && o.origin &&
+	    strcmp(note_signer_name(signer), o.origin) != 0) {
+		say("lienlogd: %s/log.key is for origin '%s', not --origin\n",
+		    dir, note_signer_name(signer));
+		goto out;
+	}
+	if (note_signer_vkey(signer, vkey, sizeof(vkey)) != LIEN_OK)
+		goto out;
+	if (o.demo && demo_vkey(dir, vkey) != 0)
+		goto out;
+
+	memset(&lcfg, 0, sizeof(lcfg));
+	lcfg.dir = dir;
+	lcfg.signer = signer;
+	s = ledger_open(&lcfg, &l);
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot open ledger in %s: %s\n", dir,
+		    lien_status_message(s));
+		goto out;
+	}
+	say("lienlogd: data %s\n", dir);
+	say("lienlogd: origin %s\n", ledger_origin(l));
+	say("lienlogd: verifier key %s\n", vkey);
+	if (o.demo && ledger_size(l) == 0) {
+		if (demo_fill(l) != 0)
+			goto out;
+		say("lienlogd: demo entries appended\n");
+	}
+	say("lienlogd: tree size %llu\n", (unsigned long long)ledger_size(l));
+
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.listen = o.listen;
+	scfg.threads = nthreads;
+	scfg.log = server_log;
+	s = api_server_start(&scfg, l, &srv);
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot serve on %s: %s\n",
+		    o.listen ? o.listen : "127.0.0.1:8080",
+		    lien_status_message(s));
+		goto out;
+	}
+	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
+	say("lienlogd: ready\n");
+
+	while (sigwait(&sigs, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
+		;
+	say("lienlogd: %s received, shutting down\n",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	exit_code = 0;
+out:
+	api_server_stop(srv);
+	if (l != NULL)
+		ledger_close(l);
+	note_signer_free(signer);
+	if (exit_code == 0)
+		say("lienlogd: stopped\n");
+	return exit_code;
+}
