@@ -20,8 +20,11 @@ cmake --build "$build" -j"$(nproc)" --target bench_log >&2
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
 		"$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')"
 	echo "commit: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+	# Other work on the machine skews every figure: say how busy it was.
+	echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 } >&2
 
 start=$(date +%s)
 "$build/bench/bench_log" "$@"
-echo "run.sh: bench took $(( $(date +%s) - start )) s" >&2
+echo "run.sh: bench took $(( $(date +%s) - start )) s;" \
+	"load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2

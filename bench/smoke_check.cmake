@@ -2,6 +2,7 @@
 # every figure, each line exactly "name value unit". Values are not
 # judged: a smoke run's sizes are tiny and timings under sanitizers mean
 # nothing. Usage: cmake -DBENCH=<path to bench_log> -P smoke_check.cmake
+cmake_minimum_required(VERSION 3.25)
 if(NOT BENCH)
 	message(FATAL_ERROR "pass -DBENCH=<bench_log>")
 endif()
