@@ -470,8 +470,10 @@ main(int argc, char **argv)
 		    key_path) != 0)
 			return 1;
 	} else if (o.key) {
-		if (strlen(o.key) >= PATH_CAP)
+		if (strlen(o.key) >= PATH_CAP) {
+			say("lienlogd: --key path too long\n");
 			return 2;
+		}
 		memcpy(key_path, o.key, strlen(o.key) + 1);
 	} else if (path_join(key_path, dir, "log.key") != 0) {
 		say("lienlogd: path too long: %s\n", dir);
