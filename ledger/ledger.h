@@ -202,6 +202,36 @@ enum lien_status ledger_view_state_scan(struct ledger_view *v,
 enum lien_status ledger_view_checkpoint(struct ledger_view *v, uint64_t n,
     char **out, size_t *out_len) LIEN_MUST_CHECK;
 
+/* Visit entries [from, snapshot size) in order until fn returns non-zero.
+ * Entry bytes are borrowed for the duration of the call. Walks bundles
+ * sequentially: O(1) per entry. */
+enum lien_status ledger_view_foreach_entry(struct ledger_view *v,
+    uint64_t from,
+    int (*fn)(void *ctx, uint64_t index, const uint8_t *entry, size_t len),
+    void *ctx) LIEN_MUST_CHECK;
+
+/* ---- Replay: rebuild derived state from the entries -------------------- */
+
+/* A scratch store for replaying the log's derived state (audit): same
+ * tables as the real state, in a fresh LMDB environment at dir (created;
+ * must be empty). */
+struct ledger_scratch;
+enum lien_status ledger_scratch_open(const char *dir,
+    struct ledger_scratch **out) LIEN_MUST_CHECK;
+/* Open a write transaction on the scratch store, as a ledger_state. */
+enum lien_status ledger_scratch_begin(struct ledger_scratch *sc,
+    struct ledger_state **out) LIEN_MUST_CHECK;
+/* Commit the transaction begun by ledger_scratch_begin (always ends it). */
+enum lien_status ledger_scratch_commit(struct ledger_scratch *sc,
+    struct ledger_state *st) LIEN_MUST_CHECK;
+/* Table tb of the scratch store must equal table tb of the view, record
+ * for record. LIEN_ECORRUPT with the first differing key (hex) in why. */
+enum lien_status ledger_scratch_compare(struct ledger_scratch *sc,
+    struct ledger_view *v, enum ledger_table tb, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
+/* Close; the caller removes dir. NULL is a no-op. */
+void ledger_scratch_close(struct ledger_scratch *sc);
+
 /* ---- Audit ------------------------------------------------------------- */
 
 struct ledger_audit_progress {

@@ -67,6 +67,12 @@ struct ledger_view {
 	} cache[TILE_LEVELS];
 };
 
+/* The write transaction a build callback (or the replay) sees. */
+struct ledger_state {
+	struct store_txn *t;
+	int wrote;	/* a put/del happened: a refusal is now a bug */
+};
+
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,
     uint8_t out[HASH_LEN]);

@@ -394,11 +394,6 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
 _Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT,
     "every ledger_table has a store table");
 
-struct ledger_state {
-	struct store_txn *t;
-	int wrote;	/* a put/del happened: a refusal is now a bug */
-};
-
 static enum lien_status
 state_table(enum ledger_table tb, enum store_table *out)
 {
