@@ -87,4 +87,12 @@
 #define HTTPSIG_PARAM_MAX 256u
 #define HTTPSIG_BASE_MAX 16384u
 
+/* Canonical JSON (ledger/jcs.h): whole text accepted by the strict parser
+ * (a request body at most), nesting depth, bytes of one string or key, and
+ * members of one object or elements of one array. */
+#define JCS_TEXT_MAX API_BODY_MAX
+#define JCS_DEPTH_MAX 16u
+#define JCS_STRING_MAX 16384u
+#define JCS_MEMBERS_MAX 4096u
+
 #endif
