@@ -95,4 +95,16 @@
 #define JCS_STRING_MAX 16384u
 #define JCS_MEMBERS_MAX 4096u
 
+/* Trust configuration (api/trust.h, docs/trust.md): config.json size, the
+ * registry name (JWT audience), a token issuer name bound to a key, and
+ * the number of CRL files read from trust/crl/. */
+#define TRUST_CONFIG_MAX 16384u
+#define TRUST_NAME_MAX 255u
+#define TRUST_ISS_MAX 255u
+#define TRUST_CRL_FILES_MAX 64u
+/* Request authentication (api/auth.h): a party id as the registry files
+ * it, and the parsed-certificate cache (direct-mapped slots). */
+#define AUTH_PARTY_ID_MAX 128u
+#define AUTH_CERT_CACHE_SLOTS 1024u
+
 #endif
