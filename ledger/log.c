@@ -661,7 +661,8 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 		if ((st = store_reserve(t, STORE_BUNDLES, key, 8, total,
 		    &dst)) != LIEN_OK)
 			return st;
-		memcpy(dst, l->scratch, off);
+		if (off > 0)	/* scratch is NULL until first needed */
+			memcpy(dst, l->scratch, off);
 		for (uint64_t i = lo; i < hi; i++) {
 			const struct batch_ent *e = &be[i - s0];
 
