@@ -107,4 +107,16 @@
 #define AUTH_PARTY_ID_MAX 128u
 #define AUTH_CERT_CACHE_SLOTS 1024u
 
+/* Structured access log (api/accesslog.h): bytes of the request path, the
+ * method, the party id and the role copied into one record (longer values
+ * are truncated, marked in the line), records waiting for the logger
+ * thread (a power of two; beyond it records are dropped and counted), and
+ * one formatted line. */
+#define ACCESSLOG_PATH_MAX 512u
+#define ACCESSLOG_METHOD_MAX 16u
+#define ACCESSLOG_PARTY_MAX 128u
+#define ACCESSLOG_ROLE_MAX 32u
+#define ACCESSLOG_QUEUE_MAX 4096u
+#define ACCESSLOG_LINE_MAX 8192u
+
 #endif
