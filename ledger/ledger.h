@@ -85,6 +85,15 @@ enum lien_status ledger_state_put(struct ledger_state *st,
 enum lien_status ledger_state_del(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
 
+/* First record of tb whose key is >= from (from NULL or from_len 0: the
+ * first record), for ordered indexes (expiry queues, time windows). Key
+ * and value are borrowed like ledger_state_get's. LIEN_ENOTFOUND past the
+ * end of the table. (Added for ledger/registry.c; ledger/state_seek.c.) */
+enum lien_status ledger_state_seek(struct ledger_state *st,
+    enum ledger_table tb, const void *from, size_t from_len,
+    const uint8_t **key, size_t *key_len, const uint8_t **val,
+    size_t *val_len) LIEN_MUST_CHECK;
+
 /* Builds an entry's payload inside the write transaction, in log order,
  * seeing the state left by every earlier entry (of this batch too). It
  * writes the payload into out (cap = ENTRY_PAYLOAD_MAX bytes) and applies
