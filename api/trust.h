@@ -11,7 +11,7 @@
  *   officer-roots.pem            CAs of officers, registry mirrors,
  *                                auditors and administrators     optional
  *   officer-intermediates.pem    intermediate CAs (optional)
- *   crl/*.pem                    one CRL each, sorted by name     optional
+ *   crl/<name>.pem               one CRL each, sorted by name     optional
  *   face-issuers.jwks            face-ID providers, "iss" per key optional
  *   sms-issuers.jwks             SMS providers, "iss" per key     optional
  *   admins.pem                   pinned administrator certificates optional
