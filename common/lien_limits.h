@@ -22,6 +22,17 @@
 #define NOTE_MAX 65536u		/* whole note: body + signature lines */
 #define CHECKPOINT_EXT_LINES_MAX 16u
 
+/* Witness (ledger/witness.h, docs/witness.md). C2SP tlog-witness: at most
+ * 63 consistency proof lines per add-checkpoint request. The request is
+ * "old <u64>\n", the proof lines (44 base64 chars + '\n' each), a blank
+ * line and one checkpoint note; the witness reply is one cosignature line.
+ * Logs one witness serves, and the bytes of its logs config file (one
+ * "log <vkey>" line each, well under 512 bytes). */
+#define WITNESS_PROOF_MAX 63u
+#define WITNESS_REQUEST_MAX (NOTE_MAX + 4096u)
+#define WITNESS_LOGS_MAX 65536u
+#define WITNESS_CONFIG_MAX (WITNESS_LOGS_MAX * 512u)
+
 /* Sequencer: entries per LMDB write transaction. */
 #define LEDGER_BATCH_MAX 4096u
 
