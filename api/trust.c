@@ -770,7 +770,12 @@ roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
 		store_config(&r[s], &t->cfg, NULL, 0, &cfg);
 		cfg.intermediates_pem = NULL;
 		cfg.intermediates_len = 0;
-		if ((st = cert_trust_new(&cfg, &probe)) != LIEN_OK) {
+		if ((st = cert_trust_new(&cfg, &probe)) == LIEN_EINVAL) {
+			/* crypto/cert: the bundle held no certificate */
+			why_set(why, why_cap, r[s].file, "no certificate");
+			return LIEN_EPARSE;
+		}
+		if (st != LIEN_OK) {
 			why_set(why, why_cap, r[s].file, "%s (roots must be "
 			    "self-signed CA certificates in strict PEM)",
 			    status_words(st));
