@@ -1,0 +1,518 @@
+/*
+ * C2SP tlog-cosignature v1 (c2sp.org/tlog-cosignature): the Ed25519
+ * witness cosignature, key type 0x04.
+ *
+ * Design. Signing and verifying rebuild the signed message
+ * "cosignature/v1\ntime <t>\n" || body on the stack-free path: the body is
+ * at most NOTE_TEXT_MAX, so the message goes into one heap buffer
+ * (civetweb workers have a 100 KiB stack, DEPS.md). Verification of a
+ * whole note reuses note_parse (crypto/note.c) for the envelope, so there
+ * is one parser of signature lines; this file only interprets the 76-byte
+ * payload of lines whose (name, key id) match a 0x04 verifier.
+ *
+ * Keys. The specs define the verifier key (a C2SP vkey with type 0x04) but
+ * no private key text; Go's sumdb/note knows neither. We reuse the
+ * signed-note private key text with type byte 0x04 ("PRIVATE+KEY+<name>+
+ * <hex8>+<base64(0x04 || seed)>"), whose key id is that of the public
+ * key. A 0x01 (log) key is refused as a witness key and vice versa:
+ * tlog-cosignature requires distinct keys per cosigner and a log key that
+ * cosigns could vouch for its own split view.
+ *
+ * What it is not: it does not judge a timestamp against the clock, and it
+ * does not check the log's own signature (checkpoint_open does).
+ */
+#include "crypto/cosig.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/b64.h"
+#include "common/rd.h"
+
+static const char skey_prefix[] = "PRIVATE+KEY+";
+#define SKEY_PREFIX_LEN (sizeof skey_prefix - 1)
+static const char msg_header[] = "cosignature/v1\ntime ";
+#define MSG_HEADER_LEN (sizeof msg_header - 1)
+/* "— " (U+2014 EM DASH, space), as in crypto/note.c. */
+static const uint8_t sig_prefix[4] = { 0xe2, 0x80, 0x94, 0x20 };
+
+#define KEYID_HEX_LEN 8u
+#define KEYDATA_LEN (1u + ED25519_PK_LEN)		/* type || key */
+#define KEYDATA_B64_LEN B64_ENCODED_LEN(KEYDATA_LEN)	/* 44 */
+#define RAW_B64_LEN B64_ENCODED_LEN(COSIG_RAW_LEN)	/* 104 */
+/* Header, at most 19 decimal digits (2^63 - 1), '\n', then the body. */
+#define MSG_MAX (MSG_HEADER_LEN + 19u + 1u + NOTE_TEXT_MAX)
+
+struct cosig_signer {
+	struct note_verifier v;	/* type is always NOTE_KEY_COSIG_V1 */
+	uint8_t sk[ED25519_SK_LEN];
+};
+
+/* ---- key texts ------------------------------------------------------ */
+
+static void
+hex8_put(char out[KEYID_HEX_LEN], uint32_t v)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (int i = 7; i >= 0; i--) {
+		out[i] = digits[v & 15u];
+		v >>= 4;
+	}
+}
+
+/* Exactly 8 lowercase hex digits (what we and Go write). */
+static int
+hex8_get(const char *p, uint32_t *out)
+{
+	uint32_t v = 0;
+
+	for (unsigned i = 0; i < KEYID_HEX_LEN; i++) {
+		char c = p[i];
+
+		if (c >= '0' && c <= '9')
+			v = v << 4 | (uint32_t)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v = v << 4 | (uint32_t)(c - 'a' + 10);
+		else
+			return 0;
+	}
+	*out = v;
+	return 1;
+}
+
+/* "<prefix><name>+<hex8>+<base64(0x04 || key)>" plus NUL into out. */
+static enum lien_status
+key_text_format(const char *prefix, size_t prefix_len,
+    const struct note_verifier *v, const uint8_t key[32], char *out,
+    size_t cap)
+{
+	uint8_t data[KEYDATA_LEN];
+	size_t need = prefix_len + v->name_len + 1 + KEYID_HEX_LEN + 1 +
+	    KEYDATA_B64_LEN + 1;
+	size_t o = 0;
+	enum lien_status st;
+
+	if (cap < need) {
+		if (cap > 0)
+			out[0] = '\0';
+		return LIEN_ETOOBIG;
+	}
+	memcpy(out + o, prefix, prefix_len), o += prefix_len;
+	memcpy(out + o, v->name, v->name_len), o += v->name_len;
+	out[o++] = '+';
+	hex8_put(out + o, v->key_id), o += KEYID_HEX_LEN;
+	out[o++] = '+';
+	data[0] = NOTE_KEY_COSIG_V1;
+	memcpy(data + 1, key, 32);
+	st = b64_encode(data, sizeof data, out + o, cap - o);
+	secret_wipe(data, sizeof data);	/* key may be a seed */
+	if (st != LIEN_OK)
+		out[0] = '\0';
+	return st;
+}
+
+static enum lien_status
+signer_from_seed(const char *name, size_t name_len,
+    const uint8_t seed[ED25519_SEED_LEN], struct cosig_signer **out)
+{
+	struct cosig_signer *s = secret_alloc(sizeof *s);
+	uint8_t pk[ED25519_PK_LEN];
+
+	*out = NULL;
+	if (s == NULL)
+		return LIEN_ENOMEM;
+	memset(s, 0, sizeof *s);
+	if (ed25519_from_seed(seed, pk, s->sk) != LIEN_OK) {
+		secret_free(s);
+		return LIEN_ECRYPTO;
+	}
+	memcpy(s->v.name, name, name_len);
+	s->v.name[name_len] = '\0';
+	s->v.name_len = name_len;
+	s->v.type = NOTE_KEY_COSIG_V1;
+	memcpy(s->v.pk, pk, ED25519_PK_LEN);
+	s->v.key_id = note_key_id(name, name_len, NOTE_KEY_COSIG_V1, pk);
+	*out = s;
+	return LIEN_OK;
+}
+
+enum lien_status
+cosig_signer_parse(const char *skey, size_t len, struct cosig_signer **out)
+{
+	const char *name, *plus, *b64;
+	uint8_t data[KEYDATA_LEN], head[3];
+	size_t name_len, b64_len, n;
+	uint32_t key_id;
+	struct cosig_signer *s = NULL;
+	enum lien_status st = LIEN_EPARSE;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	if (skey == NULL)
+		return LIEN_EINVAL;
+	if (len > 0 && skey[len - 1] == '\n')
+		len--;
+	if (len < SKEY_PREFIX_LEN ||
+	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
+		return LIEN_EPARSE;
+	name = skey + SKEY_PREFIX_LEN;
+	len -= SKEY_PREFIX_LEN;
+	plus = memchr(name, '+', len);
+	if (plus == NULL)
+		return LIEN_EPARSE;
+	name_len = (size_t)(plus - name);
+	if (note_name_check(name, name_len) != LIEN_OK)
+		return LIEN_EPARSE;
+	/* After the name: '+', 8 hex digits, '+', base64 (which may itself
+	 * hold '+', so it is not split further). */
+	if (len - name_len < 1 + KEYID_HEX_LEN + 1 ||
+	    plus[1 + KEYID_HEX_LEN] != '+' || !hex8_get(plus + 1, &key_id))
+		return LIEN_EPARSE;
+	b64 = plus + 1 + KEYID_HEX_LEN + 1;
+	b64_len = len - (size_t)(b64 - name);
+	/* Peek at the type byte first, so a log key (0x01) or an unknown
+	 * algorithm says "unsupported", not "malformed". */
+	if (b64_len < 4 || b64_decode(b64, 4, head, sizeof head, &n) !=
+	    LIEN_OK || n == 0) {
+		secret_wipe(head, sizeof head);
+		return LIEN_EPARSE;
+	}
+	if (head[0] != NOTE_KEY_COSIG_V1) {
+		secret_wipe(head, sizeof head);
+		return LIEN_EUNSUPPORTED;
+	}
+	secret_wipe(head, sizeof head);
+	if (b64_len != KEYDATA_B64_LEN ||
+	    b64_decode(b64, b64_len, data, sizeof data, &n) != LIEN_OK ||
+	    n != KEYDATA_LEN)
+		goto out;
+	st = signer_from_seed(name, name_len, data + 1, &s);
+	if (st != LIEN_OK)
+		goto out;
+	/* The key id hashes the public key, known only now. */
+	if (s->v.key_id != key_id) {
+		cosig_signer_free(s);
+		st = LIEN_EVERIFY;
+		goto out;
+	}
+	*out = s;
+out:
+	secret_wipe(data, sizeof data);
+	return st;
+}
+
+void
+cosig_signer_free(struct cosig_signer *s)
+{
+	secret_free(s);
+}
+
+const struct note_verifier *
+cosig_signer_verifier(const struct cosig_signer *s)
+{
+	return &s->v;
+}
+
+enum lien_status
+cosig_signer_vkey(const struct cosig_signer *s, char *out, size_t cap)
+{
+	if (s == NULL || out == NULL)
+		return LIEN_EINVAL;
+	return key_text_format("", 0, &s->v, s->v.pk, out, cap);
+}
+
+enum lien_status
+cosig_key_generate(const char *name, size_t name_len, char **out_skey,
+    char **out_vkey)
+{
+	uint8_t *seed = NULL;
+	struct cosig_signer *s = NULL;
+	char *skey = NULL, *vkey = NULL;
+	size_t cap = SKEY_PREFIX_LEN + NOTE_NAME_MAX + 1 + KEYID_HEX_LEN + 1 +
+	    KEYDATA_B64_LEN + 1;
+	enum lien_status st = LIEN_ENOMEM;
+
+	if (out_skey == NULL || out_vkey == NULL)
+		return LIEN_EINVAL;
+	*out_skey = NULL;
+	*out_vkey = NULL;
+	if (name == NULL || note_name_check(name, name_len) != LIEN_OK)
+		return LIEN_EPARSE;
+	seed = secret_alloc(ED25519_SEED_LEN);
+	skey = secret_alloc(cap);
+	vkey = malloc(cap);
+	if (seed == NULL || skey == NULL || vkey == NULL)
+		goto out;
+	lcrypto_random(seed, ED25519_SEED_LEN);
+	st = signer_from_seed(name, name_len, seed, &s);
+	if (st != LIEN_OK)
+		goto out;
+	st = key_text_format(skey_prefix, SKEY_PREFIX_LEN, &s->v, seed, skey,
+	    cap);
+	if (st != LIEN_OK)
+		goto out;
+	st = key_text_format("", 0, &s->v, s->v.pk, vkey, cap);
+	if (st != LIEN_OK)
+		goto out;
+	*out_skey = skey;
+	*out_vkey = vkey;
+	skey = NULL;
+	vkey = NULL;
+out:
+	cosig_signer_free(s);
+	secret_free(seed);
+	secret_free(skey);
+	free(vkey);
+	return st;
+}
+
+/* ---- messages, signing ---------------------------------------------- */
+
+enum lien_status
+cosig_message(uint64_t timestamp, const uint8_t *body, size_t body_len,
+    uint8_t *out, size_t cap, size_t *out_len)
+{
+	char digits[20];
+	size_t nd = 0, need;
+
+	if (out_len != NULL)
+		*out_len = 0;
+	if (out == NULL || out_len == NULL || body == NULL)
+		return LIEN_EINVAL;
+	/* tlog-cosignature: the timestamp MUST NOT exceed 2^63 - 1; the
+	 * body is a whole checkpoint text, which ends in '\n'. */
+	if (timestamp > COSIG_TIME_MAX || body_len == 0 ||
+	    body[body_len - 1] != '\n')
+		return LIEN_EINVAL;
+	if (body_len > NOTE_TEXT_MAX)
+		return LIEN_ETOOBIG;
+	do {	/* decimal, no leading zeros; "0" for zero */
+		digits[nd++] = (char)('0' + timestamp % 10);
+		timestamp /= 10;
+	} while (timestamp != 0);
+	need = MSG_HEADER_LEN + nd + 1 + body_len;
+	if (need > cap)
+		return LIEN_ETOOBIG;
+	memcpy(out, msg_header, MSG_HEADER_LEN);
+	for (size_t i = 0; i < nd; i++)
+		out[MSG_HEADER_LEN + i] = (uint8_t)digits[nd - 1 - i];
+	out[MSG_HEADER_LEN + nd] = '\n';
+	memcpy(out + MSG_HEADER_LEN + nd + 1, body, body_len);
+	*out_len = need;
+	return LIEN_OK;
+}
+
+enum lien_status
+cosig_sign(const struct cosig_signer *s, const uint8_t *body,
+    size_t body_len, uint64_t timestamp, uint8_t raw[COSIG_RAW_LEN])
+{
+	uint8_t *msg;
+	size_t msg_len;
+	enum lien_status st;
+
+	if (raw == NULL)
+		return LIEN_EINVAL;
+	memset(raw, 0, COSIG_RAW_LEN);
+	if (s == NULL)
+		return LIEN_EINVAL;
+	msg = malloc(MSG_MAX);
+	if (msg == NULL)
+		return LIEN_ENOMEM;
+	st = cosig_message(timestamp, body, body_len, msg, MSG_MAX, &msg_len);
+	if (st == LIEN_OK) {
+		/* timestamped_signature: key id, then u64 BE timestamp, then
+		 * the Ed25519 signature (tlog-cosignature, RFC 8446 3.3). */
+		raw[0] = (uint8_t)(s->v.key_id >> 24);
+		raw[1] = (uint8_t)(s->v.key_id >> 16);
+		raw[2] = (uint8_t)(s->v.key_id >> 8);
+		raw[3] = (uint8_t)s->v.key_id;
+		be64_put(raw + 4, timestamp);
+		ed25519_sign(raw + 12, msg, msg_len, s->sk);
+	}
+	free(msg);
+	return st;
+}
+
+enum lien_status
+cosig_sign_line(const struct cosig_signer *s, const uint8_t *body,
+    size_t body_len, uint64_t timestamp, char *out, size_t cap,
+    size_t *out_len)
+{
+	uint8_t raw[COSIG_RAW_LEN];
+	size_t o = 0;
+	enum lien_status st;
+
+	if (out_len != NULL)
+		*out_len = 0;
+	if (out == NULL || out_len == NULL || s == NULL)
+		return LIEN_EINVAL;
+	if (cap > 0)
+		out[0] = '\0';
+	if (cap < sizeof sig_prefix + s->v.name_len + 1 + RAW_B64_LEN + 2)
+		return LIEN_ETOOBIG;
+	st = cosig_sign(s, body, body_len, timestamp, raw);
+	if (st != LIEN_OK)
+		return st;
+	memcpy(out + o, sig_prefix, sizeof sig_prefix), o += sizeof sig_prefix;
+	memcpy(out + o, s->v.name, s->v.name_len), o += s->v.name_len;
+	out[o++] = ' ';
+	st = b64_encode(raw, sizeof raw, out + o, cap - o);
+	if (st != LIEN_OK) {
+		out[0] = '\0';
+		return st;
+	}
+	o += RAW_B64_LEN;
+	out[o++] = '\n';
+	out[o] = '\0';
+	*out_len = o;
+	return LIEN_OK;
+}
+
+/* ---- verification --------------------------------------------------- */
+
+/* Verify raw against v with a caller-provided message buffer. */
+static enum lien_status
+verify_raw_buf(const struct note_verifier *v, const uint8_t *body,
+    size_t body_len, const uint8_t *raw, size_t raw_len, uint8_t *msg,
+    uint64_t *out_time)
+{
+	size_t msg_len;
+	uint32_t key_id;
+	uint64_t t;
+
+	if (raw == NULL || raw_len != COSIG_RAW_LEN)
+		return LIEN_EVERIFY;
+	key_id = (uint32_t)raw[0] << 24 | (uint32_t)raw[1] << 16 |
+	    (uint32_t)raw[2] << 8 | raw[3];
+	if (key_id != v->key_id)
+		return LIEN_EVERIFY;
+	t = be64_get(raw + 4);
+	if (t > COSIG_TIME_MAX)
+		return LIEN_EVERIFY;	/* a MUST NOT of the spec */
+	if (cosig_message(t, body, body_len, msg, MSG_MAX, &msg_len) !=
+	    LIEN_OK)
+		return LIEN_EVERIFY;	/* not a checkpoint body at all */
+	if (ed25519_verify(raw + 12, msg, msg_len, v->pk) != LIEN_OK)
+		return LIEN_EVERIFY;
+	if (out_time != NULL)
+		*out_time = t;
+	return LIEN_OK;
+}
+
+enum lien_status
+cosig_verify_raw(const struct note_verifier *v, const uint8_t *body,
+    size_t body_len, const uint8_t *raw, size_t raw_len, uint64_t *out_time)
+{
+	uint8_t *msg;
+	enum lien_status st;
+
+	if (out_time != NULL)
+		*out_time = 0;
+	if (v == NULL || v->type != NOTE_KEY_COSIG_V1 || body == NULL)
+		return LIEN_EINVAL;
+	msg = malloc(MSG_MAX);
+	if (msg == NULL)
+		return LIEN_ENOMEM;
+	st = verify_raw_buf(v, body, body_len, raw, raw_len, msg, out_time);
+	free(msg);
+	return st;
+}
+
+enum lien_status
+cosig_count_valid(const uint8_t *msg, size_t len,
+    const struct note_verifier *vs, size_t nvs, uint64_t *out_mask,
+    uint64_t *out_times, size_t *out_count)
+{
+	struct note_parsed *np = NULL;
+	uint8_t *buf = NULL;
+	uint64_t mask = 0, bad = 0;
+	size_t count = 0;
+	enum lien_status st;
+
+	if (out_mask == NULL)
+		return LIEN_EINVAL;
+	*out_mask = 0;
+	if (out_count != NULL)
+		*out_count = 0;
+	if (out_times != NULL && nvs <= COSIG_VERIFIERS_MAX)
+		memset(out_times, 0, nvs * sizeof out_times[0]);
+	if (nvs > COSIG_VERIFIERS_MAX || (nvs > 0 && vs == NULL) ||
+	    msg == NULL)
+		return LIEN_EINVAL;
+	for (size_t i = 0; i < nvs; i++) {
+		if (vs[i].type != NOTE_KEY_COSIG_V1)
+			return LIEN_EINVAL;
+	}
+	/* struct note_parsed is ~6 KiB: heap, not a worker's stack. */
+	np = malloc(sizeof *np);
+	buf = malloc(MSG_MAX);
+	if (np == NULL || buf == NULL) {
+		st = LIEN_ENOMEM;
+		goto out;
+	}
+	st = note_parse(msg, len, np);
+	if (st != LIEN_OK)
+		goto out;
+	for (size_t k = 0; k < np->nsigs; k++) {
+		const struct note_sig *sg = &np->sigs[k];
+
+		for (size_t i = 0; i < nvs; i++) {
+			uint64_t t = 0;
+
+			if (sg->key_id != vs[i].key_id ||
+			    sg->name_len != vs[i].name_len ||
+			    memcmp(sg->name, vs[i].name, sg->name_len) != 0)
+				continue;
+			/* Every matching line must verify (fail closed). */
+			if (verify_raw_buf(&vs[i], np->text, np->text_len,
+			    sg->raw_len ? sg->raw : NULL, sg->raw_len, buf,
+			    &t) != LIEN_OK) {
+				bad |= (uint64_t)1 << i;
+				continue;
+			}
+			if (!(mask & ((uint64_t)1 << i)) && out_times != NULL)
+				out_times[i] = t;
+			mask |= (uint64_t)1 << i;
+		}
+	}
+	mask &= ~bad;
+	for (size_t i = 0; i < nvs; i++) {
+		if (mask & ((uint64_t)1 << i))
+			count++;
+		else if (out_times != NULL)
+			out_times[i] = 0;
+	}
+	*out_mask = mask;
+	if (out_count != NULL)
+		*out_count = count;
+	st = LIEN_OK;
+out:
+	if (st != LIEN_OK && out_times != NULL)
+		memset(out_times, 0, nvs * sizeof out_times[0]);
+	free(np);
+	free(buf);
+	return st;
+}
+
+enum lien_status
+cosig_verify_quorum(const uint8_t *msg, size_t len,
+    const struct note_verifier *vs, size_t nvs, size_t quorum,
+    uint64_t *out_mask)
+{
+	uint64_t mask = 0;
+	size_t count = 0;
+	enum lien_status st;
+
+	if (out_mask != NULL)
+		*out_mask = 0;
+	if (quorum == 0 || quorum > nvs)
+		return LIEN_EINVAL;
+	st = cosig_count_valid(msg, len, vs, nvs, &mask, NULL, &count);
+	if (st != LIEN_OK)
+		return st;
+	if (out_mask != NULL)
+		*out_mask = mask;
+	return count >= quorum ? LIEN_OK : LIEN_EVERIFY;
+}
