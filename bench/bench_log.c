@@ -27,6 +27,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,6 +471,28 @@ out:
 
 /* Open the cached store name (n entries of payload_len), building it
  * first if it is missing, incomplete or unreadable. *out is RDONLY. */
+/* Read the store's data file once so the timed runs measure the code with
+ * the store in the page cache, not the disk: a cached store may have been
+ * evicted since it was built. The time taken goes to stderr. */
+static void
+warm_store(const char *dir)
+{
+	char path[BENCH_PATH_MAX];
+	static char buf[1 << 20];
+	uint64_t t0 = bench_now_ns(), total = 0;
+	ssize_t r;
+	int fd;
+
+	if (bench_path(path, sizeof path, dir, "data.mdb") != 0 ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while ((r = read(fd, buf, sizeof buf)) > 0)
+		total += (uint64_t)r;
+	(void)close(fd);
+	fprintf(stderr, "  warmed page cache: %.0f MB in %.2f s\n",
+	    (double)total / 1e6, bench_seconds(bench_now_ns() - t0));
+}
+
 static int
 cached_store(const char *name, uint64_t n, size_t payload_len, char *dir,
     size_t cap, struct ledger **out)
@@ -492,6 +515,7 @@ cached_store(const char *name, uint64_t n, size_t payload_len, char *dir,
 		    size == n) {
 			fprintf(stderr, "  using cached %s (%llu entries)\n", dir,
 			    (unsigned long long)n);
+			warm_store(dir);
 			return 0;
 		}
 		fprintf(stderr, "  cached %s unusable (%s, size %llu):"
@@ -509,6 +533,7 @@ cached_store(const char *name, uint64_t n, size_t payload_len, char *dir,
 		return -1;
 	if ((st = bench_store_open(dir, 1, out)) != LIEN_OK)
 		return fail("ledger_open (read-only)", st);
+	warm_store(dir);
 	return 0;
 }
 
@@ -784,15 +809,28 @@ bench_audit_storage(void)
 	if (cached_store(name, n, KIB_PAYLOAD_LEN, dir, sizeof dir, &l) != 0)
 		goto out;
 	if (wa) {
-		why[0] = '\0';
-		t0 = bench_now_ns();
-		st = ledger_audit(l, NULL, audit_progress, &next, why,
-		    sizeof why);
-		el = bench_now_ns() - t0;
-		if (st != LIEN_OK) {
-			fprintf(stderr, "  audit: %s\n", why);
-			fail("ledger_audit", st);
-			goto out;
+		/* Run 0 warms the page cache (a store read cold from disk
+		 * measures the disk, not the audit); then the best of three
+		 * warm runs, each printed to stderr. */
+		el = UINT64_MAX;
+		for (int run = 0; run < 4; run++) {
+			uint64_t one;
+
+			why[0] = '\0';
+			t0 = bench_now_ns();
+			st = ledger_audit(l, NULL, audit_progress, &next, why,
+			    sizeof why);
+			one = bench_now_ns() - t0;
+			if (st != LIEN_OK) {
+				fprintf(stderr, "  audit: %s\n", why);
+				fail("ledger_audit", st);
+				goto out;
+			}
+			fprintf(stderr, "  audit run %d%s: %.3f s\n", run,
+			    run == 0 ? " (warm-up, not counted)" : "",
+			    bench_seconds(one));
+			if (run > 0 && one < el)
+				el = one;
 		}
 		g.audit_mb_s = entry_bytes / 1e6 / bench_seconds(el);
 		bench_figure("audit_entries_per_s",

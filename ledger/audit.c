@@ -12,6 +12,12 @@
  * tree we recomputed. Finally the tables must hold nothing else.
  *
  * The first mismatch stops the audit with a reason naming the index.
+ *
+ * Leaf hashing (a full SHA-256 of every entry) is most of the work, and
+ * it needs no order: entries are gathered in chunks of AUDIT_CHUNK, their
+ * leaf hashes computed on two threads, then the chunk is checked in log
+ * order with the precomputed hashes. Everything order-dependent (chain,
+ * tree, checkpoints) stays on one thread.
  */
 #include "ledger/ledger_int.h"
 
@@ -19,8 +25,110 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "common/rd.h"
 #include "ledger/entry.h"
+
+#define AUDIT_CHUNK 4096u
+
+struct audit_ent {
+	const uint8_t *p;	/* borrowed from the audit's read txn */
+	size_t len;
+	uint64_t index;
+};
+
+/* The second hashing thread: hashes ents[lo, hi) when told to. */
+struct hasher {
+	pthread_t tid;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	const struct audit_ent *ents;
+	uint8_t (*out)[HASH_LEN];
+	size_t lo, hi;
+	int pending, quit, started;
+};
+
+static void
+hash_range(const struct audit_ent *e, uint8_t (*out)[HASH_LEN], size_t lo,
+    size_t hi)
+{
+	for (size_t i = lo; i < hi; i++)
+		hash_leaf(e[i].p, e[i].len, out[i]);
+}
+
+static void *
+hasher_main(void *arg)
+{
+	struct hasher *h = arg;
+
+	pthread_mutex_lock(&h->mu);
+	for (;;) {
+		while (!h->pending && !h->quit)
+			pthread_cond_wait(&h->cv, &h->mu);
+		if (h->quit)
+			break;
+		pthread_mutex_unlock(&h->mu);
+		hash_range(h->ents, h->out, h->lo, h->hi);
+		pthread_mutex_lock(&h->mu);
+		h->pending = 0;
+		pthread_cond_broadcast(&h->cv);
+	}
+	pthread_mutex_unlock(&h->mu);
+	return NULL;
+}
+
+/* Hash n entries, splitting the work with the helper thread if any. */
+static void
+hash_chunk(struct hasher *h, const struct audit_ent *e,
+    uint8_t (*out)[HASH_LEN], size_t n)
+{
+	size_t mid = n / 2;
+
+	if (!h->started || n < 64) {
+		hash_range(e, out, 0, n);
+		return;
+	}
+	pthread_mutex_lock(&h->mu);
+	h->ents = e;
+	h->out = out;
+	h->lo = mid;
+	h->hi = n;
+	h->pending = 1;
+	pthread_cond_broadcast(&h->cv);
+	pthread_mutex_unlock(&h->mu);
+	hash_range(e, out, 0, mid);
+	pthread_mutex_lock(&h->mu);
+	while (h->pending)
+		pthread_cond_wait(&h->cv, &h->mu);
+	pthread_mutex_unlock(&h->mu);
+}
+
+static void
+hasher_start(struct hasher *h)
+{
+	memset(h, 0, sizeof *h);
+	pthread_mutex_init(&h->mu, NULL);
+	pthread_cond_init(&h->cv, NULL);
+	/* One core: hashing inline is faster than handing work over. */
+	if (sysconf(_SC_NPROCESSORS_ONLN) > 1 &&
+	    pthread_create(&h->tid, NULL, hasher_main, h) == 0)
+		h->started = 1;
+}
+
+static void
+hasher_stop(struct hasher *h)
+{
+	if (h->started) {
+		pthread_mutex_lock(&h->mu);
+		h->quit = 1;
+		pthread_cond_broadcast(&h->cv);
+		pthread_mutex_unlock(&h->mu);
+		pthread_join(h->tid, NULL);
+	}
+	pthread_cond_destroy(&h->cv);
+	pthread_mutex_destroy(&h->mu);
+}
 
 struct audit {
 	struct ledger_view *v;
@@ -35,6 +143,10 @@ struct audit {
 	char *why;
 	size_t why_cap;
 	struct ledger_audit_progress prog;
+	struct hasher hasher;
+	struct audit_ent *ents;		/* AUDIT_CHUNK */
+	uint8_t (*leaves)[HASH_LEN];	/* AUDIT_CHUNK */
+	size_t nents;
 };
 
 #define WHY(a, ...) snprintf((a)->why, (a)->why_cap, __VA_ARGS__)
@@ -121,10 +233,10 @@ audit_checkpoint(struct audit *a, uint64_t n)
 }
 
 static enum lien_status
-audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
+audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len,
+    const uint8_t leaf[HASH_LEN])
 {
 	struct entry e;
-	uint8_t leaf[HASH_LEN];
 	enum lien_status st = entry_decode(p, len, &e);
 
 	if (st != LIEN_OK) {
@@ -147,7 +259,6 @@ audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
 		WHY(a, "entry %llu: time goes backwards", (unsigned long long)i);
 		return LIEN_ECORRUPT;
 	}
-	hash_leaf(p, len, leaf);
 	if ((st = merkle_frontier_push(&a->f, leaf, audit_emit, a)) != LIEN_OK)
 		return st;
 	memcpy(a->prev, leaf, HASH_LEN);
@@ -155,6 +266,41 @@ audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
 	a->prog.done = i + 1;
 	a->prog.bytes += len;
 	return audit_checkpoint(a, i + 1);
+}
+
+/* Check the gathered chunk in log order, then empty it. */
+static enum lien_status
+audit_flush(struct audit *a)
+{
+	enum lien_status st;
+
+	hash_chunk(&a->hasher, a->ents, a->leaves, a->nents);
+	for (size_t k = 0; k < a->nents; k++)
+		if ((st = audit_entry(a, a->ents[k].index, a->ents[k].p,
+		    a->ents[k].len, a->leaves[k])) != LIEN_OK)
+			return st;
+	a->nents = 0;
+	return LIEN_OK;
+}
+
+/* A structural error was found while gathering: entries gathered before it
+ * come first in log order, so check them before reporting it. */
+#define FLUSH_FIRST(a, st)						\
+	do {								\
+		if (((st) = audit_flush(a)) != LIEN_OK)			\
+			goto out;					\
+	} while (0)
+
+/* Queue entry i for checking; flushes a full chunk. */
+static enum lien_status
+audit_add(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
+{
+	a->ents[a->nents].p = p;
+	a->ents[a->nents].len = len;
+	a->ents[a->nents].index = i;
+	if (++a->nents == AUDIT_CHUNK)
+		return audit_flush(a);
+	return LIEN_OK;
 }
 
 /* Every key in table tb must satisfy ok(key): nothing stray. */
@@ -207,8 +353,16 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 	if (why_cap)
 		why[0] = '\0';
 	merkle_frontier_init(&a.f);
+	a.ents = malloc(AUDIT_CHUNK * sizeof *a.ents);
+	a.leaves = malloc(AUDIT_CHUNK * sizeof *a.leaves);
+	if (a.ents == NULL || a.leaves == NULL) {
+		free(a.ents);
+		free(a.leaves);
+		return LIEN_ENOMEM;
+	}
+	hasher_start(&a.hasher);
 	if ((st = ledger_view_open(l, &a.v)) != LIEN_OK)
-		return st;
+		goto out;
 	n = a.v->size;
 	a.prog.total = n;
 	if (v == NULL) {
@@ -246,6 +400,7 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		be64_put(key, b);
 		st = store_get(a.v->t, STORE_BUNDLES, key, 8, &bun, &bun_len);
 		if (st != LIEN_OK) {
+			FLUSH_FIRST(&a, st);
 			WHY(&a, "entry bundle %llu (entries %llu..): missing",
 			    (unsigned long long)b,
 			    (unsigned long long)(b * TILE_WIDTH));
@@ -258,17 +413,19 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 
 			if (rd_u16be(&r, &elen) != LIEN_OK ||
 			    rd_take(&r, elen, &p) != LIEN_OK) {
+				FLUSH_FIRST(&a, st);
 				WHY(&a, "entry %llu: bundle %llu is truncated",
 				    (unsigned long long)(b * TILE_WIDTH + k),
 				    (unsigned long long)b);
 				st = LIEN_ECORRUPT;
 				goto out;
 			}
-			if ((st = audit_entry(&a, b * TILE_WIDTH + k, p,
+			if ((st = audit_add(&a, b * TILE_WIDTH + k, p,
 			    elen)) != LIEN_OK)
 				goto out;
 		}
 		if (rd_left(&r) != 0) {
+			FLUSH_FIRST(&a, st);
 			WHY(&a, "entry bundle %llu: trailing bytes",
 			    (unsigned long long)b);
 			st = LIEN_ECORRUPT;
@@ -282,12 +439,17 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		size_t len;
 
 		if ((st = ledger_view_entry(a.v, i, &p, &len)) != LIEN_OK) {
+			enum lien_status st2;
+
+			FLUSH_FIRST(&a, st2);
 			WHY(&a, "entry %llu: missing", (unsigned long long)i);
 			goto out;
 		}
-		if ((st = audit_entry(&a, i, p, len)) != LIEN_OK)
+		if ((st = audit_add(&a, i, p, len)) != LIEN_OK)
 			goto out;
 	}
+	if ((st = audit_flush(&a)) != LIEN_OK)
+		goto out;
 	if (a.next_cp != 0) {
 		WHY(&a, "checkpoint at size %llu is beyond the tree (size %llu)",
 		    (unsigned long long)a.next_cp, (unsigned long long)n);
@@ -316,6 +478,9 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		progress(ctx, &a.prog);
 	st = LIEN_OK;
 out:
+	hasher_stop(&a.hasher);
+	free(a.ents);
+	free(a.leaves);
 	store_cursor_close(a.cpc);
 	ledger_view_close(a.v);
 	return st;
