@@ -154,6 +154,7 @@ api_reply(struct api_req *rq, int http_status, const char *content_type,
 	(void)mg_write(rq->conn, buf, (size_t)n + inline_len);
 	if (send_len > inline_len)
 		(void)mg_write(rq->conn, body, send_len);
+	rq->bytes_out = (uint64_t)n + send_len;	/* for the access log */
 	free(buf);
 }
 
@@ -171,6 +172,8 @@ api_fail_ex(struct api_req *rq, enum api_err e, const char *message,
 	struct json_out j;
 	size_t len;
 
+	if (rq->status == 0)	/* the first reply wins, and its code */
+		rq->error_code = api_err_code(e);
 	json_out_init(&j, body, sizeof(body));
 	json_out_raw(&j, "{\"code\":");
 	json_out_str(&j, api_err_code(e), strlen(api_err_code(e)));
@@ -180,6 +183,8 @@ api_fail_ex(struct api_req *rq, enum api_err e, const char *message,
 	if (json_out_finish(&j, &len) != LIEN_OK) {
 		static const char fallback[] =
 		    "{\"code\":\"internal\",\"message\":\"internal error\"}\n";
+		if (rq->status == 0)
+			rq->error_code = "internal";
 		api_reply(rq, 500, "application/json", API_CACHE_NOSTORE,
 		    NULL, fallback, sizeof(fallback) - 1);
 		return;
@@ -200,6 +205,8 @@ api_fail_status(struct api_req *rq, enum lien_status s)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
 		return;
 	}
+	if (rq->status == 0)
+		rq->error_code = lien_status_code(s);
 	json_out_init(&j, body, sizeof(body));
 	json_out_raw(&j, "{\"code\":");
 	json_out_str(&j, lien_status_code(s), strlen(lien_status_code(s)));

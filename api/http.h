@@ -71,6 +71,21 @@ struct api_req {
 	int must_close;		/* reply says "Connection: close" */
 	const struct api_server *server;	/* borrowed */
 	int status;		/* out: HTTP status sent (0 = nothing yet) */
+	/* For metrics and the access log (docs/observability.md). Set by
+	 * api_reply / api_fail*: the stable JSON "code" of an error reply
+	 * (a static string; NULL for success), and the bytes handed to
+	 * civetweb (status line, headers and body). */
+	const char *error_code;
+	uint64_t bytes_out;
+	/* Set by authentication and by handlers that append, for the
+	 * access log; the defaults (all zero) log null. party is borrowed
+	 * and must stay valid until the handler returns; role is a static
+	 * NUL-terminated string ("institution", "officer", ...). */
+	const char *party;	/* authenticated party id, (party, party_len) */
+	size_t party_len;
+	const char *role;
+	int has_entry;		/* 1: entry_index is the appended entry */
+	uint64_t entry_index;
 };
 
 typedef void (*api_handler_fn)(struct api_req *rq);

@@ -17,28 +17,39 @@
  * message framing is ambiguous, so the reply also asks the client to
  * close the connection. Read routes take no body at all.
  *
+ * Every request, routed or refused, is counted in the metrics (by route
+ * name and status code, with its duration; api/metrics.c) and, when an
+ * access log is configured, handed to the access log queue
+ * (api/accesslog.c) after the reply was written. Both are generic: a new
+ * route table is instrumented by being listed in server_tables[].
+ * Requests civetweb refuses itself, before any handler runs (a malformed
+ * request line, a negative Content-Length, headers beyond
+ * max_request_size), appear in neither: only civetweb's error callback
+ * sees them.
+ *
  * This is not a TLS terminator: HTTPS in this civetweb build crashes with
  * OpenSSL 3 (DEPS.md), so lienlogd serves plain HTTP behind nginx.
  */
 #include <arpa/inet.h>
-#include <stdatomic.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <civetweb.h>
 
+#include "api/accesslog.h"
 #include "api/http.h"
 #include "api/json_out.h"
+#include "api/metrics.h"
 #include "api/server.h"
 #include "common/lien_limits.h"
 
-#define SERVER_ROUTES_MAX 64u
+#define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
 #define SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
 #define SERVER_DEFAULT_THREADS 16u
 #define SERVER_DEFAULT_TIMEOUT_MS 10000u
-/* /metrics body: a few lines per route. */
-#define SERVER_METRICS_CAP 16384u
 
 /* Every route table the server knows. New APIs add one line here. */
 static const struct api_route_table *const server_tables[] = {
@@ -46,18 +57,16 @@ static const struct api_route_table *const server_tables[] = {
 	&api_routes_health,
 };
 
-struct server_stats {
-	_Atomic uint64_t by_class[6];
-};
-
 struct api_server {
 	struct mg_context *ctx;
 	struct ledger *ledger;
 	const struct api_route *routes[SERVER_ROUTES_MAX];
+	const char *route_names[SERVER_ROUTES_MAX];	/* metrics labels */
 	size_t nroutes;
-	/* stats[i] for routes[i]; stats[nroutes] for requests that matched
-	 * no route or were refused by the guard. */
-	struct server_stats stats[SERVER_ROUTES_MAX + 1];
+	/* Counters per route slot: i for routes[i], nroutes for requests
+	 * that matched no route or were refused by the guard ("none"). */
+	struct metrics *metrics;
+	struct accesslog *alog;		/* NULL: no access log */
 	int no_keep_alive;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
@@ -182,14 +191,37 @@ server_route(struct api_server *s, struct api_req *rq, const char *method)
 	return -1;
 }
 
-static void
-server_count(struct api_server *s, size_t slot, int status)
+static uint64_t
+server_ns(const struct timespec *t)
 {
-	unsigned cls = (status >= 100 && status <= 599) ?
-	    (unsigned)status / 100 : 5;
+	return (uint64_t)t->tv_sec * 1000000000u + (uint64_t)t->tv_nsec;
+}
 
-	atomic_fetch_add_explicit(&s->stats[slot].by_class[cls], 1,
-	    memory_order_relaxed);
+/* One access log record: only the method, the path without its query,
+ * the peer address and what the handlers put into rq -- never a body, a
+ * query string or a header (signatures, tokens). */
+static void
+server_access(struct api_server *s, const struct api_req *rq,
+    const struct mg_request_info *ri, size_t slot, int status,
+    const struct timespec *wall, uint64_t duration_ns)
+{
+	struct accesslog_rec r;
+	const char *path = ri->local_uri_raw ? ri->local_uri_raw : "";
+	const char *method = ri->request_method ? ri->request_method : "";
+
+	r.time_ms = server_ns(wall) / 1000000u;
+	r.duration_ns = duration_ns;
+	r.bytes_out = rq->bytes_out;
+	r.has_entry = rq->has_entry;
+	r.entry_index = rq->entry_index;
+	r.status = status;
+	r.truncated = 0;
+	r.route = slot < s->nroutes ? s->route_names[slot] : NULL;
+	r.error_code = rq->error_code;
+	accesslog_rec_set(&r, method, strlen(method), path, strlen(path),
+	    rq->party, rq->party ? rq->party_len : 0, rq->role,
+	    rq->role ? strlen(rq->role) : 0, ri->remote_addr);
+	(void)accesslog_submit(s->alog, &r);	/* a drop is counted */
 }
 
 static int
@@ -198,10 +230,14 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	struct api_server *s = cbdata;
 	const struct mg_request_info *ri = mg_get_request_info(conn);
 	struct api_req rq;
+	struct timespec t0, t1, wall;
 	const char *uri;
 	size_t slot = s->nroutes;
+	unsigned shard;
 	long r = -1;
+	int status;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	memset(&rq, 0, sizeof(rq));
 	rq.conn = conn;
 	rq.ledger = s->ledger;
@@ -210,6 +246,10 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.query = "";
 	if (ri == NULL || ri->request_method == NULL)
 		return 0;
+	if (s->alog != NULL)
+		clock_gettime(CLOCK_REALTIME, &wall);
+	shard = metrics_shard(s->metrics);
+	metrics_request_begin(s->metrics, shard);
 	rq.head = strcmp(ri->request_method, "HEAD") == 0;
 	/* With decode_url off, local_uri_raw is the path exactly as sent. */
 	uri = ri->local_uri_raw;
@@ -238,8 +278,14 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	 * (civetweb would otherwise keep it alive). */
 	if (rq.must_close)
 		mg_disable_keep_alive(conn);
-	server_count(s, slot, rq.status != 0 ? rq.status : 500);
-	return rq.status != 0 ? rq.status : 500;
+	status = rq.status != 0 ? rq.status : 500;
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	metrics_request_end(s->metrics, shard, slot, status,
+	    server_ns(&t1) - server_ns(&t0));
+	if (s->alog != NULL)
+		server_access(s, &rq, ri, slot, status, &wall,
+		    server_ns(&t1) - server_ns(&t0));
+	return status;
 }
 
 static int
@@ -312,9 +358,30 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 		for (size_t i = 0; i < server_tables[t]->n; i++) {
 			if (s->nroutes == SERVER_ROUTES_MAX)
 				goto out;	/* a build-time mistake */
+			s->route_names[s->nroutes] =
+			    server_tables[t]->routes[i].name;
 			s->routes[s->nroutes++] = &server_tables[t]->routes[i];
 		}
 	}
+	st = metrics_create(s->route_names, s->nroutes, &s->metrics);
+	if (st != LIEN_OK)
+		goto out;
+	if (cfg->access_log != NULL) {
+		st = accesslog_open(cfg->access_log, &s->alog);
+		if (st != LIEN_OK) {
+			if (s->log != NULL) {
+				char msg[512];
+
+				snprintf(msg, sizeof(msg),
+				    "cannot open access log %s: %s",
+				    cfg->access_log, st == LIEN_EIO ?
+				    strerror(errno) : lien_status_message(st));
+				s->log(s->log_ctx, msg);
+			}
+			goto out;
+		}
+	}
+	st = LIEN_EINVAL;
 	snprintf(threads, sizeof(threads), "%u", nthreads);
 	snprintf(timeout, sizeof(timeout), "%u", tmo);
 	{
@@ -366,8 +433,20 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	s = NULL;
 	st = LIEN_OK;
 out:
+	if (s != NULL) {
+		accesslog_close(s->alog);
+		metrics_free(s->metrics);
+	}
 	free(s);
 	return st;
+}
+
+enum lien_status
+api_server_reopen_logs(struct api_server *s)
+{
+	if (s == NULL || s->alog == NULL)
+		return LIEN_OK;
+	return accesslog_reopen(s->alog);
 }
 
 unsigned
@@ -389,63 +468,27 @@ api_server_stop(struct api_server *s)
 {
 	if (s == NULL)
 		return;
-	mg_stop(s->ctx);
+	mg_stop(s->ctx);	/* waits for the workers: no more submits */
 	mg_exit_library();
+	accesslog_close(s->alog);
+	metrics_free(s->metrics);
 	free(s);
 }
 
-static void
-server_metric_line(struct json_out *j, const char *route, unsigned cls,
-    uint64_t v)
-{
-	char c[4] = { (char)('0' + cls), 'x', 'x', '\0' };
-
-	json_out_raw(j, "lienlog_http_requests_total{route=\"");
-	json_out_raw(j, route);
-	json_out_raw(j, "\",class=\"");
-	json_out_raw(j, c);
-	json_out_raw(j, "\"} ");
-	json_out_u64(j, v);
-	json_out_raw(j, "\n");
-}
-
-/* Prometheus text exposition format 0.0.4. Only counters that moved are
- * listed, so the output stays short. */
+/* Prometheus text exposition format 0.0.4 (docs/observability.md). */
 void
 api_server_metrics(const struct api_server *s, struct api_req *rq)
 {
-	struct json_out j;
-	char *body;
+	struct metrics_text t;
+	const char *body;
 	size_t len;
 
-	body = malloc(SERVER_METRICS_CAP);
-	if (body == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
-		return;
-	}
-	json_out_init(&j, body, SERVER_METRICS_CAP);
-	json_out_raw(&j, "# HELP lienlog_http_requests_total HTTP requests "
-	    "by route and status class.\n"
-	    "# TYPE lienlog_http_requests_total counter\n");
-	for (size_t i = 0; i <= s->nroutes; i++) {
-		const char *name = i < s->nroutes ? s->routes[i]->name : "none";
-
-		for (unsigned c = 1; c <= 5; c++) {
-			uint64_t v = atomic_load_explicit(
-			    &s->stats[i].by_class[c], memory_order_relaxed);
-
-			if (v != 0)
-				server_metric_line(&j, name, c, v);
-		}
-	}
-	json_out_raw(&j, "# HELP lienlog_tree_size Entries in the log.\n"
-	    "# TYPE lienlog_tree_size gauge\nlienlog_tree_size ");
-	json_out_u64(&j, ledger_size(s->ledger));
-	json_out_raw(&j, "\n");
-	if (json_out_finish(&j, &len) != LIEN_OK)
+	metrics_text_init(&t);
+	metrics_render(s->metrics, s->ledger, s->alog, &t);
+	if (metrics_text_finish(&t, &body, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
 	else
 		api_reply(rq, 200, "text/plain; version=0.0.4; charset=utf-8",
 		    API_CACHE_NOSTORE, NULL, body, len);
-	free(body);
+	metrics_text_free(&t);
 }

@@ -27,6 +27,9 @@ struct api_server_config {
 	 * is borrowed for the duration of the call. Called from any thread. */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	/* Structured access log (docs/observability.md): NULL = none, "-" =
+	 * standard error, else a file opened for appending (0640). */
+	const char *access_log;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before
@@ -38,7 +41,14 @@ enum lien_status api_server_start(const struct api_server_config *cfg,
 /* The port actually bound (useful with port 0), or 0 if unknown. */
 unsigned api_server_port(const struct api_server *s);
 
-/* Stop accepting, wait for in-flight requests, free. NULL is a no-op. */
+/* Log rotation: reopen the access log file by its path (call after
+ * logrotate moved it, e.g. on SIGHUP). LIEN_OK also when there is no
+ * access log or it is standard error; LIEN_EIO if the file cannot be
+ * opened (the old one stays in use). */
+enum lien_status api_server_reopen_logs(struct api_server *s) LIEN_MUST_CHECK;
+
+/* Stop accepting, wait for in-flight requests, write out the access log,
+ * free. NULL is a no-op. */
 void api_server_stop(struct api_server *s);
 
 #endif

@@ -4,7 +4,9 @@
  * SIGINT/SIGTERM, shut down in reverse order.
  *
  *   lienlogd --data DIR [--listen HOST:PORT] [--key FILE] [--threads N]
+ *            [--access-log FILE]
  *   lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] [--threads N]
+ *            [--access-log FILE]
  *
  * --demo creates DIR, a log key (DIR/log.key, 0600, and DIR/log.vkey) when
  * missing, and fills an empty store with DEMO_ENTRIES demonstration
@@ -13,7 +15,8 @@
  *
  * Signals are blocked before any thread starts (the ledger's sequencer,
  * civetweb's workers), so only the main thread's sigwait() sees them and
- * shutdown runs in ordinary code, not in a signal handler.
+ * shutdown runs in ordinary code, not in a signal handler. SIGHUP reopens
+ * the access log (--access-log, docs/observability.md) for logrotate.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,8 +46,10 @@
 static const char usage[] =
     "usage: lienlogd --data DIR [--listen HOST:PORT] [--key FILE] "
     "[--threads N]\n"
+    "                [--access-log FILE]\n"
     "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
     "[--threads N]\n"
+    "                [--access-log FILE]\n"
     "\n"
     "  --data DIR         ledger directory (LMDB)\n"
     "  --key FILE         log private key (default DIR/log.key)\n"
@@ -52,13 +57,17 @@ static const char usage[] =
     "  --origin NAME      demo log origin (default " DEMO_ORIGIN ")\n"
     "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080)\n"
     "  --threads N        HTTP worker threads (default 16)\n"
+    "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
+    "                     stderr; SIGHUP reopens it (logrotate)\n"
     "  --help             this text\n"
     "\n"
     "Serves plain HTTP; put a TLS proxy (nginx) in front. SIGINT or SIGTERM\n"
-    "stop it cleanly. Routes: docs/api-log.md.\n";
+    "stop it cleanly. Routes: docs/api-log.md; metrics and access log:\n"
+    "docs/observability.md.\n";
 
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
+	const char *access_log;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -94,12 +103,12 @@ static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--data", "--demo", "--key",
-		"--origin", "--listen", "--threads" };
+		"--origin", "--listen", "--threads", "--access-log" };
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
-			&o->listen, &o->threads };
+			&o->listen, &o->threads, &o->access_log };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -457,6 +466,7 @@ main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
@@ -515,6 +525,7 @@ main(int argc, char **argv)
 	scfg.listen = o.listen;
 	scfg.threads = nthreads;
 	scfg.log = server_log;
+	scfg.access_log = o.access_log;
 	s = api_server_start(&scfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot serve on %s: %s\n",
@@ -523,10 +534,23 @@ main(int argc, char **argv)
 		goto out;
 	}
 	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
+	if (o.access_log != NULL)
+		say("lienlogd: access log %s\n", o.access_log);
 	say("lienlogd: ready\n");
 
-	while (sigwait(&sigs, &sig) != 0 || (sig != SIGINT && sig != SIGTERM))
-		;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGINT || sig == SIGTERM)
+			break;
+		if (sig != SIGHUP || o.access_log == NULL)
+			continue;
+		if (api_server_reopen_logs(srv) == LIEN_OK)
+			say("lienlogd: SIGHUP: access log reopened\n");
+		else
+			say("lienlogd: SIGHUP: cannot reopen access log %s: %s\n",
+			    o.access_log, strerror(errno));
+	}
 	say("lienlogd: %s received, shutting down\n",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	exit_code = 0;
