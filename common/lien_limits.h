@@ -130,4 +130,17 @@
 #define ACCESSLOG_QUEUE_MAX 4096u
 #define ACCESSLOG_LINE_MAX 8192u
 
+/* Certification requests (crypto/csr.h): the subject text as typed
+ * ("/CN=.../O=..."), attributes in it, and one unescaped value (X.520
+ * bounds are at most 128 characters, 4 UTF-8 bytes each). */
+#define CSR_SUBJECT_MAX 2048u
+#define CSR_ATTRS_MAX 16u
+#define CSR_VALUE_MAX 512u
+/* `lienlog submit` (tools/cli_request.c): bytes of a server's answer it
+ * keeps, and the longest --timeout it accepts (seconds). */
+#define CLI_RESPONSE_MAX (1024u * 1024u)
+#define CLI_TIMEOUT_MAX 3600u
+/* URL given to `lienlog sign-request` / `submit` (whole text). */
+#define CLI_URL_MAX 4096u
+
 #endif

@@ -115,10 +115,41 @@ void cli_inclusion_clear(struct cli_inclusion *p);
 int cli_consistency_parse(const char *verb, const char *what,
     const uint8_t *buf, size_t len, struct cli_consistency *out);
 
+/* Create path for writing with O_CREAT|O_EXCL|O_CLOEXEC (never
+ * overwrites, never follows a symlink planted at path). Prints on
+ * failure; returns CLI_EXIT_OK with *out_fd open, or CLI_EXIT_IO. */
+int cli_create_excl(const char *verb, const char *path, unsigned mode,
+    int *out_fd);
+
+/* Write all len bytes to fd (retrying EINTR and short writes). 0, or -1
+ * with errno set. */
+int cli_write_all(int fd, const void *p, size_t len);
+
+/* ---- Party keys (cli_pki.c) --------------------------------------------- */
+
+struct pkey;
+
+/* Load a private request-signing key: a PEM PKCS#8 "PRIVATE KEY" file of
+ * at most PKEY_TEXT_MAX bytes (Ed25519, P-256 or SM2, as `lienlog keygen
+ * --type` writes). sm2_id (NULL: the GM/T 0009 default) sets the SM2
+ * distinguishing ID and is a usage error for other key types. The file
+ * text is wiped after parsing. *out: caller frees with pkey_free. Prints
+ * on failure; returns an exit code. */
+int cli_load_signing_key(const char *verb, const char *path,
+    const char *sm2_id, struct pkey **out);
+
+/* `keygen --type TYPE --out PREFIX`, after cli_keygen parsed the options.
+ * verb names the verb in messages. */
+int cli_keygen_typed(const char *verb, const char *type, const char *prefix);
+
 /* ---- Verbs (argv starts after the verb word) ---------------------------- */
 
 int cli_keygen(int argc, char **argv);
 int cli_verify(int argc, char **argv);
 int cli_audit(int argc, char **argv);
+int cli_csr(int argc, char **argv);		/* cli_pki.c */
+int cli_cert_fingerprint(int argc, char **argv);	/* cli_pki.c */
+int cli_sign_request(int argc, char **argv);	/* cli_request.c */
+int cli_submit(int argc, char **argv);		/* cli_request.c */
 
 #endif

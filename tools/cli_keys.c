@@ -25,10 +25,16 @@
 
 static const char usage_keygen[] =
     "usage: lienlog keygen --name ORIGIN --out PREFIX\n"
-    "Generate an Ed25519 signed-note key named ORIGIN (the log's checkpoint\n"
-    "origin, e.g. example.org/lien-log). Writes PREFIX.key (private, mode\n"
-    "0600) and PREFIX.vkey (verifier key for auditors); refuses to\n"
-    "overwrite either. Prints the verifier key on stdout.\n";
+    "       lienlog keygen --type ed25519|p256|sm2 --out PREFIX\n"
+    "With --name: generate an Ed25519 signed-note key named ORIGIN (the\n"
+    "log's checkpoint origin, e.g. example.org/lien-log). Writes PREFIX.key\n"
+    "(private, mode 0600) and PREFIX.vkey (verifier key for auditors);\n"
+    "refuses to overwrite either. Prints the verifier key on stdout.\n"
+    "With --type: generate a request-signing key for a party (a bank):\n"
+    "PREFIX.key (unencrypted PKCS#8 PEM, mode 0600) and PREFIX.pub\n"
+    "(SubjectPublicKeyInfo PEM); refuses to overwrite either. Prints the\n"
+    "public key on stdout. Next step: lienlog csr (docs/integration.md).\n"
+    "--name and --type are mutually exclusive.\n";
 
 static int
 write_all(int fd, const char *p, size_t len)
@@ -73,11 +79,26 @@ create_excl(const char *verb, const char *path, mode_t mode, int *out_fd)
 	return CLI_EXIT_OK;
 }
 
+/* The two helpers above, for the other key-writing verbs (cli_pki.c). */
+int
+cli_create_excl(const char *verb, const char *path, unsigned mode,
+    int *out_fd)
+{
+	return create_excl(verb, path, (mode_t)mode, out_fd);
+}
+
+int
+cli_write_all(int fd, const void *p, size_t len)
+{
+	return write_all(fd, p, len);
+}
+
 int
 cli_keygen(int argc, char **argv)
 {
 	static const char verb[] = "keygen";
-	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL } };
+	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL },
+		{ "type", NULL } };
 	const char *pos[1];
 	char *key_path = NULL, *vkey_path = NULL;
 	char *skey = NULL, *vkey = NULL;
@@ -86,13 +107,27 @@ cli_keygen(int argc, char **argv)
 	size_t npos, plen;
 	enum lien_status s;
 
-	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 0, &npos);
+	rc = cli_args_parse(verb, argc, argv, opts, 3, pos, 0, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_keygen, stdout);
 		return CLI_EXIT_OK;
 	}
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	/* Two different kinds of key: a log's signed-note key (--name) and
+	 * a party's request-signing key (--type, cli_pki.c). */
+	if (opts[2].value != NULL) {
+		if (opts[0].value != NULL) {
+			cli_fail(verb, "--type and --name are mutually exclusive "
+			    "(see --help)");
+			return CLI_EXIT_USAGE;
+		}
+		if (opts[1].value == NULL) {
+			cli_fail(verb, "need --out PREFIX (see --help)");
+			return CLI_EXIT_USAGE;
+		}
+		return cli_keygen_typed(verb, opts[2].value, opts[1].value);
+	}
 	if (opts[0].value == NULL || opts[1].value == NULL) {
 		cli_fail(verb, "need --name ORIGIN and --out PREFIX (see --help)");
 		return CLI_EXIT_USAGE;

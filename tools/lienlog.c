@@ -1,8 +1,11 @@
 /*
- * lienlog: the auditor's command-line tool. This file only dispatches on
- * the verb; each verb is a linear function in cli_*.c. Verbs never talk to
- * the network: they work on files (keys, checkpoints, proofs) and on a
- * store directory opened read-only. docs/cli.md is the manual.
+ * lienlog: the command-line tool of auditors and integrators. This file
+ * only dispatches on the verb; each verb is a linear function in cli_*.c.
+ * The auditor's verbs (keygen --name, verify, audit) never talk to the
+ * network: they work on files (keys, checkpoints, proofs) and on a store
+ * directory opened read-only. The integrator's verbs (keygen --type, csr,
+ * cert-fingerprint, sign-request) work on files too; only submit sends a
+ * request. docs/cli.md is the manual, docs/integration.md the walkthrough.
  *
  * Output contract: results on stdout; on failure exactly one line
  * "lienlog: <verb>: <reason>" on stderr and an exit code from enum
@@ -31,6 +34,18 @@ static const char usage_main[] =
     "      check that the new checkpoint's tree extends the old one's\n"
     "  audit DIR [--vkey VKEY]\n"
     "      verify a whole store, read-only\n"
+    "\n"
+    "integrators (a bank's request-signing key, docs/integration.md):\n"
+    "  keygen --type ed25519|p256|sm2 --out PREFIX\n"
+    "      new signing key: PREFIX.key (PKCS#8, 0600) and PREFIX.pub\n"
+    "  csr --key KEY --subject SUBJECT --out FILE.csr [--sm2-id ID]\n"
+    "      PKCS#10 certificate request for the key\n"
+    "  cert-fingerprint CERT\n"
+    "      print the keyid (hex SHA-256 of the certificate DER)\n"
+    "  sign-request --key KEY --keyid KEYID --url URL --body FILE\n"
+    "      print the RFC 9421 signature headers for a request\n"
+    "  submit --key KEY --keyid KEYID --url URL --body FILE\n"
+    "      sign and send a request; print the answer\n"
     "\n"
     "'lienlog <verb> --help' describes each verb.\n"
     "exit codes: 0 verified/ok, 1 verification failed, 2 usage,\n"
@@ -62,6 +77,14 @@ main(int argc, char **argv)
 		rc = cli_verify(argc - 2, argv + 2);
 	else if (strcmp(verb, "audit") == 0)
 		rc = cli_audit(argc - 2, argv + 2);
+	else if (strcmp(verb, "csr") == 0)
+		rc = cli_csr(argc - 2, argv + 2);
+	else if (strcmp(verb, "cert-fingerprint") == 0)
+		rc = cli_cert_fingerprint(argc - 2, argv + 2);
+	else if (strcmp(verb, "sign-request") == 0)
+		rc = cli_sign_request(argc - 2, argv + 2);
+	else if (strcmp(verb, "submit") == 0)
+		rc = cli_submit(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;
