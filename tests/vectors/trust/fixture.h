@@ -20,7 +20,7 @@ struct fx {
 	char dir[64];		/* the data directory */
 };
 
-static int
+static inline int
 fx_sh(const char *cmd)
 {
 	int rc = system(cmd);
@@ -29,7 +29,7 @@ fx_sh(const char *cmd)
 }
 
 /* Make DIR with mktrust.sh's output. 0 on success. */
-static int
+static inline int
 fx_make(struct fx *f)
 {
 	char cmd[512];
@@ -42,7 +42,7 @@ fx_make(struct fx *f)
 	return fx_sh(cmd);
 }
 
-static void
+static inline void
 fx_remove(struct fx *f)
 {
 	char cmd[128];
@@ -54,7 +54,7 @@ fx_remove(struct fx *f)
 	f->dir[0] = '\0';
 }
 
-static void
+static inline void
 fx_path(const struct fx *f, const char *rel, char *out, size_t cap)
 {
 	if (snprintf(out, cap, "%s/%s", f->dir, rel) >= (int)cap)
@@ -62,7 +62,7 @@ fx_path(const struct fx *f, const char *rel, char *out, size_t cap)
 }
 
 /* Write len bytes (len (size_t)-1: strlen) to DIR/rel. 0 on success. */
-static int
+static inline int
 fx_write(const struct fx *f, const char *rel, const void *p, size_t len)
 {
 	char path[256];
@@ -79,7 +79,7 @@ fx_write(const struct fx *f, const char *rel, const void *p, size_t len)
 }
 
 /* Read DIR/rel into a fresh NUL-terminated buffer (caller frees). */
-static char *
+static inline char *
 fx_read(const struct fx *f, const char *rel, size_t *len)
 {
 	char path[256];
@@ -108,7 +108,7 @@ fx_read(const struct fx *f, const char *rel, size_t *len)
 	return buf;
 }
 
-static int
+static inline int
 fx_unlink(const struct fx *f, const char *rel)
 {
 	char path[256];
@@ -118,7 +118,7 @@ fx_unlink(const struct fx *f, const char *rel)
 }
 
 /* Copy DIR/from over DIR/to. */
-static int
+static inline int
 fx_copy(const struct fx *f, const char *from, const char *to)
 {
 	size_t len;

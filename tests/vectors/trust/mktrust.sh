@@ -132,6 +132,8 @@ key bank-revoked ed25519; csr bank-revoked "/CN=bank-revoked"
 sign inst-root bank-revoked v3_leaf $LEAF_FROM $LEAF_TO
 key bank-expired ed25519; csr bank-expired "/CN=bank-expired"
 sign inst-root bank-expired v3_leaf 20200101000000Z 20210101000000Z
+key bank-future ed25519; csr bank-future "/CN=bank-future"
+sign inst-root bank-future v3_leaf 20350101000000Z 20360101000000Z
 key bank-keyagree p256; csr bank-keyagree "/CN=bank-keyagree"
 sign inst-root bank-keyagree v3_leaf_ka $LEAF_FROM $LEAF_TO
 key bank-sm2 sm2; csr bank-sm2 "/CN=bank-sm2/O=Test Bank C" sm2
