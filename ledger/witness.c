@@ -379,6 +379,14 @@ witness_verifier(const struct witness *w)
 	return cosig_signer_verifier(w->signer);
 }
 
+enum lien_status
+witness_vkey(const struct witness *w, char *out, size_t cap)
+{
+	if (w == NULL)
+		return LIEN_EINVAL;
+	return cosig_signer_vkey(w->signer, out, cap);
+}
+
 size_t
 witness_nlogs(const struct witness *w)
 {

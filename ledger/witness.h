@@ -110,6 +110,11 @@ enum lien_status witness_latest(struct witness *w, const char *origin,
     uint64_t *out_time, char **out_note, size_t *out_note_len)
     LIEN_MUST_CHECK;
 
+/* The witness's verifier key text into out (cap bytes, NUL-terminated);
+ * LIEN_ETOOBIG if cap is short. */
+enum lien_status witness_vkey(const struct witness *w, char *out, size_t cap)
+    LIEN_MUST_CHECK;
+
 /* Borrowed accessors, valid until witness_close. */
 const struct note_verifier *witness_verifier(const struct witness *w);
 size_t witness_nlogs(const struct witness *w);

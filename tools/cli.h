@@ -151,5 +151,6 @@ int cli_csr(int argc, char **argv);		/* cli_pki.c */
 int cli_cert_fingerprint(int argc, char **argv);	/* cli_pki.c */
 int cli_sign_request(int argc, char **argv);	/* cli_request.c */
 int cli_submit(int argc, char **argv);		/* cli_request.c */
+int cli_witness(int argc, char **argv);		/* cli_witness.c */
 
 #endif

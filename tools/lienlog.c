@@ -46,6 +46,9 @@ static const char usage_main[] =
     "      print the RFC 9421 signature headers for a request\n"
     "  submit --key KEY --keyid KEYID --url URL --body FILE\n"
     "      sign and send a request; print the answer\n"
+    "  witness keygen --name NAME --out PREFIX\n"
+    "  witness serve --key KEY --data DIR --logs LOGS [--listen HOST:PORT]\n"
+    "      run a C2SP tlog-witness (docs/witness.md)\n"
     "\n"
     "'lienlog <verb> --help' describes each verb.\n"
     "exit codes: 0 verified/ok, 1 verification failed, 2 usage,\n"
@@ -85,6 +88,8 @@ main(int argc, char **argv)
 		rc = cli_sign_request(argc - 2, argv + 2);
 	else if (strcmp(verb, "submit") == 0)
 		rc = cli_submit(argc - 2, argv + 2);
+	else if (strcmp(verb, "witness") == 0)
+		rc = cli_witness(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;

@@ -1,0 +1,506 @@
+/*
+ * The witness's HTTP face: civetweb (plain HTTP; DEPS.md: HTTPS crashes in
+ * this build) serving C2SP tlog-witness add-checkpoint for one struct
+ * witness. All protocol decisions are in ledger/witness.c; this file maps
+ * its statuses to the codes and bodies tlog-witness prescribes, and reads
+ * the body safely.
+ *
+ * Like api/server.c, civetweb gets one catch-all handler and routing is
+ * by exact path, and every request first passes the header guard that
+ * closes civetweb's lenient-parsing gaps (DEPS.md): 64 or more headers
+ * (later ones were dropped unseen), any Transfer-Encoding, a repeated or
+ * non-digit Content-Length. The guard here is a copy of server.c's logic
+ * (server_guard is static there and server.c is not ours to edit); the
+ * difference is that POST /add-checkpoint requires a Content-Length and
+ * caps it at WITNESS_REQUEST_MAX before reading (civetweb has no body
+ * limit). A doubtful request is answered with "Connection: close" and the
+ * connection really closed, so nothing smuggled after it is parsed.
+ *
+ * Not handled here: a body trickled slowly pins a worker (civetweb does
+ * not time out body reads; DEPS.md). Run the witness behind nginx, which
+ * buffers bodies, or size --threads for it.
+ *
+ * Error bodies of add-checkpoint are text (the spec's bodies are text):
+ * one stable code word and '\n'; 409's body is the size, as the spec
+ * requires. Guard errors reuse api/http.c's JSON writers.
+ */
+#include <arpa/inet.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+#include "api/http.h"
+#include "api/witness_server.h"
+#include "common/lien_limits.h"
+
+#define WS_DEFAULT_LISTEN "127.0.0.1:7380"
+#define WS_DEFAULT_THREADS 16u
+#define WS_DEFAULT_TIMEOUT_MS 10000u
+#define WS_METRICS_CAP 2048u
+#define WS_VKEY_CAP (NOTE_NAME_MAX + 64u)
+
+/* Outcomes counted for /metrics, one per add-checkpoint verdict. */
+enum ws_outcome {
+	WS_OK,			/* 200 */
+	WS_BAD_REQUEST,		/* 400 / 413 */
+	WS_FORBIDDEN,		/* 403 */
+	WS_UNKNOWN_LOG,		/* 404 */
+	WS_CONFLICT,		/* 409 */
+	WS_BAD_PROOF,		/* 422 */
+	WS_INTERNAL,		/* 500 */
+	WS_OUTCOMES_
+};
+
+static const char *const ws_outcome_name[WS_OUTCOMES_] = {
+	"cosigned", "bad_request", "bad_signature", "unknown_log",
+	"conflict", "bad_proof", "internal",
+};
+
+struct witness_server {
+	struct mg_context *ctx;
+	struct witness *w;
+	char vkey[WS_VKEY_CAP + 2];	/* "<vkey>\n" */
+	size_t vkey_len;
+	int no_keep_alive;
+	uint64_t (*now)(void *ctx);
+	void *now_ctx;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+	_Atomic uint64_t outcomes[WS_OUTCOMES_];
+	_Atomic uint64_t other_requests;
+};
+
+/* ASCII case-insensitive equality of a civetweb header name (NUL-
+ * terminated) with a constant. */
+static int
+ws_name_is(const char *name, const char *want)
+{
+	size_t i;
+
+	for (i = 0; want[i] != '\0'; i++) {
+		unsigned char a = (unsigned char)name[i];
+		unsigned char b = (unsigned char)want[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (unsigned char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (unsigned char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;	/* also stops at name's NUL */
+	}
+	return name[i] == '\0';
+}
+
+/* The header guard (same rules as server.c). Returns 1 if the request
+ * may be routed, with *out_has_cl / *out_cl describing Content-Length;
+ * otherwise the error reply has been sent. */
+static int
+ws_guard(struct api_req *rq, const struct mg_request_info *ri,
+    int *out_has_cl, uint64_t *out_cl)
+{
+	const char *cl = NULL;
+	int ncl = 0;
+
+	*out_has_cl = 0;
+	*out_cl = 0;
+	if (ri->num_headers < 0 || ri->num_headers > (int)API_HEADERS_MAX) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_TOO_MANY_HEADERS,
+		    "at most 63 header fields are accepted");
+		return 0;
+	}
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *name = ri->http_headers[i].name;
+
+		if (name == NULL)
+			continue;
+		if (ws_name_is(name, "Transfer-Encoding")) {
+			rq->must_close = 1;
+			api_fail(rq, API_ERR_TRANSFER_ENCODING,
+			    "Transfer-Encoding is not accepted");
+			return 0;
+		}
+		if (ws_name_is(name, "Content-Length")) {
+			ncl++;
+			cl = ri->http_headers[i].value;
+		}
+	}
+	if (ncl > 1 || (ncl == 1 && (cl == NULL ||
+	    api_u64_parse(cl, strlen(cl), out_cl) != LIEN_OK))) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_CONTENT_LENGTH,
+		    "Content-Length must appear once, as plain digits");
+		return 0;
+	}
+	*out_has_cl = ncl == 1;
+	return 1;
+}
+
+static void
+ws_text(struct api_req *rq, int http, const char *ctype, const char *body)
+{
+	api_reply(rq, http, ctype, API_CACHE_NOSTORE, NULL, body, strlen(body));
+}
+
+/* Map a witness verdict to tlog-witness's status and body. */
+static enum ws_outcome
+ws_answer(struct api_req *rq, enum lien_status st,
+    const struct witness_result *res)
+{
+	char size[32];
+
+	switch (st) {
+	case LIEN_OK:
+		api_reply(rq, 200, "text/plain; charset=utf-8",
+		    API_CACHE_NOSTORE, NULL, res->lines, res->lines_len);
+		return WS_OK;
+	case LIEN_EPARSE:
+	case LIEN_ETOOBIG:
+	case LIEN_ERANGE:	/* old size > checkpoint size */
+		ws_text(rq, 400, "text/plain; charset=utf-8", "bad_request\n");
+		return WS_BAD_REQUEST;
+	case LIEN_EKEY:		/* no valid signature by the log's keys */
+		ws_text(rq, 403, "text/plain; charset=utf-8", "bad_signature\n");
+		return WS_FORBIDDEN;
+	case LIEN_ENOTFOUND:	/* origin not configured */
+		ws_text(rq, 404, "text/plain; charset=utf-8", "unknown_log\n");
+		return WS_UNKNOWN_LOG;
+	case LIEN_ECONFLICT:
+		/* tlog-witness: the latest cosigned size in decimal and a
+		 * newline, Content-Type text/x.tlog.size. */
+		(void)snprintf(size, sizeof size, "%llu\n",
+		    (unsigned long long)res->stored_size);
+		ws_text(rq, 409, "text/x.tlog.size", size);
+		return WS_CONFLICT;
+	case LIEN_EVERIFY:
+		ws_text(rq, 422, "text/plain; charset=utf-8", "bad_proof\n");
+		return WS_BAD_PROOF;
+	default:		/* storage, memory: no detail leaks */
+		ws_text(rq, 500, "text/plain; charset=utf-8", "internal\n");
+		return WS_INTERNAL;
+	}
+}
+
+static uint64_t
+ws_now(const struct witness_server *s)
+{
+	time_t t;
+
+	if (s->now != NULL)
+		return s->now(s->now_ctx);
+	t = time(NULL);
+	return t < 0 ? 0 : (uint64_t)t;
+}
+
+static void
+ws_add_checkpoint(struct witness_server *s, struct api_req *rq,
+    int has_cl, uint64_t cl)
+{
+	struct witness_result *res = NULL;
+	uint8_t *body = NULL;
+	size_t got = 0;
+	enum lien_status st;
+	enum ws_outcome o;
+
+	/* No chunked bodies (the guard refused Transfer-Encoding), so a
+	 * body needs a Content-Length; cap it before reading anything. */
+	if (!has_cl) {
+		rq->must_close = 1;
+		api_fail(rq, API_ERR_CONTENT_LENGTH,
+		    "POST requires a Content-Length");
+		o = WS_BAD_REQUEST;
+		goto count;
+	}
+	if (cl > WITNESS_REQUEST_MAX) {
+		rq->must_close = 1;	/* the body stays unread */
+		ws_text(rq, 413, "text/plain; charset=utf-8", "too_large\n");
+		o = WS_BAD_REQUEST;
+		goto count;
+	}
+	body = malloc(cl > 0 ? (size_t)cl : 1);
+	res = malloc(sizeof *res);
+	if (body == NULL || res == NULL) {
+		rq->must_close = 1;
+		o = ws_answer(rq, LIEN_ENOMEM, NULL);
+		goto count;
+	}
+	while (got < (size_t)cl) {
+		int n = mg_read(rq->conn, body + got, (size_t)cl - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got != (size_t)cl) {
+		/* Peer went away or timed out mid-body: nothing to answer
+		 * sensibly; the reply is for logs and counters. */
+		rq->must_close = 1;
+		ws_text(rq, 400, "text/plain; charset=utf-8", "bad_request\n");
+		o = WS_BAD_REQUEST;
+		goto count;
+	}
+	st = witness_add_checkpoint(s->w, body, got, ws_now(s), res);
+	o = ws_answer(rq, st, res);
+count:
+	atomic_fetch_add_explicit(&s->outcomes[o], 1, memory_order_relaxed);
+	free(body);
+	free(res);
+}
+
+static void
+ws_metrics(struct witness_server *s, struct api_req *rq)
+{
+	char body[WS_METRICS_CAP];
+	size_t o = 0;
+	int n;
+
+	n = snprintf(body, sizeof body,
+	    "# HELP lienlog_witness_add_checkpoint_total add-checkpoint "
+	    "requests by outcome.\n"
+	    "# TYPE lienlog_witness_add_checkpoint_total counter\n");
+	if (n < 0 || (size_t)n >= sizeof body)
+		goto fail;
+	o = (size_t)n;
+	for (unsigned i = 0; i < WS_OUTCOMES_; i++) {
+		n = snprintf(body + o, sizeof body - o,
+		    "lienlog_witness_add_checkpoint_total{outcome=\"%s\"} "
+		    "%llu\n", ws_outcome_name[i],
+		    (unsigned long long)atomic_load_explicit(&s->outcomes[i],
+		    memory_order_relaxed));
+		if (n < 0 || (size_t)n >= sizeof body - o)
+			goto fail;
+		o += (size_t)n;
+	}
+	n = snprintf(body + o, sizeof body - o,
+	    "# HELP lienlog_witness_logs Logs this witness is configured "
+	    "for.\n# TYPE lienlog_witness_logs gauge\n"
+	    "lienlog_witness_logs %zu\n", witness_nlogs(s->w));
+	if (n < 0 || (size_t)n >= sizeof body - o)
+		goto fail;
+	o += (size_t)n;
+	api_reply(rq, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    API_CACHE_NOSTORE, NULL, body, o);
+	return;
+fail:
+	ws_text(rq, 500, "text/plain; charset=utf-8", "internal\n");
+}
+
+static int
+ws_handle(struct mg_connection *conn, void *cbdata)
+{
+	struct witness_server *s = cbdata;
+	const struct mg_request_info *ri = mg_get_request_info(conn);
+	struct api_req rq;
+	const char *uri, *m;
+	uint64_t cl = 0;
+	int has_cl = 0, is_get;
+
+	memset(&rq, 0, sizeof rq);
+	rq.conn = conn;
+	rq.must_close = s->no_keep_alive;
+	rq.query = "";
+	if (ri == NULL || ri->request_method == NULL)
+		return 0;
+	m = ri->request_method;
+	rq.head = strcmp(m, "HEAD") == 0;
+	is_get = rq.head || strcmp(m, "GET") == 0;
+	uri = ri->local_uri_raw;
+	if (!ws_guard(&rq, ri, &has_cl, &cl))
+		goto done;
+	if (uri == NULL || uri[0] != '/') {
+		api_fail(&rq, API_ERR_BAD_PATH,
+		    "request target must be an origin-form path");
+		goto done;
+	}
+	if (ri->query_string != NULL) {
+		/* One URL per resource: a query is refused, not ignored. */
+		api_fail(&rq, API_ERR_UNKNOWN_PARAM,
+		    "this resource takes no query parameters");
+		goto done;
+	}
+	if (strcmp(uri, "/add-checkpoint") == 0) {
+		if (strcmp(m, "POST") != 0) {
+			api_fail_ex(&rq, API_ERR_METHOD,
+			    "method not allowed for this resource",
+			    "Allow: POST\r\n");
+			goto done;
+		}
+		ws_add_checkpoint(s, &rq, has_cl, cl);
+		goto done_counted;
+	}
+	if (strcmp(uri, "/") == 0 || strcmp(uri, "/metrics") == 0) {
+		if (!is_get) {
+			api_fail_ex(&rq, API_ERR_METHOD,
+			    "method not allowed for this resource",
+			    "Allow: GET, HEAD\r\n");
+			goto done;
+		}
+		if (cl > 0) {	/* a body on a GET: smuggling vector */
+			rq.must_close = 1;
+			api_fail(&rq, API_ERR_BODY_NOT_ALLOWED,
+			    "GET and HEAD requests must not carry a body");
+			goto done;
+		}
+		if (uri[1] == '\0')
+			api_reply(&rq, 200, "text/plain; charset=utf-8",
+			    API_CACHE_NOSTORE, NULL, s->vkey, s->vkey_len);
+		else
+			ws_metrics(s, &rq);
+		goto done;
+	}
+	api_fail(&rq, API_ERR_NOT_FOUND, "no such resource");
+done:
+	atomic_fetch_add_explicit(&s->other_requests, 1, memory_order_relaxed);
+done_counted:
+	if (rq.status == 0)	/* never hang a client */
+		api_fail(&rq, API_ERR_INTERNAL, "internal error");
+	if (rq.must_close)
+		mg_disable_keep_alive(conn);
+	return rq.status;
+}
+
+static int
+ws_log_message(const struct mg_connection *conn, const char *msg)
+{
+	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
+	struct witness_server *s = ctx ? mg_get_user_data(ctx) : NULL;
+
+	if (s != NULL && s->log != NULL)
+		s->log(s->log_ctx, msg);
+	return 1;	/* civetweb never writes files or stderr itself */
+}
+
+/* "A.B.C.D:PORT", port 1..65535 (no IPv6 in this civetweb, and none of
+ * civetweb's own list / 's' / 'r' syntax). */
+static int
+ws_listen_ok(const char *listen)
+{
+	const char *colon = strrchr(listen, ':');
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint64_t port;
+	size_t hlen;
+
+	if (colon == NULL)
+		return 0;
+	hlen = (size_t)(colon - listen);
+	if (hlen == 0 || hlen >= sizeof host)
+		return 0;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return 0;
+	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
+	    port == 0 || port > 65535)
+		return 0;
+	return 1;
+}
+
+enum lien_status
+witness_server_start(const struct witness_server_config *cfg,
+    struct witness *w, struct witness_server **out)
+{
+	struct witness_server *s;
+	struct mg_callbacks cb;
+	struct mg_init_data init;
+	struct mg_error_data err;
+	char threads[16], timeout[16], errtext[256] = "";
+	unsigned errcode = 0, nthreads, tmo;
+	const char *listen;
+	enum lien_status st;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	if (cfg == NULL || w == NULL)
+		return LIEN_EINVAL;
+	listen = cfg->listen ? cfg->listen : WS_DEFAULT_LISTEN;
+	nthreads = cfg->threads ? cfg->threads : WS_DEFAULT_THREADS;
+	tmo = cfg->request_timeout_ms ? cfg->request_timeout_ms :
+	    WS_DEFAULT_TIMEOUT_MS;
+	if (!ws_listen_ok(listen) || nthreads > API_THREADS_MAX)
+		return LIEN_EINVAL;
+	s = calloc(1, sizeof *s);
+	if (s == NULL)
+		return LIEN_ENOMEM;
+	s->w = w;
+	s->no_keep_alive = cfg->no_keep_alive;
+	s->now = cfg->now;
+	s->now_ctx = cfg->now_ctx;
+	s->log = cfg->log;
+	s->log_ctx = cfg->log_ctx;
+	st = witness_vkey(w, s->vkey, WS_VKEY_CAP);
+	if (st != LIEN_OK) {
+		free(s);
+		return st;
+	}
+	s->vkey_len = strlen(s->vkey);
+	s->vkey[s->vkey_len++] = '\n';
+	s->vkey[s->vkey_len] = '\0';
+	(void)snprintf(threads, sizeof threads, "%u", nthreads);
+	(void)snprintf(timeout, sizeof timeout, "%u", tmo);
+	{
+		const char *opts[] = {
+			"listening_ports", listen,
+			"num_threads", threads,
+			"request_timeout_ms", timeout,
+			"enable_keep_alive", cfg->no_keep_alive ? "no" : "yes",
+			"keep_alive_timeout_ms", "2000",
+			"decode_url", "no",	/* paths matched as sent */
+			"tcp_nodelay", "1",	/* no Nagle + delayed ACK */
+			"max_request_size", "16384",
+			NULL
+		};
+
+		memset(&cb, 0, sizeof cb);
+		cb.log_message = ws_log_message;
+		memset(&init, 0, sizeof init);
+		init.callbacks = &cb;
+		init.user_data = s;
+		init.configuration_options = opts;
+		memset(&err, 0, sizeof err);
+		err.code = &errcode;
+		err.text = errtext;
+		err.text_buffer_size = sizeof errtext;
+		(void)mg_init_library(0);
+		s->ctx = mg_start2(&init, &err);
+	}
+	if (s->ctx == NULL) {
+		if (s->log != NULL && errtext[0] != '\0')
+			s->log(s->log_ctx, errtext);
+		mg_exit_library();
+		free(s);
+		return LIEN_EIO;	/* bind failed or bad option */
+	}
+	mg_set_request_handler(s->ctx, "/", ws_handle, s);
+	*out = s;
+	return LIEN_OK;
+}
+
+unsigned
+witness_server_port(const struct witness_server *s)
+{
+	struct mg_server_port ports[4];
+	int n;
+
+	if (s == NULL || s->ctx == NULL)
+		return 0;
+	n = mg_get_server_ports(s->ctx, 4, ports);
+	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
+		return 0;
+	return (unsigned)ports[0].port;
+}
+
+void
+witness_server_stop(struct witness_server *s)
+{
+	if (s == NULL)
+		return;
+	mg_stop(s->ctx);
+	mg_exit_library();
+	free(s);
+}

@@ -1,0 +1,338 @@
+/*
+ * `lienlog witness`: run a C2SP tlog-witness (docs/witness.md).
+ *
+ *   lienlog witness keygen --name NAME --out PREFIX
+ *       a new witness key (cosignature type 0x04): PREFIX.key (0600) and
+ *       PREFIX.vkey; never overwrites (O_EXCL), leaves both or nothing.
+ *   lienlog witness serve --key KEY --data DIR --logs LOGS
+ *       [--listen HOST:PORT] [--threads N]
+ *       serve POST /add-checkpoint until SIGINT/SIGTERM.
+ *
+ * Linear and strict like the other verbs: every input is loaded and
+ * checked (key type 0x04, logs file syntax with the line of the first
+ * error) before the store is opened or a port bound. Signals are blocked
+ * before civetweb starts its threads, so only this thread's sigwait()
+ * sees them and shutdown is ordinary code.
+ */
+#include "tools/cli.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api/witness_server.h"
+#include "crypto/cosig.h"
+#include "crypto/sign.h"
+#include "ledger/witness.h"
+
+static const char usage_witness[] =
+    "usage: lienlog witness keygen --name NAME --out PREFIX\n"
+    "       lienlog witness serve --key KEY --data DIR --logs LOGS\n"
+    "                             [--listen HOST:PORT] [--threads N]\n"
+    "keygen: new witness key (tlog-cosignature, type 0x04) named NAME\n"
+    "  (e.g. witness.example.org/w1): PREFIX.key (private, 0600) and\n"
+    "  PREFIX.vkey; refuses to overwrite. Prints the verifier key.\n"
+    "serve: C2SP tlog-witness on plain HTTP (default 127.0.0.1:7380):\n"
+    "  POST /add-checkpoint. DIR holds the witness's LMDB store (created\n"
+    "  if missing; never a log's store). LOGS has one line per log key:\n"
+    "  'log <verifier key>' ('#' comments and blank lines allowed).\n"
+    "  Stops on SIGINT/SIGTERM. See docs/witness.md.\n";
+
+/* PREFIX + suffix, malloc'd. */
+static char *
+path_join(const char *prefix, const char *suffix)
+{
+	size_t a = strlen(prefix), b = strlen(suffix);
+	char *p = malloc(a + b + 1);
+
+	if (p != NULL) {
+		memcpy(p, prefix, a);
+		memcpy(p + a, suffix, b + 1);
+	}
+	return p;
+}
+
+static int
+write_line_sync(int fd, const char *text)
+{
+	if (cli_write_all(fd, text, strlen(text)) != 0 ||
+	    cli_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
+		return -1;
+	return 0;
+}
+
+static int
+witness_keygen(int argc, char **argv)
+{
+	static const char verb[] = "witness keygen";
+	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL } };
+	const char *pos[1];
+	char *key_path = NULL, *vkey_path = NULL, *skey = NULL, *vkey = NULL;
+	int key_fd = -1, vkey_fd = -1, created = 0, rc;
+	size_t npos;
+	enum lien_status s;
+
+	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 0, &npos);
+	if (rc == CLI_HELP) {
+		fputs(usage_witness, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (opts[0].value == NULL || opts[1].value == NULL) {
+		cli_fail(verb, "need --name NAME and --out PREFIX (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (note_name_check(opts[0].value, strlen(opts[0].value)) != LIEN_OK) {
+		cli_fail(verb, "invalid key name: it must be 1..%u bytes with "
+		    "no spaces and no '+'", NOTE_NAME_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	key_path = path_join(opts[1].value, ".key");
+	vkey_path = path_join(opts[1].value, ".vkey");
+	if (key_path == NULL || vkey_path == NULL) {
+		cli_fail(verb, "out of memory");
+		rc = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+	rc = cli_create_excl(verb, key_path, 0600, &key_fd);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	created = 1;
+	rc = cli_create_excl(verb, vkey_path, 0644, &vkey_fd);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	created = 2;
+	if (fchmod(key_fd, 0600) != 0) {	/* umask may have cleared bits */
+		cli_fail(verb, "%s: %s", key_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	s = cosig_key_generate(opts[0].value, strlen(opts[0].value), &skey,
+	    &vkey);
+	if (s != LIEN_OK) {
+		cli_fail(verb, "key generation failed: %s",
+		    lien_status_message(s));
+		rc = cli_exit_for(s);
+		goto out;
+	}
+	if (write_line_sync(key_fd, skey) != 0) {
+		cli_fail(verb, "%s: %s", key_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	if (write_line_sync(vkey_fd, vkey) != 0) {
+		cli_fail(verb, "%s: %s", vkey_path, strerror(errno));
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	{
+		int ck = close(key_fd), cv = close(vkey_fd);
+
+		key_fd = vkey_fd = -1;
+		if (ck != 0 || cv != 0) {
+			cli_fail(verb, "closing the key files: %s",
+			    strerror(errno));
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+	}
+	printf("%s\n", vkey);
+	rc = CLI_EXIT_OK;
+out:
+	if (key_fd >= 0)
+		(void)close(key_fd);
+	if (vkey_fd >= 0)
+		(void)close(vkey_fd);
+	/* Both files or neither. */
+	if (rc != CLI_EXIT_OK && created >= 1)
+		(void)unlink(key_path);
+	if (rc != CLI_EXIT_OK && created >= 2)
+		(void)unlink(vkey_path);
+	secret_free(skey);
+	free(vkey);
+	free(key_path);
+	free(vkey_path);
+	return rc;
+}
+
+static void
+serve_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	/* civetweb diagnostics: one line, made terminal-safe by cli_fail. */
+	cli_fail("witness serve", "%s", msg);
+}
+
+static int
+threads_parse(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	if (s[0] < '1' || s[0] > '9' || strlen(s) > 4)
+		return -1;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+	}
+	if (v > API_THREADS_MAX)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int
+witness_serve(int argc, char **argv)
+{
+	static const char verb[] = "witness serve";
+	struct cli_opt opts[] = { { "key", NULL }, { "data", NULL },
+		{ "logs", NULL }, { "listen", NULL }, { "threads", NULL } };
+	struct witness_server_config cfg;
+	struct cosig_signer *signer = NULL;
+	struct note_verifier *logs = NULL;
+	struct witness *w = NULL;
+	struct witness_server *srv = NULL;
+	uint8_t *buf = NULL;
+	size_t len = 0, nlogs = 0, line = 0, npos;
+	const char *pos[1];
+	char vkey[NOTE_NAME_MAX + 64];
+	unsigned nthreads;
+	sigset_t sigs;
+	int rc, sig = 0;
+	enum lien_status s;
+
+	rc = cli_args_parse(verb, argc, argv, opts, 5, pos, 0, &npos);
+	if (rc == CLI_HELP) {
+		fputs(usage_witness, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (opts[0].value == NULL || opts[1].value == NULL ||
+	    opts[2].value == NULL) {
+		cli_fail(verb, "need --key KEY, --data DIR and --logs LOGS "
+		    "(see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (threads_parse(opts[4].value, &nthreads) != 0) {
+		cli_fail(verb, "--threads must be 1..%u", API_THREADS_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	/* The key. */
+	rc = cli_read_file(verb, opts[0].value, SKEY_FILE_MAX, &buf, &len);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	s = cosig_signer_parse((const char *)buf, len, &signer);
+	secret_wipe(buf, len);
+	free(buf);
+	buf = NULL;
+	if (s != LIEN_OK) {
+		cli_fail(verb, "%s: not a witness private key (%s)%s",
+		    opts[0].value, lien_status_message(s),
+		    s == LIEN_EUNSUPPORTED ? "; a log key (type 0x01) cannot "
+		    "cosign: use 'lienlog witness keygen'" : "");
+		rc = s == LIEN_ENOMEM || s == LIEN_ECRYPTO ? CLI_EXIT_INTERNAL :
+		    CLI_EXIT_INPUT;
+		goto out;
+	}
+	/* The logs. */
+	rc = cli_read_file(verb, opts[2].value, WITNESS_CONFIG_MAX, &buf, &len);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	s = witness_logs_parse(buf, len, &logs, &nlogs, &line);
+	free(buf);
+	buf = NULL;
+	if (s != LIEN_OK) {
+		if (line != 0)
+			cli_fail(verb, "%s:%zu: %s", opts[2].value, line,
+			    s == LIEN_EEXIST ? "the same log key twice" :
+			    lien_status_message(s));
+		else
+			cli_fail(verb, "%s: %s", opts[2].value,
+			    s == LIEN_EPARSE ? "no 'log <vkey>' line" :
+			    lien_status_message(s));
+		rc = s == LIEN_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_INPUT;
+		goto out;
+	}
+	/* Block the signals before civetweb starts threads: they inherit
+	 * the mask, so only sigwait() below sees SIGINT/SIGTERM. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0) {
+		cli_fail(verb, "cannot block signals");
+		rc = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	s = witness_open(opts[1].value, 0, signer, logs, nlogs, &w);
+	if (s != LIEN_OK) {
+		cli_fail(verb, "%s: cannot open the witness store: %s%s",
+		    opts[1].value, lien_status_message(s),
+		    s == LIEN_EUNSUPPORTED ? " (a log's store? use a separate "
+		    "directory)" : "");
+		rc = s == LIEN_ENOMEM ? CLI_EXIT_INTERNAL : CLI_EXIT_IO;
+		goto out;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.listen = opts[3].value;
+	cfg.threads = nthreads;
+	cfg.log = serve_log;
+	s = witness_server_start(&cfg, w, &srv);
+	if (s != LIEN_OK) {
+		cli_fail(verb, "cannot serve on %s: %s",
+		    opts[3].value ? opts[3].value : "127.0.0.1:7380",
+		    s == LIEN_EINVAL ? "--listen must be A.B.C.D:PORT" :
+		    lien_status_message(s));
+		rc = s == LIEN_EINVAL ? CLI_EXIT_USAGE : CLI_EXIT_IO;
+		goto out;
+	}
+	if (witness_vkey(w, vkey, sizeof vkey) != LIEN_OK)
+		vkey[0] = '\0';
+	fprintf(stderr, "lienlog: witness %s\n", vkey);
+	fprintf(stderr, "lienlog: witnessing %zu log key(s); listening on "
+	    "http://%s/\n", nlogs,
+	    opts[3].value ? opts[3].value : "127.0.0.1:7380");
+	fprintf(stderr, "lienlog: ready\n");
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGINT || sig == SIGTERM)
+			break;
+	}
+	fprintf(stderr, "lienlog: %s received, shutting down\n",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	rc = CLI_EXIT_OK;
+out:
+	witness_server_stop(srv);
+	witness_close(w);
+	free(logs);
+	cosig_signer_free(signer);
+	return rc;
+}
+
+int
+cli_witness(int argc, char **argv)
+{
+	if (argc < 1 || strcmp(argv[0], "--help") == 0 ||
+	    strcmp(argv[0], "-h") == 0) {
+		fputs(usage_witness, argc < 1 ? stderr : stdout);
+		return argc < 1 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	if (strcmp(argv[0], "keygen") == 0)
+		return witness_keygen(argc - 1, argv + 1);
+	if (strcmp(argv[0], "serve") == 0)
+		return witness_serve(argc - 1, argv + 1);
+	cli_fail("witness", "unknown subcommand '%s' (keygen or serve)",
+	    argv[0]);
+	return CLI_EXIT_USAGE;
+}
