@@ -55,16 +55,21 @@ struct ledger {
 	_Atomic uint64_t size;
 };
 
+#define VIEW_CACHE_WAYS 4u
+
 struct ledger_view {
 	struct ledger *l;
 	struct store_txn *t;
 	uint64_t size;
-	/* Last tile record fetched per tile level: proofs touch few tiles. */
+	/* Tile records fetched per tile level, a few ways each: a proof
+	 * reads its path's tile and the right edge's tiles at the same
+	 * levels, and one way would make them evict each other. */
 	struct {
 		int valid;
 		uint64_t index;
 		const uint8_t *rec;
-	} cache[TILE_LEVELS];
+	} cache[TILE_LEVELS][VIEW_CACHE_WAYS];
+	unsigned cache_next[TILE_LEVELS];
 };
 
 /* The write transaction a build callback (or the replay) sees. */

@@ -107,9 +107,11 @@ view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
 	size_t len;
 	enum lien_status st;
 
-	if (v->cache[tl].valid && v->cache[tl].index == ti) {
-		*out = v->cache[tl].rec;
-		return LIEN_OK;
+	for (unsigned w = 0; w < VIEW_CACHE_WAYS; w++) {
+		if (v->cache[tl][w].valid && v->cache[tl][w].index == ti) {
+			*out = v->cache[tl][w].rec;
+			return LIEN_OK;
+		}
 	}
 	tile_key(key, tl, ti);
 	st = store_get(v->t, STORE_TILES, key, sizeof key, &val, &len);
@@ -119,9 +121,13 @@ view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
 		return st;
 	if (len != TILE_REC_LEN)
 		return LIEN_ECORRUPT;
-	v->cache[tl].valid = 1;
-	v->cache[tl].index = ti;
-	v->cache[tl].rec = val;
+	{
+		unsigned w = v->cache_next[tl]++ % VIEW_CACHE_WAYS;
+
+		v->cache[tl][w].valid = 1;
+		v->cache[tl][w].index = ti;
+		v->cache[tl][w].rec = val;
+	}
 	*out = val;
 	return LIEN_OK;
 }
@@ -207,6 +213,30 @@ ledger_view_leaf_hash(struct ledger_view *v, uint64_t index,
 	return view_node(v, 0, index, out);
 }
 
+/* Prefetch the stored hashes a proof along leaf i's path will read: the
+ * sibling of every ancestor whose subtree is complete in a tree of size n.
+ * Each sits in a different cache line of a large map, and merkle.c reads
+ * them one after another; issuing all the loads first lets the misses
+ * overlap (about 3x faster at 10^7 entries, bench/README.md). Purely a
+ * hint: errors are ignored, the proof itself re-reads everything. */
+static void
+view_prefetch_path(struct ledger_view *v, uint64_t i, uint64_t n)
+{
+	for (unsigned k = 0; k < 64 && shr(n, k) > 0; k++) {
+		uint64_t sib = (i >> k) ^ 1u;
+		const uint8_t *rec;
+		unsigned tl, slot;
+		uint64_t ti;
+
+		if (sib >= shr(n, k))	/* incomplete or absent */
+			continue;
+		slot = store_tile_slot(k, sib, &tl, &ti);
+		if (view_tile_rec(v, tl, ti, &rec) != LIEN_OK)
+			return;
+		__builtin_prefetch(rec + (size_t)slot * HASH_LEN);
+	}
+}
+
 enum lien_status
 ledger_view_prove_inclusion(struct ledger_view *v, uint64_t index,
     uint64_t n, uint8_t proof[][HASH_LEN], size_t *out_n)
@@ -216,6 +246,8 @@ ledger_view_prove_inclusion(struct ledger_view *v, uint64_t index,
 	*out_n = 0;
 	if (n > v->size)
 		return LIEN_ERANGE;
+	if (index < n)
+		view_prefetch_path(v, index, n);
 	return merkle_prove_inclusion(&src, index, n, proof, out_n);
 }
 
@@ -228,6 +260,9 @@ ledger_view_prove_consistency(struct ledger_view *v, uint64_t m, uint64_t n,
 	*out_n = 0;
 	if (n > v->size)
 		return LIEN_ERANGE;
+	/* A consistency proof walks the path of the old tree's last leaf. */
+	if (m > 0 && m <= n)
+		view_prefetch_path(v, m - 1, n);
 	return merkle_prove_consistency(&src, m, n, proof, out_n);
 }
 
