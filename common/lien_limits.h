@@ -143,4 +143,19 @@
 /* URL given to `lienlog sign-request` / `submit` (whole text). */
 #define CLI_URL_MAX 4096u
 
+/* Verifying tlog client (ledger/tlogclient.h): witnesses in a policy,
+ * authenticated tiles kept per tree (16 KiB each), a whole tlog-proof
+ * file, and one entry bundle (256 entries of at most LEDGER_ENTRY_MAX
+ * bytes, each behind a 2-byte length). */
+#define TLOG_WITNESSES_MAX 64u
+#define TLOG_TILE_CACHE 64u
+#define TLOG_PROOF_MAX (NOTE_MAX + 16384u + 4u * 65536u)
+#define TLOG_BUNDLE_MAX (TILE_WIDTH * (2u + LEDGER_ENTRY_MAX))
+/* Registry sync and monitor (tools/cli_sync.c, cli_monitor.c): one JSON
+ * line of the file sink (a 64 KiB payload in base64 plus fields), the
+ * checkpoint vantage points of one monitor run, and an HTTP sink reply. */
+#define SYNC_LINE_MAX (256u * 1024u)
+#define MONITOR_SOURCES_MAX 64u
+#define SYNC_REPLY_MAX 4096u
+
 #endif
