@@ -1,8 +1,8 @@
 /*
  * Operational routes: GET /healthz (liveness plus the tree size, for load
  * balancers and the integration tests) and GET /metrics (Prometheus text
- * exposition of the per-route counters; the formatting lives in server.c,
- * which owns the counters).
+ * exposition format 0.0.4; the counters and the writer live in
+ * api/metrics.c, the server owns the store; docs/observability.md).
  */
 #include <string.h>
 
