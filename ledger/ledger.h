@@ -147,6 +147,15 @@ struct ledger_stats {
 };
 void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
 
+/* Append witness cosignature lines ("— <name> <base64>\n" each, C2SP
+ * tlog-cosignature; the caller has verified them) to the stored signed
+ * checkpoint of size n, so ledger_view_checkpoint(n) returns the cosigned
+ * note. Lines already present are not added twice. Runs its own short
+ * write transaction (durable on return). LIEN_ENOTFOUND if no checkpoint
+ * was signed at n; LIEN_ETOOBIG past NOTE_MAX. */
+enum lien_status ledger_checkpoint_add_cosigs(struct ledger *l, uint64_t n,
+    const char *lines, size_t len) LIEN_MUST_CHECK;
+
 /* ---- Views: consistent read-only snapshots ---------------------------- */
 
 /* Open a snapshot at the latest committed state. Thread-safe; a view is

@@ -1130,6 +1130,102 @@ ledger_latest_checkpoint(struct ledger *l, char **out, size_t *out_len)
 	return st;
 }
 
+/* Does block (a run of complete lines) already hold the line [p, p+len)? */
+static int
+block_has_line(const uint8_t *block, size_t block_len, const char *p,
+    size_t len)
+{
+	for (size_t off = 0; off + len <= block_len;) {
+		const uint8_t *nl = memchr(block + off, '\n', block_len - off);
+		size_t line_len = nl ? (size_t)(nl - (block + off)) + 1 :
+		    block_len - off;
+
+		if (line_len == len && memcmp(block + off, p, len) == 0)
+			return 1;
+		off += line_len;
+	}
+	return 0;
+}
+
+enum lien_status
+ledger_checkpoint_add_cosigs(struct ledger *l, uint64_t n, const char *lines,
+    size_t len)
+{
+	struct store_txn *t = NULL;
+	uint8_t key[8], *dst;
+	const uint8_t *old;
+	size_t old_len, add = 0;
+	char *buf = NULL;
+	enum lien_status st;
+
+	if (l->rdonly || len == 0 || lines[len - 1] != '\n')
+		return LIEN_EINVAL;
+	if (len > NOTE_MAX)
+		return LIEN_ETOOBIG;
+	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
+		return st;
+	be64_put(key, n);
+	if ((st = store_get(t, STORE_CHECKPOINTS, key, 8, &old, &old_len)) !=
+	    LIEN_OK)
+		goto out;
+	buf = malloc(old_len + len);
+	if (buf == NULL) {
+		st = LIEN_ENOMEM;
+		goto out;
+	}
+	memcpy(buf, old, old_len);
+	for (size_t off = 0; off < len;) {
+		const char *nl = memchr(lines + off, '\n', len - off);
+		size_t line_len = (size_t)(nl - (lines + off)) + 1;
+
+		if (!block_has_line((uint8_t *)buf, old_len + add, lines + off,
+		    line_len)) {
+			memcpy(buf + old_len + add, lines + off, line_len);
+			add += line_len;
+		}
+		off += line_len;
+	}
+	if (add == 0) {
+		st = LIEN_OK;
+		goto out;
+	}
+	if (old_len + add > NOTE_MAX) {
+		st = LIEN_ETOOBIG;
+		goto out;
+	}
+	if ((st = store_reserve(t, STORE_CHECKPOINTS, key, 8, old_len + add,
+	    &dst)) != LIEN_OK)
+		goto out;
+	memcpy(dst, buf, old_len + add);
+	st = store_txn_commit(t);
+	t = NULL;
+	if (st == LIEN_OK && n == atomic_load(&l->size)) {
+		/* Keep the cached latest note in step with the store. */
+		char *cp = NULL;
+		size_t cp_len = 0;
+		struct ledger_view *v;
+
+		if (ledger_view_open(l, &v) == LIEN_OK) {
+			if (ledger_view_checkpoint(v, n, &cp, &cp_len) == LIEN_OK) {
+				pthread_mutex_lock(&l->mu);
+				if (atomic_load(&l->size) == n) {
+					free(l->latest_cp);
+					l->latest_cp = cp;
+					l->latest_cp_len = cp_len;
+					cp = NULL;
+				}
+				pthread_mutex_unlock(&l->mu);
+			}
+			free(cp);
+			ledger_view_close(v);
+		}
+	}
+out:
+	store_txn_abort(t);
+	free(buf);
+	return st;
+}
+
 void
 ledger_stats_get(struct ledger *l, struct ledger_stats *out)
 {

@@ -588,6 +588,44 @@ test_ledger_replay_scratch(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Cosignature lines join the stored checkpoint, once, and the log's own
+ * signature still verifies (unknown key lines are ignored). */
+static void
+test_ledger_checkpoint_add_cosigs(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	char *note, *latest;
+	size_t len, llen;
+	const char *line = "\xe2\x80\x94 witness.example/w1 "
+	    "AAAAAQAAAAAAAAABAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n";
+	char why[256];
+
+	append_n(f, 5, 5);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, line,
+	    strlen(line)), LIEN_OK);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, line,
+	    strlen(line)), LIEN_OK);	/* no duplicate */
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 4, line,
+	    strlen(line)), LIEN_ENOTFOUND);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, "x", 1),
+	    LIEN_EINVAL);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_checkpoint(v, 5, &note, &len), LIEN_OK);
+	assert_non_null(strstr(note, line));
+	assert_ptr_equal(strstr(note, line), strrchr(note, '\n') - strlen(line) + 1);
+	check_checkpoint(f, v, 5);
+	assert_int_equal(ledger_latest_checkpoint(f->l, &latest, &llen), LIEN_OK);
+	assert_int_equal(llen, len);
+	assert_memory_equal(latest, note, len);
+	free(latest);
+	free(note);
+	ledger_view_close(v);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+}
+
 int
 main(void)
 {
@@ -602,6 +640,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_audit_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
