@@ -396,6 +396,10 @@ prescan(const uint8_t *p, size_t len, size_t max_depth)
 {
 	size_t depth = 0, i = 0;
 
+	/* jansson stops at a NUL byte as if the text ended there; no valid
+	 * JSON text contains one (in strings it must be escaped). */
+	if (memchr(p, 0, len) != NULL)
+		return LIEN_EPARSE;
 	while (i < len) {
 		uint8_t c = p[i];
 

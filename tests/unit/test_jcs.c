@@ -1,0 +1,446 @@
+/*
+ * ledger/jcs: RFC 8785 canonical JSON and the strict parser.
+ *
+ * Vectors: RFC 8785 section 3.2.3 (key sorting by UTF-16 code units, with
+ * non-ASCII and non-BMP keys) and section 3.2.4 (string escaping; its
+ * number part is outside our integer-only subset and is left out). Cross
+ * check: Python's json.dumps(obj, sort_keys=True, separators=(',', ':'),
+ * ensure_ascii=False) must give byte-identical output for pseudo-random
+ * objects with ASCII keys (where sort_keys' code point order equals
+ * RFC 8785's UTF-16 order). Negatives: every form of input the strict
+ * parser must refuse, truncations and bit flips.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ledger/jcs.h"
+
+static void
+expect_canon(const char *in, const char *want)
+{
+	json_t *v = NULL;
+	char *out = NULL;
+	size_t n;
+
+	assert_int_equal(jcs_parse(in, strlen(in), 0, &v), LIEN_OK);
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_OK);
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(out, want, n);
+	assert_int_equal(out[n], 0);
+	/* the canonical form is a fixed point */
+	assert_int_equal(jcs_parse_canonical((const uint8_t *)out, n, NULL),
+	    LIEN_OK);
+	free(out);
+	json_decref(v);
+}
+
+/* RFC 8785 3.2.4, minus the numbers member. */
+static void
+test_jcs_serialize_rfc8785_strings(void **state)
+{
+	(void)state;
+	expect_canon("{\n  \"string\": \"\\u20ac$\\u000F\\u000aA'\\u0042"
+	    "\\u0022\\u005c\\\\\\\"\\/\",\n  \"literals\": [null, true, false]"
+	    "\n}",
+	    "{\"literals\":[null,true,false],\"string\":\"\xe2\x82\xac$"
+	    "\\u000f\\nA'B\\\"\\\\\\\\\\\"/\"}");
+}
+
+/* RFC 8785 3.2.3: sorting by UTF-16 code units puts U+1F600 (D83D DE00)
+ * before U+FB33, although its UTF-8 bytes sort after. */
+static void
+test_jcs_serialize_rfc8785_sorting(void **state)
+{
+	(void)state;
+	expect_canon("{\"\\u20ac\":\"Euro Sign\",\"\\r\":\"Carriage Return\","
+	    "\"\\ufb33\":\"Hebrew Letter Dalet With Dagesh\",\"1\":\"One\","
+	    "\"\\ud83d\\ude00\":\"Emoji: Grinning Face\",\"\\u0080\":"
+	    "\"Control\",\"\\u00f6\":\"Latin Small Letter O With Diaeresis\"}",
+	    "{\"\\r\":\"Carriage Return\",\"1\":\"One\",\"\xc2\x80\":"
+	    "\"Control\",\"\xc3\xb6\":\"Latin Small Letter O With Diaeresis\","
+	    "\"\xe2\x82\xac\":\"Euro Sign\",\"\xf0\x9f\x98\x80\":"
+	    "\"Emoji: Grinning Face\",\"\xef\xac\xb3\":"
+	    "\"Hebrew Letter Dalet With Dagesh\"}");
+}
+
+static void
+test_jcs_serialize_escapes(void **state)
+{
+	char in[16], want[16];
+
+	(void)state;
+	for (unsigned c = 1; c < 0x20; c++) {
+		const char *s = c == 8 ? "\\b" : c == 9 ? "\\t" : c == 10 ?
+		    "\\n" : c == 12 ? "\\f" : c == 13 ? "\\r" : NULL;
+
+		snprintf(in, sizeof in, "\"\\u%04x\"", c);
+		if (s)
+			snprintf(want, sizeof want, "\"%s\"", s);
+		else
+			snprintf(want, sizeof want, "\"\\u%04x\"", c);
+		expect_canon(in, want);
+	}
+	expect_canon("\"\\u007f\"", "\"\x7f\"");	/* DEL is raw */
+	expect_canon("\"\\/\"", "\"/\"");
+	expect_canon("[ 1 , -2 , 9007199254740991 , -9007199254740991 , 0 ]",
+	    "[1,-2,9007199254740991,-9007199254740991,0]");
+	expect_canon("{}", "{}");
+	expect_canon("[]", "[]");
+	expect_canon("{\"b\":{\"d\":1,\"c\":[{}]},\"a\":\"\"}",
+	    "{\"a\":\"\",\"b\":{\"c\":[{}],\"d\":1}}");
+	expect_canon("{\"ab\":1,\"a\":2,\"\":3}", "{\"\":3,\"a\":2,\"ab\":1}");
+}
+
+static void
+test_jcs_key_compare_utf16(void **state)
+{
+	(void)state;
+	/* U+FFFF (EF BF BF) sorts after U+10000 (F0 90 80 80) in UTF-16 */
+	assert_true(jcs_key_compare("\xf0\x90\x80\x80", 4, "\xef\xbf\xbf",
+	    3) < 0);
+	assert_true(jcs_key_compare("\xef\xbf\xbf", 3, "\xf0\x90\x80\x80",
+	    4) > 0);
+	/* below U+E000 the orders agree */
+	assert_true(jcs_key_compare("\xed\x9f\xbf", 3, "\xf0\x90\x80\x80",
+	    4) < 0);
+	assert_true(jcs_key_compare("a", 1, "ab", 2) < 0);
+	assert_true(jcs_key_compare("ab", 2, "a", 1) > 0);
+	assert_int_equal(jcs_key_compare("", 0, "", 0), 0);
+	assert_int_equal(jcs_key_compare("\xc3\xb6", 2, "\xc3\xb6", 2), 0);
+}
+
+static void
+expect_parse(const char *in, size_t len, enum lien_status want)
+{
+	json_t *v = (json_t *)1;
+
+	assert_int_equal(jcs_parse(in, len, 0, &v), want);
+	if (want != LIEN_OK)
+		assert_null(v);
+	json_decref(want == LIEN_OK ? v : NULL);
+}
+
+#define P(s, w) expect_parse(s, sizeof(s) - 1, w)
+
+static void
+test_jcs_parse_negatives(void **state)
+{
+	char *big;
+	size_t n;
+
+	(void)state;
+	P("", LIEN_EPARSE);
+	P(" ", LIEN_EPARSE);
+	P("1.0", LIEN_EPARSE);
+	P("[1e5]", LIEN_EPARSE);
+	P("[1E5]", LIEN_EPARSE);
+	P("{\"a\":0.5}", LIEN_EPARSE);
+	P("-0", LIEN_EPARSE);
+	P("[-0]", LIEN_EPARSE);
+	P("01", LIEN_EPARSE);
+	P("9007199254740992", LIEN_EPARSE);
+	P("-9007199254740992", LIEN_EPARSE);
+	P("99999999999999999999999", LIEN_EPARSE);
+	P("{\"a\":1,\"a\":2}", LIEN_EPARSE);
+	P("{\"a\":1} x", LIEN_EPARSE);
+	P("{\"a\":1}{}", LIEN_EPARSE);
+	P("[1,]", LIEN_EPARSE);
+	P("{'a':1}", LIEN_EPARSE);
+	P("\"\\u0000\"", LIEN_EPARSE);
+	P("\"\\ud800\"", LIEN_EPARSE);
+	P("\"\\udc00\"", LIEN_EPARSE);
+	P("\"\xff\"", LIEN_EPARSE);
+	P("\"\xc0\xaf\"", LIEN_EPARSE);		/* overlong '/' */
+	P("\"\xed\xa0\x80\"", LIEN_EPARSE);	/* UTF-8 surrogate */
+	P("[1", LIEN_EPARSE);
+	P("NaN", LIEN_EPARSE);
+	P("[\"a\\x\"]", LIEN_EPARSE);
+	expect_parse("1\0", 2, LIEN_EPARSE);
+	/* depth: JCS_DEPTH_MAX passes, one more does not; explicit cap */
+	big = malloc(2 * JCS_DEPTH_MAX + 4);
+	assert_non_null(big);
+	memset(big, '[', JCS_DEPTH_MAX);
+	memset(big + JCS_DEPTH_MAX, ']', JCS_DEPTH_MAX);
+	expect_parse(big, 2 * JCS_DEPTH_MAX, LIEN_OK);
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(jcs_parse(big, 2 * JCS_DEPTH_MAX, 3, &v),
+		    LIEN_ETOOBIG);
+		assert_null(v);
+	}
+	memset(big, '[', JCS_DEPTH_MAX + 1);
+	memset(big + JCS_DEPTH_MAX + 1, ']', JCS_DEPTH_MAX + 1);
+	expect_parse(big, 2 * JCS_DEPTH_MAX + 2, LIEN_ETOOBIG);
+	free(big);
+	/* string and key length caps */
+	n = JCS_STRING_MAX + 3;
+	big = malloc(n + 8);
+	assert_non_null(big);
+	big[0] = '"';
+	memset(big + 1, 'a', n - 2);
+	big[n - 1] = '"';
+	expect_parse(big, n, LIEN_ETOOBIG);
+	expect_parse(big, n - 1, LIEN_EPARSE);	/* truncated */
+	big[n - 2] = '"';
+	expect_parse(big, n - 1, LIEN_OK);	/* exactly JCS_STRING_MAX */
+	free(big);
+	/* whole-text cap */
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(jcs_parse("1", (size_t)JCS_TEXT_MAX + 1, 0,
+		    &v), LIEN_ETOOBIG);
+	}
+	/* NULL handling */
+	{
+		json_t *v = NULL;
+
+		assert_int_equal(jcs_parse(NULL, 1, 0, &v), LIEN_EINVAL);
+		assert_int_equal(jcs_parse("1", 1, 0, NULL), LIEN_EINVAL);
+	}
+}
+
+static void
+test_jcs_parse_canonical_refuses_loose(void **state)
+{
+	static const char *const loose[] = {
+		"{\"b\":1,\"a\":2}", "{ \"a\":1}", "[1, 2]", "\"\\u0041\"",
+		"\"\\/\"", "\"\\u000F\"", " 1", "1 ", "{\"a\":\"\\u00e9\"}",
+	};
+	static const char *const canon[] = {
+		"{\"a\":2,\"b\":1}", "[1,2]", "\"A\"", "\"\\u000f\"", "1",
+		"{\"a\":\"\xc3\xa9\"}", "null", "true",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(loose) / sizeof(loose[0]); i++)
+		assert_int_equal(jcs_parse_canonical((const uint8_t *)loose[i],
+		    strlen(loose[i]), NULL), LIEN_EPARSE);
+	for (size_t i = 0; i < sizeof(canon) / sizeof(canon[0]); i++)
+		assert_int_equal(jcs_parse_canonical((const uint8_t *)canon[i],
+		    strlen(canon[i]), NULL), LIEN_OK);
+}
+
+static void
+test_jcs_serialize_refuses(void **state)
+{
+	json_t *v;
+	char *out = (char *)1;
+	size_t n = 7;
+	uint8_t digest[HASH_LEN], buf[4];
+
+	(void)state;
+	v = json_real(1.5);
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_EPARSE);
+	assert_null(out);
+	assert_int_equal(n, 0);
+	assert_int_equal(jcs_digest(v, digest), LIEN_EPARSE);
+	for (size_t i = 0; i < HASH_LEN; i++)
+		assert_int_equal(digest[i], 0);
+	json_decref(v);
+	v = json_integer(JCS_INT_MAX + 1);
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_EPARSE);
+	json_decref(v);
+	v = json_stringn_nocheck("\xff", 1);
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_EPARSE);
+	json_decref(v);
+	/* invalid UTF-8 key */
+	v = json_object();
+	assert_int_equal(json_object_set_new_nocheck(v, "\xc3", json_null()),
+	    0);
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_EPARSE);
+	json_decref(v);
+	/* caller buffer too short */
+	v = json_string("hello");
+	assert_int_equal(jcs_write(v, buf, sizeof buf, &n), LIEN_ETOOBIG);
+	assert_int_equal(n, 0);
+	json_decref(v);
+	assert_int_equal(jcs_serialize(NULL, &out, &n), LIEN_EINVAL);
+}
+
+static void
+test_jcs_digest_known(void **state)
+{
+	json_t *v;
+	uint8_t d[HASH_LEN], want[HASH_LEN];
+
+	(void)state;
+	assert_int_equal(jcs_parse("{\"b\":2, \"a\":1}", 14, 0, &v), LIEN_OK);
+	assert_int_equal(jcs_digest(v, d), LIEN_OK);
+	hash_sha256("{\"a\":1,\"b\":2}", 13, want);
+	assert_memory_equal(d, want, HASH_LEN);
+	json_decref(v);
+}
+
+/* Truncations and bit flips of a valid document: never a crash, and a
+ * success always re-serialises. */
+static void
+test_jcs_parse_truncate_flip(void **state)
+{
+	static const char doc[] = "{\"vin\":\"LSJA24U62JG269225\",\"n\":[1,-2,"
+	    "{\"k\":null}],\"s\":\"\xe2\x82\xac\\n\",\"t\":true}";
+	size_t len = sizeof(doc) - 1;
+	char buf[sizeof(doc)];
+
+	(void)state;
+	for (size_t i = 0; i < len; i++) {
+		json_t *v = NULL;
+
+		assert_int_not_equal(jcs_parse(doc, i, 0, &v), LIEN_OK);
+		assert_null(v);
+	}
+	for (size_t i = 0; i < len; i++)
+		for (int b = 0; b < 8; b++) {
+			json_t *v = NULL;
+			char *out;
+			size_t n;
+
+			memcpy(buf, doc, len);
+			buf[i] = (char)(buf[i] ^ (1 << b));
+			if (jcs_parse(buf, len, 0, &v) != LIEN_OK)
+				continue;
+			assert_int_equal(jcs_serialize(v, &out, &n), LIEN_OK);
+			free(out);
+			json_decref(v);
+		}
+}
+
+/* ---- cross-check against Python's json ------------------------------ */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint64_t
+rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+static json_t *
+rand_value(int depth)
+{
+	static const char *const strs[] = {
+		"", "a", "\xe2\x82\xac", "\"q\"", "back\\slash", "\x01\x1f\x7f",
+		"tab\tnl\n", "\xf0\x9f\x98\x80", "\xe6\xb5\x99" "F12345", "/",
+	};
+	unsigned k = (unsigned)(rnd() % (depth > 3 ? 5 : 7));
+
+	switch (k) {
+	case 0: return json_null();
+	case 1: return json_boolean(rnd() & 1);
+	case 2: return json_integer((json_int_t)(rnd() % (2 * (uint64_t)
+	    JCS_INT_MAX + 1)) - JCS_INT_MAX);
+	case 3: return json_integer((json_int_t)(rnd() % 2000) - 1000);
+	case 4: return json_string(strs[rnd() % 10]);
+	case 5: {
+		json_t *a = json_array();
+
+		for (unsigned i = (unsigned)(rnd() % 4); i > 0; i--)
+			json_array_append_new(a, rand_value(depth + 1));
+		return a;
+	}
+	default: {
+		json_t *o = json_object();
+
+		for (unsigned i = (unsigned)(rnd() % 6); i > 0; i--) {
+			char key[8];
+			size_t kl = 1 + rnd() % 6;
+
+			for (size_t j = 0; j < kl; j++)
+				key[j] = (char)(0x20 + rnd() % 95);
+			key[kl] = 0;
+			json_object_set_new(o, key, rand_value(depth + 1));
+		}
+		return o;
+	}
+	}
+}
+
+static void
+test_jcs_serialize_python_crosscheck(void **state)
+{
+	char path[] = "/tmp/lienlog-test-jcs-XXXXXX", cmd[512];
+	char *line = NULL;
+	size_t cap = 0;
+	FILE *f, *py;
+	int fd, nobj = 300;
+	char **ours;
+
+	(void)state;
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		skip();
+		return;
+	}
+	ours = calloc((size_t)nobj, sizeof(*ours));
+	assert_non_null(ours);
+	assert_true((fd = mkstemp(path)) >= 0);
+	f = fdopen(fd, "w");
+	assert_non_null(f);
+	for (int i = 0; i < nobj; i++) {
+		json_t *v = rand_value(0);
+		char *loose;
+		size_t n;
+
+		assert_int_equal(jcs_serialize(v, &ours[i], &n), LIEN_OK);
+		/* Python reads a loose (indented, unsorted) rendering */
+		loose = json_dumps(v, JSON_INDENT(1) | JSON_ENCODE_ANY);
+		assert_non_null(loose);
+		for (char *p = loose; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		fprintf(f, "%s\n", loose);
+		free(loose);
+		json_decref(v);
+	}
+	assert_int_equal(fclose(f), 0);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c 'import json,sys\n"
+	    "for l in open(sys.argv[1], encoding=\"utf-8\"):\n"
+	    " sys.stdout.write(json.dumps(json.loads(l), sort_keys=True, "
+	    "separators=(\",\", \":\"), ensure_ascii=False)+\"\\n\")' %s",
+	    path);
+	py = popen(cmd, "r");
+	assert_non_null(py);
+	for (int i = 0; i < nobj; i++) {
+		ssize_t got = getline(&line, &cap, py);
+
+		assert_true(got > 0);
+		line[got - 1] = 0;
+		if (strcmp(line, ours[i]) != 0)
+			fail_msg("object %d: python %s, ours %s", i, line,
+			    ours[i]);
+		free(ours[i]);
+	}
+	assert_int_equal(pclose(py), 0);
+	free(line);
+	free(ours);
+	unlink(path);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_jcs_serialize_rfc8785_strings),
+		cmocka_unit_test(test_jcs_serialize_rfc8785_sorting),
+		cmocka_unit_test(test_jcs_serialize_escapes),
+		cmocka_unit_test(test_jcs_key_compare_utf16),
+		cmocka_unit_test(test_jcs_parse_negatives),
+		cmocka_unit_test(test_jcs_parse_canonical_refuses_loose),
+		cmocka_unit_test(test_jcs_serialize_refuses),
+		cmocka_unit_test(test_jcs_digest_known),
+		cmocka_unit_test(test_jcs_parse_truncate_flip),
+		cmocka_unit_test(test_jcs_serialize_python_crosscheck),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
