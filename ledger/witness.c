@@ -212,9 +212,9 @@ witness_logs_parse(const uint8_t *text, size_t len,
 	}
 	if (nlog > WITNESS_LOGS_MAX)
 		return LIEN_ETOOBIG;
-	if (nlog == 0)
-		return LIEN_EPARSE;	/* a witness of nothing is a mistake */
-	tmp = calloc(nlog, sizeof *tmp);
+	/* One spare slot: with no "log " line the second pass still runs,
+	 * to name the first bad line. */
+	tmp = calloc(nlog + 1, sizeof *tmp);
 	if (tmp == NULL)
 		return LIEN_ENOMEM;
 	rd_init(&r, text, len);
@@ -247,6 +247,11 @@ witness_logs_parse(const uint8_t *text, size_t len,
 		}
 		tmp[n].line = lineno;
 		n++;
+	}
+	if (n == 0) {
+		st = LIEN_EPARSE;	/* a witness of nothing is a mistake */
+		lineno = 0;
+		goto fail;
 	}
 	qsort(tmp, n, sizeof *tmp, log_line_cmp);
 	for (size_t i = 0; i < n; i++) {
