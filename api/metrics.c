@@ -591,6 +591,45 @@ metrics_render_http(struct metrics *m, struct metrics_text *t)
 	free(sums);
 }
 
+/* Bucket bounds of the ledger's own histograms (ledger.h): batch sizes
+ * 1, 2, ..., 2048 (4096 and above fall in +Inf), commit times 64 us * 2^k. */
+static const char *const batch_le[LEDGER_HIST_BATCH - 1] = {
+	"1", "2", "4", "8", "16", "32", "64", "128", "256", "512", "1024",
+	"2048",
+};
+static const char *const commit_le[LEDGER_HIST_COMMIT - 1] = {
+	"0.000064", "0.000128", "0.000256", "0.000512", "0.001024",
+	"0.002048", "0.004096", "0.008192", "0.016384", "0.032768",
+	"0.065536", "0.131072", "0.262144", "0.524288", "1.048576",
+};
+static const struct metrics_hist_def commit_def = {
+	commit_le, NULL, LEDGER_HIST_COMMIT - 1
+};
+
+/* A histogram whose sum is a plain count (not nanoseconds). */
+static void
+metrics_text_histogram_count(struct metrics_text *t, const char *name,
+    const char *const *le, size_t n, const uint64_t *counts, uint64_t sum)
+{
+	struct metrics_label lb = { "le", NULL };
+	char series[96];
+	uint64_t cum = 0;
+
+	snprintf(series, sizeof(series), "%s_bucket", name);
+	for (size_t i = 0; i < n; i++) {
+		cum += counts[i];
+		lb.value = le[i];
+		metrics_text_u64(t, series, &lb, 1, cum);
+	}
+	cum += counts[n];
+	lb.value = "+Inf";
+	metrics_text_u64(t, series, &lb, 1, cum);
+	snprintf(series, sizeof(series), "%s_sum", name);
+	metrics_text_u64(t, series, NULL, 0, sum);
+	snprintf(series, sizeof(series), "%s_count", name);
+	metrics_text_u64(t, series, NULL, 0, cum);
+}
+
 static void
 metrics_render_ledger(struct ledger *l, struct metrics_text *t)
 {
@@ -623,6 +662,14 @@ metrics_render_ledger(struct ledger *l, struct metrics_text *t)
 	    "before the first batch).");
 	metrics_text_ratio(t, "lienlog_log_batch_size_mean", NULL, 0,
 	    st.entries, st.batches);
+	metrics_text_family(t, "lienlog_log_batch_size", "histogram",
+	    "Entries per sequencer batch (one LMDB transaction each).");
+	metrics_text_histogram_count(t, "lienlog_log_batch_size", batch_le,
+	    LEDGER_HIST_BATCH - 1, st.batch_size_hist, st.entries);
+	metrics_text_family(t, "lienlog_log_commit_seconds", "histogram",
+	    "Durable commit (fsync) time per batch.");
+	metrics_text_histogram(t, "lienlog_log_commit_seconds", NULL, 0,
+	    &commit_def, st.commit_hist, st.fsync_ns_total);
 }
 
 static void

@@ -138,12 +138,21 @@ uint64_t ledger_size(struct ledger *l);
 enum lien_status ledger_latest_checkpoint(struct ledger *l, char **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
-/* Statistics for metrics and benchmarks. */
+/* Statistics for metrics and benchmarks. Histograms count batches per
+ * bucket (not cumulative): batch_size_hist[k] counts batches of size
+ * <= 2^k (and > 2^(k-1)), k = 0..LEDGER_HIST_BATCH-1, the last bucket
+ * also everything larger; commit_hist[k] counts commits that took
+ * <= 2^k * 64 us (the same open-ended last bucket). */
+#define LEDGER_HIST_BATCH 13u	/* 1, 2, 4, ..., 4096 */
+#define LEDGER_HIST_COMMIT 16u	/* 64 us .. ~2.1 s */
+#define LEDGER_HIST_COMMIT_BASE_NS 64000u
 struct ledger_stats {
 	uint64_t batches;
 	uint64_t entries;
 	uint64_t fsync_ns_total;	/* time spent in mdb_txn_commit */
 	uint64_t last_batch_size;
+	uint64_t batch_size_hist[LEDGER_HIST_BATCH];
+	uint64_t commit_hist[LEDGER_HIST_COMMIT];
 };
 void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
 

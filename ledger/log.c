@@ -638,6 +638,18 @@ grow(uint8_t **buf, size_t *cap, size_t need)
 	return LIEN_OK;
 }
 
+/* Histogram bucket of v: the smallest k with v <= base * 2^k, capped at
+ * n - 1 (the open-ended last bucket). */
+static unsigned
+hist_bucket(uint64_t v, uint64_t base, unsigned n)
+{
+	unsigned k = 0;
+
+	while (k + 1 < n && v > base)
+		base <<= 1, k++;
+	return k;
+}
+
 /* Where each envelope of the batch sits in l->buf. */
 struct batch_ent {
 	size_t off, len;
@@ -830,7 +842,15 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	note = NULL;
 
 	pthread_mutex_lock(&l->mu);
-	l->stats.fsync_ns_total += mono_ns() - t0;
+	{
+		uint64_t ns = mono_ns() - t0;
+
+		l->stats.fsync_ns_total += ns;
+		l->stats.batch_size_hist[hist_bucket(s - s0, 1,
+		    LEDGER_HIST_BATCH)]++;
+		l->stats.commit_hist[hist_bucket(ns,
+		    LEDGER_HIST_COMMIT_BASE_NS, LEDGER_HIST_COMMIT)]++;
+	}
 	l->stats.batches++;
 	l->stats.entries += s - s0;
 	l->stats.last_batch_size = s - s0;

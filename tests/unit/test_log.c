@@ -326,6 +326,19 @@ test_ledger_concurrent_appenders(void **state)
 	for (int i = 0; i < 8; i++)
 		pthread_join(tid[i], NULL);
 	assert_int_equal(ledger_size(f->l), 1600);
+	{
+		struct ledger_stats ls;
+		uint64_t nb = 0, nc = 0;
+
+		ledger_stats_get(f->l, &ls);
+		for (unsigned k = 0; k < LEDGER_HIST_BATCH; k++)
+			nb += ls.batch_size_hist[k];
+		for (unsigned k = 0; k < LEDGER_HIST_COMMIT; k++)
+			nc += ls.commit_hist[k];
+		assert_int_equal(nb, ls.batches);
+		assert_int_equal(nc, ls.batches);
+		assert_int_equal(ls.entries, 1600);
+	}
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	for (int i = 0; i < 8; i++) {
 		for (int k = 0; k < 200; k++) {
