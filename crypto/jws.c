@@ -486,6 +486,11 @@ claim_time(const json_t *claims, const char *name, int64_t *out)
 		return 0;
 	if (!json_is_integer(v))
 		return -1;
+	/* NumericDate (RFC 7519 2) in [0, 2^40): about 35,000 years, and
+	 * small enough that exp - iat and now +- skew can never overflow. */
+	if (json_integer_value(v) < 0 ||
+	    json_integer_value(v) >= ((json_int_t)1 << 40))
+		return -1;
 	*out = (int64_t)json_integer_value(v);
 	return 1;
 }
@@ -534,8 +539,8 @@ jws_claims_check(const struct json_t *claims,
 	    claim_time(claims, "iat", &iat) != 1 ||
 	    (has_nbf = claim_time(claims, "nbf", &nbf)) < 0)
 		goto fail;
-	/* Overflow-safe: skew and times are bounded by the int64 range the
-	 * caller passes; compare with subtraction only on "now". */
+	/* Overflow-safe: claim times are bounded by claim_time(); now and
+	 * skew come from the caller's policy. */
 	r = JWS_R_EXPIRED;
 	if (exp <= pol->now - pol->skew)
 		goto fail;

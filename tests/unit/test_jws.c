@@ -433,6 +433,10 @@ test_jws_claims_check(void **state)
 		/* lifetime over the cap, exp before iat */
 		{ "{\"iss\":\"https://face.example\",\"aud\":\"lienlog\",\"iat\":1700000000,\"exp\":1700000601}", 1700000100, JWS_R_LIFETIME },
 		{ "{\"iss\":\"https://face.example\",\"aud\":\"lienlog\",\"iat\":1700000200,\"exp\":1700000190}", 1700000180, JWS_R_LIFETIME },
+		/* extreme times: refused as invalid claims, no overflow (UBSan) */
+		{ "{\"iss\":\"https://face.example\",\"aud\":\"lienlog\",\"iat\":-9223372036854775807,\"exp\":9223372036854775807}", 1700000100, JWS_R_CLAIM_MISSING },
+		{ "{\"iss\":\"https://face.example\",\"aud\":\"lienlog\",\"iat\":1700000000,\"exp\":1099511627776}", 1700000100, JWS_R_CLAIM_MISSING },
+		{ "{\"iss\":\"https://face.example\",\"aud\":\"lienlog\",\"iat\":-1,\"exp\":1700000300}", 1700000100, JWS_R_CLAIM_MISSING },
 	};
 
 	(void)state;
