@@ -533,6 +533,11 @@ bundle_fetch(struct tlog_tree *tr, uint64_t k, unsigned w, uint8_t **out,
 	return st;
 }
 
+static enum lien_status entries_walk(struct tlog_tree *t, uint64_t a,
+    uint64_t b, enum lien_status (*fn)(void *ctx, const struct tlog_entry *e),
+    void *ctx, struct tlog_report *r, size_t *off, uint16_t *elen,
+    uint8_t (*leaves)[HASH_LEN]);
+
 enum lien_status
 tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,
     enum lien_status (*fn)(void *ctx, const struct tlog_entry *e), void *ctx,
@@ -542,16 +547,35 @@ tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,
 	 * then deliver. */
 	size_t off[TILE_WIDTH];
 	uint16_t elen[TILE_WIDTH];
-	uint8_t prev_leaf[HASH_LEN];
-	uint64_t prev_time = 0, start;
-	int have_prev = 0, have_time = 0;
-	enum lien_status st = LIEN_OK;
+	/* Leaf hashes of the bundle, kept so delivery never touches the tile
+	 * cache again (fn may open more fetches and evict it). */
+	uint8_t (*leaves)[HASH_LEN];
+	enum lien_status st;
 
 	report_clear(r);
 	if (t == NULL || fn == NULL || a > b || b > t->size)
 		return LIEN_EINVAL;
 	if (a == b)
 		return LIEN_OK;
+	leaves = malloc((size_t)TILE_WIDTH * HASH_LEN);
+	if (leaves == NULL)
+		return LIEN_ENOMEM;
+	st = entries_walk(t, a, b, fn, ctx, r, off, elen, leaves);
+	free(leaves);
+	return st;
+}
+
+static enum lien_status
+entries_walk(struct tlog_tree *t, uint64_t a, uint64_t b,
+    enum lien_status (*fn)(void *ctx, const struct tlog_entry *e), void *ctx,
+    struct tlog_report *r, size_t *off, uint16_t *elen,
+    uint8_t (*leaves)[HASH_LEN])
+{
+	uint8_t prev_leaf[HASH_LEN];
+	uint64_t prev_time = 0, start;
+	int have_prev = 0, have_time = 0;
+	enum lien_status st = LIEN_OK;
+
 	start = a > 0 ? a - 1 : 0;
 	for (uint64_t k = start / TILE_WIDTH; k <= (b - 1) / TILE_WIDTH; k++) {
 		const struct ttile *tile;
@@ -613,6 +637,7 @@ tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,
 			struct tlog_entry e;
 
 			hash_leaf(buf + off[i], elen[i], e.leaf);
+			memcpy(leaves[i], e.leaf, HASH_LEN);
 			if (!hash_equal(e.leaf, tile->node[i])) {
 				free(buf);
 				return fault(r, TLOG_FAULT_ENTRY, g, "entry %"
@@ -651,7 +676,7 @@ tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,
 			if (g < a || g >= b)
 				continue;
 			e.index = g;
-			memcpy(e.leaf, tile->node[i], HASH_LEN);
+			memcpy(e.leaf, leaves[i], HASH_LEN);
 			e.bytes = buf + off[i];
 			e.len = elen[i];
 			if (entry_decode(e.bytes, e.len, &e.env) != LIEN_OK) {

@@ -152,5 +152,52 @@ int cli_cert_fingerprint(int argc, char **argv);	/* cli_pki.c */
 int cli_sign_request(int argc, char **argv);	/* cli_request.c */
 int cli_submit(int argc, char **argv);		/* cli_request.c */
 int cli_witness(int argc, char **argv);		/* cli_witness.c */
+int cli_sync(int argc, char **argv);		/* cli_sync.c */
+int cli_monitor(int argc, char **argv);		/* cli_monitor.c */
+int cli_proof(int argc, char **argv);		/* cli_proof.c */
+/* `lienlog verify proof` (C2SP tlog-proof), in cli_proof.c. */
+int cli_verify_proof(int argc, char **argv);
+
+/* ---- Verifying clients: sync, monitor, proof (docs/sync.md) ------------- */
+
+/* Exit codes of sync and monitor for evidence of misbehaviour (append-only,
+ * distinct from the codes above). */
+enum cli_exit_tlog {
+	CLI_EXIT_FORK = 10,	/* two signed trees inconsistent: fork/split view */
+	CLI_EXIT_ROLLBACK = 11,	/* checkpoint smaller than one trusted */
+	CLI_EXIT_BADSIG = 12,	/* checkpoint signature or witness quorum fails */
+	CLI_EXIT_MISMATCH = 13,	/* tiles/entries do not match the signed tree */
+	CLI_EXIT_HALTED = 14,	/* an earlier run stopped on evidence */
+};
+
+struct tlog_policy;
+
+/* Remove every "--name VALUE" / "--name=VALUE" from argv[0..*argc) (in
+ * place, before "--"), storing the values in vals (at most max). Prints
+ * and returns CLI_EXIT_USAGE on overflow or a missing value. */
+int cli_multi_take(const char *verb, int *argc, char **argv,
+    const char *name, const char **vals, size_t max, size_t *out_n);
+
+/* Build a policy from the log key file, witness key files (type 0x04,
+ * distinct) and the quorum text (NULL: all witnesses when there are any).
+ * wbuf holds at least nwit verifiers and must outlive the policy. */
+int cli_policy_load(const char *verb, const char *vkey_path,
+    const char *const *wit_paths, size_t nwit, const char *quorum,
+    struct note_verifier *wbuf, struct tlog_policy *out);
+
+/* Create STATE/evidence/<unix ms>-<fault>/ (0700) and put its path in out.
+ * 0 or -1. */
+int cli_evidence_dir(const char *state_dir, const char *fault, char *out,
+    size_t cap);
+
+/* Write dir/name (0600) and fsync it. 0 or -1. */
+int cli_write_file(const char *dir, const char *name, const void *p,
+    size_t len);
+
+/* {"old_size":M,"tree_size":N,"proof":[...]} (what `verify consistency`
+ * reads) into *out (malloc'd, caller frees). 0 or -1. */
+int cli_consistency_json(uint64_t m, uint64_t n,
+    const uint8_t (*proof)[HASH_LEN], size_t nproof, char **out,
+    size_t *out_len);
 
 #endif

@@ -27,6 +27,8 @@ static const char usage_verify[] =
     "--proof PROOF.json [--entry ENTRY]\n"
     "       lienlog verify consistency --vkey VKEY --old FILE --new FILE "
     "--proof PROOF.json\n"
+    "       lienlog verify proof       --vkey VKEY [--witness W ... "
+    "[--quorum K]] FILE\n"
     "Run 'lienlog verify <what> --help' for details. Exit codes: 0 verified,\n"
     "1 verification failed, 2 usage, 3 bad input file, 4 I/O, 5 internal.\n";
 
@@ -391,6 +393,8 @@ cli_verify(int argc, char **argv)
 		return verify_inclusion(argc - 1, argv + 1);
 	if (strcmp(argv[0], "consistency") == 0)
 		return verify_consistency(argc - 1, argv + 1);
+	if (strcmp(argv[0], "proof") == 0)	/* C2SP tlog-proof: cli_proof.c */
+		return cli_verify_proof(argc - 1, argv + 1);
 	cli_fail("verify", "unknown subcommand '%s': use checkpoint, inclusion "
 	    "or consistency", argv[0]);
 	return CLI_EXIT_USAGE;

@@ -49,6 +49,12 @@ static const char usage_main[] =
     "  witness keygen --name NAME --out PREFIX\n"
     "  witness serve --key KEY --data DIR --logs LOGS [--listen HOST:PORT]\n"
     "      run a C2SP tlog-witness (docs/witness.md)\n"
+    "  sync --log URL --vkey VKEY --state DIR --sink SINK [--witness W ...]\n"
+    "      verifying registry mirror, exactly once (docs/sync.md)\n"
+    "  monitor --log URL --vkey VKEY [--peer FILE|URL ...]\n"
+    "      check checkpoints from many vantage points (docs/monitor.md)\n"
+    "  proof make --log URL --index I --out FILE\n"
+    "      write a C2SP tlog-proof; check it with 'verify proof'\n"
     "\n"
     "'lienlog <verb> --help' describes each verb.\n"
     "exit codes: 0 verified/ok, 1 verification failed, 2 usage,\n"
@@ -90,6 +96,12 @@ main(int argc, char **argv)
 		rc = cli_submit(argc - 2, argv + 2);
 	else if (strcmp(verb, "witness") == 0)
 		rc = cli_witness(argc - 2, argv + 2);
+	else if (strcmp(verb, "sync") == 0)
+		rc = cli_sync(argc - 2, argv + 2);
+	else if (strcmp(verb, "monitor") == 0)
+		rc = cli_monitor(argc - 2, argv + 2);
+	else if (strcmp(verb, "proof") == 0)
+		rc = cli_proof(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;

@@ -1,0 +1,1191 @@
+/*
+ * `lienlog sync`: the police registry's verifying mirror (docs/sync.md).
+ *
+ * One round: fetch the log's checkpoint, verify the log signature and the
+ * witness quorum, check it is consistent with the last checkpoint we
+ * trusted (computed from the log's authenticated tiles, never from its
+ * /v1/proof), trust it durably, then fetch entries from the bundles, verify
+ * each against the authenticated level-0 tiles and the hash chain
+ * (ledger/tlogclient.c), pick the registry records (approved mortgage
+ * registrations and releases, restriction changes; or every entry with
+ * --all) and deliver them to the sink in log order.
+ *
+ * Exactly once. The file sink appends one JSON line per record, each
+ * carrying its log index, and fsyncs before the mirror state's `next`
+ * moves; on start the file's last complete line says what was delivered
+ * (a torn final line, which was never acknowledged, is cut off), and we
+ * resume at max(state next, last line index + 1). The HTTP sink POSTs one
+ * record at a time, in order, with Idempotency-Key "<origin>/<index>", and
+ * moves on only after a 2xx; after a crash the records since the last
+ * state update are re-sent with the same keys and the receiver drops the
+ * duplicates (its half of the contract). A kill -9 anywhere therefore
+ * loses nothing and duplicates nothing.
+ *
+ * Misbehaviour (bad signature or quorum, rollback, fork, tiles or entries
+ * that do not match the signed tree) stops delivery before any unverified
+ * record goes out, writes the evidence under DIR/evidence/, records a
+ * halt in the state (later runs refuse to deliver until --clear-halt) and
+ * exits with a code of enum cli_exit_tlog.
+ */
+#include "tools/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "api/client.h"
+#include "common/b64.h"
+#include "ledger/jcs.h"
+#include "ledger/mirror.h"
+#include "ledger/registry.h"
+#include "ledger/tlogclient.h"
+
+#define SYNC_FLUSH_BYTES (1024u * 1024u)	/* file sink: fsync batch */
+#define SYNC_ADVANCE_EVERY 256u		/* http sink: state update */
+#define SINK_ATTEMPTS 40u
+#define PATH_MAX_LEN 4096u
+
+static const char usage_sync[] =
+    "usage: lienlog sync --log URL --vkey VKEY --state DIR --sink SINK\n"
+    "           [--witness WVKEY ... [--quorum K]] [--trust-checkpoint FILE]\n"
+    "           [--all] [--once | --interval S [--rounds N]] [--clear-halt]\n"
+    "Mirror a log into a registry, verifying everything (docs/sync.md).\n"
+    "  --log URL     the log's tlog-tiles prefix (http://HOST:PORT means\n"
+    "                http://HOST:PORT/log, where lienlogd serves it)\n"
+    "  --vkey VKEY   the log's verifier key file\n"
+    "  --witness W   a witness cosignature key (type 0x04), repeatable;\n"
+    "  --quorum K    how many of them must cosign (default: all)\n"
+    "  --state DIR   mirror state (LMDB) and DIR/evidence/\n"
+    "  --sink SINK   file:PATH (JSON lines, fsync'd) or http://HOST:PORT/PATH\n"
+    "                (one POST per record, Idempotency-Key: ORIGIN/INDEX)\n"
+    "  --trust-checkpoint FILE  first run: start from this checkpoint\n"
+    "                instead of trusting the first one fetched\n"
+    "  --all         deliver every entry, not only registry records\n"
+    "  --once        one round (default); --interval S: a round every S s\n"
+    "  --clear-halt  forget an earlier halt (after investigating it)\n"
+    "exit: 0 ok, 2 usage, 3 bad input, 4 I/O or unreachable, 5 internal,\n"
+    "      10 fork, 11 rollback, 12 bad signature or quorum,\n"
+    "      13 tiles/entries do not match the tree, 14 halted earlier\n";
+
+/* ---- Shared with monitor and proof ------------------------------------ */
+
+int
+cli_multi_take(const char *verb, int *argc, char **argv, const char *name,
+    const char **vals, size_t max, size_t *out_n)
+{
+	size_t nlen = strlen(name), n = 0;
+	int i, j = 0;
+
+	*out_n = 0;
+	for (i = 0; i < *argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			while (i < *argc)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, name, nlen) == 0 &&
+		    (a[2 + nlen] == '\0' || a[2 + nlen] == '=')) {
+			const char *v;
+
+			if (a[2 + nlen] == '=') {
+				v = a + 3 + nlen;
+			} else {
+				if (i + 1 >= *argc) {
+					cli_fail(verb, "option --%s needs a value",
+					    name);
+					return CLI_EXIT_USAGE;
+				}
+				v = argv[++i];
+			}
+			if (v[0] == '\0' || n >= max) {
+				cli_fail(verb, "option --%s: empty value or "
+				    "given more than %zu times", name, max);
+				return CLI_EXIT_USAGE;
+			}
+			vals[n++] = v;
+			continue;
+		}
+		argv[j++] = argv[i];
+	}
+	*argc = j;
+	*out_n = n;
+	return CLI_EXIT_OK;
+}
+
+static int
+parse_count(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		if (v > (max - (uint64_t)(*s - '0')) / 10u)
+			return -1;
+		v = v * 10u + (uint64_t)(*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+cli_policy_load(const char *verb, const char *vkey_path,
+    const char *const *wit_paths, size_t nwit, const char *quorum,
+    struct note_verifier *wbuf, struct tlog_policy *out)
+{
+	uint64_t q;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rc = cli_load_vkey(verb, vkey_path, &out->log);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (nwit > TLOG_WITNESSES_MAX) {
+		cli_fail(verb, "at most %u witnesses", TLOG_WITNESSES_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < nwit; i++) {
+		uint8_t *buf;
+		size_t len;
+		enum lien_status s;
+
+		rc = cli_read_file(verb, wit_paths[i], VKEY_FILE_MAX, &buf,
+		    &len);
+		if (rc != CLI_EXIT_OK)
+			return rc;
+		s = note_verifier_parse((const char *)buf, len, &wbuf[i]);
+		free(buf);
+		if (s != LIEN_OK || wbuf[i].type != NOTE_KEY_COSIG_V1) {
+			cli_fail(verb, "%s: not a witness cosignature key "
+			    "(type 0x04 verifier key)", wit_paths[i]);
+			return CLI_EXIT_INPUT;
+		}
+		/* k of n means k distinct witnesses: one key twice would let
+		 * one witness count twice. */
+		for (size_t j = 0; j < i; j++) {
+			if (wbuf[j].key_id == wbuf[i].key_id &&
+			    memcmp(wbuf[j].pk, wbuf[i].pk, ED25519_PK_LEN) == 0) {
+				cli_fail(verb, "%s: the same witness key is "
+				    "given twice", wit_paths[i]);
+				return CLI_EXIT_USAGE;
+			}
+		}
+	}
+	q = nwit;
+	if (quorum != NULL && (parse_count(quorum, nwit, &q) != 0 ||
+	    (nwit > 0 && q == 0))) {
+		cli_fail(verb, "--quorum must be 1..%zu (the number of "
+		    "--witness keys)", nwit);
+		return CLI_EXIT_USAGE;
+	}
+	out->witnesses = wbuf;
+	out->nwitnesses = nwit;
+	out->quorum = (size_t)q;
+	return CLI_EXIT_OK;
+}
+
+/* Remove every bare flag (e.g. "--all") from argv before "--"; 1 if it
+ * was there. */
+static int
+take_flag(int *argc, char **argv, const char *flag)
+{
+	int j = 0, seen = 0, i;
+
+	for (i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], flag) == 0) {
+			seen = 1;
+			continue;
+		}
+		argv[j++] = argv[i];
+	}
+	for (; i < *argc; i++)
+		argv[j++] = argv[i];
+	*argc = j;
+	return seen;
+}
+
+/* ---- Small file helpers ------------------------------------------------- */
+
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+cli_write_file(const char *dir, const char *name, const void *p, size_t len)
+{
+	char path[PATH_MAX_LEN];
+	int fd, rc;
+
+	if (snprintf(path, sizeof path, "%s/%s", dir, name) >=
+	    (int)sizeof path)
+		return -1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	rc = write_all(fd, p, len);
+	if (rc == 0)
+		rc = fsync(fd);
+	if (close(fd) != 0)
+		rc = -1;
+	return rc;
+}
+
+static uint64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+int
+cli_evidence_dir(const char *state_dir, const char *fault, char *out,
+    size_t cap)
+{
+	if (snprintf(out, cap, "%s/evidence", state_dir) >= (int)cap ||
+	    (mkdir(out, 0700) != 0 && errno != EEXIST))
+		return -1;
+	if (snprintf(out, cap, "%s/evidence/%" PRIu64 "-%s", state_dir,
+	    now_ms(), fault) >= (int)cap ||
+	    (mkdir(out, 0700) != 0 && errno != EEXIST))
+		return -1;
+	return 0;
+}
+
+static void
+sleep_ms(unsigned ms)
+{
+	struct timespec ts = { (time_t)(ms / 1000u),
+		(long)(ms % 1000u) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* ---- JSON writer (records are built by hand: hot path) ----------------- */
+
+struct jbuf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void
+jb_put(struct jbuf *b, const void *s, size_t n)
+{
+	if (b->oom)
+		return;
+	if (n > b->cap - b->len) {
+		size_t want = b->cap ? b->cap : 4096;
+		char *q;
+
+		while (want - b->len < n)
+			want *= 2;
+		q = realloc(b->p, want);
+		if (q == NULL) {
+			b->oom = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = want;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
+static void
+jb_s(struct jbuf *b, const char *s)
+{
+	jb_put(b, s, strlen(s));
+}
+
+static void
+jb_u64(struct jbuf *b, uint64_t v)
+{
+	char t[24];
+	int n = snprintf(t, sizeof t, "%" PRIu64, v);
+
+	jb_put(b, t, (size_t)n);
+}
+
+/* A JSON string of printable text (origins have no control bytes). */
+static void
+jb_str(struct jbuf *b, const char *s, size_t n)
+{
+	jb_put(b, "\"", 1);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '"' || c == '\\') {
+			char e[2] = { '\\', (char)c };
+
+			jb_put(b, e, 2);
+		} else if (c < 0x20) {
+			char e[8];
+
+			(void)snprintf(e, sizeof e, "\\u%04x", c);
+			jb_put(b, e, 6);
+		} else {
+			jb_put(b, &s[i], 1);
+		}
+	}
+	jb_put(b, "\"", 1);
+}
+
+static void
+jb_b64(struct jbuf *b, const uint8_t *p, size_t n)
+{
+	size_t need = B64_ENCODED_LEN(n) + 1;	/* b64_encode writes a NUL */
+
+	jb_put(b, "\"", 1);
+	if (!b->oom && need > b->cap - b->len) {
+		/* Grow (jb_put does the sizing), then take the bytes back. */
+		size_t old = b->len;
+		char *room = calloc(1, need);
+
+		if (room == NULL) {
+			b->oom = 1;
+			return;
+		}
+		jb_put(b, room, need);
+		free(room);
+		b->len = old;
+	}
+	if (b->oom || b64_encode(p, n, b->p + b->len, b->cap - b->len) !=
+	    LIEN_OK) {
+		b->oom = 1;
+		return;
+	}
+	b->len += B64_ENCODED_LEN(n);
+	jb_put(b, "\"", 1);
+}
+
+/* The common members of one entry, and its payload: embedded as is when
+ * it is canonical JSON (registry payloads always are), else base64. */
+static void
+jb_entry(struct jbuf *b, const struct tlog_entry *e)
+{
+	jb_s(b, "\"index\":");
+	jb_u64(b, e->index);
+	jb_s(b, ",\"leaf_hash\":");
+	jb_b64(b, e->leaf, HASH_LEN);
+	jb_s(b, ",\"type\":");
+	jb_u64(b, e->env.type);
+	jb_s(b, ",\"time_ms\":");
+	jb_u64(b, e->env.time_ms);
+	if (e->env.payload_len > 0 && jcs_parse_canonical(e->env.payload,
+	    e->env.payload_len, NULL) == LIEN_OK) {
+		jb_s(b, ",\"payload\":");
+		jb_put(b, e->env.payload, e->env.payload_len);
+	} else {
+		jb_s(b, ",\"payload_b64\":");
+		jb_b64(b, e->env.payload, e->env.payload_len);
+	}
+}
+
+int
+cli_consistency_json(uint64_t m, uint64_t n, const uint8_t (*proof)[HASH_LEN],
+    size_t nproof, char **out, size_t *out_len)
+{
+	struct jbuf b = { NULL, 0, 0, 0 };
+
+	jb_s(&b, "{\"old_size\":");
+	jb_u64(&b, m);
+	jb_s(&b, ",\"tree_size\":");
+	jb_u64(&b, n);
+	jb_s(&b, ",\"proof\":[");
+	for (size_t i = 0; i < nproof; i++) {
+		if (i > 0)
+			jb_s(&b, ",");
+		jb_b64(&b, proof[i], HASH_LEN);
+	}
+	jb_s(&b, "]}\n");
+	jb_put(&b, "", 1);
+	if (b.oom) {
+		free(b.p);
+		return -1;
+	}
+	*out = b.p;
+	*out_len = b.len - 1;
+	return 0;
+}
+
+/* ---- The sync state ----------------------------------------------------- */
+
+enum sink_kind { SINK_FILE, SINK_HTTP };
+
+struct sync {
+	const char *verb;
+	const char *dir;
+	struct tlog_policy pol;
+	struct client *cl;
+	struct client_tlog tl;
+	struct tlog_fetch f;
+	struct mirror *m;
+	int all;
+
+	enum sink_kind kind;
+	const char *sink_arg;
+	int fd;
+	uint64_t file_next;	/* index after the sink file's last line */
+	struct client *sink_cl;
+
+	char origin[NOTE_NAME_MAX + 1];
+	size_t origin_len;
+	struct tlog_tree *tree;
+	struct jbuf line;	/* one record */
+	struct jbuf batch;	/* file sink: lines not yet written */
+	uint64_t pos;		/* every entry below pos is handled */
+	uint64_t acked;		/* every entry below acked is acknowledged */
+	uint64_t saved;		/* next as last written to the state */
+	uint64_t nrecords;
+	int sink_failed;
+	struct tlog_report app_report;
+};
+
+/* ---- File sink ------------------------------------------------------------ */
+
+/* Open the file sink and learn what it already holds: cut a torn final
+ * line, parse the last complete one (it must be ours: same origin). */
+static int
+file_sink_open(struct sync *s, const char *path)
+{
+	struct stat st;
+	size_t want, got = 0, end, start;
+	char *buf;
+	json_t *j = NULL, *ji, *jo;
+	off_t base;
+	int rc = CLI_EXIT_IO;
+
+	s->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (s->fd < 0 || fstat(s->fd, &st) != 0) {
+		cli_fail(s->verb, "sink %s: %s", path, strerror(errno));
+		return CLI_EXIT_IO;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		cli_fail(s->verb, "sink %s: not a regular file", path);
+		return CLI_EXIT_INPUT;
+	}
+	want = (size_t)st.st_size < 2u * SYNC_LINE_MAX ? (size_t)st.st_size :
+	    2u * SYNC_LINE_MAX;
+	base = st.st_size - (off_t)want;
+	buf = malloc(want + 1);
+	if (buf == NULL)
+		return CLI_EXIT_INTERNAL;
+	while (got < want) {
+		ssize_t n = pread(s->fd, buf + got, want - got,
+		    base + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			cli_fail(s->verb, "sink %s: read failed", path);
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	end = want;
+	while (end > 0 && buf[end - 1] != '\n')
+		end--;
+	if (end == 0 && base > 0) {
+		cli_fail(s->verb, "sink %s: last line longer than %u bytes",
+		    path, SYNC_LINE_MAX);
+		rc = CLI_EXIT_INPUT;
+		goto out;
+	}
+	if (end < want) {
+		/* A torn final line was never acknowledged: drop it. */
+		if (ftruncate(s->fd, base + (off_t)end) != 0 ||
+		    fsync(s->fd) != 0) {
+			cli_fail(s->verb, "sink %s: cannot cut a torn line: %s",
+			    path, strerror(errno));
+			goto out;
+		}
+		fprintf(stderr, "lienlog: sync: sink %s: removed a torn final "
+		    "line (%zu bytes)\n", path, want - end);
+	}
+	s->file_next = 0;
+	if (end > 0) {
+		start = end - 1;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		j = json_loadb(buf + start, end - 1 - start, JSON_REJECT_DUPLICATES,
+		    NULL);
+		ji = j ? json_object_get(j, "index") : NULL;
+		jo = j ? json_object_get(j, "origin") : NULL;
+		if (!json_is_integer(ji) || json_integer_value(ji) < 0 ||
+		    !json_is_string(jo)) {
+			cli_fail(s->verb, "sink %s: last line is not a sync "
+			    "record", path);
+			rc = CLI_EXIT_INPUT;
+			goto out;
+		}
+		if (json_string_length(jo) != s->origin_len ||
+		    memcmp(json_string_value(jo), s->origin, s->origin_len)
+		    != 0) {
+			cli_fail(s->verb, "sink %s: holds records of another "
+			    "log", path);
+			rc = CLI_EXIT_INPUT;
+			goto out;
+		}
+		s->file_next = (uint64_t)json_integer_value(ji) + 1u;
+	}
+	if (lseek(s->fd, 0, SEEK_END) < 0)
+		goto out;
+	rc = CLI_EXIT_OK;
+out:
+	json_decref(j);
+	free(buf);
+	return rc;
+}
+
+/* Write the batch, fsync, then record the new position in the state:
+ * the order that makes the file the authority on what was delivered. */
+static enum lien_status
+sync_flush(struct sync *s)
+{
+	if (s->kind == SINK_FILE && s->batch.len > 0) {
+		if (write_all(s->fd, s->batch.p, s->batch.len) != 0 ||
+		    fsync(s->fd) != 0) {
+			s->sink_failed = 1;
+			return LIEN_EIO;
+		}
+		s->batch.len = 0;
+	}
+	s->acked = s->pos;
+	if (s->acked > s->saved) {
+		enum lien_status st = mirror_advance(s->m, s->acked);
+
+		if (st != LIEN_OK)
+			return st;
+		s->saved = s->acked;
+	}
+	return LIEN_OK;
+}
+
+static enum lien_status
+http_deliver(struct sync *s, uint64_t index)
+{
+	char key[NOTE_NAME_MAX + 64];
+	const char *hdrs[2] = { key, NULL };
+	unsigned delay = 100;
+
+	(void)snprintf(key, sizeof key, "Idempotency-Key: %.*s/%" PRIu64,
+	    (int)s->origin_len, s->origin, index);
+	for (unsigned attempt = 0; attempt < SINK_ATTEMPTS; attempt++) {
+		long http = 0;
+		enum lien_status st;
+
+		st = client_post(s->sink_cl, s->sink_arg, "application/json",
+		    hdrs, (const uint8_t *)s->line.p, s->line.len,
+		    SYNC_REPLY_MAX, NULL, NULL, &http);
+		if (st == LIEN_OK)
+			return LIEN_OK;
+		if (attempt == 0 || attempt + 1 == SINK_ATTEMPTS)
+			fprintf(stderr, "lienlog: sync: sink answered %ld for "
+			    "index %" PRIu64 "; retrying\n", http, index);
+		sleep_ms(delay);
+		delay = delay >= 2000 ? 2000 : delay * 2;
+	}
+	s->sink_failed = 1;
+	return LIEN_EIO;
+}
+
+/* ---- Registry records ------------------------------------------------- */
+
+struct app_capture {
+	uint8_t *bytes;
+	size_t len;
+};
+
+static enum lien_status
+capture_entry(void *ctx, const struct tlog_entry *e)
+{
+	struct app_capture *c = ctx;
+
+	c->bytes = malloc(e->len ? e->len : 1);
+	if (c->bytes == NULL)
+		return LIEN_ENOMEM;
+	memcpy(c->bytes, e->bytes, e->len);
+	c->len = e->len;
+	return LIEN_OK;
+}
+
+/* "A" + 16 lowercase hex digits -> index (docs/registry.md). */
+static int
+app_index(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (n != REG_APP_ID_LEN || s[0] != 'A')
+		return -1;
+	for (size_t i = 1; i < n; i++) {
+		char c = s[i];
+		unsigned d;
+
+		if (c >= '0' && c <= '9')
+			d = (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			d = (unsigned)(c - 'a' + 10);
+		else
+			return -1;
+		v = v << 4 | d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Which record, if any, entry e makes: "restriction" for a restriction
+ * change; for an officer's approval, the approved application is fetched
+ * (verified against the same tree) and embedded. Returns LIEN_OK with
+ * *kind NULL to skip. */
+static enum lien_status
+registry_record(struct sync *s, const struct tlog_entry *e, const char **kind,
+    struct app_capture *app, struct tlog_entry *app_e)
+{
+	json_t *j = NULL, *jd, *ja;
+	uint64_t idx;
+	enum lien_status st = LIEN_OK;
+
+	*kind = NULL;
+	if (e->env.type == REG_T_RESTRICTION) {
+		*kind = "restriction";
+		return LIEN_OK;
+	}
+	if (e->env.type != REG_T_DECISION)
+		return LIEN_OK;
+	if (jcs_parse_canonical(e->env.payload, e->env.payload_len, &j) !=
+	    LIEN_OK)
+		return LIEN_EPARSE;
+	jd = json_object_get(j, "decision");
+	ja = json_object_get(j, "app");
+	if (!json_is_string(jd) || !json_is_string(ja)) {
+		st = LIEN_EPARSE;
+		goto out;
+	}
+	if (strcmp(json_string_value(jd), "approve") != 0)
+		goto out;
+	if (app_index(json_string_value(ja), json_string_length(ja), &idx) !=
+	    0 || idx >= e->index) {
+		st = LIEN_EPARSE;
+		goto out;
+	}
+	st = tlog_tree_entries(s->tree, idx, idx + 1, capture_entry, app,
+	    &s->app_report);
+	if (st != LIEN_OK)
+		goto out;
+	memset(app_e, 0, sizeof *app_e);
+	app_e->index = idx;
+	hash_leaf(app->bytes, app->len, app_e->leaf);
+	app_e->bytes = app->bytes;
+	app_e->len = app->len;
+	st = entry_decode(app->bytes, app->len, &app_e->env);
+	if (st != LIEN_OK)
+		goto out;
+	*kind = app_e->env.type == REG_T_MORTGAGE_APPLICATION ?
+	    "mortgage_registered" :
+	    app_e->env.type == REG_T_RELEASE_APPLICATION ?
+	    "mortgage_released" : "approved";
+out:
+	json_decref(j);
+	return st;
+}
+
+static enum lien_status
+on_entry(void *ctx, const struct tlog_entry *e)
+{
+	struct sync *s = ctx;
+	struct app_capture app = { NULL, 0 };
+	struct tlog_entry app_e;
+	const char *kind = NULL;
+	enum lien_status st;
+
+	st = registry_record(s, e, &kind, &app, &app_e);
+	if (st != LIEN_OK) {
+		free(app.bytes);
+		return st;
+	}
+	if (kind == NULL && s->all)
+		kind = "entry";
+	if (kind == NULL || e->index < s->pos) {
+		/* Not a record (or already delivered): just move past it. */
+		if (e->index + 1 > s->pos)
+			s->pos = e->index + 1;
+		free(app.bytes);
+		return LIEN_OK;
+	}
+	s->line.len = 0;
+	jb_s(&s->line, "{\"origin\":");
+	jb_str(&s->line, s->origin, s->origin_len);
+	jb_s(&s->line, ",\"kind\":\"");
+	jb_s(&s->line, kind);
+	jb_s(&s->line, "\",");
+	jb_entry(&s->line, e);
+	if (app.bytes != NULL) {
+		jb_s(&s->line, ",\"application\":{");
+		jb_entry(&s->line, &app_e);
+		jb_s(&s->line, "}");
+	}
+	jb_s(&s->line, "}\n");
+	free(app.bytes);
+	if (s->line.oom)
+		return LIEN_ENOMEM;
+	if (s->kind == SINK_FILE) {
+		jb_put(&s->batch, s->line.p, s->line.len);
+		if (s->batch.oom)
+			return LIEN_ENOMEM;
+		s->pos = e->index + 1;
+		s->nrecords++;
+		if (s->batch.len >= SYNC_FLUSH_BYTES)
+			return sync_flush(s);
+		return LIEN_OK;
+	}
+	st = http_deliver(s, e->index);
+	if (st != LIEN_OK)
+		return st;
+	s->pos = e->index + 1;
+	s->nrecords++;
+	if (s->pos - s->saved >= SYNC_ADVANCE_EVERY)
+		return sync_flush(s);
+	return LIEN_OK;
+}
+
+/* ---- Evidence ----------------------------------------------------------- */
+
+static int
+exit_for_fault(enum tlog_fault f)
+{
+	switch (f) {
+	case TLOG_FAULT_FORK: return CLI_EXIT_FORK;
+	case TLOG_FAULT_ROLLBACK: return CLI_EXIT_ROLLBACK;
+	case TLOG_FAULT_SIGNATURE:
+	case TLOG_FAULT_QUORUM: return CLI_EXIT_BADSIG;
+	default: return CLI_EXIT_MISMATCH;
+	}
+}
+
+/* Write DIR/evidence/<ms>-<fault>/ and halt. Returns the exit code. */
+static int
+evidence(struct sync *s, const struct tlog_report *r, const char *trusted,
+    size_t trusted_len, const uint8_t *fetched, size_t fetched_len,
+    uint64_t old_size, uint64_t new_size, const uint8_t (*proof)[HASH_LEN],
+    size_t nproof, const uint8_t *root_m)
+{
+	char dir[PATH_MAX_LEN], why[PATH_MAX_LEN + 512];
+	struct jbuf b = { NULL, 0, 0, 0 };
+	int ok = 1;
+
+	if (cli_evidence_dir(s->dir, tlog_fault_name(r->fault), dir,
+	    sizeof dir) != 0)
+		ok = 0;
+	if (ok && trusted != NULL)
+		ok = cli_write_file(dir, "trusted.checkpoint", trusted,
+		    trusted_len) == 0;
+	if (ok && fetched != NULL)
+		ok = cli_write_file(dir, "fetched.checkpoint", fetched,
+		    fetched_len) == 0;
+	if (ok && proof != NULL) {
+		char *js = NULL;
+		size_t js_len = 0;
+
+		ok = cli_consistency_json(old_size, new_size, proof, nproof,
+		    &js, &js_len) == 0 && cli_write_file(dir,
+		    "consistency.json", js, js_len) == 0;
+		free(js);
+	}
+	jb_s(&b, "fault: ");
+	jb_s(&b, tlog_fault_name(r->fault));
+	jb_s(&b, "\nwhy: ");
+	jb_s(&b, r->why);
+	jb_s(&b, "\nindex: ");
+	jb_u64(&b, r->index);
+	if (root_m != NULL) {
+		jb_s(&b, "\nroot_of_first_");
+		jb_u64(&b, old_size);
+		jb_s(&b, "_entries_in_fetched_tree: ");
+		jb_b64(&b, root_m, HASH_LEN);
+	}
+	jb_s(&b, "\n");
+	if (ok)
+		ok = !b.oom && cli_write_file(dir, "report.txt", b.p, b.len) == 0;
+	free(b.p);
+	(void)snprintf(why, sizeof why, "%s: %s (evidence: %.700s)",
+	    tlog_fault_name(r->fault), r->why, ok ? dir : "could not be "
+	    "written");
+	if (mirror_halt(s->m, why) != LIEN_OK)
+		fprintf(stderr, "lienlog: sync: could not record the halt\n");
+	cli_fail(s->verb, "%s; delivery stopped", why);
+	return exit_for_fault(r->fault);
+}
+
+/* ---- One round ----------------------------------------------------------- */
+
+static int
+sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
+{
+	struct mirror_state ms;
+	struct checkpoint cp, old;
+	struct tlog_report r;
+	struct tlog_policy logonly = s->pol;
+	uint8_t *note = NULL;
+	size_t note_len = 0, ncos = 0;
+	const uint8_t *tnote = NULL;
+	size_t tnote_len = 0;
+	uint8_t (*proof)[HASH_LEN] = NULL;
+	uint8_t root_m[HASH_LEN];
+	size_t nproof = 0;
+	enum lien_status st;
+	int rc = CLI_EXIT_IO, have_old = 0;
+
+	memset(&ms, 0, sizeof ms);
+	memset(&s->app_report, 0, sizeof s->app_report);
+	logonly.witnesses = NULL;
+	logonly.nwitnesses = 0;
+	logonly.quorum = 0;
+	st = mirror_load(s->m, &ms);
+	if (st != LIEN_OK) {
+		cli_fail(s->verb, "%s: cannot read the mirror state (%s)",
+		    s->dir, lien_status_message(st));
+		return cli_exit_for(st);
+	}
+	if (ms.halt != NULL) {
+		cli_fail(s->verb, "halted by an earlier run: %s; investigate, "
+		    "then run with --clear-halt", ms.halt);
+		rc = CLI_EXIT_HALTED;
+		goto out;
+	}
+	st = s->f.get(s->f.ctx, "checkpoint", NOTE_MAX, &note, &note_len);
+	if (st != LIEN_OK) {
+		cli_fail(s->verb, "cannot fetch the checkpoint from %s (%s, "
+		    "HTTP %ld)", s->tl.prefix, lien_status_message(st),
+		    s->tl.last_http);
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	/* The trusted checkpoint: state, else a pinned file, else none
+	 * (trust on first use). It was verified when it was trusted; the
+	 * log signature is checked again against the key given now. */
+	if (ms.checkpoint != NULL) {
+		tnote = (const uint8_t *)ms.checkpoint;
+		tnote_len = ms.checkpoint_len;
+	} else if (pinned != NULL) {
+		tnote = pinned;
+		tnote_len = pinned_len;
+	}
+	if (tnote != NULL) {
+		st = tlog_checkpoint_verify(&logonly, tnote, tnote_len, &old,
+		    NULL, &r);
+		if (st != LIEN_OK) {
+			cli_fail(s->verb, "the trusted checkpoint does not "
+			    "verify under --vkey (%s)", r.why);
+			rc = CLI_EXIT_INPUT;
+			goto out;
+		}
+		have_old = 1;
+	}
+	st = tlog_checkpoint_verify(&s->pol, note, note_len, &cp, &ncos, &r);
+	if (st != LIEN_OK) {
+		if (st != LIEN_EVERIFY) {
+			cli_fail(s->verb, "cannot verify the checkpoint (%s)",
+			    lien_status_message(st));
+			rc = cli_exit_for(st);
+			goto out;
+		}
+		rc = evidence(s, &r, (const char *)tnote, tnote_len, note,
+		    note_len, 0, 0, NULL, 0, NULL);
+		goto out;
+	}
+	if (have_old && cp.size < old.size) {
+		memset(&r, 0, sizeof r);
+		r.fault = TLOG_FAULT_ROLLBACK;
+		(void)snprintf(r.why, sizeof r.why, "the log's checkpoint has "
+		    "size %" PRIu64 ", below the trusted size %" PRIu64,
+		    cp.size, old.size);
+		rc = evidence(s, &r, (const char *)tnote, tnote_len, note,
+		    note_len, 0, 0, NULL, 0, NULL);
+		goto out;
+	}
+	st = tlog_tree_open(&s->f, cp.size, cp.root, &s->tree, &r);
+	if (st == LIEN_EVERIFY) {
+		rc = evidence(s, &r, (const char *)tnote, tnote_len, note,
+		    note_len, 0, 0, NULL, 0, NULL);
+		goto out;
+	}
+	if (st != LIEN_OK) {
+		cli_fail(s->verb, "cannot fetch the tree's tiles (%s, HTTP "
+		    "%ld)", lien_status_message(st), s->tl.last_http);
+		rc = cli_exit_for(st) == CLI_EXIT_INTERNAL ? CLI_EXIT_INTERNAL :
+		    CLI_EXIT_IO;
+		goto out;
+	}
+	if (have_old) {
+		proof = calloc(MERKLE_PROOF_MAX, HASH_LEN);
+		if (proof == NULL) {
+			rc = CLI_EXIT_INTERNAL;
+			goto out;
+		}
+		st = tlog_tree_consistency(s->tree, old.size, old.root, proof,
+		    &nproof, root_m, &r);
+		if (st == LIEN_EVERIFY) {
+			rc = evidence(s, &r, (const char *)tnote, tnote_len,
+			    note, note_len, old.size, cp.size,
+			    (const uint8_t (*)[HASH_LEN])proof, nproof,
+			    r.fault == TLOG_FAULT_FORK ? root_m : NULL);
+			goto out;
+		}
+		if (st != LIEN_OK) {
+			cli_fail(s->verb, "cannot check consistency (%s, HTTP "
+			    "%ld)", lien_status_message(st), s->tl.last_http);
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+	}
+	/* Trust it (durably) before delivering anything it covers. */
+	st = mirror_trust(s->m, cp.origin, cp.origin_len, (const char *)note,
+	    note_len, cp.size, UINT64_MAX);
+	if (st != LIEN_OK) {
+		cli_fail(s->verb, "cannot record the checkpoint in %s (%s)",
+		    s->dir, st == LIEN_EKEY ? "the state belongs to another "
+		    "log" : lien_status_message(st));
+		rc = st == LIEN_EKEY ? CLI_EXIT_INPUT : cli_exit_for(st);
+		goto out;
+	}
+	s->saved = ms.next;
+	s->pos = ms.next > s->file_next ? ms.next : s->file_next;
+	if (s->pos > cp.size) {
+		cli_fail(s->verb, "the sink holds index %" PRIu64 " but the "
+		    "log's verified tree has only %" PRIu64 " entries",
+		    s->pos - 1, cp.size);
+		rc = CLI_EXIT_INPUT;
+		goto out;
+	}
+	s->acked = s->pos;
+	st = tlog_tree_entries(s->tree, s->pos, cp.size, on_entry, s, &r);
+	if (st == LIEN_OK)
+		st = sync_flush(s);
+	else if (st == LIEN_EVERIFY || s->app_report.fault != TLOG_FAULT_NONE) {
+		const struct tlog_report *rr = st == LIEN_EVERIFY &&
+		    r.fault != TLOG_FAULT_NONE ? &r : &s->app_report;
+
+		/* What was verified before the bad bundle is delivered. */
+		if (sync_flush(s) != LIEN_OK)
+			fprintf(stderr, "lienlog: sync: could not flush the "
+			    "records verified before the fault\n");
+		rc = evidence(s, rr, (const char *)tnote, tnote_len, note,
+		    note_len, 0, 0, NULL, 0, NULL);
+		goto out;
+	}
+	if (st == LIEN_EPARSE) {
+		memset(&r, 0, sizeof r);
+		r.fault = TLOG_FAULT_ENTRY;
+		r.index = s->pos;
+		(void)snprintf(r.why, sizeof r.why, "registry entry after "
+		    "index %" PRIu64 " has a payload that is not a valid "
+		    "registry record", s->pos);
+		(void)sync_flush(s);
+		rc = evidence(s, &r, (const char *)tnote, tnote_len, note,
+		    note_len, 0, 0, NULL, 0, NULL);
+		goto out;
+	}
+	if (st != LIEN_OK) {
+		/* Transport trouble or a sink that would not acknowledge:
+		 * keep what was acknowledged, try again next round. */
+		if (!s->sink_failed)
+			(void)sync_flush(s);
+		cli_fail(s->verb, "round stopped at index %" PRIu64 " (%s%s)",
+		    s->acked, s->sink_failed ? "sink: " : "",
+		    lien_status_message(st));
+		rc = cli_exit_for(st) == CLI_EXIT_INTERNAL ? CLI_EXIT_INTERNAL :
+		    CLI_EXIT_IO;
+		goto out;
+	}
+	printf("synced %.*s: size %" PRIu64 ", delivered through index %"
+	    PRIu64 " (%" PRIu64 " records so far), %zu/%zu witnesses\n",
+	    (int)cp.origin_len, cp.origin, cp.size, s->acked, s->nrecords,
+	    ncos, s->pol.nwitnesses);
+	(void)fflush(stdout);
+	rc = CLI_EXIT_OK;
+out:
+	tlog_tree_free(s->tree);
+	s->tree = NULL;
+	free(proof);
+	free(note);
+	mirror_state_clear(&ms);
+	return rc;
+}
+
+int
+cli_sync(int argc, char **argv)
+{
+	static const char verb[] = "sync";
+	enum { O_LOG, O_VKEY, O_QUORUM, O_STATE, O_SINK, O_TRUST,
+	    O_INTERVAL, O_ROUNDS, O_N };
+	struct cli_opt opts[O_N] = {
+		{ "log", NULL }, { "vkey", NULL }, { "quorum", NULL },
+		{ "state", NULL }, { "sink", NULL }, { "trust-checkpoint", NULL },
+		{ "interval", NULL }, { "rounds", NULL },
+	};
+	const char *wit[TLOG_WITNESSES_MAX];
+	struct note_verifier *wbuf = NULL;
+	struct sync s;
+	uint8_t *pinned = NULL;
+	size_t pinned_len = 0, nwit, npos;
+	uint64_t interval = 0, rounds = 1;
+	const char *pos[1];
+	int once, clear, rc;
+
+	memset(&s, 0, sizeof s);
+	s.verb = verb;
+	s.fd = -1;
+	rc = cli_multi_take(verb, &argc, argv, "witness", wit,
+	    TLOG_WITNESSES_MAX, &nwit);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	s.all = take_flag(&argc, argv, "--all");
+	once = take_flag(&argc, argv, "--once");
+	clear = take_flag(&argc, argv, "--clear-halt");
+	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos);
+	if (rc == CLI_HELP) {
+		fputs(usage_sync, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (opts[O_STATE].value == NULL) {
+		cli_fail(verb, "need --state DIR (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	s.dir = opts[O_STATE].value;
+	if (clear && opts[O_LOG].value == NULL) {
+		if (mirror_open(s.dir, &s.m) != LIEN_OK ||
+		    mirror_unhalt(s.m) != LIEN_OK) {
+			cli_fail(verb, "%s: cannot clear the halt", s.dir);
+			mirror_close(s.m);
+			return CLI_EXIT_IO;
+		}
+		mirror_close(s.m);
+		printf("halt cleared in %s\n", s.dir);
+		return CLI_EXIT_OK;
+	}
+	if (opts[O_LOG].value == NULL || opts[O_VKEY].value == NULL ||
+	    opts[O_SINK].value == NULL) {
+		cli_fail(verb, "need --log URL, --vkey VKEY, --state DIR and "
+		    "--sink SINK (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_INTERVAL].value != NULL) {
+		if (once ||
+		    parse_count(opts[O_INTERVAL].value, 86400, &interval) != 0 ||
+		    interval == 0) {
+			cli_fail(verb, "--interval takes 1..86400 seconds and "
+			    "excludes --once");
+			return CLI_EXIT_USAGE;
+		}
+		rounds = 0;
+	}
+	if (opts[O_ROUNDS].value != NULL &&
+	    (interval == 0 || parse_count(opts[O_ROUNDS].value, UINT32_MAX,
+	    &rounds) != 0 || rounds == 0)) {
+		cli_fail(verb, "--rounds N (N >= 1) goes with --interval");
+		return CLI_EXIT_USAGE;
+	}
+	wbuf = calloc(TLOG_WITNESSES_MAX, sizeof *wbuf);
+	if (wbuf == NULL)
+		return CLI_EXIT_INTERNAL;
+	rc = cli_policy_load(verb, opts[O_VKEY].value, wit, nwit,
+	    opts[O_QUORUM].value, wbuf, &s.pol);
+	if (rc != CLI_EXIT_OK)
+		goto out;
+	memcpy(s.origin, s.pol.log.name, s.pol.log.name_len);
+	s.origin_len = s.pol.log.name_len;
+	if (opts[O_TRUST].value != NULL) {
+		rc = cli_read_file(verb, opts[O_TRUST].value, NOTE_MAX, &pinned,
+		    &pinned_len);
+		if (rc != CLI_EXIT_OK)
+			goto out;
+	}
+	rc = CLI_EXIT_INTERNAL;
+	if (client_new(NULL, &s.cl) != LIEN_OK)
+		goto out;
+	if (client_tlog_init(&s.tl, s.cl, opts[O_LOG].value) != LIEN_OK) {
+		cli_fail(verb, "--log must be an http:// or https:// URL");
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	s.f = client_tlog_fetch(&s.tl);
+	if (mirror_open(s.dir, &s.m) != LIEN_OK) {
+		cli_fail(verb, "%s: cannot open the mirror state (is it a log "
+		    "store or unwritable?)", s.dir);
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	if (clear && mirror_unhalt(s.m) != LIEN_OK) {
+		rc = CLI_EXIT_IO;
+		goto out;
+	}
+	s.sink_arg = opts[O_SINK].value;
+	if (strncmp(s.sink_arg, "file:", 5) == 0 && s.sink_arg[5] != '\0') {
+		s.kind = SINK_FILE;
+		rc = file_sink_open(&s, s.sink_arg + 5);
+		if (rc != CLI_EXIT_OK)
+			goto out;
+	} else if (strncmp(s.sink_arg, "http://", 7) == 0 ||
+	    strncmp(s.sink_arg, "https://", 8) == 0) {
+		s.kind = SINK_HTTP;
+		if (client_new(NULL, &s.sink_cl) != LIEN_OK)
+			goto out;
+	} else {
+		cli_fail(verb, "--sink must be file:PATH or an http(s) URL");
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	for (uint64_t round = 0; rounds == 0 || round < rounds; round++) {
+		if (round > 0)
+			sleep_ms((unsigned)interval * 1000u);
+		rc = sync_round(&s, pinned, pinned_len);
+		if (rc >= CLI_EXIT_FORK || rc == CLI_EXIT_INPUT ||
+		    rc == CLI_EXIT_USAGE || rc == CLI_EXIT_INTERNAL)
+			break;
+		/* I/O trouble in --interval mode: try again next round. */
+	}
+out:
+	if (s.fd >= 0)
+		(void)close(s.fd);
+	free(s.line.p);
+	free(s.batch.p);
+	client_free(s.sink_cl);
+	client_free(s.cl);
+	mirror_close(s.m);
+	free(pinned);
+	free(wbuf);
+	return rc;
+}
