@@ -33,7 +33,8 @@ jbuf_put(struct jbuf *b, const void *src, size_t n)
 {
 	if (n > JCS_TEXT_MAX || b->len > JCS_TEXT_MAX - n)
 		return LIEN_ETOOBIG;
-	if (n > b->cap - b->len) {
+	/* a growing buffer always keeps one spare byte for the final NUL */
+	if (n > b->cap - b->len || (!b->fixed && n == b->cap - b->len)) {
 		size_t ncap;
 		uint8_t *np;
 

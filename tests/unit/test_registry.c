@@ -1,0 +1,1300 @@
+/*
+ * ledger/registry: the registration state machine on a real ledger in a
+ * temporary directory, through ledger_append_item / ledger_append_many
+ * with registry_build as the build callback (the sequencer path), plus
+ * registry_build driven directly on a scratch store with chosen entry
+ * times for the time-dependent rules (nonce expiry, anomaly windows):
+ * entry time is an argument of the pure state machine, so no test waits
+ * for a clock.
+ *
+ * Covers: the full workflow (file, record, mortgage, approve, second
+ * mortgage ranks after, release by the mortgagee, in-person diversion,
+ * rejection); every rule refusal of issue 4's bad-input list with log
+ * size and state unchanged; each anomaly rule with its reason code; the
+ * worked payload examples of docs/registry.md (tests/vectors/
+ * registry_*.json); replay audit over a long random workflow, and its
+ * failure on an altered state record and on an illegal transition.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "common/rd.h"
+#include "crypto/sign.h"
+#include "ledger/entry.h"
+#include "ledger/ids.h"
+#include "ledger/jcs.h"
+#include "ledger/ledger.h"
+#include "ledger/registry.h"
+
+#define BANK_A "91440300708461136T"
+#define BANK_B "91330100799655058B"
+#define VIN1 "LSJA24U62JG269225"
+#define VIN2 "LBV5S3102ESJ25655"
+#define VIN3 "1M8GDM9AXKP042788"
+#define PLATE "\xe6\xb5\x99" "F12345"	/* 浙F12345 */
+
+struct party {
+	const char *id;
+	enum reg_role role;
+	uint8_t cert[48];
+	size_t cert_len;
+	uint8_t keyid[HASH_LEN];
+};
+
+struct fx {
+	char dir[64];
+	char *skey, *vkey;
+	struct note_signer *signer;
+	struct ledger *l;
+	struct party admin, bank_a, bank_b, officer, registry;
+	struct reg_rules rules;
+	uint64_t seq;		/* makes nonces and digests unique */
+	/* per-request storage that must outlive the append */
+	char nonce[64];
+	uint8_t sig[64];
+};
+
+static void
+party_init(struct party *p, const char *id, enum reg_role role)
+{
+	p->id = id;
+	p->role = role;
+	p->cert_len = (size_t)snprintf((char *)p->cert, sizeof p->cert,
+	    "DER-CERT-%s", id);
+	hash_sha256(p->cert, p->cert_len, p->keyid);
+}
+
+static struct reg_str
+S(const char *s)
+{
+	struct reg_str r = { s, s ? strlen(s) : 0 };
+
+	return r;
+}
+
+static void
+commit_of(const char *who, uint8_t out[REG_COMMIT_LEN])
+{
+	hash_sha256(who, strlen(who), out);
+}
+
+/* A request signed by p with fresh evidence (unique nonce and digest). */
+static void
+rq_init(struct fx *f, struct reg_request *rq, enum reg_type kind,
+    const struct party *p)
+{
+	char d[32];
+
+	memset(rq, 0, sizeof(*rq));
+	f->seq++;
+	rq->kind = kind;
+	rq->signer.party = S(p->id);
+	rq->signer.role = p->role;
+	memcpy(rq->signer.keyid, p->keyid, HASH_LEN);
+	rq->signer.not_after_ms = 4102444800000ull;	/* 2100-01-01 */
+	rq->ev.sig_input = S("sig1=(\"@method\" \"@path\" \"content-digest\")"
+	    ";created=1700000000;keyid=\"k\";nonce=\"n\";alg=\"ed25519\"");
+	memset(f->sig, 0x5a, sizeof f->sig);
+	rq->ev.sig = f->sig;
+	rq->ev.sig_len = sizeof f->sig;
+	snprintf(d, sizeof d, "body-%" PRIu64, f->seq);
+	hash_sha256(d, strlen(d), rq->ev.content_digest);
+	rq->ev.created = (int64_t)time(NULL);
+	snprintf(f->nonce, sizeof f->nonce, "nonce-%" PRIu64, f->seq);
+	rq->ev.nonce = S(f->nonce);
+	rq->ev.alg = S("ed25519");
+	rq->rules = &f->rules;
+	if (kind == REG_T_MORTGAGE_APPLICATION ||
+	    kind == REG_T_RELEASE_APPLICATION) {
+		rq->face.verdict = REG_FACE_PASS;
+		commit_of("face-token", rq->face.token_digest);
+		rq->face.liveness = 9800;
+		rq->face.match = 9600;
+		rq->face.issuer = S("https://face.example");
+	}
+}
+
+static enum lien_status
+submit(struct fx *f, struct reg_request *rq, struct ledger_receipt *r)
+{
+	struct ledger_item it = { (uint16_t)rq->kind, NULL, 0, registry_build,
+		rq };
+	struct ledger_receipt tmp;
+
+	return ledger_append_item(f->l, &it, r ? r : &tmp);
+}
+
+/* SHA-256 over every state table, for "state unchanged". */
+static int
+digest_visit(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	uint8_t *acc = ctx, h[HASH_LEN];
+	uint8_t lens[16];
+	struct hash_part parts[4] = { { acc, HASH_LEN }, { lens, 16 },
+		{ k, kl }, { v, vl } };
+
+	be64_put(lens, kl);
+	be64_put(lens + 8, vl);
+	hash_sha256_parts(parts, 4, h);
+	memcpy(acc, h, HASH_LEN);
+	return 0;
+}
+
+static void
+state_digest(struct fx *f, uint8_t out[HASH_LEN])
+{
+	struct ledger_view *v;
+
+	memset(out, 0, HASH_LEN);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	for (int t = 0; t < LEDGER_T_COUNT; t++)
+		assert_int_equal(ledger_view_state_scan(v, (enum ledger_table)t,
+		    NULL, 0, digest_visit, out), LIEN_OK);
+	ledger_view_close(v);
+}
+
+static void
+file_party(struct fx *f, const struct party *p)
+{
+	struct reg_request rq;
+
+	rq_init(f, &rq, p->role == REG_ROLE_INSTITUTION ?
+	    REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE, &f->admin);
+	rq.party = S(p->id);
+	rq.party_role = p->role;
+	rq.name = S(p->role == REG_ROLE_INSTITUTION ? "Example Bank" :
+	    "Registry party");
+	rq.cert_der = p->cert;
+	rq.cert_der_len = p->cert_len;
+	rq.cert_not_after_ms = 4102444800000ull;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+}
+
+static void
+record_vehicle(struct fx *f, const char *vin, const char *owner)
+{
+	struct reg_request rq;
+
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(vin);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	commit_of(owner, rq.owner);
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+}
+
+static void
+quiet_rules(struct reg_rules *r)
+{
+	registry_rules_default(r);
+	r->multi_bank_min = 0;
+	r->release_soon_ms = 0;
+	r->owner_burst_max = 0;
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+	struct ledger_config cfg = { 0 };
+
+	assert_non_null(f);
+	assert_int_equal(lcrypto_init(), LIEN_OK);
+	strcpy(f->dir, "/tmp/lienlog-test-registry-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(note_key_generate("test.example/registry", 16,
+	    &f->skey, &f->vkey), LIEN_OK);
+	assert_int_equal(note_signer_parse(f->skey, strlen(f->skey),
+	    &f->signer), LIEN_OK);
+	cfg.dir = f->dir;
+	cfg.signer = f->signer;
+	cfg.batch_max = 64;
+	cfg.map_size = 1u << 30;
+	assert_int_equal(ledger_open(&cfg, &f->l), LIEN_OK);
+	party_init(&f->admin, "admin:root", REG_ROLE_ADMIN);
+	party_init(&f->bank_a, BANK_A, REG_ROLE_INSTITUTION);
+	party_init(&f->bank_b, BANK_B, REG_ROLE_INSTITUTION);
+	party_init(&f->officer, "officer:0042", REG_ROLE_OFFICER);
+	party_init(&f->registry, "registry:zj", REG_ROLE_REGISTRY);
+	quiet_rules(&f->rules);
+	file_party(f, &f->bank_a);
+	file_party(f, &f->bank_b);
+	file_party(f, &f->officer);
+	file_party(f, &f->registry);
+	record_vehicle(f, VIN1, "owner-1");
+	record_vehicle(f, VIN2, "owner-2");
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[128];
+
+	ledger_close(f->l);
+	note_signer_free(f->signer);
+	secret_free(f->skey);
+	free(f->vkey);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static enum lien_status
+mortgage(struct fx *f, const struct party *bank, const char *vin,
+    const char *contract, const char *owner, struct reg_request *rq,
+    struct ledger_receipt *r)
+{
+	rq_init(f, rq, REG_T_MORTGAGE_APPLICATION, bank);
+	rq->vin = S(vin);
+	rq->plate = S(PLATE);
+	rq->plate_type = IDS_PLATE_SMALL;
+	rq->cert_number = S("330100123456");
+	rq->contract = S(contract);
+	commit_of(owner, rq->owner);
+	rq->has_owner_name = 1;
+	commit_of("name", rq->owner_name);
+	return submit(f, rq, r);
+}
+
+static enum lien_status
+release(struct fx *f, const struct party *bank, const char *vin,
+    const char *mortgage_id, const char *owner, struct reg_request *rq)
+{
+	rq_init(f, rq, REG_T_RELEASE_APPLICATION, bank);
+	rq->vin = S(vin);
+	rq->app = S(mortgage_id);
+	commit_of(owner, rq->owner);
+	return submit(f, rq, NULL);
+}
+
+static enum lien_status
+decide(struct fx *f, const struct party *who, const char *app,
+    enum reg_decision d, const char *reason, struct reg_request *rq)
+{
+	rq_init(f, rq, REG_T_DECISION, who);
+	rq->app = S(app);
+	rq->decision = d;
+	rq->reason = S(reason);
+	return submit(f, rq, NULL);
+}
+
+static enum lien_status
+restrict_vehicle(struct fx *f, const char *vin, enum reg_restriction kind,
+    int set, struct reg_request *rq)
+{
+	rq_init(f, rq, REG_T_RESTRICTION, &f->registry);
+	rq->vin = S(vin);
+	rq->restriction = kind;
+	rq->restriction_set = set;
+	rq->reference = S("(2026) Zhe 0102 Zhi 123");
+	return submit(f, rq, NULL);
+}
+
+static json_t *
+app_json(struct fx *f, const char *id)
+{
+	struct ledger_view *v;
+	char *s;
+	size_t n;
+	json_t *j;
+
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_app_get(v, id, strlen(id), &s, &n), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(jcs_parse(s, n, 0, &j), LIEN_OK);
+	free(s);
+	return j;
+}
+
+static json_t *
+vehicle_json(struct fx *f, const char *vin, int full)
+{
+	struct ledger_view *v;
+	char *s;
+	size_t n;
+	json_t *j;
+
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_vehicle_get(v, vin, strlen(vin), full, &s,
+	    &n), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(jcs_parse(s, n, 0, &j), LIEN_OK);
+	free(s);
+	return j;
+}
+
+static void
+assert_jstr(const json_t *o, const char *key, const char *want)
+{
+	json_t *v = json_object_get(o, key);
+
+	assert_non_null(v);
+	assert_string_equal(json_string_value(v), want);
+}
+
+static void
+test_registry_build_workflow(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct ledger_receipt r;
+	char m1[REG_APP_ID_LEN + 1], m2[REG_APP_ID_LEN + 1];
+	char m3[REG_APP_ID_LEN + 1], rel[REG_APP_ID_LEN + 1];
+	json_t *j, *liens;
+	struct ledger_view *v;
+	char *s;
+	size_t n;
+	char why[256];
+
+	/* bank A: mortgage -> submitted -> approved, rank 1 */
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-2026-0001",
+	    "owner-1", &rq, &r), LIEN_OK);
+	assert_string_equal(rq.app_status, "submitted");
+	assert_int_equal(rq.anomalies, 0);
+	strcpy(m1, rq.app_id);
+	{
+		char want[REG_APP_ID_LEN + 1];
+
+		snprintf(want, sizeof want, "A%016" PRIx64, r.index);
+		assert_string_equal(m1, want);
+	}
+	assert_int_equal(decide(f, &f->officer, m1, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_string_equal(rq.app_status, "approved");
+	j = app_json(f, m1);
+	assert_jstr(j, "status", "approved");
+	assert_int_equal(json_integer_value(json_object_get(j, "rank")), 1);
+	assert_int_equal(json_array_size(json_object_get(j, "timeline")), 2);
+	assert_jstr(json_array_get(json_object_get(j, "timeline"), 0), "step",
+	    "applied");
+	assert_jstr(json_array_get(json_object_get(j, "timeline"), 1), "step",
+	    "approved");
+	json_decref(j);
+
+	/* bank B: a second mortgage on the same vehicle ranks after */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN1, "B-77", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m2, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m2, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	j = app_json(f, m2);
+	assert_int_equal(json_integer_value(json_object_get(j, "rank")), 2);
+	json_decref(j);
+	j = vehicle_json(f, VIN1, 1);
+	liens = json_object_get(j, "liens");
+	assert_int_equal(json_array_size(liens), 2);
+	assert_jstr(json_array_get(liens, 0), "app", m1);
+	assert_jstr(json_array_get(liens, 1), "app", m2);
+	json_decref(j);
+
+	/* release by the mortgagee of m1 -> approve: m1 released */
+	assert_int_equal(release(f, &f->bank_a, VIN1, m1, "owner-1", &rq),
+	    LIEN_OK);
+	assert_string_equal(rq.app_status, "submitted");
+	strcpy(rel, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, rel, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	j = app_json(f, m1);
+	assert_jstr(j, "status", "released");
+	assert_jstr(j, "release", rel);
+	json_decref(j);
+	j = vehicle_json(f, VIN1, 1);
+	assert_int_equal(json_array_size(json_object_get(j, "liens")), 1);
+	assert_jstr(json_array_get(json_object_get(j, "liens"), 0), "app", m2);
+	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
+	json_decref(j);
+	/* public form: dates only (art. 35) */
+	j = vehicle_json(f, VIN1, 0);
+	assert_int_equal(json_object_size(j), 2);
+	assert_int_equal(json_array_size(json_object_get(j, "mortgages")), 2);
+	assert_true(json_is_integer(json_object_get(json_array_get(
+	    json_object_get(j, "mortgages"), 0), "released_ms")));
+	assert_true(json_is_null(json_object_get(json_array_get(
+	    json_object_get(j, "mortgages"), 1), "released_ms")));
+	assert_null(json_object_get(j, "owner"));
+	json_decref(j);
+
+	/* in-person diversion by the officer, then approval */
+	assert_int_equal(mortgage(f, &f->bank_a, VIN2, "HT-2026-0002",
+	    "owner-2", &rq, NULL), LIEN_OK);
+	strcpy(m3, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m3, REG_DECIDE_IN_PERSON,
+	    "documents unclear", &rq), LIEN_OK);
+	assert_string_equal(rq.app_status, "in_person_review");
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_queue_list(v, "in_person_review", 16, NULL, 0,
+	    10, &s, &n), LIEN_OK);
+	ledger_view_close(v);
+	assert_non_null(strstr(s, m3));
+	free(s);
+	assert_int_equal(decide(f, &f->officer, m3, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+
+	/* rejection frees the contract number */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-78", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m2, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m2, REG_DECIDE_REJECT,
+	    "contract not signed by the owner", &rq), LIEN_OK);
+	assert_string_equal(rq.app_status, "rejected");
+	j = app_json(f, m2);
+	assert_jstr(j, "status", "rejected");
+	assert_jstr(json_array_get(json_object_get(j, "timeline"), 1),
+	    "reason", "contract not signed by the owner");
+	json_decref(j);
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-78", "owner-2", &rq,
+	    NULL), LIEN_OK);
+
+	/* the queue of submitted applications holds exactly that one */
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_queue_list(v, "submitted", 9, NULL, 0, 10,
+	    &s, &n), LIEN_OK);
+	assert_int_equal(jcs_parse(s, n, 0, &j), LIEN_OK);
+	free(s);
+	assert_int_equal(json_array_size(json_object_get(j, "items")), 1);
+	assert_jstr(json_array_get(json_object_get(j, "items"), 0), "app",
+	    rq.app_id);
+	json_decref(j);
+	ledger_view_close(v);
+
+	/* and the whole log replays to the stored state */
+	{
+		char dir[] = "/tmp/lienlog-test-regaudit-XXXXXX", cmd[128];
+
+		assert_non_null(mkdtemp(dir));
+		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		    sizeof why), LIEN_OK);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
+/* A refusal: expected status and reason; log size and state unchanged. */
+static void
+expect_refusal(struct fx *f, enum lien_status got, enum lien_status want,
+    const struct reg_request *rq, const char *reason, uint64_t size0,
+    const uint8_t digest0[HASH_LEN])
+{
+	uint8_t d[HASH_LEN];
+
+	if (got != want || rq->refusal == NULL ||
+	    strcmp(rq->refusal, reason) != 0)
+		fail_msg("want %s/%s, got %s/%s", lien_status_code(want),
+		    reason, lien_status_code(got),
+		    rq->refusal ? rq->refusal : "(none)");
+	assert_int_equal(ledger_size(f->l), size0);
+	state_digest(f, d);
+	assert_memory_equal(d, digest0, HASH_LEN);
+}
+
+#define REFUSE(call, want, reason) do { \
+	uint64_t size0_ = ledger_size(f->l); \
+	uint8_t d0_[HASH_LEN]; \
+	state_digest(f, d0_); \
+	expect_refusal(f, (call), (want), &rq, (reason), size0_, d0_); \
+} while (0)
+
+static void
+test_registry_build_refusals(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq, keep;
+	struct ledger_receipt r;
+	char m1[REG_APP_ID_LEN + 1], mb[REG_APP_ID_LEN + 1];
+	char nonce[64];
+	uint8_t digest[HASH_LEN];
+	uint64_t idx;
+
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
+	    &r), LIEN_OK);
+	strcpy(m1, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m1, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-1", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	strcpy(mb, rq.app_id);
+
+	/* releases */
+	REFUSE(release(f, &f->bank_a, VIN1, "A00000000000fffff", "owner-1",
+	    &rq), LIEN_ENOTFOUND, "mortgage_not_found");
+	REFUSE(release(f, &f->bank_b, VIN1, m1, "owner-1", &rq), LIEN_EKEY,
+	    "not_mortgagee");
+	REFUSE(release(f, &f->bank_a, VIN2, m1, "owner-1", &rq),
+	    LIEN_ENOTFOUND, "mortgage_not_found");	/* other vehicle */
+	REFUSE(release(f, &f->bank_b, VIN2, mb, "owner-2", &rq),
+	    LIEN_ENOTFOUND, "mortgage_not_found");	/* not approved */
+	/* decisions */
+	REFUSE(decide(f, &f->bank_a, mb, REG_DECIDE_APPROVE, NULL, &rq),
+	    LIEN_EKEY, "role_forbidden");
+	REFUSE(decide(f, &f->officer, m1, REG_DECIDE_REJECT, "x", &rq),
+	    LIEN_ECONFLICT, "already_decided");
+	REFUSE(decide(f, &f->officer, "A0000000000000999", REG_DECIDE_APPROVE,
+	    NULL, &rq), LIEN_ENOTFOUND, "application_unknown");
+	REFUSE(decide(f, &f->officer, "a0000000000000999", REG_DECIDE_APPROVE,
+	    NULL, &rq), LIEN_EPARSE, "app_id_invalid");
+	REFUSE(decide(f, &f->officer, mb, REG_DECIDE_REJECT, NULL, &rq),
+	    LIEN_EPARSE, "reason_required");
+	assert_int_equal(decide(f, &f->officer, mb, REG_DECIDE_IN_PERSON, NULL,
+	    &rq), LIEN_OK);
+	REFUSE(decide(f, &f->officer, mb, REG_DECIDE_IN_PERSON, NULL, &rq),
+	    LIEN_ECONFLICT, "already_in_review");
+	/* restrictions */
+	REFUSE(restrict_vehicle(f, VIN3, REG_RESTR_SEIZED, 1, &rq),
+	    LIEN_ENOTFOUND, "vehicle_unknown");
+	REFUSE(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 0, &rq),
+	    LIEN_ECONFLICT, "restriction_not_set");
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 1, &rq),
+	    LIEN_OK);
+	REFUSE(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 1, &rq),
+	    LIEN_ECONFLICT, "restriction_exists");
+	/* seizure blocks mortgage and release (art. 36) */
+	REFUSE(mortgage(f, &f->bank_b, VIN1, "B-2", "owner-1", &rq, NULL),
+	    LIEN_ECONFLICT, "vehicle_seized");
+	REFUSE(release(f, &f->bank_a, VIN1, m1, "owner-1", &rq),
+	    LIEN_ECONFLICT, "vehicle_seized");
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 0, &rq),
+	    LIEN_OK);
+	/* each art. 36 restriction refuses a mortgage; only seized and
+	 * detained refuse a release */
+	for (int k = REG_RESTR_SEIZED; k <= REG_RESTR_CUSTOMS; k++) {
+		static const char *const code[] = { NULL, "vehicle_seized",
+			"vehicle_detained", "vehicle_stolen",
+			"vehicle_scrapped", "vehicle_customs" };
+
+		assert_int_equal(restrict_vehicle(f, VIN1,
+		    (enum reg_restriction)k, 1, &rq), LIEN_OK);
+		REFUSE(mortgage(f, &f->bank_b, VIN1, "B-3", "owner-1", &rq,
+		    NULL), LIEN_ECONFLICT, code[k]);
+		if (k == REG_RESTR_DETAINED)
+			REFUSE(release(f, &f->bank_a, VIN1, m1, "owner-1",
+			    &rq), LIEN_ECONFLICT, "vehicle_detained");
+		assert_int_equal(restrict_vehicle(f, VIN1,
+		    (enum reg_restriction)k, 0, &rq), LIEN_OK);
+	}
+	/* a mortgage approved after a seizure: refused at approval */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN1, "B-4", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(mb, rq.app_id);
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_STOLEN, 1, &rq),
+	    LIEN_OK);
+	REFUSE(decide(f, &f->officer, mb, REG_DECIDE_APPROVE, NULL, &rq),
+	    LIEN_ECONFLICT, "vehicle_stolen");
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_STOLEN, 0, &rq),
+	    LIEN_OK);
+	/* contract number unique per mortgagee; one pending per vehicle */
+	REFUSE(mortgage(f, &f->bank_a, VIN2, "HT-1", "owner-2", &rq, NULL),
+	    LIEN_ECONFLICT, "contract_duplicate");
+	REFUSE(mortgage(f, &f->bank_b, VIN1, "B-5", "owner-1", &rq, NULL),
+	    LIEN_ECONFLICT, "application_pending");
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "HT-1", "owner-2", &rq,
+	    NULL), LIEN_ECONFLICT);	/* pending B-1 on VIN2 */
+	/* identifiers are re-validated by the registry itself */
+	REFUSE(mortgage(f, &f->bank_a, "LSJA24U62JG269226", "HT-9", "owner-1",
+	    &rq, NULL), LIEN_EPARSE, "vin_invalid");
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN3);
+	rq.plate = S("\xe6\xb5\x99" "FI2345");
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "plate_invalid");
+	rq.plate = S(PLATE);
+	rq.plate_type = 3;
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "plate_type_invalid");
+	/* a vehicle record from a bank: role */
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->bank_a);
+	rq.vin = S(VIN3);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "role_forbidden");
+	/* unknown signer */
+	{
+		struct party ghost;
+
+		party_init(&ghost, "91440300708461136T", REG_ROLE_INSTITUTION);
+		ghost.keyid[0] ^= 1;
+		REFUSE(mortgage(f, &ghost, VIN3, "G-1", "owner-3", &rq, NULL),
+		    LIEN_EKEY, "party_unknown");
+	}
+	/* replayed nonce (another body, same keyid + nonce) */
+	assert_int_equal(mortgage(f, &f->bank_a, VIN3, "HT-10", "owner-3", &rq,
+	    NULL), LIEN_OK);
+	strcpy(nonce, f->nonce);
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(m1);
+	rq.decision = REG_DECIDE_APPROVE;
+	rq.signer = (struct reg_signer){ S(BANK_A), REG_ROLE_INSTITUTION,
+		{ 0 }, 4102444800000ull };
+	memcpy(rq.signer.keyid, f->bank_a.keyid, HASH_LEN);
+	rq.ev.nonce = S(nonce);
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "nonce_replayed");
+	/* idempotent resubmission: the original index, nothing appended */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN3, "B-10", "owner-3", &keep,
+	    &r), LIEN_OK);
+	idx = r.index;
+	memcpy(digest, keep.ev.content_digest, HASH_LEN);
+	rq = keep;
+	snprintf(nonce, sizeof nonce, "another-nonce");
+	rq.ev.nonce = S(nonce);
+	REFUSE(submit(f, &rq, NULL), LIEN_EEXIST, "idempotent_replay");
+	assert_int_equal(rq.original_index, idx);
+	{
+		struct ledger_view *v;
+		uint64_t got;
+
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(registry_idem_lookup(v, BANK_B,
+		    strlen(BANK_B), digest, &got), LIEN_EEXIST);
+		assert_int_equal(got, idx);
+		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid, "x",
+		    1, 0), LIEN_OK);
+		ledger_view_close(v);
+	}
+	/* suspended institution: its keys stop working; reinstated: work */
+	rq_init(f, &rq, REG_T_INSTITUTION_STATUS, &f->admin);
+	rq.party = S(BANK_A);
+	rq.action = REG_ACTION_SUSPEND;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	rq_init(f, &rq, REG_T_INSTITUTION_STATUS, &f->admin);
+	rq.party = S(BANK_A);
+	rq.action = REG_ACTION_SUSPEND;
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "status_unchanged");
+	rq_init(f, &rq, REG_T_PARTY_STATUS, &f->admin);
+	rq.party = S(BANK_A);
+	rq.action = REG_ACTION_REINSTATE;
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "role_mismatch");
+	REFUSE(mortgage(f, &f->bank_a, VIN2, "HT-20", "owner-2", &rq, NULL),
+	    LIEN_EKEY, "party_inactive");
+	{
+		struct ledger_view *v;
+		struct reg_party p;
+
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(registry_party_lookup(v, f->bank_a.keyid, &p),
+		    LIEN_OK);
+		assert_int_equal(p.status, REG_PARTY_SUSPENDED);
+		assert_int_equal(p.role, REG_ROLE_INSTITUTION);
+		assert_string_equal(p.party_id, BANK_A);
+		assert_int_equal(p.cert_der_len, f->bank_a.cert_len);
+		assert_memory_equal(p.cert_der, f->bank_a.cert,
+		    f->bank_a.cert_len);
+		ledger_view_close(v);
+	}
+	rq_init(f, &rq, REG_T_INSTITUTION_STATUS, &f->admin);
+	rq.party = S(BANK_A);
+	rq.action = REG_ACTION_REINSTATE;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	/* filing the same certificate twice */
+	rq_init(f, &rq, REG_T_INSTITUTION_FILE, &f->admin);
+	rq.party = S(BANK_A);
+	rq.name = S("Example Bank");
+	rq.cert_der = f->bank_a.cert;
+	rq.cert_der_len = f->bank_a.cert_len;
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "key_exists");
+	rq.party = S("91440300708461136X");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "uscc_invalid");
+	/* filing by a non-admin */
+	rq_init(f, &rq, REG_T_PARTY_FILE, &f->officer);
+	rq.party = S("officer:1");
+	rq.party_role = REG_ROLE_OFFICER;
+	rq.name = S("x");
+	rq.cert_der = (const uint8_t *)"c";
+	rq.cert_der_len = 1;
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "role_forbidden");
+	/* a face token is required for an application */
+	rq_init(f, &rq, REG_T_RELEASE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN1);
+	rq.app = S(m1);
+	rq.face.verdict = REG_FACE_NONE;
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "face_missing");
+}
+
+/* ---- the pure state machine on a scratch store, with chosen times ---- */
+
+struct sfx {
+	struct fx *f;
+	char dir[64];
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	uint64_t index;
+	uint8_t out[ENTRY_PAYLOAD_MAX];
+	size_t out_len;
+};
+
+static enum lien_status
+run_at(struct sfx *s, struct reg_request *rq, uint64_t t)
+{
+	enum lien_status rc = registry_build(rq, s->st, s->index, t, s->out,
+	    sizeof s->out, &s->out_len);
+
+	if (rc == LIEN_OK)
+		s->index++;
+	return rc;
+}
+
+static void
+sfx_open(struct sfx *s, struct fx *f)
+{
+	struct reg_request rq;
+	const struct party *ps[] = { &f->bank_a, &f->bank_b, &f->officer,
+		&f->registry };
+
+	memset(s, 0, sizeof(*s));
+	s->f = f;
+	strcpy(s->dir, "/tmp/lienlog-test-regpure-XXXXXX");
+	assert_non_null(mkdtemp(s->dir));
+	assert_int_equal(ledger_scratch_open(s->dir, &s->sc), LIEN_OK);
+	assert_int_equal(ledger_scratch_begin(s->sc, &s->st), LIEN_OK);
+	for (size_t i = 0; i < 4; i++) {
+		rq_init(f, &rq, ps[i]->role == REG_ROLE_INSTITUTION ?
+		    REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE, &f->admin);
+		rq.party = S(ps[i]->id);
+		rq.party_role = ps[i]->role;
+		rq.name = S("n");
+		rq.cert_der = ps[i]->cert;
+		rq.cert_der_len = ps[i]->cert_len;
+		assert_int_equal(run_at(s, &rq, 1000), LIEN_OK);
+	}
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN1);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	commit_of("owner-1", rq.owner);
+	assert_int_equal(run_at(s, &rq, 1000), LIEN_OK);
+}
+
+static void
+sfx_close(struct sfx *s)
+{
+	char cmd[128];
+
+	assert_int_equal(ledger_scratch_commit(s->sc, s->st), LIEN_OK);
+	ledger_scratch_close(s->sc);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", s->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+pure_mortgage(struct sfx *s, struct reg_request *rq, const struct party *b,
+    const char *vin, const char *contract, const char *owner)
+{
+	rq_init(s->f, rq, REG_T_MORTGAGE_APPLICATION, b);
+	rq->vin = S(vin);
+	rq->plate = S(PLATE);
+	rq->plate_type = IDS_PLATE_SMALL;
+	rq->cert_number = S("330100123456");
+	rq->contract = S(contract);
+	commit_of(owner, rq->owner);
+}
+
+#define DAY 86400000ull
+
+static void
+expect_anomaly(struct sfx *s, struct reg_request *rq, uint64_t t,
+    unsigned bits, const char *code)
+{
+	json_t *p;
+	enum lien_status rc = run_at(s, rq, t);
+
+	if (rc != LIEN_OK)
+		fail_msg("build: %s/%s (%s)", lien_status_code(rc),
+		    rq->refusal, code ? code : "clean");
+	if (rq->anomalies != bits)
+		fail_msg("anomalies 0x%x, want 0x%x (%s)", rq->anomalies, bits,
+		    code);
+	assert_string_equal(rq->app_status, bits ? "in_person_review" :
+	    "submitted");
+	assert_int_equal(jcs_parse((const char *)s->out, s->out_len, 0, &p),
+	    LIEN_OK);
+	if (code) {
+		json_t *rs = json_object_get(p, "reasons");
+		int found = 0;
+
+		for (size_t i = 0; i < json_array_size(rs); i++)
+			if (strcmp(json_string_value(json_array_get(rs, i)),
+			    code) == 0)
+				found = 1;
+		assert_true(found);
+	}
+	json_decref(p);
+}
+
+static void
+test_registry_anomaly_rules(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq;
+	char m[REG_APP_ID_LEN + 1];
+	uint64_t t = 100 * DAY;
+
+	registry_rules_default(&f->rules);
+	sfx_open(&s, f);
+
+	/* clean: nothing */
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "C-1", "owner-1");
+	expect_anomaly(&s, &rq, t, 0, NULL);
+	strcpy(m, rq.app_id);
+	/* a second bank within 30 days: multi_bank (+ nothing else) */
+	pure_mortgage(&s, &rq, &f->bank_b, VIN1, "C-2", "owner-1");
+	expect_anomaly(&s, &rq, t + DAY, REG_ANOMALY_MULTI_BANK, "multi_bank");
+	/* ... but not after the window */
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(m);
+	rq.decision = REG_DECIDE_APPROVE;
+	assert_int_equal(run_at(&s, &rq, t + 2 * DAY), LIEN_OK);
+	/* release soon after approval (3 days) */
+	rq_init(f, &rq, REG_T_RELEASE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN1);
+	rq.app = S(m);
+	commit_of("owner-1", rq.owner);
+	expect_anomaly(&s, &rq, t + 3 * DAY, REG_ANOMALY_RELEASE_SOON,
+	    "release_soon");
+	/* face grey; owner mismatch; vehicle unrecorded; details; expiring */
+	pure_mortgage(&s, &rq, &f->bank_a, VIN2, "C-3", "owner-2");
+	expect_anomaly(&s, &rq, t + 40 * DAY, REG_ANOMALY_VEHICLE_UNRECORDED,
+	    "vehicle_unrecorded");
+	f->rules.owner_burst_max = 0;
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(m);
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "C-4", "owner-9");
+	expect_anomaly(&s, &rq, t + 80 * DAY, REG_ANOMALY_OWNER_MISMATCH,
+	    "owner_mismatch");
+	/* reject it so bank B may apply again on VIN1 */
+	{
+		char id[REG_APP_ID_LEN + 1];
+
+		strcpy(id, rq.app_id);
+		rq_init(f, &rq, REG_T_DECISION, &f->officer);
+		rq.app = S(id);
+		rq.decision = REG_DECIDE_REJECT;
+		rq.reason = S("owner differs");
+		assert_int_equal(run_at(&s, &rq, t + 80 * DAY), LIEN_OK);
+	}
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "C-5", "owner-1");
+	rq.cert_number = S("330100999999");
+	expect_anomaly(&s, &rq, t + 120 * DAY, REG_ANOMALY_VEHICLE_MISMATCH,
+	    "vehicle_details_mismatch");
+	pure_mortgage(&s, &rq, &f->bank_a, VIN3, "C-6", "owner-3");
+	rq.face.verdict = REG_FACE_GREY;
+	expect_anomaly(&s, &rq, t + 160 * DAY, REG_ANOMALY_FACE_GREY |
+	    REG_ANOMALY_VEHICLE_UNRECORDED, "face_grey");
+	f->rules.owner_check = 0;
+	pure_mortgage(&s, &rq, &f->bank_b, VIN3, "C-7", "owner-3");
+	rq.signer.not_after_ms = t + 200 * DAY + DAY;
+	expect_anomaly(&s, &rq, t + 200 * DAY, REG_ANOMALY_CERT_EXPIRING,
+	    "cert_expiring");
+	/* bursts: institution (2 per minute), owner (2 per day) */
+	f->rules.multi_bank_min = 0;
+	f->rules.inst_burst_max = 2;
+	f->rules.inst_burst_window_ms = 60000;
+	{
+		static const char *const vins[] = { "LFV2A21K5A3000001",
+			"LFV2A21K5A3000002", "LFV2A21K5A3000003" };
+		uint64_t t0 = t + 300 * DAY;
+
+		for (int i = 0; i < 3; i++) {
+			char vin[18], c;
+			char contract[16];
+
+			memcpy(vin, vins[i], 18);
+			assert_int_equal(ids_vin_check_char(vin, 17, &c),
+			    LIEN_OK);
+			vin[8] = c;
+			snprintf(contract, sizeof contract, "IB-%d", i);
+			pure_mortgage(&s, &rq, &f->bank_a, vin, contract,
+			    i == 2 ? "owner-x" : "owner-y");
+			expect_anomaly(&s, &rq, t0 + (uint64_t)i * 1000,
+			    i == 2 ? REG_ANOMALY_INST_BURST : 0,
+			    i == 2 ? "institution_burst" : NULL);
+		}
+		/* a minute later the institution window has moved on; the
+		 * owner burst (2 per day) has not */
+		f->rules.owner_burst_max = 2;
+		pure_mortgage(&s, &rq, &f->bank_b, "LFV2A21K5A3000004", "OB",
+		    "owner-y");
+		{
+			char vin[18], c;
+
+			memcpy(vin, "LFV2A21K5A3000004", 18);
+			assert_int_equal(ids_vin_check_char(vin, 17, &c),
+			    LIEN_OK);
+			vin[8] = c;
+			pure_mortgage(&s, &rq, &f->bank_b, vin, "OB", "owner-y");
+			expect_anomaly(&s, &rq, t0 + 5 * 60000,
+			    REG_ANOMALY_OWNER_BURST, "owner_burst");
+		}
+	}
+	for (unsigned i = 0; i < REG_ANOMALY_COUNT; i++)
+		assert_non_null(registry_anomaly_code(i));
+	assert_null(registry_anomaly_code(REG_ANOMALY_COUNT));
+	sfx_close(&s);
+}
+
+/* Nonces are remembered until their expiry, then forgotten (the
+ * companion "x/" records keep the index clean). */
+static void
+test_registry_build_nonce_expiry(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq;
+	char nonce[64];
+	int64_t created;
+
+	f->rules.nonce_window_ms = 300000;
+	sfx_open(&s, f);
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(VIN1);
+	rq.restriction = REG_RESTR_CUSTOMS;
+	rq.restriction_set = 1;
+	rq.ev.created = 1000;	/* seconds */
+	created = rq.ev.created;
+	strcpy(nonce, f->nonce);
+	assert_int_equal(run_at(&s, &rq, 1000000), LIEN_OK);
+	/* same nonce, other body: refused inside the window */
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(VIN1);
+	rq.restriction = REG_RESTR_CUSTOMS;
+	rq.restriction_set = 0;
+	rq.ev.created = created;
+	rq.ev.nonce = S(nonce);
+	assert_int_equal(run_at(&s, &rq, 1000000 + 299999), LIEN_ECONFLICT);
+	assert_string_equal(rq.refusal, "nonce_replayed");
+	/* and accepted (by the registry: api/ refuses the stale created)
+	 * once it expired */
+	assert_int_equal(run_at(&s, &rq, 1000000 + 300000), LIEN_OK);
+	sfx_close(&s);
+}
+
+/* docs/registry.md worked examples: each vector's request, built at its
+ * index and time on the fixture's scratch state, gives exactly the
+ * payload bytes in the vector. */
+static void
+test_registry_payload_vectors(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = { "registry_vehicle_record.json",
+		"registry_mortgage_application.json", "registry_decision.json",
+		"registry_restriction.json" };
+	struct sfx s;
+	json_t *all[4];
+
+	sfx_open(&s, f);
+	for (size_t i = 0; i < 4; i++) {
+		char path[512];
+		json_error_t err;
+
+		snprintf(path, sizeof path, "%s/%s", LIEN_VECTORS, names[i]);
+		all[i] = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+		if (all[i] == NULL)
+			fail_msg("%s: %s", path, err.text);
+	}
+	for (size_t i = 0; i < 4; i++) {
+		json_t *vec = all[i];
+		const char *payload = json_string_value(json_object_get(vec,
+		    "payload"));
+		json_int_t type = json_integer_value(json_object_get(vec,
+		    "type"));
+		json_int_t index = json_integer_value(json_object_get(vec,
+		    "index"));
+		json_int_t tms = json_integer_value(json_object_get(vec,
+		    "time_ms"));
+		const char *reason = NULL;
+
+		assert_non_null(payload);
+		if (type == REG_T_MORTGAGE_APPLICATION) {
+			/* our build makes the very same bytes from the
+			 * request (Python made the vector independently) */
+			struct reg_request rq;
+			char si[256];
+			const char *kid = "d8e3f445774bd88259dfb8b4200cd2ae3f8298"
+			    "b95ac07aa6e6ab52089ca65d1d";
+
+			pure_mortgage(&s, &rq, &f->bank_a, VIN2, "HT-2026-0001",
+			    "owner-2");
+			rq.has_owner_name = 1;
+			commit_of("name", rq.owner_name);
+			rq.ev.created = 1767225600;
+			rq.ev.nonce = S("vec-6");
+			hash_sha256("vector-body-6", 13, rq.ev.content_digest);
+			snprintf(si, sizeof si, "sig1=(\"@method\" \"@path\" "
+			    "\"content-digest\");created=1767225600;keyid="
+			    "\"%s\";nonce=\"vec-6\";alg=\"ed25519\"", kid);
+			rq.ev.sig_input = S(si);
+			s.index = (uint64_t)index;
+			assert_int_equal(run_at(&s, &rq, (uint64_t)tms),
+			    LIEN_OK);
+			assert_int_equal(s.out_len, strlen(payload));
+			assert_memory_equal(s.out, payload, s.out_len);
+			continue;	/* applied by the build */
+		}
+		/* canonical, and legal + applicable at that point */
+		assert_int_equal(jcs_parse_canonical((const uint8_t *)payload,
+		    strlen(payload), NULL), LIEN_OK);
+		assert_int_equal(registry_check(s.st, (uint64_t)index,
+		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
+		    strlen(payload), &reason), LIEN_OK);
+		assert_int_equal(registry_apply(s.st, (uint64_t)index,
+		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
+		    strlen(payload)), LIEN_OK);
+		/* applying it again is an idempotent replay */
+		assert_int_equal(registry_check(s.st, (uint64_t)index + 1,
+		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
+		    strlen(payload), &reason), LIEN_EEXIST);
+	}
+	for (size_t i = 0; i < 4; i++)
+		json_decref(all[i]);
+	sfx_close(&s);
+}
+
+/* ---- replay audit ---------------------------------------------------- */
+
+struct slot {
+	struct reg_request rq;
+	char nonce[32];
+	char contract[24];
+	char app[REG_APP_ID_LEN + 1];
+	char vin[18];
+};
+
+static void
+make_vin(unsigned n, char out[18])
+{
+	char c;
+
+	snprintf(out, 18, "LFV3A23C%c%08u", '0', n);
+	assert_int_equal(ids_vin_check_char(out, 17, &c), LIEN_OK);
+	out[8] = c;
+}
+
+/* A non-registry entry whose build writes a registry state record: the
+ * stored state no longer follows from the log. */
+static enum lien_status
+corrupt_build_fn(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const char *key = arg;
+
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	return ledger_state_put(st, LEDGER_T_APPS, key, REG_APP_ID_LEN,
+	    "{\"status\":\"approved\"}", 21);
+}
+
+static void
+test_registry_replay_audit_random(void **state)
+{
+	struct fx *f = *state;
+	enum { NVEH = 24, BATCH = 48 };
+	struct slot *slots = calloc(BATCH, sizeof(*slots));
+	struct ledger_item items[BATCH];
+	struct ledger_receipt rec[BATCH];
+	char (*apps)[REG_APP_ID_LEN + 1] = calloc(4096, sizeof(*apps));
+	size_t napps = 0;
+	const struct party *banks[2] = { &f->bank_a, &f->bank_b };
+	uint64_t rng = 12345, ok = 0, refused = 0;
+	char why[512], dir[64], cmd[128];
+	char vins[NVEH][18];
+
+	assert_non_null(slots);
+	assert_non_null(apps);
+	registry_rules_default(&f->rules);
+	for (unsigned i = 0; i < NVEH; i++) {
+		make_vin(i, vins[i]);
+		if (i < NVEH - 4)
+			record_vehicle(f, vins[i], i % 3 ? "owner-1" :
+			    "owner-2");
+	}
+	while (ledger_size(f->l) < 2000) {
+		for (int b = 0; b < BATCH; b++) {
+			struct slot *sl = &slots[b];
+			struct reg_request *rq = &sl->rq;
+			unsigned pick, v;
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			pick = (unsigned)(rng >> 33) % 100;
+			v = (unsigned)(rng >> 20) % NVEH;
+			if (pick < 35 || napps == 0) {
+				rq_init(f, rq, REG_T_MORTGAGE_APPLICATION,
+				    banks[(rng >> 40) & 1]);
+				rq->plate = S(PLATE);
+				rq->plate_type = IDS_PLATE_SMALL;
+				rq->cert_number = S("330100123456");
+				snprintf(sl->contract, sizeof sl->contract,
+				    "K-%u", (unsigned)(rng >> 45) % 3000);
+				rq->contract = S(sl->contract);
+				commit_of(v % 3 ? "owner-1" : "owner-2",
+				    rq->owner);
+				memcpy(sl->vin, vins[v], 18);
+				rq->vin = S(sl->vin);
+			} else if (pick < 75) {
+				rq_init(f, rq, REG_T_DECISION, &f->officer);
+				memcpy(sl->app, apps[(rng >> 24) % napps],
+				    sizeof sl->app);
+				rq->app = S(sl->app);
+				rq->decision = (enum reg_decision)(1 +
+				    (rng >> 50) % 3);
+				rq->reason = S("checked");
+			} else if (pick < 90) {
+				rq_init(f, rq, REG_T_RELEASE_APPLICATION,
+				    banks[(rng >> 40) & 1]);
+				memcpy(sl->app, apps[(rng >> 24) % napps],
+				    sizeof sl->app);
+				rq->app = S(sl->app);
+				memcpy(sl->vin, vins[v], 18);
+				rq->vin = S(sl->vin);
+				commit_of("owner-1", rq->owner);
+			} else {
+				rq_init(f, rq, REG_T_RESTRICTION, &f->registry);
+				memcpy(sl->vin, vins[v], 18);
+				rq->vin = S(sl->vin);
+				rq->restriction = (enum reg_restriction)(1 +
+				    (rng >> 50) % 5);
+				rq->restriction_set = (int)((rng >> 55) & 1);
+			}
+			/* each slot owns its nonce */
+			memcpy(sl->nonce, f->nonce, sizeof sl->nonce);
+			rq->ev.nonce = S(sl->nonce);
+			items[b] = (struct ledger_item){ (uint16_t)rq->kind,
+				NULL, 0, registry_build, rq };
+		}
+		assert_int_equal(ledger_append_many(f->l, items, BATCH, rec),
+		    LIEN_OK);
+		for (int b = 0; b < BATCH; b++) {
+			if (rec[b].status != LIEN_OK) {
+				refused++;
+				assert_non_null(slots[b].rq.refusal);
+				continue;
+			}
+			ok++;
+			if ((slots[b].rq.kind == REG_T_MORTGAGE_APPLICATION ||
+			    slots[b].rq.kind == REG_T_RELEASE_APPLICATION) &&
+			    napps < 4096)
+				memcpy(apps[napps++], slots[b].rq.app_id,
+				    REG_APP_ID_LEN + 1);
+		}
+	}
+	assert_true(ok > 1000);
+	assert_true(refused > 0);
+
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	if (registry_replay_audit(f->l, dir, why, sizeof why) != LIEN_OK)
+		fail_msg("audit: %s", why);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+
+	/* an altered state record (written by a non-registry entry) */
+	{
+		struct ledger_item it = { 0, NULL, 0, corrupt_build_fn,
+			apps[0] };
+		struct ledger_receipt r;
+
+		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+		strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+		assert_non_null(mkdtemp(dir));
+		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		    sizeof why), LIEN_ECORRUPT);
+		assert_non_null(strstr(why, "apps"));
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+	free(slots);
+	free(apps);
+}
+
+/* An entry the rules would have refused, written around the registry:
+ * the audit names its index. */
+static void
+test_registry_replay_audit_illegal(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct ledger_receipt r;
+	char m[REG_APP_ID_LEN + 1], why[512], dir[64], cmd[128], idx[32];
+	struct sfx s;
+
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 1, &rq),
+	    LIEN_OK);
+	/* make the approval payload on a copy of the state without the
+	 * seizure: a scratch store where only the mortgage exists */
+	sfx_open(&s, f);
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "HT-1", "owner-1");
+	s.index = 6;	/* same index as on the ledger: same app id */
+	{
+		struct ledger_view *v;
+		char *js;
+		size_t n;
+
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(registry_app_get(v, m, strlen(m), &js, &n),
+		    LIEN_OK);
+		free(js);
+		ledger_view_close(v);
+	}
+	assert_int_equal(run_at(&s, &rq, 5000), LIEN_OK);
+	assert_string_equal(rq.app_id, m);
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(m);
+	rq.decision = REG_DECIDE_APPROVE;
+	assert_int_equal(run_at(&s, &rq, 6000), LIEN_OK);
+	/* append those bytes raw: no rules, no state change */
+	assert_int_equal(ledger_append(f->l, REG_T_DECISION, s.out, s.out_len,
+	    &r), LIEN_OK);
+	sfx_close(&s);
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	    LIEN_ECORRUPT);
+	snprintf(idx, sizeof idx, "entry %" PRIu64 ":", r.index);
+	assert_non_null(strstr(why, idx));
+	assert_non_null(strstr(why, "vehicle_seized"));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_registry_build_workflow,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_build_refusals,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_anomaly_rules,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_build_nonce_expiry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_payload_vectors,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_audit_random, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_audit_illegal, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
