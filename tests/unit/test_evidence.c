@@ -611,10 +611,7 @@ test_evidence_face_check_python_token(void **st)
 	size_t sl = 0, nl = 0, jl;
 	int64_t now;
 
-	if (dir == NULL || dir[0] == '\0') {
-		skip();		/* runs under ctest -L interop */
-		return;
-	}
+	assert_non_null(dir);	/* main() runs this only with the fixture */
 	memset(&py, 0, sizeof(py));
 	snprintf(py.dir, sizeof(py.dir), "%s", dir);
 	jwks = fx_read(&py, "face-issuers.jwks", &jl);
@@ -701,9 +698,12 @@ main(void)
 #undef T
 	const char *py = getenv("LIEN_PY_EVIDENCE_DIR");
 
-	/* Under interop.evidence_python run only the Python-token case,
-	 * so a skip there cannot pass unnoticed. */
+	/* Under interop.evidence_python run only the Python-token case;
+	 * the unit run leaves it out (it needs the minted fixture), so
+	 * neither run reports a skip. */
 	if (py != NULL && py[0] != '\0')
 		cmocka_set_test_filter("test_evidence_face_check_python_token");
+	else
+		cmocka_set_skip_filter("test_evidence_face_check_python_token");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
