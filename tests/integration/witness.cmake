@@ -1,0 +1,19 @@
+# `lienlog witness` integration test (owned with ledger/witness.c,
+# api/witness_server.c and tools/cli_witness.c; docs/witness.md). Included
+# from tests/integration/CMakeLists.txt. test_witness.py runs the real
+# `lienlog witness serve` against a real `lienlogd --demo` on 127.0.0.1,
+# grows the log with crash_appender, and verifies every cosignature with
+# Python `cryptography`.
+if(TARGET lienlogd AND TARGET lienlog)
+	if(TARGET crash_appender)
+		set(lien_witness_appender $<TARGET_FILE:crash_appender>)
+	else()
+		set(lien_witness_appender)
+	endif()
+	add_test(NAME integration.witness
+		COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_witness.py
+			$<TARGET_FILE:lienlogd> $<TARGET_FILE:lienlog>
+			${lien_witness_appender})
+	set_tests_properties(integration.witness PROPERTIES LABELS integration
+		TIMEOUT 600)
+endif()
