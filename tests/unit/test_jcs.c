@@ -331,7 +331,8 @@ rand_value(int depth)
 {
 	static const char *const strs[] = {
 		"", "a", "\xe2\x82\xac", "\"q\"", "back\\slash", "\x01\x1f\x7f",
-		"tab\tnl\n", "\xf0\x9f\x98\x80", "\xe6\xb5\x99" "F12345", "/",
+		"tab\tnl\n", "\xf0\x9f\x98\x80", "\xe6\xb5\x99\x46\x31\x32\x33\x34\x35",
+		"/",
 	};
 	unsigned k = (unsigned)(rnd() % (depth > 3 ? 5 : 7));
 
