@@ -3,7 +3,10 @@
  * from its entries, read-only, and say whether it holds together.
  *
  * The work is ledger_audit() (every envelope and hash chain, every stored
- * Merkle hash, every stored checkpoint's root and signature); this file
+ * Merkle hash, every stored checkpoint's root and signature), then
+ * registry_replay_audit() (every registration step replayed from the
+ * entries into a scratch store in $TMPDIR, each transition re-checked, and
+ * the result compared with the stored registration state); this file
  * only picks the key, opens the store with LEDGER_RDONLY (so an audit can
  * run next to a live server, or on a copy, without writing a byte), shows
  * progress and reports. Key choice: --vkey if given, else DIR/log.vkey if
@@ -25,12 +28,41 @@
 #include <unistd.h>
 
 #include "ledger/ledger.h"
+#include "ledger/registry.h"
+
+/* Replay the registration state into a scratch store and compare. The
+ * scratch directory lives under $TMPDIR (or /tmp) and is always removed. */
+static enum lien_status
+audit_state(struct ledger *l, char *why, size_t why_cap)
+{
+	const char *tmp = getenv("TMPDIR");
+	char dir[512], f[600];
+	enum lien_status s;
+
+	if (tmp == NULL || tmp[0] == '\0')
+		tmp = "/tmp";
+	if ((size_t)snprintf(dir, sizeof dir, "%s/lienlog-audit-XXXXXX", tmp) >=
+	    sizeof dir || mkdtemp(dir) == NULL) {
+		snprintf(why, why_cap, "cannot create a scratch directory in %s",
+		    tmp);
+		return LIEN_EIO;
+	}
+	s = registry_replay_audit(l, dir, why, why_cap);
+	(void)snprintf(f, sizeof f, "%s/data.mdb", dir);
+	(void)unlink(f);
+	(void)snprintf(f, sizeof f, "%s/lock.mdb", dir);
+	(void)unlink(f);
+	(void)rmdir(dir);
+	return s;
+}
 
 static const char usage_audit[] =
     "usage: lienlog audit DIR [--vkey VKEY]\n"
     "Open the store in DIR read-only and verify all of it: every entry's\n"
     "envelope and hash chain, every stored Merkle hash, every stored\n"
-    "checkpoint's root and signature. Checkpoints are checked against VKEY,\n"
+    "checkpoint's root and signature; then replay the registration state\n"
+    "from the entries and require it to equal the stored state.\n"
+    "Checkpoints are checked against VKEY,\n"
     "else DIR/log.vkey if present, else the store's own key. Prints a\n"
     "one-line summary; on failure, the first problem and its index.\n";
 
@@ -183,8 +215,18 @@ cli_audit(int argc, char **argv)
 	}
 	entries = ctx.have_last ? ctx.last.done : ledger_size(l);
 	bytes = ctx.have_last ? ctx.last.bytes : 0;
+	why[0] = '\0';
+	s = audit_state(l, why, sizeof why);
+	if (s != LIEN_OK) {
+		why[sizeof why - 1] = '\0';
+		cli_fail(verb, "%s: registration state: %s", pos[0],
+		    why[0] != '\0' ? why : lien_status_message(s));
+		rc = cli_exit_for(s);
+		goto out;
+	}
 	printf("audit OK: %s: %" PRIu64 " entries, %" PRIu64 " bytes, %.2f s, "
-	    "%.1f MB/s, checkpoints checked with %s\n", pos[0], entries, bytes,
+	    "%.1f MB/s, checkpoints checked with %s, registration state "
+	    "replayed and equal\n", pos[0], entries, bytes,
 	    (double)elapsed / 1e9, mb_per_s(bytes, elapsed), key_desc);
 	rc = CLI_EXIT_OK;
 out:
