@@ -1,0 +1,197 @@
+#!/usr/bin/python3
+"""Integration test of `lienlog monitor` (docs/monitor.md).
+
+* Real `lienlogd --demo`: the log and a peer's copy of its checkpoint are
+  consistent (exit 0); a second run with --state still is; a peer file
+  signed by another key is refused (12).
+* malicious_log.py: a peer's checkpoint from view a against the log's
+  view b (an old entry rewritten) is a fork (10) with evidence files whose
+  consistency proof `lienlog verify consistency` rejects; two views of the
+  same size are a split view (10); the log shrinking below what an earlier
+  run saw is a rollback (11); witness copies given by URL are vantage
+  points too. (Tiles that do not match a checkpoint, 13, are covered by
+  test_sync.py: the monitor only reads the tiles a proof needs.)
+
+Usage: test_monitor.py LIENLOG LIENLOGD
+"""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+PY = "/usr/bin/python3"
+FAILURES = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.read()
+
+
+def stop(p):
+    if p is not None and p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def lienlog(args):
+    r = subprocess.run([LIENLOG] + args, stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    return r
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def test_real(tmp):
+    demo = os.path.join(tmp, "demo")
+    proc = None
+    for _ in range(3):
+        port = free_port()
+        proc = subprocess.Popen([LIENLOGD, "--demo", demo, "--listen",
+                                 "127.0.0.1:%d" % port],
+                                stderr=subprocess.DEVNULL)
+        up = False
+        for _ in range(1200):
+            if proc.poll() is not None:
+                break
+            try:
+                get("http://127.0.0.1:%d/healthz" % port)
+                up = True
+                break
+            except OSError:
+                time.sleep(0.1)
+        if up:
+            break
+        stop(proc)
+    try:
+        base = "http://127.0.0.1:%d" % port
+        vkey = os.path.join(demo, "log.vkey")
+        peer = os.path.join(tmp, "peer.checkpoint")
+        with open(peer, "wb") as f:
+            f.write(get(base + "/log/checkpoint"))
+        st = os.path.join(tmp, "mon")
+        for i in range(2):
+            r = lienlog(["monitor", "--log", base, "--vkey", vkey,
+                         "--peer", peer, "--state", st])
+            check(r.returncode == 0, "demo consistent, run %d (%s)" % (
+                i, r.stderr[-200:]))
+        other = os.path.join(tmp, "other")
+        lienlog(["keygen", "--name", "lienlog.demo/log", "--out", other])
+        forged = os.path.join(tmp, "forged.checkpoint")
+        body = get(base + "/log/checkpoint").split(b"\n\n")[0] + b"\n"
+        # a note signed by a different key with the same name
+        r = subprocess.run([PY, "-c", FORGE, other + ".key", forged],
+                           input=body)
+        r = lienlog(["monitor", "--log", base, "--vkey", vkey, "--peer",
+                     forged])
+        check(r.returncode == 12, "forged peer refused (%d)" % r.returncode)
+    finally:
+        stop(proc)
+
+
+FORGE = r"""
+import base64, hashlib, sys
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives import serialization as s
+p = open(sys.argv[1]).read().strip().split("+", 4)
+raw = base64.b64decode(p[4])
+sk = Ed25519PrivateKey.from_private_bytes(raw[1:])
+pk = sk.public_key().public_bytes(s.Encoding.Raw, s.PublicFormat.Raw)
+kid = hashlib.sha256(p[2].encode() + b"\n\x01" + pk).digest()[:4]
+body = sys.stdin.buffer.read()
+sig = base64.b64encode(kid + sk.sign(body)).decode()
+open(sys.argv[2], "wb").write(body + b"\n" + ("\u2014 %s %s\n" % (p[2], sig)).encode())
+"""
+
+
+def test_malicious(tmp):
+    key = os.path.join(tmp, "mal")
+    lienlog(["keygen", "--name", "mal.example/log", "--out", key])
+    portfile = os.path.join(tmp, "mal.port")
+    mal = subprocess.Popen([PY, os.path.join(HERE, "malicious_log.py"),
+                            "--key", key + ".key", portfile])
+    try:
+        for _ in range(600):
+            if os.path.exists(portfile) or mal.poll() is not None:
+                break
+            time.sleep(0.05)
+        if not check(os.path.exists(portfile), "malicious log started"):
+            return
+        base = "http://127.0.0.1:%s" % open(portfile).read().strip()
+        vkey = key + ".vkey"
+
+        def mon(log, *extra):
+            return lienlog(["monitor", "--log", base + "/" + log, "--vkey",
+                            vkey] + list(extra))
+
+        r = mon("grow", "--peer", base + "/a/checkpoint")
+        check(r.returncode == 0, "a and grow consistent (%s)" %
+              r.stdout[-300:])
+        st = os.path.join(tmp, "m1")
+        r = mon("b", "--peer", base + "/a/checkpoint", "--state", st)
+        check(r.returncode == 10, "rewritten entry: fork (%d)" % r.returncode)
+        check(b"MISBEHAVIOUR fork" in r.stdout, "fork reported")
+        ev = os.listdir(os.path.join(st, "evidence"))
+        if check(len(ev) == 1, "fork evidence written"):
+            d = os.path.join(st, "evidence", ev[0])
+            r2 = lienlog(["verify", "consistency", "--vkey", vkey, "--old",
+                          os.path.join(d, "a.checkpoint"), "--new",
+                          os.path.join(d, "b.checkpoint"), "--proof",
+                          os.path.join(d, "consistency.json")])
+            check(r2.returncode == 1, "evidence proof does not verify")
+        r = mon("a", "--witness-url", base + "/c/checkpoint")
+        check(r.returncode == 10 and b"split view" in r.stdout,
+              "same-size split view (%d)" % r.returncode)
+        st = os.path.join(tmp, "m2")
+        r = mon("log", "--state", st)
+        check(r.returncode == 0, "first run on view a")
+        get(base + "/control?view=rollback")
+        r = mon("log", "--state", st)
+        check(r.returncode == 11, "rollback across runs (%d)" % r.returncode)
+        get(base + "/control?view=a")
+    finally:
+        stop(mal)
+
+
+def main():
+    global LIENLOG, LIENLOGD
+    if len(sys.argv) != 3:
+        sys.exit(__doc__)
+    LIENLOG, LIENLOGD = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="lien-monitor-")
+    try:
+        test_malicious(tmp)
+        test_real(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if FAILURES:
+        print("%d failure(s)" % len(FAILURES))
+        sys.exit(1)
+    print("ok")
+
+
+if __name__ == "__main__":
+    main()
