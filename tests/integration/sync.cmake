@@ -15,3 +15,10 @@ if(TARGET lienlog AND TARGET lienlogd)
 	set_tests_properties(integration.sync integration.monitor PROPERTIES
 		LABELS integration TIMEOUT 900)
 endif()
+# bench_sync --smoke: the program runs end to end and prints its figures
+# (values are never judged in the suite).
+if(TARGET bench_sync)
+	add_test(NAME bench.sync_smoke COMMAND bench_sync --smoke)
+	set_tests_properties(bench.sync_smoke PROPERTIES LABELS unit TIMEOUT 300
+		PASS_REGULAR_EXPRESSION "sync_entries_per_s [0-9.e+]+ entries/s\nsync_MB_per_s [0-9.e+]+ MB/s\nsha256_single_core_MB_per_s [0-9.e+]+ MB/s")
+endif()
