@@ -560,7 +560,8 @@ def test_audit(r, fx):
     store = os.path.join(r.tmp, "audit-clean")
     shutil.copytree(fx("store"), store)
     r.ok("audit clean", ["audit", store],
-         r"^audit OK: .*: 21 entries, \d+ bytes, .* MB/s, .*log\.vkey\n$")
+         r"^audit OK: .*: 21 entries, \d+ bytes, .* MB/s, .*log\.vkey, "
+         r"registration state replayed and equal\n$")
     r.ok("audit clean --vkey", ["audit", store, "--vkey", fx("log.vkey")])
     own = os.path.join(r.tmp, "audit-ownkey")
     shutil.copytree(fx("store"), own)
