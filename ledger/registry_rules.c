@@ -92,6 +92,16 @@ required_role(unsigned type)
 	}
 }
 
+/* o[key] is the string (s, n). */
+static int
+jstr_is(const json_t *o, const char *key, const char *s, size_t n)
+{
+	size_t len;
+	const char *v = rg_jstr(o, key, &len);
+
+	return v != NULL && len == n && memcmp(v, s, n) == 0;
+}
+
 /* The signer's filed key and party must be active with the signer's role.
  * Administrators are pinned in the trust configuration (api/), not filed
  * in the log: the registry takes api/'s word for them. */
@@ -119,10 +129,8 @@ check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
 		return rg_refuse(v, LIEN_EKEY, "party_unknown");
 	if (rc != LIEN_OK)
 		return rc;
-	if (!rg_jstr_eq(kr, "role", role) ||
-	    rg_jstr(kr, "party", &klen) == NULL ||
-	    klen != plen || memcmp(rg_jstr(kr, "party", &klen), party,
-	    plen) != 0) {
+	if (!rg_jstr_eq(kr, "role", role) || !jstr_is(kr, "party", party,
+	    plen)) {
 		rc = rg_refuse(v, LIEN_EKEY, "party_unknown");
 		goto out;
 	}
