@@ -17,3 +17,13 @@ if(TARGET lienlogd AND TARGET lienlog)
 	set_tests_properties(integration.witness PROPERTIES LABELS integration
 		TIMEOUT 600)
 endif()
+# Smoke run of bench/bench_witness.c: tiny counts, checks only that every
+# request is answered 200 end to end (in-process and over HTTP) and the
+# program exits 0. It never judges a time.
+if(TARGET bench_witness)
+	add_test(NAME bench.witness_smoke
+		COMMAND $<TARGET_FILE:bench_witness> --smoke
+			--dir ${CMAKE_CURRENT_BINARY_DIR})
+	set_tests_properties(bench.witness_smoke PROPERTIES LABELS unit
+		TIMEOUT 300)
+endif()
