@@ -16,9 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/status.h"
+#include "common/lien_limits.h"
 #include "ledger/ledger.h"
 
 struct mg_connection;
+struct api_app;
 
 /* Stable error codes of the HTTP API (the JSON "code" strings are public:
  * clients branch on them; never rename, only add). docs/api-log.md. */
@@ -44,6 +46,11 @@ enum api_err {
 	API_ERR_NO_CHECKPOINT,		/* 404 no_checkpoint */
 	API_ERR_UNAVAILABLE,		/* 503 unavailable */
 	API_ERR_INTERNAL,		/* 500 internal */
+	/* Registration API (docs/api-registration.md). */
+	API_ERR_REG_DISABLED,		/* 503 registration_disabled */
+	API_ERR_BODY_TOO_LARGE,		/* 413 body_too_large */
+	API_ERR_BODY_TIMEOUT,		/* 408 body_timeout */
+	API_ERR_BODY_INCOMPLETE,	/* 400 body_incomplete */
 	API_ERR_COUNT_
 };
 
@@ -86,6 +93,15 @@ struct api_req {
 	const char *role;
 	int has_entry;		/* 1: entry_index is the appended entry */
 	uint64_t entry_index;
+	/* Storage for party when a handler's own copy would not outlive it
+	 * (the access log reads party after the handler returns). */
+	char party_buf[AUTH_PARTY_ID_MAX + 1];
+	/* The registration context (api/app.h); NULL in log-only mode. */
+	struct api_app *app;
+	/* From the header guard: a Content-Length was present (exactly
+	 * once, plain digits) and its value. */
+	int has_body_len;
+	uint64_t body_len;
 };
 
 typedef void (*api_handler_fn)(struct api_req *rq);
@@ -108,6 +124,7 @@ struct api_route_table {
 /* Route tables defined by the routes_*.c files. */
 extern const struct api_route_table api_routes_log;
 extern const struct api_route_table api_routes_health;
+extern const struct api_route_table api_routes_reg;
 
 /* What /metrics needs from the server (server.c). */
 struct api_server;
@@ -169,5 +186,12 @@ void api_fail_ex(struct api_req *rq, enum api_err e, const char *message,
  * code from lien_status_code(); 500s get the generic internal body so no
  * storage detail leaks. */
 void api_fail_status(struct api_req *rq, enum lien_status s);
+
+/* JSON error with an explicit HTTP status and a stable code string of
+ * another vocabulary (auth_reason_code, evidence_reason_code, registry
+ * refusals, field errors). code and message are static strings of ours,
+ * never request bytes. (api/reg_http.c) */
+void api_fail_code(struct api_req *rq, int http_status, const char *code,
+    const char *message);
 
 #endif

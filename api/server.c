@@ -55,6 +55,7 @@
 static const struct api_route_table *const server_tables[] = {
 	&api_routes_log,
 	&api_routes_health,
+	&api_routes_reg,
 };
 
 struct api_server {
@@ -67,6 +68,7 @@ struct api_server {
 	 * that matched no route or were refused by the guard ("none"). */
 	struct metrics *metrics;
 	struct accesslog *alog;		/* NULL: no access log */
+	struct api_app *app;		/* borrowed; NULL: log-only */
 	int no_keep_alive;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
@@ -131,9 +133,11 @@ server_guard(struct api_req *rq, const struct mg_request_info *ri)
 		    "Content-Length must appear once, as plain digits");
 		return 0;
 	}
-	/* Every route so far is a GET; a body on a GET has no meaning and
-	 * is a classic smuggling vector. Routes that take bodies will check
-	 * them against API_BODY_MAX in their own handlers. */
+	rq->has_body_len = ncl == 1;
+	rq->body_len = body_len;
+	/* A body on a GET has no meaning and is a classic smuggling
+	 * vector. Routes that take bodies (POST) check them against
+	 * API_BODY_MAX in their own handlers before reading. */
 	if (body_len > 0 && (strcmp(ri->request_method, "GET") == 0 ||
 	    strcmp(ri->request_method, "HEAD") == 0)) {
 		rq->must_close = 1;
@@ -242,6 +246,7 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.conn = conn;
 	rq.ledger = s->ledger;
 	rq.server = s;
+	rq.app = s->app;
 	rq.must_close = s->no_keep_alive;
 	rq.query = "";
 	if (ri == NULL || ri->request_method == NULL)
@@ -351,6 +356,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 		return LIEN_ENOMEM;
 	s->ledger = l;
 	s->no_keep_alive = cfg->no_keep_alive;
+	s->app = cfg->app;
 	s->log = cfg->log;
 	s->log_ctx = cfg->log_ctx;
 	for (size_t t = 0; t < sizeof(server_tables) / sizeof(server_tables[0]);

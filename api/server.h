@@ -30,6 +30,10 @@ struct api_server_config {
 	/* Structured access log (docs/observability.md): NULL = none, "-" =
 	 * standard error, else a file opened for appending (0640). */
 	const char *access_log;
+	/* The registration API's context (api/app.h), borrowed: must
+	 * outlive api_server_stop. NULL: log-only (registration routes
+	 * answer 503 registration_disabled). */
+	struct api_app *app;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before

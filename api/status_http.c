@@ -58,6 +58,10 @@ static const struct {
 	[API_ERR_NO_CHECKPOINT] = { 404, "no_checkpoint" },
 	[API_ERR_UNAVAILABLE] = { 503, "unavailable" },
 	[API_ERR_INTERNAL] = { 500, "internal" },
+	[API_ERR_REG_DISABLED] = { 503, "registration_disabled" },
+	[API_ERR_BODY_TOO_LARGE] = { 413, "body_too_large" },
+	[API_ERR_BODY_TIMEOUT] = { 408, "body_timeout" },
+	[API_ERR_BODY_INCOMPLETE] = { 400, "body_incomplete" },
 };
 
 int

@@ -43,6 +43,13 @@
 /* civetweb worker threads lienlogd may start (each pins ~100 KiB stack
  * and one connection at a time). */
 #define API_THREADS_MAX 1024u
+/* Registration API (api/app.c, api/reg_http.c): a request body must
+ * arrive within this many milliseconds of the handler starting to read
+ * it (civetweb bounds slow headers, not slow bodies: DEPS.md); the
+ * optional trust/rules.json is at most this many bytes; GET query pages
+ * of the officer queue hold at most REG_QUEUE_LIMIT_MAX items. */
+#define API_BODY_DEADLINE_MS 10000u
+#define API_RULES_FILE_MAX 8192u
 /* Private log key files read by lienlogd: one line "PRIVATE+KEY+" + name
  * + "+" + 8 hex + "+" + 44 base64 + '\n' (signed-note), with headroom. */
 #define SKEY_FILE_MAX (NOTE_NAME_MAX + 96u)

@@ -454,7 +454,12 @@ cli_inclusion_parse(const char *verb, const char *what, const uint8_t *buf,
 	static const char *const required[] = {
 		"index", "tree_size", "leaf_hash", "proof",
 	};
-	static const char *const optional[] = { "checkpoint" };
+	/* A receipt of lienlogd (docs/api-registration.md) is the proof
+	 * plus its signed checkpoint and the registration facts, which the
+	 * proof check does not use. */
+	static const char *const optional[] = { "checkpoint",
+		"application_id", "status", "anomalies", "entry_type",
+		"replayed" };
 	json_t *obj = NULL, *cp;
 	int rc;
 
@@ -462,7 +467,8 @@ cli_inclusion_parse(const char *verb, const char *what, const uint8_t *buf,
 	rc = json_load_object(verb, what, buf, len, &obj);
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	rc = json_check_keys(verb, what, obj, required, 4, optional, 1);
+	rc = json_check_keys(verb, what, obj, required, 4, optional,
+	    sizeof(optional) / sizeof(optional[0]));
 	if (rc == CLI_EXIT_OK)
 		rc = json_get_u64(verb, what, obj, "index", &out->index);
 	if (rc == CLI_EXIT_OK)

@@ -16,7 +16,14 @@
  * Signals are blocked before any thread starts (the ledger's sequencer,
  * civetweb's workers), so only the main thread's sigwait() sees them and
  * shutdown runs in ordinary code, not in a signal handler. SIGHUP reopens
- * the access log (--access-log, docs/observability.md) for logrotate.
+ * the access log (--access-log, docs/observability.md) for logrotate and
+ * reloads the trust configuration (DIR/trust/, DIR/trust/rules.json),
+ * logging the outcome on one line; a bad file keeps the old configuration.
+ *
+ * Registration (docs/api-registration.md) is enabled when DIR/trust/
+ * exists: lienlogd then also loads DIR/seal.key (32 bytes, 0600), creating
+ * it with random bytes on the first start. Without DIR/trust/ it serves
+ * the log API only and the registration routes answer 503.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,6 +36,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "api/app.h"
 #include "api/server.h"
 #include "common/lien_limits.h"
 #include "common/status.h"
@@ -46,7 +54,7 @@
 static const char usage[] =
     "usage: lienlogd --data DIR [--listen HOST:PORT] [--key FILE] "
     "[--threads N]\n"
-    "                [--access-log FILE]\n"
+    "                [--access-log FILE] [--body-timeout-ms N]\n"
     "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
     "[--threads N]\n"
     "                [--access-log FILE]\n"
@@ -59,15 +67,20 @@ static const char usage[] =
     "  --threads N        HTTP worker threads (default 16)\n"
     "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
     "                     stderr; SIGHUP reopens it (logrotate)\n"
+    "  --body-timeout-ms N  a request body must arrive within N ms\n"
+    "                     (100..600000, default 10000)\n"
     "  --help             this text\n"
     "\n"
     "Serves plain HTTP; put a TLS proxy (nginx) in front. SIGINT or SIGTERM\n"
-    "stop it cleanly. Routes: docs/api-log.md; metrics and access log:\n"
+    "stop it cleanly; SIGHUP reloads DIR/trust/ and reopens the access log.\n"
+    "With DIR/trust/ present the registration API is on and DIR/seal.key\n"
+    "(32 bytes, 0600) is created on first start. Routes: docs/api-log.md,\n"
+    "docs/api-registration.md; metrics and access log:\n"
     "docs/observability.md.\n";
 
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
-	const char *access_log;
+	const char *access_log, *body_timeout;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -103,12 +116,14 @@ static int
 opts_parse(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--data", "--demo", "--key",
-		"--origin", "--listen", "--threads", "--access-log" };
+		"--origin", "--listen", "--threads", "--access-log",
+		"--body-timeout-ms" };
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
-			&o->listen, &o->threads, &o->access_log };
+			&o->listen, &o->threads, &o->access_log,
+			&o->body_timeout };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -163,6 +178,30 @@ threads_parse(const char *s, unsigned *out)
 		if (v > API_THREADS_MAX)
 			return -1;
 	}
+	*out = (unsigned)v;
+	return 0;
+}
+
+/* --body-timeout-ms: 100..600000, plain digits. */
+static int
+body_timeout_parse(const char *s, unsigned *out)
+{
+	unsigned long v = 0;
+
+	*out = 0;
+	if (s == NULL)
+		return 0;
+	if (s[0] < '1' || s[0] > '9')
+		return -1;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > 600000ul)
+			return -1;
+	}
+	if (v < 100)
+		return -1;
 	*out = (unsigned)v;
 	return 0;
 }
@@ -436,6 +475,11 @@ main(int argc, char **argv)
 	struct api_server_config scfg;
 	struct ledger_config lcfg;
 	struct api_server *srv = NULL;
+	struct api_app_config acfg;
+	struct api_app *app = NULL;
+	char why[API_APP_WHY_MAX];
+	unsigned body_ms = 0;
+	int created_key = 0;
 	struct ledger *l = NULL;
 	struct note_signer *signer = NULL;
 	char key_path[PATH_CAP], vkey[NOTE_NAME_MAX + 128];
@@ -461,6 +505,10 @@ main(int argc, char **argv)
 		return 2;
 	}
 	dir = o.demo ? o.demo : o.data;
+	if (body_timeout_parse(o.body_timeout, &body_ms) != 0) {
+		say("lienlogd: --body-timeout-ms must be 100..600000\n");
+		return 2;
+	}
 
 	/* Before any thread exists: every thread inherits this mask. */
 	sigemptyset(&sigs);
@@ -521,11 +569,27 @@ main(int argc, char **argv)
 	}
 	say("lienlogd: tree size %llu\n", (unsigned long long)ledger_size(l));
 
+	memset(&acfg, 0, sizeof(acfg));
+	acfg.dir = dir;
+	acfg.body_deadline_ms = body_ms;
+	why[0] = '\0';
+	s = api_app_open(&acfg, &app, &created_key, why, sizeof(why));
+	if (s != LIEN_OK) {
+		say("lienlogd: registration set-up failed: %s\n",
+		    why[0] ? why : lien_status_message(s));
+		goto out;
+	}
+	if (created_key)
+		say("lienlogd: created seal key %s/seal.key\n", dir);
+	say("lienlogd: registration %s\n", api_app_enabled(app) ?
+	    "enabled (trust/ loaded)" : "disabled (no trust/ directory)");
+
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.listen = o.listen;
 	scfg.threads = nthreads;
 	scfg.log = server_log;
 	scfg.access_log = o.access_log;
+	scfg.app = app;
 	s = api_server_start(&scfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot serve on %s: %s\n",
@@ -543,7 +607,19 @@ main(int argc, char **argv)
 			continue;
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
-		if (sig != SIGHUP || o.access_log == NULL)
+		if (sig != SIGHUP)
+			continue;
+		if (api_app_enabled(app)) {
+			why[0] = '\0';
+			s = api_app_reload(app, why, sizeof(why));
+			if (s == LIEN_OK)
+				say("lienlogd: SIGHUP: trust reloaded\n");
+			else
+				say("lienlogd: SIGHUP: trust reload failed, "
+				    "old configuration kept: %s\n",
+				    why[0] ? why : lien_status_message(s));
+		}
+		if (o.access_log == NULL)
 			continue;
 		if (api_server_reopen_logs(srv) == LIEN_OK)
 			say("lienlogd: SIGHUP: access log reopened\n");
@@ -556,6 +632,7 @@ main(int argc, char **argv)
 	exit_code = 0;
 out:
 	api_server_stop(srv);
+	api_app_close(app);
 	if (l != NULL)
 		ledger_close(l);
 	note_signer_free(signer);

@@ -1,0 +1,722 @@
+/*
+ * The registration pipeline shared by every route of api/routes_reg.c
+ * (api/reg_int.h): body, authentication, strict JSON, the one table from
+ * registry refusals to HTTP, sealing, the append and the receipt.
+ *
+ * Design notes:
+ *  - One ledger view serves authentication (party lookup, nonce and
+ *    idempotency pre-checks) and every read a handler makes. A write
+ *    closes it before appending (a read transaction must not sit across
+ *    the fsync of the batch it waits for) and opens a second one after,
+ *    which is the first snapshot that contains the new entry.
+ *  - The nonce pre-check lets a request through when the signer already
+ *    submitted this exact body (the idempotency key): the sequencer then
+ *    answers with the original entry, so a client that retries the very
+ *    same signed request after a timeout gets its receipt, not
+ *    nonce_replayed (ledger/registry_rules.c checks idempotency first for
+ *    the same reason).
+ *  - The sealed evidence is the request body itself, sealed with AD =
+ *    "lienlog-evidence-v1" 0x00 || SHA-256(body). The entry records that
+ *    digest (evidence.digest, covered by the request signature through
+ *    Content-Digest) and the SHA-256 of the sealed box, so an auditor who
+ *    is shown the opened body can check it against the log without the
+ *    key.
+ *  - Refusals never echo request bytes: codes and messages are ours.
+ */
+#include "api/reg_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <civetweb.h>
+
+#include "api/json_out.h"
+#include "api/receipt.h"
+#include "common/lien_limits.h"
+#include "crypto/cert.h"
+#include "crypto/hash.h"
+#include "ledger/entry.h"
+#include "ledger/jcs.h"
+
+#define REG_ERROR_BODY_CAP 512u
+
+void
+api_fail_code(struct api_req *rq, int http_status, const char *code,
+    const char *message)
+{
+	char body[REG_ERROR_BODY_CAP];
+	struct json_out j;
+	size_t len;
+
+	if (rq->status == 0)
+		rq->error_code = code;
+	json_out_init(&j, body, sizeof(body));
+	json_out_raw(&j, "{\"code\":");
+	json_out_str(&j, code, strlen(code));
+	json_out_raw(&j, ",\"message\":");
+	json_out_str(&j, message, strlen(message));
+	json_out_raw(&j, "}\n");
+	if (json_out_finish(&j, &len) != LIEN_OK) {
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+		return;
+	}
+	api_reply(rq, http_status, "application/json", API_CACHE_NOSTORE, NULL,
+	    body, len);
+}
+
+int
+reg_bad(struct api_req *rq, const char *code, const char *message)
+{
+	api_fail_code(rq, 400, code, message);
+	return 0;
+}
+
+/* ---- refusals -> HTTP: the one table --------------------------------- */
+
+/* Codes whose HTTP status is not the default of their lien_status. */
+static const struct {
+	const char *code;
+	int http;
+} reg_http_exceptions[] = {
+	/* the same refusal as auth's pre-check gives (docs/identity.md) */
+	{ "nonce_replayed", 401 },
+	/* the signer is authentic but may not do this */
+	{ "party_inactive", 403 },
+	{ "not_mortgagee", 403 },
+	{ "role_forbidden", 403 },
+	{ "party_unknown", 403 },
+};
+
+int
+reg_refusal_http(enum lien_status st, const char *code)
+{
+	if (code != NULL) {
+		for (size_t i = 0; i < sizeof(reg_http_exceptions) /
+		    sizeof(reg_http_exceptions[0]); i++)
+			if (strcmp(code, reg_http_exceptions[i].code) == 0 &&
+			    !(st == LIEN_ENOTFOUND && strcmp(code,
+			    "party_unknown") == 0))
+				return reg_http_exceptions[i].http;
+	}
+	switch (st) {
+	case LIEN_EPARSE:
+	case LIEN_EINVAL:
+	case LIEN_EUNSUPPORTED:
+		return 400;
+	case LIEN_EKEY:
+		return 403;
+	case LIEN_ENOTFOUND:
+		return 404;
+	case LIEN_ECONFLICT:
+		return 409;
+	case LIEN_ETOOBIG:
+		return 413;
+	default:
+		return api_status_http(st);
+	}
+}
+
+/* ---- body ------------------------------------------------------------- */
+
+static uint64_t
+mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static int
+reg_read_body(struct reg_call *c)
+{
+	struct api_req *rq = c->rq;
+	uint64_t deadline;
+	size_t got = 0;
+
+	if (!rq->has_body_len || rq->body_len == 0)
+		return 1;	/* empty: the JSON step refuses it if needed */
+	if (rq->body_len > API_BODY_MAX) {
+		rq->must_close = 1;	/* the body stays unread */
+		api_fail(rq, API_ERR_BODY_TOO_LARGE,
+		    "request bodies are limited to 262144 bytes");
+		return 0;
+	}
+	c->body_len = (size_t)rq->body_len;
+	if ((c->body = malloc(c->body_len)) == NULL) {
+		rq->must_close = 1;
+		api_fail_status(rq, LIEN_ENOMEM);
+		return 0;
+	}
+	/* civetweb bounds each recv by request_timeout_ms but not the
+	 * whole body: a client trickling one byte at a time would hold
+	 * this worker for ever. The deadline bounds it to the deadline
+	 * plus one recv timeout. */
+	deadline = mono_ms() + api_app_body_deadline_ms(c->app);
+	while (got < c->body_len) {
+		int n = mg_read(rq->conn, c->body + got, c->body_len - got);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got < c->body_len && mono_ms() > deadline)
+			break;
+	}
+	if (got != c->body_len) {
+		rq->must_close = 1;
+		if (mono_ms() > deadline)
+			api_fail(rq, API_ERR_BODY_TIMEOUT,
+			    "the request body did not arrive in time");
+		else
+			api_fail(rq, API_ERR_BODY_INCOMPLETE,
+			    "the request body ended before Content-Length");
+		return 0;
+	}
+	return 1;
+}
+
+/* ---- authentication --------------------------------------------------- */
+
+static int
+name_is(const char *name, const char *want)
+{
+	size_t i;
+
+	for (i = 0; want[i] != '\0'; i++) {
+		unsigned char a = (unsigned char)name[i];
+		unsigned char b = (unsigned char)want[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a = (unsigned char)(a - 'A' + 'a');
+		if (b >= 'A' && b <= 'Z')
+			b = (unsigned char)(b - 'A' + 'a');
+		if (a != b)
+			return 0;
+	}
+	return name[i] == '\0';
+}
+
+static enum lien_status
+cb_party(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN],
+    struct auth_party *out)
+{
+	struct reg_call *c = ctx;
+	enum lien_status st;
+
+	st = registry_party_lookup(c->view, keyid, &c->party);
+	if (st != LIEN_OK)
+		return st;
+	c->party_filed = 1;
+	memset(out, 0, sizeof(*out));
+	out->role = (enum auth_role)c->party.role;
+	memcpy(out->party_id, c->party.party_id, c->party.party_id_len);
+	out->party_id[c->party.party_id_len] = '\0';
+	out->party_id_len = c->party.party_id_len;
+	out->status = (enum auth_party_status)c->party.status;
+	out->cert_der = c->party.cert_der;
+	out->cert_der_len = c->party.cert_der_len;
+	return LIEN_OK;
+}
+
+static enum lien_status
+cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
+    size_t nonce_len)
+{
+	struct reg_call *c = ctx;
+	char admin[6 + AUTH_KEYID_HEX_LEN + 1];
+	const char *party;
+	size_t plen;
+	uint64_t ix;
+	enum lien_status st;
+
+	st = registry_nonce_seen(c->view, keyid, nonce, nonce_len,
+	    (uint64_t)c->now * 1000u);
+	if (st != LIEN_EEXIST)
+		return st;
+	/* Seen: a retry of a request already logged is answered with its
+	 * receipt by the sequencer, so let exactly that case through. */
+	if (c->party_filed) {
+		party = c->party.party_id;
+		plen = c->party.party_id_len;
+	} else {
+		static const char hex[] = "0123456789abcdef";
+
+		memcpy(admin, "admin:", 6);
+		for (size_t i = 0; i < AUTH_KEYID_LEN; i++) {
+			admin[6 + 2 * i] = hex[keyid[i] >> 4];
+			admin[7 + 2 * i] = hex[keyid[i] & 15];
+		}
+		party = admin;
+		plen = 6 + AUTH_KEYID_HEX_LEN;
+	}
+	if (registry_idem_lookup(c->view, party, plen, c->body_digest, &ix) ==
+	    LIEN_EEXIST)
+		return LIEN_OK;
+	return LIEN_EEXIST;
+}
+
+static int
+has_signature(const struct mg_request_info *ri)
+{
+	for (int i = 0; i < ri->num_headers; i++) {
+		const char *n = ri->http_headers[i].name;
+
+		if (n != NULL && (name_is(n, "Signature") ||
+		    name_is(n, "Signature-Input")))
+			return 1;
+	}
+	return 0;
+}
+
+static int
+reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
+    uint32_t roles)
+{
+	struct api_req *rq = c->rq;
+	struct httpsig_header *hs = NULL;
+	struct auth_request ar;
+	const char *scheme = "http", *host = "";
+	size_t nh = 0;
+	enum lien_status st;
+	int ok = 0;
+
+	if ((hs = calloc(API_HEADERS_MAX, sizeof(*hs))) == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		return 0;
+	}
+	for (int i = 0; i < ri->num_headers && nh < API_HEADERS_MAX; i++) {
+		const char *n = ri->http_headers[i].name;
+		const char *v = ri->http_headers[i].value;
+
+		if (n == NULL || v == NULL)
+			continue;
+		hs[nh].name = n;
+		hs[nh].name_len = strlen(n);
+		hs[nh].value = v;
+		hs[nh].value_len = strlen(v);
+		nh++;
+		if (name_is(n, "Host"))
+			host = v;
+		else if (name_is(n, "X-Forwarded-Proto") &&
+		    strcmp(v, "https") == 0)
+			/* Only chooses how @target-uri is rebuilt: a lie
+			 * just makes the signature not verify. */
+			scheme = "https";
+		else if (name_is(n, "Signature-Input")) {
+			c->sig_input = v;
+			c->sig_input_len = strlen(v);
+		}
+	}
+	memset(&ar, 0, sizeof(ar));
+	ar.http.method = ri->request_method;
+	ar.http.method_len = strlen(ri->request_method);
+	ar.http.scheme = scheme;
+	ar.http.scheme_len = strlen(scheme);
+	ar.http.authority = host;
+	ar.http.authority_len = strlen(host);
+	ar.http.path = rq->path;
+	ar.http.path_len = rq->path_len;
+	ar.http.query = ri->query_string;
+	ar.http.query_len = ri->query_string ? strlen(ri->query_string) : 0;
+	ar.http.headers = hs;
+	ar.http.nheaders = nh;
+	ar.http.body = c->body;
+	ar.http.body_len = c->body_len;
+	ar.now = c->now;
+	ar.allowed_roles = roles;
+	ar.party_lookup = cb_party;
+	ar.nonce_check = cb_nonce;
+	ar.ctx = c;
+	st = auth_verify(api_app_auth(c->app), c->trust, &ar, &c->auth);
+	if (st == LIEN_OK) {
+		size_t pl = c->auth.party_id_len;
+
+		if (pl > AUTH_PARTY_ID_MAX)
+			pl = AUTH_PARTY_ID_MAX;
+		memcpy(rq->party_buf, c->auth.party_id, pl);
+		rq->party_buf[pl] = '\0';
+		rq->party = rq->party_buf;
+		rq->party_len = pl;
+		rq->role = auth_role_name(c->auth.role);
+		c->authed = 1;
+		ok = 1;
+	} else if (st == LIEN_EVERIFY) {
+		api_fail_code(rq, c->auth.http_status,
+		    auth_reason_code(c->auth.reason),
+		    "the request is not authenticated for this route "
+		    "(docs/identity.md)");
+	} else {
+		api_fail_status(rq, st);
+	}
+	free(hs);
+	return ok;
+}
+
+int
+reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
+    enum reg_auth_mode mode)
+{
+	const struct mg_request_info *ri = mg_get_request_info(rq->conn);
+	enum lien_status st;
+
+	memset(c, 0, sizeof(*c));
+	c->rq = rq;
+	c->app = rq->app;
+	c->now = (int64_t)time(NULL);
+	if (!api_app_enabled(c->app)) {
+		rq->must_close = rq->has_body_len && rq->body_len > 0;
+		api_fail(rq, API_ERR_REG_DISABLED, "this server runs without "
+		    "a trust directory: registration is disabled");
+		return 0;
+	}
+	if (ri == NULL) {
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+		return 0;
+	}
+	if (!reg_read_body(c))
+		return 0;
+	hash_sha256(c->body, c->body_len, c->body_digest);
+	api_app_rules(c->app, &c->rules);
+	c->trust = api_app_trust(c->app);
+	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
+		api_fail_status(rq, st);
+		return 0;
+	}
+	if (mode == REG_AUTH_OPTIONAL && !has_signature(ri))
+		return 1;
+	return reg_authenticate(c, ri, roles);
+}
+
+void
+reg_end(struct reg_call *c)
+{
+	json_decref(c->json);
+	ledger_view_close(c->view);
+	trust_release(c->trust);
+	auth_result_clear(&c->auth);
+	free(c->body);
+	c->json = NULL;
+	c->view = NULL;
+	c->trust = NULL;
+	c->body = NULL;
+}
+
+/* ---- JSON --------------------------------------------------------------- */
+
+int
+reg_json(struct reg_call *c)
+{
+	enum lien_status st;
+
+	st = jcs_parse((const char *)c->body, c->body_len, 0, &c->json);
+	if (st == LIEN_ETOOBIG) {
+		api_fail_code(c->rq, 413, "json_too_large", "the JSON body "
+		    "exceeds a limit (depth 16, strings 16384 bytes, 4096 "
+		    "members)");
+		return 0;
+	}
+	if (st != LIEN_OK) {
+		api_fail_code(c->rq, 400, "json_invalid", "the body is not "
+		    "one strict JSON value (malformed, duplicate keys, reals, "
+		    "trailing bytes)");
+		return 0;
+	}
+	if (!json_is_object(c->json))
+		return reg_bad(c->rq, "json_invalid",
+		    "the body must be a JSON object");
+	return 1;
+}
+
+static int
+in_list(const char *key, const char *const *list)
+{
+	for (; list != NULL && *list != NULL; list++)
+		if (strcmp(key, *list) == 0)
+			return 1;
+	return 0;
+}
+
+int
+reg_keys(struct api_req *rq, const json_t *o, const char *what,
+    const char *const *req, const char *const *opt)
+{
+	char msg[200];
+	const char *key;
+	json_t *val;
+
+	if (!json_is_object(o)) {
+		snprintf(msg, sizeof(msg), "%s must be an object", what);
+		return reg_bad(rq, "field_type", msg);
+	}
+	json_object_foreach((json_t *)o, key, val) {
+		(void)val;
+		if (!in_list(key, req) && !in_list(key, opt)) {
+			snprintf(msg, sizeof(msg), "%s has a member that is "
+			    "not part of this request", what);
+			return reg_bad(rq, "field_unknown", msg);
+		}
+	}
+	for (; req != NULL && *req != NULL; req++) {
+		if (json_object_get(o, *req) == NULL) {
+			snprintf(msg, sizeof(msg), "%s.%s is required", what,
+			    *req);
+			return reg_bad(rq, "field_missing", msg);
+		}
+	}
+	return 1;
+}
+
+int
+reg_str(struct api_req *rq, const json_t *o, const char *key, int required,
+    struct reg_str *out)
+{
+	const json_t *v = json_object_get(o, key);
+	char msg[160];
+
+	out->p = NULL;
+	out->len = 0;
+	if (v == NULL) {
+		if (!required)
+			return 1;
+		snprintf(msg, sizeof(msg), "%s is required", key);
+		return reg_bad(rq, "field_missing", msg);
+	}
+	if (!json_is_string(v)) {
+		snprintf(msg, sizeof(msg), "%s must be a string", key);
+		return reg_bad(rq, "field_type", msg);
+	}
+	out->p = json_string_value(v);
+	out->len = json_string_length(v);
+	return 1;
+}
+
+int
+reg_obj(struct api_req *rq, const json_t *o, const char *key, int required,
+    const json_t **out)
+{
+	const json_t *v = json_object_get(o, key);
+	char msg[160];
+
+	*out = NULL;
+	if (v == NULL) {
+		if (!required)
+			return 1;
+		snprintf(msg, sizeof(msg), "%s is required", key);
+		return reg_bad(rq, "field_missing", msg);
+	}
+	if (!json_is_object(v)) {
+		snprintf(msg, sizeof(msg), "%s must be an object", key);
+		return reg_bad(rq, "field_type", msg);
+	}
+	*out = v;
+	return 1;
+}
+
+enum lien_status
+reg_commit(const struct reg_call *c, enum seal_kind kind, const char *value,
+    size_t len, uint8_t out[SEAL_COMMIT_LEN])
+{
+	uint8_t salt[SEAL_SALT_LEN];
+	enum lien_status st;
+
+	st = seal_salt_derive(api_app_seal_key(c->app), kind, value, len, salt);
+	if (st == LIEN_OK)
+		st = seal_commit(kind, salt, value, len, out);
+	return st;
+}
+
+void
+reg_seal_ad(const uint8_t digest[HASH_LEN], uint8_t out[REG_SEAL_AD_LEN])
+{
+	static const char tag[] = "lienlog-evidence-v1";	/* + NUL */
+
+	memcpy(out, tag, sizeof(tag));
+	memcpy(out + sizeof(tag), digest, HASH_LEN);
+}
+
+/* ---- append and receipt ------------------------------------------------- */
+
+/* The signer's certificate notAfter in ms: the filed key's, or the pinned
+ * administrator's. */
+static uint64_t
+signer_not_after_ms(const struct reg_call *c)
+{
+	const struct cert *ac;
+	struct cert_info info;
+
+	if (c->party_filed)
+		return c->party.not_after_ms;
+	ac = trust_admin_find(c->trust, c->auth.keyid);
+	if (ac == NULL || cert_info_get(ac, &info) != LIEN_OK ||
+	    info.not_after < 0)
+		return 0;
+	return (uint64_t)info.not_after * 1000u;
+}
+
+/* Facts of the original entry for a replayed receipt: its type, and for
+ * applications and decisions the application id, status and reasons as
+ * recorded in the entry. */
+static enum lien_status
+original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
+    char *app_id, size_t app_cap, char *status, size_t status_cap)
+{
+	const uint8_t *raw;
+	size_t raw_len;
+	struct entry e;
+	json_t *p = NULL, *a;
+	enum lien_status st;
+
+	if ((st = ledger_view_entry(v, index, &raw, &raw_len)) != LIEN_OK)
+		return st;
+	if ((st = entry_decode(raw, raw_len, &e)) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	ri->entry_type = e.type;
+	if (jcs_parse((const char *)e.payload, e.payload_len, 0, &p) !=
+	    LIEN_OK)
+		return LIEN_ECORRUPT;
+	if ((a = json_object_get(p, "app")) != NULL && json_is_string(a) &&
+	    json_string_length(a) < app_cap) {
+		memcpy(app_id, json_string_value(a), json_string_length(a) + 1);
+		ri->app_id = app_id;
+	}
+	a = json_object_get(p, "status");
+	if (a == NULL && (a = json_object_get(p, "decision")) != NULL) {
+		const char *d = json_string_value(a);
+
+		snprintf(status, status_cap, "%s", d == NULL ? "" :
+		    strcmp(d, "approve") == 0 ? "approved" :
+		    strcmp(d, "reject") == 0 ? "rejected" : d);
+		ri->status = status;
+	} else if (json_is_string(a) && json_string_length(a) < status_cap) {
+		memcpy(status, json_string_value(a), json_string_length(a) + 1);
+		ri->status = status;
+	}
+	a = json_object_get(p, "reasons");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *r = json_string_value(json_array_get(a, i));
+
+		for (unsigned b = 0; r != NULL && b < REG_ANOMALY_COUNT; b++)
+			if (strcmp(r, registry_anomaly_code(b)) == 0)
+				ri->anomalies |= 1u << b;
+	}
+	json_decref(p);
+	return LIEN_OK;
+}
+
+static void
+reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
+{
+	char *out = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	st = receipt_build(c->view, ri, &out, &len);
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return;
+	}
+	api_reply(c->rq, http, "application/json", API_CACHE_NOSTORE, NULL,
+	    out, len);
+	free(out);
+}
+
+void
+reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
+{
+	struct api_req *rq = c->rq;
+	struct ledger_item item;
+	struct ledger_receipt lr;
+	struct receipt_info ri;
+	uint8_t *sealed = NULL;
+	size_t sealed_len = 0;
+	char app_id[REG_APP_ID_LEN + 8], status[32];
+	enum lien_status st, ast;
+
+	req->signer.party.p = c->auth.party_id;
+	req->signer.party.len = c->auth.party_id_len;
+	req->signer.role = (enum reg_role)c->auth.role;
+	memcpy(req->signer.keyid, c->auth.keyid, HASH_LEN);
+	req->signer.not_after_ms = signer_not_after_ms(c);
+	req->ev.sig_input.p = c->sig_input;
+	req->ev.sig_input.len = c->sig_input_len;
+	req->ev.sig = c->auth.sig;
+	req->ev.sig_len = c->auth.sig_len;
+	memcpy(req->ev.content_digest, c->auth.content_digest, HASH_LEN);
+	req->ev.created = c->auth.created;
+	req->ev.nonce.p = c->auth.nonce;
+	req->ev.nonce.len = c->auth.nonce_len;
+	req->ev.alg.p = httpsig_alg_name(c->auth.alg);
+	req->ev.alg.len = req->ev.alg.p ? strlen(req->ev.alg.p) : 0;
+	req->rules = &c->rules;
+	if (seal_body && c->body_len > 0) {
+		uint8_t ad[REG_SEAL_AD_LEN];
+
+		reg_seal_ad(c->auth.content_digest, ad);
+		if ((sealed = malloc(c->body_len + SEAL_OVERHEAD)) == NULL) {
+			api_fail_status(rq, LIEN_ENOMEM);
+			return;
+		}
+		st = seal_box(api_app_seal_key(c->app), ad, sizeof(ad),
+		    c->body, c->body_len, sealed, c->body_len + SEAL_OVERHEAD,
+		    &sealed_len);
+		if (st != LIEN_OK) {
+			free(sealed);
+			api_fail_status(rq, st);
+			return;
+		}
+		req->sealed = sealed;
+		req->sealed_len = sealed_len;
+	}
+	ledger_view_close(c->view);
+	c->view = NULL;
+
+	memset(&item, 0, sizeof(item));
+	item.type = (uint16_t)req->kind;
+	item.build = registry_build;
+	item.arg = req;
+	memset(&lr, 0, sizeof(lr));
+	ast = ledger_append_item(rq->ledger, &item, &lr);
+	free(sealed);
+	if (ast != LIEN_OK && ast != LIEN_EEXIST) {
+		if (req->refusal != NULL)
+			api_fail_code(rq, reg_refusal_http(ast, req->refusal),
+			    req->refusal, "refused by the registration rules "
+			    "(docs/api-registration.md)");
+		else
+			api_fail_status(rq, ast);
+		return;
+	}
+	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
+		api_fail_status(rq, st);
+		return;
+	}
+	memset(&ri, 0, sizeof(ri));
+	if (ast == LIEN_OK) {
+		ri.app_id = req->app_id[0] ? req->app_id : NULL;
+		ri.status = req->app_status;
+		ri.anomalies = req->anomalies;
+		ri.entry_type = (uint16_t)req->kind;
+		ri.index = lr.index;
+		ri.tree_size = lr.tree_size;
+		rq->has_entry = 1;
+		rq->entry_index = lr.index;
+		reply_receipt(c, &ri, 201);
+		return;
+	}
+	/* LIEN_EEXIST: the original entry, proven against the current
+	 * checkpoint. */
+	ri.index = req->original_index;
+	ri.tree_size = ledger_view_size(c->view);
+	ri.replayed = 1;
+	st = original_facts(c->view, ri.index, &ri, app_id, sizeof(app_id),
+	    status, sizeof(status));
+	if (st != LIEN_OK) {
+		api_fail_status(rq, st);
+		return;
+	}
+	rq->has_entry = 1;
+	rq->entry_index = ri.index;
+	reply_receipt(c, &ri, 200);
+}

@@ -1,0 +1,112 @@
+/*
+ * Internal to the registration API (api/reg_http.c, api/routes_reg.c):
+ * the per-request pipeline of docs/architecture.md section 3 as a small
+ * set of steps a handler strings together:
+ *
+ *   reg_begin   registration enabled?  body read (Content-Length only,
+ *               API_BODY_MAX, a deadline against slow bodies), trust
+ *               reference, one ledger view, RFC 9421 authentication with
+ *               the ledger's party table and nonce pre-check, access-log
+ *               party/role
+ *   reg_json    strict JSON body (ledger/jcs.h)
+ *   reg_*       field readers that answer 400 with a stable code
+ *   reg_submit  signer + evidence into struct reg_request, sealed body,
+ *               ledger_append_item(registry_build), refusal -> HTTP (one
+ *               table), 201 receipt or 200 original receipt on replay
+ *   reg_end     release everything
+ *
+ * Everything large lives in the heap-allocated struct reg_call: civetweb
+ * workers have a 100 KiB stack (DEPS.md).
+ */
+#ifndef LIEN_API_REG_INT_H
+#define LIEN_API_REG_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "api/app.h"
+#include "api/auth.h"
+#include "api/http.h"
+#include "api/trust.h"
+#include "ledger/registry.h"
+
+struct reg_call {
+	struct api_req *rq;
+	struct api_app *app;
+	struct trust *trust;		/* reference; NULL before begin */
+	struct ledger_view *view;	/* the request's snapshot */
+	uint8_t *body;			/* malloc'd; NULL for an empty body */
+	size_t body_len;
+	uint8_t body_digest[HASH_LEN];	/* SHA-256 of the body */
+	json_t *json;			/* parsed body (reg_json) */
+	int64_t now;			/* Unix seconds, once per request */
+	int authed;			/* auth holds a verified signer */
+	struct auth_result auth;
+	/* Party lookup scratch: the filed key of the signer (its DER must
+	 * outlive auth_verify, so it lives here, not on the stack). */
+	int party_filed;
+	struct reg_party party;
+	const char *sig_input;		/* Signature-Input value (borrowed) */
+	size_t sig_input_len;
+	struct reg_rules rules;
+};
+
+/* Authentication demanded by a route. */
+enum reg_auth_mode {
+	REG_AUTH_REQUIRED = 0,	/* unsigned: 401 signature_missing */
+	REG_AUTH_OPTIONAL = 1,	/* unsigned GETs get the public view */
+};
+
+/* Start a request: c is zeroed and filled. Returns 1 to go on, 0 when the
+ * reply has been sent (reg_end must still be called). roles: allowed
+ * AUTH_ROLE_BIT set. */
+int reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
+    enum reg_auth_mode mode);
+void reg_end(struct reg_call *c);
+
+/* Parse the body as one strict JSON object into c->json. 1 on success;
+ * 0 after replying 400 json_invalid / 413 json_too_large. */
+int reg_json(struct reg_call *c);
+
+/* o must be an object whose members are all in req[] (every one present)
+ * or opt[] (NULL-terminated lists; either may be NULL). what names o in
+ * messages. 1 or 0 after replying 400 field_missing / field_unknown /
+ * field_type. */
+int reg_keys(struct api_req *rq, const json_t *o, const char *what,
+    const char *const *req, const char *const *opt);
+
+/* The string member key of o into *out (p NULL when absent and not
+ * required). 1, or 0 after replying 400 field_missing / field_type. */
+int reg_str(struct api_req *rq, const json_t *o, const char *key,
+    int required, struct reg_str *out);
+
+/* An object member (NULL when absent and not required). */
+int reg_obj(struct api_req *rq, const json_t *o, const char *key,
+    int required, const json_t **out);
+
+/* Reply 400 with code and a message naming the field. Returns 0. */
+int reg_bad(struct api_req *rq, const char *code, const char *message);
+
+/* The comparable identity commitment (crypto/seal.h, keyed salt) of
+ * value of kind. LIEN_OK or a seal status. */
+enum lien_status reg_commit(const struct reg_call *c, enum seal_kind kind,
+    const char *value, size_t len, uint8_t out[SEAL_COMMIT_LEN])
+    LIEN_MUST_CHECK;
+
+/* Append req (kind, fields, face set by the caller; signer, evidence,
+ * rules, sealed filled here). seal_body: seal the request body as the
+ * entry's evidence. Replies in every case: 201 receipt, 200 original
+ * receipt (replay), or the refusal. Closes c->view before appending. */
+void reg_submit(struct reg_call *c, struct reg_request *req, int seal_body);
+
+/* HTTP status for a registry refusal (status + reason code). */
+int reg_refusal_http(enum lien_status st, const char *code);
+
+/* The AD binding a sealed request body to its entry:
+ * "lienlog-evidence-v1" 0x00 || SHA-256(body). out: REG_SEAL_AD_LEN. */
+#define REG_SEAL_AD_LEN (20u + HASH_LEN)
+void reg_seal_ad(const uint8_t digest[HASH_LEN],
+    uint8_t out[REG_SEAL_AD_LEN]);
+
+#endif

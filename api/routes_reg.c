@@ -1,0 +1,1242 @@
+/*
+ * The registration API (docs/api-registration.md): one handler per route,
+ * each a straight line through the pipeline of api/reg_int.h --
+ * authenticate, parse the body strictly (exact member sets, types),
+ * validate every identifier (ledger/ids.h), turn personal data into
+ * comparable commitments (crypto/seal.h, keyed salt), check the face-ID /
+ * SMS evidence (api/evidence.h), fill struct reg_request and let
+ * registry_build decide inside the sequencer.
+ *
+ *   POST /v1/institutions                    admin
+ *   POST /v1/institutions/{uscc}/status      admin
+ *   POST /v1/parties                         admin
+ *   POST /v1/parties/{party}/status          admin
+ *   POST /v1/vehicles                        registry
+ *   POST /v1/vehicles/{vin}/restrictions     registry
+ *   POST /v1/mortgages, /v1/releases         institution
+ *   POST /v1/applications/{id}/decision      officer
+ *   POST /v1/identity-commitments            institution, registry (no entry)
+ *   GET  /v1/applications/{id}               its bank, officer, registry, auditor
+ *   GET  /v1/applications?status=&after=&limit=  officer, auditor
+ *   GET  /v1/vehicles/{vin}                  anyone (dates); parties (details)
+ *   GET  /v1/evidence/{index}                the entry's bank, officer, auditor
+ *
+ * api/ validates everything it can before the sequencer (cheap refusals
+ * stay off the single writer); the registry validates again on its own.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/evidence.h"
+#include "api/json_out.h"
+#include "api/reg_int.h"
+#include "common/b64.h"
+#include "common/rd.h"
+#include "crypto/sign.h"
+#include "crypto/cert.h"
+#include "crypto/hash.h"
+#include "ledger/entry.h"
+#include "ledger/ids.h"
+#include "ledger/jcs.h"
+
+#define ROLE(r) AUTH_ROLE_BIT(AUTH_ROLE_##r)
+#define PHONE_MAX 20u
+
+/* One heap block per request: reg_call holds a filed certificate and the
+ * authentication result; reg_request the borrowed fields. */
+struct reg_work {
+	struct reg_call c;
+	struct reg_request req;
+};
+
+static struct reg_work *
+work_new(struct api_req *rq)
+{
+	struct reg_work *w = calloc(1, sizeof(*w));
+
+	if (w == NULL) {
+		rq->must_close = rq->has_body_len && rq->body_len > 0;
+		api_fail_status(rq, LIEN_ENOMEM);
+	}
+	return w;
+}
+
+static void
+work_free(struct reg_work *w)
+{
+	reg_end(&w->c);
+	free(w);
+}
+
+/* ---- field validators (400 with a stable code) -------------------------- */
+
+static int
+v_ok(struct api_req *rq, enum lien_status st, const char *code,
+    const char *msg)
+{
+	return st == LIEN_OK ? 1 : reg_bad(rq, code, msg);
+}
+
+static int
+v_vin(struct api_req *rq, struct reg_str s)
+{
+	return v_ok(rq, ids_vin_validate(s.p, s.len), "vin_invalid",
+	    "vin is not a GB 16735 VIN (17 characters, check digit)");
+}
+
+static int
+v_id_number(struct api_req *rq, struct reg_str s)
+{
+	return v_ok(rq, ids_citizen_id_validate(s.p, s.len),
+	    "id_number_invalid", "id_number is not a GB 11643 citizen ID "
+	    "number (date, check character)");
+}
+
+static int
+v_uscc(struct api_req *rq, struct reg_str s)
+{
+	return v_ok(rq, ids_uscc_validate(s.p, s.len), "uscc_invalid",
+	    "uscc is not a GB 32100 unified social credit code");
+}
+
+static int
+v_app_id(struct api_req *rq, const char *p, size_t len)
+{
+	if (len != REG_APP_ID_LEN || p[0] != 'A')
+		return reg_bad(rq, "app_id_invalid", "application ids are A "
+		    "followed by 16 lowercase hex digits");
+	for (size_t i = 1; i < len; i++)
+		if (!((p[i] >= '0' && p[i] <= '9') ||
+		    (p[i] >= 'a' && p[i] <= 'f')))
+			return reg_bad(rq, "app_id_invalid", "application ids "
+			    "are A followed by 16 lowercase hex digits");
+	return 1;
+}
+
+static int
+v_name(struct api_req *rq, struct reg_str s, size_t max, const char *code)
+{
+	if (s.len == 0 || s.len > max)
+		return reg_bad(rq, code, "name must be 1..256 bytes");
+	for (size_t i = 0; i < s.len; i++)
+		if ((unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f)
+			return reg_bad(rq, code, "control characters are not "
+			    "allowed");
+	return 1;
+}
+
+/* E.164 text: optional '+', then 5..15 digits (no spaces). */
+static int
+v_phone(struct api_req *rq, struct reg_str s)
+{
+	size_t i = 0, digits = 0;
+
+	if (s.len > 0 && s.p[0] == '+')
+		i = 1;
+	for (; i < s.len; i++, digits++)
+		if (s.p[i] < '0' || s.p[i] > '9')
+			break;
+	if (i != s.len || digits < 5 || digits > 15 || s.len > PHONE_MAX)
+		return reg_bad(rq, "phone_invalid", "phone must be digits with "
+		    "an optional leading +");
+	return 1;
+}
+
+static int
+v_party_id(struct api_req *rq, struct reg_str s)
+{
+	if (s.len == 0 || s.len > REG_PARTY_ID_MAX)
+		return reg_bad(rq, "party_id_invalid", "party ids are 1..128 "
+		    "printable ASCII characters without '/'");
+	for (size_t i = 0; i < s.len; i++)
+		if (s.p[i] < 0x21 || s.p[i] > 0x7e || s.p[i] == '/')
+			return reg_bad(rq, "party_id_invalid", "party ids are "
+			    "1..128 printable ASCII characters without '/'");
+	return 1;
+}
+
+static int
+v_keyid(struct api_req *rq, struct reg_str s, uint8_t out[HASH_LEN])
+{
+	if (s.len != 2 * HASH_LEN)
+		return reg_bad(rq, "keyid_invalid", "keyid must be 64 "
+		    "lowercase hex digits");
+	for (size_t i = 0; i < HASH_LEN; i++) {
+		unsigned v = 0;
+
+		for (size_t k = 0; k < 2; k++) {
+			char ch = s.p[2 * i + k];
+
+			if (ch >= '0' && ch <= '9')
+				v = v * 16 + (unsigned)(ch - '0');
+			else if (ch >= 'a' && ch <= 'f')
+				v = v * 16 + (unsigned)(ch - 'a' + 10);
+			else
+				return reg_bad(rq, "keyid_invalid", "keyid "
+				    "must be 64 lowercase hex digits");
+		}
+		out[i] = (uint8_t)v;
+	}
+	return 1;
+}
+
+static int
+v_enum(struct api_req *rq, struct reg_str s, const char *const *names,
+    int *out, const char *code, const char *msg)
+{
+	for (int i = 0; names[i] != NULL; i++)
+		if (strlen(names[i]) == s.len &&
+		    memcmp(names[i], s.p, s.len) == 0) {
+			*out = i + 1;
+			return 1;
+		}
+	return reg_bad(rq, code, msg);
+}
+
+static int
+v_reason(struct api_req *rq, struct reg_str s, const char *code)
+{
+	if (s.p == NULL)
+		return 1;
+	if (s.len == 0 || s.len > REG_REASON_MAX)
+		return reg_bad(rq, code, "free text must be 1..512 bytes");
+	return 1;
+}
+
+/* Face token of the application: sub = owner commitment, nonce = the
+ * application digest. Sets req->face; replies on refusal. */
+static int
+check_face(struct reg_call *c, struct reg_request *req, struct reg_str tok,
+    const json_t *application, const uint8_t owner[SEAL_COMMIT_LEN],
+    uint8_t app_digest[HASH_LEN], struct evidence_result *er)
+{
+	enum lien_status st;
+
+	if ((st = jcs_digest(application, app_digest)) != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	st = evidence_face_check(c->trust, tok.p, tok.len, owner, app_digest,
+	    c->now, er);
+	if (st == LIEN_EVERIFY) {
+		api_fail_code(c->rq, evidence_reason_http(er->reason),
+		    evidence_reason_code(er->reason), "the face-ID token is "
+		    "not acceptable for this application (docs/identity.md)");
+		return 0;
+	}
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	req->face.verdict = er->verdict == EVIDENCE_GREY ? REG_FACE_GREY :
+	    REG_FACE_PASS;
+	memcpy(req->face.token_digest, er->token_digest, HASH_LEN);
+	req->face.liveness = er->liveness;
+	req->face.match = er->match;
+	req->face.issuer.p = er->iss;
+	req->face.issuer.len = strlen(er->iss);
+	return 1;
+}
+
+static int
+commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
+    uint8_t out[SEAL_COMMIT_LEN])
+{
+	enum lien_status st = reg_commit(c, kind, s.p, s.len, out);
+
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse a certificate of a filing and check it against the root set of
+ * its role now. *out: cert_free. */
+static int
+filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
+    struct cert **out, uint64_t *not_after_ms)
+{
+	struct cert_trust *ct = trust_roots_get(c->trust, which);
+	struct cert_result cr;
+	struct cert_info info;
+	enum lien_status st;
+
+	*out = NULL;
+	st = cert_parse_text(text.p, text.len, out);
+	if (st != LIEN_OK || cert_info_get(*out, &info) != LIEN_OK ||
+	    info.not_after < 0)
+		return reg_bad(c->rq, "certificate_invalid", "certificate "
+		    "must be one strict PEM or base64 DER X.509 certificate");
+	if (ct == NULL) {
+		api_fail_code(c->rq, 422, "certificate_untrusted", "no root "
+		    "set is configured for this role");
+		return 0;
+	}
+	st = cert_trust_verify(ct, *out, c->now, CERT_USAGE_SIGNER, &cr, NULL);
+	if (st == LIEN_EVERIFY) {
+		api_fail_code(c->rq, 422, "certificate_untrusted", "the "
+		    "certificate does not verify against the root set of its "
+		    "role (chain, validity, CRL, keyUsage)");
+		return 0;
+	}
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	*not_after_ms = (uint64_t)info.not_after * 1000u;
+	return 1;
+}
+
+/* ---- filings -------------------------------------------------------------- */
+
+static void
+post_filing(struct api_req *rq, int institution)
+{
+	static const char *const keys_inst[] = { "uscc", "name", "certificate",
+		NULL };
+	static const char *const keys_party[] = { "party", "role", "name",
+		"certificate", NULL };
+	static const char *const roles[] = { "officer", "registry", "auditor",
+		NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str party, name, certificate, role;
+	struct cert *crt = NULL;
+	size_t der_len;
+	int r = 0;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) ||
+	    !reg_keys(rq, c->json, "body", institution ? keys_inst :
+	    keys_party, NULL) ||
+	    !reg_str(rq, c->json, institution ? "uscc" : "party", 1, &party) ||
+	    !reg_str(rq, c->json, "name", 1, &name) ||
+	    !reg_str(rq, c->json, "certificate", 1, &certificate) ||
+	    (!institution && !reg_str(rq, c->json, "role", 1, &role)))
+		goto out;
+	if (institution ? !v_uscc(rq, party) : !v_party_id(rq, party))
+		goto out;
+	if (!institution && !v_enum(rq, role, roles, &r, "role_invalid",
+	    "role must be officer, registry or auditor"))
+		goto out;
+	if (!v_name(rq, name, REG_NAME_MAX, "name_invalid"))
+		goto out;
+	if (!filing_cert(c, certificate, institution ?
+	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER, &crt,
+	    &req->cert_not_after_ms))
+		goto out;
+	req->kind = institution ? REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE;
+	req->party = party;
+	req->party_role = institution ? REG_ROLE_INSTITUTION :
+	    (enum reg_role)(REG_ROLE_OFFICER + r - 1);
+	req->name = name;
+	req->cert_der = cert_der_get0(crt, &der_len);
+	req->cert_der_len = der_len;
+	reg_submit(c, req, 0);
+out:
+	cert_free(crt);
+	work_free(w);
+}
+
+static void
+post_institutions(struct api_req *rq)
+{
+	post_filing(rq, 1);
+}
+
+static void
+post_parties(struct api_req *rq)
+{
+	post_filing(rq, 0);
+}
+
+/* POST /v1/{institutions,parties}/{id}/status */
+static void
+post_status(struct api_req *rq, int institution)
+{
+	static const char *const keys[] = { "action", NULL };
+	static const char *const opt[] = { "keyid", "reason", NULL };
+	static const char *const actions[] = { "suspend", "reinstate",
+		"revoke", NULL };
+	static const char suffix[] = "/status";
+	struct reg_work *w;
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str id, action, keyid, reason;
+	size_t sl = sizeof(suffix) - 1;
+	int a = 0;
+
+	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
+	    sl) != 0) {
+		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
+		return;
+	}
+	id.p = rq->rest;
+	id.len = rq->rest_len - sl;
+	if ((w = work_new(rq)) == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
+	    !(institution ? v_uscc(rq, id) : v_party_id(rq, id)) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_str(rq, c->json, "action", 1, &action) ||
+	    !reg_str(rq, c->json, "keyid", 0, &keyid) ||
+	    !reg_str(rq, c->json, "reason", 0, &reason) ||
+	    !v_enum(rq, action, actions, &a, "action_invalid",
+	    "action must be suspend, reinstate or revoke") ||
+	    !v_reason(rq, reason, "reason_invalid"))
+		goto out;
+	if (keyid.p != NULL) {
+		if (!v_keyid(rq, keyid, req->target_keyid))
+			goto out;
+		req->has_target_key = 1;
+	}
+	req->kind = institution ? REG_T_INSTITUTION_STATUS :
+	    REG_T_PARTY_STATUS;
+	req->party = id;
+	req->action = (enum reg_status_action)a;
+	req->reason = reason;
+	reg_submit(c, req, 0);
+out:
+	work_free(w);
+}
+
+static void
+post_institution_sub(struct api_req *rq)
+{
+	post_status(rq, 1);
+}
+
+static void
+post_party_sub(struct api_req *rq)
+{
+	post_status(rq, 0);
+}
+
+/* ---- vehicles ------------------------------------------------------------- */
+
+static int
+v_plate(struct api_req *rq, struct reg_str plate, struct reg_str type,
+    unsigned *out)
+{
+	enum ids_plate_type t;
+
+	if (ids_plate_type_parse(type.p, type.len, &t) != LIEN_OK)
+		return reg_bad(rq, "plate_type_invalid", "plate_type must be "
+		    "01, 02, 51 or 52");
+	if (ids_plate_validate(plate.p, plate.len, t) != LIEN_OK)
+		return reg_bad(rq, "plate_invalid", "plate does not match its "
+		    "plate_type (GA 36-2018)");
+	*out = (unsigned)t;
+	return 1;
+}
+
+static void
+post_vehicles(struct api_req *rq)
+{
+	static const char *const keys[] = { "vin", "plate", "plate_type",
+		"certificate_number", "owner", NULL };
+	static const char *const owner_keys[] = { "id_number", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, plate, pt, certno, idn;
+	const json_t *owner;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
+	    !reg_str(rq, c->json, "vin", 1, &vin) ||
+	    !reg_str(rq, c->json, "plate", 1, &plate) ||
+	    !reg_str(rq, c->json, "plate_type", 1, &pt) ||
+	    !reg_str(rq, c->json, "certificate_number", 1, &certno) ||
+	    !reg_obj(rq, c->json, "owner", 1, &owner) ||
+	    !reg_keys(rq, owner, "owner", owner_keys, NULL) ||
+	    !reg_str(rq, owner, "id_number", 1, &idn) ||
+	    !v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
+	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	    "certificate_number_invalid", "certificate_number must be 1..20 "
+	    "of 0-9 A-Z") ||
+	    !v_id_number(rq, idn) ||
+	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
+		goto out;
+	req->kind = REG_T_VEHICLE_RECORD;
+	req->vin = vin;
+	req->plate = plate;
+	req->cert_number = certno;
+	reg_submit(c, req, 1);
+out:
+	work_free(w);
+}
+
+/* POST /v1/vehicles/{vin}/restrictions */
+static void
+post_vehicle_sub(struct api_req *rq)
+{
+	static const char *const keys[] = { "action", "restriction", NULL };
+	static const char *const opt[] = { "reference", NULL };
+	static const char *const actions[] = { "set", "lift", NULL };
+	static const char *const kinds[] = { "seized", "detained", "stolen",
+		"scrapped", "customs", NULL };
+	static const char suffix[] = "/restrictions";
+	size_t sl = sizeof(suffix) - 1;
+	struct reg_work *w;
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, action, kind, ref;
+	int a = 0, k = 0;
+
+	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
+	    sl) != 0) {
+		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
+		return;
+	}
+	vin.p = rq->rest;
+	vin.len = rq->rest_len - sl;
+	if ((w = work_new(rq)) == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) ||
+	    !v_vin(rq, vin) || !reg_json(c) ||
+	    !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_str(rq, c->json, "action", 1, &action) ||
+	    !reg_str(rq, c->json, "restriction", 1, &kind) ||
+	    !reg_str(rq, c->json, "reference", 0, &ref) ||
+	    !v_enum(rq, action, actions, &a, "action_invalid",
+	    "action must be set or lift") ||
+	    !v_enum(rq, kind, kinds, &k, "restriction_invalid",
+	    "restriction must be seized, detained, stolen, scrapped or "
+	    "customs") ||
+	    !v_reason(rq, ref, "reference_invalid"))
+		goto out;
+	req->kind = REG_T_RESTRICTION;
+	req->vin = vin;
+	req->restriction_set = a == 1;
+	req->restriction = (enum reg_restriction)k;
+	req->reference = ref;
+	reg_submit(c, req, 0);
+out:
+	work_free(w);
+}
+
+/* ---- applications ----------------------------------------------------- */
+
+/* The company block: the legal representative's SMS attestation that the
+ * acting employee (the application's owner.id_number) may act. */
+static int
+check_company(struct reg_call *c, const json_t *co,
+    const uint8_t actor[SEAL_COMMIT_LEN],
+    const uint8_t app_digest[HASH_LEN])
+{
+	static const char *const keys[] = { "uscc", "legal_rep_phone",
+		"sms_token", NULL };
+	struct api_req *rq = c->rq;
+	struct reg_str uscc, phone, tok;
+	struct evidence_result *er;
+	uint8_t rep[SEAL_COMMIT_LEN];
+	enum lien_status st;
+	int ok = 0;
+
+	if (!reg_keys(rq, co, "company", keys, NULL) ||
+	    !reg_str(rq, co, "uscc", 1, &uscc) ||
+	    !reg_str(rq, co, "legal_rep_phone", 1, &phone) ||
+	    !reg_str(rq, co, "sms_token", 1, &tok) ||
+	    !v_uscc(rq, uscc) || !v_phone(rq, phone) ||
+	    !commit_or_fail(c, SEAL_KIND_PHONE, phone, rep))
+		return 0;
+	if ((er = malloc(sizeof(*er))) == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		return 0;
+	}
+	st = evidence_sms_check(c->trust, tok.p, tok.len, rep, actor, uscc.p,
+	    uscc.len, app_digest, c->now, er);
+	if (st == LIEN_EVERIFY)
+		api_fail_code(rq, evidence_reason_http(er->reason),
+		    evidence_reason_code(er->reason), "the SMS attestation is "
+		    "not acceptable for this application (docs/identity.md)");
+	else if (st != LIEN_OK)
+		api_fail_status(rq, st);
+	else
+		ok = 1;
+	free(er);
+	return ok;
+}
+
+static void
+post_mortgages(struct api_req *rq)
+{
+	static const char *const keys[] = { "application", "face_token",
+		NULL };
+	static const char *const opt[] = { "company", NULL };
+	static const char *const app_keys[] = { "vin", "plate", "plate_type",
+		"certificate_number", "contract_number", "owner", NULL };
+	static const char *const owner_keys[] = { "id_number", NULL };
+	static const char *const owner_opt[] = { "name", "phone", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, plate, pt, certno, contract, idn, name, phone, tok;
+	const json_t *app, *owner, *company;
+	struct evidence_result er;
+	uint8_t digest[HASH_LEN];
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_obj(rq, c->json, "application", 1, &app) ||
+	    !reg_str(rq, c->json, "face_token", 1, &tok) ||
+	    !reg_obj(rq, c->json, "company", 0, &company) ||
+	    !reg_keys(rq, app, "application", app_keys, NULL) ||
+	    !reg_str(rq, app, "vin", 1, &vin) ||
+	    !reg_str(rq, app, "plate", 1, &plate) ||
+	    !reg_str(rq, app, "plate_type", 1, &pt) ||
+	    !reg_str(rq, app, "certificate_number", 1, &certno) ||
+	    !reg_str(rq, app, "contract_number", 1, &contract) ||
+	    !reg_obj(rq, app, "owner", 1, &owner) ||
+	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
+	    !reg_str(rq, owner, "id_number", 1, &idn) ||
+	    !reg_str(rq, owner, "name", 0, &name) ||
+	    !reg_str(rq, owner, "phone", 0, &phone))
+		goto out;
+	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
+	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	    "certificate_number_invalid", "certificate_number must be 1..20 "
+	    "of 0-9 A-Z") ||
+	    !v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
+	    "contract_number_invalid", "contract_number must be 1..64 "
+	    "printable ASCII without spaces at the ends") ||
+	    !v_id_number(rq, idn) ||
+	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid")) ||
+	    (phone.p != NULL && !v_phone(rq, phone)))
+		goto out;
+	if (!commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
+		goto out;
+	if (name.p != NULL) {
+		if (!commit_or_fail(c, SEAL_KIND_NAME, name, req->owner_name))
+			goto out;
+		req->has_owner_name = 1;
+	}
+	if (phone.p != NULL) {
+		if (!commit_or_fail(c, SEAL_KIND_PHONE, phone, req->phone))
+			goto out;
+		req->has_phone = 1;
+	}
+	if (!check_face(c, req, tok, app, req->owner, digest, &er))
+		goto out;
+	if (company != NULL && !check_company(c, company, req->owner, digest))
+		goto out;
+	req->kind = REG_T_MORTGAGE_APPLICATION;
+	req->vin = vin;
+	req->plate = plate;
+	req->cert_number = certno;
+	req->contract = contract;
+	reg_submit(c, req, 1);
+out:
+	work_free(w);
+}
+
+static void
+post_releases(struct api_req *rq)
+{
+	static const char *const keys[] = { "application", "face_token",
+		NULL };
+	static const char *const opt[] = { "company", NULL };
+	static const char *const app_keys[] = { "vin", "mortgage", "owner",
+		NULL };
+	static const char *const owner_keys[] = { "id_number", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, mortgage, idn, tok;
+	const json_t *app, *owner, *company;
+	struct evidence_result er;
+	uint8_t digest[HASH_LEN];
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_obj(rq, c->json, "application", 1, &app) ||
+	    !reg_str(rq, c->json, "face_token", 1, &tok) ||
+	    !reg_obj(rq, c->json, "company", 0, &company) ||
+	    !reg_keys(rq, app, "application", app_keys, NULL) ||
+	    !reg_str(rq, app, "vin", 1, &vin) ||
+	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
+	    !reg_obj(rq, app, "owner", 1, &owner) ||
+	    !reg_keys(rq, owner, "application.owner", owner_keys, NULL) ||
+	    !reg_str(rq, owner, "id_number", 1, &idn) ||
+	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
+	    !v_id_number(rq, idn) ||
+	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner) ||
+	    !check_face(c, req, tok, app, req->owner, digest, &er))
+		goto out;
+	if (company != NULL && !check_company(c, company, req->owner, digest))
+		goto out;
+	req->kind = REG_T_RELEASE_APPLICATION;
+	req->vin = vin;
+	req->app = mortgage;
+	reg_submit(c, req, 1);
+out:
+	work_free(w);
+}
+
+/* POST /v1/applications/{id}/decision */
+static void
+post_application_sub(struct api_req *rq)
+{
+	static const char *const keys[] = { "decision", NULL };
+	static const char *const opt[] = { "reason", NULL };
+	static const char *const decisions[] = { "approve", "reject",
+		"in_person_review", NULL };
+	static const char suffix[] = "/decision";
+	size_t sl = sizeof(suffix) - 1;
+	struct reg_work *w;
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str decision, reason;
+	int d = 0;
+
+	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
+	    sl) != 0) {
+		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
+		return;
+	}
+	if ((w = work_new(rq)) == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
+	    !v_app_id(rq, rq->rest, rq->rest_len - sl) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_str(rq, c->json, "decision", 1, &decision) ||
+	    !reg_str(rq, c->json, "reason", 0, &reason) ||
+	    !v_enum(rq, decision, decisions, &d, "decision_invalid",
+	    "decision must be approve, reject or in_person_review") ||
+	    !v_reason(rq, reason, "reason_invalid"))
+		goto out;
+	if (d == REG_DECIDE_REJECT && reason.p == NULL) {
+		reg_bad(rq, "reason_required", "a rejection needs a reason");
+		goto out;
+	}
+	req->kind = REG_T_DECISION;
+	req->app.p = rq->rest;
+	req->app.len = REG_APP_ID_LEN;
+	req->decision = (enum reg_decision)d;
+	req->reason = reason;
+	reg_submit(c, req, 0);
+out:
+	work_free(w);
+}
+
+/* POST /v1/identity-commitments: {"id_number"} or {"phone"} -> the
+ * comparable commitment a face or SMS provider binds its token to. */
+static void
+post_commitments(struct api_req *rq)
+{
+	static const char *const opt[] = { "id_number", "phone", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_str idn, phone;
+	uint8_t cm[SEAL_COMMIT_LEN];
+	char b64[B64_ENCODED_LEN(SEAL_COMMIT_LEN) + 1], body[96];
+	size_t n;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(REGISTRY),
+	    REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", NULL, opt) ||
+	    !reg_str(rq, c->json, "id_number", 0, &idn) ||
+	    !reg_str(rq, c->json, "phone", 0, &phone))
+		goto out;
+	if ((idn.p == NULL) == (phone.p == NULL)) {
+		reg_bad(rq, "field_missing", "exactly one of id_number or "
+		    "phone is required");
+		goto out;
+	}
+	if (idn.p != NULL ? (!v_id_number(rq, idn) ||
+	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, cm)) :
+	    (!v_phone(rq, phone) ||
+	    !commit_or_fail(c, SEAL_KIND_PHONE, phone, cm)))
+		goto out;
+	if (b64_encode(cm, sizeof(cm), b64, sizeof(b64)) != LIEN_OK) {
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+		goto out;
+	}
+	/* base64url without padding (RFC 4648 section 5): 43 characters */
+	for (n = 0; b64[n] != '\0' && b64[n] != '='; n++)
+		b64[n] = b64[n] == '+' ? '-' : b64[n] == '/' ? '_' : b64[n];
+	b64[n] = '\0';
+	n = (size_t)snprintf(body, sizeof(body), "{\"commitment\":\"%s\"}\n",
+	    b64);
+	api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL, body,
+	    n);
+out:
+	work_free(w);
+}
+
+/* ---- reads ----------------------------------------------------------------- */
+
+/* 64 lowercase hex digits (as the registry writes them) into 32 bytes. */
+static int
+hex32_decode(const char *s, uint8_t out[HASH_LEN])
+{
+	if (s == NULL || strlen(s) != 2 * HASH_LEN)
+		return 0;
+	for (size_t i = 0; i < 2 * HASH_LEN; i++) {
+		char ch = s[i];
+		unsigned v;
+
+		if (ch >= '0' && ch <= '9')
+			v = (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v = (unsigned)(ch - 'a' + 10);
+		else
+			return 0;
+		if (i % 2 == 0)
+			out[i / 2] = (uint8_t)(v << 4);
+		else
+			out[i / 2] = (uint8_t)(out[i / 2] | v);
+	}
+	return 1;
+}
+
+static void
+reply_json_text(struct api_req *rq, const char *text, size_t len)
+{
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		return;
+	}
+	memcpy(buf, text, len);
+	buf[len] = '\n';
+	api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL, buf,
+	    len + 1);
+	free(buf);
+}
+
+static int
+json_str_is(const json_t *v, const char *p, size_t len)
+{
+	return json_is_string(v) && json_string_length(v) == len &&
+	    memcmp(json_string_value(v), p, len) == 0;
+}
+
+static void
+read_fail(struct api_req *rq, enum lien_status st, const char *notfound)
+{
+	if (st == LIEN_ENOTFOUND)
+		api_fail_code(rq, 404, notfound, "no such record");
+	else
+		api_fail_status(rq, st);
+}
+
+/* GET /v1/applications/{id} */
+static void
+get_application(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	char *out = NULL;
+	size_t len = 0;
+	json_t *app = NULL;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_REQUIRED) ||
+	    !v_app_id(rq, rq->rest, rq->rest_len))
+		goto out;
+	st = registry_app_get(c->view, rq->rest, rq->rest_len, &out, &len);
+	if (st != LIEN_OK) {
+		read_fail(rq, st, "application_unknown");
+		goto out;
+	}
+	/* A bank sees its own applications only. */
+	if (c->auth.role == AUTH_ROLE_INSTITUTION) {
+		if (jcs_parse(out, len, 0, &app) != LIEN_OK) {
+			api_fail_status(rq, LIEN_ECORRUPT);
+			goto out;
+		}
+		if (!json_str_is(json_object_get(app, "mortgagee"),
+		    c->auth.party_id, c->auth.party_id_len)) {
+			api_fail_code(rq, 403, "not_party", "only the "
+			    "application's bank, officers, the registry and "
+			    "auditors may read it");
+			goto out;
+		}
+	}
+	reply_json_text(rq, out, len);
+out:
+	json_decref(app);
+	free(out);
+	work_free(w);
+}
+
+/* Strict parse of status=S[&after=ID][&limit=N] (no percent-encoding: the
+ * values are plain tokens). Returns 1 or replies. */
+static int
+queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
+    unsigned *limit)
+{
+	const char *q = rq->query, *end = rq->query + rq->query_len;
+	int seen_limit = 0;
+
+	status->p = after->p = NULL;
+	status->len = after->len = 0;
+	*limit = 20;
+	if (rq->query_len > API_QUERY_MAX) {
+		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
+		return 0;
+	}
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(q, '=', (size_t)(pe - q));
+		struct reg_str *slot = NULL;
+		size_t nl;
+
+		if (eq == NULL || eq == q) {
+			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
+			    "pairs");
+			return 0;
+		}
+		nl = (size_t)(eq - q);
+		if (nl == 6 && memcmp(q, "status", 6) == 0)
+			slot = status;
+		else if (nl == 5 && memcmp(q, "after", 5) == 0)
+			slot = after;
+		else if (nl == 5 && memcmp(q, "limit", 5) == 0) {
+			uint64_t v;
+
+			if (seen_limit) {
+				api_fail(rq, API_ERR_DUPLICATE_PARAM,
+				    "limit given twice");
+				return 0;
+			}
+			seen_limit = 1;
+			if (api_u64_parse(eq + 1, (size_t)(pe - eq - 1), &v) !=
+			    LIEN_OK || v == 0 || v > REG_QUEUE_LIMIT_MAX) {
+				api_fail(rq, API_ERR_BAD_NUMBER, "limit must "
+				    "be 1..100");
+				return 0;
+			}
+			*limit = (unsigned)v;
+		} else {
+			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected status, "
+			    "after and limit");
+			return 0;
+		}
+		if (slot != NULL) {
+			if (slot->p != NULL) {
+				api_fail(rq, API_ERR_DUPLICATE_PARAM,
+				    "a parameter is given twice");
+				return 0;
+			}
+			slot->p = eq + 1;
+			slot->len = (size_t)(pe - eq - 1);
+		}
+		q = amp ? amp + 1 : end;
+		if (amp != NULL && q == end) {
+			api_fail(rq, API_ERR_BAD_QUERY, "empty parameter");
+			return 0;
+		}
+	}
+	if (status->p == NULL) {
+		api_fail(rq, API_ERR_MISSING_PARAM, "status is required");
+		return 0;
+	}
+	return 1;
+}
+
+/* GET /v1/applications?status=...&after=...&limit=... */
+static void
+get_queue(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_str status, after;
+	unsigned limit;
+	char *out = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR),
+	    REG_AUTH_REQUIRED) || !queue_query(rq, &status, &after, &limit))
+		goto out;
+	if (after.p != NULL && !v_app_id(rq, after.p, after.len))
+		goto out;
+	st = registry_queue_list(c->view, status.p, status.len, after.p,
+	    after.len, limit, &out, &len);
+	if (st == LIEN_EPARSE)
+		reg_bad(rq, "status_invalid", "status must be submitted or "
+		    "in_person_review");
+	else if (st != LIEN_OK)
+		api_fail_status(rq, st);
+	else
+		reply_json_text(rq, out, len);
+out:
+	free(out);
+	work_free(w);
+}
+
+/* A bank is a party of a vehicle when it holds or held a mortgage on it. */
+static int
+vehicle_party(const char *full, size_t len, const char *party, size_t plen)
+{
+	static const char *const lists[] = { "liens", "released" };
+	json_t *veh = NULL;
+	int yes = 0;
+
+	if (jcs_parse(full, len, 0, &veh) != LIEN_OK)
+		return 0;
+	for (size_t l = 0; l < 2 && !yes; l++) {
+		json_t *a = json_object_get(veh, lists[l]);
+
+		for (size_t i = 0; i < json_array_size(a) && !yes; i++)
+			yes = json_str_is(json_object_get(json_array_get(a, i),
+			    "mortgagee"), party, plen);
+	}
+	json_decref(veh);
+	return yes;
+}
+
+/* GET /v1/vehicles/{vin} */
+static void
+get_vehicle(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_str vin = { rq->rest, rq->rest_len };
+	char *out = NULL;
+	size_t len = 0;
+	int full;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_OPTIONAL) ||
+	    !v_vin(rq, vin))
+		goto out;
+	full = c->authed;
+	st = registry_vehicle_get(c->view, vin.p, vin.len, full, &out, &len);
+	if (st == LIEN_OK && full && c->auth.role == AUTH_ROLE_INSTITUTION &&
+	    !vehicle_party(out, len, c->auth.party_id, c->auth.party_id_len)) {
+		free(out);
+		out = NULL;
+		st = registry_vehicle_get(c->view, vin.p, vin.len, 0, &out,
+		    &len);
+	}
+	if (st != LIEN_OK)
+		read_fail(rq, st, "vehicle_unknown");
+	else
+		reply_json_text(rq, out, len);
+out:
+	free(out);
+	work_free(w);
+}
+
+/* GET /v1/evidence/{index}: open the sealed request body of an entry and
+ * show that it is what the entry commits to. */
+static void
+get_evidence(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	const uint8_t *raw, *sealed;
+	size_t raw_len, sealed_len, plain_len = 0, len;
+	uint8_t key[8], *plain = NULL, h[HASH_LEN], ad[REG_SEAL_AD_LEN];
+	uint8_t digest[HASH_LEN], want[HASH_LEN], cm[SEAL_COMMIT_LEN];
+	char *canon = NULL, *buf = NULL;
+	size_t canon_len = 0;
+	struct entry e;
+	json_t *p = NULL, *body = NULL;
+	const char *hex;
+	uint64_t index;
+	struct json_out j;
+	int ok_sealed, ok_digest, ok_owner = -1, ok_face = -1;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(AUDITOR), REG_AUTH_REQUIRED))
+		goto out;
+	if (api_u64_parse(rq->rest, rq->rest_len, &index) != LIEN_OK) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "index must be a decimal "
+		    "number");
+		goto out;
+	}
+	if (index >= ledger_view_size(c->view)) {
+		api_fail(rq, API_ERR_INDEX_RANGE, "no entry at this index");
+		goto out;
+	}
+	if ((st = ledger_view_entry(c->view, index, &raw, &raw_len)) !=
+	    LIEN_OK || (st = entry_decode(raw, raw_len, &e)) != LIEN_OK) {
+		api_fail_status(rq, st == LIEN_OK ? LIEN_ECORRUPT : st);
+		goto out;
+	}
+	if (e.type < REG_T_FIRST || jcs_parse((const char *)e.payload,
+	    e.payload_len, 0, &p) != LIEN_OK ||
+	    (hex = json_string_value(json_object_get(p, "sealed"))) == NULL) {
+		api_fail_code(rq, 404, "evidence_unknown", "this entry has no "
+		    "sealed evidence");
+		goto out;
+	}
+	if (c->auth.role == AUTH_ROLE_INSTITUTION &&
+	    !json_str_is(json_object_get(json_object_get(p, "signer"),
+	    "party"), c->auth.party_id, c->auth.party_id_len)) {
+		api_fail_code(rq, 403, "not_party", "only the entry's bank, "
+		    "officers and auditors may open its evidence");
+		goto out;
+	}
+	be64_put(key, index);
+	st = ledger_view_state_get(c->view, LEDGER_T_SEALED, key, 8, &sealed,
+	    &sealed_len);
+	if (st != LIEN_OK) {
+		read_fail(rq, st, "evidence_unknown");
+		goto out;
+	}
+	/* evidence.digest: the SHA-256 of the body (the AD binds it). */
+	if (!hex32_decode(json_string_value(json_object_get(
+	    json_object_get(p, "evidence"), "digest")), digest) ||
+	    !hex32_decode(hex, want)) {
+		api_fail_status(rq, LIEN_ECORRUPT);
+		goto out;
+	}
+	hash_sha256(sealed, sealed_len, h);
+	ok_sealed = hash_equal(h, want);
+	reg_seal_ad(digest, ad);
+	if ((plain = malloc(sealed_len)) == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		goto out;
+	}
+	st = seal_open(api_app_seal_key(c->app), ad, sizeof(ad), sealed,
+	    sealed_len, plain, sealed_len, &plain_len);
+	if (st != LIEN_OK) {
+		api_fail_code(rq, 500, "evidence_unreadable", "the sealed "
+		    "evidence does not open with this server's seal key");
+		goto out;
+	}
+	hash_sha256(plain, plain_len, h);
+	ok_digest = hash_equal(h, digest);
+	if (jcs_parse((const char *)plain, plain_len, 0, &body) != LIEN_OK ||
+	    jcs_serialize(body, &canon, &canon_len) != LIEN_OK) {
+		api_fail_status(rq, LIEN_ECORRUPT);
+		goto out;
+	}
+	{
+		/* owner.id_number (vehicle record: at the top level) */
+		const json_t *a = json_object_get(body, "application");
+		const json_t *o = json_object_get(a ? a : body, "owner");
+		const char *idn = json_string_value(json_object_get(o,
+		    "id_number"));
+		const char *tok = json_string_value(json_object_get(body,
+		    "face_token"));
+		const char *oh = json_string_value(json_object_get(p, "owner"));
+		const char *fh = json_string_value(json_object_get(
+		    json_object_get(p, "face"), "token"));
+
+		if (idn != NULL && oh != NULL && hex32_decode(oh, want) &&
+		    reg_commit(c, SEAL_KIND_CITIZEN_ID, idn, strlen(idn), cm) ==
+		    LIEN_OK)
+			ok_owner = hash_equal(cm, want);
+		if (tok != NULL && fh != NULL && hex32_decode(fh, want)) {
+			hash_sha256(tok, strlen(tok), h);
+			ok_face = hash_equal(h, want);
+		}
+	}
+	if ((buf = malloc(canon_len + 512)) == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+		goto out;
+	}
+	json_out_init(&j, buf, canon_len + 512);
+	json_out_raw(&j, "{\"body\":");
+	json_out_raw(&j, canon);
+	json_out_raw(&j, ",\"checks\":{\"content_digest\":");
+	json_out_raw(&j, ok_digest ? "true" : "false");
+	json_out_raw(&j, ",\"face_token\":");
+	json_out_raw(&j, ok_face < 0 ? "null" : ok_face ? "true" : "false");
+	json_out_raw(&j, ",\"owner_commitment\":");
+	json_out_raw(&j, ok_owner < 0 ? "null" : ok_owner ? "true" :
+	    "false");
+	json_out_raw(&j, ",\"sealed_digest\":");
+	json_out_raw(&j, ok_sealed ? "true" : "false");
+	json_out_raw(&j, "},\"entry_type\":");
+	json_out_u64(&j, e.type);
+	json_out_raw(&j, ",\"index\":");
+	json_out_u64(&j, index);
+	json_out_raw(&j, "}\n");
+	if (json_out_finish(&j, &len) != LIEN_OK)
+		api_fail(rq, API_ERR_INTERNAL, "internal error");
+	else
+		api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL,
+		    buf, len);
+out:
+	if (plain != NULL)
+		secret_wipe(plain, sealed_len);
+	free(plain);
+	free(canon);
+	free(buf);
+	json_decref(p);
+	json_decref(body);
+	work_free(w);
+}
+
+static const struct api_route reg_routes[] = {
+	{ "POST", "/v1/institutions", 0, post_institutions, "reg_institutions" },
+	{ "POST", "/v1/institutions/", API_ROUTE_PREFIX, post_institution_sub,
+	  "reg_institution_status" },
+	{ "POST", "/v1/parties", 0, post_parties, "reg_parties" },
+	{ "POST", "/v1/parties/", API_ROUTE_PREFIX, post_party_sub,
+	  "reg_party_status" },
+	{ "POST", "/v1/vehicles", 0, post_vehicles, "reg_vehicles" },
+	{ "POST", "/v1/vehicles/", API_ROUTE_PREFIX, post_vehicle_sub,
+	  "reg_restrictions" },
+	{ "GET", "/v1/vehicles/", API_ROUTE_PREFIX, get_vehicle,
+	  "reg_vehicle" },
+	{ "POST", "/v1/mortgages", 0, post_mortgages, "reg_mortgages" },
+	{ "POST", "/v1/releases", 0, post_releases, "reg_releases" },
+	{ "POST", "/v1/applications/", API_ROUTE_PREFIX, post_application_sub,
+	  "reg_decision" },
+	{ "GET", "/v1/applications", 0, get_queue, "reg_queue" },
+	{ "GET", "/v1/applications/", API_ROUTE_PREFIX, get_application,
+	  "reg_application" },
+	{ "POST", "/v1/identity-commitments", 0, post_commitments,
+	  "reg_commitments" },
+	{ "GET", "/v1/evidence/", API_ROUTE_PREFIX, get_evidence,
+	  "reg_evidence" },
+};
+
+const struct api_route_table api_routes_reg = {
+	reg_routes, sizeof(reg_routes) / sizeof(reg_routes[0])
+};
