@@ -122,8 +122,9 @@ enum lien_status cosig_count_valid(const uint8_t *msg, size_t len,
     uint64_t *out_times, size_t *out_count) LIEN_MUST_CHECK;
 
 /* Convenience: LIEN_OK iff cosig_count_valid finds at least quorum
- * cosigning witnesses (quorum 0 is LIEN_EINVAL); LIEN_EVERIFY otherwise.
- * *out_mask (optional) as above. */
+ * cosigning witnesses; LIEN_EVERIFY otherwise. quorum 0 or quorum > nvs
+ * is LIEN_EINVAL (a policy that can never or always hold is a
+ * configuration error). *out_mask (optional) as above. */
 enum lien_status cosig_verify_quorum(const uint8_t *msg, size_t len,
     const struct note_verifier *vs, size_t nvs, size_t quorum,
     uint64_t *out_mask) LIEN_MUST_CHECK;
