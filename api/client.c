@@ -104,8 +104,8 @@ client_free(struct client *c)
 
 static enum lien_status
 perform(struct client *c, const char *url, struct curl_slist *hdrs,
-    const uint8_t *body, size_t body_len, int post, size_t cap,
-    uint8_t **out, size_t *out_len, long *out_http)
+    const uint8_t *body, size_t body_len, int post, int any_status,
+    size_t cap, uint8_t **out, size_t *out_len, long *out_http)
 {
 	struct sink s = { NULL, 0, 0, cap, 0 };
 	enum lien_status st;
@@ -156,7 +156,7 @@ perform(struct client *c, const char *url, struct curl_slist *hdrs,
 		st = LIEN_ETOOBIG;
 	else if (rc != CURLE_OK)
 		st = LIEN_EIO;
-	else if (code >= 200 && code <= 299)
+	else if ((code >= 200 && code <= 299) || (any_status && code >= 100))
 		st = LIEN_OK;
 	else if (code == 404 || code == 410)
 		st = LIEN_ENOTFOUND;
@@ -184,13 +184,15 @@ client_get(struct client *c, const char *url, size_t cap, uint8_t **out,
 {
 	if (out == NULL || out_len == NULL)
 		return LIEN_EINVAL;
-	return perform(c, url, NULL, NULL, 0, 0, cap, out, out_len, out_http);
+	return perform(c, url, NULL, NULL, 0, 0, 0, cap, out, out_len,
+	    out_http);
 }
 
-enum lien_status
-client_post(struct client *c, const char *url, const char *ctype,
-    const char *const *headers, const uint8_t *body, size_t len, size_t cap,
-    uint8_t **out, size_t *out_len, long *out_http)
+static enum lien_status
+post_common(struct client *c, const char *url, const char *ctype,
+    const char *const *headers, const uint8_t *body, size_t len,
+    int any_status, size_t cap, uint8_t **out, size_t *out_len,
+    long *out_http)
 {
 	struct curl_slist *h = NULL, *h2;
 	char line[256];
@@ -216,9 +218,27 @@ client_post(struct client *c, const char *url, const char *ctype,
 		h = h2;
 	}
 	st = perform(c, url, h, body != NULL ? body : (const uint8_t *)"",
-	    len, 1, cap, out, out_len, out_http);
+	    len, 1, any_status, cap, out, out_len, out_http);
 	curl_slist_free_all(h);
 	return st;
+}
+
+enum lien_status
+client_post(struct client *c, const char *url, const char *ctype,
+    const char *const *headers, const uint8_t *body, size_t len, size_t cap,
+    uint8_t **out, size_t *out_len, long *out_http)
+{
+	return post_common(c, url, ctype, headers, body, len, 0, cap, out,
+	    out_len, out_http);
+}
+
+enum lien_status
+client_post_any(struct client *c, const char *url, const char *ctype,
+    const char *const *headers, const uint8_t *body, size_t len, size_t cap,
+    uint8_t **out, size_t *out_len, long *out_http)
+{
+	return post_common(c, url, ctype, headers, body, len, 1, cap, out,
+	    out_len, out_http);
 }
 
 enum lien_status

@@ -48,6 +48,15 @@ enum lien_status client_post(struct client *c, const char *url,
     size_t len, size_t cap, uint8_t **out, size_t *out_len, long *out_http)
     LIEN_MUST_CHECK;
 
+/* As client_post, but any HTTP answer is LIEN_OK with its body kept (at
+ * most cap bytes) and its status in *out_http, so a caller can read the
+ * JSON error body of a 4xx; LIEN_EIO only when no answer came. (Added by
+ * h17 for api/regclient.c.) */
+enum lien_status client_post_any(struct client *c, const char *url,
+    const char *ctype, const char *const *headers, const uint8_t *body,
+    size_t len, size_t cap, uint8_t **out, size_t *out_len, long *out_http)
+    LIEN_MUST_CHECK;
+
 /* A tlog fetcher bound to a log's URL prefix (C2SP tlog-tiles <prefix>,
  * e.g. "http://127.0.0.1:8080/log"): path "tile/0/000" is fetched from
  * "<prefix>/tile/0/000". */
