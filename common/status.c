@@ -27,6 +27,7 @@ static const struct {
 	[LIEN_EKEY] = { "unknown_key", "unknown or unusable key" },
 	[LIEN_EFULL] = { "storage_full", "storage is full" },
 	[LIEN_ECONFLICT] = { "conflict", "conflicting state" },
+	[LIEN_EFROZEN] = { "log_frozen", "the log is frozen (key rotated)" },
 };
 
 const char *

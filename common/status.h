@@ -34,6 +34,7 @@ enum lien_status {
 	LIEN_EKEY = 14,		/* unknown or unusable key */
 	LIEN_EFULL = 15,	/* storage map full */
 	LIEN_ECONFLICT = 16,	/* state conflict (e.g. concurrent update) */
+	LIEN_EFROZEN = 17,	/* the log is frozen: no more appends */
 	/* append new codes here; see lien_status_code() in status.c */
 	LIEN_STATUS_COUNT_
 };

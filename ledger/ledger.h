@@ -130,6 +130,17 @@ enum lien_status ledger_append_many(struct ledger *l,
     const struct ledger_item *items, size_t n, struct ledger_receipt *out)
     LIEN_MUST_CHECK;
 
+/* Freeze the log for a key rotation (docs/key-rotation.md): waits for
+ * queued appends, then records the current size as final in the store.
+ * From then on every append (in this and any later process) gets
+ * LIEN_EFROZEN; reads, proofs and the last checkpoint stay available.
+ * *out_size (optional) = the final tree size. Idempotent. */
+enum lien_status ledger_freeze(struct ledger *l, uint64_t *out_size)
+    LIEN_MUST_CHECK;
+
+/* Final size if the log is frozen: 1 and *out_size set; else 0. */
+int ledger_frozen(struct ledger *l, uint64_t *out_size);
+
 /* Latest committed tree size (cheap; no transaction). */
 uint64_t ledger_size(struct ledger *l);
 

@@ -46,6 +46,8 @@ struct ledger {
 	struct pending *head, *tail;
 	int closing;
 	enum lien_status failed;	/* LIEN_OK while healthy */
+	int frozen;			/* appends refused (LIEN_EFROZEN) */
+	uint64_t frozen_size;
 	char *latest_cp;
 	size_t latest_cp_len;
 	struct ledger_stats stats;

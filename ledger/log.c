@@ -37,6 +37,8 @@ struct pending {
 	struct ledger_receipt *out;
 	enum lien_status st;
 	int done;
+	int freeze;		/* ledger_freeze: record the final size */
+	uint64_t final_size;	/* out, for freeze */
 	struct pending *next;
 };
 
@@ -44,6 +46,7 @@ static const char META_FORMAT[] = "format";
 static const char META_ORIGIN[] = "origin";
 static const char META_SIZE[] = "size";
 static const char META_VKEY[] = "vkey";
+static const char META_FROZEN[] = "frozen";	/* u64be final size */
 
 static uint64_t
 now_ms(void)
@@ -566,6 +569,20 @@ seq_reload(struct ledger *l)
 		if ((st = ledger_view_checkpoint(v, n, &cp, &cp_len)) != LIEN_OK)
 			goto out;
 	}
+	{
+		const uint8_t *fz;
+		size_t fz_len;
+
+		st = store_get(v->t, STORE_META, META_FROZEN,
+		    sizeof META_FROZEN - 1, &fz, &fz_len);
+		if (st == LIEN_OK && fz_len == 8) {
+			l->frozen = 1;
+			l->frozen_size = be64_get(fz);
+		} else if (st != LIEN_ENOTFOUND) {
+			st = st == LIEN_OK ? LIEN_ECORRUPT : st;
+			goto out;
+		}
+	}
 	pthread_mutex_lock(&l->mu);
 	free(l->latest_cp);
 	l->latest_cp = cp;
@@ -870,6 +887,8 @@ out:
 	return st;
 }
 
+static enum lien_status seq_freeze(struct ledger *l, struct pending *p);
+
 static void *
 seq_main(void *arg)
 {
@@ -885,10 +904,12 @@ seq_main(void *arg)
 			pthread_cond_wait(&l->cv_work, &l->mu);
 		if (l->head == NULL)
 			break;	/* closing and drained */
-		/* Take whole requests up to batch_max entries (at least one). */
+		/* Take whole requests up to batch_max entries (at least one).
+		 * A freeze is always a batch of its own. */
 		batch = last = l->head;
 		nitems = batch->n;
-		while (last->next && nitems + last->next->n <= l->batch_max) {
+		while (!batch->freeze && last->next && !last->next->freeze &&
+		    nitems + last->next->n <= l->batch_max) {
 			last = last->next;
 			nitems += last->n;
 		}
@@ -898,7 +919,8 @@ seq_main(void *arg)
 		last->next = NULL;
 		pthread_mutex_unlock(&l->mu);
 
-		st = seq_commit(l, batch, nitems);
+		st = batch->freeze ? seq_freeze(l, batch) :
+		    seq_commit(l, batch, nitems);
 		if (st != LIEN_OK && seq_reload(l) != LIEN_OK) {
 			pthread_mutex_lock(&l->mu);
 			l->failed = st;
@@ -1075,7 +1097,7 @@ enum lien_status
 ledger_append_many(struct ledger *l, const struct ledger_item *items,
     size_t n, struct ledger_receipt *out)
 {
-	struct pending p = { items, n, out, LIEN_OK, 0, NULL };
+	struct pending p = { items, n, out, LIEN_OK, 0, 0, 0, NULL };
 
 	if (n == 0)
 		return LIEN_OK;
@@ -1088,9 +1110,12 @@ ledger_append_many(struct ledger *l, const struct ledger_item *items,
 			return LIEN_EINVAL;
 	}
 	pthread_mutex_lock(&l->mu);
-	if (l->closing || l->failed != LIEN_OK) {
+	if (l->closing || l->failed != LIEN_OK || l->frozen) {
+		enum lien_status st = l->frozen ? LIEN_EFROZEN :
+		    l->closing ? LIEN_ECLOSED : LIEN_EIO;
+
 		pthread_mutex_unlock(&l->mu);
-		return l->closing ? LIEN_ECLOSED : LIEN_EIO;
+		return st;
 	}
 	if (l->tail)
 		l->tail->next = &p;
@@ -1120,6 +1145,87 @@ ledger_append(struct ledger *l, uint16_t type, const uint8_t *payload,
 	struct ledger_item it = { type, payload, len, NULL, NULL };
 
 	return ledger_append_item(l, &it, out);
+}
+
+enum lien_status
+ledger_freeze(struct ledger *l, uint64_t *out_size)
+{
+	struct pending p;
+
+	if (l->rdonly)
+		return LIEN_EINVAL;
+	memset(&p, 0, sizeof p);
+	p.freeze = 1;
+	pthread_mutex_lock(&l->mu);
+	if (l->frozen && l->head == NULL) {
+		/* Already frozen (this process or an earlier one). */
+		if (out_size != NULL)
+			*out_size = l->frozen_size;
+		pthread_mutex_unlock(&l->mu);
+		return LIEN_OK;
+	}
+	if (l->closing || l->failed != LIEN_OK) {
+		pthread_mutex_unlock(&l->mu);
+		return l->closing ? LIEN_ECLOSED : LIEN_EIO;
+	}
+	/* Refuse new appends from now on; the freeze itself queues behind
+	 * every append already waiting, so the sequencer records a final size
+	 * that every acknowledged entry is inside. */
+	l->frozen = 1;
+	if (l->tail)
+		l->tail->next = &p;
+	else
+		l->head = &p;
+	l->tail = &p;
+	pthread_cond_signal(&l->cv_work);
+	while (!p.done)
+		pthread_cond_wait(&l->cv_done, &l->mu);
+	if (p.st != LIEN_OK)
+		l->frozen = 0;
+	pthread_mutex_unlock(&l->mu);
+	if (p.st == LIEN_OK && out_size != NULL)
+		*out_size = p.final_size;
+	return p.st;
+}
+
+/* The sequencer's half of ledger_freeze: one transaction recording the
+ * final size. Every batch queued before the freeze has been committed. */
+static enum lien_status
+seq_freeze(struct ledger *l, struct pending *p)
+{
+	struct store_txn *t = NULL;
+	uint8_t buf[8];
+	uint64_t n = l->frontier.size;
+	enum lien_status st;
+
+	be64_put(buf, n);
+	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
+		return st;
+	if ((st = store_put(t, STORE_META, META_FROZEN, sizeof META_FROZEN - 1,
+	    buf, 8, 0)) != LIEN_OK) {
+		store_txn_abort(t);
+		return st;
+	}
+	if ((st = store_txn_commit(t)) != LIEN_OK)
+		return st;
+	pthread_mutex_lock(&l->mu);
+	l->frozen_size = n;
+	pthread_mutex_unlock(&l->mu);
+	p->final_size = n;
+	return LIEN_OK;
+}
+
+int
+ledger_frozen(struct ledger *l, uint64_t *out_size)
+{
+	int f;
+
+	pthread_mutex_lock(&l->mu);
+	f = l->frozen && (l->rdonly || l->frozen_size == atomic_load(&l->size));
+	if (f && out_size != NULL)
+		*out_size = l->frozen_size;
+	pthread_mutex_unlock(&l->mu);
+	return f;
 }
 
 uint64_t

@@ -639,6 +639,78 @@ test_ledger_checkpoint_add_cosigs(void **state)
 	    sizeof why), LIEN_OK);
 }
 
+struct freeze_thr {
+	struct ledger *l;
+	int ok, frozen_refusals;
+	uint64_t max_index;
+};
+
+static void *
+freeze_appender(void *arg)
+{
+	struct freeze_thr *t = arg;
+
+	for (int i = 0; i < 300; i++) {
+		struct ledger_receipt rc;
+		enum lien_status st = ledger_append(t->l, 0, (uint8_t *)"x", 1,
+		    &rc);
+
+		if (st == LIEN_OK) {
+			t->ok++;
+			if (rc.index > t->max_index)
+				t->max_index = rc.index;
+		} else {
+			assert_int_equal(st, LIEN_EFROZEN);
+			t->frozen_refusals++;
+		}
+	}
+	return NULL;
+}
+
+/* Freezing while appenders run: every acknowledged entry is below the
+ * final size, later appends get LIEN_EFROZEN, and the flag survives a
+ * reopen. */
+static void
+test_ledger_freeze(void **state)
+{
+	struct fx *f = *state;
+	struct freeze_thr th[4];
+	pthread_t tid[4];
+	uint64_t final = 0, again = 0, fz;
+	struct ledger_receipt rc;
+	char why[256];
+
+	append_n(f, 10, 5);
+	for (int i = 0; i < 4; i++) {
+		memset(&th[i], 0, sizeof th[i]);
+		th[i].l = f->l;
+		assert_int_equal(pthread_create(&tid[i], NULL, freeze_appender,
+		    &th[i]), 0);
+	}
+	assert_int_equal(ledger_freeze(f->l, &final), LIEN_OK);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(tid[i], NULL);
+		if (th[i].ok > 0)
+			assert_true(th[i].max_index < final);
+	}
+	assert_int_equal(ledger_size(f->l), final);
+	assert_true(ledger_frozen(f->l, &fz));
+	assert_int_equal(fz, final);
+	assert_int_equal(ledger_append(f->l, 0, (uint8_t *)"y", 1, &rc),
+	    LIEN_EFROZEN);
+	assert_int_equal(ledger_freeze(f->l, &again), LIEN_OK);
+	assert_int_equal(again, final);
+	ledger_close(f->l);
+	fx_open(f, 64);
+	assert_true(ledger_frozen(f->l, &fz));
+	assert_int_equal(fz, final);
+	assert_int_equal(ledger_append(f->l, 0, (uint8_t *)"y", 1, &rc),
+	    LIEN_EFROZEN);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+	assert_string_equal(lien_status_code(LIEN_EFROZEN), "log_frozen");
+}
+
 int
 main(void)
 {
@@ -654,6 +726,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
