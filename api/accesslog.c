@@ -225,7 +225,7 @@ size_t
 accesslog_format(const struct accesslog_rec *r, char *out, size_t cap)
 {
 	struct line w = { out, 0, cap, 0 };
-	char ts[40];
+	char ts[96];	/* gcc sizes %04d for any int year */
 	struct tm tm;
 	time_t secs = (time_t)(r->time_ms / 1000u);
 	char dur[32];
