@@ -251,7 +251,7 @@ cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
 		party = admin;
 		plen = 6 + AUTH_KEYID_HEX_LEN;
 	}
-	if (registry_idem_lookup(c->view, party, plen, c->body_digest, &ix) ==
+	if (registry_idem_lookup(c->view, party, plen, c->req_digest, &ix) ==
 	    LIEN_EEXIST)
 		return LIEN_OK;
 	return LIEN_EEXIST;
@@ -377,7 +377,20 @@ reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
 	}
 	if (!reg_read_body(c))
 		return 0;
-	hash_sha256(c->body, c->body_len, c->body_digest);
+	{
+		static const uint8_t nul = 0;
+		struct hash_part parts[7] = {
+			{ REG_REQ_TAG, sizeof(REG_REQ_TAG) },	/* with NUL */
+			{ ri->request_method, strlen(ri->request_method) },
+			{ &nul, 1 },
+			{ rq->path, rq->path_len },
+			{ &nul, 1 },
+			{ c->body, c->body_len },
+			{ NULL, 0 },
+		};
+
+		hash_sha256_parts(parts, c->body_len ? 6 : 5, c->req_digest);
+	}
 	api_app_rules(c->app, &c->rules);
 	c->trust = api_app_trust(c->app);
 	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
@@ -643,7 +656,7 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	req->ev.sig_input.len = c->sig_input_len;
 	req->ev.sig = c->auth.sig;
 	req->ev.sig_len = c->auth.sig_len;
-	memcpy(req->ev.content_digest, c->auth.content_digest, HASH_LEN);
+	memcpy(req->ev.content_digest, c->req_digest, HASH_LEN);
 	req->ev.created = c->auth.created;
 	req->ev.nonce.p = c->auth.nonce;
 	req->ev.nonce.len = c->auth.nonce_len;
@@ -651,16 +664,32 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	req->ev.alg.len = req->ev.alg.p ? strlen(req->ev.alg.p) : 0;
 	req->rules = &c->rules;
 	if (seal_body && c->body_len > 0) {
+		const struct mg_request_info *mri =
+		    mg_get_request_info(rq->conn);
 		uint8_t ad[REG_SEAL_AD_LEN];
+		size_t ml = strlen(mri->request_method);
+		size_t tl = sizeof(REG_REQ_TAG);
+		size_t plen = tl + ml + 1 + rq->path_len + 1 + c->body_len;
+		uint8_t *plain;
 
-		reg_seal_ad(c->auth.content_digest, ad);
-		if ((sealed = malloc(c->body_len + SEAL_OVERHEAD)) == NULL) {
+		reg_seal_ad(c->req_digest, ad);
+		plain = malloc(plen);
+		sealed = malloc(plen + SEAL_OVERHEAD);
+		if (plain == NULL || sealed == NULL || plen > SEAL_PLAIN_MAX) {
+			free(plain);
+			free(sealed);
 			api_fail_status(rq, LIEN_ENOMEM);
 			return;
 		}
-		st = seal_box(api_app_seal_key(c->app), ad, sizeof(ad),
-		    c->body, c->body_len, sealed, c->body_len + SEAL_OVERHEAD,
-		    &sealed_len);
+		memcpy(plain, REG_REQ_TAG, tl);
+		memcpy(plain + tl, mri->request_method, ml);
+		plain[tl + ml] = 0;
+		memcpy(plain + tl + ml + 1, rq->path, rq->path_len);
+		plain[tl + ml + 1 + rq->path_len] = 0;
+		memcpy(plain + tl + ml + 2 + rq->path_len, c->body, c->body_len);
+		st = seal_box(api_app_seal_key(c->app), ad, sizeof(ad), plain,
+		    plen, sealed, plen + SEAL_OVERHEAD, &sealed_len);
+		free(plain);
 		if (st != LIEN_OK) {
 			free(sealed);
 			api_fail_status(rq, st);

@@ -38,7 +38,12 @@ struct reg_call {
 	struct ledger_view *view;	/* the request's snapshot */
 	uint8_t *body;			/* malloc'd; NULL for an empty body */
 	size_t body_len;
-	uint8_t body_digest[HASH_LEN];	/* SHA-256 of the body */
+	/* The request digest (docs/api-registration.md "Evidence"):
+	 * SHA-256(REG_REQ_TAG 0x00 || method 0x00 || path 0x00 || body),
+	 * the entry's evidence.digest and so the idempotency key: it binds
+	 * the target, so {"decision":"approve"} for two applications are two
+	 * requests. */
+	uint8_t req_digest[HASH_LEN];
 	json_t *json;			/* parsed body (reg_json) */
 	int64_t now;			/* Unix seconds, once per request */
 	int authed;			/* auth holds a verified signer */
@@ -103,8 +108,12 @@ void reg_submit(struct reg_call *c, struct reg_request *req, int seal_body);
 /* HTTP status for a registry refusal (status + reason code). */
 int reg_refusal_http(enum lien_status st, const char *code);
 
-/* The AD binding a sealed request body to its entry:
- * "lienlog-evidence-v1" 0x00 || SHA-256(body). out: REG_SEAL_AD_LEN. */
+#define REG_REQ_TAG "lienlog-request-v1"
+
+/* The sealed evidence of an entry is the request text REG_REQ_TAG 0x00
+ * method 0x00 path 0x00 body, whose SHA-256 is the request digest. The
+ * AD binding the box to its entry: "lienlog-evidence-v1" 0x00 || request
+ * digest. out: REG_SEAL_AD_LEN. */
 #define REG_SEAL_AD_LEN (20u + HASH_LEN)
 void reg_seal_ad(const uint8_t digest[HASH_LEN],
     uint8_t out[REG_SEAL_AD_LEN]);

@@ -1083,6 +1083,8 @@ get_evidence(struct api_req *rq)
 	uint64_t index;
 	struct json_out j;
 	int ok_sealed, ok_digest, ok_owner = -1, ok_face = -1;
+	const char *method = "", *rpath = "";
+	size_t rpath_len = 0, body_at = 0;
 	enum lien_status st;
 
 	if (w == NULL)
@@ -1126,7 +1128,7 @@ get_evidence(struct api_req *rq)
 		read_fail(rq, st, "evidence_unknown");
 		goto out;
 	}
-	/* evidence.digest: the SHA-256 of the body (the AD binds it). */
+	/* evidence.digest: the request digest (the AD binds it). */
 	if (!hex32_decode(json_string_value(json_object_get(
 	    json_object_get(p, "evidence"), "digest")), digest) ||
 	    !hex32_decode(hex, want)) {
@@ -1149,7 +1151,30 @@ get_evidence(struct api_req *rq)
 	}
 	hash_sha256(plain, plain_len, h);
 	ok_digest = hash_equal(h, digest);
-	if (jcs_parse((const char *)plain, plain_len, 0, &body) != LIEN_OK ||
+	/* REG_REQ_TAG 0x00 method 0x00 path 0x00 body */
+	{
+		size_t at = 0;
+
+		for (int k = 0; k < 3; k++) {
+			const uint8_t *z = at < plain_len ? memchr(plain + at, 0,
+			    plain_len - at) : NULL;
+
+			if (z == NULL) {
+				api_fail_status(rq, LIEN_ECORRUPT);
+				goto out;
+			}
+			if (k == 1) {
+				method = (const char *)plain + at;
+			} else if (k == 2) {
+				rpath = (const char *)plain + at;
+				rpath_len = (size_t)(z - plain) - at;
+			}
+			at = (size_t)(z - plain) + 1;
+		}
+		body_at = at;
+	}
+	if (jcs_parse((const char *)plain + body_at, plain_len - body_at, 0,
+	    &body) != LIEN_OK ||
 	    jcs_serialize(body, &canon, &canon_len) != LIEN_OK) {
 		api_fail_status(rq, LIEN_ECORRUPT);
 		goto out;
@@ -1175,11 +1200,11 @@ get_evidence(struct api_req *rq)
 			ok_face = hash_equal(h, want);
 		}
 	}
-	if ((buf = malloc(canon_len + 512)) == NULL) {
+	if ((buf = malloc(canon_len + 6 * rpath_len + 1024)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
-	json_out_init(&j, buf, canon_len + 512);
+	json_out_init(&j, buf, canon_len + 6 * rpath_len + 1024);
 	json_out_raw(&j, "{\"body\":");
 	json_out_raw(&j, canon);
 	json_out_raw(&j, ",\"checks\":{\"content_digest\":");
@@ -1195,6 +1220,10 @@ get_evidence(struct api_req *rq)
 	json_out_u64(&j, e.type);
 	json_out_raw(&j, ",\"index\":");
 	json_out_u64(&j, index);
+	json_out_raw(&j, ",\"method\":");
+	json_out_str(&j, method, strnlen(method, 16));
+	json_out_raw(&j, ",\"path\":");
+	json_out_str(&j, rpath, rpath_len);
 	json_out_raw(&j, "}\n");
 	if (json_out_finish(&j, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");

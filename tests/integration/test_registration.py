@@ -1,0 +1,797 @@
+#!/usr/bin/python3
+"""Registration API end to end (docs/api-registration.md): a real lienlogd
+on 127.0.0.1 over a real LMDB store in a temp dir, with a trust directory
+and PKI generated now (tests/vectors/trust/mktrust.sh, plus a registry and
+an auditor certificate made here), face-ID tokens minted here with
+python3-cryptography, and every request signed by an RFC 9421 signer
+written in this file (independent of api/httpsig.c).
+
+Covers the workflow (filings, vehicle, mortgage with receipt verified
+offline by `lienlog verify inclusion`, decisions, ranking, release, grey
+face -> in-person review, seizure blocks and lifts), the bad-input list of
+issue 4 (each: its 4xx and JSON code, tree size and state unchanged), and
+finally `lienlog audit DIR`.
+
+Usage: test_registration.py --lienlogd BIN --lienlog BIN --mktrust SH
+"""
+import argparse
+import base64
+import datetime
+import hashlib
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import \
+    decode_dss_signature
+from cryptography.x509.oid import NameOID
+
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def b64(b):
+    return base64.b64encode(b).decode()
+
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jcs(obj):
+    """RFC 8785 for our subset (no reals, BMP keys): sorted, compact."""
+    return json.dumps(obj, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8")
+
+
+# ---- identifiers with their check characters -----------------------------
+
+VIN_W = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+VIN_V = dict(zip("ABCDEFGHJKLMNPRSTUVWXYZ",
+                 [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5,
+                  6, 7, 8, 9]))
+
+
+def vin(stem):
+    """stem: 17 chars, position 9 ignored."""
+    s = sum((int(c) if c.isdigit() else VIN_V[c]) * w
+            for c, w in zip(stem, VIN_W))
+    r = s % 11
+    return stem[:8] + ("X" if r == 10 else str(r)) + stem[9:]
+
+
+def citizen_id(first17):
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(c) * k
+                                       for c, k in zip(first17, w)) % 11]
+
+
+USCC_A = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def uscc(first17):
+    w = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+    s = sum(USCC_A.index(c) * k for c, k in zip(first17, w))
+    return first17 + USCC_A[(31 - s % 31) % 31]
+
+
+def bad_check(s, pos, alphabet):
+    """The same identifier with a wrong character at pos."""
+    c = s[pos]
+    for a in alphabet:
+        if a != c:
+            return s[:pos] + a + s[pos + 1:]
+    raise AssertionError
+
+
+# ---- keys, certificates, tokens ---------------------------------------------
+
+class Signer:
+    def __init__(self, name, key_pem_path, cert_pem_path):
+        self.name = name
+        with open(key_pem_path, "rb") as f:
+            self.key = serialization.load_pem_private_key(f.read(), None)
+        with open(cert_pem_path, "rb") as f:
+            self.cert_pem = f.read().decode()
+        der = x509.load_pem_x509_certificate(
+            self.cert_pem.encode()).public_bytes(serialization.Encoding.DER)
+        self.keyid = hashlib.sha256(der).hexdigest()
+        if isinstance(self.key, ed25519.Ed25519PrivateKey):
+            self.alg = "ed25519"
+        else:
+            self.alg = "ecdsa-p256-sha256"
+
+    def sign(self, msg):
+        if self.alg == "ed25519":
+            return self.key.sign(msg)
+        r, s = decode_dss_signature(self.key.sign(msg,
+                                                  ec.ECDSA(hashes.SHA256())))
+        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
+
+
+def make_leaf(out, name, cn):
+    """An Ed25519 leaf under the officer root mktrust.sh made."""
+    with open(os.path.join(out, "off-root.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(os.path.join(out, "off-root.pem"), "rb") as f:
+        ca = x509.load_pem_x509_certificate(f.read())
+    key = ed25519.Ed25519PrivateKey.generate()
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
+                                                        cn)]))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(datetime.datetime(2024, 1, 1))
+            .not_valid_after(datetime.datetime(2034, 1, 1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                           critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False,
+                                         False, False, False, False),
+                           critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.
+                           from_issuer_subject_key_identifier(ski.value),
+                           critical=False)
+            .sign(ca_key, None))
+    with open(os.path.join(out, name + ".key"), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(os.path.join(out, name + ".pem"), "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+
+
+class FaceIssuer:
+    ISS = "https://face.test"
+
+    def __init__(self):
+        self.key = ed25519.Ed25519PrivateKey.generate()
+
+    def jwks(self):
+        pub = self.key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": b64url(pub),
+                          "kid": "t-face", "use": "sig", "alg": "EdDSA",
+                          "iss": self.ISS}]}
+
+    def token(self, sub_b64url, application, liveness=9800, match=9700):
+        now = int(time.time())
+        head = b64url(jcs({"alg": "EdDSA", "kid": "t-face", "typ": "JWT"}))
+        claims = {"iss": self.ISS, "aud": "lienlog.test", "iat": now - 5,
+                  "exp": now + 300, "sub": sub_b64url,
+                  "nonce": b64url(hashlib.sha256(jcs(application)).digest()),
+                  "liveness": liveness, "match": match}
+        body = b64url(jcs(claims))
+        sig = self.key.sign((head + "." + body).encode())
+        return head + "." + body + "." + b64url(sig)
+
+
+# ---- HTTP with RFC 9421 ------------------------------------------------------
+
+class Client:
+    def __init__(self, port):
+        self.port = port
+        self.authority = "127.0.0.1:%d" % port
+        self.n = 0
+
+    def signed_headers(self, signer, method, path, body, query=None,
+                       nonce=None, created=None):
+        self.n += 1
+        digest = "sha-256=:%s:" % b64(hashlib.sha256(body).digest())
+        comps = ["@method", "@authority", "@path"]
+        if query is not None:
+            comps.append("@query")
+        comps.append("content-digest")
+        nonce = nonce or b64url(os.urandom(12)) + str(self.n)
+        created = created or int(time.time())
+        params = "(%s);created=%d;nonce=\"%s\";keyid=\"%s\";alg=\"%s\"" % (
+            " ".join('"%s"' % c for c in comps), created, nonce,
+            signer.keyid, signer.alg)
+        vals = {"@method": method, "@authority": self.authority,
+                "@path": path, "@query": "?" + (query or ""),
+                "content-digest": digest}
+        base = "".join('"%s": %s\n' % (c, vals[c]) for c in comps)
+        base += '"@signature-params": ' + params
+        sig = signer.sign(base.encode())
+        return {"Content-Digest": digest, "Signature-Input": "sig1=" + params,
+                "Signature": "sig1=:%s:" % b64(sig)}
+
+    def request(self, method, path, body=b"", signer=None, query=None,
+                headers=None, nonce=None):
+        h = {}
+        if body or method == "POST":
+            h["Content-Type"] = "application/json"
+        if signer is not None:
+            h.update(self.signed_headers(signer, method, path, body, query,
+                                         nonce))
+        if headers:
+            h.update(headers)
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            c.request(method, path + ("?" + query if query else ""),
+                      body=body if method == "POST" else None, headers=h)
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            c.close()
+        try:
+            j = json.loads(data)
+        except ValueError:
+            j = None
+        return r.status, j, data
+
+    def post(self, signer, path, obj, **kw):
+        body = obj if isinstance(obj, bytes) else json.dumps(
+            obj, ensure_ascii=False).encode()
+        return self.request("POST", path, body, signer, **kw)
+
+    def get(self, path, signer=None, query=None):
+        return self.request("GET", path, b"", signer, query)
+
+    def tree_size(self):
+        st, j, _ = self.get("/healthz")
+        assert st == 200, st
+        return j["tree_size"]
+
+
+def raw(port, data, timeout=30):
+    s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            b = s.recv(65536)
+            if not b:
+                break
+            out += b
+            if b"\r\n\r\n" in out:
+                head, _, rest = out.partition(b"\r\n\r\n")
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        if len(rest) >= int(line.split(b":")[1]):
+                            return out
+    except socket.timeout:
+        pass
+    finally:
+        s.close()
+    return out
+
+
+def raw_status(resp):
+    try:
+        line = resp.split(b"\r\n", 1)[0].split()
+        code = json.loads(resp.partition(b"\r\n\r\n")[2]).get("code")
+        return int(line[1]), code
+    except (IndexError, ValueError):
+        return None, None
+
+
+# ---- server ------------------------------------------------------------------
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def start_server(lienlogd, data, logpath):
+    for _ in range(3):
+        port = free_port()
+        log = open(logpath, "ab")
+        proc = subprocess.Popen(
+            [lienlogd, "--data", data, "--listen", "127.0.0.1:%d" % port,
+             "--threads", "8", "--body-timeout-ms", "1500"],
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        for _ in range(600):
+            if proc.poll() is not None:
+                break
+            try:
+                if Client(port).tree_size() >= 0:
+                    return proc, port
+            except OSError:
+                pass
+            time.sleep(0.1)
+        stop_server(proc)
+    raise RuntimeError("lienlogd did not come up")
+
+
+def stop_server(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+# ---- the test ----------------------------------------------------------------
+
+def expect(res, status, code, what):
+    st, j, data = res
+    ok = st == status and (code is None or (j is not None and
+                                            j.get("code") == code))
+    check(ok, "%s: want %d %s, got %d %s" % (what, status, code, st,
+                                             data[:200]))
+    return j
+
+
+class State:
+    """Tree size and the views a refusal must leave unchanged."""
+
+    def __init__(self, cl, officer, paths):
+        self.cl, self.officer, self.paths = cl, officer, paths
+
+    def snap(self):
+        out = [self.cl.tree_size()]
+        for p in self.paths:
+            out.append(self.cl.get(p, self.officer)[2])
+        return out
+
+
+def refused(cl, st, res, status, code, what):
+    before = st.snap() if st else None
+    expect(res() if callable(res) else res, status, code, what)
+    if st:
+        check(st.snap() == before, "%s: tree size or state changed" % what)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lienlogd", required=True)
+    ap.add_argument("--lienlog", required=True)
+    ap.add_argument("--mktrust", required=True)
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="lienlog-reg-")
+    proc = None
+    try:
+        proc = run(a, tmp)
+    finally:
+        if proc is not None:
+            stop_server(proc)
+        if not FAILS:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept", tmp)
+    if FAILS:
+        print("%d check(s) failed" % len(FAILS))
+        return 1
+    print("ok")
+    return 0
+
+
+def run(a, tmp):
+    pki = os.path.join(tmp, "pki")
+    subprocess.run(["sh", a.mktrust, pki], check=True,
+                   stdout=subprocess.DEVNULL)
+    make_leaf(pki, "registry", "registry mirror")
+    make_leaf(pki, "auditor", "auditor 01")
+    face = FaceIssuer()
+    data = os.path.join(tmp, "data")
+    os.mkdir(data, 0o700)
+    shutil.copytree(os.path.join(pki, "trust"), os.path.join(data, "trust"))
+    with open(os.path.join(data, "trust", "config.json"), "w") as f:
+        json.dump({"registry": "lienlog.test"}, f)
+    with open(os.path.join(data, "trust", "face-issuers.jwks"), "w") as f:
+        json.dump(face.jwks(), f)
+    # docs/api-registration.md: rules.json over the defaults
+    with open(os.path.join(data, "trust", "rules.json"), "w") as f:
+        json.dump({"release_soon_ms": 0}, f)
+    subprocess.run([a.lienlog, "keygen", "--name", "lienlog.test/log",
+                    "--out", os.path.join(data, "log")], check=True,
+                   stdout=subprocess.DEVNULL)
+    logpath = os.path.join(tmp, "lienlogd.out")
+    proc, port = start_server(a.lienlogd, data, logpath)
+    check(os.stat(os.path.join(data, "seal.key")).st_mode & 0o777 == 0o600,
+          "seal.key created 0600")
+    cl = Client(port)
+
+    admin = Signer("admin", os.path.join(pki, "admin-ed25519.key"),
+                   os.path.join(pki, "admin-ed25519.pem"))
+    bank_a = Signer("bank A", os.path.join(pki, "bank-ed25519.key"),
+                    os.path.join(pki, "bank-ed25519.pem"))
+    bank_b = Signer("bank B", os.path.join(pki, "bank-p256.key"),
+                    os.path.join(pki, "bank-p256.pem"))
+    officer = Signer("officer", os.path.join(pki, "officer-ed25519.key"),
+                     os.path.join(pki, "officer-ed25519.pem"))
+    registry = Signer("registry", os.path.join(pki, "registry.key"),
+                      os.path.join(pki, "registry.pem"))
+    auditor = Signer("auditor", os.path.join(pki, "auditor.key"),
+                     os.path.join(pki, "auditor.pem"))
+    uscc_a = uscc("91330400MA2B00001")
+    uscc_b = uscc("91330400MA2B00002")
+
+    # ---- filings ----------------------------------------------------------
+    expect(cl.post(bank_a, "/v1/mortgages", {}), 401, "unknown_keyid",
+           "unfiled bank")
+    for who, body in (
+            ("bank A", {"uscc": uscc_a, "name": "Test Bank A",
+                        "certificate": bank_a.cert_pem}),
+            ("bank B", {"uscc": uscc_b, "name": "Test Bank B",
+                        "certificate": bank_b.cert_pem})):
+        j = expect(cl.post(admin, "/v1/institutions", body), 201, None,
+                   "file " + who)
+        check(j and j["entry_type"] == 16, "filing entry type")
+    for party, role, s in (("officer-0001", "officer", officer),
+                           ("registry-zj", "registry", registry),
+                           ("auditor-01", "auditor", auditor)):
+        expect(cl.post(admin, "/v1/parties",
+                       {"party": party, "role": role, "name": party,
+                        "certificate": s.cert_pem}), 201, None,
+               "file " + party)
+
+    # ---- vehicles -----------------------------------------------------------
+    v1 = vin("LSVAU2180N2183294")
+    v2 = vin("LFV2A21K0A3041234")
+    o1 = citizen_id("11010519491231002")
+    o2 = citizen_id("33010219800101123")
+    for v, o, plate in ((v1, o1, "浙F12345"), (v2, o2, "浙A8B8C8")):
+        expect(cl.post(registry, "/v1/vehicles",
+                       {"vin": v, "plate": plate, "plate_type": "02",
+                        "certificate_number": "330100123456",
+                        "owner": {"id_number": o}}), 201, None,
+               "record vehicle")
+
+    def commitment(signer, idn):
+        j = expect(cl.post(signer, "/v1/identity-commitments",
+                           {"id_number": idn}), 200, None, "commitment")
+        return j["commitment"]
+
+    c1 = commitment(bank_a, o1)
+    check(c1 == commitment(registry, o1), "commitments are comparable")
+    c2 = commitment(bank_a, o2)
+
+    def mortgage_body(v, owner, cm, contract, plate="浙F12345", **scores):
+        app = {"vin": v, "plate": plate, "plate_type": "02",
+               "certificate_number": "330100123456",
+               "contract_number": contract,
+               "owner": {"id_number": owner, "name": "张三",
+                         "phone": "13800000000"}}
+        return {"application": app,
+                "face_token": face.token(cm, app, **scores)}
+
+    # ---- mortgage by bank A -> receipt verified offline --------------------
+    body_a = mortgage_body(v1, o1, c1, "A-2026-0001")
+    n0 = cl.tree_size()
+    res = cl.post(bank_a, "/v1/mortgages", body_a)
+    ra = expect(res, 201, None, "mortgage A")
+    check(ra["status"] == "submitted" and ra["entry_type"] == 21 and
+          ra["index"] == n0 and ra["tree_size"] == n0 + 1,
+          "receipt of mortgage A: %r" % {k: ra[k] for k in
+                                          ("status", "index", "tree_size")})
+    rpath = os.path.join(tmp, "receipt.json")
+    with open(rpath, "wb") as f:
+        f.write(res[2])
+    v = subprocess.run([a.lienlog, "verify", "inclusion", "--vkey",
+                        os.path.join(data, "log.vkey"), "--proof", rpath],
+                       capture_output=True)
+    check(v.returncode == 0, "lienlog verify inclusion receipt: %s" %
+          v.stderr.decode(errors="replace")[:300])
+    app_a = ra["application_id"]
+
+    # idempotent resubmission: same body, new signature
+    n1 = cl.tree_size()
+    body_bytes = json.dumps(body_a, ensure_ascii=False).encode()
+    rr = expect(cl.post(bank_a, "/v1/mortgages", body_bytes), 200, None,
+                "idempotent resubmission")
+    check(rr and rr.get("replayed") is True and rr["index"] == ra["index"]
+          and rr["application_id"] == app_a, "replay gives the original")
+    check(cl.tree_size() == n1, "replay appends nothing")
+    # the very same signed request again (same nonce): its receipt too
+    hdr = cl.signed_headers(bank_a, "POST", "/v1/mortgages", body_bytes,
+                            nonce="retry-nonce-1")
+    st1 = cl.request("POST", "/v1/mortgages", body_bytes, headers=hdr)
+    st2 = cl.request("POST", "/v1/mortgages", body_bytes, headers=hdr)
+    check(st1[0] == 200 and st2[0] == 200 and st2[1].get("replayed"),
+          "same signed request twice: %d %d" % (st1[0], st2[0]))
+    # replayed nonce with another body
+    hdr = cl.signed_headers(bank_a, "POST", "/v1/identity-commitments",
+                            b'{"id_number":"%s"}' % o1.encode(),
+                            nonce="nonce-x")
+    # (commitments append nothing, so the nonce is not remembered: use a
+    # logged request to exercise the replay window)
+    body_x = mortgage_body(v2, o2, c2, "A-2026-0099")
+    bx = json.dumps(body_x).encode()
+    decide = "/v1/applications/%s/decision" % app_a
+    dbody = b'{"decision":"approve"}'
+    nonce_hdr = cl.signed_headers(officer, "POST", decide, dbody,
+                                  nonce="officer-nonce-1")
+    r = cl.request("POST", decide, dbody, headers=nonce_hdr)
+    j = expect(r, 201, None, "officer approves A")
+    check(j and j["status"] == "approved", "A approved")
+    st = State(cl, officer, ["/v1/applications/" + app_a,
+                             "/v1/vehicles/" + v1, "/v1/vehicles/" + v2])
+    other = b'{"decision":"reject","reason":"x"}'
+    h2 = cl.signed_headers(officer, "POST", decide, other,
+                           nonce="officer-nonce-1")
+    refused(cl, st, lambda: cl.request("POST", decide, other, headers=h2),
+            401, "nonce_replayed", "replayed nonce")
+
+    # ---- GET application: status and timeline -------------------------------
+    j = expect(cl.get("/v1/applications/" + app_a, bank_a), 200, None,
+               "GET application by its bank")
+    check(j and j["status"] == "approved" and len(j["timeline"]) == 2,
+          "timeline of A: %r" % (j and j.get("timeline")))
+    expect(cl.get("/v1/applications/" + app_a, bank_b), 403, "not_party",
+           "GET application by another bank")
+    expect(cl.get("/v1/applications/" + app_a), 401, "signature_missing",
+           "GET application unsigned")
+
+    # ---- bank B ranks second --------------------------------------------------
+    rb = expect(cl.post(bank_b, "/v1/mortgages",
+                        mortgage_body(v1, o1, commitment(bank_b, o1),
+                                      "B-2026-0001")), 201, None,
+                "mortgage B")
+    app_b = rb["application_id"]
+    check("multi_bank" in rb["anomalies"] and
+          rb["status"] == "in_person_review",
+          "second bank within the window is diverted: %r" % rb["anomalies"])
+    expect(cl.post(officer, "/v1/applications/%s/decision" % app_b,
+                   {"decision": "approve"}), 201, None, "approve B")
+    j = expect(cl.get("/v1/applications/" + app_b, officer), 200, None,
+               "GET B")
+    check(j and j.get("rank") == 2, "B ranks second: %r" % (j and
+                                                           j.get("rank")))
+    pub = expect(cl.get("/v1/vehicles/" + v1), 200, None, "public vehicle")
+    check(pub and set(pub) == {"vin", "mortgages"} and
+          len(pub["mortgages"]) == 2, "public view holds dates only: %r" %
+          pub)
+    full = expect(cl.get("/v1/vehicles/" + v1, officer), 200, None,
+                  "officer vehicle")
+    check(full and "liens" in full, "officer sees details")
+
+    # ---- grey face -> in-person review with its reason --------------------
+    rg = expect(cl.post(bank_a, "/v1/mortgages",
+                        mortgage_body(v2, o2, c2, "A-2026-0002",
+                                      plate="浙A8B8C8", liveness=8000)),
+                201, None, "grey mortgage")
+    check(rg["status"] == "in_person_review" and "face_grey" in
+          rg["anomalies"], "grey face diverted: %r" % rg)
+    j = expect(cl.get("/v1/applications/" + rg["application_id"], officer),
+               200, None, "GET grey application")
+    check(j and "face_grey" in j.get("reasons", []), "reason visible")
+    q = expect(cl.get("/v1/applications", officer,
+                      query="status=in_person_review&limit=10"), 200, None,
+               "officer queue")
+    check(q and rg["application_id"] in [i["app"] for i in q["items"]],
+          "queue lists the diverted application")
+    expect(cl.get("/v1/applications", bank_a, query="status=submitted"),
+           403, "role_forbidden", "queue by a bank")
+
+    # ---- evidence -----------------------------------------------------------
+    j = expect(cl.get("/v1/evidence/%d" % ra["index"], auditor), 200, None,
+               "evidence by auditor")
+    check(j and all(j["checks"][k] is True for k in
+                    ("content_digest", "face_token", "owner_commitment",
+                     "sealed_digest")) and
+          j["body"]["application"]["owner"]["id_number"] == o1,
+          "evidence opens and matches: %r" % (j and j.get("checks")))
+    expect(cl.get("/v1/evidence/%d" % ra["index"], bank_b), 403,
+           "not_party", "evidence by another bank")
+
+    # ---- restrictions ---------------------------------------------------------
+    restr = "/v1/vehicles/%s/restrictions" % v1
+    expect(cl.post(registry, restr, {"action": "set", "restriction":
+                                     "seized", "reference": "court 1"}),
+           201, None, "seize V1")
+    st = State(cl, officer, ["/v1/applications/" + app_a,
+                             "/v1/applications/" + app_b,
+                             "/v1/vehicles/" + v1])
+    refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", mortgage_body(
+        v1, o1, c1, "A-2026-0003")), 409, "vehicle_seized",
+        "mortgage on a seized vehicle")
+    rel_b = {"application": {"vin": v1, "mortgage": app_b,
+                             "owner": {"id_number": o1}}}
+    rel_b["face_token"] = face.token(c1, rel_b["application"])
+    refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_b), 409,
+            "vehicle_seized", "release on a seized vehicle")
+    expect(cl.post(registry, restr, {"action": "lift", "restriction":
+                                     "seized"}), 201, None, "lift")
+
+    # ---- release by bank A of its own mortgage -> approved -------------------
+    rel_a = {"application": {"vin": v1, "mortgage": app_a,
+                             "owner": {"id_number": o1}}}
+    rel_a["face_token"] = face.token(c1, rel_a["application"])
+    st = State(cl, officer, ["/v1/applications/" + app_a,
+                             "/v1/applications/" + app_b,
+                             "/v1/vehicles/" + v1])
+    refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_a), 403,
+            "not_mortgagee", "release of another bank's mortgage")
+    rrel = expect(cl.post(bank_a, "/v1/releases", rel_a), 201, None,
+                  "release A")
+    j = expect(cl.post(officer, "/v1/applications/%s/decision" %
+                       rrel["application_id"], {"decision": "approve"}),
+               201, None, "approve release")
+    check(j and j["status"] == "approved", "release approved")
+    expect(cl.post(bank_b, "/v1/releases", rel_b), 201, None,
+           "release B after the lift")
+
+    # ---- bad input: each refused, nothing appended, state unchanged ----------
+    st = State(cl, officer, ["/v1/applications/" + app_a,
+                             "/v1/applications/" + app_b,
+                             "/v1/vehicles/" + v1, "/v1/vehicles/" + v2])
+    good = mortgage_body(v2, o2, c2, "A-2026-0010", plate="浙A8B8C8")
+    cases = [
+        ("malformed JSON", bank_a, "/v1/mortgages", b'{"application":',
+         400, "json_invalid"),
+        ("duplicate keys", bank_a, "/v1/mortgages",
+         b'{"face_token":"x","face_token":"y","application":{}}', 400,
+         "json_invalid"),
+        ("wrong type", bank_a, "/v1/mortgages",
+         dict(good, application=dict(good["application"], vin=17)), 400,
+         "field_type"),
+        ("unknown member", bank_a, "/v1/mortgages", dict(good, extra=1),
+         400, "field_unknown"),
+        ("real number", registry, restr,
+         b'{"action":"set","restriction":"seized","n":1.5}', 400,
+         "json_invalid"),
+        ("invalid VIN check digit", bank_a, "/v1/mortgages",
+         dict(good, application=dict(good["application"],
+                                     vin=bad_check(v2, 8, "0123456789X"))),
+         400, "vin_invalid"),
+        ("invalid ID check character", bank_a, "/v1/identity-commitments",
+         {"id_number": bad_check(o1, 17, "0123456789X")}, 400,
+         "id_number_invalid"),
+        ("invalid credit code", admin, "/v1/institutions",
+         {"uscc": bad_check(uscc_a, 17, USCC_A), "name": "x",
+          "certificate": bank_a.cert_pem}, 400, "uscc_invalid"),
+        ("unknown application", officer,
+         "/v1/applications/A000000000000ffff/decision",
+         {"decision": "approve"}, 404, "application_unknown"),
+        ("malformed application id", officer,
+         "/v1/applications/B1/decision", {"decision": "approve"}, 400,
+         "app_id_invalid"),
+        ("release for a missing mortgage", bank_a, "/v1/releases",
+         {"application": {"vin": v1, "mortgage": "A000000000000fff0",
+                           "owner": {"id_number": o1}},
+          "face_token": face.token(c1, {"vin": v1,
+                                        "mortgage": "A000000000000fff0",
+                                        "owner": {"id_number": o1}})},
+         404, "mortgage_not_found"),
+        ("decision by a non-officer", bank_a,
+         "/v1/applications/%s/decision" % app_b, {"decision": "approve"},
+         403, "role_forbidden"),
+        ("decision on a decided application", officer,
+         "/v1/applications/%s/decision" % app_a, {"decision": "reject",
+                                                  "reason": "late"},
+         409, "already_decided"),
+        ("restriction on an unknown vehicle", registry,
+         "/v1/vehicles/%s/restrictions" % vin("LGBH52E05HY000001"),
+         {"action": "set", "restriction": "stolen"}, 404,
+         "vehicle_unknown"),
+        ("face token for another application", bank_a, "/v1/mortgages",
+         dict(good, face_token=face.token(c2, {"other": 1})), 422,
+         "token_nonce"),
+        ("face token for another person", bank_a, "/v1/mortgages",
+         dict(good, face_token=face.token(c1, good["application"])), 422,
+         "token_subject"),
+        ("bank filing by a bank", bank_a, "/v1/institutions",
+         {"uscc": uscc_a, "name": "x", "certificate": bank_a.cert_pem},
+         403, "role_forbidden"),
+        ("unsigned write", None, "/v1/mortgages", good, 401,
+         "signature_missing"),
+    ]
+    for what, signer, path, body, status, code in cases:
+        refused(cl, st, lambda: cl.post(signer, path, body), status, code,
+                what)
+    refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages",
+                                    b"x" * (300 * 1024)),
+            413, "body_too_large", "oversize body")
+    many = "".join("X-H%d: v\r\n" % i for i in range(70))
+    for what, req, status, code in (
+            (">64 headers", "POST /v1/mortgages HTTP/1.1\r\nHost: a\r\n" +
+             many + "Content-Length: 2\r\n\r\n{}", 431, "too_many_headers"),
+            ("Transfer-Encoding", "POST /v1/mortgages HTTP/1.1\r\nHost: a\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400,
+             "transfer_encoding_rejected"),
+            ("duplicate Content-Length", "POST /v1/mortgages HTTP/1.1\r\n"
+             "Host: a\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\n{}",
+             400, "bad_content_length"),
+            ("non-digit Content-Length", "POST /v1/mortgages HTTP/1.1\r\n"
+             "Host: a\r\nContent-Length: +2\r\n\r\n{}", 400,
+             "bad_content_length")):
+        refused(cl, st, lambda: raw_result(port, req), status, code, what)
+
+    # ---- a slow body does not block others, and is cut off ------------------
+    before = st.snap()
+    slow = socket.create_connection(("127.0.0.1", port), timeout=30)
+    slow.sendall(b"POST /v1/mortgages HTTP/1.1\r\nHost: a\r\n"
+                 b"Content-Length: 100\r\n\r\n")
+    stop = threading.Event()
+
+    def trickle():
+        for _ in range(40):
+            if stop.wait(0.25):
+                return
+            try:
+                slow.sendall(b" ")
+            except OSError:
+                return
+    t = threading.Thread(target=trickle)
+    t.start()
+    others = [cl.get("/healthz")[0] for _ in range(20)]
+    check(all(s == 200 for s in others), "others are served meanwhile")
+    resp = b""
+    try:
+        while True:
+            b = slow.recv(4096)
+            if not b:
+                break
+            resp += b
+    except OSError:
+        pass
+    stop.set()
+    t.join()
+    slow.close()
+    check(raw_status(resp) == (408, "body_timeout"),
+          "slow body cut off: %r" % resp[:120])
+    check(st.snap() == before, "slow body: nothing changed")
+
+    # ---- SIGHUP: a broken trust file keeps the old configuration ------------
+    cfg = os.path.join(data, "trust", "config.json")
+    with open(cfg) as f:
+        good_cfg = f.read()
+    with open(cfg, "w") as f:
+        f.write("{")
+    proc.send_signal(signal.SIGHUP)
+    check(wait_log(logpath, b"trust reload failed", proc),
+          "bad reload reported")
+    with open(cfg, "w") as f:
+        f.write(good_cfg)
+    proc.send_signal(signal.SIGHUP)
+    check(wait_log(logpath, b"trust reloaded", proc), "reload reported")
+    expect(cl.post(bank_a, "/v1/identity-commitments", {"id_number": o1}),
+           200, None, "requests served after reloads")
+
+    size = cl.tree_size()
+    rc = stop_server(proc)
+    check(rc == 0, "lienlogd stopped cleanly")
+    au = subprocess.run([a.lienlog, "audit", data], capture_output=True)
+    check(au.returncode == 0, "lienlog audit %s: %s" % (
+        data, (au.stdout + au.stderr).decode(errors="replace")[-400:]))
+    print("entries: %d" % size)
+    return proc
+
+
+def raw_result(port, req):
+    resp = raw(port, req.encode())
+    st, code = raw_status(resp)
+    body = resp.partition(b"\r\n\r\n")[2]
+    return (st or 0, {"code": code}, body)
+
+
+def wait_log(path, text, proc):
+    for _ in range(300):
+        with open(path, "rb") as f:
+            if text in f.read():
+                return True
+        if proc.poll() is not None:
+            return False
+        time.sleep(0.1)
+    return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
