@@ -28,6 +28,7 @@ static const struct {
 	[LIEN_EFULL] = { "storage_full", "storage is full" },
 	[LIEN_ECONFLICT] = { "conflict", "conflicting state" },
 	[LIEN_EFROZEN] = { "log_frozen", "the log is frozen (key rotated)" },
+	[LIEN_EBUSY] = { "busy", "in use by another writer" },
 };
 
 const char *

@@ -35,6 +35,7 @@ enum lien_status {
 	LIEN_EFULL = 15,	/* storage map full */
 	LIEN_ECONFLICT = 16,	/* state conflict (e.g. concurrent update) */
 	LIEN_EFROZEN = 17,	/* the log is frozen: no more appends */
+	LIEN_EBUSY = 18,	/* held by another writer (store writer lock) */
 	/* append new codes here; see lien_status_code() in status.c */
 	LIEN_STATUS_COUNT_
 };
