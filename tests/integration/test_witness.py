@@ -433,7 +433,8 @@ def main():
             held_size = size2
             cur_note = note2
         else:
-            print("note: no crash_appender; extension part skipped")
+            check(False, "crash_appender path missing: the extension part "
+                  "cannot run")
             held_size = 1000
             cur_note = note
 
