@@ -350,7 +350,6 @@ regclient_mortgage_body(const struct regclient_issuer *face,
 			return LIEN_ENOMEM;
 		}
 		set_str(company, "uscc", m->uscc, &bad);
-		set_str(company, "actor_id_number", m->owner_id_number, &bad);
 		set_str(company, "legal_rep_phone", m->legal_rep_phone, &bad);
 		set_str(company, "sms_token", sms_tok, &bad);
 		free(sms_tok);
@@ -611,8 +610,8 @@ copy_str(const json_t *o, const char *k, char *out, size_t cap)
 	const json_t *v = json_object_get(o, k);
 	size_t n;
 
-	if (v == NULL)
-		return 1;	/* absent: stays "" */
+	if (v == NULL || json_is_null(v))
+		return 1;	/* absent or null: stays "" */
 	if (!json_is_string(v))
 		return 0;
 	n = json_string_length(v);

@@ -55,6 +55,8 @@ static const char usage_main[] =
     "      check checkpoints from many vantage points (docs/monitor.md)\n"
     "  proof make --log URL --index I --out FILE\n"
     "      write a C2SP tlog-proof; check it with 'verify proof'\n"
+    "  load --url URL --demo DIR [--concurrency N] [--duration S|--requests N]\n"
+    "      signed registration load against a demo lienlogd (docs/demo.md)\n"
     "\n"
     "'lienlog <verb> --help' describes each verb.\n"
     "exit codes: 0 verified/ok, 1 verification failed, 2 usage,\n"
@@ -102,6 +104,8 @@ main(int argc, char **argv)
 		rc = cli_monitor(argc - 2, argv + 2);
 	else if (strcmp(verb, "proof") == 0)
 		rc = cli_proof(argc - 2, argv + 2);
+	else if (strcmp(verb, "load") == 0)
+		rc = cli_load(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;

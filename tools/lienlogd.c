@@ -9,9 +9,17 @@
  *            [--access-log FILE]
  *
  * --demo creates DIR, a log key (DIR/log.key, 0600, and DIR/log.vkey) when
- * missing, and fills an empty store with DEMO_ENTRIES demonstration
- * entries, so the read API has something to serve. Startup facts go to
- * stderr one per line; the private key is never printed.
+ * missing, and, when DIR/trust/ is absent, the demo world of api/demo.h
+ * (DIR/demo/: CAs, banks, officer, registry mirror, auditor, admin, face
+ * and SMS issuers, each key PKCS#8 PEM 0600 beside its certificate, and a
+ * README; DIR/trust/ for them). An empty store is then seeded through the
+ * real signed-request path: a private server on 127.0.0.1 (ephemeral port,
+ * no access log) serves the seeder's signed requests over HTTP, every
+ * receipt is verified, and only then is the --listen server started, so a
+ * client never sees a half-seeded log (docs/demo.md). Without DIR/demo
+ * (a trust/ of one's own) an empty store gets DEMO_ENTRIES opaque demo
+ * entries as before. Startup facts go to stderr one per line; private keys
+ * are never printed.
  *
  * Signals are blocked before any thread starts (the ledger's sequencer,
  * civetweb's workers), so only the main thread's sigwait() sees them and
@@ -33,10 +41,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api/app.h"
+#include "api/demo.h"
 #include "api/server.h"
 #include "common/lien_limits.h"
 #include "common/status.h"
@@ -61,7 +74,9 @@ static const char usage[] =
     "\n"
     "  --data DIR         ledger directory (LMDB)\n"
     "  --key FILE         log private key (default DIR/log.key)\n"
-    "  --demo DIR         create DIR, a key and 1000 demo entries if missing\n"
+    "  --demo DIR         create DIR, a log key, a demo world (DIR/demo,\n"
+    "                     DIR/trust) and >= 1000 signed demo entries if\n"
+    "                     missing (docs/demo.md)\n"
     "  --origin NAME      demo log origin (default " DEMO_ORIGIN ")\n"
     "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080)\n"
     "  --threads N        HTTP worker threads (default 16)\n"
@@ -469,6 +484,125 @@ out:
 	return ret;
 }
 
+/* --demo: DIR/demo and DIR/trust when DIR/trust is missing. */
+static int
+demo_world_prepare(const char *dir)
+{
+	char path[PATH_CAP], why[DEMO_WHY_MAX];
+	enum lien_status s;
+
+	if (path_join(path, dir, "trust") != 0)
+		return -1;
+	if (access(path, F_OK) == 0)
+		return 0;	/* a trust configuration is in place */
+	why[0] = '\0';
+	s = demo_world_create(dir, (int64_t)time(NULL), why, sizeof(why));
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot create the demo world: %s\n",
+		    why[0] ? why : lien_status_message(s));
+		return -1;
+	}
+	say("lienlogd: created demo world %s/demo and %s/trust\n", dir, dir);
+	return 0;
+}
+
+static int
+demo_has_world(const char *dir)
+{
+	char path[PATH_CAP];
+
+	return path_join(path, dir, "demo/README") == 0 &&
+	    access(path, F_OK) == 0;
+}
+
+/* A TCP port on 127.0.0.1 that is free right now, or 0. */
+static unsigned
+free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	unsigned port = 0;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Seed an empty log through the registration API: a private server on an
+ * ephemeral loopback port, the demo parties' signed requests over HTTP
+ * (api/demo.c), every receipt verified; then that server is stopped. */
+static int
+demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
+    unsigned nthreads)
+{
+	struct api_server_config cfg;
+	struct api_server *srv = NULL;
+	struct demo_world *w = NULL;
+	struct demo_seed_stats st;
+	char why[DEMO_WHY_MAX], url[64], listen_on[32];
+	enum lien_status s;
+	int rc = -1;
+
+	why[0] = '\0';
+	if ((s = demo_world_load(dir, &w, why, sizeof(why))) != LIEN_OK) {
+		say("lienlogd: demo world: %s\n", why[0] ? why :
+		    lien_status_message(s));
+		return -1;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.threads = nthreads;
+	cfg.log = server_log;
+	cfg.app = app;
+	/* api_server_start wants a real port: ask the kernel for a free one
+	 * (and try again should another process take it meanwhile). */
+	s = LIEN_EIO;
+	for (int attempt = 0; attempt < 5 && s != LIEN_OK; attempt++) {
+		unsigned port = free_port();
+
+		if (port == 0)
+			continue;
+		(void)snprintf(listen_on, sizeof(listen_on), "127.0.0.1:%u",
+		    port);
+		cfg.listen = listen_on;
+		s = api_server_start(&cfg, l, &srv);
+	}
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot start the seeding server: %s\n",
+		    lien_status_message(s));
+		goto out;
+	}
+	(void)snprintf(url, sizeof(url), "http://%s", listen_on);
+	say("lienlogd: seeding the demo log through signed requests to %s\n",
+	    url);
+	s = demo_seed(w, url, 0, &st, NULL, NULL, why, sizeof(why));
+	if (s != LIEN_OK) {
+		say("lienlogd: demo seeding failed: %s\n", why[0] ? why :
+		    lien_status_message(s));
+		goto out;
+	}
+	say("lienlogd: demo seeded: %llu entries (%llu vehicles, %llu "
+	    "mortgages, %llu releases, %llu decisions, %llu restrictions; "
+	    "%llu diverted to in-person review), %llu refusals as planned, "
+	    "every receipt verified\n", (unsigned long long)st.entries,
+	    (unsigned long long)st.vehicles, (unsigned long long)st.mortgages,
+	    (unsigned long long)st.releases, (unsigned long long)st.decisions,
+	    (unsigned long long)st.restrictions,
+	    (unsigned long long)st.diverted, (unsigned long long)st.refused);
+	rc = 0;
+out:
+	api_server_stop(srv);
+	demo_world_free(w);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -562,12 +696,8 @@ main(int argc, char **argv)
 	say("lienlogd: data %s\n", dir);
 	say("lienlogd: origin %s\n", ledger_origin(l));
 	say("lienlogd: verifier key %s\n", vkey);
-	if (o.demo && ledger_size(l) == 0) {
-		if (demo_fill(l) != 0)
-			goto out;
-		say("lienlogd: demo entries appended\n");
-	}
-	say("lienlogd: tree size %llu\n", (unsigned long long)ledger_size(l));
+	if (o.demo && demo_world_prepare(dir) != 0)
+		goto out;
 
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.dir = dir;
@@ -583,6 +713,20 @@ main(int argc, char **argv)
 		say("lienlogd: created seal key %s/seal.key\n", dir);
 	say("lienlogd: registration %s\n", api_app_enabled(app) ?
 	    "enabled (trust/ loaded)" : "disabled (no trust/ directory)");
+	if (o.demo && ledger_size(l) == 0) {
+		if (demo_has_world(dir) && api_app_enabled(app)) {
+			if (demo_seed_http(dir, l, app, nthreads) != 0)
+				goto out;
+		} else {
+			if (demo_fill(l) != 0)
+				goto out;
+			say("lienlogd: demo entries appended\n");
+		}
+	}
+	say("lienlogd: tree size %llu\n", (unsigned long long)ledger_size(l));
+	if (o.demo && demo_has_world(dir))
+		say("lienlogd: demo keys and certificates in %s/demo (see "
+		    "%s/demo/README, docs/demo.md)\n", dir, dir);
 
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.listen = o.listen;

@@ -1,0 +1,770 @@
+/*
+ * `lienlog load`: a load generator for the registration API
+ * (docs/demo.md, issue 4 item 6).
+ *
+ *   lienlog load --url URL --demo DIR [--concurrency N]
+ *                [--duration S | --requests N] [--mix LIST]
+ *
+ * It acts as the demo parties of DIR (api/demo.h): N threads, each with
+ * one keep-alive connection (api/regclient.h on libcurl), run cases of
+ * the registration workflow — a bank's mortgage application with its
+ * face-ID token, the officer's approval, the bank's release with a new
+ * face token, the officer's approval of the release — as far as --mix
+ * says ("mortgage", "mortgage,decision", "mortgage,decision,release").
+ * Each request is signed (RFC 9421) at the moment it is sent; every
+ * receipt (201, or 200 for a replay) is verified offline: the checkpoint's
+ * signature under DIR/log.vkey and the inclusion proof of the entry.
+ *
+ * Untimed set-up first: each thread has vehicles recorded by the registry
+ * mirror and their owners' identity commitments fetched, so mortgages
+ * name recorded vehicles with matching details (a vehicle takes up to
+ * LOAD_CASES_PER_VEHICLE cases, under the registry's lien cap). With
+ * "mortgage" alone nothing is ever decided, so each mortgage names a fresh,
+ * unrecorded VIN (diverted to in-person review as vehicle_unrecorded;
+ * still a full registration step with both signatures checked).
+ *
+ * Beside throughput and latency percentiles it prints the machine's bare
+ * Ed25519 verification rate measured in the same run on one core
+ * (crypto/sign.h ed25519_verify in a loop) and the crypto bound: bare
+ * verifies/s x cores / verifications per request of the mix (mortgage and
+ * release: request signature + face token = 2; decision: 1).
+ */
+#include "tools/cli.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/demo.h"
+#include "api/regclient.h"
+#include "crypto/sign.h"
+#include "ledger/ids.h"
+
+#define LOAD_THREADS_MAX 256u
+#define LOAD_REQUESTS_MAX 100000000ull
+#define LOAD_DURATION_MAX 3600u
+#define LOAD_CASES_PER_VEHICLE 48u	/* < REG_VEHICLE_LIENS_MAX (64) */
+#define LOAD_SAMPLES_MAX (1u << 24)	/* latencies kept per thread */
+#define LOAD_CODES_MAX 32u		/* distinct error codes kept */
+#define LOAD_OWNERS 8u			/* owners per thread, mortgage-only */
+#define LOAD_BENCH_NS 1000000000ull	/* bare verify loop: 1 s */
+#define LOAD_RATE_GUESS 3000u		/* requests/s, sizing --duration set-up */
+
+static const char usage[] =
+    "usage: lienlog load --url URL --demo DIR [--concurrency N]\n"
+    "                    [--duration S | --requests N] [--mix LIST]\n"
+    "Sign and submit realistic registration requests to a running lienlogd\n"
+    "as the parties of its demo world (DIR/demo, made by lienlogd --demo\n"
+    "DIR), verify every receipt offline against DIR/log.vkey, and print\n"
+    "throughput, latency percentiles, errors by code, the bare Ed25519\n"
+    "verify rate of this machine and the crypto bound.\n"
+    "  --url URL          http://HOST:PORT of lienlogd\n"
+    "  --concurrency N    threads, one keep-alive connection each (4)\n"
+    "  --duration S       run for S seconds, or\n"
+    "  --requests N       send N timed requests (default 1000)\n"
+    "  --mix LIST         mortgage | mortgage,decision |\n"
+    "                     mortgage,decision,release (default)\n"
+    "Exit 0 when every receipt verified and no request failed; 1 otherwise.\n";
+
+enum op { OP_MORTGAGE, OP_DECISION, OP_RELEASE, OP_RELEASE_DECISION,
+	OP_COUNT_ };
+static const char *const op_name[OP_COUNT_] = { "mortgage", "decision",
+	"release", "release decision" };
+static const unsigned op_verifies[OP_COUNT_] = { 2, 1, 2, 1 };
+
+struct code_count {
+	char code[REGCLIENT_CODE_MAX + 1];
+	long http;
+	uint64_t n;
+};
+
+struct vehicle {
+	char vin[18];
+	char plate[IDS_PLATE_MAX + 8];
+	const char *plate_type;
+	char cert_number[16];
+	char owner_id[19];
+	uint8_t owner_commit[REGCLIENT_COMMIT_LEN];
+	unsigned cases;
+};
+
+struct shared;
+
+struct worker {
+	struct shared *sh;
+	unsigned id;
+	pthread_t th;
+	struct regclient *rc;
+	struct regclient_cpcache cache;
+	uint64_t rng;
+	/* set-up */
+	struct vehicle *veh;
+	size_t nveh, cur;
+	struct vehicle owners[LOAD_OWNERS];
+	unsigned contract_seq;
+	/* results */
+	uint32_t *lat_us;
+	size_t nlat, lat_cap;
+	uint64_t ok[OP_COUNT_];
+	uint64_t diverted, replayed, receipt_fail, transport_fail;
+	uint64_t setup_requests;
+	struct code_count codes[LOAD_CODES_MAX];
+	size_t ncodes;
+	uint64_t codes_other;
+	char fatal[256];
+};
+
+struct shared {
+	const struct demo_world *w;
+	const char *url;
+	int decide, release;
+	uint64_t requests;		/* 0: duration mode */
+	uint64_t deadline_ns;		/* duration mode: monotonic */
+	atomic_uint_fast64_t issued;	/* timed requests claimed */
+	atomic_int stop;
+	pthread_barrier_t ready;
+	uint64_t setup_cases;		/* cases per thread to prepare for */
+};
+
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t
+wall(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/* ---- per-thread bookkeeping -------------------------------------------------- */
+
+static void
+code_add(struct worker *wk, long http, const char *code)
+{
+	for (size_t i = 0; i < wk->ncodes; i++) {
+		if (wk->codes[i].http == http &&
+		    strcmp(wk->codes[i].code, code) == 0) {
+			wk->codes[i].n++;
+			return;
+		}
+	}
+	if (wk->ncodes == LOAD_CODES_MAX) {
+		wk->codes_other++;
+		return;
+	}
+	(void)snprintf(wk->codes[wk->ncodes].code,
+	    sizeof(wk->codes[wk->ncodes].code), "%s", code);
+	wk->codes[wk->ncodes].http = http;
+	wk->codes[wk->ncodes].n = 1;
+	wk->ncodes++;
+}
+
+static void
+lat_add(struct worker *wk, uint64_t ns)
+{
+	uint64_t us = ns / 1000;
+
+	if (wk->nlat == wk->lat_cap) {
+		size_t cap = wk->lat_cap ? wk->lat_cap * 2 : 4096;
+		uint32_t *p;
+
+		if (cap > LOAD_SAMPLES_MAX || (p = realloc(wk->lat_us,
+		    cap * sizeof(*p))) == NULL)
+			return;		/* keep what we have */
+		wk->lat_us = p;
+		wk->lat_cap = cap;
+	}
+	wk->lat_us[wk->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
+}
+
+/* Claim one timed request; 0 when the run is over. */
+static int
+claim(struct worker *wk)
+{
+	struct shared *sh = wk->sh;
+
+	if (atomic_load(&sh->stop))
+		return 0;
+	if (sh->requests != 0) {
+		if (atomic_fetch_add(&sh->issued, 1) >= sh->requests)
+			return 0;
+		return 1;
+	}
+	if (now_ns() >= sh->deadline_ns) {
+		atomic_store(&sh->stop, 1);
+		return 0;
+	}
+	return 1;
+}
+
+/* One timed request. *rcpt is valid when 1 is returned (a verified
+ * receipt). */
+static int
+timed_post(struct worker *wk, enum op op, const struct regclient_party *p,
+    const char *path, const char *body, size_t len,
+    struct regclient_receipt *rcpt)
+{
+	struct regclient_reply r;
+	uint64_t t0 = now_ns();
+	enum lien_status st;
+
+	st = regclient_send(wk->rc, p, "POST", path, body, len, wall(), &r);
+	lat_add(wk, now_ns() - t0);
+	if (st != LIEN_OK) {
+		wk->transport_fail++;
+		code_add(wk, 0, st == LIEN_ETOOBIG ? "reply_too_large" :
+		    "no_answer");
+		return 0;
+	}
+	if (r.http != 201 && r.http != 200) {
+		code_add(wk, r.http, r.code[0] != '\0' ? r.code : "(no code)");
+		regclient_reply_clear(&r);
+		return 0;
+	}
+	st = regclient_receipt_verify(demo_log_verifier(wk->sh->w), r.body,
+	    r.len, &wk->cache, rcpt);
+	regclient_reply_clear(&r);
+	if (st != LIEN_OK) {
+		wk->receipt_fail++;
+		code_add(wk, 201, "receipt_verify_failed");
+		return 0;
+	}
+	wk->ok[op]++;
+	if (rcpt->replayed)
+		wk->replayed++;
+	if (strcmp(rcpt->status, "in_person_review") == 0)
+		wk->diverted++;
+	return 1;
+}
+
+/* ---- set-up (untimed) ----------------------------------------------------------- */
+
+static void
+vehicle_make(struct worker *wk, struct vehicle *v)
+{
+	memset(v, 0, sizeof(*v));
+	demo_vin_make(&wk->rng, v->vin);
+	v->plate_type = demo_rand(&wk->rng) % 6 == 5 ? "52" : "02";
+	demo_plate_make(&wk->rng, v->plate_type, v->plate, sizeof(v->plate));
+	(void)snprintf(v->cert_number, sizeof(v->cert_number), "3304%08u",
+	    (unsigned)(demo_rand(&wk->rng) % 100000000u));
+	demo_citizen_id_make(&wk->rng, v->owner_id);
+}
+
+static int
+owner_commit(struct worker *wk, struct vehicle *v)
+{
+	long http = 0;
+	enum lien_status st;
+
+	wk->setup_requests++;
+	st = regclient_commitment(wk->rc, demo_party(wk->sh->w, DEMO_BANK_A),
+	    "id_number", v->owner_id, wall(), v->owner_commit, &http);
+	if (st != LIEN_OK) {
+		(void)snprintf(wk->fatal, sizeof(wk->fatal), "identity "
+		    "commitment: %s (HTTP %ld)", lien_status_message(st), http);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+vehicle_record(struct worker *wk, struct vehicle *v)
+{
+	struct regclient_reply r;
+	char *body = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	vehicle_make(wk, v);
+	if (regclient_vehicle_body(v->vin, v->plate, v->plate_type,
+	    v->cert_number, v->owner_id, &body, &len) != LIEN_OK) {
+		(void)snprintf(wk->fatal, sizeof(wk->fatal), "out of memory");
+		return -1;
+	}
+	wk->setup_requests++;
+	st = regclient_send(wk->rc, demo_party(wk->sh->w, DEMO_REGISTRY),
+	    "POST", "/v1/vehicles", body, len, wall(), &r);
+	free(body);
+	if (st != LIEN_OK || r.http != 201) {
+		(void)snprintf(wk->fatal, sizeof(wk->fatal), "recording a "
+		    "vehicle: %s %ld %s", lien_status_message(st), r.http,
+		    r.code);
+		regclient_reply_clear(&r);
+		return -1;
+	}
+	regclient_reply_clear(&r);
+	return owner_commit(wk, v);
+}
+
+static int
+setup(struct worker *wk)
+{
+	struct shared *sh = wk->sh;
+
+	if (!sh->decide) {
+		for (size_t i = 0; i < LOAD_OWNERS; i++) {
+			vehicle_make(wk, &wk->owners[i]);
+			if (owner_commit(wk, &wk->owners[i]) != 0)
+				return -1;
+		}
+		return 0;
+	}
+	wk->nveh = (size_t)(sh->setup_cases / LOAD_CASES_PER_VEHICLE + 1);
+	if ((wk->veh = calloc(wk->nveh, sizeof(*wk->veh))) == NULL)
+		return -1;
+	for (size_t i = 0; i < wk->nveh; i++)
+		if (vehicle_record(wk, &wk->veh[i]) != 0)
+			return -1;
+	return 0;
+}
+
+/* The vehicle for the next case (recording one more, untimed, when the
+ * prepared ones are used up), or NULL on failure. */
+static struct vehicle *
+vehicle_next(struct worker *wk)
+{
+	struct vehicle *v;
+
+	if (!wk->sh->decide) {
+		/* A fresh unrecorded VIN for a prepared owner. */
+		v = &wk->owners[wk->cur++ % LOAD_OWNERS];
+		demo_vin_make(&wk->rng, v->vin);
+		return v;
+	}
+	while (wk->cur < wk->nveh &&
+	    wk->veh[wk->cur].cases >= LOAD_CASES_PER_VEHICLE)
+		wk->cur++;
+	if (wk->cur == wk->nveh) {
+		struct vehicle *p = realloc(wk->veh, (wk->nveh + 1) *
+		    sizeof(*p));
+
+		if (p == NULL)
+			return NULL;
+		wk->veh = p;
+		if (vehicle_record(wk, &wk->veh[wk->nveh]) != 0)
+			return NULL;
+		wk->nveh++;
+	}
+	return &wk->veh[wk->cur];
+}
+
+/* ---- the cases ----------------------------------------------------------------- */
+
+static int
+decide(struct worker *wk, enum op op, const char *app_id,
+    struct regclient_receipt *rcpt)
+{
+	static const char body[] = "{\"decision\":\"approve\"}";
+	char path[64];
+
+	if (!claim(wk))
+		return 0;
+	(void)snprintf(path, sizeof(path), "/v1/applications/%s/decision",
+	    app_id);
+	return timed_post(wk, op, demo_party(wk->sh->w, DEMO_OFFICER), path,
+	    body, sizeof(body) - 1, rcpt);
+}
+
+/* One case. Returns 0 when the run is over or the vehicle's state is no
+ * longer known (it is then retired), 1 otherwise. */
+static int
+run_case(struct worker *wk)
+{
+	const struct demo_world *w = wk->sh->w;
+	struct regclient_mortgage m;
+	struct regclient_receipt r;
+	char contract[64], app[REGCLIENT_APP_ID_LEN + 1];
+	char *body = NULL;
+	size_t len = 0;
+	struct vehicle *v;
+	int ok;
+
+	if (!claim(wk))
+		return 0;
+	if ((v = vehicle_next(wk)) == NULL) {
+		atomic_store(&wk->sh->stop, 1);
+		return 0;
+	}
+	v->cases++;
+	(void)snprintf(contract, sizeof(contract), "LOAD-%08" PRIx64
+	    "-T%02u-%07u", wk->rng & 0xffffffffu, wk->id, ++wk->contract_seq);
+	memset(&m, 0, sizeof(m));
+	m.vin = v->vin;
+	m.plate = v->plate;
+	m.plate_type = v->plate_type;
+	m.certificate_number = v->cert_number;
+	m.contract_number = contract;
+	m.owner_id_number = v->owner_id;
+	m.owner_commit = v->owner_commit;
+	m.liveness = 9500;
+	m.match = 9400;
+	if (regclient_mortgage_body(demo_face_issuer(w), NULL,
+	    demo_registry_name(w), &m, wall(), &body, &len, NULL) != LIEN_OK) {
+		atomic_store(&wk->sh->stop, 1);
+		return 0;
+	}
+	ok = timed_post(wk, OP_MORTGAGE, demo_party(w, DEMO_BANK_A),
+	    "/v1/mortgages", body, len, &r);
+	free(body);
+	if (!ok || !wk->sh->decide) {
+		if (!ok)
+			v->cases = LOAD_CASES_PER_VEHICLE;	/* retire */
+		return 1;
+	}
+	memcpy(app, r.app_id, sizeof(app));
+	if (!decide(wk, OP_DECISION, app, &r)) {
+		v->cases = LOAD_CASES_PER_VEHICLE;
+		return !atomic_load(&wk->sh->stop);
+	}
+	if (!wk->sh->release)
+		return 1;
+	if (!claim(wk)) {
+		v->cases = LOAD_CASES_PER_VEHICLE;
+		return 0;
+	}
+	if (regclient_release_body(demo_face_issuer(w), demo_registry_name(w),
+	    v->vin, app, v->owner_id, v->owner_commit, 9600, 9500, wall(),
+	    &body, &len, NULL) != LIEN_OK) {
+		atomic_store(&wk->sh->stop, 1);
+		return 0;
+	}
+	ok = timed_post(wk, OP_RELEASE, demo_party(w, DEMO_BANK_A),
+	    "/v1/releases", body, len, &r);
+	free(body);
+	if (!ok) {
+		v->cases = LOAD_CASES_PER_VEHICLE;
+		return 1;
+	}
+	memcpy(app, r.app_id, sizeof(app));
+	if (!decide(wk, OP_RELEASE_DECISION, app, &r))
+		v->cases = LOAD_CASES_PER_VEHICLE;
+	return 1;
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *wk = arg;
+	int ok = setup(wk) == 0;
+
+	if (!ok)
+		atomic_store(&wk->sh->stop, 1);
+	/* Everyone starts the timed phase together. */
+	(void)pthread_barrier_wait(&wk->sh->ready);
+	while (ok && run_case(wk))
+		;
+	return NULL;
+}
+
+/* ---- the bare verify rate ----------------------------------------------------------- */
+
+static double
+ed25519_rate(void)
+{
+	uint8_t pk[ED25519_PK_LEN], sig[ED25519_SIG_LEN], msg[64];
+	uint8_t *sk = secret_alloc(ED25519_SK_LEN);
+	uint64_t t0, t, n = 0;
+	int bad = 0;
+
+	if (sk == NULL)
+		return 0;
+	memset(msg, 0x5a, sizeof(msg));
+	if (ed25519_keypair(pk, sk) != LIEN_OK) {
+		secret_free(sk);
+		return 0;
+	}
+	ed25519_sign(sig, msg, sizeof(msg), sk);
+	secret_free(sk);
+	t0 = now_ns();
+	do {
+		for (int i = 0; i < 256; i++)
+			bad |= ed25519_verify(sig, msg, sizeof(msg), pk) !=
+			    LIEN_OK;
+		n += 256;
+		t = now_ns();
+	} while (t - t0 < LOAD_BENCH_NS);
+	return bad ? 0 : (double)n * 1e9 / (double)(t - t0);
+}
+
+/* ---- options and report ------------------------------------------------------------- */
+
+static int
+u64_parse(const char *s, uint64_t max, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || s[0] < '1' || s[0] > '9')
+		return -1;
+	for (const char *p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (uint64_t)(*p - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+pct(const uint32_t *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)(p * (double)(n - 1) + 0.5);
+	return (double)v[i < n ? i : n - 1] / 1000.0;
+}
+
+int
+cli_load(int argc, char **argv)
+{
+	static const char verb[] = "load";
+	enum { O_URL, O_DEMO, O_CONC, O_DUR, O_REQ, O_MIX, O_N };
+	struct cli_opt opts[O_N] = { { "url", NULL }, { "demo", NULL },
+		{ "concurrency", NULL }, { "duration", NULL },
+		{ "requests", NULL }, { "mix", NULL } };
+	const char *pos[1];
+	size_t npos = 0;
+	uint64_t conc = 4, duration = 0, requests = 0;
+	struct demo_world *w = NULL;
+	struct worker *wks = NULL;
+	struct shared sh;
+	char why[DEMO_WHY_MAX];
+	const char *mix;
+	double bare, elapsed, vpr, bound, rate;
+	uint64_t t0, t1, total_ok = 0, verifies = 0, errors = 0, rfail = 0;
+	uint64_t diverted = 0, setup_req = 0, replayed = 0;
+	uint64_t ok_by_op[OP_COUNT_] = { 0 };
+	uint32_t *lat = NULL;
+	size_t nlat = 0;
+	struct code_count all[LOAD_CODES_MAX * 4];
+	size_t nall = 0;
+	int rc;
+
+	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos);
+	if (rc == CLI_HELP) {
+		fputs(usage, stdout);
+		return CLI_EXIT_OK;
+	}
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	if (opts[O_URL].value == NULL || opts[O_DEMO].value == NULL) {
+		cli_fail(verb, "need --url URL and --demo DIR (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_CONC].value != NULL && u64_parse(opts[O_CONC].value,
+	    LOAD_THREADS_MAX, &conc) != 0) {
+		cli_fail(verb, "--concurrency must be 1..%u", LOAD_THREADS_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_DUR].value != NULL && opts[O_REQ].value != NULL) {
+		cli_fail(verb, "give --duration or --requests, not both");
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_DUR].value != NULL && u64_parse(opts[O_DUR].value,
+	    LOAD_DURATION_MAX, &duration) != 0) {
+		cli_fail(verb, "--duration must be 1..%u seconds",
+		    LOAD_DURATION_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_REQ].value != NULL && u64_parse(opts[O_REQ].value,
+	    LOAD_REQUESTS_MAX, &requests) != 0) {
+		cli_fail(verb, "--requests must be 1..%llu",
+		    (unsigned long long)LOAD_REQUESTS_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (duration == 0 && requests == 0)
+		requests = 1000;
+	memset(&sh, 0, sizeof(sh));
+	mix = opts[O_MIX].value ? opts[O_MIX].value :
+	    "mortgage,decision,release";
+	if (strcmp(mix, "mortgage") == 0) {
+		sh.decide = 0;
+	} else if (strcmp(mix, "mortgage,decision") == 0) {
+		sh.decide = 1;
+	} else if (strcmp(mix, "mortgage,decision,release") == 0) {
+		sh.decide = 1;
+		sh.release = 1;
+	} else {
+		cli_fail(verb, "--mix must be mortgage, mortgage,decision or "
+		    "mortgage,decision,release");
+		return CLI_EXIT_USAGE;
+	}
+	if (demo_world_load(opts[O_DEMO].value, &w, why, sizeof(why)) !=
+	    LIEN_OK) {
+		cli_fail(verb, "%s: %s", opts[O_DEMO].value, why);
+		return CLI_EXIT_INPUT;
+	}
+	sh.w = w;
+	sh.url = opts[O_URL].value;
+	sh.requests = requests;
+	{
+		unsigned steps = sh.release ? 4 : sh.decide ? 2 : 1;
+		uint64_t total = requests ? requests : duration *
+		    LOAD_RATE_GUESS;
+
+		sh.setup_cases = total / steps / conc + 1;
+	}
+
+	/* The bare rate first, while the server is idle. */
+	bare = ed25519_rate();
+
+	if ((wks = calloc((size_t)conc, sizeof(*wks))) == NULL ||
+	    pthread_barrier_init(&sh.ready, NULL, (unsigned)conc + 1) != 0) {
+		free(wks);
+		demo_world_free(w);
+		cli_fail(verb, "out of memory");
+		return CLI_EXIT_INTERNAL;
+	}
+	for (unsigned i = 0; i < conc; i++) {
+		struct regclient_config cfg;
+
+		wks[i].sh = &sh;
+		wks[i].id = i;
+		lcrypto_random(&wks[i].rng, sizeof(wks[i].rng));
+		wks[i].rng |= 1;
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.url = sh.url;
+		/* Created here, before the threads: the first one runs
+		 * curl_global_init. */
+		if (regclient_new(&cfg, &wks[i].rc) != LIEN_OK) {
+			cli_fail(verb, "--url must be http://HOST:PORT");
+			for (unsigned k = 0; k < i; k++)
+				regclient_free(wks[k].rc);
+			free(wks);
+			demo_world_free(w);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	for (unsigned i = 0; i < conc; i++) {
+		if (pthread_create(&wks[i].th, NULL, worker_main, &wks[i]) != 0) {
+			/* Cannot happen often; fail loudly rather than
+			 * deadlock the barrier. */
+			cli_fail(verb, "cannot start thread %u", i);
+			exit(CLI_EXIT_INTERNAL);
+		}
+	}
+	(void)pthread_barrier_wait(&sh.ready);
+	t0 = now_ns();
+	sh.deadline_ns = t0 + duration * 1000000000ull;
+	for (unsigned i = 0; i < conc; i++)
+		(void)pthread_join(wks[i].th, NULL);
+	t1 = now_ns();
+	elapsed = (double)(t1 - t0) / 1e9;
+
+	for (unsigned i = 0; i < conc; i++) {
+		struct worker *wk = &wks[i];
+
+		if (wk->fatal[0] != '\0') {
+			cli_fail(verb, "thread %u: %s", i, wk->fatal);
+			rc = CLI_EXIT_VERIFY;
+		}
+		for (int o = 0; o < OP_COUNT_; o++) {
+			ok_by_op[o] += wk->ok[o];
+			total_ok += wk->ok[o];
+			verifies += wk->ok[o] * op_verifies[o];
+		}
+		diverted += wk->diverted;
+		replayed += wk->replayed;
+		rfail += wk->receipt_fail;
+		setup_req += wk->setup_requests;
+		for (size_t k = 0; k < wk->ncodes; k++) {
+			size_t j;
+
+			errors += wk->codes[k].n;
+			for (j = 0; j < nall; j++)
+				if (all[j].http == wk->codes[k].http &&
+				    strcmp(all[j].code, wk->codes[k].code) == 0)
+					break;
+			if (j == nall) {
+				if (nall == sizeof(all) / sizeof(all[0]))
+					continue;
+				all[nall] = wk->codes[k];
+				all[nall++].n = 0;
+			}
+			all[j].n += wk->codes[k].n;
+		}
+		errors += wk->codes_other;
+		nlat += wk->nlat;
+	}
+	if ((lat = malloc((nlat ? nlat : 1) * sizeof(*lat))) != NULL) {
+		size_t off = 0;
+
+		for (unsigned i = 0; i < conc; i++) {
+			memcpy(lat + off, wks[i].lat_us, wks[i].nlat *
+			    sizeof(*lat));
+			off += wks[i].nlat;
+		}
+		qsort(lat, nlat, sizeof(*lat), cmp_u32);
+	} else {
+		nlat = 0;
+	}
+
+	rate = elapsed > 0 ? (double)(total_ok + errors) / elapsed : 0;
+	vpr = total_ok ? (double)verifies / (double)total_ok : 0;
+	bound = vpr > 0 ? bare * 2.0 / vpr : 0;
+	printf("lienlog load: %s, concurrency %llu, mix %s\n", sh.url,
+	    (unsigned long long)conc, mix);
+	printf("set-up (untimed): %llu requests (vehicles recorded, owner "
+	    "commitments)\n", (unsigned long long)setup_req);
+	printf("requests: %llu in %.3f s = %.1f requests/s (%llu accepted, "
+	    "%.1f accepted/s)\n", (unsigned long long)(total_ok + errors),
+	    elapsed, rate, (unsigned long long)total_ok,
+	    elapsed > 0 ? (double)total_ok / elapsed : 0.0);
+	printf("accepted by kind:");
+	for (int o = 0; o < OP_COUNT_; o++)
+		printf(" %s %llu%s", op_name[o],
+		    (unsigned long long)ok_by_op[o], o + 1 < OP_COUNT_ ? "," :
+		    "\n");
+	printf("diverted to in-person review: %llu, replayed: %llu\n",
+	    (unsigned long long)diverted, (unsigned long long)replayed);
+	printf("latency ms: p50 %.2f p90 %.2f p99 %.2f max %.2f\n",
+	    pct(lat, nlat, 0.50), pct(lat, nlat, 0.90), pct(lat, nlat, 0.99),
+	    nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0);
+	printf("errors: %llu", (unsigned long long)errors);
+	for (size_t j = 0; j < nall; j++)
+		printf("%s %ld %s x%llu", j ? "," : " (", all[j].http,
+		    all[j].code, (unsigned long long)all[j].n);
+	printf("%s\n", nall ? ")" : "");
+	printf("receipts verified: %llu, receipt verification failures: "
+	    "%llu\n", (unsigned long long)total_ok, (unsigned long long)rfail);
+	printf("bare Ed25519 verify (one core, this run): %.0f/s\n", bare);
+	printf("crypto bound: %.0f/s x 2 cores / %.2f verifies per request = "
+	    "%.0f requests/s; achieved %.1f%%\n", bare, vpr, bound,
+	    bound > 0 ? 100.0 * (double)total_ok / elapsed / bound : 0.0);
+
+	for (unsigned i = 0; i < conc; i++) {
+		regclient_free(wks[i].rc);
+		free(wks[i].veh);
+		free(wks[i].lat_us);
+	}
+	free(wks);
+	free(lat);
+	pthread_barrier_destroy(&sh.ready);
+	demo_world_free(w);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	return rfail == 0 && errors == 0 && total_ok > 0 ? CLI_EXIT_OK :
+	    CLI_EXIT_VERIFY;
+}
