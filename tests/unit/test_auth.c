@@ -58,7 +58,7 @@ static void
 signer_load(struct world *w, struct signer *s, const char *name)
 {
 	char rel[128], *pem;
-	size_t len;
+	size_t len = 0;
 
 	snprintf(rel, sizeof(rel), "%s.key", name);
 	pem = fx_read(&w->f, rel, &len);
@@ -540,7 +540,7 @@ test_auth_verify_sm2_wrong_id(void **st)
 	struct world *w = *st;
 	struct pkey *k = NULL;
 	char *pem;
-	size_t len;
+	size_t len = 0;
 	struct req r;
 
 	pem = fx_read(&w->f, "bank-sm2-wrongid.key", &len);

@@ -608,7 +608,7 @@ test_evidence_face_check_python_token(void **st)
 	struct evidence_result res;
 	char why[TRUST_WHY_MAX], *jwks, *sub, *nonce, *nowtxt;
 	uint8_t subject[64], app[64];
-	size_t sl = 0, nl = 0, jl;
+	size_t sl = 0, nl = 0, jl = 0;
 	int64_t now;
 
 	assert_non_null(dir);	/* main() runs this only with the fixture */
@@ -636,7 +636,7 @@ test_evidence_face_check_python_token(void **st)
 		fail_msg("trust with the Python JWKS: %s", why);
 	for (size_t i = 0; i < 2; i++) {
 		char rel[64], *tok;
-		size_t tl;
+		size_t tl = 0;
 
 		snprintf(rel, sizeof(rel), "token-%s.txt", kids[i]);
 		tok = fx_read(&py, rel, &tl);

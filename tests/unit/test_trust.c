@@ -373,7 +373,7 @@ test_trust_reload_new_crl(void **st)
 	struct trust *old, *cur;
 	struct cert_result res;
 	char why[TRUST_WHY_MAX];
-	size_t len;
+	size_t len = 0;
 	char *der = fx_read(&s->f, "bank-revoked.der", &len);
 
 	assert_non_null(der);
