@@ -1,0 +1,209 @@
+#!/usr/bin/python3
+"""`lienlogd --demo` from scratch, then `lienlog load` (docs/demo.md).
+
+1. `lienlogd --demo DIR --listen 127.0.0.1:PORT` on an empty DIR creates
+   the demo world (DIR/demo: keys 0600 + certificates + README; DIR/trust)
+   and seeds the log through signed HTTP requests; /healthz is polled
+   (bounded) and must report >= 1000 entries.
+2. The README names every key and certificate file; every key is 0600;
+   the trust directory has the files docs/trust.md lists.
+3. A request of docs/demo.md made with `lienlog submit` and the demo keys
+   (an identity commitment as bank A) is answered 200.
+4. `lienlog load --requests 200 --concurrency 4` completes with no error
+   and no receipt verification failure.
+5. After SIGTERM, `lienlog audit DIR` replays the log and finds the stored
+   registration state; a restart on the same DIR does not seed again.
+
+Network only to 127.0.0.1; every wait is bounded.
+"""
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+FAILS = []
+
+
+def check(cond, what):
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what)
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def healthz(port):
+    with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port,
+                                timeout=10) as r:
+        return json.loads(r.read())
+
+
+def start(lienlogd, datadir, logpath):
+    """Start lienlogd --demo; return (proc, port) once /healthz answers."""
+    for _attempt in range(3):
+        port = free_port()
+        log = open(logpath, "ab")
+        proc = subprocess.Popen([lienlogd, "--demo", datadir, "--listen",
+                                 "127.0.0.1:%d" % port],
+                                stdin=subprocess.DEVNULL, stdout=log,
+                                stderr=log)
+        log.close()
+        for _ in range(3000):       # bounded: 300 s (seeding, sanitizers)
+            if proc.poll() is not None:
+                break
+            try:
+                healthz(port)
+                return proc, port
+            except OSError:
+                time.sleep(0.1)
+        stop(proc)
+    with open(logpath, errors="replace") as f:
+        print(f.read()[-4000:])
+    raise SystemExit("lienlogd --demo did not come up")
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    return proc.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lienlogd", required=True)
+    ap.add_argument("--lienlog", required=True)
+    a = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="lien-demo-") as tmp:
+        datadir = os.path.join(tmp, "data")
+        logpath = os.path.join(tmp, "lienlogd.log")
+        proc, port = start(a.lienlogd, datadir, logpath)
+        url = "http://127.0.0.1:%d" % port
+        try:
+            size = healthz(port)["tree_size"]
+            check(size >= 1000, "demo log has >= 1000 entries (%d)" % size)
+            with open(logpath, errors="replace") as f:
+                out = f.read()
+            check("every receipt verified" in out,
+                  "seeding reports every receipt verified")
+            check(re.search(r"verifier key lienlog\.demo/log\+", out)
+                  is not None, "the verifier key is printed")
+            check("listening on http://127.0.0.1:%d/" % port in out,
+                  "the URL is printed")
+            check("%s/demo/README" % datadir in out,
+                  "where the demo keys are is printed")
+            m = re.search(r"demo seeded: (\d+) entries", out)
+            check(m is not None and int(m.group(1)) >= 1000 and
+                  int(m.group(1)) == size,
+                  "all seeded entries are in the log")
+            m = re.search(r"(\d+) refusals as planned", out)
+            check(m is not None and int(m.group(1)) >= 1,
+                  "the planned refusals happened (no entry)")
+            m = re.search(r"(\d+) diverted to in-person review", out)
+            check(m is not None and int(m.group(1)) >= 1,
+                  "an in-person diversion happened")
+
+            # 2. The files.
+            demo = os.path.join(datadir, "demo")
+            with open(os.path.join(demo, "README")) as f:
+                readme = f.read()
+            keys = sorted(n for n in os.listdir(demo) if n.endswith(".key"))
+            certs = sorted(n for n in os.listdir(demo) if n.endswith(".pem"))
+            check(len(keys) == 10, "10 private keys (%s)" % keys)
+            check(len(certs) == 8, "8 certificates (%s)" % certs)
+            for k in keys:
+                mode = stat.S_IMODE(os.stat(os.path.join(demo, k)).st_mode)
+                check(mode == 0o600, "%s is 0600 (%o)" % (k, mode))
+                with open(os.path.join(demo, k)) as f:
+                    check(f.read().startswith("-----BEGIN PRIVATE KEY-----"),
+                          "%s is PKCS#8 PEM" % k)
+                check(k[:-4] in readme, "README names %s" % k)
+            for c in certs:
+                check(c[:-4] in readme, "README names %s" % c)
+            for t in ["config.json", "institution-roots.pem",
+                      "officer-roots.pem", "admins.pem", "face-issuers.jwks",
+                      "sms-issuers.jwks"]:
+                check(os.path.isfile(os.path.join(datadir, "trust", t)),
+                      "trust/%s exists" % t)
+
+            # 3. A docs/demo.md request with lienlog submit.
+            keyid = subprocess.run(
+                [a.lienlog, "cert-fingerprint",
+                 os.path.join(demo, "bank-a.pem")],
+                capture_output=True, text=True, timeout=60).stdout.strip()
+            body = os.path.join(tmp, "id.json")
+            with open(body, "w") as f:
+                f.write('{"id_number":"11010519491231002X"}')
+            r = subprocess.run(
+                [a.lienlog, "submit", "--key", os.path.join(demo, "bank-a.key"),
+                 "--keyid", keyid, "--url", url + "/v1/identity-commitments",
+                 "--body", body], capture_output=True, text=True, timeout=120)
+            check(r.returncode == 0 and '"commitment"' in r.stdout,
+                  "submit as bank A: %d %s %s" % (r.returncode, r.stdout,
+                                                  r.stderr))
+
+            # 4. The load generator.
+            r = subprocess.run(
+                [a.lienlog, "load", "--url", url, "--demo", datadir,
+                 "--requests", "200", "--concurrency", "4"],
+                capture_output=True, text=True, timeout=600)
+            print(r.stdout, end="")
+            check(r.returncode == 0, "load exit code %d (%s)" %
+                  (r.returncode, r.stderr.strip()))
+            check("receipt verification failures: 0\n" in r.stdout,
+                  "no receipt verification failure")
+            check("\nerrors: 0\n" in r.stdout, "no error")
+            m = re.search(r"requests: (\d+) in", r.stdout)
+            check(m is not None and int(m.group(1)) == 200,
+                  "200 timed requests")
+            check(re.search(r"bare Ed25519 verify \(one core, this run\): "
+                            r"\d+/s", r.stdout) is not None,
+                  "the bare verify rate is printed")
+            check("latency ms: p50" in r.stdout, "percentiles are printed")
+            size2 = healthz(port)["tree_size"]
+            check(size2 >= size + 200, "the load's entries are in the log")
+        finally:
+            rc = stop(proc)
+        check(rc == 0, "lienlogd exit code %s" % rc)
+
+        # 5. Audit, then a restart that must not seed again.
+        r = subprocess.run([a.lienlog, "audit", datadir], capture_output=True,
+                           text=True, timeout=600)
+        check(r.returncode == 0 and "registration state replayed and equal"
+              in r.stdout, "audit: %s %s" % (r.stdout, r.stderr))
+        proc, port = start(a.lienlogd, datadir, logpath)
+        try:
+            check(healthz(port)["tree_size"] == size2,
+                  "a restart keeps the log as it was")
+        finally:
+            stop(proc)
+
+    if FAILS:
+        print("%d failure(s)" % len(FAILS))
+        return 1
+    print("demo: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
