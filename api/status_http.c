@@ -22,6 +22,8 @@ static const int status_http[LIEN_STATUS_COUNT_] = {
 	[LIEN_EKEY] = 400,
 	[LIEN_EFULL] = 507,
 	[LIEN_ECONFLICT] = 409,
+	[LIEN_EFROZEN] = 503,	/* key rotated: the log serves reads only */
+	[LIEN_EBUSY] = 503,
 	/* LIEN_ENOMEM, LIEN_EIO, LIEN_ECORRUPT, LIEN_ECRYPTO: 500 */
 };
 

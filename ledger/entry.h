@@ -30,6 +30,10 @@
 
 #define ENTRY_TYPE_OPAQUE 0u
 #define ENTRY_TYPE_DEMO 1u
+/* First entry of a log that replaces a frozen one (docs/key-rotation.md):
+ * the payload is the old log's final signed checkpoint note, byte for
+ * byte, so auditors can chain the two logs. */
+#define ENTRY_TYPE_PREV_LOG 2u
 
 struct entry {
 	uint64_t index;

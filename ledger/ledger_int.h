@@ -53,6 +53,7 @@ struct ledger {
 	struct ledger_stats stats;
 	pthread_t seq;
 	int seq_started;
+	struct writer_lock *wlock;	/* read-write only (writer_lock.h) */
 
 	_Atomic uint64_t size;
 };

@@ -30,6 +30,7 @@
 #include "ledger/checkpoint.h"
 #include "ledger/entry.h"
 #include "ledger/tiles.h"
+#include "ledger/writer_lock.h"
 
 struct pending {
 	const struct ledger_item *items;
@@ -1043,7 +1044,10 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 			goto fail;
 		}
 	}
-	if ((st = store_open(cfg->dir, cfg->map_size, cfg->max_readers,
+	/* One writer per store: the sequencer's in-memory state assumes it. */
+	if ((!l->rdonly &&
+	    (st = writer_lock_acquire(cfg->dir, &l->wlock)) != LIEN_OK) ||
+	    (st = store_open(cfg->dir, cfg->map_size, cfg->max_readers,
 	    l->rdonly, &l->st)) != LIEN_OK ||
 	    (st = meta_bind(l, cfg)) != LIEN_OK ||
 	    (st = seq_reload(l)) != LIEN_OK)
@@ -1075,6 +1079,7 @@ ledger_close(struct ledger *l)
 		pthread_join(l->seq, NULL);
 	}
 	store_close(l->st);
+	writer_lock_release(l->wlock);	/* after the store is closed */
 	for (unsigned t = 0; t < TILE_LEVELS; t++)
 		free(l->tiles[t]);
 	free(l->buf);
