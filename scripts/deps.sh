@@ -10,7 +10,7 @@ pkgs=(
 	libcivetweb-dev libjansson-dev libcurl4-openssl-dev libcmocka-dev
 	clang libclang-rt-14-dev
 	golang-go golang-golang-x-mod-dev
-	python3 python3-cryptography
+	python3 python3-cryptography python3-yaml
 	nginx-light curl
 )
 
