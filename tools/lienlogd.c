@@ -713,7 +713,7 @@ main(int argc, char **argv)
 		say("lienlogd: created seal key %s/seal.key\n", dir);
 	say("lienlogd: registration %s\n", api_app_enabled(app) ?
 	    "enabled (trust/ loaded)" : "disabled (no trust/ directory)");
-	if (o.demo && ledger_size(l) == 0) {
+	if (o.demo && ledger_size(l) == 0 && !ledger_frozen(l, NULL)) {
 		if (demo_has_world(dir) && api_app_enabled(app)) {
 			if (demo_seed_http(dir, l, app, nthreads) != 0)
 				goto out;
@@ -724,6 +724,9 @@ main(int argc, char **argv)
 		}
 	}
 	say("lienlogd: tree size %llu\n", (unsigned long long)ledger_size(l));
+	if (ledger_frozen(l, NULL))	/* docs/key-rotation.md */
+		say("lienlogd: log frozen (key rotated): serving read-only, "
+		    "appends answer 503 log_frozen\n");
 	if (o.demo && demo_has_world(dir))
 		say("lienlogd: demo keys and certificates in %s/demo (see "
 		    "%s/demo/README, docs/demo.md)\n", dir, dir);
