@@ -157,6 +157,8 @@ int cli_monitor(int argc, char **argv);		/* cli_monitor.c */
 int cli_proof(int argc, char **argv);		/* cli_proof.c */
 /* `lienlog verify proof` (C2SP tlog-proof), in cli_proof.c. */
 int cli_verify_proof(int argc, char **argv);
+int cli_freeze(int argc, char **argv);		/* cli_rotate.c */
+int cli_genesis(int argc, char **argv);		/* cli_rotate.c */
 int cli_load(int argc, char **argv);		/* cli_load.c */
 
 /* ---- Verifying clients: sync, monitor, proof (docs/sync.md) ------------- */

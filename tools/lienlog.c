@@ -34,6 +34,11 @@ static const char usage_main[] =
     "      check that the new checkpoint's tree extends the old one's\n"
     "  audit DIR [--vkey VKEY]\n"
     "      verify a whole store, read-only\n"
+    "  freeze DIR\n"
+    "      end a log for a key rotation; print its final checkpoint\n"
+    "  genesis --prev-final FILE --prev-vkey VKEY DIR\n"
+    "      start the successor log chained to a frozen one"
+    " (docs/key-rotation.md)\n"
     "\n"
     "integrators (a bank's request-signing key, docs/integration.md):\n"
     "  keygen --type ed25519|p256|sm2 --out PREFIX\n"
@@ -88,6 +93,10 @@ main(int argc, char **argv)
 		rc = cli_verify(argc - 2, argv + 2);
 	else if (strcmp(verb, "audit") == 0)
 		rc = cli_audit(argc - 2, argv + 2);
+	else if (strcmp(verb, "freeze") == 0)
+		rc = cli_freeze(argc - 2, argv + 2);
+	else if (strcmp(verb, "genesis") == 0)
+		rc = cli_genesis(argc - 2, argv + 2);
 	else if (strcmp(verb, "csr") == 0)
 		rc = cli_csr(argc - 2, argv + 2);
 	else if (strcmp(verb, "cert-fingerprint") == 0)
