@@ -496,6 +496,27 @@ out:
 	return st;
 }
 
+size_t
+cosig_count_names(const struct note_verifier *vs, size_t nvs, uint64_t mask)
+{
+	size_t n = 0;
+
+	/* O(n^2) over at most 64 names: a name counts at its first set bit. */
+	for (size_t i = 0; i < nvs && i < 64; i++) {
+		int seen = 0;
+
+		if (!(mask >> i & 1u))
+			continue;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = (mask >> j & 1u) &&
+			    vs[j].name_len == vs[i].name_len &&
+			    memcmp(vs[j].name, vs[i].name, vs[i].name_len) == 0;
+		if (!seen)
+			n++;
+	}
+	return n;
+}
+
 enum lien_status
 cosig_verify_quorum(const uint8_t *msg, size_t len,
     const struct note_verifier *vs, size_t nvs, size_t quorum,
@@ -514,5 +535,6 @@ cosig_verify_quorum(const uint8_t *msg, size_t len,
 		return st;
 	if (out_mask != NULL)
 		*out_mask = mask;
+	count = cosig_count_names(vs, nvs, mask);	/* witnesses, not keys */
 	return count >= quorum ? LIEN_OK : LIEN_EVERIFY;
 }

@@ -121,8 +121,17 @@ enum lien_status cosig_count_valid(const uint8_t *msg, size_t len,
     const struct note_verifier *vs, size_t nvs, uint64_t *out_mask,
     uint64_t *out_times, size_t *out_count) LIEN_MUST_CHECK;
 
+/* Number of distinct witness NAMES among vs[i] with bit i of mask set
+ * (i < nvs <= 64). A witness that rotates its key keeps its name
+ * (docs/key-rotation.md): while a policy lists its old and new key, a
+ * note cosigned with both must still count it once, so quorums count
+ * names, not keys. (Added for key rotation.) */
+size_t cosig_count_names(const struct note_verifier *vs, size_t nvs,
+    uint64_t mask);
+
 /* Convenience: LIEN_OK iff cosig_count_valid finds at least quorum
- * cosigning witnesses; LIEN_EVERIFY otherwise. quorum 0 or quorum > nvs
+ * cosigning witnesses (distinct names, cosig_count_names); LIEN_EVERIFY
+ * otherwise. quorum 0 or quorum > nvs
  * is LIEN_EINVAL (a policy that can never or always hold is a
  * configuration error). *out_mask (optional) as above. */
 enum lien_status cosig_verify_quorum(const uint8_t *msg, size_t len,

@@ -154,6 +154,8 @@ tlog_checkpoint_verify(const struct tlog_policy *p, const uint8_t *msg,
 			return fault(r, TLOG_FAULT_MALFORMED, 0,
 			    "cosignature lines are malformed");
 		}
+		/* Old and new key of one witness count once. */
+		ncos = cosig_count_names(p->witnesses, p->nwitnesses, mask);
 	}
 	if (out_cosigned != NULL)
 		*out_cosigned = ncos;
