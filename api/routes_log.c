@@ -2,6 +2,7 @@
  * The public read API of the log (docs/api-log.md):
  *
  *   GET /log/checkpoint                      C2SP tlog-tiles checkpoint
+ *                                            (witnessed: docs/witnessing.md)
  *   GET /log/tile/<L>/<N>[.p/<W>]            C2SP tlog-tiles hash tiles
  *   GET /log/tile/entries/<N>[.p/<W>]        C2SP tlog-tiles entry bundles
  *   GET /v1/proof/inclusion?index=I&tree_size=N
@@ -22,6 +23,8 @@
 
 #include "api/http.h"
 #include "api/json_out.h"
+#include "api/server.h"
+#include "api/witness_client.h"
 #include "common/lien_limits.h"
 #include "ledger/ledger.h"
 #include "ledger/tiles.h"
@@ -38,13 +41,27 @@ struct proof_scratch {
 static void
 log_checkpoint(struct api_req *rq)
 {
+	struct witness_client *wc;
 	char *cp = NULL;
 	size_t len = 0;
 	enum lien_status s;
 
 	if (!api_no_query(rq))
 		return;
-	s = ledger_latest_checkpoint(rq->ledger, &cp, &len);
+	wc = api_server_witness(rq->server);
+	/* With witnesses configured only a checkpoint that met the quorum
+	 * is served (docs/witnessing.md): the log signature alone would
+	 * let the operator show different trees to different clients. */
+	if (wc != NULL && ledger_size(rq->ledger) > 0) {
+		s = witness_client_published(wc, &cp, &len, NULL);
+		if (s == LIEN_ENOTFOUND) {
+			api_fail(rq, API_ERR_UNAVAILABLE, "no checkpoint has "
+			    "been cosigned by the witness quorum yet");
+			return;
+		}
+	} else {
+		s = ledger_latest_checkpoint(rq->ledger, &cp, &len);
+	}
 	if (s == LIEN_ENOTFOUND)
 		api_fail(rq, API_ERR_NO_CHECKPOINT,
 		    "the log has no entries yet");

@@ -44,6 +44,7 @@
 #include "api/json_out.h"
 #include "api/metrics.h"
 #include "api/server.h"
+#include "api/witness_client.h"
 #include "common/lien_limits.h"
 
 #define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
@@ -69,6 +70,7 @@ struct api_server {
 	struct metrics *metrics;
 	struct accesslog *alog;		/* NULL: no access log */
 	struct api_app *app;		/* borrowed; NULL: log-only */
+	struct witness_client *witness;	/* borrowed; NULL: no witnesses */
 	int no_keep_alive;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
@@ -357,6 +359,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	s->ledger = l;
 	s->no_keep_alive = cfg->no_keep_alive;
 	s->app = cfg->app;
+	s->witness = cfg->witness;
 	s->log = cfg->log;
 	s->log_ctx = cfg->log_ctx;
 	for (size_t t = 0; t < sizeof(server_tables) / sizeof(server_tables[0]);
@@ -455,6 +458,12 @@ api_server_reopen_logs(struct api_server *s)
 	return accesslog_reopen(s->alog);
 }
 
+struct witness_client *
+api_server_witness(const struct api_server *s)
+{
+	return s != NULL ? s->witness : NULL;
+}
+
 unsigned
 api_server_port(const struct api_server *s)
 {
@@ -491,6 +500,7 @@ api_server_metrics(const struct api_server *s, struct api_req *rq)
 
 	metrics_text_init(&t);
 	metrics_render(s->metrics, s->ledger, s->alog, &t);
+	witness_client_render_metrics(s->witness, &t);	/* NULL: nothing */
 	if (metrics_text_finish(&t, &body, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
 	else

@@ -16,6 +16,7 @@
 #include "ledger/ledger.h"
 
 struct api_server;
+struct witness_client;
 
 struct api_server_config {
 	const char *listen;		/* "HOST:PORT"; NULL = "127.0.0.1:8080" */
@@ -34,6 +35,10 @@ struct api_server_config {
 	 * outlive api_server_stop. NULL: log-only (registration routes
 	 * answer 503 registration_disabled). */
 	struct api_app *app;
+	/* The witness publisher (api/witness_client.h), borrowed: must
+	 * outlive api_server_stop. NULL: no witnesses; GET /log/checkpoint
+	 * then serves the latest log-signed checkpoint. */
+	struct witness_client *witness;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before
@@ -41,6 +46,10 @@ struct api_server_config {
  * for a bad listen string or thread count. *out: api_server_stop. */
 enum lien_status api_server_start(const struct api_server_config *cfg,
     struct ledger *l, struct api_server **out) LIEN_MUST_CHECK;
+
+/* The witness publisher given in the configuration (NULL: none), for
+ * the handlers of api/ (GET /log/checkpoint, receipts). */
+struct witness_client *api_server_witness(const struct api_server *s);
 
 /* The port actually bound (useful with port 0), or 0 if unknown. */
 unsigned api_server_port(const struct api_server *s);

@@ -165,4 +165,13 @@
 #define MONITOR_SOURCES_MAX 64u
 #define SYNC_REPLY_MAX 4096u
 
+/* The log's witness publisher (api/witness_client.c): witnesses of one
+ * log (a bit mask of cosig_count_valid), a witness URL, a 200 reply of
+ * add-checkpoint (a few cosignature lines), and the stored checkpoints
+ * examined at start-up to find the last one that met the quorum. */
+#define WITNESS_CLIENT_MAX 64u
+#define WITNESS_URL_MAX 1024u
+#define WITNESS_REPLY_MAX 8192u
+#define WITNESS_RECOVER_SCAN_MAX 65536u
+
 #endif

@@ -240,6 +240,15 @@ enum lien_status ledger_view_state_scan(struct ledger_view *v,
 enum lien_status ledger_view_checkpoint(struct ledger_view *v, uint64_t n,
     char **out, size_t *out_len) LIEN_MUST_CHECK;
 
+/* The smallest tree size >= from (from 0 counts as 1) at which a
+ * checkpoint was signed, not beyond the snapshot: *out_size. *out_nlines
+ * (optional): the number of signature lines stored with it (1 for the
+ * log's own signature, more once witness cosignatures were added).
+ * LIEN_ENOTFOUND if there is none. Outputs are 0 on failure. (Added by
+ * h19 for the witness publisher; ledger/checkpoint_seek.c.) */
+enum lien_status ledger_view_checkpoint_next(struct ledger_view *v,
+    uint64_t from, uint64_t *out_size, size_t *out_nlines) LIEN_MUST_CHECK;
+
 /* Visit entries [from, snapshot size) in order until fn returns non-zero.
  * Entry bytes are borrowed for the duration of the call. Walks bundles
  * sequentially: O(1) per entry. */

@@ -21,6 +21,11 @@
  * entries as before. Startup facts go to stderr one per line; private keys
  * are never printed.
  *
+ * --witness URL=VKEYFILE (repeatable) with --witness-quorum K turns on
+ * witnessing (api/witness_client.h, docs/witnessing.md): every new
+ * checkpoint is sent to the witnesses, and /log/checkpoint serves only a
+ * checkpoint cosigned by at least K of them. Appends never wait for it.
+ *
  * Signals are blocked before any thread starts (the ledger's sequencer,
  * civetweb's workers), so only the main thread's sigwait() sees them and
  * shutdown runs in ordinary code, not in a signal handler. SIGHUP reopens
@@ -51,6 +56,7 @@
 #include "api/app.h"
 #include "api/demo.h"
 #include "api/server.h"
+#include "api/witness_client.h"
 #include "common/lien_limits.h"
 #include "common/status.h"
 #include "crypto/note.h"
@@ -71,6 +77,9 @@ static const char usage[] =
     "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
     "[--threads N]\n"
     "                [--access-log FILE]\n"
+    "       either form also takes [--witness URL=VKEYFILE ...]\n"
+    "                [--witness-quorum K] [--witness-timeout-ms N]\n"
+    "                [--witness-interval-ms N]\n"
     "\n"
     "  --data DIR         ledger directory (LMDB)\n"
     "  --key FILE         log private key (default DIR/log.key)\n"
@@ -84,6 +93,13 @@ static const char usage[] =
     "                     stderr; SIGHUP reopens it (logrotate)\n"
     "  --body-timeout-ms N  a request body must arrive within N ms\n"
     "                     (100..600000, default 10000)\n"
+    "  --witness URL=VKEYFILE  a witness (C2SP tlog-witness) and its\n"
+    "                     cosignature verifier key (type 0x04); repeatable\n"
+    "  --witness-quorum K cosignatures a checkpoint needs before\n"
+    "                     /log/checkpoint serves it (default: all)\n"
+    "  --witness-timeout-ms N  per witness request (default 2000)\n"
+    "  --witness-interval-ms N  least time between two witnessing\n"
+    "                     rounds (default 20); docs/witnessing.md\n"
     "  --help             this text\n"
     "\n"
     "Serves plain HTTP; put a TLS proxy (nginx) in front. SIGINT or SIGTERM\n"
@@ -96,6 +112,10 @@ static const char usage[] =
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
 	const char *access_log, *body_timeout;
+	/* docs/witnessing.md */
+	const char *witness[WITNESS_CLIENT_MAX];
+	size_t nwitness;
+	const char *witness_quorum, *witness_timeout, *witness_interval;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -132,17 +152,29 @@ opts_parse(int argc, char **argv, struct opts *o)
 {
 	static const char *const names[] = { "--data", "--demo", "--key",
 		"--origin", "--listen", "--threads", "--access-log",
-		"--body-timeout-ms" };
+		"--body-timeout-ms", "--witness-quorum", "--witness-timeout-ms",
+		"--witness-interval-ms" };
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
 			&o->listen, &o->threads, &o->access_log,
-			&o->body_timeout };
+			&o->body_timeout, &o->witness_quorum,
+			&o->witness_timeout, &o->witness_interval };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return 1;
+		if (strcmp(argv[i], "--witness") == 0) {	/* repeatable */
+			if (i + 1 >= argc || argv[i + 1][0] == '\0' ||
+			    o->nwitness == WITNESS_CLIENT_MAX) {
+				say("lienlogd: --witness needs URL=VKEYFILE "
+				    "(at most %u)\n", WITNESS_CLIENT_MAX);
+				return -1;
+			}
+			o->witness[o->nwitness++] = argv[++i];
+			continue;
+		}
 		for (k = 0; k < sizeof(names) / sizeof(names[0]); k++) {
 			if (strcmp(argv[i], names[k]) == 0)
 				break;
@@ -603,6 +635,106 @@ out:
 	return rc;
 }
 
+/* Plain digits in [lo, hi]; s NULL keeps *out (the default). */
+static int
+uint_parse(const char *s, unsigned lo, unsigned hi, unsigned *out)
+{
+	unsigned long v = 0;
+
+	if (s == NULL)
+		return 0;
+	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
+		return -1;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (unsigned long)(*p - '0');
+		if (v > hi)
+			return -1;
+	}
+	if (v < lo)
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+static void
+witness_log(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "lienlogd: witnessing: %s\n", msg);
+}
+
+/* --witness ...: load the keys and start the publisher (docs/witnessing.md).
+ * Returns 0 (also with no witnesses: *out NULL), 2 usage, 1 failure. */
+static int
+witness_start(const struct opts *o, struct ledger *l,
+    const struct note_signer *signer, struct witness_client **out)
+{
+	struct witness_client_witness *ws;
+	struct witness_client_config cfg;
+	unsigned quorum = 0, tmo = WITNESS_CLIENT_TIMEOUT_MS;
+	unsigned ivl = WITNESS_CLIENT_INTERVAL_MS;
+	char why[256];
+	enum lien_status s;
+	int rc = 1;
+
+	*out = NULL;
+	if (o->nwitness == 0) {
+		if (o->witness_quorum || o->witness_timeout || o->witness_interval) {
+			say("lienlogd: --witness-* options need --witness\n");
+			return 2;
+		}
+		return 0;
+	}
+	if (uint_parse(o->witness_quorum, 1, (unsigned)o->nwitness,
+	    &quorum) != 0) {
+		say("lienlogd: --witness-quorum must be 1..%zu (the number of "
+		    "--witness)\n", o->nwitness);
+		return 2;
+	}
+	if (uint_parse(o->witness_timeout, 10, 600000, &tmo) != 0 ||
+	    uint_parse(o->witness_interval, 1, 3600000, &ivl) != 0) {
+		say("lienlogd: --witness-timeout-ms must be 10..600000 and "
+		    "--witness-interval-ms 1..3600000\n");
+		return 2;
+	}
+	if ((ws = calloc(o->nwitness, sizeof(*ws))) == NULL)
+		return 1;
+	for (size_t i = 0; i < o->nwitness; i++) {
+		why[0] = '\0';
+		if (witness_client_witness_load(o->witness[i], &ws[i], why,
+		    sizeof(why)) != LIEN_OK) {
+			say("lienlogd: --witness %s: %s\n", o->witness[i], why);
+			rc = 2;
+			goto out;
+		}
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.ledger = l;
+	cfg.log_key = note_signer_verifier(signer);
+	cfg.witnesses = ws;
+	cfg.nwitnesses = o->nwitness;
+	cfg.quorum = quorum;
+	cfg.timeout_ms = tmo;
+	cfg.interval_ms = ivl;
+	cfg.log = witness_log;
+	s = witness_client_start(&cfg, out);
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot start witnessing: %s%s\n",
+		    lien_status_message(s), s == LIEN_EINVAL ?
+		    " (two witnesses with the same key name?)" : "");
+		rc = s == LIEN_EINVAL ? 2 : 1;
+		goto out;
+	}
+	say("lienlogd: witnesses %zu, quorum %zu, timeout %u ms\n",
+	    o->nwitness, quorum ? (size_t)quorum : o->nwitness, tmo);
+	rc = 0;
+out:
+	free(ws);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -611,6 +743,7 @@ main(int argc, char **argv)
 	struct api_server *srv = NULL;
 	struct api_app_config acfg;
 	struct api_app *app = NULL;
+	struct witness_client *wc = NULL;
 	char why[API_APP_WHY_MAX];
 	unsigned body_ms = 0;
 	int created_key = 0;
@@ -731,12 +864,23 @@ main(int argc, char **argv)
 		say("lienlogd: demo keys and certificates in %s/demo (see "
 		    "%s/demo/README, docs/demo.md)\n", dir, dir);
 
+	switch (witness_start(&o, l, signer, &wc)) {
+	case 0:
+		break;
+	case 2:
+		exit_code = 2;
+		goto out;
+	default:
+		goto out;
+	}
+
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.listen = o.listen;
 	scfg.threads = nthreads;
 	scfg.log = server_log;
 	scfg.access_log = o.access_log;
 	scfg.app = app;
+	scfg.witness = wc;
 	s = api_server_start(&scfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot serve on %s: %s\n",
@@ -779,6 +923,7 @@ main(int argc, char **argv)
 	exit_code = 0;
 out:
 	api_server_stop(srv);
+	witness_client_stop(wc);	/* after the server: handlers wait on it */
 	api_app_close(app);
 	if (l != NULL)
 		ledger_close(l);
