@@ -46,9 +46,9 @@
 #define DEMO_CA_DAYS (10 * 365)
 
 /* Seeding plan (docs/demo.md). */
-#define SEED_VEHICLES 110u
-#define SEED_MORTGAGES 450u
-#define SEED_RELEASE_EVERY 3u		/* every 3rd approved mortgage */
+#define SEED_VEHICLES 100u
+#define SEED_RELEASE_EVERY 4u		/* every 4th approved mortgage */
+#define SEED_CASE_MAX 4u		/* entries of one seed_one */
 #define SEED_REJECT_EVERY 23u		/* every 23rd mortgage rejected */
 #define SEED_COMPANIES 3u		/* company-owned applications */
 #define SEED_NAME_MAX 64u
@@ -815,6 +815,7 @@ struct seed_vehicle {
 	uint8_t owner_commit[REGCLIENT_COMMIT_LEN];
 	enum demo_party_id bank;	/* the vehicle's lender */
 	char approved[REGCLIENT_APP_ID_LEN + 1];	/* a registered lien */
+	char pending[REGCLIENT_APP_ID_LEN + 1];		/* undecided */
 	int restricted;
 };
 
@@ -1139,6 +1140,7 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 	struct seed s;
 	enum lien_status st;
 	unsigned n = 0;
+	int full = 0;
 
 	if (why != NULL && why_cap > 0)
 		why[0] = '\0';
@@ -1189,17 +1191,29 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 	    "vehicle_stolen", NULL)) != LIEN_OK)
 		goto out;
 
-	/* The mortgages, spread over the vehicles round-robin. */
-	for (unsigned round = 0; n < SEED_MORTGAGES; round++) {
-		for (unsigned i = 2; i < SEED_VEHICLES && n < SEED_MORTGAGES;
-		    i++) {
+	/* The seizure of vehicle 0 is lifted; its owner's bank may now
+	 * register. */
+	if ((st = seed_restrict(&s, &veh[0], "lift", "seized",
+	    "(2026)浙0402执保1234号之一")) != LIEN_OK)
+		goto out;
+	veh[0].restricted = 0;
+	if ((st = seed_one(&s, &veh[0], n++)) != LIEN_OK)
+		goto out;
+
+	/* Decided mortgages, round-robin over the vehicles, while there is
+	 * room for one more case and a last round of applications. */
+	for (unsigned round = 0; round < 64 && !full; round++) {
+		for (unsigned i = 2; i < SEED_VEHICLES; i++) {
+			if (stats->entries + SEED_CASE_MAX + SEED_VEHICLES >
+			    DEMO_SEED_MIN_ENTRIES) {
+				full = 1;
+				break;
+			}
 			if (round > 0 && rnd(&s.rng, 4) == 0)
 				continue;	/* not every car every round */
 			if ((st = seed_one(&s, &veh[i], n++)) != LIEN_OK)
 				goto out;
 		}
-		if (round > 64)
-			break;
 	}
 	/* A bank that is not the mortgagee cannot release (403). */
 	for (unsigned i = 2; i < SEED_VEHICLES; i++) {
@@ -1211,17 +1225,33 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 			goto out;
 		break;
 	}
-	/* The seizure of vehicle 0 is lifted; its owner's bank may now
-	 * register. */
-	if ((st = seed_restrict(&s, &veh[0], "lift", "seized",
-	    "(2026)浙0402执保1234号之一")) != LIEN_OK)
-		goto out;
-	veh[0].restricted = 0;
-	if ((st = seed_one(&s, &veh[0], n++)) != LIEN_OK)
-		goto out;
-	if (stats->entries < DEMO_SEED_MIN_ENTRIES) {
-		why_set(why, why_cap, "only %llu entries",
-		    (unsigned long long)stats->entries);
+	/* Today's applications, still in the officer's queue: one per
+	 * vehicle until the log holds exactly DEMO_SEED_MIN_ENTRIES entries
+	 * (other tests and the docs count on that size). */
+	for (unsigned i = 0; i < SEED_VEHICLES && stats->entries <
+	    DEMO_SEED_MIN_ENTRIES; i++) {
+		struct regclient_receipt r;
+
+		if (veh[i].restricted)
+			continue;
+		if ((st = seed_mortgage(&s, &veh[i], 9000 + rnd(&s.rng, 1000),
+		    9000 + rnd(&s.rng, 1000), 0, 201, NULL, &r)) != LIEN_OK)
+			goto out;
+		memcpy(veh[i].pending, r.app_id, sizeof(veh[i].pending));
+	}
+	/* Should the last round have fallen short, the officer decides the
+	 * earliest of them. */
+	for (unsigned i = 0; i < SEED_VEHICLES && stats->entries <
+	    DEMO_SEED_MIN_ENTRIES; i++) {
+		if (veh[i].pending[0] == '\0')
+			continue;
+		if ((st = seed_decide(&s, veh[i].pending, "approve", NULL,
+		    NULL)) != LIEN_OK)
+			goto out;
+	}
+	if (stats->entries != DEMO_SEED_MIN_ENTRIES) {
+		why_set(why, why_cap, "%llu entries instead of %u",
+		    (unsigned long long)stats->entries, DEMO_SEED_MIN_ENTRIES);
 		st = LIEN_EINVAL;
 	}
 out:

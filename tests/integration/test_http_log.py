@@ -313,10 +313,13 @@ def test_tiles(cl, size, root):
             h = leaf_hash(e)
             check(tile[i * 32:(i + 1) * 32] == h,
                   f"bundle {t} entry {i} hashes to level-0 tile hash")
-            # docs/entry-format.md: version, index, time, type, prev.
+            # docs/entry-format.md: version, index, time, type, prev;
+            # the demo's entries are registration steps (types 16..24,
+            # docs/demo.md) or, with a trust/ of one's own, type 1.
             check(len(e) >= 51 and e[0] == 1 and
                   int.from_bytes(e[1:9], "big") == idx and
-                  int.from_bytes(e[17:19], "big") == 1 and
+                  int.from_bytes(e[17:19], "big") in
+                  (1,) + tuple(range(16, 25)) and
                   e[19:51] == (leaves[-1] if leaves else b"\0" * 32) and
                   e[51:52] == b"{",
                   f"entry {idx}: demo envelope")
