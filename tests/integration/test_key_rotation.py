@@ -1,0 +1,405 @@
+#!/usr/bin/python3
+"""Key rotation end to end (docs/key-rotation.md), real processes on
+127.0.0.1 with temporary directories:
+
+  1. The old log: lienlogd --demo (signed demo seeding). While it runs,
+     `lienlog freeze` is refused by the store's writer lock (exit 4).
+  2. Stop; `lienlog freeze OLD`: the final checkpoint on stdout equals
+     OLD/final-checkpoint and the last checkpoint served, and verifies
+     with the old key; a second freeze is a no-op with the same output.
+  3. lienlogd restarted on the frozen store: serves the same checkpoint
+     and size; a signed write (admin, demo key) answers 503 log_frozen and
+     changes nothing; freeze while it runs is refused again.
+  4. The new log: `lienlog keygen --name <new origin>`, `lienlog genesis`
+     (refusals: wrong old key 1, same origin 3; a rerun is a no-op);
+     lienlogd --data NEW serves it; entry 0 fetched over HTTP has type 2
+     and holds the old final checkpoint byte for byte, which `lienlog
+     verify checkpoint --vkey OLD.vkey` accepts. `lienlog audit` passes on
+     both stores; `lienlog monitor` passes on both logs.
+  5. Mirrors: `lienlog sync` of the new log with the new key works, with
+     the old key exits 12 (bad signature); sync of the frozen old log
+     still works with the old key.
+  6. Witness key rotation: witness w1 with its old key and with a new key
+     (same name, `lienlog witness keygen`), and w2, all configured with
+     both logs; they cosign the old log's final checkpoint and the new
+     log's checkpoint. `lienlog verify proof --witness ... --quorum 2`
+     over {w1 old, w1 new, w2}: w1 new + w2 and w1 old + w2 pass; w1 old
+     + w1 new is ONE witness and fails; after the overlap ({w1 new, w2})
+     w1 old + w2 fails.
+
+Every wait is bounded; servers are stopped with SIGTERM and must exit 0.
+Usage: test_key_rotation.py LIENLOGD LIENLOG
+"""
+import base64
+import os
+import re
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+FAILS = []
+CHECKS = [0]
+OLD_ORIGIN = "lienlog.demo/log"
+NEW_ORIGIN = "lienlog.demo/log-2027"
+W1 = "witness.test/w1"
+W2 = "witness.test/w2"
+PREV_LOG_TYPE = 2
+RUN_TIMEOUT = 300
+
+
+def check(cond, what):
+    CHECKS[0] += 1
+    if not cond:
+        FAILS.append(what)
+        print("FAIL:", what, flush=True)
+    return cond
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def get(url):
+    with urllib.request.urlopen(url, timeout=30) as r:
+        return r.read()
+
+
+def post(url, body):
+    req = urllib.request.Request(url, data=body, method="POST")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def start(argv_for_port, health, logpath):
+    """Start a server on a free port; wait (bounded) until GET health
+    answers 200. Returns (proc, port)."""
+    for _attempt in range(3):
+        port = free_port()
+        log = open(logpath, "ab")
+        proc = subprocess.Popen(argv_for_port(port), stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+        for _ in range(1800):          # at most ~180 s (demo seeding)
+            if proc.poll() is not None:
+                break
+            try:
+                get("http://127.0.0.1:%d%s" % (port, health))
+                return proc, port
+            except OSError:
+                time.sleep(0.1)
+        stop(proc)
+    with open(logpath, "rb") as f:
+        sys.stderr.write(f.read().decode("utf-8", "replace")[-3000:])
+    raise RuntimeError("server did not come up: %r" % argv_for_port(0))
+
+
+def stop(proc):
+    if proc is None or proc.poll() is not None:
+        return None if proc is None else proc.returncode
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    return proc.returncode
+
+
+def run(argv):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=RUN_TIMEOUT)
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def cp_size(note):
+    return int(note.split(b"\n")[1])
+
+
+def entry0(base):
+    """Entry 0 from the entry bundle of a size-1.. log: (type, payload)."""
+    b = get(base + "/log/tile/entries/000.p/1")
+    ln = struct.unpack(">H", b[:2])[0]
+    check(len(b) == 2 + ln, "bundle of width 1 holds one entry")
+    e = b[2:2 + ln]
+    check(e[0] == 1 and struct.unpack(">Q", e[1:9])[0] == 0,
+          "entry 0: version 1, index 0")
+    return struct.unpack(">H", e[17:19])[0], e[51:]
+
+
+def cosign(wport, note, old=0):
+    """POST add-checkpoint with `old` (no proof: old 0 or equal size)."""
+    st, body = post("http://127.0.0.1:%d/add-checkpoint" % wport,
+                    b"old %d\n\n" % old + note)
+    check(st == 200 and body.startswith("\u2014 ".encode()),
+          "witness :%d cosigns (got %d %r)" % (wport, st, body[:80]))
+    return body
+
+
+def main():
+    lienlogd, lienlog = sys.argv[1], sys.argv[2]
+    tmp = tempfile.mkdtemp(prefix="lienlog-rotation-")
+    procs = []
+    try:
+        scenario(lienlogd, lienlog, tmp, procs)
+    finally:
+        for p in procs:
+            rc = stop(p)
+            check(rc == 0, "server %r exits 0 (got %r)" % (p.args[:2], rc))
+        if FAILS:
+            for name in sorted(os.listdir(tmp)):
+                if name.endswith(".log"):
+                    sys.stderr.write("---- %s\n" % name)
+                    sys.stderr.write(read(os.path.join(tmp, name)).decode(
+                        "utf-8", "replace")[-2000:])
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%d checks, %d failed" % (CHECKS[0], len(FAILS)))
+    return 1 if FAILS else 0
+
+
+def scenario(lienlogd, lienlog, tmp, procs):
+    L = lambda *a: run([lienlog] + list(a))
+    old = os.path.join(tmp, "old")
+    new = os.path.join(tmp, "new")
+    old_vkey = os.path.join(old, "log.vkey")
+    new_vkey = os.path.join(new, "log.vkey")
+    final_path = os.path.join(old, "final-checkpoint")
+
+    # ---- 1. the old log, running --------------------------------------
+    p_old, port_old = start(
+        lambda port: [lienlogd, "--demo", old, "--listen",
+                      "127.0.0.1:%d" % port],
+        "/log/checkpoint", os.path.join(tmp, "lienlogd-old.log"))
+    base_old = "http://127.0.0.1:%d" % port_old
+    served = get(base_old + "/log/checkpoint")
+    size_old = cp_size(served)
+    check(size_old >= 1000, "demo log seeded (%d entries)" % size_old)
+    r = L("freeze", old)
+    check(r.returncode == 4 and b"writer.lock" in r.stderr,
+          "freeze while lienlogd runs: refused by the writer lock, exit 4 "
+          "(got %d %r)" % (r.returncode, r.stderr))
+    check(not os.path.exists(final_path), "nothing written by the refusal")
+    check(stop(p_old) == 0, "old lienlogd stops cleanly")
+
+    # ---- 2. freeze ----------------------------------------------------
+    r = L("freeze", old)
+    check(r.returncode == 0, "freeze exit 0 (%r)" % r.stderr)
+    final = r.stdout
+    check(final == read(final_path), "stdout == OLD/final-checkpoint")
+    check(final.split(b"\n\n")[0] == served.split(b"\n\n")[0],
+          "the final checkpoint is the last one served")
+    check(cp_size(final) == size_old, "final size == served size")
+    r = L("verify", "checkpoint", "--vkey", old_vkey, final_path)
+    check(r.returncode == 0, "final checkpoint verifies with the old key")
+    r = L("freeze", old)
+    check(r.returncode == 0 and r.stdout == final and
+          read(final_path) == final,
+          "second freeze: no-op, same final checkpoint")
+
+    # ---- 3. the frozen log keeps serving -------------------------------
+    old_log = os.path.join(tmp, "lienlogd-old2.log")
+    p_old, port_old = start(
+        lambda port: [lienlogd, "--demo", old, "--listen",
+                      "127.0.0.1:%d" % port], "/log/checkpoint", old_log)
+    procs.append(p_old)
+    base_old = "http://127.0.0.1:%d" % port_old
+    check(get(base_old + "/log/checkpoint") == final,
+          "restarted frozen log serves the final checkpoint, unchanged")
+    check(b"log frozen" in read(old_log), "lienlogd says it is frozen")
+    fp = L("cert-fingerprint", os.path.join(old, "demo", "admin.pem"))
+    check(fp.returncode == 0, "admin keyid")
+    body = os.path.join(tmp, "suspend.json")
+    write(body, b'{"action":"suspend","reason":"rotation test"}')
+    r = L("submit", "--key", os.path.join(old, "demo", "admin.key"),
+          "--keyid", fp.stdout.decode().strip(),
+          "--url", base_old + "/v1/parties/registry-jx/status",
+          "--body", body)
+    check(r.returncode == 1 and b"503" in r.stderr and
+          b"log_frozen" in r.stdout + r.stderr,
+          "signed append to a frozen log: 503 log_frozen (got %d %r %r)" %
+          (r.returncode, r.stdout[-200:], r.stderr[-200:]))
+    check(get(base_old + "/log/checkpoint") == final,
+          "after the refused append: checkpoint and size unchanged")
+    r = L("freeze", old)
+    check(r.returncode == 4, "freeze while the frozen log is served: 4")
+
+    # ---- 4. the new log -----------------------------------------------
+    os.mkdir(new)
+    r = L("keygen", "--name", NEW_ORIGIN, "--out", os.path.join(new, "log"))
+    check(r.returncode == 0, "keygen of the new origin")
+    r = L("genesis", "--prev-final", final_path, "--prev-vkey", new_vkey,
+          new)
+    check(r.returncode == 1, "genesis with the wrong old key: 1 (got %d)" %
+          r.returncode)
+    same = os.path.join(tmp, "same")
+    os.mkdir(same)
+    r = L("keygen", "--name", OLD_ORIGIN, "--out", os.path.join(same, "log"))
+    r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
+          same)
+    check(r.returncode == 3 and b"new origin" in r.stderr,
+          "genesis keeping the old origin: 3 (got %d %r)" %
+          (r.returncode, r.stderr))
+    r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
+          new)
+    check(r.returncode == 0, "genesis exit 0 (%r)" % r.stderr)
+    out = dict(l.split(" ", 1) for l in r.stdout.decode().splitlines())
+    check(out.get("index") == "0" and out.get("origin") == NEW_ORIGIN and
+          out.get("prev_origin") == OLD_ORIGIN and
+          out.get("prev_size") == str(size_old),
+          "genesis reports entry 0 chaining %s@%d (%r)" %
+          (OLD_ORIGIN, size_old, out))
+    r2 = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
+           new)
+    check(r2.returncode == 0 and r2.stdout == r.stdout,
+          "genesis rerun: no-op, same report")
+
+    p_new, port_new = start(
+        lambda port: [lienlogd, "--data", new, "--listen",
+                      "127.0.0.1:%d" % port], "/log/checkpoint",
+        os.path.join(tmp, "lienlogd-new.log"))
+    procs.append(p_new)
+    base_new = "http://127.0.0.1:%d" % port_new
+    cp_new = get(base_new + "/log/checkpoint")
+    check(cp_new.startswith(NEW_ORIGIN.encode() + b"\n1\n"),
+          "new log: new origin, size 1")
+    r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
+          new)
+    check(r.returncode == 4, "genesis while the new log runs: 4")
+    typ, payload = entry0(base_new)
+    check(typ == PREV_LOG_TYPE, "entry 0 has type prev_log (2)")
+    check(payload == final, "entry 0 holds the old final checkpoint, "
+          "byte for byte")
+    chained = os.path.join(tmp, "entry0.checkpoint")
+    write(chained, payload)
+    r = L("verify", "checkpoint", "--vkey", old_vkey, chained)
+    check(r.returncode == 0 and
+          ("size: %d\n" % size_old).encode() in r.stdout,
+          "entry 0 verifies with the OLD key (%r %r)" % (r.stdout, r.stderr))
+    r = L("verify", "checkpoint", "--vkey", new_vkey, chained)
+    check(r.returncode == 1, "... and not with the new key")
+    for d in (old, new):
+        r = L("audit", d)
+        check(r.returncode == 0 and r.stdout.startswith(b"audit OK"),
+              "audit %s passes (%r)" % (os.path.basename(d), r.stderr))
+    for base, vk in ((base_old, old_vkey), (base_new, new_vkey)):
+        r = L("monitor", "--log", base, "--vkey", vk)
+        check(r.returncode == 0, "monitor %s: 0 (%r)" % (base, r.stderr))
+
+    # ---- 5. mirrors switch keys ---------------------------------------
+    sink = os.path.join(tmp, "new.jsonl")
+    r = L("sync", "--log", base_new, "--vkey", new_vkey, "--state",
+          os.path.join(tmp, "m-new"), "--sink", "file:" + sink, "--all",
+          "--once")
+    check(r.returncode == 0, "sync of the new log with the new key: 0 (%r)"
+          % r.stderr)
+    lines = read(sink).splitlines() if os.path.exists(sink) else []
+    check(len(lines) == 1 and b'"type":2' in lines[0] and
+          b'"index":0' in lines[0], "the mirror received entry 0")
+    r = L("sync", "--log", base_new, "--vkey", old_vkey, "--state",
+          os.path.join(tmp, "m-wrong"), "--sink",
+          "file:" + os.path.join(tmp, "wrong.jsonl"), "--all", "--once")
+    check(r.returncode == 12, "sync of the new log with the OLD key: 12 "
+          "(got %d %r)" % (r.returncode, r.stderr))
+    check(not os.path.exists(os.path.join(tmp, "wrong.jsonl")) or
+          read(os.path.join(tmp, "wrong.jsonl")) == b"",
+          "nothing delivered under the wrong key")
+    r = L("sync", "--log", base_old, "--vkey", old_vkey, "--state",
+          os.path.join(tmp, "m-old"), "--sink",
+          "file:" + os.path.join(tmp, "old.jsonl"), "--once")
+    check(r.returncode == 0, "sync of the frozen old log: 0 (%r)" % r.stderr)
+
+    # ---- 6. witness key rotation --------------------------------------
+    for name, prefix in ((W1, "w1-old"), (W1, "w1-new"), (W2, "w2")):
+        r = L("witness", "keygen", "--name", name, "--out",
+              os.path.join(tmp, prefix))
+        check(r.returncode == 0, "witness keygen %s" % prefix)
+    logs = os.path.join(tmp, "logs.conf")
+    write(logs, b"log " + read(old_vkey).strip() + b"\n" +
+          b"log " + read(new_vkey).strip() + b"\n")
+    wport = {}
+    for prefix in ("w1-old", "w1-new", "w2"):
+        p, port = start(
+            lambda port, prefix=prefix: [
+                lienlog, "witness", "serve", "--key",
+                os.path.join(tmp, prefix + ".key"), "--data",
+                os.path.join(tmp, prefix + ".data"), "--logs", logs,
+                "--listen", "127.0.0.1:%d" % port],
+            "/", os.path.join(tmp, "witness-%s.log" % prefix))
+        procs.append(p)
+        wport[prefix] = port
+    # The old log's final checkpoint is published to the witnesses.
+    final_cos = {k: cosign(wport[k], final) for k in wport}
+    # The new log's checkpoint, cosigned by each.
+    new_cos = {k: cosign(wport[k], cp_new) for k in wport}
+    check(final_cos["w1-old"] != final_cos["w1-new"],
+          "old and new key of w1 give different cosignatures")
+
+    proof = os.path.join(tmp, "e0.tlog-proof")
+    r = L("proof", "make", "--log", base_new, "--index", "0", "--out", proof,
+          "--vkey", new_vkey)
+    check(r.returncode == 0, "proof make (%r)" % r.stderr)
+    head = read(proof).split(b"\n\n", 1)[0] + b"\n\n"
+
+    def verify(signers, policy, quorum, want, what):
+        f = os.path.join(tmp, "p-%s.tlog-proof" % "-".join(signers))
+        write(f, head + cp_new + b"".join(new_cos[k] for k in signers))
+        args = ["verify", "proof", "--vkey", new_vkey]
+        for k in policy:
+            args += ["--witness", os.path.join(tmp, k + ".vkey")]
+        r = L(*(args + ["--quorum", str(quorum), f]))
+        check(r.returncode == want, "%s: exit %d (got %d %r)" %
+              (what, want, r.returncode, r.stderr[-300:]))
+
+    overlap = ("w1-old", "w1-new", "w2")
+    verify(("w1-new", "w2"), overlap, 2, 0,
+           "overlap policy, new key of w1 + w2")
+    verify(("w1-old", "w2"), overlap, 2, 0,
+           "overlap policy, old key of w1 + w2 (still accepted)")
+    verify(("w1-old", "w1-new"), overlap, 2, 1,
+           "overlap policy, both keys of w1: one witness, quorum 2 missed")
+    verify(("w1-old", "w1-new", "w2"), overlap, 2, 0,
+           "overlap policy, all three lines")
+    verify(("w1-old", "w2"), ("w1-new", "w2"), 2, 1,
+           "after the overlap, w1's old key no longer counts")
+    verify(("w1-new", "w2"), ("w1-new", "w2"), 2, 0,
+           "after the overlap, new key of w1 + w2")
+    # The old log's final checkpoint, cosigned, ends the old log for
+    # mirrors and courts: a proof of its last entry verifies under the
+    # witness policy with w1's new key.
+    proof_old = os.path.join(tmp, "last.tlog-proof")
+    r = L("proof", "make", "--log", base_old, "--index", str(size_old - 1),
+          "--out", proof_old, "--vkey", old_vkey)
+    check(r.returncode == 0, "proof make on the frozen log (%r)" % r.stderr)
+    fin = os.path.join(tmp, "last-cosigned.tlog-proof")
+    write(fin, read(proof_old).split(b"\n\n", 1)[0] + b"\n\n" + final +
+          final_cos["w1-new"] + final_cos["w2"])
+    r = L("verify", "proof", "--vkey", old_vkey, "--witness",
+          os.path.join(tmp, "w1-new.vkey"), "--witness",
+          os.path.join(tmp, "w2.vkey"), "--quorum", "2", fin)
+    check(r.returncode == 0, "last entry of the old log under the cosigned "
+          "final checkpoint: 0 (%r)" % r.stderr[-300:])
+
+if __name__ == "__main__":
+    sys.exit(main())
