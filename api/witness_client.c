@@ -798,7 +798,11 @@ wc_worker_main(void *arg)
 			wc_store_late(wc, size, line, line_len);
 			pthread_mutex_lock(&wc->mu);
 		}
-		w->done_gen = gen;
+		/* A failed round is retried after the backoff (a witness
+		 * that comes back catches up without waiting for growth);
+		 * meanwhile it counts as settled (wc_settled). */
+		if (res != WC_FAIL)
+			w->done_gen = gen;
 		now = wc_now_ns();
 		if (res == WC_FAIL) {
 			uint64_t ms = WITNESS_CLIENT_BACKOFF_MIN_MS;
