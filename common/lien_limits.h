@@ -174,4 +174,11 @@
 #define WITNESS_REPLY_MAX 8192u
 #define WITNESS_RECOVER_SCAN_MAX 65536u
 
+/* Trusted-proxy headers (api/proxy.c): nginx's X-Client-Cert (a PEM
+ * certificate, percent-escaped: at most 3 bytes per PEM byte) and an
+ * X-Forwarded-For list (nginx sends one address; a list is tolerated up
+ * to this size). */
+#define PROXY_CERT_HEADER_MAX (3u * CERT_TEXT_MAX)
+#define PROXY_XFF_MAX 1024u
+
 #endif

@@ -38,9 +38,11 @@ Phase 2: nginx in front of a real `lienlogd --demo` on 127.0.0.1:
   * a write with the client certificate reaches lienlogd (its JSON
     answer); a chunked write is de-chunked (not lienlogd's
     transfer_encoding_rejected);
-  * when the registration routes and the demo world exist: a real signed
-    registration (`lienlog submit --cacert --cert --key-tls`) answered 201
-    with a receipt that `lienlog verify inclusion` accepts.
+  * a real signed registration (the demo registry mirror records a
+    vehicle: `lienlog submit --cacert --cert --key-tls`, the TLS client
+    certificate being the test PKI's, the RFC 9421 key the demo's) is
+    answered 201 with a receipt that `lienlog verify inclusion` accepts;
+    the same request without a client certificate never arrives.
 
 nginx and lienlogd are always stopped (SIGTERM/SIGQUIT, bounded wait,
 then SIGKILL). Only the Python standard library and the openssl CLI.
@@ -768,12 +770,10 @@ def registration(ng, pki, port, datadir, lienlog, d, probe_code):
     demo = os.path.join(datadir, "demo")
     key = os.path.join(demo, "registry.key")
     cert = os.path.join(demo, "registry.pem")
-    if probe_code != "signature_missing" or not (
-            os.path.exists(key) and os.path.exists(cert)):
-        print("NOTE: registration routes or demo registry key not present "
-              f"(probe answered {probe_code}; {key} exists: "
-              f"{os.path.exists(key)}): the signed-registration case is "
-              "not run", flush=True)
+    if not check(probe_code == "signature_missing" and
+                 os.path.exists(key) and os.path.exists(cert),
+                 "registration routes enabled and the demo registry key "
+                 f"present (probe answered {probe_code})"):
         return
     keyid = run([lienlog, "cert-fingerprint", cert]).stdout.decode().strip()
     body = json.dumps({
