@@ -15,11 +15,13 @@
  *                      the log's verifier key (DIR/log.vkey), for the
  *                      seeder and for `lienlog load`.
  *   demo_seed          fills an empty log through the real signed-request
- *                      path over HTTP (api/regclient.h): filings, ~100
- *                      vehicles, ~450 mortgages with decisions, releases,
- *                      restrictions, an in-person diversion (grey face
- *                      score) and refusals (a mortgage on a seized vehicle:
- *                      409, no entry); at least DEMO_SEED_MIN_ENTRIES.
+ *                      path over HTTP (api/regclient.h): filings, 100
+ *                      vehicles, ~415 mortgage applications with
+ *                      decisions, releases, restrictions, in-person
+ *                      diversions (grey face scores) and refusals (a
+ *                      mortgage on a seized vehicle: 409, no entry);
+ *                      exactly DEMO_SEED_MIN_ENTRIES entries, the last
+ *                      applications left in the officer's queue.
  *
  * Plus generators of valid identifiers (VIN check digit, GB 11643 ID
  * numbers, GB 32100 credit codes, Zhejiang plates) that the load generator
