@@ -2,8 +2,11 @@
 """Key rotation end to end (docs/key-rotation.md), real processes on
 127.0.0.1 with temporary directories:
 
-  1. The old log: lienlogd --demo (signed demo seeding). While it runs,
-     `lienlog freeze` is refused by the store's writer lock (exit 4).
+  1. The old log: lienlogd --demo (signed demo seeding). The registry
+     mirror's party key is rotated through the API (a new certificate from
+     the demo police CA filed by the administrator, the old keyid revoked:
+     old key refused with party_revoked, new key accepted). While the log
+     runs, `lienlog freeze` is refused by the writer lock (exit 4).
   2. Stop; `lienlog freeze OLD`: the final checkpoint on stdout equals
      OLD/final-checkpoint and the last checkpoint served, and verifies
      with the old key; a second freeze is a no-op with the same output.
@@ -14,7 +17,8 @@
      (refusals: wrong old key 1, same origin 3; a rerun is a no-op);
      lienlogd --data NEW serves it; entry 0 fetched over HTTP has type 2
      and holds the old final checkpoint byte for byte, which `lienlog
-     verify checkpoint --vkey OLD.vkey` accepts. `lienlog audit` passes on
+     verify checkpoint --vkey OLD.vkey` accepts; the auditor's shell
+     commands of the doc do the same. `lienlog audit` passes on
      both stores; `lienlog monitor` passes on both logs.
   5. Mirrors: `lienlog sync` of the new log with the new key works, with
      the old key exits 12 (bad signature); sync of the frozen old log
@@ -31,6 +35,7 @@ Every wait is bounded; servers are stopped with SIGTERM and must exit 0.
 Usage: test_key_rotation.py LIENLOGD LIENLOG
 """
 import base64
+import json
 import os
 import re
 import shutil
@@ -149,6 +154,68 @@ def entry0(base):
     return struct.unpack(">H", e[17:19])[0], e[51:]
 
 
+def gb11643(first17):
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return first17 + "10X98765432"[sum(int(c) * x
+                                        for c, x in zip(first17, w)) % 11]
+
+
+def rotate_registry_key(L, tmp, old, base):
+    """(c) of docs/key-rotation.md on the live demo log: a new key for the
+    registry mirror party (certificate from the demo police CA), filed by
+    the administrator; the old keyid revoked; old key refused, new key
+    accepted."""
+    demo = os.path.join(old, "demo")
+    key = os.path.join(tmp, "reg2027")
+    r = L("keygen", "--type", "ed25519", "--out", key)
+    check(r.returncode == 0, "registry: new signing key")
+    r = L("csr", "--key", key + ".key", "--subject",
+          "/CN=Registry mirror 2027", "--out", key + ".csr")
+    check(r.returncode == 0, "registry: csr (%r)" % r.stderr)
+    ext = os.path.join(tmp, "leaf.cnf")
+    write(ext, b"basicConstraints=critical,CA:FALSE\n"
+          b"keyUsage=critical,digitalSignature\n"
+          b"subjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n")
+    r = run(["openssl", "x509", "-req", "-in", key + ".csr", "-CA",
+             os.path.join(demo, "police-ca.pem"), "-CAkey",
+             os.path.join(demo, "police-ca.key"), "-days", "365",
+             "-set_serial", "0x2027", "-extfile", ext, "-out",
+             key + ".pem"])
+    check(r.returncode == 0, "registry: police CA issues the certificate")
+    fp = lambda pem: L("cert-fingerprint", pem).stdout.decode().strip()
+    admin, old_id, new_id = (fp(os.path.join(demo, "admin.pem")),
+                             fp(os.path.join(demo, "registry.pem")),
+                             fp(key + ".pem"))
+    idj = os.path.join(tmp, "id.json")
+    write(idj, ('{"id_number":"%s"}' % gb11643("33040019800101001")).encode())
+
+    def submit(k, keyid, path, body):
+        return L("submit", "--key", k, "--keyid", keyid, "--url", base + path,
+                 "--body", body)
+    filing = os.path.join(tmp, "file-registry.json")
+    write(filing, json.dumps({"party": "registry-jx", "role": "registry",
+                              "name": "Registry mirror 2027",
+                              "certificate": read(key + ".pem").decode()})
+          .encode())
+    r = submit(os.path.join(demo, "admin.key"), admin, "/v1/parties", filing)
+    check(r.returncode == 0 and b"201" in r.stderr,
+          "registry: admin files the new key (%r)" % r.stderr[-200:])
+    r = submit(key + ".key", new_id, "/v1/identity-commitments", idj)
+    check(r.returncode == 0, "registry: new key accepted (%r)" % r.stderr)
+    rev = os.path.join(tmp, "revoke.json")
+    write(rev, json.dumps({"action": "revoke", "keyid": old_id,
+                           "reason": "key rotation"}).encode())
+    r = submit(os.path.join(demo, "admin.key"), admin,
+               "/v1/parties/registry-jx/status", rev)
+    check(r.returncode == 0, "registry: old keyid revoked (%r)" % r.stderr)
+    r = submit(os.path.join(demo, "registry.key"), old_id,
+               "/v1/identity-commitments", idj)
+    check(r.returncode == 1 and b"party_revoked" in r.stdout + r.stderr,
+          "registry: old key refused with party_revoked (%r)" % r.stderr)
+    r = submit(key + ".key", new_id, "/v1/identity-commitments", idj)
+    check(r.returncode == 0, "registry: new key still accepted")
+
+
 def cosign(wport, note, old=0):
     """POST add-checkpoint with `old` (no proof: old 0 or equal size)."""
     st, body = post("http://127.0.0.1:%d/add-checkpoint" % wport,
@@ -193,6 +260,7 @@ def scenario(lienlogd, lienlog, tmp, procs):
                       "127.0.0.1:%d" % port],
         "/log/checkpoint", os.path.join(tmp, "lienlogd-old.log"))
     base_old = "http://127.0.0.1:%d" % port_old
+    rotate_registry_key(L, tmp, old, base_old)
     served = get(base_old + "/log/checkpoint")
     size_old = cp_size(served)
     check(size_old >= 1000, "demo log seeded (%d entries)" % size_old)
@@ -299,6 +367,22 @@ def scenario(lienlogd, lienlog, tmp, procs):
           "entry 0 verifies with the OLD key (%r %r)" % (r.stdout, r.stderr))
     r = L("verify", "checkpoint", "--vkey", new_vkey, chained)
     check(r.returncode == 1, "... and not with the new key")
+    # The auditor's chaining commands of docs/key-rotation.md, verbatim.
+    sh = ("set -e; cd %s; L=%s\n"
+          "$L proof make --log %s --index 0 --vkey %s --out e0.tlog-proof\n"
+          "$L verify proof --vkey %s e0.tlog-proof\n"
+          "sed -n 's/^extra //p' e0.tlog-proof | base64 -d > e0.entry\n"
+          "head -c 19 e0.entry | tail -c 2 | od -An -tx1\n"
+          "tail -c +52 e0.entry > prev.checkpoint\n"
+          "$L verify checkpoint --vkey %s prev.checkpoint\n"
+          "cmp prev.checkpoint %s\n") % (
+              tmp, lienlog, base_new, new_vkey, new_vkey, old_vkey,
+              final_path)
+    r = subprocess.run(["/bin/sh", "-c", sh], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=RUN_TIMEOUT)
+    check(r.returncode == 0 and b" 00 02\n" in r.stdout,
+          "auditor's chaining commands (docs) pass (%r %r)" %
+          (r.stdout[-300:], r.stderr[-300:]))
     for d in (old, new):
         r = L("audit", d)
         check(r.returncode == 0 and r.stdout.startswith(b"audit OK"),
