@@ -133,6 +133,7 @@ struct bank_rec {
 static struct {
 	const struct plan *plan;
 	int smoke;
+	const char *only;		/* --only PREFIX, or NULL */
 	char dir[BENCH_PATH_MAX];
 	struct trust *trust;
 	struct auth *auth;
@@ -146,6 +147,20 @@ static struct {
 	uint64_t lookups, nonce_checks;
 	double ed_per_s;
 } g;
+
+/* Whether the figure named stem runs under --only: either string is a
+ * prefix of the other (as bench_log's --only). */
+static int
+want(const char *stem)
+{
+	size_t a, b;
+
+	if (g.only == NULL)
+		return 1;
+	a = strlen(g.only);
+	b = strlen(stem);
+	return strncmp(g.only, stem, a < b ? a : b) == 0;
+}
 
 static int
 fail(const char *what, enum lien_status st)
@@ -698,6 +713,9 @@ bench_ed25519(void)
 	uint8_t *sk;
 	enum lien_status st;
 
+	if (!want("ed25519_verify_per_s") &&
+	    !want("request_cost_vs_two_bare_verifies_ratio"))
+		return 0;
 	if ((sk = secret_alloc(ED25519_SK_LEN)) == NULL)
 		return fail("secret_alloc", LIEN_ENOMEM);
 	if ((st = ed25519_keypair(e.pk, sk)) != LIEN_OK) {
@@ -724,31 +742,43 @@ bench_requests(void)
 	if (warm("auth_verify", op_auth, ed, n) != 0 ||
 	    warm("evidence_face_check", op_face, ed, n) != 0)
 		return -1;
-	auth_stats_get(g.auth, &as0);
-	if (measure("auth_verify (ed25519)", op_auth, ed, n, &auth_s) != 0)
-		return -1;
-	auth_stats_get(g.auth, &as1);
-	fprintf(stderr, "  certificates parsed while timing: %llu (cache"
-	    " hits %llu)\n", (unsigned long long)(as1.cert_parses -
-	    as0.cert_parses), (unsigned long long)(as1.cert_hits -
-	    as0.cert_hits));
-	bench_figure("auth_request_verify_per_s", auth_s, "requests/s");
-	if (measure("evidence_face_check (EdDSA)", op_face, ed, n,
-	    &face_s) != 0)
-		return -1;
-	bench_figure("face_token_verify_per_s", face_s, "tokens/s");
+	if (want("auth_request_verify_per_s")) {
+		auth_stats_get(g.auth, &as0);
+		if (measure("auth_verify (ed25519)", op_auth, ed, n,
+		    &auth_s) != 0)
+			return -1;
+		auth_stats_get(g.auth, &as1);
+		fprintf(stderr, "  certificates parsed while timing: %llu"
+		    " (cache hits %llu)\n", (unsigned long long)
+		    (as1.cert_parses - as0.cert_parses), (unsigned long long)
+		    (as1.cert_hits - as0.cert_hits));
+		bench_figure("auth_request_verify_per_s", auth_s,
+		    "requests/s");
+	}
+	if (want("face_token_verify_per_s")) {
+		if (measure("evidence_face_check (EdDSA)", op_face, ed, n,
+		    &face_s) != 0)
+			return -1;
+		bench_figure("face_token_verify_per_s", face_s, "tokens/s");
+	}
 	for (int b = 0; b < NBANKS; b++) {
 		struct bank_rec *bk = &g.banks[b];
+		int ratio = b == BANK_ED25519 && g.ed_per_s > 0 &&
+		    want("request_cost_vs_two_bare_verifies_ratio");
 		char what[96];
 
+		if (!want(bank_total_figure[b]) && !ratio)
+			continue;
 		(void)snprintf(what, sizeof what, "auth_verify + face (%s)",
 		    httpsig_alg_name(pkey_alg_get(bk->party.key)));
 		if (b != BANK_ED25519 && warm(what, op_total, bk, n) != 0)
 			return -1;
 		if (measure(what, op_total, bk, n, &total_s) != 0)
 			return -1;
-		bench_figure(bank_total_figure[b], total_s, "requests/s");
-		if (b == BANK_ED25519)
+		if (want(bank_total_figure[b]))
+			bench_figure(bank_total_figure[b], total_s,
+			    "requests/s");
+		if (ratio)
 			bench_figure("request_cost_vs_two_bare_verifies_ratio",
 			    (1.0 / total_s) / (2.0 / g.ed_per_s), "x");
 	}
@@ -920,12 +950,19 @@ bench_chain(void)
 	if (is_cached(a.store, a.c[0]) < 0)
 		goto out;
 	a.want_cached = 1;
-	if (measure("cert_trust_verify, cache hit", op_chain, &a, 2,
-	    &hit_s) != 0)
-		goto out;
-	bench_figure("cert_chain_cached_verify_per_s", hit_s, "verifies/s");
+	if (want("cert_chain_cached_verify_per_s")) {
+		if (measure("cert_trust_verify, cache hit", op_chain, &a, 2,
+		    &hit_s) != 0)
+			goto out;
+		bench_figure("cert_chain_cached_verify_per_s", hit_s,
+		    "verifies/s");
+	}
 	cert_free(a.c[0]);
 	a.c[0] = a.c[1] = NULL;
+	if (!want("cert_chain_uncached_verify_per_s")) {
+		rc = 0;
+		goto out;
+	}
 
 	/* miss: two leaves (Ed25519 keys, signed by the P-256 institution
 	 * root, CRL checks on) evicting each other */
@@ -977,8 +1014,9 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: bench_auth [--smoke]\n"
+	    "usage: bench_auth [--smoke] [--only NAME-PREFIX]\n"
 	    "  --smoke  tiny counts and 0.02 s runs (figure names unchanged)\n"
+	    "  --only   run only figures starting with NAME-PREFIX\n"
 	    "Figures on stdout, one per line: name value unit.\n");
 }
 
@@ -992,6 +1030,8 @@ main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--smoke") == 0) {
 			g.smoke = 1;
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			g.only = argv[++i];
 		} else {
 			usage();
 			return strcmp(argv[i], "--help") == 0 ? 0 : 2;
