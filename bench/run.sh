@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Build lienlog in Release mode in build-bench/ (no sanitizers, no tests)
-# and run the log-core benchmark. Figures go to stdout, one per line
-# ("name value unit"); progress goes to stderr. Extra arguments are passed
-# to bench_log (--quick, --smoke, --store-dir DIR, --only PREFIX).
+# and run every benchmark: the log core (bench_log), request verification
+# (bench_auth), the witness (bench_witness) and the sync mirror
+# (bench_sync). Figures go to stdout, one per line ("name value unit");
+# progress goes to stderr. Extra arguments are passed to bench_log
+# (--quick, --smoke, --store-dir DIR, --only PREFIX); with --only, the
+# other benchmarks are skipped.
 #
 #   bash bench/run.sh                 # full run (builds a 10^7 store once)
 #   bash bench/run.sh --quick         # skip the 10^7-entry store
@@ -14,7 +17,8 @@ build="${BENCH_BUILD_DIR:-$repo/build-bench}"
 
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLIEN_TESTS=OFF \
 	-DLIEN_SANITIZE=OFF >&2
-cmake --build "$build" -j"$(nproc)" --target bench_log >&2
+cmake --build "$build" -j"$(nproc)" --target bench_log bench_auth \
+	bench_witness bench_sync >&2
 
 {
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
@@ -26,5 +30,17 @@ cmake --build "$build" -j"$(nproc)" --target bench_log >&2
 
 start=$(date +%s)
 "$build/bench/bench_log" "$@"
+case " $* " in
+*" --only "*) ;;
+*)
+	smoke=
+	case " $* " in *" --smoke "*) smoke=--smoke ;; esac
+	"$build/bench/bench_auth" $smoke
+	wdir=$(mktemp -d "${TMPDIR:-/tmp}/lienlog-bench-witness-XXXXXX")
+	"$build/bench/bench_witness" $smoke --dir "$wdir"
+	rm -rf "$wdir"
+	"$build/bench/bench_sync" $smoke
+	;;
+esac
 echo "run.sh: bench took $(( $(date +%s) - start )) s;" \
 	"load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
