@@ -4,6 +4,7 @@
  *
  *   lienlog load --url URL --demo DIR [--concurrency N]
  *                [--duration S | --requests N] [--mix LIST]
+ *                [--rate R] [--server-pid PID]
  *
  * It acts as the demo parties of DIR (api/demo.h): N threads, each with
  * one keep-alive connection (api/regclient.h on libcurl), run cases of
@@ -23,14 +24,38 @@
  * unrecorded VIN (diverted to in-person review as vehicle_unrecorded;
  * still a full registration step with both signatures checked).
  *
+ * Two ways to load the server:
+ *   closed loop (default): each thread sends its next request as soon as
+ *     the previous one is answered; the offered rate follows the server,
+ *     and latency is that of each exchange (signing included);
+ *   open loop (--rate R): request k is due at t0 + k/R, uniform arrivals
+ *     (a fixed interval, not Poisson: the schedule is deterministic, so two
+ *     runs offer the same load and any queueing is the server's, not the
+ *     arrival process's bunching). Threads take the due times in order
+ *     from one shared counter: a request whose time has come waits for the
+ *     first free connection, and its latency is measured from its
+ *     scheduled time, so that waiting counts (no coordinated omission, as
+ *     in wrk2). A request that starts more than LOAD_LATE_NS after its time
+ *     is a late start; a backlog is drained until twice the planned
+ *     length (at least LOAD_DRAIN_MIN_NS more), then the rest is unsent.
+ *
+ * With --server-pid a thread samples VmRSS and RssAnon of the server from
+ * /proc/PID/status every LOAD_RSS_PERIOD_NS during the timed phase: RssAnon
+ * is the server's own memory, VmRSS adds the pages of the LMDB map it has
+ * touched (proc(5)).
+ *
  * Beside throughput and latency percentiles it prints the machine's bare
  * Ed25519 verification rate measured in the same run on one core
  * (crypto/sign.h ed25519_verify in a loop) and the crypto bound: bare
  * verifies/s x cores / verifications per request of the mix (mortgage and
  * release: request signature + face token = 2; decision: 1).
+ *
+ * Output: the human summary goes to stderr; stdout carries only figures,
+ * one per line, "name value unit", as the bench/ programs print them.
  */
 #include "tools/cli.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -55,10 +80,17 @@
 #define LOAD_OWNERS 8u			/* owners per thread, mortgage-only */
 #define LOAD_BENCH_NS 1000000000ull	/* bare verify loop: 1 s */
 #define LOAD_RATE_GUESS 3000u		/* requests/s, sizing --duration set-up */
+#define LOAD_RATE_MAX 1000000u		/* --rate, requests/s */
+#define LOAD_LATE_NS 1000000ull	/* a start later than this is "late" */
+#define LOAD_DRAIN_MIN_NS 5000000000ull	/* backlog drain, at least */
+#define LOAD_RSS_PERIOD_NS 100000000ull	/* --server-pid sampling: 100 ms */
+#define LOAD_STATUS_LINE_MAX 256u	/* a /proc/PID/status line */
+#define LOAD_PID_MAX 4194304u		/* kernel PID_MAX_LIMIT */
 
 static const char usage[] =
     "usage: lienlog load --url URL --demo DIR [--concurrency N]\n"
     "                    [--duration S | --requests N] [--mix LIST]\n"
+    "                    [--rate R] [--server-pid PID]\n"
     "Sign and submit realistic registration requests to a running lienlogd\n"
     "as the parties of its demo world (DIR/demo, made by lienlogd --demo\n"
     "DIR), verify every receipt offline against DIR/log.vkey, and print\n"
@@ -70,6 +102,14 @@ static const char usage[] =
     "  --requests N       send N timed requests (default 1000)\n"
     "  --mix LIST         mortgage | mortgage,decision |\n"
     "                     mortgage,decision,release (default)\n"
+    "  --rate R           open loop: R requests/s on a fixed schedule\n"
+    "                     (uniform arrivals) whatever the response times;\n"
+    "                     latency counts from each request's scheduled time\n"
+    "                     (without it: closed loop, each thread sends when\n"
+    "                     its previous request is answered)\n"
+    "  --server-pid PID   sample the server's VmRSS and RssAnon every 100 ms\n"
+    "The summary goes to stderr; stdout has one \"name value unit\" line per\n"
+    "figure.\n"
     "Exit 0 when every receipt verified and no request failed; 1 otherwise.\n";
 
 enum op { OP_MORTGAGE, OP_DECISION, OP_RELEASE, OP_RELEASE_DECISION,
@@ -114,6 +154,9 @@ struct worker {
 	uint64_t ok[OP_COUNT_];
 	uint64_t diverted, replayed, receipt_fail, transport_fail;
 	uint64_t setup_requests;
+	uint64_t sched_ns;		/* open loop: due time of the claimed
+					 * request */
+	uint64_t late, delay_max_ns;	/* open loop: late starts */
 	struct code_count codes[LOAD_CODES_MAX];
 	size_t ncodes;
 	uint64_t codes_other;
@@ -126,6 +169,10 @@ struct shared {
 	int decide, release;
 	uint64_t requests;		/* 0: duration mode */
 	uint64_t deadline_ns;		/* duration mode: monotonic */
+	uint64_t rate;			/* open loop: requests/s; 0: closed */
+	uint64_t nslots;		/* open loop: requests scheduled */
+	uint64_t t0_ns;			/* open loop: time of request 0 */
+	uint64_t drain_ns;		/* open loop: nothing starts after */
 	atomic_uint_fast64_t issued;	/* timed requests claimed */
 	atomic_int stop;
 	pthread_barrier_t ready;
@@ -188,7 +235,22 @@ lat_add(struct worker *wk, uint64_t ns)
 	wk->lat_us[wk->nlat++] = us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
 }
 
-/* Claim one timed request; 0 when the run is over. */
+/* Sleep until the monotonic time t (absolute, so a late wake-up is not
+ * added to the next one). */
+static void
+sleep_until(uint64_t t)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)(t / 1000000000ull);
+	ts.tv_nsec = (long)(t % 1000000000ull);
+	while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL) ==
+	    EINTR)
+		;
+}
+
+/* Claim one timed request; 0 when the run is over. Open loop: the next
+ * due time in order (wk->sched_ns), whoever is free first takes it. */
 static int
 claim(struct worker *wk)
 {
@@ -196,6 +258,21 @@ claim(struct worker *wk)
 
 	if (atomic_load(&sh->stop))
 		return 0;
+	if (sh->rate != 0) {
+		uint64_t k = atomic_fetch_add(&sh->issued, 1);
+
+		if (k >= sh->nslots)
+			return 0;
+		if (now_ns() >= sh->drain_ns) {
+			/* Hopelessly behind: what is left stays unsent. */
+			atomic_store(&sh->stop, 1);
+			return 0;
+		}
+		/* k <= LOAD_RATE_MAX x LOAD_DURATION_MAX or LOAD_REQUESTS_MAX:
+		 * k x 1e9 stays below 2^64. */
+		wk->sched_ns = sh->t0_ns + k * 1000000000ull / sh->rate;
+		return 1;
+	}
 	if (sh->requests != 0) {
 		if (atomic_fetch_add(&sh->issued, 1) >= sh->requests)
 			return 0;
@@ -219,6 +296,23 @@ timed_post(struct worker *wk, enum op op, const struct regclient_party *p,
 	uint64_t t0 = now_ns();
 	enum lien_status st;
 
+	if (wk->sh->rate != 0) {
+		/* Open loop: start at the due time, or now if it has passed;
+		 * the latency counts from the due time either way. */
+		if (t0 < wk->sched_ns) {
+			sleep_until(wk->sched_ns);
+			t0 = now_ns();	/* a late wake-up is a late start */
+		}
+		if (t0 > wk->sched_ns) {
+			uint64_t d = t0 - wk->sched_ns;
+
+			if (d > LOAD_LATE_NS)
+				wk->late++;
+			if (d > wk->delay_max_ns)
+				wk->delay_max_ns = d;
+		}
+		t0 = wk->sched_ns;
+	}
 	st = regclient_send(wk->rc, p, "POST", path, body, len, wall(), &r);
 	lat_add(wk, now_ns() - t0);
 	if (st != LIEN_OK) {
@@ -391,12 +485,16 @@ run_case(struct worker *wk)
 	struct vehicle *v;
 	int ok;
 
-	if (!claim(wk))
+	/* The vehicle first: recording one more (set-up ran short) must not
+	 * eat into an open-loop request's time. */
+	if (atomic_load(&wk->sh->stop))
 		return 0;
 	if ((v = vehicle_next(wk)) == NULL) {
 		atomic_store(&wk->sh->stop, 1);
 		return 0;
 	}
+	if (!claim(wk))
+		return 0;
 	v->cases++;
 	(void)snprintf(contract, sizeof(contract), "LOAD-%08" PRIx64
 	    "-T%02u-%07u", wk->rng & 0xffffffffu, wk->id, ++wk->contract_seq);
@@ -500,6 +598,95 @@ ed25519_rate(void)
 	return bad ? 0 : (double)n * 1e9 / (double)(t - t0);
 }
 
+/* ---- the server's memory (--server-pid) ---------------------------------------- */
+
+struct rss {
+	char path[64];			/* /proc/PID/status */
+	pthread_t th;
+	atomic_int done;
+	uint64_t rss_kb, anon_kb;	/* maxima */
+	uint64_t nsamples, nfailed;
+};
+
+/* One sample of /proc/PID/status (proc(5): "VmRSS:" and "RssAnon:" in
+ * kB). 0 when both were read. */
+static int
+rss_read(const char *path, uint64_t *rss_kb, uint64_t *anon_kb)
+{
+	char line[LOAD_STATUS_LINE_MAX];
+	FILE *f = fopen(path, "r");
+	int got = 0;
+
+	if (f == NULL)
+		return -1;
+	while (got != 3 && fgets(line, sizeof(line), f) != NULL) {
+		const char *v = NULL;
+		uint64_t *dst = NULL;
+		char *end;
+		unsigned long long kb;
+
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			v = line + 6;
+			dst = rss_kb;
+			got |= 1;
+		} else if (strncmp(line, "RssAnon:", 8) == 0) {
+			v = line + 8;
+			dst = anon_kb;
+			got |= 2;
+		} else {
+			continue;
+		}
+		errno = 0;
+		kb = strtoull(v, &end, 10);
+		if (errno != 0 || end == v || strncmp(end, " kB", 3) != 0) {
+			got = 0;
+			break;
+		}
+		*dst = (uint64_t)kb;
+	}
+	(void)fclose(f);
+	return got == 3 ? 0 : -1;
+}
+
+static void *
+rss_main(void *arg)
+{
+	struct rss *r = arg;
+	uint64_t next = now_ns();
+
+	while (!atomic_load(&r->done)) {
+		uint64_t kb, anon;
+
+		if (rss_read(r->path, &kb, &anon) == 0) {
+			r->nsamples++;
+			if (kb > r->rss_kb)
+				r->rss_kb = kb;
+			if (anon > r->anon_kb)
+				r->anon_kb = anon;
+		} else {
+			r->nfailed++;	/* the server went away */
+		}
+		next += LOAD_RSS_PERIOD_NS;
+		sleep_until(next);
+	}
+	return NULL;
+}
+
+/* The 1-minute load average (proc(5) /proc/loadavg), -1 if unreadable. */
+static double
+loadavg_1m(void)
+{
+	FILE *f = fopen("/proc/loadavg", "r");
+	double v = -1;
+
+	if (f == NULL)
+		return -1;
+	if (fscanf(f, "%lf", &v) != 1)
+		v = -1;
+	(void)fclose(f);
+	return v;
+}
+
 /* ---- options and report ------------------------------------------------------------- */
 
 static int
@@ -528,6 +715,17 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* One figure on stdout, "name value unit", formatted as bench/bench_util.h
+ * does so the same scripts read both. */
+static void
+figure(const char *name, double value, const char *unit)
+{
+	if (value >= 1000.0)
+		printf("%s %.0f %s\n", name, value, unit);
+	else
+		printf("%s %.3g %s\n", name, value, unit);
+}
+
 static double
 pct(const uint32_t *v, size_t n, double p)
 {
@@ -543,21 +741,26 @@ int
 cli_load(int argc, char **argv)
 {
 	static const char verb[] = "load";
-	enum { O_URL, O_DEMO, O_CONC, O_DUR, O_REQ, O_MIX, O_N };
+	enum { O_URL, O_DEMO, O_CONC, O_DUR, O_REQ, O_MIX, O_RATE, O_PID,
+		O_N };
 	struct cli_opt opts[O_N] = { { "url", NULL }, { "demo", NULL },
 		{ "concurrency", NULL }, { "duration", NULL },
-		{ "requests", NULL }, { "mix", NULL } };
+		{ "requests", NULL }, { "mix", NULL }, { "rate", NULL },
+		{ "server-pid", NULL } };
 	const char *pos[1];
 	size_t npos = 0;
-	uint64_t conc = 4, duration = 0, requests = 0;
+	uint64_t conc = 4, duration = 0, requests = 0, rate = 0, pid = 0;
 	struct demo_world *w = NULL;
 	struct worker *wks = NULL;
 	struct shared sh;
+	struct rss rss;
+	int rss_on = 0;
 	char why[DEMO_WHY_MAX];
 	const char *mix;
-	double bare, elapsed, vpr, bound, rate;
+	double bare, elapsed, vpr, bound, achieved, accepted_rate, la0, la1;
 	uint64_t t0, t1, total_ok = 0, verifies = 0, errors = 0, rfail = 0;
-	uint64_t diverted = 0, setup_req = 0, replayed = 0;
+	uint64_t diverted = 0, setup_req = 0, replayed = 0, late = 0;
+	uint64_t delay_max = 0, sent, unsent = 0;
 	uint64_t ok_by_op[OP_COUNT_] = { 0 };
 	uint32_t *lat = NULL;
 	size_t nlat = 0;
@@ -597,9 +800,31 @@ cli_load(int argc, char **argv)
 		    (unsigned long long)LOAD_REQUESTS_MAX);
 		return CLI_EXIT_USAGE;
 	}
+	if (opts[O_RATE].value != NULL && u64_parse(opts[O_RATE].value,
+	    LOAD_RATE_MAX, &rate) != 0) {
+		cli_fail(verb, "--rate must be 1..%u requests/s", LOAD_RATE_MAX);
+		return CLI_EXIT_USAGE;
+	}
+	if (opts[O_PID].value != NULL && u64_parse(opts[O_PID].value,
+	    LOAD_PID_MAX, &pid) != 0) {
+		cli_fail(verb, "--server-pid must be a process id");
+		return CLI_EXIT_USAGE;
+	}
 	if (duration == 0 && requests == 0)
 		requests = 1000;
 	memset(&sh, 0, sizeof(sh));
+	memset(&rss, 0, sizeof(rss));
+	if (pid != 0) {
+		uint64_t kb, anon;
+
+		(void)snprintf(rss.path, sizeof(rss.path), "/proc/%llu/status",
+		    (unsigned long long)pid);
+		if (rss_read(rss.path, &kb, &anon) != 0) {
+			cli_fail(verb, "cannot read VmRSS and RssAnon from %s",
+			    rss.path);
+			return CLI_EXIT_IO;
+		}
+	}
 	mix = opts[O_MIX].value ? opts[O_MIX].value :
 	    "mortgage,decision,release";
 	if (strcmp(mix, "mortgage") == 0) {
@@ -621,16 +846,25 @@ cli_load(int argc, char **argv)
 	}
 	sh.w = w;
 	sh.url = opts[O_URL].value;
-	sh.requests = requests;
+	sh.rate = rate;
 	{
 		unsigned steps = sh.release ? 4 : sh.decide ? 2 : 1;
-		uint64_t total = requests ? requests : duration *
-		    LOAD_RATE_GUESS;
+		uint64_t total;
 
+		if (rate != 0) {
+			/* Open loop: the schedule is the request count. */
+			sh.nslots = requests ? requests : duration * rate;
+			total = sh.nslots + sh.nslots / 4;	/* uneven share */
+		} else {
+			sh.requests = requests;
+			total = requests ? requests : duration *
+			    LOAD_RATE_GUESS;
+		}
 		sh.setup_cases = total / steps / conc + 1;
 	}
 
 	/* The bare rate first, while the server is idle. */
+	la0 = loadavg_1m();
 	bare = ed25519_rate();
 
 	if ((wks = calloc((size_t)conc, sizeof(*wks))) == NULL ||
@@ -671,10 +905,24 @@ cli_load(int argc, char **argv)
 	(void)pthread_barrier_wait(&sh.ready);
 	t0 = now_ns();
 	sh.deadline_ns = t0 + duration * 1000000000ull;
-	(void)pthread_barrier_wait(&sh.ready);	/* publishes deadline_ns */
+	if (rate != 0) {
+		uint64_t planned = sh.nslots * 1000000000ull / rate;
+
+		sh.t0_ns = t0;
+		sh.drain_ns = t0 + planned + (planned > LOAD_DRAIN_MIN_NS ?
+		    planned : LOAD_DRAIN_MIN_NS);
+	}
+	if (pid != 0)
+		rss_on = pthread_create(&rss.th, NULL, rss_main, &rss) == 0;
+	(void)pthread_barrier_wait(&sh.ready);	/* publishes the clock */
 	for (unsigned i = 0; i < conc; i++)
 		(void)pthread_join(wks[i].th, NULL);
 	t1 = now_ns();
+	if (rss_on) {
+		atomic_store(&rss.done, 1);
+		(void)pthread_join(rss.th, NULL);
+	}
+	la1 = loadavg_1m();
 	elapsed = (double)(t1 - t0) / 1e9;
 
 	for (unsigned i = 0; i < conc; i++) {
@@ -693,6 +941,9 @@ cli_load(int argc, char **argv)
 		replayed += wk->replayed;
 		rfail += wk->receipt_fail;
 		setup_req += wk->setup_requests;
+		late += wk->late;
+		if (wk->delay_max_ns > delay_max)
+			delay_max = wk->delay_max_ns;
 		for (size_t k = 0; k < wk->ncodes; k++) {
 			size_t j;
 
@@ -725,38 +976,102 @@ cli_load(int argc, char **argv)
 		nlat = 0;
 	}
 
-	rate = elapsed > 0 ? (double)(total_ok + errors) / elapsed : 0;
+	sent = total_ok + errors;
+	if (rate != 0 && sh.nslots > sent)
+		unsent = sh.nslots - sent;
+	achieved = elapsed > 0 ? (double)sent / elapsed : 0;
+	accepted_rate = elapsed > 0 ? (double)total_ok / elapsed : 0;
 	vpr = total_ok ? (double)verifies / (double)total_ok : 0;
 	bound = vpr > 0 ? bare * 2.0 / vpr : 0;
-	printf("lienlog load: %s, concurrency %llu, mix %s\n", sh.url,
-	    (unsigned long long)conc, mix);
-	printf("set-up (untimed): %llu requests (vehicles recorded, owner "
-	    "commitments)\n", (unsigned long long)setup_req);
-	printf("requests: %llu in %.3f s = %.1f requests/s (%llu accepted, "
-	    "%.1f accepted/s)\n", (unsigned long long)(total_ok + errors),
-	    elapsed, rate, (unsigned long long)total_ok,
-	    elapsed > 0 ? (double)total_ok / elapsed : 0.0);
-	printf("accepted by kind:");
+
+	/* The summary, for people: stderr. */
+	fprintf(stderr, "lienlog load: %s, concurrency %llu, mix %s, %s\n",
+	    sh.url, (unsigned long long)conc, mix, rate ? "open loop" :
+	    "closed loop");
+	fprintf(stderr, "load average (1 min): %.2f at start, %.2f at end\n",
+	    la0, la1);
+	fprintf(stderr, "set-up (untimed): %llu requests (vehicles recorded, "
+	    "owner commitments)\n", (unsigned long long)setup_req);
+	if (rate != 0)
+		fprintf(stderr, "schedule: %llu requests at %llu/s (uniform "
+		    "arrivals, every %.3f ms); %llu late starts (> %.1f ms "
+		    "after their time), latest %.2f ms; %llu not sent\n",
+		    (unsigned long long)sh.nslots, (unsigned long long)rate,
+		    1000.0 / (double)rate, (unsigned long long)late,
+		    (double)LOAD_LATE_NS / 1e6, (double)delay_max / 1e6,
+		    (unsigned long long)unsent);
+	fprintf(stderr, "requests: %llu in %.3f s = %.1f requests/s (%llu "
+	    "accepted, %.1f accepted/s)\n", (unsigned long long)sent, elapsed,
+	    achieved, (unsigned long long)total_ok, accepted_rate);
+	fprintf(stderr, "accepted by kind:");
 	for (int o = 0; o < OP_COUNT_; o++)
-		printf(" %s %llu%s", op_name[o],
+		fprintf(stderr, " %s %llu%s", op_name[o],
 		    (unsigned long long)ok_by_op[o], o + 1 < OP_COUNT_ ? "," :
 		    "\n");
-	printf("diverted to in-person review: %llu, replayed: %llu\n",
+	fprintf(stderr, "diverted to in-person review: %llu, replayed: %llu\n",
 	    (unsigned long long)diverted, (unsigned long long)replayed);
-	printf("latency ms: p50 %.2f p90 %.2f p99 %.2f max %.2f\n",
-	    pct(lat, nlat, 0.50), pct(lat, nlat, 0.90), pct(lat, nlat, 0.99),
+	fprintf(stderr, "latency ms (%s): p50 %.2f p90 %.2f p99 %.2f "
+	    "p99.9 %.2f max %.2f\n", rate ? "from the scheduled time" :
+	    "of each exchange", pct(lat, nlat, 0.50), pct(lat, nlat, 0.90),
+	    pct(lat, nlat, 0.99), pct(lat, nlat, 0.999),
 	    nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0);
-	printf("errors: %llu", (unsigned long long)errors);
+	fprintf(stderr, "errors: %llu", (unsigned long long)errors);
 	for (size_t j = 0; j < nall; j++)
-		printf("%s %ld %s x%llu", j ? "," : " (", all[j].http,
+		fprintf(stderr, "%s %ld %s x%llu", j ? "," : " (", all[j].http,
 		    all[j].code, (unsigned long long)all[j].n);
-	printf("%s\n", nall ? ")" : "");
-	printf("receipts verified: %llu, receipt verification failures: "
-	    "%llu\n", (unsigned long long)total_ok, (unsigned long long)rfail);
-	printf("bare Ed25519 verify (one core, this run): %.0f/s\n", bare);
-	printf("crypto bound: %.0f/s x 2 cores / %.2f verifies per request = "
-	    "%.0f requests/s; achieved %.1f%%\n", bare, vpr, bound,
-	    bound > 0 ? 100.0 * (double)total_ok / elapsed / bound : 0.0);
+	fprintf(stderr, "%s\n", nall ? ")" : "");
+	fprintf(stderr, "receipts verified: %llu, receipt verification "
+	    "failures: %llu\n", (unsigned long long)total_ok,
+	    (unsigned long long)rfail);
+	if (pid != 0)
+		fprintf(stderr, "server %llu: max VmRSS %.1f MiB, max RssAnon "
+		    "%.1f MiB (%llu samples every %llu ms, %llu failed)\n",
+		    (unsigned long long)pid, (double)rss.rss_kb / 1024.0,
+		    (double)rss.anon_kb / 1024.0,
+		    (unsigned long long)rss.nsamples,
+		    (unsigned long long)(LOAD_RSS_PERIOD_NS / 1000000ull),
+		    (unsigned long long)rss.nfailed);
+	fprintf(stderr, "bare Ed25519 verify (one core, this run): %.0f/s\n",
+	    bare);
+	fprintf(stderr, "crypto bound: %.0f/s x 2 cores / %.2f verifies per "
+	    "request = %.0f requests/s; achieved %.1f%%\n", bare, vpr, bound,
+	    bound > 0 ? 100.0 * accepted_rate / bound : 0.0);
+
+	/* The figures, for scripts: stdout. */
+	figure("load_concurrency", (double)conc, "threads");
+	if (rate != 0)
+		figure("load_target_rate", (double)rate, "requests/s");
+	figure("load_requests", (double)sent, "count");
+	figure("load_elapsed_s", elapsed, "s");
+	figure("load_requests_per_s", achieved, "requests/s");
+	figure("load_accepted_per_s", accepted_rate, "requests/s");
+	figure("load_p50_ms", pct(lat, nlat, 0.50), "ms");
+	figure("load_p90_ms", pct(lat, nlat, 0.90), "ms");
+	figure("load_p99_ms", pct(lat, nlat, 0.99), "ms");
+	figure("load_p999_ms", pct(lat, nlat, 0.999), "ms");
+	figure("load_max_ms", nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0,
+	    "ms");
+	figure("load_errors", (double)errors, "count");
+	figure("load_receipt_failures", (double)rfail, "count");
+	if (rate != 0) {
+		figure("load_late_starts", (double)late, "count");
+		figure("load_start_delay_max_ms", (double)delay_max / 1e6,
+		    "ms");
+		figure("load_unsent", (double)unsent, "count");
+	}
+	if (pid != 0) {
+		figure("server_rss_max_MiB", (double)rss.rss_kb / 1024.0, "MiB");
+		figure("server_rss_anon_max_MiB", (double)rss.anon_kb / 1024.0,
+		    "MiB");
+		figure("server_rss_samples", (double)rss.nsamples, "count");
+	}
+	figure("ed25519_verify_per_s", bare, "verifies/s");
+	figure("crypto_bound_requests_per_s", bound, "requests/s");
+	figure("load_vs_crypto_bound_ratio", bound > 0 ? accepted_rate / bound :
+	    0.0, "ratio");
+	figure("loadavg_1m_start", la0, "load");
+	figure("loadavg_1m_end", la1, "load");
+	fflush(stdout);
 
 	for (unsigned i = 0; i < conc; i++) {
 		regclient_free(wks[i].rc);

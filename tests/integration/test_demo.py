@@ -9,8 +9,12 @@
    the trust directory has the files docs/trust.md lists.
 3. A request of docs/demo.md made with `lienlog submit` and the demo keys
    (an identity commitment as bank A) is answered 200.
-4. `lienlog load --requests 200 --concurrency 4` completes with no error
-   and no receipt verification failure.
+4. `lienlog load --requests 200 --concurrency 4` (closed loop) completes
+   with no error and no receipt verification failure; its summary is on
+   stderr and stdout holds only "name value unit" figure lines.
+4b. `lienlog load --rate 50 --duration 2 --server-pid PID` (open loop)
+   likewise, printing every figure name docs/demo.md lists; the schedule
+   is 100 requests, sent or reported unsent (no timing is judged).
 5. After SIGTERM, `lienlog audit DIR` replays the log and finds the stored
    registration state; a restart on the same DIR does not seed again.
 
@@ -86,6 +90,35 @@ def stop(proc):
             proc.kill()
             proc.wait()
     return proc.returncode
+
+
+FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")
+
+# The figures every run prints, and those of --rate and --server-pid.
+FIGURES = ["load_concurrency", "load_requests", "load_elapsed_s",
+           "load_requests_per_s", "load_accepted_per_s", "load_p50_ms",
+           "load_p90_ms", "load_p99_ms", "load_p999_ms", "load_max_ms",
+           "load_errors", "load_receipt_failures", "ed25519_verify_per_s",
+           "crypto_bound_requests_per_s", "load_vs_crypto_bound_ratio",
+           "loadavg_1m_start", "loadavg_1m_end"]
+FIGURES_RATE = ["load_target_rate", "load_late_starts",
+                "load_start_delay_max_ms", "load_unsent"]
+FIGURES_PID = ["server_rss_max_MiB", "server_rss_anon_max_MiB",
+               "server_rss_samples"]
+
+
+def figures(stdout, what):
+    """Parse stdout as figure lines; every line must be one."""
+    out = {}
+    for line in stdout.splitlines():
+        m = FIGURE.match(line)
+        if not check(m is not None, "%s: stdout line is a figure: %r" %
+                     (what, line)):
+            continue
+        check(m.group(1) not in out, "%s: %s printed once" %
+              (what, m.group(1)))
+        out[m.group(1)] = float(m.group(2))
+    return out
 
 
 def main():
@@ -167,21 +200,74 @@ def main():
                 [a.lienlog, "load", "--url", url, "--demo", datadir,
                  "--requests", "200", "--concurrency", "4"],
                 capture_output=True, text=True, timeout=600)
+            print(r.stderr, end="")
             print(r.stdout, end="")
             check(r.returncode == 0, "load exit code %d (%s)" %
                   (r.returncode, r.stderr.strip()))
-            check("receipt verification failures: 0\n" in r.stdout,
+            check("receipt verification failures: 0\n" in r.stderr,
                   "no receipt verification failure")
-            check("\nerrors: 0\n" in r.stdout, "no error")
-            m = re.search(r"requests: (\d+) in", r.stdout)
+            check("\nerrors: 0\n" in r.stderr, "no error")
+            m = re.search(r"requests: (\d+) in", r.stderr)
             check(m is not None and int(m.group(1)) == 200,
                   "200 timed requests")
             check(re.search(r"bare Ed25519 verify \(one core, this run\): "
-                            r"\d+/s", r.stdout) is not None,
+                            r"\d+/s", r.stderr) is not None,
                   "the bare verify rate is printed")
-            check("latency ms: p50" in r.stdout, "percentiles are printed")
+            check("latency ms (of each exchange): p50" in r.stderr,
+                  "percentiles are printed")
+            fig = figures(r.stdout, "closed loop")
+            for name in FIGURES:
+                check(name in fig, "closed loop: figure %s printed" % name)
+            for name in FIGURES_RATE + FIGURES_PID:
+                check(name not in fig, "closed loop: no figure %s" % name)
+            check(fig.get("load_requests") == 200, "closed loop: "
+                  "load_requests 200 (%s)" % fig.get("load_requests"))
+            check(fig.get("load_errors") == 0 and
+                  fig.get("load_receipt_failures") == 0,
+                  "closed loop: figures say no error, no receipt failure")
             size2 = healthz(port)["tree_size"]
             check(size2 >= size + 200, "the load's entries are in the log")
+
+            # 4b. Open loop, bounded: 50/s for 2 s, the server's memory
+            # sampled. Only counts are judged, never a time.
+            r = subprocess.run(
+                [a.lienlog, "load", "--url", url, "--demo", datadir,
+                 "--rate", "50", "--duration", "2", "--server-pid",
+                 str(proc.pid)],
+                capture_output=True, text=True, timeout=600)
+            print(r.stderr, end="")
+            print(r.stdout, end="")
+            check(r.returncode == 0, "open loop: exit code %d (%s)" %
+                  (r.returncode, r.stderr.strip()))
+            check("open loop" in r.stderr and "receipt verification "
+                  "failures: 0\n" in r.stderr,
+                  "open loop: summary on stderr, no receipt failure")
+            check("latency ms (from the scheduled time): p50" in r.stderr,
+                  "open loop: latency counted from the scheduled time")
+            fig = figures(r.stdout, "open loop")
+            for name in FIGURES + FIGURES_RATE + FIGURES_PID:
+                check(name in fig, "open loop: figure %s printed" % name)
+            check(fig.get("load_receipt_failures") == 0,
+                  "open loop: no receipt verification failure")
+            check(fig.get("load_errors") == 0, "open loop: no error")
+            check(fig.get("load_target_rate") == 50, "open loop: rate 50")
+            check(fig.get("load_requests", -1) +
+                  fig.get("load_unsent", -1) == 100,
+                  "open loop: 100 scheduled = sent + unsent (%s + %s)" %
+                  (fig.get("load_requests"), fig.get("load_unsent")))
+            check(fig.get("load_requests", 0) >= 1,
+                  "open loop: requests were sent")
+            check(fig.get("server_rss_samples", 0) >= 1 and
+                  0 < fig.get("server_rss_anon_max_MiB", 0) <=
+                  fig.get("server_rss_max_MiB", 0),
+                  "open loop: server RSS sampled, 0 < RssAnon <= VmRSS")
+            r = subprocess.run(
+                [a.lienlog, "load", "--url", url, "--demo", datadir,
+                 "--rate", "0", "--duration", "1"],
+                capture_output=True, text=True, timeout=60)
+            check(r.returncode == 2 and r.stdout == "",
+                  "--rate 0 is a usage error (%d)" % r.returncode)
+            size2 = healthz(port)["tree_size"]
         finally:
             rc = stop(proc)
         check(rc == 0, "lienlogd exit code %s" % rc)
