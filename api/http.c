@@ -15,6 +15,8 @@
 #include <civetweb.h>
 
 #include "api/http.h"
+
+#include "common/dec.h"
 #include "api/json_out.h"
 #include "common/lien_limits.h"
 
@@ -27,24 +29,7 @@
 enum lien_status
 api_u64_parse(const char *s, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	*out = 0;
-	/* 20 digits hold UINT64_MAX; "0" is the only number starting with 0. */
-	if (len == 0 || len > 20 || (s[0] == '0' && len > 1))
-		return LIEN_EPARSE;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return LIEN_EPARSE;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return LIEN_EPARSE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return LIEN_OK;
+	return dec_u64_parse(s, len, out);
 }
 
 int

@@ -45,6 +45,8 @@
  */
 #include "api/witness_client.h"
 
+#include "common/dec.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -421,19 +423,9 @@ wc_reply_lines(const struct wc_witness *w, const char *note, size_t note_len,
 static int
 wc_size_parse(const uint8_t *b, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
-
-	if (len < 2 || len > WC_SIZE_BODY_MAX || b[len - 1] != '\n' ||
-	    (b[0] == '0' && len > 2))
+	if (len < 2 || len > WC_SIZE_BODY_MAX || b[len - 1] != '\n')
 		return -1;
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (b[i] < '0' || b[i] > '9' ||
-		    v > (UINT64_MAX - (uint64_t)(b[i] - '0')) / 10)
-			return -1;
-		v = v * 10 + (uint64_t)(b[i] - '0');
-	}
-	*out = v;
-	return 0;
+	return dec_u64_parse(b, len - 1, out) == LIEN_OK ? 0 : -1;
 }
 
 /* ---- one request ---------------------------------------------------------- */

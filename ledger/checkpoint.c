@@ -16,12 +16,14 @@
  */
 #include "ledger/checkpoint.h"
 
+#include "common/dec.h"
+
 #include <string.h>
 
 #include "common/b64.h"
 #include "common/rd.h"
 
-#define U64_DIGITS_MAX 20u	/* 18446744073709551615 */
+#define U64_DIGITS_MAX DEC_U64_DIGITS_MAX
 #define ROOT_B64_LEN B64_ENCODED_LEN(HASH_LEN)	/* 44 */
 
 /* UTF-8 check without control characters (a line has no '\n' left).
@@ -63,28 +65,6 @@ line_ok(const uint8_t *p, size_t n)
 		i += k;
 	}
 	return 1;
-}
-
-/* Canonical decimal: "0" or [1-9][0-9]*, at most 20 digits, <= 2^64-1. */
-static enum lien_status
-size_parse(const uint8_t *p, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n == 0 || n > U64_DIGITS_MAX || (n > 1 && p[0] == '0'))
-		return LIEN_EPARSE;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
-
-		if (p[i] < '0' || p[i] > '9')
-			return LIEN_EPARSE;
-		d = (unsigned)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return LIEN_EPARSE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return LIEN_OK;
 }
 
 static size_t
@@ -173,7 +153,7 @@ checkpoint_parse(const uint8_t *body, size_t len, struct checkpoint *out)
 
 	/* 2. tree size. */
 	if (rd_until(&r, '\n', &line, &n) != LIEN_OK ||
-	    size_parse(line, n, &out->size) != LIEN_OK)
+	    dec_u64_parse(line, n, &out->size) != LIEN_OK)
 		goto fail;
 
 	/* 3. root hash: exactly 32 bytes, canonical base64. */

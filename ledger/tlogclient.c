@@ -25,6 +25,8 @@
  */
 #include "ledger/tlogclient.h"
 
+#include "common/dec.h"
+
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -40,7 +42,6 @@
 #include "crypto/cosig.h"
 
 #define PROOF_HEADER "c2sp.org/tlog-proof@v1"
-#define U64_DIGITS_MAX 20u
 
 /* One tile with its node pyramid: level kk (0..7) of the tile starts at
  * slot 512 - (512 >> kk), as in a store tile record (ledger/store.h). */
@@ -711,28 +712,6 @@ starts(const uint8_t *p, size_t len, const char *s)
 	return len >= n && memcmp(p, s, n) == 0;
 }
 
-/* Canonical decimal u64 (no leading zeros, no sign). */
-static enum lien_status
-parse_u64(const uint8_t *p, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (len == 0 || len > U64_DIGITS_MAX || (len > 1 && p[0] == '0'))
-		return LIEN_EPARSE;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d;
-
-		if (p[i] < '0' || p[i] > '9')
-			return LIEN_EPARSE;
-		d = (unsigned)(p[i] - '0');
-		if (v > (UINT64_MAX - d) / 10u)
-			return LIEN_EPARSE;
-		v = v * 10u + d;
-	}
-	*out = v;
-	return LIEN_OK;
-}
-
 void
 tlog_proof_clear(struct tlog_proof *p)
 {
@@ -783,7 +762,7 @@ tlog_proof_parse(const uint8_t *p, size_t len, struct tlog_proof *out)
 			goto fail;
 	}
 	if (!starts(line, n, "index ") ||
-	    parse_u64(line + 6, n - 6, &out->index) != LIEN_OK)
+	    dec_u64_parse(line + 6, n - 6, &out->index) != LIEN_OK)
 		goto fail;
 	for (;;) {
 		size_t got;

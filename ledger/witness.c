@@ -33,6 +33,8 @@
  */
 #include "ledger/witness.h"
 
+#include "common/dec.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,29 +82,6 @@ struct witness {
 
 /* ---- request body ---------------------------------------------------- */
 
-/* Canonical decimal u64: digits only, no leading zero except "0". */
-static enum lien_status
-dec_u64(const uint8_t *s, size_t len, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	*out = 0;
-	if (len == 0 || len > 20 || (s[0] == '0' && len > 1))
-		return LIEN_EPARSE;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d;
-
-		if (s[i] < '0' || s[i] > '9')
-			return LIEN_EPARSE;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return LIEN_EPARSE;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return LIEN_OK;
-}
-
 enum lien_status
 witness_request_parse(const uint8_t *body, size_t len,
     struct witness_request *out)
@@ -126,7 +105,7 @@ witness_request_parse(const uint8_t *body, size_t len,
 	if (rd_until(&r, '\n', &line, &line_len) != LIEN_OK ||
 	    line_len < sizeof old_prefix ||
 	    memcmp(line, old_prefix, sizeof old_prefix) != 0 ||
-	    dec_u64(line + sizeof old_prefix, line_len - sizeof old_prefix,
+	    dec_u64_parse(line + sizeof old_prefix, line_len - sizeof old_prefix,
 	    &out->old_size) != LIEN_OK)
 		goto fail;
 	/* Proof lines, each one base64 hash, until the empty line. The
