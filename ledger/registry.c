@@ -7,7 +7,8 @@
  *           safe on its own, whatever api/ did)
  *         + rules (rg_check: idempotency, nonce, signer, MPS Order 164)
  *         + anomaly rules for new applications (status and reasons)
- *         + registry_apply on the very bytes that go into the log
+ *         + rg_apply (registry_apply without its parse) on the tree the
+ *           payload bytes are written from
  *
  * so the sequencer path and the audit's replay path share the transition
  * function byte for byte. Everything before registry_apply only reads:
@@ -345,9 +346,13 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		goto out;
 	}
 
-	/* ---- decided: from here on, writes ---- */
-	TRY(registry_apply(st, index, time_ms, (uint16_t)type, out,
-	    *out_len));
+	/* ---- decided: from here on, writes ----
+	 * rg_apply is registry_apply minus its parse: p is the tree the
+	 * payload bytes were just written from (shape-checked above, status
+	 * and reasons set by set_classification), so parsing the bytes back
+	 * would give p again. The audit replay applies the bytes themselves
+	 * and compares the resulting state record for record. */
+	TRY(rg_apply(st, index, time_ms, type, p));
 	if (rq->sealed_len > 0) {
 		uint8_t k[8];
 

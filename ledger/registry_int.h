@@ -73,8 +73,22 @@ enum lien_status rg_shape(unsigned type, uint64_t index, const json_t *p,
  * LIEN_ENOTFOUND; LIEN_ECORRUPT if the stored bytes do not parse. */
 enum lien_status rg_load(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out);
+/* The same for a caller that only reads *out (never modifies it): may
+ * share a cached tree (registry_cache.c). *out: json_decref. */
+enum lien_status rg_load_ro(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
+/* Store val canonically; val must not be modified afterwards (the cache
+ * keeps a reference). */
 enum lien_status rg_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const json_t *val);
+
+/* registry_cache.c: parsed records by (table, key), valid only for the
+ * exact bytes they were parsed from. find: borrowed tree or NULL; put
+ * takes its own reference. Per thread; bounded. */
+json_t *rg_cache_find(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len);
+void rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len, json_t *tree);
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out);

@@ -124,7 +124,7 @@ check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
 		return rg_refuse(v, LIEN_EKEY, "role_forbidden");
 	if (r == REG_ROLE_ADMIN)
 		return LIEN_OK;
-	rc = rg_load(st, LEDGER_T_PARTIES, keyid, klen, &kr);
+	rc = rg_load_ro(st, LEDGER_T_PARTIES, keyid, klen, &kr);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_EKEY, "party_unknown");
 	if (rc != LIEN_OK)
@@ -138,7 +138,7 @@ check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
 		rc = rg_refuse(v, LIEN_EKEY, "party_inactive");
 		goto out;
 	}
-	rc = rg_load(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
+	rc = rg_load_ro(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
 	    plen), &pr);
 	if (rc == LIEN_ENOTFOUND)
 		rc = LIEN_ECORRUPT;	/* a key without its party */
@@ -203,7 +203,7 @@ check_file(struct ledger_state *st, unsigned type, const json_t *p,
 		return rg_refuse(v, LIEN_ECONFLICT, "key_exists");
 	if (rc != LIEN_ENOTFOUND)
 		return rc;
-	rc = rg_load(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
+	rc = rg_load_ro(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
 	    plen), &pr);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_OK;		/* a new party */
@@ -232,7 +232,7 @@ check_status(struct ledger_state *st, unsigned type, const json_t *p,
 	int inst, from;
 
 	party = rg_jstr(p, "party", &plen);
-	rc = rg_load(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
+	rc = rg_load_ro(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
 	    plen), &pr);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_ENOTFOUND, "party_unknown");
@@ -248,7 +248,7 @@ check_status(struct ledger_state *st, unsigned type, const json_t *p,
 		size_t n;
 		const char *kp;
 
-		rc = rg_load(st, LEDGER_T_PARTIES, keyid, klen, &kr);
+		rc = rg_load_ro(st, LEDGER_T_PARTIES, keyid, klen, &kr);
 		if (rc == LIEN_ENOTFOUND ||
 		    (rc == LIEN_OK && ((kp = rg_jstr(kr, "party", &n)) ==
 		    NULL || n != plen || memcmp(kp, party, n) != 0))) {
@@ -288,7 +288,7 @@ check_mortgage(struct ledger_state *st, const json_t *p, const char *party,
 
 	vin = rg_jstr(p, "vin", &n);
 	contract = rg_jstr(p, "contract", &clen);
-	rc = rg_load(st, LEDGER_T_VEHICLES, vin, n, &veh);
+	rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, n, &veh);
 	if (rc == LIEN_OK) {
 		if ((r = restricted(veh, MASK_MORTGAGE)) != 0)
 			rc = rg_refuse(v, LIEN_ECONFLICT,
@@ -328,7 +328,7 @@ registered_mortgage(struct ledger_state *st, const json_t *p,
 	*out = NULL;
 	mid = rg_jstr(p, "mortgage", &mlen);
 	vin = rg_jstr(p, "vin", &vlen);
-	rc = rg_load(st, LEDGER_T_APPS, mid, mlen, &app);
+	rc = rg_load_ro(st, LEDGER_T_APPS, mid, mlen, &app);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
 	if (rc != LIEN_OK)
@@ -354,7 +354,7 @@ vehicle_release_ok(struct ledger_state *st, const char *vin, size_t vlen,
     struct rg_verdict *v)
 {
 	json_t *veh = NULL;
-	enum lien_status rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+	enum lien_status rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
 	int r;
 
 	if (rc == LIEN_ENOTFOUND)	/* a registered mortgage has one */
@@ -404,7 +404,7 @@ check_decision(struct ledger_state *st, const json_t *p,
 	int in_review;
 
 	id = rg_jstr(p, "app", &n);
-	rc = rg_load(st, LEDGER_T_APPS, id, n, &app);
+	rc = rg_load_ro(st, LEDGER_T_APPS, id, n, &app);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_ENOTFOUND, "application_unknown");
 	if (rc != LIEN_OK)
@@ -429,7 +429,7 @@ check_decision(struct ledger_state *st, const json_t *p,
 	if (rg_jstr_eq(app, "kind", "mortgage")) {
 		int r;
 
-		rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+		rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
 		if (rc == LIEN_ENOTFOUND) {
 			rc = rg_refuse(v, LIEN_ENOTFOUND, "vehicle_unknown");
 			goto out;
@@ -450,7 +450,7 @@ check_decision(struct ledger_state *st, const json_t *p,
 			rc = LIEN_ECORRUPT;
 			goto out;
 		}
-		rc = rg_load(st, LEDGER_T_APPS, mid, n, &mort);
+		rc = rg_load_ro(st, LEDGER_T_APPS, mid, n, &mort);
 		if (rc == LIEN_OK && !rg_jstr_eq(mort, "status", "approved"))
 			rc = rg_refuse(v, LIEN_ENOTFOUND,
 			    "mortgage_not_found");
@@ -478,7 +478,7 @@ check_restriction(struct ledger_state *st, const json_t *p,
 
 	vin = rg_jstr(p, "vin", &n);
 	kind = rg_jstr(p, "kind", &kn);
-	rc = rg_load(st, LEDGER_T_VEHICLES, vin, n, &veh);
+	rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, n, &veh);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_ENOTFOUND, "vehicle_unknown");
 	if (rc != LIEN_OK)
@@ -676,7 +676,7 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 		*bits |= REG_ANOMALY_FACE_GREY;
 
 	if (rules->owner_check) {
-		rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+		rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
 		if (rc == LIEN_ENOTFOUND) {
 			*bits |= REG_ANOMALY_VEHICLE_UNRECORDED;
 		} else if (rc != LIEN_OK) {
@@ -732,7 +732,7 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 		const char *mid = rg_jstr(p, "mortgage", &mlen);
 		uint64_t at;
 
-		if ((rc = rg_load(st, LEDGER_T_APPS, mid, mlen, &mort)) !=
+		if ((rc = rg_load_ro(st, LEDGER_T_APPS, mid, mlen, &mort)) !=
 		    LIEN_OK)
 			return rc;
 		at = approved_time(mort);

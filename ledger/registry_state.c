@@ -254,11 +254,40 @@ rg_load(struct ledger_state *st, enum ledger_table tb, const void *key,
 	size_t n;
 	enum lien_status rc;
 
+	json_t *hit;
+
 	*out = NULL;
 	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
 		return rc;
+	/* the caller modifies what it gets: a private copy of a cached tree
+	 * (registry_cache.c), or a fresh parse */
+	if ((hit = rg_cache_find(tb, key, key_len, v, n)) != NULL)
+		return (*out = json_deep_copy(hit)) != NULL ? LIEN_OK :
+		    LIEN_ENOMEM;
 	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_load_ro(struct ledger_state *st, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	enum lien_status rc;
+	json_t *hit;
+
+	*out = NULL;
+	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
+		return rc;
+	if ((hit = rg_cache_find(tb, key, key_len, v, n)) != NULL) {
+		*out = json_incref(hit);
+		return LIEN_OK;
+	}
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	rg_cache_put(tb, key, key_len, v, n, *out);
 	return LIEN_OK;
 }
 
@@ -290,6 +319,9 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_put(st, tb, key, key_len, s, n);
+	if (rc == LIEN_OK)	/* the caller no longer modifies val */
+		rg_cache_put(tb, key, key_len, (const uint8_t *)s, n,
+		    (json_t *)(uintptr_t)val);
 	free(s);
 	return rc;
 }
