@@ -84,6 +84,7 @@ accesslog_rec_set(struct accesslog_rec *r, const char *method,
 	r->role_len = accesslog_copy(r->role, sizeof(r->role), role, role_len,
 	    &r->truncated);
 	r->remote[0] = '\0';
+	r->client_cert_sha256[0] = '\0';
 	if (remote != NULL) {
 		for (n = 0; n < sizeof(r->remote) - 1 && remote[n] != '\0'; n++)
 			r->remote[n] = remote[n];
@@ -270,6 +271,11 @@ accesslog_format(const struct accesslog_rec *r, char *out, size_t cap)
 	line_u64(&w, r->bytes_out);
 	line_raw(&w, ",\"remote\":");
 	line_str(&w, r->remote, strnlen(r->remote, sizeof(r->remote)));
+	if (r->client_cert_sha256[0] != '\0') {
+		line_raw(&w, ",\"client_cert_sha256\":");
+		line_str(&w, r->client_cert_sha256, strnlen(
+		    r->client_cert_sha256, sizeof(r->client_cert_sha256)));
+	}
 	if (r->truncated)
 		line_raw(&w, ",\"truncated\":true");
 	line_raw(&w, "}\n");

@@ -1,7 +1,8 @@
 /*
  * Internal to api/: the structured access and audit log -- one JSON line
  * per HTTP request (time, route, method, path, status, outcome, error
- * code, party, role, entry index, duration, bytes out, peer address),
+ * code, party, role, entry index, duration, bytes out, client address,
+ * TLS client certificate fingerprint when a trusted proxy sent one),
  * the record GB/T 22239 (等保 2.0) level 3 asks of a security audit:
  * date and time, user, event type, outcome. docs/observability.md has the
  * format and the rotation procedure.
@@ -43,12 +44,20 @@ struct accesslog_rec {
 	char party[ACCESSLOG_PARTY_MAX];	/* party_len 0 + !has_party: null */
 	char role[ACCESSLOG_ROLE_MAX];
 	int has_party, has_role;
-	char remote[48];	/* NUL-terminated peer IP address */
+	char remote[48];	/* NUL-terminated client IP address: the
+				 * peer's, or the trusted proxy's
+				 * X-Forwarded-For (api/proxy.h) */
+	/* Lower-case hex SHA-256 of the TLS client certificate the trusted
+	 * proxy forwarded (api/proxy.h), NUL-terminated; "" = none, and the
+	 * key is then left out of the line. For correlation only: it never
+	 * authenticates anything. accesslog_rec_set clears it. */
+	char client_cert_sha256[65];
 };
 
 /* Fill r from borrowed request data: copies (p, len) pairs (truncating at
  * the limits and setting r->truncated), keeps route and error_code as
- * given (static strings). party/role NULL: null in the line. */
+ * given (static strings). party/role NULL: null in the line.
+ * client_cert_sha256 is cleared: the caller fills it afterwards. */
 void accesslog_rec_set(struct accesslog_rec *r, const char *method,
     size_t method_len, const char *path, size_t path_len, const char *party,
     size_t party_len, const char *role, size_t role_len, const char *remote);

@@ -489,6 +489,29 @@ evidence_copy(const struct auth_request *req, const char *label,
 
 /* ---- the pipeline ---------------------------------------------------------------- */
 
+/* What the signature must cover (docs/api-registration.md "Signed reads").
+ * A write covers @method, @path or @target-uri and content-digest: the
+ * body is what gets logged. A read (GET or HEAD; the server's guard
+ * refuses a body on them) has no body to bind, so content-digest is not
+ * required -- if the field is sent anyway httpsig still checks it against
+ * the empty body -- but its query selects what is read, so "@query" (or
+ * "@target-uri") must be covered whenever the target has one: a signature
+ * over the path alone would let anyone change ?status= or ?after= of a
+ * signed request in flight. */
+static uint32_t
+auth_require(const struct httpsig_request *h)
+{
+	uint32_t q = HTTPSIG_REQ_LIENLOG;
+	int read = h->method != NULL && ((h->method_len == 3 && memcmp(h->method, "GET", 3) == 0) ||
+	    (h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0));
+
+	if (read && h->body_len == 0) {
+		q &= ~HTTPSIG_REQ_DIGEST;
+		q |= HTTPSIG_REQ_QUERY;
+	}
+	return q;
+}
+
 void
 auth_result_clear(struct auth_result *r)
 {
@@ -533,6 +556,7 @@ auth_verify(struct auth *a, const struct trust *t,
 	k.req = req;
 	httpsig_policy_init(&pol, req->now, key_fn, &k);
 	pol.window = cfg->created_window;
+	pol.require = auth_require(&req->http);
 	st = httpsig_verify(&req->http, &pol, &hres);
 
 	if (k.resolved) {

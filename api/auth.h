@@ -1,10 +1,13 @@
 /*
- * Authentication of a write request (docs/identity.md, docs/architecture.md
- * section 3 step 2), independent of civetweb:
+ * Authentication of a signed request -- every write, and the parties'
+ * reads (docs/identity.md, docs/architecture.md section 3 step 2),
+ * independent of civetweb:
  *
  *   RFC 9421 signature (api/httpsig.h, lienlog policy: @method, @path or
  *   @target-uri, content-digest; created, nonce, keyid, alg; the created
- *   window from trust/config.json)
+ *   window from trust/config.json. A read -- GET or HEAD without a body --
+ *   need not cover content-digest but must cover @query or @target-uri
+ *   when the target has a query; docs/api-registration.md)
  *   -> keyid (lowercase hex SHA-256 of the signer's certificate DER)
  *   -> party: pinned admins (trust/admins.pem) first, then the filed
  *      parties through the caller's lookup callback (the ledger's

@@ -18,6 +18,7 @@
 #include "common/status.h"
 #include "common/lien_limits.h"
 #include "ledger/ledger.h"
+#include "api/proxy.h"
 
 struct mg_connection;
 struct api_app;
@@ -51,6 +52,8 @@ enum api_err {
 	API_ERR_BODY_TOO_LARGE,		/* 413 body_too_large */
 	API_ERR_BODY_TIMEOUT,		/* 408 body_timeout */
 	API_ERR_BODY_INCOMPLETE,	/* 400 body_incomplete */
+	/* --trust-proxy: the proxy's headers are malformed (api/proxy.h) */
+	API_ERR_BAD_PROXY_HEADERS,	/* 400 bad_proxy_headers */
 	API_ERR_COUNT_
 };
 
@@ -102,6 +105,12 @@ struct api_req {
 	 * once, plain digits) and its value. */
 	int has_body_len;
 	uint64_t body_len;
+	/* What the reverse proxy said (api/proxy.h), read after the guard
+	 * and before routing: the client's address (the peer's unless
+	 * --trust-proxy and the peer is the proxy) and the fingerprint of
+	 * the TLS client certificate it verified. For the access/audit log
+	 * only: never an authentication (docs/deployment.md). */
+	struct proxy_info proxy;
 };
 
 typedef void (*api_handler_fn)(struct api_req *rq);

@@ -959,6 +959,9 @@ httpsig_verify(const struct httpsig_request *req,
 		goto out;
 	if ((q & HTTPSIG_REQ_DIGEST) && !covers(si, "content-digest"))
 		goto out;
+	if ((q & HTTPSIG_REQ_QUERY) && req->query != NULL &&
+	    !covers(si, "@query") && !covers(si, "@target-uri"))
+		goto out;
 	r = HTTPSIG_R_PARAM_MISSING;
 	if (((q & HTTPSIG_REQ_CREATED) && !si->have[P_CREATED]) ||
 	    ((q & HTTPSIG_REQ_NONCE) && (!si->have[P_NONCE] ||

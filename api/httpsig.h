@@ -100,6 +100,10 @@ typedef enum lien_status (*httpsig_key_fn)(void *arg, const char *keyid,
 #define HTTPSIG_REQ_KEYID	(1u << 5)
 #define HTTPSIG_REQ_ALG		(1u << 6)
 #define HTTPSIG_REQ_LIENLOG	0x7fu		/* all of the above */
+/* "@query" or "@target-uri" covered when the target has a query (a '?').
+ * Not part of HTTPSIG_REQ_LIENLOG: api/auth.c adds it for signed reads,
+ * whose query selects what is read (docs/api-registration.md). */
+#define HTTPSIG_REQ_QUERY	(1u << 7)
 
 #define HTTPSIG_WINDOW_DEFAULT 300	/* seconds, issue 3 */
 

@@ -17,6 +17,14 @@
  * message framing is ambiguous, so the reply also asks the client to
  * close the connection. Read routes take no body at all.
  *
+ * After the guard, with --trust-proxy, the reverse proxy's headers are
+ * read (api/proxy.h: believed only from 127.0.0.1, strictly parsed) for
+ * the access log's client address and TLS client certificate
+ * fingerprint; malformed ones are refused with 400 bad_proxy_headers and
+ * the connection closed, since they mean the proxy is misconfigured or
+ * the peer is not the proxy. They never authenticate anything: that is
+ * the RFC 9421 signature's job (api/auth.h).
+ *
  * Every request, routed or refused, is counted in the metrics (by route
  * name and status code, with its duration; api/metrics.c) and, when an
  * access log is configured, handed to the access log queue
@@ -72,6 +80,7 @@ struct api_server {
 	struct api_app *app;		/* borrowed; NULL: log-only */
 	struct witness_client *witness;	/* borrowed; NULL: no witnesses */
 	int no_keep_alive;
+	int trust_proxy;		/* --trust-proxy */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
 };
@@ -150,6 +159,46 @@ server_guard(struct api_req *rq, const struct mg_request_info *ri)
 	return 1;
 }
 
+/* Read the reverse proxy's headers into rq->proxy (api/proxy.h). Returns
+ * 1 to go on; otherwise the error reply has been sent. Without
+ * --trust-proxy, or from any peer but the proxy, this only copies the
+ * peer address. */
+static int
+server_proxy(const struct api_server *s, struct api_req *rq,
+    const struct mg_request_info *ri)
+{
+	struct proxy_header hs[API_HEADERS_MAX];
+	size_t nh = 0;
+	enum lien_status st;
+
+	/* num_headers <= API_HEADERS_MAX: the guard checked it. */
+	for (int i = 0; i < ri->num_headers && nh < API_HEADERS_MAX; i++) {
+		const char *n = ri->http_headers[i].name;
+		const char *v = ri->http_headers[i].value;
+
+		if (n == NULL)
+			continue;
+		hs[nh].name = n;
+		hs[nh].name_len = strlen(n);
+		hs[nh].value = v;
+		hs[nh].value_len = v != NULL ? strlen(v) : 0;
+		nh++;
+	}
+	st = proxy_info_get(s->trust_proxy, ri->remote_addr,
+	    strnlen(ri->remote_addr, sizeof(ri->remote_addr)), hs, nh,
+	    &rq->proxy);
+	if (st == LIEN_OK)
+		return 1;
+	rq->must_close = 1;
+	if (st == LIEN_EPARSE || st == LIEN_ETOOBIG)
+		api_fail(rq, API_ERR_BAD_PROXY_HEADERS, "the reverse proxy's "
+		    "X-Forwarded-For, X-Client-Verify or X-Client-Cert is "
+		    "malformed (docs/deployment.md)");
+	else
+		api_fail_status(rq, st);
+	return 0;
+}
+
 /* Index of the route to run, or -1 after replying 404/405. */
 static long
 server_route(struct api_server *s, struct api_req *rq, const char *method)
@@ -204,8 +253,10 @@ server_ns(const struct timespec *t)
 }
 
 /* One access log record: only the method, the path without its query,
- * the peer address and what the handlers put into rq -- never a body, a
- * query string or a header (signatures, tokens). */
+ * the client address (the peer's, or the trusted proxy's forwarded one),
+ * the fingerprint of a TLS client certificate the trusted proxy verified,
+ * and what the handlers put into rq -- never a body, a query string or a
+ * header (signatures, tokens, the certificate itself). */
 static void
 server_access(struct api_server *s, const struct api_req *rq,
     const struct mg_request_info *ri, size_t slot, int status,
@@ -226,7 +277,9 @@ server_access(struct api_server *s, const struct api_req *rq,
 	r.error_code = rq->error_code;
 	accesslog_rec_set(&r, method, strlen(method), path, strlen(path),
 	    rq->party, rq->party ? rq->party_len : 0, rq->role,
-	    rq->role ? strlen(rq->role) : 0, ri->remote_addr);
+	    rq->role ? strlen(rq->role) : 0, rq->proxy.client_addr_len > 0 ?
+	    rq->proxy.client_addr : ri->remote_addr);
+	proxy_cert_fpr_hex(&rq->proxy, r.client_cert_sha256);
 	(void)accesslog_submit(s->alog, &r);	/* a drop is counted */
 }
 
@@ -260,7 +313,7 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.head = strcmp(ri->request_method, "HEAD") == 0;
 	/* With decode_url off, local_uri_raw is the path exactly as sent. */
 	uri = ri->local_uri_raw;
-	if (server_guard(&rq, ri)) {
+	if (server_guard(&rq, ri) && server_proxy(s, &rq, ri)) {
 		if (uri == NULL || uri[0] != '/') {
 			api_fail(&rq, API_ERR_BAD_PATH,
 			    "request target must be an origin-form path");
@@ -358,6 +411,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 		return LIEN_ENOMEM;
 	s->ledger = l;
 	s->no_keep_alive = cfg->no_keep_alive;
+	s->trust_proxy = cfg->trust_proxy != 0;
 	s->app = cfg->app;
 	s->witness = cfg->witness;
 	s->log = cfg->log;

@@ -39,6 +39,13 @@ struct api_server_config {
 	 * outlive api_server_stop. NULL: no witnesses; GET /log/checkpoint
 	 * then serves the latest log-signed checkpoint. */
 	struct witness_client *witness;
+	/* 1: believe X-Forwarded-For, X-Client-Verify and X-Client-Cert on
+	 * connections from the reverse proxy (127.0.0.1, api/proxy.h) and
+	 * log the client's address and certificate fingerprint; malformed
+	 * proxy headers are then refused (400 bad_proxy_headers). 0: those
+	 * headers are ignored on every connection. Only for the access log:
+	 * authentication stays the RFC 9421 signature. */
+	int trust_proxy;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before

@@ -64,6 +64,7 @@ static const struct {
 	[API_ERR_BODY_TOO_LARGE] = { 413, "body_too_large" },
 	[API_ERR_BODY_TIMEOUT] = { 408, "body_timeout" },
 	[API_ERR_BODY_INCOMPLETE] = { 400, "body_incomplete" },
+	[API_ERR_BAD_PROXY_HEADERS] = { 400, "bad_proxy_headers" },
 };
 
 int

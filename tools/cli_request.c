@@ -3,8 +3,10 @@
  * docs/request-signing.md):
  *
  *   lienlog sign-request --key KEY --keyid KEYID --url URL --body FILE ...
+ *   lienlog sign-request --method GET --key KEY --keyid KEYID --url URL ...
  *       prints the header lines to add to the request
  *   lienlog submit --key KEY --keyid KEYID --url URL --body FILE ...
+ *   lienlog submit --method GET --key KEY --keyid KEYID --url URL ...
  *       signs the request, sends it with libcurl, prints the answer
  *
  * Both verbs share one path: read and check the inputs, split the URL into
@@ -25,6 +27,12 @@
  * lienlogd sees, while host and path pass through unchanged. --components
  * picks another list (e.g. the worked example of docs/request-signing.md
  * signs "@method" "@target-uri" "content-digest").
+ *
+ * Reads (--method GET or HEAD) have no body: --body is refused, and the
+ * default list drops "content-digest" (lienlogd does not require it on a
+ * read, docs/api-registration.md "Signed reads"); Content-Type and
+ * Content-Digest are then neither printed nor sent, unless --components
+ * names content-digest (the digest of the empty body).
  *
  * Not here: verification (api/httpsig.c), retries, keep-alive.
  */
@@ -48,6 +56,10 @@ static const char usage_sign[] =
     " --body FILE\n"
     "           [--method POST] [--alg ALG] [--created T] [--nonce N]\n"
     "           [--components LIST] [--sm2-id ID]\n"
+    "       lienlog sign-request --method GET|HEAD --key KEY --keyid KEYID"
+    " --url URL\n"
+    "           [--alg ALG] [--created T] [--nonce N] [--components LIST]"
+    " ...\n"
     "Sign an HTTP request to lienlogd (RFC 9421 + RFC 9530) and print the\n"
     "header lines to add to it: Content-Type, Content-Digest,\n"
     "Signature-Input, Signature. KEY: the private key from 'lienlog keygen\n"
@@ -57,11 +69,15 @@ static const char usage_sign[] =
     "(Unix seconds) to now; N to 16 random bytes in base64url. LIST is a\n"
     "space-separated component list; default\n"
     "\"@method @authority @path content-digest\" (+ @query when the URL\n"
-    "has one). --sm2-id: SM2 distinguishing ID (default 1234567812345678).\n";
+    "has one). --sm2-id: SM2 distinguishing ID (default 1234567812345678).\n"
+    "GET and HEAD are signed without a body: no --body, default list\n"
+    "\"@method @authority @path\" (+ @query), and only Signature-Input\n"
+    "and Signature are printed (Content-Digest too if LIST names it).\n";
 
 static const char usage_submit[] =
-    "usage: lienlog submit --key KEY --keyid KEYID --url URL --body FILE\n"
-    "           [--method POST] [--alg ALG] [--components LIST]"
+    "usage: lienlog submit --key KEY --keyid KEYID --url URL"
+    " [--body FILE]\n"
+    "           [--method POST|GET|HEAD] [--alg ALG] [--components LIST]"
     " [--sm2-id ID]\n"
     "           [--timeout S] [--cacert FILE] [--cert FILE]"
     " [--key-tls FILE]\n"
@@ -69,6 +85,7 @@ static const char usage_submit[] =
     "send it. Prints the HTTP status line on stderr and the response body\n"
     "on stdout. Exit 0 for 2xx; 1 for any other status (the JSON error\n"
     "code is printed); 4 when no answer came (connection, TLS, timeout).\n"
+    "--body FILE is required for POST and refused for GET and HEAD.\n"
     "S: whole-request timeout in seconds (default 30). For https://:\n"
     "--cacert CA bundle to verify the server, --cert/--key-tls client\n"
     "certificate and key for mutual TLS (PEM).\n";
@@ -271,6 +288,8 @@ struct req_opts {
 struct prepared {
 	struct url_parts url;
 	const char *method;
+	int read;		/* GET or HEAD: no body */
+	int send_digest;	/* Content-Type and Content-Digest go out */
 	uint8_t *body;
 	size_t body_len;
 	struct httpsig_signed sig;
@@ -351,6 +370,13 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	static const char *const def_comps_q[] = {
 		"@method", "@authority", "@path", "@query", "content-digest",
 	};
+	/* docs/api-registration.md "Signed reads" */
+	static const char *const read_comps[] = {
+		"@method", "@authority", "@path",
+	};
+	static const char *const read_comps_q[] = {
+		"@method", "@authority", "@path", "@query",
+	};
 	struct httpsig_header hdr;
 	struct httpsig_request req;
 	struct httpsig_sign_params sp;
@@ -361,13 +387,21 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	int rc;
 
 	memset(p, 0, sizeof(*p));
+	p->method = o->method != NULL ? o->method : "POST";
+	p->read = strcmp(p->method, "GET") == 0 ||
+	    strcmp(p->method, "HEAD") == 0;
 	if (o->key == NULL || o->keyid == NULL || o->url == NULL ||
-	    o->body == NULL) {
+	    (o->body == NULL && !p->read)) {
 		cli_fail(verb, "need --key KEY, --keyid KEYID, --url URL and "
-		    "--body FILE (see --help)");
+		    "--body FILE (no --body with --method GET or HEAD; see "
+		    "--help)");
 		return CLI_EXIT_USAGE;
 	}
-	p->method = o->method != NULL ? o->method : "POST";
+	if (p->read && o->body != NULL) {
+		/* lienlogd refuses a body on GET/HEAD (body_not_allowed) */
+		cli_fail(verb, "--method %s takes no --body", p->method);
+		return CLI_EXIT_USAGE;
+	}
 	{
 		size_t n = strlen(p->method);
 		int ok = n >= 1 && n <= 16;
@@ -411,12 +445,15 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	if (o->components != NULL &&
 	    (rc = components_parse(verb, o->components, p)) != CLI_EXIT_OK)
 		return rc;
-	rc = cli_read_file(verb, o->body, API_BODY_MAX, &p->body, &p->body_len);
-	if (rc != CLI_EXIT_OK)
-		return rc;
-	if ((rc = body_check(verb, o->body, p->body, p->body_len)) !=
-	    CLI_EXIT_OK)
-		goto fail;
+	if (!p->read) {
+		rc = cli_read_file(verb, o->body, API_BODY_MAX, &p->body,
+		    &p->body_len);
+		if (rc != CLI_EXIT_OK)
+			return rc;
+		if ((rc = body_check(verb, o->body, p->body, p->body_len)) !=
+		    CLI_EXIT_OK)
+			goto fail;
+	}
 	rc = cli_load_signing_key(verb, o->key, o->sm2_id, &key);
 	if (rc != CLI_EXIT_OK)
 		goto fail;
@@ -451,7 +488,7 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	req.query = p->url.has_query ? p->url.query : NULL;
 	req.query_len = p->url.has_query ? strlen(p->url.query) : 0;
 	req.headers = &hdr;
-	req.nheaders = 1;
+	req.nheaders = p->read ? 0 : 1;	/* a read sends no Content-Type */
 	req.body = p->body;
 	req.body_len = p->body_len;
 
@@ -459,6 +496,12 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	if (p->ncomps > 0) {
 		sp.components = p->comps;
 		sp.ncomponents = p->ncomps;
+	} else if (p->read && p->url.has_query) {
+		sp.components = read_comps_q;
+		sp.ncomponents = sizeof(read_comps_q) / sizeof(read_comps_q[0]);
+	} else if (p->read) {
+		sp.components = read_comps;
+		sp.ncomponents = sizeof(read_comps) / sizeof(read_comps[0]);
 	} else if (p->url.has_query) {
 		sp.components = def_comps_q;
 		sp.ncomponents = sizeof(def_comps_q) / sizeof(def_comps_q[0]);
@@ -484,6 +527,10 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 		    s == LIEN_ETOOBIG ? CLI_EXIT_INPUT : CLI_EXIT_INTERNAL;
 		goto fail;
 	}
+	p->send_digest = !p->read;
+	for (size_t i = 0; i < sp.ncomponents; i++)
+		if (strcmp(sp.components[i], "content-digest") == 0)
+			p->send_digest = 1;
 	pkey_free(key);
 	return CLI_EXIT_OK;
 fail:
@@ -528,11 +575,13 @@ cli_sign_request(int argc, char **argv)
 	}
 	rc = request_prepare(verb, &o, p);
 	if (rc == CLI_EXIT_OK) {
-		printf("Content-Type: application/json\n"
-		    "Content-Digest: %s\n"
-		    "Signature-Input: %s\n"
-		    "Signature: %s\n", p->sig.content_digest,
-		    p->sig.signature_input, p->sig.signature);
+		if (!p->read)
+			printf("Content-Type: application/json\n");
+		if (p->send_digest)
+			printf("Content-Digest: %s\n", p->sig.content_digest);
+		printf("Signature-Input: %s\n"
+		    "Signature: %s\n", p->sig.signature_input,
+		    p->sig.signature);
 		free(p->body);
 	}
 	free(p);
@@ -717,10 +766,13 @@ cli_submit(int argc, char **argv)
 		goto out;
 	}
 	hdrs = header_add(hdrs, &fail, "Host", p->url.authority);
-	hdrs = header_add(hdrs, &fail, "Content-Type", "application/json");
+	if (!p->read)
+		hdrs = header_add(hdrs, &fail, "Content-Type",
+		    "application/json");
 	hdrs = header_add(hdrs, &fail, "Accept", "application/json");
-	hdrs = header_add(hdrs, &fail, "Content-Digest",
-	    p->sig.content_digest);
+	if (p->send_digest)
+		hdrs = header_add(hdrs, &fail, "Content-Digest",
+		    p->sig.content_digest);
 	hdrs = header_add(hdrs, &fail, "Signature-Input",
 	    p->sig.signature_input);
 	hdrs = header_add(hdrs, &fail, "Signature", p->sig.signature);
@@ -741,10 +793,19 @@ cli_submit(int argc, char **argv)
 	(void)curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	(void)curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, p->method);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)p->body);
-	(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)p->body_len);
+	if (strcmp(p->method, "HEAD") == 0) {
+		(void)curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+	} else if (p->read) {
+		/* no body and no Content-Length: lienlogd's guard refuses
+		 * a body on a GET */
+		(void)curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
+	} else {
+		(void)curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, p->method);
+		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS,
+		    (const char *)p->body);
+		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+		    (curl_off_t)p->body_len);
+	}
 	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	(void)curl_easy_setopt(h, CURLOPT_USERAGENT, "lienlog-submit/1");
 	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);

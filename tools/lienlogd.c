@@ -21,6 +21,11 @@
  * entries as before. Startup facts go to stderr one per line; private keys
  * are never printed.
  *
+ * --trust-proxy believes the reverse proxy's X-Forwarded-For and client
+ * certificate headers on connections from 127.0.0.1 (api/proxy.h), for
+ * the access log only (docs/deployment.md); the RFC 9421 signature stays
+ * the only authentication.
+ *
  * --witness URL=VKEYFILE (repeatable) with --witness-quorum K turns on
  * witnessing (api/witness_client.h, docs/witnessing.md): every new
  * checkpoint is sent to the witnesses, and /log/checkpoint serves only a
@@ -55,6 +60,7 @@
 
 #include "api/app.h"
 #include "api/demo.h"
+#include "api/proxy.h"
 #include "api/server.h"
 #include "api/witness_client.h"
 #include "common/lien_limits.h"
@@ -77,7 +83,8 @@ static const char usage[] =
     "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
     "[--threads N]\n"
     "                [--access-log FILE]\n"
-    "       either form also takes [--witness URL=VKEYFILE ...]\n"
+    "       either form also takes [--trust-proxy]"
+    " [--witness URL=VKEYFILE ...]\n"
     "                [--witness-quorum K] [--witness-timeout-ms N]\n"
     "                [--witness-interval-ms N]\n"
     "\n"
@@ -91,6 +98,9 @@ static const char usage[] =
     "  --threads N        HTTP worker threads (default 16)\n"
     "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
     "                     stderr; SIGHUP reopens it (logrotate)\n"
+    "  --trust-proxy      log the client address and TLS client certificate\n"
+    "                     that nginx on 127.0.0.1 forwards (X-Forwarded-For,\n"
+    "                     X-Client-Verify, X-Client-Cert); docs/deployment.md\n"
     "  --body-timeout-ms N  a request body must arrive within N ms\n"
     "                     (100..600000, default 10000)\n"
     "  --witness URL=VKEYFILE  a witness (C2SP tlog-witness) and its\n"
@@ -112,6 +122,7 @@ static const char usage[] =
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
 	const char *access_log, *body_timeout;
+	int trust_proxy;	/* --trust-proxy (api/proxy.h) */
 	/* docs/witnessing.md */
 	const char *witness[WITNESS_CLIENT_MAX];
 	size_t nwitness;
@@ -165,6 +176,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
 			return 1;
+		if (strcmp(argv[i], "--trust-proxy") == 0) {	/* a switch */
+			if (o->trust_proxy) {
+				say("lienlogd: --trust-proxy given twice\n");
+				return -1;
+			}
+			o->trust_proxy = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--witness") == 0) {	/* repeatable */
 			if (i + 1 >= argc || argv[i + 1][0] == '\0' ||
 			    o->nwitness == WITNESS_CLIENT_MAX) {
@@ -879,6 +898,7 @@ main(int argc, char **argv)
 	scfg.threads = nthreads;
 	scfg.log = server_log;
 	scfg.access_log = o.access_log;
+	scfg.trust_proxy = o.trust_proxy;
 	scfg.app = app;
 	scfg.witness = wc;
 	s = api_server_start(&scfg, l, &srv);
@@ -891,6 +911,9 @@ main(int argc, char **argv)
 	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
 	if (o.access_log != NULL)
 		say("lienlogd: access log %s\n", o.access_log);
+	if (o.trust_proxy)
+		say("lienlogd: trusting the proxy headers of %s (client address "
+		    "and certificate for the access log only)\n", PROXY_PEER);
 	say("lienlogd: ready\n");
 
 	for (;;) {

@@ -106,6 +106,7 @@ def bad_check(s, pos, alphabet):
 class Signer:
     def __init__(self, name, key_pem_path, cert_pem_path):
         self.name = name
+        self.key_path = key_pem_path
         with open(key_pem_path, "rb") as f:
             self.key = serialization.load_pem_private_key(f.read(), None)
         with open(cert_pem_path, "rb") as f:
@@ -193,13 +194,14 @@ class Client:
         self.n = 0
 
     def signed_headers(self, signer, method, path, body, query=None,
-                       nonce=None, created=None):
+                       nonce=None, created=None, digest_covered=True):
         self.n += 1
         digest = "sha-256=:%s:" % b64(hashlib.sha256(body).digest())
         comps = ["@method", "@authority", "@path"]
         if query is not None:
             comps.append("@query")
-        comps.append("content-digest")
+        if digest_covered:
+            comps.append("content-digest")
         nonce = nonce or b64url(os.urandom(12)) + str(self.n)
         created = created or int(time.time())
         params = "(%s);created=%d;nonce=\"%s\";keyid=\"%s\";alg=\"%s\"" % (
@@ -211,8 +213,11 @@ class Client:
         base = "".join('"%s": %s\n' % (c, vals[c]) for c in comps)
         base += '"@signature-params": ' + params
         sig = signer.sign(base.encode())
-        return {"Content-Digest": digest, "Signature-Input": "sig1=" + params,
-                "Signature": "sig1=:%s:" % b64(sig)}
+        h = {"Signature-Input": "sig1=" + params,
+             "Signature": "sig1=:%s:" % b64(sig)}
+        if digest_covered:
+            h["Content-Digest"] = digest
+        return h
 
     def request(self, method, path, body=b"", signer=None, query=None,
                 headers=None, nonce=None):
@@ -591,6 +596,8 @@ def run(a, tmp):
     expect(cl.get("/v1/evidence/%d" % ra["index"], bank_b), 403,
            "not_party", "evidence by another bank")
 
+    signed_reads(a, cl, bank_a, officer, app_a, app_b)
+
     # ---- restrictions ---------------------------------------------------------
     restr = "/v1/vehicles/%s/restrictions" % v1
     expect(cl.post(registry, restr, {"action": "set", "restriction":
@@ -773,6 +780,96 @@ def run(a, tmp):
         data, (au.stdout + au.stderr).decode(errors="replace")[-400:]))
     print("entries: %d" % size)
     return proc
+
+
+def signed_reads(a, cl, bank_a, officer, app_a, app_b):
+    """docs/api-registration.md "Signed reads": a GET signed by `lienlog
+    sign-request --method GET` (no body, no content-digest) is accepted;
+    changing its path or query afterwards is 401; replaying it is not
+    refused (reads record no nonce)."""
+    def sign(signer, target, method="GET"):
+        r = subprocess.run([a.lienlog, "sign-request", "--method", method,
+                            "--key", signer.key_path, "--keyid",
+                            signer.keyid, "--url",
+                            "http://%s%s" % (cl.authority, target)],
+                           capture_output=True, timeout=60)
+        if not check(r.returncode == 0, "sign-request --method %s %s: %s" % (
+                method, target, r.stderr.decode(errors="replace"))):
+            return {}
+        return dict(ln.split(": ", 1) for ln in
+                    r.stdout.decode().splitlines() if ln)
+
+    def send(target, h, method="GET"):
+        c = http.client.HTTPConnection("127.0.0.1", cl.port, timeout=60)
+        try:
+            c.request(method, target, headers=h)
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            c.close()
+        try:
+            j = json.loads(data)
+        except ValueError:
+            j = None
+        return r.status, j, data
+
+    path = "/v1/applications/" + app_a
+    h = sign(bank_a, path)
+    check(sorted(h) == ["Signature", "Signature-Input"] and
+          '("@method" "@authority" "@path")' in h.get("Signature-Input", ""),
+          "sign-request --method GET: only Signature-Input and Signature, "
+          "over @method @authority @path: %r" % h)
+    j = expect(send(path, h), 200, None, "signed GET by the bank "
+               "(lienlog sign-request, no content-digest)")
+    check(j and j.get("mortgagee"), "the bank reads its application")
+    expect(send(path, h), 200, None, "the same signed GET replayed: read "
+           "nonces are not recorded")
+    expect(send("/v1/applications/" + app_b, h), 401, "signature_invalid",
+           "signed GET, path changed")
+    expect(send(path + "?x=1", h), 401, "signature_component_missing",
+           "signed GET, a query added")
+    hh = sign(bank_a, path, "HEAD")
+    st, _, data = send(path, hh, "HEAD")
+    check(st == 200 and data == b"", "signed HEAD: 200, no body")
+    # With a query: sign-request covers @query; a changed query is 401.
+    target = "/v1/applications?status=in_person_review&limit=10"
+    h = sign(officer, target)
+    check('"@query"' in h.get("Signature-Input", ""),
+          "sign-request covers @query when the URL has one")
+    expect(send(target, h), 200, None, "signed GET with a query")
+    expect(send(target.replace("limit=10", "limit=11"), h), 401,
+           "signature_invalid", "signed GET, query changed")
+    # An independent signer (this file's): no content-digest is fine, a
+    # query not covered is not.
+    q = "status=submitted"
+    hd = cl.signed_headers(officer, "GET", "/v1/applications", b"", q,
+                           digest_covered=False)
+    expect(send("/v1/applications?" + q, hd), 200, None,
+           "GET signed over @method @authority @path @query")
+    hd = cl.signed_headers(officer, "GET", "/v1/applications", b"", None,
+                           digest_covered=False)
+    expect(send("/v1/applications?" + q, hd), 401,
+           "signature_component_missing", "GET with a query not covered")
+    hd = cl.signed_headers(officer, "GET", path, b"{}", None,
+                           digest_covered=False)
+    hd["Content-Digest"] = "sha-256=:%s:" % b64(hashlib.sha256(b"{}")
+                                                .digest())
+    expect(send(path, hd), 401, "digest_mismatch",
+           "GET with a Content-Digest that is not the empty body's")
+    # Writes still need content-digest.
+    hd = cl.signed_headers(bank_a, "POST", "/v1/identity-commitments",
+                           b'{"phone":"13800000000"}', digest_covered=False)
+    hd["Content-Type"] = "application/json"
+    c = http.client.HTTPConnection("127.0.0.1", cl.port, timeout=60)
+    try:
+        c.request("POST", "/v1/identity-commitments",
+                  body=b'{"phone":"13800000000"}', headers=hd)
+        r = c.getresponse()
+        res = (r.status, json.loads(r.read()), b"")
+    finally:
+        c.close()
+    expect(res, 401, "signature_component_missing",
+           "POST signed without content-digest")
 
 
 def raw_result(port, req):

@@ -446,6 +446,153 @@ test_auth_verify_body_changed(void **st)
 	EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
 }
 
+/* ---- signed reads (docs/api-registration.md "Signed reads") ------------------ */
+
+/* Sign a bodyless request (method, path, query NULL = none) covering
+ * comps; Content-Digest is sent only when with_digest. */
+static void
+get_make(struct world *w, struct req *r, const char *method,
+    const char *path, const char *query, const char *const *comps,
+    size_t ncomps, int with_digest)
+{
+	struct httpsig_sign_params sp;
+	size_t n = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->ar.http = (struct httpsig_request){
+		.method = method, .method_len = strlen(method),
+		.scheme = "https", .scheme_len = 5,
+		.authority = "registry.example", .authority_len = 16,
+		.path = path, .path_len = strlen(path),
+		.query = query, .query_len = query ? strlen(query) : 0,
+		.headers = r->h, .nheaders = 0,
+		.body = NULL, .body_len = 0,
+	};
+	memset(&sp, 0, sizeof(sp));
+	sp.components = comps;
+	sp.ncomponents = ncomps;
+	sp.created = FX_NOW;
+	sp.expires = -1;
+	sp.nonce = "n-get";
+	sp.keyid = w->bank_ed.hex;
+	assert_int_equal(httpsig_sign(&r->ar.http, w->bank_ed.key, &sp,
+	    &r->sig), LIEN_OK);
+	if (with_digest)
+		r->h[n++] = (struct httpsig_header){ "Content-Digest", 14,
+		    r->sig.content_digest, strlen(r->sig.content_digest) };
+	r->h[n++] = (struct httpsig_header){ "Signature-Input", 15,
+	    r->sig.signature_input, strlen(r->sig.signature_input) };
+	r->h[n++] = (struct httpsig_header){ "Signature", 9,
+	    r->sig.signature, strlen(r->sig.signature) };
+	r->ar.http.nheaders = n;
+	r->ar.now = FX_NOW;
+	r->ar.allowed_roles = AUTH_ROLE_BIT(AUTH_ROLE_INSTITUTION);
+	r->ar.party_lookup = lookup;
+	r->ar.nonce_check = NULL;
+	r->ar.ctx = w;
+}
+
+static void
+test_auth_verify_signed_get(void **st)
+{
+	static const char *const mp[] = { "@method", "@authority", "@path" };
+	static const char *const mpq[] = { "@method", "@path", "@query" };
+	static const char *const mt[] = { "@method", "@target-uri" };
+	static const char *const mpd[] = { "@method", "@path",
+	    "content-digest" };
+	static const char *const p_only[] = { "@path" };
+	static const char *const m_only[] = { "@method", "@authority" };
+	struct world *w = *st;
+	struct auth_result res;
+	uint8_t empty[HASH_LEN];
+	struct req r;
+	char path[64], query[64];
+
+	/* no content-digest: accepted; the evidence digest is the empty
+	 * body's */
+	get_make(w, &r, "GET", "/v1/applications/A000000000000001", NULL, mp,
+	    3, 0);
+	assert_int_equal(run(w, &r, &res), AUTH_R_OK);
+	hash_sha256("", 0, empty);
+	assert_memory_equal(res.content_digest, empty, HASH_LEN);
+	assert_non_null(strstr(res.sig_base, "\"@method\": GET\n"));
+	auth_result_clear(&res);
+	get_make(w, &r, "HEAD", "/v1/applications/A000000000000001", NULL, mp,
+	    3, 0);
+	EXPECT(w, &r, AUTH_R_OK);
+	/* content-digest of the empty body, covered or merely sent: fine */
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, mpd, 3, 1);
+	EXPECT(w, &r, AUTH_R_OK);
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, mp, 3, 1);
+	EXPECT(w, &r, AUTH_R_OK);
+	/* a Content-Digest that is not the empty body's is refused */
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, mp, 3, 0);
+	r.h[2] = r.h[1];
+	r.h[1] = r.h[0];
+	r.h[0] = (struct httpsig_header){ "Content-Digest", 14,
+	    "sha-256=:RBNvo1WzZ4oRRq0W9+hknpT7T8If536DEMBg9hyq/4o=:", 54 };
+	r.ar.http.nheaders = 3;
+	EXPECT(w, &r, AUTH_R_DIGEST_MISMATCH);
+	/* @method and a target are still required */
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, p_only, 1, 0);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, m_only, 2, 0);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+
+	/* with a query: @query or @target-uri must cover it */
+	get_make(w, &r, "GET", "/v1/applications", "status=submitted&limit=5",
+	    mpq, 3, 0);
+	EXPECT(w, &r, AUTH_R_OK);
+	get_make(w, &r, "GET", "/v1/applications", "status=submitted&limit=5",
+	    mt, 2, 0);
+	EXPECT(w, &r, AUTH_R_OK);
+	get_make(w, &r, "GET", "/v1/applications", "status=submitted&limit=5",
+	    mp, 3, 0);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+	/* an empty query ('?' and nothing) is still a query */
+	get_make(w, &r, "GET", "/v1/applications", "", mp, 3, 0);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+
+	/* tampering with the query or the path after signing */
+	get_make(w, &r, "GET", "/v1/applications", "status=submitted&limit=5",
+	    mpq, 3, 0);
+	snprintf(query, sizeof(query), "status=submitted&limit=6");
+	r.ar.http.query = query;
+	EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
+	r.ar.http.query = NULL;		/* query dropped */
+	r.ar.http.query_len = 0;
+	EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
+	get_make(w, &r, "GET", "/v1/applications/A000000000000001", NULL, mp,
+	    3, 0);
+	snprintf(path, sizeof(path), "/v1/applications/A000000000000002");
+	r.ar.http.path = path;
+	EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
+	get_make(w, &r, "GET", "/v1/applications/A000000000000001", NULL, mp,
+	    3, 0);
+	r.ar.http.method = "HEAD";	/* the method is covered too */
+	r.ar.http.method_len = 4;
+	EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
+}
+
+/* Writes still cover content-digest, with or without a body, and a
+ * GET that carries a body is treated as one. */
+static void
+test_auth_verify_write_needs_digest(void **st)
+{
+	static const char *const mp[] = { "@method", "@authority", "@path" };
+	struct world *w = *st;
+	struct req r;
+
+	get_make(w, &r, "POST", "/v1/identity-commitments", NULL, mp, 3, 0);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+	get_make(w, &r, "POST", "/v1/identity-commitments", NULL, mp, 3, 1);
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+	get_make(w, &r, "GET", "/v1/evidence/3", NULL, mp, 3, 0);
+	r.ar.http.body = (const uint8_t *)"{}";
+	r.ar.http.body_len = 2;
+	EXPECT(w, &r, AUTH_R_COMPONENT_MISSING);
+}
+
 static void
 test_auth_verify_created_window(void **st)
 {
@@ -757,6 +904,8 @@ main(void)
 		T(test_auth_verify_signature_missing_or_duplicated),
 		T(test_auth_verify_wrong_components),
 		T(test_auth_verify_body_changed),
+		T(test_auth_verify_signed_get),
+		T(test_auth_verify_write_needs_digest),
 		T(test_auth_verify_created_window),
 		T(test_auth_verify_nonce_replayed),
 		T(test_auth_verify_unknown_keyid),
