@@ -208,6 +208,10 @@ write_string(struct jbuf *b, const char *s, size_t len)
 	return jbuf_byte(b, '"');
 }
 
+/* Objects up to this many members are sorted on the stack (24 bytes
+ * each; write_object recursion is bounded by JCS_DEPTH_MAX). */
+#define JCS_SMALL_OBJECT 24u
+
 struct member {
 	const char *key;
 	size_t key_len;
@@ -232,7 +236,7 @@ write_object(struct jbuf *b, const json_t *v, size_t depth)
 	 * modifies the object. */
 	json_t *o = (json_t *)(uintptr_t)v;
 	size_t n = json_object_size(o), k = 0;
-	struct member *m;
+	struct member small[JCS_SMALL_OBJECT], *m;
 	enum lien_status st = LIEN_OK;
 	const char *key;
 	size_t key_len;
@@ -242,7 +246,12 @@ write_object(struct jbuf *b, const json_t *v, size_t depth)
 		return LIEN_ETOOBIG;
 	if (n == 0)
 		return jbuf_put(b, "{}", 2);
-	if ((m = calloc(n, sizeof(*m))) == NULL)
+	/* Registry payloads and state records have objects of a few to ~25
+	 * members: sort those on the stack by insertion (no allocation, few
+	 * comparisons); larger objects take the heap and qsort. */
+	if (n <= JCS_SMALL_OBJECT)
+		m = small;
+	else if ((m = calloc(n, sizeof(*m))) == NULL)
 		return LIEN_ENOMEM;
 	json_object_keylen_foreach(o, key, key_len, val) {
 		if (k == n)
@@ -252,7 +261,18 @@ write_object(struct jbuf *b, const json_t *v, size_t depth)
 		m[k].val = val;
 		k++;
 	}
-	qsort(m, k, sizeof(*m), member_cmp);
+	if (m == small) {
+		for (size_t i = 1; i < k; i++) {
+			struct member t = m[i];
+			size_t j = i;
+
+			for (; j > 0 && member_cmp(&m[j - 1], &t) > 0; j--)
+				m[j] = m[j - 1];
+			m[j] = t;
+		}
+	} else {
+		qsort(m, k, sizeof(*m), member_cmp);
+	}
 	if ((st = jbuf_byte(b, '{')) != LIEN_OK)
 		goto out;
 	for (size_t i = 0; i < k; i++) {
@@ -265,7 +285,8 @@ write_object(struct jbuf *b, const json_t *v, size_t depth)
 	}
 	st = jbuf_byte(b, '}');
 out:
-	free(m);
+	if (m != small)
+		free(m);
 	return st;
 }
 

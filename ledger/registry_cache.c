@@ -15,7 +15,12 @@
  * Trees are shared with callers by reference (json_incref): callers of
  * rg_load_ro never modify them, and rg_store's caller hands over a tree
  * it no longer modifies (registry_apply.c stores last). Mutating loads
- * (rg_load) get a deep copy.
+ * (rg_load) take the tree out of the cache when the cache holds its only
+ * reference (rg_cache_take: the usual case, readers drop theirs at once),
+ * else get a deep copy. Taking is safe because every container inside a
+ * record tree belongs to that tree alone: records are parsed, deep-copied
+ * or assembled by registry_apply.c from fresh containers (shared leaves
+ * are strings and integers, which nothing modifies).
  *
  * Bounded: RC_SLOTS direct-mapped slots per thread, records above
  * RC_RECORD_MAX bytes are not cached, and when the records held would
@@ -174,4 +179,24 @@ rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
 	sl->key_len = (uint8_t)key_len;
 	memcpy(sl->key, key, key_len);
 	sl->tree = json_incref(tree);
+}
+
+json_t *
+rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len)
+{
+	struct rc_cache *c;
+	struct rc_slot *sl;
+	json_t *t = rg_cache_find(tb, key, key_len, bytes, len);
+
+	if (t == NULL)
+		return NULL;
+	if (t->refcount != 1)	/* someone else holds it: copy */
+		return json_deep_copy(t);
+	c = rc_get();		/* non-NULL: find succeeded */
+	sl = rc_slot_of(c, tb, key, key_len);
+	sl->tree = NULL;	/* ownership moves to the caller */
+	c->bytes -= sl->len;
+	rc_slot_clear(sl);
+	return t;
 }

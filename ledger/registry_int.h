@@ -89,6 +89,10 @@ json_t *rg_cache_find(enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t *bytes, size_t len);
 void rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t *bytes, size_t len, json_t *tree);
+/* A tree for those bytes that the caller owns and may modify (taken out
+ * of the cache, or a deep copy); NULL on a miss or ENOMEM. */
+json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len);
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out);

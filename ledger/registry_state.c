@@ -259,11 +259,12 @@ rg_load(struct ledger_state *st, enum ledger_table tb, const void *key,
 	*out = NULL;
 	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
 		return rc;
-	/* the caller modifies what it gets: a private copy of a cached tree
-	 * (registry_cache.c), or a fresh parse */
-	if ((hit = rg_cache_find(tb, key, key_len, v, n)) != NULL)
-		return (*out = json_deep_copy(hit)) != NULL ? LIEN_OK :
-		    LIEN_ENOMEM;
+	/* the caller modifies what it gets: a cached tree handed over (or
+	 * copied) by registry_cache.c, or a fresh parse */
+	if ((hit = rg_cache_take(tb, key, key_len, v, n)) != NULL) {
+		*out = hit;
+		return LIEN_OK;
+	}
 	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
 	return LIEN_OK;
