@@ -125,6 +125,15 @@ int cli_create_excl(const char *verb, const char *path, unsigned mode,
  * with errno set. */
 int cli_write_all(int fd, const void *p, size_t len);
 
+/* Write a key pair: PREFIX.key (mode 0600) holding secret and PREFIX +
+ * pub_ext (0644) holding pub, both created exclusively (never overwrite,
+ * never follow a symlink), each followed by '\n' when nl, fsync'd and
+ * closed. On any failure both files are removed and the reason reported
+ * with cli_fail. Returns a CLI_EXIT_* code. */
+int cli_keypair_write(const char *verb, const char *prefix,
+    const char *pub_ext, const char *secret, size_t secret_len,
+    const char *pub, size_t pub_len, int nl);
+
 /* ---- Party keys (cli_pki.c) --------------------------------------------- */
 
 struct pkey;

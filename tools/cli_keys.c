@@ -52,16 +52,6 @@ write_all(int fd, const char *p, size_t len)
 	return 0;
 }
 
-/* Write text + '\n' and make it durable. 0 or -1 with errno set. */
-static int
-write_line_sync(int fd, const char *text)
-{
-	if (write_all(fd, text, strlen(text)) != 0 ||
-	    write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 create_excl(const char *verb, const char *path, mode_t mode, int *out_fd)
 {
@@ -93,6 +83,89 @@ cli_write_all(int fd, const void *p, size_t len)
 	return write_all(fd, p, len);
 }
 
+/* PREFIX + suffix, malloc'd; NULL when out of memory. */
+static char *
+prefix_path(const char *prefix, const char *suffix)
+{
+	size_t a = strlen(prefix), b = strlen(suffix);
+	char *p = malloc(a + b + 1);
+
+	if (p != NULL) {
+		memcpy(p, prefix, a);
+		memcpy(p + a, suffix, b + 1);
+	}
+	return p;
+}
+
+/* Write one file of a key pair: all bytes, a final '\n' when nl, fsync. */
+static int
+keyfile_fill(int fd, const char *text, size_t len, int nl)
+{
+	if (write_all(fd, text, len) != 0 ||
+	    (nl && write_all(fd, "\n", 1) != 0) || fsync(fd) != 0)
+		return -1;
+	return 0;
+}
+
+int
+cli_keypair_write(const char *verb, const char *prefix, const char *pub_ext,
+    const char *secret, size_t secret_len, const char *pub, size_t pub_len,
+    int nl)
+{
+	char *key_path = prefix_path(prefix, ".key");
+	char *pub_path = prefix_path(prefix, pub_ext);
+	int key_fd = -1, pub_fd = -1, created = 0, rc;
+
+	if (key_path == NULL || pub_path == NULL) {
+		cli_fail(verb, "out of memory");
+		rc = CLI_EXIT_INTERNAL;
+		goto out;
+	}
+	if ((rc = create_excl(verb, key_path, 0600, &key_fd)) != CLI_EXIT_OK)
+		goto out;
+	created = 1;
+	if ((rc = create_excl(verb, pub_path, 0644, &pub_fd)) != CLI_EXIT_OK)
+		goto out;
+	created = 2;
+	rc = CLI_EXIT_IO;
+	/* A restrictive umask may have cleared bits of 0600; the owner still
+	 * needs to read the key, and nobody else ever may. */
+	if (fchmod(key_fd, 0600) != 0 ||
+	    keyfile_fill(key_fd, secret, secret_len, nl) != 0) {
+		cli_fail(verb, "%s: %s", key_path, strerror(errno));
+		goto out;
+	}
+	if (keyfile_fill(pub_fd, pub, pub_len, nl) != 0) {
+		cli_fail(verb, "%s: %s", pub_path, strerror(errno));
+		goto out;
+	}
+	{
+		int ck = close(key_fd), cp = close(pub_fd);
+
+		key_fd = pub_fd = -1;
+		if (ck != 0 || cp != 0) {
+			cli_fail(verb, "closing the key files: %s",
+			    strerror(errno));
+			goto out;
+		}
+	}
+	rc = CLI_EXIT_OK;
+out:
+	if (key_fd >= 0)
+		(void)close(key_fd);
+	if (pub_fd >= 0)
+		(void)close(pub_fd);
+	/* Fail closed: never leave a half-written or unpaired key behind.
+	 * Only files this run created (O_EXCL succeeded) are removed. */
+	if (rc != CLI_EXIT_OK && created >= 1)
+		(void)unlink(key_path);
+	if (rc != CLI_EXIT_OK && created >= 2)
+		(void)unlink(pub_path);
+	free(key_path);
+	free(pub_path);
+	return rc;
+}
+
 int
 cli_keygen(int argc, char **argv)
 {
@@ -100,11 +173,9 @@ cli_keygen(int argc, char **argv)
 	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL },
 		{ "type", NULL } };
 	const char *pos[1];
-	char *key_path = NULL, *vkey_path = NULL;
 	char *skey = NULL, *vkey = NULL;
-	int key_fd = -1, vkey_fd = -1, rc;
-	int created_key = 0, created_vkey = 0;
-	size_t npos, plen;
+	int rc;
+	size_t npos;
 	enum lien_status s;
 
 	rc = cli_args_parse(verb, argc, argv, opts, 3, pos, 0, &npos);
@@ -137,82 +208,18 @@ cli_keygen(int argc, char **argv)
 		    "no spaces and no '+'", NOTE_NAME_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	plen = strlen(opts[1].value);
-	key_path = malloc(plen + sizeof ".key");
-	vkey_path = malloc(plen + sizeof ".vkey");
-	if (key_path == NULL || vkey_path == NULL) {
-		cli_fail(verb, "out of memory");
-		rc = CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	memcpy(key_path, opts[1].value, plen);
-	memcpy(key_path + plen, ".key", sizeof ".key");
-	memcpy(vkey_path, opts[1].value, plen);
-	memcpy(vkey_path + plen, ".vkey", sizeof ".vkey");
-
-	rc = create_excl(verb, key_path, 0600, &key_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created_key = 1;
-	rc = create_excl(verb, vkey_path, 0644, &vkey_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created_vkey = 1;
-	/* A restrictive umask may have cleared bits of 0600; the owner still
-	 * needs to read the key, and nobody else ever may. */
-	if (fchmod(key_fd, 0600) != 0) {
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-
 	s = note_key_generate(opts[0].value, strlen(opts[0].value), &skey,
 	    &vkey);
 	if (s != LIEN_OK) {
 		cli_fail(verb, "key generation failed: %s",
 		    lien_status_message(s));
-		rc = cli_exit_for(s);
-		goto out;
+		return cli_exit_for(s);
 	}
-	if (write_line_sync(key_fd, skey) != 0) {
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	if (write_line_sync(vkey_fd, vkey) != 0) {
-		cli_fail(verb, "%s: %s", vkey_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	{
-		int ck = close(key_fd), cv = close(vkey_fd);
-
-		key_fd = vkey_fd = -1;
-		if (ck != 0 || cv != 0) {
-			cli_fail(verb, "closing the key files: %s",
-			    strerror(errno));
-			rc = CLI_EXIT_IO;
-			goto out;
-		}
-	}
-	printf("%s\n", vkey);
-	rc = CLI_EXIT_OK;
-out:
-	if (key_fd >= 0)
-		close(key_fd);
-	if (vkey_fd >= 0)
-		close(vkey_fd);
-	/* Fail closed: never leave a half-written or unpaired key behind.
-	 * We only ever unlink files this run created (O_EXCL succeeded). */
-	if (rc != CLI_EXIT_OK) {
-		if (created_key)
-			unlink(key_path);
-		if (created_vkey)
-			unlink(vkey_path);
-	}
+	rc = cli_keypair_write(verb, opts[1].value, ".vkey", skey,
+	    strlen(skey), vkey, strlen(vkey), 1);
+	if (rc == CLI_EXIT_OK)
+		printf("%s\n", vkey);
 	secret_free(skey);	/* zeroes the private key text */
 	free(vkey);
-	free(key_path);
-	free(vkey_path);
 	return rc;
 }

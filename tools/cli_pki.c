@@ -135,28 +135,13 @@ fail:
 
 /* ---- keygen --type -------------------------------------------------------- */
 
-static char *
-path_join(const char *prefix, const char *suffix)
-{
-	size_t a = strlen(prefix), b = strlen(suffix);
-	char *p = malloc(a + b + 1);
-
-	if (p != NULL) {
-		memcpy(p, prefix, a);
-		memcpy(p + a, suffix, b + 1);
-	}
-	return p;
-}
-
 int
 cli_keygen_typed(const char *verb, const char *type, const char *prefix)
 {
 	enum pkey_alg alg;
 	struct pkey *key = NULL;
-	char *key_path = NULL, *pub_path = NULL;
 	char *priv_pem = NULL, *pub_pem = NULL;
 	size_t priv_len = 0, pub_len = 0;
-	int key_fd = -1, pub_fd = -1, created_key = 0, created_pub = 0;
 	enum lien_status s;
 	int rc;
 
@@ -171,27 +156,6 @@ cli_keygen_typed(const char *verb, const char *type, const char *prefix)
 		    "sm2)", type);
 		return CLI_EXIT_USAGE;
 	}
-	key_path = path_join(prefix, ".key");
-	pub_path = path_join(prefix, ".pub");
-	if (key_path == NULL || pub_path == NULL) {
-		cli_fail(verb, "out of memory");
-		rc = CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	rc = cli_create_excl(verb, key_path, 0600, &key_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created_key = 1;
-	rc = cli_create_excl(verb, pub_path, 0644, &pub_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created_pub = 1;
-	/* umask may have cleared bits of 0600; nobody else ever may read. */
-	if (fchmod(key_fd, 0600) != 0) {
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
 	if ((s = pkey_generate(alg, &key)) != LIEN_OK ||
 	    (s = pkey_export_pem(key, 1, &priv_pem, &priv_len)) != LIEN_OK ||
 	    (s = pkey_export_pem(key, 0, &pub_pem, &pub_len)) != LIEN_OK) {
@@ -200,50 +164,16 @@ cli_keygen_typed(const char *verb, const char *type, const char *prefix)
 		rc = CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	if (cli_write_all(key_fd, priv_pem, priv_len) != 0 ||
-	    fsync(key_fd) != 0) {
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	if (cli_write_all(pub_fd, pub_pem, pub_len) != 0 ||
-	    fsync(pub_fd) != 0) {
-		cli_fail(verb, "%s: %s", pub_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	{
-		int ck = close(key_fd), cp = close(pub_fd);
-
-		key_fd = pub_fd = -1;
-		if (ck != 0 || cp != 0) {
-			cli_fail(verb, "closing the key files: %s",
-			    strerror(errno));
-			rc = CLI_EXIT_IO;
-			goto out;
-		}
-	}
-	fputs(pub_pem, stdout);
-	rc = CLI_EXIT_OK;
+	rc = cli_keypair_write(verb, prefix, ".pub", priv_pem, priv_len,
+	    pub_pem, pub_len, 0);
+	if (rc == CLI_EXIT_OK)
+		fputs(pub_pem, stdout);
 out:
-	if (key_fd >= 0)
-		close(key_fd);
-	if (pub_fd >= 0)
-		close(pub_fd);
-	/* Fail closed: only files this run created (O_EXCL) are removed. */
-	if (rc != CLI_EXIT_OK) {
-		if (created_key)
-			unlink(key_path);
-		if (created_pub)
-			unlink(pub_path);
-	}
 	if (priv_pem != NULL)
 		pkey_pem_free(priv_pem, priv_len);
 	if (pub_pem != NULL)
 		pkey_pem_free(pub_pem, pub_len);
 	pkey_free(key);
-	free(key_path);
-	free(pub_path);
 	return rc;
 }
 

@@ -43,37 +43,14 @@ static const char usage_witness[] =
     "  'log <verifier key>' ('#' comments and blank lines allowed).\n"
     "  Stops on SIGINT/SIGTERM. See docs/witness.md.\n";
 
-/* PREFIX + suffix, malloc'd. */
-static char *
-path_join(const char *prefix, const char *suffix)
-{
-	size_t a = strlen(prefix), b = strlen(suffix);
-	char *p = malloc(a + b + 1);
-
-	if (p != NULL) {
-		memcpy(p, prefix, a);
-		memcpy(p + a, suffix, b + 1);
-	}
-	return p;
-}
-
-static int
-write_line_sync(int fd, const char *text)
-{
-	if (cli_write_all(fd, text, strlen(text)) != 0 ||
-	    cli_write_all(fd, "\n", 1) != 0 || fsync(fd) != 0)
-		return -1;
-	return 0;
-}
-
 static int
 witness_keygen(int argc, char **argv)
 {
 	static const char verb[] = "witness keygen";
 	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL } };
 	const char *pos[1];
-	char *key_path = NULL, *vkey_path = NULL, *skey = NULL, *vkey = NULL;
-	int key_fd = -1, vkey_fd = -1, created = 0, rc;
+	char *skey = NULL, *vkey = NULL;
+	int rc;
 	size_t npos;
 	enum lien_status s;
 
@@ -93,71 +70,19 @@ witness_keygen(int argc, char **argv)
 		    "no spaces and no '+'", NOTE_NAME_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	key_path = path_join(opts[1].value, ".key");
-	vkey_path = path_join(opts[1].value, ".vkey");
-	if (key_path == NULL || vkey_path == NULL) {
-		cli_fail(verb, "out of memory");
-		rc = CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	rc = cli_create_excl(verb, key_path, 0600, &key_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created = 1;
-	rc = cli_create_excl(verb, vkey_path, 0644, &vkey_fd);
-	if (rc != CLI_EXIT_OK)
-		goto out;
-	created = 2;
-	if (fchmod(key_fd, 0600) != 0) {	/* umask may have cleared bits */
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
 	s = cosig_key_generate(opts[0].value, strlen(opts[0].value), &skey,
 	    &vkey);
 	if (s != LIEN_OK) {
 		cli_fail(verb, "key generation failed: %s",
 		    lien_status_message(s));
-		rc = cli_exit_for(s);
-		goto out;
+		return cli_exit_for(s);
 	}
-	if (write_line_sync(key_fd, skey) != 0) {
-		cli_fail(verb, "%s: %s", key_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	if (write_line_sync(vkey_fd, vkey) != 0) {
-		cli_fail(verb, "%s: %s", vkey_path, strerror(errno));
-		rc = CLI_EXIT_IO;
-		goto out;
-	}
-	{
-		int ck = close(key_fd), cv = close(vkey_fd);
-
-		key_fd = vkey_fd = -1;
-		if (ck != 0 || cv != 0) {
-			cli_fail(verb, "closing the key files: %s",
-			    strerror(errno));
-			rc = CLI_EXIT_IO;
-			goto out;
-		}
-	}
-	printf("%s\n", vkey);
-	rc = CLI_EXIT_OK;
-out:
-	if (key_fd >= 0)
-		(void)close(key_fd);
-	if (vkey_fd >= 0)
-		(void)close(vkey_fd);
-	/* Both files or neither. */
-	if (rc != CLI_EXIT_OK && created >= 1)
-		(void)unlink(key_path);
-	if (rc != CLI_EXIT_OK && created >= 2)
-		(void)unlink(vkey_path);
+	rc = cli_keypair_write(verb, opts[1].value, ".vkey", skey,
+	    strlen(skey), vkey, strlen(vkey), 1);
+	if (rc == CLI_EXIT_OK)
+		printf("%s\n", vkey);
 	secret_free(skey);
 	free(vkey);
-	free(key_path);
-	free(vkey_path);
 	return rc;
 }
 
