@@ -94,17 +94,6 @@ utf8_next(const uint8_t *s, size_t len, size_t *i)
 	return (int32_t)cp;
 }
 
-static int
-utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len)
-		if (utf8_next(s, len, &i) < 0)
-			return 0;
-	return 1;
-}
-
 /* Iterator over the UTF-16 code units of a UTF-8 string. An invalid byte
  * yields 0x10000 + byte: outside the UTF-16 range, so the order stays
  * total and deterministic (valid input never reaches it). */
@@ -160,32 +149,41 @@ jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
 	}
 }
 
-/* RFC 8785 3.2.2.2 string serialisation. */
+/* RFC 8785 3.2.2.2 string serialisation, validating UTF-8 in the same
+ * pass: printable ASCII (the bulk of every registry string) is copied in
+ * runs, a byte >= 0x80 must start a valid sequence (utf8_next), C0
+ * controls, '"' and '\\' are escaped. On failure the output so far is
+ * garbage, which both callers discard. */
 static enum lien_status
 write_string(struct jbuf *b, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const uint8_t *u = (const uint8_t *)s;
 	enum lien_status st;
-	size_t run = 0;
+	size_t run = 0, i = 0;
 
 	if (len > JCS_STRING_MAX)
 		return LIEN_ETOOBIG;
-	if (!utf8_valid(u, len))
-		return LIEN_EPARSE;
 	if ((st = jbuf_byte(b, '"')) != LIEN_OK)
 		return st;
-	for (size_t i = 0; i < len; i++) {
+	while (i < len) {
 		char esc[6];
 		size_t n = 2;
 		uint8_t c = u[i];
 
-		if (c >= 0x20 && c != '"' && c != '\\')
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
 			continue;
+		}
+		if (c >= 0x80) {
+			if (utf8_next(u, len, &i) < 0)
+				return LIEN_EPARSE;
+			continue;
+		}
 		/* flush the raw run before this byte */
 		if ((st = jbuf_put(b, u + run, i - run)) != LIEN_OK)
 			return st;
-		run = i + 1;
+		run = ++i;
 		esc[0] = '\\';
 		switch (c) {
 		case '"': esc[1] = '"'; break;
