@@ -44,11 +44,28 @@ Phase 2: nginx in front of a real `lienlogd --demo` on 127.0.0.1:
     answered 201 with a receipt that `lienlog verify inclusion` accepts;
     the same request without a client certificate never arrives.
 
+Phase 2 runs lienlogd with --trust-proxy and --access-log, then once more
+without --trust-proxy (same data dir, a fresh nginx), and reads the access
+log after each run has exited:
+  * with it: a client on 127.0.0.2 through the mTLS listener is logged
+    with its own address and the SHA-256 of its certificate (computed
+    with the openssl CLI), one on 127.0.0.3 through the public listener
+    with its address and no certificate; the signed registration's line
+    names both the signer (registry) and the TLS certificate (the bank's):
+    the signature authenticated it, the certificate is only recorded;
+    a direct client on 127.0.0.2 with forged proxy headers is logged with
+    its own address (headers ignored); forged malformed headers from
+    127.0.0.1 get 400 bad_proxy_headers;
+  * without it: the same probes are all logged with the TCP peer's
+    address (nginx's 127.0.0.1) and no certificate, forged headers from
+    127.0.0.1 included.
+
 nginx and lienlogd are always stopped (SIGTERM/SIGQUIT, bounded wait,
 then SIGKILL). Only the Python standard library and the openssl CLI.
 Usage: test_nginx.py LIENLOGD LIENLOG SOURCE_DIR
 """
 import gzip
+import hashlib
 import http.server
 import json
 import os
@@ -316,10 +333,13 @@ def context(pki, client=None, maxv=None, minv=None):
     return ctx
 
 
-def exchange(port, ctx, data, half_close=False):
+def exchange(port, ctx, data, half_close=False, src=None):
     """Send raw bytes over TLS, read until the peer closes. Returns the
-    parsed (status, headers {lower: value}, body, version)."""
-    raw = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+    parsed (status, headers {lower: value}, body, version). src: the
+    local address to connect from (any 127.0.0.0/8 address is loopback
+    on Linux), so the server sees a client other than 127.0.0.1."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT,
+                                   source_address=(src, 0) if src else None)
     s = ctx.wrap_socket(raw, server_hostname="127.0.0.1")
     out = b""
     try:
@@ -366,7 +386,7 @@ def dechunk(b):
 
 
 def request(port, ctx, method, target, body=None, headers=(), version="1.1",
-            host=None):
+            host=None, src=None):
     host = host if host is not None else f"127.0.0.1:{port}"
     lines = [f"{method} {target} HTTP/{version}"]
     if host:
@@ -377,11 +397,12 @@ def request(port, ctx, method, target, body=None, headers=(), version="1.1",
         lines.append(f"Content-Length: {len(body)}")
     lines.append("Connection: close")
     data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-    return exchange(port, ctx, data + (body or b""))
+    return exchange(port, ctx, data + (body or b""), src=src)
 
 
-def plain_get(port, target, headers=()):
-    s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT)
+def plain_get(port, target, headers=(), src=None):
+    s = socket.create_connection(("127.0.0.1", port), timeout=IO_TIMEOUT,
+                                 source_address=(src, 0) if src else None)
     out = b""
     try:
         s.sendall((f"GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n" +
@@ -627,12 +648,12 @@ def echo_checks(ng, pki):
 
 # ---- phase 2: real lienlogd --------------------------------------------------
 
-def start_lienlogd(binary, datadir, logpath):
+def start_lienlogd(binary, datadir, logpath, extra=()):
     for _ in range(5):
         port = free_port()
         log = open(logpath, "ab")
         proc = subprocess.Popen([binary, "--demo", datadir, "--listen",
-                                 f"127.0.0.1:{port}"],
+                                 f"127.0.0.1:{port}"] + list(extra),
                                 stdout=log, stderr=log)
         log.close()
         for _ in range(1200):      # bounded: the demo seeding takes a while
@@ -653,18 +674,148 @@ def start_lienlogd(binary, datadir, logpath):
 
 def phase_lienlogd(d, src, pki, lienlogd, lienlog):
     datadir = os.path.join(d, "data")
+    # --trust-proxy: the access log shows the client behind nginx.
+    alog = os.path.join(d, "access-trusted.log")
     proc, port = start_lienlogd(lienlogd, datadir,
-                                os.path.join(d, "lienlogd.log"))
+                                os.path.join(d, "lienlogd.log"),
+                                ["--trust-proxy", "--access-log", alog])
     ng = None
     try:
         ng = Nginx(os.path.join(d, "ng2"), src, os.path.join(d, "tls"), port)
         log_checks(ng, pki, port)
         write_checks(ng, pki, port, datadir, lienlog, d)
+        proxy_probes(ng, pki, port, "t")
     finally:
         if ng:
             ng.stop()
         stop_proc(proc)
     check(proc.returncode == 0, "lienlogd exits 0 on SIGTERM")
+    # The access log is complete once lienlogd has exited.
+    proxy_log_checks(alog, pki, "t", trusted=True)
+    # Without --trust-proxy the same headers are ignored, even from
+    # nginx's own address.
+    alog = os.path.join(d, "access-untrusted.log")
+    proc, port = start_lienlogd(lienlogd, datadir,
+                                os.path.join(d, "lienlogd.log"),
+                                ["--access-log", alog])
+    ng = None
+    try:
+        ng = Nginx(os.path.join(d, "ng3"), src, os.path.join(d, "tls"), port)
+        proxy_probes(ng, pki, port, "u")
+    finally:
+        if ng:
+            ng.stop()
+        stop_proc(proc)
+    check(proc.returncode == 0, "lienlogd (no --trust-proxy) exits 0")
+    proxy_log_checks(alog, pki, "u", trusted=False)
+
+
+# ---- --trust-proxy: what the access log records ------------------------------
+
+FORGED = ["X-Forwarded-For: 10.9.8.7", "X-Client-Verify: SUCCESS",
+          "X-Client-Cert: -----BEGIN%20CERTIFICATE-----%0AMIIB%0A"
+          "-----END%20CERTIFICATE-----%0A"]
+
+
+def der_sha256(pem_path):
+    """SHA-256 of a PEM certificate's DER, as lowercase hex (openssl CLI:
+    independent of lienlogd's parser)."""
+    r = run([OPENSSL, "x509", "-in", pem_path, "-outform", "DER"])
+    return hashlib.sha256(r.stdout).hexdigest()
+
+
+def proxy_probes(ng, pki, port, tag):
+    """Requests whose access-log lines proxy_log_checks reads back, each
+    on a path of its own (the query is never logged; the path is)."""
+    bank = context(pki, "bank")
+    anon = context(pki)
+    # mutual TLS from 127.0.0.2 with a forged X-Forwarded-For: nginx
+    # replaces it with the address it saw.
+    st, _, _, _ = request(ng.mtls, bank, "GET", f"/nope/{tag}-mtls",
+                          headers=["X-Forwarded-For: 10.9.8.7"],
+                          src="127.0.0.2")
+    check(st == 404, f"[{tag}] mTLS probe from 127.0.0.2 reaches lienlogd: {st}")
+    # the public listener from 127.0.0.3: no client certificate
+    st, _, _, _ = request(ng.pub, anon, "GET", f"/v1/vehicles/{tag}-public",
+                          headers=FORGED, src="127.0.0.3")
+    check(st == 400, f"[{tag}] public probe from 127.0.0.3 reaches lienlogd "
+          f"(vin_invalid): {st}")
+    # directly from 127.0.0.2 (not the proxy): forged headers ignored
+    st, _, b, _ = plain_get(port, f"/nope/{tag}-direct-other", FORGED,
+                            src="127.0.0.2")
+    check(st == 404, f"[{tag}] direct probe from 127.0.0.2 with forged proxy "
+          f"headers: ignored ({st} {b[:80]!r})")
+    # directly from 127.0.0.1, nginx's address, with forged headers:
+    # believed and refused (a well-formed list would be believed) only
+    # with --trust-proxy; ignored without it.
+    st, _, b, _ = plain_get(port, f"/nope/{tag}-direct-proxy", FORGED)
+    code = json.loads(b).get("code") if b.startswith(b"{") else None
+    if tag == "t":
+        check(st == 400 and code == "bad_proxy_headers",
+              f"[t] forged certificate header from 127.0.0.1: 400 "
+              f"bad_proxy_headers ({st} {code})")
+    else:
+        check(st == 404 and code == "not_found",
+              f"[u] forged proxy headers from 127.0.0.1 without "
+              f"--trust-proxy: ignored ({st} {code})")
+    st, _, _, _ = plain_get(port, f"/nope/{tag}-direct-xff",
+                            ["X-Forwarded-For: 10.9.8.7"])
+    check(st == 404, f"[{tag}] well-formed X-Forwarded-For from 127.0.0.1: "
+          f"{st}")
+
+
+def proxy_log_checks(path, pki, tag, trusted):
+    lines = {}
+    with open(path, encoding="utf-8") as f:
+        for ln in f:
+            j = json.loads(ln)
+            lines.setdefault(j["path"], []).append(j)
+    bank = der_sha256(pki["bank.pem"])
+
+    def one(p):
+        got = lines.get(p, [])
+        check(len(got) == 1, f"[{tag}] one access-log line for {p} ({len(got)})")
+        return got[0] if got else {}
+
+    j = one(f"/nope/{tag}-mtls")
+    if trusted:
+        check(j.get("remote") == "127.0.0.2" and
+              j.get("client_cert_sha256") == bank,
+              f"[t] mTLS through nginx: the client's address and its "
+              f"certificate's SHA-256 are logged: {j}")
+    else:
+        check(j.get("remote") == "127.0.0.1" and
+              "client_cert_sha256" not in j,
+              f"[u] mTLS through nginx without --trust-proxy: nginx's "
+              f"address, no certificate: {j}")
+    j = one(f"/v1/vehicles/{tag}-public")
+    check(j.get("remote") == ("127.0.0.3" if trusted else "127.0.0.1") and
+          "client_cert_sha256" not in j,
+          f"[{tag}] public listener: {j}")
+    j = one(f"/nope/{tag}-direct-other")
+    check(j.get("remote") == "127.0.0.2" and "client_cert_sha256" not in j,
+          f"[{tag}] direct from 127.0.0.2: its own address, headers "
+          f"ignored: {j}")
+    j = one(f"/nope/{tag}-direct-proxy")
+    check(j.get("remote") == "127.0.0.1" and "client_cert_sha256" not in j
+          and j.get("error_code") == ("bad_proxy_headers" if trusted
+                                      else "not_found"),
+          f"[{tag}] direct from 127.0.0.1 with forged headers: {j}")
+    j = one(f"/nope/{tag}-direct-xff")
+    check(j.get("remote") == ("10.9.8.7" if trusted else "127.0.0.1"),
+          f"[{tag}] X-Forwarded-For from 127.0.0.1 is believed only with "
+          f"--trust-proxy: {j}")
+    if trusted:
+        # The signed registration of write_checks: TLS client certificate
+        # (the bank's) and signer (the registry mirror) are different
+        # parties. The signature decided; the certificate is only logged.
+        w = [x for x in lines.get("/v1/vehicles", [])
+             if x["method"] == "POST" and x["status"] == 201]
+        check(len(w) == 1 and w[0].get("client_cert_sha256") == bank and
+              w[0].get("role") == "registry" and
+              w[0].get("remote") == "127.0.0.1",
+              f"[t] signed write through nginx: signer and TLS certificate "
+              f"both in the audit line: {w}")
 
 
 def same_as_direct(ng, ctx, port, target, what, cache=None):
@@ -833,7 +984,7 @@ def main():
         phase_lienlogd(d, src, pki, lienlogd, lienlog)
     finally:
         if FAILURES:
-            for sub in ("ng1", "ng2"):
+            for sub in ("ng1", "ng2", "ng3"):
                 p = os.path.join(d, sub, "logs", "error.log")
                 if os.path.exists(p):
                     with open(p, errors="replace") as f:
