@@ -715,15 +715,16 @@ cmp_u32(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One figure on stdout, "name value unit", formatted as bench/bench_util.h
- * does so the same scripts read both. */
+/* One figure on stdout, "name value unit", as bench/bench_util.h prints
+ * them, with one more significant digit below 1000 so that 999.7 does not
+ * come out as "1e+03" (%.4g switches to an exponent only from 9999.5). */
 static void
 figure(const char *name, double value, const char *unit)
 {
 	if (value >= 1000.0)
 		printf("%s %.0f %s\n", name, value, unit);
 	else
-		printf("%s %.3g %s\n", name, value, unit);
+		printf("%s %.4g %s\n", name, value, unit);
 }
 
 static double
