@@ -62,6 +62,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -672,6 +673,48 @@ rss_main(void *arg)
 	return NULL;
 }
 
+/* CPU time (user + system) the process has used, in seconds, from field
+ * 14 utime and 15 stime of /proc/PID/stat (proc(5)); the command name
+ * (field 2) may hold spaces and parentheses, so count from the last ')'.
+ * -1 if unreadable. */
+static double
+cpu_seconds_of(uint64_t pid)
+{
+	char path[64], buf[1024];
+	FILE *f;
+	size_t n;
+	const char *p;
+	unsigned long long ut, st;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	(void)snprintf(path, sizeof(path), "/proc/%llu/stat",
+	    (unsigned long long)pid);
+	if (hz <= 0 || (f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	(void)fclose(f);
+	buf[n] = '\0';
+	if ((p = strrchr(buf, ')')) == NULL)
+		return -1;
+	/* fields 3..13 (state .. cmajflt), then utime and stime */
+	if (sscanf(p + 1, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu "
+	    "%llu", &ut, &st) != 2)
+		return -1;
+	return (double)(ut + st) / (double)hz;
+}
+
+/* CPU time of this process (all threads), seconds. */
+static double
+cpu_seconds_self(void)
+{
+	struct rusage ru;
+
+	if (getrusage(RUSAGE_SELF, &ru) != 0)
+		return -1;
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+	    (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 /* The 1-minute load average (proc(5) /proc/loadavg), -1 if unreadable. */
 static double
 loadavg_1m(void)
@@ -756,6 +799,7 @@ cli_load(int argc, char **argv)
 	struct shared sh;
 	struct rss rss;
 	int rss_on = 0;
+	double cpu_self0, cpu_self1, cpu_srv0 = -1, cpu_srv1 = -1;
 	char why[DEMO_WHY_MAX];
 	const char *mix;
 	double bare, elapsed, vpr, bound, achieved, accepted_rate, la0, la1;
@@ -913,12 +957,18 @@ cli_load(int argc, char **argv)
 		sh.drain_ns = t0 + planned + (planned > LOAD_DRAIN_MIN_NS ?
 		    planned : LOAD_DRAIN_MIN_NS);
 	}
-	if (pid != 0)
+	if (pid != 0) {
 		rss_on = pthread_create(&rss.th, NULL, rss_main, &rss) == 0;
+		cpu_srv0 = cpu_seconds_of(pid);
+	}
+	cpu_self0 = cpu_seconds_self();
 	(void)pthread_barrier_wait(&sh.ready);	/* publishes the clock */
 	for (unsigned i = 0; i < conc; i++)
 		(void)pthread_join(wks[i].th, NULL);
 	t1 = now_ns();
+	cpu_self1 = cpu_seconds_self();
+	if (pid != 0)
+		cpu_srv1 = cpu_seconds_of(pid);
 	if (rss_on) {
 		atomic_store(&rss.done, 1);
 		(void)pthread_join(rss.th, NULL);
@@ -1032,6 +1082,15 @@ cli_load(int argc, char **argv)
 		    (unsigned long long)rss.nsamples,
 		    (unsigned long long)(LOAD_RSS_PERIOD_NS / 1000000ull),
 		    (unsigned long long)rss.nfailed);
+	if (pid != 0 && cpu_srv0 >= 0 && cpu_srv1 >= cpu_srv0)
+		fprintf(stderr, "server CPU: %.2f s = %.0f%% of one core, %.0f "
+		    "us per answered request\n", cpu_srv1 - cpu_srv0,
+		    elapsed > 0 ? 100.0 * (cpu_srv1 - cpu_srv0) / elapsed : 0.0,
+		    sent ? 1e6 * (cpu_srv1 - cpu_srv0) / (double)sent : 0.0);
+	fprintf(stderr, "load generator CPU (timed phase): %.2f s = %.0f%% of "
+	    "one core\n",
+	    cpu_self1 - cpu_self0, elapsed > 0 ? 100.0 * (cpu_self1 -
+	    cpu_self0) / elapsed : 0.0);
 	fprintf(stderr, "bare Ed25519 verify (one core, this run): %.0f/s\n",
 	    bare);
 	fprintf(stderr, "crypto bound: %.0f/s x 2 cores / %.2f verifies per "
@@ -1065,7 +1124,16 @@ cli_load(int argc, char **argv)
 		figure("server_rss_anon_max_MiB", (double)rss.anon_kb / 1024.0,
 		    "MiB");
 		figure("server_rss_samples", (double)rss.nsamples, "count");
+		if (cpu_srv0 >= 0 && cpu_srv1 >= cpu_srv0) {
+			figure("server_cpu_pct", elapsed > 0 ? 100.0 *
+			    (cpu_srv1 - cpu_srv0) / elapsed : 0.0,
+			    "percent_of_one_core");
+			figure("server_cpu_us_per_request", sent ? 1e6 *
+			    (cpu_srv1 - cpu_srv0) / (double)sent : 0.0, "us");
+		}
 	}
+	figure("load_client_cpu_pct", elapsed > 0 ? 100.0 * (cpu_self1 -
+	    cpu_self0) / elapsed : 0.0, "percent_of_one_core");
 	figure("ed25519_verify_per_s", bare, "verifies/s");
 	figure("crypto_bound_requests_per_s", bound, "requests/s");
 	figure("load_vs_crypto_bound_ratio", bound > 0 ? accepted_rate / bound :

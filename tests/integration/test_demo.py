@@ -100,11 +100,12 @@ FIGURES = ["load_concurrency", "load_requests", "load_elapsed_s",
            "load_p90_ms", "load_p99_ms", "load_p999_ms", "load_max_ms",
            "load_errors", "load_receipt_failures", "ed25519_verify_per_s",
            "crypto_bound_requests_per_s", "load_vs_crypto_bound_ratio",
-           "loadavg_1m_start", "loadavg_1m_end"]
+           "load_client_cpu_pct", "loadavg_1m_start", "loadavg_1m_end"]
 FIGURES_RATE = ["load_target_rate", "load_late_starts",
                 "load_start_delay_max_ms", "load_unsent"]
 FIGURES_PID = ["server_rss_max_MiB", "server_rss_anon_max_MiB",
-               "server_rss_samples"]
+               "server_rss_samples", "server_cpu_pct",
+               "server_cpu_us_per_request"]
 
 
 def figures(stdout, what):
