@@ -15,12 +15,21 @@
  *    same signed request after a timeout gets its receipt, not
  *    nonce_replayed (ledger/registry_rules.c checks idempotency first for
  *    the same reason).
- *  - The sealed evidence is the request body itself, sealed with AD =
- *    "lienlog-evidence-v1" 0x00 || SHA-256(body). The entry records that
- *    digest (evidence.digest, covered by the request signature through
- *    Content-Digest) and the SHA-256 of the sealed box, so an auditor who
- *    is shown the opened body can check it against the log without the
- *    key.
+ *  - The request digest is SHA-256(REG_REQ_TAG 0x00 method 0x00 path
+ *    0x00 body) (api/reg_int.h), not the bare body's: it binds the
+ *    target, so one body sent to two paths is two requests. It is the
+ *    entry's evidence.digest and, with the signer, the idempotency key.
+ *    The signature covers the body through Content-Digest and the target
+ *    through @path, so the digest follows from signed data.
+ *  - The sealed evidence (vehicle records, mortgages, releases) is that
+ *    request text, sealed with AD = "lienlog-evidence-v1" 0x00 || request
+ *    digest. The entry records the digest and the SHA-256 of the sealed
+ *    box, so an auditor who is shown the opened text can check it against
+ *    the log without the key.
+ *  - Reads are signed too (GET/HEAD, no body: api/auth.c decides what
+ *    they must cover). Their nonces, like those of identity-commitment
+ *    requests, are not recorded: only an appended entry stores a nonce
+ *    (docs/api-registration.md "Replay").
  *  - Refusals never echo request bytes: codes and messages are ours.
  */
 #include "api/reg_int.h"

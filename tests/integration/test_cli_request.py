@@ -611,6 +611,89 @@ class Server:
         self.p.stdout.close()
 
 
+def test_sign_request_get(r):
+    """--method GET/HEAD: no body, no content-digest by default, @query
+    when the URL has one (docs/api-registration.md "Signed reads");
+    checked against a signature base built here and python-cryptography."""
+    key = r.path("bank-ed25519.key")
+    pub = serialization.load_pem_public_key(
+        open(r.path("bank-ed25519.pub"), "rb").read())
+    empty = "sha-256=:%s:" % base64.b64encode(
+        hashlib.sha256(b"").digest()).decode()
+
+    def sign(method, url, extra=()):
+        out = r.ok("sign-request --method %s %s" % (method, url),
+                   ["sign-request", "--method", method, "--key", key,
+                    "--keyid", "kid-get", "--url", url] + list(extra))
+        return parse_headers(out) or []
+
+    def verifies(hdrs, vals):
+        h = dict(hdrs)
+        si = h.get("Signature-Input", "")
+        params = si[len("sig1="):]
+        comps = params[1:params.index(")")].split()
+        base = "".join('%s: %s\n' % (c, vals[c.strip('"')]) for c in comps)
+        base += '"@signature-params": ' + params
+        sig = base64.b64decode(h.get("Signature", "sig1=::")[5:-1])
+        try:
+            pub.verify(sig, base.encode())
+            return True
+        except Exception:  # cryptography's InvalidSignature
+            return False
+
+    hdrs = sign("GET", "http://Registry.Example:8080/v1/applications"
+                "?status=submitted&limit=5")
+    r.check("sign-request GET prints only the signature lines",
+            [n for n, _ in hdrs] == ["Signature-Input", "Signature"],
+            repr(hdrs))
+    si = dict(hdrs).get("Signature-Input", "")
+    r.check("sign-request GET components", si.startswith(
+        'sig1=("@method" "@authority" "@path" "@query");created='), si)
+    vals = {"@method": "GET", "@authority": "registry.example:8080",
+            "@path": "/v1/applications",
+            "@query": "?status=submitted&limit=5"}
+    r.check("sign-request GET verifies (python-cryptography)",
+            verifies(hdrs, vals))
+    r.check("sign-request GET: another query does not verify",
+            not verifies(hdrs, dict(vals, **{"@query":
+                                             "?status=submitted&limit=6"})))
+    r.check("sign-request GET: another method does not verify",
+            not verifies(hdrs, dict(vals, **{"@method": "HEAD"})))
+    hdrs = sign("HEAD", "https://registry.example/v1/evidence/7")
+    si = dict(hdrs).get("Signature-Input", "")
+    r.check("sign-request HEAD without query", si.startswith(
+        'sig1=("@method" "@authority" "@path");created='), si)
+    r.check("sign-request HEAD verifies", verifies(hdrs, {
+        "@method": "HEAD", "@authority": "registry.example",
+        "@path": "/v1/evidence/7"}))
+    # content-digest only when asked for: the empty body's
+    hdrs = sign("GET", "http://h/v1/evidence/7",
+                ["--components", "@method @path content-digest"])
+    r.check("sign-request GET --components content-digest",
+            [n for n, _ in hdrs] == ["Content-Digest", "Signature-Input",
+                                     "Signature"] and
+            dict(hdrs)["Content-Digest"] == empty, repr(hdrs))
+    r.check("sign-request GET with content-digest verifies",
+            verifies(hdrs, {"@method": "GET", "@path": "/v1/evidence/7",
+                            "content-digest": empty}))
+    base = ["sign-request", "--key", key, "--keyid", "kid-get", "--url",
+            "http://h/v1/evidence/7"]
+    r.fails("sign-request GET with --body", base + [
+        "--method", "GET", "--body", r.path("body.json")], "sign-request",
+        EXIT_USAGE, "takes no --body")
+    r.fails("sign-request HEAD with --body", base + [
+        "--method", "HEAD", "--body", r.path("body.json")], "sign-request",
+        EXIT_USAGE, "takes no --body")
+    r.fails("sign-request POST without --body", base, "sign-request",
+            EXIT_USAGE, "--body FILE")
+    r.fails("submit GET with --body", ["submit", "--key", key, "--keyid",
+                                       "kid-get", "--url",
+                                       "http://127.0.0.1:1/v1/evidence/7",
+                                       "--method", "GET", "--body",
+                                       r.path("body.json")],
+            "submit", EXIT_USAGE, "takes no --body")
+
+
 def post(port, path, headers, body):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path),
                                  data=body, method="POST")
@@ -770,6 +853,7 @@ def main():
         test_csr(r)
         test_fingerprint(r)
         test_sign_request(r, v)
+        test_sign_request_get(r)
         test_submit(r, os.path.abspath(a.verifier))
     finally:
         if not a.keep:

@@ -828,6 +828,18 @@ def signed_reads(a, cl, bank_a, officer, app_a, app_b):
            "signed GET, path changed")
     expect(send(path + "?x=1", h), 401, "signature_component_missing",
            "signed GET, a query added")
+    # lienlog submit --method GET: signs and sends without a body.
+    r = subprocess.run([a.lienlog, "submit", "--method", "GET", "--key",
+                        bank_a.key_path, "--keyid", bank_a.keyid, "--url",
+                        "http://%s%s" % (cl.authority, path)],
+                       capture_output=True, timeout=60)
+    try:
+        j = json.loads(r.stdout)
+    except ValueError:
+        j = None
+    check(r.returncode == 0 and b" 200 " in r.stderr and j and
+          j.get("mortgagee"), "lienlog submit --method GET: 200 %r %r" % (
+              r.stderr[-300:], r.stdout[:200]))
     hh = sign(bank_a, path, "HEAD")
     st, _, data = send(path, hh, "HEAD")
     check(st == 200 and data == b"", "signed HEAD: 200, no body")
