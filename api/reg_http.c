@@ -43,6 +43,8 @@
 
 #include "api/json_out.h"
 #include "api/receipt.h"
+#include "api/server.h"
+#include "api/witness_client.h"
 #include "common/lien_limits.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
@@ -630,11 +632,38 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
 static void
 reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 {
+	struct witness_client *wc = api_server_witness(c->rq->server);
+	struct receipt_info r = *ri;
 	char *out = NULL;
 	size_t len = 0;
 	enum lien_status st;
 
-	st = receipt_build(c->view, ri, &out, &len);
+	/* With witnesses configured, the receipt carries a cosigned
+	 * checkpoint (C2SP tlog-witness): wait, bounded, for one covering
+	 * the entry. The cosignatures are stored in a transaction after the
+	 * entry's, so the view is reopened after the wait. On timeout the
+	 * log-signed checkpoint of the entry's batch is used: still a valid
+	 * receipt, just not yet witnessed. */
+	if (wc != NULL) {
+		uint64_t size = 0;
+		int cosigned = 0;
+
+		if (witness_client_wait_published(wc, ri->tree_size,
+		    REG_RECEIPT_WITNESS_WAIT_MS, NULL, NULL, &size,
+		    &cosigned) == LIEN_OK && cosigned &&
+		    size >= ri->tree_size) {
+			ledger_view_close(c->view);
+			c->view = NULL;
+			if ((st = ledger_view_open(c->rq->ledger, &c->view)) !=
+			    LIEN_OK) {
+				api_fail_status(c->rq, st);
+				return;
+			}
+			if (size <= ledger_view_size(c->view))
+				r.tree_size = size;
+		}
+	}
+	st = receipt_build(c->view, &r, &out, &len);
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
 		return;

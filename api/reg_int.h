@@ -115,6 +115,11 @@ int reg_refusal_http(enum lien_status st, const char *code);
  * AD binding the box to its entry: "lienlog-evidence-v1" 0x00 || request
  * digest. out: REG_SEAL_AD_LEN. */
 #define REG_SEAL_AD_LEN (20u + HASH_LEN)
+
+/* Longest a write's reply waits for its checkpoint to be cosigned by the
+ * witness quorum (docs/witnessing.md): a little above the witness
+ * request timeout plus one publication round. */
+#define REG_RECEIPT_WITNESS_WAIT_MS 2500u
 void reg_seal_ad(const uint8_t digest[HASH_LEN],
     uint8_t out[REG_SEAL_AD_LEN]);
 

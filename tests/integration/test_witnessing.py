@@ -38,6 +38,7 @@ state. Usage: test_witnessing.py LIENLOGD LIENLOG
 import base64
 import hashlib
 import http.client
+import json
 import os
 import re
 import shutil
@@ -453,6 +454,34 @@ def run(lienlogd, lienlog, tmp, procs):
           "published size gauge")
     check(m.get("lienlog_witness_quorum_wait_seconds_count", 0) >= 1,
           "quorum wait histogram counted a publication")
+
+    # A write's receipt carries a checkpoint cosigned by the quorum: the
+    # registry records a vehicle with `lienlog submit`.
+    demo = path("demo", "demo")
+    body = path("vehicle.json")
+    with open(body, "w") as fh:
+        json.dump({"vin": "LSJA24U62JG269225", "plate": "浙F0W1T2",
+                   "plate_type": "02", "certificate_number": "WIT0001",
+                   "owner": {"id_number": "11010519491231002X"}}, fh,
+                  ensure_ascii=False)
+    kid = cli("cert-fingerprint", os.path.join(demo, "registry.pem"))
+    r = cli("submit", "--key", os.path.join(demo, "registry.key"),
+            "--keyid", kid.stdout.decode().strip(), "--url",
+            "http://127.0.0.1:%d/v1/vehicles" % lport[0], "--body", body)
+    check(r.returncode == 0, "receipt: the registry records a vehicle "
+          "(%s)" % r.stderr.decode("utf-8", "replace")[:200])
+    if r.returncode == 0:
+        rc = json.loads(r.stdout)
+        ok, csize, names = policy_ok(log, wkeys, rc["checkpoint"].encode())
+        check(ok and csize == rc["tree_size"] and rc["index"] < csize,
+              "receipt: its checkpoint is cosigned by >= 2 witnesses "
+              "(%s) and covers the entry" % sorted(names))
+        rpath = path("receipt.json")
+        with open(rpath, "wb") as fh:
+            fh.write(r.stdout)
+        v = cli("verify", "inclusion", "--vkey", path("log.vkey"),
+                "--proof", rpath, ok=False)
+        check(v.returncode == 0, "receipt: lienlog verify inclusion")
 
     # ---- 2. w3 down: appends continue, publication follows ----------------
     stop(procs.pop("w3"), signal.SIGKILL)
