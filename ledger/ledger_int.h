@@ -42,7 +42,6 @@ struct ledger {
 	/* Queue and published state, under mu. */
 	pthread_mutex_t mu;
 	pthread_cond_t cv_work;
-	pthread_cond_t cv_done;
 	struct pending *head, *tail;
 	int closing;
 	enum lien_status failed;	/* LIEN_OK while healthy */

@@ -41,7 +41,36 @@ struct pending {
 	int freeze;		/* ledger_freeze: record the final size */
 	uint64_t final_size;	/* out, for freeze */
 	struct pending *next;
+	/* Each waiter sleeps on its own condition variable, so a commit
+	 * wakes exactly the appenders of its batch (a shared one would wake
+	 * every waiter, most of them only to sleep again). */
+	pthread_cond_t cv;
 };
+
+/* Mark p finished with st and wake its waiter. Called with l->mu held:
+ * the waiter cannot return (and free p, which lives on its stack) before
+ * the caller unlocks, so p->next must be read before calling this. */
+static void
+pending_finish(struct pending *p, enum lien_status st)
+{
+	p->st = st;
+	p->done = 1;
+	pthread_cond_signal(&p->cv);
+}
+
+/* Queue p (l->mu held) and sleep until the sequencer finishes it. */
+static void
+pending_wait(struct ledger *l, struct pending *p)
+{
+	if (l->tail)
+		l->tail->next = p;
+	else
+		l->head = p;
+	l->tail = p;
+	pthread_cond_signal(&l->cv_work);
+	while (!p->done)
+		pthread_cond_wait(&p->cv, &l->mu);
+}
 
 static const char META_FORMAT[] = "format";
 static const char META_ORIGIN[] = "origin";
@@ -931,18 +960,15 @@ seq_main(void *arg)
 		pthread_mutex_lock(&l->mu);
 		for (struct pending *p = batch, *nx; p; p = nx) {
 			nx = p->next;
-			p->st = st;
-			p->done = 1;
+			pending_finish(p, st);
 		}
-		pthread_cond_broadcast(&l->cv_done);
 		if (l->failed != LIEN_OK) {
 			/* Fail-stop: refuse everything still queued. */
-			for (struct pending *p = l->head; p; p = p->next) {
-				p->st = LIEN_EIO;
-				p->done = 1;
+			for (struct pending *p = l->head, *nx; p; p = nx) {
+				nx = p->next;
+				pending_finish(p, LIEN_EIO);
 			}
 			l->head = l->tail = NULL;
-			pthread_cond_broadcast(&l->cv_done);
 		}
 	}
 	pthread_mutex_unlock(&l->mu);
@@ -1036,7 +1062,6 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 	}
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->cv_work, NULL);
-	pthread_cond_init(&l->cv_done, NULL);
 	for (unsigned t = 0; t < TILE_LEVELS; t++) {
 		l->tiles[t] = malloc(sizeof *l->tiles[t]);
 		if (l->tiles[t] == NULL) {
@@ -1086,7 +1111,6 @@ ledger_close(struct ledger *l)
 	free(l->scratch);
 	free(l->pbuf);
 	free(l->latest_cp);
-	pthread_cond_destroy(&l->cv_done);
 	pthread_cond_destroy(&l->cv_work);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
@@ -1102,7 +1126,7 @@ enum lien_status
 ledger_append_many(struct ledger *l, const struct ledger_item *items,
     size_t n, struct ledger_receipt *out)
 {
-	struct pending p = { items, n, out, LIEN_OK, 0, 0, 0, NULL };
+	struct pending p;
 
 	if (n == 0)
 		return LIEN_OK;
@@ -1122,15 +1146,14 @@ ledger_append_many(struct ledger *l, const struct ledger_item *items,
 		pthread_mutex_unlock(&l->mu);
 		return st;
 	}
-	if (l->tail)
-		l->tail->next = &p;
-	else
-		l->head = &p;
-	l->tail = &p;
-	pthread_cond_signal(&l->cv_work);
-	while (!p.done)
-		pthread_cond_wait(&l->cv_done, &l->mu);
+	memset(&p, 0, sizeof p);
+	p.items = items;
+	p.n = n;
+	p.out = out;
+	pthread_cond_init(&p.cv, NULL);
+	pending_wait(l, &p);
 	pthread_mutex_unlock(&l->mu);
+	pthread_cond_destroy(&p.cv);
 	return p.st;
 }
 
@@ -1177,17 +1200,12 @@ ledger_freeze(struct ledger *l, uint64_t *out_size)
 	 * every append already waiting, so the sequencer records a final size
 	 * that every acknowledged entry is inside. */
 	l->frozen = 1;
-	if (l->tail)
-		l->tail->next = &p;
-	else
-		l->head = &p;
-	l->tail = &p;
-	pthread_cond_signal(&l->cv_work);
-	while (!p.done)
-		pthread_cond_wait(&l->cv_done, &l->mu);
+	pthread_cond_init(&p.cv, NULL);
+	pending_wait(l, &p);
 	if (p.st != LIEN_OK)
 		l->frozen = 0;
 	pthread_mutex_unlock(&l->mu);
+	pthread_cond_destroy(&p.cv);
 	if (p.st == LIEN_OK && out_size != NULL)
 		*out_size = p.final_size;
 	return p.st;
