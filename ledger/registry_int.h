@@ -96,6 +96,10 @@ json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out);
+/* The same for a reader that never modifies *out: may share a cached tree
+ * (per thread, keyed by the exact stored bytes). *out: json_decref. */
+enum lien_status rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
 
 /* Index keys (LEDGER_T_INDEX); each writes into out (cap >= RG_KEY_MAX)
  * and returns the length. */

@@ -223,7 +223,7 @@ registry_party_lookup(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
 
 	memset(out, 0, sizeof(*out));
 	rg_hex_encode(keyid, HASH_LEN, hex);
-	if ((rc = rg_view_load(v, LEDGER_T_PARTIES, hex, 2 * HASH_LEN, &kr)) !=
+	if ((rc = rg_view_load_ro(v, LEDGER_T_PARTIES, hex, 2 * HASH_LEN, &kr)) !=
 	    LIEN_OK)
 		return rc;
 	party = rg_jstr(kr, "party", &plen);
@@ -236,7 +236,7 @@ registry_party_lookup(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
 	if (!rg_party_id_valid(party, party ? plen : 0) || cert == NULL ||
 	    role == 0 || ks == 0 || !rg_jint(kr, "not_after_ms", &na))
 		goto out;
-	if (rg_view_load(v, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
+	if (rg_view_load_ro(v, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
 	    plen), &pr) != LIEN_OK)
 		goto out;
 	ps = rg_party_status_parse(json_string_value(json_object_get(pr,

@@ -310,6 +310,30 @@ rg_view_load(struct ledger_view *vw, enum ledger_table tb, const void *key,
 }
 
 enum lien_status
+rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	json_t *t;
+	enum lien_status rc;
+
+	*out = NULL;
+	if ((rc = ledger_view_state_get(vw, tb, key, key_len, &v, &n)) !=
+	    LIEN_OK)
+		return rc;
+	/* A hit is a tree parsed from exactly these bytes (per thread). */
+	if ((t = rg_cache_find(tb, key, key_len, v, n)) != NULL) {
+		*out = json_incref(t);
+		return LIEN_OK;
+	}
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	rg_cache_put(tb, key, key_len, v, n, *out);
+	return LIEN_OK;
+}
+
+enum lien_status
 rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
     size_t key_len, const json_t *val)
 {
