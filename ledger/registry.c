@@ -394,6 +394,10 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 	*reason = NULL;
 	if (type < REG_T_FIRST)
 		return LIEN_OK;
+	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX) {
+		*reason = "time_out_of_range";
+		return LIEN_ECORRUPT;
+	}
 	if ((rc = jcs_parse_canonical(payload, len, &p)) != LIEN_OK) {
 		*reason = "payload_not_canonical";
 		return LIEN_EPARSE;

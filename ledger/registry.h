@@ -106,6 +106,12 @@ enum reg_face_verdict {
  * are expired by every apply (a fixed constant, so replay is exact). */
 #define REG_WINDOW_KEEP_MS (31ull * 24 * 3600 * 1000)
 #define REG_BUCKET_MS 60000ull		/* burst counters: one per minute */
+/* Entry times and indexes the registry accepts: below 2^52 (the year
+ * 144,683 in ms), so every time or index it stores in state, plus any
+ * window, stays a JSON safe integer (RFC 8785, 2^53 - 1). The sequencer's
+ * clock never comes near; a forged log that does is corrupt. */
+#define REG_TIME_MAX (1ull << 52)
+#define REG_INDEX_MAX (1ull << 52)
 
 /* Anomaly thresholds (docs/anomaly-rules.md). A zero count or window
  * disables its rule. Windows above REG_WINDOW_KEEP_MS are clamped. */

@@ -550,6 +550,8 @@ registry_apply(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 		return LIEN_OK;
 	if (type > REG_T_LAST)
 		return LIEN_EUNSUPPORTED;
+	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX)
+		return LIEN_ECORRUPT;	/* as registry_check says */
 	if ((rc = jcs_parse_canonical(payload, len, &p)) != LIEN_OK)
 		return rc == LIEN_ETOOBIG ? LIEN_ETOOBIG : LIEN_EPARSE;
 	if ((rc = rg_shape(type, index, p, 1, &v)) == LIEN_OK)

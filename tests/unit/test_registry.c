@@ -1276,6 +1276,40 @@ test_registry_replay_audit_illegal(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Entry times and indexes beyond what state can hold (JSON safe integers)
+ * are corrupt for both check and apply, and change nothing (found by
+ * fuzz_registry_payload: check passed, apply failed with a parse error). */
+static void
+test_registry_time_out_of_range(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq;
+	const char *reason = NULL;
+
+	sfx_open(&s, f);
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN2);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100999999");
+	commit_of("owner-2", rq.owner);
+	assert_int_equal(run_at(&s, &rq, 2000), LIEN_OK);
+	/* The same payload at an impossible time or index. */
+	assert_int_equal(registry_check(s.st, s.index, REG_TIME_MAX,
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	assert_string_equal(reason, "time_out_of_range");
+	assert_int_equal(registry_check(s.st, s.index, UINT64_MAX,
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	assert_int_equal(registry_check(s.st, REG_INDEX_MAX, 3000,
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	assert_int_equal(registry_apply(s.st, s.index, (uint64_t)1 << 63,
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len), LIEN_ECORRUPT);
+	assert_int_equal(registry_apply(s.st, REG_INDEX_MAX, 3000,
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len), LIEN_ECORRUPT);
+	sfx_close(&s);
+}
+
 int
 main(void)
 {
@@ -1294,6 +1328,8 @@ main(void)
 		    test_registry_replay_audit_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_replay_audit_illegal, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_time_out_of_range, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
