@@ -139,6 +139,24 @@ extern const struct api_route_table api_routes_reg;
 struct api_server;
 void api_server_metrics(const struct api_server *s, struct api_req *rq);
 
+/* ---- The header guard ------------------------------------------------ */
+
+struct mg_request_info;
+
+/* ASCII case-insensitive equality of a NUL-terminated header name with a
+ * constant. */
+int api_header_name_is(const char *name, const char *want);
+
+/* The guard every lienlog HTTP server runs before routing, against the
+ * framing civetweb tolerates (DEPS.md): at most API_HEADERS_MAX header
+ * fields (civetweb silently drops those past the 64th), no
+ * Transfer-Encoding, at most one Content-Length of plain digits, no body
+ * on GET or HEAD. Sets rq->has_body_len and rq->body_len. Returns 1 if the
+ * request may be routed; otherwise the error reply has been sent and the
+ * connection is marked to close (the bytes after a refused request must
+ * never be read as another request). */
+int api_header_guard(struct api_req *rq, const struct mg_request_info *ri);
+
 /* ---- Query strings --------------------------------------------------- */
 
 /* One expected unsigned decimal parameter. */

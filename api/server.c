@@ -85,80 +85,6 @@ struct api_server {
 	void *log_ctx;
 };
 
-/* ASCII case-insensitive equality of a NUL-terminated header name from
- * civetweb with a constant. */
-static int
-server_name_is(const char *name, const char *want)
-{
-	size_t i;
-
-	for (i = 0; want[i] != '\0'; i++) {
-		unsigned char a = (unsigned char)name[i];
-		unsigned char b = (unsigned char)want[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;	/* also stops at name's NUL */
-	}
-	return name[i] == '\0';
-}
-
-/* The guard. Returns 1 if the request may be routed; otherwise the error
- * reply has been sent. */
-static int
-server_guard(struct api_req *rq, const struct mg_request_info *ri)
-{
-	const char *cl = NULL;
-	uint64_t body_len = 0;
-	int ncl = 0;
-
-	if (ri->num_headers < 0 || ri->num_headers > (int)API_HEADERS_MAX) {
-		rq->must_close = 1;
-		api_fail(rq, API_ERR_TOO_MANY_HEADERS,
-		    "at most 63 header fields are accepted");
-		return 0;
-	}
-	for (int i = 0; i < ri->num_headers; i++) {
-		const char *name = ri->http_headers[i].name;
-
-		if (name == NULL)
-			continue;
-		if (server_name_is(name, "Transfer-Encoding")) {
-			rq->must_close = 1;
-			api_fail(rq, API_ERR_TRANSFER_ENCODING,
-			    "Transfer-Encoding is not accepted");
-			return 0;
-		}
-		if (server_name_is(name, "Content-Length")) {
-			ncl++;
-			cl = ri->http_headers[i].value;
-		}
-	}
-	if (ncl > 1 || (ncl == 1 && (cl == NULL ||
-	    api_u64_parse(cl, strlen(cl), &body_len) != LIEN_OK))) {
-		rq->must_close = 1;
-		api_fail(rq, API_ERR_CONTENT_LENGTH,
-		    "Content-Length must appear once, as plain digits");
-		return 0;
-	}
-	rq->has_body_len = ncl == 1;
-	rq->body_len = body_len;
-	/* A body on a GET has no meaning and is a classic smuggling
-	 * vector. Routes that take bodies (POST) check them against
-	 * API_BODY_MAX in their own handlers before reading. */
-	if (body_len > 0 && (strcmp(ri->request_method, "GET") == 0 ||
-	    strcmp(ri->request_method, "HEAD") == 0)) {
-		rq->must_close = 1;
-		api_fail(rq, API_ERR_BODY_NOT_ALLOWED,
-		    "GET and HEAD requests must not carry a body");
-		return 0;
-	}
-	return 1;
-}
-
 /* Read the reverse proxy's headers into rq->proxy (api/proxy.h). Returns
  * 1 to go on; otherwise the error reply has been sent. Without
  * --trust-proxy, or from any peer but the proxy, this only copies the
@@ -313,7 +239,7 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.head = strcmp(ri->request_method, "HEAD") == 0;
 	/* With decode_url off, local_uri_raw is the path exactly as sent. */
 	uri = ri->local_uri_raw;
-	if (server_guard(&rq, ri) && server_proxy(s, &rq, ri)) {
+	if (api_header_guard(&rq, ri) && server_proxy(s, &rq, ri)) {
 		if (uri == NULL || uri[0] != '/') {
 			api_fail(&rq, API_ERR_BAD_PATH,
 			    "request target must be an origin-form path");

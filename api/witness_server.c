@@ -9,9 +9,9 @@
  * by exact path, and every request first passes the header guard that
  * closes civetweb's lenient-parsing gaps (DEPS.md): 64 or more headers
  * (later ones were dropped unseen), any Transfer-Encoding, a repeated or
- * non-digit Content-Length. The guard here is a copy of server.c's logic
- * (server_guard is static there and server.c is not ours to edit); the
- * difference is that POST /add-checkpoint requires a Content-Length and
+ * non-digit Content-Length, a body on GET/HEAD: api_header_guard (http.c),
+ * shared with lienlogd. Beyond it, POST /add-checkpoint requires a
+ * Content-Length and
  * caps it at WITNESS_REQUEST_MAX before reading (civetweb has no body
  * limit). A doubtful request is answered with "Connection: close" and the
  * connection really closed, so nothing smuggled after it is parsed.
@@ -73,72 +73,6 @@ struct witness_server {
 	_Atomic uint64_t outcomes[WS_OUTCOMES_];
 	_Atomic uint64_t other_requests;
 };
-
-/* ASCII case-insensitive equality of a civetweb header name (NUL-
- * terminated) with a constant. */
-static int
-ws_name_is(const char *name, const char *want)
-{
-	size_t i;
-
-	for (i = 0; want[i] != '\0'; i++) {
-		unsigned char a = (unsigned char)name[i];
-		unsigned char b = (unsigned char)want[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;	/* also stops at name's NUL */
-	}
-	return name[i] == '\0';
-}
-
-/* The header guard (same rules as server.c). Returns 1 if the request
- * may be routed, with *out_has_cl / *out_cl describing Content-Length;
- * otherwise the error reply has been sent. */
-static int
-ws_guard(struct api_req *rq, const struct mg_request_info *ri,
-    int *out_has_cl, uint64_t *out_cl)
-{
-	const char *cl = NULL;
-	int ncl = 0;
-
-	*out_has_cl = 0;
-	*out_cl = 0;
-	if (ri->num_headers < 0 || ri->num_headers > (int)API_HEADERS_MAX) {
-		rq->must_close = 1;
-		api_fail(rq, API_ERR_TOO_MANY_HEADERS,
-		    "at most 63 header fields are accepted");
-		return 0;
-	}
-	for (int i = 0; i < ri->num_headers; i++) {
-		const char *name = ri->http_headers[i].name;
-
-		if (name == NULL)
-			continue;
-		if (ws_name_is(name, "Transfer-Encoding")) {
-			rq->must_close = 1;
-			api_fail(rq, API_ERR_TRANSFER_ENCODING,
-			    "Transfer-Encoding is not accepted");
-			return 0;
-		}
-		if (ws_name_is(name, "Content-Length")) {
-			ncl++;
-			cl = ri->http_headers[i].value;
-		}
-	}
-	if (ncl > 1 || (ncl == 1 && (cl == NULL ||
-	    api_u64_parse(cl, strlen(cl), out_cl) != LIEN_OK))) {
-		rq->must_close = 1;
-		api_fail(rq, API_ERR_CONTENT_LENGTH,
-		    "Content-Length must appear once, as plain digits");
-		return 0;
-	}
-	*out_has_cl = ncl == 1;
-	return 1;
-}
 
 static void
 ws_text(struct api_req *rq, int http, const char *ctype, const char *body)
@@ -309,8 +243,10 @@ ws_handle(struct mg_connection *conn, void *cbdata)
 	rq.head = strcmp(m, "HEAD") == 0;
 	is_get = rq.head || strcmp(m, "GET") == 0;
 	uri = ri->local_uri_raw;
-	if (!ws_guard(&rq, ri, &has_cl, &cl))
+	if (!api_header_guard(&rq, ri))
 		goto done;
+	has_cl = rq.has_body_len;
+	cl = rq.body_len;
 	if (uri == NULL || uri[0] != '/') {
 		api_fail(&rq, API_ERR_BAD_PATH,
 		    "request target must be an origin-form path");
