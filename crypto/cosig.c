@@ -50,64 +50,17 @@ struct cosig_signer {
 
 /* ---- key texts ------------------------------------------------------ */
 
-static void
-hex8_put(char out[KEYID_HEX_LEN], uint32_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 7; i >= 0; i--) {
-		out[i] = digits[v & 15u];
-		v >>= 4;
-	}
-}
-
-/* Exactly 8 lowercase hex digits (what we and Go write). */
-static int
-hex8_get(const char *p, uint32_t *out)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < KEYID_HEX_LEN; i++) {
-		char c = p[i];
-
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint32_t)(c - 'a' + 10);
-		else
-			return 0;
-	}
-	*out = v;
-	return 1;
-}
-
-/* "<prefix><name>+<hex8>+<base64(0x04 || key)>" plus NUL into out. */
+/* "<prefix><name>+<hex8>+<base64(0x04 || key)>" plus NUL into out; out
+ * is "" on failure. */
 static enum lien_status
 key_text_format(const char *prefix, size_t prefix_len,
     const struct note_verifier *v, const uint8_t key[32], char *out,
     size_t cap)
 {
-	uint8_t data[KEYDATA_LEN];
-	size_t need = prefix_len + v->name_len + 1 + KEYID_HEX_LEN + 1 +
-	    KEYDATA_B64_LEN + 1;
-	size_t o = 0;
-	enum lien_status st;
+	enum lien_status st = note_key_text_format(prefix, prefix_len, v->name,
+	    v->name_len, v->key_id, NOTE_KEY_COSIG_V1, key, out, cap);
 
-	if (cap < need) {
-		if (cap > 0)
-			out[0] = '\0';
-		return LIEN_ETOOBIG;
-	}
-	memcpy(out + o, prefix, prefix_len), o += prefix_len;
-	memcpy(out + o, v->name, v->name_len), o += v->name_len;
-	out[o++] = '+';
-	hex8_put(out + o, v->key_id), o += KEYID_HEX_LEN;
-	out[o++] = '+';
-	data[0] = NOTE_KEY_COSIG_V1;
-	memcpy(data + 1, key, 32);
-	st = b64_encode(data, sizeof data, out + o, cap - o);
-	secret_wipe(data, sizeof data);	/* key may be a seed */
-	if (st != LIEN_OK)
+	if (st != LIEN_OK && cap > 0)
 		out[0] = '\0';
 	return st;
 }
@@ -140,67 +93,35 @@ signer_from_seed(const char *name, size_t name_len,
 enum lien_status
 cosig_signer_parse(const char *skey, size_t len, struct cosig_signer **out)
 {
-	const char *name, *plus, *b64;
-	uint8_t data[KEYDATA_LEN], head[3];
-	size_t name_len, b64_len, n;
-	uint32_t key_id;
+	struct note_key_text kt;
 	struct cosig_signer *s = NULL;
-	enum lien_status st = LIEN_EPARSE;
+	enum lien_status st;
 
 	if (out == NULL)
 		return LIEN_EINVAL;
 	*out = NULL;
 	if (skey == NULL)
 		return LIEN_EINVAL;
-	if (len > 0 && skey[len - 1] == '\n')
-		len--;
 	if (len < SKEY_PREFIX_LEN ||
 	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
 		return LIEN_EPARSE;
-	name = skey + SKEY_PREFIX_LEN;
-	len -= SKEY_PREFIX_LEN;
-	plus = memchr(name, '+', len);
-	if (plus == NULL)
-		return LIEN_EPARSE;
-	name_len = (size_t)(plus - name);
-	if (note_name_check(name, name_len) != LIEN_OK)
-		return LIEN_EPARSE;
-	/* After the name: '+', 8 hex digits, '+', base64 (which may itself
-	 * hold '+', so it is not split further). */
-	if (len - name_len < 1 + KEYID_HEX_LEN + 1 ||
-	    plus[1 + KEYID_HEX_LEN] != '+' || !hex8_get(plus + 1, &key_id))
-		return LIEN_EPARSE;
-	b64 = plus + 1 + KEYID_HEX_LEN + 1;
-	b64_len = len - (size_t)(b64 - name);
-	/* Peek at the type byte first, so a log key (0x01) or an unknown
-	 * algorithm says "unsupported", not "malformed". */
-	if (b64_len < 4 || b64_decode(b64, 4, head, sizeof head, &n) !=
-	    LIEN_OK || n == 0) {
-		secret_wipe(head, sizeof head);
-		return LIEN_EPARSE;
-	}
-	if (head[0] != NOTE_KEY_COSIG_V1) {
-		secret_wipe(head, sizeof head);
-		return LIEN_EUNSUPPORTED;
-	}
-	secret_wipe(head, sizeof head);
-	if (b64_len != KEYDATA_B64_LEN ||
-	    b64_decode(b64, b64_len, data, sizeof data, &n) != LIEN_OK ||
-	    n != KEYDATA_LEN)
-		goto out;
-	st = signer_from_seed(name, name_len, data + 1, &s);
+	st = note_key_text_parse(skey + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
+	    &kt);
+	/* A log key (0x01) is not a witness key: "unsupported". */
+	if (st == LIEN_OK && kt.type != NOTE_KEY_COSIG_V1)
+		st = LIEN_EUNSUPPORTED;
+	if (st == LIEN_OK)
+		st = signer_from_seed(kt.name, kt.name_len, kt.key, &s);
+	secret_wipe(kt.key, sizeof kt.key);
 	if (st != LIEN_OK)
-		goto out;
+		return st;
 	/* The key id hashes the public key, known only now. */
-	if (s->v.key_id != key_id) {
+	if (s->v.key_id != kt.key_id) {
 		cosig_signer_free(s);
-		st = LIEN_EVERIFY;
-		goto out;
+		return LIEN_EVERIFY;
 	}
 	*out = s;
-out:
-	secret_wipe(data, sizeof data);
-	return st;
+	return LIEN_OK;
 }
 
 void

@@ -194,9 +194,8 @@ hex8_get(const uint8_t *p, uint32_t *out)
 	return 1;
 }
 
-/* "<prefix><name>+<hex8>+<base64(type||key32)>" plus NUL into out. */
-static enum lien_status
-key_text_format(const char *prefix, size_t prefix_len, const char *name,
+enum lien_status
+note_key_text_format(const char *prefix, size_t prefix_len, const char *name,
     size_t name_len, uint32_t key_id, uint8_t type, const uint8_t key[32],
     char *out, size_t cap)
 {
@@ -220,19 +219,8 @@ key_text_format(const char *prefix, size_t prefix_len, const char *name,
 	return st;
 }
 
-struct key_text {
-	const char *name;
-	size_t name_len;
-	uint32_t key_id;
-	uint8_t type;
-	uint8_t key[32];	/* public key or seed */
-};
-
-/* Parse "<name>+<hex8>+<base64(type||key)>" with at most one trailing
- * '\n'. Type 0x01 and 0x04 (32-byte keys) only. Does not check the key
- * id (the caller knows which public key it hashes). */
-static enum lien_status
-key_text_parse(const char *text, size_t len, struct key_text *out)
+enum lien_status
+note_key_text_parse(const char *text, size_t len, struct note_key_text *out)
 {
 	const uint8_t *p = (const uint8_t *)text;
 	const uint8_t *plus, *b64;
@@ -294,7 +282,7 @@ verifier_set(struct note_verifier *v, const char *name, size_t name_len,
 enum lien_status
 note_verifier_parse(const char *vkey, size_t len, struct note_verifier *out)
 {
-	struct key_text kt;
+	struct note_key_text kt;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -302,7 +290,7 @@ note_verifier_parse(const char *vkey, size_t len, struct note_verifier *out)
 	memset(out, 0, sizeof *out);
 	if (vkey == NULL)
 		return LIEN_EINVAL;
-	st = key_text_parse(vkey, len, &kt);
+	st = note_key_text_parse(vkey, len, &kt);
 	if (st != LIEN_OK)
 		return st;
 	if (note_key_id(kt.name, kt.name_len, kt.type, kt.key) != kt.key_id)
@@ -338,7 +326,7 @@ signer_from_seed(const char *name, size_t name_len,
 enum lien_status
 note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 {
-	struct key_text kt;
+	struct note_key_text kt;
 	struct note_signer *s = NULL;
 	enum lien_status st;
 
@@ -350,7 +338,7 @@ note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 	if (len < SKEY_PREFIX_LEN ||
 	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
 		return LIEN_EPARSE;
-	st = key_text_parse(skey + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
+	st = note_key_text_parse(skey + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
 	    &kt);
 	if (st != LIEN_OK)
 		goto out;
@@ -398,7 +386,7 @@ note_signer_vkey(const struct note_signer *s, char *out, size_t cap)
 
 	if (s == NULL || out == NULL)
 		return LIEN_EINVAL;
-	st = key_text_format("", 0, s->v.name, s->v.name_len, s->v.key_id,
+	st = note_key_text_format("", 0, s->v.name, s->v.name_len, s->v.key_id,
 	    s->v.type, s->v.pk, out, cap);
 	if (st != LIEN_OK && cap > 0)
 		out[0] = '\0';
@@ -431,7 +419,7 @@ note_key_generate(const char *name, size_t name_len, char **out_skey,
 	st = signer_from_seed(name, name_len, seed, &s);
 	if (st != LIEN_OK)
 		goto out;
-	st = key_text_format(skey_prefix, SKEY_PREFIX_LEN, name, name_len,
+	st = note_key_text_format(skey_prefix, SKEY_PREFIX_LEN, name, name_len,
 	    s->v.key_id, NOTE_KEY_ED25519, seed, skey, cap);
 	if (st != LIEN_OK)
 		goto out;

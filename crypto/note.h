@@ -52,6 +52,31 @@ struct note_parsed {
 	size_t nsigs;
 };
 
+/* Key texts in the signed-note encoding, for every key type (log keys
+ * 0x01 here, witness keys 0x04 in cosig.c): "<prefix><name>+<8 lowercase
+ * hex key id>+<base64(type || 32-byte key)>". */
+struct note_key_text {
+	const char *name;	/* borrowed from the parsed text */
+	size_t name_len;
+	uint32_t key_id;
+	uint8_t type;
+	uint8_t key[32];	/* public key or seed: wipe after use */
+};
+
+/* Format with prefix ("" or "PRIVATE+KEY+") plus a NUL into out (cap
+ * bytes). LIEN_ETOOBIG when cap is short. The key bytes are wiped from
+ * the stack. */
+enum lien_status note_key_text_format(const char *prefix, size_t prefix_len,
+    const char *name, size_t name_len, uint32_t key_id, uint8_t type,
+    const uint8_t key[32], char *out, size_t cap) LIEN_MUST_CHECK;
+
+/* Parse "<name>+<hex8>+<base64(type||key)>" (any prefix already removed)
+ * with at most one trailing '\n'. Types 0x01 and 0x04 only
+ * (LIEN_EUNSUPPORTED otherwise); LIEN_EPARSE for anything non-canonical.
+ * Does not check the key id: the caller derives the public key. */
+enum lien_status note_key_text_parse(const char *text, size_t len,
+    struct note_key_text *out) LIEN_MUST_CHECK;
+
 /* Key ID per C2SP signed-note for (name, type, pk). */
 uint32_t note_key_id(const char *name, size_t name_len, uint8_t type,
     const uint8_t pk[ED25519_PK_LEN]);
