@@ -24,6 +24,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -622,6 +623,44 @@ copy_str(const json_t *o, const char *k, char *out, size_t cap)
 	return 1;
 }
 
+static void
+cpcache_lock(struct regclient_cpcache *c)
+{
+	int expect = 0;
+
+	while (!atomic_compare_exchange_weak(&c->lock, &expect, 1))
+		expect = 0;
+}
+
+static void
+cpcache_unlock(struct regclient_cpcache *c)
+{
+	atomic_store(&c->lock, 0);
+}
+
+static int
+cpcache_has(struct regclient_cpcache *c, const uint8_t dg[HASH_LEN])
+{
+	int hit = 0;
+
+	cpcache_lock(c);
+	for (unsigned i = 0; i < c->n && !hit; i++)
+		hit = memcmp(c->digest[i], dg, HASH_LEN) == 0;
+	cpcache_unlock(c);
+	return hit;
+}
+
+static void
+cpcache_add(struct regclient_cpcache *c, const uint8_t dg[HASH_LEN])
+{
+	cpcache_lock(c);
+	memcpy(c->digest[c->next], dg, HASH_LEN);
+	c->next = (c->next + 1) % REGCLIENT_CPCACHE_WAYS;
+	if (c->n < REGCLIENT_CPCACHE_WAYS)
+		c->n++;
+	cpcache_unlock(c);
+}
+
 enum lien_status
 regclient_receipt_verify(const struct note_verifier *log, const char *body,
     size_t len, struct regclient_cpcache *cache,
@@ -687,8 +726,7 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 	note = json_string_value(cpv);
 	note_len = json_string_length(cpv);
 	hash_sha256(note, note_len, cpdg);
-	if (cache != NULL && cache->valid &&
-	    memcmp(cache->digest, cpdg, HASH_LEN) == 0) {
+	if (cache != NULL && cpcache_has(cache, cpdg)) {
 		/* Same note bytes as one whose signature verified. */
 		if ((st = note_parse((const uint8_t *)note, note_len, &np)) !=
 		    LIEN_OK)
@@ -700,10 +738,8 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 		st = checkpoint_open((const uint8_t *)note, note_len, log, &cp);
 		if (st != LIEN_OK)
 			goto out;
-		if (cache != NULL) {
-			memcpy(cache->digest, cpdg, HASH_LEN);
-			cache->valid = 1;
-		}
+		if (cache != NULL)
+			cpcache_add(cache, cpdg);
 	}
 	st = LIEN_EVERIFY;
 	if (cp.size != out->tree_size)

@@ -173,12 +173,19 @@ struct regclient_receipt {
 	int replayed;
 };
 
-/* One-entry cache of the last checkpoint whose signature verified (its
- * SHA-256): receipts of one batch share a checkpoint, and the note
- * signature is the expensive half of a receipt check. Zero it to start. */
+/* Cache of checkpoints whose signature verified, by the SHA-256 of the
+ * exact note bytes: receipts of one batch share a checkpoint, and the
+ * note signature is the expensive half of a receipt check. A hit still
+ * re-parses the note and checks the proof against its root; only the
+ * signature check is skipped, for bytes identical to ones that verified.
+ * Safe to share between threads (a spin lock around a small ring); zero
+ * it to start. */
+#define REGCLIENT_CPCACHE_WAYS 16u
 struct regclient_cpcache {
-	int valid;
-	uint8_t digest[HASH_LEN];
+	_Atomic int lock;
+	unsigned next;
+	unsigned n;
+	uint8_t digest[REGCLIENT_CPCACHE_WAYS][HASH_LEN];
 };
 
 /* Parse a receipt (docs/api-registration.md) strictly enough to trust

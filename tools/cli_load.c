@@ -142,7 +142,6 @@ struct worker {
 	unsigned id;
 	pthread_t th;
 	struct regclient *rc;
-	struct regclient_cpcache cache;
 	uint64_t rng;
 	/* set-up */
 	struct vehicle *veh;
@@ -177,6 +176,9 @@ struct shared {
 	atomic_uint_fast64_t issued;	/* timed requests claimed */
 	atomic_int stop;
 	pthread_barrier_t ready;
+	/* Verified checkpoints, shared: the receipts of one batch come to
+	 * different workers. */
+	struct regclient_cpcache cpcache;
 	uint64_t setup_cases;		/* cases per thread to prepare for */
 };
 
@@ -328,7 +330,7 @@ timed_post(struct worker *wk, enum op op, const struct regclient_party *p,
 		return 0;
 	}
 	st = regclient_receipt_verify(demo_log_verifier(wk->sh->w), r.body,
-	    r.len, &wk->cache, rcpt);
+	    r.len, &wk->sh->cpcache, rcpt);
 	regclient_reply_clear(&r);
 	if (st != LIEN_OK) {
 		wk->receipt_fail++;
