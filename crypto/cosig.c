@@ -102,11 +102,7 @@ cosig_signer_parse(const char *skey, size_t len, struct cosig_signer **out)
 	*out = NULL;
 	if (skey == NULL)
 		return LIEN_EINVAL;
-	if (len < SKEY_PREFIX_LEN ||
-	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
-		return LIEN_EPARSE;
-	st = note_key_text_parse(skey + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
-	    &kt);
+	st = note_skey_text_parse(skey, len, &kt);
 	/* A log key (0x01) is not a witness key: "unsupported". */
 	if (st == LIEN_OK && kt.type != NOTE_KEY_COSIG_V1)
 		st = LIEN_EUNSUPPORTED;

@@ -324,6 +324,17 @@ signer_from_seed(const char *name, size_t name_len,
 }
 
 enum lien_status
+note_skey_text_parse(const char *skey, size_t len, struct note_key_text *out)
+{
+	memset(out, 0, sizeof *out);
+	if (len < SKEY_PREFIX_LEN ||
+	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
+		return LIEN_EPARSE;
+	return note_key_text_parse(skey + SKEY_PREFIX_LEN,
+	    len - SKEY_PREFIX_LEN, out);
+}
+
+enum lien_status
 note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 {
 	struct note_key_text kt;
@@ -335,11 +346,7 @@ note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 	*out = NULL;
 	if (skey == NULL)
 		return LIEN_EINVAL;
-	if (len < SKEY_PREFIX_LEN ||
-	    memcmp(skey, skey_prefix, SKEY_PREFIX_LEN) != 0)
-		return LIEN_EPARSE;
-	st = note_key_text_parse(skey + SKEY_PREFIX_LEN, len - SKEY_PREFIX_LEN,
-	    &kt);
+	st = note_skey_text_parse(skey, len, &kt);
 	if (st != LIEN_OK)
 		goto out;
 	if (kt.type != NOTE_KEY_ED25519) {

@@ -77,6 +77,11 @@ enum lien_status note_key_text_format(const char *prefix, size_t prefix_len,
 enum lien_status note_key_text_parse(const char *text, size_t len,
     struct note_key_text *out) LIEN_MUST_CHECK;
 
+/* The same for a private key text "PRIVATE+KEY+<name>+<hex8>+<base64>":
+ * LIEN_EPARSE without the prefix. */
+enum lien_status note_skey_text_parse(const char *skey, size_t len,
+    struct note_key_text *out) LIEN_MUST_CHECK;
+
 /* Key ID per C2SP signed-note for (name, type, pk). */
 uint32_t note_key_id(const char *name, size_t name_len, uint8_t type,
     const uint8_t pk[ED25519_PK_LEN]);

@@ -246,6 +246,25 @@ rg_party_id_valid(const char *s, size_t len)
 
 /* ---- records ------------------------------------------------------------ */
 
+/* A read-only tree for the stored bytes v: shared from the per-thread
+ * cache when it was parsed from exactly these bytes, else parsed and
+ * cached. *out: json_decref (never modify it). */
+static enum lien_status
+parse_shared(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *v, size_t n, json_t **out)
+{
+	json_t *hit = rg_cache_find(tb, key, key_len, v, n);
+
+	if (hit != NULL) {
+		*out = json_incref(hit);
+		return LIEN_OK;
+	}
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	rg_cache_put(tb, key, key_len, v, n, *out);
+	return LIEN_OK;
+}
+
 enum lien_status
 rg_load(struct ledger_state *st, enum ledger_table tb, const void *key,
     size_t key_len, json_t **out)
@@ -277,19 +296,11 @@ rg_load_ro(struct ledger_state *st, enum ledger_table tb, const void *key,
 	const uint8_t *v;
 	size_t n;
 	enum lien_status rc;
-	json_t *hit;
 
 	*out = NULL;
 	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
 		return rc;
-	if ((hit = rg_cache_find(tb, key, key_len, v, n)) != NULL) {
-		*out = json_incref(hit);
-		return LIEN_OK;
-	}
-	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
-		return LIEN_ECORRUPT;
-	rg_cache_put(tb, key, key_len, v, n, *out);
-	return LIEN_OK;
+	return parse_shared(tb, key, key_len, v, n, out);
 }
 
 enum lien_status
@@ -315,22 +326,13 @@ rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb, const void *key,
 {
 	const uint8_t *v;
 	size_t n;
-	json_t *t;
 	enum lien_status rc;
 
 	*out = NULL;
 	if ((rc = ledger_view_state_get(vw, tb, key, key_len, &v, &n)) !=
 	    LIEN_OK)
 		return rc;
-	/* A hit is a tree parsed from exactly these bytes (per thread). */
-	if ((t = rg_cache_find(tb, key, key_len, v, n)) != NULL) {
-		*out = json_incref(t);
-		return LIEN_OK;
-	}
-	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
-		return LIEN_ECORRUPT;
-	rg_cache_put(tb, key, key_len, v, n, *out);
-	return LIEN_OK;
+	return parse_shared(tb, key, key_len, v, n, out);
 }
 
 enum lien_status
