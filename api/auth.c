@@ -599,8 +599,8 @@ auth_verify(struct auth *a, const struct trust *t,
 		goto fail;
 	}
 	if (req->nonce_check != NULL) {
-		st = req->nonce_check(req->ctx, k.keyid, hres.nonce,
-		    hres.nonce_len);
+		st = req->nonce_check(req->ctx, k.keyid, hres.created,
+		    hres.nonce, hres.nonce_len);
 		if (st == LIEN_EEXIST) {
 			k.reason = AUTH_R_NONCE_REPLAYED;
 			st = LIEN_EVERIFY;

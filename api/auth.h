@@ -79,11 +79,12 @@ struct auth_party {
 typedef enum lien_status (*auth_party_lookup_fn)(void *ctx,
     const uint8_t keyid[AUTH_KEYID_LEN], struct auth_party *out);
 
-/* Fast replay pre-check: LIEN_OK if (keyid, nonce) has not been seen,
- * LIEN_EEXIST if it has; anything else aborts (reason "internal"). May be
- * NULL (no pre-check). */
+/* Fast replay pre-check: LIEN_OK if (keyid, created, nonce) has not been
+ * seen, LIEN_EEXIST if it has; anything else aborts (reason "internal").
+ * created is the signature's (covered, so a replay carries the same
+ * value). May be NULL (no pre-check). */
 typedef enum lien_status (*auth_nonce_check_fn)(void *ctx,
-    const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
+    const uint8_t keyid[AUTH_KEYID_LEN], int64_t created, const char *nonce,
     size_t nonce_len);
 
 /* Why a request was refused. Values and strings are append-only: the

@@ -232,8 +232,8 @@ cb_party(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN],
 }
 
 static enum lien_status
-cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
-    size_t nonce_len)
+cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
+    const char *nonce, size_t nonce_len)
 {
 	struct reg_call *c = ctx;
 	char admin[6 + AUTH_KEYID_HEX_LEN + 1];
@@ -242,8 +242,10 @@ cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
 	uint64_t ix;
 	enum lien_status st;
 
-	st = registry_nonce_seen(c->view, keyid, nonce, nonce_len,
-	    (uint64_t)c->now * 1000u);
+	if (created < 0)
+		return LIEN_EINVAL;	/* auth requires created */
+	st = registry_nonce_seen(c->view, keyid, (uint64_t)created, nonce,
+	    nonce_len, (uint64_t)c->now * 1000u);
 	if (st != LIEN_EEXIST)
 		return st;
 	/* Seen: a retry of a request already logged is answered with its

@@ -331,12 +331,13 @@ nonce_slot(const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
  * nonce is recorded by the sequencer, not here, so the pre-signed
  * requests can be replayed by the timing loop. */
 static enum lien_status
-nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
-    size_t len)
+nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
+    const char *nonce, size_t len)
 {
 	size_t slot = nonce_slot(keyid, nonce, len);
 
 	(void)ctx;
+	(void)created;
 	g.nonce_checks++;
 	if (g.seen[slot].len == len && memcmp(g.seen[slot].s, nonce, len) == 0)
 		return LIEN_EEXIST;

@@ -327,10 +327,11 @@ enum lien_status registry_party_lookup(struct ledger_view *v,
     const uint8_t keyid[HASH_LEN], struct reg_party *out) LIEN_MUST_CHECK;
 
 /* Replay pre-check for api/ (auth_nonce_check_fn semantics): LIEN_OK if
- * (keyid, nonce) is not remembered as of now_ms, LIEN_EEXIST if it is. */
+ * (keyid, created, nonce) is not remembered as of now_ms, LIEN_EEXIST if
+ * it is. created is the signature's, in seconds. */
 enum lien_status registry_nonce_seen(struct ledger_view *v,
-    const uint8_t keyid[HASH_LEN], const char *nonce, size_t nonce_len,
-    uint64_t now_ms) LIEN_MUST_CHECK;
+    const uint8_t keyid[HASH_LEN], uint64_t created, const char *nonce,
+    size_t nonce_len, uint64_t now_ms) LIEN_MUST_CHECK;
 
 /* Idempotency pre-check: LIEN_EEXIST with *index = the original entry if
  * party already submitted a request with this content digest, else
@@ -341,11 +342,18 @@ enum lien_status registry_idem_lookup(struct ledger_view *v,
     LIEN_MUST_CHECK;
 
 /* The keys both sides derive (docs/registry.md):
- *   nonce key = SHA-256("lienlog-nonce-v1" 0x00 || keyid || nonce)
+ *   nonce key = be64(created seconds) ||
+ *               SHA-256("lienlog-nonce-v1" 0x00 || keyid || nonce)
  *   idem key  = SHA-256("lienlog-idem-v1" 0x00 || party id || 0x00 ||
- *               content digest) */
-void registry_nonce_key(const uint8_t keyid[HASH_LEN], const char *nonce,
-    size_t nonce_len, uint8_t out[HASH_LEN]);
+ *               content digest)
+ * The nonce key leads with the signature's created time so that new
+ * nonces land at the end of the table and expire from its front: one
+ * B-tree page per batch instead of a random page per request, on insert
+ * and again on expiry. A replay cannot move it: created is covered by
+ * the signature. */
+#define REG_NONCE_KEY_LEN (8u + HASH_LEN)
+void registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
+    const char *nonce, size_t nonce_len, uint8_t out[REG_NONCE_KEY_LEN]);
 void registry_idem_key(const char *party, size_t party_len,
     const uint8_t content_digest[HASH_LEN], uint8_t out[HASH_LEN]);
 

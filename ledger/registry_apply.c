@@ -486,14 +486,16 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 	const json_t *ev = json_object_get(p, "evidence");
 	const char *s, *party;
 	size_t n, plen;
-	uint8_t keyid[HASH_LEN], digest[HASH_LEN], key[HASH_LEN], v[8];
-	int64_t exp;
+	uint8_t keyid[HASH_LEN], digest[HASH_LEN], key[REG_NONCE_KEY_LEN];
+	uint8_t v[8];
+	int64_t exp, created;
 	enum lien_status rc;
 
 	party = rg_jstr(sg, "party", &plen);
 	s = rg_jstr(sg, "keyid", &n);
 	if (party == NULL || !rg_hex_decode(s, n, keyid, HASH_LEN) ||
-	    !rg_jint(ev, "nonce_exp_ms", &exp))
+	    !rg_jint(ev, "nonce_exp_ms", &exp) ||
+	    !rg_jint(ev, "created", &created) || created < 0)
 		return LIEN_EINVAL;	/* rg_shape first */
 	s = rg_jstr(ev, "digest", &n);
 	if (!rg_hex_decode(s, n, digest, HASH_LEN))
@@ -502,12 +504,12 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 	if ((rc = rg_expire(st, now)) != LIEN_OK)
 		return rc;
 	s = rg_jstr(ev, "nonce", &n);
-	registry_nonce_key(keyid, s, n, key);
+	registry_nonce_key(keyid, (uint64_t)created, s, n, key);
 	be64_put(v, (uint64_t)exp);
-	if ((rc = ledger_state_put(st, LEDGER_T_NONCES, key, HASH_LEN, v,
+	if ((rc = ledger_state_put(st, LEDGER_T_NONCES, key, sizeof key, v,
 	    8)) != LIEN_OK ||
 	    (rc = rg_expire_at(st, (uint64_t)exp, LEDGER_T_NONCES, key,
-	    HASH_LEN)) != LIEN_OK)
+	    sizeof key)) != LIEN_OK)
 		return rc;
 	registry_idem_key(party, plen, digest, key);
 	be64_put(v, index);

@@ -264,15 +264,16 @@ out:
 
 enum lien_status
 registry_nonce_seen(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
-    const char *nonce, size_t nonce_len, uint64_t now_ms)
+    uint64_t created, const char *nonce, size_t nonce_len, uint64_t now_ms)
 {
-	uint8_t key[HASH_LEN];
+	uint8_t key[REG_NONCE_KEY_LEN];
 	const uint8_t *val;
 	size_t n;
 	enum lien_status rc;
 
-	registry_nonce_key(keyid, nonce, nonce_len, key);
-	rc = ledger_view_state_get(v, LEDGER_T_NONCES, key, HASH_LEN, &val, &n);
+	registry_nonce_key(keyid, created, nonce, nonce_len, key);
+	rc = ledger_view_state_get(v, LEDGER_T_NONCES, key, sizeof key, &val,
+	    &n);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_OK;
 	if (rc != LIEN_OK)

@@ -24,8 +24,8 @@
 #include "common/rd.h"
 
 void
-registry_nonce_key(const uint8_t keyid[HASH_LEN], const char *nonce,
-    size_t nonce_len, uint8_t out[HASH_LEN])
+registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
+    const char *nonce, size_t nonce_len, uint8_t out[REG_NONCE_KEY_LEN])
 {
 	static const char tag[] = "lienlog-nonce-v1";
 	struct hash_part parts[3] = {
@@ -34,7 +34,8 @@ registry_nonce_key(const uint8_t keyid[HASH_LEN], const char *nonce,
 		{ nonce, nonce_len },
 	};
 
-	hash_sha256_parts(parts, 3, out);
+	be64_put(out, created);
+	hash_sha256_parts(parts, 3, out + 8);
 }
 
 void
@@ -501,9 +502,10 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	const json_t *ev = json_object_get(p, "evidence");
 	const char *party, *s;
 	size_t plen, n;
-	uint8_t digest[HASH_LEN], keyid[HASH_LEN], key[HASH_LEN];
+	uint8_t digest[HASH_LEN], keyid[HASH_LEN], key[REG_NONCE_KEY_LEN];
 	const uint8_t *val;
 	size_t val_len;
+	int64_t created;
 	enum lien_status rc;
 
 	(void)index;
@@ -530,11 +532,12 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 		return rc;
 
 	s = rg_jstr(sg, "keyid", &n);
-	if (!rg_hex_decode(s, n, keyid, HASH_LEN))
+	if (!rg_hex_decode(s, n, keyid, HASH_LEN) ||
+	    !rg_jint(ev, "created", &created) || created < 0)
 		return LIEN_EINVAL;
 	s = rg_jstr(ev, "nonce", &n);
-	registry_nonce_key(keyid, s, n, key);
-	rc = ledger_state_get(st, LEDGER_T_NONCES, key, HASH_LEN, &val,
+	registry_nonce_key(keyid, (uint64_t)created, s, n, key);
+	rc = ledger_state_get(st, LEDGER_T_NONCES, key, sizeof key, &val,
 	    &val_len);
 	if (rc == LIEN_OK) {
 		if (val_len != 8)

@@ -26,7 +26,10 @@
 #define TILE_REC_LEN (TILE_REC_SLOTS * HASH_LEN)
 #define TILE_LEVELS 8u		/* tile levels 0..7 cover node levels 0..63 */
 
-#define STORE_FORMAT "lienlog-store-v1"
+/* v2: nonce keys lead with the signature's created time (docs/registry.md);
+ * a v1 store is refused at open rather than audited against the wrong
+ * layout. */
+#define STORE_FORMAT "lienlog-store-v2"
 
 struct store;
 struct store_txn;

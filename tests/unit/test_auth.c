@@ -115,12 +115,13 @@ lookup(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], struct auth_party *out)
 }
 
 static enum lien_status
-nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
-    size_t len)
+nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
+    const char *nonce, size_t len)
 {
 	struct world *w = ctx;
 
 	(void)keyid;
+	(void)created;
 	for (size_t i = 0; i < w->nseen; i++)
 		if (strlen(w->seen[i]) == len && memcmp(w->seen[i], nonce,
 		    len) == 0)

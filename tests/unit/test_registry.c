@@ -519,6 +519,8 @@ test_registry_build_refusals(void **state)
 	char nonce[64];
 	uint8_t digest[HASH_LEN];
 	uint64_t idx;
+	int64_t nonce_created = 0;
+	char nonce_used[64];
 
 	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
 	    &r), LIEN_OK);
@@ -635,6 +637,8 @@ test_registry_build_refusals(void **state)
 	assert_int_equal(mortgage(f, &f->bank_a, VIN3, "HT-10", "owner-3", &rq,
 	    NULL), LIEN_OK);
 	strcpy(nonce, f->nonce);
+	strcpy(nonce_used, f->nonce);
+	nonce_created = rq.ev.created;
 	rq_init(f, &rq, REG_T_DECISION, &f->officer);
 	rq.app = S(m1);
 	rq.decision = REG_DECIDE_APPROVE;
@@ -642,6 +646,7 @@ test_registry_build_refusals(void **state)
 		{ 0 }, 4102444800000ull };
 	memcpy(rq.signer.keyid, f->bank_a.keyid, HASH_LEN);
 	rq.ev.nonce = S(nonce);
+	rq.ev.created = nonce_created;	/* a replay carries the signed created */
 	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "nonce_replayed");
 	/* idempotent resubmission: the original index, nothing appended */
 	assert_int_equal(mortgage(f, &f->bank_b, VIN3, "B-10", "owner-3", &keep,
@@ -661,8 +666,22 @@ test_registry_build_refusals(void **state)
 		assert_int_equal(registry_idem_lookup(v, BANK_B,
 		    strlen(BANK_B), digest, &got), LIEN_EEXIST);
 		assert_int_equal(got, idx);
-		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid, "x",
-		    1, 0), LIEN_OK);
+		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
+		    (uint64_t)nonce_created, "x", 1, 0), LIEN_OK);
+		/* the nonce of the replay test above: remembered under its
+		 * created time, until its expiry */
+		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
+		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
+		    0), LIEN_EEXIST);
+		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
+		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
+		    UINT64_MAX), LIEN_OK);
+		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
+		    (uint64_t)nonce_created + 1, nonce_used,
+		    strlen(nonce_used), 0), LIEN_OK);
+		assert_int_equal(registry_nonce_seen(v, f->bank_b.keyid,
+		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
+		    0), LIEN_OK);
 		ledger_view_close(v);
 	}
 	/* suspended institution: its keys stop working; reinstated: work */
