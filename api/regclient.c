@@ -7,8 +7,9 @@
  * order it sees. Tokens are minted with jws_sign (the same code the tests
  * of api/evidence use). Requests are signed with httpsig_sign, the code
  * whose verifier lienlogd runs, over the same components `lienlog submit`
- * covers; what is signed is exactly what libcurl sends (the body buffer,
- * the URL built from the signed authority and path).
+ * covers; what is signed is exactly what api/httpconn.c sends (the body
+ * buffer, the Host header and request target built from the signed
+ * authority and path).
  *
  * Receipts are verified as an offline verifier would (`lienlog verify
  * inclusion` on the receipt file): the checkpoint note must carry the log
@@ -29,19 +30,18 @@
 
 #include <jansson.h>
 
-#include "api/client.h"
+#include "api/httpconn.h"
 #include "common/b64.h"
 #include "crypto/cert.h"
 #include "ledger/checkpoint.h"
 #include "ledger/jcs.h"
 #include "ledger/merkle.h"
 
-#define RC_AUTHORITY_MAX 262u	/* host (255) + ":" + port */
+#define RC_AUTHORITY_MAX HTTPCONN_AUTHORITY_MAX
 #define RC_B64URL32_LEN 43u	/* base64url of 32 bytes, no padding */
 
 struct regclient {
-	struct client *c;
-	char base[CLIENT_URL_MAX + 1];		/* "http://host:port" */
+	struct httpconn *hc;	/* lean keep-alive transport (httpconn.h) */
 	char authority[RC_AUTHORITY_MAX + 1];	/* lowercased */
 };
 
@@ -762,7 +762,6 @@ out:
 enum lien_status
 regclient_new(const struct regclient_config *cfg, struct regclient **out)
 {
-	struct client_config cc;
 	struct regclient *rc;
 	const char *rest;
 	size_t n;
@@ -794,11 +793,8 @@ regclient_new(const struct regclient_config *cfg, struct regclient **out)
 		    (char)(c + ('a' - 'A')) : c;
 	}
 	rc->authority[n] = '\0';
-	(void)snprintf(rc->base, sizeof(rc->base), "http://%s",
-	    rc->authority);
-	memset(&cc, 0, sizeof(cc));
-	cc.timeout_ms = cfg->timeout_ms;
-	if ((st = client_new(&cc, &rc->c)) != LIEN_OK) {
+	if ((st = httpconn_new(rc->authority, cfg->timeout_ms, &rc->hc)) !=
+	    LIEN_OK) {
 		free(rc);
 		return st;
 	}
@@ -811,7 +807,7 @@ regclient_free(struct regclient *rc)
 {
 	if (rc == NULL)
 		return;
-	client_free(rc->c);
+	httpconn_free(rc->hc);
 	free(rc);
 }
 
@@ -846,14 +842,12 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
     int64_t now, struct regclient_reply *out)
 {
 	struct httpsig_signed sig;
-	char url[CLIENT_URL_MAX + 1];
 	char h_digest[HTTPSIG_DIGEST_LEN + 32];
 	char h_input[HTTPSIG_FIELD_MAX + 32];
 	char h_sig[HTTPSIG_FIELD_MAX + 32];
 	const char *hdrs[4];
 	uint8_t *resp = NULL;
 	size_t resp_len = 0;
-	int n;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -861,9 +855,6 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
 	memset(out, 0, sizeof(*out));
 	if (rc == NULL || method == NULL || path == NULL || path[0] != '/' ||
 	    strcmp(method, "POST") != 0)
-		return LIEN_EINVAL;
-	n = snprintf(url, sizeof(url), "%s%s", rc->base, path);
-	if (n < 0 || (size_t)n >= sizeof(url))
 		return LIEN_EINVAL;
 	if ((st = regclient_sign(p, method, rc->authority, path,
 	    (const uint8_t *)body, len, now, &sig)) != LIEN_OK)
@@ -877,7 +868,7 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
 	hdrs[1] = h_input;
 	hdrs[2] = h_sig;
 	hdrs[3] = NULL;
-	st = client_post_any(rc->c, url, "application/json", hdrs,
+	st = httpconn_post(rc->hc, path, "application/json", hdrs,
 	    (const uint8_t *)body, len, REGCLIENT_REPLY_MAX, &resp, &resp_len,
 	    &out->http);
 	if (st != LIEN_OK)

@@ -10,7 +10,8 @@
  *           identity commitment;
  *   sign    RFC 9421 + RFC 9530 headers (api/httpsig.h) over "@method"
  *           "@authority" "@path" "content-digest", as `lienlog submit`;
- *   send    over one keep-alive libcurl connection (api/client.h);
+ *   send    over one keep-alive connection (api/httpconn.h: lean
+ *           HTTP/1.1, the replies of lienlogd only);
  *   verify  every receipt offline: the embedded checkpoint is a signed
  *           note of the log key (crypto/note.h) and the inclusion proof
  *           leads from the leaf hash to its root (RFC 9162 2.1.3.2).
@@ -209,9 +210,8 @@ struct regclient_config {
 
 struct regclient;
 
-/* *out: regclient_free. The first client must be made before threads
- * start (libcurl global init, api/client.h). LIEN_EINVAL for a URL that is
- * not http://host[:port]. */
+/* *out: regclient_free. Nothing is connected before the first request.
+ * LIEN_EINVAL for a URL that is not http://host[:port]. */
 enum lien_status regclient_new(const struct regclient_config *cfg,
     struct regclient **out) LIEN_MUST_CHECK;
 void regclient_free(struct regclient *rc);
