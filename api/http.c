@@ -207,22 +207,29 @@ api_fail_status(struct api_req *rq, enum lien_status s)
 }
 
 int
-api_header_name_is(const char *name, const char *want)
+api_name_eq(const void *p, size_t len, const char *want)
 {
-	size_t i;
+	const unsigned char *s = p;
 
-	for (i = 0; want[i] != '\0'; i++) {
-		unsigned char a = (unsigned char)name[i];
-		unsigned char b = (unsigned char)want[i];
+	if (strlen(want) != len)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char a = s[i], b = (unsigned char)want[i];
 
 		if (a >= 'A' && a <= 'Z')
 			a = (unsigned char)(a - 'A' + 'a');
 		if (b >= 'A' && b <= 'Z')
 			b = (unsigned char)(b - 'A' + 'a');
 		if (a != b)
-			return 0;	/* also stops at name's NUL */
+			return 0;
 	}
-	return name[i] == '\0';
+	return 1;
+}
+
+int
+api_header_name_is(const char *name, const char *want)
+{
+	return api_name_eq(name, strlen(name), want);
 }
 
 int

@@ -29,6 +29,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "api/http.h"
 #include "common/dec.h"
 
 struct httpconn {
@@ -53,26 +54,6 @@ is_tchar(uint8_t c)
 	return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
-static int
-name_is(const uint8_t *p, size_t n, const char *name)
-{
-	size_t k = strlen(name);
-
-	if (n != k)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t a = p[i], b = (uint8_t)name[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (uint8_t)(a + 32);
-		if (b >= 'A' && b <= 'Z')
-			b = (uint8_t)(b + 32);
-		if (a != b)
-			return 0;
-	}
-	return 1;
-}
-
 /* Does the comma-separated token list (p, n) hold "close"? */
 static int
 has_close(const uint8_t *p, size_t n)
@@ -90,7 +71,7 @@ has_close(const uint8_t *p, size_t n)
 		e = i;
 		while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t'))
 			e--;
-		if (name_is(p + s, e - s, "close"))
+		if (api_name_eq(p + s, e - s, "close"))
 			return 1;
 	}
 	return 0;
@@ -165,14 +146,14 @@ httpconn_parse_head(const uint8_t *p, size_t len, struct httpconn_head *out)
 		while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
 			ve--;
 		i += 2;
-		if (name_is(p + ns, ne - ns, "Transfer-Encoding"))
+		if (api_name_eq(p + ns, ne - ns, "Transfer-Encoding"))
 			return LIEN_EUNSUPPORTED;
-		if (name_is(p + ns, ne - ns, "Content-Length")) {
+		if (api_name_eq(p + ns, ne - ns, "Content-Length")) {
 			if (have_cl || dec_u64_parse(p + vs, ve - vs,
 			    &h.content_length) != LIEN_OK)
 				return LIEN_EPARSE;
 			have_cl = 1;
-		} else if (name_is(p + ns, ne - ns, "Connection") &&
+		} else if (api_name_eq(p + ns, ne - ns, "Connection") &&
 		    has_close(p + vs, ve - vs)) {
 			h.close = 1;
 		}

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/http.h"
 #include "common/b64.h"
 #include "crypto/hash.h"
 #include "crypto/jws.h"
@@ -565,24 +566,6 @@ serialize_params(struct buf *b, const struct siginput *si)
 
 /* ---- request access -------------------------------------------------------- */
 
-static int
-name_eq(const char *a, size_t alen, const char *b)
-{
-	size_t n = strlen(b);
-
-	if (alen != n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int x = (unsigned char)a[i], y = (unsigned char)b[i];
-
-		if (x >= 'A' && x <= 'Z')
-			x += 'a' - 'A';
-		if (x != y)
-			return 0;
-	}
-	return 1;
-}
-
 static void
 trim_ows(const char **v, size_t *n)
 {
@@ -605,7 +588,7 @@ header_single(const struct httpsig_request *req, const char *name,
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct httpsig_header *h = &req->headers[i];
 
-		if (!name_eq(h->name, h->name_len, name))
+		if (!api_name_eq(h->name, h->name_len, name))
 			continue;
 		if (++count > 1)
 			return 2;
@@ -654,7 +637,7 @@ put_component(struct buf *b, const struct httpsig_request *req,
 		int found = 0;
 
 		if (digest_override != NULL &&
-		    name_eq(name, nlen, "content-digest")) {
+		    api_name_eq(name, nlen, "content-digest")) {
 			buf_puts(b, digest_override);
 			return HTTPSIG_R_OK;
 		}
@@ -665,7 +648,7 @@ put_component(struct buf *b, const struct httpsig_request *req,
 			size_t n = h->value_len;
 
 			if (h->name_len != nlen ||
-			    !name_eq(h->name, h->name_len, name))
+			    !api_name_eq(h->name, h->name_len, name))
 				continue;
 			trim_ows(&v, &n);
 			if (!value_ok(v, n))
