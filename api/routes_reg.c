@@ -574,12 +574,46 @@ check_company(struct reg_call *c, const json_t *co,
 	return ok;
 }
 
-static void
-post_mortgages(struct api_req *rq)
+/* The envelope of both bank applications (docs/api-registration.md):
+ * {"application": {app_keys...}, "face_token", "company"?}, signed by a
+ * filed institution. 0: answered with the refusal. */
+static int
+bank_envelope(struct reg_call *c, struct api_req *rq,
+    const char *const *app_keys, const json_t **app, struct reg_str *tok,
+    const json_t **company)
 {
 	static const char *const keys[] = { "application", "face_token",
 		NULL };
 	static const char *const opt[] = { "company", NULL };
+
+	return reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) &&
+	    reg_json(c) && reg_keys(rq, c->json, "body", keys, opt) &&
+	    reg_obj(rq, c->json, "application", 1, app) &&
+	    reg_str(rq, c->json, "face_token", 1, tok) &&
+	    reg_obj(rq, c->json, "company", 0, company) &&
+	    reg_keys(rq, *app, "application", app_keys, NULL);
+}
+
+/* The owner's consent to the application (the face token bound to its
+ * digest, and for a company its representative's SMS attestation), then
+ * the step itself. req->owner is set. */
+static void
+bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
+    const json_t *app, const json_t *company)
+{
+	struct evidence_result er;	/* req->face borrows from it */
+	uint8_t digest[HASH_LEN];
+
+	if (!check_face(c, req, tok, app, req->owner, digest, &er))
+		return;
+	if (company != NULL && !check_company(c, company, req->owner, digest))
+		return;
+	reg_submit(c, req, 1);
+}
+
+static void
+post_mortgages(struct api_req *rq)
+{
 	static const char *const app_keys[] = { "vin", "plate", "plate_type",
 		"certificate_number", "contract_number", "owner", NULL };
 	static const char *const owner_keys[] = { "id_number", NULL };
@@ -589,19 +623,12 @@ post_mortgages(struct api_req *rq)
 	struct reg_request *req;
 	struct reg_str vin, plate, pt, certno, contract, idn, name, phone, tok;
 	const json_t *app, *owner, *company;
-	struct evidence_result er;
-	uint8_t digest[HASH_LEN];
 
 	if (w == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_obj(rq, c->json, "application", 1, &app) ||
-	    !reg_str(rq, c->json, "face_token", 1, &tok) ||
-	    !reg_obj(rq, c->json, "company", 0, &company) ||
-	    !reg_keys(rq, app, "application", app_keys, NULL) ||
+	if (!bank_envelope(c, rq, app_keys, &app, &tok, &company) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
 	    !reg_str(rq, app, "plate", 1, &plate) ||
 	    !reg_str(rq, app, "plate_type", 1, &pt) ||
@@ -637,16 +664,12 @@ post_mortgages(struct api_req *rq)
 			goto out;
 		req->has_phone = 1;
 	}
-	if (!check_face(c, req, tok, app, req->owner, digest, &er))
-		goto out;
-	if (company != NULL && !check_company(c, company, req->owner, digest))
-		goto out;
 	req->kind = REG_T_MORTGAGE_APPLICATION;
 	req->vin = vin;
 	req->plate = plate;
 	req->cert_number = certno;
 	req->contract = contract;
-	reg_submit(c, req, 1);
+	bank_submit(c, req, tok, app, company);
 out:
 	work_free(w);
 }
@@ -654,9 +677,6 @@ out:
 static void
 post_releases(struct api_req *rq)
 {
-	static const char *const keys[] = { "application", "face_token",
-		NULL };
-	static const char *const opt[] = { "company", NULL };
 	static const char *const app_keys[] = { "vin", "mortgage", "owner",
 		NULL };
 	static const char *const owner_keys[] = { "id_number", NULL };
@@ -665,19 +685,12 @@ post_releases(struct api_req *rq)
 	struct reg_request *req;
 	struct reg_str vin, mortgage, idn, tok;
 	const json_t *app, *owner, *company;
-	struct evidence_result er;
-	uint8_t digest[HASH_LEN];
 
 	if (w == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_obj(rq, c->json, "application", 1, &app) ||
-	    !reg_str(rq, c->json, "face_token", 1, &tok) ||
-	    !reg_obj(rq, c->json, "company", 0, &company) ||
-	    !reg_keys(rq, app, "application", app_keys, NULL) ||
+	if (!bank_envelope(c, rq, app_keys, &app, &tok, &company) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
 	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
 	    !reg_obj(rq, app, "owner", 1, &owner) ||
@@ -685,15 +698,12 @@ post_releases(struct api_req *rq)
 	    !reg_str(rq, owner, "id_number", 1, &idn) ||
 	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
 	    !v_id_number(rq, idn) ||
-	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner) ||
-	    !check_face(c, req, tok, app, req->owner, digest, &er))
-		goto out;
-	if (company != NULL && !check_company(c, company, req->owner, digest))
+	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
 		goto out;
 	req->kind = REG_T_RELEASE_APPLICATION;
 	req->vin = vin;
 	req->app = mortgage;
-	reg_submit(c, req, 1);
+	bank_submit(c, req, tok, app, company);
 out:
 	work_free(w);
 }
