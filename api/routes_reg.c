@@ -357,6 +357,23 @@ post_parties(struct api_req *rq)
 	post_filing(rq, 0);
 }
 
+/* The {id} of "<route prefix>/{id}<suffix>" (rq->rest is what follows
+ * the prefix). 0: answered 404. */
+static int
+rest_id(struct api_req *rq, const char *suffix, struct reg_str *id)
+{
+	size_t sl = strlen(suffix);
+
+	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
+	    sl) != 0) {
+		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
+		return 0;
+	}
+	id->p = rq->rest;
+	id->len = rq->rest_len - sl;
+	return 1;
+}
+
 /* POST /v1/{institutions,parties}/{id}/status */
 static void
 post_status(struct api_req *rq, int institution)
@@ -365,22 +382,13 @@ post_status(struct api_req *rq, int institution)
 	static const char *const opt[] = { "keyid", "reason", NULL };
 	static const char *const actions[] = { "suspend", "reinstate",
 		"revoke", NULL };
-	static const char suffix[] = "/status";
 	struct reg_work *w;
 	struct reg_call *c;
 	struct reg_request *req;
 	struct reg_str id, action, keyid, reason;
-	size_t sl = sizeof(suffix) - 1;
 	int a = 0;
 
-	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
-	    sl) != 0) {
-		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
-		return;
-	}
-	id.p = rq->rest;
-	id.len = rq->rest_len - sl;
-	if ((w = work_new(rq)) == NULL)
+	if (!rest_id(rq, "/status", &id) || (w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
@@ -489,22 +497,13 @@ post_vehicle_sub(struct api_req *rq)
 	static const char *const actions[] = { "set", "lift", NULL };
 	static const char *const kinds[] = { "seized", "detained", "stolen",
 		"scrapped", "customs", NULL };
-	static const char suffix[] = "/restrictions";
-	size_t sl = sizeof(suffix) - 1;
 	struct reg_work *w;
 	struct reg_call *c;
 	struct reg_request *req;
 	struct reg_str vin, action, kind, ref;
 	int a = 0, k = 0;
 
-	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
-	    sl) != 0) {
-		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
-		return;
-	}
-	vin.p = rq->rest;
-	vin.len = rq->rest_len - sl;
-	if ((w = work_new(rq)) == NULL)
+	if (!rest_id(rq, "/restrictions", &vin) || (w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
@@ -716,25 +715,18 @@ post_application_sub(struct api_req *rq)
 	static const char *const opt[] = { "reason", NULL };
 	static const char *const decisions[] = { "approve", "reject",
 		"in_person_review", NULL };
-	static const char suffix[] = "/decision";
-	size_t sl = sizeof(suffix) - 1;
 	struct reg_work *w;
 	struct reg_call *c;
 	struct reg_request *req;
-	struct reg_str decision, reason;
+	struct reg_str id, decision, reason;
 	int d = 0;
 
-	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
-	    sl) != 0) {
-		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
-		return;
-	}
-	if ((w = work_new(rq)) == NULL)
+	if (!rest_id(rq, "/decision", &id) || (w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
 	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
-	    !v_app_id(rq, rq->rest, rq->rest_len - sl) ||
+	    !v_app_id(rq, id.p, id.len) ||
 	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
 	    !reg_str(rq, c->json, "decision", 1, &decision) ||
 	    !reg_str(rq, c->json, "reason", 0, &reason) ||
@@ -747,8 +739,7 @@ post_application_sub(struct api_req *rq)
 		goto out;
 	}
 	req->kind = REG_T_DECISION;
-	req->app.p = rq->rest;
-	req->app.len = REG_APP_ID_LEN;
+	req->app = id;		/* v_app_id: REG_APP_ID_LEN bytes */
 	req->decision = (enum reg_decision)d;
 	req->reason = reason;
 	reg_submit(c, req, 0);
