@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build lienlog in Release mode in build-bench/ (no sanitizers, no tests)
 # and run every benchmark: the log core (bench_log), request verification
-# (bench_auth), the witness (bench_witness) and the sync mirror
-# (bench_sync). Figures go to stdout, one per line ("name value unit");
-# progress goes to stderr. Extra arguments are passed to bench_log
-# (--quick, --smoke, --store-dir DIR, --only PREFIX); with --only, the
-# other benchmarks are skipped.
+# (bench_auth), the witness (bench_witness), the sync mirror (bench_sync)
+# and the end-to-end floor (bench_floor). Figures go to stdout, one per
+# line ("name value unit"); progress goes to stderr. Extra arguments are
+# passed to bench_log (--quick, --smoke, --store-dir DIR, --only PREFIX);
+# with --only, the other benchmarks are skipped.
 #
 #   bash bench/run.sh                 # full run (builds a 10^7 store once)
 #   bash bench/run.sh --quick         # skip the 10^7-entry store
@@ -18,7 +18,7 @@ build="${BENCH_BUILD_DIR:-$repo/build-bench}"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLIEN_TESTS=OFF \
 	-DLIEN_SANITIZE=OFF >&2
 cmake --build "$build" -j"$(nproc)" --target bench_log bench_auth \
-	bench_witness bench_sync >&2
+	bench_witness bench_sync bench_floor >&2
 
 {
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
@@ -40,6 +40,7 @@ case " $* " in
 	"$build/bench/bench_witness" $smoke --dir "$wdir"
 	rm -rf "$wdir"
 	"$build/bench/bench_sync" $smoke
+	"$build/bench/bench_floor" $smoke
 	;;
 esac
 echo "run.sh: bench took $(( $(date +%s) - start )) s;" \
