@@ -38,7 +38,6 @@
  * This is not a TLS terminator: HTTPS in this civetweb build crashes with
  * OpenSSL 3 (DEPS.md), so lienlogd serves plain HTTP behind nginx.
  */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,6 +47,7 @@
 #include <civetweb.h>
 
 #include "api/accesslog.h"
+#include "api/civet.h"
 #include "api/http.h"
 #include "api/json_out.h"
 #include "api/metrics.h"
@@ -68,7 +68,7 @@ static const struct api_route_table *const server_tables[] = {
 };
 
 struct api_server {
-	struct mg_context *ctx;
+	struct civet *web;
 	struct ledger *ledger;
 	const struct api_route *routes[SERVER_ROUTES_MAX];
 	const char *route_names[SERVER_ROUTES_MAX];	/* metrics labels */
@@ -274,67 +274,32 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	return status;
 }
 
-static int
-server_log_message(const struct mg_connection *conn, const char *msg)
-{
-	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
-	struct api_server *s = ctx ? mg_get_user_data(ctx) : NULL;
-
-	if (s != NULL && s->log != NULL)
-		s->log(s->log_ctx, msg);
-	return 1;	/* never let civetweb write files or stderr itself */
-}
-
-/* "A.B.C.D:PORT" with a dotted-quad IPv4 address (this civetweb has no
- * IPv6) and a port in 1..65535. civetweb's own syntax also accepts lists
- * and 's'/'r' suffixes (TLS, redirect); none of that is allowed here. */
-static int
-server_listen_ok(const char *listen)
-{
-	const char *colon = strrchr(listen, ':');
-	char host[INET_ADDRSTRLEN];
-	struct in_addr a;
-	uint64_t port;
-	size_t hlen;
-
-	if (colon == NULL)
-		return 0;
-	hlen = (size_t)(colon - listen);
-	if (hlen == 0 || hlen >= sizeof(host))
-		return 0;
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &a) != 1)
-		return 0;
-	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
-	    port == 0 || port > 65535)
-		return 0;
-	return 1;
-}
-
 enum lien_status
 api_server_start(const struct api_server_config *cfg, struct ledger *l,
     struct api_server **out)
 {
 	struct api_server *s = NULL;
-	struct mg_callbacks cb;
-	char threads[16], timeout[16];
-	const char *listen;
-	unsigned nthreads, tmo;
+	struct civet_config web;
 	enum lien_status st = LIEN_EINVAL;
 
 	*out = NULL;
 	if (cfg == NULL || l == NULL)
 		return LIEN_EINVAL;
-	listen = cfg->listen ? cfg->listen : SERVER_DEFAULT_LISTEN;
-	nthreads = cfg->threads ? cfg->threads : SERVER_DEFAULT_THREADS;
-	tmo = cfg->request_timeout_ms ? cfg->request_timeout_ms :
+	memset(&web, 0, sizeof(web));
+	web.listen = cfg->listen ? cfg->listen : SERVER_DEFAULT_LISTEN;
+	web.threads = cfg->threads ? cfg->threads : SERVER_DEFAULT_THREADS;
+	web.timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms :
 	    SERVER_DEFAULT_TIMEOUT_MS;
-	if (!server_listen_ok(listen) || nthreads > API_THREADS_MAX)
+	web.no_keep_alive = cfg->no_keep_alive;
+	web.handler = server_handle;
+	web.log = cfg->log;
+	web.log_ctx = cfg->log_ctx;
+	if (!civet_listen_ok(web.listen) || web.threads > API_THREADS_MAX)
 		return LIEN_EINVAL;
 	s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return LIEN_ENOMEM;
+	web.data = s;
 	s->ledger = l;
 	s->no_keep_alive = cfg->no_keep_alive;
 	s->trust_proxy = cfg->trust_proxy != 0;
@@ -370,54 +335,8 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 			goto out;
 		}
 	}
-	st = LIEN_EINVAL;
-	snprintf(threads, sizeof(threads), "%u", nthreads);
-	snprintf(timeout, sizeof(timeout), "%u", tmo);
-	{
-		const char *opts[] = {
-			"listening_ports", listen,
-			"num_threads", threads,
-			"request_timeout_ms", timeout,
-			"enable_keep_alive", cfg->no_keep_alive ? "no" : "yes",
-			"keep_alive_timeout_ms", "2000",
-			/* Match paths and queries byte for byte as sent. */
-			"decode_url", "no",
-			/* Headers and small bodies go out in separate
-			 * writes; without this Nagle + delayed ACK adds
-			 * 40 ms to keep-alive replies. */
-			"tcp_nodelay", "1",
-			"max_request_size", "16384",
-			NULL
-		};
-
-		struct mg_init_data init;
-		struct mg_error_data err;
-		char errtext[256] = "";
-		unsigned errcode = 0;
-
-		memset(&cb, 0, sizeof(cb));
-		cb.log_message = server_log_message;
-		memset(&init, 0, sizeof(init));
-		init.callbacks = &cb;
-		init.user_data = s;
-		init.configuration_options = opts;
-		memset(&err, 0, sizeof(err));
-		err.code = &errcode;
-		err.text = errtext;
-		err.text_buffer_size = sizeof(errtext);
-		/* Returns the features it initialised: 0 for none asked
-		 * (no TLS here), which is not an error. */
-		(void)mg_init_library(0);
-		s->ctx = mg_start2(&init, &err);
-		if (s->ctx == NULL) {
-			if (s->log != NULL && errtext[0] != '\0')
-				s->log(s->log_ctx, errtext);
-			mg_exit_library();
-			st = LIEN_EIO;	/* bind failed or bad option */
-			goto out;
-		}
-	}
-	mg_set_request_handler(s->ctx, "/", server_handle, s);
+	if ((st = civet_start(&web, &s->web)) != LIEN_OK)
+		goto out;
 	*out = s;
 	s = NULL;
 	st = LIEN_OK;
@@ -447,15 +366,7 @@ api_server_witness(const struct api_server *s)
 unsigned
 api_server_port(const struct api_server *s)
 {
-	struct mg_server_port ports[4];
-	int n;
-
-	if (s == NULL || s->ctx == NULL)
-		return 0;
-	n = mg_get_server_ports(s->ctx, 4, ports);
-	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
-		return 0;
-	return (unsigned)ports[0].port;
+	return s != NULL ? civet_port(s->web) : 0;
 }
 
 void
@@ -463,8 +374,7 @@ api_server_stop(struct api_server *s)
 {
 	if (s == NULL)
 		return;
-	mg_stop(s->ctx);	/* waits for the workers: no more submits */
-	mg_exit_library();
+	civet_stop(s->web);	/* waits for the workers: no more submits */
 	accesslog_close(s->alog);
 	metrics_free(s->metrics);
 	free(s);

@@ -24,7 +24,6 @@
  * one stable code word and '\n'; 409's body is the size, as the spec
  * requires. Guard errors reuse api/http.c's JSON writers.
  */
-#include <arpa/inet.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +32,7 @@
 
 #include <civetweb.h>
 
+#include "api/civet.h"
 #include "api/http.h"
 #include "api/witness_server.h"
 #include "common/lien_limits.h"
@@ -61,7 +61,7 @@ static const char *const ws_outcome_name[WS_OUTCOMES_] = {
 };
 
 struct witness_server {
-	struct mg_context *ctx;
+	struct civet *web;
 	struct witness *w;
 	char vkey[WS_VKEY_CAP + 2];	/* "<vkey>\n" */
 	size_t vkey_len;
@@ -299,54 +299,12 @@ done_counted:
 	return rq.status;
 }
 
-static int
-ws_log_message(const struct mg_connection *conn, const char *msg)
-{
-	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
-	struct witness_server *s = ctx ? mg_get_user_data(ctx) : NULL;
-
-	if (s != NULL && s->log != NULL)
-		s->log(s->log_ctx, msg);
-	return 1;	/* civetweb never writes files or stderr itself */
-}
-
-/* "A.B.C.D:PORT", port 1..65535 (no IPv6 in this civetweb, and none of
- * civetweb's own list / 's' / 'r' syntax). */
-static int
-ws_listen_ok(const char *listen)
-{
-	const char *colon = strrchr(listen, ':');
-	char host[INET_ADDRSTRLEN];
-	struct in_addr a;
-	uint64_t port;
-	size_t hlen;
-
-	if (colon == NULL)
-		return 0;
-	hlen = (size_t)(colon - listen);
-	if (hlen == 0 || hlen >= sizeof host)
-		return 0;
-	memcpy(host, listen, hlen);
-	host[hlen] = '\0';
-	if (inet_pton(AF_INET, host, &a) != 1)
-		return 0;
-	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
-	    port == 0 || port > 65535)
-		return 0;
-	return 1;
-}
-
 enum lien_status
 witness_server_start(const struct witness_server_config *cfg,
     struct witness *w, struct witness_server **out)
 {
 	struct witness_server *s;
-	struct mg_callbacks cb;
-	struct mg_init_data init;
-	struct mg_error_data err;
-	char threads[16], timeout[16], errtext[256] = "";
-	unsigned errcode = 0, nthreads, tmo;
-	const char *listen;
+	struct civet_config web;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -354,15 +312,21 @@ witness_server_start(const struct witness_server_config *cfg,
 	*out = NULL;
 	if (cfg == NULL || w == NULL)
 		return LIEN_EINVAL;
-	listen = cfg->listen ? cfg->listen : WS_DEFAULT_LISTEN;
-	nthreads = cfg->threads ? cfg->threads : WS_DEFAULT_THREADS;
-	tmo = cfg->request_timeout_ms ? cfg->request_timeout_ms :
+	memset(&web, 0, sizeof(web));
+	web.listen = cfg->listen ? cfg->listen : WS_DEFAULT_LISTEN;
+	web.threads = cfg->threads ? cfg->threads : WS_DEFAULT_THREADS;
+	web.timeout_ms = cfg->request_timeout_ms ? cfg->request_timeout_ms :
 	    WS_DEFAULT_TIMEOUT_MS;
-	if (!ws_listen_ok(listen) || nthreads > API_THREADS_MAX)
+	web.no_keep_alive = cfg->no_keep_alive;
+	web.handler = ws_handle;
+	web.log = cfg->log;
+	web.log_ctx = cfg->log_ctx;
+	if (!civet_listen_ok(web.listen) || web.threads > API_THREADS_MAX)
 		return LIEN_EINVAL;
 	s = calloc(1, sizeof *s);
 	if (s == NULL)
 		return LIEN_ENOMEM;
+	web.data = s;
 	s->w = w;
 	s->no_keep_alive = cfg->no_keep_alive;
 	s->now = cfg->now;
@@ -377,42 +341,10 @@ witness_server_start(const struct witness_server_config *cfg,
 	s->vkey_len = strlen(s->vkey);
 	s->vkey[s->vkey_len++] = '\n';
 	s->vkey[s->vkey_len] = '\0';
-	(void)snprintf(threads, sizeof threads, "%u", nthreads);
-	(void)snprintf(timeout, sizeof timeout, "%u", tmo);
-	{
-		const char *opts[] = {
-			"listening_ports", listen,
-			"num_threads", threads,
-			"request_timeout_ms", timeout,
-			"enable_keep_alive", cfg->no_keep_alive ? "no" : "yes",
-			"keep_alive_timeout_ms", "2000",
-			"decode_url", "no",	/* paths matched as sent */
-			"tcp_nodelay", "1",	/* no Nagle + delayed ACK */
-			"max_request_size", "16384",
-			NULL
-		};
-
-		memset(&cb, 0, sizeof cb);
-		cb.log_message = ws_log_message;
-		memset(&init, 0, sizeof init);
-		init.callbacks = &cb;
-		init.user_data = s;
-		init.configuration_options = opts;
-		memset(&err, 0, sizeof err);
-		err.code = &errcode;
-		err.text = errtext;
-		err.text_buffer_size = sizeof errtext;
-		(void)mg_init_library(0);
-		s->ctx = mg_start2(&init, &err);
-	}
-	if (s->ctx == NULL) {
-		if (s->log != NULL && errtext[0] != '\0')
-			s->log(s->log_ctx, errtext);
-		mg_exit_library();
+	if ((st = civet_start(&web, &s->web)) != LIEN_OK) {
 		free(s);
-		return LIEN_EIO;	/* bind failed or bad option */
+		return st;
 	}
-	mg_set_request_handler(s->ctx, "/", ws_handle, s);
 	*out = s;
 	return LIEN_OK;
 }
@@ -420,15 +352,7 @@ witness_server_start(const struct witness_server_config *cfg,
 unsigned
 witness_server_port(const struct witness_server *s)
 {
-	struct mg_server_port ports[4];
-	int n;
-
-	if (s == NULL || s->ctx == NULL)
-		return 0;
-	n = mg_get_server_ports(s->ctx, 4, ports);
-	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
-		return 0;
-	return (unsigned)ports[0].port;
+	return s != NULL ? civet_port(s->web) : 0;
 }
 
 void
@@ -436,7 +360,6 @@ witness_server_stop(struct witness_server *s)
 {
 	if (s == NULL)
 		return;
-	mg_stop(s->ctx);
-	mg_exit_library();
+	civet_stop(s->web);
 	free(s);
 }
