@@ -134,6 +134,14 @@ int cli_keypair_write(const char *verb, const char *prefix,
     const char *pub_ext, const char *secret, size_t secret_len,
     const char *pub, size_t pub_len, int nl);
 
+/* Generate a named signed-note key with gen (note_key_generate for a log
+ * key, cosig_key_generate for a witness key), write PREFIX and
+ * PREFIX.vkey with cli_keypair_write and print the verifier key. The name
+ * is checked first (note_name_check: usage error). Returns an exit code. */
+int cli_keygen_named(const char *verb, const char *name, const char *prefix,
+    enum lien_status (*gen)(const char *name, size_t name_len, char **skey,
+    char **vkey));
+
 /* ---- Party keys (cli_pki.c) --------------------------------------------- */
 
 struct pkey;

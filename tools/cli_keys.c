@@ -173,10 +173,8 @@ cli_keygen(int argc, char **argv)
 	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL },
 		{ "type", NULL } };
 	const char *pos[1];
-	char *skey = NULL, *vkey = NULL;
 	int rc;
 	size_t npos;
-	enum lien_status s;
 
 	rc = cli_args_parse(verb, argc, argv, opts, 3, pos, 0, &npos);
 	if (rc == CLI_HELP) {
@@ -203,20 +201,31 @@ cli_keygen(int argc, char **argv)
 		cli_fail(verb, "need --name ORIGIN and --out PREFIX (see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	if (note_name_check(opts[0].value, strlen(opts[0].value)) != LIEN_OK) {
+	return cli_keygen_named(verb, opts[0].value, opts[1].value,
+	    note_key_generate);
+}
+
+int
+cli_keygen_named(const char *verb, const char *name, const char *prefix,
+    enum lien_status (*gen)(const char *name, size_t name_len, char **skey,
+    char **vkey))
+{
+	char *skey = NULL, *vkey = NULL;
+	enum lien_status s;
+	int rc;
+
+	if (note_name_check(name, strlen(name)) != LIEN_OK) {
 		cli_fail(verb, "invalid key name: it must be 1..%u bytes with "
 		    "no spaces and no '+'", NOTE_NAME_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	s = note_key_generate(opts[0].value, strlen(opts[0].value), &skey,
-	    &vkey);
-	if (s != LIEN_OK) {
+	if ((s = gen(name, strlen(name), &skey, &vkey)) != LIEN_OK) {
 		cli_fail(verb, "key generation failed: %s",
 		    lien_status_message(s));
 		return cli_exit_for(s);
 	}
-	rc = cli_keypair_write(verb, opts[1].value, ".vkey", skey,
-	    strlen(skey), vkey, strlen(vkey), 1);
+	rc = cli_keypair_write(verb, prefix, ".vkey", skey, strlen(skey),
+	    vkey, strlen(vkey), 1);
 	if (rc == CLI_EXIT_OK)
 		printf("%s\n", vkey);
 	secret_free(skey);	/* zeroes the private key text */

@@ -49,10 +49,8 @@ witness_keygen(int argc, char **argv)
 	static const char verb[] = "witness keygen";
 	struct cli_opt opts[] = { { "name", NULL }, { "out", NULL } };
 	const char *pos[1];
-	char *skey = NULL, *vkey = NULL;
 	int rc;
 	size_t npos;
-	enum lien_status s;
 
 	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 0, &npos);
 	if (rc == CLI_HELP) {
@@ -65,25 +63,8 @@ witness_keygen(int argc, char **argv)
 		cli_fail(verb, "need --name NAME and --out PREFIX (see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	if (note_name_check(opts[0].value, strlen(opts[0].value)) != LIEN_OK) {
-		cli_fail(verb, "invalid key name: it must be 1..%u bytes with "
-		    "no spaces and no '+'", NOTE_NAME_MAX);
-		return CLI_EXIT_USAGE;
-	}
-	s = cosig_key_generate(opts[0].value, strlen(opts[0].value), &skey,
-	    &vkey);
-	if (s != LIEN_OK) {
-		cli_fail(verb, "key generation failed: %s",
-		    lien_status_message(s));
-		return cli_exit_for(s);
-	}
-	rc = cli_keypair_write(verb, opts[1].value, ".vkey", skey,
-	    strlen(skey), vkey, strlen(vkey), 1);
-	if (rc == CLI_EXIT_OK)
-		printf("%s\n", vkey);
-	secret_free(skey);
-	free(vkey);
-	return rc;
+	return cli_keygen_named(verb, opts[0].value, opts[1].value,
+	    cosig_key_generate);
 }
 
 static void

@@ -201,6 +201,24 @@ def test_keygen(r):
                  os.path.join(r2, "k.vkey"), cp], "verify checkpoint",
                 [EXIT_VERIFY])
 
+    # Key names (C2SP signed-note): no spaces, no '+', not empty. The
+    # log key and the witness key share the check (cli_keygen_named).
+    bad = os.path.join(d, "badname")
+    for verb, name in ((["keygen"], "a b"), (["keygen"], "a+b"),
+                       (["witness", "keygen"], "w 1"),
+                       (["witness", "keygen"], "w+1")):
+        r.fails("%s name %r" % (" ".join(verb), name),
+                verb + ["--name", name, "--out", bad], " ".join(verb),
+                [EXIT_USAGE], r"invalid key name")
+    r.check("bad names leave no files", not os.path.exists(bad + ".key")
+            and not os.path.exists(bad + ".vkey"))
+    wk = os.path.join(d, "wk")
+    r.ok("witness keygen", ["witness", "keygen", "--name", "w1.example",
+                            "--out", wk], r"^w1\.example\+")
+    r.fails("witness keygen refuses overwrite",
+            ["witness", "keygen", "--name", "w1.example", "--out", wk],
+            "witness keygen", [EXIT_IO], r"refusing to overwrite")
+
     r.fails("keygen refuses overwrite", ["keygen", "--name", "x.org/y",
                                          "--out", prefix], "keygen",
             [EXIT_IO], r"refusing to overwrite")
