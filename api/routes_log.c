@@ -151,41 +151,57 @@ log_send_proof(struct api_req *rq, struct proof_scratch *ps,
 	    ps->json, len);
 }
 
+/* The part both proof routes share: the two u64 query parameters (p[0],
+ * p[1] = tree_size), a view, tree_size within the log, and the scratch
+ * block. 1 to go on (close *v and free *ps afterwards); 0 when the error
+ * reply has been sent and nothing is left open. */
+static int
+proof_begin(struct api_req *rq, struct api_param p[2], const char *usage,
+    struct ledger_view **v, struct proof_scratch **ps)
+{
+	enum lien_status s;
+	int e;
+
+	*v = NULL;
+	*ps = NULL;
+	e = api_query_parse(rq->query, rq->query_len, p, 2);
+	if (e >= 0) {
+		api_fail(rq, (enum api_err)e, usage);
+		return 0;
+	}
+	if ((s = ledger_view_open(rq->ledger, v)) != LIEN_OK) {
+		api_fail_status(rq, s);
+		return 0;
+	}
+	if (p[1].value > ledger_view_size(*v)) {
+		api_fail(rq, API_ERR_TREE_SIZE,
+		    "tree_size is larger than the log");
+	} else if ((*ps = malloc(sizeof(**ps))) == NULL) {
+		api_fail_status(rq, LIEN_ENOMEM);
+	} else {
+		return 1;
+	}
+	ledger_view_close(*v);
+	*v = NULL;
+	return 0;
+}
+
 static void
 log_inclusion(struct api_req *rq)
 {
 	struct api_param p[2] = { { .name = "index" }, { .name = "tree_size" } };
-	struct ledger_view *v = NULL;
-	struct proof_scratch *ps = NULL;
+	struct ledger_view *v;
+	struct proof_scratch *ps;
 	uint8_t leaf[HASH_LEN];
 	struct json_out j;
 	size_t nproof = 0;
 	enum lien_status s;
-	int e;
 
-	e = api_query_parse(rq->query, rq->query_len, p, 2);
-	if (e >= 0) {
-		api_fail(rq, (enum api_err)e,
-		    "expected index=<u64>&tree_size=<u64>");
+	if (!proof_begin(rq, p, "expected index=<u64>&tree_size=<u64>", &v,
+	    &ps))
 		return;
-	}
-	s = ledger_view_open(rq->ledger, &v);
-	if (s != LIEN_OK) {
-		api_fail_status(rq, s);
-		return;
-	}
-	if (p[1].value > ledger_view_size(v)) {
-		api_fail(rq, API_ERR_TREE_SIZE,
-		    "tree_size is larger than the log");
-		goto out;
-	}
 	if (p[0].value >= p[1].value) {
 		api_fail(rq, API_ERR_INDEX_RANGE, "index must be < tree_size");
-		goto out;
-	}
-	ps = malloc(sizeof(*ps));
-	if (ps == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
 	s = ledger_view_leaf_hash(v, p[0].value, leaf);
@@ -216,36 +232,17 @@ log_consistency(struct api_req *rq)
 {
 	struct api_param p[2] = { { .name = "old_size" },
 		{ .name = "tree_size" } };
-	struct ledger_view *v = NULL;
-	struct proof_scratch *ps = NULL;
+	struct ledger_view *v;
+	struct proof_scratch *ps;
 	struct json_out j;
 	size_t nproof = 0;
 	enum lien_status s;
-	int e;
 
-	e = api_query_parse(rq->query, rq->query_len, p, 2);
-	if (e >= 0) {
-		api_fail(rq, (enum api_err)e,
-		    "expected old_size=<u64>&tree_size=<u64>");
+	if (!proof_begin(rq, p, "expected old_size=<u64>&tree_size=<u64>", &v,
+	    &ps))
 		return;
-	}
-	s = ledger_view_open(rq->ledger, &v);
-	if (s != LIEN_OK) {
-		api_fail_status(rq, s);
-		return;
-	}
-	if (p[1].value > ledger_view_size(v)) {
-		api_fail(rq, API_ERR_TREE_SIZE,
-		    "tree_size is larger than the log");
-		goto out;
-	}
 	if (p[0].value > p[1].value) {
 		api_fail(rq, API_ERR_OLD_SIZE, "old_size must be <= tree_size");
-		goto out;
-	}
-	ps = malloc(sizeof(*ps));
-	if (ps == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
 	s = ledger_view_prove_consistency(v, p[0].value, p[1].value,
