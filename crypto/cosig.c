@@ -16,7 +16,8 @@
  * <hex8>+<base64(0x04 || seed)>"), whose key id is that of the public
  * key. A 0x01 (log) key is refused as a witness key and vice versa:
  * tlog-cosignature requires distinct keys per cosigner and a log key that
- * cosigns could vouch for its own split view.
+ * cosigns could vouch for its own split view. Parsing and generating
+ * those texts is crypto/note.c's (note_keypair_*), for both types.
  *
  * What it is not: it does not judge a timestamp against the clock, and it
  * does not check the log's own signature (checkpoint_open does).
@@ -29,16 +30,11 @@
 #include "common/b64.h"
 #include "common/rd.h"
 
-static const char skey_prefix[] = "PRIVATE+KEY+";
-#define SKEY_PREFIX_LEN (sizeof skey_prefix - 1)
 static const char msg_header[] = "cosignature/v1\ntime ";
 #define MSG_HEADER_LEN (sizeof msg_header - 1)
 /* "— " (U+2014 EM DASH, space), as in crypto/note.c. */
 static const uint8_t sig_prefix[4] = { 0xe2, 0x80, 0x94, 0x20 };
 
-#define KEYID_HEX_LEN 8u
-#define KEYDATA_LEN (1u + ED25519_PK_LEN)		/* type || key */
-#define KEYDATA_B64_LEN B64_ENCODED_LEN(KEYDATA_LEN)	/* 44 */
 #define RAW_B64_LEN B64_ENCODED_LEN(COSIG_RAW_LEN)	/* 104 */
 /* Header, at most 19 decimal digits (2^63 - 1), '\n', then the body. */
 #define MSG_MAX (MSG_HEADER_LEN + 19u + 1u + NOTE_TEXT_MAX)
@@ -65,36 +61,10 @@ key_text_format(const char *prefix, size_t prefix_len,
 	return st;
 }
 
-static enum lien_status
-signer_from_seed(const char *name, size_t name_len,
-    const uint8_t seed[ED25519_SEED_LEN], struct cosig_signer **out)
-{
-	struct cosig_signer *s = secret_alloc(sizeof *s);
-	uint8_t pk[ED25519_PK_LEN];
-
-	*out = NULL;
-	if (s == NULL)
-		return LIEN_ENOMEM;
-	memset(s, 0, sizeof *s);
-	if (ed25519_from_seed(seed, pk, s->sk) != LIEN_OK) {
-		secret_free(s);
-		return LIEN_ECRYPTO;
-	}
-	memcpy(s->v.name, name, name_len);
-	s->v.name[name_len] = '\0';
-	s->v.name_len = name_len;
-	s->v.type = NOTE_KEY_COSIG_V1;
-	memcpy(s->v.pk, pk, ED25519_PK_LEN);
-	s->v.key_id = note_key_id(name, name_len, NOTE_KEY_COSIG_V1, pk);
-	*out = s;
-	return LIEN_OK;
-}
-
 enum lien_status
 cosig_signer_parse(const char *skey, size_t len, struct cosig_signer **out)
 {
-	struct note_key_text kt;
-	struct cosig_signer *s = NULL;
+	struct cosig_signer *s;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -102,19 +72,13 @@ cosig_signer_parse(const char *skey, size_t len, struct cosig_signer **out)
 	*out = NULL;
 	if (skey == NULL)
 		return LIEN_EINVAL;
-	st = note_skey_text_parse(skey, len, &kt);
+	if ((s = secret_alloc(sizeof *s)) == NULL)
+		return LIEN_ENOMEM;
 	/* A log key (0x01) is not a witness key: "unsupported". */
-	if (st == LIEN_OK && kt.type != NOTE_KEY_COSIG_V1)
-		st = LIEN_EUNSUPPORTED;
-	if (st == LIEN_OK)
-		st = signer_from_seed(kt.name, kt.name_len, kt.key, &s);
-	secret_wipe(kt.key, sizeof kt.key);
-	if (st != LIEN_OK)
+	st = note_keypair_parse(skey, len, NOTE_KEY_COSIG_V1, &s->v, s->sk);
+	if (st != LIEN_OK) {
+		secret_free(s);
 		return st;
-	/* The key id hashes the public key, known only now. */
-	if (s->v.key_id != kt.key_id) {
-		cosig_signer_free(s);
-		return LIEN_EVERIFY;
 	}
 	*out = s;
 	return LIEN_OK;
@@ -144,45 +108,8 @@ enum lien_status
 cosig_key_generate(const char *name, size_t name_len, char **out_skey,
     char **out_vkey)
 {
-	uint8_t *seed = NULL;
-	struct cosig_signer *s = NULL;
-	char *skey = NULL, *vkey = NULL;
-	size_t cap = SKEY_PREFIX_LEN + NOTE_NAME_MAX + 1 + KEYID_HEX_LEN + 1 +
-	    KEYDATA_B64_LEN + 1;
-	enum lien_status st = LIEN_ENOMEM;
-
-	if (out_skey == NULL || out_vkey == NULL)
-		return LIEN_EINVAL;
-	*out_skey = NULL;
-	*out_vkey = NULL;
-	if (name == NULL || note_name_check(name, name_len) != LIEN_OK)
-		return LIEN_EPARSE;
-	seed = secret_alloc(ED25519_SEED_LEN);
-	skey = secret_alloc(cap);
-	vkey = malloc(cap);
-	if (seed == NULL || skey == NULL || vkey == NULL)
-		goto out;
-	lcrypto_random(seed, ED25519_SEED_LEN);
-	st = signer_from_seed(name, name_len, seed, &s);
-	if (st != LIEN_OK)
-		goto out;
-	st = key_text_format(skey_prefix, SKEY_PREFIX_LEN, &s->v, seed, skey,
-	    cap);
-	if (st != LIEN_OK)
-		goto out;
-	st = key_text_format("", 0, &s->v, s->v.pk, vkey, cap);
-	if (st != LIEN_OK)
-		goto out;
-	*out_skey = skey;
-	*out_vkey = vkey;
-	skey = NULL;
-	vkey = NULL;
-out:
-	cosig_signer_free(s);
-	secret_free(seed);
-	secret_free(skey);
-	free(vkey);
-	return st;
+	return note_keypair_generate(name, name_len, NOTE_KEY_COSIG_V1,
+	    out_skey, out_vkey);
 }
 
 /* ---- messages, signing ---------------------------------------------- */

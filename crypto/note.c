@@ -305,22 +305,90 @@ note_verifier_parse(const char *vkey, size_t len, struct note_verifier *out)
 
 /* ---- signers -------------------------------------------------------- */
 
-static enum lien_status
-signer_from_seed(const char *name, size_t name_len,
-    const uint8_t seed[ED25519_SEED_LEN], struct note_signer **out)
+enum lien_status
+note_keypair_from_seed(const char *name, size_t name_len, uint8_t type,
+    const uint8_t seed[ED25519_SEED_LEN], struct note_verifier *v,
+    uint8_t sk[ED25519_SK_LEN])
 {
-	struct note_signer *s = secret_alloc(sizeof *s);
 	uint8_t pk[ED25519_PK_LEN];
 
-	if (s == NULL)
-		return LIEN_ENOMEM;
-	if (ed25519_from_seed(seed, pk, s->sk) != LIEN_OK) {
-		secret_free(s);
+	if (name == NULL || name_len > NOTE_NAME_MAX || seed == NULL ||
+	    v == NULL || sk == NULL ||
+	    (type != NOTE_KEY_ED25519 && type != NOTE_KEY_COSIG_V1))
+		return LIEN_EINVAL;
+	if (ed25519_from_seed(seed, pk, sk) != LIEN_OK)
 		return LIEN_ECRYPTO;
-	}
-	verifier_set(&s->v, name, name_len, NOTE_KEY_ED25519, pk);
-	*out = s;
+	verifier_set(v, name, name_len, type, pk);
 	return LIEN_OK;
+}
+
+enum lien_status
+note_keypair_parse(const char *skey, size_t len, uint8_t type,
+    struct note_verifier *v, uint8_t sk[ED25519_SK_LEN])
+{
+	struct note_key_text kt;
+	enum lien_status st;
+
+	if (skey == NULL || v == NULL || sk == NULL)
+		return LIEN_EINVAL;
+	st = note_skey_text_parse(skey, len, &kt);
+	if (st == LIEN_OK && kt.type != type)
+		st = LIEN_EUNSUPPORTED;
+	if (st == LIEN_OK)
+		st = note_keypair_from_seed(kt.name, kt.name_len, kt.type,
+		    kt.key, v, sk);
+	/* The key id hashes the public key, known only now. */
+	if (st == LIEN_OK && v->key_id != kt.key_id)
+		st = LIEN_EVERIFY;
+	if (st != LIEN_OK)
+		secret_wipe(sk, ED25519_SK_LEN);
+	secret_wipe(&kt, sizeof kt);
+	return st;
+}
+
+enum lien_status
+note_keypair_generate(const char *name, size_t name_len, uint8_t type,
+    char **out_skey, char **out_vkey)
+{
+	/* seed || libsodium secret key, in secret memory */
+	uint8_t *sec = NULL;
+	struct note_verifier v;
+	char *skey = NULL, *vkey = NULL;
+	size_t cap = SKEY_PREFIX_LEN + NOTE_NAME_MAX + 1 + KEYID_HEX_LEN + 1 +
+	    KEYDATA_B64_LEN + 1;
+	enum lien_status st = LIEN_ENOMEM;
+
+	if (out_skey == NULL || out_vkey == NULL)
+		return LIEN_EINVAL;
+	*out_skey = NULL;
+	*out_vkey = NULL;
+	if (name == NULL || note_name_check(name, name_len) != LIEN_OK)
+		return LIEN_EPARSE;
+	sec = secret_alloc(ED25519_SEED_LEN + ED25519_SK_LEN);
+	skey = secret_alloc(cap);
+	vkey = malloc(cap);
+	if (sec == NULL || skey == NULL || vkey == NULL)
+		goto out;
+	lcrypto_random(sec, ED25519_SEED_LEN);
+	st = note_keypair_from_seed(name, name_len, type, sec, &v,
+	    sec + ED25519_SEED_LEN);
+	if (st == LIEN_OK)
+		st = note_key_text_format(skey_prefix, SKEY_PREFIX_LEN, name,
+		    name_len, v.key_id, type, sec, skey, cap);
+	if (st == LIEN_OK)
+		st = note_key_text_format("", 0, name, name_len, v.key_id, type,
+		    v.pk, vkey, cap);
+	if (st != LIEN_OK)
+		goto out;
+	*out_skey = skey;
+	*out_vkey = vkey;
+	skey = NULL;
+	vkey = NULL;
+out:
+	secret_free(sec);
+	secret_free(skey);
+	free(vkey);
+	return st;
 }
 
 enum lien_status
@@ -337,8 +405,7 @@ note_skey_text_parse(const char *skey, size_t len, struct note_key_text *out)
 enum lien_status
 note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 {
-	struct note_key_text kt;
-	struct note_signer *s = NULL;
+	struct note_signer *s;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -346,26 +413,17 @@ note_signer_parse(const char *skey, size_t len, struct note_signer **out)
 	*out = NULL;
 	if (skey == NULL)
 		return LIEN_EINVAL;
-	st = note_skey_text_parse(skey, len, &kt);
-	if (st != LIEN_OK)
-		goto out;
-	if (kt.type != NOTE_KEY_ED25519) {
-		st = LIEN_EUNSUPPORTED;	/* we only sign plain notes */
-		goto out;
-	}
-	st = signer_from_seed(kt.name, kt.name_len, kt.key, &s);
-	if (st != LIEN_OK)
-		goto out;
-	/* The key id hashes the public key, which we only now know. */
-	if (s->v.key_id != kt.key_id) {
-		note_signer_free(s);
-		st = LIEN_EVERIFY;
-		goto out;
+	if ((s = secret_alloc(sizeof *s)) == NULL)
+		return LIEN_ENOMEM;
+	/* Type 0x01 only: we sign plain notes (a 0x04 witness key is
+	 * LIEN_EUNSUPPORTED). */
+	st = note_keypair_parse(skey, len, NOTE_KEY_ED25519, &s->v, s->sk);
+	if (st != LIEN_OK) {
+		secret_free(s);
+		return st;
 	}
 	*out = s;
-out:
-	secret_wipe(&kt, sizeof kt);
-	return st;
+	return LIEN_OK;
 }
 
 void
@@ -404,45 +462,8 @@ enum lien_status
 note_key_generate(const char *name, size_t name_len, char **out_skey,
     char **out_vkey)
 {
-	uint8_t *seed = NULL;
-	struct note_signer *s = NULL;
-	char *skey = NULL, *vkey = NULL;
-	size_t cap = SKEY_PREFIX_LEN + name_len + 1 + KEYID_HEX_LEN + 1 +
-	    KEYDATA_B64_LEN + 1;
-	enum lien_status st = LIEN_ENOMEM;
-
-	if (out_skey == NULL || out_vkey == NULL)
-		return LIEN_EINVAL;
-	*out_skey = NULL;
-	*out_vkey = NULL;
-	if (note_name_check(name, name_len) != LIEN_OK)
-		return LIEN_EPARSE;
-	seed = secret_alloc(ED25519_SEED_LEN);
-	skey = secret_alloc(cap);
-	vkey = malloc(cap);
-	if (seed == NULL || skey == NULL || vkey == NULL)
-		goto out;
-	lcrypto_random(seed, ED25519_SEED_LEN);
-	st = signer_from_seed(name, name_len, seed, &s);
-	if (st != LIEN_OK)
-		goto out;
-	st = note_key_text_format(skey_prefix, SKEY_PREFIX_LEN, name, name_len,
-	    s->v.key_id, NOTE_KEY_ED25519, seed, skey, cap);
-	if (st != LIEN_OK)
-		goto out;
-	st = note_signer_vkey(s, vkey, cap);
-	if (st != LIEN_OK)
-		goto out;
-	*out_skey = skey;
-	*out_vkey = vkey;
-	skey = NULL;
-	vkey = NULL;
-out:
-	note_signer_free(s);
-	secret_free(seed);
-	secret_free(skey);
-	free(vkey);
-	return st;
+	return note_keypair_generate(name, name_len, NOTE_KEY_ED25519,
+	    out_skey, out_vkey);
 }
 
 /* ---- notes ---------------------------------------------------------- */

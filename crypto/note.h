@@ -90,6 +90,28 @@ uint32_t note_key_id(const char *name, size_t name_len, uint8_t type,
  * Unicode spaces and no '+'. LIEN_OK or LIEN_EPARSE. */
 enum lien_status note_name_check(const char *name, size_t len) LIEN_MUST_CHECK;
 
+/* Key pairs of either signed-note Ed25519 type: NOTE_KEY_ED25519 (0x01,
+ * a log key) or NOTE_KEY_COSIG_V1 (0x04, a witness key; crypto/cosig.c).
+ * The private key text is the same for both, the type byte tells them
+ * apart. (v, sk) are the verifier and libsodium's secret key; sk must be
+ * secret memory.
+ *
+ * note_keypair_from_seed derives them from a seed (LIEN_EINVAL for
+ * another type or a name over NOTE_NAME_MAX, LIEN_ECRYPTO).
+ * note_keypair_parse reads "PRIVATE+KEY+..." of exactly that type:
+ * LIEN_EPARSE (syntax), LIEN_EUNSUPPORTED (the other type), LIEN_EVERIFY
+ * (the key id does not match the derived public key), LIEN_ECRYPTO; sk
+ * is wiped on failure. note_keypair_generate makes a random key and its
+ * two texts as note_key_generate does. */
+enum lien_status note_keypair_from_seed(const char *name, size_t name_len,
+    uint8_t type, const uint8_t seed[ED25519_SEED_LEN],
+    struct note_verifier *v, uint8_t sk[ED25519_SK_LEN]) LIEN_MUST_CHECK;
+enum lien_status note_keypair_parse(const char *skey, size_t len,
+    uint8_t type, struct note_verifier *v, uint8_t sk[ED25519_SK_LEN])
+    LIEN_MUST_CHECK;
+enum lien_status note_keypair_generate(const char *name, size_t name_len,
+    uint8_t type, char **out_skey, char **out_vkey) LIEN_MUST_CHECK;
+
 /* Generate a new Ed25519 key. *out_skey (PRIVATE+KEY+...) is in
  * secret_alloc memory: free with secret_free. *out_vkey is malloc'd: free().
  * Both NUL-terminated. */

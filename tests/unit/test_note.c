@@ -945,6 +945,66 @@ test_note_verify_bad_verifier_list(void **state)
 	note_signer_free(s);
 }
 
+/* The key-pair layer both signers share (note_keypair_*): each type
+ * round-trips, each refuses the other's text, bad arguments and a wrong
+ * key id are refused, and a refused parse leaves no secret behind. */
+static void
+test_note_keypair_types(void **state)
+{
+	static const uint8_t types[2] = { NOTE_KEY_ED25519, NOTE_KEY_COSIG_V1 };
+	uint8_t seed[ED25519_SEED_LEN] = { 7 }, sk[ED25519_SK_LEN];
+	uint8_t zero[ED25519_SK_LEN] = { 0 };
+	char longname[NOTE_NAME_MAX + 2];
+	struct note_verifier v, v2;
+
+	(void)state;
+	for (unsigned t = 0; t < 2; t++) {
+		char *skey = NULL, *vkey = NULL;
+		size_t n;
+
+		assert_int_equal(note_keypair_generate("k.example/a", 11,
+		    types[t], &skey, &vkey), LIEN_OK);
+		n = strlen(skey);
+		assert_int_equal(note_keypair_parse(skey, n, types[t], &v, sk),
+		    LIEN_OK);
+		assert_int_equal(v.type, types[t]);
+		assert_int_equal(note_verifier_parse(vkey, strlen(vkey), &v2),
+		    LIEN_OK);
+		assert_memory_equal(v.pk, v2.pk, ED25519_PK_LEN);
+		assert_int_equal(v.key_id, v2.key_id);
+		/* the other type's signer refuses it, and wipes sk */
+		assert_int_equal(note_keypair_parse(skey, n, types[1 - t], &v,
+		    sk), LIEN_EUNSUPPORTED);
+		assert_memory_equal(sk, zero, sizeof(sk));
+		/* a key id that does not match the derived public key */
+		skey[n - 46] = skey[n - 46] == '0' ? '1' : '0';
+		assert_int_equal(note_keypair_parse(skey, n, types[t], &v, sk),
+		    LIEN_EVERIFY);
+		assert_memory_equal(sk, zero, sizeof(sk));
+		secret_free(skey);
+		free(vkey);
+	}
+	assert_int_equal(note_keypair_from_seed("a", 1, 0x02, seed, &v, sk),
+	    LIEN_EINVAL);
+	memset(longname, 'a', sizeof(longname));
+	assert_int_equal(note_keypair_from_seed(longname, NOTE_NAME_MAX + 1,
+	    NOTE_KEY_ED25519, seed, &v, sk), LIEN_EINVAL);
+	assert_int_equal(note_keypair_from_seed("a", 1, NOTE_KEY_COSIG_V1,
+	    seed, &v, sk), LIEN_OK);
+	assert_int_equal(note_keypair_parse(NULL, 0, NOTE_KEY_ED25519, &v, sk),
+	    LIEN_EINVAL);
+	assert_int_equal(note_keypair_parse("", 0, NOTE_KEY_ED25519, &v, sk),
+	    LIEN_EPARSE);
+	{
+		char *skey = (char *)1, *vkey = (char *)1;
+
+		assert_int_equal(note_keypair_generate("a b", 3,
+		    NOTE_KEY_COSIG_V1, &skey, &vkey), LIEN_EPARSE);
+		assert_null(skey);
+		assert_null(vkey);
+	}
+}
+
 int
 main(void)
 {
@@ -953,6 +1013,7 @@ main(void)
 		cmocka_unit_test(test_note_sign_matches_go),
 		cmocka_unit_test(test_note_key_id_go_doc),
 		cmocka_unit_test(test_note_key_generate_roundtrip),
+		cmocka_unit_test(test_note_keypair_types),
 		cmocka_unit_test(test_note_verifier_parse_trailing_newline),
 		cmocka_unit_test(test_note_verifier_parse_rejects),
 		cmocka_unit_test(test_note_signer_parse_rejects),
