@@ -493,9 +493,12 @@ cert_b64(const char *pem, size_t len, char **out)
 	return st;
 }
 
-enum lien_status
-regclient_institution_body(const char *uscc, const char *name,
-    const char *cert_pem, size_t cert_len, char **out, size_t *out_len)
+/* A filing body: {id_key: id, ["role": role,] "name", "certificate"}
+ * with the certificate as base64 DER. */
+static enum lien_status
+filing_body(const char *id_key, const char *id, const char *role,
+    const char *name, const char *cert_pem, size_t cert_len, char **out,
+    size_t *out_len)
 {
 	char *cb = NULL;
 	json_t *o;
@@ -503,7 +506,7 @@ regclient_institution_body(const char *uscc, const char *name,
 	enum lien_status st;
 
 	out_init(out, out_len);
-	if (out == NULL || out_len == NULL || uscc == NULL || name == NULL ||
+	if (out == NULL || out_len == NULL || id == NULL || name == NULL ||
 	    cert_pem == NULL)
 		return LIEN_EINVAL;
 	if ((st = cert_b64(cert_pem, cert_len, &cb)) != LIEN_OK)
@@ -512,7 +515,9 @@ regclient_institution_body(const char *uscc, const char *name,
 		free(cb);
 		return LIEN_ENOMEM;
 	}
-	set_str(o, "uscc", uscc, &bad);
+	set_str(o, id_key, id, &bad);
+	if (role != NULL)
+		set_str(o, "role", role, &bad);
 	set_str(o, "name", name, &bad);
 	set_str(o, "certificate", cb, &bad);
 	free(cb);
@@ -520,30 +525,23 @@ regclient_institution_body(const char *uscc, const char *name,
 }
 
 enum lien_status
+regclient_institution_body(const char *uscc, const char *name,
+    const char *cert_pem, size_t cert_len, char **out, size_t *out_len)
+{
+	return filing_body("uscc", uscc, NULL, name, cert_pem, cert_len, out,
+	    out_len);
+}
+
+enum lien_status
 regclient_party_body(const char *party, const char *role, const char *name,
     const char *cert_pem, size_t cert_len, char **out, size_t *out_len)
 {
-	char *cb = NULL;
-	json_t *o;
-	int bad = 0;
-	enum lien_status st;
-
-	out_init(out, out_len);
-	if (out == NULL || out_len == NULL || party == NULL || role == NULL ||
-	    name == NULL || cert_pem == NULL)
+	if (role == NULL) {
+		out_init(out, out_len);
 		return LIEN_EINVAL;
-	if ((st = cert_b64(cert_pem, cert_len, &cb)) != LIEN_OK)
-		return st;
-	if ((o = json_object()) == NULL) {
-		free(cb);
-		return LIEN_ENOMEM;
 	}
-	set_str(o, "party", party, &bad);
-	set_str(o, "role", role, &bad);
-	set_str(o, "name", name, &bad);
-	set_str(o, "certificate", cb, &bad);
-	free(cb);
-	return finish(o, bad, out, out_len);
+	return filing_body("party", party, role, name, cert_pem, cert_len,
+	    out, out_len);
 }
 
 /* ---- signing ---------------------------------------------------------------- */
