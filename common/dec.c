@@ -4,6 +4,8 @@
  */
 #include "common/dec.h"
 
+#include <string.h>
+
 enum lien_status
 dec_u64_parse(const void *p, size_t len, uint64_t *out)
 {
@@ -23,6 +25,20 @@ dec_u64_parse(const void *p, size_t len, uint64_t *out)
 			return LIEN_EPARSE;
 		v = v * 10u + d;
 	}
+	*out = v;
+	return LIEN_OK;
+}
+
+enum lien_status
+dec_u64_arg(const char *s, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+	uint64_t v;
+
+	if (s == NULL || dec_u64_parse(s, strnlen(s, DEC_U64_DIGITS_MAX + 1),
+	    &v) != LIEN_OK)
+		return LIEN_EPARSE;
+	if (v < lo || v > hi)
+		return LIEN_ERANGE;
 	*out = v;
 	return LIEN_OK;
 }

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/status.h"
+#include "common/dec.h"
 #include "common/lien_limits.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"

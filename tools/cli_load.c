@@ -735,24 +735,6 @@ loadavg_1m(void)
 /* ---- options and report ------------------------------------------------------------- */
 
 static int
-u64_parse(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s == NULL || s[0] < '1' || s[0] > '9')
-		return -1;
-	for (const char *p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (uint64_t)(*p - '0');
-		if (v > max)
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 cmp_u32(const void *a, const void *b)
 {
 	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
@@ -826,8 +808,8 @@ cli_load(int argc, char **argv)
 		cli_fail(verb, "need --url URL and --demo DIR (see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	if (opts[O_CONC].value != NULL && u64_parse(opts[O_CONC].value,
-	    LOAD_THREADS_MAX, &conc) != 0) {
+	if (opts[O_CONC].value != NULL && dec_u64_arg(opts[O_CONC].value, 1,
+	    LOAD_THREADS_MAX, &conc) != LIEN_OK) {
 		cli_fail(verb, "--concurrency must be 1..%u", LOAD_THREADS_MAX);
 		return CLI_EXIT_USAGE;
 	}
@@ -835,25 +817,25 @@ cli_load(int argc, char **argv)
 		cli_fail(verb, "give --duration or --requests, not both");
 		return CLI_EXIT_USAGE;
 	}
-	if (opts[O_DUR].value != NULL && u64_parse(opts[O_DUR].value,
-	    LOAD_DURATION_MAX, &duration) != 0) {
+	if (opts[O_DUR].value != NULL && dec_u64_arg(opts[O_DUR].value, 1,
+	    LOAD_DURATION_MAX, &duration) != LIEN_OK) {
 		cli_fail(verb, "--duration must be 1..%u seconds",
 		    LOAD_DURATION_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	if (opts[O_REQ].value != NULL && u64_parse(opts[O_REQ].value,
-	    LOAD_REQUESTS_MAX, &requests) != 0) {
+	if (opts[O_REQ].value != NULL && dec_u64_arg(opts[O_REQ].value, 1,
+	    LOAD_REQUESTS_MAX, &requests) != LIEN_OK) {
 		cli_fail(verb, "--requests must be 1..%llu",
 		    (unsigned long long)LOAD_REQUESTS_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	if (opts[O_RATE].value != NULL && u64_parse(opts[O_RATE].value,
-	    LOAD_RATE_MAX, &rate) != 0) {
+	if (opts[O_RATE].value != NULL && dec_u64_arg(opts[O_RATE].value, 1,
+	    LOAD_RATE_MAX, &rate) != LIEN_OK) {
 		cli_fail(verb, "--rate must be 1..%u requests/s", LOAD_RATE_MAX);
 		return CLI_EXIT_USAGE;
 	}
-	if (opts[O_PID].value != NULL && u64_parse(opts[O_PID].value,
-	    LOAD_PID_MAX, &pid) != 0) {
+	if (opts[O_PID].value != NULL && dec_u64_arg(opts[O_PID].value, 1,
+	    LOAD_PID_MAX, &pid) != LIEN_OK) {
 		cli_fail(verb, "--server-pid must be a process id");
 		return CLI_EXIT_USAGE;
 	}

@@ -123,9 +123,9 @@ proof_make(int argc, char **argv)
 	uint8_t *note = NULL, leaf[HASH_LEN];
 	struct captured entry = { NULL, 0 };
 	uint8_t (*proof)[HASH_LEN] = NULL;
-	char *text = NULL, *end;
+	char *text = NULL;
 	size_t note_len = 0, nwit, npos, nproof = 0, text_len = 0, ncos = 0;
-	unsigned long long idx;
+	uint64_t idx;
 	enum lien_status st;
 	int rc;
 
@@ -149,11 +149,7 @@ proof_make(int argc, char **argv)
 		    "(witnesses need --vkey; see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	errno = 0;
-	idx = strtoull(opts[O_INDEX].value, &end, 10);
-	if (errno != 0 || *end != '\0' || opts[O_INDEX].value[0] < '0' ||
-	    opts[O_INDEX].value[0] > '9' ||
-	    (opts[O_INDEX].value[0] == '0' && opts[O_INDEX].value[1] != '\0')) {
+	if (dec_u64_arg(opts[O_INDEX].value, 0, UINT64_MAX, &idx) != LIEN_OK) {
 		cli_fail(verb, "--index must be a canonical decimal integer");
 		return CLI_EXIT_USAGE;
 	}
@@ -206,26 +202,26 @@ proof_make(int argc, char **argv)
 		fputs("lienlog: proof make: warning: no --vkey, the checkpoint "
 		    "signature was not checked\n", stderr);
 	}
-	if ((uint64_t)idx >= cp.size) {
-		cli_fail(verb, "index %llu is not below the tree size %" PRIu64,
+	if (idx >= cp.size) {
+		cli_fail(verb, "index %" PRIu64 " is not below the tree size %" PRIu64,
 		    idx, cp.size);
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
 	st = tlog_tree_open(&f, cp.size, cp.root, &tree, &r);
 	if (st == LIEN_OK)
-		st = tlog_tree_prove_inclusion(tree, (uint64_t)idx, leaf,
+		st = tlog_tree_prove_inclusion(tree, idx, leaf,
 		    proof, &nproof, &r);
 	if (st == LIEN_OK)
-		st = tlog_tree_entries(tree, (uint64_t)idx, (uint64_t)idx + 1,
+		st = tlog_tree_entries(tree, idx, idx + 1,
 		    capture, &entry, &r);
 	if (st != LIEN_OK) {
-		cli_fail(verb, "cannot prove index %llu: %s", idx,
+		cli_fail(verb, "cannot prove index %" PRIu64 ": %s", idx,
 		    st == LIEN_EVERIFY ? r.why : lien_status_message(st));
 		rc = st == LIEN_EVERIFY ? CLI_EXIT_VERIFY : CLI_EXIT_IO;
 		goto out;
 	}
-	st = tlog_proof_format(entry.p, entry.len, (uint64_t)idx,
+	st = tlog_proof_format(entry.p, entry.len, idx,
 	    (const uint8_t (*)[HASH_LEN])proof, nproof, note, note_len, &text,
 	    &text_len);
 	if (st != LIEN_OK) {
@@ -236,7 +232,7 @@ proof_make(int argc, char **argv)
 	}
 	rc = write_atomic(verb, opts[O_OUT].value, text, text_len);
 	if (rc == CLI_EXIT_OK)
-		printf("wrote %s: index %llu in tree of size %" PRIu64 " of "
+		printf("wrote %s: index %" PRIu64 " in tree of size %" PRIu64 " of "
 		    "%.*s (%zu proof hashes, %zu witness cosignatures "
 		    "verified)\n", opts[O_OUT].value, idx, cp.size,
 		    (int)cp.origin_len, cp.origin, nproof, ncos);

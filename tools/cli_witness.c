@@ -76,27 +76,6 @@ serve_log(void *ctx, const char *msg)
 }
 
 static int
-threads_parse(const char *s, unsigned *out)
-{
-	unsigned long v = 0;
-
-	*out = 0;
-	if (s == NULL)
-		return 0;
-	if (s[0] < '1' || s[0] > '9' || strlen(s) > 4)
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-	}
-	if (v > API_THREADS_MAX)
-		return -1;
-	*out = (unsigned)v;
-	return 0;
-}
-
-static int
 witness_serve(int argc, char **argv)
 {
 	static const char verb[] = "witness serve";
@@ -111,7 +90,7 @@ witness_serve(int argc, char **argv)
 	size_t len = 0, nlogs = 0, line = 0, npos;
 	const char *pos[1];
 	char vkey[NOTE_NAME_MAX + 64];
-	unsigned nthreads;
+	uint64_t nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
 	int rc, sig = 0;
 	enum lien_status s;
@@ -129,7 +108,9 @@ witness_serve(int argc, char **argv)
 		    "(see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	if (threads_parse(opts[4].value, &nthreads) != 0) {
+	if (opts[4].value != NULL &&
+	    dec_u64_arg(opts[4].value, 1, API_THREADS_MAX, &nthreads) !=
+	    LIEN_OK) {
 		cli_fail(verb, "--threads must be 1..%u", API_THREADS_MAX);
 		return CLI_EXIT_USAGE;
 	}
@@ -191,7 +172,7 @@ witness_serve(int argc, char **argv)
 	}
 	memset(&cfg, 0, sizeof cfg);
 	cfg.listen = opts[3].value;
-	cfg.threads = nthreads;
+	cfg.threads = (unsigned)nthreads;
 	cfg.log = serve_log;
 	s = witness_server_start(&cfg, w, &srv);
 	if (s != LIEN_OK) {

@@ -63,6 +63,7 @@
 #include "api/proxy.h"
 #include "api/server.h"
 #include "api/witness_client.h"
+#include "common/dec.h"
 #include "common/lien_limits.h"
 #include "common/status.h"
 #include "crypto/note.h"
@@ -224,51 +225,6 @@ opts_parse(int argc, char **argv, struct opts *o)
 		say("lienlogd: --origin only applies to --demo\n");
 		return -1;
 	}
-	return 0;
-}
-
-static int
-threads_parse(const char *s, unsigned *out)
-{
-	unsigned long v = 0;
-
-	*out = 0;
-	if (s == NULL)
-		return 0;
-	if (s[0] < '1' || s[0] > '9')
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > API_THREADS_MAX)
-			return -1;
-	}
-	*out = (unsigned)v;
-	return 0;
-}
-
-/* --body-timeout-ms: 100..600000, plain digits. */
-static int
-body_timeout_parse(const char *s, unsigned *out)
-{
-	unsigned long v = 0;
-
-	*out = 0;
-	if (s == NULL)
-		return 0;
-	if (s[0] < '1' || s[0] > '9')
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > 600000ul)
-			return -1;
-	}
-	if (v < 100)
-		return -1;
-	*out = (unsigned)v;
 	return 0;
 }
 
@@ -654,24 +610,16 @@ out:
 	return rc;
 }
 
-/* Plain digits in [lo, hi]; s NULL keeps *out (the default). */
+/* A canonical decimal in [lo, hi] (common/dec.h); s NULL keeps *out
+ * (the default). 0 or -1. */
 static int
 uint_parse(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
-	unsigned long v = 0;
+	uint64_t v;
 
 	if (s == NULL)
 		return 0;
-	if (s[0] < '0' || s[0] > '9' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (const char *p = s; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (unsigned long)(*p - '0');
-		if (v > hi)
-			return -1;
-	}
-	if (v < lo)
+	if (dec_u64_arg(s, lo, hi, &v) != LIEN_OK)
 		return -1;
 	*out = (unsigned)v;
 	return 0;
@@ -771,7 +719,7 @@ main(int argc, char **argv)
 	char key_path[PATH_CAP], vkey[NOTE_NAME_MAX + 128];
 	const char *dir;
 	struct opts o;
-	unsigned nthreads;
+	unsigned nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
 	enum lien_status s;
 	int exit_code = 1, sig = 0;
@@ -786,12 +734,12 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (threads_parse(o.threads, &nthreads) != 0) {
+	if (uint_parse(o.threads, 1, API_THREADS_MAX, &nthreads) != 0) {
 		say("lienlogd: --threads must be 1..%u\n", API_THREADS_MAX);
 		return 2;
 	}
 	dir = o.demo ? o.demo : o.data;
-	if (body_timeout_parse(o.body_timeout, &body_ms) != 0) {
+	if (uint_parse(o.body_timeout, 100, 600000, &body_ms) != 0) {
 		say("lienlogd: --body-timeout-ms must be 100..600000\n");
 		return 2;
 	}

@@ -135,6 +135,36 @@ def test_usage(r):
             "keygen", [EXIT_USAGE])
     r.fails("audit no dir", ["audit"], "audit", [EXIT_USAGE])
 
+    # Numeric options: one canonical decimal within range (common/dec.h
+    # dec_u64_arg), refused before anything is read or contacted.
+    bad_numbers = ["", "0", "01", "+4", "-4", "4x", " 4", "0x4", "4.0",
+                   "99999999999999999999999"]
+    load = ["load", "--url", "http://127.0.0.1:9", "--demo", "/nonexistent"]
+    for opt, extra in (("--concurrency", ["--duration", "1"]),
+                       ("--duration", []), ("--rate", ["--duration", "1"]),
+                       ("--server-pid", ["--duration", "1"])):
+        for v in bad_numbers:
+            r.fails("load %s %r" % (opt, v), load + extra + [opt + "=" + v]
+                    if v == "" else load + extra + [opt, v], "load",
+                    [EXIT_USAGE])
+    r.fails("load --concurrency over the cap", load +
+            ["--concurrency", "100000"], "load", [EXIT_USAGE],
+            r"--concurrency must be 1\.\.")
+    serve = ["witness", "serve", "--key", "/nonexistent/k", "--data",
+             "/nonexistent/d", "--logs", "/nonexistent/l"]
+    for v in bad_numbers + ["1025"]:
+        if v == "":
+            continue
+        r.fails("witness serve --threads %r" % v, serve + ["--threads", v],
+                "witness serve", [EXIT_USAGE], r"--threads must be 1\.\.")
+    make = ["proof", "make", "--url", "http://127.0.0.1:9", "--out",
+            os.path.join(r.tmp, "never")]
+    for v in ["", "01", "-1", "1x", "18446744073709551616"]:
+        if v == "":
+            continue
+        r.fails("proof make --index %r" % v, make + ["--index", v],
+                "proof make", [EXIT_USAGE], r"--index must be")
+
 
 # -------------------------------------------------------------------- keygen
 

@@ -60,12 +60,44 @@ test_dec_u64_parse_rejects(void **state)
 	}
 }
 
+/* dec_u64_arg: command-line values within a range; *out untouched on
+ * any refusal, so a preset default survives. */
+static void
+test_dec_u64_arg(void **state)
+{
+	static const char *const bad[] = {
+		"", "01", "+1", "-1", " 1", "1 ", "1x", "0x10", "1e3",
+		"18446744073709551616", "000000000000000000001",
+		"99999999999999999999999",
+	};
+	uint64_t v = 42;
+
+	(void)state;
+	assert_int_equal(dec_u64_arg("16", 1, 1024, &v), LIEN_OK);
+	assert_int_equal(v, 16);
+	assert_int_equal(dec_u64_arg("0", 0, 5, &v), LIEN_OK);
+	assert_int_equal(v, 0);
+	assert_int_equal(dec_u64_arg("18446744073709551615", 0, UINT64_MAX,
+	    &v), LIEN_OK);
+	assert_true(v == UINT64_MAX);
+	v = 42;
+	assert_int_equal(dec_u64_arg("0", 1, 5, &v), LIEN_ERANGE);
+	assert_int_equal(dec_u64_arg("6", 1, 5, &v), LIEN_ERANGE);
+	assert_int_equal(dec_u64_arg("1025", 1, 1024, &v), LIEN_ERANGE);
+	assert_int_equal(dec_u64_arg(NULL, 0, 5, &v), LIEN_EPARSE);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		if (dec_u64_arg(bad[i], 0, UINT64_MAX, &v) != LIEN_EPARSE)
+			fail_msg("accepted \"%s\"", bad[i]);
+	assert_int_equal(v, 42);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_dec_u64_parse_canonical),
 		cmocka_unit_test(test_dec_u64_parse_rejects),
+		cmocka_unit_test(test_dec_u64_arg),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
