@@ -56,6 +56,7 @@
 #include "tools/cli.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -91,7 +92,7 @@
 static const char usage[] =
     "usage: lienlog load --url URL --demo DIR [--concurrency N]\n"
     "                    [--duration S | --requests N] [--mix LIST]\n"
-    "                    [--rate R] [--server-pid PID]\n"
+    "                    [--rate R] [--server-pid PID] [--receipts FILE]\n"
     "Sign and submit realistic registration requests to a running lienlogd\n"
     "as the parties of its demo world (DIR/demo, made by lienlogd --demo\n"
     "DIR), verify every receipt offline against DIR/log.vkey, and print\n"
@@ -109,6 +110,8 @@ static const char usage[] =
     "                     (without it: closed loop, each thread sends when\n"
     "                     its previous request is answered)\n"
     "  --server-pid PID   sample the server's VmRSS and RssAnon every 100 ms\n"
+    "  --receipts FILE    append \"<index> <leaf hash hex>\" for every verified\n"
+    "                     receipt of a timed request (a new file)\n"
     "The summary goes to stderr; stdout has one \"name value unit\" line per\n"
     "figure.\n"
     "Exit 0 when every receipt verified and no request failed; 1 otherwise.\n";
@@ -180,6 +183,8 @@ struct shared {
 	 * different workers. */
 	struct regclient_cpcache cpcache;
 	uint64_t setup_cases;		/* cases per thread to prepare for */
+	int receipts_fd;		/* --receipts: -1 without */
+	atomic_int receipts_bad;	/* a receipt line could not be written */
 };
 
 static uint64_t
@@ -288,6 +293,33 @@ claim(struct worker *wk)
 	return 1;
 }
 
+/* --receipts: "<index> <leaf hash hex>\n" for a verified receipt, in one
+ * write(2) on an O_APPEND descriptor, so lines of concurrent workers do
+ * not interleave and a kill leaves whole lines (the crash test reads them
+ * as acknowledgements). */
+static void
+receipt_log(struct shared *sh, const struct regclient_receipt *rcpt)
+{
+	char line[24 + 2 * HASH_LEN + 2];
+	int n, o;
+
+	if (sh->receipts_fd < 0)
+		return;
+	n = snprintf(line, sizeof(line), "%" PRIu64 " ", rcpt->index);
+	if (n < 0)
+		n = 0;
+	o = n;
+	for (size_t i = 0; i < HASH_LEN; i++) {
+		static const char hex[] = "0123456789abcdef";
+
+		line[o++] = hex[rcpt->leaf_hash[i] >> 4];
+		line[o++] = hex[rcpt->leaf_hash[i] & 15];
+	}
+	line[o++] = '\n';
+	if (write(sh->receipts_fd, line, (size_t)o) != (ssize_t)o)
+		atomic_store(&sh->receipts_bad, 1);
+}
+
 /* One timed request. *rcpt is valid when 1 is returned (a verified
  * receipt). */
 static int
@@ -337,6 +369,7 @@ timed_post(struct worker *wk, enum op op, const struct regclient_party *p,
 		code_add(wk, 201, "receipt_verify_failed");
 		return 0;
 	}
+	receipt_log(wk->sh, rcpt);
 	wk->ok[op]++;
 	if (rcpt->replayed)
 		wk->replayed++;
@@ -770,11 +803,11 @@ cli_load(int argc, char **argv)
 {
 	static const char verb[] = "load";
 	enum { O_URL, O_DEMO, O_CONC, O_DUR, O_REQ, O_MIX, O_RATE, O_PID,
-		O_N };
+		O_RCPT, O_N };
 	struct cli_opt opts[O_N] = { { "url", NULL }, { "demo", NULL },
 		{ "concurrency", NULL }, { "duration", NULL },
 		{ "requests", NULL }, { "mix", NULL }, { "rate", NULL },
-		{ "server-pid", NULL } };
+		{ "server-pid", NULL }, { "receipts", NULL } };
 	const char *pos[1];
 	size_t npos = 0;
 	uint64_t conc = 4, duration = 0, requests = 0, rate = 0, pid = 0;
@@ -842,6 +875,7 @@ cli_load(int argc, char **argv)
 	if (duration == 0 && requests == 0)
 		requests = 1000;
 	memset(&sh, 0, sizeof(sh));
+	sh.receipts_fd = -1;
 	memset(&rss, 0, sizeof(rss));
 	if (pid != 0) {
 		uint64_t kb, anon;
@@ -873,6 +907,14 @@ cli_load(int argc, char **argv)
 		cli_fail(verb, "%s: %s", opts[O_DEMO].value, why);
 		return CLI_EXIT_INPUT;
 	}
+	if (opts[O_RCPT].value != NULL && (sh.receipts_fd =
+	    open(opts[O_RCPT].value, O_WRONLY | O_CREAT | O_EXCL | O_APPEND |
+	    O_CLOEXEC, 0644)) < 0) {
+		cli_fail(verb, "%s: %s%s", opts[O_RCPT].value, strerror(errno),
+		    errno == EEXIST ? " (refusing to overwrite)" : "");
+		demo_world_free(w);
+		return CLI_EXIT_IO;
+	}
 	sh.w = w;
 	sh.url = opts[O_URL].value;
 	sh.rate = rate;
@@ -900,6 +942,8 @@ cli_load(int argc, char **argv)
 	    pthread_barrier_init(&sh.ready, NULL, (unsigned)conc + 1) != 0) {
 		free(wks);
 		demo_world_free(w);
+		if (sh.receipts_fd >= 0)
+			(void)close(sh.receipts_fd);
 		cli_fail(verb, "out of memory");
 		return CLI_EXIT_INTERNAL;
 	}
@@ -912,14 +956,16 @@ cli_load(int argc, char **argv)
 		wks[i].rng |= 1;
 		memset(&cfg, 0, sizeof(cfg));
 		cfg.url = sh.url;
-		/* Created here, before the threads: the first one runs
-		 * curl_global_init. */
+		/* Created here, before the threads: a bad --url is a usage
+		 * error, not a failure in every worker. */
 		if (regclient_new(&cfg, &wks[i].rc) != LIEN_OK) {
 			cli_fail(verb, "--url must be http://HOST:PORT");
 			for (unsigned k = 0; k < i; k++)
 				regclient_free(wks[k].rc);
 			free(wks);
 			demo_world_free(w);
+			if (sh.receipts_fd >= 0)
+				(void)close(sh.receipts_fd);
 			return CLI_EXIT_USAGE;
 		}
 	}
@@ -1135,6 +1181,12 @@ cli_load(int argc, char **argv)
 	free(lat);
 	pthread_barrier_destroy(&sh.ready);
 	demo_world_free(w);
+	if (sh.receipts_fd >= 0 && (fsync(sh.receipts_fd) != 0 ||
+	    close(sh.receipts_fd) != 0 || atomic_load(&sh.receipts_bad))) {
+		cli_fail(verb, "%s: could not write every receipt line",
+		    opts[O_RCPT].value);
+		return CLI_EXIT_IO;
+	}
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	return rfail == 0 && errors == 0 && total_ok > 0 ? CLI_EXIT_OK :

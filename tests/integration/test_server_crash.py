@@ -1,0 +1,224 @@
+#!/usr/bin/python3
+"""kill -9 of lienlogd under registration load (docs/testing.md).
+
+integration.crash kills a process appending through the log core; this
+test kills the whole service while banks and officers are being answered,
+so the registry state written in the same transaction is covered too.
+
+Round after round on ONE demo store:
+
+  1. start `lienlogd --demo DIR` (the first round creates and seeds it);
+  2. run `lienlog load --mix mortgage,decision,release --receipts FILE`:
+     it writes one line "<index> <leaf hash>" for every receipt it
+     received and verified, i.e. every step the service acknowledged;
+  3. after a random 0.5..3 s (seeded: LIEN_SERVER_CRASH_SEED replays a
+     run), SIGKILL lienlogd, then stop the load generator;
+  4. `lienlog audit DIR` must accept the store: every entry, every
+     checkpoint signature, and the registration state replayed from the
+     log equal to the stored one;
+  5. restart lienlogd on DIR: the tree must not have shrunk, and every
+     acknowledged (index, leaf hash) of every round so far must be in it,
+     read back from the level-0 hash tiles (C2SP tlog-tiles).
+
+ROUNDS is 3 (LIEN_SERVER_CRASH_ROUNDS raises it). No timing is judged;
+every wait is bounded. Python stdlib only; network only to 127.0.0.1.
+"""
+import argparse
+import json
+import os
+import random
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+ROUNDS = int(os.environ.get("LIEN_SERVER_CRASH_ROUNDS", "3"))
+TILE_W = 256
+HASH_LEN = 32
+
+
+def fail(msg):
+    print("test_server_crash: FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def get(port, path):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
+                                timeout=30) as r:
+        return r.read()
+
+
+def start(lienlogd, datadir, logpath):
+    """Start lienlogd --demo; return (proc, port) once /healthz answers."""
+    for _attempt in range(3):
+        port = free_port()
+        with open(logpath, "ab") as log:
+            proc = subprocess.Popen(
+                [lienlogd, "--demo", datadir, "--listen",
+                 "127.0.0.1:%d" % port, "--threads", "16"],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        for _ in range(3000):       # bounded: 300 s (seeding, sanitizers)
+            if proc.poll() is not None:
+                break
+            try:
+                json.loads(get(port, "/healthz"))
+                return proc, port
+            except OSError:
+                time.sleep(0.1)
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+    with open(logpath, errors="replace") as f:
+        print(f.read()[-4000:])
+    fail("lienlogd --demo did not come up")
+
+
+def tile_path(n):
+    """C2SP tlog-tiles index encoding: 3-digit groups, all but the last
+    prefixed with 'x'."""
+    s = "%03d" % (n % 1000)
+    n //= 1000
+    while n > 0:
+        s = "x%03d/%s" % (n % 1000, s)
+        n //= 1000
+    return s
+
+
+def leaf_hashes(port, size):
+    """Every leaf hash of the tree of this size, from level-0 tiles."""
+    out = []
+    for t in range((size + TILE_W - 1) // TILE_W):
+        w = min(TILE_W, size - t * TILE_W)
+        path = "/log/tile/0/" + tile_path(t)
+        if w < TILE_W:
+            path += ".p/%d" % w
+        data = get(port, path)
+        if len(data) != w * HASH_LEN:
+            fail("tile %s: %d bytes, want %d" % (path, len(data),
+                                                  w * HASH_LEN))
+        out.extend(data[i:i + HASH_LEN].hex()
+                   for i in range(0, len(data), HASH_LEN))
+    return out
+
+
+def read_acks(path):
+    """Whole lines only: a kill may cut the last one (it was then never
+    acknowledged as far as this file can tell)."""
+    acks = []
+    if not os.path.exists(path):
+        return acks
+    with open(path, "rb") as f:
+        data = f.read()
+    for line in data.split(b"\n")[:-1]:
+        idx, leaf = line.decode().split(" ")
+        if len(leaf) != 2 * HASH_LEN:
+            fail("malformed receipt line %r" % line)
+        acks.append((int(idx), leaf))
+    return acks
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lienlogd", required=True)
+    ap.add_argument("--lienlog", required=True)
+    a = ap.parse_args()
+    seed = int(os.environ.get("LIEN_SERVER_CRASH_SEED",
+                              str(random.randrange(1 << 30))))
+    print("test_server_crash: seed %d, %d rounds" % (seed, ROUNDS))
+    rng = random.Random(seed)
+
+    with tempfile.TemporaryDirectory(prefix="lien-srvcrash-") as tmp:
+        datadir = os.path.join(tmp, "data")
+        logpath = os.path.join(tmp, "lienlogd.log")
+        acked = {}          # index -> leaf hash, over all rounds
+        last_size = 0
+        for rnd in range(ROUNDS):
+            proc, port = start(a.lienlogd, datadir, logpath)
+            size = json.loads(get(port, "/healthz"))["tree_size"]
+            if size < last_size:
+                fail("round %d: tree shrank from %d to %d" %
+                     (rnd, last_size, size))
+            rfile = os.path.join(tmp, "receipts.%d" % rnd)
+            load = subprocess.Popen(
+                [a.lienlog, "load", "--url", "http://127.0.0.1:%d" % port,
+                 "--demo", datadir, "--concurrency", "4", "--duration",
+                 "20", "--receipts", rfile],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            # Wait (bounded) for the first acknowledgement, so each kill
+            # lands during the timed load, then a random while more.
+            for _ in range(3000):
+                if read_acks(rfile) or load.poll() is not None:
+                    break
+                time.sleep(0.1)
+            if not read_acks(rfile):
+                fail("round %d: no receipt before the kill (load exit %s)"
+                     % (rnd, load.poll()))
+            time.sleep(rng.uniform(0.5, 3.0))
+            proc.send_signal(signal.SIGKILL)
+            proc.wait()
+            # The load generator now only meets refused connections.
+            load.send_signal(signal.SIGTERM)
+            try:
+                load.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                load.kill()
+                load.wait()
+            acks = read_acks(rfile)
+            for idx, leaf in acks:
+                if acked.get(idx, leaf) != leaf:
+                    fail("index %d acknowledged with two leaf hashes" % idx)
+                acked[idx] = leaf
+            print("round %d: killed at %d acknowledgements (%d in all)" %
+                  (rnd, len(acks), len(acked)))
+
+            r = subprocess.run([a.lienlog, "audit", datadir],
+                               capture_output=True, text=True, timeout=600)
+            if r.returncode != 0 or \
+                    "registration state replayed and equal" not in r.stdout:
+                fail("round %d: audit: rc=%d %s %s" %
+                     (rnd, r.returncode, r.stdout, r.stderr))
+
+            proc, port = start(a.lienlogd, datadir, logpath)
+            try:
+                size = json.loads(get(port, "/healthz"))["tree_size"]
+                if size < last_size:
+                    fail("round %d: tree shrank from %d to %d" %
+                         (rnd, last_size, size))
+                leaves = leaf_hashes(port, size)
+                for idx, leaf in sorted(acked.items()):
+                    if idx >= size:
+                        fail("acknowledged index %d is beyond the tree "
+                             "(size %d)" % (idx, size))
+                    if leaves[idx] != leaf:
+                        fail("acknowledged index %d has leaf %s, the "
+                             "store %s" % (idx, leaf, leaves[idx]))
+                last_size = size
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=120)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
+        if not acked:
+            fail("no acknowledgement at all")
+        print("test_server_crash: %d rounds, %d acknowledged entries all "
+              "present, tree size %d, audit clean after every kill" %
+              (ROUNDS, len(acked), last_size))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
