@@ -25,13 +25,14 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 from cryptography.hazmat.primitives import serialization
+
+from itest import free_port
 
 FAILS = []
 
@@ -83,14 +84,6 @@ def vin(stem):
             for c, w in zip(stem, VIN_W))
     r = s % 11
     return stem[:8] + ("X" if r == 10 else str(r)) + stem[9:]
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def run(args, **kw):

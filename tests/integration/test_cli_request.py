@@ -43,6 +43,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
+from itest import free_port
+
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_INPUT, EXIT_IO = 0, 1, 2, 3, 4
 API_BODY_MAX = 256 * 1024
 SM2_ID = "1234567812345678"
@@ -705,14 +707,6 @@ def post(port, path, headers, body):
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read())
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def test_submit(r, verifier):

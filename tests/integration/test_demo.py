@@ -21,17 +21,15 @@
 Network only to 127.0.0.1; every wait is bounded.
 """
 import argparse
-import json
 import os
 import re
-import signal
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from itest import healthz, start_demo, stop
 
 FAILS = []
 
@@ -41,55 +39,6 @@ def check(cond, what):
         FAILS.append(what)
         print("FAIL:", what)
     return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def healthz(port):
-    with urllib.request.urlopen("http://127.0.0.1:%d/healthz" % port,
-                                timeout=10) as r:
-        return json.loads(r.read())
-
-
-def start(lienlogd, datadir, logpath):
-    """Start lienlogd --demo; return (proc, port) once /healthz answers."""
-    for _attempt in range(3):
-        port = free_port()
-        log = open(logpath, "ab")
-        proc = subprocess.Popen([lienlogd, "--demo", datadir, "--listen",
-                                 "127.0.0.1:%d" % port],
-                                stdin=subprocess.DEVNULL, stdout=log,
-                                stderr=log)
-        log.close()
-        for _ in range(3000):       # bounded: 300 s (seeding, sanitizers)
-            if proc.poll() is not None:
-                break
-            try:
-                healthz(port)
-                return proc, port
-            except OSError:
-                time.sleep(0.1)
-        stop(proc)
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    raise SystemExit("lienlogd --demo did not come up")
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")
@@ -131,7 +80,7 @@ def main():
     with tempfile.TemporaryDirectory(prefix="lien-demo-") as tmp:
         datadir = os.path.join(tmp, "data")
         logpath = os.path.join(tmp, "lienlogd.log")
-        proc, port = start(a.lienlogd, datadir, logpath)
+        proc, port = start_demo(a.lienlogd, datadir, logpath)
         url = "http://127.0.0.1:%d" % port
         try:
             size = healthz(port)["tree_size"]
@@ -278,7 +227,7 @@ def main():
                            text=True, timeout=600)
         check(r.returncode == 0 and "registration state replayed and equal"
               in r.stdout, "audit: %s %s" % (r.stdout, r.stderr))
-        proc, port = start(a.lienlogd, datadir, logpath)
+        proc, port = start_demo(a.lienlogd, datadir, logpath)
         try:
             check(healthz(port)["tree_size"] == size2,
                   "a restart keeps the log as it was")

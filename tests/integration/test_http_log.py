@@ -35,6 +35,8 @@ import sys
 import tempfile
 import time
 
+from itest import free_port
+
 ORIGIN = "lienlog.demo/log"
 FAILURES = []
 
@@ -177,14 +179,6 @@ def still_serving(cl, what):
     st, _, body = cl.req("/healthz")
     check(st == 200 and json.loads(body).get("status") == "ok",
           f"server not serving after {what}")
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_server(binary, datadir, logpath):

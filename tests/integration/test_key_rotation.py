@@ -40,7 +40,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import struct
 import subprocess
 import sys
@@ -48,6 +47,8 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+
+from itest import free_port
 
 FAILS = []
 CHECKS = [0]
@@ -65,14 +66,6 @@ def check(cond, what):
         FAILS.append(what)
         print("FAIL:", what, flush=True)
     return cond
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def get(url):

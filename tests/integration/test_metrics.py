@@ -38,6 +38,8 @@ import sys
 import tempfile
 import time
 
+from itest import free_port
+
 FAILURES = []
 FIELDS = {"time", "route", "method", "path", "status", "outcome",
           "error_code", "party", "role", "entry_index", "duration_ms",
@@ -176,13 +178,6 @@ def scrape(port):
 
 
 # ---- server --------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_server(binary, datadir, logpath, access):

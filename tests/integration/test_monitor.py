@@ -17,12 +17,13 @@ Usage: test_monitor.py LIENLOG LIENLOGD
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
+
+from itest import free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -55,14 +56,6 @@ def lienlog(args):
     r = subprocess.run([LIENLOG] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     return r
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def test_real(tmp):

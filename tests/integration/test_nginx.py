@@ -82,6 +82,8 @@ import time
 import urllib.parse
 import warnings
 
+from itest import free_port
+
 FAILURES = []
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -101,14 +103,6 @@ def check(cond, what):
 def run(args, **kw):
     return subprocess.run(args, check=True, stdout=subprocess.PIPE,
                           stderr=subprocess.PIPE, timeout=120, **kw)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 # ---- PKI ------------------------------------------------------------------

@@ -38,6 +38,8 @@ import time
 
 import yaml
 
+from itest import free_port
+
 FAILURES = []
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEMO_PARTY = {"admin": "admin", "institution": "bank-a", "officer": "officer",
@@ -199,13 +201,6 @@ def check_coverage(doc, routes):
 
 
 # ---- live --------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def send(port, method, target, body=None, headers=()):

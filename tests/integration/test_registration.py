@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import \
     decode_dss_signature
 from cryptography.x509.oid import NameOID
 
+from itest import free_port
+
 FAILS = []
 
 
@@ -290,13 +292,6 @@ def raw_status(resp):
 
 
 # ---- server ------------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def start_server(lienlogd, data, logpath):

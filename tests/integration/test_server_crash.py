@@ -24,16 +24,15 @@ ROUNDS is 3 (LIEN_SERVER_CRASH_ROUNDS raises it). No timing is judged;
 every wait is bounded. Python stdlib only; network only to 127.0.0.1.
 """
 import argparse
-import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
+
+from itest import healthz, http_get, start_demo, stop
 
 ROUNDS = int(os.environ.get("LIEN_SERVER_CRASH_ROUNDS", "3"))
 TILE_W = 256
@@ -43,45 +42,6 @@ HASH_LEN = 32
 def fail(msg):
     print("test_server_crash: FAIL: " + msg, file=sys.stderr)
     sys.exit(1)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def get(port, path):
-    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path),
-                                timeout=30) as r:
-        return r.read()
-
-
-def start(lienlogd, datadir, logpath):
-    """Start lienlogd --demo; return (proc, port) once /healthz answers."""
-    for _attempt in range(3):
-        port = free_port()
-        with open(logpath, "ab") as log:
-            proc = subprocess.Popen(
-                [lienlogd, "--demo", datadir, "--listen",
-                 "127.0.0.1:%d" % port, "--threads", "16"],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        for _ in range(3000):       # bounded: 300 s (seeding, sanitizers)
-            if proc.poll() is not None:
-                break
-            try:
-                json.loads(get(port, "/healthz"))
-                return proc, port
-            except OSError:
-                time.sleep(0.1)
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    fail("lienlogd --demo did not come up")
 
 
 def tile_path(n):
@@ -103,7 +63,7 @@ def leaf_hashes(port, size):
         path = "/log/tile/0/" + tile_path(t)
         if w < TILE_W:
             path += ".p/%d" % w
-        data = get(port, path)
+        data = http_get(port, path)
         if len(data) != w * HASH_LEN:
             fail("tile %s: %d bytes, want %d" % (path, len(data),
                                                   w * HASH_LEN))
@@ -144,8 +104,9 @@ def main():
         acked = {}          # index -> leaf hash, over all rounds
         last_size = 0
         for rnd in range(ROUNDS):
-            proc, port = start(a.lienlogd, datadir, logpath)
-            size = json.loads(get(port, "/healthz"))["tree_size"]
+            proc, port = start_demo(a.lienlogd, datadir, logpath,
+                                    ["--threads", "16"])
+            size = healthz(port)["tree_size"]
             if size < last_size:
                 fail("round %d: tree shrank from %d to %d" %
                      (rnd, last_size, size))
@@ -190,9 +151,9 @@ def main():
                 fail("round %d: audit: rc=%d %s %s" %
                      (rnd, r.returncode, r.stdout, r.stderr))
 
-            proc, port = start(a.lienlogd, datadir, logpath)
+            proc, port = start_demo(a.lienlogd, datadir, logpath)
             try:
-                size = json.loads(get(port, "/healthz"))["tree_size"]
+                size = healthz(port)["tree_size"]
                 if size < last_size:
                     fail("round %d: tree shrank from %d to %d" %
                          (rnd, last_size, size))
@@ -206,12 +167,7 @@ def main():
                              "store %s" % (idx, leaf, leaves[idx]))
                 last_size = size
             finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=120)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+                stop(proc)
         if not acked:
             fail("no acknowledgement at all")
         print("test_server_crash: %d rounds, %d acknowledged entries all "

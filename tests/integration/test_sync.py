@@ -36,6 +36,8 @@ import tempfile
 import time
 import urllib.request
 
+from itest import free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
 FAILURES = []
@@ -101,13 +103,6 @@ def sink_server(portfile, store):
 
 
 # ---- helpers -------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def wait_file(path, proc, what):

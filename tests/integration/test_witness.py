@@ -45,6 +45,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
+from itest import free_port
+
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
 FAILURES = []
@@ -61,13 +63,6 @@ def check(cond, what):
 
 
 # ---- processes -------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_http(proc, port, path):

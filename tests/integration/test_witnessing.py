@@ -55,6 +55,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey
 
+from itest import free_port
+
 EM_DASH = "\u2014 ".encode()
 QUORUM = 2
 FAILURES = []
@@ -160,13 +162,6 @@ def policy_ok(log, witnesses, note):
 
 
 # ---- processes ----------------------------------------------------------------
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def get(port, path, timeout=10):
