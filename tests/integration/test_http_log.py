@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from itest import free_port
+from itest import free_port, stop as stop_server
 
 ORIGIN = "lienlog.demo/log"
 FAILURES = []
@@ -206,17 +206,6 @@ def start_server(binary, datadir, logpath):
     with open(logpath, "rb") as f:
         sys.stderr.write(f.read().decode("utf-8", "replace"))
     raise RuntimeError("lienlogd did not come up")
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 # ---- Tests ---------------------------------------------------------------

@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 
-from itest import free_port
+from itest import free_port, stop as stop_server
 
 FAILURES = []
 FIELDS = {"time", "route", "method", "path", "status", "outcome",
@@ -201,17 +201,6 @@ def start_server(binary, datadir, logpath, access):
             time.sleep(0.1)
         stop_server(proc)
     raise RuntimeError("lienlogd did not come up")
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 def wait_for_output(logpath, text, proc):

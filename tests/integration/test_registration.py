@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import \
     decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from itest import free_port
+from itest import free_port, stop as stop_server
 
 FAILS = []
 
@@ -314,17 +314,6 @@ def start_server(lienlogd, data, logpath):
             time.sleep(0.1)
         stop_server(proc)
     raise RuntimeError("lienlogd did not come up")
-
-
-def stop_server(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 # ---- the test ----------------------------------------------------------------

@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
-from itest import free_port
+from itest import free_port, stop
 
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
@@ -96,17 +96,6 @@ def start(argv_for_port, path, logpath):
     with open(logpath, "rb") as f:
         sys.stderr.write(f.read().decode("utf-8", "replace"))
     raise RuntimeError("server did not come up: %r" % argv_for_port(0))
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-    return proc.returncode
 
 
 class Client:
