@@ -16,6 +16,7 @@
 
 #include "api/http.h"
 
+#include "common/ascii.h"
 #include "common/dec.h"
 #include "api/json_out.h"
 #include "common/lien_limits.h"
@@ -207,32 +208,6 @@ api_fail_status(struct api_req *rq, enum lien_status s)
 }
 
 int
-api_name_eq(const void *p, size_t len, const char *want)
-{
-	const unsigned char *s = p;
-
-	if (strlen(want) != len)
-		return 0;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char a = s[i], b = (unsigned char)want[i];
-
-		if (a >= 'A' && a <= 'Z')
-			a = (unsigned char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (unsigned char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;
-	}
-	return 1;
-}
-
-int
-api_header_name_is(const char *name, const char *want)
-{
-	return api_name_eq(name, strlen(name), want);
-}
-
-int
 api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 {
 	const char *cl = NULL;
@@ -250,13 +225,13 @@ api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 
 		if (name == NULL)
 			continue;
-		if (api_header_name_is(name, "Transfer-Encoding")) {
+		if (ascii_cstr_name_eq(name, "Transfer-Encoding")) {
 			rq->must_close = 1;
 			api_fail(rq, API_ERR_TRANSFER_ENCODING,
 			    "Transfer-Encoding is not accepted");
 			return 0;
 		}
-		if (api_header_name_is(name, "Content-Length")) {
+		if (ascii_cstr_name_eq(name, "Content-Length")) {
 			ncl++;
 			cl = ri->http_headers[i].value;
 		}

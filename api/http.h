@@ -143,14 +143,6 @@ void api_server_metrics(const struct api_server *s, struct api_req *rq);
 
 struct mg_request_info;
 
-/* ASCII case-insensitive equality of the name (p, len) with a constant
- * (HTTP field names and tokens, RFC 9110 5.1). Untrusted bytes: no NUL
- * needed, none read past len. */
-int api_name_eq(const void *p, size_t len, const char *want);
-
-/* api_name_eq for a NUL-terminated header name. */
-int api_header_name_is(const char *name, const char *want);
-
 /* The guard every lienlog HTTP server runs before routing, against the
  * framing civetweb tolerates (DEPS.md): at most API_HEADERS_MAX header
  * fields (civetweb silently drops those past the 64th), no

@@ -29,7 +29,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "api/http.h"
+#include "common/ascii.h"
 #include "common/dec.h"
 
 struct httpconn {
@@ -71,7 +71,7 @@ has_close(const uint8_t *p, size_t n)
 		e = i;
 		while (e > s && (p[e - 1] == ' ' || p[e - 1] == '\t'))
 			e--;
-		if (api_name_eq(p + s, e - s, "close"))
+		if (ascii_name_eq(p + s, e - s, "close"))
 			return 1;
 	}
 	return 0;
@@ -146,14 +146,14 @@ httpconn_parse_head(const uint8_t *p, size_t len, struct httpconn_head *out)
 		while (ve > vs && (p[ve - 1] == ' ' || p[ve - 1] == '\t'))
 			ve--;
 		i += 2;
-		if (api_name_eq(p + ns, ne - ns, "Transfer-Encoding"))
+		if (ascii_name_eq(p + ns, ne - ns, "Transfer-Encoding"))
 			return LIEN_EUNSUPPORTED;
-		if (api_name_eq(p + ns, ne - ns, "Content-Length")) {
+		if (ascii_name_eq(p + ns, ne - ns, "Content-Length")) {
 			if (have_cl || dec_u64_parse(p + vs, ve - vs,
 			    &h.content_length) != LIEN_OK)
 				return LIEN_EPARSE;
 			have_cl = 1;
-		} else if (api_name_eq(p + ns, ne - ns, "Connection") &&
+		} else if (ascii_name_eq(p + ns, ne - ns, "Connection") &&
 		    has_close(p + vs, ve - vs)) {
 			h.close = 1;
 		}

@@ -28,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http.h"
+#include "common/ascii.h"
 #include "common/b64.h"
 #include "crypto/hash.h"
 #include "crypto/jws.h"
@@ -588,7 +588,7 @@ header_single(const struct httpsig_request *req, const char *name,
 	for (size_t i = 0; i < req->nheaders; i++) {
 		const struct httpsig_header *h = &req->headers[i];
 
-		if (!api_name_eq(h->name, h->name_len, name))
+		if (!ascii_name_eq(h->name, h->name_len, name))
 			continue;
 		if (++count > 1)
 			return 2;
@@ -637,7 +637,7 @@ put_component(struct buf *b, const struct httpsig_request *req,
 		int found = 0;
 
 		if (digest_override != NULL &&
-		    api_name_eq(name, nlen, "content-digest")) {
+		    ascii_name_eq(name, nlen, "content-digest")) {
 			buf_puts(b, digest_override);
 			return HTTPSIG_R_OK;
 		}
@@ -648,7 +648,7 @@ put_component(struct buf *b, const struct httpsig_request *req,
 			size_t n = h->value_len;
 
 			if (h->name_len != nlen ||
-			    !api_name_eq(h->name, h->name_len, name))
+			    !ascii_name_eq(h->name, h->name_len, name))
 				continue;
 			trim_ows(&v, &n);
 			if (!value_ok(v, n))

@@ -60,7 +60,7 @@
 #include <unistd.h>
 
 #include "api/client.h"
-#include "api/metrics.h"
+#include "api/metrics_text.h"
 #include "common/b64.h"
 #include "crypto/cosig.h"
 #include "ledger/checkpoint.h"

@@ -177,7 +177,7 @@ view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 	/* Only complete subtrees inside the snapshot are stored. */
 	if (level >= 64 || index >= shr(v->size, level))
 		return LIEN_ERANGE;
-	slot = store_tile_slot(level, index, &tl, &ti);
+	slot = tiles_rec_slot(level, index, &tl, &ti);
 	if ((st = view_tile_rec(v, tl, ti, &rec)) != LIEN_OK)
 		return st;
 	memcpy(out, rec + (size_t)slot * HASH_LEN, HASH_LEN);
@@ -263,7 +263,7 @@ view_prefetch_path(struct ledger_view *v, uint64_t i, uint64_t n)
 
 		if (sib >= shr(n, k))	/* incomplete or absent */
 			continue;
-		slot = store_tile_slot(k, sib, &tl, &ti);
+		slot = tiles_rec_slot(k, sib, &tl, &ti);
 		if (view_tile_rec(v, tl, ti, &rec) != LIEN_OK)
 			return;
 		__builtin_prefetch(rec + (size_t)slot * HASH_LEN);
@@ -656,7 +656,7 @@ emit_node(void *ctx, unsigned level, uint64_t index,
 	struct tile_buf *tb;
 	enum lien_status st;
 
-	slot = store_tile_slot(level, index, &tl, &ti);
+	slot = tiles_rec_slot(level, index, &tl, &ti);
 	tb = ec->l->tiles[tl];
 	if (tb->index != ti) {
 		/* Nodes complete left to right: the old tile is finished. */

@@ -6,6 +6,7 @@
  *   meta         short ASCII key -> value (format, origin, size, vkey)
  *   tiles        (tile level u8, tile index u64be) -> tile record: every
  *                node of the 8-level subtree, TILE_REC_SLOTS hashes
+ *                (the record layout: ledger/tiles.h)
  *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
  *   tail         entry index u64be -> entry, for the last, incomplete bundle
  *   checkpoints  tree size u64be -> signature block of the signed note
@@ -18,13 +19,7 @@
 #include "common/status.h"
 #include "common/lien_limits.h"
 #include "crypto/hash.h"
-
-/* A tile record holds node levels 8t .. 8t+7 of one tile: 256 + 128 + ...
- * + 2 = 510 hashes. Level kk (0..7) of the tile starts at slot
- * 512 - (512 >> kk). */
-#define TILE_REC_SLOTS 510u
-#define TILE_REC_LEN (TILE_REC_SLOTS * HASH_LEN)
-#define TILE_LEVELS 8u		/* tile levels 0..7 cover node levels 0..63 */
+#include "ledger/tiles.h"
 
 /* v2: nonce keys lead with the signature's created time (docs/registry.md);
  * a v1 store is refused at open rather than audited against the wrong
@@ -44,18 +39,6 @@ enum store_table {
 	STORE_NTABLES = STORE_STATE0 + 7
 
 };
-
-/* Slot of node (level, index) inside its tile record, and the record's
- * (tile level, tile index). */
-static inline unsigned
-store_tile_slot(unsigned level, uint64_t index, unsigned *tlevel,
-    uint64_t *tindex)
-{
-	unsigned kk = level % TILE_HEIGHT;
-	*tlevel = level / TILE_HEIGHT;
-	*tindex = index >> (TILE_HEIGHT - kk);
-	return (512u - (512u >> kk)) + (unsigned)(index & ((256u >> kk) - 1));
-}
 
 enum lien_status store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, int rdonly, struct store **out) LIEN_MUST_CHECK;

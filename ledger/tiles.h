@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/status.h"
+#include "common/lien_limits.h"
+#include "crypto/hash.h"
 
 #define TILES_LEVEL_ENTRIES (-1)
 #define TILES_PATH_MAX 128u
@@ -35,5 +37,25 @@ enum lien_status tiles_path_format(const struct tile_ref *ref, char *out,
  * partial width, or 0 if the tile does not exist at that size. For entries
  * use level 0. */
 unsigned tiles_width_at(int level, uint64_t index, uint64_t n);
+
+/* A tile record (how the store keeps hash tiles and how a verifier caches
+ * them) holds node levels 8t .. 8t+7 of one tile: 256 + 128 + ... + 2 =
+ * 510 hashes. Level kk (0..7) of the tile starts at slot 512 - (512 >> kk).
+ */
+#define TILE_REC_SLOTS 510u
+#define TILE_REC_LEN (TILE_REC_SLOTS * HASH_LEN)
+#define TILE_LEVELS 8u		/* tile levels 0..7 cover node levels 0..63 */
+
+/* Slot of node (level, index) inside its tile record, and the record's
+ * (tile level, tile index). */
+static inline unsigned
+tiles_rec_slot(unsigned level, uint64_t index, unsigned *tlevel,
+    uint64_t *tindex)
+{
+	unsigned kk = level % TILE_HEIGHT;
+	*tlevel = level / TILE_HEIGHT;
+	*tindex = index >> (TILE_HEIGHT - kk);
+	return (512u - (512u >> kk)) + (unsigned)(index & ((256u >> kk) - 1));
+}
 
 #endif

@@ -37,14 +37,13 @@
 #include "common/rd.h"
 #include "ledger/merkle.h"
 #include "ledger/tiles.h"
-#include "ledger/store.h"
 
 #include "crypto/cosig.h"
 
 #define PROOF_HEADER "c2sp.org/tlog-proof@v1"
 
 /* One tile with its node pyramid: level kk (0..7) of the tile starts at
- * slot 512 - (512 >> kk), as in a store tile record (ledger/store.h). */
+ * slot 512 - (512 >> kk), as in a tile record (ledger/tiles.h). */
 struct ttile {
 	unsigned level;
 	uint64_t index;
