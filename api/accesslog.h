@@ -46,9 +46,9 @@ struct accesslog_rec {
 	int has_party, has_role;
 	char remote[48];	/* NUL-terminated client IP address: the
 				 * peer's, or the trusted proxy's
-				 * X-Forwarded-For (api/proxy.h) */
+				 * X-Forwarded-For (httpd/proxy.h) */
 	/* Lower-case hex SHA-256 of the TLS client certificate the trusted
-	 * proxy forwarded (api/proxy.h), NUL-terminated; "" = none, and the
+	 * proxy forwarded (httpd/proxy.h), NUL-terminated; "" = none, and the
 	 * key is then left out of the line. For correlation only: it never
 	 * authenticates anything. accesslog_rec_set clears it. */
 	char client_cert_sha256[65];

@@ -13,7 +13,7 @@
  * piece of personal data in the store.
  *
  * Not here: HTTP (api/reg_http.c), the registry rules themselves
- * (ledger/registry_rules.c).
+ * (registry/rules.c).
  */
 #include "api/app.h"
 
@@ -29,7 +29,7 @@
 #include <unistd.h>
 
 #include "crypto/sign.h"
-#include "ledger/jcs.h"
+#include "registry/jcs.h"
 
 #define APP_PATH_CAP 4096u
 

@@ -29,7 +29,7 @@
 #include "api/auth.h"
 #include "api/trust.h"
 #include "crypto/seal.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 /* Room for a load/reload message ("<file>: <problem>"). */
 #define API_APP_WHY_MAX 640u

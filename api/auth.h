@@ -3,7 +3,7 @@
  * reads (docs/identity.md, docs/architecture.md section 3 step 2),
  * independent of civetweb:
  *
- *   RFC 9421 signature (api/httpsig.h, lienlog policy: @method, @path or
+ *   RFC 9421 signature (crypto/httpsig.h, lienlog policy: @method, @path or
  *   @target-uri, content-digest; created, nonce, keyid, alg; the created
  *   window from trust/config.json. A read -- GET or HEAD without a body --
  *   need not cover content-digest but must cover @query or @target-uri
@@ -17,7 +17,7 @@
  *   -> signature verify with the certificate's key; alg must match it
  *   -> party status (active), role in the route's allowed set
  *   -> nonce fast pre-check through the caller's callback (the
- *      authoritative check runs in the sequencer: ledger/registry.c).
+ *      authoritative check runs in the sequencer: registry/registry.c).
  *
  * Refusals carry a stable reason code (auth_reason_code) and an HTTP
  * status (auth_reason_http): 401 for authentication failures, 403 when
@@ -33,7 +33,7 @@
 #include "common/lien_limits.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
-#include "api/httpsig.h"
+#include "crypto/httpsig.h"
 #include "api/trust.h"
 
 #define AUTH_KEYID_LEN 32u		/* SHA-256 of the certificate DER */

@@ -22,7 +22,7 @@
 
 #include <jansson.h>
 
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 /* NumericDate values we accept: 0 .. year ~36800. Far beyond any real
  * token, far below where now + skew or exp - iat could overflow. */

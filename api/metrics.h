@@ -1,6 +1,6 @@
 /*
  * Internal to api/: the request counters behind GET /metrics, rendered
- * with the Prometheus text writer (api/metrics_text.h;
+ * with the Prometheus text writer (httpd/metrics_text.h;
  * docs/observability.md lists every family).
  *
  *  - The store (struct metrics): per route (from the server's route
@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "common/status.h"
-#include "api/metrics_text.h"
+#include "httpd/metrics_text.h"
 
 struct ledger;
 struct accesslog;

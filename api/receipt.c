@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/json_out.h"
+#include "httpd/json_out.h"
 #include "common/lien_limits.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 /* Proof (64 x 47) + leaf + ids, anomaly codes and numbers. */
 #define RECEIPT_FIXED_CAP 6144u

@@ -13,7 +13,7 @@
  *    submitted this exact body (the idempotency key): the sequencer then
  *    answers with the original entry, so a client that retries the very
  *    same signed request after a timeout gets its receipt, not
- *    nonce_replayed (ledger/registry_rules.c checks idempotency first for
+ *    nonce_replayed (registry/rules.c checks idempotency first for
  *    the same reason).
  *  - The request digest is SHA-256(REG_REQ_TAG 0x00 method 0x00 path
  *    0x00 body) (api/reg_int.h), not the bare body's: it binds the
@@ -41,15 +41,15 @@
 
 #include <civetweb.h>
 
-#include "api/json_out.h"
+#include "httpd/json_out.h"
 #include "api/receipt.h"
 #include "api/server.h"
-#include "api/witness_client.h"
+#include "witness/publisher.h"
 #include "common/lien_limits.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
-#include "ledger/entry.h"
-#include "ledger/jcs.h"
+#include "tlog/entry.h"
+#include "registry/jcs.h"
 
 #define REG_ERROR_BODY_CAP 512u
 

@@ -8,7 +8,7 @@
  *               reference, one ledger view, RFC 9421 authentication with
  *               the ledger's party table and nonce pre-check, access-log
  *               party/role
- *   reg_json    strict JSON body (ledger/jcs.h)
+ *   reg_json    strict JSON body (registry/jcs.h)
  *   reg_*       field readers that answer 400 with a stable code
  *   reg_submit  signer + evidence into struct reg_request, sealed body,
  *               ledger_append_item(registry_build), refusal -> HTTP (one
@@ -27,9 +27,9 @@
 
 #include "api/app.h"
 #include "api/auth.h"
-#include "api/http.h"
+#include "httpd/http.h"
 #include "api/trust.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 struct reg_call {
 	struct api_req *rq;

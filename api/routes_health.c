@@ -6,8 +6,8 @@
  */
 #include <string.h>
 
-#include "api/http.h"
-#include "api/json_out.h"
+#include "httpd/http.h"
+#include "httpd/json_out.h"
 
 static void
 health_healthz(struct api_req *rq)

@@ -21,13 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http.h"
-#include "api/json_out.h"
+#include "httpd/http.h"
+#include "httpd/json_out.h"
 #include "api/server.h"
-#include "api/witness_client.h"
+#include "witness/publisher.h"
 #include "common/lien_limits.h"
 #include "ledger/ledger.h"
-#include "ledger/tiles.h"
+#include "tlog/tiles.h"
 
 /* {"index":I,"tree_size":N,"leaf_hash":"<44>","proof":[<=64 x "<44>",]}:
  * about 3.2 KiB at most; 4 KiB leaves headroom. */

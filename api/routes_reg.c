@@ -2,7 +2,7 @@
  * The registration API (docs/api-registration.md): one handler per route,
  * each a straight line through the pipeline of api/reg_int.h --
  * authenticate, parse the body strictly (exact member sets, types),
- * validate every identifier (ledger/ids.h), turn personal data into
+ * validate every identifier (registry/ids.h), turn personal data into
  * comparable commitments (crypto/seal.h, keyed salt), check the face-ID /
  * SMS evidence (api/evidence.h), fill struct reg_request and let
  * registry_build decide inside the sequencer.
@@ -29,16 +29,16 @@
 #include <string.h>
 
 #include "api/evidence.h"
-#include "api/json_out.h"
+#include "httpd/json_out.h"
 #include "api/reg_int.h"
 #include "common/b64.h"
 #include "common/rd.h"
 #include "crypto/sign.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
-#include "ledger/entry.h"
-#include "ledger/ids.h"
-#include "ledger/jcs.h"
+#include "tlog/entry.h"
+#include "registry/ids.h"
+#include "registry/jcs.h"
 
 #define ROLE(r) AUTH_ROLE_BIT(AUTH_ROLE_##r)
 #define PHONE_MAX 20u

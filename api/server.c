@@ -18,7 +18,7 @@
  * close the connection. Read routes take no body at all.
  *
  * After the guard, with --trust-proxy, the reverse proxy's headers are
- * read (api/proxy.h: believed only from 127.0.0.1, strictly parsed) for
+ * read (httpd/proxy.h: believed only from 127.0.0.1, strictly parsed) for
  * the access log's client address and TLS client certificate
  * fingerprint; malformed ones are refused with 400 bad_proxy_headers and
  * the connection closed, since they mean the proxy is misconfigured or
@@ -47,12 +47,12 @@
 #include <civetweb.h>
 
 #include "api/accesslog.h"
-#include "api/civet.h"
-#include "api/http.h"
-#include "api/json_out.h"
+#include "httpd/civet.h"
+#include "httpd/http.h"
+#include "httpd/json_out.h"
 #include "api/metrics.h"
 #include "api/server.h"
-#include "api/witness_client.h"
+#include "witness/publisher.h"
 #include "common/lien_limits.h"
 
 #define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
@@ -85,7 +85,7 @@ struct api_server {
 	void *log_ctx;
 };
 
-/* Read the reverse proxy's headers into rq->proxy (api/proxy.h). Returns
+/* Read the reverse proxy's headers into rq->proxy (httpd/proxy.h). Returns
  * 1 to go on; otherwise the error reply has been sent. Without
  * --trust-proxy, or from any peer but the proxy, this only copies the
  * peer address. */

@@ -35,12 +35,12 @@ struct api_server_config {
 	 * outlive api_server_stop. NULL: log-only (registration routes
 	 * answer 503 registration_disabled). */
 	struct api_app *app;
-	/* The witness publisher (api/witness_client.h), borrowed: must
+	/* The witness publisher (witness/publisher.h), borrowed: must
 	 * outlive api_server_stop. NULL: no witnesses; GET /log/checkpoint
 	 * then serves the latest log-signed checkpoint. */
 	struct witness_client *witness;
 	/* 1: believe X-Forwarded-For, X-Client-Verify and X-Client-Cert on
-	 * connections from the reverse proxy (127.0.0.1, api/proxy.h) and
+	 * connections from the reverse proxy (127.0.0.1, httpd/proxy.h) and
 	 * log the client's address and certificate fingerprint; malformed
 	 * proxy headers are then refused (400 bad_proxy_headers). 0: those
 	 * headers are ignored on every connection. Only for the access log:

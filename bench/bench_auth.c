@@ -55,10 +55,10 @@
 
 #include "bench/bench_util.h"
 #include "api/auth.h"
-#include "api/demo.h"
+#include "demo/demo.h"
 #include "api/evidence.h"
-#include "api/httpsig.h"
-#include "api/regclient.h"
+#include "crypto/httpsig.h"
+#include "client/regclient.h"
 #include "api/trust.h"
 #include "common/status.h"
 #include "crypto/cert.h"

@@ -44,9 +44,9 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 
 #define KIB_ENTRY_LEN 1024u				/* whole envelope */
 #define KIB_PAYLOAD_LEN (KIB_ENTRY_LEN - ENTRY_HEADER_LEN)	/* 973 */

@@ -40,15 +40,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/demo.h"
+#include "demo/demo.h"
 #include "bench/bench_util.h"
 #include "common/status.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/ids.h"
+#include "registry/ids.h"
 #include "ledger/ledger.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 #define BATCH 64u
 #define SEALED_LEN 700u

@@ -8,7 +8,7 @@
  *
  * Design: a real store is built with the ledger (N registry-sized entries,
  * ~200-byte canonical JSON payloads). The sync side runs the same library
- * code as `lienlog sync` (ledger/tlogclient.c: tree opened from the
+ * code as `lienlog sync` (tlog/verifier.c: tree opened from the
  * right-edge tiles, every level-0 tile authenticated against its parent,
  * every bundle's leaves compared, envelopes and chain checked), over an
  * in-process transport that serves tiles and bundles from a ledger view
@@ -29,11 +29,11 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/jcs.h"
+#include "registry/jcs.h"
 #include "ledger/ledger.h"
 #include "ledger/mirror.h"
-#include "ledger/tiles.h"
-#include "ledger/tlogclient.h"
+#include "tlog/tiles.h"
+#include "tlog/verifier.h"
 
 #define ORIGIN "bench.lienlog.invalid/sync"
 #define BATCH 1024u

@@ -11,8 +11,8 @@
  * Everything is static inline: each bench is one translation unit plus
  * this header, and unused helpers must not warn.
  */
-#ifndef LIEN_BENCH_UTIL_H
-#define LIEN_BENCH_UTIL_H
+#ifndef LIEN_BENCH_BENCH_UTIL_H
+#define LIEN_BENCH_BENCH_UTIL_H
 
 #include <dirent.h>
 #include <errno.h>

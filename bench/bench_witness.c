@@ -1,6 +1,6 @@
 /*
- * bench_witness: add-checkpoint throughput of the witness (ledger/witness.c
- * and api/witness_server.c), against the issue's target of >= 2,000
+ * bench_witness: add-checkpoint throughput of the witness (witness/witness.c
+ * and witness/server.c), against the issue's target of >= 2,000
  * requests/s, beside the machine's Ed25519 verify rate for context.
  *
  * Figures (stdout, "name value unit", bench/bench_util.h):
@@ -36,7 +36,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api/witness_server.h"
+#include "witness/server.h"
 #include "bench/bench_util.h"
 #include "common/b64.h"
 #include "common/lien_limits.h"
@@ -44,9 +44,9 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
-#include "ledger/witness.h"
+#include "tlog/checkpoint.h"
+#include "tlog/merkle.h"
+#include "witness/witness.h"
 
 #define TREE_LOG2 16u
 #define TREE_LEAVES (1u << TREE_LOG2)

@@ -3,8 +3,8 @@
  * from outside is checked against one of these before anything is allocated
  * or read. Changing one is a protocol decision: docs/limits.md lists them.
  */
-#ifndef LIEN_COMMON_LIMITS_H
-#define LIEN_COMMON_LIMITS_H
+#ifndef LIEN_COMMON_LIEN_LIMITS_H
+#define LIEN_COMMON_LIEN_LIMITS_H
 
 /* C2SP tlog-tiles: entries are uint16 length-prefixed in bundles. */
 #define LEDGER_ENTRY_MAX 65535u
@@ -22,7 +22,7 @@
 #define NOTE_MAX 65536u		/* whole note: body + signature lines */
 #define CHECKPOINT_EXT_LINES_MAX 16u
 
-/* Witness (ledger/witness.h, docs/witness.md). C2SP tlog-witness: at most
+/* Witness (witness/witness.h, docs/witness.md). C2SP tlog-witness: at most
  * 63 consistency proof lines per add-checkpoint request. The request is
  * "old <u64>\n", the proof lines (44 base64 chars + '\n' each), a blank
  * line and one checkpoint note; the witness reply is one cosignature line.
@@ -94,7 +94,7 @@
 #define JWKS_KEYS_MAX 64u
 #define JWS_KID_MAX 128u
 
-/* RFC 9421 request signatures (api/httpsig.h): bytes of the
+/* RFC 9421 request signatures (crypto/httpsig.h): bytes of the
  * Signature-Input / Signature field values, signatures (labels) per
  * message, covered components per signature, component name, string
  * parameter (keyid, nonce, tag, alg) length, and the signature base. */
@@ -105,7 +105,7 @@
 #define HTTPSIG_PARAM_MAX 256u
 #define HTTPSIG_BASE_MAX 16384u
 
-/* Canonical JSON (ledger/jcs.h): whole text accepted by the strict parser
+/* Canonical JSON (registry/jcs.h): whole text accepted by the strict parser
  * (a request body at most), nesting depth, bytes of one string or key, and
  * members of one object or elements of one array. */
 #define JCS_TEXT_MAX API_BODY_MAX
@@ -150,7 +150,7 @@
 /* URL given to `lienlog sign-request` / `submit` (whole text). */
 #define CLI_URL_MAX 4096u
 
-/* Verifying tlog client (ledger/tlogclient.h): witnesses in a policy,
+/* Verifying tlog client (tlog/verifier.h): witnesses in a policy,
  * authenticated tiles kept per tree (16 KiB each), a whole tlog-proof
  * file, and one entry bundle (256 entries of at most LEDGER_ENTRY_MAX
  * bytes, each behind a 2-byte length). */
@@ -165,7 +165,7 @@
 #define MONITOR_SOURCES_MAX 64u
 #define SYNC_REPLY_MAX 4096u
 
-/* The log's witness publisher (api/witness_client.c): witnesses of one
+/* The log's witness publisher (witness/publisher.c): witnesses of one
  * log (a bit mask of cosig_count_valid), a witness URL, a 200 reply of
  * add-checkpoint (a few cosignature lines), and the stored checkpoints
  * examined at start-up to find the last one that met the quorum. */
@@ -174,7 +174,7 @@
 #define WITNESS_REPLY_MAX 8192u
 #define WITNESS_RECOVER_SCAN_MAX 65536u
 
-/* Trusted-proxy headers (api/proxy.c): nginx's X-Client-Cert (a PEM
+/* Trusted-proxy headers (httpd/proxy.c): nginx's X-Client-Cert (a PEM
  * certificate, percent-escaped: at most 3 bytes per PEM byte) and an
  * X-Forwarded-For list (nginx sends one address; a list is tolerated up
  * to this size). */

@@ -406,7 +406,7 @@ name_attr_utf8(const X509_NAME *name, int nid, char *buf, size_t cap)
 /* docs/certificates.md "Credit code": organizationIdentifier first (bare
  * code, or ETSI EN 319 412-1 legal-person semantics "NTRCN-" + code),
  * else serialNumber. Only the shape is checked here (18 characters of
- * 0-9 A-Z): the GB 32100 check character is ledger/ids.c's job, and
+ * 0-9 A-Z): the GB 32100 check character is registry/ids.c's job, and
  * crypto/ does not depend on ledger/. */
 static void
 subject_uscc(const X509_NAME *name, struct cert_info *out)

@@ -77,7 +77,7 @@ struct cert_info {
 	 * organizationIdentifier attribute holding the code or "NTRCN-" +
 	 * code; else exactly one serialNumber attribute holding the code.
 	 * Only its shape (18 of 0-9 A-Z) is checked here: callers check the
-	 * GB 32100 character with ids_uscc_validate (ledger/ids.h) before
+	 * GB 32100 character with ids_uscc_validate (registry/ids.h) before
 	 * trusting it. NUL-terminated; uscc_len 0 if none. */
 	char uscc[CERT_USCC_LEN + 1];
 	size_t uscc_len;

@@ -14,7 +14,7 @@
  * a certificate we hand out always verifies (signify's "belt and braces").
  *
  * Not here: CRLs, intermediates, revocation (api/trust.c reads those from
- * files), any persistence (api/demo.c writes the files).
+ * files), any persistence (demo/demo.c writes the files).
  */
 #include "crypto/pki.h"
 

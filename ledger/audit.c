@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "common/rd.h"
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 
 #define AUDIT_CHUNK 4096u
 

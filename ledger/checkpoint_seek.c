@@ -2,7 +2,7 @@
  * Ordered access to the stored checkpoints: the first checkpoint signed at
  * a tree size >= a given size. Every sequencer batch signs one checkpoint,
  * so sizes that have one are sparse and not predictable; the witness
- * publisher (api/witness_client.c) uses this at start-up to find the
+ * publisher (witness/publisher.c) uses this at start-up to find the
  * latest checkpoint that already carries a quorum of cosignatures, by
  * walking forward from a point shortly before the tree's end. A cursor
  * seek is the one LMDB operation that does this; like state_seek.c it

@@ -59,7 +59,7 @@ struct ledger_receipt {
 /* Derived state kept beside the log, written in the same transaction as
  * the entries it derives from (registration state, replay and idempotency
  * indexes, parties, sealed evidence). Keys and values are opaque bytes
- * here; ledger/registry.c defines their encodings. */
+ * here; registry/registry.c defines their encodings. */
 enum ledger_table {
 	LEDGER_T_APPS,		/* applications */
 	LEDGER_T_VEHICLES,	/* vehicles: liens and restrictions */
@@ -88,7 +88,7 @@ enum lien_status ledger_state_del(struct ledger_state *st,
 /* First record of tb whose key is >= from (from NULL or from_len 0: the
  * first record), for ordered indexes (expiry queues, time windows). Key
  * and value are borrowed like ledger_state_get's. LIEN_ENOTFOUND past the
- * end of the table. (Added for ledger/registry.c; ledger/state_seek.c.) */
+ * end of the table. (Added for registry/registry.c; ledger/state_seek.c.) */
 enum lien_status ledger_state_seek(struct ledger_state *st,
     enum ledger_table tb, const void *from, size_t from_len,
     const uint8_t **key, size_t *key_len, const uint8_t **val,

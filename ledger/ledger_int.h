@@ -8,7 +8,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 #include "ledger/store.h"
 
 /* The sequencer's copy of the rightmost tile record of one tile level. */

@@ -27,9 +27,9 @@
 #include <time.h>
 
 #include "common/rd.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/tiles.h"
+#include "tlog/checkpoint.h"
+#include "tlog/entry.h"
+#include "tlog/tiles.h"
 #include "ledger/writer_lock.h"
 
 struct pending {

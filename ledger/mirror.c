@@ -9,7 +9,7 @@
  * is never mistaken for mirror state (and vice versa: a log store has a
  * "format" key, which we refuse).
  *
- * Not here: what counts as verified (ledger/tlogclient.c) or delivered
+ * Not here: what counts as verified (tlog/verifier.c) or delivered
  * (tools/cli_sync.c).
  */
 #include "ledger/mirror.h"

@@ -6,7 +6,7 @@
  *   meta         short ASCII key -> value (format, origin, size, vkey)
  *   tiles        (tile level u8, tile index u64be) -> tile record: every
  *                node of the 8-level subtree, TILE_REC_SLOTS hashes
- *                (the record layout: ledger/tiles.h)
+ *                (the record layout: tlog/tiles.h)
  *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
  *   tail         entry index u64be -> entry, for the last, incomplete bundle
  *   checkpoints  tree size u64be -> signature block of the signed note
@@ -19,7 +19,7 @@
 #include "common/status.h"
 #include "common/lien_limits.h"
 #include "crypto/hash.h"
-#include "ledger/tiles.h"
+#include "tlog/tiles.h"
 
 /* v2: nonce keys lead with the signature's created time (docs/registry.md);
  * a v1 store is refused at open rather than audited against the wrong

@@ -19,7 +19,7 @@
 #include "common/lien_limits.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
-#include "ledger/checkpoint.h"
+#include "tlog/checkpoint.h"
 
 enum cli_exit {
 	CLI_EXIT_OK = 0,	/* everything verified */

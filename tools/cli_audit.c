@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "ledger/ledger.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 /* Replay the registration state into a scratch store and compare. The
  * scratch directory lives under $TMPDIR (or /tmp) and is always removed. */

@@ -6,8 +6,8 @@
  *                [--duration S | --requests N] [--mix LIST]
  *                [--rate R] [--server-pid PID]
  *
- * It acts as the demo parties of DIR (api/demo.h): N threads, each with
- * one keep-alive connection (api/regclient.h on libcurl), run cases of
+ * It acts as the demo parties of DIR (demo/demo.h): N threads, each with
+ * one keep-alive connection (client/regclient.h on libcurl), run cases of
  * the registration workflow — a bank's mortgage application with its
  * face-ID token, the officer's approval, the bank's release with a new
  * face token, the officer's approval of the release — as far as --mix
@@ -67,10 +67,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "api/demo.h"
-#include "api/regclient.h"
+#include "demo/demo.h"
+#include "client/regclient.h"
 #include "crypto/sign.h"
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 #define LOAD_THREADS_MAX 256u
 #define LOAD_REQUESTS_MAX 100000000ull

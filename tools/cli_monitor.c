@@ -10,7 +10,7 @@
  * and reported). Then every pair is checked: equal sizes must have equal
  * roots (two signed roots for one size need no tiles to convict), and for
  * sizes m < n the consistency proof m -> n is computed from the log's
- * tiles authenticated against the size-n root (ledger/tlogclient.c). A
+ * tiles authenticated against the size-n root (tlog/verifier.c). A
  * failure is written as evidence (both checkpoints, the proof, a report)
  * under STATE/evidence/ when --state is given, and the run exits with the
  * codes of enum cli_exit_tlog, so cron mails the operator.
@@ -24,10 +24,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/client.h"
+#include "client/fetch.h"
 #include "common/b64.h"
 #include "ledger/mirror.h"
-#include "ledger/tlogclient.h"
+#include "tlog/verifier.h"
 
 static const char usage_monitor[] =
     "usage: lienlog monitor --log URL --vkey VKEY [--witness WVKEY ...\n"

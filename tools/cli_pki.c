@@ -17,7 +17,7 @@
  * that an administrator files (crypto/csr.h). The subject is checked here
  * before anything is signed: a CN is required, and an
  * organizationIdentifier must carry a unified social credit code whose
- * GB 32100 check character is right (ledger/ids.h) — the same check the
+ * GB 32100 check character is right (registry/ids.h) — the same check the
  * registry applies at filing, made where a typo is cheap to fix.
  *
  * cert-fingerprint prints the keyid a party puts in its RFC 9421
@@ -41,7 +41,7 @@
 #include "crypto/csr.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 static const char usage_csr[] =
     "usage: lienlog csr --key KEY --subject SUBJECT --out FILE.csr"

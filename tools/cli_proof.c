@@ -12,7 +12,7 @@
  * under the given keys, and its own index must be the proof's index.
  *
  * `proof make` builds the proof from the log's tiles, each authenticated
- * against the checkpoint root (ledger/tlogclient.c), never from the
+ * against the checkpoint root (tlog/verifier.c), never from the
  * server's /v1/proof answer, and checks it before writing.
  */
 #include "tools/cli.h"
@@ -25,10 +25,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "api/client.h"
+#include "client/fetch.h"
 #include "common/b64.h"
-#include "ledger/entry.h"
-#include "ledger/tlogclient.h"
+#include "tlog/entry.h"
+#include "tlog/verifier.h"
 
 static const char usage_make[] =
     "usage: lienlog proof make --log URL --index I --out FILE [--vkey VKEY\n"

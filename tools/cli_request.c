@@ -11,7 +11,7 @@
  *
  * Both verbs share one path: read and check the inputs, split the URL into
  * the parts RFC 9421 derives components from, and call httpsig_sign
- * (api/httpsig.h), the same code whose verifier lienlogd runs. What is
+ * (crypto/httpsig.h), the same code whose verifier lienlogd runs. What is
  * signed is exactly what is sent: the URL handed to libcurl is rebuilt from
  * the parsed parts (scheme and host lowercased, default port dropped), the
  * Host header is set to the signed authority, libcurl is told not to
@@ -34,7 +34,7 @@
  * Content-Digest are then neither printed nor sent, unless --components
  * names content-digest (the digest of the empty body).
  *
- * Not here: verification (api/httpsig.c), retries, keep-alive.
+ * Not here: verification (crypto/httpsig.c), retries, keep-alive.
  */
 #include "tools/cli.h"
 
@@ -47,7 +47,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
-#include "api/httpsig.h"
+#include "crypto/httpsig.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 

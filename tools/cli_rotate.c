@@ -35,7 +35,7 @@
 
 #include "common/b64.h"
 #include "crypto/sign.h"
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 #include "ledger/ledger.h"
 
 #define ROTATE_PATH_MAX 4096u

@@ -6,7 +6,7 @@
  * trusted (computed from the log's authenticated tiles, never from its
  * /v1/proof), trust it durably, then fetch entries from the bundles, verify
  * each against the authenticated level-0 tiles and the hash chain
- * (ledger/tlogclient.c), pick the registry records (approved mortgage
+ * (tlog/verifier.c), pick the registry records (approved mortgage
  * registrations and releases, restriction changes; or every entry with
  * --all) and deliver them to the sink in log order.
  *
@@ -41,12 +41,12 @@
 
 #include <jansson.h>
 
-#include "api/client.h"
+#include "client/fetch.h"
 #include "common/b64.h"
-#include "ledger/jcs.h"
+#include "registry/jcs.h"
 #include "ledger/mirror.h"
-#include "ledger/registry.h"
-#include "ledger/tlogclient.h"
+#include "registry/registry.h"
+#include "tlog/verifier.h"
 
 #define SYNC_FLUSH_BYTES (1024u * 1024u)	/* file sink: fsync batch */
 #define SYNC_ADVANCE_EVERY 256u		/* http sink: state update */

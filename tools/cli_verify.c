@@ -6,7 +6,7 @@
  * checkpoint against it (signature, and origin == key name), parse the
  * proof JSON strictly, check that the sizes the proof claims are the sizes
  * the signed checkpoints commit to, then run the RFC 9162 verifier from
- * ledger/merkle.h. Nothing is fetched over the network and nothing is
+ * tlog/merkle.h. Nothing is fetched over the network and nothing is
  * trusted because it is well-formed: only a signature by the given key
  * plus hash arithmetic make a run exit 0.
  */
@@ -18,8 +18,8 @@
 #include <string.h>
 
 #include "common/b64.h"
-#include "ledger/entry.h"
-#include "ledger/merkle.h"
+#include "tlog/entry.h"
+#include "tlog/merkle.h"
 
 static const char usage_verify[] =
     "usage: lienlog verify checkpoint  --vkey VKEY FILE\n"

@@ -25,10 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "api/witness_server.h"
+#include "witness/server.h"
 #include "crypto/cosig.h"
 #include "crypto/sign.h"
-#include "ledger/witness.h"
+#include "witness/witness.h"
 
 static const char usage_witness[] =
     "usage: lienlog witness keygen --name NAME --out PREFIX\n"

@@ -9,7 +9,7 @@
  *            [--access-log FILE]
  *
  * --demo creates DIR, a log key (DIR/log.key, 0600, and DIR/log.vkey) when
- * missing, and, when DIR/trust/ is absent, the demo world of api/demo.h
+ * missing, and, when DIR/trust/ is absent, the demo world of demo/demo.h
  * (DIR/demo/: CAs, banks, officer, registry mirror, auditor, admin, face
  * and SMS issuers, each key PKCS#8 PEM 0600 beside its certificate, and a
  * README; DIR/trust/ for them). An empty store is then seeded through the
@@ -22,12 +22,12 @@
  * are never printed.
  *
  * --trust-proxy believes the reverse proxy's X-Forwarded-For and client
- * certificate headers on connections from 127.0.0.1 (api/proxy.h), for
+ * certificate headers on connections from 127.0.0.1 (httpd/proxy.h), for
  * the access log only (docs/deployment.md); the RFC 9421 signature stays
  * the only authentication.
  *
  * --witness URL=VKEYFILE (repeatable) with --witness-quorum K turns on
- * witnessing (api/witness_client.h, docs/witnessing.md): every new
+ * witnessing (witness/publisher.h, docs/witnessing.md): every new
  * checkpoint is sent to the witnesses, and /log/checkpoint serves only a
  * checkpoint cosigned by at least K of them. Appends never wait for it.
  *
@@ -59,16 +59,16 @@
 #include <unistd.h>
 
 #include "api/app.h"
-#include "api/demo.h"
-#include "api/proxy.h"
+#include "demo/demo.h"
+#include "httpd/proxy.h"
 #include "api/server.h"
-#include "api/witness_client.h"
+#include "witness/publisher.h"
 #include "common/dec.h"
 #include "common/lien_limits.h"
 #include "common/status.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 #include "ledger/ledger.h"
 
 #define DEMO_ENTRIES 1000u
@@ -123,7 +123,7 @@ static const char usage[] =
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
 	const char *access_log, *body_timeout;
-	int trust_proxy;	/* --trust-proxy (api/proxy.h) */
+	int trust_proxy;	/* --trust-proxy (httpd/proxy.h) */
 	/* docs/witnessing.md */
 	const char *witness[WITNESS_CLIENT_MAX];
 	size_t nwitness;
@@ -545,7 +545,7 @@ free_port(void)
 
 /* Seed an empty log through the registration API: a private server on an
  * ephemeral loopback port, the demo parties' signed requests over HTTP
- * (api/demo.c), every receipt verified; then that server is stopped. */
+ * (demo/demo.c), every receipt verified; then that server is stopped. */
 static int
 demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
     unsigned nthreads)

@@ -1,5 +1,5 @@
 /*
- * Fuzz target for ledger/checkpoint.c. Input is a checkpoint body.
+ * Fuzz target for tlog/checkpoint.c. Input is a checkpoint body.
  * Properties (abort on failure): a body that parses without extension
  * lines is re-formatted to exactly the same bytes (one spelling per
  * value); checkpoint_open of the input never succeeds under a key the
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/checkpoint.h"
+#include "tlog/checkpoint.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

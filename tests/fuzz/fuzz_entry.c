@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

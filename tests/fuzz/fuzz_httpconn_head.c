@@ -1,5 +1,5 @@
 /*
- * Fuzz target for api/httpconn.c's response-head parser. Invariants: it
+ * Fuzz target for client/httpconn.c's response-head parser. Invariants: it
  * never reads past len (ASan); a complete head lies inside the input,
  * ends with CRLF CRLF, has a status in 200..599; an error or an
  * incomplete head leaves the output zeroed; and the parser is
@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/httpconn.h"
+#include "client/httpconn.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 /*
  * Fuzz target for RFC 9421 request-signature parsing and verification
- * (api/httpsig.h). Input lines: Signature-Input value, Signature value,
+ * (crypto/httpsig.h). Input lines: Signature-Input value, Signature value,
  * Content-Digest value, then the body. Verified against a fixed Ed25519
  * key (RFC 8032 TEST 1 seed) under lienlog's full policy, and the base
  * builder is run on the same request. Invariants: the status always
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/httpsig.h"
+#include "crypto/httpsig.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 

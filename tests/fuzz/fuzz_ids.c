@@ -1,5 +1,5 @@
 /*
- * Fuzz target for ledger/ids: every validator over the same bytes. The
+ * Fuzz target for registry/ids: every validator over the same bytes. The
  * first byte picks nothing; all validators run on every input so one
  * corpus exercises them all. Invariants checked: a validator never reads
  * past len (ASan), and a value that validates has the check character its
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

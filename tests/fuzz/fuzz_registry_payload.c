@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "common/rd.h"
-#include "ledger/jcs.h"
-#include "ledger/registry.h"
+#include "registry/jcs.h"
+#include "registry/registry.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

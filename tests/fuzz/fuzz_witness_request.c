@@ -1,5 +1,5 @@
 /*
- * Fuzz target for the witness's add-checkpoint request (ledger/witness.c).
+ * Fuzz target for the witness's add-checkpoint request (witness/witness.c).
  * Input is a request body as POSTed to /add-checkpoint.
  *
  * Properties (abort on failure):
@@ -25,8 +25,8 @@
 
 #include "common/b64.h"
 #include "crypto/cosig.h"
-#include "ledger/checkpoint.h"
-#include "ledger/witness.h"
+#include "tlog/checkpoint.h"
+#include "witness/witness.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

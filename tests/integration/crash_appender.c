@@ -45,7 +45,7 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/entry.h"
+#include "tlog/entry.h"
 #include "ledger/ledger.h"
 
 #define CRASH_THREADS_MAX 64u

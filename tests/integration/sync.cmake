@@ -1,5 +1,5 @@
 # lienlog sync / monitor integration tests (owned with tools/cli_sync.c,
-# cli_monitor.c, ledger/tlogclient.c; docs/sync.md, docs/monitor.md).
+# cli_monitor.c, tlog/verifier.c; docs/sync.md, docs/monitor.md).
 # Included from tests/integration/CMakeLists.txt. test_sync.py drives the
 # real lienlog against the real lienlogd --demo (file and http sinks, kill
 # -9) and against malicious_log.py (fork, rollback, tampered bundle/tile,

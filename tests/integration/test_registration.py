@@ -4,7 +4,7 @@ on 127.0.0.1 over a real LMDB store in a temp dir, with a trust directory
 and PKI generated now (tests/vectors/trust/mktrust.sh, plus a registry and
 an auditor certificate made here), face-ID tokens minted here with
 python3-cryptography, and every request signed by an RFC 9421 signer
-written in this file (independent of api/httpsig.c).
+written in this file (independent of crypto/httpsig.c).
 
 Covers the workflow (filings, vehicle, mortgage with receipt verified
 offline by `lienlog verify inclusion`, decisions, ranking, release, grey

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""The log side of witnessing (api/witness_client.c, docs/witnessing.md),
+"""The log side of witnessing (witness/publisher.c, docs/witnessing.md),
 end to end on 127.0.0.1 with real processes:
 
   three `lienlog witness serve` (keys from `lienlog witness keygen`), and

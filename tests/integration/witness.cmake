@@ -1,5 +1,5 @@
-# `lienlog witness` integration test (owned with ledger/witness.c,
-# api/witness_server.c and tools/cli_witness.c; docs/witness.md). Included
+# `lienlog witness` integration test (owned with witness/witness.c,
+# witness/server.c and tools/cli_witness.c; docs/witness.md). Included
 # from tests/integration/CMakeLists.txt. test_witness.py runs the real
 # `lienlog witness serve` against a real `lienlogd --demo` on 127.0.0.1,
 # grows the log with crash_appender, and verifies every cosignature with

@@ -1,4 +1,4 @@
-# The log side of witnessing (api/witness_client.c, docs/witnessing.md).
+# The log side of witnessing (witness/publisher.c, docs/witnessing.md).
 # Included from tests/integration/CMakeLists.txt. test_witnessing.py runs
 # three real `lienlog witness serve` and a real `lienlogd --demo` with a
 # 2-of-3 witness policy on 127.0.0.1, grows the log with `lienlog load`

@@ -1,7 +1,7 @@
 # RFC 9421 request signatures against independent implementations
 # (Python cryptography; the openssl CLI for SM2): tests/vectors/gen_httpsig.py.
 add_executable(httpsig_interop ${CMAKE_CURRENT_LIST_DIR}/httpsig_interop.c)
-target_link_libraries(httpsig_interop PRIVATE lien_api)
+target_link_libraries(httpsig_interop PRIVATE lien_all)
 add_test(NAME interop.httpsig_vectors
 	COMMAND /usr/bin/python3 ${LIEN_VECTORS}/gen_httpsig.py check-vectors
 		${LIEN_VECTORS})

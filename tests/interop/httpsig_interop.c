@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/httpsig.h"
+#include "crypto/httpsig.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 

@@ -5,7 +5,7 @@ HTTP server on 127.0.0.1, for testing `lienlog sign-request` and
 
 Written from the RFCs with the Python standard library, python3-cryptography
 (Ed25519, ECDSA P-256) and the openssl CLI (SM2 with SM3: cryptography has
-no SM2). It shares no code with api/httpsig.c: the signature base is rebuilt
+no SM2). It shares no code with crypto/httpsig.c: the signature base is rebuilt
 here from the method, the request target, the Host header and the header
 fields as received.
 

@@ -1,7 +1,7 @@
 /*
  * Unit tests for the pure parts of api/: the strict query-string and u64
- * parsers (api/http.c), the bounded JSON writer (api/json_out.c) and the
- * status tables (api/status_http.c). The HTTP side is covered end to end
+ * parsers (httpd/http.c), the bounded JSON writer (httpd/json_out.c) and the
+ * status tables (httpd/status_http.c). The HTTP side is covered end to end
  * by tests/integration/test_http_log.py.
  */
 #include <setjmp.h>
@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api/http.h"
-#include "api/json_out.h"
+#include "httpd/http.h"
+#include "httpd/json_out.h"
 #include "common/lien_limits.h"
 
 static int

@@ -22,7 +22,7 @@
 #include "crypto/cert.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 #define T_2030 1893456000	/* 2030-01-01T00:00:00Z */
 #define T_2024 1704067200	/* 2024-01-01T00:00:00Z */

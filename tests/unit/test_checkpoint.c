@@ -1,5 +1,5 @@
 /*
- * Unit tests for ledger/checkpoint.c (C2SP tlog-checkpoint): format/parse
+ * Unit tests for tlog/checkpoint.c (C2SP tlog-checkpoint): format/parse
  * round trips, the one-spelling rules for size and root, extension lines,
  * and checkpoint_open against our signer and a Go-produced checkpoint.
  */
@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "common/b64.h"
-#include "ledger/checkpoint.h"
+#include "tlog/checkpoint.h"
 
 static const uint8_t root1[HASH_LEN] = {
 	0xe3, 0xb0, 0xc4, 0x42, 0x98, 0xfc, 0x1c, 0x14, 0x9a, 0xfb, 0xf4,

@@ -1,5 +1,5 @@
 /*
- * Unit tests for api/civet.c, civetweb's start and stop for both HTTP
+ * Unit tests for httpd/civet.c, civetweb's start and stop for both HTTP
  * servers: the listen-address grammar (accepted forms and every refusal:
  * empty, no port, port 0 and 65536, signs, trailing bytes, hostnames,
  * IPv6, civetweb's own list and 's'/'r' suffixes), bad configurations,
@@ -22,7 +22,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "api/civet.h"
+#include "httpd/civet.h"
 #include "common/lien_limits.h"
 
 static void

@@ -1,5 +1,5 @@
 /*
- * Unit tests for api/httpconn.c: the response-head parser (valid heads,
+ * Unit tests for client/httpconn.c: the response-head parser (valid heads,
  * incomplete ones, and every refusal: empty, truncated, bad version or
  * status, obs-fold, bare LF, control bytes, missing/duplicate/non-
  * canonical Content-Length, Transfer-Encoding, too many lines, oversize,
@@ -25,7 +25,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "api/httpconn.h"
+#include "client/httpconn.h"
 
 #define S(x) (const uint8_t *)(x), (sizeof(x) - 1)
 

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api/httpsig.h"
+#include "crypto/httpsig.h"
 #include "common/b64.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"

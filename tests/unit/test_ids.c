@@ -1,5 +1,5 @@
 /*
- * Unit tests for ledger/ids: the published examples validate, their check
+ * Unit tests for registry/ids: the published examples validate, their check
  * characters recompute, and every single-character substitution, case
  * change, length change and stray byte is refused (with the one documented
  * exception: VIN characters of equal transliterated value).
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "ledger/ids.h"
+#include "registry/ids.h"
 
 static const char *const valid_vins[] = {
 	"LSJA24U62JG269225", "LBV5S3102ESJ25655", "1M8GDM9AXKP042788",

@@ -1,5 +1,5 @@
 /*
- * ledger/jcs: RFC 8785 canonical JSON and the strict parser.
+ * registry/jcs: RFC 8785 canonical JSON and the strict parser.
  *
  * Vectors: RFC 8785 section 3.2.3 (key sorting by UTF-16 code units, with
  * non-ASCII and non-BMP keys) and section 3.2.4 (string escaping; its
@@ -20,7 +20,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ledger/jcs.h"
+#include "registry/jcs.h"
 
 static void
 expect_canon(const char *in, const char *want)

@@ -14,10 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
+#include "tlog/checkpoint.h"
+#include "tlog/entry.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 
 struct fx {
 	char dir[64];

@@ -1,5 +1,5 @@
 /*
- * Tests for ledger/merkle.c.
+ * Tests for tlog/merkle.c.
  *
  * Three independent oracles:
  *  1. Known answers for the Certificate Transparency 8-leaf tree
@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ledger/merkle.h"
+#include "tlog/merkle.h"
 
 #define NAIVE_MAX 300u		/* all-pairs sweep bound */
 #define FRONTIER_MAX 1000u	/* frontier sweep bound */

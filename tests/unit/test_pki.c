@@ -20,20 +20,20 @@
 
 #include <jansson.h>
 
-#include "api/demo.h"
+#include "demo/demo.h"
 #include "api/evidence.h"
-#include "api/httpsig.h"
-#include "api/regclient.h"
+#include "crypto/httpsig.h"
+#include "client/regclient.h"
 #include "api/trust.h"
 #include "common/b64.h"
 #include "crypto/cert.h"
 #include "crypto/pki.h"
 #include "crypto/seal.h"
 #include "crypto/sign.h"
-#include "ledger/checkpoint.h"
-#include "ledger/ids.h"
-#include "ledger/jcs.h"
-#include "ledger/merkle.h"
+#include "tlog/checkpoint.h"
+#include "registry/ids.h"
+#include "registry/jcs.h"
+#include "tlog/merkle.h"
 
 #define NOW 1893456000	/* 2030-01-01 */
 

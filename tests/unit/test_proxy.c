@@ -1,5 +1,5 @@
 /*
- * Unit tests for api/proxy.c: which proxy headers are believed, from whom,
+ * Unit tests for httpd/proxy.c: which proxy headers are believed, from whom,
  * and the strict reading of X-Forwarded-For, X-Client-Verify and
  * X-Client-Cert. The certificate and its escaped form are what Debian's
  * nginx really forwarded (tests/vectors/proxy/README.md).
@@ -13,7 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "api/proxy.h"
+#include "httpd/proxy.h"
 #include "crypto/cert.h"
 
 static char *esc, *pem;

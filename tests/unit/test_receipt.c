@@ -1,7 +1,7 @@
 /*
  * Unit tests of api/receipt.c (receipts: proof + checkpoint of exactly
- * the tree size, verified here with ledger/merkle.h and
- * ledger/checkpoint.h like `lienlog verify inclusion` does) and of
+ * the tree size, verified here with tlog/merkle.h and
+ * tlog/checkpoint.h like `lienlog verify inclusion` does) and of
  * api/app.c's rules.json parser (strict: unknown members, reals,
  * duplicates, trailing bytes, ranges, oversize).
  */
@@ -20,10 +20,10 @@
 #include "common/b64.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/checkpoint.h"
+#include "tlog/checkpoint.h"
 #include "ledger/ledger.h"
-#include "ledger/merkle.h"
-#include "ledger/registry.h"
+#include "tlog/merkle.h"
+#include "registry/registry.h"
 
 struct fx {
 	char dir[64];

@@ -29,11 +29,11 @@
 
 #include "common/rd.h"
 #include "crypto/sign.h"
-#include "ledger/entry.h"
-#include "ledger/ids.h"
-#include "ledger/jcs.h"
+#include "tlog/entry.h"
+#include "registry/ids.h"
+#include "registry/jcs.h"
 #include "ledger/ledger.h"
-#include "ledger/registry.h"
+#include "registry/registry.h"
 
 #define BANK_A "91440300708461136T"
 #define BANK_B "91330100799655058B"

@@ -14,13 +14,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/http.h"
+#include "httpd/http.h"
 #include "crypto/cosig.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/checkpoint.h"
-#include "ledger/entry.h"
-#include "ledger/tlogclient.h"
+#include "tlog/checkpoint.h"
+#include "tlog/entry.h"
+#include "tlog/verifier.h"
 
 #define LOG_ORIGIN "rotation.test/log"
 

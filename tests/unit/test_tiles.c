@@ -1,5 +1,5 @@
 /*
- * Tests for ledger/tiles.c: C2SP tlog-tiles paths and widths.
+ * Tests for tlog/tiles.c: C2SP tlog-tiles paths and widths.
  *
  * The key property is uniqueness: every accepted path is the one that
  * tiles_path_format() produces for what was parsed. We check it for every
@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "common/lien_limits.h"
-#include "ledger/tiles.h"
+#include "tlog/tiles.h"
 
 /* Reference rendering: N as 3-digit groups, 'x' on all but the last. */
 static void

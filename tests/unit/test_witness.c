@@ -1,9 +1,9 @@
 /*
- * Unit tests for ledger/witness.c: the C2SP tlog-witness add-checkpoint
+ * Unit tests for witness/witness.c: the C2SP tlog-witness add-checkpoint
  * state machine over a real LMDB store in a temporary directory.
  *
  * Trees are built in memory (leaf i = SHA-256 leaf hash of "leaf <i>")
- * and proofs come from ledger/merkle.c's prover. Every negative checks
+ * and proofs come from tlog/merkle.c's prover. Every negative checks
  * its spec status (through the enum lien_status the server maps) AND
  * that nothing was stored: the witness's latest (size, root, time) is
  * compared before and after. Concurrency: threads released together by a
@@ -28,10 +28,10 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
-#include "ledger/checkpoint.h"
-#include "ledger/merkle.h"
+#include "tlog/checkpoint.h"
+#include "tlog/merkle.h"
 #include "ledger/store.h"
-#include "ledger/witness.h"
+#include "witness/witness.h"
 
 #define ORIGIN "lienlog.test/log"
 #define TREE_MAX 300u

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Independent RFC 9421 / RFC 9530 implementation for lienlog's interop tests.
 
-Written from the RFC text, sharing no code with api/httpsig.c: it builds
+Written from the RFC text, sharing no code with crypto/httpsig.c: it builds
 signature bases itself, signs and verifies with python3-cryptography
 (Ed25519, ECDSA P-256) and the openssl CLI (SM2 with SM3 and an explicit
 distinguishing ID; python3-cryptography 38 has no SM2).

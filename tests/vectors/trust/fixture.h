@@ -5,8 +5,8 @@
  * small file helpers. Header-only (static functions) because every unit
  * test is its own executable.
  */
-#ifndef LIEN_TESTS_TRUST_FIXTURE_H
-#define LIEN_TESTS_TRUST_FIXTURE_H
+#ifndef LIEN_TESTS_VECTORS_TRUST_FIXTURE_H
+#define LIEN_TESTS_VECTORS_TRUST_FIXTURE_H
 
 #include <stdio.h>
 #include <stdlib.h>

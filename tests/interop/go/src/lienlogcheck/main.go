@@ -21,7 +21,7 @@
 //   - every entry bundle parses (uint16 length-prefixed entries), every
 //     leaf hash recomputed with tlog.RecordHash and the tree rebuilt with
 //     tlog.StoredHashes reproduce the checkpoint root;
-//   - every entry's envelope (ledger/entry.h: version, index, time, prev)
+//   - every entry's envelope (tlog/entry.h: version, index, time, prev)
 //     links to the previous entry's leaf hash;
 //   - sampled /v1/proof/inclusion and /v1/proof/consistency answers verify
 //     with tlog.CheckRecord / tlog.CheckTree against tree hashes computed by
@@ -60,7 +60,7 @@ import (
 const (
 	tileHeight     = 8                         // C2SP tlog-tiles fixes height 8
 	tileWidth      = 1 << tileHeight           // hashes per full tile
-	entryHeaderLen = 51                        // ledger/entry.h
+	entryHeaderLen = 51                        // tlog/entry.h
 	checkpointMax  = 64 << 10                  // NOTE_MAX
 	tileMax        = tileWidth * tlog.HashSize // one full hash tile
 	bundleMax      = tileWidth * (2 + 65535)   // 256 entries of LEDGER_ENTRY_MAX
@@ -587,7 +587,7 @@ func main() {
 		fail("root recomputed from %d entries is %v, checkpoint says %v", cp.size, root, cp.root)
 	}
 
-	// 3. Envelopes and the hash chain (ledger/entry.h).
+	// 3. Envelopes and the hash chain (tlog/entry.h).
 	var lastTime uint64
 	for i, e := range entries {
 		if len(e) < entryHeaderLen {

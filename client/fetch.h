@@ -1,0 +1,78 @@
+/*
+ * HTTP client helpers on libcurl for the verifying tools (`lienlog sync`,
+ * `monitor`, `proof make`): GET and POST with one reused easy handle per
+ * client (keep-alive), connect and total timeouts, a hard cap on the bytes
+ * kept (checked while receiving, after gzip decoding), gzip and identity
+ * accepted (C2SP tlog-tiles asks clients to), no redirects, http and https
+ * only. One client is used by one thread at a time.
+ *
+ * HTTP status codes stay in api/: callers see LIEN_OK (2xx), LIEN_ENOTFOUND
+ * (404 or 410), LIEN_ETOOBIG (more than cap bytes), LIEN_EIO (connection,
+ * timeout or any other status), plus the numeric status for messages.
+ */
+#ifndef LIEN_CLIENT_FETCH_H
+#define LIEN_CLIENT_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "tlog/verifier.h"
+
+#define CLIENT_URL_MAX 2048u
+
+struct client;
+
+struct client_config {
+	long connect_timeout_ms;	/* 0: 5000 */
+	long timeout_ms;		/* whole request; 0: 30000 */
+};
+
+/* New client (cfg may be NULL for defaults). *out: client_free. Calls
+ * curl_global_init on first use (not thread-safe: create the first client
+ * before starting threads). */
+enum lien_status client_new(const struct client_config *cfg,
+    struct client **out) LIEN_MUST_CHECK;
+void client_free(struct client *c);
+
+/* GET url (at most CLIENT_URL_MAX bytes). On LIEN_OK *out is malloc'd with
+ * a NUL after the data (not counted in *out_len); caller frees. On failure
+ * *out is NULL. *out_http (optional): HTTP status, 0 if none. */
+enum lien_status client_get(struct client *c, const char *url, size_t cap,
+    uint8_t **out, size_t *out_len, long *out_http) LIEN_MUST_CHECK;
+
+/* POST body (len bytes) with Content-Type ctype and extra header lines
+ * ("Name: value", NULL-terminated array, may be NULL). The reply body, at
+ * most cap bytes, as client_get (out may be NULL to discard it). */
+enum lien_status client_post(struct client *c, const char *url,
+    const char *ctype, const char *const *headers, const uint8_t *body,
+    size_t len, size_t cap, uint8_t **out, size_t *out_len, long *out_http)
+    LIEN_MUST_CHECK;
+
+/* As client_post, but any HTTP answer is LIEN_OK with its body kept (at
+ * most cap bytes) and its status in *out_http, so a caller can read the
+ * JSON error body of a 4xx; LIEN_EIO only when no answer came. (Added by
+ * h17 for client/regclient.c.) */
+enum lien_status client_post_any(struct client *c, const char *url,
+    const char *ctype, const char *const *headers, const uint8_t *body,
+    size_t len, size_t cap, uint8_t **out, size_t *out_len, long *out_http)
+    LIEN_MUST_CHECK;
+
+/* A tlog fetcher bound to a log's URL prefix (C2SP tlog-tiles <prefix>,
+ * e.g. "http://127.0.0.1:8080/log"): path "tile/0/000" is fetched from
+ * "<prefix>/tile/0/000". */
+struct client_tlog {
+	struct client *c;
+	char prefix[CLIENT_URL_MAX];
+	long last_http;		/* status of the last fetch, for messages */
+};
+
+/* Bind; prefix must be http:// or https:// and fit, a trailing '/' is
+ * dropped. A URL with no path at all ("http://host:port") gets the
+ * lienlogd prefix "/log". LIEN_EINVAL otherwise. */
+enum lien_status client_tlog_init(struct client_tlog *t, struct client *c,
+    const char *prefix) LIEN_MUST_CHECK;
+
+/* The tlog_fetch view of t (borrowed: t must outlive its use). */
+struct tlog_fetch client_tlog_fetch(struct client_tlog *t);
+
+#endif

@@ -1,0 +1,169 @@
+/*
+ * civetweb's start and stop for both HTTP servers (httpd/civet.h).
+ *
+ * Options, and why (DEPS.md has the measurements):
+ *   decode_url no        paths and queries are matched byte for byte as
+ *                        sent, so every URL has one spelling;
+ *   tcp_nodelay 1        headers and small bodies go out in separate
+ *                        writes; with Nagle and delayed ACK each
+ *                        keep-alive reply would wait 40 ms;
+ *   keep_alive_timeout   2 s: an idle keep-alive connection holds a
+ *                        worker (civetweb gives each connection a thread);
+ *   max_request_size     16 KiB for the request line and headers; bodies
+ *                        are capped by each route before they are read.
+ * civetweb's user data is the struct civet, so the log callback finds the
+ * caller's log function without knowing who started it.
+ */
+#include "httpd/civet.h"
+
+#include <arpa/inet.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "httpd/http.h"
+#include "common/lien_limits.h"
+
+struct civet {
+	struct mg_context *ctx;
+	void (*log)(void *ctx, const char *msg);
+	void *log_ctx;
+};
+
+/* civetweb's own HTTP authentication is never used (requests are
+ * authenticated by their RFC 9421 signatures, api/auth.h). Without an
+ * authorization handler civetweb looks for a ".htpasswd" file on every
+ * request (one failed stat(2) each); this one grants and costs nothing. */
+static int
+civet_no_auth(struct mg_connection *conn, void *data)
+{
+	(void)conn;
+	(void)data;
+	return 1;
+}
+
+static int
+civet_log_message(const struct mg_connection *conn, const char *msg)
+{
+	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
+	struct civet *c = ctx ? mg_get_user_data(ctx) : NULL;
+
+	if (c != NULL && c->log != NULL)
+		c->log(c->log_ctx, msg);
+	return 1;	/* civetweb never writes files or stderr itself */
+}
+
+int
+civet_listen_ok(const char *listen)
+{
+	const char *colon;
+	char host[INET_ADDRSTRLEN];
+	struct in_addr a;
+	uint64_t port;
+	size_t hlen;
+
+	if (listen == NULL || (colon = strrchr(listen, ':')) == NULL)
+		return 0;
+	hlen = (size_t)(colon - listen);
+	if (hlen == 0 || hlen >= sizeof(host))
+		return 0;
+	memcpy(host, listen, hlen);
+	host[hlen] = '\0';
+	if (inet_pton(AF_INET, host, &a) != 1)
+		return 0;
+	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
+	    port == 0 || port > 65535)
+		return 0;
+	return 1;
+}
+
+enum lien_status
+civet_start(const struct civet_config *cfg, struct civet **out)
+{
+	struct civet *c;
+	struct mg_callbacks cb;
+	struct mg_init_data init;
+	struct mg_error_data err;
+	char threads[16], timeout[16], errtext[256] = "";
+	unsigned errcode = 0;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	if (cfg == NULL || cfg->handler == NULL ||
+	    !civet_listen_ok(cfg->listen) || cfg->threads == 0 ||
+	    cfg->threads > API_THREADS_MAX || cfg->timeout_ms == 0)
+		return LIEN_EINVAL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return LIEN_ENOMEM;
+	c->log = cfg->log;
+	c->log_ctx = cfg->log_ctx;
+	(void)snprintf(threads, sizeof(threads), "%u", cfg->threads);
+	(void)snprintf(timeout, sizeof(timeout), "%u", cfg->timeout_ms);
+	{
+		const char *opts[] = {
+			"listening_ports", cfg->listen,
+			"num_threads", threads,
+			"request_timeout_ms", timeout,
+			"enable_keep_alive", cfg->no_keep_alive ? "no" : "yes",
+			"keep_alive_timeout_ms", "2000",
+			"decode_url", "no",
+			"tcp_nodelay", "1",
+			"max_request_size", "16384",
+			NULL
+		};
+
+		memset(&cb, 0, sizeof(cb));
+		cb.log_message = civet_log_message;
+		memset(&init, 0, sizeof(init));
+		init.callbacks = &cb;
+		init.user_data = c;
+		init.configuration_options = opts;
+		memset(&err, 0, sizeof(err));
+		err.code = &errcode;
+		err.text = errtext;
+		err.text_buffer_size = sizeof(errtext);
+		/* Returns the features it initialised: 0 for none asked
+		 * (no TLS here), which is not an error. */
+		(void)mg_init_library(0);
+		c->ctx = mg_start2(&init, &err);
+	}
+	if (c->ctx == NULL) {
+		if (c->log != NULL && errtext[0] != '\0')
+			c->log(c->log_ctx, errtext);
+		mg_exit_library();
+		free(c);
+		return LIEN_EIO;	/* bind failed or bad option */
+	}
+	mg_set_auth_handler(c->ctx, "/", civet_no_auth, NULL);
+	mg_set_request_handler(c->ctx, "/", cfg->handler, cfg->data);
+	*out = c;
+	return LIEN_OK;
+}
+
+unsigned
+civet_port(const struct civet *c)
+{
+	struct mg_server_port ports[4];
+	int n;
+
+	if (c == NULL || c->ctx == NULL)
+		return 0;
+	n = mg_get_server_ports(c->ctx, 4, ports);
+	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
+		return 0;
+	return (unsigned)ports[0].port;
+}
+
+void
+civet_stop(struct civet *c)
+{
+	if (c == NULL)
+		return;
+	mg_stop(c->ctx);
+	mg_exit_library();
+	free(c);
+}

@@ -1,0 +1,50 @@
+/*
+ * The one place civetweb is started and stopped. lienlogd's API
+ * (api/server.c) and the witness (witness/server.c) run it the same
+ * way: one catch-all handler (routing is the caller's, by exact path:
+ * DEPS.md), plain HTTP on one IPv4 address and port (HTTPS crashes in
+ * this civetweb build: DEPS.md), keep-alive, no URL decoding, TCP_NODELAY,
+ * a 16 KiB request head, and civetweb's own messages handed to the
+ * caller's log callback so that civetweb never writes files or stderr.
+ *
+ * Like httpd/http.h, this header does not include civetweb.h.
+ */
+#ifndef LIEN_HTTPD_CIVET_H
+#define LIEN_HTTPD_CIVET_H
+
+#include "common/status.h"
+
+struct mg_connection;
+struct civet;
+
+struct civet_config {
+	const char *listen;		/* "A.B.C.D:PORT" (civet_listen_ok) */
+	unsigned threads;		/* 1..API_THREADS_MAX */
+	unsigned timeout_ms;		/* civetweb request_timeout_ms, > 0 */
+	int no_keep_alive;		/* 1: close after each reply */
+	/* The catch-all handler and its argument (mg_request_handler). */
+	int (*handler)(struct mg_connection *conn, void *data);
+	void *data;
+	void (*log)(void *ctx, const char *msg);	/* NULL: dropped */
+	void *log_ctx;
+};
+
+/* 1 if listen is "A.B.C.D:PORT" with a dotted-quad IPv4 address (this
+ * civetweb has no IPv6) and a decimal port in 1..65535; 0 otherwise
+ * (civetweb's own lists and 's'/'r' suffixes are not allowed). */
+int civet_listen_ok(const char *listen);
+
+/* Bind and start the workers. LIEN_EINVAL for a bad configuration,
+ * LIEN_ENOMEM, LIEN_EIO when civetweb refuses to start (the port is
+ * taken, say; its message goes to cfg->log). *out: civet_stop. */
+enum lien_status civet_start(const struct civet_config *cfg,
+    struct civet **out) LIEN_MUST_CHECK;
+
+/* The bound port (useful with port 0), or 0. */
+unsigned civet_port(const struct civet *c);
+
+/* Stop: returns once every worker has finished its request. NULL is a
+ * no-op. */
+void civet_stop(struct civet *c);
+
+#endif

@@ -1,0 +1,149 @@
+/*
+ * registry_replay_audit: "replaying the log yields exactly the stored
+ * state" (issue 4, Build item 1), checked with the real transition code.
+ *
+ * Every entry is visited in order (ledger_view_foreach_entry); registry
+ * entries are re-checked against the replayed state with the same rules
+ * the sequencer used (registry_check: an entry the rules would have
+ * refused is an illegal transition, reported with its index) and applied
+ * with registry_apply into a scratch LMDB store. The scratch transaction
+ * is committed every RG_AUDIT_TXN_ENTRIES entries to bound its dirty
+ * pages. Finally every state table except LEDGER_T_SEALED (sealed boxes
+ * are not derived from the log: their digests are) must equal the stored
+ * one, record for record.
+ */
+#include "registry/registry_int.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "tlog/entry.h"
+
+#define RG_AUDIT_TXN_ENTRIES 10000u
+
+struct audit {
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	uint64_t in_txn;
+	enum lien_status rc;
+	char *why;
+	size_t why_cap;
+};
+
+static int
+audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
+{
+	struct audit *a = ctx;
+	struct entry e;
+	const char *reason = NULL;
+	enum lien_status rc;
+
+	if ((rc = entry_decode(ent, len, &e)) != LIEN_OK || e.index != index) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64
+		    ": envelope does not decode", index);
+		a->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	if (e.type < REG_T_FIRST)
+		return 0;		/* the log's own entries */
+	if (e.type > REG_T_LAST) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64
+		    ": unknown entry type %u", index, (unsigned)e.type);
+		a->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	rc = registry_check(a->st, index, e.time_ms, e.type, e.payload,
+	    e.payload_len, &reason);
+	if (rc == LIEN_ENOMEM || rc == LIEN_EIO || rc == LIEN_EFULL) {
+		a->rc = rc;
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s", index,
+		    lien_status_message(rc));
+		return 1;
+	}
+	if (rc != LIEN_OK) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64
+		    ": illegal %s: %s", index, rg_type_name(e.type),
+		    reason ? reason : lien_status_code(rc));
+		a->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	if ((rc = registry_apply(a->st, index, e.time_ms, e.type, e.payload,
+	    e.payload_len)) != LIEN_OK) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64
+		    ": cannot apply %s: %s", index, rg_type_name(e.type),
+		    lien_status_code(rc));
+		a->rc = rc == LIEN_ENOMEM || rc == LIEN_EIO || rc == LIEN_EFULL
+		    ? rc : LIEN_ECORRUPT;
+		return 1;
+	}
+	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES) {
+		a->in_txn = 0;
+		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
+		    (rc = ledger_scratch_begin(a->sc, &a->st)) != LIEN_OK) {
+			a->st = NULL;
+			a->rc = rc;
+			snprintf(a->why, a->why_cap, "scratch store: %s",
+			    lien_status_message(rc));
+			return 1;
+		}
+	}
+	return 0;
+}
+
+enum lien_status
+registry_replay_audit(struct ledger *l, const char *scratch_dir, char *why,
+    size_t why_cap)
+{
+	static const enum ledger_table tables[] = {
+		LEDGER_T_APPS, LEDGER_T_VEHICLES, LEDGER_T_PARTIES,
+		LEDGER_T_NONCES, LEDGER_T_IDEM, LEDGER_T_INDEX,
+	};
+	struct audit a;
+	struct ledger_view *v = NULL;
+	char dummy[1];
+	enum lien_status rc;
+
+	if (why == NULL || why_cap == 0) {
+		why = dummy;
+		why_cap = sizeof(dummy);
+	}
+	why[0] = 0;
+	memset(&a, 0, sizeof(a));
+	a.why = why;
+	a.why_cap = why_cap;
+	if (l == NULL || scratch_dir == NULL)
+		return LIEN_EINVAL;
+	if ((rc = ledger_view_open(l, &v)) != LIEN_OK)
+		return rc;
+	if ((rc = ledger_scratch_open(scratch_dir, &a.sc)) != LIEN_OK) {
+		snprintf(why, why_cap, "scratch store %s: %s", scratch_dir,
+		    lien_status_message(rc));
+		goto out;
+	}
+	if ((rc = ledger_scratch_begin(a.sc, &a.st)) != LIEN_OK)
+		goto out;
+	rc = ledger_view_foreach_entry(v, 0, audit_visit, &a);
+	if (rc == LIEN_OK)
+		rc = a.rc;
+	if (a.st != NULL) {
+		enum lien_status c = ledger_scratch_commit(a.sc, a.st);
+
+		if (rc == LIEN_OK)
+			rc = c;
+	}
+	if (rc != LIEN_OK) {
+		if (why[0] == 0)
+			snprintf(why, why_cap, "replay: %s",
+			    lien_status_message(rc));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+		if ((rc = ledger_scratch_compare(a.sc, v, tables[i], why,
+		    why_cap)) != LIEN_OK)
+			goto out;
+out:
+	ledger_scratch_close(a.sc);
+	ledger_view_close(v);
+	return rc;
+}

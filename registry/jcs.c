@@ -1,0 +1,557 @@
+/*
+ * RFC 8785 canonical JSON over jansson trees, and the strict JSON reader.
+ *
+ * Writer: a recursive walk (depth capped by JCS_DEPTH_MAX, so the stack is
+ * bounded) into a byte buffer that either grows (jcs_serialize) or is the
+ * caller's (jcs_write). Object members are written in RFC 8785 3.2.3 order:
+ * the keys are gathered into a small array and sorted by UTF-16 code
+ * units. Every string is re-validated as UTF-8 here, because jansson's
+ * *_nocheck constructors can hold anything and a canonical form of invalid
+ * text does not exist.
+ *
+ * Reader: a linear pre-scan of the raw bytes enforces what jansson cannot
+ * be told (nesting depth before any recursion, no reals, no "-0"), then
+ * jansson parses with duplicate keys refused and a post-walk checks the
+ * integer range, string and member caps. jansson itself refuses invalid
+ * UTF-8, lone surrogate escapes, U+0000 and trailing bytes.
+ *
+ * Not here: ECMAScript number formatting (reals are outside the subset).
+ */
+#include "registry/jcs.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct jbuf {
+	uint8_t *p;
+	size_t len, cap;
+	int fixed;		/* caller's buffer: never realloc */
+};
+
+static enum lien_status
+jbuf_put(struct jbuf *b, const void *src, size_t n)
+{
+	if (n > JCS_TEXT_MAX || b->len > JCS_TEXT_MAX - n)
+		return LIEN_ETOOBIG;
+	/* a growing buffer always keeps one spare byte for the final NUL */
+	if (n > b->cap - b->len || (!b->fixed && n == b->cap - b->len)) {
+		size_t ncap;
+		uint8_t *np;
+
+		if (b->fixed)
+			return LIEN_ETOOBIG;
+		ncap = b->cap ? b->cap : 256;
+		while (ncap - b->len < n + 1)	/* +1: room for a final NUL */
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL)
+			return LIEN_ENOMEM;
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, src, n);
+	b->len += n;
+	return LIEN_OK;
+}
+
+static enum lien_status
+jbuf_byte(struct jbuf *b, uint8_t c)
+{
+	return jbuf_put(b, &c, 1);
+}
+
+/* Decode one UTF-8 sequence at s[*i] (RFC 3629: shortest form, no
+ * surrogates, <= U+10FFFF). Returns the code point, or -1 if invalid. */
+static int32_t
+utf8_next(const uint8_t *s, size_t len, size_t *i)
+{
+	uint32_t c = s[*i], cp, min;
+	size_t n;
+
+	if (c < 0x80) {
+		(*i)++;
+		return (int32_t)c;
+	} else if ((c & 0xE0) == 0xC0) {
+		n = 1, cp = c & 0x1F, min = 0x80;
+	} else if ((c & 0xF0) == 0xE0) {
+		n = 2, cp = c & 0x0F, min = 0x800;
+	} else if ((c & 0xF8) == 0xF0) {
+		n = 3, cp = c & 0x07, min = 0x10000;
+	} else {
+		return -1;
+	}
+	if (n > len - *i - 1)
+		return -1;
+	for (size_t k = 1; k <= n; k++) {
+		uint8_t t = s[*i + k];
+
+		if ((t & 0xC0) != 0x80)
+			return -1;
+		cp = cp << 6 | (t & 0x3F);
+	}
+	if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+		return -1;
+	*i += n + 1;
+	return (int32_t)cp;
+}
+
+/* Iterator over the UTF-16 code units of a UTF-8 string. An invalid byte
+ * yields 0x10000 + byte: outside the UTF-16 range, so the order stays
+ * total and deterministic (valid input never reaches it). */
+struct u16it {
+	const uint8_t *s;
+	size_t len, i;
+	uint32_t low;		/* pending low surrogate, 0 if none */
+};
+
+static int
+u16it_next(struct u16it *it, uint32_t *unit)
+{
+	int32_t cp;
+	size_t at = it->i;
+
+	if (it->low) {
+		*unit = it->low;
+		it->low = 0;
+		return 1;
+	}
+	if (it->i >= it->len)
+		return 0;
+	if ((cp = utf8_next(it->s, it->len, &it->i)) < 0) {
+		it->i = at + 1;
+		*unit = 0x10000u + it->s[at];
+		return 1;
+	}
+	if (cp >= 0x10000) {
+		uint32_t v = (uint32_t)cp - 0x10000u;
+
+		*unit = 0xD800u + (v >> 10);
+		it->low = 0xDC00u + (v & 0x3FFu);
+		return 1;
+	}
+	*unit = (uint32_t)cp;
+	return 1;
+}
+
+int
+jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
+{
+	struct u16it x = { (const uint8_t *)a, a_len, 0, 0 };
+	struct u16it y = { (const uint8_t *)b, b_len, 0, 0 };
+
+	for (;;) {
+		uint32_t ua, ub;
+		int ha = u16it_next(&x, &ua), hb = u16it_next(&y, &ub);
+
+		if (!ha || !hb)
+			return ha - hb;	/* a proper prefix sorts first */
+		if (ua != ub)
+			return ua < ub ? -1 : 1;
+	}
+}
+
+/* RFC 8785 3.2.2.2 string serialisation, validating UTF-8 in the same
+ * pass: printable ASCII (the bulk of every registry string) is copied in
+ * runs, a byte >= 0x80 must start a valid sequence (utf8_next), C0
+ * controls, '"' and '\\' are escaped. On failure the output so far is
+ * garbage, which both callers discard. */
+static enum lien_status
+write_string(struct jbuf *b, const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const uint8_t *u = (const uint8_t *)s;
+	enum lien_status st;
+	size_t run = 0, i = 0;
+
+	if (len > JCS_STRING_MAX)
+		return LIEN_ETOOBIG;
+	if ((st = jbuf_byte(b, '"')) != LIEN_OK)
+		return st;
+	while (i < len) {
+		char esc[6];
+		size_t n = 2;
+		uint8_t c = u[i];
+
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			if (utf8_next(u, len, &i) < 0)
+				return LIEN_EPARSE;
+			continue;
+		}
+		/* flush the raw run before this byte */
+		if ((st = jbuf_put(b, u + run, i - run)) != LIEN_OK)
+			return st;
+		run = ++i;
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case 0x08: esc[1] = 'b'; break;
+		case 0x09: esc[1] = 't'; break;
+		case 0x0A: esc[1] = 'n'; break;
+		case 0x0C: esc[1] = 'f'; break;
+		case 0x0D: esc[1] = 'r'; break;
+		default:
+			esc[1] = 'u', esc[2] = '0', esc[3] = '0';
+			esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+			n = 6;
+		}
+		if ((st = jbuf_put(b, esc, n)) != LIEN_OK)
+			return st;
+	}
+	if ((st = jbuf_put(b, u + run, len - run)) != LIEN_OK)
+		return st;
+	return jbuf_byte(b, '"');
+}
+
+/* Objects up to this many members are sorted on the stack (24 bytes
+ * each; write_object recursion is bounded by JCS_DEPTH_MAX). */
+#define JCS_SMALL_OBJECT 24u
+
+struct member {
+	const char *key;
+	size_t key_len;
+	json_t *val;
+};
+
+static int
+member_cmp(const void *a, const void *b)
+{
+	const struct member *x = a, *y = b;
+
+	return jcs_key_compare(x->key, x->key_len, y->key, y->key_len);
+}
+
+static enum lien_status write_value(struct jbuf *b, const json_t *v,
+    size_t depth);
+
+static enum lien_status
+write_object(struct jbuf *b, const json_t *v, size_t depth)
+{
+	/* jansson's iteration API takes non-const pointers; nothing here
+	 * modifies the object. */
+	json_t *o = (json_t *)(uintptr_t)v;
+	size_t n = json_object_size(o), k = 0;
+	struct member small[JCS_SMALL_OBJECT], *m;
+	enum lien_status st = LIEN_OK;
+	const char *key;
+	size_t key_len;
+	json_t *val;
+
+	if (n > JCS_MEMBERS_MAX)
+		return LIEN_ETOOBIG;
+	if (n == 0)
+		return jbuf_put(b, "{}", 2);
+	/* Registry payloads and state records have objects of a few to ~25
+	 * members: sort those on the stack by insertion (no allocation, few
+	 * comparisons); larger objects take the heap and qsort. */
+	if (n <= JCS_SMALL_OBJECT)
+		m = small;
+	else if ((m = calloc(n, sizeof(*m))) == NULL)
+		return LIEN_ENOMEM;
+	json_object_keylen_foreach(o, key, key_len, val) {
+		if (k == n)
+			break;
+		m[k].key = key;
+		m[k].key_len = key_len;
+		m[k].val = val;
+		k++;
+	}
+	if (m == small) {
+		for (size_t i = 1; i < k; i++) {
+			struct member t = m[i];
+			size_t j = i;
+
+			for (; j > 0 && member_cmp(&m[j - 1], &t) > 0; j--)
+				m[j] = m[j - 1];
+			m[j] = t;
+		}
+	} else {
+		qsort(m, k, sizeof(*m), member_cmp);
+	}
+	if ((st = jbuf_byte(b, '{')) != LIEN_OK)
+		goto out;
+	for (size_t i = 0; i < k; i++) {
+		if (i && (st = jbuf_byte(b, ',')) != LIEN_OK)
+			goto out;
+		if ((st = write_string(b, m[i].key, m[i].key_len)) != LIEN_OK ||
+		    (st = jbuf_byte(b, ':')) != LIEN_OK ||
+		    (st = write_value(b, m[i].val, depth + 1)) != LIEN_OK)
+			goto out;
+	}
+	st = jbuf_byte(b, '}');
+out:
+	if (m != small)
+		free(m);
+	return st;
+}
+
+static enum lien_status
+write_int(struct jbuf *b, json_int_t i)
+{
+	char tmp[24];
+	size_t n = 0;
+	uint64_t u;
+
+	if (i > JCS_INT_MAX || i < -JCS_INT_MAX)
+		return LIEN_EPARSE;
+	u = i < 0 ? (uint64_t)(-i) : (uint64_t)i;
+	do {
+		tmp[sizeof(tmp) - 1 - n++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (i < 0)
+		tmp[sizeof(tmp) - 1 - n++] = '-';
+	return jbuf_put(b, tmp + sizeof(tmp) - n, n);
+}
+
+static enum lien_status
+write_value(struct jbuf *b, const json_t *v, size_t depth)
+{
+	enum lien_status st;
+
+	if (v == NULL)
+		return LIEN_EINVAL;
+	if (depth > JCS_DEPTH_MAX)
+		return LIEN_ETOOBIG;
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		return write_object(b, v, depth);
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+
+		if (n > JCS_MEMBERS_MAX)
+			return LIEN_ETOOBIG;
+		if ((st = jbuf_byte(b, '[')) != LIEN_OK)
+			return st;
+		for (size_t i = 0; i < n; i++) {
+			if (i && (st = jbuf_byte(b, ',')) != LIEN_OK)
+				return st;
+			if ((st = write_value(b, json_array_get(v, i),
+			    depth + 1)) != LIEN_OK)
+				return st;
+		}
+		return jbuf_byte(b, ']');
+	}
+	case JSON_STRING:
+		return write_string(b, json_string_value(v),
+		    json_string_length(v));
+	case JSON_INTEGER:
+		return write_int(b, json_integer_value(v));
+	case JSON_TRUE:
+		return jbuf_put(b, "true", 4);
+	case JSON_FALSE:
+		return jbuf_put(b, "false", 5);
+	case JSON_NULL:
+		return jbuf_put(b, "null", 4);
+	case JSON_REAL:
+	default:
+		return LIEN_EPARSE;
+	}
+}
+
+enum lien_status
+jcs_serialize(const json_t *v, char **out, size_t *out_len)
+{
+	struct jbuf b = { NULL, 0, 0, 0 };
+	enum lien_status st;
+
+	if (out == NULL || out_len == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	*out_len = 0;
+	if (v == NULL)
+		return LIEN_EINVAL;
+	if ((st = write_value(&b, v, 1)) != LIEN_OK) {
+		free(b.p);
+		return st;
+	}
+	b.p[b.len] = 0;	/* jbuf_put always leaves one spare byte */
+	*out = (char *)b.p;
+	*out_len = b.len;
+	return LIEN_OK;
+}
+
+enum lien_status
+jcs_write(const json_t *v, uint8_t *buf, size_t cap, size_t *out_len)
+{
+	struct jbuf b = { buf, 0, cap, 1 };
+	enum lien_status st;
+
+	if (out_len == NULL)
+		return LIEN_EINVAL;
+	*out_len = 0;
+	if (v == NULL || (buf == NULL && cap != 0))
+		return LIEN_EINVAL;
+	if ((st = write_value(&b, v, 1)) != LIEN_OK)
+		return st;
+	*out_len = b.len;
+	return LIEN_OK;
+}
+
+enum lien_status
+jcs_digest(const json_t *v, uint8_t out[HASH_LEN])
+{
+	char *s;
+	size_t n;
+	enum lien_status st;
+
+	memset(out, 0, HASH_LEN);
+	if ((st = jcs_serialize(v, &s, &n)) != LIEN_OK)
+		return st;
+	hash_sha256(s, n, out);
+	free(s);
+	return LIEN_OK;
+}
+
+/* ---- strict reader ----------------------------------------------------- */
+
+/* Pre-scan: depth, reals and "-0", before jansson recurses. Malformed text
+ * is left for jansson to refuse; this only has to be right on text that
+ * jansson would accept. */
+static enum lien_status
+prescan(const uint8_t *p, size_t len, size_t max_depth)
+{
+	size_t depth = 0, i = 0;
+
+	/* jansson stops at a NUL byte as if the text ended there; no valid
+	 * JSON text contains one (in strings it must be escaped). */
+	if (memchr(p, 0, len) != NULL)
+		return LIEN_EPARSE;
+	while (i < len) {
+		uint8_t c = p[i];
+
+		if (c == '"') {
+			for (i++; i < len && p[i] != '"'; i++)
+				if (p[i] == '\\')
+					i++;
+			i++;
+		} else if (c == '[' || c == '{') {
+			if (++depth > max_depth)
+				return LIEN_ETOOBIG;
+			i++;
+		} else if (c == ']' || c == '}') {
+			if (depth)
+				depth--;
+			i++;
+		} else if (c == '-' || (c >= '0' && c <= '9')) {
+			size_t s = i;
+
+			while (i < len && (p[i] == '-' || p[i] == '+' ||
+			    p[i] == '.' || p[i] == 'e' || p[i] == 'E' ||
+			    (p[i] >= '0' && p[i] <= '9'))) {
+				if (p[i] == '.' || p[i] == 'e' || p[i] == 'E')
+					return LIEN_EPARSE;	/* a real */
+				i++;
+			}
+			if (i - s == 2 && p[s] == '-' && p[s + 1] == '0')
+				return LIEN_EPARSE;	/* "-0" */
+		} else {
+			i++;
+		}
+	}
+	return LIEN_OK;
+}
+
+/* Post-walk: integer range, string and member caps (depth was prescanned). */
+static enum lien_status
+postcheck(json_t *v)
+{
+	enum lien_status st;
+	const char *key;
+	size_t key_len;
+	json_t *val;
+
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:
+		if (json_object_size(v) > JCS_MEMBERS_MAX)
+			return LIEN_ETOOBIG;
+		json_object_keylen_foreach(v, key, key_len, val) {
+			if (key_len > JCS_STRING_MAX)
+				return LIEN_ETOOBIG;
+			if ((st = postcheck(val)) != LIEN_OK)
+				return st;
+		}
+		return LIEN_OK;
+	case JSON_ARRAY:
+		if (json_array_size(v) > JCS_MEMBERS_MAX)
+			return LIEN_ETOOBIG;
+		for (size_t i = 0; i < json_array_size(v); i++)
+			if ((st = postcheck(json_array_get(v, i))) != LIEN_OK)
+				return st;
+		return LIEN_OK;
+	case JSON_STRING:
+		return json_string_length(v) > JCS_STRING_MAX ? LIEN_ETOOBIG :
+		    LIEN_OK;
+	case JSON_INTEGER: {
+		json_int_t i = json_integer_value(v);
+
+		return i > JCS_INT_MAX || i < -JCS_INT_MAX ? LIEN_EPARSE :
+		    LIEN_OK;
+	}
+	case JSON_REAL:
+		return LIEN_EPARSE;
+	default:
+		return LIEN_OK;
+	}
+}
+
+enum lien_status
+jcs_parse(const char *p, size_t len, size_t max_depth, json_t **out)
+{
+	json_error_t err;
+	json_t *v;
+	enum lien_status st;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	if (p == NULL && len != 0)
+		return LIEN_EINVAL;
+	if (len > JCS_TEXT_MAX)
+		return LIEN_ETOOBIG;
+	if (len == 0)
+		return LIEN_EPARSE;
+	if (max_depth == 0 || max_depth > JCS_DEPTH_MAX)
+		max_depth = JCS_DEPTH_MAX;
+	if ((st = prescan((const uint8_t *)p, len, max_depth)) != LIEN_OK)
+		return st;
+	/* JSON_DECODE_ANY: any top-level value; no JSON_DISABLE_EOF_CHECK,
+	 * so anything but whitespace after the value is an error; no
+	 * JSON_ALLOW_NUL, so "\u0000" is refused. */
+	v = json_loadb(p, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);
+	if (v == NULL)
+		return LIEN_EPARSE;
+	if ((st = postcheck(v)) != LIEN_OK) {
+		json_decref(v);
+		return st;
+	}
+	*out = v;
+	return LIEN_OK;
+}
+
+enum lien_status
+jcs_parse_canonical(const uint8_t *p, size_t len, json_t **out)
+{
+	json_t *v;
+	char *c;
+	size_t n;
+	enum lien_status st;
+
+	if (out)
+		*out = NULL;
+	if ((st = jcs_parse((const char *)p, len, 0, &v)) != LIEN_OK)
+		return st;
+	if ((st = jcs_serialize(v, &c, &n)) != LIEN_OK)
+		goto out;
+	st = n == len && memcmp(c, p, n) == 0 ? LIEN_OK : LIEN_EPARSE;
+	free(c);
+out:
+	if (st == LIEN_OK && out)
+		*out = v;
+	else
+		json_decref(v);
+	return st;
+}

@@ -1,0 +1,405 @@
+/*
+ * Registry payload shape (docs/registry.md, "Payloads"): a table of the
+ * fields each entry type carries, checked field by field (presence, JSON
+ * type, format, identifier check characters via registry/ids.h), with
+ * unknown fields refused. The same check runs in the build (on the payload
+ * made from the request, so api/'s validation is repeated here and the
+ * registry is safe on its own), in registry_apply and in the audit.
+ *
+ * It checks form only; what the state allows is registry_rules.c.
+ */
+#include "registry/registry_int.h"
+
+#include <string.h>
+
+#include "common/b64.h"
+#include "crypto/pkey.h"
+
+enum fk {
+	FK_STR,		/* UTF-8 string 1..max bytes */
+	FK_INT,		/* integer 0..max (max 0: JCS_INT_MAX) */
+	FK_HEX32,	/* 64 lowercase hex digits */
+	FK_B64,		/* strict base64 of 1..max bytes */
+	FK_VIN,
+	FK_PLATE,	/* checked with plate_type afterwards */
+	FK_PLATE_TYPE,	/* "01" "02" "51" "52" */
+	FK_CERTNO,
+	FK_CONTRACT,
+	FK_APPID,
+	FK_PARTY,
+	FK_USCC,
+	FK_ENUM,	/* one of en[] */
+	FK_SIGNER,
+	FK_EVIDENCE,
+	FK_FACE,
+	FK_REASONS,	/* anomaly codes, bit order, unique */
+	FK_VERSION,	/* integer == RG_PAYLOAD_VERSION */
+};
+
+enum freq {
+	OPT,		/* may be absent */
+	REQ,		/* must be present */
+	FULL,		/* present in a full payload, absent before */
+};
+
+struct field {
+	const char *name;
+	enum fk k;
+	enum freq req;
+	size_t max;
+	const char *bad;		/* refusal when malformed */
+	const char *const *en;		/* FK_ENUM values, NULL-terminated */
+};
+
+static const char *const en_roles_filed[] = { "officer", "registry",
+	"auditor", NULL };
+static const char *const en_roles_all[] = { "institution", "officer",
+	"registry", "auditor", "admin", NULL };
+static const char *const en_status_action[] = { "suspend", "reinstate",
+	"revoke", NULL };
+static const char *const en_decision[] = { "approve", "reject",
+	"in_person_review", NULL };
+static const char *const en_restr_action[] = { "set", "lift", NULL };
+static const char *const en_restr_kind[] = { "seized", "detained",
+	"stolen", "scrapped", "customs", NULL };
+static const char *const en_app_status[] = { "submitted",
+	"in_person_review", NULL };
+static const char *const en_verdict[] = { "pass", "grey", NULL };
+
+#define COMMON \
+	{ "v", FK_VERSION, REQ, 0, "field_invalid", NULL }, \
+	{ "step", FK_STR, REQ, 64, "field_invalid", NULL }, \
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL }, \
+	{ "evidence", FK_EVIDENCE, REQ, 0, "field_invalid", NULL }, \
+	{ "sealed", FK_HEX32, OPT, 0, "field_invalid", NULL }
+
+#define END { NULL, FK_STR, OPT, 0, NULL, NULL }
+
+static const struct field f_institution_file[] = {
+	COMMON,
+	{ "party", FK_USCC, REQ, 0, "uscc_invalid", NULL },
+	{ "name", FK_STR, REQ, REG_NAME_MAX, "name_invalid", NULL },
+	{ "cert", FK_B64, REQ, CERT_DER_MAX, "cert_invalid", NULL },
+	{ "keyid", FK_HEX32, REQ, 0, "keyid_invalid", NULL },
+	{ "cert_not_after_ms", FK_INT, REQ, 0, "field_invalid", NULL },
+	END
+};
+static const struct field f_party_file[] = {
+	COMMON,
+	{ "party", FK_PARTY, REQ, 0, "party_id_invalid", NULL },
+	{ "role", FK_ENUM, REQ, 0, "role_invalid", en_roles_filed },
+	{ "name", FK_STR, REQ, REG_NAME_MAX, "name_invalid", NULL },
+	{ "cert", FK_B64, REQ, CERT_DER_MAX, "cert_invalid", NULL },
+	{ "keyid", FK_HEX32, REQ, 0, "keyid_invalid", NULL },
+	{ "cert_not_after_ms", FK_INT, REQ, 0, "field_invalid", NULL },
+	END
+};
+static const struct field f_status[] = {
+	COMMON,
+	{ "party", FK_PARTY, REQ, 0, "party_id_invalid", NULL },
+	{ "action", FK_ENUM, REQ, 0, "action_invalid", en_status_action },
+	{ "keyid", FK_HEX32, OPT, 0, "keyid_invalid", NULL },
+	{ "reason", FK_STR, OPT, REG_REASON_MAX, "reason_invalid", NULL },
+	END
+};
+static const struct field f_vehicle_record[] = {
+	COMMON,
+	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	{ "plate", FK_PLATE, REQ, 0, "plate_invalid", NULL },
+	{ "plate_type", FK_PLATE_TYPE, REQ, 0, "plate_type_invalid", NULL },
+	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	END
+};
+static const struct field f_mortgage[] = {
+	COMMON,
+	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
+	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
+	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	{ "plate", FK_PLATE, REQ, 0, "plate_invalid", NULL },
+	{ "plate_type", FK_PLATE_TYPE, REQ, 0, "plate_type_invalid", NULL },
+	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
+	{ "contract", FK_CONTRACT, REQ, 0, "contract_invalid", NULL },
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "owner_name", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "phone", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
+	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
+	END
+};
+static const struct field f_release[] = {
+	COMMON,
+	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
+	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
+	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	{ "mortgage", FK_APPID, REQ, 0, "app_id_invalid", NULL },
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
+	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
+	END
+};
+static const struct field f_decision[] = {
+	COMMON,
+	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
+	{ "decision", FK_ENUM, REQ, 0, "decision_invalid", en_decision },
+	{ "reason", FK_STR, OPT, REG_REASON_MAX, "reason_invalid", NULL },
+	END
+};
+static const struct field f_restriction[] = {
+	COMMON,
+	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	{ "action", FK_ENUM, REQ, 0, "action_invalid", en_restr_action },
+	{ "kind", FK_ENUM, REQ, 0, "restriction_invalid", en_restr_kind },
+	{ "reference", FK_STR, OPT, REG_REASON_MAX, "reference_invalid",
+	  NULL },
+	END
+};
+
+static const struct field f_signer[] = {
+	{ "party", FK_PARTY, REQ, 0, "party_id_invalid", NULL },
+	{ "role", FK_ENUM, REQ, 0, "role_invalid", en_roles_all },
+	{ "keyid", FK_HEX32, REQ, 0, "keyid_invalid", NULL },
+	{ "not_after_ms", FK_INT, REQ, 0, "field_invalid", NULL },
+	END
+};
+static const struct field f_evidence[] = {
+	{ "sig_input", FK_STR, REQ, HTTPSIG_FIELD_MAX, "evidence_invalid",
+	  NULL },
+	{ "sig", FK_B64, REQ, PKEY_SIG_MAX, "evidence_invalid", NULL },
+	{ "digest", FK_HEX32, REQ, 0, "evidence_invalid", NULL },
+	{ "created", FK_INT, REQ, 0, "evidence_invalid", NULL },
+	{ "nonce", FK_STR, REQ, HTTPSIG_PARAM_MAX, "evidence_invalid", NULL },
+	{ "alg", FK_STR, REQ, 32, "evidence_invalid", NULL },
+	{ "nonce_exp_ms", FK_INT, REQ, 0, "evidence_invalid", NULL },
+	END
+};
+static const struct field f_face[] = {
+	{ "token", FK_HEX32, REQ, 0, "face_invalid", NULL },
+	{ "verdict", FK_ENUM, REQ, 0, "face_invalid", en_verdict },
+	{ "liveness", FK_INT, REQ, 10000, "face_invalid", NULL },
+	{ "match", FK_INT, REQ, 10000, "face_invalid", NULL },
+	{ "issuer", FK_STR, REQ, TRUST_ISS_MAX, "face_invalid", NULL },
+	END
+};
+
+static const struct field *const type_fields[] = {
+	f_institution_file, f_status, f_party_file, f_status,
+	f_vehicle_record, f_mortgage, f_release, f_decision, f_restriction,
+};
+
+const char *const rg_anomaly_codes[REG_ANOMALY_COUNT] = {
+	"face_grey", "owner_mismatch", "vehicle_unrecorded",
+	"vehicle_details_mismatch", "multi_bank", "institution_burst",
+	"owner_burst", "cert_expiring", "release_soon",
+};
+
+const char *
+registry_anomaly_code(unsigned i)
+{
+	return i < REG_ANOMALY_COUNT ? rg_anomaly_codes[i] : NULL;
+}
+
+static enum lien_status check_fields(const struct field *fs, const json_t *o,
+    int full, struct rg_verdict *v);
+
+static int
+reasons_ok(const json_t *a)
+{
+	int last = -1;
+
+	if (!json_is_array(a) || json_array_size(a) > REG_ANOMALY_COUNT)
+		return 0;
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		int k = -1;
+
+		if (!json_is_string(e))
+			return 0;
+		for (unsigned b = 0; b < REG_ANOMALY_COUNT; b++)
+			if (strcmp(json_string_value(e),
+			    rg_anomaly_codes[b]) == 0 &&
+			    json_string_length(e) ==
+			    strlen(rg_anomaly_codes[b]))
+				k = (int)b;
+		if (k <= last)	/* unknown, duplicate or out of order */
+			return 0;
+		last = k;
+	}
+	return 1;
+}
+
+static int
+check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
+{
+	const char *s = json_string_value(val);
+	size_t n = json_string_length(val);
+	uint8_t tmp[CERT_DER_MAX];
+	size_t got;
+
+	switch (f->k) {
+	case FK_VERSION:
+		return json_is_integer(val) &&
+		    json_integer_value(val) == RG_PAYLOAD_VERSION;
+	case FK_INT: {
+		json_int_t i;
+
+		if (!json_is_integer(val))
+			return 0;
+		i = json_integer_value(val);
+		return i >= 0 && (f->max == 0 || i <= (json_int_t)f->max);
+	}
+	case FK_SIGNER:
+	case FK_EVIDENCE:
+	case FK_FACE:
+		if (!json_is_object(val))
+			return 0;
+		return check_fields(f->k == FK_SIGNER ? f_signer :
+		    f->k == FK_EVIDENCE ? f_evidence : f_face, val, 0, v) ==
+		    LIEN_OK;
+	case FK_REASONS:
+		return reasons_ok(val);
+	default:
+		break;
+	}
+	if (!json_is_string(val) || memchr(s, 0, n) != NULL)
+		return 0;
+	switch (f->k) {
+	case FK_STR:
+		return n >= 1 && n <= f->max;
+	case FK_HEX32:
+		return rg_hex_decode(s, n, tmp, 32);
+	case FK_B64:
+		if (n == 0 || n > B64_ENCODED_LEN(f->max) ||
+		    f->max > sizeof(tmp))
+			return 0;
+		return b64_decode(s, n, tmp, f->max, &got) == LIEN_OK &&
+		    got >= 1;
+	case FK_VIN:
+		return ids_vin_validate(s, n) == LIEN_OK;
+	case FK_PLATE:
+		return n >= 1 && n <= IDS_PLATE_MAX;	/* with type below */
+	case FK_PLATE_TYPE: {
+		enum ids_plate_type t;
+
+		return ids_plate_type_parse(s, n, &t) == LIEN_OK;
+	}
+	case FK_CERTNO:
+		return ids_cert_number_validate(s, n) == LIEN_OK;
+	case FK_CONTRACT:
+		return ids_contract_number_validate(s, n) == LIEN_OK;
+	case FK_APPID: {
+		uint64_t ix;
+
+		return rg_app_id_parse(s, n, &ix);
+	}
+	case FK_PARTY:
+		return rg_party_id_valid(s, n);
+	case FK_USCC:
+		return ids_uscc_validate(s, n) == LIEN_OK &&
+		    rg_party_id_valid(s, n);
+	case FK_ENUM:
+		for (const char *const *e = f->en; *e; e++)
+			if (strlen(*e) == n && memcmp(*e, s, n) == 0)
+				return 1;
+		return 0;
+	default:
+		return 0;
+	}
+}
+
+static enum lien_status
+check_fields(const struct field *fs, const json_t *o, int full,
+    struct rg_verdict *v)
+{
+	json_t *val;
+	size_t nknown = 0;
+
+	for (const struct field *f = fs; f->name; f++) {
+		val = json_object_get(o, f->name);
+		if (val == NULL) {
+			if (f->req == REQ || (f->req == FULL && full))
+				return rg_refuse(v, LIEN_EPARSE,
+				    f->k == FK_FACE ? "face_missing" :
+				    "field_missing");
+			continue;
+		}
+		if (f->req == FULL && !full)
+			return rg_refuse(v, LIEN_EPARSE, "field_unknown");
+		nknown++;
+		if (!check_one(f, val, v)) {
+			/* a nested refusal names its own field */
+			if (v->st != LIEN_OK)
+				return v->st;
+			return rg_refuse(v, LIEN_EPARSE, f->bad);
+		}
+	}
+	/* every member present was in the table: any extra is unknown */
+	if (json_object_size(o) != nknown)
+		return rg_refuse(v, LIEN_EPARSE, "field_unknown");
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
+    struct rg_verdict *v)
+{
+	const struct field *fs;
+	enum lien_status rc;
+	const char *s, *plate, *pt;
+	size_t n, plate_len, pt_len;
+
+	v->st = LIEN_OK;
+	v->reason = NULL;
+	if (type < REG_T_FIRST || type > REG_T_LAST)
+		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
+	if (!json_is_object(p))
+		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
+	fs = type_fields[type - REG_T_FIRST];
+	if ((rc = check_fields(fs, p, full, v)) != LIEN_OK)
+		return rc;
+	if (!rg_jstr_eq(p, "step", rg_type_name(type)))
+		return rg_refuse(v, LIEN_EPARSE, "step_invalid");
+
+	/* cross-field checks */
+	if ((plate = rg_jstr(p, "plate", &plate_len)) != NULL) {
+		enum ids_plate_type t;
+
+		pt = rg_jstr(p, "plate_type", &pt_len);
+		if (ids_plate_type_parse(pt, pt_len, &t) != LIEN_OK ||
+		    ids_plate_validate(plate, plate_len, t) != LIEN_OK)
+			return rg_refuse(v, LIEN_EPARSE, "plate_invalid");
+	}
+	if (type == REG_T_INSTITUTION_FILE || type == REG_T_PARTY_FILE) {
+		uint8_t der[CERT_DER_MAX], h[HASH_LEN], k[HASH_LEN];
+		size_t der_len;
+
+		s = rg_jstr(p, "cert", &n);
+		if (b64_decode(s, n, der, sizeof(der), &der_len) != LIEN_OK)
+			return rg_refuse(v, LIEN_EPARSE, "cert_invalid");
+		hash_sha256(der, der_len, h);
+		s = rg_jstr(p, "keyid", &n);
+		if (!rg_hex_decode(s, n, k, HASH_LEN) || !hash_equal(h, k))
+			return rg_refuse(v, LIEN_EPARSE, "keyid_mismatch");
+	}
+	if (type == REG_T_MORTGAGE_APPLICATION ||
+	    type == REG_T_RELEASE_APPLICATION) {
+		char id[REG_APP_ID_LEN + 1];
+
+		rg_app_id(index, id);
+		if (!rg_jstr_eq(p, "app", id))
+			return rg_refuse(v, LIEN_EPARSE, "app_id_invalid");
+		if (full) {
+			size_t nr = json_array_size(json_object_get(p,
+			    "reasons"));
+
+			if (rg_jstr_eq(p, "status", "in_person_review") !=
+			    (nr > 0))
+				return rg_refuse(v, LIEN_EPARSE,
+				    "status_invalid");
+		}
+	}
+	if (type == REG_T_DECISION && rg_jstr_eq(p, "decision", "reject") &&
+	    json_object_get(p, "reason") == NULL)
+		return rg_refuse(v, LIEN_EPARSE, "reason_required");
+	return LIEN_OK;
+}

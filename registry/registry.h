@@ -1,0 +1,372 @@
+/*
+ * The registration state machine (issue 4, docs/registry.md): institutions
+ * and parties filed by administrators, vehicles recorded by the police
+ * registry, mortgage and release applications, officers' decisions and
+ * vehicle restrictions, each one log entry with an RFC 8785 canonical JSON
+ * payload.
+ *
+ *   registry_build   a ledger_build_fn (arg = struct reg_request *): runs
+ *                    inside the sequencer's write transaction; decides
+ *                    (party, replay, idempotency, MPS Order 164 rules),
+ *                    classifies new applications (anomaly rules,
+ *                    docs/anomaly-rules.md), writes the payload, then
+ *                    applies it with registry_apply.
+ *   registry_apply   the pure transition payload -> state changes, shared
+ *                    by the sequencer and the audit replay.
+ *   registry_replay_audit  replays the whole log into a scratch store,
+ *                    re-checking every transition, and compares the result
+ *                    with the stored state tables.
+ *
+ * Personal data never enters this module in clear: only 32-byte
+ * commitments (crypto/seal.h) computed by api/. The module never prints,
+ * never reads a clock (time is the entry's), and is deterministic.
+ */
+#ifndef LIEN_REGISTRY_REGISTRY_H
+#define LIEN_REGISTRY_REGISTRY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+#include "common/lien_limits.h"
+#include "crypto/hash.h"
+#include "ledger/ledger.h"
+
+/* Entry types (envelope `type`). 0..15 are reserved for the log itself
+ * (entry.h); values are stable forever. */
+enum reg_type {
+	REG_T_FIRST = 16,
+	REG_T_INSTITUTION_FILE = 16,	/* admin files a bank (or a new key) */
+	REG_T_INSTITUTION_STATUS = 17,	/* admin: suspend/reinstate/revoke */
+	REG_T_PARTY_FILE = 18,		/* admin files officer/registry/auditor */
+	REG_T_PARTY_STATUS = 19,
+	REG_T_VEHICLE_RECORD = 20,	/* registry records a vehicle */
+	REG_T_MORTGAGE_APPLICATION = 21,/* bank */
+	REG_T_RELEASE_APPLICATION = 22,	/* bank (the mortgagee) */
+	REG_T_DECISION = 23,		/* officer */
+	REG_T_RESTRICTION = 24,		/* registry: set/lift */
+	REG_T_LAST = 24
+};
+
+/* Roles; values equal enum auth_role (api/auth.h). */
+enum reg_role {
+	REG_ROLE_NONE = 0,
+	REG_ROLE_INSTITUTION = 1,
+	REG_ROLE_OFFICER = 2,
+	REG_ROLE_REGISTRY = 3,
+	REG_ROLE_AUDITOR = 4,
+	REG_ROLE_ADMIN = 5,
+};
+
+/* Party / key status; values equal enum auth_party_status. */
+enum reg_party_status {
+	REG_PARTY_ACTIVE = 1,
+	REG_PARTY_SUSPENDED = 2,
+	REG_PARTY_REVOKED = 3,
+};
+
+enum reg_status_action {
+	REG_ACTION_SUSPEND = 1,
+	REG_ACTION_REINSTATE = 2,
+	REG_ACTION_REVOKE = 3,
+};
+
+enum reg_decision {
+	REG_DECIDE_APPROVE = 1,
+	REG_DECIDE_REJECT = 2,
+	REG_DECIDE_IN_PERSON = 3,	/* divert to in-person review (art. 74) */
+};
+
+/* Vehicle restrictions (MPS Order 164 art. 36). */
+enum reg_restriction {
+	REG_RESTR_SEIZED = 1,		/* 查封 */
+	REG_RESTR_DETAINED = 2,		/* 扣押 */
+	REG_RESTR_STOLEN = 3,		/* stolen or defrauded */
+	REG_RESTR_SCRAPPED = 4,		/* reached the scrapping standard */
+	REG_RESTR_CUSTOMS = 5,		/* under customs supervision */
+};
+
+enum reg_face_verdict {
+	REG_FACE_NONE = 0,		/* no face token in this request */
+	REG_FACE_PASS = 1,
+	REG_FACE_GREY = 2,
+};
+
+/* Application id: "A" + 16 lowercase hex digits of the log index of the
+ * application entry (docs/registry.md). */
+#define REG_APP_ID_LEN 17u
+#define REG_PARTY_ID_MAX AUTH_PARTY_ID_MAX
+#define REG_NAME_MAX 256u		/* institution / party display name */
+#define REG_REASON_MAX 512u		/* free-text reasons and references */
+#define REG_KEYID_HEX_LEN 64u
+#define REG_COMMIT_LEN 32u
+/* Per-record caps (refused beyond them, never truncated). */
+#define REG_PARTY_KEYS_MAX 16u		/* keys per party */
+#define REG_VEHICLE_LIENS_MAX 64u	/* mortgages per vehicle, all time */
+/* Anomaly windows are at most this long: window records older than this
+ * are expired by every apply (a fixed constant, so replay is exact). */
+#define REG_WINDOW_KEEP_MS (31ull * 24 * 3600 * 1000)
+#define REG_BUCKET_MS 60000ull		/* burst counters: one per minute */
+/* Entry times and indexes the registry accepts: below 2^52 (the year
+ * 144,683 in ms), so every time or index it stores in state, plus any
+ * window, stays a JSON safe integer (RFC 8785, 2^53 - 1). The sequencer's
+ * clock never comes near; a forged log that does is corrupt. */
+#define REG_TIME_MAX (1ull << 52)
+#define REG_INDEX_MAX (1ull << 52)
+
+/* Anomaly thresholds (docs/anomaly-rules.md). A zero count or window
+ * disables its rule. Windows above REG_WINDOW_KEEP_MS are clamped. */
+struct reg_rules {
+	uint64_t nonce_window_ms;	/* nonce kept created+window; 300 s */
+	int face_grey;			/* divert grey face verdicts; 1 */
+	uint64_t multi_bank_window_ms;	/* 30 days */
+	uint32_t multi_bank_min;	/* distinct banks per vehicle; 2 */
+	uint64_t inst_burst_window_ms;	/* 60 s */
+	uint32_t inst_burst_max;	/* applications per window; 1000 */
+	uint64_t owner_burst_window_ms;	/* 24 h */
+	uint32_t owner_burst_max;	/* applications per window; 3 */
+	uint64_t cert_expiry_ms;	/* signer cert expires within; 7 days */
+	uint64_t release_soon_ms;	/* release after approval within; 3 d */
+	int owner_check;		/* owner/vehicle record checks; 1 */
+};
+
+/* Fill r with the documented defaults. */
+void registry_rules_default(struct reg_rules *r);
+
+/* A borrowed string: p == NULL means absent. Never NUL-dependent. */
+struct reg_str {
+	const char *p;
+	size_t len;
+};
+
+/* The authenticated signer (api/auth.c's auth_result). */
+struct reg_signer {
+	struct reg_str party;		/* party id */
+	enum reg_role role;
+	uint8_t keyid[HASH_LEN];	/* SHA-256 of the certificate DER (= the
+					 * certificate fingerprint; hex on the
+					 * wire as the RFC 9421 keyid) */
+	uint64_t not_after_ms;		/* certificate notAfter */
+};
+
+/* The request signature as evidence (RFC 9421 / RFC 9530). */
+struct reg_evidence {
+	struct reg_str sig_input;	/* Signature-Input field value */
+	const uint8_t *sig;		/* signature bytes (base64 in the entry) */
+	size_t sig_len;			/* 1..PKEY_SIG_MAX */
+	uint8_t content_digest[HASH_LEN];	/* SHA-256 of the body */
+	int64_t created;		/* Unix seconds */
+	struct reg_str nonce;		/* 1..HTTPSIG_PARAM_MAX bytes */
+	struct reg_str alg;		/* "ed25519", ... */
+};
+
+/* The face-ID token as evidence (api/evidence.c's evidence_result). */
+struct reg_face {
+	enum reg_face_verdict verdict;	/* NONE: no token */
+	uint8_t token_digest[HASH_LEN];	/* SHA-256 of the compact token */
+	uint32_t liveness, match;	/* basis points 0..10000 */
+	struct reg_str issuer;
+};
+
+/* What api/ hands registry_build. All pointers are borrowed for the call.
+ * Fields not used by kind must be zero. */
+struct reg_request {
+	enum reg_type kind;
+	struct reg_signer signer;
+	struct reg_evidence ev;
+	struct reg_face face;
+
+	/* INSTITUTION_FILE (party = USCC) / PARTY_FILE / *_STATUS */
+	struct reg_str party;		/* target party id */
+	enum reg_role party_role;	/* PARTY_FILE: officer|registry|auditor */
+	struct reg_str name;		/* *_FILE: display name (public) */
+	const uint8_t *cert_der;	/* *_FILE: the party's certificate */
+	size_t cert_der_len;
+	uint64_t cert_not_after_ms;	/* *_FILE: its notAfter */
+	enum reg_status_action action;	/* *_STATUS */
+	int has_target_key;		/* *_STATUS: act on one key only */
+	uint8_t target_keyid[HASH_LEN];
+
+	/* VEHICLE_RECORD / MORTGAGE / RELEASE / RESTRICTION */
+	struct reg_str vin;
+	struct reg_str plate;		/* UTF-8; VEHICLE_RECORD, MORTGAGE */
+	unsigned plate_type;		/* 1, 2, 51, 52 (ids_plate_type) */
+	struct reg_str cert_number;	/* registration certificate number */
+	struct reg_str contract;	/* MORTGAGE: contract number */
+	uint8_t owner[REG_COMMIT_LEN];	/* owner identity commitment (derived
+					 * salt, comparable); VEHICLE_RECORD,
+					 * MORTGAGE, RELEASE */
+	int has_owner_name;
+	uint8_t owner_name[REG_COMMIT_LEN];	/* MORTGAGE */
+	int has_phone;
+	uint8_t phone[REG_COMMIT_LEN];		/* MORTGAGE */
+
+	/* RELEASE: the mortgage's application id; DECISION: the target */
+	struct reg_str app;
+	enum reg_decision decision;	/* DECISION */
+	struct reg_str reason;		/* DECISION: required for reject */
+	int restriction_set;		/* RESTRICTION: 1 set, 0 lift */
+	enum reg_restriction restriction;
+	struct reg_str reference;	/* RESTRICTION: e.g. court order no. */
+
+	/* Sealed evidence (seal_box output, <= SEAL_SEALED_MAX), stored in
+	 * LEDGER_T_SEALED under the entry index (be64); its SHA-256 is in
+	 * the payload. Optional. */
+	const uint8_t *sealed;
+	size_t sealed_len;
+
+	const struct reg_rules *rules;	/* borrowed; NULL = defaults */
+
+	/* ---- OUT ---- */
+	const char *refusal;		/* stable reason code (static) when
+					 * the build refuses; NULL otherwise */
+	char app_id[REG_APP_ID_LEN + 1];/* new or decided application */
+	const char *app_status;		/* "submitted", "in_person_review",
+					 * "approved", "rejected" (static) */
+	unsigned anomalies;		/* REG_ANOMALY_* bits that diverted it */
+	uint64_t original_index;	/* LIEN_EEXIST: the original entry */
+};
+
+/* Anomaly bits (reason codes in docs/anomaly-rules.md). */
+#define REG_ANOMALY_FACE_GREY 0x001u		/* "face_grey" */
+#define REG_ANOMALY_OWNER_MISMATCH 0x002u	/* "owner_mismatch" */
+#define REG_ANOMALY_VEHICLE_UNRECORDED 0x004u	/* "vehicle_unrecorded" */
+#define REG_ANOMALY_VEHICLE_MISMATCH 0x008u	/* "vehicle_details_mismatch" */
+#define REG_ANOMALY_MULTI_BANK 0x010u		/* "multi_bank" */
+#define REG_ANOMALY_INST_BURST 0x020u		/* "institution_burst" */
+#define REG_ANOMALY_OWNER_BURST 0x040u		/* "owner_burst" */
+#define REG_ANOMALY_CERT_EXPIRING 0x080u	/* "cert_expiring" */
+#define REG_ANOMALY_RELEASE_SOON 0x100u		/* "release_soon" */
+#define REG_ANOMALY_COUNT 9u
+
+/* Reason code of anomaly bit number i (0..REG_ANOMALY_COUNT-1); NULL
+ * beyond. */
+const char *registry_anomaly_code(unsigned i);
+
+/* The ledger_build_fn. arg = struct reg_request *. On refusal returns a
+ * status (below) with req->refusal set and writes nothing. On LIEN_OK the
+ * payload is in out and the state is updated; app_id / app_status are set
+ * for applications and decisions.
+ *   LIEN_EPARSE    a field is invalid (refusal names it: "vin_invalid",
+ *                  "plate_invalid", "field_invalid", ...)
+ *   LIEN_EKEY      signer not allowed: "party_unknown", "party_inactive",
+ *                  "role_forbidden", "not_mortgagee"
+ *   LIEN_ENOTFOUND "application_unknown", "vehicle_unknown",
+ *                  "mortgage_not_found", "party_unknown" (status target)
+ *   LIEN_ECONFLICT "nonce_replayed", "vehicle_seized", "vehicle_detained",
+ *                  "vehicle_stolen", "vehicle_scrapped", "vehicle_customs",
+ *                  "already_decided", "already_in_review",
+ *                  "contract_duplicate", "application_pending",
+ *                  "release_pending", "restriction_exists",
+ *                  "restriction_not_set", "key_exists",
+ *                  "status_unchanged", "party_revoked", "lien_limit"
+ *   LIEN_EEXIST    "idempotent_replay": the same party already submitted
+ *                  this content; original_index names that entry
+ *   LIEN_ETOOBIG   "payload_too_large"
+ * The full list with suggested HTTP codes: docs/registry.md. */
+enum lien_status registry_build(void *arg, struct ledger_state *st,
+    uint64_t index, uint64_t time_ms, uint8_t *out, size_t cap,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* The pure transition: apply the registry entry (index, time_ms, type,
+ * payload) to st. Validates the payload's shape (canonical JSON, fields)
+ * before the first write; does NOT re-check the registration rules (the
+ * build did, the audit does with registry_check). Types < REG_T_FIRST are
+ * ignored (LIEN_OK). LIEN_EPARSE / LIEN_EUNSUPPORTED for a payload or type
+ * it cannot apply (nothing written); storage errors as ledger_state_*. */
+enum lien_status registry_apply(struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len)
+    LIEN_MUST_CHECK;
+
+/* Re-check an entry's legality against the state before it (what the
+ * build decided, minus the configuration-dependent anomaly rules): the
+ * audit's half. LIEN_OK or a refusal status with *reason set. */
+enum lien_status registry_check(struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const char **reason) LIEN_MUST_CHECK;
+
+/* ---- readers (views; for api/) ------------------------------------------ */
+
+/* Application record (canonical JSON, docs/registry.md "apps"). *out
+ * malloc'd, NUL-terminated; caller frees. LIEN_EPARSE for a malformed id,
+ * LIEN_ENOTFOUND. */
+enum lien_status registry_app_get(struct ledger_view *v, const char *id,
+    size_t id_len, char **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* The officer's queue: applications with status ("submitted" or
+ * "in_person_review") in id order (= submission order), starting after
+ * the id cursor (NULL/empty: from the start), at most limit (1..
+ * REG_QUEUE_LIMIT_MAX) records. *out = {"items":[app records],"next":id or
+ * null}; malloc'd, caller frees. LIEN_EPARSE for a bad status or cursor,
+ * LIEN_ERANGE for a bad limit. */
+#define REG_QUEUE_LIMIT_MAX 100u
+enum lien_status registry_queue_list(struct ledger_view *v,
+    const char *status, size_t status_len, const char *cursor,
+    size_t cursor_len, unsigned limit, char **out, size_t *out_len)
+    LIEN_MUST_CHECK;
+
+/* A vehicle. full != 0 (parties, officers, registry mirror, auditors):
+ * the whole record. full == 0 (public, MPS Order 164 art. 35): only
+ * {"vin","mortgages":[{"registered_ms","released_ms"|null}]}. *out
+ * malloc'd; caller frees. LIEN_EPARSE for an invalid VIN, LIEN_ENOTFOUND. */
+enum lien_status registry_vehicle_get(struct ledger_view *v, const char *vin,
+    size_t vin_len, int full, char **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* A filed key, for request authentication. status is the effective one:
+ * the worse of the key's and the party's. cert_der is decoded into the
+ * struct (valid as long as the struct). */
+struct reg_party {
+	enum reg_role role;
+	char party_id[REG_PARTY_ID_MAX + 1];
+	size_t party_id_len;
+	enum reg_party_status status;
+	uint64_t not_after_ms;
+	uint8_t cert_der[CERT_DER_MAX];
+	size_t cert_der_len;
+};
+enum lien_status registry_party_lookup(struct ledger_view *v,
+    const uint8_t keyid[HASH_LEN], struct reg_party *out) LIEN_MUST_CHECK;
+
+/* Replay pre-check for api/ (auth_nonce_check_fn semantics): LIEN_OK if
+ * (keyid, created, nonce) is not remembered as of now_ms, LIEN_EEXIST if
+ * it is. created is the signature's, in seconds. */
+enum lien_status registry_nonce_seen(struct ledger_view *v,
+    const uint8_t keyid[HASH_LEN], uint64_t created, const char *nonce,
+    size_t nonce_len, uint64_t now_ms) LIEN_MUST_CHECK;
+
+/* Idempotency pre-check: LIEN_EEXIST with *index = the original entry if
+ * party already submitted a request with this content digest, else
+ * LIEN_ENOTFOUND. */
+enum lien_status registry_idem_lookup(struct ledger_view *v,
+    const char *party, size_t party_len,
+    const uint8_t content_digest[HASH_LEN], uint64_t *index)
+    LIEN_MUST_CHECK;
+
+/* The keys both sides derive (docs/registry.md):
+ *   nonce key = be64(created seconds) ||
+ *               SHA-256("lienlog-nonce-v1" 0x00 || keyid || nonce)
+ *   idem key  = SHA-256("lienlog-idem-v1" 0x00 || party id || 0x00 ||
+ *               content digest)
+ * The nonce key leads with the signature's created time so that new
+ * nonces land at the end of the table and expire from its front: one
+ * B-tree page per batch instead of a random page per request, on insert
+ * and again on expiry. A replay cannot move it: created is covered by
+ * the signature. */
+#define REG_NONCE_KEY_LEN (8u + HASH_LEN)
+void registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
+    const char *nonce, size_t nonce_len, uint8_t out[REG_NONCE_KEY_LEN]);
+void registry_idem_key(const char *party, size_t party_len,
+    const uint8_t content_digest[HASH_LEN], uint8_t out[HASH_LEN]);
+
+/* ---- audit ------------------------------------------------------------- */
+
+/* Replay every entry of l into a fresh scratch store at scratch_dir
+ * (created, must be empty; the caller removes it): each registry entry is
+ * re-checked with registry_check against the replayed state and applied
+ * with registry_apply; then every state table except LEDGER_T_SEALED must
+ * equal the stored one. LIEN_ECORRUPT with a one-line reason naming the
+ * entry index (illegal transition, undecodable payload) or the table and
+ * key (state differs) in why. */
+enum lien_status registry_replay_audit(struct ledger *l,
+    const char *scratch_dir, char *why, size_t why_cap) LIEN_MUST_CHECK;
+
+#endif

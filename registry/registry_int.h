@@ -1,0 +1,148 @@
+/*
+ * Internal to ledger/registry*.c: payload shape, state encodings and the
+ * rules, shared by the build (registry.c), the rules (registry_rules.c),
+ * the state encodings (registry_state.c), the readers (registry_read.c)
+ * and the audit replay (registry_audit.c). docs/registry.md is the
+ * reference for every encoding named here.
+ */
+#ifndef LIEN_REGISTRY_REGISTRY_INT_H
+#define LIEN_REGISTRY_REGISTRY_INT_H
+
+#include <jansson.h>
+#include "registry/registry.h"
+#include "registry/jcs.h"
+#include "registry/ids.h"
+
+#define RG_PAYLOAD_VERSION 1
+
+/* A refusal: status + stable reason code. */
+struct rg_verdict {
+	enum lien_status st;
+	const char *reason;		/* static string */
+	uint64_t original_index;	/* LIEN_EEXIST */
+};
+
+static inline enum lien_status
+rg_refuse(struct rg_verdict *v, enum lien_status st, const char *reason)
+{
+	v->st = st;
+	v->reason = reason;
+	return st;
+}
+
+/* ---- names ---------------------------------------------------------- */
+const char *rg_type_name(unsigned type);	/* "mortgage_application" */
+const char *rg_role_name(enum reg_role r);	/* NULL if unknown */
+int rg_role_parse(const char *s, size_t len);	/* 0 if unknown */
+const char *rg_party_status_name(enum reg_party_status s);
+int rg_party_status_parse(const char *s, size_t len);
+const char *rg_restr_name(enum reg_restriction r);
+int rg_restr_parse(const char *s, size_t len);
+const char *rg_restr_refusal(enum reg_restriction r);	/* vehicle_seized */
+
+/* ---- JSON helpers (all (ptr,len); NULL when absent or mistyped) ------- */
+const char *rg_jstr(const json_t *o, const char *key, size_t *len);
+int rg_jint(const json_t *o, const char *key, int64_t *out);	/* 1 ok */
+int rg_jstr_eq(const json_t *o, const char *key, const char *want);
+int rg_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
+void rg_hex_encode(const uint8_t *in, size_t n, char *out);	/* 2n+1 */
+/* json string from (p,len); NULL on failure (invalid UTF-8 / ENOMEM). */
+json_t *rg_jstrn(const char *p, size_t len);
+json_t *rg_jhex(const uint8_t *p, size_t n);
+/* Set helpers return 0 on success, -1 on failure (the value is consumed
+ * either way). */
+int rg_set(json_t *o, const char *key, json_t *v);
+
+/* App ids: "A" + 16 lowercase hex of the entry index. */
+void rg_app_id(uint64_t index, char out[REG_APP_ID_LEN + 1]);
+int rg_app_id_parse(const char *s, size_t len, uint64_t *index);
+/* Party ids: 1..REG_PARTY_ID_MAX of printable ASCII 0x21..0x7E except
+ * '/' (it separates index key components). */
+int rg_party_id_valid(const char *s, size_t len);
+
+/* ---- payload shape ---------------------------------------------------- */
+/* Check every field of a payload of type: presence, types, formats,
+ * identifiers (ids.h), no unknown fields. full: the status/reasons of
+ * applications must be present and consistent (apply, audit); !full:
+ * they must be absent (the build, before classifying). */
+enum lien_status rg_shape(unsigned type, uint64_t index, const json_t *p,
+    int full, struct rg_verdict *v);
+
+/* ---- state ------------------------------------------------------------ */
+/* Load a state record stored as canonical JSON. *out: json_decref.
+ * LIEN_ENOTFOUND; LIEN_ECORRUPT if the stored bytes do not parse. */
+enum lien_status rg_load(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
+/* The same for a caller that only reads *out (never modifies it): may
+ * share a cached tree (registry_cache.c). *out: json_decref. */
+enum lien_status rg_load_ro(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
+/* Store val canonically; val must not be modified afterwards (the cache
+ * keeps a reference). */
+enum lien_status rg_store(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const json_t *val);
+
+/* registry_cache.c: parsed records by (table, key), valid only for the
+ * exact bytes they were parsed from. find: borrowed tree or NULL; put
+ * takes its own reference. Per thread; bounded. */
+json_t *rg_cache_find(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len);
+void rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len, json_t *tree);
+/* A tree for those bytes that the caller owns and may modify (taken out
+ * of the cache, or a deep copy); NULL on a miss or ENOMEM. */
+json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *bytes, size_t len);
+/* The same over a view. */
+enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
+/* The same for a reader that never modifies *out: may share a cached tree
+ * (per thread, keyed by the exact stored bytes). *out: json_decref. */
+enum lien_status rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb,
+    const void *key, size_t key_len, json_t **out);
+
+/* Index keys (LEDGER_T_INDEX); each writes into out (cap >= RG_KEY_MAX)
+ * and returns the length. */
+#define RG_KEY_MAX 256u
+size_t rg_key_party_id(char *out, const char *party, size_t len);
+size_t rg_key_queue(char *out, const char *status, const char *app);
+size_t rg_key_contract(char *out, const char *party, size_t plen,
+    const char *contract, size_t clen);
+size_t rg_key_pending_mortgage(char *out, const char *vin, const char *party,
+    size_t plen);
+size_t rg_key_pending_release(char *out, const char *mortgage_app);
+size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
+size_t rg_key_window_prefix(char *out, const char *vin);
+
+/* Expire every INDEX "x/" record with expiry <= now (deleting its target). */
+enum lien_status rg_expire(struct ledger_state *st, uint64_t now);
+/* Register target (table, key) for deletion at expiry. */
+enum lien_status rg_expire_at(struct ledger_state *st, uint64_t expiry,
+    enum ledger_table tb, const void *key, size_t key_len);
+/* Per-minute counters under prefix: add one at now; count those in the
+ * minutes intersecting [now - window, now] (stops at cap). */
+enum lien_status rg_bucket_add(struct ledger_state *st, const char *prefix,
+    size_t plen, uint64_t now);
+enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
+    size_t plen, uint64_t now, uint64_t window, uint64_t cap,
+    uint64_t *out);
+
+/* ---- rules ------------------------------------------------------------ */
+/* Hard rules for the (shape-checked) payload p of type at (index, now):
+ * signer allowed, nonce not replayed, not an idempotent replay, MPS Order
+ * 164 rules. Reads only. */
+enum lien_status rg_check(struct ledger_state *st, uint64_t index,
+    uint64_t now, unsigned type, const json_t *p, struct rg_verdict *v);
+/* Anomaly rules for a new application: returns REG_ANOMALY_* bits. */
+enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
+    unsigned type, const json_t *p, const struct reg_rules *rules,
+    unsigned *bits);
+
+/* Reason codes of anomaly bits, in bit order. */
+extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
+
+/* ---- apply ------------------------------------------------------------ */
+enum lien_status rg_apply(struct ledger_state *st, uint64_t index,
+    uint64_t now, unsigned type, const json_t *p);
+
+#endif

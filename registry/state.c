@@ -1,0 +1,556 @@
+/*
+ * State encodings of the registry (docs/registry.md, "State"): names of
+ * types, roles and restrictions; application and party ids; index keys;
+ * JSON records; the expiry queue and per-minute counters that make the
+ * anomaly windows and the nonce window deterministic functions of the log.
+ *
+ * Expiry: every record that must disappear later (a remembered nonce, a
+ * window record, a counter) gets a companion INDEX record
+ *   "x/" || be64(expiry_ms) || u8(table) || key   -> ""
+ * and every apply at time T first deletes the companions with expiry <= T
+ * and their targets, oldest first. Expiry is a function of the entries
+ * only (nonce expiries are written in the payload; window records live a
+ * fixed REG_WINDOW_KEEP_MS), so the replay deletes exactly what the
+ * sequencer deleted.
+ */
+#include "registry/registry_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rd.h"
+
+/* ---- names ------------------------------------------------------------ */
+
+static const char *const type_names[] = {
+	"institution_file", "institution_status", "party_file",
+	"party_status", "vehicle_record", "mortgage_application",
+	"release_application", "decision", "restriction",
+};
+
+const char *
+rg_type_name(unsigned type)
+{
+	if (type < REG_T_FIRST || type > REG_T_LAST)
+		return NULL;
+	return type_names[type - REG_T_FIRST];
+}
+
+static const char *const role_names[] = {
+	NULL, "institution", "officer", "registry", "auditor", "admin",
+};
+
+static int
+name_parse(const char *const *names, size_t n, const char *s, size_t len)
+{
+	for (size_t i = 0; i < n; i++)
+		if (names[i] && strlen(names[i]) == len &&
+		    memcmp(names[i], s, len) == 0)
+			return (int)i;
+	return 0;
+}
+
+const char *
+rg_role_name(enum reg_role r)
+{
+	return (unsigned)r < 6 ? role_names[r] : NULL;
+}
+
+int
+rg_role_parse(const char *s, size_t len)
+{
+	return s ? name_parse(role_names, 6, s, len) : 0;
+}
+
+static const char *const pstatus_names[] = {
+	NULL, "active", "suspended", "revoked",
+};
+
+const char *
+rg_party_status_name(enum reg_party_status s)
+{
+	return (unsigned)s < 4 ? pstatus_names[s] : NULL;
+}
+
+int
+rg_party_status_parse(const char *s, size_t len)
+{
+	return s ? name_parse(pstatus_names, 4, s, len) : 0;
+}
+
+static const char *const restr_names[] = {
+	NULL, "seized", "detained", "stolen", "scrapped", "customs",
+};
+static const char *const restr_refusals[] = {
+	NULL, "vehicle_seized", "vehicle_detained", "vehicle_stolen",
+	"vehicle_scrapped", "vehicle_customs",
+};
+
+const char *
+rg_restr_name(enum reg_restriction r)
+{
+	return (unsigned)r < 6 ? restr_names[r] : NULL;
+}
+
+int
+rg_restr_parse(const char *s, size_t len)
+{
+	return s ? name_parse(restr_names, 6, s, len) : 0;
+}
+
+const char *
+rg_restr_refusal(enum reg_restriction r)
+{
+	return (unsigned)r < 6 ? restr_refusals[r] : "vehicle_restricted";
+}
+
+/* ---- JSON helpers ----------------------------------------------------- */
+
+const char *
+rg_jstr(const json_t *o, const char *key, size_t *len)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		return NULL;
+	*len = json_string_length(v);
+	return json_string_value(v);
+}
+
+int
+rg_jint(const json_t *o, const char *key, int64_t *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!json_is_integer(v))
+		return 0;
+	*out = (int64_t)json_integer_value(v);
+	return 1;
+}
+
+int
+rg_jstr_eq(const json_t *o, const char *key, const char *want)
+{
+	size_t n;
+	const char *s = rg_jstr(o, key, &n);
+
+	return s && strlen(want) == n && memcmp(s, want, n) == 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;	/* lowercase only: one spelling per value */
+}
+
+int
+rg_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
+{
+	if (s == NULL || len != 2 * n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
+
+		if (h < 0 || l < 0)
+			return 0;
+		out[i] = (uint8_t)(h << 4 | l);
+	}
+	return 1;
+}
+
+void
+rg_hex_encode(const uint8_t *in, size_t n, char *out)
+{
+	static const char hx[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = hx[in[i] >> 4];
+		out[2 * i + 1] = hx[in[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+json_t *
+rg_jstrn(const char *p, size_t len)
+{
+	if (p == NULL)
+		return NULL;
+	return json_stringn(p, len);	/* validates UTF-8; NUL allowed */
+}
+
+json_t *
+rg_jhex(const uint8_t *p, size_t n)
+{
+	char buf[2 * 64 + 1];
+
+	if (n > 64)
+		return NULL;
+	rg_hex_encode(p, n, buf);
+	return json_stringn(buf, 2 * n);
+}
+
+int
+rg_set(json_t *o, const char *key, json_t *v)
+{
+	if (v == NULL)
+		return -1;
+	return json_object_set_new(o, key, v);
+}
+
+/* ---- ids ---------------------------------------------------------------- */
+
+void
+rg_app_id(uint64_t index, char out[REG_APP_ID_LEN + 1])
+{
+	static const char hx[] = "0123456789abcdef";
+
+	out[0] = 'A';
+	for (int i = 0; i < 16; i++)
+		out[1 + i] = hx[(index >> (60 - 4 * i)) & 15];
+	out[REG_APP_ID_LEN] = 0;
+}
+
+int
+rg_app_id_parse(const char *s, size_t len, uint64_t *index)
+{
+	uint64_t v = 0;
+
+	if (s == NULL || len != REG_APP_ID_LEN || s[0] != 'A')
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		int h = hexval(s[i]);
+
+		if (h < 0)
+			return 0;
+		v = v << 4 | (uint64_t)h;
+	}
+	*index = v;
+	return 1;
+}
+
+int
+rg_party_id_valid(const char *s, size_t len)
+{
+	if (s == NULL || len == 0 || len > REG_PARTY_ID_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x21 || s[i] > 0x7E || s[i] == '/')
+			return 0;
+	return 1;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+/* A read-only tree for the stored bytes v: shared from the per-thread
+ * cache when it was parsed from exactly these bytes, else parsed and
+ * cached. *out: json_decref (never modify it). */
+static enum lien_status
+parse_shared(enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t *v, size_t n, json_t **out)
+{
+	json_t *hit = rg_cache_find(tb, key, key_len, v, n);
+
+	if (hit != NULL) {
+		*out = json_incref(hit);
+		return LIEN_OK;
+	}
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	rg_cache_put(tb, key, key_len, v, n, *out);
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_load(struct ledger_state *st, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	enum lien_status rc;
+
+	json_t *hit;
+
+	*out = NULL;
+	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
+		return rc;
+	/* the caller modifies what it gets: a cached tree handed over (or
+	 * copied) by registry_cache.c, or a fresh parse */
+	if ((hit = rg_cache_take(tb, key, key_len, v, n)) != NULL) {
+		*out = hit;
+		return LIEN_OK;
+	}
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_load_ro(struct ledger_state *st, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	enum lien_status rc;
+
+	*out = NULL;
+	if ((rc = ledger_state_get(st, tb, key, key_len, &v, &n)) != LIEN_OK)
+		return rc;
+	return parse_shared(tb, key, key_len, v, n, out);
+}
+
+enum lien_status
+rg_view_load(struct ledger_view *vw, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	enum lien_status rc;
+
+	*out = NULL;
+	if ((rc = ledger_view_state_get(vw, tb, key, key_len, &v, &n)) !=
+	    LIEN_OK)
+		return rc;
+	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb, const void *key,
+    size_t key_len, json_t **out)
+{
+	const uint8_t *v;
+	size_t n;
+	enum lien_status rc;
+
+	*out = NULL;
+	if ((rc = ledger_view_state_get(vw, tb, key, key_len, &v, &n)) !=
+	    LIEN_OK)
+		return rc;
+	return parse_shared(tb, key, key_len, v, n, out);
+}
+
+enum lien_status
+rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
+    size_t key_len, const json_t *val)
+{
+	char *s;
+	size_t n;
+	enum lien_status rc;
+
+	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
+		return rc;
+	rc = ledger_state_put(st, tb, key, key_len, s, n);
+	if (rc == LIEN_OK)	/* the caller no longer modifies val */
+		rg_cache_put(tb, key, key_len, (const uint8_t *)s, n,
+		    (json_t *)(uintptr_t)val);
+	free(s);
+	return rc;
+}
+
+/* ---- index keys ----------------------------------------------------------
+ * Components are fixed-length (VIN, app id, hex) or party ids, which never
+ * contain '/', so "prefix/" never matches another component's records. */
+
+static size_t
+key_cat(char *out, size_t at, const char *s, size_t len)
+{
+	if (at >= RG_KEY_MAX || len > RG_KEY_MAX - at)
+		return RG_KEY_MAX;	/* callers pass bounded components */
+	memcpy(out + at, s, len);
+	return at + len;
+}
+
+size_t
+rg_key_party_id(char *out, const char *party, size_t len)
+{
+	return key_cat(out, key_cat(out, 0, "id:", 3), party, len);
+}
+
+size_t
+rg_key_queue(char *out, const char *status, const char *app)
+{
+	size_t n = key_cat(out, 0, "q/", 2);
+
+	n = key_cat(out, n, status, strlen(status));
+	n = key_cat(out, n, "/", 1);
+	return key_cat(out, n, app, REG_APP_ID_LEN);
+}
+
+size_t
+rg_key_contract(char *out, const char *party, size_t plen,
+    const char *contract, size_t clen)
+{
+	size_t n = key_cat(out, 0, "c/", 2);
+
+	n = key_cat(out, n, party, plen);
+	n = key_cat(out, n, "/", 1);
+	return key_cat(out, n, contract, clen);
+}
+
+size_t
+rg_key_pending_mortgage(char *out, const char *vin, const char *party,
+    size_t plen)
+{
+	size_t n = key_cat(out, 0, "pm/", 3);
+
+	n = key_cat(out, n, vin, IDS_VIN_LEN);
+	n = key_cat(out, n, "/", 1);
+	return key_cat(out, n, party, plen);
+}
+
+size_t
+rg_key_pending_release(char *out, const char *mortgage_app)
+{
+	return key_cat(out, key_cat(out, 0, "pr/", 3), mortgage_app,
+	    REG_APP_ID_LEN);
+}
+
+size_t
+rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
+{
+	char p[3] = { 'c', who, '/' };
+	size_t n = key_cat(out, 0, p, 3);
+
+	n = key_cat(out, n, id, len);
+	return key_cat(out, n, "/", 1);
+}
+
+size_t
+rg_key_window_prefix(char *out, const char *vin)
+{
+	size_t n = key_cat(out, 0, "wv/", 3);
+
+	n = key_cat(out, n, vin, IDS_VIN_LEN);
+	return key_cat(out, n, "/", 1);
+}
+
+/* ---- expiry ------------------------------------------------------------- */
+
+enum lien_status
+rg_expire_at(struct ledger_state *st, uint64_t expiry, enum ledger_table tb,
+    const void *key, size_t key_len)
+{
+	uint8_t k[2 + 8 + 1 + RG_KEY_MAX];
+
+	if (key_len > RG_KEY_MAX)
+		return LIEN_EINVAL;
+	k[0] = 'x';
+	k[1] = '/';
+	be64_put(k + 2, expiry);
+	k[10] = (uint8_t)tb;
+	memcpy(k + 11, key, key_len);
+	return ledger_state_put(st, LEDGER_T_INDEX, k, 11 + key_len, "", 0);
+}
+
+enum lien_status
+rg_expire(struct ledger_state *st, uint64_t now)
+{
+	for (;;) {
+		uint8_t k[2 + 8 + 1 + RG_KEY_MAX];
+		const uint8_t *key, *val;
+		size_t key_len, val_len;
+		enum lien_status rc;
+
+		rc = ledger_state_seek(st, LEDGER_T_INDEX, "x/", 2, &key,
+		    &key_len, &val, &val_len);
+		if (rc == LIEN_ENOTFOUND)
+			return LIEN_OK;
+		if (rc != LIEN_OK)
+			return rc;
+		if (key_len < 11 || key[0] != 'x' || key[1] != '/')
+			return LIEN_OK;		/* past the queue */
+		if (be64_get(key + 2) > now)
+			return LIEN_OK;		/* oldest is still alive */
+		if (key_len > sizeof(k) || key[10] >= LEDGER_T_COUNT)
+			return LIEN_ECORRUPT;
+		memcpy(k, key, key_len);	/* borrowed until the next del */
+		rc = ledger_state_del(st, (enum ledger_table)k[10], k + 11,
+		    key_len - 11);
+		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+			return rc;
+		if ((rc = ledger_state_del(st, LEDGER_T_INDEX, k, key_len)) !=
+		    LIEN_OK)
+			return rc;
+	}
+}
+
+/* ---- per-minute counters ------------------------------------------------ */
+
+enum lien_status
+rg_bucket_add(struct ledger_state *st, const char *prefix, size_t plen,
+    uint64_t now)
+{
+	uint8_t k[RG_KEY_MAX + 8], v[8];
+	const uint8_t *val;
+	size_t val_len;
+	uint64_t bucket = now / REG_BUCKET_MS, count = 0;
+	enum lien_status rc;
+
+	if (plen > RG_KEY_MAX)
+		return LIEN_EINVAL;
+	memcpy(k, prefix, plen);
+	be64_put(k + plen, bucket);
+	rc = ledger_state_get(st, LEDGER_T_INDEX, k, plen + 8, &val, &val_len);
+	if (rc == LIEN_OK) {
+		if (val_len != 8)
+			return LIEN_ECORRUPT;
+		count = be64_get(val);
+	} else if (rc != LIEN_ENOTFOUND) {
+		return rc;
+	}
+	be64_put(v, count + 1);
+	if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, plen + 8, v, 8)) !=
+	    LIEN_OK)
+		return rc;
+	if (count == 0)		/* a new bucket: lives until the window ends */
+		rc = rg_expire_at(st, (bucket + 1) * REG_BUCKET_MS +
+		    REG_WINDOW_KEEP_MS, LEDGER_T_INDEX, k, plen + 8);
+	return rc;
+}
+
+enum lien_status
+rg_bucket_count(struct ledger_state *st, const char *prefix, size_t plen,
+    uint64_t now, uint64_t window, uint64_t cap, uint64_t *out)
+{
+	uint8_t k[RG_KEY_MAX + 9];
+	uint64_t first, last = now / REG_BUCKET_MS, sum = 0;
+	size_t klen = plen + 8;
+
+	*out = 0;
+	if (plen > RG_KEY_MAX)
+		return LIEN_EINVAL;
+	if (window > REG_WINDOW_KEEP_MS)
+		window = REG_WINDOW_KEEP_MS;
+	first = (now > window ? now - window : 0) / REG_BUCKET_MS;
+	memcpy(k, prefix, plen);
+	be64_put(k + plen, first);
+	while (sum < cap) {
+		const uint8_t *key, *val;
+		size_t key_len, val_len;
+		enum lien_status rc = ledger_state_seek(st, LEDGER_T_INDEX, k,
+		    klen, &key, &key_len, &val, &val_len);
+
+		if (rc == LIEN_ENOTFOUND)
+			break;
+		if (rc != LIEN_OK)
+			return rc;
+		if (key_len != plen + 8 || memcmp(key, prefix, plen) != 0 ||
+		    be64_get(key + plen) > last)
+			break;
+		if (val_len != 8)
+			return LIEN_ECORRUPT;
+		sum += be64_get(val);
+		/* next: the smallest key after this one */
+		memcpy(k, key, key_len);
+		k[key_len] = 0;
+		klen = key_len + 1;
+	}
+	*out = sum;
+	return LIEN_OK;
+}
