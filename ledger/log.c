@@ -96,13 +96,6 @@ mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* x >> s for s possibly >= 64 (where C leaves the shift undefined). */
-static inline uint64_t
-shr(uint64_t x, unsigned s)
-{
-	return s >= 64 ? 0 : x >> s;
-}
-
 static void
 tile_key(uint8_t key[9], unsigned tlevel, uint64_t tindex)
 {
@@ -175,7 +168,7 @@ view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 	enum lien_status st;
 
 	/* Only complete subtrees inside the snapshot are stored. */
-	if (level >= 64 || index >= shr(v->size, level))
+	if (level >= 64 || index >= tiles_nodes_at(v->size, level))
 		return LIEN_ERANGE;
 	slot = tiles_rec_slot(level, index, &tl, &ti);
 	if ((st = view_tile_rec(v, tl, ti, &rec)) != LIEN_OK)
@@ -255,13 +248,13 @@ ledger_view_leaf_hash(struct ledger_view *v, uint64_t index,
 static void
 view_prefetch_path(struct ledger_view *v, uint64_t i, uint64_t n)
 {
-	for (unsigned k = 0; k < 64 && shr(n, k) > 0; k++) {
+	for (unsigned k = 0; k < 64 && tiles_nodes_at(n, k) > 0; k++) {
 		uint64_t sib = (i >> k) ^ 1u;
 		const uint8_t *rec;
 		unsigned tl, slot;
 		uint64_t ti;
 
-		if (sib >= shr(n, k))	/* incomplete or absent */
+		if (sib >= tiles_nodes_at(n, k))	/* incomplete or absent */
 			continue;
 		slot = tiles_rec_slot(k, sib, &tl, &ti);
 		if (view_tile_rec(v, tl, ti, &rec) != LIEN_OK)
@@ -573,7 +566,7 @@ seq_reload(struct ledger *l)
 		struct tile_buf *tb = l->tiles[t];
 		uint8_t key[9];
 
-		tb->index = shr(n, TILE_HEIGHT * t + TILE_HEIGHT);
+		tb->index = tiles_edge_index(n, t);
 		tb->dirty = 0;
 		tile_key(key, t, tb->index);
 		st = store_get(v->t, STORE_TILES, key, sizeof key, &p, &len);

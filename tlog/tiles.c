@@ -238,10 +238,8 @@ tiles_width_at(int level, uint64_t index, uint64_t n)
 	if (level < 0 || level > TILES_LEVEL_MAX)
 		return 0;
 	/* Hashes at tile level L are subtrees of 256^L leaves; there are
-	 * floor(n / 256^L) of them. 256^8 = 2^64 already exceeds any n. */
-	if (level >= 8)
-		return 0;
-	count = n >> (8u * (unsigned)level);
+	 * floor(n / 256^L) of them (none from L = 8 on: 256^8 = 2^64). */
+	count = tiles_nodes_at(n, TILE_HEIGHT * (unsigned)level);
 	full = count / TILE_WIDTH;
 	if (index < full)
 		return TILE_WIDTH;

@@ -38,6 +38,42 @@ enum lien_status tiles_path_format(const struct tile_ref *ref, char *out,
  * use level 0. */
 unsigned tiles_width_at(int level, uint64_t index, uint64_t n);
 
+/* Index arithmetic of the tree and its tiles, one set for the sequencer
+ * (ledger/log.c), the verifier (tlog/verifier.c) and through it the mirror,
+ * the monitor and the proof tools. Tree sizes are any u64, so shift counts
+ * reach 64 (tile level 7: 8 * 7 + 8) where C leaves a shift undefined;
+ * every shift by a computed count goes through tiles_shr. */
+
+/* x >> s, and 0 when s >= 64. */
+static inline uint64_t
+tiles_shr(uint64_t x, unsigned s)
+{
+	return s >= 64u ? 0 : x >> s;
+}
+
+/* Complete subtrees of 2^level leaves in a tree of n leaves, i.e. how many
+ * nodes of that level exist (node (level, i) exists iff i < this). */
+static inline uint64_t
+tiles_nodes_at(uint64_t n, unsigned level)
+{
+	return tiles_shr(n, level);
+}
+
+/* The right-edge tile of tile level t (t < TILE_LEVELS) in a tree of n
+ * leaves: its index, and its width (0 when the level ends on a full tile,
+ * so there is no partial tile at that level). */
+static inline uint64_t
+tiles_edge_index(uint64_t n, unsigned tlevel)
+{
+	return tiles_shr(n, TILE_HEIGHT * tlevel + TILE_HEIGHT);
+}
+
+static inline unsigned
+tiles_edge_width(uint64_t n, unsigned tlevel)
+{
+	return (unsigned)(tiles_shr(n, TILE_HEIGHT * tlevel) % TILE_WIDTH);
+}
+
 /* A tile record (how the store keeps hash tiles and how a verifier caches
  * them) holds node levels 8t .. 8t+7 of one tile: 256 + 128 + ... + 2 =
  * 510 hashes. Level kk (0..7) of the tile starts at slot 512 - (512 >> kk).
@@ -46,16 +82,26 @@ unsigned tiles_width_at(int level, uint64_t index, uint64_t n);
 #define TILE_REC_LEN (TILE_REC_SLOTS * HASH_LEN)
 #define TILE_LEVELS 8u		/* tile levels 0..7 cover node levels 0..63 */
 
-/* Slot of node (level, index) inside its tile record, and the record's
- * (tile level, tile index). */
+/* Slot of the j-th node (j < 256 >> kk) of node level kk inside a tile
+ * record. */
+static inline unsigned
+tiles_rec_pos(unsigned kk, unsigned j)
+{
+	return (512u - (512u >> kk)) + j;
+}
+
+/* Slot of node (level, index), level < 64, inside its tile record, and the
+ * record's (tile level, tile index). */
 static inline unsigned
 tiles_rec_slot(unsigned level, uint64_t index, unsigned *tlevel,
     uint64_t *tindex)
 {
 	unsigned kk = level % TILE_HEIGHT;
+
 	*tlevel = level / TILE_HEIGHT;
 	*tindex = index >> (TILE_HEIGHT - kk);
-	return (512u - (512u >> kk)) + (unsigned)(index & ((256u >> kk) - 1));
+	return tiles_rec_pos(kk,
+	    (unsigned)(index & ((TILE_WIDTH >> kk) - 1u)));
 }
 
 #endif

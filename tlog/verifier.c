@@ -42,8 +42,8 @@
 
 #define PROOF_HEADER "c2sp.org/tlog-proof@v1"
 
-/* One tile with its node pyramid: level kk (0..7) of the tile starts at
- * slot 512 - (512 >> kk), as in a tile record (tlog/tiles.h). */
+/* One tile with its node pyramid, laid out as a tile record
+ * (tlog/tiles.h: tiles_rec_pos). */
 struct ttile {
 	unsigned level;
 	uint64_t index;
@@ -170,12 +170,6 @@ tlog_checkpoint_verify(const struct tlog_policy *p, const uint8_t *msg,
 
 /* ---- Tiles -------------------------------------------------------------- */
 
-static unsigned
-slot_of(unsigned kk, uint64_t j)
-{
-	return (512u - (512u >> kk)) + (unsigned)j;
-}
-
 /* Fill the pyramid of t from its first width hashes (already in level 0). */
 static void
 pyramid_build(struct ttile *t)
@@ -185,13 +179,13 @@ pyramid_build(struct ttile *t)
 	for (unsigned kk = 1; kk < TILE_HEIGHT; kk++) {
 		n >>= 1;
 		for (unsigned j = 0; j < n; j++)
-			hash_node(t->node[slot_of(kk - 1, 2u * j)],
-			    t->node[slot_of(kk - 1, 2u * j + 1u)],
-			    t->node[slot_of(kk, j)]);
+			hash_node(t->node[tiles_rec_pos(kk - 1, 2u * j)],
+			    t->node[tiles_rec_pos(kk - 1, 2u * j + 1u)],
+			    t->node[tiles_rec_pos(kk, j)]);
 	}
 	if (t->width == TILE_WIDTH)
-		hash_node(t->node[slot_of(7, 0)], t->node[slot_of(7, 1)],
-		    t->top);
+		hash_node(t->node[tiles_rec_pos(7, 0)],
+		    t->node[tiles_rec_pos(7, 1)], t->top);
 }
 
 /* Fetch hash tile (level, index) of width w into a fresh ttile (not yet
@@ -284,28 +278,28 @@ tlog_tree_open(const struct tlog_fetch *f, uint64_t size,
 		return LIEN_OK;
 	}
 	for (unsigned t = 0; t < TILE_LEVELS; t++) {
-		unsigned w = (unsigned)((size >> (8u * t)) & 0xffu);
+		unsigned w = tiles_edge_width(size, t);
 
 		if (w == 0)
 			continue;
-		st = tile_fetch(tr, t, size >> (8u * t + 8u), w, &tr->edge[t],
-		    r);
+		st = tile_fetch(tr, t, tiles_edge_index(size, t), w,
+		    &tr->edge[t], r);
 		if (st != LIEN_OK)
 			goto fail;
 	}
 	/* Fold the decomposition of size, smallest subtree first (as
 	 * merkle_range_hash does): bit k of size is node (k, (size>>k)-1),
-	 * found at tile level k/8, node level k%8 of the right-edge tile. */
+	 * which lies in the right-edge tile of tile level k/8 (that tile's
+	 * index is (size>>k)-1 >> (8 - k%8) because bit k is set). */
 	for (unsigned k = 0; k < 64; k++) {
-		unsigned t = k / 8u, kk = k % 8u;
-		uint64_t idx, local;
+		unsigned tl;
+		uint64_t ti;
 		const uint8_t *h;
 
-		if (((size >> k) & 1u) == 0)
+		if ((tiles_nodes_at(size, k) & 1u) == 0)
 			continue;
-		idx = (size >> k) - 1u;
-		local = idx - ((size >> (8u * t + 8u)) << (8u - kk));
-		h = tr->edge[t]->node[slot_of(kk, local)];
+		h = tr->edge[k / TILE_HEIGHT]->node[tiles_rec_slot(k,
+		    tiles_nodes_at(size, k) - 1u, &tl, &ti)];
 		if (have) {
 			hash_node(h, acc, acc);
 		} else {
@@ -356,13 +350,13 @@ tile_get(struct tlog_tree *tr, unsigned level, uint64_t index,
 
 	if (level >= TILE_LEVELS)
 		return LIEN_ERANGE;
-	if (index == tr->size >> (8u * level + 8u)) {
+	if (index == tiles_edge_index(tr->size, level)) {
 		if (tr->edge[level] == NULL)
 			return LIEN_ERANGE;
 		*out = tr->edge[level];
 		return LIEN_OK;
 	}
-	if (index > tr->size >> (8u * level + 8u))
+	if (index > tiles_edge_index(tr->size, level))
 		return LIEN_ERANGE;
 	for (unsigned i = 0; i < TLOG_TILE_CACHE; i++) {
 		struct ttile *c = tr->cache[i];
@@ -408,23 +402,20 @@ tlog_tree_node(struct tlog_tree *t, unsigned level, uint64_t index,
     uint8_t out[HASH_LEN], struct tlog_report *r)
 {
 	const struct ttile *tile;
-	unsigned tl, kk;
+	unsigned tl, slot;
 	uint64_t tidx;
 	enum lien_status st;
 
 	if (t == NULL || out == NULL || level >= 64)
 		return LIEN_EINVAL;
 	/* Complete within size: (index + 1) << level <= size, no overflow. */
-	if (index >= (t->size >> level))
+	if (index >= tiles_nodes_at(t->size, level))
 		return LIEN_ERANGE;
-	tl = level / 8u;
-	kk = level % 8u;
-	tidx = index >> (8u - kk);
+	slot = tiles_rec_slot(level, index, &tl, &tidx);
 	st = tile_get(t, tl, tidx, &tile, r);
 	if (st != LIEN_OK)
 		return st;
-	memcpy(out, tile->node[slot_of(kk, index - (tidx << (8u - kk)))],
-	    HASH_LEN);
+	memcpy(out, tile->node[slot], HASH_LEN);
 	return LIEN_OK;
 }
 

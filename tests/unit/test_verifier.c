@@ -638,6 +638,285 @@ test_mirror_invariants(void **state)
 	mirror_close(m);
 }
 
+/* ---- trees of 2^56 leaves and more -------------------------------------- */
+
+/* A tree whose leaves all hash alike: every complete subtree of 2^k leaves
+ * then hashes to the same u->h[k], so a tile at tile level L of any tree
+ * is w copies of h[8L], and a tree of 2^64 - 1 leaves costs 64 hashes to
+ * describe. The verifier cannot tell: it authenticates tiles only by
+ * hashing them up to the signed root. Sizes from 2^56 on have a right-edge
+ * tile at tile level 7, whose index n >> 64 is where C's shift is
+ * undefined. */
+struct uniform {
+	uint8_t h[64][HASH_LEN];
+	unsigned fetches;
+};
+
+static const uint64_t huge_sizes[] = {
+	(UINT64_C(1) << 56) - 1, UINT64_C(1) << 56, (UINT64_C(1) << 56) + 1,
+	UINT64_C(1) << 63, (UINT64_C(1) << 63) + 257, UINT64_MAX - 1,
+	UINT64_MAX,
+};
+
+static void
+uniform_init(struct uniform *u)
+{
+	static const uint8_t e[] = "the same entry everywhere";
+
+	memset(u, 0, sizeof *u);
+	hash_leaf(e, sizeof e - 1, u->h[0]);
+	for (unsigned k = 1; k < 64; k++)
+		hash_node(u->h[k - 1], u->h[k - 1], u->h[k]);
+}
+
+/* RFC 6962 root of n uniform leaves: the complete subtrees of n (one per
+ * set bit), folded smallest first. */
+static void
+uniform_root(const struct uniform *u, uint64_t n, uint8_t out[HASH_LEN])
+{
+	int have = 0;
+
+	for (unsigned k = 0; k < 64; k++) {
+		if (((n >> k) & 1u) == 0)
+			continue;
+		if (have) {
+			hash_node(u->h[k], out, out);
+		} else {
+			memcpy(out, u->h[k], HASH_LEN);
+			have = 1;
+		}
+	}
+}
+
+static enum lien_status
+uniform_get(void *ctx, const char *path, size_t cap, uint8_t **out,
+    size_t *out_len)
+{
+	struct uniform *u = ctx;
+	struct tile_ref ref;
+	uint8_t *p;
+
+	*out = NULL;
+	*out_len = 0;
+	u->fetches++;
+	if (strncmp(path, "tile/", 5) != 0 ||
+	    tiles_path_parse(path + 5, strlen(path + 5), &ref) != LIEN_OK ||
+	    ref.level == TILES_LEVEL_ENTRIES || ref.level >= 8)
+		return LIEN_ENOTFOUND;
+	if ((size_t)ref.width * HASH_LEN > cap)
+		return LIEN_ETOOBIG;
+	p = malloc((size_t)ref.width * HASH_LEN);
+	assert_non_null(p);
+	for (unsigned i = 0; i < ref.width; i++)
+		memcpy(p + (size_t)i * HASH_LEN, u->h[8 * ref.level], HASH_LEN);
+	*out = p;
+	*out_len = (size_t)ref.width * HASH_LEN;
+	return LIEN_OK;
+}
+
+static void
+test_tlog_tree_huge_open_and_nodes(void **state)
+{
+	struct uniform u;
+	struct tlog_fetch fe = { uniform_get, &u };
+
+	(void)state;
+	uniform_init(&u);
+	for (size_t i = 0; i < sizeof huge_sizes / sizeof huge_sizes[0]; i++) {
+		uint64_t n = huge_sizes[i];
+		uint8_t root[HASH_LEN], h[HASH_LEN];
+		struct tlog_tree *t;
+		struct tlog_report r;
+		unsigned top = 63u - (unsigned)__builtin_clzll(n);
+
+		uniform_root(&u, n, root);
+		assert_int_equal(tlog_tree_open(&fe, n, root, &t, &r), LIEN_OK);
+		assert_int_equal(tlog_tree_size(t), n);
+		/* The largest complete subtree, the last leaf, and nodes just
+		 * past the edge at every level. */
+		assert_int_equal(tlog_tree_node(t, top, 0, h, &r), LIEN_OK);
+		assert_memory_equal(h, u.h[top], HASH_LEN);
+		assert_int_equal(tlog_tree_node(t, 0, n - 1, h, &r), LIEN_OK);
+		assert_memory_equal(h, u.h[0], HASH_LEN);
+		for (unsigned k = 0; k < 64; k++) {
+			uint64_t have = tiles_nodes_at(n, k);
+
+			if (have > 0) {
+				assert_int_equal(tlog_tree_node(t, k, have - 1,
+				    h, &r), LIEN_OK);
+				assert_memory_equal(h, u.h[k], HASH_LEN);
+			}
+			assert_int_equal(tlog_tree_node(t, k, have, h, &r),
+			    LIEN_ERANGE);
+		}
+		assert_int_equal(tlog_tree_node(t, 64, 0, h, &r), LIEN_EINVAL);
+		tlog_tree_free(t);
+
+		/* Another root (one leaf fewer) must not open. */
+		uniform_root(&u, n - 1, root);
+		assert_int_equal(tlog_tree_open(&fe, n, root, &t, &r),
+		    LIEN_EVERIFY);
+		assert_int_equal(r.fault, TLOG_FAULT_TILE);
+		assert_null(t);
+	}
+}
+
+static void
+test_tlog_tree_huge_inclusion(void **state)
+{
+	struct uniform u;
+	struct tlog_fetch fe = { uniform_get, &u };
+
+	(void)state;
+	uniform_init(&u);
+	for (size_t i = 0; i < sizeof huge_sizes / sizeof huge_sizes[0]; i++) {
+		uint64_t n = huge_sizes[i];
+		const uint64_t idx[] = { 0, 1, n / 2, n - 257, n - 2, n - 1 };
+		uint8_t root[HASH_LEN], leaf[HASH_LEN];
+		uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN];
+		struct tlog_tree *t;
+		struct tlog_report r;
+		size_t np;
+
+		uniform_root(&u, n, root);
+		assert_int_equal(tlog_tree_open(&fe, n, root, &t, &r), LIEN_OK);
+		for (size_t j = 0; j < sizeof idx / sizeof idx[0]; j++) {
+			assert_int_equal(tlog_tree_prove_inclusion(t, idx[j],
+			    leaf, proof, &np, &r), LIEN_OK);
+			assert_memory_equal(leaf, u.h[0], HASH_LEN);
+			assert_true(np > 0 && np <= MERKLE_PROOF_MAX);
+			assert_int_equal(merkle_verify_inclusion(leaf, idx[j],
+			    n, (const uint8_t (*)[HASH_LEN])proof, np, root),
+			    LIEN_OK);
+			/* The same proof for another size or a flipped
+			 * element must not verify. */
+			proof[np - 1][0] ^= 1;
+			assert_int_equal(merkle_verify_inclusion(leaf, idx[j],
+			    n, (const uint8_t (*)[HASH_LEN])proof, np, root),
+			    LIEN_EVERIFY);
+		}
+		assert_int_equal(tlog_tree_prove_inclusion(t, n, leaf, proof,
+		    &np, &r), LIEN_ERANGE);
+		tlog_tree_free(t);
+	}
+}
+
+/* Length of the RFC 9162 2.1.4.1 consistency proof m -> n (0 < m <= n),
+ * counted by the RFC's recursion as written, independently of merkle.c's
+ * loop. */
+static size_t
+subproof_len(uint64_t m, uint64_t n, int b)
+{
+	uint64_t k;
+
+	if (m == n)
+		return b ? 0 : 1;
+	for (k = UINT64_C(1) << 63; k >= n; k >>= 1)
+		;
+	if (m <= k)
+		return subproof_len(m, k, b) + 1;
+	return subproof_len(m - k, n - k, 0) + 1;
+}
+
+static size_t
+uniform_proof_len(uint64_t m, uint64_t n)
+{
+	return subproof_len(m, n, 1);
+}
+
+static void
+test_tlog_tree_huge_consistency(void **state)
+{
+	struct uniform u;
+	struct tlog_fetch fe = { uniform_get, &u };
+
+	(void)state;
+	uniform_init(&u);
+	for (size_t i = 0; i < sizeof huge_sizes / sizeof huge_sizes[0]; i++) {
+		uint64_t n = huge_sizes[i];
+		const uint64_t olds[] = { 1, 256, UINT64_C(1) << 56,
+			(UINT64_C(1) << 56) + 1, n / 2 + 1, n - 1, n };
+		uint8_t root[HASH_LEN], old[HASH_LEN], got[HASH_LEN];
+		uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN];
+		struct tlog_tree *t;
+		struct tlog_report r;
+		size_t np;
+
+		uniform_root(&u, n, root);
+		assert_int_equal(tlog_tree_open(&fe, n, root, &t, &r), LIEN_OK);
+		for (size_t j = 0; j < sizeof olds / sizeof olds[0]; j++) {
+			uint64_t m = olds[j];
+
+			if (m > n)
+				continue;
+			uniform_root(&u, m, old);
+			/* Above 2^63 leaves a proof can need 65 hashes, one
+			 * more than MERKLE_PROOF_MAX: merkle.c refuses those
+			 * (LIEN_ERANGE), and so must the verifier, whatever
+			 * its tiles say. */
+			if (uniform_proof_len(m, n) > MERKLE_PROOF_MAX) {
+				assert_true(n > UINT64_C(1) << 63);
+				assert_int_equal(tlog_tree_consistency(t, m, old,
+				    proof, &np, got, &r), LIEN_ERANGE);
+				continue;
+			}
+			assert_int_equal(tlog_tree_consistency(t, m, old, proof,
+			    &np, got, &r), LIEN_OK);
+			assert_int_equal(np, uniform_proof_len(m, n));
+			assert_memory_equal(got, old, HASH_LEN);
+			assert_int_equal(merkle_verify_consistency(m, n, old,
+			    root, (const uint8_t (*)[HASH_LEN])proof, np),
+			    LIEN_OK);
+			/* A trusted tree that is not a prefix: a fork. */
+			old[HASH_LEN - 1] ^= 1;
+			assert_int_equal(tlog_tree_consistency(t, m, old, proof,
+			    &np, got, &r), LIEN_EVERIFY);
+			assert_int_equal(r.fault, TLOG_FAULT_FORK);
+		}
+		assert_int_equal(tlog_tree_consistency(t, n + (n < UINT64_MAX),
+		    old, proof, &np, got, &r),
+		    n < UINT64_MAX ? LIEN_ERANGE : LIEN_EVERIFY);
+		tlog_tree_free(t);
+	}
+}
+
+/* The tile arithmetic the verifier and the sequencer share, at the top of
+ * the u64 range (tile level 7 is the last; its index is always 0). */
+static void
+test_tiles_huge_arithmetic(void **state)
+{
+	unsigned tl;
+	uint64_t ti;
+
+	(void)state;
+	assert_int_equal(tiles_shr(UINT64_MAX, 63), 1);
+	assert_int_equal(tiles_shr(UINT64_MAX, 64), 0);
+	assert_int_equal(tiles_shr(UINT64_MAX, 200), 0);
+	for (size_t i = 0; i < sizeof huge_sizes / sizeof huge_sizes[0]; i++) {
+		uint64_t n = huge_sizes[i];
+
+		assert_int_equal(tiles_edge_index(n, 7), 0);
+		assert_int_equal(tiles_edge_width(n, 7), n >> 56);
+		assert_int_equal(tiles_width_at(7, 0, n), n >> 56);
+		assert_int_equal(tiles_edge_index(n, 6), n >> 56);
+		assert_int_equal(tiles_edge_width(n, 0), n & 255u);
+		assert_int_equal(tiles_width_at(0, n >> 8, n), n & 255u);
+		assert_int_equal(tiles_width_at(0, (n >> 8) - 1, n), 256);
+		assert_int_equal(tiles_width_at(0, (n >> 8) + 1, n), 0);
+		assert_int_equal(tiles_nodes_at(n, 63), n >> 63);
+		assert_int_equal(tiles_nodes_at(n, 64), 0);
+	}
+	assert_int_equal(tiles_rec_slot(63, 1, &tl, &ti), 509);
+	assert_int_equal(tl, 7);
+	assert_int_equal(ti, 0);
+	assert_int_equal(tiles_rec_slot(56, UINT64_MAX >> 56, &tl, &ti), 255);
+	assert_int_equal(tl, 7);
+	assert_int_equal(ti, 0);
+	assert_int_equal(tiles_rec_slot(0, UINT64_MAX - 1, &tl, &ti), 254);
+	assert_int_equal(tl, 0);
+	assert_int_equal(ti, UINT64_MAX >> 8);
+}
+
 int
 main(void)
 {
@@ -652,6 +931,10 @@ main(void)
 		cmocka_unit_test(test_tlog_checkpoint_verify_keys_and_quorum),
 		cmocka_unit_test(test_tlog_proof_roundtrip_and_negatives),
 		cmocka_unit_test(test_mirror_invariants),
+		cmocka_unit_test(test_tlog_tree_huge_open_and_nodes),
+		cmocka_unit_test(test_tlog_tree_huge_inclusion),
+		cmocka_unit_test(test_tlog_tree_huge_consistency),
+		cmocka_unit_test(test_tiles_huge_arithmetic),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
