@@ -165,6 +165,49 @@ seal_salt_derive(const struct seal_key *key, enum seal_kind kind,
 	return LIEN_OK;
 }
 
+enum lien_status
+seal_key_ref(const struct seal_key *key, const char *label,
+    const struct hash_part *parts, size_t nparts, uint8_t out[SEAL_REF_LEN])
+{
+	crypto_generichash_state st;
+	size_t llen, total = 0;
+	int bad = 0;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	memset(out, 0, SEAL_REF_LEN);
+	if (key == NULL || label == NULL || (parts == NULL && nparts != 0))
+		return LIEN_EINVAL;
+	llen = strnlen(label, SEAL_REF_LABEL_MAX + 1);
+	if (llen == 0 || llen > SEAL_REF_LABEL_MAX)
+		return LIEN_EINVAL;
+	for (size_t i = 0; i < nparts; i++) {
+		if (parts[i].p == NULL && parts[i].len != 0)
+			return LIEN_EINVAL;
+		if (parts[i].len > SEAL_PLAIN_MAX - total)
+			return LIEN_ETOOBIG;
+		total += parts[i].len;
+	}
+	/* label || 0x00: llen + 1 includes the terminating NUL */
+	if (crypto_generichash_init(&st, key->salt, sizeof key->salt,
+	    SEAL_REF_LEN) != 0 ||
+	    crypto_generichash_update(&st, (const unsigned char *)label,
+	    llen + 1) != 0)
+		bad = 1;
+	for (size_t i = 0; !bad && i < nparts; i++)
+		if (parts[i].len > 0 && crypto_generichash_update(&st,
+		    parts[i].p, parts[i].len) != 0)
+			bad = 1;
+	if (!bad && crypto_generichash_final(&st, out, SEAL_REF_LEN) != 0)
+		bad = 1;
+	secret_wipe(&st, sizeof st);
+	if (bad) {
+		memset(out, 0, SEAL_REF_LEN);
+		return LIEN_ECRYPTO;
+	}
+	return LIEN_OK;
+}
+
 /* Associated data = version byte || caller's ad, in a caller buffer. */
 static size_t
 ad_build(uint8_t buf[1 + SEAL_AD_MAX], const void *ad, size_t ad_len)

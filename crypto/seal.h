@@ -27,6 +27,7 @@
 #include <stdint.h>
 #include "common/status.h"
 #include "common/lien_limits.h"
+#include "crypto/hash.h"
 
 #define SEAL_KEY_LEN 32u
 #define SEAL_SALT_LEN 32u
@@ -92,6 +93,21 @@ void seal_key_free(struct seal_key *key);
 enum lien_status seal_salt_derive(const struct seal_key *key,
     enum seal_kind kind, const void *value, size_t len,
     uint8_t salt[SEAL_SALT_LEN]) LIEN_MUST_CHECK;
+
+/* Keyed identifier (docs/privacy.md "Identifiers and keys"):
+ * out = BLAKE2b-256(key = K_salt, label || 0x00 || parts...), K_salt the
+ * key's derived subkey above (the AEAD key never keys it). label is
+ * NUL-terminated ASCII of 1..64 bytes; the parts are concatenated as
+ * given (the caller separates variable-length ones). Deterministic: the
+ * same key, label and bytes give the same identifier, and without the
+ * key nobody can compute or test one. LIEN_EINVAL for a bad argument,
+ * LIEN_ETOOBIG when the parts exceed SEAL_PLAIN_MAX; out is zeroed on
+ * failure. */
+#define SEAL_REF_LEN 32u
+#define SEAL_REF_LABEL_MAX 64u
+enum lien_status seal_key_ref(const struct seal_key *key, const char *label,
+    const struct hash_part *parts, size_t nparts, uint8_t out[SEAL_REF_LEN])
+    LIEN_MUST_CHECK;
 
 /* ---- sealed boxes ------------------------------------------------------ */
 

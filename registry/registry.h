@@ -284,6 +284,16 @@ enum lien_status registry_check(struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
     const char **reason) LIEN_MUST_CHECK;
 
+/* The vehicle key (docs/privacy.md "Identifiers and keys"; the key of the
+ * lien-status map): SHA-256("lienlog-vehicle-v1" 0x00 || VIN) over the 17
+ * characters of a VIN that ids_vin_validate accepts (upper case only: the
+ * validated text is the normal form; lower case is refused, not folded).
+ * Unkeyed: anyone holding a VIN computes it. LIEN_EPARSE for an invalid
+ * VIN (out zeroed). */
+#define REG_VEHICLE_KEY_LEN HASH_LEN
+enum lien_status registry_vehicle_key(const char *vin, size_t len,
+    uint8_t out[REG_VEHICLE_KEY_LEN]) LIEN_MUST_CHECK;
+
 /* ---- readers (views; for api/) ------------------------------------------ */
 
 /* Application record (canonical JSON, docs/registry.md "apps"). *out

@@ -204,6 +204,20 @@ rg_set(json_t *o, const char *key, json_t *v)
 
 /* ---- ids ---------------------------------------------------------------- */
 
+enum lien_status
+registry_vehicle_key(const char *vin, size_t len,
+    uint8_t out[REG_VEHICLE_KEY_LEN])
+{
+	static const char tag[] = "lienlog-vehicle-v1";	/* + its NUL */
+	struct hash_part parts[2] = { { tag, sizeof(tag) }, { vin, len } };
+
+	memset(out, 0, REG_VEHICLE_KEY_LEN);
+	if (vin == NULL || ids_vin_validate(vin, len) != LIEN_OK)
+		return LIEN_EPARSE;
+	hash_sha256_parts(parts, 2, out);
+	return LIEN_OK;
+}
+
 void
 rg_app_id(uint64_t index, char out[REG_APP_ID_LEN + 1])
 {

@@ -1329,10 +1329,35 @@ test_registry_time_out_of_range(void **state)
 	sfx_close(&s);
 }
 
+/* docs/privacy.md: hashlib.sha256(b"lienlog-vehicle-v1\0" + vin) */
+static void
+test_registry_vehicle_key(void **state)
+{
+	static const char want[] = "5bae6c64256f1dae47bfe9ad4e45b022"
+	    "b3fcb4e3bbc204da72eeb82555e990cb";
+	uint8_t k[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
+
+	(void)state;
+	assert_int_equal(registry_vehicle_key(VIN1, strlen(VIN1), k), LIEN_OK);
+	for (unsigned i = 0; i < sizeof k; i++)
+		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	assert_string_equal(hex, want);
+	/* lower case and a wrong check digit are refused, never folded */
+	assert_int_equal(registry_vehicle_key("lsja24u62jg269225", 17, k),
+	    LIEN_EPARSE);
+	assert_int_equal(registry_vehicle_key("LSJA24U63JG269225", 17, k),
+	    LIEN_EPARSE);
+	assert_int_equal(registry_vehicle_key(VIN1, 16, k), LIEN_EPARSE);
+	for (unsigned i = 0; i < sizeof k; i++)
+		assert_int_equal(k[i], 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry_vehicle_key),
 		cmocka_unit_test_setup_teardown(test_registry_build_workflow,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_build_refusals,
