@@ -54,6 +54,7 @@
 #include "api/server.h"
 #include "witness/publisher.h"
 #include "common/lien_limits.h"
+#include "crypto/note.h"
 
 #define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
 #define SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
@@ -65,6 +66,7 @@ static const struct api_route_table *const server_tables[] = {
 	&api_routes_log,
 	&api_routes_health,
 	&api_routes_reg,
+	&api_routes_web,
 };
 
 struct api_server {
@@ -83,6 +85,8 @@ struct api_server {
 	int trust_proxy;		/* --trust-proxy */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	char *keys_json;		/* GET /v1/keys */
+	size_t keys_json_len;
 };
 
 /* Read the reverse proxy's headers into rq->proxy (httpd/proxy.h). Returns
@@ -170,6 +174,52 @@ server_route(struct api_server *s, struct api_req *rq, const char *method)
 		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
 	}
 	return -1;
+}
+
+/* One verifier key as JSON string text, or "null". */
+static void
+server_key_json(struct json_out *j, const struct note_verifier *k)
+{
+	char text[NOTE_NAME_MAX + 64];
+
+	if (k == NULL || note_key_text_format("", 0, k->name, k->name_len,
+	    k->key_id, k->type, k->pk, text, sizeof(text)) != LIEN_OK)
+		json_out_raw(j, "null");
+	else
+		json_out_str(j, text, strlen(text));
+}
+
+/* GET /v1/keys: {"log":"<vkey>","witnesses":["<vkey>",...],"quorum":K} */
+static enum lien_status
+server_keys_build(struct api_server *s, const struct note_verifier *log_key)
+{
+	size_t n = witness_client_count(s->witness);
+	size_t cap = (n + 1) * (NOTE_NAME_MAX * 6 + 128) + 64;
+	struct json_out j;
+
+	if ((s->keys_json = malloc(cap)) == NULL)
+		return LIEN_ENOMEM;
+	json_out_init(&j, s->keys_json, cap);
+	json_out_raw(&j, "{\"log\":");
+	server_key_json(&j, log_key);
+	json_out_raw(&j, ",\"witnesses\":[");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			json_out_raw(&j, ",");
+		server_key_json(&j, witness_client_key(s->witness, i));
+	}
+	json_out_raw(&j, "],\"quorum\":");
+	json_out_u64(&j, witness_client_quorum(s->witness));
+	json_out_raw(&j, "}\n");
+	return json_out_finish(&j, &s->keys_json_len);
+}
+
+void
+api_server_keys_json(const struct api_server *s, const char **body,
+    size_t *len)
+{
+	*body = s->keys_json;
+	*len = s->keys_json_len;
 }
 
 static uint64_t
@@ -320,6 +370,8 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	st = metrics_create(s->route_names, s->nroutes, &s->metrics);
 	if (st != LIEN_OK)
 		goto out;
+	if ((st = server_keys_build(s, cfg->log_key)) != LIEN_OK)
+		goto out;
 	if (cfg->access_log != NULL) {
 		st = accesslog_open(cfg->access_log, &s->alog);
 		if (st != LIEN_OK) {
@@ -344,6 +396,7 @@ out:
 	if (s != NULL) {
 		accesslog_close(s->alog);
 		metrics_free(s->metrics);
+		free(s->keys_json);
 	}
 	free(s);
 	return st;
@@ -377,6 +430,7 @@ api_server_stop(struct api_server *s)
 	civet_stop(s->web);	/* waits for the workers: no more submits */
 	accesslog_close(s->alog);
 	metrics_free(s->metrics);
+	free(s->keys_json);
 	free(s);
 }
 

@@ -17,6 +17,7 @@
 
 struct api_server;
 struct witness_client;
+struct note_verifier;
 
 struct api_server_config {
 	const char *listen;		/* "HOST:PORT"; NULL = "127.0.0.1:8080" */
@@ -46,6 +47,11 @@ struct api_server_config {
 	 * headers are ignored on every connection. Only for the access log:
 	 * authentication stays the RFC 9421 signature. */
 	int trust_proxy;
+	/* The log's verifier key (crypto/note.h), borrowed for the start
+	 * only: GET /v1/keys publishes it (with the witness keys and quorum
+	 * of witness) for the pages, which verify with it and show it for
+	 * comparison out of band. NULL: the route answers "log": null. */
+	const struct note_verifier *log_key;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before
@@ -57,6 +63,11 @@ enum lien_status api_server_start(const struct api_server_config *cfg,
 /* The witness publisher given in the configuration (NULL: none), for
  * the handlers of api/ (GET /log/checkpoint, receipts). */
 struct witness_client *api_server_witness(const struct api_server *s);
+
+/* The body of GET /v1/keys: {"log":"<vkey>"|null,"witnesses":[...],
+ * "quorum":K}, built at start. Borrowed, valid until api_server_stop. */
+void api_server_keys_json(const struct api_server *s, const char **body,
+    size_t *len);
 
 /* The port actually bound (useful with port 0), or 0 if unknown. */
 unsigned api_server_port(const struct api_server *s);

@@ -134,6 +134,7 @@ struct api_route_table {
 extern const struct api_route_table api_routes_log;
 extern const struct api_route_table api_routes_health;
 extern const struct api_route_table api_routes_reg;
+extern const struct api_route_table api_routes_web;
 
 /* What /metrics needs from the server (server.c). */
 struct api_server;

@@ -12,7 +12,12 @@ pkgs=(
 	golang-go golang-golang-x-mod-dev
 	python3 python3-cryptography python3-yaml
 	nginx-light curl
+	chromium fonts-wqy-microhei
 )
+# The pages' tests run on node and npm (web/, docs/web.md). Machines of
+# this project come with Node.js 20; Debian's own (18) is the fallback.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
+	pkgs+=(nodejs npm)
 
 missing=()
 for p in "${pkgs[@]}"; do

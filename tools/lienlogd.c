@@ -849,6 +849,7 @@ main(int argc, char **argv)
 	scfg.trust_proxy = o.trust_proxy;
 	scfg.app = app;
 	scfg.witness = wc;
+	scfg.log_key = note_signer_verifier(signer);
 	s = api_server_start(&scfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot serve on %s: %s\n",

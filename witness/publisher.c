@@ -1253,3 +1253,21 @@ witness_client_render_metrics(struct witness_client *wc,
 	free(codes);
 	free(known);
 }
+
+size_t
+witness_client_count(const struct witness_client *wc)
+{
+	return wc != NULL ? wc->n : 0;
+}
+
+size_t
+witness_client_quorum(const struct witness_client *wc)
+{
+	return wc != NULL ? wc->quorum : 0;
+}
+
+const struct note_verifier *
+witness_client_key(const struct witness_client *wc, size_t i)
+{
+	return wc != NULL && i < wc->n ? &wc->ws[i].key : NULL;
+}

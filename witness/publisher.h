@@ -80,6 +80,15 @@ enum lien_status witness_client_start(const struct witness_client_config *cfg,
  * wake every waiter, free. Call before ledger_close. NULL is a no-op. */
 void witness_client_stop(struct witness_client *wc);
 
+/* The witness policy the client enforces, for clients that verify on
+ * their own (the pages' GET /v1/keys): the number of witnesses, the
+ * quorum, and witness i's key (borrowed, valid until witness_client_stop;
+ * NULL for i >= n). wc NULL: 0 witnesses. */
+size_t witness_client_count(const struct witness_client *wc);
+size_t witness_client_quorum(const struct witness_client *wc);
+const struct note_verifier *witness_client_key(const struct witness_client *wc,
+    size_t i);
+
 /* The published checkpoint: the log-signed note followed by the
  * cosignature lines gathered for it (at least quorum valid ones).
  * *out malloc'd, NUL-terminated (caller frees); *out_size (optional) its

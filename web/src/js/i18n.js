@@ -1,0 +1,182 @@
+/*
+ * Words of the pages, Chinese first, English on the switch. Static text
+ * sits in the HTML in Chinese with data-i18n="key" (and
+ * data-i18n-placeholder / data-i18n-label for attributes), so a page reads
+ * right before any script runs; dynamic text comes from t(key, vars).
+ * The choice is kept in localStorage ("lienlog.lang").
+ */
+const W = {
+	/* shared */
+	'brand': ['机动车抵押登记 · 透明日志', 'Vehicle mortgage registry · transparency log'],
+	'nav.public': ['公开核验', 'Public verification'],
+	'nav.owner': ['车主进度', 'Owner progress'],
+	'nav.officer': ['民警工作台', 'Officer workstation'],
+	'lang.switch': ['English', '中文'],
+	'lang.switch.label': ['Switch to English', '切换到中文'],
+	'skip': ['跳到正文', 'Skip to content'],
+	'footer': ['所有核验都在您的浏览器中完成：签名、见证者联署和默克尔证明均由本页代码检查，不采信服务器自称的“已验证”。',
+		'Everything is verified in your browser: signatures, witness cosignatures and Merkle proofs are checked by this page, never taken on the server\'s word.'],
+	'loading': ['正在加载…', 'Loading…'],
+	'error.network': ['无法连接服务器：{msg}', 'Cannot reach the server: {msg}'],
+	'error.http': ['服务器答复 {status}（{code}）', 'The server answered {status} ({code})'],
+	'yes': ['是', 'yes'],
+	'no': ['否', 'no'],
+
+	/* verdict steps (verify.js STEP) */
+	'step.format': ['格式', 'Format'],
+	'step.log_key': ['日志公钥', 'Log key'],
+	'step.origin': ['日志名称（origin）', 'Log name (origin)'],
+	'step.log_signature': ['日志签名', 'Log signature'],
+	'step.witnesses': ['见证者联署', 'Witness cosignatures'],
+	'step.tree_size': ['树大小', 'Tree size'],
+	'step.inclusion': ['包含证明（到达根哈希）', 'Inclusion proof (reaches the root)'],
+	'step.consistency': ['一致性证明', 'Consistency proof'],
+	'step.entry_hash': ['条目与叶哈希一致', 'Entry matches the leaf'],
+	'step.entry_index': ['条目位置', 'Entry position'],
+	'fail.format': ['文件格式不正确', 'the file is not well-formed'],
+	'fail.log_key': ['公钥不可用', 'the key is unusable'],
+	'fail.origin': ['检查点属于另一个日志', 'the checkpoint is of another log'],
+	'fail.log_signature': ['签名无效或不是该日志公钥签的（公钥错误或签名被篡改）', 'bad signature, or not signed by the log key (wrong key or tampered)'],
+	'fail.witnesses': ['见证者联署不足', 'too few witness cosignatures'],
+	'fail.tree_size': ['证明与检查点的树大小不符', 'the proof is for another tree size'],
+	'fail.inclusion': ['证明无法到达检查点的根哈希', 'the proof does not reach the checkpoint root'],
+	'fail.consistency': ['两个检查点不是同一段历史', 'the checkpoints are not one history'],
+	'fail.entry_hash': ['条目内容与叶哈希不符', 'the entry does not match the leaf'],
+	'fail.entry_index': ['条目记录的位置与证明不符', 'the entry names another position'],
+	'verdict.ok': ['已验证', 'Verified'],
+	'verdict.bad': ['未通过验证', 'Does not verify'],
+	'verdict.failed_at': ['未通过的一步：{step} — {why}', 'Failing step: {step} — {why}'],
+	'verdict.proven': ['已对照 {origin} 的第 {size} 号检查点证明（{time}），{k}/{n} 个见证者联署',
+		'proven against checkpoint {size} of {origin} ({time}), cosigned by {k} of {n} witnesses'],
+	'verdict.entry_unchecked': ['未取得条目内容，仅核验了叶哈希。', 'The entry bytes could not be fetched: only the leaf hash was checked.'],
+	'time.unknown': ['时间未知', 'time unknown'],
+
+	/* entry types and statuses */
+	'type.mortgage_application': ['抵押登记申请', 'Mortgage application'],
+	'type.release_application': ['解除抵押申请', 'Release application'],
+	'type.decision': ['审核决定', 'Decision'],
+	'type.vehicle_record': ['车辆登记记录', 'Vehicle record'],
+	'type.restriction': ['限制措施', 'Restriction'],
+	'type.institution_file': ['金融机构备案', 'Institution filing'],
+	'type.institution_status': ['金融机构状态', 'Institution status'],
+	'type.party_file': ['参与方备案', 'Party filing'],
+	'type.party_status': ['参与方状态', 'Party status'],
+	'type.state_root': ['状态根', 'State root'],
+	'type.demo': ['演示条目', 'Demo entry'],
+	'status.submitted': ['已提交，待审核', 'Submitted, awaiting review'],
+	'status.in_person_review': ['转人工现场审核', 'Diverted to in-person review'],
+	'status.approved': ['已核准', 'Approved'],
+	'status.rejected': ['已驳回', 'Rejected'],
+	'status.released': ['已解除抵押', 'Released'],
+
+	/* owner and officer pages */
+	'owner.title': ['车主进度', 'Owner progress'],
+	'officer.title': ['民警工作台', 'Officer workstation'],
+	'soon': ['此页面正在建设中。', 'This screen is being built.'],
+
+	/* public page */
+	'pub.title': ['公开核验', 'Public verification'],
+	'pub.lead': ['任何人都可以在这里核验车辆的抵押状态、登记回执和证明文件。', 'Anyone can check a vehicle\'s lien status, a registration receipt or a proof file here.'],
+	'pub.vin.h': ['查询车辆抵押状态', 'Look up a vehicle\'s lien status'],
+	'pub.vin.label': ['车辆识别代号（VIN，17位）', 'Vehicle identification number (VIN, 17 characters)'],
+	'pub.vin.go': ['查询并核验', 'Look up and verify'],
+	'pub.vin.bad': ['VIN 应为 17 位（0-9、A-Z，不含 I、O、Q）且校验位正确', 'A VIN is 17 characters (0-9, A-Z without I, O, Q) with a valid check digit'],
+	'pub.vin.unavailable': ['本服务器尚未提供车辆状态证明（/v1/vehicles/{vin}/status-proof）。', 'This server does not serve vehicle status proofs yet (/v1/vehicles/{vin}/status-proof).'],
+	'pub.file.h': ['核验回执或证明文件', 'Verify a receipt or a proof file'],
+	'pub.file.lead': ['粘贴或拖入银行转交的登记回执（JSON）、tlog-proof 证明文件、状态证明或检查点。', 'Paste or drop a registration receipt (JSON) from the bank, a tlog-proof file, a status proof or a checkpoint.'],
+	'pub.file.label': ['回执或证明内容', 'Receipt or proof'],
+	'pub.file.pick': ['或选择文件', 'or choose a file'],
+	'pub.file.go': ['核验', 'Verify'],
+	'pub.file.unknown': ['无法识别：不是回执、tlog-proof、状态证明或检查点', 'Not recognised: not a receipt, tlog-proof, status proof or checkpoint'],
+	'pub.keys.h': ['日志公钥与见证者公钥', 'Log key and witness keys'],
+	'pub.keys.lead': ['本页用下列公钥核验一切。请通过公布渠道（公告、官网、见证方）核对公钥标识（key ID），核对后可将其固定在本浏览器中。',
+		'This page verifies everything with the keys below. Compare their key IDs with those published elsewhere (notices, the authority\'s site, the witnesses), then pin them in this browser.'],
+	'pub.keys.log': ['日志公钥', 'Log key'],
+	'pub.keys.witnesses': ['见证者公钥（需 {q} 个联署）', 'Witness keys ({q} cosignatures required)'],
+	'pub.keys.none': ['无见证者', 'no witnesses'],
+	'pub.keys.source.served': ['来源：本服务器提供，尚未核对', 'Source: served by this server, not yet compared'],
+	'pub.keys.source.pinned': ['来源：已固定在本浏览器中', 'Source: pinned in this browser'],
+	'pub.keys.mismatch': ['警告：服务器提供的公钥与您固定的不同！核验仍使用您固定的公钥。', 'Warning: the server\'s keys differ from the keys you pinned! Verification keeps using your pinned keys.'],
+	'pub.keys.pin': ['固定这些公钥', 'Pin these keys'],
+	'pub.keys.unpin': ['取消固定', 'Unpin'],
+	'pub.keys.keyid': ['公钥标识', 'key ID'],
+	'pub.keys.how': ['核对方法：在命令行运行 lienlog verify checkpoint --vkey 公钥文件，或比较上面的 8 位公钥标识。', 'How to compare: run lienlog verify checkpoint --vkey KEYFILE, or compare the 8-digit key ID above.'],
+	'pub.cp.h': ['最新检查点', 'Latest checkpoint'],
+	'pub.cp.size': ['条目数（树大小）', 'Entries (tree size)'],
+	'pub.cp.time': ['最后条目时间（已证明）', 'Time of the last entry (proven)'],
+	'pub.cp.root': ['根哈希', 'Root hash'],
+	'pub.cp.origin': ['日志', 'Log'],
+	'pub.cp.cosigned': ['见证者联署', 'Witness cosignatures'],
+	'pub.result.h': ['核验结果', 'Result'],
+	'pub.detail.index': ['日志序号', 'Log index'],
+	'pub.detail.type': ['条目类型', 'Entry type'],
+	'pub.detail.time': ['登记时间', 'Logged at'],
+	'pub.detail.app': ['申请编号', 'Application'],
+	'pub.detail.status': ['状态', 'Status'],
+	'pub.detail.leaf': ['叶哈希', 'Leaf hash'],
+	'pub.svg.title': ['证明路径：从条目到根哈希', 'Proof path: from the entry to the root'],
+	'pub.svg.leaf': ['条目 #{i}', 'entry #{i}'],
+	'pub.svg.root': ['根（树大小 {n}）', 'root (size {n})'],
+	'pub.svg.sibling': ['兄弟节点', 'sibling'],
+};
+
+const KEY = 'lienlog.lang';
+let lang = 'zh';
+try {
+	lang = localStorage.getItem(KEY) === 'en' ? 'en' : 'zh';
+} catch (e) {
+	lang = 'zh';
+}
+
+export function getLang() {
+	return lang;
+}
+
+export function t(key, vars = {}) {
+	const w = W[key];
+	let s = w ? w[lang === 'en' ? 1 : 0] : key;
+	for (const [k, v] of Object.entries(vars))
+		s = s.split('{' + k + '}').join(String(v));
+	return s;
+}
+
+/* Add words (each page may bring its own). */
+export function addWords(words) {
+	Object.assign(W, words);
+}
+
+const listeners = [];
+
+export function onLangChange(fn) {
+	listeners.push(fn);
+}
+
+export function applyLang(root = document) {
+	document.documentElement.lang = lang === 'en' ? 'en' : 'zh-CN';
+	for (const e of root.querySelectorAll('[data-i18n]'))
+		e.textContent = t(e.dataset.i18n);
+	for (const e of root.querySelectorAll('[data-i18n-placeholder]'))
+		e.placeholder = t(e.dataset.i18nPlaceholder);
+	for (const e of root.querySelectorAll('[data-i18n-label]'))
+		e.setAttribute('aria-label', t(e.dataset.i18nLabel));
+}
+
+export function setLang(l) {
+	lang = l === 'en' ? 'en' : 'zh';
+	try {
+		localStorage.setItem(KEY, lang);
+	} catch (e) {
+		/* private mode: the choice lasts for this page */
+	}
+	applyLang();
+	for (const fn of listeners)
+		fn(lang);
+}
+
+/* Wire the switch button (id "lang") and apply the stored choice. */
+export function initLang() {
+	const b = document.getElementById('lang');
+	if (b)
+		b.addEventListener('click', () => setLang(lang === 'en' ? 'zh' : 'en'));
+	applyLang();
+}

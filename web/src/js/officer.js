@@ -1,0 +1,3 @@
+import { initLang } from './i18n.js';
+initLang();
+document.body.dataset.ready = '1';
