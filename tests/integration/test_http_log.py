@@ -436,7 +436,8 @@ def test_bad_params(cl, size):
         ("/log/checkpoint?x=1", 400, "unknown_parameter"),
         ("/healthz?x", 400, "bad_query"),
         ("/nope", 404, "not_found"),
-        ("/", 404, "not_found"),
+        ("/ownerx", 404, "not_found"),      # "/" is the public page
+        ("/static", 404, "not_found"),      # (docs/web.md)
         ("/log/checkpointx", 404, "not_found"),
         ("/log/checkpoint/", 404, "not_found"),
         ("/log/tile", 404, "not_found"),
