@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/ascii.h"
 #include "common/b64.h"
 
 /* ---- reasons --------------------------------------------------------------- */
@@ -509,6 +510,13 @@ auth_require(const struct httpsig_request *h)
 		q &= ~HTTPSIG_REQ_DIGEST;
 		q |= HTTPSIG_REQ_QUERY;
 	}
+	/* An Idempotency-Key decides whether a write is a retry (the
+	 * original receipt) or a new action: it must be the signer's word,
+	 * not something anyone in between could add or change. */
+	for (size_t i = 0; i < h->nheaders; i++)
+		if (ascii_name_eq(h->headers[i].name, h->headers[i].name_len,
+		    "Idempotency-Key"))
+			q |= HTTPSIG_REQ_IDEMKEY;
 	return q;
 }
 

@@ -9,16 +9,19 @@
  *    closes it before appending (a read transaction must not sit across
  *    the fsync of the batch it waits for) and opens a second one after,
  *    which is the first snapshot that contains the new entry.
- *  - The nonce pre-check lets a request through when the signer already
- *    submitted this exact body (the idempotency key): the sequencer then
- *    answers with the original entry, so a client that retries the very
- *    same signed request after a timeout gets its receipt, not
- *    nonce_replayed (registry/rules.c checks idempotency first for
- *    the same reason).
+ *  - Retries are recognised only by what the client says, never by equal
+ *    bytes (docs/api-registration.md "Retries and Idempotency-Key"): a
+ *    signed Idempotency-Key the signer used before, or the very same
+ *    signed request (its nonce is remembered with the request digest).
+ *    The nonce pre-check therefore lets a remembered nonce through when
+ *    it was remembered for this very request: the sequencer answers with
+ *    the original entry, so a client that resends a request after a
+ *    timeout gets its receipt, not nonce_replayed.
  *  - The request digest is SHA-256(REG_REQ_TAG 0x00 method 0x00 path
  *    0x00 body) (api/reg_int.h), not the bare body's: it binds the
  *    target, so one body sent to two paths is two requests. It is the
- *    entry's evidence.digest and, with the signer, the idempotency key.
+ *    entry's evidence.digest; a reused Idempotency-Key is a retry only
+ *    when it names the same request digest.
  *    The signature covers the body through Content-Digest and the target
  *    through @path, so the digest follows from signed data.
  *  - The sealed evidence (vehicle records, mortgages, releases) is that
@@ -93,6 +96,10 @@ static const struct {
 } reg_http_exceptions[] = {
 	/* the same refusal as auth's pre-check gives (docs/identity.md) */
 	{ "nonce_replayed", 401 },
+	/* draft-ietf-httpapi-idempotency-key-header: a key reused for
+	 * another request, or past its period */
+	{ "idempotency_key_reused", 422 },
+	{ "idempotency_key_expired", 422 },
 	/* the signer is authentic but may not do this */
 	{ "party_inactive", 403 },
 	{ "not_mortgagee", 403 },
@@ -236,38 +243,13 @@ cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
     const char *nonce, size_t nonce_len)
 {
 	struct reg_call *c = ctx;
-	char admin[6 + AUTH_KEYID_HEX_LEN + 1];
-	const char *party;
-	size_t plen;
-	uint64_t ix;
-	enum lien_status st;
 
 	if (created < 0)
 		return LIEN_EINVAL;	/* auth requires created */
-	st = registry_nonce_seen(c->view, keyid, (uint64_t)created, nonce,
-	    nonce_len, (uint64_t)c->now * 1000u);
-	if (st != LIEN_EEXIST)
-		return st;
-	/* Seen: a retry of a request already logged is answered with its
-	 * receipt by the sequencer, so let exactly that case through. */
-	if (c->party_filed) {
-		party = c->party.party_id;
-		plen = c->party.party_id_len;
-	} else {
-		static const char hex[] = "0123456789abcdef";
-
-		memcpy(admin, "admin:", 6);
-		for (size_t i = 0; i < AUTH_KEYID_LEN; i++) {
-			admin[6 + 2 * i] = hex[keyid[i] >> 4];
-			admin[7 + 2 * i] = hex[keyid[i] & 15];
-		}
-		party = admin;
-		plen = 6 + AUTH_KEYID_HEX_LEN;
-	}
-	if (registry_idem_lookup(c->view, party, plen, c->req_digest, &ix) ==
-	    LIEN_EEXIST)
-		return LIEN_OK;
-	return LIEN_EEXIST;
+	/* Seen for this very request (a retry after a lost answer): let it
+	 * through, the sequencer answers with the original receipt. */
+	return registry_nonce_seen(c->view, keyid, (uint64_t)created, nonce,
+	    nonce_len, (uint64_t)c->now * 1000u, c->req_digest);
 }
 
 static int
@@ -367,6 +349,49 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 	return ok;
 }
 
+/* The Idempotency-Key of an authenticated request (docs/api-registration.md
+ * "Retries and Idempotency-Key"); the signature already covers it
+ * (api/auth.c). At most one field, in the published form; a key whose
+ * period is over cannot say "retry" any more. The registry checks the
+ * times again at the entry time. 1, or 0 after replying. */
+static int
+reg_idem_key(struct reg_call *c, const struct mg_request_info *ri)
+{
+	const char *field = NULL, *key;
+	uint64_t t, now_ms = (uint64_t)c->now * 1000u;
+	int n = 0;
+
+	for (int i = 0; i < ri->num_headers; i++)
+		if (ri->http_headers[i].name != NULL &&
+		    ri->http_headers[i].value != NULL &&
+		    name_is(ri->http_headers[i].name, "Idempotency-Key")) {
+			field = ri->http_headers[i].value;
+			n++;
+		}
+	if (n == 0)
+		return 1;
+	if (n > 1)
+		return reg_bad(c->rq, "idempotency_key_invalid", "at most one "
+		    "Idempotency-Key field");
+	if (idemkey_field_parse(field, strlen(field), &key, &t) != LIEN_OK)
+		return reg_bad(c->rq, "idempotency_key_invalid", "Idempotency-"
+		    "Key must be one quoted lowercase UUIDv7 (RFC 9562), e.g. "
+		    "\"0190a6e4-3b5c-7d2e-9f10-2a3b4c5d6e7f\"");
+	if (t > now_ms + REG_IDEM_FUTURE_MS)
+		return reg_bad(c->rq, "idempotency_key_invalid", "the "
+		    "Idempotency-Key's time is more than 10 minutes ahead of "
+		    "the server's clock");
+	if (t + REG_IDEM_KEEP_MS <= now_ms) {
+		api_fail_code(c->rq, 422, "idempotency_key_expired", "the "
+		    "Idempotency-Key is older than 24 hours: look up the "
+		    "state, then send a new request with a new key");
+		return 0;
+	}
+	memcpy(c->idem_key, key, IDEMKEY_LEN);
+	c->idem_key[IDEMKEY_LEN] = 0;
+	return 1;
+}
+
 int
 reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
     enum reg_auth_mode mode)
@@ -412,7 +437,7 @@ reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
 	}
 	if (mode == REG_AUTH_OPTIONAL && !has_signature(ri))
 		return 1;
-	return reg_authenticate(c, ri, roles);
+	return reg_authenticate(c, ri, roles) && reg_idem_key(c, ri);
 }
 
 void
@@ -702,6 +727,10 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	req->ev.nonce.len = c->auth.nonce_len;
 	req->ev.alg.p = httpsig_alg_name(c->auth.alg);
 	req->ev.alg.len = req->ev.alg.p ? strlen(req->ev.alg.p) : 0;
+	if (c->idem_key[0] != 0) {
+		req->ev.idem_key.p = c->idem_key;
+		req->ev.idem_key.len = IDEMKEY_LEN;
+	}
 	req->rules = &c->rules;
 	if (seal_body && c->body_len > 0) {
 		const struct mg_request_info *mri =

@@ -7,7 +7,8 @@
  *               API_BODY_MAX, a deadline against slow bodies), trust
  *               reference, one ledger view, RFC 9421 authentication with
  *               the ledger's party table and nonce pre-check, access-log
- *               party/role
+ *               party/role, the Idempotency-Key (signed, one, well
+ *               formed, not expired)
  *   reg_json    strict JSON body (registry/jcs.h)
  *   reg_*       field readers that answer 400 with a stable code
  *   reg_submit  signer + evidence into struct reg_request, sealed body,
@@ -29,6 +30,7 @@
 #include "api/auth.h"
 #include "httpd/http.h"
 #include "api/trust.h"
+#include "crypto/idemkey.h"
 #include "registry/registry.h"
 
 struct reg_call {
@@ -54,6 +56,9 @@ struct reg_call {
 	struct reg_party party;
 	const char *sig_input;		/* Signature-Input value (borrowed) */
 	size_t sig_input_len;
+	/* The Idempotency-Key (crypto/idemkey.h), checked after the
+	 * signature that covers it; "" when the request has none. */
+	char idem_key[IDEMKEY_LEN + 1];
 	struct reg_rules rules;
 };
 

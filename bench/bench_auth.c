@@ -444,7 +444,7 @@ req_make(struct bank_rec *bk, struct breq *r, size_t i, uint64_t *rng)
 	/* created spread over the window as real clients' clocks are */
 	st = regclient_sign(&bk->party, "POST", BA_AUTHORITY, BA_PATH,
 	    (const uint8_t *)r->body, r->body_len,
-	    BA_NOW - (int64_t)(i % 250u), &r->sig);
+	    BA_NOW - (int64_t)(i % 250u), NULL, &r->sig);
 	if (st != LIEN_OK)
 		return fail("regclient_sign", st);
 	(void)snprintf(r->content_length, sizeof r->content_length, "%zu",

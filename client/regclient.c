@@ -33,6 +33,7 @@
 #include "client/httpconn.h"
 #include "common/b64.h"
 #include "crypto/cert.h"
+#include "crypto/idemkey.h"
 #include "tlog/checkpoint.h"
 #include "registry/jcs.h"
 #include "tlog/merkle.h"
@@ -549,15 +550,21 @@ regclient_party_body(const char *party, const char *role, const char *name,
 enum lien_status
 regclient_sign(const struct regclient_party *p, const char *method,
     const char *authority, const char *path, const uint8_t *body,
-    size_t len, int64_t created, struct httpsig_signed *out)
+    size_t len, int64_t created, const char *idem_key,
+    struct httpsig_signed *out)
 {
 	static const char *const comps[] = { "@method", "@authority", "@path",
 		"content-digest" };
+	static const char *const comps_idem[] = { "@method", "@authority",
+		"@path", "content-digest", "idempotency-key" };
 	struct httpsig_request req;
 	struct httpsig_sign_params sp;
+	struct httpsig_header h;
+	char field[IDEMKEY_FIELD_LEN + 1];
 
 	if (p == NULL || p->key == NULL || method == NULL || authority ==
-	    NULL || path == NULL || out == NULL || (body == NULL && len != 0))
+	    NULL || path == NULL || out == NULL || (body == NULL && len != 0) ||
+	    (idem_key != NULL && strlen(idem_key) != IDEMKEY_LEN))
 		return LIEN_EINVAL;
 	memset(&req, 0, sizeof(req));
 	req.method = method;
@@ -573,6 +580,17 @@ regclient_sign(const struct regclient_party *p, const char *method,
 	memset(&sp, 0, sizeof(sp));
 	sp.components = comps;
 	sp.ncomponents = sizeof(comps) / sizeof(comps[0]);
+	if (idem_key != NULL) {
+		(void)snprintf(field, sizeof(field), "\"%s\"", idem_key);
+		h.name = "Idempotency-Key";
+		h.name_len = strlen(h.name);
+		h.value = field;
+		h.value_len = IDEMKEY_FIELD_LEN;
+		req.headers = &h;
+		req.nheaders = 1;
+		sp.components = comps_idem;
+		sp.ncomponents = sizeof(comps_idem) / sizeof(comps_idem[0]);
+	}
 	sp.created = created;
 	sp.expires = -1;
 	sp.keyid = p->keyid;
@@ -839,11 +857,22 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
     const char *method, const char *path, const char *body, size_t len,
     int64_t now, struct regclient_reply *out)
 {
+	return regclient_send_idem(rc, p, method, path, body, len, now, NULL,
+	    out);
+}
+
+enum lien_status
+regclient_send_idem(struct regclient *rc, const struct regclient_party *p,
+    const char *method, const char *path, const char *body, size_t len,
+    int64_t now, const char *idem_key, struct regclient_reply *out)
+{
 	struct httpsig_signed sig;
 	char h_digest[HTTPSIG_DIGEST_LEN + 32];
 	char h_input[HTTPSIG_FIELD_MAX + 32];
 	char h_sig[HTTPSIG_FIELD_MAX + 32];
-	const char *hdrs[4];
+	char h_idem[IDEMKEY_FIELD_LEN + 32];
+	char fresh[IDEMKEY_LEN + 1];
+	const char *hdrs[5];
 	uint8_t *resp = NULL;
 	size_t resp_len = 0;
 	enum lien_status st;
@@ -852,10 +881,21 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
 		return LIEN_EINVAL;
 	memset(out, 0, sizeof(*out));
 	if (rc == NULL || method == NULL || path == NULL || path[0] != '/' ||
-	    strcmp(method, "POST") != 0)
+	    strcmp(method, "POST") != 0 || now < 0)
 		return LIEN_EINVAL;
+	/* Every write carries an Idempotency-Key by default, so that a
+	 * caller who resends after a lost answer (with the key it passed
+	 * here) gets the original receipt instead of a second entry. */
+	if (idem_key == NULL) {
+		if ((st = idemkey_generate((uint64_t)now * 1000u, fresh)) !=
+		    LIEN_OK)
+			return st;
+		idem_key = fresh;
+	} else if (idem_key[0] == '\0') {
+		idem_key = NULL;	/* explicitly none */
+	}
 	if ((st = regclient_sign(p, method, rc->authority, path,
-	    (const uint8_t *)body, len, now, &sig)) != LIEN_OK)
+	    (const uint8_t *)body, len, now, idem_key, &sig)) != LIEN_OK)
 		return st;
 	(void)snprintf(h_digest, sizeof(h_digest), "Content-Digest: %s",
 	    sig.content_digest);
@@ -866,6 +906,12 @@ regclient_send(struct regclient *rc, const struct regclient_party *p,
 	hdrs[1] = h_input;
 	hdrs[2] = h_sig;
 	hdrs[3] = NULL;
+	if (idem_key != NULL) {
+		(void)snprintf(h_idem, sizeof(h_idem),
+		    "Idempotency-Key: \"%s\"", idem_key);
+		hdrs[3] = h_idem;
+		hdrs[4] = NULL;
+	}
 	st = httpconn_post(rc->hc, path, "application/json", hdrs,
 	    (const uint8_t *)body, len, REGCLIENT_REPLY_MAX, &resp, &resp_len,
 	    &out->http);

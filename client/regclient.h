@@ -9,7 +9,9 @@
  *           (crypto/jws.h), bound to nonce = digest and sub = the owner's
  *           identity commitment;
  *   sign    RFC 9421 + RFC 9530 headers (crypto/httpsig.h) over "@method"
- *           "@authority" "@path" "content-digest", as `lienlog submit`;
+ *           "@authority" "@path" "content-digest" and, on every write, a
+ *           fresh Idempotency-Key (crypto/idemkey.h) it also covers, as
+ *           `lienlog submit`;
  *   send    over one keep-alive connection (client/httpconn.h: lean
  *           HTTP/1.1, the replies of lienlogd only);
  *   verify  every receipt offline: the embedded checkpoint is a signed
@@ -154,11 +156,13 @@ enum lien_status regclient_party_body(const char *party, const char *role,
 /* ---- signing -------------------------------------------------------------- */
 
 /* Sign POST/GET authority+path with body (docs/request-signing.md):
- * components "@method" "@authority" "@path" "content-digest", created,
- * a fresh random nonce, keyid, alg. out as httpsig_sign. */
+ * components "@method" "@authority" "@path" "content-digest" (and
+ * "idempotency-key" with idem_key: the request then carries
+ * `Idempotency-Key: "<idem_key>"`, crypto/idemkey.h), created, a fresh
+ * random nonce, keyid, alg. idem_key NULL: none. out as httpsig_sign. */
 enum lien_status regclient_sign(const struct regclient_party *p,
     const char *method, const char *authority, const char *path,
-    const uint8_t *body, size_t len, int64_t created,
+    const uint8_t *body, size_t len, int64_t created, const char *idem_key,
     struct httpsig_signed *out) LIEN_MUST_CHECK;
 
 /* ---- receipts ------------------------------------------------------------- */
@@ -232,6 +236,16 @@ enum lien_status regclient_send(struct regclient *rc,
     const struct regclient_party *p, const char *method, const char *path,
     const char *body, size_t len, int64_t now, struct regclient_reply *out)
     LIEN_MUST_CHECK;
+
+/* regclient_send with a chosen Idempotency-Key (docs/api-registration.md
+ * "Retries and Idempotency-Key"): idem_key NULL makes a fresh UUIDv7 for
+ * now (what regclient_send does: every write carries one), "" sends none,
+ * anything else is sent as given (a retry passes the key of the request
+ * it repeats; LIEN_EINVAL unless IDEMKEY_LEN characters). */
+enum lien_status regclient_send_idem(struct regclient *rc,
+    const struct regclient_party *p, const char *method, const char *path,
+    const char *body, size_t len, int64_t now, const char *idem_key,
+    struct regclient_reply *out) LIEN_MUST_CHECK;
 
 /* POST /v1/identity-commitments {"<kind>": value} as p; kind "id_number"
  * or "phone". LIEN_OK with out filled on 200; LIEN_EVERIFY with

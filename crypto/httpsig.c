@@ -945,6 +945,8 @@ httpsig_verify(const struct httpsig_request *req,
 	if ((q & HTTPSIG_REQ_QUERY) && req->query != NULL &&
 	    !covers(si, "@query") && !covers(si, "@target-uri"))
 		goto out;
+	if ((q & HTTPSIG_REQ_IDEMKEY) && !covers(si, "idempotency-key"))
+		goto out;
 	r = HTTPSIG_R_PARAM_MISSING;
 	if (((q & HTTPSIG_REQ_CREATED) && !si->have[P_CREATED]) ||
 	    ((q & HTTPSIG_REQ_NONCE) && (!si->have[P_NONCE] ||

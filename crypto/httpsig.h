@@ -104,6 +104,10 @@ typedef enum lien_status (*httpsig_key_fn)(void *arg, const char *keyid,
  * Not part of HTTPSIG_REQ_LIENLOG: api/auth.c adds it for signed reads,
  * whose query selects what is read (docs/api-registration.md). */
 #define HTTPSIG_REQ_QUERY	(1u << 7)
+/* "idempotency-key" covered (draft-ietf-httpapi-idempotency-key-header):
+ * api/auth.c adds it when the request carries an Idempotency-Key, so the
+ * key that decides whether a write is a retry is the signer's word. */
+#define HTTPSIG_REQ_IDEMKEY	(1u << 8)
 
 #define HTTPSIG_WINDOW_DEFAULT 300	/* seconds, issue 3 */
 

@@ -22,9 +22,12 @@
 #include "tlog/tiles.h"
 
 /* v2: nonce keys lead with the signature's created time (docs/registry.md);
- * a v1 store is refused at open rather than audited against the wrong
- * layout. */
-#define STORE_FORMAT "lienlog-store-v2"
+ * v3: nonce records also name their entry and request (the very same
+ * signed request gets its original receipt), the idempotency table holds
+ * Idempotency-Keys (time-ordered, 24 h) instead of content digests kept
+ * forever. An older store is refused at open rather than audited against
+ * the wrong layout. */
+#define STORE_FORMAT "lienlog-store-v3"
 
 struct store;
 struct store_txn;

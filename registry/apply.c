@@ -6,7 +6,8 @@
  * configuration, so both paths write byte-identical records.
  *
  * Order inside one apply: expire what is due at the entry time, remember
- * the nonce and the idempotency key, then the type's own records. The
+ * the nonce and the Idempotency-Key (if the request carried one), then
+ * the type's own records. The
  * payload's shape is checked before the first write; the rules are not
  * (registry_check), so a state that contradicts an entry (an application
  * a decision names is missing) is LIEN_ECORRUPT, which fails the batch.
@@ -16,6 +17,7 @@
 #include <string.h>
 
 #include "common/rd.h"
+#include "crypto/idemkey.h"
 
 /* {"step", "index", "time_ms"[, "reason"]} */
 static json_t *
@@ -487,7 +489,7 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 	const char *s, *party;
 	size_t n, plen;
 	uint8_t keyid[HASH_LEN], digest[HASH_LEN], key[REG_NONCE_KEY_LEN];
-	uint8_t v[8];
+	uint8_t v[REG_NONCE_VAL_LEN];
 	int64_t exp, created;
 	enum lien_status rc;
 
@@ -501,21 +503,33 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 	if (!rg_hex_decode(s, n, digest, HASH_LEN))
 		return LIEN_EINVAL;
 
-	if ((rc = rg_expire(st, now)) != LIEN_OK)
+	if ((rc = rg_expire(st, now)) != LIEN_OK ||
+	    (rc = rg_idem_expire(st, now)) != LIEN_OK)
 		return rc;
 	s = rg_jstr(ev, "nonce", &n);
 	registry_nonce_key(keyid, (uint64_t)created, s, n, key);
 	be64_put(v, (uint64_t)exp);
+	be64_put(v + 8, index);
+	memcpy(v + 16, digest, HASH_LEN);
 	if ((rc = ledger_state_put(st, LEDGER_T_NONCES, key, sizeof key, v,
-	    8)) != LIEN_OK ||
+	    REG_NONCE_VAL_LEN)) != LIEN_OK ||
 	    (rc = rg_expire_at(st, (uint64_t)exp, LEDGER_T_NONCES, key,
 	    sizeof key)) != LIEN_OK)
 		return rc;
-	registry_idem_key(party, plen, digest, key);
-	be64_put(v, index);
-	if ((rc = ledger_state_put(st, LEDGER_T_IDEM, key, HASH_LEN, v, 8)) !=
-	    LIEN_OK)
-		return rc;
+	if ((s = rg_jstr(ev, "idempotency_key", &n)) != NULL) {
+		uint64_t t;
+
+		if (idemkey_parse(s, n, &t) != LIEN_OK)
+			return LIEN_EINVAL;
+		/* no expiry record: the table expires from its front
+		 * (rg_idem_expire), its keys lead with the key's time */
+		registry_idem_key(party, plen, s, n, t, key);
+		be64_put(v, index);
+		memcpy(v + 8, digest, HASH_LEN);
+		if ((rc = ledger_state_put(st, LEDGER_T_IDEM, key,
+		    REG_IDEM_KEY_LEN, v, REG_IDEM_VAL_LEN)) != LIEN_OK)
+			return rc;
+	}
 
 	switch (type) {
 	case REG_T_INSTITUTION_FILE:

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/b64.h"
+#include "crypto/idemkey.h"
 #include "crypto/pkey.h"
 
 enum fk {
@@ -34,6 +35,7 @@ enum fk {
 	FK_FACE,
 	FK_REASONS,	/* anomaly codes, bit order, unique */
 	FK_VERSION,	/* integer == RG_PAYLOAD_VERSION */
+	FK_IDEMKEY,	/* crypto/idemkey.h: lowercase UUIDv7 text */
 };
 
 enum freq {
@@ -171,6 +173,8 @@ static const struct field f_evidence[] = {
 	{ "nonce", FK_STR, REQ, HTTPSIG_PARAM_MAX, "evidence_invalid", NULL },
 	{ "alg", FK_STR, REQ, 32, "evidence_invalid", NULL },
 	{ "nonce_exp_ms", FK_INT, REQ, 0, "evidence_invalid", NULL },
+	{ "idempotency_key", FK_IDEMKEY, OPT, 0, "idempotency_key_invalid",
+	  NULL },
 	END
 };
 static const struct field f_face[] = {
@@ -294,6 +298,11 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	}
 	case FK_PARTY:
 		return rg_party_id_valid(s, n);
+	case FK_IDEMKEY: {
+		uint64_t t;
+
+		return idemkey_parse(s, n, &t) == LIEN_OK;
+	}
 	case FK_USCC:
 		return ids_uscc_validate(s, n) == LIEN_OK &&
 		    rg_party_id_valid(s, n);

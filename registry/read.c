@@ -13,6 +13,7 @@
 
 #include "common/b64.h"
 #include "common/rd.h"
+#include "crypto/idemkey.h"
 
 static enum lien_status
 emit(const json_t *j, char **out, size_t *out_len)
@@ -264,7 +265,8 @@ out:
 
 enum lien_status
 registry_nonce_seen(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
-    uint64_t created, const char *nonce, size_t nonce_len, uint64_t now_ms)
+    uint64_t created, const char *nonce, size_t nonce_len, uint64_t now_ms,
+    const uint8_t req_digest[HASH_LEN])
 {
 	uint8_t key[REG_NONCE_KEY_LEN];
 	const uint8_t *val;
@@ -278,28 +280,35 @@ registry_nonce_seen(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
 		return LIEN_OK;
 	if (rc != LIEN_OK)
 		return rc;
-	if (n != 8)
+	if (n != REG_NONCE_VAL_LEN)
 		return LIEN_ECORRUPT;
-	return be64_get(val) > now_ms ? LIEN_EEXIST : LIEN_OK;
+	if (be64_get(val) <= now_ms || hash_equal(val + 16, req_digest))
+		return LIEN_OK;
+	return LIEN_EEXIST;
 }
 
 enum lien_status
 registry_idem_lookup(struct ledger_view *v, const char *party,
-    size_t party_len, const uint8_t content_digest[HASH_LEN],
-    uint64_t *index)
+    size_t party_len, const char *key, size_t key_len, uint64_t *index,
+    uint8_t digest[HASH_LEN])
 {
-	uint8_t key[HASH_LEN];
+	uint8_t k[REG_IDEM_KEY_LEN];
 	const uint8_t *val;
 	size_t n;
+	uint64_t t;
 	enum lien_status rc;
 
 	*index = 0;
-	registry_idem_key(party, party_len, content_digest, key);
-	rc = ledger_view_state_get(v, LEDGER_T_IDEM, key, HASH_LEN, &val, &n);
+	memset(digest, 0, HASH_LEN);
+	if (idemkey_parse(key, key_len, &t) != LIEN_OK)
+		return LIEN_ENOTFOUND;
+	registry_idem_key(party, party_len, key, key_len, t, k);
+	rc = ledger_view_state_get(v, LEDGER_T_IDEM, k, sizeof k, &val, &n);
 	if (rc != LIEN_OK)
 		return rc;
-	if (n != 8)
+	if (n != REG_IDEM_VAL_LEN)
 		return LIEN_ECORRUPT;
 	*index = be64_get(val);
-	return LIEN_EEXIST;
+	memcpy(digest, val + 8, HASH_LEN);
+	return LIEN_OK;
 }

@@ -140,6 +140,8 @@ encode_common(const struct reg_request *rq, uint64_t now,
 	    "evidence_invalid", v));
 	TRY(put_str(ev, "nonce", rq->ev.nonce, 1, "evidence_invalid", v));
 	TRY(put_str(ev, "alg", rq->ev.alg, 1, "evidence_invalid", v));
+	TRY(put_str(ev, "idempotency_key", rq->ev.idem_key, 0,
+	    "idempotency_key_invalid", v));
 	/* The nonce is remembered until the request's created time (or the
 	 * entry time, if later) plus the window: past that, api/ refuses it
 	 * for its created parameter anyway. */

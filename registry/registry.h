@@ -112,6 +112,14 @@ enum reg_face_verdict {
  * clock never comes near; a forged log that does is corrupt. */
 #define REG_TIME_MAX (1ull << 52)
 #define REG_INDEX_MAX (1ull << 52)
+/* Idempotency keys (docs/api-registration.md "Retries"): a used key is
+ * remembered until its own time (the UUIDv7's first 48 bits) plus
+ * REG_IDEM_KEEP_MS; from then on a request carrying it is refused as
+ * expired, never taken for a new action. A key may be at most
+ * REG_IDEM_FUTURE_MS ahead of the entry time (client clock skew), which
+ * bounds how long any record can live. Constants, so replay is exact. */
+#define REG_IDEM_KEEP_MS (24ull * 3600 * 1000)
+#define REG_IDEM_FUTURE_MS (10ull * 60 * 1000)
 
 /* Anomaly thresholds (docs/anomaly-rules.md). A zero count or window
  * disables its rule. Windows above REG_WINDOW_KEEP_MS are clamped. */
@@ -157,6 +165,10 @@ struct reg_evidence {
 	int64_t created;		/* Unix seconds */
 	struct reg_str nonce;		/* 1..HTTPSIG_PARAM_MAX bytes */
 	struct reg_str alg;		/* "ed25519", ... */
+	/* The Idempotency-Key the signature covered (crypto/idemkey.h: the
+	 * IDEMKEY_LEN-character UUIDv7 text, without its quotes); p NULL
+	 * when the request carried none. */
+	struct reg_str idem_key;
 };
 
 /* The face-ID token as evidence (api/evidence.c's evidence_result). */
@@ -259,8 +271,14 @@ const char *registry_anomaly_code(unsigned i);
  *                  "release_pending", "restriction_exists",
  *                  "restriction_not_set", "key_exists",
  *                  "status_unchanged", "party_revoked", "lien_limit"
- *   LIEN_EEXIST    "idempotent_replay": the same party already submitted
- *                  this content; original_index names that entry
+ *   LIEN_EEXIST    "idempotent_replay": a retry -- the same party's
+ *                  Idempotency-Key with the same request, or the very
+ *                  same signed request (keyid, created, nonce, request);
+ *                  original_index names the entry it was logged as
+ *   LIEN_ECONFLICT "idempotency_key_reused" (the key was used for
+ *                  another request), "idempotency_key_expired"
+ *   LIEN_EPARSE    "idempotency_key_invalid" (malformed, or too far in
+ *                  the future)
  *   LIEN_ETOOBIG   "payload_too_large"
  * The full list with suggested HTTP codes: docs/registry.md. */
 enum lien_status registry_build(void *arg, struct ledger_state *st,
@@ -337,35 +355,47 @@ enum lien_status registry_party_lookup(struct ledger_view *v,
     const uint8_t keyid[HASH_LEN], struct reg_party *out) LIEN_MUST_CHECK;
 
 /* Replay pre-check for api/ (auth_nonce_check_fn semantics): LIEN_OK if
- * (keyid, created, nonce) is not remembered as of now_ms, LIEN_EEXIST if
- * it is. created is the signature's, in seconds. */
+ * (keyid, created, nonce) is not remembered as of now_ms, or remembered
+ * for exactly this request (request digest req_digest: the very same
+ * signed request, sent again after a lost answer, which the sequencer
+ * answers with the original receipt); LIEN_EEXIST if it is remembered
+ * for another request. created is the signature's, in seconds. */
 enum lien_status registry_nonce_seen(struct ledger_view *v,
     const uint8_t keyid[HASH_LEN], uint64_t created, const char *nonce,
-    size_t nonce_len, uint64_t now_ms) LIEN_MUST_CHECK;
-
-/* Idempotency pre-check: LIEN_EEXIST with *index = the original entry if
- * party already submitted a request with this content digest, else
- * LIEN_ENOTFOUND. */
-enum lien_status registry_idem_lookup(struct ledger_view *v,
-    const char *party, size_t party_len,
-    const uint8_t content_digest[HASH_LEN], uint64_t *index)
+    size_t nonce_len, uint64_t now_ms, const uint8_t req_digest[HASH_LEN])
     LIEN_MUST_CHECK;
+
+/* Idempotency pre-check: LIEN_OK with *index = the entry the key was
+ * used for and digest = that request's digest, if party used the
+ * Idempotency-Key (key, key_len) and it is still remembered; else
+ * LIEN_ENOTFOUND (also for a malformed key). */
+enum lien_status registry_idem_lookup(struct ledger_view *v,
+    const char *party, size_t party_len, const char *key, size_t key_len,
+    uint64_t *index, uint8_t digest[HASH_LEN]) LIEN_MUST_CHECK;
 
 /* The keys both sides derive (docs/registry.md):
  *   nonce key = be64(created seconds) ||
  *               SHA-256("lienlog-nonce-v1" 0x00 || keyid || nonce)
- *   idem key  = SHA-256("lienlog-idem-v1" 0x00 || party id || 0x00 ||
- *               content digest)
- * The nonce key leads with the signature's created time so that new
- * nonces land at the end of the table and expire from its front: one
- * B-tree page per batch instead of a random page per request, on insert
- * and again on expiry. A replay cannot move it: created is covered by
- * the signature. */
+ *   idem key  = be64(key time ms) ||
+ *               SHA-256("lienlog-idem-v2" 0x00 || party id || 0x00 ||
+ *               Idempotency-Key)
+ * Both lead with a time the signature covers (created; the UUIDv7 time of
+ * the covered Idempotency-Key) so that new records land at the end of
+ * their table and expire from its front: one B-tree page per batch
+ * instead of a random page per request, on insert and again on expiry.
+ * A retry finds its record: it carries the same created (the very same
+ * signed request) or the same key, hence the same time. */
 #define REG_NONCE_KEY_LEN (8u + HASH_LEN)
+#define REG_IDEM_KEY_LEN (8u + HASH_LEN)
 void registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
     const char *nonce, size_t nonce_len, uint8_t out[REG_NONCE_KEY_LEN]);
 void registry_idem_key(const char *party, size_t party_len,
-    const uint8_t content_digest[HASH_LEN], uint8_t out[HASH_LEN]);
+    const char *key, size_t key_len, uint64_t key_time_ms,
+    uint8_t out[REG_IDEM_KEY_LEN]);
+/* Record values: nonce = be64 expiry ms || be64 entry index || request
+ * digest; idem = be64 entry index || request digest. */
+#define REG_NONCE_VAL_LEN (16u + HASH_LEN)
+#define REG_IDEM_VAL_LEN (8u + HASH_LEN)
 
 /* ---- audit ------------------------------------------------------------- */
 

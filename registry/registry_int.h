@@ -119,6 +119,9 @@ enum lien_status rg_expire(struct ledger_state *st, uint64_t now);
 /* Register target (table, key) for deletion at expiry. */
 enum lien_status rg_expire_at(struct ledger_state *st, uint64_t expiry,
     enum ledger_table tb, const void *key, size_t key_len);
+/* Delete every idempotency record whose key has expired at now (they are
+ * at the front of LEDGER_T_IDEM). */
+enum lien_status rg_idem_expire(struct ledger_state *st, uint64_t now);
 /* Per-minute counters under prefix: add one at now; count those in the
  * minutes intersecting [now - window, now] (stops at cap). */
 enum lien_status rg_bucket_add(struct ledger_state *st, const char *prefix,

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "common/rd.h"
+#include "crypto/idemkey.h"
 
 void
 registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
@@ -39,19 +40,20 @@ registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
 }
 
 void
-registry_idem_key(const char *party, size_t party_len,
-    const uint8_t content_digest[HASH_LEN], uint8_t out[HASH_LEN])
+registry_idem_key(const char *party, size_t party_len, const char *key,
+    size_t key_len, uint64_t key_time_ms, uint8_t out[REG_IDEM_KEY_LEN])
 {
-	static const char tag[] = "lienlog-idem-v1";
+	static const char tag[] = "lienlog-idem-v2";
 	static const uint8_t zero = 0;
 	struct hash_part parts[4] = {
 		{ tag, sizeof(tag) },
 		{ party, party_len },
 		{ &zero, 1 },	/* party ids never contain 0x00 */
-		{ content_digest, HASH_LEN },
+		{ key, key_len },
 	};
 
-	hash_sha256_parts(parts, 4, out);
+	be64_put(out, key_time_ms);
+	hash_sha256_parts(parts, 4, out + 8);
 }
 
 void
@@ -494,6 +496,44 @@ check_restriction(struct ledger_state *st, const json_t *p,
 	return LIEN_OK;
 }
 
+/* The Idempotency-Key rules (docs/api-registration.md "Retries"): a key
+ * is the signer's (party) and lives REG_IDEM_KEEP_MS from its own time.
+ * LIEN_OK when the payload carries no key or a key not used before. */
+static enum lien_status
+check_idem(struct ledger_state *st, uint64_t now, const char *party,
+    size_t plen, const json_t *ev, const uint8_t digest[HASH_LEN],
+    struct rg_verdict *v)
+{
+	uint8_t key[REG_IDEM_KEY_LEN];
+	const uint8_t *val;
+	size_t n, val_len;
+	uint64_t t;
+	const char *k = rg_jstr(ev, "idempotency_key", &n);
+	enum lien_status rc;
+
+	if (k == NULL)
+		return LIEN_OK;
+	if (idemkey_parse(k, n, &t) != LIEN_OK)
+		return LIEN_EINVAL;	/* rg_shape first */
+	if (t > now + REG_IDEM_FUTURE_MS)
+		return rg_refuse(v, LIEN_EPARSE, "idempotency_key_invalid");
+	if (t + REG_IDEM_KEEP_MS <= now)
+		return rg_refuse(v, LIEN_ECONFLICT, "idempotency_key_expired");
+	registry_idem_key(party, plen, k, n, t, key);
+	rc = ledger_state_get(st, LEDGER_T_IDEM, key, sizeof key, &val,
+	    &val_len);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (rc != LIEN_OK)
+		return rc;
+	if (val_len != REG_IDEM_VAL_LEN)
+		return LIEN_ECORRUPT;
+	if (!hash_equal(val + 8, digest))
+		return rg_refuse(v, LIEN_ECONFLICT, "idempotency_key_reused");
+	v->original_index = be64_get(val);
+	return rg_refuse(v, LIEN_EEXIST, "idempotent_replay");
+}
+
 enum lien_status
 rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, struct rg_verdict *v)
@@ -517,20 +557,12 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	if (party == NULL || !rg_hex_decode(s, n, digest, HASH_LEN))
 		return LIEN_EINVAL;	/* rg_shape first */
 
-	/* Idempotency before the nonce: a client retrying the very same
-	 * signed request after a timeout must get the original answer. */
-	registry_idem_key(party, plen, digest, key);
-	rc = ledger_state_get(st, LEDGER_T_IDEM, key, HASH_LEN, &val,
-	    &val_len);
-	if (rc == LIEN_OK) {
-		if (val_len != 8)
-			return LIEN_ECORRUPT;
-		v->original_index = be64_get(val);
-		return rg_refuse(v, LIEN_EEXIST, "idempotent_replay");
-	}
-	if (rc != LIEN_ENOTFOUND)
+	/* Retries, recognised only by what the client says (never by equal
+	 * bytes): its Idempotency-Key, then the very same signed request.
+	 * Both before the rules, so a retry gets the original answer even
+	 * if the state has moved on since. */
+	if ((rc = check_idem(st, now, party, plen, ev, digest, v)) != LIEN_OK)
 		return rc;
-
 	s = rg_jstr(sg, "keyid", &n);
 	if (!rg_hex_decode(s, n, keyid, HASH_LEN) ||
 	    !rg_jint(ev, "created", &created) || created < 0)
@@ -540,10 +572,17 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	rc = ledger_state_get(st, LEDGER_T_NONCES, key, sizeof key, &val,
 	    &val_len);
 	if (rc == LIEN_OK) {
-		if (val_len != 8)
+		if (val_len != REG_NONCE_VAL_LEN)
 			return LIEN_ECORRUPT;
-		if (be64_get(val) > now)
-			return rg_refuse(v, LIEN_ECONFLICT, "nonce_replayed");
+		if (be64_get(val) > now) {
+			/* remembered: the same request is a retry, any
+			 * other is a replayed nonce */
+			if (!hash_equal(val + 16, digest))
+				return rg_refuse(v, LIEN_ECONFLICT,
+				    "nonce_replayed");
+			v->original_index = be64_get(val + 8);
+			return rg_refuse(v, LIEN_EEXIST, "idempotent_replay");
+		}
 	} else if (rc != LIEN_ENOTFOUND) {
 		return rc;
 	}

@@ -494,6 +494,37 @@ rg_expire(struct ledger_state *st, uint64_t now)
 	}
 }
 
+/* The idempotency table expires from its front: its keys lead with the
+ * key's own time and every record lives exactly REG_IDEM_KEEP_MS from
+ * it, so the records due at now are the first ones, in order. No expiry
+ * queue records are needed (unlike nonces, whose expiry depends on the
+ * entry time as well). */
+enum lien_status
+rg_idem_expire(struct ledger_state *st, uint64_t now)
+{
+	for (;;) {
+		uint8_t k[REG_IDEM_KEY_LEN];
+		const uint8_t *key, *val;
+		size_t key_len, val_len;
+		enum lien_status rc;
+
+		rc = ledger_state_seek(st, LEDGER_T_IDEM, NULL, 0, &key,
+		    &key_len, &val, &val_len);
+		if (rc == LIEN_ENOTFOUND)
+			return LIEN_OK;
+		if (rc != LIEN_OK)
+			return rc;
+		if (key_len != REG_IDEM_KEY_LEN)
+			return LIEN_ECORRUPT;
+		if (be64_get(key) + REG_IDEM_KEEP_MS > now)
+			return LIEN_OK;		/* oldest is still alive */
+		memcpy(k, key, key_len);	/* borrowed until the del */
+		if ((rc = ledger_state_del(st, LEDGER_T_IDEM, k, key_len)) !=
+		    LIEN_OK)
+			return rc;
+	}
+}
+
 /* ---- per-minute counters ------------------------------------------------ */
 
 enum lien_status

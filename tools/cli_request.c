@@ -34,6 +34,13 @@
  * Content-Digest are then neither printed nor sent, unless --components
  * names content-digest (the digest of the empty body).
  *
+ * Writes sent by submit carry an Idempotency-Key by default (a fresh
+ * UUIDv7, covered by the signature, named on stderr when no answer or a
+ * server error came) so that a user
+ * whose answer was lost can resend with --idempotency-key KEY and get the
+ * original receipt (docs/api-registration.md "Retries and
+ * Idempotency-Key"); sign-request adds one only when asked.
+ *
  * Not here: verification (crypto/httpsig.c), retries, keep-alive.
  */
 #include "tools/cli.h"
@@ -48,6 +55,7 @@
 #include <jansson.h>
 
 #include "crypto/httpsig.h"
+#include "crypto/idemkey.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 
@@ -55,7 +63,8 @@ static const char usage_sign[] =
     "usage: lienlog sign-request --key KEY --keyid KEYID --url URL"
     " --body FILE\n"
     "           [--method POST] [--alg ALG] [--created T] [--nonce N]\n"
-    "           [--components LIST] [--sm2-id ID]\n"
+    "           [--components LIST] [--sm2-id ID]"
+    " [--idempotency-key new|none|KEY]\n"
     "       lienlog sign-request --method GET|HEAD --key KEY --keyid KEYID"
     " --url URL\n"
     "           [--alg ALG] [--created T] [--nonce N] [--components LIST]"
@@ -72,7 +81,10 @@ static const char usage_sign[] =
     "has one). --sm2-id: SM2 distinguishing ID (default 1234567812345678).\n"
     "GET and HEAD are signed without a body: no --body, default list\n"
     "\"@method @authority @path\" (+ @query), and only Signature-Input\n"
-    "and Signature are printed (Content-Digest too if LIST names it).\n";
+    "and Signature are printed (Content-Digest too if LIST names it).\n"
+    "--idempotency-key: none (default), new (a fresh UUIDv7) or KEY (a\n"
+    "lowercase UUIDv7): the Idempotency-Key line is printed and\n"
+    "\"idempotency-key\" is added to the covered components.\n";
 
 static const char usage_submit[] =
     "usage: lienlog submit --key KEY --keyid KEYID --url URL"
@@ -81,6 +93,7 @@ static const char usage_submit[] =
     " [--sm2-id ID]\n"
     "           [--timeout S] [--cacert FILE] [--cert FILE]"
     " [--key-tls FILE]\n"
+    "           [--idempotency-key new|none|KEY]\n"
     "Sign the request as sign-request does (fresh created and nonce) and\n"
     "send it. Prints the HTTP status line on stderr and the response body\n"
     "on stdout. Exit 0 for 2xx; 1 for any other status (the JSON error\n"
@@ -88,7 +101,12 @@ static const char usage_submit[] =
     "--body FILE is required for POST and refused for GET and HEAD.\n"
     "S: whole-request timeout in seconds (default 30). For https://:\n"
     "--cacert CA bundle to verify the server, --cert/--key-tls client\n"
-    "certificate and key for mutual TLS (PEM).\n";
+    "certificate and key for mutual TLS (PEM).\n"
+    "A write carries an Idempotency-Key (signed) by default: a fresh\n"
+    "UUIDv7, named on stderr when no answer or a 5xx came. Send the same\n"
+    "body again with --idempotency-key KEY (within 24 hours): lienlogd\n"
+    "answers with the original receipt instead of acting twice. none: no\n"
+    "key (every such request is a new action).\n";
 
 /* ---- inputs ------------------------------------------------------------- */
 
@@ -283,6 +301,10 @@ created_parse(const char *s, int64_t *out)
 struct req_opts {
 	const char *key, *keyid, *url, *body, *method, *alg, *created,
 	    *nonce, *components, *sm2_id;
+	/* --idempotency-key: "new", "none" or a key; idem_default when
+	 * absent (submit: "new" for writes; sign-request: "none") */
+	const char *idem;
+	const char *idem_default;
 };
 
 struct prepared {
@@ -293,10 +315,14 @@ struct prepared {
 	uint8_t *body;
 	size_t body_len;
 	struct httpsig_signed sig;
+	/* the Idempotency-Key sent ("" for none) and its field value */
+	char idem[IDEMKEY_LEN + 1];
+	char idem_field[IDEMKEY_FIELD_LEN + 1];
 	/* --components split in place */
 	char comp_buf[HTTPSIG_COMPONENTS_MAX * (HTTPSIG_NAME_MAX + 1)];
 	const char *comps[HTTPSIG_COMPONENTS_MAX];
 	size_t ncomps;
+	const char *all_comps[HTTPSIG_COMPONENTS_MAX];	/* + idempotency-key */
 };
 
 static int
@@ -358,6 +384,63 @@ body_check(const char *verb, const char *path, const uint8_t *b, size_t len)
 	return CLI_EXIT_OK;
 }
 
+static int
+names_comp(const char *const *c, size_t n, const char *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(c[i], want) == 0)
+			return 1;
+	return 0;
+}
+
+/* The Idempotency-Key of a write (docs/api-registration.md "Retries and
+ * Idempotency-Key"): "new" makes a UUIDv7 for the signing time, "none"
+ * sends none, anything else must be a key in the published form (a retry
+ * of an earlier request passes that request's key). Reads take none. */
+static int
+idem_prepare(const char *verb, const struct req_opts *o, int64_t created,
+    struct prepared *p)
+{
+	const char *v = o->idem != NULL ? o->idem : o->idem_default;
+	uint64_t t;
+
+	p->idem[0] = 0;
+	p->idem_field[0] = 0;
+	if (v == NULL || strcmp(v, "none") == 0 ||
+	    (p->read && o->idem == NULL))
+		return CLI_EXIT_OK;
+	if (p->read) {
+		cli_fail(verb, "--idempotency-key is for writes, not --method "
+		    "%s", p->method);
+		return CLI_EXIT_USAGE;
+	}
+	if (strcmp(v, "new") == 0) {
+		struct timespec ts;
+		uint64_t ms;
+
+		/* the key's time: --created's when given, else the clock's
+		 * (a key is judged by it: docs/api-registration.md) */
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ms = o->created != NULL ? (uint64_t)created * 1000u :
+		    (uint64_t)ts.tv_sec * 1000u +
+		    (uint64_t)ts.tv_nsec / 1000000u;
+		if (idemkey_generate(ms, p->idem) != LIEN_OK) {
+			cli_fail(verb, "the system clock is beyond what a "
+			    "UUIDv7 can hold");
+			return CLI_EXIT_INTERNAL;
+		}
+	} else if (idemkey_parse(v, strlen(v), &t) != LIEN_OK) {
+		cli_fail(verb, "--idempotency-key must be new, none or a "
+		    "lowercase UUIDv7 (RFC 9562) such as "
+		    "0190a6e4-3b5c-7d2e-9f10-2a3b4c5d6e7f");
+		return CLI_EXIT_USAGE;
+	} else {
+		memcpy(p->idem, v, IDEMKEY_LEN + 1);
+	}
+	snprintf(p->idem_field, sizeof(p->idem_field), "\"%s\"", p->idem);
+	return CLI_EXIT_OK;
+}
+
 /* Everything both verbs do before the network: on CLI_EXIT_OK, p holds
  * the parsed URL, the body (caller frees p->body) and the signed header
  * values. */
@@ -377,7 +460,7 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	static const char *const read_comps_q[] = {
 		"@method", "@authority", "@path", "@query",
 	};
-	struct httpsig_header hdr;
+	struct httpsig_header hdr[2];
 	struct httpsig_request req;
 	struct httpsig_sign_params sp;
 	struct pkey *key = NULL;
@@ -445,6 +528,8 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	if (o->components != NULL &&
 	    (rc = components_parse(verb, o->components, p)) != CLI_EXIT_OK)
 		return rc;
+	if ((rc = idem_prepare(verb, o, created, p)) != CLI_EXIT_OK)
+		return rc;
 	if (!p->read) {
 		rc = cli_read_file(verb, o->body, API_BODY_MAX, &p->body,
 		    &p->body_len);
@@ -472,10 +557,14 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 		goto fail;
 	}
 
-	hdr.name = "content-type";
-	hdr.name_len = strlen(hdr.name);
-	hdr.value = "application/json";
-	hdr.value_len = strlen(hdr.value);
+	hdr[0].name = "content-type";
+	hdr[0].name_len = strlen(hdr[0].name);
+	hdr[0].value = "application/json";
+	hdr[0].value_len = strlen(hdr[0].value);
+	hdr[1].name = "idempotency-key";
+	hdr[1].name_len = strlen(hdr[1].name);
+	hdr[1].value = p->idem_field;
+	hdr[1].value_len = strlen(p->idem_field);
 	memset(&req, 0, sizeof(req));
 	req.method = p->method;
 	req.method_len = strlen(p->method);
@@ -487,8 +576,9 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	req.path_len = strlen(p->url.path);
 	req.query = p->url.has_query ? p->url.query : NULL;
 	req.query_len = p->url.has_query ? strlen(p->url.query) : 0;
-	req.headers = &hdr;
-	req.nheaders = p->read ? 0 : 1;	/* a read sends no Content-Type */
+	req.headers = hdr;
+	req.nheaders = p->read ? 0 : p->idem[0] ? 2 : 1;	/* a read sends
+						 * no Content-Type */
 	req.body = p->body;
 	req.body_len = p->body_len;
 
@@ -508,6 +598,23 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 	} else {
 		sp.components = def_comps;
 		sp.ncomponents = sizeof(def_comps) / sizeof(def_comps[0]);
+	}
+	/* A key that is sent must be signed (lienlogd refuses it
+	 * otherwise): add the component to whichever list is in use. */
+	if (p->idem[0] != 0 && !names_comp(sp.components, sp.ncomponents,
+	    "idempotency-key")) {
+		if (sp.ncomponents >= HTTPSIG_COMPONENTS_MAX) {
+			cli_fail(verb, "--components: no room for "
+			    "idempotency-key (at most %u names)",
+			    HTTPSIG_COMPONENTS_MAX);
+			rc = CLI_EXIT_USAGE;
+			goto fail;
+		}
+		for (size_t i = 0; i < sp.ncomponents; i++)
+			p->all_comps[i] = sp.components[i];
+		p->all_comps[sp.ncomponents] = "idempotency-key";
+		sp.components = p->all_comps;
+		sp.ncomponents++;
 	}
 	sp.created = created;
 	sp.expires = -1;
@@ -550,7 +657,7 @@ cli_sign_request(int argc, char **argv)
 		{ "key", NULL }, { "keyid", NULL }, { "url", NULL },
 		{ "body", NULL }, { "method", NULL }, { "alg", NULL },
 		{ "created", NULL }, { "nonce", NULL }, { "components", NULL },
-		{ "sm2-id", NULL },
+		{ "sm2-id", NULL }, { "idempotency-key", NULL },
 	};
 	const char *pos[1];
 	struct req_opts o;
@@ -568,7 +675,8 @@ cli_sign_request(int argc, char **argv)
 		return rc;
 	o = (struct req_opts){ opts[0].value, opts[1].value, opts[2].value,
 		opts[3].value, opts[4].value, opts[5].value, opts[6].value,
-		opts[7].value, opts[8].value, opts[9].value };
+		opts[7].value, opts[8].value, opts[9].value, opts[10].value,
+		"none" };
 	if ((p = malloc(sizeof(*p))) == NULL) {
 		cli_fail(verb, "out of memory");
 		return CLI_EXIT_INTERNAL;
@@ -579,6 +687,8 @@ cli_sign_request(int argc, char **argv)
 			printf("Content-Type: application/json\n");
 		if (p->send_digest)
 			printf("Content-Digest: %s\n", p->sig.content_digest);
+		if (p->idem[0] != 0)
+			printf("Idempotency-Key: %s\n", p->idem_field);
 		printf("Signature-Input: %s\n"
 		    "Signature: %s\n", p->sig.signature_input,
 		    p->sig.signature);
@@ -712,6 +822,7 @@ cli_submit(int argc, char **argv)
 		{ "body", NULL }, { "method", NULL }, { "alg", NULL },
 		{ "components", NULL }, { "sm2-id", NULL }, { "timeout", NULL },
 		{ "cacert", NULL }, { "cert", NULL }, { "key-tls", NULL },
+		{ "idempotency-key", NULL },
 	};
 	const char *pos[1];
 	struct req_opts o;
@@ -741,7 +852,7 @@ cli_submit(int argc, char **argv)
 	}
 	o = (struct req_opts){ opts[0].value, opts[1].value, opts[2].value,
 		opts[3].value, opts[4].value, opts[5].value, NULL, NULL,
-		opts[6].value, opts[7].value };
+		opts[6].value, opts[7].value, opts[12].value, "new" };
 	if ((p = malloc(sizeof(*p))) == NULL) {
 		cli_fail(verb, "out of memory");
 		return CLI_EXIT_INTERNAL;
@@ -773,6 +884,9 @@ cli_submit(int argc, char **argv)
 	if (p->send_digest)
 		hdrs = header_add(hdrs, &fail, "Content-Digest",
 		    p->sig.content_digest);
+	if (p->idem[0] != 0)
+		hdrs = header_add(hdrs, &fail, "Idempotency-Key",
+		    p->idem_field);
 	hdrs = header_add(hdrs, &fail, "Signature-Input",
 	    p->sig.signature_input);
 	hdrs = header_add(hdrs, &fail, "Signature", p->sig.signature);
@@ -825,8 +939,11 @@ cli_submit(int argc, char **argv)
 			cli_fail(verb, "%s: the answer exceeds the %u-byte limit",
 			    p->url.norm, CLI_RESPONSE_MAX);
 		else
-			cli_fail(verb, "%s: %s", p->url.norm, errbuf[0] != '\0' ?
-			    errbuf : curl_easy_strerror(cc));
+			cli_fail(verb, "%s: %s%s%s%s", p->url.norm,
+			    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc),
+			    p->idem[0] ? " (to resend without acting twice: "
+			    "--idempotency-key " : "", p->idem,
+			    p->idem[0] ? ")" : "");
 		rc = CLI_EXIT_IO;
 		goto out;
 	}
@@ -849,7 +966,12 @@ cli_submit(int argc, char **argv)
 		char code[80];
 
 		error_code(&ans, code, sizeof(code));
-		cli_fail(verb, "refused: HTTP %ld %s", status, code);
+		/* a server error may come after the entry was written: say
+		 * how to ask again safely */
+		cli_fail(verb, "refused: HTTP %ld %s%s%s%s", status, code,
+		    status >= 500 && p->idem[0] ? " (to resend without acting "
+		    "twice: --idempotency-key " : "", status >= 500 ?
+		    p->idem : "", status >= 500 && p->idem[0] ? ")" : "");
 		rc = CLI_EXIT_VERIFY;
 	}
 out:

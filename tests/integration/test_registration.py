@@ -21,6 +21,7 @@ import hashlib
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -196,7 +197,8 @@ class Client:
         self.n = 0
 
     def signed_headers(self, signer, method, path, body, query=None,
-                       nonce=None, created=None, digest_covered=True):
+                       nonce=None, created=None, digest_covered=True,
+                       idem=None, idem_covered=True):
         self.n += 1
         digest = "sha-256=:%s:" % b64(hashlib.sha256(body).digest())
         comps = ["@method", "@authority", "@path"]
@@ -204,6 +206,8 @@ class Client:
             comps.append("@query")
         if digest_covered:
             comps.append("content-digest")
+        if idem is not None and idem_covered:
+            comps.append("idempotency-key")
         nonce = nonce or b64url(os.urandom(12)) + str(self.n)
         created = created or int(time.time())
         params = "(%s);created=%d;nonce=\"%s\";keyid=\"%s\";alg=\"%s\"" % (
@@ -211,7 +215,7 @@ class Client:
             signer.keyid, signer.alg)
         vals = {"@method": method, "@authority": self.authority,
                 "@path": path, "@query": "?" + (query or ""),
-                "content-digest": digest}
+                "content-digest": digest, "idempotency-key": '"%s"' % idem}
         base = "".join('"%s": %s\n' % (c, vals[c]) for c in comps)
         base += '"@signature-params": ' + params
         sig = signer.sign(base.encode())
@@ -219,16 +223,18 @@ class Client:
              "Signature": "sig1=:%s:" % b64(sig)}
         if digest_covered:
             h["Content-Digest"] = digest
+        if idem is not None:
+            h["Idempotency-Key"] = '"%s"' % idem
         return h
 
     def request(self, method, path, body=b"", signer=None, query=None,
-                headers=None, nonce=None):
+                headers=None, nonce=None, idem=None):
         h = {}
         if body or method == "POST":
             h["Content-Type"] = "application/json"
         if signer is not None:
             h.update(self.signed_headers(signer, method, path, body, query,
-                                         nonce))
+                                         nonce, idem=idem))
         if headers:
             h.update(headers)
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
@@ -257,6 +263,16 @@ class Client:
         st, j, _ = self.get("/healthz")
         assert st == 200, st
         return j["tree_size"]
+
+
+def uuid7(ms=None):
+    """RFC 9562 5.7: 48-bit Unix ms, version 7, variant 10, random."""
+    ms = int(time.time() * 1000) if ms is None else ms
+    b = bytearray(ms.to_bytes(6, "big") + os.urandom(10))
+    b[6] = 0x70 | (b[6] & 0x0F)
+    b[8] = 0x80 | (b[8] & 0x3F)
+    h = b.hex()
+    return "%s-%s-%s-%s-%s" % (h[:8], h[8:12], h[12:16], h[16:20], h[20:])
 
 
 def raw(port, data, timeout=30):
@@ -463,8 +479,10 @@ def run(a, tmp):
 
     # ---- mortgage by bank A -> receipt verified offline --------------------
     body_a = mortgage_body(v1, o1, c1, "A-2026-0001")
+    body_bytes = json.dumps(body_a, ensure_ascii=False).encode()
+    key_a = uuid7()
     n0 = cl.tree_size()
-    res = cl.post(bank_a, "/v1/mortgages", body_a)
+    res = cl.post(bank_a, "/v1/mortgages", body_bytes, idem=key_a)
     ra = expect(res, 201, None, "mortgage A")
     check(ra["status"] == "submitted" and ra["entry_type"] == 21 and
           ra["index"] == n0 and ra["tree_size"] == n0 + 1,
@@ -480,21 +498,8 @@ def run(a, tmp):
           v.stderr.decode(errors="replace")[:300])
     app_a = ra["application_id"]
 
-    # idempotent resubmission: same body, new signature
-    n1 = cl.tree_size()
-    body_bytes = json.dumps(body_a, ensure_ascii=False).encode()
-    rr = expect(cl.post(bank_a, "/v1/mortgages", body_bytes), 200, None,
-                "idempotent resubmission")
-    check(rr and rr.get("replayed") is True and rr["index"] == ra["index"]
-          and rr["application_id"] == app_a, "replay gives the original")
-    check(cl.tree_size() == n1, "replay appends nothing")
-    # the very same signed request again (same nonce): its receipt too
-    hdr = cl.signed_headers(bank_a, "POST", "/v1/mortgages", body_bytes,
-                            nonce="retry-nonce-1")
-    st1 = cl.request("POST", "/v1/mortgages", body_bytes, headers=hdr)
-    st2 = cl.request("POST", "/v1/mortgages", body_bytes, headers=hdr)
-    check(st1[0] == 200 and st2[0] == 200 and st2[1].get("replayed"),
-          "same signed request twice: %d %d" % (st1[0], st2[0]))
+    retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
+            c1)
     # replayed nonce with another body
     hdr = cl.signed_headers(bank_a, "POST", "/v1/identity-commitments",
                             b'{"id_number":"%s"}' % o1.encode(),
@@ -740,6 +745,10 @@ def run(a, tmp):
           "slow body cut off: %r" % resp[:120])
     check(st.snap() == before, "slow body: nothing changed")
 
+    repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
+                     v2, o1, o2, c2, face)
+    cli_retry(a, cl, registry, tmp)
+
     # ---- SIGHUP: a broken trust file keeps the old configuration ------------
     cfg = os.path.join(data, "trust", "config.json")
     with open(cfg) as f:
@@ -764,6 +773,221 @@ def run(a, tmp):
         data, (au.stdout + au.stderr).decode(errors="replace")[-400:]))
     print("entries: %d" % size)
     return proc
+
+
+def retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
+            c1):
+    """docs/api-registration.md "Retries and Idempotency-Key": a retry is
+    recognised only by what the client says -- its signed Idempotency-Key,
+    or the very same signed request -- never by equal bytes."""
+    app_a = ra["application_id"]
+    st = State(cl, officer, ["/v1/applications/" + app_a,
+                             "/v1/vehicles/" + v1])
+    n1 = cl.tree_size()
+    rr = expect(cl.post(bank_a, "/v1/mortgages", body_bytes, idem=key_a),
+                200, None, "retry: the same Idempotency-Key and request "
+                "under a new signature")
+    check(rr and rr.get("replayed") is True and rr["index"] == ra["index"]
+          and rr["application_id"] == app_a, "a retry gives the original "
+          "receipt: %r" % (rr and {k: rr.get(k) for k in
+                                   ("replayed", "index")}))
+    check(cl.tree_size() == n1, "a retry appends nothing")
+    # The same body under a new signature without a key is a new action
+    # (which the rules refuse here: the contract number is taken).
+    refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", body_bytes),
+            409, "contract_duplicate", "the same body without a key is a "
+            "new action")
+    # The key with another request (a valid one: it passes api/'s checks)
+    other = json.loads(body_bytes)
+    other["application"]["contract_number"] = "A-2026-0002"
+    other["face_token"] = face.token(c1, other["application"])
+    refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", other,
+                                    idem=key_a),
+            422, "idempotency_key_reused", "the key with another request")
+    # The key must be signed, well formed, alone and in its period.
+    body = json.dumps(other, ensure_ascii=False).encode()
+    hdr = cl.signed_headers(bank_a, "POST", "/v1/mortgages", body,
+                            idem=uuid7(), idem_covered=False)
+    hdr["Content-Type"] = "application/json"
+    refused(cl, st, lambda: cl.request("POST", "/v1/mortgages", body,
+                                       headers=hdr),
+            401, "signature_component_missing", "an Idempotency-Key the "
+            "signature does not cover")
+    for what, k, status, code in (
+            ("not a UUID", "retry-1", 400, "idempotency_key_invalid"),
+            ("upper case", uuid7().upper(), 400, "idempotency_key_invalid"),
+            ("a version 4 UUID", "0190a6e4-3b5c-4d2e-9f10-2a3b4c5d6e7f",
+             400, "idempotency_key_invalid"),
+            ("an hour ahead", uuid7(int(time.time() * 1000) + 3600000), 400,
+             "idempotency_key_invalid"),
+            ("25 hours old", uuid7(int(time.time() * 1000) - 90000000), 422,
+             "idempotency_key_expired")):
+        refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", other,
+                                        idem=k),
+                status, code, "Idempotency-Key " + what)
+    # two fields (signed: the base joins them with ", ")
+    k1, k2 = uuid7(), uuid7()
+
+    def two_fields():
+        h = cl.signed_headers(bank_a, "POST", "/v1/mortgages", body,
+                              idem=k1)
+        # re-sign over the joined value of both fields
+        params = h["Signature-Input"][len("sig1="):]
+        base = "".join('"%s": %s\n' % (c, v) for c, v in (
+            ("@method", "POST"), ("@authority", cl.authority),
+            ("@path", "/v1/mortgages"),
+            ("content-digest", h["Content-Digest"]),
+            ("idempotency-key", '"%s", "%s"' % (k1, k2))))
+        base += '"@signature-params": ' + params
+        sig = "sig1=:%s:" % b64(bank_a.sign(base.encode()))
+        c = http.client.HTTPConnection("127.0.0.1", cl.port, timeout=60)
+        try:
+            c.putrequest("POST", "/v1/mortgages")
+            for n, v in (("Content-Type", "application/json"),
+                         ("Content-Length", str(len(body))),
+                         ("Content-Digest", h["Content-Digest"]),
+                         ("Idempotency-Key", '"%s"' % k1),
+                         ("Idempotency-Key", '"%s"' % k2),
+                         ("Signature-Input", h["Signature-Input"]),
+                         ("Signature", sig)):
+                c.putheader(n, v)
+            c.endheaders(body)
+            r = c.getresponse()
+            data = r.read()
+        finally:
+            c.close()
+        return r.status, json.loads(data), data
+    refused(cl, st, two_fields, 400, "idempotency_key_invalid",
+            "two Idempotency-Key fields")
+
+    # The very same signed request sent twice: the second gets the first's
+    # receipt (no key needed); the same nonce with another body is 401.
+    v3 = vin("LJ1EFAUU0KG000123")
+    rec = json.dumps({"vin": v3, "plate": "浙B77777", "plate_type": "02",
+                      "certificate_number": "330100999999",
+                      "owner": {"id_number": citizen_id(
+                          "11010519491231002")}}).encode()
+    created = int(time.time())
+    h = cl.signed_headers(registry, "POST", "/v1/vehicles", rec,
+                          nonce="same-request-1", created=created)
+    first = expect(cl.request("POST", "/v1/vehicles", rec, headers=h), 201,
+                   None, "record a vehicle")
+    n2 = cl.tree_size()
+    again = expect(cl.request("POST", "/v1/vehicles", rec, headers=h), 200,
+                   None, "the very same signed request again")
+    check(again and again.get("replayed") is True and first and
+          again["index"] == first["index"] and cl.tree_size() == n2,
+          "the same signed request gets its original receipt")
+    rec2 = rec.replace(b"330100999999", b"330100999998")
+    h2 = cl.signed_headers(registry, "POST", "/v1/vehicles", rec2,
+                           nonce="same-request-1", created=created)
+    refused(cl, st, lambda: cl.request("POST", "/v1/vehicles", rec2,
+                                       headers=h2),
+            401, "nonce_replayed", "the same nonce with another request")
+
+
+def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
+                     v2, o1, o2, c2, face):
+    """Issue 11 class 1: the same body sent again as a new request (new
+    signature, no key) is a new action. Before, each third step below was
+    answered 200 "replayed" and dropped."""
+    # suspend, reinstate, suspend a bank: it stays suspended
+    status = "/v1/institutions/%s/status" % uscc_b
+    for act in ("suspend", "reinstate", "suspend"):
+        expect(cl.post(admin, status, {"action": act}), 201, None,
+               "bank B: " + act)
+    app = {"vin": v2, "plate": "浙A8B8C8", "plate_type": "02",
+           "certificate_number": "330100123456",
+           "contract_number": "B-2026-0500",
+           "owner": {"id_number": o2}}
+    expect(cl.post(bank_b, "/v1/mortgages",
+                   {"application": app,
+                    "face_token": face.token(c2, app)}), 403,
+           "party_suspended", "the suspended bank cannot apply")
+    # seize, lift, seize: the vehicle is seized, a mortgage is refused
+    restr = "/v1/vehicles/%s/restrictions" % v2
+    for act in ("set", "lift", "set"):
+        expect(cl.post(registry, restr, {"action": act,
+                                         "restriction": "seized"}),
+               201, None, "V2: %s seized" % act)
+    j = expect(cl.get("/v1/vehicles/" + v2, officer), 200, None, "GET V2")
+    check(j and [r["kind"] for r in j["restrictions"]] == ["seized"],
+          "V2 is seized: %r" % (j and j.get("restrictions")))
+    app = dict(app, contract_number="A-2026-0500")
+    expect(cl.post(bank_a, "/v1/mortgages",
+                   {"application": app,
+                    "face_token": face.token(c2, app)}), 409,
+           "vehicle_seized", "a mortgage on the vehicle seized again")
+    # the vehicle record's owner A -> B -> A: the record ends with A
+    v4 = vin("LJ1EFAUU0KG000456")
+    idx = []
+    for owner in (o1, o2, o1):
+        j = expect(cl.post(registry, "/v1/vehicles",
+                           {"vin": v4, "plate": "浙B66666", "plate_type": "02",
+                            "certificate_number": "330100888888",
+                            "owner": {"id_number": owner}}), 201, None,
+                   "record V4")
+        idx.append(j and j["index"])
+    j = expect(cl.get("/v1/vehicles/" + v4, officer), 200, None, "GET V4")
+    check(j and j.get("recorded_index") == idx[2],
+          "V4's record is the third one: %r" % (j and
+                                                 j.get("recorded_index")))
+    ev = expect(cl.get("/v1/evidence/%d" % idx[2], officer), 200, None,
+                "evidence of the third record")
+    check(ev and ev["body"]["owner"]["id_number"] == o1,
+          "V4 ends with owner A")
+
+
+def cli_retry(a, cl, registry, tmp):
+    """`lienlog submit` sends an Idempotency-Key with every write; resent
+    with --idempotency-key KEY it gets the original receipt."""
+    v5 = vin("LJ1EFAUU0KG000789")
+    path = os.path.join(tmp, "v5.json")
+    with open(path, "w") as f:
+        json.dump({"vin": v5, "plate": "浙B55555", "plate_type": "02",
+                   "certificate_number": "330100777777",
+                   "owner": {"id_number": citizen_id("11010519491231002")}},
+                  f)
+    key = uuid7()
+
+    def submit(*extra):
+        r = subprocess.run([a.lienlog, "submit", "--key", registry.key_path,
+                            "--keyid", registry.keyid, "--url",
+                            "http://%s/v1/vehicles" % cl.authority,
+                            "--body", path] + list(extra),
+                           capture_output=True, timeout=60)
+        try:
+            j = json.loads(r.stdout)
+        except ValueError:
+            j = None
+        return r.returncode, j, r.stderr
+    rc, j1, err = submit("--idempotency-key", key)
+    check(rc == 0 and j1 and j1.get("entry_type") == 20,
+          "lienlog submit --idempotency-key: %r %r" % (rc, err[-300:]))
+    n = cl.tree_size()
+    rc, j2, err = submit("--idempotency-key", key)
+    check(rc == 0 and j2 and j1 and j2.get("replayed") is True and
+          j2["index"] == j1["index"] and cl.tree_size() == n,
+          "lienlog submit resent with the same key: the original receipt "
+          "%r %r" % (rc, err[-300:]))
+    rc, j3, err = submit()
+    check(rc == 0 and j3 and j1 and j3.get("replayed") is None and
+          j3["index"] > j1["index"], "lienlog submit without the key: a new "
+          "action (a fresh key by default) %r" % ((rc, err[-300:]),))
+    rc, _, err = submit("--idempotency-key", "0190a6e4-3b5c-4d2e-9f10-"
+                        "2a3b4c5d6e7f")
+    check(rc == 2 and b"UUIDv7" in err, "submit refuses a key that is not a "
+          "UUIDv7: %r" % err[-200:])
+    r = subprocess.run([a.lienlog, "sign-request", "--key", registry.key_path,
+                        "--keyid", registry.keyid, "--url",
+                        "http://%s/v1/vehicles" % cl.authority, "--body", path,
+                        "--idempotency-key", "new"], capture_output=True,
+                       timeout=60)
+    out = r.stdout.decode()
+    check(r.returncode == 0 and re.search(
+        r'^Idempotency-Key: "[0-9a-f]{8}-[0-9a-f]{4}-7', out, re.M) and
+        '"idempotency-key"' in out, "sign-request --idempotency-key new: %r"
+          % out[:400])
 
 
 def signed_reads(a, cl, bank_a, officer, app_a, app_b):

@@ -568,7 +568,7 @@ sign_and_verify(const struct regclient_party *p)
 
 	assert_int_equal(regclient_sign(p, "POST", "127.0.0.1:8080",
 	    "/v1/applications/A0000000000000ff/decision",
-	    (const uint8_t *)body, sizeof(body) - 1, NOW, &sig), LIEN_OK);
+	    (const uint8_t *)body, sizeof(body) - 1, NOW, NULL, &sig), LIEN_OK);
 	h[0] = (struct httpsig_header){ "Content-Digest", 14,
 		sig.content_digest, strlen(sig.content_digest) };
 	h[1] = (struct httpsig_header){ "Signature-Input", 15,

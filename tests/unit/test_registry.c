@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "common/rd.h"
+#include "crypto/idemkey.h"
 #include "crypto/sign.h"
 #include "tlog/entry.h"
 #include "registry/ids.h"
@@ -648,40 +649,52 @@ test_registry_build_refusals(void **state)
 	rq.ev.nonce = S(nonce);
 	rq.ev.created = nonce_created;	/* a replay carries the signed created */
 	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "nonce_replayed");
-	/* idempotent resubmission: the original index, nothing appended */
+	/* The very same signed request again (same keyid, created, nonce
+	 * and request): the original index, nothing appended. */
 	assert_int_equal(mortgage(f, &f->bank_b, VIN3, "B-10", "owner-3", &keep,
 	    &r), LIEN_OK);
 	idx = r.index;
 	memcpy(digest, keep.ev.content_digest, HASH_LEN);
+	strcpy(nonce, f->nonce);
 	rq = keep;
-	snprintf(nonce, sizeof nonce, "another-nonce");
 	rq.ev.nonce = S(nonce);
 	REFUSE(submit(f, &rq, NULL), LIEN_EEXIST, "idempotent_replay");
 	assert_int_equal(rq.original_index, idx);
+	/* The same body under a new signature and no Idempotency-Key is a
+	 * new action: here the rules refuse it (same contract). */
+	rq = keep;
+	snprintf(nonce, sizeof nonce, "another-nonce");
+	rq.ev.nonce = S(nonce);
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "contract_duplicate");
 	{
 		struct ledger_view *v;
-		uint64_t got;
+		uint8_t other[HASH_LEN];
 
+		memset(other, 0x77, HASH_LEN);
 		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-		assert_int_equal(registry_idem_lookup(v, BANK_B,
-		    strlen(BANK_B), digest, &got), LIEN_EEXIST);
-		assert_int_equal(got, idx);
+		/* unseen; seen for this very request (a retry) */
 		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
-		    (uint64_t)nonce_created, "x", 1, 0), LIEN_OK);
+		    (uint64_t)nonce_created, "x", 1, 0, other), LIEN_OK);
+		assert_int_equal(registry_nonce_seen(v, f->bank_b.keyid,
+		    (uint64_t)keep.ev.created, keep.ev.nonce.p,
+		    keep.ev.nonce.len, 0, digest), LIEN_OK);
+		assert_int_equal(registry_nonce_seen(v, f->bank_b.keyid,
+		    (uint64_t)keep.ev.created, keep.ev.nonce.p,
+		    keep.ev.nonce.len, 0, other), LIEN_EEXIST);
 		/* the nonce of the replay test above: remembered under its
 		 * created time, until its expiry */
 		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
 		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
-		    0), LIEN_EEXIST);
+		    0, other), LIEN_EEXIST);
 		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
 		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
-		    UINT64_MAX), LIEN_OK);
+		    UINT64_MAX, other), LIEN_OK);
 		assert_int_equal(registry_nonce_seen(v, f->bank_a.keyid,
 		    (uint64_t)nonce_created + 1, nonce_used,
-		    strlen(nonce_used), 0), LIEN_OK);
+		    strlen(nonce_used), 0, other), LIEN_OK);
 		assert_int_equal(registry_nonce_seen(v, f->bank_b.keyid,
 		    (uint64_t)nonce_created, nonce_used, strlen(nonce_used),
-		    0), LIEN_OK);
+		    0, other), LIEN_OK);
 		ledger_view_close(v);
 	}
 	/* suspended institution: its keys stop working; reinstated: work */
@@ -999,6 +1012,189 @@ test_registry_build_nonce_expiry(void **state)
 	/* and accepted (by the registry: api/ refuses the stale created)
 	 * once it expired */
 	assert_int_equal(run_at(&s, &rq, 1000000 + 300000), LIEN_OK);
+	sfx_close(&s);
+}
+
+/* Issue 11 class 1: an action repeated with the same body, under a new
+ * signature and without an Idempotency-Key, is a new action -- never
+ * swallowed as a resubmission because its bytes equal an earlier
+ * request's (the old content-keyed lookup dropped the third step of each
+ * sequence below and answered "replayed"). */
+static void
+same_body(struct reg_request *rq, const char *what)
+{
+	hash_sha256(what, strlen(what), rq->ev.content_digest);
+}
+
+static void
+test_registry_repeated_actions(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	char hex[2 * REG_COMMIT_LEN + 1];
+	uint8_t owner_a[REG_COMMIT_LEN];
+	json_t *veh, *rs;
+	static const char hx[] = "0123456789abcdef";
+
+	/* suspend, reinstate, suspend a bank: the third is appended and the
+	 * bank can no longer apply */
+	for (int i = 0; i < 3; i++) {
+		rq_init(f, &rq, REG_T_INSTITUTION_STATUS, &f->admin);
+		rq.party = S(BANK_A);
+		rq.action = i == 1 ? REG_ACTION_REINSTATE : REG_ACTION_SUSPEND;
+		same_body(&rq, i == 1 ? "{\"action\":\"reinstate\"}" :
+		    "{\"action\":\"suspend\"}");
+		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	}
+	REFUSE(mortgage(f, &f->bank_a, VIN2, "HT-R1", "owner-2", &rq, NULL),
+	    LIEN_EKEY, "party_inactive");
+
+	/* seize, lift, seize: the vehicle is seized and a mortgage on it is
+	 * refused (MPS Order 164 art. 36) */
+	for (int i = 0; i < 3; i++) {
+		rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+		rq.vin = S(VIN1);
+		rq.restriction = REG_RESTR_SEIZED;
+		rq.restriction_set = i != 1;
+		same_body(&rq, i == 1 ? "lift seized" : "set seized");
+		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	}
+	veh = vehicle_json(f, VIN1, 1);
+	rs = json_object_get(veh, "restrictions");
+	assert_int_equal(json_array_size(rs), 1);
+	assert_string_equal(json_string_value(json_object_get(
+	    json_array_get(rs, 0), "kind")), "seized");
+	json_decref(veh);
+	REFUSE(mortgage(f, &f->bank_b, VIN1, "B-R1", "owner-1", &rq, NULL),
+	    LIEN_ECONFLICT, "vehicle_seized");
+
+	/* the vehicle record's owner A -> B -> A: the record ends with A */
+	for (int i = 0; i < 3; i++) {
+		rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+		rq.vin = S(VIN3);
+		rq.plate = S(PLATE);
+		rq.plate_type = IDS_PLATE_SMALL;
+		rq.cert_number = S("330100123456");
+		commit_of(i == 1 ? "owner-B" : "owner-A", rq.owner);
+		same_body(&rq, i == 1 ? "record with B" : "record with A");
+		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	}
+	commit_of("owner-A", owner_a);
+	for (size_t i = 0; i < REG_COMMIT_LEN; i++) {
+		hex[2 * i] = hx[owner_a[i] >> 4];
+		hex[2 * i + 1] = hx[owner_a[i] & 15];
+	}
+	hex[2 * REG_COMMIT_LEN] = 0;
+	veh = vehicle_json(f, VIN3, 1);
+	assert_string_equal(json_string_value(json_object_get(veh, "owner")),
+	    hex);
+	json_decref(veh);
+}
+
+static int
+bytes_contain(const uint8_t *p, size_t n, const char *want)
+{
+	size_t wl = strlen(want);
+
+	for (size_t i = 0; i + wl <= n; i++)
+		if (memcmp(p + i, want, wl) == 0)
+			return 1;
+	return 0;
+}
+
+/* A UUIDv7 text for time t (ms) with a chosen tail. */
+static void
+idem_key_at(uint64_t t, unsigned tail, char out[IDEMKEY_LEN + 1])
+{
+	snprintf(out, IDEMKEY_LEN + 1, "%08" PRIx64 "-%04" PRIx64
+	    "-7abc-9def-%012x", t >> 16, t & 0xffff, tail);
+}
+
+/* Idempotency-Key rules at chosen entry times (docs/api-registration.md
+ * "Retries and Idempotency-Key"): a retry with the key and the same
+ * request gets the original entry; the key with another request is
+ * refused; keys are per signer; a key lives 24 h from its own time and
+ * is then refused as expired (and its record is gone from the table's
+ * front); a key far in the future is refused. */
+static void
+test_registry_idempotency_key(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq, first;
+	char key[IDEMKEY_LEN + 1], nonce[64];
+	uint64_t t0 = 1767225600000ull, idx;
+	uint8_t digest[HASH_LEN];
+	const uint8_t *k, *val;
+	size_t kl, vl;
+
+	sfx_open(&s, f);
+	idem_key_at(t0, 1, key);
+	rq_init(f, &first, REG_T_RESTRICTION, &f->registry);
+	first.vin = S(VIN1);
+	first.restriction = REG_RESTR_SEIZED;
+	first.restriction_set = 1;
+	first.ev.idem_key = S(key);
+	idx = s.index;
+	assert_int_equal(run_at(&s, &first, t0 + 1000), LIEN_OK);
+	assert_true(bytes_contain(s.out, s.out_len, key));	/* in the entry */
+	memcpy(digest, first.ev.content_digest, HASH_LEN);
+
+	/* a retry: new signature (nonce), same key, same request */
+	rq = first;
+	snprintf(nonce, sizeof nonce, "retry-nonce");
+	rq.ev.nonce = S(nonce);
+	assert_int_equal(run_at(&s, &rq, t0 + 60000), LIEN_EEXIST);
+	assert_string_equal(rq.refusal, "idempotent_replay");
+	assert_int_equal(rq.original_index, idx);
+	/* the same key with another request */
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(VIN1);
+	rq.restriction = REG_RESTR_SEIZED;
+	rq.restriction_set = 0;
+	rq.ev.idem_key = S(key);
+	assert_int_equal(run_at(&s, &rq, t0 + 61000), LIEN_ECONFLICT);
+	assert_string_equal(rq.refusal, "idempotency_key_reused");
+	/* keys belong to their signer: another party's equal key is new */
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S("A0000000000000000");
+	rq.decision = REG_DECIDE_APPROVE;
+	rq.ev.idem_key = S(key);
+	assert_int_equal(run_at(&s, &rq, t0 + 62000), LIEN_ENOTFOUND);
+	assert_string_equal(rq.refusal, "application_unknown");
+	/* the retry still works just before the period ends ... */
+	rq = first;
+	rq.ev.nonce = S(nonce);
+	assert_int_equal(run_at(&s, &rq, t0 + REG_IDEM_KEEP_MS - 1),
+	    LIEN_EEXIST);
+	assert_int_equal(rq.original_index, idx);
+	/* ... and is refused as expired from then on, never re-applied */
+	assert_int_equal(run_at(&s, &rq, t0 + REG_IDEM_KEEP_MS),
+	    LIEN_ECONFLICT);
+	assert_string_equal(rq.refusal, "idempotency_key_expired");
+	/* any later entry expires the record from the table's front */
+	assert_int_equal(ledger_state_seek(s.st, LEDGER_T_IDEM, NULL, 0, &k,
+	    &kl, &val, &vl), LIEN_OK);
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(VIN1);
+	rq.restriction = REG_RESTR_SEIZED;
+	rq.restriction_set = 0;
+	assert_int_equal(run_at(&s, &rq, t0 + REG_IDEM_KEEP_MS), LIEN_OK);
+	assert_int_equal(ledger_state_seek(s.st, LEDGER_T_IDEM, NULL, 0, &k,
+	    &kl, &val, &vl), LIEN_ENOTFOUND);
+	/* a key from more than 10 minutes in the future */
+	idem_key_at(t0 + REG_IDEM_KEEP_MS + REG_IDEM_FUTURE_MS + 1, 2, key);
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(VIN1);
+	rq.restriction = REG_RESTR_SEIZED;
+	rq.restriction_set = 1;
+	rq.ev.idem_key = S(key);
+	assert_int_equal(run_at(&s, &rq, t0 + REG_IDEM_KEEP_MS), LIEN_EPARSE);
+	assert_string_equal(rq.refusal, "idempotency_key_invalid");
+	/* not a UUIDv7 at all: the payload shape refuses it */
+	rq.ev.idem_key = S("not-a-key");
+	assert_int_equal(run_at(&s, &rq, t0 + REG_IDEM_KEEP_MS), LIEN_EPARSE);
+	assert_string_equal(rq.refusal, "idempotency_key_invalid");
 	sfx_close(&s);
 }
 
@@ -1374,6 +1570,10 @@ main(void)
 		    test_registry_replay_audit_illegal, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_time_out_of_range, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_repeated_actions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_idempotency_key, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
