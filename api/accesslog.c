@@ -47,6 +47,8 @@
 
 #include "api/accesslog.h"
 
+#include "common/hex.h"
+
 #define ACCESSLOG_BATCH_CAP (64u * 1024u)
 #define ACCESSLOG_MODE 0640
 
@@ -128,8 +130,7 @@ line_u64(struct line *w, uint64_t v)
 static void
 line_esc_byte(struct line *w, unsigned c)
 {
-	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', '0', '0', hex[(c >> 4) & 0xfu], hex[c & 0xfu] };
+	char e[6] = { '\\', 'u', '0', '0', hex_char(c >> 4), hex_char(c) };
 
 	line_put(w, e, sizeof(e));
 }

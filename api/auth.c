@@ -34,6 +34,7 @@
 
 #include "common/ascii.h"
 #include "common/b64.h"
+#include "common/hex.h"
 
 /* ---- reasons --------------------------------------------------------------- */
 
@@ -307,18 +308,6 @@ struct keyctx {
 	struct pkey *key;		/* one reference, dropped at the end */
 };
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;	/* upper case is not the canonical spelling */
-}
-
-static const char hexdig[] = "0123456789abcdef";
-
 static enum lien_status
 key_fn(void *arg, const char *keyid, size_t keyid_len,
     const struct pkey **out_key)
@@ -332,15 +321,9 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 	enum lien_status st;
 
 	*out_key = NULL;
-	if (keyid_len != AUTH_KEYID_HEX_LEN)
+	/* Lowercase only: upper case is not the canonical spelling. */
+	if (hex_decode(keyid, keyid_len, k->keyid, AUTH_KEYID_LEN) != LIEN_OK)
 		return LIEN_EKEY;
-	for (size_t i = 0; i < AUTH_KEYID_LEN; i++) {
-		int hi = hexval(keyid[2 * i]), lo = hexval(keyid[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return LIEN_EKEY;
-		k->keyid[i] = (uint8_t)(hi << 4 | lo);
-	}
 	k->resolved = 1;
 
 	admin = trust_admin_find(k->t, k->keyid);
@@ -569,10 +552,7 @@ auth_verify(struct auth *a, const struct trust *t,
 
 	if (k.resolved) {
 		memcpy(out->keyid, k.keyid, AUTH_KEYID_LEN);
-		for (size_t i = 0; i < AUTH_KEYID_LEN; i++) {
-			out->keyid_hex[2 * i] = hexdig[k.keyid[i] >> 4];
-			out->keyid_hex[2 * i + 1] = hexdig[k.keyid[i] & 15];
-		}
+		hex_encode(k.keyid, AUTH_KEYID_LEN, out->keyid_hex);
 	}
 	if (k.reason != AUTH_R_OK) {
 		/* refused inside key resolution */

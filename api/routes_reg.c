@@ -32,6 +32,7 @@
 #include "httpd/json_out.h"
 #include "api/reg_int.h"
 #include "common/b64.h"
+#include "common/hex.h"
 #include "common/rd.h"
 #include "crypto/sign.h"
 #include "crypto/cert.h"
@@ -103,14 +104,11 @@ v_uscc(struct api_req *rq, struct reg_str s)
 static int
 v_app_id(struct api_req *rq, const char *p, size_t len)
 {
-	if (len != REG_APP_ID_LEN || p[0] != 'A')
+	uint64_t ix;
+
+	if (registry_app_id_parse(p, len, &ix) != LIEN_OK)
 		return reg_bad(rq, "app_id_invalid", "application ids are A "
 		    "followed by 16 lowercase hex digits");
-	for (size_t i = 1; i < len; i++)
-		if (!((p[i] >= '0' && p[i] <= '9') ||
-		    (p[i] >= 'a' && p[i] <= 'f')))
-			return reg_bad(rq, "app_id_invalid", "application ids "
-			    "are A followed by 16 lowercase hex digits");
 	return 1;
 }
 
@@ -159,25 +157,9 @@ v_party_id(struct api_req *rq, struct reg_str s)
 static int
 v_keyid(struct api_req *rq, struct reg_str s, uint8_t out[HASH_LEN])
 {
-	if (s.len != 2 * HASH_LEN)
+	if (hex_decode(s.p, s.len, out, HASH_LEN) != LIEN_OK)
 		return reg_bad(rq, "keyid_invalid", "keyid must be 64 "
 		    "lowercase hex digits");
-	for (size_t i = 0; i < HASH_LEN; i++) {
-		unsigned v = 0;
-
-		for (size_t k = 0; k < 2; k++) {
-			char ch = s.p[2 * i + k];
-
-			if (ch >= '0' && ch <= '9')
-				v = v * 16 + (unsigned)(ch - '0');
-			else if (ch >= 'a' && ch <= 'f')
-				v = v * 16 + (unsigned)(ch - 'a' + 10);
-			else
-				return reg_bad(rq, "keyid_invalid", "keyid "
-				    "must be 64 lowercase hex digits");
-		}
-		out[i] = (uint8_t)v;
-	}
 	return 1;
 }
 
@@ -797,28 +779,12 @@ out:
 
 /* ---- reads ----------------------------------------------------------------- */
 
-/* 64 lowercase hex digits (as the registry writes them) into 32 bytes. */
+/* A JSON string of 64 lowercase hex digits (as the registry writes them)
+ * into 32 bytes; 0 when absent or anything else. */
 static int
 hex32_decode(const char *s, uint8_t out[HASH_LEN])
 {
-	if (s == NULL || strlen(s) != 2 * HASH_LEN)
-		return 0;
-	for (size_t i = 0; i < 2 * HASH_LEN; i++) {
-		char ch = s[i];
-		unsigned v;
-
-		if (ch >= '0' && ch <= '9')
-			v = (unsigned)(ch - '0');
-		else if (ch >= 'a' && ch <= 'f')
-			v = (unsigned)(ch - 'a' + 10);
-		else
-			return 0;
-		if (i % 2 == 0)
-			out[i / 2] = (uint8_t)(v << 4);
-		else
-			out[i / 2] = (uint8_t)(out[i / 2] | v);
-	}
-	return 1;
+	return s != NULL && hex_decode(s, strlen(s), out, HASH_LEN) == LIEN_OK;
 }
 
 static void

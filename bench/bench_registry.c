@@ -42,6 +42,7 @@
 
 #include "demo/demo.h"
 #include "bench/bench_util.h"
+#include "common/hex.h"
 #include "common/status.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
@@ -177,11 +178,9 @@ slot_init(struct bench *b, struct slot *sl, enum reg_type kind,
 
 	memset(rq, 0, sizeof(*rq));
 	b->seq++;
-	for (unsigned i = 0; i < HASH_LEN; i++)
-		(void)snprintf(keyid + 2 * i, 3, "%02x", p->keyid[i]);
+	hex_encode(p->keyid, HASH_LEN, keyid);
 	lcrypto_random(nb, sizeof nb);
-	for (unsigned i = 0; i < sizeof nb; i++)
-		(void)snprintf(sl->nonce + 2 * i, 3, "%02x", nb[i]);
+	hex_encode(nb, sizeof nb, sl->nonce);
 	(void)snprintf(sl->sig_input, sizeof sl->sig_input,
 	    "sig1=(\"@method\" \"@authority\" \"@path\" \"content-digest\")"
 	    ";created=%" PRId64 ";keyid=\"%s\";nonce=\"%s\";alg=\"ed25519\"",

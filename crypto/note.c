@@ -34,6 +34,7 @@
 #include <string.h>
 
 #include "common/b64.h"
+#include "common/hex.h"
 #include "crypto/hash.h"
 
 /* "— ": U+2014 EM DASH in UTF-8, then a space. */
@@ -162,38 +163,6 @@ note_key_id(const char *name, size_t name_len, uint8_t type,
 	    (uint32_t)h[2] << 8 | h[3];
 }
 
-static void
-hex8_put(char out[KEYID_HEX_LEN], uint32_t v)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (int i = 7; i >= 0; i--) {
-		out[i] = digits[v & 15u];
-		v >>= 4;
-	}
-}
-
-/* Exactly 8 lowercase hex digits: Go writes "%08x"; we accept only what
- * we (and Go) write, not Go's looser ParseUint input. */
-static int
-hex8_get(const uint8_t *p, uint32_t *out)
-{
-	uint32_t v = 0;
-
-	for (unsigned i = 0; i < KEYID_HEX_LEN; i++) {
-		uint8_t c = p[i];
-
-		if (c >= '0' && c <= '9')
-			v = v << 4 | (uint32_t)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v = v << 4 | (uint32_t)(c - 'a' + 10);
-		else
-			return 0;
-	}
-	*out = v;
-	return 1;
-}
-
 enum lien_status
 note_key_text_format(const char *prefix, size_t prefix_len, const char *name,
     size_t name_len, uint32_t key_id, uint8_t type, const uint8_t key[32],
@@ -210,7 +179,7 @@ note_key_text_format(const char *prefix, size_t prefix_len, const char *name,
 	memcpy(out + o, prefix, prefix_len), o += prefix_len;
 	memcpy(out + o, name, name_len), o += name_len;
 	out[o++] = '+';
-	hex8_put(out + o, key_id), o += KEYID_HEX_LEN;
+	hex_u64_put(key_id, KEYID_HEX_LEN, out + o), o += KEYID_HEX_LEN;
 	out[o++] = '+';
 	data[0] = type;
 	memcpy(data + 1, key, 32);
@@ -225,6 +194,7 @@ note_key_text_parse(const char *text, size_t len, struct note_key_text *out)
 	const uint8_t *p = (const uint8_t *)text;
 	const uint8_t *plus, *b64;
 	uint8_t data[KEYDATA_LEN], head[3];
+	uint64_t kid;
 	size_t name_len, b64_len, n;
 	uint8_t type;
 	enum lien_status st;
@@ -238,11 +208,14 @@ note_key_text_parse(const char *text, size_t len, struct note_key_text *out)
 	name_len = (size_t)(plus - p);
 	if (note_name_check(text, name_len) != LIEN_OK)
 		return LIEN_EPARSE;
-	/* After the name: 8 hex digits, '+', then base64 (which itself may
-	 * contain '+', so no further splitting). */
+	/* After the name: exactly 8 lowercase hex digits (Go writes "%08x";
+	 * we accept only that, not Go's looser ParseUint input), '+', then
+	 * base64 (which itself may contain '+', so no further splitting). */
 	if (len - name_len < 1 + KEYID_HEX_LEN + 1 + 4 ||
-	    plus[1 + KEYID_HEX_LEN] != '+' || !hex8_get(plus + 1, &out->key_id))
+	    plus[1 + KEYID_HEX_LEN] != '+' ||
+	    hex_u64_get((const char *)plus + 1, KEYID_HEX_LEN, &kid) != LIEN_OK)
 		return LIEN_EPARSE;
+	out->key_id = (uint32_t)kid;
 	b64 = plus + 1 + KEYID_HEX_LEN + 1;
 	b64_len = len - (size_t)(b64 - p);
 	/* Peek at the type byte first, so an unknown algorithm with a

@@ -32,6 +32,7 @@
 #include <string.h>
 
 #include "crypto/cert.h"
+#include "common/hex.h"
 
 #define PKI_SERIAL_BITS 127	/* 16 bytes, top bit clear: positive */
 
@@ -399,7 +400,6 @@ out:
 enum lien_status
 pki_cert_keyid(const char *pem, size_t len, char out[PKI_KEYID_HEX_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t fpr[CERT_FPR_LEN];
 	struct cert *c = NULL;
 	enum lien_status st;
@@ -409,11 +409,7 @@ pki_cert_keyid(const char *pem, size_t len, char out[PKI_KEYID_HEX_LEN + 1])
 		return st;
 	cert_fingerprint(c, fpr);
 	cert_free(c);
-	for (size_t i = 0; i < CERT_FPR_LEN; i++) {
-		out[2 * i] = hex[fpr[i] >> 4];
-		out[2 * i + 1] = hex[fpr[i] & 15];
-	}
-	out[PKI_KEYID_HEX_LEN] = '\0';
+	hex_encode(fpr, CERT_FPR_LEN, out);
 	return LIEN_OK;
 }
 

@@ -8,6 +8,7 @@
 
 #include "httpd/json_out.h"
 #include "common/b64.h"
+#include "common/hex.h"
 
 void
 json_out_init(struct json_out *j, char *buf, size_t cap)
@@ -89,8 +90,6 @@ json_out_b64(struct json_out *j, const uint8_t *p, size_t len)
 void
 json_out_str(struct json_out *j, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
-
 	json_out_mem(j, "\"", 1);
 	for (size_t i = 0; i < len && !j->err; i++) {
 		unsigned char c = (unsigned char)s[i];
@@ -105,8 +104,8 @@ json_out_str(struct json_out *j, const char *s, size_t len)
 			esc[1] = 'u';
 			esc[2] = '0';
 			esc[3] = '0';
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 0xf];
+			esc[4] = hex_char(c >> 4u);
+			esc[5] = hex_char(c);
 			json_out_mem(j, esc, 6);
 		} else {
 			json_out_mem(j, (const char *)&s[i], 1);

@@ -26,6 +26,8 @@
 
 #include "httpd/proxy.h"
 
+#include "common/hex.h"
+
 static int
 name_eq(const struct proxy_header *h, const char *want)
 {
@@ -47,16 +49,6 @@ name_eq(const struct proxy_header *h, const char *want)
 	return 1;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;	/* nginx writes upper case only (ngx_escape_uri) */
-}
-
 enum lien_status
 proxy_unescape(const char *in, size_t len, char *out, size_t cap,
     size_t *out_len)
@@ -74,9 +66,10 @@ proxy_unescape(const char *in, size_t len, char *out, size_t cap,
 		if (c == '%') {
 			int hi, lo;
 
+			/* nginx writes upper case only (ngx_escape_uri) */
 			if (2 > len - i - 1 ||
-			    (hi = hexval((unsigned char)in[i + 1])) < 0 ||
-			    (lo = hexval((unsigned char)in[i + 2])) < 0) {
+			    (hi = hex_value_upper((unsigned char)in[i + 1])) < 0 ||
+			    (lo = hex_value_upper((unsigned char)in[i + 2])) < 0) {
 				memset(out, 0, cap);
 				return LIEN_EPARSE;
 			}
@@ -248,14 +241,8 @@ void
 proxy_cert_fpr_hex(const struct proxy_info *info,
     char out[2 * CERT_FPR_LEN + 1])
 {
-	static const char hex[] = "0123456789abcdef";
-
 	out[0] = '\0';
 	if (info == NULL || !info->has_cert)
 		return;
-	for (size_t i = 0; i < CERT_FPR_LEN; i++) {
-		out[2 * i] = hex[info->cert_fpr[i] >> 4];
-		out[2 * i + 1] = hex[info->cert_fpr[i] & 15];
-	}
-	out[2 * CERT_FPR_LEN] = '\0';
+	hex_encode(info->cert_fpr, CERT_FPR_LEN, out);
 }

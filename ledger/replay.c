@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/rd.h"
 
 enum lien_status
@@ -109,15 +110,13 @@ ledger_scratch_commit(struct ledger_scratch *sc, struct ledger_state *st)
 	return store_txn_commit(sc->state.t);
 }
 
-static void
-hex_key(char *out, size_t cap, const uint8_t *k, size_t len)
-{
-	size_t o = 0;
+/* The first (at most) KEY_SHOWN bytes of a differing key, in hex. */
+#define KEY_SHOWN 48u
 
-	for (size_t i = 0; i < len && o + 3 < cap && i < 48; i++)
-		o += (size_t)snprintf(out + o, cap - o, "%02x", k[i]);
-	if (cap)
-		out[o < cap ? o : cap - 1] = '\0';
+static void
+hex_key(char out[HEX_LEN(KEY_SHOWN) + 1], const uint8_t *k, size_t len)
+{
+	hex_encode(k, len < KEY_SHOWN ? len : KEY_SHOWN, out);
 }
 
 enum lien_status
@@ -133,7 +132,7 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 	const uint8_t *ak, *av, *bk, *bv;
 	size_t akl, avl, bkl, bvl;
 	enum lien_status sa, sb, st;
-	char hex[100];
+	char hex[HEX_LEN(KEY_SHOWN) + 1];
 
 	if ((unsigned)tb >= LEDGER_T_COUNT || sc->open)
 		return LIEN_EINVAL;
@@ -158,21 +157,21 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 		}
 		st = LIEN_ECORRUPT;
 		if (sb == LIEN_ENOTFOUND) {
-			hex_key(hex, sizeof hex, ak, akl);
+			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "state table %s: replay yields "
 			    "key %s, which the store lacks", names[tb], hex);
 			break;
 		}
 		if (sa == LIEN_ENOTFOUND || akl != bkl ||
 		    memcmp(ak, bk, akl) != 0) {
-			hex_key(hex, sizeof hex, bk, bkl);
+			hex_key(hex, bk, bkl);
 			snprintf(why, why_cap, "state table %s: store holds key "
 			    "%s, which the replay does not yield (or in another "
 			    "order)", names[tb], hex);
 			break;
 		}
 		if (avl != bvl || memcmp(av, bv, avl) != 0) {
-			hex_key(hex, sizeof hex, ak, akl);
+			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "state table %s: key %s: stored "
 			    "value differs from the replayed value", names[tb],
 			    hex);

@@ -14,6 +14,8 @@
  */
 #include "registry/registry_int.h"
 
+#include "common/hex.h"
+
 #include <string.h>
 
 #include "common/rd.h"
@@ -495,12 +497,12 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 
 	party = rg_jstr(sg, "party", &plen);
 	s = rg_jstr(sg, "keyid", &n);
-	if (party == NULL || !rg_hex_decode(s, n, keyid, HASH_LEN) ||
+	if (party == NULL || hex_decode(s, n, keyid, HASH_LEN) != LIEN_OK ||
 	    !rg_jint(ev, "nonce_exp_ms", &exp) ||
 	    !rg_jint(ev, "created", &created) || created < 0)
 		return LIEN_EINVAL;	/* rg_shape first */
 	s = rg_jstr(ev, "digest", &n);
-	if (!rg_hex_decode(s, n, digest, HASH_LEN))
+	if (hex_decode(s, n, digest, HASH_LEN) != LIEN_OK)
 		return LIEN_EINVAL;
 
 	if ((rc = rg_expire(st, now)) != LIEN_OK ||

@@ -19,6 +19,8 @@
  */
 #include "registry/jcs.h"
 
+#include "common/hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -157,7 +159,6 @@ jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
 static enum lien_status
 write_string(struct jbuf *b, const char *s, size_t len)
 {
-	static const char hex[] = "0123456789abcdef";
 	const uint8_t *u = (const uint8_t *)s;
 	enum lien_status st;
 	size_t run = 0, i = 0;
@@ -195,7 +196,7 @@ write_string(struct jbuf *b, const char *s, size_t len)
 		case 0x0D: esc[1] = 'r'; break;
 		default:
 			esc[1] = 'u', esc[2] = '0', esc[3] = '0';
-			esc[4] = hex[c >> 4], esc[5] = hex[c & 15];
+			esc[4] = hex_char(c >> 4u), esc[5] = hex_char(c);
 			n = 6;
 		}
 		if ((st = jbuf_put(b, esc, n)) != LIEN_OK)

@@ -10,6 +10,8 @@
  */
 #include "registry/registry_int.h"
 
+#include "common/hex.h"
+
 #include <string.h>
 
 #include "common/b64.h"
@@ -271,7 +273,7 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	case FK_STR:
 		return n >= 1 && n <= f->max;
 	case FK_HEX32:
-		return rg_hex_decode(s, n, tmp, 32);
+		return hex_decode(s, n, tmp, 32) == LIEN_OK;
 	case FK_B64:
 		if (n == 0 || n > B64_ENCODED_LEN(f->max) ||
 		    f->max > sizeof(tmp))
@@ -294,7 +296,7 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	case FK_APPID: {
 		uint64_t ix;
 
-		return rg_app_id_parse(s, n, &ix);
+		return registry_app_id_parse(s, n, &ix) == LIEN_OK;
 	}
 	case FK_PARTY:
 		return rg_party_id_valid(s, n);
@@ -387,14 +389,15 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 			return rg_refuse(v, LIEN_EPARSE, "cert_invalid");
 		hash_sha256(der, der_len, h);
 		s = rg_jstr(p, "keyid", &n);
-		if (!rg_hex_decode(s, n, k, HASH_LEN) || !hash_equal(h, k))
+		if (hex_decode(s, n, k, HASH_LEN) != LIEN_OK ||
+		    !hash_equal(h, k))
 			return rg_refuse(v, LIEN_EPARSE, "keyid_mismatch");
 	}
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
 		char id[REG_APP_ID_LEN + 1];
 
-		rg_app_id(index, id);
+		registry_app_id_format(index, id);
 		if (!rg_jstr_eq(p, "app", id))
 			return rg_refuse(v, LIEN_EPARSE, "app_id_invalid");
 		if (full) {

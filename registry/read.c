@@ -8,6 +8,8 @@
  */
 #include "registry/registry_int.h"
 
+#include "common/hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,7 +34,7 @@ registry_app_get(struct ledger_view *v, const char *id, size_t id_len,
 
 	*out = NULL;
 	*out_len = 0;
-	if (!rg_app_id_parse(id, id_len, &ix))
+	if (registry_app_id_parse(id, id_len, &ix) != LIEN_OK)
 		return LIEN_EPARSE;
 	if ((rc = ledger_view_state_get(v, LEDGER_T_APPS, id, id_len, &val,
 	    &n)) != LIEN_OK)
@@ -111,7 +113,8 @@ registry_queue_list(struct ledger_view *v, const char *status,
 	    memcmp(status, "submitted", 9) == 0) || (status_len == 16 &&
 	    memcmp(status, "in_person_review", 16) == 0)))
 		return LIEN_EPARSE;
-	if (cursor_len > 0 && !rg_app_id_parse(cursor, cursor_len, &ix))
+	if (cursor_len > 0 &&
+	    registry_app_id_parse(cursor, cursor_len, &ix) != LIEN_OK)
 		return LIEN_EPARSE;
 	if (limit == 0 || limit > REG_QUEUE_LIMIT_MAX)
 		return LIEN_ERANGE;
@@ -223,7 +226,7 @@ registry_party_lookup(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
 	enum lien_status rc;
 
 	memset(out, 0, sizeof(*out));
-	rg_hex_encode(keyid, HASH_LEN, hex);
+	hex_encode(keyid, HASH_LEN, hex);
 	if ((rc = rg_view_load_ro(v, LEDGER_T_PARTIES, hex, 2 * HASH_LEN, &kr)) !=
 	    LIEN_OK)
 		return rc;

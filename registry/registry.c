@@ -16,6 +16,8 @@
  */
 #include "registry/registry_int.h"
 
+#include "common/hex.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -232,7 +234,7 @@ encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
 		if (rq->kind != REG_T_VEHICLE_RECORD) {
-			rg_app_id(index, id);
+			registry_app_id_format(index, id);
 			TRY(put_cstr(p, "app", id, "app_id_invalid", v));
 		}
 		TRY(put_str(p, "vin", rq->vin, 1, "vin_invalid", v));
@@ -365,7 +367,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	rq->anomalies = bits;
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
-		rg_app_id(index, rq->app_id);
+		registry_app_id_format(index, rq->app_id);
 		rq->app_status = bits ? "in_person_review" : "submitted";
 	} else if (type == REG_T_DECISION) {
 		memcpy(rq->app_id, rq->app.p, REG_APP_ID_LEN);

@@ -252,6 +252,16 @@ struct reg_request {
 
 /* Reason code of anomaly bit number i (0..REG_ANOMALY_COUNT-1); NULL
  * beyond. */
+/* The application id of the entry at index: "A" + 16 lowercase hex digits
+ * of the index, NUL-terminated. */
+void registry_app_id_format(uint64_t index, char out[REG_APP_ID_LEN + 1])
+    __attribute__((nonnull));
+
+/* Parse exactly that spelling (s may be NULL). LIEN_OK, or LIEN_EPARSE
+ * with *out_index = 0. */
+enum lien_status registry_app_id_parse(const char *s, size_t len,
+    uint64_t *out_index) LIEN_MUST_CHECK __attribute__((nonnull(3)));
+
 const char *registry_anomaly_code(unsigned i);
 
 /* The ledger_build_fn. arg = struct reg_request *. On refusal returns a

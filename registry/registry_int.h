@@ -44,8 +44,6 @@ const char *rg_restr_refusal(enum reg_restriction r);	/* vehicle_seized */
 const char *rg_jstr(const json_t *o, const char *key, size_t *len);
 int rg_jint(const json_t *o, const char *key, int64_t *out);	/* 1 ok */
 int rg_jstr_eq(const json_t *o, const char *key, const char *want);
-int rg_hex_decode(const char *s, size_t len, uint8_t *out, size_t n);
-void rg_hex_encode(const uint8_t *in, size_t n, char *out);	/* 2n+1 */
 /* json string from (p,len); NULL on failure (invalid UTF-8 / ENOMEM). */
 json_t *rg_jstrn(const char *p, size_t len);
 json_t *rg_jhex(const uint8_t *p, size_t n);
@@ -53,9 +51,6 @@ json_t *rg_jhex(const uint8_t *p, size_t n);
  * either way). */
 int rg_set(json_t *o, const char *key, json_t *v);
 
-/* App ids: "A" + 16 lowercase hex of the entry index. */
-void rg_app_id(uint64_t index, char out[REG_APP_ID_LEN + 1]);
-int rg_app_id_parse(const char *s, size_t len, uint64_t *index);
 /* Party ids: 1..REG_PARTY_ID_MAX of printable ASCII 0x21..0x7E except
  * '/' (it separates index key components). */
 int rg_party_id_valid(const char *s, size_t len);

@@ -19,6 +19,8 @@
  */
 #include "registry/registry_int.h"
 
+#include "common/hex.h"
+
 #include <string.h>
 
 #include "common/rd.h"
@@ -554,7 +556,7 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	v->original_index = 0;
 	party = rg_jstr(sg, "party", &plen);
 	s = rg_jstr(ev, "digest", &n);
-	if (party == NULL || !rg_hex_decode(s, n, digest, HASH_LEN))
+	if (party == NULL || hex_decode(s, n, digest, HASH_LEN) != LIEN_OK)
 		return LIEN_EINVAL;	/* rg_shape first */
 
 	/* Retries, recognised only by what the client says (never by equal
@@ -564,7 +566,7 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	if ((rc = check_idem(st, now, party, plen, ev, digest, v)) != LIEN_OK)
 		return rc;
 	s = rg_jstr(sg, "keyid", &n);
-	if (!rg_hex_decode(s, n, keyid, HASH_LEN) ||
+	if (hex_decode(s, n, keyid, HASH_LEN) != LIEN_OK ||
 	    !rg_jint(ev, "created", &created) || created < 0)
 		return LIEN_EINVAL;
 	s = rg_jstr(ev, "nonce", &n);

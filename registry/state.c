@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/rd.h"
 
 /* ---- names ------------------------------------------------------------ */
@@ -138,43 +139,6 @@ rg_jstr_eq(const json_t *o, const char *key, const char *want)
 	return s && strlen(want) == n && memcmp(s, want, n) == 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;	/* lowercase only: one spelling per value */
-}
-
-int
-rg_hex_decode(const char *s, size_t len, uint8_t *out, size_t n)
-{
-	if (s == NULL || len != 2 * n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		int h = hexval(s[2 * i]), l = hexval(s[2 * i + 1]);
-
-		if (h < 0 || l < 0)
-			return 0;
-		out[i] = (uint8_t)(h << 4 | l);
-	}
-	return 1;
-}
-
-void
-rg_hex_encode(const uint8_t *in, size_t n, char *out)
-{
-	static const char hx[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = hx[in[i] >> 4];
-		out[2 * i + 1] = hx[in[i] & 15];
-	}
-	out[2 * n] = 0;
-}
-
 json_t *
 rg_jstrn(const char *p, size_t len)
 {
@@ -190,7 +154,7 @@ rg_jhex(const uint8_t *p, size_t n)
 
 	if (n > 64)
 		return NULL;
-	rg_hex_encode(p, n, buf);
+	hex_encode(p, n, buf);
 	return json_stringn(buf, 2 * n);
 }
 
@@ -219,32 +183,20 @@ registry_vehicle_key(const char *vin, size_t len,
 }
 
 void
-rg_app_id(uint64_t index, char out[REG_APP_ID_LEN + 1])
+registry_app_id_format(uint64_t index, char out[REG_APP_ID_LEN + 1])
 {
-	static const char hx[] = "0123456789abcdef";
-
 	out[0] = 'A';
-	for (int i = 0; i < 16; i++)
-		out[1 + i] = hx[(index >> (60 - 4 * i)) & 15];
-	out[REG_APP_ID_LEN] = 0;
+	hex_u64_put(index, REG_APP_ID_LEN - 1, out + 1);
+	out[REG_APP_ID_LEN] = '\0';
 }
 
-int
-rg_app_id_parse(const char *s, size_t len, uint64_t *index)
+enum lien_status
+registry_app_id_parse(const char *s, size_t len, uint64_t *out_index)
 {
-	uint64_t v = 0;
-
+	*out_index = 0;
 	if (s == NULL || len != REG_APP_ID_LEN || s[0] != 'A')
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		int h = hexval(s[i]);
-
-		if (h < 0)
-			return 0;
-		v = v << 4 | (uint64_t)h;
-	}
-	*index = v;
-	return 1;
+		return LIEN_EPARSE;
+	return hex_u64_get(s + 1, len - 1, out_index);
 }
 
 int

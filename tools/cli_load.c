@@ -69,6 +69,7 @@
 
 #include "demo/demo.h"
 #include "client/regclient.h"
+#include "common/hex.h"
 #include "crypto/sign.h"
 #include "registry/ids.h"
 
@@ -309,12 +310,8 @@ receipt_log(struct shared *sh, const struct regclient_receipt *rcpt)
 	if (n < 0)
 		n = 0;
 	o = n;
-	for (size_t i = 0; i < HASH_LEN; i++) {
-		static const char hex[] = "0123456789abcdef";
-
-		line[o++] = hex[rcpt->leaf_hash[i] >> 4];
-		line[o++] = hex[rcpt->leaf_hash[i] & 15];
-	}
+	hex_encode(rcpt->leaf_hash, HASH_LEN, line + o);
+	o += (int)HEX_LEN(HASH_LEN);
 	line[o++] = '\n';
 	if (write(sh->receipts_fd, line, (size_t)o) != (ssize_t)o)
 		atomic_store(&sh->receipts_bad, 1);

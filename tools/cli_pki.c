@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
 #include "crypto/pkey.h"
@@ -327,6 +328,7 @@ cli_cert_fingerprint(int argc, char **argv)
 	static const char verb[] = "cert-fingerprint";
 	const char *pos[1];
 	uint8_t *buf = NULL, fpr[CERT_FPR_LEN];
+	char hex[HEX_LEN(CERT_FPR_LEN) + 1];
 	size_t len = 0, npos;
 	struct cert *c = NULL;
 	enum lien_status s;
@@ -359,8 +361,7 @@ cli_cert_fingerprint(int argc, char **argv)
 	}
 	cert_fingerprint(c, fpr);
 	cert_free(c);
-	for (size_t i = 0; i < sizeof(fpr); i++)
-		printf("%02x", fpr[i]);
-	putchar('\n');
+	hex_encode(fpr, sizeof(fpr), hex);
+	printf("%s\n", hex);
 	return CLI_EXIT_OK;
 }

@@ -657,30 +657,6 @@ capture_entry(void *ctx, const struct tlog_entry *e)
 	return LIEN_OK;
 }
 
-/* "A" + 16 lowercase hex digits -> index (docs/registry.md). */
-static int
-app_index(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (n != REG_APP_ID_LEN || s[0] != 'A')
-		return -1;
-	for (size_t i = 1; i < n; i++) {
-		char c = s[i];
-		unsigned d;
-
-		if (c >= '0' && c <= '9')
-			d = (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else
-			return -1;
-		v = v << 4 | d;
-	}
-	*out = v;
-	return 0;
-}
-
 /* Which record, if any, entry e makes: "restriction" for a restriction
  * change; for an officer's approval, the approved application is fetched
  * (verified against the same tree) and embedded. Returns LIEN_OK with
@@ -711,8 +687,8 @@ registry_record(struct sync *s, const struct tlog_entry *e, const char **kind,
 	}
 	if (strcmp(json_string_value(jd), "approve") != 0)
 		goto out;
-	if (app_index(json_string_value(ja), json_string_length(ja), &idx) !=
-	    0 || idx >= e->index) {
+	if (registry_app_id_parse(json_string_value(ja),
+	    json_string_length(ja), &idx) != LIEN_OK || idx >= e->index) {
 		st = LIEN_EPARSE;
 		goto out;
 	}

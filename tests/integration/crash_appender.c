@@ -42,6 +42,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
@@ -124,41 +125,6 @@ write_file(const char *path, const char *text)
 	return 0;
 }
 
-static void
-hex_encode(const uint8_t *p, size_t len, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 0xf];
-	}
-}
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-/* Exactly 2*len lowercase hex digits. 0 or -1. */
-static int
-hex_decode(const char *s, size_t len, uint8_t *out)
-{
-	for (size_t i = 0; i < len; i++) {
-		int hi = hex_digit(s[2 * i]), lo = hex_digit(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* ---- Append mode ---------------------------------------------------- */
 
 struct worker {
@@ -203,7 +169,7 @@ static int
 ack_print(const struct ledger_receipt *r, const uint8_t ph[HASH_LEN])
 {
 	char line[CRASH_LINE_MAX + 1];
-	char lh[2 * HASH_LEN], phx[2 * HASH_LEN];
+	char lh[HEX_LEN(HASH_LEN) + 1], phx[HEX_LEN(HASH_LEN) + 1];
 	int n;
 
 	hex_encode(r->leaf_hash, HASH_LEN, lh);
@@ -351,8 +317,9 @@ ack_parse(const char *p, size_t len, uint64_t *index,
 	if (len - i != 1 + 2 * HASH_LEN + 1 + 2 * HASH_LEN ||
 	    p[i] != ' ' || p[i + 1 + 2 * HASH_LEN] != ' ')
 		return -1;
-	if (hex_decode(p + i + 1, HASH_LEN, leaf) != 0 ||
-	    hex_decode(p + i + 2 + 2 * HASH_LEN, HASH_LEN, ph) != 0)
+	if (hex_decode(p + i + 1, HEX_LEN(HASH_LEN), leaf, HASH_LEN) !=
+	    LIEN_OK || hex_decode(p + i + 2 + 2 * HASH_LEN, HEX_LEN(HASH_LEN),
+	    ph, HASH_LEN) != LIEN_OK)
 		return -1;
 	*index = v;
 	return 0;

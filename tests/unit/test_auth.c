@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "api/auth.h"
+#include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/pkey.h"
 #include "../vectors/trust/fixture.h"
@@ -69,8 +70,7 @@ signer_load(struct world *w, struct signer *s, const char *name)
 	s->der = (uint8_t *)fx_read(&w->f, rel, &s->der_len);
 	assert_non_null(s->der);
 	hash_sha256(s->der, s->der_len, s->keyid);
-	for (size_t i = 0; i < AUTH_KEYID_LEN; i++)
-		snprintf(s->hex + 2 * i, 3, "%02x", s->keyid[i]);
+	hex_encode(s->keyid, AUTH_KEYID_LEN, s->hex);
 }
 
 static void

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "tlog/entry.h"
 #include "tlog/merkle.h"
 
@@ -35,31 +36,16 @@ static size_t nvecs;
 static uint8_t roots[VEC_MAX + 1][HASH_LEN];
 static size_t nroots;
 
-static int
-hex_nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* NUL-terminated hex (or "-" for empty) into out; returns length. */
 static size_t
-hex_decode(const char *s, uint8_t *out, size_t cap)
+unhex(const char *s, uint8_t *out, size_t cap)
 {
 	size_t len = strlen(s);
 
 	if (strcmp(s, "-") == 0)
 		return 0;
 	assert_true(len % 2 == 0 && len / 2 <= cap);
-	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-
-		assert_true(hi >= 0 && lo >= 0);
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
+	assert_int_equal(hex_decode(s, len, out, len / 2), LIEN_OK);
 	return len / 2;
 }
 
@@ -87,18 +73,18 @@ load_vectors(void **state)
 			v->e.index = idx;
 			v->e.time_ms = t;
 			v->e.type = (uint16_t)type;
-			if (hex_decode(prev, v->e.prev, HASH_LEN) != HASH_LEN)
+			if (unhex(prev, v->e.prev, HASH_LEN) != HASH_LEN)
 				return -1;
-			v->e.payload_len = hex_decode(payload, v->payload,
+			v->e.payload_len = unhex(payload, v->payload,
 			    sizeof v->payload);
 			v->e.payload = v->payload;
-			v->len = hex_decode(bytes, v->bytes, sizeof v->bytes);
-			if (hex_decode(leaf, v->leaf, HASH_LEN) != HASH_LEN)
+			v->len = unhex(bytes, v->bytes, sizeof v->bytes);
+			if (unhex(leaf, v->leaf, HASH_LEN) != HASH_LEN)
 				return -1;
 			nvecs++;
 		} else if (sscanf(line, "root %llu %127s", &idx, leaf) == 2) {
 			if (idx == 0 || idx > VEC_MAX ||
-			    hex_decode(leaf, roots[idx], HASH_LEN) != HASH_LEN)
+			    unhex(leaf, roots[idx], HASH_LEN) != HASH_LEN)
 				return -1;
 			nroots++;
 		} else {

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "tlog/merkle.h"
 
 #define NAIVE_MAX 300u		/* all-pairs sweep bound */
@@ -227,29 +228,13 @@ popcount64(uint64_t x)
 
 /* ---- vector file -------------------------------------------------------- */
 
-static int
-hex_nibble(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Decode exactly len hex chars at s into out; returns bytes or -1. */
 static long
-hex_decode(const char *s, size_t len, uint8_t *out, size_t cap)
+unhex(const char *s, size_t len, uint8_t *out, size_t cap)
 {
-	if (len % 2 != 0 || len / 2 > cap)
+	if (len % 2 != 0 || len / 2 > cap ||
+	    hex_decode(s, len, out, len / 2) != LIEN_OK)
 		return -1;
-	for (size_t i = 0; i < len / 2; i++) {
-		int hi = hex_nibble(s[2 * i]), lo = hex_nibble(s[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
 	return (long)(len / 2);
 }
 
@@ -265,7 +250,7 @@ parse_proof(const char *s, uint8_t out[][HASH_LEN])
 		size_t len = comma ? (size_t)(comma - s) : strlen(s);
 
 		assert_true(n < MERKLE_PROOF_MAX);
-		assert_int_equal(hex_decode(s, len, out[n], HASH_LEN), HASH_LEN);
+		assert_int_equal(unhex(s, len, out[n], HASH_LEN), HASH_LEN);
 		n++;
 		if (comma == NULL)
 			return n;
@@ -300,14 +285,14 @@ ct_load(struct ct_vectors *v)
 		if (sscanf(line, "leaf %llu %1023s", &a, f2) == 2) {
 			uint8_t e[64];
 			long n = strcmp(f2, "-") == 0 ? 0 :
-			    hex_decode(f2, strlen(f2), e, sizeof e);
+			    unhex(f2, strlen(f2), e, sizeof e);
 
 			assert_true(n >= 0 && a < 8);
 			hash_leaf(e, (size_t)n, v->leaf[a]);
 			v->nleaf++;
 		} else if (sscanf(line, "root %llu %1023s", &a, f2) == 2) {
 			assert_true(a >= 1 && a <= 8);
-			assert_int_equal(hex_decode(f2, strlen(f2), v->root[a],
+			assert_int_equal(unhex(f2, strlen(f2), v->root[a],
 			    HASH_LEN), HASH_LEN);
 			v->nroot++;
 		} else if (sscanf(line, "inclusion %llu %llu %1023s", &a, &b,

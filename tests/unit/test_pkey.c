@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "common/b64.h"
+#include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
@@ -69,12 +70,7 @@ load_vec_key(const char *name)
 static void
 unhex(const char *h, uint8_t *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		assert_int_equal(sscanf(h + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	assert_int_equal(hex_decode(h, HEX_LEN(n), out, n), LIEN_OK);
 }
 
 /* RFC 9421 B.2.4: the RFC's ECDSA signature over the RFC's base. */

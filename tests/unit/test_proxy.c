@@ -14,6 +14,7 @@
 #include <cmocka.h>
 
 #include "httpd/proxy.h"
+#include "common/hex.h"
 #include "crypto/cert.h"
 
 static char *esc, *pem;
@@ -125,6 +126,7 @@ test_proxy_info_get_nginx(void **state)
 	struct proxy_header hs[4];
 	struct proxy_info pi;
 	char hex[2 * CERT_FPR_LEN + 1];
+	uint8_t got_fpr[CERT_FPR_LEN];
 
 	(void)state;
 	nginx_headers(hs);
@@ -137,12 +139,9 @@ test_proxy_info_get_nginx(void **state)
 	assert_memory_equal(pi.cert_fpr, want_fpr, CERT_FPR_LEN);
 	proxy_cert_fpr_hex(&pi, hex);
 	assert_int_equal(strlen(hex), 64);
-	for (size_t i = 0; i < CERT_FPR_LEN; i++) {
-		unsigned v;
-
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		assert_int_equal(v, want_fpr[i]);
-	}
+	assert_int_equal(hex_decode(hex, strlen(hex), got_fpr, CERT_FPR_LEN),
+	    LIEN_OK);
+	assert_memory_equal(got_fpr, want_fpr, CERT_FPR_LEN);
 	/* Header names are case-insensitive. */
 	hs[1] = H("x-forwarded-for", "2001:db8::1");
 	hs[2] = H("X-CLIENT-VERIFY", "SUCCESS");

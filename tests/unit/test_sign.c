@@ -13,6 +13,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/hex.h"
 #include "crypto/sign.h"
 
 /* ---- tiny reader for "key value" records separated by blank lines ---- */
@@ -95,12 +96,7 @@ unhex(const char *hex, uint8_t *out, size_t cap)
 
 	assert_int_equal(strlen(hex) % 2, 0);
 	assert_true(n <= cap);
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-
-		assert_int_equal(sscanf(hex + 2 * i, "%2x", &v), 1);
-		out[i] = (uint8_t)v;
-	}
+	assert_int_equal(hex_decode(hex, strlen(hex), out, n), LIEN_OK);
 	return n;
 }
 
