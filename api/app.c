@@ -28,13 +28,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "crypto/sign.h"
 #include "registry/jcs.h"
 
-#define APP_PATH_CAP 4096u
-
 struct api_app {
-	char dir[APP_PATH_CAP];
+	char *dir;			/* the data directory (owned) */
 	struct trust_live *trust;	/* NULL: log-only mode */
 	struct auth *auth;
 	struct seal_key *seal;
@@ -42,72 +41,6 @@ struct api_app {
 	struct reg_rules rules;
 	unsigned body_deadline_ms;
 };
-
-static void
-why_set(char *why, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-why_set(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || cap == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
-
-static int
-path_join(char *out, const char *dir, const char *file)
-{
-	int n = snprintf(out, APP_PATH_CAP, "%s/%s", dir, file);
-
-	return (n < 0 || (size_t)n >= APP_PATH_CAP) ? -1 : 0;
-}
-
-/* Read a whole regular file of at most max bytes into buf (cap > max).
- * LIEN_ENOTFOUND if absent, LIEN_ETOOBIG, LIEN_EIO. */
-static enum lien_status
-file_read(const char *path, uint8_t *buf, size_t max, size_t *out_len)
-{
-	struct stat st;
-	size_t len = 0;
-	int fd;
-	enum lien_status rc = LIEN_EIO;
-
-	*out_len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? LIEN_ENOTFOUND : LIEN_EIO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
-		goto out;
-	if ((uint64_t)st.st_size > max) {
-		rc = LIEN_ETOOBIG;
-		goto out;
-	}
-	while (len <= max) {
-		ssize_t r = read(fd, buf + len, max + 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > max) {
-		rc = LIEN_ETOOBIG;
-		goto out;
-	}
-	*out_len = len;
-	rc = LIEN_OK;
-out:
-	close(fd);
-	return rc;
-}
 
 /* ---- rules.json ---------------------------------------------------------- */
 
@@ -198,20 +131,15 @@ out:
 static enum lien_status
 rules_load(const char *dir, struct reg_rules *out, char *why, size_t cap)
 {
-	char path[APP_PATH_CAP];
-	char *buf;
+	char *path = NULL, *buf = NULL;
 	size_t len;
 	char sub[TRUST_WHY_MAX];
 	enum lien_status rc;
 
 	registry_rules_default(out);
-	if (path_join(path, dir, "trust/rules.json") != 0) {
-		why_set(why, cap, "trust/rules.json: path too long");
-		return LIEN_EINVAL;
-	}
-	if ((buf = malloc(API_RULES_FILE_MAX + 1)) == NULL)
-		return LIEN_ENOMEM;
-	rc = file_read(path, (uint8_t *)buf, API_RULES_FILE_MAX, &len);
+	if ((rc = file_path_join(dir, "trust/rules.json", &path)) != LIEN_OK)
+		return rc;
+	rc = file_read(path, API_RULES_FILE_MAX, &buf, &len);
 	if (rc == LIEN_ENOTFOUND) {
 		rc = LIEN_OK;		/* optional: the defaults */
 	} else if (rc != LIEN_OK) {
@@ -223,6 +151,7 @@ rules_load(const char *dir, struct reg_rules *out, char *why, size_t cap)
 			why_set(why, cap, "trust/rules.json: %s", sub);
 	}
 	free(buf);
+	free(path);
 	return rc;
 }
 
@@ -273,36 +202,37 @@ static enum lien_status
 seal_key_load(const char *dir, struct seal_key **out, int *created,
     char *why, size_t cap)
 {
-	char path[APP_PATH_CAP];
+	char *path = NULL;
 	uint8_t *k = NULL;
 	struct stat st;
 	size_t len = 0;
 	enum lien_status rc;
 
 	*out = NULL;
-	if (path_join(path, dir, "seal.key") != 0) {
-		why_set(why, cap, "seal.key: path too long");
-		return LIEN_EINVAL;
-	}
+	if ((rc = file_path_join(dir, "seal.key", &path)) != LIEN_OK)
+		return rc;
 	if (stat(path, &st) != 0 && errno == ENOENT) {
 		rc = seal_key_create(path, why, cap);
 		if (rc == LIEN_OK && created != NULL)
 			*created = 1;
 		else if (rc != LIEN_EEXIST && rc != LIEN_OK)
-			return rc;
+			goto out;
 	}
+	rc = LIEN_EIO;
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
 		why_set(why, cap, "seal.key: not a regular file");
-		return LIEN_EIO;
+		goto out;
 	}
 	if (st.st_mode & 0077) {
 		why_set(why, cap, "seal.key: readable by group or others "
 		    "(chmod 600)");
-		return LIEN_EIO;
+		goto out;
 	}
-	if ((k = secret_alloc(SEAL_KEY_LEN + 1)) == NULL)
-		return LIEN_ENOMEM;
-	rc = file_read(path, k, SEAL_KEY_LEN, &len);
+	if ((k = secret_alloc(SEAL_KEY_LEN + 1)) == NULL) {
+		rc = LIEN_ENOMEM;
+		goto out;
+	}
+	rc = file_read_into(path, k, SEAL_KEY_LEN, &len);
 	if (rc != LIEN_OK || len != SEAL_KEY_LEN) {
 		why_set(why, cap, "seal.key: must hold exactly %u bytes",
 		    SEAL_KEY_LEN);
@@ -311,6 +241,8 @@ seal_key_load(const char *dir, struct seal_key **out, int *created,
 		rc = seal_key_new(k, len, out);
 	}
 	secret_free(k);		/* wipes */
+out:
+	free(path);
 	return rc;
 }
 
@@ -321,30 +253,37 @@ api_app_open(const struct api_app_config *cfg, struct api_app **out,
     int *created_key, char *why, size_t why_cap)
 {
 	struct api_app *a;
-	char path[APP_PATH_CAP];
+	char *path = NULL;
 	char sub[TRUST_WHY_MAX];
 	struct stat st;
 	enum lien_status rc;
+	int log_only;
 
 	*out = NULL;
 	if (created_key != NULL)
 		*created_key = 0;
-	if (cfg == NULL || cfg->dir == NULL ||
-	    strlen(cfg->dir) >= APP_PATH_CAP ||
-	    path_join(path, cfg->dir, "trust") != 0)
+	if (cfg == NULL || cfg->dir == NULL)
 		return LIEN_EINVAL;
+	if ((rc = file_path_join(cfg->dir, "trust", &path)) != LIEN_OK)
+		return rc;
+	log_only = stat(path, &st) != 0 && errno == ENOENT;
+	free(path);
 	if ((a = calloc(1, sizeof(*a))) == NULL)
 		return LIEN_ENOMEM;
-	memcpy(a->dir, cfg->dir, strlen(cfg->dir) + 1);
+	if ((a->dir = strdup(cfg->dir)) == NULL) {
+		free(a);
+		return LIEN_ENOMEM;
+	}
 	a->body_deadline_ms = cfg->body_deadline_ms ? cfg->body_deadline_ms :
 	    API_BODY_DEADLINE_MS;
 	registry_rules_default(&a->rules);
 	if (pthread_rwlock_init(&a->rules_lock, NULL) != 0) {
+		free(a->dir);
 		free(a);
 		return LIEN_ENOMEM;
 	}
-	if (stat(path, &st) != 0 && errno == ENOENT) {
-		*out = a;		/* log-only mode */
+	if (log_only) {
+		*out = a;		/* no trust/: log-only mode */
 		return LIEN_OK;
 	}
 	rc = trust_live_open(cfg->dir, &a->trust, sub, sizeof(sub));
@@ -401,6 +340,7 @@ api_app_close(struct api_app *a)
 	seal_key_free(a->seal);
 	trust_live_close(a->trust);
 	pthread_rwlock_destroy(&a->rules_lock);
+	free(a->dir);
 	free(a);
 }
 

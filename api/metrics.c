@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "api/accesslog.h"
+#include "common/file.h"
 #include "api/metrics.h"
 #include "ledger/ledger.h"
 
@@ -46,6 +47,7 @@
 #define METRICS_CODE_MIN 100
 #define METRICS_CODE_MAX 599
 #define METRICS_PROC_READ_MAX 4096u
+#define METRICS_PROC_STAT_MAX (1u << 20)
 
 /* ---- The store --------------------------------------------------------- */
 
@@ -93,27 +95,15 @@ struct metrics {
 static _Thread_local unsigned metrics_tls_shard;
 static _Atomic unsigned metrics_next_shard;
 
-/* Read a small /proc file into buf (NUL-terminated). 0 on success. */
+/* Read a small /proc file into buf (cap bytes, NUL-terminated). 0 on
+ * success: non-empty and not cut short by cap. */
 static int
 metrics_proc_read(const char *path, char *buf, size_t cap)
 {
 	size_t len = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (fd < 0)
-		return -1;
-	while (len < cap - 1) {
-		ssize_t r = read(fd, buf + len, cap - 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return len > 0 ? 0 : -1;
+	return file_read_into(path, buf, cap - 1, &len) == LIEN_OK &&
+	    len > 0 ? 0 : -1;
 }
 
 /* Process start as Unix time in ns: /proc/stat btime plus field 22 of
@@ -122,16 +112,22 @@ metrics_proc_read(const char *path, char *buf, size_t cap)
 static uint64_t
 metrics_proc_start_ns(void)
 {
-	char buf[METRICS_PROC_READ_MAX];
+	char buf[METRICS_PROC_READ_MAX], *stat = NULL;
 	unsigned long long btime = 0, ticks = 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	const char *p;
-	int field;
+	size_t len;
+	int field, ok;
 
-	if (hz <= 0 || metrics_proc_read("/proc/stat", buf, sizeof(buf)) != 0)
+	/* /proc/stat grows with the CPU count (tens of KiB on large hosts),
+	 * and btime comes after the per-CPU lines: read all of it. */
+	if (hz <= 0 || file_read("/proc/stat", METRICS_PROC_STAT_MAX, &stat,
+	    &len) != LIEN_OK)
 		return 0;
-	p = strstr(buf, "\nbtime ");
-	if (p == NULL || sscanf(p + 7, "%llu", &btime) != 1)
+	p = strstr(stat, "\nbtime ");
+	ok = p != NULL && sscanf(p + 7, "%llu", &btime) == 1;
+	free(stat);
+	if (!ok)
 		return 0;
 	if (metrics_proc_read("/proc/self/stat", buf, sizeof(buf)) != 0)
 		return 0;

@@ -40,6 +40,8 @@
 
 #include <jansson.h>
 
+#include "common/file.h"
+
 #define TRUST_PATH_MAX 4096u
 
 struct issuer_entry {
@@ -79,12 +81,13 @@ struct trust_live {
 
 /* ---- messages ---------------------------------------------------------- */
 
+/* why_set with the file's name in front: "trust/<file>: ...". */
 static void
-why_set(char *why, size_t cap, const char *file, const char *fmt, ...)
+trust_why(char *why, size_t cap, const char *file, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-why_set(char *why, size_t cap, const char *file, const char *fmt, ...)
+trust_why(char *why, size_t cap, const char *file, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -95,7 +98,7 @@ why_set(char *why, size_t cap, const char *file, const char *fmt, ...)
 	if (n < 0 || (size_t)n >= cap)
 		return;
 	va_start(ap, fmt);
-	(void)vsnprintf(why + n, cap - (size_t)n, fmt, ap);
+	why_vset(why + n, cap - (size_t)n, fmt, ap);
 	va_end(ap);
 }
 
@@ -144,59 +147,6 @@ path_join(char *out, const char *dir, const char *name)
 	return n < 0 || (size_t)n >= TRUST_PATH_MAX ? LIEN_ETOOBIG : LIEN_OK;
 }
 
-/* Read a whole regular file of at most cap bytes into a fresh buffer
- * (NUL-terminated for convenience; *len excludes the NUL). LIEN_ENOTFOUND
- * if it does not exist, LIEN_ETOOBIG above cap, LIEN_EIO otherwise. */
-static enum lien_status
-file_read(const char *path, size_t cap, char **out, size_t *len)
-{
-	struct stat sb;
-	char *buf = NULL;
-	size_t got = 0;
-	int fd;
-	enum lien_status st = LIEN_EIO;
-
-	*out = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return errno == ENOENT ? LIEN_ENOTFOUND : LIEN_EIO;
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
-		goto out;
-	if (sb.st_size < 0 || (uint64_t)sb.st_size > cap) {
-		st = LIEN_ETOOBIG;
-		goto out;
-	}
-	/* Read up to cap + 1: the file may grow between fstat and read. */
-	if ((buf = malloc(cap + 2)) == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
-	}
-	for (;;) {
-		ssize_t r = read(fd, buf + got, cap + 1 - got);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			goto out;
-		if (r == 0)
-			break;
-		got += (size_t)r;
-		if (got > cap) {
-			st = LIEN_ETOOBIG;
-			goto out;
-		}
-	}
-	buf[got] = '\0';
-	*out = buf;
-	*len = got;
-	buf = NULL;
-	st = LIEN_OK;
-out:
-	free(buf);
-	close(fd);
-	return st;
-}
-
 /* Read trust/<name>; on failure why names the file. */
 static enum lien_status
 trust_file(const char *dir, const char *name, size_t cap, int optional,
@@ -208,20 +158,20 @@ trust_file(const char *dir, const char *name, size_t cap, int optional,
 	*out = NULL;
 	*len = 0;
 	if ((st = path_join(path, dir, name)) != LIEN_OK) {
-		why_set(why, why_cap, name, "path too long");
+		trust_why(why, why_cap, name, "path too long");
 		return st;
 	}
 	st = file_read(path, cap, out, len);
 	if (st == LIEN_ENOTFOUND && optional)
 		return LIEN_ENOTFOUND;
 	if (st == LIEN_ENOTFOUND) {
-		why_set(why, why_cap, name, "missing (required)");
+		trust_why(why, why_cap, name, "missing (required)");
 		return LIEN_EIO;
 	}
 	if (st == LIEN_ETOOBIG)
-		why_set(why, why_cap, name, "larger than %zu bytes", cap);
+		trust_why(why, why_cap, name, "larger than %zu bytes", cap);
 	else if (st != LIEN_OK)
-		why_set(why, why_cap, name, "cannot be read (%s)",
+		trust_why(why, why_cap, name, "cannot be read (%s)",
 		    status_words(st));
 	return st;
 }
@@ -265,7 +215,7 @@ face_parse(const json_t *face, struct trust_config *c, char *why,
 	char pk[68];
 
 	if (!json_is_object(face)) {
-		why_set(why, why_cap, "config.json", "\"face\" must be an object");
+		trust_why(why, why_cap, "config.json", "\"face\" must be an object");
 		return LIEN_EPARSE;
 	}
 	json_object_foreach((json_t *)face, k, v) {
@@ -277,12 +227,12 @@ face_parse(const json_t *face, struct trust_config *c, char *why,
 				break;
 		if (i == 4) {
 			printable(k, pk);
-			why_set(why, why_cap, "config.json",
+			trust_why(why, why_cap, "config.json",
 			    "unknown member \"face.%s\"", pk);
 			return LIEN_EPARSE;
 		}
 		if (int_member(v, 0, TRUST_SCORE_MAX, &x) != 0) {
-			why_set(why, why_cap, "config.json",
+			trust_why(why, why_cap, "config.json",
 			    "\"face.%s\" must be an integer 0..%u (basis points)",
 			    names[i], TRUST_SCORE_MAX);
 			return LIEN_EPARSE;
@@ -291,7 +241,7 @@ face_parse(const json_t *face, struct trust_config *c, char *why,
 	}
 	if (c->liveness_grey > c->liveness_pass ||
 	    c->match_grey > c->match_pass) {
-		why_set(why, why_cap, "config.json",
+		trust_why(why, why_cap, "config.json",
 		    "a face \"*_grey\" bound is above its \"*_pass\" bound");
 		return LIEN_EINVAL;
 	}
@@ -322,13 +272,13 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
-		why_set(why, why_cap, "config.json",
+		trust_why(why, why_cap, "config.json",
 		    "invalid JSON at line %d column %d: %.80s", err.line,
 		    err.column, err.text);
 		return LIEN_EPARSE;
 	}
 	if (!json_is_object(root)) {
-		why_set(why, why_cap, "config.json", "not a JSON object");
+		trust_why(why, why_cap, "config.json", "not a JSON object");
 		goto out;
 	}
 	json_object_foreach(root, k, v) {
@@ -338,7 +288,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			if (!json_is_string(v) || n == 0 ||
 			    n > TRUST_NAME_MAX ||
 			    !ascii_printable(json_string_value(v), n)) {
-				why_set(why, why_cap, "config.json",
+				trust_why(why, why_cap, "config.json",
 				    "\"registry\" must be 1..%u printable "
 				    "ASCII characters", TRUST_NAME_MAX);
 				goto out;
@@ -350,7 +300,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 		} else if (strcmp(k, "created_window") == 0) {
 			if (int_member(v, 1, TRUST_WINDOW_LIMIT,
 			    &c->created_window) != 0) {
-				why_set(why, why_cap, "config.json",
+				trust_why(why, why_cap, "config.json",
 				    "\"created_window\" must be an integer "
 				    "1..%d", TRUST_WINDOW_LIMIT);
 				goto out;
@@ -358,7 +308,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 		} else if (strcmp(k, "token_skew") == 0) {
 			if (int_member(v, 0, TRUST_SKEW_LIMIT,
 			    &c->token_skew) != 0) {
-				why_set(why, why_cap, "config.json",
+				trust_why(why, why_cap, "config.json",
 				    "\"token_skew\" must be an integer 0..%d",
 				    TRUST_SKEW_LIMIT);
 				goto out;
@@ -366,7 +316,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 		} else if (strcmp(k, "token_lifetime_max") == 0) {
 			if (int_member(v, 1, TRUST_LIFETIME_LIMIT,
 			    &c->token_lifetime_max) != 0) {
-				why_set(why, why_cap, "config.json",
+				trust_why(why, why_cap, "config.json",
 				    "\"token_lifetime_max\" must be an integer "
 				    "1..%d", TRUST_LIFETIME_LIMIT);
 				goto out;
@@ -381,7 +331,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			if (!json_is_string(v) || n == 0 ||
 			    n > PKEY_SM2_ID_MAX ||
 			    !ascii_printable(json_string_value(v), n)) {
-				why_set(why, why_cap, "config.json",
+				trust_why(why, why_cap, "config.json",
 				    "\"sm2_id\" must be 1..%u printable ASCII "
 				    "characters", PKEY_SM2_ID_MAX);
 				goto out;
@@ -390,13 +340,13 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			c->sm2_id_len = n;
 		} else {
 			printable(k, pk);
-			why_set(why, why_cap, "config.json",
+			trust_why(why, why_cap, "config.json",
 			    "unknown member \"%s\"", pk);
 			goto out;
 		}
 	}
 	if (!have_registry) {
-		why_set(why, why_cap, "config.json",
+		trust_why(why, why_cap, "config.json",
 		    "\"registry\" (the JWT audience) is required");
 		goto out;
 	}
@@ -435,13 +385,13 @@ issuers_parse(const char *file, const char *text, size_t len,
 
 	memset(out, 0, sizeof(*out));
 	if (len > JWKS_FILE_MAX) {
-		why_set(why, why_cap, file, "larger than %u bytes",
+		trust_why(why, why_cap, file, "larger than %u bytes",
 		    JWKS_FILE_MAX);
 		return LIEN_ETOOBIG;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 	if (root == NULL) {
-		why_set(why, why_cap, file,
+		trust_why(why, why_cap, file,
 		    "invalid JSON at line %d column %d: %.80s", err.line,
 		    err.column, err.text);
 		return LIEN_EPARSE;
@@ -449,12 +399,12 @@ issuers_parse(const char *file, const char *text, size_t len,
 	if (!json_is_object(root) || json_object_size(root) != 1 ||
 	    !json_is_array(keys = json_object_get(root, "keys")) ||
 	    (n = json_array_size(keys)) == 0) {
-		why_set(why, why_cap, file,
+		trust_why(why, why_cap, file,
 		    "must be exactly {\"keys\": [ at least one JWK ]}");
 		goto out;
 	}
 	if (n > JWKS_KEYS_MAX) {
-		why_set(why, why_cap, file, "more than %u keys", JWKS_KEYS_MAX);
+		trust_why(why, why_cap, file, "more than %u keys", JWKS_KEYS_MAX);
 		st = LIEN_ETOOBIG;
 		goto out;
 	}
@@ -467,14 +417,14 @@ issuers_parse(const char *file, const char *text, size_t len,
 		size_t il, kl;
 
 		if (!json_is_object(jwk)) {
-			why_set(why, why_cap, file, "key %zu is not an object",
+			trust_why(why, why_cap, file, "key %zu is not an object",
 			    i);
 			goto out;
 		}
 		json_object_foreach(jwk, k, v) {
 			if (!jwk_member_ok(k)) {
 				printable(k, pk);
-				why_set(why, why_cap, file,
+				trust_why(why, why_cap, file,
 				    "key %zu: unknown member \"%s\"", i, pk);
 				goto out;
 			}
@@ -484,7 +434,7 @@ issuers_parse(const char *file, const char *text, size_t len,
 		if (!json_is_string(iss) || (il = json_string_length(iss)) == 0 ||
 		    il > TRUST_ISS_MAX ||
 		    !ascii_printable(json_string_value(iss), il)) {
-			why_set(why, why_cap, file, "key %zu: \"iss\" must be "
+			trust_why(why, why_cap, file, "key %zu: \"iss\" must be "
 			    "1..%u printable ASCII characters", i,
 			    TRUST_ISS_MAX);
 			goto out;
@@ -492,7 +442,7 @@ issuers_parse(const char *file, const char *text, size_t len,
 		if (!json_is_string(kid) || (kl = json_string_length(kid)) == 0 ||
 		    kl > JWS_KID_MAX ||
 		    memchr(json_string_value(kid), 0, kl) != NULL) {
-			why_set(why, why_cap, file, "key %zu: \"kid\" must be "
+			trust_why(why, why_cap, file, "key %zu: \"kid\" must be "
 			    "1..%u bytes", i, JWS_KID_MAX);
 			goto out;
 		}
@@ -500,7 +450,7 @@ issuers_parse(const char *file, const char *text, size_t len,
 			if (out->e[j].kid_len == kl && memcmp(out->e[j].kid,
 			    json_string_value(kid), kl) == 0) {
 				printable(json_string_value(kid), pk);
-				why_set(why, why_cap, file,
+				trust_why(why, why_cap, file,
 				    "duplicate kid \"%s\"", pk);
 				st = LIEN_EEXIST;
 				goto out;
@@ -515,12 +465,12 @@ issuers_parse(const char *file, const char *text, size_t len,
 	 * canonical base64url, "use"/"alg" consistency and refuses "d". */
 	st = jws_keyset_parse(text, len, &out->keys);
 	if (st != LIEN_OK) {
-		why_set(why, why_cap, file, "bad key set (%s)",
+		trust_why(why, why_cap, file, "bad key set (%s)",
 		    status_words(st));
 		goto out;
 	}
 	if (jws_keyset_count(out->keys) != out->n) {
-		why_set(why, why_cap, file, "key count mismatch");
+		trust_why(why, why_cap, file, "key count mismatch");
 		st = LIEN_EPARSE;
 		goto out;
 	}
@@ -573,14 +523,14 @@ admins_parse(const char *text, size_t len, struct trust *t, char *why,
 		}
 		if (left < sizeof(pem_begin) - 1 ||
 		    memcmp(p, pem_begin, sizeof(pem_begin) - 1) != 0) {
-			why_set(why, why_cap, "admins.pem",
+			trust_why(why, why_cap, "admins.pem",
 			    "text outside a CERTIFICATE block at byte %zu",
 			    pos);
 			return LIEN_EPARSE;
 		}
 		e = mem_find(p, left, pem_end, sizeof(pem_end) - 1);
 		if (e == NULL) {
-			why_set(why, why_cap, "admins.pem",
+			trust_why(why, why_cap, "admins.pem",
 			    "unterminated CERTIFICATE block at byte %zu", pos);
 			return LIEN_EPARSE;
 		}
@@ -591,12 +541,12 @@ admins_parse(const char *text, size_t len, struct trust *t, char *why,
 		    p[blen + 1] == '\n')
 			blen += 2;
 		if (t->nadmins >= CERT_BUNDLE_CERTS_MAX) {
-			why_set(why, why_cap, "admins.pem",
+			trust_why(why, why_cap, "admins.pem",
 			    "more than %u certificates", CERT_BUNDLE_CERTS_MAX);
 			return LIEN_ETOOBIG;
 		}
 		if ((st = cert_parse_text(p, blen, &c)) != LIEN_OK) {
-			why_set(why, why_cap, "admins.pem",
+			trust_why(why, why_cap, "admins.pem",
 			    "certificate %zu: %s", t->nadmins + 1,
 			    status_words(st));
 			return st;
@@ -605,7 +555,7 @@ admins_parse(const char *text, size_t len, struct trust *t, char *why,
 		for (size_t i = 0; i < t->nadmins; i++) {
 			if (memcmp(t->admins[i].fpr, fpr, CERT_FPR_LEN) == 0) {
 				cert_free(c);
-				why_set(why, why_cap, "admins.pem",
+				trust_why(why, why_cap, "admins.pem",
 				    "certificate %zu is listed twice",
 				    t->nadmins + 1);
 				return LIEN_EEXIST;
@@ -629,7 +579,7 @@ admins_parse(const char *text, size_t len, struct trust *t, char *why,
 		pos += blen;
 	}
 	if (t->nadmins == 0) {
-		why_set(why, why_cap, "admins.pem", "holds no certificate");
+		trust_why(why, why_cap, "admins.pem", "holds no certificate");
 		return LIEN_EPARSE;
 	}
 	return LIEN_OK;
@@ -676,13 +626,13 @@ crls_read(const char *dir, struct crl_file **out, size_t *n, char *why,
 	*out = NULL;
 	*n = 0;
 	if (path_join(path, dir, "crl") != LIEN_OK) {
-		why_set(why, why_cap, "crl", "path too long");
+		trust_why(why, why_cap, "crl", "path too long");
 		return LIEN_ETOOBIG;
 	}
 	if ((d = opendir(path)) == NULL) {
 		if (errno == ENOENT)
 			return LIEN_OK;
-		why_set(why, why_cap, "crl", "cannot open the directory");
+		trust_why(why, why_cap, "crl", "cannot open the directory");
 		return LIEN_EIO;
 	}
 	if ((c = calloc(TRUST_CRL_FILES_MAX, sizeof(*c))) == NULL) {
@@ -696,12 +646,12 @@ crls_read(const char *dir, struct crl_file **out, size_t *n, char *why,
 		    strcmp(de->d_name + nl - 4, ".pem") != 0)
 			continue;
 		if (nl >= sizeof(c[0].name)) {
-			why_set(why, why_cap, "crl", "file name too long");
+			trust_why(why, why_cap, "crl", "file name too long");
 			st = LIEN_ETOOBIG;
 			goto out;
 		}
 		if (cnt == TRUST_CRL_FILES_MAX) {
-			why_set(why, why_cap, "crl", "more than %u CRL files",
+			trust_why(why, why_cap, "crl", "more than %u CRL files",
 			    TRUST_CRL_FILES_MAX);
 			st = LIEN_ETOOBIG;
 			goto out;
@@ -772,11 +722,11 @@ roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
 		cfg.intermediates_len = 0;
 		if ((st = cert_trust_new(&cfg, &probe)) == LIEN_EINVAL) {
 			/* crypto/cert: the bundle held no certificate */
-			why_set(why, why_cap, r[s].file, "no certificate");
+			trust_why(why, why_cap, r[s].file, "no certificate");
 			return LIEN_EPARSE;
 		}
 		if (st != LIEN_OK) {
-			why_set(why, why_cap, r[s].file, "%s (roots must be "
+			trust_why(why, why_cap, r[s].file, "%s (roots must be "
 			    "self-signed CA certificates in strict PEM)",
 			    status_words(st));
 			return st;
@@ -786,7 +736,7 @@ roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
 			continue;
 		store_config(&r[s], &t->cfg, NULL, 0, &cfg);
 		if ((st = cert_trust_new(&cfg, &probe)) != LIEN_OK) {
-			why_set(why, why_cap, r[s].ifile, "%s (intermediates "
+			trust_why(why, why_cap, r[s].ifile, "%s (intermediates "
 			    "must be CA certificates, not self-signed)",
 			    status_words(st));
 			return st;
@@ -807,13 +757,13 @@ roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
 			if (st == LIEN_OK)
 				crls[i].sets |= 1u << s;
 			else if (st != LIEN_EPARSE) {
-				why_set(why, why_cap, "crl", "%s: %s",
+				trust_why(why, why_cap, "crl", "%s: %s",
 				    crls[i].name, status_words(st));
 				return st;
 			}
 		}
 		if (crls[i].sets == 0) {
-			why_set(why, why_cap, "crl", "%s: malformed, or not "
+			trust_why(why, why_cap, "crl", "%s: malformed, or not "
 			    "issued and signed by a CA of institution-roots.pem "
 			    "or officer-roots.pem", crls[i].name);
 			return LIEN_EPARSE;
@@ -831,7 +781,7 @@ roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
 				    crls[i].len };
 		store_config(&r[s], &t->cfg, blobs, nb, &cfg);
 		if ((st = cert_trust_new(&cfg, &t->roots[s])) != LIEN_OK) {
-			why_set(why, why_cap, "crl", "the CRLs of %s do not "
+			trust_why(why, why_cap, "crl", "the CRLs of %s do not "
 			    "load together (%s)", r[s].file, status_words(st));
 			free(blobs);
 			return st;
@@ -883,7 +833,7 @@ trust_load(const char *dir, struct trust **out, char *why, size_t why_cap)
 		return LIEN_EINVAL;
 	*out = NULL;
 	if (dir == NULL) {
-		why_set(why, why_cap, "", "no data directory given");
+		trust_why(why, why_cap, "", "no data directory given");
 		return LIEN_EINVAL;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
@@ -942,7 +892,7 @@ trust_load(const char *dir, struct trust **out, char *why, size_t why_cap)
 		if (st != LIEN_OK)
 			goto out;
 		if (t->roots[TRUST_ROOTS_OFFICER] == NULL) {
-			why_set(why, why_cap, "admins.pem", "administrators "
+			trust_why(why, why_cap, "admins.pem", "administrators "
 			    "need officer-roots.pem (their certificates must "
 			    "chain to it)");
 			st = LIEN_EINVAL;

@@ -4,7 +4,9 @@
  */
 #include "common/status.h"
 
+#include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 
 static const struct {
 	const char *code;
@@ -45,4 +47,22 @@ lien_status_message(enum lien_status s)
 	if ((unsigned)s >= LIEN_STATUS_COUNT_ || status_names[s].message == NULL)
 		return "internal error";
 	return status_names[s].message;
+}
+
+void
+why_set(char *why, size_t cap, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	why_vset(why, cap, fmt, ap);
+	va_end(ap);
+}
+
+void
+why_vset(char *why, size_t cap, const char *fmt, va_list ap)
+{
+	if (why == NULL || cap == 0)
+		return;
+	(void)vsnprintf(why, cap, fmt, ap);
 }

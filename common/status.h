@@ -10,6 +10,9 @@
 #ifndef LIEN_COMMON_STATUS_H
 #define LIEN_COMMON_STATUS_H
 
+#include <stdarg.h>
+#include <stddef.h>
+
 #if defined(__GNUC__)
 #define LIEN_MUST_CHECK __attribute__((warn_unused_result))
 #else
@@ -46,5 +49,15 @@ const char *lien_status_code(enum lien_status s);
 
 /* Short English description for humans. Never NULL. */
 const char *lien_status_message(enum lien_status s);
+
+/* The "why" that goes with a status for an operator: format into why (cap
+ * bytes, always NUL-terminated, cut to fit: it is a message, never a path
+ * or a key). No-op when why is NULL or cap is 0. */
+void why_set(char *why, size_t cap, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The same with a va_list, for wrappers that add a prefix. */
+void why_vset(char *why, size_t cap, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 #endif

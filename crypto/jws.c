@@ -22,6 +22,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/file.h"
+
 struct jws_key {
 	char kid[JWS_KID_MAX + 1];
 	size_t kid_len;
@@ -290,7 +292,6 @@ enum lien_status
 jws_keyset_load(const char *path, struct jws_keyset **out)
 {
 	enum lien_status st;
-	FILE *f;
 	char *buf;
 	size_t n;
 
@@ -299,21 +300,9 @@ jws_keyset_load(const char *path, struct jws_keyset **out)
 	*out = NULL;
 	if (path == NULL)
 		return LIEN_EINVAL;
-	if ((f = fopen(path, "rb")) == NULL)
-		return LIEN_EIO;
-	/* One byte more than the cap tells "too big" from "exactly max". */
-	if ((buf = malloc(JWKS_FILE_MAX + 1)) == NULL) {
-		fclose(f);
-		return LIEN_ENOMEM;
-	}
-	n = fread(buf, 1, JWKS_FILE_MAX + 1, f);
-	if (ferror(f))
-		st = LIEN_EIO;
-	else if (n > JWKS_FILE_MAX)
-		st = LIEN_ETOOBIG;
-	else
-		st = jws_keyset_parse(buf, n, out);
-	fclose(f);
+	if ((st = file_read(path, JWKS_FILE_MAX, &buf, &n)) != LIEN_OK)
+		return st == LIEN_ENOTFOUND ? LIEN_EIO : st;
+	st = jws_keyset_parse(buf, n, out);
 	free(buf);
 	return st;
 }

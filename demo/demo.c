@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "common/file.h"
 #include "crypto/cert.h"
 #include "crypto/pki.h"
 #include "registry/ids.h"
@@ -100,22 +101,6 @@ struct demo_world {
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static void
-why_set(char *why, size_t cap, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void
-why_set(char *why, size_t cap, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (why == NULL || cap == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(why, cap, fmt, ap);
-	va_end(ap);
-}
-
 static int
 path_join(char *out, const char *a, const char *b, const char *c)
 {
@@ -156,51 +141,6 @@ file_write(const char *path, const void *data, size_t len, mode_t mode)
 		return LIEN_EIO;
 	}
 	return close(fd) == 0 ? LIEN_OK : LIEN_EIO;
-}
-
-/* Whole file, at most cap bytes, NUL-terminated (not counted). */
-static enum lien_status
-file_read(const char *path, size_t cap, char **out, size_t *out_len)
-{
-	struct stat st;
-	char *buf;
-	size_t len = 0;
-	int fd;
-
-	*out = NULL;
-	*out_len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-		return LIEN_EIO;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		close(fd);
-		return LIEN_EIO;
-	}
-	if ((uint64_t)st.st_size > cap) {
-		close(fd);
-		return LIEN_ETOOBIG;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return LIEN_ENOMEM;
-	}
-	while (len < (size_t)st.st_size) {
-		ssize_t r = read(fd, buf + len, (size_t)st.st_size - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len != (size_t)st.st_size) {
-		free(buf);
-		return LIEN_EIO;
-	}
-	buf[len] = '\0';
-	*out = buf;
-	*out_len = len;
-	return LIEN_OK;
 }
 
 /* Wipe and free key text read from a file. */

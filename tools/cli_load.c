@@ -69,6 +69,7 @@
 
 #include "demo/demo.h"
 #include "client/regclient.h"
+#include "common/file.h"
 #include "common/hex.h"
 #include "crypto/sign.h"
 #include "registry/ids.h"
@@ -713,7 +714,6 @@ static double
 cpu_seconds_of(uint64_t pid)
 {
 	char path[64], buf[1024];
-	FILE *f;
 	size_t n;
 	const char *p;
 	unsigned long long ut, st;
@@ -721,11 +721,9 @@ cpu_seconds_of(uint64_t pid)
 
 	(void)snprintf(path, sizeof(path), "/proc/%llu/stat",
 	    (unsigned long long)pid);
-	if (hz <= 0 || (f = fopen(path, "r")) == NULL)
+	if (hz <= 0 || file_read_into(path, buf, sizeof(buf) - 1, &n) !=
+	    LIEN_OK)
 		return -1;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	(void)fclose(f);
-	buf[n] = '\0';
 	if ((p = strrchr(buf, ')')) == NULL)
 		return -1;
 	/* fields 3..13 (state .. cmajflt), then utime and stime */

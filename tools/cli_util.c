@@ -29,6 +29,7 @@
 #include <jansson.h>
 
 #include "common/b64.h"
+#include "common/file.h"
 
 void
 cli_fail(const char *verb, const char *fmt, ...)
@@ -159,67 +160,37 @@ int
 cli_read_file(const char *verb, const char *path, size_t cap, uint8_t **out,
     size_t *out_len)
 {
-	struct stat st;
-	uint8_t *buf = NULL;
+	char *buf = NULL;
 	size_t total = 0;
-	int fd, rc = CLI_EXIT_IO;
+	enum lien_status st;
 
 	*out = NULL;
 	*out_len = 0;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
+	st = file_read(path, cap, &buf, &total);
+	if (st == LIEN_EIO && errno == EISDIR) {
+		cli_fail(verb, "%s: is a directory", path);
+		return CLI_EXIT_INPUT;
+	}
+	if (st == LIEN_ETOOBIG) {
+		cli_fail(verb, "%s: larger than the %zu-byte limit", path, cap);
+		return CLI_EXIT_INPUT;
+	}
+	if (st == LIEN_ENOMEM) {
+		cli_fail(verb, "%s: out of memory", path);
+		return CLI_EXIT_INTERNAL;
+	}
+	if (st != LIEN_OK) {
 		cli_fail(verb, "%s: %s", path, strerror(errno));
 		return CLI_EXIT_IO;
 	}
-	if (fstat(fd, &st) != 0) {
-		cli_fail(verb, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		cli_fail(verb, "%s: is a directory", path);
-		rc = CLI_EXIT_INPUT;
-		goto out;
-	}
-	/* Read at most cap + 1 bytes: one more than allowed is how we learn
-	 * the file is too big without trusting st_size (pipes, /proc, races). */
-	buf = malloc(cap + 2);
-	if (buf == NULL) {
-		cli_fail(verb, "%s: out of memory", path);
-		rc = CLI_EXIT_INTERNAL;
-		goto out;
-	}
-	while (total < cap + 1) {
-		ssize_t n = read(fd, buf + total, cap + 1 - total);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			cli_fail(verb, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		total += (size_t)n;
-	}
-	if (total > cap) {
-		cli_fail(verb, "%s: larger than the %zu-byte limit", path, cap);
-		rc = CLI_EXIT_INPUT;
-		goto out;
-	}
 	if (total == 0) {
+		free(buf);
 		cli_fail(verb, "%s: empty file", path);
-		rc = CLI_EXIT_INPUT;
-		goto out;
+		return CLI_EXIT_INPUT;
 	}
-	buf[total] = '\0';
-	*out = buf;
+	*out = (uint8_t *)buf;
 	*out_len = total;
-	buf = NULL;
-	rc = CLI_EXIT_OK;
-out:
-	free(buf);
-	close(fd);
-	return rc;
+	return CLI_EXIT_OK;
 }
 
 int

@@ -58,6 +58,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "api/app.h"
 #include "demo/demo.h"
 #include "httpd/proxy.h"
@@ -272,40 +273,23 @@ key_load(const char *path, struct note_signer **out)
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
-	int fd, rc = -1;
+	enum lien_status st_read;
+	int rc = -1;
 
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		say("lienlogd: cannot open key %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > SKEY_FILE_MAX) {
-		say("lienlogd: key %s: not a regular file of a key's size\n", path);
-		goto out;
-	}
-	if (st.st_mode & 0077)
+	if (stat(path, &st) == 0 && (st.st_mode & 0077))
 		say("lienlogd: warning: key %s is readable by others\n", path);
 	buf = secret_alloc(SKEY_FILE_MAX + 1);
 	if (buf == NULL)
 		goto out;
-	while (len <= SKEY_FILE_MAX) {
-		ssize_t r = read(fd, buf + len, SKEY_FILE_MAX + 1 - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			say("lienlogd: cannot read key %s: %s\n", path,
-			    strerror(errno));
-			goto out;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
+	st_read = file_read_into(path, buf, SKEY_FILE_MAX, &len);
+	if (st_read == LIEN_ETOOBIG || (st_read == LIEN_OK && len == 0)) {
+		say("lienlogd: key %s: empty or larger than a key\n", path);
+		goto out;
 	}
-	if (len == 0 || len > SKEY_FILE_MAX) {
-		say("lienlogd: key %s: bad size\n", path);
+	if (st_read != LIEN_OK) {
+		say("lienlogd: cannot read key %s: %s\n", path,
+		    strerror(errno));
 		goto out;
 	}
 	if (note_signer_parse(buf, len, out) != LIEN_OK) {
@@ -315,7 +299,6 @@ key_load(const char *path, struct note_signer **out)
 	rc = 0;
 out:
 	secret_free(buf);	/* wipes */
-	close(fd);
 	return rc;
 }
 

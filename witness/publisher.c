@@ -62,6 +62,7 @@
 #include "client/fetch.h"
 #include "httpd/metrics_text.h"
 #include "common/b64.h"
+#include "common/file.h"
 #include "crypto/cosig.h"
 #include "tlog/checkpoint.h"
 
@@ -192,13 +193,6 @@ wc_say(struct witness_client *wc, const char *fmt, ...)
 
 /* ---- configuration -------------------------------------------------------- */
 
-static void
-wc_why(char *why, size_t cap, const char *msg)
-{
-	if (why != NULL && cap > 0)
-		snprintf(why, cap, "%s", msg);
-}
-
 /* http(s)://host[...] with no query, fragment, space or control byte. */
 static int
 wc_url_ok(const char *u, size_t len)
@@ -228,66 +222,42 @@ witness_client_witness_load(const char *arg, struct witness_client_witness *out,
 {
 	const char *eq;
 	char buf[VKEY_FILE_MAX + 1];
-	struct stat st;
 	size_t ulen, len = 0;
 	enum lien_status rc;
-	int fd;
 
 	memset(out, 0, sizeof(*out));
-	wc_why(why, why_cap, "");
+	why_set(why, why_cap, "%s", "");
 	if (arg == NULL || (eq = strchr(arg, '=')) == NULL) {
-		wc_why(why, why_cap, "expected URL=VKEYFILE");
+		why_set(why, why_cap, "expected URL=VKEYFILE");
 		return LIEN_EPARSE;
 	}
 	ulen = (size_t)(eq - arg);
 	while (ulen > 0 && arg[ulen - 1] == '/')
 		ulen--;
 	if (ulen > WITNESS_URL_MAX) {
-		wc_why(why, why_cap, "witness URL too long");
+		why_set(why, why_cap, "witness URL too long");
 		return LIEN_ETOOBIG;
 	}
 	if (!wc_url_ok(arg, ulen)) {
-		wc_why(why, why_cap, "witness URL must be http:// or https:// "
+		why_set(why, why_cap, "witness URL must be http:// or https:// "
 		    "with a host and no query");
 		return LIEN_EPARSE;
 	}
-	fd = open(eq + 1, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		if (why != NULL && why_cap > 0)
-			snprintf(why, why_cap, "cannot open %s: %s", eq + 1,
-			    strerror(errno));
+	rc = file_read_into(eq + 1, buf, VKEY_FILE_MAX, &len);
+	if (rc == LIEN_ETOOBIG || (rc == LIEN_OK && len == 0)) {
+		why_set(why, why_cap, "%s: empty or larger than a verifier key",
+		    eq + 1);
+		return LIEN_ETOOBIG;
+	}
+	if (rc != LIEN_OK) {
+		why_set(why, why_cap, "cannot read %s: %s", eq + 1,
+		    strerror(errno));
 		return LIEN_EIO;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > VKEY_FILE_MAX) {
-		close(fd);
-		wc_why(why, why_cap, "verifier key file is not a regular file "
-		    "of a key's size");
-		return LIEN_ETOOBIG;
-	}
-	while (len < sizeof(buf)) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			close(fd);
-			wc_why(why, why_cap, "cannot read verifier key file");
-			return LIEN_EIO;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
-	if (len == 0 || len > VKEY_FILE_MAX) {
-		wc_why(why, why_cap, "verifier key file has a bad size");
-		return LIEN_ETOOBIG;
 	}
 	rc = note_verifier_parse(buf, len, &out->key);
 	if (rc != LIEN_OK || out->key.type != NOTE_KEY_COSIG_V1) {
 		memset(out, 0, sizeof(*out));
-		wc_why(why, why_cap, rc != LIEN_OK ?
+		why_set(why, why_cap, "%s", rc != LIEN_OK ?
 		    "not a verifier key (name+hex8+base64)" :
 		    "not a witness cosignature key (type 0x04); a log key "
 		    "cannot cosign");
