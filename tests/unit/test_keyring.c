@@ -18,23 +18,14 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "common/hex.h"
 #include "crypto/keyring.h"
 #include "crypto/sign.h"
 
 static void
 hex_to_bytes(const char *hex, uint8_t *out, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned v = 0;
-
-		for (int j = 0; j < 2; j++) {
-			char c = hex[2 * i + (size_t)j];
-
-			v <<= 4;
-			v |= (unsigned)(c <= '9' ? c - '0' : c - 'a' + 10);
-		}
-		out[i] = (uint8_t)v;
-	}
+	assert_int_equal(hex_decode(hex, HEX_LEN(n), out, n), LIEN_OK);
 }
 
 static int
