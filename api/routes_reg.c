@@ -234,11 +234,46 @@ commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
 	return 1;
 }
 
-/* Parse a certificate of a filing and check it against the root set of
- * its role now. *out: cert_free. */
+/* The certificate must name the party it is filed for
+ * (docs/certificates.md "Party binding"): a bank's unified social credit
+ * code (organizationIdentifier "NTRCN-" + code, or the bare code, else
+ * serialNumber) equal to the filed uscc; an officer's, registry's or
+ * auditor's subject serialNumber equal to the filed party id. Otherwise a
+ * CA-issued certificate of bank Z filed under bank A would act as A.
+ * 1, or 0 after replying 422. */
+static int
+filing_bound(struct reg_call *c, const struct cert_info *info,
+    int institution, struct reg_str party)
+{
+	const char *have = institution ? info->uscc : info->subject_sn;
+	size_t have_len = institution ? info->uscc_len : info->subject_sn_len;
+
+	if (institution && have_len != 0 &&
+	    ids_uscc_validate(have, have_len) != LIEN_OK)
+		have_len = 0;	/* not a credit code at all */
+	if (have_len == 0) {
+		api_fail_code(c->rq, 422, "certificate_party_missing",
+		    institution ? "the certificate names no unified social "
+		    "credit code (organizationIdentifier NTRCN-<uscc>): it "
+		    "cannot be bound to the filed uscc" : "the certificate "
+		    "has no subject serialNumber naming the filed party id");
+		return 0;
+	}
+	if (have_len != party.len || memcmp(have, party.p, have_len) != 0) {
+		api_fail_code(c->rq, 422, "certificate_party_mismatch",
+		    institution ? "the certificate's unified social credit "
+		    "code is not the filed uscc" : "the certificate's subject "
+		    "serialNumber is not the filed party id");
+		return 0;
+	}
+	return 1;
+}
+
+/* Parse a certificate of a filing, check it against the root set of its
+ * role now and that it names the filed party. *out: cert_free. */
 static int
 filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
-    struct cert **out, uint64_t *not_after_ms)
+    struct reg_str party, struct cert **out, uint64_t *not_after_ms)
 {
 	struct cert_trust *ct = trust_roots_get(c->trust, which);
 	struct cert_result cr;
@@ -267,6 +302,8 @@ filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
 		api_fail_status(c->rq, st);
 		return 0;
 	}
+	if (!filing_bound(c, &info, which == TRUST_ROOTS_INSTITUTION, party))
+		return 0;
 	*not_after_ms = (uint64_t)info.not_after * 1000u;
 	return 1;
 }
@@ -311,7 +348,7 @@ post_filing(struct api_req *rq, int institution)
 	if (!v_name(rq, name, REG_NAME_MAX, "name_invalid"))
 		goto out;
 	if (!filing_cert(c, certificate, institution ?
-	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER, &crt,
+	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER, party, &crt,
 	    &req->cert_not_after_ms))
 		goto out;
 	req->kind = institution ? REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE;

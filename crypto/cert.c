@@ -434,6 +434,26 @@ subject_uscc(const X509_NAME *name, struct cert_info *out)
 	out->uscc_len = CERT_USCC_LEN;
 }
 
+/* docs/certificates.md "Party binding": the subject's serialNumber
+ * (X.520 2.5.4.5), exactly one, printable ASCII without spaces at the
+ * ends; otherwise none. */
+static void
+subject_sn(const X509_NAME *name, struct cert_info *out)
+{
+	char v[CERT_SUBJECT_SN_MAX + 1];
+	int n = name_attr_utf8(name, NID_serialNumber, v, sizeof v);
+
+	if (n <= 0)
+		return;
+	for (int i = 0; i < n; i++)
+		if (v[i] < 0x20 || v[i] > 0x7e)
+			return;
+	if (v[0] == ' ' || v[n - 1] == ' ')
+		return;
+	memcpy(out->subject_sn, v, (size_t)n + 1);
+	out->subject_sn_len = (size_t)n;
+}
+
 enum lien_status
 cert_info_get(const struct cert *c, struct cert_info *out)
 {
@@ -464,6 +484,7 @@ cert_info_get(const struct cert *c, struct cert_info *out)
 	    !asn1_time_unix(X509_get0_notAfter(c->x), &out->not_after))
 		goto out;
 	subject_uscc(subj, out);
+	subject_sn(subj, out);
 	out->sig_sm2 = X509_get_signature_nid(c->x) == NID_SM2_with_SM3;
 	out->key_alg = PKEY_NONE;
 	st = pkey_from_evp(X509_get0_pubkey(c->x), &key);

@@ -31,6 +31,7 @@
 /* X.520 ub-common-name is 64 characters; UTF-8 needs up to 4 bytes each. */
 #define CERT_CN_MAX 256u
 #define CERT_USCC_LEN 18u
+#define CERT_SUBJECT_SN_MAX 64u		/* X.520 ub-serial-number */
 
 /* ---- one certificate -------------------------------------------------- */
 
@@ -81,6 +82,13 @@ struct cert_info {
 	 * trusting it. NUL-terminated; uscc_len 0 if none. */
 	char uscc[CERT_USCC_LEN + 1];
 	size_t uscc_len;
+	/* The subject's serialNumber attribute (2.5.4.5) when there is
+	 * exactly one, of printable ASCII, 1..CERT_SUBJECT_SN_MAX bytes,
+	 * without spaces at the ends: what binds an officer, registry or
+	 * auditor certificate to its party id (docs/certificates.md "Party
+	 * binding"). NUL-terminated; subject_sn_len 0 if none. */
+	char subject_sn[CERT_SUBJECT_SN_MAX + 1];
+	size_t subject_sn_len;
 	enum pkey_alg key_alg;		/* PKEY_NONE for other key types */
 	int sig_sm2;			/* 1 if signed with SM2-with-SM3 */
 };

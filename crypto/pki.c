@@ -121,6 +121,10 @@ subject_build(X509_NAME *nm, const struct pki_subject *s)
 		    MBSTRING_ASC))
 			return LIEN_EINVAL;
 	}
+	if (s->serial_number != NULL && (strlen(s->serial_number) == 0 ||
+	    strlen(s->serial_number) > CERT_SUBJECT_SN_MAX ||
+	    !name_add(nm, NID_serialNumber, s->serial_number, MBSTRING_ASC)))
+		return LIEN_EINVAL;
 	if (s->cn == NULL || !name_add(nm, NID_commonName, s->cn,
 	    MBSTRING_UTF8))
 		return LIEN_EINVAL;

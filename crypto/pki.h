@@ -41,6 +41,10 @@ struct pki_subject {
 	const char *uscc;	/* optional: organizationIdentifier
 				 * "NTRCN-<uscc>"; 18 characters 0-9 A-Z
 				 * (the caller checks GB 32100) */
+	const char *serial_number;	/* optional: serialNumber, 1..64
+				 * PrintableString characters: an officer,
+				 * registry or auditor party id
+				 * (docs/certificates.md "Party binding") */
 };
 
 struct pki_issue {

@@ -507,6 +507,9 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		is.subject.cn = d->cn;
 		is.subject.o = d->o;
 		is.subject.uscc = i <= DEMO_BANK_B ? w->uscc[i] : NULL;
+		/* bound to the party it is filed for (docs/certificates.md
+		 * "Party binding") */
+		is.subject.serial_number = d->party_id;
 		st = d->institution ?
 		    pki_cert_issue(keys[i], ca_i, ca_i_pem, ca_i_len, &is,
 		    &w->cert[i], &w->cert_len[i]) :

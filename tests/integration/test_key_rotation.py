@@ -163,7 +163,8 @@ def rotate_registry_key(L, tmp, old, base):
     r = L("keygen", "--type", "ed25519", "--out", key)
     check(r.returncode == 0, "registry: new signing key")
     r = L("csr", "--key", key + ".key", "--subject",
-          "/CN=Registry mirror 2027", "--out", key + ".csr")
+          "/CN=Registry mirror 2027/serialNumber=registry-jx", "--out",
+          key + ".csr")
     check(r.returncode == 0, "registry: csr (%r)" % r.stderr)
     ext = os.path.join(tmp, "leaf.cnf")
     write(ext, b"basicConstraints=critical,CA:FALSE\n"

@@ -130,8 +130,10 @@ class Signer:
         return r.to_bytes(32, "big") + s.to_bytes(32, "big")
 
 
-def make_leaf(out, name, cn):
-    """An Ed25519 leaf under the officer root mktrust.sh made."""
+def make_leaf(out, name, cn, party=None):
+    """An Ed25519 leaf under the officer root mktrust.sh made, bound to
+    `party` by its subject serialNumber (docs/certificates.md "Party
+    binding") when given."""
     with open(os.path.join(out, "off-root.key"), "rb") as f:
         ca_key = serialization.load_pem_private_key(f.read(), None)
     with open(os.path.join(out, "off-root.pem"), "rb") as f:
@@ -139,8 +141,10 @@ def make_leaf(out, name, cn):
     key = ed25519.Ed25519PrivateKey.generate()
     ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
     cert = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
-                                                        cn)]))
+            .subject_name(x509.Name(
+                [x509.NameAttribute(NameOID.COMMON_NAME, cn)] +
+                ([x509.NameAttribute(NameOID.SERIAL_NUMBER, party)]
+                 if party else [])))
             .issuer_name(ca.subject)
             .public_key(key.public_key())
             .serial_number(x509.random_serial_number())
@@ -391,8 +395,9 @@ def run(a, tmp):
     pki = os.path.join(tmp, "pki")
     subprocess.run(["sh", a.mktrust, pki], check=True,
                    stdout=subprocess.DEVNULL)
-    make_leaf(pki, "registry", "registry mirror")
-    make_leaf(pki, "auditor", "auditor 01")
+    make_leaf(pki, "registry", "registry mirror", "registry-zj")
+    make_leaf(pki, "auditor", "auditor 01", "auditor-01")
+    make_leaf(pki, "auditor-unbound", "auditor 02")
     face = FaceIssuer()
     data = os.path.join(tmp, "data")
     os.mkdir(data, 0o700)
@@ -446,6 +451,38 @@ def run(a, tmp):
                        {"party": party, "role": role, "name": party,
                         "certificate": s.cert_pem}), 201, None,
                "file " + party)
+
+    # ---- a certificate is bound to the party it is filed for --------------
+    bank_c = uscc("91330400MA2B00003")
+    with open(os.path.join(pki, "bank-sm2.pem")) as f:
+        sm2_pem = f.read()
+    with open(os.path.join(pki, "auditor-unbound.pem")) as f:
+        unbound_pem = f.read()
+    st = State(cl, officer, ["/v1/vehicles/" + vin("LSVAU2180N2183294")])
+    for what, path, body, code in (
+            ("bank B's certificate filed for bank C", "/v1/institutions",
+             {"uscc": bank_c, "name": "Bank C",
+              "certificate": bank_b.cert_pem}, "certificate_party_mismatch"),
+            ("bank B's certificate refiled for bank A", "/v1/institutions",
+             {"uscc": uscc_a, "name": "Test Bank A",
+              "certificate": bank_b.cert_pem}, "certificate_party_mismatch"),
+            ("a bank certificate naming no credit code", "/v1/institutions",
+             {"uscc": bank_c, "name": "Bank C", "certificate": sm2_pem},
+             "certificate_party_missing"),
+            ("the officer's certificate filed for another officer",
+             "/v1/parties", {"party": "officer-0002", "role": "officer",
+                             "name": "officer 0002",
+                             "certificate": officer.cert_pem},
+             "certificate_party_mismatch"),
+            ("the registry's certificate filed as an auditor",
+             "/v1/parties", {"party": "auditor-02", "role": "auditor",
+                             "name": "auditor 02",
+                             "certificate": registry.cert_pem},
+             "certificate_party_mismatch"),
+            ("a party certificate without a serialNumber", "/v1/parties",
+             {"party": "auditor-02", "role": "auditor", "name": "auditor 02",
+              "certificate": unbound_pem}, "certificate_party_missing")):
+        refused(cl, st, lambda: cl.post(admin, path, body), 422, code, what)
 
     # ---- vehicles -----------------------------------------------------------
     v1 = vin("LSVAU2180N2183294")

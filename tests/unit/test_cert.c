@@ -609,6 +609,8 @@ test_cert_info_get_fields(void **state)
 	assert_int_equal(ci.sig_sm2, 0);
 	/* "NTRCN-" + code in organizationIdentifier */
 	assert_string_equal(ci.uscc, "91440300708461136T");
+	assert_int_equal(ci.subject_sn_len, 0);	/* no serialNumber */
+	assert_string_equal(ci.subject_sn, "");
 	assert_int_equal(ci.serial_len, 2);	/* openssl ca serial 0x1001.. */
 	assert_int_equal(ci.serial[0], 0x10);
 	cert_free(c);
@@ -617,6 +619,10 @@ test_cert_info_get_fields(void **state)
 	assert_int_equal(cert_info_get(c, &ci), LIEN_OK);
 	assert_int_equal(ci.key_alg, PKEY_P256);
 	assert_string_equal(ci.uscc, "91330100799655058B");	/* serialNumber */
+	/* the serialNumber attribute as such (docs/certificates.md "Party
+	 * binding") */
+	assert_string_equal(ci.subject_sn, "91330100799655058B");
+	assert_int_equal(ci.subject_sn_len, 18);
 	cert_free(c);
 
 	c = load_cert("leaf-sm2.pem");

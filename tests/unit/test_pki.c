@@ -90,6 +90,7 @@ leaf_check(const struct ca *ca, enum pkey_alg alg)
 	is.subject.cn = "嘉兴示范银行";
 	is.subject.o = "Demo Bank";
 	is.subject.uscc = "91330400MA2B3C4D5E";
+	is.subject.serial_number = "officer-jx-0001";
 	assert_int_equal(pki_cert_issue(leaf, ca->key, ca->pem, ca->len, &is,
 	    &pem, &len), LIEN_OK);
 
@@ -107,6 +108,7 @@ leaf_check(const struct ca *ca, enum pkey_alg alg)
 	assert_int_equal(cert_info_get(c, &ci), LIEN_OK);
 	assert_string_equal(ci.cn, "嘉兴示范银行");
 	assert_string_equal(ci.uscc, "91330400MA2B3C4D5E");
+	assert_string_equal(ci.subject_sn, "officer-jx-0001");
 	assert_int_equal(ci.key_alg, alg);
 	assert_int_equal(ci.not_after, NOW + 86400);
 	/* Outside its validity it does not verify. */
@@ -200,6 +202,14 @@ test_pki_cert_issue_refusals(void **state)
 	assert_int_equal(pki_cert_issue(leaf, ca.key, ca.pem, ca.len, &is,
 	    &pem, &len), LIEN_EINVAL);
 	is.subject.uscc = NULL;
+	/* serialNumber: 1..64 PrintableString characters */
+	is.subject.serial_number = "";
+	assert_int_equal(pki_cert_issue(leaf, ca.key, ca.pem, ca.len, &is,
+	    &pem, &len), LIEN_EINVAL);
+	is.subject.serial_number = "officer_0001";	/* '_' not printable */
+	assert_int_equal(pki_cert_issue(leaf, ca.key, ca.pem, ca.len, &is,
+	    &pem, &len), LIEN_EINVAL);
+	is.subject.serial_number = NULL;
 	/* a public-only issuer key */
 	assert_int_equal(pkey_export_pem(ca.key, 0, &pub_pem, &pub_len),
 	    LIEN_OK);

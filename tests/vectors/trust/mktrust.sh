@@ -124,9 +124,13 @@ crl() {
 # ---- institutions: a P-256 root and an SM2 root --------------------------
 root inst-root "/CN=lienlog test institution root CA" p256
 root inst-sm2root "/CN=lienlog test institution SM2 root CA" sm2
-key bank-ed25519 ed25519; csr bank-ed25519 "/CN=bank-ed25519/O=Test Bank A"
+# Banks A and B are bound to their unified social credit codes
+# (docs/certificates.md "Party binding"); bank-sm2 names none.
+key bank-ed25519 ed25519
+csr bank-ed25519 "/CN=bank-ed25519/O=Test Bank A/organizationIdentifier=NTRCN-91330400MA2B00001P"
 sign inst-root bank-ed25519 v3_leaf $LEAF_FROM $LEAF_TO
-key bank-p256 p256; csr bank-p256 "/CN=bank-p256/O=Test Bank B"
+key bank-p256 p256
+csr bank-p256 "/CN=bank-p256/O=Test Bank B/organizationIdentifier=NTRCN-91330400MA2B00002T"
 sign inst-root bank-p256 v3_leaf $LEAF_FROM $LEAF_TO
 key bank-revoked ed25519; csr bank-revoked "/CN=bank-revoked"
 sign inst-root bank-revoked v3_leaf $LEAF_FROM $LEAF_TO
@@ -144,7 +148,8 @@ cp bank-sm2.key bank-sm2-wrongid.key
 
 # ---- officers, registry, auditors, admins: an Ed25519 root ---------------
 root off-root "/CN=lienlog test officer root CA" ed25519
-key officer-ed25519 ed25519; csr officer-ed25519 "/CN=officer 0001"
+key officer-ed25519 ed25519
+csr officer-ed25519 "/CN=officer 0001/serialNumber=officer-0001"
 sign off-root officer-ed25519 v3_leaf $LEAF_FROM $LEAF_TO
 key admin-ed25519 ed25519; csr admin-ed25519 "/CN=admin 01"
 sign off-root admin-ed25519 v3_leaf $LEAF_FROM $LEAF_TO
