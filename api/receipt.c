@@ -85,6 +85,10 @@ receipt_build(struct ledger_view *v, const struct receipt_info *ri,
 		json_out_b64(&j, proof[i], HASH_LEN);
 	}
 	json_out_raw(&j, "]");
+	if (ri->owner_code != NULL) {
+		json_out_raw(&j, ",\"owner_code\":");
+		json_out_str(&j, ri->owner_code, strlen(ri->owner_code));
+	}
 	if (ri->replayed)
 		json_out_raw(&j, ",\"replayed\":true");
 	json_out_raw(&j, ",\"status\":");

@@ -6,6 +6,7 @@
  *
  *   {"anomalies":[...],"application_id":"A..."|null,"checkpoint":"<note>",
  *    "entry_type":T,"index":I,"leaf_hash":"<b64>","proof":["<b64>",...],
+ *    "owner_code":"<查询码>" (applications only, api/owner.h),
  *    "replayed":true (only on a replay),"status":"..."|null,"tree_size":N}
  *
  * index/tree_size/leaf_hash/proof have the shape of GET
@@ -29,6 +30,7 @@ struct receipt_info {
 	uint64_t index;
 	uint64_t tree_size;	/* index < tree_size <= view size */
 	int replayed;		/* 1: add "replayed":true */
+	const char *owner_code;	/* NUL-terminated; NULL: no member */
 };
 
 /* Build the receipt from view v. *out malloc'd, NUL-terminated, ends in

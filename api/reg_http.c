@@ -46,6 +46,7 @@
 
 #include "httpd/json_out.h"
 #include "api/receipt.h"
+#include "api/owner.h"
 #include "api/server.h"
 #include "witness/publisher.h"
 #include "common/lien_limits.h"
@@ -661,6 +662,7 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 {
 	struct witness_client *wc = api_server_witness(c->rq->server);
 	struct receipt_info r = *ri;
+	char code[OWNER_CODE_MAX];
 	char *out = NULL;
 	size_t len = 0;
 	enum lien_status st;
@@ -690,6 +692,13 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 				r.tree_size = size;
 		}
 	}
+	/* Applications: the owner's access code, for the bank to hand on
+	 * (api/owner.h). Derived, so a replay carries the same code. */
+	if ((r.entry_type == REG_T_MORTGAGE_APPLICATION ||
+	    r.entry_type == REG_T_RELEASE_APPLICATION) && r.app_id != NULL &&
+	    owner_code_make(api_app_seal_key(c->app), r.index, code) ==
+	    LIEN_OK)
+		r.owner_code = code;
 	st = receipt_build(c->view, &r, &out, &len);
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);

@@ -67,6 +67,7 @@ static const struct api_route_table *const server_tables[] = {
 	&api_routes_health,
 	&api_routes_reg,
 	&api_routes_web,
+	&api_routes_owner,
 };
 
 struct api_server {
@@ -85,6 +86,7 @@ struct api_server {
 	int trust_proxy;		/* --trust-proxy */
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	const struct regclient_issuer *demo_face;	/* borrowed; NULL */
 	char *keys_json;		/* GET /v1/keys */
 	size_t keys_json_len;
 };
@@ -355,6 +357,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	s->trust_proxy = cfg->trust_proxy != 0;
 	s->app = cfg->app;
 	s->witness = cfg->witness;
+	s->demo_face = cfg->demo_face;
 	s->log = cfg->log;
 	s->log_ctx = cfg->log_ctx;
 	for (size_t t = 0; t < sizeof(server_tables) / sizeof(server_tables[0]);
@@ -408,6 +411,12 @@ api_server_reopen_logs(struct api_server *s)
 	if (s == NULL || s->alog == NULL)
 		return LIEN_OK;
 	return accesslog_reopen(s->alog);
+}
+
+const struct regclient_issuer *
+api_server_demo_face(const struct api_server *s)
+{
+	return s != NULL ? s->demo_face : NULL;
 }
 
 struct witness_client *

@@ -18,6 +18,7 @@
 struct api_server;
 struct witness_client;
 struct note_verifier;
+struct regclient_issuer;
 
 struct api_server_config {
 	const char *listen;		/* "HOST:PORT"; NULL = "127.0.0.1:8080" */
@@ -52,6 +53,11 @@ struct api_server_config {
 	 * of witness) for the pages, which verify with it and show it for
 	 * comparison out of band. NULL: the route answers "log": null. */
 	const struct note_verifier *log_key;
+	/* lienlogd --demo only: the demo face-ID provider's key, borrowed
+	 * (must outlive api_server_stop). POST /demo/face-id mints
+	 * read-purpose tokens with it (docs/web-owner.md). NULL: that route
+	 * answers 404 demo_disabled. */
+	const struct regclient_issuer *demo_face;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before
@@ -68,6 +74,9 @@ struct witness_client *api_server_witness(const struct api_server *s);
  * "quorum":K}, built at start. Borrowed, valid until api_server_stop. */
 void api_server_keys_json(const struct api_server *s, const char **body,
     size_t *len);
+
+/* The demo face-ID provider of the configuration, or NULL. */
+const struct regclient_issuer *api_server_demo_face(const struct api_server *s);
 
 /* The port actually bound (useful with port 0), or 0 if unknown. */
 unsigned api_server_port(const struct api_server *s);

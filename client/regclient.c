@@ -711,7 +711,9 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 		goto out;
 	if (!copy_str(o, "application_id", out->app_id,
 	    sizeof(out->app_id)) ||
-	    !copy_str(o, "status", out->status, sizeof(out->status)))
+	    !copy_str(o, "status", out->status, sizeof(out->status)) ||
+	    !copy_str(o, "owner_code", out->owner_code,
+	    sizeof(out->owner_code)))
 		goto out;
 	arr = json_object_get(o, "anomalies");
 	if (arr != NULL) {

@@ -40,6 +40,7 @@
 #define REGCLIENT_APP_ID_LEN 17u	/* "A" + 16 hex digits */
 #define REGCLIENT_CODE_MAX 63u		/* error code kept from a reply */
 #define REGCLIENT_STATUS_MAX 31u
+#define REGCLIENT_OWNER_CODE_MAX 47u	/* >= api/owner.h OWNER_CODE_MAX - 1 */
 /* Largest reply kept (a receipt with a 64-hash proof and a checkpoint
  * with cosignatures is far smaller). */
 #define REGCLIENT_REPLY_MAX (256u * 1024u)
@@ -170,6 +171,8 @@ enum lien_status regclient_sign(const struct regclient_party *p,
 struct regclient_receipt {
 	char app_id[REGCLIENT_APP_ID_LEN + 1];	/* "" when absent */
 	char status[REGCLIENT_STATUS_MAX + 1];	/* "" when absent */
+	/* the owner access code (查询码) of an application, "" when absent */
+	char owner_code[REGCLIENT_OWNER_CODE_MAX + 1];
 	uint64_t entry_type;
 	uint64_t index;
 	uint64_t tree_size;

@@ -1026,6 +1026,16 @@ seed_restrict(struct seed *s, struct seed_vehicle *v, const char *action,
 	return st;
 }
 
+static void
+owner_example(struct demo_owner_example *e, const char *app_id,
+    const char *code, const struct seed_vehicle *v)
+{
+	(void)snprintf(e->app_id, sizeof(e->app_id), "%s", app_id);
+	(void)snprintf(e->owner_code, sizeof(e->owner_code), "%s", code);
+	(void)snprintf(e->id_number, sizeof(e->id_number), "%s", v->owner_id);
+	(void)snprintf(e->vin, sizeof(e->vin), "%s", v->vin);
+}
+
 /* One mortgage's life: apply, decide (approve, reject, or review first),
  * sometimes release. n numbers the mortgage in the plan. */
 static enum lien_status
@@ -1055,11 +1065,16 @@ seed_one(struct seed *s, struct seed_vehicle *v, unsigned n)
 	}
 	{
 		char id[REGCLIENT_APP_ID_LEN + 1];
+		char code[REGCLIENT_OWNER_CODE_MAX + 1];
 
 		memcpy(id, r.app_id, sizeof(id));
+		memcpy(code, r.owner_code, sizeof(code));
 		if ((st = seed_decide(s, id, "approve", NULL, &r)) != LIEN_OK)
 			return st;
 		memcpy(v->approved, id, sizeof(id));
+		if (s->stats->owners[0].app_id[0] == '\0' &&
+		    n % SEED_RELEASE_EVERY != 0)	/* stays registered */
+			owner_example(&s->stats->owners[0], id, code, v);
 	}
 	if (n % SEED_RELEASE_EVERY != 0)
 		return LIEN_OK;
@@ -1181,6 +1196,14 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 		    9000 + rnd(&s.rng, 1000), 0, 201, NULL, &r)) != LIEN_OK)
 			goto out;
 		memcpy(veh[i].pending, r.app_id, sizeof(veh[i].pending));
+		/* the last of each kind: the fallback below decides the
+		 * earliest ones */
+		if (strcmp(r.status, "submitted") == 0)
+			owner_example(&stats->owners[1], r.app_id,
+			    r.owner_code, &veh[i]);
+		else if (strcmp(r.status, "in_person_review") == 0)
+			owner_example(&stats->owners[2], r.app_id,
+			    r.owner_code, &veh[i]);
 	}
 	/* Should the last round have fallen short, the officer decides the
 	 * earliest of them. */
@@ -1201,4 +1224,54 @@ out:
 	free(veh);
 	regclient_free(s.rc);
 	return st;
+}
+
+/* ---- the owner section of the README ----------------------------------------- */
+
+enum lien_status
+demo_readme_owners(const char *dir, const struct demo_seed_stats *st,
+    char *why, size_t why_cap)
+{
+	static const char *const what[DEMO_OWNER_EXAMPLES] = {
+		"approved", "submitted", "in-person review" };
+	char path[DEMO_PATH_MAX];
+	FILE *f;
+	int bad;
+
+	if (dir == NULL || st == NULL || path_join(path, dir, "demo",
+	    "README") != 0)
+		return LIEN_EINVAL;
+	if ((f = fopen(path, "a")) == NULL) {
+		why_set(why, why_cap, "demo/README: cannot append: %s",
+		    strerror(errno));
+		return LIEN_EIO;
+	}
+	fputs("\nOwner screen: http://127.0.0.1:8080/owner (docs/web-owner.md)\n"
+	    "  Every mortgage or release receipt carries the owner's access "
+	    "code\n  (查询码, \"owner_code\") for the bank to hand on. Demo "
+	    "applications:\n", f);
+	for (size_t i = 0; i < DEMO_OWNER_EXAMPLES; i++) {
+		const struct demo_owner_example *e = &st->owners[i];
+
+		if (e->app_id[0] == '\0')
+			continue;
+		fprintf(f, "    %-17s %s  code %s\n%22sowner ID number %s, VIN "
+		    "%s\n", what[i], e->app_id, e->owner_code, "",
+		    e->id_number, e->vin);
+	}
+	fputs("  Or sign in with the DEMO face-ID provider on that page "
+	    "(lienlogd --demo\n  only): give one of the owner ID numbers "
+	    "above; any other valid ID\n  number signs in as another person, "
+	    "who sees none of these.\n"
+	    "\nOfficer workstation: http://127.0.0.1:8080/officer "
+	    "(docs/web-officer.md)\n"
+	    "  Load officer.key (PKCS#8) and officer.pem in the page: the key "
+	    "stays in\n  the browser, which signs each request (RFC 9421) "
+	    "with it.\n", f);
+	bad = ferror(f);
+	if (fclose(f) != 0 || bad) {
+		why_set(why, why_cap, "demo/README: write failed");
+		return LIEN_EIO;
+	}
+	return LIEN_OK;
 }

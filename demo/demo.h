@@ -80,11 +80,23 @@ const char *demo_registry_name(const struct demo_world *w);
 
 /* ---- seeding --------------------------------------------------------------- */
 
+/* Applications the demo README shows an owner (docs/web-owner.md): [0] an
+ * approved mortgage, [1] one still submitted, [2] one still in in-person
+ * review (app_id "" when the seeding made none). */
+#define DEMO_OWNER_EXAMPLES 3
+struct demo_owner_example {
+	char app_id[REGCLIENT_APP_ID_LEN + 1];
+	char owner_code[REGCLIENT_OWNER_CODE_MAX + 1];	/* from the receipt */
+	char id_number[19];	/* the owner's, for the demo face-ID provider */
+	char vin[18];
+};
+
 struct demo_seed_stats {
 	uint64_t entries;	/* 201 receipts, each verified */
 	uint64_t refused;	/* refusals the seeder expected (409 ...) */
 	uint64_t diverted;	/* applications sent to in-person review */
 	uint64_t mortgages, releases, decisions, vehicles, restrictions;
+	struct demo_owner_example owners[DEMO_OWNER_EXAMPLES];
 };
 
 /* Called after every request (may be NULL). */
@@ -98,6 +110,13 @@ typedef void (*demo_progress_fn)(void *arg, const struct demo_seed_stats *s);
 enum lien_status demo_seed(const struct demo_world *w, const char *url,
     uint64_t rng_seed, struct demo_seed_stats *stats, demo_progress_fn fn,
     void *fn_arg, char *why, size_t why_cap) LIEN_MUST_CHECK;
+
+/* Append the owner section to DIR/demo/README: the access codes of the
+ * example applications with their owners' ID numbers (for the demo
+ * face-ID provider), and how the officer signs in. LIEN_EIO with why. */
+enum lien_status demo_readme_owners(const char *dir,
+    const struct demo_seed_stats *st, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 
 /* ---- identifiers (registry/ids.h validates them) ----------------------------- */
 

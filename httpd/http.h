@@ -135,6 +135,7 @@ extern const struct api_route_table api_routes_log;
 extern const struct api_route_table api_routes_health;
 extern const struct api_route_table api_routes_reg;
 extern const struct api_route_table api_routes_web;
+extern const struct api_route_table api_routes_owner;
 
 /* What /metrics needs from the server (server.c). */
 struct api_server;

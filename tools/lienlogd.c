@@ -586,6 +586,11 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 	    (unsigned long long)st.releases, (unsigned long long)st.decisions,
 	    (unsigned long long)st.restrictions,
 	    (unsigned long long)st.diverted, (unsigned long long)st.refused);
+	why[0] = '\0';
+	if ((s = demo_readme_owners(dir, &st, why, sizeof(why))) != LIEN_OK) {
+		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
+		goto out;
+	}
 	rc = 0;
 out:
 	api_server_stop(srv);
@@ -694,6 +699,7 @@ main(int argc, char **argv)
 	struct api_app_config acfg;
 	struct api_app *app = NULL;
 	struct witness_client *wc = NULL;
+	struct demo_world *dw = NULL;
 	char why[API_APP_WHY_MAX];
 	unsigned body_ms = 0;
 	int created_key = 0;
@@ -824,6 +830,18 @@ main(int argc, char **argv)
 		goto out;
 	}
 
+	/* The demo's face-ID provider (POST /demo/face-id, docs/web-owner.md)
+	 * signs with the demo world's face issuer key. */
+	if (o.demo && demo_has_world(dir) && api_app_enabled(app)) {
+		why[0] = '\0';
+		if ((s = demo_world_load(dir, &dw, why, sizeof(why))) !=
+		    LIEN_OK) {
+			say("lienlogd: demo world: %s\n", why[0] ? why :
+			    lien_status_message(s));
+			goto out;
+		}
+	}
+
 	memset(&scfg, 0, sizeof(scfg));
 	scfg.listen = o.listen;
 	scfg.threads = nthreads;
@@ -833,6 +851,7 @@ main(int argc, char **argv)
 	scfg.app = app;
 	scfg.witness = wc;
 	scfg.log_key = note_signer_verifier(signer);
+	scfg.demo_face = dw != NULL ? demo_face_issuer(dw) : NULL;
 	s = api_server_start(&scfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot serve on %s: %s\n",
@@ -879,6 +898,7 @@ main(int argc, char **argv)
 out:
 	api_server_stop(srv);
 	witness_client_stop(wc);	/* after the server: handlers wait on it */
+	demo_world_free(dw);
 	api_app_close(app);
 	if (l != NULL)
 		ledger_close(l);

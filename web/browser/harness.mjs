@@ -201,3 +201,96 @@ export async function shot(page, name, opts = {}) {
 export function readDemo(demo, name) {
 	return readFileSync(join(demo.dir, name), 'utf8');
 }
+
+/* ---- the bank's side, as a bank's system does it (docs/integration.md) ---- */
+
+import { createHash, createPrivateKey, sign as edSign, randomInt } from 'node:crypto';
+
+const VIN_W = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
+const VIN_CH = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
+const VIN_VAL = (c) => /[0-9]/.test(c) ? +c : { A: 1, B: 2, C: 3, D: 4, E: 5,
+	F: 6, G: 7, H: 8, J: 1, K: 2, L: 3, M: 4, N: 5, P: 7, R: 9, S: 2, T: 3,
+	U: 4, V: 5, W: 6, X: 7, Y: 8, Z: 9 }[c];
+
+/* A VIN with its GB 16735 check digit. */
+export function newVin() {
+	for (;;) {
+		const v = ['L', 'S', 'V'];
+		for (let i = 3; i < 17; i++)
+			v.push(VIN_CH[randomInt(VIN_CH.length)]);
+		let s = 0;
+		for (let i = 0; i < 17; i++)
+			if (i !== 8)
+				s += VIN_VAL(v[i]) * VIN_W[i];
+		const c = s % 11;
+		v[8] = c === 10 ? 'X' : String(c);
+		return v.join('');
+	}
+}
+
+/* A GB 11643 citizen ID number with its check character. */
+export function newIdNumber() {
+	const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+	const d = '330402' + String(1960 + randomInt(40)) +
+	    String(1 + randomInt(12)).padStart(2, '0') +
+	    String(1 + randomInt(28)).padStart(2, '0') +
+	    String(randomInt(1000)).padStart(3, '0');
+	let s = 0;
+	for (let i = 0; i < 17; i++)
+		s += Number(d[i]) * w[i];
+	return d + '10X98765432'[s % 11];
+}
+
+function b64url(buf) {
+	return Buffer.from(buf).toString('base64').replace(/\+/g, '-')
+	    .replace(/\//g, '_').replace(/=+$/, '');
+}
+
+/* RFC 8785 for objects of strings (what an application holds). */
+function jcs(v) {
+	if (typeof v !== 'object' || v === null)
+		return JSON.stringify(v);
+	return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) + ':' +
+	    jcs(v[k])).join(',') + '}';
+}
+
+/* The demo face-ID provider's token for an application (docs/identity.md):
+ * sub = the owner's identity commitment, nonce = the application digest. */
+export function faceToken(demo, sub, application) {
+	const jwks = JSON.parse(readDemo(demo, 'trust/face-issuers.jwks')).keys[0];
+	const aud = JSON.parse(readDemo(demo, 'trust/config.json')).registry;
+	const now = Math.floor(Date.now() / 1000);
+	const h = b64url(JSON.stringify({ alg: 'EdDSA', kid: jwks.kid, typ: 'JWT' }));
+	const c = b64url(JSON.stringify({ iss: jwks.iss, aud, iat: now,
+	    exp: now + 300, sub, nonce: b64url(createHash('sha256')
+	    .update(jcs(application)).digest()), liveness: 9800, match: 9700 }));
+	const key = createPrivateKey(readDemo(demo, 'demo/face-issuer.key'));
+	return h + '.' + c + '.' + b64url(edSign(null, Buffer.from(h + '.' + c), key));
+}
+
+/* A new vehicle recorded by the registry and a mortgage application for
+ * it by bank A with the owner's face consent: {vin, idNumber, receipt}. */
+export async function bankApplies(demo, seq) {
+	const vin = newVin(), idNumber = newIdNumber();
+	const plate = '浙F' + Array.from({ length: 5 }, () =>
+	    'ABCDEFGHJKLMNPQRSTUVWXYZ0123456789'[randomInt(34)]).join('');
+	const cert = '3304' + String(randomInt(1e8)).padStart(8, '0');
+	const veh = await submit(demo, 'registry', '/v1/vehicles', { vin, plate,
+	    plate_type: '02', certificate_number: cert,
+	    owner: { id_number: idNumber } });
+	if (veh.code !== 0)
+		throw new Error('vehicle: ' + veh.stderr);
+	const cm = await submit(demo, 'bank-a', '/v1/identity-commitments',
+	    { id_number: idNumber });
+	if (cm.code !== 0)
+		throw new Error('commitment: ' + cm.stderr);
+	const application = { vin, plate, plate_type: '02',
+		certificate_number: cert, contract_number: `WEB-TEST-${seq}`,
+		owner: { id_number: idNumber } };
+	const m = await submit(demo, 'bank-a', '/v1/mortgages', { application,
+	    face_token: faceToken(demo, cm.json.commitment, application) });
+	if (m.code !== 0)
+		throw new Error('mortgage: ' + m.stderr);
+	return { vin, idNumber, receipt: m.json, application,
+	    commitment: cm.json.commitment };
+}

@@ -55,6 +55,7 @@ export const STEP = Object.freeze({
 	CONSISTENCY: 'consistency',	/* the trees are not one history */
 	ENTRY_HASH: 'entry_hash',	/* the entry bytes do not hash to the leaf */
 	ENTRY_INDEX: 'entry_index',	/* the envelope names another position */
+	APPLICATION: 'application',	/* the entry is not this application's step */
 });
 
 export class VerifyError extends Error {
@@ -1014,4 +1015,80 @@ export async function makePolicy(keys) {
 	if (!Number.isInteger(quorum) || quorum < 0 || quorum > witnesses.length)
 		fail(STEP.LOG_KEY, 'the quorum must be 0..number of witnesses');
 	return { log, witnesses, quorum };
+}
+
+/* ---- application timelines (docs/registry.md "apps") --------------------- */
+
+/*
+ * Is the decoded entry e the log entry of timeline step `step` ({step,
+ * index}) of application record app ({app, kind, release})? Uses only
+ * fields public in every payload version (docs/privacy.md table A): the
+ * entry type, "app", "status" and "decision". Returns '' when it is, else
+ * why not.
+ */
+export function entryMatchesStep(e, app, step) {
+	const j = e && e.json;
+	if (!j)
+		return 'the entry has no registry payload';
+	const appType = app.kind === 'release' ? 22 : 21;
+	const decision = (want, id) => e.type === 23 && j.app === id &&
+	    j.decision === want;
+	let ok = false;
+	switch (step.step) {
+	case 'applied':
+		ok = e.type === appType && j.app === app.app;
+		break;
+	case 'in_person_review':
+		ok = decision('in_person_review', app.app) ||
+		    (e.type === appType && j.app === app.app &&
+		    j.status === 'in_person_review');
+		break;
+	case 'approved':
+		ok = decision('approve', app.app);
+		break;
+	case 'rejected':
+		ok = decision('reject', app.app);
+		break;
+	case 'released':
+		ok = typeof app.release === 'string' &&
+		    decision('approve', app.release);
+		break;
+	default:
+		return `unknown step '${String(step.step).slice(0, 32)}'`;
+	}
+	if (!ok)
+		return `entry ${e.index} (${e.typeName}) is not the ` +
+		    `'${step.step}' step of ${app.app}`;
+	if (BigInt(step.index) !== e.index)
+		return `the step names index ${step.index}, the entry is ${e.index}`;
+	return '';
+}
+
+/*
+ * Verify one timeline step: the checkpoint (note) under policy, the
+ * inclusion of the entry (bytes, from the public tiles) at step.index
+ * with the proof {leaf_hash, proof} for the checkpoint's size, and that
+ * the entry is that step of app.
+ */
+export async function verifyStep(app, step, note, entry, proof, policy,
+    opts = {}) {
+	const v = newVerdict();
+	v.kind = 'step';
+	try {
+		const parsed = parseNote(note);
+		const cp = parseCheckpoint(parsed.text);
+		const r = parseReceipt({ index: step.index, tree_size: Number(cp.size),
+		    leaf_hash: proof.leaf_hash, proof: proof.proof });
+		await inclusionSteps(v, { index: r.index, treeSize: r.treeSize,
+		    leaf: r.leaf, proof: r.proof }, note, policy, entry, opts);
+		const why = entryMatchesStep(v.entry, app, step);
+		if (why)
+			fail(STEP.APPLICATION, why);
+		pass(v, STEP.APPLICATION, `entry ${step.index} is the ` +
+		    `'${step.step}' step of ${app.app}`);
+		v.ok = true;
+	} catch (e) {
+		failVerdict(v, e);
+	}
+	return v;
 }
