@@ -283,9 +283,9 @@ static int
 token_sub(const char *tok, uint8_t sub[SEAL_COMMIT_LEN])
 {
 	const char *d1 = strchr(tok, '.'), *d2;
-	char *b64 = NULL;
+	char *b64 = NULL, sb[44];
 	uint8_t *raw = NULL;
-	size_t n, raw_len = 0, got = 0;
+	size_t n, padded, cap, raw_len = 0, got = 0;
 	json_t *claims = NULL;
 	const char *s;
 	int ok = 0;
@@ -293,29 +293,29 @@ token_sub(const char *tok, uint8_t sub[SEAL_COMMIT_LEN])
 	if (d1 == NULL || (d2 = strchr(d1 + 1, '.')) == NULL)
 		return 0;
 	n = (size_t)(d2 - d1 - 1);
-	if (n == 0 || n > JWS_TOKEN_MAX || (b64 = malloc(n + 4)) == NULL ||
-	    (raw = malloc(n)) == NULL)
+	if (n == 0 || n > JWS_TOKEN_MAX)
+		return 0;
+	padded = (n + 3) / 4 * 4;
+	cap = padded / 4 * 3;
+	if ((b64 = malloc(padded)) == NULL || (raw = malloc(cap)) == NULL)
 		goto out;
 	/* base64url without padding -> standard base64 */
-	for (size_t i = 0; i < n; i++) {
-		char ch = d1[1 + i];
+	for (size_t i = 0; i < padded; i++) {
+		char ch = i < n ? d1[1 + i] : '=';
 
 		b64[i] = ch == '-' ? '+' : ch == '_' ? '/' : ch;
 	}
-	while (n % 4 != 0)
-		b64[n++] = '=';
-	if (b64_decode(b64, n, raw, n, &raw_len) != LIEN_OK)
+	if (b64_decode(b64, padded, raw, cap, &raw_len) != LIEN_OK)
 		goto out;
 	if ((claims = json_loadb((const char *)raw, raw_len,
 	    JSON_REJECT_DUPLICATES, NULL)) == NULL ||
 	    (s = json_string_value(json_object_get(claims, "sub"))) == NULL ||
 	    strlen(s) != 43)
 		goto out;
-	memcpy(b64, s, 43);
 	for (size_t i = 0; i < 43; i++)
-		b64[i] = b64[i] == '-' ? '+' : b64[i] == '_' ? '/' : b64[i];
-	b64[43] = '=';
-	ok = b64_decode(b64, 44, sub, SEAL_COMMIT_LEN, &got) == LIEN_OK &&
+		sb[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+	sb[43] = '=';
+	ok = b64_decode(sb, 44, sub, SEAL_COMMIT_LEN, &got) == LIEN_OK &&
 	    got == SEAL_COMMIT_LEN;
 out:
 	json_decref(claims);

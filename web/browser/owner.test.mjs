@@ -122,7 +122,12 @@ test('another owner\'s code opens only that application; a changed code, a missi
 	    a.application));
 	assert.equal(r.status, 422);
 	assert.equal(r.json.code, 'token_nonce');
-	assert.equal((await ownerApi('Bearer x.y.z')).status, 400);
+	for (const bad of ['x.y.z', 'a.b', '..', '.e30.', 'x.eyJzdWIiOjF9.y',
+	    'x.' + 'A'.repeat(9000) + '.y', 'x.eyJzdWIiOiJhIn0.y']) {
+		const rb = await ownerApi('Bearer ' + bad);
+		assert.ok(rb.status === 400 || rb.status === 401, bad);
+		assert.equal('applications' in rb.json, false);
+	}
 	/* in the page: b's code shows b's application only */
 	const { context, page } = await openOwner();
 	await page.getByLabel('查询码（银行随回执交给您）').fill(b.receipt.owner_code);
