@@ -9,17 +9,8 @@
 
 #include <string.h>
 
+#include "common/hex.h"
 #include "crypto/sign.h"
-
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
 
 static int
 is_hyphen_at(size_t i)
@@ -30,7 +21,6 @@ is_hyphen_at(size_t i)
 enum lien_status
 idemkey_generate(uint64_t now_ms, char out[IDEMKEY_LEN + 1])
 {
-	static const char hx[] = "0123456789abcdef";
 	uint8_t b[16];
 	size_t o = 0;
 
@@ -45,8 +35,8 @@ idemkey_generate(uint64_t now_ms, char out[IDEMKEY_LEN + 1])
 	for (size_t i = 0; i < 16; i++) {
 		if (is_hyphen_at(o))
 			out[o++] = '-';
-		out[o++] = hx[b[i] >> 4];
-		out[o++] = hx[b[i] & 15];
+		out[o++] = hex_char((unsigned)b[i] >> 4);
+		out[o++] = hex_char(b[i]);
 	}
 	out[o] = 0;
 	return LIEN_OK;
@@ -69,7 +59,7 @@ idemkey_parse(const char *s, size_t len, uint64_t *time_ms)
 				return LIEN_EPARSE;
 			continue;
 		}
-		if ((h = hexval(s[i])) < 0)
+		if ((h = hex_value((unsigned char)s[i])) < 0)
 			return LIEN_EPARSE;
 		if (nd++ < 12)		/* the first 48 bits: unix_ts_ms */
 			t = t << 4 | (uint64_t)h;

@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/hex.h"
 #include "common/rd.h"
 #include "crypto/idemkey.h"
 #include "crypto/sign.h"
@@ -1034,7 +1035,6 @@ test_registry_repeated_actions(void **state)
 	char hex[2 * REG_COMMIT_LEN + 1];
 	uint8_t owner_a[REG_COMMIT_LEN];
 	json_t *veh, *rs;
-	static const char hx[] = "0123456789abcdef";
 
 	/* suspend, reinstate, suspend a bank: the third is appended and the
 	 * bank can no longer apply */
@@ -1080,11 +1080,7 @@ test_registry_repeated_actions(void **state)
 		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 	}
 	commit_of("owner-A", owner_a);
-	for (size_t i = 0; i < REG_COMMIT_LEN; i++) {
-		hex[2 * i] = hx[owner_a[i] >> 4];
-		hex[2 * i + 1] = hx[owner_a[i] & 15];
-	}
-	hex[2 * REG_COMMIT_LEN] = 0;
+	hex_encode(owner_a, REG_COMMIT_LEN, hex);
 	veh = vehicle_json(f, VIN3, 1);
 	assert_string_equal(json_string_value(json_object_get(veh, "owner")),
 	    hex);
@@ -1536,8 +1532,7 @@ test_registry_vehicle_key(void **state)
 
 	(void)state;
 	assert_int_equal(registry_vehicle_key(VIN1, strlen(VIN1), k), LIEN_OK);
-	for (unsigned i = 0; i < sizeof k; i++)
-		snprintf(hex + 2 * i, 3, "%02x", k[i]);
+	hex_encode(k, sizeof k, hex);
 	assert_string_equal(hex, want);
 	/* lower case and a wrong check digit are refused, never folded */
 	assert_int_equal(registry_vehicle_key("lsja24u62jg269225", 17, k),
