@@ -41,6 +41,7 @@
 #include <jansson.h>
 
 #include "common/file.h"
+#include "crypto/pem.h"
 
 #define TRUST_PATH_MAX 4096u
 
@@ -487,65 +488,44 @@ out:
 
 /* ---- admins.pem ------------------------------------------------------------- */
 
-static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
-static const char pem_end[] = "-----END CERTIFICATE-----";
-
-/* First occurrence of needle (nlen > 0) in hay, or NULL (memmem is not
- * C11). */
-static const char *
-mem_find(const char *hay, size_t len, const char *needle, size_t nlen)
-{
-	for (size_t i = 0; nlen <= len && i <= len - nlen; i++)
-		if (hay[i] == needle[0] && memcmp(hay + i, needle, nlen) == 0)
-			return hay + i;
-	return NULL;
-}
-
-/* Split a PEM bundle into certificates: only line breaks may separate the
- * blocks (no comments or "openssl -text" output: one spelling per file),
- * and each block is parsed by cert_parse_text, which is strict RFC 7468. */
+/* The administrators' certificates: a bundle of strict RFC 7468
+ * CERTIFICATE blocks with only line breaks between them (crypto/pem.h: no
+ * comments or "openssl x509 -text" output, one spelling per file), each
+ * one strict DER. */
 static enum lien_status
 admins_parse(const char *text, size_t len, struct trust *t, char *why,
     size_t why_cap)
 {
+	struct pem_block b;
 	size_t pos = 0, cap = 0;
 	enum lien_status st;
 
-	while (pos < len) {
-		const char *p = text + pos, *e;
-		size_t left = len - pos, blen;
+	for (;;) {
 		struct cert *c = NULL;
 		uint8_t fpr[CERT_FPR_LEN];
+		size_t at = pos;
 
-		if (*p == '\n' || (*p == '\r' && left > 1 && p[1] == '\n')) {
-			pos += *p == '\n' ? 1 : 2;
-			continue;
+		st = pem_next(text, len, &pos, CERT_DER_MAX, &b);
+		if (st == LIEN_ENOTFOUND)
+			break;
+		if (st == LIEN_OK && strcmp(b.label, "CERTIFICATE") != 0)
+			st = LIEN_EPARSE;
+		if (st != LIEN_OK) {
+			pem_block_clear(&b);
+			trust_why(why, why_cap, "admins.pem", "certificate %zu "
+			    "(byte %zu): not one strict PEM CERTIFICATE block "
+			    "(%s)", t->nadmins + 1, at, status_words(st));
+			return st;
 		}
-		if (left < sizeof(pem_begin) - 1 ||
-		    memcmp(p, pem_begin, sizeof(pem_begin) - 1) != 0) {
-			trust_why(why, why_cap, "admins.pem",
-			    "text outside a CERTIFICATE block at byte %zu",
-			    pos);
-			return LIEN_EPARSE;
-		}
-		e = mem_find(p, left, pem_end, sizeof(pem_end) - 1);
-		if (e == NULL) {
-			trust_why(why, why_cap, "admins.pem",
-			    "unterminated CERTIFICATE block at byte %zu", pos);
-			return LIEN_EPARSE;
-		}
-		blen = (size_t)(e - p) + sizeof(pem_end) - 1;
-		if (blen < left && p[blen] == '\n')
-			blen++;
-		else if (left - blen >= 2 && p[blen] == '\r' &&
-		    p[blen + 1] == '\n')
-			blen += 2;
 		if (t->nadmins >= CERT_BUNDLE_CERTS_MAX) {
+			pem_block_clear(&b);
 			trust_why(why, why_cap, "admins.pem",
 			    "more than %u certificates", CERT_BUNDLE_CERTS_MAX);
 			return LIEN_ETOOBIG;
 		}
-		if ((st = cert_parse_text(p, blen, &c)) != LIEN_OK) {
+		st = cert_parse_der(b.der, b.der_len, &c);
+		pem_block_clear(&b);
+		if (st != LIEN_OK) {
 			trust_why(why, why_cap, "admins.pem",
 			    "certificate %zu: %s", t->nadmins + 1,
 			    status_words(st));
@@ -576,7 +556,6 @@ admins_parse(const char *text, size_t len, struct trust *t, char *why,
 		memcpy(t->admins[t->nadmins].fpr, fpr, CERT_FPR_LEN);
 		t->admins[t->nadmins].cert = c;
 		t->nadmins++;
-		pos += blen;
 	}
 	if (t->nadmins == 0) {
 		trust_why(why, why_cap, "admins.pem", "holds no certificate");

@@ -43,12 +43,10 @@
 #include "crypto/cert.h"
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
@@ -61,6 +59,7 @@
 
 #include "common/b64.h"
 #include "crypto/hash.h"
+#include "crypto/pem.h"
 
 /* ---- time ----------------------------------------------------------------- */
 
@@ -245,86 +244,11 @@ out:
 	return LIEN_OK;
 }
 
-static const char pem_begin[] = "-----BEGIN CERTIFICATE-----";
-static const char pem_end[] = "-----END CERTIFICATE-----";
-#define PEM_LINE 64u	/* RFC 7468 section 2: generators wrap at 64 */
-
-static int
-is_b64_char(unsigned char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '=';
-}
-
-/* RFC 7468 "strict" textual encoding of one certificate; the base64 body
- * is gathered into b64 (cap bytes). */
-static enum lien_status
-pem_body(const char *text, size_t len, char *b64, size_t cap,
-    size_t *out_len)
-{
-	const char *p = text, *end = text + len;
-	const char *eol;
-	size_t eol_len, n = 0, line_len;
-	int last_short = 0;
-
-	*out_len = 0;
-	if (len < sizeof pem_begin - 1 ||
-	    memcmp(p, pem_begin, sizeof pem_begin - 1) != 0)
-		return LIEN_EPARSE;
-	p += sizeof pem_begin - 1;
-	/* the header's line break sets the style for the whole text */
-	if ((size_t)(end - p) >= 2 && p[0] == '\r' && p[1] == '\n') {
-		eol = "\r\n";
-		eol_len = 2;
-	} else if ((size_t)(end - p) >= 1 && p[0] == '\n') {
-		eol = "\n";
-		eol_len = 1;
-	} else {
-		return LIEN_EPARSE;
-	}
-	p += eol_len;
-	for (;;) {
-		const char *q = p;
-
-		while (q < end && *q != '\r' && *q != '\n')
-			q++;
-		line_len = (size_t)(q - p);
-		if (line_len == sizeof pem_end - 1 &&
-		    memcmp(p, pem_end, line_len) == 0)
-			break;
-		if (line_len == 0 || line_len > PEM_LINE || last_short)
-			return LIEN_EPARSE;
-		for (size_t i = 0; i < line_len; i++)
-			if (!is_b64_char((unsigned char)p[i]))
-				return LIEN_EPARSE;
-		if (line_len > cap - n)
-			return LIEN_ETOOBIG;
-		memcpy(b64 + n, p, line_len);
-		n += line_len;
-		last_short = line_len < PEM_LINE;
-		if ((size_t)(end - q) < eol_len ||
-		    memcmp(q, eol, eol_len) != 0)
-			return LIEN_EPARSE;
-		p = q + eol_len;
-	}
-	/* after the footer: nothing, or exactly one line break */
-	p += sizeof pem_end - 1;
-	if (p != end && !((size_t)(end - p) == eol_len &&
-	    memcmp(p, eol, eol_len) == 0))
-		return LIEN_EPARSE;
-	if (n == 0)
-		return LIEN_EPARSE;
-	*out_len = n;
-	return LIEN_OK;
-}
-
 enum lien_status
 cert_parse_text(const char *text, size_t len, struct cert **out)
 {
-	char *b64 = NULL;
-	const char *src;
 	uint8_t *der = NULL;
-	size_t b64_len, der_len = 0;
+	size_t der_len = 0;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -336,27 +260,18 @@ cert_parse_text(const char *text, size_t len, struct cert **out)
 		return LIEN_ETOOBIG;
 	if (len == 0)
 		return LIEN_EPARSE;
-	if ((der = malloc(CERT_DER_MAX)) == NULL)
-		return LIEN_ENOMEM;
 	if (len >= 5 && memcmp(text, "-----", 5) == 0) {
-		if ((b64 = malloc(len)) == NULL) {
-			st = LIEN_ENOMEM;
-			goto out;
-		}
-		if ((st = pem_body(text, len, b64, len, &b64_len)) != LIEN_OK)
-			goto out;
-		src = b64;
+		st = pem_decode(text, len, "CERTIFICATE", CERT_DER_MAX, &der,
+		    &der_len);
 	} else {
-		src = text;
-		b64_len = len;
+		/* The bare base64 of the DER (JSON fields); b64_decode is
+		 * canonical-only (common/b64.h). */
+		if ((der = malloc(CERT_DER_MAX)) == NULL)
+			return LIEN_ENOMEM;
+		st = b64_decode(text, len, der, CERT_DER_MAX, &der_len);
 	}
-	/* b64_decode is canonical-only (common/b64.h) */
-	st = b64_decode(src, b64_len, der, CERT_DER_MAX, &der_len);
-	if (st != LIEN_OK)
-		goto out;
-	st = cert_parse_der(der, der_len, out);
-out:
-	free(b64);
+	if (st == LIEN_OK)
+		st = cert_parse_der(der, der_len, out);
 	free(der);
 	return st;
 }
@@ -594,36 +509,32 @@ x509_set_sm2_id(X509 *x, const uint8_t *id, size_t len)
 	return LIEN_OK;
 }
 
-/* Every certificate of a PEM bundle (text between blocks is ignored, as
- * in every CA bundle format; each certificate is re-checked as strict
- * DER). Appends to *sk. */
+/* Every certificate of a PEM bundle: strict RFC 7468 blocks labelled
+ * CERTIFICATE, only line breaks between them (crypto/pem.h), each one
+ * strict DER. Appends to *sk. */
 static enum lien_status
 bundle_load(const char *pem, size_t len, STACK_OF(X509) *sk, int want_root,
     const struct trust_state *s)
 {
-	BIO *bio;
+	struct pem_block b;
+	size_t pos = 0;
 	X509 *x;
-	enum lien_status st = LIEN_EPARSE;
-	unsigned long err;
+	enum lien_status st;
 
 	if (len > CERT_BUNDLE_MAX)
 		return LIEN_ETOOBIG;
-	if (len == 0)
-		return LIEN_OK;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return LIEN_ENOMEM;
-	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
-		unsigned char *der = NULL;
-		int n;
-
-		if ((size_t)sk_X509_num(sk) >= CERT_BUNDLE_CERTS_MAX) {
-			X509_free(x);
-			st = LIEN_ETOOBIG;
+	while ((st = pem_next(pem, len, &pos, CERT_DER_MAX, &b)) == LIEN_OK) {
+		if (strcmp(b.label, "CERTIFICATE") != 0 ||
+		    (size_t)sk_X509_num(sk) >= CERT_BUNDLE_CERTS_MAX) {
+			st = strcmp(b.label, "CERTIFICATE") != 0 ?
+			    LIEN_EPARSE : LIEN_ETOOBIG;
+			pem_block_clear(&b);
 			goto out;
 		}
-		n = i2d_X509(x, &der);
-		st = n > 0 ? der_is_strict(x, der, (size_t)n) : LIEN_EPARSE;
-		OPENSSL_free(der);
+		x = der_to_x509(b.der, b.der_len);
+		st = x != NULL ? der_is_strict(x, b.der, b.der_len) :
+		    LIEN_EPARSE;
+		pem_block_clear(&b);
 		/* roots: self-signed CAs; intermediates: CAs, not self-signed */
 		if (st == LIEN_OK && (X509_check_ca(x) < 1 ||
 		    X509_self_signed(x, 0) != want_root))
@@ -639,14 +550,10 @@ bundle_load(const char *pem, size_t len, STACK_OF(X509) *sk, int want_root,
 			goto out;
 		}
 	}
-	/* the loop ends at end of input (no further start line) or on a
-	 * malformed block */
-	err = ERR_peek_last_error();
-	st = ERR_GET_LIB(err) == ERR_LIB_PEM &&
-	    ERR_GET_REASON(err) == PEM_R_NO_START_LINE ? LIEN_OK : LIEN_EPARSE;
+	if (st == LIEN_ENOTFOUND)	/* the end of the bundle */
+		st = LIEN_OK;
 out:
 	ERR_clear_error();
-	BIO_free(bio);
 	return st;
 }
 
@@ -683,21 +590,29 @@ out:
 static enum lien_status
 crl_load(const struct cert_blob *b, struct trust_state *s)
 {
-	BIO *bio = NULL;
-	X509_CRL *crl = NULL, *extra = NULL;
-	int verified = 0, sm2;
+	X509_CRL *crl = NULL;
+	uint8_t *der = NULL;
+	const unsigned char *dp;
+	unsigned char *re = NULL;
+	size_t der_len = 0;
+	int verified = 0, sm2, re_len;
 	int64_t t;
-	enum lien_status st = LIEN_EPARSE;
+	enum lien_status st;
 
 	if (b->len > CERT_CRL_MAX)
 		return LIEN_ETOOBIG;
 	if (b->p == NULL || b->len == 0)
 		return LIEN_EPARSE;
-	if ((bio = BIO_new_mem_buf(b->p, (int)b->len)) == NULL)
-		return LIEN_ENOMEM;
-	if ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) == NULL)
-		goto out;
-	if ((extra = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) != NULL)
+	if ((st = pem_decode(b->p, b->len, "X509 CRL", CERT_CRL_MAX, &der,
+	    &der_len)) != LIEN_OK)
+		return st;
+	/* Strict DER, every byte consumed: re-encoding gives the input. */
+	st = LIEN_EPARSE;
+	dp = der;
+	if (der_len > LONG_MAX ||
+	    (crl = d2i_X509_CRL(NULL, &dp, (long)der_len)) == NULL ||
+	    dp != der + der_len || (re_len = i2d_X509_CRL(crl, &re)) < 0 ||
+	    (size_t)re_len != der_len || memcmp(re, der, der_len) != 0)
 		goto out;
 	sm2 = X509_CRL_get_signature_nid(crl) == NID_SM2_with_SM3;
 	for (int i = 0; i < sk_X509_num(s->all_cas); i++) {
@@ -746,8 +661,8 @@ crl_load(const struct cert_blob *b, struct trust_state *s)
 out:
 	ERR_clear_error();
 	X509_CRL_free(crl);
-	X509_CRL_free(extra);
-	BIO_free(bio);
+	OPENSSL_free(re);
+	free(der);
 	return st;
 }
 

@@ -46,6 +46,7 @@
 #include "common/b64.h"
 #include "crypto/hash.h"
 #include "crypto/jws.h"
+#include "crypto/pem.h"
 #include "crypto/sign.h"
 
 struct pkey {
@@ -401,45 +402,13 @@ pkey_from_der(const uint8_t *der, size_t len, struct pkey **out)
 	return pkey_adopt(evp, out);
 }
 
-static int
-is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
-/* Find "-----<word> <label>-----" at p; returns pointer past it or NULL. */
-static const char *
-pem_line(const char *p, const char *end, const char *word, char *label,
-    size_t label_cap)
-{
-	static const char dashes[] = "-----";
-	size_t wl = strlen(word), n = 0;
-
-	if ((size_t)(end - p) < 5 + wl + 1 ||
-	    memcmp(p, dashes, 5) != 0 || memcmp(p + 5, word, wl) != 0 ||
-	    p[5 + wl] != ' ')
-		return NULL;
-	p += 5 + wl + 1;
-	while (p < end && *p != '-' && *p != '\n') {
-		if (n + 1 >= label_cap)
-			return NULL;
-		label[n++] = *p++;
-	}
-	label[n] = '\0';
-	if ((size_t)(end - p) < 5 || memcmp(p, dashes, 5) != 0 || n == 0)
-		return NULL;
-	return p + 5;
-}
-
 enum lien_status
 pkey_from_pem(const char *pem, size_t len, struct pkey **out)
 {
-	enum lien_status st = LIEN_EPARSE;
-	const char *p, *end, *q;
-	char label[32], label2[32];
-	char *b64 = NULL;
-	uint8_t *der = NULL;
-	size_t nb = 0, der_len = 0, der_cap;
+	struct pem_block b;
+	size_t pos = 0;
+	enum lien_status st;
+	int priv;
 
 	if (out == NULL)
 		return LIEN_EINVAL;
@@ -448,67 +417,32 @@ pkey_from_pem(const char *pem, size_t len, struct pkey **out)
 		return LIEN_EPARSE;
 	if (len > PKEY_TEXT_MAX)
 		return LIEN_ETOOBIG;
-	p = pem;
-	end = pem + len;
-	while (p < end && is_ws(*p))
-		p++;
-	if ((p = pem_line(p, end, "BEGIN", label, sizeof(label))) == NULL)
+	if (len == 0 || pem[0] != '-')
 		return LIEN_EPARSE;
-	if (strcmp(label, "PUBLIC KEY") != 0 &&
-	    strcmp(label, "PRIVATE KEY") != 0)
+	/* One strict block, nothing before or after it (crypto/pem.h). */
+	st = pem_next(pem, len, &pos, PKEY_TEXT_MAX, &b);
+	if (st == LIEN_OK && pos != len)
+		st = LIEN_EPARSE;
+	if (st != LIEN_OK) {
+		pem_block_clear(&b);
+		return st;
+	}
+	if (strcmp(b.label, "PUBLIC KEY") == 0) {
+		priv = 0;
+	} else if (strcmp(b.label, "PRIVATE KEY") == 0) {
+		priv = 1;
+	} else {
+		pem_block_clear(&b);
 		return LIEN_EUNSUPPORTED;	/* e.g. EC PRIVATE KEY (SEC1) */
-	b64 = malloc(len + 1);
-	if (b64 == NULL)
-		return LIEN_ENOMEM;
-	/* Body: base64 lines, each ending in \n (optionally \r\n). */
-	if (p < end && *p == '\r')
-		p++;
-	if (p >= end || *p != '\n')
-		goto out;
-	p++;
-	for (;;) {
-		if (p >= end)
-			goto out;
-		if (*p == '-')
-			break;
-		for (q = p; q < end && *q != '\n' && *q != '\r'; q++)
-			b64[nb++] = *q;
-		if (q == p)
-			goto out;		/* blank line inside */
-		if (q < end && *q == '\r')
-			q++;
-		if (q >= end || *q != '\n')
-			goto out;
-		p = q + 1;
 	}
-	if ((p = pem_line(p, end, "END", label2, sizeof(label2))) == NULL ||
-	    strcmp(label, label2) != 0)
-		goto out;
-	while (p < end && is_ws(*p))
-		p++;
-	if (p != end)
-		goto out;			/* a second block, or garbage */
-	der_cap = nb / 4 * 3 + 3;
-	if ((der = malloc(der_cap)) == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
-	}
-	if (b64_decode(b64, nb, der, der_cap, &der_len) != LIEN_OK)
-		goto out;
-	st = pkey_from_der(der, der_len, out);
-	if (st == LIEN_OK && ((*out)->priv != (label[1] == 'R'))) {
+	st = pkey_from_der(b.der, b.der_len, out);
+	pem_block_clear(&b);		/* wipes: it may be a private key */
+	if (st == LIEN_OK && (*out)->priv != priv) {
 		/* "PUBLIC KEY" must hold SPKI, "PRIVATE KEY" PKCS#8. */
 		pkey_free(*out);
 		*out = NULL;
 		st = LIEN_EPARSE;
 	}
-out:
-	if (der != NULL) {
-		secret_wipe(der, der_len);
-		free(der);
-	}
-	secret_wipe(b64, nb);
-	free(b64);
 	return st;
 }
 

@@ -89,8 +89,9 @@ enum lien_status pkey_from_evp(struct evp_pkey_st *evp, struct pkey **out)
     LIEN_MUST_CHECK;
 
 /* PEM text: "PUBLIC KEY" (SubjectPublicKeyInfo) or "PRIVATE KEY"
- * (unencrypted PKCS#8). Exactly one PEM block; anything but whitespace
- * around it is LIEN_EPARSE. */
+ * (unencrypted PKCS#8). Exactly one strict RFC 7468 block (crypto/pem.h)
+ * and nothing around it, else LIEN_EPARSE; another label is
+ * LIEN_EUNSUPPORTED. */
 enum lien_status pkey_from_pem(const char *pem, size_t len, struct pkey **out)
     LIEN_MUST_CHECK;
 

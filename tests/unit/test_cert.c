@@ -388,8 +388,13 @@ test_cert_trust_new_bad_config(void **state)
 	cfg.intermediates_len = 0;
 	cfg.roots_len = root.len / 2;
 	assert_int_equal(cert_trust_new(&cfg, &t), LIEN_EPARSE);
+	/* text outside the blocks is refused (strict RFC 7468 bundles);
+	 * a bundle of nothing but line breaks holds no root */
 	cfg.roots_pem = "no certificates here\n";
 	cfg.roots_len = 21;
+	assert_int_equal(cert_trust_new(&cfg, &t), LIEN_EPARSE);
+	cfg.roots_pem = "\n\r\n";
+	cfg.roots_len = 3;
 	assert_int_equal(cert_trust_new(&cfg, &t), LIEN_EINVAL);
 	cfg.roots_pem = root.p;
 	cfg.roots_len = root.len;

@@ -361,10 +361,19 @@ test_pkey_from_pem_negative(void **state)
 		assert_int_not_equal(st, LIEN_OK);
 		assert_null(k);
 	}
-	/* Surrounding whitespace is fine; anything else is not. */
-	snprintf(buf, sizeof(buf), "\n  %s\n\n", pem);
+	/* One strict RFC 7468 block: its own line break after the END line
+	 * is fine, any other whitespace around it is not. */
+	snprintf(buf, sizeof(buf), "%s\n", pem);
 	assert_int_equal(pkey_from_pem(buf, strlen(buf), &k), LIEN_OK);
 	pkey_free(k);
+	k = NULL;
+	snprintf(buf, sizeof(buf), "\n  %s\n\n", pem);
+	assert_int_equal(pkey_from_pem(buf, strlen(buf), &k), LIEN_EPARSE);
+	snprintf(buf, sizeof(buf), "%s\n\n", pem);
+	assert_int_equal(pkey_from_pem(buf, strlen(buf), &k), LIEN_EPARSE);
+	snprintf(buf, sizeof(buf), "\n%s", pem);
+	assert_int_equal(pkey_from_pem(buf, strlen(buf), &k), LIEN_EPARSE);
+	assert_null(k);
 	snprintf(buf, sizeof(buf), "%s\nx", pem);
 	assert_int_equal(pkey_from_pem(buf, strlen(buf), &k), LIEN_EPARSE);
 	snprintf(buf, sizeof(buf), "%s\n%s", pem, pem);

@@ -328,7 +328,7 @@ test_trust_reload_refuses_each_broken_file(void **st)
 			{ "trust/admins.pem", twice, "listed twice",
 			  LIEN_EEXIST },
 			{ "trust/admins.pem", text_before,
-			  "text outside", LIEN_EPARSE },
+			  "not one strict PEM CERTIFICATE block", LIEN_EPARSE },
 		};
 
 		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
