@@ -16,8 +16,8 @@
  *
  * Binary claim values (sub, act, nonce) are base64url without padding
  * (RFC 4648 section 5) of 32 bytes: a crypto/seal commitment or the
- * application digest = SHA-256 of the RFC 8785 canonical JSON of the
- * "application" object (the caller computes it).
+ * application digest (registry_application_digest: the application, the
+ * company, the signing bank and the step; the caller computes it).
  */
 #ifndef LIEN_API_EVIDENCE_H
 #define LIEN_API_EVIDENCE_H

@@ -187,18 +187,15 @@ v_reason(struct api_req *rq, struct reg_str s, const char *code)
 }
 
 /* Face token of the application: sub = owner commitment, nonce = the
- * application digest. Sets req->face; replies on refusal. */
+ * application digest (registry_application_digest: bound to this bank).
+ * Sets req->face; replies on refusal. */
 static int
 check_face(struct reg_call *c, struct reg_request *req, struct reg_str tok,
-    const json_t *application, const uint8_t owner[SEAL_COMMIT_LEN],
-    uint8_t app_digest[HASH_LEN], struct evidence_result *er)
+    const uint8_t owner[SEAL_COMMIT_LEN], const uint8_t app_digest[HASH_LEN],
+    struct evidence_result *er)
 {
 	enum lien_status st;
 
-	if ((st = jcs_digest(application, app_digest)) != LIEN_OK) {
-		api_fail_status(c->rq, st);
-		return 0;
-	}
 	st = evidence_face_check(c->trust, tok.p, tok.len, owner, app_digest,
 	    c->now, er);
 	if (st == LIEN_EVERIFY) {
@@ -551,35 +548,48 @@ out:
 
 /* ---- applications ----------------------------------------------------- */
 
-/* The company block: the legal representative's SMS attestation that the
- * acting employee (the application's owner.id_number) may act. */
+/* The company block of a company owner (docs/api-registration.md):
+ * {"uscc", "legal_rep_phone", "sms_token"}. */
+struct company_block {
+	struct reg_str uscc, phone, tok;
+};
+
 static int
-check_company(struct reg_call *c, const json_t *co,
-    const uint8_t actor[SEAL_COMMIT_LEN],
-    const uint8_t app_digest[HASH_LEN])
+company_parse(struct reg_call *c, const json_t *co, struct company_block *cb)
 {
 	static const char *const keys[] = { "uscc", "legal_rep_phone",
 		"sms_token", NULL };
 	struct api_req *rq = c->rq;
-	struct reg_str uscc, phone, tok;
+
+	return reg_keys(rq, co, "company", keys, NULL) &&
+	    reg_str(rq, co, "uscc", 1, &cb->uscc) &&
+	    reg_str(rq, co, "legal_rep_phone", 1, &cb->phone) &&
+	    reg_str(rq, co, "sms_token", 1, &cb->tok) &&
+	    v_uscc(rq, cb->uscc) && v_phone(rq, cb->phone);
+}
+
+/* The legal representative's SMS attestation that the acting employee
+ * (the application's owner.id_number) may act for the company, bound to
+ * this application by this bank (the application digest). */
+static int
+check_company(struct reg_call *c, const struct company_block *cb,
+    const uint8_t actor[SEAL_COMMIT_LEN],
+    const uint8_t app_digest[HASH_LEN])
+{
+	struct api_req *rq = c->rq;
 	struct evidence_result *er;
 	uint8_t rep[SEAL_COMMIT_LEN];
 	enum lien_status st;
 	int ok = 0;
 
-	if (!reg_keys(rq, co, "company", keys, NULL) ||
-	    !reg_str(rq, co, "uscc", 1, &uscc) ||
-	    !reg_str(rq, co, "legal_rep_phone", 1, &phone) ||
-	    !reg_str(rq, co, "sms_token", 1, &tok) ||
-	    !v_uscc(rq, uscc) || !v_phone(rq, phone) ||
-	    !commit_or_fail(c, SEAL_KIND_PHONE, phone, rep))
+	if (!commit_or_fail(c, SEAL_KIND_PHONE, cb->phone, rep))
 		return 0;
 	if ((er = malloc(sizeof(*er))) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		return 0;
 	}
-	st = evidence_sms_check(c->trust, tok.p, tok.len, rep, actor, uscc.p,
-	    uscc.len, app_digest, c->now, er);
+	st = evidence_sms_check(c->trust, cb->tok.p, cb->tok.len, rep, actor,
+	    cb->uscc.p, cb->uscc.len, app_digest, c->now, er);
 	if (st == LIEN_EVERIFY)
 		api_fail_code(rq, evidence_reason_http(er->reason),
 		    evidence_reason_code(er->reason), "the SMS attestation is "
@@ -614,17 +624,31 @@ bank_envelope(struct reg_call *c, struct api_req *rq,
 
 /* The owner's consent to the application (the face token bound to its
  * digest, and for a company its representative's SMS attestation), then
- * the step itself. req->owner is set. */
+ * the step itself. req->kind and req->owner are set. The digest binds the
+ * application, the signing bank (the mortgagee) and the company, so
+ * another bank replaying the body with the owner's tokens gets
+ * token_nonce (registry_application_digest). */
 static void
 bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
     const json_t *app, const json_t *company)
 {
 	struct evidence_result er;	/* req->face borrows from it */
+	struct company_block cb;
 	uint8_t digest[HASH_LEN];
+	enum lien_status st;
 
-	if (!check_face(c, req, tok, app, req->owner, digest, &er))
+	memset(&cb, 0, sizeof(cb));
+	if (company != NULL && !company_parse(c, company, &cb))
 		return;
-	if (company != NULL && !check_company(c, company, req->owner, digest))
+	st = registry_application_digest(req->kind, c->auth.party_id,
+	    c->auth.party_id_len, cb.uscc.p, cb.uscc.len, app, digest);
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return;
+	}
+	if (!check_face(c, req, tok, req->owner, digest, &er))
+		return;
+	if (company != NULL && !check_company(c, &cb, req->owner, digest))
 		return;
 	reg_submit(c, req, 1);
 }

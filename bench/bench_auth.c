@@ -419,6 +419,7 @@ req_make(struct bank_rec *bk, struct breq *r, size_t i, uint64_t *rng)
 	(void)snprintf(name, sizeof name, "\xe5\xbc\xa0\xe4\xb8\x89%zu", i);
 	lcrypto_random(rep_commit, sizeof rep_commit);
 	memset(&m, 0, sizeof m);
+	m.mortgagee = "91330400MA2B00001P";	/* the digest's bank */
 	m.vin = vin;
 	m.plate = plate;
 	m.plate_type = "02";

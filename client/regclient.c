@@ -36,6 +36,7 @@
 #include "crypto/idemkey.h"
 #include "tlog/checkpoint.h"
 #include "registry/jcs.h"
+#include "registry/registry.h"
 #include "tlog/merkle.h"
 
 #define RC_AUTHORITY_MAX HTTPCONN_AUTHORITY_MAX
@@ -247,26 +248,51 @@ regclient_sms_token(const struct regclient_issuer *is, const char *aud,
 
 /* ---- bodies ---------------------------------------------------------------- */
 
-/* body = {"application": app, "face_token": face(digest(app)),
- *         ["company": company]} */
+/* The owner's consent around an application object (owned: consumed):
+ * body = {"application": app, "face_token": ..., ["company": {...}]},
+ * both tokens bound to the application digest of this bank
+ * (registry_application_digest: application, company, mortgagee, step). */
 static enum lien_status
-body_with_face(const struct regclient_issuer *face, const char *aud,
-    json_t *app, const uint8_t owner_commit[REGCLIENT_COMMIT_LEN],
-    uint32_t liveness, uint32_t match, json_t *company, int64_t now,
-    char **out, size_t *out_len, uint8_t digest[HASH_LEN],
-    uint8_t dg_out[HASH_LEN])
+body_with_consent(const struct regclient_issuer *face,
+    const struct regclient_issuer *sms, const char *aud, enum reg_type kind,
+    const char *mortgagee, json_t *app,
+    const uint8_t owner_commit[REGCLIENT_COMMIT_LEN], uint32_t liveness,
+    uint32_t match, const char *uscc, const char *legal_rep_phone,
+    const uint8_t *rep_phone_commit, int64_t now, char **out,
+    size_t *out_len, uint8_t digest[HASH_LEN])
 {
 	uint8_t dg[HASH_LEN];
-	char *tok = NULL;
-	json_t *b = NULL;
+	char *tok = NULL, *sms_tok = NULL;
+	json_t *b = NULL, *company = NULL;
 	int bad = 0;
 	enum lien_status st;
 
-	if ((st = jcs_digest(app, dg)) != LIEN_OK)
+	if (uscc != NULL && (sms == NULL || legal_rep_phone == NULL ||
+	    rep_phone_commit == NULL)) {
+		st = LIEN_EINVAL;
+		goto fail;
+	}
+	if ((st = registry_application_digest(kind, mortgagee,
+	    strlen(mortgagee), uscc, uscc != NULL ? strlen(uscc) : 0, app,
+	    dg)) != LIEN_OK)
 		goto fail;
 	if ((st = regclient_face_token(face, aud, owner_commit, dg, liveness,
 	    match, now, &tok)) != LIEN_OK)
 		goto fail;
+	if (uscc != NULL) {
+		/* the legal representative authorises the acting person (the
+		 * face-verified owner.id_number) for this application */
+		if ((st = regclient_sms_token(sms, aud, rep_phone_commit,
+		    owner_commit, uscc, dg, now, &sms_tok)) != LIEN_OK)
+			goto fail;
+		if ((company = json_object()) == NULL) {
+			st = LIEN_ENOMEM;
+			goto fail;
+		}
+		set_str(company, "uscc", uscc, &bad);
+		set_str(company, "legal_rep_phone", legal_rep_phone, &bad);
+		set_str(company, "sms_token", sms_tok, &bad);
+	}
 	if ((b = json_object()) == NULL) {
 		st = LIEN_ENOMEM;
 		goto fail;
@@ -279,13 +305,13 @@ body_with_face(const struct regclient_issuer *face, const char *aud,
 		bad = 1;
 	company = NULL;
 	free(tok);
+	free(sms_tok);
 	if (digest != NULL)
 		memcpy(digest, dg, HASH_LEN);
-	if (dg_out != NULL)
-		memcpy(dg_out, dg, HASH_LEN);
 	return finish(b, bad, out, out_len);
 fail:
 	free(tok);
+	free(sms_tok);
 	json_decref(app);
 	json_decref(company);
 	return st;
@@ -297,21 +323,15 @@ regclient_mortgage_body(const struct regclient_issuer *face,
     const struct regclient_mortgage *m, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN])
 {
-	json_t *app = NULL, *owner = NULL, *company = NULL;
-	uint8_t dg[HASH_LEN];
-	char *sms_tok = NULL;
+	json_t *app = NULL, *owner = NULL;
 	int bad = 0;
-	enum lien_status st;
 
 	out_init(out, out_len);
 	if (out == NULL || out_len == NULL || m == NULL || face == NULL ||
-	    aud == NULL || m->vin == NULL || m->plate == NULL ||
-	    m->plate_type == NULL || m->certificate_number == NULL ||
-	    m->contract_number == NULL || m->owner_id_number == NULL ||
-	    m->owner_commit == NULL)
-		return LIEN_EINVAL;
-	if (m->uscc != NULL && (sms == NULL || m->legal_rep_phone == NULL ||
-	    m->rep_phone_commit == NULL))
+	    aud == NULL || m->mortgagee == NULL || m->vin == NULL ||
+	    m->plate == NULL || m->plate_type == NULL ||
+	    m->certificate_number == NULL || m->contract_number == NULL ||
+	    m->owner_id_number == NULL || m->owner_commit == NULL)
 		return LIEN_EINVAL;
 	app = json_object();
 	owner = json_object();
@@ -334,51 +354,25 @@ regclient_mortgage_body(const struct regclient_issuer *face,
 		json_decref(app);
 		return LIEN_ENOMEM;
 	}
-	if (m->uscc != NULL) {
-		/* The SMS token is bound to the same digest as the face
-		 * token: compute it first. */
-		if ((st = jcs_digest(app, dg)) != LIEN_OK) {
-			json_decref(app);
-			return st;
-		}
-		if ((st = regclient_sms_token(sms, aud, m->rep_phone_commit,
-		    m->owner_commit, m->uscc, dg, now, &sms_tok)) != LIEN_OK) {
-			json_decref(app);
-			return st;
-		}
-		if ((company = json_object()) == NULL) {
-			free(sms_tok);
-			json_decref(app);
-			return LIEN_ENOMEM;
-		}
-		set_str(company, "uscc", m->uscc, &bad);
-		set_str(company, "legal_rep_phone", m->legal_rep_phone, &bad);
-		set_str(company, "sms_token", sms_tok, &bad);
-		free(sms_tok);
-		if (bad) {
-			json_decref(company);
-			json_decref(app);
-			return LIEN_ENOMEM;
-		}
-	}
-	return body_with_face(face, aud, app, m->owner_commit, m->liveness,
-	    m->match, company, now, out, out_len, digest, NULL);
+	return body_with_consent(face, sms, aud, REG_T_MORTGAGE_APPLICATION,
+	    m->mortgagee, app, m->owner_commit, m->liveness, m->match, m->uscc,
+	    m->legal_rep_phone, m->rep_phone_commit, now, out, out_len, digest);
 }
 
 enum lien_status
-regclient_release_body(const struct regclient_issuer *face, const char *aud,
-    const char *vin, const char *mortgage_app_id, const char *owner_id_number,
-    const uint8_t owner_commit[REGCLIENT_COMMIT_LEN], uint32_t liveness,
-    uint32_t match, int64_t now, char **out, size_t *out_len,
-    uint8_t digest[HASH_LEN])
+regclient_release_body(const struct regclient_issuer *face,
+    const struct regclient_issuer *sms, const char *aud,
+    const struct regclient_release *r, int64_t now, char **out,
+    size_t *out_len, uint8_t digest[HASH_LEN])
 {
 	json_t *app, *owner;
 	int bad = 0;
 
 	out_init(out, out_len);
-	if (out == NULL || out_len == NULL || face == NULL || aud == NULL ||
-	    vin == NULL || mortgage_app_id == NULL || owner_id_number ==
-	    NULL || owner_commit == NULL)
+	if (out == NULL || out_len == NULL || r == NULL || face == NULL ||
+	    aud == NULL || r->mortgagee == NULL || r->vin == NULL ||
+	    r->mortgage == NULL || r->owner_id_number == NULL ||
+	    r->owner_commit == NULL)
 		return LIEN_EINVAL;
 	app = json_object();
 	owner = json_object();
@@ -387,17 +381,18 @@ regclient_release_body(const struct regclient_issuer *face, const char *aud,
 		json_decref(owner);
 		return LIEN_ENOMEM;
 	}
-	set_str(app, "vin", vin, &bad);
-	set_str(app, "mortgage", mortgage_app_id, &bad);
-	set_str(owner, "id_number", owner_id_number, &bad);
+	set_str(app, "vin", r->vin, &bad);
+	set_str(app, "mortgage", r->mortgage, &bad);
+	set_str(owner, "id_number", r->owner_id_number, &bad);
 	if (json_object_set_new(app, "owner", owner) != 0)
 		bad = 1;
 	if (bad) {
 		json_decref(app);
 		return LIEN_ENOMEM;
 	}
-	return body_with_face(face, aud, app, owner_commit, liveness, match,
-	    NULL, now, out, out_len, digest, NULL);
+	return body_with_consent(face, sms, aud, REG_T_RELEASE_APPLICATION,
+	    r->mortgagee, app, r->owner_commit, r->liveness, r->match, r->uscc,
+	    r->legal_rep_phone, r->rep_phone_commit, now, out, out_len, digest);
 }
 
 enum lien_status

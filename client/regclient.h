@@ -97,6 +97,9 @@ enum lien_status regclient_sms_token(const struct regclient_issuer *is,
  * argument, LIEN_ENOMEM, or what jcs/jws return. */
 
 struct regclient_mortgage {
+	/* the signing bank's party id (its USCC): the tokens are bound to
+	 * it (registry_application_digest) */
+	const char *mortgagee;
 	const char *vin, *plate, *plate_type, *certificate_number;
 	const char *contract_number;
 	const char *owner_id_number;	/* the owner (or acting employee) */
@@ -113,19 +116,33 @@ struct regclient_mortgage {
 	const uint8_t *rep_phone_commit;
 };
 
-/* {"application":{...},"face_token":..., ["company":{...}]}. digest
- * (optional) receives the application digest. sms may be NULL unless
- * m->uscc is set. */
+/* {"application":{...},"face_token":..., ["company":{...}]}: the face
+ * token (and the SMS token of a company owner) bound to the application
+ * digest of m->mortgagee (registry/registry.h
+ * registry_application_digest), which *digest (optional) receives. sms
+ * may be NULL unless m->uscc is set. */
 enum lien_status regclient_mortgage_body(const struct regclient_issuer *face,
     const struct regclient_issuer *sms, const char *aud,
     const struct regclient_mortgage *m, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN]) LIEN_MUST_CHECK;
 
-/* {"application":{"vin","mortgage","owner":{"id_number"}},"face_token"}. */
+struct regclient_release {
+	const char *mortgagee;		/* the releasing bank's party id */
+	const char *vin;
+	const char *mortgage;		/* the mortgage's application id */
+	const char *owner_id_number;
+	const uint8_t *owner_commit;
+	uint32_t liveness, match;
+	const char *uscc;		/* company owner, optional, as above */
+	const char *legal_rep_phone;
+	const uint8_t *rep_phone_commit;
+};
+
+/* {"application":{"vin","mortgage","owner":{"id_number"}},"face_token",
+ * ["company"]}, bound like a mortgage body. */
 enum lien_status regclient_release_body(const struct regclient_issuer *face,
-    const char *aud, const char *vin, const char *mortgage_app_id,
-    const char *owner_id_number, const uint8_t owner_commit[REGCLIENT_COMMIT_LEN],
-    uint32_t liveness, uint32_t match, int64_t now, char **out,
+    const struct regclient_issuer *sms, const char *aud,
+    const struct regclient_release *r, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN]) LIEN_MUST_CHECK;
 
 /* {"decision":"approve|reject|in_person_review"[,"reason"]}. */

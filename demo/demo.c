@@ -947,6 +947,7 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 	(void)snprintf(contract, sizeof(contract), "%s-2026-%06u", prefix[b],
 	    ++s->contract_seq[b]);
 	memset(&m, 0, sizeof(m));
+	m.mortgagee = demo_bank_uscc(s->w, v->bank);
 	m.vin = v->vin;
 	m.plate = v->plate;
 	m.plate_type = v->plate_type;
@@ -989,13 +990,21 @@ static enum lien_status
 seed_release(struct seed *s, struct seed_vehicle *v, enum demo_party_id who,
     long want, const char *want_code, struct regclient_receipt *rcpt)
 {
+	struct regclient_release r;
 	char *body = NULL;
 	size_t len = 0;
 	enum lien_status st;
 
-	if ((st = regclient_release_body(&s->w->face, s->w->registry, v->vin,
-	    v->approved, v->owner_id, v->owner_commit, 9600, 9500, seed_now(),
-	    &body, &len, NULL)) != LIEN_OK)
+	memset(&r, 0, sizeof(r));
+	r.mortgagee = demo_bank_uscc(s->w, who);
+	r.vin = v->vin;
+	r.mortgage = v->approved;
+	r.owner_id_number = v->owner_id;
+	r.owner_commit = v->owner_commit;
+	r.liveness = 9600;
+	r.match = 9500;
+	if ((st = regclient_release_body(&s->w->face, &s->w->sms,
+	    s->w->registry, &r, seed_now(), &body, &len, NULL)) != LIEN_OK)
 		return st;
 	st = seed_post(s, who, "/v1/releases", body, len, want, want_code,
 	    rcpt, "release");

@@ -413,3 +413,35 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 	json_decref(p);
 	return rc;
 }
+
+enum lien_status
+registry_application_digest(enum reg_type kind, const char *mortgagee,
+    size_t mortgagee_len, const char *company, size_t company_len,
+    const json_t *application, uint8_t out[HASH_LEN])
+{
+	json_t *o;
+	enum lien_status rc = LIEN_ENOMEM;
+
+	memset(out, 0, HASH_LEN);
+	if ((kind != REG_T_MORTGAGE_APPLICATION &&
+	    kind != REG_T_RELEASE_APPLICATION) || mortgagee == NULL ||
+	    application == NULL)
+		return LIEN_EINVAL;
+	if ((o = json_object()) == NULL)
+		return LIEN_ENOMEM;
+	/* json_stringn refuses invalid UTF-8: such a party id or code was
+	 * refused long before, so EINVAL is enough of an answer */
+	if (rg_set(o, "application", json_incref((json_t *)(uintptr_t)
+	    application)) ||
+	    rg_set(o, "step", json_string(rg_type_name(kind))))
+		goto out;
+	rc = LIEN_EINVAL;
+	if (rg_set(o, "mortgagee", json_stringn(mortgagee, mortgagee_len)) ||
+	    (company != NULL && rg_set(o, "company", json_stringn(company,
+	    company_len))))
+		goto out;
+	rc = jcs_digest(o, out);
+out:
+	json_decref(o);
+	return rc;
+}

@@ -322,6 +322,30 @@ enum lien_status registry_check(struct ledger_state *st, uint64_t index,
 enum lien_status registry_vehicle_key(const char *vin, size_t len,
     uint8_t out[REG_VEHICLE_KEY_LEN]) LIEN_MUST_CHECK;
 
+/* ---- consent ------------------------------------------------------------- */
+
+struct json_t;
+
+/* The application digest (docs/identity.md "Application digest"): what the
+ * owner's face-ID token and a company's SMS attestation carry as their
+ * nonce, so that their consent is bound to this application *by this
+ * bank*:
+ *
+ *   SHA-256 of the RFC 8785 form of {"application": application,
+ *     "company": company (only when given), "mortgagee": mortgagee,
+ *     "step": "mortgage_application" | "release_application"}
+ *
+ * application is the request's application object, mortgagee the signing
+ * bank's party id (its USCC), company the USCC of the company block of a
+ * company owner (NULL: none). Another bank replaying the body and token
+ * gets another digest (token_nonce). kind: REG_T_MORTGAGE_APPLICATION or
+ * REG_T_RELEASE_APPLICATION (else LIEN_EINVAL). Statuses as jcs_digest;
+ * out zeroed on failure. */
+enum lien_status registry_application_digest(enum reg_type kind,
+    const char *mortgagee, size_t mortgagee_len, const char *company,
+    size_t company_len, const struct json_t *application,
+    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
+
 /* ---- readers (views; for api/) ------------------------------------------ */
 
 /* Application record (canonical JSON, docs/registry.md "apps"). *out

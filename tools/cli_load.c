@@ -512,6 +512,7 @@ run_case(struct worker *wk)
 {
 	const struct demo_world *w = wk->sh->w;
 	struct regclient_mortgage m;
+	struct regclient_release rel;
 	struct regclient_receipt r;
 	char contract[64], app[REGCLIENT_APP_ID_LEN + 1];
 	char *body = NULL;
@@ -533,6 +534,7 @@ run_case(struct worker *wk)
 	(void)snprintf(contract, sizeof(contract), "LOAD-%08" PRIx64
 	    "-T%02u-%07u", wk->rng & 0xffffffffu, wk->id, ++wk->contract_seq);
 	memset(&m, 0, sizeof(m));
+	m.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
 	m.vin = v->vin;
 	m.plate = v->plate;
 	m.plate_type = v->plate_type;
@@ -566,9 +568,17 @@ run_case(struct worker *wk)
 		v->cases = LOAD_CASES_PER_VEHICLE;
 		return 0;
 	}
-	if (regclient_release_body(demo_face_issuer(w), demo_registry_name(w),
-	    v->vin, app, v->owner_id, v->owner_commit, 9600, 9500, wall(),
-	    &body, &len, NULL) != LIEN_OK) {
+	memset(&rel, 0, sizeof(rel));
+	rel.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
+	rel.vin = v->vin;
+	rel.mortgage = app;
+	rel.owner_id_number = v->owner_id;
+	rel.owner_commit = v->owner_commit;
+	rel.liveness = 9600;
+	rel.match = 9500;
+	if (regclient_release_body(demo_face_issuer(w), NULL,
+	    demo_registry_name(w), &rel, wall(), &body, &len, NULL) !=
+	    LIEN_OK) {
 		atomic_store(&wk->sh->stop, 1);
 		return 0;
 	}

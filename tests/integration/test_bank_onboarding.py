@@ -141,14 +141,19 @@ def python_signed_post(port, key_path, keyid, path, obj):
         c.close()
 
 
-def face_token(issuer_key, sub, application, aud):
+def face_token(issuer_key, sub, application, aud, bank):
+    """The owner's face token, bound to the application digest of `bank`
+    (docs/identity.md "Application digest")."""
     with open(issuer_key, "rb") as f:
         key = serialization.load_pem_private_key(f.read(), None)
     now = int(time.time())
     head = b64url(jcs({"alg": "EdDSA", "kid": "demo-face-01", "typ": "JWT"}))
+    digest = hashlib.sha256(jcs({"application": application,
+                                 "mortgagee": bank,
+                                 "step": "mortgage_application"})).digest()
     claims = {"iss": "https://face.demo.lienlog.cn", "aud": aud,
               "iat": now - 5, "exp": now + 300, "sub": sub,
-              "nonce": b64url(hashlib.sha256(jcs(application)).digest()),
+              "nonce": b64url(digest),
               "liveness": 9900, "match": 9800}
     body = b64url(jcs(claims))
     return head + "." + body + "." + b64url(key.sign((head + "." + body)
@@ -294,7 +299,8 @@ def main():
         body = {"application": app,
                 "face_token": face_token(os.path.join(demo,
                                                       "face-issuer.key"),
-                                         ed["commitment"], app, aud)}
+                                         ed["commitment"], app, aud,
+                                         ed["uscc"])}
         rc, ans, r = t.submit(ed["key"], ed["cert"], "/v1/mortgages", body)
         check(rc == 0 and ans is not None and ans.get("entry_type") == 21,
               "new bank's mortgage gets a receipt: %r %s" %

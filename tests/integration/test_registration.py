@@ -167,6 +167,17 @@ def make_leaf(out, name, cn, party=None):
         f.write(cert.public_bytes(serialization.Encoding.PEM))
 
 
+def app_digest(application, bank, step="mortgage_application",
+               company=None):
+    """docs/identity.md "Application digest": SHA-256 of the RFC 8785 form
+    of the application with the signing bank, the step and (for a company
+    owner) the company's code."""
+    o = {"application": application, "mortgagee": bank, "step": step}
+    if company is not None:
+        o["company"] = company
+    return hashlib.sha256(jcs(o)).digest()
+
+
 class FaceIssuer:
     ISS = "https://face.test"
 
@@ -180,12 +191,21 @@ class FaceIssuer:
                           "kid": "t-face", "use": "sig", "alg": "EdDSA",
                           "iss": self.ISS}]}
 
-    def token(self, sub_b64url, application, liveness=9800, match=9700):
+    def token(self, sub_b64url, application, bank,
+              step="mortgage_application", company=None, liveness=9800,
+              match=9700):
+        """A face token bound to the application digest of `bank`
+        (docs/identity.md "Application digest")."""
+        return self.token_raw(sub_b64url, app_digest(application, bank, step,
+                                                     company),
+                              liveness, match)
+
+    def token_raw(self, sub_b64url, nonce, liveness=9800, match=9700):
         now = int(time.time())
         head = b64url(jcs({"alg": "EdDSA", "kid": "t-face", "typ": "JWT"}))
         claims = {"iss": self.ISS, "aud": "lienlog.test", "iat": now - 5,
                   "exp": now + 300, "sub": sub_b64url,
-                  "nonce": b64url(hashlib.sha256(jcs(application)).digest()),
+                  "nonce": b64url(nonce),
                   "liveness": liveness, "match": match}
         body = b64url(jcs(claims))
         sig = self.key.sign((head + "." + body).encode())
@@ -505,14 +525,16 @@ def run(a, tmp):
     check(c1 == commitment(registry, o1), "commitments are comparable")
     c2 = commitment(bank_a, o2)
 
-    def mortgage_body(v, owner, cm, contract, plate="浙F12345", **scores):
+    def mortgage_body(v, owner, cm, contract, plate="浙F12345", bank=None,
+                      **scores):
         app = {"vin": v, "plate": plate, "plate_type": "02",
                "certificate_number": "330100123456",
                "contract_number": contract,
                "owner": {"id_number": owner, "name": "张三",
                          "phone": "13800000000"}}
         return {"application": app,
-                "face_token": face.token(cm, app, **scores)}
+                "face_token": face.token(cm, app, bank or uscc_a,
+                                         **scores)}
 
     # ---- mortgage by bank A -> receipt verified offline --------------------
     body_a = mortgage_body(v1, o1, c1, "A-2026-0001")
@@ -536,7 +558,7 @@ def run(a, tmp):
     app_a = ra["application_id"]
 
     retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
-            c1)
+            c1, uscc_a)
     # replayed nonce with another body
     hdr = cl.signed_headers(bank_a, "POST", "/v1/identity-commitments",
                             b'{"id_number":"%s"}' % o1.encode(),
@@ -573,7 +595,8 @@ def run(a, tmp):
     # ---- bank B ranks second --------------------------------------------------
     rb = expect(cl.post(bank_b, "/v1/mortgages",
                         mortgage_body(v1, o1, commitment(bank_b, o1),
-                                      "B-2026-0001")), 201, None,
+                                      "B-2026-0001", bank=uscc_b)), 201,
+                None,
                 "mortgage B")
     app_b = rb["application_id"]
     check("multi_bank" in rb["anomalies"] and
@@ -637,7 +660,8 @@ def run(a, tmp):
         "mortgage on a seized vehicle")
     rel_b = {"application": {"vin": v1, "mortgage": app_b,
                              "owner": {"id_number": o1}}}
-    rel_b["face_token"] = face.token(c1, rel_b["application"])
+    rel_b["face_token"] = face.token(c1, rel_b["application"], uscc_b,
+                                     "release_application")
     refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_b), 409,
             "vehicle_seized", "release on a seized vehicle")
     expect(cl.post(registry, restr, {"action": "lift", "restriction":
@@ -646,11 +670,20 @@ def run(a, tmp):
     # ---- release by bank A of its own mortgage -> approved -------------------
     rel_a = {"application": {"vin": v1, "mortgage": app_a,
                              "owner": {"id_number": o1}}}
-    rel_a["face_token"] = face.token(c1, rel_a["application"])
+    rel_a["face_token"] = face.token(c1, rel_a["application"], uscc_a,
+                                     "release_application")
+    # the same application with the owner's token bound to bank B: B
+    # passes the consent check and meets the registry's rule
+    rel_a_b = dict(rel_a, face_token=face.token(
+        c1, rel_a["application"], uscc_b, "release_application"))
     st = State(cl, officer, ["/v1/applications/" + app_a,
                              "/v1/applications/" + app_b,
                              "/v1/vehicles/" + v1])
-    refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_a), 403,
+    # issue 11 class 3: the owner's token for bank A's release, replayed
+    # by bank B with A's body, is bound to A: 422 token_nonce
+    refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_a), 422,
+            "token_nonce", "bank B replays bank A's release and token")
+    refused(cl, st, lambda: cl.post(bank_b, "/v1/releases", rel_a_b), 403,
             "not_mortgagee", "release of another bank's mortgage")
     rrel = expect(cl.post(bank_a, "/v1/releases", rel_a), 201, None,
                   "release A")
@@ -701,7 +734,8 @@ def run(a, tmp):
                            "owner": {"id_number": o1}},
           "face_token": face.token(c1, {"vin": v1,
                                         "mortgage": "A000000000000fff0",
-                                        "owner": {"id_number": o1}})},
+                                        "owner": {"id_number": o1}},
+                                   uscc_a, "release_application")},
          404, "mortgage_not_found"),
         ("decision by a non-officer", bank_a,
          "/v1/applications/%s/decision" % app_b, {"decision": "approve"},
@@ -715,11 +749,23 @@ def run(a, tmp):
          {"action": "set", "restriction": "stolen"}, 404,
          "vehicle_unknown"),
         ("face token for another application", bank_a, "/v1/mortgages",
-         dict(good, face_token=face.token(c2, {"other": 1})), 422,
+         dict(good, face_token=face.token(c2, {"other": 1}, uscc_a)), 422,
+         "token_nonce"),
+        # issue 11 class 3: the digest names the bank, so another bank
+        # replaying A's body with the owner's valid token is refused
+        ("another bank replays bank A's body and the owner's token", bank_b,
+         "/v1/mortgages", good, 422, "token_nonce"),
+        ("a token bound to the bare application (no bank)", bank_a,
+         "/v1/mortgages", dict(good, face_token=face.token_raw(
+             c2, hashlib.sha256(jcs(good["application"])).digest())), 422,
+         "token_nonce"),
+        ("a mortgage token used for a release step", bank_a,
+         "/v1/mortgages", dict(good, face_token=face.token(
+             c2, good["application"], uscc_a, "release_application")), 422,
          "token_nonce"),
         ("face token for another person", bank_a, "/v1/mortgages",
-         dict(good, face_token=face.token(c1, good["application"])), 422,
-         "token_subject"),
+         dict(good, face_token=face.token(c1, good["application"], uscc_a)),
+         422, "token_subject"),
         ("bank filing by a bank", bank_a, "/v1/institutions",
          {"uscc": uscc_a, "name": "x", "certificate": bank_a.cert_pem},
          403, "role_forbidden"),
@@ -782,8 +828,8 @@ def run(a, tmp):
           "slow body cut off: %r" % resp[:120])
     check(st.snap() == before, "slow body: nothing changed")
 
-    repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
-                     v2, o1, o2, c2, face)
+    repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_a,
+                     uscc_b, v2, o1, o2, c2, face)
     cli_retry(a, cl, registry, tmp)
 
     # ---- SIGHUP: a broken trust file keeps the old configuration ------------
@@ -813,7 +859,7 @@ def run(a, tmp):
 
 
 def retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
-            c1):
+            c1, uscc_a):
     """docs/api-registration.md "Retries and Idempotency-Key": a retry is
     recognised only by what the client says -- its signed Idempotency-Key,
     or the very same signed request -- never by equal bytes."""
@@ -837,7 +883,7 @@ def retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
     # The key with another request (a valid one: it passes api/'s checks)
     other = json.loads(body_bytes)
     other["application"]["contract_number"] = "A-2026-0002"
-    other["face_token"] = face.token(c1, other["application"])
+    other["face_token"] = face.token(c1, other["application"], uscc_a)
     refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", other,
                                     idem=key_a),
             422, "idempotency_key_reused", "the key with another request")
@@ -923,8 +969,8 @@ def retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,
             401, "nonce_replayed", "the same nonce with another request")
 
 
-def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
-                     v2, o1, o2, c2, face):
+def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_a,
+                     uscc_b, v2, o1, o2, c2, face):
     """Issue 11 class 1: the same body sent again as a new request (new
     signature, no key) is a new action. Before, each third step below was
     answered 200 "replayed" and dropped."""
@@ -939,7 +985,7 @@ def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
            "owner": {"id_number": o2}}
     expect(cl.post(bank_b, "/v1/mortgages",
                    {"application": app,
-                    "face_token": face.token(c2, app)}), 403,
+                    "face_token": face.token(c2, app, uscc_b)}), 403,
            "party_suspended", "the suspended bank cannot apply")
     # seize, lift, seize: the vehicle is seized, a mortgage is refused
     restr = "/v1/vehicles/%s/restrictions" % v2
@@ -953,7 +999,7 @@ def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_b,
     app = dict(app, contract_number="A-2026-0500")
     expect(cl.post(bank_a, "/v1/mortgages",
                    {"application": app,
-                    "face_token": face.token(c2, app)}), 409,
+                    "face_token": face.token(c2, app, uscc_a)}), 409,
            "vehicle_seized", "a mortgage on the vehicle seized again")
     # the vehicle record's owner A -> B -> A: the record ends with A
     v4 = vin("LJ1EFAUU0KG000456")

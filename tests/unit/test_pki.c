@@ -33,6 +33,7 @@
 #include "tlog/checkpoint.h"
 #include "registry/ids.h"
 #include "registry/jcs.h"
+#include "registry/registry.h"
 #include "tlog/merkle.h"
 
 #define NOW 1893456000	/* 2030-01-01 */
@@ -413,6 +414,7 @@ test_regclient_mortgage_body_evidence(void **state)
 	memset(phone, 0x22, sizeof(phone));
 	memset(other, 0x33, sizeof(other));
 	memset(&m, 0, sizeof(m));
+	m.mortgagee = "91330400MA2B00001P";
 	m.vin = "LSVAU2180N2183294";
 	m.plate = "浙F12345";
 	m.plate_type = "02";
@@ -427,9 +429,23 @@ test_regclient_mortgage_body_evidence(void **state)
 	assert_int_equal(regclient_mortgage_body(demo_face_issuer(f->w), NULL,
 	    demo_registry_name(f->w), &m, NOW, &body, &len, dg), LIEN_OK);
 	o = body_parse(body, len);
+	/* the digest the server computes: bound to this bank */
+	assert_int_equal(registry_application_digest(
+	    REG_T_MORTGAGE_APPLICATION, m.mortgagee, strlen(m.mortgagee), NULL,
+	    0, json_object_get(o, "application"), dg2), LIEN_OK);
+	assert_memory_equal(dg, dg2, 32);
+	/* another bank's digest, or the bare application's, differs */
+	assert_int_equal(registry_application_digest(
+	    REG_T_MORTGAGE_APPLICATION, "91330400MA2B00002T", 18, NULL, 0,
+	    json_object_get(o, "application"), dg2), LIEN_OK);
+	assert_memory_not_equal(dg, dg2, 32);
+	assert_int_equal(registry_application_digest(
+	    REG_T_RELEASE_APPLICATION, m.mortgagee, strlen(m.mortgagee), NULL,
+	    0, json_object_get(o, "application"), dg2), LIEN_OK);
+	assert_memory_not_equal(dg, dg2, 32);
 	assert_int_equal(jcs_digest(json_object_get(o, "application"), dg2),
 	    LIEN_OK);
-	assert_memory_equal(dg, dg2, 32);
+	assert_memory_not_equal(dg, dg2, 32);
 	tok = json_object_get(o, "face_token");
 	assert_true(json_is_string(tok));
 	assert_null(json_object_get(o, "company"));
@@ -461,6 +477,11 @@ test_regclient_mortgage_body_evidence(void **state)
 	    demo_sms_issuer(f->w), demo_registry_name(f->w), &m, NOW, &body,
 	    &len, dg), LIEN_OK);
 	o = body_parse(body, len);
+	/* with a company the digest covers its code too */
+	assert_int_equal(registry_application_digest(
+	    REG_T_MORTGAGE_APPLICATION, m.mortgagee, strlen(m.mortgagee),
+	    m.uscc, 18, json_object_get(o, "application"), dg2), LIEN_OK);
+	assert_memory_equal(dg, dg2, 32);
 	tok = json_object_get(o, "face_token");
 	assert_int_equal(evidence_face_check(f->t, json_string_value(tok),
 	    json_string_length(tok), sub, dg, NOW, &er), LIEN_OK);
@@ -506,6 +527,7 @@ static void
 test_regclient_bodies_shape(void **state)
 {
 	struct wfix *f = *state;
+	struct regclient_release rel;
 	uint8_t sub[32], dg[32];
 	char *body = NULL;
 	size_t len = 0;
@@ -513,10 +535,15 @@ test_regclient_bodies_shape(void **state)
 
 	(void)f;
 	memset(sub, 1, 32);
-	assert_int_equal(regclient_release_body(demo_face_issuer(f->w),
-	    demo_registry_name(f->w), "LSVAU2180N2183294", "A000000000000010",
-	    "11010519491231002X", sub, 9900, 9900, NOW, &body, &len, dg),
-	    LIEN_OK);
+	memset(&rel, 0, sizeof(rel));
+	rel.mortgagee = "91330400MA2B00001P";
+	rel.vin = "LSVAU2180N2183294";
+	rel.mortgage = "A000000000000010";
+	rel.owner_id_number = "11010519491231002X";
+	rel.owner_commit = sub;
+	rel.liveness = rel.match = 9900;
+	assert_int_equal(regclient_release_body(demo_face_issuer(f->w), NULL,
+	    demo_registry_name(f->w), &rel, NOW, &body, &len, dg), LIEN_OK);
 	o = body_parse(body, len);
 	assert_string_equal(json_string_value(json_object_get(
 	    json_object_get(o, "application"), "mortgage")), "A000000000000010");

@@ -204,7 +204,8 @@ export function readDemo(demo, name) {
 
 /* ---- the bank's side, as a bank's system does it (docs/integration.md) ---- */
 
-import { createHash, createPrivateKey, sign as edSign, randomInt } from 'node:crypto';
+import { createHash, createPrivateKey, sign as edSign, randomInt,
+    X509Certificate } from 'node:crypto';
 
 const VIN_W = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2];
 const VIN_CH = '0123456789ABCDEFGHJKLMNPRSTUVWXYZ';
@@ -254,16 +255,35 @@ function jcs(v) {
 	    jcs(v[k])).join(',') + '}';
 }
 
+/* A demo bank's unified social credit code, from its certificate's
+ * organizationIdentifier (NTRCN-<uscc>). */
+export function bankUscc(demo, party) {
+	const m = /NTRCN-([0-9A-Z]{18})/.exec(new X509Certificate(
+	    readDemo(demo, `demo/${party}.pem`)).subject);
+	if (m === null)
+		throw new Error(`no credit code in demo/${party}.pem`);
+	return m[1];
+}
+
+/* The application digest of docs/identity.md: the application by this
+ * bank (mortgagee) for this step. */
+function applicationDigest(application, mortgagee, step) {
+	return createHash('sha256').update(jcs({ application, mortgagee,
+	    step })).digest();
+}
+
 /* The demo face-ID provider's token for an application (docs/identity.md):
- * sub = the owner's identity commitment, nonce = the application digest. */
-export function faceToken(demo, sub, application) {
+ * sub = the owner's identity commitment, nonce = the application digest
+ * of bank A's mortgage application. */
+export function faceToken(demo, sub, application, bank = 'bank-a',
+    step = 'mortgage_application') {
 	const jwks = JSON.parse(readDemo(demo, 'trust/face-issuers.jwks')).keys[0];
 	const aud = JSON.parse(readDemo(demo, 'trust/config.json')).registry;
 	const now = Math.floor(Date.now() / 1000);
 	const h = b64url(JSON.stringify({ alg: 'EdDSA', kid: jwks.kid, typ: 'JWT' }));
 	const c = b64url(JSON.stringify({ iss: jwks.iss, aud, iat: now,
-	    exp: now + 300, sub, nonce: b64url(createHash('sha256')
-	    .update(jcs(application)).digest()), liveness: 9800, match: 9700 }));
+	    exp: now + 300, sub, nonce: b64url(applicationDigest(application,
+	    bankUscc(demo, bank), step)), liveness: 9800, match: 9700 }));
 	const key = createPrivateKey(readDemo(demo, 'demo/face-issuer.key'));
 	return h + '.' + c + '.' + b64url(edSign(null, Buffer.from(h + '.' + c), key));
 }
