@@ -112,6 +112,12 @@ deliver(void *ctx, const struct tlog_entry *e)
 	char leaf[B64_ENCODED_LEN(HASH_LEN) + 1];
 	int n;
 
+	/* State roots (binary payloads, one per batch) are checked, not
+	 * delivered, by the real mirror. */
+	if (e->env.type == ENTRY_TYPE_STATE_ROOT) {
+		s->next = e->index + 1;
+		return LIEN_OK;
+	}
 	if (s->cap - s->len < 512u + e->env.payload_len) {
 		if (fsink_flush(s) != 0)
 			return LIEN_EIO;
@@ -260,9 +266,9 @@ main(int argc, char **argv)
 		goto out;
 	}
 	t = bench_now_ns() - t0;
-	if (s.next != n) {
+	if (s.next != cp.size) {	/* n entries and their state roots */
 		fprintf(stderr, "delivered %" PRIu64 " of %" PRIu64 "\n",
-		    s.next, n);
+		    s.next, cp.size);
 		goto out;
 	}
 	bench_figure("sync_entries_per_s", (double)n / bench_seconds(t),

@@ -158,6 +158,16 @@
 #define TLOG_TILE_CACHE 64u
 #define TLOG_PROOF_MAX (NOTE_MAX + 16384u + 4u * 65536u)
 #define TLOG_BUNDLE_MAX (TILE_WIDTH * (2u + LEDGER_ENTRY_MAX))
+/* Lien-status proofs (tlog/status.h, docs/lien-status.md): the vehicle
+ * identifier a map key is derived from (a VIN is 17 bytes), one public
+ * status record (a vehicle with 64 mortgages and every restriction is
+ * under 4 KiB), the state-root entry inside a bundle (100 bytes in
+ * version 1), and a whole bundle (record, map proof of at most 8,291
+ * bytes, entry, 64 inclusion hashes and a checkpoint of NOTE_MAX). */
+#define STATUS_ID_MAX 64u
+#define STATUS_RECORD_MAX 8192u
+#define STATUS_ENTRY_MAX 1024u
+#define STATUS_PROOF_MAX (96u * 1024u)
 /* Registry sync and monitor (tools/cli_sync.c, cli_monitor.c): one JSON
  * line of the file sink (a 64 KiB payload in base64 plus fields), the
  * checkpoint vantage points of one monitor run, and an HTTP sink reply. */

@@ -11,6 +11,13 @@
  * signature verified: a stored checkpoint is only valid if it signs the
  * tree we recomputed. Finally the tables must hold nothing else.
  *
+ * With the status map on, the log's shape around it too: every stored
+ * checkpoint's last leaf is a state-root entry, every state-root entry
+ * ends a checkpointed tree and names that tree's size, and the stored
+ * map's root is the last state root's. Whether each state root is the
+ * right one is the domain's replay to say (registry_replay_audit rebuilds
+ * the map from the entries).
+ *
  * The first mismatch stops the audit with a reason naming the index.
  *
  * Leaf hashing (a full SHA-256 of every entry) is most of the work, and
@@ -29,6 +36,7 @@
 
 #include "common/rd.h"
 #include "tlog/entry.h"
+#include "tlog/status.h"
 
 #define AUDIT_CHUNK 4096u
 
@@ -147,6 +155,9 @@ struct audit {
 	struct audit_ent *ents;		/* AUDIT_CHUNK */
 	uint8_t (*leaves)[HASH_LEN];	/* AUDIT_CHUNK */
 	size_t nents;
+	int statemap;
+	unsigned last_type;	/* type of the last entry checked */
+	uint8_t map_root[HASH_LEN];	/* of the last state root */
 };
 
 #define WHY(a, ...) snprintf((a)->why, (a)->why_cap, __VA_ARGS__)
@@ -210,6 +221,12 @@ audit_checkpoint(struct audit *a, uint64_t n)
 
 	if (a->next_cp != n)
 		return LIEN_OK;
+	if (a->statemap && a->last_type != ENTRY_TYPE_STATE_ROOT) {
+		WHY(a, "checkpoint at size %llu: its last leaf (entry %llu) is "
+		    "not a state root", (unsigned long long)n,
+		    (unsigned long long)(n - 1));
+		return LIEN_ECORRUPT;
+	}
 	merkle_frontier_root(&a->f, root);
 	st = checkpoint_note_build(a->v->l->origin, n, root, a->cp_sig,
 	    a->cp_sig_len, &note, &note_len);
@@ -230,6 +247,38 @@ audit_checkpoint(struct audit *a, uint64_t n)
 		return LIEN_EVERIFY;
 	}
 	return cp_advance(a, 0);
+}
+
+/* A state-root entry: well-formed, for its own tree size, at the end of a
+ * checkpointed tree. */
+static enum lien_status
+audit_state_root(struct audit *a, uint64_t i, const struct entry *e)
+{
+	struct status_root sr;
+
+	if (!a->statemap) {
+		WHY(a, "entry %llu: a state root in a store kept without the "
+		    "status map", (unsigned long long)i);
+		return LIEN_ECORRUPT;
+	}
+	if (status_root_decode(e->payload, e->payload_len, &sr) != LIEN_OK) {
+		WHY(a, "entry %llu: state-root payload is malformed",
+		    (unsigned long long)i);
+		return LIEN_ECORRUPT;
+	}
+	if (sr.tree_size != i + 1) {
+		WHY(a, "entry %llu: state root names tree size %llu, not %llu",
+		    (unsigned long long)i, (unsigned long long)sr.tree_size,
+		    (unsigned long long)(i + 1));
+		return LIEN_ECORRUPT;
+	}
+	if (a->next_cp != i + 1) {
+		WHY(a, "entry %llu: state root that ends no checkpointed tree",
+		    (unsigned long long)i);
+		return LIEN_ECORRUPT;
+	}
+	memcpy(a->map_root, sr.root, HASH_LEN);
+	return LIEN_OK;
 }
 
 static enum lien_status
@@ -259,6 +308,10 @@ audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len,
 		WHY(a, "entry %llu: time goes backwards", (unsigned long long)i);
 		return LIEN_ECORRUPT;
 	}
+	if (e.type == ENTRY_TYPE_STATE_ROOT &&
+	    (st = audit_state_root(a, i, &e)) != LIEN_OK)
+		return st;
+	a->last_type = e.type;
 	if ((st = merkle_frontier_push(&a->f, leaf, audit_emit, a)) != LIEN_OK)
 		return st;
 	memcpy(a->prev, leaf, HASH_LEN);
@@ -361,6 +414,7 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		return LIEN_ENOMEM;
 	}
 	hasher_start(&a.hasher);
+	a.statemap = l->statemap;
 	if ((st = ledger_view_open(l, &a.v)) != LIEN_OK)
 		goto out;
 	n = a.v->size;
@@ -468,6 +522,23 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 			goto out;
 		}
 		free(cp);
+	}
+	if (a.statemap) {
+		uint8_t root[HASH_LEN], empty[HASH_LEN];
+
+		map_hash_empty(empty);
+		if ((st = map_txn_root(a.v->t, root)) != LIEN_OK) {
+			WHY(&a, "status map: cannot read its root: %s",
+			    lien_status_message(st));
+			goto out;
+		}
+		if (!hash_equal(root, n > 0 ? a.map_root : empty)) {
+			WHY(&a, "status map: the stored map's root differs "
+			    "from the last state root (entry %llu)",
+			    (unsigned long long)(n ? n - 1 : 0));
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
 	}
 	if ((st = audit_table_keys(&a, STORE_BUNDLES, "bundles", 0, nb)) !=
 	    LIEN_OK ||

@@ -6,7 +6,10 @@
  * transaction, drains every waiting appender into one batch (up to
  * batch_max entries), writes entries, Merkle hashes and the new signed
  * checkpoint in one transaction, commits durably (fsync), and only then
- * wakes the appenders with their indexes. Readers use views (LMDB read
+ * wakes the appenders with their indexes. Every batch ends with one
+ * state-root entry (type 3, tlog/status.h) committing to the lien-status
+ * map that build callbacks update through ledger_state_map_set, so the last
+ * leaf of every checkpoint is a state root (docs/lien-status.md). Readers use views (LMDB read
  * transactions): they never block the writer and see a consistent tree.
  *
  * Storage layout and its measured costs: docs/storage.md.
@@ -25,13 +28,18 @@ struct ledger;
 struct ledger_view;
 
 #define LEDGER_RDONLY 0x1u	/* open read-only: no sequencer, no writes */
+/* Create the store without the status map: no state-root entries, no map
+ * (an operator/benchmark switch to measure what the map costs, bench/
+ * README.md). Bound at creation: reopening with the other setting is
+ * LIEN_EUNSUPPORTED. Ignored by a read-only open, which follows the store. */
+#define LEDGER_NO_STATE_MAP 0x2u
 
 struct ledger_config {
 	const char *dir;		/* data directory; created if missing (rw) */
 	uint64_t map_size;		/* LMDB map size; 0 = 1 TiB (sparse) */
 	const struct note_signer *signer; /* borrowed log key; NULL if RDONLY */
 	unsigned batch_max;		/* entries per transaction; 0 = 1024 */
-	unsigned flags;			/* LEDGER_RDONLY */
+	unsigned flags;			/* LEDGER_RDONLY, LEDGER_NO_STATE_MAP */
 	unsigned max_readers;		/* LMDB reader slots; 0 = 512 */
 };
 
@@ -46,6 +54,9 @@ void ledger_close(struct ledger *l);
 
 /* Origin (checkpoint first line / key name). Borrowed, valid until close. */
 const char *ledger_origin(const struct ledger *l);
+
+/* 1 if the store keeps the status map and state-root entries. */
+int ledger_state_map_on(const struct ledger *l);
 
 /* What an appender learns once its entry is durable. */
 struct ledger_receipt {
@@ -93,6 +104,22 @@ enum lien_status ledger_state_seek(struct ledger_state *st,
     enum ledger_table tb, const void *from, size_t from_len,
     const uint8_t **key, size_t *key_len, const uint8_t **val,
     size_t *val_len) LIEN_MUST_CHECK;
+
+/* Set key's value in the lien-status map (tlog/map.h): the registry calls
+ * it for every vehicle whose status record changed, with key and value
+ * from tlog/status.h. The ledger does not interpret either. Updates take
+ * effect together at the end of the batch (the last value per key wins),
+ * just before the state-root entry; in a replay (scratch state) at the
+ * next ledger_state_map_root. A no-op when the map is off. Counts as a
+ * write (see ledger_build_fn). LIEN_ENOMEM. */
+enum lien_status ledger_state_map_set(struct ledger_state *st,
+    const uint8_t key[32], const uint8_t value[32]) LIEN_MUST_CHECK;
+
+/* Replays only (a scratch state): apply the map updates set since the
+ * last call and give the map's root and number of keys, to compare with a
+ * state-root entry. LIEN_EINVAL on the sequencer's state. */
+enum lien_status ledger_state_map_root(struct ledger_state *st,
+    uint8_t root[32], uint64_t *nkeys) LIEN_MUST_CHECK;
 
 /* Builds an entry's payload inside the write transaction, in log order,
  * seeing the state left by every earlier entry (of this batch too). It
@@ -220,6 +247,28 @@ enum lien_status ledger_view_tile(struct ledger_view *v, unsigned level,
 enum lien_status ledger_view_bundle(struct ledger_view *v, uint64_t index,
     unsigned w, uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 
+/* Proof of key's presence or absence in the status map as of the
+ * snapshot, i.e. against the map root of the snapshot's last entry (its
+ * state root). out is ~8 KiB: allocate it. LIEN_EUNSUPPORTED when the map
+ * is off. */
+struct map_proof;
+enum lien_status ledger_view_map_prove(struct ledger_view *v,
+    const uint8_t key[32], struct map_proof *out) LIEN_MUST_CHECK;
+
+/* The status proof bundle (tlog/status.h) for identifier id as of the
+ * snapshot: the map proof of key(id), the snapshot's last entry (its state
+ * root) with its inclusion proof, and the snapshot's signed checkpoint
+ * (with whatever cosignatures it holds). record/full: the caller's
+ * status record and full commitment for id, or record NULL when the
+ * caller knows no record. The map must agree: LIEN_ECORRUPT when it
+ * proves absence for a record, presence without one, or a value that is
+ * not status_value(record, full). LIEN_EUNSUPPORTED with the map off,
+ * LIEN_ENOTFOUND on an empty log. *out malloc'd; caller frees. */
+enum lien_status ledger_view_status_proof(struct ledger_view *v,
+    const uint8_t *id, size_t id_len, const uint8_t *record,
+    size_t record_len, const uint8_t full[32], uint8_t **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
 /* Derived state as of the snapshot. Borrowed: valid until the view
  * closes. LIEN_ENOTFOUND if absent. */
 enum lien_status ledger_view_state_get(struct ledger_view *v,
@@ -276,6 +325,11 @@ enum lien_status ledger_scratch_commit(struct ledger_scratch *sc,
 enum lien_status ledger_scratch_compare(struct ledger_scratch *sc,
     struct ledger_view *v, enum ledger_table tb, char *why, size_t why_cap)
     LIEN_MUST_CHECK;
+/* The scratch store's status map must equal the view's, record for record
+ * (the map's layout is a function of its key set). LIEN_ECORRUPT with the
+ * first differing tile in why. */
+enum lien_status ledger_scratch_compare_map(struct ledger_scratch *sc,
+    struct ledger_view *v, char *why, size_t why_cap) LIEN_MUST_CHECK;
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 

@@ -10,6 +10,7 @@
 #include "ledger/ledger.h"
 #include "tlog/merkle.h"
 #include "ledger/store.h"
+#include "ledger/map_store.h"
 
 /* The sequencer's copy of the rightmost tile record of one tile level. */
 struct tile_buf {
@@ -38,6 +39,10 @@ struct ledger {
 	uint8_t *scratch;	/* tail entries being packed into a bundle */
 	uint8_t *pbuf;		/* ENTRY_PAYLOAD_MAX: payload of a build item */
 	size_t scratch_cap;
+	int statemap;		/* the store keeps the status map */
+	struct map_pending mpend;	/* this batch's map updates */
+	struct map_wcache *mcache;
+	uint64_t map_nkeys;	/* keys in the map after the last batch */
 
 	/* Queue and published state, under mu. */
 	pthread_mutex_t mu;
@@ -78,6 +83,10 @@ struct ledger_view {
 struct ledger_state {
 	struct store_txn *t;
 	int wrote;	/* a put/del happened: a refusal is now a bug */
+	struct map_pending *mp;		/* NULL: the map is off */
+	/* Replays only: where ledger_state_map_root applies mp. */
+	struct map_wcache **mcache;
+	uint64_t *nkeys;
 };
 
 /* Node source over a view (merkle.h). */

@@ -29,6 +29,7 @@
 #include "common/rd.h"
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
+#include "tlog/status.h"
 #include "tlog/tiles.h"
 #include "ledger/writer_lock.h"
 
@@ -77,6 +78,7 @@ static const char META_ORIGIN[] = "origin";
 static const char META_SIZE[] = "size";
 static const char META_VKEY[] = "vkey";
 static const char META_FROZEN[] = "frozen";	/* u64be final size */
+static const char META_STATEMAP[] = "statemap";	/* "on" or "off" */
 
 static uint64_t
 now_ms(void)
@@ -499,6 +501,40 @@ ledger_state_del(struct ledger_state *st, enum ledger_table tb,
 }
 
 enum lien_status
+ledger_state_map_set(struct ledger_state *st, const uint8_t key[HASH_LEN],
+    const uint8_t value[HASH_LEN])
+{
+	st->wrote = 1;
+	if (st->mp == NULL)
+		return LIEN_OK;
+	return map_pending_add(st->mp, key, value);
+}
+
+enum lien_status
+ledger_state_map_root(struct ledger_state *st, uint8_t root[HASH_LEN],
+    uint64_t *nkeys)
+{
+	enum lien_status rc;
+
+	if (st->mp == NULL || st->mcache == NULL || st->nkeys == NULL)
+		return LIEN_EINVAL;
+	if ((rc = map_commit(st->t, st->mp, st->mcache, root, st->nkeys)) !=
+	    LIEN_OK)
+		return rc;
+	*nkeys = *st->nkeys;
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_view_map_prove(struct ledger_view *v, const uint8_t key[HASH_LEN],
+    struct map_proof *out)
+{
+	if (!v->l->statemap)
+		return LIEN_EUNSUPPORTED;
+	return map_txn_prove(v->t, key, out);
+}
+
+enum lien_status
 ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
@@ -591,6 +627,19 @@ seq_reload(struct ledger *l)
 		l->last_time = e.time_ms;
 		if ((st = ledger_view_checkpoint(v, n, &cp, &cp_len)) != LIEN_OK)
 			goto out;
+	}
+	l->map_nkeys = 0;
+	if (n > 0 && l->statemap) {
+		struct status_root sr;
+
+		/* The last entry is the last batch's state root. */
+		if (e.type != ENTRY_TYPE_STATE_ROOT ||
+		    status_root_decode(e.payload, e.payload_len, &sr) !=
+		    LIEN_OK) {
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		l->map_nkeys = sr.nkeys;
 	}
 	{
 		const uint8_t *fz;
@@ -767,6 +816,63 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 	return LIEN_OK;
 }
 
+/* Append one envelope (index *s) to the batch: buffer, leaf hash,
+ * frontier. */
+static enum lien_status
+seq_push(struct ledger *l, struct emit_ctx *ec, const struct entry *e,
+    struct batch_ent *be, size_t *need, uint8_t leaf[HASH_LEN])
+{
+	enum lien_status st;
+
+	if ((st = grow(&l->buf, &l->buf_cap, *need + ENTRY_HEADER_LEN +
+	    e->payload_len)) != LIEN_OK)
+		return st;
+	be->off = *need;
+	if ((st = entry_encode(e, l->buf + *need, l->buf_cap - *need,
+	    &be->len)) != LIEN_OK)
+		return st;
+	hash_leaf(l->buf + be->off, be->len, leaf);
+	if ((st = merkle_frontier_push(&l->frontier, leaf, emit_node, ec)) !=
+	    LIEN_OK)
+		return st;
+	*need += be->len;
+	memcpy(l->last_leaf, leaf, HASH_LEN);
+	l->last_time = e->time_ms;
+	return LIEN_OK;
+}
+
+/* The batch's last entry: apply the map updates its items set, then
+ * append the state root (map root, keys, the tree size it ends). */
+static enum lien_status
+seq_state_root(struct ledger *l, struct store_txn *t, struct emit_ctx *ec,
+    struct batch_ent *be, size_t *k, size_t *need, uint64_t *s)
+{
+	struct status_root sr;
+	uint8_t payload[STATUS_ROOT_PAYLOAD_LEN], leaf[HASH_LEN];
+	struct entry e;
+	uint64_t now = now_ms();
+	enum lien_status st;
+
+	if ((st = map_commit(t, &l->mpend, &l->mcache, sr.root,
+	    &l->map_nkeys)) != LIEN_OK)
+		return st;
+	sr.nkeys = l->map_nkeys;
+	sr.tree_size = *s + 1;
+	if ((st = status_root_encode(&sr, payload, sizeof payload)) != LIEN_OK)
+		return st;
+	e.index = *s;
+	e.time_ms = now > l->last_time ? now : l->last_time;
+	e.type = ENTRY_TYPE_STATE_ROOT;
+	memcpy(e.prev, l->last_leaf, HASH_LEN);
+	e.payload = payload;
+	e.payload_len = sizeof payload;
+	if ((st = seq_push(l, ec, &e, &be[*k], need, leaf)) != LIEN_OK)
+		return st;
+	(*s)++;
+	(*k)++;
+	return LIEN_OK;
+}
+
 /* Build, write and commit one batch. On success fills every receipt. */
 static enum lien_status
 seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
@@ -781,13 +887,17 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	size_t body_len, note_len, cp_len, need = 0, k = 0;
 	enum lien_status st;
 
-	be = malloc(nitems * sizeof *be);
+	/* one more for the state-root entry */
+	be = malloc((nitems + 1) * sizeof *be);
 	if (be == NULL)
 		return LIEN_ENOMEM;
 	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
 		goto out;
 	ec.t = t;
+	memset(&lst, 0, sizeof lst);
 	lst.t = t;
+	map_pending_clear(&l->mpend);
+	lst.mp = l->statemap ? &l->mpend : NULL;
 
 	s = s0;
 	for (struct pending *p = batch; p; p = p->next) {
@@ -821,20 +931,9 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 				}
 				e.payload = l->pbuf;
 			}
-			if ((st = grow(&l->buf, &l->buf_cap, need +
-			    ENTRY_HEADER_LEN + e.payload_len)) != LIEN_OK)
+			if ((st = seq_push(l, &ec, &e, &be[k], &need,
+			    leaf)) != LIEN_OK)
 				goto out;
-			be[k].off = need;
-			if ((st = entry_encode(&e, l->buf + need,
-			    l->buf_cap - need, &be[k].len)) != LIEN_OK)
-				goto out;
-			need += be[k].len;
-			hash_leaf(l->buf + be[k].off, be[k].len, leaf);
-			if ((st = merkle_frontier_push(&l->frontier, leaf,
-			    emit_node, &ec)) != LIEN_OK)
-				goto out;
-			memcpy(l->last_leaf, leaf, HASH_LEN);
-			l->last_time = e.time_ms;
 			p->out[i].status = LIEN_OK;
 			p->out[i].index = s;
 			memcpy(p->out[i].leaf_hash, leaf, HASH_LEN);
@@ -848,6 +947,9 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 		st = LIEN_OK;
 		goto out;
 	}
+	if (l->statemap &&
+	    (st = seq_state_root(l, t, &ec, be, &k, &need, &s)) != LIEN_OK)
+		goto out;
 	if ((st = write_entries(l, t, s0, s, be)) != LIEN_OK)
 		goto out;
 	for (unsigned tl = 0; tl < TILE_LEVELS; tl++)
@@ -1002,7 +1104,10 @@ meta_bind(struct ledger *l, const struct ledger_config *cfg)
 		    (st = store_put(t, STORE_META, META_ORIGIN,
 		    sizeof META_ORIGIN - 1, name, strlen(name), 0)) != LIEN_OK ||
 		    (st = store_put(t, STORE_META, META_VKEY,
-		    sizeof META_VKEY - 1, vkey, strlen(vkey), 0)) != LIEN_OK)
+		    sizeof META_VKEY - 1, vkey, strlen(vkey), 0)) != LIEN_OK ||
+		    (st = store_put(t, STORE_META, META_STATEMAP,
+		    sizeof META_STATEMAP - 1, l->statemap ? "on" : "off",
+		    l->statemap ? 2 : 3, 0)) != LIEN_OK)
 			goto out;
 		st = store_txn_commit(t);
 		t = NULL;
@@ -1023,8 +1128,30 @@ meta_bind(struct ledger *l, const struct ledger_config *cfg)
 	memcpy(l->origin, v, len);
 	l->origin[len] = '\0';
 	if (!l->rdonly &&
-	    strcmp(l->origin, note_signer_name(cfg->signer)) != 0)
+	    strcmp(l->origin, note_signer_name(cfg->signer)) != 0) {
 		st = LIEN_EKEY;	/* another log's key: never mix histories */
+		goto out;
+	}
+	if ((st = store_get(t, STORE_META, META_STATEMAP,
+	    sizeof META_STATEMAP - 1, &v, &len)) != LIEN_OK) {
+		st = st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+		goto out;
+	}
+	{
+		int on = len == 2 && memcmp(v, "on", 2) == 0;
+
+		if (!on && !(len == 3 && memcmp(v, "off", 3) == 0)) {
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		/* The setting is the store's: a read-only open follows it, a
+		 * writer must ask for the same. */
+		if (!l->rdonly && on != l->statemap) {
+			st = LIEN_EUNSUPPORTED;
+			goto out;
+		}
+		l->statemap = on;
+	}
 out:
 	store_txn_abort(t);
 	return st;
@@ -1047,6 +1174,7 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 	if (l == NULL)
 		return LIEN_ENOMEM;
 	l->rdonly = (cfg->flags & LEDGER_RDONLY) != 0;
+	l->statemap = (cfg->flags & LEDGER_NO_STATE_MAP) == 0;
 	l->signer = cfg->signer;
 	l->batch_max = cfg->batch_max ? cfg->batch_max : 1024;
 	if (!l->rdonly && (l->pbuf = malloc(ENTRY_PAYLOAD_MAX)) == NULL) {
@@ -1103,6 +1231,8 @@ ledger_close(struct ledger *l)
 	free(l->buf);
 	free(l->scratch);
 	free(l->pbuf);
+	map_pending_free(&l->mpend);
+	map_wcache_free(l->mcache);
 	free(l->latest_cp);
 	pthread_cond_destroy(&l->cv_work);
 	pthread_mutex_destroy(&l->mu);
@@ -1113,6 +1243,12 @@ const char *
 ledger_origin(const struct ledger *l)
 {
 	return l->origin;
+}
+
+int
+ledger_state_map_on(const struct ledger *l)
+{
+	return l->statemap;
 }
 
 enum lien_status

@@ -64,6 +64,11 @@ struct ledger_scratch {
 	struct store *st;
 	struct ledger_state state;
 	int open;
+	/* The replayed status map: updates pending until the next state
+	 * root, the tile cache, and its key count. */
+	struct map_pending mpend;
+	struct map_wcache *mcache;
+	uint64_t nkeys;
 };
 
 enum lien_status
@@ -96,6 +101,9 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	if ((st = store_txn_begin(sc->st, 1, &sc->state.t)) != LIEN_OK)
 		return st;
 	sc->state.wrote = 0;
+	sc->state.mp = &sc->mpend;
+	sc->state.mcache = &sc->mcache;
+	sc->state.nkeys = &sc->nkeys;
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;
@@ -187,6 +195,75 @@ out:
 	return st;
 }
 
+/* LMDB's default key order: bytes, then the shorter first. */
+static int
+key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
+{
+	int c = memcmp(a, b, al < bl ? al : bl);
+
+	return c != 0 ? c : (al > bl) - (al < bl);
+}
+
+enum lien_status
+ledger_scratch_compare_map(struct ledger_scratch *sc, struct ledger_view *v,
+    char *why, size_t why_cap)
+{
+	struct store_txn *t = NULL;
+	struct store_cursor *a = NULL, *b = NULL;
+	const uint8_t *ak, *av, *bk, *bv;
+	size_t akl, avl, bkl, bvl;
+	enum lien_status sa, sb, st;
+	char hex[100];
+
+	if (sc->open)
+		return LIEN_EINVAL;
+	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
+		return st;
+	if ((st = store_cursor_open(t, STORE_MAP, &a)) != LIEN_OK ||
+	    (st = store_cursor_open(v->t, STORE_MAP, &b)) != LIEN_OK)
+		goto out;
+	sa = store_cursor_seek(a, NULL, 0, &ak, &akl, &av, &avl);
+	sb = store_cursor_seek(b, NULL, 0, &bk, &bkl, &bv, &bvl);
+	for (;;) {
+		if (sa == LIEN_ENOTFOUND && sb == LIEN_ENOTFOUND) {
+			st = LIEN_OK;
+			break;
+		}
+		if ((sa != LIEN_OK && sa != LIEN_ENOTFOUND) ||
+		    (sb != LIEN_OK && sb != LIEN_ENOTFOUND)) {
+			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;
+			break;
+		}
+		st = LIEN_ECORRUPT;
+		if (sb == LIEN_ENOTFOUND ||
+		    (sa == LIEN_OK && key_cmp(ak, akl, bk, bkl) < 0)) {
+			hex_key(hex, sizeof hex, ak, akl);
+			snprintf(why, why_cap, "status map: the replay yields "
+			    "tile %s, which the store lacks", hex);
+			break;
+		}
+		if (sa == LIEN_ENOTFOUND || key_cmp(ak, akl, bk, bkl) != 0) {
+			hex_key(hex, sizeof hex, bk, bkl);
+			snprintf(why, why_cap, "status map: the store holds "
+			    "tile %s, which the replay does not yield", hex);
+			break;
+		}
+		if (avl != bvl || memcmp(av, bv, avl) != 0) {
+			hex_key(hex, sizeof hex, ak, akl);
+			snprintf(why, why_cap, "status map: tile %s differs "
+			    "from the replayed one", hex);
+			break;
+		}
+		sa = store_cursor_next(a, &ak, &akl, &av, &avl);
+		sb = store_cursor_next(b, &bk, &bkl, &bv, &bvl);
+	}
+out:
+	store_cursor_close(a);
+	store_cursor_close(b);
+	store_txn_abort(t);
+	return st;
+}
+
 void
 ledger_scratch_close(struct ledger_scratch *sc)
 {
@@ -195,5 +272,7 @@ ledger_scratch_close(struct ledger_scratch *sc)
 	if (sc->open)
 		store_txn_abort(sc->state.t);
 	store_close(sc->st);
+	map_pending_free(&sc->mpend);
+	map_wcache_free(sc->mcache);
 	free(sc);
 }

@@ -42,6 +42,7 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_BUNDLES] = "bundles",
 	[STORE_TAIL] = "tail",
 	[STORE_CHECKPOINTS] = "checkpoints",
+	[STORE_MAP] = "map",
 	[STORE_STATE0 + 0] = "apps",
 	[STORE_STATE0 + 1] = "vehicles",
 	[STORE_STATE0 + 2] = "parties",

@@ -10,6 +10,8 @@
  *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
  *   tail         entry index u64be -> entry, for the last, incomplete bundle
  *   checkpoints  tree size u64be -> signature block of the signed note
+ *   map          map tile key -> map tile: the lien-status map's nodes
+ *                (ledger/map_store.h)
  */
 #ifndef LIEN_LEDGER_STORE_H
 #define LIEN_LEDGER_STORE_H
@@ -25,9 +27,10 @@
  * v3: nonce records also name their entry and request (the very same
  * signed request gets its original receipt), the idempotency table holds
  * Idempotency-Keys (time-ordered, 24 h) instead of content digests kept
- * forever. An older store is refused at open rather than audited against
- * the wrong layout. */
-#define STORE_FORMAT "lienlog-store-v3"
+ * forever; v4: every batch ends with a state-root entry and the `map`
+ * table holds the lien-status map (docs/lien-status.md). An older store
+ * is refused at open rather than audited against the wrong layout. */
+#define STORE_FORMAT "lienlog-store-v4"
 
 struct store;
 struct store_txn;
@@ -38,6 +41,7 @@ enum store_table {
 	STORE_BUNDLES,
 	STORE_TAIL,
 	STORE_CHECKPOINTS,
+	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
 	STORE_NTABLES = STORE_STATE0 + 7
 

@@ -153,40 +153,6 @@ out:
 	return rc;
 }
 
-/* Public form: only the dates of mortgage and release registration. */
-static json_t *
-vehicle_public(const json_t *veh)
-{
-	json_t *o = json_object(), *ms = json_array();
-	const char *lists[2] = { "released", "liens" };
-
-	if (o == NULL || ms == NULL)
-		goto fail;
-	for (int l = 0; l < 2; l++) {
-		json_t *a = json_object_get(veh, lists[l]);
-
-		for (size_t i = 0; i < json_array_size(a); i++) {
-			json_t *e = json_array_get(a, i), *m = json_object();
-			json_t *rel = json_object_get(e, "released_ms");
-
-			if (m == NULL || rg_set(m, "registered_ms",
-			    json_copy(json_object_get(e, "registered_ms"))) ||
-			    rg_set(m, "released_ms", rel ? json_copy(rel) :
-			    json_null()) || json_array_append_new(ms, m))
-				goto fail;
-		}
-	}
-	if (rg_set(o, "vin", json_copy(json_object_get(veh, "vin"))) ||
-	    rg_set(o, "mortgages", json_incref(ms)))
-		goto fail;
-	json_decref(ms);
-	return o;
-fail:
-	json_decref(o);
-	json_decref(ms);
-	return NULL;
-}
-
 enum lien_status
 registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
     int full, char **out, size_t *out_len)
@@ -203,7 +169,7 @@ registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
 		return rc;
 	if (full) {
 		rc = emit(veh, out, out_len);
-	} else if ((pub = vehicle_public(veh)) == NULL) {
+	} else if ((pub = rg_status_public(veh)) == NULL) {
 		rc = LIEN_ENOMEM;
 	} else {
 		rc = emit(pub, out, out_len);

@@ -367,11 +367,55 @@ enum lien_status registry_queue_list(struct ledger_view *v,
     LIEN_MUST_CHECK;
 
 /* A vehicle. full != 0 (parties, officers, registry mirror, auditors):
- * the whole record. full == 0 (public, MPS Order 164 art. 35): only
- * {"vin","mortgages":[{"registered_ms","released_ms"|null}]}. *out
- * malloc'd; caller frees. LIEN_EPARSE for an invalid VIN, LIEN_ENOTFOUND. */
+ * the whole record. full == 0 (public): the vehicle's status record
+ * (docs/lien-status.md: mortgage registration and release dates, art. 35,
+ * and the restrictions in force) with an RFC 3339 "*_at" beside every
+ * "*_ms". *out malloc'd; caller frees. LIEN_EPARSE for an invalid VIN,
+ * LIEN_ENOTFOUND. */
 enum lien_status registry_vehicle_get(struct ledger_view *v, const char *vin,
     size_t vin_len, int full, char **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* ---- lien status (docs/lien-status.md) ----------------------------------- */
+
+/* The status proof bundle (tlog/status.h) for vin as of the view: its
+ * public status record and full commitment when the vehicle is recorded,
+ * the map proof (presence or absence), the view's state-root entry with
+ * its inclusion proof and the view's signed checkpoint. *out malloc'd;
+ * caller frees. LIEN_EPARSE for an invalid VIN (format or check digit),
+ * LIEN_EUNSUPPORTED when the store keeps no status map, LIEN_ENOTFOUND on
+ * an empty log, LIEN_ECORRUPT when state and map disagree. */
+enum lien_status registry_status_proof(struct ledger_view *v, const char *vin,
+    size_t vin_len, uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* A public status record, parsed (registry_status_parse). */
+#define REG_STATUS_RESTR_MAX 5u		/* one per kind */
+struct reg_status_mortgage {
+	uint64_t registered_ms;
+	int released;
+	uint64_t released_ms;		/* when released */
+};
+struct reg_status {
+	char vin[17 + 1];
+	size_t nmortgages;		/* all ever registered */
+	size_t nactive;			/* of which not released */
+	struct reg_status_mortgage mortgages[REG_VEHICLE_LIENS_MAX];
+	size_t nrestrictions;		/* in force */
+	struct {
+		enum reg_restriction kind;
+		uint64_t since_ms;
+	} restrictions[REG_STATUS_RESTR_MAX];
+};
+
+/* Parse a status record strictly: canonical JSON (RFC 8785), exactly the
+ * members of docs/lien-status.md, a valid VIN equal to (vin, vin_len)
+ * when vin is not NULL, mortgages in registration order, each restriction
+ * kind at most once. LIEN_EPARSE / LIEN_ETOOBIG; *out zeroed on failure. */
+enum lien_status registry_status_parse(const uint8_t *rec, size_t len,
+    const char *vin, size_t vin_len, struct reg_status *out)
+    LIEN_MUST_CHECK;
+
+/* "seized", "detained", "stolen", "scrapped", "customs"; "unknown". */
+const char *registry_restriction_name(enum reg_restriction r);
 
 /* A filed key, for request authentication. status is the effective one:
  * the worse of the key's and the party's. cert_der is decoded into the

@@ -139,6 +139,18 @@ enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
 /* Reason codes of anomaly bits, in bit order. */
 extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
 
+/* ---- lien status (registry/status.c, docs/lien-status.md) -------------- */
+/* The public status record tree of vehicle record veh; NULL on ENOMEM or
+ * a malformed record. *out: json_decref. */
+json_t *rg_status_record(const json_t *veh);
+/* The same with an RFC 3339 "<stem>_at" beside every "<stem>_ms": the
+ * public form of GET /v1/vehicles/{vin}. */
+json_t *rg_status_public(const json_t *veh);
+/* Vehicle veh was stored at vin as the bytes stored: set its map leaf. */
+enum lien_status rg_status_update(struct ledger_state *st, const char *vin,
+    size_t vin_len, const json_t *veh, const uint8_t *stored,
+    size_t stored_len);
+
 /* ---- apply ------------------------------------------------------------ */
 enum lien_status rg_apply(struct ledger_state *st, uint64_t index,
     uint64_t now, unsigned type, const json_t *p);

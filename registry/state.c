@@ -312,6 +312,11 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_put(st, tb, key, key_len, s, n);
+	/* Every stored vehicle updates its leaf of the status map, in the
+	 * build and in the audit's replay alike (docs/lien-status.md). */
+	if (rc == LIEN_OK && tb == LEDGER_T_VEHICLES)
+		rc = rg_status_update(st, key, key_len, val,
+		    (const uint8_t *)s, n);
 	if (rc == LIEN_OK)	/* the caller no longer modifies val */
 		rg_cache_put(tb, key, key_len, (const uint8_t *)s, n,
 		    (json_t *)(uintptr_t)val);

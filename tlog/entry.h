@@ -34,6 +34,9 @@
  * the payload is the old log's final signed checkpoint note, byte for
  * byte, so auditors can chain the two logs. */
 #define ENTRY_TYPE_PREV_LOG 2u
+/* The last entry of every sequencer batch: the root of the lien-status
+ * map after the batch (tlog/status.h, docs/lien-status.md). */
+#define ENTRY_TYPE_STATE_ROOT 3u
 
 struct entry {
 	uint64_t index;

@@ -7,8 +7,9 @@
  * no port, no process to manage, and the fixtures are produced by the same
  * code paths the API serves them from. Three batches give checkpoints at
  * sizes 5, 17 and 21 (each append_many is one transaction and one signed
- * checkpoint). Entry i's payload is "lienlog-fixture-payload-%04u" so a
- * test can find the entry's bytes inside data.mdb.
+ * checkpoint, its last entry a state root). Entry i's payload (i not 4,
+ * 16 or 20) is "lienlog-fixture-payload-%04u" so a test can find the
+ * entry's bytes inside data.mdb.
  *
  * Writes into OUTDIR (which must exist):
  *   store/             the LMDB store, plus store/log.vkey
@@ -241,9 +242,12 @@ main(int argc, char **argv)
 	cfg.signer = signer;
 	if ((st = ledger_open(&cfg, &l)) != LIEN_OK)
 		die("ledger_open", st);
-	append_batch(l, 0, 5, "cp5.note");
-	append_batch(l, 5, 12, "cp17.note");
-	append_batch(l, 17, 4, "cp21.note");
+	/* Each batch ends with its state-root entry (docs/lien-status.md):
+	 * 4 + 1, 11 + 1 and 3 + 1 entries give checkpoints at 5, 17, 21, and
+	 * entries 4, 16 and 20 are state roots. */
+	append_batch(l, 0, 4, "cp5.note");
+	append_batch(l, 5, 11, "cp17.note");
+	append_batch(l, 17, 3, "cp21.note");
 	if ((st = ledger_latest_checkpoint(l, &cp21, &cp21_len)) != LIEN_OK)
 		die("ledger_latest_checkpoint", st);
 

@@ -344,8 +344,9 @@ def scenario(lienlogd, lienlog, tmp, procs):
     procs.append(p_new)
     base_new = "http://127.0.0.1:%d" % port_new
     cp_new = get(base_new + "/log/checkpoint")
-    check(cp_new.startswith(NEW_ORIGIN.encode() + b"\n1\n"),
-          "new log: new origin, size 1")
+    # entry 0 (the old log's final checkpoint) and its batch's state root
+    check(cp_new.startswith(NEW_ORIGIN.encode() + b"\n2\n"),
+          "new log: new origin, size 2")
     r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
           new)
     check(r.returncode == 4, "genesis while the new log runs: 4")
@@ -393,8 +394,9 @@ def scenario(lienlogd, lienlog, tmp, procs):
     check(r.returncode == 0, "sync of the new log with the new key: 0 (%r)"
           % r.stderr)
     lines = read(sink).splitlines() if os.path.exists(sink) else []
-    check(len(lines) == 1 and b'"type":2' in lines[0] and
-          b'"index":0' in lines[0], "the mirror received entry 0")
+    check(len(lines) == 2 and b'"type":2' in lines[0] and
+          b'"index":0' in lines[0] and b'"type":3' in lines[1],
+          "the mirror received entry 0 and its state root")
     r = L("sync", "--log", base_new, "--vkey", old_vkey, "--state",
           os.path.join(tmp, "m-wrong"), "--sink",
           "file:" + os.path.join(tmp, "wrong.jsonl"), "--all", "--once")

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Integration test of `lienlog sync` (docs/sync.md).
 
-1. Against the real `lienlogd --demo` (1000 entries) on 127.0.0.1:
+1. Against the real `lienlogd --demo` (2000 entries: 1000 requests, each
+   with its state root) on 127.0.0.1:
    * file sink: every entry delivered once, in order, each record's leaf
      hash recomputed here from the entry bundles; a second run delivers
      nothing new; a torn final line is cut and re-delivered;
@@ -205,8 +206,11 @@ def test_real(tmp):
     base = "http://127.0.0.1:%d" % port
     try:
         vkey = os.path.join(demo, "log.vkey")
-        entries = honest_entries(base + "/log", 1000)
-        check(len(entries) == 1000, "demo log has 1000 entries")
+        # 1000 seeded requests, one at a time: each its own batch with its
+        # state root (docs/lien-status.md); --all delivers both kinds.
+        N = 2000
+        entries = honest_entries(base + "/log", N)
+        check(len(entries) == N, "demo log has %d entries" % N)
 
         # file sink, twice
         st, sink = os.path.join(tmp, "st1"), os.path.join(tmp, "s1.jsonl")
@@ -215,10 +219,10 @@ def test_real(tmp):
         r = lienlog(args)
         check(r.returncode == 0, "sync exit 0 (%s)" % r.stderr[-300:])
         recs = read_sink(sink)
-        check(len(recs) == 1000, "1000 records delivered")
+        check(len(recs) == N, "%d records delivered" % N)
         check_records(recs, entries, "file sink")
         r = lienlog(args)
-        check(r.returncode == 0 and len(read_sink(sink)) == 1000,
+        check(r.returncode == 0 and len(read_sink(sink)) == N,
               "second run delivers nothing new")
         # a torn final line is cut, and the record delivered again once
         with open(sink, "rb") as f:
@@ -226,14 +230,14 @@ def test_real(tmp):
         cut = data.rfind(b"\n", 0, len(data) - 1) + 1
         with open(sink, "wb") as f:
             f.write(data[:cut] + data[cut:cut + 20])
-        # the state says 1000: the torn record stays delivered-by-state,
+        # the state says N: the torn record stays delivered-by-state,
         # so rewind the state by using a fresh state dir (the file is the
         # authority for what it holds).
         st2 = os.path.join(tmp, "st1b")
         r = lienlog(["sync", "--log", base, "--vkey", vkey, "--state", st2,
                      "--sink", "file:" + sink, "--all"])
         recs = read_sink(sink)
-        check(r.returncode == 0 and len(recs) == 1000,
+        check(r.returncode == 0 and len(recs) == N,
               "torn line cut and re-delivered (%d)" % len(recs))
         check_records(recs, entries, "after torn line")
 
@@ -259,7 +263,7 @@ def test_real(tmp):
         check(r.returncode == 0, "sync completes after kills")
         recs = read_sink(sink)
         print("sync killed %d times" % kills, flush=True)
-        check(len(recs) == 1000, "exactly 1000 records after %d kills "
+        check(len(recs) == N, "exactly N records after %d kills "
               "(%d)" % (kills, len(recs)))
         check_records(recs, entries, "after kills")
 
@@ -313,7 +317,7 @@ def test_real(tmp):
             for line in f:
                 if line.endswith(b"\n"):
                     recs.append(json.loads(line)["rec"])
-        check(len(recs) == 1000, "http sink: 1000 records (%d)" % len(recs))
+        check(len(recs) == N, "http sink: N records (%d)" % len(recs))
         check_records(recs, entries, "http sink")
     finally:
         stop(proc)

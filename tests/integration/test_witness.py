@@ -2,7 +2,8 @@
 """Integration test of `lienlog witness` (docs/witness.md) against a real
 `lienlogd --demo` log, all on 127.0.0.1 with temporary directories.
 
-  1. lienlogd --demo serves a 1000-entry log; `lienlog witness keygen`
+  1. lienlogd --demo serves a 2000-entry log (1000 requests, each with
+     its state root); `lienlog witness keygen`
      makes a witness key; `lienlog witness serve` witnesses the demo log.
   2. The checkpoint fetched from the log is POSTed to /add-checkpoint with
      "old 0": 200, and the cosignature line is verified here with Python
@@ -10,7 +11,7 @@
      timestamp, the signature over "cosignature/v1\\ntime <t>\\n" + body.
   3. The log is grown (crash_appender appends through the real ledger),
      the consistency proof is fetched from /v1/proof/consistency, and the
-     witness moves from 1000 to the new size; a tampered proof is 422.
+     witness moves from 2000 to the new size; a tampered proof is 422.
   4. Every negative over HTTP with its tlog-witness status: stale old
      (409, text/x.tlog.size, the held size), old > size (400), unknown
      origin (404), signature by another key (403), malformed bodies
@@ -319,7 +320,9 @@ def main():
         check(st == 200, "log checkpoint")
         body, sigs = note_split(note)
         size = int(body.split(b"\n")[1])
-        check(size == 1000, f"demo log size {size}")
+        # 1000 seeded requests, one at a time: each its own batch with its
+        # state root (docs/lien-status.md).
+        check(size == 2000, f"demo log size {size}")
         before = int(time.time())
         st, hdr, line = expect(w, request(0, [], note), 200, "first add")
         after = int(time.time())
@@ -328,30 +331,30 @@ def main():
               f"timestamp {t} is the witness's clock")
         check(line.endswith(b"\n") and line.startswith(EM_DASH),
               "response is signature lines")
-        # Same checkpoint again: old 1000 == size, same root -> 200.
-        expect(w, request(1000, [], note), 200, "re-cosign same size")
-        held_size_is(w, note, 1000, "first add")
+        # Same checkpoint again: old == size, same root -> 200.
+        expect(w, request(size, [], note), 200, "re-cosign same size")
+        held_size_is(w, note, size, "first add")
 
         # 4. Negatives, each with nothing stored.
         root = base64.b64decode(body.split(b"\n")[2])
         other_log = py_log_key(ORIGIN)           # same origin, other key
         stranger = py_log_key("lienlog.test/unknown")
         forged = py_sign_note(other_log, body)
-        expect(w, request(1000, [], forged), 403, "signature by another key")
-        held_size_is(w, note, 1000, "403")
+        expect(w, request(size, [], forged), 403, "signature by another key")
+        held_size_is(w, note, size, "403")
         unk = py_sign_note(stranger, cp_body("lienlog.test/unknown", 5, root))
         expect(w, request(0, [], unk), 404, "checkpoint for another origin")
-        expect(w, request(1001, [], note), 400, "old > size")
-        expect(w, request(500, [], note), 409, "stale old", 1000)
-        expect(w, b"old 01000\n\n" + note, 400, "leading zero")
-        expect(w, b"old 1000\n" + note, 400, "missing blank line")
-        expect(w, b"old 1000\nnot-base64!\n\n" + note, 400, "bad base64")
-        expect(w, b"old 1000\n" + b"".join(
+        expect(w, request(size + 1, [], note), 400, "old > size")
+        expect(w, request(500, [], note), 409, "stale old", size)
+        expect(w, b"old 0%d\n\n" % size + note, 400, "leading zero")
+        expect(w, b"old %d\n" % size + note, 400, "missing blank line")
+        expect(w, b"old %d\nnot-base64!\n\n" % size + note, 400, "bad base64")
+        expect(w, b"old %d\n" % size + b"".join(
             base64.b64encode(bytes([i]) * 32) + b"\n" for i in range(64)) +
             b"\n" + note, 400, "64 proof lines")
-        expect(w, b"old 1000\r\n\r\n" + note, 400, "CRLF")
+        expect(w, b"old %d\r\n\r\n" % size + note, 400, "CRLF")
         expect(w, b"", 400, "empty body")
-        expect(w, request(1000, [], body), 400, "unsigned checkpoint")
+        expect(w, request(size, [], body), 400, "unsigned checkpoint")
         # Same size, another root, correctly signed? Only the log can
         # sign; a same-size other-root note under a key we hold is the
         # 403 case. The 409 same-size case is covered in the unit tests
@@ -359,8 +362,8 @@ def main():
         flipped = bytearray(note)
         at = body.index(b"\n", len(ORIGIN) + 1) + 5   # inside the root
         flipped[at] = ord("B") if flipped[at] == ord("A") else ord("A")
-        expect(w, request(1000, [], bytes(flipped)), 403, "root flipped")
-        held_size_is(w, note, 1000, "negatives")
+        expect(w, request(size, [], bytes(flipped)), 403, "root flipped")
+        held_size_is(w, note, size, "negatives")
 
         # 3. Grow the log and follow it with a real consistency proof.
         if appender is not None:
@@ -390,9 +393,9 @@ def main():
             st, _, note2 = log.req("GET", "/log/checkpoint")
             body2, _ = note_split(note2)
             size2 = int(body2.split(b"\n")[1])
-            check(size2 > 1000, f"log grew to {size2}")
+            check(size2 > size, f"log grew to {size2}")
             st, _, pj = log.req(
-                "GET", f"/v1/proof/consistency?old_size=1000&tree_size={size2}")
+                "GET", f"/v1/proof/consistency?old_size={size}&tree_size={size2}")
             check(st == 200, f"consistency proof: {st}")
             proof = [base64.b64decode(h) for h in json.loads(pj)["proof"]]
             check(len(proof) > 0, "non-empty proof")
@@ -400,26 +403,26 @@ def main():
             for i in range(len(proof)):
                 bad = list(proof)
                 bad[i] = bytes([bad[i][0] ^ 1]) + bad[i][1:]
-                expect(w, request(1000, bad, note2), 422, f"proof[{i}] flipped")
-            expect(w, request(1000, proof[:-1], note2), 422, "proof truncated")
-            expect(w, request(1000, [], note2), 422, "proof missing")
-            held_size_is(w, note, 1000, "422s")
-            # Stale: old 0 -> 409 1000; then the real thing.
-            expect(w, request(0, [], note2), 409, "stale old 0", 1000)
-            st, _, line2 = expect(w, request(1000, proof, note2), 200,
+                expect(w, request(size, bad, note2), 422, f"proof[{i}] flipped")
+            expect(w, request(size, proof[:-1], note2), 422, "proof truncated")
+            expect(w, request(size, [], note2), 422, "proof missing")
+            held_size_is(w, note, size, "422s")
+            # Stale: old 0 -> 409 size; then the real thing.
+            expect(w, request(0, [], note2), 409, "stale old 0", size)
+            st, _, line2 = expect(w, request(size, proof, note2), 200,
                                   "extend with a real proof")
             verify_cosig(wvkey, body2, line2)
             held_size_is(w, note2, size2, "extension")
-            # Rollback to the old checkpoint: old 1000 -> 409 size2;
+            # Rollback to the old checkpoint: old size -> 409 size2;
             # old size2 -> 400 (old > size).
-            expect(w, request(1000, [], note), 409, "rollback", size2)
+            expect(w, request(size, [], note), 409, "rollback", size2)
             expect(w, request(size2, [], note), 400, "rollback old > size")
             held_size = size2
             cur_note = note2
         else:
             check(False, "crash_appender path missing: the extension part "
                   "cannot run")
-            held_size = 1000
+            held_size = size
             cur_note = note
 
         # 5. HTTP guard.

@@ -1,7 +1,9 @@
 /*
  * The log against itself and against merkle.c: appends through the
  * sequencer, reopen, proofs that verify against signed checkpoints, tiles
- * and bundles that match the entries, audit, and refusals.
+ * and bundles that match the entries, audit, and refusals. Every batch
+ * ends with a state-root entry (docs/lien-status.md), so indexes come from
+ * receipts and sizes from the log, never from counting requests.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
 #include "tlog/merkle.h"
+#include "tlog/status.h"
 
 struct fx {
 	char dir[64];
@@ -83,27 +86,30 @@ payload_for(uint64_t i, uint8_t *buf, size_t *len)
 		buf[(*len)++] = (uint8_t)('a' + (i + k) % 26);
 }
 
+/* Append n demo entries in batches of chunk; entry i's payload is
+ * payload_for(i). Each batch adds its items and one state root. */
 static void
 append_n(struct fx *f, uint64_t n, size_t chunk)
 {
 	struct ledger_item items[64] = { 0 };
 	struct ledger_receipt rc[64];
 	static uint8_t bufs[64][128];
-	uint64_t base = ledger_size(f->l);
 
 	for (uint64_t done = 0; done < n;) {
 		size_t k = n - done < chunk ? (size_t)(n - done) : chunk;
+		uint64_t base = ledger_size(f->l);
 
 		for (size_t i = 0; i < k; i++) {
 			items[i].type = ENTRY_TYPE_DEMO;
-			payload_for(base + done + i, bufs[i], &items[i].len);
+			payload_for(base + i, bufs[i], &items[i].len);
 			items[i].payload = bufs[i];
 		}
 		assert_int_equal(ledger_append_many(f->l, items, k, rc), LIEN_OK);
 		for (size_t i = 0; i < k; i++) {
-			assert_int_equal(rc[i].index, base + done + i);
-			assert_int_equal(rc[i].tree_size, base + done + k);
+			assert_int_equal(rc[i].index, base + i);
+			assert_int_equal(rc[i].tree_size, base + k + 1);
 		}
+		assert_int_equal(ledger_size(f->l), base + k + 1);
 		done += k;
 	}
 }
@@ -134,14 +140,15 @@ test_ledger_append_proofs_verify(void **state)
 	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN], leaf[HASH_LEN];
 	uint8_t root[HASH_LEN], old_root[HASH_LEN];
 	size_t np;
-	const uint64_t n = 700;
+	const uint64_t n = 800;
 
-	append_n(f, n, 7);
+	append_n(f, 700, 7);
+	/* 100 batches of 7 items and a state root each */
 	assert_int_equal(ledger_size(f->l), n);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	assert_int_equal(ledger_view_size(v), n);
 	check_checkpoint(f, v, n);
-	check_checkpoint(f, v, 7);	/* every batch left a checkpoint */
+	check_checkpoint(f, v, 8);	/* every batch left a checkpoint */
 	for (uint64_t size = 1; size <= n; size += 37) {
 		assert_int_equal(ledger_view_root(v, size, root), LIEN_OK);
 		for (uint64_t i = 0; i < size; i += 11) {
@@ -183,7 +190,9 @@ test_ledger_entries_chain(void **state)
 
 	append_n(f, 600, 64);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	for (uint64_t i = 0; i < 600; i++) {
+	/* 9 batches of 64, one of 24, each with its state root */
+	assert_int_equal(ledger_view_size(v), 610);
+	for (uint64_t i = 0; i < 610; i++) {
 		const uint8_t *e;
 		size_t elen, plen;
 		struct entry en;
@@ -194,9 +203,20 @@ test_ledger_entries_chain(void **state)
 		assert_int_equal(en.index, i);
 		assert_memory_equal(en.prev, prev, HASH_LEN);
 		assert_true(en.time_ms >= t);
-		payload_for(i, want, &plen);
-		assert_int_equal(en.payload_len, plen);
-		assert_memory_equal(en.payload, want, plen);
+		if (i % 65 == 64 || i == 609) {
+			struct status_root sr;
+
+			assert_int_equal(en.type, ENTRY_TYPE_STATE_ROOT);
+			assert_int_equal(status_root_decode(en.payload,
+			    en.payload_len, &sr), LIEN_OK);
+			assert_int_equal(sr.tree_size, i + 1);
+			assert_int_equal(sr.nkeys, 0);
+		} else {
+			assert_int_equal(en.type, ENTRY_TYPE_DEMO);
+			payload_for(i, want, &plen);
+			assert_int_equal(en.payload_len, plen);
+			assert_memory_equal(en.payload, want, plen);
+		}
 		hash_leaf(e, elen, leaf);
 		assert_int_equal(ledger_view_leaf_hash(v, i, prev), LIEN_OK);
 		assert_memory_equal(leaf, prev, HASH_LEN);
@@ -230,17 +250,19 @@ test_ledger_tiles_bundles(void **state)
 	}
 	free(tile);
 	free(bun);
-	/* Partial: 44 entries in tile 1; 45 does not exist yet. */
-	assert_int_equal(ledger_view_tile(v, 0, 1, 44, &tile, &tlen), LIEN_OK);
-	assert_int_equal(tlen, 44 * HASH_LEN);
-	assert_int_equal(ledger_view_leaf_hash(v, 299, leaf), LIEN_OK);
-	assert_memory_equal(leaf, tile + 43 * HASH_LEN, HASH_LEN);
+	/* Partial: 49 entries in tile 1 (300 items and 5 state roots); 50
+	 * does not exist yet. */
+	assert_int_equal(ledger_view_size(v), 305);
+	assert_int_equal(ledger_view_tile(v, 0, 1, 49, &tile, &tlen), LIEN_OK);
+	assert_int_equal(tlen, 49 * HASH_LEN);
+	assert_int_equal(ledger_view_leaf_hash(v, 304, leaf), LIEN_OK);
+	assert_memory_equal(leaf, tile + 48 * HASH_LEN, HASH_LEN);
 	free(tile);
-	assert_int_equal(ledger_view_tile(v, 0, 1, 45, &tile, &tlen),
+	assert_int_equal(ledger_view_tile(v, 0, 1, 50, &tile, &tlen),
 	    LIEN_ENOTFOUND);
-	assert_int_equal(ledger_view_bundle(v, 1, 44, &bun, &blen), LIEN_OK);
+	assert_int_equal(ledger_view_bundle(v, 1, 49, &bun, &blen), LIEN_OK);
 	free(bun);
-	assert_int_equal(ledger_view_bundle(v, 1, 45, &bun, &blen),
+	assert_int_equal(ledger_view_bundle(v, 1, 50, &bun, &blen),
 	    LIEN_ENOTFOUND);
 	assert_int_equal(ledger_view_bundle(v, 2, 1, &bun, &blen),
 	    LIEN_ENOTFOUND);
@@ -271,14 +293,14 @@ test_ledger_reopen_continues(void **state)
 	append_n(f, 333, 64);
 	ledger_close(f->l);
 	fx_open(f, 16);
-	assert_int_equal(ledger_size(f->l), 333);
-	append_n(f, 500, 16);
+	assert_int_equal(ledger_size(f->l), 339);	/* 6 batches */
+	append_n(f, 500, 16);	/* 32 batches */
 	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
 	    sizeof why), LIEN_OK);
 	assert_int_equal(ledger_audit(f->l, NULL, NULL, NULL, why, sizeof why),
 	    LIEN_OK);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	check_checkpoint(f, v, 833);
+	check_checkpoint(f, v, 871);
 	ledger_view_close(v);
 }
 
@@ -316,7 +338,8 @@ test_ledger_concurrent_appenders(void **state)
 	pthread_t tid[8];
 	struct ledger_view *v;
 	char why[256];
-	uint8_t *seen = calloc(1600, 1);
+	uint64_t total;
+	uint8_t *seen;
 
 	for (int i = 0; i < 8; i++) {
 		th[i].l = f->l;
@@ -325,7 +348,11 @@ test_ledger_concurrent_appenders(void **state)
 	}
 	for (int i = 0; i < 8; i++)
 		pthread_join(tid[i], NULL);
-	assert_int_equal(ledger_size(f->l), 1600);
+	/* 1600 items and one state root per batch */
+	total = ledger_size(f->l);
+	assert_true(total > 1600 && total <= 3200);
+	seen = calloc(total, 1);
+	assert_non_null(seen);
 	{
 		struct ledger_stats ls;
 		uint64_t nb = 0, nc = 0;
@@ -337,7 +364,8 @@ test_ledger_concurrent_appenders(void **state)
 			nc += ls.commit_hist[k];
 		assert_int_equal(nb, ls.batches);
 		assert_int_equal(nc, ls.batches);
-		assert_int_equal(ls.entries, 1600);
+		assert_int_equal(ls.entries, total);
+		assert_int_equal(ls.entries, 1600 + ls.batches);
 	}
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	for (int i = 0; i < 8; i++) {
@@ -348,7 +376,7 @@ test_ledger_concurrent_appenders(void **state)
 			char want[64];
 			int n = snprintf(want, sizeof want, "thread %d item %d", i, k);
 
-			assert_true(th[i].idx[k] < 1600);
+			assert_true(th[i].idx[k] < total);
 			assert_false(seen[th[i].idx[k]]);
 			seen[th[i].idx[k]] = 1;
 			assert_int_equal(ledger_view_entry(v, th[i].idx[k], &e,
@@ -380,7 +408,8 @@ test_ledger_append_refusals(void **state)
 	/* The largest entry fits exactly. */
 	assert_int_equal(ledger_append(f->l, 0, big, ENTRY_PAYLOAD_MAX, &rc),
 	    LIEN_OK);
-	assert_int_equal(ledger_size(f->l), 1);
+	assert_int_equal(rc.index, 0);
+	assert_int_equal(ledger_size(f->l), 2);	/* and its state root */
 	free(big);
 }
 
@@ -424,7 +453,7 @@ test_ledger_audit_wrong_key(void **state)
 	assert_int_equal(note_verifier_parse(vk, strlen(vk), &other), LIEN_OK);
 	assert_int_equal(ledger_audit(f->l, &other, NULL, NULL, why, sizeof why),
 	    LIEN_EVERIFY);
-	assert_non_null(strstr(why, "checkpoint at size 3"));
+	assert_non_null(strstr(why, "checkpoint at size 4"));
 	secret_free(sk);
 	free(vk);
 }
@@ -492,11 +521,13 @@ test_ledger_build_refusal_consumes_nothing(void **state)
 	assert_int_equal(rc[2].index, UINT64_MAX);
 	assert_int_equal(rc[3].status, LIEN_OK);
 	assert_int_equal(rc[3].index, 2);
-	assert_int_equal(ledger_size(f->l), 3);
-	/* A batch of only refusals writes nothing and signs nothing. */
+	assert_int_equal(rc[3].tree_size, 4);
+	assert_int_equal(ledger_size(f->l), 4);
+	/* A batch of only refusals writes nothing and signs nothing, not
+	 * even a state root. */
 	assert_int_equal(ledger_append_item(f->l, &items[2], &rc[0]),
 	    LIEN_EEXIST);
-	assert_int_equal(ledger_size(f->l), 3);
+	assert_int_equal(ledger_size(f->l), 4);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	assert_int_equal(ledger_view_state_get(v, LEDGER_T_PARTIES, "gamma", 5,
 	    &val, &vlen), LIEN_OK);
@@ -564,11 +595,11 @@ test_ledger_replay_scratch(void **state)
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	assert_int_equal(ledger_view_foreach_entry(v, 0, collect_idx, &next),
 	    LIEN_OK);
-	assert_int_equal(next, 603);
+	assert_int_equal(next, 614);	/* 11 batches */
 	next = 250;
 	assert_int_equal(ledger_view_foreach_entry(v, 250, collect_idx, &next),
 	    LIEN_OK);
-	assert_int_equal(next, 603);
+	assert_int_equal(next, 614);
 	assert_int_equal(ledger_view_foreach_entry(v, 0, stop_at_300, &last),
 	    LIEN_OK);
 	assert_int_equal(last, 300);
@@ -578,7 +609,7 @@ test_ledger_replay_scratch(void **state)
 	assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
 	assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
 	for (int i = 0; i < 3; i++)
-		assert_int_equal(claim_build(&c[i], st, 600 + (uint64_t)i, 0,
+		assert_int_equal(claim_build(&c[i], st, rc[i].index, 0,
 		    out, sizeof out, &outl), LIEN_OK);
 	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
 	assert_int_equal(ledger_scratch_compare(sc, v, LEDGER_T_PARTIES, why,
@@ -615,20 +646,20 @@ test_ledger_checkpoint_add_cosigs(void **state)
 	    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA==\n";
 	char why[256];
 
-	append_n(f, 5, 5);
-	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, line,
+	append_n(f, 5, 5);	/* one batch: size 6 */
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
 	    strlen(line)), LIEN_OK);
-	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, line,
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
 	    strlen(line)), LIEN_OK);	/* no duplicate */
-	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 4, line,
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, line,
 	    strlen(line)), LIEN_ENOTFOUND);
-	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 5, "x", 1),
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, "x", 1),
 	    LIEN_EINVAL);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	assert_int_equal(ledger_view_checkpoint(v, 5, &note, &len), LIEN_OK);
+	assert_int_equal(ledger_view_checkpoint(v, 6, &note, &len), LIEN_OK);
 	assert_non_null(strstr(note, line));
 	assert_ptr_equal(strstr(note, line), strrchr(note, '\n') - strlen(line) + 1);
-	check_checkpoint(f, v, 5);
+	check_checkpoint(f, v, 6);
 	assert_int_equal(ledger_latest_checkpoint(f->l, &latest, &llen), LIEN_OK);
 	assert_int_equal(llen, len);
 	assert_memory_equal(latest, note, len);
@@ -711,11 +742,199 @@ test_ledger_freeze(void **state)
 	assert_string_equal(lien_status_code(LIEN_EFROZEN), "log_frozen");
 }
 
+/* ---- The status map and state roots ------------------------------------- */
+
+/* A build that sets map key SHA-256(name) to SHA-256(name || value), or
+ * refuses (before writing) when value is NULL. */
+struct mapset {
+	const char *name;
+	const char *value;
+};
+
+static enum lien_status
+mapset_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct mapset *m = arg;
+	uint8_t key[HASH_LEN], val[HASH_LEN];
+	char buf[128];
+	int n;
+
+	(void)index;
+	(void)time_ms;
+	if (m->value == NULL)
+		return LIEN_ECONFLICT;
+	n = snprintf(buf, sizeof buf, "%s=%s", m->name, m->value);
+	assert_true(n > 0 && (size_t)n <= cap);
+	memcpy(out, buf, (size_t)n);
+	*out_len = (size_t)n;
+	hash_sha256(m->name, strlen(m->name), key);
+	hash_sha256(buf, (size_t)n, val);
+	return ledger_state_map_set(st, key, val);
+}
+
+/* The last entry of the view: its state root. */
+static void
+last_state_root(struct ledger_view *v, struct status_root *sr)
+{
+	const uint8_t *e;
+	size_t elen;
+	struct entry en;
+	uint64_t n = ledger_view_size(v);
+
+	assert_true(n > 0);
+	assert_int_equal(ledger_view_entry(v, n - 1, &e, &elen), LIEN_OK);
+	assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+	assert_int_equal(en.type, ENTRY_TYPE_STATE_ROOT);
+	assert_int_equal(status_root_decode(en.payload, en.payload_len, sr),
+	    LIEN_OK);
+	assert_int_equal(sr->tree_size, n);
+}
+
+/* Prove name in the view's map: present with the value its last setting
+ * gave, or absent when value is NULL. */
+static void
+check_key(struct ledger_view *v, const char *name, const char *value)
+{
+	struct map_proof *p = malloc(sizeof *p);
+	struct status_root sr;
+	uint8_t key[HASH_LEN], want[HASH_LEN];
+	char buf[128];
+	int present = -1, n;
+
+	assert_non_null(p);
+	last_state_root(v, &sr);
+	hash_sha256(name, strlen(name), key);
+	assert_int_equal(ledger_view_map_prove(v, key, p), LIEN_OK);
+	assert_int_equal(map_proof_verify(p, sr.root, key, &present), LIEN_OK);
+	assert_int_equal(present, value != NULL);
+	if (value != NULL) {
+		n = snprintf(buf, sizeof buf, "%s=%s", name, value);
+		hash_sha256(buf, (size_t)n, want);
+		assert_memory_equal(p->value, want, HASH_LEN);
+	}
+	free(p);
+}
+
+static void
+test_ledger_state_roots(void **state)
+{
+	struct fx *f = *state;
+	struct mapset m[5] = { { "car-1", "a" }, { "car-2", "b" },
+	    { "car-1", "c" }, { "car-3", NULL }, { "car-4", "d" } };
+	struct ledger_item items[5] = { { 0 } };
+	struct ledger_receipt rc[5];
+	struct ledger_view *v;
+	struct status_root sr;
+	char why[256];
+
+	for (int i = 0; i < 5; i++) {
+		items[i].type = 7;
+		items[i].build = mapset_build;
+		items[i].arg = &m[i];
+	}
+	assert_true(ledger_state_map_on(f->l));
+	/* One batch: car-1 set twice (the last value wins), car-3 refused
+	 * (no trace in the map), car-4 and car-2 set. */
+	assert_int_equal(ledger_append_many(f->l, items, 5, rc), LIEN_OK);
+	assert_int_equal(rc[3].status, LIEN_ECONFLICT);
+	assert_int_equal(rc[4].index, 3);
+	assert_int_equal(rc[4].tree_size, 5);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	last_state_root(v, &sr);
+	assert_int_equal(sr.nkeys, 3);
+	check_key(v, "car-1", "c");
+	check_key(v, "car-2", "b");
+	check_key(v, "car-3", NULL);
+	check_key(v, "car-4", "d");
+	ledger_view_close(v);
+	/* A batch that changes nothing still ends with a state root, with
+	 * the same map root. */
+	append_n(f, 2, 2);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	{
+		struct status_root sr2;
+
+		last_state_root(v, &sr2);
+		assert_memory_equal(sr2.root, sr.root, HASH_LEN);
+		assert_int_equal(sr2.nkeys, 3);
+	}
+	ledger_view_close(v);
+	/* After a reopen the key count carries on. */
+	ledger_close(f->l);
+	fx_open(f, 64);
+	m[0].value = "e";
+	m[3].value = "f";
+	assert_int_equal(ledger_append_item(f->l, &items[0], &rc[0]), LIEN_OK);
+	assert_int_equal(ledger_append_item(f->l, &items[3], &rc[0]), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	last_state_root(v, &sr);
+	assert_int_equal(sr.nkeys, 4);
+	check_key(v, "car-1", "e");
+	check_key(v, "car-3", "f");
+	ledger_view_close(v);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+}
+
+/* The switch for measuring the map's cost: no state roots, no map, bound
+ * to the store at creation. */
+static void
+test_ledger_no_state_map(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_config cfg = { 0 };
+	struct mapset m = { "car-1", "a" };
+	struct ledger_item it = { 7, NULL, 0, mapset_build, &m };
+	struct ledger_receipt rc;
+	struct ledger_view *v;
+	struct ledger *l2;
+	struct map_proof *p = malloc(sizeof *p);
+	uint8_t key[HASH_LEN] = { 0 };
+	char dir[64], why[256], cmd[128];
+
+	assert_non_null(p);
+	strcpy(dir, "/tmp/lienlog-test-nomap-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	cfg.dir = dir;
+	cfg.signer = f->signer;
+	cfg.map_size = 1u << 30;
+	cfg.flags = LEDGER_NO_STATE_MAP;
+	assert_int_equal(ledger_open(&cfg, &l2), LIEN_OK);
+	assert_false(ledger_state_map_on(l2));
+	assert_int_equal(ledger_append(l2, 1, (const uint8_t *)"x", 1, &rc),
+	    LIEN_OK);
+	assert_int_equal(rc.tree_size, 1);
+	assert_int_equal(ledger_append_item(l2, &it, &rc), LIEN_OK);
+	assert_int_equal(rc.index, 1);
+	assert_int_equal(ledger_size(l2), 2);
+	assert_int_equal(ledger_view_open(l2, &v), LIEN_OK);
+	assert_int_equal(ledger_view_map_prove(v, key, p), LIEN_EUNSUPPORTED);
+	ledger_view_close(v);
+	assert_int_equal(ledger_audit(l2, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+	ledger_close(l2);
+	/* The other setting is refused on reopen, both ways. */
+	cfg.flags = 0;
+	assert_int_equal(ledger_open(&cfg, &l2), LIEN_EUNSUPPORTED);
+	ledger_close(f->l);
+	f->l = NULL;
+	cfg.dir = f->dir;
+	cfg.flags = LEDGER_NO_STATE_MAP;
+	assert_int_equal(ledger_open(&cfg, &l2), LIEN_EUNSUPPORTED);
+	fx_open(f, 64);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	free(p);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_ledger_append_proofs_verify, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_state_roots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_no_state_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_entries_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tiles_bundles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_reopen_continues, setup, teardown),

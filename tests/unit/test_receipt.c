@@ -150,7 +150,7 @@ test_receipt_build_verifies(void **state)
 		assert_null(json_object_get(j, "replayed"));
 		json_decref(j);
 		/* a proof for the final tree too (a replayed receipt) */
-		ri.tree_size = 7;
+		ri.tree_size = ledger_view_size(v);
 		ri.replayed = 1;
 		free(out);
 		assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_OK);
@@ -178,8 +178,8 @@ test_receipt_build_tampered(void **state)
 		append_one(f, i, &r[i]);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	memset(&ri, 0, sizeof ri);
-	ri.index = 1;
-	ri.tree_size = 5;
+	ri.index = r[1].index;
+	ri.tree_size = r[4].tree_size;
 	ri.entry_type = 20;
 	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_OK);
 	/* flip one character of the first proof hash */
@@ -207,7 +207,8 @@ test_receipt_build_fields(void **state)
 	append_one(f, 0, &r);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	memset(&ri, 0, sizeof ri);
-	ri.tree_size = 1;
+	ri.index = r.index;
+	ri.tree_size = r.tree_size;	/* 2: the entry and its state root */
 	ri.entry_type = 21;
 	ri.status = "in_person_review";
 	ri.anomalies = REG_ANOMALY_FACE_GREY | REG_ANOMALY_RELEASE_SOON;
@@ -223,7 +224,7 @@ test_receipt_build_fields(void **state)
 	    "release_soon");
 	assert_int_equal(json_integer_value(json_object_get(j, "entry_type")),
 	    21);
-	assert_int_equal(json_array_size(json_object_get(j, "proof")), 0);
+	assert_int_equal(json_array_size(json_object_get(j, "proof")), 1);
 	json_decref(j);
 	free(out);
 	ledger_view_close(v);
@@ -243,13 +244,13 @@ test_receipt_build_range(void **state)
 		append_one(f, i, &r[i]);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	memset(&ri, 0, sizeof ri);
-	ri.index = 3;
-	ri.tree_size = 3;	/* index == tree_size */
+	ri.index = ledger_view_size(v);
+	ri.tree_size = ri.index;	/* index == tree_size */
 	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_ERANGE);
 	assert_null(out);
 	assert_int_equal(len, 0);
 	ri.index = 0;
-	ri.tree_size = 4;	/* beyond the view */
+	ri.tree_size = ledger_view_size(v) + 1;	/* beyond the view */
 	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_ERANGE);
 	ri.tree_size = 0;
 	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_ERANGE);
@@ -273,14 +274,15 @@ test_receipt_build_no_checkpoint(void **state)
 		items[i].payload = (const uint8_t *)"x";
 		items[i].len = 1;
 	}
-	/* one batch: only size 3 is signed */
+	/* one batch: only size 4 (3 items and the state root) is signed */
 	assert_int_equal(ledger_append_many(f->l, items, 3, r), LIEN_OK);
+	assert_int_equal(r[2].tree_size, 4);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	memset(&ri, 0, sizeof ri);
 	ri.index = 0;
-	ri.tree_size = 2;
-	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_ENOTFOUND);
 	ri.tree_size = 3;
+	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_ENOTFOUND);
+	ri.tree_size = 4;
 	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_OK);
 	free(out);
 	ledger_view_close(v);

@@ -36,6 +36,7 @@
 #include "registry/jcs.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
+#include "tlog/status.h"
 
 #define BANK_A "91440300708461136T"
 #define BANK_B "91330100799655058B"
@@ -420,9 +421,14 @@ test_registry_build_workflow(void **state)
 	assert_jstr(json_array_get(json_object_get(j, "liens"), 0), "app", m2);
 	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
 	json_decref(j);
-	/* public form: dates only (art. 35) */
+	/* public form: dates only (art. 35) and the restrictions in force,
+	 * the status record with "*_at" beside "*_ms" (docs/lien-status.md) */
 	j = vehicle_json(f, VIN1, 0);
-	assert_int_equal(json_object_size(j), 2);
+	assert_int_equal(json_object_size(j), 3);
+	assert_int_equal(json_array_size(json_object_get(j, "restrictions")),
+	    0);
+	assert_true(json_is_string(json_object_get(json_array_get(
+	    json_object_get(j, "mortgages"), 0), "registered_at")));
 	assert_int_equal(json_array_size(json_object_get(j, "mortgages")), 2);
 	assert_true(json_is_integer(json_object_get(json_array_get(
 	    json_object_get(j, "mortgages"), 0), "released_ms")));
@@ -1454,7 +1460,8 @@ test_registry_replay_audit_illegal(void **state)
 	 * seizure: a scratch store where only the mortgage exists */
 	sfx_open(&s, f);
 	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "HT-1", "owner-1");
-	s.index = 6;	/* same index as on the ledger: same app id */
+	/* same index as on the ledger (the app id names it): same app id */
+	s.index = strtoull(m + 1, NULL, 16);
 	{
 		struct ledger_view *v;
 		char *js;
@@ -1544,11 +1551,252 @@ test_registry_vehicle_key(void **state)
 		assert_int_equal(k[i], 0);
 }
 
+/* ---- lien status ------------------------------------------------------------ */
+
+/* Verify vin's status proof as of now against the log key; the record
+ * (when present) parsed into *out. Returns presence. */
+static int
+status_of(struct fx *f, const char *vin, struct reg_status *out)
+{
+	struct ledger_view *v;
+	struct tlog_policy pol;
+	struct status_check c;
+	struct status_result res;
+	struct status_report rep;
+	uint8_t *b = NULL;
+	size_t len = 0;
+
+	memset(&pol, 0, sizeof pol);
+	assert_int_equal(note_verifier_parse(f->vkey, strlen(f->vkey),
+	    &pol.log), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_status_proof(v, vin, strlen(vin), &b, &len),
+	    LIEN_OK);
+	ledger_view_close(v);
+	memset(&c, 0, sizeof c);
+	c.policy = &pol;
+	c.id = (const uint8_t *)vin;
+	c.id_len = strlen(vin);
+	if (status_proof_verify(b, len, &c, &res, &rep) != LIEN_OK)
+		fail_msg("status proof of %s: %s", vin, rep.why);
+	memset(out, 0, sizeof *out);
+	if (res.present)
+		assert_int_equal(registry_status_parse(res.record,
+		    res.record_len, vin, strlen(vin), out), LIEN_OK);
+	free(b);
+	return res.present;
+}
+
+/* The status of a vehicle follows its registrations: recorded, mortgaged,
+ * seized, released; the public form agrees with the record; a VIN never
+ * recorded is proven absent; an invalid VIN is refused. */
+static void
+test_registry_status_proofs(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct reg_status st;
+	struct ledger_view *v;
+	uint8_t *b;
+	size_t len;
+	char m1[REG_APP_ID_LEN + 1], rel[REG_APP_ID_LEN + 1], *pub;
+	json_t *pj, *rj;
+
+	/* recorded by setup: present, no lien, no restriction */
+	assert_int_equal(status_of(f, VIN1, &st), 1);
+	assert_int_equal(st.nmortgages, 0);
+	assert_int_equal(st.nrestrictions, 0);
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m1, rq.app_id);
+	/* an application is not a lien: nothing public changes */
+	assert_int_equal(status_of(f, VIN1, &st), 1);
+	assert_int_equal(st.nmortgages, 0);
+	assert_int_equal(decide(f, &f->officer, m1, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(status_of(f, VIN1, &st), 1);
+	assert_int_equal(st.nmortgages, 1);
+	assert_int_equal(st.nactive, 1);
+	assert_int_equal(st.mortgages[0].released, 0);
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 1, &rq),
+	    LIEN_OK);
+	assert_int_equal(status_of(f, VIN1, &st), 1);
+	assert_int_equal(st.nrestrictions, 1);
+	assert_int_equal(st.restrictions[0].kind, REG_RESTR_SEIZED);
+	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 0, &rq),
+	    LIEN_OK);
+	assert_int_equal(release(f, &f->bank_a, VIN1, m1, "owner-1", &rq),
+	    LIEN_OK);
+	strcpy(rel, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, rel, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(status_of(f, VIN1, &st), 1);
+	assert_int_equal(st.nmortgages, 1);
+	assert_int_equal(st.nactive, 0);
+	assert_int_equal(st.mortgages[0].released, 1);
+	assert_true(st.mortgages[0].released_ms >=
+	    st.mortgages[0].registered_ms);
+	assert_int_equal(st.nrestrictions, 0);
+	/* never recorded; not a VIN */
+	assert_int_equal(status_of(f, VIN3, &st), 0);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_status_proof(v, "LSJA24U62JG269226", 17, &b,
+	    &len), LIEN_EPARSE);		/* check digit */
+	assert_int_equal(registry_status_proof(v, "LSJA24U62JG26922", 16, &b,
+	    &len), LIEN_EPARSE);
+	/* the public form is the status record with "*_at" added */
+	assert_int_equal(registry_status_proof(v, VIN1, 17, &b, &len),
+	    LIEN_OK);
+	{
+		struct status_proof *p = malloc(sizeof *p);
+		const char *k;
+		json_t *x;
+
+		assert_non_null(p);
+		assert_int_equal(status_proof_decode(b, len, p), LIEN_OK);
+		assert_int_equal(jcs_parse_canonical(p->record, p->record_len,
+		    &rj), LIEN_OK);
+		free(p);
+		assert_int_equal(registry_vehicle_get(v, VIN1, 17, 0, &pub,
+		    &len), LIEN_OK);
+		assert_int_equal(jcs_parse(pub, len, 0, &pj), LIEN_OK);
+		/* drop every *_at: what is left is the record */
+		x = json_object_get(pj, "mortgages");
+		for (size_t i = 0; i < json_array_size(x); i++) {
+			json_t *m = json_array_get(x, i);
+
+			assert_true(json_is_string(json_object_get(m,
+			    "registered_at")));
+			json_object_del(m, "registered_at");
+			json_object_del(m, "released_at");
+		}
+		json_object_foreach(pj, k, x)
+			assert_null(strstr(k, "_at"));
+		assert_true(json_equal(pj, rj));
+		json_decref(pj);
+		json_decref(rj);
+		free(pub);
+	}
+	free(b);
+	ledger_view_close(v);
+}
+
+/* A log whose state root disagrees with its entries: the sequencer is
+ * honest, so the forgery is a build callback that sets a map leaf the
+ * registry state does not justify. The checkpoints are validly signed;
+ * the replay audit catches the first lying state root. */
+static enum lien_status
+forge_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t key[HASH_LEN], val[HASH_LEN];
+
+	(void)arg;
+	(void)index;
+	(void)time_ms;
+	assert_true(cap >= 2);
+	memcpy(out, "{}", 2);
+	*out_len = 2;
+	assert_int_equal(status_key((const uint8_t *)VIN2, 17, key), LIEN_OK);
+	memset(val, 0x42, sizeof val);
+	return ledger_state_map_set(st, key, val);
+}
+
+static void
+test_registry_replay_audit_state_root(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_item it = { 1, NULL, 0, forge_build, NULL };
+	struct ledger_receipt r;
+	char why[512], dir[64], cmd[128], idx[48];
+
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	    LIEN_OK);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+	record_vehicle(f, VIN3, "owner-3");
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	    LIEN_ECORRUPT);
+	/* the state root right after the forged entry */
+	snprintf(idx, sizeof idx, "entry %" PRIu64 ": state root", r.index + 1);
+	assert_non_null(strstr(why, idx));
+	assert_non_null(strstr(why, "replayed from the log"));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_registry_status_parse_strict(void **state)
+{
+	static const char good[] = "{\"mortgages\":[{\"registered_ms\":5,"
+	    "\"released_ms\":9},{\"registered_ms\":7,\"released_ms\":null}],"
+	    "\"restrictions\":[{\"kind\":\"seized\",\"since_ms\":8}],"
+	    "\"vin\":\"" VIN1 "\"}";
+	static const char *const bad[] = {
+		/* not canonical: space, member order */
+		"{\"mortgages\":[], \"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"restrictions\":[],\"mortgages\":[],\"vin\":\"" VIN1 "\"}",
+		/* missing / extra members */
+		"{\"mortgages\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"a\":1,\"mortgages\":[],\"restrictions\":[],\"vin\":\""
+		    VIN1 "\"}",
+		/* bad VIN check digit */
+		"{\"mortgages\":[],\"restrictions\":[],\"vin\":"
+		    "\"LSJA24U62JG269226\"}",
+		/* release before registration; order; negative; types */
+		"{\"mortgages\":[{\"registered_ms\":5,\"released_ms\":4}],"
+		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"mortgages\":[{\"registered_ms\":5,\"released_ms\":null},"
+		    "{\"registered_ms\":4,\"released_ms\":null}],"
+		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"mortgages\":[{\"registered_ms\":-5,\"released_ms\":null}],"
+		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"mortgages\":[{\"registered_ms\":5}],"
+		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{\"mortgages\":[{\"registered_ms\":\"5\",\"released_ms\":"
+		    "null}],\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		/* unknown and repeated restriction kinds */
+		"{\"mortgages\":[],\"restrictions\":[{\"kind\":\"towed\","
+		    "\"since_ms\":1}],\"vin\":\"" VIN1 "\"}",
+		"{\"mortgages\":[],\"restrictions\":[{\"kind\":\"stolen\","
+		    "\"since_ms\":1},{\"kind\":\"stolen\",\"since_ms\":2}],"
+		    "\"vin\":\"" VIN1 "\"}",
+		"[]", "", "{}",
+	};
+	struct reg_status st;
+
+	(void)state;
+	assert_int_equal(registry_status_parse((const uint8_t *)good,
+	    strlen(good), VIN1, 17, &st), LIEN_OK);
+	assert_int_equal(st.nmortgages, 2);
+	assert_int_equal(st.nactive, 1);
+	assert_int_equal(st.nrestrictions, 1);
+	assert_string_equal(registry_restriction_name(st.restrictions[0].kind),
+	    "seized");
+	/* the record of another vehicle */
+	assert_int_equal(registry_status_parse((const uint8_t *)good,
+	    strlen(good), VIN2, 17, &st), LIEN_EPARSE);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (registry_status_parse((const uint8_t *)bad[i],
+		    strlen(bad[i]), NULL, 0, &st) == LIEN_OK)
+			fail_msg("accepted: %s", bad[i]);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_vehicle_key),
+		cmocka_unit_test_setup_teardown(test_registry_status_proofs,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_audit_state_root, setup, teardown),
+		cmocka_unit_test(test_registry_status_parse_strict),
 		cmocka_unit_test_setup_teardown(test_registry_build_workflow,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_build_refusals,

@@ -1,0 +1,22 @@
+/*
+ * RFC 3339 (section 5.6) timestamps in UTC with millisecond precision,
+ * "2026-01-01T00:00:07.000Z", for the `*_at` strings JSON answers carry
+ * beside every `*_ms` value (TEAM.md). Pure arithmetic (Howard Hinnant's
+ * days-to-civil), no gmtime and no locale: the same bytes on every
+ * machine, usable from any thread.
+ */
+#ifndef LIEN_COMMON_RFC3339_H
+#define LIEN_COMMON_RFC3339_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
+#define RFC3339_MS_LEN 24u
+
+/* Format ms (milliseconds since the Unix epoch) into out, NUL-terminated.
+ * Returns RFC3339_MS_LEN, or 0 (out = "") for times after 9999-12-31,
+ * which RFC 3339 cannot write. */
+size_t rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1]);
+
+#endif
