@@ -258,16 +258,15 @@ enum lien_status ledger_view_map_prove(struct ledger_view *v,
 /* The status proof bundle (tlog/status.h) for identifier id as of the
  * snapshot: the map proof of key(id), the snapshot's last entry (its state
  * root) with its inclusion proof, and the snapshot's signed checkpoint
- * (with whatever cosignatures it holds). record/full: the caller's
- * status record and full commitment for id, or record NULL when the
- * caller knows no record. The map must agree: LIEN_ECORRUPT when it
- * proves absence for a record, presence without one, or a value that is
- * not status_value(record, full). LIEN_EUNSUPPORTED with the map off,
- * LIEN_ENOTFOUND on an empty log. *out malloc'd; caller frees. */
+ * (with whatever cosignatures it holds). record: the caller's status
+ * record for id, or NULL when the caller knows no record. The map must
+ * agree: LIEN_ECORRUPT when it proves absence for a record, presence
+ * without one, or a value that is not status_value(record).
+ * LIEN_EUNSUPPORTED with the map off, LIEN_ENOTFOUND on an empty log.
+ * *out malloc'd; caller frees. */
 enum lien_status ledger_view_status_proof(struct ledger_view *v,
     const uint8_t *id, size_t id_len, const uint8_t *record,
-    size_t record_len, const uint8_t full[32], uint8_t **out,
-    size_t *out_len) LIEN_MUST_CHECK;
+    size_t record_len, uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* Derived state as of the snapshot. Borrowed: valid until the view
  * closes. LIEN_ENOTFOUND if absent. */

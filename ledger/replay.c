@@ -213,7 +213,7 @@ ledger_scratch_compare_map(struct ledger_scratch *sc, struct ledger_view *v,
 	const uint8_t *ak, *av, *bk, *bv;
 	size_t akl, avl, bkl, bvl;
 	enum lien_status sa, sb, st;
-	char hex[100];
+	char hex[HEX_LEN(KEY_SHOWN) + 1];
 
 	if (sc->open)
 		return LIEN_EINVAL;
@@ -237,19 +237,19 @@ ledger_scratch_compare_map(struct ledger_scratch *sc, struct ledger_view *v,
 		st = LIEN_ECORRUPT;
 		if (sb == LIEN_ENOTFOUND ||
 		    (sa == LIEN_OK && key_cmp(ak, akl, bk, bkl) < 0)) {
-			hex_key(hex, sizeof hex, ak, akl);
+			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "status map: the replay yields "
 			    "tile %s, which the store lacks", hex);
 			break;
 		}
 		if (sa == LIEN_ENOTFOUND || key_cmp(ak, akl, bk, bkl) != 0) {
-			hex_key(hex, sizeof hex, bk, bkl);
+			hex_key(hex, bk, bkl);
 			snprintf(why, why_cap, "status map: the store holds "
 			    "tile %s, which the replay does not yield", hex);
 			break;
 		}
 		if (avl != bvl || memcmp(av, bv, avl) != 0) {
-			hex_key(hex, sizeof hex, ak, akl);
+			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "status map: tile %s differs "
 			    "from the replayed one", hex);
 			break;

@@ -17,8 +17,8 @@
 
 enum lien_status
 ledger_view_status_proof(struct ledger_view *v, const uint8_t *id,
-    size_t id_len, const uint8_t *record, size_t record_len,
-    const uint8_t full[HASH_LEN], uint8_t **out, size_t *out_len)
+    size_t id_len, const uint8_t *record, size_t record_len, uint8_t **out,
+    size_t *out_len)
 {
 	struct status_proof *b = NULL;
 	struct map_proof *mp = NULL;
@@ -36,7 +36,7 @@ ledger_view_status_proof(struct ledger_view *v, const uint8_t *id,
 	if (n == 0)
 		return LIEN_ENOTFOUND;
 	if ((record == NULL) != (record_len == 0) ||
-	    (record != NULL && full == NULL) || record_len > STATUS_RECORD_MAX)
+	    record_len > STATUS_RECORD_MAX)
 		return LIEN_EINVAL;
 	if ((st = status_key(id, id_len, key)) != LIEN_OK)
 		return st;
@@ -54,10 +54,9 @@ ledger_view_status_proof(struct ledger_view *v, const uint8_t *id,
 	if ((mp->kind == MAP_PROOF_PRESENT) != (record != NULL))
 		goto out;
 	if (record != NULL) {
-		status_value(record, record_len, full, value);
+		status_value(record, record_len, value);
 		if (memcmp(value, mp->value, MAP_VALUE_LEN) != 0)
 			goto out;
-		memcpy(b->full, full, HASH_LEN);
 	}
 	if ((st = map_proof_encode(mp, menc, MAP_PROOF_MAX, &b->map_len)) !=
 	    LIEN_OK ||
@@ -74,7 +73,7 @@ ledger_view_status_proof(struct ledger_view *v, const uint8_t *id,
 	b->map = menc;
 	b->checkpoint = (const uint8_t *)cp;
 	b->checkpoint_len = cp_len;
-	cap = STATUS_PROOF_MAGIC_LEN + 1 + id_len + 2 + record_len + HASH_LEN +
+	cap = STATUS_PROOF_MAGIC_LEN + 1 + id_len + 2 + record_len +
 	    2 + b->map_len + 2 + b->entry_len + 1 + b->nincl * HASH_LEN +
 	    cp_len;
 	if ((buf = malloc(cap)) == NULL) {

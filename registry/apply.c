@@ -482,8 +482,25 @@ out:
 	return rc;
 }
 
+static enum lien_status rg_apply_entry(struct ledger_state *st,
+    uint64_t index, uint64_t now, unsigned type, const json_t *p);
+
+/* Apply with the entry named to the status map's fold (registry/
+ * status.c): the vehicles this entry stores fold its commitment in. */
 enum lien_status
 rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p)
+{
+	enum lien_status rc;
+
+	rg_status_entry(p);
+	rc = rg_apply_entry(st, index, now, type, p);
+	rg_status_entry(NULL);
+	return rc;
+}
+
+static enum lien_status
+rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p)
 {
 	const json_t *sg = json_object_get(p, "signer");

@@ -169,7 +169,7 @@ registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
 		return rc;
 	if (full) {
 		rc = emit(veh, out, out_len);
-	} else if ((pub = rg_status_public(veh)) == NULL) {
+	} else if ((pub = rg_status_public(veh, vin, vin_len)) == NULL) {
 		rc = LIEN_ENOMEM;
 	} else {
 		rc = emit(pub, out, out_len);

@@ -367,11 +367,11 @@ enum lien_status registry_queue_list(struct ledger_view *v,
     LIEN_MUST_CHECK;
 
 /* A vehicle. full != 0 (parties, officers, registry mirror, auditors):
- * the whole record. full == 0 (public): the vehicle's status record
- * (docs/lien-status.md: mortgage registration and release dates, art. 35,
- * and the restrictions in force) with an RFC 3339 "*_at" beside every
- * "*_ms". *out malloc'd; caller frees. LIEN_EPARSE for an invalid VIN,
- * LIEN_ENOTFOUND. */
+ * the whole record. full == 0 (public, docs/privacy.md table D): vin,
+ * vehicle key, recorded, liens in force with their rank, released liens,
+ * restrictions in force, every time as "*_ms" and RFC 3339 "*_at" (the
+ * facts of the lien-status record, docs/lien-status.md). *out malloc'd;
+ * caller frees. LIEN_EPARSE for an invalid VIN, LIEN_ENOTFOUND. */
 enum lien_status registry_vehicle_get(struct ledger_view *v, const char *vin,
     size_t vin_len, int full, char **out, size_t *out_len) LIEN_MUST_CHECK;
 
@@ -389,30 +389,33 @@ enum lien_status registry_status_proof(struct ledger_view *v, const char *vin,
 
 /* A public status record, parsed (registry_status_parse). */
 #define REG_STATUS_RESTR_MAX 5u		/* one per kind */
-struct reg_status_mortgage {
-	uint64_t registered_ms;
-	int released;
-	uint64_t released_ms;		/* when released */
+struct reg_status_lien {
+	char app[REG_APP_ID_LEN + 1];
+	int active;			/* in force (in liens), else released */
+	uint64_t registered_index, registered_ms;
+	uint64_t released_index, released_ms;	/* released only */
 };
 struct reg_status {
-	char vin[17 + 1];
-	size_t nmortgages;		/* all ever registered */
-	size_t nactive;			/* of which not released */
-	struct reg_status_mortgage mortgages[REG_VEHICLE_LIENS_MAX];
+	uint8_t fuller[HASH_LEN];
+	uint64_t recorded_index, recorded_ms;
+	size_t nliens;			/* in force: liens[0..nliens), rank i+1 */
+	size_t nreleased;		/* then the released ones */
+	struct reg_status_lien liens[REG_VEHICLE_LIENS_MAX];
 	size_t nrestrictions;		/* in force */
 	struct {
 		enum reg_restriction kind;
-		uint64_t since_ms;
+		uint64_t index, since_ms;
 	} restrictions[REG_STATUS_RESTR_MAX];
 };
 
 /* Parse a status record strictly: canonical JSON (RFC 8785), exactly the
- * members of docs/lien-status.md, a valid VIN equal to (vin, vin_len)
- * when vin is not NULL, mortgages in registration order, each restriction
- * kind at most once. LIEN_EPARSE / LIEN_ETOOBIG; *out zeroed on failure. */
+ * members of docs/lien-status.md section 3, liens in rank order (ranks 1,
+ * 2, ... and increasing registration index), released ones in release
+ * order, each released after it was registered, restrictions in the order
+ * set, each kind at most once. LIEN_EPARSE / LIEN_ETOOBIG; *out zeroed on
+ * failure. */
 enum lien_status registry_status_parse(const uint8_t *rec, size_t len,
-    const char *vin, size_t vin_len, struct reg_status *out)
-    LIEN_MUST_CHECK;
+    struct reg_status *out) LIEN_MUST_CHECK;
 
 /* "seized", "detained", "stolen", "scrapped", "customs"; "unknown". */
 const char *registry_restriction_name(enum reg_restriction r);

@@ -140,16 +140,24 @@ enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
 extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
 
 /* ---- lien status (registry/status.c, docs/lien-status.md) -------------- */
+/* Name the entry rg_apply is applying (its payload tree, borrowed until
+ * the next call; NULL: none): the vehicle stores it makes fold its
+ * commitment into the vehicle's `fuller`. */
+void rg_status_entry(const json_t *p);
+/* Advance veh's "fuller" by the current entry's commitment (before veh
+ * is stored). LIEN_EINVAL outside an entry. */
+enum lien_status rg_status_fold(json_t *veh);
 /* The public status record tree of vehicle record veh; NULL on ENOMEM or
  * a malformed record. *out: json_decref. */
 json_t *rg_status_record(const json_t *veh);
-/* The same with an RFC 3339 "<stem>_at" beside every "<stem>_ms": the
- * public form of GET /v1/vehicles/{vin}. */
-json_t *rg_status_public(const json_t *veh);
-/* Vehicle veh was stored at vin as the bytes stored: set its map leaf. */
-enum lien_status rg_status_update(struct ledger_state *st, const char *vin,
-    size_t vin_len, const json_t *veh, const uint8_t *stored,
-    size_t stored_len);
+/* The public form of GET /v1/vehicles/{vin} (docs/privacy.md table D):
+ * vin, vehicle key, recorded, liens with rank, released, restrictions,
+ * each time as "*_ms" and RFC 3339 "*_at". NULL on failure. */
+json_t *rg_status_public(const json_t *veh, const char *vin, size_t vin_len);
+/* Vehicle veh was stored under table key (key, key_len): set its leaf of
+ * the status map. */
+enum lien_status rg_status_update(struct ledger_state *st, const char *key,
+    size_t key_len, const json_t *veh);
 
 /* ---- apply ------------------------------------------------------------ */
 enum lien_status rg_apply(struct ledger_state *st, uint64_t index,

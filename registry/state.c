@@ -309,14 +309,18 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 	size_t n;
 	enum lien_status rc;
 
+	/* Every stored vehicle folds the entry into its commitment to the
+	 * fuller view and updates its leaf of the status map, in the build
+	 * and in the audit's replay alike (docs/lien-status.md). The caller
+	 * hands val over, so it may still be completed here. */
+	if (tb == LEDGER_T_VEHICLES &&
+	    (rc = rg_status_fold((json_t *)(uintptr_t)val)) != LIEN_OK)
+		return rc;
 	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_put(st, tb, key, key_len, s, n);
-	/* Every stored vehicle updates its leaf of the status map, in the
-	 * build and in the audit's replay alike (docs/lien-status.md). */
 	if (rc == LIEN_OK && tb == LEDGER_T_VEHICLES)
-		rc = rg_status_update(st, key, key_len, val,
-		    (const uint8_t *)s, n);
+		rc = rg_status_update(st, key, key_len, val);
 	if (rc == LIEN_OK)	/* the caller no longer modifies val */
 		rg_cache_put(tb, key, key_len, (const uint8_t *)s, n,
 		    (json_t *)(uintptr_t)val);

@@ -1,109 +1,173 @@
 /*
  * A vehicle's public status record and its place in the lien-status map
- * (docs/lien-status.md "Status record").
+ * (docs/lien-status.md "Status record"; the fields are docs/privacy.md's
+ * "Lien-status map" decision).
  *
- * The record is what anyone may learn about a vehicle by its VIN: the
- * registration and release dates of its mortgages (MPS Order 164 art. 35)
- * and the kind and date of each restriction in force (a buyer must see a
- * seizure; TEAM.md, docs/privacy.md). Nothing that names a person or a
- * bank. Canonical JSON (RFC 8785), exactly:
+ * The record is what anyone may learn about a vehicle by its VIN: when
+ * it was recorded, its liens in force in rank order (application id,
+ * registration index and time: MPS Order 164 art. 35, Civil Code art.
+ * 414), its released liens (registration and release index and time), the
+ * restrictions in force (kind, index, time: a buyer must see a seizure,
+ * art. 36), and `fuller`, a commitment to the parties' fuller view. No
+ * bank, owner, plate, certificate or contract. Canonical JSON (RFC 8785):
  *
- *   {"mortgages":[{"registered_ms":N,"released_ms":N|null},...],
- *    "restrictions":[{"kind":"seized"|...,"since_ms":N},...],
- *    "vin":"<17 characters>"}
+ *   {"fuller":"<hex>",
+ *    "liens":[{"app","rank","registered_index","registered_ms"}],
+ *    "recorded_index":N,"recorded_ms":N,
+ *    "released":[{"app","registered_index","registered_ms",
+ *                 "released_index","released_ms"}],
+ *    "restrictions":[{"index","kind","since_ms"}]}
  *
- * mortgages in registration order (the entry index of the approval: Civil
- * Code art. 414 ranks by registration), every mortgage ever registered,
- * released ones with their release date; restrictions in the order they
- * were set, only those in force.
+ * `fuller` folds, in log order, the commitment of every entry that stored
+ * the vehicle (tlog/status.h status_fuller_fold): the entry's `private`
+ * (payload version 2, docs/privacy.md) or, for a version 1 payload, which
+ * holds its data in clear, SHA-256 of the payload. It binds the private
+ * records of every step without revealing them, and the public audit
+ * recomputes it from public entries alone.
  *
- * Every time the registry stores a vehicle (rg_store), rg_status_update
- * sets the vehicle's map leaf: key = key(VIN), value = value(record,
- * full), where full = SHA-256(0x15 || the stored vehicle record), the
- * commitment to the parties' fuller view (tlog/status.h). The full record
- * is a function of the public log (the audit replays it), so its hash
- * tells nobody anything the log does not.
+ * Every time the registry stores a vehicle (rg_store), rg_status_fold
+ * advances the vehicle's `fuller` with the entry being applied (rg_apply
+ * names it, rg_status_entry) and rg_status_update sets the vehicle's map
+ * leaf: key = the vehicle key, value = SHA-256("lienlog-status-v1" 0x00
+ * || record).
  */
 #include "registry/registry_int.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "common/rfc3339.h"
 #include "tlog/status.h"
 
-/* The entries of a vehicle's lien lists, in registration order. */
-struct lien_ref {
-	const json_t *e;
-	int64_t index;
-};
+/* ---- The entry being applied -------------------------------------------- */
+
+/* rg_apply runs one entry at a time per thread (the sequencer's build,
+ * an audit replay); the vehicle stores it makes fold that entry in. */
+static _Thread_local struct {
+	const json_t *p;	/* the entry's payload tree, or NULL */
+	int have;
+	uint8_t commit[HASH_LEN];
+} cur;
+
+void
+rg_status_entry(const json_t *p)
+{
+	cur.p = p;
+	cur.have = 0;
+}
+
+/* The commitment of the entry being applied (computed once). */
+static enum lien_status
+entry_commit(uint8_t out[HASH_LEN])
+{
+	const char *s;
+	size_t n;
+	enum lien_status rc;
+
+	if (cur.p == NULL)
+		return LIEN_EINVAL;	/* a vehicle stored outside an entry */
+	if (!cur.have) {
+		s = rg_jstr(cur.p, "private", &n);
+		if (s != NULL)
+			rc = hex_decode(s, n, cur.commit, HASH_LEN);
+		else
+			rc = jcs_digest(cur.p, cur.commit);
+		if (rc != LIEN_OK)
+			return rc == LIEN_ENOMEM ? rc : LIEN_EINVAL;
+		cur.have = 1;
+	}
+	memcpy(out, cur.commit, HASH_LEN);
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_status_fold(json_t *veh)
+{
+	uint8_t f[HASH_LEN], c[HASH_LEN];
+	const char *s;
+	size_t n;
+	char hex[2 * HASH_LEN + 1];
+	enum lien_status rc;
+
+	memset(f, 0, sizeof f);
+	if ((s = rg_jstr(veh, "fuller", &n)) != NULL &&
+	    hex_decode(s, n, f, HASH_LEN) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	if ((rc = entry_commit(c)) != LIEN_OK)
+		return rc;
+	status_fuller_fold(f, c, f);
+	hex_encode(f, HASH_LEN, hex);
+	return rg_set(veh, "fuller", json_string(hex)) ? LIEN_ENOMEM : LIEN_OK;
+}
+
+/* ---- The record ------------------------------------------------------------ */
 
 static int
-lien_cmp(const void *a, const void *b)
+copy_member(json_t *dst, const json_t *src, const char *from, const char *to)
 {
-	const struct lien_ref *x = a, *y = b;
+	json_t *v = json_object_get(src, from);
 
-	return (x->index > y->index) - (x->index < y->index);
+	return v == NULL || rg_set(dst, to, json_copy(v));
 }
 
 json_t *
 rg_status_record(const json_t *veh)
 {
-	const json_t *liens = json_object_get(veh, "liens");
-	const json_t *released = json_object_get(veh, "released");
-	const json_t *rs = json_object_get(veh, "restrictions");
-	size_t nl = json_array_size(liens), nr = json_array_size(released);
-	struct lien_ref *refs = NULL;
-	json_t *o = json_object(), *ms = json_array(), *ra = json_array();
-	size_t n = 0;
+	json_t *o = json_object(), *liens = json_array(), *rel = json_array();
+	json_t *rs = json_array(), *a;
 
-	if (o == NULL || ms == NULL || ra == NULL)
+	if (o == NULL || liens == NULL || rel == NULL || rs == NULL)
 		goto fail;
-	if (nl + nr > 0 && (refs = calloc(nl + nr, sizeof *refs)) == NULL)
-		goto fail;
-	for (size_t i = 0; i < nl + nr; i++) {
-		const json_t *e = i < nl ? json_array_get(liens, i) :
-		    json_array_get(released, i - nl);
+	a = json_object_get(veh, "liens");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
 
-		if (!rg_jint(e, "registered_index", &refs[n].index))
-			goto fail;
-		refs[n++].e = e;
-	}
-	if (n > 1)
-		qsort(refs, n, sizeof *refs, lien_cmp);
-	for (size_t i = 0; i < n; i++) {
-		json_t *rel = json_object_get(refs[i].e, "released_ms");
-		json_t *m = json_object();
-
-		if (m == NULL || json_array_append_new(ms, m) ||
-		    rg_set(m, "registered_ms", json_copy(json_object_get(
-		    refs[i].e, "registered_ms"))) ||
-		    rg_set(m, "released_ms", rel != NULL ? json_copy(rel) :
-		    json_null()))
+		if (m == NULL || json_array_append_new(liens, m) ||
+		    copy_member(m, e, "app", "app") ||
+		    rg_set(m, "rank", json_integer((json_int_t)i + 1)) ||
+		    copy_member(m, e, "registered_index", "registered_index") ||
+		    copy_member(m, e, "registered_ms", "registered_ms"))
 			goto fail;
 	}
-	for (size_t i = 0; i < json_array_size(rs); i++) {
-		const json_t *r = json_array_get(rs, i);
-		json_t *x = json_object();
+	a = json_object_get(veh, "released");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
 
-		if (x == NULL || json_array_append_new(ra, x) ||
-		    rg_set(x, "kind", json_copy(json_object_get(r, "kind"))) ||
-		    rg_set(x, "since_ms", json_copy(json_object_get(r,
-		    "time_ms"))))
+		if (m == NULL || json_array_append_new(rel, m) ||
+		    copy_member(m, e, "app", "app") ||
+		    copy_member(m, e, "registered_index", "registered_index") ||
+		    copy_member(m, e, "registered_ms", "registered_ms") ||
+		    copy_member(m, e, "released_index", "released_index") ||
+		    copy_member(m, e, "released_ms", "released_ms"))
 			goto fail;
 	}
-	if (rg_set(o, "mortgages", ms) || rg_set(o, "restrictions", ra) ||
-	    rg_set(o, "vin", json_copy(json_object_get(veh, "vin")))) {
-		ms = ra = NULL;	/* consumed */
-		goto fail;
+	a = json_object_get(veh, "restrictions");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
+
+		if (m == NULL || json_array_append_new(rs, m) ||
+		    copy_member(m, e, "index", "index") ||
+		    copy_member(m, e, "kind", "kind") ||
+		    copy_member(m, e, "time_ms", "since_ms"))
+			goto fail;
 	}
-	free(refs);
+	if (copy_member(o, veh, "fuller", "fuller") ||
+	    copy_member(o, veh, "recorded_index", "recorded_index") ||
+	    copy_member(o, veh, "recorded_ms", "recorded_ms") ||
+	    rg_set(o, "liens", json_incref(liens)) ||
+	    rg_set(o, "released", json_incref(rel)) ||
+	    rg_set(o, "restrictions", json_incref(rs)))
+		goto fail;
+	json_decref(liens);
+	json_decref(rel);
+	json_decref(rs);
 	return o;
 fail:
-	free(refs);
 	json_decref(o);
-	json_decref(ms);
-	json_decref(ra);
+	json_decref(liens);
+	json_decref(rel);
+	json_decref(rs);
 	return NULL;
 }
 
@@ -128,52 +192,57 @@ record_bytes(const json_t *veh, char **out, size_t *out_len)
 	return rc;
 }
 
-enum lien_status
-rg_status_update(struct ledger_state *st, const char *vin, size_t vin_len,
-    const json_t *veh, const uint8_t *stored, size_t stored_len)
+/* The map key of a vehicle stored under table key (key, key_len): a VIN
+ * (payload version 1) or the vehicle key in hex (version 2). */
+static enum lien_status
+map_key_of(const char *key, size_t key_len, uint8_t out[MAP_KEY_LEN])
 {
-	uint8_t key[MAP_KEY_LEN], full[HASH_LEN], value[MAP_VALUE_LEN];
+	if (key_len == 2 * HASH_LEN)
+		return hex_decode(key, key_len, out, HASH_LEN) == LIEN_OK ?
+		    LIEN_OK : LIEN_ECORRUPT;
+	return registry_vehicle_key(key, key_len, out) == LIEN_OK ? LIEN_OK :
+	    LIEN_ECORRUPT;
+}
+
+enum lien_status
+rg_status_update(struct ledger_state *st, const char *key, size_t key_len,
+    const json_t *veh)
+{
+	uint8_t mk[MAP_KEY_LEN], value[MAP_VALUE_LEN];
 	char *rec;
 	size_t rec_len;
 	enum lien_status rc;
 
-	if ((rc = status_key((const uint8_t *)vin, vin_len, key)) != LIEN_OK ||
+	if ((rc = map_key_of(key, key_len, mk)) != LIEN_OK ||
 	    (rc = record_bytes(veh, &rec, &rec_len)) != LIEN_OK)
 		return rc;
-	status_full_commitment(stored, stored_len, full);
-	status_value((const uint8_t *)rec, rec_len, full, value);
+	status_value((const uint8_t *)rec, rec_len, value);
 	free(rec);
-	return ledger_state_map_set(st, key, value);
+	return ledger_state_map_set(st, mk, value);
 }
 
 enum lien_status
 registry_status_proof(struct ledger_view *v, const char *vin, size_t vin_len,
     uint8_t **out, size_t *out_len)
 {
-	const uint8_t *stored;
-	size_t stored_len, rec_len = 0;
 	json_t *veh = NULL;
 	char *rec = NULL;
-	uint8_t full[HASH_LEN];
+	size_t rec_len = 0;
 	enum lien_status rc;
 
 	*out = NULL;
 	*out_len = 0;
 	if (vin == NULL || ids_vin_validate(vin, vin_len) != LIEN_OK)
 		return LIEN_EPARSE;
-	rc = ledger_view_state_get(v, LEDGER_T_VEHICLES, vin, vin_len, &stored,
-	    &stored_len);
+	rc = rg_view_load_ro(v, LEDGER_T_VEHICLES, vin, vin_len, &veh);
 	if (rc == LIEN_ENOTFOUND)	/* never recorded: prove absence */
 		return ledger_view_status_proof(v, (const uint8_t *)vin,
-		    vin_len, NULL, 0, NULL, out, out_len);
-	if (rc != LIEN_OK)
-		return rc;
-	status_full_commitment(stored, stored_len, full);
-	if ((rc = rg_view_load_ro(v, LEDGER_T_VEHICLES, vin, vin_len, &veh)) !=
-	    LIEN_OK || (rc = record_bytes(veh, &rec, &rec_len)) != LIEN_OK)
+		    vin_len, NULL, 0, out, out_len);
+	if (rc != LIEN_OK || (rc = record_bytes(veh, &rec, &rec_len)) !=
+	    LIEN_OK)
 		goto out;
 	rc = ledger_view_status_proof(v, (const uint8_t *)vin, vin_len,
-	    (const uint8_t *)rec, rec_len, full, out, out_len);
+	    (const uint8_t *)rec, rec_len, out, out_len);
 out:
 	json_decref(veh);
 	free(rec);
@@ -193,54 +262,77 @@ uint_member(const json_t *o, const char *k, uint64_t *out)
 	return 1;
 }
 
-enum lien_status
-registry_status_parse(const uint8_t *rec, size_t len, const char *vin,
-    size_t vin_len, struct reg_status *out)
+static int
+app_member(const json_t *o, char out[REG_APP_ID_LEN + 1])
 {
-	json_t *j = NULL, *ms, *rs;
-	const char *s;
 	size_t n;
+	const char *s = rg_jstr(o, "app", &n);
+	uint64_t idx;
+
+	if (s == NULL || registry_app_id_parse(s, n, &idx) != LIEN_OK)
+		return 0;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return 1;
+}
+
+enum lien_status
+registry_status_parse(const uint8_t *rec, size_t len, struct reg_status *out)
+{
+	json_t *j = NULL, *ls, *rl, *rs;
+	const char *s;
+	size_t n, nl, nr;
 	enum lien_status rc = LIEN_EPARSE;
 
 	memset(out, 0, sizeof *out);
 	if (len > STATUS_RECORD_MAX)
 		return LIEN_ETOOBIG;
 	if (jcs_parse_canonical(rec, len, &j) != LIEN_OK || !json_is_object(j) ||
-	    json_object_size(j) != 3)
+	    json_object_size(j) != 6)
 		goto out;
-	ms = json_object_get(j, "mortgages");
+	ls = json_object_get(j, "liens");
+	rl = json_object_get(j, "released");
 	rs = json_object_get(j, "restrictions");
-	s = rg_jstr(j, "vin", &n);
-	if (!json_is_array(ms) || !json_is_array(rs) || s == NULL ||
-	    ids_vin_validate(s, n) != LIEN_OK ||
-	    json_array_size(ms) > REG_VEHICLE_LIENS_MAX ||
+	s = rg_jstr(j, "fuller", &n);
+	nl = json_array_size(ls);
+	nr = json_array_size(rl);
+	if (!json_is_array(ls) || !json_is_array(rl) || !json_is_array(rs) ||
+	    s == NULL || hex_decode(s, n, out->fuller, HASH_LEN) != LIEN_OK ||
+	    !uint_member(j, "recorded_index", &out->recorded_index) ||
+	    !uint_member(j, "recorded_ms", &out->recorded_ms) ||
+	    nl + nr > REG_VEHICLE_LIENS_MAX ||
 	    json_array_size(rs) > REG_STATUS_RESTR_MAX)
 		goto out;
-	if (vin != NULL && (n != vin_len || memcmp(s, vin, n) != 0))
-		goto out;
-	memcpy(out->vin, s, n);
-	for (size_t i = 0; i < json_array_size(ms); i++) {
-		const json_t *m = json_array_get(ms, i);
-		const json_t *rel = json_object_get(m, "released_ms");
-		struct reg_status_mortgage *o = &out->mortgages[i];
+	for (size_t i = 0; i < nl + nr; i++) {
+		int active = i < nl;
+		const json_t *m = active ? json_array_get(ls, i) :
+		    json_array_get(rl, i - nl);
+		struct reg_status_lien *o = &out->liens[i];
+		uint64_t rank;
 
-		if (!json_is_object(m) || json_object_size(m) != 2 ||
-		    !uint_member(m, "registered_ms", &o->registered_ms) ||
-		    (!json_is_null(rel) &&
-		    !uint_member(m, "released_ms", &o->released_ms)) ||
-		    rel == NULL)
+		o->active = active;
+		if (!json_is_object(m) || json_object_size(m) != 4u +
+		    (active ? 0u : 1u) || !app_member(m, o->app) ||
+		    !uint_member(m, "registered_index", &o->registered_index) ||
+		    !uint_member(m, "registered_ms", &o->registered_ms))
 			goto out;
-		o->released = !json_is_null(rel);
-		/* registration order: never earlier than the one before */
-		if (i > 0 && o->registered_ms <
-		    out->mortgages[i - 1].registered_ms)
+		if (active) {
+			/* ranks 1, 2, ... in registration order */
+			if (!uint_member(m, "rank", &rank) || rank != i + 1 ||
+			    (i > 0 && o->registered_index <=
+			    out->liens[i - 1].registered_index))
+				goto out;
+		} else if (!uint_member(m, "released_index",
+		    &o->released_index) || !uint_member(m, "released_ms",
+		    &o->released_ms) || o->released_index <=
+		    o->registered_index || o->released_ms < o->registered_ms ||
+		    (i > nl && o->released_index <=
+		    out->liens[i - 1].released_index)) {
 			goto out;
-		if (o->released && o->released_ms < o->registered_ms)
-			goto out;
-		if (!o->released)
-			out->nactive++;
+		}
 	}
-	out->nmortgages = json_array_size(ms);
+	out->nliens = nl;
+	out->nreleased = nr;
 	for (size_t i = 0; i < json_array_size(rs); i++) {
 		const json_t *r = json_array_get(rs, i);
 		const char *k;
@@ -248,14 +340,19 @@ registry_status_parse(const uint8_t *rec, size_t len, const char *vin,
 		int kind;
 
 		k = rg_jstr(r, "kind", &kn);
-		if (!json_is_object(r) || json_object_size(r) != 2 || k == NULL ||
+		if (!json_is_object(r) || json_object_size(r) != 3 || k == NULL ||
 		    (kind = rg_restr_parse(k, kn)) == 0 ||
+		    !uint_member(r, "index", &out->restrictions[i].index) ||
 		    !uint_member(r, "since_ms", &out->restrictions[i].since_ms))
 			goto out;
-		/* each kind at most once: set twice is refused by the rules */
+		/* each kind at most once (set twice is refused), in the
+		 * order they were set */
 		for (size_t p = 0; p < i; p++)
 			if ((int)out->restrictions[p].kind == kind)
 				goto out;
+		if (i > 0 && out->restrictions[i].index <=
+		    out->restrictions[i - 1].index)
+			goto out;
 		out->restrictions[i].kind = (enum reg_restriction)kind;
 	}
 	out->nrestrictions = json_array_size(rs);
@@ -277,64 +374,85 @@ registry_restriction_name(enum reg_restriction r)
 
 /* ---- The public form of GET /v1/vehicles/{vin} ------------------------------- */
 
-/* Add "<stem>_at" beside every "<stem>_ms" member of o (recursively):
- * the RFC 3339 string of an integer, null for null. Keys are collected
- * first: an object must not grow while it is iterated. */
+/* Set "<stem>_ms" and "<stem>_at" from an integer (or null) v. */
 static int
-add_at(json_t *o)
+set_time(json_t *o, const char *stem, const json_t *v)
 {
-	const char *k;
-	char ms_keys[8][48];
-	json_t *v;
-	size_t nk = 0;
+	char k[32], ts[RFC3339_MS_LEN + 1];
 
-	if (json_is_array(o)) {
-		for (size_t i = 0; i < json_array_size(o); i++)
-			if (add_at(json_array_get(o, i)) != 0)
-				return -1;
-		return 0;
-	}
-	if (!json_is_object(o))
-		return 0;
-	json_object_foreach(o, k, v) {
-		size_t kl = strlen(k);
-
-		if (add_at(v) != 0)
+	(void)snprintf(k, sizeof k, "%s_ms", stem);
+	if (json_is_null(v) || v == NULL) {
+		if (rg_set(o, k, json_null()))
 			return -1;
-		if (kl >= 3 && strcmp(k + kl - 3, "_ms") == 0) {
-			if (nk == sizeof ms_keys / sizeof ms_keys[0] ||
-			    kl >= sizeof ms_keys[0])
-				return -1;
-			memcpy(ms_keys[nk++], k, kl + 1);
-		}
+		(void)snprintf(k, sizeof k, "%s_at", stem);
+		return rg_set(o, k, json_null());
 	}
-	for (size_t i = 0; i < nk; i++) {
-		size_t kl = strlen(ms_keys[i]);
-		char at[48], ts[RFC3339_MS_LEN + 1];
-
-		v = json_object_get(o, ms_keys[i]);
-		memcpy(at, ms_keys[i], kl - 3);
-		memcpy(at + kl - 3, "_at", 4);
-		if (json_is_null(v)) {
-			if (rg_set(o, at, json_null()))
-				return -1;
-		} else if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-		    rfc3339_ms((uint64_t)json_integer_value(v), ts) == 0 ||
-		    rg_set(o, at, json_string(ts))) {
-			return -1;
-		}
-	}
-	return 0;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+	    rfc3339_ms((uint64_t)json_integer_value(v), ts) == 0 ||
+	    rg_set(o, k, json_integer(json_integer_value(v))))
+		return -1;
+	(void)snprintf(k, sizeof k, "%s_at", stem);
+	return rg_set(o, k, json_string(ts));
 }
 
 json_t *
-rg_status_public(const json_t *veh)
+rg_status_public(const json_t *veh, const char *vin, size_t vin_len)
 {
-	json_t *r = rg_status_record(veh);
+	json_t *o = json_object(), *liens = json_array(), *rel = json_array();
+	json_t *rs = json_array(), *a;
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
 
-	if (r != NULL && add_at(r) != 0) {
-		json_decref(r);
-		r = NULL;
+	if (o == NULL || liens == NULL || rel == NULL || rs == NULL ||
+	    registry_vehicle_key(vin, vin_len, vk) != LIEN_OK)
+		goto fail;
+	hex_encode(vk, sizeof vk, hex);
+	a = json_object_get(veh, "liens");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
+
+		if (m == NULL || json_array_append_new(liens, m) ||
+		    copy_member(m, e, "app", "app") ||
+		    rg_set(m, "rank", json_integer((json_int_t)i + 1)) ||
+		    set_time(m, "registered", json_object_get(e,
+		    "registered_ms")))
+			goto fail;
 	}
-	return r;
+	a = json_object_get(veh, "released");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
+
+		if (m == NULL || json_array_append_new(rel, m) ||
+		    copy_member(m, e, "app", "app") ||
+		    set_time(m, "registered", json_object_get(e,
+		    "registered_ms")) ||
+		    set_time(m, "released", json_object_get(e, "released_ms")))
+			goto fail;
+	}
+	a = json_object_get(veh, "restrictions");
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i), *m = json_object();
+
+		if (m == NULL || json_array_append_new(rs, m) ||
+		    copy_member(m, e, "kind", "kind") ||
+		    set_time(m, "since", json_object_get(e, "time_ms")))
+			goto fail;
+	}
+	if (rg_set(o, "vin", rg_jstrn(vin, vin_len)) ||
+	    rg_set(o, "vehicle", json_string(hex)) ||
+	    set_time(o, "recorded", json_object_get(veh, "recorded_ms")) ||
+	    rg_set(o, "liens", json_incref(liens)) ||
+	    rg_set(o, "released", json_incref(rel)) ||
+	    rg_set(o, "restrictions", json_incref(rs)))
+		goto fail;
+	json_decref(liens);
+	json_decref(rel);
+	json_decref(rs);
+	return o;
+fail:
+	json_decref(o);
+	json_decref(liens);
+	json_decref(rel);
+	json_decref(rs);
+	return NULL;
 }

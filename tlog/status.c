@@ -25,7 +25,7 @@
 #include "tlog/merkle.h"
 
 _Static_assert(STATUS_PROOF_MAGIC_LEN + 1u + STATUS_ID_MAX + 2u +
-    STATUS_RECORD_MAX + HASH_LEN + 2u + MAP_PROOF_MAX + 2u +
+    STATUS_RECORD_MAX + 2u + MAP_PROOF_MAX + 2u +
     STATUS_ENTRY_MAX + 1u + MERKLE_PROOF_MAX * HASH_LEN + NOTE_MAX <=
     STATUS_PROOF_MAX, "STATUS_PROOF_MAX holds the largest bundle");
 
@@ -75,8 +75,10 @@ status_root_decode(const uint8_t *p, size_t len, struct status_root *out)
 enum lien_status
 status_key(const uint8_t *id, size_t id_len, uint8_t out[MAP_KEY_LEN])
 {
-	static const uint8_t tag = STATUS_TAG_KEY;
-	struct hash_part parts[2] = { { &tag, 1 }, { id, id_len } };
+	/* sizeof counts the label's NUL: it is hashed, as the separator */
+	struct hash_part parts[2] = {
+		{ STATUS_LABEL_KEY, sizeof STATUS_LABEL_KEY }, { id, id_len }
+	};
 
 	if (id == NULL || id_len == 0 || id_len > STATUS_ID_MAX) {
 		memset(out, 0, MAP_KEY_LEN);
@@ -87,25 +89,29 @@ status_key(const uint8_t *id, size_t id_len, uint8_t out[MAP_KEY_LEN])
 }
 
 void
-status_full_commitment(const uint8_t *bytes, size_t len,
-    uint8_t out[HASH_LEN])
+status_value(const uint8_t *record, size_t record_len,
+    uint8_t out[MAP_VALUE_LEN])
 {
-	static const uint8_t tag = STATUS_TAG_FULL;
-	struct hash_part parts[2] = { { &tag, 1 }, { bytes, len } };
+	struct hash_part parts[2] = {
+		{ STATUS_LABEL_VALUE, sizeof STATUS_LABEL_VALUE },
+		{ record, record_len }
+	};
 
 	hash_sha256_parts(parts, 2, out);
 }
 
 void
-status_value(const uint8_t *record, size_t record_len,
-    const uint8_t full[HASH_LEN], uint8_t out[MAP_VALUE_LEN])
+status_fuller_fold(const uint8_t prev[HASH_LEN],
+    const uint8_t commitment[HASH_LEN], uint8_t out[HASH_LEN])
 {
-	uint8_t buf[1 + 2 * HASH_LEN];
+	uint8_t p[HASH_LEN];
+	struct hash_part parts[3] = {
+		{ STATUS_LABEL_FULLER, sizeof STATUS_LABEL_FULLER },
+		{ p, HASH_LEN }, { commitment, HASH_LEN }
+	};
 
-	buf[0] = STATUS_TAG_VALUE;
-	hash_sha256(record, record_len, buf + 1);
-	memcpy(buf + 1 + HASH_LEN, full, HASH_LEN);
-	hash_sha256(buf, sizeof buf, out);
+	memcpy(p, prev, HASH_LEN);
+	hash_sha256_parts(parts, 3, out);
 }
 
 /* ---- Bundle codec -------------------------------------------------------- */
@@ -143,13 +149,8 @@ status_proof_decode(const uint8_t *p, size_t len, struct status_proof *out)
 	    &out->record_len) != LIEN_OK)
 		goto fail;
 	out->id_len = idl;
-	if (out->record_len > 0) {
-		if (rd_take(&r, HASH_LEN, &h) != LIEN_OK)
-			goto fail;
-		memcpy(out->full, h, HASH_LEN);
-	} else {
+	if (out->record_len == 0)
 		out->record = NULL;
-	}
 	if (rd_len16(&r, MAP_PROOF_MAX, &out->map, &out->map_len) != LIEN_OK ||
 	    rd_len16(&r, STATUS_ENTRY_MAX, &out->entry, &out->entry_len) !=
 	    LIEN_OK || rd_u8(&r, &ninc) != LIEN_OK || ninc > MERKLE_PROOF_MAX)
@@ -201,8 +202,8 @@ status_proof_encode(const struct status_proof *b, uint8_t *out, size_t cap,
 	    b->checkpoint_len == 0 || b->checkpoint_len > NOTE_MAX)
 		return LIEN_EINVAL;
 	need = STATUS_PROOF_MAGIC_LEN + 1 + b->id_len + 2 + b->record_len +
-	    (b->record_len > 0 ? HASH_LEN : 0) + 2 + b->map_len + 2 +
-	    b->entry_len + 1 + b->nincl * HASH_LEN + b->checkpoint_len;
+	    2 + b->map_len + 2 + b->entry_len + 1 + b->nincl * HASH_LEN +
+	    b->checkpoint_len;
 	if (need > cap || need > STATUS_PROOF_MAX)
 		return LIEN_ETOOBIG;
 	memcpy(out, STATUS_PROOF_MAGIC, STATUS_PROOF_MAGIC_LEN);
@@ -215,8 +216,6 @@ status_proof_encode(const struct status_proof *b, uint8_t *out, size_t cap,
 	if (b->record_len > 0) {
 		memcpy(out + o, b->record, b->record_len);
 		o += b->record_len;
-		memcpy(out + o, b->full, HASH_LEN);
-		o += HASH_LEN;
 	}
 	put16(out + o, b->map_len);
 	memcpy(out + o + 2, b->map, b->map_len);
@@ -339,16 +338,14 @@ verify_chain(const struct status_proof *b, const struct status_check *c,
 		return refuse(r, STATUS_FAULT_MAP, "the map proof does not lead "
 		    "to the state root (depth %u)", mp->depth);
 	if (present) {
-		status_value(b->record, b->record_len, b->full, value);
+		status_value(b->record, b->record_len, value);
 		if (!hash_equal(value, mp->value))
 			return refuse(r, STATUS_FAULT_RECORD, "the status record "
-			    "and its commitment do not hash to the map leaf");
+			    "does not hash to the map leaf's value");
 	}
 	out->present = present;
 	out->record = present ? b->record : NULL;
 	out->record_len = present ? b->record_len : 0;
-	if (present)
-		memcpy(out->full, b->full, HASH_LEN);
 	out->tree_size = cp.size;
 	out->time_ms = e.time_ms;
 	out->nkeys = sr.nkeys;

@@ -12,19 +12,20 @@
  *
  * Keys and values of the map (tlog/map.h), from a vehicle's identifier
  * (the normalised VIN) and its status record (canonical bytes defined by
- * registry/status.c):
+ * registry/status.c, which folds the commitment to the parties' fuller
+ * view into the record):
  *
- *   key   = SHA-256(0x13 || id)
- *   value = SHA-256(0x14 || SHA-256(record) || full)
- *   full  = SHA-256(0x15 || the registry's full vehicle record)
+ *   key    = SHA-256("lienlog-vehicle-v1" 0x00 || id)   (docs/privacy.md)
+ *   value  = SHA-256("lienlog-status-v1" 0x00 || record)
+ *   fuller = SHA-256("lienlog-fuller-v1" 0x00 || fuller' || commitment)
  *
  * Status proof bundle, version 1:
  *
  *   "LSP" 0x01 | id_len u8 | id | record_len u16be | record |
- *   [full (32), present only] | map_len u16be | map proof (tlog/map.h) |
- *   entry_len u16be | state-root entry envelope | nincl u8 |
- *   nincl inclusion hashes (32 each, leaf side first, RFC 9162) |
- *   the checkpoint note (signed note with any cosignatures), to the end
+ *   map_len u16be | map proof (tlog/map.h) | entry_len u16be |
+ *   state-root entry envelope | nincl u8 | nincl inclusion hashes (32
+ *   each, leaf side first, RFC 9162) | the checkpoint note (signed note
+ *   with any cosignatures), to the end
  *
  * record_len is 0 exactly when the map proof proves absence.
  *
@@ -46,9 +47,10 @@
 #define STATUS_ROOT_VERSION 1u
 #define STATUS_ROOT_PAYLOAD_LEN 49u
 
-#define STATUS_TAG_KEY 0x13u
-#define STATUS_TAG_VALUE 0x14u
-#define STATUS_TAG_FULL 0x15u
+/* Domain labels, each hashed with its terminating NUL. */
+#define STATUS_LABEL_KEY "lienlog-vehicle-v1"
+#define STATUS_LABEL_VALUE "lienlog-status-v1"
+#define STATUS_LABEL_FULLER "lienlog-fuller-v1"
 
 #define STATUS_PROOF_MAGIC "LSP\x01"
 #define STATUS_PROOF_MAGIC_LEN 4u
@@ -72,17 +74,22 @@ enum lien_status status_root_decode(const uint8_t *p, size_t len,
 
 /* ---- Keys and values ---------------------------------------------------- */
 
-/* key = SHA-256(0x13 || id); id is 1..STATUS_ID_MAX bytes (LIEN_EINVAL). */
+/* key = SHA-256("lienlog-vehicle-v1" 0x00 || id), the vehicle key of
+ * docs/privacy.md; id is 1..STATUS_ID_MAX bytes (LIEN_EINVAL; a caller
+ * validates VINs, registry_vehicle_key). */
 enum lien_status status_key(const uint8_t *id, size_t id_len,
     uint8_t out[MAP_KEY_LEN]) LIEN_MUST_CHECK;
 
-/* full = SHA-256(0x15 || bytes). */
-void status_full_commitment(const uint8_t *bytes, size_t len,
-    uint8_t out[HASH_LEN]);
-
-/* value = SHA-256(0x14 || SHA-256(record) || full). */
+/* value = SHA-256("lienlog-status-v1" 0x00 || record). */
 void status_value(const uint8_t *record, size_t record_len,
-    const uint8_t full[HASH_LEN], uint8_t out[MAP_VALUE_LEN]);
+    uint8_t out[MAP_VALUE_LEN]);
+
+/* One step of the fold that commits a vehicle's record to the parties'
+ * fuller view (docs/privacy.md "Lien-status map"): out =
+ * SHA-256("lienlog-fuller-v1" 0x00 || prev || commitment), prev = 32 zero
+ * bytes before the vehicle's first entry. out may alias prev. */
+void status_fuller_fold(const uint8_t prev[HASH_LEN],
+    const uint8_t commitment[HASH_LEN], uint8_t out[HASH_LEN]);
 
 /* ---- Status proof bundle ------------------------------------------------ */
 
@@ -92,7 +99,6 @@ struct status_proof {
 	size_t id_len;			/* 1..STATUS_ID_MAX */
 	const uint8_t *record;		/* NULL and 0 when absent */
 	size_t record_len;		/* <= STATUS_RECORD_MAX */
-	uint8_t full[HASH_LEN];		/* present only */
 	const uint8_t *map;		/* the encoded map proof */
 	size_t map_len;
 	const uint8_t *entry;		/* state-root envelope */
@@ -160,7 +166,6 @@ struct status_result {
 	int present;			/* 1: record is the status */
 	const uint8_t *record;
 	size_t record_len;
-	uint8_t full[HASH_LEN];
 	uint64_t tree_size;		/* the checkpoint's */
 	uint64_t time_ms;		/* the state-root entry's time */
 	uint64_t nkeys;
@@ -172,8 +177,8 @@ struct status_result {
 /* Verify bundle (p, len) for c: decode, the id, the checkpoint under the
  * policy, the state-root entry is type 3 and the last leaf of that tree
  * (index = size - 1, payload tree size = size) and included, the map
- * proof reaches the entry's map root for key(id), the record and full
- * commitment hash to the proven value; then freshness (c->newer,
+ * proof reaches the entry's map root for key(id), the record hashes to
+ * the proven value; then freshness (c->newer,
  * c->max_age_ms). LIEN_OK with *out filled, or LIEN_EVERIFY with r->fault
  * and r->why (r may be NULL); LIEN_EINVAL for a bad check, LIEN_ENOMEM.
  * Cryptographic faults are reported before freshness ones. */

@@ -609,9 +609,14 @@ def run(a, tmp):
     check(j and j.get("rank") == 2, "B ranks second: %r" % (j and
                                                            j.get("rank")))
     pub = expect(cl.get("/v1/vehicles/" + v1), 200, None, "public vehicle")
-    check(pub and set(pub) == {"vin", "mortgages", "restrictions"} and
-          len(pub["mortgages"]) == 2, "public view holds dates only: %r" %
-          pub)
+    # docs/privacy.md table D: dates, ranks, restrictions; no bank, no owner
+    check(pub and set(pub) == {"vin", "vehicle", "recorded_ms", "recorded_at",
+                               "liens", "released", "restrictions"} and
+          len(pub["liens"]) == 2 and
+          [m["rank"] for m in pub["liens"]] == [1, 2] and
+          all(set(m) == {"app", "rank", "registered_ms", "registered_at"}
+              for m in pub["liens"]),
+          "public view holds dates and ranks only: %r" % pub)
     full = expect(cl.get("/v1/vehicles/" + v1, officer), 200, None,
                   "officer vehicle")
     check(full and "liens" in full, "officer sees details")

@@ -421,19 +421,22 @@ test_registry_build_workflow(void **state)
 	assert_jstr(json_array_get(json_object_get(j, "liens"), 0), "app", m2);
 	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
 	json_decref(j);
-	/* public form: dates only (art. 35) and the restrictions in force,
-	 * the status record with "*_at" beside "*_ms" (docs/lien-status.md) */
+	/* public form (docs/privacy.md table D): dates, ranks, restrictions;
+	 * no bank, no owner */
 	j = vehicle_json(f, VIN1, 0);
-	assert_int_equal(json_object_size(j), 3);
+	assert_int_equal(json_object_size(j), 7);
 	assert_int_equal(json_array_size(json_object_get(j, "restrictions")),
 	    0);
+	assert_int_equal(json_array_size(json_object_get(j, "liens")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(
+	    json_object_get(j, "liens"), 0), "rank")), 1);
 	assert_true(json_is_string(json_object_get(json_array_get(
-	    json_object_get(j, "mortgages"), 0), "registered_at")));
-	assert_int_equal(json_array_size(json_object_get(j, "mortgages")), 2);
+	    json_object_get(j, "liens"), 0), "registered_at")));
+	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
 	assert_true(json_is_integer(json_object_get(json_array_get(
-	    json_object_get(j, "mortgages"), 0), "released_ms")));
-	assert_true(json_is_null(json_object_get(json_array_get(
-	    json_object_get(j, "mortgages"), 1), "released_ms")));
+	    json_object_get(j, "released"), 0), "released_ms")));
+	assert_null(json_object_get(json_array_get(json_object_get(j,
+	    "liens"), 0), "mortgagee"));
 	assert_null(json_object_get(j, "owner"));
 	json_decref(j);
 
@@ -1582,14 +1585,15 @@ status_of(struct fx *f, const char *vin, struct reg_status *out)
 	memset(out, 0, sizeof *out);
 	if (res.present)
 		assert_int_equal(registry_status_parse(res.record,
-		    res.record_len, vin, strlen(vin), out), LIEN_OK);
+		    res.record_len, out), LIEN_OK);
 	free(b);
 	return res.present;
 }
 
 /* The status of a vehicle follows its registrations: recorded, mortgaged,
- * seized, released; the public form agrees with the record; a VIN never
- * recorded is proven absent; an invalid VIN is refused. */
+ * seized, released; its commitment to the fuller view moves with every
+ * entry that stores it; the public form agrees with the record; a VIN
+ * never recorded is proven absent; an invalid VIN is refused. */
 static void
 test_registry_status_proofs(void **state)
 {
@@ -1597,27 +1601,30 @@ test_registry_status_proofs(void **state)
 	struct reg_request rq;
 	struct reg_status st;
 	struct ledger_view *v;
-	uint8_t *b;
+	uint8_t *b, fuller0[HASH_LEN];
 	size_t len;
 	char m1[REG_APP_ID_LEN + 1], rel[REG_APP_ID_LEN + 1], *pub;
 	json_t *pj, *rj;
 
 	/* recorded by setup: present, no lien, no restriction */
 	assert_int_equal(status_of(f, VIN1, &st), 1);
-	assert_int_equal(st.nmortgages, 0);
+	assert_int_equal(st.nliens + st.nreleased, 0);
 	assert_int_equal(st.nrestrictions, 0);
+	memcpy(fuller0, st.fuller, HASH_LEN);
 	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
 	    NULL), LIEN_OK);
 	strcpy(m1, rq.app_id);
 	/* an application is not a lien: nothing public changes */
 	assert_int_equal(status_of(f, VIN1, &st), 1);
-	assert_int_equal(st.nmortgages, 0);
+	assert_int_equal(st.nliens, 0);
+	assert_memory_equal(st.fuller, fuller0, HASH_LEN);
 	assert_int_equal(decide(f, &f->officer, m1, REG_DECIDE_APPROVE, NULL,
 	    &rq), LIEN_OK);
 	assert_int_equal(status_of(f, VIN1, &st), 1);
-	assert_int_equal(st.nmortgages, 1);
-	assert_int_equal(st.nactive, 1);
-	assert_int_equal(st.mortgages[0].released, 0);
+	assert_int_equal(st.nliens, 1);
+	assert_int_equal(st.nreleased, 0);
+	assert_string_equal(st.liens[0].app, m1);
+	assert_memory_not_equal(st.fuller, fuller0, HASH_LEN);
 	assert_int_equal(restrict_vehicle(f, VIN1, REG_RESTR_SEIZED, 1, &rq),
 	    LIEN_OK);
 	assert_int_equal(status_of(f, VIN1, &st), 1);
@@ -1631,11 +1638,11 @@ test_registry_status_proofs(void **state)
 	assert_int_equal(decide(f, &f->officer, rel, REG_DECIDE_APPROVE, NULL,
 	    &rq), LIEN_OK);
 	assert_int_equal(status_of(f, VIN1, &st), 1);
-	assert_int_equal(st.nmortgages, 1);
-	assert_int_equal(st.nactive, 0);
-	assert_int_equal(st.mortgages[0].released, 1);
-	assert_true(st.mortgages[0].released_ms >=
-	    st.mortgages[0].registered_ms);
+	assert_int_equal(st.nliens, 0);
+	assert_int_equal(st.nreleased, 1);
+	assert_false(st.liens[0].active);
+	assert_string_equal(st.liens[0].app, m1);
+	assert_true(st.liens[0].released_ms >= st.liens[0].registered_ms);
 	assert_int_equal(st.nrestrictions, 0);
 	/* never recorded; not a VIN */
 	assert_int_equal(status_of(f, VIN3, &st), 0);
@@ -1644,13 +1651,12 @@ test_registry_status_proofs(void **state)
 	    &len), LIEN_EPARSE);		/* check digit */
 	assert_int_equal(registry_status_proof(v, "LSJA24U62JG26922", 16, &b,
 	    &len), LIEN_EPARSE);
-	/* the public form is the status record with "*_at" added */
+	/* the public form states the record's facts */
 	assert_int_equal(registry_status_proof(v, VIN1, 17, &b, &len),
 	    LIEN_OK);
 	{
 		struct status_proof *p = malloc(sizeof *p);
-		const char *k;
-		json_t *x;
+		json_t *x, *y;
 
 		assert_non_null(p);
 		assert_int_equal(status_proof_decode(b, len, p), LIEN_OK);
@@ -1660,19 +1666,30 @@ test_registry_status_proofs(void **state)
 		assert_int_equal(registry_vehicle_get(v, VIN1, 17, 0, &pub,
 		    &len), LIEN_OK);
 		assert_int_equal(jcs_parse(pub, len, 0, &pj), LIEN_OK);
-		/* drop every *_at: what is left is the record */
-		x = json_object_get(pj, "mortgages");
+		assert_true(json_equal(json_object_get(pj, "recorded_ms"),
+		    json_object_get(rj, "recorded_ms")));
+		x = json_object_get(pj, "released");
+		y = json_object_get(rj, "released");
+		assert_int_equal(json_array_size(x), json_array_size(y));
 		for (size_t i = 0; i < json_array_size(x); i++) {
-			json_t *m = json_array_get(x, i);
+			json_t *a = json_array_get(x, i), *c = json_array_get(y,
+			    i);
 
-			assert_true(json_is_string(json_object_get(m,
-			    "registered_at")));
-			json_object_del(m, "registered_at");
-			json_object_del(m, "released_at");
+			assert_true(json_equal(json_object_get(a, "app"),
+			    json_object_get(c, "app")));
+			assert_true(json_equal(json_object_get(a,
+			    "released_ms"), json_object_get(c, "released_ms")));
+			assert_true(json_is_string(json_object_get(a,
+			    "released_at")));
 		}
-		json_object_foreach(pj, k, x)
-			assert_null(strstr(k, "_at"));
-		assert_true(json_equal(pj, rj));
+		assert_int_equal(json_array_size(json_object_get(pj, "liens")),
+		    json_array_size(json_object_get(rj, "liens")));
+		assert_int_equal(json_array_size(json_object_get(pj,
+		    "restrictions")), json_array_size(json_object_get(rj,
+		    "restrictions")));
+		/* nothing of the fuller view in public */
+		assert_null(json_object_get(pj, "fuller"));
+		assert_null(json_object_get(json_array_get(x, 0), "mortgagee"));
 		json_decref(pj);
 		json_decref(rj);
 		free(pub);
@@ -1730,60 +1747,91 @@ test_registry_replay_audit_state_root(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The map key is the vehicle key of docs/privacy.md. */
+static void
+test_registry_status_key_is_vehicle_key(void **state)
+{
+	uint8_t a[HASH_LEN], b[HASH_LEN];
+
+	(void)state;
+	assert_int_equal(registry_vehicle_key(VIN1, 17, a), LIEN_OK);
+	assert_int_equal(status_key((const uint8_t *)VIN1, 17, b), LIEN_OK);
+	assert_memory_equal(a, b, HASH_LEN);
+}
+
+#define FULLER "\"fuller\":\"" \
+    "0000000000000000000000000000000000000000000000000000000000000000\""
+
 static void
 test_registry_status_parse_strict(void **state)
 {
-	static const char good[] = "{\"mortgages\":[{\"registered_ms\":5,"
-	    "\"released_ms\":9},{\"registered_ms\":7,\"released_ms\":null}],"
-	    "\"restrictions\":[{\"kind\":\"seized\",\"since_ms\":8}],"
-	    "\"vin\":\"" VIN1 "\"}";
+	static const char good[] = "{" FULLER ",\"liens\":[{\"app\":"
+	    "\"A0000000000000009\",\"rank\":1,\"registered_index\":11,"
+	    "\"registered_ms\":7}],\"recorded_index\":2,\"recorded_ms\":1,"
+	    "\"released\":[{\"app\":\"A0000000000000004\","
+	    "\"registered_index\":5,\"registered_ms\":3,\"released_index\":9,"
+	    "\"released_ms\":6}],\"restrictions\":[{\"index\":12,\"kind\":"
+	    "\"seized\",\"since_ms\":8}]}";
 	static const char *const bad[] = {
 		/* not canonical: space, member order */
-		"{\"mortgages\":[], \"restrictions\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"restrictions\":[],\"mortgages\":[],\"vin\":\"" VIN1 "\"}",
+		"{" FULLER ", \"liens\":[],\"recorded_index\":2,"
+		    "\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
+		"{\"liens\":[]," FULLER ",\"recorded_index\":2,"
+		    "\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
 		/* missing / extra members */
-		"{\"mortgages\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"a\":1,\"mortgages\":[],\"restrictions\":[],\"vin\":\""
-		    VIN1 "\"}",
-		/* bad VIN check digit */
-		"{\"mortgages\":[],\"restrictions\":[],\"vin\":"
-		    "\"LSJA24U62JG269226\"}",
-		/* release before registration; order; negative; types */
-		"{\"mortgages\":[{\"registered_ms\":5,\"released_ms\":4}],"
-		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"mortgages\":[{\"registered_ms\":5,\"released_ms\":null},"
-		    "{\"registered_ms\":4,\"released_ms\":null}],"
-		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"mortgages\":[{\"registered_ms\":-5,\"released_ms\":null}],"
-		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"mortgages\":[{\"registered_ms\":5}],"
-		    "\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
-		"{\"mortgages\":[{\"registered_ms\":\"5\",\"released_ms\":"
-		    "null}],\"restrictions\":[],\"vin\":\"" VIN1 "\"}",
+		"{" FULLER ",\"liens\":[],\"recorded_index\":2,"
+		    "\"recorded_ms\":1,\"released\":[]}",
+		"{\"a\":1," FULLER ",\"liens\":[],\"recorded_index\":2,"
+		    "\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
+		/* fuller not 64 hex */
+		"{\"fuller\":\"00\",\"liens\":[],\"recorded_index\":2,"
+		    "\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
+		/* rank 2 first */
+		"{" FULLER ",\"liens\":[{\"app\":\"A0000000000000009\",\"rank\":2,"
+		    "\"registered_index\":11,\"registered_ms\":7}],"
+		    "\"recorded_index\":2,\"recorded_ms\":1,\"released\":[],"
+		    "\"restrictions\":[]}",
+		/* not an app id */
+		"{" FULLER ",\"liens\":[{\"app\":\"B0000000000000009\",\"rank\":1,"
+		    "\"registered_index\":11,\"registered_ms\":7}],"
+		    "\"recorded_index\":2,\"recorded_ms\":1,\"released\":[],"
+		    "\"restrictions\":[]}",
+		/* released before registered */
+		"{" FULLER ",\"liens\":[],\"recorded_index\":2,\"recorded_ms\":1,"
+		    "\"released\":[{\"app\":\"A0000000000000004\","
+		    "\"registered_index\":5,\"registered_ms\":3,"
+		    "\"released_index\":4,\"released_ms\":6}],"
+		    "\"restrictions\":[]}",
+		/* negative time; string number */
+		"{" FULLER ",\"liens\":[],\"recorded_index\":2,"
+		    "\"recorded_ms\":-1,\"released\":[],\"restrictions\":[]}",
+		"{" FULLER ",\"liens\":[],\"recorded_index\":\"2\","
+		    "\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
 		/* unknown and repeated restriction kinds */
-		"{\"mortgages\":[],\"restrictions\":[{\"kind\":\"towed\","
-		    "\"since_ms\":1}],\"vin\":\"" VIN1 "\"}",
-		"{\"mortgages\":[],\"restrictions\":[{\"kind\":\"stolen\","
-		    "\"since_ms\":1},{\"kind\":\"stolen\",\"since_ms\":2}],"
-		    "\"vin\":\"" VIN1 "\"}",
+		"{" FULLER ",\"liens\":[],\"recorded_index\":2,\"recorded_ms\":1,"
+		    "\"released\":[],\"restrictions\":[{\"index\":3,\"kind\":"
+		    "\"towed\",\"since_ms\":1}]}",
+		"{" FULLER ",\"liens\":[],\"recorded_index\":2,\"recorded_ms\":1,"
+		    "\"released\":[],\"restrictions\":[{\"index\":3,\"kind\":"
+		    "\"stolen\",\"since_ms\":1},{\"index\":4,\"kind\":\"stolen\","
+		    "\"since_ms\":2}]}",
 		"[]", "", "{}",
 	};
 	struct reg_status st;
 
 	(void)state;
 	assert_int_equal(registry_status_parse((const uint8_t *)good,
-	    strlen(good), VIN1, 17, &st), LIEN_OK);
-	assert_int_equal(st.nmortgages, 2);
-	assert_int_equal(st.nactive, 1);
+	    strlen(good), &st), LIEN_OK);
+	assert_int_equal(st.nliens, 1);
+	assert_int_equal(st.nreleased, 1);
+	assert_true(st.liens[0].active);
+	assert_false(st.liens[1].active);
 	assert_int_equal(st.nrestrictions, 1);
 	assert_string_equal(registry_restriction_name(st.restrictions[0].kind),
 	    "seized");
-	/* the record of another vehicle */
-	assert_int_equal(registry_status_parse((const uint8_t *)good,
-	    strlen(good), VIN2, 17, &st), LIEN_EPARSE);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (registry_status_parse((const uint8_t *)bad[i],
-		    strlen(bad[i]), NULL, 0, &st) == LIEN_OK)
+		    strlen(bad[i]), &st) == LIEN_OK)
 			fail_msg("accepted: %s", bad[i]);
 }
 
@@ -1797,6 +1845,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_registry_replay_audit_state_root, setup, teardown),
 		cmocka_unit_test(test_registry_status_parse_strict),
+		cmocka_unit_test(test_registry_status_key_is_vehicle_key),
 		cmocka_unit_test_setup_teardown(test_registry_build_workflow,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_build_refusals,
