@@ -8,8 +8,36 @@ import json
 import signal
 import socket
 import subprocess
+import threading
 import time
 import urllib.request
+
+# Every failed check's text, in order, and how many checks ran. Tests
+# import these lists (shared, not copied) and exit non-zero when FAILURES
+# is not empty.
+FAILURES = []
+CHECKS = [0]
+VERBOSE = [False]      # also print passing checks ("ok: ...")
+
+
+def check(cond, what):
+    """Record one check: a failure is printed and kept in FAILURES, and the
+    test goes on (so one run shows every failure). Returns bool(cond) so a
+    caller can skip what depends on it."""
+    CHECKS[0] += 1
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what, flush=True)
+    elif VERBOSE[0]:
+        print("ok:", what, flush=True)
+    return bool(cond)
+
+
+def require(cond, what):
+    """A check nothing after it can do without: stop the test here."""
+    if not check(cond, what):
+        raise SystemExit("FAIL: " + what)
+    return True
 
 
 def free_port():
@@ -43,6 +71,28 @@ def stop(proc):
             proc.kill()
             proc.wait()
     return proc.returncode
+
+
+def wait_until(pred, proc, polls=24000):
+    """Poll pred() every 5 ms until it holds; False if proc exits first or
+    after the bound (120 s: a hang guard, never a timing check)."""
+    for _ in range(polls):
+        if pred():
+            return True
+        if proc.poll() is not None:
+            return pred()
+        time.sleep(0.005)
+    return False
+
+
+def drain(stream, buf):
+    """Collect a child's output in buf (a list of bytes) as it comes."""
+    def run():
+        for chunk in iter(lambda: stream.read1(4096), b""):
+            buf.append(chunk)
+    t = threading.Thread(target=run, daemon=True)
+    t.start()
+    return t
 
 
 def start_demo(lienlogd, datadir, logpath, extra=()):

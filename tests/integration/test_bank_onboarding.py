@@ -32,16 +32,7 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 
-from itest import free_port
-
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL: " + what, flush=True)
-    return cond
+from itest import check, FAILURES as FAILS, free_port
 
 
 def b64(b):

@@ -29,16 +29,7 @@ import sys
 import tempfile
 import time
 
-from itest import healthz, start_demo, stop
-
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what)
-    return cond
+from itest import check, FAILURES as FAILS, healthz, start_demo, stop
 
 
 FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")

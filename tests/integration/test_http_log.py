@@ -35,17 +35,9 @@ import sys
 import tempfile
 import time
 
-from itest import free_port, stop as stop_server
+from itest import check, FAILURES, free_port, stop as stop_server
 
 ORIGIN = "lienlog.demo/log"
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 # ---- RFC 6962 / RFC 9162 -------------------------------------------------

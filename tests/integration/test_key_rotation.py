@@ -48,24 +48,14 @@ import time
 import urllib.error
 import urllib.request
 
-from itest import free_port
+from itest import check, FAILURES as FAILS, CHECKS, free_port
 
-FAILS = []
-CHECKS = [0]
 OLD_ORIGIN = "lienlog.demo/log"
 NEW_ORIGIN = "lienlog.demo/log-2027"
 W1 = "witness.test/w1"
 W2 = "witness.test/w2"
 PREV_LOG_TYPE = 2
 RUN_TIMEOUT = 300
-
-
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def get(url):

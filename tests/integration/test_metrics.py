@@ -39,22 +39,14 @@ import sys
 import tempfile
 import time
 
-from itest import free_port, stop as stop_server
+from itest import check, FAILURES, free_port, stop as stop_server
 
-FAILURES = []
 FIELDS = {"time", "route", "method", "path", "status", "outcome",
           "error_code", "party", "role", "entry_index", "duration_ms",
           "bytes_out", "remote"}
 SECRET = "S3CRETvalue"
 HOSTILE = '/x"y\\z<{}>'      # civetweb refuses control and non-ASCII bytes
                               # itself; these reach us and need escaping
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def raw(port, data):

@@ -23,18 +23,10 @@ import tempfile
 import time
 import urllib.request
 
-from itest import free_port
+from itest import check, FAILURES, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 def get(url):

@@ -82,22 +82,12 @@ import time
 import urllib.parse
 import warnings
 
-from itest import free_port
+from itest import check, FAILURES, VERBOSE, free_port
 
-FAILURES = []
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
 BODY_MAX = 262144          # API_BODY_MAX (common/lien_limits.h)
 IO_TIMEOUT = 30            # hang guard for sockets, never a timing check
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    else:
-        print("ok:", what, flush=True)
-    return cond
 
 
 def run(args, **kw):
@@ -959,6 +949,7 @@ def registration(ng, pki, port, datadir, lienlog, d, probe_code):
 
 
 def main():
+    VERBOSE[0] = True        # a long set-up: show each passing step too
     if len(sys.argv) != 4:
         print(__doc__)
         return 2

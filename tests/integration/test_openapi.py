@@ -38,19 +38,11 @@ import time
 
 import yaml
 
-from itest import free_port
+from itest import check, FAILURES, free_port
 
-FAILURES = []
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEMO_PARTY = {"admin": "admin", "institution": "bank-a", "officer": "officer",
               "registry": "registry", "auditor": "auditor"}
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 class StrictLoader(yaml.SafeLoader):

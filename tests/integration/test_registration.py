@@ -38,16 +38,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import \
     decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from itest import free_port, stop as stop_server
-
-FAILS = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILS.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
+from itest import check, FAILURES as FAILS, free_port, stop as stop_server
 
 
 def b64(b):

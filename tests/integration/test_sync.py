@@ -37,20 +37,12 @@ import tempfile
 import time
 import urllib.request
 
-from itest import free_port
+from itest import check, drain, FAILURES, free_port, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
-FAILURES = []
 EXIT = {"fork": 10, "rollback": 11, "badsig": 12, "mismatch": 13,
         "halted": 14}
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 # ---- the http sink server (run as a separate process) ------------------
@@ -130,6 +122,15 @@ def stop(proc):
 def get(url):
     with urllib.request.urlopen(url, timeout=10) as r:
         return r.read()
+
+
+def count_lines(path):
+    """Complete lines in path (0 if it does not exist yet)."""
+    try:
+        with open(path, "rb") as f:
+            return f.read().count(b"\n")
+    except FileNotFoundError:
+        return 0
 
 
 def leaf(e):
@@ -241,24 +242,34 @@ def test_real(tmp):
               "torn line cut and re-delivered (%d)" % len(recs))
         check_records(recs, entries, "after torn line")
 
-        # kill -9 at random points
+        # kill -9 at random points of the delivery: each round waits until
+        # the sink holds a random number of records more than the last
+        # round left (at most 60 more, so 12 rounds stay far below 1000),
+        # then kills, and checks the kill landed while sync was running
         seed = int(os.environ.get("LIEN_SYNC_SEED", str(int(time.time()))))
         rnd = random.Random(seed)
         print("kill -9 seed", seed, flush=True)
         st, sink = os.path.join(tmp, "st2"), os.path.join(tmp, "s2.jsonl")
         args = ["sync", "--log", base, "--vkey", vkey, "--state", st,
                 "--sink", "file:" + sink, "--all", "--batch", "1"]
-        kills = 0
+        kills = done = 0
         for rnd_i in range(int(os.environ.get("LIEN_SYNC_ROUNDS", "12"))):
+            target = done + rnd.randint(1, 60)
             p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
                                  stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.01, 0.4))
-            if p.poll() is None:
+            reached = wait_until(lambda: count_lines(sink) >= target, p)
+            running = p.poll() is None
+            if running:
                 p.send_signal(signal.SIGKILL)
-                kills += 1
             p.wait()
+            at = count_lines(sink)
+            if check(reached and running and target <= at < 1000,
+                     "round %d: the kill landed mid-sync (sink at %d, "
+                     "target %d, running %s)" % (rnd_i, at, target, running)):
+                kills += 1
             recs = read_sink(sink)
             check_records(recs, entries, "after kill round %d" % rnd_i)
+            done = len(recs)
         r = lienlog(args)
         check(r.returncode == 0, "sync completes after kills")
         recs = read_sink(sink)
@@ -291,26 +302,40 @@ def test_real(tmp):
         st = os.path.join(tmp, "st3")
         args = ["sync", "--log", base, "--vkey", vkey, "--state", st,
                 "--sink", url, "--all"]
+        # sync killed once it has delivered 100 records
         p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
-        time.sleep(0.3)
-        if p.poll() is None:
+        reached = wait_until(lambda: count_lines(sstore) >= 100, p)
+        running = p.poll() is None
+        if running:
             p.send_signal(signal.SIGKILL)
         p.wait()
-        p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.PIPE,
+        at = count_lines(sstore)
+        check(reached and running and at < 1000,
+              "http: sync killed mid-run (sink at %d)" % at)
+        # restarted; the sink killed once 50 more arrived, while sync
+        # delivers; sync must say it retries before the sink comes back
+        p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
                              stderr=subprocess.PIPE)
-        time.sleep(0.3)
+        err = []
+        t = drain(p.stderr, err)
+        reached = wait_until(lambda: count_lines(sstore) >= at + 50, p)
         sink_p.send_signal(signal.SIGKILL)
         sink_p.wait()
-        time.sleep(0.5)
+        at = count_lines(sstore)
+        check(reached and p.poll() is None and at < 1000,
+              "http: sink killed while sync delivers (sink at %d)" % at)
+        check(wait_until(lambda: b"retrying" in b"".join(err), p),
+              "http: sync retries while the sink is down")
         sink_p = start_sink()       # same port (portfile kept)
         try:
-            out, err = p.communicate(timeout=300)
+            p.wait(timeout=300)
         except subprocess.TimeoutExpired:
             p.kill()
-            out, err = p.communicate()
+            p.wait()
+        t.join(timeout=60)
         check(p.returncode == 0, "http sync completes across a sink "
-              "restart (%s)" % err[-300:])
+              "restart (%s)" % b"".join(err)[-300:])
         stop(sink_p)
         recs = []
         with open(sstore, "rb") as f:

@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 
 import itest
+from itest import require as check
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; "
        "img-src 'self'; connect-src 'self'; font-src 'self'; "
@@ -37,11 +38,6 @@ def req(port, path, method="GET"):
             return a.status, a.headers, a.read()
     except urllib.error.HTTPError as e:
         return e.code, e.headers, e.read()
-
-
-def check(cond, what):
-    if not cond:
-        raise SystemExit("FAIL: " + what)
 
 
 def main():

@@ -46,21 +46,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
-from itest import free_port, stop
+from itest import check, FAILURES, CHECKS, free_port, stop
 
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
-FAILURES = []
-CHECKS = [0]
 EM_DASH = "\u2014 ".encode()
-
-
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 # ---- processes -------------------------------------------------------------

@@ -55,20 +55,10 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey
 
-from itest import free_port
+from itest import check, FAILURES, CHECKS, free_port
 
 EM_DASH = "\u2014 ".encode()
 QUORUM = 2
-FAILURES = []
-CHECKS = [0]
-
-
-def check(cond, what):
-    CHECKS[0] += 1
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what, flush=True)
-    return cond
 
 
 # ---- independent signed-note / cosignature verification ----------------------

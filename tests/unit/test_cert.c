@@ -23,13 +23,14 @@
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 #include "registry/ids.h"
+#include "tests/unit/test_util.h"
 
 #define T_2030 1893456000	/* 2030-01-01T00:00:00Z */
 #define T_2024 1704067200	/* 2024-01-01T00:00:00Z */
 #define T_2034 2019686400	/* 2034-01-01T00:00:00Z */
 #define T_2039 2177452800	/* 2039-01-01T00:00:00Z */
 
-static char pki[256];
+static char *pki;		/* the generated PKI directory (owned) */
 
 struct file {
 	char *p;
@@ -40,23 +41,9 @@ static struct file
 load(const char *name)
 {
 	struct file f = { NULL, 0 };
-	char path[512];
-	FILE *fp;
-	long n;
 
-	snprintf(path, sizeof path, "%s/%s", pki, name);
-	fp = fopen(path, "rb");
-	assert_non_null(fp);
-	assert_int_equal(fseek(fp, 0, SEEK_END), 0);
-	n = ftell(fp);
-	assert_true(n > 0 && n < 4 * 1024 * 1024);
-	rewind(fp);
-	f.p = malloc((size_t)n + 1);
-	assert_non_null(f.p);
-	assert_int_equal(fread(f.p, 1, (size_t)n, fp), (size_t)n);
-	f.p[n] = '\0';
-	f.len = (size_t)n;
-	fclose(fp);
+	f.p = tu_read(pki, name, &f.len);
+	assert_true(f.len > 0);
 	return f;
 }
 
@@ -75,28 +62,33 @@ static int
 group_setup(void **state)
 {
 	const char *tmp = getenv("TMPDIR");
-	char cmd[1024];
+	char *cmd;
+	int rc;
 
 	(void)state;
 	if (lcrypto_init() != LIEN_OK)
 		return -1;
-	snprintf(pki, sizeof pki, "%s/lienlog-certs-XXXXXX",
+	pki = tu_fmt("%s/lienlog-certs-XXXXXX",
 	    tmp != NULL && *tmp != '\0' ? tmp : "/tmp");
-	if (mkdtemp(pki) == NULL)
+	if (pki == NULL || mkdtemp(pki) == NULL)
 		return -1;
-	snprintf(cmd, sizeof cmd, "sh '%s/certs/mkcerts.sh' '%s'",
-	    LIEN_VECTORS, pki);
-	return system(cmd) == 0 ? 0 : -1;
+	cmd = tu_fmt("sh '%s/certs/mkcerts.sh' '%s'", LIEN_VECTORS, pki);
+	rc = cmd != NULL && system(cmd) == 0 ? 0 : -1;
+	free(cmd);
+	return rc;
 }
 
 static int
 group_teardown(void **state)
 {
-	char cmd[512];
+	char *cmd = tu_fmt("rm -rf '%s'", pki);
+	int rc = cmd != NULL && system(cmd) == 0 ? 0 : -1;
 
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", pki);
-	return system(cmd) == 0 ? 0 : -1;
+	free(cmd);
+	free(pki);
+	pki = NULL;
+	return rc;
 }
 
 /* A trust store. crls: NULL-terminated list of file names. */

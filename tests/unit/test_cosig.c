@@ -24,6 +24,7 @@
 #include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
+#include "tests/unit/test_util.h"
 
 /* ---- vectors ---------------------------------------------------------- */
 
@@ -42,24 +43,7 @@ struct cvec {
 static char *
 slurp(const char *name)
 {
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long len;
-
-	snprintf(path, sizeof path, "%s/%s", LIEN_VECTORS, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	len = ftell(f);
-	assert_true(len > 0 && len < 1 << 20);
-	rewind(f);
-	buf = malloc((size_t)len + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)len, f), (size_t)len);
-	buf[len] = '\0';
-	fclose(f);
-	return buf;
+	return tu_vector(name, NULL);
 }
 
 static void

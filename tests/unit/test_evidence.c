@@ -613,7 +613,7 @@ test_evidence_face_check_python_token(void **st)
 
 	assert_non_null(dir);	/* main() runs this only with the fixture */
 	memset(&py, 0, sizeof(py));
-	snprintf(py.dir, sizeof(py.dir), "%s", dir);
+	assert_int_equal(fx_set_dir(&py, dir), 0);
 	jwks = fx_read(&py, "face-issuers.jwks", &jl);
 	sub = fx_read(&py, "sub.txt", NULL);
 	nonce = fx_read(&py, "nonce.txt", NULL);
@@ -657,6 +657,7 @@ test_evidence_face_check_python_token(void **st)
 	free(sub);
 	free(nonce);
 	free(nowtxt);
+	fx_remove(&py);		/* not under /tmp/lienlog-trust-: kept */
 }
 
 static void

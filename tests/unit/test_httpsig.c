@@ -19,26 +19,14 @@
 #include "common/b64.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
+#include "tests/unit/test_util.h"
 
 /* ---- vector files (format: tests/vectors/rfc9421_keys.txt) --------------- */
 
 static char *
 slurp(const char *name)
 {
-	char path[512];
-	FILE *f;
-	char *buf;
-	size_t n;
-
-	snprintf(path, sizeof(path), "%s/%s", LIEN_VECTORS, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	buf = malloc(1 << 16);
-	assert_non_null(buf);
-	n = fread(buf, 1, (1 << 16) - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return buf;
+	return tu_vector(name, NULL);
 }
 
 /* Block `name` of a vector file, malloc'd, NUL-terminated. */

@@ -24,6 +24,7 @@
 #include "api/accesslog.h"
 #include "api/metrics.h"
 #include "common/lien_limits.h"
+#include "tests/unit/test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -641,21 +642,9 @@ test_accesslog_rec_set_truncates(void **state)
 static char *
 slurp(const char *path, size_t *len)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
+	char *buf = NULL;
 
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n >= 0);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
+	assert_int_equal(file_read(path, TU_FILE_MAX, &buf, len), LIEN_OK);
 	return buf;
 }
 

@@ -20,22 +20,14 @@
 #include "crypto/hash.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
+#include "tests/unit/test_util.h"
 
 static char *
 vec_block(const char *file, const char *name)
 {
-	char path[512], *text, *p, *out = NULL;
+	char *text = tu_vector(file, NULL), *p, *out = NULL;
 	size_t n, nl = strlen(name);
-	FILE *f;
 
-	snprintf(path, sizeof(path), "%s/%s", LIEN_VECTORS, file);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	text = malloc(1 << 16);
-	assert_non_null(text);
-	n = fread(text, 1, (1 << 16) - 1, f);
-	fclose(f);
-	text[n] = '\0';
 	for (p = text; (p = strstr(p, "@@ ")) != NULL; p += 3) {
 		if ((p == text || p[-1] == '\n') && strncmp(p + 3, name, nl) == 0 &&
 		    p[3 + nl] == '\n') {

@@ -16,6 +16,7 @@
 #include "httpd/proxy.h"
 #include "common/hex.h"
 #include "crypto/cert.h"
+#include "tests/unit/test_util.h"
 
 static char *esc, *pem;
 static size_t esc_len, pem_len;
@@ -24,25 +25,7 @@ static uint8_t want_fpr[CERT_FPR_LEN];
 static char *
 slurp(const char *name, size_t *len)
 {
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/proxy/%s", LIEN_VECTORS, name);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	assert_int_equal(fseek(f, 0, SEEK_END), 0);
-	n = ftell(f);
-	assert_true(n > 0 && n < 65536);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
+	return tu_read(LIEN_VECTORS "/proxy", name, len);
 }
 
 static int

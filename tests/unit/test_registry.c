@@ -37,6 +37,7 @@
 #include "ledger/ledger.h"
 #include "registry/registry.h"
 #include "tlog/status.h"
+#include "tests/unit/test_util.h"
 
 #define BANK_A "91440300708461136T"
 #define BANK_B "91330100799655058B"
@@ -1218,13 +1219,14 @@ test_registry_payload_vectors(void **state)
 
 	sfx_open(&s, f);
 	for (size_t i = 0; i < 4; i++) {
-		char path[512];
 		json_error_t err;
+		size_t len;
+		char *text = tu_vector(names[i], &len);
 
-		snprintf(path, sizeof path, "%s/%s", LIEN_VECTORS, names[i]);
-		all[i] = json_load_file(path, JSON_REJECT_DUPLICATES, &err);
+		all[i] = json_loadb(text, len, JSON_REJECT_DUPLICATES, &err);
 		if (all[i] == NULL)
-			fail_msg("%s: %s", path, err.text);
+			fail_msg("%s: %s", names[i], err.text);
+		free(text);
 	}
 	for (size_t i = 0; i < 4; i++) {
 		json_t *vec = all[i];

@@ -13,66 +13,89 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/file.h"
+#include "tests/unit/test_util.h"
+
 /* 2030-01-01T00:00:00Z: inside every validity window of mktrust.sh. */
 #define FX_NOW 1893456000
 
+/* Generated files (keys, certificates, CRLs, JWKS) are far below this. */
+#define FX_FILE_MAX (1u << 20)
+
 struct fx {
-	char dir[64];		/* the data directory */
+	char *dir;		/* the data directory (owned), or NULL */
 };
 
 static inline int
 fx_sh(const char *cmd)
 {
-	int rc = system(cmd);
+	int rc = cmd != NULL ? system(cmd) : -1;
 
 	return rc == 0 ? 0 : -1;
+}
+
+/* Use dir (copied) as the data directory, e.g. one another tool made. */
+static inline int
+fx_set_dir(struct fx *f, const char *dir)
+{
+	free(f->dir);
+	f->dir = tu_fmt("%s", dir);
+	return f->dir != NULL ? 0 : -1;
 }
 
 /* Make DIR with mktrust.sh's output. 0 on success. */
 static inline int
 fx_make(struct fx *f)
 {
-	char cmd[512];
+	char *cmd;
+	int rc;
 
-	snprintf(f->dir, sizeof(f->dir), "/tmp/lienlog-trust-XXXXXX");
-	if (mkdtemp(f->dir) == NULL)
+	if (fx_set_dir(f, "/tmp/lienlog-trust-XXXXXX") != 0 ||
+	    mkdtemp(f->dir) == NULL)
 		return -1;
-	snprintf(cmd, sizeof(cmd), "sh '%s/trust/mktrust.sh' '%s' >/dev/null",
-	    LIEN_VECTORS, f->dir);
-	return fx_sh(cmd);
+	cmd = tu_fmt("sh '%s/trust/mktrust.sh' '%s' >/dev/null", LIEN_VECTORS,
+	    f->dir);
+	rc = fx_sh(cmd);
+	free(cmd);
+	return rc;
 }
 
 static inline void
 fx_remove(struct fx *f)
 {
-	char cmd[128];
+	char *cmd;
 
-	if (f->dir[0] == '\0' || strncmp(f->dir, "/tmp/lienlog-trust-", 19))
+	if (f->dir == NULL)
 		return;
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	(void)fx_sh(cmd);
-	f->dir[0] = '\0';
+	if (strncmp(f->dir, "/tmp/lienlog-trust-", 19) == 0) {
+		cmd = tu_fmt("rm -rf '%s'", f->dir);
+		(void)fx_sh(cmd);
+		free(cmd);
+	}
+	free(f->dir);
+	f->dir = NULL;
 }
 
-static inline void
-fx_path(const struct fx *f, const char *rel, char *out, size_t cap)
+/* DIR/rel, caller frees. */
+static inline char *
+fx_path(const struct fx *f, const char *rel)
 {
-	if (snprintf(out, cap, "%s/%s", f->dir, rel) >= (int)cap)
-		out[0] = '\0';	/* an empty path fails loudly */
+	return tu_fmt("%s/%s", f->dir, rel);
 }
 
 /* Write len bytes (len (size_t)-1: strlen) to DIR/rel. 0 on success. */
 static inline int
 fx_write(const struct fx *f, const char *rel, const void *p, size_t len)
 {
-	char path[256];
+	char *path = fx_path(f, rel);
 	FILE *fp;
 	size_t n;
 
-	fx_path(f, rel, path, sizeof(path));
 	if (len == (size_t)-1)
 		len = strlen(p);
-	if ((fp = fopen(path, "wb")) == NULL)
+	fp = path != NULL ? fopen(path, "wb") : NULL;
+	free(path);
+	if (fp == NULL)
 		return -1;
 	n = fwrite(p, 1, len, fp);
 	return fclose(fp) == 0 && n == len ? 0 : -1;
@@ -82,39 +105,25 @@ fx_write(const struct fx *f, const char *rel, const void *p, size_t len)
 static inline char *
 fx_read(const struct fx *f, const char *rel, size_t *len)
 {
-	char path[256];
-	FILE *fp;
-	char *buf;
-	long n;
+	char *path = fx_path(f, rel), *buf = NULL;
+	size_t n = 0;
 
-	fx_path(f, rel, path, sizeof(path));
-	if ((fp = fopen(path, "rb")) == NULL)
-		return NULL;
-	if (fseek(fp, 0, SEEK_END) != 0 || (n = ftell(fp)) < 0 ||
-	    fseek(fp, 0, SEEK_SET) != 0 ||
-	    (buf = malloc((size_t)n + 1)) == NULL) {
-		fclose(fp);
-		return NULL;
-	}
-	if (fread(buf, 1, (size_t)n, fp) != (size_t)n) {
-		fclose(fp);
-		free(buf);
-		return NULL;
-	}
-	fclose(fp);
-	buf[n] = '\0';
-	if (len != NULL)
-		*len = (size_t)n;
+	if (path == NULL || file_read(path, FX_FILE_MAX, &buf, &n) != LIEN_OK)
+		buf = NULL;
+	free(path);
+	if (buf != NULL && len != NULL)
+		*len = n;
 	return buf;
 }
 
 static inline int
 fx_unlink(const struct fx *f, const char *rel)
 {
-	char path[256];
+	char *path = fx_path(f, rel);
+	int rc = path != NULL ? unlink(path) : -1;
 
-	fx_path(f, rel, path, sizeof(path));
-	return unlink(path);
+	free(path);
+	return rc;
 }
 
 /* Copy DIR/from over DIR/to. */
