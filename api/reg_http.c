@@ -101,6 +101,10 @@ static const struct {
 	 * another request, or past its period */
 	{ "idempotency_key_reused", 422 },
 	{ "idempotency_key_expired", 422 },
+	/* a company vehicle without its legal representative's SMS
+	 * authorisation, or with another company's */
+	{ "company_authorisation_missing", 422 },
+	{ "company_mismatch", 422 },
 	/* the signer is authentic but may not do this */
 	{ "party_inactive", 403 },
 	{ "not_mortgagee", 403 },

@@ -252,7 +252,7 @@ scan_one(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 {
 	struct owner_scan *s = ctx;
 	json_t *a = NULL, *v;
-	const char *owner;
+	const char *owner, *agent;
 
 	(void)key;
 	(void)key_len;
@@ -261,7 +261,11 @@ scan_one(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 		return 1;
 	}
 	owner = json_string_value(json_object_get(a, "owner"));
-	if (owner != NULL && strcmp(owner, s->want) == 0) {
+	/* a company's application: the person who acted for it (the face
+	 * token's subject, "agent") reads it too */
+	agent = json_string_value(json_object_get(a, "agent"));
+	if ((owner != NULL && strcmp(owner, s->want) == 0) ||
+	    (agent != NULL && strcmp(agent, s->want) == 0)) {
 		if (s->n == OWNER_APPS_MAX) {
 			json_decref(a);
 			return 1;	/* the oldest OWNER_APPS_MAX */

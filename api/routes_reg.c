@@ -231,6 +231,71 @@ commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
 	return 1;
 }
 
+/* ---- the owner's identity ---------------------------------------------------
+ * One place for who owns what a request is about and how that is
+ * committed (docs/api-registration.md "Company owners", docs/privacy.md):
+ * the vehicle record, both bank applications and the evidence check go
+ * through these two functions, so a change of commitment scheme is made
+ * here once. */
+
+/* A person (a GB 11643 ID number) or a company (a GB 32100 code). */
+struct owner_id {
+	int company;
+	struct reg_str value;
+};
+
+/* The comparable commitment of an owner: SEAL_KIND_CITIZEN_ID for a
+ * person, SEAL_KIND_OTHER for a company (the kind crypto/keyring's subject
+ * index gives companies). LIEN_OK or a seal status. */
+static enum lien_status
+owner_commitment(const struct reg_call *c, const struct owner_id *o,
+    uint8_t out[SEAL_COMMIT_LEN])
+{
+	return reg_commit(c, o->company ? SEAL_KIND_OTHER :
+	    SEAL_KIND_CITIZEN_ID, o->value.p, o->value.len, out);
+}
+
+/* owner_commitment for a request: 1, or 0 after replying. */
+static int
+owner_commit(struct reg_call *c, const struct owner_id *o,
+    uint8_t out[SEAL_COMMIT_LEN])
+{
+	enum lien_status st = owner_commitment(c, o, out);
+
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	return 1;
+}
+
+/* The owner a stored request body names: a vehicle record's
+ * owner.id_number or owner.uscc; a bank application's company.uscc when
+ * it has a company block (a company owner, acting through the person
+ * application.owner.id_number), else application.owner.id_number. 1 when
+ * the body names one. */
+static int
+owner_of_body(const json_t *body, struct owner_id *o)
+{
+	const json_t *a = json_object_get(body, "application");
+	const json_t *ow = json_object_get(a != NULL ? a : body, "owner");
+	const json_t *co = json_object_get(body, "company");
+	const json_t *v;
+
+	memset(o, 0, sizeof(*o));
+	if (a != NULL && co != NULL)
+		v = json_object_get(co, "uscc"), o->company = 1;
+	else if ((v = json_object_get(ow, "uscc")) != NULL)
+		o->company = 1;
+	else
+		v = json_object_get(ow, "id_number");
+	if (!json_is_string(v))
+		return 0;
+	o->value.p = json_string_value(v);
+	o->value.len = json_string_length(v);
+	return 1;
+}
+
 /* The certificate must name the party it is filed for
  * (docs/certificates.md "Party binding"): a bank's unified social credit
  * code (organizationIdentifier "NTRCN-" + code, or the bare code, else
@@ -468,11 +533,12 @@ post_vehicles(struct api_req *rq)
 {
 	static const char *const keys[] = { "vin", "plate", "plate_type",
 		"certificate_number", "owner", NULL };
-	static const char *const owner_keys[] = { "id_number", NULL };
+	static const char *const owner_keys[] = { "id_number", "uscc", NULL };
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_request *req;
-	struct reg_str vin, plate, pt, certno, idn;
+	struct reg_str vin, plate, pt, certno, idn, uscc;
+	struct owner_id o;
 	const json_t *owner;
 
 	if (w == NULL)
@@ -486,15 +552,27 @@ post_vehicles(struct api_req *rq)
 	    !reg_str(rq, c->json, "plate_type", 1, &pt) ||
 	    !reg_str(rq, c->json, "certificate_number", 1, &certno) ||
 	    !reg_obj(rq, c->json, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "owner", owner_keys, NULL) ||
-	    !reg_str(rq, owner, "id_number", 1, &idn) ||
-	    !v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
+	    !reg_keys(rq, owner, "owner", NULL, owner_keys) ||
+	    !reg_str(rq, owner, "id_number", 0, &idn) ||
+	    !reg_str(rq, owner, "uscc", 0, &uscc))
+		goto out;
+	/* a person or a company (docs/api-registration.md "Company owners") */
+	if ((idn.p == NULL) == (uscc.p == NULL)) {
+		reg_bad(rq, idn.p == NULL ? "field_missing" : "field_unknown",
+		    "owner must be exactly one of {\"id_number\"} (a person) "
+		    "and {\"uscc\"} (a company)");
+		goto out;
+	}
+	o.company = uscc.p != NULL;
+	o.value = o.company ? uscc : idn;
+	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
 	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
 	    "of 0-9 A-Z") ||
-	    !v_id_number(rq, idn) ||
-	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
+	    (o.company ? !v_uscc(rq, uscc) : !v_id_number(rq, idn)) ||
+	    !owner_commit(c, &o, req->owner))
 		goto out;
+	req->owner_company = o.company;
 	req->kind = REG_T_VEHICLE_RECORD;
 	req->vin = vin;
 	req->plate = plate;
@@ -568,38 +646,38 @@ company_parse(struct reg_call *c, const json_t *co, struct company_block *cb)
 	    v_uscc(rq, cb->uscc) && v_phone(rq, cb->phone);
 }
 
-/* The legal representative's SMS attestation that the acting employee
+/* The legal representative's SMS attestation that the acting person
  * (the application's owner.id_number) may act for the company, bound to
- * this application by this bank (the application digest). */
+ * this application by this bank (the application digest). Sets req->sms
+ * (borrowing er). */
 static int
-check_company(struct reg_call *c, const struct company_block *cb,
-    const uint8_t actor[SEAL_COMMIT_LEN],
-    const uint8_t app_digest[HASH_LEN])
+check_company(struct reg_call *c, struct reg_request *req,
+    const struct company_block *cb, const uint8_t actor[SEAL_COMMIT_LEN],
+    const uint8_t app_digest[HASH_LEN], struct evidence_result *er)
 {
 	struct api_req *rq = c->rq;
-	struct evidence_result *er;
 	uint8_t rep[SEAL_COMMIT_LEN];
 	enum lien_status st;
-	int ok = 0;
 
 	if (!commit_or_fail(c, SEAL_KIND_PHONE, cb->phone, rep))
 		return 0;
-	if ((er = malloc(sizeof(*er))) == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
-		return 0;
-	}
 	st = evidence_sms_check(c->trust, cb->tok.p, cb->tok.len, rep, actor,
 	    cb->uscc.p, cb->uscc.len, app_digest, c->now, er);
-	if (st == LIEN_EVERIFY)
+	if (st == LIEN_EVERIFY) {
 		api_fail_code(rq, evidence_reason_http(er->reason),
 		    evidence_reason_code(er->reason), "the SMS attestation is "
 		    "not acceptable for this application (docs/identity.md)");
-	else if (st != LIEN_OK)
+		return 0;
+	}
+	if (st != LIEN_OK) {
 		api_fail_status(rq, st);
-	else
-		ok = 1;
-	free(er);
-	return ok;
+		return 0;
+	}
+	req->sms.present = 1;
+	memcpy(req->sms.token_digest, er->token_digest, HASH_LEN);
+	req->sms.issuer.p = er->iss;
+	req->sms.issuer.len = strlen(er->iss);
+	return 1;
 }
 
 /* The envelope of both bank applications (docs/api-registration.md):
@@ -622,35 +700,56 @@ bank_envelope(struct reg_call *c, struct api_req *rq,
 	    reg_keys(rq, *app, "application", app_keys, NULL);
 }
 
-/* The owner's consent to the application (the face token bound to its
- * digest, and for a company its representative's SMS attestation), then
- * the step itself. req->kind and req->owner are set. The digest binds the
- * application, the signing bank (the mortgagee) and the company, so
- * another bank replaying the body with the owner's tokens gets
- * token_nonce (registry_application_digest). */
+/* The owner's consent to the application, then the step itself (req->kind
+ * set). person is application.owner.id_number: the owner, or for a company
+ * owner (a company block) the person acting for it. The face token must
+ * verify that person; a company's legal representative must authorise
+ * them by SMS. The owner of the entry is the company then (the vehicle
+ * record names it), with the person as agent: the registry requires that
+ * authorisation for a company's vehicle (company_authorisation_missing).
+ * Both tokens carry the digest of the application, the company and the
+ * signing bank (the mortgagee), so another bank replaying the body with
+ * the owner's tokens gets token_nonce (registry_application_digest). */
 static void
 bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
-    const json_t *app, const json_t *company)
+    const json_t *app, const json_t *company, struct reg_str person)
 {
-	struct evidence_result er;	/* req->face borrows from it */
+	struct evidence_result *er;	/* req->face, req->sms borrow them */
 	struct company_block cb;
-	uint8_t digest[HASH_LEN];
+	struct owner_id o = { 0, person };
+	uint8_t digest[HASH_LEN], who[SEAL_COMMIT_LEN];
 	enum lien_status st;
 
 	memset(&cb, 0, sizeof(cb));
 	if (company != NULL && !company_parse(c, company, &cb))
 		return;
+	if (!owner_commit(c, &o, who))
+		return;
+	if (company != NULL) {
+		o.company = 1;
+		o.value = cb.uscc;
+		if (!owner_commit(c, &o, req->owner))
+			return;
+		memcpy(req->agent, who, SEAL_COMMIT_LEN);
+		req->owner_company = 1;
+	} else {
+		memcpy(req->owner, who, SEAL_COMMIT_LEN);
+	}
 	st = registry_application_digest(req->kind, c->auth.party_id,
 	    c->auth.party_id_len, cb.uscc.p, cb.uscc.len, app, digest);
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
 		return;
 	}
-	if (!check_face(c, req, tok, req->owner, digest, &er))
+	if ((er = calloc(2, sizeof(*er))) == NULL) {
+		api_fail_status(c->rq, LIEN_ENOMEM);
 		return;
-	if (company != NULL && !check_company(c, &cb, req->owner, digest))
-		return;
-	reg_submit(c, req, 1);
+	}
+	if (check_face(c, req, tok, who, digest, &er[0]) &&
+	    (company == NULL || check_company(c, req, &cb, who, digest,
+	    &er[1])))
+		reg_submit(c, req, 1);
+	free(er);
 }
 
 static void
@@ -694,8 +793,6 @@ post_mortgages(struct api_req *rq)
 	    "owner_name_invalid")) ||
 	    (phone.p != NULL && !v_phone(rq, phone)))
 		goto out;
-	if (!commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
-		goto out;
 	if (name.p != NULL) {
 		if (!commit_or_fail(c, SEAL_KIND_NAME, name, req->owner_name))
 			goto out;
@@ -711,7 +808,7 @@ post_mortgages(struct api_req *rq)
 	req->plate = plate;
 	req->cert_number = certno;
 	req->contract = contract;
-	bank_submit(c, req, tok, app, company);
+	bank_submit(c, req, tok, app, company, idn);
 out:
 	work_free(w);
 }
@@ -739,13 +836,12 @@ post_releases(struct api_req *rq)
 	    !reg_keys(rq, owner, "application.owner", owner_keys, NULL) ||
 	    !reg_str(rq, owner, "id_number", 1, &idn) ||
 	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
-	    !v_id_number(rq, idn) ||
-	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, req->owner))
+	    !v_id_number(rq, idn))
 		goto out;
 	req->kind = REG_T_RELEASE_APPLICATION;
 	req->vin = vin;
 	req->app = mortgage;
-	bank_submit(c, req, tok, app, company);
+	bank_submit(c, req, tok, app, company, idn);
 out:
 	work_free(w);
 }
@@ -1208,19 +1304,17 @@ get_evidence(struct api_req *rq)
 		goto out;
 	}
 	{
-		/* owner.id_number (vehicle record: at the top level) */
-		const json_t *a = json_object_get(body, "application");
-		const json_t *o = json_object_get(a ? a : body, "owner");
-		const char *idn = json_string_value(json_object_get(o,
-		    "id_number"));
+		/* the owner the opened body names (owner_of_body) against the
+		 * entry's owner commitment */
+		struct owner_id ow;
 		const char *tok = json_string_value(json_object_get(body,
 		    "face_token"));
 		const char *oh = json_string_value(json_object_get(p, "owner"));
 		const char *fh = json_string_value(json_object_get(
 		    json_object_get(p, "face"), "token"));
 
-		if (idn != NULL && oh != NULL && hex32_decode(oh, want) &&
-		    reg_commit(c, SEAL_KIND_CITIZEN_ID, idn, strlen(idn), cm) ==
+		if (owner_of_body(body, &ow) && oh != NULL &&
+		    hex32_decode(oh, want) && owner_commitment(c, &ow, cm) ==
 		    LIEN_OK)
 			ok_owner = hash_equal(cm, want);
 		if (tok != NULL && fh != NULL && hex32_decode(fh, want)) {

@@ -431,10 +431,33 @@ regclient_restriction_body(const char *action, const char *restriction,
 	return finish(o, bad, out, out_len);
 }
 
+static enum lien_status vehicle_body(const char *vin, const char *plate,
+    const char *plate_type, const char *certificate_number,
+    const char *owner_key, const char *owner_value, char **out,
+    size_t *out_len);
+
 enum lien_status
 regclient_vehicle_body(const char *vin, const char *plate,
     const char *plate_type, const char *certificate_number,
     const char *owner_id_number, char **out, size_t *out_len)
+{
+	return vehicle_body(vin, plate, plate_type, certificate_number,
+	    "id_number", owner_id_number, out, out_len);
+}
+
+enum lien_status
+regclient_company_vehicle_body(const char *vin, const char *plate,
+    const char *plate_type, const char *certificate_number,
+    const char *owner_uscc, char **out, size_t *out_len)
+{
+	return vehicle_body(vin, plate, plate_type, certificate_number, "uscc",
+	    owner_uscc, out, out_len);
+}
+
+static enum lien_status
+vehicle_body(const char *vin, const char *plate, const char *plate_type,
+    const char *certificate_number, const char *owner_key,
+    const char *owner_value, char **out, size_t *out_len)
 {
 	json_t *o, *owner;
 	int bad = 0;
@@ -442,7 +465,7 @@ regclient_vehicle_body(const char *vin, const char *plate,
 	out_init(out, out_len);
 	if (out == NULL || out_len == NULL || vin == NULL || plate == NULL ||
 	    plate_type == NULL || certificate_number == NULL ||
-	    owner_id_number == NULL)
+	    owner_value == NULL)
 		return LIEN_EINVAL;
 	o = json_object();
 	owner = json_object();
@@ -455,7 +478,7 @@ regclient_vehicle_body(const char *vin, const char *plate,
 	set_str(o, "plate", plate, &bad);
 	set_str(o, "plate_type", plate_type, &bad);
 	set_str(o, "certificate_number", certificate_number, &bad);
-	set_str(owner, "id_number", owner_id_number, &bad);
+	set_str(owner, owner_key, owner_value, &bad);
 	if (json_object_set_new(o, "owner", owner) != 0)
 		bad = 1;
 	return finish(o, bad, out, out_len);

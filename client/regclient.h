@@ -160,6 +160,12 @@ enum lien_status regclient_vehicle_body(const char *vin, const char *plate,
     const char *owner_id_number, char **out, size_t *out_len)
     LIEN_MUST_CHECK;
 
+/* The same for a company owner: "owner":{"uscc"} (docs/api-registration.md
+ * "Company owners"). */
+enum lien_status regclient_company_vehicle_body(const char *vin,
+    const char *plate, const char *plate_type, const char *certificate_number,
+    const char *owner_uscc, char **out, size_t *out_len) LIEN_MUST_CHECK;
+
 /* POST /v1/institutions: {"uscc","name","certificate"} (certificate as
  * the bare base64 of its DER, one of the forms cert_parse_text takes). */
 enum lien_status regclient_institution_body(const char *uscc,

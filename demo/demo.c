@@ -760,6 +760,12 @@ struct seed_vehicle {
 	char approved[REGCLIENT_APP_ID_LEN + 1];	/* a registered lien */
 	char pending[REGCLIENT_APP_ID_LEN + 1];		/* undecided */
 	int restricted;
+	/* Owned by a company (recorded with owner {"uscc"}): owner_id is
+	 * then the person acting for it, and every mortgage and release
+	 * carries its legal representative's SMS authorisation. */
+	char company[IDS_USCC_LEN + 1];			/* "" for a person */
+	char rep_phone[12];
+	uint8_t rep_commit[REGCLIENT_COMMIT_LEN];
 };
 
 struct seed {
@@ -928,6 +934,37 @@ seed_decide(struct seed *s, const char *app_id, const char *decision,
 	return st;
 }
 
+/* The vehicle passes to a company (docs/api-registration.md "Company
+ * owners"): the registry mirror records it with owner {"uscc"}; v's
+ * owner_id acts for the company from now on, authorised by the legal
+ * representative whose phone commitment the bank obtains. */
+static enum lien_status
+seed_company(struct seed *s, struct seed_vehicle *v)
+{
+	char *body = NULL;
+	size_t len = 0;
+	long http = 0;
+	enum lien_status st;
+
+	demo_uscc_make(&s->rng, v->company);
+	demo_phone_make(&s->rng, v->rep_phone);
+	if ((st = regclient_company_vehicle_body(v->vin, v->plate,
+	    v->plate_type, v->cert_number, v->company, &body, &len)) !=
+	    LIEN_OK)
+		return st;
+	st = seed_post(s, DEMO_REGISTRY, "/v1/vehicles", body, len, 201,
+	    NULL, NULL, "record company vehicle");
+	free(body);
+	if (st != LIEN_OK)
+		return st;
+	if ((st = regclient_commitment(s->rc, demo_party(s->w, v->bank),
+	    "phone", v->rep_phone, seed_now(), v->rep_commit, &http)) !=
+	    LIEN_OK)
+		why_set(s->why, s->why_cap, "phone commitment: %s (HTTP %ld)",
+		    lien_status_message(st), http);
+	return st;
+}
+
 /* A mortgage application for v; on 201 *rcpt holds its receipt. */
 static enum lien_status
 seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
@@ -936,11 +973,9 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 {
 	static const char *const prefix[2] = { "JXRCB-DY", "ZJAF-QCDY" };
 	struct regclient_mortgage m;
-	char contract[48], uscc[19], rep_phone[12];
-	uint8_t rep_commit[REGCLIENT_COMMIT_LEN];
+	char contract[48];
 	char *body = NULL;
 	size_t len = 0;
-	long http = 0;
 	int b = v->bank == DEMO_BANK_B;
 	enum lien_status st;
 
@@ -959,21 +994,15 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 	m.owner_commit = v->owner_commit;
 	m.liveness = liveness;
 	m.match = match;
-	if (company) {
-		/* A company owner acting through v's owner as its employee,
-		 * authorised by its legal representative (SMS). */
-		demo_uscc_make(&s->rng, uscc);
-		demo_phone_make(&s->rng, rep_phone);
-		if ((st = regclient_commitment(s->rc, demo_party(s->w, v->bank),
-		    "phone", rep_phone, seed_now(), rep_commit, &http)) !=
-		    LIEN_OK) {
-			why_set(s->why, s->why_cap, "phone commitment: %s (HTTP"
-			    " %ld)", lien_status_message(st), http);
-			return st;
-		}
-		m.uscc = uscc;
-		m.legal_rep_phone = rep_phone;
-		m.rep_phone_commit = rep_commit;
+	if (company && v->company[0] == '\0' &&
+	    (st = seed_company(s, v)) != LIEN_OK)
+		return st;
+	if (v->company[0] != '\0') {
+		/* the company acts through v's owner_id, authorised by its
+		 * legal representative (SMS) */
+		m.uscc = v->company;
+		m.legal_rep_phone = v->rep_phone;
+		m.rep_phone_commit = v->rep_commit;
 	}
 	if ((st = regclient_mortgage_body(&s->w->face, &s->w->sms,
 	    s->w->registry, &m, seed_now(), &body, &len, NULL)) != LIEN_OK)
@@ -1003,6 +1032,11 @@ seed_release(struct seed *s, struct seed_vehicle *v, enum demo_party_id who,
 	r.owner_commit = v->owner_commit;
 	r.liveness = 9600;
 	r.match = 9500;
+	if (v->company[0] != '\0') {
+		r.uscc = v->company;
+		r.legal_rep_phone = v->rep_phone;
+		r.rep_phone_commit = v->rep_commit;
+	}
 	if ((st = regclient_release_body(&s->w->face, &s->w->sms,
 	    s->w->registry, &r, seed_now(), &body, &len, NULL)) != LIEN_OK)
 		return st;

@@ -151,8 +151,11 @@ apply_vehicle(struct ledger_state *st, uint64_t index, uint64_t now,
 	}
 	if (rc != LIEN_OK)
 		goto out;
+	/* a re-recorded owner replaces the old one, of either kind */
+	(void)json_object_del(veh, "owner_kind");
 	if (copy_field(veh, p, "plate") || copy_field(veh, p, "plate_type") ||
 	    copy_field(veh, p, "cert_number") || copy_field(veh, p, "owner") ||
+	    copy_field(veh, p, "owner_kind") ||
 	    rg_set(veh, "recorded_index", json_integer((json_int_t)index)) ||
 	    rg_set(veh, "recorded_ms", json_integer((json_int_t)now)))
 		rc = LIEN_ENOMEM;
@@ -206,7 +209,8 @@ apply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	    "release")) ||
 	    copy_field(app, p, "vin") ||
 	    rg_set(app, "mortgagee", rg_jstrn(party, plen)) ||
-	    copy_field(app, p, "owner") || copy_field(app, p, "owner_name") ||
+	    copy_field(app, p, "owner") || copy_field(app, p, "agent") ||
+	    copy_field(app, p, "sms") || copy_field(app, p, "owner_name") ||
 	    copy_field(app, p, "phone") || copy_field(app, p, "plate") ||
 	    copy_field(app, p, "plate_type") ||
 	    copy_field(app, p, "cert_number") ||

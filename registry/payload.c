@@ -38,6 +38,7 @@ enum fk {
 	FK_REASONS,	/* anomaly codes, bit order, unique */
 	FK_VERSION,	/* integer == RG_PAYLOAD_VERSION */
 	FK_IDEMKEY,	/* crypto/idemkey.h: lowercase UUIDv7 text */
+	FK_SMS,		/* the SMS authorisation of a company owner */
 };
 
 enum freq {
@@ -69,6 +70,7 @@ static const char *const en_restr_kind[] = { "seized", "detained",
 static const char *const en_app_status[] = { "submitted",
 	"in_person_review", NULL };
 static const char *const en_verdict[] = { "pass", "grey", NULL };
+static const char *const en_owner_kind[] = { "company", NULL };
 
 #define COMMON \
 	{ "v", FK_VERSION, REQ, 0, "field_invalid", NULL }, \
@@ -113,6 +115,7 @@ static const struct field f_vehicle_record[] = {
 	{ "plate_type", FK_PLATE_TYPE, REQ, 0, "plate_type_invalid", NULL },
 	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
 	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "owner_kind", FK_ENUM, OPT, 0, "field_invalid", en_owner_kind },
 	END
 };
 static const struct field f_mortgage[] = {
@@ -125,6 +128,8 @@ static const struct field f_mortgage[] = {
 	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
 	{ "contract", FK_CONTRACT, REQ, 0, "contract_invalid", NULL },
 	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
 	{ "owner_name", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
 	{ "phone", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
 	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
@@ -138,6 +143,8 @@ static const struct field f_release[] = {
 	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
 	{ "mortgage", FK_APPID, REQ, 0, "app_id_invalid", NULL },
 	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
 	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
 	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
@@ -177,6 +184,11 @@ static const struct field f_evidence[] = {
 	{ "nonce_exp_ms", FK_INT, REQ, 0, "evidence_invalid", NULL },
 	{ "idempotency_key", FK_IDEMKEY, OPT, 0, "idempotency_key_invalid",
 	  NULL },
+	END
+};
+static const struct field f_sms[] = {
+	{ "token", FK_HEX32, REQ, 0, "sms_invalid", NULL },
+	{ "issuer", FK_STR, REQ, TRUST_ISS_MAX, "sms_invalid", NULL },
 	END
 };
 static const struct field f_face[] = {
@@ -257,11 +269,12 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	case FK_SIGNER:
 	case FK_EVIDENCE:
 	case FK_FACE:
+	case FK_SMS:
 		if (!json_is_object(val))
 			return 0;
 		return check_fields(f->k == FK_SIGNER ? f_signer :
-		    f->k == FK_EVIDENCE ? f_evidence : f_face, val, 0, v) ==
-		    LIEN_OK;
+		    f->k == FK_EVIDENCE ? f_evidence : f->k == FK_SMS ? f_sms :
+		    f_face, val, 0, v) == LIEN_OK;
 	case FK_REASONS:
 		return reasons_ok(val);
 	default:
@@ -410,6 +423,11 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 				    "status_invalid");
 		}
 	}
+	/* a company owner's application: the acting person and the SMS
+	 * authorisation come together */
+	if ((json_object_get(p, "agent") == NULL) !=
+	    (json_object_get(p, "sms") == NULL))
+		return rg_refuse(v, LIEN_EPARSE, "sms_invalid");
 	if (type == REG_T_DECISION && rg_jstr_eq(p, "decision", "reject") &&
 	    json_object_get(p, "reason") == NULL)
 		return rg_refuse(v, LIEN_EPARSE, "reason_required");

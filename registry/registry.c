@@ -188,6 +188,35 @@ out:
 	return rc;
 }
 
+/* A company owner (docs/registry.md): a vehicle record says so; an
+ * application carries the acting person and the SMS authorisation. */
+static enum lien_status
+encode_company(const struct reg_request *rq, json_t *p, struct rg_verdict *v)
+{
+	json_t *sms;
+	enum lien_status rc;
+
+	if (!rq->owner_company)
+		return rq->sms.present ? rg_refuse(v, LIEN_EPARSE,
+		    "field_invalid") : LIEN_OK;
+	if (rq->kind == REG_T_VEHICLE_RECORD)
+		return rg_set(p, "owner_kind", json_string("company")) ?
+		    LIEN_ENOMEM : LIEN_OK;
+	if (!rq->sms.present)
+		return rg_refuse(v, LIEN_EPARSE, "sms_missing");
+	if ((rc = put_hex(p, "agent", rq->agent, REG_COMMIT_LEN)) != LIEN_OK)
+		return rc;
+	if ((sms = json_object()) == NULL)
+		return LIEN_ENOMEM;
+	if ((rc = put_hex(sms, "token", rq->sms.token_digest, HASH_LEN)) ==
+	    LIEN_OK)
+		rc = put_str(sms, "issuer", rq->sms.issuer, 1, "sms_invalid", v);
+	if (rc == LIEN_OK && rg_set(p, "sms", json_incref(sms)))
+		rc = LIEN_ENOMEM;
+	json_decref(sms);
+	return rc;
+}
+
 static enum lien_status
 encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
     struct rg_verdict *v)
@@ -239,6 +268,7 @@ encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
 		}
 		TRY(put_str(p, "vin", rq->vin, 1, "vin_invalid", v));
 		TRY(put_hex(p, "owner", rq->owner, REG_COMMIT_LEN));
+		TRY(encode_company(rq, p, v));
 		if (rq->kind == REG_T_RELEASE_APPLICATION) {
 			TRY(put_str(p, "mortgage", rq->app, 1,
 			    "app_id_invalid", v));

@@ -206,7 +206,20 @@ struct reg_request {
 	struct reg_str contract;	/* MORTGAGE: contract number */
 	uint8_t owner[REG_COMMIT_LEN];	/* owner identity commitment (derived
 					 * salt, comparable); VEHICLE_RECORD,
-					 * MORTGAGE, RELEASE */
+					 * MORTGAGE, RELEASE: a company's
+					 * when owner_company */
+	/* The owner is a company (docs/api-registration.md "Company
+	 * owners"): VEHICLE_RECORD records it so ("owner_kind":"company");
+	 * MORTGAGE and RELEASE then carry the acting person (agent, the
+	 * face-verified one) and the legal representative's SMS
+	 * authorisation (sms), which api/ verified. */
+	int owner_company;
+	uint8_t agent[REG_COMMIT_LEN];
+	struct reg_sms {
+		int present;
+		uint8_t token_digest[HASH_LEN];	/* SHA-256 of the JWS */
+		struct reg_str issuer;
+	} sms;
 	int has_owner_name;
 	uint8_t owner_name[REG_COMMIT_LEN];	/* MORTGAGE */
 	int has_phone;
@@ -289,6 +302,10 @@ const char *registry_anomaly_code(unsigned i);
  *                  another request), "idempotency_key_expired"
  *   LIEN_EPARSE    "idempotency_key_invalid" (malformed, or too far in
  *                  the future)
+ *   LIEN_EKEY      "company_authorisation_missing" (a company vehicle's
+ *                  mortgage or release without the legal representative's
+ *                  SMS authorisation), "company_mismatch" (authorised by
+ *                  another company than the recorded owner)
  *   LIEN_ETOOBIG   "payload_too_large"
  * The full list with suggested HTTP codes: docs/registry.md. */
 enum lien_status registry_build(void *arg, struct ledger_state *st,

@@ -176,6 +176,30 @@ restricted(const json_t *veh, unsigned mask)
 	return best;
 }
 
+/* A company vehicle (recorded with "owner_kind":"company") is mortgaged
+ * or released only with its legal representative's SMS authorisation of
+ * the acting person (the seed flow; docs/api-registration.md "Company
+ * owners"), given by the recorded owner: a must carry "sms" (api/
+ * verified the token before the entry was built) and the vehicle's owner
+ * commitment. a is the payload of the application, or for an approval
+ * the application record (which keeps both). */
+static enum lien_status
+check_company_owner(const json_t *veh, const json_t *a, struct rg_verdict *v)
+{
+	size_t n1, n2;
+	const char *o1, *o2;
+
+	if (!rg_jstr_eq(veh, "owner_kind", "company"))
+		return LIEN_OK;
+	if (json_object_get(a, "sms") == NULL)
+		return rg_refuse(v, LIEN_EKEY, "company_authorisation_missing");
+	o1 = rg_jstr(veh, "owner", &n1);
+	o2 = rg_jstr(a, "owner", &n2);
+	if (o1 == NULL || o2 == NULL || n1 != n2 || memcmp(o1, o2, n1) != 0)
+		return rg_refuse(v, LIEN_EKEY, "company_mismatch");
+	return LIEN_OK;
+}
+
 #define MASK_MORTGAGE 0x3Eu	/* every kind: art. 36 */
 #define MASK_RELEASE ((1u << REG_RESTR_SEIZED) | (1u << REG_RESTR_DETAINED))
 
@@ -300,6 +324,8 @@ check_mortgage(struct ledger_state *st, const json_t *p, const char *party,
 			    rg_restr_refusal((enum reg_restriction)r));
 		else if (lien_count(veh) >= REG_VEHICLE_LIENS_MAX)
 			rc = rg_refuse(v, LIEN_ECONFLICT, "lien_limit");
+		else
+			rc = check_company_owner(veh, p, v);
 		json_decref(veh);
 		if (rc != LIEN_OK)
 			return rc;
@@ -354,9 +380,11 @@ registered_mortgage(struct ledger_state *st, const json_t *p,
 	return LIEN_OK;
 }
 
+/* A release (application a, or its record at approval) of a mortgage on
+ * vin: not while seized or detained; a company's with its authorisation. */
 static enum lien_status
 vehicle_release_ok(struct ledger_state *st, const char *vin, size_t vlen,
-    struct rg_verdict *v)
+    const json_t *a, struct rg_verdict *v)
 {
 	json_t *veh = NULL;
 	enum lien_status rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
@@ -369,6 +397,8 @@ vehicle_release_ok(struct ledger_state *st, const char *vin, size_t vlen,
 	if ((r = restricted(veh, MASK_RELEASE)) != 0)
 		rc = rg_refuse(v, LIEN_ECONFLICT,
 		    rg_restr_refusal((enum reg_restriction)r));
+	else
+		rc = check_company_owner(veh, a, v);
 	json_decref(veh);
 	return rc;
 }
@@ -388,7 +418,7 @@ check_release(struct ledger_state *st, const json_t *p, const char *party,
 	    LIEN_OK)
 		return rc;
 	json_decref(mort);
-	if ((rc = vehicle_release_ok(st, vin, vlen, v)) != LIEN_OK)
+	if ((rc = vehicle_release_ok(st, vin, vlen, p, v)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_get(st, LEDGER_T_INDEX, k,
 	    rg_key_pending_release(k, json_string_value(json_object_get(p,
@@ -446,6 +476,8 @@ check_decision(struct ledger_state *st, const json_t *p,
 			    rg_restr_refusal((enum reg_restriction)r));
 		else if (lien_count(veh) >= REG_VEHICLE_LIENS_MAX)
 			rc = rg_refuse(v, LIEN_ECONFLICT, "lien_limit");
+		else	/* recorded as a company's since it applied */
+			rc = check_company_owner(veh, app, v);
 	} else {
 		/* a release: its mortgage must still be registered */
 		json_t *mort = NULL;
@@ -463,7 +495,7 @@ check_decision(struct ledger_state *st, const json_t *p,
 			rc = LIEN_ECORRUPT;
 		json_decref(mort);
 		if (rc == LIEN_OK)
-			rc = vehicle_release_ok(st, vin, vlen, v);
+			rc = vehicle_release_ok(st, vin, vlen, app, v);
 	}
 out:
 	json_decref(app);

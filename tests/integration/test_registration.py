@@ -203,6 +203,32 @@ class FaceIssuer:
         return head + "." + body + "." + b64url(sig)
 
 
+class SmsIssuer:
+    """The SMS second-verification provider (docs/identity.md "Company
+    applicants: SMS attestation")."""
+    ISS = "https://sms.test"
+
+    def __init__(self):
+        self.key = ed25519.Ed25519PrivateKey.generate()
+
+    def jwks(self):
+        pub = self.key.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return {"keys": [{"kty": "OKP", "crv": "Ed25519", "x": b64url(pub),
+                          "kid": "t-sms", "use": "sig", "alg": "EdDSA",
+                          "iss": self.ISS}]}
+
+    def token(self, rep_phone_cm, actor_cm, org, nonce, age=5):
+        now = int(time.time()) - age
+        head = b64url(jcs({"alg": "EdDSA", "kid": "t-sms", "typ": "JWT"}))
+        body = b64url(jcs({"iss": self.ISS, "aud": "lienlog.test",
+                           "iat": now, "exp": now + 300, "sub": rep_phone_cm,
+                           "act": actor_cm, "org": org,
+                           "nonce": b64url(nonce)}))
+        return head + "." + body + "." + b64url(
+            self.key.sign((head + "." + body).encode()))
+
+
 # ---- HTTP with RFC 9421 ------------------------------------------------------
 
 class Client:
@@ -410,6 +436,7 @@ def run(a, tmp):
     make_leaf(pki, "auditor", "auditor 01", "auditor-01")
     make_leaf(pki, "auditor-unbound", "auditor 02")
     face = FaceIssuer()
+    sms = SmsIssuer()
     data = os.path.join(tmp, "data")
     os.mkdir(data, 0o700)
     shutil.copytree(os.path.join(pki, "trust"), os.path.join(data, "trust"))
@@ -417,6 +444,8 @@ def run(a, tmp):
         json.dump({"registry": "lienlog.test"}, f)
     with open(os.path.join(data, "trust", "face-issuers.jwks"), "w") as f:
         json.dump(face.jwks(), f)
+    with open(os.path.join(data, "trust", "sms-issuers.jwks"), "w") as f:
+        json.dump(sms.jwks(), f)
     # docs/api-registration.md: rules.json over the defaults
     with open(os.path.join(data, "trust", "rules.json"), "w") as f:
         json.dump({"release_soon_ms": 0}, f)
@@ -827,6 +856,7 @@ def run(a, tmp):
     repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_a,
                      uscc_b, v2, o1, o2, c2, face)
     cli_retry(a, cl, registry, tmp)
+    company_owners(cl, registry, officer, bank_a, uscc_a, face, sms)
 
     # ---- SIGHUP: a broken trust file keeps the old configuration ------------
     cfg = os.path.join(data, "trust", "config.json")
@@ -1015,6 +1045,96 @@ def repeated_actions(cl, admin, registry, officer, bank_a, bank_b, uscc_a,
                 "evidence of the third record")
     check(ev and ev["body"]["owner"]["id_number"] == o1,
           "V4 ends with owner A")
+
+
+def company_owners(cl, registry, officer, bank_a, uscc_a, face, sms):
+    """Issue 11 class 4: a vehicle recorded with owner {"uscc"} is
+    mortgaged and released only with its legal representative's SMS
+    authorisation of the person acting for it, bound to this application
+    by this bank and given for the recorded company."""
+    comp = uscc("91330400MA2B00009")
+    other = uscc("91330400MA2B00008")
+    agent = citizen_id("44030119800101123")
+    rep_phone, other_phone = "13912345678", "13987654321"
+    v7 = vin("LJ1EFAUU0KG000777")
+    rec = {"vin": v7, "plate": "浙B70000", "plate_type": "02",
+           "certificate_number": "330100700000"}
+    st = State(cl, officer, [])
+    for what, owner, code in (
+            ("both an ID number and a credit code",
+             {"id_number": agent, "uscc": comp}, "field_unknown"),
+            ("neither", {}, "field_missing"),
+            ("a bad check character", {"uscc": comp[:-1] + (
+                "0" if comp[-1] != "0" else "1")}, "uscc_invalid")):
+        refused(cl, st, lambda: cl.post(registry, "/v1/vehicles",
+                                        dict(rec, owner=owner)),
+                400, code, "vehicle owner: " + what)
+    expect(cl.post(registry, "/v1/vehicles", dict(rec, owner={"uscc": comp})),
+           201, None, "record a company's vehicle")
+    j = expect(cl.get("/v1/vehicles/" + v7, officer), 200, None, "GET V7")
+    check(j and j.get("owner_kind") == "company", "recorded as a company's: "
+          "%r" % (j and j.get("owner_kind")))
+
+    def cm(kind, value):
+        j = expect(cl.post(bank_a, "/v1/identity-commitments",
+                           {kind: value}), 200, None, "commitment")
+        return j["commitment"]
+    agent_cm, rep_cm = cm("id_number", agent), cm("phone", rep_phone)
+    other_rep_cm = cm("phone", other_phone)
+    other_cm = cm("id_number", citizen_id("11010519491231002"))
+    app = dict(rec, contract_number="C-2026-0001",
+               owner={"id_number": agent})
+
+    def body(company=comp, sms_org=None, sub=None, act=None, age=5,
+             step="mortgage_application", application=app):
+        b = {"application": application,
+             "face_token": face.token(agent_cm, application, uscc_a, step,
+                                      company)}
+        if company is not None:
+            dg = app_digest(application, uscc_a, step, company)
+            b["company"] = {"uscc": company, "legal_rep_phone": rep_phone,
+                            "sms_token": sms.token(sub or rep_cm,
+                                                   act or agent_cm,
+                                                   sms_org or company, dg,
+                                                   age)}
+        return b
+    st = State(cl, officer, ["/v1/vehicles/" + v7])
+    for what, b, code in (
+            ("no authorisation at all", body(company=None),
+             "company_authorisation_missing"),
+            ("authorised by another company", body(company=other),
+             "company_mismatch"),
+            ("an SMS attestation for another company", body(sms_org=other),
+             "token_org"),
+            ("another representative's phone", body(sub=other_rep_cm),
+             "token_subject"),
+            ("for another acting person", body(act=other_cm),
+             "token_actor"),
+            ("an expired attestation", body(age=3600), "token_expired")):
+        refused(cl, st, lambda: cl.post(bank_a, "/v1/mortgages", b), 422,
+                code, "company mortgage: " + what)
+    r = expect(cl.post(bank_a, "/v1/mortgages", body()), 201, None,
+               "company mortgage with the representative's authorisation")
+    check(r and r["status"] == "submitted", "company mortgage submitted: %r"
+          % (r and r.get("anomalies")))
+    mid = r and r["application_id"]
+    ev = expect(cl.get("/v1/evidence/%d" % r["index"], officer), 200, None,
+                "evidence of the company mortgage")
+    check(ev and ev["checks"]["owner_commitment"] is True and
+          ev["checks"]["face_token"] is True, "the evidence opens to the "
+          "company: %r" % (ev and ev.get("checks")))
+    expect(cl.post(officer, "/v1/applications/%s/decision" % mid,
+                   {"decision": "approve"}), 201, None, "approve")
+    rel = {"vin": v7, "mortgage": mid, "owner": {"id_number": agent}}
+    st = State(cl, officer, ["/v1/vehicles/" + v7,
+                             "/v1/applications/" + mid])
+    refused(cl, st, lambda: cl.post(bank_a, "/v1/releases", body(
+        company=None, step="release_application", application=rel)), 422,
+        "company_authorisation_missing", "company release without "
+        "authorisation")
+    expect(cl.post(bank_a, "/v1/releases", body(
+        step="release_application", application=rel)), 201, None,
+        "company release with the representative's authorisation")
 
 
 def cli_retry(a, cl, registry, tmp):

@@ -1108,6 +1108,110 @@ bytes_contain(const uint8_t *p, size_t n, const char *want)
 	return 0;
 }
 
+/* Issue 11 class 4: a company-owned vehicle (recorded with a company's
+ * commitment and "owner_kind":"company") is mortgaged and released only
+ * with the SMS-verified authorisation of its legal representative, given
+ * by the recorded company; a person's vehicle needs none. */
+static void
+company_app(struct reg_request *rq, const char *company, int with_sms)
+{
+	commit_of(company, rq->owner);
+	rq->owner_company = with_sms;
+	if (with_sms) {
+		commit_of("agent-person", rq->agent);
+		rq->sms.present = 1;
+		commit_of("sms-token", rq->sms.token_digest);
+		rq->sms.issuer = S("https://sms.example");
+	}
+}
+
+static void
+test_registry_company_owner(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	char m[REG_APP_ID_LEN + 1], m2[REG_APP_ID_LEN + 1];
+	json_t *veh;
+
+	/* VIN3 recorded as owned by company C */
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN3);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	commit_of("company-C", rq.owner);
+	rq.owner_company = 1;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	veh = vehicle_json(f, VIN3, 1);
+	assert_string_equal(json_string_value(json_object_get(veh,
+	    "owner_kind")), "company");
+	json_decref(veh);
+
+	/* no authorisation; another company's; then C's */
+	rq_init(f, &rq, REG_T_MORTGAGE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN3);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	rq.contract = S("HT-C-1");
+	company_app(&rq, "company-C", 0);
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY,
+	    "company_authorisation_missing");
+	company_app(&rq, "company-D", 1);
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "company_mismatch");
+	company_app(&rq, "company-C", 1);
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+
+	/* the release too */
+	rq_init(f, &rq, REG_T_RELEASE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN3);
+	rq.app = S(m);
+	company_app(&rq, "company-C", 0);
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY,
+	    "company_authorisation_missing");
+	company_app(&rq, "company-D", 1);
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "company_mismatch");
+	company_app(&rq, "company-C", 1);
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+
+	/* a person's application pending when the vehicle passes to a
+	 * company cannot be approved without the company's authorisation */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-C-1", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m2, rq.app_id);
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN2);
+	rq.plate = S(PLATE);
+	rq.plate_type = IDS_PLATE_SMALL;
+	rq.cert_number = S("330100123456");
+	commit_of("company-E", rq.owner);
+	rq.owner_company = 1;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	REFUSE(decide(f, &f->officer, m2, REG_DECIDE_APPROVE, NULL, &rq),
+	    LIEN_EKEY, "company_authorisation_missing");
+	/* recorded for a person again: owner_kind goes, approval works */
+	record_vehicle(f, VIN2, "owner-2");
+	veh = vehicle_json(f, VIN2, 1);
+	assert_null(json_object_get(veh, "owner_kind"));
+	json_decref(veh);
+	assert_int_equal(decide(f, &f->officer, m2, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	/* the replay re-checks these rules and derives the same state */
+	{
+		char dir[] = "/tmp/lienlog-test-regaudit-XXXXXX", cmd[128];
+		char why[256];
+
+		assert_non_null(mkdtemp(dir));
+		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		    sizeof why), LIEN_OK);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+		assert_int_equal(system(cmd), 0);
+	}
+}
+
 /* A UUIDv7 text for time t (ms) with a chosen tail. */
 static void
 idem_key_at(uint64_t t, unsigned tail, char out[IDEMKEY_LEN + 1])
@@ -1868,6 +1972,8 @@ main(void)
 		    test_registry_repeated_actions, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_idempotency_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_company_owner, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
