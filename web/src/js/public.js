@@ -6,7 +6,7 @@
  */
 import * as V from './verify.js';
 import { t, initLang } from './i18n.js';
-import { el, $, clear, rerender, getText, getJSON, HttpError, errorText,
+import { el, $, clear, rerender, getText, getBytes, HttpError, errorText,
 	loadTrust, pinKeys, unpinKeys, fetchEntry, provenCheckpointTime,
 	noteLatestSize,
 	fmtTime, renderVerdict, proofSvg, keyItem, typeName, statusName,
@@ -51,17 +51,21 @@ async function lookupVin(vin) {
 	out.append(el('p', { text: t('loading') }));
 	let proof;
 	try {
-		proof = await getText(`/v1/vehicles/${vin}/status-proof`);
+		proof = await getBytes(`/v1/vehicles/${vin}/status-proof`);
 	} catch (e) {
 		clear(out);
-		if (e instanceof HttpError && e.status === 404 && e.code === 'not_found')
+		/* before issue 13 the vehicle route takes the whole rest of the
+		 * path as a VIN (400 vin_invalid for a VIN that passed here) */
+		if (e instanceof HttpError && ((e.status === 404 &&
+		    e.code === 'not_found') || (e.status === 400 &&
+		    e.code === 'vin_invalid')))
 			out.append(el('p', { class: 'msg', text: t('pub.vin.unavailable') }));
 		else
 			out.append(el('p', { class: 'msg bad', text: errorText(e) }));
 		return;
 	}
-	clear(out);
-	out.append(await verifyAny(proof, { vin }));
+	const r = await verifyStatusBytes(proof, vin);
+	clear(out).append(r);
 }
 
 /* ---- receipts, proofs, checkpoints ------------------------------------- */
@@ -122,8 +126,6 @@ async function verifyAny(text, ctx = {}) {
 		v = await V.verifyTlogProof(text, tr.policy);
 	} else if (kind === 'checkpoint') {
 		v = await V.verifyCheckpoint(text, tr.policy);
-	} else if (kind === 'status-proof') {
-		v = await verifyStatus(text, tr, ctx);
 	} else {
 		wrap.append(el('p', { class: 'msg bad', 'data-verdict': 'unknown',
 		    text: t('pub.file.unknown') }));
@@ -142,10 +144,59 @@ async function verifyAny(text, ctx = {}) {
 	return wrap;
 }
 
-/* Filled in when the server serves status proofs (issue 13). */
-async function verifyStatus(text, tr, ctx) {
-	return { ok: false, failed: V.STEP.FORMAT, steps: [],
-	    reason: 'status proofs are not supported by this page yet' };
+/* A lien status proof (bytes): verified here, shown as a person reads it. */
+async function verifyStatusBytes(bytes, vin) {
+	const wrap = el('div', { class: 'result', 'data-kind': 'status-proof' });
+	let tr;
+	try {
+		tr = await trustNow();
+	} catch (e) {
+		wrap.append(el('p', { class: 'msg bad', text: errorText(e) }));
+		return wrap;
+	}
+	if (!vin) {
+		try {
+			vin = V.decodeStatusProof(bytes).vin;
+		} catch (e) {
+			vin = '';
+		}
+	}
+	const v = await V.verifyStatusProof(bytes, vin, tr.policy);
+	const extra = {};
+	if (v.ok) {
+		extra.time = v.status.timeMs;
+		wrap.append(statusView(v));
+	}
+	wrap.append(renderVerdict(v, extra));
+	return wrap;
+}
+
+function statusView(v) {
+	const s = v.status;
+	const box = el('div', { class: 'status ' + s.kind, 'data-status': s.kind });
+	const r = s.record;
+	let head = t('vin.' + s.kind);
+	if (r && r.liens.length && r.restrictions.length)
+		head = t('vin.lien') + ' · ' + t('vin.restricted');
+	box.append(el('p', { class: 'status-head', text: head }),
+	    el('p', {}, el('code', { text: s.vin })));
+	if (r) {
+		const ul = el('ul', { class: 'status-facts' });
+		for (const l of r.liens)
+			ul.append(el('li', { 'data-fact': 'lien', text: t('vin.lien.item',
+			    { r: l.rank, t: fmtTime(l.registered_ms), a: l.app }) }));
+		for (const x of r.restrictions)
+			ul.append(el('li', { 'data-fact': 'restriction', text:
+			    t('vin.restriction.item', { k: t('kind.' + x.kind),
+			    t: fmtTime(x.since_ms) }) }));
+		for (const l of r.released)
+			ul.append(el('li', { 'data-fact': 'released', text:
+			    t('vin.released.item', { t1: fmtTime(l.registered_ms),
+			    t2: fmtTime(l.released_ms), a: l.app }) }));
+		ul.append(el('li', { text: t('vin.recorded', { t: fmtTime(r.recorded_ms) }) }));
+		box.append(ul);
+	}
+	return box;
 }
 
 async function verifyFile() {
@@ -245,6 +296,12 @@ function init() {
 		const f = e.target.files[0];
 		if (!f)
 			return;
+		const bytes = new Uint8Array(await f.arrayBuffer());
+		if (bytes.length > 4 && bytes[0] === 0x4c && bytes[1] === 0x53 &&
+		    bytes[2] === 0x50 && bytes[3] === 0x01) {
+			clear($('file-result')).append(await verifyStatusBytes(bytes));
+			return;
+		}
 		$('proof-text').value = await f.text();
 		verifyFile();
 	});

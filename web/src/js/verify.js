@@ -56,6 +56,10 @@ export const STEP = Object.freeze({
 	ENTRY_HASH: 'entry_hash',	/* the entry bytes do not hash to the leaf */
 	ENTRY_INDEX: 'entry_index',	/* the envelope names another position */
 	APPLICATION: 'application',	/* the entry is not this application's step */
+	VEHICLE: 'vehicle',		/* a status proof for another VIN */
+	STATE_ROOT: 'state_root',	/* not the state root of the checkpoint's tree */
+	MAP_PROOF: 'map_proof',		/* the map proof does not reach the map root */
+	RECORD: 'record',		/* the status record is not the proven value */
 });
 
 export class VerifyError extends Error {
@@ -1089,6 +1093,271 @@ export async function verifyStep(app, step, note, entry, proof, policy,
 		v.ok = true;
 	} catch (e) {
 		failVerdict(v, e);
+	}
+	return v;
+}
+
+/* ---- lien status proofs (docs/lien-status.md) ----------------------------- */
+
+export const MAP_EMPTY_HEX =
+    'c555eab45d08845ae9f10d452a99bfcb06f74a50b988fe7e48dd323789b88ee3';
+const MAP_EMPTY = fromHex(MAP_EMPTY_HEX);
+const STATUS_MAGIC = [0x4c, 0x53, 0x50, 0x01];
+
+/* key = H("lienlog-vehicle-v1" || 0x00 || VIN) */
+export async function vehicleKey(vin) {
+	return sha256(concat(utf8('lienlog-vehicle-v1'), Uint8Array.of(0), utf8(vin)));
+}
+
+export async function mapLeaf(k, v) {
+	return sha256(concat(Uint8Array.of(0x11), k, v));
+}
+
+export async function mapNode(l, r) {
+	return sha256(concat(Uint8Array.of(0x12), l, r));
+}
+
+export async function statusValue(record) {
+	return sha256(concat(utf8('lienlog-status-v1'), Uint8Array.of(0), record));
+}
+
+function keyBit(k, i) {
+	return (k[i >> 3] >> (7 - (i & 7))) & 1;
+}
+
+/* Section 5 encoding, strictly. {kind, depth, sibs: [32 bytes x depth,
+ * EMPTY where the bitmap says], value, otherKey, otherValue} */
+export function decodeMapProof(b) {
+	if (b.length < 3)
+		fail(STEP.FORMAT, 'map proof: truncated');
+	const kind = b[0], depth = (b[1] << 8) | b[2];
+	if (kind > 2)
+		fail(STEP.FORMAT, 'map proof: unknown kind');
+	if (depth > 256)
+		fail(STEP.FORMAT, 'map proof: depth above 256');
+	let at = 3;
+	const nb = (depth + 7) >> 3;
+	if (b.length - at < nb)
+		fail(STEP.FORMAT, 'map proof: truncated bitmap');
+	const bitmap = b.subarray(at, at + nb);
+	at += nb;
+	for (let i = depth; i < nb * 8; i++)
+		if (keyBit(bitmap, i))
+			fail(STEP.FORMAT, 'map proof: non-zero padding bit');
+	if (depth > 0 && !keyBit(bitmap, depth - 1))
+		fail(STEP.FORMAT, 'map proof: the last sibling cannot be empty');
+	const sibs = [];
+	for (let i = 0; i < depth; i++) {
+		if (!keyBit(bitmap, i)) {
+			sibs.push(MAP_EMPTY);
+			continue;
+		}
+		if (b.length - at < 32)
+			fail(STEP.FORMAT, 'map proof: truncated sibling');
+		const h = b.slice(at, at + 32);
+		if (equal(h, MAP_EMPTY))
+			fail(STEP.FORMAT, 'map proof: EMPTY spelled out');
+		sibs.push(h);
+		at += 32;
+	}
+	const need = kind === 0 ? 32 : kind === 2 ? 64 : 0;
+	if (b.length - at !== need)
+		fail(STEP.FORMAT, 'map proof: wrong length');
+	const p = { kind, depth, sibs };
+	if (kind === 0)
+		p.value = b.slice(at, at + 32);
+	if (kind === 2) {
+		p.otherKey = b.slice(at, at + 32);
+		p.otherValue = b.slice(at + 32, at + 64);
+	}
+	return p;
+}
+
+/* The root a decoded map proof leads to for key k, or null (kind 2 with
+ * a key that is k or does not share k's first depth bits). */
+export async function mapProofRoot(p, k) {
+	let h;
+	if (p.kind === 0) {
+		h = await mapLeaf(k, p.value);
+	} else if (p.kind === 1) {
+		h = MAP_EMPTY;
+	} else {
+		if (equal(p.otherKey, k))
+			return null;
+		for (let i = 0; i < p.depth; i++)
+			if (keyBit(p.otherKey, i) !== keyBit(k, i))
+				return null;
+		h = await mapLeaf(p.otherKey, p.otherValue);
+	}
+	for (let i = p.depth - 1; i >= 0; i--)
+		h = keyBit(k, i) === 0 ? await mapNode(h, p.sibs[i]) :
+		    await mapNode(p.sibs[i], h);
+	return h;
+}
+
+function u16(b, at) {
+	return (b[at] << 8) | b[at + 1];
+}
+
+/* Section 7: the binary bundle. */
+export function decodeStatusProof(b) {
+	let at = 0;
+	const take = (n, what) => {
+		if (n > b.length - at)
+			fail(STEP.FORMAT, `status proof: truncated ${what}`);
+		const out = b.subarray(at, at + n);
+		at += n;
+		return out;
+	};
+	const magic = take(4, 'magic');
+	if (!STATUS_MAGIC.every((x, i) => magic[i] === x))
+		fail(STEP.FORMAT, 'not a lienlog status proof (magic)');
+	const vl = take(1, 'VIN length')[0];
+	if (vl < 1 || vl > 64)
+		fail(STEP.FORMAT, 'status proof: bad VIN length');
+	const vin = dec.decode(take(vl, 'VIN'));
+	const rl = u16(take(2, 'record length'), 0);
+	if (rl > 8192)
+		fail(STEP.FORMAT, 'status proof: record too long');
+	const record = take(rl, 'record').slice();
+	const ml = u16(take(2, 'map proof length'), 0);
+	if (ml < 3 || ml > 8291)
+		fail(STEP.FORMAT, 'status proof: bad map proof length');
+	const map = decodeMapProof(take(ml, 'map proof'));
+	const el = u16(take(2, 'entry length'), 0);
+	if (el < 51 || el > 1024)
+		fail(STEP.FORMAT, 'status proof: bad entry length');
+	const entry = take(el, 'entry').slice();
+	const ni = take(1, 'proof count')[0];
+	if (ni > 64)
+		fail(STEP.FORMAT, 'status proof: more than 64 proof hashes');
+	const incl = [];
+	for (let i = 0; i < ni; i++)
+		incl.push(take(32, 'proof hash').slice());
+	const rest = b.length - at;
+	if (rest < 1 || rest > NOTE_MAX)
+		fail(STEP.FORMAT, 'status proof: bad checkpoint length');
+	const checkpoint = b.slice(at);
+	if ((rl === 0) !== (map.kind !== 0))
+		fail(STEP.FORMAT, 'status proof: a record goes with a presence proof');
+	return { vin, record, map, entry, incl, checkpoint };
+}
+
+/* Section 6: the state-root payload (49 bytes). */
+export function decodeStateRoot(payload) {
+	if (payload.length !== 49 || payload[0] !== 1)
+		fail(STEP.STATE_ROOT, 'not a version 1 state-root payload');
+	return { root: payload.slice(1, 33), nkeys: be64(payload, 33),
+	    treeSize: be64(payload, 41) };
+}
+
+const KINDS = ['seized', 'detained', 'stolen', 'scrapped', 'customs'];
+
+/* Sorted-key, no-whitespace JSON (what RFC 8785 gives for ASCII strings
+ * and integers). */
+function canonical(v) {
+	if (Array.isArray(v))
+		return '[' + v.map(canonical).join(',') + ']';
+	if (v !== null && typeof v === 'object')
+		return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) +
+		    ':' + canonical(v[k])).join(',') + '}';
+	return JSON.stringify(v);
+}
+
+function exactKeys(o, keys) {
+	return o !== null && typeof o === 'object' && !Array.isArray(o) &&
+	    Object.keys(o).sort().join() === [...keys].sort().join();
+}
+
+const isN = (x) => Number.isSafeInteger(x) && x >= 0;
+
+/* Section 3: a canonical status record, or a VerifyError(FORMAT). */
+export function parseStatusRecord(bytes) {
+	let r;
+	const text = dec.decode(bytes);
+	try {
+		r = JSON.parse(text);
+	} catch (e) {
+		fail(STEP.FORMAT, 'status record: not JSON');
+	}
+	const ok = exactKeys(r, ['fuller', 'liens', 'recorded_index', 'recorded_ms',
+		'released', 'restrictions']) && /^[0-9a-f]{64}$/.test(r.fuller) &&
+	    isN(r.recorded_index) && isN(r.recorded_ms) &&
+	    Array.isArray(r.liens) && r.liens.every((l, i) =>
+		exactKeys(l, ['app', 'rank', 'registered_index', 'registered_ms']) &&
+		/^A[0-9a-f]{16}$/.test(l.app) && l.rank === i + 1 &&
+		isN(l.registered_index) && isN(l.registered_ms)) &&
+	    Array.isArray(r.released) && r.released.every((l) =>
+		exactKeys(l, ['app', 'registered_index', 'registered_ms',
+		    'released_index', 'released_ms']) &&
+		/^A[0-9a-f]{16}$/.test(l.app) && isN(l.registered_index) &&
+		isN(l.registered_ms) && isN(l.released_index) &&
+		isN(l.released_ms)) &&
+	    Array.isArray(r.restrictions) && r.restrictions.every((x) =>
+		exactKeys(x, ['index', 'kind', 'since_ms']) &&
+		KINDS.includes(x.kind) && isN(x.index) && isN(x.since_ms));
+	if (!ok || canonical(r) !== text)
+		fail(STEP.FORMAT, 'status record: not a canonical record');
+	return r;
+}
+
+/*
+ * Verify a status proof bundle (bytes) for vin under policy: docs/
+ * lien-status.md section 8, steps 1-7. The verdict's status is {kind:
+ * 'absent' | 'lien' | 'restricted' | 'clear', record, treeSize, timeMs}.
+ */
+export async function verifyStatusProof(bytes, vin, policy, opts = {}) {
+	const v = newVerdict();
+	v.kind = 'status-proof';
+	try {
+		const b = decodeStatusProof(bytes);
+		pass(v, STEP.FORMAT, 'well-formed status proof');
+		if (b.vin !== vin)
+			fail(STEP.VEHICLE, `the proof is for ${b.vin.slice(0, 64)}, ` +
+			    `not ${vin}`);
+		pass(v, STEP.VEHICLE, `the proof is for ${vin}`);
+		await checkpointSteps(v, b.checkpoint, policy, opts);
+		const cp = v.checkpoint;
+		let e;
+		try {
+			e = decodeEntry(b.entry);
+		} catch (err) {
+			fail(STEP.STATE_ROOT, 'the state-root entry does not decode');
+		}
+		if (e.type !== 3)
+			fail(STEP.STATE_ROOT, `entry ${e.index} is not a state root`);
+		const sr = decodeStateRoot(e.payload);
+		if (e.index + 1n !== cp.size || sr.treeSize !== cp.size)
+			fail(STEP.STATE_ROOT, `the state root of entry ${e.index} is not ` +
+			    `the last leaf of the tree of size ${cp.size}`);
+		pass(v, STEP.STATE_ROOT, `entry ${e.index} is the state root of ` +
+		    `the tree of size ${cp.size}`);
+		const leaf = await leafHash(b.entry);
+		if (!(await verifyInclusion(leaf, e.index, cp.size, b.incl, cp.root)))
+			fail(STEP.INCLUSION, 'the state root is not proven included ' +
+			    'under the checkpoint root');
+		pass(v, STEP.INCLUSION, `entry ${e.index} is in the tree of size ${cp.size}`);
+		const key = await vehicleKey(vin);
+		const root = await mapProofRoot(b.map, key);
+		if (root === null || !equal(root, sr.root))
+			fail(STEP.MAP_PROOF, 'the map proof does not reach the map root');
+		pass(v, STEP.MAP_PROOF, b.map.kind === 0 ? 'the vehicle is in the map' :
+		    'the vehicle is not in the map');
+		let record = null;
+		if (b.map.kind === 0) {
+			if (!equal(await statusValue(b.record), b.map.value))
+				fail(STEP.RECORD, 'the status record does not hash to ' +
+				    'the proven value');
+			record = parseStatusRecord(b.record);
+			pass(v, STEP.RECORD, 'the status record is the proven value');
+		}
+		v.entry = e;
+		v.status = { kind: record === null ? 'absent' : record.liens.length ?
+		    'lien' : record.restrictions.length ? 'restricted' : 'clear',
+		    record, treeSize: cp.size, timeMs: e.timeMs, vin };
+		v.ok = true;
+	} catch (err) {
+		failVerdict(v, err);
 	}
 	return v;
 }
