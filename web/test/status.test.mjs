@@ -155,7 +155,8 @@ test('status proofs: every refusal names its step', async () => {
 	await check(await w.bundle(a), b, 'vehicle');
 	await check((await w.bundle(a)).slice(1), a, 'format');
 	const bad = await w.bundle(a);
-	bad[bad.length - 5] ^= 1;			/* signature */
+	/* another valid base64 character inside the signature */
+	bad[bad.length - 6] = bad[bad.length - 6] === 0x41 ? 0x42 : 0x41;
 	await check(bad, a, 'log_signature');
 	await check(await w.bundle(a, { entry: w.entries[2] }), a, 'state_root');
 	await check(await w.bundle(a, { incl: [w.leaves[2], w.leaves[0]] }), a,
