@@ -7,8 +7,12 @@
  * growing buffer and aborts the transfer as soon as the cap would be
  * passed, so a hostile server cannot make us hold more than cap bytes
  * (gzip is decoded before the callback: the cap is on decoded bytes).
- * Redirects are not followed (a log URL is configuration; a redirect is a
- * surprise to report, not to obey) and only http/https are allowed.
+ * Redirects are not followed (a log URL is configuration, and a signed
+ * request's target is signed; a redirect is a surprise to report, not to
+ * obey), only http/https are allowed, and the URL is sent as given
+ * (CURLOPT_PATH_AS_IS: what `lienlog submit` signed is what goes out).
+ * The handle is reset after each request, so it never keeps a pointer
+ * into a caller's frame between calls.
  *
  * Not here: what the bytes mean (tlog/verifier.c) or retries (the
  * caller's policy).
@@ -26,6 +30,7 @@ struct client {
 	CURL *h;
 	long connect_timeout_ms;
 	long timeout_ms;
+	const char *cacert, *tls_cert, *tls_key, *user_agent;
 };
 
 struct sink {
@@ -65,6 +70,29 @@ on_data(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
+/* Keep the status line of the last response (a 100 Continue may come
+ * first), made printable: it comes from the server. */
+static size_t
+on_header(char *data, size_t size, size_t n, void *ctx)
+{
+	struct client_reply *r = ctx;
+	size_t len = size * n, k = 0;
+
+	if (len >= 5 && memcmp(data, "HTTP/", 5) == 0) {
+		for (size_t i = 0; i < len && k + 1 < sizeof r->status_line;
+		    i++) {
+			unsigned char c = (unsigned char)data[i];
+
+			if (c == '\r' || c == '\n')
+				break;
+			r->status_line[k++] = (c < 0x20 || c >= 0x7f) ? '?' :
+			    (char)c;
+		}
+		r->status_line[k] = '\0';
+	}
+	return len;
+}
+
 enum lien_status
 client_new(const struct client_config *cfg, struct client **out)
 {
@@ -89,6 +117,12 @@ client_new(const struct client_config *cfg, struct client **out)
 	c->connect_timeout_ms = cfg && cfg->connect_timeout_ms > 0 ?
 	    cfg->connect_timeout_ms : 5000;
 	c->timeout_ms = cfg && cfg->timeout_ms > 0 ? cfg->timeout_ms : 30000;
+	if (cfg != NULL) {
+		c->cacert = cfg->cacert;
+		c->tls_cert = cfg->tls_cert;
+		c->tls_key = cfg->tls_key;
+		c->user_agent = cfg->user_agent;
+	}
 	*out = c;
 	return LIEN_OK;
 }
@@ -102,15 +136,140 @@ client_free(struct client *c)
 	free(c);
 }
 
-static enum lien_status
-perform(struct client *c, const char *url, struct curl_slist *hdrs,
-    const uint8_t *body, size_t body_len, int post, int any_status,
-    size_t cap, uint8_t **out, size_t *out_len, long *out_http)
+void
+client_reply_clear(struct client_reply *r)
 {
-	struct sink s = { NULL, 0, 0, cap, 0 };
+	if (r == NULL)
+		return;
+	free(r->body);
+	memset(r, 0, sizeof *r);
+}
+
+/* Our options on the (reset) handle; 0 when every one was taken. */
+static int
+options_set(struct client *c, const struct client_request *rq,
+    struct curl_slist *hdrs, struct sink *s, struct client_reply *r)
+{
+	CURL *h = c->h;
+	int get = strcmp(rq->method, "GET") == 0;
+	int head = strcmp(rq->method, "HEAD") == 0;
+
+	return curl_easy_setopt(h, CURLOPT_URL, rq->url) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS,
+	    c->connect_timeout_ms) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, c->timeout_ms) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "gzip, identity") !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_USERAGENT, c->user_agent != NULL ?
+	    c->user_agent : "lienlog") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, r->error) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_WRITEDATA, s) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HEADERDATA, r) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->cap)
+	    != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK ||
+	    (c->cacert != NULL &&
+	    curl_easy_setopt(h, CURLOPT_CAINFO, c->cacert) != CURLE_OK) ||
+	    (c->tls_cert != NULL &&
+	    curl_easy_setopt(h, CURLOPT_SSLCERT, c->tls_cert) != CURLE_OK) ||
+	    (c->tls_key != NULL &&
+	    curl_easy_setopt(h, CURLOPT_SSLKEY, c->tls_key) != CURLE_OK) ||
+	    (head && curl_easy_setopt(h, CURLOPT_NOBODY, 1L) != CURLE_OK) ||
+	    /* GET: no body and no Content-Length (lienlogd refuses a body
+	     * on a GET) */
+	    (get && curl_easy_setopt(h, CURLOPT_HTTPGET, 1L) != CURLE_OK) ||
+	    (!get && !head &&
+	    (curl_easy_setopt(h, CURLOPT_POST, 1L) != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method) !=
+	    CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDS, rq->body != NULL ?
+	    (const char *)rq->body : "") != CURLE_OK ||
+	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
+	    (curl_off_t)rq->body_len) != CURLE_OK));
+}
+
+enum lien_status
+client_request(struct client *c, const struct client_request *rq,
+    struct client_reply *out)
+{
+	struct sink s = { NULL, 0, 0, 0, 0 };
+	struct curl_slist *hdrs = NULL, *h2;
 	enum lien_status st;
 	CURLcode rc;
 	long code = 0;
+
+	memset(out, 0, sizeof *out);
+	if (rq->method == NULL || rq->url == NULL ||
+	    strlen(rq->url) > CLIENT_URL_MAX || rq->cap > SIZE_MAX - 1 ||
+	    (rq->body == NULL && rq->body_len != 0))
+		return LIEN_EINVAL;
+	s.cap = rq->cap;
+	/* No "Expect: 100-continue" round trip for our small bodies. */
+	if ((hdrs = curl_slist_append(NULL, "Expect:")) == NULL)
+		return LIEN_ENOMEM;
+	for (size_t i = 0; rq->headers != NULL && rq->headers[i] != NULL;
+	    i++) {
+		if ((h2 = curl_slist_append(hdrs, rq->headers[i])) == NULL) {
+			curl_slist_free_all(hdrs);
+			return LIEN_ENOMEM;
+		}
+		hdrs = h2;
+	}
+	curl_easy_reset(c->h);
+	if (options_set(c, rq, hdrs, &s, out) != 0) {
+		curl_easy_reset(c->h);	/* drop the pointers to the stack */
+		curl_slist_free_all(hdrs);
+		(void)snprintf(out->error, sizeof out->error, "libcurl lacks "
+		    "an option lienlog needs");
+		return LIEN_EIO;
+	}
+	rc = curl_easy_perform(c->h);
+	(void)curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_reset(c->h);		/* no pointers into this frame kept */
+	curl_slist_free_all(hdrs);
+	out->http = code;
+	if (rc != CURLE_OK && out->error[0] == '\0')
+		(void)snprintf(out->error, sizeof out->error, "%s",
+		    curl_easy_strerror(rc));
+	if (s.over || rc == CURLE_FILESIZE_EXCEEDED)
+		st = LIEN_ETOOBIG;
+	else if (rc != CURLE_OK)
+		st = LIEN_EIO;
+	else if ((code >= 200 && code <= 299) || (rq->any_status &&
+	    code >= 100))
+		st = LIEN_OK;
+	else if (code == 404 || code == 410)
+		st = LIEN_ENOTFOUND;
+	else
+		st = LIEN_EIO;
+	if (st == LIEN_ETOOBIG || rc != CURLE_OK) {
+		free(s.p);
+		return st;
+	}
+	if (s.p == NULL && (s.p = malloc(1)) == NULL)
+		return LIEN_ENOMEM;
+	s.p[s.len] = 0;
+	out->body = s.p;
+	out->len = s.len;
+	return st;
+}
+
+/* The wrappers' contract: the body only on LIEN_OK. */
+static enum lien_status
+simple(struct client *c, const struct client_request *rq, uint8_t **out,
+    size_t *out_len, long *out_http)
+{
+	struct client_reply r;
+	enum lien_status st;
 
 	if (out != NULL)
 		*out = NULL;
@@ -118,74 +277,30 @@ perform(struct client *c, const char *url, struct curl_slist *hdrs,
 		*out_len = 0;
 	if (out_http != NULL)
 		*out_http = 0;
-	if (c == NULL || url == NULL || strlen(url) > CLIENT_URL_MAX ||
-	    cap > SIZE_MAX - 1)
+	if (c == NULL)
 		return LIEN_EINVAL;
-	curl_easy_reset(c->h);
-	if (curl_easy_setopt(c->h, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_PROTOCOLS_STR, "http,https") !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_CONNECTTIMEOUT_MS,
-	    c->connect_timeout_ms) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_TIMEOUT_MS, c->timeout_ms) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_ACCEPT_ENCODING, "gzip, identity")
-	    != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_USERAGENT, "lienlog") != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_WRITEFUNCTION, on_data) !=
-	    CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_WRITEDATA, &s) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_MAXFILESIZE_LARGE,
-	    (curl_off_t)cap) != CURLE_OK)
-		return LIEN_EIO;
-	if (hdrs != NULL &&
-	    curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, hdrs) != CURLE_OK)
-		return LIEN_EIO;
-	if (post && (curl_easy_setopt(c->h, CURLOPT_POST, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body) != CURLE_OK ||
-	    curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE,
-	    (curl_off_t)body_len) != CURLE_OK))
-		return LIEN_EIO;
-	rc = curl_easy_perform(c->h);
-	(void)curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &code);
+	st = client_request(c, rq, &r);
 	if (out_http != NULL)
-		*out_http = code;
-	if (s.over || rc == CURLE_FILESIZE_EXCEEDED)
-		st = LIEN_ETOOBIG;
-	else if (rc != CURLE_OK)
-		st = LIEN_EIO;
-	else if ((code >= 200 && code <= 299) || (any_status && code >= 100))
-		st = LIEN_OK;
-	else if (code == 404 || code == 410)
-		st = LIEN_ENOTFOUND;
-	else
-		st = LIEN_EIO;
-	if (st != LIEN_OK || out == NULL) {
-		free(s.p);
-		return st;
+		*out_http = r.http;
+	if (st == LIEN_OK && out != NULL) {
+		*out = r.body;
+		if (out_len != NULL)
+			*out_len = r.len;
+		r.body = NULL;
 	}
-	if (s.p == NULL) {
-		s.p = malloc(1);
-		if (s.p == NULL)
-			return LIEN_ENOMEM;
-	}
-	s.p[s.len] = 0;
-	*out = s.p;
-	if (out_len != NULL)
-		*out_len = s.len;
-	return LIEN_OK;
+	client_reply_clear(&r);
+	return st;
 }
 
 enum lien_status
 client_get(struct client *c, const char *url, size_t cap, uint8_t **out,
     size_t *out_len, long *out_http)
 {
+	struct client_request rq = { "GET", url, NULL, NULL, 0, cap, 0 };
+
 	if (out == NULL || out_len == NULL)
 		return LIEN_EINVAL;
-	return perform(c, url, NULL, NULL, 0, 0, 0, cap, out, out_len,
-	    out_http);
+	return simple(c, &rq, out, out_len, out_http);
 }
 
 static enum lien_status
@@ -194,33 +309,23 @@ post_common(struct client *c, const char *url, const char *ctype,
     int any_status, size_t cap, uint8_t **out, size_t *out_len,
     long *out_http)
 {
-	struct curl_slist *h = NULL, *h2;
+	const char *hdrs[CLIENT_POST_HEADERS_MAX + 2];
 	char line[256];
-	enum lien_status st;
+	struct client_request rq = { "POST", url, hdrs, body, len, cap,
+		any_status };
+	size_t n = 0;
 
-	if (ctype == NULL || (body == NULL && len != 0) ||
-	    strlen(ctype) > sizeof line - 16)
+	if (ctype == NULL || strlen(ctype) > sizeof line - 16)
 		return LIEN_EINVAL;
 	(void)snprintf(line, sizeof line, "Content-Type: %s", ctype);
-	if ((h = curl_slist_append(NULL, line)) == NULL)
-		return LIEN_ENOMEM;
-	/* No "Expect: 100-continue" round trip for our small bodies. */
-	if ((h2 = curl_slist_append(h, "Expect:")) == NULL) {
-		curl_slist_free_all(h);
-		return LIEN_ENOMEM;
-	}
-	h = h2;
+	hdrs[n++] = line;
 	for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
-		if ((h2 = curl_slist_append(h, headers[i])) == NULL) {
-			curl_slist_free_all(h);
-			return LIEN_ENOMEM;
-		}
-		h = h2;
+		if (n == CLIENT_POST_HEADERS_MAX + 1)
+			return LIEN_EINVAL;
+		hdrs[n++] = headers[i];
 	}
-	st = perform(c, url, h, body != NULL ? body : (const uint8_t *)"",
-	    len, 1, any_status, cap, out, out_len, out_http);
-	curl_slist_free_all(h);
-	return st;
+	hdrs[n] = NULL;
+	return simple(c, &rq, out, out_len, out_http);
 }
 
 enum lien_status

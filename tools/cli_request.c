@@ -7,17 +7,17 @@
  *       prints the header lines to add to the request
  *   lienlog submit --key KEY --keyid KEYID --url URL --body FILE ...
  *   lienlog submit --method GET --key KEY --keyid KEYID --url URL ...
- *       signs the request, sends it with libcurl, prints the answer
+ *       signs the request, sends it (client/fetch.h), prints the answer
  *
  * Both verbs share one path: read and check the inputs, split the URL into
  * the parts RFC 9421 derives components from, and call httpsig_sign
  * (crypto/httpsig.h), the same code whose verifier lienlogd runs. What is
- * signed is exactly what is sent: the URL handed to libcurl is rebuilt from
- * the parsed parts (scheme and host lowercased, default port dropped), the
- * Host header is set to the signed authority, libcurl is told not to
- * normalise the path (CURLOPT_PATH_AS_IS), redirects are never followed
- * (a new target would not match @authority/@path), and the body is sent
- * from the same buffer the digest was computed over.
+ * signed is exactly what is sent: the URL handed to the client is rebuilt
+ * from the parsed parts (scheme and host lowercased, default port dropped),
+ * the Host header is set to the signed authority, the client sends the
+ * path as is and never follows redirects (a new target would not match
+ * @authority/@path), and the body is sent from the same buffer the digest
+ * was computed over.
  *
  * Covered components, by default: "@method" "@authority" "@path"
  * ("@query" too when the URL has one) and "content-digest", with created,
@@ -51,9 +51,9 @@
 #include <strings.h>
 #include <time.h>
 
-#include <curl/curl.h>
 #include <jansson.h>
 
+#include "client/fetch.h"
 #include "crypto/httpsig.h"
 #include "crypto/idemkey.h"
 #include "crypto/pkey.h"
@@ -116,7 +116,7 @@ struct url_parts {
 	char path[CLI_URL_MAX + 1];	/* "/" when the URL has none */
 	char query[CLI_URL_MAX + 1];
 	int has_query;
-	char norm[3 * CLI_URL_MAX + 16];	/* what libcurl is given */
+	char norm[3 * CLI_URL_MAX + 16];	/* what the client sends */
 };
 
 static int
@@ -700,74 +700,16 @@ cli_sign_request(int argc, char **argv)
 
 /* ---- submit --------------------------------------------------------------- */
 
-struct answer {
-	uint8_t *buf;
-	size_t len, cap;
-	int too_big;
-	char status_line[256];
-};
-
-static size_t
-on_body(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb;	/* libcurl: size is always 1 */
-
-	if (n > CLI_RESPONSE_MAX - a->len) {
-		a->too_big = 1;
-		return 0;		/* aborts the transfer */
-	}
-	if (a->len + n > a->cap) {
-		size_t cap = a->cap == 0 ? 16384 : a->cap;
-		uint8_t *nb;
-
-		while (cap < a->len + n)
-			cap *= 2;
-		if (cap > CLI_RESPONSE_MAX)
-			cap = CLI_RESPONSE_MAX;
-		if ((nb = realloc(a->buf, cap)) == NULL)
-			return 0;
-		a->buf = nb;
-		a->cap = cap;
-	}
-	memcpy(a->buf + a->len, data, n);
-	a->len += n;
-	return n;
-}
-
-/* Keep the status line of the last response (a 100 Continue may come
- * first), made printable: it comes from the server. */
-static size_t
-on_header(char *data, size_t size, size_t nmemb, void *arg)
-{
-	struct answer *a = arg;
-	size_t n = size * nmemb, k = 0;
-
-	if (n >= 5 && memcmp(data, "HTTP/", 5) == 0) {
-		for (size_t i = 0; i < n && k + 1 < sizeof(a->status_line);
-		    i++) {
-			unsigned char c = (unsigned char)data[i];
-
-			if (c == '\r' || c == '\n')
-				break;
-			a->status_line[k++] = (c < 0x20 || c >= 0x7f) ? '?' :
-			    (char)c;
-		}
-		a->status_line[k] = '\0';
-	}
-	return n;
-}
-
 /* The stable error code of a refusal: {"code":"...",...}. */
 static void
-error_code(const struct answer *a, char *out, size_t cap)
+error_code(const struct client_reply *a, char *out, size_t cap)
 {
 	json_t *j, *c;
 
 	snprintf(out, cap, "(no JSON error code)");
 	if (a->len == 0)
 		return;
-	j = json_loadb((const char *)a->buf, a->len, JSON_REJECT_DUPLICATES,
+	j = json_loadb((const char *)a->body, a->len, JSON_REJECT_DUPLICATES,
 	    NULL);
 	if (j == NULL)
 		return;
@@ -796,21 +738,16 @@ timeout_parse(const char *s, long *out)
 	return 0;
 }
 
-static struct curl_slist *
-header_add(struct curl_slist *list, int *fail, const char *name,
-    const char *value)
+/* Header line "name: value" into a fresh string (caller frees). */
+static char *
+header_line(const char *name, const char *value)
 {
-	char line[HTTPSIG_FIELD_MAX + 64];
-	struct curl_slist *n;
+	size_t n = strlen(name) + 2 + strlen(value) + 1;
+	char *l = malloc(n);
 
-	if (*fail)
-		return list;
-	snprintf(line, sizeof(line), "%s: %s", name, value);
-	if ((n = curl_slist_append(list, line)) == NULL) {
-		*fail = 1;
-		return list;
-	}
-	return n;
+	if (l != NULL)
+		(void)snprintf(l, n, "%s: %s", name, value);
+	return l;
 }
 
 int
@@ -827,14 +764,15 @@ cli_submit(int argc, char **argv)
 	const char *pos[1];
 	struct req_opts o;
 	struct prepared *p = NULL;
-	struct answer ans;
-	struct curl_slist *hdrs = NULL;
-	CURL *h = NULL;
-	CURLcode cc;
-	char errbuf[CURL_ERROR_SIZE];
-	long timeout = 30, status = 0;
-	size_t npos;
-	int rc, curl_inited = 0, fail = 0;
+	struct client_config ccfg;
+	struct client *cl = NULL;
+	struct client_request rq;
+	struct client_reply ans;
+	char *hdrs[9] = { NULL };
+	long timeout = 30, status;
+	size_t npos, nh = 0;
+	enum lien_status st;
+	int rc, fail = 0;
 
 	memset(&ans, 0, sizeof(ans));
 	rc = cli_args_parse(verb, argc, argv, opts, sizeof(opts) /
@@ -870,91 +808,68 @@ cli_submit(int argc, char **argv)
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK ||
-	    (curl_inited = 1, h = curl_easy_init()) == NULL) {
-		cli_fail(verb, "cannot initialise libcurl");
+	memset(&ccfg, 0, sizeof(ccfg));
+	ccfg.timeout_ms = timeout * 1000;
+	ccfg.cacert = opts[9].value;
+	ccfg.tls_cert = opts[10].value;
+	ccfg.tls_key = opts[11].value;
+	ccfg.user_agent = "lienlog-submit/1";
+	if (client_new(&ccfg, &cl) != LIEN_OK) {
+		cli_fail(verb, "cannot set up the HTTP client");
 		rc = CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	hdrs = header_add(hdrs, &fail, "Host", p->url.authority);
+	/* What was signed is what is sent: the signed authority as Host. */
+	hdrs[nh++] = header_line("Host", p->url.authority);
 	if (!p->read)
-		hdrs = header_add(hdrs, &fail, "Content-Type",
-		    "application/json");
-	hdrs = header_add(hdrs, &fail, "Accept", "application/json");
+		hdrs[nh++] = header_line("Content-Type", "application/json");
+	hdrs[nh++] = header_line("Accept", "application/json");
 	if (p->send_digest)
-		hdrs = header_add(hdrs, &fail, "Content-Digest",
+		hdrs[nh++] = header_line("Content-Digest",
 		    p->sig.content_digest);
 	if (p->idem[0] != 0)
-		hdrs = header_add(hdrs, &fail, "Idempotency-Key",
-		    p->idem_field);
-	hdrs = header_add(hdrs, &fail, "Signature-Input",
-	    p->sig.signature_input);
-	hdrs = header_add(hdrs, &fail, "Signature", p->sig.signature);
-	if (!fail && (hdrs = curl_slist_append(hdrs, "Expect:")) == NULL)
-		fail = 1;		/* no 100-continue round trip */
+		hdrs[nh++] = header_line("Idempotency-Key", p->idem_field);
+	hdrs[nh++] = header_line("Signature-Input", p->sig.signature_input);
+	hdrs[nh++] = header_line("Signature", p->sig.signature);
+	for (size_t i = 0; i < nh; i++)
+		fail |= hdrs[i] == NULL;
 	if (fail) {
 		cli_fail(verb, "out of memory");
 		rc = CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	errbuf[0] = '\0';
-	/* Every setopt below takes a valid value; a failure would be a
-	 * libcurl built without the feature, reported by perform. */
-	(void)curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-	(void)curl_easy_setopt(h, CURLOPT_URL, p->url.norm);
-	(void)curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-	(void)curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
-	(void)curl_easy_setopt(h, CURLOPT_PATH_AS_IS, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	(void)curl_easy_setopt(h, CURLOPT_TIMEOUT, timeout);
-	if (strcmp(p->method, "HEAD") == 0) {
-		(void)curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
-	} else if (p->read) {
-		/* no body and no Content-Length: lienlogd's guard refuses
-		 * a body on a GET */
-		(void)curl_easy_setopt(h, CURLOPT_HTTPGET, 1L);
-	} else {
-		(void)curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, p->method);
-		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDS,
-		    (const char *)p->body);
-		(void)curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
-		    (curl_off_t)p->body_len);
-	}
-	(void)curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
-	(void)curl_easy_setopt(h, CURLOPT_USERAGENT, "lienlog-submit/1");
-	(void)curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-	(void)curl_easy_setopt(h, CURLOPT_WRITEDATA, &ans);
-	(void)curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	(void)curl_easy_setopt(h, CURLOPT_HEADERDATA, &ans);
-	if (opts[9].value != NULL)
-		(void)curl_easy_setopt(h, CURLOPT_CAINFO, opts[9].value);
-	if (opts[10].value != NULL)
-		(void)curl_easy_setopt(h, CURLOPT_SSLCERT, opts[10].value);
-	if (opts[11].value != NULL)
-		(void)curl_easy_setopt(h, CURLOPT_SSLKEY, opts[11].value);
-
-	cc = curl_easy_perform(h);
-	if (cc != CURLE_OK) {
-		if (ans.too_big)
+	memset(&rq, 0, sizeof(rq));
+	rq.method = p->method;
+	rq.url = p->url.norm;
+	rq.headers = (const char *const *)hdrs;
+	rq.body = p->read ? NULL : p->body;
+	rq.body_len = p->read ? 0 : p->body_len;
+	rq.cap = CLI_RESPONSE_MAX;
+	rq.any_status = 1;
+	st = client_request(cl, &rq, &ans);
+	if (st != LIEN_OK) {
+		if (st == LIEN_ETOOBIG)
 			cli_fail(verb, "%s: the answer exceeds the %u-byte limit",
 			    p->url.norm, CLI_RESPONSE_MAX);
 		else
 			cli_fail(verb, "%s: %s%s%s%s", p->url.norm,
-			    errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc),
+			    ans.error[0] != '\0' ? ans.error :
+			    lien_status_message(st),
 			    p->idem[0] ? " (to resend without acting twice: "
 			    "--idempotency-key " : "", p->idem,
 			    p->idem[0] ? ")" : "");
-		rc = CLI_EXIT_IO;
+		rc = st == LIEN_ENOMEM || st == LIEN_EINVAL ?
+		    CLI_EXIT_INTERNAL : CLI_EXIT_IO;
 		goto out;
 	}
-	(void)curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+	status = ans.http;
 	if (ans.status_line[0] != '\0')
 		fprintf(stderr, "%s\n", ans.status_line);
 	else
 		fprintf(stderr, "HTTP %ld\n", status);
 	if (ans.len > 0) {
-		if (fwrite(ans.buf, 1, ans.len, stdout) != ans.len ||
-		    (ans.buf[ans.len - 1] != '\n' && putchar('\n') == EOF)) {
+		if (fwrite(ans.body, 1, ans.len, stdout) != ans.len ||
+		    (ans.body[ans.len - 1] != '\n' && putchar('\n') == EOF)) {
 			cli_fail(verb, "cannot write to standard output");
 			rc = CLI_EXIT_IO;
 			goto out;
@@ -975,12 +890,10 @@ cli_submit(int argc, char **argv)
 		rc = CLI_EXIT_VERIFY;
 	}
 out:
-	curl_slist_free_all(hdrs);
-	if (h != NULL)
-		curl_easy_cleanup(h);
-	if (curl_inited)
-		curl_global_cleanup();
-	free(ans.buf);
+	for (size_t i = 0; i < nh; i++)
+		free(hdrs[i]);
+	client_free(cl);
+	client_reply_clear(&ans);
 	free(p->body);
 	free(p);
 	return rc;
