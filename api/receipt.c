@@ -10,6 +10,7 @@
  */
 #include "api/receipt.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,16 @@ receipt_build(struct ledger_view *v, const struct receipt_info *ri,
 		json_out_str(&j, ri->status, strlen(ri->status));
 	else
 		json_out_raw(&j, "null");
+	/* docs/lien-status.md: where the vehicle's new status is proven */
+	if (ri->status_vin != NULL && ri->status_vin[0] != '\0' &&
+	    strlen(ri->status_vin) <= 17) {
+		char path[64];
+		int n = snprintf(path, sizeof path,
+		    "/v1/vehicles/%s/status-proof", ri->status_vin);
+
+		json_out_raw(&j, ",\"status_proof\":");
+		json_out_str(&j, path, (size_t)n);
+	}
 	json_out_raw(&j, ",\"tree_size\":");
 	json_out_u64(&j, ri->tree_size);
 	json_out_raw(&j, "}\n");

@@ -31,6 +31,10 @@ struct receipt_info {
 	uint64_t tree_size;	/* index < tree_size <= view size */
 	int replayed;		/* 1: add "replayed":true */
 	const char *owner_code;	/* NUL-terminated; NULL: no member */
+	/* The VIN whose lien status the entry changed: the receipt names
+	 * "status_proof":"/v1/vehicles/<vin>/status-proof"; NULL or "": no
+	 * member. */
+	const char *status_vin;
 };
 
 /* Build the receipt from view v. *out malloc'd, NUL-terminated, ends in

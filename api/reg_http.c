@@ -811,6 +811,7 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 		ri.entry_type = (uint16_t)req->kind;
 		ri.index = lr.index;
 		ri.tree_size = lr.tree_size;
+		ri.status_vin = req->status_vin;
 		rq->has_entry = 1;
 		rq->entry_index = lr.index;
 		reply_receipt(c, &ri, 201);

@@ -65,6 +65,7 @@
 static const struct api_route_table *const server_tables[] = {
 	&api_routes_log,
 	&api_routes_health,
+	&api_routes_status,	/* before reg: its /v1/vehicles/ prefix */
 	&api_routes_reg,
 	&api_routes_web,
 	&api_routes_owner,
@@ -136,28 +137,47 @@ static long
 server_route(struct api_server *s, struct api_req *rq, const char *method)
 {
 	char allow[64] = "";
-	int path_matched = 0;
+	int path_matched = 0, pattern_hit = 0;
 
 	for (size_t i = 0; i < s->nroutes; i++) {
 		const struct api_route *r = s->routes[i];
-		size_t plen = strlen(r->path);
+		size_t plen = strlen(r->path), tail = 0;
+		const char *star = (r->flags & API_ROUTE_PATTERN) ?
+		    strchr(r->path, '*') : NULL;
 		int match;
 
-		if (r->flags & API_ROUTE_PREFIX)
+		if (star != NULL) {
+			/* head "*" tail: the segment between is non-empty
+			 * and has no '/' */
+			size_t hlen = (size_t)(star - r->path);
+
+			tail = plen - hlen - 1;
+			match = rq->path_len > hlen + tail &&
+			    memcmp(rq->path, r->path, hlen) == 0 &&
+			    memcmp(rq->path + rq->path_len - tail, star + 1,
+			    tail) == 0 &&
+			    memchr(rq->path + hlen, '/',
+			    rq->path_len - hlen - tail) == NULL;
+			plen = hlen;
+		} else if (r->flags & API_ROUTE_PREFIX) {
 			match = rq->path_len >= plen &&
 			    memcmp(rq->path, r->path, plen) == 0;
-		else
+		} else {
 			match = rq->path_len == plen &&
 			    memcmp(rq->path, r->path, plen) == 0;
-		if (!match)
+		}
+		/* A pattern route owns its paths: another method there is a
+		 * 405, not a fall-through to a wider prefix route. */
+		if (!match || (pattern_hit && star == NULL))
 			continue;
 		if (strcmp(method, r->method) == 0 ||
 		    (rq->head && strcmp(r->method, "GET") == 0)) {
 			rq->rest = rq->path + plen;
-			rq->rest_len = rq->path_len - plen;
+			rq->rest_len = rq->path_len - plen - tail;
 			return (long)i;
 		}
 		path_matched = 1;
+		pattern_hit |= star != NULL;
 		if (strlen(allow) + strlen(r->method) + 8 < sizeof(allow)) {
 			if (allow[0] != '\0')
 				strcat(allow, ", ");

@@ -118,6 +118,42 @@ enum lien_status demo_readme_owners(const char *dir,
     const struct demo_seed_stats *st, char *why, size_t why_cap)
     LIEN_MUST_CHECK;
 
+/* One VIN of each lien status the log proves (docs/lien-status.md), read
+ * from the state of l (demo/status_examples.c): ex[DEMO_STATUS_LIEN]
+ * under a lien, [..._RESTRICTED] with a restriction in force,
+ * [..._RELEASED] whose liens were all released, [..._NONE] a valid VIN
+ * never recorded; "" when the log holds no such vehicle. */
+enum {
+	DEMO_STATUS_LIEN = 0,
+	DEMO_STATUS_RESTRICTED = 1,
+	DEMO_STATUS_RELEASED = 2,
+	DEMO_STATUS_NONE = 3,
+	DEMO_STATUS_EXAMPLES = 4
+};
+struct ledger;
+enum lien_status demo_status_examples(struct ledger *l,
+    char ex[DEMO_STATUS_EXAMPLES][18]) LIEN_MUST_CHECK;
+
+/* One mortgage's life in steps, through the seeder's own signed
+ * requests (for tests and walkthroughs): demo_case_mortgage records a new
+ * vehicle (registry mirror), registers a mortgage on it by its bank and
+ * has the officer approve it; demo_case_release has the bank release it
+ * and the officer approve. Every receipt is verified. *out:
+ * demo_case_free. LIEN_EVERIFY / LIEN_EIO with why. */
+struct demo_case;
+enum lien_status demo_case_mortgage(const struct demo_world *w,
+    const char *url, uint64_t rng_seed, struct demo_case **out, char *why,
+    size_t why_cap) LIEN_MUST_CHECK;
+const char *demo_case_vin(const struct demo_case *c);	/* borrowed */
+enum lien_status demo_case_release(struct demo_case *c, char *why,
+    size_t why_cap) LIEN_MUST_CHECK;
+void demo_case_free(struct demo_case *c);
+
+/* Append those examples to DIR/demo/README with the command that checks
+ * them. LIEN_EIO with why. */
+enum lien_status demo_readme_status(const char *dir, struct ledger *l,
+    char *why, size_t why_cap) LIEN_MUST_CHECK;
+
 /* ---- identifiers (registry/ids.h validates them) ----------------------------- */
 
 /* A small deterministic generator (xorshift64*), state != 0. */

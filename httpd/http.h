@@ -116,6 +116,10 @@ struct api_req {
 typedef void (*api_handler_fn)(struct api_req *rq);
 
 #define API_ROUTE_PREFIX 0x1u	/* path is a prefix ending in '/' */
+/* path holds one '*' standing for one non-empty segment without '/'
+ * ("/v1/vehicles/ * /status-proof" without the spaces); rest is that
+ * segment. List such a table before one whose prefix also matches. */
+#define API_ROUTE_PATTERN 0x2u
 
 struct api_route {
 	const char *method;	/* "GET" (HEAD is accepted for GET routes) */
@@ -134,6 +138,7 @@ struct api_route_table {
 extern const struct api_route_table api_routes_log;
 extern const struct api_route_table api_routes_health;
 extern const struct api_route_table api_routes_reg;
+extern const struct api_route_table api_routes_status;
 extern const struct api_route_table api_routes_web;
 extern const struct api_route_table api_routes_owner;
 

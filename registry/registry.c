@@ -387,6 +387,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	 * would give p again. The audit replay applies the bytes themselves
 	 * and compares the resulting state record for record. */
 	TRY(rg_apply(st, index, time_ms, type, p));
+	rg_status_stored_vin(rq->status_vin);
 	if (rq->sealed_len > 0) {
 		uint8_t k[8];
 

@@ -249,6 +249,10 @@ struct reg_request {
 					 * "approved", "rejected" (static) */
 	unsigned anomalies;		/* REG_ANOMALY_* bits that diverted it */
 	uint64_t original_index;	/* LIEN_EEXIST: the original entry */
+	/* The vehicle whose lien-status record the entry changed (the last
+	 * one it stored), as its VIN, or "" (docs/lien-status.md): the
+	 * receipt names its status proof. */
+	char status_vin[17 + 1];
 };
 
 /* Anomaly bits (reason codes in docs/anomaly-rules.md). */

@@ -154,6 +154,9 @@ json_t *rg_status_record(const json_t *veh);
  * vin, vehicle key, recorded, liens with rank, released, restrictions,
  * each time as "*_ms" and RFC 3339 "*_at". NULL on failure. */
 json_t *rg_status_public(const json_t *veh, const char *vin, size_t vin_len);
+/* The VIN of the last vehicle the current (or last) entry of this thread
+ * stored into out (18 bytes), or "" (none, or a store keyed otherwise). */
+void rg_status_stored_vin(char out[18]);
 /* Vehicle veh was stored under table key (key, key_len): set its leaf of
  * the status map. */
 enum lien_status rg_status_update(struct ledger_state *st, const char *key,

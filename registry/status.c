@@ -48,6 +48,7 @@ static _Thread_local struct {
 	const json_t *p;	/* the entry's payload tree, or NULL */
 	int have;
 	uint8_t commit[HASH_LEN];
+	char stored_vin[IDS_VIN_LEN + 1];	/* last vehicle stored */
 } cur;
 
 void
@@ -55,6 +56,14 @@ rg_status_entry(const json_t *p)
 {
 	cur.p = p;
 	cur.have = 0;
+	if (p != NULL)		/* a new entry: nothing stored yet */
+		cur.stored_vin[0] = '\0';
+}
+
+void
+rg_status_stored_vin(char out[IDS_VIN_LEN + 1])
+{
+	memcpy(out, cur.stored_vin, IDS_VIN_LEN + 1);
 }
 
 /* The commitment of the entry being applied (computed once). */
@@ -216,6 +225,10 @@ rg_status_update(struct ledger_state *st, const char *key, size_t key_len,
 	if ((rc = map_key_of(key, key_len, mk)) != LIEN_OK ||
 	    (rc = record_bytes(veh, &rec, &rec_len)) != LIEN_OK)
 		return rc;
+	if (key_len == IDS_VIN_LEN) {
+		memcpy(cur.stored_vin, key, IDS_VIN_LEN);
+		cur.stored_vin[IDS_VIN_LEN] = '\0';
+	}
 	status_value((const uint8_t *)rec, rec_len, value);
 	free(rec);
 	return ledger_state_map_set(st, mk, value);

@@ -430,7 +430,7 @@ cli_inclusion_parse(const char *verb, const char *what, const uint8_t *buf,
 	 * proof check does not use. */
 	static const char *const optional[] = { "checkpoint",
 		"application_id", "status", "anomalies", "entry_type",
-		"replayed", "owner_code" };
+		"replayed", "owner_code", "status_proof" };
 	json_t *obj = NULL, *cp;
 	int rc;
 

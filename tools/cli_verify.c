@@ -29,6 +29,10 @@ static const char usage_verify[] =
     "--proof PROOF.json\n"
     "       lienlog verify proof       --vkey VKEY [--witness W ... "
     "[--quorum K]] FILE\n"
+    "       lienlog verify status      --vkey VKEY [--witness W ... "
+    "[--quorum K]]\n"
+    "                                  [--checkpoint NEWER] [--max-age D] "
+    "--vin VIN PROOF\n"
     "Run 'lienlog verify <what> --help' for details. Exit codes: 0 verified,\n"
     "1 verification failed, 2 usage, 3 bad input file, 4 I/O, 5 internal.\n";
 
@@ -395,6 +399,8 @@ cli_verify(int argc, char **argv)
 		return verify_consistency(argc - 1, argv + 1);
 	if (strcmp(argv[0], "proof") == 0)	/* C2SP tlog-proof: cli_proof.c */
 		return cli_verify_proof(argc - 1, argv + 1);
+	if (strcmp(argv[0], "status") == 0)	/* lien status: cli_status.c */
+		return cli_verify_status(argc - 1, argv + 1);
 	cli_fail("verify", "unknown subcommand '%s': use checkpoint, inclusion "
 	    "or consistency", argv[0]);
 	return CLI_EXIT_USAGE;

@@ -32,6 +32,13 @@ static const char usage_main[] =
     "  verify consistency --vkey VKEY --old FILE --new FILE"
     " --proof PROOF.json\n"
     "      check that the new checkpoint's tree extends the old one's\n"
+    "  verify status --vkey VKEY [--witness W ... --quorum K]"
+    " [--checkpoint NEWER]\n"
+    "                [--max-age D] --vin VIN PROOF\n"
+    "      check a vehicle's lien-status proof offline"
+    " (docs/lien-status.md)\n"
+    "  status --log URL --vkey VKEY --vin VIN [--witness W ...]\n"
+    "      fetch and verify a vehicle's lien status: under a lien?\n"
     "  audit DIR [--vkey VKEY]\n"
     "      verify a whole store, read-only\n"
     "  freeze DIR\n"
@@ -115,6 +122,8 @@ main(int argc, char **argv)
 		rc = cli_proof(argc - 2, argv + 2);
 	else if (strcmp(verb, "load") == 0)
 		rc = cli_load(argc - 2, argv + 2);
+	else if (strcmp(verb, "status") == 0)
+		rc = cli_status(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;

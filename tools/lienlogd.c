@@ -85,7 +85,7 @@ static const char usage[] =
     "       lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] "
     "[--threads N]\n"
     "                [--access-log FILE]\n"
-    "       either form also takes [--trust-proxy]"
+    "       either form also takes [--trust-proxy] [--no-state-map]"
     " [--witness URL=VKEYFILE ...]\n"
     "                [--witness-quorum K] [--witness-timeout-ms N]\n"
     "                [--witness-interval-ms N]\n"
@@ -103,6 +103,9 @@ static const char usage[] =
     "  --trust-proxy      log the client address and TLS client certificate\n"
     "                     that nginx on 127.0.0.1 forwards (X-Forwarded-For,\n"
     "                     X-Client-Verify, X-Client-Cert); docs/deployment.md\n"
+    "  --no-state-map     create the store without the lien-status map: no\n"
+    "                     state roots, no status proofs; fixed at creation;\n"
+    "                     to measure what the map costs (bench/README.md)\n"
     "  --body-timeout-ms N  a request body must arrive within N ms\n"
     "                     (100..600000, default 10000)\n"
     "  --witness URL=VKEYFILE  a witness (C2SP tlog-witness) and its\n"
@@ -125,6 +128,7 @@ struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
 	const char *access_log, *body_timeout;
 	int trust_proxy;	/* --trust-proxy (httpd/proxy.h) */
+	int no_state_map;	/* --no-state-map (docs/lien-status.md) */
 	/* docs/witnessing.md */
 	const char *witness[WITNESS_CLIENT_MAX];
 	size_t nwitness;
@@ -184,6 +188,14 @@ opts_parse(int argc, char **argv, struct opts *o)
 				return -1;
 			}
 			o->trust_proxy = 1;
+			continue;
+		}
+		if (strcmp(argv[i], "--no-state-map") == 0) {	/* a switch */
+			if (o->no_state_map) {
+				say("lienlogd: --no-state-map given twice\n");
+				return -1;
+			}
+			o->no_state_map = 1;
 			continue;
 		}
 		if (strcmp(argv[i], "--witness") == 0) {	/* repeatable */
@@ -593,6 +605,10 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
 		goto out;
 	}
+	if ((s = demo_readme_status(dir, l, why, sizeof(why))) != LIEN_OK) {
+		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
+		goto out;
+	}
 	rc = 0;
 out:
 	api_server_stop(srv);
@@ -778,12 +794,19 @@ main(int argc, char **argv)
 	memset(&lcfg, 0, sizeof(lcfg));
 	lcfg.dir = dir;
 	lcfg.signer = signer;
+	lcfg.flags = o.no_state_map ? LEDGER_NO_STATE_MAP : 0;
 	s = ledger_open(&lcfg, &l);
 	if (s != LIEN_OK) {
-		say("lienlogd: cannot open ledger in %s: %s\n", dir,
-		    lien_status_message(s));
+		say("lienlogd: cannot open ledger in %s: %s%s\n", dir,
+		    lien_status_message(s), s == LIEN_EUNSUPPORTED ?
+		    " (the store's status-map setting is fixed at creation: "
+		    "--no-state-map must match it, or the store is of an "
+		    "older format)" : "");
 		goto out;
 	}
+	if (!ledger_state_map_on(l))
+		say("lienlogd: lien-status map off (--no-state-map): no state "
+		    "roots, no status proofs\n");
 	say("lienlogd: data %s\n", dir);
 	say("lienlogd: origin %s\n", ledger_origin(l));
 	say("lienlogd: verifier key %s\n", vkey);

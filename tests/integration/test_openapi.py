@@ -148,17 +148,26 @@ def check_document(doc):
 
 
 ROUTE_RE = re.compile(r'\{\s*"(GET|POST)"\s*,\s*"([^"]+)"\s*,\s*'
-                      r'(0|API_ROUTE_PREFIX)\s*,')
+                      r'(0|API_ROUTE_PREFIX|API_ROUTE_PATTERN)\s*,')
 
 
 def server_routes(srcdir):
+    """(method, path, kind): kind 0 exact, 1 prefix, 2 pattern (one '*'
+    for one path segment, httpd/http.h API_ROUTE_PATTERN)."""
     routes = []
+    kinds = {"0": 0, "API_ROUTE_PREFIX": 1, "API_ROUTE_PATTERN": 2}
     for f in sorted(glob.glob(os.path.join(srcdir, "api", "routes_*.c"))):
         with open(f, encoding="utf-8") as fh:
             for m in ROUTE_RE.finditer(fh.read()):
                 routes.append((m.group(1).lower(), m.group(2),
-                               m.group(3) != "0"))
+                               kinds[m.group(3)]))
     return routes
+
+
+def pattern_matches(route_path, template):
+    head, tail = route_path.split("*", 1)
+    return re.fullmatch(re.escape(head) + r"\{[a-z_]+\}" + re.escape(tail),
+                        template) is not None
 
 
 def template_matches_route(path, method, routes, m):
@@ -166,12 +175,14 @@ def template_matches_route(path, method, routes, m):
     router decides: exact routes first in table order, prefixes by
     literal prefix."""
     literal = path.split("{")[0]
-    for rm, rp, prefix in routes:
+    for rm, rp, kind in routes:
         if rm != m:
             continue
-        if not prefix and rp == path:
+        if kind == 0 and rp == path:
             return True
-        if prefix and "{" in path and literal.startswith(rp):
+        if kind == 2 and pattern_matches(rp, path):
+            return True
+        if kind == 1 and "{" in path and literal.startswith(rp):
             return True
     return False
 
@@ -179,14 +190,16 @@ def template_matches_route(path, method, routes, m):
 def check_coverage(doc, routes):
     check(len(routes) >= 20, f"found the server's route tables ({len(routes)} routes)")
     ops = [(p, m) for p, m, _, _ in operations(doc)]
-    for rm, rp, prefix in routes:
-        if prefix:
+    for rm, rp, kind in routes:
+        if kind == 2:
+            ok = any(m == rm and pattern_matches(rp, p) for p, m in ops)
+        elif kind == 1:
             ok = any(m == rm and p.startswith(rp) and "{" in p[len(rp):]
                      for p, m in ops)
         else:
             ok = (rp, rm) in ops
-        check(ok, f"server route {rm.upper()} {rp}{'*' if prefix else ''} "
-              "is documented")
+        check(ok, f"server route {rm.upper()} {rp}{'*' if kind == 1 else ''}"
+              " is documented")
     for p, m in ops:
         check(template_matches_route(p, m, routes, m),
               f"documented {m.upper()} {p} is a server route")

@@ -137,7 +137,7 @@ test_receipt_build_verifies(void **state)
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	for (uint64_t i = 0; i < 7; i++) {
 		struct receipt_info ri = { "A0000000000000001", "submitted", 0,
-			21, r[i].index, r[i].tree_size, 0, NULL };
+			21, r[i].index, r[i].tree_size, 0, NULL, NULL };
 		char *out;
 		size_t len;
 		json_t *j = NULL;
@@ -225,6 +225,16 @@ test_receipt_build_fields(void **state)
 	assert_int_equal(json_integer_value(json_object_get(j, "entry_type")),
 	    21);
 	assert_int_equal(json_array_size(json_object_get(j, "proof")), 1);
+	assert_null(json_object_get(j, "status_proof"));
+	json_decref(j);
+	free(out);
+	/* a write that changed a vehicle names its status proof */
+	ri.status_vin = "LSJA24U62JG269225";
+	assert_int_equal(receipt_build(v, &ri, &out, &len), LIEN_OK);
+	j = json_loadb(out, len, JSON_REJECT_DUPLICATES, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j,
+	    "status_proof")), "/v1/vehicles/LSJA24U62JG269225/status-proof");
 	json_decref(j);
 	free(out);
 	ledger_view_close(v);
