@@ -158,7 +158,8 @@ test('a tlog-proof file chosen from disk verifies, at phone width, by keyboard',
 
 test('a VIN with a lien, one without, one never registered: the status is proven in the browser',
     async (t) => {
-	const probe = await fetch(demo.url + '/v1/vehicles/LSJA24U62JG269225/status-proof');
+	const probe = await fetch(demo.url + '/v1/vehicles/LSJA24U62JG269225/status-proof',
+	    { headers: { Accept: 'application/vnd.lienlog.status-proof' } });
 	if (probe.status === 200 && !(probe.headers.get('content-type') || '')
 	    .startsWith('application/vnd.lienlog.status-proof')) {
 		t.skip('status proofs are served in a form this page does not ' +

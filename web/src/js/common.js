@@ -91,8 +91,8 @@ export async function getJSON(path, init = {}) {
 	    .json();
 }
 
-export async function getBytes(path) {
-	const r = await answer(await fetch(path));
+export async function getBytes(path, headers) {
+	const r = await answer(await fetch(path, headers ? { headers } : {}));
 	return new Uint8Array(await r.arrayBuffer());
 }
 

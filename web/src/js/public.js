@@ -51,7 +51,10 @@ async function lookupVin(vin) {
 	out.append(el('p', { text: t('loading') }));
 	let proof;
 	try {
-		proof = await getBytes(`/v1/vehicles/${vin}/status-proof`);
+		/* the binary bundle (docs/lien-status.md section 7); without
+		 * this Accept the server answers JSON */
+		proof = await getBytes(`/v1/vehicles/${vin}/status-proof`,
+		    { Accept: 'application/vnd.lienlog.status-proof' });
 	} catch (e) {
 		clear(out);
 		/* before issue 13 the vehicle route takes the whole rest of the
