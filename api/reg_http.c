@@ -667,6 +667,7 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 	struct witness_client *wc = api_server_witness(c->rq->server);
 	struct receipt_info r = *ri;
 	char code[OWNER_CODE_MAX];
+	uint64_t appv = 0;
 	char *out = NULL;
 	size_t len = 0;
 	enum lien_status st;
@@ -697,11 +698,14 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 		}
 	}
 	/* Applications: the owner's access code, for the bank to hand on
-	 * (api/owner.h). Derived, so a replay carries the same code. */
+	 * (api/owner.h). Derived, so a replay carries the same code. It names
+	 * the application id's number, which is the entry index only in a
+	 * log without a state hand-over (docs/key-rotation.md). */
 	if ((r.entry_type == REG_T_MORTGAGE_APPLICATION ||
 	    r.entry_type == REG_T_RELEASE_APPLICATION) && r.app_id != NULL &&
-	    owner_code_make(api_app_seal_key(c->app), r.index, code) ==
-	    LIEN_OK)
+	    registry_app_id_parse(r.app_id, strlen(r.app_id), &appv) ==
+	    LIEN_OK &&
+	    owner_code_make(api_app_seal_key(c->app), appv, code) == LIEN_OK)
 		r.owner_code = code;
 	st = receipt_build(c->view, &r, &out, &len);
 	if (st != LIEN_OK) {

@@ -581,6 +581,7 @@ registry_apply(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 {
 	json_t *p = NULL;
 	struct rg_verdict v;
+	uint64_t appv;
 	enum lien_status rc;
 
 	if (st == NULL || (payload == NULL && len != 0))
@@ -591,9 +592,11 @@ registry_apply(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 		return LIEN_EUNSUPPORTED;
 	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX)
 		return LIEN_ECORRUPT;	/* as registry_check says */
+	if ((rc = rg_app_value(st, index, &appv)) != LIEN_OK)
+		return rc;
 	if ((rc = jcs_parse_canonical(payload, len, &p)) != LIEN_OK)
 		return rc == LIEN_ETOOBIG ? LIEN_ETOOBIG : LIEN_EPARSE;
-	if ((rc = rg_shape(type, index, p, 1, &v)) == LIEN_OK)
+	if ((rc = rg_shape(type, appv, p, 1, &v)) == LIEN_OK)
 		rc = rg_apply(st, index, time_ms, type, p);
 	json_decref(p);
 	return rc;

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "tlog/status.h"
 
@@ -36,7 +37,108 @@ struct audit {
 	enum lien_status rc;
 	char *why;
 	size_t why_cap;
+	/* key rotation: the previous store, and the final checkpoint of it
+	 * that entry 0 (prev_log) names */
+	struct ledger *prev;
+	int have_prev_cp;
+	struct checkpoint prev_cp;
+	uint8_t prev_note[ENTRY_PAYLOAD_MAX];
 };
+
+/* Entry 0 of a successor log: the old log's final checkpoint (a signed
+ * note; its body is the text before the blank line). */
+static int
+audit_prev_log(struct audit *a, uint64_t index, const struct entry *e)
+{
+	const uint8_t *p = e->payload;
+	size_t n = e->payload_len, body = 0;
+
+	if (index != 0)
+		return 0;	/* only entry 0 names a predecessor */
+	for (size_t i = 0; i + 1 < n; i++)
+		if (p[i] == '\n' && p[i + 1] == '\n') {
+			body = i + 1;
+			break;
+		}
+	memcpy(a->prev_note, p, n);
+	if (body == 0 || checkpoint_parse(a->prev_note, body, &a->prev_cp) !=
+	    LIEN_OK) {
+		snprintf(a->why, a->why_cap, "entry 0: prev_log does not hold a "
+		    "checkpoint");
+		a->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	a->have_prev_cp = 1;
+	return 0;
+}
+
+/* The state hand-over (type 25): the previous store must be the log entry
+ * 0 names (origin, final size, root), and the entry exactly what copying
+ * its state gives (registry/handover.c). */
+static int
+audit_handover(struct audit *a, uint64_t index, const struct entry *e)
+{
+	struct reg_handover h;
+	struct ledger_view *pv = NULL;
+	uint8_t root[HASH_LEN];
+	const char *origin, *reason = NULL;
+	uint64_t final = 0;
+	enum lien_status rc;
+
+	if (!a->have_prev_cp) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": state hand-over "
+		    "without a prev_log entry 0", index);
+		a->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	if (a->prev == NULL) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": state hand-over "
+		    "from %.*s at size %" PRIu64 ": auditing it needs that store "
+		    "(lienlog audit --prev DIR)", index,
+		    (int)a->prev_cp.origin_len, a->prev_cp.origin,
+		    a->prev_cp.size);
+		a->rc = LIEN_EUNSUPPORTED;
+		return 1;
+	}
+	origin = ledger_origin(a->prev);
+	rc = ledger_view_open(a->prev, &pv);
+	if (rc == LIEN_OK && (strlen(origin) != a->prev_cp.origin_len ||
+	    memcmp(origin, a->prev_cp.origin, a->prev_cp.origin_len) != 0 ||
+	    !ledger_frozen(a->prev, &final) || final != a->prev_cp.size ||
+	    ledger_view_size(pv) != final))
+		rc = LIEN_EVERIFY;
+	if (rc == LIEN_OK && (rc = ledger_view_root(pv, final, root)) ==
+	    LIEN_OK && !hash_equal(root, a->prev_cp.root))
+		rc = LIEN_EVERIFY;
+	if (rc != LIEN_OK) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": the previous "
+		    "store is not the frozen log %.*s of size %" PRIu64 " that "
+		    "entry 0 names%s", index, (int)a->prev_cp.origin_len,
+		    a->prev_cp.origin, a->prev_cp.size, rc == LIEN_EVERIFY ?
+		    "" : " (cannot read it)");
+		a->rc = rc == LIEN_EVERIFY ? LIEN_ECORRUPT : rc;
+		ledger_view_close(pv);
+		return 1;
+	}
+	memset(&h, 0, sizeof(h));
+	h.prev = pv;
+	h.prev_origin = a->prev_cp.origin;
+	h.prev_origin_len = a->prev_cp.origin_len;
+	h.prev_size = a->prev_cp.size;
+	memcpy(h.prev_root, a->prev_cp.root, HASH_LEN);
+	rc = registry_handover_apply(a->st, e->payload, e->payload_len, &h,
+	    &reason);
+	ledger_view_close(pv);
+	if (rc != LIEN_OK) {
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": state hand-over "
+		    "does not match the previous store: %s", index, reason ?
+		    reason : lien_status_code(rc));
+		a->rc = rc == LIEN_ENOMEM || rc == LIEN_EIO ? rc :
+		    LIEN_ECORRUPT;
+		return 1;
+	}
+	return 0;
+}
 
 /* A state-root entry: the map replayed so far must be the one it names. */
 static int
@@ -88,6 +190,10 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	}
 	if (e.type == ENTRY_TYPE_STATE_ROOT)
 		return audit_state_root(a, index, &e);
+	if (e.type == ENTRY_TYPE_PREV_LOG)
+		return audit_prev_log(a, index, &e);
+	if (e.type == REG_T_STATE_HANDOVER)
+		return audit_handover(a, index, &e);
 	if (e.type < REG_T_FIRST)
 		return 0;		/* the log's own entries */
 	if (e.type > REG_T_LAST) {
@@ -138,6 +244,13 @@ enum lien_status
 registry_replay_audit(struct ledger *l, const char *scratch_dir, char *why,
     size_t why_cap)
 {
+	return registry_replay_audit_prev(l, NULL, scratch_dir, why, why_cap);
+}
+
+enum lien_status
+registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
+    const char *scratch_dir, char *why, size_t why_cap)
+{
 	static const enum ledger_table tables[] = {
 		LEDGER_T_APPS, LEDGER_T_VEHICLES, LEDGER_T_PARTIES,
 		LEDGER_T_NONCES, LEDGER_T_IDEM, LEDGER_T_INDEX,
@@ -155,6 +268,7 @@ registry_replay_audit(struct ledger *l, const char *scratch_dir, char *why,
 	memset(&a, 0, sizeof(a));
 	a.why = why;
 	a.why_cap = why_cap;
+	a.prev = prev;
 	if (l == NULL || scratch_dir == NULL)
 		return LIEN_EINVAL;
 	if ((rc = ledger_view_open(l, &v)) != LIEN_OK)

@@ -341,6 +341,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	json_t *p = NULL;
 	unsigned type;
 	unsigned bits = 0;
+	uint64_t appv;
 	enum lien_status rc;
 
 	if (rq == NULL || st == NULL || out_len == NULL)
@@ -364,9 +365,10 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		rc = rg_refuse(&v, LIEN_EUNSUPPORTED, "type_unknown");
 		goto out;
 	}
+	TRY(rg_app_value(st, index, &appv));
 	TRY(encode_common(rq, time_ms, rules, p, &v));
-	TRY(encode_kind(rq, index, p, &v));
-	TRY(rg_shape(type, index, p, 0, &v));
+	TRY(encode_kind(rq, appv, p, &v));
+	TRY(rg_shape(type, appv, p, 0, &v));
 	TRY(rg_check(st, index, time_ms, type, p, &v));
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
@@ -398,7 +400,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	rq->anomalies = bits;
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
-		registry_app_id_format(index, rq->app_id);
+		registry_app_id_format(appv, rq->app_id);
 		rq->app_status = bits ? "in_person_review" : "submitted";
 	} else if (type == REG_T_DECISION) {
 		memcpy(rq->app_id, rq->app.p, REG_APP_ID_LEN);
@@ -424,6 +426,7 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 {
 	json_t *p = NULL;
 	struct rg_verdict v = { LIEN_OK, NULL, 0 };
+	uint64_t appv;
 	enum lien_status rc;
 
 	*reason = NULL;
@@ -437,7 +440,12 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 		*reason = "payload_not_canonical";
 		return LIEN_EPARSE;
 	}
-	if ((rc = rg_shape(type, index, p, 1, &v)) == LIEN_OK)
+	if ((rc = rg_app_value(st, index, &appv)) != LIEN_OK) {
+		json_decref(p);
+		*reason = rc == LIEN_ECORRUPT ? "time_out_of_range" : NULL;
+		return rc;
+	}
+	if ((rc = rg_shape(type, appv, p, 1, &v)) == LIEN_OK)
 		rc = rg_check(st, index, time_ms, type, p, &v);
 	if (rc != LIEN_OK)
 		*reason = v.reason ? v.reason : "internal";

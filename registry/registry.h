@@ -44,7 +44,11 @@ enum reg_type {
 	REG_T_RELEASE_APPLICATION = 22,	/* bank (the mortgagee) */
 	REG_T_DECISION = 23,		/* officer */
 	REG_T_RESTRICTION = 24,		/* registry: set/lift */
-	REG_T_LAST = 24
+	REG_T_LAST = 24,
+	/* Not a signed request: the state hand-over of a successor log at a
+	 * key rotation (registry/handover.c, docs/key-rotation.md). 25..27
+	 * are allocated to it (TEAM.md); 26 and 27 are unused. */
+	REG_T_STATE_HANDOVER = 25,
 };
 
 /* Roles; values equal enum auth_role (api/auth.h). */
@@ -499,6 +503,57 @@ void registry_idem_key(const char *party, size_t party_len,
 #define REG_NONCE_VAL_LEN (16u + HASH_LEN)
 #define REG_IDEM_VAL_LEN (8u + HASH_LEN)
 
+/* ---- state hand-over at a key rotation (registry/handover.c) ------------ */
+
+/* The hand-over of a frozen old store's registration state to its
+ * successor (docs/key-rotation.md "State hand-over"). prev is a view of
+ * the old store as of its final size; prev_* are its final checkpoint's
+ * (the successor's entry 0). */
+struct reg_handover {
+	struct ledger_view *prev;
+	const char *prev_origin;
+	size_t prev_origin_len;
+	uint64_t prev_size;
+	uint8_t prev_root[HASH_LEN];
+	/* OUT of registry_handover_build */
+	uint64_t base;			/* where this log's app ids start */
+	uint64_t records;		/* records inherited */
+	uint8_t state[HASH_LEN];	/* their digest */
+	const char *refusal;		/* "handover_not_first" */
+};
+
+/* A ledger_build_fn (arg = struct reg_handover *) for the entry of type
+ * REG_T_STATE_HANDOVER: refuses (LIEN_ECONFLICT, "handover_not_first")
+ * unless nothing is registered yet; copies the inherited tables of
+ * h->prev into st (vehicles also set their lien-status map leaves), sets
+ * this log's application id base, and writes the payload. */
+enum lien_status registry_handover_build(void *arg, struct ledger_state *st,
+    uint64_t index, uint64_t time_ms, uint8_t *out, size_t cap,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* The audit's half: apply the hand-over entry payload to st with the
+ * previous store h->prev (h's prev_* from the log's entry 0, checked
+ * against h->prev by the caller), requiring the payload to be exactly what
+ * the copy gives. LIEN_OK; LIEN_ECORRUPT with *reason ("state_differs",
+ * "payload_invalid", "handover_not_first"); LIEN_EINVAL
+ * "previous_store_needed" without h->prev; storage errors. */
+enum lien_status registry_handover_apply(struct ledger_state *st,
+    const uint8_t *payload, size_t len, const struct reg_handover *h,
+    const char **reason) LIEN_MUST_CHECK;
+
+/* Copy the inherited records of prev into st and
+ * give their digest: SHA-256 chained over "lienlog-state-v1" 0x00, then
+ * for each record of parties, vehicles, apps and index (minus the nonce
+ * expiry records) in key order: u8 table || be32 key length || key ||
+ * be32 value length || value. */
+enum lien_status registry_handover_copy(struct ledger_view *prev,
+    struct ledger_state *st, uint8_t digest[HASH_LEN], uint64_t *nrecords)
+    LIEN_MUST_CHECK;
+
+/* This log's application id base: 0, or what its hand-over set. */
+enum lien_status registry_base(struct ledger_view *v, uint64_t *base)
+    LIEN_MUST_CHECK;
+
 /* ---- audit ------------------------------------------------------------- */
 
 /* Replay every entry of l into a fresh scratch store at scratch_dir
@@ -510,5 +565,16 @@ void registry_idem_key(const char *party, size_t party_len,
  * key (state differs) in why. */
 enum lien_status registry_replay_audit(struct ledger *l,
     const char *scratch_dir, char *why, size_t why_cap) LIEN_MUST_CHECK;
+
+/* The same for a successor log (docs/key-rotation.md): prev is the frozen
+ * previous store, itself audited by the caller. Its state hand-over entry
+ * is checked against prev -- prev must be the log entry 0 names (origin,
+ * final size, root) and the entry exactly what copying prev's state
+ * gives -- and the copy starts the replayed state. Without prev, a log
+ * with a hand-over cannot be audited (LIEN_EUNSUPPORTED, why says to pass
+ * the store). */
+enum lien_status registry_replay_audit_prev(struct ledger *l,
+    struct ledger *prev, const char *scratch_dir, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 
 #endif

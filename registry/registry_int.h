@@ -114,6 +114,15 @@ enum lien_status rg_expire(struct ledger_state *st, uint64_t now);
 /* Register target (table, key) for deletion at expiry. */
 enum lien_status rg_expire_at(struct ledger_state *st, uint64_t expiry,
     enum ledger_table tb, const void *key, size_t key_len);
+/* The application id base a state hand-over set (index table "h/base" ->
+ * be64); 0 when none. App ids are "A" + hex(base + index). */
+#define RG_KEY_BASE "h/base"
+enum lien_status rg_base_get(struct ledger_state *st, uint64_t *base);
+/* The application id value of the entry at index: base + index, below
+ * REG_INDEX_MAX (else LIEN_ECORRUPT). */
+enum lien_status rg_app_value(struct ledger_state *st, uint64_t index,
+    uint64_t *out);
+
 /* Delete every idempotency record whose key has expired at now (they are
  * at the front of LEDGER_T_IDEM). */
 enum lien_status rg_idem_expire(struct ledger_state *st, uint64_t now);

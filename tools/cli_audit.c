@@ -1,6 +1,8 @@
 /*
- * `lienlog audit DIR [--vkey VKEY]`: re-derive everything a store claims
- * from its entries, read-only, and say whether it holds together.
+ * `lienlog audit DIR [--vkey VKEY] [--prev OLD,...]`: re-derive everything
+ * a store claims from its entries, read-only, and say whether it holds
+ * together. A log started by a key rotation with a state hand-over is
+ * audited against its frozen predecessor(s), each audited first.
  *
  * The work is ledger_audit() (every envelope and hash chain, every stored
  * Merkle hash, every stored checkpoint's root and signature), then
@@ -33,7 +35,7 @@
 /* Replay the registration state into a scratch store and compare. The
  * scratch directory lives under $TMPDIR (or /tmp) and is always removed. */
 static enum lien_status
-audit_state(struct ledger *l, char *why, size_t why_cap)
+audit_state(struct ledger *l, struct ledger *prev, char *why, size_t why_cap)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], f[600];
@@ -47,7 +49,7 @@ audit_state(struct ledger *l, char *why, size_t why_cap)
 		    tmp);
 		return LIEN_EIO;
 	}
-	s = registry_replay_audit(l, dir, why, why_cap);
+	s = registry_replay_audit_prev(l, prev, dir, why, why_cap);
 	(void)snprintf(f, sizeof f, "%s/data.mdb", dir);
 	(void)unlink(f);
 	(void)snprintf(f, sizeof f, "%s/lock.mdb", dir);
@@ -57,14 +59,19 @@ audit_state(struct ledger *l, char *why, size_t why_cap)
 }
 
 static const char usage_audit[] =
-    "usage: lienlog audit DIR [--vkey VKEY]\n"
+    "usage: lienlog audit DIR [--vkey VKEY] [--prev OLD_DIR[,OLDER_DIR...]]\n"
     "Open the store in DIR read-only and verify all of it: every entry's\n"
     "envelope and hash chain, every stored Merkle hash, every stored\n"
     "checkpoint's root and signature; then replay the registration state\n"
     "from the entries and require it to equal the stored state.\n"
     "Checkpoints are checked against VKEY,\n"
     "else DIR/log.vkey if present, else the store's own key. Prints a\n"
-    "one-line summary; on failure, the first problem and its index.\n";
+    "one-line summary; on failure, the first problem and its index.\n"
+    "A log started by a key rotation with a state hand-over (entry type\n"
+    "25) needs the frozen previous store: --prev OLD_DIR (and, for a\n"
+    "chain of rotations, the older ones after it, newest first). Each is\n"
+    "audited first, oldest first, and the hand-over is checked against it\n"
+    "(docs/key-rotation.md).\n";
 
 /* Wall-clock progress display interval: a redraw costs a write(2). */
 #define AUDIT_REDRAW_NS 200000000ull
@@ -117,16 +124,107 @@ audit_progress(void *ctxp, const struct ledger_audit_progress *p)
 	fflush(stderr);
 }
 
+/* One previous store of a chain: opened read-only, audited (envelopes,
+ * hashes, checkpoints with its own key or DIR/log.vkey; its registration
+ * state against its own predecessor prev), and handed back in *out. */
+static int
+audit_prev_store(const char *verb, const char *dir, struct ledger *prev,
+    struct ledger **out)
+{
+	struct ledger_config cfg;
+	struct note_verifier v;
+	const struct note_verifier *vp = NULL;
+	char path[4096], why[512];
+	struct stat st;
+	enum lien_status s;
+	int rc;
+
+	*out = NULL;
+	if ((size_t)snprintf(path, sizeof path, "%s/log.vkey", dir) >=
+	    sizeof path) {
+		cli_fail(verb, "--prev: path too long");
+		return CLI_EXIT_USAGE;
+	}
+	if (stat(path, &st) == 0) {
+		if ((rc = cli_load_vkey(verb, path, &v)) != CLI_EXIT_OK)
+			return rc;
+		vp = &v;
+	}
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = dir;
+	cfg.flags = LEDGER_RDONLY;
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode) ||
+	    (s = ledger_open(&cfg, out)) != LIEN_OK) {
+		cli_fail(verb, "--prev %s: cannot open the store", dir);
+		return CLI_EXIT_IO;
+	}
+	why[0] = '\0';
+	s = ledger_audit(*out, vp, NULL, NULL, why, sizeof why);
+	if (s == LIEN_OK) {
+		why[0] = '\0';
+		s = audit_state(*out, prev, why, sizeof why);
+	}
+	if (s != LIEN_OK) {
+		why[sizeof why - 1] = '\0';
+		cli_fail(verb, "previous store %s: %s", dir, why[0] != '\0' ?
+		    why : lien_status_message(s));
+		return cli_exit_for(s);
+	}
+	return CLI_EXIT_OK;
+}
+
+/* --prev OLD[,OLDER...]: audit the chain oldest first, each against the
+ * one before it; *out is the newest (OLD), for the hand-over of DIR. */
+static int
+audit_chain(const char *verb, const char *list, struct ledger **out)
+{
+	char *copy = strdup(list), *dirs[16];
+	struct ledger *prev = NULL, *cur = NULL;
+	size_t n = 0;
+	int rc = CLI_EXIT_OK;
+
+	*out = NULL;
+	if (copy == NULL) {
+		cli_fail(verb, "out of memory");
+		return CLI_EXIT_INTERNAL;
+	}
+	for (char *p = copy, *c; p != NULL; p = c) {
+		if ((c = strchr(p, ',')) != NULL)
+			*c++ = '\0';
+		if (*p == '\0' || n == sizeof dirs / sizeof dirs[0]) {
+			cli_fail(verb, "--prev: 1..16 store directories, "
+			    "comma-separated, newest first");
+			free(copy);
+			return CLI_EXIT_USAGE;
+		}
+		dirs[n++] = p;
+	}
+	while (n-- > 0) {
+		rc = audit_prev_store(verb, dirs[n], prev, &cur);
+		ledger_close(prev);
+		prev = cur;
+		cur = NULL;
+		if (rc != CLI_EXIT_OK)
+			break;
+	}
+	if (rc == CLI_EXIT_OK)
+		*out = prev;
+	else
+		ledger_close(prev);
+	free(copy);
+	return rc;
+}
+
 int
 cli_audit(int argc, char **argv)
 {
 	static const char verb[] = "audit";
-	struct cli_opt opts[] = { { "vkey", NULL } };
+	struct cli_opt opts[] = { { "vkey", NULL }, { "prev", NULL } };
 	const char *pos[1];
 	struct note_verifier v;
 	const struct note_verifier *vp = NULL;
 	struct ledger_config cfg;
-	struct ledger *l = NULL;
+	struct ledger *l = NULL, *prev = NULL;
 	struct audit_ctx ctx;
 	struct stat st;
 	char why[512];
@@ -137,7 +235,7 @@ cli_audit(int argc, char **argv)
 	enum lien_status s;
 	int rc;
 
-	rc = cli_args_parse(verb, argc, argv, opts, 1, pos, 1, &npos);
+	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 1, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_audit, stdout);
 		return CLI_EXIT_OK;
@@ -187,6 +285,10 @@ cli_audit(int argc, char **argv)
 		}
 	}
 
+	if (opts[1].value != NULL && (rc = audit_chain(verb, opts[1].value,
+	    &prev)) != CLI_EXIT_OK)
+		goto out;
+
 	memset(&cfg, 0, sizeof cfg);
 	cfg.dir = pos[0];
 	cfg.flags = LEDGER_RDONLY;
@@ -216,7 +318,7 @@ cli_audit(int argc, char **argv)
 	entries = ctx.have_last ? ctx.last.done : ledger_size(l);
 	bytes = ctx.have_last ? ctx.last.bytes : 0;
 	why[0] = '\0';
-	s = audit_state(l, why, sizeof why);
+	s = audit_state(l, prev, why, sizeof why);
 	if (s != LIEN_OK) {
 		why[sizeof why - 1] = '\0';
 		cli_fail(verb, "%s: registration state: %s", pos[0],
@@ -226,12 +328,15 @@ cli_audit(int argc, char **argv)
 	}
 	printf("audit OK: %s: %" PRIu64 " entries, %" PRIu64 " bytes, %.2f s, "
 	    "%.1f MB/s, checkpoints checked with %s, registration state "
-	    "replayed and equal\n", pos[0], entries, bytes,
-	    (double)elapsed / 1e9, mb_per_s(bytes, elapsed), key_desc);
+	    "replayed and equal%s%s\n", pos[0], entries, bytes,
+	    (double)elapsed / 1e9, mb_per_s(bytes, elapsed), key_desc,
+	    prev != NULL ? ", handed over from the audited " : "",
+	    prev != NULL ? opts[1].value : "");
 	rc = CLI_EXIT_OK;
 out:
 	if (l != NULL)
 		ledger_close(l);
+	ledger_close(prev);
 	free(default_vkey);
 	return rc;
 }

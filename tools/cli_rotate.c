@@ -18,9 +18,11 @@
  * verified first against the old log's key, as entry 0 (type
  * ENTRY_TYPE_PREV_LOG) of a new, empty store with a new origin. Anyone
  * holding the new log's tree can then find, in its first leaf, which
- * tree of which log it continues. Running genesis again on a store whose
- * entry 0 is that same checkpoint is a no-op; any other non-empty store
- * is refused.
+ * tree of which log it continues. With --prev-data the old store hands
+ * its registration state over in the same transaction (entry type 25,
+ * registry/handover.c). Running genesis again on a store whose entry 0 is
+ * that same checkpoint only adds a missing hand-over; any other
+ * non-empty store is refused.
  */
 #include "tools/cli.h"
 
@@ -37,6 +39,7 @@
 #include "crypto/sign.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
+#include "registry/registry.h"
 
 #define ROTATE_PATH_MAX 4096u
 #define FINAL_CHECKPOINT_FILE "final-checkpoint"
@@ -56,15 +59,21 @@ static const char usage_freeze[] =
     "            4 I/O (incl. the log is running), 5 internal\n";
 
 static const char usage_genesis[] =
-    "usage: lienlog genesis --prev-final FILE --prev-vkey VKEY DIR"
+    "usage: lienlog genesis --prev-final FILE --prev-vkey VKEY\n"
+    "                       (--prev-data OLD_DIR | --no-state yes) DIR"
     " [--key KEY]\n"
     "\n"
     "Start a new log in DIR (a new origin) as the successor of a frozen\n"
     "one: verify FILE (the old log's final checkpoint) with VKEY (the old\n"
     "log's verifier key) and append it, byte for byte, as entry 0 (type\n"
-    "2, prev_log). DIR must be empty or already hold exactly that entry 0\n"
-    "(then nothing is done). Prints index, leaf hash, and the old log's\n"
-    "origin, size and root.\n"
+    "2, prev_log). With --prev-data, the old store (frozen at FILE's size\n"
+    "and root) hands its registration state over in the same transaction:\n"
+    "parties, vehicles, liens, applications and indexes are copied and\n"
+    "entry type 25 (state_handover) commits to them (docs/key-rotation.md);\n"
+    "--no-state yes starts with none. DIR must be empty or already hold\n"
+    "exactly that entry 0 (then only a missing hand-over is added).\n"
+    "Prints index, leaf hash, the old log's origin, size and root, and the\n"
+    "hand-over's index and payload.\n"
     "\n"
     "  --key KEY   the new log's private key (default DIR/log.key)\n"
     "\n"
@@ -290,26 +299,159 @@ genesis_present(const char *verb, struct ledger *l, const uint8_t *note,
 	return same;
 }
 
+/* The previous store for the state hand-over: opened read-only, it must
+ * be the frozen log the final checkpoint names (origin, final size,
+ * root). *out: ledger_close. */
+static int
+open_prev(const char *verb, const char *dir, const struct checkpoint *prev,
+    struct ledger **out)
+{
+	struct ledger_config cfg;
+	struct ledger_view *v = NULL;
+	uint8_t root[HASH_LEN];
+	uint64_t final = 0;
+	const char *origin;
+	enum lien_status s;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = dir;
+	cfg.flags = LEDGER_RDONLY;
+	if ((s = ledger_open(&cfg, out)) != LIEN_OK) {
+		cli_fail(verb, "--prev-data %s: cannot open the store: %s", dir,
+		    lien_status_message(s));
+		return cli_exit_for(s);
+	}
+	origin = ledger_origin(*out);
+	if (strlen(origin) != prev->origin_len ||
+	    memcmp(origin, prev->origin, prev->origin_len) != 0) {
+		cli_fail(verb, "--prev-data %s holds the log '%s', not the one "
+		    "the final checkpoint names", dir, origin);
+		return CLI_EXIT_INPUT;
+	}
+	if (!ledger_frozen(*out, &final) || final != prev->size) {
+		cli_fail(verb, "--prev-data %s is not frozen at the final "
+		    "checkpoint's size %" PRIu64 " (lienlog freeze it first)",
+		    dir, prev->size);
+		return CLI_EXIT_INPUT;
+	}
+	s = ledger_view_open(*out, &v);
+	if (s == LIEN_OK)
+		s = ledger_view_root(v, final, root);
+	ledger_view_close(v);
+	if (s != LIEN_OK) {
+		cli_fail(verb, "--prev-data %s: %s", dir, lien_status_message(s));
+		return cli_exit_for(s);
+	}
+	if (!hash_equal(root, prev->root)) {
+		cli_fail(verb, "--prev-data %s: its tree at size %" PRIu64 " is "
+		    "not the final checkpoint's", dir, final);
+		return CLI_EXIT_INPUT;
+	}
+	return CLI_EXIT_OK;
+}
+
+/* The new log keeps the old log's seal key (DIR/seal.key) when it has
+ * none: the inherited owner commitments are keyed by it, so under a new
+ * key every owner of an inherited vehicle would look like someone else
+ * (docs/key-rotation.md). 1 copied, 0 nothing to do, -1 failed (printed). */
+static int
+seal_key_carry(const char *verb, const char *old_dir, const char *new_dir)
+{
+	char src[ROTATE_PATH_MAX], dst[ROTATE_PATH_MAX];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct stat st;
+	int fd, ok;
+
+	if (path_join(src, old_dir, "seal.key") != 0 ||
+	    path_join(dst, new_dir, "seal.key") != 0) {
+		cli_fail(verb, "path too long: %s", new_dir);
+		return -1;
+	}
+	if (stat(src, &st) != 0 || lstat(dst, &st) == 0)
+		return 0;
+	if (cli_read_file(verb, src, 64, &buf, &len) != CLI_EXIT_OK)
+		return -1;
+	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len && fsync(fd) == 0;
+	if (fd >= 0 && close(fd) != 0)
+		ok = 0;
+	secret_wipe(buf, len);
+	free(buf);
+	if (!ok) {
+		cli_fail(verb, "%s: cannot write: %s", dst, strerror(errno));
+		return -1;
+	}
+	return 1;
+}
+
+/* The index of the state hand-over among the first entries of l (entry 0
+ * is prev_log, then its batch's state root, then the hand-over when it
+ * was appended on its own); 0 when there is none. */
+static int
+handover_find(const char *verb, struct ledger *l, uint64_t *index,
+    uint8_t *payload, size_t cap, size_t *len)
+{
+	struct ledger_view *v = NULL;
+	const uint8_t *e;
+	size_t elen;
+	struct entry ent;
+	enum lien_status s;
+	uint64_t n;
+
+	*index = 0;
+	*len = 0;
+	if ((s = ledger_view_open(l, &v)) != LIEN_OK) {
+		cli_fail(verb, "cannot read the store: %s",
+		    lien_status_message(s));
+		return -1;
+	}
+	n = ledger_view_size(v);
+	for (uint64_t i = 1; i < n && i < 8; i++) {
+		if ((s = ledger_view_entry(v, i, &e, &elen)) != LIEN_OK ||
+		    (s = entry_decode(e, elen, &ent)) != LIEN_OK) {
+			cli_fail(verb, "cannot read entry %" PRIu64 ": %s", i,
+			    lien_status_message(s));
+			ledger_view_close(v);
+			return -1;
+		}
+		if (ent.type == REG_T_STATE_HANDOVER && ent.payload_len <= cap) {
+			memcpy(payload, ent.payload, ent.payload_len);
+			*len = ent.payload_len;
+			*index = i;
+			break;
+		}
+	}
+	ledger_view_close(v);
+	return 0;
+}
+
 int
 cli_genesis(int argc, char **argv)
 {
 	static const char verb[] = "genesis";
 	struct cli_opt opts[] = { { "prev-final", NULL },
-		{ "prev-vkey", NULL }, { "key", NULL } };
+		{ "prev-vkey", NULL }, { "key", NULL }, { "prev-data", NULL },
+		{ "no-state", NULL } };
 	struct note_signer *signer = NULL;
 	struct note_verifier pv;
 	struct checkpoint prev;
-	struct ledger *l = NULL;
-	struct ledger_receipt r;
+	struct ledger *l = NULL, *old = NULL;
+	struct ledger_view *oldv = NULL;
+	struct ledger_receipt r, rr[2];
+	struct ledger_item items[2];
+	struct reg_handover h;
 	const char *pos[1], *origin;
-	uint8_t *note = NULL;
-	size_t npos, note_len = 0;
+	uint8_t *note = NULL, hp[1024];
+	size_t npos, note_len = 0, hp_len = 0;
+	uint64_t hidx = 0;
 	char leaf_b64[B64_ENCODED_LEN(HASH_LEN) + 1];
 	char root_b64[B64_ENCODED_LEN(HASH_LEN) + 1];
 	enum lien_status s;
-	int rc;
+	int rc, state;
 
-	rc = cli_args_parse(verb, argc, argv, opts, 3, pos, 1, &npos);
+	rc = cli_args_parse(verb, argc, argv, opts, 5, pos, 1, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_genesis, stdout);
 		return CLI_EXIT_OK;
@@ -321,6 +463,16 @@ cli_genesis(int argc, char **argv)
 		    "new store directory (see --help)");
 		return CLI_EXIT_USAGE;
 	}
+	/* The registration state carries over unless the operator says
+	 * otherwise, in so many words (docs/key-rotation.md). */
+	if ((opts[3].value == NULL) == (opts[4].value == NULL) ||
+	    (opts[4].value != NULL && strcmp(opts[4].value, "yes") != 0)) {
+		cli_fail(verb, "need --prev-data OLD_DIR (the frozen store, whose "
+		    "registration state the new log inherits) or --no-state "
+		    "yes (start with no parties, vehicles or liens)");
+		return CLI_EXIT_USAGE;
+	}
+	state = opts[3].value != NULL;
 	/* The old log's final checkpoint, verified before anything is
 	 * written: a new log must never chain to a checkpoint nobody
 	 * signed. It must fit one entry's payload. */
@@ -349,9 +501,31 @@ cli_genesis(int argc, char **argv)
 		rc = CLI_EXIT_INPUT;
 		goto out;
 	}
+	if (state && (rc = open_prev(verb, opts[3].value, &prev, &old)) !=
+	    CLI_EXIT_OK)
+		goto out;
 	rc = open_rw(verb, pos[0], signer, &l);
 	if (rc != CLI_EXIT_OK)
 		goto out;
+	memset(&h, 0, sizeof(h));
+	h.prev_origin = prev.origin;
+	h.prev_origin_len = prev.origin_len;
+	h.prev_size = prev.size;
+	memcpy(h.prev_root, prev.root, HASH_LEN);
+	memset(items, 0, sizeof(items));
+	items[0].type = ENTRY_TYPE_PREV_LOG;
+	items[0].payload = note;
+	items[0].len = note_len;
+	items[1].type = REG_T_STATE_HANDOVER;
+	items[1].build = registry_handover_build;
+	items[1].arg = &h;
+	if (state && (s = ledger_view_open(old, &oldv)) != LIEN_OK) {
+		cli_fail(verb, "--prev-data %s: %s", opts[3].value,
+		    lien_status_message(s));
+		rc = cli_exit_for(s);
+		goto out;
+	}
+	h.prev = oldv;
 	if (ledger_size(l) != 0) {
 		int same = genesis_present(verb, l, note, note_len,
 		    r.leaf_hash);
@@ -368,20 +542,52 @@ cli_genesis(int argc, char **argv)
 			rc = CLI_EXIT_INPUT;
 			goto out;
 		}
+		if (handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) != 0) {
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+		if (state && hp_len == 0) {
+			/* entry 0 alone (a genesis --no-state, or an older
+			 * one): the state follows now, if nothing was
+			 * registered meanwhile */
+			s = ledger_append_item(l, &items[1], &rr[1]);
+			if (s != LIEN_OK) {
+				cli_fail(verb, "%s: cannot hand the state over: %s",
+				    pos[0], h.refusal != NULL ? "the new log has "
+				    "registration entries already" :
+				    lien_status_message(s));
+				rc = h.refusal != NULL ? CLI_EXIT_INPUT :
+				    cli_exit_for(s);
+				goto out;
+			}
+			hidx = rr[1].index;
+		}
 	} else {
-		s = ledger_append(l, ENTRY_TYPE_PREV_LOG, note, note_len, &r);
+		/* Entry 0 and the hand-over in one transaction: a new log
+		 * exists with its predecessor's state or not at all. */
+		s = ledger_append_many(l, items, state ? 2 : 1, rr);
+		if (s == LIEN_OK && state && rr[1].status != LIEN_OK)
+			s = rr[1].status;
 		if (s != LIEN_OK) {
-			cli_fail(verb, "%s: cannot append entry 0: %s", pos[0],
+			cli_fail(verb, "%s: cannot append entry 0%s: %s", pos[0],
+			    state ? " and the state hand-over" : "",
 			    lien_status_message(s));
 			rc = cli_exit_for(s);
 			goto out;
 		}
+		r = rr[0];
+		hidx = state ? rr[1].index : 0;
 		if (r.index != 0) {	/* the writer lock makes this impossible */
 			cli_fail(verb, "%s: appended at %" PRIu64 ", not 0",
 			    pos[0], r.index);
 			rc = CLI_EXIT_INTERNAL;
 			goto out;
 		}
+	}
+	if (hidx != 0 && hp_len == 0 &&
+	    handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) != 0) {
+		rc = CLI_EXIT_IO;
+		goto out;
 	}
 	if (b64_encode(r.leaf_hash, HASH_LEN, leaf_b64, sizeof leaf_b64) !=
 	    LIEN_OK || b64_encode(prev.root, HASH_LEN, root_b64,
@@ -392,8 +598,23 @@ cli_genesis(int argc, char **argv)
 	printf("index 0\nleaf_hash %s\norigin %s\nprev_origin %.*s\n"
 	    "prev_size %" PRIu64 "\nprev_root %s\n", leaf_b64, origin,
 	    (int)prev.origin_len, prev.origin, prev.size, root_b64);
+	if (hp_len > 0)
+		printf("handover_index %" PRIu64 "\nhandover %.*s\n", hidx,
+		    (int)hp_len, (const char *)hp);
+	if (state) {
+		int k = seal_key_carry(verb, opts[3].value, pos[0]);
+
+		if (k < 0) {
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+		if (k > 0)
+			printf("seal_key copied\n");
+	}
 	rc = CLI_EXIT_OK;
 out:
+	ledger_view_close(oldv);
+	ledger_close(old);
 	ledger_close(l);
 	note_signer_free(signer);
 	free(note);

@@ -487,6 +487,9 @@ struct sync {
 	uint64_t in_batch;
 	int sink_failed;
 	struct tlog_report app_report;
+	/* application id base of this log (a successor log's state
+	 * hand-over sets it; docs/key-rotation.md): -1 not looked up yet */
+	int64_t base;
 };
 
 /* ---- File sink ------------------------------------------------------------ */
@@ -657,6 +660,57 @@ capture_entry(void *ctx, const struct tlog_entry *e)
 	return LIEN_OK;
 }
 
+/* A successor log's state hand-over (type 25, among its first entries)
+ * sets where its application ids start: "A" + hex(base + index). */
+struct base_find {
+	uint64_t base;
+	int found;
+};
+
+static enum lien_status
+base_visit(void *ctx, const struct tlog_entry *e)
+{
+	struct base_find *b = ctx;
+	json_t *j = NULL, *v;
+
+	if (b->found || e->env.type != REG_T_STATE_HANDOVER)
+		return LIEN_OK;
+	if (jcs_parse_canonical(e->env.payload, e->env.payload_len, &j) !=
+	    LIEN_OK)
+		return LIEN_EPARSE;
+	v = json_object_get(j, "base");
+	if (!json_is_integer(v) || json_integer_value(v) < 0) {
+		json_decref(j);
+		return LIEN_EPARSE;
+	}
+	b->base = (uint64_t)json_integer_value(v);
+	b->found = 1;
+	json_decref(j);
+	return LIEN_OK;
+}
+
+static enum lien_status
+log_base(struct sync *s, uint64_t *out)
+{
+	struct base_find b = { 0, 0 };
+	uint64_t n = tlog_tree_size(s->tree);
+	enum lien_status st;
+
+	if (s->base >= 0) {
+		*out = (uint64_t)s->base;
+		return LIEN_OK;
+	}
+	if (n > 1 && (st = tlog_tree_entries(s->tree, 1, n < 8 ? n : 8,
+	    base_visit, &b, &s->app_report)) != LIEN_OK)
+		return st;
+	/* known for good once found, or once the log is past the entries
+	 * a hand-over can be among */
+	if (b.found || n >= 8)
+		s->base = (int64_t)b.base;
+	*out = b.base;
+	return LIEN_OK;
+}
+
 /* Which record, if any, entry e makes: "restriction" for a restriction
  * change; for an officer's approval, the approved application is fetched
  * (verified against the same tree) and embedded. Returns LIEN_OK with
@@ -666,7 +720,7 @@ registry_record(struct sync *s, const struct tlog_entry *e, const char **kind,
     struct app_capture *app, struct tlog_entry *app_e)
 {
 	json_t *j = NULL, *jd, *ja;
-	uint64_t idx;
+	uint64_t idx, base = 0;
 	enum lien_status st = LIEN_OK;
 
 	*kind = NULL;
@@ -688,7 +742,19 @@ registry_record(struct sync *s, const struct tlog_entry *e, const char **kind,
 	if (strcmp(json_string_value(jd), "approve") != 0)
 		goto out;
 	if (registry_app_id_parse(json_string_value(ja),
-	    json_string_length(ja), &idx) != LIEN_OK || idx >= e->index) {
+	    json_string_length(ja), &idx) != LIEN_OK ||
+	    (st = log_base(s, &base)) != LIEN_OK) {
+		st = st != LIEN_OK ? st : LIEN_EPARSE;
+		goto out;
+	}
+	if (idx < base) {
+		/* an application inherited at a key rotation: its entry is
+		 * in the previous log, which the mirror delivered from */
+		*kind = "approved_inherited";
+		goto out;
+	}
+	idx -= base;
+	if (idx >= e->index) {
 		st = LIEN_EPARSE;
 		goto out;
 	}
@@ -1061,6 +1127,7 @@ cli_sync(int argc, char **argv)
 	int once, clear, rc;
 
 	memset(&s, 0, sizeof s);
+	s.base = -1;
 	s.verb = verb;
 	s.fd = -1;
 	rc = cli_multi_take(verb, &argc, argv, "witness", wit,

@@ -35,6 +35,7 @@ Every wait is bounded; servers are stopped with SIGTERM and must exit 0.
 Usage: test_key_rotation.py LIENLOGD LIENLOG
 """
 import base64
+import hashlib
 import json
 import os
 import re
@@ -198,6 +199,153 @@ def rotate_registry_key(L, tmp, old, base):
           "registry: old key refused with party_revoked (%r)" % r.stderr)
     r = submit(key + ".key", new_id, "/v1/identity-commitments", idj)
     check(r.returncode == 0, "registry: new key still accepted")
+    return key + ".key", new_id
+
+
+# ---- a lien across the rotation (issue 11 class 5) -------------------------
+
+def b64url(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+
+
+def jcs(o):
+    return json.dumps(o, sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode()
+
+
+def vin_of(stem):
+    w = [8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2]
+    val = dict(zip("ABCDEFGHJKLMNPRSTUVWXYZ",
+                   [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 7, 9, 2, 3, 4, 5,
+                    6, 7, 8, 9]))
+    r = sum((int(c) if c.isdigit() else val[c]) * k
+            for c, k in zip(stem, w)) % 11
+    return stem[:8] + ("X" if r == 10 else str(r)) + stem[9:]
+
+
+class Demo:
+    """Signed requests as the demo parties of the old log's data dir."""
+
+    def __init__(self, L, tmp, old):
+        from cryptography.hazmat.primitives import serialization
+        self.L, self.tmp, self.demo = L, tmp, os.path.join(old, "demo")
+        self.key = lambda who: os.path.join(self.demo, who + ".key")
+        fp = lambda who: L("cert-fingerprint", os.path.join(
+            self.demo, who + ".pem")).stdout.decode().strip()
+        self.ids = {w: fp(w) for w in ("bank-a", "officer", "admin")}
+        r = run(["openssl", "x509", "-in", os.path.join(self.demo,
+                                                         "bank-a.pem"),
+                 "-noout", "-subject"])
+        m = re.search(rb"NTRCN-([0-9A-Z]{18})", r.stdout)
+        check(m is not None, "bank A's certificate names its credit code")
+        self.uscc = m.group(1).decode() if m else ""
+        jwk = json.loads(read(os.path.join(old, "trust",
+                                           "face-issuers.jwks")))["keys"][0]
+        self.kid, self.iss = jwk["kid"], jwk["iss"]
+        self.aud = json.loads(read(os.path.join(old, "trust",
+                                                "config.json")))["registry"]
+        self.face = serialization.load_pem_private_key(
+            read(os.path.join(self.demo, "face-issuer.key")), None)
+        self.n = 0
+
+    def submit(self, who, keyfile, keyid, base, path, body=None,
+               method="POST"):
+        self.n += 1
+        args = ["submit", "--key", keyfile, "--keyid", keyid, "--url",
+                base + path]
+        if body is not None:
+            f = os.path.join(self.tmp, "body-%d.json" % self.n)
+            write(f, jcs(body))
+            args += ["--body", f]
+        else:
+            args += ["--method", method]
+        r = self.L(*args)
+        try:
+            j = json.loads(r.stdout)
+        except ValueError:
+            j = None
+        return r.returncode, j, r.stderr
+
+    def as_party(self, who, base, path, body=None, method="POST"):
+        return self.submit(who, self.key(who), self.ids[who], base, path,
+                           body, method)
+
+    def face_token(self, sub, application, step):
+        now = int(time.time())
+        head = b64url(jcs({"alg": "EdDSA", "kid": self.kid, "typ": "JWT"}))
+        nonce = hashlib.sha256(jcs({"application": application,
+                                    "mortgagee": self.uscc,
+                                    "step": step})).digest()
+        body = b64url(jcs({"iss": self.iss, "aud": self.aud, "iat": now - 5,
+                           "exp": now + 300, "sub": sub,
+                           "nonce": b64url(nonce), "liveness": 9900,
+                           "match": 9800}))
+        return head + "." + body + "." + b64url(
+            self.face.sign((head + "." + body).encode()))
+
+
+def register_lien(d, base, reg_key, reg_id):
+    """In the old log: a vehicle, bank A's mortgage on it, approved. The
+    lien the new log must be able to release."""
+    v = vin_of("LJ1EFAUU0KG024680")
+    owner = gb11643("33040019800101002")
+    rc, j, err = d.submit("registry", reg_key, reg_id, base, "/v1/vehicles",
+                          {"vin": v, "plate": "浙F24680", "plate_type": "02",
+                           "certificate_number": "330400246800",
+                           "owner": {"id_number": owner}})
+    check(rc == 0, "old log: the registry records a vehicle (%r)" % err)
+    rc, j, err = d.as_party("bank-a", base, "/v1/identity-commitments",
+                            {"id_number": owner})
+    cm = j["commitment"] if rc == 0 and j else ""
+    app = {"vin": v, "plate": "浙F24680", "plate_type": "02",
+           "certificate_number": "330400246800",
+           "contract_number": "ROT-2026-0001",
+           "owner": {"id_number": owner}}
+    rc, j, err = d.as_party("bank-a", base, "/v1/mortgages", {
+        "application": app,
+        "face_token": d.face_token(cm, app, "mortgage_application")})
+    check(rc == 0 and j is not None, "old log: bank A's mortgage (%r)" % err)
+    mid = j["application_id"] if j else ""
+    rc, j, err = d.as_party("officer", base,
+                            "/v1/applications/%s/decision" % mid,
+                            {"decision": "approve"})
+    check(rc == 0 and j and j["status"] == "approved",
+          "old log: the officer approves it (%r)" % err)
+    return v, mid, owner, cm
+
+
+def release_lien(d, base, v, mid, owner, cm, size_old):
+    """In the new log: bank A releases the old log's lien; the officer
+    approves; the mortgage is released and the vehicle free."""
+    rc, j, err = d.as_party("bank-a", base, "/v1/identity-commitments",
+                            {"id_number": owner})
+    check(rc == 0 and j and j["commitment"] == cm, "the new log commits to "
+          "the owner as the old one did (the seal key carried over)")
+    app = {"vin": v, "mortgage": mid, "owner": {"id_number": owner}}
+    rc, j, err = d.as_party("bank-a", base, "/v1/releases", {
+        "application": app,
+        "face_token": d.face_token(cm, app, "release_application")})
+    check(rc == 0 and j is not None and j["entry_type"] == 22,
+          "new log: bank A applies to release the old log's lien (%r %r)"
+          % (err[-300:], j))
+    rid = j["application_id"] if j else "A0"
+    check(int(rid[1:], 16) >= size_old, "the new log's application ids "
+          "continue above the old log's (%s, old size %d)" % (rid, size_old))
+    rc, j, err = d.as_party("officer", base,
+                            "/v1/applications/%s/decision" % rid,
+                            {"decision": "approve"})
+    check(rc == 0 and j and j["status"] == "approved",
+          "new log: the officer approves the release (%r)" % err[-300:])
+    rc, j, err = d.as_party("officer", base, "/v1/applications/" + mid,
+                            method="GET")
+    check(rc == 0 and j and j["status"] == "released",
+          "the old log's mortgage is released in the new log (%r)" %
+          (j and j.get("status")))
+    rc, j, err = d.as_party("officer", base, "/v1/vehicles/" + v,
+                            method="GET")
+    check(rc == 0 and j and j["liens"] == [] and len(j["released"]) == 1,
+          "the vehicle carries no lien any more (%r)" % (j,))
+    return rid
 
 
 def cosign(wport, note, old=0):
@@ -244,7 +392,9 @@ def scenario(lienlogd, lienlog, tmp, procs):
                       "127.0.0.1:%d" % port],
         "/log/checkpoint", os.path.join(tmp, "lienlogd-old.log"))
     base_old = "http://127.0.0.1:%d" % port_old
-    rotate_registry_key(L, tmp, old, base_old)
+    reg_key, reg_id = rotate_registry_key(L, tmp, old, base_old)
+    d = Demo(L, tmp, old)
+    lien = register_lien(d, base_old, reg_key, reg_id)
     served = get(base_old + "/log/checkpoint")
     size_old = cp_size(served)
     check(size_old >= 1000, "demo log seeded (%d entries)" % size_old)
@@ -302,19 +452,24 @@ def scenario(lienlogd, lienlog, tmp, procs):
     r = L("keygen", "--name", NEW_ORIGIN, "--out", os.path.join(new, "log"))
     check(r.returncode == 0, "keygen of the new origin")
     r = L("genesis", "--prev-final", final_path, "--prev-vkey", new_vkey,
-          new)
+          "--prev-data", old, new)
     check(r.returncode == 1, "genesis with the wrong old key: 1 (got %d)" %
+          r.returncode)
+    r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
+          new)
+    check(r.returncode == 2 and b"--prev-data" in r.stderr,
+          "genesis without --prev-data or --no-state: 2 (got %d)" %
           r.returncode)
     same = os.path.join(tmp, "same")
     os.mkdir(same)
     r = L("keygen", "--name", OLD_ORIGIN, "--out", os.path.join(same, "log"))
     r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
-          same)
+          "--prev-data", old, same)
     check(r.returncode == 3 and b"new origin" in r.stderr,
           "genesis keeping the old origin: 3 (got %d %r)" %
           (r.returncode, r.stderr))
     r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
-          new)
+          "--prev-data", old, new)
     check(r.returncode == 0, "genesis exit 0 (%r)" % r.stderr)
     out = dict(l.split(" ", 1) for l in r.stdout.decode().splitlines())
     check(out.get("index") == "0" and out.get("origin") == NEW_ORIGIN and
@@ -322,10 +477,25 @@ def scenario(lienlogd, lienlog, tmp, procs):
           out.get("prev_size") == str(size_old),
           "genesis reports entry 0 chaining %s@%d (%r)" %
           (OLD_ORIGIN, size_old, out))
+    ho = json.loads(out.get("handover", "{}"))
+    check(out.get("handover_index") == "1" and
+          ho.get("step") == "state_handover" and
+          ho.get("base") == size_old and ho.get("prev_size") == size_old and
+          ho.get("records", 0) > 1000,
+          "genesis hands the old state over as entry 1 (%r)" % ho)
+    check(b"seal_key copied\n" in r.stdout and
+          read(os.path.join(new, "seal.key")) ==
+          read(os.path.join(old, "seal.key")) and
+          os.stat(os.path.join(new, "seal.key")).st_mode & 0o777 == 0o600,
+          "genesis carries the seal key over (0600): the inherited owner "
+          "commitments stay comparable")
     r2 = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
-           new)
-    check(r2.returncode == 0 and r2.stdout == r.stdout,
+           "--prev-data", old, new)
+    check(r2.returncode == 0 and
+          r2.stdout == r.stdout.replace(b"seal_key copied\n", b""),
           "genesis rerun: no-op, same report")
+    # the new log serves registrations under the old trust configuration
+    shutil.copytree(os.path.join(old, "trust"), os.path.join(new, "trust"))
 
     p_new, port_new = start(
         lambda port: [lienlogd, "--data", new, "--listen",
@@ -334,11 +504,12 @@ def scenario(lienlogd, lienlog, tmp, procs):
     procs.append(p_new)
     base_new = "http://127.0.0.1:%d" % port_new
     cp_new = get(base_new + "/log/checkpoint")
-    # entry 0 (the old log's final checkpoint) and its batch's state root
-    check(cp_new.startswith(NEW_ORIGIN.encode() + b"\n2\n"),
-          "new log: new origin, size 2")
+    # entry 0 (the old log's final checkpoint), the state hand-over and
+    # their batch's state root
+    check(cp_new.startswith(NEW_ORIGIN.encode() + b"\n3\n"),
+          "new log: new origin, size 3")
     r = L("genesis", "--prev-final", final_path, "--prev-vkey", old_vkey,
-          new)
+          "--prev-data", old, new)
     check(r.returncode == 4, "genesis while the new log runs: 4")
     typ, payload = entry0(base_new)
     check(typ == PREV_LOG_TYPE, "entry 0 has type prev_log (2)")
@@ -368,10 +539,17 @@ def scenario(lienlogd, lienlog, tmp, procs):
     check(r.returncode == 0 and b" 00 02\n" in r.stdout,
           "auditor's chaining commands (docs) pass (%r %r)" %
           (r.stdout[-300:], r.stderr[-300:]))
-    for d in (old, new):
-        r = L("audit", d)
-        check(r.returncode == 0 and r.stdout.startswith(b"audit OK"),
-              "audit %s passes (%r)" % (os.path.basename(d), r.stderr))
+    r = L("audit", old)
+    check(r.returncode == 0 and r.stdout.startswith(b"audit OK"),
+          "audit old passes (%r)" % r.stderr)
+    r = L("audit", new)
+    check(r.returncode == 3 and b"--prev" in r.stderr,
+          "audit new without the old store: 3, says --prev (%r)" % r.stderr)
+    r = L("audit", "--prev", old, new)
+    check(r.returncode == 0 and r.stdout.startswith(b"audit OK") and
+          b"handed over" in r.stdout,
+          "audit new --prev old passes: the hand-over verified against the "
+          "old store (%r %r)" % (r.stdout, r.stderr))
     for base, vk in ((base_old, old_vkey), (base_new, new_vkey)):
         r = L("monitor", "--log", base, "--vkey", vk)
         check(r.returncode == 0, "monitor %s: 0 (%r)" % (base, r.stderr))
@@ -384,9 +562,10 @@ def scenario(lienlogd, lienlog, tmp, procs):
     check(r.returncode == 0, "sync of the new log with the new key: 0 (%r)"
           % r.stderr)
     lines = read(sink).splitlines() if os.path.exists(sink) else []
-    check(len(lines) == 2 and b'"type":2' in lines[0] and
-          b'"index":0' in lines[0] and b'"type":3' in lines[1],
-          "the mirror received entry 0 and its state root")
+    check(len(lines) == 3 and b'"type":2' in lines[0] and
+          b'"index":0' in lines[0] and b'"type":25' in lines[1] and
+          b'"type":3' in lines[2],
+          "the mirror received entry 0, the hand-over and their state root")
     r = L("sync", "--log", base_new, "--vkey", old_vkey, "--state",
           os.path.join(tmp, "m-wrong"), "--sink",
           "file:" + os.path.join(tmp, "wrong.jsonl"), "--all", "--once")
@@ -399,6 +578,32 @@ def scenario(lienlogd, lienlog, tmp, procs):
           os.path.join(tmp, "m-old"), "--sink",
           "file:" + os.path.join(tmp, "old.jsonl"), "--once")
     check(r.returncode == 0, "sync of the frozen old log: 0 (%r)" % r.stderr)
+
+    # ---- 5b. the old log's lien, released in the new log ----------------
+    rid = release_lien(d, base_new, *lien, size_old)
+    sink2 = os.path.join(tmp, "new-records.jsonl")
+    r = L("sync", "--log", base_new, "--vkey", new_vkey, "--state",
+          os.path.join(tmp, "m-new2"), "--sink", "file:" + sink2, "--once")
+    recs = [json.loads(x) for x in read(sink2).splitlines()] \
+        if os.path.exists(sink2) else []
+    check(r.returncode == 0 and len(recs) == 1 and
+          recs[0]["kind"] == "mortgage_released" and
+          recs[0]["application"]["index"] == int(rid[1:], 16) - size_old,
+          "the mirror delivers the release, its application found at id - "
+          "base (%r %r)" % (r.stderr[-300:], recs))
+    p_new.send_signal(signal.SIGTERM)
+    check(p_new.wait(60) == 0, "new lienlogd stops")
+    procs.remove(p_new)
+    r = L("audit", "--prev", old, new)
+    check(r.returncode == 0, "audit new --prev old after the release (%r)" %
+          r.stderr)
+    p_new, port_new = start(
+        lambda port: [lienlogd, "--data", new, "--listen",
+                      "127.0.0.1:%d" % port], "/log/checkpoint",
+        os.path.join(tmp, "lienlogd-new2.log"))
+    procs.append(p_new)
+    base_new = "http://127.0.0.1:%d" % port_new
+    cp_new = get(base_new + "/log/checkpoint")
 
     # ---- 6. witness key rotation --------------------------------------
     for name, prefix in ((W1, "w1-old"), (W1, "w1-new"), (W2, "w2")):

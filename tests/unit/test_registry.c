@@ -31,6 +31,7 @@
 #include "common/rd.h"
 #include "crypto/idemkey.h"
 #include "crypto/sign.h"
+#include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "registry/ids.h"
 #include "registry/jcs.h"
@@ -1212,6 +1213,169 @@ test_registry_company_owner(void **state)
 	}
 }
 
+/* Issue 11 class 5: a successor log starts from its predecessor's final
+ * registration state (registry/handover.c). The old log registers and
+ * approves a mortgage and is frozen; the new one (another origin, entry
+ * 0 = the old final checkpoint, entry 1 = the hand-over, in one batch)
+ * releases that lien; its application ids continue above the old log's;
+ * the audit checks the hand-over against the old store and refuses
+ * without it or against another store. */
+static void
+audit_dir(struct ledger *l, struct ledger *prev, enum lien_status want,
+    const char *why_has)
+{
+	char dir[] = "/tmp/lienlog-test-handover-XXXXXX", cmd[128], why[512];
+
+	assert_non_null(mkdtemp(dir));
+	why[0] = 0;
+	if (registry_replay_audit_prev(l, prev, dir, why, sizeof why) != want)
+		fail_msg("audit: want %s, got: %s", lien_status_code(want), why);
+	if (why_has != NULL && strstr(why, why_has) == NULL)
+		fail_msg("audit says %s, want %s", why, why_has);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_registry_state_handover(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct ledger_config cfg = { 0 };
+	struct ledger *nl = NULL, *other = NULL;
+	struct ledger_view *ov = NULL;
+	struct note_signer *ns = NULL;
+	char *skey = NULL, *vkey = NULL, *cp = NULL;
+	char ndir[] = "/tmp/lienlog-test-newlog-XXXXXX", cmd[160];
+	char m[REG_APP_ID_LEN + 1], rel[REG_APP_ID_LEN + 1];
+	size_t cp_len;
+	uint64_t final, base = 0, v;
+	struct reg_handover h;
+	struct ledger_item items[2];
+	struct ledger_receipt rr[2];
+	json_t *app, *veh;
+	const char *body;
+	size_t body_len;
+	struct checkpoint c;
+
+	/* the old log: a registered mortgage, then frozen */
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-H1", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(ledger_freeze(f->l, &final), LIEN_OK);
+	assert_int_equal(ledger_latest_checkpoint(f->l, &cp, &cp_len), LIEN_OK);
+	body = strstr(cp, "\n\n");
+	assert_non_null(body);
+	body_len = (size_t)(body - cp) + 1;
+	assert_int_equal(checkpoint_parse((const uint8_t *)cp, body_len, &c),
+	    LIEN_OK);
+	assert_int_equal(c.size, final);
+
+	/* the new log: entry 0 and the hand-over in one batch */
+	assert_non_null(mkdtemp(ndir));
+	assert_int_equal(note_key_generate("test.example/registry-2027", 16,
+	    &skey, &vkey), LIEN_OK);
+	assert_int_equal(note_signer_parse(skey, strlen(skey), &ns), LIEN_OK);
+	cfg.dir = ndir;
+	cfg.signer = ns;
+	cfg.map_size = 1u << 30;
+	assert_int_equal(ledger_open(&cfg, &nl), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &ov), LIEN_OK);
+	memset(&h, 0, sizeof(h));
+	h.prev = ov;
+	h.prev_origin = c.origin;
+	h.prev_origin_len = c.origin_len;
+	h.prev_size = c.size;
+	memcpy(h.prev_root, c.root, HASH_LEN);
+	memset(items, 0, sizeof(items));
+	items[0].type = ENTRY_TYPE_PREV_LOG;
+	items[0].payload = (const uint8_t *)cp;
+	items[0].len = cp_len;
+	items[1].type = REG_T_STATE_HANDOVER;
+	items[1].build = registry_handover_build;
+	items[1].arg = &h;
+	assert_int_equal(ledger_append_many(nl, items, 2, rr), LIEN_OK);
+	assert_int_equal(rr[0].status, LIEN_OK);
+	assert_int_equal(rr[1].status, LIEN_OK);
+	assert_int_equal(rr[1].index, 1);
+	assert_int_equal(h.base, final);
+	assert_true(h.records > 0);
+	/* a second hand-over is refused: the state is no longer empty */
+	assert_int_equal(ledger_append_item(nl, &items[1], &rr[1]),
+	    LIEN_ECONFLICT);
+	assert_string_equal(h.refusal, "handover_not_first");
+	ledger_view_close(ov);
+	ov = NULL;
+
+	/* the parties, the vehicle and its lien came over */
+	{
+		struct ledger *keep = f->l;
+		struct ledger_view *nv;
+
+		f->l = nl;
+		assert_int_equal(ledger_view_open(nl, &nv), LIEN_OK);
+		assert_int_equal(registry_base(nv, &base), LIEN_OK);
+		ledger_view_close(nv);
+		assert_int_equal(base, final);
+		veh = vehicle_json(f, VIN1, 1);
+		assert_int_equal(json_array_size(json_object_get(veh, "liens")),
+		    1);
+		json_decref(veh);
+		/* the release, in the new log, of the old log's lien; its id
+		 * continues above every id of the old log */
+		assert_int_equal(release(f, &f->bank_a, VIN1, m, "owner-1",
+		    &rq), LIEN_OK);
+		strcpy(rel, rq.app_id);
+		assert_int_equal(registry_app_id_parse(rel, strlen(rel), &v),
+		    LIEN_OK);
+		assert_true(v >= final);
+		assert_int_equal(decide(f, &f->officer, rel,
+		    REG_DECIDE_APPROVE, NULL, &rq), LIEN_OK);
+		app = app_json(f, m);
+		assert_jstr(app, "status", "released");
+		json_decref(app);
+		veh = vehicle_json(f, VIN1, 1);
+		assert_int_equal(json_array_size(json_object_get(veh, "liens")),
+		    0);
+		assert_int_equal(json_array_size(json_object_get(veh,
+		    "released")), 1);
+		json_decref(veh);
+		f->l = keep;
+	}
+
+	/* the audit: with the old store it passes; without, it says what
+	 * it needs; against another store, the hand-over does not match */
+	audit_dir(nl, f->l, LIEN_OK, NULL);
+	audit_dir(nl, NULL, LIEN_EUNSUPPORTED, "--prev");
+	{
+		char odir[] = "/tmp/lienlog-test-other-XXXXXX";
+		struct ledger_config oc = { 0 };
+
+		assert_non_null(mkdtemp(odir));
+		oc.dir = odir;
+		oc.signer = f->signer;		/* the old origin */
+		oc.map_size = 1u << 30;
+		assert_int_equal(ledger_open(&oc, &other), LIEN_OK);
+		assert_int_equal(ledger_append(other, 0, (const uint8_t *)"x",
+		    1, &rr[0]), LIEN_OK);
+		assert_int_equal(ledger_freeze(other, NULL), LIEN_OK);
+		audit_dir(nl, other, LIEN_ECORRUPT, "previous store");
+		ledger_close(other);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", odir);
+		assert_int_equal(system(cmd), 0);
+	}
+
+	ledger_close(nl);
+	note_signer_free(ns);
+	secret_free(skey);
+	free(vkey);
+	free(cp);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", ndir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A UUIDv7 text for time t (ms) with a chosen tail. */
 static void
 idem_key_at(uint64_t t, unsigned tail, char out[IDEMKEY_LEN + 1])
@@ -1974,6 +2138,8 @@ main(void)
 		    test_registry_idempotency_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_company_owner, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_state_handover, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
