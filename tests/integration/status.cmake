@@ -15,7 +15,8 @@ if(TARGET lienlogd AND TARGET lienlog)
 			--lienlogd $<TARGET_FILE:lienlogd>
 			--lienlog $<TARGET_FILE:lienlog>
 			--case $<TARGET_FILE:status_case>
-			--forge $<TARGET_FILE:status_forge>)
+			--forge $<TARGET_FILE:status_forge>
+			--pyverify ${PROJECT_SOURCE_DIR}/tests/interop/lien_status.py)
 	set_tests_properties(integration.status PROPERTIES
 		LABELS integration TIMEOUT 900)
 endif()

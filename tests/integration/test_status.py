@@ -87,6 +87,8 @@ def main():
     ap.add_argument("--lienlog", required=True)
     ap.add_argument("--case", required=True)
     ap.add_argument("--forge", required=True)
+    ap.add_argument("--pyverify", help="tests/interop/lien_status.py: "
+                    "the independent verifier, run on the live proofs")
     a = ap.parse_args()
     L = a.lienlog
 
@@ -198,6 +200,28 @@ def main():
                                                     "under_lien_and_restricted"),
                       "verify status %s: %d %s" % (os.path.basename(p),
                                                    r.returncode, r.stderr))
+            if a.pyverify:
+                # the independent verifier (from the spec alone) agrees
+                for p in (pj, pb):
+                    r = run(["/usr/bin/python3", a.pyverify, "verify",
+                             "--vkey", vkey, "--vin", vin, p])
+                    check(r.returncode == 0 and field(r.stdout, "status")
+                          in ("under_lien", "under_lien_and_restricted"),
+                          "python verifier on the live proof: %s %s" %
+                          (r.stdout, r.stderr))
+                for k, v in ex.items():
+                    st, _, pk = get(url + "/v1/vehicles/%s/status-proof" % v)
+                    pf = os.path.join(tmp, "py-%s.json" % k)
+                    with open(pf, "wb") as f:
+                        f.write(pk)
+                    r = run(["/usr/bin/python3", a.pyverify, "verify",
+                             "--vkey", vkey, "--vin", v, pf])
+                    check(r.returncode == 0 and
+                          (field(r.stdout, "status") == want[k] or
+                           (k == "restricted" and "restricted" in
+                            (field(r.stdout, "status") or ""))),
+                          "python verifier, %s: %s %s" % (k, r.stdout,
+                                                          r.stderr))
             bad = bytearray(binary)
             bad[len(bad) // 2] ^= 1
             pt = os.path.join(tmp, "tampered.bin")

@@ -24,6 +24,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
+#include "common/hex.h"
 #include "tlog/map.h"
 
 /* ---- in-memory store ----------------------------------------------------- */
@@ -935,6 +938,102 @@ test_map_store_errors(void **state)
 	free(tmp);
 }
 
+/* tests/vectors/lien_status/map.json, computed by an independent Python
+ * implementation of docs/lien-status.md section 4 (tests/interop/
+ * lien_status.py mapvectors): the same roots, byte-identical proofs, and
+ * every tampered proof refused. */
+static void
+hex_in(const json_t *j, uint8_t *out, size_t n)
+{
+	const char *s = json_string_value(j);
+
+	assert_non_null(s);
+	assert_int_equal(hex_decode(s, strlen(s), out, n), LIEN_OK);
+}
+
+static void
+test_map_vectors(void **state)
+{
+	json_error_t err;
+	json_t *v = json_load_file(LIEN_VECTORS "/lien_status/map.json", 0,
+	    &err), *c, *x;
+	struct map_proof *p = malloc(sizeof *p);
+	uint8_t *enc = malloc(MAP_PROOF_MAX), *want = malloc(MAP_PROOF_MAX);
+	uint8_t h[HASH_LEN];
+	size_t i, k;
+
+	(void)state;
+	assert_non_null(v);
+	assert_non_null(p);
+	hex_in(json_object_get(v, "empty"), h, HASH_LEN);
+	{
+		uint8_t e[HASH_LEN];
+
+		map_hash_empty(e);
+		assert_memory_equal(e, h, HASH_LEN);
+	}
+	json_array_foreach(json_object_get(v, "cases"), i, c) {
+		struct mem *m = mem_new();
+		struct map_store s = mem_store(m);
+		json_t *pairs = json_object_get(c, "pairs");
+		size_t n = json_array_size(pairs), tmpn;
+		struct map_update *u = calloc(n + 1, sizeof *u), *t =
+		    calloc(n + 1, sizeof *t);
+		uint8_t root[HASH_LEN];
+
+		assert_non_null(u);
+		assert_non_null(t);
+		json_array_foreach(pairs, k, x) {
+			hex_in(json_array_get(x, 0), u[k].key, MAP_KEY_LEN);
+			hex_in(json_array_get(x, 1), u[k].value, MAP_VALUE_LEN);
+		}
+		map_updates_sort(u, t, n, &tmpn);
+		assert_int_equal(map_update(&s, u, tmpn, root, NULL), LIEN_OK);
+		hex_in(json_object_get(c, "root"), h, HASH_LEN);
+		assert_memory_equal(root, h, HASH_LEN);
+		json_array_foreach(json_object_get(c, "proofs"), k, x) {
+			uint8_t key[MAP_KEY_LEN];
+			const char *ps = json_string_value(json_object_get(x,
+			    "proof"));
+			size_t len, wl = strlen(ps) / 2;
+			int present = -1;
+
+			hex_in(json_object_get(x, "key"), key, MAP_KEY_LEN);
+			assert_int_equal(hex_decode(ps, strlen(ps), want, wl),
+			    LIEN_OK);
+			assert_int_equal(map_prove(&s, key, p), LIEN_OK);
+			assert_int_equal(map_proof_encode(p, enc, MAP_PROOF_MAX,
+			    &len), LIEN_OK);
+			assert_int_equal(len, wl);
+			assert_memory_equal(enc, want, len);
+			assert_int_equal(map_proof_verify(p, root, key, &present),
+			    LIEN_OK);
+			assert_int_equal(present, json_is_true(json_object_get(x,
+			    "present")));
+		}
+		free(u);
+		free(t);
+		mem_free(m);
+	}
+	json_array_foreach(json_object_get(v, "refuse"), i, c) {
+		uint8_t key[MAP_KEY_LEN], root[HASH_LEN];
+		const char *ps = json_string_value(json_object_get(c, "proof"));
+		size_t wl = strlen(ps) / 2;
+
+		hex_in(json_object_get(c, "key"), key, MAP_KEY_LEN);
+		hex_in(json_object_get(c, "root"), root, HASH_LEN);
+		assert_int_equal(hex_decode(ps, strlen(ps), want, wl), LIEN_OK);
+		if (map_proof_decode(want, wl, p) == LIEN_OK &&
+		    map_proof_verify(p, root, key, NULL) == LIEN_OK)
+			fail_msg("accepted: %s", json_string_value(
+			    json_object_get(c, "name")));
+	}
+	free(p);
+	free(enc);
+	free(want);
+	json_decref(v);
+}
+
 int
 main(void)
 {
@@ -951,6 +1050,7 @@ main(void)
 		cmocka_unit_test(test_map_proof_tampered),
 		cmocka_unit_test(test_map_proof_noncanonical),
 		cmocka_unit_test(test_map_store_errors),
+		cmocka_unit_test(test_map_vectors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
