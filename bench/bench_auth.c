@@ -63,7 +63,7 @@
 #include "common/status.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
-#include "crypto/pki.h"
+#include "crypto/cert_issue.h"
 #include "crypto/pkey.h"
 #include "crypto/sign.h"
 

@@ -33,7 +33,7 @@
 #include "crypto/jws.h"
 #include "crypto/note.h"
 #include "crypto/pkey.h"
-#include "crypto/pki.h"
+#include "crypto/cert_issue.h"
 #include "crypto/httpsig.h"
 
 #define REGCLIENT_COMMIT_LEN 32u

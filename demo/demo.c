@@ -36,7 +36,7 @@
 
 #include "common/file.h"
 #include "crypto/cert.h"
-#include "crypto/pki.h"
+#include "crypto/cert_issue.h"
 #include "registry/ids.h"
 #include "registry/jcs.h"
 

@@ -22,8 +22,8 @@
  * CA: no CRLs, no policies, no key escrow; it exists so `lienlogd --demo`
  * and the tests can build a complete trust configuration from scratch.
  */
-#ifndef LIEN_CRYPTO_PKI_H
-#define LIEN_CRYPTO_PKI_H
+#ifndef LIEN_CRYPTO_CERT_ISSUE_H
+#define LIEN_CRYPTO_CERT_ISSUE_H
 
 #include <stddef.h>
 #include <stdint.h>

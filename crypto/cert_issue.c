@@ -16,7 +16,7 @@
  * Not here: CRLs, intermediates, revocation (api/trust.c reads those from
  * files), any persistence (demo/demo.c writes the files).
  */
-#include "crypto/pki.h"
+#include "crypto/cert_issue.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
