@@ -851,7 +851,7 @@ find_colliding_pair(struct chain_arg *a)
 	struct pkey *root_key = NULL, *leaf_key = NULL;
 	struct cert **leaves;
 	struct cert_cache_stats s0, s1;
-	struct pki_issue p;
+	struct cert_issue_req p;
 	enum lien_status st;
 	int rc = -1;
 
@@ -877,14 +877,14 @@ find_colliding_pair(struct chain_arg *a)
 
 		(void)snprintf(cn, sizeof cn, "bench leaf %zu", n);
 		p.subject.cn = cn;
-		st = pki_cert_issue(leaf_key, root_key, root_pem, root_len, &p,
+		st = cert_issue(leaf_key, root_key, root_pem, root_len, &p,
 		    &pem, &pem_len);
 		if (st == LIEN_OK)
 			st = cert_parse_text(pem, pem_len, &c);
 		free(pem);
 		pem = NULL;
 		if (st != LIEN_OK) {
-			(void)fail("pki_cert_issue", st);
+			(void)fail("cert_issue", st);
 			goto out;
 		}
 		leaves[n++] = c;

@@ -53,6 +53,7 @@ enum lien_status
 regclient_party_load(const char *key_pem, size_t key_len,
     const char *cert_pem, size_t cert_len, struct regclient_party *out)
 {
+	struct cert *c = NULL;
 	enum lien_status st;
 
 	memset(out, 0, sizeof(*out));
@@ -64,12 +65,15 @@ regclient_party_load(const char *key_pem, size_t key_len,
 		st = LIEN_EKEY;
 		goto out;
 	}
+	if ((st = cert_parse_text(cert_pem, cert_len, &c)) != LIEN_OK)
+		goto out;
 	/* A key that is not the certificate's would sign requests the
 	 * server can only refuse (signature_invalid): say so here. */
-	if ((st = pki_cert_key_check(cert_pem, cert_len, out->key)) != LIEN_OK)
+	if ((st = cert_key_check(c, out->key)) != LIEN_OK)
 		goto out;
-	st = pki_cert_keyid(cert_pem, cert_len, out->keyid);
+	cert_keyid_hex(c, out->keyid);
 out:
+	cert_free(c);
 	if (st != LIEN_OK)
 		regclient_party_clear(out);
 	return st;

@@ -33,7 +33,7 @@
 #include "crypto/jws.h"
 #include "crypto/note.h"
 #include "crypto/pkey.h"
-#include "crypto/cert_issue.h"
+#include "crypto/cert.h"
 #include "crypto/httpsig.h"
 
 #define REGCLIENT_COMMIT_LEN 32u
@@ -51,7 +51,7 @@
  * certificate (docs/identity.md). */
 struct regclient_party {
 	struct pkey *key;			/* owned; private */
-	char keyid[PKI_KEYID_HEX_LEN + 1];
+	char keyid[CERT_KEYID_HEX_LEN + 1];
 };
 
 /* Load from PKCS#8 PEM key text and PEM certificate text; the key must be

@@ -58,6 +58,7 @@
 #include <time.h>
 
 #include "common/b64.h"
+#include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/pem.h"
 
@@ -287,6 +288,23 @@ void
 cert_fingerprint(const struct cert *c, uint8_t out[CERT_FPR_LEN])
 {
 	memcpy(out, c->fpr, CERT_FPR_LEN);
+}
+
+void
+cert_keyid_hex(const struct cert *c, char out[CERT_KEYID_HEX_LEN + 1])
+{
+	hex_encode(c->fpr, CERT_FPR_LEN, out);
+}
+
+enum lien_status
+cert_key_check(const struct cert *c, const struct pkey *key)
+{
+	enum lien_status st;
+
+	st = EVP_PKEY_eq(X509_get0_pubkey(c->x), pkey_evp_get0(key)) == 1 ?
+	    LIEN_OK : LIEN_EKEY;
+	ERR_clear_error();
+	return st;
 }
 
 /* ---- cert_info ---------------------------------------------------------------- */

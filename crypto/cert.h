@@ -65,6 +65,17 @@ const uint8_t *cert_der_get0(const struct cert *c, size_t *out_len);
 /* SHA-256 of the DER (the cache key). */
 void cert_fingerprint(const struct cert *c, uint8_t out[CERT_FPR_LEN]);
 
+/* The RFC 9421 keyid of a party (docs/identity.md): lowercase hex of
+ * cert_fingerprint, NUL-terminated. */
+#define CERT_KEYID_HEX_LEN (2u * CERT_FPR_LEN)
+void cert_keyid_hex(const struct cert *c, char out[CERT_KEYID_HEX_LEN + 1])
+    __attribute__((nonnull));
+
+/* LIEN_OK if c certifies key's public half (the same key), LIEN_EKEY if
+ * it certifies another key. */
+enum lien_status cert_key_check(const struct cert *c, const struct pkey *key)
+    LIEN_MUST_CHECK __attribute__((nonnull));
+
 /* What the log and the filing rules need from a certificate. */
 struct cert_info {
 	char cn[CERT_CN_MAX + 1];	/* subject CN, UTF-8, NUL-terminated */

@@ -1,17 +1,18 @@
 /*
- * A demonstration CA (crypto/pki.h): build an X.509 v3 certificate with
- * OpenSSL and sign it with the issuer's key.
+ * Issuing X.509 certificates (crypto/cert_issue.h): build an X.509 v3
+ * certificate with OpenSSL and sign it with the issuer's key.
  *
  * Design. OpenSSL's X509_sign_ctx does the encoding and fills in both
  * AlgorithmIdentifiers from the key, so the issuer's private key is given
  * to OpenSSL as an EVP_PKEY: re-read from the key's own PKCS#8 export
- * (pkey_export_pem, wiped right after) because an Ed25519 `struct pkey`
- * keeps its secret only in libsodium memory. For SM2 the signing context
+ * (pkey_export_pem through crypto/pem, both wiped right after) because an
+ * Ed25519 `struct pkey` keeps its secret only in libsodium memory. For SM2 the signing context
  * carries the GM/T 0009 distinguishing ID explicitly (OpenSSL 3.0's
  * default is empty, DEPS.md), with SM3 as the digest. Every certificate
- * is parsed back with crypto/cert.c (strict DER, strict PEM) and its
- * signature verified with the issuer's public key before it leaves, so
- * a certificate we hand out always verifies (signify's "belt and braces").
+ * is written with crypto/pem, parsed back with crypto/cert.c (strict DER,
+ * strict PEM) and its signature verified with the issuer's public key
+ * before it leaves, so a certificate we hand out always verifies
+ * (signify's "belt and braces").
  *
  * Not here: CRLs, intermediates, revocation (api/trust.c reads those from
  * files), any persistence (demo/demo.c writes the files).
@@ -19,12 +20,10 @@
 #include "crypto/cert_issue.h"
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <limits.h>
@@ -32,9 +31,10 @@
 #include <string.h>
 
 #include "crypto/cert.h"
-#include "common/hex.h"
+#include "crypto/pem.h"
+#include "crypto/sign.h"
 
-#define PKI_SERIAL_BITS 127	/* 16 bytes, top bit clear: positive */
+#define CERT_ISSUE_SERIAL_BITS 127	/* 16 bytes, top bit clear: positive */
 
 /* The private half as an OpenSSL key, from its PKCS#8 text. Caller frees
  * with EVP_PKEY_free. */
@@ -42,27 +42,25 @@ static enum lien_status
 evp_private(const struct pkey *key, EVP_PKEY **out)
 {
 	char *pem = NULL;
-	size_t pem_len = 0;
-	BIO *bio = NULL;
+	uint8_t *der = NULL;
+	const unsigned char *p;
+	size_t pem_len = 0, der_len = 0;
 	enum lien_status st;
 
 	*out = NULL;
 	if ((st = pkey_export_pem(key, 1, &pem, &pem_len)) != LIEN_OK)
 		return st;
-	st = LIEN_ECRYPTO;
-	if (pem_len > INT_MAX)
-		goto out;
-	if ((bio = BIO_new_mem_buf(pem, (int)pem_len)) == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
-	}
-	*out = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
-	if (*out != NULL)
-		st = LIEN_OK;
-out:
-	BIO_free(bio);
+	st = pem_decode(pem, pem_len, "PRIVATE KEY", PKEY_TEXT_MAX, &der,
+	    &der_len);
 	pkey_pem_free(pem, pem_len);
-	return st;
+	if (st != LIEN_OK)
+		return LIEN_ECRYPTO;	/* our own export */
+	p = der;
+	if (der_len <= LONG_MAX)
+		*out = d2i_AutoPrivateKey(NULL, &p, (long)der_len);
+	secret_wipe(der, der_len);
+	free(der);
+	return *out != NULL ? LIEN_OK : LIEN_ECRYPTO;
 }
 
 /* The public half as an OpenSSL key, from its SPKI. */
@@ -86,14 +84,14 @@ name_add(X509_NAME *nm, int nid, const char *v, int type)
 {
 	size_t n = strlen(v);
 
-	if (n == 0 || n > PKI_NAME_MAX)
+	if (n == 0 || n > CERT_ISSUE_NAME_MAX)
 		return 0;
 	return X509_NAME_add_entry_by_NID(nm, nid, type,
 	    (const unsigned char *)v, (int)n, -1, 0) == 1;
 }
 
 static enum lien_status
-subject_build(X509_NAME *nm, const struct pki_subject *s)
+subject_build(X509_NAME *nm, const struct cert_issue_subject *s)
 {
 	char orgid[6 + CERT_USCC_LEN + 1];
 
@@ -160,7 +158,7 @@ serial_set(X509 *x)
 	if (bn == NULL)
 		return LIEN_ENOMEM;
 	/* Bit 126 set: always 16 bytes, never negative (RFC 5280 4.1.2.2). */
-	if (BN_rand(bn, PKI_SERIAL_BITS, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY)
+	if (BN_rand(bn, CERT_ISSUE_SERIAL_BITS, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY)
 	    != 1)
 		goto out;
 	if ((ai = BN_to_ASN1_INTEGER(bn, NULL)) == NULL)
@@ -242,49 +240,41 @@ cert_check(X509 *x, EVP_PKEY *issuer_pub, enum pkey_alg alg)
 static enum lien_status
 pem_out(X509 *x, char **out, size_t *out_len)
 {
-	BIO *bio = BIO_new(BIO_s_mem());
-	const char *data;
-	long n;
-	char *pem;
+	unsigned char *der = NULL;
+	int n = i2d_X509(x, &der);
+	enum lien_status st;
 
-	if (bio == NULL)
-		return LIEN_ENOMEM;
-	if (PEM_write_bio_X509(bio, x) != 1 ||
-	    (n = BIO_get_mem_data(bio, &data)) <= 0) {
-		BIO_free(bio);
+	if (n <= 0)
 		return LIEN_ECRYPTO;
-	}
-	if ((pem = malloc((size_t)n + 1)) == NULL) {
-		BIO_free(bio);
-		return LIEN_ENOMEM;
-	}
-	memcpy(pem, data, (size_t)n);
-	pem[n] = '\0';
-	BIO_free(bio);
-	*out = pem;
-	*out_len = (size_t)n;
-	return LIEN_OK;
+	st = pem_encode("CERTIFICATE", der, (size_t)n, out, out_len);
+	OPENSSL_free(der);
+	return st;
 }
 
+/* The issuer certificate, strict (crypto/cert.c), as an OpenSSL X509. */
 static X509 *
 x509_from_pem(const char *pem, size_t len)
 {
-	BIO *bio;
-	X509 *x;
+	struct cert *c = NULL;
+	const uint8_t *der;
+	const unsigned char *p;
+	size_t der_len = 0;
+	X509 *x = NULL;
 
-	if (len > CERT_TEXT_MAX || len > INT_MAX)
+	if (cert_parse_text(pem, len, &c) != LIEN_OK)
 		return NULL;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
+	der = cert_der_get0(c, &der_len);
+	p = der;
+	if (der_len <= LONG_MAX)
+		x = d2i_X509(NULL, &p, (long)der_len);
+	cert_free(c);
 	return x;
 }
 
 enum lien_status
-pki_cert_issue(const struct pkey *subject_key, const struct pkey *issuer_key,
+cert_issue(const struct pkey *subject_key, const struct pkey *issuer_key,
     const char *issuer_cert_pem, size_t issuer_cert_len,
-    const struct pki_issue *p, char **out, size_t *out_len)
+    const struct cert_issue_req *p, char **out, size_t *out_len)
 {
 	X509 *x = NULL, *ix = NULL;
 	EVP_PKEY *sub_pub = NULL, *iss_priv = NULL, *iss_pub = NULL;
@@ -398,53 +388,5 @@ out:
 	EVP_PKEY_free(sub_pub);
 	EVP_PKEY_free(iss_priv);
 	EVP_PKEY_free(iss_pub);
-	return st;
-}
-
-enum lien_status
-pki_cert_keyid(const char *pem, size_t len, char out[PKI_KEYID_HEX_LEN + 1])
-{
-	uint8_t fpr[CERT_FPR_LEN];
-	struct cert *c = NULL;
-	enum lien_status st;
-
-	out[0] = '\0';
-	if ((st = cert_parse_text(pem, len, &c)) != LIEN_OK)
-		return st;
-	cert_fingerprint(c, fpr);
-	cert_free(c);
-	hex_encode(fpr, CERT_FPR_LEN, out);
-	return LIEN_OK;
-}
-
-enum lien_status
-pki_cert_key_check(const char *pem, size_t len, const struct pkey *key)
-{
-	struct cert *c = NULL;
-	const uint8_t *der;
-	const unsigned char *p;
-	size_t der_len = 0;
-	X509 *x = NULL;
-	EVP_PKEY *mine = NULL;
-	enum lien_status st;
-
-	if (pem == NULL || key == NULL)
-		return LIEN_EINVAL;
-	if ((st = cert_parse_text(pem, len, &c)) != LIEN_OK)
-		return st;
-	der = cert_der_get0(c, &der_len);
-	p = der;
-	st = LIEN_EPARSE;
-	if (der_len > LONG_MAX ||
-	    (x = d2i_X509(NULL, &p, (long)der_len)) == NULL)
-		goto out;
-	if ((st = evp_public(key, &mine)) != LIEN_OK)
-		goto out;
-	st = EVP_PKEY_eq(X509_get0_pubkey(x), mine) == 1 ? LIEN_OK : LIEN_EKEY;
-out:
-	ERR_clear_error();
-	EVP_PKEY_free(mine);
-	X509_free(x);
-	cert_free(c);
 	return st;
 }

@@ -1,8 +1,8 @@
 /*
- * A small certification authority for demonstrations and tests: make a
- * self-signed root and issue leaf certificates for the three request-
- * signing key types (crypto/pkey.h: Ed25519, ECDSA P-256, SM2), shaped the
- * way crypto/cert.c and api/trust.c accept them (docs/certificates.md):
+ * Issuing X.509 v3 certificates: a self-signed root, or a leaf for one of
+ * the three request-signing key types (crypto/pkey.h: Ed25519, ECDSA
+ * P-256, SM2), shaped the way crypto/cert.c and api/trust.c accept them
+ * (docs/certificates.md):
  *
  *   root  basicConstraints critical CA:TRUE,
  *         keyUsage critical keyCertSign + cRLSign, subjectKeyIdentifier
@@ -10,17 +10,20 @@
  *         keyUsage critical digitalSignature, subject and authority key
  *         identifiers
  *
- * Subjects carry CN, optional O, C and, for filed banks, the
- * organizationIdentifier "NTRCN-<USCC>" (ETSI EN 319 412-1 5.1.4 semantics
- * identifier: NTR = national trade register, CN = China), which
- * cert_info_get reads back as the credit code.
+ * Subjects carry CN, optional O, C, serialNumber (a party id) and, for
+ * filed banks, the organizationIdentifier "NTRCN-<USCC>" (ETSI EN 319
+ * 412-1 5.1.4 semantics identifier: NTR = national trade register, CN =
+ * China), which cert_info_get reads back as the credit code.
  *
  * Signatures: Ed25519 (RFC 8410), ecdsa-with-SHA256 (RFC 5758) or
  * SM2-with-SM3 (GM/T 0015, OID 1.2.156.10197.1.501) with the GM/T 0009
  * default distinguishing ID "1234567812345678", chosen by the issuer key.
- * Serial numbers are 16 random bytes (positive). This is not a production
- * CA: no CRLs, no policies, no key escrow; it exists so `lienlogd --demo`
- * and the tests can build a complete trust configuration from scratch.
+ * Serial numbers are 16 random bytes (positive).
+ *
+ * This is the mechanism only, and it is what the demo world and the tests
+ * build their PKI with; which parties exist, their names and files are
+ * demo/demo.c's policy. Not a production CA: no CRLs, no intermediates,
+ * no policies.
  */
 #ifndef LIEN_CRYPTO_CERT_ISSUE_H
 #define LIEN_CRYPTO_CERT_ISSUE_H
@@ -32,9 +35,9 @@
 #include "crypto/pkey.h"
 
 /* X.520 upper bound on CN / O (characters; UTF-8 may take 4 bytes each). */
-#define PKI_NAME_MAX 256u
+#define CERT_ISSUE_NAME_MAX 256u
 
-struct pki_subject {
+struct cert_issue_subject {
 	const char *cn;		/* required, UTF-8, 1..64 characters */
 	const char *o;		/* optional organizationName */
 	const char *c;		/* optional countryName, two letters A-Z */
@@ -47,8 +50,8 @@ struct pki_subject {
 				 * (docs/certificates.md "Party binding") */
 };
 
-struct pki_issue {
-	struct pki_subject subject;
+struct cert_issue_req {
+	struct cert_issue_subject subject;
 	int is_ca;		/* 1: a root (only self-signed roots here) */
 	int64_t not_before;	/* Unix seconds */
 	int64_t not_after;	/* > not_before */
@@ -69,22 +72,9 @@ struct pki_issue {
  * leaf, mismatched key pair), LIEN_EKEY (issuer key is public-only),
  * LIEN_EPARSE (issuer certificate), LIEN_EUNSUPPORTED, LIEN_ENOMEM,
  * LIEN_ECRYPTO. *out is NULL on failure. */
-enum lien_status pki_cert_issue(const struct pkey *subject_key,
+enum lien_status cert_issue(const struct pkey *subject_key,
     const struct pkey *issuer_key, const char *issuer_cert_pem,
-    size_t issuer_cert_len, const struct pki_issue *p, char **out,
+    size_t issuer_cert_len, const struct cert_issue_req *p, char **out,
     size_t *out_len) LIEN_MUST_CHECK;
-
-/* Lowercase hex SHA-256 of the certificate's DER (the RFC 9421 keyid of
- * docs/identity.md) from its PEM text: 64 characters + NUL in out.
- * LIEN_EPARSE / LIEN_ETOOBIG as cert_parse_text. */
-#define PKI_KEYID_HEX_LEN 64u
-enum lien_status pki_cert_keyid(const char *pem, size_t len,
-    char out[PKI_KEYID_HEX_LEN + 1]) LIEN_MUST_CHECK;
-
-/* LIEN_OK if the certificate (PEM text) certifies key's public half (the
- * same SubjectPublicKeyInfo), LIEN_EKEY if it certifies another key,
- * LIEN_EPARSE / LIEN_ETOOBIG as cert_parse_text. */
-enum lien_status pki_cert_key_check(const char *pem, size_t len,
-    const struct pkey *key) LIEN_MUST_CHECK;
 
 #endif

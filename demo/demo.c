@@ -437,7 +437,8 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 	size_t ca_i_len = 0, ca_p_len = 0;
 	char path[DEMO_PATH_MAX];
 	struct demo_world *w = NULL;
-	struct pki_issue is;
+	struct cert_issue_req is;
+	struct cert *c = NULL;
 	uint64_t rng = (uint64_t)now * 2654435761u + 17;
 	enum lien_status st = LIEN_EINVAL;
 
@@ -474,13 +475,13 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 	is.subject.c = "CN";
 	is.subject.o = "lienlog demo";
 	is.subject.cn = "lienlog Demo Institution CA";
-	if ((st = pki_cert_issue(ca_i, ca_i, NULL, 0, &is, &ca_i_pem,
+	if ((st = cert_issue(ca_i, ca_i, NULL, 0, &is, &ca_i_pem,
 	    &ca_i_len)) != LIEN_OK) {
 		why_set(why, why_cap, "cannot make the institution CA");
 		goto out;
 	}
 	is.subject.cn = "lienlog Demo Police CA";
-	if ((st = pki_cert_issue(ca_p, ca_p, NULL, 0, &is, &ca_p_pem,
+	if ((st = cert_issue(ca_p, ca_p, NULL, 0, &is, &ca_p_pem,
 	    &ca_p_len)) != LIEN_OK) {
 		why_set(why, why_cap, "cannot make the police CA");
 		goto out;
@@ -511,17 +512,20 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		 * "Party binding") */
 		is.subject.serial_number = d->party_id;
 		st = d->institution ?
-		    pki_cert_issue(keys[i], ca_i, ca_i_pem, ca_i_len, &is,
+		    cert_issue(keys[i], ca_i, ca_i_pem, ca_i_len, &is,
 		    &w->cert[i], &w->cert_len[i]) :
-		    pki_cert_issue(keys[i], ca_p, ca_p_pem, ca_p_len, &is,
+		    cert_issue(keys[i], ca_p, ca_p_pem, ca_p_len, &is,
 		    &w->cert[i], &w->cert_len[i]);
 		if (st != LIEN_OK) {
 			why_set(why, why_cap, "cannot certify %s", d->file);
 			goto out;
 		}
-		if ((st = pki_cert_keyid(w->cert[i], w->cert_len[i],
-		    w->party[i].keyid)) != LIEN_OK)
+		if ((st = cert_parse_text(w->cert[i], w->cert_len[i], &c)) !=
+		    LIEN_OK)
 			goto out;
+		cert_keyid_hex(c, w->party[i].keyid);
+		cert_free(c);
+		c = NULL;
 		(void)snprintf(file, sizeof(file), "%s.pem", d->file);
 		if ((st = key_write(dir, d->file, keys[i], why, why_cap)) !=
 		    LIEN_OK || (st = text_write(dir, "demo", file, w->cert[i],
