@@ -157,6 +157,15 @@ enum lien_status demo_readme_status(const char *dir, struct ledger *l,
 /* ---- identifiers (registry/ids.h validates them) ----------------------------- */
 
 /* A small deterministic generator (xorshift64*), state != 0. */
+/* The log of a --demo server with a trust/ of its own (no demo world to
+ * sign with): n made-up mortgage and release records as JSON text (valid
+ * VINs, realistic plates, banks and amounts), ENTRY_TYPE_DEMO, appended
+ * in batches. The same n gives the same records. LIEN_ENOMEM, or the
+ * ledger's status. */
+#define DEMO_OPAQUE_ENTRIES 1000u
+enum lien_status demo_opaque_fill(struct ledger *l, uint64_t n)
+    LIEN_MUST_CHECK __attribute__((nonnull));
+
 uint64_t demo_rand(uint64_t *state);
 
 /* 17 characters + NUL: a Chinese WMI, random body, check digit. */

@@ -17,7 +17,7 @@
  * no access log) serves the seeder's signed requests over HTTP, every
  * receipt is verified, and only then is the --listen server started, so a
  * client never sees a half-seeded log (docs/demo.md). Without DIR/demo
- * (a trust/ of one's own) an empty store gets DEMO_ENTRIES opaque demo
+ * (a trust/ of one's own) an empty store gets DEMO_OPAQUE_ENTRIES opaque demo
  * entries as before. Startup facts go to stderr one per line; private keys
  * are never printed.
  *
@@ -72,9 +72,6 @@
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
 
-#define DEMO_ENTRIES 1000u
-#define DEMO_BATCH 250u
-#define DEMO_PAYLOAD_CAP 512u
 #define DEMO_ORIGIN "lienlog.demo/log"
 #define PATH_CAP 4096u
 
@@ -373,117 +370,6 @@ demo_vkey(const char *dir, const char *vkey)
 	}
 	say("lienlogd: wrote verifier key %s\n", path);
 	return 0;
-}
-
-/* ISO 3779 / GB 16735 check digit for a 17-char VIN (position 9). */
-static char
-demo_vin_check(const char vin[17])
-{
-	static const int weight[17] = { 8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7,
-		6, 5, 4, 3, 2 };
-	static const char letters[] = "ABCDEFGHJKLMNPRSTUVWXYZ";
-	static const int values[] = { 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5,
-		7, 9, 2, 3, 4, 5, 6, 7, 8, 9 };
-	unsigned sum = 0;
-
-	for (int i = 0; i < 17; i++) {
-		int v = 0;
-
-		if (vin[i] >= '0' && vin[i] <= '9') {
-			v = vin[i] - '0';
-		} else {
-			const char *p = strchr(letters, vin[i]);
-
-			v = p ? values[p - letters] : 0;
-		}
-		sum += (unsigned)(v * weight[i]);
-	}
-	return sum % 11 == 10 ? 'X' : "0123456789"[sum % 11];
-}
-
-/* One realistic-looking (made-up) registration record, as JSON text. */
-static size_t
-demo_payload(uint64_t i, char *out, size_t cap)
-{
-	static const char *const wmi[] = { "LSJ", "LBV", "LFV", "LGB", "LVS" };
-	static const char *const banks[] = {
-		"Jiaxing Demo Rural Commercial Bank",
-		"Zhejiang Demo Auto Finance Co.",
-		"Demo Bank of Hangzhou, Jiaxing Branch",
-	};
-	static const char plate_chars[] = "ABCDEFGHJKLMNPQRSTUVWXYZ0123456789";
-	char vin[18], plate[6];
-	int n;
-
-	snprintf(vin, sizeof(vin), "%sA24U60%c%c%06u", wmi[i % 5],
-	    "NPR"[i % 3], "ABCDEFGH"[i % 8], (unsigned)(100000 + i * 7919 %
-	    900000));
-	vin[8] = demo_vin_check(vin);
-	for (int k = 0; k < 5; k++)
-		plate[k] = plate_chars[(i * 31u + (uint64_t)k * 7u + i / 34u) %
-		    (sizeof(plate_chars) - 1)];
-	plate[5] = '\0';
-	if (i % 5 == 4)
-		n = snprintf(out, cap,
-		    "{\"demo\":true,\"kind\":\"release\",\"seq\":%llu,"
-		    "\"vin\":\"%s\",\"releases_seq\":%llu,"
-		    "\"date\":\"2026-%02u-%02u\"}",
-		    (unsigned long long)i, vin, (unsigned long long)(i - 4),
-		    (unsigned)(1 + i / 90 % 12), (unsigned)(1 + i % 28));
-	else
-		n = snprintf(out, cap,
-		    "{\"demo\":true,\"kind\":\"mortgage\",\"seq\":%llu,"
-		    "\"vin\":\"%s\",\"plate\":\"\xe6\xb5\x99" "F%s\","
-		    "\"plate_type\":\"%s\",\"mortgagee\":\"%s\","
-		    "\"amount_cny\":%llu,\"term_months\":%u,"
-		    "\"date\":\"2026-%02u-%02u\"}",
-		    (unsigned long long)i, vin, plate, i % 7 == 0 ? "52" : "02",
-		    banks[i % 3], (unsigned long long)(50000 + i * 1237 % 400000),
-		    12u * (unsigned)(1 + i % 5), (unsigned)(1 + i / 90 % 12),
-		    (unsigned)(1 + i % 28));
-	return (n < 0 || (size_t)n >= cap) ? 0 : (size_t)n;
-}
-
-static int
-demo_fill(struct ledger *l)
-{
-	struct ledger_item *items = NULL;
-	struct ledger_receipt *rc = NULL;
-	char *bufs = NULL;
-	int ret = -1;
-
-	items = calloc(DEMO_BATCH, sizeof(*items));
-	rc = calloc(DEMO_BATCH, sizeof(*rc));
-	bufs = malloc((size_t)DEMO_BATCH * DEMO_PAYLOAD_CAP);
-	if (items == NULL || rc == NULL || bufs == NULL)
-		goto out;
-	for (uint64_t base = 0; base < DEMO_ENTRIES; base += DEMO_BATCH) {
-		size_t n = DEMO_ENTRIES - base < DEMO_BATCH ?
-		    (size_t)(DEMO_ENTRIES - base) : DEMO_BATCH;
-		enum lien_status s;
-
-		for (size_t k = 0; k < n; k++) {
-			char *p = bufs + k * DEMO_PAYLOAD_CAP;
-
-			items[k].type = ENTRY_TYPE_DEMO;
-			items[k].payload = (const uint8_t *)p;
-			items[k].len = demo_payload(base + k, p,
-			    DEMO_PAYLOAD_CAP);
-			if (items[k].len == 0)
-				goto out;
-		}
-		s = ledger_append_many(l, items, n, rc);
-		if (s != LIEN_OK) {
-			say("lienlogd: demo append failed: %s\n", lien_status_message(s));
-			goto out;
-		}
-	}
-	ret = 0;
-out:
-	free(items);
-	free(rc);
-	free(bufs);
-	return ret;
 }
 
 /* --demo: DIR/demo and DIR/trust when DIR/trust is missing. */
@@ -832,8 +718,12 @@ main(int argc, char **argv)
 			if (demo_seed_http(dir, l, app, nthreads) != 0)
 				goto out;
 		} else {
-			if (demo_fill(l) != 0)
+			s = demo_opaque_fill(l, DEMO_OPAQUE_ENTRIES);
+			if (s != LIEN_OK) {
+				say("lienlogd: demo append failed: %s\n",
+				    lien_status_message(s));
 				goto out;
+			}
 			say("lienlogd: demo entries appended\n");
 		}
 	}

@@ -35,6 +35,10 @@
 #include "registry/jcs.h"
 #include "registry/registry.h"
 #include "tlog/merkle.h"
+#include "tlog/entry.h"
+#include "ledger/ledger.h"
+#include "crypto/note.h"
+#include "tests/unit/test_util.h"
 
 #define NOW 1893456000	/* 2030-01-01 */
 
@@ -623,11 +627,87 @@ test_regclient_receipt_verify(void **state)
 	free(vkey);
 }
 
+/* ---- the opaque demo log ------------------------------------------------------ */
+
+/* demo_opaque_fill: n entries of ENTRY_TYPE_DEMO, each a JSON object whose
+ * VIN passes the registry's check (registry/ids.c), the same n giving the
+ * same records. */
+static void
+test_demo_opaque_fill(void **state)
+{
+	static const char origin[] = "test.lienlog.invalid/opaque";
+	char dir[] = "/tmp/lienlog-test-opaque-XXXXXX";
+	char *skey, *vkey, *sub[2];
+	struct note_signer *signer;
+	struct ledger_config cfg;
+	uint8_t first[2][HASH_LEN];	/* SHA-256 of the demo payloads */
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(note_key_generate(origin, strlen(origin), &skey,
+	    &vkey), LIEN_OK);
+	assert_int_equal(note_signer_parse(skey, strlen(skey), &signer),
+	    LIEN_OK);
+	for (int run = 0; run < 2; run++) {
+		struct ledger *l;
+		struct ledger_view *v;
+		unsigned demo = 0;
+
+		assert_non_null(sub[run] = tu_fmt("%s/s%d", dir, run));
+		memset(&cfg, 0, sizeof(cfg));
+		cfg.dir = sub[run];
+		cfg.signer = signer;
+		assert_int_equal(ledger_open(&cfg, &l), LIEN_OK);
+		assert_int_equal(demo_opaque_fill(l, 300), LIEN_OK);
+		assert_int_equal(ledger_view_open(l, &v), LIEN_OK);
+		for (uint64_t i = 0; i < ledger_size(l); i++) {
+			const uint8_t *p;
+			size_t len;
+			struct entry e;
+			json_t *j, *vin;
+
+			assert_int_equal(ledger_view_entry(v, i, &p, &len),
+			    LIEN_OK);
+			assert_int_equal(entry_decode(p, len, &e), LIEN_OK);
+			if (e.type != ENTRY_TYPE_DEMO)
+				continue;	/* the log's own entries */
+			if (demo++ == 0)
+				hash_sha256(e.payload, e.payload_len,
+				    first[run]);
+			j = json_loadb((const char *)e.payload, e.payload_len,
+			    JSON_REJECT_DUPLICATES, NULL);
+			assert_non_null(j);
+			vin = json_object_get(j, "vin");
+			assert_true(json_is_string(vin));
+			assert_int_equal(ids_vin_validate(json_string_value(vin),
+			    json_string_length(vin)), LIEN_OK);
+			json_decref(j);
+		}
+		assert_int_equal(demo, 300);
+		ledger_view_close(v);
+		ledger_close(l);
+	}
+	/* Same n, same records (the envelopes differ: time). */
+	assert_memory_equal(first[0], first[1], HASH_LEN);
+	note_signer_free(signer);
+	secret_free(skey);
+	free(vkey);
+	free(sub[0]);
+	free(sub[1]);
+	{
+		char *cmd = tu_fmt("rm -rf '%s'", dir);
+
+		assert_int_equal(system(cmd), 0);
+		free(cmd);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_demo_ids_valid),
+		cmocka_unit_test(test_demo_opaque_fill),
 		cmocka_unit_test_setup_teardown(test_demo_world_create_files,
 		    world_setup, world_teardown),
 		cmocka_unit_test_setup_teardown(test_demo_world_certs_verify,
