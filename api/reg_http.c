@@ -44,6 +44,7 @@
 
 #include <civetweb.h>
 
+#include "httpd/deadline.h"
 #include "httpd/json_out.h"
 #include "api/receipt.h"
 #include "api/owner.h"
@@ -158,6 +159,7 @@ reg_read_body(struct reg_call *c)
 	struct api_req *rq = c->rq;
 	uint64_t deadline;
 	size_t got = 0;
+	int watch;
 
 	if (!rq->has_body_len || rq->body_len == 0)
 		return 1;	/* empty: the JSON step refuses it if needed */
@@ -173,11 +175,15 @@ reg_read_body(struct reg_call *c)
 		api_fail_status(rq, LIEN_ENOMEM);
 		return 0;
 	}
-	/* civetweb bounds each recv by request_timeout_ms but not the
-	 * whole body: a client trickling one byte at a time would hold
-	 * this worker for ever. The deadline bounds it to the deadline
-	 * plus one recv timeout. */
+	/* civetweb's mg_read returns only with all it was asked for, a
+	 * closed peer, or after request_timeout_ms without a single byte:
+	 * a client trickling one byte a second would hold this worker for
+	 * as long as its body lasts. The watchdog (httpd/deadline.h) shuts
+	 * the socket's read side at the deadline, so the read returns and
+	 * the client gets 408. */
 	deadline = mono_ms() + api_app_body_deadline_ms(c->app);
+	watch = httpd_deadline_watch(api_server_deadlines(rq->server),
+	    rq->conn, deadline);
 	while (got < c->body_len) {
 		int n = mg_read(rq->conn, c->body + got, c->body_len - got);
 
@@ -187,6 +193,8 @@ reg_read_body(struct reg_call *c)
 		if (got < c->body_len && mono_ms() > deadline)
 			break;
 	}
+	if (httpd_deadline_done(api_server_deadlines(rq->server), watch))
+		rq->must_close = 1;	/* its read side is gone */
 	if (got != c->body_len) {
 		rq->must_close = 1;
 		if (mono_ms() > deadline)

@@ -48,6 +48,7 @@
 
 #include "api/accesslog.h"
 #include "httpd/civet.h"
+#include "httpd/deadline.h"
 #include "httpd/http.h"
 #include "httpd/json_out.h"
 #include "api/metrics.h"
@@ -58,8 +59,12 @@
 
 #define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
 #define SERVER_DEFAULT_LISTEN "127.0.0.1:8080"
-#define SERVER_DEFAULT_THREADS 16u
-#define SERVER_DEFAULT_TIMEOUT_MS 10000u
+/* Sized so that a few dozen idle or trickling connections cannot take
+ * every worker (issue 11: 64 of them must leave service untouched), and a
+ * client that sends nothing is let go after 5 s. Threads are cheap here:
+ * civetweb's 100 KiB stacks, mostly idle. */
+#define SERVER_DEFAULT_THREADS 128u
+#define SERVER_DEFAULT_TIMEOUT_MS 5000u
 
 /* Every route table the server knows. New APIs add one line here. */
 static const struct api_route_table *const server_tables[] = {
@@ -73,6 +78,7 @@ static const struct api_route_table *const server_tables[] = {
 
 struct api_server {
 	struct civet *web;
+	struct httpd_deadlines *deadlines;	/* body deadlines (deadline.h) */
 	struct ledger *ledger;
 	const struct api_route *routes[SERVER_ROUTES_MAX];
 	const char *route_names[SERVER_ROUTES_MAX];	/* metrics labels */
@@ -300,7 +306,10 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.ledger = s->ledger;
 	rq.server = s;
 	rq.app = s->app;
-	rq.must_close = s->no_keep_alive;
+	/* Every worker holds a connection: answer this one and close it,
+	 * so a connection waiting for a worker gets one (httpd/civet.h). A
+	 * keep-alive client just reconnects. */
+	rq.must_close = s->no_keep_alive || civet_saturated(conn);
 	rq.query = "";
 	if (ri == NULL || ri->request_method == NULL)
 		return 0;
@@ -410,6 +419,8 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 			goto out;
 		}
 	}
+	if ((st = httpd_deadlines_new(&s->deadlines)) != LIEN_OK)
+		goto out;
 	if ((st = civet_start(&web, &s->web)) != LIEN_OK)
 		goto out;
 	*out = s;
@@ -417,6 +428,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	st = LIEN_OK;
 out:
 	if (s != NULL) {
+		httpd_deadlines_free(s->deadlines);
 		accesslog_close(s->alog);
 		metrics_free(s->metrics);
 		free(s->keys_json);
@@ -439,6 +451,12 @@ api_server_demo_face(const struct api_server *s)
 	return s != NULL ? s->demo_face : NULL;
 }
 
+struct httpd_deadlines *
+api_server_deadlines(const struct api_server *s)
+{
+	return s != NULL ? s->deadlines : NULL;
+}
+
 struct witness_client *
 api_server_witness(const struct api_server *s)
 {
@@ -457,6 +475,7 @@ api_server_stop(struct api_server *s)
 	if (s == NULL)
 		return;
 	civet_stop(s->web);	/* waits for the workers: no more submits */
+	httpd_deadlines_free(s->deadlines);	/* no watch is active */
 	accesslog_close(s->alog);
 	metrics_free(s->metrics);
 	free(s->keys_json);

@@ -70,6 +70,11 @@ enum lien_status api_server_start(const struct api_server_config *cfg,
  * the handlers of api/ (GET /log/checkpoint, receipts). */
 struct witness_client *api_server_witness(const struct api_server *s);
 
+/* The body-deadline watchdog (httpd/deadline.h). Borrowed, valid until
+ * api_server_stop; NULL when s is. */
+struct httpd_deadlines;
+struct httpd_deadlines *api_server_deadlines(const struct api_server *s);
+
 /* The body of GET /v1/keys: {"log":"<vkey>"|null,"witnesses":[...],
  * "quorum":K}, built at start. Borrowed, valid until api_server_stop. */
 void api_server_keys_json(const struct api_server *s, const char **body,

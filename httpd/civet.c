@@ -9,6 +9,14 @@
  *                        keep-alive reply would wait 40 ms;
  *   keep_alive_timeout   2 s: an idle keep-alive connection holds a
  *                        worker (civetweb gives each connection a thread);
+ *   busy workers         counted (init_connection / connection_closed):
+ *                        when every worker holds a connection, the caller
+ *                        closes keep-alive connections after their reply
+ *                        (civet_saturated), so connections waiting in
+ *                        civetweb's queue get a worker in turn instead of
+ *                        never (issue 11: lienlog load with more
+ *                        connections than workers left requests
+ *                        unanswered);
  *   max_request_size     16 KiB for the request line and headers; bodies
  *                        are capped by each route before they are read.
  * civetweb's user data is the struct civet, so the log callback finds the
@@ -17,6 +25,7 @@
 #include "httpd/civet.h"
 
 #include <arpa/inet.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +40,39 @@ struct civet {
 	struct mg_context *ctx;
 	void (*log)(void *ctx, const char *msg);
 	void *log_ctx;
+	unsigned threads;
+	atomic_uint busy;	/* workers holding a connection */
 };
+
+static struct civet *
+civet_of(const struct mg_connection *conn)
+{
+	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
+
+	return ctx ? mg_get_user_data(ctx) : NULL;
+}
+
+/* A worker takes a connection from the queue ... */
+static int
+civet_conn_init(const struct mg_connection *conn, void **conn_data)
+{
+	struct civet *c = civet_of(conn);
+
+	*conn_data = NULL;
+	if (c != NULL)
+		atomic_fetch_add(&c->busy, 1);
+	return 0;
+}
+
+/* ... and gives it back, closed. */
+static void
+civet_conn_closed(const struct mg_connection *conn)
+{
+	struct civet *c = civet_of(conn);
+
+	if (c != NULL)
+		atomic_fetch_sub(&c->busy, 1);
+}
 
 /* civetweb's own HTTP authentication is never used (requests are
  * authenticated by their RFC 9421 signatures, api/auth.h). Without an
@@ -48,8 +89,7 @@ civet_no_auth(struct mg_connection *conn, void *data)
 static int
 civet_log_message(const struct mg_connection *conn, const char *msg)
 {
-	const struct mg_context *ctx = conn ? mg_get_context(conn) : NULL;
-	struct civet *c = ctx ? mg_get_user_data(ctx) : NULL;
+	struct civet *c = civet_of(conn);
 
 	if (c != NULL && c->log != NULL)
 		c->log(c->log_ctx, msg);
@@ -101,6 +141,8 @@ civet_start(const struct civet_config *cfg, struct civet **out)
 		return LIEN_ENOMEM;
 	c->log = cfg->log;
 	c->log_ctx = cfg->log_ctx;
+	c->threads = cfg->threads;
+	atomic_init(&c->busy, 0);
 	(void)snprintf(threads, sizeof(threads), "%u", cfg->threads);
 	(void)snprintf(timeout, sizeof(timeout), "%u", cfg->timeout_ms);
 	{
@@ -118,6 +160,8 @@ civet_start(const struct civet_config *cfg, struct civet **out)
 
 		memset(&cb, 0, sizeof(cb));
 		cb.log_message = civet_log_message;
+		cb.init_connection = civet_conn_init;
+		cb.connection_closed = civet_conn_closed;
 		memset(&init, 0, sizeof(init));
 		init.callbacks = &cb;
 		init.user_data = c;
@@ -142,6 +186,20 @@ civet_start(const struct civet_config *cfg, struct civet **out)
 	mg_set_request_handler(c->ctx, "/", cfg->handler, cfg->data);
 	*out = c;
 	return LIEN_OK;
+}
+
+int
+civet_saturated(const struct mg_connection *conn)
+{
+	struct civet *c = civet_of(conn);
+
+	return c != NULL && atomic_load(&c->busy) >= c->threads;
+}
+
+unsigned
+civet_busy(const struct civet *c)
+{
+	return c != NULL ? atomic_load(&c->busy) : 0;
 }
 
 unsigned

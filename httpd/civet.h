@@ -40,6 +40,14 @@ int civet_listen_ok(const char *listen);
 enum lien_status civet_start(const struct civet_config *cfg,
     struct civet **out) LIEN_MUST_CHECK;
 
+/* 1 when every worker holds a connection (more may wait in civetweb's
+ * queue): the caller should close this keep-alive connection after its
+ * reply, so a waiting one gets the worker. conn is the current one. */
+int civet_saturated(const struct mg_connection *conn);
+
+/* Workers holding a connection now (for tests and metrics). */
+unsigned civet_busy(const struct civet *c);
+
 /* The bound port (useful with port 0), or 0. */
 unsigned civet_port(const struct civet *c);
 

@@ -94,7 +94,7 @@ static const char usage[] =
     "                     missing (docs/demo.md)\n"
     "  --origin NAME      demo log origin (default " DEMO_ORIGIN ")\n"
     "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080)\n"
-    "  --threads N        HTTP worker threads (default 16)\n"
+    "  --threads N        HTTP worker threads (default 128)\n"
     "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
     "                     stderr; SIGHUP reopens it (logrotate)\n"
     "  --trust-proxy      log the client address and TLS client certificate\n"

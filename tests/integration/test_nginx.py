@@ -194,9 +194,10 @@ def make_pki(d):
 
 # ---- nginx ------------------------------------------------------------------
 
-def render(src, d, tlsdir, pub, mtls, upstream):
-    """The shipped config with ports and paths substituted. Every
-    substitution must hit exactly as often as expected."""
+def render(src, d, tlsdir, pub, mtls, upstream, extra=()):
+    """The shipped config with ports and paths substituted (and extra
+    substitutions, for the limits phase). Every substitution must hit
+    exactly as often as expected."""
     with open(src) as f:
         # Comment lines go; the directives are rendered as shipped.
         text = "".join(ln for ln in f if not ln.lstrip().startswith("#"))
@@ -207,7 +208,7 @@ def render(src, d, tlsdir, pub, mtls, upstream):
         ("/etc/lienlog/tls/", tlsdir + "/", 6),
         ("/var/cache/nginx/lienlog", d + "/cache", 1),
         ("/var/log/nginx/", d + "/logs/", 4),
-    ]
+    ] + list(extra)
     for old, new, n in subs:
         if not check(text.count(old) == n,
                      f"config: '{old}' appears {n} times"):
@@ -237,14 +238,15 @@ http {{
 
 
 class Nginx:
-    def __init__(self, d, src, tlsdir, upstream):
+    def __init__(self, d, src, tlsdir, upstream, extra=()):
         self.d = d
         self.pub = free_port()
         self.mtls = free_port()
         for sub in ("logs", "tmp", "cache"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         with open(os.path.join(d, "lienlog.conf"), "w") as f:
-            f.write(render(src, d, tlsdir, self.pub, self.mtls, upstream))
+            f.write(render(src, d, tlsdir, self.pub, self.mtls, upstream,
+                           extra))
         self.conf = os.path.join(d, "nginx.conf")
         with open(self.conf, "w") as f:
             # Workers run as the current user: as root nginx would
@@ -630,6 +632,119 @@ def echo_checks(ng, pki):
     check(st == 400 and len(Echo.seen) == n, "plain HTTP on the TLS port: 400")
 
 
+# ---- slow clients and limits (issue 11 class 6) -----------------------------
+
+class Slow:
+    """Slow clients held against nginx: idle TCP connections that send
+    nothing (not even a TLS ClientHello), and TLS clients (with the bank
+    certificate) whose POST body trickles in one byte a second."""
+
+    def __init__(self, port, pki, idle=0, trickle=0, src=None):
+        self.socks = []
+        for _ in range(idle):
+            self.socks.append(socket.create_connection(
+                ("127.0.0.1", port), timeout=IO_TIMEOUT,
+                source_address=(src, 0) if src else None))
+        bank = context(pki, "bank")
+        self.trickling = []
+        for i in range(trickle):
+            raw = socket.create_connection(
+                ("127.0.0.1", port), timeout=IO_TIMEOUT,
+                source_address=(src, 0) if src else None)
+            s = bank.wrap_socket(raw, server_hostname="127.0.0.1")
+            s.sendall(b"POST /v1/slow/%d HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                      b"Content-Type: application/json\r\n"
+                      b"Content-Length: 100\r\n\r\n{" % i)
+            self.trickling.append(s)
+        self.stop_ev = threading.Event()
+        self.t = threading.Thread(target=self.run, daemon=True)
+        self.t.start()
+
+    def run(self):
+        while not self.stop_ev.wait(1.0):
+            for s in self.trickling:
+                try:
+                    s.sendall(b" ")
+                except OSError:
+                    pass
+
+    def held(self):
+        """How many are still open (nothing answered or closed yet)."""
+        n = 0
+        for s in self.socks + self.trickling:
+            s.setblocking(False)
+            try:
+                n += 1 if s.recv(1) else 0
+            except (BlockingIOError, ssl.SSLWantReadError):
+                n += 1
+            except OSError:
+                pass
+            finally:
+                s.setblocking(True)
+        return n
+
+    def close(self):
+        self.stop_ev.set()
+        self.t.join(IO_TIMEOUT)
+        for s in self.socks + self.trickling:
+            try:
+                s.close()
+            except OSError:
+                pass
+
+
+def phase_limits(d, src, pki):
+    """limit_conn and limit_req of the shipped file, made deterministic:
+    the rates are rendered as 1 request a minute (so only the burst
+    passes), the limits themselves are the shipped ones."""
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Echo)
+    srv.daemon_threads = True
+    th = threading.Thread(target=srv.serve_forever, daemon=True)
+    th.start()
+    ng = None
+    slow = None
+    try:
+        ng = Nginx(os.path.join(d, "ng4"), src, os.path.join(d, "tls"),
+                   srv.server_address[1],
+                   [("rate=100r/s;", "rate=1r/m;", 1),
+                    ("rate=500r/s;", "rate=1r/m;", 1)])
+        anon = context(pki)
+        # limit_req: the public listener's burst (200) from one address
+        got = {}
+        for _ in range(215):
+            st, _, b, _ = request(ng.pub, anon, "GET", "/healthz",
+                                  src="127.0.0.5")
+            got.setdefault(st, []).append(b)
+        ok = len(got.get(200, []))
+        lim = got.get(429, [])
+        check(ok >= 200 and len(lim) >= 10 and ok + len(lim) == 215 and
+              all(json.loads(b)["code"] == "too_many_requests"
+                  for b in lim),
+              f"limit_req: the burst passes ({ok}), the rest is 429 "
+              f"too_many_requests ({len(lim)})")
+        st, _, _, _ = request(ng.pub, anon, "GET", "/healthz",
+                              src="127.0.0.6")
+        check(st == 200, "limit_req is per address: another one is served")
+        # limit_conn: 64 requests in progress from one address, then the
+        # 65th from it is refused, another address is served
+        slow = Slow(ng.mtls, pki, trickle=64, src="127.0.0.4")
+        bank = context(pki, "bank")
+        st, _, b, _ = request(ng.mtls, bank, "GET", "/healthz",
+                              src="127.0.0.4")
+        check(st == 429 and json.loads(b)["code"] == "too_many_requests",
+              f"limit_conn: a 65th request from one address: 429 ({st})")
+        st, _, _, _ = request(ng.mtls, bank, "GET", "/healthz",
+                              src="127.0.0.7")
+        check(st == 200, "limit_conn is per address: another one is served")
+        check(slow.held() == 64, "the 64 slow requests are still held")
+    finally:
+        if slow:
+            slow.close()
+        if ng:
+            ng.stop()
+        srv.shutdown()
+
+
 # ---- phase 2: real lienlogd --------------------------------------------------
 
 def start_lienlogd(binary, datadir, logpath, extra=()):
@@ -879,8 +994,18 @@ def write_checks(ng, pki, port, datadir, lienlog, d):
     st, h, b, _ = request(ng.mtls, bank, "POST", "/v1/mortgages",
                           b"x" * (BODY_MAX + 1))
     check(st == 413, "oversize write: 413 from nginx")
-    # A real registration, if the routes and the demo world exist.
-    registration(ng, pki, port, datadir, lienlog, d, code)
+    # A real registration, if the routes and the demo world exist, while
+    # slow clients are held against nginx (issue 11 class 6): 32 idle
+    # connections and 32 bodies trickling in from one address
+    slow = Slow(ng.mtls, pki, idle=32, trickle=32, src="127.0.0.2")
+    try:
+        registration(ng, pki, port, datadir, lienlog, d, code)
+        st, _, _, _ = request(ng.pub, context(pki), "GET", "/log/checkpoint")
+        check(st == 200, "the public listener answers meanwhile")
+        check(slow.held() == 64, "the registration went through while the "
+              "64 slow clients were held")
+    finally:
+        slow.close()
 
 
 def vin_with_check(prefix8, suffix8):
@@ -966,10 +1091,11 @@ def main():
     try:
         pki = make_pki(d)
         phase_echo(d, src, pki)
+        phase_limits(d, src, pki)
         phase_lienlogd(d, src, pki, lienlogd, lienlog)
     finally:
         if FAILURES:
-            for sub in ("ng1", "ng2", "ng3"):
+            for sub in ("ng1", "ng2", "ng3", "ng4"):
                 p = os.path.join(d, sub, "logs", "error.log")
                 if os.path.exists(p):
                     with open(p, errors="replace") as f:
