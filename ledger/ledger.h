@@ -329,6 +329,17 @@ enum lien_status ledger_scratch_compare(struct ledger_scratch *sc,
  * first differing tile in why. */
 enum lien_status ledger_scratch_compare_map(struct ledger_scratch *sc,
     struct ledger_view *v, char *why, size_t why_cap) LIEN_MUST_CHECK;
+/* For a replay that resumes across runs (lienlog sync): record, in the
+ * open transaction, that entries below next are applied (with the status
+ * map's key count) and an opaque word of the caller's, so a later
+ * ledger_scratch_open of the same dir gives both back through
+ * ledger_scratch_next (0 and 0 for a new store). Mark only where no map
+ * update is pending (right after a state root). LIEN_EINVAL when no
+ * transaction is open. */
+enum lien_status ledger_scratch_mark(struct ledger_scratch *sc,
+    uint64_t next, uint64_t note) LIEN_MUST_CHECK;
+uint64_t ledger_scratch_next(const struct ledger_scratch *sc,
+    uint64_t *note);
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 

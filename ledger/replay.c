@@ -69,7 +69,11 @@ struct ledger_scratch {
 	struct map_pending mpend;
 	struct map_wcache *mcache;
 	uint64_t nkeys;
+	uint64_t mark_next, mark_note;	/* ledger_scratch_mark's, as of open */
 };
+
+/* u64be next, u64be keys, u64be note */
+static const char SCRATCH_MARK[] = "replay";
 
 enum lien_status
 ledger_scratch_open(const char *dir, struct ledger_scratch **out)
@@ -85,6 +89,28 @@ ledger_scratch_open(const char *dir, struct ledger_scratch **out)
 	    LIEN_OK) {
 		free(sc);
 		return st;
+	}
+	{
+		struct store_txn *t;
+		const uint8_t *v;
+		size_t len;
+
+		if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK) {
+			ledger_scratch_close(sc);
+			return st;
+		}
+		st = store_get(t, STORE_META, SCRATCH_MARK,
+		    sizeof SCRATCH_MARK - 1, &v, &len);
+		if (st == LIEN_OK && len == 24) {
+			sc->mark_next = be64_get(v);
+			sc->nkeys = be64_get(v + 8);
+			sc->mark_note = be64_get(v + 16);
+		} else if (st != LIEN_ENOTFOUND) {
+			store_txn_abort(t);
+			ledger_scratch_close(sc);
+			return st == LIEN_OK ? LIEN_ECORRUPT : st;
+		}
+		store_txn_abort(t);
 	}
 	*out = sc;
 	return LIEN_OK;
@@ -193,6 +219,28 @@ out:
 	store_cursor_close(b);
 	store_txn_abort(t);
 	return st;
+}
+
+enum lien_status
+ledger_scratch_mark(struct ledger_scratch *sc, uint64_t next, uint64_t note)
+{
+	uint8_t v[24];
+
+	if (!sc->open)
+		return LIEN_EINVAL;
+	be64_put(v, next);
+	be64_put(v + 8, sc->nkeys);
+	be64_put(v + 16, note);
+	return store_put(sc->state.t, STORE_META, SCRATCH_MARK,
+	    sizeof SCRATCH_MARK - 1, v, sizeof v, 0);
+}
+
+uint64_t
+ledger_scratch_next(const struct ledger_scratch *sc, uint64_t *note)
+{
+	if (note != NULL)
+		*note = sc->mark_note;
+	return sc->mark_next;
 }
 
 /* LMDB's default key order: bytes, then the shorter first. */

@@ -22,6 +22,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tlog/checkpoint.h"
@@ -43,6 +44,8 @@ struct audit {
 	int have_prev_cp;
 	struct checkpoint prev_cp;
 	uint8_t prev_note[ENTRY_PAYLOAD_MAX];
+	/* registry_replay: the caller commits (at state roots) */
+	int incremental;
 };
 
 /* Entry 0 of a successor log: the old log's final checkpoint (a signed
@@ -226,7 +229,7 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 		    ? rc : LIEN_ECORRUPT;
 		return 1;
 	}
-	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES) {
+	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental) {
 		a->in_txn = 0;
 		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
 		    (rc = ledger_scratch_begin(a->sc, &a->st)) != LIEN_OK) {
@@ -304,4 +307,197 @@ out:
 	ledger_scratch_close(a.sc);
 	ledger_view_close(v);
 	return rc;
+}
+
+/* ---- Incremental replay (lienlog sync) ------------------------------------ */
+
+/* How the replay stands, kept with its mark (ledger_scratch_mark's note). */
+enum {
+	RP_CHECKING = 0,
+	RP_NO_ROOTS = 1,	/* the log keeps no status map */
+	RP_HANDOVER = 2,	/* the log starts from another log's state */
+};
+
+struct registry_replay {
+	struct audit a;
+	char why[512];
+	uint64_t next;		/* entries below next are applied */
+	uint64_t root_next;	/* index after the last state root seen */
+	uint64_t marked;	/* next as of the last commit */
+	uint64_t mode;		/* RP_* */
+};
+
+enum lien_status
+registry_replay_open(const char *dir, struct registry_replay **out)
+{
+	struct registry_replay *r = calloc(1, sizeof *r);
+	enum lien_status rc;
+
+	*out = NULL;
+	if (r == NULL)
+		return LIEN_ENOMEM;
+	r->a.why = r->why;
+	r->a.why_cap = sizeof r->why;
+	r->a.incremental = 1;
+	if ((rc = ledger_scratch_open(dir, &r->a.sc)) != LIEN_OK) {
+		free(r);
+		return rc;
+	}
+	r->next = r->root_next = r->marked =
+	    ledger_scratch_next(r->a.sc, &r->mode);
+	if (r->mode > RP_HANDOVER) {
+		registry_replay_close(r);
+		return LIEN_ECORRUPT;
+	}
+	if ((rc = ledger_scratch_begin(r->a.sc, &r->a.st)) != LIEN_OK) {
+		registry_replay_close(r);
+		return rc;
+	}
+	*out = r;
+	return LIEN_OK;
+}
+
+uint64_t
+registry_replay_next(const struct registry_replay *r)
+{
+	return r->next;
+}
+
+uint64_t
+registry_replay_checked(const struct registry_replay *r)
+{
+	return r->root_next;
+}
+
+const char *
+registry_replay_off(const struct registry_replay *r)
+{
+	switch (r->mode) {
+	case RP_NO_ROOTS:
+		return "the log keeps no status map (it has no state-root "
+		    "entries)";
+	case RP_HANDOVER:
+		return "the log starts from the state of a previous log (a "
+		    "hand-over); lienlog audit --prev checks it";
+	}
+	return NULL;
+}
+
+/* Commit what is applied, marked at next (a state root was the last
+ * entry applied, or the check is off), and go on in a new transaction. */
+static enum lien_status
+replay_commit(struct registry_replay *r)
+{
+	enum lien_status rc;
+
+	if ((rc = ledger_scratch_mark(r->a.sc, r->next, r->mode)) != LIEN_OK ||
+	    (rc = ledger_scratch_commit(r->a.sc, r->a.st)) != LIEN_OK) {
+		r->a.st = NULL;
+		return rc;
+	}
+	r->a.st = NULL;
+	if ((rc = ledger_scratch_begin(r->a.sc, &r->a.st)) != LIEN_OK)
+		return rc;
+	r->marked = r->next;
+	r->a.in_txn = 0;
+	return LIEN_OK;
+}
+
+/* Stop checking (a log without state roots, or one whose state comes
+ * from another log): remembered, so later runs skip the replay. */
+static enum lien_status
+replay_off(struct registry_replay *r, uint64_t mode, uint64_t next)
+{
+	r->mode = mode;
+	r->next = next;
+	return replay_commit(r);
+}
+
+enum lien_status
+registry_replay_entry(struct registry_replay *r, uint64_t index,
+    const uint8_t *ent, size_t len, const char **why)
+{
+	struct entry e;
+	int dec;
+
+	*why = NULL;
+	if (r->a.st == NULL)
+		return LIEN_EINVAL;	/* an earlier failure */
+	if (r->mode != RP_CHECKING || index < r->next)
+		return LIEN_OK;
+	if (index > r->next)
+		return LIEN_EINVAL;
+	/* The sequencer ends every batch (at most LEDGER_BATCH_MAX entries)
+	 * with a state root: a longer run without one is a log that keeps
+	 * no map (from its start) or one that stopped committing to it. */
+	if (index - r->root_next > LEDGER_BATCH_MAX) {
+		if (r->root_next == 0)
+			return replay_off(r, RP_NO_ROOTS, index);
+		snprintf(r->why, sizeof r->why, "entries %" PRIu64 "..%"
+		    PRIu64 " carry no state root; the log ends every batch "
+		    "(at most %u entries) with one", r->root_next, index,
+		    LEDGER_BATCH_MAX);
+		*why = r->why;
+		return LIEN_ECORRUPT;
+	}
+	dec = entry_decode(ent, len, &e) == LIEN_OK;
+	if (dec && e.type == REG_T_STATE_HANDOVER)
+		return replay_off(r, RP_HANDOVER, index);
+	r->why[0] = 0;
+	r->a.rc = LIEN_OK;
+	if (audit_visit(&r->a, index, ent, len) != 0) {
+		*why = r->why[0] ? r->why : NULL;
+		return r->a.rc != LIEN_OK ? r->a.rc : LIEN_ECORRUPT;
+	}
+	r->next = index + 1;
+	if (dec && e.type == ENTRY_TYPE_STATE_ROOT) {
+		r->root_next = r->next;
+		/* Commit only here: no map update is pending, so the mark
+		 * is a point a later run can resume from. */
+		if (++r->a.in_txn >= RG_AUDIT_TXN_ENTRIES)
+			return replay_commit(r);
+		return LIEN_OK;
+	}
+	r->a.in_txn++;
+	return LIEN_OK;
+}
+
+enum lien_status
+registry_replay_end(struct registry_replay *r, uint64_t size,
+    const char **why)
+{
+	*why = NULL;
+	if (r->a.st == NULL)
+		return LIEN_EINVAL;
+	if (r->mode != RP_CHECKING)
+		return LIEN_OK;
+	if (r->next != size)
+		return LIEN_EINVAL;	/* not every entry was fed */
+	if (size > 0 && r->root_next != size) {
+		if (r->root_next == 0 && size <= LEDGER_BATCH_MAX) {
+			/* no state root yet: too early to say the log keeps
+			 * no map; replay again from 0 next time */
+			return LIEN_OK;
+		}
+		snprintf(r->why, sizeof r->why, "the signed tree of size %"
+		    PRIu64 " does not end with a state root (the last is "
+		    "entry %" PRIu64 "); every checkpoint must", size,
+		    r->root_next - 1);
+		*why = r->why;
+		return LIEN_ECORRUPT;
+	}
+	if (r->next == r->marked)
+		return LIEN_OK;
+	return replay_commit(r);
+}
+
+void
+registry_replay_close(struct registry_replay *r)
+{
+	if (r == NULL)
+		return;
+	/* Uncommitted work (entries past the last mark) is dropped: the next
+	 * run replays it again from the mark. */
+	ledger_scratch_close(r->a.sc);
+	free(r);
 }

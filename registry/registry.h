@@ -577,4 +577,39 @@ enum lien_status registry_replay_audit_prev(struct ledger *l,
     struct ledger *prev, const char *scratch_dir, char *why, size_t why_cap)
     LIEN_MUST_CHECK;
 
+/* ---- incremental replay (lienlog sync) ------------------------------- */
+
+/* The same replay, fed one entry at a time from entries a client has
+ * verified (lienlog sync checks the state roots of what it imports), kept
+ * in a scratch store at dir that later runs resume: every registry entry
+ * re-checked and applied, every state-root entry compared with the
+ * replayed map. Progress is committed only at state roots, so a crash
+ * loses at most the entries since the last one, which are fed again. */
+struct registry_replay;
+enum lien_status registry_replay_open(const char *dir,
+    struct registry_replay **out) LIEN_MUST_CHECK;
+/* Entries below this are applied; feed from here. */
+uint64_t registry_replay_next(const struct registry_replay *r);
+/* Feed entry index (the envelope bytes). Below next: ignored; above:
+ * LIEN_EINVAL. LIEN_ECORRUPT with *why when the entry shows the log lying
+ * about the state: a state root that is not the replayed map's, an entry
+ * the registry rules refuse, a run of more than LEDGER_BATCH_MAX entries
+ * without a state root. A log without any state root from its start, or
+ * one whose state begins with a hand-over from an earlier log, switches
+ * the check off (registry_replay_off says why); later entries are
+ * ignored. Other statuses: the scratch store failed. */
+enum lien_status registry_replay_entry(struct registry_replay *r,
+    uint64_t index, const uint8_t *ent, size_t len, const char **why)
+    LIEN_MUST_CHECK;
+/* Every entry of a verified tree of size entries was fed: a checked tree
+ * must end with a state root (LIEN_ECORRUPT, *why); commit. */
+enum lien_status registry_replay_end(struct registry_replay *r,
+    uint64_t size, const char **why) LIEN_MUST_CHECK;
+/* Entries below this are covered by a state root that matched (0: none
+ * yet). */
+uint64_t registry_replay_checked(const struct registry_replay *r);
+/* NULL while checking; else why the check is off. */
+const char *registry_replay_off(const struct registry_replay *r);
+void registry_replay_close(struct registry_replay *r);
+
 #endif

@@ -81,6 +81,7 @@ tlog_fault_name(enum tlog_fault f)
 	case TLOG_FAULT_FORK: return "fork";
 	case TLOG_FAULT_TILE: return "tile_mismatch";
 	case TLOG_FAULT_ENTRY: return "entry_mismatch";
+	case TLOG_FAULT_STATE: return "state";
 	}
 	return "unknown";
 }

@@ -61,6 +61,8 @@ enum tlog_fault {
 	TLOG_FAULT_FORK,	/* two signed trees that are inconsistent */
 	TLOG_FAULT_TILE,	/* tiles do not hash to the signed root */
 	TLOG_FAULT_ENTRY,	/* entry does not match tree or hash chain */
+	TLOG_FAULT_STATE,	/* a state root the entries do not give
+				 * (docs/lien-status.md; lienlog sync) */
 };
 
 struct tlog_report {

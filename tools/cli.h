@@ -192,6 +192,7 @@ enum cli_exit_tlog {
 	CLI_EXIT_BADSIG = 12,	/* checkpoint signature or witness quorum fails */
 	CLI_EXIT_MISMATCH = 13,	/* tiles/entries do not match the signed tree */
 	CLI_EXIT_HALTED = 14,	/* an earlier run stopped on evidence */
+	CLI_EXIT_STATE = 15,	/* a state root the entries do not give (sync) */
 };
 
 struct tlog_policy;

@@ -57,6 +57,7 @@ static const char usage_sync[] =
     "usage: lienlog sync --log URL --vkey VKEY --state DIR --sink SINK\n"
     "           [--witness WVKEY ... [--quorum K]] [--trust-checkpoint FILE]\n"
     "           [--all] [--once | --interval S [--rounds N]] [--clear-halt]\n"
+    "           [--no-state-check]\n"
     "Mirror a log into a registry, verifying everything (docs/sync.md).\n"
     "  --log URL     the log's tlog-tiles prefix (http://HOST:PORT means\n"
     "                http://HOST:PORT/log, where lienlogd serves it)\n"
@@ -72,9 +73,12 @@ static const char usage_sync[] =
     "  --batch N     file sink: fsync every N records (default: every MiB)\n"
     "  --once        one round (default); --interval S: a round every S s\n"
     "  --clear-halt  forget an earlier halt (after investigating it)\n"
+    "  --no-state-check  do not replay the registry state to check the\n"
+    "                log's state roots (DIR/replay; docs/lien-status.md)\n"
     "exit: 0 ok, 2 usage, 3 bad input, 4 I/O or unreachable, 5 internal,\n"
     "      10 fork, 11 rollback, 12 bad signature or quorum,\n"
-    "      13 tiles/entries do not match the tree, 14 halted earlier\n";
+    "      13 tiles/entries do not match the tree, 14 halted earlier,\n"
+    "      15 a state root the entries do not give\n";
 
 /* ---- Shared with monitor and proof ------------------------------------ */
 
@@ -490,6 +494,10 @@ struct sync {
 	/* application id base of this log (a successor log's state
 	 * hand-over sets it; docs/key-rotation.md): -1 not looked up yet */
 	int64_t base;
+	/* the registry state replayed from the entries, to check the log's
+	 * state roots (NULL with --no-state-check) */
+	struct registry_replay *rp;
+	int rp_said_off;
 };
 
 /* ---- File sink ------------------------------------------------------------ */
@@ -779,6 +787,29 @@ out:
 	return st;
 }
 
+/* Replay entry e into the registry state; a state root that lies is a
+ * fault (LIEN_EVERIFY, s->app_report). */
+static enum lien_status
+replay_entry(struct sync *s, const struct tlog_entry *e)
+{
+	const char *why = NULL;
+	enum lien_status st;
+
+	st = registry_replay_entry(s->rp, e->index, e->bytes, e->len, &why);
+	if (st == LIEN_ECORRUPT) {
+		memset(&s->app_report, 0, sizeof s->app_report);
+		s->app_report.fault = TLOG_FAULT_STATE;
+		s->app_report.index = e->index;
+		(void)snprintf(s->app_report.why, sizeof s->app_report.why,
+		    "%s", why != NULL ? why : "the replayed state disagrees");
+		return LIEN_EVERIFY;
+	}
+	if (st != LIEN_OK)
+		fprintf(stderr, "lienlog: sync: %s/replay: %s\n", s->dir,
+		    lien_status_message(st));
+	return st;
+}
+
 static enum lien_status
 on_entry(void *ctx, const struct tlog_entry *e)
 {
@@ -788,6 +819,10 @@ on_entry(void *ctx, const struct tlog_entry *e)
 	const char *kind = NULL;
 	enum lien_status st;
 
+	if (s->rp != NULL && (st = replay_entry(s, e)) != LIEN_OK)
+		return st;
+	if (e->index < s->pos)
+		return LIEN_OK;	/* delivered before: replayed only */
 	st = registry_record(s, e, &kind, &app, &app_e);
 	if (st != LIEN_OK) {
 		free(app.bytes);
@@ -795,10 +830,9 @@ on_entry(void *ctx, const struct tlog_entry *e)
 	}
 	if (kind == NULL && s->all)
 		kind = "entry";
-	if (kind == NULL || e->index < s->pos) {
-		/* Not a record (or already delivered): just move past it. */
-		if (e->index + 1 > s->pos)
-			s->pos = e->index + 1;
+	if (kind == NULL) {
+		/* Not a record: just move past it. */
+		s->pos = e->index + 1;
 		free(app.bytes);
 		return LIEN_OK;
 	}
@@ -852,6 +886,7 @@ exit_for_fault(enum tlog_fault f)
 	case TLOG_FAULT_ROLLBACK: return CLI_EXIT_ROLLBACK;
 	case TLOG_FAULT_SIGNATURE:
 	case TLOG_FAULT_QUORUM: return CLI_EXIT_BADSIG;
+	case TLOG_FAULT_STATE: return CLI_EXIT_STATE;
 	default: return CLI_EXIT_MISMATCH;
 	}
 }
@@ -926,6 +961,7 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 	uint8_t (*proof)[HASH_LEN] = NULL;
 	uint8_t root_m[HASH_LEN];
 	size_t nproof = 0;
+	uint64_t from;
 	enum lien_status st;
 	int rc = CLI_EXIT_IO, have_old = 0;
 
@@ -1052,7 +1088,41 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 		goto out;
 	}
 	s->acked = s->pos;
-	st = tlog_tree_entries(s->tree, s->pos, cp.size, on_entry, s, &r);
+	from = s->pos;
+	if (s->rp != NULL) {
+		/* The replay resumes at its own mark, which may be behind
+		 * what was delivered (a crash between the two, or a state
+		 * made before the check existed): entries from there are
+		 * replayed, not delivered again. */
+		uint64_t rn = registry_replay_next(s->rp);
+
+		if (rn > cp.size) {
+			cli_fail(s->verb, "%s/replay holds %" PRIu64 " entries "
+			    "but the verified tree has only %" PRIu64 " (is it "
+			    "another log's?)", s->dir, rn, cp.size);
+			rc = CLI_EXIT_INPUT;
+			goto out;
+		}
+		if (registry_replay_off(s->rp) == NULL && rn < from)
+			from = rn;
+	}
+	st = tlog_tree_entries(s->tree, from, cp.size, on_entry, s, &r);
+	if (st == LIEN_OK && s->rp != NULL) {
+		const char *why = NULL;
+
+		st = registry_replay_end(s->rp, cp.size, &why);
+		if (st == LIEN_ECORRUPT) {
+			memset(&s->app_report, 0, sizeof s->app_report);
+			s->app_report.fault = TLOG_FAULT_STATE;
+			s->app_report.index = cp.size > 0 ? cp.size - 1 : 0;
+			(void)snprintf(s->app_report.why,
+			    sizeof s->app_report.why, "%s", why);
+			st = LIEN_EVERIFY;
+		} else if (st != LIEN_OK) {
+			fprintf(stderr, "lienlog: sync: %s/replay: %s\n",
+			    s->dir, lien_status_message(st));
+		}
+	}
 	if (st == LIEN_OK)
 		st = sync_flush(s);
 	else if (st == LIEN_EVERIFY || s->app_report.fault != TLOG_FAULT_NONE) {
@@ -1095,6 +1165,16 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 	    PRIu64 " (%" PRIu64 " records so far), %zu/%zu witnesses\n",
 	    (int)cp.origin_len, cp.origin, cp.size, s->acked, s->nrecords,
 	    ncos, s->pol.nwitnesses);
+	if (s->rp != NULL && registry_replay_off(s->rp) == NULL &&
+	    registry_replay_checked(s->rp) > 0)
+		printf("state roots checked through index %" PRIu64 "\n",
+		    registry_replay_checked(s->rp) - 1);
+	else if (s->rp != NULL && registry_replay_off(s->rp) != NULL &&
+	    !s->rp_said_off) {
+		fprintf(stderr, "lienlog: sync: state roots not checked: %s\n",
+		    registry_replay_off(s->rp));
+		s->rp_said_off = 1;
+	}
 	(void)fflush(stdout);
 	rc = CLI_EXIT_OK;
 out:
@@ -1124,7 +1204,7 @@ cli_sync(int argc, char **argv)
 	size_t pinned_len = 0, nwit, npos;
 	uint64_t interval = 0, rounds = 1;
 	const char *pos[1];
-	int once, clear, rc;
+	int once, clear, no_state, rc;
 
 	memset(&s, 0, sizeof s);
 	s.base = -1;
@@ -1137,6 +1217,7 @@ cli_sync(int argc, char **argv)
 	s.all = take_flag(&argc, argv, "--all");
 	once = take_flag(&argc, argv, "--once");
 	clear = take_flag(&argc, argv, "--clear-halt");
+	no_state = take_flag(&argc, argv, "--no-state-check");
 	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_sync, stdout);
@@ -1222,6 +1303,19 @@ cli_sync(int argc, char **argv)
 		rc = CLI_EXIT_IO;
 		goto out;
 	}
+	if (!no_state) {
+		char rdir[PATH_MAX_LEN];
+		enum lien_status st;
+
+		if (snprintf(rdir, sizeof rdir, "%s/replay", s.dir) >=
+		    (int)sizeof rdir ||
+		    (st = registry_replay_open(rdir, &s.rp)) != LIEN_OK) {
+			cli_fail(verb, "%s/replay: cannot open the replayed "
+			    "state", s.dir);
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+	}
 	s.sink_arg = opts[O_SINK].value;
 	if (strncmp(s.sink_arg, "file:", 5) == 0 && s.sink_arg[5] != '\0') {
 		s.kind = SINK_FILE;
@@ -1255,6 +1349,7 @@ out:
 	client_free(s.sink_cl);
 	client_free(s.cl);
 	mirror_close(s.m);
+	registry_replay_close(s.rp);
 	free(pinned);
 	free(wbuf);
 	return rc;

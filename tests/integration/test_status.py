@@ -16,11 +16,15 @@
    proof older than allowed.
 4. A write that changes a vehicle (a restriction) answers with a receipt
    naming the vehicle's status proof.
-5. After SIGTERM `lienlog audit DIR` passes; a forged state root (an
-   operator setting a map leaf no entry justifies, every checkpoint still
-   validly signed) makes it fail at the first lying state root.
+5. `lienlog sync` replays the state and checks every state root of what
+   it imports. After SIGTERM `lienlog audit DIR` passes; a forged state
+   root (an operator setting a map leaf no entry justifies, every
+   checkpoint still validly signed) makes audit fail at the first lying
+   state root, and sync, resumed against the restarted log, stop with
+   exit 15 and evidence (a fresh mirror too; --no-state-check does not
+   look).
 6. `lienlogd --no-state-map`: no state roots (1000 entries), 404
-   status_map_off, and the store audits.
+   status_map_off, the store audits, sync says it cannot check state.
 """
 import argparse
 import base64
@@ -66,6 +70,12 @@ def field(out, name):
     return m.group(1) if m else None
 
 
+def sync(lienlog, url, vkey, state, tmp, extra=()):
+    return run([lienlog, "sync", "--log", url, "--vkey", vkey, "--state",
+                state, "--sink", "file:" + state + ".jsonl", "--all"] +
+               list(extra))
+
+
 def readme_examples(datadir):
     with open(os.path.join(datadir, "demo", "README")) as f:
         text = f.read()
@@ -98,6 +108,7 @@ def main():
                                 os.path.join(tmp, "lienlogd.log"))
         url = "http://127.0.0.1:%d" % port
         vkey = os.path.join(datadir, "log.vkey")
+        mirror = os.path.join(tmp, "mirror")
         try:
             ex = readme_examples(datadir)
 
@@ -316,6 +327,15 @@ def main():
                      cvin])
             check(field(r.stdout, "status") == "restricted" and
                   "detained since" in r.stdout, "now restricted")
+
+            # 5a. The mirror checks the state roots of what it imports.
+            r = sync(L, url, vkey, mirror, tmp)
+            m = re.search(r"size (\d+),", r.stdout)
+            size = int(m.group(1)) if m else -1
+            check(r.returncode == 0 and
+                  "state roots checked through index %d" % (size - 1)
+                  in r.stdout, "sync checks the state roots: %d %s %s" %
+                  (r.returncode, r.stdout.strip(), r.stderr.strip()))
         finally:
             stop(proc)
 
@@ -330,6 +350,36 @@ def main():
               "state root does not match" in r.stderr,
               "audit catches the forged state root: %d %s" %
               (r.returncode, r.stderr.strip()))
+        proc, port = start_demo(a.lienlogd, datadir,
+                                os.path.join(tmp, "lienlogd.log"))
+        url = "http://127.0.0.1:%d" % port
+        try:
+            r = sync(L, url, vkey, mirror, tmp)
+            # the forged entry is index size, its batch's state root
+            # size + 1
+            check(r.returncode == 15 and "state: entry %d: state root "
+                  "does not match" % (size + 1) in r.stderr,
+                  "sync stops at the forged state root: %d %s" %
+                  (r.returncode, r.stderr.strip()))
+            ev = os.listdir(os.path.join(mirror, "evidence"))
+            check(len(ev) == 1 and ev[0].endswith("-state") and
+                  "fault: state" in open(os.path.join(
+                      mirror, "evidence", ev[0], "report.txt")).read(),
+                  "evidence of the lie: %s" % ev)
+            r = sync(L, url, vkey, mirror, tmp)
+            check(r.returncode == 14, "later runs are halted: %d" %
+                  r.returncode)
+            fresh = os.path.join(tmp, "mirror2")
+            r = sync(L, url, vkey, fresh, tmp)
+            check(r.returncode == 15, "a fresh mirror finds it too: %d %s"
+                  % (r.returncode, r.stderr.strip()))
+            r = sync(L, url, vkey, os.path.join(tmp, "mirror3"), tmp,
+                     ["--no-state-check"])
+            check(r.returncode == 0 and "state roots" not in r.stdout,
+                  "--no-state-check does not look: %d %s" %
+                  (r.returncode, r.stderr.strip()))
+        finally:
+            stop(proc)
 
         # 6. The switch to measure the map's cost: no state roots, no
         # status proofs.
@@ -345,6 +395,12 @@ def main():
             st, _, b = get("http://127.0.0.1:%d/healthz" % port)
             check(json.loads(b).get("tree_size") == 1000,
                   "--no-state-map: 1000 entries, no state roots")
+            r = sync(L, "http://127.0.0.1:%d" % port,
+                     os.path.join(d2, "log.vkey"),
+                     os.path.join(tmp, "mirror-nomap"), tmp)
+            check(r.returncode == 0 and "state roots checked" not in
+                  r.stdout, "sync of a log without state roots: %d %s" %
+                  (r.returncode, r.stderr.strip()))
         finally:
             stop(proc)
         r = run([L, "audit", d2])

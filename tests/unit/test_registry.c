@@ -2017,6 +2017,187 @@ test_registry_replay_audit_state_root(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* registry_replay, fed as lienlog sync feeds it: from entry `from` up to
+ * (not incl.) `to`, stopping at the first refusal (kept in rc, why). */
+struct feed {
+	struct registry_replay *r;
+	uint64_t to;
+	enum lien_status rc;
+	const char *why;
+	uint64_t at, last_root;
+};
+
+static int
+feed_one(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
+{
+	struct feed *fd = ctx;
+	struct entry e;
+
+	if (index >= fd->to)
+		return 1;
+	fd->at = index;
+	fd->rc = registry_replay_entry(fd->r, index, ent, len, &fd->why);
+	if (fd->rc == LIEN_OK && entry_decode(ent, len, &e) == LIEN_OK &&
+	    e.type == ENTRY_TYPE_STATE_ROOT)
+		fd->last_root = index;
+	return fd->rc != LIEN_OK;
+}
+
+static enum lien_status
+feed(struct ledger *l, struct feed *fd, uint64_t from, uint64_t to)
+{
+	struct ledger_view *v = NULL;
+
+	fd->to = to;
+	fd->rc = LIEN_OK;
+	fd->why = NULL;
+	assert_int_equal(ledger_view_open(l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_foreach_entry(v, from, feed_one, fd),
+	    LIEN_OK);
+	ledger_view_close(v);
+	return fd->rc;
+}
+
+static void
+test_registry_replay_incremental(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_item it = { 1, NULL, 0, forge_build, NULL };
+	struct ledger_receipt r;
+	struct feed fd;
+	char dir[64], cmd[128], idx[48], vin[18];
+	uint64_t half, size;
+
+	for (unsigned i = 0; i < 12; i++) {
+		make_vin(100 + i, vin);
+		record_vehicle(f, vin, "owner-1");
+	}
+	half = ledger_size(f->l);
+	for (unsigned i = 12; i < 24; i++) {
+		make_vin(100 + i, vin);
+		record_vehicle(f, vin, "owner-2");
+	}
+	size = ledger_size(f->l);
+	memset(&fd, 0, sizeof fd);
+	strcpy(dir, "/tmp/lienlog-test-regreplay-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+
+	/* first run: up to a checkpoint (ends with a state root) */
+	assert_int_equal(registry_replay_open(dir, &fd.r), LIEN_OK);
+	assert_int_equal(registry_replay_next(fd.r), 0);
+	assert_null(registry_replay_off(fd.r));
+	assert_int_equal(feed(f->l, &fd, 0, half), LIEN_OK);
+	assert_int_equal(fd.last_root, half - 1);
+	assert_int_equal(registry_replay_end(fd.r, half, &fd.why), LIEN_OK);
+	assert_int_equal(registry_replay_checked(fd.r), half);
+	/* a gap is the caller's mistake */
+	assert_int_equal(feed(f->l, &fd, half + 1, half + 2), LIEN_EINVAL);
+	/* fed past the mark, then a crash: resumes at the mark */
+	registry_replay_close(fd.r);
+	assert_int_equal(registry_replay_open(dir, &fd.r), LIEN_OK);
+	assert_int_equal(registry_replay_next(fd.r), half);
+	assert_int_equal(feed(f->l, &fd, half, half + 3), LIEN_OK);
+	registry_replay_close(fd.r);
+	assert_int_equal(registry_replay_open(dir, &fd.r), LIEN_OK);
+	assert_int_equal(registry_replay_next(fd.r), half);
+	/* entries below next are ignored (fed again from 0) */
+	assert_int_equal(feed(f->l, &fd, 0, size), LIEN_OK);
+	assert_int_equal(registry_replay_end(fd.r, size, &fd.why), LIEN_OK);
+	/* a tree that does not end with a state root */
+	assert_int_equal(registry_replay_end(fd.r, size - 1, &fd.why),
+	    LIEN_EINVAL);
+	registry_replay_close(fd.r);
+	/* a signed tree that does not end with a state root */
+	{
+		char d2[64];
+		struct feed g;
+
+		memset(&g, 0, sizeof g);
+		strcpy(d2, "/tmp/lienlog-test-regreplay-XXXXXX");
+		assert_non_null(mkdtemp(d2));
+		assert_int_equal(registry_replay_open(d2, &g.r), LIEN_OK);
+		assert_int_equal(feed(f->l, &g, 0, half - 1), LIEN_OK);
+		assert_int_equal(registry_replay_end(g.r, half - 1, &g.why),
+		    LIEN_ECORRUPT);
+		assert_non_null(strstr(g.why, "does not end with a state "
+		    "root"));
+		registry_replay_close(g.r);
+		snprintf(cmd, sizeof cmd, "rm -rf %s", d2);
+		assert_int_equal(system(cmd), 0);
+	}
+
+	/* the log lies from here: caught at its state root, also after a
+	 * resume */
+	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+	make_vin(200, vin);
+	record_vehicle(f, vin, "owner-3");
+	assert_int_equal(registry_replay_open(dir, &fd.r), LIEN_OK);
+	assert_int_equal(registry_replay_next(fd.r), size);
+	assert_int_equal(feed(f->l, &fd, size, ledger_size(f->l)),
+	    LIEN_ECORRUPT);
+	assert_int_equal(fd.at, r.index + 1);
+	assert_non_null(fd.why);
+	snprintf(idx, sizeof idx, "entry %" PRIu64 ": state root", r.index + 1);
+	assert_non_null(strstr(fd.why, idx));
+	assert_int_equal(registry_replay_checked(fd.r), size);
+	registry_replay_close(fd.r);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* A log that keeps no status map: the replay says so after the longest
+ * batch passed without a state root, and stops checking for good. */
+static void
+test_registry_replay_no_map(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_config cfg = { 0 };
+	struct ledger *l = NULL;
+	struct ledger_item *items = calloc(LEDGER_BATCH_MAX, sizeof *items);
+	struct ledger_receipt *rec = calloc(LEDGER_BATCH_MAX, sizeof *rec);
+	struct feed fd;
+	char ldir[64], rdir[64], cmd[160];
+
+	assert_non_null(items);
+	assert_non_null(rec);
+	strcpy(ldir, "/tmp/lienlog-test-regnomap-XXXXXX");
+	assert_non_null(mkdtemp(ldir));
+	cfg.dir = ldir;
+	cfg.signer = f->signer;
+	cfg.batch_max = LEDGER_BATCH_MAX;
+	cfg.map_size = 1u << 30;
+	cfg.flags = LEDGER_NO_STATE_MAP;
+	assert_int_equal(ledger_open(&cfg, &l), LIEN_OK);
+	for (unsigned i = 0; i < LEDGER_BATCH_MAX; i++)
+		items[i] = (struct ledger_item){ 1, (const uint8_t *)"{}", 2,
+			NULL, NULL };
+	assert_int_equal(ledger_append_many(l, items, LEDGER_BATCH_MAX, rec),
+	    LIEN_OK);
+	assert_int_equal(ledger_append_many(l, items, 8, rec), LIEN_OK);
+	memset(&fd, 0, sizeof fd);
+	strcpy(rdir, "/tmp/lienlog-test-regreplay-XXXXXX");
+	assert_non_null(mkdtemp(rdir));
+	assert_int_equal(registry_replay_open(rdir, &fd.r), LIEN_OK);
+	/* within one batch's length: too early to tell */
+	assert_int_equal(feed(l, &fd, 0, 100), LIEN_OK);
+	assert_int_equal(registry_replay_end(fd.r, 100, &fd.why), LIEN_OK);
+	assert_null(registry_replay_off(fd.r));
+	assert_int_equal(feed(l, &fd, 100, ledger_size(l)), LIEN_OK);
+	assert_non_null(registry_replay_off(fd.r));
+	assert_int_equal(registry_replay_end(fd.r, ledger_size(l), &fd.why),
+	    LIEN_OK);
+	assert_int_equal(registry_replay_checked(fd.r), 0);
+	registry_replay_close(fd.r);
+	assert_int_equal(registry_replay_open(rdir, &fd.r), LIEN_OK);
+	assert_non_null(strstr(registry_replay_off(fd.r), "no status map"));
+	registry_replay_close(fd.r);
+	ledger_close(l);
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", ldir, rdir);
+	assert_int_equal(system(cmd), 0);
+	free(items);
+	free(rec);
+}
+
 /* The map key is the vehicle key of docs/privacy.md. */
 static void
 test_registry_status_key_is_vehicle_key(void **state)
@@ -2114,6 +2295,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_replay_audit_state_root, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_incremental, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_no_map, setup, teardown),
 		cmocka_unit_test(test_registry_status_parse_strict),
 		cmocka_unit_test(test_registry_status_key_is_vehicle_key),
 		cmocka_unit_test_setup_teardown(test_registry_build_workflow,
