@@ -1,16 +1,18 @@
 /*
  * lienlogd's application context (api/app.h): the live trust slot, the
- * authentication cache, the sealing key and the anomaly thresholds, loaded
- * from the data directory.
+ * authentication cache, the master key (crypto/keyring.h) and the anomaly
+ * thresholds, loaded from the data directory (the master key from
+ * wherever --master-key says).
  *
  * Design: everything a request reads is either immutable after open (the
- * seal key, the auth cache object, the body deadline) or swapped whole on
+ * keyring, the auth cache object, the body deadline) or swapped whole on
  * reload (the trust configuration through trust_reload, the rules under a
  * reader-writer lock, copied out per request: a struct of a dozen
- * integers). A reload that fails anywhere changes nothing. The seal key is
- * created once, with O_EXCL so two starting servers never write two keys,
- * and refused when group or others may read it: it protects every sealed
- * piece of personal data in the store.
+ * integers). A reload that fails anywhere changes nothing. The master key
+ * is created once, with O_EXCL so two starting servers never write two
+ * keys, refused when group or others may read it (it protects every
+ * sealed piece of personal data), and checked against DIR/master.check
+ * so a store is never served with a key it was not used with.
  *
  * Not here: HTTP (api/reg_http.c), the registry rules themselves
  * (registry/rules.c).
@@ -29,6 +31,7 @@
 #include <unistd.h>
 
 #include "common/file.h"
+#include "common/hex.h"
 #include "crypto/sign.h"
 #include "registry/jcs.h"
 
@@ -36,7 +39,7 @@ struct api_app {
 	char *dir;			/* the data directory (owned) */
 	struct trust_live *trust;	/* NULL: log-only mode */
 	struct auth *auth;
-	struct seal_key *seal;
+	struct keyring *keys;
 	pthread_rwlock_t rules_lock;
 	struct reg_rules rules;
 	unsigned body_deadline_ms;
@@ -155,21 +158,22 @@ rules_load(const char *dir, struct reg_rules *out, char *why, size_t cap)
 	return rc;
 }
 
-/* ---- seal.key ------------------------------------------------------------ */
+/* ---- the master key --------------------------------------------------- */
 
 static enum lien_status
-seal_key_create(const char *path, char *why, size_t cap)
+master_key_create(const char *path, char *why, size_t cap)
 {
-	uint8_t k[SEAL_KEY_LEN];
+	uint8_t k[KEYRING_MASTER_LEN];
 	size_t off = 0;
 	int fd;
 	enum lien_status rc = LIEN_EIO;
 
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
 	if (fd < 0) {
 		if (errno == EEXIST)
 			return LIEN_EEXIST;	/* raced: load it */
-		why_set(why, cap, "seal.key: cannot create: %s",
+		why_set(why, cap, "%s: cannot create: %s", path,
 		    strerror(errno));
 		return LIEN_EIO;
 	}
@@ -191,16 +195,71 @@ out:
 	if (close(fd) != 0 && rc == LIEN_OK)
 		rc = LIEN_EIO;
 	if (rc != LIEN_OK) {
-		why_set(why, cap, "seal.key: cannot write: %s",
+		why_set(why, cap, "%s: cannot write: %s", path,
 		    strerror(errno));
 		unlink(path);
 	}
 	return rc;
 }
 
+/* DIR/master.check: a non-secret check value of the master key the store
+ * was first used with, ref(K_ref, "lienlog-master-check-v1"), in hex. A
+ * server started with another master key (a mistyped --master-key would
+ * otherwise create a fresh one) refuses to start instead of sealing new
+ * evidence under keys nobody else can open. */
 static enum lien_status
-seal_key_load(const char *dir, struct seal_key **out, int *created,
-    char *why, size_t cap)
+master_check(const char *dir, const struct keyring *kr, char *why, size_t cap)
+{
+	char *path = NULL, hex[2 * SEAL_REF_LEN + 2], got[sizeof hex + 1];
+	uint8_t ref[SEAL_REF_LEN];
+	size_t len = 0;
+	enum lien_status rc;
+	int fd;
+
+	if ((rc = file_path_join(dir, "master.check", &path)) != LIEN_OK)
+		return rc;
+	if ((rc = seal_key_ref(keyring_refs(kr), "lienlog-master-check-v1",
+	    NULL, 0, ref)) != LIEN_OK)
+		goto out;
+	hex_encode(ref, sizeof ref, hex);
+	hex[2 * SEAL_REF_LEN] = '\n';
+	hex[2 * SEAL_REF_LEN + 1] = 0;
+	rc = file_read_into(path, got, sizeof got - 1, &len);
+	if (rc != LIEN_ENOTFOUND) {
+		if (rc != LIEN_OK || len != 2 * SEAL_REF_LEN + 1 ||
+		    memcmp(got, hex, len) != 0) {
+			why_set(why, cap, "%s: the master key is not the one "
+			    "this store was used with (see --master-key, "
+			    "docs/privacy.md)", path);
+			rc = LIEN_EKEY;
+		}
+		goto out;
+	}
+	rc = LIEN_EIO;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd < 0) {
+		why_set(why, cap, "%s: cannot create: %s", path,
+		    strerror(errno));
+		goto out;
+	}
+	if (write(fd, hex, 2 * SEAL_REF_LEN + 1) !=
+	    (ssize_t)(2 * SEAL_REF_LEN + 1) || fsync(fd) != 0) {
+		why_set(why, cap, "%s: cannot write: %s", path,
+		    strerror(errno));
+		close(fd);
+		unlink(path);
+		goto out;
+	}
+	rc = close(fd) == 0 ? LIEN_OK : LIEN_EIO;
+out:
+	free(path);
+	return rc;
+}
+
+static enum lien_status
+master_key_load(const char *dir, const char *path_opt, struct keyring **out,
+    int *created, char *why, size_t cap)
 {
 	char *path = NULL;
 	uint8_t *k = NULL;
@@ -209,10 +268,15 @@ seal_key_load(const char *dir, struct seal_key **out, int *created,
 	enum lien_status rc;
 
 	*out = NULL;
-	if ((rc = file_path_join(dir, "seal.key", &path)) != LIEN_OK)
+	if (path_opt != NULL) {
+		if ((path = strdup(path_opt)) == NULL)
+			return LIEN_ENOMEM;
+	} else if ((rc = file_path_join(dir, "master.key", &path)) !=
+	    LIEN_OK) {
 		return rc;
-	if (stat(path, &st) != 0 && errno == ENOENT) {
-		rc = seal_key_create(path, why, cap);
+	}
+	if (lstat(path, &st) != 0 && errno == ENOENT) {
+		rc = master_key_create(path, why, cap);
 		if (rc == LIEN_OK && created != NULL)
 			*created = 1;
 		else if (rc != LIEN_EEXIST && rc != LIEN_OK)
@@ -220,27 +284,32 @@ seal_key_load(const char *dir, struct seal_key **out, int *created,
 	}
 	rc = LIEN_EIO;
 	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) {
-		why_set(why, cap, "seal.key: not a regular file");
+		why_set(why, cap, "%s: not a regular file", path);
 		goto out;
 	}
 	if (st.st_mode & 0077) {
-		why_set(why, cap, "seal.key: readable by group or others "
-		    "(chmod 600)");
+		why_set(why, cap, "%s: readable by group or others "
+		    "(chmod 600)", path);
 		goto out;
 	}
-	if ((k = secret_alloc(SEAL_KEY_LEN + 1)) == NULL) {
+	if ((k = secret_alloc(KEYRING_MASTER_LEN + 1)) == NULL) {
 		rc = LIEN_ENOMEM;
 		goto out;
 	}
-	rc = file_read_into(path, k, SEAL_KEY_LEN, &len);
-	if (rc != LIEN_OK || len != SEAL_KEY_LEN) {
-		why_set(why, cap, "seal.key: must hold exactly %u bytes",
-		    SEAL_KEY_LEN);
+	rc = file_read_into(path, k, KEYRING_MASTER_LEN, &len);
+	if (rc != LIEN_OK || len != KEYRING_MASTER_LEN) {
+		why_set(why, cap, "%s: must hold exactly %u bytes", path,
+		    KEYRING_MASTER_LEN);
 		rc = LIEN_EIO;
 	} else {
-		rc = seal_key_new(k, len, out);
+		rc = keyring_new(k, len, out);
 	}
 	secret_free(k);		/* wipes */
+	if (rc == LIEN_OK && (rc = master_check(dir, *out, why, cap)) !=
+	    LIEN_OK) {
+		keyring_free(*out);
+		*out = NULL;
+	}
 out:
 	free(path);
 	return rc;
@@ -293,8 +362,8 @@ api_app_open(const struct api_app_config *cfg, struct api_app **out,
 	}
 	if ((rc = rules_load(cfg->dir, &a->rules, why, why_cap)) != LIEN_OK)
 		goto fail;
-	if ((rc = seal_key_load(cfg->dir, &a->seal, created_key, why,
-	    why_cap)) != LIEN_OK)
+	if ((rc = master_key_load(cfg->dir, cfg->master_key, &a->keys,
+	    created_key, why, why_cap)) != LIEN_OK)
 		goto fail;
 	if ((rc = auth_new(&a->auth)) != LIEN_OK) {
 		why_set(why, why_cap, "authentication state: %s",
@@ -337,7 +406,7 @@ api_app_close(struct api_app *a)
 	if (a == NULL)
 		return;
 	auth_free(a->auth);
-	seal_key_free(a->seal);
+	keyring_free(a->keys);
 	trust_live_close(a->trust);
 	pthread_rwlock_destroy(&a->rules_lock);
 	free(a->dir);
@@ -362,10 +431,16 @@ api_app_auth(struct api_app *a)
 	return a != NULL ? a->auth : NULL;
 }
 
+const struct keyring *
+api_app_keys(const struct api_app *a)
+{
+	return a != NULL ? a->keys : NULL;
+}
+
 const struct seal_key *
 api_app_seal_key(const struct api_app *a)
 {
-	return a != NULL ? a->seal : NULL;
+	return keyring_system(api_app_keys(a));
 }
 
 void

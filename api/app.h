@@ -7,9 +7,13 @@
  *                         reloaded by api_app_reload (SIGHUP)
  *   DIR/trust/rules.json  optional anomaly thresholds (struct reg_rules);
  *                         absent: registry_rules_default
- *   DIR/seal.key          32 raw bytes, mode 0600, the AEAD and salt-
- *                         derivation key of crypto/seal.h; created with
- *                         fresh random bytes on the first start
+ *   master key            32 raw bytes, mode 0600 (crypto/keyring.h):
+ *                         --master-key FILE, default DIR/master.key;
+ *                         created with fresh random bytes on the first
+ *                         start. Production keeps it outside DIR
+ *                         (docs/privacy.md "Retention").
+ *   DIR/master.check      its check value (not secret): another key is
+ *                         refused
  *   the authentication state (api/auth.h: the parsed-certificate cache)
  *
  * No DIR/trust directory at all means log-only mode: the log API works and
@@ -28,7 +32,7 @@
 #include "common/lien_limits.h"
 #include "api/auth.h"
 #include "api/trust.h"
-#include "crypto/seal.h"
+#include "crypto/keyring.h"
 #include "registry/registry.h"
 
 /* Room for a load/reload message ("<file>: <problem>"). */
@@ -36,14 +40,16 @@
 
 struct api_app_config {
 	const char *dir;		/* the data directory DIR */
+	const char *master_key;		/* NULL: DIR/master.key */
 	unsigned body_deadline_ms;	/* 0: API_BODY_DEADLINE_MS */
 };
 
 struct api_app;
 
-/* Load trust/, rules.json and seal.key from cfg->dir (creating seal.key
- * when missing and trust/ exists). *created_key is set to 1 when seal.key
- * was created (may be NULL). *out: api_app_close. On failure *out is NULL
+/* Load trust/, rules.json and the master key (creating the key when
+ * missing and trust/ exists). *created_key is set to 1 when the master
+ * key was created (may be NULL); LIEN_EKEY when it is not the key
+ * DIR/master.check was made from. *out: api_app_close. On failure *out is NULL
  * and why names the file: LIEN_EIO (unreadable, wrong mode or size),
  * LIEN_EPARSE (rules.json), or trust_load's statuses. */
 enum lien_status api_app_open(const struct api_app_config *cfg,
@@ -67,6 +73,9 @@ struct trust *api_app_trust(struct api_app *a);
 
 /* Borrowed, valid until api_app_close. NULL in log-only mode. */
 struct auth *api_app_auth(struct api_app *a);
+const struct keyring *api_app_keys(const struct api_app *a);
+/* The system key (keyring_system): tags and salts that concern no one
+ * person (owner access codes, identity-commitment salts). */
 const struct seal_key *api_app_seal_key(const struct api_app *a);
 
 /* A copy of the rules in force. */

@@ -19,16 +19,19 @@
  *    timeout gets its receipt, not nonce_replayed.
  *  - The request digest is SHA-256(REG_REQ_TAG 0x00 method 0x00 path
  *    0x00 body) (api/reg_int.h), not the bare body's: it binds the
- *    target, so one body sent to two paths is two requests. It is the
- *    entry's evidence.digest; a reused Idempotency-Key is a retry only
- *    when it names the same request digest.
- *    The signature covers the body through Content-Digest and the target
- *    through @path, so the digest follows from signed data.
- *  - The sealed evidence (vehicle records, mortgages, releases) is that
- *    request text, sealed with AD = "lienlog-evidence-v1" 0x00 || request
- *    digest. The entry records the digest and the SHA-256 of the sealed
- *    box, so an auditor who is shown the opened text can check it against
- *    the log without the key.
+ *    target, so one body sent to two paths is two requests. Keyed by
+ *    the key the request is sealed under (ref(K, "lienlog-request-v2",
+ *    digest)) it is the private record's evidence.digest, which retries
+ *    compare: a reused Idempotency-Key is a retry only when it names the
+ *    same request; an unkeyed digest of a body with guessable personal
+ *    data would be an oracle (docs/privacy.md), and once the subject's
+ *    key is erased the keyed one tells nothing.
+ *  - Every request is sealed whole (method, path, signature headers,
+ *    body) under the key of the subject it concerns, or the system key
+ *    (reg_seal_with), with AD = tag 0x00 || key id || the private
+ *    record's salt. The private record holds the box's SHA-256 and the
+ *    entry commits to the private record, so the opened request is tied
+ *    to the log without any key.
  *  - Reads are signed too (GET/HEAD, no body: api/auth.c decides what
  *    they must cover). Their nonces, like those of identity-commitment
  *    requests, are not recorded: only an appended entry stores a nonce
@@ -53,6 +56,7 @@
 #include "common/lien_limits.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
+#include "crypto/sign.h"
 #include "tlog/entry.h"
 #include "registry/jcs.h"
 
@@ -259,10 +263,13 @@ cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
 
 	if (created < 0)
 		return LIEN_EINVAL;	/* auth requires created */
-	/* Seen for this very request (a retry after a lost answer): let it
-	 * through, the sequencer answers with the original receipt. */
+	/* The keyed request digest depends on the key the request will be
+	 * sealed under, known only once the route has read the body: a
+	 * remembered nonce is let through and the sequencer tells the very
+	 * same signed request (its original receipt) from a replay (401
+	 * nonce_replayed). */
 	return registry_nonce_seen(c->view, keyid, (uint64_t)created, nonce,
-	    nonce_len, (uint64_t)c->now * 1000u, c->req_digest);
+	    nonce_len, (uint64_t)c->now * 1000u, NULL);
 }
 
 static int
@@ -315,6 +322,9 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 		else if (name_is(n, "Signature-Input")) {
 			c->sig_input = v;
 			c->sig_input_len = strlen(v);
+		} else if (name_is(n, "Signature")) {
+			c->sig_header = v;
+			c->sig_header_len = strlen(v);
 		}
 	}
 	memset(&ar, 0, sizeof(ar));
@@ -582,22 +592,46 @@ enum lien_status
 reg_commit(const struct reg_call *c, enum seal_kind kind, const char *value,
     size_t len, uint8_t out[SEAL_COMMIT_LEN])
 {
-	uint8_t salt[SEAL_SALT_LEN];
-	enum lien_status st;
+	return subject_commit(api_app_keys(c->app), kind, value, len, out);
+}
 
-	st = seal_salt_derive(api_app_seal_key(c->app), kind, value, len, salt);
-	if (st == LIEN_OK)
-		st = seal_commit(kind, salt, value, len, out);
-	return st;
+enum lien_status
+reg_ref(const struct reg_call *c, const char *label, const void *a,
+    size_t alen, const void *b, size_t blen, uint8_t out[SEAL_REF_LEN])
+{
+	static const uint8_t zero = 0;
+	struct hash_part parts[3] = { { a, alen }, { &zero, 1 },
+		{ b, blen } };
+
+	return seal_key_ref(keyring_refs(api_app_keys(c->app)), label, parts,
+	    3, out);
 }
 
 void
-reg_seal_ad(const uint8_t digest[HASH_LEN], uint8_t out[REG_SEAL_AD_LEN])
+reg_seal_with(struct reg_call *c, const struct seal_key *key,
+    const uint8_t id[REG_SUBJECT_ID_LEN], const struct reg_keyrec *newkey)
 {
-	static const char tag[] = "lienlog-evidence-v1";	/* + NUL */
+	c->seal = key;
+	c->seal_system = key == NULL;
+	if (key != NULL)
+		memcpy(c->seal_id, id, REG_SUBJECT_ID_LEN);
+	else
+		memset(c->seal_id, 0, REG_SUBJECT_ID_LEN);
+	c->seal_newkey = key != NULL ? newkey : NULL;
+	c->seal_newkey2 = NULL;
+}
 
-	memcpy(out, tag, sizeof(tag));
-	memcpy(out + sizeof(tag), digest, HASH_LEN);
+void
+reg_seal_ad(int key_system, const uint8_t id[REG_SUBJECT_ID_LEN],
+    const uint8_t salt[REG_SALT_LEN], uint8_t out[REG_SEAL_AD_LEN])
+{
+	memcpy(out, REG_EVIDENCE_TAG, sizeof(REG_EVIDENCE_TAG));
+	if (key_system)
+		memset(out + sizeof(REG_EVIDENCE_TAG), 0, REG_SUBJECT_ID_LEN);
+	else
+		memcpy(out + sizeof(REG_EVIDENCE_TAG), id, REG_SUBJECT_ID_LEN);
+	memcpy(out + sizeof(REG_EVIDENCE_TAG) + REG_SUBJECT_ID_LEN, salt,
+	    REG_SALT_LEN);
 }
 
 /* ---- append and receipt ------------------------------------------------- */
@@ -657,13 +691,20 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
 		memcpy(status, json_string_value(a), json_string_length(a) + 1);
 		ri->status = status;
 	}
-	a = json_object_get(p, "reasons");
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const char *r = json_string_value(json_array_get(a, i));
+	json_decref(p);
+	p = NULL;
+	/* the reasons are in the private record */
+	if (registry_private_get(v, index, &raw, &raw_len) == LIEN_OK &&
+	    jcs_parse((const char *)raw, raw_len, 0, &p) == LIEN_OK) {
+		a = json_object_get(p, "reasons");
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			const char *r = json_string_value(json_array_get(a, i));
 
-		for (unsigned b = 0; r != NULL && b < REG_ANOMALY_COUNT; b++)
-			if (strcmp(r, registry_anomaly_code(b)) == 0)
-				ri->anomalies |= 1u << b;
+			for (unsigned b = 0; r != NULL && b < REG_ANOMALY_COUNT;
+			    b++)
+				if (strcmp(r, registry_anomaly_code(b)) == 0)
+					ri->anomalies |= 1u << b;
+		}
 	}
 	json_decref(p);
 	return LIEN_OK;
@@ -725,15 +766,51 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 	free(out);
 }
 
-void
-reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
+/* The whole signed request as the sealed plaintext (api/reg_int.h):
+ * tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature 0x00
+ * body. *out malloc'd (caller wipes and frees). */
+static enum lien_status
+evidence_text(const struct reg_call *c, const char *method, uint8_t **out,
+    size_t *out_len)
+{
+	const char *parts[5] = { REG_EVIDENCE_TAG, method, c->rq->path,
+		c->sig_input ? c->sig_input : "", c->sig_header ?
+		c->sig_header : "" };
+	size_t lens[5] = { sizeof(REG_EVIDENCE_TAG) - 1, strlen(method),
+		c->rq->path_len, c->sig_input ? c->sig_input_len : 0,
+		c->sig_header ? c->sig_header_len : 0 };
+	size_t n = c->body_len, at = 0;
+	uint8_t *p;
+
+	for (int i = 0; i < 5; i++)
+		n += lens[i] + 1;
+	if (n > SEAL_PLAIN_MAX)
+		return LIEN_ETOOBIG;
+	if ((p = malloc(n)) == NULL)
+		return LIEN_ENOMEM;
+	for (int i = 0; i < 5; i++) {
+		memcpy(p + at, parts[i], lens[i]);
+		at += lens[i];
+		p[at++] = 0;
+	}
+	if (c->body_len > 0)
+		memcpy(p + at, c->body, c->body_len);
+	*out = p;
+	*out_len = n;
+	return LIEN_OK;
+}
+
+int
+reg_submit(struct reg_call *c, struct reg_request *req)
 {
 	struct api_req *rq = c->rq;
+	const struct mg_request_info *mri = mg_get_request_info(rq->conn);
+	const struct keyring *kr = api_app_keys(c->app);
 	struct ledger_item item;
 	struct ledger_receipt lr;
 	struct receipt_info ri;
-	uint8_t *sealed = NULL;
-	size_t sealed_len = 0;
+	uint8_t *sealed = NULL, *plain = NULL, ad[REG_SEAL_AD_LEN];
+	size_t sealed_len = 0, plain_len = 0;
 	char app_id[REG_APP_ID_LEN + 8], status[32];
 	enum lien_status st, ast;
 
@@ -744,9 +821,6 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	req->signer.not_after_ms = signer_not_after_ms(c);
 	req->ev.sig_input.p = c->sig_input;
 	req->ev.sig_input.len = c->sig_input_len;
-	req->ev.sig = c->auth.sig;
-	req->ev.sig_len = c->auth.sig_len;
-	memcpy(req->ev.content_digest, c->req_digest, HASH_LEN);
 	req->ev.created = c->auth.created;
 	req->ev.nonce.p = c->auth.nonce;
 	req->ev.nonce.len = c->auth.nonce_len;
@@ -757,41 +831,51 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 		req->ev.idem_key.len = IDEMKEY_LEN;
 	}
 	req->rules = &c->rules;
-	if (seal_body && c->body_len > 0) {
-		const struct mg_request_info *mri =
-		    mg_get_request_info(rq->conn);
-		uint8_t ad[REG_SEAL_AD_LEN];
-		size_t ml = strlen(mri->request_method);
-		size_t tl = sizeof(REG_REQ_TAG);
-		size_t plen = tl + ml + 1 + rq->path_len + 1 + c->body_len;
-		uint8_t *plain;
+	lcrypto_random(req->salt, sizeof req->salt);
+	req->key_system = c->seal_system || c->seal == NULL;
+	memcpy(req->key_id, c->seal_id, REG_SUBJECT_ID_LEN);
+	req->newkey[0] = req->key_system ? NULL : c->seal_newkey;
+	req->newkey[1] = c->seal_newkey2;
+	/* The request digest, keyed by the key the request is sealed under
+	 * (docs/privacy.md): retries compare it; nobody without that key
+	 * can test a guessed request against it, and after an erasure
+	 * nobody can. */
+	{
+		struct hash_part part = { c->req_digest, HASH_LEN };
 
-		reg_seal_ad(c->req_digest, ad);
-		plain = malloc(plen);
-		sealed = malloc(plen + SEAL_OVERHEAD);
-		if (plain == NULL || sealed == NULL || plen > SEAL_PLAIN_MAX) {
-			free(plain);
-			free(sealed);
-			api_fail_status(rq, LIEN_ENOMEM);
-			return;
-		}
-		memcpy(plain, REG_REQ_TAG, tl);
-		memcpy(plain + tl, mri->request_method, ml);
-		plain[tl + ml] = 0;
-		memcpy(plain + tl + ml + 1, rq->path, rq->path_len);
-		plain[tl + ml + 1 + rq->path_len] = 0;
-		memcpy(plain + tl + ml + 2 + rq->path_len, c->body, c->body_len);
-		st = seal_box(api_app_seal_key(c->app), ad, sizeof(ad), plain,
-		    plen, sealed, plen + SEAL_OVERHEAD, &sealed_len);
-		free(plain);
-		if (st != LIEN_OK) {
-			free(sealed);
+		if ((st = seal_key_ref(req->key_system ? keyring_system(kr) :
+		    c->seal, "lienlog-request-v2", &part, 1,
+		    req->ev.digest)) != LIEN_OK) {
 			api_fail_status(rq, st);
-			return;
+			return 1;
 		}
-		req->sealed = sealed;
-		req->sealed_len = sealed_len;
 	}
+
+	/* The whole signed request, sealed (api/reg_int.h). */
+	if ((st = evidence_text(c, mri->request_method, &plain, &plain_len)) !=
+	    LIEN_OK) {
+		api_fail_status(rq, st);
+		return 1;
+	}
+	reg_seal_ad(req->key_system, req->key_id, req->salt, ad);
+	if ((sealed = malloc(plain_len + SEAL_OVERHEAD)) == NULL) {
+		secret_wipe(plain, plain_len);
+		free(plain);
+		api_fail_status(rq, LIEN_ENOMEM);
+		return 1;
+	}
+	st = seal_box(req->key_system ? keyring_system(kr) : c->seal, ad,
+	    sizeof(ad), plain, plain_len, sealed, plain_len + SEAL_OVERHEAD,
+	    &sealed_len);
+	secret_wipe(plain, plain_len);
+	free(plain);
+	if (st != LIEN_OK) {
+		free(sealed);
+		api_fail_status(rq, st);
+		return 1;
+	}
+	req->sealed = sealed;
+	req->sealed_len = sealed_len;
 	ledger_view_close(c->view);
 	c->view = NULL;
 
@@ -802,24 +886,38 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	memset(&lr, 0, sizeof(lr));
 	ast = ledger_append_item(rq->ledger, &item, &lr);
 	free(sealed);
+	req->sealed = NULL;
+	req->sealed_len = 0;
 	if (ast != LIEN_OK && ast != LIEN_EEXIST) {
+		if (c->may_retry && req->refusal != NULL &&
+		    strcmp(req->refusal, "subject_retry") == 0) {
+			/* a subject key appeared or went meanwhile: the
+			 * caller looks it up again in a fresh snapshot */
+			if ((st = ledger_view_open(rq->ledger, &c->view)) ==
+			    LIEN_OK)
+				return 0;
+			api_fail_status(rq, st);
+			return 1;
+		}
 		if (req->refusal != NULL)
 			api_fail_code(rq, reg_refusal_http(ast, req->refusal),
 			    req->refusal, "refused by the registration rules "
 			    "(docs/api-registration.md)");
 		else
 			api_fail_status(rq, ast);
-		return;
+		return 1;
 	}
 	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
 		api_fail_status(rq, st);
-		return;
+		return 1;
 	}
 	memset(&ri, 0, sizeof(ri));
 	if (ast == LIEN_OK) {
 		ri.app_id = req->app_id[0] ? req->app_id : NULL;
 		ri.status = req->app_status;
-		ri.anomalies = req->anomalies;
+		/* codes about other banks' applications are for officers
+		 * and auditors only (docs/privacy.md table D) */
+		ri.anomalies = req->anomalies & ~REG_ANOMALY_PARTY_HIDDEN;
 		ri.entry_type = (uint16_t)req->kind;
 		ri.index = lr.index;
 		ri.tree_size = lr.tree_size;
@@ -827,7 +925,7 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 		rq->has_entry = 1;
 		rq->entry_index = lr.index;
 		reply_receipt(c, &ri, 201);
-		return;
+		return 1;
 	}
 	/* LIEN_EEXIST: the original entry, proven against the current
 	 * checkpoint. */
@@ -838,9 +936,11 @@ reg_submit(struct reg_call *c, struct reg_request *req, int seal_body)
 	    status, sizeof(status));
 	if (st != LIEN_OK) {
 		api_fail_status(rq, st);
-		return;
+		return 1;
 	}
+	ri.anomalies &= ~REG_ANOMALY_PARTY_HIDDEN;
 	rq->has_entry = 1;
 	rq->entry_index = ri.index;
 	reply_receipt(c, &ri, 200);
+	return 1;
 }

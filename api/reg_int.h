@@ -11,9 +11,11 @@
  *               formed, not expired)
  *   reg_json    strict JSON body (registry/jcs.h)
  *   reg_*       field readers that answer 400 with a stable code
- *   reg_submit  signer + evidence into struct reg_request, sealed body,
- *               ledger_append_item(registry_build), refusal -> HTTP (one
- *               table), 201 receipt or 200 original receipt on replay
+ *   reg_submit  signer + evidence into struct reg_request, the signed
+ *               request sealed under the chosen key (reg_seal_with:
+ *               the subject's, else the system key), ledger_append_item
+ *               (registry_build), refusal -> HTTP (one table), 201
+ *               receipt or 200 original receipt on replay
  *   reg_end     release everything
  *
  * Everything large lives in the heap-allocated struct reg_call: civetweb
@@ -32,6 +34,7 @@
 #include "api/trust.h"
 #include "crypto/idemkey.h"
 #include "registry/registry.h"
+#include "api/subject.h"
 
 struct reg_call {
 	struct api_req *rq;
@@ -56,10 +59,22 @@ struct reg_call {
 	struct reg_party party;
 	const char *sig_input;		/* Signature-Input value (borrowed) */
 	size_t sig_input_len;
+	const char *sig_header;		/* Signature value (borrowed) */
+	size_t sig_header_len;
 	/* The Idempotency-Key (crypto/idemkey.h), checked after the
 	 * signature that covers it; "" when the request has none. */
 	char idem_key[IDEMKEY_LEN + 1];
 	struct reg_rules rules;
+	/* What the evidence is sealed under (reg_seal_with; default: the
+	 * system key) and whether a subject_retry refusal is handed back to
+	 * the caller instead of answered. */
+	const struct seal_key *seal;
+	int seal_system;
+	uint8_t seal_id[REG_SUBJECT_ID_LEN];
+	const struct reg_keyrec *seal_newkey;
+	const struct reg_keyrec *seal_newkey2;	/* a company's, created with
+						 * its agent's entry */
+	int may_retry;
 };
 
 /* Authentication demanded by a route. */
@@ -98,34 +113,55 @@ int reg_obj(struct api_req *rq, const json_t *o, const char *key,
 /* Reply 400 with code and a message naming the field. Returns 0. */
 int reg_bad(struct api_req *rq, const char *code, const char *message);
 
-/* The comparable identity commitment (crypto/seal.h, keyed salt) of
- * value of kind. LIEN_OK or a seal status. */
+/* The comparable identity commitment (crypto/seal.h, salt keyed by the
+ * system key) of value of kind, what face and SMS tokens carry as sub.
+ * LIEN_OK or a seal status. */
 enum lien_status reg_commit(const struct reg_call *c, enum seal_kind kind,
     const char *value, size_t len, uint8_t out[SEAL_COMMIT_LEN])
     LIEN_MUST_CHECK;
 
+/* A keyed identifier ref(K_ref, label, a 0x00 b) (docs/privacy.md):
+ * contract ("lienlog-contract-v1": bank, number), vehicle details
+ * ("lienlog-details-v1": plate, type and certificate number joined by
+ * the caller with 0x00). */
+enum lien_status reg_ref(const struct reg_call *c, const char *label,
+    const void *a, size_t alen, const void *b, size_t blen,
+    uint8_t out[SEAL_REF_LEN]) LIEN_MUST_CHECK;
+
+/* Seal this request's evidence under key (a subject key with its id, and
+ * newkey when the subject's key is created with this entry); key NULL:
+ * the system key. Borrowed until reg_submit returns. */
+void reg_seal_with(struct reg_call *c, const struct seal_key *key,
+    const uint8_t id[REG_SUBJECT_ID_LEN], const struct reg_keyrec *newkey);
+
 /* Append req (kind, fields, face set by the caller; signer, evidence,
- * rules, sealed filled here). seal_body: seal the request body as the
- * entry's evidence. Replies in every case: 201 receipt, 200 original
- * receipt (replay), or the refusal. Closes c->view before appending. */
-void reg_submit(struct reg_call *c, struct reg_request *req, int seal_body);
+ * salt, idempotency key, rules, sealed request filled here). Returns 1
+ * after replying: 201 receipt, 200 original receipt (replay), or the
+ * refusal. Returns 0 only when c->may_retry is set and the registry
+ * refused with "subject_retry": nothing was appended or answered, and
+ * c->view is open again for the caller to look the subject up anew.
+ * Closes c->view before appending. */
+int reg_submit(struct reg_call *c, struct reg_request *req);
 
 /* HTTP status for a registry refusal (status + reason code). */
 int reg_refusal_http(enum lien_status st, const char *code);
 
 #define REG_REQ_TAG "lienlog-request-v1"
 
-/* The sealed evidence of an entry is the request text REG_REQ_TAG 0x00
- * method 0x00 path 0x00 body, whose SHA-256 is the request digest. The
- * AD binding the box to its entry: "lienlog-evidence-v1" 0x00 || request
- * digest. out: REG_SEAL_AD_LEN. */
-#define REG_SEAL_AD_LEN (20u + HASH_LEN)
+/* The sealed evidence of an entry (docs/api-registration.md "Evidence"):
+ * REG_EVIDENCE_TAG 0x00 method 0x00 path 0x00 Signature-Input 0x00
+ * Signature 0x00 body: the whole signed request. The AD binds the box to
+ * its key and its private record: REG_EVIDENCE_TAG 0x00 || key id (16
+ * zero bytes: the system key) || the private record's salt. */
+#define REG_EVIDENCE_TAG "lienlog-evidence-v2"
+#define REG_SEAL_AD_LEN (sizeof(REG_EVIDENCE_TAG) + REG_SUBJECT_ID_LEN + \
+	REG_SALT_LEN)
 
 /* Longest a write's reply waits for its checkpoint to be cosigned by the
  * witness quorum (docs/witnessing.md): a little above the witness
  * request timeout plus one publication round. */
 #define REG_RECEIPT_WITNESS_WAIT_MS 2500u
-void reg_seal_ad(const uint8_t digest[HASH_LEN],
-    uint8_t out[REG_SEAL_AD_LEN]);
+void reg_seal_ad(int key_system, const uint8_t id[REG_SUBJECT_ID_LEN],
+    const uint8_t salt[REG_SALT_LEN], uint8_t out[REG_SEAL_AD_LEN]);
 
 #endif

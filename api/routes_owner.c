@@ -27,11 +27,11 @@
  * of a code, possibly the bank, must not learn). No owner commitment,
  * contract, certificate number or bank-internal field.
  *
- * Finding a token's applications scans the applications table and
- * compares each record's owner commitment with the token's subject: the
- * version 1 records hold the comparable commitment the token carries
- * (docs/registry.md). That is O(applications) per read; the subject
- * index of docs/privacy.md replaces it with a lookup.
+ * Finding a token's applications: the token's subject (the identity
+ * commitment it carries) names the owner's subject key (docs/privacy.md),
+ * whose owner reference the private state of each application holds;
+ * the applications are found by a scan of that state, O(applications)
+ * per read. An erased owner has no key: nothing is found.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -47,6 +47,7 @@
 #include "api/owner.h"
 #include "api/reg_int.h"
 #include "api/server.h"
+#include "api/subject.h"
 #include "client/regclient.h"
 #include "common/ascii.h"
 #include "common/b64.h"
@@ -115,8 +116,7 @@ owner_view(const char *rec, size_t len)
 	}
 	keep(o, a, "app");
 	keep(o, a, "kind");
-	keep(o, a, "vin");
-	keep(o, a, "plate");
+	keep(o, a, "vehicle");
 	keep(o, a, "status");
 	keep(o, a, "rank");
 	keep(o, a, "mortgage");
@@ -140,7 +140,6 @@ owner_view(const char *rec, size_t len)
 		keep(d, s, "step");
 		keep(d, s, "index");
 		keep(d, s, "time_ms");
-		keep(d, s, "reason");
 		if (json_is_integer(json_object_get(s, "time_ms"))) {
 			rfc3339((int64_t)json_integer_value(json_object_get(s,
 			    "time_ms")), at);
@@ -218,7 +217,7 @@ apps_by_code(struct reg_call *c, const char *code)
 		api_fail_status(rq, st);
 		return;
 	}
-	st = registry_app_get(c->view, id, strlen(id), &rec, &len);
+	st = registry_app_get(c->view, id, strlen(id), 1, &rec, &len);
 	if (st == LIEN_ENOTFOUND) {
 		api_fail_code(rq, 404, "application_unknown", "no such "
 		    "application");
@@ -237,49 +236,6 @@ apps_by_code(struct reg_call *c, const char *code)
 	}
 	json_array_append_new(apps, v);
 	reply_apps(rq, apps);
-}
-
-struct owner_scan {
-	char want[2 * SEAL_COMMIT_LEN + 1];	/* hex of the subject */
-	json_t *apps;
-	size_t n;
-	int bad;
-};
-
-static int
-scan_one(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
-    size_t val_len)
-{
-	struct owner_scan *s = ctx;
-	json_t *a = NULL, *v;
-	const char *owner, *agent;
-
-	(void)key;
-	(void)key_len;
-	if (jcs_parse((const char *)val, val_len, 0, &a) != LIEN_OK) {
-		s->bad = 1;
-		return 1;
-	}
-	owner = json_string_value(json_object_get(a, "owner"));
-	/* a company's application: the person who acted for it (the face
-	 * token's subject, "agent") reads it too */
-	agent = json_string_value(json_object_get(a, "agent"));
-	if ((owner != NULL && strcmp(owner, s->want) == 0) ||
-	    (agent != NULL && strcmp(agent, s->want) == 0)) {
-		if (s->n == OWNER_APPS_MAX) {
-			json_decref(a);
-			return 1;	/* the oldest OWNER_APPS_MAX */
-		}
-		if ((v = owner_view((const char *)val, val_len)) == NULL) {
-			s->bad = 1;
-			json_decref(a);
-			return 1;
-		}
-		json_array_append_new(s->apps, v);
-		s->n++;
-	}
-	json_decref(a);
-	return 0;
 }
 
 /* The unverified "sub" of a compact JWS (the verification follows). */
@@ -333,11 +289,15 @@ apps_by_token(struct reg_call *c, const char *tok)
 {
 	struct api_req *rq = c->rq;
 	struct evidence_result *er = NULL;
-	struct owner_scan s;
-	uint8_t sub[SEAL_COMMIT_LEN], nonce[HASH_LEN];
+	uint8_t sub[SEAL_COMMIT_LEN], nonce[HASH_LEN], id[REG_SUBJECT_ID_LEN];
+	uint8_t ref[SEAL_REF_LEN];
+	struct seal_key *pk = NULL;
+	char (*ids)[REG_APP_ID_LEN + 1] = NULL;
+	json_t *apps = NULL;
+	size_t n = 0;
+	int erased = 0;
 	enum lien_status st;
 
-	memset(&s, 0, sizeof(s));
 	if (!token_sub(tok, sub)) {
 		api_fail_code(rq, 400, "token_malformed", "not a face-ID token "
 		    "with a subject (docs/identity.md)");
@@ -365,21 +325,46 @@ apps_by_token(struct reg_call *c, const char *tok)
 		    "was not conclusive: please try again");
 		goto out;
 	}
-	for (size_t i = 0; i < SEAL_COMMIT_LEN; i++)
-		snprintf(s.want + 2 * i, 3, "%02x", sub[i]);
-	if ((s.apps = json_array()) == NULL) {
+	if ((apps = json_array()) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
-	st = ledger_view_state_scan(c->view, LEDGER_T_APPS, NULL, 0, scan_one,
-	    &s);
-	if (st != LIEN_OK || s.bad) {
-		json_decref(s.apps);
-		api_fail_status(rq, st != LIEN_OK ? st : LIEN_ECORRUPT);
+	/* the subject's key (none: no applications, or erased) */
+	st = registry_subject_by_commit(c->view, sub, id);
+	if (st == LIEN_OK)
+		st = subject_open(api_app_keys(c->app), c->view, id, &pk,
+		    &erased);
+	if (st == LIEN_OK)
+		st = keyring_owner_ref(pk, ref);
+	if (st == LIEN_OK && (ids = calloc(OWNER_APPS_MAX,
+	    sizeof(*ids))) == NULL)
+		st = LIEN_ENOMEM;
+	if (st == LIEN_OK)
+		st = registry_owner_apps(c->view, ref, ids, OWNER_APPS_MAX,
+		    &n);
+	for (size_t i = 0; st == LIEN_OK && i < n; i++) {
+		char *rec = NULL;
+		size_t len = 0;
+		json_t *v;
+
+		st = registry_app_get(c->view, ids[i], REG_APP_ID_LEN, 1, &rec,
+		    &len);
+		if (st != LIEN_OK)
+			break;
+		v = owner_view(rec, len);
+		free(rec);
+		if (v == NULL || json_array_append_new(apps, v) != 0)
+			st = LIEN_ENOMEM;
+	}
+	if (st != LIEN_OK && st != LIEN_ENOTFOUND) {
+		json_decref(apps);
+		api_fail_status(rq, st);
 		goto out;
 	}
-	reply_apps(rq, s.apps);
+	reply_apps(rq, apps);
 out:
+	seal_key_free(pk);
+	free(ids);
 	free(er);
 }
 

@@ -232,11 +232,10 @@ commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
 }
 
 /* ---- the owner's identity ---------------------------------------------------
- * One place for who owns what a request is about and how that is
- * committed (docs/api-registration.md "Company owners", docs/privacy.md):
- * the vehicle record, both bank applications and the evidence check go
- * through these two functions, so a change of commitment scheme is made
- * here once. */
+ * One place for who owns what a request is about and how that becomes
+ * keys and keyed identifiers (docs/api-registration.md "Company owners",
+ * docs/privacy.md): the vehicle record, both bank applications and the
+ * evidence check go through these functions. */
 
 /* A person (a GB 11643 ID number) or a company (a GB 32100 code). */
 struct owner_id {
@@ -244,23 +243,21 @@ struct owner_id {
 	struct reg_str value;
 };
 
-/* The comparable commitment of an owner: SEAL_KIND_CITIZEN_ID for a
- * person, SEAL_KIND_OTHER for a company (the kind crypto/keyring's subject
- * index gives companies). LIEN_OK or a seal status. */
-static enum lien_status
-owner_commitment(const struct reg_call *c, const struct owner_id *o,
-    uint8_t out[SEAL_COMMIT_LEN])
+static enum seal_kind
+owner_kind(const struct owner_id *o)
 {
-	return reg_commit(c, o->company ? SEAL_KIND_OTHER :
-	    SEAL_KIND_CITIZEN_ID, o->value.p, o->value.len, out);
+	/* the kind crypto/keyring's subject index gives companies */
+	return o->company ? SEAL_KIND_OTHER : SEAL_KIND_CITIZEN_ID;
 }
 
-/* owner_commitment for a request: 1, or 0 after replying. */
+/* The owner's subject (api/subject.h): its key, found or made, and its
+ * owner reference. 1, or 0 after replying. */
 static int
-owner_commit(struct reg_call *c, const struct owner_id *o,
-    uint8_t out[SEAL_COMMIT_LEN])
+owner_subject(struct reg_call *c, const struct owner_id *o,
+    struct subject *s)
 {
-	enum lien_status st = owner_commitment(c, o, out);
+	enum lien_status st = subject_get(api_app_keys(c->app), c->view,
+	    owner_kind(o), o->value.p, o->value.len, s);
 
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
@@ -293,6 +290,32 @@ owner_of_body(const json_t *body, struct owner_id *o)
 		return 0;
 	o->value.p = json_string_value(v);
 	o->value.len = json_string_length(v);
+	return 1;
+}
+
+/* An existing subject's key (a decision: the applicant's; a restriction:
+ * the vehicle owner's) chosen to seal this request; the system key when
+ * there is none or it was erased. *key: seal_key_free. 1, or 0 after
+ * replying. */
+static int
+known_subject(struct reg_call *c, enum lien_status found, int key_system,
+    const uint8_t id[REG_SUBJECT_ID_LEN], struct seal_key **key)
+{
+	enum lien_status st = LIEN_OK;
+	int erased = 0;
+
+	*key = NULL;
+	if (found == LIEN_OK && !key_system)
+		st = subject_open(api_app_keys(c->app), c->view, id, key,
+		    &erased);
+	else if (found != LIEN_OK && found != LIEN_ENOTFOUND &&
+	    found != LIEN_EPARSE)
+		st = found;
+	if (st != LIEN_OK && st != LIEN_ENOTFOUND) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	reg_seal_with(c, *key, id, NULL);
 	return 1;
 }
 
@@ -420,7 +443,7 @@ post_filing(struct api_req *rq, int institution)
 	req->name = name;
 	req->cert_der = cert_der_get0(crt, &der_len);
 	req->cert_der_len = der_len;
-	reg_submit(c, req, 0);
+	(void)reg_submit(c, req);
 out:
 	cert_free(crt);
 	work_free(w);
@@ -493,7 +516,7 @@ post_status(struct api_req *rq, int institution)
 	req->party = id;
 	req->action = (enum reg_status_action)a;
 	req->reason = reason;
-	reg_submit(c, req, 0);
+	(void)reg_submit(c, req);
 out:
 	work_free(w);
 }
@@ -528,6 +551,26 @@ v_plate(struct api_req *rq, struct reg_str plate, struct reg_str type,
 	return 1;
 }
 
+/* The keyed identifier of a vehicle's details: plate, plate type and
+ * registration certificate number (docs/privacy.md table B). 1, or 0
+ * after replying. */
+static int
+details_ref(struct reg_call *c, struct reg_str plate, struct reg_str pt,
+    struct reg_str certno, uint8_t out[SEAL_REF_LEN])
+{
+	static const uint8_t zero = 0;
+	struct hash_part parts[5] = { { plate.p, plate.len }, { &zero, 1 },
+		{ pt.p, pt.len }, { &zero, 1 }, { certno.p, certno.len } };
+	enum lien_status st = seal_key_ref(keyring_refs(api_app_keys(c->app)),
+	    "lienlog-details-v1", parts, 5, out);
+
+	if (st != LIEN_OK) {
+		api_fail_status(c->rq, st);
+		return 0;
+	}
+	return 1;
+}
+
 static void
 post_vehicles(struct api_req *rq)
 {
@@ -540,6 +583,7 @@ post_vehicles(struct api_req *rq)
 	struct reg_str vin, plate, pt, certno, idn, uscc;
 	struct owner_id o;
 	const json_t *owner;
+	unsigned ptype;
 
 	if (w == NULL)
 		return;
@@ -565,19 +609,30 @@ post_vehicles(struct api_req *rq)
 	}
 	o.company = uscc.p != NULL;
 	o.value = o.company ? uscc : idn;
-	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
+	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
 	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
 	    "of 0-9 A-Z") ||
 	    (o.company ? !v_uscc(rq, uscc) : !v_id_number(rq, idn)) ||
-	    !owner_commit(c, &o, req->owner))
+	    !details_ref(c, plate, pt, certno, req->details))
 		goto out;
 	req->owner_company = o.company;
 	req->kind = REG_T_VEHICLE_RECORD;
 	req->vin = vin;
-	req->plate = plate;
-	req->cert_number = certno;
-	reg_submit(c, req, 1);
+	for (int attempt = 0;; attempt++) {
+		struct subject sj;
+		int done;
+
+		if (!owner_subject(c, &o, &sj))
+			goto out;
+		memcpy(req->owner, sj.owner_ref, REG_COMMIT_LEN);
+		reg_seal_with(c, sj.key, sj.id, sj.is_new ? &sj.rec : NULL);
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		subject_clear(&sj);
+		if (done)
+			break;
+	}
 out:
 	work_free(w);
 }
@@ -619,7 +674,25 @@ post_vehicle_sub(struct api_req *rq)
 	req->restriction_set = a == 1;
 	req->restriction = (enum reg_restriction)k;
 	req->reference = ref;
-	reg_submit(c, req, 0);
+	/* sealed under the vehicle owner's key: a court reference concerns
+	 * the owner (docs/privacy.md table C) */
+	for (int attempt = 0;; attempt++) {
+		uint8_t vk[REG_VEHICLE_KEY_LEN], id[REG_SUBJECT_ID_LEN];
+		struct seal_key *key = NULL;
+		int sys = 1, done;
+		enum lien_status found;
+
+		if (registry_vehicle_key(vin.p, vin.len, vk) != LIEN_OK)
+			goto out;	/* v_vin above */
+		found = registry_vehicle_subject(c->view, vk, &sys, id);
+		if (!known_subject(c, found, sys, id, &key))
+			goto out;
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		seal_key_free(key);
+		if (done)
+			break;
+	}
 out:
 	work_free(w);
 }
@@ -703,38 +776,31 @@ bank_envelope(struct reg_call *c, struct api_req *rq,
 /* The owner's consent to the application, then the step itself (req->kind
  * set). person is application.owner.id_number: the owner, or for a company
  * owner (a company block) the person acting for it. The face token must
- * verify that person; a company's legal representative must authorise
- * them by SMS. The owner of the entry is the company then (the vehicle
- * record names it), with the person as agent: the registry requires that
- * authorisation for a company's vehicle (company_authorisation_missing).
- * Both tokens carry the digest of the application, the company and the
- * signing bank (the mortgagee), so another bank replaying the body with
- * the owner's tokens gets token_nonce (registry_application_digest). */
+ * verify that person (its identity commitment); a company's legal
+ * representative must authorise them by SMS. The owner of the entry is
+ * the company then (its owner reference; the vehicle record names it),
+ * with the person's as agent: the registry requires that authorisation
+ * for a company's vehicle (company_authorisation_missing). The request is
+ * sealed under the person's key (their data is in it). Both tokens carry
+ * the digest of the application, the company and the signing bank (the
+ * mortgagee), so another bank replaying the body with the owner's tokens
+ * gets token_nonce (registry_application_digest). */
 static void
 bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
     const json_t *app, const json_t *company, struct reg_str person)
 {
 	struct evidence_result *er;	/* req->face, req->sms borrow them */
 	struct company_block cb;
-	struct owner_id o = { 0, person };
+	struct owner_id po = { 0, person }, co = { 1, { NULL, 0 } };
 	uint8_t digest[HASH_LEN], who[SEAL_COMMIT_LEN];
 	enum lien_status st;
 
 	memset(&cb, 0, sizeof(cb));
 	if (company != NULL && !company_parse(c, company, &cb))
 		return;
-	if (!owner_commit(c, &o, who))
+	co.value = cb.uscc;
+	if (!commit_or_fail(c, SEAL_KIND_CITIZEN_ID, person, who))
 		return;
-	if (company != NULL) {
-		o.company = 1;
-		o.value = cb.uscc;
-		if (!owner_commit(c, &o, req->owner))
-			return;
-		memcpy(req->agent, who, SEAL_COMMIT_LEN);
-		req->owner_company = 1;
-	} else {
-		memcpy(req->owner, who, SEAL_COMMIT_LEN);
-	}
 	st = registry_application_digest(req->kind, c->auth.party_id,
 	    c->auth.party_id_len, cb.uscc.p, cb.uscc.len, app, digest);
 	if (st != LIEN_OK) {
@@ -745,10 +811,38 @@ bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 		api_fail_status(c->rq, LIEN_ENOMEM);
 		return;
 	}
-	if (check_face(c, req, tok, who, digest, &er[0]) &&
-	    (company == NULL || check_company(c, req, &cb, who, digest,
+	if (!check_face(c, req, tok, who, digest, &er[0]) ||
+	    (company != NULL && !check_company(c, req, &cb, who, digest,
 	    &er[1])))
-		reg_submit(c, req, 1);
+		goto out;
+	req->owner_company = company != NULL;
+	for (int attempt = 0;; attempt++) {
+		struct subject ps, cs;
+		int done;
+
+		memset(&cs, 0, sizeof(cs));
+		if (!owner_subject(c, &po, &ps))
+			goto out;
+		if (company != NULL && !owner_subject(c, &co, &cs)) {
+			subject_clear(&ps);
+			goto out;
+		}
+		if (company != NULL) {
+			memcpy(req->owner, cs.owner_ref, REG_COMMIT_LEN);
+			memcpy(req->agent, ps.owner_ref, REG_COMMIT_LEN);
+		} else {
+			memcpy(req->owner, ps.owner_ref, REG_COMMIT_LEN);
+		}
+		reg_seal_with(c, ps.key, ps.id, ps.is_new ? &ps.rec : NULL);
+		c->seal_newkey2 = cs.is_new ? &cs.rec : NULL;
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		subject_clear(&ps);
+		subject_clear(&cs);
+		if (done)
+			goto out;
+	}
+out:
 	free(er);
 }
 
@@ -764,6 +858,8 @@ post_mortgages(struct api_req *rq)
 	struct reg_request *req;
 	struct reg_str vin, plate, pt, certno, contract, idn, name, phone, tok;
 	const json_t *app, *owner, *company;
+	enum lien_status st;
+	unsigned ptype;
 
 	if (w == NULL)
 		return;
@@ -781,7 +877,7 @@ post_mortgages(struct api_req *rq)
 	    !reg_str(rq, owner, "name", 0, &name) ||
 	    !reg_str(rq, owner, "phone", 0, &phone))
 		goto out;
-	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &req->plate_type) ||
+	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
 	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
 	    "of 0-9 A-Z") ||
@@ -793,21 +889,17 @@ post_mortgages(struct api_req *rq)
 	    "owner_name_invalid")) ||
 	    (phone.p != NULL && !v_phone(rq, phone)))
 		goto out;
-	if (name.p != NULL) {
-		if (!commit_or_fail(c, SEAL_KIND_NAME, name, req->owner_name))
-			goto out;
-		req->has_owner_name = 1;
-	}
-	if (phone.p != NULL) {
-		if (!commit_or_fail(c, SEAL_KIND_PHONE, phone, req->phone))
-			goto out;
-		req->has_phone = 1;
+	/* name and phone are only in the sealed request */
+	if (!details_ref(c, plate, pt, certno, req->details))
+		goto out;
+	if ((st = reg_ref(c, "lienlog-contract-v1", c->auth.party_id,
+	    c->auth.party_id_len, contract.p, contract.len, req->contract)) !=
+	    LIEN_OK) {
+		api_fail_status(rq, st);
+		goto out;
 	}
 	req->kind = REG_T_MORTGAGE_APPLICATION;
 	req->vin = vin;
-	req->plate = plate;
-	req->cert_number = certno;
-	req->contract = contract;
 	bank_submit(c, req, tok, app, company, idn);
 out:
 	work_free(w);
@@ -881,7 +973,22 @@ post_application_sub(struct api_req *rq)
 	req->app = id;		/* v_app_id: REG_APP_ID_LEN bytes */
 	req->decision = (enum reg_decision)d;
 	req->reason = reason;
-	reg_submit(c, req, 0);
+	/* sealed under the applicant's key: a reason concerns them */
+	for (int attempt = 0;; attempt++) {
+		uint8_t sid[REG_SUBJECT_ID_LEN];
+		struct seal_key *key = NULL;
+		int sys = 1, done;
+		enum lien_status found;
+
+		found = registry_app_subject(c->view, id.p, id.len, &sys, sid);
+		if (!known_subject(c, found, sys, sid, &key))
+			goto out;
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		seal_key_free(key);
+		if (done)
+			break;
+	}
 out:
 	work_free(w);
 }
@@ -994,13 +1101,16 @@ get_application(struct api_req *rq)
 	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_REQUIRED) ||
 	    !v_app_id(rq, rq->rest, rq->rest_len))
 		goto out;
-	st = registry_app_get(c->view, rq->rest, rq->rest_len, &out, &len);
+	st = registry_app_get(c->view, rq->rest, rq->rest_len, 1, &out, &len);
 	if (st != LIEN_OK) {
 		read_fail(rq, st, "application_unknown");
 		goto out;
 	}
-	/* A bank sees its own applications only. */
+	/* A bank sees its own applications only, and not the reasons that
+	 * describe other banks' applications (docs/privacy.md table D). */
 	if (c->auth.role == AUTH_ROLE_INSTITUTION) {
+		json_t *rs, *keep;
+
 		if (jcs_parse(out, len, 0, &app) != LIEN_OK) {
 			api_fail_status(rq, LIEN_ECORRUPT);
 			goto out;
@@ -1010,6 +1120,32 @@ get_application(struct api_req *rq)
 			api_fail_code(rq, 403, "not_party", "only the "
 			    "application's bank, officers, the registry and "
 			    "auditors may read it");
+			goto out;
+		}
+		rs = json_object_get(app, "reasons");
+		if ((keep = json_array()) == NULL) {
+			api_fail_status(rq, LIEN_ENOMEM);
+			goto out;
+		}
+		for (size_t i = 0; i < json_array_size(rs); i++) {
+			const char *r = json_string_value(json_array_get(rs,
+			    i));
+			int hidden = 0;
+
+			for (unsigned b = 0; r != NULL && b < REG_ANOMALY_COUNT;
+			    b++)
+				if (((1u << b) & REG_ANOMALY_PARTY_HIDDEN) &&
+				    strcmp(r, registry_anomaly_code(b)) == 0)
+					hidden = 1;
+			if (!hidden && json_array_append(keep,
+			    json_array_get(rs, i)) != 0)
+				hidden = 1;
+		}
+		free(out);
+		out = NULL;
+		if (json_object_set_new(app, "reasons", keep) != 0 ||
+		    jcs_serialize(app, &out, &len) != LIEN_OK) {
+			api_fail_status(rq, LIEN_ENOMEM);
 			goto out;
 		}
 	}
@@ -1188,27 +1324,55 @@ out:
 	work_free(w);
 }
 
-/* GET /v1/evidence/{index}: open the sealed request body of an entry and
- * show that it is what the entry commits to. */
+/* The owner check of an opened request: the owner its body names
+ * (owner_of_body: a person, or the company of a company block) leads,
+ * through the subject index, to a key whose owner reference is the
+ * private record's owner. -1 when there is nothing to check. */
+static int
+owner_reference_ok(struct reg_call *c, const json_t *body, const json_t *r)
+{
+	const char *oh = json_string_value(json_object_get(r, "owner"));
+	struct owner_id o;
+	struct subject s;
+	uint8_t want[SEAL_REF_LEN];
+	int ok;
+
+	if (!owner_of_body(body, &o) || oh == NULL)
+		return -1;
+	if (!hex32_decode(oh, want) || subject_get(api_app_keys(c->app),
+	    c->view, owner_kind(&o), o.value.p, o.value.len, &s) != LIEN_OK)
+		return 0;
+	ok = !s.is_new && hash_equal(s.owner_ref, want);
+	subject_clear(&s);
+	return ok;
+}
+
+/* GET /v1/evidence/{index}: open the sealed request of an entry (under
+ * its subject's key or the system key) and show that it is what the
+ * entry commits to (docs/api-registration.md "Evidence"). An erased
+ * subject's evidence answers 410 evidence_erased. */
 static void
 get_evidence(struct api_req *rq)
 {
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	const uint8_t *raw, *sealed;
-	size_t raw_len, sealed_len, plain_len = 0, len;
-	uint8_t key[8], *plain = NULL, h[HASH_LEN], ad[REG_SEAL_AD_LEN];
-	uint8_t digest[HASH_LEN], want[HASH_LEN], cm[SEAL_COMMIT_LEN];
+	const uint8_t *raw, *box, *rec;
+	size_t raw_len, box_len, rec_len, plain_len = 0, len;
+	uint8_t key8[REG_SUBJECT_ID_LEN], *plain = NULL, h[HASH_LEN];
+	uint8_t want[HASH_LEN], salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
 	char *canon = NULL, *buf = NULL;
 	size_t canon_len = 0;
 	struct entry e;
-	json_t *p = NULL, *body = NULL;
+	json_t *p = NULL, *r = NULL, *body = NULL;
+	struct seal_key *pk = NULL;
+	const json_t *sg;
 	const char *hex;
 	uint64_t index;
 	struct json_out j;
-	int ok_sealed, ok_digest, ok_owner = -1, ok_face = -1;
-	const char *method = "", *rpath = "";
-	size_t rpath_len = 0, body_at = 0;
+	int ok_sealed, ok_private, ok_owner = -1, ok_face = -1, sys = 0;
+	int erased = 0;
+	const char *f[5] = { "", "", "", "", "" };
+	size_t fl[5] = { 0, 0, 0, 0, 0 }, body_at = 0, cap;
 	enum lien_status st;
 
 	if (w == NULL)
@@ -1231,55 +1395,75 @@ get_evidence(struct api_req *rq)
 		api_fail_status(rq, st == LIEN_OK ? LIEN_ECORRUPT : st);
 		goto out;
 	}
-	if (e.type < REG_T_FIRST || jcs_parse((const char *)e.payload,
-	    e.payload_len, 0, &p) != LIEN_OK ||
-	    (hex = json_string_value(json_object_get(p, "sealed"))) == NULL) {
+	if (e.type < REG_T_FIRST || !registry_type_known(e.type) ||
+	    jcs_parse((const char *)e.payload, e.payload_len, 0, &p) !=
+	    LIEN_OK || registry_private_get(c->view, index, &rec, &rec_len) !=
+	    LIEN_OK || jcs_parse((const char *)rec, rec_len, 0, &r) !=
+	    LIEN_OK) {
 		api_fail_code(rq, 404, "evidence_unknown", "this entry has no "
 		    "sealed evidence");
 		goto out;
 	}
+	/* a bank opens only what it signed */
+	sg = json_object_get(json_object_get(p, "signer") ? p : r, "signer");
 	if (c->auth.role == AUTH_ROLE_INSTITUTION &&
-	    !json_str_is(json_object_get(json_object_get(p, "signer"),
-	    "party"), c->auth.party_id, c->auth.party_id_len)) {
+	    !json_str_is(json_object_get(sg, "party"), c->auth.party_id,
+	    c->auth.party_id_len)) {
 		api_fail_code(rq, 403, "not_party", "only the entry's bank, "
 		    "officers and auditors may open its evidence");
 		goto out;
 	}
-	be64_put(key, index);
-	st = ledger_view_state_get(c->view, LEDGER_T_SEALED, key, 8, &sealed,
-	    &sealed_len);
+	hex = json_string_value(json_object_get(p, "private"));
+	registry_private_commit(index, rec, rec_len, h);
+	ok_private = hex32_decode(hex, want) && hash_equal(h, want);
+	st = registry_sealed_get(c->view, index, &sys, key8, &box, &box_len);
 	if (st != LIEN_OK) {
 		read_fail(rq, st, "evidence_unknown");
 		goto out;
 	}
-	/* evidence.digest: the request digest (the AD binds it). */
-	if (!hex32_decode(json_string_value(json_object_get(
-	    json_object_get(p, "evidence"), "digest")), digest) ||
-	    !hex32_decode(hex, want)) {
+	if (!hex32_decode(json_string_value(json_object_get(r, "sealed")),
+	    want) || !hex32_decode(json_string_value(json_object_get(r,
+	    "salt")), salt)) {
 		api_fail_status(rq, LIEN_ECORRUPT);
 		goto out;
 	}
-	hash_sha256(sealed, sealed_len, h);
+	hash_sha256(box, box_len, h);
 	ok_sealed = hash_equal(h, want);
-	reg_seal_ad(digest, ad);
-	if ((plain = malloc(sealed_len)) == NULL) {
+	if (!sys) {
+		st = subject_open(api_app_keys(c->app), c->view, key8, &pk,
+		    &erased);
+		if (st == LIEN_ENOTFOUND && erased) {
+			api_fail_code(rq, 410, "evidence_erased", "the "
+			    "subject of this evidence was erased (docs/"
+			    "privacy.md); the entry and its proofs stay "
+			    "valid");
+			goto out;
+		}
+		if (st != LIEN_OK) {
+			api_fail_code(rq, 500, "evidence_unreadable", "the "
+			    "sealed evidence does not open with this "
+			    "server's keys");
+			goto out;
+		}
+	}
+	reg_seal_ad(sys, key8, salt, ad);
+	if ((plain = malloc(box_len)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
-	st = seal_open(api_app_seal_key(c->app), ad, sizeof(ad), sealed,
-	    sealed_len, plain, sealed_len, &plain_len);
+	st = seal_open(sys ? keyring_system(api_app_keys(c->app)) : pk, ad,
+	    sizeof(ad), box, box_len, plain, box_len, &plain_len);
 	if (st != LIEN_OK) {
 		api_fail_code(rq, 500, "evidence_unreadable", "the sealed "
-		    "evidence does not open with this server's seal key");
+		    "evidence does not open with this server's keys");
 		goto out;
 	}
-	hash_sha256(plain, plain_len, h);
-	ok_digest = hash_equal(h, digest);
-	/* REG_REQ_TAG 0x00 method 0x00 path 0x00 body */
+	/* tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature
+	 * 0x00 body */
 	{
 		size_t at = 0;
 
-		for (int k = 0; k < 3; k++) {
+		for (int k = 0; k < 5; k++) {
 			const uint8_t *z = at < plain_len ? memchr(plain + at, 0,
 			    plain_len - at) : NULL;
 
@@ -1287,12 +1471,8 @@ get_evidence(struct api_req *rq)
 				api_fail_status(rq, LIEN_ECORRUPT);
 				goto out;
 			}
-			if (k == 1) {
-				method = (const char *)plain + at;
-			} else if (k == 2) {
-				rpath = (const char *)plain + at;
-				rpath_len = (size_t)(z - plain) - at;
-			}
+			f[k] = (const char *)plain + at;
+			fl[k] = (size_t)(z - plain) - at;
 			at = (size_t)(z - plain) + 1;
 		}
 		body_at = at;
@@ -1303,39 +1483,33 @@ get_evidence(struct api_req *rq)
 		api_fail_status(rq, LIEN_ECORRUPT);
 		goto out;
 	}
+	ok_owner = owner_reference_ok(c, body, r);
 	{
-		/* the owner the opened body names (owner_of_body) against the
-		 * entry's owner commitment */
-		struct owner_id ow;
 		const char *tok = json_string_value(json_object_get(body,
 		    "face_token"));
-		const char *oh = json_string_value(json_object_get(p, "owner"));
 		const char *fh = json_string_value(json_object_get(
-		    json_object_get(p, "face"), "token"));
+		    json_object_get(r, "face"), "token"));
 
-		if (owner_of_body(body, &ow) && oh != NULL &&
-		    hex32_decode(oh, want) && owner_commitment(c, &ow, cm) ==
-		    LIEN_OK)
-			ok_owner = hash_equal(cm, want);
 		if (tok != NULL && fh != NULL && hex32_decode(fh, want)) {
 			hash_sha256(tok, strlen(tok), h);
 			ok_face = hash_equal(h, want);
 		}
 	}
-	if ((buf = malloc(canon_len + 6 * rpath_len + 1024)) == NULL) {
+	cap = canon_len + 6 * (fl[2] + fl[3] + fl[4]) + 1024;
+	if ((buf = malloc(cap)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
-	json_out_init(&j, buf, canon_len + 6 * rpath_len + 1024);
+	json_out_init(&j, buf, cap);
 	json_out_raw(&j, "{\"body\":");
 	json_out_raw(&j, canon);
-	json_out_raw(&j, ",\"checks\":{\"content_digest\":");
-	json_out_raw(&j, ok_digest ? "true" : "false");
-	json_out_raw(&j, ",\"face_token\":");
+	json_out_raw(&j, ",\"checks\":{\"face_token\":");
 	json_out_raw(&j, ok_face < 0 ? "null" : ok_face ? "true" : "false");
-	json_out_raw(&j, ",\"owner_commitment\":");
+	json_out_raw(&j, ",\"owner_reference\":");
 	json_out_raw(&j, ok_owner < 0 ? "null" : ok_owner ? "true" :
 	    "false");
+	json_out_raw(&j, ",\"private_commitment\":");
+	json_out_raw(&j, ok_private ? "true" : "false");
 	json_out_raw(&j, ",\"sealed_digest\":");
 	json_out_raw(&j, ok_sealed ? "true" : "false");
 	json_out_raw(&j, "},\"entry_type\":");
@@ -1343,9 +1517,13 @@ get_evidence(struct api_req *rq)
 	json_out_raw(&j, ",\"index\":");
 	json_out_u64(&j, index);
 	json_out_raw(&j, ",\"method\":");
-	json_out_str(&j, method, strnlen(method, 16));
+	json_out_str(&j, f[1], fl[1] < 16 ? fl[1] : 16);
 	json_out_raw(&j, ",\"path\":");
-	json_out_str(&j, rpath, rpath_len);
+	json_out_str(&j, f[2], fl[2]);
+	json_out_raw(&j, ",\"signature\":");
+	json_out_str(&j, f[4], fl[4]);
+	json_out_raw(&j, ",\"signature_input\":");
+	json_out_str(&j, f[3], fl[3]);
 	json_out_raw(&j, "}\n");
 	if (json_out_finish(&j, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
@@ -1354,11 +1532,17 @@ get_evidence(struct api_req *rq)
 		    buf, len);
 out:
 	if (plain != NULL)
-		secret_wipe(plain, sealed_len);
+		secret_wipe(plain, box_len);
 	free(plain);
+	if (canon != NULL)
+		secret_wipe(canon, canon_len);
 	free(canon);
+	if (buf != NULL)
+		secret_wipe(buf, cap);
 	free(buf);
+	seal_key_free(pk);
 	json_decref(p);
+	json_decref(r);
 	json_decref(body);
 	work_free(w);
 }

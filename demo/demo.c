@@ -47,7 +47,7 @@
 #define DEMO_CA_DAYS (10 * 365)
 
 /* Seeding plan (docs/demo.md). */
-#define SEED_VEHICLES 100u
+#define SEED_VEHICLES 100u	/* <= DEMO_SEED_VINS */
 #define SEED_RELEASE_EVERY 4u		/* every 4th approved mortgage */
 #define SEED_CASE_MAX 4u		/* entries of one seed_one */
 #define SEED_REJECT_EVERY 23u		/* every 23rd mortgage rejected */
@@ -1174,9 +1174,12 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 	}
 	if ((st = seed_file_parties(&s)) != LIEN_OK)
 		goto out;
-	for (unsigned i = 0; i < SEED_VEHICLES; i++)
+	for (unsigned i = 0; i < SEED_VEHICLES; i++) {
 		if ((st = seed_vehicle(&s, &veh[i], i)) != LIEN_OK)
 			goto out;
+		if (stats->nvins < DEMO_SEED_VINS)
+			memcpy(stats->vins[stats->nvins++], veh[i].vin, 18);
+	}
 
 	/* A court seizes vehicle 0 (art. 36): the bank's mortgage is refused
 	 * (409 vehicle_seized, no entry). */

@@ -84,6 +84,7 @@ const char *demo_registry_name(const struct demo_world *w);
  * approved mortgage, [1] one still submitted, [2] one still in in-person
  * review (app_id "" when the seeding made none). */
 #define DEMO_OWNER_EXAMPLES 3
+#define DEMO_SEED_VINS 100	/* = the seeding plan's vehicles */
 struct demo_owner_example {
 	char app_id[REGCLIENT_APP_ID_LEN + 1];
 	char owner_code[REGCLIENT_OWNER_CODE_MAX + 1];	/* from the receipt */
@@ -97,6 +98,10 @@ struct demo_seed_stats {
 	uint64_t diverted;	/* applications sent to in-person review */
 	uint64_t mortgages, releases, decisions, vehicles, restrictions;
 	struct demo_owner_example owners[DEMO_OWNER_EXAMPLES];
+	/* the VINs of the vehicles the seeder recorded, in order (the
+	 * registry keeps no VIN: docs/privacy.md) */
+	char vins[DEMO_SEED_VINS][18];
+	unsigned nvins;
 };
 
 /* Called after every request (may be NULL). */
@@ -119,7 +124,8 @@ enum lien_status demo_readme_owners(const char *dir,
     LIEN_MUST_CHECK;
 
 /* One VIN of each lien status the log proves (docs/lien-status.md), read
- * from the state of l (demo/status_examples.c): ex[DEMO_STATUS_LIEN]
+ * from the state of l (demo/status_examples.c) for the n VINs vins the
+ * seeder recorded (the registry keeps vehicle keys, not VINs): ex[DEMO_STATUS_LIEN]
  * under a lien, [..._RESTRICTED] with a restriction in force,
  * [..._RELEASED] whose liens were all released, [..._NONE] a valid VIN
  * never recorded; "" when the log holds no such vehicle. */
@@ -132,7 +138,8 @@ enum {
 };
 struct ledger;
 enum lien_status demo_status_examples(struct ledger *l,
-    char ex[DEMO_STATUS_EXAMPLES][18]) LIEN_MUST_CHECK;
+    const char (*vins)[18], unsigned n, char ex[DEMO_STATUS_EXAMPLES][18])
+    LIEN_MUST_CHECK;
 
 /* One mortgage's life in steps, through the seeder's own signed
  * requests (for tests and walkthroughs): demo_case_mortgage records a new
@@ -152,7 +159,8 @@ void demo_case_free(struct demo_case *c);
 /* Append those examples to DIR/demo/README with the command that checks
  * them. LIEN_EIO with why. */
 enum lien_status demo_readme_status(const char *dir, struct ledger *l,
-    char *why, size_t why_cap) LIEN_MUST_CHECK;
+    const struct demo_seed_stats *st, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 
 /* ---- identifiers (registry/ids.h validates them) ----------------------------- */
 

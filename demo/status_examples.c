@@ -5,9 +5,11 @@
  * released, and a valid VIN the registry never recorded; appended to
  * DIR/demo/README with the `lienlog status` command that checks each.
  *
- * The examples are read from the log's own state (the vehicles table, as
+ * The statuses are read from the log's own state (the vehicles table, as
  * of one view), not from the seeder's plan, so they are right whatever
- * the seeder did.
+ * the seeder did; the seeder only names the VINs it recorded (the
+ * registry keeps each under its vehicle key, never the VIN:
+ * docs/privacy.md).
  */
 #include "demo/demo.h"
 
@@ -18,76 +20,98 @@
 #include <jansson.h>
 
 #include "ledger/ledger.h"
+#include "common/hex.h"
 #include "registry/ids.h"
+#include "registry/registry.h"
 #include "registry/jcs.h"
 
-struct scan {
-	char ex[DEMO_STATUS_EXAMPLES][IDS_VIN_LEN + 1];
-};
-
+/* The vehicle record of vin in view v: 1 found (*out set), 0 none, -1
+ * error. */
 static int
-visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
-    size_t val_len)
+vehicle_of(struct ledger_view *v, const char *vin, json_t **out)
 {
-	struct scan *s = ctx;
-	json_t *v = NULL;
-	size_t nl, nr, nx;
-	int slot = -1;
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
+	const uint8_t *val;
+	size_t len;
+	enum lien_status st;
 
-	if (key_len != IDS_VIN_LEN ||
-	    jcs_parse((const char *)val, val_len, 0, &v) != LIEN_OK)
+	if (registry_vehicle_key(vin, strlen(vin), vk) != LIEN_OK)
+		return -1;
+	hex_encode(vk, sizeof vk, hex);
+	st = ledger_view_state_get(v, LEDGER_T_VEHICLES, hex, sizeof hex - 1,
+	    &val, &len);
+	if (st == LIEN_ENOTFOUND)
 		return 0;
-	nl = json_array_size(json_object_get(v, "liens"));
-	nr = json_array_size(json_object_get(v, "released"));
-	nx = json_array_size(json_object_get(v, "restrictions"));
-	if (nx > 0)
-		slot = DEMO_STATUS_RESTRICTED;
-	else if (nl > 0)
-		slot = DEMO_STATUS_LIEN;
-	else if (nr > 0)
-		slot = DEMO_STATUS_RELEASED;
-	if (slot >= 0 && s->ex[slot][0] == '\0') {
-		memcpy(s->ex[slot], key, key_len);
-		s->ex[slot][key_len] = '\0';
-	}
-	json_decref(v);
-	return 0;
+	if (st != LIEN_OK ||
+	    jcs_parse((const char *)val, len, 0, out) != LIEN_OK)
+		return -1;
+	return 1;
 }
 
 enum lien_status
-demo_status_examples(struct ledger *l, char ex[DEMO_STATUS_EXAMPLES][18])
+demo_status_examples(struct ledger *l, const char (*vins)[18], unsigned n,
+    char ex[DEMO_STATUS_EXAMPLES][18])
 {
 	struct ledger_view *v = NULL;
-	struct scan s;
+	char found[DEMO_STATUS_EXAMPLES][18];
 	uint64_t rng = 0x5eed0000cafe;
-	enum lien_status st;
+	enum lien_status st = LIEN_OK;
+	json_t *veh = NULL;
 
-	memset(&s, 0, sizeof s);
+	memset(found, 0, sizeof found);
 	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 		return st;
-	st = ledger_view_state_scan(v, LEDGER_T_VEHICLES, NULL, 0, visit, &s);
+	for (unsigned i = 0; i < n; i++) {
+		size_t nl, nr, nx;
+		int slot = -1, r = vehicle_of(v, vins[i], &veh);
+
+		if (r < 0) {
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		if (r == 0)
+			continue;
+		nl = json_array_size(json_object_get(veh, "liens"));
+		nr = json_array_size(json_object_get(veh, "released"));
+		nx = json_array_size(json_object_get(veh, "restrictions"));
+		json_decref(veh);
+		veh = NULL;
+		if (nx > 0)
+			slot = DEMO_STATUS_RESTRICTED;
+		else if (nl > 0)
+			slot = DEMO_STATUS_LIEN;
+		else if (nr > 0)
+			slot = DEMO_STATUS_RELEASED;
+		if (slot >= 0 && found[slot][0] == '\0')
+			memcpy(found[slot], vins[i], 18);
+	}
 	/* A valid VIN no entry ever named. */
 	for (unsigned i = 0; st == LIEN_OK && i < 1000; i++) {
-		const uint8_t *val;
-		size_t len;
 		char vin[18];
+		int r;
 
 		demo_vin_make(&rng, vin);
-		if (ledger_view_state_get(v, LEDGER_T_VEHICLES, vin, 17, &val,
-		    &len) == LIEN_ENOTFOUND) {
-			memcpy(s.ex[DEMO_STATUS_NONE], vin, sizeof vin);
+		if ((r = vehicle_of(v, vin, &veh)) < 0) {
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		json_decref(veh);
+		veh = NULL;
+		if (r == 0) {
+			memcpy(found[DEMO_STATUS_NONE], vin, sizeof vin);
 			break;
 		}
 	}
 	ledger_view_close(v);
 	if (st == LIEN_OK)
-		memcpy(ex, s.ex, sizeof s.ex);
+		memcpy(ex, found, sizeof found);
 	return st;
 }
 
 enum lien_status
-demo_readme_status(const char *dir, struct ledger *l, char *why,
-    size_t why_cap)
+demo_readme_status(const char *dir, struct ledger *l,
+    const struct demo_seed_stats *seeded, char *why, size_t why_cap)
 {
 	static const char *const what[DEMO_STATUS_EXAMPLES] = {
 		"under a lien", "with a restriction in force",
@@ -98,7 +122,8 @@ demo_readme_status(const char *dir, struct ledger *l, char *why,
 	int bad, n;
 	enum lien_status st;
 
-	if ((st = demo_status_examples(l, ex)) != LIEN_OK) {
+	if ((st = demo_status_examples(l, (const char (*)[18])seeded->vins,
+	    seeded->nvins, ex)) != LIEN_OK) {
 		if (why != NULL && why_cap > 0)
 			(void)snprintf(why, why_cap, "status examples: %s",
 			    lien_status_message(st));

@@ -69,7 +69,8 @@ struct ledger_receipt {
 
 /* Derived state kept beside the log, written in the same transaction as
  * the entries it derives from (registration state, replay and idempotency
- * indexes, parties, sealed evidence). Keys and values are opaque bytes
+ * indexes, parties, sealed evidence, private records and subject keys:
+ * docs/privacy.md, table E). Keys and values are opaque bytes
  * here; registry/registry.c defines their encodings. */
 enum ledger_table {
 	LEDGER_T_APPS,		/* applications */
@@ -79,6 +80,9 @@ enum ledger_table {
 	LEDGER_T_IDEM,		/* idempotency keys -> original entry */
 	LEDGER_T_SEALED,	/* sealed evidence (AEAD) */
 	LEDGER_T_INDEX,		/* secondary indexes (queues, by time) */
+	LEDGER_T_PRIVATE,	/* private records (docs/privacy.md) */
+	LEDGER_T_PSTATE,	/* private state derived from them */
+	LEDGER_T_KEYS,		/* wrapped subject keys, subject index */
 	LEDGER_T_COUNT
 };
 

@@ -159,7 +159,7 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 {
 	static const char *const names[LEDGER_T_COUNT] = {
 		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
-		"index"
+		"index", "private", "pstate", "keys"
 	};
 	struct store_txn *t = NULL;
 	struct store_cursor *a = NULL, *b = NULL;

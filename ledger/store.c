@@ -50,6 +50,9 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_STATE0 + 4] = "idem",
 	[STORE_STATE0 + 5] = "sealed",
 	[STORE_STATE0 + 6] = "index",
+	[STORE_STATE0 + 7] = "private",
+	[STORE_STATE0 + 8] = "pstate",
+	[STORE_STATE0 + 9] = "keys",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the

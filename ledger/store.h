@@ -28,9 +28,11 @@
  * signed request gets its original receipt), the idempotency table holds
  * Idempotency-Keys (time-ordered, 24 h) instead of content digests kept
  * forever; v4: every batch ends with a state-root entry and the `map`
- * table holds the lien-status map (docs/lien-status.md). An older store
- * is refused at open rather than audited against the wrong layout. */
-#define STORE_FORMAT "lienlog-store-v4"
+ * table holds the lien-status map (docs/lien-status.md); v5: registry
+ * payload version 2 with private records, private state and subject keys
+ * (docs/privacy.md). An older store is refused at open rather than
+ * audited against the wrong layout. */
+#define STORE_FORMAT "lienlog-store-v5"
 
 struct store;
 struct store_txn;
@@ -43,7 +45,7 @@ enum store_table {
 	STORE_CHECKPOINTS,
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
-	STORE_NTABLES = STORE_STATE0 + 7
+	STORE_NTABLES = STORE_STATE0 + 10
 
 };
 

@@ -5,12 +5,17 @@
  * replay. It reads only the payload and the state, never a clock or a
  * configuration, so both paths write byte-identical records.
  *
- * Order inside one apply: expire what is due at the entry time, remember
- * the nonce and the Idempotency-Key (if the request carried one), then
- * the type's own records. The
- * payload's shape is checked before the first write; the rules are not
- * (registry_check), so a state that contradicts an entry (an application
- * a decision names is missing) is LIEN_ECORRUPT, which fails the batch.
+ * Two transitions per entry (docs/privacy.md "Server state and the
+ * audits"): rg_apply writes the public tables (apps, vehicles, parties,
+ * index) from the public payload alone, so anyone holding the log replays
+ * them; rg_papply writes the private tables (pstate, nonces, idem) from
+ * the private record and the public state rg_apply left. Order inside the
+ * private one: expire what is due at the entry time, remember the nonce
+ * and the Idempotency-Key (if the request carried one), then the type's
+ * own records. Shapes are
+ * checked before the first write; the rules are not (registry_check), so
+ * a state that contradicts an entry (an application a decision names is
+ * missing) is LIEN_ECORRUPT, which fails the batch.
  */
 #include "registry/registry_int.h"
 
@@ -21,21 +26,28 @@
 #include "common/rd.h"
 #include "crypto/idemkey.h"
 
-/* {"step", "index", "time_ms"[, "reason"]} */
+/* {"step", "index", "time_ms"}: free-text reasons are never state */
 static json_t *
-step_new(const char *step, uint64_t index, uint64_t now, const json_t *reason)
+step_new(const char *step, uint64_t index, uint64_t now)
 {
 	json_t *s = json_object();
 
 	if (s == NULL || rg_set(s, "step", json_string(step)) ||
 	    rg_set(s, "index", json_integer((json_int_t)index)) ||
-	    rg_set(s, "time_ms", json_integer((json_int_t)now)) ||
-	    (reason && rg_set(s, "reason", json_copy((json_t *)(uintptr_t)
-	    reason)))) {
+	    rg_set(s, "time_ms", json_integer((json_int_t)now))) {
 		json_decref(s);
 		return NULL;
 	}
 	return s;
+}
+
+const char *
+rg_vehicle(const json_t *p)
+{
+	size_t n;
+	const char *s = rg_jstr(p, "vehicle", &n);
+
+	return s != NULL && n == 2 * REG_VEHICLE_KEY_LEN ? s : NULL;
 }
 
 /* Copy p[key] into o[key] when present. */
@@ -134,14 +146,14 @@ static enum lien_status
 apply_vehicle(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
-	size_t vlen;
-	const char *vin = rg_jstr(p, "vin", &vlen);
+	const char *vk = rg_vehicle(p);
+	size_t vlen = 2 * REG_VEHICLE_KEY_LEN;
 	json_t *veh = NULL;
-	enum lien_status rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+	enum lien_status rc = rg_load(st, LEDGER_T_VEHICLES, vk, vlen, &veh);
 
 	if (rc == LIEN_ENOTFOUND) {
 		veh = json_object();
-		if (veh == NULL || copy_field(veh, p, "vin") ||
+		if (veh == NULL || copy_field(veh, p, "vehicle") ||
 		    rg_set(veh, "liens", json_array()) ||
 		    rg_set(veh, "released", json_array()) ||
 		    rg_set(veh, "restrictions", json_array()))
@@ -151,16 +163,11 @@ apply_vehicle(struct ledger_state *st, uint64_t index, uint64_t now,
 	}
 	if (rc != LIEN_OK)
 		goto out;
-	/* a re-recorded owner replaces the old one, of either kind */
-	(void)json_object_del(veh, "owner_kind");
-	if (copy_field(veh, p, "plate") || copy_field(veh, p, "plate_type") ||
-	    copy_field(veh, p, "cert_number") || copy_field(veh, p, "owner") ||
-	    copy_field(veh, p, "owner_kind") ||
-	    rg_set(veh, "recorded_index", json_integer((json_int_t)index)) ||
+	if (rg_set(veh, "recorded_index", json_integer((json_int_t)index)) ||
 	    rg_set(veh, "recorded_ms", json_integer((json_int_t)now)))
 		rc = LIEN_ENOMEM;
 	else
-		rc = rg_store(st, LEDGER_T_VEHICLES, vin, vlen, veh);
+		rc = rg_store(st, LEDGER_T_VEHICLES, vk, vlen, veh);
 out:
 	json_decref(veh);
 	return rc;
@@ -186,88 +193,47 @@ queue_del(struct ledger_state *st, const char *status, const char *app)
 }
 
 static enum lien_status
+del_key(struct ledger_state *st, enum ledger_table tb, const char *k,
+    size_t kl)
+{
+	enum lien_status rc = ledger_state_del(st, tb, k, kl);
+
+	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+}
+
+static enum lien_status
 apply_application(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p)
 {
 	int mortgage = type == REG_T_MORTGAGE_APPLICATION;
-	const json_t *sg = json_object_get(p, "signer");
-	const char *party, *id, *vin, *owner, *status;
-	size_t plen, n, vlen, olen;
+	const char *id, *status;
+	size_t n;
 	json_t *app = json_object(), *tl = json_array();
-	char k[RG_KEY_MAX + 16];
-	size_t kl;
+	char k[RG_KEY_MAX];
 	enum lien_status rc = LIEN_ENOMEM;
 
-	party = rg_jstr(sg, "party", &plen);
 	id = rg_jstr(p, "app", &n);
-	vin = rg_jstr(p, "vin", &vlen);
-	owner = rg_jstr(p, "owner", &olen);
 	status = json_string_value(json_object_get(p, "status"));
 	if (app == NULL || tl == NULL ||
 	    rg_set(app, "app", rg_jstrn(id, n)) ||
 	    rg_set(app, "kind", json_string(mortgage ? "mortgage" :
 	    "release")) ||
-	    copy_field(app, p, "vin") ||
-	    rg_set(app, "mortgagee", rg_jstrn(party, plen)) ||
-	    copy_field(app, p, "owner") || copy_field(app, p, "agent") ||
-	    copy_field(app, p, "sms") || copy_field(app, p, "owner_name") ||
-	    copy_field(app, p, "phone") || copy_field(app, p, "plate") ||
-	    copy_field(app, p, "plate_type") ||
-	    copy_field(app, p, "cert_number") ||
-	    copy_field(app, p, "contract") || copy_field(app, p, "mortgage") ||
-	    copy_field(app, p, "status") || copy_field(app, p, "reasons") ||
-	    json_array_append_new(tl, step_new("applied", index, now, NULL)) ||
+	    copy_field(app, p, "vehicle") || copy_field(app, p, "mortgage") ||
+	    copy_field(app, p, "status") ||
+	    json_array_append_new(tl, step_new("applied", index, now)) ||
 	    rg_set(app, "timeline", json_incref(tl)))
 		goto out;
 	if ((rc = rg_store(st, LEDGER_T_APPS, id, n, app)) != LIEN_OK ||
 	    (rc = queue_put(st, status, id)) != LIEN_OK)
 		goto out;
-	if (mortgage) {
-		size_t clen;
-		const char *contract = rg_jstr(p, "contract", &clen);
-
-		kl = rg_key_contract(k, party, plen, contract, clen);
-		if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, kl, id, n)) !=
-		    LIEN_OK)
-			goto out;
-		kl = rg_key_pending_mortgage(k, vin, party, plen);
-		if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, kl, id, n)) !=
-		    LIEN_OK)
-			goto out;
-		/* the multi-bank window: wv/<vin>/<time><index> -> party */
-		kl = rg_key_window_prefix(k, vin);
-		be64_put((uint8_t *)k + kl, now);
-		be64_put((uint8_t *)k + kl + 8, index);
-		kl += 16;
-		if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, kl, party,
-		    plen)) != LIEN_OK ||
-		    (rc = rg_expire_at(st, now + REG_WINDOW_KEEP_MS,
-		    LEDGER_T_INDEX, k, kl)) != LIEN_OK)
-			goto out;
-	} else {
-		kl = rg_key_pending_release(k, json_string_value(
-		    json_object_get(p, "mortgage")));
-		if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, kl, id, n)) !=
-		    LIEN_OK)
-			goto out;
-	}
-	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'i', party,
-	    plen), now)) != LIEN_OK)
-		goto out;
-	rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'o', owner, olen),
-	    now);
+	if (!mortgage)
+		rc = ledger_state_put(st, LEDGER_T_INDEX, k,
+		    rg_key_pending_release(k, json_string_value(
+		    json_object_get(p, "mortgage"))), id, n);
 out:
 	json_decref(app);
 	json_decref(tl);
 	return rc;
-}
-
-static enum lien_status
-del_index(struct ledger_state *st, const char *k, size_t kl)
-{
-	enum lien_status rc = ledger_state_del(st, LEDGER_T_INDEX, k, kl);
-
-	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 }
 
 /* Approving a mortgage endorses it on the vehicle: it joins the liens in
@@ -276,19 +242,16 @@ static enum lien_status
 approve_mortgage(struct ledger_state *st, uint64_t index, uint64_t now,
     json_t *app)
 {
-	size_t vlen, n, plen;
-	const char *vin = rg_jstr(app, "vin", &vlen);
-	const char *party = rg_jstr(app, "mortgagee", &plen);
+	size_t vlen, n;
+	const char *vk = rg_jstr(app, "vehicle", &vlen);
 	json_t *veh = NULL, *lien = json_object(), *liens;
-	char k[RG_KEY_MAX];
 	enum lien_status rc;
 
-	if (vin == NULL || party == NULL || lien == NULL) {
+	if (vk == NULL || lien == NULL) {
 		json_decref(lien);
-		return vin == NULL || party == NULL ? LIEN_ECORRUPT :
-		    LIEN_ENOMEM;
+		return vk == NULL ? LIEN_ECORRUPT : LIEN_ENOMEM;
 	}
-	if ((rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh)) !=
+	if ((rc = rg_load(st, LEDGER_T_VEHICLES, vk, vlen, &veh)) !=
 	    LIEN_OK) {
 		json_decref(lien);
 		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
@@ -296,17 +259,13 @@ approve_mortgage(struct ledger_state *st, uint64_t index, uint64_t now,
 	liens = json_object_get(veh, "liens");
 	n = json_array_size(liens);
 	rc = LIEN_ENOMEM;
-	if (!json_is_array(liens) ||
-	    copy_field(lien, app, "app") || copy_field(lien, app, "mortgagee") ||
-	    copy_field(lien, app, "contract") ||
+	if (!json_is_array(liens) || copy_field(lien, app, "app") ||
 	    rg_set(lien, "registered_index", json_integer((json_int_t)index)) ||
 	    rg_set(lien, "registered_ms", json_integer((json_int_t)now)) ||
 	    json_array_append(liens, lien) ||
 	    rg_set(app, "rank", json_integer((json_int_t)n + 1)))
 		goto out;
-	if ((rc = rg_store(st, LEDGER_T_VEHICLES, vin, vlen, veh)) != LIEN_OK)
-		goto out;
-	rc = del_index(st, k, rg_key_pending_mortgage(k, vin, party, plen));
+	rc = rg_store(st, LEDGER_T_VEHICLES, vk, vlen, veh);
 out:
 	json_decref(lien);
 	json_decref(veh);
@@ -320,17 +279,17 @@ approve_release(struct ledger_state *st, uint64_t index, uint64_t now,
     json_t *rel)
 {
 	size_t vlen, mlen, rlen;
-	const char *vin = rg_jstr(rel, "vin", &vlen);
+	const char *vk = rg_jstr(rel, "vehicle", &vlen);
 	const char *mid = rg_jstr(rel, "mortgage", &mlen);
 	const char *rid = rg_jstr(rel, "app", &rlen);
 	json_t *mort = NULL, *veh = NULL, *liens, *released, *lien = NULL;
 	char k[RG_KEY_MAX];
 	enum lien_status rc;
 
-	if (vin == NULL || mid == NULL || rid == NULL)
+	if (vk == NULL || mid == NULL || rid == NULL)
 		return LIEN_ECORRUPT;
 	if ((rc = rg_load(st, LEDGER_T_APPS, mid, mlen, &mort)) != LIEN_OK ||
-	    (rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh)) != LIEN_OK) {
+	    (rc = rg_load(st, LEDGER_T_VEHICLES, vk, vlen, &veh)) != LIEN_OK) {
 		rc = rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
 		goto out;
 	}
@@ -359,12 +318,12 @@ approve_release(struct ledger_state *st, uint64_t index, uint64_t now,
 	    rg_set(mort, "status", json_string("released")) ||
 	    rg_set(mort, "release", rg_jstrn(rid, rlen)) ||
 	    json_array_append_new(json_object_get(mort, "timeline"),
-	    step_new("released", index, now, NULL)))
+	    step_new("released", index, now)))
 		goto out;
-	if ((rc = rg_store(st, LEDGER_T_VEHICLES, vin, vlen, veh)) != LIEN_OK ||
+	if ((rc = rg_store(st, LEDGER_T_VEHICLES, vk, vlen, veh)) != LIEN_OK ||
 	    (rc = rg_store(st, LEDGER_T_APPS, mid, mlen, mort)) != LIEN_OK)
 		goto out;
-	rc = del_index(st, k, rg_key_pending_release(k, mid));
+	rc = del_key(st, LEDGER_T_INDEX, k, rg_key_pending_release(k, mid));
 out:
 	json_decref(lien);
 	json_decref(mort);
@@ -400,8 +359,7 @@ apply_decision(struct ledger_state *st, uint64_t index, uint64_t now,
 	memcpy(fromb, from, strlen(from) + 1);	/* app is about to change */
 	mortgage = rg_jstr_eq(app, "kind", "mortgage");
 	if (rg_set(app, "status", json_string(to)) ||
-	    json_array_append_new(tl, step_new(to, index, now,
-	    json_object_get(p, "reason")))) {
+	    json_array_append_new(tl, step_new(to, index, now))) {
 		rc = LIEN_ENOMEM;
 		goto out;
 	}
@@ -412,28 +370,16 @@ apply_decision(struct ledger_state *st, uint64_t index, uint64_t now,
 	} else if (strcmp(to, "approved") == 0) {
 		rc = mortgage ? approve_mortgage(st, index, now, app) :
 		    approve_release(st, index, now, app);
-	} else if (mortgage) {
-		/* a rejected mortgage frees its contract number and its
-		 * pending slot: the bank may submit a corrected one */
-		size_t plen, vlen, clen;
-		const char *party = rg_jstr(app, "mortgagee", &plen);
-		const char *vin = rg_jstr(app, "vin", &vlen);
-		const char *contract = rg_jstr(app, "contract", &clen);
-
-		if (party == NULL || vin == NULL || contract == NULL) {
-			rc = LIEN_ECORRUPT;
-			goto out;
-		}
-		if ((rc = del_index(st, k, rg_key_contract(k, party, plen,
-		    contract, clen))) == LIEN_OK)
-			rc = del_index(st, k, rg_key_pending_mortgage(k, vin,
-			    party, plen));
-	} else {
+	} else if (!mortgage) {
+		/* a rejected release: the mortgage may be released again
+		 * (a rejected mortgage frees its contract number and its
+		 * pending slot in the private state: rg_papply) */
 		size_t mlen;
 		const char *mid = rg_jstr(app, "mortgage", &mlen);
 
 		rc = mid == NULL ? LIEN_ECORRUPT :
-		    del_index(st, k, rg_key_pending_release(k, mid));
+		    del_key(st, LEDGER_T_INDEX, k, rg_key_pending_release(k,
+		    mid));
 	}
 	if (rc == LIEN_OK)
 		rc = rg_store(st, LEDGER_T_APPS, id, n, app);
@@ -446,13 +392,15 @@ static enum lien_status
 apply_restriction(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
-	size_t vlen;
-	const char *vin = rg_jstr(p, "vin", &vlen);
+	const char *vk = rg_vehicle(p);
+	size_t vlen = 2 * REG_VEHICLE_KEY_LEN;
 	const char *kind = json_string_value(json_object_get(p, "kind"));
 	json_t *veh = NULL, *rs, *r = NULL;
 	enum lien_status rc;
 
-	if ((rc = rg_load(st, LEDGER_T_VEHICLES, vin, vlen, &veh)) != LIEN_OK)
+	if (vk == NULL)
+		return LIEN_EINVAL;
+	if ((rc = rg_load(st, LEDGER_T_VEHICLES, vk, vlen, &veh)) != LIEN_OK)
 		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
 	rs = json_object_get(veh, "restrictions");
 	if (!json_is_array(rs)) {
@@ -473,17 +421,30 @@ apply_restriction(struct ledger_state *st, uint64_t index, uint64_t now,
 		if (r == NULL || rg_set(r, "kind", json_string(kind)) ||
 		    rg_set(r, "index", json_integer((json_int_t)index)) ||
 		    rg_set(r, "time_ms", json_integer((json_int_t)now)) ||
-		    copy_field(r, p, "reference") ||
 		    json_array_append(rs, r)) {
 			rc = LIEN_ENOMEM;
 			goto out;
 		}
 	}
-	rc = rg_store(st, LEDGER_T_VEHICLES, vin, vlen, veh);
+	rc = rg_store(st, LEDGER_T_VEHICLES, vk, vlen, veh);
 out:
 	json_decref(r);
 	json_decref(veh);
 	return rc;
+}
+
+/* An erasure's public trace: the tombstone of its subject key id, so a
+ * second erasure of it is refused and a restored store or a mirror knows
+ * which keys must not exist (docs/privacy.md "Erasure"). */
+static enum lien_status
+apply_erasure(struct ledger_state *st, uint64_t index, const json_t *p)
+{
+	char k[RG_KEY_MAX];
+	uint8_t v[8];
+
+	be64_put(v, index);
+	return ledger_state_put(st, LEDGER_T_INDEX, k, rg_key_erased(k,
+	    json_string_value(json_object_get(p, "subject"))), v, 8);
 }
 
 static enum lien_status rg_apply_entry(struct ledger_state *st,
@@ -507,8 +468,152 @@ static enum lien_status
 rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p)
 {
-	const json_t *sg = json_object_get(p, "signer");
-	const json_t *ev = json_object_get(p, "evidence");
+	switch (type) {
+	case REG_T_INSTITUTION_FILE:
+	case REG_T_PARTY_FILE:
+		return apply_file(st, index, type, p);
+	case REG_T_INSTITUTION_STATUS:
+	case REG_T_PARTY_STATUS:
+		return apply_status(st, index, now, p);
+	case REG_T_VEHICLE_RECORD:
+		return apply_vehicle(st, index, now, p);
+	case REG_T_MORTGAGE_APPLICATION:
+	case REG_T_RELEASE_APPLICATION:
+		return apply_application(st, index, now, type, p);
+	case REG_T_DECISION:
+		return apply_decision(st, index, now, p);
+	case REG_T_RESTRICTION:
+		return apply_restriction(st, index, now, p);
+	case REG_T_ERASURE:
+		return apply_erasure(st, index, p);
+	default:
+		return LIEN_EUNSUPPORTED;
+	}
+}
+
+/* ---- the private transition ------------------------------------------- */
+
+/* pstate "v/<vehicle>": the registered owner and details (keyed) and the
+ * subject key the vehicle's evidence is sealed under. */
+static enum lien_status
+papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
+{
+	char k[RG_KEY_MAX];
+	json_t *o = json_object();
+	enum lien_status rc = LIEN_ENOMEM;
+
+	if (o != NULL && !copy_field(o, r, "owner") &&
+	    !copy_field(o, r, "owner_kind") &&
+	    !copy_field(o, r, "details") && !copy_field(o, r, "key"))
+		rc = rg_store(st, LEDGER_T_PSTATE, k,
+		    rg_key_vehicle_private(k, rg_vehicle(p)), o);
+	json_decref(o);
+	return rc;
+}
+
+static enum lien_status
+papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r, const char *party,
+    size_t plen)
+{
+	int mortgage = type == REG_T_MORTGAGE_APPLICATION;
+	const char *id, *owner, *vk = rg_vehicle(p);
+	size_t n, olen;
+	json_t *a = json_object();
+	char k[RG_KEY_MAX + 16];
+	size_t kl;
+	enum lien_status rc = LIEN_ENOMEM;
+
+	id = rg_jstr(p, "app", &n);
+	owner = rg_jstr(r, "owner", &olen);
+	if (a == NULL || id == NULL || owner == NULL || vk == NULL ||
+	    rg_set(a, "mortgagee", rg_jstrn(party, plen)) ||
+	    copy_field(a, r, "owner") || copy_field(a, r, "agent") ||
+	    copy_field(a, r, "sms") || copy_field(a, r, "contract") ||
+	    copy_field(a, r, "reasons") || copy_field(a, r, "key"))
+		goto out;
+	if ((rc = rg_store(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	    a)) != LIEN_OK)
+		goto out;
+	if (mortgage) {
+		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
+		    rg_key_contract(k, json_string_value(json_object_get(r,
+		    "contract"))), id, n)) != LIEN_OK)
+			goto out;
+		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
+		    rg_key_pending_mortgage(k, vk, party, plen), id, n)) !=
+		    LIEN_OK)
+			goto out;
+		/* the multi-bank window: wv/<vehicle>/<time><index> -> party */
+		kl = rg_key_window_prefix(k, vk);
+		be64_put((uint8_t *)k + kl, now);
+		be64_put((uint8_t *)k + kl + 8, index);
+		kl += 16;
+		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k, kl, party,
+		    plen)) != LIEN_OK ||
+		    (rc = rg_expire_at(st, now + REG_WINDOW_KEEP_MS,
+		    LEDGER_T_PSTATE, k, kl)) != LIEN_OK)
+			goto out;
+	}
+	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'i', party,
+	    plen), now)) != LIEN_OK)
+		goto out;
+	rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'o', owner, olen),
+	    now);
+out:
+	json_decref(a);
+	return rc;
+}
+
+/* A decided mortgage leaves its bank's pending slot; a rejected one also
+ * frees its contract number: the bank may submit a corrected one. */
+static enum lien_status
+papply_decision(struct ledger_state *st, const json_t *p)
+{
+	const char *id = json_string_value(json_object_get(p, "app"));
+	json_t *app = NULL, *a = NULL;
+	char k[RG_KEY_MAX];
+	const char *party, *vk, *contract;
+	size_t plen;
+	enum lien_status rc;
+
+	if (rg_jstr_eq(p, "decision", "in_person_review"))
+		return LIEN_OK;
+	if ((rc = rg_load_ro(st, LEDGER_T_APPS, id, REG_APP_ID_LEN, &app)) !=
+	    LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	if (!rg_jstr_eq(app, "kind", "mortgage"))
+		goto out;
+	if ((rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	    &a)) != LIEN_OK) {
+		rc = rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+		goto out;
+	}
+	party = rg_jstr(a, "mortgagee", &plen);
+	vk = rg_vehicle(app);
+	contract = json_string_value(json_object_get(a, "contract"));
+	if (party == NULL || vk == NULL || contract == NULL) {
+		rc = LIEN_ECORRUPT;
+		goto out;
+	}
+	if ((rc = del_key(st, LEDGER_T_PSTATE, k, rg_key_pending_mortgage(k,
+	    vk, party, plen))) == LIEN_OK && rg_jstr_eq(p, "decision",
+	    "reject"))
+		rc = del_key(st, LEDGER_T_PSTATE, k, rg_key_contract(k,
+		    contract));
+out:
+	json_decref(app);
+	json_decref(a);
+	return rc;
+}
+
+enum lien_status
+rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r)
+{
+	const json_t *sg = json_object_get(rg_signer_public(type) ? p : r,
+	    "signer");
+	const json_t *ev = json_object_get(r, "evidence");
 	const char *s, *party;
 	size_t n, plen;
 	uint8_t keyid[HASH_LEN], digest[HASH_LEN], key[REG_NONCE_KEY_LEN];
@@ -521,7 +626,7 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 	if (party == NULL || hex_decode(s, n, keyid, HASH_LEN) != LIEN_OK ||
 	    !rg_jint(ev, "nonce_exp_ms", &exp) ||
 	    !rg_jint(ev, "created", &created) || created < 0)
-		return LIEN_EINVAL;	/* rg_shape first */
+		return LIEN_EINVAL;	/* shapes first */
 	s = rg_jstr(ev, "digest", &n);
 	if (hex_decode(s, n, digest, HASH_LEN) != LIEN_OK)
 		return LIEN_EINVAL;
@@ -555,49 +660,114 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 	}
 
 	switch (type) {
-	case REG_T_INSTITUTION_FILE:
-	case REG_T_PARTY_FILE:
-		return apply_file(st, index, type, p);
-	case REG_T_INSTITUTION_STATUS:
-	case REG_T_PARTY_STATUS:
-		return apply_status(st, index, now, p);
 	case REG_T_VEHICLE_RECORD:
-		return apply_vehicle(st, index, now, p);
+		return papply_vehicle(st, p, r);
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
-		return apply_application(st, index, now, type, p);
+		return papply_application(st, index, now, type, p, r, party,
+		    plen);
 	case REG_T_DECISION:
-		return apply_decision(st, index, now, p);
-	case REG_T_RESTRICTION:
-		return apply_restriction(st, index, now, p);
+		return papply_decision(st, p);
 	default:
-		return LIEN_EUNSUPPORTED;
+		return LIEN_OK;
 	}
+}
+
+void
+registry_private_commit(uint64_t index, const uint8_t *rec, size_t len,
+    uint8_t out[HASH_LEN])
+{
+	static const char tag[] = "lienlog-private-v1";	/* + its NUL */
+	uint8_t ix[8];
+	struct hash_part parts[3] = { { tag, sizeof(tag) }, { ix, 8 },
+		{ rec, len } };
+
+	be64_put(ix, index);
+	hash_sha256_parts(parts, 3, out);
+}
+
+/* Parse and check the private record of (index, p): canonical JSON, the
+ * one p commits to, its shape. *out: json_decref. */
+static enum lien_status
+private_parse(unsigned type, uint64_t index, const json_t *p,
+    const uint8_t *priv, size_t priv_len, json_t **out, struct rg_verdict *v)
+{
+	uint8_t want[HASH_LEN], got[HASH_LEN];
+	const char *s;
+	size_t n;
+	enum lien_status rc;
+
+	*out = NULL;
+	s = rg_jstr(p, "private", &n);
+	if (s == NULL || hex_decode(s, n, want, HASH_LEN) != LIEN_OK)
+		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
+	registry_private_commit(index, priv, priv_len, got);
+	if (!hash_equal(want, got))
+		return rg_refuse(v, LIEN_EVERIFY, "private_not_committed");
+	if ((rc = jcs_parse_canonical(priv, priv_len, out)) != LIEN_OK)
+		return rg_refuse(v, rc == LIEN_ETOOBIG ? LIEN_ETOOBIG :
+		    LIEN_EPARSE, "private_not_canonical");
+	if ((rc = rg_pshape(type, p, *out, 1, v)) != LIEN_OK) {
+		json_decref(*out);
+		*out = NULL;
+	}
+	return rc;
+}
+
+/* Shared by registry_apply and registry_check: parse and shape-check
+ * the public payload (its application id is appv) and (optionally) the
+ * private record (committed with the entry index). */
+enum lien_status
+rg_parse_entry(uint64_t index, uint64_t appv, uint64_t time_ms,
+    uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv, size_t priv_len,
+    json_t **p, json_t **r, struct rg_verdict *v)
+{
+	enum lien_status rc;
+
+	*p = NULL;
+	*r = NULL;
+	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX)
+		return rg_refuse(v, LIEN_ECORRUPT, "time_out_of_range");
+	if ((rc = jcs_parse_canonical(payload, len, p)) != LIEN_OK)
+		return rg_refuse(v, rc == LIEN_ETOOBIG ? LIEN_ETOOBIG :
+		    LIEN_EPARSE, "payload_not_canonical");
+	if ((rc = rg_shape(type, appv, *p, 1, v)) == LIEN_OK && priv != NULL)
+		rc = private_parse(type, index, *p, priv, priv_len, r, v);
+	if (rc != LIEN_OK) {
+		json_decref(*p);
+		*p = NULL;
+	}
+	return rc;
 }
 
 enum lien_status
 registry_apply(struct ledger_state *st, uint64_t index, uint64_t time_ms,
-    uint16_t type, const uint8_t *payload, size_t len)
+    uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
+    size_t priv_len)
 {
-	json_t *p = NULL;
-	struct rg_verdict v;
+	json_t *p = NULL, *r = NULL;
+	struct rg_verdict v = { LIEN_OK, NULL, 0 };
 	uint64_t appv;
 	enum lien_status rc;
 
-	if (st == NULL || (payload == NULL && len != 0))
+	if (st == NULL || (payload == NULL && len != 0) ||
+	    (priv == NULL && priv_len != 0))
 		return LIEN_EINVAL;
 	if (type < REG_T_FIRST)
-		return LIEN_OK;
-	if (type > REG_T_LAST)
+		return LIEN_OK;		/* the log's own */
+	if (!registry_type_known(type))
 		return LIEN_EUNSUPPORTED;
 	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX)
 		return LIEN_ECORRUPT;	/* as registry_check says */
 	if ((rc = rg_app_value(st, index, &appv)) != LIEN_OK)
 		return rc;
-	if ((rc = jcs_parse_canonical(payload, len, &p)) != LIEN_OK)
-		return rc == LIEN_ETOOBIG ? LIEN_ETOOBIG : LIEN_EPARSE;
-	if ((rc = rg_shape(type, appv, p, 1, &v)) == LIEN_OK)
-		rc = rg_apply(st, index, time_ms, type, p);
+	if ((rc = rg_parse_entry(index, appv, time_ms, type, payload, len,
+	    priv, priv_len, &p, &r, &v)) != LIEN_OK)
+		return rc;
+	if ((rc = rg_apply(st, index, time_ms, type, p)) == LIEN_OK &&
+	    r != NULL)
+		rc = rg_papply(st, index, time_ms, type, p, r);
 	json_decref(p);
+	json_decref(r);
 	return rc;
 }

@@ -8,15 +8,24 @@
  * refused is an illegal transition, reported with its index) and applied
  * with registry_apply into a scratch LMDB store. The scratch transaction
  * is committed every RG_AUDIT_TXN_ENTRIES entries to bound its dirty
- * pages. Finally every state table except LEDGER_T_SEALED (sealed boxes
- * are not derived from the log: their digests are) must equal the stored
- * one, record for record.
+ * pages. Finally every public state table must equal the stored one,
+ * record for record.
  *
- * The lien-status map is rebuilt the same way: every vehicle the replay
- * stores sets its leaf (registry/status.c), and at each state-root entry
- * the replayed map's root and key count must be what the entry says; at
- * the end the stored map must equal the replayed one tile for tile. A log
- * whose state roots lie is caught at the first lie.
+ * Two audits in one pass (docs/privacy.md "Server state and the audits"):
+ * the public one uses the public payloads only (what anyone holding the
+ * log can replay); the private one also takes each entry's private record
+ * from the store, checks the payload commits to it, runs the rules on
+ * private data and compares the private tables (pstate, nonces, idem).
+ * Not compared: private records, sealed boxes and subject keys, which are
+ * not derived from the log (their digests are); but no subject key an
+ * erasure entry names may be left.
+ *
+ * The lien-status map is rebuilt the same way, from the public state
+ * alone: every vehicle the replay stores sets its leaf (registry/
+ * status.c), and at each state-root entry the replayed map's root and key
+ * count must be what the entry says; at the end the stored map must equal
+ * the replayed one tile for tile. A log whose state roots lie is caught at
+ * the first lie, by the public audit too.
  */
 #include "registry/registry_int.h"
 
@@ -25,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "tlog/status.h"
@@ -34,6 +44,8 @@
 struct audit {
 	struct ledger_scratch *sc;
 	struct ledger_state *st;
+	struct ledger_view *v;
+	int public_only;
 	uint64_t in_txn;
 	enum lien_status rc;
 	char *why;
@@ -125,6 +137,9 @@ audit_handover(struct audit *a, uint64_t index, const struct entry *e)
 	}
 	memset(&h, 0, sizeof(h));
 	h.prev = pv;
+	/* the private audit starts from the previous store's private state
+	 * too (its own private audit checked it) */
+	h.copy_private = !a->public_only;
 	h.prev_origin = a->prev_cp.origin;
 	h.prev_origin_len = a->prev_cp.origin_len;
 	h.prev_size = a->prev_cp.size;
@@ -183,6 +198,8 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	struct audit *a = ctx;
 	struct entry e;
 	const char *reason = NULL;
+	const uint8_t *priv = NULL;
+	size_t priv_len = 0;
 	enum lien_status rc;
 
 	if ((rc = entry_decode(ent, len, &e)) != LIEN_OK || e.index != index) {
@@ -199,14 +216,25 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 		return audit_handover(a, index, &e);
 	if (e.type < REG_T_FIRST)
 		return 0;		/* the log's own entries */
-	if (e.type > REG_T_LAST) {
+	if (!registry_type_known(e.type)) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": unknown entry type %u", index, (unsigned)e.type);
 		a->rc = LIEN_ECORRUPT;
 		return 1;
 	}
+	if (!a->public_only) {
+		rc = registry_private_get(a->v, index, &priv, &priv_len);
+		if (rc != LIEN_OK) {
+			snprintf(a->why, a->why_cap, "entry %" PRIu64
+			    ": %s", index, rc == LIEN_ENOTFOUND ?
+			    "private record missing" :
+			    lien_status_message(rc));
+			a->rc = rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+			return 1;
+		}
+	}
 	rc = registry_check(a->st, index, e.time_ms, e.type, e.payload,
-	    e.payload_len, &reason);
+	    e.payload_len, priv, priv_len, &reason);
 	if (rc == LIEN_ENOMEM || rc == LIEN_EIO || rc == LIEN_EFULL) {
 		a->rc = rc;
 		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s", index,
@@ -221,7 +249,7 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 		return 1;
 	}
 	if ((rc = registry_apply(a->st, index, e.time_ms, e.type, e.payload,
-	    e.payload_len)) != LIEN_OK) {
+	    e.payload_len, priv, priv_len)) != LIEN_OK) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": cannot apply %s: %s", index, rg_type_name(e.type),
 		    lien_status_code(rc));
@@ -243,20 +271,71 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	return 0;
 }
 
-enum lien_status
-registry_replay_audit(struct ledger *l, const char *scratch_dir, char *why,
-    size_t why_cap)
+/* Every erasure tombstone of the (replayed, compared) index: its subject
+ * key must be gone from the store's key table. */
+struct erased_walk {
+	struct ledger_view *v;
+	enum lien_status rc;
+	char *why;
+	size_t why_cap;
+};
+
+static int
+erased_visit(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
 {
-	return registry_replay_audit_prev(l, NULL, scratch_dir, why, why_cap);
+	struct erased_walk *w = ctx;
+	uint8_t id[REG_SUBJECT_ID_LEN], k[2 + REG_SUBJECT_ID_LEN];
+	const uint8_t *kv;
+	size_t kn;
+	enum lien_status rc;
+
+	(void)val;
+	(void)val_len;
+	if (key_len < 2 || memcmp(key, "e/", 2) != 0)
+		return 1;		/* past the tombstones */
+	if (key_len != 2 + 2 * REG_SUBJECT_ID_LEN ||
+	    hex_decode((const char *)key + 2, key_len - 2, id,
+	    REG_SUBJECT_ID_LEN) != LIEN_OK) {
+		w->rc = LIEN_ECORRUPT;
+		snprintf(w->why, w->why_cap, "index: malformed tombstone");
+		return 1;
+	}
+	memcpy(k, "k/", 2);
+	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
+	rc = ledger_view_state_get(w->v, LEDGER_T_KEYS, k, sizeof k, &kv, &kn);
+	if (rc == LIEN_OK) {
+		w->rc = LIEN_ECORRUPT;
+		snprintf(w->why, w->why_cap, "keys: the subject key %.*s "
+		    "survives its erasure", (int)(key_len - 2),
+		    (const char *)key + 2);
+		return 1;
+	}
+	if (rc != LIEN_ENOTFOUND) {
+		w->rc = rc;
+		return 1;
+	}
+	return 0;
+}
+
+enum lien_status
+registry_replay_audit(struct ledger *l, const char *scratch_dir,
+    int public_only, char *why, size_t why_cap)
+{
+	return registry_replay_audit_prev(l, NULL, scratch_dir, public_only,
+	    why, why_cap);
 }
 
 enum lien_status
 registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
-    const char *scratch_dir, char *why, size_t why_cap)
+    const char *scratch_dir, int public_only, char *why, size_t why_cap)
 {
-	static const enum ledger_table tables[] = {
+	static const enum ledger_table pub_tables[] = {
 		LEDGER_T_APPS, LEDGER_T_VEHICLES, LEDGER_T_PARTIES,
-		LEDGER_T_NONCES, LEDGER_T_IDEM, LEDGER_T_INDEX,
+		LEDGER_T_INDEX,
+	};
+	static const enum ledger_table priv_tables[] = {
+		LEDGER_T_PSTATE, LEDGER_T_NONCES, LEDGER_T_IDEM,
 	};
 	struct audit a;
 	struct ledger_view *v = NULL;
@@ -271,11 +350,13 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 	memset(&a, 0, sizeof(a));
 	a.why = why;
 	a.why_cap = why_cap;
+	a.public_only = public_only;
 	a.prev = prev;
 	if (l == NULL || scratch_dir == NULL)
 		return LIEN_EINVAL;
 	if ((rc = ledger_view_open(l, &v)) != LIEN_OK)
 		return rc;
+	a.v = v;
 	if ((rc = ledger_scratch_open(scratch_dir, &a.sc)) != LIEN_OK) {
 		snprintf(why, why_cap, "scratch store %s: %s", scratch_dir,
 		    lien_status_message(rc));
@@ -298,11 +379,26 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 			    lien_status_message(rc));
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
-		if ((rc = ledger_scratch_compare(a.sc, v, tables[i], why,
+	for (size_t i = 0; i < sizeof(pub_tables) / sizeof(pub_tables[0]); i++)
+		if ((rc = ledger_scratch_compare(a.sc, v, pub_tables[i], why,
 		    why_cap)) != LIEN_OK)
 			goto out;
-	rc = ledger_scratch_compare_map(a.sc, v, why, why_cap);
+	if ((rc = ledger_scratch_compare_map(a.sc, v, why, why_cap)) !=
+	    LIEN_OK || public_only)
+		goto out;
+	for (size_t i = 0; i < sizeof(priv_tables) / sizeof(priv_tables[0]);
+	    i++)
+		if ((rc = ledger_scratch_compare(a.sc, v, priv_tables[i], why,
+		    why_cap)) != LIEN_OK)
+			goto out;
+	{
+		struct erased_walk w = { v, LIEN_OK, why, why_cap };
+
+		rc = ledger_view_state_scan(v, LEDGER_T_INDEX, "e/", 2,
+		    erased_visit, &w);
+		if (rc == LIEN_OK)
+			rc = w.rc;
+	}
 out:
 	ledger_scratch_close(a.sc);
 	ledger_view_close(v);

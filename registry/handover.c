@@ -14,15 +14,20 @@
  * ids start (the old log's base + its final size), so an id never names
  * two applications across the chain of logs.
  *
- * What is inherited: parties (filed banks, officers, keys and their
- * statuses), vehicles (records, liens, restrictions, and through them the
- * lien-status map), applications, and the secondary index (queues,
- * contract numbers, pending applications, anomaly windows and counters,
- * their expiry queue). What is not: remembered nonces and idempotency
- * keys (they name entries of the old log, so a "retry" answered from them
- * would point into the wrong tree; a request the old log logged is a new
- * action in the new one) with their expiry records, and sealed evidence
- * (it stays in the old store, under the old seal key).
+ * What is inherited, public (in the digest): parties (filed banks,
+ * officers, keys and their statuses), vehicles (records, liens,
+ * restrictions, and through them the lien-status map), applications, and
+ * the public index (queues, pending releases, erasure tombstones).
+ * Private (docs/privacy.md; copied outside the digest, which is public):
+ * the private state (the bank, owner reference and contract reference of
+ * each application, vehicles' owner references, contract and pending
+ * indexes, anomaly windows and counters, their expiry queue) and the
+ * subject keys (wrapped under the same master key, which the successor
+ * must use). What is not: remembered nonces and idempotency keys (they
+ * name entries of the old log, so a "retry" answered from them would
+ * point into the wrong tree; a request the old log logged is a new action
+ * in the new one) with their expiry records, private records and sealed
+ * evidence (they stay in the old store: docs/key-rotation.md).
  *
  * The same copy runs in the sequencer (registry_handover_build, called by
  * `lienlog genesis --prev-data`) and in the audit (registry_replay_audit
@@ -39,14 +44,19 @@
 
 #define HANDOVER_TAG "lienlog-state-v1"
 
-/* Inherited tables, in digest order. */
+/* Inherited public tables, in digest order. */
 static const enum ledger_table handover_tables[] = {
 	LEDGER_T_PARTIES, LEDGER_T_VEHICLES, LEDGER_T_APPS, LEDGER_T_INDEX,
+};
+/* ... and private ones, outside the digest. */
+static const enum ledger_table handover_private[] = {
+	LEDGER_T_PSTATE, LEDGER_T_KEYS,
 };
 
 struct copy_ctx {
 	struct ledger_state *st;	/* destination */
 	enum ledger_table tb;
+	int in_digest;
 	uint8_t digest[HASH_LEN];	/* running digest */
 	uint64_t n;
 	enum lien_status rc;
@@ -61,13 +71,13 @@ put32(uint8_t out[4], uint32_t v)
 	out[3] = (uint8_t)v;
 }
 
-/* The nonce expiry records of the index ("x/" be64 u8(NONCES) key): they
- * would delete records the new store does not have. */
+/* The nonce expiry records of the private state ("x/" be64 u8(NONCES)
+ * key): they would delete records the new store does not have. */
 static int
 skipped(enum ledger_table tb, const uint8_t *k, size_t kl)
 {
-	return tb == LEDGER_T_INDEX && kl >= 11 && k[0] == 'x' && k[1] == '/' &&
-	    k[10] == (uint8_t)LEDGER_T_NONCES;
+	return tb == LEDGER_T_PSTATE && kl >= 11 && k[0] == 'x' &&
+	    k[1] == '/' && k[10] == (uint8_t)LEDGER_T_NONCES;
 }
 
 static int
@@ -84,6 +94,9 @@ copy_one(void *ctxp, const uint8_t *k, size_t kl, const uint8_t *v,
 		c->rc = LIEN_ECORRUPT;
 		return 1;
 	}
+	if (!c->in_digest)
+		return (c->rc = ledger_state_put(c->st, c->tb, k, kl, v,
+		    vl)) != LIEN_OK;
 	/* digest_i = SHA-256(digest_{i-1} || u8 table || be32 klen || key ||
 	 * be32 vlen || value) */
 	hdr[0] = (uint8_t)c->tb;
@@ -120,7 +133,7 @@ copy_one(void *ctxp, const uint8_t *k, size_t kl, const uint8_t *v,
 
 enum lien_status
 registry_handover_copy(struct ledger_view *prev, struct ledger_state *st,
-    uint8_t digest[HASH_LEN], uint64_t *nrecords)
+    int copy_private, uint8_t digest[HASH_LEN], uint64_t *nrecords)
 {
 	static const char tag[] = HANDOVER_TAG;	/* with its NUL */
 	struct copy_ctx c;
@@ -129,6 +142,7 @@ registry_handover_copy(struct ledger_view *prev, struct ledger_state *st,
 	memset(&c, 0, sizeof(c));
 	c.st = st;
 	hash_sha256(tag, sizeof(tag), c.digest);
+	c.in_digest = 1;
 	for (size_t i = 0; i < sizeof(handover_tables) /
 	    sizeof(handover_tables[0]); i++) {
 		c.tb = handover_tables[i];
@@ -141,6 +155,17 @@ registry_handover_copy(struct ledger_view *prev, struct ledger_state *st,
 	}
 	memcpy(digest, c.digest, HASH_LEN);
 	*nrecords = c.n;
+	c.in_digest = 0;
+	for (size_t i = 0; copy_private && i < sizeof(handover_private) /
+	    sizeof(handover_private[0]); i++) {
+		c.tb = handover_private[i];
+		c.rc = LIEN_OK;
+		rc = ledger_view_state_scan(prev, c.tb, NULL, 0, copy_one, &c);
+		if (rc == LIEN_OK)
+			rc = c.rc;
+		if (rc != LIEN_OK)
+			return rc;
+	}
 	return LIEN_OK;
 }
 
@@ -204,7 +229,8 @@ static enum lien_status
 state_empty(struct ledger_state *st)
 {
 	static const enum ledger_table tbs[] = { LEDGER_T_PARTIES,
-		LEDGER_T_VEHICLES, LEDGER_T_APPS, LEDGER_T_INDEX };
+		LEDGER_T_VEHICLES, LEDGER_T_APPS, LEDGER_T_INDEX,
+		LEDGER_T_PSTATE, LEDGER_T_KEYS };
 	const uint8_t *k, *v;
 	size_t kl, vl;
 
@@ -280,7 +306,7 @@ registry_handover_build(void *arg, struct ledger_state *st, uint64_t index,
 	if ((rc = handover_bases(h, &h->base)) != LIEN_OK)
 		return rc;
 	/* ---- decided: from here on, writes ---- */
-	if ((rc = registry_handover_copy(h->prev, st, h->state,
+	if ((rc = registry_handover_copy(h->prev, st, 1, h->state,
 	    &h->records)) != LIEN_OK)
 		return rc;
 	be64_put(k, h->base);
@@ -320,7 +346,8 @@ registry_handover_apply(struct ledger_state *st, const uint8_t *payload,
 	}
 	if ((rc = handover_bases(h, &base)) != LIEN_OK)
 		goto out;
-	if ((rc = registry_handover_copy(h->prev, st, digest, &n)) != LIEN_OK)
+	if ((rc = registry_handover_copy(h->prev, st, h->copy_private, digest,
+	    &n)) != LIEN_OK)
 		goto out;
 	/* the whole payload must be what the copy of this previous store
 	 * gives, byte for byte */

@@ -1,12 +1,14 @@
 /*
- * Registry payload shape (docs/registry.md, "Payloads"): a table of the
- * fields each entry type carries, checked field by field (presence, JSON
- * type, format, identifier check characters via registry/ids.h), with
- * unknown fields refused. The same check runs in the build (on the payload
- * made from the request, so api/'s validation is repeated here and the
+ * Registry payload shape (docs/registry.md, "Payloads"): tables of the
+ * fields each entry type carries in its public payload (docs/privacy.md
+ * table A: nothing else may appear in the log in clear) and in its
+ * private record (table B), checked field by field (presence, JSON type,
+ * format, identifier check characters via registry/ids.h), with unknown
+ * fields refused. The same check runs in the build (on the payload made
+ * from the request, so api/'s validation is repeated here and the
  * registry is safe on its own), in registry_apply and in the audit.
  *
- * It checks form only; what the state allows is registry_rules.c.
+ * It checks form only; what the state allows is registry/rules.c.
  */
 #include "registry/registry_int.h"
 
@@ -22,12 +24,9 @@ enum fk {
 	FK_STR,		/* UTF-8 string 1..max bytes */
 	FK_INT,		/* integer 0..max (max 0: JCS_INT_MAX) */
 	FK_HEX32,	/* 64 lowercase hex digits */
+	FK_HEX16,	/* 32 lowercase hex digits (a subject key id) */
+	FK_KEY,		/* "system" or FK_HEX16 */
 	FK_B64,		/* strict base64 of 1..max bytes */
-	FK_VIN,
-	FK_PLATE,	/* checked with plate_type afterwards */
-	FK_PLATE_TYPE,	/* "01" "02" "51" "52" */
-	FK_CERTNO,
-	FK_CONTRACT,
 	FK_APPID,
 	FK_PARTY,
 	FK_USCC,
@@ -71,18 +70,23 @@ static const char *const en_app_status[] = { "submitted",
 	"in_person_review", NULL };
 static const char *const en_verdict[] = { "pass", "grey", NULL };
 static const char *const en_owner_kind[] = { "company", NULL };
+const char *const rg_basis_names[] = { NULL, "pipl47_purpose",
+	"pipl47_service", "pipl47_consent", "pipl47_unlawful", "pipl47_other",
+	NULL };
+
+/* ---- public payloads (docs/privacy.md table A) ------------------------- */
 
 #define COMMON \
 	{ "v", FK_VERSION, REQ, 0, "field_invalid", NULL }, \
 	{ "step", FK_STR, REQ, 64, "field_invalid", NULL }, \
-	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL }, \
-	{ "evidence", FK_EVIDENCE, REQ, 0, "field_invalid", NULL }, \
-	{ "sealed", FK_HEX32, OPT, 0, "field_invalid", NULL }
+	{ "private", FK_HEX32, FULL, 0, "field_invalid", NULL }
+#define SIGNER \
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL }
 
 #define END { NULL, FK_STR, OPT, 0, NULL, NULL }
 
 static const struct field f_institution_file[] = {
-	COMMON,
+	COMMON, SIGNER,
 	{ "party", FK_USCC, REQ, 0, "uscc_invalid", NULL },
 	{ "name", FK_STR, REQ, REG_NAME_MAX, "name_invalid", NULL },
 	{ "cert", FK_B64, REQ, CERT_DER_MAX, "cert_invalid", NULL },
@@ -91,7 +95,7 @@ static const struct field f_institution_file[] = {
 	END
 };
 static const struct field f_party_file[] = {
-	COMMON,
+	COMMON, SIGNER,
 	{ "party", FK_PARTY, REQ, 0, "party_id_invalid", NULL },
 	{ "role", FK_ENUM, REQ, 0, "role_invalid", en_roles_filed },
 	{ "name", FK_STR, REQ, REG_NAME_MAX, "name_invalid", NULL },
@@ -101,68 +105,91 @@ static const struct field f_party_file[] = {
 	END
 };
 static const struct field f_status[] = {
-	COMMON,
+	COMMON, SIGNER,
 	{ "party", FK_PARTY, REQ, 0, "party_id_invalid", NULL },
 	{ "action", FK_ENUM, REQ, 0, "action_invalid", en_status_action },
 	{ "keyid", FK_HEX32, OPT, 0, "keyid_invalid", NULL },
-	{ "reason", FK_STR, OPT, REG_REASON_MAX, "reason_invalid", NULL },
 	END
 };
 static const struct field f_vehicle_record[] = {
-	COMMON,
-	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
-	{ "plate", FK_PLATE, REQ, 0, "plate_invalid", NULL },
-	{ "plate_type", FK_PLATE_TYPE, REQ, 0, "plate_type_invalid", NULL },
-	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
-	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
-	{ "owner_kind", FK_ENUM, OPT, 0, "field_invalid", en_owner_kind },
+	COMMON, SIGNER,
+	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	END
 };
 static const struct field f_mortgage[] = {
 	COMMON,
-	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
 	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
-	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
-	{ "plate", FK_PLATE, REQ, 0, "plate_invalid", NULL },
-	{ "plate_type", FK_PLATE_TYPE, REQ, 0, "plate_type_invalid", NULL },
-	{ "cert_number", FK_CERTNO, REQ, 0, "cert_number_invalid", NULL },
-	{ "contract", FK_CONTRACT, REQ, 0, "contract_invalid", NULL },
-	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
-	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
-	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
-	{ "owner_name", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
-	{ "phone", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
-	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
 };
 static const struct field f_release[] = {
 	COMMON,
-	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
 	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
-	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	{ "mortgage", FK_APPID, REQ, 0, "app_id_invalid", NULL },
-	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
-	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
-	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
 	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
-	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
 };
 static const struct field f_decision[] = {
-	COMMON,
+	COMMON, SIGNER,
 	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
 	{ "decision", FK_ENUM, REQ, 0, "decision_invalid", en_decision },
-	{ "reason", FK_STR, OPT, REG_REASON_MAX, "reason_invalid", NULL },
 	END
 };
 static const struct field f_restriction[] = {
-	COMMON,
-	{ "vin", FK_VIN, REQ, 0, "vin_invalid", NULL },
+	COMMON, SIGNER,
+	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	{ "action", FK_ENUM, REQ, 0, "action_invalid", en_restr_action },
 	{ "kind", FK_ENUM, REQ, 0, "restriction_invalid", en_restr_kind },
-	{ "reference", FK_STR, OPT, REG_REASON_MAX, "reference_invalid",
-	  NULL },
+	END
+};
+static const struct field f_erasure[] = {
+	COMMON, SIGNER,
+	{ "subject", FK_HEX16, REQ, 0, "subject_invalid", NULL },
+	{ "basis", FK_ENUM, REQ, 0, "basis_invalid", rg_basis_names + 1 },
+	END
+};
+
+/* ---- private records (docs/privacy.md table B) ------------------------- */
+
+#define PCOMMON \
+	{ "salt", FK_HEX32, REQ, 0, "field_invalid", NULL }, \
+	{ "evidence", FK_EVIDENCE, REQ, 0, "field_invalid", NULL }, \
+	{ "sealed", FK_HEX32, REQ, 0, "field_invalid", NULL }, \
+	{ "key", FK_KEY, REQ, 0, "field_invalid", NULL }
+
+static const struct field p_plain[] = {
+	PCOMMON,
+	END
+};
+static const struct field p_vehicle_record[] = {
+	PCOMMON,
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "owner_kind", FK_ENUM, OPT, 0, "field_invalid", en_owner_kind },
+	{ "details", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	END
+};
+static const struct field p_mortgage[] = {
+	PCOMMON,
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL },
+	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
+	{ "details", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "contract", FK_HEX32, REQ, 0, "contract_invalid", NULL },
+	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
+	END
+};
+static const struct field p_release[] = {
+	PCOMMON,
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL },
+	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
+	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
+	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
+	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
 };
 
@@ -176,7 +203,6 @@ static const struct field f_signer[] = {
 static const struct field f_evidence[] = {
 	{ "sig_input", FK_STR, REQ, HTTPSIG_FIELD_MAX, "evidence_invalid",
 	  NULL },
-	{ "sig", FK_B64, REQ, PKEY_SIG_MAX, "evidence_invalid", NULL },
 	{ "digest", FK_HEX32, REQ, 0, "evidence_invalid", NULL },
 	{ "created", FK_INT, REQ, 0, "evidence_invalid", NULL },
 	{ "nonce", FK_STR, REQ, HTTPSIG_PARAM_MAX, "evidence_invalid", NULL },
@@ -200,10 +226,39 @@ static const struct field f_face[] = {
 	END
 };
 
+/* By type - REG_T_FIRST (16..24); type 28 apart. */
 static const struct field *const type_fields[] = {
 	f_institution_file, f_status, f_party_file, f_status,
 	f_vehicle_record, f_mortgage, f_release, f_decision, f_restriction,
 };
+static const struct field *const type_private[] = {
+	p_plain, p_plain, p_plain, p_plain,
+	p_vehicle_record, p_mortgage, p_release, p_plain, p_plain,
+};
+
+int
+registry_type_known(unsigned type)
+{
+	return (type >= REG_T_FIRST && type <= REG_T_RESTRICTION) ||
+	    type == REG_T_ERASURE;
+}
+
+int
+rg_signer_public(unsigned type)
+{
+	return type != REG_T_MORTGAGE_APPLICATION &&
+	    type != REG_T_RELEASE_APPLICATION;
+}
+
+static const struct field *
+fields_of(unsigned type, int priv)
+{
+	if (type == REG_T_ERASURE)
+		return priv ? p_plain : f_erasure;
+	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
+		return NULL;
+	return (priv ? type_private : type_fields)[type - REG_T_FIRST];
+}
 
 const char *const rg_anomaly_codes[REG_ANOMALY_COUNT] = {
 	"face_grey", "owner_mismatch", "vehicle_unrecorded",
@@ -287,25 +342,17 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 		return n >= 1 && n <= f->max;
 	case FK_HEX32:
 		return hex_decode(s, n, tmp, 32) == LIEN_OK;
+	case FK_HEX16:
+		return hex_decode(s, n, tmp, 16) == LIEN_OK;
+	case FK_KEY:
+		return (n == 6 && memcmp(s, "system", 6) == 0) ||
+		    hex_decode(s, n, tmp, 16) == LIEN_OK;
 	case FK_B64:
 		if (n == 0 || n > B64_ENCODED_LEN(f->max) ||
 		    f->max > sizeof(tmp))
 			return 0;
 		return b64_decode(s, n, tmp, f->max, &got) == LIEN_OK &&
 		    got >= 1;
-	case FK_VIN:
-		return ids_vin_validate(s, n) == LIEN_OK;
-	case FK_PLATE:
-		return n >= 1 && n <= IDS_PLATE_MAX;	/* with type below */
-	case FK_PLATE_TYPE: {
-		enum ids_plate_type t;
-
-		return ids_plate_type_parse(s, n, &t) == LIEN_OK;
-	}
-	case FK_CERTNO:
-		return ids_cert_number_validate(s, n) == LIEN_OK;
-	case FK_CONTRACT:
-		return ids_contract_number_validate(s, n) == LIEN_OK;
 	case FK_APPID: {
 		uint64_t ix;
 
@@ -369,33 +416,23 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 {
 	const struct field *fs;
 	enum lien_status rc;
-	const char *s, *plate, *pt;
-	size_t n, plate_len, pt_len;
 
 	v->st = LIEN_OK;
 	v->reason = NULL;
-	if (type < REG_T_FIRST || type > REG_T_LAST)
+	if ((fs = fields_of(type, 0)) == NULL)
 		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
 	if (!json_is_object(p))
 		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
-	fs = type_fields[type - REG_T_FIRST];
 	if ((rc = check_fields(fs, p, full, v)) != LIEN_OK)
 		return rc;
 	if (!rg_jstr_eq(p, "step", rg_type_name(type)))
 		return rg_refuse(v, LIEN_EPARSE, "step_invalid");
 
 	/* cross-field checks */
-	if ((plate = rg_jstr(p, "plate", &plate_len)) != NULL) {
-		enum ids_plate_type t;
-
-		pt = rg_jstr(p, "plate_type", &pt_len);
-		if (ids_plate_type_parse(pt, pt_len, &t) != LIEN_OK ||
-		    ids_plate_validate(plate, plate_len, t) != LIEN_OK)
-			return rg_refuse(v, LIEN_EPARSE, "plate_invalid");
-	}
 	if (type == REG_T_INSTITUTION_FILE || type == REG_T_PARTY_FILE) {
 		uint8_t der[CERT_DER_MAX], h[HASH_LEN], k[HASH_LEN];
-		size_t der_len;
+		const char *s;
+		size_t n, der_len;
 
 		s = rg_jstr(p, "cert", &n);
 		if (b64_decode(s, n, der, sizeof(der), &der_len) != LIEN_OK)
@@ -413,23 +450,42 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 		registry_app_id_format(index, id);
 		if (!rg_jstr_eq(p, "app", id))
 			return rg_refuse(v, LIEN_EPARSE, "app_id_invalid");
-		if (full) {
-			size_t nr = json_array_size(json_object_get(p,
-			    "reasons"));
-
-			if (rg_jstr_eq(p, "status", "in_person_review") !=
-			    (nr > 0))
-				return rg_refuse(v, LIEN_EPARSE,
-				    "status_invalid");
-		}
 	}
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_pshape(unsigned type, const json_t *p, const json_t *r, int full,
+    struct rg_verdict *v)
+{
+	const struct field *fs;
+	enum lien_status rc;
+
+	v->st = LIEN_OK;
+	v->reason = NULL;
+	if ((fs = fields_of(type, 1)) == NULL)
+		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
+	if (!json_is_object(r))
+		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
+	if ((rc = check_fields(fs, r, full, v)) != LIEN_OK)
+		return rc;
+	/* The signer of a bank application is private; its role is fixed. */
+	if (!rg_signer_public(type) && !rg_jstr_eq(json_object_get(r,
+	    "signer"), "role", "institution"))
+		return rg_refuse(v, LIEN_EKEY, "role_forbidden");
 	/* a company owner's application: the acting person and the SMS
 	 * authorisation come together */
-	if ((json_object_get(p, "agent") == NULL) !=
-	    (json_object_get(p, "sms") == NULL))
+	if ((json_object_get(r, "agent") == NULL) !=
+	    (json_object_get(r, "sms") == NULL))
 		return rg_refuse(v, LIEN_EPARSE, "sms_invalid");
-	if (type == REG_T_DECISION && rg_jstr_eq(p, "decision", "reject") &&
-	    json_object_get(p, "reason") == NULL)
-		return rg_refuse(v, LIEN_EPARSE, "reason_required");
+	/* The public status says "in_person_review" exactly when the private
+	 * record holds anomaly reasons. */
+	if (full && (type == REG_T_MORTGAGE_APPLICATION ||
+	    type == REG_T_RELEASE_APPLICATION)) {
+		size_t nr = json_array_size(json_object_get(r, "reasons"));
+
+		if (rg_jstr_eq(p, "status", "in_person_review") != (nr > 0))
+			return rg_refuse(v, LIEN_EPARSE, "status_invalid");
+	}
 	return LIEN_OK;
 }

@@ -1,17 +1,21 @@
 /*
  * Readers of the registry state for api/ (views: consistent snapshots that
  * never block the sequencer): application records, the officer's queue,
- * vehicles with their public (MPS Order 164 art. 35: dates only) and full
- * forms, filed keys for request authentication, and the nonce and
- * idempotency pre-checks. The authoritative checks run again inside the
- * sequencer (registry_build).
+ * vehicles with their public (MPS Order 164 arts. 35-36: dates, ranks,
+ * restrictions; docs/privacy.md table D) and full forms (plus the bank of
+ * each lien, from the private state), private records, sealed evidence
+ * and subject keys, filed keys for request authentication, and the nonce
+ * and idempotency pre-checks. The authoritative checks run again inside
+ * the sequencer (registry_build).
  */
 #include "registry/registry_int.h"
 
 #include "common/hex.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/b64.h"
 #include "common/rd.h"
@@ -23,12 +27,34 @@ emit(const json_t *j, char **out, size_t *out_len)
 	return jcs_serialize(j, out, out_len);
 }
 
+/* Add the private facts of application app (pstate "a/<id>") to rec:
+ * "mortgagee" and "reasons". */
+static enum lien_status
+app_full(struct ledger_view *v, const char *id, json_t *rec)
+{
+	char k[RG_KEY_MAX];
+	json_t *a = NULL;
+	enum lien_status rc;
+
+	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	    &a);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;		/* a store without private state */
+	if (rc != LIEN_OK)
+		return rc;
+	if (rg_set(rec, "mortgagee", json_copy(json_object_get(a,
+	    "mortgagee"))) || rg_set(rec, "reasons",
+	    json_copy(json_object_get(a, "reasons"))))
+		rc = LIEN_ENOMEM;
+	json_decref(a);
+	return rc;
+}
+
 enum lien_status
 registry_app_get(struct ledger_view *v, const char *id, size_t id_len,
-    char **out, size_t *out_len)
+    int full, char **out, size_t *out_len)
 {
-	const uint8_t *val;
-	size_t n;
+	json_t *app = NULL;
 	uint64_t ix;
 	enum lien_status rc;
 
@@ -36,15 +62,15 @@ registry_app_get(struct ledger_view *v, const char *id, size_t id_len,
 	*out_len = 0;
 	if (registry_app_id_parse(id, id_len, &ix) != LIEN_OK)
 		return LIEN_EPARSE;
-	if ((rc = ledger_view_state_get(v, LEDGER_T_APPS, id, id_len, &val,
-	    &n)) != LIEN_OK)
+	if ((rc = rg_view_load(v, LEDGER_T_APPS, id, id_len, &app)) !=
+	    LIEN_OK)
 		return rc;
-	if ((*out = malloc(n + 1)) == NULL)
-		return LIEN_ENOMEM;
-	memcpy(*out, val, n);
-	(*out)[n] = 0;
-	*out_len = n;
-	return LIEN_OK;
+	if (full)
+		rc = app_full(v, id, app);
+	if (rc == LIEN_OK)
+		rc = emit(app, out, out_len);
+	json_decref(app);
+	return rc;
 }
 
 struct queue_walk {
@@ -81,9 +107,12 @@ queue_visit(void *ctx, const uint8_t *key, size_t key_len,
 		return 1;
 	}
 	w->rc = rg_view_load(w->v, LEDGER_T_APPS, id, REG_APP_ID_LEN, &app);
+	if (w->rc == LIEN_OK)
+		w->rc = app_full(w->v, id, app);
 	if (w->rc != LIEN_OK) {
 		if (w->rc == LIEN_ENOTFOUND)
 			w->rc = LIEN_ECORRUPT;
+		json_decref(app);
 		return 1;
 	}
 	if (json_array_append_new(w->items, app)) {
@@ -153,29 +182,342 @@ out:
 	return rc;
 }
 
+/* The bank of a lien (pstate "a/<app>"), for the full form. */
+static int
+set_mortgagee(struct ledger_view *v, json_t *o, const char *app)
+{
+	char k[RG_KEY_MAX];
+	json_t *a = NULL;
+	enum lien_status rc;
+	int bad;
+
+	if (app == NULL)
+		return -1;
+	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k, rg_key_app_private(k, app),
+	    &a);
+	if (rc == LIEN_ENOTFOUND)
+		return 0;
+	if (rc != LIEN_OK)
+		return -1;
+	bad = rg_set(o, "mortgagee", json_copy(json_object_get(a,
+	    "mortgagee")));
+	json_decref(a);
+	return bad;
+}
+
+/* The owner kind of a company's vehicle (pstate "v/<vehicle>"), for the
+ * full form. */
+static int
+set_owner_kind(struct ledger_view *v, json_t *o, const char *vehicle)
+{
+	char k[RG_KEY_MAX];
+	json_t *p = NULL, *kind;
+	enum lien_status rc;
+	int bad = 0;
+
+	if (vehicle == NULL)
+		return -1;
+	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	    rg_key_vehicle_private(k, vehicle), &p);
+	if (rc == LIEN_ENOTFOUND)
+		return 0;
+	if (rc != LIEN_OK)
+		return -1;
+	kind = json_object_get(p, "owner_kind");
+	if (kind != NULL)
+		bad = rg_set(o, "owner_kind", json_copy(kind));
+	json_decref(p);
+	return bad;
+}
+
+/* The public form of a vehicle record (docs/privacy.md table D, built by
+ * registry/status.c as the map's record is), plus for the full form the
+ * recording entry's index, the owner kind of a company's vehicle and the
+ * bank of each lien (private state). */
+static json_t *
+vehicle_view(struct ledger_view *v, const json_t *veh, const char *vin,
+    size_t vin_len, int full)
+{
+	json_t *o = rg_status_public(veh, vin, vin_len);
+	static const char *const lists[] = { "liens", "released" };
+
+	if (o == NULL || !full)
+		return o;
+	if (rg_set(o, "recorded_index", json_copy(json_object_get(veh,
+	    "recorded_index"))) || set_owner_kind(v, o, json_string_value(
+	    json_object_get(veh, "vehicle"))))
+		goto fail;
+	for (size_t l = 0; l < 2; l++) {
+		json_t *a = json_object_get(o, lists[l]);
+
+		for (size_t i = 0; i < json_array_size(a); i++) {
+			json_t *m = json_array_get(a, i);
+
+			if (set_mortgagee(v, m, json_string_value(
+			    json_object_get(m, "app"))))
+				goto fail;
+		}
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
 enum lien_status
 registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
     int full, char **out, size_t *out_len)
 {
-	json_t *veh = NULL, *pub;
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
+	json_t *veh = NULL, *view;
 	enum lien_status rc;
 
 	*out = NULL;
 	*out_len = 0;
-	if (vin == NULL || ids_vin_validate(vin, vin_len) != LIEN_OK)
+	if (registry_vehicle_key(vin, vin_len, vk) != LIEN_OK)
 		return LIEN_EPARSE;
-	if ((rc = rg_view_load(v, LEDGER_T_VEHICLES, vin, vin_len, &veh)) !=
-	    LIEN_OK)
+	hex_encode(vk, sizeof vk, hex);
+	if ((rc = rg_view_load(v, LEDGER_T_VEHICLES, hex, 2 * sizeof vk,
+	    &veh)) != LIEN_OK)
 		return rc;
-	if (full) {
-		rc = emit(veh, out, out_len);
-	} else if ((pub = rg_status_public(veh, vin, vin_len)) == NULL) {
+	if ((view = vehicle_view(v, veh, vin, vin_len, full)) == NULL) {
 		rc = LIEN_ENOMEM;
 	} else {
-		rc = emit(pub, out, out_len);
-		json_decref(pub);
+		rc = emit(view, out, out_len);
+		json_decref(view);
 	}
 	json_decref(veh);
+	return rc;
+}
+
+enum lien_status
+registry_private_get(struct ledger_view *v, uint64_t index,
+    const uint8_t **out, size_t *out_len)
+{
+	uint8_t k[8];
+
+	be64_put(k, index);
+	return ledger_view_state_get(v, LEDGER_T_PRIVATE, k, 8, out, out_len);
+}
+
+enum lien_status
+registry_sealed_get(struct ledger_view *v, uint64_t index, int *key_system,
+    uint8_t key_id[REG_SUBJECT_ID_LEN], const uint8_t **box, size_t *box_len)
+{
+	static const uint8_t zero[REG_SUBJECT_ID_LEN];
+	const uint8_t *val;
+	size_t n;
+	uint8_t k[8];
+	enum lien_status rc;
+
+	*key_system = 0;
+	memset(key_id, 0, REG_SUBJECT_ID_LEN);
+	*box = NULL;
+	*box_len = 0;
+	be64_put(k, index);
+	if ((rc = ledger_view_state_get(v, LEDGER_T_SEALED, k, 8, &val, &n)) !=
+	    LIEN_OK)
+		return rc;
+	if (n <= REG_SUBJECT_ID_LEN)
+		return LIEN_ECORRUPT;
+	*key_system = memcmp(val, zero, REG_SUBJECT_ID_LEN) == 0;
+	memcpy(key_id, val, REG_SUBJECT_ID_LEN);
+	*box = val + REG_SUBJECT_ID_LEN;
+	*box_len = n - REG_SUBJECT_ID_LEN;
+	return LIEN_OK;
+}
+
+enum lien_status
+registry_subject_find(struct ledger_view *v,
+    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	const uint8_t *val;
+	size_t n;
+	enum lien_status rc;
+
+	memset(id, 0, REG_SUBJECT_ID_LEN);
+	memcpy(k, "i/", 2);
+	memcpy(k + 2, index, REG_COMMIT_LEN);
+	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
+	    &n)) != LIEN_OK)
+		return rc;
+	if (n != REG_SUBJECT_ID_LEN)
+		return LIEN_ECORRUPT;
+	memcpy(id, val, REG_SUBJECT_ID_LEN);
+	return LIEN_OK;
+}
+
+enum lien_status
+registry_subject_key(struct ledger_view *v,
+    const uint8_t id[REG_SUBJECT_ID_LEN], const uint8_t **wrapped,
+    size_t *wrapped_len, int *erased)
+{
+	uint8_t k[2 + REG_SUBJECT_ID_LEN];
+	char ek[RG_KEY_MAX], hex[2 * REG_SUBJECT_ID_LEN + 1];
+	const uint8_t *val;
+	size_t n;
+	enum lien_status rc;
+
+	*wrapped = NULL;
+	*wrapped_len = 0;
+	*erased = 0;
+	hex_encode(id, REG_SUBJECT_ID_LEN, hex);
+	/* a tombstone wins: a key restored from an old backup is never
+	 * used again (docs/privacy.md "Retention") */
+	rc = ledger_view_state_get(v, LEDGER_T_INDEX, ek, rg_key_erased(ek,
+	    hex), &val, &n);
+	if (rc == LIEN_OK) {
+		*erased = 1;
+		return LIEN_ENOTFOUND;
+	}
+	if (rc != LIEN_ENOTFOUND)
+		return rc;
+	memcpy(k, "k/", 2);
+	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
+	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
+	    &n)) != LIEN_OK)
+		return rc;
+	if (n <= 2 * REG_COMMIT_LEN)
+		return LIEN_ECORRUPT;
+	*wrapped = val + 2 * REG_COMMIT_LEN;
+	*wrapped_len = n - 2 * REG_COMMIT_LEN;
+	return LIEN_OK;
+}
+
+enum lien_status
+registry_subject_by_commit(struct ledger_view *v,
+    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	const uint8_t *val;
+	size_t n;
+	enum lien_status rc;
+
+	memset(id, 0, REG_SUBJECT_ID_LEN);
+	memcpy(k, "s/", 2);
+	memcpy(k + 2, commit, REG_COMMIT_LEN);
+	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
+	    &n)) != LIEN_OK)
+		return rc;
+	if (n != REG_SUBJECT_ID_LEN)
+		return LIEN_ECORRUPT;
+	memcpy(id, val, REG_SUBJECT_ID_LEN);
+	return LIEN_OK;
+}
+
+struct owner_walk {
+	char want[2 * REG_COMMIT_LEN + 1];
+	char (*ids)[REG_APP_ID_LEN + 1];
+	size_t max, n;
+	enum lien_status rc;
+};
+
+static int
+owner_visit(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
+{
+	struct owner_walk *w = ctx;
+	json_t *a = NULL;
+
+	if (key_len < 2 || memcmp(key, "a/", 2) != 0)
+		return 1;		/* past the applications */
+	if (key_len != 2 + REG_APP_ID_LEN ||
+	    jcs_parse((const char *)val, val_len, 0, &a) != LIEN_OK) {
+		w->rc = LIEN_ECORRUPT;
+		return 1;
+	}
+	/* a company's application: the person who acted for it (agent)
+	 * finds it too */
+	if (rg_jstr_eq(a, "owner", w->want) || rg_jstr_eq(a, "agent",
+	    w->want)) {
+		memcpy(w->ids[w->n], key + 2, REG_APP_ID_LEN);
+		w->ids[w->n][REG_APP_ID_LEN] = 0;
+		w->n++;
+	}
+	json_decref(a);
+	return w->n == w->max;
+}
+
+enum lien_status
+registry_owner_apps(struct ledger_view *v,
+    const uint8_t owner_ref[REG_COMMIT_LEN],
+    char (*ids)[REG_APP_ID_LEN + 1], size_t max, size_t *n)
+{
+	struct owner_walk w;
+	enum lien_status rc;
+
+	*n = 0;
+	memset(&w, 0, sizeof(w));
+	hex_encode(owner_ref, REG_COMMIT_LEN, w.want);
+	w.ids = ids;
+	w.max = max;
+	if (max == 0)
+		return LIEN_OK;
+	rc = ledger_view_state_scan(v, LEDGER_T_PSTATE, "a/", 2, owner_visit,
+	    &w);
+	if (rc == LIEN_OK)
+		rc = w.rc;
+	*n = w.n;
+	return rc;
+}
+
+/* The "key" member of a private state record: system or a key id. */
+static enum lien_status
+key_of(const json_t *o, int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN])
+{
+	size_t n;
+	const char *s = rg_jstr(o, "key", &n);
+
+	*key_system = 0;
+	memset(key_id, 0, REG_SUBJECT_ID_LEN);
+	if (s != NULL && n == 6 && memcmp(s, "system", 6) == 0) {
+		*key_system = 1;
+		return LIEN_OK;
+	}
+	return hex_decode(s, n, key_id, REG_SUBJECT_ID_LEN) == LIEN_OK ?
+	    LIEN_OK : LIEN_ECORRUPT;
+}
+
+enum lien_status
+registry_app_subject(struct ledger_view *v, const char *id, size_t id_len,
+    int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN])
+{
+	char k[RG_KEY_MAX];
+	json_t *a = NULL;
+	uint64_t ix;
+	enum lien_status rc;
+
+	*key_system = 1;
+	memset(key_id, 0, REG_SUBJECT_ID_LEN);
+	if (registry_app_id_parse(id, id_len, &ix) != LIEN_OK)
+		return LIEN_EPARSE;
+	if ((rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	    rg_key_app_private(k, id), &a)) != LIEN_OK)
+		return rc;
+	rc = key_of(a, key_system, key_id);
+	json_decref(a);
+	return rc;
+}
+
+enum lien_status
+registry_vehicle_subject(struct ledger_view *v,
+    const uint8_t vehicle[REG_VEHICLE_KEY_LEN], int *key_system,
+    uint8_t key_id[REG_SUBJECT_ID_LEN])
+{
+	char k[RG_KEY_MAX], hex[2 * REG_VEHICLE_KEY_LEN + 1];
+	json_t *a = NULL;
+	enum lien_status rc;
+
+	*key_system = 1;
+	memset(key_id, 0, REG_SUBJECT_ID_LEN);
+	hex_encode(vehicle, REG_VEHICLE_KEY_LEN, hex);
+	if ((rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	    rg_key_vehicle_private(k, hex), &a)) != LIEN_OK)
+		return rc;
+	rc = key_of(a, key_system, key_id);
+	json_decref(a);
 	return rc;
 }
 
@@ -251,7 +593,12 @@ registry_nonce_seen(struct ledger_view *v, const uint8_t keyid[HASH_LEN],
 		return rc;
 	if (n != REG_NONCE_VAL_LEN)
 		return LIEN_ECORRUPT;
-	if (be64_get(val) <= now_ms || hash_equal(val + 16, req_digest))
+	/* req_digest NULL: the caller cannot compute the keyed digest yet
+	 * (api/: it depends on the key the request will be sealed under),
+	 * so a remembered nonce is let through and the sequencer decides
+	 * between a retry and a replay. */
+	if (be64_get(val) <= now_ms || req_digest == NULL ||
+	    hash_equal(val + 16, req_digest))
 		return LIEN_OK;
 	return LIEN_EEXIST;
 }

@@ -2,13 +2,17 @@
  * registry_build: one registration step, inside the sequencer's write
  * transaction (docs/architecture.md section 3 step 5).
  *
- *   build = encode the request as the entry payload (canonical JSON)
- *         + shape check (every identifier re-validated: the registry is
- *           safe on its own, whatever api/ did)
+ *   build = encode the request as the public payload and the private
+ *           record (canonical JSON, docs/privacy.md tables A and B)
+ *         + shape checks (the VIN re-validated: the registry is safe on
+ *           its own, whatever api/ did)
  *         + rules (rg_check: idempotency, nonce, signer, MPS Order 164)
+ *         + the subject key the evidence is sealed under still exists
  *         + anomaly rules for new applications (status and reasons)
- *         + rg_apply (registry_apply without its parse) on the tree the
- *           payload bytes are written from
+ *         + the commitment to the private record into the payload
+ *         + rg_apply and rg_papply (registry_apply without its parse) on
+ *           the trees the bytes are written from; the private record, the
+ *           sealed box and a new subject key stored
  *
  * so the sequencer path and the audit's replay path share the transition
  * function byte for byte. Everything before registry_apply only reads:
@@ -25,18 +29,6 @@
 #include "common/rd.h"
 #include "crypto/pkey.h"
 #include "crypto/seal.h"
-
-static const char *
-plate_type_code(unsigned t)
-{
-	switch (t) {
-	case IDS_PLATE_LARGE: return "01";
-	case IDS_PLATE_SMALL: return "02";
-	case IDS_PLATE_LARGE_NEV: return "51";
-	case IDS_PLATE_SMALL_NEV: return "52";
-	default: return NULL;
-	}
-}
 
 /* Encoders that turn a bad request value into a refusal naming it. Each
  * returns LIEN_OK, a refusal (v set) or LIEN_ENOMEM. */
@@ -108,31 +100,63 @@ put_b64(json_t *o, const char *key, const uint8_t *p, size_t n, size_t max,
 
 #define TRY(x) do { if ((rc = (x)) != LIEN_OK) goto out; } while (0)
 
+/* The signer object {"party","role","keyid","not_after_ms"}: in the public
+ * payload for official acts, in the private record for bank
+ * applications. */
 static enum lien_status
-encode_common(const struct reg_request *rq, uint64_t now,
-    const struct reg_rules *rules, json_t *p, struct rg_verdict *v)
+encode_signer(const struct reg_request *rq, json_t *o, struct rg_verdict *v)
 {
-	json_t *sg = json_object(), *ev = json_object(), *fc = NULL;
-	uint64_t exp;
+	json_t *sg = json_object();
 	enum lien_status rc = LIEN_ENOMEM;
 
-	if (sg == NULL || ev == NULL)
+	if (sg == NULL)
 		goto out;
-	TRY(put_int(p, "v", RG_PAYLOAD_VERSION, "field_invalid", v));
-	TRY(put_cstr(p, "step", rg_type_name(rq->kind), "type_unknown", v));
-
 	TRY(put_str(sg, "party", rq->signer.party, 1, "party_id_invalid", v));
 	TRY(put_cstr(sg, "role", rg_role_name(rq->signer.role),
 	    "role_invalid", v));
 	TRY(put_hex(sg, "keyid", rq->signer.keyid, HASH_LEN));
 	TRY(put_int(sg, "not_after_ms", rq->signer.not_after_ms,
 	    "field_invalid", v));
+	rc = rg_set(o, "signer", json_incref(sg)) ? LIEN_ENOMEM : LIEN_OK;
+out:
+	json_decref(sg);
+	return rc;
+}
 
+/* The public half's common fields (docs/privacy.md table A). */
+static enum lien_status
+encode_public(const struct reg_request *rq, json_t *p, struct rg_verdict *v)
+{
+	enum lien_status rc;
+
+	TRY(put_int(p, "v", RG_PAYLOAD_VERSION, "field_invalid", v));
+	TRY(put_cstr(p, "step", rg_type_name(rq->kind), "type_unknown", v));
+	if (rg_signer_public(rq->kind))
+		TRY(encode_signer(rq, p, v));
+out:
+	return rc;
+}
+
+/* The private record's common fields (table B): salt, signature
+ * parameters with the keyed request digest and the Idempotency-Key,
+ * sealed box digest, sealing key. */
+static enum lien_status
+encode_private(const struct reg_request *rq, uint64_t now,
+    const struct reg_rules *rules, json_t *r, struct rg_verdict *v)
+{
+	json_t *ev = json_object(), *fc = NULL;
+	uint8_t h[HASH_LEN];
+	uint64_t exp;
+	enum lien_status rc = LIEN_ENOMEM;
+
+	if (ev == NULL)
+		goto out;
+	TRY(put_hex(r, "salt", rq->salt, REG_SALT_LEN));
+	if (!rg_signer_public(rq->kind))
+		TRY(encode_signer(rq, r, v));
 	TRY(put_str(ev, "sig_input", rq->ev.sig_input, 1, "evidence_invalid",
 	    v));
-	TRY(put_b64(ev, "sig", rq->ev.sig, rq->ev.sig_len, PKEY_SIG_MAX,
-	    "evidence_invalid", v));
-	TRY(put_hex(ev, "digest", rq->ev.content_digest, HASH_LEN));
+	TRY(put_hex(ev, "digest", rq->ev.digest, HASH_LEN));
 	if (rq->ev.created < 0 ||
 	    (uint64_t)rq->ev.created > (uint64_t)JCS_INT_MAX / 2000) {
 		rc = rg_refuse(v, LIEN_EPARSE, "evidence_invalid");
@@ -153,10 +177,27 @@ encode_common(const struct reg_request *rq, uint64_t now,
 	TRY(put_int(ev, "nonce_exp_ms", exp + (rules->nonce_window_ms >
 	    REG_WINDOW_KEEP_MS ? REG_WINDOW_KEEP_MS : rules->nonce_window_ms),
 	    "evidence_invalid", v));
+	TRY(rg_set(r, "evidence", json_incref(ev)) ? LIEN_ENOMEM : LIEN_OK);
+	if (rq->sealed == NULL || rq->sealed_len == 0) {
+		rc = rg_refuse(v, LIEN_EPARSE, "evidence_invalid");
+		goto out;
+	}
+	if (rq->sealed_len > SEAL_SEALED_MAX) {
+		rc = rg_refuse(v, LIEN_ETOOBIG, "sealed_too_large");
+		goto out;
+	}
+	hash_sha256(rq->sealed, rq->sealed_len, h);
+	TRY(put_hex(r, "sealed", h, HASH_LEN));
+	if (rq->key_system)
+		TRY(put_cstr(r, "key", "system", "field_invalid", v));
+	else
+		TRY(put_hex(r, "key", rq->key_id, REG_SUBJECT_ID_LEN));
 
 	if (rq->face.verdict != REG_FACE_NONE) {
-		if ((fc = json_object()) == NULL)
+		if ((fc = json_object()) == NULL) {
+			rc = LIEN_ENOMEM;
 			goto out;
+		}
 		TRY(put_hex(fc, "token", rq->face.token_digest, HASH_LEN));
 		TRY(put_cstr(fc, "verdict", rq->face.verdict ==
 		    REG_FACE_PASS ? "pass" : rq->face.verdict == REG_FACE_GREY ?
@@ -166,32 +207,33 @@ encode_common(const struct reg_request *rq, uint64_t now,
 		TRY(put_int(fc, "match", rq->face.match, "face_invalid", v));
 		TRY(put_str(fc, "issuer", rq->face.issuer, 1, "face_invalid",
 		    v));
-		TRY(rg_set(p, "face", json_incref(fc)) ? LIEN_ENOMEM : LIEN_OK);
+		TRY(rg_set(r, "face", json_incref(fc)) ? LIEN_ENOMEM : LIEN_OK);
 	}
-	if (rq->sealed_len > 0) {
-		uint8_t h[HASH_LEN];
-
-		if (rq->sealed == NULL || rq->sealed_len > SEAL_SEALED_MAX) {
-			rc = rg_refuse(v, LIEN_ETOOBIG, "sealed_too_large");
-			goto out;
-		}
-		hash_sha256(rq->sealed, rq->sealed_len, h);
-		TRY(put_hex(p, "sealed", h, HASH_LEN));
-	}
-	if (rg_set(p, "signer", json_incref(sg)) ||
-	    rg_set(p, "evidence", json_incref(ev)))
-		rc = LIEN_ENOMEM;
+	rc = LIEN_OK;
 out:
-	json_decref(sg);
 	json_decref(ev);
 	json_decref(fc);
 	return rc;
 }
 
-/* A company owner (docs/registry.md): a vehicle record says so; an
- * application carries the acting person and the SMS authorisation. */
+/* Free text is never encoded: checked for presence and length only. */
 static enum lien_status
-encode_company(const struct reg_request *rq, json_t *p, struct rg_verdict *v)
+text_ok(struct reg_str s, int required, const char *missing, const char *bad,
+    struct rg_verdict *v)
+{
+	if (s.p == NULL)
+		return s.len != 0 ? rg_refuse(v, LIEN_EINVAL, "field_invalid") :
+		    required ? rg_refuse(v, LIEN_EPARSE, missing) : LIEN_OK;
+	if (s.len == 0 || s.len > REG_REASON_MAX)
+		return rg_refuse(v, LIEN_EPARSE, bad);
+	return LIEN_OK;
+}
+
+/* A company owner (docs/registry.md), in the private record: a vehicle
+ * record says so; an application carries the acting person and the SMS
+ * authorisation. */
+static enum lien_status
+encode_company(const struct reg_request *rq, json_t *r, struct rg_verdict *v)
 {
 	json_t *sms;
 	enum lien_status rc;
@@ -200,26 +242,26 @@ encode_company(const struct reg_request *rq, json_t *p, struct rg_verdict *v)
 		return rq->sms.present ? rg_refuse(v, LIEN_EPARSE,
 		    "field_invalid") : LIEN_OK;
 	if (rq->kind == REG_T_VEHICLE_RECORD)
-		return rg_set(p, "owner_kind", json_string("company")) ?
+		return rg_set(r, "owner_kind", json_string("company")) ?
 		    LIEN_ENOMEM : LIEN_OK;
 	if (!rq->sms.present)
 		return rg_refuse(v, LIEN_EPARSE, "sms_missing");
-	if ((rc = put_hex(p, "agent", rq->agent, REG_COMMIT_LEN)) != LIEN_OK)
+	if ((rc = put_hex(r, "agent", rq->agent, REG_COMMIT_LEN)) != LIEN_OK)
 		return rc;
 	if ((sms = json_object()) == NULL)
 		return LIEN_ENOMEM;
 	if ((rc = put_hex(sms, "token", rq->sms.token_digest, HASH_LEN)) ==
 	    LIEN_OK)
 		rc = put_str(sms, "issuer", rq->sms.issuer, 1, "sms_invalid", v);
-	if (rc == LIEN_OK && rg_set(p, "sms", json_incref(sms)))
+	if (rc == LIEN_OK && rg_set(r, "sms", json_incref(sms)))
 		rc = LIEN_ENOMEM;
 	json_decref(sms);
 	return rc;
 }
 
 static enum lien_status
-encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
-    struct rg_verdict *v)
+encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
+    json_t *r, struct rg_verdict *v)
 {
 	static const char *const actions[] = { NULL, "suspend", "reinstate",
 		"revoke" };
@@ -227,6 +269,7 @@ encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
 		"in_person_review" };
 	enum lien_status rc = LIEN_OK;
 	char id[REG_APP_ID_LEN + 1];
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
 
 	switch (rq->kind) {
 	case REG_T_INSTITUTION_FILE:
@@ -257,52 +300,56 @@ encode_kind(const struct reg_request *rq, uint64_t index, json_t *p,
 		    actions[rq->action] : NULL, "action_invalid", v));
 		if (rq->has_target_key)
 			TRY(put_hex(p, "keyid", rq->target_keyid, HASH_LEN));
-		TRY(put_str(p, "reason", rq->reason, 0, "reason_invalid", v));
+		TRY(text_ok(rq->reason, 0, "field_missing", "reason_invalid",
+		    v));
 		break;
 	case REG_T_VEHICLE_RECORD:
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
-		if (rq->kind != REG_T_VEHICLE_RECORD) {
-			registry_app_id_format(index, id);
+	case REG_T_RESTRICTION:
+		if (registry_vehicle_key(rq->vin.p, rq->vin.len, vk) !=
+		    LIEN_OK) {
+			rc = rg_refuse(v, LIEN_EPARSE, "vin_invalid");
+			goto out;
+		}
+		if (rq->kind == REG_T_MORTGAGE_APPLICATION ||
+		    rq->kind == REG_T_RELEASE_APPLICATION) {
+			registry_app_id_format(appv, id);
 			TRY(put_cstr(p, "app", id, "app_id_invalid", v));
 		}
-		TRY(put_str(p, "vin", rq->vin, 1, "vin_invalid", v));
-		TRY(put_hex(p, "owner", rq->owner, REG_COMMIT_LEN));
-		TRY(encode_company(rq, p, v));
+		TRY(put_hex(p, "vehicle", vk, REG_VEHICLE_KEY_LEN));
+		if (rq->kind == REG_T_RESTRICTION) {
+			TRY(put_cstr(p, "action", rq->restriction_set ? "set" :
+			    "lift", "action_invalid", v));
+			TRY(put_cstr(p, "kind", rg_restr_name(rq->restriction),
+			    "restriction_invalid", v));
+			TRY(text_ok(rq->reference, 0, "field_missing",
+			    "reference_invalid", v));
+			break;
+		}
+		TRY(put_hex(r, "owner", rq->owner, REG_COMMIT_LEN));
+		TRY(encode_company(rq, r, v));
 		if (rq->kind == REG_T_RELEASE_APPLICATION) {
 			TRY(put_str(p, "mortgage", rq->app, 1,
 			    "app_id_invalid", v));
 			break;
 		}
-		TRY(put_str(p, "plate", rq->plate, 1, "plate_invalid", v));
-		TRY(put_cstr(p, "plate_type", plate_type_code(rq->plate_type),
-		    "plate_type_invalid", v));
-		TRY(put_str(p, "cert_number", rq->cert_number, 1,
-		    "cert_number_invalid", v));
-		if (rq->kind == REG_T_VEHICLE_RECORD)
-			break;
-		TRY(put_str(p, "contract", rq->contract, 1,
-		    "contract_invalid", v));
-		if (rq->has_owner_name)
-			TRY(put_hex(p, "owner_name", rq->owner_name,
+		TRY(put_hex(r, "details", rq->details, REG_COMMIT_LEN));
+		if (rq->kind == REG_T_MORTGAGE_APPLICATION)
+			TRY(put_hex(r, "contract", rq->contract,
 			    REG_COMMIT_LEN));
-		if (rq->has_phone)
-			TRY(put_hex(p, "phone", rq->phone, REG_COMMIT_LEN));
 		break;
 	case REG_T_DECISION:
 		TRY(put_str(p, "app", rq->app, 1, "app_id_invalid", v));
 		TRY(put_cstr(p, "decision", (unsigned)rq->decision < 4 ?
 		    decisions[rq->decision] : NULL, "decision_invalid", v));
-		TRY(put_str(p, "reason", rq->reason, 0, "reason_invalid", v));
+		TRY(text_ok(rq->reason, rq->decision == REG_DECIDE_REJECT,
+		    "reason_required", "reason_invalid", v));
 		break;
-	case REG_T_RESTRICTION:
-		TRY(put_str(p, "vin", rq->vin, 1, "vin_invalid", v));
-		TRY(put_cstr(p, "action", rq->restriction_set ? "set" : "lift",
-		    "action_invalid", v));
-		TRY(put_cstr(p, "kind", rg_restr_name(rq->restriction),
-		    "restriction_invalid", v));
-		TRY(put_str(p, "reference", rq->reference, 0,
-		    "reference_invalid", v));
+	case REG_T_ERASURE:
+		TRY(put_hex(p, "subject", rq->subject, REG_SUBJECT_ID_LEN));
+		TRY(put_cstr(p, "basis", (unsigned)rq->basis <= REG_BASIS_OTHER ?
+		    rg_basis_names[rq->basis] : NULL, "basis_invalid", v));
 		break;
 	default:
 		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
@@ -312,7 +359,7 @@ out:
 }
 
 static enum lien_status
-set_classification(json_t *p, unsigned bits)
+set_classification(json_t *p, json_t *r, unsigned bits)
 {
 	json_t *rs = json_array();
 
@@ -324,9 +371,167 @@ set_classification(json_t *p, unsigned bits)
 			json_decref(rs);
 			return LIEN_ENOMEM;
 		}
-	if (rg_set(p, "reasons", rs) || rg_set(p, "status",
+	if (rg_set(r, "reasons", rs) || rg_set(p, "status",
 	    json_string(bits ? "in_person_review" : "submitted")))
 		return LIEN_ENOMEM;
+	return LIEN_OK;
+}
+
+/* Subject keys (LEDGER_T_KEYS, docs/privacy.md): "i/" index -> key id,
+ * "s/" identity commitment -> key id, "k/" key id -> index || commitment
+ * || wrapped key. Build-only: the table is not derived from the log. */
+#define KEYS_I "i/"
+#define KEYS_S "s/"
+#define KEYS_K "k/"
+
+static size_t
+keys_key(uint8_t *out, const char *pre, const uint8_t *b, size_t n)
+{
+	memcpy(out, pre, 2);
+	memcpy(out + 2, b, n);
+	return 2 + n;
+}
+
+/* 1 when the key id (val) has an erasure tombstone in the public index. */
+static int
+key_erased(struct ledger_state *st, const uint8_t *val, size_t val_len)
+{
+	char hex[2 * REG_SUBJECT_ID_LEN + 1], k[RG_KEY_MAX];
+	const uint8_t *t;
+	size_t tl;
+
+	if (val_len != REG_SUBJECT_ID_LEN)
+		return 0;
+	hex_encode(val, REG_SUBJECT_ID_LEN, hex);
+	return ledger_state_get(st, LEDGER_T_INDEX, k, rg_key_erased(k, hex),
+	    &t, &tl) == LIEN_OK;
+}
+
+/* Before any write: the subject key the evidence is sealed under must
+ * still exist (or be created now, by nobody else first); an erasure's
+ * key must exist. */
+static enum lien_status
+keys_check(struct ledger_state *st, const struct reg_request *rq,
+    struct rg_verdict *v)
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	const uint8_t *val;
+	size_t val_len;
+	enum lien_status rc;
+
+	if (rq->kind == REG_T_ERASURE) {
+		rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
+		    rq->subject, REG_SUBJECT_ID_LEN), &val, &val_len);
+		if (rc == LIEN_ENOTFOUND)
+			return rg_refuse(v, LIEN_ENOTFOUND, "subject_unknown");
+		return rc;
+	}
+	for (int i = 0; i < 2; i++) {
+		const struct reg_keyrec *nk = rq->newkey[i];
+
+		if (nk == NULL)
+			continue;
+		if (nk->wrapped == NULL || nk->wrapped_len == 0 ||
+		    nk->wrapped_len > REG_WRAPPED_MAX)
+			return rg_refuse(v, LIEN_EINVAL, "field_invalid");
+		rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
+		    nk->index, REG_COMMIT_LEN), &val, &val_len);
+		if (rc == LIEN_ENOTFOUND)
+			continue;
+		if (rc != LIEN_OK)
+			return rc;
+		/* Another request created it first, unless the key it names
+		 * was erased (a store restored from an old backup): then the
+		 * new key replaces it (keys_write). */
+		if (!key_erased(st, val, val_len))
+			return rg_refuse(v, LIEN_ECONFLICT, "subject_retry");
+	}
+	if (rq->key_system)
+		return LIEN_OK;
+	for (int i = 0; i < 2; i++)
+		if (rq->newkey[i] != NULL && memcmp(rq->newkey[i]->id,
+		    rq->key_id, REG_SUBJECT_ID_LEN) == 0)
+			return LIEN_OK;		/* sealed under a new key */
+	rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
+	    rq->key_id, REG_SUBJECT_ID_LEN), &val, &val_len);
+	if (rc == LIEN_ENOTFOUND)	/* erased since api/ looked it up */
+		return rg_refuse(v, LIEN_ECONFLICT, "subject_retry");
+	return rc;
+}
+
+/* Store a new subject key: k/ id -> index || commitment || wrapped, s/
+ * commitment -> id, i/ index -> id (replacing an erased key a restored
+ * backup left behind). */
+static enum lien_status
+key_create(struct ledger_state *st, const struct reg_keyrec *nk)
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	uint8_t rec[2 * REG_COMMIT_LEN + REG_WRAPPED_MAX];
+	const uint8_t *val;
+	size_t val_len;
+	enum lien_status rc;
+
+	rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
+	    nk->index, REG_COMMIT_LEN), &val, &val_len);
+	if (rc == LIEN_OK && val_len == REG_SUBJECT_ID_LEN) {
+		uint8_t old[REG_SUBJECT_ID_LEN];
+
+		memcpy(old, val, sizeof old);
+		rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
+		    old, REG_SUBJECT_ID_LEN));
+		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+			return rc;
+	} else if (rc != LIEN_OK && rc != LIEN_ENOTFOUND) {
+		return rc;
+	}
+	memcpy(rec, nk->index, REG_COMMIT_LEN);
+	memcpy(rec + REG_COMMIT_LEN, nk->commit, REG_COMMIT_LEN);
+	memcpy(rec + 2 * REG_COMMIT_LEN, nk->wrapped, nk->wrapped_len);
+	if ((rc = ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
+	    nk->id, REG_SUBJECT_ID_LEN), rec, 2 * REG_COMMIT_LEN +
+	    nk->wrapped_len)) != LIEN_OK ||
+	    (rc = ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_S,
+	    nk->commit, REG_COMMIT_LEN), nk->id, REG_SUBJECT_ID_LEN)) !=
+	    LIEN_OK)
+		return rc;
+	return ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
+	    nk->index, REG_COMMIT_LEN), nk->id, REG_SUBJECT_ID_LEN);
+}
+
+/* After the decision: create the new subject key, or destroy an erased
+ * one (its wrapped key and its subject index entry). */
+static enum lien_status
+keys_write(struct ledger_state *st, const struct reg_request *rq)
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	uint8_t idx[REG_COMMIT_LEN], cm[REG_COMMIT_LEN];
+	const uint8_t *val;
+	size_t val_len, kl;
+	enum lien_status rc;
+
+	if (rq->kind == REG_T_ERASURE) {
+		kl = keys_key(k, KEYS_K, rq->subject, REG_SUBJECT_ID_LEN);
+		if ((rc = ledger_state_get(st, LEDGER_T_KEYS, k, kl, &val,
+		    &val_len)) != LIEN_OK)
+			return rc;
+		if (val_len < 2 * REG_COMMIT_LEN)
+			return LIEN_ECORRUPT;
+		memcpy(idx, val, REG_COMMIT_LEN);
+		memcpy(cm, val + REG_COMMIT_LEN, REG_COMMIT_LEN);
+		if ((rc = ledger_state_del(st, LEDGER_T_KEYS, k, kl)) !=
+		    LIEN_OK)
+			return rc;
+		rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
+		    idx, REG_COMMIT_LEN));
+		if (rc == LIEN_OK || rc == LIEN_ENOTFOUND)
+			rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k,
+			    KEYS_S, cm, REG_COMMIT_LEN));
+		return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+	}
+	for (int i = 0; i < 2; i++)
+		if (rq->newkey[i] != NULL &&
+		    (rc = key_create(st, rq->newkey[i])) != LIEN_OK)
+			return rc;
 	return LIEN_OK;
 }
 
@@ -338,7 +543,10 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	struct reg_rules defaults;
 	const struct reg_rules *rules;
 	struct rg_verdict v = { LIEN_OK, NULL, 0 };
-	json_t *p = NULL;
+	json_t *p = NULL, *r = NULL;
+	char *rbytes = NULL;
+	size_t rlen = 0;
+	uint8_t commit[HASH_LEN];
 	unsigned type;
 	unsigned bits = 0;
 	uint64_t appv;
@@ -357,24 +565,36 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		registry_rules_default(&defaults);
 		rules = &defaults;
 	}
-	if ((p = json_object()) == NULL) {
+	if ((p = json_object()) == NULL || (r = json_object()) == NULL) {
 		rc = LIEN_ENOMEM;
 		goto out;
 	}
-	if (type < REG_T_FIRST || type > REG_T_LAST) {
+	if (!registry_type_known(type)) {
 		rc = rg_refuse(&v, LIEN_EUNSUPPORTED, "type_unknown");
 		goto out;
 	}
+	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX) {
+		rc = rg_refuse(&v, LIEN_ECORRUPT, "time_out_of_range");
+		goto out;
+	}
 	TRY(rg_app_value(st, index, &appv));
-	TRY(encode_common(rq, time_ms, rules, p, &v));
-	TRY(encode_kind(rq, appv, p, &v));
+	TRY(encode_public(rq, p, &v));
+	TRY(encode_private(rq, time_ms, rules, r, &v));
+	TRY(encode_kind(rq, appv, p, r, &v));
 	TRY(rg_shape(type, appv, p, 0, &v));
-	TRY(rg_check(st, index, time_ms, type, p, &v));
+	TRY(rg_pshape(type, p, r, 0, &v));
+	TRY(rg_check(st, index, time_ms, type, p, r, &v));
+	TRY(keys_check(st, rq, &v));
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
-		TRY(rg_anomalies(st, time_ms, type, p, rules, &bits));
-		TRY(set_classification(p, bits));
+		TRY(rg_anomalies(st, time_ms, type, p, r, rules, &bits));
+		TRY(set_classification(p, r, bits));
 	}
+	/* The private record, then the public payload that commits to it. */
+	if ((rc = jcs_serialize(r, &rbytes, &rlen)) != LIEN_OK)
+		goto out;
+	registry_private_commit(index, (const uint8_t *)rbytes, rlen, commit);
+	TRY(put_hex(p, "private", commit, HASH_LEN));
 	if ((rc = jcs_write(p, out, cap, out_len)) != LIEN_OK) {
 		*out_len = 0;
 		if (rc == LIEN_ETOOBIG)
@@ -383,20 +603,37 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	}
 
 	/* ---- decided: from here on, writes ----
-	 * rg_apply is registry_apply minus its parse: p is the tree the
-	 * payload bytes were just written from (shape-checked above, status
-	 * and reasons set by set_classification), so parsing the bytes back
-	 * would give p again. The audit replay applies the bytes themselves
-	 * and compares the resulting state record for record. */
+	 * rg_apply / rg_papply are registry_apply minus its parse: p and r
+	 * are the trees the bytes were just written from. The audit replay
+	 * applies the bytes themselves and compares the resulting state
+	 * record for record. */
 	TRY(rg_apply(st, index, time_ms, type, p));
-	rg_status_stored_vin(rq->status_vin);
-	if (rq->sealed_len > 0) {
-		uint8_t k[8];
+	/* the receipt names the status proof of the vehicle stored */
+	rg_status_stored_vin(rq->vin.p, rq->vin.len, rq->status_vin);
+	TRY(rg_papply(st, index, time_ms, type, p, r));
+	{
+		uint8_t k[8], *box;
 
 		be64_put(k, index);
-		TRY(ledger_state_put(st, LEDGER_T_SEALED, k, 8, rq->sealed,
-		    rq->sealed_len));
+		TRY(ledger_state_put(st, LEDGER_T_PRIVATE, k, 8, rbytes, rlen));
+		/* sealed: key id (16 zero bytes: the system key) || box */
+		if ((box = malloc(REG_SUBJECT_ID_LEN + rq->sealed_len)) ==
+		    NULL) {
+			rc = LIEN_ENOMEM;
+			goto out;
+		}
+		if (rq->key_system)
+			memset(box, 0, REG_SUBJECT_ID_LEN);
+		else
+			memcpy(box, rq->key_id, REG_SUBJECT_ID_LEN);
+		memcpy(box + REG_SUBJECT_ID_LEN, rq->sealed, rq->sealed_len);
+		rc = ledger_state_put(st, LEDGER_T_SEALED, k, 8, box,
+		    REG_SUBJECT_ID_LEN + rq->sealed_len);
+		free(box);
+		if (rc != LIEN_OK)
+			goto out;
 	}
+	TRY(keys_write(st, rq));
 	rq->anomalies = bits;
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {
@@ -417,14 +654,17 @@ out:
 			rq->original_index = v.original_index;
 	}
 	json_decref(p);
+	json_decref(r);
+	free(rbytes);
 	return rc;
 }
 
 enum lien_status
 registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
-    uint16_t type, const uint8_t *payload, size_t len, const char **reason)
+    uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
+    size_t priv_len, const char **reason)
 {
-	json_t *p = NULL;
+	json_t *p = NULL, *r = NULL;
 	struct rg_verdict v = { LIEN_OK, NULL, 0 };
 	uint64_t appv;
 	enum lien_status rc;
@@ -432,24 +672,26 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 	*reason = NULL;
 	if (type < REG_T_FIRST)
 		return LIEN_OK;
+	if (!registry_type_known(type)) {
+		*reason = "type_unknown";
+		return LIEN_EUNSUPPORTED;
+	}
 	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX) {
 		*reason = "time_out_of_range";
 		return LIEN_ECORRUPT;
 	}
-	if ((rc = jcs_parse_canonical(payload, len, &p)) != LIEN_OK) {
-		*reason = "payload_not_canonical";
-		return LIEN_EPARSE;
-	}
 	if ((rc = rg_app_value(st, index, &appv)) != LIEN_OK) {
-		json_decref(p);
 		*reason = rc == LIEN_ECORRUPT ? "time_out_of_range" : NULL;
 		return rc;
 	}
-	if ((rc = rg_shape(type, appv, p, 1, &v)) == LIEN_OK)
-		rc = rg_check(st, index, time_ms, type, p, &v);
+	rc = rg_parse_entry(index, appv, time_ms, type, payload, len, priv,
+	    priv_len, &p, &r, &v);
+	if (rc == LIEN_OK)
+		rc = rg_check(st, index, time_ms, type, p, r, &v);
 	if (rc != LIEN_OK)
 		*reason = v.reason ? v.reason : "internal";
 	json_decref(p);
+	json_decref(r);
 	return rc;
 }
 

@@ -17,9 +17,18 @@
  *                    re-checking every transition, and compares the result
  *                    with the stored state tables.
  *
- * Personal data never enters this module in clear: only 32-byte
- * commitments (crypto/seal.h) computed by api/. The module never prints,
- * never reads a clock (time is the entry's), and is deterministic.
+ * Every entry has two halves (docs/privacy.md): the public payload that
+ * goes into the log (only what table A of docs/privacy.md allows in
+ * clear, plus "private", a salted commitment to the other half) and the
+ * private record, kept by the server in LEDGER_T_PRIVATE under the entry
+ * index (keyed identifiers computed by api/, the bank of an application,
+ * signature parameters, anomaly reasons). Public state (apps, vehicles,
+ * parties, index) is a function of the public payloads alone; private
+ * state (pstate, nonces, idem) of the private records and the public
+ * state. Personal data never enters this module in clear: only keyed
+ * identifiers (crypto/keyring.h) computed by api/. The module never
+ * prints, never reads a clock (time is the entry's), and is
+ * deterministic.
  */
 #ifndef LIEN_REGISTRY_REGISTRY_H
 #define LIEN_REGISTRY_REGISTRY_H
@@ -44,12 +53,18 @@ enum reg_type {
 	REG_T_RELEASE_APPLICATION = 22,	/* bank (the mortgagee) */
 	REG_T_DECISION = 23,		/* officer */
 	REG_T_RESTRICTION = 24,		/* registry: set/lift */
-	REG_T_LAST = 24,
-	/* Not a signed request: the state hand-over of a successor log at a
-	 * key rotation (registry/handover.c, docs/key-rotation.md). 25..27
-	 * are allocated to it (TEAM.md); 26 and 27 are unused. */
-	REG_T_STATE_HANDOVER = 25,
+	REG_T_STATE_HANDOVER = 25,	/* not a signed request: the state
+					 * hand-over of a successor log at a
+					 * key rotation (registry/handover.c,
+					 * docs/key-rotation.md); 26, 27 are
+					 * its unused */
+	REG_T_ERASURE = 28,		/* admin: erase a subject's key */
+	REG_T_LAST = 28
 };
+/* 1 for the registry's signed-request entry types (16..24, 28); the
+ * state hand-over (25) is applied by the audit itself, 26, 27 are
+ * unused. */
+int registry_type_known(unsigned type);
 
 /* Roles; values equal enum auth_role (api/auth.h). */
 enum reg_role {
@@ -89,6 +104,16 @@ enum reg_restriction {
 	REG_RESTR_CUSTOMS = 5,		/* under customs supervision */
 };
 
+/* Legal bases of an erasure (PIPL art. 47 paragraph 1, docs/privacy.md
+ * "Erasure"). */
+enum reg_erasure_basis {
+	REG_BASIS_PURPOSE = 1,		/* "pipl47_purpose" */
+	REG_BASIS_SERVICE = 2,		/* "pipl47_service" */
+	REG_BASIS_CONSENT = 3,		/* "pipl47_consent" */
+	REG_BASIS_UNLAWFUL = 4,		/* "pipl47_unlawful" */
+	REG_BASIS_OTHER = 5,		/* "pipl47_other" */
+};
+
 enum reg_face_verdict {
 	REG_FACE_NONE = 0,		/* no face token in this request */
 	REG_FACE_PASS = 1,
@@ -102,7 +127,10 @@ enum reg_face_verdict {
 #define REG_NAME_MAX 256u		/* institution / party display name */
 #define REG_REASON_MAX 512u		/* free-text reasons and references */
 #define REG_KEYID_HEX_LEN 64u
-#define REG_COMMIT_LEN 32u
+#define REG_COMMIT_LEN 32u		/* commitments, keyed identifiers */
+#define REG_SALT_LEN 32u		/* the private record's salt */
+#define REG_SUBJECT_ID_LEN 16u		/* a subject (person) key id */
+#define REG_WRAPPED_MAX 128u		/* a wrapped subject key */
 /* Per-record caps (refused beyond them, never truncated). */
 #define REG_PARTY_KEYS_MAX 16u		/* keys per party */
 #define REG_VEHICLE_LIENS_MAX 64u	/* mortgages per vehicle, all time */
@@ -160,12 +188,19 @@ struct reg_signer {
 	uint64_t not_after_ms;		/* certificate notAfter */
 };
 
-/* The request signature as evidence (RFC 9421 / RFC 9530). */
+/* The request signature's parameters (RFC 9421), kept in the private
+ * record: the replay window and retries are recomputed from them. The
+ * signature bytes are kept only in the sealed evidence, and the request
+ * digest only keyed (digest): an unsalted digest of a body with guessable
+ * personal data, or a signature over it, would be an oracle
+ * (docs/privacy.md). */
 struct reg_evidence {
 	struct reg_str sig_input;	/* Signature-Input field value */
-	const uint8_t *sig;		/* signature bytes (base64 in the entry) */
-	size_t sig_len;			/* 1..PKEY_SIG_MAX */
-	uint8_t content_digest[HASH_LEN];	/* SHA-256 of the body */
+	/* The request digest (api/reg_int.h) keyed by the key the request
+	 * is sealed under: ref(K, "lienlog-request-v2", digest), computed by
+	 * api/. Retries compare it (Idempotency-Key, the same signed
+	 * request). */
+	uint8_t digest[HASH_LEN];
 	int64_t created;		/* Unix seconds */
 	struct reg_str nonce;		/* 1..HTTPSIG_PARAM_MAX bytes */
 	struct reg_str alg;		/* "ed25519", ... */
@@ -173,6 +208,20 @@ struct reg_evidence {
 	 * IDEMKEY_LEN-character UUIDv7 text, without its quotes); p NULL
 	 * when the request carried none. */
 	struct reg_str idem_key;
+};
+
+/* A subject key to create in the entry's transaction (the subject's first
+ * request): LEDGER_T_KEYS gets index -> id, commit -> id and id -> index
+ * || commit || wrapped. If the index already names a key (a concurrent
+ * first request won), the build refuses with "subject_retry" and api/
+ * starts over. commit is the subject's identity commitment (the `sub` of
+ * its face tokens), so an owner's read by face token finds the key. */
+struct reg_keyrec {
+	uint8_t index[REG_COMMIT_LEN];
+	uint8_t commit[REG_COMMIT_LEN];
+	uint8_t id[REG_SUBJECT_ID_LEN];
+	const uint8_t *wrapped;
+	size_t wrapped_len;		/* 1..REG_WRAPPED_MAX */
 };
 
 /* The face-ID token as evidence (api/evidence.c's evidence_result). */
@@ -202,21 +251,19 @@ struct reg_request {
 	int has_target_key;		/* *_STATUS: act on one key only */
 	uint8_t target_keyid[HASH_LEN];
 
-	/* VEHICLE_RECORD / MORTGAGE / RELEASE / RESTRICTION */
+	/* VEHICLE_RECORD / MORTGAGE / RELEASE / RESTRICTION: the VIN, from
+	 * which the registry derives the public vehicle key (it never
+	 * stores the VIN) */
 	struct reg_str vin;
-	struct reg_str plate;		/* UTF-8; VEHICLE_RECORD, MORTGAGE */
-	unsigned plate_type;		/* 1, 2, 51, 52 (ids_plate_type) */
-	struct reg_str cert_number;	/* registration certificate number */
-	struct reg_str contract;	/* MORTGAGE: contract number */
-	uint8_t owner[REG_COMMIT_LEN];	/* owner identity commitment (derived
-					 * salt, comparable); VEHICLE_RECORD,
-					 * MORTGAGE, RELEASE: a company's
-					 * when owner_company */
+	/* keyed identifiers (docs/privacy.md, table B), computed by api/ */
+	uint8_t owner[REG_COMMIT_LEN];	/* owner_ref: VEHICLE, MORTGAGE,
+					 * RELEASE: a company's when
+					 * owner_company */
 	/* The owner is a company (docs/api-registration.md "Company
-	 * owners"): VEHICLE_RECORD records it so ("owner_kind":"company");
-	 * MORTGAGE and RELEASE then carry the acting person (agent, the
-	 * face-verified one) and the legal representative's SMS
-	 * authorisation (sms), which api/ verified. */
+	 * owners"): VEHICLE_RECORD records it so ("owner_kind":"company",
+	 * private); MORTGAGE and RELEASE then carry the acting person's
+	 * owner reference (agent, the face-verified one) and the legal
+	 * representative's SMS authorisation (sms), which api/ verified. */
 	int owner_company;
 	uint8_t agent[REG_COMMIT_LEN];
 	struct reg_sms {
@@ -224,22 +271,39 @@ struct reg_request {
 		uint8_t token_digest[HASH_LEN];	/* SHA-256 of the JWS */
 		struct reg_str issuer;
 	} sms;
-	int has_owner_name;
-	uint8_t owner_name[REG_COMMIT_LEN];	/* MORTGAGE */
-	int has_phone;
-	uint8_t phone[REG_COMMIT_LEN];		/* MORTGAGE */
+	uint8_t details[REG_COMMIT_LEN];/* plate, type, certificate number:
+					 * VEHICLE, MORTGAGE */
+	uint8_t contract[REG_COMMIT_LEN];	/* bank + contract: MORTGAGE */
 
 	/* RELEASE: the mortgage's application id; DECISION: the target */
 	struct reg_str app;
 	enum reg_decision decision;	/* DECISION */
-	struct reg_str reason;		/* DECISION: required for reject */
+	/* Free text (DECISION: required for reject; *_STATUS): checked for
+	 * presence and length only; the text itself is in the sealed
+	 * evidence, never in the entry or the state. */
+	struct reg_str reason;
 	int restriction_set;		/* RESTRICTION: 1 set, 0 lift */
 	enum reg_restriction restriction;
-	struct reg_str reference;	/* RESTRICTION: e.g. court order no. */
+	struct reg_str reference;	/* RESTRICTION: sealed only, as reason */
+
+	/* ERASURE: the subject key id and the legal basis */
+	uint8_t subject[REG_SUBJECT_ID_LEN];
+	enum reg_erasure_basis basis;
+
+	/* Every entry: the private record's salt (random, from api/) and
+	 * the key the evidence is sealed under (key_system: the system key;
+	 * else key_id). */
+	uint8_t salt[REG_SALT_LEN];
+	int key_system;
+	uint8_t key_id[REG_SUBJECT_ID_LEN];
+	/* subject keys created with this entry (a company's and its
+	 * agent's at most); NULL: none */
+	const struct reg_keyrec *newkey[2];
 
 	/* Sealed evidence (seal_box output, <= SEAL_SEALED_MAX), stored in
-	 * LEDGER_T_SEALED under the entry index (be64); its SHA-256 is in
-	 * the payload. Optional. */
+	 * LEDGER_T_SEALED under the entry index (be64) behind the key id
+	 * (16 zero bytes: the system key); its SHA-256 is in the private
+	 * record. Required. */
 	const uint8_t *sealed;
 	size_t sealed_len;
 
@@ -255,7 +319,9 @@ struct reg_request {
 	uint64_t original_index;	/* LIEN_EEXIST: the original entry */
 	/* The vehicle whose lien-status record the entry changed (the last
 	 * one it stored), as its VIN, or "" (docs/lien-status.md): the
-	 * receipt names its status proof. */
+	 * receipt names its status proof. Set from `vin` (the registry
+	 * keeps no VIN): "" for a decision unless api/ sets `vin` to the
+	 * application's VIN, which it opened from the sealed application. */
 	char status_vin[17 + 1];
 };
 
@@ -270,6 +336,11 @@ struct reg_request {
 #define REG_ANOMALY_CERT_EXPIRING 0x080u	/* "cert_expiring" */
 #define REG_ANOMALY_RELEASE_SOON 0x100u		/* "release_soon" */
 #define REG_ANOMALY_COUNT 9u
+/* Codes that describe other banks' applications (another bank applied
+ * for the vehicle; the owner applied elsewhere): shown to officers and
+ * auditors, never to a bank (docs/privacy.md table D). */
+#define REG_ANOMALY_PARTY_HIDDEN \
+	(REG_ANOMALY_MULTI_BANK | REG_ANOMALY_OWNER_BURST)
 
 /* Reason code of anomaly bit number i (0..REG_ANOMALY_COUNT-1); NULL
  * beyond. */
@@ -287,21 +358,26 @@ const char *registry_anomaly_code(unsigned i);
 
 /* The ledger_build_fn. arg = struct reg_request *. On refusal returns a
  * status (below) with req->refusal set and writes nothing. On LIEN_OK the
- * payload is in out and the state is updated; app_id / app_status are set
- * for applications and decisions.
+ * public payload is in out, the private record, the sealed evidence (and
+ * a new subject key) are stored, and the state is updated; app_id /
+ * app_status are set for applications and decisions.
  *   LIEN_EPARSE    a field is invalid (refusal names it: "vin_invalid",
- *                  "plate_invalid", "field_invalid", ...)
+ *                  "field_invalid", "reason_required", ...)
  *   LIEN_EKEY      signer not allowed: "party_unknown", "party_inactive",
  *                  "role_forbidden", "not_mortgagee"
  *   LIEN_ENOTFOUND "application_unknown", "vehicle_unknown",
- *                  "mortgage_not_found", "party_unknown" (status target)
+ *                  "mortgage_not_found", "party_unknown" (status target),
+ *                  "subject_unknown" (erasure of no live key)
  *   LIEN_ECONFLICT "nonce_replayed", "vehicle_seized", "vehicle_detained",
  *                  "vehicle_stolen", "vehicle_scrapped", "vehicle_customs",
  *                  "already_decided", "already_in_review",
  *                  "contract_duplicate", "application_pending",
  *                  "release_pending", "restriction_exists",
  *                  "restriction_not_set", "key_exists",
- *                  "status_unchanged", "party_revoked", "lien_limit"
+ *                  "status_unchanged", "party_revoked", "lien_limit",
+ *                  "already_erased", "subject_retry" (the subject key
+ *                  api/ used was created or erased meanwhile: look it up
+ *                  again and resubmit)
  *   LIEN_EEXIST    "idempotent_replay": a retry -- the same party's
  *                  Idempotency-Key with the same request, or the very
  *                  same signed request (keyid, created, nonce, request);
@@ -314,28 +390,42 @@ const char *registry_anomaly_code(unsigned i);
  *                  mortgage or release without the legal representative's
  *                  SMS authorisation), "company_mismatch" (authorised by
  *                  another company than the recorded owner)
- *   LIEN_ETOOBIG   "payload_too_large"
+ *   LIEN_ETOOBIG   "payload_too_large", "sealed_too_large"
  * The full list with suggested HTTP codes: docs/registry.md. */
 enum lien_status registry_build(void *arg, struct ledger_state *st,
     uint64_t index, uint64_t time_ms, uint8_t *out, size_t cap,
     size_t *out_len) LIEN_MUST_CHECK;
 
 /* The pure transition: apply the registry entry (index, time_ms, type,
- * payload) to st. Validates the payload's shape (canonical JSON, fields)
- * before the first write; does NOT re-check the registration rules (the
- * build did, the audit does with registry_check). Types < REG_T_FIRST are
- * ignored (LIEN_OK). LIEN_EPARSE / LIEN_EUNSUPPORTED for a payload or type
- * it cannot apply (nothing written); storage errors as ledger_state_*. */
+ * payload) to st: the public state always; with its private record
+ * (priv, priv_len; NULL: public state only, what a holder of the public
+ * log can replay) also the private state, after checking that the record
+ * is the one the payload commits to. Validates shapes (canonical JSON,
+ * fields) before the first write; does NOT re-check the registration
+ * rules (the build did, the audit does with registry_check). Types <
+ * REG_T_FIRST and types that are not the registry's are ignored
+ * (LIEN_OK). LIEN_EPARSE / LIEN_EUNSUPPORTED for a payload or type it
+ * cannot apply, LIEN_EVERIFY for a private record the payload does not
+ * commit to (nothing written); storage errors as ledger_state_*. */
 enum lien_status registry_apply(struct ledger_state *st, uint64_t index,
-    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len)
-    LIEN_MUST_CHECK;
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len) LIEN_MUST_CHECK;
 
 /* Re-check an entry's legality against the state before it (what the
  * build decided, minus the configuration-dependent anomaly rules): the
- * audit's half. LIEN_OK or a refusal status with *reason set. */
+ * audit's half. priv NULL: the rules on public data only; else also the
+ * rules on the private record (signer of an application, mortgagee,
+ * contract, replay, idempotency, anomaly consistency) and the commitment.
+ * LIEN_OK or a refusal status with *reason set. */
 enum lien_status registry_check(struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
-    const char **reason) LIEN_MUST_CHECK;
+    const uint8_t *priv, size_t priv_len, const char **reason)
+    LIEN_MUST_CHECK;
+
+/* The commitment to a private record: SHA-256("lienlog-private-v1" 0x00
+ * || be64(index) || record). */
+void registry_private_commit(uint64_t index, const uint8_t *rec, size_t len,
+    uint8_t out[HASH_LEN]);
 
 /* The vehicle key (docs/privacy.md "Identifiers and keys"; the key of the
  * lien-status map): SHA-256("lienlog-vehicle-v1" 0x00 || VIN) over the 17
@@ -373,40 +463,44 @@ enum lien_status registry_application_digest(enum reg_type kind,
 
 /* ---- readers (views; for api/) ------------------------------------------ */
 
-/* Application record (canonical JSON, docs/registry.md "apps"). *out
- * malloc'd, NUL-terminated; caller frees. LIEN_EPARSE for a malformed id,
- * LIEN_ENOTFOUND. */
+/* Application record (canonical JSON). full == 0: the public record
+ * (docs/registry.md "apps"); full != 0: the public record plus the
+ * private facts for parties, officers, the registry and auditors
+ * ("mortgagee", "reasons"). *out malloc'd, NUL-terminated; caller frees.
+ * LIEN_EPARSE for a malformed id, LIEN_ENOTFOUND. */
 enum lien_status registry_app_get(struct ledger_view *v, const char *id,
-    size_t id_len, char **out, size_t *out_len) LIEN_MUST_CHECK;
+    size_t id_len, int full, char **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* The officer's queue: applications with status ("submitted" or
  * "in_person_review") in id order (= submission order), starting after
  * the id cursor (NULL/empty: from the start), at most limit (1..
- * REG_QUEUE_LIMIT_MAX) records. *out = {"items":[app records],"next":id or
- * null}; malloc'd, caller frees. LIEN_EPARSE for a bad status or cursor,
- * LIEN_ERANGE for a bad limit. */
+ * REG_QUEUE_LIMIT_MAX) records, full form. *out = {"items":[app
+ * records],"next":id or null}; malloc'd, caller frees. LIEN_EPARSE for a
+ * bad status or cursor, LIEN_ERANGE for a bad limit. */
 #define REG_QUEUE_LIMIT_MAX 100u
 enum lien_status registry_queue_list(struct ledger_view *v,
     const char *status, size_t status_len, const char *cursor,
     size_t cursor_len, unsigned limit, char **out, size_t *out_len)
     LIEN_MUST_CHECK;
 
-/* A vehicle. full != 0 (parties, officers, registry mirror, auditors):
- * the whole record. full == 0 (public, docs/privacy.md table D): vin,
- * vehicle key, recorded, liens in force with their rank, released liens,
- * restrictions in force, every time as "*_ms" and RFC 3339 "*_at" (the
- * facts of the lien-status record, docs/lien-status.md). *out malloc'd;
- * caller frees. LIEN_EPARSE for an invalid VIN, LIEN_ENOTFOUND. */
+/* A vehicle by VIN. full == 0 (anyone; MPS Order 164 arts. 35-36,
+ * docs/privacy.md table D): {"vin","vehicle","recorded_ms","recorded_at",
+ * "liens":[{"app","rank","registered_ms","registered_at"}],"released":
+ * [{"app","registered_ms","registered_at","released_ms","released_at"}],
+ * "restrictions":[{"kind","since_ms","since_at"}]}. full != 0 (parties,
+ * officers, registry mirror, auditors): the same with "recorded_index"
+ * and "mortgagee" in each lien and released lien. *out malloc'd; caller frees. LIEN_EPARSE for an
+ * invalid VIN, LIEN_ENOTFOUND. */
 enum lien_status registry_vehicle_get(struct ledger_view *v, const char *vin,
     size_t vin_len, int full, char **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* ---- lien status (docs/lien-status.md) ----------------------------------- */
 
 /* The status proof bundle (tlog/status.h) for vin as of the view: its
- * public status record and full commitment when the vehicle is recorded,
- * the map proof (presence or absence), the view's state-root entry with
- * its inclusion proof and the view's signed checkpoint. *out malloc'd;
- * caller frees. LIEN_EPARSE for an invalid VIN (format or check digit),
+ * public status record when the vehicle is recorded, the map proof
+ * (presence or absence), the view's state-root entry with its inclusion
+ * proof and the view's signed checkpoint. *out malloc'd; caller frees.
+ * LIEN_EPARSE for an invalid VIN (format or check digit),
  * LIEN_EUNSUPPORTED when the store keeps no status map, LIEN_ENOTFOUND on
  * an empty log, LIEN_ECORRUPT when state and map disagree. */
 enum lien_status registry_status_proof(struct ledger_view *v, const char *vin,
@@ -445,6 +539,51 @@ enum lien_status registry_status_parse(const uint8_t *rec, size_t len,
 /* "seized", "detained", "stolen", "scrapped", "customs"; "unknown". */
 const char *registry_restriction_name(enum reg_restriction r);
 
+/* The private record of entry index (canonical JSON, borrowed: valid until
+ * the view closes). LIEN_ENOTFOUND if there is none. */
+enum lien_status registry_private_get(struct ledger_view *v, uint64_t index,
+    const uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* The sealed evidence of entry index: *key_system = 1 when sealed under
+ * the system key, else key_id is the subject key id; the box is borrowed
+ * (valid until the view closes). LIEN_ENOTFOUND, LIEN_ECORRUPT. */
+enum lien_status registry_sealed_get(struct ledger_view *v, uint64_t index,
+    int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN],
+    const uint8_t **box, size_t *box_len) LIEN_MUST_CHECK;
+
+/* Subject keys (LEDGER_T_KEYS, docs/privacy.md): the key id the subject
+ * index names (LIEN_ENOTFOUND: no key), and the wrapped key of a key id
+ * (borrowed; LIEN_ENOTFOUND: none, *erased = 1 when an erasure entry
+ * destroyed it). */
+enum lien_status registry_subject_find(struct ledger_view *v,
+    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+    LIEN_MUST_CHECK;
+enum lien_status registry_subject_key(struct ledger_view *v,
+    const uint8_t id[REG_SUBJECT_ID_LEN], const uint8_t **wrapped,
+    size_t *wrapped_len, int *erased) LIEN_MUST_CHECK;
+/* The key id of the subject whose identity commitment (the sub of its
+ * face tokens) is commit; LIEN_ENOTFOUND. */
+enum lien_status registry_subject_by_commit(struct ledger_view *v,
+    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+    LIEN_MUST_CHECK;
+/* The applications whose private owner reference (or, for a company's,
+ * acting person's reference "agent") is owner_ref: the subject's
+ * applications, in id order, at most max; *n set. */
+enum lien_status registry_owner_apps(struct ledger_view *v,
+    const uint8_t owner_ref[REG_COMMIT_LEN],
+    char (*ids)[REG_APP_ID_LEN + 1], size_t max, size_t *n)
+    LIEN_MUST_CHECK;
+
+/* The subject key an application's (or a vehicle's) evidence is sealed
+ * under: LIEN_OK with *key_system or key_id set; LIEN_ENOTFOUND when the
+ * application (vehicle key) is unknown. For decisions and restrictions. */
+enum lien_status registry_app_subject(struct ledger_view *v, const char *id,
+    size_t id_len, int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN])
+    LIEN_MUST_CHECK;
+enum lien_status registry_vehicle_subject(struct ledger_view *v,
+    const uint8_t vehicle[REG_VEHICLE_KEY_LEN], int *key_system,
+    uint8_t key_id[REG_SUBJECT_ID_LEN]) LIEN_MUST_CHECK;
+
 /* A filed key, for request authentication. status is the effective one:
  * the worse of the key's and the party's. cert_der is decoded into the
  * struct (valid as long as the struct). */
@@ -465,14 +604,17 @@ enum lien_status registry_party_lookup(struct ledger_view *v,
  * for exactly this request (request digest req_digest: the very same
  * signed request, sent again after a lost answer, which the sequencer
  * answers with the original receipt); LIEN_EEXIST if it is remembered
- * for another request. created is the signature's, in seconds. */
+ * for another request. req_digest is the keyed digest of the private
+ * record; NULL (api/ cannot compute it before the route is known) lets a
+ * remembered nonce through for the sequencer to decide. created is the
+ * signature's, in seconds. */
 enum lien_status registry_nonce_seen(struct ledger_view *v,
     const uint8_t keyid[HASH_LEN], uint64_t created, const char *nonce,
     size_t nonce_len, uint64_t now_ms, const uint8_t req_digest[HASH_LEN])
     LIEN_MUST_CHECK;
 
 /* Idempotency pre-check: LIEN_OK with *index = the entry the key was
- * used for and digest = that request's digest, if party used the
+ * used for and digest = that request's keyed digest, if party used the
  * Idempotency-Key (key, key_len) and it is still remembered; else
  * LIEN_ENOTFOUND (also for a malformed key). */
 enum lien_status registry_idem_lookup(struct ledger_view *v,
@@ -499,7 +641,10 @@ void registry_idem_key(const char *party, size_t party_len,
     const char *key, size_t key_len, uint64_t key_time_ms,
     uint8_t out[REG_IDEM_KEY_LEN]);
 /* Record values: nonce = be64 expiry ms || be64 entry index || request
- * digest; idem = be64 entry index || request digest. */
+ * digest; idem = be64 entry index || request digest. The request digest
+ * is the private record's evidence.digest: keyed by the key the request
+ * is sealed under (docs/privacy.md), so it tells nothing to anyone
+ * without that key, and nothing at all once its subject is erased. */
 #define REG_NONCE_VAL_LEN (16u + HASH_LEN)
 #define REG_IDEM_VAL_LEN (8u + HASH_LEN)
 
@@ -515,6 +660,11 @@ struct reg_handover {
 	size_t prev_origin_len;
 	uint64_t prev_size;
 	uint8_t prev_root[HASH_LEN];
+	/* Copy the private tables too (docs/privacy.md): pstate (minus the
+	 * nonce and idempotency expiry records) and the subject keys. Not
+	 * in the public digest; the private audit sets it, the public one
+	 * does not; registry_handover_build always copies them. */
+	int copy_private;
 	/* OUT of registry_handover_build */
 	uint64_t base;			/* where this log's app ids start */
 	uint64_t records;		/* records inherited */
@@ -541,14 +691,15 @@ enum lien_status registry_handover_apply(struct ledger_state *st,
     const uint8_t *payload, size_t len, const struct reg_handover *h,
     const char **reason) LIEN_MUST_CHECK;
 
-/* Copy the inherited records of prev into st and
- * give their digest: SHA-256 chained over "lienlog-state-v1" 0x00, then
- * for each record of parties, vehicles, apps and index (minus the nonce
- * expiry records) in key order: u8 table || be32 key length || key ||
- * be32 value length || value. */
+/* Copy the inherited public records of prev into st and give their
+ * digest: SHA-256 chained over "lienlog-state-v1" 0x00, then for each
+ * record of parties, vehicles, apps and index in key order: u8 table ||
+ * be32 key length || key || be32 value length || value. With
+ * copy_private, also pstate (minus the nonce expiry records) and keys,
+ * outside the digest. */
 enum lien_status registry_handover_copy(struct ledger_view *prev,
-    struct ledger_state *st, uint8_t digest[HASH_LEN], uint64_t *nrecords)
-    LIEN_MUST_CHECK;
+    struct ledger_state *st, int copy_private, uint8_t digest[HASH_LEN],
+    uint64_t *nrecords) LIEN_MUST_CHECK;
 
 /* This log's application id base: 0, or what its hand-over set. */
 enum lien_status registry_base(struct ledger_view *v, uint64_t *base)
@@ -559,12 +710,17 @@ enum lien_status registry_base(struct ledger_view *v, uint64_t *base)
 /* Replay every entry of l into a fresh scratch store at scratch_dir
  * (created, must be empty; the caller removes it): each registry entry is
  * re-checked with registry_check against the replayed state and applied
- * with registry_apply; then every state table except LEDGER_T_SEALED must
- * equal the stored one. LIEN_ECORRUPT with a one-line reason naming the
- * entry index (illegal transition, undecodable payload) or the table and
- * key (state differs) in why. */
+ * with registry_apply; then every public state table (apps, vehicles,
+ * parties, index) must equal the stored one. Unless public_only, each
+ * entry's private record is taken from the store (missing: corrupt), and
+ * the private state tables (pstate, nonces, idem) must match too, and no
+ * subject key named by an erasure entry may still be present.
+ * LIEN_ECORRUPT with a one-line reason naming the entry index (illegal
+ * transition, undecodable payload, private record not committed) or the
+ * table and key (state differs) in why. */
 enum lien_status registry_replay_audit(struct ledger *l,
-    const char *scratch_dir, char *why, size_t why_cap) LIEN_MUST_CHECK;
+    const char *scratch_dir, int public_only, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 
 /* The same for a successor log (docs/key-rotation.md): prev is the frozen
  * previous store, itself audited by the caller. Its state hand-over entry
@@ -574,8 +730,8 @@ enum lien_status registry_replay_audit(struct ledger *l,
  * with a hand-over cannot be audited (LIEN_EUNSUPPORTED, why says to pass
  * the store). */
 enum lien_status registry_replay_audit_prev(struct ledger *l,
-    struct ledger *prev, const char *scratch_dir, char *why, size_t why_cap)
-    LIEN_MUST_CHECK;
+    struct ledger *prev, const char *scratch_dir, int public_only, char *why,
+    size_t why_cap) LIEN_MUST_CHECK;
 
 /* ---- incremental replay (lienlog sync) ------------------------------- */
 

@@ -13,7 +13,8 @@
 #include "registry/jcs.h"
 #include "registry/ids.h"
 
-#define RG_PAYLOAD_VERSION 1
+/* Version 2: public payload + private record (docs/privacy.md). */
+#define RG_PAYLOAD_VERSION 2
 
 /* A refusal: status + stable reason code. */
 struct rg_verdict {
@@ -56,12 +57,22 @@ int rg_set(json_t *o, const char *key, json_t *v);
 int rg_party_id_valid(const char *s, size_t len);
 
 /* ---- payload shape ---------------------------------------------------- */
-/* Check every field of a payload of type: presence, types, formats,
- * identifiers (ids.h), no unknown fields. full: the status/reasons of
- * applications must be present and consistent (apply, audit); !full:
- * they must be absent (the build, before classifying). */
+/* Check every field of a public payload of type: presence, types,
+ * formats, no unknown fields. full: "private" and the status of
+ * applications must be present (apply, audit); !full: they must be
+ * absent (the build, before classifying and committing). */
 enum lien_status rg_shape(unsigned type, uint64_t index, const json_t *p,
     int full, struct rg_verdict *v);
+/* The same for the private record r of the public payload p; full: the
+ * reasons of applications present and consistent with p's status. */
+enum lien_status rg_pshape(unsigned type, const json_t *p, const json_t *r,
+    int full, struct rg_verdict *v);
+/* 1 when the type's signer is in the public payload (everything but bank
+ * applications, whose signer is the mortgagee: private). */
+int rg_signer_public(unsigned type);
+/* "pipl47_purpose", ... by enum reg_erasure_basis; NULL-terminated after
+ * index 5, index 0 NULL. */
+extern const char *const rg_basis_names[];
 
 /* ---- state ------------------------------------------------------------ */
 /* Load a state record stored as canonical JSON. *out: json_decref.
@@ -101,15 +112,20 @@ enum lien_status rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb,
 #define RG_KEY_MAX 256u
 size_t rg_key_party_id(char *out, const char *party, size_t len);
 size_t rg_key_queue(char *out, const char *status, const char *app);
-size_t rg_key_contract(char *out, const char *party, size_t plen,
-    const char *contract, size_t clen);
-size_t rg_key_pending_mortgage(char *out, const char *vin, const char *party,
-    size_t plen);
 size_t rg_key_pending_release(char *out, const char *mortgage_app);
+size_t rg_key_erased(char *out, const char *subject_hex);	/* INDEX */
+/* PSTATE keys (docs/registry.md "pstate"); vehicle = 64 hex digits. */
+size_t rg_key_app_private(char *out, const char *app);
+size_t rg_key_vehicle_private(char *out, const char *vehicle);
+size_t rg_key_contract(char *out, const char *contract_hex);
+size_t rg_key_pending_mortgage(char *out, const char *vehicle,
+    const char *party, size_t plen);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
-size_t rg_key_window_prefix(char *out, const char *vin);
+size_t rg_key_window_prefix(char *out, const char *vehicle);
+size_t rg_key_subject_prefix(char *out, const char *key_hex);
 
-/* Expire every INDEX "x/" record with expiry <= now (deleting its target). */
+/* Expire every PSTATE "x/" record with expiry <= now (deleting its
+ * target). */
 enum lien_status rg_expire(struct ledger_state *st, uint64_t now);
 /* Register target (table, key) for deletion at expiry. */
 enum lien_status rg_expire_at(struct ledger_state *st, uint64_t expiry,
@@ -135,15 +151,18 @@ enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
     uint64_t *out);
 
 /* ---- rules ------------------------------------------------------------ */
-/* Hard rules for the (shape-checked) payload p of type at (index, now):
- * signer allowed, nonce not replayed, not an idempotent replay, MPS Order
- * 164 rules. Reads only. */
+/* Hard rules for the (shape-checked) public payload p of type at (index,
+ * now) and, when r is not NULL, its private record: not an idempotent
+ * replay, nonce not replayed, signer allowed, MPS Order 164 rules. With r
+ * NULL only the rules on public data run (the public audit). Reads only;
+ * the rules on public data never read private state. */
 enum lien_status rg_check(struct ledger_state *st, uint64_t index,
-    uint64_t now, unsigned type, const json_t *p, struct rg_verdict *v);
+    uint64_t now, unsigned type, const json_t *p, const json_t *r,
+    struct rg_verdict *v);
 /* Anomaly rules for a new application: returns REG_ANOMALY_* bits. */
 enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
-    unsigned type, const json_t *p, const struct reg_rules *rules,
-    unsigned *bits);
+    unsigned type, const json_t *p, const json_t *r,
+    const struct reg_rules *rules, unsigned *bits);
 
 /* Reason codes of anomaly bits, in bit order. */
 extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
@@ -163,16 +182,31 @@ json_t *rg_status_record(const json_t *veh);
  * vin, vehicle key, recorded, liens with rank, released, restrictions,
  * each time as "*_ms" and RFC 3339 "*_at". NULL on failure. */
 json_t *rg_status_public(const json_t *veh, const char *vin, size_t vin_len);
-/* The VIN of the last vehicle the current (or last) entry of this thread
- * stored into out (18 bytes), or "" (none, or a store keyed otherwise). */
-void rg_status_stored_vin(char out[18]);
+/* out (18 bytes) = vin if the last vehicle the current (or last) entry of
+ * this thread stored is that VIN's (its map key), else "": the registry
+ * keeps no VIN, so the caller names the one its request carried. */
+void rg_status_stored_vin(const char *vin, size_t vin_len, char out[18]);
 /* Vehicle veh was stored under table key (key, key_len): set its leaf of
  * the status map. */
 enum lien_status rg_status_update(struct ledger_state *st, const char *key,
     size_t key_len, const json_t *veh);
 
 /* ---- apply ------------------------------------------------------------ */
+/* The public transition (public tables only, from p alone) and the
+ * private one (pstate, nonces, idem, from r and the public state after
+ * rg_apply). */
 enum lien_status rg_apply(struct ledger_state *st, uint64_t index,
     uint64_t now, unsigned type, const json_t *p);
+enum lien_status rg_papply(struct ledger_state *st, uint64_t index,
+    uint64_t now, unsigned type, const json_t *p, const json_t *r);
+/* Parse (canonical JSON) and shape-check an entry's public payload (its
+ * application id value appv: rg_app_value) and, when priv is not NULL,
+ * its private record (which p must commit to, with the entry index).
+ * *p, *r: json_decref (*r NULL without priv). */
+enum lien_status rg_parse_entry(uint64_t index, uint64_t appv,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
+    size_t priv_len, json_t **p, json_t **r, struct rg_verdict *v);
+/* The 64-hex vehicle key of p ("vehicle"), NULL if absent. */
+const char *rg_vehicle(const json_t *p);
 
 #endif

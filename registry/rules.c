@@ -7,10 +7,15 @@
  * a mortgage on a seized vehicle, a release by another bank) is found with
  * its index.
  *
- * Hard rules (refusals) are functions of the log alone. Anomaly rules
+ * Hard rules (refusals) are functions of the log alone, in two halves
+ * (docs/privacy.md "Server state and the audits"): the rules on public
+ * data read only public state and run in the public audit; the rules on
+ * private data (replay, idempotency, the bank behind an application,
+ * contract numbers, pending applications per bank) read the private
+ * record and private state and run in the private audit. Anomaly rules
  * (submitted vs in_person_review) depend on configured thresholds, so the
- * audit does not re-derive them: the payload records the outcome and its
- * reasons, and the audit checks only that they are consistent.
+ * audit does not re-derive them: the payload records the outcome, the
+ * private record its reasons, and the audit checks they are consistent.
  *
  * MPS Order 164: art. 36 (refusals: seized, detained, stolen, scrapped,
  * customs; seizure blocks release), arts. 31-34 (joint application, the
@@ -92,6 +97,8 @@ required_role(unsigned type)
 		return REG_ROLE_INSTITUTION;
 	case REG_T_DECISION:
 		return REG_ROLE_OFFICER;
+	case REG_T_ERASURE:
+		return REG_ROLE_ADMIN;
 	default:
 		return REG_ROLE_NONE;
 	}
@@ -174,30 +181,6 @@ restricted(const json_t *veh, unsigned mask)
 			best = r;
 	}
 	return best;
-}
-
-/* A company vehicle (recorded with "owner_kind":"company") is mortgaged
- * or released only with its legal representative's SMS authorisation of
- * the acting person (the seed flow; docs/api-registration.md "Company
- * owners"), given by the recorded owner: a must carry "sms" (api/
- * verified the token before the entry was built) and the vehicle's owner
- * commitment. a is the payload of the application, or for an approval
- * the application record (which keeps both). */
-static enum lien_status
-check_company_owner(const json_t *veh, const json_t *a, struct rg_verdict *v)
-{
-	size_t n1, n2;
-	const char *o1, *o2;
-
-	if (!rg_jstr_eq(veh, "owner_kind", "company"))
-		return LIEN_OK;
-	if (json_object_get(a, "sms") == NULL)
-		return rg_refuse(v, LIEN_EKEY, "company_authorisation_missing");
-	o1 = rg_jstr(veh, "owner", &n1);
-	o2 = rg_jstr(a, "owner", &n2);
-	if (o1 == NULL || o2 == NULL || n1 != n2 || memcmp(o1, o2, n1) != 0)
-		return rg_refuse(v, LIEN_EKEY, "company_mismatch");
-	return LIEN_OK;
 }
 
 #define MASK_MORTGAGE 0x3Eu	/* every kind: art. 36 */
@@ -302,63 +285,111 @@ out:
 	return rc;
 }
 
+/* A mortgage application, public half: the vehicle's public record (if
+ * it is recorded) must carry no restriction and room for another lien. */
 static enum lien_status
-check_mortgage(struct ledger_state *st, const json_t *p, const char *party,
-    size_t plen, struct rg_verdict *v)
+check_mortgage(struct ledger_state *st, const json_t *p,
+    struct rg_verdict *v)
 {
-	const char *vin, *contract;
-	size_t n, clen;
+	const char *vk = rg_vehicle(p);
 	json_t *veh = NULL;
+	enum lien_status rc;
+	int r;
+
+	rc = rg_load_ro(st, LEDGER_T_VEHICLES, vk, 2 * REG_VEHICLE_KEY_LEN,
+	    &veh);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;	/* unrecorded: an anomaly, not a refusal */
+	if (rc != LIEN_OK)
+		return rc;
+	if ((r = restricted(veh, MASK_MORTGAGE)) != 0)
+		rc = rg_refuse(v, LIEN_ECONFLICT,
+		    rg_restr_refusal((enum reg_restriction)r));
+	else if (lien_count(veh) >= REG_VEHICLE_LIENS_MAX)
+		rc = rg_refuse(v, LIEN_ECONFLICT, "lien_limit");
+	json_decref(veh);
+	return rc;
+}
+
+/* A company vehicle (recorded with "owner_kind":"company", private) is
+ * mortgaged or released only with its legal representative's SMS
+ * authorisation of the acting person (the seed flow;
+ * docs/api-registration.md "Company owners"), given by the recorded owner:
+ * a (the private record of the application, or its private state at an
+ * approval) must carry "sms" (api/ verified the token before the entry was
+ * built) and the vehicle's owner reference. */
+static enum lien_status
+check_company_owner(struct ledger_state *st, const char *vk, const json_t *a,
+    struct rg_verdict *v)
+{
+	char k[RG_KEY_MAX];
+	json_t *pv = NULL;
+	size_t n1, n2;
+	const char *o1, *o2;
+	enum lien_status rc;
+
+	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_vehicle_private(k, vk),
+	    &pv);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;		/* unrecorded: an anomaly */
+	if (rc != LIEN_OK)
+		return rc;
+	if (!rg_jstr_eq(pv, "owner_kind", "company"))
+		goto out;
+	if (json_object_get(a, "sms") == NULL) {
+		rc = rg_refuse(v, LIEN_EKEY, "company_authorisation_missing");
+		goto out;
+	}
+	o1 = rg_jstr(pv, "owner", &n1);
+	o2 = rg_jstr(a, "owner", &n2);
+	if (o1 == NULL || o2 == NULL || n1 != n2 || memcmp(o1, o2, n1) != 0)
+		rc = rg_refuse(v, LIEN_EKEY, "company_mismatch");
+out:
+	json_decref(pv);
+	return rc;
+}
+
+/* Private half: a company vehicle's authorisation, the contract number is
+ * new for this bank (keyed identifier of bank and number), and the bank
+ * has no undecided mortgage application for the vehicle. */
+static enum lien_status
+pcheck_mortgage(struct ledger_state *st, const json_t *p, const json_t *r,
+    const char *party, size_t plen, struct rg_verdict *v)
+{
 	char k[RG_KEY_MAX];
 	const uint8_t *val;
 	size_t val_len;
 	enum lien_status rc;
-	int r;
 
-	vin = rg_jstr(p, "vin", &n);
-	contract = rg_jstr(p, "contract", &clen);
-	rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, n, &veh);
-	if (rc == LIEN_OK) {
-		if ((r = restricted(veh, MASK_MORTGAGE)) != 0)
-			rc = rg_refuse(v, LIEN_ECONFLICT,
-			    rg_restr_refusal((enum reg_restriction)r));
-		else if (lien_count(veh) >= REG_VEHICLE_LIENS_MAX)
-			rc = rg_refuse(v, LIEN_ECONFLICT, "lien_limit");
-		else
-			rc = check_company_owner(veh, p, v);
-		json_decref(veh);
-		if (rc != LIEN_OK)
-			return rc;
-	} else if (rc != LIEN_ENOTFOUND) {
-		return rc;	/* unrecorded: an anomaly, not a refusal */
-	}
-	rc = ledger_state_get(st, LEDGER_T_INDEX, k, rg_key_contract(k, party,
-	    plen, contract, clen), &val, &val_len);
+	if ((rc = check_company_owner(st, rg_vehicle(p), r, v)) != LIEN_OK)
+		return rc;
+	rc = ledger_state_get(st, LEDGER_T_PSTATE, k, rg_key_contract(k,
+	    json_string_value(json_object_get(r, "contract"))), &val,
+	    &val_len);
 	if (rc == LIEN_OK)
 		return rg_refuse(v, LIEN_ECONFLICT, "contract_duplicate");
 	if (rc != LIEN_ENOTFOUND)
 		return rc;
-	rc = ledger_state_get(st, LEDGER_T_INDEX, k,
-	    rg_key_pending_mortgage(k, vin, party, plen), &val, &val_len);
+	rc = ledger_state_get(st, LEDGER_T_PSTATE, k,
+	    rg_key_pending_mortgage(k, rg_vehicle(p), party, plen), &val,
+	    &val_len);
 	if (rc == LIEN_OK)
 		return rg_refuse(v, LIEN_ECONFLICT, "application_pending");
 	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 }
 
-/* The mortgage a release names: registered (approved, not released), on
- * the same vehicle; its mortgagee must be the signer. *out on LIEN_OK. */
+/* The mortgage a release names (public record): registered (approved,
+ * not released) and on the same vehicle. */
 static enum lien_status
 registered_mortgage(struct ledger_state *st, const json_t *p,
-    const char *party, size_t plen, json_t **out, struct rg_verdict *v)
+    struct rg_verdict *v)
 {
-	const char *mid, *vin, *mg;
-	size_t mlen, vlen, glen;
+	const char *mid, *vk = rg_vehicle(p);
+	size_t mlen;
 	json_t *app = NULL;
 	enum lien_status rc;
 
-	*out = NULL;
 	mid = rg_jstr(p, "mortgage", &mlen);
-	vin = rg_jstr(p, "vin", &vlen);
 	rc = rg_load_ro(st, LEDGER_T_APPS, mid, mlen, &app);
 	if (rc == LIEN_ENOTFOUND)
 		return rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
@@ -366,28 +397,19 @@ registered_mortgage(struct ledger_state *st, const json_t *p,
 		return rc;
 	if (!rg_jstr_eq(app, "kind", "mortgage") ||
 	    !rg_jstr_eq(app, "status", "approved") ||
-	    rg_jstr(app, "vin", &glen) == NULL || glen != vlen ||
-	    memcmp(rg_jstr(app, "vin", &glen), vin, vlen) != 0) {
-		json_decref(app);
-		return rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
-	}
-	mg = rg_jstr(app, "mortgagee", &glen);
-	if (mg == NULL || glen != plen || memcmp(mg, party, plen) != 0) {
-		json_decref(app);
-		return rg_refuse(v, LIEN_EKEY, "not_mortgagee");
-	}
-	*out = app;
-	return LIEN_OK;
+	    !rg_jstr_eq(app, "vehicle", vk))
+		rc = rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
+	json_decref(app);
+	return rc;
 }
 
-/* A release (application a, or its record at approval) of a mortgage on
- * vin: not while seized or detained; a company's with its authorisation. */
 static enum lien_status
-vehicle_release_ok(struct ledger_state *st, const char *vin, size_t vlen,
-    const json_t *a, struct rg_verdict *v)
+vehicle_release_ok(struct ledger_state *st, const char *vk,
+    struct rg_verdict *v)
 {
 	json_t *veh = NULL;
-	enum lien_status rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+	enum lien_status rc = rg_load_ro(st, LEDGER_T_VEHICLES, vk,
+	    2 * REG_VEHICLE_KEY_LEN, &veh);
 	int r;
 
 	if (rc == LIEN_ENOTFOUND)	/* a registered mortgage has one */
@@ -397,28 +419,21 @@ vehicle_release_ok(struct ledger_state *st, const char *vin, size_t vlen,
 	if ((r = restricted(veh, MASK_RELEASE)) != 0)
 		rc = rg_refuse(v, LIEN_ECONFLICT,
 		    rg_restr_refusal((enum reg_restriction)r));
-	else
-		rc = check_company_owner(veh, a, v);
 	json_decref(veh);
 	return rc;
 }
 
 static enum lien_status
-check_release(struct ledger_state *st, const json_t *p, const char *party,
-    size_t plen, struct rg_verdict *v)
+check_release(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
 {
-	json_t *mort = NULL;
 	char k[RG_KEY_MAX];
 	const uint8_t *val;
-	size_t val_len, vlen;
-	const char *vin = rg_jstr(p, "vin", &vlen);
+	size_t val_len;
 	enum lien_status rc;
 
-	if ((rc = registered_mortgage(st, p, party, plen, &mort, v)) !=
-	    LIEN_OK)
+	if ((rc = registered_mortgage(st, p, v)) != LIEN_OK)
 		return rc;
-	json_decref(mort);
-	if ((rc = vehicle_release_ok(st, vin, vlen, p, v)) != LIEN_OK)
+	if ((rc = vehicle_release_ok(st, rg_vehicle(p), v)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_get(st, LEDGER_T_INDEX, k,
 	    rg_key_pending_release(k, json_string_value(json_object_get(p,
@@ -426,6 +441,33 @@ check_release(struct ledger_state *st, const json_t *p, const char *party,
 	if (rc == LIEN_OK)
 		return rg_refuse(v, LIEN_ECONFLICT, "release_pending");
 	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+}
+
+/* Private half of a release: a company vehicle's authorisation; only
+ * the mortgagee releases (art. 33). */
+static enum lien_status
+pcheck_release(struct ledger_state *st, const json_t *p, const json_t *r,
+    const char *party, size_t plen, struct rg_verdict *v)
+{
+	char k[RG_KEY_MAX];
+	json_t *a = NULL;
+	const char *mg;
+	size_t glen;
+	enum lien_status rc;
+
+	if ((rc = check_company_owner(st, rg_vehicle(p), r, v)) != LIEN_OK)
+		return rc;
+	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k,
+	    json_string_value(json_object_get(p, "mortgage"))), &a);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_ECORRUPT;	/* a registered mortgage has one */
+	if (rc != LIEN_OK)
+		return rc;
+	mg = rg_jstr(a, "mortgagee", &glen);
+	if (mg == NULL || glen != plen || memcmp(mg, party, plen) != 0)
+		rc = rg_refuse(v, LIEN_EKEY, "not_mortgagee");
+	json_decref(a);
+	return rc;
 }
 
 static enum lien_status
@@ -456,8 +498,8 @@ check_decision(struct ledger_state *st, const json_t *p,
 	}
 	if (!rg_jstr_eq(p, "decision", "approve"))
 		goto out;	/* reject: always possible while undecided */
-	vin = rg_jstr(app, "vin", &vlen);
-	if (vin == NULL) {
+	vin = rg_jstr(app, "vehicle", &vlen);
+	if (vin == NULL || vlen != 2 * REG_VEHICLE_KEY_LEN) {
 		rc = LIEN_ECORRUPT;
 		goto out;
 	}
@@ -476,8 +518,6 @@ check_decision(struct ledger_state *st, const json_t *p,
 			    rg_restr_refusal((enum reg_restriction)r));
 		else if (lien_count(veh) >= REG_VEHICLE_LIENS_MAX)
 			rc = rg_refuse(v, LIEN_ECONFLICT, "lien_limit");
-		else	/* recorded as a company's since it applied */
-			rc = check_company_owner(veh, app, v);
 	} else {
 		/* a release: its mortgage must still be registered */
 		json_t *mort = NULL;
@@ -495,7 +535,7 @@ check_decision(struct ledger_state *st, const json_t *p,
 			rc = LIEN_ECORRUPT;
 		json_decref(mort);
 		if (rc == LIEN_OK)
-			rc = vehicle_release_ok(st, vin, vlen, app, v);
+			rc = vehicle_release_ok(st, vin, v);
 	}
 out:
 	json_decref(app);
@@ -513,7 +553,7 @@ check_restriction(struct ledger_state *st, const json_t *p,
 	enum lien_status rc;
 	int r, has;
 
-	vin = rg_jstr(p, "vin", &n);
+	vin = rg_jstr(p, "vehicle", &n);
 	kind = rg_jstr(p, "kind", &kn);
 	rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, n, &veh);
 	if (rc == LIEN_ENOTFOUND)
@@ -568,28 +608,68 @@ check_idem(struct ledger_state *st, uint64_t now, const char *party,
 	return rg_refuse(v, LIEN_EEXIST, "idempotent_replay");
 }
 
-enum lien_status
-rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
-    unsigned type, const json_t *p, struct rg_verdict *v)
+/* Private half of an approval: a vehicle recorded as a company's since
+ * the application needs that company's authorisation (the application's
+ * private state keeps its owner and sms). */
+static enum lien_status
+pcheck_decision(struct ledger_state *st, const json_t *p,
+    struct rg_verdict *v)
 {
-	const json_t *sg = json_object_get(p, "signer");
-	const json_t *ev = json_object_get(p, "evidence");
-	const char *party, *s;
-	size_t plen, n;
-	uint8_t digest[HASH_LEN], keyid[HASH_LEN], key[REG_NONCE_KEY_LEN];
+	const char *id = json_string_value(json_object_get(p, "app"));
+	char k[RG_KEY_MAX];
+	json_t *app = NULL, *a = NULL;
+	enum lien_status rc;
+
+	if (!rg_jstr_eq(p, "decision", "approve"))
+		return LIEN_OK;
+	if ((rc = rg_load_ro(st, LEDGER_T_APPS, id, REG_APP_ID_LEN, &app)) !=
+	    LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id), &a);
+	if (rc == LIEN_OK)
+		rc = check_company_owner(st, rg_vehicle(app), a, v);
+	else if (rc == LIEN_ENOTFOUND)
+		rc = LIEN_ECORRUPT;
+	json_decref(app);
+	json_decref(a);
+	return rc;
+}
+
+/* An erasure names a subject key that no earlier erasure destroyed. */
+static enum lien_status
+check_erasure(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
+{
+	char k[RG_KEY_MAX];
 	const uint8_t *val;
 	size_t val_len;
+	enum lien_status rc;
+
+	rc = ledger_state_get(st, LEDGER_T_INDEX, k, rg_key_erased(k,
+	    json_string_value(json_object_get(p, "subject"))), &val,
+	    &val_len);
+	if (rc == LIEN_OK)
+		return rg_refuse(v, LIEN_ECONFLICT, "already_erased");
+	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+}
+
+/* Retries and replays, from the private record (the signature's
+ * parameters, the keyed request digest, the Idempotency-Key). */
+static enum lien_status
+check_replay(struct ledger_state *st, uint64_t now, const json_t *sg,
+    const json_t *r, struct rg_verdict *v)
+{
+	const json_t *ev = json_object_get(r, "evidence");
+	uint8_t digest[HASH_LEN], keyid[HASH_LEN], key[REG_NONCE_KEY_LEN];
+	const uint8_t *val;
+	size_t val_len, n, plen;
+	const char *s, *party;
 	int64_t created;
 	enum lien_status rc;
 
-	(void)index;
-	v->st = LIEN_OK;
-	v->reason = NULL;
-	v->original_index = 0;
-	party = rg_jstr(sg, "party", &plen);
 	s = rg_jstr(ev, "digest", &n);
+	party = rg_jstr(sg, "party", &plen);
 	if (party == NULL || hex_decode(s, n, digest, HASH_LEN) != LIEN_OK)
-		return LIEN_EINVAL;	/* rg_shape first */
+		return LIEN_EINVAL;	/* rg_pshape first */
 
 	/* Retries, recognised only by what the client says (never by equal
 	 * bytes): its Idempotency-Key, then the very same signed request.
@@ -620,8 +700,35 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	} else if (rc != LIEN_ENOTFOUND) {
 		return rc;
 	}
+	return LIEN_OK;
+}
 
-	if ((rc = check_signer(st, sg, type, v)) != LIEN_OK)
+enum lien_status
+rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r, struct rg_verdict *v)
+{
+	int pub = rg_signer_public(type);
+	const json_t *sg = json_object_get(pub ? p : r, "signer");
+	const char *party;
+	size_t plen;
+	enum lien_status rc;
+
+	(void)index;
+	v->st = LIEN_OK;
+	v->reason = NULL;
+	v->original_index = 0;
+
+	/* Phase 1, private: replay, idempotency, a private signer. */
+	if (r != NULL) {
+		if (sg == NULL)
+			return LIEN_EINVAL;	/* shapes first */
+		if ((rc = check_replay(st, now, sg, r, v)) != LIEN_OK)
+			return rc;
+		if (!pub && (rc = check_signer(st, sg, type, v)) != LIEN_OK)
+			return rc;
+	}
+	/* Phase 2, public: an official signer, the rules on public state. */
+	if (pub && (rc = check_signer(st, sg, type, v)) != LIEN_OK)
 		return rc;
 	switch (type) {
 	case REG_T_INSTITUTION_FILE:
@@ -633,13 +740,27 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 	case REG_T_VEHICLE_RECORD:
 		return LIEN_OK;
 	case REG_T_MORTGAGE_APPLICATION:
-		return check_mortgage(st, p, party, plen, v);
 	case REG_T_RELEASE_APPLICATION:
-		return check_release(st, p, party, plen, v);
+		rc = type == REG_T_MORTGAGE_APPLICATION ?
+		    check_mortgage(st, p, v) : check_release(st, p, v);
+		if (rc != LIEN_OK || r == NULL)
+			return rc;
+		/* Phase 3, private: the bank's own rules. */
+		party = rg_jstr(sg, "party", &plen);
+		if (party == NULL)
+			return LIEN_EINVAL;
+		return type == REG_T_MORTGAGE_APPLICATION ?
+		    pcheck_mortgage(st, p, r, party, plen, v) :
+		    pcheck_release(st, p, r, party, plen, v);
 	case REG_T_DECISION:
-		return check_decision(st, p, v);
+		rc = check_decision(st, p, v);
+		if (rc != LIEN_OK || r == NULL)
+			return rc;
+		return pcheck_decision(st, p, v);
 	case REG_T_RESTRICTION:
 		return check_restriction(st, p, v);
+	case REG_T_ERASURE:
+		return check_erasure(st, p, v);
 	default:
 		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
 	}
@@ -656,10 +777,10 @@ str_field_eq(const json_t *a, const json_t *b, const char *key)
 	return sa && sb && na == nb && memcmp(sa, sb, na) == 0;
 }
 
-/* Distinct banks with a mortgage application for vin in the window,
- * counting party itself; stops at want. */
+/* Distinct banks with a mortgage application for the vehicle in the
+ * window, counting party itself; stops at want. */
 static enum lien_status
-distinct_banks(struct ledger_state *st, const char *vin, const char *party,
+distinct_banks(struct ledger_state *st, const char *vk, const char *party,
     size_t plen, uint64_t now, uint64_t window, unsigned want,
     unsigned *out)
 {
@@ -667,7 +788,7 @@ distinct_banks(struct ledger_state *st, const char *vin, const char *party,
 	size_t seen_len[16];
 	unsigned n = 0;
 	uint8_t k[RG_KEY_MAX + 17];
-	size_t pre = rg_key_window_prefix((char *)k, vin), klen = pre + 8;
+	size_t pre = rg_key_window_prefix((char *)k, vk), klen = pre + 8;
 	enum lien_status rc;
 
 	if (want > 16)
@@ -682,7 +803,7 @@ distinct_banks(struct ledger_state *st, const char *vin, const char *party,
 		size_t key_len, val_len;
 		int dup = 0;
 
-		rc = ledger_state_seek(st, LEDGER_T_INDEX, k, klen, &key,
+		rc = ledger_state_seek(st, LEDGER_T_PSTATE, k, klen, &key,
 		    &key_len, &val, &val_len);
 		if (rc == LIEN_ENOTFOUND)
 			break;
@@ -724,12 +845,13 @@ approved_time(const json_t *app)
 
 enum lien_status
 rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
-    const json_t *p, const struct reg_rules *rules, unsigned *bits)
+    const json_t *p, const json_t *r, const struct reg_rules *rules,
+    unsigned *bits)
 {
 	struct reg_rules defaults;
-	const json_t *sg = json_object_get(p, "signer");
-	const char *party, *vin, *owner;
-	size_t plen, vlen, olen;
+	const json_t *sg = json_object_get(r, "signer");
+	const char *party, *vk, *owner;
+	size_t plen, olen;
 	json_t *veh = NULL;
 	char pre[RG_KEY_MAX];
 	uint64_t count;
@@ -742,28 +864,29 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 		rules = &defaults;
 	}
 	party = rg_jstr(sg, "party", &plen);
-	vin = rg_jstr(p, "vin", &vlen);
-	owner = rg_jstr(p, "owner", &olen);
-	if (party == NULL || vin == NULL || owner == NULL)
+	vk = rg_vehicle(p);
+	owner = rg_jstr(r, "owner", &olen);
+	if (party == NULL || vk == NULL || owner == NULL)
 		return LIEN_EINVAL;
 
 	if (rules->face_grey &&
-	    rg_jstr_eq(json_object_get(p, "face"), "verdict", "grey"))
+	    rg_jstr_eq(json_object_get(r, "face"), "verdict", "grey"))
 		*bits |= REG_ANOMALY_FACE_GREY;
 
+	/* The registered owner and details: keyed identifiers in the
+	 * vehicle's private record (docs/privacy.md). */
 	if (rules->owner_check) {
-		rc = rg_load_ro(st, LEDGER_T_VEHICLES, vin, vlen, &veh);
+		rc = rg_load_ro(st, LEDGER_T_PSTATE, pre,
+		    rg_key_vehicle_private(pre, vk), &veh);
 		if (rc == LIEN_ENOTFOUND) {
 			*bits |= REG_ANOMALY_VEHICLE_UNRECORDED;
 		} else if (rc != LIEN_OK) {
 			return rc;
 		} else {
-			if (!str_field_eq(veh, p, "owner"))
+			if (!str_field_eq(veh, r, "owner"))
 				*bits |= REG_ANOMALY_OWNER_MISMATCH;
 			if (type == REG_T_MORTGAGE_APPLICATION &&
-			    (!str_field_eq(veh, p, "plate") ||
-			    !str_field_eq(veh, p, "plate_type") ||
-			    !str_field_eq(veh, p, "cert_number")))
+			    !str_field_eq(veh, r, "details"))
 				*bits |= REG_ANOMALY_VEHICLE_MISMATCH;
 			json_decref(veh);
 		}
@@ -773,7 +896,7 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 	    rules->multi_bank_window_ms > 0) {
 		unsigned nb;
 
-		if ((rc = distinct_banks(st, vin, party, plen, now,
+		if ((rc = distinct_banks(st, vk, party, plen, now,
 		    rules->multi_bank_window_ms, rules->multi_bank_min,
 		    &nb)) != LIEN_OK)
 			return rc;

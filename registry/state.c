@@ -5,7 +5,8 @@
  * anomaly windows and the nonce window deterministic functions of the log.
  *
  * Expiry: every record that must disappear later (a remembered nonce, a
- * window record, a counter) gets a companion INDEX record
+ * window record, a counter: all private state) gets a companion PSTATE
+ * record
  *   "x/" || be64(expiry_ms) || u8(table) || key   -> ""
  * and every apply at time T first deletes the companions with expiry <= T
  * and their targets, oldest first. Expiry is a function of the entries
@@ -33,7 +34,9 @@ static const char *const type_names[] = {
 const char *
 rg_type_name(unsigned type)
 {
-	if (type < REG_T_FIRST || type > REG_T_LAST)
+	if (type == REG_T_ERASURE)
+		return "erasure";
+	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
 		return NULL;
 	return type_names[type - REG_T_FIRST];
 }
@@ -358,32 +361,48 @@ rg_key_queue(char *out, const char *status, const char *app)
 }
 
 size_t
-rg_key_contract(char *out, const char *party, size_t plen,
-    const char *contract, size_t clen)
-{
-	size_t n = key_cat(out, 0, "c/", 2);
-
-	n = key_cat(out, n, party, plen);
-	n = key_cat(out, n, "/", 1);
-	return key_cat(out, n, contract, clen);
-}
-
-size_t
-rg_key_pending_mortgage(char *out, const char *vin, const char *party,
-    size_t plen)
-{
-	size_t n = key_cat(out, 0, "pm/", 3);
-
-	n = key_cat(out, n, vin, IDS_VIN_LEN);
-	n = key_cat(out, n, "/", 1);
-	return key_cat(out, n, party, plen);
-}
-
-size_t
 rg_key_pending_release(char *out, const char *mortgage_app)
 {
 	return key_cat(out, key_cat(out, 0, "pr/", 3), mortgage_app,
 	    REG_APP_ID_LEN);
+}
+
+size_t
+rg_key_erased(char *out, const char *subject_hex)
+{
+	return key_cat(out, key_cat(out, 0, "e/", 2), subject_hex,
+	    2 * REG_SUBJECT_ID_LEN);
+}
+
+size_t
+rg_key_app_private(char *out, const char *app)
+{
+	return key_cat(out, key_cat(out, 0, "a/", 2), app, REG_APP_ID_LEN);
+}
+
+size_t
+rg_key_vehicle_private(char *out, const char *vehicle)
+{
+	return key_cat(out, key_cat(out, 0, "v/", 2), vehicle,
+	    2 * REG_VEHICLE_KEY_LEN);
+}
+
+size_t
+rg_key_contract(char *out, const char *contract_hex)
+{
+	return key_cat(out, key_cat(out, 0, "c/", 2), contract_hex,
+	    2 * REG_COMMIT_LEN);
+}
+
+size_t
+rg_key_pending_mortgage(char *out, const char *vehicle, const char *party,
+    size_t plen)
+{
+	size_t n = key_cat(out, 0, "pm/", 3);
+
+	n = key_cat(out, n, vehicle, 2 * REG_VEHICLE_KEY_LEN);
+	n = key_cat(out, n, "/", 1);
+	return key_cat(out, n, party, plen);
 }
 
 size_t
@@ -397,11 +416,20 @@ rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
 }
 
 size_t
-rg_key_window_prefix(char *out, const char *vin)
+rg_key_window_prefix(char *out, const char *vehicle)
 {
 	size_t n = key_cat(out, 0, "wv/", 3);
 
-	n = key_cat(out, n, vin, IDS_VIN_LEN);
+	n = key_cat(out, n, vehicle, 2 * REG_VEHICLE_KEY_LEN);
+	return key_cat(out, n, "/", 1);
+}
+
+size_t
+rg_key_subject_prefix(char *out, const char *key_hex)
+{
+	size_t n = key_cat(out, 0, "k/", 2);
+
+	n = key_cat(out, n, key_hex, 2 * REG_SUBJECT_ID_LEN);
 	return key_cat(out, n, "/", 1);
 }
 
@@ -420,7 +448,7 @@ rg_expire_at(struct ledger_state *st, uint64_t expiry, enum ledger_table tb,
 	be64_put(k + 2, expiry);
 	k[10] = (uint8_t)tb;
 	memcpy(k + 11, key, key_len);
-	return ledger_state_put(st, LEDGER_T_INDEX, k, 11 + key_len, "", 0);
+	return ledger_state_put(st, LEDGER_T_PSTATE, k, 11 + key_len, "", 0);
 }
 
 enum lien_status
@@ -432,7 +460,7 @@ rg_expire(struct ledger_state *st, uint64_t now)
 		size_t key_len, val_len;
 		enum lien_status rc;
 
-		rc = ledger_state_seek(st, LEDGER_T_INDEX, "x/", 2, &key,
+		rc = ledger_state_seek(st, LEDGER_T_PSTATE, "x/", 2, &key,
 		    &key_len, &val, &val_len);
 		if (rc == LIEN_ENOTFOUND)
 			return LIEN_OK;
@@ -449,7 +477,7 @@ rg_expire(struct ledger_state *st, uint64_t now)
 		    key_len - 11);
 		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
 			return rc;
-		if ((rc = ledger_state_del(st, LEDGER_T_INDEX, k, key_len)) !=
+		if ((rc = ledger_state_del(st, LEDGER_T_PSTATE, k, key_len)) !=
 		    LIEN_OK)
 			return rc;
 	}
@@ -502,7 +530,8 @@ rg_bucket_add(struct ledger_state *st, const char *prefix, size_t plen,
 		return LIEN_EINVAL;
 	memcpy(k, prefix, plen);
 	be64_put(k + plen, bucket);
-	rc = ledger_state_get(st, LEDGER_T_INDEX, k, plen + 8, &val, &val_len);
+	rc = ledger_state_get(st, LEDGER_T_PSTATE, k, plen + 8, &val,
+	    &val_len);
 	if (rc == LIEN_OK) {
 		if (val_len != 8)
 			return LIEN_ECORRUPT;
@@ -511,12 +540,12 @@ rg_bucket_add(struct ledger_state *st, const char *prefix, size_t plen,
 		return rc;
 	}
 	be64_put(v, count + 1);
-	if ((rc = ledger_state_put(st, LEDGER_T_INDEX, k, plen + 8, v, 8)) !=
+	if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k, plen + 8, v, 8)) !=
 	    LIEN_OK)
 		return rc;
 	if (count == 0)		/* a new bucket: lives until the window ends */
 		rc = rg_expire_at(st, (bucket + 1) * REG_BUCKET_MS +
-		    REG_WINDOW_KEEP_MS, LEDGER_T_INDEX, k, plen + 8);
+		    REG_WINDOW_KEEP_MS, LEDGER_T_PSTATE, k, plen + 8);
 	return rc;
 }
 
@@ -539,7 +568,7 @@ rg_bucket_count(struct ledger_state *st, const char *prefix, size_t plen,
 	while (sum < cap) {
 		const uint8_t *key, *val;
 		size_t key_len, val_len;
-		enum lien_status rc = ledger_state_seek(st, LEDGER_T_INDEX, k,
+		enum lien_status rc = ledger_state_seek(st, LEDGER_T_PSTATE, k,
 		    klen, &key, &key_len, &val, &val_len);
 
 		if (rc == LIEN_ENOTFOUND)

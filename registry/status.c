@@ -48,7 +48,8 @@ static _Thread_local struct {
 	const json_t *p;	/* the entry's payload tree, or NULL */
 	int have;
 	uint8_t commit[HASH_LEN];
-	char stored_vin[IDS_VIN_LEN + 1];	/* last vehicle stored */
+	int stored;				/* a vehicle was stored */
+	uint8_t stored_key[MAP_KEY_LEN];	/* the last one's map key */
 } cur;
 
 void
@@ -57,13 +58,22 @@ rg_status_entry(const json_t *p)
 	cur.p = p;
 	cur.have = 0;
 	if (p != NULL)		/* a new entry: nothing stored yet */
-		cur.stored_vin[0] = '\0';
+		cur.stored = 0;
 }
 
 void
-rg_status_stored_vin(char out[IDS_VIN_LEN + 1])
+rg_status_stored_vin(const char *vin, size_t vin_len,
+    char out[IDS_VIN_LEN + 1])
 {
-	memcpy(out, cur.stored_vin, IDS_VIN_LEN + 1);
+	uint8_t vk[MAP_KEY_LEN];
+
+	out[0] = '\0';
+	if (cur.stored && vin != NULL && vin_len == IDS_VIN_LEN &&
+	    registry_vehicle_key(vin, vin_len, vk) == LIEN_OK &&
+	    memcmp(vk, cur.stored_key, MAP_KEY_LEN) == 0) {
+		memcpy(out, vin, IDS_VIN_LEN);
+		out[IDS_VIN_LEN] = '\0';
+	}
 }
 
 /* The commitment of the entry being applied (computed once). */
@@ -225,10 +235,8 @@ rg_status_update(struct ledger_state *st, const char *key, size_t key_len,
 	if ((rc = map_key_of(key, key_len, mk)) != LIEN_OK ||
 	    (rc = record_bytes(veh, &rec, &rec_len)) != LIEN_OK)
 		return rc;
-	if (key_len == IDS_VIN_LEN) {
-		memcpy(cur.stored_vin, key, IDS_VIN_LEN);
-		cur.stored_vin[IDS_VIN_LEN] = '\0';
-	}
+	memcpy(cur.stored_key, mk, MAP_KEY_LEN);
+	cur.stored = 1;
 	status_value((const uint8_t *)rec, rec_len, value);
 	free(rec);
 	return ledger_state_map_set(st, mk, value);
@@ -245,9 +253,14 @@ registry_status_proof(struct ledger_view *v, const char *vin, size_t vin_len,
 
 	*out = NULL;
 	*out_len = 0;
-	if (vin == NULL || ids_vin_validate(vin, vin_len) != LIEN_OK)
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
+
+	if (vin == NULL || registry_vehicle_key(vin, vin_len, vk) != LIEN_OK)
 		return LIEN_EPARSE;
-	rc = rg_view_load_ro(v, LEDGER_T_VEHICLES, vin, vin_len, &veh);
+	/* payload version 2: vehicles are stored under their vehicle key */
+	hex_encode(vk, sizeof vk, hex);
+	rc = rg_view_load_ro(v, LEDGER_T_VEHICLES, hex, 2 * sizeof vk, &veh);
 	if (rc == LIEN_ENOTFOUND)	/* never recorded: prove absence */
 		return ledger_view_status_proof(v, (const uint8_t *)vin,
 		    vin_len, NULL, 0, out, out_len);

@@ -1,5 +1,5 @@
 /*
- * `lienlog audit DIR [--vkey VKEY] [--prev OLD,...]`: re-derive everything
+ * `lienlog audit DIR [--vkey VKEY] [--prev OLD,...] [--public]`: re-derive everything
  * a store claims from its entries, read-only, and say whether it holds
  * together. A log started by a key rotation with a state hand-over is
  * audited against its frozen predecessor(s), each audited first.
@@ -22,6 +22,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,8 @@
 /* Replay the registration state into a scratch store and compare. The
  * scratch directory lives under $TMPDIR (or /tmp) and is always removed. */
 static enum lien_status
-audit_state(struct ledger *l, struct ledger *prev, char *why, size_t why_cap)
+audit_state(struct ledger *l, struct ledger *prev, int public_only, char *why,
+    size_t why_cap)
 {
 	const char *tmp = getenv("TMPDIR");
 	char dir[512], f[600];
@@ -49,7 +51,8 @@ audit_state(struct ledger *l, struct ledger *prev, char *why, size_t why_cap)
 		    tmp);
 		return LIEN_EIO;
 	}
-	s = registry_replay_audit_prev(l, prev, dir, why, why_cap);
+	s = registry_replay_audit_prev(l, prev, dir, public_only, why,
+	    why_cap);
 	(void)snprintf(f, sizeof f, "%s/data.mdb", dir);
 	(void)unlink(f);
 	(void)snprintf(f, sizeof f, "%s/lock.mdb", dir);
@@ -60,10 +63,14 @@ audit_state(struct ledger *l, struct ledger *prev, char *why, size_t why_cap)
 
 static const char usage_audit[] =
     "usage: lienlog audit DIR [--vkey VKEY] [--prev OLD_DIR[,OLDER_DIR...]]\n"
+    "                    [--public]\n"
     "Open the store in DIR read-only and verify all of it: every entry's\n"
     "envelope and hash chain, every stored Merkle hash, every stored\n"
     "checkpoint's root and signature; then replay the registration state\n"
-    "from the entries and require it to equal the stored state.\n"
+    "from the entries and require it to equal the stored state: the\n"
+    "public state from the public entries alone, and (without --public)\n"
+    "the private state from the private records each entry commits to\n"
+    "(docs/privacy.md).\n"
     "Checkpoints are checked against VKEY,\n"
     "else DIR/log.vkey if present, else the store's own key. Prints a\n"
     "one-line summary; on failure, the first problem and its index.\n"
@@ -129,7 +136,7 @@ audit_progress(void *ctxp, const struct ledger_audit_progress *p)
  * state against its own predecessor prev), and handed back in *out. */
 static int
 audit_prev_store(const char *verb, const char *dir, struct ledger *prev,
-    struct ledger **out)
+    int public_only, struct ledger **out)
 {
 	struct ledger_config cfg;
 	struct note_verifier v;
@@ -162,7 +169,7 @@ audit_prev_store(const char *verb, const char *dir, struct ledger *prev,
 	s = ledger_audit(*out, vp, NULL, NULL, why, sizeof why);
 	if (s == LIEN_OK) {
 		why[0] = '\0';
-		s = audit_state(*out, prev, why, sizeof why);
+		s = audit_state(*out, prev, public_only, why, sizeof why);
 	}
 	if (s != LIEN_OK) {
 		why[sizeof why - 1] = '\0';
@@ -176,7 +183,8 @@ audit_prev_store(const char *verb, const char *dir, struct ledger *prev,
 /* --prev OLD[,OLDER...]: audit the chain oldest first, each against the
  * one before it; *out is the newest (OLD), for the hand-over of DIR. */
 static int
-audit_chain(const char *verb, const char *list, struct ledger **out)
+audit_chain(const char *verb, const char *list, int public_only,
+    struct ledger **out)
 {
 	char *copy = strdup(list), *dirs[16];
 	struct ledger *prev = NULL, *cur = NULL;
@@ -200,7 +208,7 @@ audit_chain(const char *verb, const char *list, struct ledger **out)
 		dirs[n++] = p;
 	}
 	while (n-- > 0) {
-		rc = audit_prev_store(verb, dirs[n], prev, &cur);
+		rc = audit_prev_store(verb, dirs[n], prev, public_only, &cur);
 		ledger_close(prev);
 		prev = cur;
 		cur = NULL;
@@ -221,6 +229,8 @@ cli_audit(int argc, char **argv)
 	static const char verb[] = "audit";
 	struct cli_opt opts[] = { { "vkey", NULL }, { "prev", NULL } };
 	const char *pos[1];
+	const char *args[64];
+	int nargs = 0, public_only = 0;
 	struct note_verifier v;
 	const struct note_verifier *vp = NULL;
 	struct ledger_config cfg;
@@ -235,7 +245,20 @@ cli_audit(int argc, char **argv)
 	enum lien_status s;
 	int rc;
 
-	rc = cli_args_parse(verb, argc, argv, opts, 2, pos, 1, &npos);
+	/* --public is a switch; the option parser takes "--name VALUE" */
+	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--public") == 0) {
+			public_only = 1;
+			continue;
+		}
+		if (nargs == (int)(sizeof args / sizeof args[0])) {
+			cli_fail(verb, "too many arguments");
+			return CLI_EXIT_USAGE;
+		}
+		args[nargs++] = argv[i];
+	}
+	rc = cli_args_parse(verb, nargs, (char **)(uintptr_t)args, opts, 2,
+	    pos, 1, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_audit, stdout);
 		return CLI_EXIT_OK;
@@ -286,7 +309,7 @@ cli_audit(int argc, char **argv)
 	}
 
 	if (opts[1].value != NULL && (rc = audit_chain(verb, opts[1].value,
-	    &prev)) != CLI_EXIT_OK)
+	    public_only, &prev)) != CLI_EXIT_OK)
 		goto out;
 
 	memset(&cfg, 0, sizeof cfg);
@@ -318,7 +341,7 @@ cli_audit(int argc, char **argv)
 	entries = ctx.have_last ? ctx.last.done : ledger_size(l);
 	bytes = ctx.have_last ? ctx.last.bytes : 0;
 	why[0] = '\0';
-	s = audit_state(l, prev, why, sizeof why);
+	s = audit_state(l, prev, public_only, why, sizeof why);
 	if (s != LIEN_OK) {
 		why[sizeof why - 1] = '\0';
 		cli_fail(verb, "%s: registration state: %s", pos[0],
@@ -328,8 +351,9 @@ cli_audit(int argc, char **argv)
 	}
 	printf("audit OK: %s: %" PRIu64 " entries, %" PRIu64 " bytes, %.2f s, "
 	    "%.1f MB/s, checkpoints checked with %s, registration state "
-	    "replayed and equal%s%s\n", pos[0], entries, bytes,
+	    "replayed and equal (%s)%s%s\n", pos[0], entries, bytes,
 	    (double)elapsed / 1e9, mb_per_s(bytes, elapsed), key_desc,
+	    public_only ? "public" : "public and private",
 	    prev != NULL ? ", handed over from the audited " : "",
 	    prev != NULL ? opts[1].value : "");
 	rc = CLI_EXIT_OK;

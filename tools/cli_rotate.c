@@ -350,12 +350,16 @@ open_prev(const char *verb, const char *dir, const struct checkpoint *prev,
 	return CLI_EXIT_OK;
 }
 
-/* The new log keeps the old log's seal key (DIR/seal.key) when it has
- * none: the inherited owner commitments are keyed by it, so under a new
- * key every owner of an inherited vehicle would look like someone else
- * (docs/key-rotation.md). 1 copied, 0 nothing to do, -1 failed (printed). */
+/* The new log keeps the old log's master key (DIR/master.key, when it
+ * lives in the data folder) and its check file (DIR/master.check) when it
+ * has none: the inherited subject keys are wrapped under it and the
+ * inherited owner references derive from them, so under a new master key
+ * every owner of an inherited vehicle would look like someone else
+ * (docs/key-rotation.md, docs/privacy.md). 1 copied, 0 nothing to do, -1
+ * failed (printed). */
 static int
-seal_key_carry(const char *verb, const char *old_dir, const char *new_dir)
+file_carry(const char *verb, const char *old_dir, const char *new_dir,
+    const char *name)
 {
 	char src[ROTATE_PATH_MAX], dst[ROTATE_PATH_MAX];
 	uint8_t *buf = NULL;
@@ -363,14 +367,14 @@ seal_key_carry(const char *verb, const char *old_dir, const char *new_dir)
 	struct stat st;
 	int fd, ok;
 
-	if (path_join(src, old_dir, "seal.key") != 0 ||
-	    path_join(dst, new_dir, "seal.key") != 0) {
+	if (path_join(src, old_dir, name) != 0 ||
+	    path_join(dst, new_dir, name) != 0) {
 		cli_fail(verb, "path too long: %s", new_dir);
 		return -1;
 	}
 	if (stat(src, &st) != 0 || lstat(dst, &st) == 0)
 		return 0;
-	if (cli_read_file(verb, src, 64, &buf, &len) != CLI_EXIT_OK)
+	if (cli_read_file(verb, src, 256, &buf, &len) != CLI_EXIT_OK)
 		return -1;
 	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
@@ -602,14 +606,18 @@ cli_genesis(int argc, char **argv)
 		printf("handover_index %" PRIu64 "\nhandover %.*s\n", hidx,
 		    (int)hp_len, (const char *)hp);
 	if (state) {
-		int k = seal_key_carry(verb, opts[3].value, pos[0]);
+		int k = file_carry(verb, opts[3].value, pos[0], "master.key");
+		int c = k < 0 ? -1 : file_carry(verb, opts[3].value, pos[0],
+		    "master.check");
 
-		if (k < 0) {
+		if (k < 0 || c < 0) {
 			rc = CLI_EXIT_IO;
 			goto out;
 		}
 		if (k > 0)
-			printf("seal_key copied\n");
+			printf("master_key copied\n");
+		if (c > 0)
+			printf("master_check copied\n");
 	}
 	rc = CLI_EXIT_OK;
 out:

@@ -39,9 +39,10 @@
  * logging the outcome on one line; a bad file keeps the old configuration.
  *
  * Registration (docs/api-registration.md) is enabled when DIR/trust/
- * exists: lienlogd then also loads DIR/seal.key (32 bytes, 0600), creating
- * it with random bytes on the first start. Without DIR/trust/ it serves
- * the log API only and the registration routes answer 503.
+ * exists: lienlogd then also loads the master key (--master-key FILE,
+ * default DIR/master.key; 32 bytes, 0600; docs/privacy.md), creating it
+ * with random bytes on the first start. Without DIR/trust/ it serves the
+ * log API only and the registration routes answer 503.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -103,6 +104,9 @@ static const char usage[] =
     "  --no-state-map     create the store without the lien-status map: no\n"
     "                     state roots, no status proofs; fixed at creation;\n"
     "                     to measure what the map costs (bench/README.md)\n"
+    "  --master-key FILE  the master key of personal data (default\n"
+    "                     DIR/master.key; keep it outside DIR in\n"
+    "                     production: docs/privacy.md)\n"
     "  --body-timeout-ms N  a request body must arrive within N ms\n"
     "                     (100..600000, default 10000)\n"
     "  --witness URL=VKEYFILE  a witness (C2SP tlog-witness) and its\n"
@@ -116,14 +120,14 @@ static const char usage[] =
     "\n"
     "Serves plain HTTP; put a TLS proxy (nginx) in front. SIGINT or SIGTERM\n"
     "stop it cleanly; SIGHUP reloads DIR/trust/ and reopens the access log.\n"
-    "With DIR/trust/ present the registration API is on and DIR/seal.key\n"
+    "With DIR/trust/ present the registration API is on and the master key\n"
     "(32 bytes, 0600) is created on first start. Routes: docs/api-log.md,\n"
     "docs/api-registration.md; metrics and access log:\n"
     "docs/observability.md.\n";
 
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
-	const char *access_log, *body_timeout;
+	const char *access_log, *body_timeout, *master_key;
 	int trust_proxy;	/* --trust-proxy (httpd/proxy.h) */
 	int no_state_map;	/* --no-state-map (docs/lien-status.md) */
 	/* docs/witnessing.md */
@@ -167,14 +171,15 @@ opts_parse(int argc, char **argv, struct opts *o)
 	static const char *const names[] = { "--data", "--demo", "--key",
 		"--origin", "--listen", "--threads", "--access-log",
 		"--body-timeout-ms", "--witness-quorum", "--witness-timeout-ms",
-		"--witness-interval-ms" };
+		"--witness-interval-ms", "--master-key" };
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
 			&o->listen, &o->threads, &o->access_log,
 			&o->body_timeout, &o->witness_quorum,
-			&o->witness_timeout, &o->witness_interval };
+			&o->witness_timeout, &o->witness_interval,
+			&o->master_key };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -491,7 +496,7 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
 		goto out;
 	}
-	if ((s = demo_readme_status(dir, l, why, sizeof(why))) != LIEN_OK) {
+	if ((s = demo_readme_status(dir, l, &st, why, sizeof(why))) != LIEN_OK) {
 		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
 		goto out;
 	}
@@ -701,6 +706,7 @@ main(int argc, char **argv)
 
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.dir = dir;
+	acfg.master_key = o.master_key;
 	acfg.body_deadline_ms = body_ms;
 	why[0] = '\0';
 	s = api_app_open(&acfg, &app, &created_key, why, sizeof(why));
@@ -710,7 +716,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	if (created_key)
-		say("lienlogd: created seal key %s/seal.key\n", dir);
+		say("lienlogd: created the master key %s%s\n", o.master_key ?
+		    o.master_key : dir, o.master_key ? "" : "/master.key");
 	say("lienlogd: registration %s\n", api_app_enabled(app) ?
 	    "enabled (trust/ loaded)" : "disabled (no trust/ directory)");
 	if (o.demo && ledger_size(l) == 0 && !ledger_frozen(l, NULL)) {

@@ -5,7 +5,11 @@
  * scratch store that lives for the whole run (so accepted inputs build up
  * state that later inputs meet). Also the canonical-JSON round trip.
  *
- * Input: type (u16 BE) || entry time (u64 BE) || payload bytes.
+ * Input: type (u16 BE) || entry time (u64 BE) || payload bytes, then
+ * optionally 0x00 || a private record (canonical JSON never holds a raw
+ * 0x00, so the first one separates them): with a private record both
+ * audits' paths run (the commitment binds it to the index, so mostly it
+ * is refused as not committed), without one the public audit's.
  * Invariants: no memory error (ASan); a payload registry_check accepts is
  * one registry_apply can apply; a strictly parsed value re-serialises and
  * parses back to the same canonical bytes.
@@ -62,6 +66,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ledger_state *st;
 	const char *reason;
+	const uint8_t *priv = NULL;
+	size_t plen, priv_len = 0;
 	uint16_t type;
 	uint64_t t;
 
@@ -79,10 +85,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	t = be64_get(data + 2);
 	if (ledger_scratch_begin(sc, &st) != LIEN_OK)
 		abort();
-	if (registry_check(st, next_index, t, type, data + 10, size - 10,
-	    &reason) == LIEN_OK && type >= REG_T_FIRST) {
+	{
+		const uint8_t *z = memchr(data + 10, 0, size - 10);
+
+		plen = z != NULL ? (size_t)(z - (data + 10)) : size - 10;
+		if (z != NULL) {
+			priv = z + 1;
+			priv_len = size - 10 - plen - 1;
+		}
+	}
+	if (registry_check(st, next_index, t, type, data + 10, plen, priv,
+	    priv_len, &reason) == LIEN_OK && type >= REG_T_FIRST) {
 		enum lien_status rc = registry_apply(st, next_index, t, type,
-		    data + 10, size - 10);
+		    data + 10, plen, priv, priv_len);
 
 		if (rc != LIEN_OK && rc != LIEN_ECORRUPT)
 			abort();

@@ -610,7 +610,9 @@ def test_audit(r, fx):
     shutil.copytree(fx("store"), store)
     r.ok("audit clean", ["audit", store],
          r"^audit OK: .*: 21 entries, \d+ bytes, .* MB/s, .*log\.vkey, "
-         r"registration state replayed and equal\n$")
+         r"registration state replayed and equal \(public and private\)\n$")
+    r.ok("audit --public", ["audit", store, "--public"],
+         r"registration state replayed and equal \(public\)\n$")
     r.ok("audit clean --vkey", ["audit", store, "--vkey", fx("log.vkey")])
     own = os.path.join(r.tmp, "audit-ownkey")
     shutil.copytree(fx("store"), own)

@@ -351,13 +351,21 @@ def raw_status(resp):
 # ---- server ------------------------------------------------------------------
 
 
+def master_key_path(data):
+    """The master key lives outside the data folder (docs/privacy.md)."""
+    return os.path.join(os.path.dirname(data), "keys", "master.key")
+
+
 def start_server(lienlogd, data, logpath):
+    mk = master_key_path(data)
+    os.makedirs(os.path.dirname(mk), mode=0o700, exist_ok=True)
     for _ in range(3):
         port = free_port()
         log = open(logpath, "ab")
         proc = subprocess.Popen(
             [lienlogd, "--data", data, "--listen", "127.0.0.1:%d" % port,
-             "--threads", "8", "--body-timeout-ms", "1500"],
+             "--threads", "8", "--body-timeout-ms", "1500",
+             "--master-key", mk],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         for _ in range(600):
@@ -454,8 +462,12 @@ def run(a, tmp):
                    stdout=subprocess.DEVNULL)
     logpath = os.path.join(tmp, "lienlogd.out")
     proc, port = start_server(a.lienlogd, data, logpath)
-    check(os.stat(os.path.join(data, "seal.key")).st_mode & 0o777 == 0o600,
-          "seal.key created 0600")
+    check(os.stat(master_key_path(data)).st_mode & 0o777 == 0o600,
+          "master key created 0600 outside the data folder")
+    check(not os.path.exists(os.path.join(data, "master.key")),
+          "no master key in the data folder")
+    check(os.path.exists(os.path.join(data, "master.check")),
+          "master.check records the key's check value")
     cl = Client(port)
 
     admin = Signer("admin", os.path.join(pki, "admin-ed25519.key"),
@@ -619,9 +631,18 @@ def run(a, tmp):
                 None,
                 "mortgage B")
     app_b = rb["application_id"]
-    check("multi_bank" in rb["anomalies"] and
+    check("multi_bank" not in rb["anomalies"] and
           rb["status"] == "in_person_review",
-          "second bank within the window is diverted: %r" % rb["anomalies"])
+          "second bank within the window is diverted, and the bank is not "
+          "told another bank applied: %r" % rb["anomalies"])
+    j = expect(cl.get("/v1/applications/" + app_b, officer), 200, None,
+               "GET B (officer)")
+    check(j and "multi_bank" in j.get("reasons", []),
+          "the officer sees multi_bank: %r" % (j and j.get("reasons")))
+    j = expect(cl.get("/v1/applications/" + app_b, bank_b), 200, None,
+               "GET B (its bank)")
+    check(j and "multi_bank" not in j.get("reasons", []),
+          "its bank does not: %r" % (j and j.get("reasons")))
     expect(cl.post(officer, "/v1/applications/%s/decision" % app_b,
                    {"decision": "approve"}), 201, None, "approve B")
     j = expect(cl.get("/v1/applications/" + app_b, officer), 200, None,
@@ -639,7 +660,8 @@ def run(a, tmp):
           "public view holds dates and ranks only: %r" % pub)
     full = expect(cl.get("/v1/vehicles/" + v1, officer), 200, None,
                   "officer vehicle")
-    check(full and "liens" in full, "officer sees details")
+    check(full and [x.get("mortgagee") for x in full["liens"]] ==
+          [uscc_a, uscc_b], "officer sees the banks: %r" % full)
 
     # ---- grey face -> in-person review with its reason --------------------
     rg = expect(cl.post(bank_a, "/v1/mortgages",
@@ -663,9 +685,10 @@ def run(a, tmp):
     j = expect(cl.get("/v1/evidence/%d" % ra["index"], auditor), 200, None,
                "evidence by auditor")
     check(j and all(j["checks"][k] is True for k in
-                    ("content_digest", "face_token", "owner_commitment",
+                    ("private_commitment", "face_token", "owner_reference",
                      "sealed_digest")) and
-          j["body"]["application"]["owner"]["id_number"] == o1,
+          j["body"]["application"]["owner"]["id_number"] == o1 and
+          j["signature_input"].startswith("sig1="),
           "evidence opens and matches: %r" % (j and j.get("checks")))
     expect(cl.get("/v1/evidence/%d" % ra["index"], bank_b), 403,
            "not_party", "evidence by another bank")
@@ -1120,7 +1143,7 @@ def company_owners(cl, registry, officer, bank_a, uscc_a, face, sms):
     mid = r and r["application_id"]
     ev = expect(cl.get("/v1/evidence/%d" % r["index"], officer), 200, None,
                 "evidence of the company mortgage")
-    check(ev and ev["checks"]["owner_commitment"] is True and
+    check(ev and ev["checks"]["owner_reference"] is True and
           ev["checks"]["face_token"] is True, "the evidence opens to the "
           "company: %r" % (ev and ev.get("checks")))
     expect(cl.post(officer, "/v1/applications/%s/decision" % mid,

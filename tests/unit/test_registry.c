@@ -108,11 +108,15 @@ rq_init(struct fx *f, struct reg_request *rq, enum reg_type kind,
 	rq->signer.not_after_ms = 4102444800000ull;	/* 2100-01-01 */
 	rq->ev.sig_input = S("sig1=(\"@method\" \"@path\" \"content-digest\")"
 	    ";created=1700000000;keyid=\"k\";nonce=\"n\";alg=\"ed25519\"");
-	memset(f->sig, 0x5a, sizeof f->sig);
-	rq->ev.sig = f->sig;
-	rq->ev.sig_len = sizeof f->sig;
+	/* api/ computes the keyed idempotency key and draws the salt */
 	snprintf(d, sizeof d, "body-%" PRIu64, f->seq);
-	hash_sha256(d, strlen(d), rq->ev.content_digest);
+	hash_sha256(d, strlen(d), rq->ev.digest);
+	snprintf(d, sizeof d, "salt-%" PRIu64, f->seq);
+	hash_sha256(d, strlen(d), rq->salt);
+	memset(f->sig, 0x5a, sizeof f->sig);
+	rq->sealed = f->sig;		/* a stand-in sealed box */
+	rq->sealed_len = sizeof f->sig;
+	rq->key_system = 1;
 	rq->ev.created = (int64_t)time(NULL);
 	snprintf(f->nonce, sizeof f->nonce, "nonce-%" PRIu64, f->seq);
 	rq->ev.nonce = S(f->nonce);
@@ -192,9 +196,7 @@ record_vehicle(struct fx *f, const char *vin, const char *owner)
 
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 	rq.vin = S(vin);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
+	commit_of(PLATE "330100123456", rq.details);
 	commit_of(owner, rq.owner);
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 }
@@ -264,15 +266,15 @@ mortgage(struct fx *f, const struct party *bank, const char *vin,
     const char *contract, const char *owner, struct reg_request *rq,
     struct ledger_receipt *r)
 {
+	char c[128];
+
 	rq_init(f, rq, REG_T_MORTGAGE_APPLICATION, bank);
 	rq->vin = S(vin);
-	rq->plate = S(PLATE);
-	rq->plate_type = IDS_PLATE_SMALL;
-	rq->cert_number = S("330100123456");
-	rq->contract = S(contract);
+	commit_of(PLATE "330100123456", rq->details);
+	/* the keyed identifier of (bank, contract number) */
+	snprintf(c, sizeof c, "%s/%s", bank->id, contract);
+	commit_of(c, rq->contract);
 	commit_of(owner, rq->owner);
-	rq->has_owner_name = 1;
-	commit_of("name", rq->owner_name);
 	return submit(f, rq, r);
 }
 
@@ -319,7 +321,8 @@ app_json(struct fx *f, const char *id)
 	json_t *j;
 
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	assert_int_equal(registry_app_get(v, id, strlen(id), &s, &n), LIEN_OK);
+	assert_int_equal(registry_app_get(v, id, strlen(id), 1, &s, &n),
+	    LIEN_OK);
 	ledger_view_close(v);
 	assert_int_equal(jcs_parse(s, n, 0, &j), LIEN_OK);
 	free(s);
@@ -340,6 +343,28 @@ vehicle_json(struct fx *f, const char *vin, int full)
 	ledger_view_close(v);
 	assert_int_equal(jcs_parse(s, n, 0, &j), LIEN_OK);
 	free(s);
+	return j;
+}
+
+/* The private state record of a vehicle (pstate "v/<vehicle key hex>"). */
+static json_t *
+pstate_vehicle(struct fx *f, const char *vin)
+{
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char k[2 + 2 * REG_VEHICLE_KEY_LEN + 1];
+	struct ledger_view *v;
+	const uint8_t *val;
+	size_t n;
+	json_t *j;
+
+	assert_int_equal(registry_vehicle_key(vin, strlen(vin), vk), LIEN_OK);
+	memcpy(k, "v/", 2);
+	hex_encode(vk, REG_VEHICLE_KEY_LEN, k + 2);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_PSTATE, k,
+	    sizeof k - 1, &val, &n), LIEN_OK);
+	assert_int_equal(jcs_parse((const char *)val, n, 0, &j), LIEN_OK);
+	ledger_view_close(v);
 	return j;
 }
 
@@ -423,22 +448,28 @@ test_registry_build_workflow(void **state)
 	assert_jstr(json_array_get(json_object_get(j, "liens"), 0), "app", m2);
 	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
 	json_decref(j);
-	/* public form (docs/privacy.md table D): dates, ranks, restrictions;
-	 * no bank, no owner */
+	/* the full form names the bank of each lien; the public form
+	 * (arts. 35-36, docs/privacy.md table D) dates, ranks, restrictions */
+	j = vehicle_json(f, VIN1, 1);
+	assert_jstr(json_array_get(json_object_get(j, "liens"), 0),
+	    "mortgagee", BANK_B);
+	assert_jstr(json_array_get(json_object_get(j, "released"), 0),
+	    "mortgagee", BANK_A);
+	json_decref(j);
 	j = vehicle_json(f, VIN1, 0);
 	assert_int_equal(json_object_size(j), 7);
-	assert_int_equal(json_array_size(json_object_get(j, "restrictions")),
-	    0);
+	assert_jstr(j, "vin", VIN1);
 	assert_int_equal(json_array_size(json_object_get(j, "liens")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(
 	    json_object_get(j, "liens"), 0), "rank")), 1);
-	assert_true(json_is_string(json_object_get(json_array_get(
-	    json_object_get(j, "liens"), 0), "registered_at")));
-	assert_int_equal(json_array_size(json_object_get(j, "released")), 1);
-	assert_true(json_is_integer(json_object_get(json_array_get(
-	    json_object_get(j, "released"), 0), "released_ms")));
+	assert_non_null(json_object_get(json_array_get(json_object_get(j,
+	    "liens"), 0), "registered_at"));
 	assert_null(json_object_get(json_array_get(json_object_get(j,
 	    "liens"), 0), "mortgagee"));
+	assert_true(json_is_integer(json_object_get(json_array_get(
+	    json_object_get(j, "released"), 0), "released_ms")));
+	assert_int_equal(json_object_size(json_array_get(json_object_get(j,
+	    "released"), 0)), 5);
 	assert_null(json_object_get(j, "owner"));
 	json_decref(j);
 
@@ -467,8 +498,10 @@ test_registry_build_workflow(void **state)
 	assert_string_equal(rq.app_status, "rejected");
 	j = app_json(f, m2);
 	assert_jstr(j, "status", "rejected");
-	assert_jstr(json_array_get(json_object_get(j, "timeline"), 1),
-	    "reason", "contract not signed by the owner");
+	/* free text is sealed evidence, never state */
+	assert_null(json_object_get(json_array_get(json_object_get(j,
+	    "timeline"), 1), "reason"));
+	assert_jstr(j, "mortgagee", BANK_B);
 	json_decref(j);
 	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-78", "owner-2", &rq,
 	    NULL), LIEN_OK);
@@ -490,7 +523,7 @@ test_registry_build_workflow(void **state)
 		char dir[] = "/tmp/lienlog-test-regaudit-XXXXXX", cmd[128];
 
 		assert_non_null(mkdtemp(dir));
-		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
 		    sizeof why), LIEN_OK);
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 		assert_int_equal(system(cmd), 0);
@@ -622,20 +655,20 @@ test_registry_build_refusals(void **state)
 	REFUSE(mortgage(f, &f->bank_a, "LSJA24U62JG269226", "HT-9", "owner-1",
 	    &rq, NULL), LIEN_EPARSE, "vin_invalid");
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
-	rq.vin = S(VIN3);
-	rq.plate = S("\xe6\xb5\x99" "FI2345");
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
-	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "plate_invalid");
-	rq.plate = S(PLATE);
-	rq.plate_type = 3;
-	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "plate_type_invalid");
+	rq.vin = S("lsja24u62jg269225");	/* never folded */
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "vin_invalid");
+	/* free text: required for a rejection, bounded, never encoded */
+	{
+		char big[REG_REASON_MAX + 2];
+
+		memset(big, 'x', sizeof big - 1);
+		big[sizeof big - 1] = 0;
+		REFUSE(decide(f, &f->officer, mb, REG_DECIDE_REJECT, big, &rq),
+		    LIEN_EPARSE, "reason_invalid");
+	}
 	/* a vehicle record from a bank: role */
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->bank_a);
 	rq.vin = S(VIN3);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
 	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "role_forbidden");
 	/* unknown signer */
 	{
@@ -666,7 +699,7 @@ test_registry_build_refusals(void **state)
 	assert_int_equal(mortgage(f, &f->bank_b, VIN3, "B-10", "owner-3", &keep,
 	    &r), LIEN_OK);
 	idx = r.index;
-	memcpy(digest, keep.ev.content_digest, HASH_LEN);
+	memcpy(digest, keep.ev.digest, HASH_LEN);
 	strcpy(nonce, f->nonce);
 	rq = keep;
 	rq.ev.nonce = S(nonce);
@@ -816,9 +849,7 @@ sfx_open(struct sfx *s, struct fx *f)
 	}
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 	rq.vin = S(VIN1);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
+	commit_of(PLATE "330100123456", rq.details);
 	commit_of("owner-1", rq.owner);
 	assert_int_equal(run_at(s, &rq, 1000), LIEN_OK);
 }
@@ -838,12 +869,13 @@ static void
 pure_mortgage(struct sfx *s, struct reg_request *rq, const struct party *b,
     const char *vin, const char *contract, const char *owner)
 {
+	char c[128];
+
 	rq_init(s->f, rq, REG_T_MORTGAGE_APPLICATION, b);
 	rq->vin = S(vin);
-	rq->plate = S(PLATE);
-	rq->plate_type = IDS_PLATE_SMALL;
-	rq->cert_number = S("330100123456");
-	rq->contract = S(contract);
+	commit_of(PLATE "330100123456", rq->details);
+	snprintf(c, sizeof c, "%s/%s", b->id, contract);
+	commit_of(c, rq->contract);
 	commit_of(owner, rq->owner);
 }
 
@@ -864,8 +896,18 @@ expect_anomaly(struct sfx *s, struct reg_request *rq, uint64_t t,
 		    code);
 	assert_string_equal(rq->app_status, bits ? "in_person_review" :
 	    "submitted");
-	assert_int_equal(jcs_parse((const char *)s->out, s->out_len, 0, &p),
-	    LIEN_OK);
+	/* the reasons are in the private record (docs/privacy.md table B) */
+	{
+		uint8_t k[8];
+		const uint8_t *val;
+		size_t n;
+
+		be64_put(k, s->index - 1);
+		assert_int_equal(ledger_state_get(s->st, LEDGER_T_PRIVATE, k, 8,
+		    &val, &n), LIEN_OK);
+		assert_int_equal(jcs_parse((const char *)val, n, 0, &p),
+		    LIEN_OK);
+	}
 	if (code) {
 		json_t *rs = json_object_get(p, "reasons");
 		int found = 0;
@@ -932,7 +974,7 @@ test_registry_anomaly_rules(void **state)
 		assert_int_equal(run_at(&s, &rq, t + 80 * DAY), LIEN_OK);
 	}
 	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "C-5", "owner-1");
-	rq.cert_number = S("330100999999");
+	commit_of(PLATE "330100999999", rq.details);
 	expect_anomaly(&s, &rq, t + 120 * DAY, REG_ANOMALY_VEHICLE_MISMATCH,
 	    "vehicle_details_mismatch");
 	pure_mortgage(&s, &rq, &f->bank_a, VIN3, "C-6", "owner-3");
@@ -1035,7 +1077,7 @@ test_registry_build_nonce_expiry(void **state)
 static void
 same_body(struct reg_request *rq, const char *what)
 {
-	hash_sha256(what, strlen(what), rq->ev.content_digest);
+	hash_sha256(what, strlen(what), rq->ev.digest);
 }
 
 static void
@@ -1083,16 +1125,31 @@ test_registry_repeated_actions(void **state)
 	for (int i = 0; i < 3; i++) {
 		rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 		rq.vin = S(VIN3);
-		rq.plate = S(PLATE);
-		rq.plate_type = IDS_PLATE_SMALL;
-		rq.cert_number = S("330100123456");
+		commit_of(PLATE "330100123456", rq.details);
 		commit_of(i == 1 ? "owner-B" : "owner-A", rq.owner);
 		same_body(&rq, i == 1 ? "record with B" : "record with A");
 		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 	}
 	commit_of("owner-A", owner_a);
 	hex_encode(owner_a, REG_COMMIT_LEN, hex);
-	veh = vehicle_json(f, VIN3, 1);
+	/* the registered owner is private state (docs/privacy.md) */
+	{
+		uint8_t vk[REG_VEHICLE_KEY_LEN];
+		char k[2 + 2 * REG_VEHICLE_KEY_LEN + 1];
+		struct ledger_view *v;
+		const uint8_t *val;
+		size_t n;
+
+		assert_int_equal(registry_vehicle_key(VIN3, 17, vk), LIEN_OK);
+		memcpy(k, "v/", 2);
+		hex_encode(vk, REG_VEHICLE_KEY_LEN, k + 2);
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(ledger_view_state_get(v, LEDGER_T_PSTATE, k,
+		    sizeof k - 1, &val, &n), LIEN_OK);
+		assert_int_equal(jcs_parse((const char *)val, n, 0, &veh),
+		    LIEN_OK);
+		ledger_view_close(v);
+	}
 	assert_string_equal(json_string_value(json_object_get(veh, "owner")),
 	    hex);
 	json_decref(veh);
@@ -1137,13 +1194,11 @@ test_registry_company_owner(void **state)
 	/* VIN3 recorded as owned by company C */
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 	rq.vin = S(VIN3);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
+	commit_of(PLATE "330100123456", rq.details);
 	commit_of("company-C", rq.owner);
 	rq.owner_company = 1;
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
-	veh = vehicle_json(f, VIN3, 1);
+	veh = pstate_vehicle(f, VIN3);
 	assert_string_equal(json_string_value(json_object_get(veh,
 	    "owner_kind")), "company");
 	json_decref(veh);
@@ -1151,10 +1206,8 @@ test_registry_company_owner(void **state)
 	/* no authorisation; another company's; then C's */
 	rq_init(f, &rq, REG_T_MORTGAGE_APPLICATION, &f->bank_a);
 	rq.vin = S(VIN3);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
-	rq.contract = S("HT-C-1");
+	commit_of(PLATE "330100123456", rq.details);
+	commit_of("bank-a/HT-C-1", rq.contract);
 	company_app(&rq, "company-C", 0);
 	REFUSE(submit(f, &rq, NULL), LIEN_EKEY,
 	    "company_authorisation_missing");
@@ -1185,9 +1238,7 @@ test_registry_company_owner(void **state)
 	strcpy(m2, rq.app_id);
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 	rq.vin = S(VIN2);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100123456");
+	commit_of(PLATE "330100123456", rq.details);
 	commit_of("company-E", rq.owner);
 	rq.owner_company = 1;
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
@@ -1195,7 +1246,7 @@ test_registry_company_owner(void **state)
 	    LIEN_EKEY, "company_authorisation_missing");
 	/* recorded for a person again: owner_kind goes, approval works */
 	record_vehicle(f, VIN2, "owner-2");
-	veh = vehicle_json(f, VIN2, 1);
+	veh = pstate_vehicle(f, VIN2);
 	assert_null(json_object_get(veh, "owner_kind"));
 	json_decref(veh);
 	assert_int_equal(decide(f, &f->officer, m2, REG_DECIDE_APPROVE, NULL,
@@ -1206,7 +1257,7 @@ test_registry_company_owner(void **state)
 		char why[256];
 
 		assert_non_null(mkdtemp(dir));
-		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
 		    sizeof why), LIEN_OK);
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 		assert_int_equal(system(cmd), 0);
@@ -1217,18 +1268,20 @@ test_registry_company_owner(void **state)
  * registration state (registry/handover.c). The old log registers and
  * approves a mortgage and is frozen; the new one (another origin, entry
  * 0 = the old final checkpoint, entry 1 = the hand-over, in one batch)
- * releases that lien; its application ids continue above the old log's;
- * the audit checks the hand-over against the old store and refuses
- * without it or against another store. */
+ * releases that lien (the private state came over: the bank is still
+ * the lien's mortgagee); its application ids continue above the old
+ * log's; the audit, public and private, checks the hand-over against the
+ * old store and refuses without it or against another store. */
 static void
-audit_dir(struct ledger *l, struct ledger *prev, enum lien_status want,
-    const char *why_has)
+audit_dir(struct ledger *l, struct ledger *prev, int public_only,
+    enum lien_status want, const char *why_has)
 {
 	char dir[] = "/tmp/lienlog-test-handover-XXXXXX", cmd[128], why[512];
 
 	assert_non_null(mkdtemp(dir));
 	why[0] = 0;
-	if (registry_replay_audit_prev(l, prev, dir, why, sizeof why) != want)
+	if (registry_replay_audit_prev(l, prev, dir, public_only, why,
+	    sizeof why) != want)
 		fail_msg("audit: want %s, got: %s", lien_status_code(want), why);
 	if (why_has != NULL && strstr(why, why_has) == NULL)
 		fail_msg("audit says %s, want %s", why, why_has);
@@ -1323,6 +1376,10 @@ test_registry_state_handover(void **state)
 		assert_int_equal(json_array_size(json_object_get(veh, "liens")),
 		    1);
 		json_decref(veh);
+		/* the mortgagee came over in the private state: another bank
+		 * may not release the lien */
+		REFUSE(release(f, &f->bank_b, VIN1, m, "owner-1", &rq),
+		    LIEN_EKEY, "not_mortgagee");
 		/* the release, in the new log, of the old log's lien; its id
 		 * continues above every id of the old log */
 		assert_int_equal(release(f, &f->bank_a, VIN1, m, "owner-1",
@@ -1347,8 +1404,9 @@ test_registry_state_handover(void **state)
 
 	/* the audit: with the old store it passes; without, it says what
 	 * it needs; against another store, the hand-over does not match */
-	audit_dir(nl, f->l, LIEN_OK, NULL);
-	audit_dir(nl, NULL, LIEN_EUNSUPPORTED, "--prev");
+	audit_dir(nl, f->l, 0, LIEN_OK, NULL);
+	audit_dir(nl, f->l, 1, LIEN_OK, NULL);
+	audit_dir(nl, NULL, 0, LIEN_EUNSUPPORTED, "--prev");
 	{
 		char odir[] = "/tmp/lienlog-test-other-XXXXXX";
 		struct ledger_config oc = { 0 };
@@ -1361,7 +1419,7 @@ test_registry_state_handover(void **state)
 		assert_int_equal(ledger_append(other, 0, (const uint8_t *)"x",
 		    1, &rr[0]), LIEN_OK);
 		assert_int_equal(ledger_freeze(other, NULL), LIEN_OK);
-		audit_dir(nl, other, LIEN_ECORRUPT, "previous store");
+		audit_dir(nl, other, 0, LIEN_ECORRUPT, "previous store");
 		ledger_close(other);
 		snprintf(cmd, sizeof cmd, "rm -rf %s", odir);
 		assert_int_equal(system(cmd), 0);
@@ -1411,8 +1469,17 @@ test_registry_idempotency_key(void **state)
 	first.ev.idem_key = S(key);
 	idx = s.index;
 	assert_int_equal(run_at(&s, &first, t0 + 1000), LIEN_OK);
-	assert_true(bytes_contain(s.out, s.out_len, key));	/* in the entry */
-	memcpy(digest, first.ev.content_digest, HASH_LEN);
+	/* in the private record the entry commits to, not in the entry */
+	assert_false(bytes_contain(s.out, s.out_len, key));
+	{
+		uint8_t ik[8];
+
+		be64_put(ik, idx);
+		assert_int_equal(ledger_state_get(s.st, LEDGER_T_PRIVATE, ik, 8,
+		    &val, &vl), LIEN_OK);
+		assert_true(bytes_contain(val, vl, key));
+	}
+	memcpy(digest, first.ev.digest, HASH_LEN);
 
 	/* a retry: new signature (nonce), same key, same request */
 	rq = first;
@@ -1506,9 +1573,12 @@ test_registry_payload_vectors(void **state)
 		    "index"));
 		json_int_t tms = json_integer_value(json_object_get(vec,
 		    "time_ms"));
+		const char *priv = json_string_value(json_object_get(vec,
+		    "private"));
 		const char *reason = NULL;
 
 		assert_non_null(payload);
+		assert_non_null(priv);
 		if (type == REG_T_MORTGAGE_APPLICATION) {
 			/* our build makes the very same bytes from the
 			 * request (Python made the vector independently) */
@@ -1516,14 +1586,16 @@ test_registry_payload_vectors(void **state)
 			char si[256];
 			const char *kid = "d8e3f445774bd88259dfb8b4200cd2ae3f8298"
 			    "b95ac07aa6e6ab52089ca65d1d";
+			const uint8_t *got;
+			size_t got_len;
+			uint8_t k[8];
 
 			pure_mortgage(&s, &rq, &f->bank_a, VIN2, "HT-2026-0001",
 			    "owner-2");
-			rq.has_owner_name = 1;
-			commit_of("name", rq.owner_name);
 			rq.ev.created = 1767225600;
 			rq.ev.nonce = S("vec-6");
-			hash_sha256("vector-body-6", 13, rq.ev.content_digest);
+			hash_sha256("vector-idem-6", 13, rq.ev.digest);
+			hash_sha256("vector-salt-6", 13, rq.salt);
 			snprintf(si, sizeof si, "sig1=(\"@method\" \"@path\" "
 			    "\"content-digest\");created=1767225600;keyid="
 			    "\"%s\";nonce=\"vec-6\";alg=\"ed25519\"", kid);
@@ -1533,6 +1605,11 @@ test_registry_payload_vectors(void **state)
 			    LIEN_OK);
 			assert_int_equal(s.out_len, strlen(payload));
 			assert_memory_equal(s.out, payload, s.out_len);
+			be64_put(k, (uint64_t)index);
+			assert_int_equal(ledger_state_get(s.st,
+			    LEDGER_T_PRIVATE, k, 8, &got, &got_len), LIEN_OK);
+			assert_int_equal(got_len, strlen(priv));
+			assert_memory_equal(got, priv, got_len);
 			continue;	/* applied by the build */
 		}
 		/* canonical, and legal + applicable at that point */
@@ -1540,14 +1617,27 @@ test_registry_payload_vectors(void **state)
 		    strlen(payload), NULL), LIEN_OK);
 		assert_int_equal(registry_check(s.st, (uint64_t)index,
 		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
-		    strlen(payload), &reason), LIEN_OK);
+		    strlen(payload), (const uint8_t *)priv, strlen(priv),
+		    &reason), LIEN_OK);
+		/* a private record the payload does not commit to */
+		assert_int_equal(registry_check(s.st, (uint64_t)index,
+		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
+		    strlen(payload), (const uint8_t *)priv, strlen(priv) - 1,
+		    &reason), LIEN_EVERIFY);
+		assert_string_equal(reason, "private_not_committed");
 		assert_int_equal(registry_apply(s.st, (uint64_t)index,
 		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
-		    strlen(payload)), LIEN_OK);
+		    strlen(payload), (const uint8_t *)priv, strlen(priv)),
+		    LIEN_OK);
 		/* applying it again is an idempotent replay */
 		assert_int_equal(registry_check(s.st, (uint64_t)index + 1,
 		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
-		    strlen(payload), &reason), LIEN_EEXIST);
+		    strlen(payload), (const uint8_t *)priv, strlen(priv),
+		    &reason), LIEN_EVERIFY);	/* committed at its index */
+		assert_int_equal(registry_check(s.st, (uint64_t)index,
+		    (uint64_t)tms, (uint16_t)type, (const uint8_t *)payload,
+		    strlen(payload), (const uint8_t *)priv, strlen(priv),
+		    &reason), LIEN_EEXIST);
 	}
 	for (size_t i = 0; i < 4; i++)
 		json_decref(all[i]);
@@ -1625,14 +1715,14 @@ test_registry_replay_audit_random(void **state)
 			pick = (unsigned)(rng >> 33) % 100;
 			v = (unsigned)(rng >> 20) % NVEH;
 			if (pick < 35 || napps == 0) {
-				rq_init(f, rq, REG_T_MORTGAGE_APPLICATION,
-				    banks[(rng >> 40) & 1]);
-				rq->plate = S(PLATE);
-				rq->plate_type = IDS_PLATE_SMALL;
-				rq->cert_number = S("330100123456");
+				const struct party *bk = banks[(rng >> 40) & 1];
+
+				rq_init(f, rq, REG_T_MORTGAGE_APPLICATION, bk);
+				commit_of(PLATE "330100123456", rq->details);
 				snprintf(sl->contract, sizeof sl->contract,
-				    "K-%u", (unsigned)(rng >> 45) % 3000);
-				rq->contract = S(sl->contract);
+				    "%.2s/K-%u", bk->id,
+				    (unsigned)(rng >> 45) % 3000);
+				commit_of(sl->contract, rq->contract);
 				commit_of(v % 3 ? "owner-1" : "owner-2",
 				    rq->owner);
 				memcpy(sl->vin, vins[v], 18);
@@ -1689,7 +1779,7 @@ test_registry_replay_audit_random(void **state)
 
 	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	if (registry_replay_audit(f->l, dir, why, sizeof why) != LIEN_OK)
+	if (registry_replay_audit(f->l, dir, 0, why, sizeof why) != LIEN_OK)
 		fail_msg("audit: %s", why);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -1703,7 +1793,7 @@ test_registry_replay_audit_random(void **state)
 		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
 		strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
 		assert_non_null(mkdtemp(dir));
-		assert_int_equal(registry_replay_audit(f->l, dir, why,
+		assert_int_equal(registry_replay_audit(f->l, dir, 1, why,
 		    sizeof why), LIEN_ECORRUPT);
 		assert_non_null(strstr(why, "apps"));
 		snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
@@ -1741,7 +1831,7 @@ test_registry_replay_audit_illegal(void **state)
 		size_t n;
 
 		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-		assert_int_equal(registry_app_get(v, m, strlen(m), &js, &n),
+		assert_int_equal(registry_app_get(v, m, strlen(m), 0, &js, &n),
 		    LIEN_OK);
 		free(js);
 		ledger_view_close(v);
@@ -1758,7 +1848,7 @@ test_registry_replay_audit_illegal(void **state)
 	sfx_close(&s);
 	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	assert_int_equal(registry_replay_audit(f->l, dir, 1, why, sizeof why),
 	    LIEN_ECORRUPT);
 	snprintf(idx, sizeof idx, "entry %" PRIu64 ":", r.index);
 	assert_non_null(strstr(why, idx));
@@ -1781,23 +1871,24 @@ test_registry_time_out_of_range(void **state)
 	sfx_open(&s, f);
 	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
 	rq.vin = S(VIN2);
-	rq.plate = S(PLATE);
-	rq.plate_type = IDS_PLATE_SMALL;
-	rq.cert_number = S("330100999999");
+	commit_of(PLATE "330100999999", rq.details);
 	commit_of("owner-2", rq.owner);
 	assert_int_equal(run_at(&s, &rq, 2000), LIEN_OK);
 	/* The same payload at an impossible time or index. */
 	assert_int_equal(registry_check(s.st, s.index, REG_TIME_MAX,
-	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, NULL, 0, &reason),
+	    LIEN_ECORRUPT);
 	assert_string_equal(reason, "time_out_of_range");
 	assert_int_equal(registry_check(s.st, s.index, UINT64_MAX,
-	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, NULL, 0, &reason),
+	    LIEN_ECORRUPT);
 	assert_int_equal(registry_check(s.st, REG_INDEX_MAX, 3000,
-	    REG_T_VEHICLE_RECORD, s.out, s.out_len, &reason), LIEN_ECORRUPT);
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, NULL, 0, &reason),
+	    LIEN_ECORRUPT);
 	assert_int_equal(registry_apply(s.st, s.index, (uint64_t)1 << 63,
-	    REG_T_VEHICLE_RECORD, s.out, s.out_len), LIEN_ECORRUPT);
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, NULL, 0), LIEN_ECORRUPT);
 	assert_int_equal(registry_apply(s.st, REG_INDEX_MAX, 3000,
-	    REG_T_VEHICLE_RECORD, s.out, s.out_len), LIEN_ECORRUPT);
+	    REG_T_VEHICLE_RECORD, s.out, s.out_len, NULL, 0), LIEN_ECORRUPT);
 	sfx_close(&s);
 }
 
@@ -1999,7 +2090,7 @@ test_registry_replay_audit_state_root(void **state)
 
 	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	assert_int_equal(registry_replay_audit(f->l, dir, 0, why, sizeof why),
 	    LIEN_OK);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
@@ -2007,7 +2098,8 @@ test_registry_replay_audit_state_root(void **state)
 	record_vehicle(f, VIN3, "owner-3");
 	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
 	assert_non_null(mkdtemp(dir));
-	assert_int_equal(registry_replay_audit(f->l, dir, why, sizeof why),
+	/* the public audit alone catches it (docs/privacy.md) */
+	assert_int_equal(registry_replay_audit(f->l, dir, 1, why, sizeof why),
 	    LIEN_ECORRUPT);
 	/* the state root right after the forged entry */
 	snprintf(idx, sizeof idx, "entry %" PRIu64 ": state root", r.index + 1);

@@ -1,0 +1,352 @@
+#!/usr/bin/python3
+"""Privacy end to end (issue 12, docs/privacy.md).
+
+1. Field table: `lienlogd --demo` seeds its log; every entry of it (read
+   back through the public tiles) is walked field by field and any field
+   docs/privacy.md table A does not list as public for its type fails the
+   test, as does an entry type the table does not know. The same walk runs
+   over the log of part 2.
+2. Unlinkable public entries: one owner, two vehicles, two mortgage
+   applications (same bank), both approved. Nothing in their public
+   entries or in the public vehicle reads is equal except the documented
+   constants (version, step, status, the official signer), and nothing the
+   public, or the bank, knows about the owner (ID number, name, phone,
+   plates, certificate and contract numbers, the identity commitment the
+   bank obtained) appears in any public byte, in clear, hashed or encoded.
+   The server still links them where the rules need it (keyed
+   identifiers): the owner matches the recorded owner.
+3. Both audits (`lienlog audit`, and `--public`) pass on both stores.
+
+Usage: test_privacy.py --lienlogd BIN --lienlog BIN --mktrust SH
+"""
+import argparse
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+import test_registration as reg
+from itest import http_get, start_demo, stop as stop_server
+
+check = reg.check
+HERE = os.path.dirname(os.path.abspath(__file__))
+DOC = os.path.join(HERE, "..", "..", "docs", "privacy.md")
+
+
+# ---- docs/privacy.md table A ---------------------------------------------
+
+def parse_types(cell):
+    out = set()
+    for part in cell.split(","):
+        part = part.strip()
+        if "-" in part:
+            lo, hi = part.split("-")
+            out.update(range(int(lo), int(hi) + 1))
+        elif part:
+            out.add(int(part))
+    return out
+
+
+def public_fields():
+    """type -> set of field paths the table allows in clear (public or
+    commitment); "(payload)" for opaque payloads."""
+    with open(DOC, encoding="utf-8") as f:
+        text = f.read()
+    sect = text.split("## A. Public entry fields", 1)[1].split("\n## ", 1)[0]
+    allowed = {}
+    for line in sect.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 4 or not re.match(r"^[0-9]", cells[0]):
+            continue
+        if cells[2] not in ("public", "commitment"):
+            continue
+        names = re.findall(r"`([^`]+)`", cells[1])
+        if cells[1] == "(payload)":
+            names = ["(payload)"]
+        for t in parse_types(cells[0]):
+            allowed.setdefault(t, set()).update(names)
+    return allowed
+
+
+def leaves(obj, path=""):
+    """(dotted path, value) of every non-object value."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from leaves(v, path + "." + k if path else k)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from leaves(v, path + "[]")
+    else:
+        yield path, obj
+
+
+# ---- the public log, read through the tiles --------------------------------
+
+def tile_path(n):
+    s = "%03d" % (n % 1000)
+    n //= 1000
+    while n:
+        s = "x%03d/%s" % (n % 1000, s)
+        n //= 1000
+    return s
+
+
+def public_log(port):
+    """Every entry envelope of the log, in order, and the raw bytes."""
+    note = http_get(port, "/log/checkpoint").decode()
+    size = int(note.split("\n")[1])
+    out, raw = [], b""
+    for n in range((size + 255) // 256):
+        w = min(256, size - n * 256)
+        p = "/log/tile/entries/" + tile_path(n) + ("" if w == 256 else
+                                                   ".p/%d" % w)
+        b = http_get(port, p)
+        raw += b
+        at = 0
+        while at < len(b):
+            ln = int.from_bytes(b[at:at + 2], "big")
+            out.append(b[at + 2:at + 2 + ln])
+            at += 2 + ln
+    check(len(out) == size, "all %d entries read back (%d)" % (size,
+                                                               len(out)))
+    return out, raw
+
+
+def entry_type(env):
+    return int.from_bytes(env[17:19], "big")
+
+
+def walk_fields(envs, allowed, what):
+    seen = {}
+    for i, env in enumerate(envs):
+        t = entry_type(env)
+        seen[t] = seen.get(t, 0) + 1
+        ok = allowed.get(t)
+        if not check(ok is not None, "%s: entry %d: type %d is not in "
+                     "docs/privacy.md table A" % (what, i, t)):
+            continue
+        if "(payload)" in ok:
+            continue
+        try:
+            p = json.loads(env[51:].decode("utf-8"))
+        except ValueError:
+            check(False, "%s: entry %d: payload is not JSON" % (what, i))
+            continue
+        for path, _ in leaves(p):
+            check(path in ok, "%s: entry %d (type %d): field %s is not "
+                  "public in docs/privacy.md" % (what, i, t, path))
+    return seen
+
+
+def audit(lienlog, data, what):
+    for extra in ([], ["--public"]):
+        r = subprocess.run([lienlog, "audit", data] + extra,
+                           capture_output=True, text=True)
+        check(r.returncode == 0 and "audit OK" in r.stdout,
+              "%s: lienlog audit %s: %s %s" % (what, " ".join(extra),
+                                               r.stdout, r.stderr))
+
+
+# ---- part 1: the demo's log --------------------------------------------------
+
+def demo_part(a, tmp, allowed):
+    data = os.path.join(tmp, "demo")
+    logpath = os.path.join(tmp, "demo.out")
+    proc, port = start_demo(a.lienlogd, data, logpath)
+    try:
+        envs, _ = public_log(port)
+        seen = walk_fields(envs, allowed, "demo")
+        for t in (16, 18, 20, 21, 22, 23, 24):
+            check(seen.get(t, 0) > 0, "the demo produces type %d" % t)
+        print("demo: %d entries, types %s walked" % (len(envs),
+                                                   sorted(seen)))
+    finally:
+        stop_server(proc)
+    audit(a.lienlog, data, "demo")
+
+
+# ---- part 2: two applications of one owner ----------------------------------
+
+def variants(s):
+    """What a party holding s could search public bytes for."""
+    b = s.encode("utf-8") if isinstance(s, str) else s
+    d = hashlib.sha256(b).digest()
+    out = {b, d.hex().encode(), base64.b64encode(d),
+           base64.urlsafe_b64encode(d).rstrip(b"=")}
+    if isinstance(s, str):
+        out.add(base64.b64encode(b))
+    return out
+
+
+def world(a, tmp):
+    """A server with filed parties (as test_registration.py sets up)."""
+    pki = os.path.join(tmp, "pki")
+    subprocess.run(["sh", a.mktrust, pki], check=True,
+                   stdout=subprocess.DEVNULL)
+    reg.make_leaf(pki, "registry", "registry mirror", "registry-zj")
+    reg.make_leaf(pki, "auditor", "auditor 01", "auditor-01")
+    face = reg.FaceIssuer()
+    data = os.path.join(tmp, "data")
+    os.mkdir(data, 0o700)
+    shutil.copytree(os.path.join(pki, "trust"), os.path.join(data, "trust"))
+    with open(os.path.join(data, "trust", "config.json"), "w") as f:
+        json.dump({"registry": "lienlog.test"}, f)
+    with open(os.path.join(data, "trust", "face-issuers.jwks"), "w") as f:
+        json.dump(face.jwks(), f)
+    subprocess.run([a.lienlog, "keygen", "--name", "lienlog.test/log",
+                    "--out", os.path.join(data, "log")], check=True,
+                   stdout=subprocess.DEVNULL)
+    proc, port = reg.start_server(a.lienlogd, data,
+                                  os.path.join(tmp, "lienlogd.out"))
+    cl = reg.Client(port)
+    s = {n: reg.Signer(n, os.path.join(pki, k + ".key"),
+                       os.path.join(pki, k + ".pem"))
+         for n, k in (("admin", "admin-ed25519"), ("bank", "bank-ed25519"),
+                      ("officer", "officer-ed25519"),
+                      ("registry", "registry"), ("auditor", "auditor"))}
+    bank_id = reg.uscc("91330400MA2B00001")
+    reg.expect(cl.post(s["admin"], "/v1/institutions",
+                       {"uscc": bank_id, "name": "Test Bank",
+                        "certificate": s["bank"].cert_pem}), 201, None,
+               "file the bank")
+    for party, role in (("officer-0001", "officer"),
+                        ("registry-zj", "registry"),
+                        ("auditor-01", "auditor")):
+        reg.expect(cl.post(s["admin"], "/v1/parties",
+                           {"party": party, "role": role, "name": party,
+                            "certificate": s[role].cert_pem}), 201, None,
+                   "file " + party)
+    return proc, port, cl, s, face, data, bank_id
+
+
+def owner_part(a, tmp, allowed):
+    proc, port, cl, s, face, data, bank_id = world(a, tmp)
+    try:
+        owner = reg.citizen_id("11010519491231002")
+        name, phone = "张三", "13800000000"
+        cars = [(reg.vin("LSVAU2180N2183294"), "浙F12345", "330100123456",
+                 "A-2026-0001"),
+                (reg.vin("LFV2A21K0A3041234"), "浙A8B8C8", "330100654321",
+                 "A-2026-0002")]
+        cm = reg.expect(cl.post(s["bank"], "/v1/identity-commitments",
+                                {"id_number": owner}), 200, None,
+                        "the bank's identity commitment")["commitment"]
+        idx = {"record": [], "app": [], "decision": []}
+        apps = []
+        for vin, plate, certno, contract in cars:
+            r = reg.expect(cl.post(s["registry"], "/v1/vehicles",
+                                   {"vin": vin, "plate": plate,
+                                    "plate_type": "02",
+                                    "certificate_number": certno,
+                                    "owner": {"id_number": owner}}),
+                           201, None, "record " + vin)
+            idx["record"].append(r["index"])
+        for vin, plate, certno, contract in cars:
+            app = {"vin": vin, "plate": plate, "plate_type": "02",
+                   "certificate_number": certno,
+                   "contract_number": contract,
+                   "owner": {"id_number": owner, "name": name,
+                             "phone": phone}}
+            r = reg.expect(cl.post(s["bank"], "/v1/mortgages",
+                                   {"application": app,
+                                    "face_token": face.token(cm, app, bank_id)}),
+                           201, None, "mortgage on " + vin)
+            # the server links the owner to the recorded owner (keyed
+            # identifiers): no owner_mismatch, not diverted
+            check(r["status"] == "submitted" and r["anomalies"] == [],
+                  "same owner as recorded: %r" % r)
+            idx["app"].append(r["index"])
+            apps.append(r["application_id"])
+        for app_id in apps:
+            r = reg.expect(cl.post(s["officer"], "/v1/applications/%s/"
+                                   "decision" % app_id,
+                                   {"decision": "approve"}), 201, None,
+                           "approve " + app_id)
+            idx["decision"].append(r["index"])
+
+        envs, raw = public_log(port)
+        walk_fields(envs, allowed, "owner log")
+        pub = [json.loads(envs[i][51:]) for k in idx for i in idx[k]]
+        reads = [reg.expect(cl.get("/v1/vehicles/" + c[0]), 200, None,
+                            "public read " + c[0]) for c in cars]
+
+        # nothing equal between the two of a kind but the constants
+        constant = re.compile(r"^(v|step|status|decision|signer\..*)$")
+        for kind in idx:
+            e1, e2 = (dict(leaves(json.loads(envs[i][51:])))
+                      for i in idx[kind])
+            for path in e1:
+                if path in e2 and e1[path] == e2[path]:
+                    check(constant.match(path) is not None,
+                          "%s entries of one owner share %s = %r" %
+                          (kind, path, e1[path]))
+            v1, v2 = ({v for p, v in leaves(json.loads(envs[i][51:]))
+                       if not constant.match(p)} for i in idx[kind])
+            check(not (v1 & v2), "%s entries share values %r" % (kind,
+                                                                v1 & v2))
+        r1, r2 = (dict(leaves(r)) for r in reads)
+        for path in r1:
+            if path in r2 and r1[path] == r2[path]:
+                check(re.search(r"(_ms|_at|rank)$", path) is not None,
+                      "public reads of one owner's vehicles share %s" %
+                      path)
+        # nothing known about the owner in any public byte
+        secrets = [owner, name, phone, cm,
+                   base64.urlsafe_b64decode(cm + "=")]
+        for vin, plate, certno, contract in cars:
+            secrets += [plate, certno, contract, vin + plate,
+                        bank_id + "/" + contract]
+        public_bytes = raw + b"".join(json.dumps(r, ensure_ascii=False)
+                                      .encode() for r in reads)
+        for x in secrets:
+            for form in variants(x):
+                check(form not in public_bytes,
+                      "public bytes hold %r (from %r)" % (form[:24], x))
+        # the bank is public as a filed institution, never in the
+        # entries about its customers' vehicles or in the public reads
+        theirs = b"".join(envs[i] for k in idx for i in idx[k]) + \
+            b"".join(json.dumps(r).encode() for r in reads)
+        check(bank_id.encode() not in theirs, "the bank appears in the "
+              "owner's entries or the public reads")
+        # VINs are public only as the read's own "vin" echo
+        for vin, *_ in cars:
+            check(vin.encode() not in raw, "the log holds VIN %s" % vin)
+        print("owner: %d public entries, %d reads checked" % (len(pub),
+                                                             len(reads)))
+    finally:
+        stop_server(proc)
+    audit(a.lienlog, data, "owner")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--lienlogd", required=True)
+    ap.add_argument("--lienlog", required=True)
+    ap.add_argument("--mktrust", required=True)
+    a = ap.parse_args()
+    allowed = public_fields()
+    check(set(allowed) >= {0, 1, 2, 16, 17, 18, 19, 20, 21, 22, 23, 24, 28},
+          "docs/privacy.md table A covers every type: %r" % sorted(allowed))
+    tmp = tempfile.mkdtemp(prefix="lienlog-privacy-")
+    try:
+        demo_part(a, tmp, allowed)
+        owner_part(a, tmp, allowed)
+    finally:
+        if not reg.FAILS:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:
+            print("kept", tmp)
+    if reg.FAILS:
+        print("%d check(s) failed" % len(reg.FAILS))
+        return 1
+    print("privacy: all checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
