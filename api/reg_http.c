@@ -55,6 +55,7 @@
 #include "witness/publisher.h"
 #include "common/lien_limits.h"
 #include "crypto/cert.h"
+#include "common/hex.h"
 #include "crypto/hash.h"
 #include "crypto/sign.h"
 #include "tlog/entry.h"
@@ -632,6 +633,94 @@ reg_seal_ad(int key_system, const uint8_t id[REG_SUBJECT_ID_LEN],
 		memcpy(out + sizeof(REG_EVIDENCE_TAG), id, REG_SUBJECT_ID_LEN);
 	memcpy(out + sizeof(REG_EVIDENCE_TAG) + REG_SUBJECT_ID_LEN, salt,
 	    REG_SALT_LEN);
+}
+
+/* ---- opening sealed evidence ------------------------------------------- */
+
+void
+reg_opened_clear(struct reg_opened *o)
+{
+	if (o == NULL)
+		return;
+	if (o->plain != NULL)
+		secret_wipe(o->plain, o->plain_cap);
+	free(o->plain);
+	seal_key_free(o->key);
+	memset(o, 0, sizeof(*o));
+}
+
+enum lien_status
+reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
+{
+	const uint8_t *rec;
+	size_t rec_len, at = 0;
+	uint8_t salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
+	json_t *r = NULL;
+	int erased = 0;
+	enum lien_status st;
+
+	memset(o, 0, sizeof(*o));
+	if ((st = registry_private_get(c->view, index, &rec, &rec_len)) !=
+	    LIEN_OK)
+		return st;
+	if (jcs_parse((const char *)rec, rec_len, 0, &r) != LIEN_OK ||
+	    hex_decode(json_string_value(json_object_get(r, "salt")) ?
+	    json_string_value(json_object_get(r, "salt")) : "",
+	    json_string_length(json_object_get(r, "salt")), salt,
+	    REG_SALT_LEN) != LIEN_OK) {
+		json_decref(r);
+		return LIEN_ECORRUPT;
+	}
+	json_decref(r);
+	if ((st = registry_sealed_get(c->view, index, &o->key_system,
+	    o->key_id, &o->box, &o->box_len)) != LIEN_OK)
+		goto fail;
+	if (!o->key_system) {
+		st = subject_open(api_app_keys(c->app), c->view, o->key_id,
+		    &o->key, &erased);
+		if (st == LIEN_ENOTFOUND && erased) {
+			st = LIEN_EKEY;
+			goto fail;
+		}
+		if (st != LIEN_OK) {
+			st = LIEN_EVERIFY;
+			goto fail;
+		}
+	}
+	reg_seal_ad(o->key_system, o->key_id, salt, ad);
+	o->plain_cap = o->box_len;
+	if ((o->plain = malloc(o->plain_cap > 0 ? o->plain_cap : 1)) ==
+	    NULL) {
+		st = LIEN_ENOMEM;
+		goto fail;
+	}
+	st = seal_open(o->key_system ? keyring_system(api_app_keys(c->app)) :
+	    o->key, ad, sizeof(ad), o->box, o->box_len, o->plain,
+	    o->plain_cap, &o->plain_len);
+	if (st != LIEN_OK) {
+		st = LIEN_EVERIFY;
+		goto fail;
+	}
+	/* tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature
+	 * 0x00 body */
+	for (int k = 0; k < 5; k++) {
+		const uint8_t *z = at < o->plain_len ? memchr(o->plain + at, 0,
+		    o->plain_len - at) : NULL;
+
+		if (z == NULL) {
+			st = LIEN_ECORRUPT;
+			goto fail;
+		}
+		o->field[k] = (const char *)o->plain + at;
+		o->field_len[k] = (size_t)(z - o->plain) - at;
+		at = (size_t)(z - o->plain) + 1;
+	}
+	o->body = o->plain + at;
+	o->body_len = o->plain_len - at;
+	return LIEN_OK;
+fail:
+	reg_opened_clear(o);
+	return st;
 }
 
 /* ---- append and receipt ------------------------------------------------- */

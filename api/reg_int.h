@@ -164,4 +164,32 @@ int reg_refusal_http(enum lien_status st, const char *code);
 void reg_seal_ad(int key_system, const uint8_t id[REG_SUBJECT_ID_LEN],
     const uint8_t salt[REG_SALT_LEN], uint8_t out[REG_SEAL_AD_LEN]);
 
+/* An opened sealed request (reg_evidence_open). field[0..4]: the tag,
+ * method, path, Signature-Input and Signature (not NUL-terminated; see
+ * field_len); body: the request body. All point into plain. */
+struct reg_opened {
+	uint8_t *plain;
+	size_t plain_len, plain_cap;
+	const char *field[5];
+	size_t field_len[5];
+	const uint8_t *body;
+	size_t body_len;
+	int key_system;
+	uint8_t key_id[REG_SUBJECT_ID_LEN];
+	struct seal_key *key;		/* the subject key; NULL: system */
+	const uint8_t *box;		/* the sealed box (borrowed, view) */
+	size_t box_len;
+};
+
+/* Open the sealed request of entry index as of c->view, with the key it
+ * is sealed under and the salt of its private record. LIEN_ENOTFOUND: no
+ * sealed evidence; LIEN_EKEY: its subject was erased (answer 410);
+ * LIEN_EVERIFY: it does not open with this server's keys; LIEN_ECORRUPT,
+ * LIEN_ENOMEM. o is cleared on failure. */
+enum lien_status reg_evidence_open(struct reg_call *c, uint64_t index,
+    struct reg_opened *o) LIEN_MUST_CHECK;
+
+/* Wipes and frees the plaintext and the key; safe on a cleared o. */
+void reg_opened_clear(struct reg_opened *o);
+
 #endif

@@ -89,6 +89,17 @@ rfc3339(int64_t ms, char out[64])
 	    tm.tm_min, tm.tm_sec, (int)(ms % 1000));
 }
 
+/* A timeline step an officer's decision made (in-person review and
+ * rejection carry a reason; the first step is the application). */
+static int
+rg_step_decided(const json_t *s)
+{
+	const char *st = json_string_value(json_object_get(s, "step"));
+
+	return st != NULL && (strcmp(st, "in_person_review") == 0 ||
+	    strcmp(st, "rejected") == 0 || strcmp(st, "approved") == 0);
+}
+
 /* Copy member k of src (if present) into dst. */
 static void
 keep(json_t *dst, const json_t *src, const char *k)
@@ -99,9 +110,32 @@ keep(json_t *dst, const json_t *src, const char *k)
 		json_object_set(dst, k, v);
 }
 
+/* The free-text reason of the decision at entry index, from its sealed
+ * request (sealed under the applicant's key: the owner may read it; an
+ * erased owner's cannot be read by anyone). NULL when there is none. */
+static json_t *
+decision_reason(struct reg_call *c, const json_t *step)
+{
+	const json_t *ix = json_object_get(step, "index");
+	struct reg_opened o;
+	json_t *body = NULL, *reason = NULL;
+
+	if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+	    reg_evidence_open(c, (uint64_t)json_integer_value(ix), &o) !=
+	    LIEN_OK)
+		return NULL;
+	if (jcs_parse((const char *)o.body, o.body_len, 0, &body) == LIEN_OK &&
+	    json_is_string(json_object_get(body, "reason")) &&
+	    json_is_string(json_object_get(body, "decision")))
+		reason = json_copy(json_object_get(body, "reason"));
+	json_decref(body);
+	reg_opened_clear(&o);
+	return reason;
+}
+
 /* The owner view of one application record (canonical JSON text). */
 static json_t *
-owner_view(const char *rec, size_t len)
+owner_view(struct reg_call *c, const char *rec, size_t len)
 {
 	json_t *a = NULL, *o, *reasons, *tl;
 	const json_t *src;
@@ -140,6 +174,12 @@ owner_view(const char *rec, size_t len)
 		keep(d, s, "step");
 		keep(d, s, "index");
 		keep(d, s, "time_ms");
+		if (rg_step_decided(s)) {
+			json_t *why = decision_reason(c, s);
+
+			if (why != NULL)
+				json_object_set_new(d, "reason", why);
+		}
 		if (json_is_integer(json_object_get(s, "time_ms"))) {
 			rfc3339((int64_t)json_integer_value(json_object_get(s,
 			    "time_ms")), at);
@@ -227,7 +267,7 @@ apps_by_code(struct reg_call *c, const char *code)
 		api_fail_status(rq, st);
 		return;
 	}
-	v = owner_view(rec, len);
+	v = owner_view(c, rec, len);
 	free(rec);
 	if (v == NULL || (apps = json_array()) == NULL) {
 		json_decref(v);
@@ -351,7 +391,7 @@ apps_by_token(struct reg_call *c, const char *tok)
 		    &len);
 		if (st != LIEN_OK)
 			break;
-		v = owner_view(rec, len);
+		v = owner_view(c, rec, len);
 		free(rec);
 		if (v == NULL || json_array_append_new(apps, v) != 0)
 			st = LIEN_ENOMEM;

@@ -1356,25 +1356,21 @@ get_evidence(struct api_req *rq)
 {
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	const uint8_t *raw, *box, *rec;
-	size_t raw_len, box_len, rec_len, plain_len = 0, len;
-	uint8_t key8[REG_SUBJECT_ID_LEN], *plain = NULL, h[HASH_LEN];
-	uint8_t want[HASH_LEN], salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
+	struct reg_opened o;
+	const uint8_t *raw, *rec;
+	size_t raw_len, rec_len, len;
+	uint8_t h[HASH_LEN], want[HASH_LEN];
 	char *canon = NULL, *buf = NULL;
-	size_t canon_len = 0;
+	size_t canon_len = 0, cap = 0;
 	struct entry e;
 	json_t *p = NULL, *r = NULL, *body = NULL;
-	struct seal_key *pk = NULL;
 	const json_t *sg;
-	const char *hex;
 	uint64_t index;
 	struct json_out j;
-	int ok_sealed, ok_private, ok_owner = -1, ok_face = -1, sys = 0;
-	int erased = 0;
-	const char *f[5] = { "", "", "", "", "" };
-	size_t fl[5] = { 0, 0, 0, 0, 0 }, body_at = 0, cap;
+	int ok_sealed, ok_private, ok_owner, ok_face = -1;
 	enum lien_status st;
 
+	memset(&o, 0, sizeof(o));
 	if (w == NULL)
 		return;
 	c = &w->c;
@@ -1413,72 +1409,34 @@ get_evidence(struct api_req *rq)
 		    "officers and auditors may open its evidence");
 		goto out;
 	}
-	hex = json_string_value(json_object_get(p, "private"));
 	registry_private_commit(index, rec, rec_len, h);
-	ok_private = hex32_decode(hex, want) && hash_equal(h, want);
-	st = registry_sealed_get(c->view, index, &sys, key8, &box, &box_len);
-	if (st != LIEN_OK) {
-		read_fail(rq, st, "evidence_unknown");
+	ok_private = hex32_decode(json_string_value(json_object_get(p,
+	    "private")), want) && hash_equal(h, want);
+	st = reg_evidence_open(c, index, &o);
+	if (st == LIEN_EKEY) {
+		api_fail_code(rq, 410, "evidence_erased", "the subject of this "
+		    "evidence was erased (docs/privacy.md); the entry and its "
+		    "proofs stay valid");
 		goto out;
 	}
-	if (!hex32_decode(json_string_value(json_object_get(r, "sealed")),
-	    want) || !hex32_decode(json_string_value(json_object_get(r,
-	    "salt")), salt)) {
-		api_fail_status(rq, LIEN_ECORRUPT);
+	if (st == LIEN_ENOTFOUND) {
+		api_fail_code(rq, 404, "evidence_unknown", "this entry has no "
+		    "sealed evidence");
 		goto out;
 	}
-	hash_sha256(box, box_len, h);
-	ok_sealed = hash_equal(h, want);
-	if (!sys) {
-		st = subject_open(api_app_keys(c->app), c->view, key8, &pk,
-		    &erased);
-		if (st == LIEN_ENOTFOUND && erased) {
-			api_fail_code(rq, 410, "evidence_erased", "the "
-			    "subject of this evidence was erased (docs/"
-			    "privacy.md); the entry and its proofs stay "
-			    "valid");
-			goto out;
-		}
-		if (st != LIEN_OK) {
-			api_fail_code(rq, 500, "evidence_unreadable", "the "
-			    "sealed evidence does not open with this "
-			    "server's keys");
-			goto out;
-		}
-	}
-	reg_seal_ad(sys, key8, salt, ad);
-	if ((plain = malloc(box_len)) == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
-		goto out;
-	}
-	st = seal_open(sys ? keyring_system(api_app_keys(c->app)) : pk, ad,
-	    sizeof(ad), box, box_len, plain, box_len, &plain_len);
-	if (st != LIEN_OK) {
+	if (st == LIEN_EVERIFY) {
 		api_fail_code(rq, 500, "evidence_unreadable", "the sealed "
 		    "evidence does not open with this server's keys");
 		goto out;
 	}
-	/* tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature
-	 * 0x00 body */
-	{
-		size_t at = 0;
-
-		for (int k = 0; k < 5; k++) {
-			const uint8_t *z = at < plain_len ? memchr(plain + at, 0,
-			    plain_len - at) : NULL;
-
-			if (z == NULL) {
-				api_fail_status(rq, LIEN_ECORRUPT);
-				goto out;
-			}
-			f[k] = (const char *)plain + at;
-			fl[k] = (size_t)(z - plain) - at;
-			at = (size_t)(z - plain) + 1;
-		}
-		body_at = at;
+	if (st != LIEN_OK) {
+		api_fail_status(rq, st);
+		goto out;
 	}
-	if (jcs_parse((const char *)plain + body_at, plain_len - body_at, 0,
-	    &body) != LIEN_OK ||
+	hash_sha256(o.box, o.box_len, h);
+	ok_sealed = hex32_decode(json_string_value(json_object_get(r,
+	    "sealed")), want) && hash_equal(h, want);
+	if (jcs_parse((const char *)o.body, o.body_len, 0, &body) != LIEN_OK ||
 	    jcs_serialize(body, &canon, &canon_len) != LIEN_OK) {
 		api_fail_status(rq, LIEN_ECORRUPT);
 		goto out;
@@ -1495,7 +1453,8 @@ get_evidence(struct api_req *rq)
 			ok_face = hash_equal(h, want);
 		}
 	}
-	cap = canon_len + 6 * (fl[2] + fl[3] + fl[4]) + 1024;
+	cap = canon_len + 6 * (o.field_len[2] + o.field_len[3] +
+	    o.field_len[4]) + 1024;
 	if ((buf = malloc(cap)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
@@ -1517,13 +1476,14 @@ get_evidence(struct api_req *rq)
 	json_out_raw(&j, ",\"index\":");
 	json_out_u64(&j, index);
 	json_out_raw(&j, ",\"method\":");
-	json_out_str(&j, f[1], fl[1] < 16 ? fl[1] : 16);
+	json_out_str(&j, o.field[1], o.field_len[1] < 16 ? o.field_len[1] :
+	    16);
 	json_out_raw(&j, ",\"path\":");
-	json_out_str(&j, f[2], fl[2]);
+	json_out_str(&j, o.field[2], o.field_len[2]);
 	json_out_raw(&j, ",\"signature\":");
-	json_out_str(&j, f[4], fl[4]);
+	json_out_str(&j, o.field[4], o.field_len[4]);
 	json_out_raw(&j, ",\"signature_input\":");
-	json_out_str(&j, f[3], fl[3]);
+	json_out_str(&j, o.field[3], o.field_len[3]);
 	json_out_raw(&j, "}\n");
 	if (json_out_finish(&j, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
@@ -1531,16 +1491,13 @@ get_evidence(struct api_req *rq)
 		api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL,
 		    buf, len);
 out:
-	if (plain != NULL)
-		secret_wipe(plain, box_len);
-	free(plain);
+	reg_opened_clear(&o);
 	if (canon != NULL)
 		secret_wipe(canon, canon_len);
 	free(canon);
 	if (buf != NULL)
 		secret_wipe(buf, cap);
 	free(buf);
-	seal_key_free(pk);
 	json_decref(p);
 	json_decref(r);
 	json_decref(body);

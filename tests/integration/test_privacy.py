@@ -252,9 +252,9 @@ def owner_part(a, tmp, allowed):
                    "contract_number": contract,
                    "owner": {"id_number": owner, "name": name,
                              "phone": phone}}
+            tok = face.token(cm, app, bank_id)
             r = reg.expect(cl.post(s["bank"], "/v1/mortgages",
-                                   {"application": app,
-                                    "face_token": face.token(cm, app, bank_id)}),
+                                   {"application": app, "face_token": tok}),
                            201, None, "mortgage on " + vin)
             # the server links the owner to the recorded owner (keyed
             # identifiers): no owner_mismatch, not diverted
