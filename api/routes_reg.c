@@ -49,6 +49,7 @@
 struct reg_work {
 	struct reg_call c;
 	struct reg_request req;
+	char vin[IDS_VIN_LEN + 1];	/* a decision's application's VIN */
 };
 
 static struct reg_work *
@@ -938,6 +939,35 @@ out:
 	work_free(w);
 }
 
+/* The VIN of application id, from its sealed request (the registry keeps
+ * no VIN), into out, so that an approval's receipt names the vehicle's
+ * status proof (docs/lien-status.md); "" when it cannot be opened (an
+ * erased subject, say): the receipt then names none. */
+static void
+app_vin(struct reg_call *c, struct reg_str id, char out[IDS_VIN_LEN + 1])
+{
+	struct reg_opened o;
+	uint8_t be[8];
+	json_t *b = NULL;
+	const char *vin;
+
+	out[0] = '\0';
+	if (id.len != REG_APP_ID_LEN ||
+	    hex_decode(id.p + 1, id.len - 1, be, sizeof be) != LIEN_OK)
+		return;
+	if (reg_evidence_open(c, be64_get(be), &o) == LIEN_OK &&
+	    jcs_parse((const char *)o.body, o.body_len, 0, &b) == LIEN_OK) {
+		vin = json_string_value(json_object_get(json_object_get(b,
+		    "application"), "vin"));
+		if (vin != NULL && strlen(vin) == IDS_VIN_LEN) {
+			memcpy(out, vin, IDS_VIN_LEN);
+			out[IDS_VIN_LEN] = '\0';
+		}
+	}
+	json_decref(b);
+	reg_opened_clear(&o);
+}
+
 /* POST /v1/applications/{id}/decision */
 static void
 post_application_sub(struct api_req *rq)
@@ -973,6 +1003,12 @@ post_application_sub(struct api_req *rq)
 	req->app = id;		/* v_app_id: REG_APP_ID_LEN bytes */
 	req->decision = (enum reg_decision)d;
 	req->reason = reason;
+	/* not encoded: names the status proof in an approval's receipt */
+	if (d == REG_DECIDE_APPROVE) {
+		app_vin(c, id, w->vin);
+		req->vin.p = w->vin;
+		req->vin.len = strlen(w->vin);
+	}
 	/* sealed under the applicant's key: a reason concerns them */
 	for (int attempt = 0;; attempt++) {
 		uint8_t sid[REG_SUBJECT_ID_LEN];

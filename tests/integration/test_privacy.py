@@ -262,12 +262,17 @@ def owner_part(a, tmp, allowed):
                   "same owner as recorded: %r" % r)
             idx["app"].append(r["index"])
             apps.append(r["application_id"])
-        for app_id in apps:
+        for app_id, car in zip(apps, cars):
             r = reg.expect(cl.post(s["officer"], "/v1/applications/%s/"
                                    "decision" % app_id,
                                    {"decision": "approve"}), 201, None,
                            "approve " + app_id)
             idx["decision"].append(r["index"])
+            # the registry keeps no VIN; api/ opens the application's
+            # sealed request to name the vehicle's status proof
+            check(r.get("status_proof") ==
+                  "/v1/vehicles/%s/status-proof" % car[0],
+                  "approval receipt names the status proof: %r" % r)
 
         envs, raw = public_log(port)
         walk_fields(envs, allowed, "owner log")
