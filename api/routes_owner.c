@@ -110,21 +110,32 @@ keep(json_t *dst, const json_t *src, const char *k)
 		json_object_set(dst, k, v);
 }
 
-/* The free-text reason of the decision at entry index, from its sealed
- * request (sealed under the applicant's key: the owner may read it; an
- * erased owner's cannot be read by anyone). NULL when there is none. */
+/* The free-text reason of the decision of application app at entry index,
+ * from its sealed request (sealed under the applicant's key: the owner may
+ * read it; an erased owner's cannot be read by anyone). The request must
+ * be that decision's (its path names app): an index inherited at a key
+ * rotation names an entry of the old log, whose requests stay in the old
+ * store (docs/key-rotation.md). NULL when there is none. */
 static json_t *
-decision_reason(struct reg_call *c, const json_t *step)
+decision_reason(struct reg_call *c, const char *app, const json_t *step)
 {
 	const json_t *ix = json_object_get(step, "index");
 	struct reg_opened o;
 	json_t *body = NULL, *reason = NULL;
+	char path[64];
+	int n;
 
-	if (!json_is_integer(ix) || json_integer_value(ix) < 0 ||
+	memset(&o, 0, sizeof o);
+	n = snprintf(path, sizeof path, "/v1/applications/%s/decision",
+	    app != NULL ? app : "");
+	if (app == NULL || n < 0 || (size_t)n >= sizeof path ||
+	    !json_is_integer(ix) || json_integer_value(ix) < 0 ||
 	    reg_evidence_open(c, (uint64_t)json_integer_value(ix), &o) !=
 	    LIEN_OK)
 		return NULL;
-	if (jcs_parse((const char *)o.body, o.body_len, 0, &body) == LIEN_OK &&
+	if (o.field_len[2] == (size_t)n &&
+	    memcmp(o.field[2], path, (size_t)n) == 0 &&
+	    jcs_parse((const char *)o.body, o.body_len, 0, &body) == LIEN_OK &&
 	    json_is_string(json_object_get(body, "reason")) &&
 	    json_is_string(json_object_get(body, "decision")))
 		reason = json_copy(json_object_get(body, "reason"));
@@ -175,7 +186,8 @@ owner_view(struct reg_call *c, const char *rec, size_t len)
 		keep(d, s, "index");
 		keep(d, s, "time_ms");
 		if (rg_step_decided(s)) {
-			json_t *why = decision_reason(c, s);
+			json_t *why = decision_reason(c,
+			    json_string_value(json_object_get(a, "app")), s);
 
 			if (why != NULL)
 				json_object_set_new(d, "reason", why);

@@ -947,15 +947,19 @@ static void
 app_vin(struct reg_call *c, struct reg_str id, char out[IDS_VIN_LEN + 1])
 {
 	struct reg_opened o;
-	uint8_t be[8];
+	uint64_t appv, base;
 	json_t *b = NULL;
 	const char *vin;
 
 	out[0] = '\0';
-	if (id.len != REG_APP_ID_LEN ||
-	    hex_decode(id.p + 1, id.len - 1, be, sizeof be) != LIEN_OK)
+	/* the entry index is the id's number minus this log's base; an
+	 * application inherited at a key rotation has its request in the
+	 * old store (docs/key-rotation.md) */
+	memset(&o, 0, sizeof o);
+	if (registry_app_id_parse(id.p, id.len, &appv) != LIEN_OK ||
+	    registry_base(c->view, &base) != LIEN_OK || appv < base)
 		return;
-	if (reg_evidence_open(c, be64_get(be), &o) == LIEN_OK &&
+	if (reg_evidence_open(c, appv - base, &o) == LIEN_OK &&
 	    jcs_parse((const char *)o.body, o.body_len, 0, &b) == LIEN_OK) {
 		vin = json_string_value(json_object_get(json_object_get(b,
 		    "application"), "vin"));
