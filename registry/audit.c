@@ -435,6 +435,9 @@ registry_replay_open(const char *dir, struct registry_replay **out)
 	r->a.why = r->why;
 	r->a.why_cap = sizeof r->why;
 	r->a.incremental = 1;
+	/* a mirror holds the public log only: the public audit's replay
+	 * (no private records, no view of a store) */
+	r->a.public_only = 1;
 	if ((rc = ledger_scratch_open(dir, &r->a.sc)) != LIEN_OK) {
 		free(r);
 		return rc;
