@@ -4,15 +4,19 @@
 # sizes are tiny and timings under sanitizers mean nothing (no wall-clock
 # thresholds in tests).
 #
-# Usage: cmake -DBENCH=<program> -DNAMES=<name>,<name>,... -P figures_check.cmake
-# (comma-separated: a semicolon would split the ctest command line).
+# Usage: cmake -DBENCH=<program> -DNAMES=<name>,<name>,... [-DARGS=<a>,<b>]
+#   -P figures_check.cmake
+# (comma-separated: a semicolon would split the ctest command line). ARGS
+# go between the program and --smoke (an interpreter's script and its
+# options, say).
 cmake_minimum_required(VERSION 3.25)
 if(NOT BENCH OR NOT NAMES)
 	message(FATAL_ERROR "pass -DBENCH=<program> -DNAMES=<a,b,...>")
 endif()
 get_filename_component(prog ${BENCH} NAME)
 string(REPLACE "," ";" names "${NAMES}")
-execute_process(COMMAND ${BENCH} --smoke
+string(REPLACE "," ";" args "${ARGS}")
+execute_process(COMMAND ${BENCH} ${args} --smoke
 	OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc
 	TIMEOUT 280)
 if(NOT rc EQUAL 0)

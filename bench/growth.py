@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""The growth benchmark (issue 14; bench/README.md "Growth").
+
+For each size N (default 1e4 and 1e6) it builds, once, a store of N
+realistic registrations: `lienlogd --demo` creates the demo world and seeds
+it over HTTP (2,000 entries with the state roots), then `bench_growth build`
+grows it through the real sequencer and registry path (no HTTP). The built
+store is cached in --store-dir (DIR/growth-<N>, with a .ok marker written
+after a complete build); stores up to 2x10^6 entries are measured on a
+copy, larger ones in place (the load then adds its entries to the cache).
+
+At each size it prints, one per line, "name value unit":
+  growth_<N>_entries                  tree size measured
+  growth_<N>_entry_bytes              mean entry envelope (sampled)
+  growth_<N>_bytes_per_entry          data.mdb blocks allocated / entries
+  growth_<N>_bytes_beyond_entry       the same minus the mean entry
+  growth_<N>_table_<t>_bytes_per_entry  pages of LMDB table t (branch +
+                                      leaf + overflow, mdb_stat -a) x 4096
+                                      / entries, for every named table
+  growth_<N>_random_leaf_bytes_per_entry  leaf pages of the tables whose
+                                      keys are random (RANDOM below) x 4096
+                                      / entries
+  growth_<N>_audit_entries_per_s      `lienlog audit` (full: log, tree,
+                                      checkpoints, state replay) / wall time
+  growth_<N>_requests_per_s           `lienlog load` against `lienlogd` on
+                                      the store: accepted requests/s
+  growth_<N>_server_cpu_us_per_request
+  growth_<N>_pages_written_per_entry  bytes the sequencer thread wrote
+                                      (wchar of lienlogd's busiest writer
+                                      thread, /proc/PID/task/TID/io) over
+                                      the load / 4096 / entries appended
+  growth_<N>_pages_written_per_batch  the same per commit
+  growth_<N>_entries_per_batch        entries / commits during the load
+  growth_<N>_load_errors
+and, beside them, the machine: fdatasync_4KiB_median_us,
+fdatasync_4KiB_p99_us, sha256_single_core_MB_per_s, loadavg_1m_start,
+loadavg_1m_end; with two sizes or more, the ratios of the largest to the
+smallest: growth_requests_per_s_ratio, growth_pages_written_ratio.
+
+--smoke: one size of 3,000 entries, a 2 s load at 4 connections, a
+throw-away store dir: every figure name is printed (ctest
+bench.growth_smoke through bench/figures_check.cmake); values mean nothing.
+"""
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+# Tables whose keys are random (each new entry lands on its own leaf page):
+# vehicles by vehicle key, the secondary indexes and the private state
+# (most keys lead with a vehicle key, an owner reference or a contract
+# identifier), parties, subject keys, the lien-status map (SHA-256 paths).
+RANDOM = ("vehicles", "index", "parties", "map", "pstate", "keys")
+TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
+          "vehicles", "parties", "nonces", "idem", "sealed", "index",
+          "private", "pstate", "keys")
+COPY_MAX = 2_000_000
+
+
+def say(*a):
+    print("growth:", *a, file=sys.stderr, flush=True)
+
+
+def figure(name, value, unit):
+    if isinstance(value, float) and value != value:
+        text = "nan"
+    elif isinstance(value, float):
+        text = "%.4g" % value if abs(value) < 1000 else "%.0f" % value
+    else:
+        text = str(value)
+    print(f"{name} {text} {unit}", flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
+def parse_figures(text):
+    out = {}
+    for line in text.splitlines():
+        m = re.match(r"^([A-Za-z0-9_]+) (\S+) (\S+)$", line)
+        if m:
+            out[m.group(1)] = float(m.group(2))
+    return out
+
+
+class Server:
+    """lienlogd --demo DIR on a free port, stopped with SIGTERM."""
+
+    def __init__(self, lienlogd, datadir, log):
+        self.proc = None
+        for _ in range(3):
+            self.port = free_port()
+            self.logf = open(log, "w")
+            self.proc = subprocess.Popen(
+                [lienlogd, "--demo", datadir, "--listen",
+                 f"127.0.0.1:{self.port}"],
+                stdout=self.logf, stderr=subprocess.STDOUT)
+            deadline = time.time() + 1800
+            while time.time() < deadline and self.proc.poll() is None:
+                with open(log) as f:
+                    if "lienlogd: ready" in f.read():
+                        return
+                time.sleep(0.2)
+            self.stop()
+        with open(log) as f:
+            sys.exit("growth: lienlogd did not come up:\n" + f.read()[-2000:])
+
+    def thread_wchar(self):
+        """{tid: bytes passed to write/pwrite}: per thread, so that the
+        sequencer's page writes are told from the workers' socket writes
+        (write_bytes would count whole page-cache folios, not pages)."""
+        out = {}
+        base = f"/proc/{self.proc.pid}/task"
+        for tid in os.listdir(base):
+            try:
+                with open(f"{base}/{tid}/io") as f:
+                    for line in f:
+                        if line.startswith("wchar:"):
+                            out[tid] = int(line.split()[1])
+            except OSError:
+                pass
+        return out
+
+    def batches(self):
+        with urllib.request.urlopen(
+                f"http://127.0.0.1:{self.port}/metrics", timeout=30) as r:
+            for line in r.read().decode().splitlines():
+                if line.startswith("lienlog_log_batches_total "):
+                    return int(line.split()[1])
+        return 0
+
+    def stop(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=120)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.logf.close()
+
+
+def run(cmd, env=None):
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, env=env)
+    if r.returncode != 0:
+        sys.exit(f"growth: {' '.join(cmd)} failed ({r.returncode}):\n"
+                 f"{r.stderr[-3000:]}\n{r.stdout[-2000:]}")
+    return r
+
+
+def build_store(b, store, n):
+    ok = store + ".ok"
+    if os.path.exists(ok) and os.path.isdir(store):
+        return
+    shutil.rmtree(store, ignore_errors=True)
+    if os.path.exists(ok):
+        os.unlink(ok)
+    say(f"building {store}: the demo world and its seed")
+    t0 = time.time()
+    srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
+    srv.stop()
+    say(f"demo seeded in {time.time() - t0:.1f} s; growing to {n} entries")
+    t1 = time.time()
+    r = subprocess.run([b["bench_growth"], "build", store, "--entries",
+                        str(n)], stdout=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        sys.exit(f"growth: bench_growth build {store} failed "
+                 f"({r.returncode})")
+    rate = parse_figures(r.stdout).get("build_entries_per_s", 0)
+    say(f"built {store} in {time.time() - t1:.1f} s, {rate:.0f} entries/s "
+        f"(load average {loadavg():.2f})")
+    with open(ok, "w") as f:
+        f.write(f"{n}\n")
+
+
+def mdb_tables(store):
+    """{table: (branch, leaf, overflow, entries)} from mdb_stat -a."""
+    if shutil.which("mdb_stat") is None:
+        return None
+    r = subprocess.run(["mdb_stat", "-a", store], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if r.returncode != 0:
+        return None
+    out, name = {}, None
+    for line in r.stdout.splitlines():
+        m = re.match(r"^Status of (\S+)$", line.strip())
+        if m:
+            name = m.group(1)
+            out[name] = [0, 0, 0, 0]
+            continue
+        if name is None:
+            continue
+        for i, key in enumerate(("Branch pages:", "Leaf pages:",
+                                 "Overflow pages:", "Entries:")):
+            if line.strip().startswith(key):
+                out[name][i] = int(line.split(":")[1])
+    return out
+
+
+def measure(b, label, store, args, res):
+    p = f"growth_{label}_"
+    st = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
+    n, ebytes = st["entries"], st["entry_bytes_mean"]
+    figure(p + "entries", int(n), "entries")
+    figure(p + "entry_bytes", ebytes, "bytes")
+    blocks = os.stat(os.path.join(store, "data.mdb")).st_blocks * 512
+    figure(p + "bytes_per_entry", blocks / n, "bytes")
+    figure(p + "bytes_beyond_entry", blocks / n - ebytes, "bytes")
+    tabs = mdb_tables(store)
+    rnd = 0.0
+    for t in TABLES:
+        v = tabs.get(t) if tabs is not None else None
+        figure(p + f"table_{t}_bytes_per_entry",
+               (v[0] + v[1] + v[2]) * 4096 / n if v else float("nan"),
+               "bytes")
+        if v and t in RANDOM:
+            rnd += v[1] * 4096 / n
+    if tabs is not None:
+        for t in sorted(set(tabs) - set(TABLES)):
+            v = tabs[t]
+            say(f"{label}: table {t}: {(v[0] + v[1] + v[2]) * 4096 / n:.1f}"
+                " bytes per entry (not a named figure)")
+    figure(p + "random_leaf_bytes_per_entry",
+           rnd if tabs is not None else float("nan"), "bytes")
+
+    env = dict(os.environ, TMPDIR=args.store_dir)
+    t0 = time.time()
+    run([b["lienlog"], "audit", store], env=env)
+    el = time.time() - t0
+    figure(p + "audit_entries_per_s", n / el, "entries/s")
+    say(f"{label}: full audit of {int(n)} entries in {el:.1f} s")
+
+    srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
+    try:
+        w0, b0 = srv.thread_wchar(), srv.batches()
+        r = run([b["lienlog"], "load", "--url",
+                 f"http://127.0.0.1:{srv.port}", "--demo", store,
+                 "--concurrency", str(args.concurrency), "--duration",
+                 str(args.duration), "--server-pid", str(srv.proc.pid)])
+        w1, b1 = srv.thread_wchar(), srv.batches()
+    finally:
+        srv.stop()
+    lf = parse_figures(r.stdout)
+    n1 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
+    added = n1["entries"] - n
+    figure(p + "requests_per_s", lf.get("load_accepted_per_s",
+                                         float("nan")), "requests/s")
+    figure(p + "server_cpu_us_per_request",
+           lf.get("server_cpu_us_per_request", float("nan")), "us")
+    # the sequencer thread: the one that wrote the most (LMDB pages)
+    seq = max(w1[t] - w0.get(t, 0) for t in w1)
+    pages = seq / 4096 / added if added > 0 else float("nan")
+    figure(p + "pages_written_per_entry", pages, "pages")
+    figure(p + "pages_written_per_batch",
+           seq / 4096 / (b1 - b0) if b1 > b0 else float("nan"), "pages")
+    figure(p + "entries_per_batch",
+           added / (b1 - b0) if b1 > b0 else float("nan"), "entries")
+    figure(p + "load_errors", int(lf.get("load_errors", -1)), "count")
+    say(f"{label}: load appended {int(added)} entries in {b1 - b0} "
+        f"batches; the sequencer wrote {seq / 1e6:.1f} MB")
+    res[label] = (lf.get("load_accepted_per_s", float("nan")), pages)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--bin", help="build dir holding tools/lienlogd, "
+                    "tools/lienlog, bench/bench_growth (default: build "
+                    "build-bench/ in Release)")
+    ap.add_argument("--sizes", default="1e4,1e6",
+                    help="comma-separated entry counts (1e4,1e6,1e7)")
+    ap.add_argument("--store-dir", help="cache of built stores (default "
+                    "$TMPDIR/lienlog-growth)")
+    ap.add_argument("--duration", type=int, default=10)
+    ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--smoke", action="store_true")
+    args = ap.parse_args()
+    repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    scratch = None
+    if args.smoke:
+        args.sizes, args.duration, args.concurrency = "3e3", 2, 4
+        scratch = tempfile.mkdtemp(prefix="lienlog-growth-smoke-")
+        args.store_dir = scratch
+    if args.store_dir is None:
+        args.store_dir = os.path.join(os.environ.get("TMPDIR", "/tmp"),
+                                      "lienlog-growth")
+    args.store_dir = os.path.abspath(args.store_dir)
+    os.makedirs(args.store_dir, exist_ok=True)
+    if args.bin is None:
+        args.bin = os.path.join(repo, "build-bench")
+        subprocess.run(["cmake", "-S", repo, "-B", args.bin,
+                        "-DCMAKE_BUILD_TYPE=Release", "-DLIEN_TESTS=OFF",
+                        "-DLIEN_SANITIZE=OFF"], check=True,
+                       stdout=sys.stderr)
+        subprocess.run(["cmake", "--build", args.bin, "-j2", "--target",
+                        "lienlogd", "lienlog", "bench_growth"], check=True,
+                       stdout=sys.stderr)
+    b = {"lienlogd": os.path.join(args.bin, "tools", "lienlogd"),
+         "lienlog": os.path.join(args.bin, "tools", "lienlog"),
+         "bench_growth": os.path.join(args.bin, "bench", "bench_growth")}
+    la0 = loadavg()
+    say(f"{os.cpu_count()} cores, store dir {args.store_dir}, "
+        f"load average {la0:.2f}")
+    try:
+        sys.stdout.write(run([b["bench_growth"], "machine", args.store_dir]
+                             + (["--smoke"] if args.smoke else [])).stdout)
+        res = {}
+        sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+        for s in sizes:
+            n = int(float(s))
+            label = s.replace(".", "_").replace("+", "")
+            store = os.path.join(args.store_dir, f"growth-{label}")
+            build_store(b, store, n)
+            work = store
+            if n <= COPY_MAX:
+                work = os.path.join(args.store_dir, f"work-{label}")
+                shutil.rmtree(work, ignore_errors=True)
+                shutil.copytree(store, work)
+            try:
+                measure(b, label, work, args, res)
+            finally:
+                if work != store:
+                    shutil.rmtree(work, ignore_errors=True)
+        if len(sizes) >= 2:
+            lo, hi = res[sizes[0].replace(".", "_").replace("+", "")], \
+                res[sizes[-1].replace(".", "_").replace("+", "")]
+            figure("growth_requests_per_s_ratio", hi[0] / lo[0], "x")
+            figure("growth_pages_written_ratio", hi[1] / lo[1], "x")
+        figure("loadavg_1m_start", la0, "load")
+        figure("loadavg_1m_end", loadavg(), "load")
+    finally:
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
