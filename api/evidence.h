@@ -3,12 +3,12 @@
  * trust configuration only (docs/identity.md, docs/architecture.md
  * section 3 step 4):
  *
- *  - Face-ID token (issue 3 item 6): a JWS (RFC 7515/7519; EdDSA per
+ *  - Face-ID token: a JWS (RFC 7515/7519; EdDSA per
  *    RFC 8037 or ES256) from a key in trust/face-issuers.jwks, whose
  *    claims bind it to this registry (aud), to the applicant (sub = the
  *    identity commitment), to this application (nonce = the application
  *    digest), with liveness and match scores in basis points.
- *  - SMS attestation (issue 3 item 7): the legal representative's
+ *  - SMS attestation: the legal representative's
  *    authorisation of an acting employee, as a JWS from a key in
  *    trust/sms-issuers.jwks whose claims bind it to the application
  *    (nonce), the representative's phone commitment (sub), the acting

@@ -125,7 +125,7 @@ enum lien_status cosig_count_valid(const uint8_t *msg, size_t len,
  * (i < nvs <= 64). A witness that rotates its key keeps its name
  * (docs/key-rotation.md): while a policy lists its old and new key, a
  * note cosigned with both must still count it once, so quorums count
- * names, not keys. (Added for key rotation.) */
+ * names, not keys. */
 size_t cosig_count_names(const struct note_verifier *vs, size_t nvs,
     uint64_t mask);
 

@@ -109,7 +109,7 @@ typedef enum lien_status (*httpsig_key_fn)(void *arg, const char *keyid,
  * key that decides whether a write is a retry is the signer's word. */
 #define HTTPSIG_REQ_IDEMKEY	(1u << 8)
 
-#define HTTPSIG_WINDOW_DEFAULT 300	/* seconds, issue 3 */
+#define HTTPSIG_WINDOW_DEFAULT 300	/* seconds */
 
 struct httpsig_policy {
 	const char *label;	/* verify this label; NULL: exactly one present */

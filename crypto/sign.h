@@ -45,7 +45,7 @@ enum lien_status ed25519_verify(const uint8_t sig[ED25519_SIG_LEN],
  * encoding of a point in the prime-order subgroup that is not of small
  * order (libsodium crypto_core_ed25519_is_valid_point); LIEN_EKEY
  * otherwise. Stricter than ed25519_verify, which accepts mixed-order
- * keys: see docs/ed25519.md. (Added by h1 for note_verifier_parse.) */
+ * keys: see docs/ed25519.md. */
 enum lien_status ed25519_pk_check(const uint8_t pk[ED25519_PK_LEN])
     LIEN_MUST_CHECK;
 

@@ -1,5 +1,5 @@
 /*
- * Deadlines civetweb cannot keep (issue 11 class 6; DEPS.md): mg_read of
+ * Deadlines civetweb cannot keep (DEPS.md): mg_read of
  * n bytes returns only when n bytes came, the peer closed, or no byte
  * came for a whole request_timeout_ms -- so a client that trickles its
  * body one byte a second holds its worker for as long as the body lasts

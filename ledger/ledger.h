@@ -103,7 +103,7 @@ enum lien_status ledger_state_del(struct ledger_state *st,
 /* First record of tb whose key is >= from (from NULL or from_len 0: the
  * first record), for ordered indexes (expiry queues, time windows). Key
  * and value are borrowed like ledger_state_get's. LIEN_ENOTFOUND past the
- * end of the table. (Added for registry/registry.c; ledger/state_seek.c.) */
+ * end of the table. (ledger/state_seek.c) */
 enum lien_status ledger_state_seek(struct ledger_state *st,
     enum ledger_table tb, const void *from, size_t from_len,
     const uint8_t **key, size_t *key_len, const uint8_t **val,
@@ -296,8 +296,8 @@ enum lien_status ledger_view_checkpoint(struct ledger_view *v, uint64_t n,
  * checkpoint was signed, not beyond the snapshot: *out_size. *out_nlines
  * (optional): the number of signature lines stored with it (1 for the
  * log's own signature, more once witness cosignatures were added).
- * LIEN_ENOTFOUND if there is none. Outputs are 0 on failure. (Added by
- * h19 for the witness publisher; ledger/checkpoint_seek.c.) */
+ * LIEN_ENOTFOUND if there is none. Outputs are 0 on failure.
+ * (ledger/checkpoint_seek.c) */
 enum lien_status ledger_view_checkpoint_next(struct ledger_view *v,
     uint64_t from, uint64_t *out_size, size_t *out_nlines) LIEN_MUST_CHECK;
 
