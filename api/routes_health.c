@@ -16,7 +16,7 @@ health_healthz(struct api_req *rq)
 	struct json_out j;
 	size_t len;
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	json_out_init(&j, body, sizeof(body));
 	json_out_raw(&j, "{\"status\":\"ok\",\"tree_size\":");
@@ -33,7 +33,7 @@ health_healthz(struct api_req *rq)
 static void
 health_metrics(struct api_req *rq)
 {
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	api_server_metrics(rq->server, rq);
 }

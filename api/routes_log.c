@@ -46,7 +46,7 @@ log_checkpoint(struct api_req *rq)
 	size_t len = 0;
 	enum lien_status s;
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	wc = api_server_witness(rq->server);
 	/* With witnesses configured only a checkpoint that met the quorum
@@ -83,7 +83,7 @@ log_tile(struct api_req *rq)
 	unsigned have;
 	enum lien_status s;
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	if (rq->rest_len > TILES_PATH_MAX ||
 	    tiles_path_parse(rq->rest, rq->rest_len, &ref) != LIEN_OK) {
@@ -153,37 +153,40 @@ log_send_proof(struct api_req *rq, struct proof_scratch *ps,
 
 /* The part both proof routes share: the two u64 query parameters (p[0],
  * p[1] = tree_size), a view, tree_size within the log, and the scratch
- * block. 1 to go on (close *v and free *ps afterwards); 0 when the error
- * reply has been sent and nothing is left open. */
-static int
+ * block. LIEN_OK to go on (close *v and free *ps afterwards); otherwise
+ * the error reply has been sent, nothing is left open, and the status
+ * says why. */
+static enum lien_status LIEN_MUST_CHECK
 proof_begin(struct api_req *rq, struct api_param p[2], const char *usage,
     struct ledger_view **v, struct proof_scratch **ps)
 {
+	enum api_err e = API_ERR_INTERNAL;
 	enum lien_status s;
-	int e;
 
 	*v = NULL;
 	*ps = NULL;
-	e = api_query_parse(rq->query, rq->query_len, p, 2);
-	if (e >= 0) {
-		api_fail(rq, (enum api_err)e, usage);
-		return 0;
+	if ((s = api_query_parse(rq->query, rq->query_len, p, 2, &e)) !=
+	    LIEN_OK) {
+		api_fail(rq, e, usage);
+		return s;
 	}
 	if ((s = ledger_view_open(rq->ledger, v)) != LIEN_OK) {
 		api_fail_status(rq, s);
-		return 0;
+		return s;
 	}
 	if (p[1].value > ledger_view_size(*v)) {
+		s = LIEN_ERANGE;
 		api_fail(rq, API_ERR_TREE_SIZE,
 		    "tree_size is larger than the log");
 	} else if ((*ps = malloc(sizeof(**ps))) == NULL) {
-		api_fail_status(rq, LIEN_ENOMEM);
+		s = LIEN_ENOMEM;
+		api_fail_status(rq, s);
 	} else {
-		return 1;
+		return LIEN_OK;
 	}
 	ledger_view_close(*v);
 	*v = NULL;
-	return 0;
+	return s;
 }
 
 static void
@@ -197,8 +200,8 @@ log_inclusion(struct api_req *rq)
 	size_t nproof = 0;
 	enum lien_status s;
 
-	if (!proof_begin(rq, p, "expected index=<u64>&tree_size=<u64>", &v,
-	    &ps))
+	if (proof_begin(rq, p, "expected index=<u64>&tree_size=<u64>", &v,
+	    &ps) != LIEN_OK)
 		return;
 	if (p[0].value >= p[1].value) {
 		api_fail(rq, API_ERR_INDEX_RANGE, "index must be < tree_size");
@@ -238,8 +241,8 @@ log_consistency(struct api_req *rq)
 	size_t nproof = 0;
 	enum lien_status s;
 
-	if (!proof_begin(rq, p, "expected old_size=<u64>&tree_size=<u64>", &v,
-	    &ps))
+	if (proof_begin(rq, p, "expected old_size=<u64>&tree_size=<u64>", &v,
+	    &ps) != LIEN_OK)
 		return;
 	if (p[0].value > p[1].value) {
 		api_fail(rq, API_ERR_OLD_SIZE, "old_size must be <= tree_size");

@@ -427,7 +427,7 @@ get_owner_apps(struct api_req *rq)
 	struct reg_call *c;
 	const char *h = NULL;
 
-	if (!api_no_query(rq) || !auth_header(rq, &h))
+	if (api_no_query(rq) != LIEN_OK || !auth_header(rq, &h))
 		return;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
@@ -474,7 +474,7 @@ post_demo_face(struct api_req *rq)
 		    "provider runs only with lienlogd --demo");
 		return;
 	}
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);

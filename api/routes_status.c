@@ -181,7 +181,7 @@ get_status_proof(struct api_req *rq)
 	size_t len = 0;
 	enum lien_status st;
 
-	if (!api_no_query(rq) || !vin_ok(rq, rq->rest, rq->rest_len))
+	if (api_no_query(rq) != LIEN_OK || !vin_ok(rq, rq->rest, rq->rest_len))
 		return;
 	if ((st = open_view(rq, &v)) != LIEN_OK) {
 		api_fail_status(rq, st);

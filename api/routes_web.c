@@ -56,7 +56,7 @@ web_page(struct api_req *rq, const char *file)
 {
 	const struct web_asset *a = web_asset_find(file, strlen(file));
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	if (a == NULL) {	/* a build without the pages: never expected */
 		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
@@ -91,7 +91,7 @@ web_static(struct api_req *rq)
 	size_t vlen = strlen(web_version);
 	const struct web_asset *a = NULL;
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	if (rq->rest_len > vlen + 1 && rq->rest[vlen] == '/' &&
 	    memcmp(rq->rest, web_version, vlen) == 0)
@@ -112,7 +112,7 @@ web_keys(struct api_req *rq)
 	const char *body;
 	size_t len;
 
-	if (!api_no_query(rq))
+	if (api_no_query(rq) != LIEN_OK)
 		return;
 	api_server_keys_json(rq->server, &body, &len);
 	/* The keys change only with a restart (key rotation, witnesses):

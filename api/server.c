@@ -320,7 +320,7 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	rq.head = strcmp(ri->request_method, "HEAD") == 0;
 	/* With decode_url off, local_uri_raw is the path exactly as sent. */
 	uri = ri->local_uri_raw;
-	if (api_header_guard(&rq, ri) && server_proxy(s, &rq, ri)) {
+	if (api_header_guard(&rq, ri) == LIEN_OK && server_proxy(s, &rq, ri)) {
 		if (uri == NULL || uri[0] != '/') {
 			api_fail(&rq, API_ERR_BAD_PATH,
 			    "request target must be an origin-form path");

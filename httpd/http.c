@@ -33,8 +33,17 @@ api_u64_parse(const char *s, size_t len, uint64_t *out)
 	return dec_u64_parse(s, len, out);
 }
 
-int
-api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n)
+/* The status of each query error (api_query_parse). */
+static enum lien_status
+query_refuse(enum api_err e, enum api_err *out_err)
+{
+	*out_err = e;
+	return e == API_ERR_QUERY_TOO_LONG ? LIEN_ETOOBIG : LIEN_EPARSE;
+}
+
+enum lien_status
+api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n,
+    enum api_err *out_err)
 {
 	size_t pos = 0;
 
@@ -43,7 +52,7 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n)
 		ps[i].seen = 0;
 	}
 	if (q_len > API_QUERY_MAX)
-		return API_ERR_QUERY_TOO_LONG;
+		return query_refuse(API_ERR_QUERY_TOO_LONG, out_err);
 	while (q_len > 0) {
 		const char *pair = q + pos, *amp, *eq, *val;
 		size_t pair_len, name_len, val_len, i;
@@ -52,10 +61,10 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n)
 		pair_len = amp ? (size_t)(amp - pair) : q_len - pos;
 		/* "a=1&&b=2", a leading or a trailing '&': an empty pair. */
 		if (pair_len == 0)
-			return API_ERR_BAD_QUERY;
+			return query_refuse(API_ERR_BAD_QUERY, out_err);
 		eq = memchr(pair, '=', pair_len);
 		if (eq == NULL || eq == pair)
-			return API_ERR_BAD_QUERY;
+			return query_refuse(API_ERR_BAD_QUERY, out_err);
 		name_len = (size_t)(eq - pair);
 		val = eq + 1;
 		val_len = pair_len - name_len - 1;
@@ -65,37 +74,36 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n)
 				break;
 		}
 		if (i == n)
-			return API_ERR_UNKNOWN_PARAM;
+			return query_refuse(API_ERR_UNKNOWN_PARAM, out_err);
 		if (ps[i].seen)
-			return API_ERR_DUPLICATE_PARAM;
+			return query_refuse(API_ERR_DUPLICATE_PARAM, out_err);
 		if (api_u64_parse(val, val_len, &ps[i].value) != LIEN_OK)
-			return API_ERR_BAD_NUMBER;
+			return query_refuse(API_ERR_BAD_NUMBER, out_err);
 		ps[i].seen = 1;
 		pos += pair_len;
 		if (amp == NULL)
 			break;
 		pos++;		/* past '&' */
-		if (pos == q_len)
-			return API_ERR_BAD_QUERY;	/* trailing '&' */
+		if (pos == q_len)	/* trailing '&' */
+			return query_refuse(API_ERR_BAD_QUERY, out_err);
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!ps[i].seen)
-			return API_ERR_MISSING_PARAM;
+			return query_refuse(API_ERR_MISSING_PARAM, out_err);
 	}
-	return -1;
+	return LIEN_OK;
 }
 
-int
+enum lien_status
 api_no_query(struct api_req *rq)
 {
-	int e = api_query_parse(rq->query, rq->query_len, NULL, 0);
+	enum api_err e = API_ERR_INTERNAL;
+	enum lien_status st = api_query_parse(rq->query, rq->query_len, NULL,
+	    0, &e);
 
-	if (e >= 0) {
-		api_fail(rq, (enum api_err)e,
-		    "this resource takes no query parameters");
-		return 0;
-	}
-	return 1;
+	if (st != LIEN_OK)
+		api_fail(rq, e, "this resource takes no query parameters");
+	return st;
 }
 
 void
@@ -207,7 +215,7 @@ api_fail_status(struct api_req *rq, enum lien_status s)
 	    len);
 }
 
-int
+enum lien_status
 api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 {
 	const char *cl = NULL;
@@ -218,7 +226,7 @@ api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 		rq->must_close = 1;
 		api_fail(rq, API_ERR_TOO_MANY_HEADERS,
 		    "at most 63 header fields are accepted");
-		return 0;
+		return LIEN_EPARSE;
 	}
 	for (int i = 0; i < ri->num_headers; i++) {
 		const char *name = ri->http_headers[i].name;
@@ -229,7 +237,7 @@ api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 			rq->must_close = 1;
 			api_fail(rq, API_ERR_TRANSFER_ENCODING,
 			    "Transfer-Encoding is not accepted");
-			return 0;
+			return LIEN_EPARSE;
 		}
 		if (ascii_cstr_name_eq(name, "Content-Length")) {
 			ncl++;
@@ -241,7 +249,7 @@ api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 		rq->must_close = 1;
 		api_fail(rq, API_ERR_CONTENT_LENGTH,
 		    "Content-Length must appear once, as plain digits");
-		return 0;
+		return LIEN_EPARSE;
 	}
 	rq->has_body_len = ncl == 1;
 	rq->body_len = body_len;
@@ -253,7 +261,7 @@ api_header_guard(struct api_req *rq, const struct mg_request_info *ri)
 		rq->must_close = 1;
 		api_fail(rq, API_ERR_BODY_NOT_ALLOWED,
 		    "GET and HEAD requests must not carry a body");
-		return 0;
+		return LIEN_EPARSE;
 	}
-	return 1;
+	return LIEN_OK;
 }

@@ -154,11 +154,13 @@ struct mg_request_info;
  * framing civetweb tolerates (DEPS.md): at most API_HEADERS_MAX header
  * fields (civetweb silently drops those past the 64th), no
  * Transfer-Encoding, at most one Content-Length of plain digits, no body
- * on GET or HEAD. Sets rq->has_body_len and rq->body_len. Returns 1 if the
- * request may be routed; otherwise the error reply has been sent and the
- * connection is marked to close (the bytes after a refused request must
- * never be read as another request). */
-int api_header_guard(struct api_req *rq, const struct mg_request_info *ri);
+ * on GET or HEAD. Sets rq->has_body_len and rq->body_len. LIEN_OK if the
+ * request may be routed; otherwise LIEN_EPARSE, the error reply has been
+ * sent and the connection is marked to close (the bytes after a refused
+ * request must never be read as another request). */
+enum lien_status api_header_guard(struct api_req *rq,
+    const struct mg_request_info *ri) LIEN_MUST_CHECK
+    __attribute__((nonnull));
 
 /* ---- Query strings --------------------------------------------------- */
 
@@ -176,15 +178,20 @@ struct api_param {
  * UINT64_MAX (API_ERR_BAD_NUMBER) -- and every ps[i] present
  * (API_ERR_MISSING_PARAM). Empty pairs, '=' missing, or q_len >
  * API_QUERY_MAX give API_ERR_BAD_QUERY / API_ERR_QUERY_TOO_LONG. n == 0
- * accepts only an empty query. Returns -1 on success, else the error. */
-int api_query_parse(const char *q, size_t q_len, struct api_param *ps,
-    size_t n);
+ * accepts only an empty query (q and ps may then be NULL). LIEN_OK, or
+ * LIEN_ETOOBIG (too long) / LIEN_EPARSE with the error to answer in
+ * *out_err. */
+enum lien_status api_query_parse(const char *q, size_t q_len,
+    struct api_param *ps, size_t n, enum api_err *out_err) LIEN_MUST_CHECK
+    __attribute__((nonnull(5)));
 
-/* For routes without parameters: 1 if the query is empty, else sends the
- * error (unknown_parameter / bad_query / query_too_long) and returns 0.
- * A query on a static resource is refused rather than ignored, so each
- * resource has exactly one URL (and caches hold one copy). */
-int api_no_query(struct api_req *rq);
+/* For routes without parameters: LIEN_OK if the query is empty, else
+ * sends the error (unknown_parameter / bad_query / query_too_long) and
+ * returns its status. A query on a static resource is refused rather than
+ * ignored, so each resource has exactly one URL (and caches hold one
+ * copy). */
+enum lien_status api_no_query(struct api_req *rq) LIEN_MUST_CHECK
+    __attribute__((nonnull));
 
 /* Canonical decimal u64 in (s, len): LIEN_OK or LIEN_EPARSE. */
 enum lien_status api_u64_parse(const char *s, size_t len, uint64_t *out)

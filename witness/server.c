@@ -243,7 +243,7 @@ ws_handle(struct mg_connection *conn, void *cbdata)
 	rq.head = strcmp(m, "HEAD") == 0;
 	is_get = rq.head || strcmp(m, "GET") == 0;
 	uri = ri->local_uri_raw;
-	if (!api_header_guard(&rq, ri))
+	if (api_header_guard(&rq, ri) != LIEN_OK)
 		goto done;
 	has_cl = rq.has_body_len;
 	cl = rq.body_len;
