@@ -312,7 +312,7 @@ _Static_assert((ACCESSLOG_QUEUE_MAX & ACCESSLOG_MASK) == 0,
 _Static_assert(ACCESSLOG_BATCH_CAP >= 2 * ACCESSLOG_LINE_MAX,
     "a batch holds at least two lines");
 
-int
+enum lien_status
 accesslog_submit(struct accesslog *a, const struct accesslog_rec *r)
 {
 	size_t pos = atomic_load_explicit(&a->enq, memory_order_relaxed);
@@ -336,7 +336,7 @@ accesslog_submit(struct accesslog *a, const struct accesslog_rec *r)
 			 * the ring is full. */
 			atomic_fetch_add_explicit(&a->dropped, 1,
 			    memory_order_relaxed);
-			return 0;
+			return LIEN_EFULL;
 		} else {
 			pos = atomic_load_explicit(&a->enq,
 			    memory_order_relaxed);
@@ -348,7 +348,7 @@ accesslog_submit(struct accesslog *a, const struct accesslog_rec *r)
 	if (atomic_load_explicit(&a->waiting, memory_order_relaxed) &&
 	    atomic_exchange_explicit(&a->waiting, 0, memory_order_relaxed))
 		(void)sem_post(&a->wake);
-	return 1;
+	return LIEN_OK;
 }
 
 /* The oldest published record, or NULL. Logger thread only. */

@@ -85,8 +85,11 @@ struct accesslog_stats {
 enum lien_status accesslog_open(const char *path, struct accesslog **out)
     LIEN_MUST_CHECK;
 
-/* Queue a copy of r. Never blocks. Returns 1 if queued, 0 if dropped. */
-int accesslog_submit(struct accesslog *a, const struct accesslog_rec *r);
+/* Queue a copy of r. Never blocks. LIEN_OK if queued; LIEN_EFULL if the
+ * queue was full and the record dropped (counted in the stats, so a
+ * caller may ignore the status). */
+enum lien_status accesslog_submit(struct accesslog *a,
+    const struct accesslog_rec *r) __attribute__((nonnull));
 
 /* For log rotation (logrotate's postrotate / SIGHUP): open the path again
  * and switch to the new descriptor; lines already queued go to the new

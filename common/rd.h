@@ -27,7 +27,7 @@ rd_left(const struct rd *r)
 	return (size_t)(r->end - r->p);
 }
 
-static inline enum lien_status
+static inline enum lien_status LIEN_MUST_CHECK
 rd_take(struct rd *r, size_t n, const uint8_t **out)
 {
 	if (n > rd_left(r))
@@ -37,7 +37,7 @@ rd_take(struct rd *r, size_t n, const uint8_t **out)
 	return LIEN_OK;
 }
 
-static inline enum lien_status
+static inline enum lien_status LIEN_MUST_CHECK
 rd_u8(struct rd *r, uint8_t *out)
 {
 	if (rd_left(r) < 1)
@@ -46,7 +46,7 @@ rd_u8(struct rd *r, uint8_t *out)
 	return LIEN_OK;
 }
 
-static inline enum lien_status
+static inline enum lien_status LIEN_MUST_CHECK
 rd_u16be(struct rd *r, uint16_t *out)
 {
 	if (rd_left(r) < 2)
@@ -56,7 +56,7 @@ rd_u16be(struct rd *r, uint16_t *out)
 	return LIEN_OK;
 }
 
-static inline enum lien_status
+static inline enum lien_status LIEN_MUST_CHECK
 rd_u64be(struct rd *r, uint64_t *out)
 {
 	uint64_t v = 0;
@@ -72,7 +72,7 @@ rd_u64be(struct rd *r, uint64_t *out)
 
 /* Take everything up to (not including) the next byte c; the cursor moves
  * past c. LIEN_EPARSE when c does not occur. */
-static inline enum lien_status
+static inline enum lien_status LIEN_MUST_CHECK
 rd_until(struct rd *r, uint8_t c, const uint8_t **out, size_t *out_len)
 {
 	for (const uint8_t *q = r->p; q < r->end; q++) {

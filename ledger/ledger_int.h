@@ -91,15 +91,17 @@ struct ledger_state {
 
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,
-    uint8_t out[HASH_LEN]);
+    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK __attribute__((nonnull));
 
 /* Tree size recorded in meta within txn t (0 for an empty store). */
-enum lien_status meta_size(struct store_txn *t, uint64_t *out);
+enum lien_status meta_size(struct store_txn *t, uint64_t *out)
+    LIEN_MUST_CHECK __attribute__((nonnull));
 
 /* Signed note for size n: checkpoint body from (origin, n, root) followed
  * by the stored signature block. *out malloc'd. */
 enum lien_status checkpoint_note_build(const char *origin, uint64_t n,
     const uint8_t root[HASH_LEN], const uint8_t *sigblock, size_t sig_len,
-    char **out, size_t *out_len);
+    char **out, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(1, 3, 6, 7)));
 
 #endif
