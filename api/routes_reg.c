@@ -20,6 +20,8 @@
  *   GET  /v1/applications?status=&after=&limit=  officer, auditor
  *   GET  /v1/vehicles/{vin}                  anyone (dates); parties (details)
  *   GET  /v1/evidence/{index}                the entry's bank, officer, auditor
+ *   POST /v1/subjects                        admin (key id of an identity; no entry)
+ *   POST /v1/erasures                        admin (erase a subject's key)
  *
  * api/ validates everything it can before the sequencer (cheap refusals
  * stay off the single writer); the registry validates again on its own.
@@ -1081,6 +1083,114 @@ out:
 	work_free(w);
 }
 
+/* ---- subjects and erasures (docs/privacy.md "Erasure") ------------------- */
+
+/* POST /v1/subjects: the key id of the subject an ID number (or a
+ * company's credit code) names, for an erasure request. No entry, nothing
+ * stored: the value is only turned into the subject index (keyed by the
+ * master key) and looked up. 404 subject_unknown when the subject has no
+ * live key (never seen, or erased). */
+static void
+post_subjects(struct api_req *rq)
+{
+	static const char *const opt[] = { "id_number", "uscc", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_str idn, uscc;
+	uint8_t index[KEYRING_INDEX_LEN], id[REG_SUBJECT_ID_LEN];
+	char hex[2 * REG_SUBJECT_ID_LEN + 1], body[80];
+	const uint8_t *wr;
+	size_t wl, n;
+	int erased = 0;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", NULL, opt) ||
+	    !reg_str(rq, c->json, "id_number", 0, &idn) ||
+	    !reg_str(rq, c->json, "uscc", 0, &uscc))
+		goto out;
+	if ((idn.p == NULL) == (uscc.p == NULL)) {
+		reg_bad(rq, "field_missing", "exactly one of id_number or uscc "
+		    "is required");
+		goto out;
+	}
+	if (idn.p != NULL ? !v_id_number(rq, idn) : !v_uscc(rq, uscc))
+		goto out;
+	st = idn.p != NULL ?
+	    keyring_subject_index(api_app_keys(c->app), SEAL_KIND_CITIZEN_ID,
+	    idn.p, idn.len, index) :
+	    keyring_subject_index(api_app_keys(c->app), SEAL_KIND_OTHER,
+	    uscc.p, uscc.len, index);
+	if (st == LIEN_OK)
+		st = registry_subject_find(c->view, index, id);
+	/* an index left behind by a restored backup whose key is erased
+	 * names no live subject */
+	if (st == LIEN_OK)
+		st = registry_subject_key(c->view, id, &wr, &wl, &erased);
+	secret_wipe(index, sizeof index);
+	if (st == LIEN_ENOTFOUND) {
+		api_fail_code(rq, 404, "subject_unknown", "no live subject key "
+		    "for this identity (never seen, or erased)");
+		goto out;
+	}
+	if (st != LIEN_OK) {
+		api_fail_status(rq, st);
+		goto out;
+	}
+	hex_encode(id, sizeof id, hex);
+	n = (size_t)snprintf(body, sizeof(body), "{\"subject\":\"%s\"}\n", hex);
+	api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL, body,
+	    n);
+out:
+	work_free(w);
+}
+
+/* POST /v1/erasures: erase a subject (PIPL art. 47): one entry (type 28)
+ * holding the key id and the legal basis, no personal data; the registry
+ * deletes the subject's wrapped key and index in the same transaction.
+ * The request is sealed under the system key (it names no person). */
+static void
+post_erasures(struct api_req *rq)
+{
+	static const char *const keys[] = { "subject", "basis", NULL };
+	static const char *const bases[] = { "pipl47_purpose",
+		"pipl47_service", "pipl47_consent", "pipl47_unlawful",
+		"pipl47_other", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str subject, basis;
+	int b = 0;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
+	    !reg_str(rq, c->json, "subject", 1, &subject) ||
+	    !reg_str(rq, c->json, "basis", 1, &basis) ||
+	    !v_enum(rq, basis, bases, &b, "basis_invalid", "basis must be "
+	    "pipl47_purpose, pipl47_service, pipl47_consent, pipl47_unlawful "
+	    "or pipl47_other"))
+		goto out;
+	if (subject.len != 2 * REG_SUBJECT_ID_LEN ||
+	    hex_decode(subject.p, subject.len, req->subject,
+	    REG_SUBJECT_ID_LEN) != LIEN_OK) {
+		reg_bad(rq, "subject_invalid", "subject must be 32 lowercase "
+		    "hex digits (a key id from POST /v1/subjects)");
+		goto out;
+	}
+	req->kind = REG_T_ERASURE;
+	req->basis = (enum reg_erasure_basis)b;
+	(void)reg_submit(c, req);
+out:
+	work_free(w);
+}
+
 /* ---- reads ----------------------------------------------------------------- */
 
 /* A JSON string of 64 lowercase hex digits (as the registry writes them)
@@ -1567,6 +1677,8 @@ static const struct api_route reg_routes[] = {
 	  "reg_commitments" },
 	{ "GET", "/v1/evidence/", API_ROUTE_PREFIX, get_evidence,
 	  "reg_evidence" },
+	{ "POST", "/v1/subjects", 0, post_subjects, "reg_subjects" },
+	{ "POST", "/v1/erasures", 0, post_erasures, "reg_erasures" },
 };
 
 const struct api_route_table api_routes_reg = {

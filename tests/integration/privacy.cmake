@@ -1,6 +1,8 @@
 # Privacy end to end (issue 12, docs/privacy.md): every entry the demo
 # produces walked against docs/privacy.md table A; two applications of one
-# owner unlinkable from public entries and reads; both audits.
+# owner unlinkable from public entries and reads; erasure of that owner
+# (evidence 410, proofs, decisions and both audits intact, also after a
+# restart); both audits.
 # Included from tests/integration/CMakeLists.txt.
 if(TARGET lienlogd AND TARGET lienlog)
 	add_test(NAME integration.privacy

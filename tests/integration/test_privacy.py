@@ -15,7 +15,13 @@
    bank obtained) appears in any public byte, in clear, hashed or encoded.
    The server still links them where the rules need it (keyed
    identifiers): the owner matches the recorded owner.
-3. Both audits (`lienlog audit`, and `--public`) pass on both stores.
+3. Erasure of that owner (POST /v1/subjects, POST /v1/erasures, entry
+   type 28): the entry holds no personal data; every entry sealed under
+   the owner's key answers 410 evidence_erased; the subject is gone;
+   public reads, decisions, status proofs (`lienlog status`) and both
+   audits are unchanged, also after a restart; the person's next request
+   starts a new key.
+4. Both audits (`lienlog audit`, and `--public`) pass on both stores.
 
 Usage: test_privacy.py --lienlogd BIN --lienlog BIN --mktrust SH
 """
@@ -202,7 +208,8 @@ def world(a, tmp):
                     "--out", os.path.join(data, "log")], check=True,
                    stdout=subprocess.DEVNULL)
     proc, port = reg.start_server(a.lienlogd, data,
-                                  os.path.join(tmp, "lienlogd.out"))
+                                  os.path.join(tmp, "lienlogd.out"),
+                                  ("--access-log", access_log(tmp)))
     cl = reg.Client(port)
     s = {n: reg.Signer(n, os.path.join(pki, k + ".key"),
                        os.path.join(pki, k + ".pem"))
@@ -224,8 +231,14 @@ def world(a, tmp):
     return proc, port, cl, s, face, data, bank_id
 
 
+def access_log(tmp):
+    return os.path.join(tmp, "access.log")
+
+
 def owner_part(a, tmp, allowed):
+    """Returns what the erasure part goes on with; the server runs on."""
     proc, port, cl, s, face, data, bank_id = world(a, tmp)
+    ok = False
     try:
         owner = reg.citizen_id("11010519491231002")
         name, phone = "张三", "13800000000"
@@ -323,9 +336,165 @@ def owner_part(a, tmp, allowed):
             check(vin.encode() not in raw, "the log holds VIN %s" % vin)
         print("owner: %d public entries, %d reads checked" % (len(pub),
                                                              len(reads)))
+        ok = True
+    finally:
+        if not ok:
+            stop_server(proc)
+    return dict(proc=proc, port=port, cl=cl, s=s, data=data, owner=owner,
+                cars=cars, idx=idx, apps=apps, secrets=secrets,
+                bank_id=bank_id, name=name, phone=phone)
+
+
+# ---- part 3: erasure of one person ------------------------------------------
+
+def erased_checks(a, w, subj, e_idx, before, what):
+    """What holds after the erasure, before and after a restart."""
+    cl, s, idx = w["cl"], w["s"], w["idx"]
+    for k in idx:
+        for i in idx[k]:
+            for who in ("officer", "auditor"):
+                reg.expect(cl.get("/v1/evidence/%d" % i, s[who]), 410,
+                           "evidence_erased", "%s: %s evidence of %s "
+                           "entry %d" % (what, who, k, i))
+    reg.expect(cl.get("/v1/evidence/%d" % idx["app"][0], s["bank"]), 410,
+               "evidence_erased", what + ": the bank's own application")
+    # the erasure's own evidence (system key) opens, and names no one
+    st, j, body = cl.get("/v1/evidence/%d" % e_idx, s["officer"])
+    check(st == 200 and j is not None and j.get("entry_type") == 28,
+          "%s: the erasure's evidence opens: %s %r" % (what, st, body[:200]))
+    for x in w["secrets"]:
+        for form in variants(x):
+            check(form not in body, "%s: the erasure's evidence holds %r" %
+                  (what, form[:24]))
+    reg.expect(cl.post(s["admin"], "/v1/subjects", {"id_number":
+                                                    w["owner"]}),
+               404, "subject_unknown", what + ": the erased subject is "
+               "not found")
+    reg.expect(cl.post(s["admin"], "/v1/erasures", {"subject": subj,
+                                                    "basis":
+                                                    "pipl47_consent"}),
+               409, "already_erased", what + ": a second erasure")
+    # public reads, decisions and the status proofs are unchanged
+    check(snapshot(w) == before, "%s: public reads and applications "
+          "unchanged by the erasure" % what)
+    url = "http://127.0.0.1:%d" % w["port"]
+    for vin, *_ in w["cars"]:
+        r = subprocess.run([a.lienlog, "status", "--log", url, "--vkey",
+                            os.path.join(w["data"], "log.vkey"), "--vin",
+                            vin], capture_output=True, text=True)
+        check(r.returncode == 0 and re.search(r"^status: under_lien$",
+                                              r.stdout, re.M),
+              "%s: lienlog status %s after the erasure: %s %s" %
+              (what, vin, r.stdout, r.stderr))
+
+
+def snapshot(w):
+    cl, s = w["cl"], w["s"]
+    out = []
+    for vin, *_ in w["cars"]:
+        out.append(reg.expect(cl.get("/v1/vehicles/" + vin), 200, None,
+                              "public read " + vin))
+        out.append(reg.expect(cl.get("/v1/vehicles/" + vin, s["officer"]),
+                              200, None, "officer's read " + vin))
+    for app in w["apps"]:
+        for who in ("officer", "bank"):
+            r = reg.expect(cl.get("/v1/applications/" + app, s[who]), 200,
+                           None, "%s reads %s" % (who, app))
+            check(r.get("status") == "approved", "%s approved: %r" %
+                  (app, r))
+            out.append(r)
+    return out
+
+
+def erasure_part(a, tmp, allowed, w):
+    """One owner (two vehicles, two approved mortgages) erased by the
+    administrator: the entry holds no personal data; the evidence of every
+    entry sealed under the owner's key answers 410; the subject cannot be
+    found or erased again; public reads, decisions, status proofs and both
+    audits are unchanged, also after a restart; a later request of the
+    same person starts a new key."""
+    cl, s, idx = w["cl"], w["s"], w["idx"]
+    proc = w["proc"]
+    try:
+        for k in idx:
+            reg.expect(cl.get("/v1/evidence/%d" % idx[k][0], s["officer"]),
+                       200, None, "evidence of %s before the erasure" % k)
+        before = snapshot(w)
+        look = {"id_number": w["owner"]}
+        reg.expect(cl.post(s["bank"], "/v1/subjects", look), 403,
+                   "role_forbidden", "a bank looks a subject up")
+        subj = reg.expect(cl.post(s["admin"], "/v1/subjects", look), 200,
+                          None, "the subject's key id")["subject"]
+        check(re.fullmatch(r"[0-9a-f]{32}", subj) is not None,
+              "key id %r" % subj)
+        body = {"subject": subj, "basis": "pipl47_consent"}
+        reg.expect(cl.post(s["officer"], "/v1/erasures", body), 403,
+                   "role_forbidden", "an officer erases")
+        reg.expect(cl.post(s["admin"], "/v1/erasures",
+                           {"subject": subj, "basis": "asked nicely"}), 400,
+                   "basis_invalid", "an unknown basis")
+        reg.expect(cl.post(s["admin"], "/v1/erasures",
+                           {"subject": subj.upper(), "basis":
+                            "pipl47_consent"}), 400, "subject_invalid",
+                   "an upper-case key id")
+        reg.expect(cl.post(s["admin"], "/v1/erasures",
+                           {"subject": "0" * 32, "basis": "pipl47_consent"}),
+                   404, "subject_unknown", "a key id nobody has")
+        reg.expect(cl.post(s["admin"], "/v1/erasures",
+                           {"subject": subj, "basis": "pipl47_consent",
+                            "id_number": w["owner"]}), 400, "field_unknown",
+                   "an erasure carrying the ID number")
+        r = reg.expect(cl.post(s["admin"], "/v1/erasures", body), 201, None,
+                       "erase the owner")
+        e_idx = r["index"]
+        envs, raw = public_log(w["port"])
+        walk_fields(envs, allowed, "after erasure")
+        check(entry_type(envs[e_idx]) == 28, "the erasure is type 28")
+        p = json.loads(envs[e_idx][51:])
+        check(p.get("subject") == subj and p.get("basis") ==
+              "pipl47_consent" and p.get("signer", {}).get("role") ==
+              "admin", "the erasure entry: %r" % p)
+        for x in w["secrets"]:
+            for form in variants(x):
+                check(form not in raw, "public bytes hold %r after the "
+                      "erasure" % form[:24])
+        erased_checks(a, w, subj, e_idx, before, "erased")
     finally:
         stop_server(proc)
-    audit(a.lienlog, data, "owner")
+    audit(a.lienlog, w["data"], "after erasure")
+
+    # a restart: the erasure is in the store, not in memory
+    proc, port = reg.start_server(a.lienlogd, w["data"],
+                                  os.path.join(tmp, "lienlogd.out"),
+                                  ("--access-log", access_log(tmp)))
+    w.update(proc=proc, port=port, cl=reg.Client(port))
+    cl = w["cl"]
+    try:
+        erased_checks(a, w, subj, e_idx, before, "after a restart")
+        # the same person comes back: a new key, a new owner reference
+        vin3 = reg.vin("LGBH52E05AY000031")
+        r = reg.expect(cl.post(s["registry"], "/v1/vehicles",
+                               {"vin": vin3, "plate": "浙F54321",
+                                "plate_type": "02",
+                                "certificate_number": "330100777777",
+                                "owner": {"id_number": w["owner"]}}),
+                       201, None, "record a vehicle of the erased person")
+        new = reg.expect(cl.post(s["admin"], "/v1/subjects",
+                                 {"id_number": w["owner"]}), 200, None,
+                         "the returning subject")["subject"]
+        check(new != subj, "a new key id after the erasure")
+        reg.expect(cl.get("/v1/evidence/%d" % r["index"], s["officer"]),
+                   200, None, "the new record's evidence opens")
+        reg.expect(cl.get("/v1/evidence/%d" % idx["record"][0],
+                          s["officer"]), 410, "evidence_erased",
+                   "the old evidence stays erased")
+        w["cars"].append((vin3, "浙F54321", "330100777777", ""))
+    finally:
+        stop_server(proc)
+    audit(a.lienlog, w["data"], "after erasure and restart")
+    print("erasure: entry %d, %d entries' evidence erased, audits pass "
+          "before and after a restart" % (e_idx, sum(len(v) for v in
+                                                    idx.values())))
 
 
 def main():
@@ -340,7 +509,8 @@ def main():
     tmp = tempfile.mkdtemp(prefix="lienlog-privacy-")
     try:
         demo_part(a, tmp, allowed)
-        owner_part(a, tmp, allowed)
+        w = owner_part(a, tmp, allowed)
+        erasure_part(a, tmp, allowed, w)
     finally:
         if not reg.FAILS:
             shutil.rmtree(tmp, ignore_errors=True)

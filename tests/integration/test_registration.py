@@ -356,7 +356,7 @@ def master_key_path(data):
     return os.path.join(os.path.dirname(data), "keys", "master.key")
 
 
-def start_server(lienlogd, data, logpath):
+def start_server(lienlogd, data, logpath, extra=()):
     mk = master_key_path(data)
     os.makedirs(os.path.dirname(mk), mode=0o700, exist_ok=True)
     for _ in range(3):
@@ -365,7 +365,7 @@ def start_server(lienlogd, data, logpath):
         proc = subprocess.Popen(
             [lienlogd, "--data", data, "--listen", "127.0.0.1:%d" % port,
              "--threads", "8", "--body-timeout-ms", "1500",
-             "--master-key", mk],
+             "--master-key", mk] + list(extra),
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         for _ in range(600):
