@@ -48,6 +48,8 @@
 #include "api/accesslog.h"
 
 #include "common/hex.h"
+#include "registry/ids.h"
+#include "registry/registry.h"
 
 #define ACCESSLOG_BATCH_CAP (64u * 1024u)
 #define ACCESSLOG_MODE 0640
@@ -68,6 +70,62 @@ accesslog_copy(char *dst, size_t cap, const char *src, size_t len,
 	return (uint16_t)len;	/* every cap is far below 65536 */
 }
 
+/* The VIN of a vehicle path ("/v1/vehicles/{vin}" and what follows it:
+ * status-proof, restrictions) is not logged: a client address beside the
+ * VIN it looked up is personal data (docs/privacy.md "Logs and
+ * metrics"). The segment becomes "v:" and the first 16 hex digits of the
+ * vehicle key of the upper-cased segment when that is a valid VIN (so
+ * the operator can still follow one vehicle's requests, as anyone who
+ * holds the VIN can), else "v:-". */
+#define ACCESSLOG_VEHICLES "/v1/vehicles/"
+#define ACCESSLOG_VKEY_DIGITS 16u
+
+static void
+accesslog_path_redact(struct accesslog_rec *r)
+{
+	const size_t pre = sizeof(ACCESSLOG_VEHICLES) - 1;
+	char seg[IDS_VIN_LEN], out[ACCESSLOG_PATH_MAX];
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1];
+	size_t end, n, tail;
+
+	if (r->path_len <= pre || memcmp(r->path, ACCESSLOG_VEHICLES, pre) != 0)
+		return;
+	for (end = pre; end < r->path_len && r->path[end] != '/'; end++)
+		;
+	if (end == pre)
+		return;
+	memcpy(out, r->path, pre);
+	n = pre;
+	out[n++] = 'v';
+	out[n++] = ':';
+	if (end - pre == IDS_VIN_LEN) {
+		for (size_t i = 0; i < IDS_VIN_LEN; i++) {
+			char ch = r->path[pre + i];
+
+			seg[i] = ch >= 'a' && ch <= 'z' ? (char)(ch - 32) : ch;
+		}
+		if (ids_vin_validate(seg, IDS_VIN_LEN) == LIEN_OK &&
+		    registry_vehicle_key(seg, IDS_VIN_LEN, vk) == LIEN_OK) {
+			hex_encode(vk, ACCESSLOG_VKEY_DIGITS / 2, hex);
+			memcpy(out + n, hex, ACCESSLOG_VKEY_DIGITS);
+			n += ACCESSLOG_VKEY_DIGITS;
+		} else
+			out[n++] = '-';
+	} else
+		out[n++] = '-';
+	/* n <= pre + 2 + 16 < end + 2 + 16; the tail is cut to fit */
+	tail = r->path_len - end;
+	if (tail > sizeof(out) - n) {
+		tail = sizeof(out) - n;
+		r->truncated = 1;
+	}
+	memcpy(out + n, r->path + end, tail);
+	n += tail;
+	memcpy(r->path, out, n);
+	r->path_len = (uint16_t)n;
+}
+
 void
 accesslog_rec_set(struct accesslog_rec *r, const char *method,
     size_t method_len, const char *path, size_t path_len, const char *party,
@@ -79,6 +137,7 @@ accesslog_rec_set(struct accesslog_rec *r, const char *method,
 	    method_len, &r->truncated);
 	r->path_len = accesslog_copy(r->path, sizeof(r->path), path, path_len,
 	    &r->truncated);
+	accesslog_path_redact(r);
 	r->has_party = party != NULL;
 	r->party_len = accesslog_copy(r->party, sizeof(r->party), party,
 	    party_len, &r->truncated);

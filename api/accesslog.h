@@ -15,7 +15,9 @@
  * file for every request (DEPS.md).
  *
  * What never goes into a record: request bodies, query strings (their
- * values may carry personal data), headers (signatures, tokens).
+ * values may carry personal data), headers (signatures, tokens), the VIN
+ * of a /v1/vehicles/{vin} path (accesslog_rec_set puts "v:" and 16 hex
+ * digits of its vehicle key in its place: docs/privacy.md).
  */
 #ifndef LIEN_API_ACCESSLOG_H
 #define LIEN_API_ACCESSLOG_H

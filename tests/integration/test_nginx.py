@@ -791,6 +791,16 @@ def phase_lienlogd(d, src, pki, lienlogd, lienlog):
     check(proc.returncode == 0, "lienlogd exits 0 on SIGTERM")
     # The access log is complete once lienlogd has exited.
     proxy_log_checks(alog, pki, "t", trusted=True)
+    # nginx's own access lines (format lienlog_privacy): no VIN segment,
+    # no query, no Referer or User-Agent
+    with open(os.path.join(d, "ng2", "logs", "lienlog-public.access.log"),
+              encoding="utf-8") as f:
+        nlog = f.read()
+    check("/v1/vehicles/v:- " in nlog and "t-public" not in nlog and
+          "?" not in nlog and "Mozilla" not in nlog and
+          "Python" not in nlog,
+          "nginx's public access log: vehicle paths without their VIN, "
+          "no query, no User-Agent")
     # Without --trust-proxy the same headers are ignored, even from
     # nginx's own address.
     alog = os.path.join(d, "access-untrusted.log")
@@ -887,7 +897,9 @@ def proxy_log_checks(path, pki, tag, trusted):
               "client_cert_sha256" not in j,
               f"[u] mTLS through nginx without --trust-proxy: nginx's "
               f"address, no certificate: {j}")
-    j = one(f"/v1/vehicles/{tag}-public")
+    # the VIN segment of a vehicle path is never logged (docs/privacy.md
+    # "Logs and metrics"); this probe's is no VIN at all: "v:-"
+    j = one("/v1/vehicles/v:-")
     check(j.get("remote") == ("127.0.0.3" if trusted else "127.0.0.1") and
           "client_cert_sha256" not in j,
           f"[{tag}] public listener: {j}")

@@ -22,6 +22,11 @@
    audits are unchanged, also after a restart; the person's next request
    starts a new key.
 4. Both audits (`lienlog audit`, and `--public`) pass on both stores.
+5. Logs and metrics: the access log, the server's output and /metrics of
+   both runs hold none of the personal data the test sent (in clear,
+   hashed or encoded), nothing that looks like an ID number, a mobile
+   number, a VIN or a plate; vehicle paths are logged with "v:" and the
+   vehicle key's first 16 hex digits.
 
 Usage: test_privacy.py --lienlogd BIN --lienlog BIN --mktrust SH
 """
@@ -163,7 +168,9 @@ def audit(lienlog, data, what):
 def demo_part(a, tmp, allowed):
     data = os.path.join(tmp, "demo")
     logpath = os.path.join(tmp, "demo.out")
-    proc, port = start_demo(a.lienlogd, data, logpath)
+    alog = os.path.join(tmp, "demo-access.log")
+    proc, port = start_demo(a.lienlogd, data, logpath,
+                            ("--access-log", alog))
     try:
         envs, _ = public_log(port)
         seen = walk_fields(envs, allowed, "demo")
@@ -171,9 +178,80 @@ def demo_part(a, tmp, allowed):
             check(seen.get(t, 0) > 0, "the demo produces type %d" % t)
         print("demo: %d entries, types %s walked" % (len(envs),
                                                    sorted(seen)))
+        # what a visitor does: look VINs up (upper and lower case)
+        vins = readme_vins(data)
+        for vin in vins:
+            for v in (vin, vin.lower()):
+                for path in ("/v1/vehicles/" + v,
+                             "/v1/vehicles/%s/status-proof" % v):
+                    try:
+                        http_get(port, path)
+                    except OSError:
+                        pass        # 404 for a never-recorded one
+        metrics = http_get(port, "/metrics")
     finally:
         stop_server(proc)
     audit(a.lienlog, data, "demo")
+    texts = {"access log": read_bytes(alog), "server output":
+             read_bytes(logpath), "metrics": metrics}
+    check(texts["access log"].count(b"/v1/vehicles/v:") >= 4 * len(vins),
+          "the access log has the vehicle reads, VINs replaced")
+    logs_clean(texts, [v.encode() for v in vins], "demo")
+
+
+# ---- logs and metrics ---------------------------------------------------------
+
+def read_bytes(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def readme_vins(data):
+    with open(os.path.join(data, "demo", "README"), encoding="utf-8") as f:
+        text = f.read()
+    vins = sorted(set(re.findall(r"(?<![0-9A-Za-z])([0-9A-HJ-NPR-Z]{17})"
+                                 r"(?![0-9A-Za-z])", text)))
+    check(len(vins) >= 3, "the demo README names VINs: %r" % vins)
+    return vins
+
+
+def looks_personal(text):
+    """Well-formed personal identifiers anywhere in text: GB 11643 ID
+    numbers (date and check character), mobile numbers, VINs with their
+    check digit, Chinese plates (the province character)."""
+    out = []
+    for m in re.finditer(rb"(?<![0-9])[1-9][0-9]{5}(19|20)[0-9]{2}"
+                         rb"(0[1-9]|1[0-2])(0[1-9]|[12][0-9]|3[01])"
+                         rb"[0-9]{3}[0-9X](?![0-9])", text):
+        c = m.group(0).decode()
+        if reg.citizen_id(c[:17]) == c:
+            out.append(c)
+    out += [m.group(0).decode() for m in
+            re.finditer(rb"(?<![0-9.])1[3-9][0-9]{9}(?![0-9.])", text)]
+    for m in re.finditer(rb"(?<![0-9A-Za-z+/])[0-9A-HJ-NPR-Z]{17}"
+                         rb"(?![0-9A-Za-z+/])", text):
+        c = m.group(0).decode()
+        if reg.vin(c) == c:
+            out.append(c)
+    if "浙".encode() in text:
+        out.append("浙")
+    return out
+
+
+def logs_clean(texts, secrets, what):
+    """No personal data in the access log, the server's output and the
+    metrics (docs/privacy.md "Logs and metrics")."""
+    for name, text in texts.items():
+        check(len(text) > 0, "%s: %s is not empty" % (what, name))
+        for x in secrets:
+            for form in variants(x):
+                check(form not in text, "%s: %s holds %r" %
+                      (what, name, form[:24]))
+        found = looks_personal(text)
+        check(not found, "%s: %s holds what looks personal: %r" %
+              (what, name, found[:5]))
+    print("%s: access log, server output, metrics: %s bytes, clean" %
+          (what, "+".join(str(len(t)) for t in texts.values())))
 
 
 # ---- part 2: two applications of one owner ----------------------------------
@@ -489,9 +567,20 @@ def erasure_part(a, tmp, allowed, w):
                           s["officer"]), 410, "evidence_erased",
                    "the old evidence stays erased")
         w["cars"].append((vin3, "浙F54321", "330100777777", ""))
+        w["metrics"] = http_get(port, "/metrics")
     finally:
         stop_server(proc)
     audit(a.lienlog, w["data"], "after erasure and restart")
+    texts = {"access log": read_bytes(access_log(tmp)), "server output":
+             read_bytes(os.path.join(tmp, "lienlogd.out")),
+             "metrics": w["metrics"]}
+    alog = texts["access log"].decode()
+    for route in ("reg_mortgages", "reg_subjects", "reg_erasures",
+                  "reg_evidence", "reg_vehicle"):
+        check('"route":"%s' % route in alog, "the access log has %s "
+              "requests" % route)
+    logs_clean(texts, w["secrets"] + [c[0] for c in w["cars"]] +
+               [c[2] for c in w["cars"]], "owner world")
     print("erasure: entry %d, %d entries' evidence erased, audits pass "
           "before and after a restart" % (e_idx, sum(len(v) for v in
                                                     idx.values())))

@@ -23,7 +23,9 @@
 
 #include "api/accesslog.h"
 #include "api/metrics.h"
+#include "common/hex.h"
 #include "common/lien_limits.h"
+#include "registry/registry.h"
 #include "tests/unit/test_util.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -566,6 +568,56 @@ test_accesslog_format_hostile_path(void **state)
 	json_decref(j);
 }
 
+/* The VIN of a vehicle path is never logged (docs/privacy.md "Logs and
+ * metrics"): "v:" and 16 hex digits of its vehicle key, the same for
+ * upper and lower case; anything else in that segment becomes "v:-";
+ * other paths are untouched. */
+static void
+test_accesslog_vin_redacted(void **state)
+{
+	static const char vin[] = "LSVAU218XN2183294";
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char hex[2 * REG_VEHICLE_KEY_LEN + 1], want[128], path[128];
+	static const char *const tails[] = { "", "/status-proof",
+		"/restrictions" };
+	struct accesslog_rec r;
+
+	(void)state;
+	assert_int_equal(registry_vehicle_key(vin, 17, vk), LIEN_OK);
+	hex_encode(vk, sizeof vk, hex);
+	for (size_t t = 0; t < 3; t++) {
+		for (int lower = 0; lower < 2; lower++) {
+			size_t n = (size_t)snprintf(path, sizeof path,
+			    "/v1/vehicles/%s%s", vin, tails[t]);
+
+			if (lower)
+				for (size_t i = 13; i < 30; i++)
+					if (path[i] >= 'A' && path[i] <= 'Z')
+						path[i] = (char)(path[i] + 32);
+			rec_basic(&r, path, n);
+			(void)snprintf(want, sizeof want,
+			    "/v1/vehicles/v:%.16s%s", hex, tails[t]);
+			assert_int_equal(r.path_len, strlen(want));
+			assert_memory_equal(r.path, want, r.path_len);
+		}
+	}
+	/* not a VIN (bad check digit, percent-encoded): v:- */
+	rec_basic(&r, "/v1/vehicles/LSVAU2180N2183294/status-proof", 43);
+	assert_int_equal(r.path_len, 29);
+	assert_memory_equal(r.path, "/v1/vehicles/v:-/status-proof", 29);
+	rec_basic(&r, "/v1/vehicles/%4CSVAU218XN2183294", 32);
+	assert_int_equal(r.path_len, 16);
+	assert_memory_equal(r.path, "/v1/vehicles/v:-", 16);
+	/* untouched: the collection, other routes */
+	rec_basic(&r, "/v1/vehicles/", 13);
+	assert_int_equal(r.path_len, 13);
+	rec_basic(&r, "/v1/vehicles", 12);
+	assert_int_equal(r.path_len, 12);
+	rec_basic(&r, "/v1/evidence/12", 15);
+	assert_memory_equal(r.path, "/v1/evidence/12", 15);
+	assert_false(r.truncated);
+}
+
 /* Every single byte value as a path: always one valid JSON line. */
 static void
 test_accesslog_format_every_byte(void **state)
@@ -806,6 +858,7 @@ main(void)
 		cmocka_unit_test(test_accesslog_format_fields),
 		cmocka_unit_test(test_accesslog_format_hostile_path),
 		cmocka_unit_test(test_accesslog_format_every_byte),
+		cmocka_unit_test(test_accesslog_vin_redacted),
 		cmocka_unit_test(test_accesslog_rec_set_truncates),
 		cmocka_unit_test(test_accesslog_open_submit_reopen),
 		cmocka_unit_test(test_accesslog_submit_overload_accounting),
