@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Build lienlog in Release mode in build-bench/ (no sanitizers, no tests)
 # and run every benchmark: the log core (bench_log), request verification
-# (bench_auth), the witness (bench_witness), the sync mirror (bench_sync)
-# and the end-to-end floor (bench_floor). Figures go to stdout, one per
-# line ("name value unit"); progress goes to stderr. Extra arguments are
+# (bench_auth), the witness (bench_witness), the sync mirror (bench_sync),
+# the end-to-end floor (bench_floor) and the lien-status map (bench_map,
+# bench_serve; bench/map_load.sh runs on its own: bench/README.md).
+# Figures go to stdout, one per line ("name value unit"); progress goes
+# to stderr. Extra arguments are
 # passed to bench_log (--quick, --smoke, --store-dir DIR, --only PREFIX);
 # with --only, the other benchmarks are skipped.
 #
@@ -18,7 +20,7 @@ build="${BENCH_BUILD_DIR:-$repo/build-bench}"
 cmake -S "$repo" -B "$build" -DCMAKE_BUILD_TYPE=Release -DLIEN_TESTS=OFF \
 	-DLIEN_SANITIZE=OFF >&2
 cmake --build "$build" -j"$(nproc)" --target bench_log bench_auth \
-	bench_witness bench_sync bench_floor >&2
+	bench_witness bench_sync bench_floor bench_map bench_serve lienlogd >&2
 
 {
 	echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)," \
@@ -41,6 +43,8 @@ case " $* " in
 	rm -rf "$wdir"
 	"$build/bench/bench_sync" $smoke
 	"$build/bench/bench_floor" $smoke
+	"$build/bench/bench_map" $smoke
+	"$build/bench/bench_serve" $smoke
 	;;
 esac
 echo "run.sh: bench took $(( $(date +%s) - start )) s;" \

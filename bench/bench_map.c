@@ -1,0 +1,782 @@
+/*
+ * bench_map: the lien-status map's targets (issue 13, docs/lien-status.md)
+ * measured through the public ledger API (ledger/ledger.h, tlog/status.h):
+ *
+ *   - map maintenance in isolation: batches of 1,024 vehicle updates
+ *     (ledger_state_map_set, then ledger_state_map_root, then a durable
+ *     LMDB commit) on a scratch store holding a map of N vehicles;
+ *   - the status-proof bundle at N vehicles: a real log of N vehicle
+ *     entries (one map update each, batches of 1,024, each ending with its
+ *     state-root entry as the sequencer writes them), its latest
+ *     checkpoint cosigned by three witnesses; the bundle as
+ *     ledger_view_status_proof assembles it (the binary form lienlogd
+ *     serves with Accept: application/vnd.lienlog.status-proof), by part;
+ *   - verification: status_proof_verify of those bundles under a policy
+ *     of the log key and three witnesses, quorum 3 (what `lienlog verify
+ *     status` runs, without process start and file reading), and the
+ *     server-side assembly beside it.
+ *
+ * The machine's single-core SHA-256 rate is printed beside them. Stores of
+ * N vehicles are built once and cached under --store-dir with a
+ * "<name>.ok" marker written after a complete build. The timed map
+ * updates are committed to the cached scratch store (its map grows by a
+ * quarter of the updates each run: new vehicles among changed ones).
+ *
+ * Output contract of bench/bench_util.h: figures on stdout, the rest on
+ * stderr; no target is judged here (bench/README.md).
+ */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "bench_util.h"
+#include "common/b64.h"
+#include "common/status.h"
+#include "crypto/cosig.h"
+#include "crypto/hash.h"
+#include "crypto/note.h"
+#include "crypto/sign.h"
+#include "demo/demo.h"
+#include "ledger/ledger.h"
+#include "tlog/entry.h"
+#include "tlog/map.h"
+#include "tlog/status.h"
+#include "tlog/verifier.h"
+
+/* Names as long as real ones: the demo log's origin style and witness
+ * names in the C2SP style (a host, then a path). */
+#define BM_ORIGIN "registry.lienlog.cn/vehicle-liens"
+#define BM_NWIT 3u
+static const char *const wit_names[BM_NWIT] = {
+	"witness.lienlog-audit.cn/w1",
+	"transparency.example.org/witness-2",
+	"armored-witness.example.net/3",
+};
+#define BM_ENTRY_TYPE 40000u	/* an opaque bench entry: the VIN */
+#define BM_BATCH 1024u
+#define BM_BUILD_TXN 16384u	/* scratch build: updates per commit */
+#define BM_COSIG_TIME 1798761600u	/* fixed: the same lines every run */
+
+static struct {
+	int smoke;
+	const char *only;
+	uint64_t vehicles;
+	char store_dir[BENCH_PATH_MAX];
+	int own_store_dir;
+	struct note_signer *signer;
+	struct note_verifier logv;
+	struct cosig_signer *wit[BM_NWIT];
+	struct note_verifier witv[BM_NWIT];
+	double sha_mb_s;
+} g;
+
+static int
+fail(const char *what, enum lien_status st)
+{
+	fprintf(stderr, "bench_map: %s: %s\n", what, lien_status_message(st));
+	return -1;
+}
+
+static int
+want(const char *stem)
+{
+	return g.only == NULL || strncmp(stem, g.only, strlen(g.only)) == 0;
+}
+
+static uint64_t
+cpu_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Vehicle i's VIN: demo_vin_make from a seed of i (valid check digit). */
+static void
+vin_of(uint64_t i, char out[18])
+{
+	uint64_t rng = i * 0x9e3779b97f4a7c15u + 1u;
+
+	demo_vin_make(&rng, out);
+}
+
+/* Vehicle i's public status record, as registry/status.c writes them
+ * (docs/lien-status.md "Status record"): one lien in force and one
+ * released, indexes and times of a log of N vehicles. */
+static size_t
+record_of(uint64_t i, uint64_t n, char *out, size_t cap)
+{
+	uint8_t h[HASH_LEN];
+	char fuller[2 * HASH_LEN + 1];
+	uint64_t t0 = 1767225600000u + i * 37u, ix = 3 * n + i;
+	int len;
+
+	hash_sha256(&i, sizeof i, h);
+	for (unsigned k = 0; k < HASH_LEN; k++)
+		snprintf(fuller + 2 * k, 3, "%02x", h[k]);
+	len = snprintf(out, cap, "{\"fuller\":\"%s\",\"liens\":[{\"app\":"
+	    "\"A%016" PRIu64 "\",\"rank\":1,\"registered_index\":%" PRIu64
+	    ",\"registered_ms\":%" PRIu64 "}],\"recorded_index\":%" PRIu64
+	    ",\"recorded_ms\":%" PRIu64 ",\"released\":[{\"app\":\"A%016"
+	    PRIu64 "\",\"registered_index\":%" PRIu64 ",\"registered_ms\":%"
+	    PRIu64 ",\"released_index\":%" PRIu64 ",\"released_ms\":%" PRIu64
+	    "}],\"restrictions\":[]}", fuller, 2 * n + i, ix + 2, t0 + 86400000u,
+	    i, t0, n + i, ix, t0 + 3600000u, ix + 1, t0 + 7200000u);
+	return len < 0 || (size_t)len >= cap ? 0 : (size_t)len;
+}
+
+/* ---- Keys (fixed seeds: a cached store stays bound to the same log) --- */
+
+static int
+key_from_label(const char *name, uint8_t type, const char *label,
+    struct note_verifier *v, char *skey, size_t cap)
+{
+	uint8_t seed[ED25519_SEED_LEN], sk[ED25519_SK_LEN], raw[33];
+	char b64[64];
+	enum lien_status st;
+
+	hash_sha256(label, strlen(label), seed);
+	if ((st = note_keypair_from_seed(name, strlen(name), type, seed, v,
+	    sk)) != LIEN_OK)
+		return fail("key", st);
+	raw[0] = type;
+	memcpy(raw + 1, seed, 32);
+	if (b64_encode(raw, 33, b64, sizeof b64) != LIEN_OK)
+		return fail("b64", LIEN_EINVAL);
+	snprintf(skey, cap, "PRIVATE+KEY+%s+%08" PRIx32 "+%s", name,
+	    v->key_id, b64);
+	return 0;
+}
+
+static int
+vkey_file(const char *name, const struct note_verifier *v, uint8_t type,
+    char *path, size_t cap)
+{
+	uint8_t raw[33];
+	char b64[64];
+	FILE *f;
+
+	raw[0] = type;
+	memcpy(raw + 1, v->pk, 32);
+	if (b64_encode(raw, 33, b64, sizeof b64) != LIEN_OK ||
+	    bench_path(path, cap, g.store_dir, name) != 0 ||
+	    (f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "%s+%08" PRIx32 "+%s\n", v->name, v->key_id, b64);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int
+make_keys(void)
+{
+	char skey[512], label[64];
+	enum lien_status st;
+
+	if (key_from_label(BM_ORIGIN, NOTE_KEY_ED25519, "bench_map log",
+	    &g.logv, skey, sizeof skey) != 0)
+		return -1;
+	if ((st = note_signer_parse(skey, strlen(skey), &g.signer)) != LIEN_OK)
+		return fail("log key", st);
+	for (unsigned k = 0; k < BM_NWIT; k++) {
+		snprintf(label, sizeof label, "bench_map witness %u", k);
+		if (key_from_label(wit_names[k], NOTE_KEY_COSIG_V1, label,
+		    &g.witv[k], skey, sizeof skey) != 0)
+			return -1;
+		if ((st = cosig_signer_parse(skey, strlen(skey), &g.wit[k])) !=
+		    LIEN_OK)
+			return fail("witness key", st);
+	}
+	return 0;
+}
+
+/* ---- SHA-256 bound ------------------------------------------------------ */
+
+static void
+bench_sha256(void)
+{
+	uint8_t buf[1024], out[HASH_LEN];
+	uint64_t t0, n = 0, dt;
+	double secs = g.smoke ? 0.05 : 1.0;
+
+	/* CPU time of this thread, not wall time: on the shared machine the
+	 * wall-clock rate says more about the neighbours than about SHA-256
+	 * (bench/README.md, bench_auth). */
+	memset(buf, 0x5a, sizeof buf);
+	t0 = cpu_ns();
+	do {
+		for (unsigned i = 0; i < 256; i++) {
+			buf[0] = (uint8_t)i;
+			hash_sha256(buf, sizeof buf, out);
+		}
+		n += 256;
+		dt = cpu_ns() - t0;
+	} while (bench_seconds(dt) < secs);
+	g.sha_mb_s = (double)n * sizeof buf / bench_seconds(dt) / 1e6;
+	bench_figure("sha256_single_core_MB_per_s", g.sha_mb_s, "MB/s");
+}
+
+/* ---- Cached stores ------------------------------------------------------ */
+
+static int
+marker_ok(const char *name, uint64_t n, char *dir, size_t cap)
+{
+	char marker[BENCH_PATH_MAX], mname[128];
+	FILE *f;
+	uint64_t got = 0;
+	int ok;
+
+	snprintf(mname, sizeof mname, "%s.ok", name);
+	if (bench_path(dir, cap, g.store_dir, name) != 0 ||
+	    bench_path(marker, sizeof marker, g.store_dir, mname) != 0)
+		return -1;
+	if ((f = fopen(marker, "r")) == NULL)
+		return 0;
+	ok = fscanf(f, "%" SCNu64, &got) == 1 && got == n;
+	fclose(f);
+	return ok;
+}
+
+static int
+marker_write(const char *name, uint64_t n)
+{
+	char marker[BENCH_PATH_MAX], mname[128];
+	FILE *f;
+
+	snprintf(mname, sizeof mname, "%s.ok", name);
+	if (bench_path(marker, sizeof marker, g.store_dir, mname) != 0 ||
+	    (f = fopen(marker, "w")) == NULL)
+		return -1;
+	fprintf(f, "%" PRIu64 "\n", n);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static void
+key_value_of(uint64_t i, uint64_t n, uint8_t key[MAP_KEY_LEN],
+    uint8_t value[MAP_VALUE_LEN])
+{
+	char vin[18], rec[1024];
+	size_t rl;
+
+	vin_of(i, vin);
+	if (status_key((const uint8_t *)vin, 17, key) != LIEN_OK)
+		abort();
+	rl = record_of(i, n, rec, sizeof rec);
+	status_value((const uint8_t *)rec, rl, value);
+}
+
+/* ---- Map maintenance in isolation --------------------------------------- */
+
+static int
+scratch_build(const char *dir, uint64_t n)
+{
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	uint8_t key[MAP_KEY_LEN], value[MAP_VALUE_LEN], root[HASH_LEN];
+	uint64_t nk = 0, t0 = bench_now_ns();
+	enum lien_status s;
+
+	if (bench_rm_tree(dir) != 0 || mkdir(dir, 0700) != 0)
+		return -1;
+	if ((s = ledger_scratch_open(dir, &sc)) != LIEN_OK)
+		return fail("scratch open", s);
+	for (uint64_t i = 0; i < n;) {
+		if ((s = ledger_scratch_begin(sc, &st)) != LIEN_OK)
+			goto err;
+		for (unsigned k = 0; k < BM_BUILD_TXN && i < n; k++, i++) {
+			key_value_of(i, n, key, value);
+			if ((s = ledger_state_map_set(st, key, value)) != LIEN_OK)
+				goto err;
+		}
+		if ((s = ledger_state_map_root(st, root, &nk)) != LIEN_OK ||
+		    (s = ledger_scratch_mark(sc, i, 0)) != LIEN_OK ||
+		    (s = ledger_scratch_commit(sc, st)) != LIEN_OK)
+			goto err;
+		if (i % (BM_BUILD_TXN * 64) == 0)
+			fprintf(stderr, "  map build: %" PRIu64 " keys, %.0f s\n",
+			    nk, bench_seconds(bench_now_ns() - t0));
+	}
+	fprintf(stderr, "  map build: %" PRIu64 " keys in %.1f s\n", nk,
+	    bench_seconds(bench_now_ns() - t0));
+	ledger_scratch_close(sc);
+	return 0;
+err:
+	ledger_scratch_close(sc);
+	return fail("scratch build", s);
+}
+
+static int
+bench_map_update(void)
+{
+	char dir[BENCH_PATH_MAX], name[64];
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	struct map_update *u = NULL;
+	uint8_t root[HASH_LEN];
+	uint64_t nk = 0, rng = (uint64_t)time(NULL) ^ 0x5eedu, *lat = NULL;
+	uint64_t rounds = g.smoke ? 5 : 400, done = 0, wall = 0, cpu = 0;
+	double cap_s = g.smoke ? 0.5 : 5.0;
+	enum lien_status s;
+	int ok, ret = -1;
+
+	snprintf(name, sizeof name, "map-scratch-%" PRIu64, g.vehicles);
+	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
+		return -1;
+	if (!ok) {
+		fprintf(stderr, "map_update: building a map of %" PRIu64
+		    " vehicles in %s\n", g.vehicles, dir);
+		if (scratch_build(dir, g.vehicles) != 0 ||
+		    marker_write(name, g.vehicles) != 0)
+			return -1;
+	}
+	if ((s = ledger_scratch_open(dir, &sc)) != LIEN_OK)
+		return fail("scratch open", s);
+	u = calloc(BM_BATCH, sizeof *u);
+	lat = calloc(rounds, sizeof *lat);
+	if (u == NULL || lat == NULL)
+		goto out;
+	fprintf(stderr, "map_update: %" PRIu64 " rounds of %u updates (3/4 "
+	    "changed vehicles, 1/4 new) on the map in %s, a durable commit "
+	    "each\n", rounds, BM_BATCH, dir);
+	for (uint64_t r = 0; r < rounds; r++) {
+		uint64_t t0, c0;
+
+		/* Prepared before timing: which vehicles, their new values. */
+		for (unsigned k = 0; k < BM_BATCH; k++) {
+			uint64_t i = (k & 3) == 3 ?
+			    g.vehicles + (bench_rand(&rng) >> 8) :
+			    bench_rand_below(&rng, g.vehicles);
+			char vin[18];
+
+			vin_of(i, vin);
+			if (status_key((const uint8_t *)vin, 17, u[k].key) !=
+			    LIEN_OK)
+				goto out;
+			for (unsigned b = 0; b < MAP_VALUE_LEN; b += 8) {
+				uint64_t x = bench_rand(&rng);
+
+				memcpy(u[k].value + b, &x, 8);
+			}
+		}
+		t0 = bench_now_ns();
+		c0 = cpu_ns();
+		if ((s = ledger_scratch_begin(sc, &st)) != LIEN_OK)
+			goto fail;
+		for (unsigned k = 0; k < BM_BATCH; k++)
+			if ((s = ledger_state_map_set(st, u[k].key,
+			    u[k].value)) != LIEN_OK)
+				goto fail;
+		if ((s = ledger_state_map_root(st, root, &nk)) != LIEN_OK ||
+		    (s = ledger_scratch_mark(sc, nk, 0)) != LIEN_OK ||
+		    (s = ledger_scratch_commit(sc, st)) != LIEN_OK)
+			goto fail;
+		cpu += cpu_ns() - c0;
+		lat[r] = bench_now_ns() - t0;
+		wall += lat[r];
+		done++;
+		if (bench_seconds(wall) >= cap_s)
+			break;
+	}
+	fprintf(stderr, "map_update: %" PRIu64 " rounds, map now %" PRIu64
+	    " vehicles\n", done, nk);
+	bench_figure("map_vehicles", (double)g.vehicles, "vehicles");
+	bench_figure("map_update_batch1024_per_s",
+	    (double)(done * BM_BATCH) / bench_seconds(wall), "updates/s");
+	bench_figure("map_update_batch1024_per_cpu_s",
+	    (double)(done * BM_BATCH) / bench_seconds(cpu), "updates/s");
+	bench_figure("map_update_batch1024_cpu_us_per_update",
+	    (double)cpu / 1e3 / (double)(done * BM_BATCH), "us");
+	bench_figure("map_update_batch1024_median_ms",
+	    (double)bench_percentile(lat, done, 50) / 1e6, "ms");
+	ret = 0;
+	goto out;
+fail:
+	ret = fail("map update", s);
+out:
+	free(u);
+	free(lat);
+	ledger_scratch_close(sc);
+	return ret;
+}
+
+/* ---- A log of N vehicles ------------------------------------------------ */
+
+struct veh_arg {
+	uint64_t i, n;
+};
+
+static enum lien_status
+veh_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct veh_arg *a = arg;
+	uint8_t key[MAP_KEY_LEN], value[MAP_VALUE_LEN];
+
+	(void)index;
+	(void)time_ms;
+	if (cap < 17)
+		return LIEN_ETOOBIG;
+	key_value_of(a->i, a->n, key, value);
+	vin_of(a->i, (char *)out);	/* writes 18 bytes: cap is large */
+	*out_len = 17;
+	return ledger_state_map_set(st, key, value);
+}
+
+static int
+log_build(const char *dir, uint64_t n)
+{
+	struct ledger_config cfg = {
+		.dir = dir, .signer = g.signer, .batch_max = BM_BATCH,
+	};
+	struct ledger *l;
+	struct ledger_item *items = calloc(BM_BATCH, sizeof *items);
+	struct veh_arg *args = calloc(BM_BATCH, sizeof *args);
+	struct ledger_receipt *rc = calloc(BM_BATCH, sizeof *rc);
+	uint64_t t0 = bench_now_ns();
+	enum lien_status s = LIEN_ENOMEM;
+
+	if (items == NULL || args == NULL || rc == NULL ||
+	    bench_rm_tree(dir) != 0)
+		goto out;
+	if ((s = ledger_open(&cfg, &l)) != LIEN_OK)
+		goto out;
+	for (uint64_t i = 0; i < n;) {
+		size_t m = 0;
+
+		for (; m < BM_BATCH && i < n; m++, i++) {
+			args[m].i = i;
+			args[m].n = n;
+			items[m].type = BM_ENTRY_TYPE;
+			items[m].build = veh_build;
+			items[m].arg = &args[m];
+		}
+		if ((s = ledger_append_many(l, items, m, rc)) != LIEN_OK)
+			break;
+		if (i % (BM_BATCH * 512) == 0)
+			fprintf(stderr, "  log build: %" PRIu64 " vehicles, "
+			    "%.0f s\n", i, bench_seconds(bench_now_ns() - t0));
+	}
+	fprintf(stderr, "  log build: %" PRIu64 " vehicles, %" PRIu64
+	    " entries in %.1f s\n", n, ledger_size(l),
+	    bench_seconds(bench_now_ns() - t0));
+	ledger_close(l);
+out:
+	free(items);
+	free(args);
+	free(rc);
+	return s == LIEN_OK ? 0 : fail("log build", s);
+}
+
+/* Cosign the latest checkpoint with the three witnesses (fixed
+ * timestamp: a second run finds the same lines there already). */
+static int
+cosign_latest(struct ledger *l)
+{
+	struct ledger_view *v;
+	char *note = NULL, lines[BM_NWIT * COSIG_LINE_MAX];
+	size_t nl, body_len, ll, off = 0;
+	uint64_t n;
+	enum lien_status s;
+
+	if ((s = ledger_view_open(l, &v)) != LIEN_OK)
+		return fail("view", s);
+	n = ledger_view_size(v);
+	s = ledger_view_checkpoint(v, n, &note, &nl);
+	ledger_view_close(v);
+	if (s != LIEN_OK)
+		return fail("checkpoint", s);
+	body_len = (size_t)(strstr(note, "\n\n") - note) + 1;
+	for (unsigned k = 0; k < BM_NWIT; k++) {
+		if ((s = cosig_sign_line(g.wit[k], (const uint8_t *)note,
+		    body_len, BM_COSIG_TIME, lines + off, sizeof lines - off,
+		    &ll)) != LIEN_OK)
+			break;
+		off += ll;
+	}
+	free(note);
+	if (s == LIEN_OK)
+		s = ledger_checkpoint_add_cosigs(l, n, lines, off);
+	return s == LIEN_OK ? 0 : fail("cosign", s);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+pct_double(double *v, size_t n, unsigned pct)
+{
+	size_t rank;
+
+	qsort(v, n, sizeof v[0], cmp_double);
+	rank = (n * pct + 99u) / 100u;
+	return v[rank == 0 ? 0 : rank - 1];
+}
+
+/* Write one bundle and the keys for timing `lienlog verify status` as a
+ * whole process (bench/README.md gives the command). */
+static void
+write_sample(const uint8_t *b, size_t len, const char *vin)
+{
+	char path[BENCH_PATH_MAX];
+	FILE *f;
+
+	if (bench_path(path, sizeof path, g.store_dir, "sample.proof") != 0 ||
+	    (f = fopen(path, "wb")) == NULL)
+		return;
+	fwrite(b, 1, len, f);
+	fclose(f);
+	fprintf(stderr, "status_bundle: sample for `lienlog verify status`: "
+	    "--vin %s %s (keys log.vkey, w1.vkey .. w3.vkey beside it)\n",
+	    vin, path);
+	(void)vkey_file("log.vkey", &g.logv, NOTE_KEY_ED25519, path,
+	    sizeof path);
+	for (unsigned k = 0; k < BM_NWIT; k++) {
+		char fn[16];
+
+		snprintf(fn, sizeof fn, "w%u.vkey", k + 1);
+		(void)vkey_file(fn, &g.witv[k], NOTE_KEY_COSIG_V1, path,
+		    sizeof path);
+	}
+}
+
+static int
+bench_bundles(void)
+{
+	char dir[BENCH_PATH_MAX], name[64], vin[18], rec[1024];
+	struct ledger_config cfg = { .signer = NULL };
+	struct ledger *l = NULL;
+	struct tlog_policy pol;
+	struct status_check chk;
+	struct status_result res;
+	struct status_report rep;
+	struct status_proof *dp = malloc(sizeof *dp);
+	size_t nsamp = g.smoke ? 20 : 400, nabs = nsamp / 4, ns = 0;
+	double *sz = calloc(nsamp, sizeof *sz), *ver = calloc(nsamp,
+	    sizeof *ver), *prv = calloc(nsamp, sizeof *prv);
+	double mapb = 0, cpb = 0, recb = 0, incl = 0, maxsz = 0;
+	uint64_t rng = 42, size;
+	enum lien_status s;
+	int ok, ret = -1, wrote = 0;
+
+	if (dp == NULL || sz == NULL || ver == NULL || prv == NULL)
+		goto out;
+	snprintf(name, sizeof name, "map-log-%" PRIu64, g.vehicles);
+	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
+		goto out;
+	if (!ok) {
+		fprintf(stderr, "status_bundle: building a log of %" PRIu64
+		    " vehicles in %s\n", g.vehicles, dir);
+		if (log_build(dir, g.vehicles) != 0 ||
+		    marker_write(name, g.vehicles) != 0)
+			goto out;
+	}
+	cfg.dir = dir;
+	cfg.signer = g.signer;
+	cfg.batch_max = BM_BATCH;
+	if ((s = ledger_open(&cfg, &l)) != LIEN_OK) {
+		fail("ledger open", s);
+		goto out;
+	}
+	if (cosign_latest(l) != 0)
+		goto out;
+	size = ledger_size(l);
+	memset(&pol, 0, sizeof pol);
+	pol.log = g.logv;
+	pol.witnesses = g.witv;
+	pol.nwitnesses = BM_NWIT;
+	pol.quorum = BM_NWIT;
+	for (size_t k = 0; k < nsamp; k++) {
+		struct ledger_view *v;
+		uint8_t *b = NULL;
+		size_t len = 0, rl = 0;
+		uint64_t i, t0;
+
+		/* Three in four vehicles on the map, one never registered. */
+		if (k < nabs) {
+			i = g.vehicles + 1000000000u + k;
+			vin_of(i, vin);
+		} else {
+			i = bench_rand_below(&rng, g.vehicles);
+			vin_of(i, vin);
+			rl = record_of(i, g.vehicles, rec, sizeof rec);
+		}
+		/* Thread CPU time, as the SHA-256 rate (shared machine). */
+		t0 = cpu_ns();
+		if ((s = ledger_view_open(l, &v)) != LIEN_OK)
+			break;
+		s = ledger_view_status_proof(v, (const uint8_t *)vin, 17,
+		    rl ? (const uint8_t *)rec : NULL, rl, &b, &len);
+		ledger_view_close(v);
+		prv[ns] = (double)(cpu_ns() - t0) / 1e3;
+		if (s != LIEN_OK)
+			break;
+		memset(&chk, 0, sizeof chk);
+		chk.policy = &pol;
+		chk.id = (const uint8_t *)vin;
+		chk.id_len = 17;
+		chk.now_ms = (uint64_t)time(NULL) * 1000u;
+		t0 = cpu_ns();
+		s = status_proof_verify(b, len, &chk, &res, &rep);
+		ver[ns] = (double)(cpu_ns() - t0) / 1e3;
+		if (s != LIEN_OK || res.present != (rl != 0) ||
+		    res.cosigned != BM_NWIT) {
+			fprintf(stderr, "bench_map: bundle of %s does not "
+			    "verify: %s (%s)\n", vin, rep.why,
+			    status_fault_name(rep.fault));
+			free(b);
+			s = LIEN_EVERIFY;
+			break;
+		}
+		if (rl != 0) {
+			/* Present vehicles are the size figure: absence
+			 * proofs carry no record and are smaller. */
+			if ((s = status_proof_decode(b, len, dp)) != LIEN_OK) {
+				free(b);
+				break;
+			}
+			sz[ns] = (double)len;
+			mapb += (double)dp->map_len;
+			cpb += (double)dp->checkpoint_len;
+			recb += (double)dp->record_len;
+			incl = (double)dp->nincl;
+			if ((double)len > maxsz)
+				maxsz = (double)len;
+			if (!wrote) {
+				write_sample(b, len, vin);
+				wrote = 1;
+			}
+		}
+		free(b);
+		ns++;
+	}
+	if (s != LIEN_OK) {
+		fail("status proof", s);
+		goto out;
+	}
+	{
+		size_t np = nsamp - nabs;
+		double med, worst;
+		double lg = ceil(log2((double)size));
+
+		/* sz[] holds sizes at the present samples' slots only. */
+		double *psz = sz + nabs;
+
+		med = pct_double(psz, np, 50);
+		/* The inclusion proof of a tree's last leaf has between 0
+		 * and ceil(log2 size) hashes, by the size's bits: the
+		 * worst case for a log of this order of size. */
+		worst = med + (lg - incl) * HASH_LEN;
+		fprintf(stderr, "status_bundle: log of %" PRIu64 " entries, "
+		    "%.0f inclusion hashes at that size, %.0f at worst\n",
+		    size, incl, lg);
+		bench_figure("status_bundle_bytes_median", med, "bytes");
+		bench_figure("status_bundle_bytes_max", maxsz, "bytes");
+		bench_figure("status_bundle_bytes_worst_inclusion", worst,
+		    "bytes");
+		bench_figure("status_bundle_map_proof_bytes_mean",
+		    mapb / (double)np, "bytes");
+		bench_figure("status_bundle_record_bytes_mean",
+		    recb / (double)np, "bytes");
+		bench_figure("status_bundle_checkpoint_bytes",
+		    cpb / (double)np, "bytes");
+		bench_figure("status_bundle_inclusion_hashes", incl, "hashes");
+		bench_figure("status_proof_assemble_us_median",
+		    pct_double(prv, ns, 50), "us");
+		bench_figure("status_verify_us_median", pct_double(ver, ns, 50),
+		    "us");
+		bench_figure("status_verify_us_p99", pct_double(ver, ns, 99),
+		    "us");
+	}
+	ret = 0;
+out:
+	ledger_close(l);
+	free(dp);
+	free(sz);
+	free(ver);
+	free(prv);
+	return ret;
+}
+
+/* ---- Main --------------------------------------------------------------- */
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: bench_map [--smoke] [--vehicles N] "
+	    "[--store-dir DIR] [--only PREFIX]\n");
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *sd = NULL;
+	int rc = 0;
+
+	g.vehicles = 10000000u;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--smoke") == 0) {
+			g.smoke = 1;
+		} else if (strcmp(argv[i], "--vehicles") == 0 && i + 1 < argc) {
+			g.vehicles = strtoull(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--store-dir") == 0 &&
+		    i + 1 < argc) {
+			sd = argv[++i];
+		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
+			g.only = argv[++i];
+		} else {
+			usage();
+			return 2;
+		}
+	}
+	if (g.smoke)
+		g.vehicles = 5000;
+	if (g.vehicles < 16) {
+		usage();
+		return 2;
+	}
+	if (lcrypto_init() != LIEN_OK)
+		return 1;
+	if (sd != NULL) {
+		snprintf(g.store_dir, sizeof g.store_dir, "%s", sd);
+		(void)mkdir(g.store_dir, 0700);
+	} else if (g.smoke) {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(g.store_dir, sizeof g.store_dir,
+		    "%s/bench-map-XXXXXX", t ? t : "/tmp");
+		if (mkdtemp(g.store_dir) == NULL)
+			return 1;
+		g.own_store_dir = 1;
+	} else {
+		const char *t = getenv("TMPDIR");
+
+		snprintf(g.store_dir, sizeof g.store_dir, "%s/lienlog-bench",
+		    t ? t : "/tmp");
+		(void)mkdir(g.store_dir, 0700);
+	}
+	fprintf(stderr, "bench_map: %" PRIu64 " vehicles, stores in %s\n",
+	    g.vehicles, g.store_dir);
+	if (make_keys() != 0)
+		return 1;
+	bench_sha256();
+	if (want("map_update") && bench_map_update() != 0)
+		rc = 1;
+	if (rc == 0 && (want("status") || want("map_vehicles")) &&
+	    bench_bundles() != 0)
+		rc = 1;
+	note_signer_free(g.signer);
+	for (unsigned k = 0; k < BM_NWIT; k++)
+		cosig_signer_free(g.wit[k]);
+	if (g.own_store_dir)
+		(void)bench_rm_tree(g.store_dir);
+	return rc;
+}
