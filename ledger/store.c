@@ -18,7 +18,9 @@
 #include <lmdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 struct store {
 	MDB_env *env;
@@ -56,7 +58,13 @@ static const char *const table_names[STORE_NTABLES] = {
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the
- * report. MDB_MAP_FULL is distinct because the operator can act on it. */
+ * report. A full map, a full disk or quota (a commit's write failing with
+ * ENOSPC or EDQUOT) and a file-size limit (EFBIG: lienlogd ignores
+ * SIGXFSZ so that it gets the error instead of dying) are one status,
+ * LIEN_EFULL, because the operator can act on them: lienlogd answers 507
+ * storage_full, the failed batch changed nothing (its transaction is
+ * aborted, the sequencer reloads its state from the last commit), reads
+ * go on, and the next batch succeeds once there is room again. */
 static enum lien_status
 st_from_mdb(int rc)
 {
@@ -66,6 +74,9 @@ st_from_mdb(int rc)
 	case MDB_NOTFOUND:
 		return LIEN_ENOTFOUND;
 	case MDB_MAP_FULL:
+	case ENOSPC:
+	case EDQUOT:
+	case EFBIG:
 		return LIEN_EFULL;
 	case MDB_KEYEXIST:
 		return LIEN_EEXIST;
@@ -191,12 +202,44 @@ store_txn_begin(struct store *s, int write, struct store_txn **out)
 	return LIEN_OK;
 }
 
+/* Is there (nearly) no room left for the store's file? LMDB reports a
+ * short write -- what a full disk gives when part of a page run still
+ * fits, and what a file-size limit (RLIMIT_FSIZE) gives at its edge -- as
+ * EIO ("short write, filesystem full?" in mdb.c), so an EIO from a commit
+ * is taken for a full store when less than STORE_FULL_SLACK bytes are
+ * left for it: free space on its file system (what an unprivileged
+ * writer may use), or what the file-size limit still allows. A genuine
+ * I/O error on a nearly full disk then also says storage_full: both need
+ * the operator. */
+#define STORE_FULL_SLACK (16ull << 20)
+
+static int
+store_no_room(struct store *s)
+{
+	struct statvfs v;
+	struct stat sb;
+	struct rlimit rl;
+	int fd;
+
+	if (mdb_env_get_fd(s->env, &fd) != 0)
+		return 0;
+	if (fstatvfs(fd, &v) == 0 &&
+	    (uint64_t)v.f_bavail * (uint64_t)v.f_frsize < STORE_FULL_SLACK)
+		return 1;
+	return getrlimit(RLIMIT_FSIZE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && fstat(fd, &sb) == 0 &&
+	    (uint64_t)sb.st_size + STORE_FULL_SLACK > (uint64_t)rl.rlim_cur;
+}
+
 enum lien_status
 store_txn_commit(struct store_txn *t)
 {
+	struct store *s = t->s;
 	int rc = mdb_txn_commit(t->txn);
 
 	free(t);
+	if (rc == EIO && store_no_room(s))
+		return LIEN_EFULL;
 	return st_from_mdb(rc);
 }
 

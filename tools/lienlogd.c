@@ -650,6 +650,10 @@ main(int argc, char **argv)
 	if (pthread_sigmask(SIG_BLOCK, &sigs, NULL) != 0)
 		return 1;
 	signal(SIGPIPE, SIG_IGN);
+	/* A file-size limit (ulimit -f) reached by the store: the write gets
+	 * EFBIG and the request 507 storage_full (ledger/store.c), instead of
+	 * the whole server dying of SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 
 	if (lcrypto_init() != LIEN_OK) {
 		say("lienlogd: crypto initialisation failed\n");
