@@ -251,7 +251,7 @@ cli_monitor(int argc, char **argv)
 	struct monitor *m = NULL;
 	struct mirror *mr = NULL;
 	struct mirror_state ms;
-	size_t nwit, nwurl, npeer, npos, nok = 0;
+	size_t nwit, nwurl, npeer, npos, nok = 0, log_src = 0;
 	uint64_t log_size = 0;
 	int rc, have_log = 0, log_ok = 0;
 
@@ -351,16 +351,25 @@ cli_monitor(int argc, char **argv)
 		if (strncmp(s->label, "log ", 4) == 0) {
 			log_ok = 1;
 			log_size = s->cp.size;
+			log_src = i;
 		}
 		printf("ok %s: size %" PRIu64 ", %zu/%zu witnesses\n",
 		    s->label, s->cp.size, s->ncos, m->pol.nwitnesses);
 	}
 	/* The log going back below what we saw before is a rollback even
-	 * when the older tree is a prefix of the newer one. */
+	 * when the older tree is a prefix of the newer one. Its evidence is
+	 * the two checkpoints the log signed: the one it serves now (a) and
+	 * the larger one of the earlier run (b, the first source). */
 	if (log_ok && ms.checkpoint != NULL && log_size < ms.size) {
-		printf("MISBEHAVIOUR rollback: the log serves size %" PRIu64
-		    ", below size %" PRIu64 " seen on an earlier run\n",
+		struct tlog_report r;
+
+		memset(&r, 0, sizeof r);
+		r.fault = TLOG_FAULT_ROLLBACK;
+		(void)snprintf(r.why, sizeof r.why, "the log serves size %"
+		    PRIu64 ", below size %" PRIu64 " seen on an earlier run",
 		    log_size, ms.size);
+		report_evidence(m, &r, &m->src[log_src], &m->src[0], NULL, 0,
+		    NULL);
 		note_outcome(m, CLI_EXIT_ROLLBACK);
 	}
 	/* Every pair, smaller first; one tree per larger checkpoint. */

@@ -8,7 +8,8 @@
   view b (an old entry rewritten) is a fork (10) with evidence files whose
   consistency proof `lienlog verify consistency` rejects; two views of the
   same size are a split view (10); the log shrinking below what an earlier
-  run saw is a rollback (11); witness copies given by URL are vantage
+  run saw is a rollback (11) with its evidence folder (the two signed
+  checkpoints, report.txt); witness copies given by URL are vantage
   points too. (Tiles that do not match a checkpoint, 13, are covered by
   test_sync.py: the monitor only reads the tiles a proof needs.)
 
@@ -153,9 +154,29 @@ def test_malicious(tmp):
         st = os.path.join(tmp, "m2")
         r = mon("log", "--state", st)
         check(r.returncode == 0, "first run on view a")
+        before = get(base + "/log/checkpoint")
         get(base + "/control?view=rollback")
+        after = get(base + "/log/checkpoint")
         r = mon("log", "--state", st)
         check(r.returncode == 11, "rollback across runs (%d)" % r.returncode)
+        # every finding gets an evidence folder, a rollback too: the two
+        # checkpoints the log signed, the smaller (served now) first
+        evdir = os.path.join(st, "evidence")
+        ev = [e for e in (os.listdir(evdir) if os.path.isdir(evdir) else [])
+              if e.endswith("-rollback")]
+        if check(len(ev) == 1, "rollback evidence written (%r)" % ev):
+            d = os.path.join(evdir, ev[0])
+            check(open(os.path.join(d, "a.checkpoint"), "rb").read() ==
+                  after, "rollback evidence: a.checkpoint is the smaller "
+                  "checkpoint the log serves now")
+            check(open(os.path.join(d, "b.checkpoint"), "rb").read() ==
+                  before, "rollback evidence: b.checkpoint is the larger "
+                  "one the earlier run saw")
+            rep = open(os.path.join(d, "report.txt"), "rb").read()
+            check(rep.startswith(b"fault: rollback\n"),
+                  "rollback evidence: report.txt (%r)" % rep[:80])
+            check(("evidence: " + d).encode() in r.stdout,
+                  "the rollback's evidence folder is named on stdout")
         get(base + "/control?view=a")
     finally:
         stop(mal)
