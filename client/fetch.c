@@ -243,7 +243,7 @@ client_request(struct client *c, const struct client_request *rq,
 	if (s.over || rc == CURLE_FILESIZE_EXCEEDED)
 		st = LIEN_ETOOBIG;
 	else if (rc != CURLE_OK)
-		st = LIEN_EIO;
+		st = LIEN_ENET;		/* no answer: out->error says why */
 	else if ((code >= 200 && code <= 299) || (rq->any_status &&
 	    code >= 100))
 		st = LIEN_OK;
@@ -381,12 +381,44 @@ tlog_get(void *ctx, const char *path, size_t cap, uint8_t **out,
 {
 	struct client_tlog *t = ctx;
 	char url[CLIENT_URL_MAX + 1];
+	struct client_request rq = { "GET", url, NULL, NULL, 0, cap, 0 };
+	struct client_reply r;
+	enum lien_status st;
 	int n;
 
+	*out = NULL;
+	*out_len = 0;
+	t->last_http = 0;
+	t->last_error[0] = '\0';
 	n = snprintf(url, sizeof url, "%s/%s", t->prefix, path);
 	if (n < 0 || (size_t)n >= sizeof url)
 		return LIEN_EINVAL;
-	return client_get(t->c, url, cap, out, out_len, &t->last_http);
+	st = client_request(t->c, &rq, &r);
+	t->last_http = r.http;
+	(void)snprintf(t->last_error, sizeof t->last_error, "%s", r.error);
+	if (st == LIEN_OK) {
+		*out = r.body;
+		*out_len = r.len;
+		r.body = NULL;
+	}
+	client_reply_clear(&r);
+	return st;
+}
+
+void
+client_tlog_why(const struct client_tlog *t, enum lien_status st, char *out,
+    size_t cap)
+{
+	if (st == LIEN_ENET)
+		why_set(out, cap, "no answer from %s: %s (is the server "
+		    "running, and is the URL right?)", t->prefix,
+		    t->last_error[0] != '\0' ? t->last_error : "no connection");
+	else if (t->last_http != 0 && (t->last_http < 200 ||
+	    t->last_http > 299))
+		why_set(out, cap, "%s answered HTTP %ld", t->prefix,
+		    t->last_http);
+	else
+		why_set(out, cap, "%s: %s", t->prefix, lien_status_message(st));
 }
 
 struct tlog_fetch

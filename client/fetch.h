@@ -12,8 +12,9 @@
  * client/httpconn.h.
  *
  * HTTP status codes stay in api/: callers see LIEN_OK (2xx), LIEN_ENOTFOUND
- * (404 or 410), LIEN_ETOOBIG (more than cap bytes), LIEN_EIO (connection,
- * timeout or any other status), plus the numeric status for messages.
+ * (404 or 410), LIEN_ETOOBIG (more than cap bytes), LIEN_ENET (no answer:
+ * connection refused, DNS, TLS, timeout), LIEN_EIO (any other status),
+ * plus the numeric status for messages.
  */
 #ifndef LIEN_CLIENT_FETCH_H
 #define LIEN_CLIENT_FETCH_H
@@ -73,8 +74,8 @@ void client_free(struct client *c);
 
 /* Send rq and read the answer into *out (cleared first). LIEN_OK for a 2xx
  * (any answer with any_status); LIEN_ENOTFOUND for 404 or 410; LIEN_ETOOBIG
- * when the body passes cap; LIEN_EIO for no answer (out->error says why)
- * or another status; LIEN_EINVAL, LIEN_ENOMEM. Whenever an answer came
+ * when the body passes cap; LIEN_ENET for no answer (out->error says why);
+ * LIEN_EIO for another status; LIEN_EINVAL, LIEN_ENOMEM. Whenever an answer came
  * within cap, out->body holds its body, whatever the status, so an error
  * body can be read. */
 enum lien_status client_request(struct client *c,
@@ -112,6 +113,7 @@ struct client_tlog {
 	struct client *c;
 	char prefix[CLIENT_URL_MAX];
 	long last_http;		/* status of the last fetch, for messages */
+	char last_error[CLIENT_ERROR_MAX];	/* why no answer came, or "" */
 };
 
 /* Bind; prefix must be http:// or https:// and fit, a trailing '/' is
@@ -119,6 +121,13 @@ struct client_tlog {
  * lienlogd prefix "/log". LIEN_EINVAL otherwise. */
 enum lien_status client_tlog_init(struct client_tlog *t, struct client *c,
     const char *prefix) LIEN_MUST_CHECK;
+
+/* What went wrong with the last fetch, for a person: "no answer from
+ * PREFIX: <why> (is the server running ...)" for LIEN_ENET, "PREFIX
+ * answered HTTP <n>" for an unexpected status, else st's message. out
+ * holds cap bytes, always NUL-terminated. */
+void client_tlog_why(const struct client_tlog *t, enum lien_status st,
+    char *out, size_t cap);
 
 /* The tlog_fetch view of t (borrowed: t must outlive its use). */
 struct tlog_fetch client_tlog_fetch(struct client_tlog *t);

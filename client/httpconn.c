@@ -238,7 +238,7 @@ conn_open(struct httpconn *c)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if (getaddrinfo(c->host, c->port, &hints, &res) != 0)
-		return LIEN_EIO;
+		return LIEN_ENET;
 	tv.tv_sec = c->timeout_ms / 1000;
 	tv.tv_usec = (c->timeout_ms % 1000) * 1000;
 	for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -260,18 +260,18 @@ conn_open(struct httpconn *c)
 		close(fd);
 	}
 	freeaddrinfo(res);
-	return c->fd >= 0 ? LIEN_OK : LIEN_EIO;
+	return c->fd >= 0 ? LIEN_OK : LIEN_ENET;
 }
 
 /* LIEN_ECLOSED when the peer had closed or reset the connection (what a
- * stale keep-alive connection gives), LIEN_EIO for anything else
+ * stale keep-alive connection gives), LIEN_ENET for anything else
  * (timeout included). */
 static enum lien_status
 io_error(ssize_t n)
 {
 	if (n == 0 || errno == EPIPE || errno == ECONNRESET)
 		return LIEN_ECLOSED;
-	return LIEN_EIO;
+	return LIEN_ENET;
 }
 
 static enum lien_status
@@ -459,7 +459,7 @@ httpconn_post(struct httpconn *c, const char *path, const char *ctype,
 		/* Only a stale keep-alive connection earns a second try:
 		 * reused, closed by the peer, not one byte of answer. */
 		if (!reused || got_any || st != LIEN_ECLOSED)
-			return st == LIEN_ECLOSED ? LIEN_EIO : st;
+			return st == LIEN_ECLOSED ? LIEN_ENET : st;
 	}
-	return LIEN_EIO;
+	return LIEN_ENET;
 }

@@ -61,7 +61,7 @@ void httpconn_free(struct httpconn *c);
  * value", NULL-terminated, may be NULL), and read the whole answer.
  * LIEN_OK when an answer came, whatever its status: *out_http, and *out
  * (malloc'd, NUL after the data, caller frees; NULL for an empty body).
- * LIEN_ETOOBIG: the body would pass cap; LIEN_EIO: no answer (connect,
+ * LIEN_ETOOBIG: the body would pass cap; LIEN_ENET: no answer (connect,
  * timeout, closed); the head statuses of httpconn_parse_head. After any
  * failure the connection is closed; the next call reconnects.
  *

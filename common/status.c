@@ -31,6 +31,7 @@ static const struct {
 	[LIEN_ECONFLICT] = { "conflict", "conflicting state" },
 	[LIEN_EFROZEN] = { "log_frozen", "the log is frozen (key rotated)" },
 	[LIEN_EBUSY] = { "busy", "in use by another writer" },
+	[LIEN_ENET] = { "network", "no answer from the server" },
 };
 
 const char *

@@ -39,6 +39,8 @@ enum lien_status {
 	LIEN_ECONFLICT = 16,	/* state conflict (e.g. concurrent update) */
 	LIEN_EFROZEN = 17,	/* the log is frozen: no more appends */
 	LIEN_EBUSY = 18,	/* held by another writer (store writer lock) */
+	LIEN_ENET = 19,		/* no answer from a server: connection refused,
+				 * DNS, TLS, timeout (not a local file) */
 	/* append new codes here; see lien_status_code() in status.c */
 	LIEN_STATUS_COUNT_
 };

@@ -28,6 +28,10 @@ enum cli_exit {
 	CLI_EXIT_INPUT = 3,	/* input file malformed, oversize or empty */
 	CLI_EXIT_IO = 4,	/* cannot open/read/write a file or the store */
 	CLI_EXIT_INTERNAL = 5,	/* out of memory, crypto library failure */
+	CLI_EXIT_NETWORK = 6,	/* the server: no answer (not running,
+				 * refused, DNS, TLS, timeout) or an HTTP
+				 * error (5xx, unexpected status) where an
+				 * answer was needed: retry later */
 };
 
 /* Returned by cli_args_parse when --help was given: print usage, exit 0. */
@@ -42,6 +46,44 @@ void cli_fail(const char *verb, const char *fmt, ...)
 
 /* Map a status from the libraries to an exit code. */
 int cli_exit_for(enum lien_status s);
+
+/* The exit code of a failed fetch from a server (client/fetch.h): no
+ * answer (LIEN_ENET) or an unexpected HTTP status (LIEN_EIO, LIEN_ENOTFOUND)
+ * is CLI_EXIT_NETWORK; the rest as cli_exit_for. */
+int cli_exit_net(enum lien_status s);
+
+struct client;
+
+/* GET url (client/fetch.h) into *out (malloc'd, NUL after the data;
+ * caller frees; NULL on failure) of at most cap bytes. On failure why
+ * (cap why_cap) says what went wrong for a person: "no answer from URL:
+ * <reason> (is the server running, and is the URL right?)" or "URL
+ * answered HTTP <n>"; map the status with cli_exit_net. */
+enum lien_status cli_fetch(struct client *cl, const char *url, size_t cap,
+    uint8_t **out, size_t *out_len, char *why, size_t why_cap);
+
+/* ---- Progress on long work (docs/cli.md "Progress") ---------------------- */
+
+/* On a terminal, a line on stderr redrawn in place (\r) a few times a
+ * second; otherwise (a log file, a pipe, a service) one full line every
+ * LIENLOG_PROGRESS seconds (default 10; 0: at every update; "off": none):
+ * "lienlog: <verb>: progress: D/T <unit> (P%), R <unit>/s, ETA HhMMmSSs".
+ * Nothing is printed for work that ends before the first interval. */
+struct cli_progress {
+	const char *verb, *unit;
+	int tty, off;
+	uint64_t total, done, bytes;
+	uint64_t start_ns, last_ns, interval_ns;
+	int drawn;		/* a \r line is on the terminal */
+};
+
+void cli_progress_start(struct cli_progress *p, const char *verb,
+    const char *unit, uint64_t total);
+/* done (of total) units so far, bytes (0: not shown) hashed so far. */
+void cli_progress_update(struct cli_progress *p, uint64_t done,
+    uint64_t bytes);
+/* Ends a \r line so the next output starts on its own line. */
+void cli_progress_end(struct cli_progress *p);
 
 /* ---- Options ------------------------------------------------------------ */
 

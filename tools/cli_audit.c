@@ -15,8 +15,11 @@
  * that file exists, else the key the store records for itself -- the last
  * only proves self-consistency, so the summary says which one was used.
  *
- * Progress goes to stderr and only when stderr is a terminal: a log file or
- * a test harness gets exactly the summary (stdout) or the one error line.
+ * Progress goes to stderr (cli_progress): redrawn in place on a terminal,
+ * one line every LIENLOG_PROGRESS seconds (default 10) otherwise, so a
+ * long audit under a service manager or in a log file shows it is alive,
+ * its rate and its ETA; a short one prints exactly the summary (stdout)
+ * or the one error line.
  */
 #include "tools/cli.h"
 
@@ -80,14 +83,8 @@ static const char usage_audit[] =
     "audited first, oldest first, and the hand-over is checked against it\n"
     "(docs/key-rotation.md).\n";
 
-/* Wall-clock progress display interval: a redraw costs a write(2). */
-#define AUDIT_REDRAW_NS 200000000ull
-
 struct audit_ctx {
-	int tty;
-	uint64_t start_ns;
-	uint64_t last_draw_ns;
-	int drawn;
+	struct cli_progress prog;
 	struct ledger_audit_progress last;
 	int have_last;
 };
@@ -113,22 +110,11 @@ static void
 audit_progress(void *ctxp, const struct ledger_audit_progress *p)
 {
 	struct audit_ctx *ctx = ctxp;
-	uint64_t t;
 
 	ctx->last = *p;
 	ctx->have_last = 1;
-	if (!ctx->tty)
-		return;
-	t = now_ns();
-	if (ctx->drawn && p->done != p->total &&
-	    t - ctx->last_draw_ns < AUDIT_REDRAW_NS)
-		return;
-	ctx->last_draw_ns = t;
-	ctx->drawn = 1;
-	fprintf(stderr, "\raudit: %" PRIu64 "/%" PRIu64 " entries, %.1f MB, "
-	    "%.1f MB/s   ", p->done, p->total, (double)p->bytes / 1e6,
-	    mb_per_s(p->bytes, t - ctx->start_ns));
-	fflush(stderr);
+	ctx->prog.total = p->total;
+	cli_progress_update(&ctx->prog, p->done, p->bytes);
 }
 
 /* One previous store of a chain: opened read-only, audited (envelopes,
@@ -324,13 +310,11 @@ cli_audit(int argc, char **argv)
 	}
 
 	memset(&ctx, 0, sizeof ctx);
-	ctx.tty = isatty(STDERR_FILENO);
-	ctx.start_ns = now_ns();
+	cli_progress_start(&ctx.prog, verb, "entries", ledger_size(l));
 	why[0] = '\0';
 	s = ledger_audit(l, vp, audit_progress, &ctx, why, sizeof why);
-	elapsed = now_ns() - ctx.start_ns;
-	if (ctx.drawn)
-		fputc('\n', stderr);	/* end the \r line before reporting */
+	elapsed = now_ns() - ctx.prog.start_ns;
+	cli_progress_end(&ctx.prog);	/* end a \r line before reporting */
 	if (s != LIEN_OK) {
 		why[sizeof why - 1] = '\0';
 		cli_fail(verb, "%s: %s", pos[0],

@@ -166,6 +166,7 @@ struct worker {
 	size_t ncodes;
 	uint64_t codes_other;
 	char fatal[256];
+	int fatal_net;			/* fatal: the server gave no answer */
 };
 
 struct shared {
@@ -400,6 +401,7 @@ owner_commit(struct worker *wk, struct vehicle *v)
 	st = regclient_commitment(wk->rc, demo_party(wk->sh->w, DEMO_BANK_A),
 	    "id_number", v->owner_id, wall(), v->owner_commit, &http);
 	if (st != LIEN_OK) {
+		wk->fatal_net = st == LIEN_ENET;
 		(void)snprintf(wk->fatal, sizeof(wk->fatal), "identity "
 		    "commitment: %s (HTTP %ld)", lien_status_message(st), http);
 		return -1;
@@ -426,6 +428,7 @@ vehicle_record(struct worker *wk, struct vehicle *v)
 	    "POST", "/v1/vehicles", body, len, wall(), &r);
 	free(body);
 	if (st != LIEN_OK || r.http != 201) {
+		wk->fatal_net = st == LIEN_ENET;
 		(void)snprintf(wk->fatal, sizeof(wk->fatal), "recording a "
 		    "vehicle: %s %ld %s", lien_status_message(st), r.http,
 		    r.code);
@@ -833,7 +836,7 @@ cli_load(int argc, char **argv)
 	size_t nlat = 0;
 	struct code_count all[LOAD_CODES_MAX * 4];
 	size_t nall = 0;
-	int rc;
+	int rc, quiet = 0;
 
 	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos);
 	if (rc == CLI_HELP) {
@@ -1011,12 +1014,26 @@ cli_load(int argc, char **argv)
 	la1 = loadavg_1m();
 	elapsed = (double)(t1 - t0) / 1e9;
 
+	{
+		unsigned nnet = 0;
+
+		for (unsigned i = 0; i < conc; i++)
+			nnet += wks[i].fatal_net != 0;
+		if (nnet == conc) {
+			/* Nobody answered: one line that says so, no summary
+			 * of a run that never started. */
+			cli_fail(verb, "no answer from %s: is lienlogd running "
+			    "there? (%s)", sh.url, wks[0].fatal);
+			rc = CLI_EXIT_NETWORK;
+			quiet = 1;
+		}
+	}
 	for (unsigned i = 0; i < conc; i++) {
 		struct worker *wk = &wks[i];
 
-		if (wk->fatal[0] != '\0') {
+		if (wk->fatal[0] != '\0' && !quiet) {
 			cli_fail(verb, "thread %u: %s", i, wk->fatal);
-			rc = CLI_EXIT_VERIFY;
+			rc = wk->fatal_net ? CLI_EXIT_NETWORK : CLI_EXIT_VERIFY;
 		}
 		for (int o = 0; o < OP_COUNT_; o++) {
 			ok_by_op[o] += wk->ok[o];
@@ -1070,47 +1087,66 @@ cli_load(int argc, char **argv)
 	vpr = total_ok ? (double)verifies / (double)total_ok : 0;
 	bound = vpr > 0 ? bare * 2.0 / vpr : 0;
 
-	/* The summary, for people: stderr. */
-	fprintf(stderr, "lienlog load: %s, concurrency %llu, mix %s, %s\n",
-	    sh.url, (unsigned long long)conc, mix, rate ? "open loop" :
-	    "closed loop");
-	fprintf(stderr, "load average (1 min): %.2f at start, %.2f at end\n",
-	    la0, la1);
-	fprintf(stderr, "set-up (untimed): %llu requests (vehicles recorded, "
-	    "owner commitments)\n", (unsigned long long)setup_req);
+	/* The summary, for people (stderr): what happened first (requests,
+	 * errors by cause, latency, receipts), then the details of the
+	 * run, then the conditions it ran in. The figures for scripts come
+	 * after, on stdout. */
+	if (quiet)
+		goto figures_done;
+	fprintf(stderr, "lienlog load: %llu requests to %s in %.1f s: %llu "
+	    "accepted (%.0f/s), %llu errors; %s loop, %llu connections, mix "
+	    "%s\n", (unsigned long long)sent, sh.url, elapsed,
+	    (unsigned long long)total_ok, accepted_rate,
+	    (unsigned long long)errors, rate ? "open" : "closed",
+	    (unsigned long long)conc, mix);
+	if (errors != 0) {
+		fprintf(stderr, "  errors by cause:\n");
+		for (size_t j = 0; j < nall; j++)
+			fprintf(stderr, "    %llu x HTTP %ld %s\n",
+			    (unsigned long long)all[j].n, all[j].http,
+			    all[j].code);
+		if (errors > 0) {
+			uint64_t listed = 0;
+
+			for (size_t j = 0; j < nall; j++)
+				listed += all[j].n;
+			if (errors > listed)
+				fprintf(stderr, "    %llu x no answer or other "
+				    "causes\n", (unsigned long long)(errors -
+				    listed));
+		}
+	}
+	fprintf(stderr, "  latency ms (%s): p50 %.2f, p90 %.2f, p99 %.2f, "
+	    "p99.9 %.2f, max %.2f\n", rate ? "from the scheduled time" :
+	    "of each exchange", pct(lat, nlat, 0.50), pct(lat, nlat, 0.90),
+	    pct(lat, nlat, 0.99), pct(lat, nlat, 0.999),
+	    nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0);
+	fprintf(stderr, "  receipts: %llu verified offline, %llu failed "
+	    "verification\n", (unsigned long long)total_ok,
+	    (unsigned long long)rfail);
+	fprintf(stderr, "  accepted by kind:");
+	for (int o = 0; o < OP_COUNT_; o++)
+		fprintf(stderr, " %s %llu%s", op_name[o],
+		    (unsigned long long)ok_by_op[o], o + 1 < OP_COUNT_ ? "," :
+		    "\n");
+	fprintf(stderr, "  diverted to in-person review: %llu, replayed: "
+	    "%llu\n", (unsigned long long)diverted,
+	    (unsigned long long)replayed);
 	if (rate != 0)
-		fprintf(stderr, "schedule: %llu requests at %llu/s (uniform "
+		fprintf(stderr, "  schedule: %llu requests at %llu/s (uniform "
 		    "arrivals, every %.3f ms); %llu late starts (> %.1f ms "
 		    "after their time), latest %.2f ms; %llu not sent\n",
 		    (unsigned long long)sh.nslots, (unsigned long long)rate,
 		    1000.0 / (double)rate, (unsigned long long)late,
 		    (double)LOAD_LATE_NS / 1e6, (double)delay_max / 1e6,
 		    (unsigned long long)unsent);
-	fprintf(stderr, "requests: %llu in %.3f s = %.1f requests/s (%llu "
-	    "accepted, %.1f accepted/s)\n", (unsigned long long)sent, elapsed,
-	    achieved, (unsigned long long)total_ok, accepted_rate);
-	fprintf(stderr, "accepted by kind:");
-	for (int o = 0; o < OP_COUNT_; o++)
-		fprintf(stderr, " %s %llu%s", op_name[o],
-		    (unsigned long long)ok_by_op[o], o + 1 < OP_COUNT_ ? "," :
-		    "\n");
-	fprintf(stderr, "diverted to in-person review: %llu, replayed: %llu\n",
-	    (unsigned long long)diverted, (unsigned long long)replayed);
-	fprintf(stderr, "latency ms (%s): p50 %.2f p90 %.2f p99 %.2f "
-	    "p99.9 %.2f max %.2f\n", rate ? "from the scheduled time" :
-	    "of each exchange", pct(lat, nlat, 0.50), pct(lat, nlat, 0.90),
-	    pct(lat, nlat, 0.99), pct(lat, nlat, 0.999),
-	    nlat ? (double)lat[nlat - 1] / 1000.0 : 0.0);
-	fprintf(stderr, "errors: %llu", (unsigned long long)errors);
-	for (size_t j = 0; j < nall; j++)
-		fprintf(stderr, "%s %ld %s x%llu", j ? "," : " (", all[j].http,
-		    all[j].code, (unsigned long long)all[j].n);
-	fprintf(stderr, "%s\n", nall ? ")" : "");
-	fprintf(stderr, "receipts verified: %llu, receipt verification "
-	    "failures: %llu\n", (unsigned long long)total_ok,
-	    (unsigned long long)rfail);
+	fprintf(stderr, "  set-up (untimed): %llu requests (vehicles recorded, "
+	    "owner commitments)\n", (unsigned long long)setup_req);
+	fprintf(stderr, "conditions:\n");
+	fprintf(stderr, "  load average (1 min): %.2f at start, %.2f at end\n",
+	    la0, la1);
 	if (pid != 0)
-		fprintf(stderr, "server %llu: max VmRSS %.1f MiB, max RssAnon "
+		fprintf(stderr, "  server %llu: max VmRSS %.1f MiB, max RssAnon "
 		    "%.1f MiB (%llu samples every %llu ms, %llu failed)\n",
 		    (unsigned long long)pid, (double)rss.rss_kb / 1024.0,
 		    (double)rss.anon_kb / 1024.0,
@@ -1118,19 +1154,20 @@ cli_load(int argc, char **argv)
 		    (unsigned long long)(LOAD_RSS_PERIOD_NS / 1000000ull),
 		    (unsigned long long)rss.nfailed);
 	if (pid != 0 && cpu_srv0 >= 0 && cpu_srv1 >= cpu_srv0)
-		fprintf(stderr, "server CPU: %.2f s = %.0f%% of one core, %.0f "
+		fprintf(stderr, "  server CPU: %.2f s = %.0f%% of one core, %.0f "
 		    "us per answered request\n", cpu_srv1 - cpu_srv0,
 		    elapsed > 0 ? 100.0 * (cpu_srv1 - cpu_srv0) / elapsed : 0.0,
 		    sent ? 1e6 * (cpu_srv1 - cpu_srv0) / (double)sent : 0.0);
-	fprintf(stderr, "load generator CPU (timed phase): %.2f s = %.0f%% of "
+	fprintf(stderr, "  load generator CPU (timed phase): %.2f s = %.0f%% of "
 	    "one core\n",
 	    cpu_self1 - cpu_self0, elapsed > 0 ? 100.0 * (cpu_self1 -
 	    cpu_self0) / elapsed : 0.0);
-	fprintf(stderr, "bare Ed25519 verify (one core, this run): %.0f/s\n",
+	fprintf(stderr, "  bare Ed25519 verify (one core, this run): %.0f/s\n",
 	    bare);
-	fprintf(stderr, "crypto bound: %.0f/s x 2 cores / %.2f verifies per "
+	fprintf(stderr, "  crypto bound: %.0f/s x 2 cores / %.2f verifies per "
 	    "request = %.0f requests/s; achieved %.1f%%\n", bare, vpr, bound,
 	    bound > 0 ? 100.0 * accepted_rate / bound : 0.0);
+	fflush(stderr);
 
 	/* The figures, for scripts: stdout. */
 	figure("load_concurrency", (double)conc, "threads");
@@ -1176,6 +1213,7 @@ cli_load(int argc, char **argv)
 	figure("loadavg_1m_start", la0, "load");
 	figure("loadavg_1m_end", la1, "load");
 	fflush(stdout);
+figures_done:
 
 	for (unsigned i = 0; i < conc; i++) {
 		regclient_free(wks[i].rc);

@@ -101,15 +101,16 @@ fetch_source(struct monitor *m, const char *kind, const char *where)
 {
 	uint8_t *note = NULL;
 	size_t len = 0;
-	long http = 0;
 	enum lien_status st;
 
 	if (strncmp(where, "http://", 7) == 0 ||
 	    strncmp(where, "https://", 8) == 0) {
-		st = client_get(m->cl, where, NOTE_MAX, &note, &len, &http);
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+		st = cli_fetch(m->cl, where, NOTE_MAX, &note, &len, why,
+		    sizeof why);
 		if (st != LIEN_OK) {
-			cli_fail(m->verb, "%s %s: unreachable (%s, HTTP %ld)",
-			    kind, where, lien_status_message(st), http);
+			cli_fail(m->verb, "%s: %s", kind, why);
 			m->unreachable = 1;
 			return;
 		}
@@ -393,7 +394,7 @@ cli_monitor(int argc, char **argv)
 	if (m->worst != CLI_EXIT_OK)
 		rc = m->worst;
 	else if (m->unreachable || !have_log)
-		rc = CLI_EXIT_IO;
+		rc = CLI_EXIT_NETWORK;
 	else {
 		printf("consistent: %zu checkpoint(s) from %zu vantage "
 		    "point(s)\n", nok, m->nsrc);

@@ -80,6 +80,47 @@ cli_load_signing_key(const char *verb, const char *path, const char *sm2_id,
 	rc = cli_read_file(verb, path, PKEY_TEXT_MAX, &buf, &len);
 	if (rc != CLI_EXIT_OK)
 		return rc;
+	/* The files people mix up, named before any parsing: the
+	 * certificate (its keyid goes in --keyid), a public key, a SEC1 or
+	 * encrypted private key (convertible with openssl). */
+	{
+		static const struct {
+			const char *begin, *why;
+		} mixups[] = {
+			{ "-----BEGIN CERTIFICATE-----", "is a certificate, not "
+			  "a private key: --key takes the private key that "
+			  "signs (PREFIX.key from 'lienlog keygen --type'); the "
+			  "certificate gives the keyid ('lienlog "
+			  "cert-fingerprint CERT' for --keyid)" },
+			{ "-----BEGIN CERTIFICATE REQUEST-----", "is a "
+			  "certificate request, not a private key: --key takes "
+			  "the private key that signs (PREFIX.key)" },
+			{ "-----BEGIN PUBLIC KEY-----", "is a public key; "
+			  "signing needs the private key (PREFIX.key)" },
+			{ "-----BEGIN EC PRIVATE KEY-----", "is a SEC1 \"EC "
+			  "PRIVATE KEY\"; convert it to PKCS#8 with 'openssl "
+			  "pkcs8 -topk8 -nocrypt -in KEY -out KEY.pk8'" },
+			{ "-----BEGIN ENCRYPTED PRIVATE KEY-----", "is "
+			  "encrypted; lienlog needs an unencrypted PKCS#8 key "
+			  "('openssl pkcs8 -in KEY -out KEY.pk8' asks for the "
+			  "passphrase and writes one)" },
+			{ "-----BEGIN OPENSSH PRIVATE KEY-----", "is an OpenSSH "
+			  "key; lienlog needs PKCS#8 PEM ('lienlog keygen "
+			  "--type')" },
+		};
+
+		for (size_t i = 0; i < sizeof mixups / sizeof mixups[0];
+		    i++) {
+			size_t bl = strlen(mixups[i].begin);
+
+			if (len >= bl && memcmp(buf, mixups[i].begin, bl) == 0) {
+				secret_wipe(buf, len);
+				free(buf);
+				cli_fail(verb, "%s %s", path, mixups[i].why);
+				return CLI_EXIT_INPUT;
+			}
+		}
+	}
 	s = pkey_from_pem((const char *)buf, len, &key);
 	secret_wipe(buf, len);
 	free(buf);

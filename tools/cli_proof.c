@@ -177,9 +177,11 @@ proof_make(int argc, char **argv)
 	f = client_tlog_fetch(tl);
 	st = f.get(f.ctx, "checkpoint", NOTE_MAX, &note, &note_len);
 	if (st != LIEN_OK) {
-		cli_fail(verb, "cannot fetch the checkpoint (%s, HTTP %ld)",
-		    lien_status_message(st), tl->last_http);
-		rc = CLI_EXIT_IO;
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+		client_tlog_why(tl, st, why, sizeof why);
+		cli_fail(verb, "cannot fetch the checkpoint: %s", why);
+		rc = cli_exit_net(st);
 		goto out;
 	}
 	if (opts[O_VKEY].value != NULL) {
@@ -216,9 +218,14 @@ proof_make(int argc, char **argv)
 		st = tlog_tree_entries(tree, idx, idx + 1,
 		    capture, &entry, &r);
 	if (st != LIEN_OK) {
-		cli_fail(verb, "cannot prove index %" PRIu64 ": %s", idx,
-		    st == LIEN_EVERIFY ? r.why : lien_status_message(st));
-		rc = st == LIEN_EVERIFY ? CLI_EXIT_VERIFY : CLI_EXIT_IO;
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+		if (st == LIEN_EVERIFY)
+			why_set(why, sizeof why, "%s", r.why);
+		else
+			client_tlog_why(tl, st, why, sizeof why);
+		cli_fail(verb, "cannot prove index %" PRIu64 ": %s", idx, why);
+		rc = st == LIEN_EVERIFY ? CLI_EXIT_VERIFY : cli_exit_net(st);
 		goto out;
 	}
 	st = tlog_proof_format(entry.p, entry.len, idx,

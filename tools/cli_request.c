@@ -49,11 +49,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <jansson.h>
 
 #include "client/fetch.h"
+#include "common/file.h"
+#include "crypto/cert.h"
 #include "crypto/httpsig.h"
 #include "crypto/idemkey.h"
 #include "crypto/pkey.h"
@@ -96,8 +99,9 @@ static const char usage_submit[] =
     "           [--idempotency-key new|none|KEY]\n"
     "Sign the request as sign-request does (fresh created and nonce) and\n"
     "send it. Prints the HTTP status line on stderr and the response body\n"
-    "on stdout. Exit 0 for 2xx; 1 for any other status (the JSON error\n"
-    "code is printed); 4 when no answer came (connection, TLS, timeout).\n"
+    "on stdout. Exit 0 for 2xx; 1 for a refusal (4xx: the JSON error code\n"
+    "is printed); 6 when no answer came (connection, TLS, timeout) or the\n"
+    "server failed (5xx): resend later, with --idempotency-key for a write.\n"
     "--body FILE is required for POST and refused for GET and HEAD.\n"
     "S: whole-request timeout in seconds (default 30). For https://:\n"
     "--cacert CA bundle to verify the server, --cert/--key-tls client\n"
@@ -360,6 +364,60 @@ components_parse(const char *verb, const char *list, struct prepared *p)
 	return CLI_EXIT_OK;
 }
 
+/* --keyid is the name of the key on the wire: for lienlogd the lowercase
+ * hex SHA-256 of the signer's certificate (docs/identity.md). Other RFC
+ * 9421 verifiers name keys as they like, so any parameter string is
+ * signed -- but two mistakes are caught here rather than as a 401 after
+ * a nonce was spent: a file name (the certificate itself, whose keyid we
+ * can then print) and a SHA-256 in upper case. */
+static int
+keyid_check(const char *verb, const char *keyid)
+{
+	size_t n = strlen(keyid), upper = 0, hex = 0;
+	struct stat st;
+
+	if (stat(keyid, &st) == 0) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+		struct cert *c = NULL;
+		char kid[CERT_KEYID_HEX_LEN + 1];
+
+		if (S_ISREG(st.st_mode) && st.st_size > 0 &&
+		    (size_t)st.st_size <= CERT_TEXT_MAX &&
+		    file_read(keyid, CERT_TEXT_MAX, (char **)&buf, &len) ==
+		    LIEN_OK && cert_parse_text((const char *)buf, len, &c) ==
+		    LIEN_OK) {
+			cert_keyid_hex(c, kid);
+			cert_free(c);
+			free(buf);
+			cli_fail(verb, "--keyid %s names a certificate file; "
+			    "--keyid takes its keyid: --keyid %s ('lienlog "
+			    "cert-fingerprint %s' prints it)", keyid, kid, keyid);
+			return CLI_EXIT_USAGE;
+		}
+		free(buf);
+		cli_fail(verb, "--keyid %s names a file; --keyid takes the "
+		    "keyid of the signer's certificate, 64 lowercase hex "
+		    "characters ('lienlog cert-fingerprint CERT' prints it)",
+		    keyid);
+		return CLI_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = keyid[i];
+
+		if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+			hex++;
+		else if (c >= 'A' && c <= 'F')
+			upper++;
+	}
+	if (n == 2 * CERT_FPR_LEN && upper > 0 && hex + upper == n) {
+		cli_fail(verb, "--keyid must be lowercase hex (lienlogd refuses "
+		    "upper case as unknown_keyid)");
+		return CLI_EXIT_USAGE;
+	}
+	return CLI_EXIT_OK;
+}
+
 /* Body: the JSON the request carries. Checked with the server's rules
  * (one object, duplicate keys refused) so a typo fails here, not as an
  * HTTP 400 after a nonce was spent. */
@@ -502,6 +560,8 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 		    "without '\"' or '\\'", HTTPSIG_PARAM_MAX);
 		return CLI_EXIT_USAGE;
 	}
+	if ((rc = keyid_check(verb, o->keyid)) != CLI_EXIT_OK)
+		return rc;
 	if (o->nonce != NULL && !param_ok(o->nonce)) {
 		cli_fail(verb, "--nonce must be 1..%u printable ASCII characters "
 		    "without '\"' or '\\'", HTTPSIG_PARAM_MAX);
@@ -852,14 +912,15 @@ cli_submit(int argc, char **argv)
 			cli_fail(verb, "%s: the answer exceeds the %u-byte limit",
 			    p->url.norm, CLI_RESPONSE_MAX);
 		else
-			cli_fail(verb, "%s: %s%s%s%s", p->url.norm,
-			    ans.error[0] != '\0' ? ans.error :
+			cli_fail(verb, "no answer from %s: %s (is the server "
+			    "running, and is the URL right?)%s%s%s",
+			    p->url.norm, ans.error[0] != '\0' ? ans.error :
 			    lien_status_message(st),
 			    p->idem[0] ? " (to resend without acting twice: "
 			    "--idempotency-key " : "", p->idem,
 			    p->idem[0] ? ")" : "");
 		rc = st == LIEN_ENOMEM || st == LIEN_EINVAL ?
-		    CLI_EXIT_INTERNAL : CLI_EXIT_IO;
+		    CLI_EXIT_INTERNAL : CLI_EXIT_NETWORK;
 		goto out;
 	}
 	status = ans.http;
@@ -887,7 +948,9 @@ cli_submit(int argc, char **argv)
 		    status >= 500 && p->idem[0] ? " (to resend without acting "
 		    "twice: --idempotency-key " : "", status >= 500 ?
 		    p->idem : "", status >= 500 && p->idem[0] ? ")" : "");
-		rc = CLI_EXIT_VERIFY;
+		/* 4xx: the request was refused, fix it; 5xx: the server
+		 * failed, try again later (with the same key) */
+		rc = status >= 500 ? CLI_EXIT_NETWORK : CLI_EXIT_VERIFY;
 	}
 out:
 	for (size_t i = 0; i < nh; i++)

@@ -66,7 +66,8 @@ static const char usage_status[] =
     "the witnesses) and against that checkpoint, and print the status as\n"
     "`lienlog verify status` does. --out keeps the proof (JSON).\n"
     "URL is lienlogd's base (http://HOST:PORT).\n"
-    "exit: as `lienlog verify status`; 4 also when the log is unreachable.\n";
+    "exit: as `lienlog verify status`; 6 when the log cannot be reached\n"
+    "or answers with an HTTP error.\n";
 
 #define STATUS_JSON_MAX (2u * STATUS_PROOF_MAX)
 
@@ -380,7 +381,7 @@ cli_status(int argc, char **argv)
 	const char *base, *pos[1];
 	uint8_t *cp = NULL, *buf = NULL, *b = NULL;
 	size_t base_len, cp_len = 0, len = 0, blen = 0, npos = 0;
-	long http = 0;
+	char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
 	enum lien_status st;
 	int rc;
 
@@ -430,20 +431,18 @@ cli_status(int argc, char **argv)
 	 * that tree or a newer one, never an older (cached) one. */
 	(void)snprintf(url, sizeof url, "%.*s/log/checkpoint", (int)base_len,
 	    base);
-	if ((st = client_get(cl, url, NOTE_MAX, &cp, &cp_len, &http)) !=
-	    LIEN_OK) {
-		cli_fail(verb, "%s: %s (HTTP %ld)", url, lien_status_message(st),
-		    http);
-		rc = CLI_EXIT_IO;
+	if ((st = cli_fetch(cl, url, NOTE_MAX, &cp, &cp_len, why,
+	    sizeof why)) != LIEN_OK) {
+		cli_fail(verb, "%s", why);
+		rc = cli_exit_net(st);
 		goto out;
 	}
 	(void)snprintf(url, sizeof url, "%.*s/v1/vehicles/%s/status-proof",
 	    (int)base_len, base, a.vin);
-	if ((st = client_get(cl, url, STATUS_JSON_MAX, &buf, &len, &http)) !=
-	    LIEN_OK) {
-		cli_fail(verb, "%s: %s (HTTP %ld)", url, lien_status_message(st),
-		    http);
-		rc = CLI_EXIT_IO;
+	if ((st = cli_fetch(cl, url, STATUS_JSON_MAX, &buf, &len, why,
+	    sizeof why)) != LIEN_OK) {
+		cli_fail(verb, "%s", why);
+		rc = cli_exit_net(st);
 		goto out;
 	}
 	if (opts[O_OUT].value != NULL) {

@@ -75,7 +75,8 @@ static const char usage_sync[] =
     "  --clear-halt  forget an earlier halt (after investigating it)\n"
     "  --no-state-check  do not replay the registry state to check the\n"
     "                log's state roots (DIR/replay; docs/lien-status.md)\n"
-    "exit: 0 ok, 2 usage, 3 bad input, 4 I/O or unreachable, 5 internal,\n"
+    "exit: 0 ok, 2 usage, 3 bad input, 4 local I/O (state, sink file),\n"
+    "      5 internal, 6 the log or an HTTP sink unreachable or failing,\n"
     "      10 fork, 11 rollback, 12 bad signature or quorum,\n"
     "      13 tiles/entries do not match the tree, 14 halted earlier,\n"
     "      15 a state root the entries do not give\n";
@@ -498,6 +499,9 @@ struct sync {
 	 * state roots (NULL with --no-state-check) */
 	struct registry_replay *rp;
 	int rp_said_off;
+	/* catch-up progress: entries from prog_base on (cli_progress) */
+	struct cli_progress prog;
+	uint64_t prog_base;
 };
 
 /* ---- File sink ------------------------------------------------------------ */
@@ -638,14 +642,18 @@ http_deliver(struct sync *s, uint64_t index)
 		    SYNC_REPLY_MAX, NULL, NULL, &http);
 		if (st == LIEN_OK)
 			return LIEN_OK;
-		if (attempt == 0 || attempt + 1 == SINK_ATTEMPTS)
-			fprintf(stderr, "lienlog: sync: sink answered %ld for "
-			    "index %" PRIu64 "; retrying\n", http, index);
+		if ((attempt == 0 || attempt + 1 == SINK_ATTEMPTS) && http != 0)
+			fprintf(stderr, "lienlog: sync: sink answered HTTP %ld "
+			    "for index %" PRIu64 "; retrying\n", http, index);
+		else if (attempt == 0 || attempt + 1 == SINK_ATTEMPTS)
+			fprintf(stderr, "lienlog: sync: no answer from the sink "
+			    "for index %" PRIu64 " (%s); retrying\n", index,
+			    lien_status_message(st));
 		sleep_ms(delay);
 		delay = delay >= 2000 ? 2000 : delay * 2;
 	}
 	s->sink_failed = 1;
-	return LIEN_EIO;
+	return LIEN_ENET;	/* the sink server: not local I/O */
 }
 
 /* ---- Registry records ------------------------------------------------- */
@@ -823,6 +831,8 @@ on_entry(void *ctx, const struct tlog_entry *e)
 		return st;
 	if (e->index < s->pos)
 		return LIEN_OK;	/* delivered before: replayed only */
+	if (e->index >= s->prog_base)
+		cli_progress_update(&s->prog, e->index + 1 - s->prog_base, 0);
 	st = registry_record(s, e, &kind, &app, &app_e);
 	if (st != LIEN_OK) {
 		free(app.bytes);
@@ -984,10 +994,11 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 	}
 	st = s->f.get(s->f.ctx, "checkpoint", NOTE_MAX, &note, &note_len);
 	if (st != LIEN_OK) {
-		cli_fail(s->verb, "cannot fetch the checkpoint from %s (%s, "
-		    "HTTP %ld)", s->tl.prefix, lien_status_message(st),
-		    s->tl.last_http);
-		rc = CLI_EXIT_IO;
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+		client_tlog_why(&s->tl, st, why, sizeof why);
+		cli_fail(s->verb, "cannot fetch the checkpoint: %s", why);
+		rc = cli_exit_net(st);
 		goto out;
 	}
 	/* The trusted checkpoint: state, else a pinned file, else none
@@ -1040,10 +1051,11 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 		goto out;
 	}
 	if (st != LIEN_OK) {
-		cli_fail(s->verb, "cannot fetch the tree's tiles (%s, HTTP "
-		    "%ld)", lien_status_message(st), s->tl.last_http);
-		rc = cli_exit_for(st) == CLI_EXIT_INTERNAL ? CLI_EXIT_INTERNAL :
-		    CLI_EXIT_IO;
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+		client_tlog_why(&s->tl, st, why, sizeof why);
+		cli_fail(s->verb, "cannot fetch the tree's tiles: %s", why);
+		rc = cli_exit_net(st);
 		goto out;
 	}
 	if (have_old) {
@@ -1062,9 +1074,11 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 			goto out;
 		}
 		if (st != LIEN_OK) {
-			cli_fail(s->verb, "cannot check consistency (%s, HTTP "
-			    "%ld)", lien_status_message(st), s->tl.last_http);
-			rc = CLI_EXIT_IO;
+			char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
+			client_tlog_why(&s->tl, st, why, sizeof why);
+			cli_fail(s->verb, "cannot check consistency: %s", why);
+			rc = cli_exit_net(st);
 			goto out;
 		}
 	}
@@ -1106,7 +1120,11 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 		if (registry_replay_off(s->rp) == NULL && rn < from)
 			from = rn;
 	}
+	s->prog_base = s->pos;
+	cli_progress_start(&s->prog, s->verb, "entries", cp.size - s->pos);
 	st = tlog_tree_entries(s->tree, from, cp.size, on_entry, s, &r);
+	if (st != LIEN_OK)
+		cli_progress_end(&s->prog);
 	if (st == LIEN_OK && s->rp != NULL) {
 		const char *why = NULL;
 
@@ -1152,19 +1170,43 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 	if (st != LIEN_OK) {
 		/* Transport trouble or a sink that would not acknowledge:
 		 * keep what was acknowledged, try again next round. */
+		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
+
 		if (!s->sink_failed)
 			(void)sync_flush(s);
-		cli_fail(s->verb, "round stopped at index %" PRIu64 " (%s%s)",
-		    s->acked, s->sink_failed ? "sink: " : "",
-		    lien_status_message(st));
-		rc = cli_exit_for(st) == CLI_EXIT_INTERNAL ? CLI_EXIT_INTERNAL :
-		    CLI_EXIT_IO;
+		if (s->sink_failed)
+			why_set(why, sizeof why, "the sink: %s",
+			    lien_status_message(st));
+		else
+			client_tlog_why(&s->tl, st, why, sizeof why);
+		/* acked is the next index to deliver: what was delivered
+		 * ends one before it */
+		if (s->acked == 0)
+			cli_fail(s->verb, "round stopped before index 0, nothing "
+			    "delivered yet (%s)", why);
+		else
+			cli_fail(s->verb, "round stopped: delivered through index "
+			    "%" PRIu64 ", the next round resumes at %" PRIu64
+			    " (%s)", s->acked - 1, s->acked, why);
+		if (s->sink_failed)
+			rc = st == LIEN_ENET ? CLI_EXIT_NETWORK :
+			    cli_exit_for(st) == CLI_EXIT_INTERNAL ?
+			    CLI_EXIT_INTERNAL : CLI_EXIT_IO;
+		else
+			rc = cli_exit_net(st);
 		goto out;
 	}
-	printf("synced %.*s: size %" PRIu64 ", delivered through index %"
-	    PRIu64 " (%" PRIu64 " records so far), %zu/%zu witnesses\n",
-	    (int)cp.origin_len, cp.origin, cp.size, s->acked, s->nrecords,
-	    ncos, s->pol.nwitnesses);
+	cli_progress_end(&s->prog);
+	if (s->acked == 0)
+		printf("synced %.*s: tree size %" PRIu64 ", empty, %zu/%zu "
+		    "witnesses\n", (int)cp.origin_len, cp.origin, cp.size, ncos,
+		    s->pol.nwitnesses);
+	else
+		printf("synced %.*s: tree size %" PRIu64 ", entries 0..%" PRIu64
+		    " verified, records delivered through index %" PRIu64
+		    " (%" PRIu64 " records so far), %zu/%zu witnesses\n",
+		    (int)cp.origin_len, cp.origin, cp.size, s->acked - 1,
+		    s->acked - 1, s->nrecords, ncos, s->pol.nwitnesses);
 	if (s->rp != NULL && registry_replay_off(s->rp) == NULL &&
 	    registry_replay_checked(s->rp) > 0)
 		printf("state roots checked through index %" PRIu64 "\n",

@@ -19,15 +19,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "client/fetch.h"
 #include "common/b64.h"
 #include "common/file.h"
 
@@ -70,6 +73,8 @@ cli_exit_for(enum lien_status s)
 	case LIEN_EUNSUPPORTED:
 	case LIEN_EKEY:
 		return CLI_EXIT_INPUT;
+	case LIEN_ENET:
+		return CLI_EXIT_NETWORK;
 	case LIEN_EIO:
 	case LIEN_ENOTFOUND:
 	case LIEN_EEXIST:
@@ -78,6 +83,159 @@ cli_exit_for(enum lien_status s)
 	default:
 		return CLI_EXIT_INTERNAL;
 	}
+}
+
+int
+cli_exit_net(enum lien_status s)
+{
+	switch (s) {
+	case LIEN_ENET:
+	case LIEN_EIO:
+	case LIEN_ENOTFOUND:
+		return CLI_EXIT_NETWORK;
+	case LIEN_ENOMEM:
+	case LIEN_EINVAL:
+		return CLI_EXIT_INTERNAL;
+	default:
+		return cli_exit_for(s);
+	}
+}
+
+enum lien_status
+cli_fetch(struct client *cl, const char *url, size_t cap, uint8_t **out,
+    size_t *out_len, char *why, size_t why_cap)
+{
+	struct client_request rq = { "GET", url, NULL, NULL, 0, cap, 0 };
+	struct client_reply r;
+	enum lien_status st;
+
+	*out = NULL;
+	*out_len = 0;
+	why_set(why, why_cap, "%s", "");
+	st = client_request(cl, &rq, &r);
+	if (st == LIEN_OK) {
+		*out = r.body;
+		*out_len = r.len;
+		r.body = NULL;
+	} else if (st == LIEN_ENET) {
+		why_set(why, why_cap, "no answer from %s: %s (is the server "
+		    "running, and is the URL right?)", url, r.error[0] != '\0' ?
+		    r.error : "no connection");
+	} else if (st == LIEN_ETOOBIG) {
+		why_set(why, why_cap, "%s: the answer exceeds %zu bytes", url,
+		    cap);
+	} else if (r.http != 0) {
+		why_set(why, why_cap, "%s answered HTTP %ld", url, r.http);
+	} else {
+		why_set(why, why_cap, "%s: %s", url, lien_status_message(st));
+	}
+	client_reply_clear(&r);
+	return st;
+}
+
+/* ---- Progress -------------------------------------------------------------- */
+
+static uint64_t
+progress_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void
+cli_progress_start(struct cli_progress *p, const char *verb,
+    const char *unit, uint64_t total)
+{
+	const char *env = getenv("LIENLOG_PROGRESS");
+
+	memset(p, 0, sizeof(*p));
+	p->verb = verb;
+	p->unit = unit;
+	p->total = total;
+	p->tty = isatty(STDERR_FILENO);
+	p->start_ns = p->last_ns = progress_now_ns();
+	p->interval_ns = p->tty ? 200000000ull : 10000000000ull;
+	if (env != NULL && strcmp(env, "off") == 0) {
+		p->off = 1;
+	} else if (env != NULL && env[0] != '\0') {
+		uint64_t v = 0;
+		size_t i;
+
+		for (i = 0; env[i] >= '0' && env[i] <= '9' && i < 6; i++)
+			v = v * 10 + (uint64_t)(env[i] - '0');
+		if (env[i] == '\0')
+			p->interval_ns = v * 1000000000ull;
+	}
+}
+
+static void
+progress_eta(char *out, size_t cap, double secs)
+{
+	uint64_t t;
+
+	if (!(secs >= 0) || secs > 1e9) {
+		(void)snprintf(out, cap, "unknown");
+		return;
+	}
+	t = (uint64_t)(secs + 0.5);
+	if (t >= 3600)
+		(void)snprintf(out, cap, "%" PRIu64 "h%02" PRIu64 "m%02" PRIu64
+		    "s", t / 3600, t / 60 % 60, t % 60);
+	else if (t >= 60)
+		(void)snprintf(out, cap, "%" PRIu64 "m%02" PRIu64 "s", t / 60,
+		    t % 60);
+	else
+		(void)snprintf(out, cap, "%" PRIu64 "s", t);
+}
+
+void
+cli_progress_update(struct cli_progress *p, uint64_t done, uint64_t bytes)
+{
+	uint64_t t;
+	double secs, rate, pct;
+	char eta[32], mb[48];
+
+	p->done = done;
+	p->bytes = bytes;
+	if (p->off)
+		return;
+	t = progress_now_ns();
+	if (t - p->last_ns < p->interval_ns)
+		return;
+	p->last_ns = t;
+	secs = (double)(t - p->start_ns) / 1e9;
+	rate = secs > 0 ? (double)done / secs : 0.0;
+	pct = p->total ? 100.0 * (double)done / (double)p->total : 100.0;
+	if (rate > 0 && done <= p->total)
+		progress_eta(eta, sizeof eta, (double)(p->total - done) / rate);
+	else
+		(void)snprintf(eta, sizeof eta, "unknown");
+	mb[0] = '\0';
+	if (bytes != 0)
+		(void)snprintf(mb, sizeof mb, ", %.1f MB (%.1f MB/s)",
+		    (double)bytes / 1e6, secs > 0 ? (double)bytes / 1e6 / secs :
+		    0.0);
+	if (p->tty) {
+		fprintf(stderr, "\r%s: %" PRIu64 "/%" PRIu64 " %s (%.1f%%)%s, "
+		    "%.0f %s/s, ETA %s   ", p->verb, done, p->total, p->unit,
+		    pct, mb, rate, p->unit, eta);
+		p->drawn = 1;
+	} else {
+		fprintf(stderr, "lienlog: %s: progress: %" PRIu64 "/%" PRIu64
+		    " %s (%.1f%%)%s, %.0f %s/s, ETA %s\n", p->verb, done,
+		    p->total, p->unit, pct, mb, rate, p->unit, eta);
+	}
+	fflush(stderr);
+}
+
+void
+cli_progress_end(struct cli_progress *p)
+{
+	if (p->drawn)
+		fputc('\n', stderr);
+	p->drawn = 0;
 }
 
 /* ---- Options ------------------------------------------------------------ */

@@ -23,7 +23,7 @@
 
 static const char usage_verify[] =
     "usage: lienlog verify checkpoint  --vkey VKEY FILE\n"
-    "       lienlog verify inclusion   --vkey VKEY --checkpoint FILE "
+    "       lienlog verify inclusion   --vkey VKEY [--checkpoint FILE] "
     "--proof PROOF.json [--entry ENTRY]\n"
     "       lienlog verify consistency --vkey VKEY --old FILE --new FILE "
     "--proof PROOF.json\n"
@@ -34,7 +34,8 @@ static const char usage_verify[] =
     "                                  [--checkpoint NEWER] [--max-age D] "
     "--vin VIN PROOF\n"
     "Run 'lienlog verify <what> --help' for details. Exit codes: 0 verified,\n"
-    "1 verification failed, 2 usage, 3 bad input file, 4 I/O, 5 internal.\n";
+    "1 verification failed, 2 usage, 3 bad input file, 4 I/O, 5 internal\n"
+    "(docs/cli.md).\n";
 
 static const char usage_checkpoint[] =
     "usage: lienlog verify checkpoint --vkey VKEY FILE\n"
@@ -43,13 +44,14 @@ static const char usage_checkpoint[] =
     "and root hash.\n";
 
 static const char usage_inclusion[] =
-    "usage: lienlog verify inclusion --vkey VKEY --checkpoint FILE "
+    "usage: lienlog verify inclusion --vkey VKEY [--checkpoint FILE] "
     "--proof PROOF.json [--entry ENTRY]\n"
     "Verify that leaf `index` is in the tree the signed checkpoint commits\n"
     "to. PROOF.json: {\"index\":I,\"tree_size\":N,\"leaf_hash\":\"<b64>\","
     "\"proof\":[\"<b64>\",...]};\n"
     "tree_size must equal the checkpoint size. A receipt (the same fields\n"
-    "plus \"checkpoint\":\"<signed note>\") may stand in for --checkpoint.\n"
+    "plus \"checkpoint\":\"<signed note>\") may stand in for --checkpoint,\n"
+    "which is then optional (required for a bare proof).\n"
     "With --entry, the leaf hash is recomputed from the entry file's bytes\n"
     "and must equal leaf_hash (and a v1 envelope's index must equal I).\n";
 

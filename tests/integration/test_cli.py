@@ -22,6 +22,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -650,6 +651,134 @@ def test_audit(r, fx):
             r"\b7\b")
 
 
+# ------------------------------------------------- --help and the exit table
+
+EXIT_NETWORK = 6
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+
+def free_port():
+    """A port nothing listens on (just closed again)."""
+    so = socket.socket()
+    so.bind(("127.0.0.1", 0))
+    port = so.getsockname()[1]
+    so.close()
+    return port
+
+
+def dispatched(path, var):
+    """The verbs a dispatcher in tools/ accepts: strcmp(var, "x")."""
+    with open(os.path.join(SRC, path)) as f:
+        text = f.read()
+    return set(re.findall(r'strcmp\(%s, "([a-z][a-z-]*)"\)' % re.escape(var),
+                          text)) - {"help"}
+
+
+def test_help_lists_the_verbs(r):
+    """`lienlog --help` lists exactly the verbs the dispatchers accept, and
+    each listed one answers its own --help."""
+    out = r.ok("help lists verbs", ["--help"])
+    listed = set()
+    for line in out.split("'lienlog <verb> --help'")[0].splitlines():
+        m = re.match(r"^  ([a-z][a-z-]*)((?: [a-z][a-z-]*)?)(?: |$)", line)
+        if m and not line.startswith("      "):
+            listed.add((m.group(1) + m.group(2)).strip())
+    real = set()
+    subs = {"verify": ("tools/cli_verify.c", r"argv\[0\]"),
+            "witness": ("tools/cli_witness.c", r"argv\[0\]"),
+            "proof": ("tools/cli_proof.c", r"argv\[0\]")}
+    for v in dispatched("tools/lienlog.c", "verb"):
+        if v in subs:
+            path, var = subs[v]
+            with open(os.path.join(SRC, path)) as f:
+                text = f.read()
+            for sv in set(re.findall(r'strcmp\(%s, "([a-z][a-z-]*)"\)' % var,
+                                     text)):
+                real.add(v + " " + sv)
+        else:
+            real.add(v)
+    r.check("help: every listed verb exists", listed <= real,
+            "listed but not dispatched: %s" % sorted(listed - real))
+    r.check("help: every verb is listed", real <= listed,
+            "dispatched but not listed: %s" % sorted(real - listed))
+    for v in sorted(real):
+        r.ok("help %s" % v, v.split() + ["--help"], r"usage:")
+    # optional options are marked as such
+    r.check("help: --checkpoint optional with a receipt",
+            "--vkey VKEY [--checkpoint FILE] --proof" in out, out[:200])
+    r.check("help: exit code 6 listed", "6 server unreachable" in out, out)
+
+
+def test_exit_codes(r):
+    """docs/cli.md "Output and exit codes": each network verb's main
+    failure classes. A missing input file (4) and a server that is not
+    running (6) differ; a certificate given as --key (3) and a file
+    named as --keyid (2) say what is wrong."""
+    dead = "http://127.0.0.1:%d" % free_port()
+    pre = os.path.join(r.tmp, "xbank")
+    r.ok("exit: keygen", ["keygen", "--type", "ed25519", "--out", pre])
+    key = pre + ".key"
+    cert = os.path.join(r.tmp, "xbank.crt")
+    p = subprocess.run(["openssl", "req", "-x509", "-new", "-key", key,
+                        "-subj", "/CN=bank.example", "-days", "2", "-out",
+                        cert], capture_output=True)
+    if not r.check("exit: openssl self-signed certificate", p.returncode == 0,
+                   p.stderr.decode(errors="replace")):
+        return
+    kid = r.ok("exit: cert-fingerprint", ["cert-fingerprint", cert]).strip()
+    body = r.file('{"vin":"WVWZZZ1JZXW000001"}')
+    missing = os.path.join(r.tmp, "no-such-body.json")
+    url = dead + "/v1/vehicles"
+
+    r.fails("submit: missing body file", ["submit", "--key", key, "--keyid",
+            kid, "--url", url, "--body", missing], "submit", [EXIT_IO],
+            r"no-such-body\.json")
+    r.fails("submit: server not running", ["submit", "--key", key,
+            "--keyid", kid, "--url", url, "--body", body,
+            "--idempotency-key", "none"], "submit", [EXIT_NETWORK],
+            r"no answer from http://127\.0\.0\.1:\d+/v1/vehicles: .*is the "
+            r"server running")
+    r.fails("submit: a certificate as --key", ["submit", "--key", cert,
+            "--keyid", kid, "--url", url, "--body", body], "submit",
+            [EXIT_INPUT], r"is a certificate, not a private key.*"
+            r"cert-fingerprint")
+    r.fails("submit: a public key as --key", ["submit", "--key",
+            pre + ".pub", "--keyid", kid, "--url", url, "--body", body],
+            "submit", [EXIT_INPUT], r"is a public key")
+    r.fails("submit: --keyid names the certificate", ["submit", "--key", key,
+            "--keyid", cert, "--url", url, "--body", body], "submit",
+            [EXIT_USAGE], r"names a certificate file; --keyid takes its "
+            r"keyid: --keyid %s" % kid)
+    r.fails("sign-request: --keyid names a file", ["sign-request", "--key",
+            key, "--keyid", body, "--url", url, "--body", body],
+            "sign-request", [EXIT_USAGE], r"names a file")
+    r.fails("submit: --keyid in upper case", ["submit", "--key", key,
+            "--keyid", kid.upper(), "--url", url, "--body", body], "submit",
+            [EXIT_USAGE], r"lowercase")
+
+    # verbs that read a log: no server (6) vs a missing key file (4)
+    vpre = os.path.join(r.tmp, "xlog")
+    r.ok("exit: log keygen", ["keygen", "--name", "example.org/x", "--out",
+                              vpre])
+    vkey = vpre + ".vkey"
+    vin = "1M8GDM9AXKP042788"
+    for name, args, verb in (
+            ("status", ["status", "--log", dead, "--vkey", "%s", "--vin",
+                        vin], "status"),
+            ("proof make", ["proof", "make", "--log", dead, "--index", "0",
+                            "--vkey", "%s", "--out",
+                            os.path.join(r.tmp, "never.proof")],
+             "proof make"),
+            ("monitor", ["monitor", "--log", dead, "--vkey", "%s"],
+             "monitor")):
+        r.fails("%s: server not running" % name,
+                [a if a != "%s" else vkey for a in args], verb,
+                [EXIT_NETWORK], r"no answer from http://127\.0\.0\.1")
+        r.fails("%s: missing --vkey file" % name,
+                [a if a != "%s" else vkey + ".missing" for a in args], verb,
+                [EXIT_IO])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--lienlog", required=True)
@@ -678,6 +807,8 @@ def main():
         test_verify_inclusion(r, fx)
         test_verify_consistency(r, fx)
         test_audit(r, fx)
+        test_help_lists_the_verbs(r)
+        test_exit_codes(r)
         print("test_cli: %d checks passed, %d failed" %
               (r.passed, len(r.failed)))
         return 1 if r.failed else 0

@@ -46,6 +46,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from itest import free_port
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_INPUT, EXIT_IO = 0, 1, 2, 3, 4
+EXIT_NETWORK = 6       # no answer from the server (docs/cli.md)
 API_BODY_MAX = 256 * 1024
 SM2_ID = "1234567812345678"
 USCC = "91350100M000100Y43"          # GB 32100 check character is right
@@ -809,13 +810,13 @@ def test_submit(r, verifier):
     finally:
         srv.stop()
 
-    # Nothing listening: a transport error, exit 4.
+    # Nothing listening: no answer, exit 6 (a missing file is 4).
     port = free_port()
     r.fails("submit connection refused",
             ["submit", "--key", r.path("bank-ed25519.key"), "--keyid",
              kids["ed25519"], "--url", "http://127.0.0.1:%d/v1/m" % port,
              "--body", r.path("body.json"), "--timeout", "20"], "submit",
-            EXIT_IO)
+            EXIT_NETWORK, "is the server running")
     # A server that accepts and never answers: --timeout bounds the wait.
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -825,7 +826,7 @@ def test_submit(r, verifier):
                 r.path("bank-ed25519.key"), "--keyid", kids["ed25519"],
                 "--url", "http://127.0.0.1:%d/v1/m" % s.getsockname()[1],
                 "--body", r.path("body.json"), "--timeout", "1"], "submit",
-                EXIT_IO)
+                EXIT_NETWORK)
     finally:
         s.close()
 

@@ -149,12 +149,21 @@ def main():
             print(r.stdout, end="")
             check(r.returncode == 0, "load exit code %d (%s)" %
                   (r.returncode, r.stderr.strip()))
-            check("receipt verification failures: 0\n" in r.stderr,
+            check("0 failed verification\n" in r.stderr,
                   "no receipt verification failure")
-            check("\nerrors: 0\n" in r.stderr, "no error")
-            m = re.search(r"requests: (\d+) in", r.stderr)
-            check(m is not None and int(m.group(1)) == 200,
-                  "200 timed requests")
+            # for a person first: requests, errors, latency; the run's
+            # conditions after
+            first = r.stderr.split("\n", 1)[0]
+            m = re.match(r"lienlog load: (\d+) requests to \S+ in [\d.]+ s: "
+                         r"(\d+) accepted \(\d+/s\), 0 errors;", first)
+            check(m is not None and int(m.group(1)) == 200 and
+                  int(m.group(2)) == 200,
+                  "first line: 200 requests, 200 accepted, 0 errors (%s)" %
+                  first)
+            check(0 < r.stderr.find("latency ms") <
+                  r.stderr.find("conditions:") <
+                  r.stderr.find("bare Ed25519"),
+                  "latency before the conditions of the run")
             check(re.search(r"bare Ed25519 verify \(one core, this run\): "
                             r"\d+/s", r.stderr) is not None,
                   "the bare verify rate is printed")
@@ -184,8 +193,8 @@ def main():
             print(r.stdout, end="")
             check(r.returncode == 0, "open loop: exit code %d (%s)" %
                   (r.returncode, r.stderr.strip()))
-            check("open loop" in r.stderr and "receipt verification "
-                  "failures: 0\n" in r.stderr,
+            check("open loop" in r.stderr and "0 failed verification\n"
+                  in r.stderr,
                   "open loop: summary on stderr, no receipt failure")
             check("latency ms (from the scheduled time): p50" in r.stderr,
                   "open loop: latency counted from the scheduled time")
@@ -216,6 +225,18 @@ def main():
         finally:
             rc = stop(proc)
         check(rc == 0, "lienlogd exit code %s" % rc)
+
+        # lienlog load when nobody answers: one line that says so, exit 6
+        # (docs/cli.md), no summary of a run that never started
+        r = subprocess.run(
+            [a.lienlog, "load", "--url", url, "--demo", datadir,
+             "--requests", "10", "--concurrency", "2"],
+            capture_output=True, text=True, timeout=120)
+        check(r.returncode == 6 and r.stderr.count("\n") == 1 and
+              r.stderr.startswith("lienlog: load: no answer from ") and
+              r.stdout == "",
+              "load against a stopped server: exit 6, one line (%d %s)" %
+              (r.returncode, r.stderr[:300]))
 
         # 5. Audit, then a restart that must not seed again.
         r = subprocess.run([a.lienlog, "audit", datadir], capture_output=True,

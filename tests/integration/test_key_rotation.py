@@ -438,7 +438,8 @@ def scenario(lienlogd, lienlog, tmp, procs):
           "--keyid", fp.stdout.decode().strip(),
           "--url", base_old + "/v1/parties/registry-jx/status",
           "--body", body)
-    check(r.returncode == 1 and b"503" in r.stderr and
+    # 6: the server answered 5xx (docs/cli.md "Output and exit codes")
+    check(r.returncode == 6 and b"503" in r.stderr and
           b"log_frozen" in r.stdout + r.stderr,
           "signed append to a frozen log: 503 log_frozen (got %d %r %r)" %
           (r.returncode, r.stdout[-200:], r.stderr[-200:]))

@@ -26,6 +26,7 @@ import http.server
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import socket
@@ -217,10 +218,36 @@ def test_real(tmp):
         st, sink = os.path.join(tmp, "st1"), os.path.join(tmp, "s1.jsonl")
         args = ["sync", "--log", base, "--vkey", vkey, "--state", st,
                 "--sink", "file:" + sink, "--all", "--once"]
-        r = lienlog(args)
+        # LIENLOG_PROGRESS=0: a progress line at every entry, as a log
+        # file or a service manager would see it (not a terminal)
+        r = lienlog(args, env=dict(os.environ, LIENLOG_PROGRESS="0"))
         check(r.returncode == 0, "sync exit 0 (%s)" % r.stderr[-300:])
+        err = r.stderr.decode("utf-8", "replace")
+        check(re.search(r"^lienlog: sync: progress: %d/%d entries \(100\.0%%\)"
+                        r", \d+ entries/s, ETA \S+$" % (N, N), err, re.M)
+              is not None and "\r" not in err,
+              "sync progress: one full line per update when stderr is not "
+              "a terminal (%s)" % err[-200:])
+        out = r.stdout.decode("utf-8", "replace")
+        check("delivered through index %d " % (N - 1) in out,
+              "sync: delivered through the last index, %d (%s)" % (N - 1,
+                                                                    out))
         recs = read_sink(sink)
         check(len(recs) == N, "%d records delivered" % N)
+        # default interval (10 s): a short catch-up prints no progress
+        r = lienlog(args)
+        check(r.returncode == 0 and b"progress" not in r.stderr,
+              "no progress line for short work (%s)" % r.stderr[-200:])
+        # a log nobody serves: says so, exit 6 (not the local I/O 4)
+        dead = free_port()
+        r = lienlog(["sync", "--log", "http://127.0.0.1:%d" % dead, "--vkey",
+                     vkey, "--state", os.path.join(tmp, "st-dead"), "--sink",
+                     "file:" + os.path.join(tmp, "dead.jsonl"), "--once"])
+        err = r.stderr.decode("utf-8", "replace")
+        check(r.returncode == 6 and "no answer from" in err and
+              "is the server running" in err and "HTTP 0" not in err,
+              "sync against a closed port: exit 6 and says no answer "
+              "(%d %s)" % (r.returncode, err))
         check_records(recs, entries, "file sink")
         r = lienlog(args)
         check(r.returncode == 0 and len(read_sink(sink)) == N,

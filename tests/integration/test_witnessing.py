@@ -405,11 +405,12 @@ def run(lienlogd, lienlog, tmp, procs):
         out = r.stderr.decode("utf-8", "replace")
         check(r.returncode == 0, "%s: lienlog load exit 0 (got %d)" %
               (what, r.returncode))
-        check(re.search(r"requests: %d in .*\(%d accepted" % (n, n), out)
+        check(re.search(r"^lienlog load: %d requests to .*: %d accepted "
+                        % (n, n), out, re.M)
               is not None, "%s: all %d requests accepted: %s" %
               (what, n, out[:300]))
-        check(re.search(r"^errors: 0$", out, re.M) is not None,
-              "%s: no errors" % what)
+        check(re.search(r"^lienlog load: .*, 0 errors;", out, re.M)
+              is not None, "%s: no errors" % what)
         size1 = tree_size()
         check(size1 >= size0 + n, "%s: tree grew by >= %d (%d -> %d)" %
               (what, n, size0, size1))

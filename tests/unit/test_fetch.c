@@ -163,7 +163,7 @@ test_client_request_no_answer(void **state)
 	(void)state;
 	srv_start(&s, "", sc, 1);
 	rq.url = url(&s, "/t");
-	assert_int_equal(client_request(c, &rq, &r), LIEN_EIO);
+	assert_int_equal(client_request(c, &rq, &r), LIEN_ENET);
 	assert_int_equal(r.http, 0);
 	assert_null(r.body);
 	assert_true(r.error[0] != '\0');
@@ -172,7 +172,7 @@ test_client_request_no_answer(void **state)
 	port = s.port;
 	(void)snprintf(g_url, sizeof g_url, "http://127.0.0.1:%u/t", port);
 	rq.url = g_url;
-	assert_int_equal(client_request(c, &rq, &r), LIEN_EIO);
+	assert_int_equal(client_request(c, &rq, &r), LIEN_ENET);
 	assert_true(r.error[0] != '\0');
 	/* refused before sending: bad arguments */
 	rq.url = NULL;

@@ -349,14 +349,14 @@ test_httpconn_post_refusals(void **state)
 		    LIEN_EPARSE },
 		/* cut short */
 		{ "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n12",
-		    SC_REPLY_CLOSE, LIEN_EIO },
+		    SC_REPLY_CLOSE, LIEN_ENET },
 		{ "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
 		    "0\r\n\r\n", SC_REPLY, LIEN_EUNSUPPORTED },
 		{ "garbage\r\n\r\n", SC_REPLY, LIEN_EPARSE },
 		/* a fresh connection closed at once: no retry */
-		{ "", SC_CLOSE_AT_ONCE, LIEN_EIO },
+		{ "", SC_CLOSE_AT_ONCE, LIEN_ENET },
 		/* silence: the client's timeout ends it */
-		{ "", SC_SILENT, LIEN_EIO },
+		{ "", SC_SILENT, LIEN_ENET },
 	};
 
 	(void)state;
