@@ -485,7 +485,12 @@ evidence_copy(const struct auth_request *req, const char *label,
 static uint32_t
 auth_require(const struct httpsig_request *h)
 {
-	uint32_t q = HTTPSIG_REQ_LIENLOG;
+	/* alg is optional (RFC 9421 2.3): the filed certificate's key fixes
+	 * the algorithm; when alg is sent it must name that algorithm
+	 * (alg_mismatch / alg_unsupported otherwise). Mainstream libraries
+	 * omit it by default. nonce stays required: it is what tells a
+	 * retry of the very same request from a new one. */
+	uint32_t q = HTTPSIG_REQ_LIENLOG & ~HTTPSIG_REQ_ALG;
 	int read = h->method != NULL && ((h->method_len == 3 && memcmp(h->method, "GET", 3) == 0) ||
 	    (h->method_len == 4 && memcmp(h->method, "HEAD", 4) == 0));
 

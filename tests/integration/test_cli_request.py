@@ -770,8 +770,9 @@ def test_submit(r, verifier):
                 st == 401 and ans.get("code") == "digest_mismatch",
                 "%d %r" % (st, ans))
         st, ans = post(srv.port, "/v1/other", hdrs, body)
-        r.check("other path: 401 bad_signature", st == 401 and
-                ans.get("code") == "bad_signature", "%d %r" % (st, ans))
+        r.check("other path: 401 signature_invalid (lienlogd's code)",
+                st == 401 and ans.get("code") == "signature_invalid",
+                "%d %r" % (st, ans))
         st, ans = post(srv.port, "/v1/mortgages", hdrs, body)
         r.check("untampered original still accepted", st == 201,
                 "%d %r" % (st, ans))

@@ -13,15 +13,16 @@ What it checks, per request (lienlog's policy, docs/request-signing.md):
   * exactly one Signature-Input and one Signature field, one label, the
     same in both; strict RFC 8941 syntax for the subset RFC 9421 uses;
   * covered components include "@method", "@path" or "@target-uri", and
-    "content-digest"; parameters created, nonce, keyid and alg present;
+    "content-digest"; parameters created, nonce and keyid present (alg
+    optional, as in RFC 9421: the key decides);
   * created within +-window seconds of now; nonce not seen before;
-  * keyid known; alg equal to the key's algorithm;
+  * keyid known; alg, when sent, equal to the key's algorithm;
   * Content-Digest sha-256 equals SHA-256 of the body (RFC 9530);
   * the signature verifies over the rebuilt base (RFC 9421 2.5):
     ed25519 (3.3.6), ecdsa-p256-sha256 (3.3.4, r||s), sm2-sm3 (lienlog's,
     r||s, SM3 with the distinguishing ID; via `openssl pkeyutl`).
 Answers 201 {"verified":true,...what it verified...} or 401
-{"code":"<reason>","message":...}.
+{"code":"<lienlogd's code>","message":...} (WIRE below).
 
 Server use:
   verify_httpsig_server.py --key KEYID=PUB.pem [--key ...] [--port 0]
@@ -379,7 +380,9 @@ def verify(method, scheme, authority, target, headers, body, keys,
     if "@method" not in components or "content-digest" not in components \
             or not ("@path" in components or "@target-uri" in components):
         raise Refused("sig_component_missing")
-    for k in ("created", "nonce", "keyid", "alg"):
+    # alg is optional (RFC 9421 2.3): the key decides; if sent it must
+    # agree. nonce is required (lienlog's policy).
+    for k in ("created", "nonce", "keyid"):
         if k not in pd:
             raise Refused("sig_param_missing", k)
     created = pd["created"]
@@ -387,7 +390,7 @@ def verify(method, scheme, authority, target, headers, body, keys,
             created < 0:
         raise Refused("sig_malformed", "created")
     for k in ("nonce", "keyid", "alg"):
-        if not isinstance(pd[k], str) or pd[k] == "":
+        if k in pd and (not isinstance(pd[k], str) or pd[k] == ""):
             raise Refused("sig_malformed", k)
 
     # RFC 9530: the body must match Content-Digest before anything else
@@ -407,9 +410,10 @@ def verify(method, scheme, authority, target, headers, body, keys,
     key = keys.get(pd["keyid"])
     if key is None:
         raise Refused("unknown_keyid")
-    if pd["alg"] not in ("ed25519", "ecdsa-p256-sha256", "sm2-sm3"):
+    if "alg" in pd and pd["alg"] not in ("ed25519", "ecdsa-p256-sha256",
+                                         "sm2-sm3"):
         raise Refused("alg_unsupported")
-    if pd["alg"] != key.alg:
+    if "alg" in pd and pd["alg"] != key.alg:
         raise Refused("alg_mismatch")
 
     lines = ['"%s": %s' % (n, _component_value(n, req)) for n in components]
@@ -426,7 +430,7 @@ def verify(method, scheme, authority, target, headers, body, keys,
         seen_nonces.add((pd["keyid"], pd["nonce"]))
     return {
         "verified": True, "label": label, "keyid": pd["keyid"],
-        "alg": pd["alg"], "components": components, "created": created,
+        "alg": key.alg, "components": components, "created": created,
         "nonce": pd["nonce"], "content_digest": cd_text,
         "body_sha256": hashlib.sha256(body).hexdigest(),
         "method": method, "authority": authority.lower(), "path": path or "/",
@@ -436,6 +440,25 @@ def verify(method, scheme, authority, target, headers, body, keys,
 
 
 # ---- server -------------------------------------------------------------------
+
+# This module's reason names are crypto/httpsig.c's (httpsig_reason_code,
+# which the interop tests compare); over HTTP it answers with the codes
+# lienlogd sends for the same refusal (api/auth.c, docs/request-signing.md
+# "Error codes"), so a client tried against it sees lienlogd's codes.
+WIRE = {
+    "sig_missing": "signature_missing",
+    "sig_duplicate_header": "signature_duplicate_header",
+    "sig_malformed": "signature_malformed",
+    "sig_too_large": "signature_too_large",
+    "sig_label_mismatch": "signature_label_mismatch",
+    "sig_component_missing": "signature_component_missing",
+    "sig_param_missing": "signature_param_missing",
+    "sig_covered_field_absent": "signature_covered_field_absent",
+    "sig_created_outside_window": "created_out_of_window",
+    "sig_expired": "signature_expired",
+    "bad_signature": "signature_invalid",
+}
+
 
 def make_handler(keys, window, seen):
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -472,7 +495,8 @@ def make_handler(keys, window, seen):
                              headers, body, keys, window=window,
                              seen_nonces=seen)
             except Refused as e:
-                return self._answer(401, {"code": e.code,
+                # the code lienlogd sends (api/auth.c), not the library's
+                return self._answer(401, {"code": WIRE.get(e.code, e.code),
                                           "message": e.message})
             return self._answer(201, res)
 

@@ -417,11 +417,18 @@ test_auth_verify_wrong_components(void **st)
 	p.ncomponents = 3;
 	req_make(w, &r, &w->bank_ed, NULL, FX_NOW, "n1", &p);
 	EXPECT(w, &r, AUTH_R_OK);
-	/* no alg parameter */
+	/* no alg parameter: the filed key decides (RFC 9421 makes alg
+	 * optional); with alg, it must agree (test_auth_verify_alg) */
 	memset(&p, 0, sizeof(p));
 	p.expires = -1;
 	p.omit_alg = 1;
 	req_make(w, &r, &w->bank_ed, NULL, FX_NOW, "n1", &p);
+	EXPECT(w, &r, AUTH_R_OK);
+	/* no nonce: still refused (mainstream libraries omit it) */
+	memset(&p, 0, sizeof(p));
+	p.expires = -1;
+	p.omit_alg = 1;
+	req_make(w, &r, &w->bank_ed, NULL, FX_NOW, "", &p);
 	EXPECT(w, &r, AUTH_R_PARAM_MISSING);
 }
 
@@ -660,6 +667,18 @@ test_auth_verify_wrong_key(void **st)
 	/* bank A's keyid (Ed25519 cert) signed with a P-256 key: alg */
 	req_make(w, &r, &w->bank_ed, w->bank_p256.key, FX_NOW, "n1", NULL);
 	EXPECT(w, &r, AUTH_R_ALG_MISMATCH);
+	/* the same without alg: the filed key (Ed25519) decides, and the
+	 * P-256 signature does not verify under it */
+	{
+		struct httpsig_sign_params p;
+
+		memset(&p, 0, sizeof(p));
+		p.expires = -1;
+		p.omit_alg = 1;
+		req_make(w, &r, &w->bank_ed, w->bank_p256.key, FX_NOW, "n1",
+		    &p);
+		EXPECT(w, &r, AUTH_R_SIGNATURE_INVALID);
+	}
 }
 
 static void
