@@ -126,11 +126,21 @@ def tree_size(port):
     return json.loads(http_get(port, "/healthz"))["tree_size"]
 
 
-def scenario(lienlogd, lienlog, tmp, datadir, mode, make_full, make_room):
+def metric(port, name, label):
+    """The sum of a counter's samples whose labels contain label."""
+    total = 0
+    for line in http_get(port, "/metrics").decode().splitlines():
+        if line.startswith(name + "{") and label in line:
+            total += int(float(line.rsplit(" ", 1)[1]))
+    return total
+
+
+def scenario(lienlogd, lienlog, tmp, datadir, mode, make_full, make_room,
+             extra=()):
     """One run of lienlogd --demo on datadir: make_full(proc) takes the
     room away, make_room(proc) gives it back."""
     logpath = os.path.join(tmp, "lienlogd-%s.log" % mode)
-    proc, port = start_demo(lienlogd, datadir, logpath)
+    proc, port = start_demo(lienlogd, datadir, logpath, extra)
     try:
         reg = Registry(lienlog, datadir, port, tmp)
         body0, v0 = reg.body()
@@ -169,7 +179,9 @@ def scenario(lienlogd, lienlog, tmp, datadir, mode, make_full, make_room):
         if not check(len(refused) == REFUSALS, "%s: %d writes refused "
                      "(%d)" % (mode, REFUSALS, len(refused))):
             return
-        # reads keep working
+        # reads keep working, and the refusals are counted for alerts
+        check(metric(port, "lienlog_http_requests_total", 'code="507"') ==
+              REFUSALS, "%s: /metrics counts the 507s" % mode)
         n = tree_size(port)
         cp = http_get(port, "/log/checkpoint")
         check(cp.split(b"\n")[1] == str(n).encode(),
@@ -233,7 +245,9 @@ def run_fsize(lienlogd, lienlog, tmp):
 
 
 def run_disk(lienlogd, lienlog, tmp, mnt):
-    """The data directory on a tmpfs of TMPFS_MB, filled up."""
+    """The data directory on a tmpfs of TMPFS_MB, filled up, and the
+    access log on it too (as when /var/log and /var/lib share a disk):
+    its failed writes are counted and must not stop anything."""
     filler = os.path.join(mnt, "filler")
 
     def full(_proc):
@@ -243,7 +257,7 @@ def run_disk(lienlogd, lienlog, tmp, mnt):
         os.remove(filler)
 
     scenario(lienlogd, lienlog, tmp, os.path.join(mnt, "data"), "disk",
-             full, room)
+             full, room, ["--access-log", os.path.join(mnt, "access.log")])
 
 
 def main():
