@@ -1803,6 +1803,150 @@ test_registry_replay_audit_random(void **state)
 	free(apps);
 }
 
+/* A non-registry entry whose build puts a subject key row back (what a
+ * store restored from a backup older than an erasure holds). */
+static enum lien_status
+key_back_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint8_t *id = arg;
+	uint8_t k[2 + REG_SUBJECT_ID_LEN], v[2 * REG_COMMIT_LEN + 8];
+
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	memcpy(k, "k/", 2);
+	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
+	memset(v, 0x33, sizeof v);
+	return ledger_state_put(st, LEDGER_T_KEYS, k, sizeof k, v, sizeof v);
+}
+
+static enum lien_status
+erase_audit(struct fx *f, int public_only, char *why, size_t cap)
+{
+	char dir[64], cmd[128];
+	enum lien_status st;
+
+	strcpy(dir, "/tmp/lienlog-test-regerase-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	st = registry_replay_audit(f->l, dir, public_only, why, cap);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+	return st;
+}
+
+/* Erasure (type 28, docs/privacy.md "Erasure"): only an administrator,
+ * only a live key; the entry holds the key id and the basis; the key and
+ * its index are gone, a tombstone stays; a second erasure is refused;
+ * both audits pass; a key row that comes back (a restored backup) fails
+ * the private audit, not the public one. */
+static void
+test_registry_erasure(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct reg_keyrec kr;
+	struct ledger_receipt r;
+	struct ledger_view *v;
+	uint8_t wrapped[72], id[REG_SUBJECT_ID_LEN], got[REG_SUBJECT_ID_LEN];
+	const uint8_t *raw, *w;
+	size_t raw_len, wl;
+	struct entry e;
+	json_t *p;
+	char why[512], hex[2 * REG_SUBJECT_ID_LEN + 1], vin[18];
+	int erased = -1;
+
+	/* a vehicle recorded with the owner's new subject key */
+	memset(&kr, 0, sizeof kr);
+	commit_of("subject-index-1", kr.index);
+	commit_of("identity-commitment-1", kr.commit);
+	memset(kr.id, 0xab, sizeof kr.id);
+	memset(wrapped, 0x11, sizeof wrapped);
+	kr.wrapped = wrapped;
+	kr.wrapped_len = sizeof wrapped;
+	memcpy(id, kr.id, sizeof id);
+	make_vin(900, vin);
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(vin);
+	commit_of(PLATE "330100999999", rq.details);
+	commit_of("owner-erased", rq.owner);
+	rq.key_system = 0;
+	memcpy(rq.key_id, id, sizeof id);
+	rq.newkey[0] = &kr;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_subject_find(v, kr.index, got), LIEN_OK);
+	assert_memory_equal(got, id, sizeof id);
+	assert_int_equal(registry_subject_key(v, id, &w, &wl, &erased),
+	    LIEN_OK);
+	assert_int_equal(erased, 0);
+	ledger_view_close(v);
+
+	/* refusals: not an administrator; a key id nobody has */
+	rq_init(f, &rq, REG_T_ERASURE, &f->officer);
+	memcpy(rq.subject, id, sizeof id);
+	rq.basis = REG_BASIS_CONSENT;
+	assert_int_not_equal(submit(f, &rq, NULL), LIEN_OK);
+	assert_string_equal(rq.refusal, "role_forbidden");
+	rq_init(f, &rq, REG_T_ERASURE, &f->admin);
+	memset(rq.subject, 0xcd, sizeof rq.subject);
+	rq.basis = REG_BASIS_CONSENT;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_ENOTFOUND);
+	assert_string_equal(rq.refusal, "subject_unknown");
+
+	/* the erasure */
+	rq_init(f, &rq, REG_T_ERASURE, &f->admin);
+	memcpy(rq.subject, id, sizeof id);
+	rq.basis = REG_BASIS_CONSENT;
+	assert_int_equal(submit(f, &rq, &r), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_entry(v, r.index, &raw, &raw_len),
+	    LIEN_OK);
+	assert_int_equal(entry_decode(raw, raw_len, &e), LIEN_OK);
+	assert_int_equal(e.type, REG_T_ERASURE);
+	assert_int_equal(jcs_parse((const char *)e.payload, e.payload_len, 0,
+	    &p), LIEN_OK);
+	hex_encode(id, sizeof id, hex);
+	assert_string_equal(json_string_value(json_object_get(p, "subject")),
+	    hex);
+	assert_string_equal(json_string_value(json_object_get(p, "basis")),
+	    "pipl47_consent");
+	/* v, step, signer, subject, basis, private: nothing else */
+	assert_int_equal(json_object_size(p), 6);
+	json_decref(p);
+	assert_int_equal(registry_subject_find(v, kr.index, got),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(registry_subject_key(v, id, &w, &wl, &erased),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(erased, 1);
+	ledger_view_close(v);
+
+	/* again: refused by the tombstone */
+	rq_init(f, &rq, REG_T_ERASURE, &f->admin);
+	memcpy(rq.subject, id, sizeof id);
+	rq.basis = REG_BASIS_PURPOSE;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_ECONFLICT);
+	assert_string_equal(rq.refusal, "already_erased");
+
+	if (erase_audit(f, 0, why, sizeof why) != LIEN_OK)
+		fail_msg("private audit after erasure: %s", why);
+	if (erase_audit(f, 1, why, sizeof why) != LIEN_OK)
+		fail_msg("public audit after erasure: %s", why);
+
+	/* the key comes back (a restored backup): the private audit says so */
+	{
+		struct ledger_item it = { 0, NULL, 0, key_back_build, id };
+
+		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+	}
+	assert_int_equal(erase_audit(f, 0, why, sizeof why), LIEN_ECORRUPT);
+	assert_non_null(strstr(why, hex));
+	if (erase_audit(f, 1, why, sizeof why) != LIEN_OK)
+		fail_msg("public audit with a key back: %s", why);
+}
+
 /* An entry the rules would have refused, written around the registry:
  * the audit names its index. */
 static void
@@ -2407,6 +2551,8 @@ main(void)
 		    test_registry_replay_audit_random, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_replay_audit_illegal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_erasure,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_time_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(
