@@ -105,6 +105,8 @@ auth_role_name(enum auth_role r)
 		return "auditor";
 	case AUTH_ROLE_ADMIN:
 		return "admin";
+	case AUTH_ROLE_POST:
+		return "post";
 	default:
 		return "none";
 	}
@@ -348,7 +350,8 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 		/* Filed parties are never admins (those are configured), and
 		 * what the registry returns must be well-formed. */
 		if (k->party.role < AUTH_ROLE_INSTITUTION ||
-		    k->party.role > AUTH_ROLE_AUDITOR ||
+		    (k->party.role > AUTH_ROLE_AUDITOR &&
+		    k->party.role != AUTH_ROLE_POST) ||
 		    k->party.party_id_len == 0 ||
 		    k->party.party_id_len > AUTH_PARTY_ID_MAX ||
 		    k->party.cert_der == NULL || k->party.cert_der_len == 0 ||
@@ -364,7 +367,10 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 		der_len = k->party.cert_der_len;
 	}
 
-	store = trust_roots_get(k->t, k->party.role == AUTH_ROLE_INSTITUTION ?
+	/* a post office is an outside legal entity like a bank: its
+	 * certificate chains to the institution roots */
+	store = trust_roots_get(k->t, k->party.role == AUTH_ROLE_INSTITUTION ||
+	    k->party.role == AUTH_ROLE_POST ?
 	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER);
 	if (store == NULL) {
 		k->reason = AUTH_R_CERT_UNTRUSTED;

@@ -47,11 +47,13 @@ enum auth_role {
 	AUTH_ROLE_REGISTRY = 3,		/* the police registry mirror */
 	AUTH_ROLE_AUDITOR = 4,
 	AUTH_ROLE_ADMIN = 5,
+	AUTH_ROLE_POST = 6,		/* the post office (EMS delivery) */
 	AUTH_ROLE_COUNT_
 };
 #define AUTH_ROLE_BIT(r) (1u << (unsigned)(r))
 
-/* "institution", "officer", "registry", "auditor", "admin"; "none". */
+/* "institution", "officer", "registry", "auditor", "admin", "post";
+ * "none". */
 const char *auth_role_name(enum auth_role r);
 
 /* A filed party's status. */

@@ -15,6 +15,7 @@
  *   POST /v1/vehicles/{vin}/restrictions     registry
  *   POST /v1/mortgages, /v1/releases         institution
  *   POST /v1/applications/{id}/decision      officer
+ *   POST /v1/applications/{id}/delivery      post (endorsed: officer)
  *   POST /v1/identity-commitments            institution, registry (no entry)
  *   GET  /v1/applications/{id}               its bank, officer, registry, auditor
  *   GET  /v1/applications?status=&after=&limit=  officer, auditor
@@ -406,14 +407,14 @@ post_filing(struct api_req *rq, int institution)
 	static const char *const keys_party[] = { "party", "role", "name",
 		"certificate", NULL };
 	static const char *const roles[] = { "officer", "registry", "auditor",
-		NULL };
+		"post", NULL };
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_request *req;
 	struct reg_str party, name, certificate, role;
 	struct cert *crt = NULL;
 	size_t der_len;
-	int r = 0;
+	int r = 0, post;
 
 	if (w == NULL)
 		return;
@@ -428,21 +429,24 @@ post_filing(struct api_req *rq, int institution)
 	    !reg_str(rq, c->json, "certificate", 1, &certificate) ||
 	    (!institution && !reg_str(rq, c->json, "role", 1, &role)))
 		goto out;
-	if (institution ? !v_uscc(rq, party) : !v_party_id(rq, party))
-		goto out;
 	if (!institution && !v_enum(rq, role, roles, &r, "role_invalid",
-	    "role must be officer, registry or auditor"))
+	    "role must be officer, registry, auditor or post"))
+		goto out;
+	/* a post office is a legal entity filed like a bank: under its
+	 * USCC, its certificate from the institution roots */
+	post = !institution && r == 4;
+	if (institution || post ? !v_uscc(rq, party) : !v_party_id(rq, party))
 		goto out;
 	if (!v_name(rq, name, REG_NAME_MAX, "name_invalid"))
 		goto out;
-	if (!filing_cert(c, certificate, institution ?
+	if (!filing_cert(c, certificate, institution || post ?
 	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER, party, &crt,
 	    &req->cert_not_after_ms))
 		goto out;
 	req->kind = institution ? REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE;
 	req->party = party;
-	req->party_role = institution ? REG_ROLE_INSTITUTION :
-	    (enum reg_role)(REG_ROLE_OFFICER + r - 1);
+	req->party_role = institution ? REG_ROLE_INSTITUTION : post ?
+	    REG_ROLE_POST : (enum reg_role)(REG_ROLE_OFFICER + r - 1);
 	req->name = name;
 	req->cert_der = cert_der_get0(crt, &der_len);
 	req->cert_der_len = der_len;
@@ -974,9 +978,97 @@ app_vin(struct reg_call *c, struct reg_str id, char out[IDS_VIN_LEN + 1])
 	reg_opened_clear(&o);
 }
 
+/* The applicant's subject key, then submit (with the retries a key
+ * created or erased meanwhile asks for): decisions and delivery events
+ * are sealed under it, their text concerns the applicant. */
+static void
+submit_for_applicant(struct reg_call *c, struct reg_request *req,
+    struct reg_str id)
+{
+	for (int attempt = 0;; attempt++) {
+		uint8_t sid[REG_SUBJECT_ID_LEN];
+		struct seal_key *key = NULL;
+		int sys = 1, done;
+		enum lien_status found;
+
+		found = registry_app_subject(c->view, id.p, id.len, &sys, sid);
+		if (!known_subject(c, found, sys, sid, &key))
+			return;
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		seal_key_free(key);
+		if (done)
+			return;
+	}
+}
+
+/* POST /v1/applications/{id}/delivery: a step of the certificate's EMS
+ * delivery (docs/api-registration.md "Certificate delivery"): the post
+ * office's pick-up (with the tracking number), dispatch, delivery or
+ * return, the officer's endorsement at the centre. */
+static void
+post_delivery(struct api_req *rq, struct reg_str id)
+{
+	static const char *const keys[] = { "event", NULL };
+	static const char *const opt[] = { "tracking_number", NULL };
+	static const char *const events[] = { "picked_up", "endorsed",
+		"dispatched", "delivered", "returned", NULL };
+	struct reg_work *w;
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str event, tracking;
+	int e = 0;
+
+	if ((w = work_new(rq)) == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(POST) | ROLE(OFFICER), REG_AUTH_REQUIRED) ||
+	    !v_app_id(rq, id.p, id.len) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_str(rq, c->json, "event", 1, &event) ||
+	    !reg_str(rq, c->json, "tracking_number", 0, &tracking) ||
+	    !v_enum(rq, event, events, &e, "event_invalid", "event must be "
+	    "picked_up, endorsed, dispatched, delivered or returned"))
+		goto out;
+	/* the endorsement is the officer's, the rest the post office's */
+	if ((e == REG_DELIVERY_ENDORSED) != (c->auth.role ==
+	    AUTH_ROLE_OFFICER)) {
+		api_fail_code(rq, 403, "role_forbidden", e ==
+		    REG_DELIVERY_ENDORSED ? "the endorsement at the centre is "
+		    "an officer's step" : "pick-up, dispatch, delivery and "
+		    "return are the post office's steps");
+		goto out;
+	}
+	if (tracking.p != NULL && (tracking.len < 1 || tracking.len > 64 ||
+	    (e != REG_DELIVERY_PICKED_UP && e != REG_DELIVERY_DISPATCHED))) {
+		reg_bad(rq, "tracking_invalid", "tracking_number: 1..64 bytes, "
+		    "with picked_up or dispatched only");
+		goto out;
+	}
+	for (size_t i = 0; tracking.p != NULL && i < tracking.len; i++)
+		if (tracking.p[i] < 0x21 || tracking.p[i] > 0x7e) {
+			reg_bad(rq, "tracking_invalid", "tracking_number: "
+			    "printable ASCII without spaces");
+			goto out;
+		}
+	if (e == REG_DELIVERY_PICKED_UP && tracking.p == NULL) {
+		reg_bad(rq, "tracking_required", "a pick-up names the EMS "
+		    "tracking number");
+		goto out;
+	}
+	req->kind = REG_T_DELIVERY_EVENT;
+	req->app = id;		/* v_app_id: REG_APP_ID_LEN bytes */
+	req->delivery_event = (enum reg_delivery_event)e;
+	req->tracking = tracking;
+	submit_for_applicant(c, req, id);
+out:
+	work_free(w);
+}
+
 /* POST /v1/applications/{id}/decision */
 static void
-post_application_sub(struct api_req *rq)
+post_decision(struct api_req *rq, struct reg_str id)
 {
 	static const char *const keys[] = { "decision", NULL };
 	static const char *const opt[] = { "reason", NULL };
@@ -985,10 +1077,10 @@ post_application_sub(struct api_req *rq)
 	struct reg_work *w;
 	struct reg_call *c;
 	struct reg_request *req;
-	struct reg_str id, decision, reason;
+	struct reg_str decision, reason;
 	int d = 0;
 
-	if (!rest_id(rq, "/decision", &id) || (w = work_new(rq)) == NULL)
+	if ((w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
@@ -1016,23 +1108,26 @@ post_application_sub(struct api_req *rq)
 		req->vin.len = strlen(w->vin);
 	}
 	/* sealed under the applicant's key: a reason concerns them */
-	for (int attempt = 0;; attempt++) {
-		uint8_t sid[REG_SUBJECT_ID_LEN];
-		struct seal_key *key = NULL;
-		int sys = 1, done;
-		enum lien_status found;
-
-		found = registry_app_subject(c->view, id.p, id.len, &sys, sid);
-		if (!known_subject(c, found, sys, sid, &key))
-			goto out;
-		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
-		seal_key_free(key);
-		if (done)
-			break;
-	}
+	submit_for_applicant(c, req, id);
 out:
 	work_free(w);
+}
+
+/* POST /v1/applications/{id}/decision | /delivery */
+static void
+post_application_sub(struct api_req *rq)
+{
+	static const char dec[] = "/decision", del[] = "/delivery";
+	struct reg_str id;
+
+	if (rq->rest_len > sizeof dec - 1 && memcmp(rq->rest + rq->rest_len -
+	    (sizeof dec - 1), dec, sizeof dec - 1) == 0) {
+		id.p = rq->rest;
+		id.len = rq->rest_len - (sizeof dec - 1);
+		post_decision(rq, id);
+	} else if (rest_id(rq, del, &id)) {
+		post_delivery(rq, id);
+	}
 }
 
 /* POST /v1/identity-commitments: {"id_number"} or {"phone"} -> the

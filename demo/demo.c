@@ -86,13 +86,25 @@ static const struct party_def parties[DEMO_PARTIES_] = {
 	    "嘉兴市公安局交通警察支队", NULL, "admin",
 	    "Administrator (admin, Ed25519, pinned in trust/admins.pem): files"
 	    " banks and parties" },
+	{ "post", PKEY_ED25519, 1, "中国邮政速递物流嘉兴示范分公司",
+	    "中国邮政速递物流股份有限公司嘉兴示范分公司", NULL, "post",
+	    "Post office (post, Ed25519, institution CA): picks up, dispatches"
+	    " and delivers registration certificates (EMS)" },
 };
+
+/* The parties filed under a credit code: the banks and the post office;
+ * their index into demo_world.uscc, or -1. */
+static int
+uscc_slot(size_t i)
+{
+	return i <= DEMO_BANK_B ? (int)i : i == DEMO_POST ? 2 : -1;
+}
 
 struct demo_world {
 	struct regclient_party party[DEMO_PARTIES_];
 	char *cert[DEMO_PARTIES_];		/* PEM text, malloc'd */
 	size_t cert_len[DEMO_PARTIES_];
-	char uscc[2][IDS_USCC_LEN + 1];		/* banks A and B */
+	char uscc[3][IDS_USCC_LEN + 1];		/* banks A, B, post */
 	char name[DEMO_PARTIES_][CERT_CN_MAX + 1];
 	struct regclient_issuer face, sms;
 	struct note_verifier log;
@@ -396,9 +408,10 @@ readme_write(const char *dir, const struct demo_world *w, char *why,
 		int n = snprintf(buf + len, bcap - len,
 		    "  %s.key/.pem\n      %s\n      party %s%s, keyid %s\n",
 		    parties[i].file, parties[i].what,
-		    i <= DEMO_BANK_B ? w->uscc[i] : parties[i].party_id ?
-		    parties[i].party_id : "admin:<keyid>",
-		    i <= DEMO_BANK_B ? " (unified social credit code)" : "",
+		    uscc_slot(i) >= 0 ? w->uscc[uscc_slot(i)] :
+		    parties[i].party_id ? parties[i].party_id :
+		    "admin:<keyid>",
+		    uscc_slot(i) >= 0 ? " (unified social credit code)" : "",
 		    w->party[i].keyid);
 
 		if (n < 0)
@@ -461,7 +474,7 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 	}
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return LIEN_ENOMEM;
-	for (size_t b = 0; b < 2; b++)
+	for (size_t b = 0; b < 3; b++)
 		demo_uscc_make(&rng, w->uscc[b]);
 
 	/* The two CAs. */
@@ -507,7 +520,8 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		is.subject.c = "CN";
 		is.subject.cn = d->cn;
 		is.subject.o = d->o;
-		is.subject.uscc = i <= DEMO_BANK_B ? w->uscc[i] : NULL;
+		is.subject.uscc = uscc_slot(i) >= 0 ? w->uscc[uscc_slot(i)] :
+		    NULL;
 		/* bound to the party it is filed for (docs/certificates.md
 		 * "Party binding") */
 		is.subject.serial_number = d->party_id;
@@ -664,14 +678,15 @@ demo_world_load(const char *dir, struct demo_world **out, char *why,
 		cert_free(c);
 		c = NULL;
 		memcpy(w->name[i], ci.cn, ci.cn_len + 1);
-		if (i <= DEMO_BANK_B) {
+		if (uscc_slot(i) >= 0) {
 			if (ci.uscc_len != IDS_USCC_LEN) {
 				why_set(why, why_cap, "demo/%s.pem: no credit"
 				    " code", parties[i].file);
 				st = LIEN_EPARSE;
 				break;
 			}
-			memcpy(w->uscc[i], ci.uscc, IDS_USCC_LEN + 1);
+			memcpy(w->uscc[uscc_slot(i)], ci.uscc,
+			    IDS_USCC_LEN + 1);
 		}
 	}
 	if (st == LIEN_OK)
@@ -877,6 +892,67 @@ seed_file_parties(struct seed *s)
 		if (st != LIEN_OK)
 			return st;
 	}
+	/* the post office: a legal entity, filed under its credit code */
+	if ((st = regclient_party_body(s->w->uscc[2], "post",
+	    s->w->name[DEMO_POST], s->w->cert[DEMO_POST],
+	    s->w->cert_len[DEMO_POST], &body, &len)) != LIEN_OK)
+		return st;
+	st = seed_post(s, DEMO_ADMIN, "/v1/parties", body, len, 201, NULL,
+	    NULL, "file post office");
+	free(body);
+	return st;
+}
+
+/* One EMS delivery event on application app_id (docs/registry.md
+ * "Certificate delivery"); want/want_code as seed_post. */
+static enum lien_status
+seed_delivery(struct seed *s, const char *app_id, const char *event,
+    const char *tracking, long want, const char *want_code)
+{
+	char path[64], body[160];
+	int n;
+	enum lien_status st;
+
+	(void)snprintf(path, sizeof(path), "/v1/applications/%s/delivery",
+	    app_id);
+	n = tracking != NULL ? snprintf(body, sizeof body,
+	    "{\"event\":\"%s\",\"tracking_number\":\"%s\"}", event,
+	    tracking) : snprintf(body, sizeof body, "{\"event\":\"%s\"}",
+	    event);
+	if (n < 0 || (size_t)n >= sizeof body)
+		return LIEN_EINVAL;
+	st = seed_post(s, strcmp(event, "endorsed") == 0 ? DEMO_OFFICER :
+	    DEMO_POST, path, body, (size_t)n, want, want_code, NULL,
+	    "delivery event");
+	if (st == LIEN_OK && want == 201)
+		s->stats->deliveries++;
+	return st;
+}
+
+/* The certificate of an approved mortgage goes home by EMS (上门揽收、
+ * 中心签注、送证到家): a dispatch before the endorsement is refused
+ * (409, no entry), then picked up, endorsed, dispatched, delivered. */
+static enum lien_status
+seed_ems(struct seed *s, const char *app_id)
+{
+	char tracking[16];
+	enum lien_status st;
+
+	(void)snprintf(tracking, sizeof tracking, "EA%09uCN",
+	    rnd(&s->rng, 1000000000));
+	if ((st = seed_delivery(s, app_id, "picked_up", tracking, 201,
+	    NULL)) != LIEN_OK ||
+	    (st = seed_delivery(s, app_id, "dispatched", NULL, 409,
+	    "delivery_out_of_order")) != LIEN_OK ||
+	    (st = seed_delivery(s, app_id, "endorsed", NULL, 201, NULL)) !=
+	    LIEN_OK ||
+	    (st = seed_delivery(s, app_id, "dispatched", NULL, 201, NULL)) !=
+	    LIEN_OK ||
+	    (st = seed_delivery(s, app_id, "delivered", NULL, 201, NULL)) !=
+	    LIEN_OK)
+		return st;
+	(void)snprintf(s->stats->delivered, sizeof s->stats->delivered, "%s",
+	    app_id);
 	return LIEN_OK;
 }
 
@@ -1223,6 +1299,10 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 				goto out;
 		}
 	}
+	/* The first owner example's certificate is delivered by EMS. */
+	if (stats->owners[0].app_id[0] != '\0' &&
+	    (st = seed_ems(&s, stats->owners[0].app_id)) != LIEN_OK)
+		goto out;
 	/* A bank that is not the mortgagee cannot release (403). */
 	for (unsigned i = 2; i < SEED_VEHICLES; i++) {
 		if (veh[i].approved[0] == '\0')

@@ -49,7 +49,8 @@ enum demo_party_id {
 	DEMO_REGISTRY = 3,	/* Ed25519, registry mirror */
 	DEMO_AUDITOR = 4,	/* P-256, auditor */
 	DEMO_ADMIN = 5,		/* Ed25519, administrator (trust/admins.pem) */
-	DEMO_PARTIES_ = 6
+	DEMO_POST = 6,		/* Ed25519, post office (EMS), institution CA */
+	DEMO_PARTIES_ = 7
 };
 
 /* Create DIR/demo/ and DIR/trust/ (DIR must exist). Refuses with
@@ -97,6 +98,9 @@ struct demo_seed_stats {
 	uint64_t refused;	/* refusals the seeder expected (409 ...) */
 	uint64_t diverted;	/* applications sent to in-person review */
 	uint64_t mortgages, releases, decisions, vehicles, restrictions;
+	uint64_t deliveries;	/* EMS delivery events (docs/demo.md) */
+	/* the application whose certificate the demo delivers */
+	char delivered[REGCLIENT_APP_ID_LEN + 1];
 	struct demo_owner_example owners[DEMO_OWNER_EXAMPLES];
 	/* the VINs of the vehicles the seeder recorded, in order (the
 	 * registry keeps no VIN: docs/privacy.md) */

@@ -447,6 +447,39 @@ apply_erasure(struct ledger_state *st, uint64_t index, const json_t *p)
 	    json_string_value(json_object_get(p, "subject"))), v, 8);
 }
 
+/* A delivery event: the application's "delivery" is the last event, a
+ * timeline step per event; "delivered" makes it complete. */
+static enum lien_status
+apply_delivery(struct ledger_state *st, uint64_t index, uint64_t now,
+    const json_t *p)
+{
+	size_t n;
+	const char *id = rg_jstr(p, "app", &n);
+	const char *event = json_string_value(json_object_get(p, "event"));
+	json_t *app = NULL, *tl;
+	enum lien_status rc;
+
+	if (id == NULL || event == NULL)
+		return LIEN_EINVAL;
+	if ((rc = rg_load(st, LEDGER_T_APPS, id, n, &app)) != LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	tl = json_object_get(app, "timeline");
+	if (!json_is_array(tl)) {
+		rc = LIEN_ECORRUPT;
+		goto out;
+	}
+	rc = LIEN_ENOMEM;
+	if (rg_set(app, "delivery", json_string(event)) ||
+	    json_array_append_new(tl, step_new(event, index, now)) ||
+	    (strcmp(event, "delivered") == 0 && rg_set(app, "complete",
+	    json_true())))
+		goto out;
+	rc = rg_store(st, LEDGER_T_APPS, id, n, app);
+out:
+	json_decref(app);
+	return rc;
+}
+
 static enum lien_status rg_apply_entry(struct ledger_state *st,
     uint64_t index, uint64_t now, unsigned type, const json_t *p);
 
@@ -486,6 +519,8 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 		return apply_restriction(st, index, now, p);
 	case REG_T_ERASURE:
 		return apply_erasure(st, index, p);
+	case REG_T_DELIVERY_EVENT:
+		return apply_delivery(st, index, now, p);
 	default:
 		return LIEN_EUNSUPPORTED;
 	}

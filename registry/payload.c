@@ -56,9 +56,11 @@ struct field {
 };
 
 static const char *const en_roles_filed[] = { "officer", "registry",
-	"auditor", NULL };
+	"auditor", "post", NULL };
 static const char *const en_roles_all[] = { "institution", "officer",
-	"registry", "auditor", "admin", NULL };
+	"registry", "auditor", "admin", "post", NULL };
+const char *const rg_delivery_names[] = { NULL, "picked_up", "endorsed",
+	"dispatched", "delivered", "returned", NULL };
 static const char *const en_status_action[] = { "suspend", "reinstate",
 	"revoke", NULL };
 static const char *const en_decision[] = { "approve", "reject",
@@ -151,6 +153,13 @@ static const struct field f_erasure[] = {
 	END
 };
 
+static const struct field f_delivery[] = {
+	COMMON, SIGNER,
+	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
+	{ "event", FK_ENUM, REQ, 0, "event_invalid", rg_delivery_names + 1 },
+	END
+};
+
 /* ---- private records (docs/privacy.md table B) ------------------------- */
 
 #define PCOMMON \
@@ -240,7 +249,7 @@ int
 registry_type_known(unsigned type)
 {
 	return (type >= REG_T_FIRST && type <= REG_T_RESTRICTION) ||
-	    type == REG_T_ERASURE;
+	    type == REG_T_ERASURE || type == REG_T_DELIVERY_EVENT;
 }
 
 int
@@ -255,6 +264,8 @@ fields_of(unsigned type, int priv)
 {
 	if (type == REG_T_ERASURE)
 		return priv ? p_plain : f_erasure;
+	if (type == REG_T_DELIVERY_EVENT)
+		return priv ? p_plain : f_delivery;
 	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
 		return NULL;
 	return (priv ? type_private : type_fields)[type - REG_T_FIRST];
@@ -442,6 +453,14 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 		if (hex_decode(s, n, k, HASH_LEN) != LIEN_OK ||
 		    !hash_equal(h, k))
 			return rg_refuse(v, LIEN_EPARSE, "keyid_mismatch");
+	}
+	/* the post office is a legal entity: filed under its USCC */
+	if (type == REG_T_PARTY_FILE && rg_jstr_eq(p, "role", "post")) {
+		size_t n;
+		const char *s = rg_jstr(p, "party", &n);
+
+		if (ids_uscc_validate(s, n) != LIEN_OK)
+			return rg_refuse(v, LIEN_EPARSE, "uscc_invalid");
 	}
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {

@@ -346,6 +346,24 @@ encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
 		TRY(text_ok(rq->reason, rq->decision == REG_DECIDE_REJECT,
 		    "reason_required", "reason_invalid", v));
 		break;
+	case REG_T_DELIVERY_EVENT:
+		TRY(put_str(p, "app", rq->app, 1, "app_id_invalid", v));
+		TRY(put_cstr(p, "event", (unsigned)rq->delivery_event <=
+		    REG_DELIVERY_RETURNED ?
+		    rg_delivery_names[rq->delivery_event] : NULL,
+		    "event_invalid", v));
+		/* the tracking number: with picked_up, optionally with a new
+		 * dispatch (another mail piece), sealed only */
+		if (rq->delivery_event != REG_DELIVERY_PICKED_UP &&
+		    rq->delivery_event != REG_DELIVERY_DISPATCHED &&
+		    rq->tracking.p != NULL) {
+			rc = rg_refuse(v, LIEN_EPARSE, "field_unknown");
+			goto out;
+		}
+		TRY(text_ok(rq->tracking, rq->delivery_event ==
+		    REG_DELIVERY_PICKED_UP, "tracking_required",
+		    "tracking_invalid", v));
+		break;
 	case REG_T_ERASURE:
 		TRY(put_hex(p, "subject", rq->subject, REG_SUBJECT_ID_LEN));
 		TRY(put_cstr(p, "basis", (unsigned)rq->basis <= REG_BASIS_OTHER ?
@@ -639,6 +657,9 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	    type == REG_T_RELEASE_APPLICATION) {
 		registry_app_id_format(appv, rq->app_id);
 		rq->app_status = bits ? "in_person_review" : "submitted";
+	} else if (type == REG_T_DELIVERY_EVENT) {
+		memcpy(rq->app_id, rq->app.p, REG_APP_ID_LEN);
+		rq->app_id[REG_APP_ID_LEN] = 0;
 	} else if (type == REG_T_DECISION) {
 		memcpy(rq->app_id, rq->app.p, REG_APP_ID_LEN);
 		rq->app_id[REG_APP_ID_LEN] = 0;

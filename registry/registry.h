@@ -59,9 +59,12 @@ enum reg_type {
 					 * docs/key-rotation.md); 26, 27 are
 					 * its unused */
 	REG_T_ERASURE = 28,		/* admin: erase a subject's key */
-	REG_T_LAST = 28
+	/* 30..39: the service pieces (issue 17) */
+	REG_T_DELIVERY_EVENT = 30,	/* post office / officer: a step of
+					 * the certificate's EMS delivery */
+	REG_T_LAST = 30
 };
-/* 1 for the registry's signed-request entry types (16..24, 28); the
+/* 1 for the registry's signed-request entry types (16..24, 28, 30); the
  * state hand-over (25) is applied by the audit itself, 26, 27 are
  * unused. */
 int registry_type_known(unsigned type);
@@ -74,6 +77,7 @@ enum reg_role {
 	REG_ROLE_REGISTRY = 3,
 	REG_ROLE_AUDITOR = 4,
 	REG_ROLE_ADMIN = 5,
+	REG_ROLE_POST = 6,		/* the post office (EMS): delivery */
 };
 
 /* Party / key status; values equal enum auth_party_status. */
@@ -112,6 +116,18 @@ enum reg_erasure_basis {
 	REG_BASIS_CONSENT = 3,		/* "pipl47_consent" */
 	REG_BASIS_UNLAWFUL = 4,		/* "pipl47_unlawful" */
 	REG_BASIS_OTHER = 5,		/* "pipl47_other" */
+};
+
+/* The registration certificate's EMS delivery (上门揽收、中心签注、送证
+ * 到家, docs/registry.md "Certificate delivery"): events in this order,
+ * `returned` allowing a new `dispatched`; the application is complete
+ * only when `delivered`. */
+enum reg_delivery_event {
+	REG_DELIVERY_PICKED_UP = 1,	/* post: collected from the owner */
+	REG_DELIVERY_ENDORSED = 2,	/* officer: endorsed at the centre */
+	REG_DELIVERY_DISPATCHED = 3,	/* post: sent to the owner */
+	REG_DELIVERY_DELIVERED = 4,	/* post: handed to the owner */
+	REG_DELIVERY_RETURNED = 5,	/* post: could not be delivered */
 };
 
 enum reg_face_verdict {
@@ -285,6 +301,12 @@ struct reg_request {
 	int restriction_set;		/* RESTRICTION: 1 set, 0 lift */
 	enum reg_restriction restriction;
 	struct reg_str reference;	/* RESTRICTION: sealed only, as reason */
+
+	/* DELIVERY_EVENT (app = the application): the event, and the EMS
+	 * tracking number (required with picked_up, optional with
+	 * dispatched, else absent): checked like reason, sealed only */
+	enum reg_delivery_event delivery_event;
+	struct reg_str tracking;
 
 	/* ERASURE: the subject key id and the legal basis */
 	uint8_t subject[REG_SUBJECT_ID_LEN];

@@ -73,6 +73,9 @@ int rg_signer_public(unsigned type);
 /* "pipl47_purpose", ... by enum reg_erasure_basis; NULL-terminated after
  * index 5, index 0 NULL. */
 extern const char *const rg_basis_names[];
+/* "picked_up", ... by enum reg_delivery_event; index 0 NULL, NULL after
+ * index 5. */
+extern const char *const rg_delivery_names[];
 
 /* ---- state ------------------------------------------------------------ */
 /* Load a state record stored as canonical JSON. *out: json_decref.
@@ -159,6 +162,9 @@ enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
 enum lien_status rg_check(struct ledger_state *st, uint64_t index,
     uint64_t now, unsigned type, const json_t *p, const json_t *r,
     struct rg_verdict *v);
+/* The delivery order (registry/rules.c): 1 when event may follow prev
+ * (NULL: the first event). */
+int rg_delivery_next_ok(const char *prev, const char *event);
 /* Anomaly rules for a new application: returns REG_ANOMALY_* bits. */
 enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
     unsigned type, const json_t *p, const json_t *r,

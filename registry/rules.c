@@ -81,9 +81,14 @@ registry_rules_default(struct reg_rules *r)
 }
 
 static enum reg_role
-required_role(unsigned type)
+required_role(unsigned type, const json_t *p)
 {
 	switch (type) {
+	case REG_T_DELIVERY_EVENT:
+		/* the centre's endorsement is the officer's step; the rest
+		 * the post office's */
+		return rg_jstr_eq(p, "event", "endorsed") ? REG_ROLE_OFFICER :
+		    REG_ROLE_POST;
 	case REG_T_INSTITUTION_FILE:
 	case REG_T_INSTITUTION_STATUS:
 	case REG_T_PARTY_FILE:
@@ -119,7 +124,7 @@ jstr_is(const json_t *o, const char *key, const char *s, size_t n)
  * in the log: the registry takes api/'s word for them. */
 static enum lien_status
 check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
-    struct rg_verdict *v)
+    const json_t *p, struct rg_verdict *v)
 {
 	const char *party, *keyid, *role;
 	size_t plen, klen, rlen;
@@ -132,7 +137,7 @@ check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
 	keyid = rg_jstr(sg, "keyid", &klen);
 	role = rg_jstr(sg, "role", &rlen);
 	r = rg_role_parse(role, rlen);
-	if (r != (int)required_role(type))
+	if (r != (int)required_role(type, p))
 		return rg_refuse(v, LIEN_EKEY, "role_forbidden");
 	if (r == REG_ROLE_ADMIN)
 		return LIEN_OK;
@@ -703,6 +708,66 @@ check_replay(struct ledger_state *st, uint64_t now, const json_t *sg,
 	return LIEN_OK;
 }
 
+/* 1 when event may follow the application's last delivery event prev
+ * (NULL: none yet): picked_up -> endorsed -> dispatched -> delivered or
+ * returned; returned -> dispatched again. */
+int
+rg_delivery_next_ok(const char *prev, const char *event)
+{
+	static const struct {
+		const char *prev, *next;
+	} order[] = {
+		{ NULL, "picked_up" },
+		{ "picked_up", "endorsed" },
+		{ "endorsed", "dispatched" },
+		{ "dispatched", "delivered" },
+		{ "dispatched", "returned" },
+		{ "returned", "dispatched" },
+	};
+
+	for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+		if ((prev == NULL ? order[i].prev == NULL :
+		    order[i].prev != NULL && strcmp(prev, order[i].prev) ==
+		    0) && strcmp(event, order[i].next) == 0)
+			return 1;
+	return 0;
+}
+
+/* A delivery event: the application exists and was approved (its
+ * certificate is endorsed for a registered mortgage or release), the
+ * delivery is not complete, and the event follows the last one. */
+static enum lien_status
+check_delivery(struct ledger_state *st, const json_t *p,
+    struct rg_verdict *v)
+{
+	const char *id, *prev, *event;
+	size_t n;
+	json_t *app = NULL;
+	enum lien_status rc;
+
+	id = rg_jstr(p, "app", &n);
+	event = json_string_value(json_object_get(p, "event"));
+	if (event == NULL)
+		return LIEN_EINVAL;	/* shapes first */
+	rc = rg_load_ro(st, LEDGER_T_APPS, id, n, &app);
+	if (rc == LIEN_ENOTFOUND)
+		return rg_refuse(v, LIEN_ENOTFOUND, "application_unknown");
+	if (rc != LIEN_OK)
+		return rc;
+	/* approved, or released since (a mortgage's certificate may still
+	 * be on its way when the release comes) */
+	if (!rg_jstr_eq(app, "status", "approved") &&
+	    !rg_jstr_eq(app, "status", "released"))
+		rc = rg_refuse(v, LIEN_ECONFLICT, "application_not_approved");
+	else if (rg_jstr_eq(app, "delivery", "delivered"))
+		rc = rg_refuse(v, LIEN_ECONFLICT, "delivery_complete");
+	else if (!rg_delivery_next_ok((prev = json_string_value(
+	    json_object_get(app, "delivery"))), event))
+		rc = rg_refuse(v, LIEN_ECONFLICT, "delivery_out_of_order");
+	json_decref(app);
+	return rc;
+}
+
 enum lien_status
 rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r, struct rg_verdict *v)
@@ -724,11 +789,11 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 			return LIEN_EINVAL;	/* shapes first */
 		if ((rc = check_replay(st, now, sg, r, v)) != LIEN_OK)
 			return rc;
-		if (!pub && (rc = check_signer(st, sg, type, v)) != LIEN_OK)
+		if (!pub && (rc = check_signer(st, sg, type, p, v)) != LIEN_OK)
 			return rc;
 	}
 	/* Phase 2, public: an official signer, the rules on public state. */
-	if (pub && (rc = check_signer(st, sg, type, v)) != LIEN_OK)
+	if (pub && (rc = check_signer(st, sg, type, p, v)) != LIEN_OK)
 		return rc;
 	switch (type) {
 	case REG_T_INSTITUTION_FILE:
@@ -761,6 +826,8 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 		return check_restriction(st, p, v);
 	case REG_T_ERASURE:
 		return check_erasure(st, p, v);
+	case REG_T_DELIVERY_EVENT:
+		return check_delivery(st, p, v);
 	default:
 		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
 	}

@@ -36,6 +36,8 @@ rg_type_name(unsigned type)
 {
 	if (type == REG_T_ERASURE)
 		return "erasure";
+	if (type == REG_T_DELIVERY_EVENT)
+		return "delivery_event";
 	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
 		return NULL;
 	return type_names[type - REG_T_FIRST];
@@ -43,6 +45,7 @@ rg_type_name(unsigned type)
 
 static const char *const role_names[] = {
 	NULL, "institution", "officer", "registry", "auditor", "admin",
+	"post",
 };
 
 static int
@@ -58,13 +61,13 @@ name_parse(const char *const *names, size_t n, const char *s, size_t len)
 const char *
 rg_role_name(enum reg_role r)
 {
-	return (unsigned)r < 6 ? role_names[r] : NULL;
+	return (unsigned)r < 7 ? role_names[r] : NULL;
 }
 
 int
 rg_role_parse(const char *s, size_t len)
 {
-	return s ? name_parse(role_names, 6, s, len) : 0;
+	return s ? name_parse(role_names, 7, s, len) : 0;
 }
 
 static const char *const pstatus_names[] = {

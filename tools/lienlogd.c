@@ -482,15 +482,22 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 		goto out;
 	}
 	say("lienlogd: demo seeded: %llu entries (%llu vehicles, %llu "
-	    "mortgages, %llu releases, %llu decisions, %llu restrictions; "
-	    "%llu diverted to in-person review), %llu refusals as planned, "
-	    "every receipt verified; tree size %llu with the state roots\n",
+	    "mortgages, %llu releases, %llu decisions, %llu restrictions, "
+	    "%llu delivery events; %llu diverted to in-person review), %llu "
+	    "refusals as planned, every receipt verified; tree size %llu "
+	    "with the state roots\n",
 	    (unsigned long long)st.entries,
 	    (unsigned long long)st.vehicles, (unsigned long long)st.mortgages,
 	    (unsigned long long)st.releases, (unsigned long long)st.decisions,
 	    (unsigned long long)st.restrictions,
+	    (unsigned long long)st.deliveries,
 	    (unsigned long long)st.diverted, (unsigned long long)st.refused,
 	    (unsigned long long)ledger_size(l));
+	if (st.delivered[0] != '\0')
+		say("lienlogd: demo: the registration certificate of %s was "
+		    "delivered by EMS (picked up, endorsed, dispatched, "
+		    "delivered: GET /v1/applications/%s)\n", st.delivered,
+		    st.delivered);
 	why[0] = '\0';
 	if ((s = demo_readme_owners(dir, &st, why, sizeof(why))) != LIEN_OK) {
 		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));

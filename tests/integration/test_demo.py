@@ -21,6 +21,8 @@
 Network only to 127.0.0.1; every wait is bounded.
 """
 import argparse
+import http.client
+import json
 import os
 import re
 import stat
@@ -107,8 +109,8 @@ def main():
                 readme = f.read()
             keys = sorted(n for n in os.listdir(demo) if n.endswith(".key"))
             certs = sorted(n for n in os.listdir(demo) if n.endswith(".pem"))
-            check(len(keys) == 10, "10 private keys (%s)" % keys)
-            check(len(certs) == 8, "8 certificates (%s)" % certs)
+            check(len(keys) == 11, "11 private keys (%s)" % keys)
+            check(len(certs) == 9, "9 certificates (%s)" % certs)
             for k in keys:
                 mode = stat.S_IMODE(os.stat(os.path.join(demo, k)).st_mode)
                 check(mode == 0o600, "%s is 0600 (%o)" % (k, mode))
@@ -118,6 +120,32 @@ def main():
                 check(k[:-4] in readme, "README names %s" % k)
             for c in certs:
                 check(c[:-4] in readme, "README names %s" % c)
+
+            # EMS delivery (docs/demo.md): the first owner example's
+            # certificate was picked up, endorsed, dispatched, delivered;
+            # its owner sees it with the access code.
+            m = re.search(r"certificate of (A[0-9a-f]{16}) was delivered by "
+                          r"EMS", out)
+            check(m is not None, "the demo delivers a certificate by EMS")
+            mc = re.search(r"approved +(A[0-9a-f]{16})  code (\S+)", readme)
+            if m and mc:
+                check(mc.group(1) == m.group(1),
+                      "the delivered application is the owner example")
+                c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                c.request("GET", "/v1/owner/applications", headers={
+                    "Authorization": "Owner-Code " + mc.group(2)})
+                r = c.getresponse()
+                body = r.read()
+                c.close()
+                j = json.loads(body) if r.status == 200 else {}
+                apps = j.get("applications") or j.get("items") or []
+                app = apps[0] if apps else {}
+                check(app.get("delivery") == "delivered" and
+                      app.get("complete") is True and
+                      [t["step"] for t in app.get("timeline", [])][-4:] ==
+                      ["picked_up", "endorsed", "dispatched", "delivered"],
+                      "the owner sees the delivery: %d %r" % (r.status,
+                                                               body[:600]))
             for t in ["config.json", "institution-roots.pem",
                       "officer-roots.pem", "admins.pem", "face-issuers.jwks",
                       "sms-issuers.jwks"]:

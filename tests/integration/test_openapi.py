@@ -42,7 +42,7 @@ from itest import check, FAILURES, free_port
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEMO_PARTY = {"admin": "admin", "institution": "bank-a", "officer": "officer",
-              "registry": "registry", "auditor": "auditor"}
+              "registry": "registry", "auditor": "auditor", "post": "post"}
 
 
 class StrictLoader(yaml.SafeLoader):

@@ -880,6 +880,8 @@ def run(a, tmp):
                      uscc_b, v2, o1, o2, c2, face)
     cli_retry(a, cl, registry, tmp)
     company_owners(cl, registry, officer, bank_a, uscc_a, face, sms)
+    deliveries(cl, pki, admin, officer, bank_a, app_b,
+               [rg["application_id"], app_a])
 
     # ---- SIGHUP: a broken trust file keeps the old configuration ------------
     cfg = os.path.join(data, "trust", "config.json")
@@ -905,6 +907,135 @@ def run(a, tmp):
         data, (au.stdout + au.stderr).decode(errors="replace")[-400:]))
     print("entries: %d" % size)
     return proc
+
+
+def make_post_leaf(out, name, code):
+    """An Ed25519 leaf of a post office under the institution root, bound
+    to its credit code (organizationIdentifier NTRCN-<uscc>)."""
+    with open(os.path.join(out, "inst-root.key"), "rb") as f:
+        ca_key = serialization.load_pem_private_key(f.read(), None)
+    with open(os.path.join(out, "inst-root.pem"), "rb") as f:
+        ca = x509.load_pem_x509_certificate(f.read())
+    key = ed25519.Ed25519PrivateKey.generate()
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    cert = (x509.CertificateBuilder()
+            .subject_name(x509.Name([
+                x509.NameAttribute(NameOID.COMMON_NAME, name),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, name),
+                x509.NameAttribute(x509.ObjectIdentifier("2.5.4.97"),
+                                   "NTRCN-" + code)]))
+            .issuer_name(ca.subject)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(datetime.datetime(2024, 1, 1))
+            .not_valid_after(datetime.datetime(2034, 1, 1))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None),
+                           critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False,
+                                         False, False, False, False),
+                           critical=True)
+            .add_extension(x509.AuthorityKeyIdentifier.
+                           from_issuer_subject_key_identifier(ski.value),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    with open(os.path.join(out, name + ".key"), "wb") as f:
+        f.write(key.private_bytes(serialization.Encoding.PEM,
+                                  serialization.PrivateFormat.PKCS8,
+                                  serialization.NoEncryption()))
+    with open(os.path.join(out, name + ".pem"), "wb") as f:
+        f.write(cert.public_bytes(serialization.Encoding.PEM))
+
+
+def deliveries(cl, pki, admin, officer, bank_a, app, not_approved):
+    """EMS certificate delivery (docs/registry.md "Certificate delivery"):
+    the post office filed under its credit code; picked up (tracking
+    number), endorsed by the officer, dispatched, returned, dispatched
+    again, delivered: complete. Wrong roles, out-of-order events, events
+    for an application not approved and after delivery are refused with
+    nothing appended."""
+    code = uscc("91330400MA2B00009")
+    make_post_leaf(pki, "post", code)
+    post = Signer("post", os.path.join(pki, "post.key"),
+                  os.path.join(pki, "post.pem"))
+    refused(cl, State(cl, officer, []), lambda: cl.post(
+        admin, "/v1/parties", {"party": "post-jx", "role": "post",
+                               "name": "EMS", "certificate": post.cert_pem}),
+        400, "uscc_invalid", "a post office is filed under a credit code")
+    j = expect(cl.post(admin, "/v1/parties",
+                       {"party": code, "role": "post",
+                        "name": "中国邮政速递物流嘉兴分公司",
+                        "certificate": post.cert_pem}), 201, None,
+               "file the post office")
+    check(j and j["entry_type"] == 18, "post office filing entry type")
+    path = "/v1/applications/%s/delivery" % app
+    pick = {"event": "picked_up", "tracking_number": "EA123456789CN"}
+    st = State(cl, officer, ["/v1/applications/" + app])
+    pending = None
+    for other in not_approved:
+        s_, k, _ = cl.get("/v1/applications/" + other, officer)
+        if s_ == 200 and k["status"] not in ("approved", "released"):
+            pending = other
+            break
+    check(pending is not None, "an application not approved to try on")
+    if pending:
+        refused(cl, st, lambda: cl.post(
+            post, "/v1/applications/%s/delivery" % pending, pick), 409,
+            "application_not_approved", "delivery of an undecided "
+            "application")
+    for what, who, body, status, code_ in (
+            ("dispatch before pick-up", post, {"event": "dispatched"}, 409,
+             "delivery_out_of_order"),
+            ("pick-up without a tracking number", post,
+             {"event": "picked_up"}, 400, "tracking_required"),
+            ("pick-up by a bank", bank_a, pick, 403, "role_forbidden"),
+            ("pick-up by an officer", officer, pick, 403, "role_forbidden"),
+            ("endorsement by the post office", post, {"event": "endorsed"},
+             403, "role_forbidden"),
+            ("unknown event", post, {"event": "lost"}, 400,
+             "event_invalid"),
+            ("tracking number with a delivery", post,
+             {"event": "delivered", "tracking_number": "EA1CN"}, 400,
+             "tracking_invalid"),
+            ("unknown member", post, dict(pick, extra=1), 400,
+             "field_unknown")):
+        refused(cl, st, lambda: cl.post(who, path, body), status, code_,
+                what)
+    refused(cl, st, lambda: cl.post(
+        post, "/v1/applications/A000000000000ffff/delivery", pick), 404,
+        "application_unknown", "delivery of an unknown application")
+    steps = []
+    for who, body in ((post, pick), (officer, {"event": "endorsed"}),
+                      (post, {"event": "dispatched"}),
+                      (post, {"event": "returned"}),
+                      (post, {"event": "dispatched",
+                              "tracking_number": "EA123456790CN"}),
+                      (post, {"event": "delivered"})):
+        j = expect(cl.post(who, path, body), 201, None,
+                   "delivery " + body["event"])
+        check(j and j["entry_type"] == 30 and
+              j["application_id"] == app, "delivery receipt: %r" % j)
+        steps.append(body["event"])
+        if body["event"] == "picked_up":
+            refused(cl, st, lambda: cl.post(post, path, pick), 409,
+                    "delivery_out_of_order", "a second pick-up")
+        if body["event"] == "dispatched" and len(steps) == 3:
+            s_, k, _ = cl.get("/v1/applications/" + app, officer)
+            check(k and k.get("delivery") == "dispatched" and
+                  "complete" not in k, "not complete before delivery: "
+                  "%r" % k)
+    j = expect(cl.get("/v1/applications/" + app, officer), 200, None,
+               "GET delivered application")
+    check(j and j.get("delivery") == "delivered" and
+          j.get("complete") is True and
+          [t["step"] for t in j["timeline"]][-6:] == steps,
+          "complete, every event in the timeline: %r" % j)
+    refused(cl, st, lambda: cl.post(post, path, {"event": "returned"}), 409,
+            "delivery_complete", "an event after delivery")
+    # the tracking number travels sealed with the request (not in the entry)
+    s_, k, _ = cl.get("/v1/evidence/%d" % j["timeline"][-6]["index"],
+                      officer)
+    check(s_ == 200 and k["body"].get("tracking_number") ==
+          "EA123456789CN", "the tracking number is in the sealed request")
 
 
 def retries(cl, bank_a, registry, officer, body_bytes, key_a, ra, v1, face,

@@ -134,7 +134,7 @@ test_demo_world_create_files(void **state)
 {
 	static const char *const keys[] = { "institution-ca", "police-ca",
 		"bank-a", "bank-b", "officer", "registry", "auditor", "admin",
-		"face-issuer", "sms-issuer" };
+		"post", "face-issuer", "sms-issuer" };
 	struct wfix *f = *state;
 	char path[256], why[DEMO_WHY_MAX];
 	struct stat st;
@@ -170,14 +170,14 @@ test_demo_world_certs_verify(void **state)
 	struct wfix *f = *state;
 	char path[256], *pem = NULL;
 	static const char *const files[] = { "bank-a", "bank-b", "officer",
-		"registry", "auditor", "admin" };
+		"registry", "auditor", "admin", "post" };
 
-	for (size_t i = 0; i < 6; i++) {
+	for (size_t i = 0; i < 7; i++) {
 		struct cert *c = NULL;
 		struct cert_result res;
 		long n;
 		FILE *fp;
-		int inst = i < 2;
+		int inst = i < 2 || i == 6;	/* banks, post office */
 
 		snprintf(path, sizeof(path), "%s/demo/%s.pem", f->dir, files[i]);
 		fp = fopen(path, "r");

@@ -2001,6 +2001,168 @@ test_registry_replay_audit_illegal(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- EMS certificate delivery (type 30) ---- */
+
+#define POST_USCC "91330400MA2B00009G"
+
+static enum lien_status
+deliver(struct fx *f, const struct party *who, const char *app,
+    enum reg_delivery_event e, const char *tracking, struct reg_request *rq)
+{
+	rq_init(f, rq, REG_T_DELIVERY_EVENT, who);
+	rq->app = S(app);
+	rq->delivery_event = e;
+	rq->tracking = S(tracking);
+	return submit(f, rq, NULL);
+}
+
+/* The post office is filed under a credit code; events only for an
+ * approved application, in order, by the right role, nothing after
+ * delivery; the application is complete when delivered; both audits
+ * replay it; an out-of-order event forged into the log is named by the
+ * public audit. */
+static void
+test_registry_delivery(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct ledger_receipt r;
+	struct party post, bad;
+	char m[REG_APP_ID_LEN + 1], why[512], dir[64], cmd[128], idx[32];
+	uint64_t mix;
+	json_t *a;
+	struct sfx s;
+
+	party_init(&post, POST_USCC, REG_ROLE_POST);
+	party_init(&bad, "post-jx", REG_ROLE_POST);
+	rq_init(f, &rq, REG_T_PARTY_FILE, &f->admin);
+	rq.party = S(bad.id);
+	rq.party_role = REG_ROLE_POST;
+	rq.name = S("EMS");
+	rq.cert_der = bad.cert;
+	rq.cert_der_len = bad.cert_len;
+	rq.cert_not_after_ms = 4102444800000ull;
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "uscc_invalid");
+	file_party(f, &post);
+
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "HT-1", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_PICKED_UP, "EA1CN", &rq),
+	    LIEN_ECONFLICT, "application_not_approved");
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	REFUSE(deliver(f, &post, "A0000000000000999", REG_DELIVERY_PICKED_UP,
+	    "EA1CN", &rq), LIEN_ENOTFOUND, "application_unknown");
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_DISPATCHED, NULL, &rq),
+	    LIEN_ECONFLICT, "delivery_out_of_order");
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_PICKED_UP, NULL, &rq),
+	    LIEN_EPARSE, "tracking_required");
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_ENDORSED, "EA1CN", &rq),
+	    LIEN_EPARSE, "field_unknown");
+	REFUSE(deliver(f, &f->officer, m, REG_DELIVERY_PICKED_UP, "EA1CN",
+	    &rq), LIEN_EKEY, "role_forbidden");
+	REFUSE(deliver(f, &f->bank_a, m, REG_DELIVERY_PICKED_UP, "EA1CN",
+	    &rq), LIEN_EKEY, "role_forbidden");
+	REFUSE(deliver(f, &post, m, (enum reg_delivery_event)9, NULL, &rq),
+	    LIEN_EPARSE, "event_invalid");
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_PICKED_UP, "EA1CN",
+	    &rq), LIEN_OK);
+	assert_string_equal(rq.app_id, m);
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_PICKED_UP, "EA1CN", &rq),
+	    LIEN_ECONFLICT, "delivery_out_of_order");
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_ENDORSED, NULL, &rq),
+	    LIEN_EKEY, "role_forbidden");
+	assert_int_equal(deliver(f, &f->officer, m, REG_DELIVERY_ENDORSED,
+	    NULL, &rq), LIEN_OK);
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_DISPATCHED, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_RETURNED, NULL,
+	    &rq), LIEN_OK);
+	a = app_json(f, m);
+	assert_jstr(a, "delivery", "returned");
+	assert_null(json_object_get(a, "complete"));
+	json_decref(a);
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_DISPATCHED, "EA2CN",
+	    &rq), LIEN_OK);
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_DELIVERED, NULL,
+	    &rq), LIEN_OK);
+	REFUSE(deliver(f, &post, m, REG_DELIVERY_RETURNED, NULL, &rq),
+	    LIEN_ECONFLICT, "delivery_complete");
+	a = app_json(f, m);
+	assert_jstr(a, "delivery", "delivered");
+	assert_true(json_is_true(json_object_get(a, "complete")));
+	{
+		static const char *const steps[] = { "applied", "approved",
+			"picked_up", "endorsed", "dispatched", "returned",
+			"dispatched", "delivered" };
+		json_t *tl = json_object_get(a, "timeline");
+
+		assert_int_equal(json_array_size(tl), 8);
+		for (size_t i = 0; i < 8; i++)
+			assert_jstr(json_array_get(tl, i), "step", steps[i]);
+	}
+	json_decref(a);
+	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+	audit_dir(f->l, NULL, 1, LIEN_OK, NULL);
+
+	/* a second application, picked up; then a "delivered" made on a
+	 * scratch store where it was dispatched, appended around the rules */
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "B-1", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	mix = strtoull(m + 1, NULL, 16);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(deliver(f, &post, m, REG_DELIVERY_PICKED_UP, "EA3CN",
+	    &rq), LIEN_OK);
+	sfx_open(&s, f);
+	rq_init(f, &rq, REG_T_PARTY_FILE, &f->admin);
+	rq.party = S(post.id);
+	rq.party_role = REG_ROLE_POST;
+	rq.name = S("n");
+	rq.cert_der = post.cert;
+	rq.cert_der_len = post.cert_len;
+	assert_int_equal(run_at(&s, &rq, 1000), LIEN_OK);
+	s.index = mix;		/* the same application id */
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "HT-9", "owner-1");
+	assert_int_equal(run_at(&s, &rq, 2000), LIEN_OK);
+	assert_string_equal(rq.app_id, m);
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(m);
+	rq.decision = REG_DECIDE_APPROVE;
+	assert_int_equal(run_at(&s, &rq, 3000), LIEN_OK);
+	rq_init(f, &rq, REG_T_DELIVERY_EVENT, &post);
+	rq.app = S(m);
+	rq.delivery_event = REG_DELIVERY_PICKED_UP;
+	rq.tracking = S("EA3CN");
+	assert_int_equal(run_at(&s, &rq, 4000), LIEN_OK);
+	rq_init(f, &rq, REG_T_DELIVERY_EVENT, &f->officer);
+	rq.app = S(m);
+	rq.delivery_event = REG_DELIVERY_ENDORSED;
+	assert_int_equal(run_at(&s, &rq, 5000), LIEN_OK);
+	rq_init(f, &rq, REG_T_DELIVERY_EVENT, &post);
+	rq.app = S(m);
+	rq.delivery_event = REG_DELIVERY_DISPATCHED;
+	assert_int_equal(run_at(&s, &rq, 6000), LIEN_OK);
+	rq_init(f, &rq, REG_T_DELIVERY_EVENT, &post);
+	rq.app = S(m);
+	rq.delivery_event = REG_DELIVERY_DELIVERED;
+	assert_int_equal(run_at(&s, &rq, 7000), LIEN_OK);
+	assert_int_equal(ledger_append(f->l, REG_T_DELIVERY_EVENT, s.out,
+	    s.out_len, &r), LIEN_OK);
+	sfx_close(&s);
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(registry_replay_audit(f->l, dir, 1, why, sizeof why),
+	    LIEN_ECORRUPT);
+	snprintf(idx, sizeof idx, "entry %" PRIu64 ":", r.index);
+	assert_non_null(strstr(why, idx));
+	assert_non_null(strstr(why, "delivery_out_of_order"));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Entry times and indexes beyond what state can hold (JSON safe integers)
  * are corrupt for both check and apply, and change nothing (found by
  * fuzz_registry_payload: check passed, apply failed with a parse error). */
@@ -2563,6 +2725,8 @@ main(void)
 		    test_registry_company_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_state_handover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_delivery,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -275,3 +275,25 @@ test('sniff tells receipts, tlog-proofs and checkpoints apart', () => {
 	assert.equal(V.sniff('o\n1\nAAAA\n\n\u2014 o AAAAAAA=\n'), 'checkpoint');
 	assert.equal(V.sniff('hello'), null);
 });
+
+test('entryMatchesStep: EMS delivery events (type 30) of this application', () => {
+	const app = { app: 'A0000000000000010', kind: 'mortgage' };
+	const ev = (event, type = 30, id = app.app, index = 42n) => ({
+		index, type, typeName: V.entryTypeName(type),
+		json: { v: 2, step: 'delivery_event', app: id, event },
+	});
+	for (const s of ['picked_up', 'endorsed', 'dispatched', 'delivered',
+	    'returned'])
+		assert.equal(V.entryMatchesStep(ev(s), app,
+		    { step: s, index: '42' }), '', s);
+	assert.notEqual(V.entryMatchesStep(ev('dispatched'), app,
+	    { step: 'delivered', index: '42' }), '', 'another event');
+	assert.notEqual(V.entryMatchesStep(ev('delivered', 30,
+	    'A0000000000000011'), app, { step: 'delivered', index: '42' }), '',
+	    'another application');
+	assert.notEqual(V.entryMatchesStep(ev('delivered', 23), app,
+	    { step: 'delivered', index: '42' }), '', 'another type');
+	assert.notEqual(V.entryMatchesStep(ev('delivered'), app,
+	    { step: 'delivered', index: '43' }), '', 'another index');
+	assert.equal(V.entryTypeName(30), 'delivery_event');
+});

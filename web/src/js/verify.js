@@ -712,6 +712,7 @@ const ENTRY_TYPES = {
 	16: 'institution_file', 17: 'institution_status', 18: 'party_file',
 	19: 'party_status', 20: 'vehicle_record', 21: 'mortgage_application',
 	22: 'release_application', 23: 'decision', 24: 'restriction',
+	25: 'state_handover', 28: 'erasure', 30: 'delivery_event',
 };
 
 export function entryTypeName(t) {
@@ -1056,6 +1057,14 @@ export function entryMatchesStep(e, app, step) {
 	case 'released':
 		ok = typeof app.release === 'string' &&
 		    decision('approve', app.release);
+		break;
+	case 'picked_up':
+	case 'endorsed':
+	case 'dispatched':
+	case 'delivered':
+	case 'returned':
+		/* the certificate's EMS delivery (docs/registry.md, type 30) */
+		ok = e.type === 30 && j.app === app.app && j.event === step.step;
 		break;
 	default:
 		return `unknown step '${String(step.step).slice(0, 32)}'`;
