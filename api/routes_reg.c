@@ -765,8 +765,8 @@ check_company(struct reg_call *c, struct reg_request *req,
  * filed institution. 0: answered with the refusal. */
 static int
 bank_envelope(struct reg_call *c, struct api_req *rq,
-    const char *const *app_keys, const json_t **app, struct reg_str *tok,
-    const json_t **company)
+    const char *const *app_keys, const char *const *app_opt,
+    const json_t **app, struct reg_str *tok, const json_t **company)
 {
 	static const char *const keys[] = { "application", "face_token",
 		NULL };
@@ -777,7 +777,7 @@ bank_envelope(struct reg_call *c, struct api_req *rq,
 	    reg_obj(rq, c->json, "application", 1, app) &&
 	    reg_str(rq, c->json, "face_token", 1, tok) &&
 	    reg_obj(rq, c->json, "company", 0, company) &&
-	    reg_keys(rq, *app, "application", app_keys, NULL);
+	    reg_keys(rq, *app, "application", app_keys, app_opt);
 }
 
 /* The owner's consent to the application, then the step itself (req->kind
@@ -860,10 +860,12 @@ post_mortgages(struct api_req *rq)
 		"certificate_number", "contract_number", "owner", NULL };
 	static const char *const owner_keys[] = { "id_number", NULL };
 	static const char *const owner_opt[] = { "name", "phone", NULL };
+	static const char *const app_opt[] = { "term_end", NULL };
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_request *req;
 	struct reg_str vin, plate, pt, certno, contract, idn, name, phone, tok;
+	struct reg_str term_end;
 	const json_t *app, *owner, *company;
 	enum lien_status st;
 	unsigned ptype;
@@ -872,8 +874,9 @@ post_mortgages(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!bank_envelope(c, rq, app_keys, &app, &tok, &company) ||
+	if (!bank_envelope(c, rq, app_keys, app_opt, &app, &tok, &company) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
+	    !reg_str(rq, app, "term_end", 0, &term_end) ||
 	    !reg_str(rq, app, "plate", 1, &plate) ||
 	    !reg_str(rq, app, "plate_type", 1, &pt) ||
 	    !reg_str(rq, app, "certificate_number", 1, &certno) ||
@@ -896,6 +899,15 @@ post_mortgages(struct api_req *rq)
 	    "owner_name_invalid")) ||
 	    (phone.p != NULL && !v_phone(rq, phone)))
 		goto out;
+	/* the loan's term end (docs/notices.md "Due-release reminders"):
+	 * a calendar date, kept in the private record */
+	if (term_end.p != NULL && registry_date_parse(term_end.p,
+	    term_end.len, NULL) != LIEN_OK) {
+		reg_bad(rq, "term_end_invalid", "term_end must be a date "
+		    "YYYY-MM-DD (2000-01-01..2099-12-31)");
+		goto out;
+	}
+	req->term_end = term_end;
 	/* name and phone are only in the sealed request */
 	if (!details_ref(c, plate, pt, certno, req->details))
 		goto out;
@@ -928,7 +940,7 @@ post_releases(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!bank_envelope(c, rq, app_keys, &app, &tok, &company) ||
+	if (!bank_envelope(c, rq, app_keys, NULL, &app, &tok, &company) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
 	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
 	    !reg_obj(rq, app, "owner", 1, &owner) ||

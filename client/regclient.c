@@ -349,6 +349,7 @@ regclient_mortgage_body(const struct regclient_issuer *face,
 	set_str(app, "plate_type", m->plate_type, &bad);
 	set_str(app, "certificate_number", m->certificate_number, &bad);
 	set_str(app, "contract_number", m->contract_number, &bad);
+	set_str(app, "term_end", m->term_end, &bad);
 	set_str(owner, "id_number", m->owner_id_number, &bad);
 	set_str(owner, "name", m->owner_name, &bad);
 	set_str(owner, "phone", m->owner_phone, &bad);

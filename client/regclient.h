@@ -105,6 +105,8 @@ struct regclient_mortgage {
 	const char *owner_id_number;	/* the owner (or acting employee) */
 	const char *owner_name;		/* optional */
 	const char *owner_phone;	/* optional */
+	const char *term_end;		/* optional: "YYYY-MM-DD", the loan's
+					 * term end (due-release reminders) */
 	/* identity commitment of owner_id_number, from
 	 * POST /v1/identity-commitments: the face token's sub */
 	const uint8_t *owner_commit;

@@ -53,6 +53,7 @@
 #define SEED_REJECT_EVERY 23u		/* every 23rd mortgage rejected */
 #define SEED_COMPANIES 3u		/* company-owned applications */
 #define SEED_NAME_MAX 64u
+#define SEED_REMINDER_DAYS 30u		/* = lienlogd's default */
 
 struct party_def {
 	const char *file;		/* DIR/demo/<file>.key / .pem */
@@ -1053,15 +1054,27 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 {
 	static const char *const prefix[2] = { "JXRCB-DY", "ZJAF-QCDY" };
 	struct regclient_mortgage m;
-	char contract[48];
+	char contract[48], term_end[16];
 	char *body = NULL;
 	size_t len = 0;
 	int b = v->bank == DEMO_BANK_B;
 	enum lien_status st;
+	time_t te;
+	struct tm tm;
 
 	(void)snprintf(contract, sizeof(contract), "%s-2026-%06u", prefix[b],
 	    ++s->contract_seq[b]);
+	/* the loan's term end: one to three years; every 40th mortgage's
+	 * falls due within SEED_REMINDER_DAYS, so the demo's SMS gateway
+	 * receives due-release reminders (docs/notices.md) */
+	te = (time_t)seed_now() + (s->contract_seq[b] % 40 == 7 ?
+	    (time_t)(SEED_REMINDER_DAYS / 2) * DEMO_DAY :
+	    (time_t)(365 + s->contract_seq[b] * 37u % 730u) * DEMO_DAY);
+	if (gmtime_r(&te, &tm) == NULL || strftime(term_end, sizeof term_end,
+	    "%Y-%m-%d", &tm) != 10)
+		return LIEN_EINVAL;
 	memset(&m, 0, sizeof(m));
+	m.term_end = term_end;
 	m.mortgagee = demo_bank_uscc(s->w, v->bank);
 	m.vin = v->vin;
 	m.plate = v->plate;

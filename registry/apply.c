@@ -565,6 +565,7 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	    rg_set(a, "mortgagee", rg_jstrn(party, plen)) ||
 	    copy_field(a, r, "owner") || copy_field(a, r, "agent") ||
 	    copy_field(a, r, "sms") || copy_field(a, r, "contract") ||
+	    copy_field(a, r, "term_end") ||
 	    copy_field(a, r, "reasons") || copy_field(a, r, "key"))
 		goto out;
 	if ((rc = rg_store(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
@@ -642,6 +643,109 @@ out:
 	return rc;
 }
 
+/* ---- the notification outbox (registry.h "notices") ------------------- */
+
+static enum lien_status
+notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
+    const char *app, const char *kind, const json_t *reasons)
+{
+	char k[RG_KEY_MAX];
+	size_t n = sizeof REG_NOTICE_PREFIX - 1, kl = strlen(kind);
+	json_t *o = json_object();
+	enum lien_status rc = LIEN_ENOMEM;
+
+	if (app == NULL)
+		return LIEN_ECORRUPT;
+	memcpy(k, REG_NOTICE_PREFIX, n);
+	hex_u64_put(index, 16, k + n);
+	n += 16;
+	k[n++] = '/';
+	memcpy(k + n, kind, kl);
+	n += kl;
+	if (o != NULL && !rg_set(o, "app", json_string(app)) &&
+	    !rg_set(o, "kind", json_string(kind)) &&
+	    !rg_set(o, "index", json_integer((json_int_t)index)) &&
+	    !rg_set(o, "time_ms", json_integer((json_int_t)now)) &&
+	    (reasons == NULL || !rg_set(o, "reasons", json_copy(
+	    (json_t *)reasons))))
+		rc = rg_store(st, LEDGER_T_PSTATE, k, n, o);
+	json_decref(o);
+	return rc;
+}
+
+/* The notices an entry makes (the owner is told of every step that
+ * matters to them), and an approved mortgage's due-release reminder. */
+static enum lien_status
+papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r)
+{
+	const char *app = json_string_value(json_object_get(p, "app"));
+	enum lien_status rc;
+
+	switch (type) {
+	case REG_T_MORTGAGE_APPLICATION:
+	case REG_T_RELEASE_APPLICATION:
+		if ((rc = notice_put(st, index, now, app, "received", NULL)) !=
+		    LIEN_OK)
+			return rc;
+		if (rg_jstr_eq(p, "status", "in_person_review"))
+			return notice_put(st, index, now, app, "diverted",
+			    json_object_get(r, "reasons"));
+		return LIEN_OK;
+	case REG_T_DECISION:
+		if (rg_jstr_eq(p, "decision", "in_person_review"))
+			return notice_put(st, index, now, app, "diverted",
+			    NULL);
+		if (rg_jstr_eq(p, "decision", "reject"))
+			return notice_put(st, index, now, app, "rejected",
+			    NULL);
+		if ((rc = notice_put(st, index, now, app, "approved", NULL)) !=
+		    LIEN_OK)
+			return rc;
+		{
+			char k[RG_KEY_MAX];
+			json_t *a = NULL, *o;
+			const char *te;
+
+			if ((rc = rg_load_ro(st, LEDGER_T_PSTATE, k,
+			    rg_key_app_private(k, app), &a)) != LIEN_OK)
+				return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+			te = json_string_value(json_object_get(a, "term_end"));
+			if (te == NULL || strlen(te) != 10) {
+				json_decref(a);
+				return LIEN_OK;
+			}
+			memcpy(k, REG_REMINDER_PREFIX, 2);
+			memcpy(k + 2, te, 10);
+			k[12] = '/';
+			memcpy(k + 13, app, REG_APP_ID_LEN);
+			o = json_object();
+			rc = LIEN_ENOMEM;
+			if (o != NULL && !rg_set(o, "app", json_string(app)) &&
+			    !rg_set(o, "term_end", json_string(te)))
+				rc = rg_store(st, LEDGER_T_PSTATE, k,
+				    13 + REG_APP_ID_LEN, o);
+			json_decref(o);
+			json_decref(a);
+			return rc;
+		}
+	case REG_T_DELIVERY_EVENT:
+		if (rg_jstr_eq(p, "event", "dispatched"))
+			return notice_put(st, index, now, app, "dispatched",
+			    NULL);
+		if (rg_jstr_eq(p, "event", "delivered"))
+			return notice_put(st, index, now, app, "delivered",
+			    NULL);
+		return LIEN_OK;
+	default:
+		return LIEN_OK;
+	}
+}
+
+static enum lien_status rg_papply_type(struct ledger_state *st,
+    uint64_t index, uint64_t now, unsigned type, const json_t *p,
+    const json_t *r, const char *party, size_t plen);
+
 enum lien_status
 rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r)
@@ -694,6 +798,17 @@ rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,
 			return rc;
 	}
 
+	if ((rc = rg_papply_type(st, index, now, type, p, r, party, plen)) !=
+	    LIEN_OK)
+		return rc;
+	return papply_notices(st, index, now, type, p, r);
+}
+
+static enum lien_status
+rg_papply_type(struct ledger_state *st, uint64_t index, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r, const char *party,
+    size_t plen)
+{
 	switch (type) {
 	case REG_T_VEHICLE_RECORD:
 		return papply_vehicle(st, p, r);

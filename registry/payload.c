@@ -38,6 +38,7 @@ enum fk {
 	FK_VERSION,	/* integer == RG_PAYLOAD_VERSION */
 	FK_IDEMKEY,	/* crypto/idemkey.h: lowercase UUIDv7 text */
 	FK_SMS,		/* the SMS authorisation of a company owner */
+	FK_DATE,	/* "YYYY-MM-DD" (registry_date_parse) */
 };
 
 enum freq {
@@ -188,6 +189,7 @@ static const struct field p_mortgage[] = {
 	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
 	{ "details", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
 	{ "contract", FK_HEX32, REQ, 0, "contract_invalid", NULL },
+	{ "term_end", FK_DATE, OPT, 0, "term_end_invalid", NULL },
 	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
 };
@@ -376,6 +378,8 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 
 		return idemkey_parse(s, n, &t) == LIEN_OK;
 	}
+	case FK_DATE:
+		return registry_date_parse(s, n, NULL) == LIEN_OK;
 	case FK_USCC:
 		return ids_uscc_validate(s, n) == LIEN_OK &&
 		    rg_party_id_valid(s, n);

@@ -335,9 +335,12 @@ encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
 			break;
 		}
 		TRY(put_hex(r, "details", rq->details, REG_COMMIT_LEN));
-		if (rq->kind == REG_T_MORTGAGE_APPLICATION)
+		if (rq->kind == REG_T_MORTGAGE_APPLICATION) {
 			TRY(put_hex(r, "contract", rq->contract,
 			    REG_COMMIT_LEN));
+			TRY(put_str(r, "term_end", rq->term_end, 0,
+			    "term_end_invalid", v));
+		}
 		break;
 	case REG_T_DECISION:
 		TRY(put_str(p, "app", rq->app, 1, "app_id_invalid", v));

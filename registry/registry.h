@@ -290,6 +290,9 @@ struct reg_request {
 	uint8_t details[REG_COMMIT_LEN];/* plate, type, certificate number:
 					 * VEHICLE, MORTGAGE */
 	uint8_t contract[REG_COMMIT_LEN];	/* bank + contract: MORTGAGE */
+	/* MORTGAGE, optional: the loan's term end "YYYY-MM-DD" (private
+	 * record `term_end`; due-release reminders, docs/notices.md) */
+	struct reg_str term_end;
 
 	/* RELEASE: the mortgage's application id; DECISION: the target */
 	struct reg_str app;
@@ -482,6 +485,26 @@ enum lien_status registry_application_digest(enum reg_type kind,
     const char *mortgagee, size_t mortgagee_len, const char *company,
     size_t company_len, const struct json_t *application,
     uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
+
+/* A calendar date "YYYY-MM-DD" from 2000-01-01 to 2099-12-31 (the loan
+ * term end of a mortgage): LIEN_OK with *ms (may be NULL) = its midnight
+ * UTC in epoch ms, else LIEN_EPARSE. */
+enum lien_status registry_date_parse(const char *s, size_t len,
+    uint64_t *ms) LIEN_MUST_CHECK;
+
+/* ---- notices (docs/notices.md) ------------------------------------------- */
+
+/* The notification outbox is private state derived by the registry in the
+ * entry's own transaction (so the private audit recomputes it): PSTATE
+ * "n/" + 16 hex digits of the entry index + "/" + kind -> canonical JSON
+ * {"app","kind","index","time_ms"[,"reasons"]}, kinds (in this order
+ * within one entry): "received", "diverted", "approved", "rejected",
+ * "dispatched", "delivered"; and one due-release reminder per approved
+ * mortgage with a term end: "r/" + term end date + "/" + app id ->
+ * {"app","term_end"}. Nothing in them is personal: the delivery worker
+ * (api/notify.c) opens the phone numbers from the sealed requests. */
+#define REG_NOTICE_PREFIX "n/"
+#define REG_REMINDER_PREFIX "r/"
 
 /* ---- readers (views; for api/) ------------------------------------------ */
 

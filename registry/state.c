@@ -334,6 +334,46 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 	return rc;
 }
 
+/* ---- dates ---------------------------------------------------------------- */
+
+enum lien_status
+registry_date_parse(const char *s, size_t len, uint64_t *ms)
+{
+	static const unsigned mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
+		31, 30, 31 };
+	unsigned y = 0, m = 0, d = 0;
+	uint64_t days = 0;
+
+	if (ms != NULL)
+		*ms = 0;
+	if (s == NULL || len != 10 || s[4] != '-' || s[7] != '-')
+		return LIEN_EPARSE;
+	for (size_t i = 0; i < 10; i++) {
+		if (i == 4 || i == 7)
+			continue;
+		if (s[i] < '0' || s[i] > '9')
+			return LIEN_EPARSE;
+		if (i < 4)
+			y = y * 10 + (unsigned)(s[i] - '0');
+		else if (i < 7)
+			m = m * 10 + (unsigned)(s[i] - '0');
+		else
+			d = d * 10 + (unsigned)(s[i] - '0');
+	}
+	if (y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 ||
+	    d > mdays[m - 1] + (m == 2 && y % 4 == 0 ? 1u : 0u))
+		return LIEN_EPARSE;	/* 2000..2099: every 4th year leaps */
+	for (unsigned yy = 1970; yy < y; yy++)
+		days += (yy % 4 == 0 && (yy % 100 != 0 || yy % 400 == 0)) ?
+		    366u : 365u;
+	for (unsigned mm = 1; mm < m; mm++)
+		days += mdays[mm - 1] + (mm == 2 && y % 4 == 0 ? 1u : 0u);
+	days += d - 1;
+	if (ms != NULL)
+		*ms = days * 86400000ull;
+	return LIEN_OK;
+}
+
 /* ---- index keys ----------------------------------------------------------
  * Components are fixed-length (VIN, app id, hex) or party ids, which never
  * contain '/', so "prefix/" never matches another component's records. */

@@ -61,6 +61,7 @@
 
 #include "common/file.h"
 #include "api/app.h"
+#include "api/notify.h"
 #include "demo/demo.h"
 #include "httpd/proxy.h"
 #include "api/server.h"
@@ -87,6 +88,8 @@ static const char usage[] =
     " [--witness URL=VKEYFILE ...]\n"
     "                [--witness-quorum K] [--witness-timeout-ms N]\n"
     "                [--witness-interval-ms N]\n"
+    "                [--sms-gateway URL [--sms-credentials FILE]\n"
+    "                 [--reminder-days N]]\n"
     "\n"
     "  --data DIR         ledger directory (LMDB)\n"
     "  --key FILE         log private key (default DIR/log.key)\n"
@@ -109,6 +112,13 @@ static const char usage[] =
     "                     production: docs/privacy.md)\n"
     "  --body-timeout-ms N  a request body must arrive within N ms\n"
     "                     (100..600000, default 10000)\n"
+    "  --sms-gateway URL  deliver the owners' notices and due-release\n"
+    "                     reminders to this SMS gateway (HTTP POST, at\n"
+    "                     least once, dedup keys; docs/notices.md);\n"
+    "                     progress in DIR/notify.state\n"
+    "  --sms-credentials FILE  the gateway's bearer token (0600)\n"
+    "  --reminder-days N  remind owners N days before the loan's term\n"
+    "                     end (1..366, default 30)\n"
     "  --witness URL=VKEYFILE  a witness (C2SP tlog-witness) and its\n"
     "                     cosignature verifier key (type 0x04); repeatable\n"
     "  --witness-quorum K cosignatures a checkpoint needs before\n"
@@ -134,6 +144,7 @@ struct opts {
 	const char *witness[WITNESS_CLIENT_MAX];
 	size_t nwitness;
 	const char *witness_quorum, *witness_timeout, *witness_interval;
+	const char *sms_gateway, *sms_credentials, *reminder_days;
 };
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -171,7 +182,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 	static const char *const names[] = { "--data", "--demo", "--key",
 		"--origin", "--listen", "--threads", "--access-log",
 		"--body-timeout-ms", "--witness-quorum", "--witness-timeout-ms",
-		"--witness-interval-ms", "--master-key" };
+		"--witness-interval-ms", "--master-key", "--sms-gateway",
+		"--sms-credentials", "--reminder-days" };
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 1; i < argc; i++) {
@@ -179,7 +191,8 @@ opts_parse(int argc, char **argv, struct opts *o)
 			&o->listen, &o->threads, &o->access_log,
 			&o->body_timeout, &o->witness_quorum,
 			&o->witness_timeout, &o->witness_interval,
-			&o->master_key };
+			&o->master_key, &o->sms_gateway, &o->sms_credentials,
+			&o->reminder_days };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
@@ -616,8 +629,11 @@ main(int argc, char **argv)
 	struct api_app *app = NULL;
 	struct witness_client *wc = NULL;
 	struct demo_world *dw = NULL;
+	struct notify *nt = NULL;
 	char why[API_APP_WHY_MAX];
-	unsigned body_ms = 0;
+	unsigned body_ms = 0, reminder_days = 30;
+	char *sms_cred = NULL;
+	size_t sms_cred_len = 0;
 	int created_key = 0;
 	struct ledger *l = NULL;
 	struct note_signer *signer = NULL;
@@ -647,6 +663,29 @@ main(int argc, char **argv)
 	if (uint_parse(o.body_timeout, 100, 600000, &body_ms) != 0) {
 		say("lienlogd: --body-timeout-ms must be 100..600000\n");
 		return 2;
+	}
+	if (uint_parse(o.reminder_days, 1, NOTIFY_DAYS_MAX, &reminder_days) !=
+	    0) {
+		say("lienlogd: --reminder-days must be 1..%u\n",
+		    NOTIFY_DAYS_MAX);
+		return 2;
+	}
+	if (o.sms_gateway == NULL && (o.sms_credentials != NULL ||
+	    o.reminder_days != NULL)) {
+		say("lienlogd: --sms-credentials and --reminder-days need "
+		    "--sms-gateway\n");
+		return 2;
+	}
+	if (o.sms_credentials != NULL) {
+		if (file_read(o.sms_credentials, 512, &sms_cred,
+		    &sms_cred_len) != LIEN_OK) {
+			say("lienlogd: --sms-credentials %s: cannot read\n",
+			    o.sms_credentials);
+			return 2;
+		}
+		while (sms_cred_len > 0 && (sms_cred[sms_cred_len - 1] ==
+		    '\n' || sms_cred[sms_cred_len - 1] == '\r'))
+			sms_cred[--sms_cred_len] = '\0';
 	}
 
 	/* Before any thread exists: every thread inherits this mask. */
@@ -798,6 +837,30 @@ main(int argc, char **argv)
 	if (o.trust_proxy)
 		say("lienlogd: trusting the proxy headers of %s (client address "
 		    "and certificate for the access log only)\n", PROXY_PEER);
+	if (o.sms_gateway != NULL) {
+		struct notify_config ncfg;
+		char npath[PATH_CAP];
+
+		memset(&ncfg, 0, sizeof ncfg);
+		ncfg.url = o.sms_gateway;
+		ncfg.credentials = sms_cred;
+		ncfg.reminder_days = reminder_days;
+		(void)snprintf(npath, sizeof npath, "%s/notify.state", dir);
+		ncfg.state_path = npath;
+		if (!api_app_enabled(app)) {
+			say("lienlogd: --sms-gateway needs the registration API "
+			    "(DIR/trust/)\n");
+			goto out;
+		}
+		s = notify_start(&ncfg, l, app, &nt);
+		if (s != LIEN_OK) {
+			say("lienlogd: cannot start SMS delivery to %s: %s\n",
+			    o.sms_gateway, lien_status_message(s));
+			goto out;
+		}
+		say("lienlogd: SMS notices to %s (reminders %u days ahead; "
+		    "docs/notices.md)\n", o.sms_gateway, reminder_days);
+	}
 	say("lienlogd: ready\n");
 
 	for (;;) {
@@ -829,6 +892,11 @@ main(int argc, char **argv)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	exit_code = 0;
 out:
+	notify_stop(nt);
+	if (sms_cred != NULL) {
+		memset(sms_cred, 0, sms_cred_len);
+		free(sms_cred);
+	}
 	api_server_stop(srv);
 	witness_client_stop(wc);	/* after the server: handlers wait on it */
 	demo_world_free(dw);

@@ -2016,6 +2016,96 @@ deliver(struct fx *f, const struct party *who, const char *app,
 	return submit(f, rq, NULL);
 }
 
+/* Outbox records of one application (n/...) and reminders (r/...). */
+struct nscan {
+	const char *app;
+	size_t n, reminders;
+	char kind[16][16];
+	char term_end[16];
+};
+
+static int
+nscan_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
+    size_t val_len)
+{
+	struct nscan *ns = ctx;
+	json_t *o = NULL;
+	const char *k;
+
+	if (key_len < 2 || (memcmp(key, "n/", 2) != 0 &&
+	    memcmp(key, "r/", 2) != 0))
+		return 1;
+	assert_int_equal(jcs_parse((const char *)val, val_len, 0, &o),
+	    LIEN_OK);
+	if (strcmp(json_string_value(json_object_get(o, "app")), ns->app) ==
+	    0) {
+		if (key[0] == 'r') {
+			ns->reminders++;
+			snprintf(ns->term_end, sizeof ns->term_end, "%s",
+			    json_string_value(json_object_get(o, "term_end")));
+		} else if (ns->n < 16) {
+			k = json_string_value(json_object_get(o, "kind"));
+			snprintf(ns->kind[ns->n++], 16, "%s", k);
+		}
+	}
+	json_decref(o);
+	return 0;
+}
+
+/* A mortgage with the loan's term end: a reminder record once approved
+ * (none before, none for a rejected one); a malformed term end is
+ * refused. */
+static void
+test_registry_reminders(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct ledger_view *v;
+	struct nscan ns;
+	char m[REG_APP_ID_LEN + 1];
+	uint64_t ms;
+
+	assert_int_equal(registry_date_parse("2027-02-28", 10, &ms), LIEN_OK);
+	assert_int_equal(ms, 1803772800000ull);
+	assert_int_equal(registry_date_parse("2028-02-29", 10, NULL), LIEN_OK);
+	assert_int_equal(registry_date_parse("2027-02-29", 10, NULL),
+	    LIEN_EPARSE);
+	assert_int_equal(registry_date_parse("2027-13-01", 10, NULL),
+	    LIEN_EPARSE);
+	assert_int_equal(registry_date_parse("1999-12-31", 10, NULL),
+	    LIEN_EPARSE);
+	assert_int_equal(registry_date_parse("2027-1-01", 9, NULL),
+	    LIEN_EPARSE);
+	rq_init(f, &rq, REG_T_MORTGAGE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN1);
+	commit_of(PLATE "330100123456", rq.details);
+	commit_of("bank-a/HT-7", rq.contract);
+	commit_of("owner-1", rq.owner);
+	rq.term_end = S("2027-02-30");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "term_end_invalid");
+	rq.term_end = S("2027-02-28");
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	memset(&ns, 0, sizeof ns);
+	ns.app = m;
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PSTATE, "r/", 2,
+	    nscan_visit, &ns), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(ns.reminders, 0);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	memset(&ns, 0, sizeof ns);
+	ns.app = m;
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PSTATE, "r/", 2,
+	    nscan_visit, &ns), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(ns.reminders, 1);
+	assert_string_equal(ns.term_end, "2027-02-28");
+	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+}
+
 /* The post office is filed under a credit code; events only for an
  * approved application, in order, by the right role, nothing after
  * delivery; the application is complete when delivered; both audits
@@ -2103,6 +2193,27 @@ test_registry_delivery(void **state)
 			assert_jstr(json_array_get(tl, i), "step", steps[i]);
 	}
 	json_decref(a);
+	/* the outbox (registry.h "notices"): received, approved,
+	 * dispatched twice, delivered; no reminder without a term end */
+	{
+		static const char *const kinds[] = { "received", "approved",
+			"dispatched", "dispatched", "delivered" };
+		struct ledger_view *v;
+		struct nscan ns;
+
+		memset(&ns, 0, sizeof ns);
+		ns.app = m;
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PSTATE,
+		    "n/", 2, nscan_visit, &ns), LIEN_OK);
+		assert_int_equal(ns.n, 5);
+		for (size_t i = 0; i < 5; i++)
+			assert_string_equal(ns.kind[i], kinds[i]);
+		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PSTATE,
+		    "r/", 2, nscan_visit, &ns), LIEN_OK);
+		assert_int_equal(ns.reminders, 0);
+		ledger_view_close(v);
+	}
 	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
 	audit_dir(f->l, NULL, 1, LIEN_OK, NULL);
 
@@ -2726,6 +2837,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_registry_state_handover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_delivery,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_reminders,
 		    setup, teardown),
 	};
 
