@@ -19,6 +19,7 @@
  *   POST /v1/identity-commitments            institution, registry (no entry)
  *   GET  /v1/applications/{id}               its bank, officer, registry, auditor
  *   GET  /v1/applications?status=&after=&limit=  officer, auditor
+ *   GET  /v1/statistics?from=&to=&party=     officer, auditor; a bank: own
  *   GET  /v1/vehicles/{vin}                  anyone (dates); parties (details)
  *   GET  /v1/evidence/{index}                the entry's bank, officer, auditor
  *   POST /v1/subjects                        admin (key id of an identity; no entry)
@@ -1523,6 +1524,105 @@ out:
 	work_free(w);
 }
 
+/* GET /v1/statistics?from=MS&to=MS&party=ID (docs/statistics.md):
+ * officers and auditors see every institution (or one, party=), a bank
+ * its own only. Computed from the log (registry_statistics). */
+static void
+get_statistics(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	const char *q = rq->query, *end = rq->query + rq->query_len;
+	uint64_t from = 0, to = REG_TIME_MAX, v;
+	int seen[3] = { 0, 0, 0 };
+	char party[REG_PARTY_ID_MAX + 1];
+	char *out = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	party[0] = '\0';
+	if (!reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR) |
+	    ROLE(INSTITUTION), REG_AUTH_REQUIRED))
+		goto out;
+	if (rq->query_len > API_QUERY_MAX) {
+		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
+		goto out;
+	}
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(q, '=', (size_t)(pe - q));
+		size_t nl = eq ? (size_t)(eq - q) : 0, vl;
+		int k;
+
+		if (eq == NULL || nl == 0 || eq + 1 == pe) {
+			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
+			    "pairs");
+			goto out;
+		}
+		vl = (size_t)(pe - eq - 1);
+		k = nl == 4 && memcmp(q, "from", 4) == 0 ? 0 :
+		    nl == 2 && memcmp(q, "to", 2) == 0 ? 1 :
+		    nl == 5 && memcmp(q, "party", 5) == 0 ? 2 : -1;
+		if (k < 0) {
+			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected from, to "
+			    "and party");
+			goto out;
+		}
+		if (seen[k]++) {
+			api_fail(rq, API_ERR_DUPLICATE_PARAM, "a parameter is "
+			    "given twice");
+			goto out;
+		}
+		if (k == 2) {
+			struct reg_str ps = { eq + 1, vl };
+
+			if (!v_party_id(rq, ps))
+				goto out;
+			memcpy(party, eq + 1, vl);
+			party[vl] = '\0';
+		} else if (api_u64_parse(eq + 1, vl, &v) != LIEN_OK ||
+		    v > REG_TIME_MAX) {
+			api_fail(rq, API_ERR_BAD_NUMBER, "from and to are "
+			    "epoch milliseconds");
+			goto out;
+		} else if (k == 0) {
+			from = v;
+		} else {
+			to = v;
+		}
+		q = amp ? amp + 1 : end;
+	}
+	if (from > to) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "from must not be after to");
+		goto out;
+	}
+	/* a bank sees its own figures only */
+	if (c->auth.role == AUTH_ROLE_INSTITUTION) {
+		if (party[0] != '\0' && (strlen(party) != c->auth.party_id_len ||
+		    memcmp(party, c->auth.party_id, c->auth.party_id_len) !=
+		    0)) {
+			api_fail_code(rq, 403, "not_party", "a bank sees its "
+			    "own statistics only");
+			goto out;
+		}
+		memcpy(party, c->auth.party_id, c->auth.party_id_len);
+		party[c->auth.party_id_len] = '\0';
+	}
+	st = registry_statistics(c->view, from, to, party[0] ? party : NULL,
+	    &out, &len);
+	if (st != LIEN_OK)
+		api_fail_status(rq, st);
+	else
+		reply_json_text(rq, out, len);
+out:
+	free(out);
+	work_free(w);
+}
+
 /* A bank is a party of a vehicle when it holds or held a mortgage on it. */
 static int
 vehicle_party(const char *full, size_t len, const char *party, size_t plen)
@@ -1778,6 +1878,7 @@ static const struct api_route reg_routes[] = {
 	{ "POST", "/v1/applications/", API_ROUTE_PREFIX, post_application_sub,
 	  "reg_decision" },
 	{ "GET", "/v1/applications", 0, get_queue, "reg_queue" },
+	{ "GET", "/v1/statistics", 0, get_statistics, "reg_statistics" },
 	{ "GET", "/v1/applications/", API_ROUTE_PREFIX, get_application,
 	  "reg_application" },
 	{ "POST", "/v1/identity-commitments", 0, post_commitments,

@@ -506,6 +506,34 @@ enum lien_status registry_date_parse(const char *s, size_t len,
 #define REG_NOTICE_PREFIX "n/"
 #define REG_REMINDER_PREFIX "r/"
 
+/* ---- statistics (registry/stats.c, docs/statistics.md) ------------------- */
+
+/* Statistics of the applications submitted in [from_ms, to_ms) (entry
+ * times), of one institution (party; NULL: all), computed from the log's
+ * entries and their private records only (never from derived state):
+ * {"from_ms","from_at","to_ms","to_at"[,"party"],"total":F,
+ *  "institutions":[F + "party", ... by party id]} with F =
+ * {"applications","by_kind":{"mortgage","release"},"by_channel":
+ * {"online","counter"},"online_share_bp","by_outcome":{"submitted",
+ * "in_person_review","approved","rejected"},"diversions":{<anomaly code>:
+ * n,...,"officer":n},"reminders_scheduled","to_decision":{"count",
+ * "median_ms","p90_ms"},"to_delivery":{...}}. Canonical JSON, *out
+ * malloc'd. LIEN_EINVAL for from > to. */
+enum lien_status registry_statistics(struct ledger_view *v, uint64_t from_ms,
+    uint64_t to_ms, const char *party, char **out, size_t *out_len)
+    LIEN_MUST_CHECK;
+
+/* The same fed entry by entry (a caller that walks the log anyway). */
+struct reg_stats;
+enum lien_status registry_stats_new(uint64_t from_ms, uint64_t to_ms,
+    const char *party, struct reg_stats **out) LIEN_MUST_CHECK;
+enum lien_status registry_stats_add(struct reg_stats *s, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len) LIEN_MUST_CHECK;
+enum lien_status registry_stats_json(struct reg_stats *s, char **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+void registry_stats_free(struct reg_stats *s);
+
 /* ---- readers (views; for api/) ------------------------------------------ */
 
 /* Application record (canonical JSON). full == 0: the public record

@@ -66,7 +66,7 @@ audit_state(struct ledger *l, struct ledger *prev, int public_only, char *why,
 
 static const char usage_audit[] =
     "usage: lienlog audit DIR [--vkey VKEY] [--prev OLD_DIR[,OLDER_DIR...]]\n"
-    "                    [--public]\n"
+    "                    [--public] [--statistics FILE]\n"
     "Open the store in DIR read-only and verify all of it: every entry's\n"
     "envelope and hash chain, every stored Merkle hash, every stored\n"
     "checkpoint's root and signature; then replay the registration state\n"
@@ -81,7 +81,11 @@ static const char usage_audit[] =
     "25) needs the frozen previous store: --prev OLD_DIR (and, for a\n"
     "chain of rotations, the older ones after it, newest first). Each is\n"
     "audited first, oldest first, and the hand-over is checked against it\n"
-    "(docs/key-rotation.md).\n";
+    "(docs/key-rotation.md).\n"
+    "--statistics FILE: after a successful audit, write the statistics of\n"
+    "every application (GET /v1/statistics without parameters) computed\n"
+    "from the audited entries and private records to FILE (canonical\n"
+    "JSON, docs/statistics.md): a served answer must equal it.\n";
 
 struct audit_ctx {
 	struct cli_progress prog;
@@ -213,7 +217,8 @@ int
 cli_audit(int argc, char **argv)
 {
 	static const char verb[] = "audit";
-	struct cli_opt opts[] = { { "vkey", NULL }, { "prev", NULL } };
+	struct cli_opt opts[] = { { "vkey", NULL }, { "prev", NULL },
+		{ "statistics", NULL } };
 	const char *pos[1];
 	const char *args[64];
 	int nargs = 0, public_only = 0;
@@ -243,7 +248,7 @@ cli_audit(int argc, char **argv)
 		}
 		args[nargs++] = argv[i];
 	}
-	rc = cli_args_parse(verb, nargs, (char **)(uintptr_t)args, opts, 2,
+	rc = cli_args_parse(verb, nargs, (char **)(uintptr_t)args, opts, 3,
 	    pos, 1, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_audit, stdout);
@@ -332,6 +337,40 @@ cli_audit(int argc, char **argv)
 		    why[0] != '\0' ? why : lien_status_message(s));
 		rc = cli_exit_for(s);
 		goto out;
+	}
+	if (opts[2].value != NULL) {
+		struct ledger_view *sv = NULL;
+		char *js = NULL;
+		size_t jl = 0;
+		FILE *f;
+
+		if (public_only) {
+			cli_fail(verb, "--statistics needs the private records "
+			    "(drop --public)");
+			rc = CLI_EXIT_USAGE;
+			goto out;
+		}
+		s = ledger_view_open(l, &sv);
+		if (s == LIEN_OK)
+			s = registry_statistics(sv, 0, REG_TIME_MAX, NULL, &js,
+			    &jl);
+		ledger_view_close(sv);
+		if (s != LIEN_OK || (f = fopen(opts[2].value, "w")) == NULL) {
+			cli_fail(verb, "statistics: %s", s != LIEN_OK ?
+			    lien_status_message(s) : strerror(errno));
+			free(js);
+			rc = s != LIEN_OK ? cli_exit_for(s) : CLI_EXIT_IO;
+			goto out;
+		}
+		/* as served: the JSON text and a newline */
+		if (fwrite(js, 1, jl, f) != jl || fputc('\n', f) == EOF ||
+		    fclose(f) != 0) {
+			cli_fail(verb, "%s: cannot write", opts[2].value);
+			free(js);
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+		free(js);
 	}
 	printf("audit OK: %s: %" PRIu64 " entries, %" PRIu64 " bytes, %.2f s, "
 	    "%.1f MB/s, checkpoints checked with %s, registration state "

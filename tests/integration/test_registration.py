@@ -899,14 +899,71 @@ def run(a, tmp):
     expect(cl.post(bank_a, "/v1/identity-commitments", {"id_number": o1}),
            200, None, "requests served after reloads")
 
+    served = statistics(cl, officer, auditor, bank_a, registry, uscc_a,
+                        uscc_b)
     size = cl.tree_size()
     rc = stop_server(proc)
     check(rc == 0, "lienlogd stopped cleanly")
-    au = subprocess.run([a.lienlog, "audit", data], capture_output=True)
+    stats_file = os.path.join(tmp, "statistics.json")
+    au = subprocess.run([a.lienlog, "audit", data, "--statistics",
+                         stats_file], capture_output=True)
     check(au.returncode == 0, "lienlog audit %s: %s" % (
         data, (au.stdout + au.stderr).decode(errors="replace")[-400:]))
+    with open(stats_file, "rb") as f:
+        recomputed = f.read()
+    check(served == recomputed, "GET /v1/statistics equals what lienlog "
+          "audit recomputes from the log:\n%s\n%s" % (served[:300],
+                                                      recomputed[:300]))
     print("entries: %d" % size)
     return proc
+
+
+def statistics(cl, officer, auditor, bank_a, registry, uscc_a, uscc_b):
+    """GET /v1/statistics (docs/statistics.md): officers and auditors see
+    every institution, a bank its own; the figures add up. Returns the
+    officer's unfiltered answer (bytes) for the audit to recompute."""
+    st, j, raw = cl.get("/v1/statistics", officer)
+    check(st == 200 and j is not None, "statistics (officer): %d %r" % (
+        st, raw[:200]))
+    if st != 200:
+        return raw
+    t = j["total"]
+    check(t["applications"] == t["by_kind"]["mortgage"] +
+          t["by_kind"]["release"] == sum(t["by_outcome"].values()) ==
+          t["by_channel"]["online"] + t["by_channel"]["counter"],
+          "totals add up: %r" % t)
+    check(t["online_share_bp"] == 10000, "every application online")
+    check(t["to_decision"]["count"] >= 1 and
+          t["to_decision"]["median_ms"] <= t["to_decision"]["p90_ms"],
+          "processing times: %r" % t["to_decision"])
+    check(t["to_delivery"]["count"] == 1, "one certificate delivered")
+    check(t["diversions"].get("face_grey", 0) >= 1 and
+          "officer" in t["diversions"], "diversions by reason: %r" %
+          t["diversions"])
+    parties = [i["party"] for i in j["institutions"]]
+    check(parties == sorted(parties) and uscc_a in parties and
+          sum(i["applications"] for i in j["institutions"]) ==
+          t["applications"], "per institution: %r" % parties)
+    st2, j2, _ = cl.get("/v1/statistics", auditor)
+    check(st2 == 200 and j2 == j, "the auditor sees the same")
+    st3, j3, _ = cl.get("/v1/statistics", bank_a)
+    check(st3 == 200 and j3.get("party") == uscc_a and
+          [i["party"] for i in j3["institutions"]] == [uscc_a],
+          "a bank sees its own only: %r" % (j3 and j3.get("institutions")))
+    expect(cl.get("/v1/statistics", bank_a, query="party=" + uscc_b), 403,
+           "not_party", "a bank asking for another's statistics")
+    expect(cl.get("/v1/statistics", registry), 403, "role_forbidden",
+           "statistics by the registry mirror")
+    expect(cl.get("/v1/statistics"), 401, "signature_missing",
+           "statistics unsigned")
+    expect(cl.get("/v1/statistics", officer, query="from=5&to=4"), 400,
+           "bad_number", "from after to")
+    expect(cl.get("/v1/statistics", officer, query="since=1"), 400,
+           "unknown_parameter", "unknown parameter")
+    st4, j4, _ = cl.get("/v1/statistics", officer, query="from=0&to=1")
+    check(st4 == 200 and j4["total"]["applications"] == 0 and
+          j4["institutions"] == [], "an empty period")
+    return raw
 
 
 def make_post_leaf(out, name, code):
