@@ -53,6 +53,8 @@
 #include "httpd/json_out.h"
 #include "api/metrics.h"
 #include "api/server.h"
+#include "api/stats_metrics.h"
+#include "api/app.h"
 #include "witness/publisher.h"
 #include "common/lien_limits.h"
 #include "crypto/note.h"
@@ -89,6 +91,7 @@ struct api_server {
 	struct accesslog *alog;		/* NULL: no access log */
 	struct api_app *app;		/* borrowed; NULL: log-only */
 	struct witness_client *witness;	/* borrowed; NULL: no witnesses */
+	struct notify *notify;		/* borrowed; NULL: no SMS worker */
 	int no_keep_alive;
 	int trust_proxy;		/* --trust-proxy */
 	void (*log)(void *ctx, const char *msg);
@@ -386,6 +389,7 @@ api_server_start(const struct api_server_config *cfg, struct ledger *l,
 	s->trust_proxy = cfg->trust_proxy != 0;
 	s->app = cfg->app;
 	s->witness = cfg->witness;
+	s->notify = cfg->notify;
 	s->demo_face = cfg->demo_face;
 	s->log = cfg->log;
 	s->log_ctx = cfg->log_ctx;
@@ -493,6 +497,9 @@ api_server_metrics(const struct api_server *s, struct api_req *rq)
 	metrics_text_init(&t);
 	metrics_render(s->metrics, s->ledger, s->alog, &t);
 	witness_client_render_metrics(s->witness, &t);	/* NULL: nothing */
+	/* docs/statistics.md, docs/notices.md */
+	if (s->app != NULL && api_app_enabled(s->app))
+		stats_render_metrics(s->ledger, s->notify, &t);
 	if (metrics_text_finish(&t, &body, &len) != LIEN_OK)
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
 	else

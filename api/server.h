@@ -58,6 +58,9 @@ struct api_server_config {
 	 * read-purpose tokens with it (docs/web-owner.md). NULL: that route
 	 * answers 404 demo_disabled. */
 	const struct regclient_issuer *demo_face;
+	/* The SMS delivery worker (api/notify.h), borrowed: its counters on
+	 * GET /metrics. NULL: none. */
+	struct notify *notify;
 };
 
 /* Start serving l (borrowed: must outlive api_server_stop). Binds before

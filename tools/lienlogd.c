@@ -814,29 +814,6 @@ main(int argc, char **argv)
 		}
 	}
 
-	memset(&scfg, 0, sizeof(scfg));
-	scfg.listen = o.listen;
-	scfg.threads = nthreads;
-	scfg.log = server_log;
-	scfg.access_log = o.access_log;
-	scfg.trust_proxy = o.trust_proxy;
-	scfg.app = app;
-	scfg.witness = wc;
-	scfg.log_key = note_signer_verifier(signer);
-	scfg.demo_face = dw != NULL ? demo_face_issuer(dw) : NULL;
-	s = api_server_start(&scfg, l, &srv);
-	if (s != LIEN_OK) {
-		say("lienlogd: cannot serve on %s: %s\n",
-		    o.listen ? o.listen : "127.0.0.1:8080",
-		    lien_status_message(s));
-		goto out;
-	}
-	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
-	if (o.access_log != NULL)
-		say("lienlogd: access log %s\n", o.access_log);
-	if (o.trust_proxy)
-		say("lienlogd: trusting the proxy headers of %s (client address "
-		    "and certificate for the access log only)\n", PROXY_PEER);
 	if (o.sms_gateway != NULL) {
 		struct notify_config ncfg;
 		char npath[PATH_CAP];
@@ -861,6 +838,30 @@ main(int argc, char **argv)
 		say("lienlogd: SMS notices to %s (reminders %u days ahead; "
 		    "docs/notices.md)\n", o.sms_gateway, reminder_days);
 	}
+	memset(&scfg, 0, sizeof(scfg));
+	scfg.listen = o.listen;
+	scfg.threads = nthreads;
+	scfg.log = server_log;
+	scfg.access_log = o.access_log;
+	scfg.trust_proxy = o.trust_proxy;
+	scfg.app = app;
+	scfg.witness = wc;
+	scfg.log_key = note_signer_verifier(signer);
+	scfg.demo_face = dw != NULL ? demo_face_issuer(dw) : NULL;
+	scfg.notify = nt;
+	s = api_server_start(&scfg, l, &srv);
+	if (s != LIEN_OK) {
+		say("lienlogd: cannot serve on %s: %s\n",
+		    o.listen ? o.listen : "127.0.0.1:8080",
+		    lien_status_message(s));
+		goto out;
+	}
+	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
+	if (o.access_log != NULL)
+		say("lienlogd: access log %s\n", o.access_log);
+	if (o.trust_proxy)
+		say("lienlogd: trusting the proxy headers of %s (client address "
+		    "and certificate for the access log only)\n", PROXY_PEER);
 	say("lienlogd: ready\n");
 
 	for (;;) {
@@ -892,12 +893,12 @@ main(int argc, char **argv)
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	exit_code = 0;
 out:
-	notify_stop(nt);
+	api_server_stop(srv);
+	notify_stop(nt);	/* after the server: GET /metrics reads it */
 	if (sms_cred != NULL) {
 		memset(sms_cred, 0, sms_cred_len);
 		free(sms_cred);
 	}
-	api_server_stop(srv);
 	witness_client_stop(wc);	/* after the server: handlers wait on it */
 	demo_world_free(dw);
 	api_app_close(app);

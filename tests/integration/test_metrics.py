@@ -350,6 +350,32 @@ def check_metrics(before, after, types, sent):
     check(1.5e9 < st <= time.time() + 1, f"process start time {st}")
     check(val(after, "process_cpu_seconds_total") > 0, "CPU seconds")
     check(val(after, "process_open_fds") > 3, "open fds")
+    # The registry's statistics (docs/statistics.md), from the log
+    for fam in ("lienlog_registry_applications",
+                "lienlog_registry_applications_by_kind",
+                "lienlog_registry_applications_by_outcome",
+                "lienlog_registry_online_share",
+                "lienlog_registry_diversions",
+                "lienlog_registry_reminders_scheduled",
+                "lienlog_registry_processing_seconds"):
+        check(types.get(fam) == "gauge", f"{fam} is a gauge")
+    online = val(after, "lienlog_registry_applications", channel="online")
+    check(online > 400 and val(after, "lienlog_registry_applications",
+                               channel="counter") == 0,
+          f"applications by channel ({online} online)")
+    check(val(after, "lienlog_registry_applications_by_kind",
+              kind="mortgage") + val(after,
+                                     "lienlog_registry_applications_by_kind",
+                                     kind="release") == online,
+          "by kind adds up")
+    check(val(after, "lienlog_registry_online_share") == 1.0,
+          "online share")
+    check(val(after, "lienlog_registry_diversions", reason="face_grey") >= 2,
+          "grey face diversions")
+    check(0 <= val(after, "lienlog_registry_processing_seconds",
+                  to="decision", quantile="0.5") <=
+          val(after, "lienlog_registry_processing_seconds", to="decision",
+              quantile="0.9"), "processing time median <= p90")
 
 
 TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
