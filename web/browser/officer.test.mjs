@@ -202,3 +202,22 @@ test('a key generated in the browser cannot be exported; once filed with its cer
 	assert.deepEqual(page.problems, []);
 	await context.close();
 });
+
+test('an officer sees the statistics the log gives, as charts (docs/statistics.md)', async () => {
+	const { context, page } = await openOfficer();
+	try {
+		await signIn(page);
+		await page.locator('body[data-stats="1"]').waitFor();
+		const card = page.locator('#stats-card');
+		assert.equal(await card.isVisible(), true);
+		/* three SVG bar charts: outcomes, diversions, institutions */
+		assert.equal(await card.locator('svg.chart').count(), 3);
+		assert.ok(await card.locator('rect.chart-bar').count() >= 6);
+		const text = await card.innerText();
+		assert.match(text, /网上办理占比/);
+		assert.match(text, /100\.0 %/);
+		await shot(page, 'officer-statistics', {});
+	} finally {
+		await context.close();
+	}
+});

@@ -18,7 +18,7 @@
 import * as V from './verify.js';
 import * as H from './httpsig.js';
 import { t, initLang } from './i18n.js';
-import { el, $, clear, rerender, getText, getJSON, HttpError, errorText,
+import { el, svg, $, clear, rerender, getText, getJSON, HttpError, errorText,
 	loadTrust, fetchEntry, noteLatestSize, fmtTime, statusName,
 	renderVerdict, provenCheckpointTime } from './common.js';
 
@@ -27,6 +27,7 @@ let signer = null;	/* {key, alg, keyid} */
 let trust = null;
 let queue = { status: 'submitted', cursors: [''], page: 0, items: [], next: null };
 let current = null;	/* {app, evidence, entryVerdict, decision} */
+let stats = null;	/* GET /v1/statistics, or {error} */
 
 /* ---- keys ---------------------------------------------------------------- */
 
@@ -63,6 +64,7 @@ async function useKey(key, alg, certDer) {
 	document.body.dataset.signedIn = '1';
 	render();
 	await loadQueue();
+	await loadStats();
 }
 
 async function loadFiles() {
@@ -379,15 +381,88 @@ async function decide(app) {
 	}
 }
 
+/* ---- statistics (docs/statistics.md) -------------------------------------------- */
+
+async function loadStats() {
+	try {
+		stats = (await signedFetch('GET', '/v1/statistics')).json;
+	} catch (e) {
+		stats = { error: errorText(e) };
+	}
+	renderStats();
+	document.body.dataset.stats = stats.error ? 'error' : '1';
+}
+
+/* A horizontal bar chart (SVG, no script or style inline): rows of
+ * [label, value]. */
+function bars(title, rows) {
+	const W = 520, H = 22, LW = 200;
+	const max = Math.max(1, ...rows.map((r) => r[1]));
+	const g = svg('svg', { viewBox: `0 0 ${W} ${rows.length * H + 4}`,
+	    class: 'chart', role: 'img', 'aria-label': title });
+	rows.forEach(([label, v], i) => {
+		const y = i * H + 2;
+		g.append(svg('text', { x: 0, y: y + 15, class: 'chart-label' },
+		    label));
+		g.append(svg('rect', { x: LW, y: y + 3, height: H - 8,
+		    width: Math.max(1, Math.round((W - LW - 60) * v / max)),
+		    class: 'chart-bar' }));
+		g.append(svg('text', { x: W - 55, y: y + 15, class: 'chart-value' },
+		    String(v)));
+	});
+	return el('figure', { class: 'chart-fig' },
+	    el('figcaption', { text: title }), g);
+}
+
+function secs(ms) {
+	return ms === undefined ? '-' : (ms / 1000).toFixed(ms < 10000 ? 2 : 0) +
+	    ' s';
+}
+
+function renderStats() {
+	const box = $('stats');
+	clear(box);
+	if (!stats)
+		return;
+	if (stats.error) {
+		box.append(el('p', { class: 'msg bad', text: stats.error }));
+		return;
+	}
+	const tt = stats.total;
+	box.append(el('dl', { class: 'details' },
+	    el('dt', { text: t('officer.stats.apps') }),
+	    el('dd', { text: String(tt.applications) }),
+	    el('dt', { text: t('officer.stats.online') }),
+	    el('dd', { text: (tt.online_share_bp / 100).toFixed(1) + ' %' }),
+	    el('dt', { text: t('officer.stats.decision') }),
+	    el('dd', { text: `${secs(tt.to_decision.median_ms)} / ` +
+		`${secs(tt.to_decision.p90_ms)}` }),
+	    el('dt', { text: t('officer.stats.delivery') }),
+	    el('dd', { text: `${secs(tt.to_delivery.median_ms)} / ` +
+		`${secs(tt.to_delivery.p90_ms)}` }),
+	    el('dt', { text: t('officer.stats.reminders') }),
+	    el('dd', { text: String(tt.reminders_scheduled) })));
+	box.append(bars(t('officer.stats.outcomes'),
+	    Object.entries(tt.by_outcome).map(([k, v]) => [statusName(k), v])));
+	box.append(bars(t('officer.stats.diversions'),
+	    Object.entries(tt.diversions).map(([k, v]) => [k === 'officer' ?
+		t('officer.stats.byofficer') : reasonWords(k), v])));
+	box.append(bars(t('officer.stats.banks'), stats.institutions
+	    .slice().sort((a, b) => b.applications - a.applications)
+	    .slice(0, 10).map((i) => [i.party, i.applications])));
+}
+
 /* ---- page ---------------------------------------------------------------------- */
 
 function render() {
 	$('signin').hidden = !!signer;
 	$('queue-card').hidden = !signer;
+	$('stats-card').hidden = !signer;
 	if (signer)
 		$('who').textContent = t('officer.who', { k: signer.keyid.slice(0, 12),
 		    alg: signer.alg });
 	renderQueue();
+	renderStats();
 	renderDetail();
 }
 
@@ -405,6 +480,7 @@ async function init() {
 		loadQueue();
 	});
 	$('q-filter').addEventListener('input', () => renderQueue());
+	$('stats-reload').addEventListener('click', () => loadStats());
 	$('next').addEventListener('click', () => {
 		if (!queue.next)
 			return;
