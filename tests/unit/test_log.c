@@ -11,9 +11,12 @@
 #include <cmocka.h>
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tlog/checkpoint.h"
@@ -928,6 +931,109 @@ test_ledger_no_state_map(void **state)
 	free(p);
 }
 
+/* Append entries of the largest size until one is refused; that status.
+ * Each refusal must have changed nothing: the size and the latest
+ * checkpoint are those from before it. */
+static enum lien_status
+append_until_refused(struct fx *f, uint8_t *big)
+{
+	struct ledger_receipt rc;
+	enum lien_status st = LIEN_OK;
+	char *cp0, *cp1;
+	size_t cp0_len, cp1_len;
+	uint64_t n = 0;
+
+	for (int i = 0; i < 256 && st == LIEN_OK; i++) {
+		n = ledger_size(f->l);
+		assert_int_equal(ledger_latest_checkpoint(f->l, &cp0, &cp0_len),
+		    LIEN_OK);
+		big[0] = (uint8_t)i;
+		st = ledger_append(f->l, ENTRY_TYPE_DEMO, big, ENTRY_PAYLOAD_MAX,
+		    &rc);
+		if (st == LIEN_OK) {
+			assert_int_equal(rc.index, n);
+			free(cp0);
+		}
+	}
+	assert_int_not_equal(st, LIEN_OK);
+	assert_int_equal(ledger_size(f->l), n);
+	assert_int_equal(ledger_latest_checkpoint(f->l, &cp1, &cp1_len),
+	    LIEN_OK);
+	assert_int_equal(cp1_len, cp0_len);
+	assert_memory_equal(cp1, cp0, cp0_len);
+	free(cp0);
+	free(cp1);
+	return st;
+}
+
+/* No room for a batch (issue 11, docs/deployment.md "When the disk fills
+ * up"): a file-size limit just past data.mdb (LMDB's page write is cut
+ * short: EIO, or refused: EFBIG), then an LMDB map capped just past what
+ * the store uses (MDB_MAP_FULL). Either way the batch is LIEN_EFULL and
+ * changes nothing, reads go on, and the next batch succeeds once there
+ * is room again; the store audits clean. */
+static void
+test_ledger_store_full(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_config cfg = { 0 };
+	struct ledger_receipt rc;
+	struct ledger_view *v;
+	struct rlimit old, lim;
+	struct stat sb;
+	char path[128], why[256];
+	uint8_t *big = malloc(ENTRY_PAYLOAD_MAX);
+	void (*old_sig)(int);
+	enum lien_status st;
+	uint64_t n;
+
+	assert_non_null(big);
+	memset(big, 0x5a, ENTRY_PAYLOAD_MAX);
+	append_n(f, 10, 8);
+	snprintf(path, sizeof path, "%s/data.mdb", f->dir);
+
+	/* a file-size limit, as lienlogd runs: SIGXFSZ ignored */
+	old_sig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	assert_int_equal(stat(path, &sb), 0);
+	lim = old;
+	lim.rlim_cur = (rlim_t)sb.st_size + 6144;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	st = append_until_refused(f, big);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, old_sig);
+	assert_int_equal(st, LIEN_EFULL);
+	n = ledger_size(f->l);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	check_checkpoint(f, v, n);
+	ledger_view_close(v);
+	assert_int_equal(ledger_append(f->l, ENTRY_TYPE_DEMO, big,
+	    ENTRY_PAYLOAD_MAX, &rc), LIEN_OK);
+	assert_int_equal(rc.index, n);
+	assert_int_equal(ledger_size(f->l), n + 2);
+
+	/* the map capped at what the store uses plus 256 KiB (LMDB keeps
+	 * at least the used size), then opened again at full size */
+	ledger_close(f->l);
+	assert_int_equal(stat(path, &sb), 0);
+	cfg.dir = f->dir;
+	cfg.signer = f->signer;
+	cfg.batch_max = 64;
+	cfg.map_size = (uint64_t)sb.st_size + (256u << 10);
+	assert_int_equal(ledger_open(&cfg, &f->l), LIEN_OK);
+	assert_int_equal(append_until_refused(f, big), LIEN_EFULL);
+	n = ledger_size(f->l);
+	ledger_close(f->l);
+	fx_open(f, 64);
+	assert_int_equal(ledger_size(f->l), n);
+	assert_int_equal(ledger_append(f->l, ENTRY_TYPE_DEMO, big,
+	    ENTRY_PAYLOAD_MAX, &rc), LIEN_OK);
+	assert_int_equal(rc.index, n);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -946,6 +1052,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_store_full, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
