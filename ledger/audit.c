@@ -390,14 +390,101 @@ audit_table_keys(struct audit *a, enum store_table tb, const char *name,
 	return LIEN_OK;
 }
 
+/* Resume at size from (> 0): the frontier from the stored complete
+ * subtrees, whose root must be from_root (the resume record's), and the
+ * chain, time, last type and last state root from entry from - 1. */
+static enum lien_status
+audit_resume(struct audit *a, uint64_t from,
+    const uint8_t from_root[HASH_LEN])
+{
+	uint8_t root[HASH_LEN];
+	const uint8_t *p, *k, *val;
+	size_t len, k_len, v_len;
+	struct entry e;
+	uint8_t key[8];
+	enum lien_status st;
+
+	a->f.size = from;
+	for (unsigned lv = 0; lv < 64; lv++)
+		if ((from >> lv) & 1u && (st = view_node(a->v, lv,
+		    (from >> lv) - 1, a->f.hash[lv])) != LIEN_OK) {
+			WHY(a, "resume at size %llu: tree node (level %u) "
+			    "unreadable: %s", (unsigned long long)from, lv,
+			    lien_status_message(st));
+			return LIEN_ECORRUPT;
+		}
+	merkle_frontier_root(&a->f, root);
+	if (!hash_equal(root, from_root)) {
+		WHY(a, "resume at size %llu: the store's tree at that size is "
+		    "not the one the resume record names", (unsigned long long)
+		    from);
+		return LIEN_EVERIFY;
+	}
+	if ((st = ledger_view_entry(a->v, from - 1, &p, &len)) != LIEN_OK ||
+	    entry_decode(p, len, &e) != LIEN_OK || e.index != from - 1) {
+		WHY(a, "resume at size %llu: entry %llu unreadable",
+		    (unsigned long long)from, (unsigned long long)(from - 1));
+		return LIEN_ECORRUPT;
+	}
+	/* The leaf at from - 1 is under the root just checked. */
+	hash_leaf(p, len, a->prev);
+	if ((st = view_node(a->v, 0, from - 1, root)) != LIEN_OK ||
+	    !hash_equal(root, a->prev)) {
+		WHY(a, "resume at size %llu: entry %llu differs from its "
+		    "stored leaf hash", (unsigned long long)from,
+		    (unsigned long long)(from - 1));
+		return LIEN_ECORRUPT;
+	}
+	a->prev_time = e.time_ms;
+	a->last_type = e.type;
+	if (e.type == ENTRY_TYPE_STATE_ROOT) {
+		struct status_root sr;
+
+		if (status_root_decode(e.payload, e.payload_len, &sr) !=
+		    LIEN_OK) {
+			WHY(a, "entry %llu: state-root payload is malformed",
+			    (unsigned long long)(from - 1));
+			return LIEN_ECORRUPT;
+		}
+		memcpy(a->map_root, sr.root, HASH_LEN);
+	}
+	/* the first checkpoint after from */
+	be64_put(key, from + 1);
+	st = store_cursor_seek(a->cpc, key, 8, &k, &k_len, &val, &v_len);
+	a->next_cp = 0;
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (st != LIEN_OK)
+		return st;
+	if (k_len != 8) {
+		WHY(a, "checkpoints table: malformed key");
+		return LIEN_ECORRUPT;
+	}
+	a->next_cp = be64_get(k);
+	a->cp_sig = val;
+	a->cp_sig_len = v_len;
+	return LIEN_OK;
+}
+
 enum lien_status
 ledger_audit(struct ledger *l, const struct note_verifier *v,
     void (*progress)(void *ctx, const struct ledger_audit_progress *p),
     void *ctx, char *why, size_t why_cap)
 {
+	return ledger_audit_range(l, v, 0, NULL, 0, NULL, progress, ctx, why,
+	    why_cap);
+}
+
+enum lien_status
+ledger_audit_range(struct ledger *l, const struct note_verifier *v,
+    uint64_t from, const uint8_t from_root[HASH_LEN], uint64_t to,
+    uint8_t to_root[HASH_LEN],
+    void (*progress)(void *ctx, const struct ledger_audit_progress *p),
+    void *ctx, char *why, size_t why_cap)
+{
 	struct audit a;
 	struct note_verifier own;
-	uint64_t n, nb;
+	uint64_t n, nb, b0, size;
 	enum lien_status st;
 
 	memset(&a, 0, sizeof a);
@@ -417,8 +504,17 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 	a.statemap = l->statemap;
 	if ((st = ledger_view_open(l, &a.v)) != LIEN_OK)
 		goto out;
-	n = a.v->size;
+	size = a.v->size;
+	n = to == 0 ? size : to;
+	if (n > size || from > n || (from > 0 && from_root == NULL)) {
+		WHY(&a, "audit range %llu..%llu outside the tree (size %llu)",
+		    (unsigned long long)from, (unsigned long long)n,
+		    (unsigned long long)size);
+		st = LIEN_ERANGE;
+		goto out;
+	}
 	a.prog.total = n;
+	a.prog.done = from;
 	if (v == NULL) {
 		const uint8_t *kv;
 		size_t kv_len;
@@ -441,11 +537,18 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		goto out;
 	}
 	if ((st = store_cursor_open(a.v->t, STORE_CHECKPOINTS, &a.cpc)) !=
-	    LIEN_OK || (st = cp_advance(&a, 1)) != LIEN_OK)
+	    LIEN_OK)
+		goto out;
+	if (from == 0)
+		st = cp_advance(&a, 1);
+	else
+		st = audit_resume(&a, from, from_root);
+	if (st != LIEN_OK)
 		goto out;
 
 	nb = n / TILE_WIDTH;
-	for (uint64_t b = 0; b < nb; b++) {
+	b0 = from / TILE_WIDTH;
+	for (uint64_t b = b0; b < nb; b++) {
 		uint8_t key[8];
 		const uint8_t *bun, *p;
 		size_t bun_len;
@@ -474,6 +577,8 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 				st = LIEN_ECORRUPT;
 				goto out;
 			}
+			if (b * TILE_WIDTH + k < from)
+				continue;	/* before the resume point */
 			if ((st = audit_add(&a, b * TILE_WIDTH + k, p,
 			    elen)) != LIEN_OK)
 				goto out;
@@ -488,7 +593,8 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 		if (progress && (b & 63) == 63)
 			progress(ctx, &a.prog);
 	}
-	for (uint64_t i = nb * TILE_WIDTH; i < n; i++) {
+	for (uint64_t i = nb * TILE_WIDTH > from ? nb * TILE_WIDTH : from;
+	    i < n; i++) {
 		const uint8_t *p;
 		size_t len;
 
@@ -504,6 +610,34 @@ ledger_audit(struct ledger *l, const struct note_verifier *v,
 	}
 	if ((st = audit_flush(&a)) != LIEN_OK)
 		goto out;
+	if (to_root != NULL)
+		merkle_frontier_root(&a.f, to_root);
+	if (n < size) {
+		/* An audit of a prefix of a store that grew meanwhile: the
+		 * store's current map and table shapes belong to the larger
+		 * tree. The prefix must end at a checkpoint. */
+		if (a.next_cp != 0 && a.next_cp <= n) {
+			WHY(&a, "checkpoint at size %llu was not checked",
+			    (unsigned long long)a.next_cp);
+			st = LIEN_ECORRUPT;
+			goto out;
+		}
+		if (n > 0) {
+			char *cp = NULL;
+			size_t cp_len;
+
+			if (ledger_view_checkpoint(a.v, n, &cp, &cp_len) !=
+			    LIEN_OK) {
+				WHY(&a, "no checkpoint for size %llu",
+				    (unsigned long long)n);
+				st = LIEN_ECORRUPT;
+				goto out;
+			}
+			free(cp);
+		}
+		st = LIEN_OK;
+		goto out;
+	}
 	if (a.next_cp != 0) {
 		WHY(&a, "checkpoint at size %llu is beyond the tree (size %llu)",
 		    (unsigned long long)a.next_cp, (unsigned long long)n);

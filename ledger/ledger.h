@@ -344,6 +344,17 @@ enum lien_status ledger_scratch_mark(struct ledger_scratch *sc,
     uint64_t next, uint64_t note) LIEN_MUST_CHECK;
 uint64_t ledger_scratch_next(const struct ledger_scratch *sc,
     uint64_t *note);
+/* Incremental audits (lienlog audit --resume): track 1 notes, from the
+ * next ledger_scratch_begin on, every key the replay puts or deletes (in
+ * memory); ledger_scratch_compare_touched then compares exactly those keys
+ * of the tables in mask (bit 1 << enum ledger_table) with the view: same
+ * value, or absent from both; LIEN_ECORRUPT with the first difference in
+ * why. ledger_scratch_touched: keys noted. */
+void ledger_scratch_track(struct ledger_scratch *sc, int on);
+uint64_t ledger_scratch_touched(const struct ledger_scratch *sc);
+enum lien_status ledger_scratch_compare_touched(struct ledger_scratch *sc,
+    struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 
@@ -362,6 +373,22 @@ struct ledger_audit_progress {
  * On the first mismatch returns LIEN_ECORRUPT / LIEN_EVERIFY and writes a
  * one-line reason naming the index into why (cap bytes). */
 enum lien_status ledger_audit(struct ledger *l, const struct note_verifier *v,
+    void (*progress)(void *ctx, const struct ledger_audit_progress *p),
+    void *ctx, char *why, size_t why_cap) LIEN_MUST_CHECK;
+
+/* The same over the entries [from, to) only (to 0: the view's size), for
+ * an incremental audit (lienlog audit --resume, docs/cli.md). from > 0
+ * resumes at a tree audited before: the stored complete subtrees at size
+ * from must fold to from_root (else LIEN_EVERIFY), and entries, hashes
+ * and checkpoints before from are trusted, not read. Every entry in the
+ * range, every stored hash it completes and every checkpoint up to to is
+ * checked as by ledger_audit; the root recomputed at to goes to to_root
+ * (may be NULL). With to below the store's size (it grew meanwhile) to
+ * must be a checkpointed size, and the checks of the store's current
+ * shape (map root, table contents) are left to an audit of its size. */
+enum lien_status ledger_audit_range(struct ledger *l,
+    const struct note_verifier *v, uint64_t from,
+    const uint8_t from_root[HASH_LEN], uint64_t to, uint8_t to_root[HASH_LEN],
     void (*progress)(void *ctx, const struct ledger_audit_progress *p),
     void *ctx, char *why, size_t why_cap) LIEN_MUST_CHECK;
 

@@ -87,7 +87,14 @@ struct ledger_state {
 	/* Replays only: where ledger_state_map_root applies mp. */
 	struct map_wcache **mcache;
 	uint64_t *nkeys;
+	/* Replays only: keys put or deleted are noted here (NULL: not
+	 * tracked), for an incremental audit's comparison. */
+	struct ledger_touch *touch;
 };
+
+/* Note (tb, key) in t (replay.c); LIEN_ENOMEM. */
+enum lien_status ledger_touch_add(struct ledger_touch *t, unsigned tb,
+    const void *key, size_t key_len);
 
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,

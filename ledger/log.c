@@ -485,6 +485,8 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	enum lien_status rc = state_table(tb, &t);
 
 	st->wrote = 1;
+	if (rc == LIEN_OK && st->touch != NULL)
+		rc = ledger_touch_add(st->touch, tb, key, key_len);
 	return rc != LIEN_OK ? rc : store_put(st->t, t, key, key_len, val,
 	    val_len, 0);
 }
@@ -497,6 +499,8 @@ ledger_state_del(struct ledger_state *st, enum ledger_table tb,
 	enum lien_status rc = state_table(tb, &t);
 
 	st->wrote = 1;
+	if (rc == LIEN_OK && st->touch != NULL)
+		rc = ledger_touch_add(st->touch, tb, key, key_len);
 	return rc != LIEN_OK ? rc : store_del(st->t, t, key, key_len);
 }
 

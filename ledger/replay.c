@@ -60,7 +60,64 @@ ledger_view_foreach_entry(struct ledger_view *v, uint64_t from,
 	return LIEN_OK;
 }
 
+/* The first (at most) KEY_SHOWN bytes of a differing key, in hex. */
+#define KEY_SHOWN 48u
+
+static void
+hex_key(char out[HEX_LEN(KEY_SHOWN) + 1], const uint8_t *k, size_t len)
+{
+	hex_encode(k, len < KEY_SHOWN ? len : KEY_SHOWN, out);
+}
+
+static const char *
+table_name(unsigned tb)
+{
+	static const char *const names[LEDGER_T_COUNT] = {
+		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
+		"index", "private", "pstate", "keys"
+	};
+
+	return tb < LEDGER_T_COUNT ? names[tb] : "?";
+}
+
+/* Keys a tracked replay wrote: records of u8 table, u16 length, key. */
+struct ledger_touch {
+	uint8_t *buf;
+	size_t len, cap;
+	uint64_t count;
+};
+
+enum lien_status
+ledger_touch_add(struct ledger_touch *t, unsigned tb, const void *key,
+    size_t key_len)
+{
+	size_t need = 3 + key_len;
+
+	if (key_len > 0xffffu)
+		return LIEN_EINVAL;
+	if (t->len + need > t->cap) {
+		size_t cap = t->cap ? t->cap * 2 : 1u << 16;
+		uint8_t *nb;
+
+		while (cap < t->len + need)
+			cap *= 2;
+		if ((nb = realloc(t->buf, cap)) == NULL)
+			return LIEN_ENOMEM;
+		t->buf = nb;
+		t->cap = cap;
+	}
+	t->buf[t->len] = (uint8_t)tb;
+	t->buf[t->len + 1] = (uint8_t)(key_len >> 8);
+	t->buf[t->len + 2] = (uint8_t)key_len;
+	memcpy(t->buf + t->len + 3, key, key_len);
+	t->len += need;
+	t->count++;
+	return LIEN_OK;
+}
+
 struct ledger_scratch {
+	struct ledger_touch touch;
+	int track;
 	struct store *st;
 	struct ledger_state state;
 	int open;
@@ -130,6 +187,7 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	sc->state.mp = &sc->mpend;
 	sc->state.mcache = &sc->mcache;
 	sc->state.nkeys = &sc->nkeys;
+	sc->state.touch = sc->track ? &sc->touch : NULL;
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;
@@ -144,23 +202,10 @@ ledger_scratch_commit(struct ledger_scratch *sc, struct ledger_state *st)
 	return store_txn_commit(sc->state.t);
 }
 
-/* The first (at most) KEY_SHOWN bytes of a differing key, in hex. */
-#define KEY_SHOWN 48u
-
-static void
-hex_key(char out[HEX_LEN(KEY_SHOWN) + 1], const uint8_t *k, size_t len)
-{
-	hex_encode(k, len < KEY_SHOWN ? len : KEY_SHOWN, out);
-}
-
 enum lien_status
 ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
     enum ledger_table tb, char *why, size_t why_cap)
 {
-	static const char *const names[LEDGER_T_COUNT] = {
-		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
-		"index", "private", "pstate", "keys"
-	};
 	struct store_txn *t = NULL;
 	struct store_cursor *a = NULL, *b = NULL;
 	const uint8_t *ak, *av, *bk, *bv;
@@ -193,7 +238,7 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 		if (sb == LIEN_ENOTFOUND) {
 			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "state table %s: replay yields "
-			    "key %s, which the store lacks", names[tb], hex);
+			    "key %s, which the store lacks", table_name(tb), hex);
 			break;
 		}
 		if (sa == LIEN_ENOTFOUND || akl != bkl ||
@@ -201,13 +246,13 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 			hex_key(hex, bk, bkl);
 			snprintf(why, why_cap, "state table %s: store holds key "
 			    "%s, which the replay does not yield (or in another "
-			    "order)", names[tb], hex);
+			    "order)", table_name(tb), hex);
 			break;
 		}
 		if (avl != bvl || memcmp(av, bv, avl) != 0) {
 			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "state table %s: key %s: stored "
-			    "value differs from the replayed value", names[tb],
+			    "value differs from the replayed value", table_name(tb),
 			    hex);
 			break;
 		}
@@ -320,7 +365,71 @@ ledger_scratch_close(struct ledger_scratch *sc)
 	if (sc->open)
 		store_txn_abort(sc->state.t);
 	store_close(sc->st);
+	free(sc->touch.buf);
 	map_pending_free(&sc->mpend);
 	map_wcache_free(sc->mcache);
 	free(sc);
+}
+
+void
+ledger_scratch_track(struct ledger_scratch *sc, int on)
+{
+	sc->track = on;
+}
+
+uint64_t
+ledger_scratch_touched(const struct ledger_scratch *sc)
+{
+	return sc->touch.count;
+}
+
+enum lien_status
+ledger_scratch_compare_touched(struct ledger_scratch *sc,
+    struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
+{
+	struct store_txn *t = NULL;
+	char hex[HEX_LEN(KEY_SHOWN) + 1];
+	enum lien_status st;
+	size_t off = 0;
+
+	if (sc->open)
+		return LIEN_EINVAL;
+	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
+		return st;
+	while (off < sc->touch.len) {
+		const uint8_t *r = sc->touch.buf + off, *key = r + 3;
+		unsigned tb = r[0];
+		size_t kl = (size_t)r[1] << 8 | r[2];
+		const uint8_t *av = NULL, *bv = NULL;
+		size_t avl = 0, bvl = 0;
+		enum lien_status sa, sb;
+
+		off += 3 + kl;
+		if (tb >= LEDGER_T_COUNT || !(mask >> tb & 1u))
+			continue;
+		sa = store_get(t, (enum store_table)(STORE_STATE0 + tb), key,
+		    kl, &av, &avl);
+		sb = store_get(v->t, (enum store_table)(STORE_STATE0 + tb), key,
+		    kl, &bv, &bvl);
+		if ((sa != LIEN_OK && sa != LIEN_ENOTFOUND) ||
+		    (sb != LIEN_OK && sb != LIEN_ENOTFOUND)) {
+			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;
+			goto out;
+		}
+		if (sa == sb && (sa == LIEN_ENOTFOUND || (avl == bvl &&
+		    memcmp(av, bv, avl) == 0)))
+			continue;
+		hex_key(hex, key, kl);
+		st = LIEN_ECORRUPT;
+		snprintf(why, why_cap, "state table %s: key %s: %s",
+		    table_name(tb), hex, sa == LIEN_ENOTFOUND ? "the store "
+		    "holds a record the replay deleted" : sb == LIEN_ENOTFOUND ?
+		    "the replay yields a record the store lacks" : "stored value "
+		    "differs from the replayed value");
+		goto out;
+	}
+	st = LIEN_OK;
+out:
+	store_txn_abort(t);
+	return st;
 }

@@ -326,9 +326,15 @@ registry_replay_audit(struct ledger *l, const char *scratch_dir,
 	    why, why_cap);
 }
 
-enum lien_status
-registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
-    const char *scratch_dir, int public_only, char *why, size_t why_cap)
+/* Replay entries [from, size) of one view into the scratch store in
+ * scratch_dir. from = 0: compare every state table and the map with the
+ * view's; from > 0 (a kept store of an incremental audit, holding the
+ * state at size from): compare the keys this replay wrote. Either way the
+ * kept store is marked with the size it now holds and id. */
+static enum lien_status
+replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
+    int public_only, uint64_t from, uint64_t id, uint64_t *out_size,
+    char *why, size_t why_cap)
 {
 	static const enum ledger_table pub_tables[] = {
 		LEDGER_T_APPS, LEDGER_T_VEHICLES, LEDGER_T_PARTIES,
@@ -340,6 +346,8 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 	struct audit a;
 	struct ledger_view *v = NULL;
 	char dummy[1];
+	uint64_t note = 0;
+	unsigned mask = 0;
 	enum lien_status rc;
 
 	if (why == NULL || why_cap == 0) {
@@ -362,14 +370,41 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 		    lien_status_message(rc));
 		goto out;
 	}
+	if (from > 0) {
+		if (ledger_scratch_next(a.sc, &note) != from || note != id) {
+			snprintf(why, why_cap, "the kept replay in %s does not "
+			    "hold the state at size %" PRIu64 " that the "
+			    "resume record names", scratch_dir, from);
+			rc = LIEN_EVERIFY;
+			goto out;
+		}
+		if (from > ledger_view_size(v)) {
+			snprintf(why, why_cap, "the resume record names size %"
+			    PRIu64 ", beyond the store's %" PRIu64, from,
+			    ledger_view_size(v));
+			rc = LIEN_EVERIFY;
+			goto out;
+		}
+		ledger_scratch_track(a.sc, 1);
+	} else if (ledger_scratch_next(a.sc, &note) != 0) {
+		snprintf(why, why_cap, "scratch store %s is not empty",
+		    scratch_dir);
+		rc = LIEN_EINVAL;
+		goto out;
+	}
 	if ((rc = ledger_scratch_begin(a.sc, &a.st)) != LIEN_OK)
 		goto out;
-	rc = ledger_view_foreach_entry(v, 0, audit_visit, &a);
+	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
 	if (rc == LIEN_OK)
 		rc = a.rc;
 	if (a.st != NULL) {
-		enum lien_status c = ledger_scratch_commit(a.sc, a.st);
+		enum lien_status c = LIEN_OK;
 
+		/* the size now held, and whose (the resume record's id) */
+		if (rc == LIEN_OK && id != 0)
+			c = ledger_scratch_mark(a.sc, ledger_view_size(v), id);
+		if (c == LIEN_OK)
+			c = ledger_scratch_commit(a.sc, a.st);
 		if (rc == LIEN_OK)
 			rc = c;
 	}
@@ -379,18 +414,31 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 			    lien_status_message(rc));
 		goto out;
 	}
-	for (size_t i = 0; i < sizeof(pub_tables) / sizeof(pub_tables[0]); i++)
-		if ((rc = ledger_scratch_compare(a.sc, v, pub_tables[i], why,
-		    why_cap)) != LIEN_OK)
+	if (from > 0) {
+		for (size_t i = 0; i < sizeof(pub_tables) / sizeof(pub_tables[0]);
+		    i++)
+			mask |= 1u << pub_tables[i];
+		for (size_t i = 0; !public_only &&
+		    i < sizeof(priv_tables) / sizeof(priv_tables[0]); i++)
+			mask |= 1u << priv_tables[i];
+		if ((rc = ledger_scratch_compare_touched(a.sc, v, mask, why,
+		    why_cap)) != LIEN_OK || public_only)
 			goto out;
-	if ((rc = ledger_scratch_compare_map(a.sc, v, why, why_cap)) !=
-	    LIEN_OK || public_only)
-		goto out;
-	for (size_t i = 0; i < sizeof(priv_tables) / sizeof(priv_tables[0]);
-	    i++)
-		if ((rc = ledger_scratch_compare(a.sc, v, priv_tables[i], why,
-		    why_cap)) != LIEN_OK)
+	} else {
+		for (size_t i = 0; i < sizeof(pub_tables) / sizeof(pub_tables[0]);
+		    i++)
+			if ((rc = ledger_scratch_compare(a.sc, v, pub_tables[i],
+			    why, why_cap)) != LIEN_OK)
+				goto out;
+		if ((rc = ledger_scratch_compare_map(a.sc, v, why, why_cap)) !=
+		    LIEN_OK || public_only)
 			goto out;
+		for (size_t i = 0;
+		    i < sizeof(priv_tables) / sizeof(priv_tables[0]); i++)
+			if ((rc = ledger_scratch_compare(a.sc, v,
+			    priv_tables[i], why, why_cap)) != LIEN_OK)
+				goto out;
+	}
 	{
 		struct erased_walk w = { v, LIEN_OK, why, why_cap };
 
@@ -400,9 +448,30 @@ registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
 			rc = w.rc;
 	}
 out:
+	if (rc == LIEN_OK && out_size != NULL)
+		*out_size = ledger_view_size(v);
 	ledger_scratch_close(a.sc);
 	ledger_view_close(v);
 	return rc;
+}
+
+enum lien_status
+registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
+    const char *scratch_dir, int public_only, char *why, size_t why_cap)
+{
+	return replay_run(l, prev, scratch_dir, public_only, 0, 0, NULL, why,
+	    why_cap);
+}
+
+enum lien_status
+registry_replay_audit_resume(struct ledger *l, struct ledger *prev,
+    const char *scratch_dir, int public_only, uint64_t from, uint64_t id,
+    uint64_t *out_size, char *why, size_t why_cap)
+{
+	if (id == 0)
+		return LIEN_EINVAL;
+	return replay_run(l, prev, scratch_dir, public_only, from, id,
+	    out_size, why, why_cap);
 }
 
 /* ---- Incremental replay (lienlog sync) ------------------------------------ */

@@ -841,4 +841,20 @@ uint64_t registry_replay_checked(const struct registry_replay *r);
 const char *registry_replay_off(const struct registry_replay *r);
 void registry_replay_close(struct registry_replay *r);
 
+/* The incremental form (lienlog audit --resume, docs/cli.md): scratch_dir
+ * is kept between runs, marked (ledger_scratch_mark) with the size whose
+ * state it holds and the auditor's id for it (non-zero). from = 0: as
+ * registry_replay_audit_prev (every table and the map compared; the
+ * store must be empty), then marked. from > 0: the kept store must be
+ * marked (from, id) (else LIEN_EVERIFY); the entries [from, size) are
+ * replayed into it, each re-checked as in the full replay and every state
+ * root compared with the replayed map, and every state record the replay
+ * wrote (put or deleted) must be the same in the store; records no entry
+ * since from touched are not read (a full audit compares them).
+ * *out_size: the size now held. */
+enum lien_status registry_replay_audit_resume(struct ledger *l,
+    struct ledger *prev, const char *scratch_dir, int public_only,
+    uint64_t from, uint64_t id, uint64_t *out_size, char *why,
+    size_t why_cap) LIEN_MUST_CHECK;
+
 #endif

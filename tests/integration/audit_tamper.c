@@ -1,0 +1,131 @@
+/*
+ * audit_tamper: play someone who edits a store behind the log's back, for
+ * integration.audit_resume (tests/integration/test_audit_resume.py). The
+ * store must not be open elsewhere. Nothing is re-signed or re-hashed:
+ *   audit_tamper entry DIR INDEX   change one byte of entry INDEX (in the
+ *                                  tail, or inside its bundle)
+ *   audit_tamper state DIR         change one byte of the newest
+ *                                  application record (the largest key of
+ *                                  the apps table: ids grow with the index)
+ * Exit 0 once the change is committed.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/rd.h"
+#include "ledger/ledger.h"
+#include "ledger/store.h"
+
+#define TILE_W 256u
+
+static int
+put_flipped(struct store_txn *t, enum store_table tb, const uint8_t *k,
+    size_t kl, const uint8_t *v, size_t vl, size_t at)
+{
+	uint8_t *key = malloc(kl), *val = malloc(vl);
+	int rc = 1;
+
+	if (key != NULL && val != NULL && at < vl) {
+		memcpy(key, k, kl);
+		memcpy(val, v, vl);
+		/* a digit stays a digit, a letter a letter: the entry still
+		 * decodes, only its bytes differ */
+		val[at] = val[at] == '1' ? '2' : val[at] == 'a' ? 'b' :
+		    (uint8_t)(val[at] ^ 1u);
+		rc = store_put(t, tb, key, kl, val, vl, 0) != LIEN_OK;
+	}
+	free(key);
+	free(val);
+	return rc;
+}
+
+static int
+tamper_entry(struct store_txn *t, uint64_t index)
+{
+	uint8_t key[8];
+	const uint8_t *v;
+	size_t vl;
+	struct rd r;
+
+	be64_put(key, index);
+	if (store_get(t, STORE_TAIL, key, 8, &v, &vl) == LIEN_OK)
+		return put_flipped(t, STORE_TAIL, key, 8, v, vl, vl - 3);
+	be64_put(key, index / TILE_W);
+	if (store_get(t, STORE_BUNDLES, key, 8, &v, &vl) != LIEN_OK)
+		return 1;
+	rd_init(&r, v, vl);
+	for (uint64_t k = 0; k <= index % TILE_W; k++) {
+		uint16_t el;
+		const uint8_t *p;
+
+		if (rd_u16be(&r, &el) != LIEN_OK || rd_take(&r, el, &p) !=
+		    LIEN_OK)
+			return 1;
+		if (k == index % TILE_W)
+			return put_flipped(t, STORE_BUNDLES, key, 8, v, vl,
+			    (size_t)(p - v) + el - 3);
+	}
+	return 1;
+}
+
+static int
+tamper_state(struct store_txn *t)
+{
+	struct store_cursor *c;
+	const uint8_t *k, *v, *lk = NULL, *lv = NULL;
+	size_t kl, vl, lkl = 0, lvl = 0;
+	enum lien_status st;
+	int rc;
+
+	if (store_cursor_open(t, (enum store_table)(STORE_STATE0 +
+	    LEDGER_T_APPS), &c) != LIEN_OK)
+		return 1;
+	for (st = store_cursor_seek(c, NULL, 0, &k, &kl, &v, &vl);
+	    st == LIEN_OK; st = store_cursor_next(c, &k, &kl, &v, &vl)) {
+		lk = k;
+		lkl = kl;
+		lv = v;
+		lvl = vl;
+	}
+	/* flip a byte of the record's middle (inside its JSON) */
+	rc = lk == NULL ? 1 : put_flipped(t, (enum store_table)(STORE_STATE0 +
+	    LEDGER_T_APPS), lk, lkl, lv, lvl, lvl / 2);
+	store_cursor_close(c);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	int rc;
+
+	if (argc < 3 || (strcmp(argv[1], "entry") == 0 && argc != 4) ||
+	    (strcmp(argv[1], "state") == 0 && argc != 3)) {
+		fprintf(stderr, "usage: audit_tamper entry DIR INDEX | "
+		    "state DIR\n");
+		return 2;
+	}
+	if (store_open(argv[2], 0, 0, 0, &s) != LIEN_OK ||
+	    store_txn_begin(s, 1, &t) != LIEN_OK) {
+		fprintf(stderr, "audit_tamper: cannot open %s\n", argv[2]);
+		store_close(s);
+		return 1;
+	}
+	if (strcmp(argv[1], "entry") == 0)
+		rc = tamper_entry(t, strtoull(argv[3], NULL, 10));
+	else
+		rc = tamper_state(t);
+	if (rc != 0) {
+		store_txn_abort(t);
+		fprintf(stderr, "audit_tamper: nothing to change\n");
+	} else if (store_txn_commit(t) != LIEN_OK) {
+		rc = 1;
+		fprintf(stderr, "audit_tamper: commit failed\n");
+	}
+	store_close(s);
+	return rc;
+}
