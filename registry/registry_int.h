@@ -62,11 +62,11 @@ int rg_party_id_valid(const char *s, size_t len);
  * applications must be present (apply, audit); !full: they must be
  * absent (the build, before classifying and committing). */
 enum lien_status rg_shape(unsigned type, uint64_t index, const json_t *p,
-    int full, struct rg_verdict *v);
+    int full, struct rg_verdict *v) LIEN_MUST_CHECK;
 /* The same for the private record r of the public payload p; full: the
  * reasons of applications present and consistent with p's status. */
 enum lien_status rg_pshape(unsigned type, const json_t *p, const json_t *r,
-    int full, struct rg_verdict *v);
+    int full, struct rg_verdict *v) LIEN_MUST_CHECK;
 /* 1 when the type's signer is in the public payload (everything but bank
  * applications, whose signer is the mortgagee: private). */
 int rg_signer_public(unsigned type);
@@ -81,15 +81,15 @@ extern const char *const rg_delivery_names[];
 /* Load a state record stored as canonical JSON. *out: json_decref.
  * LIEN_ENOTFOUND; LIEN_ECORRUPT if the stored bytes do not parse. */
 enum lien_status rg_load(struct ledger_state *st, enum ledger_table tb,
-    const void *key, size_t key_len, json_t **out);
+    const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;
 /* The same for a caller that only reads *out (never modifies it): may
  * share a cached tree (registry_cache.c). *out: json_decref. */
 enum lien_status rg_load_ro(struct ledger_state *st, enum ledger_table tb,
-    const void *key, size_t key_len, json_t **out);
+    const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;
 /* Store val canonically; val must not be modified afterwards (the cache
  * keeps a reference). */
 enum lien_status rg_store(struct ledger_state *st, enum ledger_table tb,
-    const void *key, size_t key_len, const json_t *val);
+    const void *key, size_t key_len, const json_t *val) LIEN_MUST_CHECK;
 
 /* registry_cache.c: parsed records by (table, key), valid only for the
  * exact bytes they were parsed from. find: borrowed tree or NULL; put
@@ -104,11 +104,11 @@ json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t *bytes, size_t len);
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
-    const void *key, size_t key_len, json_t **out);
+    const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;
 /* The same for a reader that never modifies *out: may share a cached tree
  * (per thread, keyed by the exact stored bytes). *out: json_decref. */
 enum lien_status rg_view_load_ro(struct ledger_view *vw, enum ledger_table tb,
-    const void *key, size_t key_len, json_t **out);
+    const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;
 
 /* Index keys (LEDGER_T_INDEX); each writes into out (cap >= RG_KEY_MAX)
  * and returns the length. */
@@ -129,29 +129,32 @@ size_t rg_key_subject_prefix(char *out, const char *key_hex);
 
 /* Expire every PSTATE "x/" record with expiry <= now (deleting its
  * target). */
-enum lien_status rg_expire(struct ledger_state *st, uint64_t now);
+enum lien_status rg_expire(struct ledger_state *st, uint64_t now)
+    LIEN_MUST_CHECK;
 /* Register target (table, key) for deletion at expiry. */
 enum lien_status rg_expire_at(struct ledger_state *st, uint64_t expiry,
-    enum ledger_table tb, const void *key, size_t key_len);
+    enum ledger_table tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
 /* The application id base a state hand-over set (index table "h/base" ->
  * be64); 0 when none. App ids are "A" + hex(base + index). */
 #define RG_KEY_BASE "h/base"
-enum lien_status rg_base_get(struct ledger_state *st, uint64_t *base);
+enum lien_status rg_base_get(struct ledger_state *st, uint64_t *base)
+    LIEN_MUST_CHECK;
 /* The application id value of the entry at index: base + index, below
  * REG_INDEX_MAX (else LIEN_ECORRUPT). */
 enum lien_status rg_app_value(struct ledger_state *st, uint64_t index,
-    uint64_t *out);
+    uint64_t *out) LIEN_MUST_CHECK;
 
 /* Delete every idempotency record whose key has expired at now (they are
  * at the front of LEDGER_T_IDEM). */
-enum lien_status rg_idem_expire(struct ledger_state *st, uint64_t now);
+enum lien_status rg_idem_expire(struct ledger_state *st, uint64_t now)
+    LIEN_MUST_CHECK;
 /* Per-minute counters under prefix: add one at now; count those in the
  * minutes intersecting [now - window, now] (stops at cap). */
 enum lien_status rg_bucket_add(struct ledger_state *st, const char *prefix,
-    size_t plen, uint64_t now);
+    size_t plen, uint64_t now) LIEN_MUST_CHECK;
 enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
     size_t plen, uint64_t now, uint64_t window, uint64_t cap,
-    uint64_t *out);
+    uint64_t *out) LIEN_MUST_CHECK;
 
 /* ---- rules ------------------------------------------------------------ */
 /* Hard rules for the (shape-checked) public payload p of type at (index,
@@ -168,7 +171,7 @@ int rg_delivery_next_ok(const char *prev, const char *event);
 /* Anomaly rules for a new application: returns REG_ANOMALY_* bits. */
 enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
     unsigned type, const json_t *p, const json_t *r,
-    const struct reg_rules *rules, unsigned *bits);
+    const struct reg_rules *rules, unsigned *bits) LIEN_MUST_CHECK;
 
 /* Reason codes of anomaly bits, in bit order. */
 extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
@@ -180,7 +183,7 @@ extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
 void rg_status_entry(const json_t *p);
 /* Advance veh's "fuller" by the current entry's commitment (before veh
  * is stored). LIEN_EINVAL outside an entry. */
-enum lien_status rg_status_fold(json_t *veh);
+enum lien_status rg_status_fold(json_t *veh) LIEN_MUST_CHECK;
 /* The public status record tree of vehicle record veh; NULL on ENOMEM or
  * a malformed record. *out: json_decref. */
 json_t *rg_status_record(const json_t *veh);
@@ -195,23 +198,25 @@ void rg_status_stored_vin(const char *vin, size_t vin_len, char out[18]);
 /* Vehicle veh was stored under table key (key, key_len): set its leaf of
  * the status map. */
 enum lien_status rg_status_update(struct ledger_state *st, const char *key,
-    size_t key_len, const json_t *veh);
+    size_t key_len, const json_t *veh) LIEN_MUST_CHECK;
 
 /* ---- apply ------------------------------------------------------------ */
 /* The public transition (public tables only, from p alone) and the
  * private one (pstate, nonces, idem, from r and the public state after
  * rg_apply). */
 enum lien_status rg_apply(struct ledger_state *st, uint64_t index,
-    uint64_t now, unsigned type, const json_t *p);
+    uint64_t now, unsigned type, const json_t *p) LIEN_MUST_CHECK;
 enum lien_status rg_papply(struct ledger_state *st, uint64_t index,
-    uint64_t now, unsigned type, const json_t *p, const json_t *r);
+    uint64_t now, unsigned type, const json_t *p, const json_t *r)
+    LIEN_MUST_CHECK;
 /* Parse (canonical JSON) and shape-check an entry's public payload (its
  * application id value appv: rg_app_value) and, when priv is not NULL,
  * its private record (which p must commit to, with the entry index).
  * *p, *r: json_decref (*r NULL without priv). */
 enum lien_status rg_parse_entry(uint64_t index, uint64_t appv,
     uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
-    size_t priv_len, json_t **p, json_t **r, struct rg_verdict *v);
+    size_t priv_len, json_t **p, json_t **r, struct rg_verdict *v)
+    LIEN_MUST_CHECK;
 /* The 64-hex vehicle key of p ("vehicle"), NULL if absent. */
 const char *rg_vehicle(const json_t *p);
 
