@@ -11,9 +11,11 @@
 
 /* 1 if the name (p, len) equals the constant want, ignoring ASCII case;
  * else 0. Untrusted bytes: no NUL needed, none read past len. */
-int ascii_name_eq(const void *p, size_t len, const char *want);
+int ascii_name_eq(const void *p, size_t len, const char *want)
+    __attribute__((nonnull(3)));
 
 /* ascii_name_eq for a NUL-terminated name. */
-int ascii_cstr_name_eq(const char *name, const char *want);
+int ascii_cstr_name_eq(const char *name, const char *want)
+    __attribute__((nonnull(2)));
 
 #endif

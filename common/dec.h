@@ -16,13 +16,13 @@
 
 /* Parse len bytes at p. LIEN_OK, or LIEN_EPARSE (then *out = 0). */
 enum lien_status dec_u64_parse(const void *p, size_t len, uint64_t *out)
-    LIEN_MUST_CHECK;
+    LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 /* A NUL-terminated command-line value: canonical decimal as above, within
  * [lo, hi]. LIEN_OK; LIEN_EPARSE (not one canonical decimal, or NULL);
  * LIEN_ERANGE (outside [lo, hi]). *out is written only on LIEN_OK, so a
  * caller can preset its default. */
 enum lien_status dec_u64_arg(const char *s, uint64_t lo, uint64_t hi,
-    uint64_t *out) LIEN_MUST_CHECK;
+    uint64_t *out) LIEN_MUST_CHECK __attribute__((nonnull(4)));
 
 #endif

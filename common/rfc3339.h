@@ -17,6 +17,7 @@
 /* Format ms (milliseconds since the Unix epoch) into out, NUL-terminated.
  * Returns RFC3339_MS_LEN, or 0 (out = "") for times after 9999-12-31,
  * which RFC 3339 cannot write. */
-size_t rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1]);
+size_t rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
+    __attribute__((nonnull(2)));
 
 #endif
