@@ -1,7 +1,9 @@
 /*
  * Every limit on external input, in one place. A length or count that comes
  * from outside is checked against one of these before anything is allocated
- * or read. Changing one is a protocol decision: docs/limits.md lists them.
+ * or read. Changing one is a protocol decision: the API documents
+ * (docs/api-log.md, docs/api-registration.md) and docs/cli.md give the
+ * ones a client meets.
  */
 #ifndef LIEN_COMMON_LIEN_LIMITS_H
 #define LIEN_COMMON_LIEN_LIMITS_H

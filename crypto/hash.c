@@ -3,13 +3,15 @@
  *
  * One-shot SHA256() re-fetches the algorithm on every call (~3M node
  * hashes/s here); a pre-fetched EVP_MD with a per-thread reused EVP_MD_CTX
- * runs ~8.8M/s (docs/deps.md). The context lives in thread-local storage
- * and is created on first use; a pthread key destructor frees it when the
- * thread exits.
+ * runs ~8.8M/s. The context lives in thread-local storage and is created
+ * on first use; a pthread key destructor frees it when the thread exits.
  *
- * Allocation failure of the context is the only way these calls can fail;
- * it happens before any secret or untrusted byte is touched, so we abort()
- * rather than make every Merkle function fallible over it.
+ * Allocation is the only way these calls can fail: the context on a
+ * thread's first hash and, with OpenSSL 3.0, the provider's digest state
+ * in every EVP_DigestInit_ex2 (one malloc/free per hash, measured by the
+ * fault test, tests/fault/). It happens before any secret or untrusted
+ * byte is touched, so we abort() rather than make every Merkle function
+ * fallible over it.
  */
 #include "crypto/hash.h"
 

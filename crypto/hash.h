@@ -3,7 +3,7 @@
  *
  * Backed by OpenSSL with a pre-fetched EVP_MD and one reused EVP_MD_CTX per
  * thread: ~3x faster than one-shot SHA256() for the 65-byte node hashes that
- * dominate Merkle work (see docs/deps.md). All functions are thread-safe.
+ * dominate Merkle work. All functions are thread-safe.
  */
 #ifndef LIEN_CRYPTO_HASH_H
 #define LIEN_CRYPTO_HASH_H

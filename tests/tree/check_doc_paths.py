@@ -10,6 +10,10 @@ extension). Words with a placeholder or a wildcard in them ("<", "*",
 "{", "X", "...") are patterns, not paths, and are skipped, as are data
 directory paths (DIR/..., the demo's demo-data/).
 
+The code points at the documentation too: every "docs/..." a source,
+script or build file of the tree names (.c, .h, .py, .sh, .cmake,
+CMakeLists.txt, .js) must exist as well.
+
 Usage: check_doc_paths.py SOURCE_DIR. Python stdlib only.
 """
 import os
@@ -30,6 +34,20 @@ def docs(root):
     out += [os.path.join(d, n) for n in sorted(os.listdir(d))
             if n.endswith(".md")]
     return [p for p in out if os.path.isfile(p)]
+
+
+CODE_EXT = (".c", ".h", ".py", ".sh", ".cmake", ".js", ".mjs")
+DOCS_WORD = re.compile(r"(?<![\w./-])(docs/[\w./+-]+)")
+SKIP_DIRS = {"build", "node_modules", ".git", "corpus", "vectors"}
+
+
+def code_files(root):
+    for d, dirs, files in os.walk(root):
+        dirs[:] = sorted(x for x in dirs
+                         if x not in SKIP_DIRS and not x.startswith("build"))
+        for name in sorted(files):
+            if name.endswith(CODE_EXT) or name == "CMakeLists.txt":
+                yield os.path.join(d, name)
 
 
 def exists(root, word):
@@ -53,10 +71,23 @@ def main():
                     if not exists(root, word):
                         bad.append("%s:%d: %s" % (
                             os.path.relpath(path, root), lineno, word))
+    ncode = 0
+    for path in code_files(root):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            for lineno, line in enumerate(f, 1):
+                for m in DOCS_WORD.finditer(line):
+                    word = m.group(1).rstrip(".,:;)'`")
+                    if PATTERN.search(word) or word == "docs/":
+                        continue
+                    ncode += 1
+                    if not exists(root, word):
+                        bad.append("%s:%d: %s" % (
+                            os.path.relpath(path, root), lineno, word))
     for b in bad:
         print("FAIL: names a path that does not exist:", b)
-    print("%d paths named in %d documents: %s" %
-          (n, len(docs(root)), "%d missing" % len(bad) if bad else "all exist"))
+    print("%d paths named in %d documents, %d docs/ paths in the code: %s" %
+          (n, len(docs(root)), ncode,
+           "%d missing" % len(bad) if bad else "all exist"))
     return 1 if bad else 0
 
 
