@@ -131,7 +131,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rules_load(const char *dir, struct reg_rules *out, char *why, size_t cap)
 {
 	char *path = NULL, *buf = NULL;
@@ -160,7 +160,7 @@ rules_load(const char *dir, struct reg_rules *out, char *why, size_t cap)
 
 /* ---- the master key --------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 master_key_create(const char *path, char *why, size_t cap)
 {
 	uint8_t k[KEYRING_MASTER_LEN];
@@ -207,7 +207,7 @@ out:
  * server started with another master key (a mistyped --master-key would
  * otherwise create a fresh one) refuses to start instead of sealing new
  * evidence under keys nobody else can open. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 master_check(const char *dir, const struct keyring *kr, char *why, size_t cap)
 {
 	char *path = NULL, hex[2 * SEAL_REF_LEN + 2], got[sizeof hex + 1];
@@ -257,7 +257,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 master_key_load(const char *dir, const char *path_opt, struct keyring **out,
     int *created, char *why, size_t cap)
 {

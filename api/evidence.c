@@ -104,7 +104,7 @@ from_jws(enum jws_reason r)
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fail(struct evidence_result *out, enum evidence_reason r)
 {
 	out->verdict = EVIDENCE_FAIL;
@@ -175,7 +175,7 @@ score_claim(const json_t *claims, const char *name, uint32_t *out)
 /* The part shared by both token kinds: signature, issuer bound to kid,
  * audience, times, nonce = application digest. On success *tok holds the
  * claims (caller clears). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 token_common(const struct trust *t, enum trust_issuers which,
     const char *token, size_t len,
     const uint8_t app_digest[EVIDENCE_DIGEST_LEN], int64_t now,

@@ -16,7 +16,7 @@
 /* Crockford base32: no I, L, O, U. */
 static const char b32[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 owner_tag(const struct seal_key *key, const char *app_id,
     uint8_t tag[OWNER_TAG_LEN])
 {

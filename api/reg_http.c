@@ -234,7 +234,7 @@ name_is(const char *name, const char *want)
 	return name[i] == '\0';
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cb_party(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN],
     struct auth_party *out)
 {
@@ -256,7 +256,7 @@ cb_party(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN],
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cb_nonce(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
     const char *nonce, size_t nonce_len)
 {
@@ -745,7 +745,7 @@ signer_not_after_ms(const struct reg_call *c)
 /* Facts of the original entry for a replayed receipt: its type, and for
  * applications and decisions the application id, status and reasons as
  * recorded in the entry. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
     char *app_id, size_t app_cap, char *status, size_t status_cap)
 {
@@ -858,7 +858,7 @@ reply_receipt(struct reg_call *c, const struct receipt_info *ri, int http)
 /* The whole signed request as the sealed plaintext (api/reg_int.h):
  * tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature 0x00
  * body. *out malloc'd (caller wipes and frees). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 evidence_text(const struct reg_call *c, const char *method, uint8_t **out,
     size_t *out_len)
 {

@@ -83,7 +83,7 @@ wants_binary(struct api_req *rq)
 
 /* A view whose checkpoint met the witness quorum, if one can be had in a
  * bounded time; else the latest view. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 open_view(struct api_req *rq, struct ledger_view **out)
 {
 	struct witness_client *wc = api_server_witness(rq->server);

@@ -140,7 +140,7 @@ status_words(enum lien_status st)
 
 /* ---- files ------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 path_join(char *out, const char *dir, const char *name)
 {
 	int n = snprintf(out, TRUST_PATH_MAX, "%s/trust/%s", dir, name);
@@ -149,7 +149,7 @@ path_join(char *out, const char *dir, const char *name)
 }
 
 /* Read trust/<name>; on failure why names the file. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 trust_file(const char *dir, const char *name, size_t cap, int optional,
     char **out, size_t *len, char *why, size_t why_cap)
 {
@@ -203,7 +203,7 @@ int_member(const json_t *v, int64_t lo, int64_t hi, int64_t *out)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 face_parse(const json_t *face, struct trust_config *c, char *why,
     size_t why_cap)
 {
@@ -249,7 +249,7 @@ face_parse(const json_t *face, struct trust_config *c, char *why,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 config_parse(const char *text, size_t len, struct trust_config *c,
     char *why, size_t why_cap)
 {
@@ -373,7 +373,7 @@ jwk_member_ok(const char *k)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 issuers_parse(const char *file, const char *text, size_t len,
     struct issuer_set *out, char *why, size_t why_cap)
 {
@@ -492,7 +492,7 @@ out:
  * CERTIFICATE blocks with only line breaks between them (crypto/pem.h: no
  * comments or "openssl x509 -text" output, one spelling per file), each
  * one strict DER. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 admins_parse(const char *text, size_t len, struct trust *t, char *why,
     size_t why_cap)
 {
@@ -591,7 +591,7 @@ crls_free(struct crl_file *c, size_t n)
 /* Read crl/<name>.pem (regular files whose name ends in ".pem" and does not
  * start with '.'; other names are ignored, see docs/trust.md). A missing
  * crl/ directory means no CRLs. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 crls_read(const char *dir, struct crl_file **out, size_t *n, char *why,
     size_t why_cap)
 {
@@ -682,7 +682,7 @@ store_config(const struct roots_text *r, const struct trust_config *c,
 	out->sm2_id_len = c->sm2_id_len;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 roots_build(struct trust *t, struct roots_text *r, struct crl_file *crls,
     size_t ncrls, char *why, size_t why_cap)
 {

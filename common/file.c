@@ -20,7 +20,7 @@
 #define FILE_READ_FIRST 4096u	/* first buffer when st_size says nothing */
 
 /* Read until n bytes or EOF into buf; *got = bytes read. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 read_upto(int fd, char *buf, size_t n, size_t *got)
 {
 	*got = 0;
@@ -40,7 +40,7 @@ read_upto(int fd, char *buf, size_t n, size_t *got)
 
 /* Open path for reading; *out_size = st_size for a regular file, else 0.
  * Directories are refused with errno EISDIR. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 open_file(const char *path, int *out_fd, size_t *out_size)
 {
 	struct stat sb;

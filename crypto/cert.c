@@ -169,7 +169,7 @@ der_first_child(const uint8_t *der, size_t len, size_t *off, size_t *n)
  * does the TBS part, re-encoded from a scratch copy (i2d_re_X509_tbs
  * marks the object modified, which would make later encodings of a
  * shared object racy) and compared with the TBS bytes as received. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 der_is_strict(X509 *x, const uint8_t *der, size_t len)
 {
 	unsigned char *re = NULL, *tbs_re = NULL;
@@ -510,7 +510,7 @@ state_release(struct trust_state *s)
 
 /* Give an SM2-signed certificate the configured distinguishing ID, so
  * X509_verify uses it instead of OpenSSL 3.0's empty default. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 x509_set_sm2_id(X509 *x, const uint8_t *id, size_t len)
 {
 	ASN1_OCTET_STRING *v;
@@ -530,7 +530,7 @@ x509_set_sm2_id(X509 *x, const uint8_t *id, size_t len)
 /* Every certificate of a PEM bundle: strict RFC 7468 blocks labelled
  * CERTIFICATE, only line breaks between them (crypto/pem.h), each one
  * strict DER. Appends to *sk. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 bundle_load(const char *pem, size_t len, STACK_OF(X509) *sk, int want_root,
     const struct trust_state *s)
 {
@@ -605,7 +605,7 @@ out:
 
 /* Load one CRL: exactly one PEM block, issued and signed by a configured
  * CA (so a wrong file is refused at reload, not at the first request). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 crl_load(const struct cert_blob *b, struct trust_state *s)
 {
 	X509_CRL *crl = NULL;
@@ -724,7 +724,7 @@ verify_cb(int ok, X509_STORE_CTX *ctx)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 state_build(const struct cert_trust_config *cfg, struct trust_state **out)
 {
 	struct trust_state *s;
@@ -1028,7 +1028,7 @@ leaf_usage_check(X509 *x, enum cert_usage usage)
 
 /* The full OpenSSL verification on a private copy of the leaf. Internal
  * failures return non-OK; every verdict returns LIEN_OK with *res set. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_full(const struct trust_state *s, const struct cert *leaf,
     int64_t now, enum cert_usage usage, struct cert_result *res,
     struct pkey **out_key)

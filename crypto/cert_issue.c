@@ -38,7 +38,7 @@
 
 /* The private half as an OpenSSL key, from its PKCS#8 text. Caller frees
  * with EVP_PKEY_free. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 evp_private(const struct pkey *key, EVP_PKEY **out)
 {
 	char *pem = NULL;
@@ -64,7 +64,7 @@ evp_private(const struct pkey *key, EVP_PKEY **out)
 }
 
 /* The public half as an OpenSSL key, from its SPKI. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 evp_public(const struct pkey *key, EVP_PKEY **out)
 {
 	uint8_t spki[PKEY_SPKI_MAX];
@@ -90,7 +90,7 @@ name_add(X509_NAME *nm, int nid, const char *v, int type)
 	    (const unsigned char *)v, (int)n, -1, 0) == 1;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 subject_build(X509_NAME *nm, const struct cert_issue_subject *s)
 {
 	char orgid[6 + CERT_USCC_LEN + 1];
@@ -148,7 +148,7 @@ ext_add(X509 *x, X509V3_CTX *ctx, int nid, const char *value)
 	return ok;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 serial_set(X509 *x)
 {
 	BIGNUM *bn = BN_new();
@@ -172,7 +172,7 @@ out:
 }
 
 /* Sign x with issuer (private EVP key of algorithm alg). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cert_sign(X509 *x, EVP_PKEY *issuer, enum pkey_alg alg)
 {
 	EVP_MD_CTX *mctx = EVP_MD_CTX_new();
@@ -218,7 +218,7 @@ out:
 }
 
 /* Check x's signature under the issuer's public key. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cert_check(X509 *x, EVP_PKEY *issuer_pub, enum pkey_alg alg)
 {
 	ASN1_OCTET_STRING *id = NULL;
@@ -237,7 +237,7 @@ cert_check(X509 *x, EVP_PKEY *issuer_pub, enum pkey_alg alg)
 	return X509_verify(x, issuer_pub) == 1 ? LIEN_OK : LIEN_ECRYPTO;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pem_out(X509 *x, char **out, size_t *out_len)
 {
 	unsigned char *der = NULL;

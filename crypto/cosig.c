@@ -48,7 +48,7 @@ struct cosig_signer {
 
 /* "<prefix><name>+<hex8>+<base64(0x04 || key)>" plus NUL into out; out
  * is "" on failure. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_text_format(const char *prefix, size_t prefix_len,
     const struct note_verifier *v, const uint8_t key[32], char *out,
     size_t cap)
@@ -217,7 +217,7 @@ cosig_sign_line(const struct cosig_signer *s, const uint8_t *body,
 /* ---- verification --------------------------------------------------- */
 
 /* Verify raw against v with a caller-provided message buffer. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_raw_buf(const struct note_verifier *v, const uint8_t *body,
     size_t body_len, const uint8_t *raw, size_t raw_len, uint8_t *msg,
     uint64_t *out_time)

@@ -140,7 +140,7 @@ attr_lookup(const char *name, size_t n)
 	return NULL;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 value_check(const struct attr_def *d, const char *v, size_t n)
 {
 	size_t chars = utf8_count((const unsigned char *)v, n);
@@ -251,7 +251,7 @@ attr_nid(const char *name)
 /* The subject public key from the key's exported SPKI: d2i_PUBKEY gives
  * a new EVP_PKEY (freed here once X509_REQ_set_pubkey has taken its own
  * encoding). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 req_set_pubkey(X509_REQ *req, const struct pkey *key)
 {
 	uint8_t spki[PKEY_SPKI_MAX];
@@ -276,7 +276,7 @@ req_set_pubkey(X509_REQ *req, const struct pkey *key)
 
 /* extensionRequest (PKCS#9) holding keyUsage = digitalSignature,
  * critical (RFC 5280 4.2.1.3 recommends critical). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 req_add_key_usage(X509_REQ *req)
 {
 	STACK_OF(X509_EXTENSION) *exts = NULL;
@@ -302,7 +302,7 @@ out:
 /* Sign the CertificationRequestInfo with pkey_sign and attach the
  * AlgorithmIdentifier (parameters absent for all three: RFC 8410 3,
  * RFC 5758 3.2, GM/T 0015) and the signature BIT STRING. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 req_sign(X509_REQ *req, const struct pkey *key)
 {
 	enum pkey_alg alg = pkey_alg_get(key);

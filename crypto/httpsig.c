@@ -781,7 +781,7 @@ check_digest(const struct httpsig_request *req, int required)
 	return required ? HTTPSIG_R_DIGEST_MISSING : HTTPSIG_R_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 status_of(enum httpsig_reason r)
 {
 	switch (r) {

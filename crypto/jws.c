@@ -319,7 +319,7 @@ jws_token_clear(struct jws_token *t)
 }
 
 /* Decode a base64url segment into a fresh NUL-terminated buffer. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seg_decode(const char *s, size_t len, uint8_t **out, size_t *out_len)
 {
 	size_t cap = len / 4 * 3 + 3;

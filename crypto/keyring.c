@@ -21,7 +21,7 @@ struct keyring {
 	struct seal_key *wrap, *index, *ref, *sys;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 subkey(const uint8_t *m, const char *label, struct seal_key **out)
 {
 	uint8_t k[SEAL_KEY_LEN];

@@ -499,7 +499,7 @@ note_sign(const struct note_signer *s, const uint8_t *text, size_t text_len,
  * the note, so bounded by NOTE_MAX) without a buffer for all of it:
  * decode one quantum at a time, keep the first cap bytes in out.
  * Padding may only occur in the last quantum. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 b64_decode_head(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
     size_t *out_total)
 {
@@ -525,7 +525,7 @@ b64_decode_head(const uint8_t *in, size_t len, uint8_t *out, size_t cap,
 }
 
 /* One line "— <name> <base64>" (without its '\n'). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 sig_line_parse(const uint8_t *line, size_t len, struct note_sig *sig)
 {
 	const uint8_t *name, *sp, *b64;

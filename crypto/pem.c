@@ -93,7 +93,7 @@ pem_block_clear(struct pem_block *b)
 }
 
 /* Exactly one block at text[*pos..len); see pem.h for the grammar. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 block_read(const char *text, size_t len, size_t *pos, size_t der_max,
     struct pem_block *out)
 {

@@ -91,7 +91,7 @@ md_setup(void)
 	md_ok = md_sha256 != NULL && md_sm3 != NULL && sodium_init() >= 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 md_ready(void)
 {
 	(void)pthread_once(&md_once, md_setup);
@@ -191,7 +191,7 @@ evp_alg(const EVP_PKEY *evp, int *needs_retype)
 
 /* Re-decode an EC-typed SM2-curve key so OpenSSL types it "SM2". On
  * success *evp is replaced (the old reference is dropped). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 sm2_retype(EVP_PKEY **evp, int priv)
 {
 	unsigned char *der = NULL;
@@ -218,7 +218,7 @@ sm2_retype(EVP_PKEY **evp, int priv)
 }
 
 /* Fill raw_pub and fpr from k->evp. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pkey_finish(struct pkey *k)
 {
 	unsigned char *der = NULL;
@@ -251,7 +251,7 @@ pkey_finish(struct pkey *k)
 }
 
 /* Build an Ed25519 key from a seed: secret in ed_sk, public-only EVP. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 ed25519_from_seed_into(struct pkey *k, const uint8_t seed[ED25519_SEED_LEN])
 {
 	uint8_t pk[ED25519_PK_LEN];
@@ -288,7 +288,7 @@ evp_has_private(const EVP_PKEY *evp, enum pkey_alg alg)
 }
 
 /* Take ownership of one reference to evp (freed on failure too). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pkey_adopt(EVP_PKEY *evp, struct pkey **out)
 {
 	enum lien_status st = LIEN_ENOMEM;
@@ -488,7 +488,7 @@ pkey_from_ed25519_seed(const uint8_t *seed, size_t len, struct pkey **out)
 }
 
 /* Decode one base64url JWK member of exactly want bytes. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 jwk_member(const json_t *jwk, const char *name, uint8_t *out, size_t want)
 {
 	const json_t *v = json_object_get(jwk, name);
@@ -669,7 +669,7 @@ pkey_sm2_id_set(struct pkey *key, const uint8_t *id, size_t len)
 
 /* Strict DER INTEGER holding a positive value < 2^256, right-aligned into
  * out[32]. Minimal: no superfluous leading 0x00, never negative. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 der_uint256(const uint8_t **pp, const uint8_t *end, uint8_t out[32])
 {
 	const uint8_t *p = *pp;

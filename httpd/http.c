@@ -34,7 +34,7 @@ api_u64_parse(const char *s, size_t len, uint64_t *out)
 }
 
 /* The status of each query error (api_query_parse). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 query_refuse(enum api_err e, enum api_err *out_err)
 {
 	*out_err = e;

@@ -85,7 +85,7 @@ proxy_unescape(const char *in, size_t len, char *out, size_t cap,
 }
 
 /* One address literal, (p, n), into out (NUL-terminated). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 addr_take(const char *p, size_t n, struct proxy_info *out)
 {
 	char buf[PROXY_ADDR_MAX + 1];
@@ -108,7 +108,7 @@ addr_take(const char *p, size_t n, struct proxy_info *out)
 /* X-Forwarded-For: "a" or "a, b, ..., z" (RFC 7239 section 7.1 describes
  * the de-facto list); the last element is the address our proxy saw. The
  * earlier ones are claims by the client and are not even parsed. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 xff_parse(const char *v, size_t n, struct proxy_info *out)
 {
 	size_t start = n;
@@ -126,7 +126,7 @@ xff_parse(const char *v, size_t n, struct proxy_info *out)
 	return addr_take(v + start, n - start, out);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_parse(const char *v, size_t n, enum proxy_verify *out)
 {
 	static const char failed[] = "FAILED:";
@@ -151,7 +151,7 @@ verify_parse(const char *v, size_t n, enum proxy_verify *out)
 	return LIEN_EPARSE;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cert_take(const char *v, size_t n, struct proxy_info *out)
 {
 	struct cert *c = NULL;

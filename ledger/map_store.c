@@ -91,7 +91,7 @@ tile_addr(unsigned depth, const uint8_t key[MAP_KEY_LEN],
 }
 
 /* Check a record's header against its length. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tile_check(const uint8_t *v, size_t len, unsigned *present, unsigned *leaves)
 {
 	if (len < 4)
@@ -106,7 +106,7 @@ tile_check(const uint8_t *v, size_t len, unsigned *present, unsigned *leaves)
 }
 
 /* Slot `slot` of a stored record (v may be NULL: no record). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tile_slot(const uint8_t *v, size_t len, unsigned slot, struct map_node *out)
 {
 	unsigned present, leaves, below = (1u << slot) - 1u;
@@ -174,7 +174,7 @@ key_hash(const uint8_t *k, size_t len)
 	return h;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_rehash(struct map_wcache *c, size_t cap)
 {
 	uint32_t *idx = calloc(cap, sizeof *idx);
@@ -195,7 +195,7 @@ wc_rehash(struct map_wcache *c, size_t cap)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 {
 	unsigned present, leaves;
@@ -220,7 +220,7 @@ wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 }
 
 /* The cached tile with key k, loaded from the store on first use. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_tile(struct map_wcache *c, const uint8_t *k, size_t klen,
     struct wtile **out)
 {
@@ -268,7 +268,7 @@ wc_tile(struct map_wcache *c, const uint8_t *k, size_t klen,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
 {
@@ -283,7 +283,7 @@ wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     const struct map_node *n)
 {
@@ -313,7 +313,7 @@ wtile_cmp(const void *a, const void *b)
 
 /* Write every dirty tile (in key order: neighbouring tiles share pages)
  * and empty the cache. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_flush(struct map_wcache *c)
 {
 	struct wtile **dirty = NULL;
@@ -430,7 +430,7 @@ struct rstore {
 	unsigned next;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rs_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
 {

@@ -36,19 +36,19 @@ struct mirror {
 	struct store *st;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 get(struct store_txn *t, const char *key, const uint8_t **v, size_t *len)
 {
 	return store_get(t, STORE_META, key, strlen(key), v, len);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put(struct store_txn *t, const char *key, const void *v, size_t len)
 {
 	return store_put(t, STORE_META, key, strlen(key), v, len, 0);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 get_u64(struct store_txn *t, const char *key, uint64_t *out)
 {
 	const uint8_t *v;
@@ -67,7 +67,7 @@ get_u64(struct store_txn *t, const char *key, uint64_t *out)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_u64(struct store_txn *t, const char *key, uint64_t v)
 {
 	uint8_t b[8];
@@ -134,7 +134,7 @@ mirror_close(struct mirror *m)
 	free(m);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 dup_str(struct store_txn *t, const char *key, char **out, size_t *out_len)
 {
 	const uint8_t *v;

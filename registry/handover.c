@@ -225,7 +225,7 @@ registry_base(struct ledger_view *v, uint64_t *base)
 }
 
 /* Nothing registered yet: the hand-over is the first registry step. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 state_empty(struct ledger_state *st)
 {
 	static const enum ledger_table tbs[] = { LEDGER_T_PARTIES,
@@ -268,7 +268,7 @@ payload_new(const struct reg_handover *h, uint64_t base,
 }
 
 /* The old store's own base: where its application ids started. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 handover_bases(const struct reg_handover *h, uint64_t *base)
 {
 	uint64_t prev_base;

@@ -30,7 +30,7 @@ struct jbuf {
 	int fixed;		/* caller's buffer: never realloc */
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 jbuf_put(struct jbuf *b, const void *src, size_t n)
 {
 	if (n > JCS_TEXT_MAX || b->len > JCS_TEXT_MAX - n)
@@ -55,7 +55,7 @@ jbuf_put(struct jbuf *b, const void *src, size_t n)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 jbuf_byte(struct jbuf *b, uint8_t c)
 {
 	return jbuf_put(b, &c, 1);
@@ -156,7 +156,7 @@ jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
  * runs, a byte >= 0x80 must start a valid sequence (utf8_next), C0
  * controls, '"' and '\\' are escaped. On failure the output so far is
  * garbage, which both callers discard. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 write_string(struct jbuf *b, const char *s, size_t len)
 {
 	const uint8_t *u = (const uint8_t *)s;
@@ -228,7 +228,7 @@ member_cmp(const void *a, const void *b)
 static enum lien_status write_value(struct jbuf *b, const json_t *v,
     size_t depth);
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 write_object(struct jbuf *b, const json_t *v, size_t depth)
 {
 	/* jansson's iteration API takes non-const pointers; nothing here
@@ -289,7 +289,7 @@ out:
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 write_int(struct jbuf *b, json_int_t i)
 {
 	char tmp[24];
@@ -308,7 +308,7 @@ write_int(struct jbuf *b, json_int_t i)
 	return jbuf_put(b, tmp + sizeof(tmp) - n, n);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 write_value(struct jbuf *b, const json_t *v, size_t depth)
 {
 	enum lien_status st;
@@ -412,7 +412,7 @@ jcs_digest(const json_t *v, uint8_t out[HASH_LEN])
 /* Pre-scan: depth, reals and "-0", before jansson recurses. Malformed text
  * is left for jansson to refuse; this only has to be right on text that
  * jansson would accept. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 prescan(const uint8_t *p, size_t len, size_t max_depth)
 {
 	size_t depth = 0, i = 0;
@@ -457,7 +457,7 @@ prescan(const uint8_t *p, size_t len, size_t max_depth)
 }
 
 /* Post-walk: integer range, string and member caps (depth was prescanned). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 postcheck(json_t *v)
 {
 	enum lien_status st;

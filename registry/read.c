@@ -21,7 +21,7 @@
 #include "common/rd.h"
 #include "crypto/idemkey.h"
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 emit(const json_t *j, char **out, size_t *out_len)
 {
 	return jcs_serialize(j, out, out_len);
@@ -29,7 +29,7 @@ emit(const json_t *j, char **out, size_t *out_len)
 
 /* Add the private facts of application app (pstate "a/<id>") to rec:
  * "mortgagee" and "reasons". */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 app_full(struct ledger_view *v, const char *id, json_t *rec)
 {
 	char k[RG_KEY_MAX];
@@ -464,7 +464,7 @@ registry_owner_apps(struct ledger_view *v,
 }
 
 /* The "key" member of a private state record: system or a key id. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_of(const json_t *o, int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN])
 {
 	size_t n;

@@ -77,7 +77,7 @@ rg_status_stored_vin(const char *vin, size_t vin_len,
 }
 
 /* The commitment of the entry being applied (computed once). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 entry_commit(uint8_t out[HASH_LEN])
 {
 	const char *s;
@@ -191,7 +191,7 @@ fail:
 }
 
 /* The record's canonical bytes; *out malloc'd. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 record_bytes(const json_t *veh, char **out, size_t *out_len)
 {
 	json_t *r = rg_status_record(veh);
@@ -213,7 +213,7 @@ record_bytes(const json_t *veh, char **out, size_t *out_len)
 
 /* The map key of a vehicle stored under table key (key, key_len): a VIN
  * (payload version 1) or the vehicle key in hex (version 2). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 map_key_of(const char *key, size_t key_len, uint8_t out[MAP_KEY_LEN])
 {
 	if (key_len == 2 * HASH_LEN)

@@ -144,7 +144,7 @@ split_at(const struct map_update *u, size_t n, unsigned d)
 
 /* Bring the storage of child position (d + 1, key with bit b) from old to
  * nw: write it if it changed. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 child_write(struct upd *c, unsigned d, const uint8_t *key, unsigned b,
     const struct map_node *old, const struct map_node *nw)
 {
@@ -159,7 +159,7 @@ child_write(struct upd *c, unsigned d, const uint8_t *key, unsigned b,
 /* The node at depth d with new children l, r (old: what the store holds
  * at the two child positions). The store below d is left consistent with
  * *out; position d itself is the caller's to write. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 combine(struct upd *c, unsigned d, const uint8_t *key,
     const struct map_node *l, const struct map_node *r,
     const struct map_node *old_l, const struct map_node *old_r,
@@ -191,7 +191,7 @@ combine(struct upd *c, unsigned d, const uint8_t *key,
 
 /* New node at depth d on the path of u[0..n) (which share their first d
  * bits), where cur is the node there now. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 upd_node(struct upd *c, unsigned d, const struct map_node *cur,
     const struct map_update *u, size_t n, struct map_node *out)
 {

@@ -116,7 +116,7 @@ status_fuller_fold(const uint8_t prev[HASH_LEN],
 
 /* ---- Bundle codec -------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rd_len16(struct rd *r, size_t max, const uint8_t **out, size_t *out_len)
 {
 	uint16_t n;
@@ -259,7 +259,7 @@ status_fault_name(enum status_fault f)
 #if defined(__GNUC__)
 __attribute__((format(printf, 3, 4)))
 #endif
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 refuse(struct status_report *r, enum status_fault f, const char *fmt, ...)
 {
 	va_list ap;
@@ -287,7 +287,7 @@ cp_fault(enum tlog_fault f)
 }
 
 /* The links after decoding: checkpoint, entry, inclusion, map, record. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_chain(const struct status_proof *b, const struct status_check *c,
     struct map_proof *mp, struct status_result *out, struct status_report *r)
 {
@@ -355,7 +355,7 @@ verify_chain(const struct status_proof *b, const struct status_check *c,
 }
 
 /* Freshness: a trusted newer checkpoint, and the age. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_fresh(const struct status_check *c, const struct status_result *res,
     struct status_report *r)
 {

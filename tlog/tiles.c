@@ -36,7 +36,7 @@ is_digit(uint8_t c)
 
 /* Decimal 0..max with no leading zeros, consuming digits at *p. At most
  * three digits are ever needed (max <= 255). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse_small(const uint8_t **p, const uint8_t *end, unsigned max,
     unsigned *out)
 {
@@ -58,7 +58,7 @@ parse_small(const uint8_t **p, const uint8_t *end, unsigned max,
 }
 
 /* Exactly three digits. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse_group(const uint8_t **p, const uint8_t *end, unsigned *out)
 {
 	const uint8_t *q = *p;
@@ -144,7 +144,7 @@ tiles_path_parse(const char *path, size_t len, struct tile_ref *out)
 }
 
 /* Append s (slen bytes) at out[*pos], keeping room for the NUL. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put(char *out, size_t cap, size_t *pos, const char *s, size_t slen)
 {
 	if (slen >= cap - *pos)

@@ -86,12 +86,12 @@ tlog_fault_name(enum tlog_fault f)
 	return "unknown";
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fault(struct tlog_report *r, enum tlog_fault f, uint64_t index,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* Record a fault; returns LIEN_EVERIFY so callers can `return fault(..)`. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fault(struct tlog_report *r, enum tlog_fault f, uint64_t index,
     const char *fmt, ...)
 {
@@ -193,7 +193,7 @@ pyramid_build(struct ttile *t)
  * authenticated). A log may delete a partial tile once the full one exists
  * (tlog-tiles): on 404 for a partial width, fall back to the full tile and
  * use its first w hashes. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tile_fetch(struct tlog_tree *tr, unsigned level, uint64_t index, unsigned w,
     struct ttile **out, struct tlog_report *r)
 {
@@ -340,7 +340,7 @@ tlog_tree_size(const struct tlog_tree *t)
 
 /* The authenticated tile (level, index) of the tree, borrowed until the
  * next call that may fetch (cache eviction). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tile_get(struct tlog_tree *tr, unsigned level, uint64_t index,
     const struct ttile **out, struct tlog_report *r)
 {
@@ -420,7 +420,7 @@ tlog_tree_node(struct tlog_tree *t, unsigned level, uint64_t index,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 source_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	return tlog_tree_node(ctx, level, index, out, NULL);
@@ -501,7 +501,7 @@ tlog_tree_prove_inclusion(struct tlog_tree *t, uint64_t index,
 
 /* Fetch entry bundle k of width w; on 404 for a partial width fall back
  * to the full bundle (whose first w entries are the same). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 bundle_fetch(struct tlog_tree *tr, uint64_t k, unsigned w, uint8_t **out,
     size_t *out_len, int *out_full, struct tlog_report *r)
 {
@@ -559,7 +559,7 @@ tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 entries_walk(struct tlog_tree *t, uint64_t a, uint64_t b,
     enum lien_status (*fn)(void *ctx, const struct tlog_entry *e), void *ctx,
     struct tlog_report *r, size_t *off, uint16_t *elen,
@@ -689,7 +689,7 @@ entries_walk(struct tlog_tree *t, uint64_t a, uint64_t b,
 /* ---- tlog-proof --------------------------------------------------------- */
 
 /* Next line of the proof (without '\n'); LIEN_EPARSE if none. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 next_line(struct rd *rd, const uint8_t **line, size_t *len)
 {
 	return rd_until(rd, '\n', line, len);

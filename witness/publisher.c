@@ -273,7 +273,7 @@ witness_client_witness_load(const char *arg, struct witness_client_witness *out,
 /* The note as the log signed it: body, blank line and only the lines of
  * log_key (every other signature line dropped), verified as a checkpoint
  * of the log. *out malloc'd; *out_size its tree size. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_note_strip(const struct note_verifier *log_key, const char *note,
     size_t len, char **out, size_t *out_len, uint64_t *out_size)
 {
@@ -331,7 +331,7 @@ out:
  * with cosig_count_valid that w cosigned note and that every line of w's
  * key verifies. Other keys' lines are ignored (tlog-witness). Lines go
  * into out (cap bytes). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_reply_lines(const struct wc_witness *w, const char *note, size_t note_len,
     const uint8_t *body, size_t body_len, char *out, size_t cap,
     size_t *out_len)
@@ -417,7 +417,7 @@ wc_count_code(struct wc_witness *w, long http)
 }
 
 /* Body "old <old>\n<proof>\n<note>" into a fresh buffer. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_body(struct witness_client *wc, uint64_t old, uint64_t size,
     const char *note, size_t note_len, char **out, size_t *out_len)
 {
@@ -832,7 +832,7 @@ wc_note_meets_quorum(struct witness_client *wc, const char *note, size_t len,
  * entries; in each, list the checkpoints with enough signature lines and
  * check them from the newest. At most WITNESS_RECOVER_SCAN_MAX stored
  * checkpoints are looked at in all. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_recover(struct witness_client *wc)
 {
 	struct note_verifier *ks = NULL;
@@ -1048,7 +1048,7 @@ witness_client_stop(struct witness_client *wc)
 }
 
 /* With mu held: copy the published note. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wc_pub_copy(struct witness_client *wc, char **out, size_t *out_len,
     uint64_t *out_size)
 {

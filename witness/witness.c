@@ -460,7 +460,7 @@ struct add_scratch {
  * origin in one batch are ordered exactly as if committed one by one).
  * Returns the verdict. *out_fatal is set when t is no longer usable
  * (a failed put): the whole batch then fails. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 batch_one(struct witness *w, struct store_txn *t, const struct add_scratch *sc,
     uint64_t now, struct witness_result *out, int *out_fatal)
 {
@@ -578,7 +578,7 @@ batch_run(struct witness *w, struct pending *batch)
  * share one commit, which is what bounds the rate (DEPS.md: ~4.4k
  * commits/s here, ~200k records/s in batches). Order within a batch is
  * arrival order; the CAS semantics are unchanged (see batch_one). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 add_locked(struct witness *w, const struct add_scratch *sc, uint64_t now,
     struct witness_result *out)
 {
