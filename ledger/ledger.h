@@ -355,6 +355,13 @@ uint64_t ledger_scratch_touched(const struct ledger_scratch *sc);
 enum lien_status ledger_scratch_compare_touched(struct ledger_scratch *sc,
     struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
     LIEN_MUST_CHECK;
+/* Proof of key's presence or absence in the scratch store's status map
+ * as of its last commit, against the root ledger_state_map_root gave
+ * before that commit (a replayed map as a prover: bench/bench_map.c
+ * measures proofs of a large map with it). out is ~8 KiB: allocate it.
+ * LIEN_EINVAL while a transaction is open. */
+enum lien_status ledger_scratch_map_prove(struct ledger_scratch *sc,
+    const uint8_t key[32], struct map_proof *out) LIEN_MUST_CHECK;
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 

@@ -280,6 +280,22 @@ ledger_scratch_mark(struct ledger_scratch *sc, uint64_t next, uint64_t note)
 	    sizeof SCRATCH_MARK - 1, v, sizeof v, 0);
 }
 
+enum lien_status
+ledger_scratch_map_prove(struct ledger_scratch *sc, const uint8_t key[32],
+    struct map_proof *out)
+{
+	struct store_txn *t;
+	enum lien_status st;
+
+	if (sc->open)
+		return LIEN_EINVAL;
+	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
+		return st;
+	st = map_txn_prove(t, key, out);
+	store_txn_abort(t);
+	return st;
+}
+
 uint64_t
 ledger_scratch_next(const struct ledger_scratch *sc, uint64_t *note)
 {

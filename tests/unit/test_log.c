@@ -635,6 +635,58 @@ test_ledger_replay_scratch(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A scratch store's replayed map proves presence and absence against the
+ * root ledger_state_map_root gave; not while a transaction is open. */
+static void
+test_ledger_scratch_map_prove(void **state)
+{
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	struct map_proof *p = malloc(sizeof *p);
+	uint8_t key[HASH_LEN], val[HASH_LEN], root[HASH_LEN];
+	uint64_t nkeys = 0;
+	char dir[64], cmd[128], name[16];
+	int present = -1;
+
+	(void)state;
+	assert_non_null(p);
+	strcpy(dir, "/tmp/lienlog-test-scratch-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
+	assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+	for (int i = 0; i < 5; i++) {
+		snprintf(name, sizeof name, "car-%d", i);
+		hash_sha256(name, strlen(name), key);
+		hash_sha256(key, sizeof key, val);
+		assert_int_equal(ledger_state_map_set(st, key, val), LIEN_OK);
+	}
+	assert_int_equal(ledger_state_map_root(st, root, &nkeys), LIEN_OK);
+	assert_int_equal(nkeys, 5);
+	hash_sha256("car-0", 5, key);
+	assert_int_equal(ledger_scratch_map_prove(sc, key, p), LIEN_EINVAL);
+	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+	for (int i = 0; i < 6; i++) {
+		snprintf(name, sizeof name, "car-%d", i);
+		hash_sha256(name, strlen(name), key);
+		assert_int_equal(ledger_scratch_map_prove(sc, key, p), LIEN_OK);
+		assert_int_equal(map_proof_verify(p, root, key, &present),
+		    LIEN_OK);
+		assert_int_equal(present, i < 5);
+		if (i < 5) {
+			hash_sha256(key, sizeof key, val);
+			assert_memory_equal(p->value, val, HASH_LEN);
+		}
+	}
+	/* Against another root it does not verify. */
+	root[0] ^= 1;
+	assert_int_equal(map_proof_verify(p, root, key, &present),
+	    LIEN_EVERIFY);
+	ledger_scratch_close(sc);
+	free(p);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Cosignature lines join the stored checkpoint, once, and the log's own
  * signature still verifies (unknown key lines are ignored). */
 static void
@@ -1050,6 +1102,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_audit_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
+		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_store_full, setup, teardown),
