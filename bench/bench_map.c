@@ -65,6 +65,8 @@ static struct {
 	int smoke;
 	const char *only;
 	uint64_t vehicles;
+	uint64_t log_vehicles;		/* the log for bundles (--log-vehicles) */
+	double map_proof_med;		/* encoded map proof at vehicles, bytes */
 	char store_dir[BENCH_PATH_MAX];
 	int own_store_dir;
 	struct note_signer *signer;
@@ -94,6 +96,24 @@ cpu_ns(void)
 
 	(void)clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Bytes this process has caused to be written to storage (proc(5),
+ * /proc/self/io write_bytes); 0 when unknown. */
+static uint64_t
+io_write_bytes(void)
+{
+	char line[128];
+	uint64_t v = 0;
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "write_bytes: %" SCNu64, &v) == 1)
+			break;
+	fclose(f);
+	return v;
 }
 
 /* Vehicle i's VIN: demo_vin_make from a seed of i (valid check digit). */
@@ -319,8 +339,10 @@ bench_map_update(void)
 	uint8_t root[HASH_LEN];
 	uint64_t nk = 0, rng = (uint64_t)time(NULL) ^ 0x5eedu, *lat = NULL;
 	uint64_t rounds = g.smoke ? 5 : 400, done = 0, wall = 0, cpu = 0;
+	uint64_t wb = 0;
 	double cap_s = g.smoke ? 0.5 : 5.0;
-	enum lien_status s;
+	enum lien_status s = LIEN_OK;
+	size_t len = 0;
 	int ok, ret = -1;
 
 	snprintf(name, sizeof name, "map-scratch-%" PRIu64, g.vehicles);
@@ -343,7 +365,7 @@ bench_map_update(void)
 	    "changed vehicles, 1/4 new) on the map in %s, a durable commit "
 	    "each\n", rounds, BM_BATCH, dir);
 	for (uint64_t r = 0; r < rounds; r++) {
-		uint64_t t0, c0;
+		uint64_t t0, c0, w0;
 
 		/* Prepared before timing: which vehicles, their new values. */
 		for (unsigned k = 0; k < BM_BATCH; k++) {
@@ -364,6 +386,7 @@ bench_map_update(void)
 		}
 		t0 = bench_now_ns();
 		c0 = cpu_ns();
+		w0 = io_write_bytes();
 		if ((s = ledger_scratch_begin(sc, &st)) != LIEN_OK)
 			goto fail;
 		for (unsigned k = 0; k < BM_BATCH; k++)
@@ -375,6 +398,7 @@ bench_map_update(void)
 		    (s = ledger_scratch_commit(sc, st)) != LIEN_OK)
 			goto fail;
 		cpu += cpu_ns() - c0;
+		wb += io_write_bytes() - w0;
 		lat[r] = bench_now_ns() - t0;
 		wall += lat[r];
 		done++;
@@ -384,14 +408,81 @@ bench_map_update(void)
 	fprintf(stderr, "map_update: %" PRIu64 " rounds, map now %" PRIu64
 	    " vehicles\n", done, nk);
 	bench_figure("map_vehicles", (double)g.vehicles, "vehicles");
+	{
+		uint64_t fsz = 0, alloc = 0;
+
+		if (bench_dir_bytes(dir, "lock.mdb", &fsz, &alloc) != 0)
+			alloc = 0;
+		bench_figure("map_store_bytes_per_vehicle",
+		    (double)alloc / (double)(nk ? nk : 1), "bytes");
+	}
 	bench_figure("map_update_batch1024_per_s",
 	    (double)(done * BM_BATCH) / bench_seconds(wall), "updates/s");
 	bench_figure("map_update_batch1024_per_cpu_s",
 	    (double)(done * BM_BATCH) / bench_seconds(cpu), "updates/s");
 	bench_figure("map_update_batch1024_cpu_us_per_update",
 	    (double)cpu / 1e3 / (double)(done * BM_BATCH), "us");
+	/* Why a round costs what it does: LMDB copies every page a changed
+	 * tile record sits in, and random vehicles' tiles sit in random
+	 * pages (bench/README.md). */
+	bench_figure("map_update_batch1024_disk_bytes_per_update",
+	    (double)wb / (double)(done * BM_BATCH), "bytes");
 	bench_figure("map_update_batch1024_median_ms",
 	    (double)bench_percentile(lat, done, 50) / 1e6, "ms");
+	/* Proofs from this map (its size is the issue's 10^7), each checked
+	 * against the root of the last round: encoded sizes and depths,
+	 * three in four vehicles on the map, one never registered. */
+	{
+		size_t np = g.smoke ? 20 : 400, k;
+		uint64_t *sz = calloc(np, sizeof *sz), *dp = calloc(np,
+		    sizeof *dp), maxsz = 0;
+		struct map_proof *mp = malloc(sizeof *mp);
+		uint8_t *enc = malloc(MAP_PROOF_MAX), key[MAP_KEY_LEN];
+		char vin[18];
+		int present;
+
+		if (sz == NULL || dp == NULL || mp == NULL || enc == NULL) {
+			free(sz);
+			free(dp);
+			free(mp);
+			free(enc);
+			goto out;
+		}
+		for (k = 0; k < np; k++) {
+			uint64_t i = k % 4 == 3 ? g.vehicles + 2000000000u + k :
+			    bench_rand_below(&rng, g.vehicles);
+
+			vin_of(i, vin);
+			if ((s = status_key((const uint8_t *)vin, 17, key)) !=
+			    LIEN_OK ||
+			    (s = ledger_scratch_map_prove(sc, key, mp)) !=
+			    LIEN_OK ||
+			    (s = map_proof_verify(mp, root, key, &present)) !=
+			    LIEN_OK ||
+			    (s = map_proof_encode(mp, enc, MAP_PROOF_MAX,
+			    &len)) != LIEN_OK)
+				break;
+			sz[k] = len;
+			dp[k] = mp->depth;
+			if (len > maxsz)
+				maxsz = len;
+		}
+		if (s == LIEN_OK) {
+			g.map_proof_med = (double)bench_percentile(sz, np, 50);
+			bench_figure("map_proof_bytes_median", g.map_proof_med,
+			    "bytes");
+			bench_figure("map_proof_bytes_max", (double)maxsz,
+			    "bytes");
+			bench_figure("map_proof_depth_median",
+			    (double)bench_percentile(dp, np, 50), "levels");
+		}
+		free(sz);
+		free(dp);
+		free(mp);
+		free(enc);
+		if (s != LIEN_OK)
+			goto fail;
+	}
 	ret = 0;
 	goto out;
 fail:
@@ -569,14 +660,14 @@ bench_bundles(void)
 
 	if (dp == NULL || sz == NULL || ver == NULL || prv == NULL)
 		goto out;
-	snprintf(name, sizeof name, "map-log-%" PRIu64, g.vehicles);
-	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
+	snprintf(name, sizeof name, "map-log-%" PRIu64, g.log_vehicles);
+	if ((ok = marker_ok(name, g.log_vehicles, dir, sizeof dir)) < 0)
 		goto out;
 	if (!ok) {
 		fprintf(stderr, "status_bundle: building a log of %" PRIu64
-		    " vehicles in %s\n", g.vehicles, dir);
-		if (log_build(dir, g.vehicles) != 0 ||
-		    marker_write(name, g.vehicles) != 0)
+		    " vehicles in %s\n", g.log_vehicles, dir);
+		if (log_build(dir, g.log_vehicles) != 0 ||
+		    marker_write(name, g.log_vehicles) != 0)
 			goto out;
 	}
 	cfg.dir = dir;
@@ -602,12 +693,12 @@ bench_bundles(void)
 
 		/* Three in four vehicles on the map, one never registered. */
 		if (k < nabs) {
-			i = g.vehicles + 1000000000u + k;
+			i = g.log_vehicles + 1000000000u + k;
 			vin_of(i, vin);
 		} else {
-			i = bench_rand_below(&rng, g.vehicles);
+			i = bench_rand_below(&rng, g.log_vehicles);
 			vin_of(i, vin);
-			rl = record_of(i, g.vehicles, rec, sizeof rec);
+			rl = record_of(i, g.log_vehicles, rec, sizeof rec);
 		}
 		/* Thread CPU time, as the SHA-256 rate (shared machine). */
 		t0 = cpu_ns();
@@ -682,6 +773,19 @@ bench_bundles(void)
 		bench_figure("status_bundle_bytes_max", maxsz, "bytes");
 		bench_figure("status_bundle_bytes_worst_inclusion", worst,
 		    "bytes");
+		/* The bundle of a log of map_vehicles vehicles (one entry
+		 * each, as this log): this median bundle with the median map
+		 * proof of the map_update map and the longest inclusion proof
+		 * of that log's size. nan when map_update did not run. */
+		{
+			double big = (double)g.vehicles +
+			    (double)g.vehicles / BM_BATCH;
+
+			bench_figure("status_bundle_bytes_estimate_at_map",
+			    g.map_proof_med > 0 ? med - mapb / (double)np +
+			    g.map_proof_med + (ceil(log2(big)) - incl) *
+			    HASH_LEN : NAN, "bytes");
+		}
 		bench_figure("status_bundle_map_proof_bytes_mean",
 		    mapb / (double)np, "bytes");
 		bench_figure("status_bundle_record_bytes_mean",
@@ -712,7 +816,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_map [--smoke] [--vehicles N] "
-	    "[--store-dir DIR] [--only PREFIX]\n");
+	    "[--log-vehicles M] [--store-dir DIR] [--only PREFIX]\n");
 }
 
 int
@@ -727,6 +831,9 @@ main(int argc, char **argv)
 			g.smoke = 1;
 		} else if (strcmp(argv[i], "--vehicles") == 0 && i + 1 < argc) {
 			g.vehicles = strtoull(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--log-vehicles") == 0 &&
+		    i + 1 < argc) {
+			g.log_vehicles = strtoull(argv[++i], NULL, 10);
 		} else if (strcmp(argv[i], "--store-dir") == 0 &&
 		    i + 1 < argc) {
 			sd = argv[++i];
@@ -738,8 +845,10 @@ main(int argc, char **argv)
 		}
 	}
 	if (g.smoke)
-		g.vehicles = 5000;
-	if (g.vehicles < 16) {
+		g.vehicles = g.log_vehicles = 5000;
+	if (g.log_vehicles == 0)
+		g.log_vehicles = g.vehicles;
+	if (g.vehicles < 16 || g.log_vehicles < 16) {
 		usage();
 		return 2;
 	}
