@@ -252,8 +252,9 @@ int cli_policy_load(const char *verb, const char *vkey_path,
     const char *const *wit_paths, size_t nwit, const char *quorum,
     struct note_verifier *wbuf, struct tlog_policy *out);
 
-/* Create STATE/evidence/<unix ms>-<fault>/ (0700) and put its path in out.
- * 0 or -1. */
+/* Create a new STATE/evidence/<unix ms>-<fault>/ (0700; -2, -3, ... after
+ * the name when one finding of that fault already has it: a folder is
+ * never shared) and put its path in out. 0 or -1. */
 int cli_evidence_dir(const char *state_dir, const char *fault, char *out,
     size_t cap);
 

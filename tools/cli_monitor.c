@@ -167,6 +167,34 @@ report_evidence(struct monitor *m, const struct tlog_report *r,
 	printf("  evidence: %s\n", dir);
 }
 
+/* A checkpoint that does not verify (or misses the witness quorum) is a
+ * finding too: keep the note as it came and where it came from. */
+static void
+report_unverified(struct monitor *m, const struct tlog_report *r,
+    const struct source *s)
+{
+	char dir[4096], text[1024];
+	int n;
+
+	if (m->state == NULL) {
+		printf("  (no --state DIR: evidence not written)\n");
+		return;
+	}
+	if (cli_evidence_dir(m->state, tlog_fault_name(r->fault), dir,
+	    sizeof dir) != 0 ||
+	    cli_write_file(dir, "a.checkpoint", s->note, s->len) != 0) {
+		cli_fail(m->verb, "cannot write evidence under %s/evidence",
+		    m->state);
+		return;
+	}
+	n = snprintf(text, sizeof text, "fault: %s\nwhy: %s\na: %s\n",
+	    tlog_fault_name(r->fault), r->why, s->label);
+	if (n > 0 && cli_write_file(dir, "report.txt", text,
+	    (size_t)n < sizeof text ? (size_t)n : sizeof text - 1) != 0)
+		cli_fail(m->verb, "cannot write report.txt");
+	printf("  evidence: %s\n", dir);
+}
+
 /* Check one pair, a->cp.size <= b->cp.size. */
 static void
 check_pair(struct monitor *m, struct source *a, struct source *b,
@@ -344,6 +372,8 @@ cli_monitor(int argc, char **argv)
 			printf("UNVERIFIED %s: %s\n", s->label,
 			    st == LIEN_EVERIFY ? r.why :
 			    lien_status_message(st));
+			if (st == LIEN_EVERIFY)
+				report_unverified(m, &r, s);
 			note_outcome(m, CLI_EXIT_BADSIG);
 			continue;
 		}

@@ -277,14 +277,24 @@ int
 cli_evidence_dir(const char *state_dir, const char *fault, char *out,
     size_t cap)
 {
+	uint64_t ms = now_ms();
+
 	if (snprintf(out, cap, "%s/evidence", state_dir) >= (int)cap ||
 	    (mkdir(out, 0700) != 0 && errno != EEXIST))
 		return -1;
-	if (snprintf(out, cap, "%s/evidence/%" PRIu64 "-%s", state_dir,
-	    now_ms(), fault) >= (int)cap ||
-	    (mkdir(out, 0700) != 0 && errno != EEXIST))
-		return -1;
-	return 0;
+	for (unsigned k = 1; k <= 1000; k++) {
+		int n = k == 1 ? snprintf(out, cap, "%s/evidence/%" PRIu64
+		    "-%s", state_dir, ms, fault) : snprintf(out, cap,
+		    "%s/evidence/%" PRIu64 "-%s-%u", state_dir, ms, fault, k);
+
+		if (n < 0 || (size_t)n >= cap)
+			return -1;
+		if (mkdir(out, 0700) == 0)
+			return 0;
+		if (errno != EEXIST)
+			return -1;
+	}
+	return -1;
 }
 
 static void

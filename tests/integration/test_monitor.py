@@ -3,7 +3,8 @@
 
 * Real `lienlogd --demo`: the log and a peer's copy of its checkpoint are
   consistent (exit 0); a second run with --state still is; a peer file
-  signed by another key is refused (12).
+  signed by another key is refused (12), and with --state each such
+  checkpoint gets its own evidence folder.
 * malicious_log.py: a peer's checkpoint from view a against the log's
   view b (an old entry rewritten) is a fork (10) with evidence files whose
   consistency proof `lienlog verify consistency` rejects; two views of the
@@ -94,6 +95,26 @@ def test_real(tmp):
         r = lienlog(["monitor", "--log", base, "--vkey", vkey, "--peer",
                      forged])
         check(r.returncode == 12, "forged peer refused (%d)" % r.returncode)
+        # a finding too: each unverified checkpoint gets its own evidence
+        # folder (the same one given twice: two folders, none overwritten)
+        st2 = os.path.join(tmp, "mon-forged")
+        r = lienlog(["monitor", "--log", base, "--vkey", vkey, "--peer",
+                     forged, "--peer", forged, "--state", st2])
+        check(r.returncode == 12, "forged peers refused (%d)" % r.returncode)
+        evdir = os.path.join(st2, "evidence")
+        ev = sorted(os.listdir(evdir)) if os.path.isdir(evdir) else []
+        check(len(ev) == 2 and len(set(ev)) == 2,
+              "two unverified checkpoints, two evidence folders (%r)" % ev)
+        for e in ev:
+            d = os.path.join(evdir, e)
+            check(open(os.path.join(d, "a.checkpoint"), "rb").read() ==
+                  open(forged, "rb").read(), "%s: the forged note as it "
+                  "came" % e)
+            rep = open(os.path.join(d, "report.txt"), "rb").read()
+            check(rep.startswith(b"fault: bad_signature\n") and
+                  b"peer " + forged.encode() in rep,
+                  "%s: report.txt names the fault and the source (%r)" %
+                  (e, rep[:120]))
     finally:
         stop(proc)
 
