@@ -20,8 +20,13 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_random_leaf_bytes_per_entry  leaf pages of the tables whose
                                       keys are random (RANDOM below) x 4096
                                       / entries
-  growth_<N>_audit_entries_per_s      `lienlog audit` (full: log, tree,
-                                      checkpoints, state replay) / wall time
+  growth_<N>_audit_entries_per_s      `lienlog audit --resume` (full: log,
+                                      tree, checkpoints, state replay) /
+                                      wall time
+  growth_<N>_incremental_audit_entries, _s, _entries_per_s
+                                      --incr more entries (bench_growth
+                                      build), then the incremental audit
+                                      of them (`lienlog audit --resume`)
   growth_<N>_requests_per_s           `lienlog load` against `lienlogd` on
                                       the store: accepted requests/s
   growth_<N>_server_cpu_us_per_request
@@ -241,12 +246,35 @@ def measure(b, label, store, args, res):
     figure(p + "random_leaf_bytes_per_entry",
            rnd if tabs is not None else float("nan"), "bytes")
 
+    # full audit that leaves a resume record, then K more entries and the
+    # incremental audit of them (lienlog audit --resume, docs/cli.md)
     env = dict(os.environ, TMPDIR=args.store_dir)
+    rdir = store + ".audit"
+    shutil.rmtree(rdir, ignore_errors=True)
     t0 = time.time()
-    run([b["lienlog"], "audit", store], env=env)
+    run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
     el = time.time() - t0
     figure(p + "audit_entries_per_s", n / el, "entries/s")
     say(f"{label}: full audit of {int(n)} entries in {el:.1f} s")
+    r = subprocess.run([b["bench_growth"], "build", store, "--entries",
+                        str(int(n) + args.incr)], stdout=subprocess.PIPE,
+                       text=True)
+    if r.returncode != 0:
+        sys.exit(f"growth: bench_growth build {store} failed")
+    n2 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
+        "entries"]
+    t0 = time.time()
+    out = run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
+    el = time.time() - t0
+    check = "incremental, %d entries" % (n2 - n) in out.stdout
+    figure(p + "incremental_audit_entries", int(n2 - n), "entries")
+    figure(p + "incremental_audit_s", el if check else float("nan"), "s")
+    figure(p + "incremental_audit_entries_per_s",
+           (n2 - n) / el if check else float("nan"), "entries/s")
+    say(f"{label}: incremental audit of {int(n2 - n)} new entries in "
+        f"{el:.2f} s")
+    shutil.rmtree(rdir, ignore_errors=True)
+    n = n2
 
     srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
     try:
@@ -290,12 +318,15 @@ def main():
                     "$TMPDIR/lienlog-growth)")
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--concurrency", type=int, default=32)
+    ap.add_argument("--incr", type=int, default=10000,
+                    help="entries added before the incremental audit")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     scratch = None
     if args.smoke:
         args.sizes, args.duration, args.concurrency = "3e3", 2, 4
+        args.incr = 300
         scratch = tempfile.mkdtemp(prefix="lienlog-growth-smoke-")
         args.store_dir = scratch
     if args.store_dir is None:

@@ -487,8 +487,22 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	st->wrote = 1;
 	if (rc == LIEN_OK && st->touch != NULL)
 		rc = ledger_touch_add(st->touch, tb, key, key_len);
-	return rc != LIEN_OK ? rc : store_put(st->t, t, key, key_len, val,
-	    val_len, 0);
+	if (rc != LIEN_OK)
+		return rc;
+	/* Tables whose new keys sort last (the entry index, or a time that
+	 * leads the key: docs/storage.md "Where the bytes go") are appended:
+	 * LMDB then starts a new page instead of splitting the last one in
+	 * half, so their leaves fill to ~100% instead of ~50-70%. A key that
+	 * does not sort last (an update, a time slightly out of order) is
+	 * refused by MDB_APPEND unchanged, and put the ordinary way. */
+	if (tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED ||
+	    tb == LEDGER_T_APPS || tb == LEDGER_T_NONCES ||
+	    tb == LEDGER_T_IDEM) {
+		rc = store_put(st->t, t, key, key_len, val, val_len, 1);
+		if (rc != LIEN_EEXIST)
+			return rc;
+	}
+	return store_put(st->t, t, key, key_len, val, val_len, 0);
 }
 
 enum lien_status
