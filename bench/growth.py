@@ -23,7 +23,8 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_audit_entries_per_s      `lienlog audit --resume` (full: log,
                                       tree, checkpoints, state replay) /
                                       wall time
-  growth_<N>_incremental_audit_entries, _s, _entries_per_s
+  growth_<N>_audit_cpu_us_per_entry   its user + system CPU per entry
+  growth_<N>_incremental_audit_entries, _s, _entries_per_s, _cpu_s
                                       --incr more entries (bench_growth
                                       build), then the incremental audit
                                       of them (`lienlog audit --resume`)
@@ -48,6 +49,7 @@ bench.growth_smoke through bench/figures_check.cmake); values mean nothing.
 """
 import argparse
 import os
+import resource
 import re
 import shutil
 import signal
@@ -162,6 +164,12 @@ class Server:
         self.logf.close()
 
 
+def child_cpu():
+    """User + system CPU seconds of the waited-for children so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def run(cmd, env=None):
     r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, env=env)
@@ -251,10 +259,12 @@ def measure(b, label, store, args, res):
     env = dict(os.environ, TMPDIR=args.store_dir)
     rdir = store + ".audit"
     shutil.rmtree(rdir, ignore_errors=True)
-    t0 = time.time()
+    t0, c0 = time.time(), child_cpu()
     run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
-    el = time.time() - t0
+    el, cpu = time.time() - t0, child_cpu() - c0
     figure(p + "audit_entries_per_s", n / el, "entries/s")
+    # CPU time is what a busy machine does not inflate
+    figure(p + "audit_cpu_us_per_entry", cpu * 1e6 / n, "us")
     say(f"{label}: full audit of {int(n)} entries in {el:.1f} s")
     r = subprocess.run([b["bench_growth"], "build", store, "--entries",
                         str(int(n) + args.incr)], stdout=subprocess.PIPE,
@@ -263,14 +273,15 @@ def measure(b, label, store, args, res):
         sys.exit(f"growth: bench_growth build {store} failed")
     n2 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
         "entries"]
-    t0 = time.time()
+    t0, c0 = time.time(), child_cpu()
     out = run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
-    el = time.time() - t0
+    el, cpu = time.time() - t0, child_cpu() - c0
     check = "incremental, %d entries" % (n2 - n) in out.stdout
     figure(p + "incremental_audit_entries", int(n2 - n), "entries")
     figure(p + "incremental_audit_s", el if check else float("nan"), "s")
     figure(p + "incremental_audit_entries_per_s",
            (n2 - n) / el if check else float("nan"), "entries/s")
+    figure(p + "incremental_audit_cpu_s", cpu, "s")
     say(f"{label}: incremental audit of {int(n2 - n)} new entries in "
         f"{el:.2f} s")
     shutil.rmtree(rdir, ignore_errors=True)
