@@ -59,7 +59,7 @@ struct item {
 
 /* ---- the cursor file ------------------------------------------------------ */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 state_load(struct notify *n)
 {
 	char *text = NULL, *line, *save = NULL;
@@ -86,7 +86,7 @@ state_load(struct notify *n)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 state_save(struct notify *n)
 {
 	char tmp[4096 + 8], buf[2 * NOTIFY_KEY_MAX + 16];
@@ -161,7 +161,7 @@ scan_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 scan(struct ledger_view *v, const char *prefix, const char *after,
     struct item *items, size_t cap, size_t *n)
 {
@@ -222,7 +222,7 @@ app_record(struct ledger_view *v, const char *id)
 
 /* The entry index of application id in this log; 0 with LIEN_ENOTFOUND
  * for an application inherited at a key rotation. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 app_index(struct ledger_view *v, const char *id, uint64_t *appv,
     uint64_t *index)
 {
@@ -462,7 +462,7 @@ post(struct notify *n, const char *dedup, const char *to, const char *kind,
 /* Send text to every recipient of one outbox record (dedup keys
  * "<key>#<i>"). LIEN_OK when each was delivered or refused, LIEN_EIO to
  * retry later. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 send_all(struct notify *n, const char *key, const char *kind, const char *app,
     const char *text, char to[NOTIFY_RCPT_MAX][NOTIFY_PHONE_MAX], size_t nto)
 {
@@ -500,7 +500,7 @@ stopping(struct notify *n)
 	return s;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pass_notices(struct notify *n, struct ledger_view *v, int *progress)
 {
 	struct item items[NOTIFY_BATCH];
@@ -538,7 +538,7 @@ pass_notices(struct notify *n, struct ledger_view *v, int *progress)
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pass_reminders(struct notify *n, struct ledger_view *v, int *progress)
 {
 	struct item items[NOTIFY_BATCH];

@@ -264,7 +264,7 @@ client_request(struct client *c, const struct client_request *rq,
 }
 
 /* The wrappers' contract: the body only on LIEN_OK. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 simple(struct client *c, const struct client_request *rq, uint8_t **out,
     size_t *out_len, long *out_http)
 {
@@ -303,7 +303,7 @@ client_get(struct client *c, const char *url, size_t cap, uint8_t **out,
 	return simple(c, &rq, out, out_len, out_http);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 post_common(struct client *c, const char *url, const char *ctype,
     const char *const *headers, const uint8_t *body, size_t len,
     int any_status, size_t cap, uint8_t **out, size_t *out_len,
@@ -375,7 +375,7 @@ client_tlog_init(struct client_tlog *t, struct client *c, const char *prefix)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tlog_get(void *ctx, const char *path, size_t cap, uint8_t **out,
     size_t *out_len)
 {

@@ -227,7 +227,7 @@ httpconn_free(struct httpconn *c)
 	free(c);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 conn_open(struct httpconn *c)
 {
 	struct addrinfo hints, *res = NULL, *ai;
@@ -266,7 +266,7 @@ conn_open(struct httpconn *c)
 /* LIEN_ECLOSED when the peer had closed or reset the connection (what a
  * stale keep-alive connection gives), LIEN_ENET for anything else
  * (timeout included). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 io_error(ssize_t n)
 {
 	if (n == 0 || errno == EPIPE || errno == ECONNRESET)
@@ -274,7 +274,7 @@ io_error(ssize_t n)
 	return LIEN_ENET;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 send_all(int fd, const uint8_t *p, size_t len)
 {
 	while (len > 0) {
@@ -291,7 +291,7 @@ send_all(int fd, const uint8_t *p, size_t len)
 }
 
 /* recv into buf[*have..want); io_error's statuses. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 recv_some(int fd, uint8_t *buf, size_t *have, size_t want)
 {
 	for (;;) {
@@ -307,7 +307,7 @@ recv_some(int fd, uint8_t *buf, size_t *have, size_t want)
 }
 
 /* Assemble the request in c->buf; LIEN_ETOOBIG/EINVAL/ENOMEM. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 build_request(struct httpconn *c, const char *path, const char *ctype,
     const char *const *headers, const uint8_t *body, size_t len,
     size_t *out_len)
@@ -359,7 +359,7 @@ build_request(struct httpconn *c, const char *path, const char *ctype,
 }
 
 /* One exchange on the open connection. *got_any: some reply byte came. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 exchange(struct httpconn *c, size_t req_len, size_t cap, uint8_t **out,
     size_t *out_len, long *out_http, int *got_any)
 {

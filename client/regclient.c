@@ -99,7 +99,7 @@ regclient_issuer_clear(struct regclient_issuer *i)
 
 /* ---- helpers ----------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 b64url32(const uint8_t v[32], char out[RC_B64URL32_LEN + 1])
 {
 	return jws_b64url_encode(v, 32, out, RC_B64URL32_LEN + 1);
@@ -127,7 +127,7 @@ set_int(json_t *o, const char *k, json_int_t v, int *bad)
 		*bad = 1;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 finish(json_t *o, int bad, char **out, size_t *out_len)
 {
 	enum lien_status st;
@@ -152,7 +152,7 @@ out_init(char **out, size_t *out_len)
 
 /* ---- tokens ---------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 token_sign(const struct regclient_issuer *is, json_t *claims, char **out)
 {
 	char *payload = NULL;
@@ -256,7 +256,7 @@ regclient_sms_token(const struct regclient_issuer *is, const char *aud,
  * body = {"application": app, "face_token": ..., ["company": {...}]},
  * both tokens bound to the application digest of this bank
  * (registry_application_digest: application, company, mortgagee, step). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 body_with_consent(const struct regclient_issuer *face,
     const struct regclient_issuer *sms, const char *aud, enum reg_type kind,
     const char *mortgagee, json_t *app,
@@ -459,7 +459,7 @@ regclient_company_vehicle_body(const char *vin, const char *plate,
 	    owner_uscc, out, out_len);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 vehicle_body(const char *vin, const char *plate, const char *plate_type,
     const char *certificate_number, const char *owner_key,
     const char *owner_value, char **out, size_t *out_len)
@@ -491,7 +491,7 @@ vehicle_body(const char *vin, const char *plate, const char *plate_type,
 
 /* The bare base64 of a certificate's DER (one of cert_parse_text's
  * forms): no line breaks to escape in JSON. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cert_b64(const char *pem, size_t len, char **out)
 {
 	struct cert *c = NULL;
@@ -519,7 +519,7 @@ cert_b64(const char *pem, size_t len, char **out)
 
 /* A filing body: {id_key: id, ["role": role,] "name", "certificate"}
  * with the certificate as base64 DER. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 filing_body(const char *id_key, const char *id, const char *role,
     const char *name, const char *cert_pem, size_t cert_len, char **out,
     size_t *out_len)

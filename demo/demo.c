@@ -124,7 +124,7 @@ path_join(char *out, const char *a, const char *b, const char *c)
 }
 
 /* Create path (never overwriting) with mode, write all, fsync. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 file_write(const char *path, const void *data, size_t len, mode_t mode)
 {
 	const char *p = data;
@@ -281,7 +281,7 @@ demo_phone_make(uint64_t *rng, char out[12])
 
 /* ---- world creation ----------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_write(const char *dir, const char *name, const struct pkey *k,
     char *why, size_t cap)
 {
@@ -305,7 +305,7 @@ key_write(const char *dir, const char *name, const struct pkey *k,
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 text_write(const char *dir, const char *sub, const char *file,
     const char *text, size_t len, char *why, size_t cap)
 {
@@ -322,7 +322,7 @@ text_write(const char *dir, const char *sub, const char *file,
 }
 
 /* One JWKS entry with our "iss" extension (docs/trust.md). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 jwks_write(const char *dir, const char *file, const struct pkey *k,
     const char *kid, const char *iss, const char *alg, char *why,
     size_t cap)
@@ -394,7 +394,7 @@ static const char readme_tail[] =
     "      --url http://127.0.0.1:8080/v1/identity-commitments --body id.json\n"
     "  lienlog load --url http://127.0.0.1:8080 --demo .. --requests 200\n";
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 readme_write(const char *dir, const struct demo_world *w, char *why,
     size_t cap)
 {
@@ -596,7 +596,7 @@ out:
 
 /* ---- world loading ---------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 issuer_load(const char *dir, const char *file, const char *kid,
     const char *iss, struct regclient_issuer *out, char *why, size_t cap)
 {
@@ -815,7 +815,7 @@ seed_now(void)
 
 /* Send; on 201 (or 200 replay) verify the receipt. want: the status the
  * plan expects (201, or the refusal code's HTTP status with code). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_post(struct seed *s, enum demo_party_id who, const char *path,
     const char *body, size_t len, long want, const char *want_code,
     struct regclient_receipt *rcpt, const char *what)
@@ -864,7 +864,7 @@ seed_post(struct seed *s, enum demo_party_id who, const char *path,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_file_parties(struct seed *s)
 {
 	char *body = NULL;
@@ -906,7 +906,7 @@ seed_file_parties(struct seed *s)
 
 /* One EMS delivery event on application app_id (docs/registry.md
  * "Certificate delivery"); want/want_code as seed_post. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_delivery(struct seed *s, const char *app_id, const char *event,
     const char *tracking, long want, const char *want_code)
 {
@@ -933,7 +933,7 @@ seed_delivery(struct seed *s, const char *app_id, const char *event,
 /* The certificate of an approved mortgage goes home by EMS (上门揽收、
  * 中心签注、送证到家): a dispatch before the endorsement is refused
  * (409, no entry), then picked up, endorsed, dispatched, delivered. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_ems(struct seed *s, const char *app_id)
 {
 	char tracking[16];
@@ -957,7 +957,7 @@ seed_ems(struct seed *s, const char *app_id)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_vehicle(struct seed *s, struct seed_vehicle *v, unsigned i)
 {
 	char *body = NULL;
@@ -994,7 +994,7 @@ seed_vehicle(struct seed *s, struct seed_vehicle *v, unsigned i)
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_decide(struct seed *s, const char *app_id, const char *decision,
     const char *reason, struct regclient_receipt *rcpt)
 {
@@ -1019,7 +1019,7 @@ seed_decide(struct seed *s, const char *app_id, const char *decision,
  * owners"): the registry mirror records it with owner {"uscc"}; v's
  * owner_id acts for the company from now on, authorised by the legal
  * representative whose phone commitment the bank obtains. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_company(struct seed *s, struct seed_vehicle *v)
 {
 	char *body = NULL;
@@ -1047,7 +1047,7 @@ seed_company(struct seed *s, struct seed_vehicle *v)
 }
 
 /* A mortgage application for v; on 201 *rcpt holds its receipt. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
     uint32_t match, int company, long want, const char *want_code,
     struct regclient_receipt *rcpt)
@@ -1108,7 +1108,7 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_release(struct seed *s, struct seed_vehicle *v, enum demo_party_id who,
     long want, const char *want_code, struct regclient_receipt *rcpt)
 {
@@ -1141,7 +1141,7 @@ seed_release(struct seed *s, struct seed_vehicle *v, enum demo_party_id who,
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_restrict(struct seed *s, struct seed_vehicle *v, const char *action,
     const char *what, const char *ref)
 {
@@ -1174,7 +1174,7 @@ owner_example(struct demo_owner_example *e, const char *app_id,
 
 /* One mortgage's life: apply, decide (approve, reject, or review first),
  * sometimes release. n numbers the mortgage in the plan. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seed_one(struct seed *s, struct seed_vehicle *v, unsigned n)
 {
 	struct regclient_receipt r;

@@ -162,7 +162,7 @@ struct audit {
 
 #define WHY(a, ...) snprintf((a)->why, (a)->why_cap, __VA_ARGS__)
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_emit(void *ctx, unsigned level, uint64_t index,
     const uint8_t hash[HASH_LEN])
 {
@@ -184,7 +184,7 @@ audit_emit(void *ctx, unsigned level, uint64_t index,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cp_advance(struct audit *a, int first)
 {
 	const uint8_t *k, *val;
@@ -210,7 +210,7 @@ cp_advance(struct audit *a, int first)
 
 /* The tree just reached size n: the stored checkpoint at n must be a valid
  * signature over the root recomputed from the entries. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_checkpoint(struct audit *a, uint64_t n)
 {
 	uint8_t root[HASH_LEN];
@@ -251,7 +251,7 @@ audit_checkpoint(struct audit *a, uint64_t n)
 
 /* A state-root entry: well-formed, for its own tree size, at the end of a
  * checkpointed tree. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_state_root(struct audit *a, uint64_t i, const struct entry *e)
 {
 	struct status_root sr;
@@ -281,7 +281,7 @@ audit_state_root(struct audit *a, uint64_t i, const struct entry *e)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len,
     const uint8_t leaf[HASH_LEN])
 {
@@ -322,7 +322,7 @@ audit_entry(struct audit *a, uint64_t i, const uint8_t *p, size_t len,
 }
 
 /* Check the gathered chunk in log order, then empty it. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_flush(struct audit *a)
 {
 	enum lien_status st;
@@ -345,7 +345,7 @@ audit_flush(struct audit *a)
 	} while (0)
 
 /* Queue entry i for checking; flushes a full chunk. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_add(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
 {
 	a->ents[a->nents].p = p;
@@ -357,7 +357,7 @@ audit_add(struct audit *a, uint64_t i, const uint8_t *p, size_t len)
 }
 
 /* Every key in table tb must satisfy ok(key): nothing stray. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_table_keys(struct audit *a, enum store_table tb, const char *name,
     uint64_t lo, uint64_t hi)
 {
@@ -393,7 +393,7 @@ audit_table_keys(struct audit *a, enum store_table tb, const char *name,
 /* Resume at size from (> 0): the frontier from the stored complete
  * subtrees, whose root must be from_root (the resume record's), and the
  * chain, time, last type and last state root from entry from - 1. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_resume(struct audit *a, uint64_t from,
     const uint8_t from_root[HASH_LEN])
 {

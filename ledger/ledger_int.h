@@ -94,7 +94,7 @@ struct ledger_state {
 
 /* Note (tb, key) in t (replay.c); LIEN_ENOMEM. */
 enum lien_status ledger_touch_add(struct ledger_touch *t, unsigned tb,
-    const void *key, size_t key_len);
+    const void *key, size_t key_len) LIEN_MUST_CHECK;
 
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,

@@ -65,7 +65,7 @@ static const char *const table_names[STORE_NTABLES] = {
  * storage_full, the failed batch changed nothing (its transaction is
  * aborted, the sequencer reloads its state from the last commit), reads
  * go on, and the next batch succeeds once there is room again. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 st_from_mdb(int rc)
 {
 	switch (rc) {
@@ -318,7 +318,7 @@ store_cursor_open(struct store_txn *t, enum store_table tb,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cursor_get(struct store_cursor *c, MDB_val *k, MDB_cursor_op op,
     const uint8_t **kp, size_t *k_len, const uint8_t **vp, size_t *v_len)
 {

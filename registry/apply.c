@@ -59,7 +59,7 @@ copy_field(json_t *o, const json_t *p, const char *key)
 	return v ? rg_set(o, key, json_copy(v)) : 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_file(struct ledger_state *st, uint64_t index, unsigned type,
     const json_t *p)
 {
@@ -110,7 +110,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_status(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
@@ -142,7 +142,7 @@ apply_status(struct ledger_state *st, uint64_t index, uint64_t now,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_vehicle(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
@@ -173,7 +173,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 queue_put(struct ledger_state *st, const char *status, const char *app)
 {
 	char k[RG_KEY_MAX];
@@ -182,7 +182,7 @@ queue_put(struct ledger_state *st, const char *status, const char *app)
 	    app), "", 0);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 queue_del(struct ledger_state *st, const char *status, const char *app)
 {
 	char k[RG_KEY_MAX];
@@ -192,7 +192,7 @@ queue_del(struct ledger_state *st, const char *status, const char *app)
 	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 del_key(struct ledger_state *st, enum ledger_table tb, const char *k,
     size_t kl)
 {
@@ -201,7 +201,7 @@ del_key(struct ledger_state *st, enum ledger_table tb, const char *k,
 	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_application(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p)
 {
@@ -238,7 +238,7 @@ out:
 
 /* Approving a mortgage endorses it on the vehicle: it joins the liens in
  * rank order (= approval order, Civil Code art. 414). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 approve_mortgage(struct ledger_state *st, uint64_t index, uint64_t now,
     json_t *app)
 {
@@ -274,7 +274,7 @@ out:
 
 /* Approving a release ends the mortgage it names: the mortgage becomes
  * "released" and its lien moves to the vehicle's released list. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 approve_release(struct ledger_state *st, uint64_t index, uint64_t now,
     json_t *rel)
 {
@@ -331,7 +331,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_decision(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
@@ -388,7 +388,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_restriction(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
@@ -436,7 +436,7 @@ out:
 /* An erasure's public trace: the tombstone of its subject key id, so a
  * second erasure of it is refused and a restored store or a mirror knows
  * which keys must not exist (docs/privacy.md "Erasure"). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_erasure(struct ledger_state *st, uint64_t index, const json_t *p)
 {
 	char k[RG_KEY_MAX];
@@ -449,7 +449,7 @@ apply_erasure(struct ledger_state *st, uint64_t index, const json_t *p)
 
 /* A delivery event: the application's "delivery" is the last event, a
  * timeline step per event; "delivered" makes it complete. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 apply_delivery(struct ledger_state *st, uint64_t index, uint64_t now,
     const json_t *p)
 {
@@ -497,7 +497,7 @@ rg_apply(struct ledger_state *st, uint64_t index, uint64_t now,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p)
 {
@@ -530,7 +530,7 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 
 /* pstate "v/<vehicle>": the registered owner and details (keyed) and the
  * subject key the vehicle's evidence is sealed under. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 {
 	char k[RG_KEY_MAX];
@@ -546,7 +546,7 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r, const char *party,
     size_t plen)
@@ -603,7 +603,7 @@ out:
 
 /* A decided mortgage leaves its bank's pending slot; a rejected one also
  * frees its contract number: the bank may submit a corrected one. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 papply_decision(struct ledger_state *st, const json_t *p)
 {
 	const char *id = json_string_value(json_object_get(p, "app"));
@@ -645,7 +645,7 @@ out:
 
 /* ---- the notification outbox (registry.h "notices") ------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
     const char *app, const char *kind, const json_t *reasons)
 {
@@ -675,7 +675,7 @@ notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
 
 /* The notices an entry makes (the owner is told of every step that
  * matters to them), and an approved mortgage's due-release reminder. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r)
 {
@@ -804,7 +804,7 @@ rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,
 	return papply_notices(st, index, now, type, p, r);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rg_papply_type(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r, const char *party,
     size_t plen)
@@ -838,7 +838,7 @@ registry_private_commit(uint64_t index, const uint8_t *rec, size_t len,
 
 /* Parse and check the private record of (index, p): canonical JSON, the
  * one p commits to, its shape. *out: json_decref. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 private_parse(unsigned type, uint64_t index, const json_t *p,
     const uint8_t *priv, size_t priv_len, json_t **out, struct rg_verdict *v)
 {

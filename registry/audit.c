@@ -331,7 +331,7 @@ registry_replay_audit(struct ledger *l, const char *scratch_dir,
  * view's; from > 0 (a kept store of an incremental audit, holding the
  * state at size from): compare the keys this replay wrote. Either way the
  * kept store is marked with the size it now holds and id. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
     int public_only, uint64_t from, uint64_t id, uint64_t *out_size,
     char *why, size_t why_cap)
@@ -553,7 +553,7 @@ registry_replay_off(const struct registry_replay *r)
 
 /* Commit what is applied, marked at next (a state root was the last
  * entry applied, or the check is off), and go on in a new transaction. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 replay_commit(struct registry_replay *r)
 {
 	enum lien_status rc;
@@ -573,7 +573,7 @@ replay_commit(struct registry_replay *r)
 
 /* Stop checking (a log without state roots, or one whose state comes
  * from another log): remembered, so later runs skip the replay. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 replay_off(struct registry_replay *r, uint64_t mode, uint64_t next)
 {
 	r->mode = mode;

@@ -393,7 +393,7 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_fields(const struct field *fs, const json_t *o, int full,
     struct rg_verdict *v)
 {

@@ -32,7 +32,7 @@
 
 /* Encoders that turn a bad request value into a refusal naming it. Each
  * returns LIEN_OK, a refusal (v set) or LIEN_ENOMEM. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_str(json_t *o, const char *key, struct reg_str s, int required,
     const char *bad, struct rg_verdict *v)
 {
@@ -51,7 +51,7 @@ put_str(json_t *o, const char *key, struct reg_str s, int required,
 	return json_object_set_new(o, key, j) ? LIEN_ENOMEM : LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_cstr(json_t *o, const char *key, const char *s, const char *bad,
     struct rg_verdict *v)
 {
@@ -60,7 +60,7 @@ put_cstr(json_t *o, const char *key, const char *s, const char *bad,
 	return rg_set(o, key, json_string(s)) ? LIEN_ENOMEM : LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_int(json_t *o, const char *key, uint64_t i, const char *bad,
     struct rg_verdict *v)
 {
@@ -70,13 +70,13 @@ put_int(json_t *o, const char *key, uint64_t i, const char *bad,
 	    LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
 	return rg_set(o, key, rg_jhex(p, n)) ? LIEN_ENOMEM : LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 put_b64(json_t *o, const char *key, const uint8_t *p, size_t n, size_t max,
     const char *bad, struct rg_verdict *v)
 {
@@ -103,7 +103,7 @@ put_b64(json_t *o, const char *key, const uint8_t *p, size_t n, size_t max,
 /* The signer object {"party","role","keyid","not_after_ms"}: in the public
  * payload for official acts, in the private record for bank
  * applications. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 encode_signer(const struct reg_request *rq, json_t *o, struct rg_verdict *v)
 {
 	json_t *sg = json_object();
@@ -124,7 +124,7 @@ out:
 }
 
 /* The public half's common fields (docs/privacy.md table A). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 encode_public(const struct reg_request *rq, json_t *p, struct rg_verdict *v)
 {
 	enum lien_status rc;
@@ -140,7 +140,7 @@ out:
 /* The private record's common fields (table B): salt, signature
  * parameters with the keyed request digest and the Idempotency-Key,
  * sealed box digest, sealing key. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 encode_private(const struct reg_request *rq, uint64_t now,
     const struct reg_rules *rules, json_t *r, struct rg_verdict *v)
 {
@@ -217,7 +217,7 @@ out:
 }
 
 /* Free text is never encoded: checked for presence and length only. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 text_ok(struct reg_str s, int required, const char *missing, const char *bad,
     struct rg_verdict *v)
 {
@@ -232,7 +232,7 @@ text_ok(struct reg_str s, int required, const char *missing, const char *bad,
 /* A company owner (docs/registry.md), in the private record: a vehicle
  * record says so; an application carries the acting person and the SMS
  * authorisation. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 encode_company(const struct reg_request *rq, json_t *r, struct rg_verdict *v)
 {
 	json_t *sms;
@@ -259,7 +259,7 @@ encode_company(const struct reg_request *rq, json_t *r, struct rg_verdict *v)
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
     json_t *r, struct rg_verdict *v)
 {
@@ -379,7 +379,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 set_classification(json_t *p, json_t *r, unsigned bits)
 {
 	json_t *rs = json_array();
@@ -431,7 +431,7 @@ key_erased(struct ledger_state *st, const uint8_t *val, size_t val_len)
 /* Before any write: the subject key the evidence is sealed under must
  * still exist (or be created now, by nobody else first); an erasure's
  * key must exist. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 keys_check(struct ledger_state *st, const struct reg_request *rq,
     struct rg_verdict *v)
 {
@@ -483,7 +483,7 @@ keys_check(struct ledger_state *st, const struct reg_request *rq,
 /* Store a new subject key: k/ id -> index || commitment || wrapped, s/
  * commitment -> id, i/ index -> id (replacing an erased key a restored
  * backup left behind). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_create(struct ledger_state *st, const struct reg_keyrec *nk)
 {
 	uint8_t k[2 + REG_COMMIT_LEN];
@@ -521,7 +521,7 @@ key_create(struct ledger_state *st, const struct reg_keyrec *nk)
 
 /* After the decision: create the new subject key, or destroy an erased
  * one (its wrapped key and its subject index entry). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 keys_write(struct ledger_state *st, const struct reg_request *rq)
 {
 	uint8_t k[2 + REG_COMMIT_LEN];

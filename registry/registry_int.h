@@ -164,7 +164,7 @@ enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
  * the rules on public data never read private state. */
 enum lien_status rg_check(struct ledger_state *st, uint64_t index,
     uint64_t now, unsigned type, const json_t *p, const json_t *r,
-    struct rg_verdict *v);
+    struct rg_verdict *v) LIEN_MUST_CHECK;
 /* The delivery order (registry/rules.c): 1 when event may follow prev
  * (NULL: the first event). */
 int rg_delivery_next_ok(const char *prev, const char *event);

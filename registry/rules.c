@@ -122,7 +122,7 @@ jstr_is(const json_t *o, const char *key, const char *s, size_t n)
 /* The signer's filed key and party must be active with the signer's role.
  * Administrators are pinned in the trust configuration (api/), not filed
  * in the log: the registry takes api/'s word for them. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_signer(struct ledger_state *st, const json_t *sg, unsigned type,
     const json_t *p, struct rg_verdict *v)
 {
@@ -198,7 +198,7 @@ lien_count(const json_t *veh)
 	    json_array_size(json_object_get(veh, "released"));
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_file(struct ledger_state *st, unsigned type, const json_t *p,
     struct rg_verdict *v)
 {
@@ -237,7 +237,7 @@ check_file(struct ledger_state *st, unsigned type, const json_t *p,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_status(struct ledger_state *st, unsigned type, const json_t *p,
     struct rg_verdict *v)
 {
@@ -292,7 +292,7 @@ out:
 
 /* A mortgage application, public half: the vehicle's public record (if
  * it is recorded) must carry no restriction and room for another lien. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_mortgage(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -323,7 +323,7 @@ check_mortgage(struct ledger_state *st, const json_t *p,
  * a (the private record of the application, or its private state at an
  * approval) must carry "sms" (api/ verified the token before the entry was
  * built) and the vehicle's owner reference. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_company_owner(struct ledger_state *st, const char *vk, const json_t *a,
     struct rg_verdict *v)
 {
@@ -357,7 +357,7 @@ out:
 /* Private half: a company vehicle's authorisation, the contract number is
  * new for this bank (keyed identifier of bank and number), and the bank
  * has no undecided mortgage application for the vehicle. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pcheck_mortgage(struct ledger_state *st, const json_t *p, const json_t *r,
     const char *party, size_t plen, struct rg_verdict *v)
 {
@@ -385,7 +385,7 @@ pcheck_mortgage(struct ledger_state *st, const json_t *p, const json_t *r,
 
 /* The mortgage a release names (public record): registered (approved,
  * not released) and on the same vehicle. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 registered_mortgage(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -408,7 +408,7 @@ registered_mortgage(struct ledger_state *st, const json_t *p,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 vehicle_release_ok(struct ledger_state *st, const char *vk,
     struct rg_verdict *v)
 {
@@ -428,7 +428,7 @@ vehicle_release_ok(struct ledger_state *st, const char *vk,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_release(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
 {
 	char k[RG_KEY_MAX];
@@ -450,7 +450,7 @@ check_release(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
 
 /* Private half of a release: a company vehicle's authorisation; only
  * the mortgagee releases (art. 33). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pcheck_release(struct ledger_state *st, const json_t *p, const json_t *r,
     const char *party, size_t plen, struct rg_verdict *v)
 {
@@ -475,7 +475,7 @@ pcheck_release(struct ledger_state *st, const json_t *p, const json_t *r,
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_decision(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -548,7 +548,7 @@ out:
 	return rc;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_restriction(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -578,7 +578,7 @@ check_restriction(struct ledger_state *st, const json_t *p,
 /* The Idempotency-Key rules (docs/api-registration.md "Retries"): a key
  * is the signer's (party) and lives REG_IDEM_KEEP_MS from its own time.
  * LIEN_OK when the payload carries no key or a key not used before. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_idem(struct ledger_state *st, uint64_t now, const char *party,
     size_t plen, const json_t *ev, const uint8_t digest[HASH_LEN],
     struct rg_verdict *v)
@@ -616,7 +616,7 @@ check_idem(struct ledger_state *st, uint64_t now, const char *party,
 /* Private half of an approval: a vehicle recorded as a company's since
  * the application needs that company's authorisation (the application's
  * private state keeps its owner and sms). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 pcheck_decision(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -641,7 +641,7 @@ pcheck_decision(struct ledger_state *st, const json_t *p,
 }
 
 /* An erasure names a subject key that no earlier erasure destroyed. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_erasure(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
 {
 	char k[RG_KEY_MAX];
@@ -659,7 +659,7 @@ check_erasure(struct ledger_state *st, const json_t *p, struct rg_verdict *v)
 
 /* Retries and replays, from the private record (the signature's
  * parameters, the keyed request digest, the Idempotency-Key). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_replay(struct ledger_state *st, uint64_t now, const json_t *sg,
     const json_t *r, struct rg_verdict *v)
 {
@@ -736,7 +736,7 @@ rg_delivery_next_ok(const char *prev, const char *event)
 /* A delivery event: the application exists and was approved (its
  * certificate is endorsed for a registered mortgage or release), the
  * delivery is not complete, and the event follows the last one. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 check_delivery(struct ledger_state *st, const json_t *p,
     struct rg_verdict *v)
 {
@@ -846,7 +846,7 @@ str_field_eq(const json_t *a, const json_t *b, const char *key)
 
 /* Distinct banks with a mortgage application for the vehicle in the
  * window, counting party itself; stops at want. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 distinct_banks(struct ledger_state *st, const char *vk, const char *party,
     size_t plen, uint64_t now, uint64_t window, unsigned want,
     unsigned *out)

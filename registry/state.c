@@ -221,7 +221,7 @@ rg_party_id_valid(const char *s, size_t len)
 /* A read-only tree for the stored bytes v: shared from the per-thread
  * cache when it was parsed from exactly these bytes, else parsed and
  * cached. *out: json_decref (never modify it). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse_shared(enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t *v, size_t n, json_t **out)
 {
