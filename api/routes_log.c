@@ -7,6 +7,7 @@
  *   GET /log/tile/entries/<N>[.p/<W>]        C2SP tlog-tiles entry bundles
  *   GET /v1/proof/inclusion?index=I&tree_size=N
  *   GET /v1/proof/consistency?old_size=M&tree_size=N
+ *   GET /v1/entries/<I>                      one entry's bytes
  *
  * Each handler opens one ledger view (an LMDB read transaction) and reads
  * everything from that snapshot, so a reply never mixes two tree sizes.
@@ -25,6 +26,7 @@
 #include "httpd/json_out.h"
 #include "api/server.h"
 #include "witness/publisher.h"
+#include "common/dec.h"
 #include "common/lien_limits.h"
 #include "ledger/ledger.h"
 #include "tlog/tiles.h"
@@ -267,12 +269,53 @@ out:
 	ledger_view_close(v);
 }
 
+/* GET /v1/entries/<I>: entry I's bytes exactly as logged (the envelope,
+ * docs/entry-format.md), so nobody has to cut it out of an entry bundle:
+ * public, like the tiles that hold it, and immutable once in the tree.
+ * Its leaf hash is SHA-256(0x00 || bytes); `lienlog verify inclusion
+ * --entry FILE` checks it against a receipt or a proof. */
+static void
+log_entry(struct api_req *rq)
+{
+	struct ledger_view *v = NULL;
+	const uint8_t *e = NULL;
+	size_t len = 0;
+	uint64_t idx;
+	enum lien_status s;
+
+	if (api_no_query(rq) != LIEN_OK)
+		return;
+	if (dec_u64_parse(rq->rest, rq->rest_len, &idx) != LIEN_OK) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "the entry index must be a "
+		    "canonical decimal: digits only, no leading zero");
+		return;
+	}
+	if ((s = ledger_view_open(rq->ledger, &v)) != LIEN_OK) {
+		api_fail_status(rq, s);
+		return;
+	}
+	if (idx >= ledger_view_size(v)) {
+		api_fail(rq, API_ERR_INDEX_RANGE, "the index is not below the "
+		    "tree size");
+		goto out;
+	}
+	s = ledger_view_entry(v, idx, &e, &len);
+	if (s != LIEN_OK)
+		api_fail_status(rq, s);
+	else
+		api_reply(rq, 200, "application/octet-stream",
+		    API_CACHE_IMMUTABLE, NULL, (const char *)e, len);
+out:
+	ledger_view_close(v);
+}
+
 static const struct api_route log_routes[] = {
 	{ "GET", "/log/checkpoint", 0, log_checkpoint, "log_checkpoint" },
 	{ "GET", "/log/tile/", API_ROUTE_PREFIX, log_tile, "log_tile" },
 	{ "GET", "/v1/proof/inclusion", 0, log_inclusion, "proof_inclusion" },
 	{ "GET", "/v1/proof/consistency", 0, log_consistency,
 	    "proof_consistency" },
+	{ "GET", "/v1/entries/", API_ROUTE_PREFIX, log_entry, "log_entry" },
 };
 
 const struct api_route_table api_routes_log = {

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/evidence.h"
 #include "httpd/json_out.h"
@@ -1309,20 +1310,82 @@ hex32_decode(const char *s, uint8_t out[HASH_LEN])
 	return s != NULL && hex_decode(s, strlen(s), out, HASH_LEN) == LIEN_OK;
 }
 
+/* Times in JSON answers are epoch milliseconds with an RFC 3339 string
+ * beside them (TEAM.md, docs/api-registration.md "Times"): for every
+ * integer member "<x>_ms", at any depth, "<x>_at" in UTC with
+ * milliseconds ("2026-12-06T21:04:05.123Z"), unless the object has one. */
+static void
+times_at(json_t *v)
+{
+	if (json_is_array(v)) {
+		for (size_t i = 0; i < json_array_size(v); i++)
+			times_at(json_array_get(v, i));
+	} else if (json_is_object(v)) {
+		json_t *add = json_object(), *m;
+		const char *k;
+
+		if (add == NULL)
+			return;
+		json_object_foreach(v, k, m) {
+			size_t n = strlen(k);
+			char name[96], at[80];
+			json_int_t ms;
+			time_t sec;
+			struct tm tm;
+
+			if (!json_is_integer(m)) {
+				times_at(m);
+				continue;
+			}
+			if (n <= 3 || n >= sizeof(name) ||
+			    strcmp(k + n - 3, "_ms") != 0)
+				continue;
+			memcpy(name, k, n - 3);
+			memcpy(name + n - 3, "_at", 4);
+			ms = json_integer_value(m);
+			sec = (time_t)(ms / 1000);
+			if (ms < 0 || json_object_get(v, name) != NULL ||
+			    gmtime_r(&sec, &tm) == NULL)
+				continue;
+			(void)snprintf(at, sizeof(at), "%04d-%02d-%02dT%02d:%02d:"
+			    "%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+			    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+			    (int)(ms % 1000));
+			(void)json_object_set_new(add, name, json_string(at));
+		}
+		(void)json_object_update(v, add);
+		json_decref(add);
+	}
+}
+
 static void
 reply_json_text(struct api_req *rq, const char *text, size_t len)
 {
-	char *buf = malloc(len + 1);
+	json_error_t e;
+	json_t *j = json_loadb(text, len, 0, &e);
+	char *dump = NULL, *buf;
+	size_t n = len;
 
-	if (buf == NULL) {
+	if (j != NULL) {
+		times_at(j);
+		dump = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+		json_decref(j);
+		if (dump != NULL) {
+			text = dump;
+			n = strlen(dump);
+		}
+	}
+	if ((buf = malloc(n + 1)) == NULL) {
+		free(dump);
 		api_fail_status(rq, LIEN_ENOMEM);
 		return;
 	}
-	memcpy(buf, text, len);
-	buf[len] = '\n';
+	memcpy(buf, text, n);
+	buf[n] = '\n';
 	api_reply(rq, 200, "application/json", API_CACHE_NOSTORE, NULL, buf,
-	    len + 1);
+	    n + 1);
 	free(buf);
+	free(dump);
 }
 
 static int

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/deps.sh
+bash scripts/deps.sh demo     # only what the demo needs (scripts/test.sh installs the test toolchain)
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release \
 	-DLIEN_TESTS=OFF >/dev/null
 cmake --build build/release -j "$(nproc 2>/dev/null || echo 2)" \

@@ -223,6 +223,8 @@ int cli_load(int argc, char **argv);		/* cli_load.c */
 /* `lienlog verify status` and `lienlog status` (cli_status.c). */
 int cli_verify_status(int argc, char **argv);
 int cli_status(int argc, char **argv);
+/* `lienlog demo mortgage|release|token face` (cli_demo.c). */
+int cli_demo(int argc, char **argv);
 
 /* ---- Verifying clients: sync, monitor, proof (docs/sync.md) ------------- */
 

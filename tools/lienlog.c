@@ -78,6 +78,11 @@ static const char usage_main[] =
     "      write a C2SP tlog-proof; check it with 'verify proof'\n"
     "  load --url URL --demo DIR [--concurrency N] [--duration S|--requests N]\n"
     "      signed registration load against a demo lienlogd (docs/demo.md)\n"
+    "  demo mortgage --demo DIR --vin VIN ... --commitment C [--out FILE]\n"
+    "  demo release --demo DIR --vin VIN --mortgage APP_ID ... [--out FILE]\n"
+    "      a request body with the demo face-ID provider's token in it\n"
+    "  demo token face --demo DIR --commitment C --nonce HEX\n"
+    "      a bare demo face token (docs/integration.md)\n"
     "\n"
     "'lienlog <verb> --help' describes each verb.\n"
     "exit codes (docs/cli.md): 0 verified/ok, 1 verification failed or\n"
@@ -135,6 +140,8 @@ main(int argc, char **argv)
 		rc = cli_load(argc - 2, argv + 2);
 	else if (strcmp(verb, "status") == 0)
 		rc = cli_status(argc - 2, argv + 2);
+	else if (strcmp(verb, "demo") == 0)
+		rc = cli_demo(argc - 2, argv + 2);
 	else {
 		cli_fail(verb, "unknown verb (see lienlog --help)");
 		return CLI_EXIT_USAGE;

@@ -17,3 +17,10 @@ if(TARGET lienlogd AND TARGET lienlog)
 	set_tests_properties(integration.docs_run PROPERTIES
 		LABELS integration TIMEOUT 900)
 endif()
+# scripts/deps.sh with stub apt-get/dpkg-query: the demo installs only what
+# the demo needs, the test command the toolchain, a held lock is waited for.
+add_test(NAME integration.deps
+	COMMAND /usr/bin/python3 ${CMAKE_CURRENT_LIST_DIR}/test_deps.py
+		${PROJECT_SOURCE_DIR})
+set_tests_properties(integration.deps PROPERTIES LABELS integration
+	TIMEOUT 120)

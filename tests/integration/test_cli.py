@@ -686,7 +686,8 @@ def test_help_lists_the_verbs(r):
     real = set()
     subs = {"verify": ("tools/cli_verify.c", r"argv\[0\]"),
             "witness": ("tools/cli_witness.c", r"argv\[0\]"),
-            "proof": ("tools/cli_proof.c", r"argv\[0\]")}
+            "proof": ("tools/cli_proof.c", r"argv\[0\]"),
+            "demo": ("tools/cli_demo.c", r"argv\[0\]")}
     for v in dispatched("tools/lienlog.c", "verb"):
         if v in subs:
             path, var = subs[v]

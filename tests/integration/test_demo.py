@@ -21,6 +21,9 @@
 Network only to 127.0.0.1; every wait is bounded.
 """
 import argparse
+import base64
+import datetime
+import hashlib
 import http.client
 import json
 import os
@@ -30,8 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 
-from itest import check, FAILURES as FAILS, healthz, start_demo, stop
+from itest import check, FAILURES as FAILS, healthz, http_get, start_demo, stop
 
 
 FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")
@@ -164,9 +169,89 @@ def main():
                 [a.lienlog, "submit", "--key", os.path.join(demo, "bank-a.key"),
                  "--keyid", keyid, "--url", url + "/v1/identity-commitments",
                  "--body", body], capture_output=True, text=True, timeout=120)
+            commit_answer = r.stdout
             check(r.returncode == 0 and '"commitment"' in r.stdout,
                   "submit as bank A: %d %s %s" % (r.returncode, r.stdout,
                                                   r.stderr))
+
+            # 3c. One entry by index, public (docs/api-log.md): its leaf
+            # hash is the one the inclusion proof route gives.
+            n = healthz(port)["tree_size"]
+            ent = http_get(port, "/v1/entries/5")
+            pr = json.loads(http_get(port, "/v1/proof/inclusion?index=5&"
+                                     "tree_size=%d" % n))
+            check(base64.b64encode(hashlib.sha256(b"\0" + ent).digest())
+                  .decode() == pr["leaf_hash"],
+                  "GET /v1/entries/5: the bytes whose leaf hash the proof "
+                  "names")
+            for path, code in (("/v1/entries/%d" % (n + 1000),
+                                "index_out_of_range"),
+                               ("/v1/entries/05", "bad_number"),
+                               ("/v1/entries/x", "bad_number")):
+                try:
+                    http_get(port, path)
+                    got = (200, None)
+                except urllib.error.HTTPError as e:
+                    got = (e.code, json.loads(e.read()).get("code"))
+                check(got == (400, code), "GET %s: 400 %s (%r)" %
+                      (path, code, got))
+
+            # 3d. Times in JSON answers: every "<x>_ms" has "<x>_at" beside
+            # it, the same instant in RFC 3339 (TEAM.md).
+            m = re.search(r"under a lien\W+([A-HJ-NPR-Z0-9]{17})", readme)
+            if check(m is not None, "README names a VIN under a lien"):
+                veh = json.loads(http_get(port, "/v1/vehicles/" + m.group(1)))
+                pairs = []
+
+                def walk(v):
+                    if isinstance(v, dict):
+                        for k, x in v.items():
+                            if k.endswith("_ms") and isinstance(x, int):
+                                pairs.append((x, v.get(k[:-3] + "_at")))
+                            walk(x)
+                    elif isinstance(v, list):
+                        for x in v:
+                            walk(x)
+                walk(veh)
+                check(len(pairs) >= 1 and all(
+                    at is not None and datetime.datetime.strptime(
+                        at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                        tzinfo=datetime.timezone.utc).timestamp() * 1000
+                    == ms for ms, at in pairs),
+                    "GET /v1/vehicles/VIN: each *_ms has its *_at (%s)" %
+                    pairs[:4])
+
+            # 3e. The demo helper (docs/integration.md): tokens without
+            # JWS code.
+            cm = os.path.join(tmp, "commit.json")
+            with open(cm, "w") as f:
+                f.write(commit_answer)   # the answer of step 3
+            r2 = subprocess.run(
+                [a.lienlog, "demo", "token", "face", "--demo", datadir,
+                 "--commitment", "@" + cm, "--nonce", "ab" * 32],
+                capture_output=True, text=True, timeout=60)
+            check(r2.returncode == 0 and
+                  re.match(r"^[\w-]+\.[\w-]+\.[\w-]+\n$", r2.stdout),
+                  "demo token face: a compact JWS (%d %r)" %
+                  (r2.returncode, r2.stderr))
+            hdr = json.loads(base64.urlsafe_b64decode(
+                r2.stdout.split(".")[0] + "=="))
+            check(hdr.get("kid") == "demo-face-01",
+                  "demo token face: signed by the demo face-ID key (%s)" %
+                  hdr)
+            r2 = subprocess.run(
+                [a.lienlog, "demo", "release", "--demo", datadir, "--vin",
+                 "LFV2A21K0G4051236", "--mortgage", "A0000000000000010",
+                 "--owner-id", "330402198506123014", "--commitment",
+                 "@" + cm], capture_output=True, text=True, timeout=60)
+            check(r2.returncode == 0 and "face_token" in json.loads(
+                r2.stdout), "demo release: a body with its face token")
+            r2 = subprocess.run(
+                [a.lienlog, "demo", "token", "face", "--demo", datadir,
+                 "--commitment", "not-base64!", "--nonce", "ab" * 32],
+                capture_output=True, text=True, timeout=60)
+            check(r2.returncode == 3 and "--commitment" in r2.stderr,
+                  "demo token face: a bad commitment is exit 3")
 
             # 4. The load generator.
             r = subprocess.run(
