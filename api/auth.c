@@ -29,6 +29,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -308,7 +309,11 @@ struct keyctx {
 	uint8_t keyid[AUTH_KEYID_LEN];
 	struct auth_party party;
 	struct pkey *key;		/* one reference, dropped at the end */
+	char why[AUTH_MESSAGE_MAX];	/* a refusal's message, from here */
 };
+
+#define WHY(k, ...) \
+	(void)snprintf((k)->why, sizeof((k)->why), __VA_ARGS__)
 
 static enum lien_status
 key_fn(void *arg, const char *keyid, size_t keyid_len,
@@ -324,8 +329,12 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 
 	*out_key = NULL;
 	/* Lowercase only: upper case is not the canonical spelling. */
-	if (hex_decode(keyid, keyid_len, k->keyid, AUTH_KEYID_LEN) != LIEN_OK)
+	if (hex_decode(keyid, keyid_len, k->keyid, AUTH_KEYID_LEN) != LIEN_OK) {
+		WHY(k, "keyid is not 64 lowercase hex digits: it is the "
+		    "SHA-256 of the signer's certificate DER ('lienlog "
+		    "cert-fingerprint CERT')");
 		return LIEN_EKEY;
+	}
 	k->resolved = 1;
 
 	admin = trust_admin_find(k->t, k->keyid);
@@ -340,8 +349,13 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 	} else {
 		memset(&k->party, 0, sizeof(k->party));
 		st = k->req->party_lookup(k->req->ctx, k->keyid, &k->party);
-		if (st == LIEN_ENOTFOUND)
+		if (st == LIEN_ENOTFOUND) {
+			WHY(k, "no filed party and no administrator has keyid "
+			    "%.64s: the certificate is not filed yet, or it was "
+			    "renewed (a new certificate is a new keyid, filed "
+			    "again)", keyid);
 			return LIEN_EKEY;
+		}
 		if (st != LIEN_OK) {
 			k->reason = AUTH_R_INTERNAL;
 			k->cb_status = st;
@@ -374,12 +388,18 @@ key_fn(void *arg, const char *keyid, size_t keyid_len,
 	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER);
 	if (store == NULL) {
 		k->reason = AUTH_R_CERT_UNTRUSTED;
+		WHY(k, "no root certificates are configured for the %s role",
+		    auth_role_name(k->party.role));
 		return LIEN_EVERIFY;
 	}
 	st = cert_check(k->a, store, k->keyid, der, der_len, k->req->now,
 	    &cres, &k->key);
 	if (st == LIEN_EVERIFY) {
 		k->reason = from_verdict(cres.verdict);
+		WHY(k, "the certificate filed under this keyid (party %s, role "
+		    "%s) is refused: %s (docs/certificates.md)",
+		    k->party.party_id, auth_role_name(k->party.role),
+		    cert_verdict_code(cres.verdict));
 		return LIEN_EVERIFY;
 	}
 	if (st != LIEN_OK) {
@@ -579,6 +599,8 @@ auth_verify(struct auth *a, const struct trust *t,
 		k.reason = from_httpsig(hres.reason);
 		if (k.reason == AUTH_R_OK)
 			k.reason = AUTH_R_SIGNATURE_MALFORMED;
+		if (k.why[0] == '\0')
+			WHY(&k, "%s", hres.detail);
 		st = LIEN_EVERIFY;
 		goto fail;
 	}
@@ -587,14 +609,30 @@ auth_verify(struct auth *a, const struct trust *t,
 	st = LIEN_EVERIFY;
 	if (k.party.status == AUTH_PARTY_SUSPENDED) {
 		k.reason = AUTH_R_PARTY_SUSPENDED;
+		WHY(&k, "party %s is suspended: the registry's administrator "
+		    "reinstates it", k.party.party_id);
 		goto fail;
 	}
 	if (k.party.status == AUTH_PARTY_REVOKED) {
 		k.reason = AUTH_R_PARTY_REVOKED;
+		WHY(&k, "party %s is revoked", k.party.party_id);
 		goto fail;
 	}
 	if ((req->allowed_roles & AUTH_ROLE_BIT(k.party.role)) == 0) {
+		char roles[96];
+		size_t n = 0;
+
+		roles[0] = '\0';
+		for (int r = AUTH_ROLE_INSTITUTION; r < AUTH_ROLE_COUNT_; r++)
+			if ((req->allowed_roles & AUTH_ROLE_BIT(r)) != 0 &&
+			    n < sizeof(roles))
+				n += (size_t)snprintf(roles + n, sizeof(roles) - n,
+				    "%s%s", n ? ", " : "",
+				    auth_role_name((enum auth_role)r));
 		k.reason = AUTH_R_ROLE_FORBIDDEN;
+		WHY(&k, "this route is for %s; the signer (party %s) is %s",
+		    roles[0] ? roles : "no signed party",
+		    k.party.party_id, auth_role_name(k.party.role));
 		goto fail;
 	}
 	if (req->nonce_check != NULL) {
@@ -602,6 +640,10 @@ auth_verify(struct auth *a, const struct trust *t,
 		    hres.nonce, hres.nonce_len);
 		if (st == LIEN_EEXIST) {
 			k.reason = AUTH_R_NONCE_REPLAYED;
+			WHY(&k, "this key already used this nonce for another "
+			    "request: every new request needs a fresh nonce (a "
+			    "retry of the very same signed request gets its "
+			    "original answer)");
 			st = LIEN_EVERIFY;
 			goto fail;
 		}
@@ -628,6 +670,10 @@ auth_verify(struct auth *a, const struct trust *t,
 	return LIEN_OK;
 fail:
 	pkey_free(k.key);
+	if (k.why[0] == '\0')
+		WHY(&k, "%s", k.reason == AUTH_R_INTERNAL ? "internal error "
+		    "while authenticating" : auth_reason_code(k.reason));
+	memcpy(out->message, k.why, sizeof(out->message));
 	out->role = AUTH_ROLE_NONE;
 	out->party_id[0] = '\0';
 	out->party_id_len = 0;

@@ -142,9 +142,19 @@ struct auth_request {
 };
 
 /* What the rest of the pipeline needs from an authenticated request. */
+/* Bytes of auth_result.message, NUL included. */
+#define AUTH_MESSAGE_MAX 400u
+
 struct auth_result {
 	enum auth_reason reason;
 	int http_status;		/* auth_reason_http(reason) */
+	/* For a refusal: the check that failed, for the client's person
+	 * ("created is 412 s behind the server's clock (window +-300 s)",
+	 * "this route is for officer; the signer is institution"). Only
+	 * what the client sent about itself or what is public (its keyid,
+	 * its party id, component names, times, sizes); never signature,
+	 * digest, body or certificate bytes. "" when authenticated. */
+	char message[AUTH_MESSAGE_MAX];
 	enum auth_role role;
 	char party_id[AUTH_PARTY_ID_MAX + 1];
 	size_t party_id_len;

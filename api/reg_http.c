@@ -61,7 +61,7 @@
 #include "tlog/entry.h"
 #include "registry/jcs.h"
 
-#define REG_ERROR_BODY_CAP 512u
+#define REG_ERROR_BODY_CAP 1024u	/* code + an auth message (AUTH_MESSAGE_MAX) escaped */
 
 void
 api_fail_code(struct api_req *rq, int http_status, const char *code,
@@ -362,10 +362,13 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 		c->authed = 1;
 		ok = 1;
 	} else if (st == LIEN_EVERIFY) {
+		/* the check that failed, in words (api/auth.h); the code is
+		 * what a client branches on (docs/identity.md) */
 		api_fail_code(rq, c->auth.http_status,
-		    auth_reason_code(c->auth.reason),
-		    "the request is not authenticated for this route "
-		    "(docs/identity.md)");
+		    auth_reason_code(c->auth.reason), c->auth.message[0] ?
+		    c->auth.message : "the request is not authenticated for "
+		    "this route (docs/identity.md)");
+		rq->auth_refused = 1;
 	} else {
 		api_fail_status(rq, st);
 	}

@@ -39,6 +39,7 @@
  * OpenSSL 3 (DEPS.md), so lienlogd serves plain HTTP behind nginx.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +90,11 @@ struct api_server {
 	 * that matched no route or were refused by the guard ("none"). */
 	struct metrics *metrics;
 	struct accesslog *alog;		/* NULL: no access log */
+	/* Refusal lines on the server log: at most SERVER_REFUSALS_PER_S a
+	 * second; the rest are counted and the count said on the next line. */
+	_Atomic uint64_t refused_sec;
+	_Atomic unsigned refused_n;
+	_Atomic uint64_t refused_dropped;
 	struct api_app *app;		/* borrowed; NULL: log-only */
 	struct witness_client *witness;	/* borrowed; NULL: no witnesses */
 	struct notify *notify;		/* borrowed; NULL: no SMS worker */
@@ -290,6 +296,52 @@ server_access(struct api_server *s, const struct api_req *rq,
 	(void)accesslog_submit(s->alog, &r);	/* a drop is counted */
 }
 
+/* Authentication refusals, logged by default (docs/observability.md
+ * "Refusals"): one line each, key=value, with what an operator needs to
+ * see a bank's integration failing -- time, client address, route name,
+ * status, code -- and nothing personal (no path, which may hold a VIN; no
+ * keyid or party, which may name an officer; no header). The client got
+ * the detailed message; the code says which check failed. */
+#define SERVER_REFUSALS_PER_S 20u
+
+static void
+server_refusal(struct api_server *s, const struct api_req *rq,
+    const struct mg_request_info *ri, size_t slot, int status)
+{
+	char msg[320], at[80];
+	struct timespec now;
+	struct tm tm;
+	uint64_t sec, prev, dropped;
+
+	if (s->log == NULL)
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	sec = (uint64_t)now.tv_sec;
+	prev = atomic_load(&s->refused_sec);
+	if (prev != sec && atomic_compare_exchange_strong(&s->refused_sec,
+	    &prev, sec))
+		atomic_store(&s->refused_n, 0);
+	if (atomic_fetch_add(&s->refused_n, 1) >= SERVER_REFUSALS_PER_S) {
+		atomic_fetch_add(&s->refused_dropped, 1);
+		return;
+	}
+	dropped = atomic_exchange(&s->refused_dropped, 0);
+	gmtime_r(&now.tv_sec, &tm);
+	(void)snprintf(at, sizeof(at), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+	(void)snprintf(msg, sizeof(msg), "refused at=%s remote=%s route=%s "
+	    "method=%s status=%d code=%s%s%llu", at,
+	    rq->proxy.client_addr_len > 0 ? rq->proxy.client_addr :
+	    ri->remote_addr, slot < s->nroutes ? s->route_names[slot] : "none",
+	    ri->request_method != NULL ? ri->request_method : "", status,
+	    rq->error_code != NULL ? rq->error_code : "none",
+	    dropped ? " not_logged_before=" : "", (unsigned long long)dropped);
+	if (dropped == 0)	/* drop the trailing "0" of the empty case */
+		msg[strlen(msg) - 1] = '\0';
+	s->log(s->log_ctx, msg);
+}
+
 static int
 server_handle(struct mg_connection *conn, void *cbdata)
 {
@@ -355,6 +407,8 @@ server_handle(struct mg_connection *conn, void *cbdata)
 	if (s->alog != NULL)
 		server_access(s, &rq, ri, slot, status, &wall,
 		    server_ns(&t1) - server_ns(&t0));
+	if (rq.auth_refused)
+		server_refusal(s, &rq, ri, slot, status);
 	return status;
 }
 

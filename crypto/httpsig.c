@@ -25,6 +25,7 @@
  */
 #include "crypto/httpsig.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -885,6 +886,38 @@ locate(const struct httpsig_request *req, const char *label,
 	return HTTPSIG_R_OK;
 }
 
+/* The default detail of a refusal (httpsig_result.detail) when the check
+ * that failed has nothing more specific to say. */
+static const char *
+reason_sentence(enum httpsig_reason r)
+{
+	switch (r) {
+	case HTTPSIG_R_MISSING:
+		return "no Signature-Input or no Signature header field";
+	case HTTPSIG_R_DUPLICATE:
+		return "Signature-Input, Signature or Content-Digest sent more "
+		    "than once";
+	case HTTPSIG_R_MALFORMED:
+		return "Signature-Input, Signature or Content-Digest is not "
+		    "strict RFC 8941 as RFC 9421 uses it (or uses a refused "
+		    "construct: docs/request-signing.md)";
+	case HTTPSIG_R_TOO_LARGE:
+		return "a signature field, label, component list or signature "
+		    "base exceeds its limit (docs/request-signing.md)";
+	case HTTPSIG_R_LABEL:
+		return "the labels of Signature-Input and Signature differ, or "
+		    "more than one signature was sent";
+	case HTTPSIG_R_FIELD_ABSENT:
+		return "a covered header field is not in the request";
+	case HTTPSIG_R_DIGEST_MISSING:
+		return "no Content-Digest with a sha-256 member";
+	case HTTPSIG_R_DIGEST_MISMATCH:
+		return "Content-Digest does not match the body";
+	default:
+		return "the signature is refused";
+	}
+}
+
 /* Scratch for one verification: too big for a 100 KiB worker stack
  * alongside everything else, so it is heap-allocated once per call. */
 struct scratch {
@@ -913,6 +946,8 @@ httpsig_verify(const struct httpsig_request *req,
 	memset(res, 0, sizeof(*res));
 	res->created = res->expires = -1;
 	res->reason = HTTPSIG_R_MALFORMED;
+#define DETAIL(...) \
+	(void)snprintf(res->detail, sizeof(res->detail), __VA_ARGS__)
 	if (req == NULL || pol == NULL || pol->key_fn == NULL ||
 	    pol->window < 0 || !request_ok(req))
 		return LIEN_EINVAL;
@@ -935,38 +970,73 @@ httpsig_verify(const struct httpsig_request *req,
 	/* Policy: covered components, then parameters. */
 	q = pol->require;
 	r = HTTPSIG_R_COMPONENT_MISSING;
-	if ((q & HTTPSIG_REQ_METHOD) && !covers(si, "@method"))
+	if ((q & HTTPSIG_REQ_METHOD) && !covers(si, "@method")) {
+		DETAIL("covered components lack \"@method\"");
 		goto out;
+	}
 	if ((q & HTTPSIG_REQ_TARGET) && !covers(si, "@target-uri") &&
-	    !covers(si, "@path"))
+	    !covers(si, "@path")) {
+		DETAIL("covered components lack \"@path\" (or "
+		    "\"@target-uri\")");
 		goto out;
-	if ((q & HTTPSIG_REQ_DIGEST) && !covers(si, "content-digest"))
+	}
+	if ((q & HTTPSIG_REQ_DIGEST) && !covers(si, "content-digest")) {
+		DETAIL("covered components lack \"content-digest\" "
+		    "(required on a write: the body must be signed)");
 		goto out;
+	}
 	if ((q & HTTPSIG_REQ_QUERY) && req->query != NULL &&
-	    !covers(si, "@query") && !covers(si, "@target-uri"))
+	    !covers(si, "@query") && !covers(si, "@target-uri")) {
+		DETAIL("covered components lack \"@query\" (or "
+		    "\"@target-uri\"): the URL has a query");
 		goto out;
-	if ((q & HTTPSIG_REQ_IDEMKEY) && !covers(si, "idempotency-key"))
+	}
+	if ((q & HTTPSIG_REQ_IDEMKEY) && !covers(si, "idempotency-key")) {
+		DETAIL("covered components lack \"idempotency-key\": the "
+		    "request sends an Idempotency-Key, which must be signed");
 		goto out;
+	}
 	r = HTTPSIG_R_PARAM_MISSING;
-	if (((q & HTTPSIG_REQ_CREATED) && !si->have[P_CREATED]) ||
-	    ((q & HTTPSIG_REQ_NONCE) && (!si->have[P_NONCE] ||
-	    si->nonce.len == 0)) ||
-	    ((q & HTTPSIG_REQ_KEYID) && !si->have[P_KEYID]) ||
-	    ((q & HTTPSIG_REQ_ALG) && !si->have[P_ALG]))
+	if ((q & HTTPSIG_REQ_CREATED) && !si->have[P_CREATED]) {
+		DETAIL("no created parameter (Unix seconds)");
 		goto out;
+	}
+	if ((q & HTTPSIG_REQ_NONCE) && (!si->have[P_NONCE] ||
+	    si->nonce.len == 0)) {
+		DETAIL("no nonce parameter (or an empty one): a fresh nonce is "
+		    "required on every request (docs/request-signing.md)");
+		goto out;
+	}
+	if ((q & HTTPSIG_REQ_KEYID) && !si->have[P_KEYID]) {
+		DETAIL("no keyid parameter");
+		goto out;
+	}
+	if ((q & HTTPSIG_REQ_ALG) && !si->have[P_ALG]) {
+		DETAIL("no alg parameter");
+		goto out;
+	}
 	r = HTTPSIG_R_MALFORMED;
 	if (si->have[P_CREATED] && si->have[P_EXPIRES] &&
-	    si->expires < si->created)
+	    si->expires < si->created) {
+		DETAIL("expires is before created");
 		goto out;
+	}
 	/* RFC 9421 3.2.1: created in the future or too old, expires past.
 	 * Values are <= 15 digits, so the arithmetic cannot overflow. */
 	if (si->have[P_CREATED] && (si->created > pol->now + pol->window ||
 	    si->created < pol->now - pol->window)) {
 		r = HTTPSIG_R_CREATED_WINDOW;
+		DETAIL("created is %lld s %s the server's clock (window +-%lld "
+		    "s): check the signing machine's clock (NTP)",
+		    (long long)(si->created > pol->now ? si->created - pol->now :
+		    pol->now - si->created), si->created > pol->now ?
+		    "ahead of" : "behind", (long long)pol->window);
 		goto out;
 	}
 	if (si->have[P_EXPIRES] && si->expires < pol->now) {
 		r = HTTPSIG_R_EXPIRED;
+		DETAIL("expires was %lld s ago", (long long)(pol->now -
+		    si->expires));
 		goto out;
 	}
 
@@ -979,6 +1049,8 @@ httpsig_verify(const struct httpsig_request *req,
 	if (st == LIEN_EKEY || (st == LIEN_OK && key == NULL)) {
 		st = LIEN_OK;
 		r = HTTPSIG_R_UNKNOWN_KEYID;
+		DETAIL("no key is known under keyid \"%.80s%s\"", si->keyid.s,
+		    si->keyid.len > 80 ? "..." : "");
 		goto out;
 	}
 	if (st != LIEN_OK)
@@ -990,29 +1062,68 @@ httpsig_verify(const struct httpsig_request *req,
 
 		if (named == PKEY_NONE) {
 			r = HTTPSIG_R_ALG_UNSUPPORTED;
+			DETAIL("alg \"%.40s\" is none of ed25519, "
+			    "ecdsa-p256-sha256, sm2-sm3 (alg may be left out: "
+			    "the key decides)", si->alg.s);
 			goto out;
 		}
 		if (named != res->alg) {
 			r = HTTPSIG_R_ALG_MISMATCH;
+			DETAIL("alg \"%s\" but the key of this keyid is %s",
+			    httpsig_alg_name(named),
+			    httpsig_alg_name(res->alg) != NULL ?
+			    httpsig_alg_name(res->alg) : "another type");
 			goto out;
 		}
 	}
 
 	b = (struct buf){ s->base, 0, sizeof(s->base), 0 };
 	s->base[0] = '\0';
-	if ((r = build_base(&b, req, si, NULL)) != HTTPSIG_R_OK)
+	if ((r = build_base(&b, req, si, NULL)) != HTTPSIG_R_OK) {
+		if (r == HTTPSIG_R_FIELD_ABSENT)
+			for (size_t i = 0; i < si->ncomp; i++) {
+				const char *v;
+				size_t n;
+
+				if (si->comp[i][0] != '@' && header_single(req,
+				    si->comp[i], &v, &n) == 0) {
+					DETAIL("covered header field \"%s\" is "
+					    "not in the request", si->comp[i]);
+					break;
+				}
+			}
 		goto out;
+	}
 	/* All three algorithms sign with 64 raw bytes; anything else, or
 	 * non-canonical base64, is simply a bad signature. */
 	if (b64_decode(sv->b64, sv->b64_len, sig, sizeof(sig), &sig_len) !=
 	    LIEN_OK || pkey_verify(key, PKEY_SIG_RAW, b.p, b.len, sig,
 	    sig_len) != LIEN_OK) {
 		r = HTTPSIG_R_BAD_SIGNATURE;
+		if (sig_len != 64)
+			DETAIL("the signature is not 64 bytes of canonical "
+			    "base64 (r||s or Ed25519 R||S, never DER)");
+		else
+			DETAIL("the %s signature does not verify under the key "
+			    "of this keyid over the base rebuilt from the "
+			    "request as received (method, %s, covered fields): "
+			    "wrong key, or a component changed on the way (a "
+			    "proxy rewriting Host or the path?)",
+			    httpsig_alg_name(res->alg) != NULL ?
+			    httpsig_alg_name(res->alg) : "", covers(si,
+			    "@target-uri") ? "@target-uri" : "@path/@authority");
 		goto out;
 	}
 	r = check_digest(req, (q & HTTPSIG_REQ_DIGEST) != 0);
+	if (r == HTTPSIG_R_DIGEST_MISMATCH)
+		DETAIL("Content-Digest sha-256 is not the SHA-256 of the %zu "
+		    "body bytes received: the body changed after signing "
+		    "(send it byte for byte)", req->body_len);
 out:
 	free(s);
+	if (r != HTTPSIG_R_OK && res->detail[0] == '\0')
+		DETAIL("%s", reason_sentence(r));
+#undef DETAIL
 	res->reason = st != LIEN_OK ? HTTPSIG_R_MALFORMED : r;
 	if (st != LIEN_OK)
 		return st;

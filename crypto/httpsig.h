@@ -124,8 +124,18 @@ struct httpsig_policy {
 void httpsig_policy_init(struct httpsig_policy *pol, int64_t now,
     httpsig_key_fn key_fn, void *key_arg);
 
+/* Bytes of httpsig_result.detail, NUL included. */
+#define HTTPSIG_DETAIL_MAX 320u
+
 struct httpsig_result {
 	enum httpsig_reason reason;
+	/* For a refusal: which check failed, for a person ("covered
+	 * components lack \"content-digest\" (required on a write)",
+	 * "created is 412 s before the server's clock (window +-300 s)").
+	 * Names only what the client sent about itself (component and
+	 * header names, parameter values it chose, sizes, times); never
+	 * signature, digest or body bytes. "" when verified. */
+	char detail[HTTPSIG_DETAIL_MAX];
 	char label[HTTPSIG_NAME_MAX + 1];
 	char keyid[HTTPSIG_PARAM_MAX + 1];	/* NUL-terminated */
 	size_t keyid_len;

@@ -95,6 +95,9 @@ struct api_req {
 	size_t party_len;
 	const char *role;
 	int has_entry;		/* 1: entry_index is the appended entry */
+	/* 1: authentication refused the request (api/reg_http.c): the
+	 * server logs one line for it (api/server.c, docs/observability.md) */
+	int auth_refused;
 	uint64_t entry_index;
 	/* Storage for party when a handler's own copy would not outlive it
 	 * (the access log reads party after the handler returns). */

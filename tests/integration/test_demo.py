@@ -174,6 +174,43 @@ def main():
                   "submit as bank A: %d %s %s" % (r.returncode, r.stdout,
                                                   r.stderr))
 
+            # 3b. An authentication refusal names the failed check, and
+            # lienlogd logs it by default: one key=value line, no path
+            # (docs/observability.md "Refusals").
+            r = subprocess.run(
+                [a.lienlog, "sign-request", "--key",
+                 os.path.join(demo, "bank-a.key"), "--keyid", keyid,
+                 "--url", url + "/v1/identity-commitments", "--body", body,
+                 "--created", str(int(time.time()) - 1000)],
+                capture_output=True, text=True, timeout=60)
+            hdrs = dict(l.split(": ", 1) for l in r.stdout.splitlines()
+                        if ": " in l)
+            with open(body, "rb") as f:
+                data = f.read()
+            req = urllib.request.Request(url + "/v1/identity-commitments",
+                                         data=data, headers=hdrs,
+                                         method="POST")
+            st, ans = 0, {}
+            try:
+                urllib.request.urlopen(req, timeout=60)
+            except urllib.error.HTTPError as e:
+                st, ans = e.code, json.loads(e.read())
+            check(st == 401 and ans.get("code") == "created_out_of_window"
+                  and re.search(r"created is \d+ s behind the server's "
+                                r"clock \(window \+-300 s\)",
+                                ans.get("message", "")) is not None,
+                  "a stale created: 401 with how far off (%d %r)" %
+                  (st, ans))
+            with open(logpath, errors="replace") as f:
+                out = f.read()
+            m = re.search(r"^lienlogd: http: refused at=\S+Z remote=127\.0\.0"
+                          r"\.1 route=\S+ method=POST status=401 "
+                          r"code=created_out_of_window$", out, re.M)
+            check(m is not None and "/v1/identity-commitments" not in
+                  out[m.start():m.end()] if m else False,
+                  "the refusal is logged by default, without the path "
+                  "(%s)" % out[-400:])
+
             # 3c. One entry by index, public (docs/api-log.md): its leaf
             # hash is the one the inclusion proof route gives.
             n = healthz(port)["tree_size"]
