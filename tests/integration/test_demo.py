@@ -201,11 +201,19 @@ def main():
                                 ans.get("message", "")) is not None,
                   "a stale created: 401 with how far off (%d %r)" %
                   (st, ans))
-            with open(logpath, errors="replace") as f:
-                out = f.read()
-            m = re.search(r"^lienlogd: http: refused at=\S+Z remote=127\.0\.0"
-                          r"\.1 route=\S+ method=POST status=401 "
-                          r"code=created_out_of_window$", out, re.M)
+            # the line is written after the answer went out: poll for it
+            # (bounded: a hang guard, never a timing check)
+            m = None
+            for _ in range(6000):
+                with open(logpath, errors="replace") as f:
+                    out = f.read()
+                m = re.search(r"^lienlogd: http: refused at=\S+Z "
+                              r"remote=127\.0\.0\.1 route=\S+ method=POST "
+                              r"status=401 code=created_out_of_window$", out,
+                              re.M)
+                if m is not None:
+                    break
+                time.sleep(0.005)
             check(m is not None and "/v1/identity-commitments" not in
                   out[m.start():m.end()] if m else False,
                   "the refusal is logged by default, without the path "
