@@ -1070,6 +1070,8 @@ cli_load(int argc, char **argv)
 		size_t off = 0;
 
 		for (unsigned i = 0; i < conc; i++) {
+			if (wks[i].nlat == 0)	/* lat_us may be NULL */
+				continue;
 			memcpy(lat + off, wks[i].lat_us, wks[i].nlat *
 			    sizeof(*lat));
 			off += wks[i].nlat;
