@@ -39,6 +39,7 @@
 #include "common/b64.h"
 #include "common/hex.h"
 #include "common/rd.h"
+#include "common/rfc3339.h"
 #include "crypto/sign.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
@@ -1328,10 +1329,8 @@ times_at(json_t *v)
 			return;
 		json_object_foreach(v, k, m) {
 			size_t n = strlen(k);
-			char name[96], at[80];
+			char name[96], at[RFC3339_MS_LEN + 1];
 			json_int_t ms;
-			time_t sec;
-			struct tm tm;
 
 			if (!json_is_integer(m)) {
 				times_at(m);
@@ -1343,14 +1342,9 @@ times_at(json_t *v)
 			memcpy(name, k, n - 3);
 			memcpy(name + n - 3, "_at", 4);
 			ms = json_integer_value(m);
-			sec = (time_t)(ms / 1000);
 			if (ms < 0 || json_object_get(v, name) != NULL ||
-			    gmtime_r(&sec, &tm) == NULL)
+			    rfc3339_ms((uint64_t)ms, at) == 0)
 				continue;
-			(void)snprintf(at, sizeof(at), "%04d-%02d-%02dT%02d:%02d:"
-			    "%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-			    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-			    (int)(ms % 1000));
 			(void)json_object_set_new(add, name, json_string(at));
 		}
 		(void)json_object_update(v, add);

@@ -58,6 +58,7 @@
 #include "api/app.h"
 #include "witness/publisher.h"
 #include "common/lien_limits.h"
+#include "common/rfc3339.h"
 #include "crypto/note.h"
 
 #define SERVER_ROUTES_MAX METRICS_ROUTES_MAX
@@ -308,9 +309,8 @@ static void
 server_refusal(struct api_server *s, const struct api_req *rq,
     const struct mg_request_info *ri, size_t slot, int status)
 {
-	char msg[320], at[80];
+	char msg[320], at[RFC3339_MS_LEN + 1];
 	struct timespec now;
-	struct tm tm;
 	uint64_t sec, prev, dropped;
 
 	if (s->log == NULL)
@@ -326,10 +326,7 @@ server_refusal(struct api_server *s, const struct api_req *rq,
 		return;
 	}
 	dropped = atomic_exchange(&s->refused_dropped, 0);
-	gmtime_r(&now.tv_sec, &tm);
-	(void)snprintf(at, sizeof(at), "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
+	(void)rfc3339_ms(sec * 1000u + (uint64_t)now.tv_nsec / 1000000u, at);
 	(void)snprintf(msg, sizeof(msg), "refused at=%s remote=%s route=%s "
 	    "method=%s status=%d code=%s%s%llu", at,
 	    rq->proxy.client_addr_len > 0 ? rq->proxy.client_addr :
