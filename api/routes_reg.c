@@ -1352,11 +1352,13 @@ times_at(json_t *v)
 	}
 }
 
+/* times: add the "<x>_at" strings (answers whose "<x>_ms" are instants;
+ * not statistics, whose "_ms" members are durations). */
 static void
-reply_json_text(struct api_req *rq, const char *text, size_t len)
+reply_json_text(struct api_req *rq, const char *text, size_t len, int times)
 {
 	json_error_t e;
-	json_t *j = json_loadb(text, len, 0, &e);
+	json_t *j = times ? json_loadb(text, len, 0, &e) : NULL;
 	char *dump = NULL, *buf;
 	size_t n = len;
 
@@ -1464,7 +1466,7 @@ get_application(struct api_req *rq)
 			goto out;
 		}
 	}
-	reply_json_text(rq, out, len);
+	reply_json_text(rq, out, len, 1);
 out:
 	json_decref(app);
 	free(out);
@@ -1575,7 +1577,7 @@ get_queue(struct api_req *rq)
 	else if (st != LIEN_OK)
 		api_fail_status(rq, st);
 	else
-		reply_json_text(rq, out, len);
+		reply_json_text(rq, out, len, 1);
 out:
 	free(out);
 	work_free(w);
@@ -1674,7 +1676,7 @@ get_statistics(struct api_req *rq)
 	if (st != LIEN_OK)
 		api_fail_status(rq, st);
 	else
-		reply_json_text(rq, out, len);
+		reply_json_text(rq, out, len, 0);
 out:
 	free(out);
 	work_free(w);
@@ -1732,7 +1734,7 @@ get_vehicle(struct api_req *rq)
 	if (st != LIEN_OK)
 		read_fail(rq, st, "vehicle_unknown");
 	else
-		reply_json_text(rq, out, len);
+		reply_json_text(rq, out, len, 1);
 out:
 	free(out);
 	work_free(w);
