@@ -60,7 +60,8 @@ struct client;
  * <reason> (is the server running, and is the URL right?)" or "URL
  * answered HTTP <n>"; map the status with cli_exit_net. */
 enum lien_status cli_fetch(struct client *cl, const char *url, size_t cap,
-    uint8_t **out, size_t *out_len, char *why, size_t why_cap);
+    uint8_t **out, size_t *out_len, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
 
 /* ---- Progress on long work (docs/cli.md "Progress") ---------------------- */
 
