@@ -149,22 +149,12 @@ reg_refusal_http(enum lien_status st, const char *code)
 
 /* ---- body ------------------------------------------------------------- */
 
-static uint64_t
-mono_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
 static int
 reg_read_body(struct reg_call *c)
 {
 	struct api_req *rq = c->rq;
-	uint64_t deadline;
-	size_t got = 0;
-	int watch;
+	enum httpd_body b;
+	int cut;
 
 	if (!rq->has_body_len || rq->body_len == 0)
 		return 1;	/* empty: the JSON step refuses it if needed */
@@ -186,23 +176,13 @@ reg_read_body(struct reg_call *c)
 	 * as long as its body lasts. The watchdog (httpd/deadline.h) shuts
 	 * the socket's read side at the deadline, so the read returns and
 	 * the client gets 408. */
-	deadline = mono_ms() + api_app_body_deadline_ms(c->app);
-	watch = httpd_deadline_watch(api_server_deadlines(rq->server),
-	    rq->conn, deadline);
-	while (got < c->body_len) {
-		int n = mg_read(rq->conn, c->body + got, c->body_len - got);
-
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-		if (got < c->body_len && mono_ms() > deadline)
-			break;
-	}
-	if (httpd_deadline_done(api_server_deadlines(rq->server), watch))
+	b = httpd_read_body(api_server_deadlines(rq->server), rq->conn,
+	    c->body, c->body_len, api_app_body_deadline_ms(c->app), &cut);
+	if (cut)
 		rq->must_close = 1;	/* its read side is gone */
-	if (got != c->body_len) {
+	if (b != HTTPD_BODY_OK) {
 		rq->must_close = 1;
-		if (mono_ms() > deadline)
+		if (b == HTTPD_BODY_TIMEOUT)
 			api_fail(rq, API_ERR_BODY_TIMEOUT,
 			    "the request body did not arrive in time");
 		else
