@@ -8,6 +8,7 @@
  * registry_build decide inside the sequencer.
  *
  *   POST /v1/institutions                    admin
+ *   GET  /v1/institutions?status=&after=&limit=  anyone (public)
  *   POST /v1/institutions/{uscc}/status      admin
  *   POST /v1/parties                         admin
  *   POST /v1/parties/{party}/status          admin
@@ -1583,6 +1584,100 @@ out:
 	work_free(w);
 }
 
+/* GET /v1/institutions?status=S&after=USCC&limit=N: the filed
+ * institutions and their status, public (docs/api-registration.md
+ * "Filed institutions"); a signature is not needed and not looked at. */
+static void
+get_institutions(struct api_req *rq)
+{
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	const char *q = rq->query, *end = rq->query + rq->query_len;
+	char status[16], after[REG_PARTY_ID_MAX + 1];
+	size_t after_len = 0;
+	unsigned limit = 100;
+	int seen[3] = { 0, 0, 0 };
+	char *out = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	status[0] = '\0';
+	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(REGISTRY) | ROLE(AUDITOR) | ROLE(ADMIN) | ROLE(POST),
+	    REG_AUTH_OPTIONAL))
+		goto out;
+	if (rq->query_len > API_QUERY_MAX) {
+		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
+		goto out;
+	}
+	while (q < end) {
+		const char *amp = memchr(q, '&', (size_t)(end - q));
+		const char *pe = amp ? amp : end;
+		const char *eq = memchr(q, '=', (size_t)(pe - q));
+		size_t nl = eq ? (size_t)(eq - q) : 0, vl;
+		uint64_t v;
+		int k;
+
+		if (eq == NULL || nl == 0 || eq + 1 == pe) {
+			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
+			    "pairs");
+			goto out;
+		}
+		vl = (size_t)(pe - eq - 1);
+		k = nl == 6 && memcmp(q, "status", 6) == 0 ? 0 :
+		    nl == 5 && memcmp(q, "after", 5) == 0 ? 1 :
+		    nl == 5 && memcmp(q, "limit", 5) == 0 ? 2 : -1;
+		if (k < 0) {
+			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected status, "
+			    "after and limit");
+			goto out;
+		}
+		if (seen[k]++) {
+			api_fail(rq, API_ERR_DUPLICATE_PARAM, "a parameter is "
+			    "given twice");
+			goto out;
+		}
+		if (k == 0) {
+			if (vl >= sizeof status) {
+				reg_bad(rq, "status_invalid", "status must be "
+				    "active, suspended or revoked");
+				goto out;
+			}
+			memcpy(status, eq + 1, vl);
+			status[vl] = '\0';
+		} else if (k == 1) {
+			struct reg_str ps = { eq + 1, vl };
+
+			if (!v_uscc(rq, ps))
+				goto out;
+			memcpy(after, eq + 1, vl);
+			after_len = vl;
+		} else if (api_u64_parse(eq + 1, vl, &v) != LIEN_OK ||
+		    v == 0 || v > REG_INSTITUTIONS_LIMIT_MAX) {
+			api_fail(rq, API_ERR_BAD_NUMBER, "limit must be 1..500");
+			goto out;
+		} else {
+			limit = (unsigned)v;
+		}
+		q = amp ? amp + 1 : end;
+	}
+	st = registry_institutions_list(c->view, status[0] ? status : NULL,
+	    after, after_len, limit, &out, &len);
+	if (st == LIEN_EPARSE)
+		reg_bad(rq, "status_invalid", "status must be active, "
+		    "suspended or revoked");
+	else if (st != LIEN_OK)
+		api_fail_status(rq, st);
+	else
+		reply_json_text(rq, out, len);
+out:
+	free(out);
+	work_free(w);
+}
+
 /* GET /v1/statistics?from=MS&to=MS&party=ID (docs/statistics.md):
  * officers and auditors see every institution (or one, party=), a bank
  * its own only. Computed from the log (registry_statistics). */
@@ -1922,6 +2017,8 @@ out:
 
 static const struct api_route reg_routes[] = {
 	{ "POST", "/v1/institutions", 0, post_institutions, "reg_institutions" },
+	{ "GET", "/v1/institutions", 0, get_institutions,
+	  "reg_institutions_list" },
 	{ "POST", "/v1/institutions/", API_ROUTE_PREFIX, post_institution_sub,
 	  "reg_institution_status" },
 	{ "POST", "/v1/parties", 0, post_parties, "reg_parties" },

@@ -442,6 +442,119 @@ static const char config_json[] =
     "  \"sm2_id\": \"1234567812345678\"\n"
     "}\n";
 
+/* Several hundred synthetic institutions at the seed's scale (412 filed
+ * in the news report; docs/demo.md "Filed institutions at scale"): names
+ * of real kinds (a national bank's city branch, a local rural commercial
+ * bank, a village bank, a leasing or auto-finance company), valid GB 32100
+ * credit codes, each with a certificate from the demo institution CA bound
+ * to its code; DIR/demo/institutions.csv (uscc,name,certificate) and the
+ * certificates in DIR/demo/institutions/. Their keys are not kept: in the
+ * demo they are filed, never sign. `lienlog file-institutions` files
+ * them. */
+static enum lien_status
+institutions_make(const char *dir, const struct pkey *ca, const char *ca_pem,
+    size_t ca_len, int64_t now, uint64_t *rng, unsigned n, char *why,
+    size_t why_cap)
+{
+	static const char *const cities[] = { "嘉兴", "湖州", "绍兴", "宁波",
+		"温州", "台州", "金华", "衢州", "丽水", "舟山", "杭州", "海宁",
+		"平湖", "桐乡", "嘉善", "海盐", "德清", "长兴", "安吉", "诸暨",
+		"上虞", "余姚", "慈溪", "乐清", "瑞安", "义乌", "东阳", "永康",
+		"临海", "温岭" };
+	static const char *const banks[] = { "中国工商银行股份有限公司",
+		"中国农业银行股份有限公司", "中国银行股份有限公司",
+		"中国建设银行股份有限公司", "交通银行股份有限公司",
+		"中国邮政储蓄银行股份有限公司", "招商银行股份有限公司",
+		"浙商银行股份有限公司", "杭州银行股份有限公司",
+		"宁波银行股份有限公司" };
+	static const char *const local[] = { "农村商业银行股份有限公司",
+		"民泰村镇银行股份有限公司", "融资租赁有限公司",
+		"汽车金融服务有限公司" };
+	const size_t nc = sizeof cities / sizeof cities[0];
+	const size_t nb = sizeof banks / sizeof banks[0];
+	const size_t nl = sizeof local / sizeof local[0];
+	char path[DEMO_PATH_MAX], name[160], file[64];
+	char (*codes)[19] = NULL;
+	FILE *csv = NULL;
+	enum lien_status st = LIEN_OK;
+
+	if (n > nc * (nb + nl))
+		return LIEN_EINVAL;
+	if (path_join(path, dir, "demo", "institutions") != 0 ||
+	    mkdir(path, 0755) != 0) {
+		why_set(why, why_cap, "cannot create demo/institutions: %s",
+		    strerror(errno));
+		return LIEN_EIO;
+	}
+	if (path_join(path, dir, "demo", "institutions.csv") != 0 ||
+	    (csv = fopen(path, "w")) == NULL ||
+	    (codes = calloc(n, sizeof *codes)) == NULL) {
+		if (csv != NULL)
+			fclose(csv);
+		why_set(why, why_cap, "cannot write demo/institutions.csv");
+		return LIEN_EIO;
+	}
+	fputs("uscc,name,certificate\n", csv);
+	for (unsigned i = 0; i < n && st == LIEN_OK; i++) {
+		/* city by city: the national banks' branches, then the local
+		 * institutions */
+		size_t k = i % (nb + nl), c = i / (nb + nl);
+		struct pkey *key = NULL;
+		struct cert_issue_req is;
+		char *pem = NULL;
+		size_t pem_len = 0;
+		int dup;
+		FILE *f;
+
+		if (k < nb)
+			(void)snprintf(name, sizeof name, "%s%s分行", banks[k],
+			    cities[c]);
+		else
+			(void)snprintf(name, sizeof name, "%s%s", cities[c],
+			    local[k - nb]);
+		do {		/* distinct codes */
+			demo_uscc_make(rng, codes[i]);
+			dup = 0;
+			for (unsigned j = 0; j < i && !dup; j++)
+				dup = strcmp(codes[i], codes[j]) == 0;
+		} while (dup);
+		memset(&is, 0, sizeof is);
+		is.not_before = now - DEMO_DAY;
+		is.not_after = now + (int64_t)DEMO_LEAF_DAYS * DEMO_DAY;
+		is.subject.c = "CN";
+		is.subject.cn = name;
+		is.subject.o = name;
+		is.subject.uscc = codes[i];
+		if ((st = pkey_generate(PKEY_ED25519, &key)) == LIEN_OK)
+			st = cert_issue(key, ca, ca_pem, ca_len, &is, &pem,
+			    &pem_len);
+		pkey_free(key);
+		if (st != LIEN_OK) {
+			why_set(why, why_cap, "cannot certify institution %u",
+			    i);
+			break;
+		}
+		/* public certificates of demo data: no fsync per file (400
+		 * of them would cost seconds on a busy disk) */
+		(void)snprintf(file, sizeof file, "%s.pem", codes[i]);
+		if (path_join(path, dir, "demo/institutions", file) != 0 ||
+		    (f = fopen(path, "wx")) == NULL) {
+			why_set(why, why_cap, "cannot write %s", file);
+			st = LIEN_EIO;
+		} else if (fwrite(pem, 1, pem_len, f) != pem_len ||
+		    fclose(f) != 0) {
+			why_set(why, why_cap, "cannot write %s", file);
+			st = LIEN_EIO;
+		}
+		free(pem);
+		fprintf(csv, "%s,%s,institutions/%s\n", codes[i], name, file);
+	}
+	free(codes);
+	if (fclose(csv) != 0 && st == LIEN_OK)
+		st = LIEN_EIO;
+	return st;
+}
+
 enum lien_status
 demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 {
@@ -547,6 +660,10 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		    w->cert_len[i], why, why_cap)) != LIEN_OK)
 			goto out;
 	}
+
+	if ((st = institutions_make(dir, ca_i, ca_i_pem, ca_i_len, now, &rng,
+	    DEMO_INSTITUTIONS, why, why_cap)) != LIEN_OK)
+		goto out;
 
 	/* Evidence providers. */
 	if ((st = pkey_generate(PKEY_ED25519, &face)) != LIEN_OK ||

@@ -36,6 +36,9 @@
 #include "client/regclient.h"
 
 #define DEMO_SEED_MIN_ENTRIES 1000u
+/* Synthetic institutions in DIR/demo/institutions.csv (filed with
+ * `lienlog file-institutions`, docs/demo.md) */
+#define DEMO_INSTITUTIONS 400u
 #define DEMO_WHY_MAX 512u
 /* The registry name (JWT audience) of the demo trust configuration. */
 #define DEMO_REGISTRY_NAME "registry.demo.lienlog.cn"

@@ -506,6 +506,19 @@ enum lien_status registry_date_parse(const char *s, size_t len,
 #define REG_NOTICE_PREFIX "n/"
 #define REG_REMINDER_PREFIX "r/"
 
+/* ---- filed institutions (registry/institutions.c) ------------------------ */
+
+/* The filed institutions (public): status (NULL: any; "active",
+ * "suspended", "revoked"), after a party id (exclusive; after_len 0: from
+ * the start), at most limit (1..REG_INSTITUTIONS_LIMIT_MAX), in party id
+ * order: {"items":[{"party","name","status","keys","filed_index"}],
+ * "next":party id or null}. Canonical JSON, *out malloc'd. LIEN_EPARSE for
+ * a bad status or cursor, LIEN_ERANGE for a bad limit. */
+#define REG_INSTITUTIONS_LIMIT_MAX 500u
+enum lien_status registry_institutions_list(struct ledger_view *v,
+    const char *status, const char *after, size_t after_len, unsigned limit,
+    char **out, size_t *out_len) LIEN_MUST_CHECK;
+
 /* ---- statistics (registry/stats.c, docs/statistics.md) ------------------- */
 
 /* Statistics of the applications submitted in [from_ms, to_ms) (entry

@@ -41,6 +41,8 @@ static const char usage_main[] =
     "                [--max-age D] --vin VIN PROOF\n"
     "      check a vehicle's lien-status proof offline"
     " (docs/lien-status.md)\n"
+    "  file-institutions --url URL --key KEY --cert CERT --csv FILE\n"
+    "      file every institution of a CSV, one signed filing per row\n"
     "  status --log URL --vkey VKEY --vin VIN [--witness W ... [--quorum K]]\n"
     "         [--max-age D] [--out FILE]\n"
     "      fetch and verify a vehicle's lien status: under a lien?\n"
@@ -138,6 +140,8 @@ main(int argc, char **argv)
 		rc = cli_proof(argc - 2, argv + 2);
 	else if (strcmp(verb, "load") == 0)
 		rc = cli_load(argc - 2, argv + 2);
+	else if (strcmp(verb, "file-institutions") == 0)
+		rc = cli_file_institutions(argc - 2, argv + 2);
 	else if (strcmp(verb, "status") == 0)
 		rc = cli_status(argc - 2, argv + 2);
 	else if (strcmp(verb, "demo") == 0)
