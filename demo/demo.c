@@ -451,7 +451,7 @@ static const char config_json[] =
  * certificates in DIR/demo/institutions/. Their keys are not kept: in the
  * demo they are filed, never sign. `lienlog file-institutions` files
  * them. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 institutions_make(const char *dir, const struct pkey *ca, const char *ca_pem,
     size_t ca_len, int64_t now, uint64_t *rng, unsigned n, char *why,
     size_t why_cap)
