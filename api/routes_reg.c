@@ -1672,7 +1672,7 @@ get_institutions(struct api_req *rq)
 	else if (st != LIEN_OK)
 		api_fail_status(rq, st);
 	else
-		reply_json_text(rq, out, len);
+		reply_json_text(rq, out, len, 0);
 out:
 	free(out);
 	work_free(w);
