@@ -24,3 +24,16 @@ add_test(NAME integration.deps
 		${PROJECT_SOURCE_DIR})
 set_tests_properties(integration.deps PROPERTIES LABELS integration
 	TIMEOUT 120)
+# The Node.js quickstart of docs/integration.md: `npm ci` of
+# docs/examples/node (its lockfile) and quickstart.mjs against a live
+# `lienlogd --demo`; the doc's copy of the code is the file.
+if(TARGET lienlogd AND TARGET lienlog)
+	find_program(LIEN_NODE node REQUIRED)
+	add_test(NAME integration.node_quickstart
+		COMMAND /usr/bin/python3
+			${CMAKE_CURRENT_LIST_DIR}/test_node_quickstart.py
+			$<TARGET_FILE:lienlogd> $<TARGET_FILE:lienlog>
+			${PROJECT_SOURCE_DIR} ${CMAKE_BINARY_DIR})
+	set_tests_properties(integration.node_quickstart PROPERTIES
+		LABELS integration TIMEOUT 900)
+endif()
