@@ -736,8 +736,12 @@ bench_bundles(void)
 			}
 			sz[ns] = (double)len;
 			mapb += (double)dp->map_len;
-			cpb += (double)dp->checkpoint_len;
-			recb += (double)dp->record_len;
+			/* body_len u16 | body | log signature |
+			 * ncosig u8 | cosignatures (section 7) */
+			cpb += (double)(2 + dp->body_len +
+			    STATUS_LOG_SIG_LEN + 1 +
+			    dp->ncosig * STATUS_COSIG_LEN);
+			recb += (double)dp->record_bin_len;
 			incl = (double)dp->nincl;
 			if ((double)len > maxsz)
 				maxsz = (double)len;

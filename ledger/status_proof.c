@@ -71,11 +71,15 @@ ledger_view_status_proof(struct ledger_view *v, const uint8_t *id,
 	b->record = record;
 	b->record_len = record_len;
 	b->map = menc;
-	b->checkpoint = (const uint8_t *)cp;
-	b->checkpoint_len = cp_len;
-	cap = STATUS_PROOF_MAGIC_LEN + 1 + id_len + 2 + record_len +
-	    2 + b->map_len + 2 + b->entry_len + 1 + b->nincl * HASH_LEN +
-	    cp_len;
+	/* The compact form carries the checkpoint as its body, the log's
+	 * signature and the cosignatures (docs/lien-status.md section 7). */
+	if ((st = status_proof_set_checkpoint(b, (const uint8_t *)cp,
+	    cp_len)) != LIEN_OK) {
+		if (st != LIEN_ENOMEM)
+			st = LIEN_ECORRUPT;
+		goto out;
+	}
+	cap = status_proof_encoded_max(b);
 	if ((buf = malloc(cap)) == NULL) {
 		st = LIEN_ENOMEM;
 		goto out;

@@ -138,7 +138,7 @@ def draw(res, vin):
     n = len(b["incl"])
     s.text(540, 62, "The log (RFC 9162): the state-root entry is the last "
            "leaf", 12, bold=True)
-    cp_lines = b["checkpoint"].decode().split("\n")
+    cp_lines = b["body"].decode().split("\n")
     nsig = sum(1 for x in cp_lines if x.startswith("\u2014 "))
     s.box(rx, 112, 320, 40, ["signed checkpoint of %s" % res["origin"],
                              "size %d, root %s, %d signature(s)" % (

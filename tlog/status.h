@@ -19,15 +19,23 @@
  *   value  = SHA-256("lienlog-status-v1" 0x00 || record)
  *   fuller = SHA-256("lienlog-fuller-v1" 0x00 || fuller' || commitment)
  *
- * Status proof bundle, version 1:
+ * Status proof bundle, version 2 (the compact form; docs/lien-status.md
+ * section 7 is the byte-exact spec):
  *
- *   "LSP" 0x01 | id_len u8 | id | record_len u16be | record |
- *   map_len u16be | map proof (tlog/map.h) | entry_len u16be |
- *   state-root entry envelope | nincl u8 | nincl inclusion hashes (32
- *   each, leaf side first, RFC 9162) | the checkpoint note (signed note
- *   with any cosignatures), to the end
+ *   "LSP" 0x02 | id_len u8 | id | record_len u16be | binary status record
+ *   (section 7.1; 0 bytes exactly when the map proof proves absence) |
+ *   map_len u16be | map proof (tlog/map.h) | entry_len u16be | state-root
+ *   entry envelope | nincl u8 | nincl inclusion hashes (32 each, leaf side
+ *   first, RFC 9162) | body_len u16be | checkpoint body (the signed text) |
+ *   the log's Ed25519 signature (64) | ncosig u8 | ncosig C2SP
+ *   tlog-cosignature/v1 signatures (key id 4 | time u64be | signature 64),
+ *   strictly increasing as 76-byte strings; nothing after.
  *
- * record_len is 0 exactly when the map proof proves absence.
+ * What the verifier knows is left out: the log signature's key id and
+ * the names of the signature lines (the verifier's keys have them). The
+ * record is carried in binary and rendered back to the canonical JSON the
+ * map's value hashes (section 3): the value, the map and every root are
+ * those of version 1.
  *
  * Pure: no I/O. status_proof_verify allocates one map proof (~8 KiB).
  */
@@ -52,8 +60,13 @@
 #define STATUS_LABEL_VALUE "lienlog-status-v1"
 #define STATUS_LABEL_FULLER "lienlog-fuller-v1"
 
-#define STATUS_PROOF_MAGIC "LSP\x01"
+#define STATUS_PROOF_MAGIC "LSP\x02"
 #define STATUS_PROOF_MAGIC_LEN 4u
+#define STATUS_COSIG_LEN 76u		/* key id | time u64be | Ed25519 */
+#define STATUS_COSIG_MAX 32u		/* cosignatures in one bundle */
+#define STATUS_LOG_SIG_LEN 64u
+#define STATUS_MORTGAGES_MAX 64u	/* liens + released in one record */
+#define STATUS_RESTRICTIONS_MAX 5u	/* one of each kind */
 
 /* ---- State-root entry payload ------------------------------------------ */
 
@@ -93,11 +106,35 @@ void status_fuller_fold(const uint8_t prev[HASH_LEN],
 
 /* ---- Status proof bundle ------------------------------------------------ */
 
-/* A decoded bundle; pointers borrow the input. */
+/* ---- Binary status record (docs/lien-status.md section 7.1) ------------- */
+
+/* Pack the canonical JSON record json (section 3, exactly as
+ * registry/status.c writes it) into its binary form: out (cap bytes),
+ * *out_len. The packing is checked by rendering it back: LIEN_EPARSE for
+ * anything that is not a canonical record of section 3's shape (more than
+ * STATUS_MORTGAGES_MAX mortgages, an unknown restriction kind, a rank that
+ * is not its position), LIEN_ETOOBIG when cap is short. */
+enum lien_status status_record_pack(const uint8_t *json, size_t json_len,
+    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+
+/* Render a binary record (exactly bin_len bytes) as the canonical JSON of
+ * section 3 into out (cap bytes, at most STATUS_RECORD_MAX are ever
+ * needed), *out_len. LIEN_EPARSE for a malformed binary record,
+ * LIEN_ETOOBIG when the JSON would not fit. */
+enum lien_status status_record_render(const uint8_t *bin, size_t bin_len,
+    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+
+/* ---- Status proof bundle ------------------------------------------------ */
+
+/* A bundle's parts. For status_proof_encode the caller sets record to the
+ * canonical JSON record (it is packed), and the checkpoint parts with
+ * status_proof_set_checkpoint (or by hand). status_proof_decode renders
+ * the record into record_json and points record at it; the other
+ * pointers borrow the input. */
 struct status_proof {
 	const uint8_t *id;
 	size_t id_len;			/* 1..STATUS_ID_MAX */
-	const uint8_t *record;		/* NULL and 0 when absent */
+	const uint8_t *record;		/* JSON record; NULL and 0: absent */
 	size_t record_len;		/* <= STATUS_RECORD_MAX */
 	const uint8_t *map;		/* the encoded map proof */
 	size_t map_len;
@@ -105,21 +142,50 @@ struct status_proof {
 	size_t entry_len;
 	uint8_t incl[MERKLE_PROOF_MAX][HASH_LEN];
 	size_t nincl;
-	const uint8_t *checkpoint;	/* the note, verbatim */
-	size_t checkpoint_len;
+	const uint8_t *body;		/* the checkpoint's signed text */
+	size_t body_len;		/* 1..NOTE_TEXT_MAX */
+	uint8_t log_sig[STATUS_LOG_SIG_LEN];
+	uint8_t cosig[STATUS_COSIG_MAX][STATUS_COSIG_LEN];
+	size_t ncosig;			/* sorted, distinct */
+	size_t record_bin_len;		/* decode: the binary record's size */
+	uint8_t record_json[STATUS_RECORD_MAX];
 };
 
+/* Fill b's checkpoint parts from a signed note (note, len): body borrows
+ * the note; log_sig is the signature line named the checkpoint's origin
+ * (its first line) holding 68 bytes; the cosignatures are every line of
+ * 76 bytes (C2SP tlog-cosignature/v1), sorted, duplicates dropped. Other
+ * lines are left out (a verifier ignores lines of unknown keys anyway).
+ * LIEN_EPARSE for a malformed note or one without the log's signature,
+ * LIEN_ETOOBIG for more than STATUS_COSIG_MAX cosignatures. */
+enum lien_status status_proof_set_checkpoint(struct status_proof *b,
+    const uint8_t *note, size_t len) LIEN_MUST_CHECK;
+
+/* Rebuild the signed note a verifier holding policy p checks: the body,
+ * a blank line, the log signature line "— <log name> base64(key id ||
+ * sig)", then for each cosignature, in order, one line per policy witness
+ * whose key id it carries. *out is malloc'd (caller frees with free()),
+ * NUL-terminated. LIEN_ETOOBIG past NOTE_MAX, LIEN_ENOMEM. */
+enum lien_status status_proof_note(const struct status_proof *b,
+    const struct tlog_policy *p, char **out, size_t *out_len) LIEN_MUST_CHECK;
+
 /* Strict decode of exactly len bytes (<= STATUS_PROOF_MAX, else
- * LIEN_ETOOBIG): magic, every length within its cap, the map proof
- * decodes (tlog/map.h rules) and its kind agrees with record_len, the
- * checkpoint is non-empty. LIEN_EPARSE otherwise. *out zeroed on failure. */
+ * LIEN_ETOOBIG): magic, every length and count within its cap, the
+ * binary record renders, the map proof decodes (tlog/map.h rules) and its
+ * kind agrees with the record's presence, the cosignatures are strictly
+ * increasing, no byte is left over. LIEN_EPARSE otherwise, LIEN_ENOMEM.
+ * *out zeroed on failure. */
 enum lien_status status_proof_decode(const uint8_t *p, size_t len,
     struct status_proof *out) LIEN_MUST_CHECK;
 
 /* Encode; *out_len <= STATUS_PROOF_MAX. LIEN_ETOOBIG if cap is short or a
- * part exceeds its cap, LIEN_EINVAL for an inconsistent bundle. */
+ * part exceeds its cap, LIEN_EINVAL for an inconsistent bundle,
+ * LIEN_EPARSE when the record does not pack. */
 enum lien_status status_proof_encode(const struct status_proof *b,
     uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+
+/* An upper bound of status_proof_encode's output for b. */
+size_t status_proof_encoded_max(const struct status_proof *b);
 
 /* What the caller asks of a bundle. */
 struct status_check {
@@ -161,10 +227,10 @@ struct status_report {
 	char why[256];			/* one printable line */
 };
 
-/* What a verified bundle proves. Pointers borrow the bundle bytes. */
+/* What a verified bundle proves. record points into record_buf. */
 struct status_result {
 	int present;			/* 1: record is the status */
-	const uint8_t *record;
+	const uint8_t *record;		/* canonical JSON (section 3) */
 	size_t record_len;
 	uint64_t tree_size;		/* the checkpoint's */
 	uint64_t time_ms;		/* the state-root entry's time */
@@ -172,6 +238,7 @@ struct status_result {
 	uint8_t map_root[HASH_LEN];
 	uint8_t log_root[HASH_LEN];
 	size_t cosigned;		/* policy witnesses that cosigned */
+	uint8_t record_buf[STATUS_RECORD_MAX];
 };
 
 /* Verify bundle (p, len) for c: decode, the id, the checkpoint under the

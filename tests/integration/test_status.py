@@ -161,8 +161,8 @@ def main():
                 "Accept": "application/vnd.lienlog.status-proof"})
             check(st == 200 and ctype ==
                   "application/vnd.lienlog.status-proof" and
-                  binary[:4] == b"LSP\x01", "binary form")
-            check(base64.b64decode(j["proof"])[:4] == b"LSP\x01",
+                  binary[:4] == b"LSP\x02", "binary form")
+            check(base64.b64decode(j["proof"])[:4] == b"LSP\x02",
                   "JSON proof is the bundle")
             # agrees with the public vehicle read
             st, _, vb = get(url + "/v1/vehicles/" + vin)

@@ -207,33 +207,75 @@ def ed25519_ok(pk, sig, msg):
         return False
 
 
-def verify_checkpoint(note, vkey, witnesses, quorum):
-    """(origin, size, root, cosigned) of a checkpoint that verifies."""
-    body, sigs = split_note(note)
-    ok = any(n == vkey["name"] and len(s) == 68 and s[:4] == vkey["id"]
-             and ed25519_ok(vkey["pk"], s[4:], body) for n, s in sigs)
-    if not ok:
-        raise Refused("bad_checkpoint", "no valid signature by the log key")
-    lines = body.decode().split("\n")
-    if len(lines) < 4 or lines[0] != vkey["name"]:
+def check_body(body, vkey):
+    """(origin, size, root) of a checkpoint body (section 8.1)."""
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise Refused("malformed", "checkpoint body is not UTF-8")
+    # what a signed note's text may hold (C2SP signed-note)
+    if any((ord(c) < 0x20 and c != "\n") or 0x80 <= ord(c) <= 0x9f
+           for c in text) or "\n\n" in text:
+        raise Refused("malformed", "checkpoint body is not a note's text")
+    lines = text.split("\n")
+    if len(lines) < 4 or lines[-1] != "" or lines[0] != vkey["name"]:
         raise Refused("bad_checkpoint", "origin is not the key's name")
-    size = int(lines[1])
-    if str(size) != lines[1]:
+    if not lines[1].isdigit() or str(int(lines[1])) != lines[1]:
         raise Refused("malformed", "checkpoint size not canonical")
-    root = base64.b64decode(lines[2], validate=True)
+    try:
+        root = base64.b64decode(lines[2], validate=True)
+    except ValueError:
+        raise Refused("malformed", "checkpoint root not base64")
+    if len(root) != 32:
+        raise Refused("malformed", "checkpoint root not 32 bytes")
+    return lines[0], int(lines[1]), root
+
+
+def count_cosigners(body, cosigs, witnesses, quorum):
+    """cosigs: [(key id, raw 76 bytes)]. A witness counts when some
+    cosignature carries its key id and every one that does verifies."""
     seen = set()
     for w in witnesses:
-        for n, s in sigs:
-            if n != w["name"] or len(s) != 76 or s[:4] != w["id"]:
-                continue
+        mine = [s for kid, s in cosigs if kid == w["id"] and len(s) == 76]
+        ok = bool(mine)
+        for s in mine:
             t = struct.unpack(">Q", s[4:12])[0]
             msg = b"cosignature/v1\ntime " + str(t).encode() + b"\n" + body
-            if ed25519_ok(w["pk"], s[12:], msg):
-                seen.add(w["name"])
+            ok = ok and t < 2**63 and ed25519_ok(w["pk"], s[12:], msg)
+        if ok:
+            seen.add(w["name"])
     if len(seen) < quorum:
         raise Refused("witness_quorum", "%d of %d witnesses cosigned" %
                       (len(seen), quorum))
-    return lines[0], size, root, len(seen)
+    return len(seen)
+
+
+def verify_checkpoint(note, vkey, witnesses, quorum):
+    """(origin, size, root, cosigned) of a signed-note checkpoint (the
+    form of --checkpoint NEWER)."""
+    body, sigs = split_note(note)
+    # every line of the log key must verify, and there must be one
+    mine = [s for n, s in sigs if n == vkey["name"] and s[:4] == vkey["id"]]
+    if not mine or not all(len(s) == 68 and ed25519_ok(vkey["pk"], s[4:],
+                                                       body) for s in mine):
+        raise Refused("bad_checkpoint", "no valid signature by the log key")
+    origin, size, root = check_body(body, vkey)
+    named = [(s[:4], s) for n, s in sigs
+             if any(n == w["name"] for w in witnesses)]
+    ncos = count_cosigners(body, [(k, s) for k, s in named], witnesses,
+                           quorum)
+    return origin, size, root, ncos
+
+
+def verify_compact_checkpoint(b, vkey, witnesses, quorum):
+    """The checkpoint of a version 2 bundle: body, log signature (the
+    key id is the verifier's), cosignatures matched by key id."""
+    if not ed25519_ok(vkey["pk"], b["log_sig"], b["body"]):
+        raise Refused("bad_checkpoint", "no valid signature by the log key")
+    origin, size, root = check_body(b["body"], vkey)
+    ncos = count_cosigners(b["body"], [(s[:4], s) for s in b["cosigs"]],
+                           witnesses, quorum)
+    return origin, size, root, ncos
 
 
 # ---- RFC 9162 2.1.3.2 inclusion, the entry envelope ------------------------
@@ -268,11 +310,73 @@ def decode_entry(e):
 
 # ---- section 7: the bundle -------------------------------------------------
 
+KINDS = ["seized", "detained", "stolen", "scrapped", "customs"]
+
+
+def render_record(r):
+    """Section 7.1: the binary record as the canonical JSON of section 3."""
+    o = 0
+
+    def take(n):
+        nonlocal o
+        if n > len(r) - o:
+            raise Refused("malformed", "binary record truncated")
+        v = r[o:o + n]
+        o += n
+        return v
+
+    def u64():
+        return struct.unpack(">Q", take(8))[0]
+
+    def app():
+        return "A" + take(8).hex()
+
+    fuller = take(32).hex()
+    ri, rms = u64(), u64()
+    liens = []
+    nl = take(1)[0]
+    if nl > 64:
+        raise Refused("malformed", "more than 64 mortgages")
+    for i in range(nl):
+        a, ix, ms = app(), u64(), u64()
+        liens.append('{"app":"%s","rank":%d,"registered_index":%d,'
+                     '"registered_ms":%d}' % (a, i + 1, ix, ms))
+    rel = []
+    nr = take(1)[0]
+    if nl + nr > 64:
+        raise Refused("malformed", "more than 64 mortgages")
+    for _ in range(nr):
+        a, gi, gm, xi, xm = app(), u64(), u64(), u64(), u64()
+        rel.append('{"app":"%s","registered_index":%d,"registered_ms":%d,'
+                   '"released_index":%d,"released_ms":%d}' %
+                   (a, gi, gm, xi, xm))
+    res = []
+    nx = take(1)[0]
+    if nx > 5:
+        raise Refused("malformed", "more than 5 restrictions")
+    for _ in range(nx):
+        k = take(1)[0]
+        if not 1 <= k <= 5:
+            raise Refused("malformed", "unknown restriction kind")
+        ix, ms = u64(), u64()
+        res.append('{"index":%d,"kind":"%s","since_ms":%d}' %
+                   (ix, KINDS[k - 1], ms))
+    if o != len(r):
+        raise Refused("malformed", "bytes after the binary record")
+    out = ('{"fuller":"%s","liens":[%s],"recorded_index":%d,'
+           '"recorded_ms":%d,"released":[%s],"restrictions":[%s]}' %
+           (fuller, ",".join(liens), ri, rms, ",".join(rel), ",".join(res)))
+    if len(out) > 8192:
+        raise Refused("malformed", "record longer than 8192 bytes")
+    return out.encode()
+
+
 def decode_bundle(b):
+    """Section 7: the compact binary bundle, version 2."""
     if len(b) > 96 * 1024:
         raise Refused("malformed", "bundle too long")
-    if b[:4] != b"LSP\x01":
-        raise Refused("malformed", "not a version 1 bundle")
+    if b[:4] != b"LSP\x02":
+        raise Refused("malformed", "not a version 2 bundle")
     o = 4
 
     def take(n):
@@ -283,17 +387,25 @@ def decode_bundle(b):
         o += n
         return v
 
+    def u16():
+        return struct.unpack(">H", take(2))[0]
+
     idl = take(1)[0]
     if not 1 <= idl <= 64:
         raise Refused("malformed", "vin length")
-    vin = take(idl).decode("ascii")
-    rl = struct.unpack(">H", take(2))[0]
+    try:
+        vin = take(idl).decode("ascii")
+    except UnicodeDecodeError:
+        raise Refused("malformed", "vin not ASCII")
+    rl = u16()
     if rl > 8192:
         raise Refused("malformed", "record too long")
-    record = take(rl)
-    ml = struct.unpack(">H", take(2))[0]
+    record = render_record(take(rl)) if rl else b""
+    ml = u16()
+    if ml > 8291:
+        raise Refused("malformed", "map proof too long")
     mproof = take(ml)
-    el = struct.unpack(">H", take(2))[0]
+    el = u16()
     if el > 1024:
         raise Refused("malformed", "entry too long")
     entry = take(el)
@@ -301,14 +413,25 @@ def decode_bundle(b):
     if n > 64:
         raise Refused("malformed", "inclusion proof too long")
     incl = [take(32) for _ in range(n)]
-    cp = b[o:]
-    if not 1 <= len(cp) <= 65536:
-        raise Refused("malformed", "checkpoint length")
+    bl = u16()
+    if not 1 <= bl <= 16384:
+        raise Refused("malformed", "checkpoint body length")
+    body = take(bl)
+    log_sig = take(64)
+    nc = take(1)[0]
+    if nc > 32:
+        raise Refused("malformed", "more than 32 cosignatures")
+    cosigs = [take(76) for _ in range(nc)]
+    if any(cosigs[i] >= cosigs[i + 1] for i in range(nc - 1)):
+        raise Refused("malformed", "cosignatures not strictly increasing")
+    if o != len(b):
+        raise Refused("malformed", "bytes after the last cosignature")
     mp = decode_map_proof(mproof)
     if (mp["kind"] == 0) != (rl > 0):
         raise Refused("malformed", "record present iff presence proof")
     return {"vin": vin, "record": record, "map": mp, "entry": entry,
-            "incl": incl, "checkpoint": cp}
+            "incl": incl, "body": body, "log_sig": log_sig,
+            "cosigs": cosigs}
 
 
 # ---- section 3: the record --------------------------------------------------
@@ -384,8 +507,8 @@ def verify(bundle, vin, vkey, witnesses=(), quorum=0, newer=None,
     b = decode_bundle(bundle)
     if b["vin"] != vin:
         raise Refused("wrong_vehicle", "the proof is for another vehicle")
-    origin, size, root, ncos = verify_checkpoint(b["checkpoint"], vkey,
-                                                 witnesses, quorum)
+    origin, size, root, ncos = verify_compact_checkpoint(b, vkey, witnesses,
+                                                         quorum)
     e = decode_entry(b["entry"])
     if e["type"] != 3:
         raise Refused("not_state_root", "entry type %d" % e["type"])
@@ -625,7 +748,7 @@ def main():
             "value": (b["map"]["value"] or b"").hex(),
             "map_root": e["payload"][1:33].hex(), "index": e["index"],
             "incl": [x.hex() for x in b["incl"]],
-            "checkpoint": b["checkpoint"].decode()}))
+            "checkpoint": b["body"].decode()}))
         return 0
     vkey = parse_vkey(open(a.vkey).read(), 1)
     wits = [parse_vkey(open(w).read(), 4) for w in a.witness]

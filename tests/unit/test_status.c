@@ -39,8 +39,15 @@
 #define ORIGIN "test.lienlog.invalid/status"
 #define VIN_A "LSJA24U62JG269225"
 #define VIN_B "LBV5S3102ESJ25655"
-/* Any bytes do for tlog/status.c; the registry's records are JSON. */
-#define REC_A "{\"liens\":[],\"recorded_ms\":1767225607000}"
+/* Records of docs/lien-status.md section 3: the compact bundle carries
+ * them in binary (section 7.1), so they must have that shape. */
+#define FULLER0 "0000000000000000000000000000000000000000000000000000000000000000"
+#define REC_A "{\"fuller\":\"" FULLER0 "\",\"liens\":[],\"recorded_index\":1," \
+    "\"recorded_ms\":1767225607000,\"released\":[],\"restrictions\":[]}"
+#define REC_C "{\"fuller\":\"" FULLER0 "\",\"liens\":[{\"app\":" \
+    "\"A0000000000000002\",\"rank\":1,\"registered_index\":3," \
+    "\"registered_ms\":1767225608000}],\"recorded_index\":1," \
+    "\"recorded_ms\":1767225607000,\"released\":[],\"restrictions\":[]}"
 
 struct fx {
 	char dir[64];
@@ -226,6 +233,112 @@ test_status_key_limits(void **state)
 	assert_int_equal(status_key(id, STATUS_ID_MAX, k), LIEN_OK);
 }
 
+/* Section 7.1: the binary record, both ways, and every refusal. */
+static void
+test_status_record_binary(void **state)
+{
+	static const char *good[] = {
+		REC_A, REC_C,
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[{\"app\":"
+		"\"A00000000000000ff\",\"rank\":1,\"registered_index\":9,"
+		"\"registered_ms\":0},{\"app\":\"A0000000000000100\",\"rank\":2,"
+		"\"registered_index\":18446744073709551615,\"registered_ms\":1}],"
+		"\"recorded_index\":0,\"recorded_ms\":0,\"released\":[{\"app\":"
+		"\"A0000000000000001\",\"registered_index\":2,\"registered_ms\":3,"
+		"\"released_index\":4,\"released_ms\":5}],\"restrictions\":["
+		"{\"index\":7,\"kind\":\"seized\",\"since_ms\":8},{\"index\":9,"
+		"\"kind\":\"customs\",\"since_ms\":10}]}",
+	};
+	/* not section 3's canonical shape: each must not pack */
+	static const char *bad[] = {
+		"", "{}", "{\"liens\":[],\"recorded_ms\":1767225607000}",
+		/* a leading zero */
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[],\"recorded_index\":01,"
+		"\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
+		/* a rank that is not the position */
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[{\"app\":"
+		"\"A0000000000000002\",\"rank\":2,\"registered_index\":3,"
+		"\"registered_ms\":4}],\"recorded_index\":1,\"recorded_ms\":1,"
+		"\"released\":[],\"restrictions\":[]}",
+		/* an unknown kind */
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[],\"recorded_index\":1,"
+		"\"recorded_ms\":1,\"released\":[],\"restrictions\":[{\"index\":"
+		"1,\"kind\":\"towed\",\"since_ms\":2}]}",
+		/* upper-case hex, whitespace, 2^64 */
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[{\"app\":"
+		"\"A000000000000000A\",\"rank\":1,\"registered_index\":3,"
+		"\"registered_ms\":4}],\"recorded_index\":1,\"recorded_ms\":1,"
+		"\"released\":[],\"restrictions\":[]}",
+		"{\"fuller\":\"" FULLER0 "\", \"liens\":[],\"recorded_index\":1,"
+		"\"recorded_ms\":1,\"released\":[],\"restrictions\":[]}",
+		"{\"fuller\":\"" FULLER0 "\",\"liens\":[],\"recorded_index\":"
+		"18446744073709551616,\"recorded_ms\":1,\"released\":[],"
+		"\"restrictions\":[]}",
+	};
+	uint8_t bin[STATUS_RECORD_MAX], json[STATUS_RECORD_MAX];
+	uint8_t big[32 + 16 + 3 + 65 * 40];
+	size_t bl, jl, n;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		n = strlen(good[i]);
+		assert_int_equal(status_record_pack((const uint8_t *)good[i], n,
+		    bin, sizeof bin, &bl), LIEN_OK);
+		assert_int_equal(status_record_render(bin, bl, json,
+		    sizeof json, &jl), LIEN_OK);
+		assert_int_equal(jl, n);
+		assert_memory_equal(json, good[i], n);
+		/* truncated at every length, and a trailing byte */
+		for (size_t k = 0; k < bl; k++)
+			assert_int_equal(status_record_render(bin, k, json,
+			    sizeof json, &jl), LIEN_EPARSE);
+		bin[bl] = 0;
+		assert_int_equal(status_record_render(bin, bl + 1, json,
+		    sizeof json, &jl), LIEN_EPARSE);
+		/* a short output buffer */
+		assert_int_equal(status_record_render(bin, bl, json, n - 1,
+		    &jl), LIEN_ETOOBIG);
+	}
+	assert_int_equal(bl, 32 + 16 + 1 + 2 * 24 + 1 + 40 + 1 + 2 * 17);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_not_equal(status_record_pack((const uint8_t *)bad[i],
+		    strlen(bad[i]), bin, sizeof bin, &bl), LIEN_OK);
+	/* a kind outside 1..5 */
+	assert_int_equal(status_record_pack((const uint8_t *)good[2],
+	    strlen(good[2]), bin, sizeof bin, &bl), LIEN_OK);
+	bin[bl - 17] = 6;
+	assert_int_equal(status_record_render(bin, bl, json, sizeof json, &jl),
+	    LIEN_EPARSE);
+	bin[bl - 17] = 0;
+	assert_int_equal(status_record_render(bin, bl, json, sizeof json, &jl),
+	    LIEN_EPARSE);
+	/* oversize counts: 65 mortgages, 6 restrictions */
+	memset(big, 0, sizeof big);
+	big[48] = 0;
+	big[49] = 65;
+	assert_int_equal(status_record_render(big, 32 + 16 + 3 + 65 * 40, json,
+	    sizeof json, &jl), LIEN_EPARSE);
+	big[48] = 1;
+	big[49] = 64;
+	assert_int_equal(status_record_render(big, 32 + 16 + 3 + 24 + 64 * 40,
+	    json, sizeof json, &jl), LIEN_EPARSE);
+	memset(big, 0, sizeof big);
+	big[50] = 6;
+	for (size_t k = 0; k < 6; k++)
+		big[51 + k * 17] = 1;
+	assert_int_equal(status_record_render(big, 51 + 6 * 17, json,
+	    sizeof json, &jl), LIEN_EPARSE);
+	/* 64 mortgages of the largest numbers render past 8 KiB: refused */
+	memset(big, 0xff, sizeof big);
+	big[48] = 0;
+	big[49] = 64;
+	big[50 + 64 * 40] = 0;
+	assert_int_equal(status_record_render(big, 51 + 64 * 40, json,
+	    sizeof json, &jl), LIEN_ETOOBIG);
+	assert_int_equal(status_record_render((const uint8_t *)"", 0, json,
+	    sizeof json, &jl), LIEN_EPARSE);
+}
+
 static void
 test_status_proof_present_absent(void **state)
 {
@@ -325,9 +438,10 @@ test_status_proof_links(void **state)
 	c = reencode(q, &clen);
 	expect_fault(f, c, clen, VIN_A, STATUS_FAULT_RECORD);
 	free(c);
-	/* nor does a shorter one */
+	/* nor does another well-formed one */
 	*q = *p;
-	q->record_len--;
+	q->record = (const uint8_t *)REC_C;
+	q->record_len = strlen(REC_C);
 	c = reencode(q, &clen);
 	expect_fault(f, c, clen, VIN_A, STATUS_FAULT_RECORD);
 	free(c);
@@ -399,8 +513,8 @@ test_status_proof_links(void **state)
 		*q = *p;
 		assert_int_equal(ledger_view_checkpoint(v, 5, &cp5, &cp5_len),
 		    LIEN_OK);
-		q->checkpoint = (const uint8_t *)cp5;
-		q->checkpoint_len = cp5_len;
+		assert_int_equal(status_proof_set_checkpoint(q,
+		    (const uint8_t *)cp5, cp5_len), LIEN_OK);
 		c = reencode(q, &clen);
 		expect_fault(f, c, clen, VIN_A, STATUS_FAULT_NOT_LAST);
 		free(c);
@@ -484,6 +598,36 @@ test_status_proof_trust(void **state)
 	seed("present_cosigned.bin", b, len);
 	assert_int_equal(status_proof_verify(b, len, &c, &res, &rep), LIEN_OK);
 	assert_int_equal(res.cosigned, 1);
+	/* the compact form: one cosignature of 76 bytes, and the decoder
+	 * wants them strictly increasing (a repeated one is refused) */
+	{
+		struct status_proof *p = malloc(sizeof *p);
+		uint8_t *o = malloc(STATUS_PROOF_MAX);
+		size_t ol;
+
+		assert_non_null(p);
+		assert_non_null(o);
+		assert_int_equal(status_proof_decode(b, len, p), LIEN_OK);
+		assert_int_equal(p->ncosig, 1);
+		memcpy(p->cosig[1], p->cosig[0], STATUS_COSIG_LEN);
+		p->ncosig = 2;
+		assert_int_equal(status_proof_encode(p, o, STATUS_PROOF_MAX,
+		    &ol), LIEN_EINVAL);
+		/* by hand: the same cosignature twice after the count */
+		memcpy(o, b, len);
+		o[len - STATUS_COSIG_LEN - 1] = 2;
+		memcpy(o + len, b + len - STATUS_COSIG_LEN, STATUS_COSIG_LEN);
+		assert_int_equal(status_proof_decode(o, len + STATUS_COSIG_LEN,
+		    p), LIEN_EPARSE);
+		/* a cosignature of a key id no witness has is ignored */
+		memcpy(o, b, len);
+		o[len - STATUS_COSIG_LEN] ^= 0xff;
+		assert_int_equal(status_proof_verify(o, len, &c, &res, &rep),
+		    LIEN_EVERIFY);
+		assert_int_equal(rep.fault, STATUS_FAULT_QUORUM);
+		free(o);
+		free(p);
+	}
 	free(b);
 	cosig_signer_free(ws);
 	secret_free(wsk);
@@ -506,8 +650,8 @@ test_status_proof_freshness(void **state)
 	grow(f, REC_A, 0);
 	bundle(f, VIN_A, REC_A, &old, &old_len);
 	/* the vehicle changes: the old bundle proves the past */
-	grow(f, "{\"changed\":1}", 0);
-	bundle(f, VIN_A, "{\"changed\":1}", &cur, &cur_len);
+	grow(f, REC_C, 0);
+	bundle(f, VIN_A, REC_C, &cur, &cur_len);
 	assert_int_equal(ledger_latest_checkpoint(f->l, &newest, &newest_len),
 	    LIEN_OK);
 	memset(&c, 0, sizeof c);
@@ -752,6 +896,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_status_root_codec),
 		cmocka_unit_test(test_status_key_limits),
+		cmocka_unit_test(test_status_record_binary),
 		cmocka_unit_test(test_status_vectors),
 		cmocka_unit_test_setup_teardown(test_status_proof_present_absent,
 		    setup, teardown),

@@ -6,6 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPairSync, sign as edSign } from 'node:crypto';
 import * as V from '../src/js/verify.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { read, VECTORS } from './vectors.mjs';
 
 const enc = new TextEncoder();
 const bit = (k, i) => (k[i >> 3] >> (7 - (i & 7))) & 1;
@@ -68,17 +71,38 @@ function be64(n) {
 const rec = (o) => enc.encode(JSON.stringify(Object.fromEntries(
     Object.entries(o).sort(([a], [b]) => a < b ? -1 : 1))));
 
+/* section 7.1: the binary form of a record object */
+function pack(o) {
+	const kinds = ['seized', 'detained', 'stolen', 'scrapped', 'customs'];
+	const app = (a) => V.fromHex(a.slice(1));
+	return V.concat(V.fromHex(o.fuller), be64(o.recorded_index),
+	    be64(o.recorded_ms), Uint8Array.of(o.liens.length),
+	    ...o.liens.flatMap((l) => [app(l.app), be64(l.registered_index),
+		be64(l.registered_ms)]),
+	    Uint8Array.of(o.released.length),
+	    ...o.released.flatMap((l) => [app(l.app), be64(l.registered_index),
+		be64(l.registered_ms), be64(l.released_index), be64(l.released_ms)]),
+	    Uint8Array.of(o.restrictions.length),
+	    ...o.restrictions.flatMap((x) => [Uint8Array.of(kinds.indexOf(x.kind) + 1),
+		be64(x.index), be64(x.since_ms)]));
+}
+
 async function world() {
 	const vins = ['LSJA24U62JG269225', 'LBV5S3102ESJ25655', '1M8GDM9AXKP042788'];
-	const records = {
-		[vins[0]]: rec({ fuller: 'ab'.repeat(32), liens: [{ app: 'A0000000000000010',
+	const objs = {
+		[vins[0]]: ({ fuller: 'ab'.repeat(32), liens: [{ app: 'A0000000000000010',
 		    rank: 1, registered_index: 17, registered_ms: 1767225617000 }],
 		    recorded_index: 5, recorded_ms: 1767225605000, released: [],
 		    restrictions: [] }),
-		[vins[1]]: rec({ fuller: 'cd'.repeat(32), liens: [], recorded_index: 6,
+		[vins[1]]: ({ fuller: 'cd'.repeat(32), liens: [], recorded_index: 6,
 		    recorded_ms: 1767225606000, released: [], restrictions: [{
 		    index: 20, kind: 'seized', since_ms: 1767225620000 }] }),
 	};
+	const records = {}, bins = {};
+	for (const [vin, o] of Object.entries(objs)) {
+		records[vin] = rec(o);
+		bins[vin] = pack(o);
+	}
 	/* JSON.stringify of nested objects keeps insertion order: build the
 	 * inner objects sorted already (they are, above). */
 	const pairs = [];
@@ -107,7 +131,7 @@ async function world() {
 	const h23 = await V.nodeHash(leaves[2], leaves[3]);
 	const top = await V.nodeHash(h01, h23);
 	const text = `${name}\n4\n${V.b64encode(top)}\n`;
-	const sig = edSign(null, Buffer.from(text), privateKey);
+	const sig = new Uint8Array(edSign(null, Buffer.from(text), privateKey));
 	const note = text + `\n\u2014 ${name} ` + V.b64encode(V.concat(
 	    Uint8Array.of(id >>> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255),
 	    sig)) + '\n';
@@ -116,16 +140,17 @@ async function world() {
 		const k = await V.vehicleKey(vin);
 		const map = over.map || await prove(pairs, k);
 		const r = over.record !== undefined ? over.record :
-		    (records[vin] || new Uint8Array(0));
+		    (bins[vin] || new Uint8Array(0));
 		const e = over.entry || entries[3];
 		const incl = over.incl || [leaves[2], h01];
-		return V.concat(Uint8Array.of(0x4c, 0x53, 0x50, 0x01, vin.length),
+		const body = enc.encode(over.text || text);
+		return V.concat(Uint8Array.of(0x4c, 0x53, 0x50, 0x02, vin.length),
 		    enc.encode(vin), u16(r.length), r, u16(map.length), map,
 		    u16(e.length), e, Uint8Array.of(incl.length), ...incl,
-		    enc.encode(over.note || note));
+		    u16(body.length), body, over.sig || sig, Uint8Array.of(0));
 	};
-	return { vins, records, pairs, root, policy, bundle, entries, leaves, h01,
-		note };
+	return { vins, records, bins, pairs, root, policy, bundle, entries, leaves,
+		h01, note };
 }
 
 test('status proofs: present with a lien, present and seized, absent', async () => {
@@ -155,8 +180,8 @@ test('status proofs: every refusal names its step', async () => {
 	await check(await w.bundle(a), b, 'vehicle');
 	await check((await w.bundle(a)).slice(1), a, 'format');
 	const bad = await w.bundle(a);
-	/* another valid base64 character inside the signature */
-	bad[bad.length - 6] = bad[bad.length - 6] === 0x41 ? 0x42 : 0x41;
+	/* a byte of the log's signature (64 bytes before the count) */
+	bad[bad.length - 6] ^= 1;
 	await check(bad, a, 'log_signature');
 	await check(await w.bundle(a, { entry: w.entries[2] }), a, 'state_root');
 	await check(await w.bundle(a, { incl: [w.leaves[2], w.leaves[0]] }), a,
@@ -164,17 +189,63 @@ test('status proofs: every refusal names its step', async () => {
 	/* another vehicle's presence proof, record and all */
 	const other = await w.bundle(b);
 	await check(await w.bundle(a, { map: await prove(w.pairs,
-	    await V.vehicleKey(b)), record: w.records[b] }), a, 'map_proof');
+	    await V.vehicleKey(b)), record: w.bins[b] }), a, 'map_proof');
 	void other;
 	/* a record that is not the proven value */
-	const r2 = w.records[a].slice();
-	r2[r2.length - 3] = 0x31;
+	const r2 = w.bins[a].slice();
+	r2[r2.length - 4] ^= 1;		/* the lien's registration time */
 	await check(await w.bundle(a, { record: r2 }), a, 'record');
 	/* presence proof without a record, absence with one */
 	await check(await w.bundle(a, { record: new Uint8Array(0) }), a, 'format');
-	await check(await w.bundle(c, { record: w.records[a] }), c, 'format');
+	await check(await w.bundle(c, { record: w.bins[a] }), c, 'format');
+	/* trailing bytes, a record that does not render */
+	await check(V.concat(await w.bundle(a), Uint8Array.of(0)), a, 'format');
+	await check(await w.bundle(a, { record: w.bins[a].subarray(1) }), a,
+	    'format');
+	await check(await w.bundle(a, { record: V.concat(w.bins[a],
+	    Uint8Array.of(0)) }), a, 'format');
 	/* non-canonical map proofs */
 	for (const m of [Uint8Array.of(3, 0, 0), Uint8Array.of(1, 1, 1, 0),
 	    Uint8Array.of(1, 0, 1, 0), Uint8Array.of(1, 0, 0, 0)])
 		assert.throws(() => V.decodeMapProof(m), V.VerifyError);
+});
+
+/* tests/vectors/lien_status/bundles.json: the bundles the C code made
+ * reach the verdicts the manifest names (steps 1-7: this verifier leaves
+ * freshness to the page, so stale and too_old cases only need to verify). */
+test('status proofs: the project vectors', async () => {
+	const dir = 'lien_status/';
+	const m = JSON.parse(read(dir + 'bundles.json'));
+	const want = { malformed: ['format'], wrong_vehicle: ['vehicle'],
+		bad_checkpoint: ['format', 'origin', 'log_signature'],
+		witness_quorum: ['witnesses'], not_state_root: ['state_root'],
+		not_last_leaf: ['state_root'], inclusion: ['inclusion'],
+		map_proof: ['map_proof'], record_mismatch: ['record'],
+		stale: null, too_old: null, ok: null };
+	const words = { lien: 'under_lien', restricted: 'restricted', clear: 'clear',
+		absent: 'no_record' };
+	let n = 0;
+	for (const c of m.cases) {
+		const keys = { log: read(dir + c.vkey).trim() };
+		if (c.witnesses) {
+			keys.witnesses = c.witnesses.map((f) => read(dir + f).trim());
+			keys.quorum = c.quorum;
+		}
+		const policy = await V.makePolicy(keys);
+		const bytes = new Uint8Array(readFileSync(join(VECTORS, dir + c.file)));
+		const v = await V.verifyStatusProof(bytes, c.vin, policy);
+		const steps = want[c.expect];
+		assert.ok(c.expect in want, c.expect);
+		if (steps === null) {
+			assert.equal(v.ok, true, `${c.file}: ${v.reason}`);
+			if (c.expect === 'ok' && c.status)
+				assert.equal(words[v.status.kind], c.status, c.file);
+		} else {
+			assert.equal(v.ok, false, c.file);
+			assert.ok(steps.includes(v.failed), `${c.file}: ${v.failed} ` +
+			    `(${v.reason}), want ${c.expect}`);
+		}
+		n++;
+	}
+	assert.ok(n >= 20);
 });

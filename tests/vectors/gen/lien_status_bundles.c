@@ -472,16 +472,17 @@ main(int argc, char **argv)
 			char body[512], *note;
 			size_t body_len, note_len;
 
-			if (checkpoint_open(p->checkpoint, p->checkpoint_len,
-			    &lv, &cp) != LIEN_OK)
+			if (checkpoint_parse(p->body, p->body_len, &cp) !=
+			    LIEN_OK)
 				die("checkpoint", LIEN_EPARSE);
 			if (checkpoint_format(OTHER, strlen(OTHER), cp.size,
 			    cp.root, body, sizeof body, &body_len) != LIEN_OK ||
 			    note_sign(osign, (const uint8_t *)body, body_len,
 			    &note, &note_len) != LIEN_OK)
 				die("other note", LIEN_ECRYPTO);
-			p->checkpoint = (const uint8_t *)note;
-			p->checkpoint_len = note_len;
+			if (status_proof_set_checkpoint(p,
+			    (const uint8_t *)note, note_len) != LIEN_OK)
+				die("other note", LIEN_EPARSE);
 			t = tamper(b, len, p, &tlen);
 			emit("other_origin.bin", t, tlen, vin_a,
 			    "bad_checkpoint", NULL, NULL);
@@ -490,6 +491,18 @@ main(int argc, char **argv)
 		}
 		emit("truncated.bin", b, len - 1, vin_a, "malformed", NULL,
 		    NULL);
+		{
+			/* version 2 has no room after the cosignatures */
+			uint8_t *tb = malloc(len + 1);
+
+			if (tb == NULL)
+				die("trailing", LIEN_ENOMEM);
+			memcpy(tb, b, len);
+			tb[len] = 0;
+			emit("trailing_byte.bin", tb, len + 1, vin_a,
+			    "malformed", NULL, NULL);
+			free(tb);
+		}
 		free(old);
 		free(cp_mid);
 		free(b);
@@ -520,6 +533,12 @@ main(int argc, char **argv)
 		b = bundle_now(l, vin_c, rec_c, &len);
 		emit("cosigned_restricted.bin", b, len, vin_c, "ok",
 		    "restricted", "\"witnesses\":[\"witness.vkey\"],"
+		    "\"quorum\":1");
+		/* the cosignature's last byte (its Ed25519 signature) flipped:
+		 * the witness does not count */
+		b[len - 1] ^= 1;
+		emit("tampered_cosignature.bin", b, len, vin_c,
+		    "witness_quorum", NULL, "\"witnesses\":[\"witness.vkey\"],"
 		    "\"quorum\":1");
 		free(b);
 	}

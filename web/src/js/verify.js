@@ -571,7 +571,11 @@ function failVerdict(v, e) {
 async function checkpointSteps(v, note, policy, opts) {
 	if (!policy || !policy.log)
 		fail(STEP.LOG_KEY, 'no log key to verify against');
-	const parsed = parseNote(note);
+	await parsedCheckpointSteps(v, parseNote(note), policy, opts);
+}
+
+/* The steps after the note is split: {text, textBytes, sigs}. */
+async function parsedCheckpointSteps(v, parsed, policy, opts) {
 	const cp = parseCheckpoint(parsed.text);
 	v.checkpoint = cp;
 	pass(v, STEP.FORMAT, 'well-formed signed checkpoint');
@@ -1111,7 +1115,7 @@ export async function verifyStep(app, step, note, entry, proof, policy,
 export const MAP_EMPTY_HEX =
     'c555eab45d08845ae9f10d452a99bfcb06f74a50b988fe7e48dd323789b88ee3';
 const MAP_EMPTY = fromHex(MAP_EMPTY_HEX);
-const STATUS_MAGIC = [0x4c, 0x53, 0x50, 0x01];
+const STATUS_MAGIC = [0x4c, 0x53, 0x50, 0x02];	/* "LSP", version 2 */
 
 /* key = H("lienlog-vehicle-v1" || 0x00 || VIN) */
 export async function vehicleKey(vin) {
@@ -1208,7 +1212,69 @@ function u16(b, at) {
 	return (b[at] << 8) | b[at + 1];
 }
 
-/* Section 7: the binary bundle. */
+const KINDS = ['seized', 'detained', 'stolen', 'scrapped', 'customs'];
+
+/* Section 7.1: a binary status record rendered as the canonical JSON of
+ * section 3 (the bytes the map's value hashes). */
+export function renderStatusRecord(r) {
+	let at = 0;
+	const take = (n) => {
+		if (n > r.length - at)
+			fail(STEP.FORMAT, 'status proof: truncated binary record');
+		at += n;
+		return at - n;
+	};
+	const u64 = () => be64(r, take(8)).toString();
+	const app = () => 'A' + toHex(r.subarray(take(8), at));
+	const fuller = toHex(r.subarray(take(32), at));
+	const ri = u64(), rms = u64();
+	const nl = r[take(1)];
+	if (nl > 64)
+		fail(STEP.FORMAT, 'status proof: more than 64 mortgages');
+	const liens = [];
+	for (let i = 0; i < nl; i++) {
+		const a = app(), ix = u64(), ms = u64();
+		liens.push(`{"app":"${a}","rank":${i + 1},"registered_index":${ix},` +
+		    `"registered_ms":${ms}}`);
+	}
+	const nr = r[take(1)];
+	if (nl + nr > 64)
+		fail(STEP.FORMAT, 'status proof: more than 64 mortgages');
+	const rel = [];
+	for (let i = 0; i < nr; i++) {
+		const a = app(), gi = u64(), gm = u64(), xi = u64(), xm = u64();
+		rel.push(`{"app":"${a}","registered_index":${gi},"registered_ms":` +
+		    `${gm},"released_index":${xi},"released_ms":${xm}}`);
+	}
+	const nx = r[take(1)];
+	if (nx > 5)
+		fail(STEP.FORMAT, 'status proof: more than 5 restrictions');
+	const res = [];
+	for (let i = 0; i < nx; i++) {
+		const k = r[take(1)];
+		if (k < 1 || k > 5)
+			fail(STEP.FORMAT, 'status proof: unknown restriction kind');
+		const ix = u64(), ms = u64();
+		res.push(`{"index":${ix},"kind":"${KINDS[k - 1]}","since_ms":${ms}}`);
+	}
+	if (at !== r.length)
+		fail(STEP.FORMAT, 'status proof: bytes after the binary record');
+	const out = utf8(`{"fuller":"${fuller}","liens":[${liens.join(',')}],` +
+	    `"recorded_index":${ri},"recorded_ms":${rms},"released":[` +
+	    `${rel.join(',')}],"restrictions":[${res.join(',')}]}`);
+	if (out.length > 8192)
+		fail(STEP.FORMAT, 'status proof: record longer than 8192 bytes');
+	return out;
+}
+
+function lessBytes(a, b) {
+	for (let i = 0; i < a.length; i++)
+		if (a[i] !== b[i])
+			return a[i] < b[i];
+	return false;
+}
+
+/* Section 7: the binary bundle, version 2 (the compact form). */
 export function decodeStatusProof(b) {
 	let at = 0;
 	const take = (n, what) => {
@@ -1218,17 +1284,25 @@ export function decodeStatusProof(b) {
 		at += n;
 		return out;
 	};
+	if (b.length > 96 * 1024)
+		fail(STEP.FORMAT, 'status proof: larger than 96 KiB');
 	const magic = take(4, 'magic');
 	if (!STATUS_MAGIC.every((x, i) => magic[i] === x))
-		fail(STEP.FORMAT, 'not a lienlog status proof (magic)');
+		fail(STEP.FORMAT, 'not a lienlog status proof, version 2 (magic)');
 	const vl = take(1, 'VIN length')[0];
 	if (vl < 1 || vl > 64)
 		fail(STEP.FORMAT, 'status proof: bad VIN length');
-	const vin = dec.decode(take(vl, 'VIN'));
+	let vin;
+	try {
+		vin = dec.decode(take(vl, 'VIN'));
+	} catch (e) {
+		fail(STEP.FORMAT, 'status proof: the VIN is not text');
+	}
 	const rl = u16(take(2, 'record length'), 0);
 	if (rl > 8192)
 		fail(STEP.FORMAT, 'status proof: record too long');
-	const record = take(rl, 'record').slice();
+	const recordBin = take(rl, 'record');
+	const record = rl > 0 ? renderStatusRecord(recordBin) : new Uint8Array(0);
 	const ml = u16(take(2, 'map proof length'), 0);
 	if (ml < 3 || ml > 8291)
 		fail(STEP.FORMAT, 'status proof: bad map proof length');
@@ -1243,13 +1317,53 @@ export function decodeStatusProof(b) {
 	const incl = [];
 	for (let i = 0; i < ni; i++)
 		incl.push(take(32, 'proof hash').slice());
-	const rest = b.length - at;
-	if (rest < 1 || rest > NOTE_MAX)
+	const bl = u16(take(2, 'checkpoint length'), 0);
+	if (bl < 1 || bl > NOTE_TEXT_MAX)
 		fail(STEP.FORMAT, 'status proof: bad checkpoint length');
-	const checkpoint = b.slice(at);
+	const body = take(bl, 'checkpoint').slice();
+	const logSig = take(64, 'log signature').slice();
+	const nc = take(1, 'cosignature count')[0];
+	if (nc > 32)
+		fail(STEP.FORMAT, 'status proof: more than 32 cosignatures');
+	const cosigs = [];
+	for (let i = 0; i < nc; i++) {
+		const c = take(76, 'cosignature').slice();
+		if (i > 0 && !lessBytes(cosigs[i - 1], c))
+			fail(STEP.FORMAT, 'status proof: cosignatures out of order');
+		cosigs.push(c);
+	}
+	if (at !== b.length)
+		fail(STEP.FORMAT, 'status proof: bytes after the last cosignature');
 	if ((rl === 0) !== (map.kind !== 0))
 		fail(STEP.FORMAT, 'status proof: a record goes with a presence proof');
-	return { vin, record, map, entry, incl, checkpoint };
+	return { vin, record, map, entry, incl, body, logSig, cosigs };
+}
+
+/* Section 8.1: the note the log and the witnesses signed, as the policy's
+ * keys name it: the log's signature under its key's name and id, each
+ * cosignature under every policy witness with its key id. */
+function statusNote(b, policy) {
+	let text;
+	try {
+		text = dec.decode(b.body);
+	} catch (e) {
+		fail(STEP.FORMAT, 'the checkpoint is not UTF-8');
+	}
+	for (const ch of text) {
+		const cp = ch.codePointAt(0);
+		if ((cp < 0x20 && cp !== 0x0a) || (cp >= 0x80 && cp <= 0x9f))
+			fail(STEP.FORMAT, 'the checkpoint holds a control character');
+	}
+	if (text.includes('\n\n'))
+		fail(STEP.FORMAT, 'the checkpoint holds an empty line');
+	const sigs = [{ name: policy.log.name, id: policy.log.id, raw: b.logSig }];
+	for (const c of b.cosigs) {
+		const id = ((c[0] << 24) | (c[1] << 16) | (c[2] << 8) | c[3]) >>> 0;
+		for (const w of policy.witnesses || [])
+			if (w.id === id)
+				sigs.push({ name: w.name, id, raw: c.subarray(4) });
+	}
+	return { text, textBytes: b.body, sigs };
 }
 
 /* Section 6: the state-root payload (49 bytes). */
@@ -1259,8 +1373,6 @@ export function decodeStateRoot(payload) {
 	return { root: payload.slice(1, 33), nkeys: be64(payload, 33),
 	    treeSize: be64(payload, 41) };
 }
-
-const KINDS = ['seized', 'detained', 'stolen', 'scrapped', 'customs'];
 
 /* Sorted-key, no-whitespace JSON (what RFC 8785 gives for ASCII strings
  * and integers). */
@@ -1325,7 +1437,9 @@ export async function verifyStatusProof(bytes, vin, policy, opts = {}) {
 			fail(STEP.VEHICLE, `the proof is for ${b.vin.slice(0, 64)}, ` +
 			    `not ${vin}`);
 		pass(v, STEP.VEHICLE, `the proof is for ${vin}`);
-		await checkpointSteps(v, b.checkpoint, policy, opts);
+		if (!policy || !policy.log)
+			fail(STEP.LOG_KEY, 'no log key to verify against');
+		await parsedCheckpointSteps(v, statusNote(b, policy), policy, opts);
 		const cp = v.checkpoint;
 		let e;
 		try {
