@@ -24,7 +24,8 @@
  *   bench_growth machine DIR [--smoke]
  *       the machine's bounds beside the figures: fdatasync latency of a
  *       4 KiB write in DIR (median and p99 of 200), single-core SHA-256
- *       rate over 1 KiB buffers.
+ *       rate over 1 KiB buffers, single-core Ed25519 verifications of a
+ *       128-byte message (a checkpoint's size).
  *   bench_growth stat DIR
  *       entries in the store and the mean entry envelope size (a sample of
  *       up to 20,000 entries spread over the log).
@@ -442,6 +443,39 @@ cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The audit's signature bound: one Ed25519 verification (what checking a
+ * stored checkpoint costs, beside rebuilding its note) of a
+ * checkpoint-sized message on one core. */
+static int
+bench_verify_rate(int smoke)
+{
+	uint8_t pk[ED25519_PK_LEN], sig[ED25519_SIG_LEN], msg[128];
+	uint8_t *sk;
+	uint64_t t0, el, n = 0;
+	enum lien_status st;
+
+	if ((sk = secret_alloc(ED25519_SK_LEN)) == NULL)
+		return fail("secret_alloc", LIEN_ENOMEM), 1;
+	if ((st = ed25519_keypair(pk, sk)) != LIEN_OK) {
+		secret_free(sk);
+		return fail("ed25519_keypair", st), 1;
+	}
+	lcrypto_random(msg, sizeof msg);
+	ed25519_sign(sig, msg, sizeof msg, sk);
+	secret_free(sk);
+	t0 = bench_now_ns();
+	do {
+		for (unsigned i = 0; i < 64; i++, n++)
+			if ((st = ed25519_verify(sig, msg, sizeof msg, pk)) !=
+			    LIEN_OK)
+				return fail("ed25519_verify", st), 1;
+		el = bench_now_ns() - t0;
+	} while (el < (smoke ? 20000000u : 1000000000u));
+	bench_figure("ed25519_verify_per_s", (double)n / bench_seconds(el),
+	    "verifies/s");
+	return 0;
+}
+
 static int
 cmd_machine(const char *dir, int smoke)
 {
@@ -489,7 +523,7 @@ cmd_machine(const char *dir, int smoke)
 	} while (el < (smoke ? 20000000u : 1000000000u));
 	bench_figure("sha256_single_core_MB_per_s", (double)n * 1024.0 / 1e6 /
 	    bench_seconds(el), "MB/s");
-	return 0;
+	return bench_verify_rate(smoke);
 }
 
 static int

@@ -24,6 +24,14 @@ At each size it prints, one per line, "name value unit":
                                       tree, checkpoints, state replay) /
                                       wall time
   growth_<N>_audit_cpu_us_per_entry   its user + system CPU per entry
+  growth_<N>_audit_signatures_per_entry  signatures the audit verifies per
+                                      entry (stored checkpoints / entries)
+  growth_<N>_audit_floor_cpu_us_per_entry, _floor_entries_per_s
+                                      the floor: those verifications at
+                                      this machine's Ed25519 rate plus the
+                                      SHA-256 of each entry at its SHA-256
+                                      rate, CPU per entry and entries/s on
+                                      two cores
   growth_<N>_incremental_audit_entries, _s, _entries_per_s, _cpu_s
                                       --incr more entries (bench_growth
                                       build), then the incremental audit
@@ -39,7 +47,8 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_entries_per_batch        entries / commits during the load
   growth_<N>_load_errors
 and, beside them, the machine: fdatasync_4KiB_median_us,
-fdatasync_4KiB_p99_us, sha256_single_core_MB_per_s, loadavg_1m_start,
+fdatasync_4KiB_p99_us, sha256_single_core_MB_per_s, ed25519_verify_per_s,
+loadavg_1m_start,
 loadavg_1m_end; with two sizes or more, the ratios of the largest to the
 smallest: growth_requests_per_s_ratio, growth_pages_written_ratio.
 
@@ -266,6 +275,18 @@ def measure(b, label, store, args, res):
     # CPU time is what a busy machine does not inflate
     figure(p + "audit_cpu_us_per_entry", cpu * 1e6 / n, "us")
     say(f"{label}: full audit of {int(n)} entries in {el:.1f} s")
+    # The floor: what the audit cannot avoid on this machine, on two
+    # cores: one Ed25519 verification per stored checkpoint and the
+    # SHA-256 of every entry (its leaf hash), at the rates measured in
+    # this run (bench_growth machine).
+    cps = tabs["checkpoints"][3] if tabs and "checkpoints" in tabs \
+        else float("nan")
+    sigs = cps / n
+    floor_us = sigs * 1e6 / res["_machine"]["ed25519_verify_per_s"] + \
+        ebytes / res["_machine"]["sha256_single_core_MB_per_s"]
+    figure(p + "audit_signatures_per_entry", sigs, "verifies")
+    figure(p + "audit_floor_cpu_us_per_entry", floor_us, "us")
+    figure(p + "audit_floor_entries_per_s", 2e6 / floor_us, "entries/s")
     r = subprocess.run([b["bench_growth"], "build", store, "--entries",
                         str(int(n) + args.incr)], stdout=subprocess.PIPE,
                        text=True)
@@ -361,9 +382,10 @@ def main():
     say(f"{os.cpu_count()} cores, store dir {args.store_dir}, "
         f"load average {la0:.2f}")
     try:
-        sys.stdout.write(run([b["bench_growth"], "machine", args.store_dir]
-                             + (["--smoke"] if args.smoke else [])).stdout)
-        res = {}
+        mach = run([b["bench_growth"], "machine", args.store_dir]
+                   + (["--smoke"] if args.smoke else [])).stdout
+        sys.stdout.write(mach)
+        res = {"_machine": parse_figures(mach)}
         sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
         for s in sizes:
             n = int(float(s))

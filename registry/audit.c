@@ -6,9 +6,10 @@
  * entries are re-checked against the replayed state with the same rules
  * the sequencer used (registry_check: an entry the rules would have
  * refused is an illegal transition, reported with its index) and applied
- * with registry_apply into a scratch LMDB store. The scratch transaction
- * is committed every RG_AUDIT_TXN_ENTRIES entries to bound its dirty
- * pages. Finally every public state table must equal the stored one,
+ * with registry_apply into a scratch LMDB store, both by
+ * registry_check_apply (one parse of each entry for the two). The
+ * scratch transaction is committed every RG_AUDIT_TXN_ENTRIES entries to
+ * bound its dirty pages. Finally every public state table must equal the stored one,
  * record for record.
  *
  * Two audits in one pass (docs/privacy.md "Server state and the audits"):
@@ -200,6 +201,7 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	const char *reason = NULL;
 	const uint8_t *priv = NULL;
 	size_t priv_len = 0;
+	int applying = 0;
 	enum lien_status rc;
 
 	if ((rc = entry_decode(ent, len, &e)) != LIEN_OK || e.index != index) {
@@ -233,23 +235,11 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 			return 1;
 		}
 	}
-	rc = registry_check(a->st, index, e.time_ms, e.type, e.payload,
-	    e.payload_len, priv, priv_len, &reason);
-	if (rc == LIEN_ENOMEM || rc == LIEN_EIO || rc == LIEN_EFULL) {
-		a->rc = rc;
-		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s", index,
-		    lien_status_message(rc));
-		return 1;
-	}
-	if (rc != LIEN_OK) {
-		snprintf(a->why, a->why_cap, "entry %" PRIu64
-		    ": illegal %s: %s", index, rg_type_name(e.type),
-		    reason ? reason : lien_status_code(rc));
-		a->rc = LIEN_ECORRUPT;
-		return 1;
-	}
-	if ((rc = registry_apply(a->st, index, e.time_ms, e.type, e.payload,
-	    e.payload_len, priv, priv_len)) != LIEN_OK) {
+	rc = registry_check_apply(a->st, index, e.time_ms, e.type, e.payload,
+	    e.payload_len, priv, priv_len, &reason, &applying);
+	if (rc == LIEN_OK)
+		goto applied;
+	if (applying) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": cannot apply %s: %s", index, rg_type_name(e.type),
 		    lien_status_code(rc));
@@ -257,6 +247,18 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 		    ? rc : LIEN_ECORRUPT;
 		return 1;
 	}
+	if (rc == LIEN_ENOMEM || rc == LIEN_EIO || rc == LIEN_EFULL) {
+		a->rc = rc;
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s", index,
+		    lien_status_message(rc));
+		return 1;
+	}
+	snprintf(a->why, a->why_cap, "entry %" PRIu64 ": illegal %s: %s",
+	    index, rg_type_name(e.type), reason ? reason :
+	    lien_status_code(rc));
+	a->rc = LIEN_ECORRUPT;
+	return 1;
+applied:
 	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental) {
 		a->in_txn = 0;
 		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||

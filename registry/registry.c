@@ -720,6 +720,57 @@ registry_check(struct ledger_state *st, uint64_t index, uint64_t time_ms,
 }
 
 enum lien_status
+registry_check_apply(struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len, const char **reason,
+    int *out_applying)
+{
+	json_t *p = NULL, *r = NULL;
+	struct rg_verdict v = { LIEN_OK, NULL, 0 };
+	uint64_t appv;
+	enum lien_status rc;
+
+	*reason = NULL;
+	*out_applying = 0;
+	if (st == NULL || (payload == NULL && len != 0) ||
+	    (priv == NULL && priv_len != 0))
+		return LIEN_EINVAL;
+	if (type < REG_T_FIRST)
+		return LIEN_OK;
+	if (!registry_type_known(type)) {
+		*reason = "type_unknown";
+		return LIEN_EUNSUPPORTED;
+	}
+	if (time_ms >= REG_TIME_MAX || index >= REG_INDEX_MAX) {
+		*reason = "time_out_of_range";
+		return LIEN_ECORRUPT;
+	}
+	if ((rc = rg_app_value(st, index, &appv)) != LIEN_OK) {
+		*reason = rc == LIEN_ECORRUPT ? "time_out_of_range" : NULL;
+		return rc;
+	}
+	/* One parse for both halves: the check only reads the trees and the
+	 * state, so the apply sees exactly what registry_apply's own parse
+	 * of the same bytes would give it. */
+	rc = rg_parse_entry(index, appv, time_ms, type, payload, len, priv,
+	    priv_len, &p, &r, &v);
+	if (rc == LIEN_OK)
+		rc = rg_check(st, index, time_ms, type, p, r, &v);
+	if (rc != LIEN_OK) {
+		*reason = v.reason ? v.reason : "internal";
+		goto out;
+	}
+	*out_applying = 1;
+	if ((rc = rg_apply(st, index, time_ms, type, p)) == LIEN_OK &&
+	    r != NULL)
+		rc = rg_papply(st, index, time_ms, type, p, r);
+out:
+	json_decref(p);
+	json_decref(r);
+	return rc;
+}
+
+enum lien_status
 registry_application_digest(enum reg_type kind, const char *mortgagee,
     size_t mortgagee_len, const char *company, size_t company_len,
     const json_t *application, uint8_t out[HASH_LEN])

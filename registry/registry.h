@@ -447,6 +447,16 @@ enum lien_status registry_check(struct ledger_state *st, uint64_t index,
     const uint8_t *priv, size_t priv_len, const char **reason)
     LIEN_MUST_CHECK;
 
+/* registry_check, then (when it passes) registry_apply, with one parse of
+ * the payload and private record for both: the audit replay's step.
+ * Same results as the two calls in a row: a refusal sets *reason and
+ * leaves *out_applying 0 (nothing written); a failure while applying sets
+ * *out_applying to 1 (and no *reason). */
+enum lien_status registry_check_apply(struct ledger_state *st,
+    uint64_t index, uint64_t time_ms, uint16_t type, const uint8_t *payload,
+    size_t len, const uint8_t *priv, size_t priv_len, const char **reason,
+    int *out_applying) LIEN_MUST_CHECK;
+
 /* The commitment to a private record: SHA-256("lienlog-private-v1" 0x00
  * || be64(index) || record). */
 void registry_private_commit(uint64_t index, const uint8_t *rec, size_t len,
