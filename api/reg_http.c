@@ -87,11 +87,11 @@ api_fail_code(struct api_req *rq, int http_status, const char *code,
 	    body, len);
 }
 
-int
+enum lien_status
 reg_bad(struct api_req *rq, const char *code, const char *message)
 {
 	api_fail_code(rq, 400, code, message);
-	return 0;
+	return LIEN_EPARSE;
 }
 
 /* ---- refusals -> HTTP: the one table --------------------------------- */
@@ -149,7 +149,7 @@ reg_refusal_http(enum lien_status st, const char *code)
 
 /* ---- body ------------------------------------------------------------- */
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 reg_read_body(struct reg_call *c)
 {
 	struct api_req *rq = c->rq;
@@ -157,18 +157,18 @@ reg_read_body(struct reg_call *c)
 	int cut;
 
 	if (!rq->has_body_len || rq->body_len == 0)
-		return 1;	/* empty: the JSON step refuses it if needed */
+		return LIEN_OK;	/* empty: the JSON step refuses it if needed */
 	if (rq->body_len > API_BODY_MAX) {
 		rq->must_close = 1;	/* the body stays unread */
 		api_fail(rq, API_ERR_BODY_TOO_LARGE,
 		    "request bodies are limited to 262144 bytes");
-		return 0;
+		return LIEN_ETOOBIG;
 	}
 	c->body_len = (size_t)rq->body_len;
 	if ((c->body = malloc(c->body_len)) == NULL) {
 		rq->must_close = 1;
 		api_fail_status(rq, LIEN_ENOMEM);
-		return 0;
+		return LIEN_ENOMEM;
 	}
 	/* civetweb's mg_read returns only with all it was asked for, a
 	 * closed peer, or after request_timeout_ms without a single byte:
@@ -188,9 +188,9 @@ reg_read_body(struct reg_call *c)
 		else
 			api_fail(rq, API_ERR_BODY_INCOMPLETE,
 			    "the request body ended before Content-Length");
-		return 0;
+		return LIEN_EIO;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 /* ---- authentication --------------------------------------------------- */
@@ -266,7 +266,7 @@ has_signature(const struct mg_request_info *ri)
 	return 0;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
     uint32_t roles)
 {
@@ -276,11 +276,10 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 	const char *scheme = "http", *host = "";
 	size_t nh = 0;
 	enum lien_status st;
-	int ok = 0;
 
 	if ((hs = calloc(API_HEADERS_MAX, sizeof(*hs))) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
-		return 0;
+		return LIEN_ENOMEM;
 	}
 	for (int i = 0; i < ri->num_headers && nh < API_HEADERS_MAX; i++) {
 		const char *n = ri->http_headers[i].name;
@@ -340,7 +339,6 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 		rq->party_len = pl;
 		rq->role = auth_role_name(c->auth.role);
 		c->authed = 1;
-		ok = 1;
 	} else if (st == LIEN_EVERIFY) {
 		/* the check that failed, in words (api/auth.h); the code is
 		 * what a client branches on (docs/identity.md) */
@@ -353,15 +351,16 @@ reg_authenticate(struct reg_call *c, const struct mg_request_info *ri,
 		api_fail_status(rq, st);
 	}
 	free(hs);
-	return ok;
+	return st;
 }
 
 /* The Idempotency-Key of an authenticated request (docs/api-registration.md
  * "Retries and Idempotency-Key"); the signature already covers it
  * (api/auth.c). At most one field, in the published form; a key whose
  * period is over cannot say "retry" any more. The registry checks the
- * times again at the entry time. 1, or 0 after replying. */
-static int
+ * times again at the entry time. LIEN_OK, or the failure after
+ * replying. */
+static enum lien_status LIEN_MUST_CHECK
 reg_idem_key(struct reg_call *c, const struct mg_request_info *ri)
 {
 	const char *field = NULL, *key;
@@ -376,7 +375,7 @@ reg_idem_key(struct reg_call *c, const struct mg_request_info *ri)
 			n++;
 		}
 	if (n == 0)
-		return 1;
+		return LIEN_OK;
 	if (n > 1)
 		return reg_bad(c->rq, "idempotency_key_invalid", "at most one "
 		    "Idempotency-Key field");
@@ -392,14 +391,14 @@ reg_idem_key(struct reg_call *c, const struct mg_request_info *ri)
 		api_fail_code(c->rq, 422, "idempotency_key_expired", "the "
 		    "Idempotency-Key is older than 24 hours: look up the "
 		    "state, then send a new request with a new key");
-		return 0;
+		return LIEN_ERANGE;
 	}
 	memcpy(c->idem_key, key, IDEMKEY_LEN);
 	c->idem_key[IDEMKEY_LEN] = 0;
-	return 1;
+	return LIEN_OK;
 }
 
-int
+enum lien_status
 reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
     enum reg_auth_mode mode)
 {
@@ -414,14 +413,14 @@ reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
 		rq->must_close = rq->has_body_len && rq->body_len > 0;
 		api_fail(rq, API_ERR_REG_DISABLED, "this server runs without "
 		    "a trust directory: registration is disabled");
-		return 0;
+		return LIEN_EUNSUPPORTED;
 	}
 	if (ri == NULL) {
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
-		return 0;
+		return LIEN_EINVAL;
 	}
-	if (!reg_read_body(c))
-		return 0;
+	if ((st = reg_read_body(c)) != LIEN_OK)
+		return st;
 	{
 		static const uint8_t nul = 0;
 		struct hash_part parts[7] = {
@@ -440,11 +439,13 @@ reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
 	c->trust = api_app_trust(c->app);
 	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
 		api_fail_status(rq, st);
-		return 0;
+		return st;
 	}
 	if (mode == REG_AUTH_OPTIONAL && !has_signature(ri))
-		return 1;
-	return reg_authenticate(c, ri, roles) && reg_idem_key(c, ri);
+		return LIEN_OK;
+	if ((st = reg_authenticate(c, ri, roles)) != LIEN_OK)
+		return st;
+	return reg_idem_key(c, ri);
 }
 
 void
@@ -463,7 +464,7 @@ reg_end(struct reg_call *c)
 
 /* ---- JSON --------------------------------------------------------------- */
 
-int
+enum lien_status
 reg_json(struct reg_call *c)
 {
 	enum lien_status st;
@@ -473,18 +474,18 @@ reg_json(struct reg_call *c)
 		api_fail_code(c->rq, 413, "json_too_large", "the JSON body "
 		    "exceeds a limit (depth 16, strings 16384 bytes, 4096 "
 		    "members)");
-		return 0;
+		return st;
 	}
 	if (st != LIEN_OK) {
 		api_fail_code(c->rq, 400, "json_invalid", "the body is not "
 		    "one strict JSON value (malformed, duplicate keys, reals, "
 		    "trailing bytes)");
-		return 0;
+		return st;
 	}
 	if (!json_is_object(c->json))
 		return reg_bad(c->rq, "json_invalid",
 		    "the body must be a JSON object");
-	return 1;
+	return LIEN_OK;
 }
 
 static int
@@ -496,7 +497,7 @@ in_list(const char *key, const char *const *list)
 	return 0;
 }
 
-int
+enum lien_status
 reg_keys(struct api_req *rq, const json_t *o, const char *what,
     const char *const *req, const char *const *opt)
 {
@@ -523,10 +524,10 @@ reg_keys(struct api_req *rq, const json_t *o, const char *what,
 			return reg_bad(rq, "field_missing", msg);
 		}
 	}
-	return 1;
+	return LIEN_OK;
 }
 
-int
+enum lien_status
 reg_str(struct api_req *rq, const json_t *o, const char *key, int required,
     struct reg_str *out)
 {
@@ -537,7 +538,7 @@ reg_str(struct api_req *rq, const json_t *o, const char *key, int required,
 	out->len = 0;
 	if (v == NULL) {
 		if (!required)
-			return 1;
+			return LIEN_OK;
 		snprintf(msg, sizeof(msg), "%s is required", key);
 		return reg_bad(rq, "field_missing", msg);
 	}
@@ -547,10 +548,10 @@ reg_str(struct api_req *rq, const json_t *o, const char *key, int required,
 	}
 	out->p = json_string_value(v);
 	out->len = json_string_length(v);
-	return 1;
+	return LIEN_OK;
 }
 
-int
+enum lien_status
 reg_obj(struct api_req *rq, const json_t *o, const char *key, int required,
     const json_t **out)
 {
@@ -560,7 +561,7 @@ reg_obj(struct api_req *rq, const json_t *o, const char *key, int required,
 	*out = NULL;
 	if (v == NULL) {
 		if (!required)
-			return 1;
+			return LIEN_OK;
 		snprintf(msg, sizeof(msg), "%s is required", key);
 		return reg_bad(rq, "field_missing", msg);
 	}
@@ -569,7 +570,7 @@ reg_obj(struct api_req *rq, const json_t *o, const char *key, int required,
 		return reg_bad(rq, "field_type", msg);
 	}
 	*out = v;
-	return 1;
+	return LIEN_OK;
 }
 
 enum lien_status
@@ -872,7 +873,7 @@ evidence_text(const struct reg_call *c, const char *method, uint8_t **out,
 	return LIEN_OK;
 }
 
-int
+enum lien_status
 reg_submit(struct reg_call *c, struct reg_request *req)
 {
 	struct api_req *rq = c->rq;
@@ -886,6 +887,7 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	char app_id[REG_APP_ID_LEN + 8], status[32];
 	enum lien_status st, ast;
 
+	c->retry = 0;
 	req->signer.party.p = c->auth.party_id;
 	req->signer.party.len = c->auth.party_id_len;
 	req->signer.role = (enum reg_role)c->auth.role;
@@ -919,7 +921,7 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 		    c->seal, "lienlog-request-v2", &part, 1,
 		    req->ev.digest)) != LIEN_OK) {
 			api_fail_status(rq, st);
-			return 1;
+			return st;
 		}
 	}
 
@@ -927,14 +929,14 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	if ((st = evidence_text(c, mri->request_method, &plain, &plain_len)) !=
 	    LIEN_OK) {
 		api_fail_status(rq, st);
-		return 1;
+		return st;
 	}
 	reg_seal_ad(req->key_system, req->key_id, req->salt, ad);
 	if ((sealed = malloc(plain_len + SEAL_OVERHEAD)) == NULL) {
 		secret_wipe(plain, plain_len);
 		free(plain);
 		api_fail_status(rq, LIEN_ENOMEM);
-		return 1;
+		return LIEN_ENOMEM;
 	}
 	st = seal_box(req->key_system ? keyring_system(kr) : c->seal, ad,
 	    sizeof(ad), plain, plain_len, sealed, plain_len + SEAL_OVERHEAD,
@@ -944,7 +946,7 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	if (st != LIEN_OK) {
 		free(sealed);
 		api_fail_status(rq, st);
-		return 1;
+		return st;
 	}
 	req->sealed = sealed;
 	req->sealed_len = sealed_len;
@@ -966,10 +968,12 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 			/* a subject key appeared or went meanwhile: the
 			 * caller looks it up again in a fresh snapshot */
 			if ((st = ledger_view_open(rq->ledger, &c->view)) ==
-			    LIEN_OK)
-				return 0;
+			    LIEN_OK) {
+				c->retry = 1;
+				return ast;
+			}
 			api_fail_status(rq, st);
-			return 1;
+			return st;
 		}
 		if (req->refusal != NULL)
 			api_fail_code(rq, reg_refusal_http(ast, req->refusal),
@@ -977,11 +981,11 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 			    "(docs/api-registration.md)");
 		else
 			api_fail_status(rq, ast);
-		return 1;
+		return ast;
 	}
 	if ((st = ledger_view_open(rq->ledger, &c->view)) != LIEN_OK) {
 		api_fail_status(rq, st);
-		return 1;
+		return st;
 	}
 	memset(&ri, 0, sizeof(ri));
 	if (ast == LIEN_OK) {
@@ -997,7 +1001,7 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 		rq->has_entry = 1;
 		rq->entry_index = lr.index;
 		reply_receipt(c, &ri, 201);
-		return 1;
+		return LIEN_OK;
 	}
 	/* LIEN_EEXIST: the original entry, proven against the current
 	 * checkpoint. */
@@ -1008,11 +1012,11 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	    status, sizeof(status));
 	if (st != LIEN_OK) {
 		api_fail_status(rq, st);
-		return 1;
+		return st;
 	}
 	ri.anomalies &= ~REG_ANOMALY_PARTY_HIDDEN;
 	rq->has_entry = 1;
 	rq->entry_index = ri.index;
 	reply_receipt(c, &ri, 200);
-	return 1;
+	return LIEN_OK;
 }

@@ -20,6 +20,11 @@
  *
  * Everything large lives in the heap-allocated struct reg_call: civetweb
  * workers have a 100 KiB stack (DEPS.md).
+ *
+ * The steps follow the one convention (docs/architecture.md "Return
+ * conventions"): LIEN_OK to go on; any other status names the failure
+ * and means its HTTP reply has been sent, so the handler only cleans up
+ * (the one exception, reg_submit's retry, is flagged in c->retry).
  */
 #ifndef LIEN_API_REG_INT_H
 #define LIEN_API_REG_INT_H
@@ -75,6 +80,7 @@ struct reg_call {
 	const struct reg_keyrec *seal_newkey2;	/* a company's, created with
 						 * its agent's entry */
 	int may_retry;
+	int retry;		/* reg_submit: nothing answered, look again */
 };
 
 /* Authentication demanded by a route. */
@@ -83,35 +89,41 @@ enum reg_auth_mode {
 	REG_AUTH_OPTIONAL = 1,	/* unsigned GETs get the public view */
 };
 
-/* Start a request: c is zeroed and filled. Returns 1 to go on, 0 when the
- * reply has been sent (reg_end must still be called). roles: allowed
- * AUTH_ROLE_BIT set. */
-int reg_begin(struct reg_call *c, struct api_req *rq, uint32_t roles,
-    enum reg_auth_mode mode);
+/* Start a request: c is zeroed and filled. LIEN_OK to go on, else the
+ * failure after its reply (reg_end must be called either way). roles:
+ * allowed AUTH_ROLE_BIT set. */
+enum lien_status reg_begin(struct reg_call *c, struct api_req *rq,
+    uint32_t roles, enum reg_auth_mode mode) LIEN_MUST_CHECK;
 void reg_end(struct reg_call *c);
 
-/* Parse the body as one strict JSON object into c->json. 1 on success;
- * 0 after replying 400 json_invalid / 413 json_too_large. */
-int reg_json(struct reg_call *c);
+/* Parse the body as one strict JSON object into c->json. LIEN_OK, or
+ * LIEN_EPARSE / LIEN_ETOOBIG after replying 400 json_invalid / 413
+ * json_too_large. */
+enum lien_status reg_json(struct reg_call *c) LIEN_MUST_CHECK;
 
 /* o must be an object whose members are all in req[] (every one present)
  * or opt[] (NULL-terminated lists; either may be NULL). what names o in
- * messages. 1 or 0 after replying 400 field_missing / field_unknown /
- * field_type. */
-int reg_keys(struct api_req *rq, const json_t *o, const char *what,
-    const char *const *req, const char *const *opt);
+ * messages. LIEN_OK, or LIEN_EPARSE after replying 400 field_missing /
+ * field_unknown / field_type. */
+enum lien_status reg_keys(struct api_req *rq, const json_t *o,
+    const char *what, const char *const *req, const char *const *opt)
+    LIEN_MUST_CHECK;
 
 /* The string member key of o into *out (p NULL when absent and not
- * required). 1, or 0 after replying 400 field_missing / field_type. */
-int reg_str(struct api_req *rq, const json_t *o, const char *key,
-    int required, struct reg_str *out);
+ * required). LIEN_OK, or LIEN_EPARSE after replying 400 field_missing /
+ * field_type. */
+enum lien_status reg_str(struct api_req *rq, const json_t *o,
+    const char *key, int required, struct reg_str *out) LIEN_MUST_CHECK;
 
-/* An object member (NULL when absent and not required). */
-int reg_obj(struct api_req *rq, const json_t *o, const char *key,
-    int required, const json_t **out);
+/* An object member (NULL when absent and not required); as reg_str. */
+enum lien_status reg_obj(struct api_req *rq, const json_t *o,
+    const char *key, int required, const json_t **out) LIEN_MUST_CHECK;
 
-/* Reply 400 with code and a message naming the field. Returns 0. */
-int reg_bad(struct api_req *rq, const char *code, const char *message);
+/* Reply 400 with code and a message naming the field. Returns
+ * LIEN_EPARSE, for "return reg_bad(...)"; not LIEN_MUST_CHECK: a handler
+ * that answers and goes to its cleanup has nothing to look at. */
+enum lien_status reg_bad(struct api_req *rq, const char *code,
+    const char *message);
 
 /* The comparable identity commitment (crypto/seal.h, salt keyed by the
  * system key) of value of kind, what face and SMS tokens carry as sub.
@@ -135,13 +147,15 @@ void reg_seal_with(struct reg_call *c, const struct seal_key *key,
     const uint8_t id[REG_SUBJECT_ID_LEN], const struct reg_keyrec *newkey);
 
 /* Append req (kind, fields, face set by the caller; signer, evidence,
- * salt, idempotency key, rules, sealed request filled here). Returns 1
- * after replying: 201 receipt, 200 original receipt (replay), or the
- * refusal. Returns 0 only when c->may_retry is set and the registry
- * refused with "subject_retry": nothing was appended or answered, and
+ * salt, idempotency key, rules, sealed request filled here) and reply:
+ * LIEN_OK after a 201 receipt or a 200 original receipt (replay), else
+ * the refusal's or failure's status after its reply. One exception sets
+ * c->retry (cleared otherwise): c->may_retry was set and the registry
+ * refused with "subject_retry"; nothing was appended or answered, and
  * c->view is open again for the caller to look the subject up anew.
  * Closes c->view before appending. */
-int reg_submit(struct reg_call *c, struct reg_request *req);
+enum lien_status reg_submit(struct reg_call *c, struct reg_request *req)
+    LIEN_MUST_CHECK;
 
 /* HTTP status for a registry refusal (status + reason code). */
 int reg_refusal_http(enum lien_status st, const char *code);

@@ -435,7 +435,7 @@ get_owner_apps(struct api_req *rq)
 		api_fail_status(rq, LIEN_ENOMEM);
 		return;
 	}
-	if (!reg_begin(c, rq, 0, REG_AUTH_OPTIONAL))
+	if (reg_begin(c, rq, 0, REG_AUTH_OPTIONAL) != LIEN_OK)
 		goto out;
 	if (h == NULL || strlen(h) > OWNER_AUTH_MAX) {
 		api_fail_code(rq, 401, "owner_auth_missing", "send "
@@ -482,9 +482,10 @@ post_demo_face(struct api_req *rq)
 		api_fail_status(rq, LIEN_ENOMEM);
 		return;
 	}
-	if (!reg_begin(c, rq, 0, REG_AUTH_OPTIONAL) || !reg_json(c) ||
-	    !reg_keys(rq, c->json, "body", keys, NULL) ||
-	    !reg_str(rq, c->json, "id_number", 1, &idn))
+	if (reg_begin(c, rq, 0, REG_AUTH_OPTIONAL) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, NULL) != LIEN_OK ||
+	    reg_str(rq, c->json, "id_number", 1, &idn) != LIEN_OK)
 		goto out;
 	if (ids_citizen_id_validate(idn.p, idn.len) != LIEN_OK) {
 		reg_bad(rq, "id_number_invalid", "id_number must be a GB 11643 "

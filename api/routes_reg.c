@@ -80,21 +80,21 @@ work_free(struct reg_work *w)
 
 /* ---- field validators (400 with a stable code) -------------------------- */
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_ok(struct api_req *rq, enum lien_status st, const char *code,
     const char *msg)
 {
-	return st == LIEN_OK ? 1 : reg_bad(rq, code, msg);
+	return st == LIEN_OK ? LIEN_OK : reg_bad(rq, code, msg);
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_vin(struct api_req *rq, struct reg_str s)
 {
 	return v_ok(rq, ids_vin_validate(s.p, s.len), "vin_invalid",
 	    "vin is not a GB 16735 VIN (17 characters, check digit)");
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_id_number(struct api_req *rq, struct reg_str s)
 {
 	return v_ok(rq, ids_citizen_id_validate(s.p, s.len),
@@ -102,14 +102,14 @@ v_id_number(struct api_req *rq, struct reg_str s)
 	    "number (date, check character)");
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_uscc(struct api_req *rq, struct reg_str s)
 {
 	return v_ok(rq, ids_uscc_validate(s.p, s.len), "uscc_invalid",
 	    "uscc is not a GB 32100 unified social credit code");
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_app_id(struct api_req *rq, const char *p, size_t len)
 {
 	uint64_t ix;
@@ -117,10 +117,10 @@ v_app_id(struct api_req *rq, const char *p, size_t len)
 	if (registry_app_id_parse(p, len, &ix) != LIEN_OK)
 		return reg_bad(rq, "app_id_invalid", "application ids are A "
 		    "followed by 16 lowercase hex digits");
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_name(struct api_req *rq, struct reg_str s, size_t max, const char *code)
 {
 	if (s.len == 0 || s.len > max)
@@ -129,11 +129,11 @@ v_name(struct api_req *rq, struct reg_str s, size_t max, const char *code)
 		if ((unsigned char)s.p[i] < 0x20 || s.p[i] == 0x7f)
 			return reg_bad(rq, code, "control characters are not "
 			    "allowed");
-	return 1;
+	return LIEN_OK;
 }
 
 /* E.164 text: optional '+', then 5..15 digits (no spaces). */
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_phone(struct api_req *rq, struct reg_str s)
 {
 	size_t i = 0, digits = 0;
@@ -146,10 +146,10 @@ v_phone(struct api_req *rq, struct reg_str s)
 	if (i != s.len || digits < 5 || digits > 15 || s.len > PHONE_MAX)
 		return reg_bad(rq, "phone_invalid", "phone must be digits with "
 		    "an optional leading +");
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_party_id(struct api_req *rq, struct reg_str s)
 {
 	if (s.len == 0 || s.len > REG_PARTY_ID_MAX)
@@ -159,19 +159,19 @@ v_party_id(struct api_req *rq, struct reg_str s)
 		if (s.p[i] < 0x21 || s.p[i] > 0x7e || s.p[i] == '/')
 			return reg_bad(rq, "party_id_invalid", "party ids are "
 			    "1..128 printable ASCII characters without '/'");
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_keyid(struct api_req *rq, struct reg_str s, uint8_t out[HASH_LEN])
 {
 	if (hex_decode(s.p, s.len, out, HASH_LEN) != LIEN_OK)
 		return reg_bad(rq, "keyid_invalid", "keyid must be 64 "
 		    "lowercase hex digits");
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_enum(struct api_req *rq, struct reg_str s, const char *const *names,
     int *out, const char *code, const char *msg)
 {
@@ -179,25 +179,25 @@ v_enum(struct api_req *rq, struct reg_str s, const char *const *names,
 		if (strlen(names[i]) == s.len &&
 		    memcmp(names[i], s.p, s.len) == 0) {
 			*out = i + 1;
-			return 1;
+			return LIEN_OK;
 		}
 	return reg_bad(rq, code, msg);
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_reason(struct api_req *rq, struct reg_str s, const char *code)
 {
 	if (s.p == NULL)
-		return 1;
+		return LIEN_OK;
 	if (s.len == 0 || s.len > REG_REASON_MAX)
 		return reg_bad(rq, code, "free text must be 1..512 bytes");
-	return 1;
+	return LIEN_OK;
 }
 
 /* Face token of the application: sub = owner commitment, nonce = the
  * application digest (registry_application_digest: bound to this bank).
- * Sets req->face; replies on refusal. */
-static int
+ * Sets req->face. LIEN_OK, or the refusal after replying. */
+static enum lien_status LIEN_MUST_CHECK
 check_face(struct reg_call *c, struct reg_request *req, struct reg_str tok,
     const uint8_t owner[SEAL_COMMIT_LEN], const uint8_t app_digest[HASH_LEN],
     struct evidence_result *er)
@@ -210,11 +210,11 @@ check_face(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 		api_fail_code(c->rq, evidence_reason_http(er->reason),
 		    evidence_reason_code(er->reason), "the face-ID token is "
 		    "not acceptable for this application (docs/identity.md)");
-		return 0;
+		return st;
 	}
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
 	req->face.verdict = er->verdict == EVIDENCE_GREY ? REG_FACE_GREY :
 	    REG_FACE_PASS;
@@ -223,10 +223,10 @@ check_face(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 	req->face.match = er->match;
 	req->face.issuer.p = er->iss;
 	req->face.issuer.len = strlen(er->iss);
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
     uint8_t out[SEAL_COMMIT_LEN])
 {
@@ -234,9 +234,9 @@ commit_or_fail(struct reg_call *c, enum seal_kind kind, struct reg_str s,
 
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 /* ---- the owner's identity ---------------------------------------------------
@@ -259,8 +259,8 @@ owner_kind(const struct owner_id *o)
 }
 
 /* The owner's subject (api/subject.h): its key, found or made, and its
- * owner reference. 1, or 0 after replying. */
-static int
+ * owner reference. LIEN_OK, or the failure after replying. */
+static enum lien_status LIEN_MUST_CHECK
 owner_subject(struct reg_call *c, const struct owner_id *o,
     struct subject *s)
 {
@@ -269,9 +269,9 @@ owner_subject(struct reg_call *c, const struct owner_id *o,
 
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 /* The owner a stored request body names: a vehicle record's
@@ -303,9 +303,9 @@ owner_of_body(const json_t *body, struct owner_id *o)
 
 /* An existing subject's key (a decision: the applicant's; a restriction:
  * the vehicle owner's) chosen to seal this request; the system key when
- * there is none or it was erased. *key: seal_key_free. 1, or 0 after
- * replying. */
-static int
+ * there is none or it was erased. *key: seal_key_free. LIEN_OK, or the
+ * failure after replying. */
+static enum lien_status LIEN_MUST_CHECK
 known_subject(struct reg_call *c, enum lien_status found, int key_system,
     const uint8_t id[REG_SUBJECT_ID_LEN], struct seal_key **key)
 {
@@ -321,10 +321,10 @@ known_subject(struct reg_call *c, enum lien_status found, int key_system,
 		st = found;
 	if (st != LIEN_OK && st != LIEN_ENOTFOUND) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
 	reg_seal_with(c, *key, id, NULL);
-	return 1;
+	return LIEN_OK;
 }
 
 /* The certificate must name the party it is filed for
@@ -333,8 +333,8 @@ known_subject(struct reg_call *c, enum lien_status found, int key_system,
  * serialNumber) equal to the filed uscc; an officer's, registry's or
  * auditor's subject serialNumber equal to the filed party id. Otherwise a
  * CA-issued certificate of bank Z filed under bank A would act as A.
- * 1, or 0 after replying 422. */
-static int
+ * LIEN_OK, or LIEN_EVERIFY after replying 422. */
+static enum lien_status LIEN_MUST_CHECK
 filing_bound(struct reg_call *c, const struct cert_info *info,
     int institution, struct reg_str party)
 {
@@ -350,21 +350,21 @@ filing_bound(struct reg_call *c, const struct cert_info *info,
 		    "credit code (organizationIdentifier NTRCN-<uscc>): it "
 		    "cannot be bound to the filed uscc" : "the certificate "
 		    "has no subject serialNumber naming the filed party id");
-		return 0;
+		return LIEN_EVERIFY;
 	}
 	if (have_len != party.len || memcmp(have, party.p, have_len) != 0) {
 		api_fail_code(c->rq, 422, "certificate_party_mismatch",
 		    institution ? "the certificate's unified social credit "
 		    "code is not the filed uscc" : "the certificate's subject "
 		    "serialNumber is not the filed party id");
-		return 0;
+		return LIEN_EVERIFY;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 /* Parse a certificate of a filing, check it against the root set of its
  * role now and that it names the filed party. *out: cert_free. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
     struct reg_str party, struct cert **out, uint64_t *not_after_ms)
 {
@@ -382,23 +382,24 @@ filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
 	if (ct == NULL) {
 		api_fail_code(c->rq, 422, "certificate_untrusted", "no root "
 		    "set is configured for this role");
-		return 0;
+		return LIEN_EKEY;
 	}
 	st = cert_trust_verify(ct, *out, c->now, CERT_USAGE_SIGNER, &cr, NULL);
 	if (st == LIEN_EVERIFY) {
 		api_fail_code(c->rq, 422, "certificate_untrusted", "the "
 		    "certificate does not verify against the root set of its "
 		    "role (chain, validity, CRL, keyUsage)");
-		return 0;
+		return st;
 	}
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
-	if (!filing_bound(c, &info, which == TRUST_ROOTS_INSTITUTION, party))
-		return 0;
+	if ((st = filing_bound(c, &info, which == TRUST_ROOTS_INSTITUTION,
+	    party)) != LIEN_OK)
+		return st;
 	*not_after_ms = (uint64_t)info.not_after * 1000u;
-	return 1;
+	return LIEN_OK;
 }
 
 /* ---- filings -------------------------------------------------------------- */
@@ -424,28 +425,30 @@ post_filing(struct api_req *rq, int institution)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) ||
-	    !reg_keys(rq, c->json, "body", institution ? keys_inst :
-	    keys_party, NULL) ||
-	    !reg_str(rq, c->json, institution ? "uscc" : "party", 1, &party) ||
-	    !reg_str(rq, c->json, "name", 1, &name) ||
-	    !reg_str(rq, c->json, "certificate", 1, &certificate) ||
-	    (!institution && !reg_str(rq, c->json, "role", 1, &role)))
+	if (reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", institution ? keys_inst :
+	    keys_party, NULL) != LIEN_OK ||
+	    reg_str(rq, c->json, institution ? "uscc" : "party", 1, &party) !=
+	    LIEN_OK ||
+	    reg_str(rq, c->json, "name", 1, &name) != LIEN_OK ||
+	    reg_str(rq, c->json, "certificate", 1, &certificate) != LIEN_OK ||
+	    (!institution && reg_str(rq, c->json, "role", 1, &role) != LIEN_OK))
 		goto out;
-	if (!institution && !v_enum(rq, role, roles, &r, "role_invalid",
-	    "role must be officer, registry, auditor or post"))
+	if (!institution && v_enum(rq, role, roles, &r, "role_invalid",
+	    "role must be officer, registry, auditor or post") != LIEN_OK)
 		goto out;
 	/* a post office is a legal entity filed like a bank: under its
 	 * USCC, its certificate from the institution roots */
 	post = !institution && r == 4;
-	if (institution || post ? !v_uscc(rq, party) : !v_party_id(rq, party))
+	if ((institution || post ? v_uscc(rq, party) :
+	    v_party_id(rq, party)) != LIEN_OK)
 		goto out;
-	if (!v_name(rq, name, REG_NAME_MAX, "name_invalid"))
+	if (v_name(rq, name, REG_NAME_MAX, "name_invalid") != LIEN_OK)
 		goto out;
-	if (!filing_cert(c, certificate, institution || post ?
+	if (filing_cert(c, certificate, institution || post ?
 	    TRUST_ROOTS_INSTITUTION : TRUST_ROOTS_OFFICER, party, &crt,
-	    &req->cert_not_after_ms))
+	    &req->cert_not_after_ms) != LIEN_OK)
 		goto out;
 	req->kind = institution ? REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE;
 	req->party = party;
@@ -454,7 +457,8 @@ post_filing(struct api_req *rq, int institution)
 	req->name = name;
 	req->cert_der = cert_der_get0(crt, &der_len);
 	req->cert_der_len = der_len;
-	(void)reg_submit(c, req);
+	if (reg_submit(c, req) != LIEN_OK)
+		goto out;	/* answered */
 out:
 	cert_free(crt);
 	work_free(w);
@@ -473,8 +477,8 @@ post_parties(struct api_req *rq)
 }
 
 /* The {id} of "<route prefix>/{id}<suffix>" (rq->rest is what follows
- * the prefix). 0: answered 404. */
-static int
+ * the prefix). LIEN_OK, or LIEN_ENOTFOUND after replying 404. */
+static enum lien_status LIEN_MUST_CHECK
 rest_id(struct api_req *rq, const char *suffix, struct reg_str *id)
 {
 	size_t sl = strlen(suffix);
@@ -482,11 +486,11 @@ rest_id(struct api_req *rq, const char *suffix, struct reg_str *id)
 	if (rq->rest_len <= sl || memcmp(rq->rest + rq->rest_len - sl, suffix,
 	    sl) != 0) {
 		api_fail(rq, API_ERR_NOT_FOUND, "no such resource");
-		return 0;
+		return LIEN_ENOTFOUND;
 	}
 	id->p = rq->rest;
 	id->len = rq->rest_len - sl;
-	return 1;
+	return LIEN_OK;
 }
 
 /* POST /v1/{institutions,parties}/{id}/status */
@@ -503,22 +507,24 @@ post_status(struct api_req *rq, int institution)
 	struct reg_str id, action, keyid, reason;
 	int a = 0;
 
-	if (!rest_id(rq, "/status", &id) || (w = work_new(rq)) == NULL)
+	if (rest_id(rq, "/status", &id) != LIEN_OK ||
+	    (w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
-	    !(institution ? v_uscc(rq, id) : v_party_id(rq, id)) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_str(rq, c->json, "action", 1, &action) ||
-	    !reg_str(rq, c->json, "keyid", 0, &keyid) ||
-	    !reg_str(rq, c->json, "reason", 0, &reason) ||
-	    !v_enum(rq, action, actions, &a, "action_invalid",
-	    "action must be suspend, reinstate or revoke") ||
-	    !v_reason(rq, reason, "reason_invalid"))
+	if (reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    (institution ? v_uscc(rq, id) : v_party_id(rq, id)) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "action", 1, &action) != LIEN_OK ||
+	    reg_str(rq, c->json, "keyid", 0, &keyid) != LIEN_OK ||
+	    reg_str(rq, c->json, "reason", 0, &reason) != LIEN_OK ||
+	    v_enum(rq, action, actions, &a, "action_invalid",
+	    "action must be suspend, reinstate or revoke") != LIEN_OK ||
+	    v_reason(rq, reason, "reason_invalid") != LIEN_OK)
 		goto out;
 	if (keyid.p != NULL) {
-		if (!v_keyid(rq, keyid, req->target_keyid))
+		if (v_keyid(rq, keyid, req->target_keyid) != LIEN_OK)
 			goto out;
 		req->has_target_key = 1;
 	}
@@ -527,7 +533,8 @@ post_status(struct api_req *rq, int institution)
 	req->party = id;
 	req->action = (enum reg_status_action)a;
 	req->reason = reason;
-	(void)reg_submit(c, req);
+	if (reg_submit(c, req) != LIEN_OK)
+		goto out;	/* answered */
 out:
 	work_free(w);
 }
@@ -546,7 +553,7 @@ post_party_sub(struct api_req *rq)
 
 /* ---- vehicles ------------------------------------------------------------- */
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 v_plate(struct api_req *rq, struct reg_str plate, struct reg_str type,
     unsigned *out)
 {
@@ -559,13 +566,13 @@ v_plate(struct api_req *rq, struct reg_str plate, struct reg_str type,
 		return reg_bad(rq, "plate_invalid", "plate does not match its "
 		    "plate_type (GA 36-2018)");
 	*out = (unsigned)t;
-	return 1;
+	return LIEN_OK;
 }
 
 /* The keyed identifier of a vehicle's details: plate, plate type and
- * registration certificate number (docs/privacy.md table B). 1, or 0
- * after replying. */
-static int
+ * registration certificate number (docs/privacy.md table B). LIEN_OK,
+ * or the failure after replying. */
+static enum lien_status LIEN_MUST_CHECK
 details_ref(struct reg_call *c, struct reg_str plate, struct reg_str pt,
     struct reg_str certno, uint8_t out[SEAL_REF_LEN])
 {
@@ -577,9 +584,9 @@ details_ref(struct reg_call *c, struct reg_str plate, struct reg_str pt,
 
 	if (st != LIEN_OK) {
 		api_fail_status(c->rq, st);
-		return 0;
+		return st;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 static void
@@ -600,16 +607,17 @@ post_vehicles(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
-	    !reg_str(rq, c->json, "vin", 1, &vin) ||
-	    !reg_str(rq, c->json, "plate", 1, &plate) ||
-	    !reg_str(rq, c->json, "plate_type", 1, &pt) ||
-	    !reg_str(rq, c->json, "certificate_number", 1, &certno) ||
-	    !reg_obj(rq, c->json, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "owner", NULL, owner_keys) ||
-	    !reg_str(rq, owner, "id_number", 0, &idn) ||
-	    !reg_str(rq, owner, "uscc", 0, &uscc))
+	if (reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, NULL) != LIEN_OK ||
+	    reg_str(rq, c->json, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, c->json, "plate", 1, &plate) != LIEN_OK ||
+	    reg_str(rq, c->json, "plate_type", 1, &pt) != LIEN_OK ||
+	    reg_str(rq, c->json, "certificate_number", 1, &certno) != LIEN_OK ||
+	    reg_obj(rq, c->json, "owner", 1, &owner) != LIEN_OK ||
+	    reg_keys(rq, owner, "owner", NULL, owner_keys) != LIEN_OK ||
+	    reg_str(rq, owner, "id_number", 0, &idn) != LIEN_OK ||
+	    reg_str(rq, owner, "uscc", 0, &uscc) != LIEN_OK)
 		goto out;
 	/* a person or a company (docs/api-registration.md "Company owners") */
 	if ((idn.p == NULL) == (uscc.p == NULL)) {
@@ -620,28 +628,29 @@ post_vehicles(struct api_req *rq)
 	}
 	o.company = uscc.p != NULL;
 	o.value = o.company ? uscc : idn;
-	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
-	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	if (v_vin(rq, vin) != LIEN_OK ||
+	    v_plate(rq, plate, pt, &ptype) != LIEN_OK ||
+	    v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
-	    "of 0-9 A-Z") ||
-	    (o.company ? !v_uscc(rq, uscc) : !v_id_number(rq, idn)) ||
-	    !details_ref(c, plate, pt, certno, req->details))
+	    "of 0-9 A-Z") != LIEN_OK ||
+	    (o.company ? v_uscc(rq, uscc) : v_id_number(rq, idn)) != LIEN_OK ||
+	    details_ref(c, plate, pt, certno, req->details) != LIEN_OK)
 		goto out;
 	req->owner_company = o.company;
 	req->kind = REG_T_VEHICLE_RECORD;
 	req->vin = vin;
 	for (int attempt = 0;; attempt++) {
 		struct subject sj;
-		int done;
+		enum lien_status st;
 
-		if (!owner_subject(c, &o, &sj))
+		if (owner_subject(c, &o, &sj) != LIEN_OK)
 			goto out;
 		memcpy(req->owner, sj.owner_ref, REG_COMMIT_LEN);
 		reg_seal_with(c, sj.key, sj.id, sj.is_new ? &sj.rec : NULL);
 		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
+		st = reg_submit(c, req);
 		subject_clear(&sj);
-		if (done)
+		if (st == LIEN_OK || !c->retry)
 			break;
 	}
 out:
@@ -663,22 +672,23 @@ post_vehicle_sub(struct api_req *rq)
 	struct reg_str vin, action, kind, ref;
 	int a = 0, k = 0;
 
-	if (!rest_id(rq, "/restrictions", &vin) || (w = work_new(rq)) == NULL)
+	if (rest_id(rq, "/restrictions", &vin) != LIEN_OK ||
+	    (w = work_new(rq)) == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) ||
-	    !v_vin(rq, vin) || !reg_json(c) ||
-	    !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_str(rq, c->json, "action", 1, &action) ||
-	    !reg_str(rq, c->json, "restriction", 1, &kind) ||
-	    !reg_str(rq, c->json, "reference", 0, &ref) ||
-	    !v_enum(rq, action, actions, &a, "action_invalid",
-	    "action must be set or lift") ||
-	    !v_enum(rq, kind, kinds, &k, "restriction_invalid",
+	if (reg_begin(c, rq, ROLE(REGISTRY), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    v_vin(rq, vin) != LIEN_OK || reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "action", 1, &action) != LIEN_OK ||
+	    reg_str(rq, c->json, "restriction", 1, &kind) != LIEN_OK ||
+	    reg_str(rq, c->json, "reference", 0, &ref) != LIEN_OK ||
+	    v_enum(rq, action, actions, &a, "action_invalid",
+	    "action must be set or lift") != LIEN_OK ||
+	    v_enum(rq, kind, kinds, &k, "restriction_invalid",
 	    "restriction must be seized, detained, stolen, scrapped or "
-	    "customs") ||
-	    !v_reason(rq, ref, "reference_invalid"))
+	    "customs") != LIEN_OK ||
+	    v_reason(rq, ref, "reference_invalid") != LIEN_OK)
 		goto out;
 	req->kind = REG_T_RESTRICTION;
 	req->vin = vin;
@@ -690,18 +700,18 @@ post_vehicle_sub(struct api_req *rq)
 	for (int attempt = 0;; attempt++) {
 		uint8_t vk[REG_VEHICLE_KEY_LEN], id[REG_SUBJECT_ID_LEN];
 		struct seal_key *key = NULL;
-		int sys = 1, done;
-		enum lien_status found;
+		int sys = 1;
+		enum lien_status found, st;
 
 		if (registry_vehicle_key(vin.p, vin.len, vk) != LIEN_OK)
 			goto out;	/* v_vin above */
 		found = registry_vehicle_subject(c->view, vk, &sys, id);
-		if (!known_subject(c, found, sys, id, &key))
+		if (known_subject(c, found, sys, id, &key) != LIEN_OK)
 			goto out;
 		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
+		st = reg_submit(c, req);
 		seal_key_free(key);
-		if (done)
+		if (st == LIEN_OK || !c->retry)
 			break;
 	}
 out:
@@ -716,25 +726,30 @@ struct company_block {
 	struct reg_str uscc, phone, tok;
 };
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 company_parse(struct reg_call *c, const json_t *co, struct company_block *cb)
 {
 	static const char *const keys[] = { "uscc", "legal_rep_phone",
 		"sms_token", NULL };
 	struct api_req *rq = c->rq;
 
-	return reg_keys(rq, co, "company", keys, NULL) &&
-	    reg_str(rq, co, "uscc", 1, &cb->uscc) &&
-	    reg_str(rq, co, "legal_rep_phone", 1, &cb->phone) &&
-	    reg_str(rq, co, "sms_token", 1, &cb->tok) &&
-	    v_uscc(rq, cb->uscc) && v_phone(rq, cb->phone);
+	enum lien_status st;
+
+	if ((st = reg_keys(rq, co, "company", keys, NULL)) != LIEN_OK ||
+	    (st = reg_str(rq, co, "uscc", 1, &cb->uscc)) != LIEN_OK ||
+	    (st = reg_str(rq, co, "legal_rep_phone", 1, &cb->phone)) !=
+	    LIEN_OK ||
+	    (st = reg_str(rq, co, "sms_token", 1, &cb->tok)) != LIEN_OK ||
+	    (st = v_uscc(rq, cb->uscc)) != LIEN_OK)
+		return st;
+	return v_phone(rq, cb->phone);
 }
 
 /* The legal representative's SMS attestation that the acting person
  * (the application's owner.id_number) may act for the company, bound to
  * this application by this bank (the application digest). Sets req->sms
  * (borrowing er). */
-static int
+static enum lien_status LIEN_MUST_CHECK
 check_company(struct reg_call *c, struct reg_request *req,
     const struct company_block *cb, const uint8_t actor[SEAL_COMMIT_LEN],
     const uint8_t app_digest[HASH_LEN], struct evidence_result *er)
@@ -743,31 +758,32 @@ check_company(struct reg_call *c, struct reg_request *req,
 	uint8_t rep[SEAL_COMMIT_LEN];
 	enum lien_status st;
 
-	if (!commit_or_fail(c, SEAL_KIND_PHONE, cb->phone, rep))
-		return 0;
+	if ((st = commit_or_fail(c, SEAL_KIND_PHONE, cb->phone, rep)) !=
+	    LIEN_OK)
+		return st;
 	st = evidence_sms_check(c->trust, cb->tok.p, cb->tok.len, rep, actor,
 	    cb->uscc.p, cb->uscc.len, app_digest, c->now, er);
 	if (st == LIEN_EVERIFY) {
 		api_fail_code(rq, evidence_reason_http(er->reason),
 		    evidence_reason_code(er->reason), "the SMS attestation is "
 		    "not acceptable for this application (docs/identity.md)");
-		return 0;
+		return st;
 	}
 	if (st != LIEN_OK) {
 		api_fail_status(rq, st);
-		return 0;
+		return st;
 	}
 	req->sms.present = 1;
 	memcpy(req->sms.token_digest, er->token_digest, HASH_LEN);
 	req->sms.issuer.p = er->iss;
 	req->sms.issuer.len = strlen(er->iss);
-	return 1;
+	return LIEN_OK;
 }
 
 /* The envelope of both bank applications (docs/api-registration.md):
  * {"application": {app_keys...}, "face_token", "company"?}, signed by a
- * filed institution. 0: answered with the refusal. */
-static int
+ * filed institution. LIEN_OK, or the failure after replying. */
+static enum lien_status LIEN_MUST_CHECK
 bank_envelope(struct reg_call *c, struct api_req *rq,
     const char *const *app_keys, const char *const *app_opt,
     const json_t **app, struct reg_str *tok, const json_t **company)
@@ -775,13 +791,16 @@ bank_envelope(struct reg_call *c, struct api_req *rq,
 	static const char *const keys[] = { "application", "face_token",
 		NULL };
 	static const char *const opt[] = { "company", NULL };
+	enum lien_status st;
 
-	return reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) &&
-	    reg_json(c) && reg_keys(rq, c->json, "body", keys, opt) &&
-	    reg_obj(rq, c->json, "application", 1, app) &&
-	    reg_str(rq, c->json, "face_token", 1, tok) &&
-	    reg_obj(rq, c->json, "company", 0, company) &&
-	    reg_keys(rq, *app, "application", app_keys, app_opt);
+	if ((st = reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED)) !=
+	    LIEN_OK || (st = reg_json(c)) != LIEN_OK ||
+	    (st = reg_keys(rq, c->json, "body", keys, opt)) != LIEN_OK ||
+	    (st = reg_obj(rq, c->json, "application", 1, app)) != LIEN_OK ||
+	    (st = reg_str(rq, c->json, "face_token", 1, tok)) != LIEN_OK ||
+	    (st = reg_obj(rq, c->json, "company", 0, company)) != LIEN_OK)
+		return st;
+	return reg_keys(rq, *app, "application", app_keys, app_opt);
 }
 
 /* The owner's consent to the application, then the step itself (req->kind
@@ -807,10 +826,10 @@ bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 	enum lien_status st;
 
 	memset(&cb, 0, sizeof(cb));
-	if (company != NULL && !company_parse(c, company, &cb))
+	if (company != NULL && company_parse(c, company, &cb) != LIEN_OK)
 		return;
 	co.value = cb.uscc;
-	if (!commit_or_fail(c, SEAL_KIND_CITIZEN_ID, person, who))
+	if (commit_or_fail(c, SEAL_KIND_CITIZEN_ID, person, who) != LIEN_OK)
 		return;
 	st = registry_application_digest(req->kind, c->auth.party_id,
 	    c->auth.party_id_len, cb.uscc.p, cb.uscc.len, app, digest);
@@ -822,19 +841,18 @@ bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 		api_fail_status(c->rq, LIEN_ENOMEM);
 		return;
 	}
-	if (!check_face(c, req, tok, who, digest, &er[0]) ||
-	    (company != NULL && !check_company(c, req, &cb, who, digest,
-	    &er[1])))
+	if (check_face(c, req, tok, who, digest, &er[0]) != LIEN_OK ||
+	    (company != NULL && check_company(c, req, &cb, who, digest,
+	    &er[1]) != LIEN_OK))
 		goto out;
 	req->owner_company = company != NULL;
 	for (int attempt = 0;; attempt++) {
 		struct subject ps, cs;
-		int done;
 
 		memset(&cs, 0, sizeof(cs));
-		if (!owner_subject(c, &po, &ps))
+		if (owner_subject(c, &po, &ps) != LIEN_OK)
 			goto out;
-		if (company != NULL && !owner_subject(c, &co, &cs)) {
+		if (company != NULL && owner_subject(c, &co, &cs) != LIEN_OK) {
 			subject_clear(&ps);
 			goto out;
 		}
@@ -847,10 +865,10 @@ bank_submit(struct reg_call *c, struct reg_request *req, struct reg_str tok,
 		reg_seal_with(c, ps.key, ps.id, ps.is_new ? &ps.rec : NULL);
 		c->seal_newkey2 = cs.is_new ? &cs.rec : NULL;
 		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
+		st = reg_submit(c, req);
 		subject_clear(&ps);
 		subject_clear(&cs);
-		if (done)
+		if (st == LIEN_OK || !c->retry)
 			goto out;
 	}
 out:
@@ -878,30 +896,33 @@ post_mortgages(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!bank_envelope(c, rq, app_keys, app_opt, &app, &tok, &company) ||
-	    !reg_str(rq, app, "vin", 1, &vin) ||
-	    !reg_str(rq, app, "term_end", 0, &term_end) ||
-	    !reg_str(rq, app, "plate", 1, &plate) ||
-	    !reg_str(rq, app, "plate_type", 1, &pt) ||
-	    !reg_str(rq, app, "certificate_number", 1, &certno) ||
-	    !reg_str(rq, app, "contract_number", 1, &contract) ||
-	    !reg_obj(rq, app, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
-	    !reg_str(rq, owner, "id_number", 1, &idn) ||
-	    !reg_str(rq, owner, "name", 0, &name) ||
-	    !reg_str(rq, owner, "phone", 0, &phone))
+	if (bank_envelope(c, rq, app_keys, app_opt, &app, &tok, &company) !=
+	    LIEN_OK ||
+	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, app, "term_end", 0, &term_end) != LIEN_OK ||
+	    reg_str(rq, app, "plate", 1, &plate) != LIEN_OK ||
+	    reg_str(rq, app, "plate_type", 1, &pt) != LIEN_OK ||
+	    reg_str(rq, app, "certificate_number", 1, &certno) != LIEN_OK ||
+	    reg_str(rq, app, "contract_number", 1, &contract) != LIEN_OK ||
+	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
+	    reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) !=
+	    LIEN_OK ||
+	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
+	    reg_str(rq, owner, "name", 0, &name) != LIEN_OK ||
+	    reg_str(rq, owner, "phone", 0, &phone) != LIEN_OK)
 		goto out;
-	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
-	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	if (v_vin(rq, vin) != LIEN_OK ||
+	    v_plate(rq, plate, pt, &ptype) != LIEN_OK ||
+	    v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
-	    "of 0-9 A-Z") ||
-	    !v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
+	    "of 0-9 A-Z") != LIEN_OK ||
+	    v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
 	    "contract_number_invalid", "contract_number must be 1..64 "
-	    "printable ASCII without spaces at the ends") ||
-	    !v_id_number(rq, idn) ||
-	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
-	    "owner_name_invalid")) ||
-	    (phone.p != NULL && !v_phone(rq, phone)))
+	    "printable ASCII without spaces at the ends") != LIEN_OK ||
+	    v_id_number(rq, idn) != LIEN_OK ||
+	    (name.p != NULL && v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid") != LIEN_OK) ||
+	    (phone.p != NULL && v_phone(rq, phone) != LIEN_OK))
 		goto out;
 	/* the loan's term end (docs/notices.md "Due-release reminders"):
 	 * a calendar date, kept in the private record */
@@ -913,7 +934,7 @@ post_mortgages(struct api_req *rq)
 	}
 	req->term_end = term_end;
 	/* name and phone are only in the sealed request */
-	if (!details_ref(c, plate, pt, certno, req->details))
+	if (details_ref(c, plate, pt, certno, req->details) != LIEN_OK)
 		goto out;
 	if ((st = reg_ref(c, "lienlog-contract-v1", c->auth.party_id,
 	    c->auth.party_id_len, contract.p, contract.len, req->contract)) !=
@@ -944,14 +965,17 @@ post_releases(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!bank_envelope(c, rq, app_keys, NULL, &app, &tok, &company) ||
-	    !reg_str(rq, app, "vin", 1, &vin) ||
-	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
-	    !reg_obj(rq, app, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "application.owner", owner_keys, NULL) ||
-	    !reg_str(rq, owner, "id_number", 1, &idn) ||
-	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
-	    !v_id_number(rq, idn))
+	if (bank_envelope(c, rq, app_keys, NULL, &app, &tok, &company) !=
+	    LIEN_OK ||
+	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, app, "mortgage", 1, &mortgage) != LIEN_OK ||
+	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
+	    reg_keys(rq, owner, "application.owner", owner_keys, NULL) !=
+	    LIEN_OK ||
+	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
+	    v_vin(rq, vin) != LIEN_OK ||
+	    v_app_id(rq, mortgage.p, mortgage.len) != LIEN_OK ||
+	    v_id_number(rq, idn) != LIEN_OK)
 		goto out;
 	req->kind = REG_T_RELEASE_APPLICATION;
 	req->vin = vin;
@@ -1004,16 +1028,16 @@ submit_for_applicant(struct reg_call *c, struct reg_request *req,
 	for (int attempt = 0;; attempt++) {
 		uint8_t sid[REG_SUBJECT_ID_LEN];
 		struct seal_key *key = NULL;
-		int sys = 1, done;
-		enum lien_status found;
+		int sys = 1;
+		enum lien_status found, st;
 
 		found = registry_app_subject(c->view, id.p, id.len, &sys, sid);
-		if (!known_subject(c, found, sys, sid, &key))
+		if (known_subject(c, found, sys, sid, &key) != LIEN_OK)
 			return;
 		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
+		st = reg_submit(c, req);
 		seal_key_free(key);
-		if (done)
+		if (st == LIEN_OK || !c->retry)
 			return;
 	}
 }
@@ -1039,13 +1063,16 @@ post_delivery(struct api_req *rq, struct reg_str id)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(POST) | ROLE(OFFICER), REG_AUTH_REQUIRED) ||
-	    !v_app_id(rq, id.p, id.len) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_str(rq, c->json, "event", 1, &event) ||
-	    !reg_str(rq, c->json, "tracking_number", 0, &tracking) ||
-	    !v_enum(rq, event, events, &e, "event_invalid", "event must be "
-	    "picked_up, endorsed, dispatched, delivered or returned"))
+	if (reg_begin(c, rq, ROLE(POST) | ROLE(OFFICER), REG_AUTH_REQUIRED) !=
+	    LIEN_OK ||
+	    v_app_id(rq, id.p, id.len) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "event", 1, &event) != LIEN_OK ||
+	    reg_str(rq, c->json, "tracking_number", 0, &tracking) != LIEN_OK ||
+	    v_enum(rq, event, events, &e, "event_invalid", "event must be "
+	    "picked_up, endorsed, dispatched, delivered or returned") !=
+	    LIEN_OK)
 		goto out;
 	/* the endorsement is the officer's, the rest the post office's */
 	if ((e == REG_DELIVERY_ENDORSED) != (c->auth.role ==
@@ -1100,14 +1127,16 @@ post_decision(struct api_req *rq, struct reg_str id)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
-	    !v_app_id(rq, id.p, id.len) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_str(rq, c->json, "decision", 1, &decision) ||
-	    !reg_str(rq, c->json, "reason", 0, &reason) ||
-	    !v_enum(rq, decision, decisions, &d, "decision_invalid",
-	    "decision must be approve, reject or in_person_review") ||
-	    !v_reason(rq, reason, "reason_invalid"))
+	if (reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    v_app_id(rq, id.p, id.len) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "decision", 1, &decision) != LIEN_OK ||
+	    reg_str(rq, c->json, "reason", 0, &reason) != LIEN_OK ||
+	    v_enum(rq, decision, decisions, &d, "decision_invalid",
+	    "decision must be approve, reject or in_person_review") !=
+	    LIEN_OK ||
+	    v_reason(rq, reason, "reason_invalid") != LIEN_OK)
 		goto out;
 	if (d == REG_DECIDE_REJECT && reason.p == NULL) {
 		reg_bad(rq, "reason_required", "a rejection needs a reason");
@@ -1141,7 +1170,7 @@ post_application_sub(struct api_req *rq)
 		id.p = rq->rest;
 		id.len = rq->rest_len - (sizeof dec - 1);
 		post_decision(rq, id);
-	} else if (rest_id(rq, del, &id)) {
+	} else if (rest_id(rq, del, &id) == LIEN_OK) {
 		post_delivery(rq, id);
 	}
 }
@@ -1162,21 +1191,22 @@ post_commitments(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(REGISTRY),
-	    REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", NULL, opt) ||
-	    !reg_str(rq, c->json, "id_number", 0, &idn) ||
-	    !reg_str(rq, c->json, "phone", 0, &phone))
+	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(REGISTRY),
+	    REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", NULL, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "id_number", 0, &idn) != LIEN_OK ||
+	    reg_str(rq, c->json, "phone", 0, &phone) != LIEN_OK)
 		goto out;
 	if ((idn.p == NULL) == (phone.p == NULL)) {
 		reg_bad(rq, "field_missing", "exactly one of id_number or "
 		    "phone is required");
 		goto out;
 	}
-	if (idn.p != NULL ? (!v_id_number(rq, idn) ||
-	    !commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, cm)) :
-	    (!v_phone(rq, phone) ||
-	    !commit_or_fail(c, SEAL_KIND_PHONE, phone, cm)))
+	if (idn.p != NULL ? (v_id_number(rq, idn) != LIEN_OK ||
+	    commit_or_fail(c, SEAL_KIND_CITIZEN_ID, idn, cm) != LIEN_OK) :
+	    (v_phone(rq, phone) != LIEN_OK ||
+	    commit_or_fail(c, SEAL_KIND_PHONE, phone, cm) != LIEN_OK))
 		goto out;
 	if (b64_encode(cm, sizeof(cm), b64, sizeof(b64)) != LIEN_OK) {
 		api_fail(rq, API_ERR_INTERNAL, "internal error");
@@ -1218,17 +1248,19 @@ post_subjects(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", NULL, opt) ||
-	    !reg_str(rq, c->json, "id_number", 0, &idn) ||
-	    !reg_str(rq, c->json, "uscc", 0, &uscc))
+	if (reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", NULL, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "id_number", 0, &idn) != LIEN_OK ||
+	    reg_str(rq, c->json, "uscc", 0, &uscc) != LIEN_OK)
 		goto out;
 	if ((idn.p == NULL) == (uscc.p == NULL)) {
 		reg_bad(rq, "field_missing", "exactly one of id_number or uscc "
 		    "is required");
 		goto out;
 	}
-	if (idn.p != NULL ? !v_id_number(rq, idn) : !v_uscc(rq, uscc))
+	if ((idn.p != NULL ? v_id_number(rq, idn) : v_uscc(rq, uscc)) !=
+	    LIEN_OK)
 		goto out;
 	st = idn.p != NULL ?
 	    keyring_subject_index(api_app_keys(c->app), SEAL_KIND_CITIZEN_ID,
@@ -1280,13 +1312,14 @@ post_erasures(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
-	    !reg_str(rq, c->json, "subject", 1, &subject) ||
-	    !reg_str(rq, c->json, "basis", 1, &basis) ||
-	    !v_enum(rq, basis, bases, &b, "basis_invalid", "basis must be "
+	if (reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, NULL) != LIEN_OK ||
+	    reg_str(rq, c->json, "subject", 1, &subject) != LIEN_OK ||
+	    reg_str(rq, c->json, "basis", 1, &basis) != LIEN_OK ||
+	    v_enum(rq, basis, bases, &b, "basis_invalid", "basis must be "
 	    "pipl47_purpose, pipl47_service, pipl47_consent, pipl47_unlawful "
-	    "or pipl47_other"))
+	    "or pipl47_other") != LIEN_OK)
 		goto out;
 	if (subject.len != 2 * REG_SUBJECT_ID_LEN ||
 	    hex_decode(subject.p, subject.len, req->subject,
@@ -1297,7 +1330,8 @@ post_erasures(struct api_req *rq)
 	}
 	req->kind = REG_T_ERASURE;
 	req->basis = (enum reg_erasure_basis)b;
-	(void)reg_submit(c, req);
+	if (reg_submit(c, req) != LIEN_OK)
+		goto out;	/* answered */
 out:
 	work_free(w);
 }
@@ -1415,9 +1449,9 @@ get_application(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
-	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_REQUIRED) ||
-	    !v_app_id(rq, rq->rest, rq->rest_len))
+	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    v_app_id(rq, rq->rest, rq->rest_len) != LIEN_OK)
 		goto out;
 	st = registry_app_get(c->view, rq->rest, rq->rest_len, 1, &out, &len);
 	if (st != LIEN_OK) {
@@ -1475,8 +1509,8 @@ out:
 }
 
 /* Strict parse of status=S[&after=ID][&limit=N] (no percent-encoding: the
- * values are plain tokens). Returns 1 or replies. */
-static int
+ * values are plain tokens). LIEN_OK, or the failure after replying. */
+static enum lien_status LIEN_MUST_CHECK
 queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
     unsigned *limit)
 {
@@ -1488,7 +1522,7 @@ queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
 	*limit = 20;
 	if (rq->query_len > API_QUERY_MAX) {
 		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
-		return 0;
+		return LIEN_ETOOBIG;
 	}
 	while (q < end) {
 		const char *amp = memchr(q, '&', (size_t)(end - q));
@@ -1500,7 +1534,7 @@ queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
 		if (eq == NULL || eq == q) {
 			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
 			    "pairs");
-			return 0;
+			return LIEN_EPARSE;
 		}
 		nl = (size_t)(eq - q);
 		if (nl == 6 && memcmp(q, "status", 6) == 0)
@@ -1513,26 +1547,26 @@ queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
 			if (seen_limit) {
 				api_fail(rq, API_ERR_DUPLICATE_PARAM,
 				    "limit given twice");
-				return 0;
+				return LIEN_EPARSE;
 			}
 			seen_limit = 1;
 			if (api_u64_parse(eq + 1, (size_t)(pe - eq - 1), &v) !=
 			    LIEN_OK || v == 0 || v > REG_QUEUE_LIMIT_MAX) {
 				api_fail(rq, API_ERR_BAD_NUMBER, "limit must "
 				    "be 1..100");
-				return 0;
+				return LIEN_EPARSE;
 			}
 			*limit = (unsigned)v;
 		} else {
 			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected status, "
 			    "after and limit");
-			return 0;
+			return LIEN_EPARSE;
 		}
 		if (slot != NULL) {
 			if (slot->p != NULL) {
 				api_fail(rq, API_ERR_DUPLICATE_PARAM,
 				    "a parameter is given twice");
-				return 0;
+				return LIEN_EPARSE;
 			}
 			slot->p = eq + 1;
 			slot->len = (size_t)(pe - eq - 1);
@@ -1540,14 +1574,14 @@ queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
 		q = amp ? amp + 1 : end;
 		if (amp != NULL && q == end) {
 			api_fail(rq, API_ERR_BAD_QUERY, "empty parameter");
-			return 0;
+			return LIEN_EPARSE;
 		}
 	}
 	if (status->p == NULL) {
 		api_fail(rq, API_ERR_MISSING_PARAM, "status is required");
-		return 0;
+		return LIEN_EPARSE;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 /* GET /v1/applications?status=...&after=...&limit=... */
@@ -1565,10 +1599,11 @@ get_queue(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR),
-	    REG_AUTH_REQUIRED) || !queue_query(rq, &status, &after, &limit))
+	if (reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR),
+	    REG_AUTH_REQUIRED) != LIEN_OK ||
+	    queue_query(rq, &status, &after, &limit) != LIEN_OK)
 		goto out;
-	if (after.p != NULL && !v_app_id(rq, after.p, after.len))
+	if (after.p != NULL && v_app_id(rq, after.p, after.len) != LIEN_OK)
 		goto out;
 	st = registry_queue_list(c->view, status.p, status.len, after.p,
 	    after.len, limit, &out, &len);
@@ -1605,9 +1640,9 @@ get_institutions(struct api_req *rq)
 		return;
 	c = &w->c;
 	status[0] = '\0';
-	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
 	    ROLE(REGISTRY) | ROLE(AUDITOR) | ROLE(ADMIN) | ROLE(POST),
-	    REG_AUTH_OPTIONAL))
+	    REG_AUTH_OPTIONAL) != LIEN_OK)
 		goto out;
 	if (rq->query_len > API_QUERY_MAX) {
 		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
@@ -1651,7 +1686,7 @@ get_institutions(struct api_req *rq)
 		} else if (k == 1) {
 			struct reg_str ps = { eq + 1, vl };
 
-			if (!v_uscc(rq, ps))
+			if (v_uscc(rq, ps) != LIEN_OK)
 				goto out;
 			memcpy(after, eq + 1, vl);
 			after_len = vl;
@@ -1698,8 +1733,8 @@ get_statistics(struct api_req *rq)
 		return;
 	c = &w->c;
 	party[0] = '\0';
-	if (!reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR) |
-	    ROLE(INSTITUTION), REG_AUTH_REQUIRED))
+	if (reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR) |
+	    ROLE(INSTITUTION), REG_AUTH_REQUIRED) != LIEN_OK)
 		goto out;
 	if (rq->query_len > API_QUERY_MAX) {
 		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
@@ -1734,7 +1769,7 @@ get_statistics(struct api_req *rq)
 		if (k == 2) {
 			struct reg_str ps = { eq + 1, vl };
 
-			if (!v_party_id(rq, ps))
+			if (v_party_id(rq, ps) != LIEN_OK)
 				goto out;
 			memcpy(party, eq + 1, vl);
 			party[vl] = '\0';
@@ -1813,9 +1848,9 @@ get_vehicle(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
-	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_OPTIONAL) ||
-	    !v_vin(rq, vin))
+	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(REGISTRY) | ROLE(AUDITOR), REG_AUTH_OPTIONAL) != LIEN_OK ||
+	    v_vin(rq, vin) != LIEN_OK)
 		goto out;
 	full = c->authed;
 	st = registry_vehicle_get(c->view, vin.p, vin.len, full, &out, &len);
@@ -1885,8 +1920,8 @@ get_evidence(struct api_req *rq)
 	if (w == NULL)
 		return;
 	c = &w->c;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
-	    ROLE(AUDITOR), REG_AUTH_REQUIRED))
+	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
+	    ROLE(AUDITOR), REG_AUTH_REQUIRED) != LIEN_OK)
 		goto out;
 	if (api_u64_parse(rq->rest, rq->rest_len, &index) != LIEN_OK) {
 		api_fail(rq, API_ERR_BAD_NUMBER, "index must be a decimal "
