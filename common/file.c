@@ -1,5 +1,6 @@
 /*
- * Capped whole-file reads and path joining (common/file.h).
+ * Capped whole-file reads, the one write loop and path joining
+ * (common/file.h).
  *
  * Both readers open with O_CLOEXEC (lienlogd runs helper processes in
  * tests and must not leak descriptors), refuse directories before reading,
@@ -189,5 +190,26 @@ file_path_join(const char *dir, const char *name, char **out)
 	p[dl] = '/';
 	memcpy(p + dl + 1, name, nl + 1);
 	*out = p;
+	return LIEN_OK;
+}
+
+enum lien_status
+file_write_all(int fd, const void *p, size_t len)
+{
+	const char *b = p;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return LIEN_EIO;
+		}
+		b += n;
+		len -= (size_t)n;
+	}
 	return LIEN_OK;
 }

@@ -29,6 +29,12 @@ enum lien_status file_read_into(const char *path, void *buf, size_t cap,
 enum lien_status file_read(const char *path, size_t cap, char **out,
     size_t *out_len) LIEN_MUST_CHECK __attribute__((nonnull));
 
+/* Write all len bytes at p to fd, retrying EINTR and short writes (the
+ * one write loop). LIEN_OK, or LIEN_EIO with errno set (a write of 0
+ * bytes counts as failed: EIO is set then). */
+enum lien_status file_write_all(int fd, const void *p, size_t len)
+    LIEN_MUST_CHECK __attribute__((nonnull));
+
 /* dir + "/" + name in a fresh string (caller frees with free): paths are
  * sized from their parts, never cut to a fixed buffer. LIEN_ENOMEM. */
 enum lien_status file_path_join(const char *dir, const char *name,

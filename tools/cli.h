@@ -8,6 +8,11 @@
  * Every failure is reported as exactly one line on stderr,
  * "lienlog: <verb>: <reason>", and a documented exit code (docs/cli.md).
  * Exit codes are part of the interface: append-only, never renumbered.
+ *
+ * Two kinds of helper (docs/architecture.md "Return conventions"): one
+ * that reports its failure itself, in that one line, returns the exit
+ * code the verb then returns as is (a CLI_EXIT_* value, CLI_HELP); every
+ * other fallible helper prints nothing and returns enum lien_status.
  */
 #ifndef LIEN_TOOLS_CLI_H
 #define LIEN_TOOLS_CLI_H
@@ -165,10 +170,6 @@ int cli_consistency_parse(const char *verb, const char *what,
 int cli_create_excl(const char *verb, const char *path, unsigned mode,
     int *out_fd);
 
-/* Write all len bytes to fd (retrying EINTR and short writes). 0, or -1
- * with errno set. */
-int cli_write_all(int fd, const void *p, size_t len);
-
 /* Write a key pair: PREFIX.key (mode 0600) holding secret and PREFIX +
  * pub_ext (0644) holding pub, both created exclusively (never overwrite,
  * never follow a symlink), each followed by '\n' when nl, fsync'd and
@@ -258,18 +259,20 @@ int cli_policy_load(const char *verb, const char *vkey_path,
 
 /* Create a new STATE/evidence/<unix ms>-<fault>/ (0700; -2, -3, ... after
  * the name when one finding of that fault already has it: a folder is
- * never shared) and put its path in out. 0 or -1. */
-int cli_evidence_dir(const char *state_dir, const char *fault, char *out,
-    size_t cap);
+ * never shared) and put its path in out. LIEN_OK; LIEN_ETOOBIG (cap is
+ * too small), LIEN_EIO (errno says why), LIEN_EEXIST (1000 taken). */
+enum lien_status cli_evidence_dir(const char *state_dir, const char *fault,
+    char *out, size_t cap) LIEN_MUST_CHECK;
 
-/* Write dir/name (0600) and fsync it. 0 or -1. */
-int cli_write_file(const char *dir, const char *name, const void *p,
-    size_t len);
+/* Write dir/name (0600) and fsync it. LIEN_OK; LIEN_ETOOBIG (the path
+ * does not fit PATH_MAX_LEN), LIEN_EIO (errno says why). */
+enum lien_status cli_write_file(const char *dir, const char *name,
+    const void *p, size_t len) LIEN_MUST_CHECK;
 
 /* {"old_size":M,"tree_size":N,"proof":[...]} (what `verify consistency`
- * reads) into *out (malloc'd, caller frees). 0 or -1. */
-int cli_consistency_json(uint64_t m, uint64_t n,
+ * reads) into *out (malloc'd, caller frees). LIEN_OK or LIEN_ENOMEM. */
+enum lien_status cli_consistency_json(uint64_t m, uint64_t n,
     const uint8_t (*proof)[HASH_LEN], size_t nproof, char **out,
-    size_t *out_len);
+    size_t *out_len) LIEN_MUST_CHECK;
 
 #endif

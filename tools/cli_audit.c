@@ -260,7 +260,7 @@ resume_key(const char *verb, const char *rdir, const char *file,
 
 			if (note_key_generate("lienlog-audit", 13, &skey,
 			    &vkey) != LIEN_OK || cli_write_file(rdir,
-			    "audit.key", skey, strlen(skey)) != 0) {
+			    "audit.key", skey, strlen(skey)) != LIEN_OK) {
 				cli_fail(verb, "%s: cannot create the auditor's "
 				    "key", path);
 				secret_free(skey);
@@ -350,7 +350,8 @@ resume_write(const char *verb, const char *rdir, const struct note_signer *k,
 	(void)snprintf(to, sizeof to, "%s/resume", rdir);
 	if (n <= 0 || (size_t)n >= sizeof body ||
 	    note_sign(k, (const uint8_t *)body, (size_t)n, &note, &note_len) !=
-	    LIEN_OK || cli_write_file(rdir, "resume.tmp", note, note_len) != 0 ||
+	    LIEN_OK ||
+	    cli_write_file(rdir, "resume.tmp", note, note_len) != LIEN_OK ||
 	    rename(from, to) != 0) {
 		free(note);
 		cli_fail(verb, "%s: cannot write the resume record", to);

@@ -32,6 +32,7 @@
 #include <jansson.h>
 
 #include "client/regclient.h"
+#include "common/file.h"
 #include "common/hex.h"
 #include "crypto/jws.h"
 #include "demo/demo.h"
@@ -136,8 +137,8 @@ emit(const char *verb, const char *path, const char *text, size_t len)
 	}
 	if ((rc = cli_create_excl(verb, path, 0644, &fd)) != CLI_EXIT_OK)
 		return rc;
-	if (cli_write_all(fd, text, len) != 0 || cli_write_all(fd, "\n", 1) !=
-	    0) {
+	if (file_write_all(fd, text, len) != LIEN_OK ||
+	    file_write_all(fd, "\n", 1) != LIEN_OK) {
 		(void)close(fd);
 		cli_fail(verb, "%s: write failed", path);
 		return CLI_EXIT_IO;

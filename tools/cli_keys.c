@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "crypto/sign.h"
 
 static const char usage_keygen[] =
@@ -35,22 +36,6 @@ static const char usage_keygen[] =
     "(SubjectPublicKeyInfo PEM); refuses to overwrite either. Prints the\n"
     "public key on stdout. Next step: lienlog csr (docs/integration.md).\n"
     "--name and --type are mutually exclusive.\n";
-
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
 
 static int
 create_excl(const char *verb, const char *path, mode_t mode, int *out_fd)
@@ -69,18 +54,12 @@ create_excl(const char *verb, const char *path, mode_t mode, int *out_fd)
 	return CLI_EXIT_OK;
 }
 
-/* The two helpers above, for the other key-writing verbs (cli_pki.c). */
+/* The helper above, for the other key-writing verbs (cli_pki.c). */
 int
 cli_create_excl(const char *verb, const char *path, unsigned mode,
     int *out_fd)
 {
 	return create_excl(verb, path, (mode_t)mode, out_fd);
-}
-
-int
-cli_write_all(int fd, const void *p, size_t len)
-{
-	return write_all(fd, p, len);
 }
 
 /* PREFIX + suffix, malloc'd; NULL when out of memory. */
@@ -98,13 +77,13 @@ prefix_path(const char *prefix, const char *suffix)
 }
 
 /* Write one file of a key pair: all bytes, a final '\n' when nl, fsync. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 keyfile_fill(int fd, const char *text, size_t len, int nl)
 {
-	if (write_all(fd, text, len) != 0 ||
-	    (nl && write_all(fd, "\n", 1) != 0) || fsync(fd) != 0)
-		return -1;
-	return 0;
+	if (file_write_all(fd, text, len) != LIEN_OK ||
+	    (nl && file_write_all(fd, "\n", 1) != LIEN_OK) || fsync(fd) != 0)
+		return LIEN_EIO;
+	return LIEN_OK;
 }
 
 int
@@ -131,11 +110,11 @@ cli_keypair_write(const char *verb, const char *prefix, const char *pub_ext,
 	/* A restrictive umask may have cleared bits of 0600; the owner still
 	 * needs to read the key, and nobody else ever may. */
 	if (fchmod(key_fd, 0600) != 0 ||
-	    keyfile_fill(key_fd, secret, secret_len, nl) != 0) {
+	    keyfile_fill(key_fd, secret, secret_len, nl) != LIEN_OK) {
 		cli_fail(verb, "%s: %s", key_path, strerror(errno));
 		goto out;
 	}
-	if (keyfile_fill(pub_fd, pub, pub_len, nl) != 0) {
+	if (keyfile_fill(pub_fd, pub, pub_len, nl) != LIEN_OK) {
 		cli_fail(verb, "%s: %s", pub_path, strerror(errno));
 		goto out;
 	}

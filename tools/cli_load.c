@@ -391,7 +391,7 @@ vehicle_make(struct worker *wk, struct vehicle *v)
 	demo_citizen_id_make(&wk->rng, v->owner_id);
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 owner_commit(struct worker *wk, struct vehicle *v)
 {
 	long http = 0;
@@ -404,12 +404,12 @@ owner_commit(struct worker *wk, struct vehicle *v)
 		wk->fatal_net = st == LIEN_ENET;
 		(void)snprintf(wk->fatal, sizeof(wk->fatal), "identity "
 		    "commitment: %s (HTTP %ld)", lien_status_message(st), http);
-		return -1;
+		return st;
 	}
-	return 0;
+	return LIEN_OK;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 vehicle_record(struct worker *wk, struct vehicle *v)
 {
 	struct regclient_reply r;
@@ -421,7 +421,7 @@ vehicle_record(struct worker *wk, struct vehicle *v)
 	if (regclient_vehicle_body(v->vin, v->plate, v->plate_type,
 	    v->cert_number, v->owner_id, &body, &len) != LIEN_OK) {
 		(void)snprintf(wk->fatal, sizeof(wk->fatal), "out of memory");
-		return -1;
+		return LIEN_ENOMEM;
 	}
 	wk->setup_requests++;
 	st = regclient_send(wk->rc, demo_party(wk->sh->w, DEMO_REGISTRY),
@@ -433,32 +433,33 @@ vehicle_record(struct worker *wk, struct vehicle *v)
 		    "vehicle: %s %ld %s", lien_status_message(st), r.http,
 		    r.code);
 		regclient_reply_clear(&r);
-		return -1;
+		return st != LIEN_OK ? st : LIEN_EIO;
 	}
 	regclient_reply_clear(&r);
 	return owner_commit(wk, v);
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 setup(struct worker *wk)
 {
 	struct shared *sh = wk->sh;
+	enum lien_status st;
 
 	if (!sh->decide) {
 		for (size_t i = 0; i < LOAD_OWNERS; i++) {
 			vehicle_make(wk, &wk->owners[i]);
-			if (owner_commit(wk, &wk->owners[i]) != 0)
-				return -1;
+			if ((st = owner_commit(wk, &wk->owners[i])) != LIEN_OK)
+				return st;
 		}
-		return 0;
+		return LIEN_OK;
 	}
 	wk->nveh = (size_t)(sh->setup_cases / LOAD_CASES_PER_VEHICLE + 1);
 	if ((wk->veh = calloc(wk->nveh, sizeof(*wk->veh))) == NULL)
-		return -1;
+		return LIEN_ENOMEM;
 	for (size_t i = 0; i < wk->nveh; i++)
-		if (vehicle_record(wk, &wk->veh[i]) != 0)
-			return -1;
-	return 0;
+		if ((st = vehicle_record(wk, &wk->veh[i])) != LIEN_OK)
+			return st;
+	return LIEN_OK;
 }
 
 /* The vehicle for the next case (recording one more, untimed, when the
@@ -484,7 +485,7 @@ vehicle_next(struct worker *wk)
 		if (p == NULL)
 			return NULL;
 		wk->veh = p;
-		if (vehicle_record(wk, &wk->veh[wk->nveh]) != 0)
+		if (vehicle_record(wk, &wk->veh[wk->nveh]) != LIEN_OK)
 			return NULL;
 		wk->nveh++;
 	}
@@ -602,7 +603,7 @@ static void *
 worker_main(void *arg)
 {
 	struct worker *wk = arg;
-	int ok = setup(wk) == 0;
+	int ok = setup(wk) == LIEN_OK;
 
 	if (!ok)
 		atomic_store(&wk->sh->stop, 1);
@@ -656,8 +657,8 @@ struct rss {
 };
 
 /* One sample of /proc/PID/status (proc(5): "VmRSS:" and "RssAnon:" in
- * kB). 0 when both were read. */
-static int
+ * kB). LIEN_OK when both were read, else LIEN_EIO. */
+static enum lien_status LIEN_MUST_CHECK
 rss_read(const char *path, uint64_t *rss_kb, uint64_t *anon_kb)
 {
 	char line[LOAD_STATUS_LINE_MAX];
@@ -665,7 +666,7 @@ rss_read(const char *path, uint64_t *rss_kb, uint64_t *anon_kb)
 	int got = 0;
 
 	if (f == NULL)
-		return -1;
+		return LIEN_EIO;
 	while (got != 3 && fgets(line, sizeof(line), f) != NULL) {
 		const char *v = NULL;
 		uint64_t *dst = NULL;
@@ -692,7 +693,7 @@ rss_read(const char *path, uint64_t *rss_kb, uint64_t *anon_kb)
 		*dst = (uint64_t)kb;
 	}
 	(void)fclose(f);
-	return got == 3 ? 0 : -1;
+	return got == 3 ? LIEN_OK : LIEN_EIO;
 }
 
 static void *
@@ -704,7 +705,7 @@ rss_main(void *arg)
 	while (!atomic_load(&r->done)) {
 		uint64_t kb, anon;
 
-		if (rss_read(r->path, &kb, &anon) == 0) {
+		if (rss_read(r->path, &kb, &anon) == LIEN_OK) {
 			r->nsamples++;
 			if (kb > r->rss_kb)
 				r->rss_kb = kb;
@@ -890,7 +891,7 @@ cli_load(int argc, char **argv)
 
 		(void)snprintf(rss.path, sizeof(rss.path), "/proc/%llu/status",
 		    (unsigned long long)pid);
-		if (rss_read(rss.path, &kb, &anon) != 0) {
+		if (rss_read(rss.path, &kb, &anon) != LIEN_OK) {
 			cli_fail(verb, "cannot read VmRSS and RssAnon from %s",
 			    rss.path);
 			return CLI_EXIT_IO;

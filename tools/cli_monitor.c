@@ -140,17 +140,17 @@ report_evidence(struct monitor *m, const struct tlog_report *r,
 		return;
 	}
 	if (cli_evidence_dir(m->state, tlog_fault_name(r->fault), dir,
-	    sizeof dir) != 0 ||
-	    cli_write_file(dir, "a.checkpoint", a->note, a->len) != 0 ||
-	    cli_write_file(dir, "b.checkpoint", b->note, b->len) != 0) {
+	    sizeof dir) != LIEN_OK ||
+	    cli_write_file(dir, "a.checkpoint", a->note, a->len) != LIEN_OK ||
+	    cli_write_file(dir, "b.checkpoint", b->note, b->len) != LIEN_OK) {
 		cli_fail(m->verb, "cannot write evidence under %s/evidence",
 		    m->state);
 		return;
 	}
 	if (proof != NULL &&
 	    (cli_consistency_json(a->cp.size, b->cp.size, proof, nproof, &js,
-	    &js_len) != 0 || cli_write_file(dir, "consistency.json", js,
-	    js_len) != 0))
+	    &js_len) != LIEN_OK || cli_write_file(dir, "consistency.json", js,
+	    js_len) != LIEN_OK))
 		cli_fail(m->verb, "cannot write consistency.json");
 	free(js);
 	rb64[0] = '\0';
@@ -162,7 +162,7 @@ report_evidence(struct monitor *m, const struct tlog_report *r,
 	    root_m != NULL ? "root_of_a_size_in_b_tree: " : "", rb64,
 	    root_m != NULL ? "\n" : "");
 	if (n > 0 && cli_write_file(dir, "report.txt", text,
-	    (size_t)n < sizeof text ? (size_t)n : sizeof text - 1) != 0)
+	    (size_t)n < sizeof text ? (size_t)n : sizeof text - 1) != LIEN_OK)
 		cli_fail(m->verb, "cannot write report.txt");
 	printf("  evidence: %s\n", dir);
 }
@@ -181,8 +181,8 @@ report_unverified(struct monitor *m, const struct tlog_report *r,
 		return;
 	}
 	if (cli_evidence_dir(m->state, tlog_fault_name(r->fault), dir,
-	    sizeof dir) != 0 ||
-	    cli_write_file(dir, "a.checkpoint", s->note, s->len) != 0) {
+	    sizeof dir) != LIEN_OK ||
+	    cli_write_file(dir, "a.checkpoint", s->note, s->len) != LIEN_OK) {
 		cli_fail(m->verb, "cannot write evidence under %s/evidence",
 		    m->state);
 		return;
@@ -190,7 +190,7 @@ report_unverified(struct monitor *m, const struct tlog_report *r,
 	n = snprintf(text, sizeof text, "fault: %s\nwhy: %s\na: %s\n",
 	    tlog_fault_name(r->fault), r->why, s->label);
 	if (n > 0 && cli_write_file(dir, "report.txt", text,
-	    (size_t)n < sizeof text ? (size_t)n : sizeof text - 1) != 0)
+	    (size_t)n < sizeof text ? (size_t)n : sizeof text - 1) != LIEN_OK)
 		cli_fail(m->verb, "cannot write report.txt");
 	printf("  evidence: %s\n", dir);
 }

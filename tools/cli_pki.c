@@ -37,6 +37,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/file.h"
 #include "common/hex.h"
 #include "crypto/cert.h"
 #include "crypto/csr.h"
@@ -334,7 +335,7 @@ cli_csr(int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		goto out;
 	created = 1;
-	if (cli_write_all(fd, pem, pem_len) != 0 || fsync(fd) != 0) {
+	if (file_write_all(fd, pem, pem_len) != LIEN_OK || fsync(fd) != 0) {
 		cli_fail(verb, "%s: %s", opts[2].value, strerror(errno));
 		rc = CLI_EXIT_IO;
 		goto out;

@@ -283,24 +283,9 @@ param_ok(const char *s)
 	return 1;
 }
 
-static int
-created_parse(const char *s, int64_t *out)
-{
-	size_t n = strlen(s);
-	int64_t v = 0;
-
-	/* RFC 8941 integer, non-negative, canonical: no sign, no leading
-	 * zeros, at most 15 digits. */
-	if (n == 0 || n > 15 || (n > 1 && s[0] == '0'))
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 0;
-}
+/* --created: an RFC 8941 integer, non-negative, canonical (no sign, no
+ * leading zeros), at most 15 digits. */
+#define REQ_CREATED_MAX 999999999999999u
 
 struct req_opts {
 	const char *key, *keyid, *url, *body, *method, *alg, *created,
@@ -568,12 +553,16 @@ request_prepare(const char *verb, const struct req_opts *o, struct prepared *p)
 		return CLI_EXIT_USAGE;
 	}
 	if (o->created != NULL) {
-		if (created_parse(o->created, &created) != 0) {
+		uint64_t v;
+
+		if (dec_u64_arg(o->created, 0, REQ_CREATED_MAX, &v) !=
+		    LIEN_OK) {
 			cli_fail(verb, "--created must be Unix seconds: a "
 			    "non-negative integer, at most 15 digits, no leading "
 			    "zeros");
 			return CLI_EXIT_USAGE;
 		}
+		created = (int64_t)v;
 	} else {
 		time_t now = time(NULL);
 
@@ -779,25 +768,6 @@ error_code(const struct client_reply *a, char *out, size_t cap)
 	json_decref(j);
 }
 
-static int
-timeout_parse(const char *s, long *out)
-{
-	size_t n = strlen(s);
-	long v = 0;
-
-	if (n == 0 || n > 4 || s[0] == '0')
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	if (v < 1 || v > (long)CLI_TIMEOUT_MAX)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Header line "name: value" into a fresh string (caller frees). */
 static char *
 header_line(const char *name, const char *value)
@@ -843,10 +813,16 @@ cli_submit(int argc, char **argv)
 	}
 	if (rc != CLI_EXIT_OK)
 		return rc;
-	if (opts[8].value != NULL && timeout_parse(opts[8].value, &timeout)) {
-		cli_fail(verb, "--timeout must be 1..%u seconds",
-		    CLI_TIMEOUT_MAX);
-		return CLI_EXIT_USAGE;
+	if (opts[8].value != NULL) {
+		uint64_t t;
+
+		if (dec_u64_arg(opts[8].value, 1, CLI_TIMEOUT_MAX, &t) !=
+		    LIEN_OK) {
+			cli_fail(verb, "--timeout must be 1..%u seconds",
+			    CLI_TIMEOUT_MAX);
+			return CLI_EXIT_USAGE;
+		}
+		timeout = (long)t;
 	}
 	o = (struct req_opts){ opts[0].value, opts[1].value, opts[2].value,
 		opts[3].value, opts[4].value, opts[5].value, NULL, NULL,

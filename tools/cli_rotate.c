@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "common/b64.h"
+#include "common/file.h"
 #include "crypto/sign.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
@@ -81,13 +82,13 @@ static const char usage_genesis[] =
     "            key, FILE, same origin, DIR not empty), 4 I/O (incl. the\n"
     "            log is running), 5 internal\n";
 
-/* dir + "/" + name into out (ROTATE_PATH_MAX). 0 or -1. */
-static int
+/* dir + "/" + name into out (ROTATE_PATH_MAX). LIEN_OK or LIEN_ETOOBIG. */
+static enum lien_status LIEN_MUST_CHECK
 path_join(char *out, const char *dir, const char *name)
 {
 	int n = snprintf(out, ROTATE_PATH_MAX, "%s/%s", dir, name);
 
-	return n > 0 && (size_t)n < ROTATE_PATH_MAX ? 0 : -1;
+	return n > 0 && (size_t)n < ROTATE_PATH_MAX ? LIEN_OK : LIEN_ETOOBIG;
 }
 
 /* The log key from path (default dir/log.key). *out: note_signer_free. */
@@ -103,7 +104,7 @@ load_signer(const char *verb, const char *dir, const char *path,
 
 	*out = NULL;
 	if (path == NULL) {
-		if (path_join(def, dir, "log.key") != 0) {
+		if (path_join(def, dir, "log.key") != LIEN_OK) {
 			cli_fail(verb, "path too long: %s", dir);
 			return CLI_EXIT_USAGE;
 		}
@@ -164,7 +165,7 @@ write_replace(const char *verb, const char *dir, const char *name,
 	char path[ROTATE_PATH_MAX], tmp[ROTATE_PATH_MAX + 16];
 	int fd, dfd, ok;
 
-	if (path_join(path, dir, name) != 0 ||
+	if (path_join(path, dir, name) != LIEN_OK ||
 	    snprintf(tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp) {
 		cli_fail(verb, "path too long: %s", dir);
 		return CLI_EXIT_USAGE;
@@ -176,7 +177,7 @@ write_replace(const char *verb, const char *dir, const char *name,
 		cli_fail(verb, "cannot create %s: %s", tmp, strerror(errno));
 		return CLI_EXIT_IO;
 	}
-	ok = cli_write_all(fd, p, len) == 0 && fsync(fd) == 0;
+	ok = file_write_all(fd, p, len) == LIEN_OK && fsync(fd) == 0;
 	if (close(fd) != 0)
 		ok = 0;
 	if (!ok || rename(tmp, path) != 0) {
@@ -268,19 +269,20 @@ out:
 	return rc;
 }
 
-/* Entry 0 of a non-empty store: is it exactly this genesis? 1 yes (and
- * leaf = its leaf hash), 0 no, -1 on a read failure (printed). */
-static int
+/* Entry 0 of a non-empty store: is it exactly this genesis? *same 1 yes
+ * (and leaf = its leaf hash), 0 no. LIEN_OK, or the read failure
+ * (printed). */
+static enum lien_status LIEN_MUST_CHECK
 genesis_present(const char *verb, struct ledger *l, const uint8_t *note,
-    size_t len, uint8_t leaf[HASH_LEN])
+    size_t len, uint8_t leaf[HASH_LEN], int *same)
 {
 	struct ledger_view *v = NULL;
 	const uint8_t *e;
 	size_t elen;
 	struct entry ent;
 	enum lien_status s;
-	int same;
 
+	*same = 0;
 	s = ledger_view_open(l, &v);
 	if (s == LIEN_OK)
 		s = ledger_view_entry(v, 0, &e, &elen);
@@ -291,12 +293,12 @@ genesis_present(const char *verb, struct ledger *l, const uint8_t *note,
 	if (s != LIEN_OK) {
 		cli_fail(verb, "cannot read entry 0: %s", lien_status_message(s));
 		ledger_view_close(v);
-		return -1;
+		return s;
 	}
-	same = ent.type == ENTRY_TYPE_PREV_LOG && ent.payload_len == len &&
+	*same = ent.type == ENTRY_TYPE_PREV_LOG && ent.payload_len == len &&
 	    memcmp(ent.payload, note, len) == 0;
 	ledger_view_close(v);
-	return same;
+	return LIEN_OK;
 }
 
 /* The previous store for the state hand-over: opened read-only, it must
@@ -355,11 +357,11 @@ open_prev(const char *verb, const char *dir, const struct checkpoint *prev,
  * has none: the inherited subject keys are wrapped under it and the
  * inherited owner references derive from them, so under a new master key
  * every owner of an inherited vehicle would look like someone else
- * (docs/key-rotation.md, docs/privacy.md). 1 copied, 0 nothing to do, -1
- * failed (printed). */
-static int
+ * (docs/key-rotation.md, docs/privacy.md). *copied 1 when it copied,
+ * 0 when there was nothing to do. LIEN_OK, or the failure (printed). */
+static enum lien_status LIEN_MUST_CHECK
 file_carry(const char *verb, const char *old_dir, const char *new_dir,
-    const char *name)
+    const char *name, int *copied)
 {
 	char src[ROTATE_PATH_MAX], dst[ROTATE_PATH_MAX];
 	uint8_t *buf = NULL;
@@ -367,33 +369,37 @@ file_carry(const char *verb, const char *old_dir, const char *new_dir,
 	struct stat st;
 	int fd, ok;
 
-	if (path_join(src, old_dir, name) != 0 ||
-	    path_join(dst, new_dir, name) != 0) {
+	*copied = 0;
+	if (path_join(src, old_dir, name) != LIEN_OK ||
+	    path_join(dst, new_dir, name) != LIEN_OK) {
 		cli_fail(verb, "path too long: %s", new_dir);
-		return -1;
+		return LIEN_ETOOBIG;
 	}
 	if (stat(src, &st) != 0 || lstat(dst, &st) == 0)
-		return 0;
+		return LIEN_OK;
 	if (cli_read_file(verb, src, 256, &buf, &len) != CLI_EXIT_OK)
-		return -1;
+		return LIEN_EIO;
 	fd = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
-	ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len && fsync(fd) == 0;
+	ok = fd >= 0 && file_write_all(fd, buf, len) == LIEN_OK &&
+	    fsync(fd) == 0;
 	if (fd >= 0 && close(fd) != 0)
 		ok = 0;
 	secret_wipe(buf, len);
 	free(buf);
 	if (!ok) {
 		cli_fail(verb, "%s: cannot write: %s", dst, strerror(errno));
-		return -1;
+		return LIEN_EIO;
 	}
-	return 1;
+	*copied = 1;
+	return LIEN_OK;
 }
 
 /* The index of the state hand-over among the first entries of l (entry 0
  * is prev_log, then its batch's state root, then the hand-over when it
- * was appended on its own); 0 when there is none. */
-static int
+ * was appended on its own); *index 0 when there is none. LIEN_OK, or the
+ * read failure (printed). */
+static enum lien_status LIEN_MUST_CHECK
 handover_find(const char *verb, struct ledger *l, uint64_t *index,
     uint8_t *payload, size_t cap, size_t *len)
 {
@@ -409,7 +415,7 @@ handover_find(const char *verb, struct ledger *l, uint64_t *index,
 	if ((s = ledger_view_open(l, &v)) != LIEN_OK) {
 		cli_fail(verb, "cannot read the store: %s",
 		    lien_status_message(s));
-		return -1;
+		return s;
 	}
 	n = ledger_view_size(v);
 	for (uint64_t i = 1; i < n && i < 8; i++) {
@@ -418,7 +424,7 @@ handover_find(const char *verb, struct ledger *l, uint64_t *index,
 			cli_fail(verb, "cannot read entry %" PRIu64 ": %s", i,
 			    lien_status_message(s));
 			ledger_view_close(v);
-			return -1;
+			return s;
 		}
 		if (ent.type == REG_T_STATE_HANDOVER && ent.payload_len <= cap) {
 			memcpy(payload, ent.payload, ent.payload_len);
@@ -428,7 +434,7 @@ handover_find(const char *verb, struct ledger *l, uint64_t *index,
 		}
 	}
 	ledger_view_close(v);
-	return 0;
+	return LIEN_OK;
 }
 
 int
@@ -531,10 +537,10 @@ cli_genesis(int argc, char **argv)
 	}
 	h.prev = oldv;
 	if (ledger_size(l) != 0) {
-		int same = genesis_present(verb, l, note, note_len,
-		    r.leaf_hash);
+		int same;
 
-		if (same < 0) {
+		if (genesis_present(verb, l, note, note_len, r.leaf_hash,
+		    &same) != LIEN_OK) {
 			rc = CLI_EXIT_IO;
 			goto out;
 		}
@@ -546,7 +552,8 @@ cli_genesis(int argc, char **argv)
 			rc = CLI_EXIT_INPUT;
 			goto out;
 		}
-		if (handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) != 0) {
+		if (handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) !=
+		    LIEN_OK) {
 			rc = CLI_EXIT_IO;
 			goto out;
 		}
@@ -589,7 +596,7 @@ cli_genesis(int argc, char **argv)
 		}
 	}
 	if (hidx != 0 && hp_len == 0 &&
-	    handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) != 0) {
+	    handover_find(verb, l, &hidx, hp, sizeof hp, &hp_len) != LIEN_OK) {
 		rc = CLI_EXIT_IO;
 		goto out;
 	}
@@ -606,11 +613,11 @@ cli_genesis(int argc, char **argv)
 		printf("handover_index %" PRIu64 "\nhandover %.*s\n", hidx,
 		    (int)hp_len, (const char *)hp);
 	if (state) {
-		int k = file_carry(verb, opts[3].value, pos[0], "master.key");
-		int c = k < 0 ? -1 : file_carry(verb, opts[3].value, pos[0],
-		    "master.check");
+		int k = 0, c = 0;
 
-		if (k < 0 || c < 0) {
+		if (file_carry(verb, opts[3].value, pos[0], "master.key",
+		    &k) != LIEN_OK || file_carry(verb, opts[3].value, pos[0],
+		    "master.check", &c) != LIEN_OK) {
 			rc = CLI_EXIT_IO;
 			goto out;
 		}

@@ -37,6 +37,7 @@
 #include "client/fetch.h"
 #include "common/b64.h"
 #include "common/dec.h"
+#include "common/file.h"
 #include "common/rfc3339.h"
 #include "registry/ids.h"
 #include "registry/jcs.h"
@@ -451,7 +452,7 @@ cli_status(int argc, char **argv)
 		if ((rc = cli_create_excl(verb, opts[O_OUT].value, 0644, &fd)) !=
 		    CLI_EXIT_OK)
 			goto out;
-		if (cli_write_all(fd, buf, len) != 0) {
+		if (file_write_all(fd, buf, len) != LIEN_OK) {
 			cli_fail(verb, "%s: cannot write", opts[O_OUT].value);
 			rc = CLI_EXIT_IO;
 			goto out;

@@ -43,6 +43,7 @@
 
 #include "client/fetch.h"
 #include "common/b64.h"
+#include "common/file.h"
 #include "registry/jcs.h"
 #include "ledger/mirror.h"
 #include "registry/registry.h"
@@ -128,24 +129,6 @@ cli_multi_take(const char *verb, int *argc, char **argv, const char *name,
 	return CLI_EXIT_OK;
 }
 
-static int
-parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (s == NULL || s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
-		return -1;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		if (v > (max - (uint64_t)(*s - '0')) / 10u)
-			return -1;
-		v = v * 10u + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return 0;
-}
-
 int
 cli_policy_load(const char *verb, const char *vkey_path,
     const char *const *wit_paths, size_t nwit, const char *quorum,
@@ -190,7 +173,7 @@ cli_policy_load(const char *verb, const char *vkey_path,
 		}
 	}
 	q = nwit;
-	if (quorum != NULL && (parse_count(quorum, nwit, &q) != 0 ||
+	if (quorum != NULL && (dec_u64_arg(quorum, 0, nwit, &q) != LIEN_OK ||
 	    (nwit > 0 && q == 0))) {
 		cli_fail(verb, "--quorum must be 1..%zu (the number of "
 		    "--witness keys)", nwit);
@@ -226,42 +209,25 @@ take_flag(int *argc, char **argv, const char *flag)
 
 /* ---- Small file helpers ------------------------------------------------- */
 
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *b = p;
-
-	while (len > 0) {
-		ssize_t n = write(fd, b, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		b += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-int
+enum lien_status
 cli_write_file(const char *dir, const char *name, const void *p, size_t len)
 {
 	char path[PATH_MAX_LEN];
-	int fd, rc;
+	enum lien_status st;
+	int fd;
 
 	if (snprintf(path, sizeof path, "%s/%s", dir, name) >=
 	    (int)sizeof path)
-		return -1;
+		return LIEN_ETOOBIG;
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return -1;
-	rc = write_all(fd, p, len);
-	if (rc == 0)
-		rc = fsync(fd);
+		return LIEN_EIO;
+	st = file_write_all(fd, p, len);
+	if (st == LIEN_OK && fsync(fd) != 0)
+		st = LIEN_EIO;
 	if (close(fd) != 0)
-		rc = -1;
-	return rc;
+		st = LIEN_EIO;
+	return st;
 }
 
 static uint64_t
@@ -273,28 +239,30 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-int
+enum lien_status
 cli_evidence_dir(const char *state_dir, const char *fault, char *out,
     size_t cap)
 {
 	uint64_t ms = now_ms();
+	int n;
 
-	if (snprintf(out, cap, "%s/evidence", state_dir) >= (int)cap ||
-	    (mkdir(out, 0700) != 0 && errno != EEXIST))
-		return -1;
+	n = snprintf(out, cap, "%s/evidence", state_dir);
+	if (n < 0 || (size_t)n >= cap)
+		return LIEN_ETOOBIG;
+	if (mkdir(out, 0700) != 0 && errno != EEXIST)
+		return LIEN_EIO;
 	for (unsigned k = 1; k <= 1000; k++) {
-		int n = k == 1 ? snprintf(out, cap, "%s/evidence/%" PRIu64
-		    "-%s", state_dir, ms, fault) : snprintf(out, cap,
+		n = k == 1 ? snprintf(out, cap, "%s/evidence/%" PRIu64 "-%s",
+		    state_dir, ms, fault) : snprintf(out, cap,
 		    "%s/evidence/%" PRIu64 "-%s-%u", state_dir, ms, fault, k);
-
 		if (n < 0 || (size_t)n >= cap)
-			return -1;
+			return LIEN_ETOOBIG;
 		if (mkdir(out, 0700) == 0)
-			return 0;
+			return LIEN_OK;
 		if (errno != EEXIST)
-			return -1;
+			return LIEN_EIO;
 	}
-	return -1;
+	return LIEN_EEXIST;
 }
 
 static void
@@ -442,7 +410,7 @@ jb_entry(struct jbuf *b, const struct tlog_entry *e)
 	free(canon);
 }
 
-int
+enum lien_status
 cli_consistency_json(uint64_t m, uint64_t n, const uint8_t (*proof)[HASH_LEN],
     size_t nproof, char **out, size_t *out_len)
 {
@@ -462,11 +430,11 @@ cli_consistency_json(uint64_t m, uint64_t n, const uint8_t (*proof)[HASH_LEN],
 	jb_put(&b, "", 1);
 	if (b.oom) {
 		free(b.p);
-		return -1;
+		return LIEN_ENOMEM;
 	}
 	*out = b.p;
 	*out_len = b.len - 1;
-	return 0;
+	return LIEN_OK;
 }
 
 /* ---- The sync state ----------------------------------------------------- */
@@ -616,7 +584,8 @@ static enum lien_status
 sync_flush(struct sync *s)
 {
 	if (s->kind == SINK_FILE && s->batch.len > 0) {
-		if (write_all(s->fd, s->batch.p, s->batch.len) != 0 ||
+		if (file_write_all(s->fd, s->batch.p, s->batch.len) !=
+		    LIEN_OK ||
 		    fsync(s->fd) != 0) {
 			s->sink_failed = 1;
 			return LIEN_EIO;
@@ -923,21 +892,21 @@ evidence(struct sync *s, const struct tlog_report *r, const char *trusted,
 	int ok = 1;
 
 	if (cli_evidence_dir(s->dir, tlog_fault_name(r->fault), dir,
-	    sizeof dir) != 0)
+	    sizeof dir) != LIEN_OK)
 		ok = 0;
 	if (ok && trusted != NULL)
 		ok = cli_write_file(dir, "trusted.checkpoint", trusted,
-		    trusted_len) == 0;
+		    trusted_len) == LIEN_OK;
 	if (ok && fetched != NULL)
 		ok = cli_write_file(dir, "fetched.checkpoint", fetched,
-		    fetched_len) == 0;
+		    fetched_len) == LIEN_OK;
 	if (ok && proof != NULL) {
 		char *js = NULL;
 		size_t js_len = 0;
 
 		ok = cli_consistency_json(old_size, new_size, proof, nproof,
-		    &js, &js_len) == 0 && cli_write_file(dir,
-		    "consistency.json", js, js_len) == 0;
+		    &js, &js_len) == LIEN_OK && cli_write_file(dir,
+		    "consistency.json", js, js_len) == LIEN_OK;
 		free(js);
 	}
 	jb_s(&b, "fault: ");
@@ -954,7 +923,8 @@ evidence(struct sync *s, const struct tlog_report *r, const char *trusted,
 	}
 	jb_s(&b, "\n");
 	if (ok)
-		ok = !b.oom && cli_write_file(dir, "report.txt", b.p, b.len) == 0;
+		ok = !b.oom && cli_write_file(dir, "report.txt", b.p,
+		    b.len) == LIEN_OK;
 	free(b.p);
 	(void)snprintf(why, sizeof why, "%s: %s (evidence: %.700s)",
 	    tlog_fault_name(r->fault), r->why, ok ? dir : "could not be "
@@ -1301,8 +1271,8 @@ cli_sync(int argc, char **argv)
 	}
 	if (opts[O_INTERVAL].value != NULL) {
 		if (once ||
-		    parse_count(opts[O_INTERVAL].value, 86400, &interval) != 0 ||
-		    interval == 0) {
+		    dec_u64_arg(opts[O_INTERVAL].value, 1, 86400, &interval) !=
+		    LIEN_OK) {
 			cli_fail(verb, "--interval takes 1..86400 seconds and "
 			    "excludes --once");
 			return CLI_EXIT_USAGE;
@@ -1310,14 +1280,14 @@ cli_sync(int argc, char **argv)
 		rounds = 0;
 	}
 	if (opts[O_ROUNDS].value != NULL &&
-	    (interval == 0 || parse_count(opts[O_ROUNDS].value, UINT32_MAX,
-	    &rounds) != 0 || rounds == 0)) {
+	    (interval == 0 || dec_u64_arg(opts[O_ROUNDS].value, 1, UINT32_MAX,
+	    &rounds) != LIEN_OK)) {
 		cli_fail(verb, "--rounds N (N >= 1) goes with --interval");
 		return CLI_EXIT_USAGE;
 	}
 	if (opts[O_BATCH].value != NULL &&
-	    (parse_count(opts[O_BATCH].value, 1000000, &s.batch_max) != 0 ||
-	    s.batch_max == 0)) {
+	    dec_u64_arg(opts[O_BATCH].value, 1, 1000000, &s.batch_max) !=
+	    LIEN_OK) {
 		cli_fail(verb, "--batch takes 1..1000000 records");
 		return CLI_EXIT_USAGE;
 	}

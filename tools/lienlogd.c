@@ -256,52 +256,41 @@ opts_parse(int argc, char **argv, struct opts *o)
 	return 0;
 }
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 path_join(char *out, const char *dir, const char *file)
 {
 	int n = snprintf(out, PATH_CAP, "%s/%s", dir, file);
 
-	return (n < 0 || (size_t)n >= PATH_CAP) ? -1 : 0;
+	return (n < 0 || (size_t)n >= PATH_CAP) ? LIEN_ETOOBIG : LIEN_OK;
 }
 
-/* Write len bytes to a new file (O_EXCL: never overwrite a key). */
-static int
+/* Write len bytes to a new file (O_EXCL: never overwrite a key); on
+ * failure the file is removed. LIEN_OK or LIEN_EIO (errno says why). */
+static enum lien_status LIEN_MUST_CHECK
 file_create(const char *path, const char *data, size_t len, mode_t mode)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-	size_t off = 0;
 
 	if (fd < 0)
-		return -1;
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			close(fd);
-			unlink(path);
-			return -1;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) != 0) {
+		return LIEN_EIO;
+	if (file_write_all(fd, data, len) != LIEN_OK || fsync(fd) != 0) {
 		close(fd);
 		unlink(path);
-		return -1;
+		return LIEN_EIO;
 	}
-	return close(fd);
+	return close(fd) == 0 ? LIEN_OK : LIEN_EIO;
 }
 
-/* Read the private key file into secret memory and parse it. */
-static int
+/* Read the private key file into secret memory and parse it. LIEN_OK, or
+ * LIEN_EKEY after saying why. */
+static enum lien_status LIEN_MUST_CHECK
 key_load(const char *path, struct note_signer **out)
 {
 	struct stat st;
 	char *buf = NULL;
 	size_t len = 0;
 	enum lien_status st_read;
-	int rc = -1;
+	enum lien_status rc = LIEN_EKEY;
 
 	*out = NULL;
 	if (stat(path, &st) == 0 && (st.st_mode & 0077))
@@ -323,7 +312,7 @@ key_load(const char *path, struct note_signer **out)
 		say("lienlogd: key %s: not a signed-note private key\n", path);
 		goto out;
 	}
-	rc = 0;
+	rc = LIEN_OK;
 out:
 	secret_free(buf);	/* wipes */
 	return rc;
@@ -332,36 +321,36 @@ out:
 /* --demo: DIR and DIR/log.key (0600), created when missing. The verifier
  * key file is written after loading (demo_vkey), so it is also restored
  * when only the private key survived. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 demo_prepare(const char *dir, const char *origin, char *key_path)
 {
 	char *skey = NULL, *vkey = NULL;
-	int rc = -1;
+	enum lien_status rc = LIEN_EIO;
 
 	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
 		say("lienlogd: cannot create %s: %s\n", dir, strerror(errno));
-		return -1;
+		return LIEN_EIO;
 	}
-	if (path_join(key_path, dir, "log.key") != 0) {
+	if (path_join(key_path, dir, "log.key") != LIEN_OK) {
 		say("lienlogd: path too long: %s\n", dir);
-		return -1;
+		return LIEN_ETOOBIG;
 	}
 	if (access(key_path, F_OK) == 0)
-		return 0;	/* keep the existing key; checked at load */
+		return LIEN_OK;	/* keep the existing key; checked at load */
 	if (note_name_check(origin, strlen(origin)) != LIEN_OK) {
 		say("lienlogd: invalid origin name\n");
-		return -1;
+		return LIEN_EINVAL;
 	}
 	if (note_key_generate(origin, strlen(origin), &skey, &vkey) != LIEN_OK) {
 		say("lienlogd: key generation failed\n");
-		return -1;
+		return LIEN_ECRYPTO;
 	}
-	if (file_create(key_path, skey, strlen(skey), 0600) != 0) {
+	if (file_create(key_path, skey, strlen(skey), 0600) != LIEN_OK) {
 		say("lienlogd: cannot write %s: %s\n", key_path, strerror(errno));
 		goto out;
 	}
 	say("lienlogd: created log key %s\n", key_path);
-	rc = 0;
+	rc = LIEN_OK;
 out:
 	secret_free(skey);
 	free(vkey);
@@ -369,47 +358,47 @@ out:
 }
 
 /* DIR/log.vkey: the public verifier key, one line, written if missing. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 demo_vkey(const char *dir, const char *vkey)
 {
 	char path[PATH_CAP], line[NOTE_NAME_MAX + 130];
 	size_t n = strlen(vkey);
 
-	if (path_join(path, dir, "log.vkey") != 0 || n + 2 > sizeof(line))
-		return -1;
+	if (path_join(path, dir, "log.vkey") != LIEN_OK || n + 2 > sizeof(line))
+		return LIEN_ETOOBIG;
 	if (access(path, F_OK) == 0)
-		return 0;
+		return LIEN_OK;
 	memcpy(line, vkey, n);
 	if (n == 0 || line[n - 1] != '\n')
 		line[n++] = '\n';
-	if (file_create(path, line, n, 0644) != 0) {
+	if (file_create(path, line, n, 0644) != LIEN_OK) {
 		say("lienlogd: cannot write %s: %s\n", path, strerror(errno));
-		return -1;
+		return LIEN_EIO;
 	}
 	say("lienlogd: wrote verifier key %s\n", path);
-	return 0;
+	return LIEN_OK;
 }
 
 /* --demo: DIR/demo and DIR/trust when DIR/trust is missing. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 demo_world_prepare(const char *dir)
 {
 	char path[PATH_CAP], why[DEMO_WHY_MAX];
 	enum lien_status s;
 
-	if (path_join(path, dir, "trust") != 0)
-		return -1;
+	if (path_join(path, dir, "trust") != LIEN_OK)
+		return LIEN_ETOOBIG;
 	if (access(path, F_OK) == 0)
-		return 0;	/* a trust configuration is in place */
+		return LIEN_OK;	/* a trust configuration is in place */
 	why[0] = '\0';
 	s = demo_world_create(dir, (int64_t)time(NULL), why, sizeof(why));
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot create the demo world: %s\n",
 		    why[0] ? why : lien_status_message(s));
-		return -1;
+		return s;
 	}
 	say("lienlogd: created demo world %s/demo and %s/trust\n", dir, dir);
-	return 0;
+	return LIEN_OK;
 }
 
 static int
@@ -417,7 +406,7 @@ demo_has_world(const char *dir)
 {
 	char path[PATH_CAP];
 
-	return path_join(path, dir, "demo/README") == 0 &&
+	return path_join(path, dir, "demo/README") == LIEN_OK &&
 	    access(path, F_OK) == 0;
 }
 
@@ -445,7 +434,7 @@ free_port(void)
 /* Seed an empty log through the registration API: a private server on an
  * ephemeral loopback port, the demo parties' signed requests over HTTP
  * (demo/demo.c), every receipt verified; then that server is stopped. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
     unsigned nthreads)
 {
@@ -455,13 +444,13 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 	struct demo_seed_stats st;
 	char why[DEMO_WHY_MAX], url[64], listen_on[32];
 	enum lien_status s;
-	int rc = -1;
+	enum lien_status rc = LIEN_EIO;
 
 	why[0] = '\0';
 	if ((s = demo_world_load(dir, &w, why, sizeof(why))) != LIEN_OK) {
 		say("lienlogd: demo world: %s\n", why[0] ? why :
 		    lien_status_message(s));
-		return -1;
+		return s;
 	}
 	memset(&cfg, 0, sizeof(cfg));
 	cfg.threads = nthreads;
@@ -520,7 +509,7 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 		say("lienlogd: %s\n", why[0] ? why : lien_status_message(s));
 		goto out;
 	}
-	rc = 0;
+	rc = LIEN_OK;
 out:
 	api_server_stop(srv);
 	demo_world_free(w);
@@ -528,18 +517,19 @@ out:
 }
 
 /* A canonical decimal in [lo, hi] (common/dec.h); s NULL keeps *out
- * (the default). 0 or -1. */
-static int
+ * (the default). LIEN_OK, LIEN_EPARSE or LIEN_ERANGE. */
+static enum lien_status LIEN_MUST_CHECK
 uint_parse(const char *s, unsigned lo, unsigned hi, unsigned *out)
 {
 	uint64_t v;
+	enum lien_status st;
 
 	if (s == NULL)
-		return 0;
-	if (dec_u64_arg(s, lo, hi, &v) != LIEN_OK)
-		return -1;
+		return LIEN_OK;
+	if ((st = dec_u64_arg(s, lo, hi, &v)) != LIEN_OK)
+		return st;
 	*out = (unsigned)v;
-	return 0;
+	return LIEN_OK;
 }
 
 static void
@@ -572,13 +562,13 @@ witness_start(const struct opts *o, struct ledger *l,
 		return 0;
 	}
 	if (uint_parse(o->witness_quorum, 1, (unsigned)o->nwitness,
-	    &quorum) != 0) {
+	    &quorum) != LIEN_OK) {
 		say("lienlogd: --witness-quorum must be 1..%zu (the number of "
 		    "--witness)\n", o->nwitness);
 		return 2;
 	}
-	if (uint_parse(o->witness_timeout, 10, 600000, &tmo) != 0 ||
-	    uint_parse(o->witness_interval, 1, 3600000, &ivl) != 0) {
+	if (uint_parse(o->witness_timeout, 10, 600000, &tmo) != LIEN_OK ||
+	    uint_parse(o->witness_interval, 1, 3600000, &ivl) != LIEN_OK) {
 		say("lienlogd: --witness-timeout-ms must be 10..600000 and "
 		    "--witness-interval-ms 1..3600000\n");
 		return 2;
@@ -655,17 +645,17 @@ main(int argc, char **argv)
 		fputs(usage, stderr);
 		return 2;
 	}
-	if (uint_parse(o.threads, 1, API_THREADS_MAX, &nthreads) != 0) {
+	if (uint_parse(o.threads, 1, API_THREADS_MAX, &nthreads) != LIEN_OK) {
 		say("lienlogd: --threads must be 1..%u\n", API_THREADS_MAX);
 		return 2;
 	}
 	dir = o.demo ? o.demo : o.data;
-	if (uint_parse(o.body_timeout, 100, 600000, &body_ms) != 0) {
+	if (uint_parse(o.body_timeout, 100, 600000, &body_ms) != LIEN_OK) {
 		say("lienlogd: --body-timeout-ms must be 100..600000\n");
 		return 2;
 	}
 	if (uint_parse(o.reminder_days, 1, NOTIFY_DAYS_MAX, &reminder_days) !=
-	    0) {
+	    LIEN_OK) {
 		say("lienlogd: --reminder-days must be 1..%u\n",
 		    NOTIFY_DAYS_MAX);
 		return 2;
@@ -707,7 +697,7 @@ main(int argc, char **argv)
 	}
 	if (o.demo) {
 		if (demo_prepare(dir, o.origin ? o.origin : DEMO_ORIGIN,
-		    key_path) != 0)
+		    key_path) != LIEN_OK)
 			return 1;
 	} else if (o.key) {
 		if (strlen(o.key) >= PATH_CAP) {
@@ -715,11 +705,11 @@ main(int argc, char **argv)
 			return 2;
 		}
 		memcpy(key_path, o.key, strlen(o.key) + 1);
-	} else if (path_join(key_path, dir, "log.key") != 0) {
+	} else if (path_join(key_path, dir, "log.key") != LIEN_OK) {
 		say("lienlogd: path too long: %s\n", dir);
 		return 2;
 	}
-	if (key_load(key_path, &signer) != 0)
+	if (key_load(key_path, &signer) != LIEN_OK)
 		goto out;
 	if (o.demo && o.origin &&
 	    strcmp(note_signer_name(signer), o.origin) != 0) {
@@ -729,7 +719,7 @@ main(int argc, char **argv)
 	}
 	if (note_signer_vkey(signer, vkey, sizeof(vkey)) != LIEN_OK)
 		goto out;
-	if (o.demo && demo_vkey(dir, vkey) != 0)
+	if (o.demo && demo_vkey(dir, vkey) != LIEN_OK)
 		goto out;
 
 	memset(&lcfg, 0, sizeof(lcfg));
@@ -751,7 +741,7 @@ main(int argc, char **argv)
 	say("lienlogd: data %s\n", dir);
 	say("lienlogd: origin %s\n", ledger_origin(l));
 	say("lienlogd: verifier key %s\n", vkey);
-	if (o.demo && demo_world_prepare(dir) != 0)
+	if (o.demo && demo_world_prepare(dir) != LIEN_OK)
 		goto out;
 
 	memset(&acfg, 0, sizeof(acfg));
@@ -772,7 +762,7 @@ main(int argc, char **argv)
 	    "enabled (trust/ loaded)" : "disabled (no trust/ directory)");
 	if (o.demo && ledger_size(l) == 0 && !ledger_frozen(l, NULL)) {
 		if (demo_has_world(dir) && api_app_enabled(app)) {
-			if (demo_seed_http(dir, l, app, nthreads) != 0)
+			if (demo_seed_http(dir, l, app, nthreads) != LIEN_OK)
 				goto out;
 		} else {
 			s = demo_opaque_fill(l, DEMO_OPAQUE_ENTRIES);

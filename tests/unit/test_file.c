@@ -1,12 +1,15 @@
 /* common/file: capped whole-file reads and path joins, with every edge:
  * empty, exactly the cap, one byte over, missing, a directory, a /proc
- * file whose st_size is 0 and that outgrows the first buffer. */
+ * file whose st_size is 0 and that outgrows the first buffer; the one
+ * write loop, on a file and on a full device. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +166,51 @@ test_file_path_join(void **state)
 	free(longdir);
 }
 
+static void
+test_file_write_all(void **state)
+{
+	static const size_t sizes[] = { 0, 1, 65536, 300000 };
+	char *path, *back;
+	uint8_t *data;
+	size_t len;
+	int fd;
+
+	(void)state;
+	assert_non_null(data = malloc(300000));
+	for (size_t i = 0; i < 300000; i++)
+		data[i] = (uint8_t)(i * 7u);
+	path = put("w", (size_t)-1);
+	for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+		fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0600);
+		assert_true(fd >= 0);
+		assert_int_equal(file_write_all(fd, data, sizes[k]), LIEN_OK);
+		assert_int_equal(close(fd), 0);
+		assert_int_equal(file_read(path, 300000, &back, &len),
+		    LIEN_OK);
+		assert_int_equal(len, sizes[k]);
+		if (sizes[k] > 0)
+			assert_memory_equal(back, data, sizes[k]);
+		free(back);
+	}
+	/* A device that takes nothing: LIEN_EIO, errno says why. */
+	fd = open("/dev/full", O_WRONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		errno = 0;
+		assert_int_equal(file_write_all(fd, data, 10), LIEN_EIO);
+		assert_int_equal(errno, ENOSPC);
+		assert_int_equal(close(fd), 0);
+	}
+	/* A read-only descriptor. */
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	assert_true(fd >= 0);
+	assert_int_equal(file_write_all(fd, data, 10), LIEN_EIO);
+	assert_int_equal(errno, EBADF);
+	assert_int_equal(close(fd), 0);
+	free(path);
+	free(data);
+}
+
 int
 main(void)
 {
@@ -172,6 +220,7 @@ main(void)
 		cmocka_unit_test(test_file_read_missing_and_directory),
 		cmocka_unit_test(test_file_read_proc),
 		cmocka_unit_test(test_file_path_join),
+		cmocka_unit_test(test_file_write_all),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
