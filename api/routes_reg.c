@@ -1378,7 +1378,7 @@ times_at(json_t *v)
 			memcpy(name + n - 3, "_at", 4);
 			ms = json_integer_value(m);
 			if (ms < 0 || json_object_get(v, name) != NULL ||
-			    rfc3339_ms((uint64_t)ms, at) == 0)
+			    rfc3339_ms((uint64_t)ms, at) != LIEN_OK)
 				continue;
 			(void)json_object_set_new(add, name, json_string(at));
 		}

@@ -129,7 +129,8 @@ reply_json(struct api_req *rq, const char *vin, size_t vin_len,
 		api_fail_status(rq, p == NULL ? LIEN_ENOMEM : LIEN_ECORRUPT);
 		goto out;
 	}
-	(void)rfc3339_ms(e.time_ms, ts);
+	if (rfc3339_ms(e.time_ms, ts) != LIEN_OK)
+		ts[0] = '\0';	/* after 9999: "" (as before) */
 	cap = 512 + B64_ENCODED_LEN(len) + p->record_len;
 	if ((buf = malloc(cap)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);

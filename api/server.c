@@ -326,7 +326,9 @@ server_refusal(struct api_server *s, const struct api_req *rq,
 		return;
 	}
 	dropped = atomic_exchange(&s->refused_dropped, 0);
-	(void)rfc3339_ms(sec * 1000u + (uint64_t)now.tv_nsec / 1000000u, at);
+	if (rfc3339_ms(sec * 1000u + (uint64_t)now.tv_nsec / 1000000u, at) !=
+	    LIEN_OK)
+		at[0] = '\0';	/* after 9999: the line says "at=" */
 	(void)snprintf(msg, sizeof(msg), "refused at=%s remote=%s route=%s "
 	    "method=%s status=%d code=%s%s%llu", at,
 	    rq->proxy.client_addr_len > 0 ? rq->proxy.client_addr :

@@ -19,7 +19,7 @@ digits(char *p, uint64_t v, unsigned n)
 	}
 }
 
-size_t
+enum lien_status
 rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
 {
 	uint64_t days = ms / 86400000u, rem = ms % 86400000u;
@@ -35,7 +35,7 @@ rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
 
 	out[0] = '\0';
 	if (ms > RFC3339_MS_LAST)
-		return 0;
+		return LIEN_ERANGE;
 	digits(out, y, 4);
 	out[4] = '-';
 	digits(out + 5, m, 2);
@@ -51,5 +51,5 @@ rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
 	digits(out + 20, rem % 1000u, 3);
 	out[23] = 'Z';
 	out[24] = '\0';
-	return RFC3339_MS_LEN;
+	return LIEN_OK;
 }

@@ -10,14 +10,15 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "common/status.h"
 
 /* "YYYY-MM-DDTHH:MM:SS.mmmZ" */
 #define RFC3339_MS_LEN 24u
 
-/* Format ms (milliseconds since the Unix epoch) into out, NUL-terminated.
- * Returns RFC3339_MS_LEN, or 0 (out = "") for times after 9999-12-31,
- * which RFC 3339 cannot write. */
-size_t rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
-    __attribute__((nonnull(2)));
+/* Format ms (milliseconds since the Unix epoch) into out: RFC3339_MS_LEN
+ * characters and a NUL. LIEN_OK, or LIEN_ERANGE (out = "") for times
+ * after 9999-12-31, which RFC 3339 cannot write. */
+enum lien_status rfc3339_ms(uint64_t ms, char out[RFC3339_MS_LEN + 1])
+    LIEN_MUST_CHECK __attribute__((nonnull(2)));
 
 #endif

@@ -414,7 +414,7 @@ set_time(json_t *o, const char *stem, const json_t *v)
 		return rg_set(o, k, json_null());
 	}
 	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    rfc3339_ms((uint64_t)json_integer_value(v), ts) == 0 ||
+	    rfc3339_ms((uint64_t)json_integer_value(v), ts) != LIEN_OK ||
 	    rg_set(o, k, json_integer(json_integer_value(v))))
 		return -1;
 	(void)snprintf(k, sizeof k, "%s_at", stem);

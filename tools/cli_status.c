@@ -178,7 +178,7 @@ print_time(const char *prefix, uint64_t ms, const char *suffix)
 {
 	char ts[RFC3339_MS_LEN + 1];
 
-	if (rfc3339_ms(ms, ts) == 0)
+	if (rfc3339_ms(ms, ts) != LIEN_OK)
 		printf("%s%" PRIu64 " ms%s", prefix, ms, suffix);
 	else
 		printf("%s%s%s", prefix, ts, suffix);
