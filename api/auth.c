@@ -247,7 +247,7 @@ slot_of(const uint8_t fpr[CERT_FPR_LEN])
 /* Verify the certificate der (hashing to fpr) against store at now; on
  * CERT_OK *key is its key (one reference). The certificate is parsed
  * once and then served from the cache. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 cert_check(struct auth *a, struct cert_trust *store,
     const uint8_t fpr[CERT_FPR_LEN], const uint8_t *der, size_t der_len,
     int64_t now, struct cert_result *res, struct pkey **key)
@@ -315,7 +315,7 @@ struct keyctx {
 #define WHY(k, ...) \
 	(void)snprintf((k)->why, sizeof((k)->why), __VA_ARGS__)
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_fn(void *arg, const char *keyid, size_t keyid_len,
     const struct pkey **out_key)
 {
@@ -433,7 +433,7 @@ name_is(const struct httpsig_header *h, const char *want)
 
 /* The raw signature of label from the Signature field (an RFC 8941
  * dictionary of byte sequences, already validated by httpsig_verify). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 sig_extract(const struct httpsig_request *rq, const char *label,
     uint8_t *sig, size_t cap, size_t *sig_len)
 {
@@ -477,7 +477,7 @@ sig_extract(const struct httpsig_request *rq, const char *label,
 	return LIEN_EPARSE;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 evidence_copy(const struct auth_request *req, const char *label,
     struct auth_result *out)
 {
@@ -543,7 +543,7 @@ auth_result_clear(struct auth_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 refuse(struct auth_result *out, enum auth_reason r, enum lien_status st)
 {
 	out->reason = r;

@@ -228,7 +228,7 @@ server_key_json(struct json_out *j, const struct note_verifier *k)
 }
 
 /* GET /v1/keys: {"log":"<vkey>","witnesses":["<vkey>",...],"quorum":K} */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 server_keys_build(struct api_server *s, const struct note_verifier *log_key)
 {
 	size_t n = witness_client_count(s->witness);

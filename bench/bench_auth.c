@@ -289,7 +289,7 @@ make_issuer(struct regclient_issuer *is, const char *kid, const char *iss)
 /* ---- callbacks, as lienlogd's (api/reg_http.c) ------------------------------ */
 
 /* The parties view: three filed banks. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 party_lookup(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN],
     struct auth_party *out)
 {
@@ -330,7 +330,7 @@ nonce_slot(const uint8_t keyid[AUTH_KEYID_LEN], const char *nonce,
  * before (filled with other nonces). Lookup only: as in lienlogd, the
  * nonce is recorded by the sequencer, not here, so the pre-signed
  * requests can be replayed by the timing loop. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
     const char *nonce, size_t len)
 {

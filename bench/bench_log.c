@@ -154,7 +154,7 @@ stamp(uint8_t *payload, uint64_t counter)
 		payload[i] = (uint8_t)(counter >> (56 - 8 * i));
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 bench_store_open(const char *dir, int rdonly, struct ledger **out)
 {
 	struct ledger_config cfg = {
@@ -170,7 +170,7 @@ bench_store_open(const char *dir, int rdonly, struct ledger **out)
 }
 
 /* Tree size of the latest snapshot of l. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 bench_store_size(struct ledger *l, uint64_t *out)
 {
 	struct ledger_view *v = NULL;
@@ -547,7 +547,7 @@ enum proof_kind { PROOF_INCLUSION, PROOF_CONSISTENCY };
 
 /* One timed sample: view open + proof + view close. For inclusion, a is
  * the leaf index; for consistency, the old size. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 proof_once(struct ledger *l, enum proof_kind kind, uint64_t a, uint64_t n,
     uint64_t *out_ns)
 {

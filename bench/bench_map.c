@@ -500,7 +500,7 @@ struct veh_arg {
 	uint64_t i, n;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 veh_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {

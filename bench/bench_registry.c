@@ -73,7 +73,7 @@ thread_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 timed_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {

@@ -44,7 +44,7 @@ struct fake {
 	struct ledger_view *v;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fake_get(void *ctx, const char *path, size_t cap, uint8_t **out,
     size_t *out_len)
 {
@@ -105,7 +105,7 @@ fsink_flush(struct fsink *s)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 deliver(void *ctx, const struct tlog_entry *e)
 {
 	struct fsink *s = ctx;

@@ -56,7 +56,7 @@
 
 static uint8_t *levels[TREE_LOG2 + 1];	/* levels[k][i]: node (k, i) */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tree_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	(void)ctx;

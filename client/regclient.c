@@ -439,7 +439,7 @@ regclient_restriction_body(const char *action, const char *restriction,
 static enum lien_status vehicle_body(const char *vin, const char *plate,
     const char *plate_type, const char *certificate_number,
     const char *owner_key, const char *owner_value, char **out,
-    size_t *out_len);
+    size_t *out_len) LIEN_MUST_CHECK;
 
 enum lien_status
 regclient_vehicle_body(const char *vin, const char *plate,

@@ -126,7 +126,7 @@ meta_size(struct store_txn *t, uint64_t *out)
 
 /* ---- Views ------------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
     const uint8_t **out)
 {
@@ -295,7 +295,7 @@ ledger_view_prove_consistency(struct ledger_view *v, uint64_t m, uint64_t n,
 }
 
 /* Entry `index` of a full bundle record: walk the uint16 length prefixes. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 bundle_pick(const uint8_t *b, size_t len, unsigned k, const uint8_t **out,
     size_t *out_len)
 {
@@ -457,7 +457,7 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
 _Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT,
     "every ledger_table has a store table");
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 state_table(enum ledger_table tb, enum store_table *out)
 {
 	if ((unsigned)tb >= LEDGER_T_COUNT)
@@ -592,7 +592,7 @@ ledger_view_state_scan(struct ledger_view *v, enum ledger_table tb,
 /* Rebuild the sequencer's in-memory state from the last commit: frontier,
  * rightmost tile records, last leaf hash and time, latest checkpoint. Used
  * at open and after a failed commit. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seq_reload(struct ledger *l)
 {
 	struct ledger_view *v = NULL;
@@ -690,7 +690,7 @@ struct emit_ctx {
 	struct store_txn *t;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tile_flush(struct store_txn *t, unsigned tl, struct tile_buf *tb)
 {
 	uint8_t key[9], *dst;
@@ -706,7 +706,7 @@ tile_flush(struct store_txn *t, unsigned tl, struct tile_buf *tb)
 }
 
 /* merkle_frontier_push callback: a subtree completed; store its hash. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 emit_node(void *ctx, unsigned level, uint64_t index,
     const uint8_t hash[HASH_LEN])
 {
@@ -730,7 +730,7 @@ emit_node(void *ctx, unsigned level, uint64_t index,
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 grow(uint8_t **buf, size_t *cap, size_t need)
 {
 	uint8_t *p;
@@ -765,7 +765,7 @@ struct batch_ent {
 /* Write the batch's entries [s0, s1): complete bundles as one record
  * (pulling earlier entries of that bundle out of `tail`), the rest into
  * `tail`. Keys only grow, so every put is an MDB_APPEND. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
     const struct batch_ent *be)
 {
@@ -836,7 +836,7 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 
 /* Append one envelope (index *s) to the batch: buffer, leaf hash,
  * frontier. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seq_push(struct ledger *l, struct emit_ctx *ec, const struct entry *e,
     struct batch_ent *be, size_t *need, uint8_t leaf[HASH_LEN])
 {
@@ -861,7 +861,7 @@ seq_push(struct ledger *l, struct emit_ctx *ec, const struct entry *e,
 
 /* The batch's last entry: apply the map updates its items set, then
  * append the state root (map root, keys, the tree size it ends). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seq_state_root(struct ledger *l, struct store_txn *t, struct emit_ctx *ec,
     struct batch_ent *be, size_t *k, size_t *need, uint64_t *s)
 {
@@ -892,7 +892,7 @@ seq_state_root(struct ledger *l, struct store_txn *t, struct emit_ctx *ec,
 }
 
 /* Build, write and commit one batch. On success fills every receipt. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 {
 	struct store_txn *t = NULL;
@@ -1030,7 +1030,8 @@ out:
 	return st;
 }
 
-static enum lien_status seq_freeze(struct ledger *l, struct pending *p);
+static enum lien_status seq_freeze(struct ledger *l, struct pending *p)
+    LIEN_MUST_CHECK;
 
 static void *
 seq_main(void *arg)
@@ -1090,7 +1091,7 @@ seq_main(void *arg)
 
 /* ---- Public API -------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 meta_bind(struct ledger *l, const struct ledger_config *cfg)
 {
 	struct store_txn *t;
@@ -1360,7 +1361,7 @@ ledger_freeze(struct ledger *l, uint64_t *out_size)
 
 /* The sequencer's half of ledger_freeze: one transaction recording the
  * final size. Every batch queued before the freeze has been committed. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 seq_freeze(struct ledger *l, struct pending *p)
 {
 	struct store_txn *t = NULL;

@@ -481,7 +481,8 @@ out:
 }
 
 static enum lien_status rg_apply_entry(struct ledger_state *st,
-    uint64_t index, uint64_t now, unsigned type, const json_t *p);
+    uint64_t index, uint64_t now, unsigned type, const json_t *p)
+    LIEN_MUST_CHECK;
 
 /* Apply with the entry named to the status map's fold (registry/
  * status.c): the vehicles this entry stores fold its commitment in. */
@@ -744,7 +745,7 @@ papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
 
 static enum lien_status rg_papply_type(struct ledger_state *st,
     uint64_t index, uint64_t now, unsigned type, const json_t *p,
-    const json_t *r, const char *party, size_t plen);
+    const json_t *r, const char *party, size_t plen) LIEN_MUST_CHECK;
 
 enum lien_status
 rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,

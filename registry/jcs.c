@@ -226,7 +226,7 @@ member_cmp(const void *a, const void *b)
 }
 
 static enum lien_status write_value(struct jbuf *b, const json_t *v,
-    size_t depth);
+    size_t depth) LIEN_MUST_CHECK;
 
 static enum lien_status LIEN_MUST_CHECK
 write_object(struct jbuf *b, const json_t *v, size_t depth)

@@ -286,7 +286,7 @@ registry_anomaly_code(unsigned i)
 }
 
 static enum lien_status check_fields(const struct field *fs, const json_t *o,
-    int full, struct rg_verdict *v);
+    int full, struct rg_verdict *v) LIEN_MUST_CHECK;
 
 static int
 reasons_ok(const json_t *a)

@@ -530,7 +530,7 @@ bundle_fetch(struct tlog_tree *tr, uint64_t k, unsigned w, uint8_t **out,
 static enum lien_status entries_walk(struct tlog_tree *t, uint64_t a,
     uint64_t b, enum lien_status (*fn)(void *ctx, const struct tlog_entry *e),
     void *ctx, struct tlog_report *r, size_t *off, uint16_t *elen,
-    uint8_t (*leaves)[HASH_LEN]);
+    uint8_t (*leaves)[HASH_LEN]) LIEN_MUST_CHECK;
 
 enum lien_status
 tlog_tree_entries(struct tlog_tree *t, uint64_t a, uint64_t b,

@@ -43,7 +43,7 @@
 
 /* Replay the registration state into a scratch store and compare. The
  * scratch directory lives under $TMPDIR (or /tmp) and is always removed. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 audit_state(struct ledger *l, struct ledger *prev, int public_only, char *why,
     size_t why_cap)
 {

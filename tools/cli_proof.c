@@ -54,7 +54,7 @@ struct captured {
 	size_t len;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 capture(void *ctx, const struct tlog_entry *e)
 {
 	struct captured *c = ctx;

@@ -580,7 +580,7 @@ out:
 
 /* Write the batch, fsync, then record the new position in the state:
  * the order that makes the file the authority on what was delivered. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 sync_flush(struct sync *s)
 {
 	if (s->kind == SINK_FILE && s->batch.len > 0) {
@@ -603,7 +603,18 @@ sync_flush(struct sync *s)
 	return LIEN_OK;
 }
 
-static enum lien_status
+/* sync_flush before a round's fault is reported: best effort, the fault
+ * matters more. A sink that fails says so in s->sink_failed, which the
+ * report reads; a state write that fails is left for the next round. */
+static void
+sync_flush_quiet(struct sync *s)
+{
+	enum lien_status st = sync_flush(s);
+
+	(void)st;
+}
+
+static enum lien_status LIEN_MUST_CHECK
 http_deliver(struct sync *s, uint64_t index)
 {
 	char key[NOTE_NAME_MAX + 64];
@@ -642,7 +653,7 @@ struct app_capture {
 	size_t len;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 capture_entry(void *ctx, const struct tlog_entry *e)
 {
 	struct app_capture *c = ctx;
@@ -662,7 +673,7 @@ struct base_find {
 	int found;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 base_visit(void *ctx, const struct tlog_entry *e)
 {
 	struct base_find *b = ctx;
@@ -684,7 +695,7 @@ base_visit(void *ctx, const struct tlog_entry *e)
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 log_base(struct sync *s, uint64_t *out)
 {
 	struct base_find b = { 0, 0 };
@@ -710,7 +721,7 @@ log_base(struct sync *s, uint64_t *out)
  * change; for an officer's approval, the approved application is fetched
  * (verified against the same tree) and embedded. Returns LIEN_OK with
  * *kind NULL to skip. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 registry_record(struct sync *s, const struct tlog_entry *e, const char **kind,
     struct app_capture *app, struct tlog_entry *app_e)
 {
@@ -776,7 +787,7 @@ out:
 
 /* Replay entry e into the registry state; a state root that lies is a
  * fault (LIEN_EVERIFY, s->app_report). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 replay_entry(struct sync *s, const struct tlog_entry *e)
 {
 	const char *why = NULL;
@@ -797,7 +808,7 @@ replay_entry(struct sync *s, const struct tlog_entry *e)
 	return st;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 on_entry(void *ctx, const struct tlog_entry *e)
 {
 	struct sync *s = ctx;
@@ -1142,7 +1153,7 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 		(void)snprintf(r.why, sizeof r.why, "registry entry after "
 		    "index %" PRIu64 " has a payload that is not a valid "
 		    "registry record", s->pos);
-		(void)sync_flush(s);
+		sync_flush_quiet(s);
 		rc = evidence(s, &r, (const char *)tnote, tnote_len, note,
 		    note_len, 0, 0, NULL, 0, NULL);
 		goto out;
@@ -1153,7 +1164,7 @@ sync_round(struct sync *s, const uint8_t *pinned, size_t pinned_len)
 		char why[2 * CLIENT_ERROR_MAX + CLIENT_URL_MAX];
 
 		if (!s->sink_failed)
-			(void)sync_flush(s);
+			sync_flush_quiet(s);
 		if (s->sink_failed)
 			why_set(why, sizeof why, "the sink: %s",
 			    lien_status_message(st));

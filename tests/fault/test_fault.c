@@ -277,7 +277,7 @@ log_after(struct logfx *f, enum lien_status st,
 
 /* ---- an append --------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 append_run(void *ctx, int *acked)
 {
 	struct logfx *f = ctx;
@@ -396,7 +396,7 @@ rq_init(struct logfx *f, struct reg_request *rq, enum reg_type kind,
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 reg_submit(struct logfx *f, struct reg_request *rq,
     struct ledger_receipt *r)
 {
@@ -426,7 +426,7 @@ file_party(struct logfx *f, const struct party *p)
 }
 
 /* Record the vehicle of the next mortgage (a fresh VIN). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 vehicle_record(struct logfx *f)
 {
 	struct reg_request rq;
@@ -444,7 +444,7 @@ vehicle_record(struct logfx *f)
 }
 
 /* A mortgage application for the current vehicle. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 mortgage_run(void *ctx, int *acked)
 {
 	struct logfx *f = ctx;
@@ -472,7 +472,7 @@ mortgage_run(void *ctx, int *acked)
 
 /* The write that follows a faulted application on the same handle: the
  * next vehicle's record. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 vehicle_run(void *ctx, int *acked)
 {
 	struct logfx *f = ctx;
@@ -537,7 +537,7 @@ struct witfx {
 	uint64_t now;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tree_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	const struct witfx *f = ctx;
@@ -603,7 +603,7 @@ wit_open(struct witfx *f)
 
 /* Extend the held tree by 3 leaves. Building the request is the log's
  * work, not the witness's: it runs with the fault paused. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 wit_run(void *ctx, int *acked)
 {
 	struct witfx *f = ctx;

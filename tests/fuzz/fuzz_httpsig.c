@@ -19,7 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct pkey *fuzz_key;
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 lookup(void *arg, const char *keyid, size_t len, const struct pkey **out)
 {
 	(void)arg;

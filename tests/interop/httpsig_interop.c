@@ -141,7 +141,7 @@ load_key(const char *path)
 	return k;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 one_key(void *arg, const char *keyid, size_t len, const struct pkey **out)
 {
 	(void)keyid;

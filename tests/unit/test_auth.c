@@ -89,7 +89,7 @@ file(struct world *w, const struct signer *s, enum auth_role role,
 	    0 };
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 lookup(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], struct auth_party *out)
 {
 	struct world *w = ctx;
@@ -114,7 +114,7 @@ lookup(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], struct auth_party *out)
 	return LIEN_ENOTFOUND;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 nonce_check(void *ctx, const uint8_t keyid[AUTH_KEYID_LEN], int64_t created,
     const char *nonce, size_t len)
 {

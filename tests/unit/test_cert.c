@@ -92,7 +92,7 @@ group_teardown(void **state)
 }
 
 /* A trust store. crls: NULL-terminated list of file names. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 trust_make(const char *roots, const char *inter, const char *const *crls,
     const char *sm2_id, struct cert_trust **out)
 {

@@ -22,7 +22,7 @@ static const uint8_t root1[HASH_LEN] = {
 };
 #define ROOT1_B64 "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse_str(const char *s, struct checkpoint *cp)
 {
 	return checkpoint_parse((const uint8_t *)s, strlen(s), cp);

@@ -23,7 +23,7 @@ static const char good[] =
     "CN=Example Bank/serialNumber=91350100M000100Y43/"
     "organizationIdentifier=NTRCN-91350100M000100Y43";
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse(const char *s, struct csr_subject *out)
 {
 	size_t at = 0;

@@ -392,7 +392,7 @@ test_regclient_bodies_shape(void **state)
 
 /* ---- request signing ------------------------------------------------------------ */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_of(void *arg, const char *keyid, size_t keyid_len,
     const struct pkey **out_key)
 {
@@ -471,7 +471,7 @@ struct leaves {
 	uint64_t n;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 node_get(void *arg, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	const struct leaves *l = arg;

@@ -30,7 +30,7 @@
 
 #define S(x) (const uint8_t *)(x), (sizeof(x) - 1)
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse(const char *s, struct httpconn_head *h)
 {
 	return httpconn_parse_head((const uint8_t *)s, strlen(s), h);
@@ -227,7 +227,7 @@ test_httpconn_new_refusals(void **state)
 	httpconn_free(NULL);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 post(struct httpconn *c, const char *body, uint8_t **out, size_t *len,
     long *http, size_t cap)
 {

@@ -146,7 +146,7 @@ struct keytab {
 	const struct pkey *key[4];
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 lookup(void *arg, const char *keyid, size_t len, const struct pkey **out)
 {
 	struct keytab *t = arg;
@@ -375,7 +375,7 @@ fx_sign(struct fixture *f, const struct pkey *k, const char *keyid)
 	hdr(f, "Signature", f->s.signature);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fx_verify(struct fixture *f, struct httpsig_result *res)
 {
 	struct httpsig_policy pol;

@@ -313,7 +313,7 @@ test_ids_plate_type_parse_codes(void **state)
 	assert_int_equal(ids_plate_type_parse("", 0, &t), LIEN_EPARSE);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 plate(const char *s, enum ids_plate_type t)
 {
 	return ids_plate_validate(s, strlen(s), t);

@@ -467,7 +467,7 @@ struct claim {
 	const char *name;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 claim_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -806,7 +806,7 @@ struct mapset {
 	const char *value;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 mapset_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -986,7 +986,7 @@ test_ledger_no_state_map(void **state)
 /* Append entries of the largest size until one is refused; that status.
  * Each refusal must have changed nothing: the size and the latest
  * checkpoint are those from before it. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 append_until_refused(struct fx *f, uint8_t *big)
 {
 	struct ledger_receipt rc;

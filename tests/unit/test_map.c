@@ -73,7 +73,7 @@ mem_find(struct mem *m, unsigned depth, const uint8_t pre[MAP_KEY_LEN])
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 mem_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
 {
@@ -97,7 +97,7 @@ mem_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	return LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 mem_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     const struct map_node *n)
 {

@@ -73,7 +73,7 @@ struct table_src {
 	unsigned long fail_at;	/* 1-based call that fails with EIO; 0 never */
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 table_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	struct table_src *s = ctx;
@@ -810,7 +810,7 @@ struct uniform_src {
 	unsigned long calls;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 uniform_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	struct uniform_src *u = ctx;
@@ -902,7 +902,7 @@ struct emit_log {
 	unsigned fail_level;	/* emit at this level fails; ~0u never */
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 emit_check(void *ctx, unsigned level, uint64_t index,
     const uint8_t hash[HASH_LEN])
 {

@@ -85,7 +85,7 @@ sign_text(const struct note_signer *s, const char *text, char **out,
 	    out_len), LIEN_OK);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify1(const void *msg, size_t len, const struct note_verifier *v)
 {
 	struct note_parsed np;

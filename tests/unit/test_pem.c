@@ -31,7 +31,7 @@ encode(const char *label, size_t der_len, size_t *len)
 }
 
 /* pem_decode's verdict on s (NUL-terminated). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 decode(const char *s, const char *label)
 {
 	uint8_t *der;

@@ -75,7 +75,7 @@ HN(const char *name, const char *value, size_t len)
 	return h;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 get(int trust, const char *peer, const struct proxy_header *hs, size_t n,
     struct proxy_info *out)
 {

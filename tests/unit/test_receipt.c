@@ -84,7 +84,7 @@ append_one(struct fx *f, uint64_t i, struct ledger_receipt *r)
 }
 
 /* Verify a receipt JSON the way an offline client does. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify_receipt(struct fx *f, const char *text, size_t len, json_t **out)
 {
 	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN], leaf[HASH_LEN];
@@ -300,7 +300,7 @@ test_receipt_build_no_checkpoint(void **state)
 
 /* ---- rules.json -------------------------------------------------------- */
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 rules(const char *text, struct reg_rules *out)
 {
 	char why[128];

@@ -132,7 +132,7 @@ rq_init(struct fx *f, struct reg_request *rq, enum reg_type kind,
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 submit(struct fx *f, struct reg_request *rq, struct ledger_receipt *r)
 {
 	struct ledger_item it = { (uint16_t)rq->kind, NULL, 0, registry_build,
@@ -261,7 +261,7 @@ teardown(void **state)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 mortgage(struct fx *f, const struct party *bank, const char *vin,
     const char *contract, const char *owner, struct reg_request *rq,
     struct ledger_receipt *r)
@@ -278,7 +278,7 @@ mortgage(struct fx *f, const struct party *bank, const char *vin,
 	return submit(f, rq, r);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 release(struct fx *f, const struct party *bank, const char *vin,
     const char *mortgage_id, const char *owner, struct reg_request *rq)
 {
@@ -289,7 +289,7 @@ release(struct fx *f, const struct party *bank, const char *vin,
 	return submit(f, rq, NULL);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 decide(struct fx *f, const struct party *who, const char *app,
     enum reg_decision d, const char *reason, struct reg_request *rq)
 {
@@ -300,7 +300,7 @@ decide(struct fx *f, const struct party *who, const char *app,
 	return submit(f, rq, NULL);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 restrict_vehicle(struct fx *f, const char *vin, enum reg_restriction kind,
     int set, struct reg_request *rq)
 {
@@ -813,7 +813,7 @@ struct sfx {
 	size_t out_len;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 run_at(struct sfx *s, struct reg_request *rq, uint64_t t)
 {
 	enum lien_status rc = registry_build(rq, s->st, s->index, t, s->out,
@@ -1666,7 +1666,7 @@ make_vin(unsigned n, char out[18])
 
 /* A non-registry entry whose build writes a registry state record: the
  * stored state no longer follows from the log. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 corrupt_build_fn(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -1805,7 +1805,7 @@ test_registry_replay_audit_random(void **state)
 
 /* A non-registry entry whose build puts a subject key row back (what a
  * store restored from a backup older than an erasure holds). */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 key_back_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -1823,7 +1823,7 @@ key_back_build(void *arg, struct ledger_state *st, uint64_t index,
 	return ledger_state_put(st, LEDGER_T_KEYS, k, sizeof k, v, sizeof v);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 erase_audit(struct fx *f, int public_only, char *why, size_t cap)
 {
 	char dir[64], cmd[128];
@@ -2005,7 +2005,7 @@ test_registry_replay_audit_illegal(void **state)
 
 #define POST_USCC "91330400MA2B00009G"
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 deliver(struct fx *f, const struct party *who, const char *app,
     enum reg_delivery_event e, const char *tracking, struct reg_request *rq)
 {
@@ -2480,7 +2480,7 @@ test_registry_status_proofs(void **state)
  * honest, so the forgery is a build callback that sets a map leaf the
  * registry state does not justify. The checkpoints are validly signed;
  * the replay audit catches the first lying state root. */
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 forge_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -2552,7 +2552,7 @@ feed_one(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	return fd->rc != LIEN_OK;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 feed(struct ledger *l, struct feed *fd, uint64_t from, uint64_t to)
 {
 	struct ledger_view *v = NULL;

@@ -63,7 +63,7 @@ struct setrec {
 	const char *record;
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 setrec_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -156,7 +156,7 @@ bundle(struct fx *f, const char *vin, const char *record, uint8_t **out,
 	ledger_view_close(v);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 verify(struct fx *f, const uint8_t *b, size_t len, const char *vin,
     struct status_result *res, struct status_report *rep)
 {

@@ -46,7 +46,7 @@ ref_format(int level, uint64_t n, unsigned w, char *out, size_t cap)
 	snprintf(out + pos, cap - (size_t)pos, "%s", suffix);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 parse_str(const char *s, struct tile_ref *out)
 {
 	return tiles_path_parse(s, strlen(s), out);

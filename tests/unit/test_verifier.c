@@ -39,7 +39,7 @@ static struct note_signer *g_signer;
 static char *g_skey, *g_vkey;
 static struct tlog_policy g_pol;
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 fake_get(void *ctx, const char *path, size_t cap, uint8_t **out,
     size_t *out_len)
 {
@@ -156,7 +156,7 @@ root_of(struct fake *f, uint64_t n, uint8_t out[HASH_LEN])
 	assert_int_equal(ledger_view_root(f->v, n, out), LIEN_OK);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 count_cb(void *ctx, const struct tlog_entry *e)
 {
 	uint64_t *next = ctx;
@@ -391,7 +391,7 @@ test_tlog_tree_entries_ranges(void **state)
 	fake_close(&f);
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 never_cb(void *ctx, const struct tlog_entry *e)
 {
 	uint64_t *limit = ctx;
@@ -692,7 +692,7 @@ uniform_root(const struct uniform *u, uint64_t n, uint8_t out[HASH_LEN])
 	}
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 uniform_get(void *ctx, const char *path, size_t cap, uint8_t **out,
     size_t *out_len)
 {

@@ -44,7 +44,7 @@ struct tree {
 	uint8_t salt;	/* different salt: a different (forked) tree */
 };
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 tree_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 {
 	const struct tree *t = ctx;

@@ -61,7 +61,7 @@ teardown(void **state)
 	return 0;
 }
 
-static enum lien_status
+static enum lien_status LIEN_MUST_CHECK
 open_log(const struct fx *f, unsigned flags, struct ledger **out)
 {
 	struct ledger_config cfg = { 0 };
