@@ -1508,80 +1508,43 @@ out:
 	work_free(w);
 }
 
-/* Strict parse of status=S[&after=ID][&limit=N] (no percent-encoding: the
- * values are plain tokens). LIEN_OK, or the failure after replying. */
+/* The query of a list route (httpd/http.h api_query_parse: the one
+ * strict parser) with the words of its refusals: names lists the
+ * parameters, number says what the numbers must be. LIEN_OK, or the
+ * failure after replying. */
 static enum lien_status LIEN_MUST_CHECK
-queue_query(struct api_req *rq, struct reg_str *status, struct reg_str *after,
-    unsigned *limit)
+reg_query(struct api_req *rq, struct api_param *ps, size_t n,
+    const char *names, const char *number)
 {
-	const char *q = rq->query, *end = rq->query + rq->query_len;
-	int seen_limit = 0;
+	enum api_err e = API_ERR_INTERNAL;
+	enum lien_status st;
+	const char *msg;
 
-	status->p = after->p = NULL;
-	status->len = after->len = 0;
-	*limit = 20;
-	if (rq->query_len > API_QUERY_MAX) {
-		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
-		return LIEN_ETOOBIG;
+	st = api_query_parse(rq->query, rq->query_len, ps, n, &e);
+	if (st == LIEN_OK)
+		return LIEN_OK;
+	switch (e) {
+	case API_ERR_QUERY_TOO_LONG:
+		msg = "query string too long";
+		break;
+	case API_ERR_UNKNOWN_PARAM:
+		msg = names;
+		break;
+	case API_ERR_DUPLICATE_PARAM:
+		msg = "a parameter is given twice";
+		break;
+	case API_ERR_BAD_NUMBER:
+		msg = number;
+		break;
+	case API_ERR_MISSING_PARAM:
+		msg = "status is required";	/* the queue's only one */
+		break;
+	default:
+		msg = "expected name=value pairs";
+		break;
 	}
-	while (q < end) {
-		const char *amp = memchr(q, '&', (size_t)(end - q));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(q, '=', (size_t)(pe - q));
-		struct reg_str *slot = NULL;
-		size_t nl;
-
-		if (eq == NULL || eq == q) {
-			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
-			    "pairs");
-			return LIEN_EPARSE;
-		}
-		nl = (size_t)(eq - q);
-		if (nl == 6 && memcmp(q, "status", 6) == 0)
-			slot = status;
-		else if (nl == 5 && memcmp(q, "after", 5) == 0)
-			slot = after;
-		else if (nl == 5 && memcmp(q, "limit", 5) == 0) {
-			uint64_t v;
-
-			if (seen_limit) {
-				api_fail(rq, API_ERR_DUPLICATE_PARAM,
-				    "limit given twice");
-				return LIEN_EPARSE;
-			}
-			seen_limit = 1;
-			if (api_u64_parse(eq + 1, (size_t)(pe - eq - 1), &v) !=
-			    LIEN_OK || v == 0 || v > REG_QUEUE_LIMIT_MAX) {
-				api_fail(rq, API_ERR_BAD_NUMBER, "limit must "
-				    "be 1..100");
-				return LIEN_EPARSE;
-			}
-			*limit = (unsigned)v;
-		} else {
-			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected status, "
-			    "after and limit");
-			return LIEN_EPARSE;
-		}
-		if (slot != NULL) {
-			if (slot->p != NULL) {
-				api_fail(rq, API_ERR_DUPLICATE_PARAM,
-				    "a parameter is given twice");
-				return LIEN_EPARSE;
-			}
-			slot->p = eq + 1;
-			slot->len = (size_t)(pe - eq - 1);
-		}
-		q = amp ? amp + 1 : end;
-		if (amp != NULL && q == end) {
-			api_fail(rq, API_ERR_BAD_QUERY, "empty parameter");
-			return LIEN_EPARSE;
-		}
-	}
-	if (status->p == NULL) {
-		api_fail(rq, API_ERR_MISSING_PARAM, "status is required");
-		return LIEN_EPARSE;
-	}
-	return LIEN_OK;
+	api_fail(rq, e, msg);
+	return st;
 }
 
 /* GET /v1/applications?status=...&after=...&limit=... */
@@ -1590,8 +1553,12 @@ get_queue(struct api_req *rq)
 {
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	struct reg_str status, after;
-	unsigned limit;
+	struct api_param q[3] = {
+		{ .name = "status", .flags = API_PARAM_TEXT },
+		{ .name = "after",
+		  .flags = API_PARAM_TEXT | API_PARAM_OPTIONAL },
+		{ .name = "limit", .flags = API_PARAM_OPTIONAL },
+	};
 	char *out = NULL;
 	size_t len = 0;
 	enum lien_status st;
@@ -1601,12 +1568,19 @@ get_queue(struct api_req *rq)
 	c = &w->c;
 	if (reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR),
 	    REG_AUTH_REQUIRED) != LIEN_OK ||
-	    queue_query(rq, &status, &after, &limit) != LIEN_OK)
+	    reg_query(rq, q, 3, "expected status, after and limit",
+	    "limit must be 1..100") != LIEN_OK)
 		goto out;
-	if (after.p != NULL && v_app_id(rq, after.p, after.len) != LIEN_OK)
+	if (q[2].seen && (q[2].value == 0 ||
+	    q[2].value > REG_QUEUE_LIMIT_MAX)) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "limit must be 1..100");
 		goto out;
-	st = registry_queue_list(c->view, status.p, status.len, after.p,
-	    after.len, limit, &out, &len);
+	}
+	if (q[1].text != NULL && v_app_id(rq, q[1].text, q[1].text_len) !=
+	    LIEN_OK)
+		goto out;
+	st = registry_queue_list(c->view, q[0].text, q[0].text_len, q[1].text,
+	    q[1].text_len, q[2].seen ? (unsigned)q[2].value : 20, &out, &len);
 	if (st == LIEN_EPARSE)
 		reg_bad(rq, "status_invalid", "status must be submitted or "
 		    "in_person_review");
@@ -1627,11 +1601,15 @@ get_institutions(struct api_req *rq)
 {
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	const char *q = rq->query, *end = rq->query + rq->query_len;
+	struct api_param q[3] = {
+		{ .name = "status",
+		  .flags = API_PARAM_TEXT | API_PARAM_OPTIONAL },
+		{ .name = "after",
+		  .flags = API_PARAM_TEXT | API_PARAM_OPTIONAL },
+		{ .name = "limit", .flags = API_PARAM_OPTIONAL },
+	};
 	char status[16], after[REG_PARTY_ID_MAX + 1];
 	size_t after_len = 0;
-	unsigned limit = 100;
-	int seen[3] = { 0, 0, 0 };
 	char *out = NULL;
 	size_t len = 0;
 	enum lien_status st;
@@ -1642,65 +1620,35 @@ get_institutions(struct api_req *rq)
 	status[0] = '\0';
 	if (reg_begin(c, rq, ROLE(INSTITUTION) | ROLE(OFFICER) |
 	    ROLE(REGISTRY) | ROLE(AUDITOR) | ROLE(ADMIN) | ROLE(POST),
-	    REG_AUTH_OPTIONAL) != LIEN_OK)
+	    REG_AUTH_OPTIONAL) != LIEN_OK ||
+	    reg_query(rq, q, 3, "expected status, after and limit",
+	    "limit must be 1..500") != LIEN_OK)
 		goto out;
-	if (rq->query_len > API_QUERY_MAX) {
-		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
-		goto out;
+	if (q[0].text != NULL) {
+		if (q[0].text_len >= sizeof status) {
+			reg_bad(rq, "status_invalid", "status must be active, "
+			    "suspended or revoked");
+			goto out;
+		}
+		memcpy(status, q[0].text, q[0].text_len);
+		status[q[0].text_len] = '\0';
 	}
-	while (q < end) {
-		const char *amp = memchr(q, '&', (size_t)(end - q));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(q, '=', (size_t)(pe - q));
-		size_t nl = eq ? (size_t)(eq - q) : 0, vl;
-		uint64_t v;
-		int k;
+	if (q[1].text != NULL) {
+		struct reg_str ps = { q[1].text, q[1].text_len };
 
-		if (eq == NULL || nl == 0 || eq + 1 == pe) {
-			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
-			    "pairs");
+		if (v_uscc(rq, ps) != LIEN_OK)	/* 18 bytes: fits after */
 			goto out;
-		}
-		vl = (size_t)(pe - eq - 1);
-		k = nl == 6 && memcmp(q, "status", 6) == 0 ? 0 :
-		    nl == 5 && memcmp(q, "after", 5) == 0 ? 1 :
-		    nl == 5 && memcmp(q, "limit", 5) == 0 ? 2 : -1;
-		if (k < 0) {
-			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected status, "
-			    "after and limit");
-			goto out;
-		}
-		if (seen[k]++) {
-			api_fail(rq, API_ERR_DUPLICATE_PARAM, "a parameter is "
-			    "given twice");
-			goto out;
-		}
-		if (k == 0) {
-			if (vl >= sizeof status) {
-				reg_bad(rq, "status_invalid", "status must be "
-				    "active, suspended or revoked");
-				goto out;
-			}
-			memcpy(status, eq + 1, vl);
-			status[vl] = '\0';
-		} else if (k == 1) {
-			struct reg_str ps = { eq + 1, vl };
-
-			if (v_uscc(rq, ps) != LIEN_OK)
-				goto out;
-			memcpy(after, eq + 1, vl);
-			after_len = vl;
-		} else if (api_u64_parse(eq + 1, vl, &v) != LIEN_OK ||
-		    v == 0 || v > REG_INSTITUTIONS_LIMIT_MAX) {
-			api_fail(rq, API_ERR_BAD_NUMBER, "limit must be 1..500");
-			goto out;
-		} else {
-			limit = (unsigned)v;
-		}
-		q = amp ? amp + 1 : end;
+		memcpy(after, ps.p, ps.len);
+		after_len = ps.len;
+	}
+	if (q[2].seen && (q[2].value == 0 ||
+	    q[2].value > REG_INSTITUTIONS_LIMIT_MAX)) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "limit must be 1..500");
+		goto out;
 	}
 	st = registry_institutions_list(c->view, status[0] ? status : NULL,
-	    after, after_len, limit, &out, &len);
+	    after, after_len, q[2].seen ? (unsigned)q[2].value : 100, &out,
+	    &len);
 	if (st == LIEN_EPARSE)
 		reg_bad(rq, "status_invalid", "status must be active, "
 		    "suspended or revoked");
@@ -1721,9 +1669,13 @@ get_statistics(struct api_req *rq)
 {
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	const char *q = rq->query, *end = rq->query + rq->query_len;
-	uint64_t from = 0, to = REG_TIME_MAX, v;
-	int seen[3] = { 0, 0, 0 };
+	struct api_param q[3] = {
+		{ .name = "from", .flags = API_PARAM_OPTIONAL },
+		{ .name = "to", .flags = API_PARAM_OPTIONAL },
+		{ .name = "party",
+		  .flags = API_PARAM_TEXT | API_PARAM_OPTIONAL },
+	};
+	uint64_t from, to;
 	char party[REG_PARTY_ID_MAX + 1];
 	char *out = NULL;
 	size_t len = 0;
@@ -1734,56 +1686,24 @@ get_statistics(struct api_req *rq)
 	c = &w->c;
 	party[0] = '\0';
 	if (reg_begin(c, rq, ROLE(OFFICER) | ROLE(AUDITOR) |
-	    ROLE(INSTITUTION), REG_AUTH_REQUIRED) != LIEN_OK)
+	    ROLE(INSTITUTION), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_query(rq, q, 3, "expected from, to and party",
+	    "from and to are epoch milliseconds") != LIEN_OK)
 		goto out;
-	if (rq->query_len > API_QUERY_MAX) {
-		api_fail(rq, API_ERR_QUERY_TOO_LONG, "query string too long");
-		goto out;
+	if (q[2].text != NULL) {
+		struct reg_str ps = { q[2].text, q[2].text_len };
+
+		if (v_party_id(rq, ps) != LIEN_OK)	/* fits party */
+			goto out;
+		memcpy(party, ps.p, ps.len);
+		party[ps.len] = '\0';
 	}
-	while (q < end) {
-		const char *amp = memchr(q, '&', (size_t)(end - q));
-		const char *pe = amp ? amp : end;
-		const char *eq = memchr(q, '=', (size_t)(pe - q));
-		size_t nl = eq ? (size_t)(eq - q) : 0, vl;
-		int k;
-
-		if (eq == NULL || nl == 0 || eq + 1 == pe) {
-			api_fail(rq, API_ERR_BAD_QUERY, "expected name=value "
-			    "pairs");
-			goto out;
-		}
-		vl = (size_t)(pe - eq - 1);
-		k = nl == 4 && memcmp(q, "from", 4) == 0 ? 0 :
-		    nl == 2 && memcmp(q, "to", 2) == 0 ? 1 :
-		    nl == 5 && memcmp(q, "party", 5) == 0 ? 2 : -1;
-		if (k < 0) {
-			api_fail(rq, API_ERR_UNKNOWN_PARAM, "expected from, to "
-			    "and party");
-			goto out;
-		}
-		if (seen[k]++) {
-			api_fail(rq, API_ERR_DUPLICATE_PARAM, "a parameter is "
-			    "given twice");
-			goto out;
-		}
-		if (k == 2) {
-			struct reg_str ps = { eq + 1, vl };
-
-			if (v_party_id(rq, ps) != LIEN_OK)
-				goto out;
-			memcpy(party, eq + 1, vl);
-			party[vl] = '\0';
-		} else if (api_u64_parse(eq + 1, vl, &v) != LIEN_OK ||
-		    v > REG_TIME_MAX) {
-			api_fail(rq, API_ERR_BAD_NUMBER, "from and to are "
-			    "epoch milliseconds");
-			goto out;
-		} else if (k == 0) {
-			from = v;
-		} else {
-			to = v;
-		}
-		q = amp ? amp + 1 : end;
+	from = q[0].seen ? q[0].value : 0;
+	to = q[1].seen ? q[1].value : REG_TIME_MAX;
+	if (from > REG_TIME_MAX || to > REG_TIME_MAX) {
+		api_fail(rq, API_ERR_BAD_NUMBER, "from and to are epoch "
+		    "milliseconds");
+		goto out;
 	}
 	if (from > to) {
 		api_fail(rq, API_ERR_BAD_NUMBER, "from must not be after to");

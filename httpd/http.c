@@ -49,6 +49,8 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n,
 
 	for (size_t i = 0; i < n; i++) {
 		ps[i].value = 0;
+		ps[i].text = NULL;
+		ps[i].text_len = 0;
 		ps[i].seen = 0;
 	}
 	if (q_len > API_QUERY_MAX)
@@ -77,8 +79,15 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n,
 			return query_refuse(API_ERR_UNKNOWN_PARAM, out_err);
 		if (ps[i].seen)
 			return query_refuse(API_ERR_DUPLICATE_PARAM, out_err);
-		if (api_u64_parse(val, val_len, &ps[i].value) != LIEN_OK)
+		if (ps[i].flags & API_PARAM_TEXT) {
+			if (val_len == 0)
+				return query_refuse(API_ERR_BAD_QUERY, out_err);
+			ps[i].text = val;
+			ps[i].text_len = val_len;
+		} else if (api_u64_parse(val, val_len, &ps[i].value) !=
+		    LIEN_OK) {
 			return query_refuse(API_ERR_BAD_NUMBER, out_err);
+		}
 		ps[i].seen = 1;
 		pos += pair_len;
 		if (amp == NULL)
@@ -88,7 +97,7 @@ api_query_parse(const char *q, size_t q_len, struct api_param *ps, size_t n,
 			return query_refuse(API_ERR_BAD_QUERY, out_err);
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (!ps[i].seen)
+		if (!ps[i].seen && !(ps[i].flags & API_PARAM_OPTIONAL))
 			return query_refuse(API_ERR_MISSING_PARAM, out_err);
 	}
 	return LIEN_OK;

@@ -167,18 +167,27 @@ enum lien_status api_header_guard(struct api_req *rq,
 
 /* ---- Query strings --------------------------------------------------- */
 
-/* One expected unsigned decimal parameter. */
+/* One expected parameter: an unsigned decimal, or with API_PARAM_TEXT a
+ * token the route checks itself; required unless API_PARAM_OPTIONAL. */
+#define API_PARAM_TEXT 1u
+#define API_PARAM_OPTIONAL 2u
 struct api_param {
 	const char *name;
-	uint64_t value;		/* out */
+	unsigned flags;		/* API_PARAM_* */
+	uint64_t value;		/* out: the number (0 for a text) */
+	const char *text;	/* out, API_PARAM_TEXT: the value as sent,
+				 * borrowed from q; NULL when absent */
+	size_t text_len;	/* out */
 	int seen;		/* out */
 };
 
 /* Parse q (q_len bytes; "name=value" pairs joined by '&') strictly: every
  * name must be one of ps[0..n) (API_ERR_UNKNOWN_PARAM), at most once
- * (API_ERR_DUPLICATE_PARAM), every value a canonical decimal u64 -- digits
- * only, no leading zero, no sign, no space, no percent-encoding, at most
- * UINT64_MAX (API_ERR_BAD_NUMBER) -- and every ps[i] present
+ * (API_ERR_DUPLICATE_PARAM), every number a canonical decimal u64 --
+ * digits only, no leading zero, no sign, no space, no percent-encoding, at
+ * most UINT64_MAX (API_ERR_BAD_NUMBER) --, every text non-empty
+ * (API_ERR_BAD_QUERY; its bytes are not looked at: no percent-decoding),
+ * and every ps[i] without API_PARAM_OPTIONAL present
  * (API_ERR_MISSING_PARAM). Empty pairs, '=' missing, or q_len >
  * API_QUERY_MAX give API_ERR_BAD_QUERY / API_ERR_QUERY_TOO_LONG. n == 0
  * accepts only an empty query (q and ps may then be NULL). LIEN_OK, or

@@ -144,13 +144,25 @@ def main():
 
             for q, code in (("limit=0", "bad_number"),
                             ("limit=501", "bad_number"),
+                            ("limit=x", "bad_number"),
                             ("status=closed", "status_invalid"),
+                            ("status=" + "a" * 40, "status_invalid"),
                             ("after=" + wrong, "uscc_invalid"),
                             ("since=1", "unknown_parameter"),
-                            ("limit=5&limit=6", "duplicate_parameter")):
+                            ("limit=5&limit=6", "duplicate_parameter"),
+                            ("status=active&status=active",
+                             "duplicate_parameter"),
+                            ("status=", "bad_query"),
+                            ("limit=5&", "bad_query"),
+                            ("limit", "bad_query")):
                 st, c = get_status(port, q)
                 check(st == 400 and c == code, "%s: 400 %s (%d %s)" % (
                     q, code, st, c))
+            st, c = get_status(port, "status=" + "a" * 1100)
+            check(st == 414 and c == "query_too_long",
+                  "an oversize query: 414 query_too_long (%d %s)" % (st, c))
+            st, c = get_status(port, "")
+            check(st == 200, "the empty query lists (%d)" % st)
         finally:
             check(stop(proc) == 0, "lienlogd stopped cleanly")
         au = subprocess.run([a.lienlog, "audit", data], capture_output=True)

@@ -960,6 +960,14 @@ def statistics(cl, officer, auditor, bank_a, registry, uscc_a, uscc_b):
            "bad_number", "from after to")
     expect(cl.get("/v1/statistics", officer, query="since=1"), 400,
            "unknown_parameter", "unknown parameter")
+    for q, code in (("from=1&from=2", "duplicate_parameter"),
+                    ("from=x", "bad_number"),
+                    ("to=99999999999999999", "bad_number"),
+                    ("party=", "bad_query"),
+                    ("party=a/b", "party_id_invalid"),
+                    ("from=1&", "bad_query")):
+        expect(cl.get("/v1/statistics", officer, query=q), 400, code,
+               "statistics?" + q)
     st4, j4, _ = cl.get("/v1/statistics", officer, query="from=0&to=1")
     check(st4 == 200 and j4["total"]["applications"] == 0 and
           j4["institutions"] == [], "an empty period")

@@ -152,6 +152,63 @@ test_api_query_parse_oversize(void **state)
 	assert_true(p[0].value == 1);
 }
 
+/* Text and optional parameters (the list routes of api/routes_reg.c):
+ * present, absent, empty, repeated, unknown, oversize. */
+static void
+test_api_query_parse_text_optional(void **state)
+{
+	static const struct {
+		const char *q;
+		int want;
+	} bad[] = {
+		{ "after=x", API_ERR_MISSING_PARAM },
+		{ "status=", API_ERR_BAD_QUERY },
+		{ "status=a&status=a", API_ERR_DUPLICATE_PARAM },
+		{ "status=a&limit=1&limit=1", API_ERR_DUPLICATE_PARAM },
+		{ "status=a&after=", API_ERR_BAD_QUERY },
+		{ "status=a&since=1", API_ERR_UNKNOWN_PARAM },
+		{ "status=a&limit=x", API_ERR_BAD_NUMBER },
+		{ "status=a&limit=", API_ERR_BAD_NUMBER },
+		{ "status=a&", API_ERR_BAD_QUERY },
+		{ "status", API_ERR_BAD_QUERY },
+	};
+	struct api_param p[3] = {
+		{ .name = "status", .flags = API_PARAM_TEXT },
+		{ .name = "after",
+		  .flags = API_PARAM_TEXT | API_PARAM_OPTIONAL },
+		{ .name = "limit", .flags = API_PARAM_OPTIONAL },
+	};
+	char big[API_QUERY_MAX + 1];
+
+	(void)state;
+	assert_int_equal(q("status=a%20b", p, 3), ACCEPTED);
+	assert_int_equal(p[0].text_len, 5);	/* as sent: no decoding */
+	assert_memory_equal(p[0].text, "a%20b", 5);
+	assert_null(p[1].text);
+	assert_false(p[1].seen || p[2].seen);
+	assert_int_equal(q("limit=7&after=A1&status=s", p, 3), ACCEPTED);
+	assert_true(p[2].seen && p[2].value == 7);
+	assert_int_equal(p[1].text_len, 2);
+	assert_memory_equal(p[1].text, "A1", 2);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		int got = q(bad[i].q, p, 3);
+
+		if (got != bad[i].want)
+			fail_msg("query '%s': got %d want %d", bad[i].q, got,
+			    bad[i].want);
+	}
+	/* All optional: the empty query is accepted, with nothing seen. */
+	assert_int_equal(qn("", 0, p + 1, 2), ACCEPTED);
+	assert_false(p[1].seen || p[2].seen);
+	/* A text at the length limit is taken, one byte more refused. */
+	memset(big, 'x', sizeof big);
+	memcpy(big, "status=", 7);
+	assert_int_equal(qn(big, API_QUERY_MAX, p, 3), ACCEPTED);
+	assert_int_equal(p[0].text_len, API_QUERY_MAX - 7);
+	assert_int_equal(qn(big, API_QUERY_MAX + 1, p, 3),
+	    API_ERR_QUERY_TOO_LONG);
+}
+
 static void
 test_json_out_shapes(void **state)
 {
@@ -240,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_api_query_parse_ok),
 		cmocka_unit_test(test_api_query_parse_errors),
 		cmocka_unit_test(test_api_query_parse_oversize),
+		cmocka_unit_test(test_api_query_parse_text_optional),
 		cmocka_unit_test(test_json_out_shapes),
 		cmocka_unit_test(test_json_out_overflow_sticky),
 		cmocka_unit_test(test_api_status_http_table),
