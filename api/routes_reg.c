@@ -1547,6 +1547,21 @@ reg_query(struct api_req *rq, struct api_param *ps, size_t n,
 	return st;
 }
 
+/* The answer of a list route: the list (times: as reply_json_text), 400
+ * status_invalid with status_words when the registry does not know the
+ * status asked for (LIEN_EPARSE), or the failure. */
+static void
+reply_list(struct api_req *rq, enum lien_status st, const char *out,
+    size_t len, const char *status_words, int times)
+{
+	if (st == LIEN_EPARSE)
+		reg_bad(rq, "status_invalid", status_words);
+	else if (st != LIEN_OK)
+		api_fail_status(rq, st);
+	else
+		reply_json_text(rq, out, len, times);
+}
+
 /* GET /v1/applications?status=...&after=...&limit=... */
 static void
 get_queue(struct api_req *rq)
@@ -1581,13 +1596,8 @@ get_queue(struct api_req *rq)
 		goto out;
 	st = registry_queue_list(c->view, q[0].text, q[0].text_len, q[1].text,
 	    q[1].text_len, q[2].seen ? (unsigned)q[2].value : 20, &out, &len);
-	if (st == LIEN_EPARSE)
-		reg_bad(rq, "status_invalid", "status must be submitted or "
-		    "in_person_review");
-	else if (st != LIEN_OK)
-		api_fail_status(rq, st);
-	else
-		reply_json_text(rq, out, len, 1);
+	reply_list(rq, st, out, len, "status must be submitted or "
+	    "in_person_review", 1);
 out:
 	free(out);
 	work_free(w);
@@ -1649,13 +1659,8 @@ get_institutions(struct api_req *rq)
 	st = registry_institutions_list(c->view, status[0] ? status : NULL,
 	    after, after_len, q[2].seen ? (unsigned)q[2].value : 100, &out,
 	    &len);
-	if (st == LIEN_EPARSE)
-		reg_bad(rq, "status_invalid", "status must be active, "
-		    "suspended or revoked");
-	else if (st != LIEN_OK)
-		api_fail_status(rq, st);
-	else
-		reply_json_text(rq, out, len, 0);
+	reply_list(rq, st, out, len, "status must be active, suspended or "
+	    "revoked", 0);
 out:
 	free(out);
 	work_free(w);

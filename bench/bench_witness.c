@@ -39,6 +39,7 @@
 #include "witness/server.h"
 #include "bench/bench_util.h"
 #include "common/b64.h"
+#include "common/file.h"
 #include "common/lien_limits.h"
 #include "crypto/cosig.h"
 #include "crypto/hash.h"
@@ -171,24 +172,6 @@ run_inproc(void *arg)
 
 /* ---- HTTP client (keep-alive, one connection per worker) ------------------ */
 
-static int
-write_all(int fd, const void *p, size_t len)
-{
-	const uint8_t *q = p;
-
-	while (len > 0) {
-		ssize_t n = write(fd, q, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		q += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Read one response; 0 if it is a 200 with a body. buf is the
  * connection's read buffer (responses are small: one line). */
 static int
@@ -261,8 +244,8 @@ run_http(void *arg)
 		    k->rs[i].len);
 
 		if (n < 0 || (size_t)n >= sizeof hdr ||
-		    write_all(fd, hdr, (size_t)n) != 0 ||
-		    write_all(fd, k->rs[i].body, k->rs[i].len) != 0 ||
+		    file_write_all(fd, hdr, (size_t)n) != LIEN_OK ||
+		    file_write_all(fd, k->rs[i].body, k->rs[i].len) != LIEN_OK ||
 		    read_response(fd, buf, sizeof buf, &have) != 0) {
 			k->failed = 1;
 			break;

@@ -169,6 +169,16 @@ static const struct field f_delivery[] = {
 	{ "sealed", FK_HEX32, REQ, 0, "field_invalid", NULL }, \
 	{ "key", FK_KEY, REQ, 0, "field_invalid", NULL }
 
+/* What both bank applications carry: the signing bank, the owner's face
+ * check, the owner (and for a company the acting person), the SMS
+ * authorisation of a company's legal representative. */
+#define PAPPLICATION \
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL }, \
+	{ "face", FK_FACE, REQ, 0, "face_missing", NULL }, \
+	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL }, \
+	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL }, \
+	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL }
+
 static const struct field p_plain[] = {
 	PCOMMON,
 	END
@@ -182,11 +192,7 @@ static const struct field p_vehicle_record[] = {
 };
 static const struct field p_mortgage[] = {
 	PCOMMON,
-	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL },
-	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
-	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
-	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
-	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
+	PAPPLICATION,
 	{ "details", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
 	{ "contract", FK_HEX32, REQ, 0, "contract_invalid", NULL },
 	{ "term_end", FK_DATE, OPT, 0, "term_end_invalid", NULL },
@@ -195,11 +201,7 @@ static const struct field p_mortgage[] = {
 };
 static const struct field p_release[] = {
 	PCOMMON,
-	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL },
-	{ "face", FK_FACE, REQ, 0, "face_missing", NULL },
-	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
-	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL },
-	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL },
+	PAPPLICATION,
 	{ "reasons", FK_REASONS, FULL, 0, "reasons_invalid", NULL },
 	END
 };

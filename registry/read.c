@@ -328,9 +328,11 @@ registry_sealed_get(struct ledger_view *v, uint64_t index, int *key_system,
 	return LIEN_OK;
 }
 
-enum lien_status
-registry_subject_find(struct ledger_view *v,
-    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+/* The subject id stored in the keys table under prefix ("i/": by subject
+ * index, "s/": by owner reference) + 32 bytes; id zeroed on failure. */
+static enum lien_status LIEN_MUST_CHECK
+subject_id_get(struct ledger_view *v, const char prefix[2],
+    const uint8_t key[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
 {
 	uint8_t k[2 + REG_COMMIT_LEN];
 	const uint8_t *val;
@@ -338,8 +340,8 @@ registry_subject_find(struct ledger_view *v,
 	enum lien_status rc;
 
 	memset(id, 0, REG_SUBJECT_ID_LEN);
-	memcpy(k, "i/", 2);
-	memcpy(k + 2, index, REG_COMMIT_LEN);
+	memcpy(k, prefix, 2);
+	memcpy(k + 2, key, REG_COMMIT_LEN);
 	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
 	    &n)) != LIEN_OK)
 		return rc;
@@ -347,6 +349,13 @@ registry_subject_find(struct ledger_view *v,
 		return LIEN_ECORRUPT;
 	memcpy(id, val, REG_SUBJECT_ID_LEN);
 	return LIEN_OK;
+}
+
+enum lien_status
+registry_subject_find(struct ledger_view *v,
+    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+{
+	return subject_id_get(v, "i/", index, id);
 }
 
 enum lien_status
@@ -390,21 +399,7 @@ enum lien_status
 registry_subject_by_commit(struct ledger_view *v,
     const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
 {
-	uint8_t k[2 + REG_COMMIT_LEN];
-	const uint8_t *val;
-	size_t n;
-	enum lien_status rc;
-
-	memset(id, 0, REG_SUBJECT_ID_LEN);
-	memcpy(k, "s/", 2);
-	memcpy(k + 2, commit, REG_COMMIT_LEN);
-	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
-	    &n)) != LIEN_OK)
-		return rc;
-	if (n != REG_SUBJECT_ID_LEN)
-		return LIEN_ECORRUPT;
-	memcpy(id, val, REG_SUBJECT_ID_LEN);
-	return LIEN_OK;
+	return subject_id_get(v, "s/", commit, id);
 }
 
 struct owner_walk {

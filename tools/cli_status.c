@@ -305,6 +305,28 @@ struct status_args {
 	uint64_t max_age_ms;
 };
 
+/* The command line of both verbs: every --witness into a (a zeroed
+ * first), then opts and at most npos_max positional arguments. CLI_EXIT_OK
+ * to go on, CLI_HELP after printing usage, or the exit code. */
+static int
+status_args_parse(const char *verb, int argc, char **argv,
+    struct cli_opt *opts, size_t nopts, const char **pos, size_t npos_max,
+    size_t *npos, const char *usage, struct status_args *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof *a);
+	rc = cli_multi_take(verb, &argc, argv, "witness", a->wit,
+	    TLOG_WITNESSES_MAX, &a->nwit);
+	if (rc != CLI_EXIT_OK)
+		return rc;
+	rc = cli_args_parse(verb, argc, argv, opts, nopts, pos, npos_max,
+	    npos);
+	if (rc == CLI_HELP)
+		fputs(usage, stdout);
+	return rc;
+}
+
 int
 cli_verify_status(int argc, char **argv)
 {
@@ -320,18 +342,10 @@ cli_verify_status(int argc, char **argv)
 	size_t npos, len, blen, newer_len = 0;
 	int rc;
 
-	memset(&a, 0, sizeof a);
-	rc = cli_multi_take(verb, &argc, argv, "witness", a.wit,
-	    TLOG_WITNESSES_MAX, &a.nwit);
+	rc = status_args_parse(verb, argc, argv, opts, O_N, pos, 1, &npos,
+	    usage_verify_status, &a);
 	if (rc != CLI_EXIT_OK)
-		return rc;
-	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 1, &npos);
-	if (rc == CLI_HELP) {
-		fputs(usage_verify_status, stdout);
-		return CLI_EXIT_OK;
-	}
-	if (rc != CLI_EXIT_OK)
-		return rc;
+		return rc == CLI_HELP ? CLI_EXIT_OK : rc;
 	if (opts[O_VKEY].value == NULL || opts[O_VIN].value == NULL ||
 	    npos != 1) {
 		cli_fail(verb, "need --vkey VKEY, --vin VIN and one PROOF file "
@@ -386,18 +400,10 @@ cli_status(int argc, char **argv)
 	enum lien_status st;
 	int rc;
 
-	memset(&a, 0, sizeof a);
-	rc = cli_multi_take(verb, &argc, argv, "witness", a.wit,
-	    TLOG_WITNESSES_MAX, &a.nwit);
+	rc = status_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos,
+	    usage_status, &a);
 	if (rc != CLI_EXIT_OK)
-		return rc;
-	rc = cli_args_parse(verb, argc, argv, opts, O_N, pos, 0, &npos);
-	if (rc == CLI_HELP) {
-		fputs(usage_status, stdout);
-		return CLI_EXIT_OK;
-	}
-	if (rc != CLI_EXIT_OK)
-		return rc;
+		return rc == CLI_HELP ? CLI_EXIT_OK : rc;
 	if (opts[O_LOG].value == NULL || opts[O_VKEY].value == NULL ||
 	    opts[O_VIN].value == NULL) {
 		cli_fail(verb, "need --log URL, --vkey VKEY and --vin VIN "
