@@ -22,17 +22,17 @@
 #include "crypto/csr.h"
 
 #include <openssl/asn1.h>
-#include <openssl/bio.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "crypto/pem.h"
 
 /* ---- subject ------------------------------------------------------------ */
 
@@ -374,10 +374,8 @@ csr_create_pem(const struct pkey *key, const struct csr_subject *subject,
 {
 	X509_REQ *req = NULL;
 	X509_NAME *name;
-	BIO *bio = NULL;
-	char *pem = NULL;
-	const char *data;
-	long data_len;
+	unsigned char *der = NULL;
+	int der_len;
 	enum lien_status st = LIEN_ECRYPTO;
 
 	if (out == NULL || out_len == NULL)
@@ -420,26 +418,16 @@ csr_create_pem(const struct pkey *key, const struct csr_subject *subject,
 		goto out;
 	if ((st = req_sign(req, key)) != LIEN_OK)
 		goto out;
+	/* PKCS #10 DER, then the one PEM writer (RFC 7468 section 7) */
 	st = LIEN_ECRYPTO;
-	if ((bio = BIO_new(BIO_s_mem())) == NULL ||
-	    PEM_write_bio_X509_REQ(bio, req) != 1)
+	if ((der_len = i2d_X509_REQ(req, &der)) <= 0)
 		goto out;
-	data_len = BIO_get_mem_data(bio, &data);
-	if (data_len <= 0)
-		goto out;
-	if ((pem = malloc((size_t)data_len + 1)) == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
-	}
-	memcpy(pem, data, (size_t)data_len);
-	pem[data_len] = '\0';
-	*out = pem;
-	*out_len = (size_t)data_len;
-	st = LIEN_OK;
+	st = pem_encode("CERTIFICATE REQUEST", der, (size_t)der_len, out,
+	    out_len);
 out:
 	if (st != LIEN_OK)
 		ERR_clear_error();	/* translated into st; nothing to log */
-	BIO_free(bio);
+	OPENSSL_free(der);
 	X509_REQ_free(req);
 	return st;
 }

@@ -34,7 +34,6 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -955,10 +954,10 @@ pkey_export_pem(const struct pkey *key, int private, char **out,
     size_t *out_len)
 {
 	enum lien_status st = LIEN_ECRYPTO;
-	BIO *bio = NULL;
 	EVP_PKEY *evp = NULL;
-	char *data = NULL, *copy = NULL;
-	long n;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	unsigned char *der = NULL;
+	int n = 0;
 
 	if (out != NULL)
 		*out = NULL;
@@ -968,32 +967,30 @@ pkey_export_pem(const struct pkey *key, int private, char **out,
 		return LIEN_EINVAL;
 	if (private && !key->priv)
 		return LIEN_EKEY;
-	if ((bio = BIO_new(BIO_s_secmem())) == NULL)
-		return LIEN_ENOMEM;
+	/* DER (PKCS #8 PrivateKeyInfo or SubjectPublicKeyInfo), then the
+	 * one PEM writer: "PRIVATE KEY" / "PUBLIC KEY" (RFC 7468 sections 10
+	 * and 13), unencrypted, as PEM_write_bio_PrivateKey wrote it */
 	if (private) {
-		if ((evp = export_evp(key)) == NULL)
+		if ((evp = export_evp(key)) == NULL ||
+		    (p8 = EVP_PKEY2PKCS8(evp)) == NULL ||
+		    (n = i2d_PKCS8_PRIV_KEY_INFO(p8, &der)) <= 0)
 			goto out;
-		if (!PEM_write_bio_PrivateKey(bio, evp, NULL, NULL, 0, NULL,
-		    NULL))
-			goto out;
-	} else if (!PEM_write_bio_PUBKEY(bio, key->evp)) {
+	} else if ((n = i2d_PUBKEY(key->evp, &der)) <= 0) {
 		goto out;
 	}
-	n = BIO_get_mem_data(bio, &data);
-	if (n <= 0 || (size_t)n > PKEY_TEXT_MAX)
-		goto out;
-	if ((copy = malloc((size_t)n + 1)) == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
+	st = pem_encode(private ? "PRIVATE KEY" : "PUBLIC KEY", der,
+	    (size_t)n, out, out_len);
+	if (st == LIEN_OK && *out_len > PKEY_TEXT_MAX) {
+		pkey_pem_free(*out, *out_len);
+		*out = NULL;
+		*out_len = 0;
+		st = LIEN_ECRYPTO;
 	}
-	memcpy(copy, data, (size_t)n);
-	copy[n] = '\0';
-	*out = copy;
-	*out_len = (size_t)n;
-	st = LIEN_OK;
 out:
+	if (der != NULL)
+		OPENSSL_clear_free(der, (size_t)n);	/* a private key */
+	PKCS8_PRIV_KEY_INFO_free(p8);	/* frees its key wiped */
 	EVP_PKEY_free(evp);
-	BIO_free(bio);		/* secmem BIO clears its buffer */
 	ERR_clear_error();
 	return st;
 }
