@@ -66,9 +66,9 @@ void map_hash_node(const uint8_t left[HASH_LEN],
     const uint8_t right[HASH_LEN], uint8_t out[HASH_LEN]);
 
 /* Fill n as EMPTY / as the leaf (key, value) with its hash. */
-void map_node_empty(struct map_node *n);
+void map_node_empty(struct map_node *n) __attribute__((nonnull));
 void map_node_leaf(struct map_node *n, const uint8_t key[MAP_KEY_LEN],
-    const uint8_t value[MAP_VALUE_LEN]);
+    const uint8_t value[MAP_VALUE_LEN]) __attribute__((nonnull));
 
 /* Bit i (0 = most significant bit of key[0]) of a key. */
 static inline unsigned
@@ -91,7 +91,7 @@ struct map_store {
 
 /* Root hash of the map in s (EMPTY's hash for an empty map). */
 enum lien_status map_root(const struct map_store *s, uint8_t out[HASH_LEN])
-    LIEN_MUST_CHECK;
+    LIEN_MUST_CHECK __attribute__((nonnull));
 
 /* ---- Batched update ----------------------------------------------------- */
 
@@ -111,14 +111,14 @@ struct map_update {
  * caller aborts its transaction. */
 enum lien_status map_update(const struct map_store *s,
     const struct map_update *u, size_t n, uint8_t out_root[HASH_LEN],
-    uint64_t *io_count) LIEN_MUST_CHECK;
+    uint64_t *io_count) LIEN_MUST_CHECK __attribute__((nonnull(1)));
 
 /* Sort u[0..n) by key (a stable merge sort; tmp is scratch for n
  * updates) and keep, for each key, only its last update in the original
  * order: a batch that touches a vehicle twice ends with its last value.
  * *out_n: the updates left, at the start of u. No allocation. */
 void map_updates_sort(struct map_update *u, struct map_update *tmp, size_t n,
-    size_t *out_n);
+    size_t *out_n) __attribute__((nonnull(4)));
 
 /* ---- Proofs ------------------------------------------------------------- */
 
@@ -147,7 +147,8 @@ struct map_proof {
 /* Prove key's presence or absence in the map of s. ~8 KiB: keep it off
  * small stacks. */
 enum lien_status map_prove(const struct map_store *s,
-    const uint8_t key[MAP_KEY_LEN], struct map_proof *out) LIEN_MUST_CHECK;
+    const uint8_t key[MAP_KEY_LEN], struct map_proof *out) LIEN_MUST_CHECK
+    __attribute__((nonnull));
 
 /* Byte-exact encoding (docs/lien-status.md "Map proof"):
  *   kind u8 | depth u16be | bitmap ceil(depth/8) bytes | non-empty
@@ -156,7 +157,8 @@ enum lien_status map_prove(const struct map_store *s,
  * sibling i is not EMPTY; padding bits are 0. *out_len <= MAP_PROOF_MAX.
  * LIEN_ETOOBIG if cap is short. */
 enum lien_status map_proof_encode(const struct map_proof *p, uint8_t *out,
-    size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+    size_t cap, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(1, 4)));
 
 /* Strict decode of exactly len bytes: LIEN_ETOOBIG above MAP_PROOF_MAX;
  * LIEN_EPARSE for a truncated input, trailing bytes, an unknown kind, a
@@ -165,7 +167,7 @@ enum lien_status map_proof_encode(const struct map_proof *p, uint8_t *out,
  * (depth > 0 with bit depth-1 clear: no canonical tree has it). On
  * failure *out is zeroed. */
 enum lien_status map_proof_decode(const uint8_t *p, size_t len,
-    struct map_proof *out) LIEN_MUST_CHECK;
+    struct map_proof *out) LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 /* Verify p against root for key. LIEN_OK when it proves key present (with
  * value p->value) or absent; *out_present (may be NULL) says which.
@@ -174,6 +176,6 @@ enum lien_status map_proof_decode(const uint8_t *p, size_t len,
  * with it. */
 enum lien_status map_proof_verify(const struct map_proof *p,
     const uint8_t root[HASH_LEN], const uint8_t key[MAP_KEY_LEN],
-    int *out_present) LIEN_MUST_CHECK;
+    int *out_present) LIEN_MUST_CHECK __attribute__((nonnull(1, 2, 3)));
 
 #endif

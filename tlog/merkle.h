@@ -31,7 +31,7 @@ enum lien_status merkle_range_hash(const struct merkle_source *src,
 
 /* Root of the tree of size n. n == 0 gives SHA-256("") (RFC 6962 2.1). */
 enum lien_status merkle_root(const struct merkle_source *src, uint64_t n,
-    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
+    uint8_t out[HASH_LEN]) LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 /* RFC 9162 2.1.3.1 inclusion proof of leaf index in tree of size n.
  * LIEN_ERANGE when index >= n. */
@@ -64,7 +64,8 @@ struct merkle_frontier {
 	uint8_t hash[64][HASH_LEN];	/* hash[k] valid iff bit k of size */
 };
 
-void merkle_frontier_init(struct merkle_frontier *f);
+void merkle_frontier_init(struct merkle_frontier *f)
+    __attribute__((nonnull));
 
 /* Add a leaf hash. For every subtree this completes, calls emit(ctx, level,
  * index, hash), lowest level first (level 0 is the leaf itself). emit may
@@ -74,10 +75,10 @@ enum lien_status merkle_frontier_push(struct merkle_frontier *f,
     const uint8_t leaf[HASH_LEN],
     enum lien_status (*emit)(void *ctx, unsigned level, uint64_t index,
 	const uint8_t hash[HASH_LEN]),
-    void *ctx) LIEN_MUST_CHECK;
+    void *ctx) LIEN_MUST_CHECK __attribute__((nonnull(1, 2)));
 
 /* Root of the tree the frontier describes. */
 void merkle_frontier_root(const struct merkle_frontier *f,
-    uint8_t out[HASH_LEN]);
+    uint8_t out[HASH_LEN]) __attribute__((nonnull));
 
 #endif

@@ -78,12 +78,12 @@ struct status_root {
 
 /* Write the 49-byte payload into out (cap >= STATUS_ROOT_PAYLOAD_LEN). */
 enum lien_status status_root_encode(const struct status_root *r,
-    uint8_t *out, size_t cap) LIEN_MUST_CHECK;
+    uint8_t *out, size_t cap) LIEN_MUST_CHECK __attribute__((nonnull(1)));
 
 /* Strict decode: exactly 49 bytes, version 1, tree size >= 1. LIEN_EPARSE
  * / LIEN_EUNSUPPORTED (another version). *out zeroed on failure. */
 enum lien_status status_root_decode(const uint8_t *p, size_t len,
-    struct status_root *out) LIEN_MUST_CHECK;
+    struct status_root *out) LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 /* ---- Keys and values ---------------------------------------------------- */
 
@@ -95,7 +95,7 @@ enum lien_status status_key(const uint8_t *id, size_t id_len,
 
 /* value = SHA-256("lienlog-status-v1" 0x00 || record). */
 void status_value(const uint8_t *record, size_t record_len,
-    uint8_t out[MAP_VALUE_LEN]);
+    uint8_t out[MAP_VALUE_LEN]) __attribute__((nonnull(3)));
 
 /* One step of the fold that commits a vehicle's record to the parties'
  * fuller view (docs/privacy.md "Lien-status map"): out =
@@ -176,13 +176,14 @@ enum lien_status status_proof_note(const struct status_proof *b,
  * increasing, no byte is left over. LIEN_EPARSE otherwise, LIEN_ENOMEM.
  * *out zeroed on failure. */
 enum lien_status status_proof_decode(const uint8_t *p, size_t len,
-    struct status_proof *out) LIEN_MUST_CHECK;
+    struct status_proof *out) LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 /* Encode; *out_len <= STATUS_PROOF_MAX. LIEN_ETOOBIG if cap is short or a
  * part exceeds its cap, LIEN_EINVAL for an inconsistent bundle,
  * LIEN_EPARSE when the record does not pack. */
 enum lien_status status_proof_encode(const struct status_proof *b,
-    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(1, 4)));
 
 /* An upper bound of status_proof_encode's output for b. */
 size_t status_proof_encoded_max(const struct status_proof *b);
