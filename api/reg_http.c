@@ -893,8 +893,6 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	req->signer.role = (enum reg_role)c->auth.role;
 	memcpy(req->signer.keyid, c->auth.keyid, HASH_LEN);
 	req->signer.not_after_ms = signer_not_after_ms(c);
-	req->ev.sig_input.p = c->sig_input;
-	req->ev.sig_input.len = c->sig_input_len;
 	req->ev.created = c->auth.created;
 	req->ev.nonce.p = c->auth.nonce;
 	req->ev.nonce.len = c->auth.nonce_len;

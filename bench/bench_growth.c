@@ -85,7 +85,6 @@ struct slot {
 	struct vehicle *v;
 	char nonce[40];
 	char idem[IDEMKEY_LEN + 1];
-	char sig_input[400];
 	char contract[48];
 };
 
@@ -133,7 +132,7 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
     enum reg_type kind, const struct party *p)
 {
 	struct reg_request *rq = &sl->rq;
-	char keyid[2 * HASH_LEN + 1], body[40];
+	char body[40];
 	uint8_t nb[16];
 	uint64_t ms = now_ms();
 	int64_t created = (int64_t)(ms / 1000u);
@@ -141,21 +140,15 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 	memset(rq, 0, sizeof(*rq));
 	sl->v = v;
 	g->seq++;
-	hex_encode(p->keyid, HASH_LEN, keyid);
 	lcrypto_random(nb, sizeof nb);
 	hex_encode(nb, sizeof nb, sl->nonce);
 	if (idemkey_generate(ms, sl->idem) != LIEN_OK)
 		sl->idem[0] = '\0';
-	(void)snprintf(sl->sig_input, sizeof sl->sig_input,
-	    "sig1=(\"@method\" \"@authority\" \"@path\" \"content-digest\" "
-	    "\"idempotency-key\");created=%" PRId64 ";keyid=\"%s\";"
-	    "nonce=\"%s\";alg=\"ed25519\"", created, keyid, sl->nonce);
 	rq->kind = kind;
 	rq->signer.party = S(p->id);
 	rq->signer.role = p->role;
 	memcpy(rq->signer.keyid, p->keyid, HASH_LEN);
 	rq->signer.not_after_ms = p->not_after_ms;
-	rq->ev.sig_input = S(sl->sig_input);
 	/* the keyed request digest and the private record's salt api/
 	 * computes (docs/privacy.md): stand-ins of the same size; the
 	 * evidence is sealed under the system key (api/ seals an owner's

@@ -127,7 +127,6 @@ struct vehicle {
 struct slot {
 	struct reg_request rq;
 	char nonce[40];
-	char sig_input[320];
 	char contract[48];
 	uint8_t sig[64];
 };
@@ -172,26 +171,20 @@ slot_init(struct bench *b, struct slot *sl, enum reg_type kind,
     const struct party *p)
 {
 	struct reg_request *rq = &sl->rq;
-	char keyid[2 * HASH_LEN + 1], body[40];
+	char body[40];
 	uint8_t nb[16];
 	int64_t created = (int64_t)time(NULL);
 
 	memset(rq, 0, sizeof(*rq));
 	b->seq++;
-	hex_encode(p->keyid, HASH_LEN, keyid);
 	lcrypto_random(nb, sizeof nb);
 	hex_encode(nb, sizeof nb, sl->nonce);
-	(void)snprintf(sl->sig_input, sizeof sl->sig_input,
-	    "sig1=(\"@method\" \"@authority\" \"@path\" \"content-digest\")"
-	    ";created=%" PRId64 ";keyid=\"%s\";nonce=\"%s\";alg=\"ed25519\"",
-	    created, keyid, sl->nonce);
 	lcrypto_random(sl->sig, sizeof sl->sig);
 	rq->kind = kind;
 	rq->signer.party = S(p->id);
 	rq->signer.role = p->role;
 	memcpy(rq->signer.keyid, p->keyid, HASH_LEN);
 	rq->signer.not_after_ms = 4102444800000ull;	/* 2100-01-01 */
-	rq->ev.sig_input = S(sl->sig_input);
 	/* the keyed request digest and the private record's salt that api/
 	 * computes (docs/privacy.md): stand-ins of the same size */
 	(void)snprintf(body, sizeof body, "body-%" PRIu64, b->seq);

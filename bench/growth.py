@@ -76,7 +76,7 @@ import urllib.request
 RANDOM = ("vehicles", "index", "parties", "map", "pstate", "keys")
 TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
           "vehicles", "parties", "nonces", "idem", "sealed", "index",
-          "private", "pstate", "keys")
+          "private", "pstate", "keys", "papps")
 COPY_MAX = 2_000_000
 
 
@@ -186,6 +186,16 @@ def run(cmd, env=None):
         sys.exit(f"growth: {' '.join(cmd)} failed ({r.returncode}):\n"
                  f"{r.stderr[-3000:]}\n{r.stdout[-2000:]}")
     return r
+
+
+def store_format(repo):
+    """"v6" for lienlog-store-v6 (ledger/store.h): cached stores are named
+    by it, so that a format change builds new ones instead of opening old
+    ones (which the new binaries refuse)."""
+    with open(os.path.join(repo, "ledger", "store.h")) as f:
+        m = re.search(r'#define STORE_FORMAT "lienlog-store-(v[0-9]+)"',
+                      f.read())
+    return m.group(1) if m else "v"
 
 
 def build_store(b, store, n):
@@ -390,7 +400,8 @@ def main():
         for s in sizes:
             n = int(float(s))
             label = s.replace(".", "_").replace("+", "")
-            store = os.path.join(args.store_dir, f"growth-{label}")
+            store = os.path.join(args.store_dir,
+                                 f"growth-{label}-{store_format(repo)}")
             build_store(b, store, n)
             work = store
             if n <= COPY_MAX:

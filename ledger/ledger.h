@@ -54,6 +54,9 @@ void ledger_close(struct ledger *l);
 
 /* Origin (checkpoint first line / key name). Borrowed, valid until close. */
 const char *ledger_origin(const struct ledger *l);
+/* The store format this build creates and opens (ledger/store.h
+ * STORE_FORMAT, e.g. "lienlog-store-v6"); static. */
+const char *ledger_store_format(void);
 
 /* 1 if the store keeps the status map and state-root entries. */
 int ledger_state_map_on(const struct ledger *l);
@@ -83,6 +86,8 @@ enum ledger_table {
 	LEDGER_T_PRIVATE,	/* private records (docs/privacy.md) */
 	LEDGER_T_PSTATE,	/* private state derived from them */
 	LEDGER_T_KEYS,		/* wrapped subject keys, subject index */
+	LEDGER_T_PAPPS,		/* private state of each application, by
+				 * application id (so in log order) */
 	LEDGER_T_COUNT
 };
 

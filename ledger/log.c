@@ -497,7 +497,7 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	 * refused by MDB_APPEND unchanged, and put the ordinary way. */
 	if (tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED ||
 	    tb == LEDGER_T_APPS || tb == LEDGER_T_NONCES ||
-	    tb == LEDGER_T_IDEM) {
+	    tb == LEDGER_T_IDEM || tb == LEDGER_T_PAPPS) {
 		rc = store_put(st->t, t, key, key_len, val, val_len, 1);
 		if (rc != LIEN_EEXIST)
 			return rc;
@@ -1090,6 +1090,12 @@ seq_main(void *arg)
 }
 
 /* ---- Public API -------------------------------------------------------- */
+
+const char *
+ledger_store_format(void)
+{
+	return STORE_FORMAT;
+}
 
 static enum lien_status LIEN_MUST_CHECK
 meta_bind(struct ledger *l, const struct ledger_config *cfg)

@@ -74,7 +74,7 @@ table_name(unsigned tb)
 {
 	static const char *const names[LEDGER_T_COUNT] = {
 		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
-		"index", "private", "pstate", "keys"
+		"index", "private", "pstate", "keys", "papps"
 	};
 
 	return tb < LEDGER_T_COUNT ? names[tb] : "?";

@@ -55,6 +55,7 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_STATE0 + 7] = "private",
 	[STORE_STATE0 + 8] = "pstate",
 	[STORE_STATE0 + 9] = "keys",
+	[STORE_STATE0 + 10] = "papps",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the
@@ -143,9 +144,11 @@ store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 		rc = mdb_dbi_open(txn, table_names[i],
 		    rdonly ? 0 : MDB_CREATE, &s->dbi[i]);
 		if (rc != 0) {
-			/* A read-only open of a store never written. */
-			st = rc == MDB_NOTFOUND ? LIEN_ENOTFOUND :
-			    st_from_mdb(rc);
+			/* A read-only open of a store never written (no
+			 * meta), or of an older format (meta, but not every
+			 * table this format has). */
+			st = rc != MDB_NOTFOUND ? st_from_mdb(rc) : i == 0 ?
+			    LIEN_ENOTFOUND : LIEN_EUNSUPPORTED;
 			mdb_txn_abort(txn);
 			goto out;
 		}

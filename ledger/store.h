@@ -30,9 +30,14 @@
  * forever; v4: every batch ends with a state-root entry and the `map`
  * table holds the lien-status map (docs/lien-status.md); v5: registry
  * payload version 2 with private records, private state and subject keys
- * (docs/privacy.md). An older store is refused at open rather than
- * audited against the wrong layout. */
-#define STORE_FORMAT "lienlog-store-v5"
+ * (docs/privacy.md); v6: each application's private state in a table of
+ * its own (`papps`, appended in log order, instead of `a/` records among
+ * pstate's random keys), private records without the Signature-Input
+ * the sealed request holds (docs/storage.md "Where the bytes go"). An
+ * older store is refused at open rather than audited against the wrong
+ * layout; a read-only open of a store that lacks a table of this format
+ * is LIEN_EUNSUPPORTED too. */
+#define STORE_FORMAT "lienlog-store-v6"
 
 struct store;
 struct store_txn;
@@ -45,7 +50,7 @@ enum store_table {
 	STORE_CHECKPOINTS,
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
-	STORE_NTABLES = STORE_STATE0 + 10
+	STORE_NTABLES = STORE_STATE0 + 11
 
 };
 

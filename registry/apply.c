@@ -569,7 +569,7 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	    copy_field(a, r, "term_end") ||
 	    copy_field(a, r, "reasons") || copy_field(a, r, "key"))
 		goto out;
-	if ((rc = rg_store(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	if ((rc = rg_store(st, LEDGER_T_PAPPS, k, rg_key_app_private(k, id),
 	    a)) != LIEN_OK)
 		goto out;
 	if (mortgage) {
@@ -621,7 +621,7 @@ papply_decision(struct ledger_state *st, const json_t *p)
 		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
 	if (!rg_jstr_eq(app, "kind", "mortgage"))
 		goto out;
-	if ((rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	if ((rc = rg_load_ro(st, LEDGER_T_PAPPS, k, rg_key_app_private(k, id),
 	    &a)) != LIEN_OK) {
 		rc = rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
 		goto out;
@@ -708,7 +708,7 @@ papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
 			json_t *a = NULL, *o;
 			const char *te;
 
-			if ((rc = rg_load_ro(st, LEDGER_T_PSTATE, k,
+			if ((rc = rg_load_ro(st, LEDGER_T_PAPPS, k,
 			    rg_key_app_private(k, app), &a)) != LIEN_OK)
 				return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 			te = json_string_value(json_object_get(a, "term_end"));

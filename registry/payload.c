@@ -214,8 +214,6 @@ static const struct field f_signer[] = {
 	END
 };
 static const struct field f_evidence[] = {
-	{ "sig_input", FK_STR, REQ, HTTPSIG_FIELD_MAX, "evidence_invalid",
-	  NULL },
 	{ "digest", FK_HEX32, REQ, 0, "evidence_invalid", NULL },
 	{ "created", FK_INT, REQ, 0, "evidence_invalid", NULL },
 	{ "nonce", FK_STR, REQ, HTTPSIG_PARAM_MAX, "evidence_invalid", NULL },

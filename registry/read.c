@@ -36,7 +36,7 @@ app_full(struct ledger_view *v, const char *id, json_t *rec)
 	json_t *a = NULL;
 	enum lien_status rc;
 
-	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k, rg_key_app_private(k, id),
+	rc = rg_view_load_ro(v, LEDGER_T_PAPPS, k, rg_key_app_private(k, id),
 	    &a);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_OK;		/* a store without private state */
@@ -193,7 +193,7 @@ set_mortgagee(struct ledger_view *v, json_t *o, const char *app)
 
 	if (app == NULL)
 		return -1;
-	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k, rg_key_app_private(k, app),
+	rc = rg_view_load_ro(v, LEDGER_T_PAPPS, k, rg_key_app_private(k, app),
 	    &a);
 	if (rc == LIEN_ENOTFOUND)
 		return 0;
@@ -416,9 +416,7 @@ owner_visit(void *ctx, const uint8_t *key, size_t key_len,
 	struct owner_walk *w = ctx;
 	json_t *a = NULL;
 
-	if (key_len < 2 || memcmp(key, "a/", 2) != 0)
-		return 1;		/* past the applications */
-	if (key_len != 2 + REG_APP_ID_LEN ||
+	if (key_len != REG_APP_ID_LEN ||
 	    jcs_parse((const char *)val, val_len, 0, &a) != LIEN_OK) {
 		w->rc = LIEN_ECORRUPT;
 		return 1;
@@ -427,7 +425,7 @@ owner_visit(void *ctx, const uint8_t *key, size_t key_len,
 	 * finds it too */
 	if (rg_jstr_eq(a, "owner", w->want) || rg_jstr_eq(a, "agent",
 	    w->want)) {
-		memcpy(w->ids[w->n], key + 2, REG_APP_ID_LEN);
+		memcpy(w->ids[w->n], key, REG_APP_ID_LEN);
 		w->ids[w->n][REG_APP_ID_LEN] = 0;
 		w->n++;
 	}
@@ -450,7 +448,7 @@ registry_owner_apps(struct ledger_view *v,
 	w.max = max;
 	if (max == 0)
 		return LIEN_OK;
-	rc = ledger_view_state_scan(v, LEDGER_T_PSTATE, "a/", 2, owner_visit,
+	rc = ledger_view_state_scan(v, LEDGER_T_PAPPS, NULL, 0, owner_visit,
 	    &w);
 	if (rc == LIEN_OK)
 		rc = w.rc;
@@ -488,7 +486,7 @@ registry_app_subject(struct ledger_view *v, const char *id, size_t id_len,
 	memset(key_id, 0, REG_SUBJECT_ID_LEN);
 	if (registry_app_id_parse(id, id_len, &ix) != LIEN_OK)
 		return LIEN_EPARSE;
-	if ((rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	if ((rc = rg_view_load_ro(v, LEDGER_T_PAPPS, k,
 	    rg_key_app_private(k, id), &a)) != LIEN_OK)
 		return rc;
 	rc = key_of(a, key_system, key_id);

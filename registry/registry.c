@@ -154,8 +154,6 @@ encode_private(const struct reg_request *rq, uint64_t now,
 	TRY(put_hex(r, "salt", rq->salt, REG_SALT_LEN));
 	if (!rg_signer_public(rq->kind))
 		TRY(encode_signer(rq, r, v));
-	TRY(put_str(ev, "sig_input", rq->ev.sig_input, 1, "evidence_invalid",
-	    v));
 	TRY(put_hex(ev, "digest", rq->ev.digest, HASH_LEN));
 	if (rq->ev.created < 0 ||
 	    (uint64_t)rq->ev.created > (uint64_t)JCS_INT_MAX / 2000) {

@@ -206,12 +206,12 @@ struct reg_signer {
 
 /* The request signature's parameters (RFC 9421), kept in the private
  * record: the replay window and retries are recomputed from them. The
- * signature bytes are kept only in the sealed evidence, and the request
+ * Signature-Input field and the signature bytes are kept only in the
+ * sealed evidence (the whole signed request), and the request
  * digest only keyed (digest): an unsalted digest of a body with guessable
  * personal data, or a signature over it, would be an oracle
  * (docs/privacy.md). */
 struct reg_evidence {
-	struct reg_str sig_input;	/* Signature-Input field value */
 	/* The request digest (api/reg_int.h) keyed by the key the request
 	 * is sealed under: ref(K, "lienlog-request-v2", digest), computed by
 	 * api/. Retries compare it (Idempotency-Key, the same signed

@@ -462,7 +462,7 @@ pcheck_release(struct ledger_state *st, const json_t *p, const json_t *r,
 
 	if ((rc = check_company_owner(st, rg_vehicle(p), r, v)) != LIEN_OK)
 		return rc;
-	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k,
+	rc = rg_load_ro(st, LEDGER_T_PAPPS, k, rg_key_app_private(k,
 	    json_string_value(json_object_get(p, "mortgage"))), &a);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_ECORRUPT;	/* a registered mortgage has one */
@@ -630,7 +630,7 @@ pcheck_decision(struct ledger_state *st, const json_t *p,
 	if ((rc = rg_load_ro(st, LEDGER_T_APPS, id, REG_APP_ID_LEN, &app)) !=
 	    LIEN_OK)
 		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
-	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_app_private(k, id), &a);
+	rc = rg_load_ro(st, LEDGER_T_PAPPS, k, rg_key_app_private(k, id), &a);
 	if (rc == LIEN_OK)
 		rc = check_company_owner(st, rg_vehicle(app), a, v);
 	else if (rc == LIEN_ENOTFOUND)

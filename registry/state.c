@@ -420,7 +420,7 @@ rg_key_erased(char *out, const char *subject_hex)
 size_t
 rg_key_app_private(char *out, const char *app)
 {
-	return key_cat(out, key_cat(out, 0, "a/", 2), app, REG_APP_ID_LEN);
+	return key_cat(out, 0, app, REG_APP_ID_LEN);
 }
 
 size_t

@@ -318,6 +318,49 @@ out:
 	return rc;
 }
 
+/* --demo: a demo folder whose store is of another store format
+ * (ledger/store.h STORE_FORMAT; a read-only open says LIEN_EUNSUPPORTED)
+ * is moved aside whole, to DIR.old-<Unix time>, and the demo is created
+ * afresh: demo stores are rebuilt after a format change, never migrated
+ * (docs/storage.md). Anything else (no store yet, the current format, an
+ * unreadable folder) is left for the real open to report. */
+static enum lien_status LIEN_MUST_CHECK
+demo_store_refresh(const char *dir)
+{
+	struct ledger_config cfg;
+	struct ledger *l = NULL;
+	char from[PATH_CAP], to[PATH_CAP];
+	size_t n = strlen(dir);
+	enum lien_status s;
+	int k;
+
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.dir = dir;
+	cfg.flags = LEDGER_RDONLY;
+	s = ledger_open(&cfg, &l);
+	ledger_close(l);
+	if (s != LIEN_EUNSUPPORTED)
+		return LIEN_OK;
+	while (n > 1 && dir[n - 1] == '/')	/* "demo-data/" */
+		n--;
+	k = snprintf(to, sizeof to, "%.*s.old-%lld", (int)n, dir,
+	    (long long)time(NULL));
+	if (n >= sizeof from || k < 0 || (size_t)k >= sizeof to) {
+		say("lienlogd: path too long: %s\n", dir);
+		return LIEN_ETOOBIG;
+	}
+	memcpy(from, dir, n);
+	from[n] = '\0';
+	if (rename(from, to) != 0) {
+		say("lienlogd: %s holds a store of another format and cannot "
+		    "be moved aside: %s\n", from, strerror(errno));
+		return LIEN_EIO;
+	}
+	say("lienlogd: %s held a store of another format (not %s): moved to "
+	    "%s; creating a new demo\n", from, ledger_store_format(), to);
+	return LIEN_OK;
+}
+
 /* --demo: DIR and DIR/log.key (0600), created when missing. The verifier
  * key file is written after loading (demo_vkey), so it is also restored
  * when only the private key survived. */
@@ -696,7 +739,8 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (o.demo) {
-		if (demo_prepare(dir, o.origin ? o.origin : DEMO_ORIGIN,
+		if (demo_store_refresh(dir) != LIEN_OK ||
+		    demo_prepare(dir, o.origin ? o.origin : DEMO_ORIGIN,
 		    key_path) != LIEN_OK)
 			return 1;
 	} else if (o.key) {

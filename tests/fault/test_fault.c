@@ -371,8 +371,6 @@ rq_init(struct logfx *f, struct reg_request *rq, enum reg_type kind,
 	rq->signer.role = p->role;
 	memcpy(rq->signer.keyid, p->keyid, HASH_LEN);
 	rq->signer.not_after_ms = 4102444800000ull;	/* 2100-01-01 */
-	rq->ev.sig_input = S("sig1=(\"@method\" \"@path\" \"content-digest\")"
-	    ";created=1700000000;keyid=\"k\";nonce=\"n\";alg=\"ed25519\"");
 	/* api/ computes the keyed idempotency key and draws the salt */
 	snprintf(d, sizeof d, "body-%" PRIu64, f->seq);
 	hash_sha256(d, strlen(d), rq->ev.digest);

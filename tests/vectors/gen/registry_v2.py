@@ -45,14 +45,11 @@ def signer(party, role):
             "keyid": h("DER-CERT-" + party), "not_after_ms": 4102444800000}
 
 
-def private(index, time_ms, kid):
+def private(index, time_ms):
     nonce = "vec-%d" % index
     return {
         "salt": h("vector-salt-%d" % index),
         "evidence": {
-            "sig_input": ('sig1=("@method" "@path" "content-digest");'
-                          'created=%d;keyid="%s";nonce="%s";alg="ed25519"'
-                          % (CREATED, kid, nonce)),
             "created": CREATED,
             "nonce": nonce,
             "alg": "ed25519",
@@ -87,14 +84,14 @@ def main():
     off = signer("officer:0042", "officer")
 
     t = 1767225605000
-    pv = private(5, t, reg["keyid"])
+    pv = private(5, t)
     pv.update(owner=h("owner-2"), details=h("浙F12345330100123456"))
     vector("registry_vehicle_record.json", 20, 5, t,
            {"v": 2, "step": "vehicle_record", "signer": reg,
             "vehicle": VEHICLE}, pv)
 
     t = 1767225606000
-    pv = private(6, t, bank["keyid"])
+    pv = private(6, t)
     pv.update(signer=bank, owner=h("owner-2"),
               details=h("浙F12345330100123456"),
               contract=h(BANK_A + "/HT-2026-0001"), reasons=[],
@@ -110,13 +107,13 @@ def main():
     vector("registry_decision.json", 23, 7, t,
            {"v": 2, "step": "decision", "signer": off,
             "app": "A0000000000000006", "decision": "approve"},
-           private(7, t, off["keyid"]))
+           private(7, t))
 
     t = 1767225608000
     vector("registry_restriction.json", 24, 8, t,
            {"v": 2, "step": "restriction", "signer": reg,
             "vehicle": VEHICLE, "action": "set", "kind": "seized"},
-           private(8, t, reg["keyid"]))
+           private(8, t))
 
 
 if __name__ == "__main__":
