@@ -140,6 +140,11 @@ struct wtile {
 	uint8_t key[MAP_TILE_KEY_MAX];
 	uint8_t key_len;
 	uint8_t dirty;
+	/* Bit i: slot i is a leaf decoded from the store whose hash is not
+	 * computed yet. Most leaves a batch decodes are never asked for
+	 * (only a changed node's children are), so hashing every leaf of
+	 * every tile read was the larger part of an update's SHA-256 work. */
+	uint16_t unhashed;
 	struct map_node slot[MAP_TILE_SLOTS];
 };
 
@@ -204,11 +209,15 @@ wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 
 	if ((st = tile_check(v, len, &present, &leaves)) != LIEN_OK)
 		return st;
+	w->unhashed = (uint16_t)leaves;
 	for (unsigned i = 0; i < MAP_TILE_SLOTS; i++) {
 		if (!(present & (1u << i))) {
 			w->slot[i].kind = MAP_EMPTY;
 		} else if (leaves & (1u << i)) {
-			map_node_leaf(&w->slot[i], p, p + MAP_KEY_LEN);
+			w->slot[i].kind = MAP_LEAF;
+			memcpy(w->slot[i].key, p, MAP_KEY_LEN);
+			memcpy(w->slot[i].value, p + MAP_KEY_LEN,
+			    MAP_VALUE_LEN);
 			p += MAP_KEY_LEN + MAP_VALUE_LEN;
 		} else {
 			w->slot[i].kind = MAP_NODE;
@@ -254,6 +263,7 @@ wc_tile(struct map_wcache *c, const uint8_t *k, size_t klen,
 	memcpy(w->key, k, klen);
 	w->key_len = (uint8_t)klen;
 	w->dirty = 0;
+	w->unhashed = 0;
 	st = store_get(c->t, STORE_MAP, k, klen, &v, &vlen);
 	if (st == LIEN_ENOTFOUND) {
 		for (unsigned i = 0; i < MAP_TILE_SLOTS; i++)
@@ -278,9 +288,16 @@ wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	struct wtile *w;
 	enum lien_status st = wc_tile(ctx, k, klen, &w);
 
-	if (st == LIEN_OK)
-		*out = w->slot[slot];
-	return st;
+	if (st != LIEN_OK)
+		return st;
+	if (w->unhashed & (1u << slot)) {
+		struct map_node *n = &w->slot[slot];
+
+		map_hash_leaf(n->key, n->value, n->hash);
+		w->unhashed = (uint16_t)(w->unhashed & ~(1u << slot));
+	}
+	*out = w->slot[slot];
+	return LIEN_OK;
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -296,6 +313,7 @@ wc_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	if (st != LIEN_OK)
 		return st;
 	w->slot[slot] = *n;
+	w->unhashed = (uint16_t)(w->unhashed & ~(1u << slot));
 	w->dirty = 1;
 	return LIEN_OK;
 }
