@@ -31,7 +31,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "common/b64.h"
@@ -74,6 +76,8 @@ static struct {
 	struct cosig_signer *wit[BM_NWIT];
 	struct note_verifier witv[BM_NWIT];
 	double sha_mb_s;
+	double node_per_s;		/* map_hash_node, per CPU second */
+	double rand_ms;			/* 1,024 random pages + fdatasync */
 } g;
 
 static int
@@ -255,6 +259,111 @@ bench_sha256(void)
 	} while (bench_seconds(dt) < secs);
 	g.sha_mb_s = (double)n * sizeof buf / bench_seconds(dt) / 1e6;
 	bench_figure("sha256_single_core_MB_per_s", g.sha_mb_s, "MB/s");
+}
+
+/* The map's own hash: 65 bytes in, what an update does per level. */
+static void
+bench_node_hash(void)
+{
+	uint8_t a[HASH_LEN], b[HASH_LEN];
+	uint64_t t0, n = 0, dt;
+	double secs = g.smoke ? 0.05 : 0.5;
+
+	memset(a, 0x11, sizeof a);
+	memset(b, 0x22, sizeof b);
+	t0 = cpu_ns();
+	do {
+		for (unsigned i = 0; i < 256; i++)
+			map_hash_node(a, b, a);
+		n += 256;
+		dt = cpu_ns() - t0;
+	} while (bench_seconds(dt) < secs);
+	g.node_per_s = (double)n / bench_seconds(dt);
+	bench_figure("map_hash_node_per_cpu_s", g.node_per_s, "hashes/s");
+}
+
+/* ---- The disk under the store ------------------------------------------- */
+
+/* What a commit's page writes cost on the disk the stores are on: a
+ * probe file in the store directory; one page + fdatasync (LMDB syncs
+ * twice per commit: data, then meta), 1,024 random distinct pages +
+ * fdatasync (a batch whose updates each dirty one page of their own) and
+ * 1,024 pages in one sequential write + fdatasync. Medians, wall time. */
+static int
+bench_disk(void)
+{
+	char path[BENCH_PATH_MAX];
+	size_t file_pages = g.smoke ? 2048 : 65536, reps = g.smoke ? 3 : 9;
+	size_t np = 1024;
+	uint8_t *buf = malloc(np * 4096);
+	uint64_t *pg = calloc(np, sizeof *pg), lat[32], rng = 7, t0;
+	int fd = -1, ret = -1;
+
+	if (buf == NULL || pg == NULL ||
+	    bench_path(path, sizeof path, g.store_dir, "disk-probe") != 0)
+		goto out;
+	for (size_t i = 0; i < np * 4096; i += 8) {
+		uint64_t x = bench_rand(&rng);
+
+		memcpy(buf + i, &x, 8);
+	}
+	if ((fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600)) < 0)
+		goto out;
+	for (size_t off = 0; off < file_pages; off += np)
+		if (pwrite(fd, buf, np * 4096, (off_t)off * 4096) !=
+		    (ssize_t)(np * 4096))
+			goto out;
+	if (fdatasync(fd) != 0)
+		goto out;
+	for (size_t r = 0; r < 3 * reps; r++) {
+		t0 = bench_now_ns();
+		if (pwrite(fd, buf, 4096, (off_t)bench_rand_below(&rng,
+		    file_pages) * 4096) != 4096 || fdatasync(fd) != 0)
+			goto out;
+		lat[r] = bench_now_ns() - t0;
+	}
+	bench_figure("disk_fdatasync_1page_ms_median",
+	    (double)bench_percentile(lat, 3 * reps, 50) / 1e6, "ms");
+	for (size_t r = 0; r < reps; r++) {
+		/* distinct pages, in file order (as LMDB writes them) */
+		for (size_t k = 0; k < np; k++)
+			pg[k] = bench_rand_below(&rng, file_pages / np) * np +
+			    k;
+		qsort(pg, np, sizeof *pg, bench_cmp_u64);
+		t0 = bench_now_ns();
+		for (size_t k = 0; k < np; k++)
+			if (pwrite(fd, buf + k * 4096, 4096,
+			    (off_t)pg[k] * 4096) != 4096)
+				goto out;
+		if (fdatasync(fd) != 0)
+			goto out;
+		lat[r] = bench_now_ns() - t0;
+	}
+	g.rand_ms = (double)bench_percentile(lat, reps, 50) / 1e6;
+	bench_figure("disk_random_1024_pages_ms_median", g.rand_ms, "ms");
+	for (size_t r = 0; r < reps; r++) {
+		off_t off = (off_t)bench_rand_below(&rng, file_pages / np) *
+		    (off_t)np * 4096;
+
+		t0 = bench_now_ns();
+		if (pwrite(fd, buf, np * 4096, off) != (ssize_t)(np * 4096) ||
+		    fdatasync(fd) != 0)
+			goto out;
+		lat[r] = bench_now_ns() - t0;
+	}
+	bench_figure("disk_sequential_1024_pages_ms_median",
+	    (double)bench_percentile(lat, reps, 50) / 1e6, "ms");
+	ret = 0;
+out:
+	if (fd >= 0) {
+		close(fd);
+		(void)unlink(path);
+	}
+	free(buf);
+	free(pg);
+	if (ret != 0)
+		fprintf(stderr, "bench_map: disk probe failed\n");
+	return ret;
 }
 
 /* ---- Cached stores ------------------------------------------------------ */
@@ -454,6 +563,16 @@ bench_map_update(void)
 	    (double)wc / 4096.0 / (double)(done * BM_BATCH), "pages");
 	bench_figure("map_update_batch1024_median_ms",
 	    (double)bench_percentile(lat, done, 50) / 1e6, "ms");
+	/* The two floors an update rate meets on this machine (estimates,
+	 * bench/README.md): hashing, at log2(N) - log2(1,024) + 2 hashes
+	 * per update (tlog/map.c), on one core; and the disk, writing this
+	 * run's pages per update at the probe's random-page cost. */
+	bench_figure("map_update_hash_floor_per_s", g.node_per_s /
+	    (log2((double)g.vehicles) - log2((double)BM_BATCH) + 2.0),
+	    "updates/s");
+	bench_figure("map_update_page_floor_per_s", g.rand_ms > 0 && wc > 0 ?
+	    (double)BM_BATCH / ((double)wc / 4096.0 / (double)(done *
+	    BM_BATCH) * g.rand_ms / 1e3) : NAN, "updates/s");
 	/* Proofs from this map (its size is the issue's 10^7), each checked
 	 * against the root of the last round: encoded sizes and depths,
 	 * three in four vehicles on the map, one never registered. */
@@ -906,6 +1025,9 @@ main(int argc, char **argv)
 	if (make_keys() != 0)
 		return 1;
 	bench_sha256();
+	bench_node_hash();
+	if (want("disk") || want("map_update"))
+		(void)bench_disk();
 	if (want("map_update") && bench_map_update() != 0)
 		rc = 1;
 	if (rc == 0 && (want("status") || want("map_vehicles")) &&
