@@ -9,9 +9,10 @@
  * makes one key's path ~log2(n)/4 records (7 at 10^7 vehicles) instead
  * of ~log2(n) nodes, while a record stays small (at most 964 bytes, four
  * or more per page) so that rewriting it does not drag overflow pages in.
- * The top strata (1 + 16 + 256 records) are rewritten by most batches and
- * stay hot. bench/README.md ("Status map") has the measured pages per
- * update.
+ * The top strata (1 + 16 + 256 + 4,096 records) are rewritten by most
+ * batches and stay hot; below them the keys follow the tree in pre-order
+ * (tile_addr), so a key's lower tiles are neighbours in the B-tree.
+ * bench/README.md ("Lien-status map") has the measured pages per update.
  *
  * The write cache decodes each touched tile once per batch, lets
  * tlog/map.c read and write its nodes, and writes each dirty tile once at
@@ -71,23 +72,44 @@ popc16(unsigned x)
 	return (unsigned)__builtin_popcount(x & 0xffffu);
 }
 
-/* Tile key of the node (depth, key); *slot its slot in that tile. */
+/* Tile key of the node (depth, key); *slot its slot in that tile.
+ *
+ * Strata 0..3 (depths 0..15, the dense top): the byte s, then P packed
+ * into ceil(4s/8) bytes. Strata 4 and below (the random bottom): the
+ * byte 4, the first 16 bits of P, then one byte (0..15) per further
+ * 4-bit step, so that LMDB's order (bytes, then the shorter first) is a
+ * pre-order walk of each 16-bit group: a stratum-4 tile, then the whole
+ * subtree below it, then the next. ledger/map_store.h says why. */
 static size_t
 tile_addr(unsigned depth, const uint8_t key[MAP_KEY_LEN],
     uint8_t out[MAP_TILE_KEY_MAX], unsigned *slot)
 {
 	unsigned s = depth / MAP_TILE_HEIGHT, r = depth % MAP_TILE_HEIGHT;
-	size_t nb = (MAP_TILE_HEIGHT * s + 7u) / 8u;
 	unsigned j = 0;
+	size_t len;
 
-	out[0] = (uint8_t)s;
-	memcpy(out + 1, key, nb);
-	if ((MAP_TILE_HEIGHT * s) % 8u != 0)
-		out[nb] &= 0xf0u;
 	for (unsigned i = 0; i < r; i++)
 		j = j << 1 | map_key_bit(key, MAP_TILE_HEIGHT * s + i);
 	*slot = (1u << r) - 1u + j;
-	return 1 + nb;
+	if (s < MAP_TILE_GROUP) {
+		size_t nb = (MAP_TILE_HEIGHT * s + 7u) / 8u;
+
+		out[0] = (uint8_t)s;
+		memcpy(out + 1, key, nb);
+		if ((MAP_TILE_HEIGHT * s) % 8u != 0)
+			out[nb] &= 0xf0u;
+		return 1 + nb;
+	}
+	out[0] = (uint8_t)MAP_TILE_GROUP;
+	out[1] = key[0];
+	out[2] = key[1];
+	len = 3;
+	for (unsigned k = MAP_TILE_GROUP; k < s; k++) {
+		unsigned b = key[k / 2u];
+
+		out[len++] = (uint8_t)(k % 2u == 0 ? b >> 4 : b & 0x0fu);
+	}
+	return len;
 }
 
 /* Check a record's header against its length. */

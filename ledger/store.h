@@ -33,11 +33,13 @@
  * (docs/privacy.md); v6: each application's private state in a table of
  * its own (`papps`, appended in log order, instead of `a/` records among
  * pstate's random keys), private records without the Signature-Input
- * the sealed request holds (docs/storage.md "Where the bytes go"). An
+ * the sealed request holds (docs/storage.md "Where the bytes go"); v7:
+ * the `map` table's tiles below depth 16 keyed in pre-order (same
+ * values; docs/storage.md "Status map: map tiles"). An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v6"
+#define STORE_FORMAT "lienlog-store-v7"
 
 struct store;
 struct store_txn;

@@ -22,6 +22,7 @@
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
+#include "tlog/map.h"
 #include "tlog/merkle.h"
 #include "tlog/status.h"
 
@@ -687,6 +688,129 @@ test_ledger_scratch_map_prove(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* The map's hash over sorted keys k[0..n) that share their first d bits,
+ * straight from the definition (docs/lien-status.md): the reference the
+ * stored map is held to. */
+static void
+ref_map_hash(uint8_t (*k)[HASH_LEN], uint8_t (*v)[HASH_LEN], size_t n,
+    unsigned d, uint8_t out[HASH_LEN])
+{
+	uint8_t l[HASH_LEN], r[HASH_LEN];
+	size_t m = 0;
+
+	if (n == 0) {
+		map_hash_empty(out);
+		return;
+	}
+	if (n == 1) {
+		map_hash_leaf(k[0], v[0], out);
+		return;
+	}
+	while (m < n && !map_key_bit(k[m], d))
+		m++;
+	ref_map_hash(k, v, m, d + 1, l);
+	ref_map_hash(k + m, v + m, n - m, d + 1, r);
+	map_hash_node(l, r, out);
+}
+
+static int
+cmp_key(const void *a, const void *b)
+{
+	return memcmp(a, b, HASH_LEN);
+}
+
+/* Deep paths through the stored map (ledger/map_store.c keys strata 0..3
+ * and 4.. differently): keys that share 15..70 bits with one key, whose
+ * leaves sit in stratum 3 to stratum 17 tiles, among random ones, set in
+ * two transactions (the second changing values and moving leaves down);
+ * the root equals the definition's, and every key, and absent keys beside
+ * the deep ones, prove against it. */
+static void
+test_ledger_scratch_map_deep(void **state)
+{
+	enum { NRAND = 300, NDEEP = 56, N = NRAND + NDEEP };
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	struct map_proof *p = malloc(sizeof *p);
+	uint8_t (*k)[HASH_LEN] = calloc(N, HASH_LEN);
+	uint8_t (*v)[HASH_LEN] = calloc(N, HASH_LEN);
+	uint8_t (*sk)[2 * HASH_LEN] = calloc(N, 2 * HASH_LEN);
+	uint8_t root[HASH_LEN], want[HASH_LEN], key[HASH_LEN], base[HASH_LEN];
+	uint64_t nkeys = 0;
+	char dir[64], cmd[128];
+	int present = -1;
+
+	(void)state;
+	assert_non_null(p);
+	assert_non_null(k);
+	assert_non_null(v);
+	assert_non_null(sk);
+	for (size_t i = 0; i < NRAND; i++)
+		hash_sha256(&i, sizeof i, k[i]);
+	memcpy(base, k[0], HASH_LEN);
+	for (size_t j = 0; j < NDEEP; j++) {
+		unsigned bit = 15u + (unsigned)j;	/* 15 .. 70 */
+
+		memcpy(k[NRAND + j], k[0], HASH_LEN);
+		k[NRAND + j][bit / 8u] ^= (uint8_t)(0x80u >> (bit % 8u));
+	}
+	strcpy(dir, "/tmp/lienlog-test-scratch-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
+	for (int round = 0; round < 2; round++) {
+		assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+		for (size_t i = 0; i < N; i++) {
+			/* Round 0: the odd keys; round 1: all, new values. */
+			if (round == 0 && i % 2 == 0)
+				continue;
+			v[i][0] = (uint8_t)round;
+			memcpy(v[i] + 1, k[i], HASH_LEN - 1);
+			assert_int_equal(ledger_state_map_set(st, k[i], v[i]),
+			    LIEN_OK);
+		}
+		assert_int_equal(ledger_state_map_root(st, root, &nkeys),
+		    LIEN_OK);
+		assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+	}
+	assert_int_equal(nkeys, N);
+	for (size_t i = 0; i < N; i++) {
+		memcpy(sk[i], k[i], HASH_LEN);
+		memcpy(sk[i] + HASH_LEN, v[i], HASH_LEN);
+	}
+	qsort(sk, N, sizeof sk[0], cmp_key);
+	for (size_t i = 0; i < N; i++) {
+		memcpy(k[i], sk[i], HASH_LEN);
+		memcpy(v[i], sk[i] + HASH_LEN, HASH_LEN);
+	}
+	ref_map_hash(k, v, N, 0, want);
+	assert_memory_equal(root, want, HASH_LEN);
+	for (size_t i = 0; i < N; i++) {
+		assert_int_equal(ledger_scratch_map_prove(sc, k[i], p), LIEN_OK);
+		assert_int_equal(map_proof_verify(p, root, k[i], &present),
+		    LIEN_OK);
+		assert_int_equal(present, 1);
+		assert_memory_equal(p->value, v[i], HASH_LEN);
+	}
+	/* Absent keys that share 15..255 bits with a deep one: the base
+	 * key with bit `bit` and the last bit flipped. */
+	for (unsigned bit = 15; bit <= 80; bit += 5) {
+		memcpy(key, base, HASH_LEN);
+		key[HASH_LEN - 1] ^= 0x01;
+		key[bit / 8u] ^= (uint8_t)(0x80u >> (bit % 8u));
+		assert_int_equal(ledger_scratch_map_prove(sc, key, p), LIEN_OK);
+		assert_int_equal(map_proof_verify(p, root, key, &present),
+		    LIEN_OK);
+		assert_int_equal(present, 0);
+	}
+	ledger_scratch_close(sc);
+	free(p);
+	free(k);
+	free(v);
+	free(sk);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Cosignature lines join the stored checkpoint, once, and the log's own
  * signature still verifies (unknown key lines are ignored). */
 static void
@@ -1103,6 +1227,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
+		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_store_full, setup, teardown),
