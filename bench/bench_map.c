@@ -11,6 +11,10 @@
  *     checkpoint cosigned by three witnesses; the bundle as
  *     ledger_view_status_proof assembles it (the binary form lienlogd
  *     serves with Accept: application/vnd.lienlog.status-proof), by part;
+ *   - the bundle at N vehicles exactly (status_bundle_real_*): the map of
+ *     the same N vehicles built in memory, real map proofs from it, the
+ *     exact inclusion length of a log of N vehicles, a real cosigned
+ *     checkpoint; each bundle encoded and verified (bench_bundle_real_map);
  *   - verification: status_proof_verify of those bundles under a policy
  *     of the log key and three witnesses, quorum 3 (what `lienlog verify
  *     status` runs, without process start and file reading), and the
@@ -44,6 +48,7 @@
 #include "crypto/sign.h"
 #include "demo/demo.h"
 #include "ledger/ledger.h"
+#include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "tlog/map.h"
 #include "tlog/status.h"
@@ -921,19 +926,6 @@ bench_bundles(void)
 		bench_figure("status_bundle_bytes_max", maxsz, "bytes");
 		bench_figure("status_bundle_bytes_worst_inclusion", worst,
 		    "bytes");
-		/* The bundle of a log of map_vehicles vehicles (one entry
-		 * each, as this log): this median bundle with the median map
-		 * proof of the map_update map and the longest inclusion proof
-		 * of that log's size. nan when map_update did not run. */
-		{
-			double big = (double)g.vehicles +
-			    (double)g.vehicles / BM_BATCH;
-
-			bench_figure("status_bundle_bytes_estimate_at_map",
-			    g.map_proof_med > 0 ? med - mapb / (double)np +
-			    g.map_proof_med + (ceil(log2(big)) - incl) *
-			    HASH_LEN : NAN, "bytes");
-		}
 		bench_figure("status_bundle_map_proof_bytes_mean",
 		    mapb / (double)np, "bytes");
 		bench_figure("status_bundle_record_bytes_mean",
@@ -955,6 +947,381 @@ out:
 	free(sz);
 	free(ver);
 	free(prv);
+	return ret;
+}
+
+/* ---- The bundle at N vehicles, from a real map of N keys ---------------- */
+
+/*
+ * The exact size of the bundle a log of N vehicles serves, without a log
+ * of N entries: the map of the N vehicles (the keys and values
+ * key_value_of gives, the very pairs of the scratch store) is built in
+ * memory from its definition (docs/lien-status.md section 4), its root
+ * and the map proofs of sampled vehicles computed in the same pass; the
+ * state-root entry holds that root, N keys and the size of a log of N
+ * vehicles (N entries plus one state root per batch of 1,024); its
+ * inclusion proof has the exact length RFC 9162 gives the last leaf of a
+ * tree of that size (the other leaves' hashes are stand-ins: no log of
+ * that size was written); the checkpoint of that root is signed by the
+ * log key and cosigned by three witnesses. Each bundle is encoded by
+ * status_proof_encode and must pass status_proof_verify under the
+ * 3-of-3 policy before its size is counted.
+ */
+
+struct rm_pair {
+	uint8_t k[MAP_KEY_LEN];
+	uint8_t v[MAP_VALUE_LEN];
+};
+
+struct rm_sample {
+	uint8_t k[MAP_KEY_LEN];
+	uint64_t i;			/* vehicle number */
+	int present;
+	struct map_proof *p;
+};
+
+static int
+rm_pair_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, MAP_KEY_LEN);
+}
+
+static int
+rm_sample_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct rm_sample *)a)->k,
+	    ((const struct rm_sample *)b)->k, MAP_KEY_LEN);
+}
+
+/* First index in [0, n) whose key has bit d set; keys share bits < d. */
+static size_t
+rm_split(const uint8_t *base, size_t stride, size_t n, unsigned d)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (map_key_bit(base + mid * stride, d))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* N(p) of the pairs a[0..n) sharing their first d bits; the proofs of
+ * the samples s[0..ns) under the same prefix are filled on the way. */
+static void
+rm_node(const struct rm_pair *a, size_t n, unsigned d, struct rm_sample *s,
+    size_t ns, uint8_t out[HASH_LEN])
+{
+	uint8_t l[HASH_LEN], r[HASH_LEN];
+	size_t m, ms;
+
+	if (n == 0) {
+		map_hash_empty(out);
+		for (size_t j = 0; j < ns; j++) {
+			s[j].p->kind = MAP_PROOF_ABSENT_EMPTY;
+			s[j].p->depth = d;
+		}
+		return;
+	}
+	if (n == 1) {
+		map_hash_leaf(a->k, a->v, out);
+		for (size_t j = 0; j < ns; j++) {
+			s[j].p->depth = d;
+			if (memcmp(s[j].k, a->k, MAP_KEY_LEN) == 0) {
+				s[j].p->kind = MAP_PROOF_PRESENT;
+				memcpy(s[j].p->value, a->v, MAP_VALUE_LEN);
+			} else {
+				s[j].p->kind = MAP_PROOF_ABSENT_LEAF;
+				memcpy(s[j].p->other_key, a->k, MAP_KEY_LEN);
+				memcpy(s[j].p->other_value, a->v,
+				    MAP_VALUE_LEN);
+			}
+		}
+		return;
+	}
+	m = rm_split(a->k, sizeof *a, n, d);
+	ms = ns > 0 ? rm_split(s->k, sizeof *s, ns, d) : 0;
+	rm_node(a, m, d + 1, s, ms, l);
+	rm_node(a + m, n - m, d + 1, s + ms, ns - ms, r);
+	for (size_t j = 0; j < ns; j++)
+		memcpy(s[j].p->sib[d], j < ms ? r : l, HASH_LEN);
+	map_hash_node(l, r, out);
+}
+
+/* The RFC 9162 2.1.3.2 walk for leaf index in a tree of size n: the proof
+ * length it accepts, and the root it reaches from leaf with proof. */
+static size_t
+rm_incl_len(uint64_t index, uint64_t n)
+{
+	uint64_t fn = index, sn = n - 1;
+	size_t len = 0;
+
+	while (sn > 0) {
+		if ((fn & 1) || fn == sn) {
+			if (!(fn & 1))
+				while (fn != 0 && !(fn & 1)) {
+					fn >>= 1;
+					sn >>= 1;
+				}
+		}
+		fn >>= 1;
+		sn >>= 1;
+		len++;
+	}
+	return len;
+}
+
+static void
+rm_incl_root(const uint8_t leaf[HASH_LEN], uint64_t index, uint64_t n,
+    uint8_t proof[][HASH_LEN], size_t len, uint8_t out[HASH_LEN])
+{
+	uint64_t fn = index, sn = n - 1;
+	uint8_t r[HASH_LEN];
+
+	memcpy(r, leaf, HASH_LEN);
+	for (size_t k = 0; k < len; k++) {
+		if ((fn & 1) || fn == sn) {
+			hash_node(proof[k], r, r);
+			if (!(fn & 1))
+				while (fn != 0 && !(fn & 1)) {
+					fn >>= 1;
+					sn >>= 1;
+				}
+		} else {
+			hash_node(r, proof[k], r);
+		}
+		fn >>= 1;
+		sn >>= 1;
+	}
+	memcpy(out, r, HASH_LEN);
+}
+
+/* The signed and cosigned checkpoint note of (size, root); malloc'd. */
+static char *
+rm_checkpoint(uint64_t size, const uint8_t root[HASH_LEN], size_t *out_len)
+{
+	char body[512], *note = NULL, *all;
+	size_t body_len, nl, ll, off;
+	enum lien_status s;
+
+	if (checkpoint_format(BM_ORIGIN, strlen(BM_ORIGIN), size, root, body,
+	    sizeof body, &body_len) != LIEN_OK ||
+	    note_sign(g.signer, (const uint8_t *)body, body_len, &note,
+	    &nl) != LIEN_OK)
+		return NULL;
+	if ((all = malloc(nl + BM_NWIT * COSIG_LINE_MAX)) == NULL) {
+		free(note);
+		return NULL;
+	}
+	memcpy(all, note, nl);
+	off = nl;
+	free(note);
+	for (unsigned k = 0; k < BM_NWIT; k++) {
+		s = cosig_sign_line(g.wit[k], (const uint8_t *)body, body_len,
+		    BM_COSIG_TIME, all + off, BM_NWIT * COSIG_LINE_MAX -
+		    (off - nl), &ll);
+		if (s != LIEN_OK) {
+			free(all);
+			return NULL;
+		}
+		off += ll;
+	}
+	*out_len = off;
+	return all;
+}
+
+static int
+bench_bundle_real_map(void)
+{
+	uint64_t n = g.vehicles, tsize = n + (n + BM_BATCH - 1) / BM_BATCH;
+	size_t nsamp = g.smoke ? 40 : 400, nabs = nsamp / 4, nincl, np = 0;
+	size_t na = 0;
+	struct rm_pair *pairs = malloc((size_t)n * sizeof *pairs);
+	struct rm_sample *smp = calloc(nsamp, sizeof *smp);
+	struct status_proof *b = calloc(1, sizeof *b);
+	uint8_t (*incl)[HASH_LEN] = calloc(MERKLE_PROOF_MAX, HASH_LEN);
+	uint8_t *menc = malloc(MAP_PROOF_MAX), *out = malloc(STATUS_PROOF_MAX);
+	uint8_t root[HASH_LEN], payload[STATUS_ROOT_PAYLOAD_LEN];
+	uint8_t env[STATUS_ENTRY_MAX], leaf[HASH_LEN], lroot[HASH_LEN];
+	double *sz = calloc(nsamp, sizeof *sz), *asz = calloc(nsamp,
+	    sizeof *asz), *msz = calloc(nsamp, sizeof *msz), *dep = calloc(nsamp,
+	    sizeof *dep);
+	char *note = NULL, vin[18], rec[1024];
+	size_t note_len = 0, env_len, rbin = 0;
+	uint64_t rng = 7, t0 = bench_now_ns();
+	struct status_root sr;
+	struct entry e;
+	struct tlog_policy pol;
+	struct status_check chk;
+	struct status_result *res = malloc(sizeof *res);
+	struct status_report rep;
+	enum lien_status s = LIEN_OK;
+	int ret = -1;
+
+	if (pairs == NULL || smp == NULL || b == NULL || incl == NULL ||
+	    menc == NULL || out == NULL || sz == NULL || asz == NULL ||
+	    msz == NULL || dep == NULL || res == NULL) {
+		fprintf(stderr, "bench_map: no memory for a map of %" PRIu64
+		    " vehicles in memory (%zu MB)\n", n,
+		    (size_t)(n * sizeof *pairs >> 20));
+		goto out;
+	}
+	fprintf(stderr, "status_bundle_real: the map of %" PRIu64 " vehicles "
+	    "in memory (%zu MB)\n", n, (size_t)(n * sizeof *pairs >> 20));
+	for (uint64_t i = 0; i < n; i++)
+		key_value_of(i, n, pairs[i].k, pairs[i].v);
+	qsort(pairs, (size_t)n, sizeof *pairs, rm_pair_cmp);
+	for (uint64_t i = 1; i < n; i++)
+		if (memcmp(pairs[i - 1].k, pairs[i].k, MAP_KEY_LEN) == 0) {
+			fprintf(stderr, "bench_map: two vehicles share a key\n");
+			goto out;
+		}
+	/* Three in four samples on the map, one never registered. */
+	for (size_t j = 0; j < nsamp; j++) {
+		smp[j].present = j >= nabs;
+		smp[j].i = smp[j].present ? bench_rand_below(&rng, n) :
+		    n + 1000000000u + j;
+		vin_of(smp[j].i, vin);
+		if (status_key((const uint8_t *)vin, 17, smp[j].k) != LIEN_OK ||
+		    (smp[j].p = calloc(1, sizeof *smp[j].p)) == NULL)
+			goto out;
+	}
+	qsort(smp, nsamp, sizeof *smp, rm_sample_cmp);
+	rm_node(pairs, (size_t)n, 0, smp, nsamp, root);
+	free(pairs);
+	pairs = NULL;
+	fprintf(stderr, "status_bundle_real: root and %zu proofs in %.1f s\n",
+	    nsamp, bench_seconds(bench_now_ns() - t0));
+	/* The state-root entry, its inclusion proof, the checkpoint. */
+	memset(&sr, 0, sizeof sr);
+	memcpy(sr.root, root, HASH_LEN);
+	sr.nkeys = n;
+	sr.tree_size = tsize;
+	memset(&e, 0, sizeof e);
+	e.index = tsize - 1;
+	e.time_ms = 1798761600000u;
+	e.type = ENTRY_TYPE_STATE_ROOT;
+	hash_sha256("prev", 4, e.prev);
+	e.payload = payload;
+	e.payload_len = sizeof payload;
+	if (status_root_encode(&sr, payload, sizeof payload) != LIEN_OK ||
+	    entry_encode(&e, env, sizeof env, &env_len) != LIEN_OK)
+		goto out;
+	hash_leaf(env, env_len, leaf);
+	nincl = rm_incl_len(tsize - 1, tsize);
+	for (size_t k = 0; k < nincl; k++)
+		hash_sha256(&k, sizeof k, incl[k]);
+	rm_incl_root(leaf, tsize - 1, tsize, incl, nincl, lroot);
+	if ((note = rm_checkpoint(tsize, lroot, &note_len)) == NULL)
+		goto out;
+	memset(&pol, 0, sizeof pol);
+	pol.log = g.logv;
+	pol.witnesses = g.witv;
+	pol.nwitnesses = BM_NWIT;
+	pol.quorum = BM_NWIT;
+	for (size_t j = 0; j < nsamp; j++) {
+		size_t ml, rl = 0, len;
+
+		if ((s = map_proof_encode(smp[j].p, menc, MAP_PROOF_MAX,
+		    &ml)) != LIEN_OK)
+			break;
+		if (smp[j].present) {
+			uint8_t bin[STATUS_RECORD_MAX];
+
+			rl = record_of(smp[j].i, n, rec, sizeof rec);
+			if ((s = status_record_pack((const uint8_t *)rec, rl,
+			    bin, sizeof bin, &rbin)) != LIEN_OK)
+				break;
+		}
+		memset(b, 0, sizeof *b);
+		vin_of(smp[j].i, vin);
+		b->id = (const uint8_t *)vin;
+		b->id_len = 17;
+		b->record = rl ? (const uint8_t *)rec : NULL;
+		b->record_len = rl;
+		b->map = menc;
+		b->map_len = ml;
+		b->entry = env;
+		b->entry_len = env_len;
+		memcpy(b->incl, incl, nincl * HASH_LEN);
+		b->nincl = nincl;
+		if ((s = status_proof_set_checkpoint(b, (const uint8_t *)note,
+		    note_len)) != LIEN_OK ||
+		    (s = status_proof_encode(b, out, STATUS_PROOF_MAX,
+		    &len)) != LIEN_OK)
+			break;
+		memset(&chk, 0, sizeof chk);
+		chk.policy = &pol;
+		chk.id = (const uint8_t *)vin;
+		chk.id_len = 17;
+		if ((s = status_proof_verify(out, len, &chk, res, &rep)) !=
+		    LIEN_OK || res->present != smp[j].present ||
+		    res->cosigned != BM_NWIT) {
+			fprintf(stderr, "bench_map: the bundle at %" PRIu64
+			    " vehicles does not verify: %s\n", n, rep.why);
+			s = LIEN_EVERIFY;
+			break;
+		}
+		if (smp[j].present) {
+			sz[np] = (double)len;
+			msz[np] = (double)ml;
+			dep[np] = (double)smp[j].p->depth;
+			np++;
+		} else {
+			asz[na++] = (double)len;
+		}
+	}
+	if (s != LIEN_OK) {
+		fail("bundle at N vehicles", s);
+		goto out;
+	}
+	bench_figure("status_bundle_real_map_vehicles", (double)n, "vehicles");
+	bench_figure("status_bundle_real_map_tree_size", (double)tsize,
+	    "entries");
+	bench_figure("status_bundle_real_map_inclusion_hashes", (double)nincl,
+	    "hashes");
+	bench_figure("status_bundle_real_map_depth_median",
+	    pct_double(dep, np, 50), "levels");
+	bench_figure("status_bundle_real_map_map_proof_bytes_median",
+	    pct_double(msz, np, 50), "bytes");
+	bench_figure("status_bundle_real_map_record_bytes", (double)rbin,
+	    "bytes");
+	bench_figure("status_bundle_real_map_checkpoint_bytes",
+	    (double)(2 + b->body_len + STATUS_LOG_SIG_LEN + 1 +
+	    b->ncosig * STATUS_COSIG_LEN), "bytes");
+	bench_figure("status_bundle_real_map_bytes_median",
+	    pct_double(sz, np, 50), "bytes");
+	bench_figure("status_bundle_real_map_bytes_max", pct_double(sz, np,
+	    100), "bytes");
+	/* Another log of this order of size (more entries per vehicle,
+	 * another batch pattern) gives its last leaf up to ceil(log2 size)
+	 * hashes: the largest sample with the longest such proof. */
+	bench_figure("status_bundle_real_map_bytes_worst_inclusion",
+	    pct_double(sz, np, 100) + (ceil(log2((double)tsize)) -
+	    (double)nincl) * HASH_LEN, "bytes");
+	bench_figure("status_bundle_real_map_absent_bytes_median",
+	    pct_double(asz, na, 50), "bytes");
+	bench_figure("status_bundle_target_bytes", 2560, "bytes");
+	ret = 0;
+out:
+	free(pairs);
+	for (size_t j = 0; smp != NULL && j < nsamp; j++)
+		free(smp[j].p);
+	free(smp);
+	free(b);
+	free(incl);
+	free(menc);
+	free(out);
+	free(sz);
+	free(asz);
+	free(msz);
+	free(dep);
+	free(note);
+	free(res);
 	return ret;
 }
 
@@ -1032,6 +1399,9 @@ main(int argc, char **argv)
 		rc = 1;
 	if (rc == 0 && (want("status") || want("map_vehicles")) &&
 	    bench_bundles() != 0)
+		rc = 1;
+	if (rc == 0 && want("status_bundle_real") &&
+	    bench_bundle_real_map() != 0)
 		rc = 1;
 	note_signer_free(g.signer);
 	for (unsigned k = 0; k < BM_NWIT; k++)
