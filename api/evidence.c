@@ -11,8 +11,9 @@
  * token to one applicant and one application. Every refusal has its own
  * stable code.
  *
- * Times are checked as integers in [0, EVIDENCE_TIME_MAX] before the
- * policy arithmetic, so no claim can push it into signed overflow.
+ * Times are checked as integers in [0, 2^40) (jws_claim_time) and now
+ * in [0, EVIDENCE_TIME_MAX] before the policy arithmetic, so no claim
+ * can push it into signed overflow.
  * Scores are integers in basis points (0..10000): no floating point in a
  * decision that must be reproducible.
  */
@@ -113,24 +114,6 @@ fail(struct evidence_result *out, enum evidence_reason r)
 	return r == EVIDENCE_R_INTERNAL ? LIEN_EINVAL : LIEN_EVERIFY;
 }
 
-/* A NumericDate claim: 1 present and in range, 0 absent, -1 bad. */
-static int
-time_claim(const json_t *claims, const char *name, int64_t *out)
-{
-	const json_t *v = json_object_get(claims, name);
-	json_int_t x;
-
-	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v))
-		return -1;
-	x = json_integer_value(v);
-	if (x < 0 || x > EVIDENCE_TIME_MAX)
-		return -1;
-	*out = (int64_t)x;
-	return 1;
-}
-
 /* A claim holding base64url (no padding) of exactly 32 bytes, compared
  * in constant time with want. */
 static enum evidence_reason
@@ -188,7 +171,7 @@ token_common(const struct trust *t, enum trust_issuers which,
 	enum evidence_reason r;
 	const char *iss;
 	int64_t nbf = 0;
-	int hi, he, hn;
+	enum lien_status hi, he, hn;
 
 	memset(out, 0, sizeof(*out));
 	memset(tok, 0, sizeof(*tok));
@@ -217,10 +200,10 @@ token_common(const struct trust *t, enum trust_issuers which,
 	memcpy(out->iss, iss, strlen(iss) + 1);
 
 	/* Types and ranges first, so the policy arithmetic is safe. */
-	hi = time_claim(tok->claims, "iat", &out->iat);
-	he = time_claim(tok->claims, "exp", &out->exp);
-	hn = time_claim(tok->claims, "nbf", &nbf);
-	if (hi < 0 || he < 0 || hn < 0)
+	hi = jws_claim_time(tok->claims, "iat", &out->iat);
+	he = jws_claim_time(tok->claims, "exp", &out->exp);
+	hn = jws_claim_time(tok->claims, "nbf", &nbf);
+	if (hi == LIEN_EPARSE || he == LIEN_EPARSE || hn == LIEN_EPARSE)
 		return fail(out, EVIDENCE_R_CLAIM_INVALID);
 	pol.iss = iss;
 	pol.aud = cfg->registry;

@@ -188,19 +188,20 @@ ascii_printable(const char *s, size_t len)
 	return 1;
 }
 
-/* An integer member in [lo, hi]; absent keeps *out. -1 on a bad value. */
-static int
+/* An integer member in [lo, hi] into *out. LIEN_OK, or LIEN_EPARSE (not
+ * an integer, or out of range; *out is kept). */
+static enum lien_status LIEN_MUST_CHECK
 int_member(const json_t *v, int64_t lo, int64_t hi, int64_t *out)
 {
 	json_int_t x;
 
 	if (!json_is_integer(v))
-		return -1;
+		return LIEN_EPARSE;
 	x = json_integer_value(v);
 	if (x < lo || x > hi)
-		return -1;
+		return LIEN_EPARSE;
 	*out = (int64_t)x;
-	return 0;
+	return LIEN_OK;
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -232,7 +233,7 @@ face_parse(const json_t *face, struct trust_config *c, char *why,
 			    "unknown member \"face.%s\"", pk);
 			return LIEN_EPARSE;
 		}
-		if (int_member(v, 0, TRUST_SCORE_MAX, &x) != 0) {
+		if (int_member(v, 0, TRUST_SCORE_MAX, &x) != LIEN_OK) {
 			trust_why(why, why_cap, "config.json",
 			    "\"face.%s\" must be an integer 0..%u (basis points)",
 			    names[i], TRUST_SCORE_MAX);
@@ -300,7 +301,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			have_registry = 1;
 		} else if (strcmp(k, "created_window") == 0) {
 			if (int_member(v, 1, TRUST_WINDOW_LIMIT,
-			    &c->created_window) != 0) {
+			    &c->created_window) != LIEN_OK) {
 				trust_why(why, why_cap, "config.json",
 				    "\"created_window\" must be an integer "
 				    "1..%d", TRUST_WINDOW_LIMIT);
@@ -308,7 +309,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			}
 		} else if (strcmp(k, "token_skew") == 0) {
 			if (int_member(v, 0, TRUST_SKEW_LIMIT,
-			    &c->token_skew) != 0) {
+			    &c->token_skew) != LIEN_OK) {
 				trust_why(why, why_cap, "config.json",
 				    "\"token_skew\" must be an integer 0..%d",
 				    TRUST_SKEW_LIMIT);
@@ -316,7 +317,7 @@ config_parse(const char *text, size_t len, struct trust_config *c,
 			}
 		} else if (strcmp(k, "token_lifetime_max") == 0) {
 			if (int_member(v, 1, TRUST_LIFETIME_LIMIT,
-			    &c->token_lifetime_max) != 0) {
+			    &c->token_lifetime_max) != LIEN_OK) {
 				trust_why(why, why_cap, "config.json",
 				    "\"token_lifetime_max\" must be an integer "
 				    "1..%d", TRUST_LIFETIME_LIMIT);

@@ -465,23 +465,18 @@ jws_claim_string(const struct json_t *claims, const char *name,
 	return LIEN_OK;
 }
 
-/* Integer NumericDate claim: 1 found, 0 absent, -1 wrong type. */
-static int
-claim_time(const json_t *claims, const char *name, int64_t *out)
+enum lien_status
+jws_claim_time(const struct json_t *claims, const char *name, int64_t *out)
 {
 	const json_t *v = json_object_get(claims, name);
 
 	if (v == NULL)
-		return 0;
-	if (!json_is_integer(v))
-		return -1;
-	/* NumericDate (RFC 7519 2) in [0, 2^40): about 35,000 years, and
-	 * small enough that exp - iat and now +- skew can never overflow. */
-	if (json_integer_value(v) < 0 ||
+		return LIEN_ENOTFOUND;
+	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 	    json_integer_value(v) >= ((json_int_t)1 << 40))
-		return -1;
+		return LIEN_EPARSE;
 	*out = (int64_t)json_integer_value(v);
-	return 1;
+	return LIEN_OK;
 }
 
 enum lien_status
@@ -491,6 +486,7 @@ jws_claims_check(const struct json_t *claims,
 	enum jws_reason r = JWS_R_CLAIM_MISSING;
 	const json_t *iss, *aud, *a;
 	int64_t iat = 0, exp = 0, nbf = 0;
+	enum lien_status st = LIEN_ENOTFOUND;
 	int has_nbf;
 	size_t i;
 
@@ -524,11 +520,13 @@ jws_claims_check(const struct json_t *claims,
 		goto fail;
 	}
 	r = JWS_R_CLAIM_MISSING;
-	if (claim_time(claims, "exp", &exp) != 1 ||
-	    claim_time(claims, "iat", &iat) != 1 ||
-	    (has_nbf = claim_time(claims, "nbf", &nbf)) < 0)
+	if (jws_claim_time(claims, "exp", &exp) != LIEN_OK ||
+	    jws_claim_time(claims, "iat", &iat) != LIEN_OK ||
+	    ((st = jws_claim_time(claims, "nbf", &nbf)) != LIEN_OK &&
+	    st != LIEN_ENOTFOUND))
 		goto fail;
-	/* Overflow-safe: claim times are bounded by claim_time(); now and
+	has_nbf = st == LIEN_OK;
+	/* Overflow-safe: claim times are bounded by jws_claim_time(); now and
 	 * skew come from the caller's policy. */
 	r = JWS_R_EXPIRED;
 	if (exp <= pol->now - pol->skew)

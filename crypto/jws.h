@@ -138,6 +138,13 @@ enum lien_status jws_claims_check(const struct json_t *claims,
 enum lien_status jws_claim_string(const struct json_t *claims,
     const char *name, const char **out, size_t *out_len) LIEN_MUST_CHECK;
 
+/* An integer NumericDate claim (RFC 7519 section 2) in [0, 2^40), about
+ * 35,000 years, small enough that exp - iat and now +- skew never
+ * overflow: LIEN_OK with *out, LIEN_ENOTFOUND if absent (*out kept),
+ * LIEN_EPARSE if not such an integer. */
+enum lien_status jws_claim_time(const struct json_t *claims,
+    const char *name, int64_t *out) LIEN_MUST_CHECK;
+
 /* ---- signing (tests, tools) --------------------------------------------- */
 
 /* Compact JWS over payload bytes with header {"alg":..,"kid":..,"typ":"JWT"}

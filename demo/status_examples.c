@@ -25,9 +25,10 @@
 #include "registry/registry.h"
 #include "registry/jcs.h"
 
-/* The vehicle record of vin in view v: 1 found (*out set), 0 none, -1
- * error. */
-static int
+/* The vehicle record of vin in view v into *out. LIEN_OK; LIEN_ENOTFOUND
+ * (no record); LIEN_ECORRUPT (an invalid VIN, or a record that does not
+ * parse), or the store's status. */
+static enum lien_status LIEN_MUST_CHECK
 vehicle_of(struct ledger_view *v, const char *vin, json_t **out)
 {
 	uint8_t vk[REG_VEHICLE_KEY_LEN];
@@ -37,16 +38,15 @@ vehicle_of(struct ledger_view *v, const char *vin, json_t **out)
 	enum lien_status st;
 
 	if (registry_vehicle_key(vin, strlen(vin), vk) != LIEN_OK)
-		return -1;
+		return LIEN_ECORRUPT;
 	hex_encode(vk, sizeof vk, hex);
 	st = ledger_view_state_get(v, LEDGER_T_VEHICLES, hex, sizeof hex - 1,
 	    &val, &len);
-	if (st == LIEN_ENOTFOUND)
-		return 0;
-	if (st != LIEN_OK ||
-	    jcs_parse((const char *)val, len, 0, out) != LIEN_OK)
-		return -1;
-	return 1;
+	if (st != LIEN_OK)
+		return st;
+	if (jcs_parse((const char *)val, len, 0, out) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	return LIEN_OK;
 }
 
 enum lien_status
@@ -64,14 +64,15 @@ demo_status_examples(struct ledger *l, const char (*vins)[18], unsigned n,
 		return st;
 	for (unsigned i = 0; i < n; i++) {
 		size_t nl, nr, nx;
-		int slot = -1, r = vehicle_of(v, vins[i], &veh);
+		int slot = -1;
+		enum lien_status r = vehicle_of(v, vins[i], &veh);
 
-		if (r < 0) {
-			st = LIEN_ECORRUPT;
+		if (r == LIEN_ENOTFOUND)
+			continue;
+		if (r != LIEN_OK) {
+			st = r;
 			break;
 		}
-		if (r == 0)
-			continue;
 		nl = json_array_size(json_object_get(veh, "liens"));
 		nr = json_array_size(json_object_get(veh, "released"));
 		nx = json_array_size(json_object_get(veh, "restrictions"));
@@ -89,16 +90,17 @@ demo_status_examples(struct ledger *l, const char (*vins)[18], unsigned n,
 	/* A valid VIN no entry ever named. */
 	for (unsigned i = 0; st == LIEN_OK && i < 1000; i++) {
 		char vin[18];
-		int r;
+		enum lien_status r;
 
 		demo_vin_make(&rng, vin);
-		if ((r = vehicle_of(v, vin, &veh)) < 0) {
-			st = LIEN_ECORRUPT;
+		if ((r = vehicle_of(v, vin, &veh)) != LIEN_OK &&
+		    r != LIEN_ENOTFOUND) {
+			st = r;
 			break;
 		}
 		json_decref(veh);
 		veh = NULL;
-		if (r == 0) {
+		if (r == LIEN_ENOTFOUND) {
 			memcpy(found[DEMO_STATUS_NONE], vin, sizeof vin);
 			break;
 		}

@@ -389,13 +389,14 @@ wc_reply_lines(const struct wc_witness *w, const char *note, size_t note_len,
 	return LIEN_OK;
 }
 
-/* "<decimal>\n", canonical (tlog-witness 409 body). */
-static int
+/* "<decimal>\n", canonical (tlog-witness 409 body). LIEN_OK or
+ * LIEN_EPARSE. */
+static enum lien_status LIEN_MUST_CHECK
 wc_size_parse(const uint8_t *b, size_t len, uint64_t *out)
 {
 	if (len < 2 || len > WC_SIZE_BODY_MAX || b[len - 1] != '\n')
-		return -1;
-	return dec_u64_parse(b, len - 1, out) == LIEN_OK ? 0 : -1;
+		return LIEN_EPARSE;
+	return dec_u64_parse(b, len - 1, out);
 }
 
 /* ---- one request ---------------------------------------------------------- */
@@ -514,7 +515,8 @@ wc_submit(struct wc_witness *w, uint64_t size, const char *note,
 			    "by its key (%s)", w->key.name, lien_status_code(rc));
 			return WC_FAIL;
 		}
-		if (http == 409 && wc_size_parse(reply, reply_len, &held) == 0) {
+		if (http == 409 &&
+		    wc_size_parse(reply, reply_len, &held) == LIEN_OK) {
 			free(reply);
 			if (held > size) {
 				*io_old = held;
@@ -918,19 +920,21 @@ wc_free(struct witness_client *wc)
 	free(wc);
 }
 
-static int
+/* A condition variable on CLOCK_MONOTONIC. LIEN_OK or LIEN_ENOMEM (what
+ * pthread_cond_init can fail for: memory, resources). */
+static enum lien_status LIEN_MUST_CHECK
 wc_cond_init(pthread_cond_t *cv)
 {
 	pthread_condattr_t a;
 	int rc;
 
 	if (pthread_condattr_init(&a) != 0)
-		return -1;
+		return LIEN_ENOMEM;
 	rc = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
 	if (rc == 0)
 		rc = pthread_cond_init(cv, &a);
 	pthread_condattr_destroy(&a);
-	return rc == 0 ? 0 : -1;
+	return rc == 0 ? LIEN_OK : LIEN_ENOMEM;
 }
 
 enum lien_status
@@ -965,8 +969,9 @@ witness_client_start(const struct witness_client_config *cfg,
 		free(wc);
 		return LIEN_ENOMEM;
 	}
-	if (wc_cond_init(&wc->work_cv) != 0 || wc_cond_init(&wc->coord_cv) != 0 ||
-	    wc_cond_init(&wc->pub_cv) != 0) {
+	if (wc_cond_init(&wc->work_cv) != LIEN_OK ||
+	    wc_cond_init(&wc->coord_cv) != LIEN_OK ||
+	    wc_cond_init(&wc->pub_cv) != LIEN_OK) {
 		/* Destroying a never-initialised cond is undefined: give up
 		 * the (tiny) allocation instead. */
 		return LIEN_ENOMEM;

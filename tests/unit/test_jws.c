@@ -402,6 +402,34 @@ test_jws_b64url_canonical(void **state)
 	assert_int_equal(JWS_B64URL_LEN(32), 43);
 }
 
+/* NumericDate claims: present, absent, and every way of being bad
+ * (wrong type, negative, at and above 2^40). */
+static void
+test_jws_claim_time(void **state)
+{
+	json_error_t e;
+	json_t *c = json_loads("{\"iat\":0,\"exp\":1099511627775,"
+	    "\"nbf\":1099511627776,\"a\":-1,\"b\":\"5\",\"c\":1.5,"
+	    "\"d\":null}", 0, &e);
+	static const char *const bad[] = { "nbf", "a", "b", "c", "d" };
+	int64_t t = 7;
+
+	(void)state;
+	assert_non_null(c);
+	assert_int_equal(jws_claim_time(c, "iat", &t), LIEN_OK);
+	assert_true(t == 0);
+	assert_int_equal(jws_claim_time(c, "exp", &t), LIEN_OK);
+	assert_true(t == ((int64_t)1 << 40) - 1);
+	t = 7;
+	assert_int_equal(jws_claim_time(c, "none", &t), LIEN_ENOTFOUND);
+	assert_true(t == 7);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(jws_claim_time(c, bad[i], &t), LIEN_EPARSE);
+		assert_true(t == 7);
+	}
+	json_decref(c);
+}
+
 static void
 test_jws_claims_check(void **state)
 {
@@ -517,6 +545,7 @@ main(void)
 		cmocka_unit_test(test_jws_verify_structure),
 		cmocka_unit_test(test_jws_b64url_canonical),
 		cmocka_unit_test(test_jws_claims_check),
+		cmocka_unit_test(test_jws_claim_time),
 		cmocka_unit_test(test_jws_keyset_parse_negative),
 	};
 
