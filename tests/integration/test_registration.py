@@ -601,8 +601,12 @@ def run(a, tmp):
     bx = json.dumps(body_x).encode()
     decide = "/v1/applications/%s/decision" % app_a
     dbody = b'{"decision":"approve"}'
+    # one created time for both: the sequencer remembers a nonce under
+    # (created, nonce) (registry_nonce_key), so a second signature made a
+    # second later under load would carry another nonce key, not a replay
+    t_nonce = int(time.time())
     nonce_hdr = cl.signed_headers(officer, "POST", decide, dbody,
-                                  nonce="officer-nonce-1")
+                                  nonce="officer-nonce-1", created=t_nonce)
     r = cl.request("POST", decide, dbody, headers=nonce_hdr)
     j = expect(r, 201, None, "officer approves A")
     check(j and j["status"] == "approved", "A approved")
@@ -610,7 +614,7 @@ def run(a, tmp):
                              "/v1/vehicles/" + v1, "/v1/vehicles/" + v2])
     other = b'{"decision":"reject","reason":"x"}'
     h2 = cl.signed_headers(officer, "POST", decide, other,
-                           nonce="officer-nonce-1")
+                           nonce="officer-nonce-1", created=t_nonce)
     refused(cl, st, lambda: cl.request("POST", decide, other, headers=h2),
             401, "nonce_replayed", "replayed nonce")
 
