@@ -35,12 +35,12 @@
 #include <time.h>
 
 #include "api/evidence.h"
+#include "api/json_times.h"
 #include "httpd/json_out.h"
 #include "api/reg_int.h"
 #include "common/b64.h"
 #include "common/hex.h"
 #include "common/rd.h"
-#include "common/rfc3339.h"
 #include "crypto/sign.h"
 #include "crypto/cert.h"
 #include "crypto/hash.h"
@@ -1346,47 +1346,6 @@ hex32_decode(const char *s, uint8_t out[HASH_LEN])
 	return s != NULL && hex_decode(s, strlen(s), out, HASH_LEN) == LIEN_OK;
 }
 
-/* Times in JSON answers are epoch milliseconds with an RFC 3339 string
- * beside them (TEAM.md, docs/api-registration.md "Times"): for every
- * integer member "<x>_ms", at any depth, "<x>_at" in UTC with
- * milliseconds ("2026-12-06T21:04:05.123Z"), unless the object has one. */
-static void
-times_at(json_t *v)
-{
-	if (json_is_array(v)) {
-		for (size_t i = 0; i < json_array_size(v); i++)
-			times_at(json_array_get(v, i));
-	} else if (json_is_object(v)) {
-		json_t *add = json_object(), *m;
-		const char *k;
-
-		if (add == NULL)
-			return;
-		json_object_foreach(v, k, m) {
-			size_t n = strlen(k);
-			char name[96], at[RFC3339_MS_LEN + 1];
-			json_int_t ms;
-
-			if (!json_is_integer(m)) {
-				times_at(m);
-				continue;
-			}
-			if (n <= 3 || n >= sizeof(name) ||
-			    strcmp(k + n - 3, "_ms") != 0)
-				continue;
-			memcpy(name, k, n - 3);
-			memcpy(name + n - 3, "_at", 4);
-			ms = json_integer_value(m);
-			if (ms < 0 || json_object_get(v, name) != NULL ||
-			    rfc3339_ms((uint64_t)ms, at) != LIEN_OK)
-				continue;
-			(void)json_object_set_new(add, name, json_string(at));
-		}
-		(void)json_object_update(v, add);
-		json_decref(add);
-	}
-}
-
 /* times: add the "<x>_at" strings (answers whose "<x>_ms" are instants;
  * not statistics, whose "_ms" members are durations). */
 static void
@@ -1398,7 +1357,7 @@ reply_json_text(struct api_req *rq, const char *text, size_t len, int times)
 	size_t n = len;
 
 	if (j != NULL) {
-		times_at(j);
+		api_json_times_at(j);
 		dump = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
 		json_decref(j);
 		if (dump != NULL) {
