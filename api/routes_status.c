@@ -21,9 +21,11 @@
  * kept without the map).
  */
 #include <civetweb.h>
+#include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/json_times.h"
 #include "api/server.h"
 #include "common/ascii.h"
 #include "common/b64.h"
@@ -114,14 +116,36 @@ open_view(struct api_req *rq, struct ledger_view **out)
 	}
 }
 
+/* The "status" member for people: the record with "<x>_at" beside each
+ * "<x>_ms" (TEAM.md), keys sorted. Only "proof" is evidence (docs/
+ * lien-status.md section 7), so this copy may differ from the record's
+ * bytes; a verifier never reads it. Caller frees with free(); NULL when
+ * out of memory or not JSON (then the record goes verbatim). */
+static char *
+status_for_people(const uint8_t *rec, size_t len)
+{
+	json_error_t e;
+	json_t *v = json_loadb((const char *)rec, len, JSON_REJECT_DUPLICATES,
+	    &e);
+	char *out;
+
+	if (v == NULL)
+		return NULL;
+	api_json_times_at(v);
+	out = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(v);
+	return out;
+}
+
 static void
 reply_json(struct api_req *rq, const char *vin, size_t vin_len,
     const uint8_t *b, size_t len)
 {
 	struct status_proof *p = malloc(sizeof *p);
 	struct entry e;
-	char *buf = NULL, ts[RFC3339_MS_LEN + 1];
-	size_t cap, out_len;
+	char *buf = NULL, *people = NULL, ts[RFC3339_MS_LEN + 1];
+	const char *rec;
+	size_t cap, out_len, rec_len;
 	struct json_out j;
 
 	if (p == NULL || status_proof_decode(b, len, p) != LIEN_OK ||
@@ -131,13 +155,19 @@ reply_json(struct api_req *rq, const char *vin, size_t vin_len,
 	}
 	if (rfc3339_ms(e.time_ms, ts) != LIEN_OK)
 		ts[0] = '\0';	/* after 9999: "" (as before) */
-	cap = 512 + B64_ENCODED_LEN(len) + p->record_len;
+	rec = (const char *)p->record;
+	rec_len = p->record_len;
+	if (rec_len > 0 && (people = status_for_people(p->record,
+	    p->record_len)) != NULL) {
+		rec = people;
+		rec_len = strlen(people);
+	}
+	cap = 512 + B64_ENCODED_LEN(len) + rec_len;
 	if ((buf = malloc(cap)) == NULL) {
 		api_fail_status(rq, LIEN_ENOMEM);
 		goto out;
 	}
-	/* Members in byte order (as RFC 8785 would sort them). The record is
-	 * canonical JSON already: it goes in verbatim. */
+	/* Members in byte order (as RFC 8785 would sort them). */
 	json_out_init(&j, buf, cap);
 	json_out_raw(&j, "{\"checkpoint_at\":");
 	json_out_str(&j, ts, strlen(ts));
@@ -148,10 +178,10 @@ reply_json(struct api_req *rq, const char *vin, size_t vin_len,
 	json_out_raw(&j, ",\"proof\":");
 	json_out_b64(&j, b, len);
 	json_out_raw(&j, ",\"status\":");
-	if (p->record_len > 0) {
-		if (j.len + p->record_len + 1 < j.cap) {
-			memcpy(j.buf + j.len, p->record, p->record_len);
-			j.len += p->record_len;
+	if (rec_len > 0) {
+		if (j.len + rec_len + 1 < j.cap) {
+			memcpy(j.buf + j.len, rec, rec_len);
+			j.len += rec_len;
 			j.buf[j.len] = '\0';
 		} else {
 			j.err = 1;
@@ -170,6 +200,7 @@ reply_json(struct api_req *rq, const char *vin, size_t vin_len,
 		api_reply(rq, 200, "application/json", API_CACHE_NONE, NULL,
 		    buf, out_len);
 out:
+	free(people);
 	free(buf);
 	free(p);
 }

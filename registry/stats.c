@@ -17,8 +17,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "common/rfc3339.h"
 #include "tlog/entry.h"
 
 #define STATS_APPS_MAX (1u << 24)
@@ -310,19 +310,16 @@ bank_cmp(const void *x, const void *y)
 	return strcmp(*(const char *const *)x, *(const char *const *)y);
 }
 
-static void
-rfc3339(uint64_t ms, char out[32])
+/* "<x>_at" beside "<x>_ms": the instant in RFC 3339 (common/rfc3339.h,
+ * the tree's one formatter), or null past year 9999, which RFC 3339
+ * cannot write (an open "to" is REG_TIME_MAX: no upper bound). */
+static json_t *
+time_at(uint64_t ms)
 {
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
+	char at[RFC3339_MS_LEN + 1];
 
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 32,
-	    "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-		out[0] = '\0';
-		return;
-	}
-	snprintf(out + strlen(out), 32 - strlen(out), ".%03uZ",
-	    (unsigned)(ms % 1000));
+	return rfc3339_ms(ms, at) == LIEN_OK ? json_string(at) :
+	    json_null();
 }
 
 enum lien_status
@@ -332,7 +329,6 @@ registry_stats_json(struct reg_stats *s, char **out, size_t *out_len)
 	const char **banks = NULL;
 	uint64_t *scratch = NULL;
 	size_t nb = 0;
-	char at[32];
 	enum lien_status rc = LIEN_ENOMEM;
 
 	*out = NULL;
@@ -352,13 +348,11 @@ registry_stats_json(struct reg_stats *s, char **out, size_t *out_len)
 		    json_array_append_new(insts, f))
 			goto done;
 	}
-	rfc3339(s->from_ms, at);
 	if (rg_set(o, "from_ms", json_integer((json_int_t)s->from_ms)) ||
-	    rg_set(o, "from_at", json_string(at)))
+	    rg_set(o, "from_at", time_at(s->from_ms)))
 		goto done;
-	rfc3339(s->to_ms, at);
 	if (rg_set(o, "to_ms", json_integer((json_int_t)s->to_ms)) ||
-	    rg_set(o, "to_at", json_string(at)) ||
+	    rg_set(o, "to_at", time_at(s->to_ms)) ||
 	    (s->party[0] != '\0' && rg_set(o, "party",
 	    json_string(s->party))) ||
 	    rg_set(o, "total", figures(s, NULL, scratch)) ||
