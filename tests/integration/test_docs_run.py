@@ -8,7 +8,9 @@ string is `sh run` is a shell script run with `bash -e -o pipefail` in a
 scratch directory. A command line ending in `# -> NNN` (a comment a reader
 sees as "answers NNN") must print an HTTP status line (`lienlog submit`
 prints it on stderr, `curl -i` on stdout) whose status is NNN, whatever
-the command's exit code; every other command must succeed. Lines ending
+the command's exit code; `# -> NNN code` also requires the answer's error
+`code` (`"code":"code"` in a JSON body, or `lienlog submit`'s `refused:
+HTTP NNN code` line). Every other command must succeed. Lines ending
 in a backslash are joined first. The block is written for a reader with
 the demo of README.md running: before it runs, this test replaces
 `http://127.0.0.1:8080` by its own server's address, `demo-data` by its
@@ -32,7 +34,8 @@ import tempfile
 
 from itest import check, FAILURES, start_demo, stop
 
-EXPECT = re.compile(r"^(?P<cmd>.*?)\s+#\s*->\s*(?P<st>\d{3})\s*$")
+EXPECT = re.compile(r"^(?P<cmd>.*?)\s+#\s*->\s*(?P<st>\d{3})"
+                    r"(?:\s+(?P<code>[a-z][a-z0-9_]*))?\s*$")
 FENCE = re.compile(r"^```(?P<info>[^`]*)$")
 
 
@@ -89,6 +92,13 @@ def script(text, where):
                 "if [ \"$__st\" != %s ]; then echo \"docs-run: %s: expected "
                 "HTTP %s, got ${__st:-no status line}\" >&2; exit 97; fi"
                 % (m.group("cmd"), m.group("st"), ln, m.group("st")))
+            if m.group("code"):
+                lines.append(
+                    "printf '%%s\\n' \"$__out\" | grep -qE "
+                    "'\"code\": ?\"%s\"|^lienlog: [a-z -]+: refused: HTTP "
+                    "[0-9]{3} %s$' || { echo \"docs-run: %s: expected code "
+                    "%s\" >&2; exit 97; }"
+                    % (m.group("code"), m.group("code"), ln, m.group("code")))
         else:
             lines.append(line)
         if here:
@@ -97,8 +107,23 @@ def script(text, where):
     return "\n".join(lines) + "\n"
 
 
+def self_test():
+    """The checker itself: a right status and code pass, a wrong status
+    or code fails (exit 97), with no server."""
+    fake = "printf 'HTTP/1.1 401 Unauthorized\\n{\"code\":\"digest_mismatch\"}\\n'"
+    for expect, rc in (("401 digest_mismatch", 0), ("401", 0),
+                       ("401 signature_invalid", 97), ("200", 97)):
+        r = subprocess.run(["bash", "-c", "set -e -o pipefail\n" + script(
+            "%s  # -> %s" % (fake, expect), ("self", 1))],
+            capture_output=True, text=True, timeout=60)
+        check(r.returncode == rc, "docs-run checker: '# -> %s' on a 401 "
+              "digest_mismatch answer exits %d (got %d)" %
+              (expect, rc, r.returncode))
+
+
 def main():
     lienlogd, lienlog, src = sys.argv[1:4]
+    self_test()
     tools = os.path.dirname(os.path.abspath(lienlog))
     docs = [os.path.join(src, "README.md")] + sorted(
         glob.glob(os.path.join(src, "docs", "*.md")))
