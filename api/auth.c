@@ -180,6 +180,12 @@ from_verdict(enum cert_verdict v)
 	}
 }
 
+enum auth_reason
+auth_cert_reason(enum cert_verdict v)
+{
+	return from_verdict(v);
+}
+
 /* ---- the parsed-certificate cache --------------------------------------------- */
 
 struct cert_slot {

@@ -130,6 +130,12 @@ const char *auth_reason_code(enum auth_reason r);
 /* 401 / 403 / 503 / 500 as listed above; 200 for AUTH_R_OK. */
 int auth_reason_http(enum auth_reason r);
 
+/* The refusal for a certificate verdict (crypto/cert.h), AUTH_R_CERT_*:
+ * one code with one meaning wherever a certificate is judged -- the
+ * signer's filed certificate here (401), a certificate in a filing's body
+ * (api/routes_reg.c: 422, or 503 certificate_status_unavailable). */
+enum auth_reason auth_cert_reason(enum cert_verdict v);
+
 /* One request. http holds method, target, headers and body exactly as
  * received (all borrowed for the call). */
 struct auth_request {

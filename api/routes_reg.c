@@ -362,6 +362,33 @@ filing_bound(struct reg_call *c, const struct cert_info *info,
 	return LIEN_OK;
 }
 
+/* What is wrong with a filing's certificate, for the refusal's message. */
+static const char *
+filing_cert_why(enum auth_reason r)
+{
+	switch (r) {
+	case AUTH_R_CERT_UNTRUSTED:
+		return "the certificate does not chain to the root set of its "
+		    "role (trust/institution-roots.pem for banks and post "
+		    "offices, trust/officer-roots.pem for the others)";
+	case AUTH_R_CERT_EXPIRED:
+		return "the certificate has expired";
+	case AUTH_R_CERT_NOT_YET_VALID:
+		return "the certificate is not valid yet (notBefore)";
+	case AUTH_R_CERT_REVOKED:
+		return "the certificate is listed in a CRL of its root set";
+	case AUTH_R_CERT_KEY_USAGE:
+		return "the certificate's keyUsage lacks digitalSignature, or "
+		    "it is a CA certificate";
+	case AUTH_R_CERT_STATUS_UNKNOWN:
+		return "a CRL of the root set is out of date: the "
+		    "certificate's status cannot be established now (retry "
+		    "later)";
+	default:
+		return "the certificate chain has another defect";
+	}
+}
+
 /* Parse a certificate of a filing, check it against the root set of its
  * role now and that it names the filed party. *out: cert_free. */
 static enum lien_status LIEN_MUST_CHECK
@@ -377,7 +404,7 @@ filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
 	st = cert_parse_text(text.p, text.len, out);
 	if (st != LIEN_OK || cert_info_get(*out, &info) != LIEN_OK ||
 	    info.not_after < 0)
-		return reg_bad(c->rq, "certificate_invalid", "certificate "
+		return reg_bad(c->rq, "certificate_malformed", "certificate "
 		    "must be one strict PEM or base64 DER X.509 certificate");
 	if (ct == NULL) {
 		api_fail_code(c->rq, 422, "certificate_untrusted", "no root "
@@ -386,9 +413,14 @@ filing_cert(struct reg_call *c, struct reg_str text, enum trust_roots which,
 	}
 	st = cert_trust_verify(ct, *out, c->now, CERT_USAGE_SIGNER, &cr, NULL);
 	if (st == LIEN_EVERIFY) {
-		api_fail_code(c->rq, 422, "certificate_untrusted", "the "
-		    "certificate does not verify against the root set of its "
-		    "role (chain, validity, CRL, keyUsage)");
+		/* The codes and meanings of authentication (api/auth.c
+		 * auth_cert_reason): this certificate would be refused so
+		 * when it signs. 422: the body's certificate, not the
+		 * signer's; a CRL out of date is 503 as there (retry). */
+		enum auth_reason r = auth_cert_reason(cr.verdict);
+
+		api_fail_code(c->rq, r == AUTH_R_CERT_STATUS_UNKNOWN ? 503 :
+		    422, auth_reason_code(r), filing_cert_why(r));
 		return st;
 	}
 	if (st != LIEN_OK) {

@@ -28,6 +28,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import select
 import shutil
 import socket
@@ -465,6 +466,13 @@ def test_sign_request(r, v):
         r.check("sign-request %s tampered body" % t,
                 vfy(b=body.replace(b"150000", b"150001")) ==
                 "digest_mismatch")
+        for val, what in (('nonce=""', "an empty nonce"), ("", "no nonce")):
+            nn = [(n, re.sub(r';nonce="[^"]*"', val and ";" + val, x)
+                   if n == "Signature-Input" else x) for n, x in hdrs]
+            r.check("sign-request %s with %s: sig_param_missing, as "
+                    "lienlogd (signature_param_missing)" % (t, what),
+                    vfy(headers=nn) == "sig_param_missing", str(vfy(
+                        headers=nn)))
         r.check("sign-request %s other path" % t,
                 vfy(target="/v1/mortgages2") == "bad_signature")
         r.check("sign-request %s other host" % t,

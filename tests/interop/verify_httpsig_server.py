@@ -382,9 +382,17 @@ def verify(method, scheme, authority, target, headers, body, keys,
         raise Refused("sig_component_missing")
     # alg is optional (RFC 9421 2.3): the key decides; if sent it must
     # agree. nonce is required (lienlog's policy).
-    for k in ("created", "nonce", "keyid"):
-        if k not in pd:
-            raise Refused("sig_param_missing", k)
+    # An empty nonce is a missing one, as lienlogd says (crypto/httpsig.c:
+    # HTTPSIG_R_PARAM_MISSING, "no nonce parameter (or an empty one)").
+    if "created" not in pd:
+        raise Refused("sig_param_missing", "no created parameter (Unix "
+                      "seconds)")
+    if "nonce" not in pd or pd["nonce"] == "":
+        raise Refused("sig_param_missing", "no nonce parameter (or an "
+                      "empty one): a fresh nonce is required on every "
+                      "request (docs/request-signing.md)")
+    if "keyid" not in pd:
+        raise Refused("sig_param_missing", "no keyid parameter")
     created = pd["created"]
     if not isinstance(created, int) or isinstance(created, bool) or \
             created < 0:
