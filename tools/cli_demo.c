@@ -10,6 +10,15 @@
  *   lienlog demo release --demo DIR ...    a POST /v1/releases body, same
  *   lienlog demo token face --demo DIR --commitment C --nonce HEX
  *                                          a bare face token
+ *   lienlog demo token sms --demo DIR --company USCC --rep-commitment R
+ *       --commitment C --nonce HEX         a bare SMS attestation
+ *
+ * A company owner (docs/api-registration.md "Company owners"): mortgage
+ * and release take --company USCC --rep-phone PHONE --rep-commitment R,
+ * and the body gets the company block with the SMS provider's
+ * attestation (DIR/demo/sms-issuer.key) that the legal representative
+ * (whose phone commitment is R) authorised the acting person (--owner-id,
+ * whose identity commitment is C) for this application.
  *
  * The bodies are built by client/regclient.c (regclient_mortgage_body,
  * regclient_release_body), the code `lienlog load` and the demo seeder
@@ -42,12 +51,17 @@ static const char usage_demo[] =
     "usage: lienlog demo mortgage --demo DIR --vin VIN --plate PLATE\n"
     "           --plate-type TYPE --certificate-number N --contract-number N\n"
     "           --owner-id ID --commitment C|@ANSWER.json [--bank bank-a|bank-b|USCC]\n"
-    "           [--liveness BP] [--match BP] [--out FILE]\n"
+    "           [COMPANY] [--liveness BP] [--match BP] [--out FILE]\n"
     "       lienlog demo release --demo DIR --vin VIN --mortgage APP_ID\n"
     "           --owner-id ID --commitment C|@ANSWER.json [--bank bank-a|bank-b|USCC]\n"
-    "           [--liveness BP] [--match BP] [--out FILE]\n"
+    "           [COMPANY] [--liveness BP] [--match BP] [--out FILE]\n"
     "       lienlog demo token face --demo DIR --commitment C|@ANSWER.json\n"
-    "           --nonce HEX [--liveness BP] [--match BP]\n"
+    "           --nonce HEX [--liveness BP] [--match BP] [--out FILE]\n"
+    "       lienlog demo token sms --demo DIR --company USCC\n"
+    "           --rep-commitment R|@ANSWER.json --commitment C|@ANSWER.json\n"
+    "           --nonce HEX [--out FILE]\n"
+    "COMPANY (a vehicle recorded as a company's): --company USCC\n"
+    "           --rep-phone PHONE --rep-commitment R|@ANSWER.json\n"
     "For `lienlogd --demo DIR` only: mint what the demo's face-ID provider\n"
     "(DIR/demo/face-issuer.key) would, so a mortgage can be tried without\n"
     "writing JWS code. mortgage/release print the whole request body (the\n"
@@ -58,12 +72,17 @@ static const char usage_demo[] =
     "@FILE: that answer saved to FILE. BP: face scores in basis points\n"
     "(default 9500 liveness, 9400 match). token face prints a bare token\n"
     "whose nonce is HEX (64 hex digits: the application digest).\n"
+    "A company acts through a person (--owner-id, commitment C) whom its\n"
+    "legal representative authorised by SMS: R is the commitment of the\n"
+    "representative's phone (POST /v1/identity-commitments {\"phone\"}),\n"
+    "and the body gets the company block with the demo SMS provider's\n"
+    "attestation (DIR/demo/sms-issuer.key); token sms prints one alone.\n"
     "exit: 0 ok, 2 usage, 3 bad input (commitment, demo files), 4 I/O.\n";
 
 /* --commitment: base64url of 32 bytes, or @FILE holding the route's
  * answer {"commitment":"..."}. */
 static int
-commitment_get(const char *verb, const char *arg,
+commitment_get(const char *verb, const char *opt, const char *arg,
     uint8_t out[REGCLIENT_COMMIT_LEN])
 {
 	uint8_t *buf = NULL;
@@ -92,8 +111,9 @@ commitment_get(const char *verb, const char *arg,
 	}
 	if (jws_b64url_decode(c, strlen(c), out, REGCLIENT_COMMIT_LEN, &n) !=
 	    LIEN_OK || n != REGCLIENT_COMMIT_LEN) {
-		cli_fail(verb, "--commitment: not the base64url of 32 bytes (the "
-		    "\"commitment\" POST /v1/identity-commitments answered)");
+		cli_fail(verb, "--%s: not the base64url of 32 bytes (the "
+		    "\"commitment\" POST /v1/identity-commitments answered)",
+		    opt);
 		rc = CLI_EXIT_INPUT;
 	}
 out:
@@ -189,28 +209,62 @@ bank_get(const char *verb, const char *v, const struct demo_world *w,
 enum {
 	O_DEMO, O_BANK, O_VIN, O_PLATE, O_PLATE_TYPE, O_CERT, O_CONTRACT,
 	O_OWNER, O_COMMIT, O_MORTGAGE, O_NONCE, O_LIVENESS, O_MATCH, O_OUT,
-	O_N
+	O_COMPANY, O_REP_PHONE, O_REP_COMMIT, O_N
 };
+
+/* Every verb parses the same option table (so a misplaced option is
+ * named, not "unknown"); each then refuses what is not its own. */
+#define DEMO_OPTS { \
+		{ "demo", NULL }, { "bank", NULL }, { "vin", NULL }, \
+		{ "plate", NULL }, { "plate-type", NULL }, \
+		{ "certificate-number", NULL }, { "contract-number", NULL }, \
+		{ "owner-id", NULL }, { "commitment", NULL }, \
+		{ "mortgage", NULL }, { "nonce", NULL }, { "liveness", NULL }, \
+		{ "match", NULL }, { "out", NULL }, { "company", NULL }, \
+		{ "rep-phone", NULL }, { "rep-commitment", NULL }, \
+	}
+
+/* --company USCC --rep-phone PHONE --rep-commitment R: all or none.
+ * *uscc NULL when none (a person's vehicle). */
+static int
+company_get(const char *verb, const struct cli_opt *opts,
+    const char **uscc, const char **phone,
+    uint8_t rep[REGCLIENT_COMMIT_LEN])
+{
+	const char *u = opts[O_COMPANY].value, *p = opts[O_REP_PHONE].value;
+	const char *r = opts[O_REP_COMMIT].value;
+
+	*uscc = NULL;
+	*phone = NULL;
+	if (u == NULL && p == NULL && r == NULL)
+		return CLI_EXIT_OK;
+	if (u == NULL || p == NULL || r == NULL) {
+		cli_fail(verb, "a company owner needs all of --company USCC, "
+		    "--rep-phone PHONE and --rep-commitment R (see --help)");
+		return CLI_EXIT_USAGE;
+	}
+	if (ids_uscc_validate(u, strlen(u)) != LIEN_OK) {
+		cli_fail(verb, "--company %s: not a unified social credit code "
+		    "(18 characters, GB 32100 check character)", u);
+		return CLI_EXIT_USAGE;
+	}
+	*uscc = u;
+	*phone = p;
+	return commitment_get(verb, "rep-commitment", r, rep);
+}
 
 static int
 demo_body(const char *verb, int release, int argc, char **argv)
 {
-	struct cli_opt opts[O_N] = {
-		{ "demo", NULL }, { "bank", NULL }, { "vin", NULL },
-		{ "plate", NULL }, { "plate-type", NULL },
-		{ "certificate-number", NULL }, { "contract-number", NULL },
-		{ "owner-id", NULL }, { "commitment", NULL },
-		{ "mortgage", NULL }, { "nonce", NULL }, { "liveness", NULL },
-		{ "match", NULL }, { "out", NULL },
-	};
+	struct cli_opt opts[O_N] = DEMO_OPTS;
 	static const int need_m[] = { O_DEMO, O_VIN, O_PLATE, O_PLATE_TYPE,
 		O_CERT, O_CONTRACT, O_OWNER, O_COMMIT, -1 };
 	static const int need_r[] = { O_DEMO, O_VIN, O_MORTGAGE, O_OWNER,
 		O_COMMIT, -1 };
 	const int *need = release ? need_r : need_m;
-	uint8_t commit[REGCLIENT_COMMIT_LEN];
+	uint8_t commit[REGCLIENT_COMMIT_LEN], rep[REGCLIENT_COMMIT_LEN];
 	struct demo_world *w = NULL;
-	const char *bank = NULL;
+	const char *bank = NULL, *uscc = NULL, *phone = NULL;
 	uint32_t liveness, match;
 	char *body = NULL;
 	size_t len = 0, npos = 0;
@@ -240,7 +294,10 @@ demo_body(const char *verb, int release, int argc, char **argv)
 	    &liveness)) != CLI_EXIT_OK || (rc = score_get(verb, "match",
 	    opts[O_MATCH].value, 9400, &match)) != CLI_EXIT_OK)
 		return rc;
-	if ((rc = commitment_get(verb, opts[O_COMMIT].value, commit)) !=
+	if ((rc = commitment_get(verb, "commitment", opts[O_COMMIT].value,
+	    commit)) != CLI_EXIT_OK)
+		return rc;
+	if ((rc = company_get(verb, opts, &uscc, &phone, rep)) !=
 	    CLI_EXIT_OK)
 		return rc;
 	if ((rc = world_get(verb, opts[O_DEMO].value, &w)) != CLI_EXIT_OK)
@@ -261,7 +318,11 @@ demo_body(const char *verb, int release, int argc, char **argv)
 		r.owner_commit = commit;
 		r.liveness = liveness;
 		r.match = match;
-		st = regclient_release_body(demo_face_issuer(w), NULL,
+		r.uscc = uscc;
+		r.legal_rep_phone = phone;
+		r.rep_phone_commit = uscc != NULL ? rep : NULL;
+		st = regclient_release_body(demo_face_issuer(w),
+		    demo_sms_issuer(w),
 		    demo_registry_name(w), &r, (int64_t)time(NULL), &body, &len,
 		    NULL);
 	} else {
@@ -278,7 +339,11 @@ demo_body(const char *verb, int release, int argc, char **argv)
 		m.owner_commit = commit;
 		m.liveness = liveness;
 		m.match = match;
-		st = regclient_mortgage_body(demo_face_issuer(w), NULL,
+		m.uscc = uscc;
+		m.legal_rep_phone = phone;
+		m.rep_phone_commit = uscc != NULL ? rep : NULL;
+		st = regclient_mortgage_body(demo_face_issuer(w),
+		    demo_sms_issuer(w),
 		    demo_registry_name(w), &m, (int64_t)time(NULL), &body, &len,
 		    NULL);
 	}
@@ -294,21 +359,22 @@ demo_body(const char *verb, int release, int argc, char **argv)
 	return rc;
 }
 
+/* demo token face | demo token sms: one bare token, bound to --nonce (the
+ * application digest) and to the commitments given. */
 static int
-demo_token_face(int argc, char **argv)
+demo_token(int sms, int argc, char **argv)
 {
-	static const char verb[] = "demo token face";
-	struct cli_opt opts[O_N] = {
-		{ "demo", NULL }, { "bank", NULL }, { "vin", NULL },
-		{ "plate", NULL }, { "plate-type", NULL },
-		{ "certificate-number", NULL }, { "contract-number", NULL },
-		{ "owner-id", NULL }, { "commitment", NULL },
-		{ "mortgage", NULL }, { "nonce", NULL }, { "liveness", NULL },
-		{ "match", NULL }, { "out", NULL },
-	};
-	uint8_t commit[REGCLIENT_COMMIT_LEN], nonce[HASH_LEN];
+	const char *verb = sms ? "demo token sms" : "demo token face";
+	struct cli_opt opts[O_N] = DEMO_OPTS;
+	/* what each may take, beside --demo --commitment --nonce --out */
+	static const int own_face[] = { O_LIVENESS, O_MATCH, -1 };
+	static const int own_sms[] = { O_COMPANY, O_REP_COMMIT, -1 };
+	const int *own = sms ? own_sms : own_face;
+	uint8_t commit[REGCLIENT_COMMIT_LEN], rep[REGCLIENT_COMMIT_LEN];
+	uint8_t nonce[HASH_LEN];
 	struct demo_world *w = NULL;
 	uint32_t liveness, match;
+	const char *uscc = NULL;
 	char *tok = NULL;
 	size_t npos = 0;
 	enum lien_status st;
@@ -322,17 +388,26 @@ demo_token_face(int argc, char **argv)
 	if (rc != CLI_EXIT_OK)
 		return rc;
 	if (opts[O_DEMO].value == NULL || opts[O_COMMIT].value == NULL ||
-	    opts[O_NONCE].value == NULL) {
-		cli_fail(verb, "need --demo DIR, --commitment C and --nonce HEX "
+	    opts[O_NONCE].value == NULL || (sms && (opts[O_COMPANY].value ==
+	    NULL || opts[O_REP_COMMIT].value == NULL))) {
+		cli_fail(verb, sms ? "need --demo DIR, --company USCC, "
+		    "--rep-commitment R, --commitment C and --nonce HEX (see "
+		    "--help)" : "need --demo DIR, --commitment C and --nonce HEX "
 		    "(see --help)");
 		return CLI_EXIT_USAGE;
 	}
-	for (int i = O_BANK; i <= O_MORTGAGE; i++)
-		if (i != O_COMMIT && opts[i].value != NULL) {
-			cli_fail(verb, "--%s is for demo mortgage/release",
-			    opts[i].name);
+	for (int i = 0; i < O_N; i++) {
+		int mine = i == O_DEMO || i == O_COMMIT || i == O_NONCE ||
+		    i == O_OUT;
+
+		for (size_t k = 0; own[k] >= 0; k++)
+			mine |= own[k] == i;
+		if (!mine && opts[i].value != NULL) {
+			cli_fail(verb, "--%s is not an option of %s (see --help)",
+			    opts[i].name, verb);
 			return CLI_EXIT_USAGE;
 		}
+	}
 	if (strlen(opts[O_NONCE].value) != 2 * HASH_LEN ||
 	    hex_decode(opts[O_NONCE].value, 2 * HASH_LEN, nonce, HASH_LEN) !=
 	    LIEN_OK) {
@@ -344,13 +419,31 @@ demo_token_face(int argc, char **argv)
 	    &liveness)) != CLI_EXIT_OK || (rc = score_get(verb, "match",
 	    opts[O_MATCH].value, 9400, &match)) != CLI_EXIT_OK)
 		return rc;
-	if ((rc = commitment_get(verb, opts[O_COMMIT].value, commit)) !=
-	    CLI_EXIT_OK)
+	if (sms) {
+		uscc = opts[O_COMPANY].value;
+		if (ids_uscc_validate(uscc, strlen(uscc)) != LIEN_OK) {
+			cli_fail(verb, "--company %s: not a unified social credit "
+			    "code (18 characters, GB 32100 check character)",
+			    uscc);
+			return CLI_EXIT_USAGE;
+		}
+		if ((rc = commitment_get(verb, "rep-commitment",
+		    opts[O_REP_COMMIT].value, rep)) != CLI_EXIT_OK)
+			return rc;
+	}
+	if ((rc = commitment_get(verb, "commitment", opts[O_COMMIT].value,
+	    commit)) != CLI_EXIT_OK)
 		return rc;
 	if ((rc = world_get(verb, opts[O_DEMO].value, &w)) != CLI_EXIT_OK)
 		return rc;
-	st = regclient_face_token(demo_face_issuer(w), demo_registry_name(w),
-	    commit, nonce, liveness, match, (int64_t)time(NULL), &tok);
+	if (sms)
+		st = regclient_sms_token(demo_sms_issuer(w),
+		    demo_registry_name(w), rep, commit, uscc, nonce,
+		    (int64_t)time(NULL), &tok);
+	else
+		st = regclient_face_token(demo_face_issuer(w),
+		    demo_registry_name(w), commit, nonce, liveness, match,
+		    (int64_t)time(NULL), &tok);
 	if (st != LIEN_OK) {
 		cli_fail(verb, "cannot mint the token: %s",
 		    lien_status_message(st));
@@ -382,12 +475,14 @@ cli_demo(int argc, char **argv)
 			return CLI_EXIT_OK;
 		}
 		if (argc >= 2 && strcmp(argv[1], "face") == 0)
-			return demo_token_face(argc - 2, argv + 2);
-		cli_fail("demo token", "use: lienlog demo token face ... (see "
-		    "lienlog demo --help)");
+			return demo_token(0, argc - 2, argv + 2);
+		if (argc >= 2 && strcmp(argv[1], "sms") == 0)
+			return demo_token(1, argc - 2, argv + 2);
+		cli_fail("demo token", "use: lienlog demo token face|sms ... "
+		    "(see lienlog demo --help)");
 		return CLI_EXIT_USAGE;
 	}
-	cli_fail("demo", "unknown subcommand '%s': use mortgage, release or "
-	    "token face", argv[0]);
+	cli_fail("demo", "unknown subcommand '%s': use mortgage, release, "
+	    "token face or token sms", argv[0]);
 	return CLI_EXIT_USAGE;
 }

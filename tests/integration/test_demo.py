@@ -297,6 +297,54 @@ def main():
                 capture_output=True, text=True, timeout=60)
             check(r2.returncode == 3 and "--commitment" in r2.stderr,
                   "demo token face: a bad commitment is exit 3")
+            # the SMS attestation of a company's legal representative
+            # (docs/cli.md; docs/demo.md "A company's vehicle" sends one)
+            r2 = subprocess.run(
+                [a.lienlog, "demo", "token", "sms", "--demo", datadir,
+                 "--company", "91330402MA2C1E2F35", "--rep-commitment",
+                 "@" + cm, "--commitment", "@" + cm, "--nonce", "cd" * 32],
+                capture_output=True, text=True, timeout=60)
+            parts = r2.stdout.strip().split(".")
+            check(r2.returncode == 0 and len(parts) == 3,
+                  "demo token sms: a compact JWS (%d %r)" %
+                  (r2.returncode, r2.stderr))
+            if len(parts) == 3:
+                hdr = json.loads(base64.urlsafe_b64decode(parts[0] + "=="))
+                cl = json.loads(base64.urlsafe_b64decode(parts[1] + "=="))
+                c64 = json.loads(commit_answer)["commitment"]
+                check(hdr.get("kid") == "demo-sms-01" and
+                      cl.get("org") == "91330402MA2C1E2F35" and
+                      cl.get("sub") == c64 and cl.get("act") == c64 and
+                      cl.get("nonce") == base64.urlsafe_b64encode(
+                          bytes.fromhex("cd" * 32)).decode().rstrip("="),
+                      "demo token sms: the demo SMS key, org, sub, act, "
+                      "nonce (%s %s)" % (hdr, cl))
+            for extra, what in (
+                    (["--company", "91330402MA2C1E2F35"],
+                     "--company without --rep-phone/--rep-commitment"),
+                    (["--company", "91330402MA2C1E2F36", "--rep-phone",
+                      "13900000000", "--rep-commitment", "@" + cm],
+                     "a --company with a wrong check character")):
+                r2 = subprocess.run(
+                    [a.lienlog, "demo", "mortgage", "--demo", datadir,
+                     "--vin", "LFV2A21K0G4051236", "--plate", "浙F8B271",
+                     "--plate-type", "02", "--certificate-number",
+                     "330412345679", "--contract-number", "X-1",
+                     "--owner-id", "330402198506123014", "--commitment",
+                     "@" + cm] + extra, capture_output=True, text=True,
+                    timeout=60)
+                check(r2.returncode == 2 and "--company" in r2.stderr,
+                      "demo mortgage: %s is exit 2 (%d %r)" %
+                      (what, r2.returncode, r2.stderr))
+            r2 = subprocess.run(
+                [a.lienlog, "demo", "token", "sms", "--demo", datadir,
+                 "--company", "91330402MA2C1E2F35", "--rep-commitment",
+                 "@" + cm, "--commitment", "@" + cm, "--nonce", "cd" * 32,
+                 "--liveness", "9000"], capture_output=True, text=True,
+                timeout=60)
+            check(r2.returncode == 2 and "--liveness" in r2.stderr,
+                  "demo token sms: a face option is named and refused "
+                  "(%d %r)" % (r2.returncode, r2.stderr))
 
             # 4. The load generator.
             r = subprocess.run(
