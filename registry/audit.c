@@ -397,7 +397,10 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	}
 	if ((rc = ledger_scratch_begin(a.sc, &a.st)) != LIEN_OK)
 		goto out;
+	/* the parties only: registry/cache.c says why */
+	rg_cache_keep(1u << LEDGER_T_PARTIES);
 	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
+	rg_cache_keep(0);
 	if (rc == LIEN_OK)
 		rc = a.rc;
 	if (a.st != NULL) {

@@ -29,6 +29,15 @@
  * a thread's cache is freed when the thread exits (pthread key
  * destructor). Only the registry's state path
  * uses it (views in api/ threads parse as before).
+ *
+ * What to keep is the thread's choice (rg_cache_keep): the sequencer
+ * keeps every table; the audit replay keeps only the parties. A replay
+ * reads most vehicle and application records once, long after it wrote
+ * them (other cases come between), so their trees only waited in the
+ * cache to be freed cold: on a 10^5-entry log that eviction was ~30% of
+ * the replay's CPU, more than the parses the hits saved (the canonical
+ * reader, registry/jcs.c, makes a parse cheap). The signers' party
+ * records are read by nearly every entry.
  */
 #include "registry/registry_int.h"
 
@@ -52,6 +61,7 @@ struct rc_slot {
 
 struct rc_cache {
 	size_t bytes;		/* sum of s[].len */
+	unsigned skip;		/* tables not kept (1u << table): rg_cache_keep */
 	struct rc_slot s[RC_SLOTS];
 };
 
@@ -155,7 +165,7 @@ rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
 	uint8_t *copy;
 
 	if (key_len > RC_KEY_MAX || len > RC_RECORD_MAX || tree == NULL ||
-	    (c = rc_get()) == NULL)
+	    (c = rc_get()) == NULL || (c->skip >> (unsigned)tb & 1u))
 		return;
 	sl = rc_slot_of(c, tb, key, key_len);
 	c->bytes -= sl->len;
@@ -199,4 +209,20 @@ rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
 	c->bytes -= sl->len;
 	rc_slot_clear(sl);
 	return t;
+}
+
+void
+rg_cache_keep(unsigned mask)
+{
+	struct rc_cache *c = rc_get();
+
+	if (c == NULL || c->skip == (mask == 0 ? 0 : ~mask))
+		return;
+	c->skip = mask == 0 ? 0 : ~mask;
+	/* what is held of the tables now skipped goes at once */
+	for (unsigned i = 0; i < RC_SLOTS; i++)
+		if (c->s[i].tree != NULL && (c->skip >> c->s[i].tb & 1u)) {
+			c->bytes -= c->s[i].len;
+			rc_slot_clear(&c->s[i]);
+		}
 }

@@ -9,11 +9,25 @@
  * *_nocheck constructors can hold anything and a canonical form of invalid
  * text does not exist.
  *
- * Reader: a linear pre-scan of the raw bytes enforces what jansson cannot
- * be told (nesting depth before any recursion, no reals, no "-0"), then
- * jansson parses with duplicate keys refused and a post-walk checks the
- * integer range, string and member caps. jansson itself refuses invalid
- * UTF-8, lone surrogate escapes, U+0000 and trailing bytes.
+ * Readers, two:
+ * - the canonical reader (jcs_read_canonical): one pass over the bytes
+ *   that accepts only the exact canonical form (no whitespace, members in
+ *   order, the writer's escapes and integers) and builds the tree as it
+ *   goes, every length and count capped, strings borrowed from the input
+ *   until jansson copies them: no lexer buffer, no re-serialisation to
+ *   compare. Every state record and registry payload is canonical, so the
+ *   replay and the sequencer take this path.
+ * - the reference reader (jcs_parse_reference): a linear pre-scan of the
+ *   raw bytes enforces what jansson cannot be told (nesting depth before
+ *   any recursion, no reals, no "-0"), then jansson parses with duplicate
+ *   keys refused and a post-walk checks the integer range, string and
+ *   member caps; canonical text must then re-serialise to the same bytes.
+ *   jansson itself refuses invalid UTF-8, lone surrogate escapes, U+0000
+ *   and trailing bytes.
+ * jcs_parse and jcs_parse_canonical try the first and fall back to the
+ * second for anything it does not accept, so their verdicts and statuses
+ * are the reference's; tests/fuzz/fuzz_jcs_reader.c holds the first to
+ * "accepted => the reference accepts the same value".
  *
  * Not here: ECMAScript number formatting (reals are outside the subset).
  */
@@ -499,11 +513,395 @@ postcheck(json_t *v)
 	}
 }
 
+/* ---- the canonical reader ------------------------------------------------ */
+
+/* A cursor over the input; every getter checks before it moves. */
+struct crd {
+	const uint8_t *p, *end;
+	size_t max_depth;
+	enum lien_status st;	/* why the read stopped (first failure) */
+};
+
+static json_t *
+cr_fail(struct crd *r, enum lien_status st)
+{
+	if (r->st == LIEN_OK)
+		r->st = st;
+	return NULL;
+}
+
+static int
+cr_stop(struct crd *r, enum lien_status st)
+{
+	(void)cr_fail(r, st);
+	return 0;
+}
+
+/* One string at r->p, exactly as RFC 8785 3.2.2.2 writes it: raw
+ * printable ASCII (0x20..0x7F but '"' and '\\') and valid UTF-8 (utf8_next:
+ * shortest form, no surrogates), the escapes \" \\ \b \t \n \f \r, and
+ * \u00xx in lowercase hex only for the other C0 controls (never \u0000,
+ * which the reference reader refuses). On success r->p is past the
+ * closing quote, (*s, *n) is the raw text between the quotes (borrowed
+ * from the input), *dec_len the decoded length and *esc whether it held
+ * an escape (then the caller decodes with cr_unescape). */
+static int
+cr_string(struct crd *r, const uint8_t **s, size_t *n, size_t *dec_len,
+    int *esc)
+{
+	const uint8_t *p = r->p, *end = r->end;
+	size_t dl = 0;
+
+	*esc = 0;
+	if (p == end || *p != '"')
+		return cr_stop(r, LIEN_EPARSE);
+	*s = ++p;
+	for (;;) {
+		uint8_t c;
+
+		/* the bulk: a run of plain ASCII */
+		while (p != end && *p >= 0x20 && *p < 0x80 && *p != '"' &&
+		    *p != '\\') {
+			p++;
+			dl++;
+		}
+		if (p == end)
+			return cr_stop(r, LIEN_EPARSE);
+		c = *p;
+		if (c == '"')
+			break;
+		if (c < 0x20)
+			return cr_stop(r, LIEN_EPARSE);	/* raw control */
+		if (c >= 0x80) {
+			size_t i = 0;
+			size_t left = (size_t)(end - p);
+
+			if (utf8_next(p, left, &i) < 0)
+				return cr_stop(r, LIEN_EPARSE);
+			p += i;
+			dl += i;
+			continue;
+		}
+		/* c == '\\': only the escapes the canonical form uses */
+		if ((size_t)(end - p) < 2)
+			return cr_stop(r, LIEN_EPARSE);
+		switch (p[1]) {
+		case '"': case '\\': case 'b': case 't': case 'n': case 'f':
+		case 'r':
+			p += 2;
+			break;
+		case 'u': {
+			int hi, lo;
+
+			if ((size_t)(end - p) < 6 || p[2] != '0' || p[3] != '0')
+				return cr_stop(r, LIEN_EPARSE);
+			hi = p[4] == '0' ? 0 : p[4] == '1' ? 1 : -1;
+			lo = p[5] >= '0' && p[5] <= '9' ? p[5] - '0' :
+			    p[5] >= 'a' && p[5] <= 'f' ? p[5] - 'a' + 10 : -1;
+			if (hi < 0 || lo < 0)
+				return cr_stop(r, LIEN_EPARSE);
+			lo |= hi << 4;
+			/* \u0000 refused; \b \t \n \f \r have short forms */
+			if (lo == 0 || lo == 0x08 || lo == 0x09 || lo == 0x0A ||
+			    lo == 0x0C || lo == 0x0D)
+				return cr_stop(r, LIEN_EPARSE);
+			p += 6;
+			break;
+		}
+		default:
+			return cr_stop(r, LIEN_EPARSE);
+		}
+		*esc = 1;
+		dl++;
+	}
+	if (dl > JCS_STRING_MAX)
+		return cr_stop(r, LIEN_ETOOBIG);
+	*n = (size_t)(p - *s);
+	*dec_len = dl;
+	r->p = p + 1;
+	return 1;
+}
+
+/* Decode the escapes of a string cr_string accepted (n raw bytes) into
+ * out (dec_len bytes, at most JCS_STRING_MAX). */
+static void
+cr_unescape(const uint8_t *s, size_t n, uint8_t *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; ) {
+		if (s[i] != '\\') {
+			out[o++] = s[i++];
+			continue;
+		}
+		switch (s[i + 1]) {
+		case 'b': out[o++] = 0x08; break;
+		case 't': out[o++] = 0x09; break;
+		case 'n': out[o++] = 0x0A; break;
+		case 'f': out[o++] = 0x0C; break;
+		case 'r': out[o++] = 0x0D; break;
+		case 'u':
+			out[o++] = (uint8_t)((s[i + 4] - '0') << 4 |
+			    (s[i + 5] <= '9' ? s[i + 5] - '0' :
+			    s[i + 5] - 'a' + 10));
+			i += 6;
+			continue;
+		default: out[o++] = s[i + 1]; break;	/* '"', '\\' */
+		}
+		i += 2;
+	}
+}
+
+static json_t *cr_value(struct crd *r, size_t depth);
+
+static json_t *
+cr_object(struct crd *r, size_t depth)
+{
+	json_t *o = json_object();
+	const uint8_t *prev = NULL;
+	size_t prev_len = 0, count = 0;
+
+	if (o == NULL)
+		return cr_fail(r, LIEN_ENOMEM);
+	r->p++;				/* '{' */
+	if (r->p != r->end && *r->p == '}') {
+		r->p++;
+		return o;
+	}
+	for (;;) {
+		const uint8_t *k;
+		size_t kl, dl;
+		int esc;
+		json_t *v;
+
+		if (!cr_string(r, &k, &kl, &dl, &esc))
+			goto fail;
+		/* An escaped key is legal but rare: left to the reference
+		 * reader (the caller falls back), so keys stay borrowed. */
+		if (esc) {
+			cr_fail(r, LIEN_EUNSUPPORTED);
+			goto fail;
+		}
+		/* members in RFC 8785 3.2.3 order, each key once */
+		if (prev != NULL && jcs_key_compare((const char *)prev,
+		    prev_len, (const char *)k, kl) >= 0) {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		if (++count > JCS_MEMBERS_MAX) {
+			cr_fail(r, LIEN_ETOOBIG);
+			goto fail;
+		}
+		prev = k;
+		prev_len = kl;
+		if (r->p == r->end || *r->p != ':') {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		r->p++;
+		if ((v = cr_value(r, depth + 1)) == NULL)
+			goto fail;
+		if (json_object_setn_new_nocheck(o, (const char *)k, kl, v)) {
+			cr_fail(r, LIEN_ENOMEM);
+			goto fail;
+		}
+		if (r->p == r->end) {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		if (*r->p == '}') {
+			r->p++;
+			return o;
+		}
+		if (*r->p != ',') {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		r->p++;
+	}
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static json_t *
+cr_array(struct crd *r, size_t depth)
+{
+	json_t *a = json_array();
+	size_t count = 0;
+
+	if (a == NULL)
+		return cr_fail(r, LIEN_ENOMEM);
+	r->p++;				/* '[' */
+	if (r->p != r->end && *r->p == ']') {
+		r->p++;
+		return a;
+	}
+	for (;;) {
+		json_t *v;
+
+		if (++count > JCS_MEMBERS_MAX) {
+			cr_fail(r, LIEN_ETOOBIG);
+			goto fail;
+		}
+		if ((v = cr_value(r, depth + 1)) == NULL)
+			goto fail;
+		if (json_array_append_new(a, v)) {
+			cr_fail(r, LIEN_ENOMEM);
+			goto fail;
+		}
+		if (r->p == r->end) {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		if (*r->p == ']') {
+			r->p++;
+			return a;
+		}
+		if (*r->p != ',') {
+			cr_fail(r, LIEN_EPARSE);
+			goto fail;
+		}
+		r->p++;
+	}
+fail:
+	json_decref(a);
+	return NULL;
+}
+
+/* An integer as write_int spells it: "0", or an optional '-' and a
+ * nonzero digit then digits, |n| <= JCS_INT_MAX. Never "-0", a '+',
+ * leading zeros, a fraction or an exponent (the next byte is then not
+ * what the caller expects after a value). */
+static json_t *
+cr_int(struct crd *r)
+{
+	const uint8_t *p = r->p, *end = r->end;
+	int neg = 0;
+	uint64_t v = 0;
+	json_t *j;
+
+	if (*p == '-') {
+		neg = 1;
+		if (++p == end)
+			return cr_fail(r, LIEN_EPARSE);
+	}
+	if (*p == '0') {
+		if (neg)
+			return cr_fail(r, LIEN_EPARSE);	/* "-0" */
+		p++;
+	} else if (*p >= '1' && *p <= '9') {
+		while (p != end && *p >= '0' && *p <= '9') {
+			v = v * 10 + (uint64_t)(*p - '0');
+			if (v > (uint64_t)JCS_INT_MAX)
+				return cr_fail(r, LIEN_EPARSE);
+			p++;
+		}
+	} else {
+		return cr_fail(r, LIEN_EPARSE);
+	}
+	r->p = p;
+	j = json_integer(neg ? -(json_int_t)v : (json_int_t)v);
+	return j != NULL ? j : cr_fail(r, LIEN_ENOMEM);
+}
+
+static json_t *
+cr_literal(struct crd *r, const char *word, size_t n, json_t *v)
+{
+	if ((size_t)(r->end - r->p) < n || memcmp(r->p, word, n) != 0)
+		return cr_fail(r, LIEN_EPARSE);
+	r->p += n;
+	return v;
+}
+
+/* One value at nesting depth (the top value is at 1, as write_value
+ * counts: a value deeper than max_depth has no canonical form). */
+static json_t *
+cr_value(struct crd *r, size_t depth)
+{
+	if (depth > r->max_depth)
+		return cr_fail(r, LIEN_ETOOBIG);
+	if (r->p == r->end)
+		return cr_fail(r, LIEN_EPARSE);
+	switch (*r->p) {
+	case '{':
+		return cr_object(r, depth);
+	case '[':
+		return cr_array(r, depth);
+	case '"': {
+		const uint8_t *s;
+		size_t n, dl;
+		int esc;
+		json_t *j;
+
+		if (!cr_string(r, &s, &n, &dl, &esc))
+			return NULL;
+		if (!esc) {
+			j = json_stringn_nocheck((const char *)s, n);
+		} else {
+			uint8_t *buf = malloc(dl ? dl : 1);
+
+			if (buf == NULL)
+				return cr_fail(r, LIEN_ENOMEM);
+			cr_unescape(s, n, buf);
+			j = json_stringn_nocheck((const char *)buf, dl);
+			free(buf);
+		}
+		return j != NULL ? j : cr_fail(r, LIEN_ENOMEM);
+	}
+	case 't':
+		return cr_literal(r, "true", 4, json_true());
+	case 'f':
+		return cr_literal(r, "false", 5, json_false());
+	case 'n':
+		return cr_literal(r, "null", 4, json_null());
+	default:
+		return cr_int(r);
+	}
+}
+
 enum lien_status
-jcs_parse(const char *p, size_t len, size_t max_depth, json_t **out)
+jcs_read_canonical(const uint8_t *p, size_t len, size_t max_depth,
+    json_t **out)
+{
+	struct crd r;
+	json_t *v;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	*out = NULL;
+	if (p == NULL && len != 0)
+		return LIEN_EINVAL;
+	if (len > JCS_TEXT_MAX)
+		return LIEN_ETOOBIG;
+	if (len == 0)
+		return LIEN_EPARSE;
+	if (max_depth == 0 || max_depth > JCS_DEPTH_MAX)
+		max_depth = JCS_DEPTH_MAX;
+	r.p = p;
+	r.end = p + len;
+	r.max_depth = max_depth;
+	r.st = LIEN_OK;
+	if ((v = cr_value(&r, 1)) == NULL)
+		return r.st != LIEN_OK ? r.st : LIEN_EPARSE;
+	if (r.p != r.end) {		/* trailing bytes */
+		json_decref(v);
+		return LIEN_EPARSE;
+	}
+	*out = v;
+	return LIEN_OK;
+}
+
+/* ---- the reference reader (jansson) and the two entry points ---------------- */
+
+enum lien_status
+jcs_parse_reference(const char *p, size_t len, size_t max_depth,
+    int canonical, json_t **out)
 {
 	json_error_t err;
 	json_t *v;
+	char *c;
+	size_t n;
 	enum lien_status st;
 
 	if (out == NULL)
@@ -529,27 +927,52 @@ jcs_parse(const char *p, size_t len, size_t max_depth, json_t **out)
 		json_decref(v);
 		return st;
 	}
+	if (canonical) {
+		/* canonical: the bytes are what the writer makes of the value */
+		if ((st = jcs_serialize(v, &c, &n)) != LIEN_OK) {
+			json_decref(v);
+			return st;
+		}
+		st = n == len && memcmp(c, p, n) == 0 ? LIEN_OK : LIEN_EPARSE;
+		free(c);
+		if (st != LIEN_OK) {
+			json_decref(v);
+			return st;
+		}
+	}
 	*out = v;
 	return LIEN_OK;
+}
+
+/* Both entry points try the canonical reader first: every state record
+ * and registry payload is canonical, and a value it accepts is exactly
+ * the one the reference reader gives (tests/fuzz/fuzz_jcs_reader.c checks
+ * that on every input). Anything it does not accept (whitespace, another
+ * member order, an escaped key, a refusal) goes to the reference reader,
+ * which decides and gives the status. */
+enum lien_status
+jcs_parse(const char *p, size_t len, size_t max_depth, json_t **out)
+{
+	if (out != NULL && (p != NULL || len == 0) &&
+	    jcs_read_canonical((const uint8_t *)p, len, max_depth, out) ==
+	    LIEN_OK)
+		return LIEN_OK;
+	return jcs_parse_reference(p, len, max_depth, 0, out);
 }
 
 enum lien_status
 jcs_parse_canonical(const uint8_t *p, size_t len, json_t **out)
 {
-	json_t *v;
-	char *c;
-	size_t n;
+	json_t *v = NULL;
 	enum lien_status st;
 
 	if (out)
 		*out = NULL;
-	if ((st = jcs_parse((const char *)p, len, 0, &v)) != LIEN_OK)
-		return st;
-	if ((st = jcs_serialize(v, &c, &n)) != LIEN_OK)
-		goto out;
-	st = n == len && memcmp(c, p, n) == 0 ? LIEN_OK : LIEN_EPARSE;
-	free(c);
-out:
+	if ((p != NULL || len == 0) && jcs_read_canonical(p, len, 0, &v) ==
+	    LIEN_OK)
+		st = LIEN_OK;
+	else
+		st = jcs_parse_reference((const char *)p, len, 0, 1, &v);
 	if (st == LIEN_OK && out)
 		*out = v;
 	else

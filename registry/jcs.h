@@ -77,6 +77,25 @@ enum lien_status jcs_parse(const char *p, size_t len, size_t max_depth,
 enum lien_status jcs_parse_canonical(const uint8_t *p, size_t len,
     json_t **out) LIEN_MUST_CHECK;
 
+/* The canonical reader (zero-copy scan, one pass): LIEN_OK only when
+ * (p, len) is exactly the canonical form (RFC 8785, the subset above) of
+ * one value nested at most max_depth deep counting every value, the top
+ * one at 1 (0: JCS_DEPTH_MAX); *out is then the same tree
+ * jcs_parse_canonical gives (json_decref). Otherwise *out is NULL and the
+ * status says why it stopped: LIEN_EPARSE, LIEN_ETOOBIG (a cap of
+ * jcs_parse), LIEN_EUNSUPPORTED (an escaped object key: legal, left to
+ * the reference reader), LIEN_ENOMEM, LIEN_EINVAL; a refusal here is not
+ * a verdict on the bytes (jcs_parse may still accept them). */
+enum lien_status jcs_read_canonical(const uint8_t *p, size_t len,
+    size_t max_depth, json_t **out) LIEN_MUST_CHECK;
+
+/* The reference reader (jansson, pre-scan and post-walk; with canonical,
+ * also re-serialised and compared): jcs_parse's and
+ * jcs_parse_canonical's contract, without trying jcs_read_canonical
+ * first. For tests and the fuzz target that hold the two together. */
+enum lien_status jcs_parse_reference(const char *p, size_t len,
+    size_t max_depth, int canonical, json_t **out) LIEN_MUST_CHECK;
+
 /* Compare two UTF-8 strings as RFC 8785 3.2.3 orders object keys (by
  * UTF-16 code units). Returns <0, 0, >0. Both must be valid UTF-8 (the
  * order of invalid sequences is unspecified but total and deterministic). */

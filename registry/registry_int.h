@@ -102,6 +102,10 @@ void rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
  * of the cache, or a deep copy); NULL on a miss or ENOMEM. */
 json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t *bytes, size_t len);
+/* Keep only the tables in mask (1u << enum ledger_table; 0: all, the
+ * default) in the calling thread's cache from now on; held records of
+ * the others are dropped. */
+void rg_cache_keep(unsigned mask);
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;

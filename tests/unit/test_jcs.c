@@ -8,7 +8,10 @@
  * ensure_ascii=False) must give byte-identical output for pseudo-random
  * objects with ASCII keys (where sort_keys' code point order equals
  * RFC 8785's UTF-16 order). Negatives: every form of input the strict
- * parser must refuse, truncations and bit flips.
+ * parser must refuse, truncations and bit flips. The canonical reader
+ * (jcs_read_canonical): what it accepts, what it refuses, every prefix and
+ * bit flip of a document ending at a guard page, always against the
+ * reference reader.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +21,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "registry/jcs.h"
@@ -313,6 +318,220 @@ test_jcs_parse_truncate_flip(void **state)
 		}
 }
 
+/* ---- the canonical reader -------------------------------------------- */
+
+/* (in, len) through jcs_read_canonical: want; on success the tree equals
+ * the reference reader's and writes back the same bytes. */
+static void
+expect_read(const char *in, size_t len, enum lien_status want)
+{
+	json_t *v = (json_t *)1, *ref = NULL;
+	char *out;
+	size_t n;
+
+	assert_int_equal(jcs_read_canonical((const uint8_t *)in, len, 0, &v),
+	    want);
+	if (want != LIEN_OK) {
+		assert_null(v);
+		return;
+	}
+	assert_int_equal(jcs_parse_reference(in, len, 0, 1, &ref), LIEN_OK);
+	assert_true(json_equal(v, ref));
+	assert_int_equal(jcs_serialize(v, &out, &n), LIEN_OK);
+	assert_int_equal(n, len);
+	assert_memory_equal(out, in, n);
+	free(out);
+	json_decref(ref);
+	json_decref(v);
+}
+
+#define R(s, w) expect_read(s, sizeof(s) - 1, w)
+
+static void
+test_jcs_read_canonical_accepts(void **state)
+{
+	(void)state;
+	R("{}", LIEN_OK);
+	R("[]", LIEN_OK);
+	R("0", LIEN_OK);
+	R("-1", LIEN_OK);
+	R("9007199254740991", LIEN_OK);
+	R("-9007199254740991", LIEN_OK);
+	R("null", LIEN_OK);
+	R("true", LIEN_OK);
+	R("false", LIEN_OK);
+	R("\"\"", LIEN_OK);
+	R("{\"a\":[1,{\"b\":null}],\"b\":\"x\"}", LIEN_OK);
+	/* the writer's escapes, raw DEL and raw non-ASCII (U+20AC, U+1F600) */
+	R("\"\\\"\\\\\\b\\t\\n\\f\\r\\u0001\\u001f\x7f\"", LIEN_OK);
+	R("\"\xe2\x82\xac\xf0\x9f\x98\x80\"", LIEN_OK);
+	/* RFC 8785 3.2.3's order: U+1F600 (D83D) before U+FB33 */
+	R("{\"\xf0\x9f\x98\x80\":1,\"\xef\xac\xb3\":2}", LIEN_OK);
+	/* a proper prefix sorts first */
+	R("{\"a\":1,\"aa\":2,\"b\":3}", LIEN_OK);
+}
+
+static void
+test_jcs_read_canonical_negatives(void **state)
+{
+	json_t *v = (json_t *)1;
+	char *big;
+	size_t n;
+
+	(void)state;
+	R("", LIEN_EPARSE);
+	R(" 1", LIEN_EPARSE);
+	R("1 ", LIEN_EPARSE);
+	R("[1, 2]", LIEN_EPARSE);
+	R("{ }", LIEN_EPARSE);
+	R("{\"b\":1,\"a\":2}", LIEN_EPARSE);	/* order */
+	R("{\"a\":1,\"a\":2}", LIEN_EPARSE);	/* duplicate */
+	R("{\"a\":1,}", LIEN_EPARSE);
+	R("[1,]", LIEN_EPARSE);
+	R("{\"a\"1}", LIEN_EPARSE);
+	R("{\"a\":}", LIEN_EPARSE);
+	R("{1:1}", LIEN_EPARSE);
+	R("-0", LIEN_EPARSE);
+	R("01", LIEN_EPARSE);
+	R("+1", LIEN_EPARSE);
+	R("-", LIEN_EPARSE);
+	R("1.0", LIEN_EPARSE);
+	R("1e5", LIEN_EPARSE);
+	R("9007199254740992", LIEN_EPARSE);
+	R("-9007199254740992", LIEN_EPARSE);
+	R("99999999999999999999999999", LIEN_EPARSE);
+	R("tru", LIEN_EPARSE);
+	R("nul", LIEN_EPARSE);
+	R("True", LIEN_EPARSE);
+	R("\"\\u0041\"", LIEN_EPARSE);		/* 'A' has a raw form */
+	R("\"\\/\"", LIEN_EPARSE);
+	R("\"\\u000F\"", LIEN_EPARSE);		/* upper-case hex */
+	R("\"\\u0008\"", LIEN_EPARSE);		/* \b is the form */
+	R("\"\\u000a\"", LIEN_EPARSE);		/* \n is the form */
+	R("\"\\u0000\"", LIEN_EPARSE);		/* refused by the reference */
+	R("\"\\u00e9\"", LIEN_EPARSE);		/* raw UTF-8 is the form */
+	R("\"\\x\"", LIEN_EPARSE);
+	R("\"\\u00\"", LIEN_EPARSE);
+	R("\"\\", LIEN_EPARSE);
+	R("\"a\tb\"", LIEN_EPARSE);		/* raw control */
+	R("\"\xff\"", LIEN_EPARSE);
+	R("\"\xc0\xaf\"", LIEN_EPARSE);		/* overlong */
+	R("\"\xed\xa0\x80\"", LIEN_EPARSE);	/* surrogate */
+	R("\"\xf4\x90\x80\x80\"", LIEN_EPARSE);	/* above U+10FFFF */
+	R("\"\xe2\x82\"", LIEN_EPARSE);		/* cut sequence */
+	R("\"abc", LIEN_EPARSE);
+	R("{\"a\":1}x", LIEN_EPARSE);
+	R("1\0", LIEN_EPARSE);
+	R("[1", LIEN_EPARSE);
+	/* an escaped key is legal, and left to the reference reader */
+	R("{\"\\n\":1}", LIEN_EUNSUPPORTED);
+	assert_int_equal(jcs_parse_canonical((const uint8_t *)"{\"\\n\":1}",
+	    8, NULL), LIEN_OK);
+	/* depth: every value counts, the top one at 1 */
+	big = malloc(2 * JCS_DEPTH_MAX + 4);
+	assert_non_null(big);
+	memset(big, '[', JCS_DEPTH_MAX);
+	memset(big + JCS_DEPTH_MAX, ']', JCS_DEPTH_MAX);
+	expect_read(big, 2 * JCS_DEPTH_MAX, LIEN_OK);
+	memset(big, '[', JCS_DEPTH_MAX + 1);
+	memset(big + JCS_DEPTH_MAX + 1, ']', JCS_DEPTH_MAX + 1);
+	expect_read(big, 2 * JCS_DEPTH_MAX + 2, LIEN_ETOOBIG);
+	assert_int_equal(jcs_read_canonical((const uint8_t *)"[[1]]", 5, 2,
+	    &v), LIEN_ETOOBIG);
+	assert_null(v);
+	free(big);
+	/* string cap: JCS_STRING_MAX decoded bytes pass, one more does not */
+	n = JCS_STRING_MAX + 3;
+	big = malloc(n);
+	assert_non_null(big);
+	big[0] = '"';
+	memset(big + 1, 'a', n - 2);
+	big[n - 1] = '"';
+	expect_read(big, n, LIEN_ETOOBIG);
+	big[n - 2] = '"';
+	expect_read(big, n - 1, LIEN_OK);
+	free(big);
+	/* member cap */
+	n = 1 + 2 * (JCS_MEMBERS_MAX + 1);	/* "[0,...,0]" */
+	big = malloc(n);
+	assert_non_null(big);
+	big[0] = '[';
+	for (size_t i = 0; i <= JCS_MEMBERS_MAX; i++) {
+		big[1 + 2 * i] = '0';
+		big[2 + 2 * i] = ',';
+	}
+	big[n - 1] = ']';
+	expect_read(big, n, LIEN_ETOOBIG);
+	big[n - 3] = ']';			/* JCS_MEMBERS_MAX exactly */
+	expect_read(big, n - 2, LIEN_OK);
+	expect_read(big, n - 3, LIEN_EPARSE);	/* its ']' cut */
+	free(big);
+	/* whole text and arguments */
+	assert_int_equal(jcs_read_canonical((const uint8_t *)"1",
+	    (size_t)JCS_TEXT_MAX + 1, 0, &v), LIEN_ETOOBIG);
+	assert_int_equal(jcs_read_canonical(NULL, 1, 0, &v), LIEN_EINVAL);
+	assert_int_equal(jcs_read_canonical((const uint8_t *)"1", 1, 0, NULL),
+	    LIEN_EINVAL);
+}
+
+/* Every prefix and every bit flip of a canonical document, the input
+ * ending at a guard page: never a read past len, and an acceptance is
+ * always the reference's. */
+static void
+test_jcs_read_canonical_guard_page(void **state)
+{
+	static const char doc[] = "{\"a\":[1,-22,{\"k\":null}],\"s\":\"\xe2\x82"
+	    "\xac\\n\\u0001\",\"t\":true,\"z\":false}";
+	size_t len = sizeof(doc) - 1;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint8_t *map, *end;
+	int fd;
+
+	(void)state;
+	fd = open("/dev/zero", O_RDWR);	/* POSIX: no MAP_ANONYMOUS */
+	assert_true(fd >= 0);
+	map = mmap(NULL, (size_t)pg * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE,
+	    fd, 0);
+	assert_int_equal(close(fd), 0);
+	assert_true(map != MAP_FAILED);
+	assert_int_equal(mprotect(map + pg, (size_t)pg, PROT_NONE), 0);
+	end = map + pg;
+	expect_read(doc, len, LIEN_OK);
+	for (size_t i = 0; i <= len; i++) {
+		json_t *v = NULL, *ref = NULL;
+		uint8_t *p = end - i;
+		enum lien_status st;
+
+		memcpy(p, doc, i);
+		st = jcs_read_canonical(p, i, 0, &v);
+		if (i < len)
+			assert_int_not_equal(st, LIEN_OK);
+		else
+			assert_int_equal(st, LIEN_OK);
+		if (st == LIEN_OK)
+			assert_int_equal(jcs_parse_reference((const char *)p, i,
+			    0, 1, &ref), LIEN_OK);
+		json_decref(v);
+		json_decref(ref);
+	}
+	for (size_t i = 0; i < len; i++)
+		for (int b = 0; b < 8; b++) {
+			json_t *v = NULL, *ref = NULL;
+			uint8_t *p = end - len;
+
+			memcpy(p, doc, len);
+			p[i] = (uint8_t)(p[i] ^ (1u << b));
+			if (jcs_read_canonical(p, len, 0, &v) != LIEN_OK)
+				continue;
+			assert_int_equal(jcs_parse_reference((const char *)p,
+			    len, 0, 1, &ref), LIEN_OK);
+			assert_true(json_equal(v, ref));
+			json_decref(v);
+			json_decref(ref);
+		}
+	assert_int_equal(munmap(map, (size_t)pg * 2), 0);
+}
+
 /* ---- cross-check against Python's json ------------------------------ */
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
@@ -439,6 +658,9 @@ main(void)
 		cmocka_unit_test(test_jcs_digest_known),
 		cmocka_unit_test(test_jcs_parse_truncate_flip),
 		cmocka_unit_test(test_jcs_serialize_python_crosscheck),
+		cmocka_unit_test(test_jcs_read_canonical_accepts),
+		cmocka_unit_test(test_jcs_read_canonical_negatives),
+		cmocka_unit_test(test_jcs_read_canonical_guard_page),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
