@@ -399,34 +399,97 @@ ledger_scratch_touched(const struct ledger_scratch *sc)
 	return sc->touch.count;
 }
 
+/* A touch record (u8 table, u16 length, key), to sort by table then key
+ * in LMDB's order. */
+struct touch_ref {
+	const uint8_t *r;	/* u8 table, u16 length, key */
+};
+
+static int
+touch_cmp(const void *x, const void *y)
+{
+	const uint8_t *a = ((const struct touch_ref *)x)->r;
+	const uint8_t *b = ((const struct touch_ref *)y)->r;
+
+	if (a[0] != b[0])
+		return a[0] < b[0] ? -1 : 1;
+	return key_cmp(a + 3, (size_t)a[1] << 8 | a[2], b + 3,
+	    (size_t)b[1] << 8 | b[2]);
+}
+
+/* The record under exactly key, through a cursor kept across lookups:
+ * LMDB's cursor search first tries the page the cursor is on, so keys
+ * looked up in order mostly skip the descent from the root. */
+static enum lien_status
+seek_exact(struct store_cursor *c, const uint8_t *key, size_t kl,
+    const uint8_t **v, size_t *vl)
+{
+	const uint8_t *k;
+	size_t k_len;
+	enum lien_status st = store_cursor_seek(c, key, kl, &k, &k_len, v, vl);
+
+	if (st == LIEN_OK && (k_len != kl || memcmp(k, key, kl) != 0))
+		st = LIEN_ENOTFOUND;
+	return st;
+}
+
 enum lien_status
 ledger_scratch_compare_touched(struct ledger_scratch *sc,
     struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
 {
 	struct store_txn *t = NULL;
+	struct store_cursor *ca = NULL, *cb = NULL;
+	struct touch_ref *refs = NULL;
 	char hex[HEX_LEN(KEY_SHOWN) + 1];
 	enum lien_status st;
-	size_t off = 0;
+	size_t off = 0, n = 0;
+	unsigned open_tb = LEDGER_T_COUNT;
 
 	if (sc->open)
 		return LIEN_EINVAL;
-	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
+	/* Each key once, in key order: a record the replay rewrote many
+	 * times (a vehicle, an application) is compared once, and the
+	 * lookups walk both B-trees in order (seek_exact). */
+	if (sc->touch.count > 0 && (refs = malloc((size_t)sc->touch.count *
+	    sizeof *refs)) == NULL)
+		return LIEN_ENOMEM;
+	while (off < sc->touch.len && n < sc->touch.count) {
+		const uint8_t *r = sc->touch.buf + off;
+
+		refs[n++].r = r;
+		off += 3 + ((size_t)r[1] << 8 | r[2]);
+	}
+	if (n > 1)
+		qsort(refs, n, sizeof *refs, touch_cmp);
+	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK) {
+		free(refs);
 		return st;
-	while (off < sc->touch.len) {
-		const uint8_t *r = sc->touch.buf + off, *key = r + 3;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const uint8_t *r = refs[i].r, *key = r + 3;
 		unsigned tb = r[0];
 		size_t kl = (size_t)r[1] << 8 | r[2];
 		const uint8_t *av = NULL, *bv = NULL;
 		size_t avl = 0, bvl = 0;
 		enum lien_status sa, sb;
 
-		off += 3 + kl;
+		if (i > 0 && touch_cmp(&refs[i - 1], &refs[i]) == 0)
+			continue;	/* the same key again */
 		if (tb >= LEDGER_T_COUNT || !(mask >> tb & 1u))
 			continue;
-		sa = store_get(t, (enum store_table)(STORE_STATE0 + tb), key,
-		    kl, &av, &avl);
-		sb = store_get(v->t, (enum store_table)(STORE_STATE0 + tb), key,
-		    kl, &bv, &bvl);
+		if (tb != open_tb) {
+			store_cursor_close(ca);
+			store_cursor_close(cb);
+			ca = cb = NULL;
+			if ((st = store_cursor_open(t, (enum store_table)
+			    (STORE_STATE0 + tb), &ca)) != LIEN_OK ||
+			    (st = store_cursor_open(v->t, (enum store_table)
+			    (STORE_STATE0 + tb), &cb)) != LIEN_OK)
+				goto out;
+			open_tb = tb;
+		}
+		sa = seek_exact(ca, key, kl, &av, &avl);
+		sb = seek_exact(cb, key, kl, &bv, &bvl);
 		if ((sa != LIEN_OK && sa != LIEN_ENOTFOUND) ||
 		    (sb != LIEN_OK && sb != LIEN_ENOTFOUND)) {
 			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;
@@ -446,6 +509,9 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 	}
 	st = LIEN_OK;
 out:
+	store_cursor_close(ca);
+	store_cursor_close(cb);
 	store_txn_abort(t);
+	free(refs);
 	return st;
 }
