@@ -109,6 +109,10 @@ receipt_build(struct ledger_view *v, const struct receipt_info *ri,
 	}
 	json_out_raw(&j, ",\"tree_size\":");
 	json_out_u64(&j, ri->tree_size);
+	if (ri->voucher_id != NULL) {
+		json_out_raw(&j, ",\"voucher_id\":");
+		json_out_str(&j, ri->voucher_id, strlen(ri->voucher_id));
+	}
 	json_out_raw(&j, "}\n");
 	if ((rc = json_out_finish(&j, &len)) != LIEN_OK)
 		goto out;

@@ -35,6 +35,9 @@ struct receipt_info {
 	 * "status_proof":"/v1/vehicles/<vin>/status-proof"; NULL or "": no
 	 * member. */
 	const char *status_vin;
+	/* A voucher's id ("V" + 16 hex digits): "voucher_id"; NULL: no
+	 * member. */
+	const char *voucher_id;
 };
 
 /* Build the receipt from view v. *out malloc'd, NUL-terminated, ends in

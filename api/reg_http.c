@@ -114,6 +114,11 @@ static const struct {
 	/* the signer is authentic but may not do this */
 	{ "party_inactive", 403 },
 	{ "not_mortgagee", 403 },
+	/* a counter application's voucher (docs/registry.md "Counter
+	 * applications"): not this application's to use */
+	{ "voucher_bank_mismatch", 422 },
+	{ "voucher_vehicle_mismatch", 422 },
+	{ "voucher_mortgage_mismatch", 422 },
 	{ "role_forbidden", 403 },
 	{ "party_unknown", 403 },
 };
@@ -752,6 +757,11 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
 		memcpy(app_id, json_string_value(a), json_string_length(a) + 1);
 		ri->app_id = app_id;
 	}
+	if ((a = json_object_get(p, "voucher")) != NULL && json_is_string(a) &&
+	    json_string_length(a) < app_cap) {
+		memcpy(app_id, json_string_value(a), json_string_length(a) + 1);
+		ri->voucher_id = app_id;
+	}
 	a = json_object_get(p, "status");
 	if (a == NULL && (a = json_object_get(p, "decision")) != NULL) {
 		const char *d = json_string_value(a);
@@ -987,7 +997,10 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	}
 	memset(&ri, 0, sizeof(ri));
 	if (ast == LIEN_OK) {
-		ri.app_id = req->app_id[0] ? req->app_id : NULL;
+		if (req->kind == REG_T_VOUCHER)
+			ri.voucher_id = req->app_id;
+		else
+			ri.app_id = req->app_id[0] ? req->app_id : NULL;
 		ri.status = req->app_status;
 		/* codes about other banks' applications are for officers
 		 * and auditors only (docs/privacy.md table D) */

@@ -15,6 +15,8 @@
  *   POST /v1/vehicles                        registry
  *   POST /v1/vehicles/{vin}/restrictions     registry
  *   POST /v1/mortgages, /v1/releases         institution
+ *   POST /v1/vouchers                        institution (a counter voucher)
+ *   POST /v1/counter/mortgages, /v1/counter/releases  officer (窗口兜底)
  *   POST /v1/applications/{id}/decision      officer
  *   POST /v1/applications/{id}/delivery      post (endorsed: officer)
  *   POST /v1/identity-commitments            institution, registry (no entry)
@@ -49,6 +51,12 @@
 #include "registry/jcs.h"
 
 #define ROLE(r) AUTH_ROLE_BIT(AUTH_ROLE_##r)
+
+/* The identity documents an officer may attest (enum reg_id_document
+ * order, from 1). */
+static const char *const rg_id_document_names_api[] = { "resident_id",
+	"temporary_resident_id", "passport", "hk_macao_permit",
+	"taiwan_permit", "foreign_permanent_resident_id", NULL };
 #define PHONE_MAX 20u
 
 /* One heap block per request: reg_call holds a filed certificate and the
@@ -1013,6 +1021,272 @@ post_releases(struct api_req *rq)
 	req->vin = vin;
 	req->app = mortgage;
 	bank_submit(c, req, tok, app, company, idn);
+out:
+	work_free(w);
+}
+
+/* ---- the counter (窗口兜底, docs/api-registration.md "Counter
+ * applications") --------------------------------------------------------- */
+
+/* POST /v1/vouchers: the bank's consent to one counter application, bound
+ * to the vehicle and the mortgage (a release: the registered mortgage's
+ * application id; a new mortgage: its contract number, kept as the keyed
+ * contract reference), valid for valid_days (1..30, default 7). The
+ * request holds no personal data: sealed under the system key. The
+ * receipt's voucher_id is the code the owner brings to the counter. */
+static void
+post_vouchers(struct api_req *rq)
+{
+	static const char *const keys[] = { "vin", "purpose", NULL };
+	static const char *const opt[] = { "mortgage", "contract_number",
+		"valid_days", NULL };
+	static const char *const purposes[] = { "mortgage", "release", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, purpose, mortgage, contract;
+	const json_t *days;
+	int pu = 0;
+	enum lien_status st;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
+	    !reg_str(rq, c->json, "vin", 1, &vin) ||
+	    !reg_str(rq, c->json, "purpose", 1, &purpose) ||
+	    !reg_str(rq, c->json, "mortgage", 0, &mortgage) ||
+	    !reg_str(rq, c->json, "contract_number", 0, &contract) ||
+	    !v_vin(rq, vin) ||
+	    !v_enum(rq, purpose, purposes, &pu, "purpose_invalid",
+	    "purpose must be mortgage or release"))
+		goto out;
+	req->valid_days = 7;
+	if ((days = json_object_get(c->json, "valid_days")) != NULL) {
+		if (!json_is_integer(days) || json_integer_value(days) < 1 ||
+		    json_integer_value(days) > REG_VOUCHER_DAYS_MAX) {
+			reg_bad(rq, "valid_days_invalid", "valid_days must be "
+			    "an integer 1..30");
+			goto out;
+		}
+		req->valid_days = (uint32_t)json_integer_value(days);
+	}
+	if (pu == 2) {
+		if (mortgage.p == NULL || contract.p != NULL) {
+			reg_bad(rq, "field_invalid", "a release voucher names "
+			    "the mortgage (its application id), no "
+			    "contract_number");
+			goto out;
+		}
+		if (!v_app_id(rq, mortgage.p, mortgage.len))
+			goto out;
+		req->voucher_release = 1;
+		req->app = mortgage;
+	} else {
+		if (contract.p == NULL || mortgage.p != NULL) {
+			reg_bad(rq, "field_invalid", "a mortgage voucher names "
+			    "the contract_number, no mortgage");
+			goto out;
+		}
+		if (!v_ok(rq, ids_contract_number_validate(contract.p,
+		    contract.len), "contract_number_invalid",
+		    "contract_number must be 1..64 printable ASCII without "
+		    "spaces at the ends"))
+			goto out;
+		if ((st = reg_ref(c, "lienlog-contract-v1", c->auth.party_id,
+		    c->auth.party_id_len, contract.p, contract.len,
+		    req->contract)) != LIEN_OK) {
+			api_fail_status(rq, st);
+			goto out;
+		}
+	}
+	req->kind = REG_T_VOUCHER;
+	req->vin = vin;
+	(void)reg_submit(c, req);
+out:
+	work_free(w);
+}
+
+/* The envelope of both counter applications: {"application": {...,
+ * "mortgagee"}, "id_check": {"document"}, "voucher"}, signed by an
+ * officer. Fills req's counter fields. 0: answered with the refusal. */
+static int
+counter_envelope(struct reg_call *c, struct api_req *rq,
+    struct reg_request *req, const char *const *app_keys,
+    const char *const *app_opt, const json_t **app)
+{
+	static const char *const keys[] = { "application", "id_check",
+		"voucher", NULL };
+	static const char *const idc_keys[] = { "document", NULL };
+	const json_t *idc;
+	struct reg_str doc, voucher, bank;
+	uint64_t vv;
+	int d = 0;
+
+	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
+	    !reg_obj(rq, c->json, "application", 1, app) ||
+	    !reg_obj(rq, c->json, "id_check", 1, &idc) ||
+	    !reg_str(rq, c->json, "voucher", 1, &voucher) ||
+	    !reg_keys(rq, idc, "id_check", idc_keys, NULL) ||
+	    !reg_str(rq, idc, "document", 1, &doc) ||
+	    !v_enum(rq, doc, rg_id_document_names_api, &d,
+	    "id_check_invalid", "id_check.document must be resident_id, "
+	    "temporary_resident_id, passport, hk_macao_permit, "
+	    "taiwan_permit or foreign_permanent_resident_id") ||
+	    !reg_keys(rq, *app, "application", app_keys, app_opt) ||
+	    !reg_str(rq, *app, "mortgagee", 1, &bank) || !v_uscc(rq, bank))
+		return 0;
+	if (registry_voucher_id_parse(voucher.p, voucher.len, &vv) !=
+	    LIEN_OK)
+		return reg_bad(rq, "voucher_id_invalid", "voucher ids are V "
+		    "followed by 16 lowercase hex digits");
+	req->counter = 1;
+	req->id_document = (enum reg_id_document)d;
+	req->mortgagee = bank;
+	req->voucher = voucher;
+	return 1;
+}
+
+/* The owner at the counter: the officer checked their identity document
+ * in person instead of a face token; the request is sealed under the
+ * owner's key as online. A company owner applies online (its legal
+ * representative's SMS authorisation): at the counter the registry
+ * refuses a company vehicle (company_authorisation_missing). */
+static void
+counter_submit(struct reg_call *c, struct reg_request *req,
+    struct reg_str person)
+{
+	struct owner_id po = { 0, person };
+
+	for (int attempt = 0;; attempt++) {
+		struct subject ps;
+		int done;
+
+		if (!owner_subject(c, &po, &ps))
+			return;
+		memcpy(req->owner, ps.owner_ref, REG_COMMIT_LEN);
+		reg_seal_with(c, ps.key, ps.id, ps.is_new ? &ps.rec : NULL);
+		c->seal_newkey2 = NULL;
+		c->may_retry = attempt < 2;
+		done = reg_submit(c, req);
+		subject_clear(&ps);
+		if (done)
+			return;
+	}
+}
+
+/* POST /v1/counter/mortgages: the online mortgage application's fields
+ * plus the bank (mortgagee), filed by the officer. */
+static void
+post_counter_mortgages(struct api_req *rq)
+{
+	static const char *const app_keys[] = { "vin", "plate", "plate_type",
+		"certificate_number", "contract_number", "owner", "mortgagee",
+		NULL };
+	static const char *const owner_keys[] = { "id_number", NULL };
+	static const char *const owner_opt[] = { "name", "phone", NULL };
+	static const char *const app_opt[] = { "term_end", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, plate, pt, certno, contract, idn, name, phone;
+	struct reg_str term_end;
+	const json_t *app, *owner;
+	enum lien_status st;
+	unsigned ptype;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!counter_envelope(c, rq, req, app_keys, app_opt, &app) ||
+	    !reg_str(rq, app, "vin", 1, &vin) ||
+	    !reg_str(rq, app, "term_end", 0, &term_end) ||
+	    !reg_str(rq, app, "plate", 1, &plate) ||
+	    !reg_str(rq, app, "plate_type", 1, &pt) ||
+	    !reg_str(rq, app, "certificate_number", 1, &certno) ||
+	    !reg_str(rq, app, "contract_number", 1, &contract) ||
+	    !reg_obj(rq, app, "owner", 1, &owner) ||
+	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
+	    !reg_str(rq, owner, "id_number", 1, &idn) ||
+	    !reg_str(rq, owner, "name", 0, &name) ||
+	    !reg_str(rq, owner, "phone", 0, &phone))
+		goto out;
+	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
+	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	    "certificate_number_invalid", "certificate_number must be 1..20 "
+	    "of 0-9 A-Z") ||
+	    !v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
+	    "contract_number_invalid", "contract_number must be 1..64 "
+	    "printable ASCII without spaces at the ends") ||
+	    !v_id_number(rq, idn) ||
+	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid")) ||
+	    (phone.p != NULL && !v_phone(rq, phone)))
+		goto out;
+	if (term_end.p != NULL && registry_date_parse(term_end.p,
+	    term_end.len, NULL) != LIEN_OK) {
+		reg_bad(rq, "term_end_invalid", "term_end must be a date "
+		    "YYYY-MM-DD (2000-01-01..2099-12-31)");
+		goto out;
+	}
+	req->term_end = term_end;
+	if (!details_ref(c, plate, pt, certno, req->details))
+		goto out;
+	/* the bank's contract reference, as the bank's own application
+	 * and its voucher compute it */
+	if ((st = reg_ref(c, "lienlog-contract-v1", req->mortgagee.p,
+	    req->mortgagee.len, contract.p, contract.len, req->contract)) !=
+	    LIEN_OK) {
+		api_fail_status(rq, st);
+		goto out;
+	}
+	req->kind = REG_T_MORTGAGE_APPLICATION;
+	req->vin = vin;
+	counter_submit(c, req, idn);
+out:
+	work_free(w);
+}
+
+/* POST /v1/counter/releases: the online release's fields plus the bank. */
+static void
+post_counter_releases(struct api_req *rq)
+{
+	static const char *const app_keys[] = { "vin", "mortgage", "owner",
+		"mortgagee", NULL };
+	static const char *const owner_keys[] = { "id_number", NULL };
+	static const char *const owner_opt[] = { "name", "phone", NULL };
+	struct reg_work *w = work_new(rq);
+	struct reg_call *c;
+	struct reg_request *req;
+	struct reg_str vin, mortgage, idn, name, phone;
+	const json_t *app, *owner;
+
+	if (w == NULL)
+		return;
+	c = &w->c;
+	req = &w->req;
+	if (!counter_envelope(c, rq, req, app_keys, NULL, &app) ||
+	    !reg_str(rq, app, "vin", 1, &vin) ||
+	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
+	    !reg_obj(rq, app, "owner", 1, &owner) ||
+	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
+	    !reg_str(rq, owner, "id_number", 1, &idn) ||
+	    !reg_str(rq, owner, "name", 0, &name) ||
+	    !reg_str(rq, owner, "phone", 0, &phone) ||
+	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
+	    !v_id_number(rq, idn) ||
+	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid")) ||
+	    (phone.p != NULL && !v_phone(rq, phone)))
+		goto out;
+	req->kind = REG_T_RELEASE_APPLICATION;
+	req->vin = vin;
+	req->app = mortgage;
+	counter_submit(c, req, idn);
 out:
 	work_free(w);
 }
@@ -1982,6 +2256,11 @@ static const struct api_route reg_routes[] = {
 	  "reg_vehicle" },
 	{ "POST", "/v1/mortgages", 0, post_mortgages, "reg_mortgages" },
 	{ "POST", "/v1/releases", 0, post_releases, "reg_releases" },
+	{ "POST", "/v1/vouchers", 0, post_vouchers, "reg_vouchers" },
+	{ "POST", "/v1/counter/mortgages", 0, post_counter_mortgages,
+	  "reg_counter_mortgages" },
+	{ "POST", "/v1/counter/releases", 0, post_counter_releases,
+	  "reg_counter_releases" },
 	{ "POST", "/v1/applications/", API_ROUTE_PREFIX, post_application_sub,
 	  "reg_decision" },
 	{ "GET", "/v1/applications", 0, get_queue, "reg_queue" },

@@ -401,6 +401,79 @@ regclient_release_body(const struct regclient_issuer *face,
 }
 
 enum lien_status
+regclient_voucher_body(const char *vin, const char *contract_number,
+    const char *mortgage, int valid_days, char **out, size_t *out_len)
+{
+	json_t *o;
+	int bad = 0;
+
+	out_init(out, out_len);
+	if (out == NULL || out_len == NULL || vin == NULL ||
+	    (contract_number == NULL) == (mortgage == NULL))
+		return LIEN_EINVAL;
+	if ((o = json_object()) == NULL)
+		return LIEN_ENOMEM;
+	set_str(o, "vin", vin, &bad);
+	set_str(o, "purpose", mortgage != NULL ? "release" : "mortgage", &bad);
+	set_str(o, "contract_number", contract_number, &bad);
+	set_str(o, "mortgage", mortgage, &bad);
+	if (valid_days > 0)
+		set_int(o, "valid_days", valid_days, &bad);
+	return finish(o, bad, out, out_len);
+}
+
+enum lien_status
+regclient_counter_body(int kind_release, const struct regclient_counter *m,
+    char **out, size_t *out_len)
+{
+	json_t *o, *app, *owner, *idc;
+	int bad = 0;
+
+	out_init(out, out_len);
+	if (out == NULL || out_len == NULL || m == NULL ||
+	    m->mortgagee == NULL || m->voucher == NULL ||
+	    m->id_document == NULL || m->vin == NULL ||
+	    m->owner_id_number == NULL || (kind_release ? m->mortgage == NULL :
+	    m->plate == NULL || m->plate_type == NULL ||
+	    m->certificate_number == NULL || m->contract_number == NULL))
+		return LIEN_EINVAL;
+	o = json_object();
+	app = json_object();
+	owner = json_object();
+	idc = json_object();
+	if (o == NULL || app == NULL || owner == NULL || idc == NULL) {
+		json_decref(o);
+		json_decref(app);
+		json_decref(owner);
+		json_decref(idc);
+		return LIEN_ENOMEM;
+	}
+	set_str(app, "vin", m->vin, &bad);
+	set_str(app, "mortgagee", m->mortgagee, &bad);
+	if (kind_release) {
+		set_str(app, "mortgage", m->mortgage, &bad);
+	} else {
+		set_str(app, "plate", m->plate, &bad);
+		set_str(app, "plate_type", m->plate_type, &bad);
+		set_str(app, "certificate_number", m->certificate_number, &bad);
+		set_str(app, "contract_number", m->contract_number, &bad);
+		set_str(app, "term_end", m->term_end, &bad);
+	}
+	set_str(owner, "id_number", m->owner_id_number, &bad);
+	set_str(owner, "name", m->owner_name, &bad);
+	set_str(owner, "phone", m->owner_phone, &bad);
+	set_str(idc, "document", m->id_document, &bad);
+	if (json_object_set_new(app, "owner", owner) != 0)
+		bad = 1;
+	if (json_object_set_new(o, "application", app) != 0)
+		bad = 1;
+	if (json_object_set_new(o, "id_check", idc) != 0)
+		bad = 1;
+	set_str(o, "voucher", m->voucher, &bad);
+	return finish(o, bad, out, out_len);
+}
+
+enum lien_status
 regclient_decision_body(const char *decision, const char *reason,
     char **out, size_t *out_len)
 {

@@ -147,6 +147,31 @@ enum lien_status regclient_release_body(const struct regclient_issuer *face,
     const struct regclient_release *r, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN]) LIEN_MUST_CHECK;
 
+/* POST /v1/vouchers: {"vin","purpose":"mortgage","contract_number"} or
+ * {"vin","purpose":"release","mortgage"}, with "valid_days" when
+ * valid_days > 0 (docs/api-registration.md "Counter applications"):
+ * exactly one of contract_number, mortgage. */
+enum lien_status regclient_voucher_body(const char *vin,
+    const char *contract_number, const char *mortgage, int valid_days,
+    char **out, size_t *out_len) LIEN_MUST_CHECK;
+
+/* A counter application, filed by an officer: the owner's identity
+ * document checked in person (id_document: "resident_id", ...), the bank
+ * (mortgagee) and its voucher. kind_release: m->vin, m->mortgage (no plate
+ * ...); else the mortgage fields of m. */
+struct regclient_counter {
+	const char *mortgagee, *voucher, *id_document;
+	const char *vin, *plate, *plate_type, *certificate_number;
+	const char *contract_number, *term_end;	/* mortgage */
+	const char *mortgage;			/* release */
+	const char *owner_id_number, *owner_name, *owner_phone;
+};
+
+/* {"application":{..., "mortgagee"},"id_check":{"document"},"voucher"}. */
+enum lien_status regclient_counter_body(int kind_release,
+    const struct regclient_counter *m, char **out, size_t *out_len)
+    LIEN_MUST_CHECK;
+
 /* {"decision":"approve|reject|in_person_review"[,"reason"]}. */
 enum lien_status regclient_decision_body(const char *decision,
     const char *reason, char **out, size_t *out_len) LIEN_MUST_CHECK;

@@ -219,7 +219,7 @@ apply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	    rg_set(app, "kind", json_string(mortgage ? "mortgage" :
 	    "release")) ||
 	    copy_field(app, p, "vehicle") || copy_field(app, p, "mortgage") ||
-	    copy_field(app, p, "status") ||
+	    copy_field(app, p, "status") || copy_field(app, p, "channel") ||
 	    json_array_append_new(tl, step_new("applied", index, now)) ||
 	    rg_set(app, "timeline", json_incref(tl)))
 		goto out;
@@ -522,6 +522,8 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 		return apply_erasure(st, index, p);
 	case REG_T_DELIVERY_EVENT:
 		return apply_delivery(st, index, now, p);
+	case REG_T_VOUCHER:
+		return LIEN_OK;		/* its binding is private state */
 	default:
 		return LIEN_EUNSUPPORTED;
 	}
@@ -599,6 +601,55 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	    now);
 out:
 	json_decref(a);
+	return rc;
+}
+
+/* pstate "vo/<id>": the voucher's bank, purpose, vehicle, mortgage or
+ * contract and expiry; "used" (the application id) once a counter
+ * application presented it. */
+static enum lien_status LIEN_MUST_CHECK
+papply_voucher(struct ledger_state *st, const json_t *p, const json_t *r,
+    const char *party, size_t plen)
+{
+	char k[RG_KEY_MAX];
+	json_t *o = json_object();
+	const char *id = json_string_value(json_object_get(p, "voucher"));
+	enum lien_status rc = LIEN_ENOMEM;
+
+	if (id == NULL || strlen(id) != REG_VOUCHER_ID_LEN) {
+		json_decref(o);
+		return LIEN_EINVAL;
+	}
+	if (o != NULL && !rg_set(o, "bank", rg_jstrn(party, plen)) &&
+	    !copy_field(o, p, "purpose") && !copy_field(o, p, "expires_ms") &&
+	    !copy_field(o, r, "vehicle") && !copy_field(o, r, "mortgage") &&
+	    !copy_field(o, r, "contract"))
+		rc = rg_store(st, LEDGER_T_PSTATE, k, rg_key_voucher(k, id), o);
+	json_decref(o);
+	return rc;
+}
+
+/* A counter application uses its voucher up. */
+static enum lien_status LIEN_MUST_CHECK
+papply_voucher_use(struct ledger_state *st, const json_t *p, const json_t *r)
+{
+	char k[RG_KEY_MAX];
+	const char *id = json_string_value(json_object_get(r, "voucher"));
+	json_t *o = NULL;
+	size_t kl;
+	enum lien_status rc;
+
+	if (id == NULL || strlen(id) != REG_VOUCHER_ID_LEN)
+		return LIEN_EINVAL;
+	kl = rg_key_voucher(k, id);
+	if ((rc = rg_load(st, LEDGER_T_PSTATE, k, kl, &o)) != LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	if (json_object_get(p, "app") == NULL ||
+	    rg_set(o, "used", json_copy(json_object_get(p, "app"))))
+		rc = LIEN_ENOMEM;
+	else
+		rc = rg_store(st, LEDGER_T_PSTATE, k, kl, o);
+	json_decref(o);
 	return rc;
 }
 
@@ -814,11 +865,24 @@ rg_papply_type(struct ledger_state *st, uint64_t index, uint64_t now,
 	case REG_T_VEHICLE_RECORD:
 		return papply_vehicle(st, p, r);
 	case REG_T_MORTGAGE_APPLICATION:
-	case REG_T_RELEASE_APPLICATION:
+	case REG_T_RELEASE_APPLICATION: {
+		enum lien_status rc;
+
+		/* the bank: the signer online, the one named at the
+		 * counter (whose voucher is used up) */
+		party = rg_app_bank(r, &plen);
+		if (party == NULL)
+			return LIEN_EINVAL;
+		if (rg_counter(type, p) &&
+		    (rc = papply_voucher_use(st, p, r)) != LIEN_OK)
+			return rc;
 		return papply_application(st, index, now, type, p, r, party,
 		    plen);
+	}
 	case REG_T_DECISION:
 		return papply_decision(st, p);
+	case REG_T_VOUCHER:
+		return papply_voucher(st, p, r, party, plen);
 	default:
 		return LIEN_OK;
 	}

@@ -39,6 +39,7 @@ enum fk {
 	FK_IDEMKEY,	/* crypto/idemkey.h: lowercase UUIDv7 text */
 	FK_SMS,		/* the SMS authorisation of a company owner */
 	FK_DATE,	/* "YYYY-MM-DD" (registry_date_parse) */
+	FK_VOUCHERID,	/* "V" + 16 hex digits (registry_voucher_id_parse) */
 };
 
 enum freq {
@@ -73,6 +74,8 @@ static const char *const en_app_status[] = { "submitted",
 	"in_person_review", NULL };
 static const char *const en_verdict[] = { "pass", "grey", NULL };
 static const char *const en_owner_kind[] = { "company", NULL };
+static const char *const en_channel[] = { "counter", NULL };
+static const char *const en_purpose[] = { "mortgage", "release", NULL };
 const char *const rg_basis_names[] = { NULL, "pipl47_purpose",
 	"pipl47_service", "pipl47_consent", "pipl47_unlawful", "pipl47_other",
 	NULL };
@@ -119,15 +122,21 @@ static const struct field f_vehicle_record[] = {
 	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	END
 };
+/* "channel": absent for online applications (the bank signs), "counter"
+ * for one an officer filed at the counter (docs/registry.md "Counter
+ * applications"): public, like the step itself. */
+#define CHANNEL \
+	{ "channel", FK_ENUM, OPT, 0, "channel_invalid", en_channel }
+
 static const struct field f_mortgage[] = {
-	COMMON,
+	COMMON, CHANNEL,
 	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
 	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	{ "status", FK_ENUM, FULL, 0, "status_invalid", en_app_status },
 	END
 };
 static const struct field f_release[] = {
-	COMMON,
+	COMMON, CHANNEL,
 	{ "app", FK_APPID, REQ, 0, "app_id_invalid", NULL },
 	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
 	{ "mortgage", FK_APPID, REQ, 0, "app_id_invalid", NULL },
@@ -161,6 +170,17 @@ static const struct field f_delivery[] = {
 	END
 };
 
+/* A bank's voucher: which kind of application it consents to and until
+ * when; the bank, the vehicle and the mortgage or contract it is bound to
+ * are private (docs/privacy.md table A). */
+static const struct field f_voucher[] = {
+	COMMON,
+	{ "voucher", FK_VOUCHERID, REQ, 0, "voucher_id_invalid", NULL },
+	{ "purpose", FK_ENUM, REQ, 0, "purpose_invalid", en_purpose },
+	{ "expires_ms", FK_INT, REQ, 0, "field_invalid", NULL },
+	END
+};
+
 /* ---- private records (docs/privacy.md table B) ------------------------- */
 
 #define PCOMMON \
@@ -169,12 +189,13 @@ static const struct field f_delivery[] = {
 	{ "sealed", FK_HEX32, REQ, 0, "field_invalid", NULL }, \
 	{ "key", FK_KEY, REQ, 0, "field_invalid", NULL }
 
-/* What both bank applications carry: the signing bank, the owner's face
- * check, the owner (and for a company the acting person), the SMS
- * authorisation of a company's legal representative. */
+/* What both applications carry: the signer (the bank online, the officer
+ * at the counter), the owner's face check or the counter's fields
+ * (COUNTER, below), the owner (and for a company the acting person), the
+ * SMS authorisation of a company's legal representative. */
 #define PAPPLICATION \
 	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL }, \
-	{ "face", FK_FACE, REQ, 0, "face_missing", NULL }, \
+	COUNTER, \
 	{ "owner", FK_HEX32, REQ, 0, "commitment_invalid", NULL }, \
 	{ "agent", FK_HEX32, OPT, 0, "commitment_invalid", NULL }, \
 	{ "sms", FK_SMS, OPT, 0, "sms_invalid", NULL }
@@ -190,6 +211,26 @@ static const struct field p_vehicle_record[] = {
 	{ "details", FK_HEX32, REQ, 0, "commitment_invalid", NULL },
 	END
 };
+/* An application's consent and identity evidence: online, the owner's
+ * face token (the bank signs); at the counter, the document the officer
+ * checked, the bank and its voucher (the officer signs). Which of them
+ * must be present: rg_pshape. */
+#define COUNTER \
+	{ "face", FK_FACE, OPT, 0, "face_missing", NULL }, \
+	{ "id_check", FK_ENUM, OPT, 0, "id_check_invalid", \
+	  rg_id_document_names + 1 }, \
+	{ "mortgagee", FK_USCC, OPT, 0, "uscc_invalid", NULL }, \
+	{ "voucher", FK_VOUCHERID, OPT, 0, "voucher_id_invalid", NULL }
+
+static const struct field p_voucher[] = {
+	PCOMMON,
+	{ "signer", FK_SIGNER, REQ, 0, "field_invalid", NULL },
+	{ "vehicle", FK_HEX32, REQ, 0, "vin_invalid", NULL },
+	{ "mortgage", FK_APPID, OPT, 0, "app_id_invalid", NULL },
+	{ "contract", FK_HEX32, OPT, 0, "contract_invalid", NULL },
+	END
+};
+
 static const struct field p_mortgage[] = {
 	PCOMMON,
 	PAPPLICATION,
@@ -251,14 +292,32 @@ int
 registry_type_known(unsigned type)
 {
 	return (type >= REG_T_FIRST && type <= REG_T_RESTRICTION) ||
-	    type == REG_T_ERASURE || type == REG_T_DELIVERY_EVENT;
+	    type == REG_T_ERASURE || type == REG_T_DELIVERY_EVENT ||
+	    type == REG_T_VOUCHER;
 }
 
 int
 rg_signer_public(unsigned type)
 {
 	return type != REG_T_MORTGAGE_APPLICATION &&
-	    type != REG_T_RELEASE_APPLICATION;
+	    type != REG_T_RELEASE_APPLICATION && type != REG_T_VOUCHER;
+}
+
+int
+rg_counter(unsigned type, const json_t *p)
+{
+	return (type == REG_T_MORTGAGE_APPLICATION ||
+	    type == REG_T_RELEASE_APPLICATION) &&
+	    rg_jstr_eq(p, "channel", "counter");
+}
+
+const char *
+rg_app_bank(const json_t *r, size_t *len)
+{
+	const char *b = rg_jstr(r, "mortgagee", len);
+
+	return b != NULL ? b : rg_jstr(json_object_get(r, "signer"), "party",
+	    len);
 }
 
 static const struct field *
@@ -268,6 +327,8 @@ fields_of(unsigned type, int priv)
 		return priv ? p_plain : f_erasure;
 	if (type == REG_T_DELIVERY_EVENT)
 		return priv ? p_plain : f_delivery;
+	if (type == REG_T_VOUCHER)
+		return priv ? p_voucher : f_voucher;
 	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
 		return NULL;
 	return (priv ? type_private : type_fields)[type - REG_T_FIRST];
@@ -380,6 +441,11 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	}
 	case FK_DATE:
 		return registry_date_parse(s, n, NULL) == LIEN_OK;
+	case FK_VOUCHERID: {
+		uint64_t ix;
+
+		return registry_voucher_id_parse(s, n, &ix) == LIEN_OK;
+	}
 	case FK_USCC:
 		return ids_uscc_validate(s, n) == LIEN_OK &&
 		    rg_party_id_valid(s, n);
@@ -474,6 +540,17 @@ rg_shape(unsigned type, uint64_t index, const json_t *p, int full,
 		if (!rg_jstr_eq(p, "app", id))
 			return rg_refuse(v, LIEN_EPARSE, "app_id_invalid");
 	}
+	if (type == REG_T_VOUCHER) {
+		char id[REG_VOUCHER_ID_LEN + 1];
+		int64_t exp;
+
+		registry_voucher_id_format(index, id);
+		if (!rg_jstr_eq(p, "voucher", id))
+			return rg_refuse(v, LIEN_EPARSE, "voucher_id_invalid");
+		if (!rg_jint(p, "expires_ms", &exp) ||
+		    (uint64_t)exp >= REG_TIME_MAX)
+			return rg_refuse(v, LIEN_EPARSE, "field_invalid");
+	}
 	return LIEN_OK;
 }
 
@@ -492,10 +569,44 @@ rg_pshape(unsigned type, const json_t *p, const json_t *r, int full,
 		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
 	if ((rc = check_fields(fs, r, full, v)) != LIEN_OK)
 		return rc;
-	/* The signer of a bank application is private; its role is fixed. */
+	/* The signer of a bank application or voucher is private; its role
+	 * is fixed: the bank, or for a counter application the officer. */
 	if (!rg_signer_public(type) && !rg_jstr_eq(json_object_get(r,
-	    "signer"), "role", "institution"))
+	    "signer"), "role", rg_counter(type, p) ? "officer" :
+	    "institution"))
 		return rg_refuse(v, LIEN_EKEY, "role_forbidden");
+	if (type == REG_T_VOUCHER) {
+		int rel = rg_jstr_eq(p, "purpose", "release");
+
+		if (rel != (json_object_get(r, "mortgage") != NULL) ||
+		    rel == (json_object_get(r, "contract") != NULL))
+			return rg_refuse(v, LIEN_EPARSE, "field_invalid");
+	}
+	if (type == REG_T_MORTGAGE_APPLICATION ||
+	    type == REG_T_RELEASE_APPLICATION) {
+		int counter = rg_counter(type, p);
+		int n = (json_object_get(r, "id_check") != NULL) +
+		    (json_object_get(r, "mortgagee") != NULL) +
+		    (json_object_get(r, "voucher") != NULL);
+
+		/* online: the owner's face token, nothing of the counter;
+		 * at the counter: the officer's identity check, the bank and
+		 * its voucher, no face token and no company authorisation
+		 * (a company owner applies online) */
+		if (!counter && n != 0)
+			return rg_refuse(v, LIEN_EPARSE, "field_unknown");
+		if (!counter && json_object_get(r, "face") == NULL)
+			return rg_refuse(v, LIEN_EPARSE, "face_missing");
+		if (counter && (json_object_get(r, "face") != NULL ||
+		    json_object_get(r, "agent") != NULL))
+			return rg_refuse(v, LIEN_EPARSE, "field_unknown");
+		if (counter && json_object_get(r, "id_check") == NULL)
+			return rg_refuse(v, LIEN_EPARSE, "id_check_missing");
+		if (counter && json_object_get(r, "mortgagee") == NULL)
+			return rg_refuse(v, LIEN_EPARSE, "field_missing");
+		if (counter && json_object_get(r, "voucher") == NULL)
+			return rg_refuse(v, LIEN_EPARSE, "voucher_missing");
+	}
 	/* a company owner's application: the acting person and the SMS
 	 * authorisation come together */
 	if ((json_object_get(r, "agent") == NULL) !=

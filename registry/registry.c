@@ -257,9 +257,31 @@ encode_company(const struct reg_request *rq, json_t *r, struct rg_verdict *v)
 	return rc;
 }
 
+/* A counter application's own fields (docs/registry.md "Counter
+ * applications"): public channel, private identity check, bank and
+ * voucher. */
 static enum lien_status LIEN_MUST_CHECK
-encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
-    json_t *r, struct rg_verdict *v)
+encode_counter(const struct reg_request *rq, json_t *p, json_t *r,
+    struct rg_verdict *v)
+{
+	enum lien_status rc;
+
+	if (!rq->counter)
+		return rq->id_document != REG_IDDOC_NONE ||
+		    rq->mortgagee.p != NULL || rq->voucher.p != NULL ?
+		    rg_refuse(v, LIEN_EPARSE, "field_unknown") : LIEN_OK;
+	TRY(put_cstr(p, "channel", "counter", "field_invalid", v));
+	TRY(put_cstr(r, "id_check", registry_id_document_name(
+	    rq->id_document), "id_check_invalid", v));
+	TRY(put_str(r, "mortgagee", rq->mortgagee, 1, "uscc_invalid", v));
+	TRY(put_str(r, "voucher", rq->voucher, 1, "voucher_id_invalid", v));
+out:
+	return rc;
+}
+
+static enum lien_status LIEN_MUST_CHECK
+encode_kind(const struct reg_request *rq, uint64_t appv, uint64_t now,
+    json_t *p, json_t *r, struct rg_verdict *v)
 {
 	static const char *const actions[] = { NULL, "suspend", "reinstate",
 		"revoke" };
@@ -301,6 +323,34 @@ encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
 		TRY(text_ok(rq->reason, 0, "field_missing", "reason_invalid",
 		    v));
 		break;
+	case REG_T_VOUCHER: {
+		char vid[REG_VOUCHER_ID_LEN + 1];
+
+		if (registry_vehicle_key(rq->vin.p, rq->vin.len, vk) !=
+		    LIEN_OK) {
+			rc = rg_refuse(v, LIEN_EPARSE, "vin_invalid");
+			goto out;
+		}
+		if (rq->valid_days < 1 ||
+		    rq->valid_days > REG_VOUCHER_DAYS_MAX) {
+			rc = rg_refuse(v, LIEN_EPARSE, "valid_days_invalid");
+			goto out;
+		}
+		registry_voucher_id_format(appv, vid);
+		TRY(put_cstr(p, "voucher", vid, "voucher_id_invalid", v));
+		TRY(put_cstr(p, "purpose", rq->voucher_release ? "release" :
+		    "mortgage", "purpose_invalid", v));
+		TRY(put_int(p, "expires_ms", now + rq->valid_days * REG_DAY_MS,
+		    "field_invalid", v));
+		TRY(put_hex(r, "vehicle", vk, REG_VEHICLE_KEY_LEN));
+		if (rq->voucher_release)
+			TRY(put_str(r, "mortgage", rq->app, 1,
+			    "app_id_invalid", v));
+		else
+			TRY(put_hex(r, "contract", rq->contract,
+			    REG_COMMIT_LEN));
+		break;
+	}
 	case REG_T_VEHICLE_RECORD:
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
@@ -327,6 +377,8 @@ encode_kind(const struct reg_request *rq, uint64_t appv, json_t *p,
 		}
 		TRY(put_hex(r, "owner", rq->owner, REG_COMMIT_LEN));
 		TRY(encode_company(rq, r, v));
+		if (rq->kind != REG_T_VEHICLE_RECORD)
+			TRY(encode_counter(rq, p, r, v));
 		if (rq->kind == REG_T_RELEASE_APPLICATION) {
 			TRY(put_str(p, "mortgage", rq->app, 1,
 			    "app_id_invalid", v));
@@ -599,7 +651,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	TRY(rg_app_value(st, index, &appv));
 	TRY(encode_public(rq, p, &v));
 	TRY(encode_private(rq, time_ms, rules, r, &v));
-	TRY(encode_kind(rq, appv, p, r, &v));
+	TRY(encode_kind(rq, appv, time_ms, p, r, &v));
 	TRY(rg_shape(type, appv, p, 0, &v));
 	TRY(rg_pshape(type, p, r, 0, &v));
 	TRY(rg_check(st, index, time_ms, type, p, r, &v));
@@ -658,6 +710,8 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	    type == REG_T_RELEASE_APPLICATION) {
 		registry_app_id_format(appv, rq->app_id);
 		rq->app_status = bits ? "in_person_review" : "submitted";
+	} else if (type == REG_T_VOUCHER) {
+		registry_voucher_id_format(appv, rq->app_id);
 	} else if (type == REG_T_DELIVERY_EVENT) {
 		memcpy(rq->app_id, rq->app.p, REG_APP_ID_LEN);
 		rq->app_id[REG_APP_ID_LEN] = 0;

@@ -62,9 +62,11 @@ enum reg_type {
 	/* 30..39: the service pieces (issue 17) */
 	REG_T_DELIVERY_EVENT = 30,	/* post office / officer: a step of
 					 * the certificate's EMS delivery */
-	REG_T_LAST = 30
+	REG_T_VOUCHER = 31,		/* bank: a single-use consent voucher
+					 * for a counter application (凭单) */
+	REG_T_LAST = 31
 };
-/* 1 for the registry's signed-request entry types (16..24, 28, 30); the
+/* 1 for the registry's signed-request entry types (16..24, 28, 30, 31); the
  * state hand-over (25) is applied by the audit itself, 26, 27 are
  * unused. */
 int registry_type_known(unsigned type);
@@ -129,6 +131,26 @@ enum reg_delivery_event {
 	REG_DELIVERY_DELIVERED = 4,	/* post: handed to the owner */
 	REG_DELIVERY_RETURNED = 5,	/* post: could not be delivered */
 };
+
+/* The identity document an officer checked in person at the counter
+ * (窗口兜底, docs/registry.md "Counter applications"): the counter
+ * application's attestation instead of a face token. */
+enum reg_id_document {
+	REG_IDDOC_NONE = 0,
+	REG_IDDOC_RESIDENT_ID = 1,	/* "resident_id": 居民身份证 */
+	REG_IDDOC_TEMPORARY_ID = 2,	/* "temporary_resident_id" */
+	REG_IDDOC_PASSPORT = 3,		/* "passport" */
+	REG_IDDOC_HKMO_PERMIT = 4,	/* "hk_macao_permit" (回乡证) */
+	REG_IDDOC_TW_PERMIT = 5,	/* "taiwan_permit" (台胞证) */
+	REG_IDDOC_FOREIGN_PR = 6,	/* "foreign_permanent_resident_id" */
+};
+
+/* A voucher id: "V" + 16 lowercase hex digits of the voucher entry's
+ * application id value (base + index), like an application id. */
+#define REG_VOUCHER_ID_LEN 17u
+/* A voucher is valid for 1..REG_VOUCHER_DAYS_MAX days from its entry. */
+#define REG_VOUCHER_DAYS_MAX 30u
+#define REG_DAY_MS (24ull * 3600 * 1000)
 
 enum reg_face_verdict {
 	REG_FACE_NONE = 0,		/* no face token in this request */
@@ -311,6 +333,22 @@ struct reg_request {
 	enum reg_delivery_event delivery_event;
 	struct reg_str tracking;
 
+	/* Counter applications (MORTGAGE / RELEASE filed by an officer at
+	 * the counter, channel "counter"): counter = 1, the document the
+	 * officer checked in person (no face token), the bank (mortgagee,
+	 * a USCC) whose consent the application carries, and that consent:
+	 * the bank's voucher id. */
+	int counter;
+	enum reg_id_document id_document;
+	struct reg_str mortgagee;
+	struct reg_str voucher;
+	/* VOUCHER (the bank signs): vin; voucher_release = 1 for a release
+	 * (app = the mortgage), 0 for a mortgage (contract = the keyed
+	 * contract reference); valid for valid_days (1..30) from the
+	 * entry's time. */
+	int voucher_release;
+	uint32_t valid_days;
+
 	/* ERASURE: the subject key id and the legal basis */
 	uint8_t subject[REG_SUBJECT_ID_LEN];
 	enum reg_erasure_basis basis;
@@ -337,7 +375,8 @@ struct reg_request {
 	/* ---- OUT ---- */
 	const char *refusal;		/* stable reason code (static) when
 					 * the build refuses; NULL otherwise */
-	char app_id[REG_APP_ID_LEN + 1];/* new or decided application */
+	char app_id[REG_APP_ID_LEN + 1];/* new or decided application;
+					 * VOUCHER: the new voucher id */
 	const char *app_status;		/* "submitted", "in_person_review",
 					 * "approved", "rejected" (static) */
 	unsigned anomalies;		/* REG_ANOMALY_* bits that diverted it */
@@ -380,6 +419,14 @@ enum lien_status registry_app_id_parse(const char *s, size_t len,
     uint64_t *out_index) LIEN_MUST_CHECK __attribute__((nonnull(3)));
 
 const char *registry_anomaly_code(unsigned i);
+
+/* Voucher ids, as the application id functions: "V" + 16 hex digits. */
+void registry_voucher_id_format(uint64_t value,
+    char out[REG_VOUCHER_ID_LEN + 1]) __attribute__((nonnull));
+enum lien_status registry_voucher_id_parse(const char *s, size_t len,
+    uint64_t *out_value) LIEN_MUST_CHECK __attribute__((nonnull(3)));
+/* "resident_id", ... by enum reg_id_document; NULL for NONE or unknown. */
+const char *registry_id_document_name(enum reg_id_document d);
 
 /* The ledger_build_fn. arg = struct reg_request *. On refusal returns a
  * status (below) with req->refusal set and writes nothing. On LIEN_OK the

@@ -76,6 +76,15 @@ extern const char *const rg_basis_names[];
 /* "picked_up", ... by enum reg_delivery_event; index 0 NULL, NULL after
  * index 5. */
 extern const char *const rg_delivery_names[];
+/* "resident_id", ... by enum reg_id_document; index 0 NULL, NULL after
+ * the last. */
+extern const char *const rg_id_document_names[];
+/* 1 for a mortgage or release application filed at the counter (public
+ * "channel":"counter"). */
+int rg_counter(unsigned type, const json_t *p);
+/* The bank of an application (its private record r): "mortgagee" of a
+ * counter application, else the signer's party. NULL if absent. */
+const char *rg_app_bank(const json_t *r, size_t *len);
 
 /* ---- state ------------------------------------------------------------ */
 /* Load a state record stored as canonical JSON. *out: json_decref.
@@ -124,6 +133,8 @@ size_t rg_key_erased(char *out, const char *subject_hex);	/* INDEX */
 /* PSTATE keys (docs/registry.md "pstate"); vehicle = 64 hex digits. */
 size_t rg_key_app_private(char *out, const char *app);
 size_t rg_key_vehicle_private(char *out, const char *vehicle);
+/* "vo/<voucher id>": a voucher's binding and use (registry/apply.c) */
+size_t rg_key_voucher(char *out, const char *voucher);
 size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_pending_mortgage(char *out, const char *vehicle,
     const char *party, size_t plen);

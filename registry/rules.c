@@ -99,6 +99,10 @@ required_role(unsigned type, const json_t *p)
 		return REG_ROLE_REGISTRY;
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
+		/* at the counter the officer files it (窗口兜底) */
+		return rg_counter(type, p) ? REG_ROLE_OFFICER :
+		    REG_ROLE_INSTITUTION;
+	case REG_T_VOUCHER:
 		return REG_ROLE_INSTITUTION;
 	case REG_T_DECISION:
 		return REG_ROLE_OFFICER;
@@ -117,6 +121,18 @@ jstr_is(const json_t *o, const char *key, const char *s, size_t n)
 	const char *v = rg_jstr(o, key, &len);
 
 	return v != NULL && len == n && memcmp(v, s, n) == 0;
+}
+
+/* a[ka] and b[kb] are equal strings */
+static int
+str_eq_field(const json_t *a, const char *ka, const json_t *b,
+    const char *kb)
+{
+	size_t na, nb;
+	const char *sa = rg_jstr(a, ka, &na), *sb = rg_jstr(b, kb, &nb);
+
+	return sa != NULL && sb != NULL && na == nb &&
+	    memcmp(sa, sb, na) == 0;
 }
 
 /* The signer's filed key and party must be active with the signer's role.
@@ -708,6 +724,128 @@ check_replay(struct ledger_state *st, uint64_t now, const json_t *sg,
 	return LIEN_OK;
 }
 
+/* ---- vouchers and counter applications (docs/registry.md "Counter
+ * applications") ---------------------------------------------------------
+ * A voucher is the bank's consent, signed through the API, to one counter
+ * application: bound to the bank, the vehicle and the mortgage (a
+ * release: the registered mortgage's application id; a new mortgage: the
+ * keyed contract reference), valid until its expiry, used once. All of
+ * it is private state (pstate "vo/<id>"), so these rules run in the
+ * private audit; the public one checks the expiry window only. */
+
+/* Public half of a voucher: valid for 1 ms .. REG_VOUCHER_DAYS_MAX days
+ * from the entry (the build sets entry time + valid_days). */
+static enum lien_status LIEN_MUST_CHECK
+check_voucher(uint64_t now, const json_t *p, struct rg_verdict *v)
+{
+	int64_t exp;
+
+	if (!rg_jint(p, "expires_ms", &exp))
+		return LIEN_EINVAL;	/* shapes first */
+	if ((uint64_t)exp <= now ||
+	    (uint64_t)exp > now + REG_VOUCHER_DAYS_MAX * REG_DAY_MS)
+		return rg_refuse(v, LIEN_EPARSE, "valid_days_invalid");
+	return LIEN_OK;
+}
+
+/* Private half: a release voucher names a registered mortgage of the
+ * vehicle whose mortgagee is the signing bank; a mortgage voucher a
+ * contract the bank has not registered yet. */
+static enum lien_status LIEN_MUST_CHECK
+pcheck_voucher(struct ledger_state *st, const json_t *p, const json_t *r,
+    const char *party, size_t plen, struct rg_verdict *v)
+{
+	char k[RG_KEY_MAX];
+	json_t *app = NULL, *a = NULL;
+	const uint8_t *val;
+	size_t val_len, mlen, glen;
+	const char *mid, *mg;
+	enum lien_status rc;
+
+	if (!rg_jstr_eq(p, "purpose", "release")) {
+		rc = ledger_state_get(st, LEDGER_T_PSTATE, k, rg_key_contract(k,
+		    json_string_value(json_object_get(r, "contract"))), &val,
+		    &val_len);
+		if (rc == LIEN_OK)
+			return rg_refuse(v, LIEN_ECONFLICT,
+			    "contract_duplicate");
+		return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+	}
+	mid = rg_jstr(r, "mortgage", &mlen);
+	rc = rg_load_ro(st, LEDGER_T_APPS, mid, mlen, &app);
+	if (rc == LIEN_ENOTFOUND)
+		return rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
+	if (rc != LIEN_OK)
+		return rc;
+	if (!rg_jstr_eq(app, "kind", "mortgage") ||
+	    !rg_jstr_eq(app, "status", "approved") ||
+	    !rg_jstr_eq(app, "vehicle", json_string_value(json_object_get(r,
+	    "vehicle")))) {
+		rc = rg_refuse(v, LIEN_ENOTFOUND, "mortgage_not_found");
+		goto out;
+	}
+	rc = rg_load_ro(st, LEDGER_T_PAPPS, k, rg_key_app_private(k, mid),
+	    &a);
+	if (rc == LIEN_ENOTFOUND)
+		rc = LIEN_ECORRUPT;	/* a registered mortgage has one */
+	if (rc != LIEN_OK)
+		goto out;
+	mg = rg_jstr(a, "mortgagee", &glen);
+	if (mg == NULL || glen != plen || memcmp(mg, party, plen) != 0)
+		rc = rg_refuse(v, LIEN_EKEY, "not_mortgagee");
+out:
+	json_decref(app);
+	json_decref(a);
+	return rc;
+}
+
+/* A counter application's consent: the voucher it presents exists, is
+ * unused and unexpired, and is bound to this bank, vehicle and mortgage
+ * (release) or contract (mortgage). */
+static enum lien_status LIEN_MUST_CHECK
+pcheck_consent(struct ledger_state *st, uint64_t now, unsigned type,
+    const json_t *p, const json_t *r, const char *party, size_t plen,
+    struct rg_verdict *v)
+{
+	char k[RG_KEY_MAX];
+	json_t *vo = NULL;
+	const char *id, *bank;
+	size_t n, blen;
+	int64_t exp;
+	int release = type == REG_T_RELEASE_APPLICATION;
+	enum lien_status rc;
+
+	id = rg_jstr(r, "voucher", &n);
+	if (id == NULL || n != REG_VOUCHER_ID_LEN)
+		return LIEN_EINVAL;	/* shapes first */
+	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_voucher(k, id), &vo);
+	if (rc == LIEN_ENOTFOUND)
+		return rg_refuse(v, LIEN_ENOTFOUND, "voucher_unknown");
+	if (rc != LIEN_OK)
+		return rc;
+	bank = rg_jstr(vo, "bank", &blen);
+	if (!rg_jint(vo, "expires_ms", &exp) || bank == NULL) {
+		rc = LIEN_ECORRUPT;
+		goto out;
+	}
+	if (json_object_get(vo, "used") != NULL)
+		rc = rg_refuse(v, LIEN_ECONFLICT, "voucher_used");
+	else if ((uint64_t)exp <= now)
+		rc = rg_refuse(v, LIEN_ECONFLICT, "voucher_expired");
+	else if (blen != plen || memcmp(bank, party, plen) != 0)
+		rc = rg_refuse(v, LIEN_ECONFLICT, "voucher_bank_mismatch");
+	else if (!str_eq_field(vo, "vehicle", p, "vehicle"))
+		rc = rg_refuse(v, LIEN_ECONFLICT, "voucher_vehicle_mismatch");
+	else if (!rg_jstr_eq(vo, "purpose", release ? "release" :
+	    "mortgage") || !(release ? str_eq_field(vo, "mortgage", p,
+	    "mortgage") : str_eq_field(vo, "contract", r, "contract")))
+		rc = rg_refuse(v, LIEN_ECONFLICT,
+		    "voucher_mortgage_mismatch");
+out:
+	json_decref(vo);
+	return rc;
+}
+
 /* 1 when event may follow the application's last delivery event prev
  * (NULL: none yet): picked_up -> endorsed -> dispatched -> delivered or
  * returned; returned -> dispatched again. */
@@ -810,10 +948,15 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 		    check_mortgage(st, p, v) : check_release(st, p, v);
 		if (rc != LIEN_OK || r == NULL)
 			return rc;
-		/* Phase 3, private: the bank's own rules. */
-		party = rg_jstr(sg, "party", &plen);
+		/* Phase 3, private: the bank's own rules (at the counter,
+		 * the bank's is the one the application names, whose
+		 * voucher it must present). */
+		party = rg_app_bank(r, &plen);
 		if (party == NULL)
 			return LIEN_EINVAL;
+		if (rg_counter(type, p) && (rc = pcheck_consent(st, now, type,
+		    p, r, party, plen, v)) != LIEN_OK)
+			return rc;
 		return type == REG_T_MORTGAGE_APPLICATION ?
 		    pcheck_mortgage(st, p, r, party, plen, v) :
 		    pcheck_release(st, p, r, party, plen, v);
@@ -828,6 +971,13 @@ rg_check(struct ledger_state *st, uint64_t index, uint64_t now,
 		return check_erasure(st, p, v);
 	case REG_T_DELIVERY_EVENT:
 		return check_delivery(st, p, v);
+	case REG_T_VOUCHER:
+		if ((rc = check_voucher(now, p, v)) != LIEN_OK || r == NULL)
+			return rc;
+		party = rg_jstr(sg, "party", &plen);
+		if (party == NULL)
+			return LIEN_EINVAL;
+		return pcheck_voucher(st, p, r, party, plen, v);
 	default:
 		return rg_refuse(v, LIEN_EUNSUPPORTED, "type_unknown");
 	}
@@ -930,7 +1080,7 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 		registry_rules_default(&defaults);
 		rules = &defaults;
 	}
-	party = rg_jstr(sg, "party", &plen);
+	party = rg_app_bank(r, &plen);	/* the bank, online or at the counter */
 	vk = rg_vehicle(p);
 	owner = rg_jstr(r, "owner", &olen);
 	if (party == NULL || vk == NULL || owner == NULL)

@@ -38,6 +38,8 @@ rg_type_name(unsigned type)
 		return "erasure";
 	if (type == REG_T_DELIVERY_EVENT)
 		return "delivery_event";
+	if (type == REG_T_VOUCHER)
+		return "voucher";
 	if (type < REG_T_FIRST || type > REG_T_RESTRICTION)
 		return NULL;
 	return type_names[type - REG_T_FIRST];
@@ -203,6 +205,34 @@ registry_app_id_parse(const char *s, size_t len, uint64_t *out_index)
 	if (s == NULL || len != REG_APP_ID_LEN || s[0] != 'A')
 		return LIEN_EPARSE;
 	return hex_u64_get(s + 1, len - 1, out_index);
+}
+
+void
+registry_voucher_id_format(uint64_t value, char out[REG_VOUCHER_ID_LEN + 1])
+{
+	out[0] = 'V';
+	hex_u64_put(value, REG_VOUCHER_ID_LEN - 1, out + 1);
+	out[REG_VOUCHER_ID_LEN] = '\0';
+}
+
+enum lien_status
+registry_voucher_id_parse(const char *s, size_t len, uint64_t *out_value)
+{
+	*out_value = 0;
+	if (s == NULL || len != REG_VOUCHER_ID_LEN || s[0] != 'V')
+		return LIEN_EPARSE;
+	return hex_u64_get(s + 1, len - 1, out_value);
+}
+
+const char *const rg_id_document_names[] = { NULL, "resident_id",
+	"temporary_resident_id", "passport", "hk_macao_permit",
+	"taiwan_permit", "foreign_permanent_resident_id", NULL };
+
+const char *
+registry_id_document_name(enum reg_id_document d)
+{
+	return (unsigned)d <= REG_IDDOC_FOREIGN_PR ?
+	    rg_id_document_names[d] : NULL;
 }
 
 int
@@ -421,6 +451,13 @@ size_t
 rg_key_app_private(char *out, const char *app)
 {
 	return key_cat(out, 0, app, REG_APP_ID_LEN);
+}
+
+size_t
+rg_key_voucher(char *out, const char *voucher)
+{
+	return key_cat(out, key_cat(out, 0, "vo/", 3), voucher,
+	    REG_VOUCHER_ID_LEN);
 }
 
 size_t

@@ -121,8 +121,9 @@ registry_stats_add(struct reg_stats *s, uint64_t index, uint64_t time_ms,
 	switch (type) {
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION: {
-		const char *bank = json_string_value(json_object_get(
-		    json_object_get(r, "signer"), "party"));
+		size_t blen;
+		/* the bank: the signer online, the one named at the counter */
+		const char *bank = rg_app_bank(r, &blen);
 
 		if (!in_period(s, time_ms) || bank == NULL ||
 		    strlen(bank) > REG_PARTY_ID_MAX ||
@@ -158,6 +159,7 @@ registry_stats_add(struct reg_stats *s, uint64_t index, uint64_t time_ms,
 		a->submit_ms = time_ms;
 		memcpy(a->bank, bank, strlen(bank) + 1);
 		a->release = type == REG_T_RELEASE_APPLICATION;
+		a->counter = rg_counter(type, p) ? 1u : 0u;
 		a->term_end = json_object_get(r, "term_end") != NULL;
 		a->reasons = reason_bits(r);
 		a->outcome = rg_jstr_eq(p, "status", "in_person_review") ?

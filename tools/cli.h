@@ -223,6 +223,8 @@ int cli_freeze(int argc, char **argv);		/* cli_rotate.c */
 int cli_genesis(int argc, char **argv);		/* cli_rotate.c */
 int cli_load(int argc, char **argv);		/* cli_load.c */
 int cli_file_institutions(int argc, char **argv);	/* cli_file.c */
+int cli_voucher(int argc, char **argv);		/* cli_counter.c */
+int cli_counter(int argc, char **argv);		/* cli_counter.c */
 /* `lienlog verify status` and `lienlog status` (cli_status.c). */
 int cli_verify_status(int argc, char **argv);
 int cli_status(int argc, char **argv);

@@ -43,6 +43,12 @@ static const char usage_main[] =
     " (docs/lien-status.md)\n"
     "  file-institutions --url URL --key KEY --cert CERT --csv FILE\n"
     "      file every institution of a CSV, one signed filing per row\n"
+    "  voucher --url URL --key KEY --cert CERT --vin VIN\n"
+    "          (--contract-number N | --mortgage APP_ID) [--valid-days D]\n"
+    "      a bank's single-use voucher for a counter application\n"
+    "  counter-apply --url URL --key KEY --cert CERT --bank USCC --voucher V...\n"
+    "          --document DOC --vin VIN --owner-id ID [...]\n"
+    "      an officer files a counter mortgage or release\n"
     "  status --log URL --vkey VKEY --vin VIN [--witness W ... [--quorum K]]\n"
     "         [--max-age D] [--out FILE]\n"
     "      fetch and verify a vehicle's lien status: under a lien?\n"
@@ -146,6 +152,10 @@ main(int argc, char **argv)
 		rc = cli_load(argc - 2, argv + 2);
 	else if (strcmp(verb, "file-institutions") == 0)
 		rc = cli_file_institutions(argc - 2, argv + 2);
+	else if (strcmp(verb, "voucher") == 0)
+		rc = cli_voucher(argc - 2, argv + 2);
+	else if (strcmp(verb, "counter-apply") == 0)
+		rc = cli_counter(argc - 2, argv + 2);
 	else if (strcmp(verb, "status") == 0)
 		rc = cli_status(argc - 2, argv + 2);
 	else if (strcmp(verb, "demo") == 0)

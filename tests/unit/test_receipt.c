@@ -137,7 +137,7 @@ test_receipt_build_verifies(void **state)
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	for (uint64_t i = 0; i < 7; i++) {
 		struct receipt_info ri = { "A0000000000000001", "submitted", 0,
-			21, r[i].index, r[i].tree_size, 0, NULL, NULL };
+			21, r[i].index, r[i].tree_size, 0, NULL, NULL, NULL };
 		char *out;
 		size_t len;
 		json_t *j = NULL;
