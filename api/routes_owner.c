@@ -168,6 +168,7 @@ owner_view(struct reg_call *c, const char *rec, size_t len)
 	keep(o, a, "release");
 	keep(o, a, "delivery");
 	keep(o, a, "complete");
+	keep(o, a, "channel");
 	src = json_object_get(a, "reasons");
 	for (size_t i = 0; i < json_array_size(src); i++) {
 		const char *r = json_string_value(json_array_get(src, i));

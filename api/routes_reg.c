@@ -449,6 +449,7 @@ post_filing(struct api_req *rq, int institution)
 {
 	static const char *const keys_inst[] = { "uscc", "name", "certificate",
 		NULL };
+	static const char *const opt_inst[] = { "contact", NULL };
 	static const char *const keys_party[] = { "party", "role", "name",
 		"certificate", NULL };
 	static const char *const roles[] = { "officer", "registry", "auditor",
@@ -456,7 +457,7 @@ post_filing(struct api_req *rq, int institution)
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_request *req;
-	struct reg_str party, name, certificate, role;
+	struct reg_str party, name, certificate, role, contact = { NULL, 0 };
 	struct cert *crt = NULL;
 	size_t der_len;
 	int r = 0, post;
@@ -468,7 +469,9 @@ post_filing(struct api_req *rq, int institution)
 	if (reg_begin(c, rq, ROLE(ADMIN), REG_AUTH_REQUIRED) != LIEN_OK ||
 	    reg_json(c) != LIEN_OK ||
 	    reg_keys(rq, c->json, "body", institution ? keys_inst :
-	    keys_party, NULL) != LIEN_OK ||
+	    keys_party, institution ? opt_inst : NULL) != LIEN_OK ||
+	    (institution && reg_str(rq, c->json, "contact", 0, &contact) !=
+	    LIEN_OK) ||
 	    reg_str(rq, c->json, institution ? "uscc" : "party", 1, &party) !=
 	    LIEN_OK ||
 	    reg_str(rq, c->json, "name", 1, &name) != LIEN_OK ||
@@ -495,6 +498,17 @@ post_filing(struct api_req *rq, int institution)
 	req->party_role = institution ? REG_ROLE_INSTITUTION : post ?
 	    REG_ROLE_POST : (enum reg_role)(REG_ROLE_OFFICER + r - 1);
 	req->name = name;
+	/* the switchboard the office calls to confirm a legacy release
+	 * (docs/api-registration.md "Counter applications") */
+	if (institution && contact.p != NULL) {
+		if (!registry_contact_valid(contact.p, contact.len)) {
+			(void)reg_bad(rq, "contact_invalid", "contact: the "
+			    "institution's switchboard, 3..20 digits with '-' "
+			    "separators and an optional leading +");
+			goto out;
+		}
+		req->contact = contact;
+	}
 	req->cert_der = cert_der_get0(crt, &der_len);
 	req->cert_der_len = der_len;
 	if (reg_submit(c, req) != LIEN_OK)
@@ -1111,25 +1125,33 @@ out:
 
 /* The envelope of both counter applications: {"application": {...,
  * "mortgagee"}, "id_check": {"document"}, "voucher"}, signed by an
- * officer. Fills req's counter fields. 0: answered with the refusal. */
+ * officer; a release may carry instead of the voucher
+ * "phone_confirmation": {"contact", "bank_staff"} (a legacy release: the
+ * officer called the bank's filed contact; bank_staff, who confirmed it,
+ * is sealed only). Fills req's counter fields. 0: answered with the
+ * refusal. */
 static int
 counter_envelope(struct reg_call *c, struct api_req *rq,
     struct reg_request *req, const char *const *app_keys,
-    const char *const *app_opt, const json_t **app)
+    const char *const *app_opt, int release, const json_t **app)
 {
-	static const char *const keys[] = { "application", "id_check",
-		"voucher", NULL };
+	static const char *const keys[] = { "application", "id_check", NULL };
+	static const char *const opt[] = { "voucher", "phone_confirmation",
+		NULL };
 	static const char *const idc_keys[] = { "document", NULL };
-	const json_t *idc;
-	struct reg_str doc, voucher, bank;
+	static const char *const ph_keys[] = { "contact", "bank_staff",
+		NULL };
+	const json_t *idc, *ph;
+	struct reg_str doc, voucher, bank, contact, staff;
 	uint64_t vv;
 	int d = 0;
 
 	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, NULL) ||
+	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
 	    !reg_obj(rq, c->json, "application", 1, app) ||
 	    !reg_obj(rq, c->json, "id_check", 1, &idc) ||
-	    !reg_str(rq, c->json, "voucher", 1, &voucher) ||
+	    !reg_str(rq, c->json, "voucher", 0, &voucher) ||
+	    !reg_obj(rq, c->json, "phone_confirmation", 0, &ph) ||
 	    !reg_keys(rq, idc, "id_check", idc_keys, NULL) ||
 	    !reg_str(rq, idc, "document", 1, &doc) ||
 	    !v_enum(rq, doc, rg_id_document_names_api, &d,
@@ -1139,13 +1161,35 @@ counter_envelope(struct reg_call *c, struct api_req *rq,
 	    !reg_keys(rq, *app, "application", app_keys, app_opt) ||
 	    !reg_str(rq, *app, "mortgagee", 1, &bank) || !v_uscc(rq, bank))
 		return 0;
+	req->counter = 1;
+	req->id_document = (enum reg_id_document)d;
+	req->mortgagee = bank;
+	if (ph != NULL) {
+		if (!release || voucher.p != NULL)
+			return reg_bad(rq, "field_unknown", "the bank's consent "
+			    "is its voucher, or for a release either the "
+			    "voucher or the phone confirmation");
+		if (!reg_keys(rq, ph, "phone_confirmation", ph_keys, NULL) ||
+		    !reg_str(rq, ph, "contact", 1, &contact) ||
+		    !reg_str(rq, ph, "bank_staff", 1, &staff))
+			return 0;
+		if (!registry_contact_valid(contact.p, contact.len))
+			return reg_bad(rq, "contact_invalid", "contact: 3..20 "
+			    "digits with '-' separators and an optional "
+			    "leading +");
+		if (!v_name(rq, staff, REG_NAME_MAX, "bank_staff_invalid"))
+			return 0;
+		req->phone_contact = contact;	/* bank_staff: sealed only */
+		return 1;
+	}
+	if (voucher.p == NULL)
+		return reg_bad(rq, "voucher_missing", release ? "the bank's "
+		    "voucher, or for a legacy release the phone_confirmation "
+		    "with its filed contact" : "the bank's voucher");
 	if (registry_voucher_id_parse(voucher.p, voucher.len, &vv) !=
 	    LIEN_OK)
 		return reg_bad(rq, "voucher_id_invalid", "voucher ids are V "
 		    "followed by 16 lowercase hex digits");
-	req->counter = 1;
-	req->id_document = (enum reg_id_document)d;
-	req->mortgagee = bank;
 	req->voucher = voucher;
 	return 1;
 }
@@ -1202,7 +1246,7 @@ post_counter_mortgages(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!counter_envelope(c, rq, req, app_keys, app_opt, &app) ||
+	if (!counter_envelope(c, rq, req, app_keys, app_opt, 0, &app) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
 	    !reg_str(rq, app, "term_end", 0, &term_end) ||
 	    !reg_str(rq, app, "plate", 1, &plate) ||
@@ -1269,7 +1313,7 @@ post_counter_releases(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!counter_envelope(c, rq, req, app_keys, NULL, &app) ||
+	if (!counter_envelope(c, rq, req, app_keys, NULL, 1, &app) ||
 	    !reg_str(rq, app, "vin", 1, &vin) ||
 	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
 	    !reg_obj(rq, app, "owner", 1, &owner) ||
@@ -1464,7 +1508,28 @@ out:
 	work_free(w);
 }
 
-/* POST /v1/applications/{id}/decision | /delivery */
+/* POST /v1/applications/{id}/decision and /delivery as routes of their
+ * own (API_ROUTE_PATTERN: rest is the id segment), so the metrics and the
+ * access log name each (reg_decision, reg_delivery). */
+static void
+post_decision_route(struct api_req *rq)
+{
+	struct reg_str id = { rq->rest, rq->rest_len };
+
+	post_decision(rq, id);
+}
+
+static void
+post_delivery_route(struct api_req *rq)
+{
+	struct reg_str id = { rq->rest, rq->rest_len };
+
+	post_delivery(rq, id);
+}
+
+/* Any other POST /v1/applications/...: what the pattern routes above do
+ * not take (an id with a '/', an unknown step) gets the same answers as
+ * before they existed. */
 static void
 post_application_sub(struct api_req *rq)
 {
@@ -2261,8 +2326,12 @@ static const struct api_route reg_routes[] = {
 	  "reg_counter_mortgages" },
 	{ "POST", "/v1/counter/releases", 0, post_counter_releases,
 	  "reg_counter_releases" },
+	{ "POST", "/v1/applications/*/decision", API_ROUTE_PATTERN,
+	  post_decision_route, "reg_decision" },
+	{ "POST", "/v1/applications/*/delivery", API_ROUTE_PATTERN,
+	  post_delivery_route, "reg_delivery" },
 	{ "POST", "/v1/applications/", API_ROUTE_PREFIX, post_application_sub,
-	  "reg_decision" },
+	  "reg_application_post" },
 	{ "GET", "/v1/applications", 0, get_queue, "reg_queue" },
 	{ "GET", "/v1/statistics", 0, get_statistics, "reg_statistics" },
 	{ "GET", "/v1/applications/", API_ROUTE_PREFIX, get_application,

@@ -431,7 +431,10 @@ regclient_counter_body(int kind_release, const struct regclient_counter *m,
 
 	out_init(out, out_len);
 	if (out == NULL || out_len == NULL || m == NULL ||
-	    m->mortgagee == NULL || m->voucher == NULL ||
+	    m->mortgagee == NULL ||
+	    (m->voucher == NULL) == (m->phone_contact == NULL) ||
+	    (m->phone_contact != NULL && (!kind_release ||
+	    m->bank_staff == NULL)) ||
 	    m->id_document == NULL || m->vin == NULL ||
 	    m->owner_id_number == NULL || (kind_release ? m->mortgage == NULL :
 	    m->plate == NULL || m->plate_type == NULL ||
@@ -470,6 +473,15 @@ regclient_counter_body(int kind_release, const struct regclient_counter *m,
 	if (json_object_set_new(o, "id_check", idc) != 0)
 		bad = 1;
 	set_str(o, "voucher", m->voucher, &bad);
+	if (m->phone_contact != NULL) {
+		json_t *ph = json_object();
+
+		set_str(ph, "contact", m->phone_contact, &bad);
+		set_str(ph, "bank_staff", m->bank_staff, &bad);
+		if (ph == NULL || json_object_set_new(o, "phone_confirmation",
+		    ph) != 0)
+			bad = 1;
+	}
 	return finish(o, bad, out, out_len);
 }
 
@@ -594,8 +606,8 @@ cert_b64(const char *pem, size_t len, char **out)
  * with the certificate as base64 DER. */
 static enum lien_status LIEN_MUST_CHECK
 filing_body(const char *id_key, const char *id, const char *role,
-    const char *name, const char *cert_pem, size_t cert_len, char **out,
-    size_t *out_len)
+    const char *name, const char *contact, const char *cert_pem,
+    size_t cert_len, char **out, size_t *out_len)
 {
 	char *cb = NULL;
 	json_t *o;
@@ -616,6 +628,7 @@ filing_body(const char *id_key, const char *id, const char *role,
 	if (role != NULL)
 		set_str(o, "role", role, &bad);
 	set_str(o, "name", name, &bad);
+	set_str(o, "contact", contact, &bad);
 	set_str(o, "certificate", cb, &bad);
 	free(cb);
 	return finish(o, bad, out, out_len);
@@ -625,8 +638,17 @@ enum lien_status
 regclient_institution_body(const char *uscc, const char *name,
     const char *cert_pem, size_t cert_len, char **out, size_t *out_len)
 {
-	return filing_body("uscc", uscc, NULL, name, cert_pem, cert_len, out,
-	    out_len);
+	return filing_body("uscc", uscc, NULL, name, NULL, cert_pem,
+	    cert_len, out, out_len);
+}
+
+enum lien_status
+regclient_institution_contact_body(const char *uscc, const char *name,
+    const char *contact, const char *cert_pem, size_t cert_len, char **out,
+    size_t *out_len)
+{
+	return filing_body("uscc", uscc, NULL, name, contact, cert_pem,
+	    cert_len, out, out_len);
 }
 
 enum lien_status
@@ -637,8 +659,8 @@ regclient_party_body(const char *party, const char *role, const char *name,
 		out_init(out, out_len);
 		return LIEN_EINVAL;
 	}
-	return filing_body("party", party, role, name, cert_pem, cert_len,
-	    out, out_len);
+	return filing_body("party", party, role, name, NULL, cert_pem,
+	    cert_len, out, out_len);
 }
 
 /* ---- signing ---------------------------------------------------------------- */
@@ -809,7 +831,9 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 	    sizeof(out->app_id)) ||
 	    !copy_str(o, "status", out->status, sizeof(out->status)) ||
 	    !copy_str(o, "owner_code", out->owner_code,
-	    sizeof(out->owner_code)))
+	    sizeof(out->owner_code)) ||
+	    !copy_str(o, "voucher_id", out->voucher_id,
+	    sizeof(out->voucher_id)))
 		goto out;
 	arr = json_object_get(o, "anomalies");
 	if (arr != NULL) {

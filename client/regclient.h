@@ -157,17 +157,21 @@ enum lien_status regclient_voucher_body(const char *vin,
 
 /* A counter application, filed by an officer: the owner's identity
  * document checked in person (id_document: "resident_id", ...), the bank
- * (mortgagee) and its voucher. kind_release: m->vin, m->mortgage (no plate
- * ...); else the mortgage fields of m. */
+ * (mortgagee) and its voucher, or for a release instead the phone
+ * confirmation (phone_contact: the bank's filed contact the officer
+ * called, bank_staff: who confirmed). kind_release: m->vin, m->mortgage
+ * (no plate ...); else the mortgage fields of m. */
 struct regclient_counter {
 	const char *mortgagee, *voucher, *id_document;
+	const char *phone_contact, *bank_staff;
 	const char *vin, *plate, *plate_type, *certificate_number;
 	const char *contract_number, *term_end;	/* mortgage */
 	const char *mortgage;			/* release */
 	const char *owner_id_number, *owner_name, *owner_phone;
 };
 
-/* {"application":{..., "mortgagee"},"id_check":{"document"},"voucher"}. */
+/* {"application":{..., "mortgagee"},"id_check":{"document"},"voucher"}
+ * or with "phone_confirmation":{"contact","bank_staff"} instead. */
 enum lien_status regclient_counter_body(int kind_release,
     const struct regclient_counter *m, char **out, size_t *out_len)
     LIEN_MUST_CHECK;
@@ -198,6 +202,11 @@ enum lien_status regclient_company_vehicle_body(const char *vin,
 enum lien_status regclient_institution_body(const char *uscc,
     const char *name, const char *cert_pem, size_t cert_len, char **out,
     size_t *out_len) LIEN_MUST_CHECK;
+/* The same with "contact", the institution's switchboard (public; the
+ * office calls it to confirm a legacy release). */
+enum lien_status regclient_institution_contact_body(const char *uscc,
+    const char *name, const char *contact, const char *cert_pem,
+    size_t cert_len, char **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* POST /v1/parties: {"party","role","name","certificate"}. */
 enum lien_status regclient_party_body(const char *party, const char *role,
@@ -223,6 +232,8 @@ struct regclient_receipt {
 	char status[REGCLIENT_STATUS_MAX + 1];	/* "" when absent */
 	/* the owner access code (查询码) of an application, "" when absent */
 	char owner_code[REGCLIENT_OWNER_CODE_MAX + 1];
+	/* a voucher's id (V + 16 hex digits), "" when absent */
+	char voucher_id[REGCLIENT_APP_ID_LEN + 1];
 	uint64_t entry_type;
 	uint64_t index;
 	uint64_t tree_size;

@@ -54,6 +54,10 @@
 #define SEED_COMPANIES 3u		/* company-owned applications */
 #define SEED_NAME_MAX 64u
 #define SEED_REMINDER_DAYS 30u		/* = lienlogd's default */
+/* The banks' switchboards, filed with them (public, docs/privacy.md):
+ * the office calls them to confirm a legacy release at the counter. */
+static const char *const seed_contact[2] = { "0573-82286000",
+	"0571-87065555" };
 
 struct party_def {
 	const char *file;		/* DIR/demo/<file>.key / .pem */
@@ -989,9 +993,9 @@ seed_file_parties(struct seed *s)
 	enum lien_status st;
 
 	for (int b = DEMO_BANK_A; b <= DEMO_BANK_B; b++) {
-		if ((st = regclient_institution_body(s->w->uscc[b],
-		    s->w->name[b], s->w->cert[b], s->w->cert_len[b], &body,
-		    &len)) != LIEN_OK)
+		if ((st = regclient_institution_contact_body(s->w->uscc[b],
+		    s->w->name[b], seed_contact[b], s->w->cert[b],
+		    s->w->cert_len[b], &body, &len)) != LIEN_OK)
 			return st;
 		st = seed_post(s, DEMO_ADMIN, "/v1/institutions", body, len,
 		    201, NULL, NULL, "file bank");
@@ -1289,6 +1293,153 @@ owner_example(struct demo_owner_example *e, const char *app_id,
 	(void)snprintf(e->vin, sizeof(e->vin), "%s", v->vin);
 }
 
+/* ---- the counter (窗口兜底, docs/demo.md "The counter") ------------------ */
+
+/* The bank's voucher for v: a release of v's registered mortgage, or a
+ * new mortgage under contract; *out its id. */
+static enum lien_status LIEN_MUST_CHECK
+seed_voucher(struct seed *s, struct seed_vehicle *v, const char *contract,
+    char out[REGCLIENT_APP_ID_LEN + 1])
+{
+	struct regclient_receipt r;
+	char *body = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	if ((st = regclient_voucher_body(v->vin, contract, contract == NULL ?
+	    v->approved : NULL, 7, &body, &len)) != LIEN_OK)
+		return st;
+	st = seed_post(s, v->bank, "/v1/vouchers", body, len, 201, NULL, &r,
+	    "voucher");
+	free(body);
+	if (st != LIEN_OK)
+		return st;
+	s->stats->vouchers++;
+	memcpy(out, r.voucher_id, REGCLIENT_APP_ID_LEN + 1);
+	return LIEN_OK;
+}
+
+/* The officer files a counter application for v's owner (identity
+ * document checked at the window), with consent c (voucher or phone);
+ * contract: a mortgage, NULL: the release of v's registered mortgage. */
+static enum lien_status LIEN_MUST_CHECK
+seed_counter_app(struct seed *s, struct seed_vehicle *v, const char *bank,
+    const char *contract, const char *voucher, const char *phone, long want,
+    const char *want_code, struct regclient_receipt *rcpt)
+{
+	struct regclient_counter c;
+	char *body = NULL;
+	size_t len = 0;
+	enum lien_status st;
+
+	memset(&c, 0, sizeof c);
+	c.mortgagee = bank;
+	c.voucher = voucher;
+	c.phone_contact = phone;
+	c.bank_staff = phone != NULL ? "信贷部 王经理 (loan officer)" : NULL;
+	c.id_document = "resident_id";
+	c.vin = v->vin;
+	c.owner_id_number = v->owner_id;
+	c.owner_name = v->owner_name;
+	c.owner_phone = v->phone;
+	if (contract != NULL) {
+		c.plate = v->plate;
+		c.plate_type = v->plate_type;
+		c.certificate_number = v->cert_number;
+		c.contract_number = contract;
+	} else {
+		c.mortgage = v->approved;
+	}
+	if ((st = regclient_counter_body(contract == NULL, &c, &body, &len)) !=
+	    LIEN_OK)
+		return st;
+	st = seed_post(s, DEMO_OFFICER, contract != NULL ?
+	    "/v1/counter/mortgages" : "/v1/counter/releases", body, len, want,
+	    want_code, rcpt, "counter application");
+	free(body);
+	if (st == LIEN_OK && want == 201)
+		s->stats->counter++;
+	return st;
+}
+
+/* 1 when v may be used for a counter release: a person's vehicle with a
+ * registered mortgage that is none of the README's examples. */
+static int
+counter_candidate(const struct seed *s, const struct seed_vehicle *v)
+{
+	for (size_t k = 0; k < DEMO_OWNER_EXAMPLES; k++)
+		if (strcmp(s->stats->owners[k].vin, v->vin) == 0)
+			return 0;
+	return v->approved[0] != '\0' && v->company[0] == '\0' &&
+	    !v->restricted;
+}
+
+/* Owners without a smartphone at the registration office's counter:
+ * a release with the bank's voucher (a first try naming another bank is
+ * refused 422 voucher_bank_mismatch), a legacy release confirmed by phone
+ * with the bank's filed switchboard (a wrong number: 409
+ * contact_mismatch first), both approved; a new mortgage with the bank's
+ * voucher, left in the officer's queue, its voucher refused when
+ * presented again (409 voucher_used). 7 entries. */
+static enum lien_status LIEN_MUST_CHECK
+seed_counter(struct seed *s, struct seed_vehicle *veh, size_t nveh)
+{
+	struct regclient_receipt r;
+	char vo[REGCLIENT_APP_ID_LEN + 1], contract[48];
+	struct seed_vehicle *rel = NULL, *leg = NULL, *mor = NULL;
+	enum lien_status st;
+
+	for (size_t i = 2; i < nveh && (rel == NULL || leg == NULL); i++)
+		if (counter_candidate(s, &veh[i])) {
+			if (rel == NULL)
+				rel = &veh[i];
+			else
+				leg = &veh[i];
+		}
+	/* the new mortgage: the last person's vehicle, which today's round
+	 * of applications (below) does not reach */
+	for (size_t i = nveh; i-- > 2 && mor == NULL;)
+		if (&veh[i] != rel && &veh[i] != leg && !veh[i].restricted &&
+		    veh[i].company[0] == '\0')
+			mor = &veh[i];
+	if (rel == NULL || leg == NULL || mor == NULL) {
+		why_set(s->why, s->why_cap, "counter: no vehicles to use");
+		return LIEN_EINVAL;
+	}
+	/* a release with the mortgagee's voucher */
+	if ((st = seed_voucher(s, rel, NULL, vo)) != LIEN_OK ||
+	    (st = seed_counter_app(s, rel, demo_bank_uscc(s->w, rel->bank ==
+	    DEMO_BANK_A ? DEMO_BANK_B : DEMO_BANK_A), NULL, vo, NULL, 422,
+	    "voucher_bank_mismatch", NULL)) != LIEN_OK ||
+	    (st = seed_counter_app(s, rel, demo_bank_uscc(s->w, rel->bank),
+	    NULL, vo, NULL, 201, NULL, &r)) != LIEN_OK ||
+	    (st = seed_decide(s, r.app_id, "approve", NULL, NULL)) != LIEN_OK)
+		return st;
+	rel->approved[0] = '\0';
+	/* a legacy release: the officer called the bank's filed number */
+	if ((st = seed_counter_app(s, leg, demo_bank_uscc(s->w, leg->bank),
+	    NULL, NULL, "0573-12345678", 409, "contact_mismatch", NULL)) !=
+	    LIEN_OK ||
+	    (st = seed_counter_app(s, leg, demo_bank_uscc(s->w, leg->bank),
+	    NULL, NULL, seed_contact[leg->bank == DEMO_BANK_B], 201, NULL,
+	    &r)) != LIEN_OK ||
+	    (st = seed_decide(s, r.app_id, "approve", NULL, NULL)) != LIEN_OK)
+		return st;
+	leg->approved[0] = '\0';
+	/* a new mortgage at the counter, left for the officer to decide */
+	(void)snprintf(contract, sizeof contract, "GMFQ-2026-%06u",
+	    ++s->contract_seq[mor->bank == DEMO_BANK_B]);
+	if ((st = seed_voucher(s, mor, contract, vo)) != LIEN_OK ||
+	    (st = seed_counter_app(s, mor, demo_bank_uscc(s->w, mor->bank),
+	    contract, vo, NULL, 201, NULL, &r)) != LIEN_OK)
+		return st;
+	memcpy(mor->pending, r.app_id, sizeof mor->pending);
+	memcpy(s->stats->counter_pending, r.app_id,
+	    sizeof s->stats->counter_pending);
+	return seed_counter_app(s, mor, demo_bank_uscc(s->w, mor->bank),
+	    contract, vo, NULL, 409, "voucher_used", NULL);
+}
+
 /* One mortgage's life: apply, decide (approve, reject, or review first),
  * sometimes release. n numbers the mortgage in the plan. */
 static enum lien_status LIEN_MUST_CHECK
@@ -1443,6 +1594,9 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 			goto out;
 		break;
 	}
+	/* The counter: vouchers, counter applications, a legacy release. */
+	if ((st = seed_counter(&s, veh, SEED_VEHICLES)) != LIEN_OK)
+		goto out;
 	/* Today's applications, still in the officer's queue: one per
 	 * vehicle until the log holds exactly DEMO_SEED_MIN_ENTRIES entries
 	 * (other tests and the docs count on that size). */
@@ -1450,7 +1604,7 @@ demo_seed(const struct demo_world *w, const char *url, uint64_t rng_seed,
 	    DEMO_SEED_MIN_ENTRIES; i++) {
 		struct regclient_receipt r;
 
-		if (veh[i].restricted)
+		if (veh[i].restricted || veh[i].pending[0] != '\0')
 			continue;
 		if ((st = seed_mortgage(&s, &veh[i], 9000 + rnd(&s.rng, 1000),
 		    9000 + rnd(&s.rng, 1000), 0, 201, NULL, &r)) != LIEN_OK)
@@ -1530,6 +1684,10 @@ demo_readme_owners(const char *dir, const struct demo_seed_stats *st,
 	    "  Load officer.key (PKCS#8) and officer.pem in the page: the key "
 	    "stays in\n  the browser, which signs each request (RFC 9421) "
 	    "with it.\n", f);
+	if (st->counter_pending[0] != '\0')
+		fprintf(f, "  A counter application (窗口办理, filed by the "
+		    "officer with the bank's\n  voucher) waits in the queue: %s "
+		    "(docs/demo.md, step 7)\n", st->counter_pending);
 	bad = ferror(f);
 	if (fclose(f) != 0 || bad) {
 		why_set(why, why_cap, "demo/README: write failed");

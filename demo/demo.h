@@ -102,6 +102,10 @@ struct demo_seed_stats {
 	uint64_t diverted;	/* applications sent to in-person review */
 	uint64_t mortgages, releases, decisions, vehicles, restrictions;
 	uint64_t deliveries;	/* EMS delivery events (docs/demo.md) */
+	/* the counter (窗口兜底, docs/demo.md): bank vouchers issued and
+	 * counter applications filed by the officer */
+	uint64_t vouchers, counter;
+	char counter_pending[REGCLIENT_APP_ID_LEN + 1];	/* in the queue */
 	/* the application whose certificate the demo delivers */
 	char delivered[REGCLIENT_APP_ID_LEN + 1];
 	struct demo_owner_example owners[DEMO_OWNER_EXAMPLES];

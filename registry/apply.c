@@ -91,6 +91,7 @@ apply_file(struct ledger_state *st, uint64_t index, unsigned type,
 		goto out;
 	rc = LIEN_ENOMEM;
 	if (kr == NULL || copy_field(pr, p, "name") ||
+	    copy_field(pr, p, "contact") ||
 	    json_array_append_new(json_object_get(pr, "keys"),
 	    rg_jstrn(keyid, klen)) ||
 	    rg_set(kr, "keyid", rg_jstrn(keyid, klen)) ||
@@ -874,6 +875,7 @@ rg_papply_type(struct ledger_state *st, uint64_t index, uint64_t now,
 		if (party == NULL)
 			return LIEN_EINVAL;
 		if (rg_counter(type, p) &&
+		    json_object_get(r, "voucher") != NULL &&
 		    (rc = papply_voucher_use(st, p, r)) != LIEN_OK)
 			return rc;
 		return papply_application(st, index, now, type, p, r, party,

@@ -56,7 +56,9 @@ inst_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 	    "status"))) || rg_set(o, "keys", json_integer((json_int_t)
 	    json_array_size(json_object_get(p, "keys")))) ||
 	    rg_set(o, "filed_index", json_copy(json_object_get(p,
-	    "filed_index"))) || json_array_append_new(w->items, o)) {
+	    "filed_index"))) || (json_object_get(p, "contact") != NULL &&
+	    rg_set(o, "contact", json_copy(json_object_get(p, "contact")))) ||
+	    json_array_append_new(w->items, o)) {
 		json_decref(p);
 		w->rc = LIEN_ENOMEM;
 		return 1;

@@ -40,6 +40,7 @@ enum fk {
 	FK_SMS,		/* the SMS authorisation of a company owner */
 	FK_DATE,	/* "YYYY-MM-DD" (registry_date_parse) */
 	FK_VOUCHERID,	/* "V" + 16 hex digits (registry_voucher_id_parse) */
+	FK_CONTACT,	/* registry_contact_valid */
 };
 
 enum freq {
@@ -95,6 +96,7 @@ static const struct field f_institution_file[] = {
 	COMMON, SIGNER,
 	{ "party", FK_USCC, REQ, 0, "uscc_invalid", NULL },
 	{ "name", FK_STR, REQ, REG_NAME_MAX, "name_invalid", NULL },
+	{ "contact", FK_CONTACT, OPT, 0, "contact_invalid", NULL },
 	{ "cert", FK_B64, REQ, CERT_DER_MAX, "cert_invalid", NULL },
 	{ "keyid", FK_HEX32, REQ, 0, "keyid_invalid", NULL },
 	{ "cert_not_after_ms", FK_INT, REQ, 0, "field_invalid", NULL },
@@ -220,7 +222,8 @@ static const struct field p_vehicle_record[] = {
 	{ "id_check", FK_ENUM, OPT, 0, "id_check_invalid", \
 	  rg_id_document_names + 1 }, \
 	{ "mortgagee", FK_USCC, OPT, 0, "uscc_invalid", NULL }, \
-	{ "voucher", FK_VOUCHERID, OPT, 0, "voucher_id_invalid", NULL }
+	{ "voucher", FK_VOUCHERID, OPT, 0, "voucher_id_invalid", NULL }, \
+	{ "phone_contact", FK_CONTACT, OPT, 0, "contact_invalid", NULL }
 
 static const struct field p_voucher[] = {
 	PCOMMON,
@@ -441,6 +444,8 @@ check_one(const struct field *f, const json_t *val, struct rg_verdict *v)
 	}
 	case FK_DATE:
 		return registry_date_parse(s, n, NULL) == LIEN_OK;
+	case FK_CONTACT:
+		return registry_contact_valid(s, n);
 	case FK_VOUCHERID: {
 		uint64_t ix;
 
@@ -587,7 +592,10 @@ rg_pshape(unsigned type, const json_t *p, const json_t *r, int full,
 		int counter = rg_counter(type, p);
 		int n = (json_object_get(r, "id_check") != NULL) +
 		    (json_object_get(r, "mortgagee") != NULL) +
-		    (json_object_get(r, "voucher") != NULL);
+		    (json_object_get(r, "voucher") != NULL) +
+		    (json_object_get(r, "phone_contact") != NULL);
+		int vo = json_object_get(r, "voucher") != NULL;
+		int ph = json_object_get(r, "phone_contact") != NULL;
 
 		/* online: the owner's face token, nothing of the counter;
 		 * at the counter: the officer's identity check, the bank and
@@ -604,8 +612,14 @@ rg_pshape(unsigned type, const json_t *p, const json_t *r, int full,
 			return rg_refuse(v, LIEN_EPARSE, "id_check_missing");
 		if (counter && json_object_get(r, "mortgagee") == NULL)
 			return rg_refuse(v, LIEN_EPARSE, "field_missing");
-		if (counter && json_object_get(r, "voucher") == NULL)
+		/* the bank's consent: its voucher, or for a release the
+		 * officer's phone confirmation with its filed contact */
+		if (counter && !vo && !ph)
 			return rg_refuse(v, LIEN_EPARSE, "voucher_missing");
+		if (counter && vo && ph)
+			return rg_refuse(v, LIEN_EPARSE, "field_unknown");
+		if (ph && type != REG_T_RELEASE_APPLICATION)
+			return rg_refuse(v, LIEN_EPARSE, "field_unknown");
 	}
 	/* a company owner's application: the acting person and the SMS
 	 * authorisation come together */

@@ -268,13 +268,21 @@ encode_counter(const struct reg_request *rq, json_t *p, json_t *r,
 
 	if (!rq->counter)
 		return rq->id_document != REG_IDDOC_NONE ||
-		    rq->mortgagee.p != NULL || rq->voucher.p != NULL ?
+		    rq->mortgagee.p != NULL || rq->voucher.p != NULL ||
+		    rq->phone_contact.p != NULL ?
 		    rg_refuse(v, LIEN_EPARSE, "field_unknown") : LIEN_OK;
 	TRY(put_cstr(p, "channel", "counter", "field_invalid", v));
 	TRY(put_cstr(r, "id_check", registry_id_document_name(
 	    rq->id_document), "id_check_invalid", v));
 	TRY(put_str(r, "mortgagee", rq->mortgagee, 1, "uscc_invalid", v));
-	TRY(put_str(r, "voucher", rq->voucher, 1, "voucher_id_invalid", v));
+	if (rq->phone_contact.p == NULL)
+		TRY(put_str(r, "voucher", rq->voucher, 1,
+		    "voucher_id_invalid", v));
+	else if (rq->voucher.p != NULL)
+		rc = rg_refuse(v, LIEN_EPARSE, "field_unknown");
+	else
+		TRY(put_str(r, "phone_contact", rq->phone_contact, 1,
+		    "contact_invalid", v));
 out:
 	return rc;
 }
@@ -305,6 +313,12 @@ encode_kind(const struct reg_request *rq, uint64_t appv, uint64_t now,
 			    REG_ROLE_ADMIN ? NULL :
 			    rg_role_name(rq->party_role), "role_invalid", v));
 		TRY(put_str(p, "name", rq->name, 1, "name_invalid", v));
+		if (rq->contact.p != NULL && rq->kind != REG_T_INSTITUTION_FILE) {
+			rc = rg_refuse(v, LIEN_EPARSE, "field_unknown");
+			goto out;
+		}
+		TRY(put_str(p, "contact", rq->contact, 0, "contact_invalid",
+		    v));
 		TRY(put_b64(p, "cert", rq->cert_der, rq->cert_der_len,
 		    CERT_DER_MAX, "cert_invalid", v));
 		hash_sha256(rq->cert_der, rq->cert_der_len, h);

@@ -151,6 +151,9 @@ enum reg_id_document {
 /* A voucher is valid for 1..REG_VOUCHER_DAYS_MAX days from its entry. */
 #define REG_VOUCHER_DAYS_MAX 30u
 #define REG_DAY_MS (24ull * 3600 * 1000)
+/* An institution's contact: 3..20 of digits, '-', a leading '+'. */
+#define REG_CONTACT_MAX 20u
+int registry_contact_valid(const char *s, size_t len);
 
 enum reg_face_verdict {
 	REG_FACE_NONE = 0,		/* no face token in this request */
@@ -282,6 +285,10 @@ struct reg_request {
 	struct reg_str party;		/* target party id */
 	enum reg_role party_role;	/* PARTY_FILE: officer|registry|auditor */
 	struct reg_str name;		/* *_FILE: display name (public) */
+	/* INSTITUTION_FILE, optional: the institution's switchboard for the
+	 * registration office (public: an organisation's number, never a
+	 * person's; docs/privacy.md); a later filing replaces it */
+	struct reg_str contact;
 	const uint8_t *cert_der;	/* *_FILE: the party's certificate */
 	size_t cert_der_len;
 	uint64_t cert_not_after_ms;	/* *_FILE: its notAfter */
@@ -337,11 +344,15 @@ struct reg_request {
 	 * the counter, channel "counter"): counter = 1, the document the
 	 * officer checked in person (no face token), the bank (mortgagee,
 	 * a USCC) whose consent the application carries, and that consent:
-	 * the bank's voucher id. */
+	 * the bank's voucher id, or for a legacy release (the bank mailed
+	 * the certificate back) the bank's filed contact the officer
+	 * called to confirm it (phone_contact; the bank employee's name is
+	 * sealed only). Exactly one of voucher, phone_contact. */
 	int counter;
 	enum reg_id_document id_document;
 	struct reg_str mortgagee;
 	struct reg_str voucher;
+	struct reg_str phone_contact;
 	/* VOUCHER (the bank signs): vin; voucher_release = 1 for a release
 	 * (app = the mortgage), 0 for a mortgage (contract = the keyed
 	 * contract reference); valid for valid_days (1..30) from the

@@ -799,6 +799,32 @@ out:
 	return rc;
 }
 
+/* A legacy release's consent (the bank mailed the certificate back
+ * before vouchers): the officer confirmed it by phone with the bank, at
+ * the contact the bank filed (public, institution_file "contact"): the
+ * number recorded must be that one. */
+static enum lien_status LIEN_MUST_CHECK
+pcheck_phone(struct ledger_state *st, const json_t *r, const char *party,
+    size_t plen, struct rg_verdict *v)
+{
+	char pk[RG_KEY_MAX];
+	json_t *pr = NULL;
+	enum lien_status rc;
+
+	rc = rg_load_ro(st, LEDGER_T_PARTIES, pk, rg_key_party_id(pk, party,
+	    plen), &pr);
+	if (rc == LIEN_ENOTFOUND || (rc == LIEN_OK &&
+	    !rg_jstr_eq(pr, "role", "institution")))
+		rc = rg_refuse(v, LIEN_EKEY, "not_mortgagee");
+	else if (rc == LIEN_OK && json_object_get(pr, "contact") == NULL)
+		rc = rg_refuse(v, LIEN_ECONFLICT, "contact_not_filed");
+	else if (rc == LIEN_OK && !str_eq_field(pr, "contact", r,
+	    "phone_contact"))
+		rc = rg_refuse(v, LIEN_ECONFLICT, "contact_mismatch");
+	json_decref(pr);
+	return rc;
+}
+
 /* A counter application's consent: the voucher it presents exists, is
  * unused and unexpired, and is bound to this bank, vehicle and mortgage
  * (release) or contract (mortgage). */
@@ -815,6 +841,8 @@ pcheck_consent(struct ledger_state *st, uint64_t now, unsigned type,
 	int release = type == REG_T_RELEASE_APPLICATION;
 	enum lien_status rc;
 
+	if (json_object_get(r, "phone_contact") != NULL)
+		return pcheck_phone(st, r, party, plen, v);
 	id = rg_jstr(r, "voucher", &n);
 	if (id == NULL || n != REG_VOUCHER_ID_LEN)
 		return LIEN_EINVAL;	/* shapes first */

@@ -224,6 +224,36 @@ registry_voucher_id_parse(const char *s, size_t len, uint64_t *out_value)
 	return hex_u64_get(s + 1, len - 1, out_value);
 }
 
+/* An institution's switchboard: 3..20 characters, digits with single '-'
+ * separators and an optional leading '+'. A mainland mobile number (11
+ * digits 1[3-9]..., also after +86) is refused: the contact is public, so
+ * it must be the organisation's line, never an employee's phone
+ * (docs/privacy.md table A). */
+int
+registry_contact_valid(const char *s, size_t len)
+{
+	char d[REG_CONTACT_MAX];
+	size_t digits = 0;
+
+	if (s == NULL || len < 3 || len > REG_CONTACT_MAX)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] >= '0' && s[i] <= '9')
+			d[digits++] = s[i];
+		else if (!(s[i] == '-' && i > 0 && s[i - 1] != '-') &&
+		    !(s[i] == '+' && i == 0))
+			return 0;
+	}
+	if (digits < 3 || s[len - 1] == '-')
+		return 0;
+	if (digits == 11 && d[0] == '1' && d[1] >= '3')
+		return 0;
+	if (digits == 13 && d[0] == '8' && d[1] == '6' && d[2] == '1' &&
+	    d[3] >= '3')
+		return 0;
+	return 1;
+}
+
 const char *const rg_id_document_names[] = { NULL, "resident_id",
 	"temporary_resident_id", "passport", "hk_macao_permit",
 	"taiwan_permit", "foreign_permanent_resident_id", NULL };

@@ -34,7 +34,8 @@ static const char usage_voucher[] =
 
 static const char usage_counter[] =
     "usage: lienlog counter-apply --url URL --key KEY --cert CERT --bank USCC\n"
-    "           --voucher V... --document DOC --vin VIN --owner-id ID\n"
+    "           (--voucher V... | --phone-contact N --bank-staff WHO)\n"
+    "           --document DOC --vin VIN --owner-id ID\n"
     "           [--owner-name NAME] [--owner-phone PHONE]\n"
     "           (--mortgage APP_ID |\n"
     "            --plate P --plate-type T --certificate-number C\n"
@@ -44,6 +45,9 @@ static const char usage_counter[] =
     "passport, hk_macao_permit, taiwan_permit,\n"
     "foreign_permanent_resident_id) was checked in person, with the bank\n"
     "USCC's voucher: a release of mortgage APP_ID, else a new mortgage.\n"
+    "A legacy release (the bank mailed the certificate back) carries\n"
+    "instead the phone confirmation: the bank's filed contact N the\n"
+    "officer called and WHO at the bank confirmed it.\n"
     "Prints the application id, its status and the owner's access code.\n";
 
 /* Load the signer, send body, answer: 0 with *reply (201) or an exit
@@ -198,7 +202,8 @@ cli_counter(int argc, char **argv)
 		{ "owner-name", NULL }, { "owner-phone", NULL },
 		{ "mortgage", NULL }, { "plate", NULL }, { "plate-type", NULL },
 		{ "certificate-number", NULL }, { "contract-number", NULL },
-		{ "term-end", NULL } };
+		{ "term-end", NULL }, { "phone-contact", NULL },
+		{ "bank-staff", NULL } };
 	const char *pos[1];
 	size_t npos, blen = 0;
 	struct regclient_counter c;
@@ -206,16 +211,23 @@ cli_counter(int argc, char **argv)
 	json_t *reply = NULL;
 	int ret, release;
 
-	ret = cli_args_parse(verb, argc, argv, o, 16, pos, 0, &npos);
+	ret = cli_args_parse(verb, argc, argv, o, 18, pos, 0, &npos);
 	if (ret == CLI_HELP) {
 		fputs(usage_counter, stdout);
 		return CLI_EXIT_OK;
 	}
 	if (ret != CLI_EXIT_OK)
 		return ret;
-	if (!required(verb, o, 8))
+	if (!required(verb, o, 4) || !required(verb, o + 5, 3))
 		return CLI_EXIT_USAGE;
 	release = o[10].value != NULL;
+	if ((o[4].value == NULL) == (o[16].value == NULL) ||
+	    (o[16].value == NULL) != (o[17].value == NULL) ||
+	    (o[16].value != NULL && !release)) {
+		cli_fail(verb, "the bank's consent: --voucher, or for a "
+		    "release --phone-contact with --bank-staff");
+		return CLI_EXIT_USAGE;
+	}
 	if (release ? (o[11].value || o[12].value || o[13].value ||
 	    o[14].value || o[15].value) : !required(verb, o + 11, 4)) {
 		cli_fail(verb, "a release takes --mortgage only, a mortgage "
@@ -237,6 +249,8 @@ cli_counter(int argc, char **argv)
 	c.certificate_number = o[13].value;
 	c.contract_number = o[14].value;
 	c.term_end = o[15].value;
+	c.phone_contact = o[16].value;
+	c.bank_staff = o[17].value;
 	if (regclient_counter_body(release, &c, &body, &blen) != LIEN_OK) {
 		cli_fail(verb, "out of memory");
 		return CLI_EXIT_INTERNAL;

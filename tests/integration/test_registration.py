@@ -490,6 +490,7 @@ def run(a, tmp):
            "unfiled bank")
     for who, body in (
             ("bank A", {"uscc": uscc_a, "name": "Test Bank A",
+                        "contact": "0573-82286000",
                         "certificate": bank_a.cert_pem}),
             ("bank B", {"uscc": uscc_b, "name": "Test Bank B",
                         "certificate": bank_b.cert_pem})):
@@ -937,9 +938,9 @@ def statistics(cl, officer, auditor, bank_a, registry, uscc_a, uscc_b):
           t["by_kind"]["release"] == sum(t["by_outcome"].values()) ==
           t["by_channel"]["online"] + t["by_channel"]["counter"],
           "totals add up: %r" % t)
-    check(t["by_channel"]["counter"] == 2 and
+    check(t["by_channel"]["counter"] == 4 and
           t["online_share_bp"] == t["by_channel"]["online"] * 10000 //
-          t["applications"] < 10000, "two counter applications counted "
+          t["applications"] < 10000, "four counter applications counted "
           "apart: %r" % t["by_channel"])
     check(t["to_decision"]["count"] >= 1 and
           t["to_decision"]["median_ms"] <= t["to_decision"]["p90_ms"],
@@ -1103,6 +1104,50 @@ def counter(cl, registry, officer, bank_a, uscc_a, uscc_b):
     j = expect(cl.get("/v1/vehicles/" + v8), 200, None, "GET V8")
     check(j and j["liens"] == [] and len(j["released"]) == 1,
           "released at the counter: %r" % j)
+    # a legacy release: confirmed by phone with bank A's filed contact
+    r = expect(cl.post(officer, "/v1/counter/mortgages", dict(
+        body, voucher=vo2, application=dict(
+            app, contract_number="CT-2026-9"))), 201, None,
+        "a second counter mortgage with the second voucher")
+    mid = r and r["application_id"]
+    expect(cl.post(officer, "/v1/applications/%s/decision" % mid,
+                   {"decision": "approve"}), 201, None, "approve it")
+    leg = {"application": {"vin": v8, "mortgage": mid, "mortgagee": uscc_a,
+                           "owner": {"id_number": o8}},
+           "id_check": {"document": "resident_id"},
+           "phone_confirmation": {"contact": "0573-82286000",
+                                  "bank_staff": "王经理"}}
+    st = State(cl, officer, ["/v1/vehicles/" + v8, "/v1/applications/" +
+                             mid])
+    for what, b, status, code in (
+            ("another number than the filed one", dict(
+                leg, phone_confirmation={"contact": "0573-12345678",
+                                         "bank_staff": "王经理"}), 409,
+             "contact_mismatch"),
+            ("a malformed number", dict(
+                leg, phone_confirmation={"contact": "call me",
+                                         "bank_staff": "王经理"}), 400,
+             "contact_invalid"),
+            ("both a voucher and a phone confirmation", dict(
+                leg, voucher=vo2), 400, "field_unknown"),
+            ("neither", {"application": leg["application"],
+                         "id_check": leg["id_check"]}, 400,
+             "voucher_missing")):
+        refused(cl, st, lambda: cl.post(officer, path, b), status, code,
+                "legacy release: " + what)
+    refused(cl, st, lambda: cl.post(officer, "/v1/counter/mortgages", {
+        "application": dict(app, contract_number="CT-2026-10"),
+        "id_check": body["id_check"],
+        "phone_confirmation": leg["phone_confirmation"]}),
+        400, "field_unknown", "a phone confirmation for a mortgage")
+    r = expect(cl.post(officer, path, leg), 201, None,
+               "the legacy release, confirmed by phone")
+    expect(cl.post(officer, "/v1/applications/%s/decision" %
+                   r["application_id"], {"decision": "approve"}), 201, None,
+           "approve the legacy release")
+    items = json.loads(cl.get("/v1/institutions")[2])["items"]
+    check([i.get("contact") for i in items if i["party"] == uscc_a] ==
+          ["0573-82286000"], "the filed contact is listed: %r" % items)
 
 
 def make_post_leaf(out, name, code):

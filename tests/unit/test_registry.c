@@ -2506,6 +2506,95 @@ test_registry_counter(void **state)
 	audit_dir(f->l, NULL, 1, LIEN_OK, NULL);
 }
 
+/* A legacy release at the counter: the officer's phone confirmation with
+ * the bank's filed contact instead of a voucher. The contact is filed
+ * with the institution (public), checked for its form; the number called
+ * must be the filed one; releases only; never with a voucher too. */
+static void
+test_registry_counter_phone(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct party bank_c;
+	char m[REG_APP_ID_LEN + 1], ma[REG_APP_ID_LEN + 1];
+	char vo[REG_VOUCHER_ID_LEN + 1];
+
+	party_init(&bank_c, "91330402MA2C00777Q", REG_ROLE_INSTITUTION);
+	rq_init(f, &rq, REG_T_INSTITUTION_FILE, &f->admin);
+	rq.party = S(bank_c.id);
+	rq.party_role = REG_ROLE_INSTITUTION;
+	rq.name = S("Bank C");
+	rq.cert_der = bank_c.cert;
+	rq.cert_der_len = bank_c.cert_len;
+	rq.cert_not_after_ms = 4102444800000ull;
+	rq.contact = S("12");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "contact_invalid");
+	rq.contact = S("0573-8228-");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "contact_invalid");
+	rq.contact = S("13912345678");	/* a mobile: a person's */
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "contact_invalid");
+	rq.contact = S("+86-139-1234-5678");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "contact_invalid");
+	rq.contact = S("0573-82286000");
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	/* only an institution files a contact */
+	rq_init(f, &rq, REG_T_PARTY_FILE, &f->admin);
+	rq.party = S("officer:0099");
+	rq.party_role = REG_ROLE_OFFICER;
+	rq.name = S("n");
+	rq.cert_der = (const uint8_t *)"DER-CERT-officer:0099";
+	rq.cert_der_len = strlen("DER-CERT-officer:0099");
+	rq.contact = S("0573-82286000");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "field_unknown");
+
+	assert_int_equal(mortgage(f, &bank_c, VIN1, "C-7", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(mortgage(f, &f->bank_a, VIN2, "A-7", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	strcpy(ma, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, ma, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+
+	/* another number than the filed one; a bank that filed none */
+	counter_rq(f, &rq, REG_T_RELEASE_APPLICATION, &f->officer, bank_c.id,
+	    VIN1, m, "owner-1", NULL);
+	rq.phone_contact = S("0573-12345678");
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "contact_mismatch");
+	counter_rq(f, &rq, REG_T_RELEASE_APPLICATION, &f->officer, BANK_A,
+	    VIN2, ma, "owner-2", NULL);
+	rq.phone_contact = S("0573-82286000");
+	REFUSE(submit(f, &rq, NULL), LIEN_ECONFLICT, "contact_not_filed");
+	/* the filed number of another bank than the mortgagee */
+	counter_rq(f, &rq, REG_T_RELEASE_APPLICATION, &f->officer, bank_c.id,
+	    VIN2, ma, "owner-2", NULL);
+	rq.phone_contact = S("0573-82286000");
+	REFUSE(submit(f, &rq, NULL), LIEN_EKEY, "not_mortgagee");
+	/* not for a new mortgage; never with a voucher too */
+	assert_int_equal(voucher(f, &bank_c, VIN1, m, NULL, 7, &rq, vo),
+	    LIEN_OK);
+	counter_rq(f, &rq, REG_T_RELEASE_APPLICATION, &f->officer, bank_c.id,
+	    VIN1, m, "owner-1", vo);
+	rq.phone_contact = S("0573-82286000");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "field_unknown");
+	counter_rq(f, &rq, REG_T_MORTGAGE_APPLICATION, &f->officer, bank_c.id,
+	    VIN1, "C-8", "owner-1", NULL);
+	rq.phone_contact = S("0573-82286000");
+	REFUSE(submit(f, &rq, NULL), LIEN_EPARSE, "field_unknown");
+
+	counter_rq(f, &rq, REG_T_RELEASE_APPLICATION, &f->officer, bank_c.id,
+	    VIN1, m, "owner-1", NULL);
+	rq.phone_contact = S("0573-82286000");
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+	audit_dir(f->l, NULL, 1, LIEN_OK, NULL);
+}
+
 /* A voucher expires at its entry time + valid days: presented later it
  * is refused (on a scratch store, where the test sets entry times). */
 static void
@@ -3097,6 +3186,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_registry_state_handover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_counter,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_counter_phone,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_counter_expiry,
 		    setup, teardown),

@@ -196,8 +196,10 @@ function renderQueue() {
 			tb.append(el('tr', { 'data-app': a.app },
 			    el('td', {}, el('button', { type: 'button', class: 'linkish',
 			        text: a.app, onclick: () => openApp(a.app) })),
-			    el('td', { text: a.kind === 'release' ? t('owner.kind.release') :
-			        t('owner.kind.mortgage') }),
+			    el('td', { 'data-channel': a.channel || 'online',
+			        text: (a.kind === 'release' ? t('owner.kind.release') :
+			        t('owner.kind.mortgage')) + (a.channel === 'counter' ?
+			        ' · ' + t('officer.channel.counter') : '') }),
 			    el('td', {}, el('code', { text: a.vin || '' })),
 			    el('td', {}, el('code', { text: a.mortgagee || '' })),
 			    el('td', { class: 'reasons', text: (a.reasons || [])
@@ -285,6 +287,9 @@ function renderDetail() {
 		[t('officer.ev.cert'), a.certificate_number],
 		[t('officer.ev.contract'), a.contract_number],
 		[t('officer.queue.bank'), app.mortgagee],
+		[t('officer.channel'), app.channel === 'counter' ?
+		    t('officer.channel.counter') : t('officer.channel.online'),
+		    { 'data-field': 'channel' }],
 		[t('officer.queue.reasons'), (app.reasons || []).map(reasonWords).join('；'),
 		    { 'data-field': 'reasons' }],
 	]));
@@ -296,8 +301,15 @@ function renderDetail() {
 		    .filter(Boolean).join(' · ')],
 		[t('officer.ev.face'), face ? t('officer.ev.face.scores', {
 		    l: face.liveness, m: face.match, v: e && e.face ? e.face.verdict : '-',
-		    iss: face.iss, t: fmtTime(face.iat * 1000) }) : '-',
+		    iss: face.iss, t: fmtTime(face.iat * 1000) }) :
+		    body.id_check ? t('officer.ev.idcheck', {
+		        d: body.id_check.document }) : '-',
 		    { 'data-field': 'face' }],
+		...(body.voucher || body.phone_confirmation ? [[t('officer.ev.consent'),
+		    body.voucher ? t('officer.ev.voucher', { v: body.voucher }) :
+		    t('officer.ev.phone', { c: body.phone_confirmation.contact,
+		        s: body.phone_confirmation.bank_staff }),
+		    { 'data-field': 'consent' }]] : []),
 		[t('officer.ev.signer'), e && e.signer ? `${e.signer.party} · keyid ` +
 		    `${e.signer.keyid.slice(0, 16)}…` : app.mortgagee],
 		[t('officer.ev.sms'), body.company ? (() => {

@@ -100,6 +100,12 @@ async function refresh() {
 }
 
 function stepWords(a, s) {
+	/* filed at the counter: no face ID, the officer checked the ID */
+	const key = 'owner.step.' + s.step +
+	    (s.step === 'applied' && a.channel === 'counter' ? '.counter' : '');
+	const c = t(key);
+	if (c !== key)
+		return c;
 	const w = t('owner.step.' + s.step);
 	return w === 'owner.step.' + s.step ? s.step : w;
 }
