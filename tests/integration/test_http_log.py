@@ -289,8 +289,9 @@ def test_tiles(cl, size, root):
             check(tile[i * 32:(i + 1) * 32] == h,
                   f"bundle {t} entry {i} hashes to level-0 tile hash")
             # docs/entry-format.md: version, index, time, type, prev;
-            # the demo's entries are registration steps (types 16..24
-            # and 30, the certificate's delivery, docs/demo.md) or, with
+            # the demo's entries are registration steps (types 16..24,
+            # 30, the certificate's delivery, and 31, the counter's
+            # vouchers, docs/demo.md) or, with
             # a trust/ of one's own, type 1, and
             # every batch ends with a state root (type 3, 49-byte payload
             # naming its own tree size, docs/lien-status.md).
@@ -299,7 +300,7 @@ def test_tiles(cl, size, root):
                 body_ok = (len(e) == 100 and e[51] == 1 and
                            int.from_bytes(e[92:100], "big") == idx + 1)
             else:
-                body_ok = etype in (1, 30) + tuple(range(16, 25)) and \
+                body_ok = etype in (1, 30, 31) + tuple(range(16, 25)) and \
                     e[51:52] == b"{"
             check(len(e) >= 51 and e[0] == 1 and
                   int.from_bytes(e[1:9], "big") == idx and body_ok and

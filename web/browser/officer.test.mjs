@@ -215,7 +215,8 @@ test('an officer sees the statistics the log gives, as charts (docs/statistics.m
 		assert.ok(await card.locator('rect.chart-bar').count() >= 6);
 		const text = await card.innerText();
 		assert.match(text, /网上办理占比/);
-		assert.match(text, /100\.0 %/);
+		/* the demo's three counter applications (docs/demo.md) */
+		assert.match(text, /9\d\.\d %/);
 		await shot(page, 'officer-statistics', {});
 	} finally {
 		await context.close();
