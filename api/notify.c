@@ -1,11 +1,16 @@
 /*
  * The SMS delivery worker (api/notify.h, docs/notices.md).
  *
- * One pass: a read view; the notices after the cursor (PSTATE n/, in key
- * order = log order), each composed and posted to every recipient, the
- * cursor persisted after each; then the reminders (PSTATE r/, in term-end
- * order) that are due. A failure ends the pass; the next starts after a
- * backoff that doubles up to the maximum and resets on success.
+ * One pass: under a read view, a batch of the notices after the cursor
+ * (PSTATE n/, in key order = log order) and of the reminders (PSTATE r/,
+ * in term-end order) that are due, each composed with its recipients;
+ * then, the view closed, each posted to every recipient, the cursor
+ * persisted after each. The view is never held across a post: a gateway
+ * that answers slowly (up to the client timeout) must not pin an LMDB
+ * snapshot, which would keep the writer from reusing pages (the store
+ * grows) for as long as the gateway is slow. A failure ends the pass; the
+ * next starts after a backoff that doubles up to the maximum and resets
+ * on success.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,11 +55,25 @@ struct notify {
 	struct notify_stats stats;
 	char ncur[NOTIFY_KEY_MAX + 1];	/* last delivered notice key */
 	char rcur[NOTIFY_KEY_MAX + 1];	/* last handled reminder key */
+	struct msg *msgs;		/* 2 * NOTIFY_BATCH: notices, then
+					 * reminders (the worker's only) */
 };
 
 struct item {
 	char key[NOTIFY_KEY_MAX + 1];
 	json_t *rec;
+};
+
+/* One message, composed under the view and sent after it is closed. */
+struct msg {
+	char key[NOTIFY_KEY_MAX + 1];	/* its outbox key: the cursor */
+	char kind[16];
+	char app[REG_APP_ID_LEN + 1];
+	char text[NOTIFY_TEXT_MAX];
+	char to[NOTIFY_RCPT_MAX][NOTIFY_PHONE_MAX];
+	size_t nto;
+	int send;			/* reminders: 0 when none is due any
+					 * more (released): the cursor moves */
 };
 
 /* ---- the cursor file ------------------------------------------------------ */
@@ -500,61 +519,68 @@ stopping(struct notify *n)
 	return s;
 }
 
+/* Copy id (an application id) into out; "" when it is not one. */
+static void
+copy_app(char out[REG_APP_ID_LEN + 1], const char *id)
+{
+	out[0] = '\0';
+	if (id != NULL && strlen(id) == REG_APP_ID_LEN)
+		memcpy(out, id, REG_APP_ID_LEN + 1);
+}
+
+/* Under the view: the next notices, composed, into m[0..*k). */
 static enum lien_status LIEN_MUST_CHECK
-pass_notices(struct notify *n, struct ledger_view *v, int *progress)
+prepare_notices(struct notify *n, struct ledger_view *v, struct msg *m,
+    size_t *k)
 {
 	struct item items[NOTIFY_BATCH];
-	size_t k = 0;
+	size_t ni = 0;
 	enum lien_status st;
 
-	st = scan(v, REG_NOTICE_PREFIX, n->ncur, items, NOTIFY_BATCH, &k);
-	for (size_t i = 0; i < k && st == LIEN_OK && !stopping(n); i++) {
+	*k = 0;
+	st = scan(v, REG_NOTICE_PREFIX, n->ncur, items, NOTIFY_BATCH, &ni);
+	for (size_t i = 0; i < ni && st == LIEN_OK; i++) {
 		const json_t *rec = items[i].rec;
 		const char *kind = json_string_value(json_object_get(rec,
 		    "kind"));
 		const char *id = json_string_value(json_object_get(rec, "app"));
 		json_t *app = app_record(v, id);
-		char to[NOTIFY_RCPT_MAX][NOTIFY_PHONE_MAX], text[NOTIFY_TEXT_MAX];
-		size_t nto = 0;
+		struct msg *g = &m[(*k)++];
 
-		if (app != NULL && compose(n, v, rec, app, text))
-			nto = recipients(n, v, app, to);
-		if (nto == 0) {
-			pthread_mutex_lock(&n->mu);
-			n->stats.no_phone++;
-			pthread_mutex_unlock(&n->mu);
-		} else {
-			st = send_all(n, items[i].key, kind, id, text, to, nto);
-		}
+		memset(g, 0, sizeof *g);
+		memcpy(g->key, items[i].key, strlen(items[i].key) + 1);
+		(void)snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
+		copy_app(g->app, id);
+		g->send = 1;
+		if (app != NULL && compose(n, v, rec, app, g->text))
+			g->nto = recipients(n, v, app, g->to);
 		json_decref(app);
-		if (st != LIEN_OK)
-			break;
-		memcpy(n->ncur, items[i].key, strlen(items[i].key) + 1);
-		if ((st = state_save(n)) != LIEN_OK)
-			break;
-		*progress = 1;
 	}
-	items_free(items, k);
+	items_free(items, ni);
 	return st;
 }
 
+/* Under the view: the reminders due now, composed, into m[0..*k). */
 static enum lien_status LIEN_MUST_CHECK
-pass_reminders(struct notify *n, struct ledger_view *v, int *progress)
+prepare_reminders(struct notify *n, struct ledger_view *v, struct msg *m,
+    size_t *k)
 {
 	struct item items[NOTIFY_BATCH];
-	size_t k = 0;
+	size_t ni = 0;
 	uint64_t now = (uint64_t)time(NULL) * 1000u;
 	uint64_t ahead = (uint64_t)n->cfg.reminder_days * 86400000u;
 	enum lien_status st;
 
-	st = scan(v, REG_REMINDER_PREFIX, n->rcur, items, NOTIFY_BATCH, &k);
-	for (size_t i = 0; i < k && st == LIEN_OK && !stopping(n); i++) {
+	*k = 0;
+	st = scan(v, REG_REMINDER_PREFIX, n->rcur, items, NOTIFY_BATCH, &ni);
+	for (size_t i = 0; i < ni && st == LIEN_OK; i++) {
 		const json_t *rec = items[i].rec;
 		const char *te = json_string_value(json_object_get(rec,
 		    "term_end"));
 		const char *id = json_string_value(json_object_get(rec, "app"));
 		uint64_t due;
 		json_t *app;
+		struct msg *g;
 
 		if (te == NULL || registry_date_parse(te, strlen(te), &due) !=
 		    LIEN_OK) {
@@ -563,44 +589,70 @@ pass_reminders(struct notify *n, struct ledger_view *v, int *progress)
 		}
 		if (due > ahead && due - ahead > now)
 			break;		/* sorted by term end: none later due */
+		g = &m[(*k)++];
+		memset(g, 0, sizeof *g);
+		memcpy(g->key, items[i].key, strlen(items[i].key) + 1);
+		memcpy(g->kind, "reminder", sizeof "reminder");
+		copy_app(g->app, id);
 		app = app_record(v, id);
 		/* only while the lien is registered: a released (or never
 		 * approved) mortgage needs no reminder */
 		if (app != NULL && json_is_string(json_object_get(app,
 		    "status")) && strcmp(json_string_value(json_object_get(app,
 		    "status")), "approved") == 0) {
-			char to[NOTIFY_RCPT_MAX][NOTIFY_PHONE_MAX];
-			char text[NOTIFY_TEXT_MAX], code[OWNER_CODE_MAX];
+			char code[OWNER_CODE_MAX];
 			uint64_t appv = 0, aix;
-			size_t nto = recipients(n, v, app, to);
 
+			g->send = 1;
+			g->nto = recipients(n, v, app, g->to);
 			code[0] = '\0';
 			if (app_index(v, id, &appv, &aix) != LIEN_OK ||
 			    owner_code_make(api_app_seal_key(n->app), appv,
 			    code) != LIEN_OK)
 				code[0] = '\0';
-			text[0] = '\0';
-			(void)cat(text, "【机动车登记】您的车辆抵押贷款将于 %s "
-			    "到期（抵押登记 %s）。还清贷款后，请办理银行在线"
+			(void)cat(g->text, "【机动车登记】您的车辆抵押贷款将于 "
+			    "%s 到期（抵押登记 %s）。还清贷款后，请办理银行在线"
 			    "申请解除抵押，您用手机人脸识别确认即可，无需到车管"
 			    "所；进度可凭查询码 %s 在车主页面查看。", te, id,
 			    code);
-			if (nto > 0 && (st = send_all(n, items[i].key,
-			    "reminder", id, text, to, nto)) == LIEN_OK) {
+		}
+		json_decref(app);
+	}
+	items_free(items, ni);
+	return st;
+}
+
+/* With no view open: send m[0..k) in order, moving cursor (ncur or rcur)
+ * past each one done. */
+static enum lien_status LIEN_MUST_CHECK
+deliver(struct notify *n, struct msg *m, size_t k, char *cursor,
+    int reminders, int *progress)
+{
+	enum lien_status st = LIEN_OK;
+
+	for (size_t i = 0; i < k && !stopping(n); i++) {
+		struct msg *g = &m[i];
+
+		if (g->send && g->nto == 0 && !reminders) {
+			pthread_mutex_lock(&n->mu);
+			n->stats.no_phone++;
+			pthread_mutex_unlock(&n->mu);
+		} else if (g->send && g->nto > 0) {
+			st = send_all(n, g->key, g->kind, g->app, g->text,
+			    g->to, g->nto);
+			if (st != LIEN_OK)
+				break;
+			if (reminders) {
 				pthread_mutex_lock(&n->mu);
 				n->stats.reminders++;
 				pthread_mutex_unlock(&n->mu);
 			}
 		}
-		json_decref(app);
-		if (st != LIEN_OK)
-			break;
-		memcpy(n->rcur, items[i].key, strlen(items[i].key) + 1);
+		memcpy(cursor, g->key, strlen(g->key) + 1);
 		if ((st = state_save(n)) != LIEN_OK)
 			break;
 		*progress = 1;
 	}
-	items_free(items, k);
 	return st;
 }
 
@@ -630,15 +682,24 @@ worker(void *arg)
 
 	while (!stopping(n)) {
 		struct ledger_view *v = NULL;
+		size_t nn = 0, nr = 0;
 		int progress = 0;
 		enum lien_status st;
 
+		/* compose under a snapshot, post without one */
 		st = ledger_view_open(n->l, &v);
 		if (st == LIEN_OK)
-			st = pass_notices(n, v, &progress);
+			st = prepare_notices(n, v, n->msgs, &nn);
 		if (st == LIEN_OK)
-			st = pass_reminders(n, v, &progress);
+			st = prepare_reminders(n, v, n->msgs + NOTIFY_BATCH,
+			    &nr);
 		ledger_view_close(v);
+		if (st == LIEN_OK)
+			st = deliver(n, n->msgs, nn, n->ncur, 0, &progress);
+		if (st == LIEN_OK)
+			st = deliver(n, n->msgs + NOTIFY_BATCH, nr, n->rcur, 1,
+			    &progress);
+		memset(n->msgs, 0, 2 * NOTIFY_BATCH * sizeof *n->msgs);
 		if (st != LIEN_OK && backoff == 0)
 			fprintf(stderr, "lienlogd: sms: delivery failed (%s): "
 			    "retrying with backoff\n", st == LIEN_EIO ?
@@ -700,7 +761,12 @@ notify_start(const struct notify_config *cfg, struct ledger *l,
 	memcpy(n->state_path, cfg->state_path, strlen(cfg->state_path) + 1);
 	n->l = l;
 	n->app = app;
+	if ((n->msgs = calloc(2 * NOTIFY_BATCH, sizeof *n->msgs)) == NULL) {
+		free(n);
+		return LIEN_ENOMEM;
+	}
 	if ((st = state_load(n)) != LIEN_OK) {
+		free(n->msgs);
 		free(n);
 		return st;
 	}
@@ -711,6 +777,7 @@ notify_start(const struct notify_config *cfg, struct ledger *l,
 	cc.timeout_ms = 10000;
 	cc.user_agent = "lienlogd-sms";
 	if ((st = client_new(&cc, &n->http)) != LIEN_OK) {
+		free(n->msgs);
 		free(n);
 		return st;
 	}
@@ -720,6 +787,7 @@ notify_start(const struct notify_config *cfg, struct ledger *l,
 		client_free(n->http);
 		pthread_cond_destroy(&n->cv);
 		pthread_mutex_destroy(&n->mu);
+		free(n->msgs);
 		free(n);
 		return LIEN_ENOMEM;
 	}
@@ -751,5 +819,8 @@ notify_stop(struct notify *n)
 	client_free(n->http);
 	pthread_cond_destroy(&n->cv);
 	pthread_mutex_destroy(&n->mu);
+	if (n->msgs != NULL)	/* phone numbers: wiped */
+		memset(n->msgs, 0, 2 * NOTIFY_BATCH * sizeof *n->msgs);
+	free(n->msgs);
 	free(n);
 }
