@@ -1067,47 +1067,48 @@ post_vouchers(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_str(rq, c->json, "vin", 1, &vin) ||
-	    !reg_str(rq, c->json, "purpose", 1, &purpose) ||
-	    !reg_str(rq, c->json, "mortgage", 0, &mortgage) ||
-	    !reg_str(rq, c->json, "contract_number", 0, &contract) ||
-	    !v_vin(rq, vin) ||
-	    !v_enum(rq, purpose, purposes, &pu, "purpose_invalid",
-	    "purpose must be mortgage or release"))
+	if (reg_begin(c, rq, ROLE(INSTITUTION), REG_AUTH_REQUIRED) != LIEN_OK ||
+	    reg_json(c) != LIEN_OK ||
+	    reg_keys(rq, c->json, "body", keys, opt) != LIEN_OK ||
+	    reg_str(rq, c->json, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, c->json, "purpose", 1, &purpose) != LIEN_OK ||
+	    reg_str(rq, c->json, "mortgage", 0, &mortgage) != LIEN_OK ||
+	    reg_str(rq, c->json, "contract_number", 0, &contract) != LIEN_OK ||
+	    v_vin(rq, vin) != LIEN_OK ||
+	    v_enum(rq, purpose, purposes, &pu, "purpose_invalid",
+	    "purpose must be mortgage or release") != LIEN_OK)
 		goto out;
 	req->valid_days = 7;
 	if ((days = json_object_get(c->json, "valid_days")) != NULL) {
 		if (!json_is_integer(days) || json_integer_value(days) < 1 ||
 		    json_integer_value(days) > REG_VOUCHER_DAYS_MAX) {
-			reg_bad(rq, "valid_days_invalid", "valid_days must be "
-			    "an integer 1..30");
+			(void)reg_bad(rq, "valid_days_invalid", "valid_days must "
+			    "be an integer 1..30");
 			goto out;
 		}
 		req->valid_days = (uint32_t)json_integer_value(days);
 	}
 	if (pu == 2) {
 		if (mortgage.p == NULL || contract.p != NULL) {
-			reg_bad(rq, "field_invalid", "a release voucher names "
-			    "the mortgage (its application id), no "
+			(void)reg_bad(rq, "field_invalid", "a release voucher "
+			    "names the mortgage (its application id), no "
 			    "contract_number");
 			goto out;
 		}
-		if (!v_app_id(rq, mortgage.p, mortgage.len))
+		if (v_app_id(rq, mortgage.p, mortgage.len) != LIEN_OK)
 			goto out;
 		req->voucher_release = 1;
 		req->app = mortgage;
 	} else {
 		if (contract.p == NULL || mortgage.p != NULL) {
-			reg_bad(rq, "field_invalid", "a mortgage voucher names "
-			    "the contract_number, no mortgage");
+			(void)reg_bad(rq, "field_invalid", "a mortgage voucher "
+			    "names the contract_number, no mortgage");
 			goto out;
 		}
-		if (!v_ok(rq, ids_contract_number_validate(contract.p,
+		if (v_ok(rq, ids_contract_number_validate(contract.p,
 		    contract.len), "contract_number_invalid",
 		    "contract_number must be 1..64 printable ASCII without "
-		    "spaces at the ends"))
+		    "spaces at the ends") != LIEN_OK)
 			goto out;
 		if ((st = reg_ref(c, "lienlog-contract-v1", c->auth.party_id,
 		    c->auth.party_id_len, contract.p, contract.len,
@@ -1118,7 +1119,8 @@ post_vouchers(struct api_req *rq)
 	}
 	req->kind = REG_T_VOUCHER;
 	req->vin = vin;
-	(void)reg_submit(c, req);
+	if (reg_submit(c, req) != LIEN_OK)
+		goto out;	/* answered */
 out:
 	work_free(w);
 }
@@ -1128,9 +1130,9 @@ out:
  * officer; a release may carry instead of the voucher
  * "phone_confirmation": {"contact", "bank_staff"} (a legacy release: the
  * officer called the bank's filed contact; bank_staff, who confirmed it,
- * is sealed only). Fills req's counter fields. 0: answered with the
- * refusal. */
-static int
+ * is sealed only). Fills req's counter fields. LIEN_OK, or the failure
+ * after its reply. */
+static enum lien_status LIEN_MUST_CHECK
 counter_envelope(struct reg_call *c, struct api_req *rq,
     struct reg_request *req, const char *const *app_keys,
     const char *const *app_opt, int release, const json_t **app)
@@ -1145,22 +1147,28 @@ counter_envelope(struct reg_call *c, struct api_req *rq,
 	struct reg_str doc, voucher, bank, contact, staff;
 	uint64_t vv;
 	int d = 0;
+	enum lien_status st;
 
-	if (!reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED) ||
-	    !reg_json(c) || !reg_keys(rq, c->json, "body", keys, opt) ||
-	    !reg_obj(rq, c->json, "application", 1, app) ||
-	    !reg_obj(rq, c->json, "id_check", 1, &idc) ||
-	    !reg_str(rq, c->json, "voucher", 0, &voucher) ||
-	    !reg_obj(rq, c->json, "phone_confirmation", 0, &ph) ||
-	    !reg_keys(rq, idc, "id_check", idc_keys, NULL) ||
-	    !reg_str(rq, idc, "document", 1, &doc) ||
-	    !v_enum(rq, doc, rg_id_document_names_api, &d,
+	if ((st = reg_begin(c, rq, ROLE(OFFICER), REG_AUTH_REQUIRED)) !=
+	    LIEN_OK ||
+	    (st = reg_json(c)) != LIEN_OK ||
+	    (st = reg_keys(rq, c->json, "body", keys, opt)) != LIEN_OK ||
+	    (st = reg_obj(rq, c->json, "application", 1, app)) != LIEN_OK ||
+	    (st = reg_obj(rq, c->json, "id_check", 1, &idc)) != LIEN_OK ||
+	    (st = reg_str(rq, c->json, "voucher", 0, &voucher)) != LIEN_OK ||
+	    (st = reg_obj(rq, c->json, "phone_confirmation", 0, &ph)) !=
+	    LIEN_OK ||
+	    (st = reg_keys(rq, idc, "id_check", idc_keys, NULL)) != LIEN_OK ||
+	    (st = reg_str(rq, idc, "document", 1, &doc)) != LIEN_OK ||
+	    (st = v_enum(rq, doc, rg_id_document_names_api, &d,
 	    "id_check_invalid", "id_check.document must be resident_id, "
 	    "temporary_resident_id, passport, hk_macao_permit, "
-	    "taiwan_permit or foreign_permanent_resident_id") ||
-	    !reg_keys(rq, *app, "application", app_keys, app_opt) ||
-	    !reg_str(rq, *app, "mortgagee", 1, &bank) || !v_uscc(rq, bank))
-		return 0;
+	    "taiwan_permit or foreign_permanent_resident_id")) != LIEN_OK ||
+	    (st = reg_keys(rq, *app, "application", app_keys, app_opt)) !=
+	    LIEN_OK ||
+	    (st = reg_str(rq, *app, "mortgagee", 1, &bank)) != LIEN_OK ||
+	    (st = v_uscc(rq, bank)) != LIEN_OK)
+		return st;
 	req->counter = 1;
 	req->id_document = (enum reg_id_document)d;
 	req->mortgagee = bank;
@@ -1169,18 +1177,20 @@ counter_envelope(struct reg_call *c, struct api_req *rq,
 			return reg_bad(rq, "field_unknown", "the bank's consent "
 			    "is its voucher, or for a release either the "
 			    "voucher or the phone confirmation");
-		if (!reg_keys(rq, ph, "phone_confirmation", ph_keys, NULL) ||
-		    !reg_str(rq, ph, "contact", 1, &contact) ||
-		    !reg_str(rq, ph, "bank_staff", 1, &staff))
-			return 0;
+		if ((st = reg_keys(rq, ph, "phone_confirmation", ph_keys,
+		    NULL)) != LIEN_OK ||
+		    (st = reg_str(rq, ph, "contact", 1, &contact)) != LIEN_OK ||
+		    (st = reg_str(rq, ph, "bank_staff", 1, &staff)) != LIEN_OK)
+			return st;
 		if (!registry_contact_valid(contact.p, contact.len))
 			return reg_bad(rq, "contact_invalid", "contact: 3..20 "
 			    "digits with '-' separators and an optional "
 			    "leading +");
-		if (!v_name(rq, staff, REG_NAME_MAX, "bank_staff_invalid"))
-			return 0;
+		if ((st = v_name(rq, staff, REG_NAME_MAX,
+		    "bank_staff_invalid")) != LIEN_OK)
+			return st;
 		req->phone_contact = contact;	/* bank_staff: sealed only */
-		return 1;
+		return LIEN_OK;
 	}
 	if (voucher.p == NULL)
 		return reg_bad(rq, "voucher_missing", release ? "the bank's "
@@ -1191,12 +1201,13 @@ counter_envelope(struct reg_call *c, struct api_req *rq,
 		return reg_bad(rq, "voucher_id_invalid", "voucher ids are V "
 		    "followed by 16 lowercase hex digits");
 	req->voucher = voucher;
-	return 1;
+	return LIEN_OK;
 }
 
 /* The owner at the counter: the officer checked their identity document
  * in person instead of a face token; the request is sealed under the
- * owner's key as online. A company owner applies online (its legal
+ * owner's key as online (with the retries a key created or erased
+ * meanwhile asks for). A company owner applies online (its legal
  * representative's SMS authorisation): at the counter the registry
  * refuses a company vehicle (company_authorisation_missing). */
 static void
@@ -1207,17 +1218,17 @@ counter_submit(struct reg_call *c, struct reg_request *req,
 
 	for (int attempt = 0;; attempt++) {
 		struct subject ps;
-		int done;
+		enum lien_status st;
 
-		if (!owner_subject(c, &po, &ps))
+		if (owner_subject(c, &po, &ps) != LIEN_OK)
 			return;
 		memcpy(req->owner, ps.owner_ref, REG_COMMIT_LEN);
 		reg_seal_with(c, ps.key, ps.id, ps.is_new ? &ps.rec : NULL);
 		c->seal_newkey2 = NULL;
 		c->may_retry = attempt < 2;
-		done = reg_submit(c, req);
+		st = reg_submit(c, req);
 		subject_clear(&ps);
-		if (done)
+		if (st == LIEN_OK || !c->retry)
 			return;
 	}
 }
@@ -1246,39 +1257,42 @@ post_counter_mortgages(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!counter_envelope(c, rq, req, app_keys, app_opt, 0, &app) ||
-	    !reg_str(rq, app, "vin", 1, &vin) ||
-	    !reg_str(rq, app, "term_end", 0, &term_end) ||
-	    !reg_str(rq, app, "plate", 1, &plate) ||
-	    !reg_str(rq, app, "plate_type", 1, &pt) ||
-	    !reg_str(rq, app, "certificate_number", 1, &certno) ||
-	    !reg_str(rq, app, "contract_number", 1, &contract) ||
-	    !reg_obj(rq, app, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
-	    !reg_str(rq, owner, "id_number", 1, &idn) ||
-	    !reg_str(rq, owner, "name", 0, &name) ||
-	    !reg_str(rq, owner, "phone", 0, &phone))
+	if (counter_envelope(c, rq, req, app_keys, app_opt, 0, &app) !=
+	    LIEN_OK ||
+	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, app, "term_end", 0, &term_end) != LIEN_OK ||
+	    reg_str(rq, app, "plate", 1, &plate) != LIEN_OK ||
+	    reg_str(rq, app, "plate_type", 1, &pt) != LIEN_OK ||
+	    reg_str(rq, app, "certificate_number", 1, &certno) != LIEN_OK ||
+	    reg_str(rq, app, "contract_number", 1, &contract) != LIEN_OK ||
+	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
+	    reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) !=
+	    LIEN_OK ||
+	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
+	    reg_str(rq, owner, "name", 0, &name) != LIEN_OK ||
+	    reg_str(rq, owner, "phone", 0, &phone) != LIEN_OK)
 		goto out;
-	if (!v_vin(rq, vin) || !v_plate(rq, plate, pt, &ptype) ||
-	    !v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	if (v_vin(rq, vin) != LIEN_OK ||
+	    v_plate(rq, plate, pt, &ptype) != LIEN_OK ||
+	    v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
 	    "certificate_number_invalid", "certificate_number must be 1..20 "
-	    "of 0-9 A-Z") ||
-	    !v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
+	    "of 0-9 A-Z") != LIEN_OK ||
+	    v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
 	    "contract_number_invalid", "contract_number must be 1..64 "
-	    "printable ASCII without spaces at the ends") ||
-	    !v_id_number(rq, idn) ||
-	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
-	    "owner_name_invalid")) ||
-	    (phone.p != NULL && !v_phone(rq, phone)))
+	    "printable ASCII without spaces at the ends") != LIEN_OK ||
+	    v_id_number(rq, idn) != LIEN_OK ||
+	    (name.p != NULL && v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid") != LIEN_OK) ||
+	    (phone.p != NULL && v_phone(rq, phone) != LIEN_OK))
 		goto out;
 	if (term_end.p != NULL && registry_date_parse(term_end.p,
 	    term_end.len, NULL) != LIEN_OK) {
-		reg_bad(rq, "term_end_invalid", "term_end must be a date "
+		(void)reg_bad(rq, "term_end_invalid", "term_end must be a date "
 		    "YYYY-MM-DD (2000-01-01..2099-12-31)");
 		goto out;
 	}
 	req->term_end = term_end;
-	if (!details_ref(c, plate, pt, certno, req->details))
+	if (details_ref(c, plate, pt, certno, req->details) != LIEN_OK)
 		goto out;
 	/* the bank's contract reference, as the bank's own application
 	 * and its voucher compute it */
@@ -1313,19 +1327,21 @@ post_counter_releases(struct api_req *rq)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (!counter_envelope(c, rq, req, app_keys, NULL, 1, &app) ||
-	    !reg_str(rq, app, "vin", 1, &vin) ||
-	    !reg_str(rq, app, "mortgage", 1, &mortgage) ||
-	    !reg_obj(rq, app, "owner", 1, &owner) ||
-	    !reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) ||
-	    !reg_str(rq, owner, "id_number", 1, &idn) ||
-	    !reg_str(rq, owner, "name", 0, &name) ||
-	    !reg_str(rq, owner, "phone", 0, &phone) ||
-	    !v_vin(rq, vin) || !v_app_id(rq, mortgage.p, mortgage.len) ||
-	    !v_id_number(rq, idn) ||
-	    (name.p != NULL && !v_name(rq, name, REG_NAME_MAX,
-	    "owner_name_invalid")) ||
-	    (phone.p != NULL && !v_phone(rq, phone)))
+	if (counter_envelope(c, rq, req, app_keys, NULL, 1, &app) != LIEN_OK ||
+	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
+	    reg_str(rq, app, "mortgage", 1, &mortgage) != LIEN_OK ||
+	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
+	    reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) !=
+	    LIEN_OK ||
+	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
+	    reg_str(rq, owner, "name", 0, &name) != LIEN_OK ||
+	    reg_str(rq, owner, "phone", 0, &phone) != LIEN_OK ||
+	    v_vin(rq, vin) != LIEN_OK ||
+	    v_app_id(rq, mortgage.p, mortgage.len) != LIEN_OK ||
+	    v_id_number(rq, idn) != LIEN_OK ||
+	    (name.p != NULL && v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid") != LIEN_OK) ||
+	    (phone.p != NULL && v_phone(rq, phone) != LIEN_OK))
 		goto out;
 	req->kind = REG_T_RELEASE_APPLICATION;
 	req->vin = vin;

@@ -142,8 +142,8 @@ cli_voucher(int argc, char **argv)
 		{ "mortgage", NULL }, { "valid-days", NULL } };
 	const char *pos[1];
 	size_t npos, blen = 0;
-	char *body = NULL, *end;
-	long days = 0;
+	char *body = NULL;
+	uint64_t days = 0;
 	json_t *reply = NULL;
 	int ret;
 
@@ -161,13 +161,10 @@ cli_voucher(int argc, char **argv)
 		    "and --mortgage (a release)");
 		return CLI_EXIT_USAGE;
 	}
-	if (o[6].value != NULL) {
-		days = strtol(o[6].value, &end, 10);
-		if (*o[6].value == '\0' || *end != '\0' || days < 1 ||
-		    days > 30) {
-			cli_fail(verb, "--valid-days must be 1..30");
-			return CLI_EXIT_USAGE;
-		}
+	if (o[6].value != NULL &&
+	    dec_u64_arg(o[6].value, 1, 30, &days) != LIEN_OK) {
+		cli_fail(verb, "--valid-days must be 1..30");
+		return CLI_EXIT_USAGE;
 	}
 	if (regclient_voucher_body(o[3].value, o[4].value, o[5].value,
 	    (int)days, &body, &blen) != LIEN_OK) {
