@@ -187,7 +187,10 @@ scan(struct ledger_view *v, const char *prefix, const char *after,
 	struct scan s = { prefix, after, items, 0, cap, LIEN_OK };
 	enum lien_status st;
 
-	st = ledger_view_state_scan(v, LEDGER_T_PSTATE, after[0] ? after :
+	/* notices have a table of their own (by entry index), reminders
+	 * are private state records (by term end) */
+	st = ledger_view_state_scan(v, strcmp(prefix, REG_NOTICE_PREFIX) == 0 ?
+	    LEDGER_T_NOTICES : LEDGER_T_PSTATE, after[0] ? after :
 	    prefix, after[0] ? strlen(after) : strlen(prefix), scan_visit, &s);
 	*n = s.n;
 	return st != LIEN_OK ? st : s.rc;

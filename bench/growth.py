@@ -76,7 +76,7 @@ import urllib.request
 RANDOM = ("vehicles", "index", "parties", "map", "pstate", "keys")
 TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
           "vehicles", "parties", "nonces", "idem", "sealed", "index",
-          "private", "pstate", "keys", "papps")
+          "private", "pstate", "keys", "papps", "notices", "expiry")
 COPY_MAX = 2_000_000
 
 

@@ -88,6 +88,8 @@ enum ledger_table {
 	LEDGER_T_KEYS,		/* wrapped subject keys, subject index */
 	LEDGER_T_PAPPS,		/* private state of each application, by
 				 * application id (so in log order) */
+	LEDGER_T_NOTICES,	/* the notification outbox, by entry index */
+	LEDGER_T_EXPIRY,	/* expiry queue of state records, by time */
 	LEDGER_T_COUNT
 };
 

@@ -454,6 +454,139 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
 
 /* ---- Derived state ----------------------------------------------------- */
 
+/* Private records and sealed boxes (LEDGER_T_PRIVATE, LEDGER_T_SEALED:
+ * one per registry entry, 650-720 bytes each, keyed by be64 index) are
+ * packed like the entries. LMDB fits only five such values on a 4 KiB
+ * leaf (~18% of every leaf slack), so when the sequencer completes entry
+ * bundle b it moves the records of b's 256 indexes into one *pack*, an
+ * overflow run of contiguous pages: key STATE_PACK_TAG || be64(b) (nine
+ * bytes, so packs sort after every index and are appended), value per
+ * record in index order: u8 (index % 256) || be32 length || bytes. Only
+ * the records of the last, incomplete bundle stay under their index.
+ * Readers do not see the difference: a get of an index falls back to its
+ * pack (state_get_packed). Not derived state: the audit reads these
+ * records, it never compares the tables. */
+#define STATE_PACK_TAG 0xffu
+
+static enum lien_status grow(uint8_t **buf, size_t *cap, size_t need);
+
+static int
+state_packed(enum ledger_table tb)
+{
+	return tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED;
+}
+
+/* The packed record of the 8-byte index key in table st_t, borrowed like
+ * store_get's value; LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a pack
+ * that does not parse. */
+static enum lien_status LIEN_MUST_CHECK
+state_get_packed(struct store_txn *t, enum store_table st_t, const void *key,
+    size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	uint8_t pk[9];
+	const uint8_t *p, *rec;
+	size_t n;
+	uint64_t index;
+	unsigned want;
+	struct rd r;
+	enum lien_status st;
+
+	if (key_len != 8)
+		return LIEN_ENOTFOUND;
+	index = be64_get(key);
+	want = (unsigned)(index % TILE_WIDTH);
+	pk[0] = STATE_PACK_TAG;
+	be64_put(pk + 1, index / TILE_WIDTH);
+	if ((st = store_get(t, st_t, pk, sizeof pk, &p, &n)) != LIEN_OK)
+		return st;
+	rd_init(&r, p, n);
+	while (rd_left(&r) > 0) {
+		uint8_t slot;
+		uint64_t len = 0;
+		const uint8_t *lb;
+
+		if (rd_u8(&r, &slot) != LIEN_OK || rd_take(&r, 4, &lb) !=
+		    LIEN_OK)
+			return LIEN_ECORRUPT;
+		for (int i = 0; i < 4; i++)
+			len = len << 8 | lb[i];
+		if (rd_take(&r, (size_t)len, &rec) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		if (slot == want) {
+			*val = rec;
+			*val_len = (size_t)len;
+			return LIEN_OK;
+		}
+		if (slot > want)
+			break;		/* slots ascend */
+	}
+	return LIEN_ENOTFOUND;
+}
+
+/* Bundle b is complete in t: move the private records and sealed boxes
+ * of its indexes into their packs (see above). Copies out of the cursor
+ * before writing, since a put may move the pages a get pointed into. */
+static enum lien_status LIEN_MUST_CHECK
+state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
+{
+	static const enum ledger_table tbs[] = { LEDGER_T_PRIVATE,
+		LEDGER_T_SEALED };
+
+	for (size_t j = 0; j < sizeof tbs / sizeof tbs[0]; j++) {
+		enum store_table st_t = (enum store_table)(STORE_STATE0 +
+		    (int)tbs[j]);
+		struct store_cursor *c;
+		const uint8_t *k, *v;
+		size_t kl, vl, off = 0;
+		uint8_t key[9];
+		enum lien_status st;
+
+		be64_put(key, b * TILE_WIDTH);
+		if ((st = store_cursor_open(t, st_t, &c)) != LIEN_OK)
+			return st;
+		for (st = store_cursor_seek(c, key, 8, &k, &kl, &v, &vl);
+		    st == LIEN_OK; st = store_cursor_next(c, &k, &kl, &v, &vl)) {
+			if (kl != 8 || be64_get(k) / TILE_WIDTH != b)
+				break;
+			if (vl > UINT32_MAX) {
+				st = LIEN_ECORRUPT;
+				break;
+			}
+			if ((st = grow(&l->scratch, &l->scratch_cap,
+			    off + 5 + vl)) != LIEN_OK)
+				break;
+			l->scratch[off] = (uint8_t)(be64_get(k) % TILE_WIDTH);
+			for (int i = 0; i < 4; i++)
+				l->scratch[off + 1 + (size_t)i] =
+				    (uint8_t)(vl >> (24 - 8 * i));
+			memcpy(l->scratch + off + 5, v, vl);
+			off += 5 + vl;
+		}
+		store_cursor_close(c);
+		if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+			return st;
+		if (off == 0)
+			continue;	/* no registry entry in b (a mirror) */
+		key[0] = STATE_PACK_TAG;
+		be64_put(key + 1, b);
+		if ((st = store_put(t, st_t, key, sizeof key, l->scratch, off,
+		    1)) != LIEN_OK)
+			return st == LIEN_EEXIST ? LIEN_ECORRUPT : st;
+		for (size_t at = 0; at < off;) {
+			size_t len = (size_t)l->scratch[at + 1] << 24 |
+			    (size_t)l->scratch[at + 2] << 16 |
+			    (size_t)l->scratch[at + 3] << 8 |
+			    l->scratch[at + 4];
+
+			be64_put(key, b * TILE_WIDTH + l->scratch[at]);
+			if ((st = store_del(t, st_t, key, 8)) != LIEN_OK)
+				return st;
+			at += 5 + len;
+		}
+	}
+	return LIEN_OK;
+}
+
 _Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT,
     "every ledger_table has a store table");
 
@@ -473,8 +606,11 @@ ledger_state_get(struct ledger_state *st, enum ledger_table tb,
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
-	return rc != LIEN_OK ? rc : store_get(st->t, t, key, key_len, val,
-	    val_len);
+	if (rc == LIEN_OK)
+		rc = store_get(st->t, t, key, key_len, val, val_len);
+	if (rc == LIEN_ENOTFOUND && state_packed(tb))
+		rc = state_get_packed(st->t, t, key, key_len, val, val_len);
+	return rc;
 }
 
 enum lien_status
@@ -497,7 +633,8 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	 * refused by MDB_APPEND unchanged, and put the ordinary way. */
 	if (tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED ||
 	    tb == LEDGER_T_APPS || tb == LEDGER_T_NONCES ||
-	    tb == LEDGER_T_IDEM || tb == LEDGER_T_PAPPS) {
+	    tb == LEDGER_T_IDEM || tb == LEDGER_T_PAPPS ||
+	    tb == LEDGER_T_NOTICES || tb == LEDGER_T_EXPIRY) {
 		rc = store_put(st->t, t, key, key_len, val, val_len, 1);
 		if (rc != LIEN_EEXIST)
 			return rc;
@@ -559,8 +696,11 @@ ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
-	return rc != LIEN_OK ? rc : store_get(v->t, t, key, key_len, val,
-	    val_len);
+	if (rc == LIEN_OK)
+		rc = store_get(v->t, t, key, key_len, val, val_len);
+	if (rc == LIEN_ENOTFOUND && state_packed(tb))
+		rc = state_get_packed(v->t, t, key, key_len, val, val_len);
+	return rc;
 }
 
 enum lien_status
@@ -830,6 +970,8 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 			if ((st = store_del(t, STORE_TAIL, key, 8)) != LIEN_OK)
 				return st;
 		}
+		if ((st = state_pack(l, t, b)) != LIEN_OK)
+			return st;
 	}
 	return LIEN_OK;
 }

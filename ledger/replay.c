@@ -74,7 +74,8 @@ table_name(unsigned tb)
 {
 	static const char *const names[LEDGER_T_COUNT] = {
 		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
-		"index", "private", "pstate", "keys", "papps"
+		"index", "private", "pstate", "keys", "papps", "notices",
+		"expiry"
 	};
 
 	return tb < LEDGER_T_COUNT ? names[tb] : "?";

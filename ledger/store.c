@@ -56,6 +56,8 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_STATE0 + 8] = "pstate",
 	[STORE_STATE0 + 9] = "keys",
 	[STORE_STATE0 + 10] = "papps",
+	[STORE_STATE0 + 11] = "notices",
+	[STORE_STATE0 + 12] = "expiry",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the

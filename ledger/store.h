@@ -35,11 +35,15 @@
  * pstate's random keys), private records without the Signature-Input
  * the sealed request holds (docs/storage.md "Where the bytes go"); v7:
  * the `map` table's tiles below depth 16 keyed in pre-order (same
- * values; docs/storage.md "Status map: map tiles"). An
+ * values; docs/storage.md "Status map: map tiles"); v8:
+ * the notification outbox and the expiry queue in tables of their own
+ * (`notices`, `expiry`: index- and time-ordered, appended) instead of
+ * pstate's `n/` and `x/` records, and private records and sealed boxes
+ * packed per complete entry bundle (ledger/log.c). An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v7"
+#define STORE_FORMAT "lienlog-store-v8"
 
 struct store;
 struct store_txn;
@@ -52,7 +56,7 @@ enum store_table {
 	STORE_CHECKPOINTS,
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
-	STORE_NTABLES = STORE_STATE0 + 11
+	STORE_NTABLES = STORE_STATE0 + 13
 
 };
 

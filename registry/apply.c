@@ -721,7 +721,7 @@ notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
 	    !rg_set(o, "time_ms", json_integer((json_int_t)now)) &&
 	    (reasons == NULL || !rg_set(o, "reasons", json_copy(
 	    (json_t *)reasons))))
-		rc = rg_store(st, LEDGER_T_PSTATE, k, n, o);
+		rc = rg_store(st, LEDGER_T_NOTICES, k, n, o);
 	json_decref(o);
 	return rc;
 }
@@ -738,13 +738,13 @@ papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
 	switch (type) {
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION:
-		if ((rc = notice_put(st, index, now, app, "received", NULL)) !=
-		    LIEN_OK)
+		/* "diverted" sorts before "received": written in key order,
+		 * both are appended to the notices table (MDB_APPEND) */
+		if (rg_jstr_eq(p, "status", "in_person_review") &&
+		    (rc = notice_put(st, index, now, app, "diverted",
+		    json_object_get(r, "reasons"))) != LIEN_OK)
 			return rc;
-		if (rg_jstr_eq(p, "status", "in_person_review"))
-			return notice_put(st, index, now, app, "diverted",
-			    json_object_get(r, "reasons"));
-		return LIEN_OK;
+		return notice_put(st, index, now, app, "received", NULL);
 	case REG_T_DECISION:
 		if (rg_jstr_eq(p, "decision", "in_person_review"))
 			return notice_put(st, index, now, app, "diverted",

@@ -50,7 +50,8 @@ static const enum ledger_table handover_tables[] = {
 };
 /* ... and private ones, outside the digest. */
 static const enum ledger_table handover_private[] = {
-	LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS,
+	LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS, LEDGER_T_NOTICES,
+	LEDGER_T_EXPIRY,
 };
 
 struct copy_ctx {
@@ -71,13 +72,13 @@ put32(uint8_t out[4], uint32_t v)
 	out[3] = (uint8_t)v;
 }
 
-/* The nonce expiry records of the private state ("x/" be64 u8(NONCES)
- * key): they would delete records the new store does not have. */
+/* The nonce expiry records (EXPIRY: be64 u8(NONCES) key): they would
+ * delete records the new store does not have. */
 static int
 skipped(enum ledger_table tb, const uint8_t *k, size_t kl)
 {
-	return tb == LEDGER_T_PSTATE && kl >= 11 && k[0] == 'x' &&
-	    k[1] == '/' && k[10] == (uint8_t)LEDGER_T_NONCES;
+	return tb == LEDGER_T_EXPIRY && kl >= 9 &&
+	    k[8] == (uint8_t)LEDGER_T_NONCES;
 }
 
 static int
@@ -230,7 +231,8 @@ state_empty(struct ledger_state *st)
 {
 	static const enum ledger_table tbs[] = { LEDGER_T_PARTIES,
 		LEDGER_T_VEHICLES, LEDGER_T_APPS, LEDGER_T_INDEX,
-		LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS };
+		LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS,
+		LEDGER_T_NOTICES, LEDGER_T_EXPIRY };
 	const uint8_t *k, *v;
 	size_t kl, vl;
 

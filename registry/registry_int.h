@@ -142,7 +142,7 @@ size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_window_prefix(char *out, const char *vehicle);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
 
-/* Expire every PSTATE "x/" record with expiry <= now (deleting its
+/* Expire every EXPIRY record with expiry <= now (deleting its
  * target). */
 enum lien_status rg_expire(struct ledger_state *st, uint64_t now)
     LIEN_MUST_CHECK;

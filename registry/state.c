@@ -5,9 +5,9 @@
  * anomaly windows and the nonce window deterministic functions of the log.
  *
  * Expiry: every record that must disappear later (a remembered nonce, a
- * window record, a counter: all private state) gets a companion PSTATE
- * record
- *   "x/" || be64(expiry_ms) || u8(table) || key   -> ""
+ * window record, a counter: all private state) gets a companion record
+ * in the EXPIRY table (time-ordered, so new ones land at or near its end)
+ *   be64(expiry_ms) || u8(table) || key   -> ""
  * and every apply at time T first deletes the companions with expiry <= T
  * and their targets, oldest first. Expiry is a function of the entries
  * only (nonce expiries are written in the payload; window records live a
@@ -549,45 +549,42 @@ enum lien_status
 rg_expire_at(struct ledger_state *st, uint64_t expiry, enum ledger_table tb,
     const void *key, size_t key_len)
 {
-	uint8_t k[2 + 8 + 1 + RG_KEY_MAX];
+	uint8_t k[8 + 1 + RG_KEY_MAX];
 
 	if (key_len > RG_KEY_MAX)
 		return LIEN_EINVAL;
-	k[0] = 'x';
-	k[1] = '/';
-	be64_put(k + 2, expiry);
-	k[10] = (uint8_t)tb;
-	memcpy(k + 11, key, key_len);
-	return ledger_state_put(st, LEDGER_T_PSTATE, k, 11 + key_len, "", 0);
+	be64_put(k, expiry);
+	k[8] = (uint8_t)tb;
+	memcpy(k + 9, key, key_len);
+	return ledger_state_put(st, LEDGER_T_EXPIRY, k, 9 + key_len, "", 0);
 }
 
 enum lien_status
 rg_expire(struct ledger_state *st, uint64_t now)
 {
 	for (;;) {
-		uint8_t k[2 + 8 + 1 + RG_KEY_MAX];
+		uint8_t k[8 + 1 + RG_KEY_MAX];
 		const uint8_t *key, *val;
 		size_t key_len, val_len;
 		enum lien_status rc;
 
-		rc = ledger_state_seek(st, LEDGER_T_PSTATE, "x/", 2, &key,
+		rc = ledger_state_seek(st, LEDGER_T_EXPIRY, NULL, 0, &key,
 		    &key_len, &val, &val_len);
 		if (rc == LIEN_ENOTFOUND)
 			return LIEN_OK;
 		if (rc != LIEN_OK)
 			return rc;
-		if (key_len < 11 || key[0] != 'x' || key[1] != '/')
-			return LIEN_OK;		/* past the queue */
-		if (be64_get(key + 2) > now)
-			return LIEN_OK;		/* oldest is still alive */
-		if (key_len > sizeof(k) || key[10] >= LEDGER_T_COUNT)
+		if (key_len < 9 || key_len > sizeof(k) ||
+		    key[8] >= LEDGER_T_COUNT)
 			return LIEN_ECORRUPT;
+		if (be64_get(key) > now)
+			return LIEN_OK;		/* oldest is still alive */
 		memcpy(k, key, key_len);	/* borrowed until the next del */
-		rc = ledger_state_del(st, (enum ledger_table)k[10], k + 11,
-		    key_len - 11);
+		rc = ledger_state_del(st, (enum ledger_table)k[8], k + 9,
+		    key_len - 9);
 		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
 			return rc;
-		if ((rc = ledger_state_del(st, LEDGER_T_PSTATE, k, key_len)) !=
+		if ((rc = ledger_state_del(st, LEDGER_T_EXPIRY, k, key_len)) !=
 		    LIEN_OK)
 			return rc;
 	}

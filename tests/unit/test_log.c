@@ -552,6 +552,139 @@ test_ledger_build_refusal_consumes_nothing(void **state)
 	    sizeof why), LIEN_OK);
 }
 
+/* A build that writes a private record and a sealed box for its index,
+ * of a length that varies with it (every third index writes none, like
+ * a log's own entries), and reads them back before and after a put. */
+static void
+rec_for(uint64_t index, int sealed, uint8_t *buf, size_t *len)
+{
+	*len = 600 + (size_t)(index * 7 % 300) + (sealed ? 50u : 0u);
+	for (size_t i = 0; i < *len; i++)
+		buf[i] = (uint8_t)(index * 31 + i + (sealed ? 7u : 0u));
+}
+
+static enum lien_status
+rec_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t k[8], buf[1024];
+	size_t len;
+	const uint8_t *v;
+	size_t vl;
+	enum lien_status rc;
+
+	(void)arg;
+	(void)time_ms;
+	if (cap < 8)
+		return LIEN_ETOOBIG;
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(index >> (56 - 8 * i));
+	memcpy(out, k, 8);
+	*out_len = 8;
+	if (index % 3 == 2)
+		return LIEN_OK;
+	for (int s = 0; s < 2; s++) {
+		enum ledger_table tb = s ? LEDGER_T_SEALED : LEDGER_T_PRIVATE;
+
+		rec_for(index, s, buf, &len);
+		if ((rc = ledger_state_put(st, tb, k, 8, buf, len)) != LIEN_OK)
+			return rc;
+		if ((rc = ledger_state_get(st, tb, k, 8, &v, &vl)) != LIEN_OK)
+			return rc;
+		if (vl != len || memcmp(v, buf, len) != 0)
+			return LIEN_ECORRUPT;
+	}
+	/* an earlier index, packed by now: found as written (absent when
+	 * that index wrote none, or was a state root) */
+	if (index >= 300) {
+		uint64_t e = index - 299;
+
+		k[7] = (uint8_t)(e & 0xff);
+		k[6] = (uint8_t)(e >> 8);
+		rc = ledger_state_get(st, LEDGER_T_PRIVATE, k, 8, &v, &vl);
+		if (rc == LIEN_OK) {
+			rec_for(e, 0, buf, &len);
+			if (e % 3 == 2 || vl != len || memcmp(v, buf, len) != 0)
+				return LIEN_ECORRUPT;
+		} else if (rc != LIEN_ENOTFOUND) {
+			return rc;
+		}
+	}
+	return LIEN_OK;
+}
+
+/* Private records and sealed boxes of complete bundles are packed
+ * (ledger/log.c): every one reads back the same from a view, packed or
+ * not, absent ones stay absent, and once bundles are complete the tables
+ * hold few records (packs, and the last bundle's records). */
+static void
+test_ledger_state_packs(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_item items[40];
+	struct ledger_receipt rc[40];
+	struct ledger_view *v;
+	uint64_t n;
+	uint8_t k[8], buf[1024];
+	const uint8_t *val;
+	size_t vlen, len;
+	int count = 0;
+
+	memset(items, 0, sizeof items);
+	for (int i = 0; i < 40; i++) {
+		items[i].type = 7;
+		items[i].build = rec_build;
+	}
+	/* batches of 40 (+ a state root) straddle the bundle edges */
+	for (int r = 0; r < 20; r++) {
+		assert_int_equal(ledger_append_many(f->l, items, 40, rc),
+		    LIEN_OK);
+		for (int i = 0; i < 40; i++)
+			assert_int_equal(rc[i].status, LIEN_OK);
+	}
+	n = ledger_size(f->l);
+	assert_true(n > 3 * 256);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	for (uint64_t i = 0; i < n + 2; i++) {
+		struct entry en;
+		const uint8_t *e;
+		size_t elen;
+		int built = 0;
+
+		if (i < n) {
+			assert_int_equal(ledger_view_entry(v, i, &e, &elen),
+			    LIEN_OK);
+			assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+			built = en.type == 7;
+		}
+		for (int s = 0; s < 2; s++) {
+			enum lien_status st;
+
+			for (int j = 0; j < 8; j++)
+				k[j] = (uint8_t)(i >> (56 - 8 * j));
+			st = ledger_view_state_get(v, s ? LEDGER_T_SEALED :
+			    LEDGER_T_PRIVATE, k, 8, &val, &vlen);
+			if (!built || i % 3 == 2) {
+				assert_int_equal(st, LIEN_ENOTFOUND);
+				continue;
+			}
+			assert_int_equal(st, LIEN_OK);
+			rec_for(i, s, buf, &len);
+			assert_int_equal(vlen, len);
+			assert_memory_equal(val, buf, len);
+		}
+	}
+	/* a 7-byte key is no index: not found, not a pack lookup */
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_PRIVATE, k, 7,
+	    &val, &vlen), LIEN_ENOTFOUND);
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PRIVATE, NULL, 0,
+	    count_rec, &count), LIEN_OK);
+	/* one pack per complete bundle, the rest under their index */
+	assert_true(count <= (int)(n / 256) + 256);
+	assert_true(count >= (int)(n / 256));
+	ledger_view_close(v);
+}
+
 static int
 collect_idx(void *ctx, uint64_t index, const uint8_t *e, size_t len)
 {
@@ -1225,6 +1358,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_open_wrong_origin, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_audit_wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_build_refusal_consumes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_state_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),

@@ -1032,7 +1032,7 @@ test_registry_anomaly_rules(void **state)
 }
 
 /* Nonces are remembered until their expiry, then forgotten (the
- * companion "x/" records keep the index clean). */
+ * companion expiry records keep the index clean). */
 static void
 test_registry_build_nonce_expiry(void **state)
 {
@@ -2195,7 +2195,7 @@ test_registry_delivery(void **state)
 		memset(&ns, 0, sizeof ns);
 		ns.app = m;
 		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PSTATE,
+		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_NOTICES,
 		    "n/", 2, nscan_visit, &ns), LIEN_OK);
 		assert_int_equal(ns.n, 5);
 		for (size_t i = 0; i < 5; i++)
