@@ -115,14 +115,16 @@ void status_fuller_fold(const uint8_t prev[HASH_LEN],
  * STATUS_MORTGAGES_MAX mortgages, an unknown restriction kind, a rank that
  * is not its position), LIEN_ETOOBIG when cap is short. */
 enum lien_status status_record_pack(const uint8_t *json, size_t json_len,
-    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(3, 5)));
 
 /* Render a binary record (exactly bin_len bytes) as the canonical JSON of
  * section 3 into out (cap bytes, at most STATUS_RECORD_MAX are ever
  * needed), *out_len. LIEN_EPARSE for a malformed binary record,
  * LIEN_ETOOBIG when the JSON would not fit. */
 enum lien_status status_record_render(const uint8_t *bin, size_t bin_len,
-    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+    uint8_t *out, size_t cap, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(3, 5)));
 
 /* ---- Status proof bundle ------------------------------------------------ */
 
@@ -159,7 +161,8 @@ struct status_proof {
  * LIEN_EPARSE for a malformed note or one without the log's signature,
  * LIEN_ETOOBIG for more than STATUS_COSIG_MAX cosignatures. */
 enum lien_status status_proof_set_checkpoint(struct status_proof *b,
-    const uint8_t *note, size_t len) LIEN_MUST_CHECK;
+    const uint8_t *note, size_t len) LIEN_MUST_CHECK
+    __attribute__((nonnull(1)));
 
 /* Rebuild the signed note a verifier holding policy p checks: the body,
  * a blank line, the log signature line "— <log name> base64(key id ||
@@ -167,7 +170,8 @@ enum lien_status status_proof_set_checkpoint(struct status_proof *b,
  * whose key id it carries. *out is malloc'd (caller frees with free()),
  * NUL-terminated. LIEN_ETOOBIG past NOTE_MAX, LIEN_ENOMEM. */
 enum lien_status status_proof_note(const struct status_proof *b,
-    const struct tlog_policy *p, char **out, size_t *out_len) LIEN_MUST_CHECK;
+    const struct tlog_policy *p, char **out, size_t *out_len) LIEN_MUST_CHECK
+    __attribute__((nonnull(1, 2, 3, 4)));
 
 /* Strict decode of exactly len bytes (<= STATUS_PROOF_MAX, else
  * LIEN_ETOOBIG): magic, every length and count within its cap, the
@@ -186,7 +190,8 @@ enum lien_status status_proof_encode(const struct status_proof *b,
     __attribute__((nonnull(1, 4)));
 
 /* An upper bound of status_proof_encode's output for b. */
-size_t status_proof_encoded_max(const struct status_proof *b);
+size_t status_proof_encoded_max(const struct status_proof *b)
+    __attribute__((nonnull(1)));
 
 /* What the caller asks of a bundle. */
 struct status_check {
