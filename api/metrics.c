@@ -97,13 +97,15 @@ static _Atomic unsigned metrics_next_shard;
 
 /* Read a small /proc file into buf (cap bytes, NUL-terminated). 0 on
  * success: non-empty and not cut short by cap. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 metrics_proc_read(const char *path, char *buf, size_t cap)
 {
 	size_t len = 0;
+	enum lien_status rc = file_read_into(path, buf, cap - 1, &len);
 
-	return file_read_into(path, buf, cap - 1, &len) == LIEN_OK &&
-	    len > 0 ? 0 : -1;
+	if (rc != LIEN_OK)
+		return rc;
+	return len > 0 ? LIEN_OK : LIEN_EIO;	/* an empty /proc file */
 }
 
 /* Process start as Unix time in ns: /proc/stat btime plus field 22 of
@@ -129,7 +131,7 @@ metrics_proc_start_ns(void)
 	free(stat);
 	if (!ok)
 		return 0;
-	if (metrics_proc_read("/proc/self/stat", buf, sizeof(buf)) != 0)
+	if (metrics_proc_read("/proc/self/stat", buf, sizeof(buf)) != LIEN_OK)
 		return 0;
 	/* The command name (field 2) may hold spaces and ')': fields are
 	 * counted from the last ')'. */
@@ -511,7 +513,7 @@ metrics_render_process(const struct metrics *m, struct metrics_text *t)
 	struct rlimit rl;
 	uint64_t cpu_ns = 0;
 
-	if (metrics_proc_read("/proc/self/statm", buf, sizeof(buf)) != 0 ||
+	if (metrics_proc_read("/proc/self/statm", buf, sizeof(buf)) != LIEN_OK ||
 	    sscanf(buf, "%llu %llu", &vsz, &rss) != 2 || page <= 0) {
 		vsz = 0;
 		rss = 0;

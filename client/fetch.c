@@ -145,16 +145,18 @@ client_reply_clear(struct client_reply *r)
 	memset(r, 0, sizeof *r);
 }
 
-/* Our options on the (reset) handle; 0 when every one was taken. */
-static int
+/* Our options on the (reset) handle; LIEN_OK when every one was taken,
+ * LIEN_EUNSUPPORTED when libcurl refused one. */
+static enum lien_status LIEN_MUST_CHECK
 options_set(struct client *c, const struct client_request *rq,
     struct curl_slist *hdrs, struct sink *s, struct client_reply *r)
 {
 	CURL *h = c->h;
 	int get = strcmp(rq->method, "GET") == 0;
 	int head = strcmp(rq->method, "HEAD") == 0;
+	int bad;
 
-	return curl_easy_setopt(h, CURLOPT_URL, rq->url) != CURLE_OK ||
+	bad = curl_easy_setopt(h, CURLOPT_URL, rq->url) != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	    CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) != CURLE_OK ||
@@ -195,6 +197,7 @@ options_set(struct client *c, const struct client_request *rq,
 	    (const char *)rq->body : "") != CURLE_OK ||
 	    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE,
 	    (curl_off_t)rq->body_len) != CURLE_OK));
+	return bad ? LIEN_EUNSUPPORTED : LIEN_OK;
 }
 
 enum lien_status
@@ -225,7 +228,7 @@ client_request(struct client *c, const struct client_request *rq,
 		hdrs = h2;
 	}
 	curl_easy_reset(c->h);
-	if (options_set(c, rq, hdrs, &s, out) != 0) {
+	if (options_set(c, rq, hdrs, &s, out) != LIEN_OK) {
 		curl_easy_reset(c->h);	/* drop the pointers to the stack */
 		curl_slist_free_all(hdrs);
 		(void)snprintf(out->error, sizeof out->error, "libcurl lacks "

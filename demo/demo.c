@@ -118,13 +118,13 @@ struct demo_world {
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 path_join(char *out, const char *a, const char *b, const char *c)
 {
 	int n = snprintf(out, DEMO_PATH_MAX, "%s/%s%s%s", a, b, c ? "/" : "",
 	    c ? c : "");
 
-	return n > 0 && (size_t)n < DEMO_PATH_MAX ? 0 : -1;
+	return n > 0 && (size_t)n < DEMO_PATH_MAX ? LIEN_OK : LIEN_ETOOBIG;
 }
 
 /* Create path (never overwriting) with mode, write all, fsync. */
@@ -295,7 +295,7 @@ key_write(const char *dir, const char *name, const struct pkey *k,
 	enum lien_status st;
 
 	(void)snprintf(file, sizeof(file), "%s.key", name);
-	if (path_join(path, dir, "demo", file) != 0)
+	if (path_join(path, dir, "demo", file) != LIEN_OK)
 		return LIEN_EINVAL;
 	if ((st = pkey_export_pem(k, 1, &pem, &n)) != LIEN_OK) {
 		why_set(why, cap, "demo/%s: cannot export the key", file);
@@ -316,7 +316,7 @@ text_write(const char *dir, const char *sub, const char *file,
 	char path[DEMO_PATH_MAX];
 	enum lien_status st;
 
-	if (path_join(path, dir, sub, file) != 0)
+	if (path_join(path, dir, sub, file) != LIEN_OK)
 		return LIEN_EINVAL;
 	st = file_write(path, text, len, 0644);
 	if (st != LIEN_OK)
@@ -484,13 +484,13 @@ institutions_make(const char *dir, const struct pkey *ca, const char *ca_pem,
 
 	if (n > nc * (nb + nl))
 		return LIEN_EINVAL;
-	if (path_join(path, dir, "demo", "institutions") != 0 ||
+	if (path_join(path, dir, "demo", "institutions") != LIEN_OK ||
 	    mkdir(path, 0755) != 0) {
 		why_set(why, why_cap, "cannot create demo/institutions: %s",
 		    strerror(errno));
 		return LIEN_EIO;
 	}
-	if (path_join(path, dir, "demo", "institutions.csv") != 0 ||
+	if (path_join(path, dir, "demo", "institutions.csv") != LIEN_OK ||
 	    (csv = fopen(path, "w")) == NULL ||
 	    (codes = calloc(n, sizeof *codes)) == NULL) {
 		if (csv != NULL)
@@ -541,7 +541,7 @@ institutions_make(const char *dir, const struct pkey *ca, const char *ca_pem,
 		/* public certificates of demo data: no fsync per file (400
 		 * of them would cost seconds on a busy disk) */
 		(void)snprintf(file, sizeof file, "%s.pem", codes[i]);
-		if (path_join(path, dir, "demo/institutions", file) != 0 ||
+		if (path_join(path, dir, "demo/institutions", file) != LIEN_OK ||
 		    (f = fopen(path, "wx")) == NULL) {
 			why_set(why, why_cap, "cannot write %s", file);
 			st = LIEN_EIO;
@@ -577,13 +577,13 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		why[0] = '\0';
 	if (dir == NULL)
 		return LIEN_EINVAL;
-	if (path_join(path, dir, "trust", NULL) != 0)
+	if (path_join(path, dir, "trust", NULL) != LIEN_OK)
 		return LIEN_EINVAL;
 	if (access(path, F_OK) == 0) {
 		why_set(why, why_cap, "%s exists: not overwriting it", path);
 		return LIEN_EEXIST;
 	}
-	if (path_join(path, dir, "demo", NULL) != 0)
+	if (path_join(path, dir, "demo", NULL) != LIEN_OK)
 		return LIEN_EINVAL;
 	if (mkdir(path, 0700) != 0) {
 		why_set(why, why_cap, "cannot create %s: %s", path,
@@ -681,8 +681,8 @@ demo_world_create(const char *dir, int64_t now, char *why, size_t why_cap)
 		goto out;
 
 	/* The trust directory, last: its presence means "world complete". */
-	if (path_join(path, dir, "trust", NULL) != 0 || mkdir(path, 0755) !=
-	    0) {
+	if (path_join(path, dir, "trust", NULL) != LIEN_OK ||
+	    mkdir(path, 0755) != 0) {
 		why_set(why, why_cap, "cannot create %s: %s", path,
 		    strerror(errno));
 		st = LIEN_EIO;
@@ -726,7 +726,7 @@ issuer_load(const char *dir, const char *file, const char *kid,
 	size_t n = 0;
 	enum lien_status st;
 
-	if (path_join(path, dir, "demo", file) != 0)
+	if (path_join(path, dir, "demo", file) != LIEN_OK)
 		return LIEN_EINVAL;
 	if ((st = file_read(path, PKEY_TEXT_MAX, &pem, &n)) != LIEN_OK) {
 		why_set(why, cap, "demo/%s: cannot read", file);
@@ -766,7 +766,7 @@ demo_world_load(const char *dir, struct demo_world **out, char *why,
 	    DEMO_REGISTRY_NAME);
 	for (size_t i = 0; i < DEMO_PARTIES_ && st == LIEN_OK; i++) {
 		(void)snprintf(file, sizeof(file), "%s.pem", parties[i].file);
-		if (path_join(path, dir, "demo", file) != 0 ||
+		if (path_join(path, dir, "demo", file) != LIEN_OK ||
 		    file_read(path, CERT_TEXT_MAX, &w->cert[i],
 		    &w->cert_len[i]) != LIEN_OK) {
 			why_set(why, why_cap, "demo/%s: cannot read", file);
@@ -774,7 +774,7 @@ demo_world_load(const char *dir, struct demo_world **out, char *why,
 			break;
 		}
 		(void)snprintf(file, sizeof(file), "%s.key", parties[i].file);
-		if (path_join(path, dir, "demo", file) != 0 ||
+		if (path_join(path, dir, "demo", file) != LIEN_OK ||
 		    file_read(path, PKEY_TEXT_MAX, &key, &klen) != LIEN_OK) {
 			why_set(why, why_cap, "demo/%s: cannot read", file);
 			st = LIEN_EIO;
@@ -818,7 +818,7 @@ demo_world_load(const char *dir, struct demo_world **out, char *why,
 		st = issuer_load(dir, "sms-issuer.key", "demo-sms-01",
 		    DEMO_SMS_ISS, &w->sms, why, why_cap);
 	if (st == LIEN_OK) {
-		if (path_join(path, dir, "log.vkey", NULL) != 0 ||
+		if (path_join(path, dir, "log.vkey", NULL) != LIEN_OK ||
 		    file_read(path, VKEY_FILE_MAX, &vk, &vlen) != LIEN_OK) {
 			why_set(why, why_cap, "log.vkey: cannot read");
 			st = LIEN_EIO;
@@ -1655,7 +1655,7 @@ demo_readme_owners(const char *dir, const struct demo_seed_stats *st,
 	int bad;
 
 	if (dir == NULL || st == NULL || path_join(path, dir, "demo",
-	    "README") != 0)
+	    "README") != LIEN_OK)
 		return LIEN_EINVAL;
 	if ((f = fopen(path, "a")) == NULL) {
 		why_set(why, why_cap, "demo/README: cannot append: %s",

@@ -51,12 +51,12 @@ rg_vehicle(const json_t *p)
 }
 
 /* Copy p[key] into o[key] when present. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 copy_field(json_t *o, const json_t *p, const char *key)
 {
 	json_t *v = json_object_get(p, key);
 
-	return v ? rg_set(o, key, json_copy(v)) : 0;
+	return v != NULL ? rg_set(o, key, json_copy(v)) : LIEN_OK;
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -541,9 +541,10 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	json_t *o = json_object();
 	enum lien_status rc = LIEN_ENOMEM;
 
-	if (o != NULL && !copy_field(o, r, "owner") &&
-	    !copy_field(o, r, "owner_kind") &&
-	    !copy_field(o, r, "details") && !copy_field(o, r, "key"))
+	if (o != NULL && copy_field(o, r, "owner") == LIEN_OK &&
+	    copy_field(o, r, "owner_kind") == LIEN_OK &&
+	    copy_field(o, r, "details") == LIEN_OK &&
+	    copy_field(o, r, "key") == LIEN_OK)
 		rc = rg_store(st, LEDGER_T_PSTATE, k,
 		    rg_key_vehicle_private(k, rg_vehicle(p)), o);
 	json_decref(o);
@@ -621,10 +622,12 @@ papply_voucher(struct ledger_state *st, const json_t *p, const json_t *r,
 		json_decref(o);
 		return LIEN_EINVAL;
 	}
-	if (o != NULL && !rg_set(o, "bank", rg_jstrn(party, plen)) &&
-	    !copy_field(o, p, "purpose") && !copy_field(o, p, "expires_ms") &&
-	    !copy_field(o, r, "vehicle") && !copy_field(o, r, "mortgage") &&
-	    !copy_field(o, r, "contract"))
+	if (o != NULL && rg_set(o, "bank", rg_jstrn(party, plen)) == LIEN_OK &&
+	    copy_field(o, p, "purpose") == LIEN_OK &&
+	    copy_field(o, p, "expires_ms") == LIEN_OK &&
+	    copy_field(o, r, "vehicle") == LIEN_OK &&
+	    copy_field(o, r, "mortgage") == LIEN_OK &&
+	    copy_field(o, r, "contract") == LIEN_OK)
 		rc = rg_store(st, LEDGER_T_PSTATE, k, rg_key_voucher(k, id), o);
 	json_decref(o);
 	return rc;
@@ -715,12 +718,12 @@ notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
 	k[n++] = '/';
 	memcpy(k + n, kind, kl);
 	n += kl;
-	if (o != NULL && !rg_set(o, "app", json_string(app)) &&
-	    !rg_set(o, "kind", json_string(kind)) &&
-	    !rg_set(o, "index", json_integer((json_int_t)index)) &&
-	    !rg_set(o, "time_ms", json_integer((json_int_t)now)) &&
-	    (reasons == NULL || !rg_set(o, "reasons", json_copy(
-	    (json_t *)reasons))))
+	if (o != NULL && rg_set(o, "app", json_string(app)) == LIEN_OK &&
+	    rg_set(o, "kind", json_string(kind)) == LIEN_OK &&
+	    rg_set(o, "index", json_integer((json_int_t)index)) == LIEN_OK &&
+	    rg_set(o, "time_ms", json_integer((json_int_t)now)) == LIEN_OK &&
+	    (reasons == NULL || rg_set(o, "reasons", json_copy(
+	    (json_t *)reasons)) == LIEN_OK))
 		rc = rg_store(st, LEDGER_T_NOTICES, k, n, o);
 	json_decref(o);
 	return rc;
@@ -774,8 +777,9 @@ papply_notices(struct ledger_state *st, uint64_t index, uint64_t now,
 			memcpy(k + 13, app, REG_APP_ID_LEN);
 			o = json_object();
 			rc = LIEN_ENOMEM;
-			if (o != NULL && !rg_set(o, "app", json_string(app)) &&
-			    !rg_set(o, "term_end", json_string(te)))
+			if (o != NULL &&
+			    rg_set(o, "app", json_string(app)) == LIEN_OK &&
+			    rg_set(o, "term_end", json_string(te)) == LIEN_OK)
 				rc = rg_store(st, LEDGER_T_PSTATE, k,
 				    13 + REG_APP_ID_LEN, o);
 			json_decref(o);

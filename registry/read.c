@@ -182,52 +182,51 @@ out:
 	return rc;
 }
 
-/* The bank of a lien (pstate "a/<app>"), for the full form. */
-static int
+/* The bank of a lien (pstate "a/<app>"), for the full form; LIEN_OK
+ * without it when there is no private record. */
+static enum lien_status LIEN_MUST_CHECK
 set_mortgagee(struct ledger_view *v, json_t *o, const char *app)
 {
 	char k[RG_KEY_MAX];
 	json_t *a = NULL;
 	enum lien_status rc;
-	int bad;
 
 	if (app == NULL)
-		return -1;
+		return LIEN_ECORRUPT;	/* a lien without its "app" */
 	rc = rg_view_load_ro(v, LEDGER_T_PAPPS, k, rg_key_app_private(k, app),
 	    &a);
 	if (rc == LIEN_ENOTFOUND)
-		return 0;
+		return LIEN_OK;
 	if (rc != LIEN_OK)
-		return -1;
-	bad = rg_set(o, "mortgagee", json_copy(json_object_get(a,
+		return rc;
+	rc = rg_set(o, "mortgagee", json_copy(json_object_get(a,
 	    "mortgagee")));
 	json_decref(a);
-	return bad;
+	return rc;
 }
 
 /* The owner kind of a company's vehicle (pstate "v/<vehicle>"), for the
  * full form. */
-static int
+static enum lien_status LIEN_MUST_CHECK
 set_owner_kind(struct ledger_view *v, json_t *o, const char *vehicle)
 {
 	char k[RG_KEY_MAX];
 	json_t *p = NULL, *kind;
 	enum lien_status rc;
-	int bad = 0;
 
 	if (vehicle == NULL)
-		return -1;
+		return LIEN_ECORRUPT;	/* a record without its "vehicle" */
 	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
 	    rg_key_vehicle_private(k, vehicle), &p);
 	if (rc == LIEN_ENOTFOUND)
-		return 0;
+		return LIEN_OK;
 	if (rc != LIEN_OK)
-		return -1;
+		return rc;
 	kind = json_object_get(p, "owner_kind");
 	if (kind != NULL)
-		bad = rg_set(o, "owner_kind", json_copy(kind));
+		rc = rg_set(o, "owner_kind", json_copy(kind));
 	json_decref(p);
-	return bad;
+	return rc;
 }
 
 /* The public form of a vehicle record (docs/privacy.md table D, built by

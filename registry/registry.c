@@ -57,7 +57,7 @@ put_cstr(json_t *o, const char *key, const char *s, const char *bad,
 {
 	if (s == NULL)
 		return rg_refuse(v, LIEN_EPARSE, bad);
-	return rg_set(o, key, json_string(s)) ? LIEN_ENOMEM : LIEN_OK;
+	return rg_set(o, key, json_string(s));
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -66,14 +66,13 @@ put_int(json_t *o, const char *key, uint64_t i, const char *bad,
 {
 	if (i > (uint64_t)JCS_INT_MAX)
 		return rg_refuse(v, LIEN_EPARSE, bad);
-	return rg_set(o, key, json_integer((json_int_t)i)) ? LIEN_ENOMEM :
-	    LIEN_OK;
+	return rg_set(o, key, json_integer((json_int_t)i));
 }
 
 static enum lien_status LIEN_MUST_CHECK
 put_hex(json_t *o, const char *key, const uint8_t *p, size_t n)
 {
-	return rg_set(o, key, rg_jhex(p, n)) ? LIEN_ENOMEM : LIEN_OK;
+	return rg_set(o, key, rg_jhex(p, n));
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -92,8 +91,7 @@ put_b64(json_t *o, const char *key, const uint8_t *p, size_t n, size_t max,
 	if (b64_encode(p, n, s, sl) != LIEN_OK)
 		rc = LIEN_EINVAL;
 	else
-		rc = rg_set(o, key, json_stringn(s, sl - 1)) ? LIEN_ENOMEM :
-		    LIEN_OK;
+		rc = rg_set(o, key, json_stringn(s, sl - 1));
 	free(s);
 	return rc;
 }
@@ -117,7 +115,7 @@ encode_signer(const struct reg_request *rq, json_t *o, struct rg_verdict *v)
 	TRY(put_hex(sg, "keyid", rq->signer.keyid, HASH_LEN));
 	TRY(put_int(sg, "not_after_ms", rq->signer.not_after_ms,
 	    "field_invalid", v));
-	rc = rg_set(o, "signer", json_incref(sg)) ? LIEN_ENOMEM : LIEN_OK;
+	rc = rg_set(o, "signer", json_incref(sg));
 out:
 	json_decref(sg);
 	return rc;
@@ -175,7 +173,7 @@ encode_private(const struct reg_request *rq, uint64_t now,
 	TRY(put_int(ev, "nonce_exp_ms", exp + (rules->nonce_window_ms >
 	    REG_WINDOW_KEEP_MS ? REG_WINDOW_KEEP_MS : rules->nonce_window_ms),
 	    "evidence_invalid", v));
-	TRY(rg_set(r, "evidence", json_incref(ev)) ? LIEN_ENOMEM : LIEN_OK);
+	TRY(rg_set(r, "evidence", json_incref(ev)));
 	if (rq->sealed == NULL || rq->sealed_len == 0) {
 		rc = rg_refuse(v, LIEN_EPARSE, "evidence_invalid");
 		goto out;
@@ -205,7 +203,7 @@ encode_private(const struct reg_request *rq, uint64_t now,
 		TRY(put_int(fc, "match", rq->face.match, "face_invalid", v));
 		TRY(put_str(fc, "issuer", rq->face.issuer, 1, "face_invalid",
 		    v));
-		TRY(rg_set(r, "face", json_incref(fc)) ? LIEN_ENOMEM : LIEN_OK);
+		TRY(rg_set(r, "face", json_incref(fc)));
 	}
 	rc = LIEN_OK;
 out:
@@ -240,8 +238,7 @@ encode_company(const struct reg_request *rq, json_t *r, struct rg_verdict *v)
 		return rq->sms.present ? rg_refuse(v, LIEN_EPARSE,
 		    "field_invalid") : LIEN_OK;
 	if (rq->kind == REG_T_VEHICLE_RECORD)
-		return rg_set(r, "owner_kind", json_string("company")) ?
-		    LIEN_ENOMEM : LIEN_OK;
+		return rg_set(r, "owner_kind", json_string("company"));
 	if (!rq->sms.present)
 		return rg_refuse(v, LIEN_EPARSE, "sms_missing");
 	if ((rc = put_hex(r, "agent", rq->agent, REG_COMMIT_LEN)) != LIEN_OK)

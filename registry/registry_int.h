@@ -48,9 +48,12 @@ int rg_jstr_eq(const json_t *o, const char *key, const char *want);
 /* json string from (p,len); NULL on failure (invalid UTF-8 / ENOMEM). */
 json_t *rg_jstrn(const char *p, size_t len);
 json_t *rg_jhex(const uint8_t *p, size_t n);
-/* Set helpers return 0 on success, -1 on failure (the value is consumed
- * either way). */
-int rg_set(json_t *o, const char *key, json_t *v);
+/* o[key] = v, consuming v either way. LIEN_ENOMEM when v is NULL (its
+ * constructor failed: allocation, or invalid UTF-8 for rg_jstrn) or the
+ * set fails; so `rg_set(...) || rg_set(...)` chains stop at the first
+ * failure (LIEN_OK is 0). */
+enum lien_status rg_set(json_t *o, const char *key, json_t *v)
+    LIEN_MUST_CHECK;
 
 /* Party ids: 1..REG_PARTY_ID_MAX of printable ASCII 0x21..0x7E except
  * '/' (it separates index key components). */

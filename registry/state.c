@@ -166,12 +166,14 @@ rg_jhex(const uint8_t *p, size_t n)
 	return json_stringn(buf, 2 * n);
 }
 
-int
+enum lien_status
 rg_set(json_t *o, const char *key, json_t *v)
 {
 	if (v == NULL)
-		return -1;
-	return json_object_set_new(o, key, v);
+		return LIEN_ENOMEM;	/* its constructor failed */
+	if (json_object_set_new(o, key, v) != 0)
+		return LIEN_ENOMEM;
+	return LIEN_OK;
 }
 
 /* ---- ids ---------------------------------------------------------------- */

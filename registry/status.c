@@ -117,17 +117,21 @@ rg_status_fold(json_t *veh)
 		return rc;
 	status_fuller_fold(f, c, f);
 	hex_encode(f, HASH_LEN, hex);
-	return rg_set(veh, "fuller", json_string(hex)) ? LIEN_ENOMEM : LIEN_OK;
+	return rg_set(veh, "fuller", json_string(hex));
 }
 
 /* ---- The record ------------------------------------------------------------ */
 
-static int
+/* dst[to] = a copy of src[from]; LIEN_ECORRUPT when the stored record
+ * lacks it. */
+static enum lien_status LIEN_MUST_CHECK
 copy_member(json_t *dst, const json_t *src, const char *from, const char *to)
 {
 	json_t *v = json_object_get(src, from);
 
-	return v == NULL || rg_set(dst, to, json_copy(v));
+	if (v == NULL)
+		return LIEN_ECORRUPT;
+	return rg_set(dst, to, json_copy(v));
 }
 
 json_t *
@@ -400,23 +404,30 @@ registry_restriction_name(enum reg_restriction r)
 
 /* ---- The public form of GET /v1/vehicles/{vin} ------------------------------- */
 
-/* Set "<stem>_ms" and "<stem>_at" from an integer (or null) v. */
-static int
+/* Set "<stem>_ms" and "<stem>_at" from an integer (or null) v.
+ * LIEN_ECORRUPT when the stored v is neither. */
+static enum lien_status LIEN_MUST_CHECK
 set_time(json_t *o, const char *stem, const json_t *v)
 {
 	char k[32], ts[RFC3339_MS_LEN + 1];
+	enum lien_status rc;
 
 	(void)snprintf(k, sizeof k, "%s_ms", stem);
 	if (json_is_null(v) || v == NULL) {
-		if (rg_set(o, k, json_null()))
-			return -1;
+		rc = rg_set(o, k, json_null());
+		if (rc != LIEN_OK)
+			return rc;
 		(void)snprintf(k, sizeof k, "%s_at", stem);
 		return rg_set(o, k, json_null());
 	}
-	if (!json_is_integer(v) || json_integer_value(v) < 0 ||
-	    rfc3339_ms((uint64_t)json_integer_value(v), ts) != LIEN_OK ||
-	    rg_set(o, k, json_integer(json_integer_value(v))))
-		return -1;
+	if (!json_is_integer(v) || json_integer_value(v) < 0)
+		return LIEN_ECORRUPT;
+	rc = rfc3339_ms((uint64_t)json_integer_value(v), ts);
+	if (rc != LIEN_OK)
+		return rc;
+	rc = rg_set(o, k, json_integer(json_integer_value(v)));
+	if (rc != LIEN_OK)
+		return rc;
 	(void)snprintf(k, sizeof k, "%s_at", stem);
 	return rg_set(o, k, json_string(ts));
 }
