@@ -319,11 +319,13 @@ reason_words(const char *code)
 	return NULL;
 }
 
-/* Append printf text to out (cap NOTIFY_TEXT_MAX); 0 on overflow. */
-static int
+/* Append printf text to out (cap NOTIFY_TEXT_MAX). LIEN_OK, LIEN_ETOOBIG
+ * when it did not fit (out then holds the text cut to fit), or LIEN_EINVAL
+ * when vsnprintf refused the format. */
+static enum lien_status LIEN_MUST_CHECK
 cat(char *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-static int
+static enum lien_status LIEN_MUST_CHECK
 cat(char *out, const char *fmt, ...)
 {
 	size_t at = strlen(out);
@@ -333,7 +335,9 @@ cat(char *out, const char *fmt, ...)
 	va_start(ap, fmt);
 	r = vsnprintf(out + at, NOTIFY_TEXT_MAX - at, fmt, ap);
 	va_end(ap);
-	return r >= 0 && (size_t)r < NOTIFY_TEXT_MAX - at;
+	if (r < 0)
+		return LIEN_EINVAL;
+	return (size_t)r < NOTIFY_TEXT_MAX - at ? LIEN_OK : LIEN_ETOOBIG;
 }
 
 /* The free text the officer or the post office wrote into the request of
@@ -351,8 +355,12 @@ sealed_text(struct notify *n, struct ledger_view *v, uint64_t index,
 	json_decref(b);
 }
 
-/* The message of notice rec about application app (public record). */
-static int
+/* The message of notice rec about application app (public record) into
+ * text. LIEN_OK; LIEN_ECORRUPT when rec lacks its kind or index or app its
+ * id; LIEN_EUNSUPPORTED for a kind without a message; cat's LIEN_ETOOBIG
+ * (or LIEN_EINVAL) when the text did not fit. The caller sends nothing
+ * unless LIEN_OK. */
+static enum lien_status LIEN_MUST_CHECK
 compose(struct notify *n, struct ledger_view *v, const json_t *rec,
     const json_t *app, char text[NOTIFY_TEXT_MAX])
 {
@@ -363,16 +371,17 @@ compose(struct notify *n, struct ledger_view *v, const json_t *rec,
 	json_int_t ix = json_integer_value(json_object_get(rec, "index"));
 	char code[OWNER_CODE_MAX], extra[256];
 	uint64_t appv = 0, aix;
+	enum lien_status st;
 
 	text[0] = '\0';
 	if (kind == NULL || id == NULL || ix < 0)
-		return 0;
+		return LIEN_ECORRUPT;
 	code[0] = '\0';
 	if (app_index(v, id, &appv, &aix) == LIEN_OK &&
 	    owner_code_make(api_app_seal_key(n->app), appv, code) != LIEN_OK)
 		code[0] = '\0';
-	if (!cat(text, "【机动车登记】"))
-		return 0;
+	if ((st = cat(text, "【机动车登记】")) != LIEN_OK)
+		return st;
 	if (strcmp(kind, "received") == 0)
 		return cat(text, "您的%s申请（%s）已受理。查询码：%s，可在车主"
 		    "页面查看办理进度。", what, id, code[0] ? code : "请向银行"
@@ -380,22 +389,23 @@ compose(struct notify *n, struct ledger_view *v, const json_t *rec,
 	if (strcmp(kind, "diverted") == 0) {
 		const json_t *rs = json_object_get(rec, "reasons");
 
-		if (!cat(text, "您的%s申请（%s）需要到车管所登记窗口现场办理。"
-		    "原因：", what, id))
-			return 0;
+		if ((st = cat(text, "您的%s申请（%s）需要到车管所登记窗口现场"
+		    "办理。原因：", what, id)) != LIEN_OK)
+			return st;
 		if (json_array_size(rs) == 0) {
 			sealed_text(n, v, (uint64_t)ix, "reason", extra,
 			    sizeof extra);
-			if (!cat(text, "%s", extra[0] ? extra : "民警需要当面"
-			    "核实"))
-				return 0;
+			if ((st = cat(text, "%s", extra[0] ? extra : "民警需要"
+			    "当面核实")) != LIEN_OK)
+				return st;
 		}
 		for (size_t i = 0; i < json_array_size(rs); i++) {
 			const char *w = reason_words(json_string_value(
 			    json_array_get(rs, i)));
 
-			if (w != NULL && !cat(text, "%s%s", i ? "；" : "", w))
-				return 0;
+			if (w != NULL && (st = cat(text, "%s%s", i ? "；" : "",
+			    w)) != LIEN_OK)
+				return st;
 		}
 		return cat(text, "。请携带身份证和机动车登记证书，到车管所"
 		    "登记窗口办理（工作日 9:00-17:00）。");
@@ -418,7 +428,7 @@ compose(struct notify *n, struct ledger_view *v, const json_t *rec,
 	if (strcmp(kind, "delivered") == 0)
 		return cat(text, "您的机动车登记证书已送达，业务（%s）办结。",
 		    id);
-	return 0;
+	return LIEN_EUNSUPPORTED;
 }
 
 /* ---- the gateway ---------------------------------------------------------- */
@@ -555,7 +565,7 @@ prepare_notices(struct notify *n, struct ledger_view *v, struct msg *m,
 		(void)snprintf(g->kind, sizeof g->kind, "%s", kind ? kind : "");
 		copy_app(g->app, id);
 		g->send = 1;
-		if (app != NULL && compose(n, v, rec, app, g->text))
+		if (app != NULL && compose(n, v, rec, app, g->text) == LIEN_OK)
 			g->nto = recipients(n, v, app, g->to);
 		json_decref(app);
 	}
@@ -613,11 +623,14 @@ prepare_reminders(struct notify *n, struct ledger_view *v, struct msg *m,
 			    owner_code_make(api_app_seal_key(n->app), appv,
 			    code) != LIEN_OK)
 				code[0] = '\0';
-			(void)cat(g->text, "【机动车登记】您的车辆抵押贷款将于 "
+			if (cat(g->text, "【机动车登记】您的车辆抵押贷款将于 "
 			    "%s 到期（抵押登记 %s）。还清贷款后，请办理银行在线"
 			    "申请解除抵押，您用手机人脸识别确认即可，无需到车管"
 			    "所；进度可凭查询码 %s 在车主页面查看。", te, id,
-			    code);
+			    code) != LIEN_OK) {
+				/* LIEN_ETOOBIG: a reminder cut to fit is still
+				 * sent; its date and id come first */
+			}
 		}
 		json_decref(app);
 	}

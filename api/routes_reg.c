@@ -2144,24 +2144,28 @@ out:
 /* The owner check of an opened request: the owner its body names
  * (owner_of_body: a person, or the company of a company block) leads,
  * through the subject index, to a key whose owner reference is the
- * private record's owner. -1 when there is nothing to check. */
-static int
-owner_reference_ok(struct reg_call *c, const json_t *body, const json_t *r)
+ * private record's owner. LIEN_OK with *out_match 1 or 0 (0 also when the
+ * record's owner is not hex or the subject cannot be read: the evidence
+ * then shows "false"), or LIEN_ENOTFOUND with *out_match 0 when there is
+ * nothing to check (no owner in the body or the record: "null"). */
+static enum lien_status LIEN_MUST_CHECK
+owner_reference_check(struct reg_call *c, const json_t *body,
+    const json_t *r, int *out_match)
 {
 	const char *oh = json_string_value(json_object_get(r, "owner"));
 	struct owner_id o;
 	struct subject s;
 	uint8_t want[SEAL_REF_LEN];
-	int ok;
 
+	*out_match = 0;
 	if (!owner_of_body(body, &o) || oh == NULL)
-		return -1;
+		return LIEN_ENOTFOUND;
 	if (!hex32_decode(oh, want) || subject_get(api_app_keys(c->app),
 	    c->view, owner_kind(&o), o.value.p, o.value.len, &s) != LIEN_OK)
-		return 0;
-	ok = !s.is_new && hash_equal(s.owner_ref, want);
+		return LIEN_OK;
+	*out_match = !s.is_new && hash_equal(s.owner_ref, want);
 	subject_clear(&s);
-	return ok;
+	return LIEN_OK;
 }
 
 /* GET /v1/evidence/{index}: open the sealed request of an entry (under
@@ -2258,7 +2262,8 @@ get_evidence(struct api_req *rq)
 		api_fail_status(rq, LIEN_ECORRUPT);
 		goto out;
 	}
-	ok_owner = owner_reference_ok(c, body, r);
+	if (owner_reference_check(c, body, r, &ok_owner) != LIEN_OK)
+		ok_owner = -1;	/* nothing to check: "null" */
 	{
 		const char *tok = json_string_value(json_object_get(body,
 		    "face_token"));

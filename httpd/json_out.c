@@ -21,23 +21,24 @@ json_out_init(struct json_out *j, char *buf, size_t cap)
 		buf[0] = '\0';
 }
 
-/* Room for n more bytes plus the NUL. */
-static int
+/* Room for n more bytes plus the NUL. LIEN_OK, or LIEN_ETOOBIG (the
+ * sticky failure, recorded in j->err first). */
+static enum lien_status LIEN_MUST_CHECK
 json_out_room(struct json_out *j, size_t n)
 {
 	if (j->err)
-		return 0;
+		return LIEN_ETOOBIG;
 	if (n >= j->cap - j->len) {
 		j->err = 1;
-		return 0;
+		return LIEN_ETOOBIG;
 	}
-	return 1;
+	return LIEN_OK;
 }
 
 static void
 json_out_mem(struct json_out *j, const char *p, size_t n)
 {
-	if (!json_out_room(j, n))
+	if (json_out_room(j, n) != LIEN_OK)
 		return;
 	memcpy(j->buf + j->len, p, n);
 	j->len += n;
@@ -75,7 +76,7 @@ json_out_b64(struct json_out *j, const uint8_t *p, size_t len)
 	}
 	need = B64_ENCODED_LEN(len);
 	/* '"' + base64 + '"', and b64_encode writes its own NUL. */
-	if (!json_out_room(j, need + 2))
+	if (json_out_room(j, need + 2) != LIEN_OK)
 		return;
 	j->buf[j->len++] = '"';
 	if (b64_encode(p, len, j->buf + j->len, j->cap - j->len) != LIEN_OK) {

@@ -27,21 +27,32 @@ metrics_text_free(struct metrics_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* Make room for n more bytes plus the NUL. */
-static int
+/* The status the sticky flag stands for (metrics_text_finish's). */
+static enum lien_status
+metrics_text_status(const struct metrics_text *t)
+{
+	if (t->err == 1)
+		return LIEN_ENOMEM;
+	return t->err ? LIEN_ETOOBIG : LIEN_OK;
+}
+
+/* Make room for n more bytes plus the NUL. LIEN_OK, or the sticky
+ * failure, recorded in t->err first: LIEN_ETOOBIG past METRICS_TEXT_MAX,
+ * LIEN_ENOMEM when realloc failed. */
+static enum lien_status LIEN_MUST_CHECK
 metrics_text_reserve(struct metrics_text *t, size_t n)
 {
 	size_t cap;
 	char *nb;
 
 	if (t->err)
-		return 0;
+		return metrics_text_status(t);
 	if (n > METRICS_TEXT_MAX - t->len) {	/* len <= MAX always */
 		t->err = 2;
-		return 0;
+		return LIEN_ETOOBIG;
 	}
 	if (t->len + n < t->cap)
-		return 1;
+		return LIEN_OK;
 	cap = t->cap ? t->cap : METRICS_TEXT_INITIAL;
 	while (cap <= t->len + n)
 		cap *= 2;	/* cannot overflow: len + n <= 1 MiB */
@@ -50,17 +61,17 @@ metrics_text_reserve(struct metrics_text *t, size_t n)
 	nb = realloc(t->buf, cap);
 	if (nb == NULL) {
 		t->err = 1;
-		return 0;
+		return LIEN_ENOMEM;
 	}
 	t->buf = nb;
 	t->cap = cap;
-	return 1;
+	return LIEN_OK;
 }
 
 static void
 metrics_text_put(struct metrics_text *t, const char *s, size_t n)
 {
-	if (!metrics_text_reserve(t, n))
+	if (metrics_text_reserve(t, n) != LIEN_OK)
 		return;
 	memcpy(t->buf + t->len, s, n);
 	t->len += n;
@@ -212,10 +223,8 @@ metrics_text_finish(const struct metrics_text *t, const char **out,
 {
 	*out = NULL;
 	*out_len = 0;
-	if (t->err == 1)
-		return LIEN_ENOMEM;
 	if (t->err)
-		return LIEN_ETOOBIG;
+		return metrics_text_status(t);
 	*out = t->buf ? t->buf : "";
 	*out_len = t->len;
 	return LIEN_OK;

@@ -176,8 +176,13 @@ server_log(void *ctx, const char *msg)
 	fprintf(stderr, "lienlogd: http: %s\n", line);
 }
 
-static int
-opts_parse(int argc, char **argv, struct opts *o)
+/* Parse the command line into o (its strings borrowed from argv).
+ * LIEN_OK with *out_help = 1 when --help or -h is met before any error
+ * (the arguments after it are not read and o is incomplete), LIEN_OK with
+ * *out_help = 0 for a complete o, or LIEN_EINVAL after saying why on
+ * stderr. */
+static enum lien_status LIEN_MUST_CHECK
+opts_parse(int argc, char **argv, struct opts *o, int *out_help)
 {
 	static const char *const names[] = { "--data", "--demo", "--key",
 		"--origin", "--listen", "--threads", "--access-log",
@@ -186,6 +191,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		"--sms-credentials", "--reminder-days" };
 
 	memset(o, 0, sizeof(*o));
+	*out_help = 0;
 	for (int i = 1; i < argc; i++) {
 		const char **slot[] = { &o->data, &o->demo, &o->key, &o->origin,
 			&o->listen, &o->threads, &o->access_log,
@@ -195,12 +201,15 @@ opts_parse(int argc, char **argv, struct opts *o)
 			&o->reminder_days };
 		size_t k;
 
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
-			return 1;
+		if (strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-h") == 0) {
+			*out_help = 1;
+			return LIEN_OK;
+		}
 		if (strcmp(argv[i], "--trust-proxy") == 0) {	/* a switch */
 			if (o->trust_proxy) {
 				say("lienlogd: --trust-proxy given twice\n");
-				return -1;
+				return LIEN_EINVAL;
 			}
 			o->trust_proxy = 1;
 			continue;
@@ -208,7 +217,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 		if (strcmp(argv[i], "--no-state-map") == 0) {	/* a switch */
 			if (o->no_state_map) {
 				say("lienlogd: --no-state-map given twice\n");
-				return -1;
+				return LIEN_EINVAL;
 			}
 			o->no_state_map = 1;
 			continue;
@@ -218,7 +227,7 @@ opts_parse(int argc, char **argv, struct opts *o)
 			    o->nwitness == WITNESS_CLIENT_MAX) {
 				say("lienlogd: --witness needs URL=VKEYFILE "
 				    "(at most %u)\n", WITNESS_CLIENT_MAX);
-				return -1;
+				return LIEN_EINVAL;
 			}
 			o->witness[o->nwitness++] = argv[++i];
 			continue;
@@ -229,31 +238,31 @@ opts_parse(int argc, char **argv, struct opts *o)
 		}
 		if (k == sizeof(names) / sizeof(names[0])) {
 			say("lienlogd: unknown argument '%s'\n", argv[i]);
-			return -1;
+			return LIEN_EINVAL;
 		}
 		if (i + 1 >= argc || argv[i + 1][0] == '\0') {
 			say("lienlogd: %s needs a value\n", argv[i]);
-			return -1;
+			return LIEN_EINVAL;
 		}
 		if (*slot[k] != NULL) {
 			say("lienlogd: %s given twice\n", argv[i]);
-			return -1;
+			return LIEN_EINVAL;
 		}
 		*slot[k] = argv[++i];
 	}
 	if ((o->data == NULL) == (o->demo == NULL)) {
 		say("lienlogd: exactly one of --data or --demo is required\n");
-		return -1;
+		return LIEN_EINVAL;
 	}
 	if (o->demo != NULL && o->key != NULL) {
 		say("lienlogd: --demo keeps its key in DIR/log.key; drop --key\n");
-		return -1;
+		return LIEN_EINVAL;
 	}
 	if (o->data != NULL && o->origin != NULL) {
 		say("lienlogd: --origin only applies to --demo\n");
-		return -1;
+		return LIEN_EINVAL;
 	}
-	return 0;
+	return LIEN_OK;
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -676,17 +685,15 @@ main(int argc, char **argv)
 	unsigned nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
 	enum lien_status s;
-	int exit_code = 1, sig = 0;
+	int exit_code = 1, sig = 0, help = 0;
 
-	switch (opts_parse(argc, argv, &o)) {
-	case 1:
-		fputs(usage, stdout);
-		return 0;
-	case 0:
-		break;
-	default:
+	if (opts_parse(argc, argv, &o, &help) != LIEN_OK) {
 		fputs(usage, stderr);
 		return 2;
+	}
+	if (help) {
+		fputs(usage, stdout);
+		return 0;
 	}
 	if (uint_parse(o.threads, 1, API_THREADS_MAX, &nthreads) != LIEN_OK) {
 		say("lienlogd: --threads must be 1..%u\n", API_THREADS_MAX);
