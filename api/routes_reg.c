@@ -929,77 +929,93 @@ out:
 	free(er);
 }
 
+/* The fields of a mortgage application, shared by the online and the
+ * counter channel: read and checked in the order the refusals are
+ * documented (docs/api-registration.md), the loan's term end (a calendar
+ * date, docs/notices.md "Due-release reminders") and the details and
+ * contract references computed; the contract reference is keyed by the
+ * bank (party), as the bank's own application and its voucher compute
+ * it. LIEN_OK: req is filled (kind, vin, term_end, details, contract) and
+ * *idn names the owner; any other status: the refusal was sent. Name and
+ * phone are only in the sealed request. */
+static enum lien_status LIEN_MUST_CHECK
+mortgage_fields(struct reg_call *c, struct api_req *rq,
+    struct reg_request *req, const json_t *app, const char *party,
+    size_t party_len, struct reg_str *idn)
+{
+	static const char *const owner_keys[] = { "id_number", NULL };
+	static const char *const owner_opt[] = { "name", "phone", NULL };
+	struct reg_str vin, plate, pt, certno, contract, name, phone;
+	struct reg_str term_end;
+	const json_t *owner;
+	enum lien_status st;
+	unsigned ptype;
+
+	if ((st = reg_str(rq, app, "vin", 1, &vin)) != LIEN_OK ||
+	    (st = reg_str(rq, app, "term_end", 0, &term_end)) != LIEN_OK ||
+	    (st = reg_str(rq, app, "plate", 1, &plate)) != LIEN_OK ||
+	    (st = reg_str(rq, app, "plate_type", 1, &pt)) != LIEN_OK ||
+	    (st = reg_str(rq, app, "certificate_number", 1, &certno)) !=
+	    LIEN_OK ||
+	    (st = reg_str(rq, app, "contract_number", 1, &contract)) !=
+	    LIEN_OK ||
+	    (st = reg_obj(rq, app, "owner", 1, &owner)) != LIEN_OK ||
+	    (st = reg_keys(rq, owner, "application.owner", owner_keys,
+	    owner_opt)) != LIEN_OK ||
+	    (st = reg_str(rq, owner, "id_number", 1, idn)) != LIEN_OK ||
+	    (st = reg_str(rq, owner, "name", 0, &name)) != LIEN_OK ||
+	    (st = reg_str(rq, owner, "phone", 0, &phone)) != LIEN_OK)
+		return st;
+	if ((st = v_vin(rq, vin)) != LIEN_OK ||
+	    (st = v_plate(rq, plate, pt, &ptype)) != LIEN_OK ||
+	    (st = v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
+	    "certificate_number_invalid", "certificate_number must be 1..20 "
+	    "of 0-9 A-Z")) != LIEN_OK ||
+	    (st = v_ok(rq, ids_contract_number_validate(contract.p,
+	    contract.len), "contract_number_invalid", "contract_number must "
+	    "be 1..64 printable ASCII without spaces at the ends")) !=
+	    LIEN_OK ||
+	    (st = v_id_number(rq, *idn)) != LIEN_OK ||
+	    (name.p != NULL && (st = v_name(rq, name, REG_NAME_MAX,
+	    "owner_name_invalid")) != LIEN_OK) ||
+	    (phone.p != NULL && (st = v_phone(rq, phone)) != LIEN_OK))
+		return st;
+	if (term_end.p != NULL && registry_date_parse(term_end.p,
+	    term_end.len, NULL) != LIEN_OK)
+		return reg_bad(rq, "term_end_invalid", "term_end must be a "
+		    "date YYYY-MM-DD (2000-01-01..2099-12-31)");
+	req->term_end = term_end;
+	if ((st = details_ref(c, plate, pt, certno, req->details)) !=
+	    LIEN_OK)
+		return st;
+	if ((st = reg_ref(c, "lienlog-contract-v1", party, party_len,
+	    contract.p, contract.len, req->contract)) != LIEN_OK) {
+		api_fail_status(rq, st);
+		return st;
+	}
+	req->kind = REG_T_MORTGAGE_APPLICATION;
+	req->vin = vin;
+	return LIEN_OK;
+}
+
 static void
 post_mortgages(struct api_req *rq)
 {
 	static const char *const app_keys[] = { "vin", "plate", "plate_type",
 		"certificate_number", "contract_number", "owner", NULL };
-	static const char *const owner_keys[] = { "id_number", NULL };
-	static const char *const owner_opt[] = { "name", "phone", NULL };
 	static const char *const app_opt[] = { "term_end", NULL };
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
-	struct reg_request *req;
-	struct reg_str vin, plate, pt, certno, contract, idn, name, phone, tok;
-	struct reg_str term_end;
-	const json_t *app, *owner, *company;
-	enum lien_status st;
-	unsigned ptype;
+	struct reg_str idn, tok;
+	const json_t *app, *company;
 
 	if (w == NULL)
 		return;
 	c = &w->c;
-	req = &w->req;
-	if (bank_envelope(c, rq, app_keys, app_opt, &app, &tok, &company) !=
-	    LIEN_OK ||
-	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
-	    reg_str(rq, app, "term_end", 0, &term_end) != LIEN_OK ||
-	    reg_str(rq, app, "plate", 1, &plate) != LIEN_OK ||
-	    reg_str(rq, app, "plate_type", 1, &pt) != LIEN_OK ||
-	    reg_str(rq, app, "certificate_number", 1, &certno) != LIEN_OK ||
-	    reg_str(rq, app, "contract_number", 1, &contract) != LIEN_OK ||
-	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
-	    reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) !=
-	    LIEN_OK ||
-	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
-	    reg_str(rq, owner, "name", 0, &name) != LIEN_OK ||
-	    reg_str(rq, owner, "phone", 0, &phone) != LIEN_OK)
-		goto out;
-	if (v_vin(rq, vin) != LIEN_OK ||
-	    v_plate(rq, plate, pt, &ptype) != LIEN_OK ||
-	    v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
-	    "certificate_number_invalid", "certificate_number must be 1..20 "
-	    "of 0-9 A-Z") != LIEN_OK ||
-	    v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
-	    "contract_number_invalid", "contract_number must be 1..64 "
-	    "printable ASCII without spaces at the ends") != LIEN_OK ||
-	    v_id_number(rq, idn) != LIEN_OK ||
-	    (name.p != NULL && v_name(rq, name, REG_NAME_MAX,
-	    "owner_name_invalid") != LIEN_OK) ||
-	    (phone.p != NULL && v_phone(rq, phone) != LIEN_OK))
-		goto out;
-	/* the loan's term end (docs/notices.md "Due-release reminders"):
-	 * a calendar date, kept in the private record */
-	if (term_end.p != NULL && registry_date_parse(term_end.p,
-	    term_end.len, NULL) != LIEN_OK) {
-		reg_bad(rq, "term_end_invalid", "term_end must be a date "
-		    "YYYY-MM-DD (2000-01-01..2099-12-31)");
-		goto out;
-	}
-	req->term_end = term_end;
-	/* name and phone are only in the sealed request */
-	if (details_ref(c, plate, pt, certno, req->details) != LIEN_OK)
-		goto out;
-	if ((st = reg_ref(c, "lienlog-contract-v1", c->auth.party_id,
-	    c->auth.party_id_len, contract.p, contract.len, req->contract)) !=
-	    LIEN_OK) {
-		api_fail_status(rq, st);
-		goto out;
-	}
-	req->kind = REG_T_MORTGAGE_APPLICATION;
-	req->vin = vin;
-	bank_submit(c, req, tok, app, company, idn);
-out:
+	if (bank_envelope(c, rq, app_keys, app_opt, &app, &tok, &company) ==
+	    LIEN_OK && mortgage_fields(c, rq, &w->req, app, c->auth.party_id,
+	    c->auth.party_id_len, &idn) == LIEN_OK)
+		bank_submit(c, &w->req, tok, app, company, idn);
 	work_free(w);
 }
 
@@ -1241,71 +1257,21 @@ post_counter_mortgages(struct api_req *rq)
 	static const char *const app_keys[] = { "vin", "plate", "plate_type",
 		"certificate_number", "contract_number", "owner", "mortgagee",
 		NULL };
-	static const char *const owner_keys[] = { "id_number", NULL };
-	static const char *const owner_opt[] = { "name", "phone", NULL };
 	static const char *const app_opt[] = { "term_end", NULL };
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_request *req;
-	struct reg_str vin, plate, pt, certno, contract, idn, name, phone;
-	struct reg_str term_end;
-	const json_t *app, *owner;
-	enum lien_status st;
-	unsigned ptype;
+	struct reg_str idn;
+	const json_t *app;
 
 	if (w == NULL)
 		return;
 	c = &w->c;
 	req = &w->req;
-	if (counter_envelope(c, rq, req, app_keys, app_opt, 0, &app) !=
-	    LIEN_OK ||
-	    reg_str(rq, app, "vin", 1, &vin) != LIEN_OK ||
-	    reg_str(rq, app, "term_end", 0, &term_end) != LIEN_OK ||
-	    reg_str(rq, app, "plate", 1, &plate) != LIEN_OK ||
-	    reg_str(rq, app, "plate_type", 1, &pt) != LIEN_OK ||
-	    reg_str(rq, app, "certificate_number", 1, &certno) != LIEN_OK ||
-	    reg_str(rq, app, "contract_number", 1, &contract) != LIEN_OK ||
-	    reg_obj(rq, app, "owner", 1, &owner) != LIEN_OK ||
-	    reg_keys(rq, owner, "application.owner", owner_keys, owner_opt) !=
-	    LIEN_OK ||
-	    reg_str(rq, owner, "id_number", 1, &idn) != LIEN_OK ||
-	    reg_str(rq, owner, "name", 0, &name) != LIEN_OK ||
-	    reg_str(rq, owner, "phone", 0, &phone) != LIEN_OK)
-		goto out;
-	if (v_vin(rq, vin) != LIEN_OK ||
-	    v_plate(rq, plate, pt, &ptype) != LIEN_OK ||
-	    v_ok(rq, ids_cert_number_validate(certno.p, certno.len),
-	    "certificate_number_invalid", "certificate_number must be 1..20 "
-	    "of 0-9 A-Z") != LIEN_OK ||
-	    v_ok(rq, ids_contract_number_validate(contract.p, contract.len),
-	    "contract_number_invalid", "contract_number must be 1..64 "
-	    "printable ASCII without spaces at the ends") != LIEN_OK ||
-	    v_id_number(rq, idn) != LIEN_OK ||
-	    (name.p != NULL && v_name(rq, name, REG_NAME_MAX,
-	    "owner_name_invalid") != LIEN_OK) ||
-	    (phone.p != NULL && v_phone(rq, phone) != LIEN_OK))
-		goto out;
-	if (term_end.p != NULL && registry_date_parse(term_end.p,
-	    term_end.len, NULL) != LIEN_OK) {
-		(void)reg_bad(rq, "term_end_invalid", "term_end must be a date "
-		    "YYYY-MM-DD (2000-01-01..2099-12-31)");
-		goto out;
-	}
-	req->term_end = term_end;
-	if (details_ref(c, plate, pt, certno, req->details) != LIEN_OK)
-		goto out;
-	/* the bank's contract reference, as the bank's own application
-	 * and its voucher compute it */
-	if ((st = reg_ref(c, "lienlog-contract-v1", req->mortgagee.p,
-	    req->mortgagee.len, contract.p, contract.len, req->contract)) !=
-	    LIEN_OK) {
-		api_fail_status(rq, st);
-		goto out;
-	}
-	req->kind = REG_T_MORTGAGE_APPLICATION;
-	req->vin = vin;
-	counter_submit(c, req, idn);
-out:
+	if (counter_envelope(c, rq, req, app_keys, app_opt, 0, &app) ==
+	    LIEN_OK && mortgage_fields(c, rq, req, app, req->mortgagee.p,
+	    req->mortgagee.len, &idn) == LIEN_OK)
+		counter_submit(c, req, idn);
 	work_free(w);
 }
 
