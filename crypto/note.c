@@ -568,15 +568,15 @@ sig_line_parse(const uint8_t *line, size_t len, struct note_sig *sig)
 }
 
 enum lien_status
-note_parse(const uint8_t *msg, size_t len, struct note_parsed *out)
+note_split(const uint8_t *msg, size_t len, const uint8_t **out_text,
+    size_t *out_text_len, struct note_lines *out_lines)
 {
-	const uint8_t *sigs;
-	size_t split, sigs_len, nsigs = 0;
-	enum lien_status st;
+	size_t split;
 
-	if (out == NULL)
-		return LIEN_EINVAL;
-	memset(out, 0, sizeof *out);
+	*out_text = NULL;
+	*out_text_len = 0;
+	out_lines->p = NULL;
+	out_lines->len = 0;
 	if (msg == NULL && len > 0)
 		return LIEN_EINVAL;
 	if (len > NOTE_MAX)
@@ -593,28 +593,61 @@ note_parse(const uint8_t *msg, size_t len, struct note_parsed *out)
 	split--;		/* index of the first '\n' of "\n\n" */
 	if (split + 1 > NOTE_TEXT_MAX)
 		return LIEN_ETOOBIG;
-	sigs = msg + split + 2;
-	sigs_len = len - split - 2;
-	if (sigs_len == 0 || sigs[sigs_len - 1] != '\n')
+	if (len - split - 2 == 0 || msg[len - 1] != '\n')
 		return LIEN_EPARSE;
+	*out_text = msg;
+	*out_text_len = split + 1;
+	out_lines->p = msg + split + 2;
+	out_lines->len = len - split - 2;
+	return LIEN_OK;
+}
 
-	while (sigs_len > 0) {
-		const uint8_t *nl = memchr(sigs, '\n', sigs_len);
-		size_t line_len = (size_t)(nl - sigs);	/* nl found: ends in \n */
+enum lien_status
+note_lines_next(struct note_lines *it, struct note_sig *out)
+{
+	const uint8_t *nl;
+	size_t line_len;
+	enum lien_status st;
 
+	if (it->len == 0)
+		return LIEN_EINVAL;
+	/* note_split checked that the block ends in '\n'. */
+	nl = memchr(it->p, '\n', it->len);
+	if (nl == NULL)
+		return LIEN_EPARSE;
+	line_len = (size_t)(nl - it->p);
+	if ((st = sig_line_parse(it->p, line_len, out)) != LIEN_OK) {
+		memset(out, 0, sizeof *out);
+		return st;
+	}
+	it->p += line_len + 1;
+	it->len -= line_len + 1;
+	return LIEN_OK;
+}
+
+enum lien_status
+note_parse(const uint8_t *msg, size_t len, struct note_parsed *out)
+{
+	struct note_lines lines;
+	size_t nsigs = 0;
+	enum lien_status st;
+
+	if (out == NULL)
+		return LIEN_EINVAL;
+	memset(out, 0, sizeof *out);
+	if ((st = note_split(msg, len, &out->text, &out->text_len, &lines)) !=
+	    LIEN_OK)
+		return st;
+	while (lines.len > 0) {
 		if (nsigs == NOTE_SIGS_MAX) {
 			st = LIEN_ETOOBIG;
 			goto fail;
 		}
-		st = sig_line_parse(sigs, line_len, &out->sigs[nsigs]);
-		if (st != LIEN_OK)
+		if ((st = note_lines_next(&lines, &out->sigs[nsigs])) !=
+		    LIEN_OK)
 			goto fail;
 		nsigs++;
-		sigs += line_len + 1;
-		sigs_len -= line_len + 1;
 	}
-	out->text = msg;
-	out->text_len = split + 1;
 	out->nsigs = nsigs;
 	return LIEN_OK;
 fail:

@@ -149,6 +149,27 @@ enum lien_status note_sign(const struct note_signer *s, const uint8_t *text,
 enum lien_status note_parse(const uint8_t *msg, size_t len,
     struct note_parsed *out) LIEN_MUST_CHECK;
 
+/* The signature lines of a note still to read; borrows the note. */
+struct note_lines {
+	const uint8_t *p;
+	size_t len;		/* 0 when every line was read */
+};
+
+/* note_parse in steps, for a reader that must take notes with more than
+ * NOTE_SIGS_MAX signature lines (the log's own notes: any number of
+ * witnesses may cosign): note_split checks the note as note_parse does
+ * (size, text, the blank line) and gives its text (with its final '\n')
+ * and its signature lines; note_lines_next parses the next line (call it
+ * while it->len > 0) with note_parse's rules and moves past it. Outputs
+ * borrow msg. LIEN_EPARSE / LIEN_ETOOBIG / LIEN_EINVAL (no line left);
+ * outputs zeroed on failure, the iterator unmoved. */
+enum lien_status note_split(const uint8_t *msg, size_t len,
+    const uint8_t **out_text, size_t *out_text_len,
+    struct note_lines *out_lines) LIEN_MUST_CHECK
+    __attribute__((nonnull(3, 4, 5)));
+enum lien_status note_lines_next(struct note_lines *it, struct note_sig *out)
+    LIEN_MUST_CHECK __attribute__((nonnull(1, 2)));
+
 /* Verify: parse msg and check that every verifier in vs[0..nvs) whose name
  * and key id appear has a valid Ed25519 signature (type 0x01 keys only).
  * Signature lines of unknown keys are ignored. LIEN_OK when at least one

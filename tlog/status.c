@@ -517,58 +517,65 @@ cosig_cmp(const void *a, const void *b)
 	return memcmp(a, b, STATUS_COSIG_LEN);
 }
 
+/* Whether b already carries a cosignature of raw's key id. */
+static int
+cosig_key_kept(const struct status_proof *b, const uint8_t *raw)
+{
+	for (size_t i = 0; i < b->ncosig; i++)
+		if (memcmp(b->cosig[i], raw, 4) == 0)
+			return 1;
+	return 0;
+}
+
+/* The note is read line by line (note_split, note_lines_next) rather
+ * than with note_parse: the log's note holds one line per witness that
+ * cosigned, and nothing caps how many witnesses a log has at
+ * NOTE_SIGS_MAX or at STATUS_COSIG_MAX. The bundle keeps, in the note's
+ * order (the order the log stored the cosignatures: the witnesses that
+ * answered first come first), the first line of each key id, up to
+ * STATUS_COSIG_MAX key ids. One valid cosignature is all a verifier
+ * counts of a witness, so a second one of the same key (a later
+ * timestamp) adds nothing. docs/lien-status.md section 7. */
 enum lien_status
 status_proof_set_checkpoint(struct status_proof *b, const uint8_t *note,
     size_t len)
 {
-	struct note_parsed *np = malloc(sizeof *np);
-	const uint8_t *nl;
-	size_t olen, n = 0;
+	struct note_lines lines;
+	struct note_sig g;
+	const uint8_t *text, *nl;
+	size_t text_len, olen;
 	int have_log = 0;
-	enum lien_status st = LIEN_EPARSE;
 
-	if (np == NULL)
-		return LIEN_ENOMEM;
 	b->body = NULL;
 	b->body_len = 0;
 	b->ncosig = 0;
-	if (note_parse(note, len, np) != LIEN_OK || np->text_len == 0 ||
-	    np->text_len > NOTE_TEXT_MAX ||
-	    (nl = memchr(np->text, '\n', np->text_len)) == NULL)
-		goto out;
-	olen = (size_t)(nl - np->text);
-	for (size_t i = 0; i < np->nsigs; i++) {
-		const struct note_sig *g = &np->sigs[i];
-
-		if (g->raw_len == 4 + STATUS_LOG_SIG_LEN && !have_log &&
-		    g->name_len == olen && memcmp(g->name, np->text, olen) == 0) {
-			memcpy(b->log_sig, g->raw + 4, STATUS_LOG_SIG_LEN);
+	if (note_split(note, len, &text, &text_len, &lines) != LIEN_OK ||
+	    (nl = memchr(text, '\n', text_len)) == NULL)
+		return LIEN_EPARSE;
+	olen = (size_t)(nl - text);
+	while (lines.len > 0) {
+		if (note_lines_next(&lines, &g) != LIEN_OK) {
+			b->ncosig = 0;
+			return LIEN_EPARSE;
+		}
+		if (g.raw_len == 4 + STATUS_LOG_SIG_LEN && !have_log &&
+		    g.name_len == olen && memcmp(g.name, text, olen) == 0) {
+			memcpy(b->log_sig, g.raw + 4, STATUS_LOG_SIG_LEN);
 			have_log = 1;
-		} else if (g->raw_len == STATUS_COSIG_LEN) {
-			if (n == STATUS_COSIG_MAX) {
-				st = LIEN_ETOOBIG;
-				goto out;
-			}
-			memcpy(b->cosig[n++], g->raw, STATUS_COSIG_LEN);
+		} else if (g.raw_len == STATUS_COSIG_LEN &&
+		    b->ncosig < STATUS_COSIG_MAX && !cosig_key_kept(b, g.raw)) {
+			memcpy(b->cosig[b->ncosig++], g.raw, STATUS_COSIG_LEN);
 		}
 	}
-	if (!have_log)
-		goto out;
-	qsort(b->cosig, n, STATUS_COSIG_LEN, cosig_cmp);
-	b->ncosig = 0;
-	for (size_t i = 0; i < n; i++)
-		if (b->ncosig == 0 || memcmp(b->cosig[b->ncosig - 1],
-		    b->cosig[i], STATUS_COSIG_LEN) != 0)
-			memmove(b->cosig[b->ncosig++], b->cosig[i],
-			    STATUS_COSIG_LEN);
-	b->body = np->text;
-	b->body_len = np->text_len;
-	st = LIEN_OK;
-out:
-	if (st != LIEN_OK)
+	if (!have_log) {
 		b->ncosig = 0;
-	free(np);
-	return st;
+		return LIEN_EPARSE;
+	}
+	/* Distinct key ids make the sorted list strictly increasing. */
+	qsort(b->cosig, b->ncosig, STATUS_COSIG_LEN, cosig_cmp);
+	b->body = text;
+	b->body_len = text_len;
+	return LIEN_OK;
 }
 
 static enum lien_status LIEN_MUST_CHECK

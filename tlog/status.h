@@ -153,13 +153,15 @@ struct status_proof {
 	uint8_t record_json[STATUS_RECORD_MAX];
 };
 
-/* Fill b's checkpoint parts from a signed note (note, len): body borrows
- * the note; log_sig is the signature line named the checkpoint's origin
- * (its first line) holding 68 bytes; the cosignatures are every line of
- * 76 bytes (C2SP tlog-cosignature/v1), sorted, duplicates dropped. Other
- * lines are left out (a verifier ignores lines of unknown keys anyway).
- * LIEN_EPARSE for a malformed note or one without the log's signature,
- * LIEN_ETOOBIG for more than STATUS_COSIG_MAX cosignatures. */
+/* Fill b's checkpoint parts from a signed note (note, len; any number of
+ * signature lines): body borrows the note; log_sig is the signature line
+ * named the checkpoint's origin (its first line) holding 68 bytes; the
+ * cosignatures are the lines of 76 bytes (C2SP tlog-cosignature/v1), the
+ * first of each key id in the note's order, at most STATUS_COSIG_MAX key
+ * ids (the first ones in the note's order; later ones are left out),
+ * then sorted. Other lines are left out (a verifier ignores lines of
+ * unknown keys anyway). LIEN_EPARSE for a malformed note or one without
+ * the log's signature. */
 enum lien_status status_proof_set_checkpoint(struct status_proof *b,
     const uint8_t *note, size_t len) LIEN_MUST_CHECK
     __attribute__((nonnull(1)));

@@ -500,6 +500,32 @@ test_note_parse_sigs_max(void **state)
 	assert_int_equal(note_parse((uint8_t *)buf, n, &np), LIEN_ETOOBIG);
 	assert_int_equal(np.nsigs, 0);
 	assert_int_equal(verify1(buf, n, note_signer_verifier(s)), LIEN_ETOOBIG);
+	/* note_split and note_lines_next walk every line, however many */
+	{
+		const uint8_t *text;
+		size_t text_len, k = 0;
+		struct note_lines lines;
+		struct note_sig g;
+
+		assert_int_equal(note_split((uint8_t *)buf, n, &text,
+		    &text_len, &lines), LIEN_OK);
+		assert_int_equal(text_len, strlen(text1));
+		assert_memory_equal(text, text1, text_len);
+		while (lines.len > 0) {
+			assert_int_equal(note_lines_next(&lines, &g), LIEN_OK);
+			k++;
+		}
+		assert_int_equal(k, NOTE_SIGS_MAX + 1);
+		assert_int_equal(note_lines_next(&lines, &g), LIEN_EINVAL);
+		/* a malformed line stops the walk there */
+		buf[n - 2] = '!';
+		assert_int_equal(note_split((uint8_t *)buf, n, &text,
+		    &text_len, &lines), LIEN_OK);
+		for (k = 0; k < NOTE_SIGS_MAX; k++)
+			assert_int_equal(note_lines_next(&lines, &g), LIEN_OK);
+		assert_int_equal(note_lines_next(&lines, &g), LIEN_EPARSE);
+		assert_true(lines.len > 0);
+	}
 	free(msg);
 	note_signer_free(s);
 }

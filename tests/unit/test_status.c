@@ -634,6 +634,109 @@ test_status_proof_trust(void **state)
 	free(wvk);
 }
 
+/* More witnesses cosigned the checkpoint than a bundle carries (32) and
+ * than note_parse takes (NOTE_SIGS_MAX lines), one of them twice: the
+ * bundle still builds (it was a 500 of GET .../status-proof), with the
+ * first cosignature of each of the first 32 key ids in the note's order
+ * (docs/lien-status.md section 7), and verifies for a policy of those. */
+#define MANY_WITNESSES 70
+
+static void
+test_status_proof_many_cosigners(void **state)
+{
+	struct fx *f = *state;
+	struct cosig_signer *ws[MANY_WITNESSES];
+	struct note_verifier wv[MANY_WITNESSES];
+	struct tlog_policy pol = f->pol;
+	struct status_check c;
+	struct status_result res;
+	struct status_report rep;
+	struct status_proof *p = malloc(sizeof *p);
+	struct ledger_view *v;
+	char line[COSIG_LINE_MAX], *note;
+	uint8_t *b, first0[STATUS_COSIG_LEN];
+	size_t len, ll, nl, body_len;
+	uint64_t n;
+
+	assert_non_null(p);
+	grow(f, REC_A, 0);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	n = ledger_view_size(v);
+	assert_int_equal(ledger_view_checkpoint(v, n, &note, &nl), LIEN_OK);
+	ledger_view_close(v);
+	body_len = (size_t)(strstr(note, "\n\n") - note) + 1;
+	for (size_t i = 0; i <= MANY_WITNESSES; i++) {
+		/* witness 0 again at the end, with a later timestamp */
+		size_t w = i % MANY_WITNESSES;
+
+		if (i < MANY_WITNESSES) {
+			char name[32], *sk, *vk;
+
+			snprintf(name, sizeof name, "w%02zu.example/w", w);
+			assert_int_equal(cosig_key_generate(name, strlen(name),
+			    &sk, &vk), LIEN_OK);
+			assert_int_equal(cosig_signer_parse(sk, strlen(sk),
+			    &ws[w]), LIEN_OK);
+			wv[w] = *cosig_signer_verifier(ws[w]);
+			secret_free(sk);
+			free(vk);
+		}
+		assert_int_equal(cosig_sign_line(ws[w], (const uint8_t *)note,
+		    body_len, 1767225600 + i, line, sizeof line, &ll),
+		    LIEN_OK);
+		assert_int_equal(ledger_checkpoint_add_cosigs(f->l, n, line,
+		    ll), LIEN_OK);
+	}
+	assert_int_equal(cosig_sign(ws[0], (const uint8_t *)note, body_len,
+	    1767225600, first0), LIEN_OK);
+	free(note);
+
+	bundle(f, VIN_A, REC_A, &b, &len);
+	assert_int_equal(status_proof_decode(b, len, p), LIEN_OK);
+	assert_int_equal(p->ncosig, STATUS_COSIG_MAX);
+	/* exactly witnesses 0..31, each once, witness 0 by its first line */
+	for (size_t w = 0; w < MANY_WITNESSES; w++) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < p->ncosig; i++)
+			if (p->cosig[i][0] == (uint8_t)(wv[w].key_id >> 24) &&
+			    p->cosig[i][1] == (uint8_t)(wv[w].key_id >> 16) &&
+			    p->cosig[i][2] == (uint8_t)(wv[w].key_id >> 8) &&
+			    p->cosig[i][3] == (uint8_t)wv[w].key_id) {
+				if (w == 0)
+					assert_memory_equal(p->cosig[i],
+					    first0, STATUS_COSIG_LEN);
+				k++;
+			}
+		assert_int_equal(k, w < STATUS_COSIG_MAX ? 1 : 0);
+	}
+	memset(&c, 0, sizeof c);
+	c.policy = &pol;
+	c.id = (const uint8_t *)VIN_A;
+	c.id_len = strlen(VIN_A);
+	/* the 32 kept witnesses, all of them needed */
+	pol.witnesses = wv;
+	pol.nwitnesses = STATUS_COSIG_MAX;
+	pol.quorum = STATUS_COSIG_MAX;
+	assert_int_equal(status_proof_verify(b, len, &c, &res, &rep), LIEN_OK);
+	assert_int_equal(res.cosigned, STATUS_COSIG_MAX);
+	/* a policy of the first 64, 32 needed */
+	pol.nwitnesses = TLOG_WITNESSES_MAX;
+	assert_int_equal(status_proof_verify(b, len, &c, &res, &rep), LIEN_OK);
+	assert_int_equal(res.cosigned, STATUS_COSIG_MAX);
+	/* the witnesses left out do not count */
+	pol.witnesses = wv + STATUS_COSIG_MAX;
+	pol.nwitnesses = MANY_WITNESSES - STATUS_COSIG_MAX;
+	pol.quorum = 1;
+	assert_int_equal(status_proof_verify(b, len, &c, &res, &rep),
+	    LIEN_EVERIFY);
+	assert_int_equal(rep.fault, STATUS_FAULT_QUORUM);
+	free(b);
+	free(p);
+	for (size_t w = 0; w < MANY_WITNESSES; w++)
+		cosig_signer_free(ws[w]);
+}
+
 static void
 test_status_proof_freshness(void **state)
 {
@@ -904,6 +1007,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_proof_trust, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_status_proof_many_cosigners,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_proof_freshness,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_proof_bytes, setup,
