@@ -68,8 +68,13 @@ function be64(n) {
 	return o;
 }
 
-const rec = (o) => enc.encode(JSON.stringify(Object.fromEntries(
-    Object.entries(o).sort(([a], [b]) => a < b ? -1 : 1))));
+/* sorted keys, BigInts in decimal (JSON.stringify refuses them) */
+const canon = (v) => typeof v === 'bigint' ? v.toString() :
+    Array.isArray(v) ? '[' + v.map(canon).join(',') + ']' :
+    v !== null && typeof v === 'object' ? '{' + Object.keys(v).sort()
+	.map((k) => JSON.stringify(k) + ':' + canon(v[k])).join(',') + '}' :
+    JSON.stringify(v);
+const rec = (o) => enc.encode(canon(o));
 
 /* section 7.1: the binary form of a record object */
 function pack(o) {
@@ -87,10 +92,10 @@ function pack(o) {
 		be64(x.index), be64(x.since_ms)]));
 }
 
-async function world() {
+async function world(opts = {}) {
 	const vins = ['LSJA24U62JG269225', 'LBV5S3102ESJ25655', '1M8GDM9AXKP042788'];
 	const objs = {
-		[vins[0]]: ({ fuller: 'ab'.repeat(32), liens: [{ app: 'A0000000000000010',
+		[vins[0]]: opts.big || ({ fuller: 'ab'.repeat(32), liens: [{ app: 'A0000000000000010',
 		    rank: 1, registered_index: 17, registered_ms: 1767225617000 }],
 		    recorded_index: 5, recorded_ms: 1767225605000, released: [],
 		    restrictions: [] }),
@@ -248,4 +253,42 @@ test('status proofs: the project vectors', async () => {
 		n++;
 	}
 	assert.ok(n >= 20);
+});
+
+/* large_tree.bin: a state root that is entry 2^53 + 2, the last leaf of a
+ * checkpoint of 2^53 + 3 entries; every size and index exact. */
+test('status proofs: tree sizes above 2^53 are exact', async () => {
+	const dir = 'lien_status/';
+	const m = JSON.parse(read(dir + 'bundles.json'));
+	const c = m.cases.find((x) => x.file === 'large_tree.bin');
+	assert.ok(c, 'large_tree.bin is a case');
+	const policy = await V.makePolicy({ log: read(dir + c.vkey).trim() });
+	const bytes = new Uint8Array(readFileSync(join(VECTORS, dir + c.file)));
+	const v = await V.verifyStatusProof(bytes, c.vin, policy);
+	assert.equal(v.ok, true, v.reason);
+	assert.equal(v.status.treeSize, (1n << 53n) + 3n);
+	assert.equal(v.entry.index, (1n << 53n) + 2n);
+});
+
+/* A record's indexes and times above 2^53 (one is 2^64 - 1) come out
+ * exact, as BigInt: JSON.parse would round them and the canonical form
+ * would no longer match. (No shared vector: the C CLI's record reader,
+ * registry_status_parse, keeps RFC 8785's 2^53 - 1, and the registry
+ * never writes more than 2^52, docs/registry.md.) */
+test('status proofs: record numbers above 2^53 are exact', async () => {
+	const big = { fuller: 'ab'.repeat(32), liens: [{ app: 'A0000000000000010',
+	    rank: 1n, registered_index: (1n << 64n) - 1n,
+	    registered_ms: (1n << 53n) + 5n }], recorded_index: (1n << 53n) + 1n,
+	    recorded_ms: (1n << 53n) + 3n, released: [], restrictions: [] };
+	const w = await world({ big });
+	const vin = w.vins[0];
+	const v = await V.verifyStatusProof(await w.bundle(vin), vin, w.policy);
+	assert.equal(v.ok, true, v.reason);
+	assert.equal(v.status.kind, 'lien');
+	const r = v.status.record;
+	assert.equal(r.recorded_index, (1n << 53n) + 1n);
+	assert.equal(r.recorded_ms, (1n << 53n) + 3n);
+	assert.equal(r.liens[0].registered_index, (1n << 64n) - 1n);
+	assert.equal(r.liens[0].registered_ms, (1n << 53n) + 5n);
+	assert.equal(r.liens[0].rank, 1n);
 });

@@ -297,3 +297,69 @@ test('entryMatchesStep: EMS delivery events (type 30) of this application', () =
 	    { step: 'delivered', index: '43' }), '', 'another index');
 	assert.equal(V.entryTypeName(30), 'delivery_event');
 });
+
+/* Record numbers above 2^53 (JSON.parse would round them): exact JSON,
+ * and a receipt for entry 2^53 + 1 of a tree of 2^53 + 3 verifies (the C
+ * and Python verifiers take any u64). */
+test('exact JSON: integers as BigInt, strict', () => {
+	const o = V.parseJSONExact('{"a":9007199254740993,"b":[18446744073709551615,' +
+	    '1.5,"x\\u0041",true,null],"__proto__":{"c":0}}');
+	assert.equal(o.a, 9007199254740993n);
+	assert.deepEqual(o.b, [18446744073709551615n, 1.5, 'xA', true, null]);
+	assert.equal(Object.getPrototypeOf(o), Object.prototype);
+	assert.deepEqual(Object.keys(o), ['a', 'b', '__proto__']);
+	assert.equal(o.__proto__.c, 0n);
+	for (const bad of ['', '{', '{"a":1,"a":2}', '{"a":01}', '[1,]', '{"a" 1}',
+	    '[1] x', '"\t"', '{a:1}', 'nul', '[' .repeat(40) + ']'.repeat(40)])
+		assert.throws(() => V.parseJSONExact(bad), V.VerifyError, bad);
+});
+
+test('receipts: indexes and tree sizes above 2^53 are exact', async () => {
+	const { generateKeyPairSync, sign: edSign } = await import('node:crypto');
+	const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+	const pk = publicKey.export({ format: 'der', type: 'spki' }).subarray(12);
+	const name = 'example.org/big-log';
+	const id = await V.keyId(name, 1, pk);
+	const policy = await V.makePolicy({ log: `${name}+${V.keyIdHex(id)}+` +
+	    V.b64encode(V.concat(Uint8Array.of(1), pk)) });
+	const be64 = (x) => {
+		const o = new Uint8Array(8);
+		for (let i = 7; i >= 0; i--, x >>= 8n)
+			o[i] = Number(x & 255n);
+		return o;
+	};
+	const index = (1n << 53n) + 1n, size = (1n << 53n) + 3n;
+	const entry = V.concat(Uint8Array.of(1), be64(index),
+	    be64(1767225600000n), Uint8Array.of(0, 1), new Uint8Array(32),
+	    V.utf8('x'));
+	const leaf = await V.leafHash(entry);
+	const proof = [];
+	let root = null;
+	while (root === null) {
+		proof.push(await V.sha256(Uint8Array.of(proof.length)));
+		root = await V.inclusionRoot(leaf, index, size, proof);
+	}
+	const text = `${name}\n${size}\n${V.b64encode(root)}\n`;
+	const sig = new Uint8Array(edSign(null, Buffer.from(text), privateKey));
+	const note = text + `\n\u2014 ${name} ` + V.b64encode(V.concat(
+	    Uint8Array.of(id >>> 24, (id >> 16) & 255, (id >> 8) & 255, id & 255),
+	    sig)) + '\n';
+	const receipt = (i, n) => `{"index":${i},"tree_size":${n},` +
+	    `"leaf_hash":"${V.b64encode(leaf)}","proof":[` +
+	    proof.map((h) => `"${V.b64encode(h)}"`).join(',') +
+	    `],"checkpoint":${JSON.stringify(note)}}`;
+	const r = V.parseReceipt(receipt(index, size));
+	assert.equal(r.index, index);
+	assert.equal(r.treeSize, size);
+	let v = await V.verifyReceipt(receipt(index, size), policy, entry);
+	assert.equal(v.ok, true, v.reason);
+	/* one more or less is another entry: JSON.parse could not tell */
+	v = await V.verifyReceipt(receipt(index - 1n, size), policy, entry);
+	assert.equal(v.ok, false);
+	v = await V.verifyReceipt(receipt(index, size + 1n), policy, entry);
+	assert.equal(v.ok, false);
+	assert.equal(v.failed, 'tree_size');
+	/* beyond u64 */
+	assert.throws(() => V.parseReceipt(receipt(index, 1n << 64n)),
+	    V.VerifyError);
+});

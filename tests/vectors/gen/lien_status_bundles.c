@@ -21,12 +21,16 @@
 
 #include "common/b64.h"
 #include "common/hex.h"
+#include "common/rd.h"
 #include "crypto/cosig.h"
+#include "crypto/hash.h"
 #include "crypto/note.h"
 #include "crypto/sign.h"
 #include "ledger/ledger.h"
 #include "registry/ids.h"
 #include "tlog/checkpoint.h"
+#include "tlog/entry.h"
+#include "tlog/merkle.h"
 #include "tlog/status.h"
 
 #define ORIGIN "vectors.lienlog.example/log"
@@ -216,6 +220,27 @@ tamper(const uint8_t *b, size_t len, struct status_proof *p, size_t *out_len)
 	    out_len) != LIEN_OK)
 		die("encode", LIEN_EINVAL);
 	return o;
+}
+
+/* A tree larger than 2^53 seen through synthetic subtree hashes: only
+ * the last leaf, big_leaf, is a real entry. */
+#define BIG_N ((UINT64_C(1) << 53) + 3)
+static uint8_t big_leaf[HASH_LEN];
+
+static enum lien_status LIEN_MUST_CHECK
+big_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
+{
+	uint8_t in[9];
+
+	(void)ctx;
+	if (level == 0 && index == BIG_N - 1) {
+		memcpy(out, big_leaf, HASH_LEN);
+		return LIEN_OK;
+	}
+	in[0] = (uint8_t)level;
+	be64_put(in + 1, index);
+	hash_sha256(in, sizeof in, out);
+	return LIEN_OK;
 }
 
 #define FULLER(x) "\"fuller\":\"" x x x x x x x x "\""
@@ -551,6 +576,47 @@ main(int argc, char **argv)
 	b = bundle_now(l, vin_a, rec_a2, &len);
 	emit("not_cosigned.bin", b, len, vin_a, "witness_quorum", NULL,
 	    "\"witnesses\":[\"witness.vkey\"],\"quorum\":1");
+	free(b);
+	/* A tree of BIG_N entries, more than 2^53 (JavaScript's exact
+	 * integers): A's released record under a state root that is entry
+	 * BIG_N - 1, proven the last leaf of a checkpoint of size BIG_N. */
+	b = bundle_now(l, vin_a, rec_a2, &len);
+	if (status_proof_decode(b, len, p) != LIEN_OK)
+		die("decode", LIEN_EPARSE);
+	{
+		struct merkle_source src = { big_node, NULL };
+		struct entry e;
+		uint8_t ebuf[ENTRY_HEADER_LEN + 64], pay[49], root[HASH_LEN];
+		char body[256], *note;
+		size_t elen, blen, nlen;
+
+		if (entry_decode(p->entry, p->entry_len, &e) != LIEN_OK ||
+		    e.payload_len != sizeof pay)
+			die("state root", LIEN_EPARSE);
+		memcpy(pay, e.payload, sizeof pay);
+		be64_put(pay + 41, BIG_N);
+		e.index = BIG_N - 1;
+		e.payload = pay;
+		if (entry_encode(&e, ebuf, sizeof ebuf, &elen) != LIEN_OK)
+			die("entry", LIEN_EINVAL);
+		hash_leaf(ebuf, elen, big_leaf);
+		if (merkle_prove_inclusion(&src, BIG_N - 1, BIG_N, p->incl,
+		    &p->nincl) != LIEN_OK || merkle_root(&src, BIG_N, root) !=
+		    LIEN_OK || checkpoint_format(ORIGIN, strlen(ORIGIN), BIG_N,
+		    root, body, sizeof body, &blen) != LIEN_OK ||
+		    note_sign(signer, (const uint8_t *)body, blen, &note,
+		    &nlen) != LIEN_OK)
+			die("large tree", LIEN_EINVAL);
+		p->entry = ebuf;
+		p->entry_len = elen;
+		if (status_proof_set_checkpoint(p, (const uint8_t *)note,
+		    nlen) != LIEN_OK)
+			die("checkpoint", LIEN_EPARSE);
+		t = tamper(b, len, p, &tlen);
+		emit("large_tree.bin", t, tlen, vin_a, "ok", "clear", NULL);
+		free(t);
+		free(note);
+	}
 	free(b);
 	fprintf(manifest, "\n]}\n");
 	fclose(manifest);

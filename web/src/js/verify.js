@@ -788,6 +788,87 @@ export function entryBundlePath(index, size) {
 	return 'tile/entries/' + path + (w < 256n ? `.p/${w}` : '');
 }
 
+/* ---- JSON with exact integers -------------------------------------------- */
+
+/*
+ * JSON (RFC 8259) as JSON.parse reads it, except that every number
+ * without a fraction or an exponent becomes a BigInt: JSON.parse rounds
+ * integers above 2^53, and indexes, tree sizes and times are u64 in the
+ * C and Python verifiers. Other numbers stay Numbers. Stricter than
+ * JSON.parse: a member name twice is refused (the C readers refuse it),
+ * nesting is at most 32 deep. Objects are plain (a "__proto__" member is
+ * an ordinary one). Throws VerifyError(FORMAT) naming what.
+ */
+export function parseJSONExact(text, what = 'JSON') {
+	const re = {
+		ws: /[ \t\n\r]*/y,
+		str: /"(?:[^"\\\u0000-\u001f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"/y,
+		num: /-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/y,
+		lit: /true|false|null/y,
+	};
+	let at = 0;
+	const bad = () => fail(STEP.FORMAT, `${what}: not JSON`);
+	const tok = (r) => {
+		r.lastIndex = at;
+		const m = r.exec(text);
+		if (m)
+			at = r.lastIndex;
+		return m;
+	};
+	const ws = () => tok(re.ws);
+	const eat = (c) => {
+		ws();
+		if (text[at] !== c)
+			return false;
+		at++;
+		return true;
+	};
+	const value = (depth) => {
+		ws();
+		const c = text[at];
+		if (c === '{' || c === '[') {
+			if (depth === 32)
+				fail(STEP.FORMAT, `${what}: nested too deeply`);
+			at++;
+			const arr = c === '[';
+			const out = arr ? [] : {};
+			if (eat(arr ? ']' : '}'))
+				return out;
+			do {
+				if (arr) {
+					out.push(value(depth + 1));
+					continue;
+				}
+				ws();
+				const k = tok(re.str);
+				if (!k || !eat(':'))
+					bad();
+				const name = JSON.parse(k[0]);
+				if (Object.prototype.hasOwnProperty.call(out, name))
+					fail(STEP.FORMAT, `${what}: "${name.slice(0, 32)}" twice`);
+				Object.defineProperty(out, name, { value: value(depth + 1),
+				    enumerable: true, writable: true, configurable: true });
+			} while (eat(','));
+			if (!eat(arr ? ']' : '}'))
+				bad();
+			return out;
+		}
+		let m;
+		if ((m = tok(re.str)))
+			return JSON.parse(m[0]);
+		if ((m = tok(re.num)))
+			return m[1] || m[2] ? Number(m[0]) : BigInt(m[0]);
+		if ((m = tok(re.lit)))
+			return JSON.parse(m[0]);
+		return bad();
+	};
+	const v = value(0);
+	ws();
+	if (at !== text.length)
+		bad();
+	return v;
+}
+
 /* ---- receipts (docs/api-registration.md "Receipt") ---------------------- */
 
 const RECEIPT_REQUIRED = ['index', 'tree_size', 'leaf_hash', 'proof'];
@@ -795,10 +876,15 @@ const RECEIPT_REQUIRED = ['index', 'tree_size', 'leaf_hash', 'proof'];
 const RECEIPT_OPTIONAL = ['checkpoint', 'application_id', 'status',
 	'anomalies', 'entry_type', 'replayed', 'owner_code', 'status_proof'];
 
+/* A u64 member: a BigInt (parseJSONExact's integers) or, from a caller's
+ * object, a Number that is an exact integer. */
+const isU64 = (x) => typeof x === 'bigint' ? x >= 0n && x <= U64_MAX :
+    Number.isSafeInteger(x) && x >= 0;
+
 function u64Field(o, k) {
 	const x = o[k];
-	if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0)
-		fail(STEP.FORMAT, `"${k}" must be a non-negative integer`);
+	if (!isU64(x))
+		fail(STEP.FORMAT, `"${k}" must be an integer from 0 to 2^64 - 1`);
 	return BigInt(x);
 }
 
@@ -819,11 +905,7 @@ function hashField(x, what) {
 export function parseReceipt(input) {
 	let o = input;
 	if (typeof input === 'string') {
-		try {
-			o = JSON.parse(input);
-		} catch (e) {
-			fail(STEP.FORMAT, 'not JSON');
-		}
+		o = parseJSONExact(input, 'receipt');
 	}
 	if (o === null || typeof o !== 'object' || Array.isArray(o))
 		fail(STEP.FORMAT, 'a receipt is a JSON object');
@@ -1094,7 +1176,7 @@ export async function verifyStep(app, step, note, entry, proof, policy,
 	try {
 		const parsed = parseNote(note);
 		const cp = parseCheckpoint(parsed.text);
-		const r = parseReceipt({ index: step.index, tree_size: Number(cp.size),
+		const r = parseReceipt({ index: step.index, tree_size: cp.size,
 		    leaf_hash: proof.leaf_hash, proof: proof.proof });
 		await inclusionSteps(v, { index: r.index, treeSize: r.treeSize,
 		    leaf: r.leaf, proof: r.proof }, note, policy, entry, opts);
@@ -1375,13 +1457,15 @@ export function decodeStateRoot(payload) {
 }
 
 /* Sorted-key, no-whitespace JSON (what RFC 8785 gives for ASCII strings
- * and integers). */
+ * and integers; BigInts in decimal). */
 function canonical(v) {
 	if (Array.isArray(v))
 		return '[' + v.map(canonical).join(',') + ']';
 	if (v !== null && typeof v === 'object')
 		return '{' + Object.keys(v).sort().map((k) => JSON.stringify(k) +
 		    ':' + canonical(v[k])).join(',') + '}';
+	if (typeof v === 'bigint')
+		return v.toString();
 	return JSON.stringify(v);
 }
 
@@ -1390,23 +1474,19 @@ function exactKeys(o, keys) {
 	    Object.keys(o).sort().join() === [...keys].sort().join();
 }
 
-const isN = (x) => Number.isSafeInteger(x) && x >= 0;
+const isN = (x) => typeof x === 'bigint' && x >= 0n && x <= U64_MAX;
 
-/* Section 3: a canonical status record, or a VerifyError(FORMAT). */
+/* Section 3: a canonical status record, or a VerifyError(FORMAT). Its
+ * indexes and times are BigInts (u64, exact above 2^53). */
 export function parseStatusRecord(bytes) {
-	let r;
 	const text = dec.decode(bytes);
-	try {
-		r = JSON.parse(text);
-	} catch (e) {
-		fail(STEP.FORMAT, 'status record: not JSON');
-	}
+	const r = parseJSONExact(text, 'status record');
 	const ok = exactKeys(r, ['fuller', 'liens', 'recorded_index', 'recorded_ms',
 		'released', 'restrictions']) && /^[0-9a-f]{64}$/.test(r.fuller) &&
 	    isN(r.recorded_index) && isN(r.recorded_ms) &&
 	    Array.isArray(r.liens) && r.liens.every((l, i) =>
 		exactKeys(l, ['app', 'rank', 'registered_index', 'registered_ms']) &&
-		/^A[0-9a-f]{16}$/.test(l.app) && l.rank === i + 1 &&
+		/^A[0-9a-f]{16}$/.test(l.app) && l.rank === BigInt(i + 1) &&
 		isN(l.registered_index) && isN(l.registered_ms)) &&
 	    Array.isArray(r.released) && r.released.every((l) =>
 		exactKeys(l, ['app', 'registered_index', 'registered_ms',
