@@ -285,9 +285,9 @@ owner_subject(struct reg_call *c, const struct owner_id *o,
 /* The owner a stored request body names: a vehicle record's
  * owner.id_number or owner.uscc; a bank application's company.uscc when
  * it has a company block (a company owner, acting through the person
- * application.owner.id_number), else application.owner.id_number. 1 when
- * the body names one. */
-static int
+ * application.owner.id_number), else application.owner.id_number.
+ * LIEN_ENOTFOUND when the body names none (no string there). */
+static enum lien_status LIEN_MUST_CHECK
 owner_of_body(const json_t *body, struct owner_id *o)
 {
 	const json_t *a = json_object_get(body, "application");
@@ -303,10 +303,10 @@ owner_of_body(const json_t *body, struct owner_id *o)
 	else
 		v = json_object_get(ow, "id_number");
 	if (!json_is_string(v))
-		return 0;
+		return LIEN_ENOTFOUND;
 	o->value.p = json_string_value(v);
 	o->value.len = json_string_length(v);
-	return 1;
+	return LIEN_OK;
 }
 
 /* An existing subject's key (a decision: the applicant's; a restriction:
@@ -2124,7 +2124,7 @@ owner_reference_check(struct reg_call *c, const json_t *body,
 	uint8_t want[SEAL_REF_LEN];
 
 	*out_match = 0;
-	if (!owner_of_body(body, &o) || oh == NULL)
+	if (owner_of_body(body, &o) != LIEN_OK || oh == NULL)
 		return LIEN_ENOTFOUND;
 	if (!hex32_decode(oh, want) || subject_get(api_app_keys(c->app),
 	    c->view, owner_kind(&o), o.value.p, o.value.len, &s) != LIEN_OK)

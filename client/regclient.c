@@ -717,44 +717,51 @@ regclient_sign(const struct regclient_party *p, const char *method,
 
 /* ---- receipts ---------------------------------------------------------------- */
 
-static int
+/* o[k], an integer >= 0. LIEN_EPARSE when absent, mistyped or negative
+ * (*out unchanged). */
+static enum lien_status LIEN_MUST_CHECK
 json_u64(const json_t *o, const char *k, uint64_t *out)
 {
 	const json_t *v = json_object_get(o, k);
 
 	if (!json_is_integer(v) || json_integer_value(v) < 0)
-		return 0;
+		return LIEN_EPARSE;
 	*out = (uint64_t)json_integer_value(v);
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+/* v, the standard base64 of one hash. LIEN_EPARSE otherwise. */
+static enum lien_status LIEN_MUST_CHECK
 hash_b64(const json_t *v, uint8_t out[HASH_LEN])
 {
 	size_t n = 0;
 
-	if (!json_is_string(v))
-		return 0;
-	return b64_decode(json_string_value(v), json_string_length(v), out,
-	    HASH_LEN, &n) == LIEN_OK && n == HASH_LEN;
+	if (!json_is_string(v) || b64_decode(json_string_value(v),
+	    json_string_length(v), out, HASH_LEN, &n) != LIEN_OK ||
+	    n != HASH_LEN)
+		return LIEN_EPARSE;
+	return LIEN_OK;
 }
 
-static int
+/* o[k], a string without NUL shorter than cap, into out. Absent or null
+ * is no failure: out stays as it was ("" after the caller's memset).
+ * LIEN_EPARSE for another type, a NUL or a string too long. */
+static enum lien_status LIEN_MUST_CHECK
 copy_str(const json_t *o, const char *k, char *out, size_t cap)
 {
 	const json_t *v = json_object_get(o, k);
 	size_t n;
 
 	if (v == NULL || json_is_null(v))
-		return 1;	/* absent or null: stays "" */
+		return LIEN_OK;
 	if (!json_is_string(v))
-		return 0;
+		return LIEN_EPARSE;
 	n = json_string_length(v);
 	if (n >= cap || memchr(json_string_value(v), '\0', n) != NULL)
-		return 0;
+		return LIEN_EPARSE;
 	memcpy(out, json_string_value(v), n);
 	out[n] = '\0';
-	return 1;
+	return LIEN_OK;
 }
 
 static void
@@ -819,21 +826,23 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 	o = json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!json_is_object(o))
 		goto out;
-	if (!json_u64(o, "index", &out->index) ||
-	    !json_u64(o, "tree_size", &out->tree_size) ||
+	if (json_u64(o, "index", &out->index) != LIEN_OK ||
+	    json_u64(o, "tree_size", &out->tree_size) != LIEN_OK ||
 	    out->index >= out->tree_size ||
-	    !hash_b64(json_object_get(o, "leaf_hash"), out->leaf_hash))
+	    hash_b64(json_object_get(o, "leaf_hash"), out->leaf_hash) !=
+	    LIEN_OK)
 		goto out;
 	if (json_object_get(o, "entry_type") != NULL &&
-	    !json_u64(o, "entry_type", &out->entry_type))
+	    json_u64(o, "entry_type", &out->entry_type) != LIEN_OK)
 		goto out;
-	if (!copy_str(o, "application_id", out->app_id,
-	    sizeof(out->app_id)) ||
-	    !copy_str(o, "status", out->status, sizeof(out->status)) ||
-	    !copy_str(o, "owner_code", out->owner_code,
-	    sizeof(out->owner_code)) ||
-	    !copy_str(o, "voucher_id", out->voucher_id,
-	    sizeof(out->voucher_id)))
+	if (copy_str(o, "application_id", out->app_id,
+	    sizeof(out->app_id)) != LIEN_OK ||
+	    copy_str(o, "status", out->status, sizeof(out->status)) !=
+	    LIEN_OK ||
+	    copy_str(o, "owner_code", out->owner_code,
+	    sizeof(out->owner_code)) != LIEN_OK ||
+	    copy_str(o, "voucher_id", out->voucher_id,
+	    sizeof(out->voucher_id)) != LIEN_OK)
 		goto out;
 	arr = json_object_get(o, "anomalies");
 	if (arr != NULL) {
@@ -856,7 +865,7 @@ regclient_receipt_verify(const struct note_verifier *log, const char *body,
 		goto out;
 	}
 	for (size_t i = 0; i < nproof; i++)
-		if (!hash_b64(json_array_get(arr, i), proof[i]))
+		if (hash_b64(json_array_get(arr, i), proof[i]) != LIEN_OK)
 			goto out;
 	cpv = json_object_get(o, "checkpoint");
 	if (!json_is_string(cpv))
@@ -970,7 +979,8 @@ reply_code(struct regclient_reply *r)
 		return;
 	o = json_loadb(r->body, r->len, JSON_REJECT_DUPLICATES, &jerr);
 	if (json_is_object(o))
-		(void)copy_str(o, "code", r->code, sizeof(r->code));
+		if (copy_str(o, "code", r->code, sizeof(r->code)) != LIEN_OK)
+			r->code[0] = '\0';	/* no code to keep */
 	json_decref(o);
 }
 

@@ -79,18 +79,20 @@ days_from_civil(int64_t y, unsigned m, unsigned d)
 	return era * 146097 + doe - 719468;
 }
 
-static int
+/* An ASN.1 time as Unix seconds. LIEN_EPARSE (*out 0) when OpenSSL
+ * cannot read it. */
+static enum lien_status LIEN_MUST_CHECK
 asn1_time_unix(const ASN1_TIME *t, int64_t *out)
 {
 	struct tm tm;
 
 	*out = 0;
 	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
+		return LIEN_EPARSE;
 	*out = days_from_civil((int64_t)tm.tm_year + 1900,
 	    (unsigned)tm.tm_mon + 1, (unsigned)tm.tm_mday) * 86400 +
 	    (int64_t)tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
-	return 1;
+	return LIEN_OK;
 }
 
 /* ---- struct cert ------------------------------------------------------------ */
@@ -131,8 +133,8 @@ der_to_x509(const uint8_t *der, size_t len)
 
 /* The first element of the outer SEQUENCE of DER: the TBS part of a
  * certificate (RFC 5280 4.1) or CRL (5.1), as *off, *n. Definite DER
- * lengths up to 4 bytes; 0 if der does not start that way. */
-static int
+ * lengths up to 4 bytes; LIEN_EPARSE if der does not start that way. */
+static enum lien_status LIEN_MUST_CHECK
 der_first_child(const uint8_t *der, size_t len, size_t *off, size_t *n)
 {
 	size_t i = 0, l;
@@ -141,7 +143,7 @@ der_first_child(const uint8_t *der, size_t len, size_t *off, size_t *n)
 		size_t start = i;
 
 		if (len - i < 2 || der[i] != 0x30)
-			return 0;
+			return LIEN_EPARSE;
 		i++;
 		if (der[i] < 0x80) {
 			l = der[i++];
@@ -149,20 +151,20 @@ der_first_child(const uint8_t *der, size_t len, size_t *off, size_t *n)
 			size_t nb = der[i++] & 0x7fu;
 
 			if (nb == 0 || nb > 4 || len - i < nb)
-				return 0;
+				return LIEN_EPARSE;
 			l = 0;
 			for (size_t k = 0; k < nb; k++)
 				l = l << 8 | der[i++];
 		}
 		if (l > len - i)
-			return 0;
+			return LIEN_EPARSE;
 		if (level == 1) {
 			*off = start;
 			*n = i - start + l;
-			return 1;
+			return LIEN_OK;
 		}
 	}
-	return 0;
+	return LIEN_EPARSE;
 }
 
 /* Strict DER: the whole certificate re-encodes to the same bytes, and so
@@ -183,7 +185,7 @@ der_is_strict(X509 *x, const uint8_t *der, size_t len)
 		goto out;
 	if ((scratch = der_to_x509(der, len)) == NULL)
 		goto out;
-	if (!der_first_child(der, len, &tbs_off, &ntbs))
+	if (der_first_child(der, len, &tbs_off, &ntbs) != LIEN_OK)
 		goto out;
 	ntbs_re = i2d_re_X509_tbs(scratch, &tbs_re);
 	if (ntbs_re <= 0 || (size_t)ntbs_re != ntbs ||
@@ -310,30 +312,35 @@ cert_key_check(const struct cert *c, const struct pkey *key)
 /* ---- cert_info ---------------------------------------------------------------- */
 
 /* The value of the only attribute of type nid in name, as UTF-8 into buf
- * (cap bytes incl. NUL). 0: absent; -1: several or unconvertible; else
- * the length. */
-static int
-name_attr_utf8(const X509_NAME *name, int nid, char *buf, size_t cap)
+ * (cap bytes incl. NUL), its length in *out_len. LIEN_ENOTFOUND when
+ * name has none, LIEN_EPARSE when it has several or one that does not
+ * convert (or fit, or holds a NUL); *out_len 0 and buf "" then. */
+static enum lien_status LIEN_MUST_CHECK
+name_attr_utf8(const X509_NAME *name, int nid, char *buf, size_t cap,
+    size_t *out_len)
 {
 	int idx = X509_NAME_get_index_by_NID(name, nid, -1);
 	const ASN1_STRING *v;
 	unsigned char *utf8 = NULL;
 	int n;
 
+	*out_len = 0;
+	buf[0] = '\0';
 	if (idx < 0)
-		return 0;
+		return LIEN_ENOTFOUND;
 	if (X509_NAME_get_index_by_NID(name, nid, idx) >= 0)
-		return -1;
+		return LIEN_EPARSE;
 	v = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
 	n = ASN1_STRING_to_UTF8(&utf8, v);
 	if (n < 0 || (size_t)n >= cap || memchr(utf8, 0, (size_t)n) != NULL) {
 		OPENSSL_free(utf8);
-		return -1;
+		return LIEN_EPARSE;
 	}
 	memcpy(buf, utf8, (size_t)n);
 	buf[n] = '\0';
 	OPENSSL_free(utf8);
-	return n;
+	*out_len = (size_t)n;
+	return LIEN_OK;
 }
 
 /* docs/certificates.md "Credit code": organizationIdentifier first (bare
@@ -345,18 +352,20 @@ static void
 subject_uscc(const X509_NAME *name, struct cert_info *out)
 {
 	char v[64];
-	int n;
+	size_t n;
+	enum lien_status st;
 
-	n = name_attr_utf8(name, NID_organizationIdentifier, v, sizeof v);
-	if (n == 0)
-		n = name_attr_utf8(name, NID_serialNumber, v, sizeof v);
-	if (n <= 0)
+	st = name_attr_utf8(name, NID_organizationIdentifier, v, sizeof v, &n);
+	/* none, or an empty one: the serialNumber instead */
+	if (st == LIEN_ENOTFOUND || (st == LIEN_OK && n == 0))
+		st = name_attr_utf8(name, NID_serialNumber, v, sizeof v, &n);
+	if (st != LIEN_OK || n == 0)
 		return;
-	if (n == 6 + (int)CERT_USCC_LEN && memcmp(v, "NTRCN-", 6) == 0) {
+	if (n == 6 + CERT_USCC_LEN && memcmp(v, "NTRCN-", 6) == 0) {
 		memmove(v, v + 6, CERT_USCC_LEN);
-		n = (int)CERT_USCC_LEN;
+		n = CERT_USCC_LEN;
 	}
-	if (n != (int)CERT_USCC_LEN)
+	if (n != CERT_USCC_LEN)
 		return;
 	for (size_t i = 0; i < CERT_USCC_LEN; i++)
 		if (!((v[i] >= '0' && v[i] <= '9') ||
@@ -374,17 +383,18 @@ static void
 subject_sn(const X509_NAME *name, struct cert_info *out)
 {
 	char v[CERT_SUBJECT_SN_MAX + 1];
-	int n = name_attr_utf8(name, NID_serialNumber, v, sizeof v);
+	size_t n;
 
-	if (n <= 0)
+	if (name_attr_utf8(name, NID_serialNumber, v, sizeof v, &n) !=
+	    LIEN_OK || n == 0)
 		return;
-	for (int i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (v[i] < 0x20 || v[i] > 0x7e)
 			return;
 	if (v[0] == ' ' || v[n - 1] == ' ')
 		return;
-	memcpy(out->subject_sn, v, (size_t)n + 1);
-	out->subject_sn_len = (size_t)n;
+	memcpy(out->subject_sn, v, n + 1);
+	out->subject_sn_len = n;
 }
 
 enum lien_status
@@ -393,7 +403,6 @@ cert_info_get(const struct cert *c, struct cert_info *out)
 	const X509_NAME *subj;
 	const ASN1_INTEGER *serial;
 	struct pkey *key = NULL;
-	int n;
 	enum lien_status st = LIEN_EPARSE;
 
 	if (out == NULL)
@@ -402,10 +411,10 @@ cert_info_get(const struct cert *c, struct cert_info *out)
 	if (c == NULL)
 		return LIEN_EINVAL;
 	subj = X509_get_subject_name(c->x);
-	n = name_attr_utf8(subj, NID_commonName, out->cn, sizeof out->cn);
-	if (n < 0)
+	/* no commonName is an empty one; several or a bad one refuse */
+	if (name_attr_utf8(subj, NID_commonName, out->cn, sizeof out->cn,
+	    &out->cn_len) == LIEN_EPARSE)
 		goto out;
-	out->cn_len = (size_t)n;
 	serial = X509_get0_serialNumber(c->x);
 	if (serial == NULL || ASN1_STRING_type(serial) != V_ASN1_INTEGER ||
 	    ASN1_STRING_length(serial) <= 0 ||
@@ -413,8 +422,9 @@ cert_info_get(const struct cert *c, struct cert_info *out)
 		goto out;
 	out->serial_len = (size_t)ASN1_STRING_length(serial);
 	memcpy(out->serial, ASN1_STRING_get0_data(serial), out->serial_len);
-	if (!asn1_time_unix(X509_get0_notBefore(c->x), &out->not_before) ||
-	    !asn1_time_unix(X509_get0_notAfter(c->x), &out->not_after))
+	if (asn1_time_unix(X509_get0_notBefore(c->x), &out->not_before) !=
+	    LIEN_OK || asn1_time_unix(X509_get0_notAfter(c->x),
+	    &out->not_after) != LIEN_OK)
 		goto out;
 	subject_uscc(subj, out);
 	subject_sn(subj, out);
@@ -588,7 +598,7 @@ sm2_crl_verify(X509_CRL *crl, X509 *issuer, const struct trust_state *s)
 	dlen = i2d_X509_CRL(crl, &der);
 	X509_CRL_get0_signature(crl, &sig, NULL);
 	if (dlen <= 0 || sig == NULL ||
-	    !der_first_child(der, (size_t)dlen, &off, &n))
+	    der_first_child(der, (size_t)dlen, &off, &n) != LIEN_OK)
 		goto out;
 	if (pkey_from_evp(X509_get0_pubkey(issuer), &key) != LIEN_OK ||
 	    pkey_alg_get(key) != PKEY_SM2 ||
@@ -661,12 +671,13 @@ crl_load(const struct cert_blob *b, struct trust_state *s)
 	}
 	if (!verified)
 		goto out;
-	if (!asn1_time_unix(X509_CRL_get0_lastUpdate(crl), &t))
+	if (asn1_time_unix(X509_CRL_get0_lastUpdate(crl), &t) != LIEN_OK)
 		goto out;
 	if (t > s->crl_from)
 		s->crl_from = t;
 	if (X509_CRL_get0_nextUpdate(crl) != NULL) {
-		if (!asn1_time_unix(X509_CRL_get0_nextUpdate(crl), &t))
+		if (asn1_time_unix(X509_CRL_get0_nextUpdate(crl), &t) !=
+		    LIEN_OK)
 			goto out;
 		if (t < s->crl_until)
 			s->crl_until = t;
@@ -1089,8 +1100,8 @@ verify_full(const struct trust_state *s, const struct cert *leaf,
 		X509 *c = sk_X509_value(chain, i);
 		int64_t nb, na;
 
-		if (!asn1_time_unix(X509_get0_notBefore(c), &nb) ||
-		    !asn1_time_unix(X509_get0_notAfter(c), &na)) {
+		if (asn1_time_unix(X509_get0_notBefore(c), &nb) != LIEN_OK ||
+		    asn1_time_unix(X509_get0_notAfter(c), &na) != LIEN_OK) {
 			st = LIEN_ECRYPTO;	/* OpenSSL just accepted them */
 			goto out;
 		}

@@ -262,19 +262,23 @@ sf_bytes(struct cur *c, const char **b64, size_t *b64_len)
 	return HTTPSIG_R_OK;
 }
 
-/* After a dictionary member: OWS, then end or "," OWS and more. Returns
- * 1 at end, 0 to continue, -1 on error. */
-static int
-dict_next(struct cur *c)
+/* After a dictionary member: OWS, then end (*out_end 1) or "," OWS and
+ * more (*out_end 0). LIEN_EPARSE for anything else, a trailing comma
+ * included (the callers report it as HTTPSIG_R_MALFORMED). */
+static enum lien_status LIEN_MUST_CHECK
+dict_next(struct cur *c, int *out_end)
 {
+	*out_end = 0;
 	skip_ows(c);
-	if (c->p == c->end)
-		return 1;
+	if (c->p == c->end) {
+		*out_end = 1;
+		return LIEN_OK;
+	}
 	if (*c->p != ',')
-		return -1;
+		return LIEN_EPARSE;
 	c->p++;
 	skip_ows(c);
-	return c->p == c->end ? -1 : 0;	/* trailing comma */
+	return c->p == c->end ? LIEN_EPARSE : LIEN_OK;
 }
 
 /* Valid component identifier: a derived component we support, or a
@@ -399,7 +403,7 @@ parse_siginput(const char *v, size_t len, struct siginput *out, size_t *n)
 {
 	struct cur c = { v, v + len };
 	enum httpsig_reason r;
-	int e;
+	int end;
 
 	*n = 0;
 	skip_ows(&c);
@@ -425,9 +429,9 @@ parse_siginput(const char *v, size_t len, struct siginput *out, size_t *n)
 		if ((r = parse_inner(&c, si)) != HTTPSIG_R_OK)
 			return r;
 		(*n)++;
-		if ((e = dict_next(&c)) < 0)
+		if (dict_next(&c, &end) != LIEN_OK)
 			return HTTPSIG_R_MALFORMED;
-		if (e == 1)
+		if (end)
 			return HTTPSIG_R_OK;
 	}
 }
@@ -440,7 +444,7 @@ parse_bytes_dict(const char *v, size_t len, struct sigval *out, size_t max,
 {
 	struct cur c = { v, v + len };
 	enum httpsig_reason r;
-	int e;
+	int end;
 
 	*n = 0;
 	skip_ows(&c);
@@ -464,9 +468,9 @@ parse_bytes_dict(const char *v, size_t len, struct sigval *out, size_t max,
 		if ((r = sf_bytes(&c, &sv->b64, &sv->b64_len)) != HTTPSIG_R_OK)
 			return r;
 		(*n)++;
-		if ((e = dict_next(&c)) < 0)
+		if (dict_next(&c, &end) != LIEN_OK)
 			return HTTPSIG_R_MALFORMED;
-		if (e == 1)
+		if (end)
 			return HTTPSIG_R_OK;
 	}
 }

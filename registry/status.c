@@ -281,18 +281,22 @@ out:
 
 /* ---- Reading a record (verifiers) ------------------------------------------ */
 
-static int
+/* o[k], an integer >= 0. LIEN_EPARSE when absent, mistyped or negative
+ * (*out unchanged). */
+static enum lien_status LIEN_MUST_CHECK
 uint_member(const json_t *o, const char *k, uint64_t *out)
 {
 	int64_t v;
 
 	if (!rg_jint(o, k, &v) || v < 0)
-		return 0;
+		return LIEN_EPARSE;
 	*out = (uint64_t)v;
-	return 1;
+	return LIEN_OK;
 }
 
-static int
+/* o["app"], an application id (registry/ids.h). LIEN_EPARSE when absent
+ * or not one (out unchanged). */
+static enum lien_status LIEN_MUST_CHECK
 app_member(const json_t *o, char out[REG_APP_ID_LEN + 1])
 {
 	size_t n;
@@ -300,10 +304,10 @@ app_member(const json_t *o, char out[REG_APP_ID_LEN + 1])
 	uint64_t idx;
 
 	if (s == NULL || registry_app_id_parse(s, n, &idx) != LIEN_OK)
-		return 0;
+		return LIEN_EPARSE;
 	memcpy(out, s, n);
 	out[n] = '\0';
-	return 1;
+	return LIEN_OK;
 }
 
 enum lien_status
@@ -328,8 +332,9 @@ registry_status_parse(const uint8_t *rec, size_t len, struct reg_status *out)
 	nr = json_array_size(rl);
 	if (!json_is_array(ls) || !json_is_array(rl) || !json_is_array(rs) ||
 	    s == NULL || hex_decode(s, n, out->fuller, HASH_LEN) != LIEN_OK ||
-	    !uint_member(j, "recorded_index", &out->recorded_index) ||
-	    !uint_member(j, "recorded_ms", &out->recorded_ms) ||
+	    uint_member(j, "recorded_index", &out->recorded_index) !=
+	    LIEN_OK || uint_member(j, "recorded_ms", &out->recorded_ms) !=
+	    LIEN_OK ||
 	    nl + nr > REG_VEHICLE_LIENS_MAX ||
 	    json_array_size(rs) > REG_STATUS_RESTR_MAX)
 		goto out;
@@ -342,20 +347,23 @@ registry_status_parse(const uint8_t *rec, size_t len, struct reg_status *out)
 
 		o->active = active;
 		if (!json_is_object(m) || json_object_size(m) != 4u +
-		    (active ? 0u : 1u) || !app_member(m, o->app) ||
-		    !uint_member(m, "registered_index", &o->registered_index) ||
-		    !uint_member(m, "registered_ms", &o->registered_ms))
+		    (active ? 0u : 1u) || app_member(m, o->app) != LIEN_OK ||
+		    uint_member(m, "registered_index", &o->registered_index) !=
+		    LIEN_OK || uint_member(m, "registered_ms",
+		    &o->registered_ms) != LIEN_OK)
 			goto out;
 		if (active) {
 			/* ranks 1, 2, ... in registration order */
-			if (!uint_member(m, "rank", &rank) || rank != i + 1 ||
+			if (uint_member(m, "rank", &rank) != LIEN_OK ||
+			    rank != i + 1 ||
 			    (i > 0 && o->registered_index <=
 			    out->liens[i - 1].registered_index))
 				goto out;
-		} else if (!uint_member(m, "released_index",
-		    &o->released_index) || !uint_member(m, "released_ms",
-		    &o->released_ms) || o->released_index <=
-		    o->registered_index || o->released_ms < o->registered_ms ||
+		} else if (uint_member(m, "released_index",
+		    &o->released_index) != LIEN_OK ||
+		    uint_member(m, "released_ms", &o->released_ms) != LIEN_OK ||
+		    o->released_index <= o->registered_index ||
+		    o->released_ms < o->registered_ms ||
 		    (i > nl && o->released_index <=
 		    out->liens[i - 1].released_index)) {
 			goto out;
@@ -372,8 +380,9 @@ registry_status_parse(const uint8_t *rec, size_t len, struct reg_status *out)
 		k = rg_jstr(r, "kind", &kn);
 		if (!json_is_object(r) || json_object_size(r) != 3 || k == NULL ||
 		    (kind = rg_restr_parse(k, kn)) == 0 ||
-		    !uint_member(r, "index", &out->restrictions[i].index) ||
-		    !uint_member(r, "since_ms", &out->restrictions[i].since_ms))
+		    uint_member(r, "index", &out->restrictions[i].index) !=
+		    LIEN_OK || uint_member(r, "since_ms",
+		    &out->restrictions[i].since_ms) != LIEN_OK)
 			goto out;
 		/* each kind at most once (set twice is refused), in the
 		 * order they were set */
