@@ -654,12 +654,28 @@ cr_unescape(const uint8_t *s, size_t n, uint8_t *out)
 
 static json_t *cr_value(struct crd *r, size_t depth);
 
+/* After a member of an object or an element of an array: close (the
+ * container ends: *out_done 1) or ',' (another follows), consumed.
+ * Anything else, or the end of the input, is LIEN_EPARSE (recorded). */
+static enum lien_status LIEN_MUST_CHECK
+cr_next(struct crd *r, uint8_t close, int *out_done)
+{
+	*out_done = 0;
+	if (r->p == r->end || (*r->p != close && *r->p != ',')) {
+		cr_fail(r, LIEN_EPARSE);
+		return LIEN_EPARSE;
+	}
+	*out_done = *r->p++ == close;
+	return LIEN_OK;
+}
+
 static json_t *
 cr_object(struct crd *r, size_t depth)
 {
 	json_t *o = json_object();
 	const uint8_t *prev = NULL;
 	size_t prev_len = 0, count = 0;
+	int done;
 
 	if (o == NULL)
 		return cr_fail(r, LIEN_ENOMEM);
@@ -705,19 +721,10 @@ cr_object(struct crd *r, size_t depth)
 			cr_fail(r, LIEN_ENOMEM);
 			goto fail;
 		}
-		if (r->p == r->end) {
-			cr_fail(r, LIEN_EPARSE);
+		if (cr_next(r, '}', &done) != LIEN_OK)
 			goto fail;
-		}
-		if (*r->p == '}') {
-			r->p++;
+		if (done)
 			return o;
-		}
-		if (*r->p != ',') {
-			cr_fail(r, LIEN_EPARSE);
-			goto fail;
-		}
-		r->p++;
 	}
 fail:
 	json_decref(o);
@@ -729,6 +736,7 @@ cr_array(struct crd *r, size_t depth)
 {
 	json_t *a = json_array();
 	size_t count = 0;
+	int done;
 
 	if (a == NULL)
 		return cr_fail(r, LIEN_ENOMEM);
@@ -750,19 +758,10 @@ cr_array(struct crd *r, size_t depth)
 			cr_fail(r, LIEN_ENOMEM);
 			goto fail;
 		}
-		if (r->p == r->end) {
-			cr_fail(r, LIEN_EPARSE);
+		if (cr_next(r, ']', &done) != LIEN_OK)
 			goto fail;
-		}
-		if (*r->p == ']') {
-			r->p++;
+		if (done)
 			return a;
-		}
-		if (*r->p != ',') {
-			cr_fail(r, LIEN_EPARSE);
-			goto fail;
-		}
-		r->p++;
 	}
 fail:
 	json_decref(a);
