@@ -65,7 +65,7 @@ static const char *const wit_names[BM_NWIT] = {
 };
 #define BM_ENTRY_TYPE 40000u	/* an opaque bench entry: the VIN */
 #define BM_BATCH 1024u
-#define BM_BUILD_TXN 16384u	/* scratch build: updates per commit */
+#define BM_BUILD_TXN 65536u	/* scratch build: updates per commit */
 #define BM_COSIG_TIME 1798761600u	/* fixed: the same lines every run */
 
 static struct {
@@ -476,7 +476,7 @@ bench_map_update(void)
 	size_t len = 0;
 	int ok, ret = -1;
 
-	snprintf(name, sizeof name, "map-scratch-%" PRIu64, g.vehicles);
+	snprintf(name, sizeof name, "map9-scratch-%" PRIu64, g.vehicles);
 	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
 		return -1;
 	if (!ok) {

@@ -1,28 +1,38 @@
 /*
- * The lien-status map in LMDB: map tiles (ledger/map_store.h has the
- * layout), a write-side tile cache for the sequencer's batch and the audit
- * replay, and a read-side node source for proofs from a view.
+ * The lien-status map in LMDB: versioned map tiles written append-only
+ * (ledger/map_store.h has the layout, docs/storage.md "Status map" the
+ * bytes), a write-side tile cache for the sequencer's batch and the audit
+ * replay, copy-forward garbage collection, a read-side node source for
+ * proofs from any snapshot, and the audit's logical comparison.
  *
- * Why tiles of four levels. Keys are SHA-256 outputs, so a batch's updates
- * land at random places: every record an update touches below the first
- * few levels is a different LMDB page. Grouping four levels per record
- * makes one key's path ~log2(n)/4 records (7 at 10^7 vehicles) instead
- * of ~log2(n) nodes, while a record stays small (at most 964 bytes, four
- * or more per page) so that rewriting it does not drag overflow pages in.
- * The top strata (1 + 16 + 256 + 4,096 records) are rewritten by most
- * batches and stay hot; below them the keys follow the tree in pre-order
- * (tile_addr), so a key's lower tiles are neighbours in the B-tree.
- * bench/README.md ("Lien-status map") has the measured pages per update.
+ * Why append-only. Keys are SHA-256 outputs, so a batch's updates land
+ * at random places. Updated in place (v7), every tile record a batch
+ * changes is a random LMDB page that copy-on-write copies: ~3.5 pages per
+ * update at 10^7 vehicles, and this class of disk writes random pages at
+ * a few thousand per second. Written under a new generation, the changed
+ * tiles of a batch are one run of fresh pages at the right edge of the
+ * B-tree (MDB_APPEND fills them completely), and the old records are
+ * deleted later from the left edge, whole pages at a time.
  *
- * The write cache decodes each touched tile once per batch, lets
- * tlog/map.c read and write its nodes, and writes each dirty tile once at
- * the end (deleting tiles that became empty). The read side decodes only
- * the slot asked for: a slot's offset is two popcounts away.
+ * Why four levels per tile: a key's path is ~log2(n)/4 records (7 at
+ * 10^7 vehicles) while a record stays under ~1.1 KiB, several per page.
+ *
+ * The write cache decodes each touched tile once per batch (finding it
+ * through its parent's child pointer, loading ancestors first), lets
+ * tlog/map.c read and write its nodes, and at the end writes each dirty
+ * tile once, parents after their children's new generations are known.
+ * The read side keeps the tiles of the path it last walked.
+ *
+ * What it is not: a cache across transactions (every batch starts from
+ * the store), or a place that knows the map's hashing (tlog/map.c).
  */
 #include "ledger/map_store.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "common/hex.h"
+#include "common/rd.h"
 
 /* ---- Pending updates ------------------------------------------------------ */
 
@@ -112,48 +122,210 @@ tile_addr(unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	return len;
 }
 
-/* Check a record's header against its length. */
-static enum lien_status LIEN_MUST_CHECK
-tile_check(const uint8_t *v, size_t len, unsigned *present, unsigned *leaves)
+/* Tile key of tile (s, first 4s bits of path). */
+static size_t
+tile_key(unsigned s, const uint8_t path[MAP_KEY_LEN],
+    uint8_t out[MAP_TILE_KEY_MAX])
 {
-	if (len < 4)
+	unsigned slot;
+
+	return tile_addr(MAP_TILE_HEIGHT * s, path, out, &slot);
+}
+
+/* Nibble n (bits 4n .. 4n+3) of a key: which child of the stratum-n
+ * tile on key's path the key goes on to. */
+static unsigned
+key_nibble(const uint8_t key[MAP_KEY_LEN], unsigned n)
+{
+	unsigned b = key[n / 2u];
+
+	return n % 2u == 0 ? b >> 4 : b & 0x0fu;
+}
+
+static void
+path_set_nibble(uint8_t path[MAP_KEY_LEN], unsigned n, unsigned v)
+{
+	if (n % 2u == 0)
+		path[n / 2u] = (uint8_t)((path[n / 2u] & 0x0fu) | v << 4);
+	else
+		path[n / 2u] = (uint8_t)((path[n / 2u] & 0xf0u) | v);
+}
+
+/* The first 4s bits of key, the rest zero. */
+static void
+path_of(unsigned s, const uint8_t key[MAP_KEY_LEN], uint8_t out[MAP_KEY_LEN])
+{
+	size_t nb = (MAP_TILE_HEIGHT * s + 7u) / 8u;
+
+	memset(out, 0, MAP_KEY_LEN);
+	memcpy(out, key, nb);
+	if ((MAP_TILE_HEIGHT * s) % 8u != 0)
+		out[nb - 1] &= 0xf0u;
+}
+
+/* Inverse of tile_key: stratum and path of a stored tile key.
+ * LIEN_ECORRUPT for a key tile_key never makes. */
+static enum lien_status LIEN_MUST_CHECK
+tile_key_parse(const uint8_t *k, size_t len, unsigned *s,
+    uint8_t path[MAP_KEY_LEN])
+{
+	memset(path, 0, MAP_KEY_LEN);
+	if (len < 1 || k[0] > MAP_TILE_GROUP)
 		return LIEN_ECORRUPT;
-	*present = (unsigned)v[0] << 8 | v[1];
-	*leaves = (unsigned)v[2] << 8 | v[3];
-	if (*present == 0 || *present >> MAP_TILE_SLOTS != 0 ||
-	    (*leaves & ~*present) != 0 ||
-	    len != 4u + HASH_LEN * (popc16(*present) + popc16(*leaves)))
+	if (k[0] < MAP_TILE_GROUP) {
+		size_t nb = (MAP_TILE_HEIGHT * k[0] + 7u) / 8u;
+
+		*s = k[0];
+		if (len != 1 + nb || ((MAP_TILE_HEIGHT * *s) % 8u != 0 &&
+		    (k[nb] & 0x0fu) != 0))
+			return LIEN_ECORRUPT;
+		memcpy(path, k + 1, nb);
+		return LIEN_OK;
+	}
+	if (len < 3 || len - 3 > MAP_DEPTH_MAX / MAP_TILE_HEIGHT -
+	    MAP_TILE_GROUP)
 		return LIEN_ECORRUPT;
+	*s = (unsigned)(MAP_TILE_GROUP + (len - 3));
+	path[0] = k[1];
+	path[1] = k[2];
+	for (size_t i = 3; i < len; i++) {
+		if (k[i] > 0x0fu)
+			return LIEN_ECORRUPT;
+		path_set_nibble(path, (unsigned)(MAP_TILE_GROUP + (i - 3)),
+		    k[i]);
+	}
 	return LIEN_OK;
 }
 
-/* Slot `slot` of a stored record (v may be NULL: no record). */
-static enum lien_status LIEN_MUST_CHECK
-tile_slot(const uint8_t *v, size_t len, unsigned slot, struct map_node *out)
+/* Record key: generation u64be, then the tile key. */
+static size_t
+rec_key(uint64_t gen, const uint8_t *k, size_t klen,
+    uint8_t out[MAP_REC_KEY_MAX])
 {
-	unsigned present, leaves, below = (1u << slot) - 1u;
-	const uint8_t *p;
-	enum lien_status st;
+	be64_put(out, gen);
+	memcpy(out + 8, k, klen);
+	return 8 + klen;
+}
 
-	if (v == NULL) {
-		out->kind = MAP_EMPTY;
-		return LIEN_OK;
+/* A parsed record (pointers into it). */
+struct trec {
+	unsigned present, leaves, children;
+	size_t body_len;		/* header and slots */
+	const uint8_t *gens;		/* child generations */
+};
+
+/* Check a record's header and child list against its length: slots,
+ * then the children, each under an interior node of the bottom row. */
+static enum lien_status LIEN_MUST_CHECK
+tile_check(const uint8_t *v, size_t len, struct trec *r)
+{
+	if (len < 6)
+		return LIEN_ECORRUPT;
+	r->present = (unsigned)v[0] << 8 | v[1];
+	r->leaves = (unsigned)v[2] << 8 | v[3];
+	if (r->present == 0 || r->present >> MAP_TILE_SLOTS != 0 ||
+	    (r->leaves & ~r->present) != 0)
+		return LIEN_ECORRUPT;
+	r->body_len = 4u + HASH_LEN * (popc16(r->present) +
+	    popc16(r->leaves));
+	if (len < r->body_len + 2)
+		return LIEN_ECORRUPT;
+	r->children = (unsigned)v[r->body_len] << 8 | v[r->body_len + 1];
+	if (len != r->body_len + 2 + 8u * popc16(r->children))
+		return LIEN_ECORRUPT;
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
+		unsigned slot = 7u + j / 2u;
+
+		if ((r->children & (1u << j)) && (!(r->present &
+		    (1u << slot)) || (r->leaves & (1u << slot))))
+			return LIEN_ECORRUPT;
 	}
-	if ((st = tile_check(v, len, &present, &leaves)) != LIEN_OK)
-		return st;
-	if (!(present & (1u << slot))) {
-		out->kind = MAP_EMPTY;
+	r->gens = v + r->body_len + 2;
+	return LIEN_OK;
+}
+
+/* Generation of child j (0: none). LIEN_ECORRUPT for a stored 0. */
+static enum lien_status LIEN_MUST_CHECK
+trec_child(const struct trec *r, unsigned j, uint64_t *out)
+{
+	*out = 0;
+	if (!(r->children & (1u << j)))
 		return LIEN_OK;
+	*out = be64_get(r->gens + 8u * popc16(r->children & ((1u << j) - 1u)));
+	return *out == 0 ? LIEN_ECORRUPT : LIEN_OK;
+}
+
+/* Slot `slot` of a parsed record (v NULL: no record). */
+static void
+tile_slot(const uint8_t *v, const struct trec *r, unsigned slot,
+    struct map_node *out)
+{
+	unsigned below = (1u << slot) - 1u;
+	const uint8_t *p;
+
+	if (v == NULL || !(r->present & (1u << slot))) {
+		out->kind = MAP_EMPTY;
+		return;
 	}
-	p = v + 4 + HASH_LEN * (popc16(present & below) +
-	    popc16(leaves & below));
-	if (leaves & (1u << slot)) {
+	p = v + 4 + HASH_LEN * (popc16(r->present & below) +
+	    popc16(r->leaves & below));
+	if (r->leaves & (1u << slot)) {
 		map_node_leaf(out, p, p + MAP_KEY_LEN);
 	} else {
 		out->kind = MAP_NODE;
 		memcpy(out->hash, p, HASH_LEN);
 	}
+}
+
+/* Slot of the node (depth, key) in its tile. */
+static unsigned
+slot_of(unsigned depth, const uint8_t key[MAP_KEY_LEN])
+{
+	unsigned base = depth - depth % MAP_TILE_HEIGHT, j = 0;
+
+	for (unsigned i = base; i < depth; i++)
+		j = j << 1 | map_key_bit(key, i);
+	return (1u << (depth - base)) - 1u + j;
+}
+
+/* ---- The meta record ---------------------------------------------------- */
+
+enum lien_status
+map_txn_stats(struct store_txn *t, struct map_stats *out)
+{
+	const uint8_t *v;
+	size_t len;
+	enum lien_status st;
+
+	memset(out, 0, sizeof *out);
+	st = store_get(t, STORE_META, MAP_META_KEY, sizeof MAP_META_KEY - 1,
+	    &v, &len);
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (st != LIEN_OK)
+		return st;
+	if (len != MAP_META_LEN)
+		return LIEN_ECORRUPT;
+	out->root_gen = be64_get(v);
+	out->gen = be64_get(v + 8);
+	out->live = be64_get(v + 16);
+	out->total = be64_get(v + 24);
+	if (out->root_gen > out->gen || out->live > out->total)
+		return LIEN_ECORRUPT;
 	return LIEN_OK;
+}
+
+static enum lien_status LIEN_MUST_CHECK
+stats_put(struct store_txn *t, const struct map_stats *m)
+{
+	uint8_t v[MAP_META_LEN];
+
+	be64_put(v, m->root_gen);
+	be64_put(v + 8, m->gen);
+	be64_put(v + 16, m->live);
+	be64_put(v + 24, m->total);
+	return store_put(t, STORE_META, MAP_META_KEY, sizeof MAP_META_KEY - 1,
+	    v, sizeof v, 0);
 }
 
 /* ---- Write cache ------------------------------------------------------------ */
@@ -161,21 +333,31 @@ tile_slot(const uint8_t *v, size_t len, unsigned slot, struct map_node *out)
 struct wtile {
 	uint8_t key[MAP_TILE_KEY_MAX];
 	uint8_t key_len;
+	uint8_t stratum;
+	/* 1: rewrite at this batch's generation; 2: so are all its
+	 * ancestors (wc_flush) */
 	uint8_t dirty;
+	uint8_t stored;		/* a record (gen, key) exists */
 	/* Bit i: slot i is a leaf decoded from the store whose hash is not
 	 * computed yet. Most leaves a batch decodes are never asked for
 	 * (only a changed node's children are), so hashing every leaf of
 	 * every tile read was the larger part of an update's SHA-256 work. */
 	uint16_t unhashed;
+	uint16_t children;	/* child tiles present (bit = nibble) */
+	uint64_t gen;		/* the stored record's generation */
+	uint64_t cgen[MAP_TILE_CHILDREN];
+	uint8_t path[MAP_KEY_LEN];	/* the first 4 * stratum bits */
 	struct map_node slot[MAP_TILE_SLOTS];
 };
 
 struct map_wcache {
 	struct store_txn *t;
+	struct map_stats ms;	/* as of the batch's start, then updated */
 	struct wtile *tiles;	/* dense, n used */
 	size_t n, ntiles_cap;
 	uint32_t *idx;		/* open addressing: 0 free, else tile + 1 */
 	size_t cap;		/* power of two, >= 2 n */
+	uint64_t gc_seen, gc_copied;	/* last commit's (tests, bench) */
 };
 
 void
@@ -222,20 +404,38 @@ wc_rehash(struct map_wcache *c, size_t cap)
 	return LIEN_OK;
 }
 
+/* Index of the cached tile with key k; 0 if absent, else index + 1. */
+static size_t
+wc_find(const struct map_wcache *c, const uint8_t *k, size_t klen)
+{
+	size_t h;
+
+	if (c->cap == 0)
+		return 0;
+	h = (size_t)key_hash(k, klen) & (c->cap - 1);
+	for (; c->idx[h] != 0; h = (h + 1) & (c->cap - 1)) {
+		const struct wtile *w = &c->tiles[c->idx[h] - 1];
+
+		if (w->key_len == klen && memcmp(w->key, k, klen) == 0)
+			return c->idx[h];
+	}
+	return 0;
+}
+
 static enum lien_status LIEN_MUST_CHECK
 wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 {
-	unsigned present, leaves;
+	struct trec r;
 	const uint8_t *p = v + 4;
 	enum lien_status st;
 
-	if ((st = tile_check(v, len, &present, &leaves)) != LIEN_OK)
+	if ((st = tile_check(v, len, &r)) != LIEN_OK)
 		return st;
-	w->unhashed = (uint16_t)leaves;
+	w->unhashed = (uint16_t)r.leaves;
 	for (unsigned i = 0; i < MAP_TILE_SLOTS; i++) {
-		if (!(present & (1u << i))) {
+		if (!(r.present & (1u << i))) {
 			w->slot[i].kind = MAP_EMPTY;
-		} else if (leaves & (1u << i)) {
+		} else if (r.leaves & (1u << i)) {
 			w->slot[i].kind = MAP_LEAF;
 			memcpy(w->slot[i].key, p, MAP_KEY_LEN);
 			memcpy(w->slot[i].value, p + MAP_KEY_LEN,
@@ -247,31 +447,47 @@ wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 			p += HASH_LEN;
 		}
 	}
+	w->children = (uint16_t)r.children;
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++)
+		if ((st = trec_child(&r, j, &w->cgen[j])) != LIEN_OK)
+			return st;
 	return LIEN_OK;
 }
 
-/* The cached tile with key k, loaded from the store on first use. */
+/* Index of the cached tile (s, key's first 4s bits), loaded on first use
+ * through its parent's child pointer (the parent first: at most 65
+ * levels of recursion). An index, not a pointer: loading moves tiles. */
 static enum lien_status LIEN_MUST_CHECK
-wc_tile(struct map_wcache *c, const uint8_t *k, size_t klen,
-    struct wtile **out)
+wc_tile(struct map_wcache *c, unsigned s, const uint8_t key[MAP_KEY_LEN],
+    size_t *out)
 {
-	size_t h;
+	uint8_t k[MAP_TILE_KEY_MAX], rk[MAP_REC_KEY_MAX];
+	size_t klen = tile_key(s, key, k), i, h;
+	uint64_t gen = 0;
 	struct wtile *w;
 	const uint8_t *v;
 	size_t vlen;
 	enum lien_status st;
 
+	if ((i = wc_find(c, k, klen)) != 0) {
+		*out = i - 1;
+		return LIEN_OK;
+	}
+	if (s == 0) {
+		gen = c->ms.root_gen;
+	} else {
+		const struct wtile *pw;
+		unsigned j = key_nibble(key, s - 1);
+
+		if ((st = wc_tile(c, s - 1, key, &i)) != LIEN_OK)
+			return st;
+		pw = &c->tiles[i];
+		if (pw->children & (1u << j))
+			gen = pw->cgen[j];
+	}
 	if (2 * (c->n + 1) > c->cap &&
 	    (st = wc_rehash(c, c->cap ? 2 * c->cap : 1024)) != LIEN_OK)
 		return st;
-	h = (size_t)key_hash(k, klen) & (c->cap - 1);
-	for (; c->idx[h] != 0; h = (h + 1) & (c->cap - 1)) {
-		w = &c->tiles[c->idx[h] - 1];
-		if (w->key_len == klen && memcmp(w->key, k, klen) == 0) {
-			*out = w;
-			return LIEN_OK;
-		}
-	}
 	if (c->n == c->ntiles_cap) {
 		size_t ncap = c->ntiles_cap ? 2 * c->ntiles_cap : 256;
 		struct wtile *t = realloc(c->tiles, ncap * sizeof *t);
@@ -284,19 +500,29 @@ wc_tile(struct map_wcache *c, const uint8_t *k, size_t klen,
 	w = &c->tiles[c->n];
 	memcpy(w->key, k, klen);
 	w->key_len = (uint8_t)klen;
+	w->stratum = (uint8_t)s;
 	w->dirty = 0;
 	w->unhashed = 0;
-	st = store_get(c->t, STORE_MAP, k, klen, &v, &vlen);
-	if (st == LIEN_ENOTFOUND) {
-		for (unsigned i = 0; i < MAP_TILE_SLOTS; i++)
-			w->slot[i].kind = MAP_EMPTY;
-	} else if (st != LIEN_OK ||
-	    (st = wc_decode(v, vlen, w)) != LIEN_OK) {
-		return st;
+	w->children = 0;
+	w->gen = gen;
+	w->stored = gen != 0;
+	path_of(s, key, w->path);
+	if (gen == 0) {
+		for (unsigned n = 0; n < MAP_TILE_SLOTS; n++)
+			w->slot[n].kind = MAP_EMPTY;
+	} else {
+		st = store_get(c->t, STORE_MAP, rk, rec_key(gen, k, klen, rk),
+		    &v, &vlen);
+		if (st == LIEN_ENOTFOUND)
+			return LIEN_ECORRUPT;	/* a dangling pointer */
+		if (st != LIEN_OK || (st = wc_decode(v, vlen, w)) != LIEN_OK)
+			return st;
 	}
+	h = (size_t)key_hash(k, klen) & (c->cap - 1);
+	while (c->idx[h] != 0)
+		h = (h + 1) & (c->cap - 1);
 	c->idx[h] = (uint32_t)(c->n + 1);
-	c->n++;
-	*out = w;
+	*out = c->n++;
 	return LIEN_OK;
 }
 
@@ -304,14 +530,15 @@ static enum lien_status LIEN_MUST_CHECK
 wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
 {
-	uint8_t k[MAP_TILE_KEY_MAX];
-	unsigned slot;
-	size_t klen = tile_addr(depth, key, k, &slot);
+	struct map_wcache *c = ctx;
+	unsigned slot = slot_of(depth, key);
 	struct wtile *w;
-	enum lien_status st = wc_tile(ctx, k, klen, &w);
+	size_t i;
+	enum lien_status st = wc_tile(c, depth / MAP_TILE_HEIGHT, key, &i);
 
 	if (st != LIEN_OK)
 		return st;
+	w = &c->tiles[i];
 	if (w->unhashed & (1u << slot)) {
 		struct map_node *n = &w->slot[slot];
 
@@ -326,18 +553,108 @@ static enum lien_status LIEN_MUST_CHECK
 wc_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     const struct map_node *n)
 {
-	uint8_t k[MAP_TILE_KEY_MAX];
-	unsigned slot;
-	size_t klen = tile_addr(depth, key, k, &slot);
+	struct map_wcache *c = ctx;
+	unsigned slot = slot_of(depth, key);
 	struct wtile *w;
-	enum lien_status st = wc_tile(ctx, k, klen, &w);
+	size_t i;
+	enum lien_status st = wc_tile(c, depth / MAP_TILE_HEIGHT, key, &i);
 
 	if (st != LIEN_OK)
 		return st;
+	w = &c->tiles[i];
 	w->slot[slot] = *n;
 	w->unhashed = (uint16_t)(w->unhashed & ~(1u << slot));
 	w->dirty = 1;
 	return LIEN_OK;
+}
+
+static int
+wtile_empty(const struct wtile *w)
+{
+	return w->slot[0].kind == MAP_EMPTY;
+}
+
+/* The cached parent of tile w (it is loaded before any child). */
+static enum lien_status LIEN_MUST_CHECK
+wc_parent(const struct map_wcache *c, const struct wtile *w,
+    struct wtile **out)
+{
+	uint8_t k[MAP_TILE_KEY_MAX];
+	size_t klen = tile_key(w->stratum - 1u, w->path, k);
+	size_t i = wc_find(c, k, klen);
+
+	if (i == 0)
+		return LIEN_EINVAL;
+	*out = &c->tiles[i - 1];
+	return LIEN_OK;
+}
+
+/* Copy-forward GC (ledger/map_store.h): take up to `budget` records from
+ * the front of the table; a live one whose tile this batch does not
+ * rewrite anyway is marked dirty (written again at this generation);
+ * every one is deleted. */
+static enum lien_status LIEN_MUST_CHECK
+wc_gc(struct map_wcache *c, size_t budget)
+{
+	struct store_cursor *cur = NULL;
+	uint8_t (*keys)[MAP_REC_KEY_MAX] = NULL;
+	uint8_t *lens = NULL;
+	const uint8_t *k, *v;
+	size_t kl, vl, n = 0;
+	enum lien_status st;
+
+	c->gc_seen = c->gc_copied = 0;
+	if (budget == 0)
+		return LIEN_OK;
+	keys = malloc(budget * sizeof *keys);
+	lens = malloc(budget);
+	if (keys == NULL || lens == NULL) {
+		st = LIEN_ENOMEM;
+		goto out;
+	}
+	/* Collected first, deleted after: no cursor across deletes. */
+	if ((st = store_cursor_open(c->t, STORE_MAP, &cur)) != LIEN_OK)
+		goto out;
+	for (st = store_cursor_seek(cur, NULL, 0, &k, &kl, &v, &vl);
+	    st == LIEN_OK && n < budget;
+	    st = store_cursor_next(cur, &k, &kl, &v, &vl)) {
+		if (kl <= 8 || kl > MAP_REC_KEY_MAX) {
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		memcpy(keys[n], k, kl);
+		lens[n++] = (uint8_t)kl;
+	}
+	store_cursor_close(cur);
+	if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+		goto out;
+	st = LIEN_OK;
+	for (size_t r = 0; r < n && st == LIEN_OK; r++) {
+		uint8_t path[MAP_KEY_LEN];
+		uint64_t g = be64_get(keys[r]);
+		unsigned s;
+		size_t i;
+		struct wtile *w;
+
+		if ((st = tile_key_parse(keys[r] + 8, lens[r] - 8u, &s,
+		    path)) != LIEN_OK ||
+		    (st = wc_tile(c, s, path, &i)) != LIEN_OK)
+			break;
+		w = &c->tiles[i];
+		if (w->stored && w->gen == g && !w->dirty) {
+			w->dirty = 1;
+			c->gc_copied++;
+		}
+		if ((st = store_del(c->t, STORE_MAP, keys[r], lens[r])) !=
+		    LIEN_OK)
+			break;
+		c->ms.total--;
+		c->gc_seen++;
+	}
+out:
+	free(keys);
+	free(lens);
+	return st;
 }
 
 static int
@@ -351,66 +668,112 @@ wtile_cmp(const void *a, const void *b)
 	return c != 0 ? c : (int)x->key_len - (int)y->key_len;
 }
 
-/* Write every dirty tile (in key order: neighbouring tiles share pages)
- * and empty the cache. */
+/* Encode w (not empty) into out; returns the length. */
+static size_t
+wtile_encode(const struct wtile *w, uint8_t out[MAP_TILE_REC_MAX])
+{
+	unsigned present = 0, leaves = 0;
+	uint8_t *dst = out + 4;
+
+	for (unsigned s = 0; s < MAP_TILE_SLOTS; s++) {
+		const struct map_node *n = &w->slot[s];
+
+		if (n->kind == MAP_LEAF) {
+			present |= 1u << s;
+			leaves |= 1u << s;
+			memcpy(dst, n->key, MAP_KEY_LEN);
+			memcpy(dst + MAP_KEY_LEN, n->value, MAP_VALUE_LEN);
+			dst += MAP_KEY_LEN + MAP_VALUE_LEN;
+		} else if (n->kind == MAP_NODE) {
+			present |= 1u << s;
+			memcpy(dst, n->hash, HASH_LEN);
+			dst += HASH_LEN;
+		}
+	}
+	out[0] = (uint8_t)(present >> 8);
+	out[1] = (uint8_t)present;
+	out[2] = (uint8_t)(leaves >> 8);
+	out[3] = (uint8_t)leaves;
+	*dst++ = (uint8_t)(w->children >> 8);
+	*dst++ = (uint8_t)w->children;
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
+		if (w->children & (1u << j)) {
+			be64_put(dst, w->cgen[j]);
+			dst += 8;
+		}
+	}
+	return (size_t)(dst - out);
+}
+
+/* Write every dirty tile at generation g and empty the cache: ancestors
+ * of a dirty tile are dirty (their child pointers change), parents learn
+ * their children's new generations, then the tiles go out in key order
+ * with MDB_APPEND (g is above every generation in the table). */
 static enum lien_status LIEN_MUST_CHECK
-wc_flush(struct map_wcache *c)
+wc_flush(struct map_wcache *c, uint64_t g)
 {
 	struct wtile **dirty = NULL;
 	size_t nd = 0;
 	enum lien_status st = LIEN_OK;
 
+	for (size_t i = 0; i < c->n && st == LIEN_OK; i++) {
+		struct wtile *w = &c->tiles[i];
+
+		if (w->dirty != 1)
+			continue;
+		w->dirty = 2;
+		while (w->stratum > 0) {
+			if ((st = wc_parent(c, w, &w)) != LIEN_OK ||
+			    w->dirty == 2)
+				break;
+			w->dirty = 2;
+		}
+	}
+	if (st != LIEN_OK)
+		return st;
 	if (c->n > 0 && (dirty = malloc(c->n * sizeof *dirty)) == NULL)
 		return LIEN_ENOMEM;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->tiles[i].dirty)
-			dirty[nd++] = &c->tiles[i];
-	if (nd > 1)
+	for (size_t i = 0; i < c->n && st == LIEN_OK; i++) {
+		struct wtile *w = &c->tiles[i], *p;
+		unsigned j;
+
+		if (!w->dirty)
+			continue;
+		dirty[nd++] = w;
+		if (w->stratum == 0) {
+			c->ms.root_gen = wtile_empty(w) ? 0 : g;
+			continue;
+		}
+		if ((st = wc_parent(c, w, &p)) != LIEN_OK)
+			break;
+		j = key_nibble(w->path, w->stratum - 1u);
+		if (wtile_empty(w)) {
+			p->children = (uint16_t)(p->children & ~(1u << j));
+		} else {
+			p->children = (uint16_t)(p->children | 1u << j);
+			p->cgen[j] = g;
+		}
+	}
+	if (nd > 1 && st == LIEN_OK)
 		qsort(dirty, nd, sizeof *dirty, wtile_cmp);
 	for (size_t i = 0; i < nd && st == LIEN_OK; i++) {
 		struct wtile *w = dirty[i];
-		unsigned present = 0, leaves = 0;
-		size_t len = 4;
-		uint8_t *dst;
+		uint8_t rk[MAP_REC_KEY_MAX], buf[MAP_TILE_REC_MAX];
+		size_t len;
 
-		for (unsigned s = 0; s < MAP_TILE_SLOTS; s++) {
-			if (w->slot[s].kind == MAP_EMPTY)
-				continue;
-			present |= 1u << s;
-			if (w->slot[s].kind == MAP_LEAF) {
-				leaves |= 1u << s;
-				len += MAP_KEY_LEN + MAP_VALUE_LEN;
-			} else {
-				len += HASH_LEN;
-			}
-		}
-		if (present == 0) {
-			st = store_del(c->t, STORE_MAP, w->key, w->key_len);
-			if (st == LIEN_ENOTFOUND)
-				st = LIEN_OK;
+		if (wtile_empty(w)) {
+			/* its old record is garbage now */
+			if (w->stored)
+				c->ms.live--;
 			continue;
 		}
-		if ((st = store_reserve(c->t, STORE_MAP, w->key, w->key_len,
-		    len, &dst)) != LIEN_OK)
+		len = wtile_encode(w, buf);
+		if ((st = store_put(c->t, STORE_MAP, rk, rec_key(g, w->key,
+		    w->key_len, rk), buf, len, 1)) != LIEN_OK)
 			break;
-		dst[0] = (uint8_t)(present >> 8);
-		dst[1] = (uint8_t)present;
-		dst[2] = (uint8_t)(leaves >> 8);
-		dst[3] = (uint8_t)leaves;
-		dst += 4;
-		for (unsigned s = 0; s < MAP_TILE_SLOTS; s++) {
-			const struct map_node *n = &w->slot[s];
-
-			if (n->kind == MAP_LEAF) {
-				memcpy(dst, n->key, MAP_KEY_LEN);
-				memcpy(dst + MAP_KEY_LEN, n->value,
-				    MAP_VALUE_LEN);
-				dst += MAP_KEY_LEN + MAP_VALUE_LEN;
-			} else if (n->kind == MAP_NODE) {
-				memcpy(dst, n->hash, HASH_LEN);
-				dst += HASH_LEN;
-			}
-		}
+		c->ms.total++;
+		if (!w->stored)
+			c->ms.live++;
 	}
 	free(dirty);
 	return st;
@@ -432,7 +795,7 @@ map_commit(struct store_txn *t, struct map_pending *p,
 {
 	struct map_wcache *c = *cache;
 	struct map_store s;
-	size_t n = 0;
+	size_t n = 0, nd = 0;
 	enum lien_status st;
 
 	if (c == NULL) {
@@ -443,12 +806,28 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	if (p->n > 0)
 		map_updates_sort(p->u, p->tmp, p->n, &n);
 	c->t = t;
+	c->gc_seen = c->gc_copied = 0;
 	s.get = wc_get;
 	s.put = wc_put;
 	s.ctx = c;
-	st = map_update(&s, p->u, n, out_root, io_count);
-	if (st == LIEN_OK)
-		st = wc_flush(c);
+	if ((st = map_txn_stats(t, &c->ms)) != LIEN_OK ||
+	    (st = map_update(&s, p->u, n, out_root, io_count)) != LIEN_OK)
+		goto out;
+	for (size_t i = 0; i < c->n; i++)
+		nd += c->tiles[i].dirty != 0;
+	if (nd == 0)
+		goto out;	/* nothing changed: no generation */
+	/* The bound: while garbage is more than live x (FACTOR - 1), take
+	 * from the front twice the records this batch writes, plus a few:
+	 * the front is the oldest, so mostly garbage. */
+	if (c->ms.total > (uint64_t)MAP_GC_FACTOR * c->ms.live &&
+	    (st = wc_gc(c, MAP_GC_PER_WRITE * nd + MAP_GC_EXTRA)) != LIEN_OK)
+		goto out;
+	c->ms.gen++;
+	if ((st = wc_flush(c, c->ms.gen)) != LIEN_OK)
+		goto out;
+	st = stats_put(t, &c->ms);
+out:
 	wc_reset(c);
 	map_pending_clear(p);
 	return st;
@@ -456,18 +835,22 @@ map_commit(struct store_txn *t, struct map_pending *p,
 
 /* ---- Read side ---------------------------------------------------------------- */
 
-/* The last two records read: a proof reads both children of each node,
- * eight nodes per tile. Values are borrowed from the txn. */
+/* The tiles of the path last walked, stratum by stratum: a proof asks
+ * for nodes top-down along one key, and at each stratum boundary for
+ * both children, so only the deepest level changes between calls.
+ * Values are borrowed from the txn. */
+struct rlevel {
+	uint8_t key[MAP_TILE_KEY_MAX];
+	size_t key_len;
+	const uint8_t *v;	/* NULL: no such tile */
+	struct trec r;
+};
+
 struct rstore {
 	struct store_txn *t;
-	struct {
-		uint8_t key[MAP_TILE_KEY_MAX];
-		size_t key_len;
-		const uint8_t *v;
-		size_t len;
-		int valid;
-	} c[2];
-	unsigned next;
+	uint64_t root_gen;
+	unsigned nvalid;	/* levels 0 .. nvalid-1 hold the last path */
+	struct rlevel lv[MAP_DEPTH_MAX / MAP_TILE_HEIGHT + 1];
 };
 
 static enum lien_status LIEN_MUST_CHECK
@@ -475,49 +858,227 @@ rs_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
 {
 	struct rstore *r = ctx;
-	uint8_t k[MAP_TILE_KEY_MAX];
-	unsigned slot, w;
-	size_t klen = tile_addr(depth, key, k, &slot);
+	unsigned s = depth / MAP_TILE_HEIGHT;
 	enum lien_status st;
 
-	for (w = 0; w < 2; w++)
-		if (r->c[w].valid && r->c[w].key_len == klen &&
-		    memcmp(r->c[w].key, k, klen) == 0)
-			return tile_slot(r->c[w].v, r->c[w].len, slot, out);
-	w = r->next++ & 1u;
-	st = store_get(r->t, STORE_MAP, k, klen, &r->c[w].v, &r->c[w].len);
-	if (st == LIEN_ENOTFOUND) {
-		r->c[w].v = NULL;
-		r->c[w].len = 0;
-	} else if (st != LIEN_OK) {
-		r->c[w].valid = 0;
-		return st;
+	for (unsigned t = 0; t <= s; t++) {
+		struct rlevel *l = &r->lv[t];
+		uint8_t k[MAP_TILE_KEY_MAX], rk[MAP_REC_KEY_MAX];
+		size_t klen = tile_key(t, key, k), vlen;
+		uint64_t gen = 0;
+
+		if (t < r->nvalid && l->key_len == klen &&
+		    memcmp(l->key, k, klen) == 0)
+			continue;
+		r->nvalid = t;
+		if (t == 0)
+			gen = r->root_gen;
+		else if (r->lv[t - 1].v != NULL &&
+		    (st = trec_child(&r->lv[t - 1].r, key_nibble(key, t - 1),
+		    &gen)) != LIEN_OK)
+			return st;
+		l->v = NULL;
+		if (gen != 0) {
+			st = store_get(r->t, STORE_MAP, rk, rec_key(gen, k,
+			    klen, rk), &l->v, &vlen);
+			if (st == LIEN_ENOTFOUND)
+				st = LIEN_ECORRUPT;
+			if (st != LIEN_OK ||
+			    (st = tile_check(l->v, vlen, &l->r)) != LIEN_OK) {
+				l->v = NULL;
+				return st;
+			}
+		}
+		memcpy(l->key, k, klen);
+		l->key_len = klen;
+		r->nvalid = t + 1;
 	}
-	memcpy(r->c[w].key, k, klen);
-	r->c[w].key_len = klen;
-	r->c[w].valid = 1;
-	return tile_slot(r->c[w].v, r->c[w].len, slot, out);
+	tile_slot(r->lv[s].v, &r->lv[s].r, slot_of(depth, key), out);
+	return LIEN_OK;
+}
+
+static enum lien_status LIEN_MUST_CHECK
+rs_init(struct rstore *r, struct store_txn *t)
+{
+	struct map_stats ms;
+	enum lien_status st = map_txn_stats(t, &ms);
+
+	r->t = t;
+	r->root_gen = ms.root_gen;
+	r->nvalid = 0;
+	return st;
 }
 
 enum lien_status
 map_txn_prove(struct store_txn *t, const uint8_t key[MAP_KEY_LEN],
     struct map_proof *out)
 {
-	struct rstore r;
-	struct map_store s = { rs_get, NULL, &r };
+	struct rstore *r = malloc(sizeof *r);
+	struct map_store s = { rs_get, NULL, r };
+	enum lien_status st;
 
-	memset(&r, 0, sizeof r);
-	r.t = t;
-	return map_prove(&s, key, out);
+	if (r == NULL)
+		return LIEN_ENOMEM;
+	if ((st = rs_init(r, t)) == LIEN_OK)
+		st = map_prove(&s, key, out);
+	free(r);
+	return st;
 }
 
 enum lien_status
 map_txn_root(struct store_txn *t, uint8_t out[HASH_LEN])
 {
-	struct rstore r;
-	struct map_store s = { rs_get, NULL, &r };
+	struct rstore *r = malloc(sizeof *r);
+	struct map_store s = { rs_get, NULL, r };
+	enum lien_status st;
 
-	memset(&r, 0, sizeof r);
-	r.t = t;
-	return map_root(&s, out);
+	if (r == NULL)
+		return LIEN_ENOMEM;
+	if ((st = rs_init(r, t)) == LIEN_OK)
+		st = map_root(&s, out);
+	free(r);
+	return st;
+}
+
+/* ---- The audit's logical comparison ------------------------------------------ */
+
+struct cmp {
+	struct store_txn *want, *have;
+	char *why;
+	size_t why_cap;
+	uint64_t ntiles;
+};
+
+static enum lien_status LIEN_MUST_CHECK
+cmp_fail(struct cmp *c, const char *what, const uint8_t *k, size_t klen,
+    uint64_t gen)
+{
+	char hex[HEX_LEN(MAP_TILE_KEY_MAX) + 1];
+
+	hex_encode(k, klen, hex);
+	snprintf(c->why, c->why_cap, "status map: tile %s (generation "
+	    "%llu) %s", hex, (unsigned long long)gen, what);
+	return LIEN_ECORRUPT;
+}
+
+/* Compare tile (s, path) at generation gw in want with gh in have, then
+ * its children (depth first: at most 65 frames). */
+static enum lien_status LIEN_MUST_CHECK
+cmp_tile(struct cmp *c, unsigned s, uint8_t path[MAP_KEY_LEN], uint64_t gw,
+    uint64_t gh)
+{
+	uint8_t k[MAP_TILE_KEY_MAX], rk[MAP_REC_KEY_MAX];
+	size_t klen = tile_key(s, path, k), wl, hl;
+	const uint8_t *wv, *hv;
+	struct trec wr, hr;
+	enum lien_status st;
+
+	st = store_get(c->want, STORE_MAP, rk, rec_key(gw, k, klen, rk), &wv,
+	    &wl);
+	if (st == LIEN_OK)
+		st = tile_check(wv, wl, &wr);
+	if (st != LIEN_OK) {
+		if (st == LIEN_ENOTFOUND || st == LIEN_ECORRUPT)
+			return cmp_fail(c, "is unreadable in the replay", k,
+			    klen, gw);
+		return st;
+	}
+	st = store_get(c->have, STORE_MAP, rk, rec_key(gh, k, klen, rk), &hv,
+	    &hl);
+	if (st == LIEN_ENOTFOUND)
+		return cmp_fail(c, "is missing from the store", k, klen, gh);
+	if (st != LIEN_OK)
+		return st;
+	if (tile_check(hv, hl, &hr) != LIEN_OK)
+		return cmp_fail(c, "is malformed in the store", k, klen, gh);
+	if (wr.body_len != hr.body_len || wr.children != hr.children ||
+	    memcmp(wv, hv, wr.body_len) != 0)
+		return cmp_fail(c, "differs from the replayed one", k, klen,
+		    gh);
+	c->ntiles++;
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
+		uint64_t cw, ch;
+
+		if (!(wr.children & (1u << j)))
+			continue;
+		if (trec_child(&wr, j, &cw) != LIEN_OK)
+			return cmp_fail(c, "has a null child in the replay", k,
+			    klen, gw);
+		if (trec_child(&hr, j, &ch) != LIEN_OK)
+			return cmp_fail(c, "has a null child in the store", k,
+			    klen, gh);
+		path_set_nibble(path, s, j);
+		st = cmp_tile(c, s + 1, path, cw, ch);
+		path_set_nibble(path, s, 0);
+		if (st != LIEN_OK)
+			return st;
+	}
+	return LIEN_OK;
+}
+
+enum lien_status
+map_txn_compare(struct store_txn *want, struct store_txn *have, char *why,
+    size_t why_cap)
+{
+	struct cmp c = { want, have, why, why_cap, 0 };
+	struct map_stats mw, mh;
+	struct store_cursor *cur = NULL;
+	uint8_t path[MAP_KEY_LEN];
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	uint64_t nrec = 0;
+	enum lien_status st;
+
+	if (why_cap > 0)
+		why[0] = '\0';
+	if ((st = map_txn_stats(want, &mw)) != LIEN_OK)
+		return st;
+	if ((st = map_txn_stats(have, &mh)) != LIEN_OK) {
+		if (st == LIEN_ECORRUPT)
+			snprintf(why, why_cap, "status map: the store's %s "
+			    "record is malformed", MAP_META_KEY);
+		return st;
+	}
+	if ((mw.root_gen == 0) != (mh.root_gen == 0)) {
+		snprintf(why, why_cap, "status map: the %s is empty, the %s "
+		    "is not", mw.root_gen == 0 ? "replay" : "store",
+		    mw.root_gen == 0 ? "store" : "replay");
+		return LIEN_ECORRUPT;
+	}
+	memset(path, 0, sizeof path);
+	if (mw.root_gen != 0 &&
+	    (st = cmp_tile(&c, 0, path, mw.root_gen, mh.root_gen)) != LIEN_OK)
+		return st;
+	if (c.ntiles != mh.live) {
+		snprintf(why, why_cap, "status map: the store counts %llu live "
+		    "tiles, its tree has %llu", (unsigned long long)mh.live,
+		    (unsigned long long)c.ntiles);
+		return LIEN_ECORRUPT;
+	}
+	/* Garbage is not part of the map, but the space bound is: every
+	 * record counted, none from a generation yet to come. */
+	if ((st = store_cursor_open(have, STORE_MAP, &cur)) != LIEN_OK)
+		return st;
+	for (st = store_cursor_seek(cur, NULL, 0, &k, &kl, &v, &vl);
+	    st == LIEN_OK; st = store_cursor_next(cur, &k, &kl, &v, &vl)) {
+		if (kl <= 8 || be64_get(k) > mh.gen) {
+			snprintf(why, why_cap, "status map: a record of "
+			    "generation %llu, past the last one (%llu)",
+			    (unsigned long long)(kl >= 8 ? be64_get(k) : 0),
+			    (unsigned long long)mh.gen);
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		nrec++;
+	}
+	store_cursor_close(cur);
+	if (st != LIEN_ENOTFOUND)
+		return st;
+	if (nrec != mh.total) {
+		snprintf(why, why_cap, "status map: the store counts %llu "
+		    "records, its table holds %llu",
+		    (unsigned long long)mh.total, (unsigned long long)nrec);
+		return LIEN_ECORRUPT;
+	}
+	return LIEN_OK;
 }

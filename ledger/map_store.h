@@ -2,30 +2,53 @@
  * Internal to ledger/: the lien-status map (tlog/map.h) kept in the store's
  * `map` table, and the updates a batch collects for it.
  *
- * Layout (docs/storage.md "Status map"): nodes are grouped in *map tiles*
- * of four levels. Tile (s, P) holds the nodes at depths 4s .. 4s+3 below
- * the 4s-bit prefix P: 1 + 2 + 4 + 8 = 15 slots. Its value:
+ * Tiles. Nodes are grouped in *map tiles* of four levels. Tile (s, P)
+ * holds the nodes at depths 4s .. 4s+3 below the 4s-bit prefix P:
+ * 1 + 2 + 4 + 8 = 15 slots; bit i (of 15) of `present` = slot i
+ * non-empty, of `leaves` = slot i is a leaf; slot of (depth offset r,
+ * next r key bits j) = 2^r - 1 + j. Tile (s, P)'s *children* are the
+ * tiles (s + 1, P || n) for the 16 nibbles n; a child exists iff its
+ * top slot is non-empty. The tile key (v7's) is: for strata 0..3 the
+ * byte s then P packed into ceil(4s/8) bytes; for strata 4 and below the
+ * byte 4, P's first 16 bits, then one byte (0..15) per further nibble.
+ *
+ * Versioned records, written append-only (store format v9; docs/
+ * storage.md "Status map" is the byte-exact description). Every batch
+ * is a *generation* g (1, 2, ...). A commit writes each tile it changed
+ * as a new record keyed
+ *
+ *   g u64be | tile key
+ *
+ * in key order with MDB_APPEND, and never rewrites a record in place, so
+ * a batch's writes are a sequential run of fresh pages instead of ~3.5
+ * random page copies per update (v7, tiles updated in place). Value:
  *
  *   present u16be | leaves u16be | per present slot, in slot order:
- *   a node's hash (32) or a leaf's key and value (64)
+ *   a node's hash (32) or a leaf's key and value (64) |
+ *   children u16be | per child n set in `children`, in nibble order:
+ *   the generation it was written at (u64be)
  *
- * bit i (of 15) of `present` = slot i non-empty, of `leaves` = slot i is
- * a leaf; slot of (depth offset r, next r key bits j) = 2^r - 1 + j. An
- * empty tile has no record.
+ * so a reader goes root -> leaf with one exact lookup per tile: the
+ * root's generation is in the meta record `maptiles`, each child's in
+ * its parent (Jellyfish Merkle Tree's versioned node keys). Any LMDB
+ * snapshot is a consistent tree (MVCC): read-only processes and views
+ * need no lock. A tile rewritten by a later generation leaves a *stale*
+ * record behind; a record (g, k) is *live* iff descending the current
+ * tree to k arrives at generation g.
  *
- * Keys (store format v7): the top strata 0..3 (depths 0..15, at most
- * 4,369 tiles, ~2 MiB) are keyed stratum first, the byte s then P packed
- * into ceil(4s/8) bytes, so they sit together in a few hundred pages that
- * every batch rewrites anyway. Strata 4 and below are keyed in pre-order:
- * the byte 4, P's first 16 bits, then one byte (0..15) per further 4-bit
- * step. A stratum-4 tile is then followed by the whole subtree below it,
- * so the lower tiles of one key's path share a page (or two) instead of
- * sitting one per random page: LMDB copies a page per changed record, and
- * for a batch of random keys that is most of the cost (2.76 -> 2.04 pages
- * per update at 10^6 vehicles; bench/README.md "Lien-status map").
+ * Garbage: copy-forward from the front of the table (the oldest
+ * records), in the same transaction. While total > MAP_GC_FACTOR x live,
+ * a commit takes the first MAP_GC_PER_WRITE x (tiles it changed) +
+ * MAP_GC_EXTRA records: live ones are rewritten at the new generation
+ * (their ancestors follow), all are deleted. Deleting from the front
+ * frees whole pages that LMDB's allocator hands out again. `maptiles`
+ * counts the live and the total records so that the bound is checked at
+ * no cost (the audit recounts both).
  *
- * The tree is canonical, so the table is a function of the key set: the
- * audit compares it record for record with one rebuilt from the log.
+ * The tree is canonical, so the set of live tiles and their contents are
+ * a function of the key set (generations are not): the audit walks the
+ * stored tree through its pointers and compares it tile by tile, without
+ * generations, with the one it rebuilds from the log (map_txn_compare).
  */
 #ifndef LIEN_LEDGER_MAP_STORE_H
 #define LIEN_LEDGER_MAP_STORE_H
@@ -43,7 +66,24 @@
  * prefix (a depth-256 node sits in stratum 64) */
 #define MAP_TILE_KEY_MAX (3u + (MAP_DEPTH_MAX / MAP_TILE_HEIGHT - \
 	MAP_TILE_GROUP))
-#define MAP_TILE_REC_MAX (4u + MAP_TILE_SLOTS * 64u)
+#define MAP_TILE_CHILDREN 16u
+/* a tile's contents, then at most 16 child generations */
+#define MAP_TILE_REC_MAX (4u + MAP_TILE_SLOTS * 64u + 2u + \
+	MAP_TILE_CHILDREN * 8u)
+#define MAP_REC_KEY_MAX (8u + MAP_TILE_KEY_MAX)	/* generation, tile key */
+#define MAP_GC_FACTOR 2u	/* total records <= ~2 x live (measured) */
+#define MAP_GC_PER_WRITE 2u
+#define MAP_GC_EXTRA 64u
+
+/* The meta record: root generation (0: empty map), last generation,
+ * live records, total records; u64be each. */
+#define MAP_META_KEY "maptiles"
+#define MAP_META_LEN 32u
+
+/* Counters of the map's records (map_txn_stats). */
+struct map_stats {
+	uint64_t root_gen, gen, live, total;
+};
 
 /* Updates collected during a batch (or a replay), applied at its end. */
 struct map_pending {
@@ -77,5 +117,21 @@ enum lien_status map_txn_prove(struct store_txn *t,
 /* Root of the map as of txn t. */
 enum lien_status map_txn_root(struct store_txn *t, uint8_t out[HASH_LEN])
     LIEN_MUST_CHECK;
+
+/* The `maptiles` counters as of txn t (all zero for a store that never
+ * held a key). LIEN_ECORRUPT for a malformed record. */
+enum lien_status map_txn_stats(struct store_txn *t, struct map_stats *out)
+    LIEN_MUST_CHECK;
+
+/* Logical comparison for the audit: walk the map of txn `want` (the
+ * replay) and of txn `have` (the store) through their child pointers and
+ * compare every tile's contents and child set, generations aside; then
+ * check have's live count against the tiles walked and its total count
+ * against the records its table holds. LIEN_OK when they agree;
+ * LIEN_ECORRUPT with a reason in why (NUL-terminated, truncated to
+ * why_cap) for a differing, extra or missing tile, a dangling pointer or
+ * a wrong counter; storage errors pass through. */
+enum lien_status map_txn_compare(struct store_txn *want,
+    struct store_txn *have, char *why, size_t why_cap) LIEN_MUST_CHECK;
 
 #endif

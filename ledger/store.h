@@ -10,8 +10,9 @@
  *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
  *   tail         entry index u64be -> entry, for the last, incomplete bundle
  *   checkpoints  tree size u64be -> signature block of the signed note
- *   map          map tile key -> map tile: the lien-status map's nodes
- *                (ledger/map_store.h)
+ *   map          (generation u64be, map tile key) -> map tile and its
+ *                children's generations: the lien-status map's nodes,
+ *                append-only (ledger/map_store.h)
  */
 #ifndef LIEN_LEDGER_STORE_H
 #define LIEN_LEDGER_STORE_H
@@ -39,11 +40,14 @@
  * the notification outbox and the expiry queue in tables of their own
  * (`notices`, `expiry`: index- and time-ordered, appended) instead of
  * pstate's `n/` and `x/` records, and private records and sealed boxes
- * packed per complete entry bundle (ledger/log.c). An
+ * packed per complete entry bundle (ledger/log.c); v9: the `map`
+ * table's tiles versioned and written append-only (generation u64be
+ * before the tile key, child generations after the tile; copy-forward
+ * GC: ledger/map_store.h), and the meta record `maptiles`. An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v8"
+#define STORE_FORMAT "lienlog-store-v9"
 
 struct store;
 struct store_txn;

@@ -1,0 +1,547 @@
+/*
+ * The status map's storage (ledger/map_store.c, store format v9):
+ * versioned tiles written append-only, child generations, copy-forward
+ * GC from the front of the table, reads from old snapshots, and the
+ * audit's logical comparison (map_txn_compare) with its refusals.
+ *
+ * A model (a fixed universe of keys, each present with a value or not)
+ * is changed batch by batch, sets and removals, through map_commit; the
+ * stored map is held to the definition's root (docs/lien-status.md) and
+ * to proofs of every key, present or absent.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/rd.h"
+#include "crypto/hash.h"
+#include "ledger/map_store.h"
+#include "ledger/store.h"
+#include "tlog/map.h"
+
+#define NKEYS 700u
+
+struct model {
+	uint8_t key[NKEYS][MAP_KEY_LEN];
+	uint8_t val[NKEYS][MAP_VALUE_LEN];
+	int present[NKEYS];
+	uint64_t rng;
+};
+
+struct fx {
+	char dir[64];
+	struct store *s;
+	struct map_pending p;
+	struct map_wcache *c;
+	uint64_t count;
+	struct model m;
+};
+
+static uint64_t
+rnd(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+static void
+fx_open_store(const char *dir, struct store **out)
+{
+	assert_int_equal(store_open(dir, (uint64_t)1 << 30, 16, 0, out),
+	    LIEN_OK);
+}
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	strcpy(f->dir, "/tmp/lienlog-test-mapstore-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	fx_open_store(f->dir, &f->s);
+	f->m.rng = 0x9e3779b97f4a7c15ull;
+	for (unsigned i = 0; i < NKEYS; i++) {
+		uint8_t b[4] = { (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+		    (uint8_t)(i >> 8), (uint8_t)i };
+
+		hash_sha256(b, sizeof b, f->m.key[i]);
+	}
+	/* A few keys that share long prefixes with key 0: tiles deep down
+	 * (strata 4..17), emptied and refilled as they come and go. */
+	for (unsigned i = 1; i <= 8; i++) {
+		memcpy(f->m.key[i], f->m.key[0], MAP_KEY_LEN);
+		f->m.key[i][(8 * i + 7) / 8 % MAP_KEY_LEN] ^=
+		    (uint8_t)(1u << (i % 8));
+	}
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	char cmd[96];
+
+	map_pending_free(&f->p);
+	map_wcache_free(f->c);
+	store_close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+/* Definition's hash of sorted keys k[0..n) sharing their first d bits. */
+static void
+ref_hash(uint8_t (*k)[MAP_KEY_LEN], uint8_t (*v)[MAP_VALUE_LEN], size_t n,
+    unsigned d, uint8_t out[HASH_LEN])
+{
+	uint8_t l[HASH_LEN], r[HASH_LEN];
+	size_t m = 0;
+
+	if (n == 0) {
+		map_hash_empty(out);
+		return;
+	}
+	if (n == 1) {
+		map_hash_leaf(k[0], v[0], out);
+		return;
+	}
+	while (m < n && !map_key_bit(k[m], d))
+		m++;
+	ref_hash(k, v, m, d + 1, l);
+	ref_hash(k + m, v + m, n - m, d + 1, r);
+	map_hash_node(l, r, out);
+}
+
+struct kv {
+	uint8_t k[MAP_KEY_LEN], v[MAP_VALUE_LEN];
+};
+
+static int
+kv_cmp(const void *a, const void *b)
+{
+	return memcmp(a, b, MAP_KEY_LEN);
+}
+
+static void
+model_root(const struct model *m, uint8_t out[HASH_LEN])
+{
+	struct kv *a = calloc(NKEYS, sizeof *a);
+	uint8_t (*k)[MAP_KEY_LEN] = calloc(NKEYS, MAP_KEY_LEN);
+	uint8_t (*v)[MAP_VALUE_LEN] = calloc(NKEYS, MAP_VALUE_LEN);
+	size_t n = 0;
+
+	assert_non_null(a);
+	assert_non_null(k);
+	assert_non_null(v);
+	for (unsigned i = 0; i < NKEYS; i++) {
+		if (!m->present[i])
+			continue;
+		memcpy(a[n].k, m->key[i], MAP_KEY_LEN);
+		memcpy(a[n].v, m->val[i], MAP_VALUE_LEN);
+		n++;
+	}
+	qsort(a, n, sizeof *a, kv_cmp);
+	for (size_t i = 0; i < n; i++) {
+		memcpy(k[i], a[i].k, MAP_KEY_LEN);
+		memcpy(v[i], a[i].v, MAP_VALUE_LEN);
+	}
+	ref_hash(k, v, n, 0, out);
+	free(a);
+	free(k);
+	free(v);
+}
+
+/* One durable batch of nupd random changes (one in six a removal of a
+ * present key) on store s, mirrored in the model. */
+static void
+batch(struct fx *f, struct store *s, struct map_wcache **c, unsigned nupd,
+    uint8_t root[HASH_LEN])
+{
+	struct store_txn *t;
+
+	for (unsigned u = 0; u < nupd; u++) {
+		unsigned i = (unsigned)(rnd(&f->m.rng) % NKEYS);
+		int del = f->m.present[i] && rnd(&f->m.rng) % 6 == 0;
+
+		for (unsigned b = 0; b < MAP_VALUE_LEN; b++)
+			f->m.val[i][b] = (uint8_t)rnd(&f->m.rng);
+		assert_int_equal(map_pending_add(&f->p, f->m.key[i],
+		    f->m.val[i]), LIEN_OK);
+		f->p.u[f->p.n - 1].del = del;
+		f->m.present[i] = !del;
+	}
+	assert_int_equal(store_txn_begin(s, 1, &t), LIEN_OK);
+	assert_int_equal(map_commit(t, &f->p, c, root, &f->count), LIEN_OK);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+}
+
+/* Every key of the model proves (present with its value, or absent)
+ * against root in read txn t. */
+static void
+prove_all(const struct model *m, struct store_txn *t,
+    const uint8_t root[HASH_LEN])
+{
+	struct map_proof *p = malloc(sizeof *p);
+	uint8_t r[HASH_LEN], absent[MAP_KEY_LEN];
+	int present;
+
+	assert_non_null(p);
+	assert_int_equal(map_txn_root(t, r), LIEN_OK);
+	assert_memory_equal(r, root, HASH_LEN);
+	for (unsigned i = 0; i < NKEYS; i++) {
+		assert_int_equal(map_txn_prove(t, m->key[i], p), LIEN_OK);
+		assert_int_equal(map_proof_verify(p, root, m->key[i],
+		    &present), LIEN_OK);
+		assert_int_equal(present, m->present[i]);
+		if (present)
+			assert_memory_equal(p->value, m->val[i],
+			    MAP_VALUE_LEN);
+	}
+	memset(absent, 0xa5, sizeof absent);
+	assert_int_equal(map_txn_prove(t, absent, p), LIEN_OK);
+	assert_int_equal(map_proof_verify(p, root, absent, &present), LIEN_OK);
+	assert_int_equal(present, 0);
+	free(p);
+}
+
+static void
+stats_of(struct store *s, struct map_stats *ms)
+{
+	struct store_txn *t;
+
+	assert_int_equal(store_txn_begin(s, 0, &t), LIEN_OK);
+	assert_int_equal(map_txn_stats(t, ms), LIEN_OK);
+	store_txn_abort(t);
+}
+
+/* The map of an empty store: no meta record, the EMPTY root, absence. */
+static void
+test_map_store_empty(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *t;
+	struct map_stats ms;
+	uint8_t root[HASH_LEN];
+
+	batch(f, f->s, &f->c, 0, root);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+	assert_int_equal(map_txn_stats(t, &ms), LIEN_OK);
+	assert_true(ms.gen == 0 && ms.root_gen == 0 && ms.total == 0);
+	model_root(&f->m, root);
+	prove_all(&f->m, t, root);
+	store_txn_abort(t);
+}
+
+/* Presence and absence proofs at every generation, from a read snapshot
+ * taken then and kept while later batches rewrite and collect its
+ * tiles: each snapshot still proves its own map (MVCC). */
+static void
+test_map_store_every_generation(void **state)
+{
+	struct fx *f = *state;
+	enum { NSNAP = 4 };
+	struct store_txn *snap[NSNAP];
+	struct model *old = malloc(NSNAP * sizeof *old);
+	uint8_t root[HASH_LEN], want[HASH_LEN], oroot[NSNAP][HASH_LEN];
+	struct map_stats ms;
+	unsigned ns = 0;
+
+	assert_non_null(old);
+	for (unsigned g = 0; g < 120; g++) {
+		struct store_txn *t;
+
+		batch(f, f->s, &f->c, g == 0 ? 400 : 1 + g % 40, root);
+		model_root(&f->m, want);
+		assert_memory_equal(root, want, HASH_LEN);
+		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+		prove_all(&f->m, t, root);
+		if (g % 30 == 5 && ns < NSNAP) {
+			snap[ns] = t;
+			old[ns] = f->m;
+			memcpy(oroot[ns], root, HASH_LEN);
+			ns++;
+		} else {
+			store_txn_abort(t);
+		}
+	}
+	stats_of(f->s, &ms);
+	assert_true(ms.gen == 120);
+	assert_true(ms.total > ms.live);	/* garbage was made... */
+	for (unsigned i = 0; i < ns; i++) {
+		prove_all(&old[i], snap[i], oroot[i]);
+		store_txn_abort(snap[i]);
+	}
+	free(old);
+}
+
+/* Two stores with the same keys reached through different batches
+ * (different generations, different garbage) compare equal. */
+static void
+build_twin(struct fx *f, char dir[64], struct store **out)
+{
+	struct map_wcache *c = NULL;
+	struct map_pending p = { 0 };
+	struct store_txn *t;
+	uint8_t root[HASH_LEN];
+	uint64_t count = 0;
+
+	strcpy(dir, "/tmp/lienlog-test-mapstore-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	fx_open_store(dir, out);
+	for (unsigned i = 0; i < NKEYS; i++)
+		if (f->m.present[i])
+			assert_int_equal(map_pending_add(&p, f->m.key[i],
+			    f->m.val[i]), LIEN_OK);
+	assert_int_equal(store_txn_begin(*out, 1, &t), LIEN_OK);
+	assert_int_equal(map_commit(t, &p, &c, root, &count), LIEN_OK);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+	assert_int_equal(count, f->count);
+	map_pending_free(&p);
+	map_wcache_free(c);
+}
+
+static void
+rm_dir(const char *dir)
+{
+	char cmd[96];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static enum lien_status
+compare(struct store *want, struct store *have, char *why, size_t cap)
+{
+	struct store_txn *a, *b;
+	enum lien_status st;
+
+	assert_int_equal(store_txn_begin(want, 0, &a), LIEN_OK);
+	assert_int_equal(store_txn_begin(have, 0, &b), LIEN_OK);
+	st = map_txn_compare(a, b, why, cap);
+	store_txn_abort(a);
+	store_txn_abort(b);
+	return st;
+}
+
+/* GC keeps exactly the live tiles: after many small batches (most
+ * records garbage, GC running), the store compares equal tile for tile,
+ * live count and record count included, with a twin built in one batch;
+ * and the table stays within its bound all along. */
+static void
+test_map_store_gc(void **state)
+{
+	struct fx *f = *state;
+	struct store *tw;
+	char dir[64], why[256];
+	uint8_t root[HASH_LEN];
+	struct map_stats ms;
+	double worst = 0;
+
+	batch(f, f->s, &f->c, 600, root);
+	for (unsigned g = 0; g < 600; g++) {
+		batch(f, f->s, &f->c, 1 + (g * 7) % 24, root);
+		stats_of(f->s, &ms);
+		if ((double)ms.total / (double)ms.live > worst)
+			worst = (double)ms.total / (double)ms.live;
+		/* the bound: 2 x live plus what one batch writes (measured
+		 * worst 2.13 x here) */
+		if (g >= 50)
+			assert_true(ms.total * 4 <= ms.live * 10);
+		if (getenv("MAPSTORE_TRACE"))
+			fprintf(stderr, "gen %llu live %llu total %llu\n",
+			    (unsigned long long)ms.gen,
+			    (unsigned long long)ms.live,
+			    (unsigned long long)ms.total);
+	}
+	print_message("worst total/live %.3f\n", worst);
+	stats_of(f->s, &ms);
+	assert_true(ms.live > 0 && ms.total >= ms.live);
+	build_twin(f, dir, &tw);
+	why[0] = '\0';
+	assert_int_equal(compare(tw, f->s, why, sizeof why), LIEN_OK);
+	assert_int_equal(compare(f->s, tw, why, sizeof why), LIEN_OK);
+	store_close(tw);
+	rm_dir(dir);
+}
+
+/* ---- Tampering with the stored map: the comparison's refusals ----------- */
+
+/* The key and value of the first child record of the root tile in s
+ * (a live tile below the root), copied. */
+static void
+live_child(struct store *s, uint8_t *k, size_t *kl, uint8_t *v, size_t *vl,
+    uint8_t *pk, size_t *pkl, uint8_t *pv, size_t *pvl)
+{
+	struct store_txn *t;
+	struct map_stats ms;
+	const uint8_t *val;
+	size_t len, body;
+	unsigned children;
+	uint64_t g;
+
+	assert_int_equal(store_txn_begin(s, 0, &t), LIEN_OK);
+	assert_int_equal(map_txn_stats(t, &ms), LIEN_OK);
+	be64_put(pk, ms.root_gen);
+	pk[8] = 0;			/* stratum 0 */
+	*pkl = 9;
+	assert_int_equal(store_get(t, STORE_MAP, pk, *pkl, &val, &len),
+	    LIEN_OK);
+	memcpy(pv, val, len);
+	*pvl = len;
+	body = 4u + HASH_LEN * (unsigned)(__builtin_popcount(
+	    (unsigned)val[0] << 8 | val[1]) + __builtin_popcount(
+	    (unsigned)val[2] << 8 | val[3]));
+	children = (unsigned)val[body] << 8 | val[body + 1];
+	assert_true(children != 0);
+	g = be64_get(val + body + 2);
+	be64_put(k, g);
+	k[8] = 1;			/* stratum 1: the byte 1, P's nibble */
+	k[9] = (uint8_t)(__builtin_ctz(children) << 4);
+	*kl = 10;
+	assert_int_equal(store_get(t, STORE_MAP, k, *kl, &val, &len), LIEN_OK);
+	memcpy(v, val, len);
+	*vl = len;
+	store_txn_abort(t);
+}
+
+static void
+put_raw(struct store *s, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	struct store_txn *t;
+
+	assert_int_equal(store_txn_begin(s, 1, &t), LIEN_OK);
+	if (v == NULL)
+		assert_int_equal(store_del(t, STORE_MAP, k, kl), LIEN_OK);
+	else
+		assert_int_equal(store_put(t, STORE_MAP, k, kl, v, vl, 0),
+		    LIEN_OK);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+}
+
+static void
+expect_refused(struct store *want, struct store *have, const char *what)
+{
+	char why[256];
+
+	why[0] = '\0';
+	assert_int_equal(compare(want, have, why, sizeof why), LIEN_ECORRUPT);
+	if (strstr(why, what) == NULL)
+		fail_msg("why: \"%s\", expected \"%s\"", why, what);
+}
+
+static void
+test_map_store_compare_tampered(void **state)
+{
+	struct fx *f = *state;
+	struct store *tw;
+	char dir[64];
+	uint8_t root[HASH_LEN], k[MAP_REC_KEY_MAX], pk[MAP_REC_KEY_MAX];
+	uint8_t v[MAP_TILE_REC_MAX], pv[MAP_TILE_REC_MAX];
+	uint8_t x[MAP_TILE_REC_MAX];
+	size_t kl, vl, pkl, pvl;
+	struct map_stats ms;
+
+	for (unsigned g = 0; g < 40; g++)
+		batch(f, f->s, &f->c, g == 0 ? 500 : 9, root);
+	build_twin(f, dir, &tw);
+	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
+	live_child(f->s, k, &kl, v, &vl, pk, &pkl, pv, &pvl);
+
+	/* a tampered tile: one hash byte */
+	memcpy(x, v, vl);
+	x[4] ^= 1;
+	put_raw(f->s, k, kl, x, vl);
+	expect_refused(tw, f->s, "differs from the replayed one");
+	put_raw(f->s, k, kl, v, vl);
+	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
+
+	/* a missing tile */
+	put_raw(f->s, k, kl, NULL, 0);
+	expect_refused(tw, f->s, "is missing from the store");
+	put_raw(f->s, k, kl, v, vl);
+
+	/* a wrong child pointer: the root's first child one generation
+	 * off (no such record, or an older copy of another state) */
+	memcpy(x, pv, pvl);
+	{
+		unsigned present = (unsigned)x[0] << 8 | x[1];
+		unsigned leaves = (unsigned)x[2] << 8 | x[3];
+		size_t body = 4u + HASH_LEN * (unsigned)(
+		    __builtin_popcount(present) + __builtin_popcount(leaves));
+		uint64_t g = be64_get(x + body + 2);
+
+		be64_put(x + body + 2, g + 1000);
+		put_raw(f->s, pk, pkl, x, pvl);
+		expect_refused(tw, f->s, "is missing from the store");
+		be64_put(x + body + 2, 0);
+		put_raw(f->s, pk, pkl, x, pvl);
+		expect_refused(tw, f->s, "null child");
+		/* a child bit cleared: a whole subtree gone */
+		memcpy(x, pv, pvl);
+		x[body + 1] = (uint8_t)(x[body + 1] & (x[body + 1] - 1u));
+		if (x[body + 1] == pv[body + 1])
+			x[body] = (uint8_t)(x[body] & (x[body] - 1u));
+		memmove(x + body + 2, x + body + 10, pvl - body - 10);
+		put_raw(f->s, pk, pkl, x, pvl - 8);
+		expect_refused(tw, f->s, "differs from the replayed one");
+		put_raw(f->s, pk, pkl, pv, pvl);
+	}
+	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
+
+	/* garbage the counters do not know of */
+	memcpy(x, k, kl);
+	be64_put(x, 1);
+	x[8] = 3;
+	x[9] = 0xee;
+	x[10] = 0xe0;
+	put_raw(f->s, x, 11, v, vl);
+	expect_refused(tw, f->s, "records, its table holds");
+	put_raw(f->s, x, 11, NULL, 0);
+
+	/* a malformed tile, and a record from a generation to come */
+	put_raw(f->s, k, kl, v, vl - 1);
+	expect_refused(tw, f->s, "malformed");
+	put_raw(f->s, k, kl, v, vl);
+	stats_of(f->s, &ms);
+	be64_put(x, ms.gen + 1);
+	put_raw(f->s, x, 11, v, vl);
+	expect_refused(tw, f->s, "past the last one");
+	put_raw(f->s, x, 11, NULL, 0);
+	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
+
+	/* another key set: the comparison sees it tile by tile */
+	batch(f, f->s, &f->c, 1, root);
+	expect_refused(tw, f->s, "status map: ");
+	store_close(tw);
+	rm_dir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_map_store_empty, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_map_store_every_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_store_gc, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_map_store_compare_tampered, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
