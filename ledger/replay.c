@@ -122,6 +122,7 @@ struct ledger_scratch {
 	struct store *st;
 	struct ledger_state state;
 	int open;
+	int marked;	/* this txn holds a mark: commit it durably */
 	/* The replayed status map: updates pending until the next state
 	 * root, the tile cache, and its key count. */
 	struct map_pending mpend;
@@ -143,7 +144,7 @@ ledger_scratch_open(const char *dir, struct ledger_scratch **out)
 	if (sc == NULL)
 		return LIEN_ENOMEM;
 	/* 64 GiB sparse map: far above any replayed state. */
-	if ((st = store_open(dir, (uint64_t)64 << 30, 8, 0, &sc->st)) !=
+	if ((st = store_open_scratch(dir, (uint64_t)64 << 30, &sc->st)) !=
 	    LIEN_OK) {
 		free(sc);
 		return st;
@@ -185,6 +186,7 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	if ((st = store_txn_begin(sc->st, 1, &sc->state.t)) != LIEN_OK)
 		return st;
 	sc->state.wrote = 0;
+	sc->marked = 0;
 	sc->state.mp = &sc->mpend;
 	sc->state.mcache = &sc->mcache;
 	sc->state.nkeys = &sc->nkeys;
@@ -200,7 +202,10 @@ ledger_scratch_commit(struct ledger_scratch *sc, struct ledger_state *st)
 	if (!sc->open || st != &sc->state)
 		return LIEN_EINVAL;
 	sc->open = 0;
-	return store_txn_commit(sc->state.t);
+	/* A mark is a point a later run resumes from: it must survive a
+	 * crash with the state it names. Other commits only bound a txn. */
+	return sc->marked ? store_txn_commit_sync(sc->state.t) :
+	    store_txn_commit(sc->state.t);
 }
 
 enum lien_status
@@ -277,6 +282,7 @@ ledger_scratch_mark(struct ledger_scratch *sc, uint64_t next, uint64_t note)
 	be64_put(v, next);
 	be64_put(v + 8, sc->nkeys);
 	be64_put(v + 16, note);
+	sc->marked = 1;
 	return store_put(sc->state.t, STORE_META, SCRATCH_MARK,
 	    sizeof SCRATCH_MARK - 1, v, sizeof v, 0);
 }

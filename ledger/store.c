@@ -95,9 +95,9 @@ st_from_mdb(int rc)
 	}
 }
 
-enum lien_status
-store_open(const char *dir, uint64_t map_size, unsigned max_readers,
-    int rdonly, struct store **out)
+static enum lien_status
+store_open_flags(const char *dir, uint64_t map_size, unsigned max_readers,
+    int rdonly, unsigned extra, struct store **out)
 {
 	struct store *s;
 	MDB_txn *txn = NULL;
@@ -129,7 +129,8 @@ store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 		goto out;
 	}
 	rc = mdb_env_open(s->env, dir,
-	    MDB_NOTLS | MDB_NORDAHEAD | (rdonly ? MDB_RDONLY : 0), 0600);
+	    MDB_NOTLS | MDB_NORDAHEAD | (rdonly ? MDB_RDONLY : 0) | extra,
+	    0600);
 	if (rc != 0) {
 		st = rc == ENOENT ? LIEN_ENOTFOUND : st_from_mdb(rc);
 		goto out;
@@ -166,6 +167,25 @@ out:
 	free(s);
 	return st;
 }
+
+enum lien_status
+store_open(const char *dir, uint64_t map_size, unsigned max_readers,
+    int rdonly, struct store **out)
+{
+	return store_open_flags(dir, map_size, max_readers, rdonly, 0, out);
+}
+
+/* A scratch store is rebuilt from the log whenever it is lost, so it
+ * gives up what the real store pays for: no fsync at commit (MDB_NOSYNC,
+ * MDB_NOMETASYNC), except where the caller wants a point to resume from
+ * (store_txn_commit_sync). */
+enum lien_status
+store_open_scratch(const char *dir, uint64_t map_size, struct store **out)
+{
+	return store_open_flags(dir, map_size, 8, 0, MDB_NOSYNC |
+	    MDB_NOMETASYNC, out);
+}
+
 
 void
 store_close(struct store *s)
@@ -246,6 +266,28 @@ store_txn_commit(struct store_txn *t)
 	if (rc == EIO && store_no_room(s))
 		return LIEN_EFULL;
 	return st_from_mdb(rc);
+}
+
+/* MDB_NOSYNC can be switched per commit (mdb_env_set_flags): without it
+ * the commit writes the data pages, fsyncs, then writes and fsyncs the
+ * meta page, so no crash can leave a meta page pointing at pages that
+ * never reached the disk (which MDB_NOSYNC alone allows). The scratch
+ * store has one writer, so the switch races with nothing. */
+enum lien_status
+store_txn_commit_sync(struct store_txn *t)
+{
+	MDB_env *env = t->s->env;
+	enum lien_status st;
+	int rc;
+
+	if ((rc = mdb_env_set_flags(env, MDB_NOSYNC | MDB_NOMETASYNC, 0)) !=
+	    0) {
+		store_txn_abort(t);
+		return st_from_mdb(rc);
+	}
+	st = store_txn_commit(t);
+	rc = mdb_env_set_flags(env, MDB_NOSYNC | MDB_NOMETASYNC, 1);
+	return st != LIEN_OK ? st : rc == 0 ? LIEN_OK : st_from_mdb(rc);
 }
 
 void

@@ -66,6 +66,11 @@ enum store_table {
 
 enum lien_status store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, int rdonly, struct store **out) LIEN_MUST_CHECK;
+/* A store for a replay's scratch state (ledger/replay.c): its commits do
+ * not wait for the disk (a system crash can lose or tear them, so only
+ * state that can be rebuilt belongs there), except store_txn_commit_sync's. */
+enum lien_status store_open_scratch(const char *dir, uint64_t map_size,
+    struct store **out) LIEN_MUST_CHECK;
 void store_close(struct store *s);
 
 /* Read transactions may be used from any thread (MDB_NOTLS), one at a time.
@@ -73,6 +78,9 @@ void store_close(struct store *s);
 enum lien_status store_txn_begin(struct store *s, int write,
     struct store_txn **out) LIEN_MUST_CHECK;
 enum lien_status store_txn_commit(struct store_txn *t) LIEN_MUST_CHECK;
+/* Commit durably on a scratch store: this commit and every one before it
+ * are on disk when it returns, in an order no crash can tear. */
+enum lien_status store_txn_commit_sync(struct store_txn *t) LIEN_MUST_CHECK;
 void store_txn_abort(struct store_txn *t);
 
 /* Generic access. Values from get are borrowed: valid until the txn ends

@@ -8,9 +8,12 @@
  * refused is an illegal transition, reported with its index) and applied
  * with registry_apply into a scratch LMDB store, both by
  * registry_check_apply (one parse of each entry for the two). The
- * scratch transaction is committed every RG_AUDIT_TXN_ENTRIES entries to
- * bound its dirty pages. Finally every public state table must equal the stored one,
- * record for record.
+ * scratch store does not sync its commits (it is rebuilt, not recovered);
+ * a throw-away one is committed every RG_AUDIT_TXN_ENTRIES entries to
+ * bound its dirty pages, a kept one (the incremental audit's) once, at the
+ * end, durably and with its mark, so that a run that dies half-way leaves
+ * it at the state its mark names. Finally every public state table must
+ * equal the stored one, record for record.
  *
  * Two audits in one pass (docs/privacy.md "Server state and the audits"):
  * the public one uses the public payloads only (what anyone holding the
@@ -59,6 +62,9 @@ struct audit {
 	uint8_t prev_note[ENTRY_PAYLOAD_MAX];
 	/* registry_replay: the caller commits (at state roots) */
 	int incremental;
+	/* a kept replay (lienlog audit --resume): one transaction, so that a
+	 * run that dies leaves the store as its last mark says */
+	int kept;
 };
 
 /* Entry 0 of a successor log: the old log's final checkpoint (a signed
@@ -259,7 +265,8 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 	a->rc = LIEN_ECORRUPT;
 	return 1;
 applied:
-	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental) {
+	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental &&
+	    !a->kept) {
 		a->in_txn = 0;
 		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
 		    (rc = ledger_scratch_begin(a->sc, &a->st)) != LIEN_OK) {
@@ -363,6 +370,7 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	a.why_cap = why_cap;
 	a.public_only = public_only;
 	a.prev = prev;
+	a.kept = id != 0;
 	if (l == NULL || scratch_dir == NULL)
 		return LIEN_EINVAL;
 	if ((rc = ledger_view_open(l, &v)) != LIEN_OK)
@@ -403,7 +411,9 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	rg_cache_keep(0);
 	if (rc == LIEN_OK)
 		rc = a.rc;
-	if (a.st != NULL) {
+	/* A kept replay that failed is dropped whole (ledger_scratch_close
+	 * aborts it): it stays at its mark, and the next run can retry. */
+	if (a.st != NULL && (rc == LIEN_OK || !a.kept)) {
 		enum lien_status c = LIEN_OK;
 
 		/* the size now held, and whose (the resume record's id) */
