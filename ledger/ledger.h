@@ -33,6 +33,13 @@ struct ledger_view;
  * README.md). Bound at creation: reopening with the other setting is
  * LIEN_EUNSUPPORTED. Ignored by a read-only open, which follows the store. */
 #define LEDGER_NO_STATE_MAP 0x2u
+/* Bulk loading only (bench/bench_growth): commits are not flushed to disk
+ * (LMDB's MDB_NOSYNC), so a batch costs no fdatasync; ledger_sync, and
+ * ledger_close, flush everything committed. Until then a crash of the
+ * machine (not of the process) can lose committed batches or leave the
+ * store unreadable: never for a store that acknowledges requests. Ignored
+ * by a read-only open. */
+#define LEDGER_NOSYNC 0x4u
 
 struct ledger_config {
 	const char *dir;		/* data directory; created if missing (rw) */
@@ -51,6 +58,12 @@ enum lien_status ledger_open(const struct ledger_config *cfg,
 
 /* Stop the sequencer (pending appends get LIEN_ECLOSED) and close. */
 void ledger_close(struct ledger *l);
+
+/* Flush every committed batch to disk (fdatasync of the store file): what
+ * a LEDGER_NOSYNC opener calls when it is done, to learn that it worked
+ * (ledger_close flushes too, but cannot report). A no-op cost otherwise.
+ * LIEN_EIO (or LIEN_EFULL) if the flush failed. */
+enum lien_status ledger_sync(struct ledger *l) LIEN_MUST_CHECK;
 
 /* Origin (checkpoint first line / key name). Borrowed, valid until close. */
 const char *ledger_origin(const struct ledger *l);

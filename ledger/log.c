@@ -1362,6 +1362,8 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 	    (st = writer_lock_acquire(cfg->dir, &l->wlock)) != LIEN_OK) ||
 	    (st = store_open(cfg->dir, cfg->map_size, cfg->max_readers,
 	    l->rdonly, &l->st)) != LIEN_OK ||
+	    (!l->rdonly && (cfg->flags & LEDGER_NOSYNC) &&
+	    (st = store_nosync(l->st)) != LIEN_OK) ||
 	    (st = meta_bind(l, cfg)) != LIEN_OK ||
 	    (st = seq_reload(l)) != LIEN_OK)
 		goto fail;
@@ -1404,6 +1406,12 @@ ledger_close(struct ledger *l)
 	pthread_cond_destroy(&l->cv_work);
 	pthread_mutex_destroy(&l->mu);
 	free(l);
+}
+
+enum lien_status
+ledger_sync(struct ledger *l)
+{
+	return store_sync(l->st);
 }
 
 const char *

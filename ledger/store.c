@@ -6,7 +6,9 @@
  * Durability: the environment is opened without MDB_NOSYNC/MDB_NOMETASYNC,
  * so mdb_txn_commit returns only after data and meta pages are fsync'd. The
  * sequencer amortises that cost by committing whole batches (group commit);
- * nothing is acknowledged before the commit returns.
+ * nothing is acknowledged before the commit returns. The one exception is
+ * store_nosync (LEDGER_NOSYNC: a bulk loader's switch that flushes only at
+ * store_sync and store_close; lienlogd never sets it).
  *
  * MDB_NOTLS lets a read transaction be handed between threads (views are
  * opened on one civetweb worker and may be closed on another) and stops
@@ -26,6 +28,7 @@ struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_NTABLES];
 	int rdonly;
+	int nosync;		/* store_nosync: flush at close */
 };
 
 struct store_txn {
@@ -192,8 +195,31 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	if (s->nosync)
+		(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s);
+}
+
+enum lien_status
+store_nosync(struct store *s)
+{
+	enum lien_status st;
+
+	if (s->rdonly)
+		return LIEN_OK;
+	if ((st = st_from_mdb(mdb_env_set_flags(s->env, MDB_NOSYNC, 1))) ==
+	    LIEN_OK)
+		s->nosync = 1;
+	return st;
+}
+
+enum lien_status
+store_sync(struct store *s)
+{
+	if (s->rdonly)
+		return LIEN_OK;
+	return st_from_mdb(mdb_env_sync(s->env, 1));
 }
 
 void

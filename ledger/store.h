@@ -73,6 +73,12 @@ enum lien_status store_open_scratch(const char *dir, uint64_t map_size,
     struct store **out) LIEN_MUST_CHECK;
 void store_close(struct store *s);
 
+/* Stop flushing each commit (MDB_NOSYNC, for LEDGER_NOSYNC); store_close
+ * then flushes before it closes. */
+enum lien_status store_nosync(struct store *s) LIEN_MUST_CHECK;
+/* fdatasync everything committed so far. */
+enum lien_status store_sync(struct store *s) LIEN_MUST_CHECK;
+
 /* Read transactions may be used from any thread (MDB_NOTLS), one at a time.
  * Write transactions belong to the sequencer thread. */
 enum lien_status store_txn_begin(struct store *s, int write,
