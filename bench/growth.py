@@ -8,6 +8,8 @@ grows it through the real sequencer and registry path (no HTTP). The built
 store is cached in --store-dir (DIR/growth-<N>, with a .ok marker written
 after a complete build); stores up to 2x10^6 entries are measured on a
 copy, larger ones in place (the load then adds its entries to the cache).
+At each size the load runs first, then the full audit, then --incr more
+entries and their incremental audit.
 
 At each size it prints, one per line, "name value unit":
   growth_<N>_entries                  tree size measured
@@ -24,6 +26,11 @@ At each size it prints, one per line, "name value unit":
                                       tree, checkpoints, state replay) /
                                       wall time
   growth_<N>_audit_cpu_us_per_entry   its user + system CPU per entry
+  growth_<N>_audit_stopped_after_s    nan, or with --audit-max-s S the
+                                      seconds after which the full audit
+                                      was stopped (the two figures above
+                                      and the incremental ones then nan)
+  growth_<N>_audit_loadavg_1m         load average after the full audit
   growth_<N>_audit_signatures_per_entry  signatures the audit verifies per
                                       entry (stored checkpoints / entries)
   growth_<N>_audit_floor_cpu_us_per_entry, _floor_entries_per_s
@@ -46,6 +53,7 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_pages_written_per_batch  the same per commit
   growth_<N>_entries_per_batch        entries / commits during the load
   growth_<N>_load_errors
+  growth_<N>_loadavg_1m               load average as the load began
 and, beside them, the machine: fdatasync_4KiB_median_us,
 fdatasync_4KiB_p99_us, sha256_single_core_MB_per_s, ed25519_verify_per_s,
 loadavg_1m_start,
@@ -179,12 +187,15 @@ def child_cpu():
     return r.ru_utime + r.ru_stime
 
 
-def run(cmd, env=None):
-    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+def run(cmd, env=None, progress=False):
+    """cmd's stdout (and stderr, unless progress: then it goes to ours,
+    for the progress lines of a long audit)."""
+    r = subprocess.run(cmd, stdout=subprocess.PIPE,
+                       stderr=None if progress else subprocess.PIPE,
                        text=True, env=env)
     if r.returncode != 0:
         sys.exit(f"growth: {' '.join(cmd)} failed ({r.returncode}):\n"
-                 f"{r.stderr[-3000:]}\n{r.stdout[-2000:]}")
+                 f"{(r.stderr or '')[-3000:]}\n{r.stdout[-2000:]}")
     return r
 
 
@@ -247,6 +258,26 @@ def mdb_tables(store):
     return out
 
 
+def audit_full(b, store, rdir, env, max_s):
+    """`lienlog audit STORE --resume RDIR` (the full audit: no record yet),
+    stopped after max_s seconds if given (it prints no progress with
+    --resume, so a stopped audit says only that it was slower than
+    entries / max_s). Returns (finished, wall s, CPU s of user + system)."""
+    t0, c0 = time.time(), child_cpu()
+    proc = subprocess.Popen([b["lienlog"], "audit", store, "--resume", rdir],
+                            stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        out, _ = proc.communicate(timeout=max_s)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        proc.communicate()
+        return False, time.time() - t0, child_cpu() - c0
+    if proc.returncode != 0:
+        sys.exit(f"growth: lienlog audit {store} failed "
+                 f"({proc.returncode}):\n{out[-2000:]}")
+    return True, time.time() - t0, child_cpu() - c0
+
+
 def measure(b, label, store, args, res):
     p = f"growth_{label}_"
     st = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
@@ -273,18 +304,28 @@ def measure(b, label, store, args, res):
     figure(p + "random_leaf_bytes_per_entry",
            rnd if tabs is not None else float("nan"), "bytes")
 
+    # the load first: the figure most sensitive to the machine's other
+    # work, and the one to have even if the long audit of a large store
+    # is cut short; then the audits on the store as the load left it
+    n = measure_load(b, label, store, args, res, n, p)
+
     # full audit that leaves a resume record, then K more entries and the
     # incremental audit of them (lienlog audit --resume, docs/cli.md)
     env = dict(os.environ, TMPDIR=args.store_dir)
     rdir = store + ".audit"
     shutil.rmtree(rdir, ignore_errors=True)
-    t0, c0 = time.time(), child_cpu()
-    run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
-    el, cpu = time.time() - t0, child_cpu() - c0
-    figure(p + "audit_entries_per_s", n / el, "entries/s")
+    say(f"{label}: full audit of {int(n)} entries, load average "
+        f"{loadavg():.2f}")
+    done, el, cpu = audit_full(b, store, rdir, env, args.audit_max_s)
     # CPU time is what a busy machine does not inflate
-    figure(p + "audit_cpu_us_per_entry", cpu * 1e6 / n, "us")
-    say(f"{label}: full audit of {int(n)} entries in {el:.1f} s")
+    figure(p + "audit_entries_per_s", n / el if done else float("nan"),
+           "entries/s")
+    figure(p + "audit_cpu_us_per_entry", cpu * 1e6 / n if done else
+           float("nan"), "us")
+    figure(p + "audit_stopped_after_s", float("nan") if done else el, "s")
+    say(f"{label}: full audit of {int(n)} entries in {el:.1f} s" +
+        ("" if done else f", stopped (--audit-max-s): slower than "
+         f"{n / el:.0f} entries/s, {cpu:.0f} s of CPU"))
     # The floor: what the audit cannot avoid on this machine, on two
     # cores: one Ed25519 verification per stored checkpoint and the
     # SHA-256 of every entry (its leaf hash), at the rates measured in
@@ -297,6 +338,14 @@ def measure(b, label, store, args, res):
     figure(p + "audit_signatures_per_entry", sigs, "verifies")
     figure(p + "audit_floor_cpu_us_per_entry", floor_us, "us")
     figure(p + "audit_floor_entries_per_s", 2e6 / floor_us, "entries/s")
+    figure(p + "audit_loadavg_1m", loadavg(), "load")
+    if not done:
+        # no resume record: the incremental audit needs a full one first
+        for f, u in (("entries", "entries"), ("s", "s"),
+                     ("entries_per_s", "entries/s"), ("cpu_s", "s")):
+            figure(p + "incremental_audit_" + f, float("nan"), u)
+        shutil.rmtree(rdir, ignore_errors=True)
+        return
     r = subprocess.run([b["bench_growth"], "build", store, "--entries",
                         str(int(n) + args.incr)], stdout=subprocess.PIPE,
                        text=True)
@@ -304,6 +353,7 @@ def measure(b, label, store, args, res):
         sys.exit(f"growth: bench_growth build {store} failed")
     n2 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
         "entries"]
+    say(f"{label}: incremental audit, load average {loadavg():.2f}")
     t0, c0 = time.time(), child_cpu()
     out = run([b["lienlog"], "audit", store, "--resume", rdir], env=env)
     el, cpu = time.time() - t0, child_cpu() - c0
@@ -316,8 +366,14 @@ def measure(b, label, store, args, res):
     say(f"{label}: incremental audit of {int(n2 - n)} new entries in "
         f"{el:.2f} s")
     shutil.rmtree(rdir, ignore_errors=True)
-    n = n2
 
+
+
+def measure_load(b, label, store, args, res, n, p):
+    """lienlogd on the store (of n entries) and `lienlog load` against
+    it; returns the entries the store holds afterwards."""
+    la = loadavg()
+    say(f"{label}: load phase, load average {la:.2f}")
     srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
     try:
         w0, b0 = srv.thread_wchar(), srv.batches()
@@ -331,6 +387,7 @@ def measure(b, label, store, args, res):
     lf = parse_figures(r.stdout)
     n1 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
     added = n1["entries"] - n
+    figure(p + "loadavg_1m", la, "load")
     figure(p + "requests_per_s", lf.get("load_accepted_per_s",
                                          float("nan")), "requests/s")
     figure(p + "server_cpu_us_per_request",
@@ -347,6 +404,7 @@ def measure(b, label, store, args, res):
     say(f"{label}: load appended {int(added)} entries in {b1 - b0} "
         f"batches; the sequencer wrote {seq / 1e6:.1f} MB")
     res[label] = (lf.get("load_accepted_per_s", float("nan")), pages)
+    return int(n1["entries"])
 
 
 def main():
@@ -362,6 +420,10 @@ def main():
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--incr", type=int, default=10000,
                     help="entries added before the incremental audit")
+    ap.add_argument("--audit-max-s", type=float,
+                    help="stop the full audit after this many seconds "
+                    "(its figures nan, _audit_stopped_after_s set; no "
+                    "incremental audit then)")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
