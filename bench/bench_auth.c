@@ -419,21 +419,21 @@ req_make(struct bank_rec *bk, struct breq *r, size_t i, uint64_t *rng)
 	(void)snprintf(name, sizeof name, "\xe5\xbc\xa0\xe4\xb8\x89%zu", i);
 	lcrypto_random(rep_commit, sizeof rep_commit);
 	memset(&m, 0, sizeof m);
-	m.mortgagee = "91330400MA2B00001P";	/* the digest's bank */
-	m.vin = vin;
+	m.rq.mortgagee = "91330400MA2B00001P";	/* the digest's bank */
+	m.rq.vin = vin;
 	m.plate = plate;
 	m.plate_type = "02";
 	m.certificate_number = cert_no;
 	m.contract_number = contract;
-	m.owner_id_number = id;
+	m.rq.owner_id_number = id;
 	m.owner_name = name;
 	m.owner_phone = phone;
-	m.owner_commit = g.owner;
-	m.liveness = 9800;
-	m.match = 9650;
-	m.uscc = uscc;
-	m.legal_rep_phone = rep_phone;
-	m.rep_phone_commit = rep_commit;
+	m.rq.owner_commit = g.owner;
+	m.rq.liveness = 9800;
+	m.rq.match = 9650;
+	m.rq.uscc = uscc;
+	m.rq.legal_rep_phone = rep_phone;
+	m.rq.rep_phone_commit = rep_commit;
 	st = regclient_mortgage_body(&g.face, &g.sms, BA_REGISTRY, &m,
 	    tok_now, &r->body, &r->body_len, r->digest);
 	if (st != LIEN_OK)

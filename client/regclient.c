@@ -252,6 +252,53 @@ regclient_sms_token(const struct regclient_issuer *is, const char *aud,
 
 /* ---- bodies ---------------------------------------------------------------- */
 
+/* The application object both kinds start from: {"vin", then what the
+ * caller adds, and "owner": {"id_number", ...}} (the caller attaches
+ * *owner with app_owner_attach once its members are in, so the members
+ * keep this order). LIEN_EINVAL for a missing required member of rq,
+ * LIEN_ENOMEM; on failure both outputs are NULL. */
+static enum lien_status LIEN_MUST_CHECK
+app_begin(const struct regclient_request *rq, json_t **app, json_t **owner)
+{
+	int bad = 0;
+
+	*app = NULL;
+	*owner = NULL;
+	if (rq->mortgagee == NULL || rq->vin == NULL ||
+	    rq->owner_id_number == NULL || rq->owner_commit == NULL)
+		return LIEN_EINVAL;
+	*app = json_object();
+	*owner = json_object();
+	if (*app != NULL && *owner != NULL) {
+		set_str(*app, "vin", rq->vin, &bad);
+		set_str(*owner, "id_number", rq->owner_id_number, &bad);
+		if (!bad)
+			return LIEN_OK;
+	}
+	json_decref(*app);
+	json_decref(*owner);
+	*app = NULL;
+	*owner = NULL;
+	return LIEN_ENOMEM;
+}
+
+/* app["owner"] = owner (consumed), unless bad (a member failed): then
+ * both are dropped and LIEN_ENOMEM. */
+static enum lien_status LIEN_MUST_CHECK
+app_owner_attach(json_t *app, json_t *owner, int bad)
+{
+	if (bad) {
+		json_decref(owner);
+		json_decref(app);
+		return LIEN_ENOMEM;
+	}
+	if (json_object_set_new(app, "owner", owner) != 0) {
+		json_decref(app);
+		return LIEN_ENOMEM;
+	}
+	return LIEN_OK;
+}
+
 /* The owner's consent around an application object (owned: consumed):
  * body = {"application": app, "face_token": ..., ["company": {...}]},
  * both tokens bound to the application digest of this bank
@@ -259,11 +306,8 @@ regclient_sms_token(const struct regclient_issuer *is, const char *aud,
 static enum lien_status LIEN_MUST_CHECK
 body_with_consent(const struct regclient_issuer *face,
     const struct regclient_issuer *sms, const char *aud, enum reg_type kind,
-    const char *mortgagee, json_t *app,
-    const uint8_t owner_commit[REGCLIENT_COMMIT_LEN], uint32_t liveness,
-    uint32_t match, const char *uscc, const char *legal_rep_phone,
-    const uint8_t *rep_phone_commit, int64_t now, char **out,
-    size_t *out_len, uint8_t digest[HASH_LEN])
+    const struct regclient_request *rq, json_t *app, int64_t now,
+    char **out, size_t *out_len, uint8_t digest[HASH_LEN])
 {
 	uint8_t dg[HASH_LEN];
 	char *tok = NULL, *sms_tok = NULL;
@@ -271,30 +315,30 @@ body_with_consent(const struct regclient_issuer *face,
 	int bad = 0;
 	enum lien_status st;
 
-	if (uscc != NULL && (sms == NULL || legal_rep_phone == NULL ||
-	    rep_phone_commit == NULL)) {
+	if (rq->uscc != NULL && (sms == NULL || rq->legal_rep_phone == NULL ||
+	    rq->rep_phone_commit == NULL)) {
 		st = LIEN_EINVAL;
 		goto fail;
 	}
-	if ((st = registry_application_digest(kind, mortgagee,
-	    strlen(mortgagee), uscc, uscc != NULL ? strlen(uscc) : 0, app,
-	    dg)) != LIEN_OK)
+	if ((st = registry_application_digest(kind, rq->mortgagee,
+	    strlen(rq->mortgagee), rq->uscc,
+	    rq->uscc != NULL ? strlen(rq->uscc) : 0, app, dg)) != LIEN_OK)
 		goto fail;
-	if ((st = regclient_face_token(face, aud, owner_commit, dg, liveness,
-	    match, now, &tok)) != LIEN_OK)
+	if ((st = regclient_face_token(face, aud, rq->owner_commit, dg,
+	    rq->liveness, rq->match, now, &tok)) != LIEN_OK)
 		goto fail;
-	if (uscc != NULL) {
+	if (rq->uscc != NULL) {
 		/* the legal representative authorises the acting person (the
 		 * face-verified owner.id_number) for this application */
-		if ((st = regclient_sms_token(sms, aud, rep_phone_commit,
-		    owner_commit, uscc, dg, now, &sms_tok)) != LIEN_OK)
+		if ((st = regclient_sms_token(sms, aud, rq->rep_phone_commit,
+		    rq->owner_commit, rq->uscc, dg, now, &sms_tok)) != LIEN_OK)
 			goto fail;
 		if ((company = json_object()) == NULL) {
 			st = LIEN_ENOMEM;
 			goto fail;
 		}
-		set_str(company, "uscc", uscc, &bad);
-		set_str(company, "legal_rep_phone", legal_rep_phone, &bad);
+		set_str(company, "uscc", rq->uscc, &bad);
+		set_str(company, "legal_rep_phone", rq->legal_rep_phone, &bad);
 		set_str(company, "sms_token", sms_tok, &bad);
 	}
 	if ((b = json_object()) == NULL) {
@@ -327,41 +371,28 @@ regclient_mortgage_body(const struct regclient_issuer *face,
     const struct regclient_mortgage *m, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN])
 {
-	json_t *app = NULL, *owner = NULL;
+	json_t *app, *owner;
 	int bad = 0;
+	enum lien_status st;
 
 	out_init(out, out_len);
 	if (out == NULL || out_len == NULL || m == NULL || face == NULL ||
-	    aud == NULL || m->mortgagee == NULL || m->vin == NULL ||
-	    m->plate == NULL || m->plate_type == NULL ||
-	    m->certificate_number == NULL || m->contract_number == NULL ||
-	    m->owner_id_number == NULL || m->owner_commit == NULL)
+	    aud == NULL || m->plate == NULL || m->plate_type == NULL ||
+	    m->certificate_number == NULL || m->contract_number == NULL)
 		return LIEN_EINVAL;
-	app = json_object();
-	owner = json_object();
-	if (app == NULL || owner == NULL) {
-		json_decref(app);
-		json_decref(owner);
-		return LIEN_ENOMEM;
-	}
-	set_str(app, "vin", m->vin, &bad);
+	if ((st = app_begin(&m->rq, &app, &owner)) != LIEN_OK)
+		return st;
 	set_str(app, "plate", m->plate, &bad);
 	set_str(app, "plate_type", m->plate_type, &bad);
 	set_str(app, "certificate_number", m->certificate_number, &bad);
 	set_str(app, "contract_number", m->contract_number, &bad);
 	set_str(app, "term_end", m->term_end, &bad);
-	set_str(owner, "id_number", m->owner_id_number, &bad);
 	set_str(owner, "name", m->owner_name, &bad);
 	set_str(owner, "phone", m->owner_phone, &bad);
-	if (json_object_set_new(app, "owner", owner) != 0)
-		bad = 1;
-	if (bad) {
-		json_decref(app);
-		return LIEN_ENOMEM;
-	}
+	if ((st = app_owner_attach(app, owner, bad)) != LIEN_OK)
+		return st;
 	return body_with_consent(face, sms, aud, REG_T_MORTGAGE_APPLICATION,
-	    m->mortgagee, app, m->owner_commit, m->liveness, m->match, m->uscc,
-	    m->legal_rep_phone, m->rep_phone_commit, now, out, out_len, digest);
+	    &m->rq, app, now, out, out_len, digest);
 }
 
 enum lien_status
@@ -372,32 +403,19 @@ regclient_release_body(const struct regclient_issuer *face,
 {
 	json_t *app, *owner;
 	int bad = 0;
+	enum lien_status st;
 
 	out_init(out, out_len);
 	if (out == NULL || out_len == NULL || r == NULL || face == NULL ||
-	    aud == NULL || r->mortgagee == NULL || r->vin == NULL ||
-	    r->mortgage == NULL || r->owner_id_number == NULL ||
-	    r->owner_commit == NULL)
+	    aud == NULL || r->mortgage == NULL)
 		return LIEN_EINVAL;
-	app = json_object();
-	owner = json_object();
-	if (app == NULL || owner == NULL) {
-		json_decref(app);
-		json_decref(owner);
-		return LIEN_ENOMEM;
-	}
-	set_str(app, "vin", r->vin, &bad);
+	if ((st = app_begin(&r->rq, &app, &owner)) != LIEN_OK)
+		return st;
 	set_str(app, "mortgage", r->mortgage, &bad);
-	set_str(owner, "id_number", r->owner_id_number, &bad);
-	if (json_object_set_new(app, "owner", owner) != 0)
-		bad = 1;
-	if (bad) {
-		json_decref(app);
-		return LIEN_ENOMEM;
-	}
+	if ((st = app_owner_attach(app, owner, bad)) != LIEN_OK)
+		return st;
 	return body_with_consent(face, sms, aud, REG_T_RELEASE_APPLICATION,
-	    r->mortgagee, app, r->owner_commit, r->liveness, r->match, r->uscc,
-	    r->legal_rep_phone, r->rep_phone_commit, now, out, out_len, digest);
+	    &r->rq, app, now, out, out_len, digest);
 }
 
 enum lien_status

@@ -96,17 +96,15 @@ enum lien_status regclient_sms_token(const struct regclient_issuer *is,
  * must be able to send bad input). LIEN_EINVAL for a missing required
  * argument, LIEN_ENOMEM, or what jcs/jws return. */
 
-struct regclient_mortgage {
+/* What a mortgage and a release application both carry: the bank that
+ * files it, the vehicle, and the owner's consent (the face token) or, for
+ * a company owner, also its legal representative's (the SMS token). */
+struct regclient_request {
 	/* the signing bank's party id (its USCC): the tokens are bound to
 	 * it (registry_application_digest) */
 	const char *mortgagee;
-	const char *vin, *plate, *plate_type, *certificate_number;
-	const char *contract_number;
+	const char *vin;
 	const char *owner_id_number;	/* the owner (or acting employee) */
-	const char *owner_name;		/* optional */
-	const char *owner_phone;	/* optional */
-	const char *term_end;		/* optional: "YYYY-MM-DD", the loan's
-					 * term end (due-release reminders) */
 	/* identity commitment of owner_id_number, from
 	 * POST /v1/identity-commitments: the face token's sub */
 	const uint8_t *owner_commit;
@@ -118,26 +116,29 @@ struct regclient_mortgage {
 	const uint8_t *rep_phone_commit;
 };
 
+struct regclient_mortgage {
+	struct regclient_request rq;
+	const char *plate, *plate_type, *certificate_number;
+	const char *contract_number;
+	const char *owner_name;		/* optional */
+	const char *owner_phone;	/* optional */
+	const char *term_end;		/* optional: "YYYY-MM-DD", the loan's
+					 * term end (due-release reminders) */
+};
+
 /* {"application":{...},"face_token":..., ["company":{...}]}: the face
  * token (and the SMS token of a company owner) bound to the application
- * digest of m->mortgagee (registry/registry.h
+ * digest of m->rq.mortgagee (registry/registry.h
  * registry_application_digest), which *digest (optional) receives. sms
- * may be NULL unless m->uscc is set. */
+ * may be NULL unless m->rq.uscc is set. */
 enum lien_status regclient_mortgage_body(const struct regclient_issuer *face,
     const struct regclient_issuer *sms, const char *aud,
     const struct regclient_mortgage *m, int64_t now, char **out,
     size_t *out_len, uint8_t digest[HASH_LEN]) LIEN_MUST_CHECK;
 
 struct regclient_release {
-	const char *mortgagee;		/* the releasing bank's party id */
-	const char *vin;
+	struct regclient_request rq;	/* mortgagee: the releasing bank */
 	const char *mortgage;		/* the mortgage's application id */
-	const char *owner_id_number;
-	const uint8_t *owner_commit;
-	uint32_t liveness, match;
-	const char *uscc;		/* company owner, optional, as above */
-	const char *legal_rep_phone;
-	const uint8_t *rep_phone_commit;
 };
 
 /* {"application":{"vin","mortgage","owner":{"id_number"}},"face_token",

@@ -1196,27 +1196,27 @@ seed_mortgage(struct seed *s, struct seed_vehicle *v, uint32_t liveness,
 		return LIEN_EINVAL;
 	memset(&m, 0, sizeof(m));
 	m.term_end = term_end;
-	m.mortgagee = demo_bank_uscc(s->w, v->bank);
-	m.vin = v->vin;
+	m.rq.mortgagee = demo_bank_uscc(s->w, v->bank);
+	m.rq.vin = v->vin;
 	m.plate = v->plate;
 	m.plate_type = v->plate_type;
 	m.certificate_number = v->cert_number;
 	m.contract_number = contract;
-	m.owner_id_number = v->owner_id;
+	m.rq.owner_id_number = v->owner_id;
 	m.owner_name = v->owner_name;
 	m.owner_phone = v->phone;
-	m.owner_commit = v->owner_commit;
-	m.liveness = liveness;
-	m.match = match;
+	m.rq.owner_commit = v->owner_commit;
+	m.rq.liveness = liveness;
+	m.rq.match = match;
 	if (company && v->company[0] == '\0' &&
 	    (st = seed_company(s, v)) != LIEN_OK)
 		return st;
 	if (v->company[0] != '\0') {
 		/* the company acts through v's owner_id, authorised by its
 		 * legal representative (SMS) */
-		m.uscc = v->company;
-		m.legal_rep_phone = v->rep_phone;
-		m.rep_phone_commit = v->rep_commit;
+		m.rq.uscc = v->company;
+		m.rq.legal_rep_phone = v->rep_phone;
+		m.rq.rep_phone_commit = v->rep_commit;
 	}
 	if ((st = regclient_mortgage_body(&s->w->face, &s->w->sms,
 	    s->w->registry, &m, seed_now(), &body, &len, NULL)) != LIEN_OK)
@@ -1239,17 +1239,17 @@ seed_release(struct seed *s, struct seed_vehicle *v, enum demo_party_id who,
 	enum lien_status st;
 
 	memset(&r, 0, sizeof(r));
-	r.mortgagee = demo_bank_uscc(s->w, who);
-	r.vin = v->vin;
+	r.rq.mortgagee = demo_bank_uscc(s->w, who);
+	r.rq.vin = v->vin;
 	r.mortgage = v->approved;
-	r.owner_id_number = v->owner_id;
-	r.owner_commit = v->owner_commit;
-	r.liveness = 9600;
-	r.match = 9500;
+	r.rq.owner_id_number = v->owner_id;
+	r.rq.owner_commit = v->owner_commit;
+	r.rq.liveness = 9600;
+	r.rq.match = 9500;
 	if (v->company[0] != '\0') {
-		r.uscc = v->company;
-		r.legal_rep_phone = v->rep_phone;
-		r.rep_phone_commit = v->rep_commit;
+		r.rq.uscc = v->company;
+		r.rq.legal_rep_phone = v->rep_phone;
+		r.rq.rep_phone_commit = v->rep_commit;
 	}
 	if ((st = regclient_release_body(&s->w->face, &s->w->sms,
 	    s->w->registry, &r, seed_now(), &body, &len, NULL)) != LIEN_OK)

@@ -264,6 +264,7 @@ demo_body(const char *verb, int release, int argc, char **argv)
 	const int *need = release ? need_r : need_m;
 	uint8_t commit[REGCLIENT_COMMIT_LEN], rep[REGCLIENT_COMMIT_LEN];
 	struct demo_world *w = NULL;
+	struct regclient_request rq;	/* what both kinds carry */
 	const char *bank = NULL, *uscc = NULL, *phone = NULL;
 	uint32_t liveness, match;
 	char *body = NULL;
@@ -307,41 +308,31 @@ demo_body(const char *verb, int release, int argc, char **argv)
 		demo_world_free(w);
 		return rc;
 	}
+	memset(&rq, 0, sizeof(rq));
+	rq.mortgagee = bank;
+	rq.vin = opts[O_VIN].value;
+	rq.owner_id_number = opts[O_OWNER].value;
+	rq.owner_commit = commit;
+	rq.liveness = liveness;
+	rq.match = match;
+	rq.uscc = uscc;
+	rq.legal_rep_phone = phone;
+	rq.rep_phone_commit = uscc != NULL ? rep : NULL;
 	if (release) {
-		struct regclient_release r;
+		struct regclient_release r = { .rq = rq,
+		    .mortgage = opts[O_MORTGAGE].value };
 
-		memset(&r, 0, sizeof(r));
-		r.mortgagee = bank;
-		r.vin = opts[O_VIN].value;
-		r.mortgage = opts[O_MORTGAGE].value;
-		r.owner_id_number = opts[O_OWNER].value;
-		r.owner_commit = commit;
-		r.liveness = liveness;
-		r.match = match;
-		r.uscc = uscc;
-		r.legal_rep_phone = phone;
-		r.rep_phone_commit = uscc != NULL ? rep : NULL;
 		st = regclient_release_body(demo_face_issuer(w),
 		    demo_sms_issuer(w),
 		    demo_registry_name(w), &r, (int64_t)time(NULL), &body, &len,
 		    NULL);
 	} else {
-		struct regclient_mortgage m;
+		struct regclient_mortgage m = { .rq = rq,
+		    .plate = opts[O_PLATE].value,
+		    .plate_type = opts[O_PLATE_TYPE].value,
+		    .certificate_number = opts[O_CERT].value,
+		    .contract_number = opts[O_CONTRACT].value };
 
-		memset(&m, 0, sizeof(m));
-		m.mortgagee = bank;
-		m.vin = opts[O_VIN].value;
-		m.plate = opts[O_PLATE].value;
-		m.plate_type = opts[O_PLATE_TYPE].value;
-		m.certificate_number = opts[O_CERT].value;
-		m.contract_number = opts[O_CONTRACT].value;
-		m.owner_id_number = opts[O_OWNER].value;
-		m.owner_commit = commit;
-		m.liveness = liveness;
-		m.match = match;
-		m.uscc = uscc;
-		m.legal_rep_phone = phone;
-		m.rep_phone_commit = uscc != NULL ? rep : NULL;
 		st = regclient_mortgage_body(demo_face_issuer(w),
 		    demo_sms_issuer(w),
 		    demo_registry_name(w), &m, (int64_t)time(NULL), &body, &len,

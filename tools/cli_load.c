@@ -538,16 +538,16 @@ run_case(struct worker *wk)
 	(void)snprintf(contract, sizeof(contract), "LOAD-%08" PRIx64
 	    "-T%02u-%07u", wk->rng & 0xffffffffu, wk->id, ++wk->contract_seq);
 	memset(&m, 0, sizeof(m));
-	m.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
-	m.vin = v->vin;
+	m.rq.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
+	m.rq.vin = v->vin;
 	m.plate = v->plate;
 	m.plate_type = v->plate_type;
 	m.certificate_number = v->cert_number;
 	m.contract_number = contract;
-	m.owner_id_number = v->owner_id;
-	m.owner_commit = v->owner_commit;
-	m.liveness = 9500;
-	m.match = 9400;
+	m.rq.owner_id_number = v->owner_id;
+	m.rq.owner_commit = v->owner_commit;
+	m.rq.liveness = 9500;
+	m.rq.match = 9400;
 	if (regclient_mortgage_body(demo_face_issuer(w), NULL,
 	    demo_registry_name(w), &m, wall(), &body, &len, NULL) != LIEN_OK) {
 		atomic_store(&wk->sh->stop, 1);
@@ -573,13 +573,13 @@ run_case(struct worker *wk)
 		return 0;
 	}
 	memset(&rel, 0, sizeof(rel));
-	rel.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
-	rel.vin = v->vin;
+	rel.rq.mortgagee = demo_bank_uscc(w, DEMO_BANK_A);
+	rel.rq.vin = v->vin;
 	rel.mortgage = app;
-	rel.owner_id_number = v->owner_id;
-	rel.owner_commit = v->owner_commit;
-	rel.liveness = 9600;
-	rel.match = 9500;
+	rel.rq.owner_id_number = v->owner_id;
+	rel.rq.owner_commit = v->owner_commit;
+	rel.rq.liveness = 9600;
+	rel.rq.match = 9500;
 	if (regclient_release_body(demo_face_issuer(w), NULL,
 	    demo_registry_name(w), &rel, wall(), &body, &len, NULL) !=
 	    LIEN_OK) {

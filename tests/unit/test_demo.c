@@ -227,24 +227,24 @@ test_regclient_mortgage_body_evidence(void **state)
 	memset(phone, 0x22, sizeof(phone));
 	memset(other, 0x33, sizeof(other));
 	memset(&m, 0, sizeof(m));
-	m.mortgagee = "91330400MA2B00001P";
-	m.vin = "LSVAU2180N2183294";
+	m.rq.mortgagee = "91330400MA2B00001P";
+	m.rq.vin = "LSVAU2180N2183294";
 	m.plate = "浙F12345";
 	m.plate_type = "02";
 	m.certificate_number = "330412345678";
 	m.contract_number = "JXRCB-DY-2026-000001";
-	m.owner_id_number = "11010519491231002X";
+	m.rq.owner_id_number = "11010519491231002X";
 	m.owner_name = "张三";
 	m.owner_phone = "13800000000";
-	m.owner_commit = sub;
-	m.liveness = 9800;
-	m.match = 9500;
+	m.rq.owner_commit = sub;
+	m.rq.liveness = 9800;
+	m.rq.match = 9500;
 	assert_int_equal(regclient_mortgage_body(demo_face_issuer(f->w), NULL,
 	    demo_registry_name(f->w), &m, NOW, &body, &len, dg), LIEN_OK);
 	o = body_parse(body, len);
 	/* the digest the server computes: bound to this bank */
 	assert_int_equal(registry_application_digest(
-	    REG_T_MORTGAGE_APPLICATION, m.mortgagee, strlen(m.mortgagee), NULL,
+	    REG_T_MORTGAGE_APPLICATION, m.rq.mortgagee, strlen(m.rq.mortgagee), NULL,
 	    0, json_object_get(o, "application"), dg2), LIEN_OK);
 	assert_memory_equal(dg, dg2, 32);
 	/* another bank's digest, or the bare application's, differs */
@@ -253,7 +253,7 @@ test_regclient_mortgage_body_evidence(void **state)
 	    json_object_get(o, "application"), dg2), LIEN_OK);
 	assert_memory_not_equal(dg, dg2, 32);
 	assert_int_equal(registry_application_digest(
-	    REG_T_RELEASE_APPLICATION, m.mortgagee, strlen(m.mortgagee), NULL,
+	    REG_T_RELEASE_APPLICATION, m.rq.mortgagee, strlen(m.rq.mortgagee), NULL,
 	    0, json_object_get(o, "application"), dg2), LIEN_OK);
 	assert_memory_not_equal(dg, dg2, 32);
 	assert_int_equal(jcs_digest(json_object_get(o, "application"), dg2),
@@ -279,10 +279,10 @@ test_regclient_mortgage_body_evidence(void **state)
 	free(body);
 
 	/* Grey zone; and a company with its SMS attestation. */
-	m.liveness = 8200;
-	m.uscc = "91330400MA2B3C4D5E";
-	m.legal_rep_phone = "13900000000";
-	m.rep_phone_commit = phone;
+	m.rq.liveness = 8200;
+	m.rq.uscc = "91330400MA2B3C4D5E";
+	m.rq.legal_rep_phone = "13900000000";
+	m.rq.rep_phone_commit = phone;
 	assert_int_equal(regclient_mortgage_body(demo_face_issuer(f->w), NULL,
 	    demo_registry_name(f->w), &m, NOW, &body, &len, dg), LIEN_EINVAL);
 	assert_null(body);
@@ -292,8 +292,8 @@ test_regclient_mortgage_body_evidence(void **state)
 	o = body_parse(body, len);
 	/* with a company the digest covers its code too */
 	assert_int_equal(registry_application_digest(
-	    REG_T_MORTGAGE_APPLICATION, m.mortgagee, strlen(m.mortgagee),
-	    m.uscc, 18, json_object_get(o, "application"), dg2), LIEN_OK);
+	    REG_T_MORTGAGE_APPLICATION, m.rq.mortgagee, strlen(m.rq.mortgagee),
+	    m.rq.uscc, 18, json_object_get(o, "application"), dg2), LIEN_OK);
 	assert_memory_equal(dg, dg2, 32);
 	tok = json_object_get(o, "face_token");
 	assert_int_equal(evidence_face_check(f->t, json_string_value(tok),
@@ -349,12 +349,12 @@ test_regclient_bodies_shape(void **state)
 	(void)f;
 	memset(sub, 1, 32);
 	memset(&rel, 0, sizeof(rel));
-	rel.mortgagee = "91330400MA2B00001P";
-	rel.vin = "LSVAU2180N2183294";
+	rel.rq.mortgagee = "91330400MA2B00001P";
+	rel.rq.vin = "LSVAU2180N2183294";
 	rel.mortgage = "A000000000000010";
-	rel.owner_id_number = "11010519491231002X";
-	rel.owner_commit = sub;
-	rel.liveness = rel.match = 9900;
+	rel.rq.owner_id_number = "11010519491231002X";
+	rel.rq.owner_commit = sub;
+	rel.rq.liveness = rel.rq.match = 9900;
 	assert_int_equal(regclient_release_body(demo_face_issuer(f->w), NULL,
 	    demo_registry_name(f->w), &rel, NOW, &body, &len, dg), LIEN_OK);
 	o = body_parse(body, len);
