@@ -68,7 +68,8 @@ enum lien_status ledger_sync(struct ledger *l) LIEN_MUST_CHECK;
 /* Origin (checkpoint first line / key name). Borrowed, valid until close. */
 const char *ledger_origin(const struct ledger *l);
 /* The store format this build creates and opens (ledger/store.h
- * STORE_FORMAT, e.g. "lienlog-store-v6"); static. */
+ * STORE_FORMAT; the current one is in docs/storage.md, table "meta");
+ * static. */
 const char *ledger_store_format(void);
 
 /* 1 if the store keeps the status map and state-root entries. */

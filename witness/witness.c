@@ -22,7 +22,8 @@
  * crypto, bounds a witness on a real disk.
  *
  * Storage (table "meta" of ledger/store.h):
- *   "format"       -> WITNESS_FORMAT (a log store has "lienlog-store-v4")
+ *   "format"       -> WITNESS_FORMAT (a log's store has STORE_FORMAT
+ *                     instead: docs/storage.md, table "meta")
  *   "w/" <origin>  -> size u64be || root[32] || time u64be || note as
  *                     cosigned (the submitted note, then our line)
  * No record means "never cosigned", i.e. size 0 per the spec.
