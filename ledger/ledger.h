@@ -104,6 +104,9 @@ enum ledger_table {
 				 * application id (so in log order) */
 	LEDGER_T_NOTICES,	/* the notification outbox, by entry index */
 	LEDGER_T_EXPIRY,	/* expiry queue of state records, by time */
+	LEDGER_T_VPRIVATE,	/* private state of each vehicle, by vehicle
+				 * key (shares LEDGER_T_VEHICLES' pointer
+				 * record: ledger/vehicle_state.c) */
 	LEDGER_T_COUNT
 };
 
@@ -124,7 +127,9 @@ enum lien_status ledger_state_del(struct ledger_state *st,
 /* First record of tb whose key is >= from (from NULL or from_len 0: the
  * first record), for ordered indexes (expiry queues, time windows). Key
  * and value are borrowed like ledger_state_get's. LIEN_ENOTFOUND past the
- * end of the table. (ledger/state_seek.c) */
+ * end of the table. For LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE from
+ * must be whole hex bytes (LIEN_EINVAL) and the key is valid until the
+ * next seek too. (ledger/state_seek.c) */
 enum lien_status ledger_state_seek(struct ledger_state *st,
     enum ledger_table tb, const void *from, size_t from_len,
     const uint8_t **key, size_t *key_len, const uint8_t **val,
@@ -300,7 +305,8 @@ enum lien_status ledger_view_state_get(struct ledger_view *v,
     const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
 
 /* Visit records of tb with keys >= from (from NULL: all) in key order
- * until fn returns non-zero or the table ends. */
+ * until fn returns non-zero or the table ends. For LEDGER_T_VEHICLES
+ * and LEDGER_T_VPRIVATE from must be whole hex bytes (LIEN_EINVAL). */
 enum lien_status ledger_view_state_scan(struct ledger_view *v,
     enum ledger_table tb, const void *from, size_t from_len,
     int (*fn)(void *ctx, const uint8_t *key, size_t key_len,

@@ -90,7 +90,42 @@ struct ledger_state {
 	/* Replays only: keys put or deleted are noted here (NULL: not
 	 * tracked), for an incremental audit's comparison. */
 	struct ledger_touch *touch;
+	/* ledger_state_seek's key in the vehicle tables (hex, borrowed by
+	 * the caller until the next seek) */
+	char vkey[65];
 };
+
+/* The vehicle tables (vehicle_state.c): LEDGER_T_VEHICLES and
+ * LEDGER_T_VPRIVATE are a pointer record per vehicle in the `vehicles`
+ * table (vstate_index_table) and the records, appended, in `vrecords`.
+ * Same contracts as ledger_state_get/put/del and ledger_view_state_scan,
+ * by the 64 lowercase hex digits of the vehicle key (any other key: not
+ * found; a put LIEN_EINVAL); scan's from must be whole hex bytes.
+ * vstate_deref: the record a pointer record's value names for tb
+ * (LIEN_ENOTFOUND: the vehicle has none of that kind). */
+int vstate_is(enum ledger_table tb);
+enum store_table vstate_index_table(void);
+enum lien_status vstate_deref(struct store_txn *t, enum ledger_table tb,
+    const uint8_t *ptr, size_t ptr_len, const uint8_t **val,
+    size_t *val_len) LIEN_MUST_CHECK;
+enum lien_status vstate_get(struct store_txn *t, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+    LIEN_MUST_CHECK;
+enum lien_status vstate_put(struct store_txn *t, enum ledger_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len)
+    LIEN_MUST_CHECK;
+enum lien_status vstate_del(struct store_txn *t, enum ledger_table tb,
+    const void *key, size_t key_len) LIEN_MUST_CHECK;
+enum lien_status vstate_scan(struct store_txn *t, enum ledger_table tb,
+    const void *from, size_t from_len,
+    int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
+	const uint8_t *val, size_t val_len),
+    void *ctx) LIEN_MUST_CHECK;
+/* ledger_state_seek's: the key is written to keybuf (64 hex digits
+ * and a NUL) */
+enum lien_status vstate_seek(struct store_txn *t, enum ledger_table tb,
+    const void *from, size_t from_len, char keybuf[65], const uint8_t **key,
+    size_t *key_len, const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
 
 /* Note (tb, key) in t (replay.c); LIEN_ENOMEM. */
 enum lien_status ledger_touch_add(struct ledger_touch *t, unsigned tb,

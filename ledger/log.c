@@ -606,6 +606,8 @@ ledger_state_get(struct ledger_state *st, enum ledger_table tb,
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
+	if (rc == LIEN_OK && vstate_is(tb))
+		return vstate_get(st->t, tb, key, key_len, val, val_len);
 	if (rc == LIEN_OK)
 		rc = store_get(st->t, t, key, key_len, val, val_len);
 	if (rc == LIEN_ENOTFOUND && state_packed(tb))
@@ -625,6 +627,8 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 		rc = ledger_touch_add(st->touch, tb, key, key_len);
 	if (rc != LIEN_OK)
 		return rc;
+	if (vstate_is(tb))
+		return vstate_put(st->t, tb, key, key_len, val, val_len);
 	/* Tables whose new keys sort last (the entry index, or a time that
 	 * leads the key: docs/storage.md "Where the bytes go") are appended:
 	 * LMDB then starts a new page instead of splitting the last one in
@@ -652,6 +656,8 @@ ledger_state_del(struct ledger_state *st, enum ledger_table tb,
 	st->wrote = 1;
 	if (rc == LIEN_OK && st->touch != NULL)
 		rc = ledger_touch_add(st->touch, tb, key, key_len);
+	if (rc == LIEN_OK && vstate_is(tb))
+		return vstate_del(st->t, tb, key, key_len);
 	return rc != LIEN_OK ? rc : store_del(st->t, t, key, key_len);
 }
 
@@ -696,6 +702,8 @@ ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
+	if (rc == LIEN_OK && vstate_is(tb))
+		return vstate_get(v->t, tb, key, key_len, val, val_len);
 	if (rc == LIEN_OK)
 		rc = store_get(v->t, t, key, key_len, val, val_len);
 	if (rc == LIEN_ENOTFOUND && state_packed(tb))
@@ -716,6 +724,8 @@ ledger_view_state_scan(struct ledger_view *v, enum ledger_table tb,
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
+	if (rc == LIEN_OK && vstate_is(tb))
+		return vstate_scan(v->t, tb, from, from_len, fn, ctx);
 	if (rc != LIEN_OK || (rc = store_cursor_open(v->t, t, &c)) != LIEN_OK)
 		return rc;
 	for (rc = store_cursor_seek(c, from, from_len, &k, &k_len, &val,

@@ -75,7 +75,7 @@ table_name(unsigned tb)
 	static const char *const names[LEDGER_T_COUNT] = {
 		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
 		"index", "private", "pstate", "keys", "papps", "notices",
-		"expiry"
+		"expiry", "vprivate"
 	};
 
 	return tb < LEDGER_T_COUNT ? names[tb] : "?";
@@ -208,6 +208,26 @@ ledger_scratch_commit(struct ledger_scratch *sc, struct ledger_state *st)
 	    store_txn_commit(sc->state.t);
 }
 
+/* The cursor's record (st: the status of the cursor move that reached
+ * it) as table tb's: for the vehicle tables, the pointer records that
+ * name a record of tb, their values replaced by that record, so the
+ * comparison is by vehicle key and record, whatever seqs each store's
+ * appends gave (ledger/vehicle_state.c). */
+static enum lien_status
+cmp_step(struct store_txn *t, struct store_cursor *c, enum ledger_table tb,
+    enum lien_status st, const uint8_t **k, size_t *kl, const uint8_t **v,
+    size_t *vl)
+{
+	while (st == LIEN_OK && vstate_is(tb)) {
+		enum lien_status d = vstate_deref(t, tb, *v, *vl, v, vl);
+
+		if (d != LIEN_ENOTFOUND)
+			return d;
+		st = store_cursor_next(c, k, kl, v, vl);
+	}
+	return st;
+}
+
 enum lien_status
 ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
     enum ledger_table tb, char *why, size_t why_cap)
@@ -219,17 +239,21 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 	enum lien_status sa, sb, st;
 	char hex[HEX_LEN(KEY_SHOWN) + 1];
 
+	enum store_table ct;
+
 	if ((unsigned)tb >= LEDGER_T_COUNT || sc->open)
 		return LIEN_EINVAL;
+	ct = vstate_is(tb) ? vstate_index_table() :
+	    (enum store_table)(STORE_STATE0 + tb);
 	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
 		return st;
-	if ((st = store_cursor_open(t, (enum store_table)(STORE_STATE0 + tb),
-	    &a)) != LIEN_OK ||
-	    (st = store_cursor_open(v->t, (enum store_table)(STORE_STATE0 + tb),
-	    &b)) != LIEN_OK)
+	if ((st = store_cursor_open(t, ct, &a)) != LIEN_OK ||
+	    (st = store_cursor_open(v->t, ct, &b)) != LIEN_OK)
 		goto out;
-	sa = store_cursor_seek(a, NULL, 0, &ak, &akl, &av, &avl);
-	sb = store_cursor_seek(b, NULL, 0, &bk, &bkl, &bv, &bvl);
+	sa = cmp_step(t, a, tb, store_cursor_seek(a, NULL, 0, &ak, &akl, &av,
+	    &avl), &ak, &akl, &av, &avl);
+	sb = cmp_step(v->t, b, tb, store_cursor_seek(b, NULL, 0, &bk, &bkl,
+	    &bv, &bvl), &bk, &bkl, &bv, &bvl);
 	for (;;) {
 		if (sa == LIEN_ENOTFOUND && sb == LIEN_ENOTFOUND) {
 			st = LIEN_OK;
@@ -262,8 +286,10 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 			    hex);
 			break;
 		}
-		sa = store_cursor_next(a, &ak, &akl, &av, &avl);
-		sb = store_cursor_next(b, &bk, &bkl, &bv, &bvl);
+		sa = cmp_step(t, a, tb, store_cursor_next(a, &ak, &akl, &av,
+		    &avl), &ak, &akl, &av, &avl);
+		sb = cmp_step(v->t, b, tb, store_cursor_next(b, &bk, &bkl, &bv,
+		    &bvl), &bk, &bkl, &bv, &bvl);
 	}
 out:
 	store_cursor_close(a);
@@ -442,19 +468,28 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 			continue;	/* the same key again */
 		if (tb >= LEDGER_T_COUNT || !(mask >> tb & 1u))
 			continue;
-		if (tb != open_tb) {
-			store_cursor_close(ca);
-			store_cursor_close(cb);
-			ca = cb = NULL;
-			if ((st = store_cursor_open(t, (enum store_table)
-			    (STORE_STATE0 + tb), &ca)) != LIEN_OK ||
-			    (st = store_cursor_open(v->t, (enum store_table)
-			    (STORE_STATE0 + tb), &cb)) != LIEN_OK)
-				goto out;
-			open_tb = tb;
+		if (vstate_is((enum ledger_table)tb)) {
+			/* by key through the pointers: cmp_step says why */
+			sa = vstate_get(t, (enum ledger_table)tb, key, kl, &av,
+			    &avl);
+			sb = vstate_get(v->t, (enum ledger_table)tb, key, kl,
+			    &bv, &bvl);
+		} else {
+			if (tb != open_tb) {
+				store_cursor_close(ca);
+				store_cursor_close(cb);
+				ca = cb = NULL;
+				if ((st = store_cursor_open(t, (enum store_table)
+				    (STORE_STATE0 + tb), &ca)) != LIEN_OK ||
+				    (st = store_cursor_open(v->t,
+				    (enum store_table)(STORE_STATE0 + tb),
+				    &cb)) != LIEN_OK)
+					goto out;
+				open_tb = tb;
+			}
+			sa = seek_exact(ca, key, kl, &av, &avl);
+			sb = seek_exact(cb, key, kl, &bv, &bvl);
 		}
-		sa = seek_exact(ca, key, kl, &av, &avl);
-		sb = seek_exact(cb, key, kl, &bv, &bvl);
 		if ((sa != LIEN_OK && sa != LIEN_ENOTFOUND) ||
 		    (sb != LIEN_OK && sb != LIEN_ENOTFOUND)) {
 			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;

@@ -18,6 +18,9 @@ ledger_state_seek(struct ledger_state *st, enum ledger_table tb,
 
 	if ((unsigned)tb >= LEDGER_T_COUNT || st == NULL)
 		return LIEN_EINVAL;
+	if (vstate_is(tb))	/* through the pointers (vehicle_state.c) */
+		return vstate_seek(st->t, tb, from, from_len, st->vkey, key,
+		    key_len, val, val_len);
 	if ((rc = store_cursor_open(st->t,
 	    (enum store_table)(STORE_STATE0 + (int)tb), &c)) != LIEN_OK)
 		return rc;

@@ -61,6 +61,7 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_STATE0 + 10] = "papps",
 	[STORE_STATE0 + 11] = "notices",
 	[STORE_STATE0 + 12] = "expiry",
+	[STORE_STATE0 + 13] = "vrecords",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the
@@ -424,6 +425,15 @@ store_cursor_next(struct store_cursor *c, const uint8_t **k, size_t *k_len,
 	MDB_val kv;
 
 	return cursor_get(c, &kv, MDB_NEXT, k, k_len, v, v_len);
+}
+
+enum lien_status
+store_cursor_last(struct store_cursor *c, const uint8_t **k, size_t *k_len,
+    const uint8_t **v, size_t *v_len)
+{
+	MDB_val kv;
+
+	return cursor_get(c, &kv, MDB_LAST, k, k_len, v, v_len);
 }
 
 void

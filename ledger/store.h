@@ -43,11 +43,15 @@
  * packed per complete entry bundle (ledger/log.c); v9: the `map`
  * table's tiles versioned and written append-only (generation u64be
  * before the tile key, child generations after the tile; copy-forward
- * GC: ledger/map_store.h), and the meta record `maptiles`. An
+ * GC: ledger/map_store.h), and the meta record `maptiles`; v10: the
+ * `vehicles` table holds a 16-byte pointer record per vehicle under its
+ * binary key, the public vehicle record and the vehicle's private record
+ * (pstate's `v/` records up to v9) appended in `vrecords`
+ * (ledger/vehicle_state.c). An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v9"
+#define STORE_FORMAT "lienlog-store-v10"
 
 struct store;
 struct store_txn;
@@ -60,7 +64,7 @@ enum store_table {
 	STORE_CHECKPOINTS,
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
-	STORE_NTABLES = STORE_STATE0 + 13
+	STORE_NTABLES = STORE_STATE0 + 14
 
 };
 
@@ -115,6 +119,9 @@ enum lien_status store_cursor_seek(struct store_cursor *c, const void *key,
     size_t key_len, const uint8_t **k, size_t *k_len, const uint8_t **v,
     size_t *v_len) LIEN_MUST_CHECK;
 enum lien_status store_cursor_next(struct store_cursor *c, const uint8_t **k,
+    size_t *k_len, const uint8_t **v, size_t *v_len) LIEN_MUST_CHECK;
+/* The last record of the table; LIEN_ENOTFOUND if it is empty. */
+enum lien_status store_cursor_last(struct store_cursor *c, const uint8_t **k,
     size_t *k_len, const uint8_t **v, size_t *v_len) LIEN_MUST_CHECK;
 void store_cursor_close(struct store_cursor *c);
 

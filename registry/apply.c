@@ -532,7 +532,7 @@ rg_apply_entry(struct ledger_state *st, uint64_t index, uint64_t now,
 
 /* ---- the private transition ------------------------------------------- */
 
-/* pstate "v/<vehicle>": the registered owner and details (keyed) and the
+/* VPRIVATE <vehicle>: the registered owner and details (keyed) and the
  * subject key the vehicle's evidence is sealed under. */
 static enum lien_status LIEN_MUST_CHECK
 papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
@@ -545,7 +545,7 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	    copy_field(o, r, "owner_kind") == LIEN_OK &&
 	    copy_field(o, r, "details") == LIEN_OK &&
 	    copy_field(o, r, "key") == LIEN_OK)
-		rc = rg_store(st, LEDGER_T_PSTATE, k,
+		rc = rg_store(st, LEDGER_T_VPRIVATE, k,
 		    rg_key_vehicle_private(k, rg_vehicle(p)), o);
 	json_decref(o);
 	return rc;

@@ -205,7 +205,7 @@ set_mortgagee(struct ledger_view *v, json_t *o, const char *app)
 	return rc;
 }
 
-/* The owner kind of a company's vehicle (pstate "v/<vehicle>"), for the
+/* The owner kind of a company's vehicle (VPRIVATE <vehicle>), for the
  * full form. */
 static enum lien_status LIEN_MUST_CHECK
 set_owner_kind(struct ledger_view *v, json_t *o, const char *vehicle)
@@ -216,7 +216,7 @@ set_owner_kind(struct ledger_view *v, json_t *o, const char *vehicle)
 
 	if (vehicle == NULL)
 		return LIEN_ECORRUPT;	/* a record without its "vehicle" */
-	rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	rc = rg_view_load_ro(v, LEDGER_T_VPRIVATE, k,
 	    rg_key_vehicle_private(k, vehicle), &p);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_OK;
@@ -505,7 +505,7 @@ registry_vehicle_subject(struct ledger_view *v,
 	*key_system = 1;
 	memset(key_id, 0, REG_SUBJECT_ID_LEN);
 	hex_encode(vehicle, REG_VEHICLE_KEY_LEN, hex);
-	if ((rc = rg_view_load_ro(v, LEDGER_T_PSTATE, k,
+	if ((rc = rg_view_load_ro(v, LEDGER_T_VPRIVATE, k,
 	    rg_key_vehicle_private(k, hex), &a)) != LIEN_OK)
 		return rc;
 	rc = key_of(a, key_system, key_id);

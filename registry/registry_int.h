@@ -135,6 +135,7 @@ size_t rg_key_pending_release(char *out, const char *mortgage_app);
 size_t rg_key_erased(char *out, const char *subject_hex);	/* INDEX */
 /* PSTATE keys (docs/registry.md "pstate"); vehicle = 64 hex digits. */
 size_t rg_key_app_private(char *out, const char *app);
+/* VPRIVATE (v10: was pstate "v/<vehicle>"): the vehicle key itself */
 size_t rg_key_vehicle_private(char *out, const char *vehicle);
 /* "vo/<voucher id>": a voucher's binding and use (registry/apply.c) */
 size_t rg_key_voucher(char *out, const char *voucher);

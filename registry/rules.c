@@ -349,8 +349,8 @@ check_company_owner(struct ledger_state *st, const char *vk, const json_t *a,
 	const char *o1, *o2;
 	enum lien_status rc;
 
-	rc = rg_load_ro(st, LEDGER_T_PSTATE, k, rg_key_vehicle_private(k, vk),
-	    &pv);
+	rc = rg_load_ro(st, LEDGER_T_VPRIVATE, k,
+	    rg_key_vehicle_private(k, vk), &pv);
 	if (rc == LIEN_ENOTFOUND)
 		return LIEN_OK;		/* unrecorded: an anomaly */
 	if (rc != LIEN_OK)
@@ -1121,7 +1121,7 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 	/* The registered owner and details: keyed identifiers in the
 	 * vehicle's private record (docs/privacy.md). */
 	if (rules->owner_check) {
-		rc = rg_load_ro(st, LEDGER_T_PSTATE, pre,
+		rc = rg_load_ro(st, LEDGER_T_VPRIVATE, pre,
 		    rg_key_vehicle_private(pre, vk), &veh);
 		if (rc == LIEN_ENOTFOUND) {
 			*bits |= REG_ANOMALY_VEHICLE_UNRECORDED;

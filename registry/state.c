@@ -495,8 +495,7 @@ rg_key_voucher(char *out, const char *voucher)
 size_t
 rg_key_vehicle_private(char *out, const char *vehicle)
 {
-	return key_cat(out, key_cat(out, 0, "v/", 2), vehicle,
-	    2 * REG_VEHICLE_KEY_LEN);
+	return key_cat(out, 0, vehicle, 2 * REG_VEHICLE_KEY_LEN);
 }
 
 size_t

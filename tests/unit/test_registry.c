@@ -344,22 +344,22 @@ vehicle_json(struct fx *f, const char *vin, int full)
 	return j;
 }
 
-/* The private state record of a vehicle (pstate "v/<vehicle key hex>"). */
+/* The private state record of a vehicle (VPRIVATE, by vehicle key hex;
+ * pstate "v/<vehicle key hex>" up to store v8). */
 static json_t *
 pstate_vehicle(struct fx *f, const char *vin)
 {
 	uint8_t vk[REG_VEHICLE_KEY_LEN];
-	char k[2 + 2 * REG_VEHICLE_KEY_LEN + 1];
+	char k[2 * REG_VEHICLE_KEY_LEN + 1];
 	struct ledger_view *v;
 	const uint8_t *val;
 	size_t n;
 	json_t *j;
 
 	assert_int_equal(registry_vehicle_key(vin, strlen(vin), vk), LIEN_OK);
-	memcpy(k, "v/", 2);
-	hex_encode(vk, REG_VEHICLE_KEY_LEN, k + 2);
+	hex_encode(vk, REG_VEHICLE_KEY_LEN, k);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	assert_int_equal(ledger_view_state_get(v, LEDGER_T_PSTATE, k,
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VPRIVATE, k,
 	    sizeof k - 1, &val, &n), LIEN_OK);
 	assert_int_equal(jcs_parse((const char *)val, n, 0, &j), LIEN_OK);
 	ledger_view_close(v);
@@ -1133,16 +1133,15 @@ test_registry_repeated_actions(void **state)
 	/* the registered owner is private state (docs/privacy.md) */
 	{
 		uint8_t vk[REG_VEHICLE_KEY_LEN];
-		char k[2 + 2 * REG_VEHICLE_KEY_LEN + 1];
+		char k[2 * REG_VEHICLE_KEY_LEN + 1];
 		struct ledger_view *v;
 		const uint8_t *val;
 		size_t n;
 
 		assert_int_equal(registry_vehicle_key(VIN3, 17, vk), LIEN_OK);
-		memcpy(k, "v/", 2);
-		hex_encode(vk, REG_VEHICLE_KEY_LEN, k + 2);
+		hex_encode(vk, REG_VEHICLE_KEY_LEN, k);
 		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-		assert_int_equal(ledger_view_state_get(v, LEDGER_T_PSTATE, k,
+		assert_int_equal(ledger_view_state_get(v, LEDGER_T_VPRIVATE, k,
 		    sizeof k - 1, &val, &n), LIEN_OK);
 		assert_int_equal(jcs_parse((const char *)val, n, 0, &veh),
 		    LIEN_OK);

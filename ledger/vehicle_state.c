@@ -1,0 +1,275 @@
+/*
+ * The vehicle tables: one small pointer record per vehicle on the random
+ * side, the records themselves appended (store format v10,
+ * docs/storage.md "Where the bytes go").
+ *
+ * Vehicles are the one kind of state that must stay keyed at random (the
+ * vehicle key is a SHA-256 of the VIN), and every registration rewrites
+ * its vehicle's records. Kept under the vehicle key, the public vehicle
+ * record (~380 bytes) and the vehicle's private record (~170 bytes) made
+ * the random leaves that every batch dirties: the hot set grows with the
+ * number of vehicles times their records' size. Here the random table
+ * `vehicles` holds only
+ *
+ *   vehicle key (32 bytes, binary) -> be64 public seq || be64 private seq
+ *
+ * (seq 0: no such record), and the records live in `vrecords` under
+ *
+ *   be64 seq -> the record's bytes
+ *
+ * where seq is one more than the table's last key, so every record is
+ * appended (MDB_APPEND: full leaves, and one batch's records share its
+ * last pages). A rewrite appends the new record and deletes the old one
+ * (a write to an older, cold page), and updates the pointer in place.
+ *
+ * Callers do not see any of this: LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE
+ * are get/put/del/scan by the 64 lowercase hex digits of the vehicle key
+ * with the record as value, exactly as before. The seqs are not state:
+ * the public replay writes only the public records, so its seqs differ
+ * from the store's, and the audit compares these tables through their
+ * pointers (ledger/replay.c), record for record by vehicle key.
+ */
+#include "ledger/ledger_int.h"
+
+#include <string.h>
+
+#include "common/hex.h"
+#include "common/rd.h"
+
+#define VKEY_LEN 32u		/* the vehicle key, binary */
+#define VPTR_LEN 16u		/* public seq, private seq */
+
+static const enum store_table vptr_table =
+    (enum store_table)(STORE_STATE0 + (int)LEDGER_T_VEHICLES);
+static const enum store_table vrec_table =
+    (enum store_table)(STORE_STATE0 + (int)LEDGER_T_VPRIVATE);
+
+int
+vstate_is(enum ledger_table tb)
+{
+	return tb == LEDGER_T_VEHICLES || tb == LEDGER_T_VPRIVATE;
+}
+
+enum store_table
+vstate_index_table(void)
+{
+	return vptr_table;
+}
+
+static unsigned
+vslot(enum ledger_table tb)
+{
+	return tb == LEDGER_T_VEHICLES ? 0u : 8u;
+}
+
+/* The binary key of a logical one: exactly 64 lowercase hex digits. */
+static int
+vkey(const void *key, size_t key_len, uint8_t out[VKEY_LEN])
+{
+	return key != NULL && key_len == 2 * VKEY_LEN &&
+	    hex_decode(key, key_len, out, VKEY_LEN) == LIEN_OK;
+}
+
+enum lien_status
+vstate_deref(struct store_txn *t, enum ledger_table tb, const uint8_t *ptr,
+    size_t ptr_len, const uint8_t **val, size_t *val_len)
+{
+	uint8_t k[8];
+	uint64_t seq;
+	enum lien_status st;
+
+	if (ptr_len != VPTR_LEN)
+		return LIEN_ECORRUPT;
+	if ((seq = be64_get(ptr + vslot(tb))) == 0)
+		return LIEN_ENOTFOUND;
+	be64_put(k, seq);
+	st = store_get(t, vrec_table, k, sizeof k, val, val_len);
+	return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+}
+
+enum lien_status
+vstate_get(struct store_txn *t, enum ledger_table tb, const void *key,
+    size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	uint8_t bk[VKEY_LEN];
+	const uint8_t *p;
+	size_t n;
+	enum lien_status st;
+
+	if (!vkey(key, key_len, bk))
+		return LIEN_ENOTFOUND;	/* no record has such a key */
+	if ((st = store_get(t, vptr_table, bk, sizeof bk, &p, &n)) != LIEN_OK)
+		return st;
+	return vstate_deref(t, tb, p, n, val, val_len);
+}
+
+/* The pointer record of bk (zeros if none) into ptr. */
+static enum lien_status LIEN_MUST_CHECK
+vptr_load(struct store_txn *t, const uint8_t bk[VKEY_LEN],
+    uint8_t ptr[VPTR_LEN])
+{
+	const uint8_t *p;
+	size_t n;
+	enum lien_status st = store_get(t, vptr_table, bk, VKEY_LEN, &p, &n);
+
+	memset(ptr, 0, VPTR_LEN);
+	if (st == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (st != LIEN_OK)
+		return st;
+	if (n != VPTR_LEN)
+		return LIEN_ECORRUPT;
+	memcpy(ptr, p, VPTR_LEN);
+	return LIEN_OK;
+}
+
+/* Delete the record the slot of tb names, if any; zero the slot. */
+static enum lien_status LIEN_MUST_CHECK
+vrec_drop(struct store_txn *t, enum ledger_table tb, uint8_t ptr[VPTR_LEN])
+{
+	uint8_t k[8];
+	uint64_t seq = be64_get(ptr + vslot(tb));
+	enum lien_status st;
+
+	if (seq == 0)
+		return LIEN_ENOTFOUND;
+	be64_put(k, seq);
+	if ((st = store_del(t, vrec_table, k, sizeof k)) != LIEN_OK)
+		return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+	memset(ptr + vslot(tb), 0, 8);
+	return LIEN_OK;
+}
+
+enum lien_status
+vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
+    size_t key_len, const void *val, size_t val_len)
+{
+	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN], k[8];
+	struct store_cursor *c;
+	const uint8_t *lk, *lv;
+	size_t lkl, lvl;
+	uint64_t seq = 1;
+	enum lien_status st;
+
+	if (!vkey(key, key_len, bk))
+		return LIEN_EINVAL;
+	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK)
+		return st;
+	if ((st = vrec_drop(t, tb, ptr)) != LIEN_OK && st != LIEN_ENOTFOUND)
+		return st;
+	/* Read the last seq inside the write txn, after the drop: a record
+	 * rewritten twice in a batch is then rewritten in place. */
+	if ((st = store_cursor_open(t, vrec_table, &c)) != LIEN_OK)
+		return st;
+	st = store_cursor_last(c, &lk, &lkl, &lv, &lvl);
+	if (st == LIEN_OK && lkl != 8)
+		st = LIEN_ECORRUPT;
+	if (st == LIEN_OK)
+		seq = be64_get(lk) + 1;
+	store_cursor_close(c);
+	if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+		return st;
+	be64_put(k, seq);
+	if ((st = store_put(t, vrec_table, k, sizeof k, val, val_len, 1)) !=
+	    LIEN_OK)
+		return st;
+	be64_put(ptr + vslot(tb), seq);
+	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
+}
+
+enum lien_status
+vstate_del(struct store_txn *t, enum ledger_table tb, const void *key,
+    size_t key_len)
+{
+	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN];
+	static const uint8_t zero[VPTR_LEN];
+	enum lien_status st;
+
+	if (!vkey(key, key_len, bk))
+		return LIEN_ENOTFOUND;
+	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK ||
+	    (st = vrec_drop(t, tb, ptr)) != LIEN_OK)
+		return st;
+	if (memcmp(ptr, zero, sizeof ptr) == 0)
+		return store_del(t, vptr_table, bk, sizeof bk);
+	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
+}
+
+enum lien_status
+vstate_scan(struct store_txn *t, enum ledger_table tb, const void *from,
+    size_t from_len,
+    int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
+	const uint8_t *val, size_t val_len),
+    void *ctx)
+{
+	uint8_t bf[VKEY_LEN];
+	char hk[2 * VKEY_LEN + 1];	/* hex_encode adds a NUL */
+	struct store_cursor *c;
+	const uint8_t *k, *p, *val;
+	size_t kl, pl, vl;
+	enum lien_status st;
+
+	/* from: a prefix of whole hex bytes (hex order is byte order) */
+	if (from_len > 2 * VKEY_LEN || from_len % 2 != 0 ||
+	    (from_len > 0 && hex_decode(from, from_len, bf, from_len / 2) !=
+	    LIEN_OK))
+		return LIEN_EINVAL;
+	if ((st = store_cursor_open(t, vptr_table, &c)) != LIEN_OK)
+		return st;
+	for (st = store_cursor_seek(c, from_len ? bf : NULL, from_len / 2, &k,
+	    &kl, &p, &pl); st == LIEN_OK;
+	    st = store_cursor_next(c, &k, &kl, &p, &pl)) {
+		if (kl != VKEY_LEN) {
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		st = vstate_deref(t, tb, p, pl, &val, &vl);
+		if (st == LIEN_ENOTFOUND)
+			continue;	/* the vehicle's other record only */
+		if (st != LIEN_OK)
+			break;
+		hex_encode(k, VKEY_LEN, hk);
+		if (fn(ctx, (const uint8_t *)hk, 2 * VKEY_LEN, val, vl) != 0)
+			break;
+	}
+	store_cursor_close(c);
+	return st == LIEN_ENOTFOUND ? LIEN_OK : st;
+}
+
+enum lien_status
+vstate_seek(struct store_txn *t, enum ledger_table tb, const void *from,
+    size_t from_len, char keybuf[65], const uint8_t **key, size_t *key_len,
+    const uint8_t **val, size_t *val_len)
+{
+	uint8_t bf[VKEY_LEN];
+	struct store_cursor *c;
+	const uint8_t *k, *p;
+	size_t kl, pl;
+	enum lien_status st;
+
+	if (from_len > 2 * VKEY_LEN || from_len % 2 != 0 ||
+	    (from_len > 0 && hex_decode(from, from_len, bf, from_len / 2) !=
+	    LIEN_OK))
+		return LIEN_EINVAL;
+	if ((st = store_cursor_open(t, vptr_table, &c)) != LIEN_OK)
+		return st;
+	for (st = store_cursor_seek(c, from_len ? bf : NULL, from_len / 2, &k,
+	    &kl, &p, &pl); st == LIEN_OK;
+	    st = store_cursor_next(c, &k, &kl, &p, &pl)) {
+		if (kl != VKEY_LEN) {
+			st = LIEN_ECORRUPT;
+			break;
+		}
+		st = vstate_deref(t, tb, p, pl, val, val_len);
+		if (st == LIEN_ENOTFOUND)
+			continue;
+		if (st == LIEN_OK) {
+			hex_encode(k, VKEY_LEN, keybuf);
+			*key = (const uint8_t *)keybuf;
+			*key_len = 2 * VKEY_LEN;
+		}
+		break;
+	}
+	store_cursor_close(c);
+	return st;
+}
