@@ -178,10 +178,12 @@
 #define SYNC_REPLY_MAX 4096u
 
 /* The log's witness publisher (witness/publisher.c): witnesses of one
- * log (a bit mask of cosig_count_valid), a witness URL, a 200 reply of
- * add-checkpoint (a few cosignature lines), and the stored checkpoints
- * examined at start-up to find the last one that met the quorum. */
-#define WITNESS_CLIENT_MAX 64u
+ * log (the note it serves holds the log's signature line and one per
+ * witness, and a note of more than NOTE_SIGS_MAX lines parses nowhere),
+ * a witness URL, a 200 reply of add-checkpoint (a few cosignature
+ * lines), and the stored checkpoints examined at start-up to find the
+ * last one that met the quorum. */
+#define WITNESS_CLIENT_MAX (NOTE_SIGS_MAX - 1u)
 #define WITNESS_URL_MAX 1024u
 #define WITNESS_REPLY_MAX 8192u
 #define WITNESS_RECOVER_SCAN_MAX 65536u

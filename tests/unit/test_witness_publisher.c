@@ -334,6 +334,36 @@ test_witness_client_start_refusals(void **state)
 	strcpy(two[1].url, "gopher://x");
 	assert_int_equal(witness_client_start(&c, &wc), LIEN_EINVAL);
 	assert_null(wc);
+	/* The served note holds the log's line and one per witness: with
+	 * NOTE_SIGS_MAX witnesses it would no longer parse anywhere. */
+	{
+		struct witness_client_witness *many = calloc(NOTE_SIGS_MAX,
+		    sizeof(*many));
+
+		assert_non_null(many);
+		for (size_t i = 0; i < NOTE_SIGS_MAX; i++) {
+			char name[32], *sk = NULL, *vk = NULL;
+
+			snprintf(name, sizeof(name), "witness.test/m%zu", i);
+			assert_int_equal(cosig_key_generate(name, strlen(name),
+			    &sk, &vk), LIEN_OK);
+			assert_int_equal(note_verifier_parse(vk, strlen(vk),
+			    &many[i].key), LIEN_OK);
+			snprintf(many[i].url, sizeof(many[i].url),
+			    "http://127.0.0.1:%u", f->dead_port);
+			secret_free(sk);
+			free(vk);
+		}
+		cfg_init(f, &c, 1);
+		c.witnesses = many;
+		c.nwitnesses = NOTE_SIGS_MAX;
+		assert_int_equal(witness_client_start(&c, &wc), LIEN_EINVAL);
+		assert_null(wc);
+		c.nwitnesses = NOTE_SIGS_MAX - 1;	/* the most there can be */
+		assert_int_equal(witness_client_start(&c, &wc), LIEN_OK);
+		witness_client_stop(wc);
+		free(many);
+	}
 	witness_client_stop(NULL);		/* no-op */
 }
 
