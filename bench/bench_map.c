@@ -470,7 +470,8 @@ bench_map_update(void)
 	uint8_t root[HASH_LEN];
 	uint64_t nk = 0, rng = (uint64_t)time(NULL) ^ 0x5eedu, *lat = NULL;
 	uint64_t rounds = g.smoke ? 5 : 400, done = 0, wall = 0, cpu = 0;
-	uint64_t wb = 0, wc = 0;
+	uint64_t wb = 0, wc = 0, ccpu = 0, cwall = 0;
+	struct ledger_map_prof p0, p1;
 	double cap_s = g.smoke ? 0.5 : 5.0;
 	enum lien_status s = LIEN_OK;
 	size_t len = 0;
@@ -525,10 +526,19 @@ bench_map_update(void)
 			if ((s = ledger_state_map_set(st, u[k].key,
 			    u[k].value)) != LIEN_OK)
 				goto fail;
+		if (r == 0)
+			ledger_scratch_map_prof(sc, &p0);
 		if ((s = ledger_state_map_root(st, root, &nk)) != LIEN_OK ||
-		    (s = ledger_scratch_mark(sc, nk, 0)) != LIEN_OK ||
-		    (s = ledger_scratch_commit(sc, st)) != LIEN_OK)
+		    (s = ledger_scratch_mark(sc, nk, 0)) != LIEN_OK)
 			goto fail;
+		{
+			uint64_t cc = cpu_ns(), cw = bench_now_ns();
+
+			if ((s = ledger_scratch_commit(sc, st)) != LIEN_OK)
+				goto fail;
+			ccpu += cpu_ns() - cc;
+			cwall += bench_now_ns() - cw;
+		}
 		cpu += cpu_ns() - c0;
 		wb += io_write_bytes() - w0;
 		wc += io_wchar() - x0;
@@ -540,6 +550,31 @@ bench_map_update(void)
 	}
 	fprintf(stderr, "map_update: %" PRIu64 " rounds, map now %" PRIu64
 	    " vehicles\n", done, nk);
+	ledger_scratch_map_prof(sc, &p1);
+	if (done > 0) {
+		double nb = (double)done;
+
+		/* Where a batch's CPU goes (thread CPU time, ms per batch):
+		 * applying the updates (tile reads, decoding, hashing), the
+		 * GC, writing the changed tiles (ledger/map_store.c), and the
+		 * LMDB commit (page writes, the two syncs' system time). */
+		bench_figure("map_update_batch1024_apply_cpu_ms",
+		    (double)(p1.apply_ns - p0.apply_ns) / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_gc_cpu_ms",
+		    (double)(p1.gc_ns - p0.gc_ns) / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_write_cpu_ms",
+		    (double)(p1.write_ns - p0.write_ns) / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_commit_cpu_ms",
+		    (double)ccpu / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_commit_wall_ms",
+		    (double)cwall / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_tiles_written",
+		    (double)(p1.written - p0.written) / nb, "tiles");
+		bench_figure("map_update_batch1024_gc_taken",
+		    (double)(p1.gc_taken - p0.gc_taken) / nb, "records");
+		bench_figure("map_update_batch1024_gc_copied",
+		    (double)(p1.gc_copied - p0.gc_copied) / nb, "records");
+	}
 	bench_figure("map_vehicles", (double)g.vehicles, "vehicles");
 	{
 		uint64_t fsz = 0, alloc = 0;

@@ -389,6 +389,18 @@ enum lien_status ledger_scratch_compare_touched(struct ledger_scratch *sc,
  * LIEN_EINVAL while a transaction is open. */
 enum lien_status ledger_scratch_map_prove(struct ledger_scratch *sc,
     const uint8_t key[32], struct map_proof *out) LIEN_MUST_CHECK;
+/* Where the scratch store's map commits (ledger_state_map_root) spent
+ * their time since it was opened, for benchmarks: thread CPU time in
+ * applying the updates (reading tiles, hashing), in the garbage
+ * collection, and in writing the changed tiles; records the GC took from
+ * the front and copied forward; tiles written (ledger/map_store.h). */
+struct ledger_map_prof {
+	uint64_t commits;
+	uint64_t apply_ns, gc_ns, write_ns;
+	uint64_t gc_taken, gc_copied, written;
+};
+void ledger_scratch_map_prof(const struct ledger_scratch *sc,
+    struct ledger_map_prof *out);
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 

@@ -31,6 +31,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "common/hex.h"
 #include "common/rd.h"
 
@@ -344,6 +345,7 @@ struct wtile {
 	 * every tile read was the larger part of an update's SHA-256 work. */
 	uint16_t unhashed;
 	uint16_t children;	/* child tiles present (bit = nibble) */
+	uint32_t parent;	/* index of the parent tile (root: itself) */
 	uint64_t gen;		/* the stored record's generation */
 	uint64_t cgen[MAP_TILE_CHILDREN];
 	uint8_t path[MAP_KEY_LEN];	/* the first 4 * stratum bits */
@@ -357,8 +359,33 @@ struct map_wcache {
 	size_t n, ntiles_cap;
 	uint32_t *idx;		/* open addressing: 0 free, else tile + 1 */
 	size_t cap;		/* power of two, >= 2 n */
-	uint64_t gc_seen, gc_copied;	/* last commit's (tests, bench) */
+	/* per stratum: the tile last asked for (index + 1, 0: none); the
+	 * update walks depth first, so most asks are for the same tile */
+	size_t last[MAP_DEPTH_MAX / MAP_TILE_HEIGHT + 1];
+	uint64_t gc_seen, gc_copied;	/* this commit's */
+	struct ledger_map_prof prof;	/* all commits' */
 };
+
+void
+map_wcache_prof(const struct map_wcache *c, struct ledger_map_prof *out)
+{
+	if (c == NULL)
+		memset(out, 0, sizeof *out);
+	else
+		*out = c->prof;
+}
+
+/* Thread CPU time: what a benchmark can attribute to this thread's
+ * work whatever else the machine runs. */
+static uint64_t
+cpu_now(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 void
 map_wcache_free(struct map_wcache *c)
@@ -462,7 +489,7 @@ wc_tile(struct map_wcache *c, unsigned s, const uint8_t key[MAP_KEY_LEN],
     size_t *out)
 {
 	uint8_t k[MAP_TILE_KEY_MAX], rk[MAP_REC_KEY_MAX];
-	size_t klen = tile_key(s, key, k), i, h;
+	size_t klen = tile_key(s, key, k), i, h, parent = c->n;
 	uint64_t gen = 0;
 	struct wtile *w;
 	const uint8_t *v;
@@ -479,9 +506,9 @@ wc_tile(struct map_wcache *c, unsigned s, const uint8_t key[MAP_KEY_LEN],
 		const struct wtile *pw;
 		unsigned j = key_nibble(key, s - 1);
 
-		if ((st = wc_tile(c, s - 1, key, &i)) != LIEN_OK)
+		if ((st = wc_tile(c, s - 1, key, &parent)) != LIEN_OK)
 			return st;
-		pw = &c->tiles[i];
+		pw = &c->tiles[parent];
 		if (pw->children & (1u << j))
 			gen = pw->cgen[j];
 	}
@@ -504,6 +531,7 @@ wc_tile(struct map_wcache *c, unsigned s, const uint8_t key[MAP_KEY_LEN],
 	w->dirty = 0;
 	w->unhashed = 0;
 	w->children = 0;
+	w->parent = (uint32_t)parent;
 	w->gen = gen;
 	w->stored = gen != 0;
 	path_of(s, key, w->path);
@@ -526,6 +554,9 @@ wc_tile(struct map_wcache *c, unsigned s, const uint8_t key[MAP_KEY_LEN],
 	return LIEN_OK;
 }
 
+static enum lien_status LIEN_MUST_CHECK wc_at(struct map_wcache *c,
+    unsigned depth, const uint8_t key[MAP_KEY_LEN], size_t *out);
+
 static enum lien_status LIEN_MUST_CHECK
 wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
@@ -534,7 +565,7 @@ wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	unsigned slot = slot_of(depth, key);
 	struct wtile *w;
 	size_t i;
-	enum lien_status st = wc_tile(c, depth / MAP_TILE_HEIGHT, key, &i);
+	enum lien_status st = wc_at(c, depth, key, &i);
 
 	if (st != LIEN_OK)
 		return st;
@@ -557,7 +588,7 @@ wc_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	unsigned slot = slot_of(depth, key);
 	struct wtile *w;
 	size_t i;
-	enum lien_status st = wc_tile(c, depth / MAP_TILE_HEIGHT, key, &i);
+	enum lien_status st = wc_at(c, depth, key, &i);
 
 	if (st != LIEN_OK)
 		return st;
@@ -574,86 +605,138 @@ wtile_empty(const struct wtile *w)
 	return w->slot[0].kind == MAP_EMPTY;
 }
 
-/* The cached parent of tile w (it is loaded before any child). */
-static enum lien_status LIEN_MUST_CHECK
-wc_parent(const struct map_wcache *c, const struct wtile *w,
-    struct wtile **out)
+/* Do a and b agree on their first 4s bits? */
+static int
+path_equal(const uint8_t *a, const uint8_t *b, unsigned s)
 {
-	uint8_t k[MAP_TILE_KEY_MAX];
-	size_t klen = tile_key(w->stratum - 1u, w->path, k);
-	size_t i = wc_find(c, k, klen);
+	if (memcmp(a, b, s / 2u) != 0)
+		return 0;
+	return s % 2u == 0 || ((a[s / 2u] ^ b[s / 2u]) & 0xf0u) == 0;
+}
 
-	if (i == 0)
-		return LIEN_EINVAL;
-	*out = &c->tiles[i - 1];
+/* wc_tile for the node (depth, key), through the stratum's last tile. */
+static enum lien_status LIEN_MUST_CHECK
+wc_at(struct map_wcache *c, unsigned depth, const uint8_t key[MAP_KEY_LEN],
+    size_t *out)
+{
+	unsigned s = depth / MAP_TILE_HEIGHT;
+	size_t l = c->last[s];
+	enum lien_status st;
+
+	if (l != 0 && path_equal(c->tiles[l - 1].path, key, s)) {
+		*out = l - 1;
+		return LIEN_OK;
+	}
+	if ((st = wc_tile(c, s, key, out)) == LIEN_OK)
+		c->last[s] = *out + 1;
+	return st;
+}
+
+/* Is record (g, tile (s, path)) the live one of a tile this batch does
+ * not rewrite anyway? Walks down from the root through the cache where
+ * it holds a tile (child pointers change only at wc_flush, so they are
+ * the committed tree's) and through raw records elsewhere, without
+ * decoding or caching them: most records at the front are garbage, and
+ * only a live one needs its tile in the cache. */
+static enum lien_status LIEN_MUST_CHECK
+wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
+    uint64_t g, int *out)
+{
+	uint64_t gen = c->ms.root_gen;
+
+	*out = 0;
+	for (unsigned t = 0; gen != 0; t++) {
+		uint8_t k[MAP_TILE_KEY_MAX], rk[MAP_REC_KEY_MAX];
+		size_t klen = tile_key(t, path, k), i = wc_find(c, k, klen);
+		const uint8_t *v;
+		size_t vl;
+		struct trec r;
+		enum lien_status st;
+
+		if (i != 0) {
+			const struct wtile *w = &c->tiles[i - 1];
+
+			if (t == s) {
+				*out = w->stored && w->gen == g && !w->dirty;
+				return LIEN_OK;
+			}
+			gen = w->children & (1u << key_nibble(path, t)) ?
+			    w->cgen[key_nibble(path, t)] : 0;
+			continue;
+		}
+		if (t == s) {
+			*out = gen == g;
+			return LIEN_OK;
+		}
+		st = store_get(c->t, STORE_MAP, rk, rec_key(gen, k, klen, rk),
+		    &v, &vl);
+		if (st == LIEN_ENOTFOUND)
+			return LIEN_ECORRUPT;
+		if (st != LIEN_OK || (st = tile_check(v, vl, &r)) != LIEN_OK ||
+		    (st = trec_child(&r, key_nibble(path, t), &gen)) !=
+		    LIEN_OK)
+			return st;
+	}
 	return LIEN_OK;
 }
 
 /* Copy-forward GC (ledger/map_store.h): take up to `budget` records from
  * the front of the table; a live one whose tile this batch does not
  * rewrite anyway is marked dirty (written again at this generation);
- * every one is deleted. */
+ * every one is deleted, through a cursor at the first record (no key
+ * search per delete). */
 static enum lien_status LIEN_MUST_CHECK
 wc_gc(struct map_wcache *c, size_t budget)
 {
 	struct store_cursor *cur = NULL;
-	uint8_t (*keys)[MAP_REC_KEY_MAX] = NULL;
-	uint8_t *lens = NULL;
-	const uint8_t *k, *v;
-	size_t kl, vl, n = 0;
 	enum lien_status st;
 
 	c->gc_seen = c->gc_copied = 0;
-	if (budget == 0)
-		return LIEN_OK;
-	keys = malloc(budget * sizeof *keys);
-	lens = malloc(budget);
-	if (keys == NULL || lens == NULL) {
-		st = LIEN_ENOMEM;
-		goto out;
-	}
-	/* Collected first, deleted after: no cursor across deletes. */
 	if ((st = store_cursor_open(c->t, STORE_MAP, &cur)) != LIEN_OK)
-		goto out;
-	for (st = store_cursor_seek(cur, NULL, 0, &k, &kl, &v, &vl);
-	    st == LIEN_OK && n < budget;
-	    st = store_cursor_next(cur, &k, &kl, &v, &vl)) {
+		return st;
+	while (c->gc_seen < budget) {
+		uint8_t rk[MAP_REC_KEY_MAX], path[MAP_KEY_LEN];
+		const uint8_t *k, *v;
+		size_t kl, vl, i;
+		unsigned s;
+		uint64_t g;
+		int live;
+		struct wtile *w;
+
+		st = store_cursor_seek(cur, NULL, 0, &k, &kl, &v, &vl);
+		if (st == LIEN_ENOTFOUND) {
+			st = LIEN_OK;
+			break;
+		}
+		if (st != LIEN_OK)
+			break;
 		if (kl <= 8 || kl > MAP_REC_KEY_MAX) {
 			st = LIEN_ECORRUPT;
 			break;
 		}
-		memcpy(keys[n], k, kl);
-		lens[n++] = (uint8_t)kl;
-	}
-	store_cursor_close(cur);
-	if (st != LIEN_OK && st != LIEN_ENOTFOUND)
-		goto out;
-	st = LIEN_OK;
-	for (size_t r = 0; r < n && st == LIEN_OK; r++) {
-		uint8_t path[MAP_KEY_LEN];
-		uint64_t g = be64_get(keys[r]);
-		unsigned s;
-		size_t i;
-		struct wtile *w;
-
-		if ((st = tile_key_parse(keys[r] + 8, lens[r] - 8u, &s,
-		    path)) != LIEN_OK ||
-		    (st = wc_tile(c, s, path, &i)) != LIEN_OK)
+		memcpy(rk, k, kl);
+		g = be64_get(rk);
+		if ((st = tile_key_parse(rk + 8, kl - 8u, &s, path)) !=
+		    LIEN_OK || (st = wc_live(c, s, path, g, &live)) != LIEN_OK)
 			break;
-		w = &c->tiles[i];
-		if (w->stored && w->gen == g && !w->dirty) {
+		if (live) {
+			if ((st = wc_tile(c, s, path, &i)) != LIEN_OK)
+				break;
+			w = &c->tiles[i];
+			if (w->gen != g) {
+				st = LIEN_ECORRUPT;
+				break;
+			}
 			w->dirty = 1;
 			c->gc_copied++;
 		}
-		if ((st = store_del(c->t, STORE_MAP, keys[r], lens[r])) !=
-		    LIEN_OK)
+		/* wc_tile only read: the cursor is still on (g, k) */
+		if ((st = store_cursor_del(cur)) != LIEN_OK)
 			break;
 		c->ms.total--;
 		c->gc_seen++;
 	}
-out:
-	free(keys);
-	free(lens);
+	store_cursor_close(cur);
 	return st;
 }
 
@@ -723,17 +806,15 @@ wc_flush(struct map_wcache *c, uint64_t g)
 			continue;
 		w->dirty = 2;
 		while (w->stratum > 0) {
-			if ((st = wc_parent(c, w, &w)) != LIEN_OK ||
-			    w->dirty == 2)
+			w = &c->tiles[w->parent];
+			if (w->dirty == 2)
 				break;
 			w->dirty = 2;
 		}
 	}
-	if (st != LIEN_OK)
-		return st;
 	if (c->n > 0 && (dirty = malloc(c->n * sizeof *dirty)) == NULL)
 		return LIEN_ENOMEM;
-	for (size_t i = 0; i < c->n && st == LIEN_OK; i++) {
+	for (size_t i = 0; i < c->n; i++) {
 		struct wtile *w = &c->tiles[i], *p;
 		unsigned j;
 
@@ -744,8 +825,7 @@ wc_flush(struct map_wcache *c, uint64_t g)
 			c->ms.root_gen = wtile_empty(w) ? 0 : g;
 			continue;
 		}
-		if ((st = wc_parent(c, w, &p)) != LIEN_OK)
-			break;
+		p = &c->tiles[w->parent];
 		j = key_nibble(w->path, w->stratum - 1u);
 		if (wtile_empty(w)) {
 			p->children = (uint16_t)(p->children & ~(1u << j));
@@ -754,7 +834,7 @@ wc_flush(struct map_wcache *c, uint64_t g)
 			p->cgen[j] = g;
 		}
 	}
-	if (nd > 1 && st == LIEN_OK)
+	if (nd > 1)
 		qsort(dirty, nd, sizeof *dirty, wtile_cmp);
 	for (size_t i = 0; i < nd && st == LIEN_OK; i++) {
 		struct wtile *w = dirty[i];
@@ -772,6 +852,7 @@ wc_flush(struct map_wcache *c, uint64_t g)
 		    w->key_len, rk), buf, len, 1)) != LIEN_OK)
 			break;
 		c->ms.total++;
+		c->prof.written++;
 		if (!w->stored)
 			c->ms.live++;
 	}
@@ -785,6 +866,7 @@ wc_reset(struct map_wcache *c)
 	c->n = 0;
 	if (c->idx != NULL)
 		memset(c->idx, 0, c->cap * sizeof *c->idx);
+	memset(c->last, 0, sizeof c->last);
 	c->t = NULL;
 }
 
@@ -796,6 +878,7 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	struct map_wcache *c = *cache;
 	struct map_store s;
 	size_t n = 0, nd = 0;
+	uint64_t t0 = cpu_now(), t1, t2;
 	enum lien_status st;
 
 	if (c == NULL) {
@@ -813,6 +896,9 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	if ((st = map_txn_stats(t, &c->ms)) != LIEN_OK ||
 	    (st = map_update(&s, p->u, n, out_root, io_count)) != LIEN_OK)
 		goto out;
+	t1 = cpu_now();
+	c->prof.commits++;
+	c->prof.apply_ns += t1 - t0;
 	for (size_t i = 0; i < c->n; i++)
 		nd += c->tiles[i].dirty != 0;
 	if (nd == 0)
@@ -823,10 +909,15 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	if (c->ms.total > (uint64_t)MAP_GC_FACTOR * c->ms.live &&
 	    (st = wc_gc(c, MAP_GC_PER_WRITE * nd + MAP_GC_EXTRA)) != LIEN_OK)
 		goto out;
+	t2 = cpu_now();
+	c->prof.gc_ns += t2 - t1;
+	c->prof.gc_taken += c->gc_seen;
+	c->prof.gc_copied += c->gc_copied;
 	c->ms.gen++;
 	if ((st = wc_flush(c, c->ms.gen)) != LIEN_OK)
 		goto out;
 	st = stats_put(t, &c->ms);
+	c->prof.write_ns += cpu_now() - t2;
 out:
 	wc_reset(c);
 	map_pending_clear(p);

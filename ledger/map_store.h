@@ -57,6 +57,7 @@
 #include <stdint.h>
 #include "common/status.h"
 #include "tlog/map.h"
+#include "ledger/ledger.h"
 #include "ledger/store.h"
 
 #define MAP_TILE_HEIGHT 4u
@@ -100,6 +101,8 @@ void map_pending_free(struct map_pending *p);
 /* The write-side tile cache of one transaction (opaque; reused). */
 struct map_wcache;
 void map_wcache_free(struct map_wcache *c);
+/* The cache's counters since it was created (all zero for NULL). */
+void map_wcache_prof(const struct map_wcache *c, struct ledger_map_prof *out);
 
 /* Apply p's updates (sorted, last write per key wins) to the map in write
  * txn t, write the changed tiles, clear p. out_root: the new root;

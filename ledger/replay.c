@@ -365,6 +365,13 @@ ledger_scratch_compare_map(struct ledger_scratch *sc, struct ledger_view *v,
 }
 
 void
+ledger_scratch_map_prof(const struct ledger_scratch *sc,
+    struct ledger_map_prof *out)
+{
+	map_wcache_prof(sc->mcache, out);
+}
+
+void
 ledger_scratch_close(struct ledger_scratch *sc)
 {
 	if (sc == NULL)

@@ -436,6 +436,12 @@ store_cursor_last(struct store_cursor *c, const uint8_t **k, size_t *k_len,
 	return cursor_get(c, &kv, MDB_LAST, k, k_len, v, v_len);
 }
 
+enum lien_status
+store_cursor_del(struct store_cursor *c)
+{
+	return st_from_mdb(mdb_cursor_del(c->cur, 0));
+}
+
 void
 store_cursor_close(struct store_cursor *c)
 {

@@ -123,6 +123,9 @@ enum lien_status store_cursor_next(struct store_cursor *c, const uint8_t **k,
 /* The last record of the table; LIEN_ENOTFOUND if it is empty. */
 enum lien_status store_cursor_last(struct store_cursor *c, const uint8_t **k,
     size_t *k_len, const uint8_t **v, size_t *v_len) LIEN_MUST_CHECK;
+/* Delete the record the cursor is on (write txns); the cursor's next
+ * seek or next starts afresh from the tree. */
+enum lien_status store_cursor_del(struct store_cursor *c) LIEN_MUST_CHECK;
 void store_cursor_close(struct store_cursor *c);
 
 /* Space accounting for benchmarks: pages in use across all tables and the
