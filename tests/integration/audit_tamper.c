@@ -7,6 +7,10 @@
  *   audit_tamper state DIR         change one byte of the newest
  *                                  application record (the largest key of
  *                                  the apps table: ids grow with the index)
+ *   audit_tamper map DIR           change one hash byte of a live status
+ *                                  map tile below the root (the root's
+ *                                  first child, docs/storage.md "Status
+ *                                  map: map tiles")
  * Exit 0 once the change is committed.
  */
 #include <inttypes.h>
@@ -96,6 +100,41 @@ tamper_state(struct store_txn *t)
 	return rc;
 }
 
+static int
+tamper_map(struct store_txn *t)
+{
+	uint8_t k[11];
+	const uint8_t *v;
+	size_t vl, body;
+	unsigned present, leaves, children, n;
+
+	/* the meta record: root generation first */
+	if (store_get(t, STORE_META, "maptiles", 8, &v, &vl) != LIEN_OK ||
+	    vl != 32)
+		return 1;
+	memcpy(k, v, 8);
+	k[8] = 0;			/* the root tile: stratum 0 */
+	if (store_get(t, STORE_MAP, k, 9, &v, &vl) != LIEN_OK || vl < 6)
+		return 1;
+	present = (unsigned)v[0] << 8 | v[1];
+	leaves = (unsigned)v[2] << 8 | v[3];
+	body = 4u + 32u * (unsigned)(__builtin_popcount(present) +
+	    __builtin_popcount(leaves));
+	if (vl < body + 10)
+		return 1;
+	children = (unsigned)v[body] << 8 | v[body + 1];
+	if (children == 0)
+		return 1;
+	for (n = 0; !(children & (1u << n)); n++)
+		;
+	memcpy(k, v + body + 2, 8);	/* its generation */
+	k[8] = 1;			/* stratum 1: the byte 1, the nibble */
+	k[9] = (uint8_t)(n << 4);
+	if (store_get(t, STORE_MAP, k, 10, &v, &vl) != LIEN_OK || vl < 6)
+		return 1;
+	return put_flipped(t, STORE_MAP, k, 10, v, vl, 4);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -104,9 +143,10 @@ main(int argc, char **argv)
 	int rc;
 
 	if (argc < 3 || (strcmp(argv[1], "entry") == 0 && argc != 4) ||
-	    (strcmp(argv[1], "state") == 0 && argc != 3)) {
+	    (strcmp(argv[1], "state") == 0 && argc != 3) ||
+	    (strcmp(argv[1], "map") == 0 && argc != 3)) {
 		fprintf(stderr, "usage: audit_tamper entry DIR INDEX | "
-		    "state DIR\n");
+		    "state DIR | map DIR\n");
 		return 2;
 	}
 	if (store_open(argv[2], 0, 0, 0, &s) != LIEN_OK ||
@@ -117,6 +157,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "entry") == 0)
 		rc = tamper_entry(t, strtoull(argv[3], NULL, 10));
+	else if (strcmp(argv[1], "map") == 0)
+		rc = tamper_map(t);
 	else
 		rc = tamper_state(t);
 	if (rc != 0) {
