@@ -107,6 +107,9 @@ enum ledger_table {
 	LEDGER_T_VPRIVATE,	/* private state of each vehicle, by vehicle
 				 * key (shares LEDGER_T_VEHICLES' pointer
 				 * record: ledger/vehicle_state.c) */
+	LEDGER_T_VWINDOW,	/* each vehicle's recent mortgage applications
+				 * (multi-bank window), by vehicle key; the
+				 * same pointer record */
 	LEDGER_T_COUNT
 };
 
@@ -127,7 +130,8 @@ enum lien_status ledger_state_del(struct ledger_state *st,
 /* First record of tb whose key is >= from (from NULL or from_len 0: the
  * first record), for ordered indexes (expiry queues, time windows). Key
  * and value are borrowed like ledger_state_get's. LIEN_ENOTFOUND past the
- * end of the table. For LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE from
+ * end of the table. For the vehicle tables (LEDGER_T_VEHICLES,
+ * LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW) from
  * must be whole hex bytes (LIEN_EINVAL) and the key is valid until the
  * next seek too. (ledger/state_seek.c) */
 enum lien_status ledger_state_seek(struct ledger_state *st,
@@ -305,8 +309,9 @@ enum lien_status ledger_view_state_get(struct ledger_view *v,
     const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
 
 /* Visit records of tb with keys >= from (from NULL: all) in key order
- * until fn returns non-zero or the table ends. For LEDGER_T_VEHICLES
- * and LEDGER_T_VPRIVATE from must be whole hex bytes (LIEN_EINVAL). */
+ * until fn returns non-zero or the table ends. For the vehicle tables
+ * (LEDGER_T_VEHICLES, _VPRIVATE, _VWINDOW) from must be whole hex bytes
+ * (LIEN_EINVAL). */
 enum lien_status ledger_view_state_scan(struct ledger_view *v,
     enum ledger_table tb, const void *from, size_t from_len,
     int (*fn)(void *ctx, const uint8_t *key, size_t key_len,

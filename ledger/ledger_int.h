@@ -95,8 +95,9 @@ struct ledger_state {
 	char vkey[65];
 };
 
-/* The vehicle tables (vehicle_state.c): LEDGER_T_VEHICLES and
- * LEDGER_T_VPRIVATE are a pointer record per vehicle in the `vehicles`
+/* The vehicle tables (vehicle_state.c): LEDGER_T_VEHICLES,
+ * LEDGER_T_VPRIVATE and LEDGER_T_VWINDOW are a pointer record per
+ * vehicle in the `vehicles`
  * table (vstate_index_table) and the records, appended, in `vrecords`.
  * Same contracts as ledger_state_get/put/del and ledger_view_state_scan,
  * by the 64 lowercase hex digits of the vehicle key (any other key: not

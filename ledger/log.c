@@ -587,7 +587,11 @@ state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
 	return LIEN_OK;
 }
 
-_Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT,
+/* Every ledger_table has its store table STORE_STATE0 + tb, except
+ * LEDGER_T_VWINDOW (the last), whose records live in LEDGER_T_VPRIVATE's
+ * `vrecords` like every vehicle table's (vehicle_state.c). */
+_Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT - 1 &&
+    LEDGER_T_VWINDOW == LEDGER_T_COUNT - 1,
     "every ledger_table has a store table");
 
 static enum lien_status LIEN_MUST_CHECK
@@ -595,7 +599,8 @@ state_table(enum ledger_table tb, enum store_table *out)
 {
 	if ((unsigned)tb >= LEDGER_T_COUNT)
 		return LIEN_EINVAL;
-	*out = (enum store_table)(STORE_STATE0 + (int)tb);
+	*out = (enum store_table)(STORE_STATE0 + (int)(tb == LEDGER_T_VWINDOW ?
+	    LEDGER_T_VPRIVATE : tb));
 	return LIEN_OK;
 }
 

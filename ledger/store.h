@@ -47,11 +47,14 @@
  * `vehicles` table holds a 16-byte pointer record per vehicle under its
  * binary key, the public vehicle record and the vehicle's private record
  * (pstate's `v/` records up to v9) appended in `vrecords`
- * (ledger/vehicle_state.c). An
+ * (ledger/vehicle_state.c); v11: the multi-bank window one `vwindow`
+ * record per vehicle behind the same pointer (24 bytes) instead of
+ * pstate's `wv/` records, and pstate's `c/` and `co/` keys with the 32
+ * bytes of the contract and owner reference instead of their hex. An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v10"
+#define STORE_FORMAT "lienlog-store-v11"
 
 struct store;
 struct store_txn;

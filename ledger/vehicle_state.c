@@ -12,8 +12,11 @@
  * `vehicles` holds only
  *
  *   vehicle key (32 bytes, binary) -> be64 public seq || be64 private seq
+ *                                       || be64 window seq
  *
- * (seq 0: no such record), and the records live in `vrecords` under
+ * (seq 0: no such record; the window is the vehicle's recent mortgage
+ * applications, LEDGER_T_VWINDOW), and the records live in `vrecords`
+ * under
  *
  *   be64 seq -> the record's bytes
  *
@@ -22,9 +25,9 @@
  * last pages). A rewrite appends the new record and deletes the old one
  * (a write to an older, cold page), and updates the pointer in place.
  *
- * Callers do not see any of this: LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE
- * are get/put/del/scan by the 64 lowercase hex digits of the vehicle key
- * with the record as value, exactly as before. The seqs are not state:
+ * Callers do not see any of this: LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE
+ * and LEDGER_T_VWINDOW are get/put/del/scan by the 64 lowercase hex
+ * digits of the vehicle key with the record as value, exactly as before. The seqs are not state:
  * the public replay writes only the public records, so its seqs differ
  * from the store's, and the audit compares these tables through their
  * pointers (ledger/replay.c), record for record by vehicle key.
@@ -37,17 +40,19 @@
 #include "common/rd.h"
 
 #define VKEY_LEN 32u		/* the vehicle key, binary */
-#define VPTR_LEN 16u		/* public seq, private seq */
+#define VPTR_LEN 24u		/* public, private and window seqs */
 
 static const enum store_table vptr_table =
     (enum store_table)(STORE_STATE0 + (int)LEDGER_T_VEHICLES);
+/* the records of all three tables */
 static const enum store_table vrec_table =
     (enum store_table)(STORE_STATE0 + (int)LEDGER_T_VPRIVATE);
 
 int
 vstate_is(enum ledger_table tb)
 {
-	return tb == LEDGER_T_VEHICLES || tb == LEDGER_T_VPRIVATE;
+	return tb == LEDGER_T_VEHICLES || tb == LEDGER_T_VPRIVATE ||
+	    tb == LEDGER_T_VWINDOW;
 }
 
 enum store_table
@@ -59,7 +64,8 @@ vstate_index_table(void)
 static unsigned
 vslot(enum ledger_table tb)
 {
-	return tb == LEDGER_T_VEHICLES ? 0u : 8u;
+	return tb == LEDGER_T_VEHICLES ? 0u : tb == LEDGER_T_VPRIVATE ? 8u :
+	    16u;
 }
 
 /* The binary key of a logical one: exactly 64 lowercase hex digits. */

@@ -560,8 +560,7 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	const char *id, *owner, *vk = rg_vehicle(p);
 	size_t n, olen;
 	json_t *a = json_object();
-	char k[RG_KEY_MAX + 16];
-	size_t kl;
+	char k[RG_KEY_MAX];
 	enum lien_status rc = LIEN_ENOMEM;
 
 	id = rg_jstr(p, "app", &n);
@@ -585,15 +584,9 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 		    rg_key_pending_mortgage(k, vk, party, plen), id, n)) !=
 		    LIEN_OK)
 			goto out;
-		/* the multi-bank window: wv/<vehicle>/<time><index> -> party */
-		kl = rg_key_window_prefix(k, vk);
-		be64_put((uint8_t *)k + kl, now);
-		be64_put((uint8_t *)k + kl + 8, index);
-		kl += 16;
-		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k, kl, party,
-		    plen)) != LIEN_OK ||
-		    (rc = rg_expire_at(st, now + REG_WINDOW_KEEP_MS,
-		    LEDGER_T_PSTATE, k, kl)) != LIEN_OK)
+		/* the multi-bank window (VWINDOW, registry_int.h) */
+		if ((rc = rg_window_add(st, vk, now, index, party, plen)) !=
+		    LIEN_OK)
 			goto out;
 	}
 	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'i', party,

@@ -352,7 +352,7 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	static const enum ledger_table priv_tables[] = {
 		LEDGER_T_PSTATE, LEDGER_T_NONCES, LEDGER_T_IDEM,
 		LEDGER_T_PAPPS, LEDGER_T_NOTICES, LEDGER_T_EXPIRY,
-		LEDGER_T_VPRIVATE,
+		LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW,
 	};
 	struct audit a;
 	struct ledger_view *v = NULL;

@@ -143,11 +143,25 @@ size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_pending_mortgage(char *out, const char *vehicle,
     const char *party, size_t plen);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
-size_t rg_key_window_prefix(char *out, const char *vehicle);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
 
+/* The multi-bank window (LEDGER_T_VWINDOW, by vehicle key vk, 64 hex):
+ * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS,
+ * oldest first, each be64 time || be64 entry index || u8 length ||
+ * mortgagee (store v10; v8 kept one pstate record per application,
+ * "wv/<vehicle>/" be64 time be64 index -> mortgagee). rg_window_add
+ * appends one (dropping those expired at now) and registers the
+ * record's expiry; rg_window_prune drops those expired at now, deleting
+ * the record when none is left (rg_expire calls it for VWINDOW's expiry
+ * records). LIEN_ECORRUPT for a record that does not parse. */
+enum lien_status rg_window_add(struct ledger_state *st, const char *vk,
+    uint64_t now, uint64_t index, const char *party, size_t plen)
+    LIEN_MUST_CHECK;
+enum lien_status rg_window_prune(struct ledger_state *st, const void *vk,
+    size_t vk_len, uint64_t now) LIEN_MUST_CHECK;
+
 /* Expire every EXPIRY record with expiry <= now (deleting its
- * target). */
+ * target; a window record is pruned instead). */
 enum lien_status rg_expire(struct ledger_state *st, uint64_t now)
     LIEN_MUST_CHECK;
 /* Register target (table, key) for deletion at expiry. */

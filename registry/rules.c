@@ -1023,7 +1023,8 @@ str_field_eq(const json_t *a, const json_t *b, const char *key)
 }
 
 /* Distinct banks with a mortgage application for the vehicle in the
- * window, counting party itself; stops at want. */
+ * window, counting party itself; stops at want. The vehicle's window
+ * record (VWINDOW: rg_window_add) lists its applications oldest first. */
 static enum lien_status LIEN_MUST_CHECK
 distinct_banks(struct ledger_state *st, const char *vk, const char *party,
     size_t plen, uint64_t now, uint64_t window, unsigned want,
@@ -1032,8 +1033,10 @@ distinct_banks(struct ledger_state *st, const char *vk, const char *party,
 	char seen[16][REG_PARTY_ID_MAX];
 	size_t seen_len[16];
 	unsigned n = 0;
-	uint8_t k[RG_KEY_MAX + 17];
-	size_t pre = rg_key_window_prefix((char *)k, vk), klen = pre + 8;
+	const uint8_t *v;
+	size_t vl;
+	uint64_t from;
+	struct rd r;
 	enum lien_status rc;
 
 	if (want > 16)
@@ -1042,33 +1045,34 @@ distinct_banks(struct ledger_state *st, const char *vk, const char *party,
 	seen_len[n++] = plen;
 	if (window > REG_WINDOW_KEEP_MS)
 		window = REG_WINDOW_KEEP_MS;
-	be64_put(k + pre, now > window ? now - window : 0);
-	while (n < want) {
-		const uint8_t *key, *val;
-		size_t key_len, val_len;
+	from = now > window ? now - window : 0;
+	rc = ledger_state_get(st, LEDGER_T_VWINDOW, vk,
+	    2 * REG_VEHICLE_KEY_LEN, &v, &vl);
+	if (rc == LIEN_ENOTFOUND) {	/* no application in 31 days */
+		*out = n;
+		return LIEN_OK;
+	}
+	if (rc != LIEN_OK)
+		return rc;
+	rd_init(&r, v, vl);
+	while (n < want && rd_left(&r) > 0) {
+		const uint8_t *e, *p;
+		uint8_t pl;
 		int dup = 0;
 
-		rc = ledger_state_seek(st, LEDGER_T_PSTATE, k, klen, &key,
-		    &key_len, &val, &val_len);
-		if (rc == LIEN_ENOTFOUND)
-			break;
-		if (rc != LIEN_OK)
-			return rc;
-		if (key_len != pre + 16 || memcmp(key, k, pre) != 0)
-			break;
-		if (val_len == 0 || val_len > REG_PARTY_ID_MAX)
+		if (rd_take(&r, 16, &e) != LIEN_OK || rd_u8(&r, &pl) !=
+		    LIEN_OK || pl == 0 || pl > REG_PARTY_ID_MAX ||
+		    rd_take(&r, pl, &p) != LIEN_OK)
 			return LIEN_ECORRUPT;
+		if (be64_get(e) < from)
+			continue;
 		for (unsigned i = 0; i < n; i++)
-			if (seen_len[i] == val_len &&
-			    memcmp(seen[i], val, val_len) == 0)
+			if (seen_len[i] == pl && memcmp(seen[i], p, pl) == 0)
 				dup = 1;
 		if (!dup) {
-			memcpy(seen[n], val, val_len);
-			seen_len[n++] = val_len;
+			memcpy(seen[n], p, pl);
+			seen_len[n++] = pl;
 		}
-		memcpy(k, key, key_len);
-		k[key_len] = 0;
-		klen = key_len + 1;
 	}
 	*out = n;
 	return LIEN_OK;

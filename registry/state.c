@@ -437,8 +437,10 @@ registry_date_parse(const char *s, size_t len, uint64_t *ms)
 }
 
 /* ---- index keys ----------------------------------------------------------
- * Components are fixed-length (VIN, app id, hex) or party ids, which never
- * contain '/', so "prefix/" never matches another component's records. */
+ * Components are fixed-length (VIN, app id, hex, 32 binary bytes) or party
+ * ids, which never contain '/', so "prefix/" never matches another
+ * component's records (a binary component may hold '/' bytes, but its
+ * length is fixed). */
 
 static size_t
 key_cat(char *out, size_t at, const char *s, size_t len)
@@ -447,6 +449,21 @@ key_cat(char *out, size_t at, const char *s, size_t len)
 		return RG_KEY_MAX;	/* callers pass bounded components */
 	memcpy(out + at, s, len);
 	return at + len;
+}
+
+/* A 64-hex-digit identifier (contract, owner reference) as its 32 bytes
+ * in pstate keys (store v11: half the key, and these keys
+ * sit among random ones: docs/storage.md "Where the bytes go"). Callers
+ * pass validated identifiers; anything else stays text, 64 bytes, so it
+ * can never equal a binary component. */
+static size_t
+key_cat_hex32(char *out, size_t at, const char *hex)
+{
+	uint8_t b[32];
+
+	if (hex != NULL && hex_decode(hex, 64, b, sizeof b) == LIEN_OK)
+		return key_cat(out, at, (const char *)b, sizeof b);
+	return key_cat(out, at, hex, 64);
 }
 
 size_t
@@ -501,8 +518,7 @@ rg_key_vehicle_private(char *out, const char *vehicle)
 size_t
 rg_key_contract(char *out, const char *contract_hex)
 {
-	return key_cat(out, key_cat(out, 0, "c/", 2), contract_hex,
-	    2 * REG_COMMIT_LEN);
+	return key_cat_hex32(out, key_cat(out, 0, "c/", 2), contract_hex);
 }
 
 size_t
@@ -522,16 +538,11 @@ rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
 	char p[3] = { 'c', who, '/' };
 	size_t n = key_cat(out, 0, p, 3);
 
-	n = key_cat(out, n, id, len);
-	return key_cat(out, n, "/", 1);
-}
-
-size_t
-rg_key_window_prefix(char *out, const char *vehicle)
-{
-	size_t n = key_cat(out, 0, "wv/", 3);
-
-	n = key_cat(out, n, vehicle, 2 * REG_VEHICLE_KEY_LEN);
+	/* owner references are 64 hex digits (payload.c FK_HEX32) */
+	if (who == 'o' && len == 64)
+		n = key_cat_hex32(out, n, id);
+	else
+		n = key_cat(out, n, id, len);
 	return key_cat(out, n, "/", 1);
 }
 
@@ -581,14 +592,107 @@ rg_expire(struct ledger_state *st, uint64_t now)
 		if (be64_get(key) > now)
 			return LIEN_OK;		/* oldest is still alive */
 		memcpy(k, key, key_len);	/* borrowed until the next del */
-		rc = ledger_state_del(st, (enum ledger_table)k[8], k + 9,
-		    key_len - 9);
+		if (k[8] == LEDGER_T_VWINDOW)	/* younger ones may stay */
+			rc = rg_window_prune(st, k + 9, key_len - 9, now);
+		else
+			rc = ledger_state_del(st, (enum ledger_table)k[8],
+			    k + 9, key_len - 9);
 		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
 			return rc;
 		if ((rc = ledger_state_del(st, LEDGER_T_EXPIRY, k, key_len)) !=
 		    LIEN_OK)
 			return rc;
 	}
+}
+
+/* ---- the multi-bank window ---------------------------------------------- */
+
+/* Copy the elements of the window record v alive at now (time +
+ * REG_WINDOW_KEEP_MS > now) to out (cap >= n); *out_len their bytes. */
+static enum lien_status LIEN_MUST_CHECK
+window_alive(const uint8_t *v, size_t n, uint64_t now, uint8_t *out,
+    size_t *out_len)
+{
+	struct rd r;
+	size_t at = 0;
+
+	rd_init(&r, v, n);
+	while (rd_left(&r) > 0) {
+		const uint8_t *e, *p;
+		uint8_t plen;
+
+		if (rd_take(&r, 16, &e) != LIEN_OK || rd_u8(&r, &plen) !=
+		    LIEN_OK || plen == 0 || rd_take(&r, plen, &p) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		if (be64_get(e) + REG_WINDOW_KEEP_MS <= now)
+			continue;
+		memcpy(out + at, e, 17u + plen);
+		at += 17u + plen;
+	}
+	*out_len = at;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_window_add(struct ledger_state *st, const char *vk, uint64_t now,
+    uint64_t index, const char *party, size_t plen)
+{
+	const uint8_t *v;
+	size_t n = 0, len = 0;
+	uint8_t *buf;
+	enum lien_status rc;
+
+	if (vk == NULL || party == NULL || plen == 0 || plen > 255)
+		return LIEN_EINVAL;
+	rc = ledger_state_get(st, LEDGER_T_VWINDOW, vk,
+	    2 * REG_VEHICLE_KEY_LEN, &v, &n);
+	if (rc == LIEN_ENOTFOUND) {
+		v = NULL;
+		n = 0;
+	} else if (rc != LIEN_OK) {
+		return rc;
+	}
+	/* v is borrowed until the put: copy what stays, then add */
+	if ((buf = malloc(n + 17 + plen)) == NULL)
+		return LIEN_ENOMEM;
+	if (n > 0 && (rc = window_alive(v, n, now, buf, &len)) != LIEN_OK)
+		goto out;
+	be64_put(buf + len, now);
+	be64_put(buf + len + 8, index);
+	buf[len + 16] = (uint8_t)plen;
+	memcpy(buf + len + 17, party, plen);
+	len += 17 + plen;
+	if ((rc = ledger_state_put(st, LEDGER_T_VWINDOW, vk,
+	    2 * REG_VEHICLE_KEY_LEN, buf, len)) == LIEN_OK)
+		rc = rg_expire_at(st, now + REG_WINDOW_KEEP_MS,
+		    LEDGER_T_VWINDOW, vk, 2 * REG_VEHICLE_KEY_LEN);
+out:
+	free(buf);
+	return rc;
+}
+
+enum lien_status
+rg_window_prune(struct ledger_state *st, const void *vk, size_t vk_len,
+    uint64_t now)
+{
+	const uint8_t *v;
+	size_t n, len;
+	uint8_t *buf;
+	enum lien_status rc;
+
+	rc = ledger_state_get(st, LEDGER_T_VWINDOW, vk, vk_len, &v, &n);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;		/* pruned by a later add already */
+	if (rc != LIEN_OK)
+		return rc;
+	if ((buf = malloc(n ? n : 1)) == NULL)
+		return LIEN_ENOMEM;
+	if ((rc = window_alive(v, n, now, buf, &len)) == LIEN_OK && len != n)
+		rc = len == 0 ? ledger_state_del(st, LEDGER_T_VWINDOW, vk,
+		    vk_len) : ledger_state_put(st, LEDGER_T_VWINDOW, vk, vk_len,
+		    buf, len);
+	free(buf);
+	return rc;
 }
 
 /* The idempotency table expires from its front: its keys lead with the

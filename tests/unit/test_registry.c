@@ -919,6 +919,28 @@ expect_anomaly(struct sfx *s, struct reg_request *rq, uint64_t t,
 	json_decref(p);
 }
 
+/* Bytes of VIN's multi-bank window record (VWINDOW: one element per
+ * mortgage application of the last 31 days, 17 bytes + the bank's id);
+ * 0 when the record is absent. */
+static size_t
+window_bytes(struct sfx *s, const char *vin)
+{
+	uint8_t vk[REG_VEHICLE_KEY_LEN];
+	char k[2 * REG_VEHICLE_KEY_LEN + 1];
+	const uint8_t *val;
+	size_t n;
+	enum lien_status rc;
+
+	assert_int_equal(registry_vehicle_key(vin, strlen(vin), vk), LIEN_OK);
+	hex_encode(vk, REG_VEHICLE_KEY_LEN, k);
+	rc = ledger_state_get(s->st, LEDGER_T_VWINDOW, k, sizeof k - 1, &val,
+	    &n);
+	if (rc == LIEN_ENOTFOUND)
+		return 0;
+	assert_int_equal(rc, LIEN_OK);
+	return n;
+}
+
 static void
 test_registry_anomaly_rules(void **state)
 {
@@ -938,6 +960,8 @@ test_registry_anomaly_rules(void **state)
 	/* a second bank within 30 days: multi_bank (+ nothing else) */
 	pure_mortgage(&s, &rq, &f->bank_b, VIN1, "C-2", "owner-1");
 	expect_anomaly(&s, &rq, t + DAY, REG_ANOMALY_MULTI_BANK, "multi_bank");
+	assert_int_equal(window_bytes(&s, VIN1), 2 * 17 +
+	    strlen(f->bank_a.id) + strlen(f->bank_b.id));
 	/* ... but not after the window */
 	rq_init(f, &rq, REG_T_DECISION, &f->officer);
 	rq.app = S(m);
@@ -954,6 +978,9 @@ test_registry_anomaly_rules(void **state)
 	pure_mortgage(&s, &rq, &f->bank_a, VIN2, "C-3", "owner-2");
 	expect_anomaly(&s, &rq, t + 40 * DAY, REG_ANOMALY_VEHICLE_UNRECORDED,
 	    "vehicle_unrecorded");
+	/* both of VIN1's applications expired (31 days): record gone */
+	assert_int_equal(window_bytes(&s, VIN1), 0);
+	assert_int_equal(window_bytes(&s, VIN2), 17 + strlen(f->bank_a.id));
 	f->rules.owner_burst_max = 0;
 	rq_init(f, &rq, REG_T_DECISION, &f->officer);
 	rq.app = S(m);
@@ -975,6 +1002,8 @@ test_registry_anomaly_rules(void **state)
 	commit_of(PLATE "330100999999", rq.details);
 	expect_anomaly(&s, &rq, t + 120 * DAY, REG_ANOMALY_VEHICLE_MISMATCH,
 	    "vehicle_details_mismatch");
+	/* the application of day 80 is pruned, today's kept */
+	assert_int_equal(window_bytes(&s, VIN1), 17 + strlen(f->bank_a.id));
 	pure_mortgage(&s, &rq, &f->bank_a, VIN3, "C-6", "owner-3");
 	rq.face.verdict = REG_FACE_GREY;
 	expect_anomaly(&s, &rq, t + 160 * DAY, REG_ANOMALY_FACE_GREY |
