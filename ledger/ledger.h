@@ -231,9 +231,14 @@ void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
 /* Append witness cosignature lines ("— <name> <base64>\n" each, C2SP
  * tlog-cosignature; the caller has verified them) to the stored signed
  * checkpoint of size n, so ledger_view_checkpoint(n) returns the cosigned
- * note. Lines already present are not added twice. Runs its own short
- * write transaction (durable on return). LIEN_ENOTFOUND if no checkpoint
- * was signed at n; LIEN_ETOOBIG past NOTE_MAX. */
+ * note. At most one line per signing key (name and key id, C2SP
+ * signed-note): a line whose key already has one in the note (a repeat,
+ * or the same witness cosigning again with a later timestamp) is
+ * dropped and the stored line kept. Runs its own short write transaction
+ * (durable on return). LIEN_ENOTFOUND if no checkpoint was signed at n;
+ * LIEN_EPARSE if a line is not a signature line; LIEN_ETOOBIG if a new
+ * key's line would take the note past NOTE_SIGS_MAX lines or NOTE_MAX
+ * bytes (then nothing is stored). */
 enum lien_status ledger_checkpoint_add_cosigs(struct ledger *l, uint64_t n,
     const char *lines, size_t len) LIEN_MUST_CHECK;
 

@@ -1598,67 +1598,132 @@ ledger_latest_checkpoint(struct ledger *l, char **out, size_t *out_len)
 	return st;
 }
 
-/* Does block (a run of complete lines) already hold the line [p, p+len)? */
-static int
-block_has_line(const uint8_t *block, size_t block_len, const char *p,
-    size_t len)
-{
-	for (size_t off = 0; off + len <= block_len;) {
-		const uint8_t *nl = memchr(block + off, '\n', block_len - off);
-		size_t line_len = nl ? (size_t)(nl - (block + off)) + 1 :
-		    block_len - off;
+/* The signing keys of a note's signature lines: signed-note names a key
+ * by (name, key id), the key id being the first 4 bytes of the decoded
+ * signature. Names borrow the note or the caller's lines. */
+struct cosig_keys {
+	struct {
+		const char *name;
+		size_t name_len;
+		uint32_t key_id;
+	} k[NOTE_SIGS_MAX];
+	size_t n;
+};
 
-		if (line_len == len && memcmp(block + off, p, len) == 0)
+static int
+cosig_keys_has(const struct cosig_keys *ks, const struct note_sig *g)
+{
+	for (size_t i = 0; i < ks->n; i++)
+		if (ks->k[i].key_id == g->key_id &&
+		    ks->k[i].name_len == g->name_len &&
+		    memcmp(ks->k[i].name, g->name, g->name_len) == 0)
 			return 1;
-		off += line_len;
-	}
 	return 0;
 }
 
+/* Add g's key (not yet in ks); LIEN_ETOOBIG past NOTE_SIGS_MAX keys. */
+static enum lien_status LIEN_MUST_CHECK
+cosig_keys_add(struct cosig_keys *ks, const struct note_sig *g)
+{
+	if (ks->n == NOTE_SIGS_MAX)
+		return LIEN_ETOOBIG;
+	ks->k[ks->n].name = g->name;
+	ks->k[ks->n].name_len = g->name_len;
+	ks->k[ks->n].key_id = g->key_id;
+	ks->n++;
+	return LIEN_OK;
+}
+
+/* One line per signing key, the first one kept: a witness that cosigns
+ * the same checkpoint again (tlog-cosignature: a new timestamp, so new
+ * bytes; e.g. after lienlogd restarted and asked again) restates what
+ * its stored line already says, and that stored line is what receipts
+ * and status-proof bundles (tlog/status.c keeps the first line of each
+ * key id too) already carry. Without this, repeats grew the note past
+ * NOTE_SIGS_MAX lines, which every reader of ours refuses. The stored
+ * note never exceeds NOTE_SIGS_MAX lines nor NOTE_MAX bytes: a line of a
+ * new key that would pass either is refused (LIEN_ETOOBIG, nothing
+ * stored). Lines are parsed with crypto/note.c's rules (LIEN_EPARSE). */
 enum lien_status
 ledger_checkpoint_add_cosigs(struct ledger *l, uint64_t n, const char *lines,
     size_t len)
 {
 	struct store_txn *t = NULL;
+	struct cosig_keys ks;
+	struct note_lines it;
+	struct note_sig g;
 	uint8_t key[8], *dst;
-	const uint8_t *old;
-	size_t old_len, add = 0;
-	char *buf = NULL;
+	const uint8_t *old, zero_root[HASH_LEN] = { 0 };
+	size_t old_len, body_len, room, nlines = 0, add = 0;
+	char body[NOTE_NAME_MAX + 128], *buf = NULL;
 	enum lien_status st;
 
 	if (l->rdonly || len == 0 || lines[len - 1] != '\n')
 		return LIEN_EINVAL;
 	if (len > NOTE_MAX)
 		return LIEN_ETOOBIG;
+	/* The served note is the body (its length does not depend on the
+	 * root), a blank line and the stored lines (checkpoint_note_build). */
+	if ((st = checkpoint_format(l->origin, strlen(l->origin), n, zero_root,
+	    body, sizeof body, &body_len)) != LIEN_OK)
+		return st;
+	ks.n = 0;
 	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
 		return st;
 	be64_put(key, n);
 	if ((st = store_get(t, STORE_CHECKPOINTS, key, 8, &old, &old_len)) !=
 	    LIEN_OK)
 		goto out;
+	/* The stored signature lines' keys (the store holds the lines, not
+	 * the body). A note stored before this rule may hold repeats of a
+	 * key, so more lines than keys: count its lines, remember each key
+	 * once. */
+	if (body_len + 1 > NOTE_MAX || old_len > NOTE_MAX - body_len - 1) {
+		st = LIEN_ETOOBIG;
+		goto out;
+	}
+	room = NOTE_MAX - body_len - 1 - old_len;
+	it.p = old;
+	it.len = old_len;
+	while (it.len > 0) {
+		if ((st = note_lines_next(&it, &g)) != LIEN_OK)
+			goto out;
+		nlines++;
+		if (!cosig_keys_has(&ks, &g) &&
+		    (st = cosig_keys_add(&ks, &g)) != LIEN_OK)
+			goto out;
+	}
 	buf = malloc(old_len + len);
 	if (buf == NULL) {
 		st = LIEN_ENOMEM;
 		goto out;
 	}
 	memcpy(buf, old, old_len);
-	for (size_t off = 0; off < len;) {
-		const char *nl = memchr(lines + off, '\n', len - off);
-		size_t line_len = (size_t)(nl - (lines + off)) + 1;
+	it.p = (const uint8_t *)lines;
+	it.len = len;
+	while (it.len > 0) {
+		const uint8_t *line = it.p;
+		size_t line_len;
 
-		if (!block_has_line((uint8_t *)buf, old_len + add, lines + off,
-		    line_len)) {
-			memcpy(buf + old_len + add, lines + off, line_len);
-			add += line_len;
+		if ((st = note_lines_next(&it, &g)) != LIEN_OK)
+			goto out;
+		line_len = (size_t)(it.p - line);
+		if (cosig_keys_has(&ks, &g))
+			continue;	/* this key's first line is kept */
+		if (nlines >= NOTE_SIGS_MAX ||
+		    line_len > room - add) {
+			st = LIEN_ETOOBIG;
+			goto out;
 		}
-		off += line_len;
+		/* g.name borrows lines, which outlives ks. */
+		if ((st = cosig_keys_add(&ks, &g)) != LIEN_OK)
+			goto out;
+		memcpy(buf + old_len + add, line, line_len);
+		add += line_len;
+		nlines++;
 	}
 	if (add == 0) {
 		st = LIEN_OK;
-		goto out;
-	}
-	if (old_len + add > NOTE_MAX) {
-		st = LIEN_ETOOBIG;
 		goto out;
 	}
 	if ((st = store_reserve(t, STORE_CHECKPOINTS, key, 8, old_len + add,

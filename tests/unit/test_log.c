@@ -19,6 +19,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/b64.h"
+#include "common/lien_limits.h"
+#include "crypto/note.h"
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
@@ -1209,6 +1212,110 @@ test_ledger_checkpoint_add_cosigs(void **state)
 	    sizeof why), LIEN_OK);
 }
 
+/* A cosignature line of key id `id` (name witness.example/w<id>) with
+ * timestamp ts and a dummy signature, as the witness publisher stores
+ * them (add_cosigs trusts its caller to have verified them). */
+static size_t
+cosig_line(char *out, size_t cap, uint32_t id, uint64_t ts)
+{
+	uint8_t raw[4 + 8 + 64] = { 0 };
+	char b64[B64_ENCODED_LEN(sizeof raw) + 1];
+	int n;
+
+	for (int i = 0; i < 4; i++)
+		raw[i] = (uint8_t)(id >> (24 - 8 * i));
+	for (int i = 0; i < 8; i++)
+		raw[4 + i] = (uint8_t)(ts >> (56 - 8 * i));
+	raw[12] = (uint8_t)ts;	/* a new timestamp, a new signature */
+	assert_int_equal(b64_encode(raw, sizeof raw, b64, sizeof b64), LIEN_OK);
+	n = snprintf(out, cap, "\xe2\x80\x94 witness.example/w%u %s\n",
+	    (unsigned)id, b64);
+	assert_true(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+static size_t
+count_key_lines(const char *note, size_t len, uint32_t id)
+{
+	const uint8_t *text;
+	size_t text_len, n = 0;
+	struct note_lines it;
+	struct note_sig g;
+
+	assert_int_equal(note_split((const uint8_t *)note, len, &text,
+	    &text_len, &it), LIEN_OK);
+	while (it.len > 0) {
+		assert_int_equal(note_lines_next(&it, &g), LIEN_OK);
+		n += g.key_id == id;
+	}
+	return n;
+}
+
+/* A witness that cosigns the same checkpoint again (a later timestamp:
+ * the publisher restarted and asked again) does not add a second line
+ * for its key: the first one stays. 63 witnesses each cosigning twice
+ * leave a note every reader accepts (NOTE_SIGS_MAX lines), and a 64th
+ * witness is refused rather than stored past that limit. */
+static void
+test_ledger_checkpoint_add_cosigs_one_per_key(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	struct note_parsed np;
+	char line[256], line2[256], *note, *batch;
+	size_t len, line_len, line2_len, blen = 0;
+	uint32_t w;
+
+	append_n(f, 5, 5);	/* one batch: size 6 */
+	line_len = cosig_line(line, sizeof line, 1, 1000);
+	line2_len = cosig_line(line2, sizeof line2, 1, 2000);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
+	    line_len), LIEN_OK);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line2,
+	    line2_len), LIEN_OK);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_checkpoint(v, 6, &note, &len), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(count_key_lines(note, len, 1), 1);
+	assert_non_null(strstr(note, line));	/* the first one is kept */
+	assert_null(strstr(note, line2));
+	free(note);
+
+	/* 63 witnesses (w1 already in), each twice, the repeats in one
+	 * batch with a line of each key twice. */
+	for (w = 2; w <= WITNESS_CLIENT_MAX; w++) {
+		line_len = cosig_line(line, sizeof line, w, 1000 + w);
+		assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
+		    line_len), LIEN_OK);
+	}
+	batch = malloc(2u * WITNESS_CLIENT_MAX * sizeof line);
+	assert_non_null(batch);
+	for (int round = 0; round < 2; round++)
+		for (w = 1; w <= WITNESS_CLIENT_MAX; w++)
+			blen += cosig_line(batch + blen, sizeof line, w,
+			    5000 + w + (uint64_t)round);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, batch, blen),
+	    LIEN_OK);
+	free(batch);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_checkpoint(v, 6, &note, &len), LIEN_OK);
+	check_checkpoint(f, v, 6);	/* the log's signature still verifies */
+	ledger_view_close(v);
+	assert_int_equal(note_parse((const uint8_t *)note, len, &np), LIEN_OK);
+	assert_int_equal(np.nsigs, NOTE_SIGS_MAX);
+	for (w = 1; w <= WITNESS_CLIENT_MAX; w++)
+		assert_int_equal(count_key_lines(note, len, w), 1);
+	free(note);
+
+	/* Full: a new key is refused, a known key is still a no-op. */
+	line_len = cosig_line(line, sizeof line, 64, 1);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
+	    line_len), LIEN_ETOOBIG);
+	line_len = cosig_line(line, sizeof line, 7, 9999);
+	assert_int_equal(ledger_checkpoint_add_cosigs(f->l, 6, line,
+	    line_len), LIEN_OK);
+}
+
 struct freeze_thr {
 	struct ledger *l;
 	int ok, frozen_refusals;
@@ -1592,6 +1699,7 @@ main(void)
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs_one_per_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_store_full, setup, teardown),
 	};
