@@ -37,6 +37,9 @@
  *   bench_growth stat DIR
  *       entries in the store and the mean entry envelope size (a sample of
  *       up to 20,000 entries spread over the log).
+ *   bench_growth format
+ *       the store format this build writes ("lienlog-store-v9"), on
+ *       stdout: growth.py names its cached stores by it.
  *
  * Figures on stdout, "name value unit"; progress on stderr.
  */
@@ -640,13 +643,18 @@ usage(void)
 	fprintf(stderr, "usage: bench_growth build DIR --entries N "
 	    "[--batch B] [--sync]\n"
 	    "       bench_growth machine DIR [--smoke]\n"
-	    "       bench_growth stat DIR\n");
+	    "       bench_growth stat DIR\n"
+	    "       bench_growth format\n");
 	return 2;
 }
 
 int
 main(int argc, char **argv)
 {
+	if (argc == 2 && strcmp(argv[1], "format") == 0) {
+		printf("%s\n", ledger_store_format());
+		return 0;
+	}
 	if (argc < 3)
 		return usage();
 	if (lcrypto_init() != LIEN_OK)
