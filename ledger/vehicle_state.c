@@ -201,6 +201,40 @@ vstate_del(struct store_txn *t, enum ledger_table tb, const void *key,
 	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
 }
 
+/* The first vehicle at or after the cursor (seek to from's whole hex
+ * bytes when first, else next) that has a tb record: its binary key in
+ * *k, tb's value in *val. LIEN_ENOTFOUND past the end; LIEN_EINVAL for a
+ * from that is not whole hex bytes of a vehicle key (hex order is byte
+ * order, so the seek is the prefix's). */
+static enum lien_status
+vstate_walk(struct store_cursor *c, struct store_txn *t, enum ledger_table tb,
+    const void *from, size_t from_len, int first, const uint8_t **k,
+    const uint8_t **val, size_t *val_len)
+{
+	uint8_t bf[VKEY_LEN];
+	const uint8_t *p;
+	size_t kl, pl;
+	enum lien_status st;
+
+	if (first) {
+		if (from_len > 2 * VKEY_LEN || from_len % 2 != 0 ||
+		    (from_len > 0 && hex_decode(from, from_len, bf,
+		    from_len / 2) != LIEN_OK))
+			return LIEN_EINVAL;
+		st = store_cursor_seek(c, from_len ? bf : NULL, from_len / 2,
+		    k, &kl, &p, &pl);
+	} else
+		st = store_cursor_next(c, k, &kl, &p, &pl);
+	for (; st == LIEN_OK; st = store_cursor_next(c, k, &kl, &p, &pl)) {
+		if (kl != VKEY_LEN)
+			return LIEN_ECORRUPT;
+		st = vstate_deref(t, tb, p, pl, val, val_len);
+		if (st != LIEN_ENOTFOUND)
+			return st;	/* else the vehicle's other record only */
+	}
+	return st;
+}
+
 enum lien_status
 vstate_scan(struct store_txn *t, enum ledger_table tb, const void *from,
     size_t from_len,
@@ -208,32 +242,17 @@ vstate_scan(struct store_txn *t, enum ledger_table tb, const void *from,
 	const uint8_t *val, size_t val_len),
     void *ctx)
 {
-	uint8_t bf[VKEY_LEN];
 	char hk[2 * VKEY_LEN + 1];	/* hex_encode adds a NUL */
 	struct store_cursor *c;
-	const uint8_t *k, *p, *val;
-	size_t kl, pl, vl;
+	const uint8_t *k, *val;
+	size_t vl;
 	enum lien_status st;
 
-	/* from: a prefix of whole hex bytes (hex order is byte order) */
-	if (from_len > 2 * VKEY_LEN || from_len % 2 != 0 ||
-	    (from_len > 0 && hex_decode(from, from_len, bf, from_len / 2) !=
-	    LIEN_OK))
-		return LIEN_EINVAL;
 	if ((st = store_cursor_open(t, vptr_table, &c)) != LIEN_OK)
 		return st;
-	for (st = store_cursor_seek(c, from_len ? bf : NULL, from_len / 2, &k,
-	    &kl, &p, &pl); st == LIEN_OK;
-	    st = store_cursor_next(c, &k, &kl, &p, &pl)) {
-		if (kl != VKEY_LEN) {
-			st = LIEN_ECORRUPT;
-			break;
-		}
-		st = vstate_deref(t, tb, p, pl, &val, &vl);
-		if (st == LIEN_ENOTFOUND)
-			continue;	/* the vehicle's other record only */
-		if (st != LIEN_OK)
-			break;
+	for (st = vstate_walk(c, t, tb, from, from_len, 1, &k, &val, &vl);
+	    st == LIEN_OK;
+	    st = vstate_walk(c, t, tb, NULL, 0, 0, &k, &val, &vl)) {
 		hex_encode(k, VKEY_LEN, hk);
 		if (fn(ctx, (const uint8_t *)hk, 2 * VKEY_LEN, val, vl) != 0)
 			break;
@@ -247,34 +266,17 @@ vstate_seek(struct store_txn *t, enum ledger_table tb, const void *from,
     size_t from_len, char keybuf[65], const uint8_t **key, size_t *key_len,
     const uint8_t **val, size_t *val_len)
 {
-	uint8_t bf[VKEY_LEN];
 	struct store_cursor *c;
-	const uint8_t *k, *p;
-	size_t kl, pl;
+	const uint8_t *k;
 	enum lien_status st;
 
-	if (from_len > 2 * VKEY_LEN || from_len % 2 != 0 ||
-	    (from_len > 0 && hex_decode(from, from_len, bf, from_len / 2) !=
-	    LIEN_OK))
-		return LIEN_EINVAL;
 	if ((st = store_cursor_open(t, vptr_table, &c)) != LIEN_OK)
 		return st;
-	for (st = store_cursor_seek(c, from_len ? bf : NULL, from_len / 2, &k,
-	    &kl, &p, &pl); st == LIEN_OK;
-	    st = store_cursor_next(c, &k, &kl, &p, &pl)) {
-		if (kl != VKEY_LEN) {
-			st = LIEN_ECORRUPT;
-			break;
-		}
-		st = vstate_deref(t, tb, p, pl, val, val_len);
-		if (st == LIEN_ENOTFOUND)
-			continue;
-		if (st == LIEN_OK) {
-			hex_encode(k, VKEY_LEN, keybuf);
-			*key = (const uint8_t *)keybuf;
-			*key_len = 2 * VKEY_LEN;
-		}
-		break;
+	st = vstate_walk(c, t, tb, from, from_len, 1, &k, val, val_len);
+	if (st == LIEN_OK) {
+		hex_encode(k, VKEY_LEN, keybuf);
+		*key = (const uint8_t *)keybuf;
+		*key_len = 2 * VKEY_LEN;
 	}
 	store_cursor_close(c);
 	return st;

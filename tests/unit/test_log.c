@@ -28,6 +28,7 @@
 #include "tlog/map.h"
 #include "tlog/merkle.h"
 #include "tlog/status.h"
+#include "tests/unit/test_map_ref.h"
 
 struct fx {
 	char dir[64];
@@ -1051,31 +1052,6 @@ test_ledger_scratch_map_prove(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/* The map's hash over sorted keys k[0..n) that share their first d bits,
- * straight from the definition (docs/lien-status.md): the reference the
- * stored map is held to. */
-static void
-ref_map_hash(uint8_t (*k)[HASH_LEN], uint8_t (*v)[HASH_LEN], size_t n,
-    unsigned d, uint8_t out[HASH_LEN])
-{
-	uint8_t l[HASH_LEN], r[HASH_LEN];
-	size_t m = 0;
-
-	if (n == 0) {
-		map_hash_empty(out);
-		return;
-	}
-	if (n == 1) {
-		map_hash_leaf(k[0], v[0], out);
-		return;
-	}
-	while (m < n && !map_key_bit(k[m], d))
-		m++;
-	ref_map_hash(k, v, m, d + 1, l);
-	ref_map_hash(k + m, v + m, n - m, d + 1, r);
-	map_hash_node(l, r, out);
-}
-
 static int
 cmp_key(const void *a, const void *b)
 {
@@ -1145,7 +1121,7 @@ test_ledger_scratch_map_deep(void **state)
 		memcpy(k[i], sk[i], HASH_LEN);
 		memcpy(v[i], sk[i] + HASH_LEN, HASH_LEN);
 	}
-	ref_map_hash(k, v, N, 0, want);
+	tu_map_ref_hash(k, v, N, 0, want);
 	assert_memory_equal(root, want, HASH_LEN);
 	for (size_t i = 0; i < N; i++) {
 		assert_int_equal(ledger_scratch_map_prove(sc, k[i], p), LIEN_OK);

@@ -24,6 +24,7 @@
 #include "ledger/map_store.h"
 #include "ledger/store.h"
 #include "tlog/map.h"
+#include "tests/unit/test_map_ref.h"
 
 #define NKEYS 700u
 
@@ -101,29 +102,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* Definition's hash of sorted keys k[0..n) sharing their first d bits. */
-static void
-ref_hash(uint8_t (*k)[MAP_KEY_LEN], uint8_t (*v)[MAP_VALUE_LEN], size_t n,
-    unsigned d, uint8_t out[HASH_LEN])
-{
-	uint8_t l[HASH_LEN], r[HASH_LEN];
-	size_t m = 0;
-
-	if (n == 0) {
-		map_hash_empty(out);
-		return;
-	}
-	if (n == 1) {
-		map_hash_leaf(k[0], v[0], out);
-		return;
-	}
-	while (m < n && !map_key_bit(k[m], d))
-		m++;
-	ref_hash(k, v, m, d + 1, l);
-	ref_hash(k + m, v + m, n - m, d + 1, r);
-	map_hash_node(l, r, out);
-}
-
 struct kv {
 	uint8_t k[MAP_KEY_LEN], v[MAP_VALUE_LEN];
 };
@@ -157,7 +135,7 @@ model_root(const struct model *m, uint8_t out[HASH_LEN])
 		memcpy(k[i], a[i].k, MAP_KEY_LEN);
 		memcpy(v[i], a[i].v, MAP_VALUE_LEN);
 	}
-	ref_hash(k, v, n, 0, out);
+	tu_map_ref_hash(k, v, n, 0, out);
 	free(a);
 	free(k);
 	free(v);
