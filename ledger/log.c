@@ -604,20 +604,29 @@ state_table(enum ledger_table tb, enum store_table *out)
 	return LIEN_OK;
 }
 
-enum lien_status
-ledger_state_get(struct ledger_state *st, enum ledger_table tb,
-    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+/* A state record as of txn t: vehicle tables through their pointer,
+ * the others by key, then the packed private tables' bundles. */
+static enum lien_status
+state_get_txn(struct store_txn *txn, enum ledger_table tb, const void *key,
+    size_t key_len, const uint8_t **val, size_t *val_len)
 {
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
 	if (rc == LIEN_OK && vstate_is(tb))
-		return vstate_get(st->t, tb, key, key_len, val, val_len);
+		return vstate_get(txn, tb, key, key_len, val, val_len);
 	if (rc == LIEN_OK)
-		rc = store_get(st->t, t, key, key_len, val, val_len);
+		rc = store_get(txn, t, key, key_len, val, val_len);
 	if (rc == LIEN_ENOTFOUND && state_packed(tb))
-		rc = state_get_packed(st->t, t, key, key_len, val, val_len);
+		rc = state_get_packed(txn, t, key, key_len, val, val_len);
 	return rc;
+}
+
+enum lien_status
+ledger_state_get(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	return state_get_txn(st->t, tb, key, key_len, val, val_len);
 }
 
 enum lien_status
@@ -704,16 +713,7 @@ enum lien_status
 ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
-	enum store_table t;
-	enum lien_status rc = state_table(tb, &t);
-
-	if (rc == LIEN_OK && vstate_is(tb))
-		return vstate_get(v->t, tb, key, key_len, val, val_len);
-	if (rc == LIEN_OK)
-		rc = store_get(v->t, t, key, key_len, val, val_len);
-	if (rc == LIEN_ENOTFOUND && state_packed(tb))
-		rc = state_get_packed(v->t, t, key, key_len, val, val_len);
-	return rc;
+	return state_get_txn(v->t, tb, key, key_len, val, val_len);
 }
 
 enum lien_status
