@@ -57,6 +57,23 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_entries_per_batch        entries / commits during the load
   growth_<N>_load_errors
   growth_<N>_loadavg_1m               load average as the load began
+  growth_<N>_store_ram_ratio          data.mdb blocks allocated / RAM
+  growth_<N>_store_cached_at_load     the share of data.mdb in the page
+                                      cache as the load began (fincore)
+  growth_<N>_server_major_faults_per_entry, _minor_faults_per_entry,
+  growth_<N>_server_read_bytes_per_entry
+                                      lienlogd's page faults and bytes
+                                      read from storage (/proc/PID/stat,
+                                      io read_bytes) over the `lienlog
+                                      load` run / entries appended
+  growth_<N>_sequencer_major_faults_per_entry  the same for the
+                                      sequencer thread
+  growth_<N>_sequencer_cpu_share, _runqueue_share, _io_wait_share
+                                      the sequencer's time on a CPU and
+                                      waiting for one (schedstat) over
+                                      that run's wall time, and its share
+                                      of 20 Hz samples in state D (I/O:
+                                      fdatasync, a fault's read)
 and, beside them, the machine: fdatasync_4KiB_median_us,
 fdatasync_4KiB_p99_us, sha256_single_core_MB_per_s, ed25519_verify_per_s,
 loadavg_1m_start,
@@ -77,6 +94,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -120,6 +138,55 @@ def loadavg():
         return float(f.read().split()[0])
 
 
+def mem_total():
+    """The machine's RAM in bytes (/proc/meminfo MemTotal)."""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def cached_bytes(path):
+    """Bytes of path in the page cache (`fincore`, util-linux: mincore(2)
+    over the file), or nan without it."""
+    if shutil.which("fincore") is None:
+        return float("nan")
+    r = subprocess.run(["fincore", "--bytes", "--noheadings", "--output",
+                        "RES", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    try:
+        return float(r.stdout.split()[0])
+    except (IndexError, ValueError):
+        return float("nan")
+
+
+def task_counters(stat_path, io_path, sched_path):
+    """{majflt, minflt, read_bytes, wchar, run_s, wait_s} of one process
+    or thread from /proc (no root): page faults from stat, bytes fetched
+    from storage on its behalf (read_bytes: page-fault reads of the
+    memory-mapped store included) and bytes passed to write from io,
+    time on a CPU and waiting for one from schedstat. Missing files
+    (a thread that ended) give {}."""
+    out = {}
+    try:
+        with open(stat_path) as f:
+            # the fields after the command name, which may hold spaces
+            v = f.read().rsplit(")", 1)[1].split()
+        out["minflt"], out["majflt"] = int(v[7]), int(v[9])
+        with open(io_path) as f:
+            for line in f:
+                k, _, n = line.partition(":")
+                if k in ("read_bytes", "wchar"):
+                    out[k] = int(n)
+        with open(sched_path) as f:
+            run_ns, wait_ns = f.read().split()[:2]
+        out["run_s"], out["wait_s"] = int(run_ns) / 1e9, int(wait_ns) / 1e9
+    except (OSError, IndexError, ValueError):
+        return {}
+    return out
+
+
 def parse_figures(text):
     out = {}
     for line in text.splitlines():
@@ -152,21 +219,43 @@ class Server:
         with open(log) as f:
             sys.exit("growth: lienlogd did not come up:\n" + f.read()[-2000:])
 
-    def thread_wchar(self):
-        """{tid: bytes passed to write/pwrite}: per thread, so that the
-        sequencer's page writes are told from the workers' socket writes
-        (write_bytes would count whole page-cache folios, not pages)."""
-        out = {}
-        base = f"/proc/{self.proc.pid}/task"
+    def counters(self):
+        """{"proc": counters of the whole process, tid: counters of each
+        thread} (task_counters). Per thread so that the sequencer's page
+        writes are told from the workers' socket writes (write_bytes would
+        count whole page-cache folios, not pages), and its faults and
+        time from theirs."""
+        pid = self.proc.pid
+        out = {"proc": task_counters(f"/proc/{pid}/stat", f"/proc/{pid}/io",
+                                     f"/proc/{pid}/schedstat")}
+        base = f"/proc/{pid}/task"
         for tid in os.listdir(base):
-            try:
-                with open(f"{base}/{tid}/io") as f:
-                    for line in f:
-                        if line.startswith("wchar:"):
-                            out[tid] = int(line.split()[1])
-            except OSError:
-                pass
+            c = task_counters(f"{base}/{tid}/stat", f"{base}/{tid}/io",
+                              f"{base}/{tid}/schedstat")
+            if c:
+                out[tid] = c
         return out
+
+    def sample_states(self, stop, counts, period=0.05):
+        """Until stop is set, every period s: each thread's scheduler
+        state (R running or runnable, D uninterruptible: waiting on the
+        disk, a page fault's read or fdatasync; S sleeping) counted in
+        counts[tid][state]. A thread's share of D samples is the share of
+        its time it waited on I/O (kernel.task_delayacct is off here)."""
+        base = f"/proc/{self.proc.pid}/task"
+        while not stop.wait(period):
+            try:
+                tids = os.listdir(base)
+            except OSError:
+                return
+            for tid in tids:
+                try:
+                    with open(f"{base}/{tid}/stat") as f:
+                        st = f.read().rsplit(")", 1)[1].split()[0]
+                except (OSError, IndexError):
+                    continue
+                c = counts.setdefault(tid, {})
+                c[st] = c.get(st, 0) + 1
 
     def batches(self):
         """Batches committed so far: every batch stores one checkpoint
@@ -396,14 +485,24 @@ def measure_load(b, label, store, args, res, n, p):
     la = loadavg()
     say(f"{label}: load phase, load average {la:.2f}")
     srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
+    data = os.path.join(store, "data.mdb")
+    cached = cached_bytes(data)
+    states, stop = {}, threading.Event()
+    sampler = threading.Thread(target=srv.sample_states,
+                               args=(stop, states))
     try:
-        w0, b0 = srv.thread_wchar(), srv.batches()
+        c0, b0, t0 = srv.counters(), srv.batches(), time.time()
+        sampler.start()
         r = run([b["lienlog"], "load", "--url",
                  f"http://127.0.0.1:{srv.port}", "--demo", store,
                  "--concurrency", str(args.concurrency), "--duration",
                  str(args.duration), "--server-pid", str(srv.proc.pid)])
-        w1, b1 = srv.thread_wchar(), srv.batches()
+        stop.set()
+        sampler.join()
+        c1, t1 = srv.counters(), time.time()
+        b1 = srv.batches()
     finally:
+        stop.set()
         srv.stop()
     lf = parse_figures(r.stdout)
     n1 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
@@ -414,7 +513,11 @@ def measure_load(b, label, store, args, res, n, p):
     figure(p + "server_cpu_us_per_request",
            lf.get("server_cpu_us_per_request", float("nan")), "us")
     # the sequencer thread: the one that wrote the most (LMDB pages)
-    seq = max(w1[t] - w0.get(t, 0) for t in w1)
+    def delta(tid, k):
+        return c1.get(tid, {}).get(k, 0) - c0.get(tid, {}).get(k, 0)
+    tids = [t for t in c1 if t != "proc"]
+    stid = max(tids, key=lambda t: delta(t, "wchar"))
+    seq = delta(stid, "wchar")
     pages = seq / 4096 / added if added > 0 else float("nan")
     figure(p + "pages_written_per_entry", pages, "pages")
     figure(p + "pages_written_per_batch",
@@ -422,8 +525,40 @@ def measure_load(b, label, store, args, res, n, p):
     figure(p + "entries_per_batch",
            added / (b1 - b0) if b1 > b0 else float("nan"), "entries")
     figure(p + "load_errors", int(lf.get("load_errors", -1)), "count")
+    # Why a large store is slower: the store against RAM, how much of it
+    # was cached as the load began, and what the server read from disk
+    # (major faults: pages of the memory-mapped store not in the page
+    # cache) per entry appended, over the whole `lienlog load` run (its
+    # timed phase plus ~1 s of set-up); the sequencer's own faults and
+    # where its time went (on a CPU, waiting for one, waiting on I/O).
+    size = os.stat(data).st_blocks * 512
+    per = added if added > 0 else float("nan")
+    win = t1 - t0
+    figure(p + "store_ram_ratio", size / mem_total(), "x")
+    figure(p + "store_cached_at_load", cached / size if size else
+           float("nan"), "fraction")
+    figure(p + "server_major_faults_per_entry",
+           delta("proc", "majflt") / per, "faults")
+    figure(p + "server_minor_faults_per_entry",
+           delta("proc", "minflt") / per, "faults")
+    figure(p + "server_read_bytes_per_entry",
+           delta("proc", "read_bytes") / per, "bytes")
+    figure(p + "sequencer_major_faults_per_entry", delta(stid, "majflt")
+           / per, "faults")
+    figure(p + "sequencer_cpu_share", delta(stid, "run_s") / win,
+           "fraction")
+    figure(p + "sequencer_runqueue_share", delta(stid, "wait_s") / win,
+           "fraction")
+    st = states.get(stid, {})
+    figure(p + "sequencer_io_wait_share", st.get("D", 0) /
+           sum(st.values()) if st else float("nan"), "fraction")
     say(f"{label}: load appended {int(added)} entries in {b1 - b0} "
-        f"batches; the sequencer wrote {seq / 1e6:.1f} MB")
+        f"batches; the sequencer wrote {seq / 1e6:.1f} MB; data.mdb "
+        f"{size / 2**30:.1f} GiB ({cached / 2**30:.1f} GiB cached) "
+        f"against {mem_total() / 2**30:.1f} GiB of RAM; the server read "
+        f"{delta('proc', 'read_bytes') / 1e6:.1f} MB in "
+        f"{delta('proc', 'majflt')} major faults in {win:.1f} s; the "
+        f"sequencer's states {st}")
     res[label] = (lf.get("load_accepted_per_s", float("nan")), pages)
     return int(n1["entries"])
 
