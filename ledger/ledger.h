@@ -313,6 +313,12 @@ enum lien_status ledger_view_state_get(struct ledger_view *v,
     enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
 
+/* State records and entries this view has handed to its caller:
+ * ledger_view_state_get calls, records a state scan visited, entries
+ * ledger_view_foreach_entry visited. A cost measure for tests (a read
+ * whose count grows with the registry is an O(n) read), not a clock. */
+uint64_t ledger_view_reads(const struct ledger_view *v);
+
 /* Visit records of tb with keys >= from (from NULL: all) in key order
  * until fn returns non-zero or the table ends. For the vehicle tables
  * (LEDGER_T_VEHICLES, _VPRIVATE, _VWINDOW) from must be whole hex bytes

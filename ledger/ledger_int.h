@@ -68,6 +68,9 @@ struct ledger_view {
 	struct ledger *l;
 	struct store_txn *t;
 	uint64_t size;
+	/* State records and entries handed to the caller so far
+	 * (ledger_view_reads): what a read costs, counted, not timed. */
+	uint64_t reads;
 	/* Tile records fetched per tile level, a few ways each: a proof
 	 * reads its path's tile and the right edge's tiles at the same
 	 * levels, and one way would make them evict each other. */

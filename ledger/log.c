@@ -713,7 +713,32 @@ enum lien_status
 ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
+	v->reads++;
 	return state_get_txn(v->t, tb, key, key_len, val, val_len);
+}
+
+uint64_t
+ledger_view_reads(const struct ledger_view *v)
+{
+	return v->reads;
+}
+
+/* Counts each record a scan hands on (ledger_view_reads). */
+struct scan_count {
+	struct ledger_view *v;
+	int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
+	    const uint8_t *val, size_t val_len);
+	void *ctx;
+};
+
+static int
+scan_counted(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
+{
+	struct scan_count *sc = ctx;
+
+	sc->v->reads++;
+	return sc->fn(sc->ctx, key, key_len, val, val_len);
 }
 
 enum lien_status
@@ -724,19 +749,20 @@ ledger_view_state_scan(struct ledger_view *v, enum ledger_table tb,
     void *ctx)
 {
 	struct store_cursor *c;
+	struct scan_count sc = { v, fn, ctx };
 	const uint8_t *k, *val;
 	size_t k_len, v_len;
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
 
 	if (rc == LIEN_OK && vstate_is(tb))
-		return vstate_scan(v->t, tb, from, from_len, fn, ctx);
+		return vstate_scan(v->t, tb, from, from_len, scan_counted, &sc);
 	if (rc != LIEN_OK || (rc = store_cursor_open(v->t, t, &c)) != LIEN_OK)
 		return rc;
 	for (rc = store_cursor_seek(c, from, from_len, &k, &k_len, &val,
 	    &v_len); rc == LIEN_OK;
 	    rc = store_cursor_next(c, &k, &k_len, &val, &v_len))
-		if (fn(ctx, k, k_len, val, v_len) != 0)
+		if (scan_counted(&sc, k, k_len, val, v_len) != 0)
 			break;
 	store_cursor_close(c);
 	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;

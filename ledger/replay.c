@@ -46,6 +46,7 @@ ledger_view_foreach_entry(struct ledger_view *v, uint64_t from,
 				return LIEN_ECORRUPT;
 			if (i / TILE_WIDTH * TILE_WIDTH + k < i)
 				continue;
+			v->reads++;
 			if (fn(ctx, i, p, elen) != 0)
 				return LIEN_OK;
 			i++;
@@ -54,6 +55,7 @@ ledger_view_foreach_entry(struct ledger_view *v, uint64_t from,
 	for (; i < n; i++) {
 		if ((st = ledger_view_entry(v, i, &p, &len)) != LIEN_OK)
 			return st;
+		v->reads++;
 		if (fn(ctx, i, p, len) != 0)
 			return LIEN_OK;
 	}

@@ -50,11 +50,14 @@
  * (ledger/vehicle_state.c); v11: the multi-bank window one `vwindow`
  * record per vehicle behind the same pointer (24 bytes) instead of
  * pstate's `wv/` records, and pstate's `c/` and `co/` keys with the 32
- * bytes of the contract and owner reference instead of their hex. An
+ * bytes of the contract and owner reference instead of their hex; v12:
+ * pstate's owner index (`oa/` + owner reference + be64 application id
+ * number, one record per application and owner or acting person), so an
+ * owner's applications are read without a scan of every application. An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v11"
+#define STORE_FORMAT "lienlog-store-v12"
 
 struct store;
 struct store_txn;

@@ -551,14 +551,40 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	return rc;
 }
 
+/* The owner's index (pstate "oa/" + owner reference + be64 application
+ * id number -> empty, store v12): one record per application under its
+ * owner reference and, for a company's application, under the acting
+ * person's (agent) too, so that registry_owner_apps reads the owner's
+ * records only instead of every application. Never deleted: the owner
+ * sees decided and released applications as well. */
+static enum lien_status LIEN_MUST_CHECK
+owner_index_add(struct ledger_state *st, const char *id, size_t id_len,
+    const char *owner, size_t olen, const char *agent, size_t alen)
+{
+	char k[RG_KEY_MAX];
+	uint64_t num;
+	enum lien_status rc;
+
+	if (registry_app_id_parse(id, id_len, &num) != LIEN_OK ||
+	    olen != 2 * REG_COMMIT_LEN ||
+	    (agent != NULL && alen != 2 * REG_COMMIT_LEN))
+		return LIEN_EPARSE;	/* payload.c validated both */
+	if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
+	    rg_key_owner_app(k, owner, num, 1), "", 0)) != LIEN_OK ||
+	    agent == NULL)
+		return rc;
+	return ledger_state_put(st, LEDGER_T_PSTATE, k,
+	    rg_key_owner_app(k, agent, num, 1), "", 0);
+}
+
 static enum lien_status LIEN_MUST_CHECK
 papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
     unsigned type, const json_t *p, const json_t *r, const char *party,
     size_t plen)
 {
 	int mortgage = type == REG_T_MORTGAGE_APPLICATION;
-	const char *id, *owner, *vk = rg_vehicle(p);
-	size_t n, olen;
+	const char *id, *owner, *agent, *vk = rg_vehicle(p);
+	size_t n, olen, alen = 0;
 	json_t *a = json_object();
 	char k[RG_KEY_MAX];
 	enum lien_status rc = LIEN_ENOMEM;
@@ -592,8 +618,11 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'i', party,
 	    plen), now)) != LIEN_OK)
 		goto out;
-	rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'o', owner, olen),
-	    now);
+	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'o', owner,
+	    olen), now)) != LIEN_OK)
+		goto out;
+	agent = rg_jstr(r, "agent", &alen);
+	rc = owner_index_add(st, id, n, owner, olen, agent, alen);
 out:
 	json_decref(a);
 	return rc;

@@ -402,7 +402,7 @@ registry_subject_by_commit(struct ledger_view *v,
 }
 
 struct owner_walk {
-	char want[2 * REG_COMMIT_LEN + 1];
+	char prefix[RG_KEY_MAX];
 	char (*ids)[REG_APP_ID_LEN + 1];
 	size_t max, n;
 	enum lien_status rc;
@@ -413,42 +413,47 @@ owner_visit(void *ctx, const uint8_t *key, size_t key_len,
     const uint8_t *val, size_t val_len)
 {
 	struct owner_walk *w = ctx;
-	json_t *a = NULL;
 
-	if (key_len != REG_APP_ID_LEN ||
-	    jcs_parse((const char *)val, val_len, 0, &a) != LIEN_OK) {
+	(void)val;
+	if (key_len < RG_KEY_OWNER_APP_PREFIX_LEN ||
+	    memcmp(key, w->prefix, RG_KEY_OWNER_APP_PREFIX_LEN) != 0)
+		return 1;		/* past this owner's records */
+	if (key_len != RG_KEY_OWNER_APP_PREFIX_LEN + 8 || val_len != 0 ||
+	    be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN) >= REG_INDEX_MAX) {
 		w->rc = LIEN_ECORRUPT;
 		return 1;
 	}
-	/* a company's application: the person who acted for it (agent)
-	 * finds it too */
-	if (rg_jstr_eq(a, "owner", w->want) || rg_jstr_eq(a, "agent",
-	    w->want)) {
-		memcpy(w->ids[w->n], key, REG_APP_ID_LEN);
-		w->ids[w->n][REG_APP_ID_LEN] = 0;
-		w->n++;
-	}
-	json_decref(a);
+	registry_app_id_format(be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN),
+	    w->ids[w->n]);
+	w->n++;
 	return w->n == w->max;
 }
 
+/* The owner's index (pstate "oa/", registry/apply.c owner_index_add):
+ * one seek and one record per application of this owner (or acting
+ * person), in id order; nothing else is read, however large the
+ * registry. */
 enum lien_status
 registry_owner_apps(struct ledger_view *v,
     const uint8_t owner_ref[REG_COMMIT_LEN],
     char (*ids)[REG_APP_ID_LEN + 1], size_t max, size_t *n)
 {
 	struct owner_walk w;
+	char hex[2 * REG_COMMIT_LEN + 1];
 	enum lien_status rc;
 
 	*n = 0;
 	memset(&w, 0, sizeof(w));
-	hex_encode(owner_ref, REG_COMMIT_LEN, w.want);
+	hex_encode(owner_ref, REG_COMMIT_LEN, hex);
+	if (rg_key_owner_app(w.prefix, hex, 0, 0) !=
+	    RG_KEY_OWNER_APP_PREFIX_LEN)
+		return LIEN_EINVAL;
 	w.ids = ids;
 	w.max = max;
 	if (max == 0)
 		return LIEN_OK;
-	rc = ledger_view_state_scan(v, LEDGER_T_PAPPS, NULL, 0, owner_visit,
-	    &w);
+	rc = ledger_view_state_scan(v, LEDGER_T_PSTATE, w.prefix,
+	    RG_KEY_OWNER_APP_PREFIX_LEN, owner_visit, &w);
 	if (rc == LIEN_OK)
 		rc = w.rc;
 	*n = w.n;

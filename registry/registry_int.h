@@ -144,6 +144,13 @@ size_t rg_key_pending_mortgage(char *out, const char *vehicle,
     const char *party, size_t plen);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
+/* "oa/" + owner reference (32 bytes) [+ be64 application id number]: the
+ * owner's applications (store v12; registry_owner_apps). owner_hex is
+ * the 64 hex digits of a validated owner reference; with_app 0 gives the
+ * owner's prefix (35 bytes), 1 the record's key (43 bytes). */
+#define RG_KEY_OWNER_APP_PREFIX_LEN 35u
+size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
+    int with_app);
 
 /* The multi-bank window (LEDGER_T_VWINDOW, by vehicle key vk, 64 hex):
  * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS,

@@ -555,6 +555,19 @@ rg_key_subject_prefix(char *out, const char *key_hex)
 	return key_cat(out, n, "/", 1);
 }
 
+size_t
+rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
+    int with_app)
+{
+	uint8_t b[8];
+	size_t n = key_cat_hex32(out, key_cat(out, 0, "oa/", 3), owner_hex);
+
+	if (!with_app)
+		return n;
+	be64_put(b, app);
+	return key_cat(out, n, (const char *)b, sizeof b);
+}
+
 /* ---- expiry ------------------------------------------------------------- */
 
 enum lien_status

@@ -25,6 +25,7 @@
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
+#include "ledger/store.h"
 #include "tlog/map.h"
 #include "tlog/merkle.h"
 #include "tlog/status.h"
@@ -1653,6 +1654,40 @@ test_ledger_store_full(void **state)
 	free(big);
 }
 
+/* A store of the previous format (v11: no owner index) is refused at
+ * open, read-write and read-only, rather than read with the wrong layout
+ * (docs/storage.md "Format changes and old stores"). */
+static void
+test_ledger_refuses_older_format(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_config cfg = { 0 };
+	struct ledger *l = NULL;
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	static const char old[] = "lienlog-store-v11";
+
+	assert_string_equal(ledger_store_format(), "lienlog-store-v12");
+	ledger_close(f->l);
+	f->l = NULL;
+	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);
+	assert_int_equal(store_txn_begin(s, 1, &t), LIEN_OK);
+	assert_int_equal(store_put(t, STORE_META, "format", 6, old,
+	    sizeof old - 1, 0), LIEN_OK);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+	store_close(s);
+	cfg.dir = f->dir;
+	cfg.signer = f->signer;
+	cfg.batch_max = 64;
+	cfg.map_size = 1u << 30;
+	assert_int_equal(ledger_open(&cfg, &l), LIEN_EUNSUPPORTED);
+	assert_null(l);
+	cfg.signer = NULL;
+	cfg.flags = LEDGER_RDONLY;
+	assert_int_equal(ledger_open(&cfg, &l), LIEN_EUNSUPPORTED);
+	assert_null(l);
+}
+
 int
 main(void)
 {
@@ -1678,6 +1713,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs_one_per_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_freeze, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_store_full, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_refuses_older_format, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1822,6 +1822,186 @@ test_registry_replay_audit_random(void **state)
 	free(apps);
 }
 
+/* ---- the owner's index (store v12, pstate "oa/") ----------------------- */
+
+/* The reference: what registry_owner_apps answered up to v11, a scan of
+ * every application's private state for its owner or acting person. */
+struct owner_ref_walk {
+	char want[2 * REG_COMMIT_LEN + 1];
+	char ids[64][REG_APP_ID_LEN + 1];
+	size_t n;
+};
+
+static int
+owner_ref_visit(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
+{
+	struct owner_ref_walk *w = ctx;
+	json_t *a = NULL;
+	const char *o, *g;
+
+	assert_int_equal(key_len, REG_APP_ID_LEN);
+	assert_int_equal(jcs_parse((const char *)val, val_len, 0, &a),
+	    LIEN_OK);
+	o = json_string_value(json_object_get(a, "owner"));
+	g = json_string_value(json_object_get(a, "agent"));
+	if ((o != NULL && strcmp(o, w->want) == 0) ||
+	    (g != NULL && strcmp(g, w->want) == 0)) {
+		assert_true(w->n < 64);
+		memcpy(w->ids[w->n], key, REG_APP_ID_LEN);
+		w->ids[w->n++][REG_APP_ID_LEN] = 0;
+	}
+	json_decref(a);
+	return 0;
+}
+
+/* registry_owner_apps of who equals the scan; *reads = the view's
+ * records read for it. Returns the number of applications. */
+static size_t
+owner_apps_checked(struct fx *f, const char *who, uint64_t *reads)
+{
+	struct ledger_view *v;
+	struct owner_ref_walk *w = calloc(1, sizeof *w);
+	char ids[64][REG_APP_ID_LEN + 1];
+	uint8_t ref[REG_COMMIT_LEN];
+	size_t n = 99;
+	uint64_t r0;
+
+	assert_non_null(w);
+	commit_of(who, ref);
+	hex_encode(ref, sizeof ref, w->want);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	r0 = ledger_view_reads(v);
+	assert_int_equal(registry_owner_apps(v, ref, ids, 64, &n), LIEN_OK);
+	*reads = ledger_view_reads(v) - r0;
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PAPPS, NULL, 0,
+	    owner_ref_visit, w), LIEN_OK);
+	ledger_view_close(v);
+	assert_int_equal(n, w->n);
+	for (size_t i = 0; i < n; i++)
+		assert_string_equal(ids[i], w->ids[i]);
+	free(w);
+	return n;
+}
+
+/* A non-registry entry whose build writes an owner index record the log
+ * does not explain (arg: the owner's name). */
+static enum lien_status LIEN_MUST_CHECK
+owner_index_forge(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	uint8_t k[3 + REG_COMMIT_LEN + 8];
+
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	memcpy(k, "oa/", 3);
+	commit_of(arg, k + 3);
+	be64_put(k + 3 + REG_COMMIT_LEN, index);
+	return ledger_state_put(st, LEDGER_T_PSTATE, k, sizeof k, "", 0);
+}
+
+/* An owner's applications come from the owner's index: the same answer
+ * as the scan of every application (the owner's, and a company's by its
+ * acting person), the same number of records read however many other
+ * applications the registry holds, and a forged index record is refused
+ * by the private audit. */
+static void
+test_registry_owner_index(void **state)
+{
+	struct fx *f = *state;
+	enum { BATCH = 50, ROUNDS = 6 };
+	struct slot *slots = calloc(BATCH, sizeof(*slots));
+	struct ledger_item items[BATCH];
+	struct ledger_receipt rec[BATCH];
+	struct reg_request rq;
+	char m[REG_APP_ID_LEN + 1];
+	uint64_t reads1, reads2, readsa, readsb;
+	size_t n1, na;
+
+	assert_non_null(slots);
+	/* owner-1: a mortgage, approved, and its release */
+	assert_int_equal(mortgage(f, &f->bank_a, VIN1, "C-1", "owner-1", &rq,
+	    NULL), LIEN_OK);
+	strcpy(m, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, m, REG_DECIDE_APPROVE, NULL,
+	    &rq), LIEN_OK);
+	assert_int_equal(release(f, &f->bank_a, VIN1, m, "owner-1", &rq),
+	    LIEN_OK);
+	assert_int_equal(mortgage(f, &f->bank_b, VIN2, "C-2", "owner-2", &rq,
+	    NULL), LIEN_OK);
+	/* a company's vehicle: the company and its acting person */
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(VIN3);
+	commit_of(PLATE "330100123456", rq.details);
+	commit_of("company-C", rq.owner);
+	rq.owner_company = 1;
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+	rq_init(f, &rq, REG_T_MORTGAGE_APPLICATION, &f->bank_a);
+	rq.vin = S(VIN3);
+	commit_of(PLATE "330100123456", rq.details);
+	commit_of("bank-a/HT-C-1", rq.contract);
+	company_app(&rq, "company-C", 1);
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+
+	n1 = owner_apps_checked(f, "owner-1", &reads1);
+	assert_int_equal(n1, 2);
+	assert_int_equal(owner_apps_checked(f, "company-C", &readsb), 1);
+	na = owner_apps_checked(f, "agent-person", &readsa);
+	assert_int_equal(na, 1);
+	assert_int_equal(owner_apps_checked(f, "nobody", &readsb), 0);
+
+	/* 300 more applications of other owners */
+	for (int round = 0; round < ROUNDS; round++) {
+		for (int b = 0; b < BATCH; b++) {
+			struct slot *sl = &slots[b];
+			unsigned i = (unsigned)(round * BATCH + b);
+			char owner[32];
+
+			rq_init(f, &sl->rq, REG_T_MORTGAGE_APPLICATION,
+			    &f->bank_b);
+			commit_of(PLATE "330100123456", sl->rq.details);
+			snprintf(sl->contract, sizeof sl->contract, "X-%u", i);
+			commit_of(sl->contract, sl->rq.contract);
+			snprintf(owner, sizeof owner, "other-%u", i % 97);
+			commit_of(owner, sl->rq.owner);
+			make_vin(1000 + i, sl->vin);
+			sl->rq.vin = S(sl->vin);
+			memcpy(sl->nonce, f->nonce, sizeof sl->nonce);
+			sl->rq.ev.nonce = S(sl->nonce);
+			items[b] = (struct ledger_item){ (uint16_t)sl->rq.kind,
+				NULL, 0, registry_build, &sl->rq };
+		}
+		assert_int_equal(ledger_append_many(f->l, items, BATCH, rec),
+		    LIEN_OK);
+		for (int b = 0; b < BATCH; b++)
+			assert_int_equal(rec[b].status, LIEN_OK);
+	}
+	/* the same answers, and the same records read: the cost is the
+	 * owner's applications, not the registry's */
+	assert_int_equal(owner_apps_checked(f, "owner-1", &reads2), n1);
+	assert_int_equal(reads2, reads1);
+	assert_true(reads2 <= n1 + 1);	/* + the record that ends it */
+	assert_int_equal(owner_apps_checked(f, "agent-person", &reads2), na);
+	assert_int_equal(reads2, readsa);
+	assert_int_equal(owner_apps_checked(f, "other-5", &reads2), 4);
+	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+
+	/* a forged index record: the private audit refuses the store, the
+	 * public one cannot see it */
+	{
+		struct ledger_item it = { 0, NULL, 0, owner_index_forge,
+			(void *)"owner-2" };
+		struct ledger_receipt r;
+
+		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+		audit_dir(f->l, NULL, 0, LIEN_ECORRUPT, "pstate");
+		audit_dir(f->l, NULL, 1, LIEN_OK, NULL);
+	}
+	free(slots);
+}
+
 /* A non-registry entry whose build puts a subject key row back (what a
  * store restored from a backup older than an erasure holds). */
 static enum lien_status LIEN_MUST_CHECK
@@ -3213,6 +3393,8 @@ main(void)
 		    test_registry_company_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_state_handover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_owner_index,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_counter,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_counter_phone,
