@@ -414,6 +414,8 @@ struct ledger_map_prof {
 	uint64_t commits;
 	uint64_t apply_ns, gc_ns, write_ns;
 	uint64_t gc_taken, gc_copied, written;
+	uint64_t read;		/* tile records read (mdb_get) */
+	uint64_t top_loads;	/* times the kept tiles were (re)loaded */
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);

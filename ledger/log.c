@@ -786,6 +786,8 @@ seq_reload(struct ledger *l)
 	uint64_t n;
 	enum lien_status st;
 
+	/* The map's kept tiles may hold a batch that never committed. */
+	map_wcache_drop(l->mcache);
 	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 		return st;
 	n = v->size;

@@ -45,6 +45,15 @@
  * counts the live and the total records so that the bound is checked at
  * no cost (the audit recounts both).
  *
+ * The writer's cache (struct map_wcache, owned by the sequencer or an
+ * audit's replay) keeps the tiles of strata 0..MAP_CACHE_STRATA-1
+ * decoded across commits: every batch of random keys passes through
+ * nearly all of them, and nobody else writes the map, so the writer's
+ * copy is exact as long as its last commit happened. It is tagged with
+ * the `maptiles` counters that commit wrote and dropped whenever the
+ * store's differ (an aborted transaction, another writer) or a commit
+ * fails. Readers never use it.
+ *
  * The tree is canonical, so the set of live tiles and their contents are
  * a function of the key set (generations are not): the audit walks the
  * stored tree through its pointers and compares it tile by tile, without
@@ -75,6 +84,11 @@
 #define MAP_GC_FACTOR 2u	/* total records <= ~2 x live (measured) */
 #define MAP_GC_PER_WRITE 2u
 #define MAP_GC_EXTRA 64u
+/* Strata kept decoded across commits by the writer: 0..4, at most
+ * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of ~1.8 KiB, ~120 MiB
+ * whatever the map's size (ledger/map_store.c "Write cache"). */
+#define MAP_CACHE_STRATA 5u
+#define MAP_CACHE_STRATA_MAX 5u
 
 /* The meta record: root generation (0: empty map), last generation,
  * live records, total records; u64be each. */
@@ -98,11 +112,32 @@ enum lien_status map_pending_add(struct map_pending *p,
 void map_pending_clear(struct map_pending *p);
 void map_pending_free(struct map_pending *p);
 
-/* The write-side tile cache of one transaction (opaque; reused). */
+/* The writer's tile cache (opaque): the tiles of strata 0 ..
+ * keep-1, kept decoded across commits, and the deeper tiles of the
+ * commit under way. Kept tiles count for the store they were committed
+ * to only while its `maptiles` counters are the ones the cache's last
+ * commit wrote; otherwise (the commit's transaction aborted, another
+ * writer, a new cache) the next map_commit drops and reloads them. One
+ * cache per store and writer; not thread-safe. */
 struct map_wcache;
+/* keep <= MAP_CACHE_STRATA_MAX (LIEN_EINVAL otherwise); 0 keeps none.
+ * Caller frees *out with map_wcache_free. */
+enum lien_status map_wcache_create(unsigned keep, struct map_wcache **out)
+    LIEN_MUST_CHECK;
 void map_wcache_free(struct map_wcache *c);
+/* Forget the kept tiles (after an aborted commit; map_commit would
+ * notice, this says it). NULL is a no-op. */
+void map_wcache_drop(struct map_wcache *c);
 /* The cache's counters since it was created (all zero for NULL). */
 void map_wcache_prof(const struct map_wcache *c, struct ledger_map_prof *out);
+/* Tests and debugging: compare the kept tiles with the map of txn t,
+ * both ways (every tile of strata < keep in the store is cached with
+ * its generation, slots, children and child generations; no other tile
+ * is cached as stored). *out_valid = 0 and LIEN_OK when the cache does
+ * not claim t's generation (the next commit reloads it). LIEN_ECORRUPT
+ * with a reason in why for any difference. */
+enum lien_status map_wcache_check(struct map_wcache *c, struct store_txn *t,
+    int *out_valid, char *why, size_t why_cap) LIEN_MUST_CHECK;
 
 /* Apply p's updates (sorted, last write per key wins) to the map in write
  * txn t, write the changed tiles, clear p. out_root: the new root;

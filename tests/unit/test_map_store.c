@@ -141,6 +141,24 @@ model_root(const struct model *m, uint8_t out[HASH_LEN])
 	free(v);
 }
 
+/* The writer's kept tiles against store s, both ways; want_valid: the
+ * cache must claim the store's generation. */
+static void
+cache_check(struct store *s, struct map_wcache *c, int want_valid)
+{
+	struct store_txn *t;
+	char why[256];
+	int valid = -1;
+	enum lien_status st;
+
+	assert_int_equal(store_txn_begin(s, 0, &t), LIEN_OK);
+	st = map_wcache_check(c, t, &valid, why, sizeof why);
+	store_txn_abort(t);
+	if (st != LIEN_OK)
+		fail_msg("cache check: %s", why);
+	assert_int_equal(valid, want_valid);
+}
+
 /* One durable batch of nupd random changes (one in six a removal of a
  * present key) on store s, mirrored in the model. */
 static void
@@ -163,6 +181,7 @@ batch(struct fx *f, struct store *s, struct map_wcache **c, unsigned nupd,
 	assert_int_equal(store_txn_begin(s, 1, &t), LIEN_OK);
 	assert_int_equal(map_commit(t, &f->p, c, root, &f->count), LIEN_OK);
 	assert_int_equal(store_txn_commit(t), LIEN_OK);
+	cache_check(s, *c, 1);
 }
 
 /* Every key of the model proves (present with its value, or absent)
@@ -354,6 +373,96 @@ test_map_store_gc(void **state)
 	rm_dir(dir);
 }
 
+/* The kept tiles stay the store's map through random batches, aborted
+ * ones (the map_commit went through, the transaction did not), reopens
+ * of the store and every depth of keeping: after each batch the cache is
+ * compared with the store both ways, and the root, the proofs and the
+ * comparison with a twin hold. */
+static void
+test_map_store_cache_aborts(void **state)
+{
+	struct fx *f = *state;
+	static const unsigned keeps[] = { 0, 1, 2, MAP_CACHE_STRATA };
+	struct model *saved = malloc(sizeof *saved);
+	uint8_t root[HASH_LEN], want[HASH_LEN];
+
+	assert_non_null(saved);
+	for (unsigned ki = 0; ki < sizeof keeps / sizeof keeps[0]; ki++) {
+		struct map_wcache *c = NULL;
+		struct store *tw;
+		char dir[64], why[256];
+		unsigned naborted = 0;
+
+		assert_int_equal(map_wcache_create(keeps[ki], &c), LIEN_OK);
+		/* a new store (and model) per depth */
+		store_close(f->s);
+		rm_dir(f->dir);
+		assert_non_null(mkdtemp(strcpy(f->dir,
+		    "/tmp/lienlog-test-mapstore-XXXXXX")));
+		fx_open_store(f->dir, &f->s);
+		memset(f->m.present, 0, sizeof f->m.present);
+		f->count = 0;
+		for (unsigned g = 0; g < 160; g++) {
+			struct store_txn *t;
+			uint64_t count = f->count;
+			unsigned nupd = g == 0 ? 300 : 1 + g % 37;
+
+			if (rnd(&f->m.rng) % 4 != 0) {
+				batch(f, f->s, &c, nupd, root);
+			} else {
+				/* the same path as batch, then an abort */
+				*saved = f->m;
+				for (unsigned u = 0; u < nupd; u++) {
+					unsigned i = (unsigned)(rnd(&f->m.rng) %
+					    NKEYS);
+
+					f->m.val[i][0] ^= 0x5a;
+					assert_int_equal(map_pending_add(&f->p,
+					    f->m.key[i], f->m.val[i]), LIEN_OK);
+					f->p.u[f->p.n - 1].del =
+					    f->m.present[i] && u % 3 == 0;
+				}
+				assert_int_equal(store_txn_begin(f->s, 1, &t),
+				    LIEN_OK);
+				assert_int_equal(map_commit(t, &f->p, &c, root,
+				    &count), LIEN_OK);
+				store_txn_abort(t);
+				saved->rng = f->m.rng;
+				f->m = *saved;
+				/* the cache holds a generation that never
+				 * happened: it must not claim the store's */
+				cache_check(f->s, c, 0);
+				naborted++;
+				continue;
+			}
+			model_root(&f->m, want);
+			assert_memory_equal(root, want, HASH_LEN);
+			if (g % 40 == 39) {
+				/* a reopened store holds the same map: the
+				 * cache still counts for it */
+				store_close(f->s);
+				fx_open_store(f->dir, &f->s);
+				cache_check(f->s, c, 1);
+			}
+			if (g % 20 == 0) {
+				assert_int_equal(store_txn_begin(f->s, 0, &t),
+				    LIEN_OK);
+				prove_all(&f->m, t, root);
+				store_txn_abort(t);
+			}
+		}
+		assert_true(naborted > 10);
+		build_twin(f, dir, &tw);
+		why[0] = '\0';
+		if (compare(tw, f->s, why, sizeof why) != LIEN_OK)
+			fail_msg("keep %u: %s", keeps[ki], why);
+		store_close(tw);
+		rm_dir(dir);
+		map_wcache_free(c);
+	}
+	free(saved);
+}
+
 /* ---- Tampering with the stored map: the comparison's refusals ----------- */
 
 /* The key and value of the first child record of the root tile in s
@@ -500,6 +609,25 @@ test_map_store_compare_tampered(void **state)
 	put_raw(f->s, x, 11, NULL, 0);
 	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
 
+	/* a kept tile that disagrees with the store is caught: the root
+	 * tile's record changed under the cache (another writer) */
+	{
+		struct store_txn *t;
+		char why[256];
+		int valid;
+
+		memcpy(x, pv, pvl);
+		x[4] ^= 1;
+		put_raw(f->s, pk, pkl, x, pvl);
+		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+		assert_int_equal(map_wcache_check(f->c, t, &valid, why,
+		    sizeof why), LIEN_ECORRUPT);
+		store_txn_abort(t);
+		assert_non_null(strstr(why, "has another slot in the cache"));
+		put_raw(f->s, pk, pkl, pv, pvl);
+		cache_check(f->s, f->c, 1);
+	}
+
 	/* another key set: the comparison sees it tile by tile */
 	batch(f, f->s, &f->c, 1, root);
 	expect_refused(tw, f->s, "status map: ");
@@ -517,6 +645,8 @@ main(void)
 		    test_map_store_every_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_store_gc, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_map_store_cache_aborts,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_map_store_compare_tampered, setup, teardown),
 	};
