@@ -25,6 +25,24 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_map_leaf_bytes_per_entry  leaf pages of the lien-status map's
                                       table x 4096 / entries (appended, but
                                       its live tiles are read at random)
+  growth_<N>_table_<t>_writes_per_entry, _pages_dirtied_per_entry
+                                      --wstat more entries grown in
+                                      batches of 16 (about lienlogd's
+                                      under the load), `bench_growth build
+                                      --wstat`: the puts and deletes of
+                                      table t per entry, and the leaf and
+                                      overflow pages they dirtied (not
+                                      the branch pages above them; for
+                                      every table of the store,
+                                      `vrecords` too)
+  growth_<N>_writes_per_entry, _pages_dirtied_per_entry  the same, all
+                                      tables
+  growth_<N>_random_writes_per_entry, _random_pages_dirtied_per_entry
+                                      the same, the RANDOM tables: what
+                                      grows with the store (each write
+                                      a leaf of its own, and the branch
+                                      pages above it, once the table is
+                                      much larger than a batch's writes)
   growth_<N>_audit_entries_per_s      `lienlog audit --resume` (full: log,
                                       tree, checkpoints, state replay) /
                                       wall time
@@ -414,6 +432,35 @@ def measure(b, label, store, args, res):
     figure(p + "map_leaf_bytes_per_entry",
            maplf if tabs is not None else float("nan"), "bytes")
 
+    # where a commit's writes go, per table (bench_growth --wstat: the
+    # first batch, which expires what came due since the store was
+    # built, is not counted)
+    r = run([b["bench_growth"], "build", store, "--entries",
+             str(int(n) + args.wstat), "--batch", "16", "--wstat"])
+    wf = parse_figures(r.stdout)
+    ws = {}
+    for k, v in wf.items():
+        m = re.match(r"^wstat_(\w+)_(writes|pages)_per_entry$", k)
+        if m:
+            ws.setdefault(m.group(1), {})[m.group(2)] = v
+    for t in sorted(ws):
+        figure(p + f"table_{t}_writes_per_entry", ws[t].get(
+            "writes", float("nan")), "writes")
+        figure(p + f"table_{t}_pages_dirtied_per_entry", ws[t].get(
+            "pages", float("nan")), "pages")
+    figure(p + "writes_per_entry", wf.get("wstat_writes_per_entry",
+                                          float("nan")), "writes")
+    figure(p + "pages_dirtied_per_entry", wf.get(
+        "wstat_pages_per_entry", float("nan")), "pages")
+    figure(p + "random_writes_per_entry", sum(
+        ws.get(t, {}).get("writes", 0) for t in RANDOM), "writes")
+    figure(p + "random_pages_dirtied_per_entry", sum(
+        ws.get(t, {}).get("pages", 0) for t in RANDOM), "pages")
+    say(f"{label}: {int(wf.get('wstat_entries', 0))} entries in "
+        f"{int(wf.get('wstat_batches', 0))} batches for the write counts")
+    n = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
+        "entries"]
+
     # the load first: the figure most sensitive to the machine's other
     # work, and the one to have even if the long audit of a large store
     # is cut short; then the audits on the store as the load left it
@@ -576,6 +623,9 @@ def main():
     ap.add_argument("--concurrency", type=int, default=32)
     ap.add_argument("--incr", type=int, default=10000,
                     help="entries added before the incremental audit")
+    ap.add_argument("--wstat", type=int, default=4096,
+                    help="entries grown in batches of 16 to count the "
+                    "writes per table (bench_growth build --wstat)")
     ap.add_argument("--audit-max-s", type=float,
                     help="stop the full audit after this many seconds "
                     "(its figures nan, _audit_stopped_after_s set; no "
@@ -587,6 +637,7 @@ def main():
     if args.smoke:
         args.sizes, args.duration, args.concurrency = "3e3", 2, 4
         args.incr = 300
+        args.wstat = 256
         scratch = tempfile.mkdtemp(prefix="lienlog-growth-smoke-")
         args.store_dir = scratch
     if args.store_dir is None:

@@ -228,6 +228,20 @@ struct ledger_stats {
 };
 void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
 
+/* Write statistics for benchmarks (bench_growth --wstat): from this call
+ * on, the writes of every write transaction are counted per table of the
+ * store, and so are the leaf and overflow pages they dirty
+ * (ledger/store.h store_wstat_start says how, and what is not counted).
+ * A cursor lookup per write: lienlogd never turns it on. Call between
+ * appends (not while one is under way). LIEN_ENOMEM, LIEN_EIO;
+ * LIEN_EINVAL on a read-only ledger. */
+enum lien_status ledger_wstat_start(struct ledger *l) LIEN_MUST_CHECK;
+/* Table i's (0, 1, ...) LMDB name and its counts since
+ * ledger_wstat_start (writes, pages dirtied), read between appends.
+ * *name is static. LIEN_ENOTFOUND past the last table. */
+enum lien_status ledger_wstat_get(struct ledger *l, unsigned i,
+    const char **name, uint64_t *writes, uint64_t *pages) LIEN_MUST_CHECK;
+
 /* Append witness cosignature lines ("— <name> <base64>\n" each, C2SP
  * tlog-cosignature; the caller has verified them) to the stored signed
  * checkpoint of size n, so ledger_view_checkpoint(n) returns the cosigned

@@ -1794,3 +1794,32 @@ ledger_stats_get(struct ledger *l, struct ledger_stats *out)
 	*out = l->stats;
 	pthread_mutex_unlock(&l->mu);
 }
+
+/* The counters live in the store and are written by the sequencer
+ * thread; taking mu orders these calls with its batches (it takes mu to
+ * dequeue a batch and to publish one). */
+enum lien_status
+ledger_wstat_start(struct ledger *l)
+{
+	enum lien_status st;
+
+	if (l->rdonly)
+		return LIEN_EINVAL;
+	pthread_mutex_lock(&l->mu);
+	st = store_wstat_start(l->st);
+	pthread_mutex_unlock(&l->mu);
+	return st;
+}
+
+enum lien_status
+ledger_wstat_get(struct ledger *l, unsigned i, const char **name,
+    uint64_t *writes, uint64_t *pages)
+{
+	if (i >= (unsigned)STORE_NTABLES)
+		return LIEN_ENOTFOUND;
+	pthread_mutex_lock(&l->mu);
+	*name = store_table_name((enum store_table)i);
+	store_wstat_get(l->st, (enum store_table)i, writes, pages);
+	pthread_mutex_unlock(&l->mu);
+	return LIEN_OK;
+}

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -29,6 +30,9 @@ struct store {
 	MDB_dbi dbi[STORE_NTABLES];
 	int rdonly;
 	int nosync;		/* store_nosync: flush at close */
+	uint64_t (*wstat)[2];	/* store_wstat_start: writes, pages */
+	const char *map_lo;	/* the map, to tell clean pages */
+	size_t map_len;
 };
 
 struct store_txn {
@@ -39,6 +43,8 @@ struct store_txn {
 
 struct store_cursor {
 	MDB_cursor *cur;
+	struct store *s;
+	enum store_table tb;
 };
 
 static const char *const table_names[STORE_NTABLES] = {
@@ -199,6 +205,7 @@ store_close(struct store *s)
 	if (s->nosync)
 		(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
+	free(s->wstat);
 	free(s);
 }
 
@@ -326,6 +333,149 @@ store_txn_abort(struct store_txn *t)
 	free(t);
 }
 
+/* The map's address range, which mdb_env_info does not give (its
+ * me_mapaddr is the fixed address a store asked for, NULL here): the
+ * mapping in /proc/self/maps that holds a record read in a read-only
+ * transaction (always a pointer into the map). Linux only, like the
+ * benchmarks that use it. */
+static enum lien_status LIEN_MUST_CHECK
+wstat_map_range(struct store *s, const char **lo, size_t *len)
+{
+	MDB_txn *txn;
+	MDB_dbi main;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uintptr_t p = 0;
+	unsigned long a, b;
+	char line[512];
+	FILE *f;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return st_from_mdb(rc);
+	/* the main table (NULL name) holds a record per named table */
+	if ((rc = mdb_dbi_open(txn, NULL, 0, &main)) == 0 &&
+	    (rc = mdb_cursor_open(txn, main, &c)) == 0) {
+		if ((rc = mdb_cursor_get(c, &k, &v, MDB_FIRST)) == 0)
+			p = (uintptr_t)k.mv_data;
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return st_from_mdb(rc);
+	if ((f = fopen("/proc/self/maps", "r")) == NULL)
+		return LIEN_EIO;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "%lx-%lx", &a, &b) == 2 && p >= a && p < b) {
+			*lo = (const char *)a;
+			*len = (size_t)(b - a);
+			(void)fclose(f);
+			return LIEN_OK;
+		}
+	(void)fclose(f);
+	return LIEN_ENOTFOUND;
+}
+
+enum lien_status
+store_wstat_start(struct store *s)
+{
+	enum lien_status st;
+
+	if (s->wstat != NULL)
+		return LIEN_OK;
+	if ((st = wstat_map_range(s, &s->map_lo, &s->map_len)) != LIEN_OK)
+		return st;
+	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL)
+		return LIEN_ENOMEM;
+	return LIEN_OK;
+}
+
+void
+store_wstat_get(const struct store *s, enum store_table tb,
+    uint64_t *out_writes, uint64_t *out_pages)
+{
+	*out_writes = s->wstat != NULL ? s->wstat[tb][0] : 0;
+	*out_pages = s->wstat != NULL ? s->wstat[tb][1] : 0;
+}
+
+const char *
+store_table_name(enum store_table tb)
+{
+	return (unsigned)tb < STORE_NTABLES ? table_names[tb] : NULL;
+}
+
+/* A write being counted: its leaf (if still clean) and the table's leaf
+ * and overflow pages before it. */
+struct wstat_op {
+	int leaf;
+	uint64_t pages;
+};
+
+static uint64_t
+wstat_pages(struct store_txn *t, enum store_table tb)
+{
+	MDB_stat st;
+
+	if (mdb_stat(t->txn, t->s->dbi[tb], &st) != 0)
+		return 0;
+	return (uint64_t)st.ms_leaf_pages + (uint64_t)st.ms_overflow_pages;
+}
+
+/* Before a write of key (NULL: where cursor c stands) to table tb: is
+ * the leaf it lands on still clean in this transaction (store.h)? */
+static void
+wstat_pre(struct store_txn *t, enum store_table tb, MDB_cursor *c,
+    const void *key, size_t key_len, struct wstat_op *op)
+{
+	struct store *s = t->s;
+	MDB_cursor *own = NULL;
+	MDB_val k = { key_len, (void *)(uintptr_t)key }, v;
+	const char *at = NULL;
+	int rc;
+
+	if (c != NULL) {
+		if (mdb_cursor_get(c, &k, &v, MDB_GET_CURRENT) == 0)
+			at = k.mv_data;
+	} else if (mdb_cursor_open(t->txn, s->dbi[tb], &own) == 0) {
+		rc = mdb_cursor_get(own, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && (k.mv_size != key_len ||
+		    memcmp(k.mv_data, key, key_len) != 0)) {
+			/* a new key goes on its predecessor's leaf */
+			at = k.mv_data;
+			if (mdb_cursor_get(own, &k, &v, MDB_PREV) == 0)
+				at = k.mv_data;
+		} else if (rc == 0) {
+			at = k.mv_data;
+		} else if (mdb_cursor_get(own, &k, &v, MDB_LAST) == 0) {
+			at = k.mv_data;
+		}
+		mdb_cursor_close(own);
+	}
+	/* (an empty table has no leaf yet: the page count below sees the
+	 * one the write makes) */
+	op->leaf = at != NULL && at >= s->map_lo &&
+	    (size_t)(at - s->map_lo) < s->map_len;
+	op->pages = wstat_pages(t, tb);
+}
+
+/* After it: count it unless it failed (an MDB_APPEND refused, then
+ * retried the ordinary way, wrote nothing), its clean leaf, and the leaf
+ * and overflow pages it added (splits, new values too large for a
+ * leaf); pages a delete frees are not subtracted. */
+static void
+wstat_post(struct store_txn *t, enum store_table tb, int rc,
+    const struct wstat_op *op)
+{
+	uint64_t pages;
+
+	if (rc != 0)
+		return;
+	pages = wstat_pages(t, tb);
+	t->s->wstat[tb][0]++;
+	t->s->wstat[tb][1] += (uint64_t)op->leaf +
+	    (pages > op->pages ? pages - op->pages : 0);
+}
+
 enum lien_status
 store_get(struct store_txn *t, enum store_table tb, const void *key,
     size_t key_len, const uint8_t **val, size_t *val_len)
@@ -347,8 +497,15 @@ store_put(struct store_txn *t, enum store_table tb, const void *key,
 	MDB_val k = { key_len, (void *)(uintptr_t)key };
 	MDB_val v = { val_len, (void *)(uintptr_t)val };
 
-	return st_from_mdb(mdb_put(t->txn, t->s->dbi[tb], &k, &v,
-	    append ? MDB_APPEND : 0));
+	struct wstat_op op;
+	int rc;
+
+	if (t->s->wstat != NULL)
+		wstat_pre(t, tb, NULL, key, key_len, &op);
+	rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, append ? MDB_APPEND : 0);
+	if (t->s->wstat != NULL)
+		wstat_post(t, tb, rc, &op);
+	return st_from_mdb(rc);
 }
 
 enum lien_status
@@ -357,8 +514,14 @@ store_reserve(struct store_txn *t, enum store_table tb, const void *key,
 {
 	MDB_val k = { key_len, (void *)(uintptr_t)key };
 	MDB_val v = { val_len, NULL };
-	int rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, MDB_RESERVE);
+	struct wstat_op op;
+	int rc;
 
+	if (t->s->wstat != NULL)
+		wstat_pre(t, tb, NULL, key, key_len, &op);
+	rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, MDB_RESERVE);
+	if (t->s->wstat != NULL)
+		wstat_post(t, tb, rc, &op);
 	if (rc != 0)
 		return st_from_mdb(rc);
 	*out = v.mv_data;
@@ -370,8 +533,15 @@ store_del(struct store_txn *t, enum store_table tb, const void *key,
     size_t key_len)
 {
 	MDB_val k = { key_len, (void *)(uintptr_t)key };
+	struct wstat_op op;
+	int rc;
 
-	return st_from_mdb(mdb_del(t->txn, t->s->dbi[tb], &k, NULL));
+	if (t->s->wstat != NULL)
+		wstat_pre(t, tb, NULL, key, key_len, &op);
+	rc = mdb_del(t->txn, t->s->dbi[tb], &k, NULL);
+	if (t->s->wstat != NULL)
+		wstat_post(t, tb, rc, &op);
+	return st_from_mdb(rc);
 }
 
 enum lien_status
@@ -388,6 +558,8 @@ store_cursor_open(struct store_txn *t, enum store_table tb,
 		free(c);
 		return st_from_mdb(rc);
 	}
+	c->s = t->s;
+	c->tb = tb;
 	*out = c;
 	return LIEN_OK;
 }
@@ -439,7 +611,16 @@ store_cursor_last(struct store_cursor *c, const uint8_t **k, size_t *k_len,
 enum lien_status
 store_cursor_del(struct store_cursor *c)
 {
-	return st_from_mdb(mdb_cursor_del(c->cur, 0));
+	struct store_txn t = { c->s, mdb_cursor_txn(c->cur), 1 };
+	struct wstat_op op;
+	int rc;
+
+	if (c->s->wstat != NULL)
+		wstat_pre(&t, c->tb, c->cur, NULL, 0, &op);
+	rc = mdb_cursor_del(c->cur, 0);
+	if (c->s->wstat != NULL)
+		wstat_post(&t, c->tb, rc, &op);
+	return st_from_mdb(rc);
 }
 
 void

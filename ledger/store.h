@@ -139,6 +139,27 @@ void store_cursor_close(struct store_cursor *c);
 enum lien_status store_usage(struct store *s, uint64_t *out_pages,
     unsigned *out_page_size) LIEN_MUST_CHECK;
 
+/* Write statistics, for benchmarks (bench_growth --wstat): from
+ * store_wstat_start on, every put, reserve and delete of a write
+ * transaction is counted per table (a refused one, such as an
+ * MDB_APPEND out of order, not), and so are the leaf and overflow pages
+ * the writes dirty: a leaf the first time a transaction writes to it,
+ * and every page a write adds (splits, large values). A leaf is told
+ * clean by where LMDB returns the neighbouring key from: a clean page is
+ * read in the map, a dirty one is the transaction's private copy (the
+ * environment is not MDB_WRITEMAP). The leaf an insert lands on is the
+ * one holding the key's predecessor (or the first leaf). Branch pages
+ * and LMDB's own tables (free list, table roots) are not counted. Costs
+ * a cursor lookup per write: never on in lienlogd. Linux only (the
+ * map's address from /proc/self/maps). LIEN_ENOMEM, LIEN_EIO. */
+enum lien_status store_wstat_start(struct store *s) LIEN_MUST_CHECK;
+/* Counts of table tb since store_wstat_start (zeros when not started):
+ * writes, and leaf and overflow pages dirtied. */
+void store_wstat_get(const struct store *s, enum store_table tb,
+    uint64_t *out_writes, uint64_t *out_pages);
+/* The table's LMDB name ("vehicles"); borrowed, static. */
+const char *store_table_name(enum store_table tb);
+
 /* Drop stale reader slots left by crashed processes (mdb_reader_check). */
 void store_reader_check(struct store *s);
 
