@@ -86,6 +86,10 @@ At each size it prints, one per line, "name value unit":
                                       load` run / entries appended
   growth_<N>_sequencer_major_faults_per_entry  the same for the
                                       sequencer thread
+  growth_<N>_sequencer_cpu_us_per_entry  its CPU time (schedstat) / entries
+  growth_<N>_load_window_s            wall time of that run (the load's
+                                      set-up, which files its vehicles
+                                      through the server, and timed phase)
   growth_<N>_sequencer_cpu_share, _runqueue_share, _io_wait_share
                                       the sequencer's time on a CPU and
                                       waiting for one (schedstat) over
@@ -576,8 +580,10 @@ def measure_load(b, label, store, args, res, n, p):
     # was cached as the load began, and what the server read from disk
     # (major faults: pages of the memory-mapped store not in the page
     # cache) per entry appended, over the whole `lienlog load` run (its
-    # timed phase plus ~1 s of set-up); the sequencer's own faults and
-    # where its time went (on a CPU, waiting for one, waiting on I/O).
+    # set-up, in which the registry files the load's vehicles through the
+    # server, and its timed phase: the entries appended are of both);
+    # the sequencer's own faults and where its time went (on a CPU,
+    # waiting for one, waiting on I/O).
     size = os.stat(data).st_blocks * 512
     per = added if added > 0 else float("nan")
     win = t1 - t0
@@ -592,6 +598,9 @@ def measure_load(b, label, store, args, res, n, p):
            delta("proc", "read_bytes") / per, "bytes")
     figure(p + "sequencer_major_faults_per_entry", delta(stid, "majflt")
            / per, "faults")
+    figure(p + "sequencer_cpu_us_per_entry", delta(stid, "run_s") * 1e6
+           / per, "us")
+    figure(p + "load_window_s", win, "s")
     figure(p + "sequencer_cpu_share", delta(stid, "run_s") / win,
            "fraction")
     figure(p + "sequencer_runqueue_share", delta(stid, "wait_s") / win,
