@@ -199,10 +199,21 @@ audit_state_root(struct audit *a, uint64_t index, const struct entry *e)
 	return 0;
 }
 
+static int audit_entry(struct audit *a, uint64_t index, const uint8_t *ent,
+    size_t len);
+
 static int
 audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 {
-	struct audit *a = ctx;
+	int stop = audit_entry(ctx, index, ent, len);
+
+	rg_cache_scope_end();	/* the entry's records: registry/cache.c */
+	return stop;
+}
+
+static int
+audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
+{
 	struct entry e;
 	const char *reason = NULL;
 	const uint8_t *priv = NULL;
@@ -406,10 +417,13 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	}
 	if ((rc = ledger_scratch_begin(a.sc, &a.st)) != LIEN_OK)
 		goto out;
-	/* the parties only: registry/cache.c says why */
-	rg_cache_keep(1u << LEDGER_T_PARTIES);
-	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
+	/* the parties across entries, the rest within one entry:
+	 * registry/cache.c says why */
 	rg_cache_keep(0);
+	rg_cache_scope(((1u << LEDGER_T_COUNT) - 1u) &
+	    ~(1u << LEDGER_T_PARTIES));
+	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
+	rg_cache_scope(0);
 	if (rc == LIEN_OK)
 		rc = a.rc;
 	/* A kept replay that failed is dropped whole (ledger_scratch_close

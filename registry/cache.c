@@ -37,7 +37,13 @@
  * cache to be freed cold: on a 10^5-entry log that eviction was ~30% of
  * the replay's CPU, more than the parses the hits saved (the canonical
  * reader, registry/jcs.c, makes a parse cheap). The signers' party
- * records are read by nearly every entry.
+ * records are read by nearly every entry. Within one entry, though, the
+ * rules and the transition read the same application, vehicle and
+ * private records up to four times (a decision: its application by the
+ * public and the private checks and transitions): the replay scopes
+ * those tables to the entry (rg_cache_scope), so each is parsed once and
+ * its tree is freed at the entry's end, hot, through the short list of
+ * slots the scope filled.
  */
 #include "registry/registry_int.h"
 
@@ -49,6 +55,7 @@
 #define RC_BYTES_MAX (4u << 20)	/* record bytes held; trees ~4x that */
 #define RC_KEY_MAX 136u		/* "id:" + party id; keyids; VINs; app ids */
 #define RC_RECORD_MAX 16384u
+#define RC_SCOPE_MAX 32u	/* scoped records per entry; 3-8 are used */
 
 struct rc_slot {
 	json_t *tree;		/* NULL: empty */
@@ -62,6 +69,9 @@ struct rc_slot {
 struct rc_cache {
 	size_t bytes;		/* sum of s[].len */
 	unsigned skip;		/* tables not kept (1u << table): rg_cache_keep */
+	unsigned scoped;	/* tables held for one scope: rg_cache_scope */
+	unsigned nheld;		/* slots filled in this scope, in held[] */
+	uint16_t held[RC_SCOPE_MAX];
 	struct rc_slot s[RC_SLOTS];
 };
 
@@ -167,12 +177,16 @@ rg_cache_put(enum ledger_table tb, const void *key, size_t key_len,
 	if (key_len > RC_KEY_MAX || len > RC_RECORD_MAX || tree == NULL ||
 	    (c = rc_get()) == NULL || (c->skip >> (unsigned)tb & 1u))
 		return;
+	if ((c->scoped >> (unsigned)tb & 1u) && c->nheld == RC_SCOPE_MAX)
+		return;		/* the scope's list is full: not cached */
 	sl = rc_slot_of(c, tb, key, key_len);
 	c->bytes -= sl->len;
 	if (c->bytes + len > RC_BYTES_MAX) {
 		rc_empty(c);
 		sl = rc_slot_of(c, tb, key, key_len);
 	}
+	if (c->scoped >> (unsigned)tb & 1u)	/* room checked above */
+		c->held[c->nheld++] = (uint16_t)(sl - c->s);
 	if (sl->bytes != NULL && sl->len >= len && sl->len - len < 1024) {
 		copy = sl->bytes;	/* reuse a buffer of about that size */
 		sl->bytes = NULL;
@@ -225,4 +239,34 @@ rg_cache_keep(unsigned mask)
 			c->bytes -= c->s[i].len;
 			rc_slot_clear(&c->s[i]);
 		}
+}
+
+void
+rg_cache_scope_end(void)
+{
+	struct rc_cache *c = rc_get();
+
+	if (c == NULL)
+		return;
+	/* A listed slot may since have been taken, cleared or refilled by
+	 * another table's record: drop it only if it holds a scoped one. */
+	for (unsigned i = 0; i < c->nheld; i++) {
+		struct rc_slot *sl = &c->s[c->held[i]];
+
+		if (sl->tree != NULL && (c->scoped >> sl->tb & 1u)) {
+			c->bytes -= sl->len;
+			rc_slot_clear(sl);
+		}
+	}
+	c->nheld = 0;
+}
+
+void
+rg_cache_scope(unsigned mask)
+{
+	struct rc_cache *c;
+
+	rg_cache_scope_end();
+	if ((c = rc_get()) != NULL)
+		c->scoped = mask;
 }

@@ -153,6 +153,24 @@ jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
 {
 	struct u16it x = { (const uint8_t *)a, a_len, 0, 0 };
 	struct u16it y = { (const uint8_t *)b, b_len, 0, 0 };
+	const uint8_t *pa = (const uint8_t *)a, *pb = (const uint8_t *)b;
+	size_t n = a_len < b_len ? a_len : b_len, i = 0;
+	unsigned seen = 0;
+
+	/* ASCII keys (every key lienlog writes): when the bytes up to the
+	 * first difference and the two deciding bytes are all ASCII, each
+	 * byte is one code unit, so byte order is the order below. */
+	while (i < n && pa[i] == pb[i])
+		seen |= pa[i++];
+	if (seen < 0x80u) {
+		unsigned ca = i < a_len ? pa[i] : 0, cb = i < b_len ? pb[i] : 0;
+
+		if (ca < 0x80u && cb < 0x80u) {
+			if (i == n)	/* a proper prefix sorts first */
+				return (a_len > b_len) - (a_len < b_len);
+			return ca < cb ? -1 : 1;
+		}
+	}
 
 	for (;;) {
 		uint32_t ua, ub;

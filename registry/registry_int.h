@@ -118,6 +118,15 @@ json_t *rg_cache_take(enum ledger_table tb, const void *key, size_t key_len,
  * default) in the calling thread's cache from now on; held records of
  * the others are dropped. */
 void rg_cache_keep(unsigned mask);
+/* Of the kept tables, hold those in mask (1u << enum ledger_table) only
+ * until the next rg_cache_scope_end: a replay's checks and transition
+ * read an entry's application, vehicle and private records several times
+ * (each parsed once then), but the next entries mostly do not, so their
+ * trees are freed while still hot instead of waiting for eviction. At
+ * most RC_SCOPE_MAX scoped records per scope (more are not cached).
+ * rg_cache_scope(0) ends scoping (and drops what it held). */
+void rg_cache_scope(unsigned mask);
+void rg_cache_scope_end(void);
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;

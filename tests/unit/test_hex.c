@@ -76,6 +76,44 @@ test_hex_decode_rejects(void **state)
 	assert_int_equal(out[0] | out[1] | out[2] | out[3], 0);
 }
 
+/* Every byte value at every position of inputs of 1..9 bytes (both the
+ * eight-digit path and the digit-at-a-time tail), against the per-digit
+ * reading: the same verdict, the same bytes, zeroes on failure. */
+static void
+test_hex_decode_every_byte_every_position(void **state)
+{
+	static const char digits[] = "0123456789abcdef";
+	char txt[HEX_LEN(9)];
+	uint8_t out[9], want[9];
+
+	(void)state;
+	for (size_t n = 1; n <= 9; n++)
+		for (size_t pos = 0; pos < HEX_LEN(n); pos++)
+			for (int c = 0; c < 256; c++) {
+				int ok = 1;
+
+				for (size_t i = 0; i < HEX_LEN(n); i++)
+					txt[i] = digits[(i * 7 + n) & 15u];
+				txt[pos] = (char)c;
+				for (size_t i = 0; i < n; i++) {
+					int hi = hex_value((unsigned char)
+					    txt[2 * i]);
+					int lo = hex_value((unsigned char)
+					    txt[2 * i + 1]);
+
+					ok &= hi >= 0 && lo >= 0;
+					want[i] = (uint8_t)((unsigned)hi << 4 |
+					    ((unsigned)lo & 15u));
+				}
+				if (!ok)
+					memset(want, 0, n);
+				memset(out, 0xee, sizeof out);
+				assert_int_equal(hex_decode(txt, HEX_LEN(n), out,
+				    n), ok ? LIEN_OK : LIEN_EPARSE);
+				assert_memory_equal(out, want, n);
+			}
+}
+
 static void
 test_hex_u64(void **state)
 {
@@ -112,6 +150,7 @@ main(void)
 		cmocka_unit_test(test_hex_char_and_values_all_bytes),
 		cmocka_unit_test(test_hex_encode_decode_roundtrip),
 		cmocka_unit_test(test_hex_decode_rejects),
+		cmocka_unit_test(test_hex_decode_every_byte_every_position),
 		cmocka_unit_test(test_hex_u64),
 	};
 

@@ -119,6 +119,20 @@ test_jcs_key_compare_utf16(void **state)
 	assert_true(jcs_key_compare("ab", 2, "a", 1) > 0);
 	assert_int_equal(jcs_key_compare("", 0, "", 0), 0);
 	assert_int_equal(jcs_key_compare("\xc3\xb6", 2, "\xc3\xb6", 2), 0);
+	/* the ASCII fast path and where it hands over: an ASCII prefix, then
+	 * the UTF-16 order decides */
+	assert_true(jcs_key_compare("status", 6, "status_ms", 9) < 0);
+	assert_true(jcs_key_compare("recorded_ms", 11, "recorded_index",
+	    14) > 0);
+	assert_int_equal(jcs_key_compare("vehicle", 7, "vehicle", 7), 0);
+	assert_true(jcs_key_compare("k\xef\xbf\xbf", 4,
+	    "k\xf0\x90\x80\x80", 5) > 0);
+	assert_true(jcs_key_compare("k\xf0\x90\x80\x80", 5,
+	    "k\xef\xbf\xbf", 4) < 0);
+	assert_true(jcs_key_compare("ab", 2, "ab\xc3\xb6", 4) < 0);
+	assert_true(jcs_key_compare("ab\xc3\xb6", 4, "ab", 2) > 0);
+	assert_true(jcs_key_compare("az", 2, "a\xc3\xb6", 3) < 0);
+	assert_true(jcs_key_compare("\xc3\xb6z", 3, "\xc3\xb6" "a", 3) > 0);
 }
 
 static void
