@@ -1980,7 +1980,8 @@ out:
 
 /* GET /v1/statistics?from=MS&to=MS&party=ID (docs/statistics.md):
  * officers and auditors see every institution (or one, party=), a bank
- * its own only. Computed from the log (registry_statistics). */
+ * its own only. From the running totals when the period covers the whole
+ * log, else computed from the log (registry_statistics_read). */
 static void
 get_statistics(struct api_req *rq)
 {
@@ -2038,8 +2039,8 @@ get_statistics(struct api_req *rq)
 		memcpy(party, c->auth.party_id, c->auth.party_id_len);
 		party[c->auth.party_id_len] = '\0';
 	}
-	st = registry_statistics(c->view, from, to, party[0] ? party : NULL,
-	    &out, &len);
+	st = registry_statistics_read(c->view, from, to, party[0] ? party :
+	    NULL, &out, &len);
 	if (st != LIEN_OK)
 		api_fail_status(rq, st);
 	else

@@ -3,7 +3,9 @@
  * counters (docs/notices.md) as Prometheus gauges and counters on
  * GET /metrics (docs/observability.md). The statistics are those of
  * GET /v1/statistics without parameters (every application, every
- * institution), computed from the log at each scrape.
+ * institution), read at each scrape from the running totals the
+ * sequencer keeps (registry_statistics_totals: a few records, not a walk
+ * of the log).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,7 +74,7 @@ stats_render_metrics(struct ledger *l, struct notify *n,
 	}
 	if (l == NULL || ledger_view_open(l, &v) != LIEN_OK)
 		return;
-	if (registry_statistics(v, 0, REG_TIME_MAX, NULL, &out, &len) !=
+	if (registry_statistics_totals(v, 0, REG_TIME_MAX, NULL, &out, &len) !=
 	    LIEN_OK || jcs_parse(out, len, 0, &s) != LIEN_OK) {
 		ledger_view_close(v);
 		free(out);

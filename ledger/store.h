@@ -53,11 +53,14 @@
  * bytes of the contract and owner reference instead of their hex; v12:
  * pstate's owner index (`oa/` + owner reference + be64 application id
  * number, one record per application and owner or acting person), so an
- * owner's applications are read without a scan of every application. An
+ * owner's applications are read without a scan of every application;
+ * v13: pstate's statistics running totals (`st/c`, `st/q/`: counters and
+ * duration tries, all institutions and each; registry/stats_agg.c), so
+ * GET /metrics does not walk the log. An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v12"
+#define STORE_FORMAT "lienlog-store-v13"
 
 struct store;
 struct store_txn;

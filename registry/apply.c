@@ -878,9 +878,11 @@ rg_papply(struct ledger_state *st, uint64_t index, uint64_t now,
 	}
 
 	if ((rc = rg_papply_type(st, index, now, type, p, r, party, plen)) !=
+	    LIEN_OK || (rc = papply_notices(st, index, now, type, p, r)) !=
 	    LIEN_OK)
 		return rc;
-	return papply_notices(st, index, now, type, p, r);
+	/* the statistics' running totals (registry/stats_agg.c) */
+	return rg_stats_apply(st, now, type, p, r);
 }
 
 static enum lien_status LIEN_MUST_CHECK

@@ -26,8 +26,10 @@
  * must use). What is not: remembered nonces and idempotency keys (they
  * name entries of the old log, so a "retry" answered from them would
  * point into the wrong tree; a request the old log logged is a new action
- * in the new one) with their expiry records, private records and sealed
- * evidence (they stay in the old store: docs/key-rotation.md).
+ * in the new one) with their expiry records, the statistics' running
+ * totals (the new log's statistics count its own applications), private
+ * records and sealed evidence (they stay in the old store:
+ * docs/key-rotation.md).
  *
  * The same copy runs in the sequencer (registry_handover_build, called by
  * `lienlog genesis --prev-data`) and in the audit (registry_replay_audit
@@ -73,12 +75,16 @@ put32(uint8_t out[4], uint32_t v)
 }
 
 /* The nonce expiry records (EXPIRY: be64 u8(NONCES) key): they would
- * delete records the new store does not have. */
+ * delete records the new store does not have. The statistics' running
+ * totals (PSTATE "st/", registry/stats_agg.c): the statistics of a log
+ * count the applications submitted in it, never the inherited ones
+ * (registry/stats.c), so the successor's totals start from zero. */
 static int
 skipped(enum ledger_table tb, const uint8_t *k, size_t kl)
 {
-	return tb == LEDGER_T_EXPIRY && kl >= 9 &&
-	    k[8] == (uint8_t)LEDGER_T_NONCES;
+	return (tb == LEDGER_T_EXPIRY && kl >= 9 &&
+	    k[8] == (uint8_t)LEDGER_T_NONCES) ||
+	    (tb == LEDGER_T_PSTATE && kl >= 3 && memcmp(k, "st/", 3) == 0);
 }
 
 static int

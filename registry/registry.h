@@ -604,6 +604,26 @@ enum lien_status registry_statistics(struct ledger_view *v, uint64_t from_ms,
     uint64_t to_ms, const char *party, char **out, size_t *out_len)
     LIEN_MUST_CHECK;
 
+/* The same answer for a period that holds every application of the log
+ * (from_ms at or before the first entry, to_ms after the last; what
+ * GET /metrics and GET /v1/statistics without parameters ask), read
+ * from the running totals the sequencer keeps in pstate ("st/",
+ * registry/stats_agg.c, store v13) instead of from the log: one counter
+ * record per scope and 7 trie records per percentile, plus one counter
+ * record per institution listed, whatever the log's size. The caller
+ * checks that the period covers the log (registry_statistics_read does).
+ * Statuses as registry_statistics; LIEN_ECORRUPT for a malformed
+ * record. */
+enum lien_status registry_statistics_totals(struct ledger_view *v,
+    uint64_t from_ms, uint64_t to_ms, const char *party, char **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+/* What the server answers: registry_statistics_totals when [from_ms,
+ * to_ms) holds every entry of the view (two entry reads to tell), else
+ * registry_statistics (a walk of the log from its start). Same output. */
+enum lien_status registry_statistics_read(struct ledger_view *v,
+    uint64_t from_ms, uint64_t to_ms, const char *party, char **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
 /* The same fed entry by entry (a caller that walks the log anyway). */
 struct reg_stats;
 enum lien_status registry_stats_new(uint64_t from_ms, uint64_t to_ms,

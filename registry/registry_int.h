@@ -161,6 +161,14 @@ size_t rg_key_subject_prefix(char *out, const char *key_hex);
 size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
     int with_app);
 
+/* The statistics' running totals (registry/stats_agg.c, pstate "st/"):
+ * count the application, decision or delivery event (type, payload p,
+ * private record r, entry time now) in them; other types: nothing. Run
+ * by rg_papply after the entry's other changes (it reads the
+ * application's records as the entry left them). */
+enum lien_status rg_stats_apply(struct ledger_state *st, uint64_t now,
+    unsigned type, const json_t *p, const json_t *r) LIEN_MUST_CHECK;
+
 /* The multi-bank window (LEDGER_T_VWINDOW, by vehicle key vk, 64 hex):
  * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS,
  * oldest first, each be64 time || be64 entry index || u8 length ||

@@ -1315,6 +1315,8 @@ audit_dir(struct ledger *l, struct ledger *prev, int public_only,
 	assert_int_equal(system(cmd), 0);
 }
 
+static void stats_same(struct fx *f, const char *party, uint64_t *reads);
+
 static void
 test_registry_state_handover(void **state)
 {
@@ -1419,6 +1421,9 @@ test_registry_state_handover(void **state)
 		app = app_json(f, m);
 		assert_jstr(app, "status", "released");
 		json_decref(app);
+		/* the new log's statistics: its own application only (the
+		 * running totals did not come over) */
+		stats_same(f, NULL, NULL);
 		veh = vehicle_json(f, VIN1, 1);
 		assert_int_equal(json_array_size(json_object_get(veh, "liens")),
 		    0);
@@ -2303,6 +2308,193 @@ test_registry_reminders(void **state)
 	assert_int_equal(ns.reminders, 1);
 	assert_string_equal(ns.term_end, "2027-02-28");
 	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+}
+
+/* ---- the statistics' running totals (store v13, pstate "st/") ---------- */
+
+/* One round of traffic for the statistics: mortgages by both banks (some
+ * on unrecorded vehicles: diverted with a reason; some with a term end),
+ * approvals, rejections, officer diversions then decisions, releases,
+ * and certificate deliveries. */
+static void
+stats_round(struct fx *f, const struct party *post, unsigned round)
+{
+	struct reg_request rq;
+	char m[REG_APP_ID_LEN + 1], c[32], vin[18], own[32];
+
+	for (unsigned i = 0; i < 24; i++) {
+		const struct party *bank = i % 3 ? &f->bank_a : &f->bank_b;
+		unsigned n = round * 100 + i;
+
+		make_vin(5000 + n, vin);
+		snprintf(own, sizeof own, "stats-owner-%u", n);
+		if (i % 4 != 3)
+			record_vehicle(f, vin, own);
+		snprintf(c, sizeof c, "S-%u", n);
+		rq_init(f, &rq, REG_T_MORTGAGE_APPLICATION, bank);
+		rq.vin = S(vin);
+		commit_of(PLATE "330100123456", rq.details);
+		commit_of(c, rq.contract);
+		commit_of(own, rq.owner);
+		if (i % 2 == 0)
+			rq.term_end = S("2030-06-30");
+		assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+		strcpy(m, rq.app_id);
+		switch (i % 6) {
+		case 0:		/* approved, delivered, released */
+		case 1:
+			if (i % 4 == 3)
+				break;	/* unrecorded: left diverted */
+			assert_int_equal(decide(f, &f->officer, m,
+			    REG_DECIDE_APPROVE, NULL, &rq), LIEN_OK);
+			assert_int_equal(deliver(f, post, m,
+			    REG_DELIVERY_PICKED_UP, "EA1CN", &rq), LIEN_OK);
+			assert_int_equal(deliver(f, &f->officer, m,
+			    REG_DELIVERY_ENDORSED, NULL, &rq), LIEN_OK);
+			assert_int_equal(deliver(f, post, m,
+			    REG_DELIVERY_DISPATCHED, NULL, &rq), LIEN_OK);
+			assert_int_equal(deliver(f, post, m,
+			    REG_DELIVERY_DELIVERED, NULL, &rq), LIEN_OK);
+			if (i % 6 == 1) {
+				assert_int_equal(release(f, bank, vin, m, own,
+				    &rq), LIEN_OK);
+				strcpy(m, rq.app_id);	/* rq is reused */
+				if (i % 12 == 1)
+					assert_int_equal(decide(f,
+					    &f->officer, m,
+					    REG_DECIDE_APPROVE, NULL, &rq),
+					    LIEN_OK);
+			}
+			break;
+		case 2:		/* rejected */
+			assert_int_equal(decide(f, &f->officer, m,
+			    REG_DECIDE_REJECT, "no", &rq), LIEN_OK);
+			break;
+		case 3:		/* diverted by the officer (unless already) */
+			if (i % 4 != 3)
+				assert_int_equal(decide(f, &f->officer, m,
+				    REG_DECIDE_IN_PERSON, NULL, &rq), LIEN_OK);
+			if (i % 12 == 9)
+				assert_int_equal(decide(f, &f->officer, m,
+				    REG_DECIDE_APPROVE, NULL, &rq), LIEN_OK);
+			break;
+		case 4:		/* diverted, then rejected */
+			if (i % 4 != 3)
+				assert_int_equal(decide(f, &f->officer, m,
+				    REG_DECIDE_IN_PERSON, NULL, &rq), LIEN_OK);
+			assert_int_equal(decide(f, &f->officer, m,
+			    REG_DECIDE_REJECT, "no", &rq), LIEN_OK);
+			break;
+		default:	/* left submitted */
+			break;
+		}
+	}
+}
+
+/* The totals' answer and the log walk's, byte for byte; *reads: the
+ * records the totals read. */
+static void
+stats_same(struct fx *f, const char *party, uint64_t *reads)
+{
+	struct ledger_view *v;
+	char *a = NULL, *b = NULL, *c = NULL;
+	size_t an, bn, cn;
+	uint64_t r0;
+
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_statistics(v, 0, REG_TIME_MAX, party, &a,
+	    &an), LIEN_OK);
+	r0 = ledger_view_reads(v);
+	assert_int_equal(registry_statistics_totals(v, 0, REG_TIME_MAX, party,
+	    &b, &bn), LIEN_OK);
+	if (reads != NULL)
+		*reads = ledger_view_reads(v) - r0;
+	/* what the route serves for a period covering the log */
+	assert_int_equal(registry_statistics_read(v, 1000, REG_TIME_MAX - 1,
+	    party, &c, &cn), LIEN_OK);
+	ledger_view_close(v);
+	assert_string_equal(b, a);
+	assert_int_equal(bn, an);
+	free(a);
+	free(b);
+	assert_non_null(strstr(c, "\"from_ms\":1000,"));
+	free(c);
+}
+
+/* A non-registry entry whose build adds one to the approvals of every
+ * institution's running total. */
+static enum lien_status LIEN_MUST_CHECK
+stats_forge(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint8_t *v;
+	uint8_t c[512];
+	size_t n;
+	enum lien_status rc;
+
+	(void)arg;
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	if ((rc = ledger_state_get(st, LEDGER_T_PSTATE, "st/c", 4, &v, &n)) !=
+	    LIEN_OK)
+		return rc;
+	assert_true(n <= sizeof c && n >= 48);
+	memcpy(c, v, n);
+	c[5 * 8 + 7]++;		/* approved, the low byte */
+	return ledger_state_put(st, LEDGER_T_PSTATE, "st/c", 4, c, n);
+}
+
+/* GET /metrics and GET /v1/statistics over the whole log read the
+ * running totals: the same JSON as the walk of the log (every
+ * institution, each one, one without applications), the same number of
+ * records read at two sizes of the log, and a store whose totals the log
+ * does not explain is refused by the private audit. */
+static void
+test_registry_statistics_totals(void **state)
+{
+	struct fx *f = *state;
+	struct party post;
+	uint64_t reads1, reads2, readsa1, readsa2;
+	struct ledger_view *v;
+	char *out;
+	size_t n;
+
+	party_init(&post, POST_USCC, REG_ROLE_POST);
+	file_party(f, &post);
+	/* nothing yet: zeros, no institution */
+	stats_same(f, NULL, NULL);
+	stats_round(f, &post, 0);
+	stats_same(f, NULL, &reads1);
+	stats_same(f, BANK_A, &readsa1);
+	stats_same(f, BANK_B, NULL);
+	stats_same(f, "91110000000000000X", NULL);
+	stats_round(f, &post, 1);
+	stats_round(f, &post, 2);
+	stats_same(f, NULL, &reads2);
+	stats_same(f, BANK_A, &readsa2);
+	stats_same(f, BANK_B, NULL);
+	/* the cost is the institutions', not the log's */
+	assert_int_equal(reads2, reads1);
+	assert_int_equal(readsa2, readsa1);
+	assert_true(reads1 < 200);
+	/* a bounded period is walked from the log, as before */
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(registry_statistics_read(v, 0, 1000, NULL, &out, &n),
+	    LIEN_OK);
+	ledger_view_close(v);
+	assert_non_null(strstr(out, "\"applications\":0,"));
+	free(out);
+	audit_dir(f->l, NULL, 0, LIEN_OK, NULL);
+	{
+		struct ledger_item it = { 0, NULL, 0, stats_forge, NULL };
+		struct ledger_receipt r;
+
+		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+		audit_dir(f->l, NULL, 0, LIEN_ECORRUPT, "pstate");
+	}
 }
 
 /* The post office is filed under a credit code; events only for an
@@ -3393,6 +3585,8 @@ main(void)
 		    test_registry_company_owner, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_state_handover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_statistics_totals,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_owner_index,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_counter,
