@@ -56,11 +56,14 @@
  * owner's applications are read without a scan of every application;
  * v13: pstate's statistics running totals (`st/c`, `st/q/`: counters and
  * duration tries, all institutions and each; registry/stats_agg.c), so
- * GET /metrics does not walk the log. An
+ * GET /metrics does not walk the log; v14: a mortgage application's
+ * undecided state a flag in its `vwindow` element (bit 63 of the entry
+ * index) instead of pstate's `pm/` record, one random record written and
+ * deleted per application (docs/storage.md "Where the bytes go"). An
  * older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v13"
+#define STORE_FORMAT "lienlog-store-v14"
 
 struct store;
 struct store_txn;

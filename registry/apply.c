@@ -606,11 +606,8 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 		    rg_key_contract(k, json_string_value(json_object_get(r,
 		    "contract"))), id, n)) != LIEN_OK)
 			goto out;
-		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
-		    rg_key_pending_mortgage(k, vk, party, plen), id, n)) !=
-		    LIEN_OK)
-			goto out;
-		/* the multi-bank window (VWINDOW, registry_int.h) */
+		/* the multi-bank window (VWINDOW, registry_int.h), which
+		 * also holds the application as undecided (store v14) */
 		if ((rc = rg_window_add(st, vk, now, index, party, plen)) !=
 		    LIEN_OK)
 			goto out;
@@ -679,10 +676,11 @@ papply_voucher_use(struct ledger_state *st, const json_t *p, const json_t *r)
 	return rc;
 }
 
-/* A decided mortgage leaves its bank's pending slot; a rejected one also
+/* A decided mortgage is no longer its bank's undecided application for
+ * the vehicle (the window record: rg_window_decided); a rejected one also
  * frees its contract number: the bank may submit a corrected one. */
 static enum lien_status LIEN_MUST_CHECK
-papply_decision(struct ledger_state *st, const json_t *p)
+papply_decision(struct ledger_state *st, uint64_t now, const json_t *p)
 {
 	const char *id = json_string_value(json_object_get(p, "app"));
 	json_t *app = NULL, *a = NULL;
@@ -710,9 +708,8 @@ papply_decision(struct ledger_state *st, const json_t *p)
 		rc = LIEN_ECORRUPT;
 		goto out;
 	}
-	if ((rc = del_key(st, LEDGER_T_PSTATE, k, rg_key_pending_mortgage(k,
-	    vk, party, plen))) == LIEN_OK && rg_jstr_eq(p, "decision",
-	    "reject"))
+	if ((rc = rg_window_decided(st, vk, now, party, plen)) == LIEN_OK &&
+	    rg_jstr_eq(p, "decision", "reject"))
 		rc = del_key(st, LEDGER_T_PSTATE, k, rg_key_contract(k,
 		    contract));
 out:
@@ -910,7 +907,7 @@ rg_papply_type(struct ledger_state *st, uint64_t index, uint64_t now,
 		    plen);
 	}
 	case REG_T_DECISION:
-		return papply_decision(st, p);
+		return papply_decision(st, now, p);
 	case REG_T_VOUCHER:
 		return papply_voucher(st, p, r, party, plen);
 	default:

@@ -149,8 +149,6 @@ size_t rg_key_vehicle_private(char *out, const char *vehicle);
 /* "vo/<voucher id>": a voucher's binding and use (registry/apply.c) */
 size_t rg_key_voucher(char *out, const char *voucher);
 size_t rg_key_contract(char *out, const char *contract_hex);
-size_t rg_key_pending_mortgage(char *out, const char *vehicle,
-    const char *party, size_t plen);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
 /* "oa/" + owner reference (32 bytes) [+ be64 application id number]: the
@@ -170,19 +168,32 @@ enum lien_status rg_stats_apply(struct ledger_state *st, uint64_t now,
     unsigned type, const json_t *p, const json_t *r) LIEN_MUST_CHECK;
 
 /* The multi-bank window (LEDGER_T_VWINDOW, by vehicle key vk, 64 hex):
- * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS,
- * oldest first, each be64 time || be64 entry index || u8 length ||
- * mortgagee (store v10; v8 kept one pstate record per application,
- * "wv/<vehicle>/" be64 time be64 index -> mortgagee). rg_window_add
- * appends one (dropping those expired at now) and registers the
- * record's expiry; rg_window_prune drops those expired at now, deleting
- * the record when none is left (rg_expire calls it for VWINDOW's expiry
- * records). LIEN_ECORRUPT for a record that does not parse. */
+ * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS
+ * and its undecided ones, oldest first, each be64 time || be64 entry
+ * index, bit 63 (RG_WINDOW_PENDING) set while the application is
+ * undecided || u8 length || mortgagee (store v14; v13 kept the
+ * undecided ones apart, pstate "pm/<vehicle>/<mortgagee>" -> app id, a
+ * random record of its own written and deleted per application; v8 one
+ * pstate record per application, "wv/<vehicle>/" be64 time be64 index
+ * -> mortgagee). rg_window_add appends an undecided one (dropping the
+ * decided ones expired at now) and registers the record's expiry;
+ * rg_window_decided marks the undecided one of party decided (an
+ * approval or a rejection; absent: nothing to do) and drops what has
+ * expired; rg_window_prune drops the decided ones expired at now
+ * (rg_expire calls it for VWINDOW's expiry records); both delete the
+ * record when nothing is left. rg_window_pending: *out = 1 if party has
+ * an undecided application for the vehicle. LIEN_ECORRUPT for a record
+ * that does not parse. */
+#define RG_WINDOW_PENDING (1ull << 63)
 enum lien_status rg_window_add(struct ledger_state *st, const char *vk,
     uint64_t now, uint64_t index, const char *party, size_t plen)
     LIEN_MUST_CHECK;
+enum lien_status rg_window_decided(struct ledger_state *st, const char *vk,
+    uint64_t now, const char *party, size_t plen) LIEN_MUST_CHECK;
 enum lien_status rg_window_prune(struct ledger_state *st, const void *vk,
     size_t vk_len, uint64_t now) LIEN_MUST_CHECK;
+enum lien_status rg_window_pending(struct ledger_state *st, const char *vk,
+    const char *party, size_t plen, int *out) LIEN_MUST_CHECK;
 
 /* Expire every EXPIRY record with expiry <= now (deleting its
  * target; a window record is pruned instead). */

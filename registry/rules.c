@@ -380,8 +380,11 @@ pcheck_mortgage(struct ledger_state *st, const json_t *p, const json_t *r,
 	char k[RG_KEY_MAX];
 	const uint8_t *val;
 	size_t val_len;
+	int pending;
 	enum lien_status rc;
 
+	if (rg_vehicle(p) == NULL)
+		return LIEN_EINVAL;	/* shapes first */
 	if ((rc = check_company_owner(st, rg_vehicle(p), r, v)) != LIEN_OK)
 		return rc;
 	rc = ledger_state_get(st, LEDGER_T_PSTATE, k, rg_key_contract(k,
@@ -391,12 +394,14 @@ pcheck_mortgage(struct ledger_state *st, const json_t *p, const json_t *r,
 		return rg_refuse(v, LIEN_ECONFLICT, "contract_duplicate");
 	if (rc != LIEN_ENOTFOUND)
 		return rc;
-	rc = ledger_state_get(st, LEDGER_T_PSTATE, k,
-	    rg_key_pending_mortgage(k, rg_vehicle(p), party, plen), &val,
-	    &val_len);
-	if (rc == LIEN_OK)
+	/* the undecided applications are in the vehicle's window record
+	 * (store v14; pstate "pm/" records before) */
+	if ((rc = rg_window_pending(st, rg_vehicle(p), party, plen,
+	    &pending)) != LIEN_OK)
+		return rc;
+	if (pending)
 		return rg_refuse(v, LIEN_ECONFLICT, "application_pending");
-	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+	return LIEN_OK;
 }
 
 /* The mortgage a release names (public record): registered (approved,

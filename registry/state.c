@@ -522,17 +522,6 @@ rg_key_contract(char *out, const char *contract_hex)
 }
 
 size_t
-rg_key_pending_mortgage(char *out, const char *vehicle, const char *party,
-    size_t plen)
-{
-	size_t n = key_cat(out, 0, "pm/", 3);
-
-	n = key_cat(out, n, vehicle, 2 * REG_VEHICLE_KEY_LEN);
-	n = key_cat(out, n, "/", 1);
-	return key_cat(out, n, party, plen);
-}
-
-size_t
 rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
 {
 	char p[3] = { 'c', who, '/' };
@@ -620,11 +609,17 @@ rg_expire(struct ledger_state *st, uint64_t now)
 
 /* ---- the multi-bank window ---------------------------------------------- */
 
-/* Copy the elements of the window record v alive at now (time +
- * REG_WINDOW_KEEP_MS > now) to out (cap >= n); *out_len their bytes. */
+/* An element's index field: bit 63 (RG_WINDOW_PENDING) set while the
+ * application is undecided (indexes stay below REG_INDEX_MAX = 2^52). */
+
+/* Copy the elements of the window record v alive at now to out (cap >=
+ * n); *out_len their bytes. Alive: undecided (whatever its age), or
+ * younger than REG_WINDOW_KEEP_MS (time + REG_WINDOW_KEEP_MS > now).
+ * With party set (plen > 0), the undecided element of that party is
+ * copied as decided (dropped if it is that old) and *found set. */
 static enum lien_status LIEN_MUST_CHECK
-window_alive(const uint8_t *v, size_t n, uint64_t now, uint8_t *out,
-    size_t *out_len)
+window_alive(const uint8_t *v, size_t n, uint64_t now, const char *party,
+    size_t plen, int *found, uint8_t *out, size_t *out_len)
 {
 	struct rd r;
 	size_t at = 0;
@@ -632,15 +627,24 @@ window_alive(const uint8_t *v, size_t n, uint64_t now, uint8_t *out,
 	rd_init(&r, v, n);
 	while (rd_left(&r) > 0) {
 		const uint8_t *e, *p;
-		uint8_t plen;
+		uint8_t pl;
+		uint64_t ix;
 
-		if (rd_take(&r, 16, &e) != LIEN_OK || rd_u8(&r, &plen) !=
-		    LIEN_OK || plen == 0 || rd_take(&r, plen, &p) != LIEN_OK)
+		if (rd_take(&r, 16, &e) != LIEN_OK || rd_u8(&r, &pl) !=
+		    LIEN_OK || pl == 0 || rd_take(&r, pl, &p) != LIEN_OK)
 			return LIEN_ECORRUPT;
-		if (be64_get(e) + REG_WINDOW_KEEP_MS <= now)
+		ix = be64_get(e + 8);
+		if ((ix & RG_WINDOW_PENDING) && plen > 0 && pl == plen &&
+		    memcmp(p, party, plen) == 0) {
+			ix &= ~RG_WINDOW_PENDING;	/* decided now */
+			*found = 1;
+		}
+		if (!(ix & RG_WINDOW_PENDING) &&
+		    be64_get(e) + REG_WINDOW_KEEP_MS <= now)
 			continue;
-		memcpy(out + at, e, 17u + plen);
-		at += 17u + plen;
+		memcpy(out + at, e, 17u + pl);
+		be64_put(out + at + 8, ix);
+		at += 17u + pl;
 	}
 	*out_len = at;
 	return LIEN_OK;
@@ -653,9 +657,11 @@ rg_window_add(struct ledger_state *st, const char *vk, uint64_t now,
 	const uint8_t *v;
 	size_t n = 0, len = 0;
 	uint8_t *buf;
+	int found = 0;
 	enum lien_status rc;
 
-	if (vk == NULL || party == NULL || plen == 0 || plen > 255)
+	if (vk == NULL || party == NULL || plen == 0 || plen > 255 ||
+	    index >= REG_INDEX_MAX)
 		return LIEN_EINVAL;
 	rc = ledger_state_get(st, LEDGER_T_VWINDOW, vk,
 	    2 * REG_VEHICLE_KEY_LEN, &v, &n);
@@ -668,10 +674,11 @@ rg_window_add(struct ledger_state *st, const char *vk, uint64_t now,
 	/* v is borrowed until the put: copy what stays, then add */
 	if ((buf = malloc(n + 17 + plen)) == NULL)
 		return LIEN_ENOMEM;
-	if (n > 0 && (rc = window_alive(v, n, now, buf, &len)) != LIEN_OK)
+	if (n > 0 && (rc = window_alive(v, n, now, NULL, 0, &found, buf,
+	    &len)) != LIEN_OK)
 		goto out;
 	be64_put(buf + len, now);
-	be64_put(buf + len + 8, index);
+	be64_put(buf + len + 8, index | RG_WINDOW_PENDING);
 	buf[len + 16] = (uint8_t)plen;
 	memcpy(buf + len + 17, party, plen);
 	len += 17 + plen;
@@ -684,9 +691,12 @@ out:
 	return rc;
 }
 
-enum lien_status
-rg_window_prune(struct ledger_state *st, const void *vk, size_t vk_len,
-    uint64_t now)
+/* Rewrite the window record of vk as window_alive leaves it (party as
+ * there); delete it when nothing is left, leave it alone when nothing
+ * changed. */
+static enum lien_status LIEN_MUST_CHECK
+window_rewrite(struct ledger_state *st, const void *vk, size_t vk_len,
+    uint64_t now, const char *party, size_t plen, int *found)
 {
 	const uint8_t *v;
 	size_t n, len;
@@ -700,12 +710,67 @@ rg_window_prune(struct ledger_state *st, const void *vk, size_t vk_len,
 		return rc;
 	if ((buf = malloc(n ? n : 1)) == NULL)
 		return LIEN_ENOMEM;
-	if ((rc = window_alive(v, n, now, buf, &len)) == LIEN_OK && len != n)
+	if ((rc = window_alive(v, n, now, party, plen, found, buf, &len)) ==
+	    LIEN_OK && (len != n || memcmp(buf, v, n) != 0))
 		rc = len == 0 ? ledger_state_del(st, LEDGER_T_VWINDOW, vk,
 		    vk_len) : ledger_state_put(st, LEDGER_T_VWINDOW, vk, vk_len,
 		    buf, len);
 	free(buf);
 	return rc;
+}
+
+enum lien_status
+rg_window_prune(struct ledger_state *st, const void *vk, size_t vk_len,
+    uint64_t now)
+{
+	int found = 0;
+
+	return window_rewrite(st, vk, vk_len, now, NULL, 0, &found);
+}
+
+enum lien_status
+rg_window_decided(struct ledger_state *st, const char *vk, uint64_t now,
+    const char *party, size_t plen)
+{
+	int found = 0;
+
+	if (vk == NULL || party == NULL || plen == 0 || plen > 255)
+		return LIEN_EINVAL;
+	return window_rewrite(st, vk, 2 * REG_VEHICLE_KEY_LEN, now, party,
+	    plen, &found);
+}
+
+enum lien_status
+rg_window_pending(struct ledger_state *st, const char *vk, const char *party,
+    size_t plen, int *out)
+{
+	const uint8_t *v;
+	size_t n;
+	struct rd r;
+	enum lien_status rc;
+
+	*out = 0;
+	rc = ledger_state_get(st, LEDGER_T_VWINDOW, vk,
+	    2 * REG_VEHICLE_KEY_LEN, &v, &n);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_OK;
+	if (rc != LIEN_OK)
+		return rc;
+	rd_init(&r, v, n);
+	while (rd_left(&r) > 0) {
+		const uint8_t *e, *p;
+		uint8_t pl;
+
+		if (rd_take(&r, 16, &e) != LIEN_OK || rd_u8(&r, &pl) !=
+		    LIEN_OK || pl == 0 || rd_take(&r, pl, &p) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		if ((be64_get(e + 8) & RG_WINDOW_PENDING) && pl == plen &&
+		    memcmp(p, party, plen) == 0) {
+			*out = 1;
+			return LIEN_OK;
+		}
+	}
+	return LIEN_OK;
 }
 
 /* The idempotency table expires from its front: its keys lead with the
