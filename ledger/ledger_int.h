@@ -80,6 +80,17 @@ struct ledger_view {
 		const uint8_t *rec;
 	} cache[TILE_LEVELS][VIEW_CACHE_WAYS];
 	unsigned cache_next[TILE_LEVELS];
+	/* The last pack of private records [0] and sealed boxes [1] read
+	 * (ledger/log.c view_get_packed): the audit reads an entry's
+	 * private record in index order, so one pack serves 256 reads at
+	 * ascending slots. Its bytes are t's, valid as long as t. */
+	struct {
+		int valid, found;	/* found: last, off name a record */
+		uint64_t bundle;
+		const uint8_t *p;
+		size_t n, off;		/* off: just past slot last */
+		unsigned last;
+	} pack[2];
 };
 
 /* The write transaction a build callback (or the replay) sees. */

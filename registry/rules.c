@@ -31,6 +31,49 @@
 #include "common/rd.h"
 #include "crypto/idemkey.h"
 
+/* The rules and the transition derive the same nonce and idempotency
+ * keys from the same entry (registry_check_apply: one SHA-256 each, four
+ * per entry): the last of each is remembered per thread, by its exact
+ * inputs, so the second derivation is a compare. A pure function's
+ * memo: a hit returns exactly what hashing would. */
+#define RG_MEMO_IN_MAX 160u	/* inputs longer than this are not kept */
+
+struct rg_key_memo {
+	int valid;
+	size_t in_len;
+	uint8_t in[RG_MEMO_IN_MAX];
+	uint8_t out[HASH_LEN];
+};
+
+static _Thread_local struct rg_key_memo nonce_memo, idem_memo;
+
+/* parts[0..n) hashed into out through memo m. */
+static void
+memo_hash(struct rg_key_memo *m, const struct hash_part *parts, size_t n,
+    uint8_t out[HASH_LEN])
+{
+	uint8_t in[RG_MEMO_IN_MAX];
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (parts[i].len > sizeof in - len) {
+			hash_sha256_parts(parts, n, out);	/* too long */
+			return;
+		}
+		memcpy(in + len, parts[i].p, parts[i].len);
+		len += parts[i].len;
+	}
+	if (m->valid && m->in_len == len && memcmp(m->in, in, len) == 0) {
+		memcpy(out, m->out, HASH_LEN);
+		return;
+	}
+	hash_sha256_parts(parts, n, out);
+	memcpy(m->in, in, len);
+	m->in_len = len;
+	memcpy(m->out, out, HASH_LEN);
+	m->valid = 1;
+}
+
 void
 registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
     const char *nonce, size_t nonce_len, uint8_t out[REG_NONCE_KEY_LEN])
@@ -43,7 +86,7 @@ registry_nonce_key(const uint8_t keyid[HASH_LEN], uint64_t created,
 	};
 
 	be64_put(out, created);
-	hash_sha256_parts(parts, 3, out + 8);
+	memo_hash(&nonce_memo, parts, 3, out + 8);
 }
 
 void
@@ -60,7 +103,7 @@ registry_idem_key(const char *party, size_t party_len, const char *key,
 	};
 
 	be64_put(out, key_time_ms);
-	hash_sha256_parts(parts, 4, out + 8);
+	memo_hash(&idem_memo, parts, 4, out + 8);
 }
 
 void

@@ -720,6 +720,33 @@ test_ledger_state_packs(void **state)
 	/* one pack per complete bundle, the rest under their index */
 	assert_true(count <= (int)(n / 256) + 256);
 	assert_true(count >= (int)(n / 256));
+	/* The view keeps its last pack per table and scans on from the last
+	 * slot found (view_get_packed): descending, then scattered reads
+	 * through the same view find what a fresh view finds. */
+	for (uint64_t r = 0; r < 2 * (n + 2); r++) {
+		uint64_t i = r < n + 2 ? n + 1 - r : (r * 7919u) % (n + 2);
+		struct ledger_view *w;
+		const uint8_t *wval;
+		size_t wlen;
+
+		assert_int_equal(ledger_view_open(f->l, &w), LIEN_OK);
+		for (int j = 0; j < 8; j++)
+			k[j] = (uint8_t)(i >> (56 - 8 * j));
+		for (int s = 0; s < 2; s++) {
+			enum ledger_table tb = s ? LEDGER_T_SEALED :
+			    LEDGER_T_PRIVATE;
+			enum lien_status a = ledger_view_state_get(v, tb, k, 8,
+			    &val, &vlen);
+
+			assert_int_equal(a, ledger_view_state_get(w, tb, k, 8,
+			    &wval, &wlen));
+			if (a == LIEN_OK) {
+				assert_int_equal(vlen, wlen);
+				assert_memory_equal(val, wval, wlen);
+			}
+		}
+		ledger_view_close(w);
+	}
 	ledger_view_close(v);
 }
 

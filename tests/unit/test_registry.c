@@ -3626,6 +3626,46 @@ test_registry_replay_no_map(void **state)
 	free(rec);
 }
 
+/* The nonce and idempotency keys: the definition (tag, inputs, SHA-256),
+ * whatever inputs came before (the last derivation is remembered per
+ * thread: registry/rules.c memo_hash), and inputs too long to remember. */
+static void
+test_registry_nonce_idem_keys(void **state)
+{
+	static const char ntag[] = "lienlog-nonce-v1", itag[] =
+	    "lienlog-idem-v2";
+	static const uint8_t zero = 0;
+	static const char *const nonces[] = { "n1", "n2", "n1", "n1", "",
+		"a-nonce-far-too-long-to-remember-a-nonce-far-too-long-to-"
+		"remember-a-nonce-far-too-long-to-remember-a-nonce-far-too-"
+		"long-to-remember-a-nonce-far-too-long" };
+	uint8_t keyid[HASH_LEN], got[REG_IDEM_KEY_LEN], want[HASH_LEN];
+
+	(void)state;
+	memset(keyid, 0x5a, sizeof keyid);
+	for (size_t r = 0; r < 3 * sizeof nonces / sizeof nonces[0]; r++) {
+		const char *nc = nonces[r % (sizeof nonces / sizeof nonces[0])];
+		size_t nl = strlen(nc);
+		struct hash_part np[3] = { { ntag, sizeof ntag }, { keyid,
+			HASH_LEN }, { nc, nl } };
+		struct hash_part ip[4] = { { itag, sizeof itag }, { "bank",
+			4 }, { &zero, 1 }, { nc, nl } };
+
+		keyid[0] = (uint8_t)(r & 1u);	/* the same nonce, another key */
+		np[1].p = keyid;
+		hash_sha256_parts(np, 3, want);
+		for (int again = 0; again < 2; again++) {	/* as rules, apply */
+			registry_nonce_key(keyid, 1000 + r, nc, nl, got);
+			assert_int_equal(be64_get(got), 1000 + r);
+			assert_memory_equal(got + 8, want, HASH_LEN);
+		}
+		registry_idem_key("bank", 4, nc, nl, 7 + r, got);
+		hash_sha256_parts(ip, 4, want);
+		assert_int_equal(be64_get(got), 7 + r);
+		assert_memory_equal(got + 8, want, HASH_LEN);
+	}
+}
+
 /* The map key is the vehicle key of docs/privacy.md. */
 static void
 test_registry_status_key_is_vehicle_key(void **state)
@@ -3719,6 +3759,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry_vehicle_key),
+		cmocka_unit_test(test_registry_nonce_idem_keys),
 		cmocka_unit_test_setup_teardown(test_registry_status_proofs,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
