@@ -85,7 +85,7 @@
 #define MAP_GC_PER_WRITE 2u
 #define MAP_GC_EXTRA 64u
 /* Strata kept decoded across commits by the writer: 0..4, at most
- * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of ~1.8 KiB, ~120 MiB
+ * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of 1,752 bytes, 117 MiB
  * whatever the map's size (ledger/map_store.c "Write cache"). */
 #define MAP_CACHE_STRATA 5u
 #define MAP_CACHE_STRATA_MAX 5u
