@@ -4,7 +4,7 @@
  * GET /metrics (docs/observability.md). The statistics are those of
  * GET /v1/statistics without parameters (every application, every
  * institution), read at each scrape from the running totals the
- * sequencer keeps (registry_statistics_totals: a few records, not a walk
+ * sequencer keeps (registry_statistics_total: a few records, not a walk
  * of the log).
  */
 #include <stdio.h>
@@ -74,15 +74,15 @@ stats_render_metrics(struct ledger *l, struct notify *n,
 	}
 	if (l == NULL || ledger_view_open(l, &v) != LIEN_OK)
 		return;
-	if (registry_statistics_totals(v, 0, REG_TIME_MAX, NULL, &out, &len) !=
-	    LIEN_OK || jcs_parse(out, len, 0, &s) != LIEN_OK) {
+	if (registry_statistics_total(v, &out, &len) != LIEN_OK ||
+	    jcs_parse(out, len, 0, &s) != LIEN_OK) {
 		ledger_view_close(v);
 		free(out);
 		return;
 	}
 	ledger_view_close(v);
 	free(out);
-	tot = json_object_get(s, "total");
+	tot = s;
 	metrics_text_family(t, "lienlog_registry_applications", "gauge",
 	    "Applications in the log by channel (docs/statistics.md).");
 	series(t, "lienlog_registry_applications", "channel",

@@ -617,6 +617,12 @@ enum lien_status registry_statistics(struct ledger_view *v, uint64_t from_ms,
 enum lien_status registry_statistics_totals(struct ledger_view *v,
     uint64_t from_ms, uint64_t to_ms, const char *party, char **out,
     size_t *out_len) LIEN_MUST_CHECK;
+/* Only its "total" (every application, every institution): what
+ * GET /metrics exports. One counter record and at most 2 x (1 + 2 x 7)
+ * trie records, whatever the log's size and the number of
+ * institutions. */
+enum lien_status registry_statistics_total(struct ledger_view *v,
+    char **out, size_t *out_len) LIEN_MUST_CHECK;
 /* What the server answers: registry_statistics_totals when [from_ms,
  * to_ms) holds every entry of the view (two entry reads to tell), else
  * registry_statistics (a walk of the log from its start). Same output. */

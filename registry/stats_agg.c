@@ -600,6 +600,31 @@ done:
 	return rc;
 }
 
+enum lien_status
+registry_statistics_total(struct ledger_view *v, char **out, size_t *out_len)
+{
+	char k[RG_KEY_MAX];
+	const uint8_t *val;
+	size_t n;
+	uint64_t c[SA_NFIELDS];
+	json_t *tot;
+	enum lien_status rc;
+
+	*out = NULL;
+	*out_len = 0;
+	rc = ledger_view_state_get(v, LEDGER_T_PSTATE, k, key_counts(k, NULL,
+	    0), &val, &n);
+	if (rc == LIEN_ENOTFOUND)
+		memset(c, 0, sizeof c);
+	else if (rc != LIEN_OK || (rc = counts_decode(val, n, c)) != LIEN_OK)
+		return rc;
+	if ((tot = figures_of(v, NULL, 0, c, &rc)) == NULL)
+		return rc;
+	rc = jcs_serialize(tot, out, out_len);
+	json_decref(tot);
+	return rc;
+}
+
 /* The time of entry index of the view. */
 static enum lien_status LIEN_MUST_CHECK
 entry_time(struct ledger_view *v, uint64_t index, uint64_t *t)
