@@ -59,11 +59,14 @@
  * GET /metrics does not walk the log; v14: a mortgage application's
  * undecided state a flag in its `vwindow` element (bit 63 of the entry
  * index) instead of pstate's `pm/` record, one random record written and
- * deleted per application (docs/storage.md "Where the bytes go"). An
- * older store is refused at open rather than audited against the wrong
+ * deleted per application (docs/storage.md "Where the bytes go"); v15:
+ * an owner's index and per-minute counters under one key prefix in
+ * pstate (`o/` + owner reference + `a` or `c`, were `oa/` and `co/`), so
+ * an application's two records under its owner share a leaf. An older
+ * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v14"
+#define STORE_FORMAT "lienlog-store-v15"
 
 struct store;
 struct store_txn;

@@ -551,10 +551,12 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	return rc;
 }
 
-/* The owner's index (pstate "oa/" + owner reference + be64 application
- * id number -> empty, store v12): one record per application under its
- * owner reference and, for a company's application, under the acting
- * person's (agent) too, so that registry_owner_apps reads the owner's
+/* The owner's index (pstate "o/" + owner reference + "a" + be64
+ * application id number -> empty, store v12 as "oa/" + reference, v15
+ * beside the owner's counters, rg_key_owner_app): one record per
+ * application under its owner reference and, for a company's
+ * application, under the acting person's (agent) too, so that
+ * registry_owner_apps reads the owner's
  * records only instead of every application. Never deleted: the owner
  * sees decided and released applications as well. */
 static enum lien_status LIEN_MUST_CHECK

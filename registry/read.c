@@ -429,10 +429,10 @@ owner_visit(void *ctx, const uint8_t *key, size_t key_len,
 	return w->n == w->max;
 }
 
-/* The owner's index (pstate "oa/", registry/apply.c owner_index_add):
- * one seek and one record per application of this owner (or acting
- * person), in id order; nothing else is read, however large the
- * registry. */
+/* The owner's index (pstate "o/" + reference + "a", registry/apply.c
+ * owner_index_add): one seek and one record per application of this
+ * owner (or acting person), in id order; nothing else is read, however
+ * large the registry. */
 enum lien_status
 registry_owner_apps(struct ledger_view *v,
     const uint8_t owner_ref[REG_COMMIT_LEN],

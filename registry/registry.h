@@ -749,8 +749,8 @@ enum lien_status registry_subject_by_commit(struct ledger_view *v,
 /* The applications whose private owner reference (or, for a company's,
  * acting person's reference "agent") is owner_ref: the subject's
  * applications, in id order, at most max; *n set. Reads the owner's
- * index (pstate "oa/", store v12): one record per application found,
- * whatever the registry's size. LIEN_ECORRUPT for a malformed record. */
+ * index (pstate "o/" + reference + "a", store v15; "oa/" since v12): one
+ * record per application found, whatever the registry's size. LIEN_ECORRUPT for a malformed record. */
 enum lien_status registry_owner_apps(struct ledger_view *v,
     const uint8_t owner_ref[REG_COMMIT_LEN],
     char (*ids)[REG_APP_ID_LEN + 1], size_t max, size_t *n)

@@ -151,10 +151,13 @@ size_t rg_key_voucher(char *out, const char *voucher);
 size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
-/* "oa/" + owner reference (32 bytes) [+ be64 application id number]: the
- * owner's applications (store v12; registry_owner_apps). owner_hex is
- * the 64 hex digits of a validated owner reference; with_app 0 gives the
- * owner's prefix (35 bytes), 1 the record's key (43 bytes). */
+/* "o/" + owner reference (32 bytes) + "a" [+ be64 application id
+ * number]: the owner's applications (store v12 as "oa/" + reference,
+ * v15 beside the owner's counters, "o/" + reference + "c" + be64
+ * minute, so that an application's two writes share a leaf;
+ * registry_owner_apps). owner_hex is the 64 hex digits of a validated
+ * owner reference; with_app 0 gives the owner's prefix (35 bytes), 1
+ * the record's key (43 bytes). */
 #define RG_KEY_OWNER_APP_PREFIX_LEN 35u
 size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
     int with_app);

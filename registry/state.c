@@ -521,17 +521,30 @@ rg_key_contract(char *out, const char *contract_hex)
 	return key_cat_hex32(out, key_cat(out, 0, "c/", 2), contract_hex);
 }
 
+/* An owner's records share one key prefix, "o/" + the owner reference
+ * (32 bytes), then "a" (the owner's index) or "c" (the per-minute
+ * counters): an application writes one of each under its owner, and
+ * with the prefix in common they land on the same leaf page, one random
+ * page instead of two (store v15; up to v14 "oa/" + reference and
+ * "co/" + reference + "/", far apart in the table). */
+static size_t
+key_owner(char *out, const char *owner_hex, char what)
+{
+	return key_cat(out, key_cat_hex32(out, key_cat(out, 0, "o/", 2),
+	    owner_hex), &what, 1);
+}
+
 size_t
 rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
 {
 	char p[3] = { 'c', who, '/' };
-	size_t n = key_cat(out, 0, p, 3);
+	size_t n;
 
 	/* owner references are 64 hex digits (payload.c FK_HEX32) */
 	if (who == 'o' && len == 64)
-		n = key_cat_hex32(out, n, id);
-	else
-		n = key_cat(out, n, id, len);
+		return key_owner(out, id, 'c');
+	n = key_cat(out, 0, p, 3);
+	n = key_cat(out, n, id, len);
 	return key_cat(out, n, "/", 1);
 }
 
@@ -549,7 +562,7 @@ rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
     int with_app)
 {
 	uint8_t b[8];
-	size_t n = key_cat_hex32(out, key_cat(out, 0, "oa/", 3), owner_hex);
+	size_t n = key_owner(out, owner_hex, 'a');
 
 	if (!with_app)
 		return n;

@@ -2069,8 +2069,9 @@ owner_index_forge(void *arg, struct ledger_state *st, uint64_t index,
 	(void)out;
 	(void)cap;
 	*out_len = 0;
-	memcpy(k, "oa/", 3);
-	commit_of(arg, k + 3);
+	memcpy(k, "o/", 2);	/* store v15: "o/" + reference + "a" */
+	commit_of(arg, k + 2);
+	k[2 + REG_COMMIT_LEN] = 'a';
 	be64_put(k + 3 + REG_COMMIT_LEN, index);
 	return ledger_state_put(st, LEDGER_T_PSTATE, k, sizeof k, "", 0);
 }
