@@ -258,6 +258,13 @@ enum lien_status rg_status_fold(json_t *veh) LIEN_MUST_CHECK;
 /* The public status record tree of vehicle record veh; NULL on ENOMEM or
  * a malformed record. *out: json_decref. */
 json_t *rg_status_record(const json_t *veh);
+/* The same record's canonical bytes, written straight into out (cap
+ * bytes) without the tree: exactly jcs_serialize(rg_status_record(veh))
+ * when LIEN_OK. LIEN_EUNSUPPORTED (*out_len 0) for anything it does not
+ * take (a member absent or not a string or integer, cap short): the
+ * caller then takes the tree's way, which says why. */
+enum lien_status rg_status_record_write(const json_t *veh, uint8_t *out,
+    size_t cap, size_t *out_len) LIEN_MUST_CHECK;
 /* The public form of GET /v1/vehicles/{vin} (docs/privacy.md table D):
  * vin, vehicle key, recorded, liens with rank, released, restrictions,
  * each time as "*_ms" and RFC 3339 "*_at". NULL on failure. */
