@@ -4,10 +4,14 @@ Each test_*.py runs as `python3 tests/integration/test_x.py ...`, so this
 directory is on sys.path and `import itest` finds this file. Network only
 to 127.0.0.1; every wait is bounded.
 """
+import atexit
+import ctypes
 import json
+import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -73,6 +77,134 @@ def stop(proc):
     return proc.returncode
 
 
+# ---- no server outlives its test -------------------------------------------
+#
+# A test must stop every server it started on every path: a failed check,
+# an exception, SIGTERM, and even SIGKILL of the test itself. Three nets,
+# each for what the one before cannot catch:
+# 1. spawn(): the child asks the kernel for SIGKILL when the test dies
+#    (PR_SET_PDEATHSIG), so nothing survives a killed test;
+# 2. SIGTERM/SIGHUP become SystemExit, so try/finally blocks run;
+# 3. at exit, every child of this process still running (however it was
+#    started) gets SIGTERM, then SIGKILL after 120 s.
+
+_LIBC = None
+try:
+    _LIBC = ctypes.CDLL(None, use_errno=True)
+except OSError:
+    pass
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent):
+    def preexec():
+        if _LIBC is not None:
+            _LIBC.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:      # the test died before prctl
+            os._exit(1)
+    return preexec
+
+
+def spawn(argv, **kw):
+    """subprocess.Popen(argv, **kw) for a server: killed by the kernel if
+    the test dies. Call it from the main thread (the death signal follows
+    the thread that forked)."""
+    return subprocess.Popen(argv, preexec_fn=_die_with_parent(os.getpid()),
+                            **kw)
+
+
+def _children():
+    """Pids of this process's children still running (not zombies)."""
+    me, out = os.getpid(), []
+    try:
+        names = os.listdir("/proc")
+    except OSError:
+        return out
+    for name in names:
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % name) as f:
+                st = f.read()
+        except OSError:
+            continue
+        fields = st[st.rfind(")") + 2:].split()
+        if len(fields) > 1 and fields[0] != "Z" and int(fields[1]) == me:
+            out.append(int(name))
+    return out
+
+
+def _reap_children():
+    pids = _children()
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    for _ in range(1200):               # bounded: 120 s, then SIGKILL
+        if not _children():
+            break
+        time.sleep(0.1)
+    for pid in _children():
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    if pids:
+        print("itest: stopped %d process(es) the test left running" %
+              len(pids), flush=True)
+
+
+def _exit_on_signal(signum, _frame):
+    raise SystemExit(128 + signum)
+
+
+atexit.register(_reap_children)
+if threading.current_thread() is threading.main_thread():
+    for _sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(_sig) == signal.SIG_DFL:
+            signal.signal(_sig, _exit_on_signal)
+
+
+def start_listening(argv, logpath, probe, what="lienlogd"):
+    """Start the server argv(port) on a free port of 127.0.0.1, its output
+    appended to logpath; return (proc, port) once it has said it listens
+    on that very port (so a port another process took in between is never
+    mistaken for ours) and probe(port) succeeds. 3 attempts; on any error
+    the server is stopped before the error goes on."""
+    for _attempt in range(3):
+        port = free_port()
+        mine = ("listening on http://127.0.0.1:%d/" % port).encode()
+        try:
+            off = os.path.getsize(logpath)
+        except OSError:
+            off = 0
+        with open(logpath, "ab") as log:
+            proc = spawn(argv(port), stdin=subprocess.DEVNULL, stdout=log,
+                         stderr=subprocess.STDOUT)
+        try:
+            for _ in range(3000):   # bounded: 300 s (seeding, sanitizers)
+                if proc.poll() is not None:
+                    break
+                with open(logpath, "rb") as f:
+                    f.seek(off)
+                    said = mine in f.read()
+                if said:
+                    try:
+                        probe(port)
+                        return proc, port
+                    except Exception:   # not answering yet: poll again
+                        pass
+                time.sleep(0.1)
+        except BaseException:
+            stop(proc)
+            raise
+        stop(proc)
+    with open(logpath, errors="replace") as f:
+        print(f.read()[-4000:])
+    raise SystemExit(what + " did not come up")
+
+
 def wait_until(pred, proc, polls=24000):
     """Poll pred() every 5 ms until it holds; False if proc exits first or
     after the bound (120 s: a hang guard, never a timing check)."""
@@ -96,25 +228,9 @@ def drain(stream, buf):
 
 
 def start_demo(lienlogd, datadir, logpath, extra=()):
-    """Start `lienlogd --demo DATADIR` on a free port (3 attempts: the
-    port may be taken in between); return (proc, port) once /healthz
-    answers. Its output is appended to logpath."""
-    for _attempt in range(3):
-        port = free_port()
-        with open(logpath, "ab") as log:
-            proc = subprocess.Popen(
-                [lienlogd, "--demo", datadir, "--listen",
-                 "127.0.0.1:%d" % port] + list(extra),
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log)
-        for _ in range(3000):       # bounded: 300 s (seeding, sanitizers)
-            if proc.poll() is not None:
-                break
-            try:
-                healthz(port)
-                return proc, port
-            except OSError:
-                time.sleep(0.1)
-        stop(proc)
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    raise SystemExit("lienlogd --demo did not come up")
+    """Start `lienlogd --demo DATADIR` on a free port (start_listening);
+    return (proc, port) once /healthz answers."""
+    return start_listening(
+        lambda port: [lienlogd, "--demo", datadir, "--listen",
+                      "127.0.0.1:%d" % port] + list(extra),
+        logpath, healthz, "lienlogd --demo")

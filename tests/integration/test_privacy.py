@@ -288,6 +288,17 @@ def world(a, tmp):
     proc, port = reg.start_server(a.lienlogd, data,
                                   os.path.join(tmp, "lienlogd.out"),
                                   ("--access-log", access_log(tmp)))
+    try:
+        cl, s, bank_id = filed_parties(pki, port)
+        return proc, port, cl, s, face, data, bank_id
+    except BaseException:
+        stop_server(proc)   # the caller's try starts after this returns
+        raise
+
+
+def filed_parties(pki, port):
+    """(client, signers, bank id) once the bank and the parties are filed
+    on the server at port."""
     cl = reg.Client(port)
     s = {n: reg.Signer(n, os.path.join(pki, k + ".key"),
                        os.path.join(pki, k + ".pem"))
@@ -306,7 +317,7 @@ def world(a, tmp):
                            {"party": party, "role": role, "name": party,
                             "certificate": s[role].cert_pem}), 201, None,
                    "file " + party)
-    return proc, port, cl, s, face, data, bank_id
+    return cl, s, bank_id
 
 
 def access_log(tmp):

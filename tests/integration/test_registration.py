@@ -38,7 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import \
     decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from itest import check, FAILURES as FAILS, free_port, stop as stop_server
+from itest import check, FAILURES as FAILS, free_port, start_listening, \
+    stop as stop_server
 
 
 def b64(b):
@@ -357,28 +358,19 @@ def master_key_path(data):
 
 
 def start_server(lienlogd, data, logpath, extra=()):
+    """lienlogd over DATA on a free port (itest.start_listening): (proc,
+    port) once /healthz answers with a tree size."""
     mk = master_key_path(data)
     os.makedirs(os.path.dirname(mk), mode=0o700, exist_ok=True)
-    for _ in range(3):
-        port = free_port()
-        log = open(logpath, "ab")
-        proc = subprocess.Popen(
-            [lienlogd, "--data", data, "--listen", "127.0.0.1:%d" % port,
-             "--threads", "8", "--body-timeout-ms", "1500",
-             "--master-key", mk] + list(extra),
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        for _ in range(600):
-            if proc.poll() is not None:
-                break
-            try:
-                if Client(port).tree_size() >= 0:
-                    return proc, port
-            except OSError:
-                pass
-            time.sleep(0.1)
-        stop_server(proc)
-    raise RuntimeError("lienlogd did not come up")
+
+    def up(port):
+        if not Client(port).tree_size() >= 0:
+            raise OSError("no tree size")
+    return start_listening(
+        lambda port: [lienlogd, "--data", data, "--listen",
+                      "127.0.0.1:%d" % port, "--threads", "8",
+                      "--body-timeout-ms", "1500", "--master-key", mk] +
+        list(extra), logpath, up)
 
 
 # ---- the test ----------------------------------------------------------------
