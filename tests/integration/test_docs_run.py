@@ -141,7 +141,7 @@ def main():
                  len(found)):
         return 1
     tmp = tempfile.mkdtemp(prefix="lienlog-docs-")
-    proc = None
+    proc, finished = None, False
     try:
         data = os.path.join(tmp, "demo-data")
         proc, port = start_demo(lienlogd, data, os.path.join(tmp, "d.log"))
@@ -163,10 +163,14 @@ def main():
                    r.stderr[-3000:]))
             print("%s:%d: %s" % (rel, line, "ok" if r.returncode == 0 else
                                  "FAILED"))
+        finished = True
     finally:
         if proc is not None:
             stop(proc)
-        shutil.rmtree(tmp, ignore_errors=True)
+        if finished and not FAILURES:
+            shutil.rmtree(tmp, ignore_errors=True)
+        else:       # the server's output (d.log) and the blocks' files
+            print("kept", tmp)
     if FAILURES:
         print("%d failure(s)" % len(FAILURES))
         return 1

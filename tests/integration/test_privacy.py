@@ -607,12 +607,16 @@ def main():
     check(set(allowed) >= {0, 1, 2, 16, 17, 18, 19, 20, 21, 22, 23, 24, 28},
           "docs/privacy.md table A covers every type: %r" % sorted(allowed))
     tmp = tempfile.mkdtemp(prefix="lienlog-privacy-")
+    finished = False
     try:
         demo_part(a, tmp, allowed)
         w = owner_part(a, tmp, allowed)
         erasure_part(a, tmp, allowed, w)
+        finished = True
     finally:
-        if not reg.FAILS:
+        # an exception keeps the servers' output too, not only a failed
+        # check
+        if finished and not reg.FAILS:
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print("kept", tmp)

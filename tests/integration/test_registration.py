@@ -411,13 +411,14 @@ def main():
     ap.add_argument("--mktrust", required=True)
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="lienlog-reg-")
-    proc = None
+    proc, finished = None, False
     try:
         proc = run(a, tmp)
+        finished = True
     finally:
         if proc is not None:
             stop_server(proc)
-        if not FAILS:
+        if finished and not FAILS:     # an exception keeps the logs too
             shutil.rmtree(tmp, ignore_errors=True)
         else:
             print("kept", tmp)
