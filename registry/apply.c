@@ -21,6 +21,7 @@
 
 #include "common/hex.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "common/rd.h"
@@ -722,13 +723,70 @@ out:
 
 /* ---- the notification outbox (registry.h "notices") ------------------- */
 
+/* Text that is its own canonical JSON string body (printable ASCII,
+ * no '"' or '\\'): application ids and notice kinds. */
+static int
+plain_ascii(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+enum lien_status
+rg_notice_write(uint64_t index, uint64_t now, const char *app,
+    const char *kind, const json_t *reasons, uint8_t *out, size_t cap,
+    size_t *out_len)
+{
+	size_t al, kl, len = 0, n;
+	char num[2][24];
+	int nl[2];
+
+	*out_len = 0;
+	if (app == NULL || kind == NULL || index > (uint64_t)JCS_INT_MAX ||
+	    now > (uint64_t)JCS_INT_MAX)
+		return LIEN_EUNSUPPORTED;
+	al = strlen(app);
+	kl = strlen(kind);
+	if (!plain_ascii(app, al) || !plain_ascii(kind, kl))
+		return LIEN_EUNSUPPORTED;
+	nl[0] = snprintf(num[0], sizeof num[0], "%llu",
+	    (unsigned long long)index);
+	nl[1] = snprintf(num[1], sizeof num[1], "%llu",
+	    (unsigned long long)now);
+	/* members in RFC 8785 order: app, index, kind, reasons, time_ms */
+#define NW(s, l) do { if ((l) > cap - len) return LIEN_EUNSUPPORTED; \
+	memcpy(out + len, (s), (l)); len += (l); } while (0)
+	NW("{\"app\":\"", 8);
+	NW(app, al);
+	NW("\",\"index\":", 10);
+	NW(num[0], (size_t)nl[0]);
+	NW(",\"kind\":\"", 9);
+	NW(kind, kl);
+	NW("\"", 1);
+	if (reasons != NULL) {
+		NW(",\"reasons\":", 11);
+		if (jcs_write(reasons, out + len, cap - len, &n) != LIEN_OK)
+			return LIEN_EUNSUPPORTED;
+		len += n;
+	}
+	NW(",\"time_ms\":", 11);
+	NW(num[1], (size_t)nl[1]);
+	NW("}", 1);
+#undef NW
+	*out_len = len;
+	return LIEN_OK;
+}
+
 static enum lien_status LIEN_MUST_CHECK
 notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
     const char *app, const char *kind, const json_t *reasons)
 {
 	char k[RG_KEY_MAX];
-	size_t n = sizeof REG_NOTICE_PREFIX - 1, kl = strlen(kind);
-	json_t *o = json_object();
+	uint8_t buf[2048];
+	size_t n = sizeof REG_NOTICE_PREFIX - 1, kl = strlen(kind), bl;
+	json_t *o;
 	enum lien_status rc = LIEN_ENOMEM;
 
 	if (app == NULL)
@@ -739,6 +797,13 @@ notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
 	k[n++] = '/';
 	memcpy(k + n, kind, kl);
 	n += kl;
+	/* The record's bytes straight into buf (nothing reads notices back
+	 * as trees); what it does not take goes the tree's way, which gives
+	 * the same bytes or says why there are none. */
+	if (rg_notice_write(index, now, app, kind, reasons, buf, sizeof buf,
+	    &bl) == LIEN_OK)
+		return ledger_state_put(st, LEDGER_T_NOTICES, k, n, buf, bl);
+	o = json_object();
 	if (o != NULL && rg_set(o, "app", json_string(app)) == LIEN_OK &&
 	    rg_set(o, "kind", json_string(kind)) == LIEN_OK &&
 	    rg_set(o, "index", json_integer((json_int_t)index)) == LIEN_OK &&

@@ -265,6 +265,15 @@ json_t *rg_status_record(const json_t *veh);
  * caller then takes the tree's way, which says why. */
 enum lien_status rg_status_record_write(const json_t *veh, uint8_t *out,
     size_t cap, size_t *out_len) LIEN_MUST_CHECK;
+/* A notice record's canonical bytes (registry/apply.c notice_put:
+ * {"app","index","kind","reasons"?,"time_ms"}) written straight into out
+ * (cap bytes): exactly the canonical form of the tree notice_put would
+ * build, when LIEN_OK. LIEN_EUNSUPPORTED (*out_len 0) for what it does
+ * not take (app or kind not plain ASCII, an integer above JCS_INT_MAX,
+ * reasons jcs_write refuses, cap short): the caller builds the tree. */
+enum lien_status rg_notice_write(uint64_t index, uint64_t now,
+    const char *app, const char *kind, const json_t *reasons, uint8_t *out,
+    size_t cap, size_t *out_len) LIEN_MUST_CHECK;
 /* The public form of GET /v1/vehicles/{vin} (docs/privacy.md table D):
  * vin, vehicle key, recorded, liens with rank, released, restrictions,
  * each time as "*_ms" and RFC 3339 "*_at". NULL on failure. */

@@ -1,7 +1,8 @@
-/* registry/status.c: the status record written straight from a vehicle
- * record (rg_status_record_write, the replay's and the sequencer's path)
- * is byte for byte the canonical form of the tree rg_status_record
- * builds, over generated vehicle records, well-formed and not. */
+/* State records written without a tree (the replay's and the sequencer's
+ * path) are byte for byte the canonical form of the tree the old path
+ * builds, over generated inputs, well-formed and not:
+ * registry/status.c rg_status_record_write (a vehicle's status record)
+ * and registry/apply.c rg_notice_write (a notice). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -150,11 +151,87 @@ test_rg_status_record_write_matches_tree(void **state)
 	assert_true(same > 1000);	/* the generator is not all odd */
 }
 
+/* The tree registry/apply.c notice_put builds when rg_notice_write
+ * declines. */
+static json_t *
+notice_tree(uint64_t index, uint64_t now, const char *app, const char *kind,
+    const json_t *reasons)
+{
+	json_t *o = json_object();
+
+	json_object_set_new(o, "app", json_string(app));
+	json_object_set_new(o, "kind", json_string(kind));
+	json_object_set_new(o, "index", json_integer((json_int_t)index));
+	json_object_set_new(o, "time_ms", json_integer((json_int_t)now));
+	if (reasons != NULL)
+		json_object_set_new(o, "reasons", json_copy((json_t *)reasons));
+	return o;
+}
+
+static void
+test_rg_notice_write_matches_tree(void **state)
+{
+	static const char *const apps[] = { "A000000000000001f",
+		"A00000000000abcde", "x\"y", "tab\there", "\xc3\xa9t\xc3\xa9",
+		"" };
+	static const char *const kinds[] = { "received", "diverted",
+		"approved", "rejected", "dispatched", "delivered" };
+	uint8_t buf[2048];
+	unsigned same = 0;
+
+	(void)state;
+	for (int r = 0; r < 20000; r++) {
+		uint64_t index = rnd(8) ? rnd(1u << 30) : (uint64_t)1 << 60;
+		uint64_t now = (uint64_t)rnd(1u << 30) * 1000 + rnd(1000);
+		const char *app = apps[rnd(4) ? 0 : rnd(6)];
+		const char *kind = kinds[rnd(6)];
+		json_t *reasons = NULL, *tree;
+		char *want = NULL;
+		size_t want_len = 0, len = 0;
+		enum lien_status a, b;
+
+		switch (rnd(6)) {
+		case 0:
+			reasons = json_pack("[s,s]", "face_grey", "owner_burst");
+			break;
+		case 1:
+			reasons = json_pack("{s:i,s:s}", "z", 1, "a", "\n");
+			break;
+		case 2:
+			reasons = json_real(0.5);
+			break;
+		case 3:
+			reasons = json_pack("[s]", "\xe4\xb8\xad");
+			break;
+		default:
+			break;
+		}
+		a = rg_notice_write(index, now, app, kind, reasons, buf,
+		    rnd(10) ? sizeof buf : rnd(80), &len);
+		tree = notice_tree(index, now, app, kind, reasons);
+		b = jcs_serialize(tree, &want, &want_len);
+		if (a == LIEN_OK) {
+			assert_int_equal(b, LIEN_OK);
+			assert_int_equal(len, want_len);
+			assert_memory_equal(buf, want, len);
+			same++;
+		} else {
+			assert_int_equal(a, LIEN_EUNSUPPORTED);
+			assert_int_equal(len, 0);
+		}
+		free(want);
+		json_decref(tree);
+		json_decref(reasons);
+	}
+	assert_true(same > 5000);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rg_status_record_write_matches_tree),
+		cmocka_unit_test(test_rg_notice_write_matches_tree),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
