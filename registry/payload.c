@@ -349,6 +349,22 @@ registry_anomaly_code(unsigned i)
 	return i < REG_ANOMALY_COUNT ? rg_anomaly_codes[i] : NULL;
 }
 
+unsigned
+rg_anomaly_bits(const json_t *r)
+{
+	const json_t *a = json_object_get(r, "reasons");
+	unsigned bits = 0;
+
+	for (size_t i = 0; i < json_array_size(a); i++) {
+		const char *c = json_string_value(json_array_get(a, i));
+
+		for (unsigned b = 0; c != NULL && b < REG_ANOMALY_COUNT; b++)
+			if (strcmp(c, rg_anomaly_codes[b]) == 0)
+				bits |= 1u << b;
+	}
+	return bits;
+}
+
 static enum lien_status check_fields(const struct field *fs, const json_t *o,
     int full, struct rg_verdict *v) LIEN_MUST_CHECK;
 

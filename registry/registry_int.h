@@ -246,6 +246,10 @@ enum lien_status rg_anomalies(struct ledger_state *st, uint64_t now,
 
 /* Reason codes of anomaly bits, in bit order. */
 extern const char *const rg_anomaly_codes[REG_ANOMALY_COUNT];
+/* The REG_ANOMALY_* bits of the "reasons" array of record r (a stored
+ * application or its payload; unknown codes and a missing array give no
+ * bits: the record was checked when it was written). */
+unsigned rg_anomaly_bits(const json_t *r);
 
 /* ---- lien status (registry/status.c, docs/lien-status.md) -------------- */
 /* Name the entry rg_apply is applying (its payload tree, borrowed until

@@ -82,22 +82,6 @@ app_of(struct reg_stats *s, const json_t *p)
 	return app_find(s, ix);
 }
 
-static unsigned
-reason_bits(const json_t *r)
-{
-	const json_t *a = json_object_get(r, "reasons");
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const char *c = json_string_value(json_array_get(a, i));
-
-		for (unsigned b = 0; c != NULL && b < REG_ANOMALY_COUNT; b++)
-			if (strcmp(c, rg_anomaly_codes[b]) == 0)
-				bits |= 1u << b;
-	}
-	return bits;
-}
-
 enum lien_status
 registry_stats_add(struct reg_stats *s, uint64_t index, uint64_t time_ms,
     uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
@@ -161,7 +145,7 @@ registry_stats_add(struct reg_stats *s, uint64_t index, uint64_t time_ms,
 		a->release = type == REG_T_RELEASE_APPLICATION;
 		a->counter = rg_counter(type, p) ? 1u : 0u;
 		a->term_end = json_object_get(r, "term_end") != NULL;
-		a->reasons = reason_bits(r);
+		a->reasons = rg_anomaly_bits(r);
 		a->outcome = rg_jstr_eq(p, "status", "in_person_review") ?
 		    O_REVIEW : O_PENDING;
 		break;

@@ -180,22 +180,6 @@ both_tries(struct ledger_state *st, const char *party, size_t plen,
 	return rc != LIEN_OK ? rc : trie_add(st, party, plen, metric, d);
 }
 
-static unsigned
-reason_bits(const json_t *r)
-{
-	const json_t *a = json_object_get(r, "reasons");
-	unsigned bits = 0;
-
-	for (size_t i = 0; i < json_array_size(a); i++) {
-		const char *c = json_string_value(json_array_get(a, i));
-
-		for (unsigned b = 0; c != NULL && b < REG_ANOMALY_COUNT; b++)
-			if (strcmp(c, rg_anomaly_codes[b]) == 0)
-				bits |= 1u << b;
-	}
-	return bits;
-}
-
 /* A later step of application "app" of payload p: its bank, submission
  * time, and whether it is this log's (an application inherited by a
  * state hand-over is not: its submission is in the old log, so the
@@ -263,7 +247,7 @@ rg_stats_apply(struct ledger_state *st, uint64_t now, unsigned type,
 	switch (type) {
 	case REG_T_MORTGAGE_APPLICATION:
 	case REG_T_RELEASE_APPLICATION: {
-		unsigned bits = reason_bits(r);
+		unsigned bits = rg_anomaly_bits(r);
 
 		if ((bank = rg_app_bank(r, &blen)) == NULL)
 			return LIEN_EINVAL;
