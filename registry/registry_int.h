@@ -169,6 +169,9 @@ size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
  * application's records as the entry left them). */
 enum lien_status rg_stats_apply(struct ledger_state *st, uint64_t now,
     unsigned type, const json_t *p, const json_t *r) LIEN_MUST_CHECK;
+/* The statistics' "<x>_at" beside "<x>_ms" (registry/stats.c): a new
+ * JSON string in RFC 3339, or JSON null past year 9999; caller owns it. */
+json_t *rg_time_at(uint64_t ms);
 
 /* The multi-bank window (LEDGER_T_VWINDOW, by vehicle key vk, 64 hex):
  * the vehicle's mortgage applications of the last REG_WINDOW_KEEP_MS

@@ -299,8 +299,8 @@ bank_cmp(const void *x, const void *y)
 /* "<x>_at" beside "<x>_ms": the instant in RFC 3339 (common/rfc3339.h,
  * the tree's one formatter), or null past year 9999, which RFC 3339
  * cannot write (an open "to" is REG_TIME_MAX: no upper bound). */
-static json_t *
-time_at(uint64_t ms)
+json_t *
+rg_time_at(uint64_t ms)
 {
 	char at[RFC3339_MS_LEN + 1];
 
@@ -335,10 +335,10 @@ registry_stats_json(struct reg_stats *s, char **out, size_t *out_len)
 			goto done;
 	}
 	if (rg_set(o, "from_ms", json_integer((json_int_t)s->from_ms)) ||
-	    rg_set(o, "from_at", time_at(s->from_ms)))
+	    rg_set(o, "from_at", rg_time_at(s->from_ms)))
 		goto done;
 	if (rg_set(o, "to_ms", json_integer((json_int_t)s->to_ms)) ||
-	    rg_set(o, "to_at", time_at(s->to_ms)) ||
+	    rg_set(o, "to_at", rg_time_at(s->to_ms)) ||
 	    (s->party[0] != '\0' && rg_set(o, "party",
 	    json_string(s->party))) ||
 	    rg_set(o, "total", figures(s, NULL, scratch)) ||

@@ -511,15 +511,6 @@ inst_visit(void *ctx, const uint8_t *key, size_t key_len,
 	return 0;
 }
 
-static json_t *
-time_at(uint64_t ms)
-{
-	char at[RFC3339_MS_LEN + 1];
-
-	return rfc3339_ms(ms, at) == LIEN_OK ? json_string(at) :
-	    json_null();
-}
-
 enum lien_status
 registry_statistics_totals(struct ledger_view *v, uint64_t from_ms,
     uint64_t to_ms, const char *party, char **out, size_t *out_len)
@@ -569,9 +560,9 @@ registry_statistics_totals(struct ledger_view *v, uint64_t from_ms,
 	}
 	rc = LIEN_ENOMEM;
 	if (rg_set(o, "from_ms", jint(from_ms)) ||
-	    rg_set(o, "from_at", time_at(from_ms)) ||
+	    rg_set(o, "from_at", rg_time_at(from_ms)) ||
 	    rg_set(o, "to_ms", jint(to_ms)) ||
-	    rg_set(o, "to_at", time_at(to_ms)) ||
+	    rg_set(o, "to_at", rg_time_at(to_ms)) ||
 	    (party != NULL && rg_set(o, "party", json_string(party))) ||
 	    rg_set(o, "total", json_incref(tot)) ||
 	    rg_set(o, "institutions", json_incref(w.insts)))

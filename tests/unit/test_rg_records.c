@@ -28,6 +28,25 @@ rnd(unsigned n)
 /* Mostly what the registry writes (a string or a small integer); now and
  * then an escape, non-ASCII text, a huge or negative integer, another
  * type, or nothing. */
+/* A direct writer's result (a, buf, len) against the tree's canonical
+ * form (b, want, want_len): either the same bytes (returns 1), or
+ * declined with nothing written (an absent or odd member, a short
+ * buffer: the caller takes the tree's way; returns 0). */
+static unsigned
+written_as_tree(enum lien_status a, enum lien_status b, const uint8_t *buf,
+    size_t len, const char *want, size_t want_len)
+{
+	if (a != LIEN_OK) {
+		assert_int_equal(a, LIEN_EUNSUPPORTED);
+		assert_int_equal(len, 0);
+		return 0;
+	}
+	assert_int_equal(b, LIEN_OK);
+	assert_int_equal(len, want_len);
+	assert_memory_equal(buf, want, len);
+	return 1;
+}
+
 static json_t *
 value(int string)
 {
@@ -133,18 +152,7 @@ test_rg_status_record_write_matches_tree(void **state)
 			b = jcs_serialize(tree, &want, &want_len);
 			json_decref(tree);
 		}
-		if (a == LIEN_OK) {
-			/* what it writes is the tree's canonical form */
-			assert_int_equal(b, LIEN_OK);
-			assert_int_equal(len, want_len);
-			assert_memory_equal(buf, want, len);
-			same++;
-		} else {
-			/* declined (an absent or odd member, a short
-			 * buffer): the caller takes the tree's way */
-			assert_int_equal(a, LIEN_EUNSUPPORTED);
-			assert_int_equal(len, 0);
-		}
+		same += written_as_tree(a, b, buf, len, want, want_len);
 		free(want);
 		json_decref(veh);
 	}
@@ -210,15 +218,7 @@ test_rg_notice_write_matches_tree(void **state)
 		    rnd(10) ? sizeof buf : rnd(80), &len);
 		tree = notice_tree(index, now, app, kind, reasons);
 		b = jcs_serialize(tree, &want, &want_len);
-		if (a == LIEN_OK) {
-			assert_int_equal(b, LIEN_OK);
-			assert_int_equal(len, want_len);
-			assert_memory_equal(buf, want, len);
-			same++;
-		} else {
-			assert_int_equal(a, LIEN_EUNSUPPORTED);
-			assert_int_equal(len, 0);
-		}
+		same += written_as_tree(a, b, buf, len, want, want_len);
 		free(want);
 		json_decref(tree);
 		json_decref(reasons);
