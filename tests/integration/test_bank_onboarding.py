@@ -32,7 +32,7 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 
-from itest import check, FAILURES as FAILS, free_port
+from itest import spawn, check, FAILURES as FAILS, free_port
 
 
 def b64(b):
@@ -230,8 +230,8 @@ def main():
     data = os.path.join(tmp, "data")
     port = free_port()
     log = open(os.path.join(tmp, "lienlogd.log"), "wb")
-    srv = subprocess.Popen([lienlogd, "--demo", data, "--listen",
-                            "127.0.0.1:%d" % port], stdout=log, stderr=log)
+    srv = spawn([lienlogd, "--demo", data, "--listen",
+                 "127.0.0.1:%d" % port], stdout=log, stderr=log)
     try:
         up = False
         for _ in range(600):            # <= 300 s (seeding under ASan)

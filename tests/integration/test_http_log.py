@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from itest import check, FAILURES, free_port, stop as stop_server
+from itest import spawn, check, FAILURES, free_port, stop as stop_server
 
 ORIGIN = "lienlog.demo/log"
 
@@ -179,7 +179,7 @@ def start_server(binary, datadir, logpath):
     for _attempt in range(3):
         port = free_port()
         log = open(logpath, "wb")
-        proc = subprocess.Popen(
+        proc = spawn(
             [binary, "--demo", datadir, "--listen", f"127.0.0.1:{port}",
              "--threads", "4"],
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)

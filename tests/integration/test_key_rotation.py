@@ -49,7 +49,7 @@ import time
 import urllib.error
 import urllib.request
 
-from itest import check, FAILURES as FAILS, CHECKS, free_port
+from itest import spawn, check, FAILURES as FAILS, CHECKS, free_port
 
 OLD_ORIGIN = "lienlog.demo/log"
 NEW_ORIGIN = "lienlog.demo/log-2027"
@@ -79,8 +79,8 @@ def start(argv_for_port, health, logpath):
     for _attempt in range(3):
         port = free_port()
         log = open(logpath, "ab")
-        proc = subprocess.Popen(argv_for_port(port), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = spawn(argv_for_port(port), stdin=subprocess.DEVNULL,
+                     stdout=log, stderr=subprocess.STDOUT)
         log.close()
         for _ in range(1800):          # at most ~180 s (demo seeding)
             if proc.poll() is not None:

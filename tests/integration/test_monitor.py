@@ -25,7 +25,7 @@ import tempfile
 import time
 import urllib.request
 
-from itest import check, FAILURES, free_port
+from itest import spawn, check, FAILURES, free_port
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -57,9 +57,9 @@ def test_real(tmp):
     proc = None
     for _ in range(3):
         port = free_port()
-        proc = subprocess.Popen([LIENLOGD, "--demo", demo, "--listen",
-                                 "127.0.0.1:%d" % port],
-                                stderr=subprocess.DEVNULL)
+        proc = spawn([LIENLOGD, "--demo", demo, "--listen",
+                      "127.0.0.1:%d" % port],
+                     stderr=subprocess.DEVNULL)
         up = False
         for _ in range(1200):
             if proc.poll() is not None:
@@ -138,8 +138,8 @@ def test_malicious(tmp):
     key = os.path.join(tmp, "mal")
     lienlog(["keygen", "--name", "mal.example/log", "--out", key])
     portfile = os.path.join(tmp, "mal.port")
-    mal = subprocess.Popen([PY, os.path.join(HERE, "malicious_log.py"),
-                            "--key", key + ".key", portfile])
+    mal = spawn([PY, os.path.join(HERE, "malicious_log.py"),
+                 "--key", key + ".key", portfile])
     try:
         for _ in range(600):
             if os.path.exists(portfile) or mal.poll() is not None:

@@ -82,7 +82,7 @@ import time
 import urllib.parse
 import warnings
 
-from itest import check, FAILURES, VERBOSE, free_port
+from itest import spawn, check, FAILURES, VERBOSE, free_port
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -263,9 +263,9 @@ class Nginx:
         if not check(t.returncode == 0, "nginx -t accepts the rendered config"):
             print(out)
             raise SystemExit(1)
-        self.proc = subprocess.Popen(args + ["-g", "daemon off;"],
-                                     stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.DEVNULL)
+        self.proc = spawn(args + ["-g", "daemon off;"],
+                          stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL)
         for _ in range(300):      # bounded: until both ports accept
             if self.proc.poll() is not None:
                 break
@@ -751,9 +751,9 @@ def start_lienlogd(binary, datadir, logpath, extra=()):
     for _ in range(5):
         port = free_port()
         log = open(logpath, "ab")
-        proc = subprocess.Popen([binary, "--demo", datadir, "--listen",
-                                 f"127.0.0.1:{port}"] + list(extra),
-                                stdout=log, stderr=log)
+        proc = spawn([binary, "--demo", datadir, "--listen",
+                      f"127.0.0.1:{port}"] + list(extra),
+                     stdout=log, stderr=log)
         log.close()
         for _ in range(1200):      # bounded: the demo seeding takes a while
             if proc.poll() is not None:

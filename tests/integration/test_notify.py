@@ -34,15 +34,15 @@ import tempfile
 import time
 import urllib.request
 
-from itest import (check, FAILURES as FAILS, free_port, http_get, start_demo,
-                   stop, wait_until)
+from itest import (spawn, check, FAILURES as FAILS, free_port, http_get,
+                   start_demo, stop, wait_until)
 
 
 def gateway_start(script, port, out, tok):
-    p = subprocess.Popen(["/usr/bin/python3", script, "--port", str(port),
-                          "--out", out, "--token-file", tok],
-                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
+    p = spawn(["/usr/bin/python3", script, "--port", str(port),
+               "--out", out, "--token-file", tok],
+              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+              stderr=subprocess.DEVNULL)
 
     def up():
         try:

@@ -38,7 +38,7 @@ import time
 
 import yaml
 
-from itest import check, FAILURES, free_port
+from itest import spawn, check, FAILURES, free_port
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEMO_PARTY = {"admin": "admin", "institution": "bank-a", "officer": "officer",
@@ -235,9 +235,9 @@ def start_server(binary, datadir, logpath):
     for _ in range(5):
         port = free_port()
         with open(logpath, "ab") as log:
-            proc = subprocess.Popen([binary, "--demo", datadir, "--listen",
-                                     f"127.0.0.1:{port}"],
-                                    stdout=log, stderr=log)
+            proc = spawn([binary, "--demo", datadir, "--listen",
+                          f"127.0.0.1:{port}"],
+                         stdout=log, stderr=log)
         for _ in range(1200):       # bounded: the demo seeding takes a while
             if proc.poll() is not None:
                 break

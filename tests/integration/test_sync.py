@@ -38,7 +38,7 @@ import tempfile
 import time
 import urllib.request
 
-from itest import check, drain, FAILURES, free_port, wait_until
+from itest import spawn, check, drain, FAILURES, free_port, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -189,9 +189,9 @@ def test_real(tmp):
     proc = None
     for attempt in range(3):
         port = free_port()
-        proc = subprocess.Popen([LIENLOGD, "--demo", demo, "--listen",
-                                 "127.0.0.1:%d" % port],
-                                stderr=subprocess.DEVNULL)
+        proc = spawn([LIENLOGD, "--demo", demo, "--listen",
+                      "127.0.0.1:%d" % port],
+                     stderr=subprocess.DEVNULL)
         ok = False
         for _ in range(1200):
             if proc.poll() is not None:
@@ -282,8 +282,8 @@ def test_real(tmp):
         kills = done = 0
         for rnd_i in range(int(os.environ.get("LIEN_SYNC_ROUNDS", "12"))):
             target = done + rnd.randint(1, 60)
-            p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL)
+            p = spawn([LIENLOG] + args, stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL)
             reached = wait_until(lambda: count_lines(sink) >= target, p)
             running = p.poll() is None
             if running:
@@ -312,8 +312,8 @@ def test_real(tmp):
         def start_sink():
             if os.path.exists(sport):
                 pass
-            p = subprocess.Popen([PY, os.path.abspath(__file__),
-                                  "--sink-server", sport, sstore])
+            p = spawn([PY, os.path.abspath(__file__),
+                       "--sink-server", sport, sstore])
             for _ in range(400):
                 try:
                     socket.create_connection(
@@ -330,8 +330,8 @@ def test_real(tmp):
         args = ["sync", "--log", base, "--vkey", vkey, "--state", st,
                 "--sink", url, "--all"]
         # sync killed once it has delivered 100 records
-        p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
+        p = spawn([LIENLOG] + args, stdout=subprocess.DEVNULL,
+                  stderr=subprocess.DEVNULL)
         reached = wait_until(lambda: count_lines(sstore) >= 100, p)
         running = p.poll() is None
         if running:
@@ -342,8 +342,8 @@ def test_real(tmp):
               "http: sync killed mid-run (sink at %d)" % at)
         # restarted; the sink killed once 50 more arrived, while sync
         # delivers; sync must say it retries before the sink comes back
-        p = subprocess.Popen([LIENLOG] + args, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE)
+        p = spawn([LIENLOG] + args, stdout=subprocess.DEVNULL,
+                  stderr=subprocess.PIPE)
         err = []
         t = drain(p.stderr, err)
         reached = wait_until(lambda: count_lines(sstore) >= at + 50, p)
@@ -392,7 +392,7 @@ def test_malicious(tmp):
     cmd = [PY, os.path.join(HERE, "malicious_log.py"), "--key", key + ".key"]
     for w in wkeys[:2]:
         cmd += ["--witness-key", w + ".key"]
-    mal = subprocess.Popen(cmd + [portfile])
+    mal = spawn(cmd + [portfile])
     try:
         if not wait_file(portfile, mal, "malicious log"):
             return

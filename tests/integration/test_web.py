@@ -60,7 +60,7 @@ def main():
         for _attempt in range(3):
             port = itest.free_port()
             with open(log, "ab") as lf:
-                proc = subprocess.Popen(
+                proc = itest.spawn(
                     [a.lienlogd, "--data", data, "--listen",
                      "127.0.0.1:%d" % port], stdin=subprocess.DEVNULL,
                     stdout=lf, stderr=lf)

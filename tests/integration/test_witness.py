@@ -46,7 +46,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
-from itest import check, FAILURES, CHECKS, free_port, stop
+from itest import spawn, check, FAILURES, CHECKS, free_port, stop
 
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
@@ -78,8 +78,8 @@ def start(argv_for_port, path, logpath):
     for _attempt in range(3):
         port = free_port()
         log = open(logpath, "ab")
-        proc = subprocess.Popen(argv_for_port(port), stdin=subprocess.DEVNULL,
-                                stdout=log, stderr=subprocess.STDOUT)
+        proc = spawn(argv_for_port(port), stdin=subprocess.DEVNULL,
+                     stdout=log, stderr=subprocess.STDOUT)
         log.close()
         if wait_http(proc, port, path):
             return proc, port
@@ -359,10 +359,10 @@ def main():
         if appender is not None:
             stop(logd)
             logd = None
-            ap = subprocess.Popen([appender, logdir,
-                                   os.path.join(logdir, "log.key"), "1"],
-                                  stdout=subprocess.PIPE,
-                                  stderr=subprocess.DEVNULL)
+            ap = spawn([appender, logdir,
+                        os.path.join(logdir, "log.key"), "1"],
+                       stdout=subprocess.PIPE,
+                       stderr=subprocess.DEVNULL)
             acked = 0
             for _ in range(300):             # bounded
                 ln = ap.stdout.readline()

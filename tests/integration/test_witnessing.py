@@ -55,7 +55,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey
 
-from itest import check, FAILURES, CHECKS, free_port
+from itest import spawn, check, FAILURES, CHECKS, free_port
 
 EM_DASH = "\u2014 ".encode()
 QUORUM = 2
@@ -332,7 +332,7 @@ def run(lienlogd, lienlog, tmp, procs):
             p = port or free_port()
             lp = path("w%d.log" % i)
             lf = open(lp, "ab")
-            proc = subprocess.Popen(
+            proc = spawn(
                 [lienlog, "witness", "serve", "--key", path("w%d.key" % i),
                  "--data", path("w%d.data" % i), "--logs", path("logs.conf"),
                  "--listen", "127.0.0.1:%d" % p],
@@ -364,8 +364,8 @@ def run(lienlogd, lienlog, tmp, procs):
             for i in (1, 2, 3):
                 argv += ["--witness", "http://127.0.0.1:%d=%s" %
                          (wports[i], path("w%d.vkey" % i))]
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                    stdout=lf, stderr=subprocess.STDOUT)
+            proc = spawn(argv, stdin=subprocess.DEVNULL,
+                         stdout=lf, stderr=subprocess.STDOUT)
             lf.close()
             if wait_ready(proc, lp, p, "log"):
                 procs["log"] = proc
