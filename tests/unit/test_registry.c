@@ -970,6 +970,18 @@ window_count(struct sfx *s, const char *vin, unsigned *all,
 	}
 }
 
+/* The vehicle's window holds `all` elements, `undecided` of them flagged. */
+static void
+expect_window(struct sfx *s, const char *vin, unsigned all,
+    unsigned undecided)
+{
+	unsigned a, u;
+
+	window_count(s, vin, &a, &u);
+	assert_int_equal(a, all);
+	assert_int_equal(u, undecided);
+}
+
 /* An undecided mortgage application is a flag in the vehicle's window
  * element (store v14; a pstate "pm/" record up to v13): it outlives the
  * 31-day window, keeps the bank from applying again for the vehicle
@@ -981,25 +993,20 @@ test_registry_window_undecided(void **state)
 	struct sfx s;
 	struct reg_request rq;
 	char ma[REG_APP_ID_LEN + 1], mb[REG_APP_ID_LEN + 1];
-	unsigned all, und;
 	uint64_t t = 100 * DAY;
 
 	sfx_open(&s, f);
 	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "W-1", "owner-1");
 	assert_int_equal(run_at(&s, &rq, t), LIEN_OK);
 	strcpy(ma, rq.app_id);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 1);
-	assert_int_equal(und, 1);
+	expect_window(&s, VIN1, 1, 1);
 
 	/* 40 days on: bank B applies (which expires what is due first: the
 	 * window's expiry record of day 100 prunes, but keeps, A's) */
 	pure_mortgage(&s, &rq, &f->bank_b, VIN1, "W-2", "owner-1");
 	assert_int_equal(run_at(&s, &rq, t + 40 * DAY), LIEN_OK);
 	strcpy(mb, rq.app_id);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 2);
-	assert_int_equal(und, 2);
+	expect_window(&s, VIN1, 2, 2);
 	/* ... and bank A still may not apply again */
 	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "W-3", "owner-1");
 	assert_int_equal(run_at(&s, &rq, t + 41 * DAY), LIEN_ECONFLICT);
@@ -1011,14 +1018,10 @@ test_registry_window_undecided(void **state)
 	rq.decision = REG_DECIDE_REJECT;
 	rq.reason = S("checked");
 	assert_int_equal(run_at(&s, &rq, t + 42 * DAY), LIEN_OK);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 1);
-	assert_int_equal(und, 1);
+	expect_window(&s, VIN1, 1, 1);
 	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "W-3", "owner-1");
 	assert_int_equal(run_at(&s, &rq, t + 43 * DAY), LIEN_OK);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 2);
-	assert_int_equal(und, 2);
+	expect_window(&s, VIN1, 2, 2);
 
 	/* B's approval 4 days after its application: decided, kept in the
 	 * window (not 31 days old yet) */
@@ -1026,17 +1029,13 @@ test_registry_window_undecided(void **state)
 	rq.app = S(mb);
 	rq.decision = REG_DECIDE_APPROVE;
 	assert_int_equal(run_at(&s, &rq, t + 44 * DAY), LIEN_OK);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 2);
-	assert_int_equal(und, 1);
+	expect_window(&s, VIN1, 2, 1);
 
 	/* 100 days later, past the window of both (days 140 and 143): B's
 	 * decided application is pruned, A's undecided one kept */
 	pure_mortgage(&s, &rq, &f->bank_b, VIN2, "W-4", "owner-2");
 	assert_int_equal(run_at(&s, &rq, t + 143 * DAY), LIEN_OK);
-	window_count(&s, VIN1, &all, &und);
-	assert_int_equal(all, 1);
-	assert_int_equal(und, 1);
+	expect_window(&s, VIN1, 1, 1);
 	sfx_close(&s);
 }
 
