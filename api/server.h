@@ -21,7 +21,9 @@ struct note_verifier;
 struct regclient_issuer;
 
 struct api_server_config {
-	const char *listen;		/* "HOST:PORT"; NULL = "127.0.0.1:8080" */
+	/* "A.B.C.D:PORT"; NULL = "127.0.0.1:8080". Port 0: the kernel
+	 * picks a free one at bind time (api_server_port says which). */
+	const char *listen;
 	unsigned threads;		/* worker threads; 0 = 16, max API_THREADS_MAX */
 	unsigned request_timeout_ms;	/* header read timeout; 0 = 10000 */
 	int no_keep_alive;		/* 1: close every connection after one reply */
@@ -86,7 +88,8 @@ void api_server_keys_json(const struct api_server *s, const char **body,
 /* The demo face-ID provider of the configuration, or NULL. */
 const struct regclient_issuer *api_server_demo_face(const struct api_server *s);
 
-/* The port actually bound (useful with port 0), or 0 if unknown. */
+/* The port actually bound (the kernel's choice for port 0), or 0 if
+ * unknown. */
 unsigned api_server_port(const struct api_server *s);
 
 /* Log rotation: reopen the access log file by its path (call after

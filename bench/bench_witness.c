@@ -280,26 +280,6 @@ run_workers(void *(*fn)(void *), struct worker *ws, size_t nw)
 	return (double)total / bench_seconds(t1 - t0);
 }
 
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t sl = sizeof sa;
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	if (fd < 0)
-		return 0;
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof sa) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&sa, &sl) == 0)
-		port = ntohs(sa.sin_port);
-	close(fd);
-	return port;
-}
-
 static double
 ed25519_rate(size_t n)
 {
@@ -347,7 +327,7 @@ main(int argc, char **argv)
 	struct witness_server *srv = NULL;
 	struct req *chains[NLOGS];
 	struct worker ws[THREADS];
-	char scratch[BENCH_PATH_MAX], listen[32], *cfg = NULL;
+	char scratch[BENCH_PATH_MAX], *cfg = NULL;
 	size_t nvs = 0, o = 0, per;
 	double r;
 	int rc = 1;
@@ -448,16 +428,13 @@ main(int argc, char **argv)
 		struct witness_server_config sc;
 		unsigned port = 0;
 
-		for (int attempt = 0; attempt < 3 && srv == NULL; attempt++) {
-			port = free_port();
-			(void)snprintf(listen, sizeof listen, "127.0.0.1:%u",
-			    port);
-			memset(&sc, 0, sizeof sc);
-			sc.listen = listen;
-			sc.threads = 8;
-			if (witness_server_start(&sc, w, &srv) != LIEN_OK)
-				srv = NULL;
-		}
+		memset(&sc, 0, sizeof sc);
+		sc.listen = "127.0.0.1:0";	/* the kernel picks */
+		sc.threads = 8;
+		if (witness_server_start(&sc, w, &srv) != LIEN_OK)
+			srv = NULL;
+		else
+			port = witness_server_port(srv);
 		if (srv == NULL)
 			goto out;
 		memset(ws, 0, sizeof ws);

@@ -115,7 +115,7 @@ civet_listen_ok(const char *listen)
 	if (inet_pton(AF_INET, host, &a) != 1)
 		return 0;
 	if (api_u64_parse(colon + 1, strlen(colon + 1), &port) != LIEN_OK ||
-	    port == 0 || port > 65535)
+	    port > 65535)
 		return 0;
 	return 1;
 }

@@ -30,8 +30,10 @@ struct civet_config {
 };
 
 /* 1 if listen is "A.B.C.D:PORT" with a dotted-quad IPv4 address (this
- * civetweb has no IPv6) and a decimal port in 1..65535; 0 otherwise
- * (civetweb's own lists and 's'/'r' suffixes are not allowed). */
+ * civetweb has no IPv6) and a decimal port in 0..65535; 0 otherwise
+ * (civetweb's own lists and 's'/'r' suffixes are not allowed). Port 0
+ * asks the kernel for a free port at bind time: civet_port says which,
+ * so nobody has to guess a free port and race another process for it. */
 int civet_listen_ok(const char *listen);
 
 /* Bind and start the workers. LIEN_EINVAL for a bad configuration,
@@ -48,7 +50,8 @@ int civet_saturated(const struct mg_connection *conn);
 /* Workers holding a connection now (for tests and metrics). */
 unsigned civet_busy(const struct civet *c);
 
-/* The bound port (useful with port 0), or 0. */
+/* The port actually bound (the kernel's choice for port 0), or 0 for
+ * NULL. */
 unsigned civet_port(const struct civet *c);
 
 /* Stop: returns once every worker has finished its request. NULL is a

@@ -37,11 +37,12 @@ static const char usage_witness[] =
     "keygen: new witness key (tlog-cosignature, type 0x04) named NAME\n"
     "  (e.g. witness.example.org/w1): PREFIX.key (private, 0600) and\n"
     "  PREFIX.vkey; refuses to overwrite. Prints the verifier key.\n"
-    "serve: C2SP tlog-witness on plain HTTP (default 127.0.0.1:7380):\n"
-    "  POST /add-checkpoint. DIR holds the witness's LMDB store (created\n"
-    "  if missing; never a log's store). LOGS has one line per log key:\n"
-    "  'log <verifier key>' ('#' comments and blank lines allowed).\n"
-    "  Stops on SIGINT/SIGTERM. See docs/witness.md.\n";
+    "serve: C2SP tlog-witness on plain HTTP (default 127.0.0.1:7380;\n"
+    "  port 0: a free one the kernel picks, named in the 'listening on'\n"
+    "  line): POST /add-checkpoint. DIR holds the witness's LMDB store\n"
+    "  (created if missing; never a log's store). LOGS has one line per\n"
+    "  log key: 'log <verifier key>' ('#' comments and blank lines\n"
+    "  allowed). Stops on SIGINT/SIGTERM. See docs/witness.md.\n";
 
 static int
 witness_keygen(int argc, char **argv)
@@ -90,6 +91,7 @@ witness_serve(int argc, char **argv)
 	size_t len = 0, nlogs = 0, line = 0, npos;
 	const char *pos[1];
 	char vkey[NOTE_NAME_MAX + 64];
+	const char *listen, *colon;
 	uint64_t nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
 	int rc, sig = 0;
@@ -186,9 +188,16 @@ witness_serve(int argc, char **argv)
 	if (witness_vkey(w, vkey, sizeof vkey) != LIEN_OK)
 		vkey[0] = '\0';
 	fprintf(stderr, "lienlog: witness %s\n", vkey);
+	/* The port actually bound (the kernel's choice for --listen
+	 * A.B.C.D:0) in the stable line scripts and tests read (docs/cli.md
+	 * "Listening address"); the listen string passed civet_listen_ok, so
+	 * it holds a ':'. */
+	listen = opts[3].value ? opts[3].value : "127.0.0.1:7380";
+	colon = strrchr(listen, ':');
 	fprintf(stderr, "lienlog: witnessing %zu log key(s); listening on "
-	    "http://%s/\n", nlogs,
-	    opts[3].value ? opts[3].value : "127.0.0.1:7380");
+	    "http://%.*s:%u/\n", nlogs,
+	    colon != NULL ? (int)(colon - listen) : 0, listen,
+	    witness_server_port(srv));
 	fprintf(stderr, "lienlog: ready\n");
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)

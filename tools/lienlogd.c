@@ -52,9 +52,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -97,7 +94,9 @@ static const char usage[] =
     "                     DIR/trust) and >= 1000 signed demo entries if\n"
     "                     missing (docs/demo.md)\n"
     "  --origin NAME      demo log origin (default " DEMO_ORIGIN ")\n"
-    "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080)\n"
+    "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080);\n"
+    "                     port 0: a free one the kernel picks, named in\n"
+    "                     the line 'lienlogd: listening on http://...'\n"
     "  --threads N        HTTP worker threads (default 128)\n"
     "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
     "                     stderr; SIGHUP reopens it (logrotate)\n"
@@ -462,25 +461,18 @@ demo_has_world(const char *dir)
 	    access(path, F_OK) == 0;
 }
 
-/* A TCP port on 127.0.0.1 that is free right now, or 0. */
-static unsigned
-free_port(void)
+/* Say where the server listens, with the port actually bound (the
+ * kernel's choice for --listen A.B.C.D:0), in the one stable line
+ * scripts and tests read to find the server (docs/cli.md "Listening
+ * address"): "lienlogd: listening on http://A.B.C.D:PORT/". listen has
+ * passed civet_listen_ok, so it holds a ':'. */
+static void
+say_listening(const char *listen, unsigned port)
 {
-	struct sockaddr_in a;
-	socklen_t len = sizeof(a);
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	const char *colon = strrchr(listen, ':');
+	int hlen = colon != NULL ? (int)(colon - listen) : 0;
 
-	if (fd < 0)
-		return 0;
-	memset(&a, 0, sizeof(a));
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	say("lienlogd: listening on http://%.*s:%u/\n", hlen, listen, port);
 }
 
 /* Seed an empty log through the registration API: a private server on an
@@ -494,7 +486,7 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 	struct api_server *srv = NULL;
 	struct demo_world *w = NULL;
 	struct demo_seed_stats st;
-	char why[DEMO_WHY_MAX], url[64], listen_on[32];
+	char why[DEMO_WHY_MAX], url[64];
 	enum lien_status s;
 	enum lien_status rc = LIEN_EIO;
 
@@ -508,25 +500,17 @@ demo_seed_http(const char *dir, struct ledger *l, struct api_app *app,
 	cfg.threads = nthreads;
 	cfg.log = server_log;
 	cfg.app = app;
-	/* api_server_start wants a real port: ask the kernel for a free one
-	 * (and try again should another process take it meanwhile). */
-	s = LIEN_EIO;
-	for (int attempt = 0; attempt < 5 && s != LIEN_OK; attempt++) {
-		unsigned port = free_port();
-
-		if (port == 0)
-			continue;
-		(void)snprintf(listen_on, sizeof(listen_on), "127.0.0.1:%u",
-		    port);
-		cfg.listen = listen_on;
-		s = api_server_start(&cfg, l, &srv);
-	}
+	/* Port 0: the kernel picks a free port as it binds, so no other
+	 * process can take it between a guess and the bind. */
+	cfg.listen = "127.0.0.1:0";
+	s = api_server_start(&cfg, l, &srv);
 	if (s != LIEN_OK) {
 		say("lienlogd: cannot start the seeding server: %s\n",
 		    lien_status_message(s));
 		goto out;
 	}
-	(void)snprintf(url, sizeof(url), "http://%s", listen_on);
+	(void)snprintf(url, sizeof(url), "http://127.0.0.1:%u",
+	    api_server_port(srv));
 	say("lienlogd: seeding the demo log through signed requests to %s\n",
 	    url);
 	s = demo_seed(w, url, 0, &st, NULL, NULL, why, sizeof(why));
@@ -897,7 +881,8 @@ main(int argc, char **argv)
 		    lien_status_message(s));
 		goto out;
 	}
-	say("lienlogd: listening on http://%s/\n", o.listen ? o.listen : "127.0.0.1:8080");
+	say_listening(o.listen ? o.listen : "127.0.0.1:8080",
+	    api_server_port(srv));
 	if (o.access_log != NULL)
 		say("lienlogd: access log %s\n", o.access_log);
 	if (o.trust_proxy)

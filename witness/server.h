@@ -24,7 +24,9 @@
 struct witness_server;
 
 struct witness_server_config {
-	const char *listen;		/* "A.B.C.D:PORT"; NULL = "127.0.0.1:7380" */
+	/* "A.B.C.D:PORT"; NULL = "127.0.0.1:7380". Port 0: the kernel
+	 * picks a free one (witness_server_port says which). */
+	const char *listen;
 	unsigned threads;		/* 0 = 16, max API_THREADS_MAX */
 	unsigned request_timeout_ms;	/* header read timeout; 0 = 10000 */
 	int no_keep_alive;		/* 1: close after every reply */
@@ -43,7 +45,8 @@ struct witness_server_config {
 enum lien_status witness_server_start(const struct witness_server_config *cfg,
     struct witness *w, struct witness_server **out) LIEN_MUST_CHECK;
 
-/* The port actually bound, or 0 if unknown. */
+/* The port actually bound (the kernel's choice for port 0), or 0 if
+ * unknown. */
 unsigned witness_server_port(const struct witness_server *s);
 
 /* Stop accepting, finish in-flight requests, free. NULL is a no-op. */

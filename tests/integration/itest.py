@@ -8,6 +8,7 @@ import atexit
 import ctypes
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -45,8 +46,10 @@ def require(cond, what):
 
 
 def free_port():
-    """A port the kernel just handed out on 127.0.0.1 (closed again: the
-    caller binds it next, and retries if another process took it)."""
+    """A port the kernel just handed out on 127.0.0.1, closed again: only
+    for an address nobody must answer on (a dead peer). A server of ours
+    listens on port 0 instead (start_listening): a port guessed free here
+    can be taken by another process before the server binds it."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
@@ -166,40 +169,53 @@ if threading.current_thread() is threading.main_thread():
             signal.signal(_sig, _exit_on_signal)
 
 
+# The one line lienlogd and `lienlog witness serve` print once they have
+# bound, with the port actually bound (docs/cli.md "Listening address").
+_LISTENING = re.compile(rb"listening on http://127\.0\.0\.1:([0-9]+)/")
+
+
 def start_listening(argv, logpath, probe, what="lienlogd"):
-    """Start the server argv(port) on a free port of 127.0.0.1, its output
-    appended to logpath; return (proc, port) once it has said it listens
-    on that very port (so a port another process took in between is never
-    mistaken for ours) and probe(port) succeeds. 3 attempts; on any error
-    the server is stopped before the error goes on."""
-    for _attempt in range(3):
-        port = free_port()
-        mine = ("listening on http://127.0.0.1:%d/" % port).encode()
-        try:
-            off = os.path.getsize(logpath)
-        except OSError:
-            off = 0
-        with open(logpath, "ab") as log:
-            proc = spawn(argv(port), stdin=subprocess.DEVNULL, stdout=log,
-                         stderr=subprocess.STDOUT)
-        try:
-            for _ in range(3000):   # bounded: 300 s (seeding, sanitizers)
-                if proc.poll() is not None:
-                    break
+    """Start a server, its output appended to logpath, and return (proc,
+    port) once it has said where it listens and probe(port) succeeds.
+
+    argv is the command line, or a function of a port giving it (called
+    with 0). Give `--listen 127.0.0.1:0`: the kernel picks a free port as
+    the server binds and the server names it in its "listening on
+    http://127.0.0.1:PORT/" line, so no port is guessed free and then
+    taken by another process before the bind. A fixed port (a restart
+    that must keep its address) works the same way. Bounded (300 s:
+    seeding, sanitizers); on any error the server is stopped before the
+    error goes on."""
+    if callable(argv):
+        argv = argv(0)
+    try:
+        off = os.path.getsize(logpath)
+    except OSError:
+        off = 0
+    with open(logpath, "ab") as log:
+        proc = spawn(argv, stdin=subprocess.DEVNULL, stdout=log,
+                     stderr=subprocess.STDOUT)
+    try:
+        port = None
+        for _ in range(3000):       # bounded: 300 s
+            if proc.poll() is not None:
+                break
+            if port is None:
                 with open(logpath, "rb") as f:
                     f.seek(off)
-                    said = mine in f.read()
-                if said:
-                    try:
-                        probe(port)
-                        return proc, port
-                    except Exception:   # not answering yet: poll again
-                        pass
-                time.sleep(0.1)
-        except BaseException:
-            stop(proc)
-            raise
+                    m = _LISTENING.search(f.read())
+                port = int(m.group(1)) if m else None
+            if port is not None:
+                try:
+                    probe(port)
+                    return proc, port
+                except Exception:   # not answering yet: poll again
+                    pass
+            time.sleep(0.1)
+    except BaseException:
         stop(proc)
+        raise
+    stop(proc)
     with open(logpath, errors="replace") as f:
         print(f.read()[-4000:])
     raise SystemExit(what + " did not come up")
@@ -228,9 +244,8 @@ def drain(stream, buf):
 
 
 def start_demo(lienlogd, datadir, logpath, extra=()):
-    """Start `lienlogd --demo DATADIR` on a free port (start_listening);
-    return (proc, port) once /healthz answers."""
+    """Start `lienlogd --demo DATADIR` on a port the kernel picks
+    (start_listening); return (proc, port) once /healthz answers."""
     return start_listening(
-        lambda port: [lienlogd, "--demo", datadir, "--listen",
-                      "127.0.0.1:%d" % port] + list(extra),
-        logpath, healthz, "lienlogd --demo")
+        [lienlogd, "--demo", datadir, "--listen", "127.0.0.1:0"] +
+        list(extra), logpath, healthz, "lienlogd --demo")

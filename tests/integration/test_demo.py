@@ -1,10 +1,12 @@
 #!/usr/bin/python3
 """`lienlogd --demo` from scratch, then `lienlog load` (docs/demo.md).
 
-1. `lienlogd --demo DIR --listen 127.0.0.1:PORT` on an empty DIR creates
+1. `lienlogd --demo DIR --listen 127.0.0.1:0` on an empty DIR creates
    the demo world (DIR/demo: keys 0600 + certificates + README; DIR/trust)
-   and seeds the log through signed HTTP requests; /healthz is polled
-   (bounded) and must report >= 1000 entries.
+   and seeds the log through signed HTTP requests; its "listening on"
+   line names the port the kernel picked (not 0), where /healthz answers
+   (polled, bounded) with >= 1000 entries; the seeding server's URL
+   names its bound port too.
 2. The README names every key and certificate file; every key is 0600;
    the trust directory has the files docs/trust.md lists.
 3. A request of docs/demo.md made with `lienlog submit` and the demo keys
@@ -89,8 +91,15 @@ def main():
                   "seeding reports every receipt verified")
             check(re.search(r"verifier key lienlog\.demo/log\+", out)
                   is not None, "the verifier key is printed")
-            check("listening on http://127.0.0.1:%d/" % port in out,
-                  "the URL is printed")
+            said = re.findall(r"lienlogd: listening on "
+                              r"http://127\.0\.0\.1:([0-9]+)/\n", out)
+            check(said == [str(port)] and port != 0,
+                  "--listen 127.0.0.1:0: one line names the bound port "
+                  "(%r, healthz on %d)" % (said, port))
+            seed = re.search(r"signed requests to http://127\.0\.0\.1:"
+                             r"([0-9]+)\n", out)
+            check(seed is not None and int(seed.group(1)) != 0,
+                  "the seeding server's URL names its bound port")
             check("%s/demo/README" % datadir in out,
                   "where the demo keys are is printed")
             # Every batch ends with a state root (docs/lien-status.md): the

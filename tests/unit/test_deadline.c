@@ -1,6 +1,6 @@
 /*
  * Unit tests for httpd/deadline.c, the body-deadline watchdog, on a real
- * civetweb server on a free 127.0.0.1 port with the watchdog's clock
+ * civetweb server on 127.0.0.1 (port 0: the kernel picks) with the watchdog's clock
  * stopped (httpd_deadlines_new_clock), so the interleavings are exact:
  * - the one rule: a deadline is overdue at its own millisecond;
  * - a body cut by the watchdog within the deadline's own millisecond is
@@ -61,24 +61,6 @@ body_handler(struct mg_connection *conn, void *data)
 	return 0;	/* not handled: civetweb answers 404 and closes */
 }
 
-/* A port the kernel just handed out (port 0 is not a valid listen). */
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in sa;
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	assert_true(fd >= 0);
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	(void)close(fd);
-	return ntohs(sa.sin_port);
-}
-
 /* POST a head announcing BODY_LEN bytes and then `send_len` of them;
  * close_early: then end the sending side (the body ends early),
  * otherwise keep it open and silent. Reads until the server closes. */
@@ -117,14 +99,11 @@ post(unsigned port, size_t send_len, int close_early)
 static void
 run(struct probe *p, uint64_t budget_ms, size_t send_len, int close_early)
 {
-	char listen[32];
 	struct civet_config c;
 	struct civet *w = NULL;
-	unsigned port = free_port();
 
-	(void)snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
 	memset(&c, 0, sizeof(c));
-	c.listen = listen;
+	c.listen = "127.0.0.1:0";	/* the kernel picks: civet_port */
 	c.threads = 2;
 	c.timeout_ms = 30000;	/* civetweb's own timeout stays out of it */
 	c.handler = body_handler;
@@ -133,7 +112,7 @@ run(struct probe *p, uint64_t budget_ms, size_t send_len, int close_early)
 	atomic_store(&p->verdict, -1);
 	atomic_store(&p->cut, -1);
 	assert_int_equal(civet_start(&c, &w), LIEN_OK);
-	post(port, send_len, close_early);
+	post(civet_port(w), send_len, close_early);
 	civet_stop(w);		/* the handler has returned */
 }
 

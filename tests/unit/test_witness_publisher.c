@@ -47,25 +47,26 @@ struct fx {
 	struct witness_server *srv[NW];
 	struct witness_client_witness spec[NW];
 	unsigned dead_port;
+	int dead_fd;	/* holds dead_port: bound, never listening */
 };
 
+/* A 127.0.0.1 port that refuses every connection for as long as *fd
+ * stays open: bound (so no other process can take it) but never
+ * listening, so a connect gets RST at once. */
 static unsigned
-free_port(void)
+dead_port(int *fd)
 {
 	struct sockaddr_in a;
 	socklen_t len = sizeof(a);
-	unsigned port = 0;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
-	assert_true(fd >= 0);
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(*fd >= 0);
 	memset(&a, 0, sizeof(a));
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-		port = ntohs(a.sin_port);
-	close(fd);
-	return port;
+	assert_int_equal(bind(*fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
 }
 
 static void
@@ -114,11 +115,12 @@ setup(void **state)
 	lc.dir = path;
 	lc.signer = f->signer;
 	assert_int_equal(ledger_open(&lc, &f->l), LIEN_OK);
-	f->dead_port = free_port();
-	/* w0 and w1 live in-process; w2 is configured but never started. */
+	f->dead_port = dead_port(&f->dead_fd);
+	/* w0 and w1 live in-process on ports the kernel picks (port 0,
+	 * witness_server_port); w2 is configured but never started. */
 	for (unsigned i = 0; i < NW; i++) {
-		char name[32], *sk = NULL, *vk = NULL, listen[32];
-		unsigned port = i < 2 ? free_port() : f->dead_port;
+		char name[32], *sk = NULL, *vk = NULL;
+		unsigned port = f->dead_port;
 
 		snprintf(name, sizeof(name), "witness.test/w%u", i);
 		assert_int_equal(cosig_key_generate(name, strlen(name), &sk,
@@ -127,26 +129,25 @@ setup(void **state)
 		    &f->wsig[i]), LIEN_OK);
 		assert_int_equal(note_verifier_parse(vk, strlen(vk),
 		    &f->spec[i].key), LIEN_OK);
-		snprintf(f->spec[i].url, sizeof(f->spec[i].url),
-		    "http://127.0.0.1:%u", port);
 		secret_free(sk);
 		free(vk);
-		if (i == 2)
-			continue;
-		snprintf(path, sizeof(path), "%s/w%u", f->dir, i);
-		assert_int_equal(mkdir(path, 0700), 0);
-		assert_int_equal(witness_open(path, 0, f->wsig[i], &logv, 1,
-		    &f->w[i]), LIEN_OK);
-		{
+		if (i < 2) {
 			struct witness_server_config sc;
 
+			snprintf(path, sizeof(path), "%s/w%u", f->dir, i);
+			assert_int_equal(mkdir(path, 0700), 0);
+			assert_int_equal(witness_open(path, 0, f->wsig[i],
+			    &logv, 1, &f->w[i]), LIEN_OK);
 			memset(&sc, 0, sizeof(sc));
-			snprintf(listen, sizeof(listen), "127.0.0.1:%u", port);
-			sc.listen = listen;
+			sc.listen = "127.0.0.1:0";
 			sc.threads = 4;
 			assert_int_equal(witness_server_start(&sc, f->w[i],
 			    &f->srv[i]), LIEN_OK);
+			port = witness_server_port(f->srv[i]);
+			assert_true(port > 0);
 		}
+		snprintf(f->spec[i].url, sizeof(f->spec[i].url),
+		    "http://127.0.0.1:%u", port);
 	}
 	*state = f;
 	return 0;
@@ -164,6 +165,7 @@ teardown(void **state)
 		cosig_signer_free(f->wsig[i]);
 	}
 	ledger_close(f->l);
+	(void)close(f->dead_fd);
 	note_signer_free(f->signer);
 	secret_free(f->skey);
 	free(f->vkey);
