@@ -65,6 +65,10 @@ struct audit {
 	/* a kept replay (lienlog audit --resume): one transaction, so that a
 	 * run that dies leaves the store as its last mark says */
 	int kept;
+	/* registry_replay_audit_resume's progress report (NULL: none) */
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	void *progress_ctx;
+	uint64_t from, total;
 };
 
 /* Entry 0 of a successor log: the old log's final checkpoint (a signed
@@ -205,9 +209,13 @@ static int audit_entry(struct audit *a, uint64_t index, const uint8_t *ent,
 static int
 audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 {
-	int stop = audit_entry(ctx, index, ent, len);
+	struct audit *a = ctx;
+	int stop = audit_entry(a, index, ent, len);
 
 	rg_cache_scope_end();	/* the entry's records: registry/cache.c */
+	if (a->progress != NULL && !stop &&
+	    (index + 1 - a->from) % REG_REPLAY_PROGRESS_EVERY == 0)
+		a->progress(a->progress_ctx, index + 1 - a->from, a->total);
 	return stop;
 }
 
@@ -354,7 +362,8 @@ registry_replay_audit(struct ledger *l, const char *scratch_dir,
 static enum lien_status LIEN_MUST_CHECK
 replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
     int public_only, uint64_t from, uint64_t id, uint64_t *out_size,
-    char *why, size_t why_cap)
+    void (*progress)(void *ctx, uint64_t done, uint64_t total),
+    void *progress_ctx, char *why, size_t why_cap)
 {
 	static const enum ledger_table pub_tables[] = {
 		LEDGER_T_APPS, LEDGER_T_VEHICLES, LEDGER_T_PARTIES,
@@ -388,6 +397,10 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	if ((rc = ledger_view_open(l, &v)) != LIEN_OK)
 		return rc;
 	a.v = v;
+	a.progress = progress;
+	a.progress_ctx = progress_ctx;
+	a.from = from;
+	a.total = ledger_view_size(v) > from ? ledger_view_size(v) - from : 0;
 	if ((rc = ledger_scratch_open(scratch_dir, &a.sc)) != LIEN_OK) {
 		snprintf(why, why_cap, "scratch store %s: %s", scratch_dir,
 		    lien_status_message(rc));
@@ -490,19 +503,21 @@ enum lien_status
 registry_replay_audit_prev(struct ledger *l, struct ledger *prev,
     const char *scratch_dir, int public_only, char *why, size_t why_cap)
 {
-	return replay_run(l, prev, scratch_dir, public_only, 0, 0, NULL, why,
-	    why_cap);
+	return replay_run(l, prev, scratch_dir, public_only, 0, 0, NULL, NULL,
+	    NULL, why, why_cap);
 }
 
 enum lien_status
 registry_replay_audit_resume(struct ledger *l, struct ledger *prev,
     const char *scratch_dir, int public_only, uint64_t from, uint64_t id,
-    uint64_t *out_size, char *why, size_t why_cap)
+    uint64_t *out_size,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total),
+    void *progress_ctx, char *why, size_t why_cap)
 {
 	if (id == 0)
 		return LIEN_EINVAL;
 	return replay_run(l, prev, scratch_dir, public_only, from, id,
-	    out_size, why, why_cap);
+	    out_size, progress, progress_ctx, why, why_cap);
 }
 
 /* ---- Incremental replay (lienlog sync) ------------------------------------ */

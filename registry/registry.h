@@ -960,10 +960,15 @@ void registry_replay_close(struct registry_replay *r);
  * root compared with the replayed map, and every state record the replay
  * wrote (put or deleted) must be the same in the store; records no entry
  * since from touched are not read (a full audit compares them).
- * *out_size: the size now held. */
+ * *out_size: the size now held. progress (NULL: none) is called on this
+ * thread every REG_REPLAY_PROGRESS_EVERY entries replayed, with the
+ * entries replayed so far and the entries to replay (both counted from
+ * from); the caller bounds how often it prints. */
+#define REG_REPLAY_PROGRESS_EVERY 1024u
 enum lien_status registry_replay_audit_resume(struct ledger *l,
     struct ledger *prev, const char *scratch_dir, int public_only,
-    uint64_t from, uint64_t id, uint64_t *out_size, char *why,
-    size_t why_cap) LIEN_MUST_CHECK;
+    uint64_t from, uint64_t id, uint64_t *out_size,
+    void (*progress)(void *ctx, uint64_t done, uint64_t total),
+    void *progress_ctx, char *why, size_t why_cap) LIEN_MUST_CHECK;
 
 #endif

@@ -374,14 +374,27 @@ struct log_job {
 	char why[512];
 };
 
+/* The replay's progress (registry_replay_audit_resume, on the main
+ * thread): cli_progress bounds how often a line is printed. */
+static void
+replay_progress(void *ctxp, uint64_t done, uint64_t total)
+{
+	struct audit_ctx *ctx = ctxp;
+
+	ctx->prog.total = total;
+	cli_progress_update(&ctx->prog, done, 0);
+}
+
 static void *
 log_job_main(void *arg)
 {
 	struct log_job *j = arg;
 
 	j->why[0] = '\0';
+	/* ctx NULL (--resume): the replay, the slower half, reports */
 	j->st = ledger_audit_range(j->l, j->v, j->from, j->from_root, j->to,
-	    j->to_root, audit_progress, j->ctx, j->why, sizeof j->why);
+	    j->to_root, j->ctx != NULL ? audit_progress : NULL, j->ctx, j->why,
+	    sizeof j->why);
 	return NULL;
 }
 
@@ -442,7 +455,9 @@ audit_resume(const char *verb, const char *dir, struct ledger *l,
 		goto out;
 	}
 	memset(&ctx, 0, sizeof ctx);
-	ctx.prog.off = 1;	/* two threads: no progress line */
+	/* Entries replayed (the replay is the slower of the two threads):
+	 * docs/cli.md "Progress". */
+	cli_progress_start(&ctx.prog, verb, "entries", n - from);
 	t0 = now_ns();
 	memset(&j, 0, sizeof j);
 	j.l = l;
@@ -450,7 +465,6 @@ audit_resume(const char *verb, const char *dir, struct ledger *l,
 	j.from = from;
 	j.from_root = have ? r.root : NULL;
 	j.to = n;
-	j.ctx = &ctx;
 	if (pthread_create(&j.tid, NULL, log_job_main, &j) != 0) {
 		cli_fail(verb, "cannot start a thread");
 		rc = CLI_EXIT_INTERNAL;
@@ -458,7 +472,8 @@ audit_resume(const char *verb, const char *dir, struct ledger *l,
 	}
 	why[0] = '\0';
 	s = registry_replay_audit_resume(l, prev, replay, public_only, from,
-	    r.id, &size, why, sizeof why);
+	    r.id, &size, replay_progress, &ctx, why, sizeof why);
+	cli_progress_end(&ctx.prog);	/* end a \r line before reporting */
 	(void)pthread_join(j.tid, NULL);
 	if (j.st != LIEN_OK) {
 		j.why[sizeof j.why - 1] = '\0';

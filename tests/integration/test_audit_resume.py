@@ -26,9 +26,9 @@ import itest
 from itest import check, require
 
 
-def run(cmd):
+def run(cmd, env=None):
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          text=True, timeout=900)
+                          text=True, timeout=900, env=env)
 
 
 def size_of(lienlog, datadir):
@@ -56,11 +56,18 @@ def main():
         proc, _port = itest.start_demo(a.lienlogd, d, log)
         itest.stop(proc)
 
-        # 1. full, record written
-        r = run([a.lienlog, "audit", d, "--resume", rdir])
+        # 1. full, record written; LIENLOG_PROGRESS=0: a progress line at
+        # every report of the replay (one per 1,024 entries), as a log
+        # file would get one every 10 s
+        r = run([a.lienlog, "audit", d, "--resume", rdir],
+                env=dict(os.environ, LIENLOG_PROGRESS="0"))
         require(r.returncode == 0 and "audit OK" in r.stdout and
                 "full," in r.stdout, "first --resume audit is full: %d %s %s"
                 % (r.returncode, r.stdout, r.stderr))
+        check(re.search(r"^lienlog: audit: progress: 1024/\d+ entries "
+                        r"\([0-9.]+%\), \d+ entries/s, ETA ", r.stderr,
+                        re.M) is not None,
+              "--resume prints the replay's progress: " + r.stderr[-500:])
         for f in ("resume", "audit.key", "replay/data.mdb"):
             check(os.path.exists(os.path.join(rdir, f)), "RDIR/" + f)
         with open(os.path.join(rdir, "resume")) as f:
