@@ -641,7 +641,7 @@ reg_opened_clear(struct reg_opened *o)
 enum lien_status
 reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 {
-	const uint8_t *rec;
+	uint8_t *rec;
 	size_t rec_len, at = 0;
 	uint8_t salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
 	json_t *r = NULL;
@@ -652,9 +652,11 @@ reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 	if ((st = registry_private_get(c->view, index, &rec, &rec_len)) !=
 	    LIEN_OK)
 		return st;
-	if (jcs_parse((const char *)rec, rec_len, 0, &r) != LIEN_OK ||
-	    hex_decode(json_string_value(json_object_get(r, "salt")) ?
-	    json_string_value(json_object_get(r, "salt")) : "",
+	st = jcs_parse((const char *)rec, rec_len, 0, &r);
+	secret_wipe(rec, rec_len);
+	free(rec);
+	if (st != LIEN_OK || hex_decode(json_string_value(json_object_get(r,
+	    "salt")) ? json_string_value(json_object_get(r, "salt")) : "",
 	    json_string_length(json_object_get(r, "salt")), salt,
 	    REG_SALT_LEN) != LIEN_OK) {
 		json_decref(r);
@@ -739,7 +741,8 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
     char *app_id, size_t app_cap, char *status, size_t status_cap)
 {
 	const uint8_t *raw;
-	size_t raw_len;
+	uint8_t *rec = NULL;
+	size_t raw_len, rec_len = 0;
 	struct entry e;
 	json_t *p = NULL, *a;
 	enum lien_status st;
@@ -777,8 +780,8 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
 	json_decref(p);
 	p = NULL;
 	/* the reasons are in the private record */
-	if (registry_private_get(v, index, &raw, &raw_len) == LIEN_OK &&
-	    jcs_parse((const char *)raw, raw_len, 0, &p) == LIEN_OK) {
+	if (registry_private_get(v, index, &rec, &rec_len) == LIEN_OK &&
+	    jcs_parse((const char *)rec, rec_len, 0, &p) == LIEN_OK) {
 		a = json_object_get(p, "reasons");
 		for (size_t i = 0; i < json_array_size(a); i++) {
 			const char *r = json_string_value(json_array_get(a, i));
@@ -790,6 +793,9 @@ original_facts(struct ledger_view *v, uint64_t index, struct receipt_info *ri,
 		}
 	}
 	json_decref(p);
+	if (rec != NULL)
+		secret_wipe(rec, rec_len);
+	free(rec);
 	return LIEN_OK;
 }
 

@@ -2145,8 +2145,9 @@ get_evidence(struct api_req *rq)
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_opened o;
-	const uint8_t *raw, *rec;
-	size_t raw_len, rec_len, len;
+	const uint8_t *raw;
+	uint8_t *rec = NULL;
+	size_t raw_len, rec_len = 0, len;
 	uint8_t h[HASH_LEN], want[HASH_LEN];
 	char *canon = NULL, *buf = NULL;
 	size_t canon_len = 0, cap = 0;
@@ -2287,6 +2288,9 @@ out:
 	if (buf != NULL)
 		secret_wipe(buf, cap);
 	free(buf);
+	if (rec != NULL)
+		secret_wipe(rec, rec_len);
+	free(rec);
 	json_decref(p);
 	json_decref(r);
 	json_decref(body);

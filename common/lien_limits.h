@@ -111,6 +111,9 @@
  * (a request body at most), nesting depth, bytes of one string or key, and
  * members of one object or elements of one array. */
 #define JCS_TEXT_MAX API_BODY_MAX
+/* Largest JSON text a packed record decodes to (registry/jpack.h): the
+ * records are jcs_serialize's output, capped the same. */
+#define JPACK_TEXT_MAX JCS_TEXT_MAX
 #define JCS_DEPTH_MAX 16u
 #define JCS_STRING_MAX 16384u
 #define JCS_MEMBERS_MAX 4096u

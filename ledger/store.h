@@ -62,11 +62,14 @@
  * deleted per application (docs/storage.md "Where the bytes go"); v15:
  * an owner's index and per-minute counters under one key prefix in
  * pstate (`o/` + owner reference + `a` or `c`, were `oa/` and `co/`), so
- * an application's two records under its owner share a leaf. An older
+ * an application's two records under its owner share a leaf; v16: the
+ * private records packed (registry/jpack.h: dictionary names, hex as
+ * bytes, varint integers; decoded back to the exact canonical JSON the
+ * entry's `private` commitment hashes). An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v15"
+#define STORE_FORMAT "lienlog-store-v16"
 
 struct store;
 struct store_txn;

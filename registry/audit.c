@@ -224,7 +224,7 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 {
 	struct entry e;
 	const char *reason = NULL;
-	const uint8_t *priv = NULL;
+	uint8_t *priv = NULL;	/* decoded: free() */
 	size_t priv_len = 0;
 	int applying = 0;
 	enum lien_status rc;
@@ -262,6 +262,7 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 	}
 	rc = registry_check_apply(a->st, index, e.time_ms, e.type, e.payload,
 	    e.payload_len, priv, priv_len, &reason, &applying);
+	free(priv);
 	if (rc == LIEN_OK)
 		goto applied;
 	if (applying) {

@@ -9,6 +9,7 @@
  * the sequencer (registry_build).
  */
 #include "registry/registry_int.h"
+#include "registry/jpack.h"
 
 #include "common/hex.h"
 
@@ -292,12 +293,22 @@ registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
 
 enum lien_status
 registry_private_get(struct ledger_view *v, uint64_t index,
-    const uint8_t **out, size_t *out_len)
+    uint8_t **out, size_t *out_len)
 {
+	const uint8_t *val;
+	size_t n;
 	uint8_t k[8];
+	enum lien_status rc;
 
+	*out = NULL;
+	*out_len = 0;
 	be64_put(k, index);
-	return ledger_view_state_get(v, LEDGER_T_PRIVATE, k, 8, out, out_len);
+	if ((rc = ledger_view_state_get(v, LEDGER_T_PRIVATE, k, 8, &val,
+	    &n)) != LIEN_OK)
+		return rc;
+	if (n == 0)
+		return LIEN_ECORRUPT;
+	return jpack_decode(val, n, out, out_len);
 }
 
 enum lien_status

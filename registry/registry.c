@@ -19,6 +19,7 @@
  * a refusal leaves no trace and consumes no index (ledger.h contract).
  */
 #include "registry/registry_int.h"
+#include "registry/jpack.h"
 
 #include "common/hex.h"
 
@@ -697,7 +698,20 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		uint8_t k[8], *box;
 
 		be64_put(k, index);
-		TRY(ledger_state_put(st, LEDGER_T_PRIVATE, k, 8, rbytes, rlen));
+		/* stored packed (registry/jpack.h): registry_private_get
+		 * gives back exactly rbytes, what the commitment hashes */
+		{
+			uint8_t *pk;
+			size_t pk_len;
+
+			TRY(jpack_encode((const uint8_t *)rbytes, rlen, &pk,
+			    &pk_len));
+			rc = ledger_state_put(st, LEDGER_T_PRIVATE, k, 8, pk,
+			    pk_len);
+			free(pk);
+			if (rc != LIEN_OK)
+				goto out;
+		}
 		/* sealed: key id (16 zero bytes: the system key) || box */
 		if ((box = malloc(REG_SUBJECT_ID_LEN + rq->sealed_len)) ==
 		    NULL) {

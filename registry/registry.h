@@ -719,10 +719,14 @@ enum lien_status registry_status_parse(const uint8_t *rec, size_t len,
 /* "seized", "detained", "stolen", "scrapped", "customs"; "unknown". */
 const char *registry_restriction_name(enum reg_restriction r);
 
-/* The private record of entry index (canonical JSON, borrowed: valid until
- * the view closes). LIEN_ENOTFOUND if there is none. */
+/* The private record of entry index: the canonical JSON the entry's
+ * `private` commitment hashes, decoded from its packed storage form
+ * (registry/jpack.h). *out is malloc'd and NUL-terminated (caller frees
+ * with free(); it is private: wipe it if it must not linger).
+ * LIEN_ENOTFOUND if there is none, LIEN_ECORRUPT for a damaged record,
+ * LIEN_ENOMEM. On failure *out is NULL and *out_len 0. */
 enum lien_status registry_private_get(struct ledger_view *v, uint64_t index,
-    const uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+    uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* The sealed evidence of entry index: *key_system = 1 when sealed under
  * the system key, else key_id is the subject key id; the box is borrowed

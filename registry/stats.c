@@ -393,7 +393,7 @@ stats_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 {
 	struct stats_walk *w = ctx;
 	struct entry e;
-	const uint8_t *priv = NULL;
+	uint8_t *priv = NULL;	/* decoded: free() */
 	size_t priv_len = 0;
 
 	if (entry_decode(ent, len, &e) != LIEN_OK) {
@@ -409,6 +409,7 @@ stats_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 		return 1;
 	w->rc = registry_stats_add(w->s, index, e.time_ms, e.type, e.payload,
 	    e.payload_len, w->rc == LIEN_OK ? priv : NULL, priv_len);
+	free(priv);
 	return w->rc != LIEN_OK;
 }
 

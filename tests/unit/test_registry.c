@@ -35,10 +35,28 @@
 #include "tlog/entry.h"
 #include "registry/ids.h"
 #include "registry/jcs.h"
+#include "registry/jpack.h"
 #include "ledger/ledger.h"
 #include "registry/registry.h"
 #include "tlog/status.h"
 #include "tests/unit/test_util.h"
+
+/* The private record of index as stored (store v16: packed,
+ * registry/jpack.h), decoded: *out malloc'd (free()). */
+static void
+priv_stored(struct ledger_state *st, uint64_t index, uint8_t **out,
+    size_t *out_len)
+{
+	uint8_t k[8];
+	const uint8_t *v;
+	size_t n;
+
+	for (int i = 0; i < 8; i++)
+		k[i] = (uint8_t)(index >> (56 - 8 * i));
+	assert_int_equal(ledger_state_get(st, LEDGER_T_PRIVATE, k, 8, &v, &n),
+	    LIEN_OK);
+	assert_int_equal(jpack_decode(v, n, out, out_len), LIEN_OK);
+}
 
 #define BANK_A "91440300708461136T"
 #define BANK_B "91330100799655058B"
@@ -896,15 +914,13 @@ expect_anomaly(struct sfx *s, struct reg_request *rq, uint64_t t,
 	    "submitted");
 	/* the reasons are in the private record (docs/privacy.md table B) */
 	{
-		uint8_t k[8];
-		const uint8_t *val;
+		uint8_t *val;
 		size_t n;
 
-		be64_put(k, s->index - 1);
-		assert_int_equal(ledger_state_get(s->st, LEDGER_T_PRIVATE, k, 8,
-		    &val, &n), LIEN_OK);
+		priv_stored(s->st, s->index - 1, &val, &n);
 		assert_int_equal(jcs_parse((const char *)val, n, 0, &p),
 		    LIEN_OK);
+		free(val);
 	}
 	if (code) {
 		json_t *rs = json_object_get(p, "reasons");
@@ -1604,12 +1620,12 @@ test_registry_idempotency_key(void **state)
 	/* in the private record the entry commits to, not in the entry */
 	assert_false(bytes_contain(s.out, s.out_len, key));
 	{
-		uint8_t ik[8];
+		uint8_t *rec;
+		size_t rl;
 
-		be64_put(ik, idx);
-		assert_int_equal(ledger_state_get(s.st, LEDGER_T_PRIVATE, ik, 8,
-		    &val, &vl), LIEN_OK);
-		assert_true(bytes_contain(val, vl, key));
+		priv_stored(s.st, idx, &rec, &rl);
+		assert_true(bytes_contain(rec, rl, key));
+		free(rec);
 	}
 	memcpy(digest, first.ev.digest, HASH_LEN);
 
@@ -1715,8 +1731,9 @@ test_registry_payload_vectors(void **state)
 			/* our build makes the very same bytes from the
 			 * request (Python made the vector independently) */
 			struct reg_request rq;
-			const uint8_t *got;
-			size_t got_len;
+			const uint8_t *stored;
+			uint8_t *got;
+			size_t got_len, stored_len;
 			uint8_t k[8];
 
 			pure_mortgage(&s, &rq, &f->bank_a, VIN2, "HT-2026-0001",
@@ -1730,11 +1747,18 @@ test_registry_payload_vectors(void **state)
 			    LIEN_OK);
 			assert_int_equal(s.out_len, strlen(payload));
 			assert_memory_equal(s.out, payload, s.out_len);
+			/* stored packed (store v16), smaller, and read
+			 * back as the vector's exact bytes */
 			be64_put(k, (uint64_t)index);
 			assert_int_equal(ledger_state_get(s.st,
-			    LEDGER_T_PRIVATE, k, 8, &got, &got_len), LIEN_OK);
+			    LEDGER_T_PRIVATE, k, 8, &stored, &stored_len),
+			    LIEN_OK);
+			assert_true(jpack_is_packed(stored, stored_len));
+			assert_true(stored_len < strlen(priv) * 2 / 3);
+			priv_stored(s.st, (uint64_t)index, &got, &got_len);
 			assert_int_equal(got_len, strlen(priv));
 			assert_memory_equal(got, priv, got_len);
+			free(got);
 			continue;	/* applied by the build */
 		}
 		/* canonical, and legal + applicable at that point */

@@ -1,0 +1,55 @@
+/*
+ * Packed JSON: the storage encoding of the registry's canonical JSON
+ * records (store format v16, docs/storage.md "Packed records").
+ *
+ * The registry's records are canonical JSON (registry/jcs.h) whose bytes
+ * matter: the private record is what an entry's public `private`
+ * commitment hashes, and every read path serves or hashes the exact text.
+ * Half of those bytes are member names and lowercase hex. A packed record
+ * is a token stream that decodes back to exactly the same text: member
+ * names and common values become one byte (a fixed dictionary), hex
+ * strings their bytes, integers a varint; the commas, colons and quotes
+ * are implied. Nothing is normalised: jpack_encode checks that the
+ * decoding of what it made equals its input byte for byte and otherwise
+ * stores the text as it is, so any text (canonical or not) round-trips.
+ *
+ * A stored value is either
+ *   JPACK_TAG (0x01) || tokens        packed, or
+ *   the JSON text itself               (it never starts with 0x01: JSON
+ *                                       text starts with '{', '[', '"',
+ *                                       a digit, '-', 't', 'f' or 'n').
+ *
+ * Pure: bytes in, bytes out; no I/O, no global state, thread-safe.
+ */
+#ifndef LIEN_REGISTRY_JPACK_H
+#define LIEN_REGISTRY_JPACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "common/status.h"
+
+#define JPACK_TAG 0x01u
+
+/* Encode the JSON text (json, len) for storage. *out is malloc'd (caller
+ * frees with free()): the packed form when it decodes back to exactly
+ * (json, len) and is shorter, else a copy of the text. LIEN_EINVAL for
+ * NULL arguments or len 0 or text starting with JPACK_TAG, LIEN_ENOMEM.
+ * On failure *out is NULL and *out_len 0. */
+enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* 1 if the stored value (p, len) is packed (starts with JPACK_TAG). */
+int jpack_is_packed(const uint8_t *p, size_t len);
+
+/* Decode a stored value (untrusted bytes: bounded, strict). *out is
+ * malloc'd (caller frees with free()) and NUL-terminated (the NUL not
+ * counted): the JSON text. A value that is not packed is copied as it
+ * is. LIEN_ECORRUPT for a malformed token stream (unknown token,
+ * truncated, a member name that is not a string, unbalanced or over-deep
+ * nesting, trailing bytes), LIEN_ETOOBIG when the text would exceed
+ * JPACK_TEXT_MAX, LIEN_ENOMEM, LIEN_EINVAL. On failure *out is NULL and
+ * *out_len 0. */
+enum lien_status jpack_decode(const uint8_t *p, size_t len, uint8_t **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+#endif
