@@ -66,6 +66,7 @@ static const char *const wit_names[BM_NWIT] = {
 #define BM_ENTRY_TYPE 40000u	/* an opaque bench entry: the VIN */
 #define BM_BATCH 1024u
 #define BM_BUILD_TXN 65536u	/* scratch build: updates per commit */
+#define BM_TRACE_EVERY 50u	/* --batches: records/live every so many */
 #define BM_COSIG_TIME 1798761600u	/* fixed: the same lines every run */
 
 static struct {
@@ -73,6 +74,7 @@ static struct {
 	const char *only;
 	uint64_t vehicles;
 	uint64_t log_vehicles;		/* the log for bundles (--log-vehicles) */
+	uint64_t batches;		/* map_update rounds (--batches), 0: 5 s */
 	double map_proof_med;		/* encoded map proof at vehicles, bytes */
 	char store_dir[BENCH_PATH_MAX];
 	int own_store_dir;
@@ -84,6 +86,22 @@ static struct {
 	double node_per_s;		/* map_hash_node, per CPU second */
 	double rand_ms;			/* 1,024 random pages + fdatasync */
 } g;
+
+/* The 1-minute load average, printed beside the progress (the machine
+ * is shared). */
+static double
+load1(void)
+{
+	double la = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lf", &la) != 1)
+			la = -1;
+		(void)fclose(f);
+	}
+	return la;
+}
 
 static int
 fail(const char *what, enum lien_status st)
@@ -469,7 +487,8 @@ bench_map_update(void)
 	struct map_update *u = NULL;
 	uint8_t root[HASH_LEN];
 	uint64_t nk = 0, rng = (uint64_t)time(NULL) ^ 0x5eedu, *lat = NULL;
-	uint64_t rounds = g.smoke ? 5 : 400, done = 0, wall = 0, cpu = 0;
+	uint64_t rounds = g.smoke ? 5 : g.batches ? g.batches + 1 : 400;
+	uint64_t done = 0, wall = 0, cpu = 0, tc0 = 0;
 	uint64_t wb = 0, wc = 0, ccpu = 0, cwall = 0;
 	struct ledger_map_prof p0, p1;
 	double cap_s = g.smoke ? 0.5 : 5.0;
@@ -554,7 +573,22 @@ bench_map_update(void)
 		lat[done] = bench_now_ns() - t0;
 		wall += lat[done];
 		done++;
-		if (bench_seconds(wall) >= cap_s)
+		if (g.batches && done % BM_TRACE_EVERY == 0) {
+			/* the GC's bound as it settles (docs/storage.md
+			 * "Garbage and its bound"), and the CPU meanwhile */
+			struct ledger_map_prof q;
+
+			ledger_scratch_map_prof(sc, &q);
+			fprintf(stderr, "  batch %" PRIu64 ": records/live "
+			    "%.3f (%" PRIu64 " / %" PRIu64 "), last %u "
+			    "batches %.1f us CPU per update, load %.2f\n",
+			    done, (double)q.total / (double)(q.live ? q.live :
+			    1), q.total, q.live, BM_TRACE_EVERY,
+			    (double)(cpu - tc0) / 1e3 /
+			    (double)(BM_TRACE_EVERY * BM_BATCH), load1());
+			tc0 = cpu;
+		}
+		if (!g.batches && bench_seconds(wall) >= cap_s)
 			break;
 	}
 	fprintf(stderr, "map_update: %" PRIu64 " rounds, map now %" PRIu64
@@ -587,6 +621,8 @@ bench_map_update(void)
 		    (double)(p1.gc_taken - p0.gc_taken) / nb, "records");
 		bench_figure("map_update_batch1024_gc_copied",
 		    (double)(p1.gc_copied - p0.gc_copied) / nb, "records");
+		bench_figure("map_records_per_live", (double)p1.total /
+		    (double)(p1.live ? p1.live : 1), "ratio");
 	}
 	bench_figure("map_vehicles", (double)g.vehicles, "vehicles");
 	{
@@ -1379,7 +1415,8 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: bench_map [--smoke] [--vehicles N] "
-	    "[--log-vehicles M] [--store-dir DIR] [--only PREFIX]\n");
+	    "[--log-vehicles M] [--store-dir DIR] [--only PREFIX] "
+	    "[--batches N]\n");
 }
 
 int
@@ -1402,6 +1439,8 @@ main(int argc, char **argv)
 			sd = argv[++i];
 		} else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc) {
 			g.only = argv[++i];
+		} else if (strcmp(argv[i], "--batches") == 0 && i + 1 < argc) {
+			g.batches = strtoull(argv[++i], NULL, 10);
 		} else {
 			usage();
 			return 2;

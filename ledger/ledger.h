@@ -430,6 +430,7 @@ struct ledger_map_prof {
 	uint64_t gc_taken, gc_copied, written;
 	uint64_t read;		/* tile records read (mdb_get) */
 	uint64_t top_loads;	/* times the kept tiles were (re)loaded */
+	uint64_t live, total;	/* the map's records after the last commit */
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);

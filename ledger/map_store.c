@@ -844,21 +844,73 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 	return LIEN_OK;
 }
 
-/* Copy-forward GC (ledger/map_store.h): take up to `budget` records from
- * the front of the table; a live one whose tile this batch does not
- * rewrite anyway is marked dirty (written again at this generation);
- * every one is deleted, through a cursor at the first record (no key
- * search per delete). */
+/* Mark tile i of stratum s and every ancestor of it dirty. The
+ * ancestors of a dirty tile are dirty (wc_close), so the walk stops at
+ * the first one that is. */
 static enum lien_status LIEN_MUST_CHECK
-wc_gc(struct map_wcache *c, size_t budget)
+wc_mark_up(struct map_wcache *c, unsigned s, size_t i)
+{
+	for (;;) {
+		struct wtile *w = wc_w(c, s, i);
+		enum lien_status st;
+
+		if (w->dirty != 0)
+			return LIEN_OK;
+		if ((st = wc_mark(c, s, i)) != LIEN_OK)
+			return st;
+		if (s == 0)
+			return LIEN_OK;
+		i = w->parent;
+		s--;
+	}
+}
+
+/* Close the dirty list under "parent of": afterwards c->ndl is the
+ * number of tiles this batch writes or empties (wc_flush), which the
+ * GC's budget follows. c->dl grows while this walks it. */
+static enum lien_status LIEN_MUST_CHECK
+wc_close(struct map_wcache *c)
+{
+	for (size_t k = 0; k < c->ndl; k++) {
+		const struct wtile *w = wc_w(c, c->dl[k].s, c->dl[k].i);
+		enum lien_status st;
+
+		if (w->stratum > 0 && (st = wc_mark(c, w->stratum - 1u,
+		    w->parent)) != LIEN_OK)
+			return st;
+	}
+	return LIEN_OK;
+}
+
+/* Copy-forward GC (ledger/map_store.h), run while the table is over its
+ * bound: take records from the front of the table until this batch
+ * removes `extra` records more than it writes. A live one whose tile
+ * this batch does not rewrite anyway is marked dirty (written again at
+ * this generation), its ancestors with it; every one taken is deleted,
+ * through a cursor at the first record (no key search per delete).
+ *
+ * The budget follows the writes (docs/storage.md "Garbage and its
+ * bound"): with d tiles dirty (c->ndl, closed under parents, copies
+ * included) of which e emptied, the records change by (d - e) - taken
+ * and the live ones by at least -e, so total - FACTOR x live (FACTOR 2)
+ * changes by at most d + e - taken: taking d + e + extra makes it fall
+ * by extra. It stops early only at the table's end, everything taken. */
+static enum lien_status LIEN_MUST_CHECK
+wc_gc(struct map_wcache *c, size_t extra)
 {
 	struct store_cursor *cur = NULL;
+	size_t nempty = 0;
 	enum lien_status st;
 
 	c->gc_seen = c->gc_copied = 0;
+	if ((st = wc_close(c)) != LIEN_OK)
+		return st;
+	for (size_t k = 0; k < c->ndl; k++)
+		if (wtile_empty(wc_w(c, c->dl[k].s, c->dl[k].i)))
+			nempty++;
 	if ((st = store_cursor_open(c->t, STORE_MAP, &cur)) != LIEN_OK)
 		return st;
-	while (c->gc_seen < budget) {
+	while (c->gc_seen < c->ndl + nempty + extra) {
 		uint8_t rk[MAP_REC_KEY_MAX], path[MAP_KEY_LEN];
 		const uint8_t *k, *v;
 		size_t kl, vl, i;
@@ -891,7 +943,7 @@ wc_gc(struct map_wcache *c, size_t budget)
 				st = LIEN_ECORRUPT;
 				break;
 			}
-			if ((st = wc_mark(c, s, i)) != LIEN_OK)
+			if ((st = wc_mark_up(c, s, i)) != LIEN_OK)
 				break;
 			c->gc_copied++;
 		}
@@ -1135,11 +1187,12 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	nd = c->ndl;
 	if (nd == 0)
 		goto out;	/* nothing changed: no generation */
-	/* The bound: while garbage is more than live x (FACTOR - 1), take
-	 * from the front twice the records this batch writes, plus a few:
-	 * the front is the oldest, so mostly garbage. */
+	/* The bound: while the records are more than FACTOR x live, take
+	 * from the front what this batch writes (copies and their
+	 * ancestors included) plus a quarter of the updates' own writes
+	 * and a few, so that the excess falls every such batch. */
 	if (c->ms.total > (uint64_t)MAP_GC_FACTOR * c->ms.live &&
-	    (st = wc_gc(c, MAP_GC_PER_WRITE * nd + MAP_GC_EXTRA)) != LIEN_OK)
+	    (st = wc_gc(c, nd / MAP_GC_SLACK_DIV + MAP_GC_EXTRA)) != LIEN_OK)
 		goto out;
 	t2 = cpu_now();
 	c->prof.gc_ns += t2 - t1;
@@ -1154,6 +1207,8 @@ out:
 	if (st == LIEN_OK) {
 		c->top_ms = c->ms;
 		c->top_valid = 1;
+		c->prof.live = c->ms.live;
+		c->prof.total = c->ms.total;
 	} else {
 		map_wcache_drop(c);
 	}

@@ -38,9 +38,11 @@
  *
  * Garbage: copy-forward from the front of the table (the oldest
  * records), in the same transaction. While total > MAP_GC_FACTOR x live,
- * a commit takes the first MAP_GC_PER_WRITE x (tiles it changed) +
- * MAP_GC_EXTRA records: live ones are rewritten at the new generation
- * (their ancestors follow), all are deleted. Deleting from the front
+ * a commit takes records from the front until it has taken as many as
+ * it writes (its own tiles, the copies and all their ancestors) plus a
+ * margin: live ones are rewritten at the new generation (their
+ * ancestors follow), all are deleted, and the excess over the bound
+ * falls by the margin every such batch. Deleting from the front
  * frees whole pages that LMDB's allocator hands out again. `maptiles`
  * counts the live and the total records so that the bound is checked at
  * no cost (the audit recounts both).
@@ -81,8 +83,11 @@
 #define MAP_TILE_REC_MAX (4u + MAP_TILE_SLOTS * 64u + 2u + \
 	MAP_TILE_CHILDREN * 8u)
 #define MAP_REC_KEY_MAX (8u + MAP_TILE_KEY_MAX)	/* generation, tile key */
-#define MAP_GC_FACTOR 2u	/* total records <= ~2 x live (measured) */
-#define MAP_GC_PER_WRITE 2u
+/* total records <= 2 x live + what one batch writes (map_commit) */
+#define MAP_GC_FACTOR 2u
+/* while over the bound, a batch takes what it writes plus 1/DIV of the
+ * updates' own writes plus EXTRA: the excess falls by at least that */
+#define MAP_GC_SLACK_DIV 4u
 #define MAP_GC_EXTRA 64u
 /* Strata kept decoded across commits by the writer: 0..4, at most
  * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of 1,752 bytes, 117 MiB

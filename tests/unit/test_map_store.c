@@ -21,6 +21,7 @@
 
 #include "common/rd.h"
 #include "crypto/hash.h"
+#include "ledger/ledger.h"
 #include "ledger/map_store.h"
 #include "ledger/store.h"
 #include "tlog/map.h"
@@ -373,6 +374,124 @@ test_map_store_gc(void **state)
 	rm_dir(dir);
 }
 
+/* The bound holds where copies drag their ancestors along: a map of
+ * NBIG keys written in a few large batches (a front of cold, live tiles,
+ * as a bulk load leaves), then many small batches of changes to random
+ * keys. A batch that starts over the bound (total > 2 x live) must end
+ * with the excess total - 2 x live lower by at least MAP_GC_EXTRA (or
+ * with the whole table taken); one that starts under it ends at most
+ * one batch's writes over. The budget before (2 x the updates' tiles +
+ * 64, whatever the copies added) fails here as it drifted at 10^7
+ * vehicles: the copies and their ancestors outgrew what it took. */
+#define NBIG 24000u
+static void
+test_map_store_gc_bound(void **state)
+{
+	struct fx *f = *state;
+	uint8_t (*key)[MAP_KEY_LEN] = malloc(NBIG * MAP_KEY_LEN);
+	uint8_t (*val)[MAP_VALUE_LEN] = malloc(NBIG * MAP_VALUE_LEN);
+	struct ledger_map_prof p0, p1;
+	struct map_stats prev, ms;
+	struct store_txn *t;
+	uint8_t root[HASH_LEN];
+	int64_t maxw = 0, nover = 0;
+	double worst = 0;
+
+	assert_non_null(key);
+	assert_non_null(val);
+	for (unsigned i = 0; i < NBIG; i++) {
+		uint8_t b[5] = { 'B', (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+		    (uint8_t)(i >> 8), (uint8_t)i };
+
+		hash_sha256(b, sizeof b, key[i]);
+		for (unsigned k = 0; k < MAP_VALUE_LEN; k++)
+			val[i][k] = (uint8_t)rnd(&f->m.rng);
+	}
+	for (unsigned b = 0; b < 6; b++) {
+		for (unsigned i = b * NBIG / 6; i < (b + 1) * NBIG / 6; i++)
+			assert_int_equal(map_pending_add(&f->p, key[i], val[i]),
+			    LIEN_OK);
+		assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+		assert_int_equal(map_commit(t, &f->p, &f->c, root, &f->count),
+		    LIEN_OK);
+		assert_int_equal(store_txn_commit(t), LIEN_OK);
+	}
+	stats_of(f->s, &prev);
+	for (unsigned g = 0; g < 1500; g++) {
+		int64_t before = (int64_t)prev.total - 2 * (int64_t)prev.live;
+		int64_t after, w;
+
+		for (unsigned u = 0; u < 32; u++) {
+			unsigned i = (unsigned)(rnd(&f->m.rng) % NBIG);
+
+			val[i][0] ^= (uint8_t)(1u + u);
+			assert_int_equal(map_pending_add(&f->p, key[i], val[i]),
+			    LIEN_OK);
+		}
+		map_wcache_prof(f->c, &p0);
+		assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+		assert_int_equal(map_commit(t, &f->p, &f->c, root, &f->count),
+		    LIEN_OK);
+		assert_int_equal(store_txn_commit(t), LIEN_OK);
+		map_wcache_prof(f->c, &p1);
+		stats_of(f->s, &ms);
+		assert_true(p1.live == ms.live && p1.total == ms.total);
+		w = (int64_t)(p1.written - p0.written);
+		after = (int64_t)ms.total - 2 * (int64_t)ms.live;
+		if (w > maxw)
+			maxw = w;
+		if ((double)ms.total / (double)ms.live > worst)
+			worst = (double)ms.total / (double)ms.live;
+		if (getenv("MAPSTORE_TRACE"))
+			fprintf(stderr, "gen %llu live %llu total %llu "
+			    "written %lld taken %llu copied %llu\n",
+			    (unsigned long long)ms.gen,
+			    (unsigned long long)ms.live,
+			    (unsigned long long)ms.total, (long long)w,
+			    (unsigned long long)(p1.gc_taken - p0.gc_taken),
+			    (unsigned long long)(p1.gc_copied -
+			    p0.gc_copied));
+		if (before > 0) {
+			nover++;
+			if (after > before - (int64_t)MAP_GC_EXTRA &&
+			    ms.total != ms.live)
+				fail_msg("batch %u: over the bound by %lld, "
+				    "then by %lld", g, (long long)before,
+				    (long long)after);
+		} else if (after > w) {
+			fail_msg("batch %u: under the bound, then %lld over "
+			    "after writing %lld", g, (long long)after,
+			    (long long)w);
+		}
+		prev = ms;
+	}
+	print_message("worst total/live %.3f, %lld batches over, at most "
+	    "%lld records a batch\n", worst, (long long)nover,
+	    (long long)maxw);
+	assert_true(nover > 100);	/* the GC ran, and often */
+	assert_true(ms.total <= 2 * ms.live + (uint64_t)maxw);
+	/* what the GC kept is the map: every key proves its value */
+	{
+		struct map_proof *mp = malloc(sizeof *mp);
+		int present;
+
+		assert_non_null(mp);
+		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+		for (unsigned i = 0; i < NBIG; i += 7) {
+			assert_int_equal(map_txn_prove(t, key[i], mp), LIEN_OK);
+			assert_int_equal(map_proof_verify(mp, root, key[i],
+			    &present), LIEN_OK);
+			assert_true(present);
+			assert_memory_equal(mp->value, val[i], MAP_VALUE_LEN);
+		}
+		store_txn_abort(t);
+		free(mp);
+	}
+	cache_check(f->s, f->c, 1);
+	free(key);
+	free(val);
+}
+
 /* The kept tiles stay the store's map through random batches, aborted
  * ones (the map_commit went through, the transaction did not), reopens
  * of the store and every depth of keeping: after each batch the cache is
@@ -644,6 +763,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_map_store_every_generation, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_store_gc, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_map_store_gc_bound, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_map_store_cache_aborts,
 		    setup, teardown),
