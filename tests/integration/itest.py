@@ -46,15 +46,26 @@ def require(cond, what):
 
 
 def free_port():
-    """A port the kernel just handed out on 127.0.0.1, closed again: only
-    for an address nobody must answer on (a dead peer). A server of ours
-    listens on port 0 instead (start_listening): a port guessed free here
-    can be taken by another process before the server binds it."""
+    """A port the kernel just handed out on 127.0.0.1, closed again, so
+    another process may take it at any time: only for a config that needs
+    a number before anything binds (nginx, which has no port 0). A server
+    of ours listens on port 0 instead (start_listening); a peer that must
+    not answer is dead_port()."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
     s.close()
     return port
+
+
+def dead_port():
+    """(sock, port): a 127.0.0.1 port that refuses every connection for
+    as long as sock stays open: bound but never listening, so no other
+    process can take it and answer there (a port merely found free can
+    be). The caller closes sock when done."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    return s, s.getsockname()[1]
 
 
 def http_get(port, path, timeout=30):
@@ -221,16 +232,32 @@ def start_listening(argv, logpath, probe, what="lienlogd"):
     raise SystemExit(what + " did not come up")
 
 
-def wait_until(pred, proc, polls=24000):
-    """Poll pred() every 5 ms until it holds; False if proc exits first or
-    after the bound (120 s: a hang guard, never a timing check)."""
+def wait_until(pred, proc, polls=24000, every=0.005):
+    """Poll pred() every `every` s until it holds; False if proc exits
+    first or after `polls` polls (by default 120 s: a hang guard, never a
+    timing check). A costly pred (an HTTP request and a signature check)
+    polls less often: every=0.05, polls=2400."""
     for _ in range(polls):
         if pred():
             return True
         if proc.poll() is not None:
             return pred()
-        time.sleep(0.005)
+        time.sleep(every)
     return False
+
+
+def wait_output(logpath, text, proc):
+    """wait_until the server output appended to logpath holds text (str
+    or bytes); False if proc exits first or after the bound."""
+    want = text.encode() if isinstance(text, str) else text
+
+    def said():
+        try:
+            with open(logpath, "rb") as f:
+                return want in f.read()
+        except OSError:
+            return False
+    return wait_until(said, proc)
 
 
 def drain(stream, buf):

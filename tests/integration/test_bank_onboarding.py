@@ -32,7 +32,7 @@ import time
 
 from cryptography.hazmat.primitives import serialization
 
-from itest import spawn, check, FAILURES as FAILS, free_port
+from itest import check, FAILURES as FAILS, start_demo, stop
 
 
 def b64(b):
@@ -228,27 +228,8 @@ def main():
     lienlogd, lienlog = sys.argv[1], sys.argv[2]
     tmp = tempfile.mkdtemp(prefix="lienlog-onboard-")
     data = os.path.join(tmp, "data")
-    port = free_port()
-    log = open(os.path.join(tmp, "lienlogd.log"), "wb")
-    srv = spawn([lienlogd, "--demo", data, "--listen",
-                 "127.0.0.1:%d" % port], stdout=log, stderr=log)
+    srv, port = start_demo(lienlogd, data, os.path.join(tmp, "lienlogd.log"))
     try:
-        up = False
-        for _ in range(600):            # <= 300 s (seeding under ASan)
-            if srv.poll() is not None:
-                break
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/healthz")
-                up = c.getresponse().status == 200
-                c.close()
-            except OSError:
-                pass
-            if up:
-                break
-            time.sleep(0.5)
-        if not check(up, "lienlogd --demo answers /healthz"):
-            return 1
         demo = os.path.join(data, "demo")
         with open(os.path.join(data, "trust", "config.json")) as f:
             aud = json.load(f)["registry"]
@@ -316,13 +297,7 @@ def main():
               ans.get("code") == "party_suspended",
               "suspended bank refused: %r" % ans)
     finally:
-        srv.terminate()
-        try:
-            srv.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            srv.kill()
-            srv.wait()
-        log.close()
+        stop(srv)
     if not FAILS:
         # Stopped cleanly: the whole store, state included, audits clean.
         a = run([lienlog, "audit", data])

@@ -22,11 +22,12 @@ import json
 import os
 import re
 import shutil
-import socket
 import stat
 import subprocess
 import sys
 import tempfile
+
+from itest import dead_port
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_INPUT, EXIT_IO = 0, 1, 2, 3, 4
 ORIGIN = "example.org/lien-log-fixture"
@@ -657,15 +658,6 @@ EXIT_NETWORK = 6
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
-def free_port():
-    """A port nothing listens on (just closed again)."""
-    so = socket.socket()
-    so.bind(("127.0.0.1", 0))
-    port = so.getsockname()[1]
-    so.close()
-    return port
-
-
 def dispatched(path, var):
     """The verbs a dispatcher in tools/ accepts: strcmp(var, "x")."""
     with open(os.path.join(SRC, path)) as f:
@@ -714,8 +706,17 @@ def test_exit_codes(r):
     """docs/cli.md "Output and exit codes": each network verb's main
     failure classes. A missing input file (4) and a server that is not
     running (6) differ; a certificate given as --key (3) and a file
-    named as --keyid (2) say what is wrong."""
-    dead = "http://127.0.0.1:%d" % free_port()
+    named as --keyid (2) say what is wrong. The server that is not
+    running is a port held bound but never listening (itest.dead_port),
+    so no other process can answer there meanwhile."""
+    held, port = dead_port()
+    try:
+        exit_codes(r, "http://127.0.0.1:%d" % port)
+    finally:
+        held.close()
+
+
+def exit_codes(r, dead):
     pre = os.path.join(r.tmp, "xbank")
     r.ok("exit: keygen", ["keygen", "--type", "ed25519", "--out", pre])
     key = pre + ".key"

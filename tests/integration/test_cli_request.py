@@ -44,7 +44,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from itest import free_port
+from itest import dead_port
 
 EXIT_OK, EXIT_VERIFY, EXIT_USAGE, EXIT_INPUT, EXIT_IO = 0, 1, 2, 3, 4
 EXIT_NETWORK = 6       # no answer from the server (docs/cli.md)
@@ -819,13 +819,18 @@ def test_submit(r, verifier):
     finally:
         srv.stop()
 
-    # Nothing listening: no answer, exit 6 (a missing file is 4).
-    port = free_port()
-    r.fails("submit connection refused",
-            ["submit", "--key", r.path("bank-ed25519.key"), "--keyid",
-             kids["ed25519"], "--url", "http://127.0.0.1:%d/v1/m" % port,
-             "--body", r.path("body.json"), "--timeout", "20"], "submit",
-            EXIT_NETWORK, "is the server running")
+    # Nothing listening: no answer, exit 6 (a missing file is 4). The
+    # port is held bound, never listening (itest.dead_port): no other
+    # process can answer there meanwhile.
+    held, port = dead_port()
+    try:
+        r.fails("submit connection refused",
+                ["submit", "--key", r.path("bank-ed25519.key"), "--keyid",
+                 kids["ed25519"], "--url", "http://127.0.0.1:%d/v1/m" % port,
+                 "--body", r.path("body.json"), "--timeout", "20"], "submit",
+                EXIT_NETWORK, "is the server running")
+    finally:
+        held.close()
     # A server that accepts and never answers: --timeout bounds the wait.
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

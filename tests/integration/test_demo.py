@@ -38,7 +38,8 @@ import time
 import urllib.error
 import urllib.request
 
-from itest import check, FAILURES as FAILS, healthz, http_get, start_demo, stop
+from itest import (check, FAILURES as FAILS, healthz, http_get, start_demo,
+                   stop, wait_output)
 
 
 FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")
@@ -210,19 +211,16 @@ def main():
                                 ans.get("message", "")) is not None,
                   "a stale created: 401 with how far off (%d %r)" %
                   (st, ans))
-            # the line is written after the answer went out: poll for it
+            # the line is written after the answer went out: wait for it
             # (bounded: a hang guard, never a timing check)
-            m = None
-            for _ in range(6000):
-                with open(logpath, errors="replace") as f:
-                    out = f.read()
-                m = re.search(r"^lienlogd: http: refused at=\S+Z "
-                              r"remote=127\.0\.0\.1 route=\S+ method=POST "
-                              r"status=401 code=created_out_of_window$", out,
-                              re.M)
-                if m is not None:
-                    break
-                time.sleep(0.005)
+            refusal = re.compile(r"^lienlogd: http: refused at=\S+Z "
+                                 r"remote=127\.0\.0\.1 route=\S+ "
+                                 r"method=POST status=401 "
+                                 r"code=created_out_of_window$", re.M)
+            wait_output(logpath, "code=created_out_of_window\n", proc)
+            with open(logpath, errors="replace") as f:
+                out = f.read()
+            m = refusal.search(out)
             check(m is not None and "/v1/identity-commitments" not in
                   out[m.start():m.end()] if m else False,
                   "the refusal is logged by default, without the path "

@@ -28,14 +28,11 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
-import subprocess
 import sys
 import tempfile
-import time
 
-from itest import spawn, check, FAILURES, free_port, stop as stop_server
+from itest import check, FAILURES, start_demo, stop as stop_server
 
 ORIGIN = "lienlog.demo/log"
 
@@ -171,33 +168,6 @@ def still_serving(cl, what):
     st, _, body = cl.req("/healthz")
     check(st == 200 and json.loads(body).get("status") == "ok",
           f"server not serving after {what}")
-
-
-def start_server(binary, datadir, logpath):
-    """Start lienlogd and wait (bounded) until /healthz answers. Retries
-    with another port if the chosen one was taken meanwhile."""
-    for _attempt in range(3):
-        port = free_port()
-        log = open(logpath, "wb")
-        proc = spawn(
-            [binary, "--demo", datadir, "--listen", f"127.0.0.1:{port}",
-             "--threads", "4"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        for _ in range(600):
-            if proc.poll() is not None:
-                break
-            try:
-                st, _, _ = Client(port).req("/healthz")
-                if st == 200:
-                    return proc, port
-            except OSError:
-                pass
-            time.sleep(0.1)
-        stop_server(proc)
-    with open(logpath, "rb") as f:
-        sys.stderr.write(f.read().decode("utf-8", "replace"))
-    raise RuntimeError("lienlogd did not come up")
 
 
 # ---- Tests ---------------------------------------------------------------
@@ -537,7 +507,8 @@ def main():
     proc = None
     rc = 1
     try:
-        proc, port = start_server(binary, os.path.join(tmp, "data"), logpath)
+        proc, port = start_demo(binary, os.path.join(tmp, "data"), logpath,
+                                ["--threads", "4"])
         cl = Client(port)
         st, _, body = cl.req("/healthz")
         j = json.loads(body)

@@ -49,7 +49,7 @@ import time
 import urllib.error
 import urllib.request
 
-from itest import spawn, check, FAILURES as FAILS, CHECKS, free_port
+from itest import check, FAILURES as FAILS, CHECKS, start_listening
 
 OLD_ORIGIN = "lienlog.demo/log"
 NEW_ORIGIN = "lienlog.demo/log-2027"
@@ -73,27 +73,14 @@ def post(url, body):
         return e.code, e.read()
 
 
-def start(argv_for_port, health, logpath):
-    """Start a server on a free port; wait (bounded) until GET health
-    answers 200. Returns (proc, port)."""
-    for _attempt in range(3):
-        port = free_port()
-        log = open(logpath, "ab")
-        proc = spawn(argv_for_port(port), stdin=subprocess.DEVNULL,
-                     stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        for _ in range(1800):          # at most ~180 s (demo seeding)
-            if proc.poll() is not None:
-                break
-            try:
-                get("http://127.0.0.1:%d%s" % (port, health))
-                return proc, port
-            except OSError:
-                time.sleep(0.1)
-        stop(proc)
-    with open(logpath, "rb") as f:
-        sys.stderr.write(f.read().decode("utf-8", "replace")[-3000:])
-    raise RuntimeError("server did not come up: %r" % argv_for_port(0))
+def start(argv, health, logpath):
+    """Start a server (itest.start_listening: --listen 127.0.0.1:0, the
+    port from its listening line) and return (proc, port) once GET health
+    answers 200."""
+    return start_listening(
+        argv, logpath,
+        lambda port: get("http://127.0.0.1:%d%s" % (port, health)),
+        argv[0])
 
 
 def stop(proc):
@@ -388,8 +375,7 @@ def scenario(lienlogd, lienlog, tmp, procs):
 
     # ---- 1. the old log, running --------------------------------------
     p_old, port_old = start(
-        lambda port: [lienlogd, "--demo", old, "--listen",
-                      "127.0.0.1:%d" % port],
+        [lienlogd, "--demo", old, "--listen", "127.0.0.1:0"],
         "/log/checkpoint", os.path.join(tmp, "lienlogd-old.log"))
     base_old = "http://127.0.0.1:%d" % port_old
     reg_key, reg_id = rotate_registry_key(L, tmp, old, base_old)
@@ -423,8 +409,8 @@ def scenario(lienlogd, lienlog, tmp, procs):
     # ---- 3. the frozen log keeps serving -------------------------------
     old_log = os.path.join(tmp, "lienlogd-old2.log")
     p_old, port_old = start(
-        lambda port: [lienlogd, "--demo", old, "--listen",
-                      "127.0.0.1:%d" % port], "/log/checkpoint", old_log)
+        [lienlogd, "--demo", old, "--listen", "127.0.0.1:0"],
+        "/log/checkpoint", old_log)
     procs.append(p_old)
     base_old = "http://127.0.0.1:%d" % port_old
     check(get(base_old + "/log/checkpoint") == final,
@@ -501,8 +487,8 @@ def scenario(lienlogd, lienlog, tmp, procs):
     shutil.copytree(os.path.join(old, "trust"), os.path.join(new, "trust"))
 
     p_new, port_new = start(
-        lambda port: [lienlogd, "--data", new, "--listen",
-                      "127.0.0.1:%d" % port], "/log/checkpoint",
+        [lienlogd, "--data", new, "--listen", "127.0.0.1:0"],
+        "/log/checkpoint",
         os.path.join(tmp, "lienlogd-new.log"))
     procs.append(p_new)
     base_new = "http://127.0.0.1:%d" % port_new
@@ -601,8 +587,8 @@ def scenario(lienlogd, lienlog, tmp, procs):
     check(r.returncode == 0, "audit new --prev old after the release (%r)" %
           r.stderr)
     p_new, port_new = start(
-        lambda port: [lienlogd, "--data", new, "--listen",
-                      "127.0.0.1:%d" % port], "/log/checkpoint",
+        [lienlogd, "--data", new, "--listen", "127.0.0.1:0"],
+        "/log/checkpoint",
         os.path.join(tmp, "lienlogd-new2.log"))
     procs.append(p_new)
     base_new = "http://127.0.0.1:%d" % port_new
@@ -619,11 +605,10 @@ def scenario(lienlogd, lienlog, tmp, procs):
     wport = {}
     for prefix in ("w1-old", "w1-new", "w2"):
         p, port = start(
-            lambda port, prefix=prefix: [
-                lienlog, "witness", "serve", "--key",
-                os.path.join(tmp, prefix + ".key"), "--data",
-                os.path.join(tmp, prefix + ".data"), "--logs", logs,
-                "--listen", "127.0.0.1:%d" % port],
+            [lienlog, "witness", "serve", "--key",
+             os.path.join(tmp, prefix + ".key"), "--data",
+             os.path.join(tmp, prefix + ".data"), "--logs", logs,
+             "--listen", "127.0.0.1:0"],
             "/", os.path.join(tmp, "witness-%s.log" % prefix))
         procs.append(p)
         wport[prefix] = port

@@ -34,12 +34,12 @@ import re
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-from itest import spawn, check, FAILURES, free_port, stop as stop_server
+from itest import (check, FAILURES, start_listening, stop as stop_server,
+                   wait_output)
 
 FIELDS = {"time", "route", "method", "path", "status", "outcome",
           "error_code", "party", "role", "entry_index", "duration_ms",
@@ -174,38 +174,21 @@ def scrape(port):
 
 
 def start_server(binary, datadir, logpath, access):
-    for _attempt in range(3):
-        port = free_port()
-        log = open(logpath, "wb")
-        proc = spawn(
-            [binary, "--demo", datadir, "--listen", f"127.0.0.1:{port}",
-             "--threads", "4", "--access-log", access],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        for _ in range(600):
-            if proc.poll() is not None:
-                break
-            try:
-                st, _, _, n = get(port, "/healthz")
-                if st == 200:
-                    return proc, port, n
-            except OSError:
-                pass
-            time.sleep(0.1)
-        stop_server(proc)
-    raise RuntimeError("lienlogd did not come up")
+    """lienlogd --demo on a port the kernel picks (itest.start_listening);
+    (proc, port, bytes of the /healthz answer that found it up: the
+    access log's first line)."""
+    sizes = []
 
+    def probe(port):
+        st, _, _, n = get(port, "/healthz")
+        if st != 200:
+            raise OSError("/healthz answered %d" % st)
+        sizes.append(n)
 
-def wait_for_output(logpath, text, proc):
-    """Bounded wait for the server to report an event on stderr."""
-    for _ in range(300):
-        with open(logpath, "rb") as f:
-            if text.encode() in f.read():
-                return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
+    proc, port = start_listening(
+        [binary, "--demo", datadir, "--listen", "127.0.0.1:0", "--threads",
+         "4", "--access-log", access], logpath, probe)
+    return proc, port, sizes[-1]
 
 
 # ---- the test ------------------------------------------------------------
@@ -258,7 +241,7 @@ def run(binary, tmp):
         # Rotation: move the file away, SIGHUP, wait for the reopen.
         os.rename(access, access + ".1")
         proc.send_signal(signal.SIGHUP)
-        check(wait_for_output(logpath, "access log reopened", proc),
+        check(wait_output(logpath, "access log reopened", proc),
               "SIGHUP reopened the access log")
         send("healthz", "/healthz", 200, None)
     finally:

@@ -18,14 +18,12 @@ Usage: test_monitor.py LIENLOG LIENLOGD
 """
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.request
 
-from itest import spawn, check, FAILURES, free_port
+from itest import spawn, check, FAILURES, start_demo, stop, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -36,16 +34,6 @@ def get(url):
         return r.read()
 
 
-def stop(p):
-    if p is not None and p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(10)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 def lienlog(args):
     r = subprocess.run([LIENLOG] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
@@ -54,25 +42,7 @@ def lienlog(args):
 
 def test_real(tmp):
     demo = os.path.join(tmp, "demo")
-    proc = None
-    for _ in range(3):
-        port = free_port()
-        proc = spawn([LIENLOGD, "--demo", demo, "--listen",
-                      "127.0.0.1:%d" % port],
-                     stderr=subprocess.DEVNULL)
-        up = False
-        for _ in range(1200):
-            if proc.poll() is not None:
-                break
-            try:
-                get("http://127.0.0.1:%d/healthz" % port)
-                up = True
-                break
-            except OSError:
-                time.sleep(0.1)
-        if up:
-            break
-        stop(proc)
+    proc, port = start_demo(LIENLOGD, demo, os.path.join(tmp, "demo.out"))
     try:
         base = "http://127.0.0.1:%d" % port
         vkey = os.path.join(demo, "log.vkey")
@@ -141,11 +111,10 @@ def test_malicious(tmp):
     mal = spawn([PY, os.path.join(HERE, "malicious_log.py"),
                  "--key", key + ".key", portfile])
     try:
-        for _ in range(600):
-            if os.path.exists(portfile) or mal.poll() is not None:
-                break
-            time.sleep(0.05)
-        if not check(os.path.exists(portfile), "malicious log started"):
+        # malicious_log.py binds port 0 and writes the port into
+        # portfile (renamed into place) once it listens.
+        if not check(wait_until(lambda: os.path.exists(portfile), mal),
+                     "malicious log started"):
             return
         base = "http://127.0.0.1:%s" % open(portfile).read().strip()
         vkey = key + ".vkey"

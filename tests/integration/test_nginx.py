@@ -82,7 +82,7 @@ import time
 import urllib.parse
 import warnings
 
-from itest import spawn, check, FAILURES, VERBOSE, free_port
+from itest import spawn, check, FAILURES, VERBOSE, free_port, start_demo
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -747,37 +747,13 @@ def phase_limits(d, src, pki):
 
 # ---- phase 2: real lienlogd --------------------------------------------------
 
-def start_lienlogd(binary, datadir, logpath, extra=()):
-    for _ in range(5):
-        port = free_port()
-        log = open(logpath, "ab")
-        proc = spawn([binary, "--demo", datadir, "--listen",
-                      f"127.0.0.1:{port}"] + list(extra),
-                     stdout=log, stderr=log)
-        log.close()
-        for _ in range(1200):      # bounded: the demo seeding takes a while
-            if proc.poll() is not None:
-                break
-            try:
-                st, _, _, _ = plain_get(port, "/healthz")
-                if st == 200:
-                    return proc, port
-            except OSError:
-                pass
-            time.sleep(0.05)
-        stop_proc(proc)
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    raise SystemExit("lienlogd did not start")
-
-
 def phase_lienlogd(d, src, pki, lienlogd, lienlog):
     datadir = os.path.join(d, "data")
     # --trust-proxy: the access log shows the client behind nginx.
     alog = os.path.join(d, "access-trusted.log")
-    proc, port = start_lienlogd(lienlogd, datadir,
-                                os.path.join(d, "lienlogd.log"),
-                                ["--trust-proxy", "--access-log", alog])
+    proc, port = start_demo(lienlogd, datadir,
+                            os.path.join(d, "lienlogd.log"),
+                            ["--trust-proxy", "--access-log", alog])
     ng = None
     try:
         ng = Nginx(os.path.join(d, "ng2"), src, os.path.join(d, "tls"), port)
@@ -804,9 +780,9 @@ def phase_lienlogd(d, src, pki, lienlogd, lienlog):
     # Without --trust-proxy the same headers are ignored, even from
     # nginx's own address.
     alog = os.path.join(d, "access-untrusted.log")
-    proc, port = start_lienlogd(lienlogd, datadir,
-                                os.path.join(d, "lienlogd.log"),
-                                ["--access-log", alog])
+    proc, port = start_demo(lienlogd, datadir,
+                            os.path.join(d, "lienlogd.log"),
+                            ["--access-log", alog])
     ng = None
     try:
         ng = Nginx(os.path.join(d, "ng3"), src, os.path.join(d, "tls"), port)

@@ -34,11 +34,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 import yaml
 
-from itest import spawn, check, FAILURES, free_port
+from itest import check, FAILURES, start_demo
 
 METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 DEMO_PARTY = {"admin": "admin", "institution": "bank-a", "officer": "officer",
@@ -231,28 +230,6 @@ def send(port, method, target, body=None, headers=()):
     return (int(m.group(1)) if m else 0), rest
 
 
-def start_server(binary, datadir, logpath):
-    for _ in range(5):
-        port = free_port()
-        with open(logpath, "ab") as log:
-            proc = spawn([binary, "--demo", datadir, "--listen",
-                          f"127.0.0.1:{port}"],
-                         stdout=log, stderr=log)
-        for _ in range(1200):       # bounded: the demo seeding takes a while
-            if proc.poll() is not None:
-                break
-            try:
-                if send(port, "GET", "/healthz")[0] == 200:
-                    return proc, port
-            except OSError:
-                pass
-            time.sleep(0.05)
-        stop(proc)
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    raise SystemExit("lienlogd did not start")
-
-
 def stop(proc):
     if proc.poll() is not None:
         return
@@ -393,7 +370,7 @@ def signed_headers(lienlog, key, keyid, url, method, bodyfile=None):
 
 def live(doc, lienlogd, lienlog, d):
     datadir = os.path.join(d, "data")
-    proc, port = start_server(lienlogd, datadir, os.path.join(d, "lienlogd.log"))
+    proc, port = start_demo(lienlogd, datadir, os.path.join(d, "lienlogd.log"))
     demo = os.path.join(datadir, "demo")
     have_demo = os.path.isdir(demo)
     if not have_demo:

@@ -38,8 +38,8 @@ from cryptography.hazmat.primitives.asymmetric.utils import \
     decode_dss_signature
 from cryptography.x509.oid import NameOID
 
-from itest import check, FAILURES as FAILS, free_port, start_listening, \
-    stop as stop_server
+from itest import check, FAILURES as FAILS, start_listening, \
+    stop as stop_server, wait_output
 
 
 def b64(b):
@@ -358,8 +358,9 @@ def master_key_path(data):
 
 
 def start_server(lienlogd, data, logpath, extra=()):
-    """lienlogd over DATA on a free port (itest.start_listening): (proc,
-    port) once /healthz answers with a tree size."""
+    """lienlogd over DATA on a port the kernel picks
+    (itest.start_listening): (proc, port) once /healthz answers with a
+    tree size."""
     mk = master_key_path(data)
     os.makedirs(os.path.dirname(mk), mode=0o700, exist_ok=True)
 
@@ -367,9 +368,8 @@ def start_server(lienlogd, data, logpath, extra=()):
         if not Client(port).tree_size() >= 0:
             raise OSError("no tree size")
     return start_listening(
-        lambda port: [lienlogd, "--data", data, "--listen",
-                      "127.0.0.1:%d" % port, "--threads", "8",
-                      "--body-timeout-ms", "1500", "--master-key", mk] +
+        [lienlogd, "--data", data, "--listen", "127.0.0.1:0", "--threads",
+         "8", "--body-timeout-ms", "1500", "--master-key", mk] +
         list(extra), logpath, up)
 
 
@@ -889,12 +889,12 @@ def run(a, tmp):
     with open(cfg, "w") as f:
         f.write("{")
     proc.send_signal(signal.SIGHUP)
-    check(wait_log(logpath, b"trust reload failed", proc),
+    check(wait_output(logpath, b"trust reload failed", proc),
           "bad reload reported")
     with open(cfg, "w") as f:
         f.write(good_cfg)
     proc.send_signal(signal.SIGHUP)
-    check(wait_log(logpath, b"trust reloaded", proc), "reload reported")
+    check(wait_output(logpath, b"trust reloaded", proc), "reload reported")
     expect(cl.post(bank_a, "/v1/identity-commitments", {"id_number": o1}),
            200, None, "requests served after reloads")
 
@@ -1684,17 +1684,6 @@ def raw_result(port, req):
     st, code = raw_status(resp)
     body = resp.partition(b"\r\n\r\n")[2]
     return (st or 0, {"code": code}, body)
-
-
-def wait_log(path, text, proc):
-    for _ in range(300):
-        with open(path, "rb") as f:
-            if text in f.read():
-                return True
-        if proc.poll() is not None:
-            return False
-        time.sleep(0.1)
-    return False
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ import sys
 import tempfile
 import time
 
-from itest import healthz, http_get, start_demo, stop
+from itest import healthz, http_get, start_demo, stop, wait_until
 
 ROUNDS = int(os.environ.get("LIEN_SERVER_CRASH_ROUNDS", "3"))
 TILE_W = 256
@@ -119,10 +119,7 @@ def main():
                 stderr=subprocess.DEVNULL)
             # Wait (bounded) for the first acknowledgement, so each kill
             # lands during the timed load, then a random while more.
-            for _ in range(3000):
-                if read_acks(rfile) or load.poll() is not None:
-                    break
-                time.sleep(0.1)
+            wait_until(lambda: read_acks(rfile), load, polls=3000, every=0.1)
             if not read_acks(rfile):
                 fail("round %d: no receipt before the kill (load exit %s)"
                      % (rnd, load.poll()))

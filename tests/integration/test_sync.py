@@ -38,7 +38,8 @@ import tempfile
 import time
 import urllib.request
 
-from itest import spawn, check, drain, FAILURES, free_port, wait_until
+from itest import (spawn, check, dead_port, drain, FAILURES, start_demo,
+                   wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -97,16 +98,6 @@ def sink_server(portfile, store):
 
 
 # ---- helpers -------------------------------------------------------------
-
-
-def wait_file(path, proc, what):
-    for _ in range(600):
-        if os.path.exists(path):
-            return True
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    return check(False, "%s did not start" % what)
 
 
 def stop(proc):
@@ -186,25 +177,7 @@ def lienlog(args, **kw):
 
 def test_real(tmp):
     demo = os.path.join(tmp, "demo")
-    proc = None
-    for attempt in range(3):
-        port = free_port()
-        proc = spawn([LIENLOGD, "--demo", demo, "--listen",
-                      "127.0.0.1:%d" % port],
-                     stderr=subprocess.DEVNULL)
-        ok = False
-        for _ in range(1200):
-            if proc.poll() is not None:
-                break
-            try:
-                get("http://127.0.0.1:%d/healthz" % port)
-                ok = True
-                break
-            except OSError:
-                time.sleep(0.1)
-        if ok:
-            break
-        stop(proc)
+    proc, port = start_demo(LIENLOGD, demo, os.path.join(tmp, "demo.out"))
     base = "http://127.0.0.1:%d" % port
     try:
         vkey = os.path.join(demo, "log.vkey")
@@ -239,10 +212,15 @@ def test_real(tmp):
         check(r.returncode == 0 and b"progress" not in r.stderr,
               "no progress line for short work (%s)" % r.stderr[-200:])
         # a log nobody serves: says so, exit 6 (not the local I/O 4)
-        dead = free_port()
-        r = lienlog(["sync", "--log", "http://127.0.0.1:%d" % dead, "--vkey",
-                     vkey, "--state", os.path.join(tmp, "st-dead"), "--sink",
-                     "file:" + os.path.join(tmp, "dead.jsonl"), "--once"])
+        dead_sock, dead = dead_port()
+        try:
+            r = lienlog(["sync", "--log", "http://127.0.0.1:%d" % dead,
+                         "--vkey", vkey, "--state",
+                         os.path.join(tmp, "st-dead"), "--sink",
+                         "file:" + os.path.join(tmp, "dead.jsonl"),
+                         "--once"])
+        finally:
+            dead_sock.close()
         err = r.stderr.decode("utf-8", "replace")
         check(r.returncode == 6 and "no answer from" in err and
               "is the server running" in err and "HTTP 0" not in err,
@@ -309,19 +287,22 @@ def test_real(tmp):
         sport = os.path.join(tmp, "sink.port")
         sstore = os.path.join(tmp, "sink.store")
 
+        def sink_up():
+            """The sink named in sport accepts connections."""
+            try:
+                with open(sport) as f:
+                    socket.create_connection(("127.0.0.1", int(f.read())),
+                                             10).close()
+                return True
+            except (OSError, ValueError):
+                return False
+
         def start_sink():
-            if os.path.exists(sport):
-                pass
+            # Port 0 the first time; a restart binds the port in sport
+            # again, so sync's --sink URL stays right.
             p = spawn([PY, os.path.abspath(__file__),
                        "--sink-server", sport, sstore])
-            for _ in range(400):
-                try:
-                    socket.create_connection(
-                        ("127.0.0.1", int(open(sport).read())), 1).close()
-                    return p
-                except (OSError, ValueError):
-                    time.sleep(0.05)
-            check(False, "sink server started")
+            check(wait_until(sink_up, p), "sink server started")
             return p
 
         sink_p = start_sink()
@@ -394,7 +375,10 @@ def test_malicious(tmp):
         cmd += ["--witness-key", w + ".key"]
     mal = spawn(cmd + [portfile])
     try:
-        if not wait_file(portfile, mal, "malicious log"):
+        # malicious_log.py binds port 0 and renames the port file into
+        # place once it listens.
+        if not check(wait_until(lambda: os.path.exists(portfile), mal),
+                     "malicious log started"):
             return
         base = "http://127.0.0.1:%s" % open(portfile).read().strip()
         vkey = key + ".vkey"

@@ -13,7 +13,6 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 
@@ -57,29 +56,9 @@ def main():
                         "--out", os.path.join(data, "log")], check=True,
                        stdout=subprocess.DEVNULL)
         log = os.path.join(tmp, "lienlogd.log")
-        for _attempt in range(3):
-            port = itest.free_port()
-            with open(log, "ab") as lf:
-                proc = itest.spawn(
-                    [a.lienlogd, "--data", data, "--listen",
-                     "127.0.0.1:%d" % port], stdin=subprocess.DEVNULL,
-                    stdout=lf, stderr=lf)
-            up = False
-            for _ in range(3000):
-                if proc.poll() is not None:
-                    break
-                try:
-                    itest.healthz(port)
-                    up = True
-                    break
-                except OSError:
-                    time.sleep(0.1)
-            if up:
-                break
-            itest.stop(proc)
-        else:
-            print(open(log, errors="replace").read()[-3000:])
-            raise SystemExit("lienlogd did not come up")
+        proc, port = itest.start_listening(
+            [a.lienlogd, "--data", data, "--listen", "127.0.0.1:0"], log,
+            itest.healthz)
         try:
             run(port, src, files, data)
         finally:

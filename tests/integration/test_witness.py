@@ -33,7 +33,6 @@ import http.client
 import json
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -46,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
-from itest import spawn, check, FAILURES, CHECKS, free_port, stop
+from itest import spawn, check, FAILURES, CHECKS, start_listening, stop
 
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
@@ -56,37 +55,21 @@ EM_DASH = "\u2014 ".encode()
 # ---- processes -------------------------------------------------------------
 
 
-def wait_http(proc, port, path):
-    for _ in range(600):        # bounded: 60 s at most
-        if proc.poll() is not None:
-            return False
+def start(argv, path, logpath):
+    """Start a server (itest.start_listening: --listen 127.0.0.1:0, the
+    port from its listening line); (proc, port) once GET path answers
+    200."""
+    def probe(port):
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
         try:
-            c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             c.request("GET", path)
             r = c.getresponse()
             r.read()
+        finally:
             c.close()
-            if r.status == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.1)
-    return False
-
-
-def start(argv_for_port, path, logpath):
-    for _attempt in range(3):
-        port = free_port()
-        log = open(logpath, "ab")
-        proc = spawn(argv_for_port(port), stdin=subprocess.DEVNULL,
-                     stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        if wait_http(proc, port, path):
-            return proc, port
-        stop(proc)
-    with open(logpath, "rb") as f:
-        sys.stderr.write(f.read().decode("utf-8", "replace"))
-    raise RuntimeError("server did not come up: %r" % argv_for_port(0))
+        if r.status != 200:
+            raise OSError("GET %s: %d" % (path, r.status))
+    return start_listening(argv, logpath, probe, argv[0])
 
 
 class Client:
@@ -253,8 +236,8 @@ def main():
     logd = wit = None
     try:
         logdir = os.path.join(tmp, "log")
-        logd, lport = start(lambda p: [lienlogd, "--demo", logdir, "--listen",
-                                       f"127.0.0.1:{p}", "--threads", "4"],
+        logd, lport = start([lienlogd, "--demo", logdir, "--listen",
+                             "127.0.0.1:0", "--threads", "4"],
                             "/healthz", os.path.join(tmp, "lienlogd.out"))
         log = Client(lport)
         with open(os.path.join(logdir, "log.vkey")) as f:
@@ -295,10 +278,9 @@ def main():
             f.write("# the demo log\nlog " + log_vkey + "\n")
         wdata = os.path.join(tmp, "wdata")
 
-        def witness_argv(p):
-            return [lienlog, "witness", "serve", "--key", prefix + ".key",
-                    "--data", wdata, "--logs", logs, "--listen",
-                    f"127.0.0.1:{p}", "--threads", "4"]
+        witness_argv = [lienlog, "witness", "serve", "--key",
+                        prefix + ".key", "--data", wdata, "--logs", logs,
+                        "--listen", "127.0.0.1:0", "--threads", "4"]
         wit, wport = start(witness_argv, "/", os.path.join(tmp, "wit.out"))
         w = Client(wport)
         st, hdr, data = w.req("GET", "/")
@@ -375,9 +357,8 @@ def main():
             ap.wait()
             ap.stdout.close()
             check(acked >= 37, f"appender acked {acked} entries")
-            logd, lport = start(lambda p: [lienlogd, "--demo", logdir,
-                                           "--listen", f"127.0.0.1:{p}",
-                                           "--threads", "4"],
+            logd, lport = start([lienlogd, "--demo", logdir, "--listen",
+                                 "127.0.0.1:0", "--threads", "4"],
                                 "/healthz", os.path.join(tmp, "lienlogd.out"))
             log = Client(lport)
             st, _, note2 = log.req("GET", "/log/checkpoint")
@@ -447,7 +428,7 @@ def main():
         # A log's store is not a witness store.
         r = subprocess.run([lienlog, "witness", "serve", "--key",
                             prefix + ".key", "--data", logdir, "--logs", logs,
-                            "--listen", f"127.0.0.1:{free_port()}"],
+                            "--listen", "127.0.0.1:0"],
                            capture_output=True, timeout=60)
         check(r.returncode == 4, f"serve on a log store: exit {r.returncode}")
     finally:

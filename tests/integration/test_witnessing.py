@@ -49,13 +49,12 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey
 
-from itest import spawn, check, FAILURES, CHECKS, free_port
+from itest import check, FAILURES, CHECKS, start_listening, wait_until
 
 EM_DASH = "\u2014 ".encode()
 QUORUM = 2
@@ -164,22 +163,13 @@ def get(port, path, timeout=10):
         c.close()
 
 
-def wait_ready(proc, logpath, port, what):
-    for _ in range(1800):      # bounded: the demo seeding takes a few s
-        if proc.poll() is not None:
-            break
-        with open(logpath, "rb") as f:
-            if b"lienlogd: ready" in f.read() or what == "witness":
-                try:
-                    if get(port, "/" if what == "witness" else
-                           "/healthz")[0] == 200:
-                        return True
-                except OSError:
-                    pass
-        time.sleep(0.1)
-    with open(logpath, "rb") as f:
-        sys.stderr.write(f.read().decode("utf-8", "replace")[-4000:])
-    return False
+def answers(path):
+    """A start_listening probe: GET path answers 200."""
+    def probe(port):
+        st = get(port, path)[0]
+        if st != 200:
+            raise OSError("GET %s: %d" % (path, st))
+    return probe
 
 
 def stop(proc, sig=signal.SIGTERM):
@@ -327,25 +317,17 @@ def run(lienlogd, lienlog, tmp, procs):
     check(all(w.typ == 4 for w in wkeys), "witness keys are type 0x04")
     wports = {}
 
-    def start_witness(i, port=None):
-        for _attempt in range(3):
-            p = port or free_port()
-            lp = path("w%d.log" % i)
-            lf = open(lp, "ab")
-            proc = spawn(
-                [lienlog, "witness", "serve", "--key", path("w%d.key" % i),
-                 "--data", path("w%d.data" % i), "--logs", path("logs.conf"),
-                 "--listen", "127.0.0.1:%d" % p],
-                stdin=subprocess.DEVNULL, stdout=lf, stderr=subprocess.STDOUT)
-            lf.close()
-            if wait_ready(proc, lp, p, "witness"):
-                procs["w%d" % i] = proc
-                wports[i] = p
-                return
-            stop(proc)
-            if port is not None:
-                break
-        raise RuntimeError("witness w%d did not start" % i)
+    def start_witness(i, port=0):
+        """w<i> on port: 0 the first time (the kernel picks, the witness
+        names it in its listening line), its old port on a restart so the
+        log's --witness URL stays right."""
+        proc, p = start_listening(
+            [lienlog, "witness", "serve", "--key", path("w%d.key" % i),
+             "--data", path("w%d.data" % i), "--logs", path("logs.conf"),
+             "--listen", "127.0.0.1:%d" % port],
+            path("w%d.log" % i), answers("/"), "witness w%d" % i)
+        procs["w%d" % i] = proc
+        wports[i] = p
 
     for i in (1, 2, 3):
         start_witness(i)
@@ -353,26 +335,15 @@ def run(lienlogd, lienlog, tmp, procs):
     lport = [0]
 
     def start_log(timeout_ms):
-        for _attempt in range(3):
-            p = free_port()
-            lp = path("lienlogd.log")
-            lf = open(lp, "ab")
-            argv = [lienlogd, "--demo", path("demo"),
-                    "--listen", "127.0.0.1:%d" % p,
-                    "--witness-quorum", str(QUORUM),
-                    "--witness-timeout-ms", str(timeout_ms)]
-            for i in (1, 2, 3):
-                argv += ["--witness", "http://127.0.0.1:%d=%s" %
-                         (wports[i], path("w%d.vkey" % i))]
-            proc = spawn(argv, stdin=subprocess.DEVNULL,
-                         stdout=lf, stderr=subprocess.STDOUT)
-            lf.close()
-            if wait_ready(proc, lp, p, "log"):
-                procs["log"] = proc
-                lport[0] = p
-                return
-            stop(proc)
-        raise RuntimeError("lienlogd did not start")
+        argv = [lienlogd, "--demo", path("demo"),
+                "--listen", "127.0.0.1:0",
+                "--witness-quorum", str(QUORUM),
+                "--witness-timeout-ms", str(timeout_ms)]
+        for i in (1, 2, 3):
+            argv += ["--witness", "http://127.0.0.1:%d=%s" %
+                     (wports[i], path("w%d.vkey" % i))]
+        procs["log"], lport[0] = start_listening(
+            argv, path("lienlogd.log"), answers("/healthz"))
 
     def tree_size():
         return int(metrics(lport[0])["lienlog_log_tree_size"])
@@ -383,14 +354,19 @@ def run(lienlogd, lienlog, tmp, procs):
 
     def wait_published(size, what, need=None):
         """Poll until the served checkpoint has this size (and, with
-        need, cosignatures from those witnesses). Bounded."""
-        for _ in range(600):
+        need, cosignatures from those witnesses). Bounded (120 s)."""
+        got = []
+
+        def published():
             st, body = served()
             if st == 200:
                 ok, s, names = policy_ok(log, wkeys, body)
                 if ok and s == size and (need is None or need <= names):
-                    return body
-            time.sleep(0.05)
+                    got.append(body)
+                    return True
+            return False
+        if wait_until(published, procs["log"], polls=2400, every=0.05):
+            return got[-1]
         check(False, "%s: published size %d%s never served" %
               (what, size, " with %s" % sorted(need) if need else ""))
         return None
