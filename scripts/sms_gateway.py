@@ -19,6 +19,8 @@ with its history). Nothing is sent anywhere: this is where an operator's
 SMS provider would be.
 
 Usage: sms_gateway.py --port N --out FILE [--token-file FILE]
+(--port 0: a free port the kernel picks, named in the line
+"sms gateway: listening on http://127.0.0.1:PORT/ ..." on stdout.)
 """
 import argparse
 import json
@@ -123,8 +125,11 @@ def main():
             token = f.read().strip()
     store = Store(a.out)
     srv = ThreadingHTTPServer(("127.0.0.1", a.port), handler(store, token))
-    print("sms gateway on http://127.0.0.1:%d/send, recording to %s" %
-          (a.port, a.out), flush=True)
+    # The port actually bound (--port 0: the kernel's choice), in the
+    # line the servers of this project print (docs/cli.md "Listening
+    # address"): tests read it.
+    print("sms gateway: listening on http://127.0.0.1:%d/ (POST /send), "
+          "recording to %s" % (srv.server_address[1], a.out), flush=True)
     try:
         srv.serve_forever()
     except KeyboardInterrupt:
