@@ -78,11 +78,10 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import urllib.parse
 import warnings
 
-from itest import spawn, check, FAILURES, VERBOSE, free_port, start_demo
+from itest import spawn, check, FAILURES, VERBOSE, start_demo, wait_output
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 OPENSSL = shutil.which("openssl") or "/usr/bin/openssl"
@@ -240,8 +239,15 @@ http {{
 class Nginx:
     def __init__(self, d, src, tlsdir, upstream, extra=()):
         self.d = d
-        self.pub = free_port()
-        self.mtls = free_port()
+        # nginx has no port 0. The test binds both listeners on port 0
+        # itself and hands them to nginx as inherited sockets (the NGINX
+        # environment variable, nginx's binary upgrade), so no port is
+        # guessed free and then taken by another process before nginx
+        # binds it. nginx matches them to its listen directives by
+        # address; one it could not match would make it bind that address
+        # again, which fails while the socket is open: nginx exits.
+        socks = [listener() for _ in range(2)]
+        self.pub, self.mtls = (so.getsockname()[1] for so in socks)
         for sub in ("logs", "tmp", "cache"):
             os.makedirs(os.path.join(d, sub), exist_ok=True)
         with open(os.path.join(d, "lienlog.conf"), "w") as f:
@@ -263,15 +269,23 @@ class Nginx:
         if not check(t.returncode == 0, "nginx -t accepts the rendered config"):
             print(out)
             raise SystemExit(1)
-        self.proc = spawn(args + ["-g", "daemon off;"],
-                          stdout=subprocess.DEVNULL,
-                          stderr=subprocess.DEVNULL)
-        for _ in range(300):      # bounded: until both ports accept
-            if self.proc.poll() is not None:
-                break
-            if all(can_connect(p) for p in (self.pub, self.mtls)):
-                return
-            time.sleep(0.05)
+        fds = [so.fileno() for so in socks]
+        try:
+            self.proc = spawn(args + ["-g", "daemon off;"],
+                              stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL, pass_fds=fds,
+                              env=dict(os.environ, NGINX="".join(
+                                  "%d;" % fd for fd in fds)))
+        finally:
+            for so in socks:
+                so.close()      # nginx holds them now
+        # Connections queue on the listening sockets from now on; wait
+        # (bounded) until nginx says its worker runs on them.
+        elog = os.path.join(d, "logs", "error.log")
+        if wait_output(elog, "start worker process", self.proc) and \
+                check(log_has(elog, "using inherited sockets from"),
+                      "nginx serves the sockets the test bound"):
+            return
         self.stop()
         self.dump_log()
         raise SystemExit("nginx did not start")
@@ -287,12 +301,17 @@ class Nginx:
             pass
 
 
-def can_connect(port):
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=1).close()
-        return True
-    except OSError:
-        return False
+def listener():
+    """A socket listening on a port of 127.0.0.1 the kernel picked."""
+    so = socket.socket()
+    so.bind(("127.0.0.1", 0))
+    so.listen(511)
+    return so
+
+
+def log_has(path, text):
+    with open(path, "rb") as f:
+        return text.encode() in f.read()
 
 
 def stop_proc(proc, sig=signal.SIGTERM):
