@@ -47,10 +47,10 @@ def require(cond, what):
 
 def free_port():
     """A port the kernel just handed out on 127.0.0.1, closed again, so
-    another process may take it at any time: only for a config that needs
-    a number before anything binds (nginx, which has no port 0). A server
-    of ours listens on port 0 instead (start_listening); a peer that must
-    not answer is dead_port()."""
+    another process may take it at any time. No test uses it: a server of
+    ours listens on port 0 (start_listening), nginx is handed sockets the
+    test bound (test_nginx.py), a peer that must not answer is
+    dead_port()."""
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
     port = s.getsockname()[1]
