@@ -169,7 +169,7 @@ scan_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 	}
 	if (s->n == s->cap)
 		return 1;
-	if (jcs_parse((const char *)val, val_len, 0, &rec) != LIEN_OK) {
+	if (registry_record_parse(val, val_len, &rec) != LIEN_OK) {
 		s->rc = LIEN_ECORRUPT;
 		return 1;
 	}

@@ -44,7 +44,8 @@ vehicle_of(struct ledger_view *v, const char *vin, json_t **out)
 	    &val, &len);
 	if (st != LIEN_OK)
 		return st;
-	if (jcs_parse((const char *)val, len, 0, out) != LIEN_OK)
+	/* stored packed (store v17) */
+	if (registry_record_parse(val, len, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
 	return LIEN_OK;
 }

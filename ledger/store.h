@@ -65,11 +65,14 @@
  * an application's two records under its owner share a leaf; v16: the
  * private records packed (registry/jpack.h: dictionary names, hex as
  * bytes, varint integers; decoded back to the exact canonical JSON the
- * entry's `private` commitment hashes). An older
+ * entry's `private` commitment hashes); v17: the state records of
+ * `apps`, `papps`, `notices` and the vehicles' public and private
+ * records in `vrecords` packed the same way (registry_record_parse).
+ * An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v16"
+#define STORE_FORMAT "lienlog-store-v17"
 
 struct store;
 struct store_txn;

@@ -801,8 +801,17 @@ notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
 	 * as trees); what it does not take goes the tree's way, which gives
 	 * the same bytes or says why there are none. */
 	if (rg_notice_write(index, now, app, kind, reasons, buf, sizeof buf,
-	    &bl) == LIEN_OK)
-		return ledger_state_put(st, LEDGER_T_NOTICES, k, n, buf, bl);
+	    &bl) == LIEN_OK) {
+		uint8_t *pk;
+		size_t pk_len;
+
+		if ((rc = rg_pack(LEDGER_T_NOTICES, (const char *)buf, bl, &pk,
+		    &pk_len)) != LIEN_OK)
+			return rc;
+		rc = ledger_state_put(st, LEDGER_T_NOTICES, k, n, pk, pk_len);
+		free(pk);
+		return rc;
+	}
 	o = json_object();
 	if (o != NULL && rg_set(o, "app", json_string(app)) == LIEN_OK &&
 	    rg_set(o, "kind", json_string(kind)) == LIEN_OK &&

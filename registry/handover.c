@@ -36,6 +36,7 @@
  * with the previous store), so both derive the same state and digest.
  */
 #include "registry/registry_int.h"
+#include "registry/jpack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -93,6 +94,8 @@ copy_one(void *ctxp, const uint8_t *k, size_t kl, const uint8_t *v,
 {
 	struct copy_ctx *c = ctxp;
 	uint8_t hdr[1 + 4 + 4], next[HASH_LEN];
+	uint8_t *text = NULL;
+	size_t tl = vl;
 	json_t *veh = NULL;
 
 	if (skipped(c->tb, k, kl))
@@ -105,18 +108,30 @@ copy_one(void *ctxp, const uint8_t *k, size_t kl, const uint8_t *v,
 		return (c->rc = ledger_state_put(c->st, c->tb, k, kl, v,
 		    vl)) != LIEN_OK;
 	/* digest_i = SHA-256(digest_{i-1} || u8 table || be32 klen || key ||
-	 * be32 vlen || value) */
+	 * be32 vlen || value), the value as canonical JSON text: a packed
+	 * record (store v17, registry/jpack.h) is hashed as the text it
+	 * decodes to, so the digest does not depend on the store format */
+	if (jpack_is_packed(v, vl)) {
+		if ((c->rc = jpack_decode(v, vl, &text, &tl)) != LIEN_OK)
+			return 1;
+		if (tl > UINT32_MAX) {
+			free(text);
+			c->rc = LIEN_ECORRUPT;
+			return 1;
+		}
+	}
 	hdr[0] = (uint8_t)c->tb;
 	put32(hdr + 1, (uint32_t)kl);
-	put32(hdr + 5, (uint32_t)vl);
+	put32(hdr + 5, (uint32_t)tl);
 	{
 		struct hash_part all[5] = {
 			{ c->digest, HASH_LEN }, { hdr, 5 }, { k, kl },
-			{ hdr + 5, 4 }, { v, vl },
+			{ hdr + 5, 4 }, { text != NULL ? text : v, tl },
 		};
 
 		hash_sha256_parts(all, 5, next);
 	}
+	free(text);
 	memcpy(c->digest, next, HASH_LEN);
 	c->n++;
 	if ((c->rc = ledger_state_put(c->st, c->tb, k, kl, v, vl)) !=
@@ -126,7 +141,7 @@ copy_one(void *ctxp, const uint8_t *k, size_t kl, const uint8_t *v,
 		/* the lien-status map follows the vehicles (registry/
 		 * status.c): the record is copied as stored, its fuller
 		 * commitment included, so no fold */
-		if (jcs_parse((const char *)v, vl, 0, &veh) != LIEN_OK) {
+		if (registry_record_parse(v, vl, &veh) != LIEN_OK) {
 			c->rc = LIEN_ECORRUPT;
 			return 1;
 		}

@@ -357,6 +357,7 @@ jpack_encode(const uint8_t *json, size_t len, uint8_t **out, size_t *out_len)
 	struct ob o = { NULL, 0, 0, 0, LIEN_OK };
 	uint8_t *back = NULL;
 	size_t back_len = 0;
+	enum lien_status drc = LIEN_ECORRUPT;
 
 	if (out != NULL)
 		*out = NULL;
@@ -368,15 +369,18 @@ jpack_encode(const uint8_t *json, size_t len, uint8_t **out, size_t *out_len)
 	o.max = len;		/* packed only if shorter */
 	ob_byte(&o, JPACK_TAG);
 	if (enc_value(&r, &o) && r.p == r.end && o.rc == LIEN_OK &&
-	    o.n < len && jpack_decode(o.p, o.n, &back, &back_len) == LIEN_OK &&
-	    back_len == len && memcmp(back, json, len) == 0) {
+	    o.n < len && (drc = jpack_decode(o.p, o.n, &back, &back_len)) ==
+	    LIEN_OK && back_len == len && memcmp(back, json, len) == 0) {
 		free(back);
 		*out = o.p;
 		*out_len = o.n;
 		return LIEN_OK;
 	}
 	free(back);
-	if (o.rc == LIEN_ENOMEM) {
+	/* An allocation that failed is a failure, never "keep the text":
+	 * the stored form must be a function of the text alone, or a
+	 * replay (which did not fail there) would store other bytes. */
+	if (o.rc == LIEN_ENOMEM || drc == LIEN_ENOMEM) {
 		free(o.p);
 		return LIEN_ENOMEM;
 	}

@@ -32,7 +32,9 @@
 
 /* Encode the JSON text (json, len) for storage. *out is malloc'd (caller
  * frees with free()): the packed form when it decodes back to exactly
- * (json, len) and is shorter, else a copy of the text. LIEN_EINVAL for
+ * (json, len) and is shorter, else a copy of the text: a function of the
+ * text alone (the audit's replay must store the same bytes), so a failed
+ * allocation is LIEN_ENOMEM, never a fallback to the text. LIEN_EINVAL for
  * NULL arguments or len 0 or text starting with JPACK_TAG, LIEN_ENOMEM.
  * On failure *out is NULL and *out_len 0. */
 enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,

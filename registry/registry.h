@@ -719,6 +719,16 @@ enum lien_status registry_status_parse(const uint8_t *rec, size_t len,
 /* "seized", "detained", "stolen", "scrapped", "customs"; "unknown". */
 const char *registry_restriction_name(enum reg_restriction r);
 
+/* Parse a stored state record (v, n): canonical JSON text, or its packed
+ * form (registry/jpack.h; store v17: apps, papps, notices, vehicles and
+ * the vehicles' private records), into *out (json_decref; NULL on
+ * failure). For readers that scan a table themselves (api/notify.c, the
+ * demo). LIEN_ECORRUPT, LIEN_ENOMEM. (struct json_t is jansson's json_t:
+ * this header does not include jansson.) */
+struct json_t;
+enum lien_status registry_record_parse(const uint8_t *v, size_t n,
+    struct json_t **out) LIEN_MUST_CHECK;
+
 /* The private record of entry index: the canonical JSON the entry's
  * `private` commitment hashes, decoded from its packed storage form
  * (registry/jpack.h). *out is malloc'd and NUL-terminated (caller frees

@@ -98,8 +98,15 @@ enum lien_status rg_load(struct ledger_state *st, enum ledger_table tb,
  * share a cached tree (registry_cache.c). *out: json_decref. */
 enum lien_status rg_load_ro(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;
-/* Store val canonically; val must not be modified afterwards (the cache
- * keeps a reference). */
+/* The stored form of a state record's canonical text (text, len) in
+ * table tb: packed (registry/jpack.h) in the tables whose records are
+ * packed (store v17: apps, papps, notices, vehicles, vprivate), else
+ * the text. *out: caller frees with free(); NULL on failure.
+ * LIEN_ENOMEM, LIEN_EINVAL. */
+enum lien_status rg_pack(enum ledger_table tb, const char *text, size_t len,
+    uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+/* Store val canonically (packed as rg_pack says); val must not be
+ * modified afterwards (the cache keeps a reference). */
 enum lien_status rg_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const json_t *val) LIEN_MUST_CHECK;
 

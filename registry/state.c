@@ -15,6 +15,7 @@
  * sequencer deleted.
  */
 #include "registry/registry_int.h"
+#include "registry/jpack.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -280,6 +281,51 @@ rg_party_id_valid(const char *s, size_t len)
 
 /* ---- records ------------------------------------------------------------ */
 
+/* Tables whose JSON records rg_store writes packed (registry/jpack.h,
+ * store v17): the big per-application and per-vehicle ones. The rest
+ * (parties, pstate's few JSON records) stay text; readers take both. */
+static int
+packed_table(enum ledger_table tb)
+{
+	return tb == LEDGER_T_APPS || tb == LEDGER_T_PAPPS ||
+	    tb == LEDGER_T_NOTICES || tb == LEDGER_T_VEHICLES ||
+	    tb == LEDGER_T_VPRIVATE;
+}
+
+enum lien_status
+registry_record_parse(const uint8_t *v, size_t n, json_t **out)
+{
+	uint8_t *text;
+	size_t len;
+	enum lien_status rc;
+
+	*out = NULL;
+	if (!jpack_is_packed(v, n))
+		return jcs_parse((const char *)v, n, 0, out) == LIEN_OK ?
+		    LIEN_OK : LIEN_ECORRUPT;
+	if ((rc = jpack_decode(v, n, &text, &len)) != LIEN_OK)
+		return rc == LIEN_ENOMEM ? rc : LIEN_ECORRUPT;
+	rc = jcs_parse((const char *)text, len, 0, out);
+	free(text);
+	return rc == LIEN_OK ? LIEN_OK : rc == LIEN_ENOMEM ? rc :
+	    LIEN_ECORRUPT;
+}
+
+enum lien_status
+rg_pack(enum ledger_table tb, const char *text, size_t len, uint8_t **out,
+    size_t *out_len)
+{
+	if (packed_table(tb))
+		return jpack_encode((const uint8_t *)text, len, out, out_len);
+	*out = NULL;
+	*out_len = 0;
+	if ((*out = malloc(len > 0 ? len : 1)) == NULL)
+		return LIEN_ENOMEM;
+	memcpy(*out, text, len);
+	*out_len = len;
+	return LIEN_OK;
+}
+
 /* A read-only tree for the stored bytes v: shared from the per-thread
  * cache when it was parsed from exactly these bytes, else parsed and
  * cached. *out: json_decref (never modify it). */
@@ -293,7 +339,7 @@ parse_shared(enum ledger_table tb, const void *key, size_t key_len,
 		*out = json_incref(hit);
 		return LIEN_OK;
 	}
-	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+	if (registry_record_parse(v, n, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
 	rg_cache_put(tb, key, key_len, v, n, *out);
 	return LIEN_OK;
@@ -318,7 +364,7 @@ rg_load(struct ledger_state *st, enum ledger_table tb, const void *key,
 		*out = hit;
 		return LIEN_OK;
 	}
-	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+	if (registry_record_parse(v, n, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
 	return LIEN_OK;
 }
@@ -349,7 +395,7 @@ rg_view_load(struct ledger_view *vw, enum ledger_table tb, const void *key,
 	if ((rc = ledger_view_state_get(vw, tb, key, key_len, &v, &n)) !=
 	    LIEN_OK)
 		return rc;
-	if (jcs_parse((const char *)v, n, 0, out) != LIEN_OK)
+	if (registry_record_parse(v, n, out) != LIEN_OK)
 		return LIEN_ECORRUPT;
 	return LIEN_OK;
 }
@@ -374,7 +420,8 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
     size_t key_len, const json_t *val)
 {
 	char *s;
-	size_t n;
+	uint8_t *pk;
+	size_t n, pk_len;
 	enum lien_status rc;
 
 	/* Every stored vehicle folds the entry into its commitment to the
@@ -386,13 +433,17 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 		return rc;
 	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
 		return rc;
-	rc = ledger_state_put(st, tb, key, key_len, s, n);
+	rc = rg_pack(tb, s, n, &pk, &pk_len);
+	free(s);
+	if (rc != LIEN_OK)
+		return rc;
+	rc = ledger_state_put(st, tb, key, key_len, pk, pk_len);
 	if (rc == LIEN_OK && tb == LEDGER_T_VEHICLES)
 		rc = rg_status_update(st, key, key_len, val);
 	if (rc == LIEN_OK)	/* the caller no longer modifies val */
-		rg_cache_put(tb, key, key_len, (const uint8_t *)s, n,
+		rg_cache_put(tb, key, key_len, pk, pk_len,
 		    (json_t *)(uintptr_t)val);
-	free(s);
+	free(pk);
 	return rc;
 }
 
