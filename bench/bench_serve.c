@@ -3,8 +3,10 @@
  * proofs (issue 13: status proofs served >= 50% of the inclusion-proof
  * rate, same load generator, same run).
  *
- * It starts `lienlogd --demo DIR` on a free loopback port (the demo world:
- * its seeded log and status map), then alternates closed-loop phases of
+ * It starts `lienlogd --demo DIR --listen 127.0.0.1:0` (the demo world:
+ * its seeded log and status map; the kernel picks the port, which the
+ * server names in its "listening on" line, read from its output in a
+ * temporary file), then alternates closed-loop phases of
  * equal length with the same C keep-alive connections, R rounds:
  *
  *   inclusion      GET /v1/proof/inclusion?index=<random>&tree_size=<size>
@@ -219,26 +221,6 @@ worker_run(void *arg)
 	return NULL;
 }
 
-static unsigned
-free_port(void)
-{
-	struct sockaddr_in a;
-	socklen_t al = sizeof a;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	unsigned p = 0;
-
-	if (fd < 0)
-		return 0;
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-	    getsockname(fd, (struct sockaddr *)&a, &al) == 0)
-		p = ntohs(a.sin_port);
-	close(fd);
-	return p;
-}
-
 /* The demo README's example VINs (demo/status_examples.c). */
 static int
 read_vins(const char *dir)
@@ -276,35 +258,80 @@ read_vins(const char *dir)
 	return found == 7 ? 0 : -1;
 }
 
+/* lienlogd --demo DIR on port 0, its stdout and stderr to logfd. */
 static pid_t
-start_server(const char *bin, const char *dir, unsigned threads)
+start_server(const char *bin, const char *dir, unsigned threads, int logfd)
 {
-	char listen[64], th[16];
+	char th[16];
 	pid_t pid;
 
-	snprintf(listen, sizeof listen, "127.0.0.1:%u", g.port);
 	snprintf(th, sizeof th, "%u", threads);
 	if ((pid = fork()) < 0)
 		return -1;
 	if (pid == 0) {
-		execl(bin, bin, "--demo", dir, "--listen", listen, "--threads",
-		    th, (char *)NULL);
+		if (dup2(logfd, 1) < 0 || dup2(logfd, 2) < 0)
+			_exit(127);
+		execl(bin, bin, "--demo", dir, "--listen", "127.0.0.1:0",
+		    "--threads", th, (char *)NULL);
 		_exit(127);
 	}
 	return pid;
 }
 
-/* Wait until /healthz answers (the demo is seeded first); its tree size. */
+/* The port of the server's "lienlogd: listening on http://127.0.0.1:PORT/"
+ * line (docs/cli.md "Listening address") in its output so far, or 0. */
+static unsigned
+said_port(const char *logpath)
+{
+	static const char line[] = "lienlogd: listening on http://127.0.0.1:";
+	char buf[16384], *p;
+	unsigned long port;
+	size_t n;
+	FILE *f = fopen(logpath, "r");
+
+	if (f == NULL)
+		return 0;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	if ((p = strstr(buf, line)) == NULL)
+		return 0;
+	port = strtoul(p + sizeof line - 1, &p, 10);
+	return *p == '/' && port > 0 && port <= 65535 ? (unsigned)port : 0;
+}
+
+/* The last 4000 bytes of the server's output, to stderr. */
+static void
+cat_tail(const char *logpath)
+{
+	char buf[4000];
+	size_t n;
+	FILE *f = fopen(logpath, "r");
+
+	if (f == NULL)
+		return;
+	if (fseek(f, -(long)sizeof buf, SEEK_END) != 0)
+		rewind(f);
+	n = fread(buf, 1, sizeof buf, f);
+	fclose(f);
+	fwrite(buf, 1, n, stderr);
+}
+
+/* Wait (bounded: 300 s, the demo is seeded first) until the server names
+ * its port and /healthz answers there; its tree size in g.size. */
 static int
-wait_ready(pid_t pid, uint8_t *buf)
+wait_ready(pid_t pid, uint8_t *buf, const char *logpath)
 {
 	int fd = -1, st;
 	size_t len;
 
-	for (int i = 0; i < 1200; i++) {
+	for (int i = 0; i < 3000; i++) {
 		if (waitpid(pid, &st, WNOHANG) == pid)
 			return -1;
-		if (get(&fd, buf, "/healthz", NULL, &len) == 200) {
+		if (g.port == 0)
+			g.port = said_port(logpath);
+		if (g.port != 0 &&
+		    get(&fd, buf, "/healthz", NULL, &len) == 200) {
 			char *p = strstr((char *)buf, "\"tree_size\":");
 
 			if (fd >= 0)
@@ -346,10 +373,11 @@ main(int argc, char **argv)
 	    la0, bytes[SV_PHASES] = { 0 };
 	uint64_t errors = 0, ok_all[SV_PHASES] = { 0 };
 	long hz = sysconf(_SC_CLK_TCK);
-	char dir[BENCH_PATH_MAX];
+	char dir[BENCH_PATH_MAX], logpath[BENCH_PATH_MAX];
 	struct worker *w = NULL;
 	uint8_t *hbuf = malloc(SV_BUF);
 	pid_t pid = -1;
+	int logfd = -1;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--smoke") == 0)
@@ -393,18 +421,25 @@ main(int argc, char **argv)
 			return 1;
 	}
 	la0 = loadavg1();
-	if ((g.port = free_port()) == 0 ||
-	    (pid = start_server(bin, dir, threads)) < 0) {
+	{
+		const char *t = getenv("TMPDIR");
+
+		snprintf(logpath, sizeof logpath, "%s/bench-serve-log-XXXXXX",
+		    t ? t : "/tmp");
+	}
+	if ((logfd = mkstemp(logpath)) < 0 ||
+	    (pid = start_server(bin, dir, threads, logfd)) < 0) {
 		fprintf(stderr, "bench_serve: cannot start %s\n", bin);
+		goto out;
+	}
+	if (wait_ready(pid, hbuf, logpath) != 0 || read_vins(dir) != 0) {
+		fprintf(stderr, "bench_serve: the demo server did not come up "
+		    "(or its README names no example VINs); its output:\n");
+		cat_tail(logpath);
 		goto out;
 	}
 	fprintf(stderr, "bench_serve: %s --demo %s on port %u (pid %d)\n", bin,
 	    dir, g.port, (int)pid);
-	if (wait_ready(pid, hbuf) != 0 || read_vins(dir) != 0) {
-		fprintf(stderr, "bench_serve: the demo server did not come up "
-		    "(or its README names no example VINs)\n");
-		goto out;
-	}
 	fprintf(stderr, "bench_serve: tree size %" PRIu64 "; VINs %s %s %s; "
 	    "%u connections, %d rounds of %.1f s per phase\n", g.size,
 	    g.vins[0], g.vins[1], g.vins[2], conns, rounds, dur);
@@ -495,6 +530,10 @@ out:
 	}
 	if (dir_opt == NULL)
 		(void)bench_rm_tree(dir);
+	if (logfd >= 0) {
+		close(logfd);
+		(void)unlink(logpath);
+	}
 	free(hbuf);
 	return ret;
 }
