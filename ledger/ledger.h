@@ -117,7 +117,10 @@ enum ledger_table {
 struct ledger_state;
 
 /* Values are borrowed: valid until the next put/del or the end of the
- * build callback. LIEN_ENOTFOUND if absent. */
+ * build callback. LIEN_ENOTFOUND if absent. In an audit's compact
+ * scratch store (ledger_scratch_compact) a get of a digest table may also
+ * give LIEN_ECORRUPT (the audited store holds another record), and a
+ * seek there gives the key and the digest. */
 enum lien_status ledger_state_get(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
@@ -434,6 +437,31 @@ struct ledger_map_prof {
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);
+/* An audit's scratch store, compact (call before ledger_scratch_begin;
+ * registry_replay_audit* do): the tables that are written once per key
+ * and never rewritten (LEDGER_SCRATCH_DIGEST_TABLES: each application's
+ * private state, the notification outbox, the Idempotency-Keys) keep 16
+ * bytes of each record's SHA-256 instead of the record, and a get reads
+ * the record from base (the audited store's view, open until the
+ * scratch's last transaction ends), checked against the digest (a
+ * mismatch: LIEN_ECORRUPT, ledger_scratch_bad says where); the compare
+ * functions compare digests for them. (An Idempotency-Key the rules find
+ * is a refusal whatever its record says; the store may have expired it
+ * already, and the audit then names the record instead of the rule.) The replayed status map keeps its live tiles
+ * only (map_wcache_prune). A kept store (ledger_scratch_mark) is marked
+ * with the compact format (LEDGER_SCRATCH_FORMAT); one marked before it
+ * (RDIRs of lienlog audit --resume from earlier versions) holds whole
+ * records there: LIEN_EUNSUPPORTED. */
+#define LEDGER_SCRATCH_DIGEST_TABLES \
+	((1u << LEDGER_T_PAPPS) | (1u << LEDGER_T_NOTICES) | \
+	(1u << LEDGER_T_IDEM))
+#define LEDGER_SCRATCH_FORMAT "lienlog-replay-v2"
+enum lien_status ledger_scratch_compact(struct ledger_scratch *sc,
+    struct ledger_view *base) LIEN_MUST_CHECK;
+/* 1 and why (the table and key, in hex) if a read of a digest table found
+ * another record in the store than the replay wrote; else 0. */
+int ledger_scratch_bad(const struct ledger_scratch *sc, char *why,
+    size_t why_cap);
 /* Close; the caller removes dir. NULL is a no-op. */
 void ledger_scratch_close(struct ledger_scratch *sc);
 

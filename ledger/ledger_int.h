@@ -107,7 +107,26 @@ struct ledger_state {
 	/* ledger_state_seek's key in the vehicle tables (hex, borrowed by
 	 * the caller until the next seek) */
 	char vkey[65];
+	/* An audit's compact scratch store (ledger_scratch_compact): the
+	 * tables in digest_mask hold LEDGER_SCRATCH_DIGEST_LEN bytes of
+	 * each record's SHA-256 instead of the record; gets and seeks read
+	 * the record from base (the audited store's snapshot) and give it
+	 * only if it has that digest. 0 and NULL otherwise. */
+	unsigned digest_mask;
+	struct store_txn *base;
+	/* the first such read that found another record (or none) */
+	struct ledger_state_bad {
+		int set;
+		unsigned tb;
+		uint8_t key[48];
+		size_t key_len;
+	} bad;
 };
+
+#define LEDGER_SCRATCH_DIGEST_LEN 16u
+/* The first LEDGER_SCRATCH_DIGEST_LEN bytes of SHA-256(val). */
+void ledger_record_digest(const void *val, size_t len,
+    uint8_t out[LEDGER_SCRATCH_DIGEST_LEN]);
 
 /* The vehicle tables (vehicle_state.c): LEDGER_T_VEHICLES,
  * LEDGER_T_VPRIVATE and LEDGER_T_VWINDOW are a pointer record per

@@ -685,11 +685,73 @@ state_get_txn(struct store_txn *txn, enum ledger_table tb, const void *key,
 	return rc;
 }
 
+void
+ledger_record_digest(const void *val, size_t len,
+    uint8_t out[LEDGER_SCRATCH_DIGEST_LEN])
+{
+	uint8_t h[HASH_LEN];
+
+	hash_sha256(val, len, h);
+	memcpy(out, h, LEDGER_SCRATCH_DIGEST_LEN);
+}
+
+static int
+state_digested(const struct ledger_state *st, enum ledger_table tb)
+{
+	return (unsigned)tb < LEDGER_T_COUNT && (st->digest_mask >> tb & 1u);
+}
+
+/* A digest table's record (dv, dl: the scratch's digest of it) as the
+ * audited store holds it: the store's bytes, borrowed from base, if they
+ * have that digest; else LIEN_ECORRUPT, the key noted in st->bad. The
+ * store is the only place the bytes are kept, and the digest is what the
+ * replay wrote: a record the store changed (or lost) is never given to
+ * the rules in place of the replay's. */
+static enum lien_status LIEN_MUST_CHECK
+state_digest_resolve(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t *dv, size_t dl,
+    const uint8_t **val, size_t *val_len)
+{
+	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
+	const uint8_t *bv;
+	size_t bl;
+	enum lien_status rc = LIEN_ENOTFOUND;
+
+	if (st->base != NULL)
+		rc = state_get_txn(st->base, tb, key, key_len, &bv, &bl);
+	if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+		return rc;
+	if (rc == LIEN_OK && dl == sizeof d) {
+		ledger_record_digest(bv, bl, d);
+		if (memcmp(d, dv, sizeof d) == 0) {
+			*val = bv;
+			*val_len = bl;
+			return LIEN_OK;
+		}
+	}
+	if (!st->bad.set) {
+		st->bad.set = 1;
+		st->bad.tb = (unsigned)tb;
+		st->bad.key_len = key_len < sizeof st->bad.key ? key_len :
+		    sizeof st->bad.key;
+		memcpy(st->bad.key, key, st->bad.key_len);
+	}
+	return LIEN_ECORRUPT;
+}
+
 enum lien_status
 ledger_state_get(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
-	return state_get_txn(st->t, tb, key, key_len, val, val_len);
+	const uint8_t *dv;
+	size_t dl;
+	enum lien_status rc;
+
+	if (!state_digested(st, tb))
+		return state_get_txn(st->t, tb, key, key_len, val, val_len);
+	if ((rc = state_get_txn(st->t, tb, key, key_len, &dv, &dl)) != LIEN_OK)
+		return rc;
+	return state_digest_resolve(st, tb, key, key_len, dv, dl, val, val_len);
 }
 
 enum lien_status
@@ -698,6 +760,7 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 {
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
+	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
 
 	st->wrote = 1;
 	if (rc == LIEN_OK && st->touch != NULL)
@@ -706,6 +769,11 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 		return rc;
 	if (vstate_is(tb))
 		return vstate_put(st->t, tb, key, key_len, val, val_len);
+	if (state_digested(st, tb)) {
+		ledger_record_digest(val, val_len, d);
+		val = d;
+		val_len = sizeof d;
+	}
 	/* Tables whose new keys sort last (the entry index, or a time that
 	 * leads the key: docs/storage.md "Where the bytes go") are appended:
 	 * LMDB then starts a new page instead of splitting the last one in

@@ -130,6 +130,15 @@ struct map_wcache;
 enum lien_status map_wcache_create(unsigned keep, struct map_wcache **out)
     LIEN_MUST_CHECK;
 void map_wcache_free(struct map_wcache *c);
+/* A replay's map (an audit's scratch store, which no reader shares and
+ * which is compared logically, map_txn_compare): on 1, every commit
+ * deletes the record a tile it rewrites or empties replaces, so the
+ * table holds the live tiles only and the copy-forward GC never runs;
+ * and the kept tiles (strata < keep) are read when first used instead of
+ * all at the first commit (an incremental audit updates a fraction of
+ * them). Not for the sequencer: the deletes are random writes, and it
+ * reads the kept tiles once and keeps them for every batch. */
+void map_wcache_prune(struct map_wcache *c, int on);
 /* Forget the kept tiles (after an aborted commit; map_commit would
  * notice, this says it). NULL is a no-op. */
 void map_wcache_drop(struct map_wcache *c);

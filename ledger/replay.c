@@ -131,10 +131,38 @@ struct ledger_scratch {
 	struct map_wcache *mcache;
 	uint64_t nkeys;
 	uint64_t mark_next, mark_note;	/* ledger_scratch_mark's, as of open */
+	int has_mark;		/* the store holds a mark */
+	int format_ok;		/* ... and LEDGER_SCRATCH_FORMAT */
+	/* ledger_scratch_compact: digest tables read from base's snapshot */
+	int compact;
+	struct ledger_view *base;
 };
 
 /* u64be next, u64be keys, u64be note */
 static const char SCRATCH_MARK[] = "replay";
+/* LEDGER_SCRATCH_FORMAT, written with every mark of a compact store */
+static const char SCRATCH_FORMAT_KEY[] = "format";
+
+/* Table tb's records are digests in this scratch store. */
+static int
+sc_digested(const struct ledger_scratch *sc, unsigned tb)
+{
+	return sc->compact && tb < LEDGER_T_COUNT &&
+	    (LEDGER_SCRATCH_DIGEST_TABLES >> tb & 1u);
+}
+
+/* The scratch's value (a, al) against the store's (b, bl) of table tb. */
+static int
+sc_equal(const struct ledger_scratch *sc, unsigned tb, const uint8_t *a,
+    size_t al, const uint8_t *b, size_t bl)
+{
+	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
+
+	if (!sc_digested(sc, tb))
+		return al == bl && memcmp(a, b, al) == 0;
+	ledger_record_digest(b, bl, d);
+	return al == sizeof d && memcmp(a, d, sizeof d) == 0;
+}
 
 enum lien_status
 ledger_scratch_open(const char *dir, struct ledger_scratch **out)
@@ -166,11 +194,17 @@ ledger_scratch_open(const char *dir, struct ledger_scratch **out)
 			sc->mark_next = be64_get(v);
 			sc->nkeys = be64_get(v + 8);
 			sc->mark_note = be64_get(v + 16);
+			sc->has_mark = 1;
 		} else if (st != LIEN_ENOTFOUND) {
 			store_txn_abort(t);
 			ledger_scratch_close(sc);
 			return st == LIEN_OK ? LIEN_ECORRUPT : st;
 		}
+		st = store_get(t, STORE_META, SCRATCH_FORMAT_KEY,
+		    sizeof SCRATCH_FORMAT_KEY - 1, &v, &len);
+		sc->format_ok = st == LIEN_OK &&
+		    len == sizeof LEDGER_SCRATCH_FORMAT - 1 &&
+		    memcmp(v, LEDGER_SCRATCH_FORMAT, len) == 0;
 		store_txn_abort(t);
 	}
 	*out = sc;
@@ -193,6 +227,8 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	sc->state.mcache = &sc->mcache;
 	sc->state.nkeys = &sc->nkeys;
 	sc->state.touch = sc->track ? &sc->touch : NULL;
+	sc->state.digest_mask = sc->compact ? LEDGER_SCRATCH_DIGEST_TABLES : 0;
+	sc->state.base = sc->compact ? sc->base->t : NULL;
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;
@@ -281,7 +317,7 @@ ledger_scratch_compare(struct ledger_scratch *sc, struct ledger_view *v,
 			    "order)", table_name(tb), hex);
 			break;
 		}
-		if (avl != bvl || memcmp(av, bv, avl) != 0) {
+		if (!sc_equal(sc, tb, av, avl, bv, bvl)) {
 			hex_key(hex, ak, akl);
 			snprintf(why, why_cap, "state table %s: key %s: stored "
 			    "value differs from the replayed value", table_name(tb),
@@ -311,8 +347,53 @@ ledger_scratch_mark(struct ledger_scratch *sc, uint64_t next, uint64_t note)
 	be64_put(v + 8, sc->nkeys);
 	be64_put(v + 16, note);
 	sc->marked = 1;
+	if (sc->compact) {
+		enum lien_status st = store_put(sc->state.t, STORE_META,
+		    SCRATCH_FORMAT_KEY, sizeof SCRATCH_FORMAT_KEY - 1,
+		    LEDGER_SCRATCH_FORMAT, sizeof LEDGER_SCRATCH_FORMAT - 1, 0);
+
+		if (st != LIEN_OK)
+			return st;
+	}
 	return store_put(sc->state.t, STORE_META, SCRATCH_MARK,
 	    sizeof SCRATCH_MARK - 1, v, sizeof v, 0);
+}
+
+enum lien_status
+ledger_scratch_compact(struct ledger_scratch *sc, struct ledger_view *base)
+{
+	enum lien_status st;
+
+	if (sc->open || base == NULL)
+		return LIEN_EINVAL;
+	/* A kept store of the earlier format holds whole records where
+	 * this one expects digests (and a map with garbage in it). */
+	if (sc->has_mark && !sc->format_ok)
+		return LIEN_EUNSUPPORTED;
+	if (sc->mcache == NULL &&
+	    (st = map_wcache_create(MAP_CACHE_STRATA, &sc->mcache)) != LIEN_OK)
+		return st;
+	map_wcache_prune(sc->mcache, 1);
+	sc->compact = 1;
+	sc->base = base;
+	memset(&sc->state.bad, 0, sizeof sc->state.bad);
+	return LIEN_OK;
+}
+
+int
+ledger_scratch_bad(const struct ledger_scratch *sc, char *why,
+    size_t why_cap)
+{
+	const struct ledger_state_bad *b = &sc->state.bad;
+	char hex[HEX_LEN(KEY_SHOWN) + 1];
+
+	if (!b->set)
+		return 0;
+	hex_key(hex, b->key, b->key_len);
+	snprintf(why, why_cap, "state table %s: key %s: the store holds "
+	    "another record than the replay wrote (by its digest), or none",
+	    table_name(b->tb), hex);
+	return 1;
 }
 
 enum lien_status
@@ -504,8 +585,8 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;
 			goto out;
 		}
-		if (sa == sb && (sa == LIEN_ENOTFOUND || (avl == bvl &&
-		    memcmp(av, bv, avl) == 0)))
+		if (sa == sb && (sa == LIEN_ENOTFOUND || sc_equal(sc, tb, av,
+		    avl, bv, bvl)))
 			continue;
 		hex_key(hex, key, kl);
 		st = LIEN_ECORRUPT;

@@ -15,6 +15,15 @@
  * it at the state its mark names. Finally every public state table must
  * equal the stored one, record for record.
  *
+ * The scratch store is compact (ledger_scratch_compact): the tables whose
+ * records are written once and never rewritten (each application's
+ * private state, the notices, the Idempotency-Keys) hold 16-byte digests
+ * of the records, which the rules read from the audited store itself,
+ * checked against the digest; they are compared by digest; and the
+ * replayed map keeps its live tiles only. The replay then holds what the
+ * rules must read back as it was (vehicles, applications, counters,
+ * windows, nonces, the expiry queue), not a second copy of the rest.
+ *
  * Two audits in one pass (docs/privacy.md "Server state and the audits"):
  * the public one uses the public payloads only (what anyone holding the
  * log can replay); the private one also takes each entry's private record
@@ -265,6 +274,19 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 	free(priv);
 	if (rc == LIEN_OK)
 		goto applied;
+	{
+		/* a record the rules read from the store (a compact scratch's
+		 * digest table) is not the one the replay wrote */
+		char bad[256];
+
+		if (a->sc != NULL && ledger_scratch_bad(a->sc, bad,
+		    sizeof bad)) {
+			snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s",
+			    index, bad);
+			a->rc = LIEN_ECORRUPT;
+			return 1;
+		}
+	}
 	if (applying) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": cannot apply %s: %s", index, rg_type_name(e.type),
@@ -405,6 +427,16 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	if ((rc = ledger_scratch_open(scratch_dir, &a.sc)) != LIEN_OK) {
 		snprintf(why, why_cap, "scratch store %s: %s", scratch_dir,
 		    lien_status_message(rc));
+		goto out;
+	}
+	/* digests of the write-once private tables, the records read from
+	 * the store; the map's live tiles only (ledger_scratch_compact) */
+	if ((rc = ledger_scratch_compact(a.sc, v)) != LIEN_OK) {
+		if (rc == LIEN_EUNSUPPORTED)
+			snprintf(why, why_cap, "the kept replay in %s is of an "
+			    "older format (not %s: whole records where digests "
+			    "are expected); audit with --full to rebuild it",
+			    scratch_dir, LEDGER_SCRATCH_FORMAT);
 		goto out;
 	}
 	if (from > 0) {

@@ -1666,8 +1666,12 @@ test_registry_state_handover(void **state)
 static void
 idem_key_at(uint64_t t, unsigned tail, char out[IDEMKEY_LEN + 1])
 {
-	snprintf(out, IDEMKEY_LEN + 1, "%08" PRIx64 "-%04" PRIx64
-	    "-7abc-9def-%012x", t >> 16, t & 0xffff, tail);
+	char b[64];	/* room for any t: gcc cannot bound it once inlined */
+
+	snprintf(b, sizeof b, "%08" PRIx64 "-%04" PRIx64 "-7abc-9def-%012x",
+	    t >> 16, t & 0xffff, tail);
+	memcpy(out, b, IDEMKEY_LEN);
+	out[IDEMKEY_LEN] = '\0';
 }
 
 /* Idempotency-Key rules at chosen entry times (docs/api-registration.md
@@ -1972,6 +1976,204 @@ test_registry_window_audit(void **state)
 	assert_int_equal(registry_replay_audit(f->l, dir, 0, why, sizeof why),
 	    LIEN_ECORRUPT);
 	assert_non_null(strstr(why, "vwindow"));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* ---- the audit's compact scratch store (ledger_scratch_compact) -------- */
+
+struct flip {
+	enum ledger_table tb;
+	int last;	/* the table's last record, else its first */
+};
+
+/* A non-registry entry whose build flips the last byte of one record of
+ * a table the compact scratch keeps as digests: state no entry explains.
+ * The same entry again flips it back. */
+static enum lien_status LIEN_MUST_CHECK
+flip_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct flip *fl = arg;
+	uint8_t key[256], val[4096];
+	const uint8_t *k, *v;
+	size_t kl, vl, ckl = 0, cvl = 0;
+	enum lien_status rc;
+
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	rc = ledger_state_seek(st, fl->tb, NULL, 0, &k, &kl, &v, &vl);
+	while (rc == LIEN_OK) {
+		if (kl + 1 > sizeof key || vl == 0 || vl > sizeof val)
+			return LIEN_EINVAL;
+		memcpy(key, k, kl);
+		memcpy(val, v, vl);
+		ckl = kl;
+		cvl = vl;
+		if (!fl->last)
+			break;
+		key[ckl] = 0;	/* the least key after this one */
+		rc = ledger_state_seek(st, fl->tb, key, ckl + 1, &k, &kl, &v,
+		    &vl);
+	}
+	if (rc != LIEN_OK && (rc != LIEN_ENOTFOUND || cvl == 0))
+		return rc;
+	val[cvl - 1] ^= 1;
+	return ledger_state_put(st, fl->tb, key, ckl, val, cvl);
+}
+
+static void
+append_flip(struct fx *f, struct flip *fl)
+{
+	struct ledger_item it = { 0, NULL, 0, flip_build, fl };
+	struct ledger_receipt r;
+
+	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+	assert_int_equal(r.status, LIEN_OK);
+}
+
+/* A mortgage applied for and approved, and a restriction sent with an
+ * Idempotency-Key: a record in each digest table (papps, notices, idem). */
+static void
+digest_tables_fill(struct fx *f, const char *vin, const char *owner,
+    const char *contract, unsigned tail, char app[REG_APP_ID_LEN + 1])
+{
+	struct reg_request rq;
+	char key[IDEMKEY_LEN + 1];
+
+	assert_int_equal(mortgage(f, &f->bank_a, vin, contract, owner, &rq,
+	    NULL), LIEN_OK);
+	strcpy(app, rq.app_id);
+	assert_int_equal(decide(f, &f->officer, app, REG_DECIDE_APPROVE,
+	    "checked", &rq), LIEN_OK);
+	/* key times in the order of the calls: the last record is ours */
+	idem_key_at((uint64_t)time(NULL) * 1000u + tail, tail, key);
+	rq_init(f, &rq, REG_T_RESTRICTION, &f->registry);
+	rq.vin = S(vin);
+	rq.restriction = REG_RESTR_SEIZED;
+	rq.restriction_set = 1;
+	rq.reference = S("(2026) Zhe 0102 Zhi 123");
+	rq.ev.idem_key = S(key);
+	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
+}
+
+/* The compact scratch keeps digests of the application private state,
+ * the notices and the Idempotency-Keys and reads the records from the
+ * store: a changed record of each kind is still caught, by the full
+ * audit (at the rule that reads it, else at the comparison) and by the
+ * incremental one (the records the new entries wrote); an old kept
+ * replay (no format mark) is refused with a clear reason. */
+static void
+test_registry_replay_audit_digest_tables(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		enum ledger_table tb;
+		const char *name;
+	} kinds[] = {
+		{ LEDGER_T_PAPPS, "papps" },
+		{ LEDGER_T_NOTICES, "notices" },
+		{ LEDGER_T_IDEM, "idem" },
+	};
+	char dir[64], kept[64], cmd[160], why[512], app[REG_APP_ID_LEN + 1];
+	uint64_t n0, size = 0;
+
+	registry_rules_default(&f->rules);
+	digest_tables_fill(f, VIN1, "owner-1", "T-1", 1, app);
+	strcpy(dir, "/tmp/lienlog-test-regaudit-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
+	if (registry_replay_audit(f->l, dir, 0, why, sizeof why) != LIEN_OK)
+		fail_msg("audit: %s", why);
+	assert_int_equal(system(cmd), 0);
+
+	/* the full audit: each kind changed, then changed back */
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		struct flip fl = { kinds[i].tb, 0 };
+
+		append_flip(f, &fl);
+		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
+		    sizeof why), LIEN_ECORRUPT);
+		if (strstr(why, kinds[i].name) == NULL)
+			fail_msg("%s: %s", kinds[i].name, why);
+		assert_int_equal(system(cmd), 0);
+		append_flip(f, &fl);
+		if (registry_replay_audit(f->l, dir, 0, why, sizeof why) !=
+		    LIEN_OK)
+			fail_msg("%s flipped back: %s", kinds[i].name, why);
+		assert_int_equal(system(cmd), 0);
+	}
+	/* the rule that reads the application's private state (the
+	 * decision) names the record it was given by the store */
+	{
+		struct flip fl = { LEDGER_T_PAPPS, 0 };
+
+		append_flip(f, &fl);
+		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
+		    sizeof why), LIEN_ECORRUPT);
+		if (strstr(why, "state table papps") == NULL ||
+		    strstr(why, "the store holds another record") == NULL)
+			fail_msg("papps read: %s", why);
+		assert_int_equal(system(cmd), 0);
+		append_flip(f, &fl);
+	}
+
+	/* the incremental audit: a kept replay, new entries, then the last
+	 * record of each kind (one the new entries wrote). A difference
+	 * found by the comparison leaves the kept replay at the new size
+	 * (docs/cli.md): the next kind resumes from its mark. */
+	strcpy(kept, "/tmp/lienlog-test-regkept-XXXXXX");
+	assert_non_null(mkdtemp(kept));
+	if (registry_replay_audit_resume(f->l, NULL, kept, 0, 0, 7, &n0, NULL,
+	    NULL, why, sizeof why) != LIEN_OK)
+		fail_msg("kept: %s", why);
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+		struct flip fl = { kinds[i].tb, 1 };
+		struct ledger_scratch *sc;
+		char vin[18], contract[16];
+
+		make_vin(100 + (unsigned)i, vin);
+		record_vehicle(f, vin, "owner-1");
+		snprintf(contract, sizeof contract, "T-1%zu", i);
+		digest_tables_fill(f, vin, "owner-1", contract, 10 + (unsigned)i,
+		    app);
+		append_flip(f, &fl);
+		if (registry_replay_audit_resume(f->l, NULL, kept, 0, n0, 7,
+		    &size, NULL, NULL, why, sizeof why) != LIEN_ECORRUPT ||
+		    strstr(why, kinds[i].name) == NULL)
+			fail_msg("incremental %s: %s", kinds[i].name, why);
+		append_flip(f, &fl);
+		assert_int_equal(ledger_scratch_open(kept, &sc), LIEN_OK);
+		n0 = ledger_scratch_next(sc, NULL);
+		ledger_scratch_close(sc);
+	}
+	if (registry_replay_audit_resume(f->l, NULL, kept, 0, n0, 7, &size,
+	    NULL, NULL, why, sizeof why) != LIEN_OK)
+		fail_msg("incremental: %s", why);
+	assert_int_equal(size, ledger_size(f->l));
+	snprintf(cmd, sizeof cmd, "rm -rf %s", kept);
+	assert_int_equal(system(cmd), 0);
+
+	/* a kept replay marked by an earlier version (no format record) */
+	{
+		struct ledger_scratch *sc;
+		struct ledger_state *st;
+
+		assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
+		assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+		assert_int_equal(ledger_scratch_mark(sc, size, 9), LIEN_OK);
+		assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+		ledger_scratch_close(sc);
+		assert_int_equal(registry_replay_audit_resume(f->l, NULL, dir,
+		    0, size, 9, &size, NULL, NULL, why, sizeof why),
+		    LIEN_EUNSUPPORTED);
+		if (strstr(why, "older format") == NULL ||
+		    strstr(why, "--full") == NULL)
+			fail_msg("old kept replay: %s", why);
+	}
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
 }
@@ -3895,6 +4097,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_window_undecided, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_audit_digest_tables, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_window_audit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_anomaly_rules,
