@@ -77,7 +77,43 @@ static const char *const dict[] = {
 	"seized", "detained", "stolen", "scrapped", "customs", "company",
 	"counter", "set", "lift",
 };
+
+/* dict's indexes ordered by (length, bytes), for the encoder's binary
+ * search (tests/unit/test_jpack.c checks the order). */
+static const uint8_t dict_sorted[] = {
+	70, 8, 2, 3, 113, 49, 59, 51, 30, 89, 52, 4, 114, 53, 88, 80, 34, 21,
+	14, 16, 62, 79, 48, 67, 0, 25, 39, 32, 12, 5, 20, 24, 69, 10, 38, 23,
+	91, 15, 106, 28, 22, 108, 72, 81, 90, 78, 56, 111, 58, 112, 9, 110,
+	17, 73, 76, 71, 61, 6, 37, 74, 1, 18, 33, 57, 84, 64, 19, 66, 65, 107,
+	83, 102, 7, 55, 31, 44, 82, 77, 85, 42, 105, 109, 47, 29, 104, 92, 27,
+	101, 86, 103, 60, 96, 54, 50, 75, 98, 41, 46, 68, 13, 26, 100, 43, 99,
+	63, 36, 93, 40, 45, 11, 87, 35, 97, 94, 95,
+};
 #define NDICT (sizeof dict / sizeof dict[0])
+_Static_assert(sizeof dict_sorted == NDICT, "dict_sorted covers dict");
+_Static_assert(NDICT <= 128 + 256, "dictionary tokens");
+
+int
+jpack_dict_ok(void)
+{
+	uint8_t seen[NDICT];
+
+	memset(seen, 0, sizeof seen);
+	for (size_t k = 0; k < NDICT; k++) {
+		size_t i = dict_sorted[k];
+
+		if (i >= NDICT || seen[i]++)
+			return 0;
+		if (k > 0) {
+			const char *a = dict[dict_sorted[k - 1]], *b = dict[i];
+			size_t al = strlen(a), bl = strlen(b);
+
+			if (al > bl || (al == bl && memcmp(a, b, al) >= 0))
+				return 0;
+		}
+	}
+	return 1;
+}
 
 /* ---- growable output ---------------------------------------------------- */
 
@@ -87,14 +123,18 @@ struct ob {
 	enum lien_status rc;	/* first failure; later puts do nothing */
 };
 
-static void
-ob_put(struct ob *o, const void *b, size_t n)
+/* Room for n more bytes: where to write them (o->n already counts
+ * them), or NULL once anything failed. */
+static uint8_t *
+ob_take(struct ob *o, size_t n)
 {
+	uint8_t *at;
+
 	if (o->rc != LIEN_OK)
-		return;
+		return NULL;
 	if (n > o->max - o->n) {
 		o->rc = LIEN_ETOOBIG;
-		return;
+		return NULL;
 	}
 	if (n > o->cap - o->n) {
 		size_t c = o->cap ? o->cap : 256;
@@ -104,21 +144,32 @@ ob_put(struct ob *o, const void *b, size_t n)
 			c = c > o->max / 2 ? o->max : 2 * c;
 		if ((q = realloc(o->p, c + 1)) == NULL) {	/* + NUL */
 			o->rc = LIEN_ENOMEM;
-			return;
+			return NULL;
 		}
 		o->p = q;
 		o->cap = c;
 	}
-	memcpy(o->p + o->n, b, n);
+	at = o->p + o->n;
 	o->n += n;
+	return at;
+}
+
+static void
+ob_put(struct ob *o, const void *b, size_t n)
+{
+	uint8_t *at = ob_take(o, n);
+
+	if (at != NULL && n > 0)
+		memcpy(at, b, n);
 }
 
 static void
 ob_byte(struct ob *o, unsigned b)
 {
-	uint8_t c = (uint8_t)b;
+	uint8_t *at = ob_take(o, 1);
 
-	ob_put(o, &c, 1);
+	if (at != NULL)
+		*at = (uint8_t)b;
 }
 
 static void
@@ -159,16 +210,23 @@ hexval(uint8_t c)
 static void
 put_hexbytes(struct ob *o, const uint8_t *s, size_t n)
 {
-	for (size_t i = 0; i < n; i += 2)
-		ob_byte(o, hexval(s[i]) << 4 | hexval(s[i + 1]));
+	uint8_t *at = ob_take(o, n / 2);
+
+	for (size_t i = 0; at != NULL && i < n; i += 2)
+		*at++ = (uint8_t)(hexval(s[i]) << 4 | hexval(s[i + 1]));
 }
 
 static void
 enc_string(struct ob *o, const uint8_t *s, size_t n)
 {
-	for (size_t i = 0; i < NDICT; i++)
-		if (n > 0 && dict[i][0] == (char)s[0] &&
-		    strlen(dict[i]) == n && memcmp(dict[i], s, n) == 0) {
+	size_t lo = 0, hi = NDICT;
+
+	while (lo < hi) {	/* by (length, bytes) */
+		size_t mid = lo + (hi - lo) / 2, i = dict_sorted[mid];
+		size_t dl = strlen(dict[i]);
+		int c = dl != n ? (dl < n ? -1 : 1) : memcmp(dict[i], s, n);
+
+		if (c == 0) {
 			if (i < 128) {
 				ob_byte(o, T_DICT + (unsigned)i);
 			} else {
@@ -177,6 +235,11 @@ enc_string(struct ob *o, const uint8_t *s, size_t n)
 			}
 			return;
 		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	if (is_hex_lower(s, n)) {
 		if (n / 2 <= 32) {
 			ob_byte(o, T_HEXS + (unsigned)(n / 2 - 1));
@@ -455,11 +518,11 @@ static void
 out_hex(struct ob *o, const uint8_t *b, size_t n)
 {
 	static const char hx[] = "0123456789abcdef";
+	uint8_t *at = ob_take(o, 2 * n);
 
-	for (size_t i = 0; i < n; i++) {
-		char c[2] = { hx[b[i] >> 4], hx[b[i] & 15] };
-
-		ob_put(o, c, 2);
+	for (size_t i = 0; at != NULL && i < n; i++) {
+		*at++ = (uint8_t)hx[b[i] >> 4];
+		*at++ = (uint8_t)hx[b[i] & 15];
 	}
 }
 

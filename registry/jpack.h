@@ -40,6 +40,11 @@
 enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
+/* 1 if the dictionary's search order (registry/jpack.c dict_sorted) is a
+ * permutation of it sorted by (length, bytes) with no two entries equal:
+ * what the encoder's binary search needs. For tests. */
+int jpack_dict_ok(void);
+
 /* 1 if the stored value (p, len) is packed (starts with JPACK_TAG). */
 int jpack_is_packed(const uint8_t *p, size_t len);
 
