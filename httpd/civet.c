@@ -25,15 +25,19 @@
 #include "httpd/civet.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <civetweb.h>
 
 #include "httpd/http.h"
+#include "common/file.h"
 #include "common/lien_limits.h"
 
 struct civet {
@@ -214,6 +218,42 @@ civet_port(const struct civet *c)
 	if (n < 1 || ports[0].port <= 0 || ports[0].port > 65535)
 		return 0;
 	return (unsigned)ports[0].port;
+}
+
+enum lien_status
+civet_port_file_write(const char *path, unsigned port)
+{
+	char text[16], *tmp;
+	size_t plen;
+	int fd = -1, n, err;
+	enum lien_status s;
+
+	if (path == NULL || port == 0 || port > 65535)
+		return LIEN_EINVAL;
+	plen = strlen(path);
+	if ((tmp = malloc(plen + sizeof(".tmp"))) == NULL)
+		return LIEN_ENOMEM;
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".tmp", sizeof(".tmp"));
+	n = snprintf(text, sizeof(text), "%u\n", port);
+	s = LIEN_EIO;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd >= 0 && file_write_all(fd, text, (size_t)n) == LIEN_OK &&
+	    close(fd) == 0) {
+		fd = -1;
+		if (rename(tmp, path) == 0)
+			s = LIEN_OK;
+	}
+	if (s != LIEN_OK) {
+		err = errno;
+		if (fd >= 0)
+			(void)close(fd);
+		(void)unlink(tmp);
+		errno = err;
+	}
+	free(tmp);
+	return s;
 }
 
 void

@@ -54,6 +54,15 @@ unsigned civet_busy(const struct civet *c);
  * NULL. */
 unsigned civet_port(const struct civet *c);
 
+/* --port-file (docs/cli.md "Listening address"): write "PORT\n" to
+ * "<path>.tmp", then rename it over path, so a reader sees no file or the
+ * whole number, never part of it. Mode 0644; not fsync'd (a run-time
+ * file, like a pid file). LIEN_OK; LIEN_EINVAL for a NULL path or port
+ * 0 or > 65535; LIEN_ENOMEM; LIEN_EIO with errno set (nothing is left at
+ * "<path>.tmp" then, and path is untouched). */
+enum lien_status civet_port_file_write(const char *path, unsigned port)
+    LIEN_MUST_CHECK;
+
 /* Stop: returns once every worker has finished its request. NULL is a
  * no-op. */
 void civet_stop(struct civet *c);

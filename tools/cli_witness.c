@@ -5,7 +5,7 @@
  *       a new witness key (cosignature type 0x04): PREFIX.key (0600) and
  *       PREFIX.vkey; never overwrites (O_EXCL), leaves both or nothing.
  *   lienlog witness serve --key KEY --data DIR --logs LOGS
- *       [--listen HOST:PORT] [--threads N]
+ *       [--listen HOST:PORT] [--threads N] [--port-file FILE]
  *       serve POST /add-checkpoint until SIGINT/SIGTERM.
  *
  * Linear and strict like the other verbs: every input is loaded and
@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "httpd/civet.h"
 #include "witness/server.h"
 #include "crypto/cosig.h"
 #include "crypto/sign.h"
@@ -34,6 +35,7 @@ static const char usage_witness[] =
     "usage: lienlog witness keygen --name NAME --out PREFIX\n"
     "       lienlog witness serve --key KEY --data DIR --logs LOGS\n"
     "                             [--listen HOST:PORT] [--threads N]\n"
+    "                             [--port-file FILE]\n"
     "keygen: new witness key (tlog-cosignature, type 0x04) named NAME\n"
     "  (e.g. witness.example.org/w1): PREFIX.key (private, 0600) and\n"
     "  PREFIX.vkey; refuses to overwrite. Prints the verifier key.\n"
@@ -42,7 +44,9 @@ static const char usage_witness[] =
     "  line): POST /add-checkpoint. DIR holds the witness's LMDB store\n"
     "  (created if missing; never a log's store). LOGS has one line per\n"
     "  log key: 'log <verifier key>' ('#' comments and blank lines\n"
-    "  allowed). Stops on SIGINT/SIGTERM. See docs/witness.md.\n";
+    "  allowed). --port-file FILE: the bound port, written once listening\n"
+    "  (removed at start and at a clean stop). Stops on SIGINT/SIGTERM.\n"
+    "  See docs/witness.md.\n";
 
 static int
 witness_keygen(int argc, char **argv)
@@ -81,7 +85,8 @@ witness_serve(int argc, char **argv)
 {
 	static const char verb[] = "witness serve";
 	struct cli_opt opts[] = { { "key", NULL }, { "data", NULL },
-		{ "logs", NULL }, { "listen", NULL }, { "threads", NULL } };
+		{ "logs", NULL }, { "listen", NULL }, { "threads", NULL },
+		{ "port-file", NULL } };
 	struct witness_server_config cfg;
 	struct cosig_signer *signer = NULL;
 	struct note_verifier *logs = NULL;
@@ -94,10 +99,10 @@ witness_serve(int argc, char **argv)
 	const char *listen, *colon;
 	uint64_t nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
-	int rc, sig = 0;
+	int rc, sig = 0, port_file_written = 0;
 	enum lien_status s;
 
-	rc = cli_args_parse(verb, argc, argv, opts, 5, pos, 0, &npos);
+	rc = cli_args_parse(verb, argc, argv, opts, 6, pos, 0, &npos);
 	if (rc == CLI_HELP) {
 		fputs(usage_witness, stdout);
 		return CLI_EXIT_OK;
@@ -115,6 +120,14 @@ witness_serve(int argc, char **argv)
 	    LIEN_OK) {
 		cli_fail(verb, "--threads must be 1..%u", API_THREADS_MAX);
 		return CLI_EXIT_USAGE;
+	}
+	/* A port file left by a witness that was killed names a port nobody
+	 * serves: gone first, so a script waiting for it reads this one's. */
+	if (opts[5].value != NULL && unlink(opts[5].value) != 0 &&
+	    errno != ENOENT) {
+		cli_fail(verb, "cannot remove the old --port-file %s: %s",
+		    opts[5].value, strerror(errno));
+		return CLI_EXIT_IO;
 	}
 	/* The key. */
 	rc = cli_read_file(verb, opts[0].value, SKEY_FILE_MAX, &buf, &len);
@@ -198,6 +211,16 @@ witness_serve(int argc, char **argv)
 	    "http://%.*s:%u/\n", nlogs,
 	    colon != NULL ? (int)(colon - listen) : 0, listen,
 	    witness_server_port(srv));
+	if (opts[5].value != NULL) {
+		if (civet_port_file_write(opts[5].value,
+		    witness_server_port(srv)) != LIEN_OK) {
+			cli_fail(verb, "cannot write --port-file %s: %s",
+			    opts[5].value, strerror(errno));
+			rc = CLI_EXIT_IO;
+			goto out;
+		}
+		port_file_written = 1;
+	}
 	fprintf(stderr, "lienlog: ready\n");
 	for (;;) {
 		if (sigwait(&sigs, &sig) != 0)
@@ -210,6 +233,8 @@ witness_serve(int argc, char **argv)
 	rc = CLI_EXIT_OK;
 out:
 	witness_server_stop(srv);
+	if (port_file_written)		/* nobody listens there any more */
+		(void)unlink(opts[5].value);
 	witness_close(w);
 	free(logs);
 	cosig_signer_free(signer);

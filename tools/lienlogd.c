@@ -4,9 +4,9 @@
  * SIGINT/SIGTERM, shut down in reverse order.
  *
  *   lienlogd --data DIR [--listen HOST:PORT] [--key FILE] [--threads N]
- *            [--access-log FILE]
+ *            [--access-log FILE] [--port-file FILE]
  *   lienlogd --demo DIR [--listen HOST:PORT] [--origin NAME] [--threads N]
- *            [--access-log FILE]
+ *            [--access-log FILE] [--port-file FILE]
  *
  * --demo creates DIR, a log key (DIR/log.key, 0600, and DIR/log.vkey) when
  * missing, and, when DIR/trust/ is absent, the demo world of demo/demo.h
@@ -60,6 +60,7 @@
 #include "api/app.h"
 #include "api/notify.h"
 #include "demo/demo.h"
+#include "httpd/civet.h"
 #include "httpd/proxy.h"
 #include "api/server.h"
 #include "witness/publisher.h"
@@ -82,7 +83,8 @@ static const char usage[] =
     "[--threads N]\n"
     "                [--access-log FILE]\n"
     "       either form also takes [--trust-proxy] [--no-state-map]"
-    " [--witness URL=VKEYFILE ...]\n"
+    " [--port-file FILE]\n"
+    "                [--witness URL=VKEYFILE ...]\n"
     "                [--witness-quorum K] [--witness-timeout-ms N]\n"
     "                [--witness-interval-ms N]\n"
     "                [--sms-gateway URL [--sms-credentials FILE]\n"
@@ -97,6 +99,8 @@ static const char usage[] =
     "  --listen HOST:PORT IPv4 address and port (default 127.0.0.1:8080);\n"
     "                     port 0: a free one the kernel picks, named in\n"
     "                     the line 'lienlogd: listening on http://...'\n"
+    "  --port-file FILE   write the bound port there once listening\n"
+    "                     (removed at start and at a clean stop)\n"
     "  --threads N        HTTP worker threads (default 128)\n"
     "  --access-log FILE  JSON-lines access log, appended (0640); '-' is\n"
     "                     stderr; SIGHUP reopens it (logrotate)\n"
@@ -136,7 +140,7 @@ static const char usage[] =
 
 struct opts {
 	const char *data, *demo, *key, *origin, *listen, *threads;
-	const char *access_log, *body_timeout, *master_key;
+	const char *access_log, *body_timeout, *master_key, *port_file;
 	int trust_proxy;	/* --trust-proxy (httpd/proxy.h) */
 	int no_state_map;	/* --no-state-map (docs/lien-status.md) */
 	/* docs/witnessing.md */
@@ -187,7 +191,7 @@ opts_parse(int argc, char **argv, struct opts *o, int *out_help)
 		"--origin", "--listen", "--threads", "--access-log",
 		"--body-timeout-ms", "--witness-quorum", "--witness-timeout-ms",
 		"--witness-interval-ms", "--master-key", "--sms-gateway",
-		"--sms-credentials", "--reminder-days" };
+		"--sms-credentials", "--reminder-days", "--port-file" };
 
 	memset(o, 0, sizeof(*o));
 	*out_help = 0;
@@ -197,7 +201,7 @@ opts_parse(int argc, char **argv, struct opts *o, int *out_help)
 			&o->body_timeout, &o->witness_quorum,
 			&o->witness_timeout, &o->witness_interval,
 			&o->master_key, &o->sms_gateway, &o->sms_credentials,
-			&o->reminder_days };
+			&o->reminder_days, &o->port_file };
 		size_t k;
 
 		if (strcmp(argv[i], "--help") == 0 ||
@@ -669,7 +673,7 @@ main(int argc, char **argv)
 	unsigned nthreads = 0;	/* 0: the server's default */
 	sigset_t sigs;
 	enum lien_status s;
-	int exit_code = 1, sig = 0, help = 0;
+	int exit_code = 1, sig = 0, help = 0, port_file_written = 0;
 
 	if (opts_parse(argc, argv, &o, &help) != LIEN_OK) {
 		fputs(usage, stderr);
@@ -684,6 +688,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	dir = o.demo ? o.demo : o.data;
+	/* A port file left by a server that was killed names a port nobody
+	 * serves: gone before anything else, so a script waiting for the
+	 * file reads this server's port. */
+	if (o.port_file != NULL && unlink(o.port_file) != 0 &&
+	    errno != ENOENT) {
+		say("lienlogd: cannot remove the old --port-file %s: %s\n",
+		    o.port_file, strerror(errno));
+		return 1;
+	}
 	if (uint_parse(o.body_timeout, 100, 600000, &body_ms) != LIEN_OK) {
 		say("lienlogd: --body-timeout-ms must be 100..600000\n");
 		return 2;
@@ -883,6 +896,15 @@ main(int argc, char **argv)
 	}
 	say_listening(o.listen ? o.listen : "127.0.0.1:8080",
 	    api_server_port(srv));
+	if (o.port_file != NULL) {
+		if (civet_port_file_write(o.port_file, api_server_port(srv)) !=
+		    LIEN_OK) {
+			say("lienlogd: cannot write --port-file %s: %s\n",
+			    o.port_file, strerror(errno));
+			goto out;
+		}
+		port_file_written = 1;
+	}
 	if (o.access_log != NULL)
 		say("lienlogd: access log %s\n", o.access_log);
 	if (o.trust_proxy)
@@ -920,6 +942,8 @@ main(int argc, char **argv)
 	exit_code = 0;
 out:
 	api_server_stop(srv);
+	if (port_file_written)		/* nobody listens there any more */
+		(void)unlink(o.port_file);
 	notify_stop(nt);	/* after the server: GET /metrics reads it */
 	if (sms_cred != NULL) {
 		memset(sms_cred, 0, sms_cred_len);

@@ -18,7 +18,9 @@
    likewise, printing every figure name docs/demo.md lists; the schedule
    is 100 requests, sent or reported unsent (no timing is judged).
 5. After SIGTERM, `lienlog audit DIR` replays the log and finds the stored
-   registration state; a restart on the same DIR does not seed again.
+   registration state; a restart on the same DIR does not seed again; its
+   --port-file replaces a stale one with the bound port and is removed at
+   the clean stop.
 
 Network only to 127.0.0.1; every wait is bounded.
 """
@@ -38,8 +40,17 @@ import time
 import urllib.error
 import urllib.request
 
-from itest import (check, FAILURES as FAILS, healthz, http_get, start_demo,
-                   stop, wait_output)
+from itest import (check, dead_port, FAILURES as FAILS, healthz, http_get,
+                   start_demo, stop, wait_output, wait_until)
+
+
+def read_text(path):
+    """The file's text, or None if there is none."""
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return None
 
 
 FIGURE = re.compile(r"^([A-Za-z0-9_]+) (-?[0-9][0-9.e+-]*) (\S+)$")
@@ -440,11 +451,17 @@ def main():
         check(rc == 0, "lienlogd exit code %s" % rc)
 
         # lienlog load when nobody answers: one line that says so, exit 6
-        # (docs/cli.md), no summary of a run that never started
-        r = subprocess.run(
-            [a.lienlog, "load", "--url", url, "--demo", datadir,
-             "--requests", "10", "--concurrency", "2"],
-            capture_output=True, text=True, timeout=120)
+        # (docs/cli.md), no summary of a run that never started. Nobody:
+        # a port held bound and never listening (itest.dead_port), not
+        # the stopped server's, which another process may have taken.
+        held, dead = dead_port()
+        try:
+            r = subprocess.run(
+                [a.lienlog, "load", "--url", "http://127.0.0.1:%d" % dead,
+                 "--demo", datadir, "--requests", "10", "--concurrency",
+                 "2"], capture_output=True, text=True, timeout=120)
+        finally:
+            held.close()
         check(r.returncode == 6 and r.stderr.count("\n") == 1 and
               r.stderr.startswith("lienlog: load: no answer from ") and
               r.stdout == "",
@@ -456,12 +473,23 @@ def main():
                            text=True, timeout=600)
         check(r.returncode == 0 and "registration state replayed and equal"
               in r.stdout, "audit: %s %s" % (r.stdout, r.stderr))
-        proc, port = start_demo(a.lienlogd, datadir, logpath)
+        # --port-file: a stale one (a killed server's) is replaced by the
+        # bound port once the server listens, and removed at the stop.
+        pf = os.path.join(tmp, "lienlogd.port")
+        with open(pf, "w") as f:
+            f.write("1\n")
+        proc, port = start_demo(a.lienlogd, datadir, logpath,
+                                ["--port-file", pf])
         try:
             check(healthz(port)["tree_size"] == size2,
                   "a restart keeps the log as it was")
+            check(wait_until(lambda: read_text(pf) == "%d\n" % port, proc),
+                  "--port-file holds the bound port (%r, port %d)" %
+                  (read_text(pf), port))
         finally:
-            stop(proc)
+            rc = stop(proc)
+        check(rc == 0 and not os.path.exists(pf),
+              "--port-file removed at the clean stop (exit %s)" % rc)
 
     if FAILS:
         print("%d failure(s)" % len(FAILS))

@@ -21,7 +21,8 @@
      Content-Length, oversize body (413), 64 headers, a query, GET on
      add-checkpoint (405), unknown path (404); smuggled requests are never
      answered.
-  6. The witness restarts and still holds its size.
+  6. The witness restarts and still holds its size; --port-file names
+     its port once it listens and is gone after the clean stop.
 
 Every server is stopped at the end (SIGTERM, then SIGKILL); exit status
 0 is required of each. Usage:
@@ -45,7 +46,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
 from cryptography.hazmat.primitives import serialization
 from cryptography.exceptions import InvalidSignature
 
-from itest import spawn, check, FAILURES, CHECKS, start_listening, stop
+from itest import (spawn, check, FAILURES, CHECKS, start_listening, stop,
+                   wait_until)
 
 ORIGIN = "lienlog.demo/log"
 WNAME = "witness.test/w1"
@@ -420,11 +422,24 @@ def main():
                      "64 headers")
         held_size_is(w, cur_note, held_size, "guard")
 
-        # 6. Restart: the state is durable.
+        # 6. Restart: the state is durable. --port-file: the bound port
+        # once listening, gone after the clean stop.
         check(stop(wit) == 0, "witness exits 0 on SIGTERM")
-        wit, wport = start(witness_argv, "/", os.path.join(tmp, "wit.out"))
+        wpf = os.path.join(tmp, "wit.port")
+        wit, wport = start(witness_argv + ["--port-file", wpf], "/",
+                           os.path.join(tmp, "wit.out"))
         w = Client(wport)
         held_size_is(w, cur_note, held_size, "restart")
+
+        def port_file():
+            try:
+                with open(wpf) as f:
+                    return f.read()
+            except OSError:
+                return None
+        check(wait_until(lambda: port_file() == f"{wport}\n", wit),
+              f"--port-file holds the bound port ({port_file()!r}, "
+              f"port {wport})")
         # A log's store is not a witness store.
         r = subprocess.run([lienlog, "witness", "serve", "--key",
                             prefix + ".key", "--data", logdir, "--logs", logs,
@@ -434,6 +449,8 @@ def main():
     finally:
         if wit is not None:
             check(stop(wit) == 0, "witness exit status")
+            check(not os.path.exists(os.path.join(tmp, "wit.port")),
+                  "--port-file removed at the clean stop")
         if logd is not None:
             check(stop(logd) == 0, "lienlogd exit status")
         if FAILURES:

@@ -7,7 +7,9 @@
  * civet_port names the port the kernel picked (two servers, two ports),
  * the handler is reached with its argument there, a second server on that
  * very port fails with LIEN_EIO and civetweb's message reaches the log
- * callback, stop is clean.
+ * callback, stop is clean; the --port-file writer (whole number or
+ * nothing, replaced whole, refusals leave it as it was, no temporary
+ * file left behind).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +21,7 @@
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -201,6 +204,50 @@ test_civet_serves_and_stops(void **state)
 	assert_int_equal(get_status(port), -1);	/* nobody listens */
 }
 
+/* The whole file at path into buf (NUL-terminated); its length, or -1. */
+static long
+slurp(const char *path, char *buf, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (f == NULL)
+		return -1;
+	n = fread(buf, 1, cap - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (long)n;
+}
+
+static void
+test_civet_port_file_write(void **state)
+{
+	char dir[] = "/tmp/lienlog-test-portfile-XXXXXX";
+	char path[128], tmp[128], bad[128], buf[32];
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	(void)snprintf(path, sizeof(path), "%s/port", dir);
+	(void)snprintf(tmp, sizeof(tmp), "%s/port.tmp", dir);
+	(void)snprintf(bad, sizeof(bad), "%s/missing/port", dir);
+	assert_int_equal(civet_port_file_write(path, 8080), LIEN_OK);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 5);
+	assert_string_equal(buf, "8080\n");
+	/* replaced whole (a stale file of a killed server, say) */
+	assert_int_equal(civet_port_file_write(path, 65535), LIEN_OK);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 6);
+	assert_string_equal(buf, "65535\n");
+	assert_int_equal(access(tmp, F_OK), -1);
+	/* refusals leave the file as it was */
+	assert_int_equal(civet_port_file_write(path, 0), LIEN_EINVAL);
+	assert_int_equal(civet_port_file_write(path, 65536), LIEN_EINVAL);
+	assert_int_equal(civet_port_file_write(NULL, 80), LIEN_EINVAL);
+	assert_int_equal(civet_port_file_write(bad, 80), LIEN_EIO);
+	assert_int_equal(slurp(path, buf, sizeof(buf)), 6);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);	/* nothing else left */
+}
+
 int
 main(void)
 {
@@ -208,6 +255,7 @@ main(void)
 		cmocka_unit_test(test_civet_listen_ok),
 		cmocka_unit_test(test_civet_bad_config),
 		cmocka_unit_test(test_civet_serves_and_stops),
+		cmocka_unit_test(test_civet_port_file_write),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
