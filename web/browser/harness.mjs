@@ -17,7 +17,6 @@ import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
@@ -28,18 +27,6 @@ export const LIENLOGD = process.env.LIENLOGD;
 export const LIENLOG = process.env.LIENLOG;
 export const ARTIFACTS = process.env.LIEN_WEB_ARTIFACTS ||
     join(here, '..', 'test-results');
-
-function freePort() {
-	return new Promise((res, rej) => {
-		const s = createServer();
-		s.unref();
-		s.on('error', rej);
-		s.listen(0, '127.0.0.1', () => {
-			const { port } = s.address();
-			s.close(() => res(port));
-		});
-	});
-}
 
 /* Wait until pred(text so far) holds on the child's stderr, or it exits,
  * or ms pass. */
@@ -66,41 +53,46 @@ function waitOutput(child, pred, ms) {
 	});
 }
 
-/* lienlogd --demo DIR on a free port; {url, dir, demo, stop}. */
+/* lienlogd --demo DIR on port 0: the kernel picks the port as lienlogd
+ * binds, and lienlogd names it in its "listening on" line (docs/cli.md
+ * "Listening address"), so no port is guessed free and then taken by
+ * another process first. {url, dir, demo, stop}. */
 export async function startDemo() {
 	if (!LIENLOGD)
 		throw new Error('LIENLOGD is not set (run through ctest)');
 	const root = mkdtempSync(join(tmpdir(), 'lienlog-web-'));
 	const dir = join(root, 'd');
-	let last;
-	for (let attempt = 0; attempt < 3; attempt++) {
-		const port = await freePort();
-		const child = spawn(LIENLOGD, ['--demo', dir, '--listen',
-		    `127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
-		try {
-			/* seeding takes seconds, more under sanitizers: 5 min cap */
-			await waitOutput(child, (s) => s.includes('lienlogd: ready'),
-			    300000);
-		} catch (e) {
-			last = e;
-			child.kill('SIGKILL');
-			continue;
-		}
-		child.stderr.resume();
-		const url = `http://127.0.0.1:${port}`;
-		return {
-			url, dir, root, child,
-			async stop() {
-				if (child.exitCode === null) {
-					const gone = new Promise((r) => child.on('exit', r));
-					child.kill('SIGTERM');
-					await gone;
-				}
-				rmSync(root, { recursive: true, force: true });
-			},
-		};
+	const child = spawn(LIENLOGD, ['--demo', dir, '--listen', '127.0.0.1:0'],
+	    { stdio: ['ignore', 'ignore', 'pipe'] });
+	let said;
+	try {
+		/* seeding takes seconds, more under sanitizers: 5 min cap */
+		said = await waitOutput(child, (s) => s.includes('lienlogd: ready'),
+		    300000);
+	} catch (e) {
+		child.kill('SIGKILL');
+		rmSync(root, { recursive: true, force: true });
+		throw e;
 	}
-	throw last;
+	child.stderr.resume();
+	const m = said.match(/^lienlogd: listening on (http:\/\/127\.0\.0\.1:[0-9]+)\/$/m);
+	if (!m) {
+		child.kill('SIGKILL');
+		rmSync(root, { recursive: true, force: true });
+		throw new Error('lienlogd named no port:\n' + said.slice(-3000));
+	}
+	const url = m[1];
+	return {
+		url, dir, root, child,
+		async stop() {
+			if (child.exitCode === null) {
+				const gone = new Promise((r) => child.on('exit', r));
+				child.kill('SIGTERM');
+				await gone;
+			}
+			rmSync(root, { recursive: true, force: true });
+		},
+	};
 }
 
 /* The lienlog CLI; {stdout, stderr, code}. */
