@@ -619,8 +619,8 @@ bench_map_update(void)
 		    (double)(p1.top_loads - p0.top_loads), "loads");
 		bench_figure("map_update_batch1024_gc_taken",
 		    (double)(p1.gc_taken - p0.gc_taken) / nb, "records");
-		bench_figure("map_update_batch1024_gc_copied",
-		    (double)(p1.gc_copied - p0.gc_copied) / nb, "records");
+		bench_figure("map_update_batch1024_gc_kept",
+		    (double)(p1.gc_kept - p0.gc_kept) / nb, "records");
 		bench_figure("map_records_per_live", (double)p1.total /
 		    (double)(p1.live ? p1.live : 1), "ratio");
 	}

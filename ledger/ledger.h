@@ -430,7 +430,7 @@ enum lien_status ledger_scratch_map_prove(struct ledger_scratch *sc,
 struct ledger_map_prof {
 	uint64_t commits;
 	uint64_t apply_ns, gc_ns, write_ns;
-	uint64_t gc_taken, gc_copied, written;
+	uint64_t gc_taken, gc_kept, written;	/* GC: deleted, left live */
 	uint64_t read;		/* tile records read (mdb_get) */
 	uint64_t top_loads;	/* times the kept tiles were (re)loaded */
 	uint64_t live, total;	/* the map's records after the last commit */

@@ -36,14 +36,14 @@
  * record behind; a record (g, k) is *live* iff descending the current
  * tree to k arrives at generation g.
  *
- * Garbage: copy-forward from the front of the table (the oldest
- * records), in the same transaction. While total > MAP_GC_FACTOR x live,
- * a commit takes records from the front until it has taken as many as
- * it writes (its own tiles, the copies and all their ancestors) plus a
- * margin: live ones are rewritten at the new generation (their
- * ancestors follow), all are deleted, and the excess over the bound
- * falls by the margin every such batch. Deleting from the front
- * frees whole pages that LMDB's allocator hands out again. `maptiles`
+ * Garbage: swept in place, in the same transaction. While total >
+ * MAP_GC_FACTOR x live, a commit moves a cursor on through the table
+ * from where the last sweep stopped (round to the front at the end),
+ * deleting the garbage records it passes and leaving live ones where
+ * they are, until it has deleted as many records as it writes plus a
+ * margin: the excess over the bound falls by the margin every such
+ * batch. Nothing live is copied, so a cold tile is never written again
+ * for the GC's sake; LMDB compacts the pages the deletes touch. `maptiles`
  * counts the live and the total records so that the bound is checked at
  * no cost (the audit recounts both).
  *
@@ -99,6 +99,9 @@
  * live records, total records; u64be each. */
 #define MAP_META_KEY "maptiles"
 #define MAP_META_LEN 32u
+/* The meta record where the GC's sweep goes on: a map record key, or
+ * empty (the table's front). */
+#define MAP_SWEEP_KEY "mapsweep"
 
 /* Counters of the map's records (map_txn_stats). */
 struct map_stats {
