@@ -121,6 +121,15 @@ struct ledger_state {
 		uint8_t key[48];
 		size_t key_len;
 	} bad;
+	/* An audit's replay (vmemo_on): the vehicle pointer last read, so
+	 * that the three vehicle tables' gets of one entry's vehicle look
+	 * the random key up once; any put or delete of them forgets it. */
+	int vmemo_on;
+	struct vstate_memo {
+		int state;	/* 0: none; 1: ptr; 2: the vehicle has none */
+		uint8_t bk[32];
+		uint8_t ptr[24];
+	} vmemo;
 };
 
 #define LEDGER_SCRATCH_DIGEST_LEN 16u
@@ -145,6 +154,11 @@ enum lien_status vstate_deref(struct store_txn *t, enum ledger_table tb,
 enum lien_status vstate_get(struct store_txn *t, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
     LIEN_MUST_CHECK;
+/* vstate_get through m (struct ledger_state's vmemo): the pointer record
+ * is read only when m holds another vehicle's (or none). */
+enum lien_status vstate_get_memo(struct store_txn *t, struct vstate_memo *m,
+    enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;
 enum lien_status vstate_put(struct store_txn *t, enum ledger_table tb,
     const void *key, size_t key_len, const void *val, size_t val_len)
     LIEN_MUST_CHECK;

@@ -747,6 +747,9 @@ ledger_state_get(struct ledger_state *st, enum ledger_table tb,
 	size_t dl;
 	enum lien_status rc;
 
+	if (st->vmemo_on && vstate_is(tb))
+		return vstate_get_memo(st->t, &st->vmemo, tb, key, key_len, val,
+		    val_len);
 	if (!state_digested(st, tb))
 		return state_get_txn(st->t, tb, key, key_len, val, val_len);
 	if ((rc = state_get_txn(st->t, tb, key, key_len, &dv, &dl)) != LIEN_OK)
@@ -767,8 +770,10 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 		rc = ledger_touch_add(st->touch, tb, key, key_len);
 	if (rc != LIEN_OK)
 		return rc;
-	if (vstate_is(tb))
+	if (vstate_is(tb)) {
+		st->vmemo.state = 0;	/* the pointer changes */
 		return vstate_put(st->t, tb, key, key_len, val, val_len);
+	}
 	if (state_digested(st, tb)) {
 		ledger_record_digest(val, val_len, d);
 		val = d;
@@ -801,8 +806,10 @@ ledger_state_del(struct ledger_state *st, enum ledger_table tb,
 	st->wrote = 1;
 	if (rc == LIEN_OK && st->touch != NULL)
 		rc = ledger_touch_add(st->touch, tb, key, key_len);
-	if (rc == LIEN_OK && vstate_is(tb))
+	if (rc == LIEN_OK && vstate_is(tb)) {
+		st->vmemo.state = 0;	/* the pointer changes */
 		return vstate_del(st->t, tb, key, key_len);
+	}
 	return rc != LIEN_OK ? rc : store_del(st->t, t, key, key_len);
 }
 

@@ -229,6 +229,8 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	sc->state.touch = sc->track ? &sc->touch : NULL;
 	sc->state.digest_mask = sc->compact ? LEDGER_SCRATCH_DIGEST_TABLES : 0;
 	sc->state.base = sc->compact ? sc->base->t : NULL;
+	sc->state.vmemo_on = sc->compact;
+	sc->state.vmemo.state = 0;
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;

@@ -109,6 +109,34 @@ vstate_get(struct store_txn *t, enum ledger_table tb, const void *key,
 	return vstate_deref(t, tb, p, n, val, val_len);
 }
 
+enum lien_status
+vstate_get_memo(struct store_txn *t, struct vstate_memo *m,
+    enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len)
+{
+	uint8_t bk[VKEY_LEN];
+	const uint8_t *p;
+	size_t n;
+	enum lien_status st;
+
+	if (!vkey(key, key_len, bk))
+		return LIEN_ENOTFOUND;	/* no record has such a key */
+	if (m->state == 0 || memcmp(m->bk, bk, VKEY_LEN) != 0) {
+		st = store_get(t, vptr_table, bk, sizeof bk, &p, &n);
+		if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+			return st;
+		if (st == LIEN_OK && n != VPTR_LEN)
+			return LIEN_ECORRUPT;
+		memcpy(m->bk, bk, VKEY_LEN);
+		m->state = st == LIEN_OK ? 1 : 2;
+		if (st == LIEN_OK)
+			memcpy(m->ptr, p, VPTR_LEN);
+	}
+	if (m->state == 2)
+		return LIEN_ENOTFOUND;
+	return vstate_deref(t, tb, m->ptr, VPTR_LEN, val, val_len);
+}
+
 /* The pointer record of bk (zeros if none) into ptr. */
 static enum lien_status LIEN_MUST_CHECK
 vptr_load(struct store_txn *t, const uint8_t bk[VKEY_LEN],
