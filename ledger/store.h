@@ -67,12 +67,13 @@
  * bytes, varint integers; decoded back to the exact canonical JSON the
  * entry's `private` commitment hashes); v17: the state records of
  * `apps`, `papps`, `notices` and the vehicles' public and private
- * records in `vrecords` packed the same way (registry_record_parse).
- * An older
+ * records in `vrecords` packed the same way (registry_record_parse);
+ * v18: a `sealed` record is the box alone, without the 16-byte key id
+ * the private record's `key` holds. An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v17"
+#define STORE_FORMAT "lienlog-store-v18"
 
 struct store;
 struct store_txn;

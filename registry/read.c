@@ -315,10 +315,13 @@ enum lien_status
 registry_sealed_get(struct ledger_view *v, uint64_t index, int *key_system,
     uint8_t key_id[REG_SUBJECT_ID_LEN], const uint8_t **box, size_t *box_len)
 {
-	static const uint8_t zero[REG_SUBJECT_ID_LEN];
 	const uint8_t *val;
-	size_t n;
+	uint8_t *rec = NULL;
+	size_t n, rec_len = 0;
 	uint8_t k[8];
+	json_t *r = NULL;
+	const char *key;
+	size_t key_len;
 	enum lien_status rc;
 
 	*key_system = 0;
@@ -329,12 +332,29 @@ registry_sealed_get(struct ledger_view *v, uint64_t index, int *key_system,
 	if ((rc = ledger_view_state_get(v, LEDGER_T_SEALED, k, 8, &val, &n)) !=
 	    LIEN_OK)
 		return rc;
-	if (n <= REG_SUBJECT_ID_LEN)
+	if (n == 0)
 		return LIEN_ECORRUPT;
-	*key_system = memcmp(val, zero, REG_SUBJECT_ID_LEN) == 0;
-	memcpy(key_id, val, REG_SUBJECT_ID_LEN);
-	*box = val + REG_SUBJECT_ID_LEN;
-	*box_len = n - REG_SUBJECT_ID_LEN;
+	/* The key id is the private record's `key` (store v18; up to v17
+	 * the sealed record repeated it in front of the box). */
+	if ((rc = registry_private_get(v, index, &rec, &rec_len)) != LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	rc = jcs_parse((const char *)rec, rec_len, 0, &r) == LIEN_OK ?
+	    LIEN_OK : LIEN_ECORRUPT;
+	free(rec);
+	if (rc != LIEN_OK)
+		return rc;
+	key = rg_jstr(r, "key", &key_len);
+	if (key != NULL && key_len == 6 && memcmp(key, "system", 6) == 0) {
+		*key_system = 1;
+	} else if (key == NULL || hex_decode(key, key_len, key_id,
+	    REG_SUBJECT_ID_LEN) != LIEN_OK) {
+		memset(key_id, 0, REG_SUBJECT_ID_LEN);
+		json_decref(r);
+		return LIEN_ECORRUPT;
+	}
+	json_decref(r);
+	*box = val;
+	*box_len = n;
 	return LIEN_OK;
 }
 

@@ -695,7 +695,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 	rg_status_stored_vin(rq->vin.p, rq->vin.len, rq->status_vin);
 	TRY(rg_papply(st, index, time_ms, type, p, r));
 	{
-		uint8_t k[8], *box;
+		uint8_t k[8];
 
 		be64_put(k, index);
 		/* stored packed (registry/jpack.h): registry_private_get
@@ -712,22 +712,10 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 			if (rc != LIEN_OK)
 				goto out;
 		}
-		/* sealed: key id (16 zero bytes: the system key) || box */
-		if ((box = malloc(REG_SUBJECT_ID_LEN + rq->sealed_len)) ==
-		    NULL) {
-			rc = LIEN_ENOMEM;
-			goto out;
-		}
-		if (rq->key_system)
-			memset(box, 0, REG_SUBJECT_ID_LEN);
-		else
-			memcpy(box, rq->key_id, REG_SUBJECT_ID_LEN);
-		memcpy(box + REG_SUBJECT_ID_LEN, rq->sealed, rq->sealed_len);
-		rc = ledger_state_put(st, LEDGER_T_SEALED, k, 8, box,
-		    REG_SUBJECT_ID_LEN + rq->sealed_len);
-		free(box);
-		if (rc != LIEN_OK)
-			goto out;
+		/* sealed: the box alone (store v18); the key it is sealed
+		 * under is the private record's `key` */
+		TRY(ledger_state_put(st, LEDGER_T_SEALED, k, 8, rq->sealed,
+		    rq->sealed_len));
 	}
 	TRY(keys_write(st, rq));
 	rq->anomalies = bits;

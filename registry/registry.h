@@ -375,9 +375,9 @@ struct reg_request {
 	const struct reg_keyrec *newkey[2];
 
 	/* Sealed evidence (seal_box output, <= SEAL_SEALED_MAX), stored in
-	 * LEDGER_T_SEALED under the entry index (be64) behind the key id
-	 * (16 zero bytes: the system key); its SHA-256 is in the private
-	 * record. Required. */
+	 * LEDGER_T_SEALED under the entry index (be64), the box alone (the
+	 * key id is the private record's `key`); its SHA-256 is in the
+	 * private record. Required. */
 	const uint8_t *sealed;
 	size_t sealed_len;
 
@@ -739,8 +739,11 @@ enum lien_status registry_private_get(struct ledger_view *v, uint64_t index,
     uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 
 /* The sealed evidence of entry index: *key_system = 1 when sealed under
- * the system key, else key_id is the subject key id; the box is borrowed
- * (valid until the view closes). LIEN_ENOTFOUND, LIEN_ECORRUPT. */
+ * the system key, else key_id is the subject key id (both from the
+ * private record's `key`: the sealed table holds the box alone, store
+ * v18); the box is borrowed (valid until the view closes).
+ * LIEN_ENOTFOUND, LIEN_ECORRUPT (also for a box without its private
+ * record), LIEN_ENOMEM. */
 enum lien_status registry_sealed_get(struct ledger_view *v, uint64_t index,
     int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN],
     const uint8_t **box, size_t *box_len) LIEN_MUST_CHECK;
