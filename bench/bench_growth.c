@@ -143,21 +143,6 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
-/* The 1-minute load average, printed beside the progress. */
-static double
-loadavg_1m(void)
-{
-	double la = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f != NULL) {
-		if (fscanf(f, "%lf", &la) != 1)
-			la = -1;
-		(void)fclose(f);
-	}
-	return la;
-}
-
 static int
 fail(const char *what, enum lien_status st)
 {
@@ -520,7 +505,7 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 			fprintf(stderr, "bench_growth: %" PRIu64 " entries, "
 			    "%.0f entries/s, load average %.2f\n", size,
 			    (double)(size - size0) / bench_seconds(t - t0),
-			    loadavg_1m());
+			    bench_loadavg_1m());
 			tlast = t;
 		}
 	}

@@ -87,22 +87,6 @@ static struct {
 	double rand_ms;			/* 1,024 random pages + fdatasync */
 } g;
 
-/* The 1-minute load average, printed beside the progress (the machine
- * is shared). */
-static double
-load1(void)
-{
-	double la = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f != NULL) {
-		if (fscanf(f, "%lf", &la) != 1)
-			la = -1;
-		(void)fclose(f);
-	}
-	return la;
-}
-
 static int
 fail(const char *what, enum lien_status st)
 {
@@ -585,7 +569,7 @@ bench_map_update(void)
 			    done, (double)q.total / (double)(q.live ? q.live :
 			    1), q.total, q.live, BM_TRACE_EVERY,
 			    (double)(cpu - tc0) / 1e3 /
-			    (double)(BM_TRACE_EVERY * BM_BATCH), load1());
+			    (double)(BM_TRACE_EVERY * BM_BATCH), bench_loadavg_1m());
 			tc0 = cpu;
 		}
 		if (!g.batches && bench_seconds(wall) >= cap_s)

@@ -73,20 +73,6 @@ struct worker {
 	uint8_t *buf;
 };
 
-static double
-loadavg1(void)
-{
-	double a = -1;
-	FILE *f = fopen("/proc/loadavg", "r");
-
-	if (f != NULL) {
-		if (fscanf(f, "%lf", &a) != 1)
-			a = -1;
-		fclose(f);
-	}
-	return a;
-}
-
 /* utime + stime of pid, in clock ticks. */
 static uint64_t
 proc_ticks(pid_t pid)
@@ -420,7 +406,7 @@ main(int argc, char **argv)
 		if (mkdtemp(dir) == NULL)
 			return 1;
 	}
-	la0 = loadavg1();
+	la0 = bench_loadavg_1m();
 	{
 		const char *t = getenv("TMPDIR");
 
@@ -511,7 +497,7 @@ main(int argc, char **argv)
 	    median(ratio[1], rounds), "x");
 	bench_figure("serve_errors", (double)errors, "count");
 	bench_figure("loadavg_1m_start", la0, "load");
-	bench_figure("loadavg_1m_end", loadavg1(), "load");
+	bench_figure("loadavg_1m_end", bench_loadavg_1m(), "load");
 	ret = 0;
 out:
 	if (w != NULL) {

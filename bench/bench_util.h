@@ -80,6 +80,23 @@ bench_percentile(uint64_t *v, size_t n, unsigned pct)
 	return v[rank - 1];
 }
 
+/* The 1-minute load average (-1 if unreadable), printed beside the
+ * figures: the machines are shared, and a figure means little without
+ * it. */
+static inline double
+bench_loadavg_1m(void)
+{
+	double la = -1;
+	FILE *f = fopen("/proc/loadavg", "r");
+
+	if (f != NULL) {
+		if (fscanf(f, "%lf", &la) != 1)
+			la = -1;
+		(void)fclose(f);
+	}
+	return la;
+}
+
 /* One figure line on stdout, flushed so a crash later keeps it. */
 static inline void
 bench_figure(const char *name, double value, const char *unit)

@@ -93,20 +93,14 @@ vstate_deref(struct store_txn *t, enum ledger_table tb, const uint8_t *ptr,
 	return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
 }
 
+/* vstate_get_memo with a memo of its own: one pointer read per call. */
 enum lien_status
 vstate_get(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len, const uint8_t **val, size_t *val_len)
 {
-	uint8_t bk[VKEY_LEN];
-	const uint8_t *p;
-	size_t n;
-	enum lien_status st;
+	struct vstate_memo m = { 0 };
 
-	if (!vkey(key, key_len, bk))
-		return LIEN_ENOTFOUND;	/* no record has such a key */
-	if ((st = store_get(t, vptr_table, bk, sizeof bk, &p, &n)) != LIEN_OK)
-		return st;
-	return vstate_deref(t, tb, p, n, val, val_len);
+	return vstate_get_memo(t, &m, tb, key, key_len, val, val_len);
 }
 
 enum lien_status
