@@ -9,11 +9,14 @@
  * with registry_apply into a scratch LMDB store, both by
  * registry_check_apply (one parse of each entry for the two). The
  * scratch store does not sync its commits (it is rebuilt, not recovered);
- * a throw-away one is committed every RG_AUDIT_TXN_ENTRIES entries to
- * bound its dirty pages, a kept one (the incremental audit's) once, at the
- * end, durably and with its mark, so that a run that dies half-way leaves
- * it at the state its mark names. Finally every public state table must
- * equal the stored one, record for record.
+ * a throw-away one, or a kept one replayed from the log's start (the
+ * full audit of `lienlog audit --resume`), is committed every
+ * RG_AUDIT_TXN_ENTRIES entries to bound its dirty pages; a kept one
+ * resumed from a mark (the incremental audit) once, at the end; a kept
+ * one's last commit is durable and carries its mark, so that a run that
+ * dies half-way leaves it at the state its mark names, or unmarked.
+ * Finally every public state table must equal the stored one, record for
+ * record.
  *
  * The scratch store is compact (ledger_scratch_compact): the tables whose
  * records are written once and never rewritten (each application's
@@ -307,8 +310,17 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 	a->rc = LIEN_ECORRUPT;
 	return 1;
 applied:
+	/* A kept replay started from empty (from = 0) commits on the way
+	 * too: one LMDB transaction over a whole log spills its dirty
+	 * pages again and again (55 GB written for a 12 GB store at 10^7
+	 * entries) and failed there (README "Growth"). Its mark is
+	 * written by the last commit only, so a run that dies leaves an
+	 * unmarked store, which the next run rebuilds (tools/cli_audit.c
+	 * removes it) or refuses (its mark does not match a resume
+	 * record). An incremental run (from > 0) stays one transaction:
+	 * its store must stay at its old mark until the run succeeds. */
 	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental &&
-	    !a->kept) {
+	    (!a->kept || a->from == 0)) {
 		a->in_txn = 0;
 		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
 		    (rc = ledger_scratch_begin(a->sc, &a->st)) != LIEN_OK) {
