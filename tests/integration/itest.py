@@ -6,6 +6,7 @@ to 127.0.0.1; every wait is bounded.
 """
 import atexit
 import ctypes
+import errno
 import json
 import os
 import re
@@ -43,19 +44,6 @@ def require(cond, what):
     if not check(cond, what):
         raise SystemExit("FAIL: " + what)
     return True
-
-
-def free_port():
-    """A port the kernel just handed out on 127.0.0.1, closed again, so
-    another process may take it at any time. No test uses it: a server of
-    ours listens on port 0 (start_listening), nginx is handed sockets the
-    test bound (test_nginx.py), a peer that must not answer is
-    dead_port()."""
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def dead_port():
@@ -185,20 +173,11 @@ if threading.current_thread() is threading.main_thread():
 _LISTENING = re.compile(rb"listening on http://127\.0\.0\.1:([0-9]+)/")
 
 
-def start_listening(argv, logpath, probe, what="lienlogd"):
-    """Start a server, its output appended to logpath, and return (proc,
-    port) once it has said where it listens and probe(port) succeeds.
-
-    argv is the command line, or a function of a port giving it (called
-    with 0). Give `--listen 127.0.0.1:0`: the kernel picks a free port as
-    the server binds and the server names it in its "listening on
-    http://127.0.0.1:PORT/" line, so no port is guessed free and then
-    taken by another process before the bind. A fixed port (a restart
-    that must keep its address) works the same way. Bounded (300 s:
-    seeding, sanitizers); on any error the server is stopped before the
-    error goes on."""
-    if callable(argv):
-        argv = argv(0)
+def _start_once(argv, logpath, probe):
+    """Start argv, its output appended to logpath; (proc, port, None)
+    once it has said where it listens and probe(port) succeeds, else
+    (None, None, what it printed) once it has exited or after 300 s
+    (then it is stopped). On an exception it is stopped too."""
     try:
         off = os.path.getsize(logpath)
     except OSError:
@@ -219,7 +198,7 @@ def start_listening(argv, logpath, probe, what="lienlogd"):
             if port is not None:
                 try:
                     probe(port)
-                    return proc, port
+                    return proc, port, None
                 except Exception:   # not answering yet: poll again
                     pass
             time.sleep(0.1)
@@ -227,9 +206,113 @@ def start_listening(argv, logpath, probe, what="lienlogd"):
         stop(proc)
         raise
     stop(proc)
-    with open(logpath, errors="replace") as f:
-        print(f.read()[-4000:])
-    raise SystemExit(what + " did not come up")
+    with open(logpath, "rb") as f:
+        f.seek(off)
+        return None, None, f.read().decode(errors="replace")
+
+
+def start_listening(argv, logpath, probe, what="lienlogd"):
+    """Start a server, its output appended to logpath, and return (proc,
+    port) once it has said where it listens and probe(port) succeeds.
+
+    argv is the command line, or a function of a port giving it (called
+    with 0). Give `--listen 127.0.0.1:0`: the kernel picks a free port as
+    the server binds and the server names it in its "listening on
+    http://127.0.0.1:PORT/" line, so no port is guessed free and then
+    taken by another process before the bind. A restart that must keep
+    its address uses restart_listening. Bounded (300 s: seeding,
+    sanitizers); on any error the server is stopped before the error
+    goes on."""
+    if callable(argv):
+        argv = argv(0)
+    proc, port, out = _start_once(argv, logpath, probe)
+    if proc is None:
+        print(out[-4000:])
+        raise SystemExit(what + " did not come up")
+    return proc, port
+
+
+# A restart on the port a server had before: while it was down, any
+# process on the machine may have been given that port (an outgoing
+# connection's local port, another server's port 0), and the bind fails
+# until that socket is gone. Usually it is gone in well under a second
+# (a short connection); 60 s is a hang guard, not a timing check.
+REBIND_TRIES = 300
+REBIND_EVERY = 0.2
+
+
+def port_holders(port):
+    """What holds 127.0.0.1:port now, from /proc/net/tcp: a list like
+    ["ESTABLISHED to 127.0.0.1:41234"] (empty: nothing, or not Linux).
+    For the failure message of a rebind that never succeeded."""
+    states = {"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV",
+              "04": "FIN_WAIT1", "05": "FIN_WAIT2", "06": "TIME_WAIT",
+              "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK",
+              "0A": "LISTEN", "0B": "CLOSING"}
+    out = []
+    try:
+        with open("/proc/net/tcp") as f:
+            rows = f.read().splitlines()[1:]
+    except OSError:
+        return out
+    for row in rows:
+        v = row.split()
+        if len(v) < 4 or int(v[1].split(":")[1], 16) != port:
+            continue
+        raddr, rport = v[2].split(":")
+        peer = ".".join(str(b) for b in
+                        reversed(bytes.fromhex(raddr))) if len(raddr) == 8 \
+            else raddr
+        out.append("%s to %s:%d" % (states.get(v[3], v[3]), peer,
+                                    int(rport, 16)))
+    return out
+
+
+def _rebind_failed(port, what, why):
+    raise SystemExit(
+        "%s: 127.0.0.1:%d was still taken after %d tries over %.0f s "
+        "(another process was given the port while %s was down: %s); "
+        "it must come back on the same port because %s" %
+        (what, port, REBIND_TRIES, REBIND_TRIES * REBIND_EVERY, what,
+         "; ".join(port_holders(port)) or "holder unknown", why))
+
+
+def restart_listening(argv, port, logpath, probe, what, why):
+    """start_listening for a server that must come back on the port it
+    had (port, not 0): use it only when something that stays running
+    knows the old address (why: which URL names it; it goes into the
+    failure message). argv is the command line (it names port). A bind
+    that fails with EADDRINUSE is tried again, bounded (REBIND_TRIES);
+    any other failure, or a server that binds another port, stops the
+    test at once. Returns proc."""
+    for _ in range(REBIND_TRIES):
+        proc, got, out = _start_once(argv, logpath, probe)
+        if proc is not None:
+            if got != port:
+                stop(proc)
+                raise SystemExit("%s came back on port %d, not %d" %
+                                 (what, got, port))
+            return proc
+        if "Address already in use" not in out:
+            print(out[-4000:])
+            raise SystemExit(what + " did not come up again")
+        time.sleep(REBIND_EVERY)
+    _rebind_failed(port, what, why)
+
+
+def bind_again(make, port, what, why):
+    """make() binds a socket of this process (a Python server, a
+    listener of the test) to 127.0.0.1:port, a port it had before; the
+    same bounded retry on EADDRINUSE as restart_listening. Returns what
+    make() returns."""
+    for _ in range(REBIND_TRIES):
+        try:
+            return make()
+        except OSError as e:
+            if e.errno != errno.EADDRINUSE:
+                raise
+        time.sleep(REBIND_EVERY)
+    _rebind_failed(port, what, why)
 
 
 def wait_until(pred, proc, polls=24000, every=0.005):

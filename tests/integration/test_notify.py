@@ -33,17 +33,32 @@ import sys
 import tempfile
 import urllib.request
 
-from itest import (check, FAILURES as FAILS, http_get, start_demo,
-                   start_listening, stop, wait_until)
+from itest import (check, FAILURES as FAILS, http_get, restart_listening,
+                   start_demo, start_listening, stop, wait_until)
 
 
-def gateway_start(script, port, out, tok, logpath):
-    """scripts/sms_gateway.py on port (0: the kernel picks; a restart
-    gives the old port, which lienlogd's --sms-gateway URL names);
-    (proc, port) once GET /messages answers."""
-    return start_listening(
-        ["/usr/bin/python3", script, "--port", str(port), "--out", out,
-         "--token-file", tok], logpath, messages, "the gateway")
+def gateway_argv(script, port, out, tok):
+    return ["/usr/bin/python3", script, "--port", str(port), "--out", out,
+            "--token-file", tok]
+
+
+def gateway_start(script, out, tok, logpath):
+    """scripts/sms_gateway.py on a port the kernel picks; (proc, port)
+    once GET /messages answers."""
+    return start_listening(gateway_argv(script, 0, out, tok), logpath,
+                           messages, "the gateway")
+
+
+def gateway_restart(script, port, out, tok, logpath):
+    """The gateway again on its old port: the running lienlogd's
+    --sms-gateway URL names that port, and the test is that lienlogd
+    resumes delivery to the same URL by itself, so a new port will not
+    do. The port was free while the gateway was down: the bind is
+    retried, bounded (itest.restart_listening)."""
+    return restart_listening(gateway_argv(script, port, out, tok), port,
+                             logpath, messages, "the gateway",
+                             "the running lienlogd's --sms-gateway URL "
+                             "names it")
 
 
 def messages(port):
@@ -118,7 +133,7 @@ def main():
             f.write("demo-gateway-token\n")
         os.chmod(tok, 0o600)
         glog = os.path.join(tmp, "gateway.log")
-        gw, gport = gateway_start(a.gateway, 0, out, tok, glog)
+        gw, gport = gateway_start(a.gateway, out, tok, glog)
         url = "http://127.0.0.1:%d/send" % gport
         extra = ["--sms-gateway", url, "--sms-credentials", tok]
         # without the token the gateway refuses
@@ -157,7 +172,7 @@ def main():
             check(wait_until(lambda: log_has(log, "sms: delivery failed"),
                              proc), "lienlogd notices the gateway is down")
             check(proc.poll() is None, "lienlogd keeps serving")
-            gw, _ = gateway_start(a.gateway, gport, out, tok, glog)
+            gw = gateway_restart(a.gateway, gport, out, tok, glog)
 
             def done():
                 keys = {m["dedup_key"].split("#")[0]

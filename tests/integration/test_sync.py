@@ -38,8 +38,8 @@ import tempfile
 import time
 import urllib.request
 
-from itest import (spawn, check, dead_port, drain, FAILURES, start_demo,
-                   wait_until)
+from itest import (bind_again, spawn, check, dead_port, drain, FAILURES,
+                   start_demo, wait_until)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PY = "/usr/bin/python3"
@@ -49,9 +49,11 @@ EXIT = {"fork": 10, "rollback": 11, "badsig": 12, "mismatch": 13,
 
 # ---- the http sink server (run as a separate process) ------------------
 
-def sink_server(portfile, store):
+def sink_server(portfile, store, port):
     """Append-only store of (key, line) with fsync before the 2xx; a
-    repeated Idempotency-Key is acknowledged without storing again."""
+    repeated Idempotency-Key is acknowledged without storing again.
+    Listens on 127.0.0.1:port (0: the kernel picks) and writes the port
+    bound to portfile once it listens."""
     seen = set()
     if os.path.exists(store):
         with open(store, "rb") as f:
@@ -89,8 +91,12 @@ def sink_server(portfile, store):
         daemon_threads = True
         allow_reuse_address = True
 
-    port = int(open(portfile).read()) if os.path.exists(portfile) else 0
-    srv = S(("127.0.0.1", port), H)
+    # A restart (port != 0) must get its old port back: the running
+    # sync's --sink URL names it. The port was free while the sink was
+    # down, so the bind is retried, bounded (itest.bind_again).
+    srv = bind_again(lambda: S(("127.0.0.1", port), H), port,
+                     "the http sink", "the running sync's --sink URL "
+                     "names it")
     with open(portfile + ".tmp", "w") as f:
         f.write(str(srv.server_address[1]))
     os.rename(portfile + ".tmp", portfile)
@@ -297,16 +303,21 @@ def test_real(tmp):
             except (OSError, ValueError):
                 return False
 
-        def start_sink():
-            # Port 0 the first time; a restart binds the port in sport
-            # again, so sync's --sink URL stays right.
+        def start_sink(port):
+            # Port 0 the first time; a restart binds the old port again,
+            # so sync's --sink URL stays right. sport is removed first:
+            # until the sink writes it again, nothing is taken for it
+            # (another process may listen on the old port meanwhile).
+            if os.path.exists(sport):
+                os.unlink(sport)
             p = spawn([PY, os.path.abspath(__file__),
-                       "--sink-server", sport, sstore])
+                       "--sink-server", sport, sstore, str(port)])
             check(wait_until(sink_up, p), "sink server started")
             return p
 
-        sink_p = start_sink()
-        url = "http://127.0.0.1:%s/records" % open(sport).read()
+        sink_p = start_sink(0)
+        sink_port = int(open(sport).read())
+        url = "http://127.0.0.1:%d/records" % sink_port
         st = os.path.join(tmp, "st3")
         args = ["sync", "--log", base, "--vkey", vkey, "--state", st,
                 "--sink", url, "--all"]
@@ -335,7 +346,7 @@ def test_real(tmp):
               "http: sink killed while sync delivers (sink at %d)" % at)
         check(wait_until(lambda: b"retrying" in b"".join(err), p),
               "http: sync retries while the sink is down")
-        sink_p = start_sink()       # same port (portfile kept)
+        sink_p = start_sink(sink_port)      # the same port
         try:
             p.wait(timeout=300)
         except subprocess.TimeoutExpired:
@@ -484,8 +495,8 @@ def test_malicious(tmp):
 
 def main():
     global LIENLOG, LIENLOGD
-    if len(sys.argv) == 4 and sys.argv[1] == "--sink-server":
-        sink_server(sys.argv[2], sys.argv[3])
+    if len(sys.argv) == 5 and sys.argv[1] == "--sink-server":
+        sink_server(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     if len(sys.argv) != 3:
         sys.exit(__doc__)

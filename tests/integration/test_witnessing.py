@@ -54,7 +54,8 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import \
     Ed25519PublicKey
 
-from itest import check, FAILURES, CHECKS, start_listening, wait_until
+from itest import (bind_again, check, FAILURES, CHECKS, restart_listening,
+                   start_listening, wait_until)
 
 EM_DASH = "\u2014 ".encode()
 QUORUM = 2
@@ -188,10 +189,21 @@ class BlackHole:
     slowest witness there is."""
 
     def __init__(self, port):
-        self.s = socket.socket()
-        self.s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.s.bind(("127.0.0.1", port))
-        self.s.listen(64)
+        def listen():
+            s = socket.socket()
+            try:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                s.bind(("127.0.0.1", port))
+                s.listen(64)
+            except OSError:
+                s.close()
+                raise
+            return s
+        # The port of a witness killed earlier: the running lienlogd's
+        # --witness URL names it, so nothing else will do; bind_again
+        # waits (bounded) for whatever took it meanwhile to let go.
+        self.s = bind_again(listen, port, "the black hole",
+                            "the running lienlogd's --witness URL names it")
         self.held = []
         self.done = False
         self.accepted = 0
@@ -317,17 +329,29 @@ def run(lienlogd, lienlog, tmp, procs):
     check(all(w.typ == 4 for w in wkeys), "witness keys are type 0x04")
     wports = {}
 
-    def start_witness(i, port=0):
-        """w<i> on port: 0 the first time (the kernel picks, the witness
-        names it in its listening line), its old port on a restart so the
-        log's --witness URL stays right."""
-        proc, p = start_listening(
-            [lienlog, "witness", "serve", "--key", path("w%d.key" % i),
-             "--data", path("w%d.data" % i), "--logs", path("logs.conf"),
-             "--listen", "127.0.0.1:%d" % port],
-            path("w%d.log" % i), answers("/"), "witness w%d" % i)
+    def witness_argv(i, port):
+        return [lienlog, "witness", "serve", "--key", path("w%d.key" % i),
+                "--data", path("w%d.data" % i), "--logs", path("logs.conf"),
+                "--listen", "127.0.0.1:%d" % port]
+
+    def start_witness(i):
+        """w<i> on a port the kernel picks (the witness names it in its
+        listening line)."""
+        proc, p = start_listening(witness_argv(i, 0), path("w%d.log" % i),
+                                  answers("/"), "witness w%d" % i)
         procs["w%d" % i] = proc
         wports[i] = p
+
+    def restart_witness(i):
+        """w<i> again on its old port: the running lienlogd's --witness
+        URL names it, and the test is that lienlogd goes back to the
+        witness at that URL by itself (restarting lienlogd with a new
+        URL would test something else). The port was free while w<i> was
+        down: itest.restart_listening retries the bind, bounded."""
+        procs["w%d" % i] = restart_listening(
+            witness_argv(i, wports[i]), wports[i], path("w%d.log" % i),
+            answers("/"), "witness w%d" % i,
+            "the running lienlogd's --witness URL names it")
 
     for i in (1, 2, 3):
         start_witness(i)
@@ -480,7 +504,7 @@ def run(lienlogd, lienlog, tmp, procs):
     hole.close()
 
     # ---- 5. w3 back: it catches up through a 409 ---------------------------
-    start_witness(3, wports[3])
+    restart_witness(3)
     need = {w.name for w in wkeys}
     note = wait_published(size, "phase 5", need=need)
     if note is not None:
@@ -512,7 +536,7 @@ def run(lienlogd, lienlog, tmp, procs):
     check(m.get("lienlog_witness_quorum_lag_entries", 0) >= size - published,
           "phase 6: quorum lag gauge shows >= %d entries" %
           (size - published))
-    start_witness(1, wports[1])
+    restart_witness(1)
     note = wait_published(size, "phase 6 (w1 back)")
     if note is not None:
         verify_cli(note, "phase 6")
