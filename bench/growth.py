@@ -112,7 +112,6 @@ import resource
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -148,14 +147,6 @@ def figure(name, value, unit):
     else:
         text = str(value)
     print(f"{name} {text} {unit}", flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def loadavg():
@@ -222,25 +213,34 @@ def parse_figures(text):
 
 
 class Server:
-    """lienlogd --demo DIR on a free port, stopped with SIGTERM."""
+    """lienlogd --demo DIR on a port the kernel picks, stopped with
+    SIGTERM."""
+
+    # "lienlogd: listening on http://127.0.0.1:PORT/" (docs/cli.md
+    # "Listening address"), printed once before "lienlogd: ready".
+    LISTENING = re.compile(r"^lienlogd: listening on "
+                           r"http://127\.0\.0\.1:([0-9]+)/$", re.M)
 
     def __init__(self, lienlogd, datadir, log):
         self.proc = None
         self.datadir = datadir
-        for _ in range(3):
-            self.port = free_port()
-            self.logf = open(log, "w")
-            self.proc = subprocess.Popen(
-                [lienlogd, "--demo", datadir, "--listen",
-                 f"127.0.0.1:{self.port}"],
-                stdout=self.logf, stderr=subprocess.STDOUT)
-            deadline = time.time() + 1800
-            while time.time() < deadline and self.proc.poll() is None:
-                with open(log) as f:
-                    if "lienlogd: ready" in f.read():
-                        return
-                time.sleep(0.2)
-            self.stop()
+        # Port 0: the kernel picks a free port as lienlogd binds and
+        # lienlogd names it, so no port is guessed free and then taken
+        # by another process before the bind.
+        self.logf = open(log, "w")
+        self.proc = subprocess.Popen(
+            [lienlogd, "--demo", datadir, "--listen", "127.0.0.1:0"],
+            stdout=self.logf, stderr=subprocess.STDOUT)
+        deadline = time.time() + 1800
+        while time.time() < deadline and self.proc.poll() is None:
+            with open(log) as f:
+                text = f.read()
+            m = self.LISTENING.search(text)
+            if m and "lienlogd: ready" in text:
+                self.port = int(m.group(1))
+                return
+            time.sleep(0.2)
+        self.stop()
         with open(log) as f:
             sys.exit("growth: lienlogd did not come up:\n" + f.read()[-2000:])
 

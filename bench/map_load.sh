@@ -44,24 +44,32 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
 # run MODE -> "accepted_per_s p99_ms" on stdout
 run() {
 	local mode=$1 dir port extra=() out len
 	dir=$(mktemp -d "$work/$mode-XXXXXX")
-	port=$(free_port)
 	[ "$mode" = off ] && extra=(--no-state-map)
-	"$D" --demo "$dir" --listen "127.0.0.1:$port" --threads 96 "${extra[@]}" \
-		>"$dir.log" 2>&1 &
+	# Port 0: the kernel picks a free port as lienlogd binds, and
+	# --port-file names it once lienlogd listens (after seeding), so no
+	# port is guessed free and then taken by another process first.
+	"$D" --demo "$dir" --listen 127.0.0.1:0 --port-file "$dir.port" \
+		--threads 96 "${extra[@]}" >"$dir.log" 2>&1 &
 	pid=$!
-	for _ in $(seq 600); do
-		curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+	port=
+	for _ in $(seq 3000); do	# bounded: 600 s (seeding included)
+		if [ -z "$port" ] && [ -s "$dir.port" ]; then
+			port=$(cat "$dir.port")
+		fi
+		[ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" \
+			>/dev/null 2>&1 && break
 		kill -0 "$pid" 2>/dev/null || { cat "$dir.log" >&2; exit 1; }
 		sleep 0.2
 	done
+	if [ -z "$port" ]; then
+		kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
+		echo "map_load: lienlogd did not come up" >&2; cat "$dir.log" >&2
+		exit 1
+	fi
 	if [ -n "$once" ]; then
 		len=(--requests "$pairs")
 	else
@@ -73,7 +81,7 @@ run() {
 	echo "$out" | sed "s/^/  $mode: /" >&2
 	echo "$(echo "$out" | awk '$1=="load_accepted_per_s"{print $2}')" \
 		"$(echo "$out" | awk '$1=="load_p99_ms"{print $2}')"
-	rm -rf "$dir" "$dir.log"
+	rm -rf "$dir" "$dir.log" "$dir.port"
 }
 
 if [ -n "$once" ]; then
