@@ -11,8 +11,11 @@ Round after round on ONE demo store:
   2. run `lienlog load --mix mortgage,decision,release --receipts FILE`:
      it writes one line "<index> <leaf hash>" for every receipt it
      received and verified, i.e. every step the service acknowledged;
-  3. after a random 0.5..3 s (seeded: LIEN_SERVER_CRASH_SEED replays a
-     run), SIGKILL lienlogd, then stop the load generator;
+  3. once the first receipt is in FILE, a random 0.5..3 s more (seeded:
+     LIEN_SERVER_CRASH_SEED replays a run), SIGKILL lienlogd, then stop
+     the load generator. The load must still be running at the kill and
+     must have been acknowledged something, so no round kills an idle
+     server or checks nothing;
   4. `lienlog audit DIR` must accept the store: every entry, every
      checkpoint signature, and the registration state replayed from the
      log equal to the stored one;
@@ -32,7 +35,7 @@ import sys
 import tempfile
 import time
 
-from itest import healthz, http_get, start_demo, stop, wait_until
+from itest import healthz, http_get, spawn, start_demo, stop, wait_until
 
 ROUNDS = int(os.environ.get("LIEN_SERVER_CRASH_ROUNDS", "3"))
 TILE_W = 256
@@ -111,19 +114,27 @@ def main():
                 fail("round %d: tree shrank from %d to %d" %
                      (rnd, last_size, size))
             rfile = os.path.join(tmp, "receipts.%d" % rnd)
-            load = subprocess.Popen(
+            # The timed phase (20 s, after an untimed set-up sized by
+            # it) starts with the first receipt; the kill comes at most
+            # 3 s later, so the load is still running then (checked
+            # below: otherwise the round would kill an idle server).
+            load = spawn(
                 [a.lienlog, "load", "--url", "http://127.0.0.1:%d" % port,
                  "--demo", datadir, "--concurrency", "4", "--duration",
                  "20", "--receipts", rfile],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL)
-            # Wait (bounded) for the first acknowledgement, so each kill
-            # lands during the timed load, then a random while more.
+            # Wait (bounded) for the first acknowledgement, then a random
+            # while more.
             wait_until(lambda: read_acks(rfile), load, polls=3000, every=0.1)
             if not read_acks(rfile):
                 fail("round %d: no receipt before the kill (load exit %s)"
                      % (rnd, load.poll()))
             time.sleep(rng.uniform(0.5, 3.0))
+            if load.poll() is not None:
+                fail("round %d: the load generator ended (exit %s) before "
+                     "the kill: the kill would not land under load" %
+                     (rnd, load.returncode))
             proc.send_signal(signal.SIGKILL)
             proc.wait()
             # The load generator now only meets refused connections.
