@@ -205,10 +205,17 @@ def _start_once(argv, logpath, probe):
     except BaseException:
         stop(proc)
         raise
-    stop(proc)
+    if proc.poll() is None:
+        stop(proc)
+        how = "still running after 300 s: stopped"
+    else:
+        # Its own exit status, or a negative one: killed by a signal,
+        # which came from outside unless it crashed.
+        how = "exit status %d" % proc.returncode
     with open(logpath, "rb") as f:
         f.seek(off)
-        return None, None, f.read().decode(errors="replace")
+        return None, None, (f.read().decode(errors="replace") +
+                            "\n[itest: the server ended: %s]\n" % how)
 
 
 def start_listening(argv, logpath, probe, what="lienlogd"):

@@ -73,7 +73,17 @@ for _ in $(seq 1 3000); do
 	sleep 0.1
 done
 if [ "$ready" != 1 ]; then
-	echo "run_go_check: FAIL: lienlogd never answered /healthz" >&2
+	# How it ended says who ended it: an exit status of its own, or a
+	# signal (>128) that came from outside (a crash logs in dmesg too).
+	how="still running after the bound"
+	if ! kill -0 "$server_pid" 2>/dev/null; then
+		rc=0
+		wait "$server_pid" || rc=$?
+		server_pid=
+		how="exited with status $rc"
+		[ "$rc" -gt 128 ] && how="$how (signal $((rc - 128)))"
+	fi
+	echo "run_go_check: FAIL: lienlogd never answered /healthz ($how)" >&2
 	cat "$tmp/server.log" >&2 || true
 	exit 1
 fi
