@@ -404,6 +404,10 @@ enum lien_status ledger_scratch_mark(struct ledger_scratch *sc,
     uint64_t next, uint64_t note) LIEN_MUST_CHECK;
 uint64_t ledger_scratch_next(const struct ledger_scratch *sc,
     uint64_t *note);
+/* Write transactions committed to the scratch store since it was created
+ * (LMDB's last transaction id, which counts its own set-up too): how
+ * tests see that a long replay commits on the way. */
+uint64_t ledger_scratch_commits(const struct ledger_scratch *sc);
 /* Incremental audits (lienlog audit --resume): track 1 notes, from the
  * next ledger_scratch_begin on, every key the replay puts or deletes (in
  * memory); ledger_scratch_compare_touched then compares exactly those keys

@@ -422,6 +422,12 @@ ledger_scratch_next(const struct ledger_scratch *sc, uint64_t *note)
 	return sc->mark_next;
 }
 
+uint64_t
+ledger_scratch_commits(const struct ledger_scratch *sc)
+{
+	return store_last_txnid(sc->st);
+}
+
 /* LMDB's default key order: bytes, then the shorter first. */
 static int
 key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)

@@ -333,6 +333,16 @@ store_txn_abort(struct store_txn *t)
 	free(t);
 }
 
+uint64_t
+store_last_txnid(struct store *s)
+{
+	MDB_envinfo info;
+
+	if (mdb_env_info(s->env, &info) != 0)
+		return 0;
+	return (uint64_t)info.me_last_txnid;
+}
+
 /* The map's address range, which mdb_env_info does not give (its
  * me_mapaddr is the fixed address a store asked for, NULL here): the
  * mapping in /proc/self/maps that holds a record read in a read-only

@@ -57,6 +57,15 @@
 
 #define RG_AUDIT_TXN_ENTRIES 10000u
 
+/* registry_replay_txn_entries's (0: RG_AUDIT_TXN_ENTRIES) */
+static uint64_t rg_audit_txn_entries;
+
+void
+registry_replay_txn_entries(uint64_t n)
+{
+	rg_audit_txn_entries = n;
+}
+
 struct audit {
 	struct ledger_scratch *sc;
 	struct ledger_state *st;
@@ -319,7 +328,8 @@ applied:
 	 * removes it) or refuses (its mark does not match a resume
 	 * record). An incremental run (from > 0) stays one transaction:
 	 * its store must stay at its old mark until the run succeeds. */
-	if (++a->in_txn >= RG_AUDIT_TXN_ENTRIES && !a->incremental &&
+	if (++a->in_txn >= (rg_audit_txn_entries ? rg_audit_txn_entries :
+	    RG_AUDIT_TXN_ENTRIES) && !a->incremental &&
 	    (!a->kept || a->from == 0)) {
 		a->in_txn = 0;
 		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
@@ -470,6 +480,15 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	} else if (ledger_scratch_next(a.sc, &note) != 0) {
 		snprintf(why, why_cap, "scratch store %s is not empty",
 		    scratch_dir);
+		rc = LIEN_EINVAL;
+		goto out;
+	} else if (ledger_scratch_commits(a.sc) > 1) {
+		/* Unmarked but written: a full replay killed after some of
+		 * its commits (RG_AUDIT_TXN_ENTRIES). Replaying into it again
+		 * would report its leftovers as the log's corruption. */
+		snprintf(why, why_cap, "scratch store %s is not empty: it "
+		    "holds an unfinished replay (no mark); remove it to start "
+		    "again", scratch_dir);
 		rc = LIEN_EINVAL;
 		goto out;
 	}

@@ -982,6 +982,11 @@ void registry_replay_close(struct registry_replay *r);
  * entries replayed so far and the entries to replay (both counted from
  * from); the caller bounds how often it prints. */
 #define REG_REPLAY_PROGRESS_EVERY 1024u
+/* Tests: a full replay (registry_replay_audit*, from 0) commits its
+ * scratch store every n entries applied (0: RG_AUDIT_TXN_ENTRIES, 10,000),
+ * so a test log of a few thousand entries shows the commits on the way.
+ * Process-wide; not for use while a replay runs. */
+void registry_replay_txn_entries(uint64_t n);
 enum lien_status registry_replay_audit_resume(struct ledger *l,
     struct ledger *prev, const char *scratch_dir, int public_only,
     uint64_t from, uint64_t id, uint64_t *out_size,

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/wait.h>
 
 #include "common/hex.h"
 #include "common/rd.h"
@@ -2178,6 +2179,98 @@ test_registry_replay_audit_digest_tables(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* A replay killed half-way: the child process dies (no abort, no close)
+ * at the first progress report. */
+static void
+die_at_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	(void)ctx;
+	(void)total;
+	if (done >= REG_REPLAY_PROGRESS_EVERY)
+		_exit(0);
+}
+
+/* ef226e3: a kept full replay (lienlog audit --resume from nothing)
+ * commits every registry_replay_txn_entries entries and marks only at
+ * the end, so one killed in the middle leaves an unmarked store holding
+ * its commits, which the next full run refuses to replay into (the CLI
+ * removes it first) and an incremental run refuses as not its mark. */
+static void
+kept_replay_killed(struct fx *f)
+{
+	struct ledger_scratch *sc;
+	char kept[64], why[512], cmd[128];
+	uint64_t note = 9, commits, size = 0;
+	pid_t pid;
+	int wst = 0;
+
+	assert_true(ledger_size(f->l) > 2 * REG_REPLAY_PROGRESS_EVERY - 100);
+	registry_replay_txn_entries(100);
+	strcpy(kept, "/tmp/lienlog-test-regkill-XXXXXX");
+	assert_non_null(mkdtemp(kept));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* its own read-only handle: the parent's LMDB environment is
+		 * not to be used after fork */
+		struct ledger_config c = { 0 };
+		struct ledger *l2;
+		uint64_t sz;
+		char w[256];
+
+		c.dir = f->dir;
+		c.flags = LEDGER_RDONLY;
+		if (ledger_open(&c, &l2) != LIEN_OK)
+			_exit(2);
+		if (registry_replay_audit_resume(l2, NULL, kept, 0, 0, 7, &sz,
+		    die_at_progress, NULL, w, sizeof w) != LIEN_OK)
+			_exit(3);
+		_exit(1);	/* not killed: the log is too short */
+	}
+	assert_int_equal(waitpid(pid, &wst, 0), pid);
+	assert_true(WIFEXITED(wst));
+	assert_int_equal(WEXITSTATUS(wst), 0);
+
+	/* ~1,000 entries applied, commits every 100: LMDB counted them (its
+	 * set-up is transaction 1), and no mark */
+	assert_int_equal(ledger_scratch_open(kept, &sc), LIEN_OK);
+	assert_int_equal(ledger_scratch_next(sc, &note), 0);
+	assert_int_equal(note, 0);
+	commits = ledger_scratch_commits(sc);
+	if (commits < 1 + 8 || commits > 1 + REG_REPLAY_PROGRESS_EVERY / 100)
+		fail_msg("killed replay: %" PRIu64 " commits", commits);
+	ledger_scratch_close(sc);
+
+	/* the next full replay refuses the leftover, an incremental one
+	 * finds no mark of its resume record */
+	assert_int_equal(registry_replay_audit_resume(f->l, NULL, kept, 0, 0,
+	    7, &size, NULL, NULL, why, sizeof why), LIEN_EINVAL);
+	if (strstr(why, "unfinished replay") == NULL)
+		fail_msg("leftover, full: %s", why);
+	assert_int_equal(registry_replay_audit_resume(f->l, NULL, kept, 0,
+	    1000, 7, &size, NULL, NULL, why, sizeof why), LIEN_EVERIFY);
+	if (strstr(why, "does not hold the state at size 1000") == NULL)
+		fail_msg("leftover, incremental: %s", why);
+
+	/* removed (as tools/cli_audit.c does), a full run passes: commits
+	 * on the way, one mark at the end */
+	snprintf(cmd, sizeof cmd, "rm -rf %s/data.mdb %s/lock.mdb", kept,
+	    kept);
+	assert_int_equal(system(cmd), 0);
+	if (registry_replay_audit_resume(f->l, NULL, kept, 0, 0, 7, &size,
+	    NULL, NULL, why, sizeof why) != LIEN_OK)
+		fail_msg("rebuilt: %s", why);
+	assert_int_equal(size, ledger_size(f->l));
+	assert_int_equal(ledger_scratch_open(kept, &sc), LIEN_OK);
+	assert_int_equal(ledger_scratch_next(sc, &note), size);
+	assert_int_equal(note, 7);
+	assert_true(ledger_scratch_commits(sc) >= 1 + size / 200);
+	ledger_scratch_close(sc);
+	registry_replay_txn_entries(0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", kept);
+	assert_int_equal(system(cmd), 0);
+}
+
 static void
 test_registry_replay_audit_random(void **state)
 {
@@ -2280,6 +2373,7 @@ test_registry_replay_audit_random(void **state)
 		fail_msg("audit: %s", why);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	assert_int_equal(system(cmd), 0);
+	kept_replay_killed(f);
 
 	/* an altered state record (written by a non-registry entry) */
 	{
