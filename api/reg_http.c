@@ -59,6 +59,7 @@
 #include "crypto/hash.h"
 #include "crypto/sign.h"
 #include "tlog/entry.h"
+#include "registry/evzip.h"
 #include "registry/jcs.h"
 
 #define REG_ERROR_BODY_CAP 1024u	/* code + an auth message (AUTH_MESSAGE_MAX) escaped */
@@ -641,8 +642,8 @@ reg_opened_clear(struct reg_opened *o)
 enum lien_status
 reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 {
-	uint8_t *rec;
-	size_t rec_len, at = 0;
+	uint8_t *rec, *text = NULL;
+	size_t rec_len, at = 0, text_len = 0;
 	uint8_t salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
 	json_t *r = NULL;
 	int erased = 0;
@@ -690,6 +691,18 @@ reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 	    o->plain_cap, &o->plain_len);
 	if (st != LIEN_OK) {
 		st = LIEN_EVERIFY;
+		goto fail;
+	}
+	/* The sealed plaintext is the evidence text, compressed since v19
+	 * (registry/evzip.h: bounded, a format byte first). */
+	st = evzip_decode(o->plain, o->plain_len, &text, &text_len);
+	secret_wipe(o->plain, o->plain_cap);
+	free(o->plain);
+	o->plain = text;
+	o->plain_len = text_len;
+	o->plain_cap = text != NULL ? text_len + 1 : 0;
+	if (st != LIEN_OK) {
+		st = st == LIEN_ENOMEM ? st : LIEN_ECORRUPT;
 		goto fail;
 	}
 	/* tag 0x00 method 0x00 path 0x00 Signature-Input 0x00 Signature
@@ -939,11 +952,27 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 		}
 	}
 
-	/* The whole signed request, sealed (api/reg_int.h). */
-	if ((st = evidence_text(c, mri->request_method, &plain, &plain_len)) !=
-	    LIEN_OK) {
-		api_fail_status(rq, st);
-		return st;
+	/* The whole signed request, compressed (registry/evzip.h: the
+	 * compressed length is seen only by whoever reads the store, and
+	 * nobody can mix bytes of their own into another's request:
+	 * docs/privacy.md "Compression before sealing"), then sealed
+	 * (api/reg_int.h). */
+	{
+		uint8_t *text;
+		size_t text_len;
+
+		if ((st = evidence_text(c, mri->request_method, &text,
+		    &text_len)) != LIEN_OK) {
+			api_fail_status(rq, st);
+			return st;
+		}
+		st = evzip_encode(text, text_len, &plain, &plain_len);
+		secret_wipe(text, text_len);
+		free(text);
+		if (st != LIEN_OK) {
+			api_fail_status(rq, st);
+			return st;
+		}
 	}
 	reg_seal_ad(req->key_system, req->key_id, req->salt, ad);
 	if ((sealed = malloc(plain_len + SEAL_OVERHEAD)) == NULL) {

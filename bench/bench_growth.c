@@ -10,16 +10,19 @@
  *       every entry in a signed checkpoint, auditable) until the log holds
  *       at least N entries: per vehicle, the registry mirror records it,
  *       a demo bank applies for a mortgage (face evidence, Idempotency-Key,
- *       a ~700-byte sealed box; payload version 2: keyed identifiers and
+ *       a sealed box; payload version 2: keyed identifiers and
  *       a salted private record, docs/privacy.md), the officer approves; every second
  *       vehicle's mortgage is then released by its bank and the release
  *       approved (the load generator's flow). Signers are the demo
  *       world's filed parties (looked up by their keyids in the store), so
  *       `lienlog load --demo DIR` runs against the grown store afterwards.
  *       No HTTP and no request signature verification: the request
- *       evidence (Signature-Input, nonce, keyed digest) is well-formed,
- *       the sealed box random bytes of a real box's size (the signed
- *       request is only in the sealed box, which the audit never opens).
+ *       evidence (Signature-Input, nonce, keyed digest) is well-formed;
+ *       the sealed box holds the evidence text api/ would seal (the body
+ *       client/regclient.c sends, its Signature-Input, 64 random bytes
+ *       for the signature), compressed (registry/evzip.h) and sealed
+ *       under a key of the run's: the size of a real box (the audit
+ *       never opens it).
  *       Built for speed, not to be measured (the measured load runs the
  *       real server on the built store afterwards): batches of B entries
  *       (default LEDGER_BATCH_MAX, 4,096: one checkpoint, state root and
@@ -45,6 +48,15 @@
  *       rate over 1 KiB buffers, single-core Ed25519 verifications of a
  *       128-byte message (a checkpoint's size); both rates per second of
  *       the thread's CPU time.
+ *   bench_growth evidence DIR [--vehicles N] [--dump FILE]
+ *       the evidence texts of N vehicles' five steps (default 200, at
+ *       most 4,096), built as `build` builds them from DIR's demo world:
+ *       per step their mean length as text and compressed
+ *       (evidence_<step>_text_bytes, evidence_<step>_evzip_bytes), the
+ *       means (evidence_text_bytes_mean, evidence_evzip_bytes_mean) and
+ *       the CPU per text of evzip_encode and evzip_decode (this thread's,
+ *       evidence_encode_us, evidence_decode_us). --dump writes the texts
+ *       to FILE, each a native size_t length then the bytes.
  *   bench_growth stat DIR
  *       entries in the store and the mean entry envelope size (a sample of
  *       up to 20,000 entries spread over the log).
@@ -68,22 +80,33 @@
 #include "common/hex.h"
 #include "common/status.h"
 #include "crypto/hash.h"
+#include "common/b64.h"
 #include "crypto/idemkey.h"
+#include "crypto/jws.h"
 #include "crypto/note.h"
+#include "crypto/seal.h"
 #include "crypto/sign.h"
+#include "client/regclient.h"
 #include "demo/demo.h"
 #include "ledger/ledger.h"
+#include "registry/evzip.h"
 #include "registry/ids.h"
 #include "registry/registry.h"
 
 #define BATCH LEDGER_BATCH_MAX	/* the largest batch (--batch) */
-#define SEALED_LEN 700u
+/* api/reg_int.h REG_EVIDENCE_TAG: the sealed plaintext's first field */
+#define EVIDENCE_TAG "lienlog-evidence-v2"
 #define CHUNK 4096u		/* vehicles per round of the workflow */
 #define COHORT 256u		/* vehicles taken through it together */
 #define NSTEPS 5u		/* record, mortgage, decision, release,
 				 * decision */
 
 struct party {
+	const struct regclient_party *rp;	/* its demo key: signs */
+	const char *uscc;			/* banks: their USCC */
+	/* its Signature-Input as regclient_sign writes it, around the
+	 * created and nonce parameters (party_sig_init) */
+	char sig_head[256], sig_tail[160];
 	enum reg_role role;
 	char id[REG_PARTY_ID_MAX + 1];
 	uint8_t keyid[HASH_LEN];
@@ -94,6 +117,7 @@ struct vehicle {
 	char vin[18];
 	char plate[IDS_PLATE_MAX + 1];
 	char cert_number[16];
+	char owner_id[19];
 	uint8_t owner[REG_COMMIT_LEN];
 	uint8_t details[REG_COMMIT_LEN];	/* keyed plate, type, number */
 	char mortgage[REG_APP_ID_LEN + 1];
@@ -110,13 +134,16 @@ struct slot {
 	char nonce[40];
 	char idem[IDEMKEY_LEN + 1];
 	char contract[48];
+	uint8_t *box;		/* the sealed evidence (malloc'd) */
+	size_t box_len;
 };
 
 struct growth {
 	struct ledger *l;
 	struct party bank[2], officer, registry;
 	struct reg_rules rules;
-	uint8_t sealed[SEALED_LEN];
+	const struct demo_world *w;
+	struct seal_key *seal;	/* stands in for the system key */
 	uint64_t seq, rng, refused, entries;
 	uint32_t run;		/* contract numbers unique across runs */
 	struct vehicle veh[CHUNK];
@@ -188,8 +215,6 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 	if (sl->idem[0] != '\0')
 		rq->ev.idem_key = S(sl->idem);
 	rq->rules = &g->rules;
-	rq->sealed = g->sealed;
-	rq->sealed_len = sizeof g->sealed;
 	if (kind == REG_T_MORTGAGE_APPLICATION ||
 	    kind == REG_T_RELEASE_APPLICATION) {
 		rq->face.verdict = REG_FACE_PASS;
@@ -199,6 +224,178 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 		rq->face.issuer = S(DEMO_FACE_ISS);
 	}
 	return rq;
+}
+
+/* The party's Signature-Input as regclient_sign writes it (a request
+ * with an Idempotency-Key), cut around its created and nonce parameters:
+ * the components before, the key id and algorithm after. */
+static enum lien_status
+party_sig_init(struct party *p)
+{
+	struct httpsig_signed sig;
+	const char *c, *k;
+	enum lien_status st;
+
+	if ((st = regclient_sign(p->rp, "POST", "lienlog.example", "/",
+	    (const uint8_t *)"{}", 2, 1, "00000000-0000-0000-0000-000000000000",
+	    &sig)) != LIEN_OK)
+		return st;
+	if ((c = strstr(sig.signature_input, ";created=")) == NULL ||
+	    (k = strstr(c, ";keyid=")) == NULL ||
+	    (size_t)(c - sig.signature_input) >= sizeof p->sig_head ||
+	    strlen(k) >= sizeof p->sig_tail)
+		return LIEN_EPARSE;
+	memcpy(p->sig_head, sig.signature_input,
+	    (size_t)(c - sig.signature_input));
+	p->sig_head[c - sig.signature_input] = '\0';
+	memcpy(p->sig_tail, k, strlen(k) + 1);
+	return LIEN_OK;
+}
+
+/* The evidence text api/ seals for a write (api/reg_int.h
+ * REG_EVIDENCE_TAG): tag 0x00 method 0x00 path 0x00 Signature-Input 0x00
+ * Signature 0x00 body. The RFC 9421 fields are as a client writes them
+ * (regclient_sign: components, created, a 16-byte nonce, key id,
+ * algorithm), the 64-byte signature random bytes: a real one costs an
+ * SM2 signature per bank request (the demo banks' keys), which made the
+ * build's preparation slower than its sequencer. *out malloc'd. */
+static enum lien_status
+evidence_text(const struct party *p, const char *path, const char *body,
+    size_t blen, int64_t created, uint8_t **out, size_t *out_len)
+{
+	char sig_input[512], sig[128], nonce[32], b64[96];
+	uint8_t rnd[64 + 16];	/* the signature, then the nonce */
+	const char *parts[5];
+	size_t lens[5], n = blen, at = 0;
+	uint8_t *t;
+	enum lien_status st;
+
+	lcrypto_random(rnd, sizeof rnd);
+	if ((st = jws_b64url_encode(rnd + 64, 16, nonce, sizeof nonce)) !=
+	    LIEN_OK || (st = b64_encode(rnd, 64, b64, sizeof b64)) != LIEN_OK)
+		return st;
+	(void)snprintf(sig_input, sizeof sig_input, "%s;created=%" PRId64
+	    ";nonce=\"%s\"%s", p->sig_head, created, nonce, p->sig_tail);
+	(void)snprintf(sig, sizeof sig, "sig1=:%s:", b64);
+	parts[0] = EVIDENCE_TAG;
+	parts[1] = "POST";
+	parts[2] = path;
+	parts[3] = sig_input;
+	parts[4] = sig;
+	for (int i = 0; i < 5; i++)
+		n += (lens[i] = strlen(parts[i])) + 1;
+	if ((t = malloc(n)) == NULL)
+		return LIEN_ENOMEM;
+	for (int i = 0; i < 5; i++) {
+		memcpy(t + at, parts[i], lens[i]);
+		at += lens[i];
+		t[at++] = 0;
+	}
+	memcpy(t + at, body, blen);
+	*out = t;
+	*out_len = n;
+	return LIEN_OK;
+}
+
+/* The body a client sends for the step (client/regclient.c, as `lienlog
+ * load` does) and its path. *body malloc'd. Application ids are stand-ins
+ * of the real length (the real one is the entry index, known only in the
+ * sequencer). */
+static enum lien_status
+step_body(const struct growth *g, const struct slot *sl, char *path,
+    size_t cap, char **body, size_t *blen)
+{
+	const struct vehicle *v = sl->v;
+	const struct demo_world *w = g->w;
+	char app[REG_APP_ID_LEN + 8];
+	int64_t now = (int64_t)time(NULL);
+
+	(void)snprintf(app, sizeof app, "A%016" PRIx64, g->seq);
+	switch (sl->step) {
+	case 0:
+		(void)snprintf(path, cap, "/v1/vehicles");
+		return regclient_vehicle_body(v->vin, v->plate, "02",
+		    v->cert_number, v->owner_id, body, blen);
+	case 1: {
+		struct regclient_mortgage m;
+
+		memset(&m, 0, sizeof m);
+		m.rq.mortgagee = v->bank->uscc;
+		m.rq.vin = v->vin;
+		m.rq.owner_id_number = v->owner_id;
+		m.rq.owner_commit = v->owner;
+		m.rq.liveness = 9800;
+		m.rq.match = 9600;
+		m.plate = v->plate;
+		m.plate_type = "02";
+		m.certificate_number = v->cert_number;
+		m.contract_number = sl->contract;
+		(void)snprintf(path, cap, "/v1/mortgages");
+		return regclient_mortgage_body(demo_face_issuer(w), NULL,
+		    demo_registry_name(w), &m, now, body, blen, NULL);
+	}
+	case 3: {
+		struct regclient_release r;
+
+		memset(&r, 0, sizeof r);
+		r.rq.mortgagee = v->bank->uscc;
+		r.rq.vin = v->vin;
+		r.rq.owner_id_number = v->owner_id;
+		r.rq.owner_commit = v->owner;
+		r.rq.liveness = 9800;
+		r.rq.match = 9600;
+		r.mortgage = app;
+		(void)snprintf(path, cap, "/v1/releases");
+		return regclient_release_body(demo_face_issuer(w), NULL,
+		    demo_registry_name(w), &r, now, body, blen, NULL);
+	}
+	default:
+		(void)snprintf(path, cap, "/v1/applications/%s/decision", app);
+		return regclient_decision_body("approve", NULL, body, blen);
+	}
+}
+
+/* The step's evidence text, compressed (registry/evzip.h) and sealed as
+ * api/ seals it (AD: tag 0x00, the system key's 16 zero bytes, the
+ * private record's salt) into sl->box. */
+static enum lien_status
+slot_seal(struct growth *g, struct slot *sl, const struct party *p)
+{
+	char path[96], *body = NULL;
+	size_t blen = 0, tlen = 0, zlen = 0, alen = 0;
+	uint8_t *text = NULL, *z = NULL;
+	uint8_t ad[sizeof(EVIDENCE_TAG) + 16 + REG_SALT_LEN];
+	enum lien_status st;
+
+	free(sl->box);
+	sl->box = NULL;
+	sl->box_len = 0;
+	if ((st = step_body(g, sl, path, sizeof path, &body, &blen)) !=
+	    LIEN_OK ||
+	    (st = evidence_text(p, path, body, blen, sl->rq.ev.created,
+	    &text, &tlen)) != LIEN_OK ||
+	    (st = evzip_encode(text, tlen, &z, &zlen)) != LIEN_OK)
+		goto out;
+	memset(ad, 0, sizeof ad);
+	memcpy(ad, EVIDENCE_TAG, sizeof(EVIDENCE_TAG));
+	alen = sizeof(EVIDENCE_TAG) + 16;
+	memcpy(ad + alen, sl->rq.salt, REG_SALT_LEN);
+	st = LIEN_ENOMEM;
+	if ((sl->box = malloc(zlen + SEAL_OVERHEAD)) == NULL)
+		goto out;
+	if ((st = seal_box(g->seal, ad, sizeof ad, z, zlen, sl->box, zlen +
+	    SEAL_OVERHEAD, &sl->box_len)) != LIEN_OK) {
+		free(sl->box);
+		sl->box = NULL;
+		goto out;
+	}
+	sl->rq.sealed = sl->box;
+	sl->rq.sealed_len = sl->box_len;
+out:
+	free(body);
+	free(text);
+	free(z);
+	return st;
 }
 
 /* The items' build callback, in the sequencer thread, in log order: a
@@ -263,11 +460,13 @@ flush(struct growth *g)
 	return 0;
 }
 
-static void
+static int
 prepare(struct growth *g, unsigned step, struct vehicle *v)
 {
 	struct slot *sl = &g->slots[g->nslot++];
 	struct reg_request *rq;
+	const struct party *p;
+	enum lien_status st;
 
 	sl->step = step;
 	switch (step) {
@@ -297,15 +496,19 @@ prepare(struct growth *g, unsigned step, struct vehicle *v)
 		memcpy(rq->owner, v->owner, REG_COMMIT_LEN);
 		break;
 	}
+	p = step == 0 ? &g->registry : step == 2 || step == 4 ? &g->officer :
+	    v->bank;
+	if ((st = slot_seal(g, sl, p)) != LIEN_OK)
+		return fail("sealing the evidence", st);
+	return 0;
 }
 
-/* One round: n new vehicles through the workflow, step by step. */
-static int
-round_run(struct growth *g, unsigned n, uint64_t *vno)
+/* n new vehicles in g->veh. */
+static void
+vehicles_make(struct growth *g, unsigned n, uint64_t *vno)
 {
 	for (unsigned i = 0; i < n; i++) {
 		struct vehicle *v = &g->veh[i];
-		char owner_id[19];
 
 		memset(v, 0, sizeof *v);
 		demo_vin_make(&g->rng, v->vin);
@@ -319,10 +522,17 @@ round_run(struct growth *g, unsigned n, uint64_t *vno)
 			    v->cert_number);
 			hash_sha256(d, strlen(d), v->details);
 		}
-		demo_citizen_id_make(&g->rng, owner_id);
-		hash_sha256(owner_id, strlen(owner_id), v->owner);
+		demo_citizen_id_make(&g->rng, v->owner_id);
+		hash_sha256(v->owner_id, strlen(v->owner_id), v->owner);
 		v->bank = &g->bank[bench_rand(&g->rng) & 1];
 	}
+}
+
+/* One round: n new vehicles through the workflow, step by step. */
+static int
+round_run(struct growth *g, unsigned n, uint64_t *vno)
+{
+	vehicles_make(g, n, vno);
 	/* Cohort by cohort, each through the five steps: a vehicle's
 	 * records are touched again a few hundred entries later, while the
 	 * sequencer's cache of parsed records (registry/cache.c, 4,096
@@ -339,7 +549,8 @@ round_run(struct growth *g, unsigned n, uint64_t *vno)
 				/* every second vehicle keeps its lien */
 				if (v->dead || (step >= 3 && (i & 1)))
 					continue;
-				prepare(g, step, v);
+				if (prepare(g, step, v) != 0)
+					return -1;
 				if (g->nslot == g->batch &&
 				    flush(g) != 0)
 					return -1;
@@ -363,6 +574,10 @@ party_get(struct ledger_view *v, const struct demo_world *w,
 		return fail("demo party keyid", LIEN_EPARSE);
 	if ((st = registry_party_lookup(v, out->keyid, &rp)) != LIEN_OK)
 		return fail("demo party not filed in the store", st);
+	out->rp = p;
+	out->uscc = demo_bank_uscc(w, id);
+	if ((st = party_sig_init(out)) != LIEN_OK)
+		return fail("demo party signature", st);
 	out->role = rp.role;
 	memcpy(out->id, rp.party_id, rp.party_id_len);
 	out->id[rp.party_id_len] = '\0';
@@ -441,7 +656,8 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	g->rng = 0x67726f7774680001ull ^ (uint64_t)time(NULL);
 	lcrypto_random(&g->run, sizeof g->run);
 	registry_rules_default(&g->rules);
-	lcrypto_random(g->sealed, sizeof g->sealed);
+	if (seal_key_generate(&g->seal) != LIEN_OK)
+		goto out;
 	(void)snprintf(path, sizeof path, "%s/log.key", dir);
 	if (read_file(path, skey, 4096, &len) != 0) {
 		fprintf(stderr, "bench_growth: %s: %s\n", path,
@@ -456,6 +672,7 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 		fprintf(stderr, "bench_growth: demo world: %s\n", why);
 		goto out;
 	}
+	g->w = w;
 	memset(&cfg, 0, sizeof cfg);
 	cfg.dir = dir;
 	cfg.signer = signer;
@@ -536,6 +753,150 @@ out:
 	demo_world_free(w);
 	note_signer_free(signer);
 	secret_free(skey);
+	for (size_t i = 0; i < BATCH; i++)
+		free(g->slots[i].box);
+	seal_key_free(g->seal);
+	free(g);
+	return rc;
+}
+
+static uint64_t cpu_now_ns(void);
+
+/* bench_growth evidence: the compression of realistic evidence texts
+ * (registry/evzip.h) and its CPU per text. */
+static int
+cmd_evidence(const char *dir, unsigned nveh, const char *dump)
+{
+	static const char *const kind[NSTEPS] = { "vehicle", "mortgage",
+		"decision", "release", "release_decision" };
+	struct growth *g;
+	struct demo_world *w = NULL;
+	char why[DEMO_WHY_MAX], fig[96];
+	uint8_t **texts = NULL;
+	size_t *lens = NULL, nt = 0, zsum = 0, tsum = 0;
+	size_t ksum[NSTEPS] = { 0 }, kz[NSTEPS] = { 0 }, kn[NSTEPS] = { 0 };
+	uint64_t vno = 0, enc_ns = 0, dec_ns = 0, t;
+	FILE *f = NULL;
+	int rc = 1;
+
+	if ((g = calloc(1, sizeof *g)) == NULL)
+		return 1;
+	g->rng = 0x65766964656e6365ull;
+	if (demo_world_load(dir, &w, why, sizeof why) != LIEN_OK) {
+		fprintf(stderr, "bench_growth: demo world: %s\n", why);
+		goto out;
+	}
+	g->w = w;
+	{
+		static const enum demo_party_id ids[4] = { DEMO_BANK_A,
+			DEMO_BANK_B, DEMO_OFFICER, DEMO_REGISTRY };
+		struct party *ps[4] = { &g->bank[0], &g->bank[1], &g->officer,
+			&g->registry };
+
+		for (int i = 0; i < 4; i++) {
+			ps[i]->rp = demo_party(w, ids[i]);
+			ps[i]->uscc = demo_bank_uscc(w, ids[i]);
+			if (party_sig_init(ps[i]) != LIEN_OK)
+				goto out;
+		}
+	}
+	if (nveh > CHUNK)
+		nveh = CHUNK;
+	texts = calloc((size_t)nveh * NSTEPS, sizeof *texts);
+	lens = calloc((size_t)nveh * NSTEPS, sizeof *lens);
+	if (texts == NULL || lens == NULL)
+		goto out;
+	if (dump != NULL && (f = fopen(dump, "wb")) == NULL) {
+		fprintf(stderr, "bench_growth: %s: %s\n", dump,
+		    strerror(errno));
+		goto out;
+	}
+	vehicles_make(g, nveh, &vno);
+	for (unsigned i = 0; i < nveh; i++)
+		for (unsigned step = 0; step < NSTEPS; step++) {
+			struct slot *sl = &g->slots[0];
+			const struct party *p = step == 0 ? &g->registry :
+			    step == 2 || step == 4 ? &g->officer :
+			    g->veh[i].bank;
+			char path[96], *body = NULL;
+			size_t blen = 0;
+			enum lien_status st;
+
+			memset(sl, 0, sizeof *sl);
+			sl->v = &g->veh[i];
+			sl->step = step;
+			g->seq++;
+			(void)snprintf(sl->contract, sizeof sl->contract,
+			    "GROWTH-%08" PRIx32 "-%010" PRIu64, g->run,
+			    g->seq);
+			if (idemkey_generate(now_ms(), sl->idem) != LIEN_OK)
+				sl->idem[0] = '\0';
+			if ((st = step_body(g, sl, path, sizeof path, &body,
+			    &blen)) != LIEN_OK ||
+			    (st = evidence_text(p, path, body, blen,
+			    (int64_t)time(NULL), &texts[nt], &lens[nt])) !=
+			    LIEN_OK) {
+				free(body);
+				(void)fail("evidence text", st);
+				goto out;
+			}
+			free(body);
+			if (f != NULL && (fwrite(&lens[nt], sizeof lens[nt], 1,
+			    f) != 1 || fwrite(texts[nt], 1, lens[nt], f) !=
+			    lens[nt]))
+				goto out;
+			tsum += lens[nt];
+			ksum[step] += lens[nt];
+			kn[step]++;
+			nt++;
+		}
+	for (size_t i = 0; i < nt; i++) {
+		uint8_t *z, *back;
+		size_t zlen, blen;
+		unsigned step = (unsigned)(i % NSTEPS);
+
+		t = cpu_now_ns();
+		if (evzip_encode(texts[i], lens[i], &z, &zlen) != LIEN_OK)
+			goto out;
+		enc_ns += cpu_now_ns() - t;
+		t = cpu_now_ns();
+		if (evzip_decode(z, zlen, &back, &blen) != LIEN_OK ||
+		    blen != lens[i] || memcmp(back, texts[i], blen) != 0) {
+			(void)fail("evzip round trip", LIEN_ECORRUPT);
+			goto out;
+		}
+		dec_ns += cpu_now_ns() - t;
+		zsum += zlen;
+		kz[step] += zlen;
+		free(z);
+		free(back);
+	}
+	for (unsigned k = 0; k < NSTEPS; k++) {
+		(void)snprintf(fig, sizeof fig, "evidence_%s_text_bytes",
+		    kind[k]);
+		bench_figure(fig, (double)ksum[k] / (double)kn[k], "bytes");
+		(void)snprintf(fig, sizeof fig, "evidence_%s_evzip_bytes",
+		    kind[k]);
+		bench_figure(fig, (double)kz[k] / (double)kn[k], "bytes");
+	}
+	bench_figure("evidence_texts", (double)nt, "texts");
+	bench_figure("evidence_text_bytes_mean", (double)tsum / (double)nt,
+	    "bytes");
+	bench_figure("evidence_evzip_bytes_mean", (double)zsum / (double)nt,
+	    "bytes");
+	bench_figure("evidence_encode_us", (double)enc_ns / 1e3 / (double)nt,
+	    "us");
+	bench_figure("evidence_decode_us", (double)dec_ns / 1e3 / (double)nt,
+	    "us");
+	rc = 0;
+out:
+	if (f != NULL && fclose(f) != 0)
+		rc = 1;
+	for (size_t i = 0; i < nt; i++)
+		free(texts[i]);
+	free(texts);
+	free(lens);
+	demo_world_free(w);
 	free(g);
 	return rc;
 }
@@ -733,6 +1094,23 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "machine") == 0 && (argc == 3 || (argc == 4 &&
 	    strcmp(argv[3], "--smoke") == 0)))
 		return cmd_machine(argv[2], argc == 4);
+	if (strcmp(argv[1], "evidence") == 0 && argc >= 3) {
+		unsigned long nveh = 200;
+		const char *dump = NULL;
+		char *end;
+
+		for (int i = 3; i < argc; i++) {
+			if (strcmp(argv[i], "--vehicles") == 0 && i + 1 < argc)
+				nveh = strtoul(argv[++i], &end, 10);
+			else if (strcmp(argv[i], "--dump") == 0 &&
+			    i + 1 < argc)
+				dump = argv[++i];
+			else
+				nveh = 0;
+		}
+		if (nveh > 0)
+			return cmd_evidence(argv[2], (unsigned)nveh, dump);
+	}
 	if (strcmp(argv[1], "stat") == 0 && argc == 3)
 		return cmd_stat(argv[2]);
 	return usage();

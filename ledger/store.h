@@ -69,11 +69,13 @@
  * `apps`, `papps`, `notices` and the vehicles' public and private
  * records in `vrecords` packed the same way (registry_record_parse);
  * v18: a `sealed` record is the box alone, without the 16-byte key id
- * the private record's `key` holds. An older
+ * the private record's `key` holds; v19: a sealed box's plaintext is the
+ * evidence text compressed (registry/evzip.h: a format byte, raw deflate
+ * with a preset dictionary) when that is shorter. An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v18"
+#define STORE_FORMAT "lienlog-store-v19"
 
 struct store;
 struct store_txn;

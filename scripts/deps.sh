@@ -15,7 +15,7 @@ set -euo pipefail
 what=${1:-test}
 demo=(
 	build-essential cmake pkg-config ninja-build
-	libssl-dev openssl liblmdb-dev libsodium-dev
+	libssl-dev openssl liblmdb-dev libsodium-dev zlib1g-dev
 	libcivetweb-dev libjansson-dev libcurl4-openssl-dev
 	curl
 )

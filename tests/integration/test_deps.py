@@ -18,7 +18,7 @@ from itest import check, FAILURES
 TEST_ONLY = ["libcmocka-dev", "clang", "golang-go", "nginx-light",
              "chromium", "python3-cryptography"]
 DEMO = ["cmake", "ninja-build", "libssl-dev", "liblmdb-dev",
-        "libsodium-dev", "libcivetweb-dev", "libjansson-dev",
+        "libsodium-dev", "zlib1g-dev", "libcivetweb-dev", "libjansson-dev",
         "libcurl4-openssl-dev", "curl"]
 
 

@@ -1,0 +1,310 @@
+/*
+ * The sealed evidence text's compression (registry/evzip.c): texts
+ * round-trip byte for byte and shrink; the dictionary is pinned (it is
+ * part of the format); damaged, truncated, oversize or foreign plaintexts
+ * are refused without reading or inflating past their bounds.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "registry/evzip.h"
+
+/* A decision's evidence text as api/reg_http.c builds it (the demo's
+ * officer key id; signature and nonce as a client made them). */
+static const char decision[] =
+	"lienlog-evidence-v2\0POST\0/v1/applications/A0000000000000003/"
+	"decision\0sig1=(\"@method\" \"@authority\" \"@path\" "
+	"\"content-digest\" \"idempotency-key\");created=1796642913;"
+	"nonce=\"5LtYAalAKXEsR_l80u7_jQ\";keyid=\"ca8554bb0a22e5fa49cce58a9"
+	"cbd9dedcaafc50fac491c6394c3e31665fc9fd5\";alg=\"ed25519\"\0sig1=:Dj"
+	"Qpga3BQB5N829NRimuANytuIPTqDPOWDBSsBYLU4jw0LhuiwUmSgy5PCYAtEi5qXUdu"
+	"6aQV3g0oMt1yivdDg==:\0{\"decision\":\"approve\"}";
+
+static void
+enc(const void *text, size_t len, uint8_t **z, size_t *zlen)
+{
+	assert_int_equal(evzip_encode(text, len, z, zlen), LIEN_OK);
+}
+
+static enum lien_status
+dec(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
+{
+	enum lien_status st = evzip_decode(p, len, out, out_len);
+
+	if (st != LIEN_OK) {
+		assert_null(*out);
+		assert_int_equal(*out_len, 0);
+	} else {
+		assert_int_equal((*out)[*out_len], 0);
+	}
+	return st;
+}
+
+/* The varint-prefixed raw deflate of (text, len) made here, with or
+ * without the dictionary: to build streams the encoder would not. */
+static size_t
+raw_deflate(const void *text, size_t len, int dict, size_t stated,
+    uint8_t *out, size_t cap)
+{
+	z_stream s;
+	size_t n = 1, dlen;
+	const uint8_t *d = evzip_dict1(&dlen);
+
+	out[0] = EVZIP_DEFLATE1;
+	while (stated >= 0x80) {
+		out[n++] = (uint8_t)(stated | 0x80);
+		stated >>= 7;
+	}
+	out[n++] = (uint8_t)stated;
+	memset(&s, 0, sizeof s);
+	assert_int_equal(deflateInit2(&s, 9, Z_DEFLATED, -15, 9,
+	    Z_DEFAULT_STRATEGY), Z_OK);
+	if (dict)
+		assert_int_equal(deflateSetDictionary(&s, d, (uInt)dlen), Z_OK);
+	s.next_in = (Bytef *)(uintptr_t)text;
+	s.avail_in = (uInt)len;
+	s.next_out = out + n;
+	s.avail_out = (uInt)(cap - n);
+	assert_int_equal(deflate(&s, Z_FINISH), Z_STREAM_END);
+	n += s.total_out;
+	(void)deflateEnd(&s);
+	return n;
+}
+
+static void
+test_evzip_round_trip(void **state)
+{
+	uint8_t *z, *back;
+	size_t zlen, blen;
+
+	(void)state;
+	enc(decision, sizeof decision - 1, &z, &zlen);
+	assert_int_equal(z[0], EVZIP_DEFLATE1);
+	/* 397 bytes; the signature, nonce and key id are most of what
+	 * is left */
+	assert_true(zlen < 200);
+	assert_int_equal(dec(z, zlen, &back, &blen), LIEN_OK);
+	assert_int_equal(blen, sizeof decision - 1);
+	assert_memory_equal(back, decision, blen);
+	free(z);
+	free(back);
+}
+
+/* What deflate cannot shorten is kept as it is, and read as it is; so is
+ * a v18 box's plaintext (the text itself, starting with 'l'). */
+static void
+test_evzip_incompressible_kept(void **state)
+{
+	uint8_t text[300], *z, *back;
+	size_t zlen, blen;
+	uint32_t x = 12345;
+
+	(void)state;
+	text[0] = 'l';
+	for (size_t i = 1; i < sizeof text; i++) {
+		x = x * 1103515245u + 12345u;
+		text[i] = (uint8_t)(x >> 24);
+	}
+	enc(text, sizeof text, &z, &zlen);
+	assert_int_equal(zlen, sizeof text);
+	assert_memory_equal(z, text, sizeof text);
+	assert_int_equal(dec(z, zlen, &back, &blen), LIEN_OK);
+	assert_int_equal(blen, sizeof text);
+	assert_memory_equal(back, text, blen);
+	free(z);
+	free(back);
+	assert_int_equal(dec((const uint8_t *)decision, sizeof decision - 1,
+	    &back, &blen), LIEN_OK);
+	assert_memory_equal(back, decision, sizeof decision - 1);
+	free(back);
+}
+
+/* The dictionary is part of the format (boxes sealed with it must open
+ * for as long as the log runs): pinned by its hash, and a stream made by
+ * another zlib with the same dictionary decodes. */
+static void
+test_evzip_dict_pinned(void **state)
+{
+	uint8_t h[HASH_LEN], buf[1024], *back;
+	char hx[2 * HASH_LEN + 1];
+	size_t dlen, n, blen;
+	const uint8_t *d = evzip_dict1(&dlen);
+
+	(void)state;
+	hash_sha256(d, dlen, h);
+	hex_encode(h, HASH_LEN, hx);
+	assert_int_equal(dlen, 1711);
+	assert_string_equal(hx, "f8bd78c252b1455ed5624328144d44f1099a7c86089ff"
+	    "caba8a922a5a4e44cc2");
+	n = raw_deflate(decision, sizeof decision - 1, 1, sizeof decision - 1,
+	    buf, sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_OK);
+	assert_memory_equal(back, decision, sizeof decision - 1);
+	free(back);
+	/* the same stream without the dictionary does not decode to it */
+	n = raw_deflate(decision, sizeof decision - 1, 0, sizeof decision - 1,
+	    buf, sizeof buf);
+	if (dec(buf, n, &back, &blen) == LIEN_OK) {
+		assert_memory_equal(back, decision, sizeof decision - 1);
+		free(back);
+	}
+}
+
+static void
+test_evzip_format_byte(void **state)
+{
+	uint8_t *z, *back;
+	size_t zlen, blen;
+
+	(void)state;
+	enc(decision, sizeof decision - 1, &z, &zlen);
+	for (unsigned b = 0; b < 256; b++) {
+		if (b == EVZIP_DEFLATE1 || b == 'l')
+			continue;
+		z[0] = (uint8_t)b;
+		assert_int_equal(dec(z, zlen, &back, &blen),
+		    LIEN_EUNSUPPORTED);
+	}
+	free(z);
+	assert_int_equal(dec((const uint8_t *)"", 0, &back, &blen),
+	    LIEN_ECORRUPT);
+	/* the encoder refuses what the decoder would misread */
+	assert_int_equal(evzip_encode((const uint8_t *)"\x01x", 2, &z, &zlen),
+	    LIEN_EINVAL);
+	assert_null(z);
+	assert_int_equal(evzip_encode((const uint8_t *)"l", 0, &z, &zlen),
+	    LIEN_EINVAL);
+}
+
+/* Every truncation, and trailing bytes, are refused. */
+static void
+test_evzip_truncated_trailing(void **state)
+{
+	uint8_t *z, *back, *longer;
+	size_t zlen, blen;
+
+	(void)state;
+	enc(decision, sizeof decision - 1, &z, &zlen);
+	for (size_t n = 1; n < zlen; n++)
+		assert_int_equal(dec(z, n, &back, &blen), LIEN_ECORRUPT);
+	assert_non_null(longer = malloc(zlen + 1));
+	memcpy(longer, z, zlen);
+	longer[zlen] = 0;
+	assert_int_equal(dec(longer, zlen + 1, &back, &blen), LIEN_ECORRUPT);
+	free(longer);
+	free(z);
+}
+
+/* A flipped bit never reads out of bounds and never yields another
+ * length than stated (deflate has no checksum: the AEAD around it is
+ * what refuses a changed box, tests/unit/test_seal.c). */
+static void
+test_evzip_bit_flips(void **state)
+{
+	uint8_t *z, *back;
+	size_t zlen, blen;
+
+	(void)state;
+	enc(decision, sizeof decision - 1, &z, &zlen);
+	for (size_t i = 0; i < zlen; i++)
+		for (unsigned bit = 0; bit < 8; bit++) {
+			enum lien_status st;
+
+			z[i] ^= (uint8_t)(1u << bit);
+			st = dec(z, zlen, &back, &blen);
+			if (st == LIEN_OK) {
+				assert_true(blen > 0 && blen <=
+				    EVZIP_TEXT_MAX);
+				free(back);
+			}
+			z[i] ^= (uint8_t)(1u << bit);
+		}
+	free(z);
+}
+
+/* The stated length bounds everything: above EVZIP_TEXT_MAX it is
+ * refused before any allocation; a stream that inflates to more (a
+ * "zip bomb": 1 MiB of zeros in ~1 KiB) or less than stated is refused
+ * once the stated length is reached. Lengths: zero and non-minimal
+ * varints are refused. */
+static void
+test_evzip_bounds(void **state)
+{
+	static uint8_t zeros[1u << 20];
+	static uint8_t buf[1u << 16];
+	uint8_t *back, *z;
+	size_t n, blen, zlen;
+
+	(void)state;
+	zeros[0] = 'l';
+	n = raw_deflate(zeros, sizeof zeros, 1, 1000, buf, sizeof buf);
+	assert_true(n < 4096);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ECORRUPT);
+	n = raw_deflate(zeros, sizeof zeros, 1, EVZIP_TEXT_MAX + 1, buf,
+	    sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ETOOBIG);
+	n = raw_deflate(zeros, sizeof zeros, 1, (size_t)1 << 40, buf,
+	    sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ETOOBIG);
+	n = raw_deflate(decision, sizeof decision - 1, 1, sizeof decision,
+	    buf, sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ECORRUPT);
+	n = raw_deflate(decision, sizeof decision - 1, 1, sizeof decision - 2,
+	    buf, sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ECORRUPT);
+	n = raw_deflate("", 0, 1, 0, buf, sizeof buf);
+	assert_int_equal(dec(buf, n, &back, &blen), LIEN_ECORRUPT);
+	/* 397 as a three-byte varint: 0x8d 0x83 0x00 */
+	{
+		uint8_t nm[512];
+		size_t k = raw_deflate(decision, sizeof decision - 1, 1,
+		    sizeof decision - 1, buf, sizeof buf);
+
+		assert_int_equal(buf[1], 0x8d);
+		assert_int_equal(buf[2], 0x03);
+		nm[0] = EVZIP_DEFLATE1;
+		nm[1] = 0x8d;
+		nm[2] = 0x83;
+		nm[3] = 0x00;
+		memcpy(nm + 4, buf + 3, k - 3);
+		assert_int_equal(dec(nm, k + 1, &back, &blen), LIEN_ECORRUPT);
+	}
+	assert_int_equal(evzip_encode(zeros, EVZIP_TEXT_MAX + 1, &z, &zlen),
+	    LIEN_ETOOBIG);
+	assert_null(z);
+	/* a long compressible text still round-trips (past the encoder's
+	 * window) */
+	enc(zeros, 300000, &z, &zlen);
+	assert_true(zlen < 2000);
+	assert_int_equal(dec(z, zlen, &back, &blen), LIEN_OK);
+	assert_int_equal(blen, 300000);
+	assert_memory_equal(back, zeros, blen);
+	free(back);
+	free(z);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_evzip_round_trip),
+		cmocka_unit_test(test_evzip_incompressible_kept),
+		cmocka_unit_test(test_evzip_dict_pinned),
+		cmocka_unit_test(test_evzip_format_byte),
+		cmocka_unit_test(test_evzip_truncated_trailing),
+		cmocka_unit_test(test_evzip_bit_flips),
+		cmocka_unit_test(test_evzip_bounds),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
