@@ -26,7 +26,9 @@
  *       Built for speed, not to be measured (the measured load runs the
  *       real server on the built store afterwards): batches of B entries
  *       (default LEDGER_BATCH_MAX, 4,096: one checkpoint, state root and
- *       commit each), and the store opened LEDGER_NOSYNC (no fdatasync per
+ *       commit each; the last 1/TAPER_SHARE of them at most TAPER_BATCH,
+ *       and nonces that live BUILD_NONCE_WINDOW_MS: both keep LMDB's
+ *       free list near what lienlogd's own batches leave), and the store opened LEDGER_NOSYNC (no fdatasync per
  *       batch; one ledger_sync at the end, whose time is printed) unless
  *       --sync. The sequencer thread does ~95% of the work (perf: the
  *       registry step, LMDB, the commit); preparing the requests is the
@@ -96,6 +98,30 @@
 #define BATCH LEDGER_BATCH_MAX	/* the largest batch (--batch) */
 /* api/reg_int.h REG_EVIDENCE_TAG: the sealed plaintext's first field */
 #define EVIDENCE_TAG "lienlog-evidence-v2"
+/* The build's requests' nonce window (the registry's rule nonce_window_ms;
+ * lienlogd's default is 300 s). The build runs ~10,000 entries/s, a rate
+ * lienlogd never sustains: under a 300 s window it would leave ~3 million
+ * live nonces, whose expiry, in the first batch after the build, frees
+ * hundreds of thousands of pages at once (73,590 free pages at 10^6,
+ * 212,507 at 10^7). LMDB keeps freed pages on its free list, and 0.9.24
+ * searches the whole list for each value of several pages (a bundle, a
+ * packed record: 17-46 pages at each bundle) at a cost that grows with
+ * the square of the list (docs/storage.md "The free list"): 30-230 ms per
+ * bundle at 10^7, more than the rest of the sequencer's work. A store
+ * grown at a registry's real rate never holds more than a few thousand
+ * live nonces; with a 2 s window the build's stay near that, and every
+ * batch still records and expires its own nonces. */
+#define BUILD_NONCE_WINDOW_MS 2000u
+/* The last 1/TAPER_SHARE of the new entries are built in batches of at
+ * most TAPER_BATCH. A transaction frees the old copies of the pages it
+ * dirties, and the free list then keeps about one transaction's worth
+ * for good (later ones reuse as much as they free); a 4,096-entry batch
+ * at 10^6 left 10,431 free pages. Only single-page growth drains it
+ * (~0.25 pages per entry), so the taper leaves the store with the free
+ * list of smaller batches (2,439 pages after 256-entry batches at 10^6),
+ * nearer what lienlogd's own batches leave. */
+#define TAPER_SHARE 32u
+#define TAPER_BATCH 256u
 #define CHUNK 4096u		/* vehicles per round of the workflow */
 #define COHORT 256u		/* vehicles taken through it together */
 #define NSTEPS 5u		/* record, mortgage, decision, release,
@@ -656,6 +682,7 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	g->rng = 0x67726f7774680001ull ^ (uint64_t)time(NULL);
 	lcrypto_random(&g->run, sizeof g->run);
 	registry_rules_default(&g->rules);
+	g->rules.nonce_window_ms = BUILD_NONCE_WINDOW_MS;
 	if (seal_key_generate(&g->seal) != LIEN_OK)
 		goto out;
 	(void)snprintf(path, sizeof path, "%s/log.key", dir);
@@ -694,9 +721,9 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	ledger_view_close(view);
 	view = NULL;
 	/* --wstat counts from the second batch: the first expires every
-	 * record due since the store was last written (nonces 300 s after
-	 * their request), a backlog a cached store would otherwise charge
-	 * to the few entries measured */
+	 * record due since the store was last written (the build's nonces
+	 * BUILD_NONCE_WINDOW_MS after their request), a backlog a cached
+	 * store would otherwise charge to the few entries measured */
 	if (wstat && round_run(g, 1, &vno) != 0)
 		goto out;
 	if (wstat && (st = ledger_wstat_start(g->l)) != LIEN_OK) {
@@ -715,6 +742,10 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 		uint64_t want = (target - size) / 4 + 1;
 		unsigned n = want < CHUNK ? (unsigned)want : CHUNK;
 		uint64_t t = bench_now_ns();
+
+		if (target - size <= (target - size0) / TAPER_SHARE &&
+		    g->batch > TAPER_BATCH)
+			g->batch = TAPER_BATCH;	/* rounds end flushed */
 
 		if (round_run(g, n, &vno) != 0)
 			goto out;
