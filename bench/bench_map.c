@@ -480,7 +480,7 @@ bench_map_update(void)
 	size_t len = 0;
 	int ok, ret = -1;
 
-	snprintf(name, sizeof name, "map9-scratch-%" PRIu64, g.vehicles);
+	snprintf(name, sizeof name, "map20-scratch-%" PRIu64, g.vehicles);
 	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
 		return -1;
 	if (!ok) {
@@ -599,6 +599,10 @@ bench_map_update(void)
 		    (double)(p1.written - p0.written) / nb, "tiles");
 		bench_figure("map_update_batch1024_tiles_read",
 		    (double)(p1.read - p0.read) / nb, "tiles");
+		bench_figure("map_update_batch1024_tiles_read_gc",
+		    (double)(p1.gc_read - p0.gc_read) / nb, "tiles");
+		bench_figure("map_update_batch1024_tiles_read_clean",
+		    (double)(p1.read_clean - p0.read_clean) / nb, "tiles");
 		bench_figure("map_update_cache_loads",
 		    (double)(p1.top_loads - p0.top_loads), "loads");
 		bench_figure("map_update_batch1024_gc_taken",

@@ -435,7 +435,10 @@ struct ledger_map_prof {
 	uint64_t commits;
 	uint64_t apply_ns, gc_ns, write_ns;
 	uint64_t gc_taken, gc_kept, written;	/* GC: deleted, left live */
-	uint64_t read;		/* tile records read (mdb_get) */
+	uint64_t read;		/* tile records read (mdb_get), GC's too */
+	uint64_t gc_read;	/* of which by the GC's liveness checks */
+	uint64_t read_clean;	/* of which read by the update, not rewritten */
+	uint64_t peeked;	/* child top hashes taken from the parent */
 	uint64_t top_loads;	/* times the kept tiles were (re)loaded */
 	uint64_t live, total;	/* the map's records after the last commit */
 };

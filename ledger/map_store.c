@@ -22,7 +22,7 @@
  * tlog/map.c read and write its nodes, and at the end writes each dirty
  * tile once, parents after their children's new generations are known.
  * The tiles of strata 0..MAP_CACHE_STRATA-1 (the top 20 levels: at most
- * 69,905 tiles, 117 MiB, whatever the map's size) stay decoded across
+ * 69,905 tiles, 151 MiB, whatever the map's size) stay decoded across
  * commits, in a table indexed directly by (stratum, prefix): only the
  * writer (the sequencer, or an audit's replay) changes the map, so its
  * copy is the map as of its last commit, and at 10^7 vehicles a batch
@@ -34,7 +34,9 @@
  * reloads the kept tiles (one walk, 0.3-1.7 s at 10^7); a failed
  * map_commit drops them at once. map_wcache_check compares them with a
  * store, both ways, for the tests. Deeper tiles are read per batch: a
- * batch of random keys touches ~1/1000 of them.
+ * batch of random keys touches ~1/1000 of them. A tile the update only
+ * passes beside (the sibling of its path at a stratum boundary) is not
+ * read: its top hash is in its parent's record (store v20, wc_peek).
  * The read side keeps the tiles of the path it last walked.
  *
  * What it is not: a place that knows the map's hashing (tlog/map.c), or
@@ -226,7 +228,7 @@ rec_key(uint64_t gen, const uint8_t *k, size_t klen,
 struct trec {
 	unsigned present, leaves, children;
 	size_t body_len;		/* header and slots */
-	const uint8_t *gens;		/* child generations */
+	const uint8_t *gens;		/* children: generation, top hash */
 };
 
 /* Check a record's header and child list against its length: slots,
@@ -246,7 +248,7 @@ tile_check(const uint8_t *v, size_t len, struct trec *r)
 	if (len < r->body_len + 2)
 		return LIEN_ECORRUPT;
 	r->children = (unsigned)v[r->body_len] << 8 | v[r->body_len + 1];
-	if (len != r->body_len + 2 + 8u * popc16(r->children))
+	if (len != r->body_len + 2 + MAP_CHILD_LEN * popc16(r->children))
 		return LIEN_ECORRUPT;
 	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
 		unsigned slot = 7u + j / 2u;
@@ -266,8 +268,17 @@ trec_child(const struct trec *r, unsigned j, uint64_t *out)
 	*out = 0;
 	if (!(r->children & (1u << j)))
 		return LIEN_OK;
-	*out = be64_get(r->gens + 8u * popc16(r->children & ((1u << j) - 1u)));
+	*out = be64_get(r->gens + MAP_CHILD_LEN * popc16(r->children &
+	    ((1u << j) - 1u)));
 	return *out == 0 ? LIEN_ECORRUPT : LIEN_OK;
+}
+
+/* Top hash of child j as its parent's record holds it (j present). */
+static const uint8_t *
+trec_child_hash(const struct trec *r, unsigned j)
+{
+	return r->gens + MAP_CHILD_LEN * popc16(r->children & ((1u << j) -
+	    1u)) + 8u;
 }
 
 /* Slot `slot` of a parsed record (v NULL: no record). */
@@ -388,6 +399,9 @@ struct wtile {
 	uint32_t parent;
 	uint64_t gen;		/* the stored record's generation */
 	uint64_t cgen[MAP_TILE_CHILDREN];
+	/* the children's top hashes as this tile's record holds them (as
+	 * of the last commit: wc_flush updates them with cgen) */
+	uint8_t chash[MAP_TILE_CHILDREN][HASH_LEN];
 	uint8_t path[MAP_KEY_LEN];	/* the first 4 * stratum bits */
 	struct map_node slot[MAP_TILE_SLOTS];
 };
@@ -660,9 +674,12 @@ wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 		}
 	}
 	w->children = (uint16_t)r.children;
-	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++)
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
 		if ((st = trec_child(&r, j, &w->cgen[j])) != LIEN_OK)
 			return st;
+		if (r.children & (1u << j))
+			memcpy(w->chash[j], trec_child_hash(&r, j), HASH_LEN);
+	}
 	return LIEN_OK;
 }
 
@@ -794,6 +811,41 @@ wc_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	return wc_mark(c, depth / MAP_TILE_HEIGHT, i);
 }
 
+/* map_store's peek: the node (depth, key) where the update needs only
+ * its hash. For the top node of a tile not in the cache, that is the
+ * hash its parent's record holds (the parent is cached: the update is
+ * at its bottom row), and the child's record is not read; a tile not in
+ * the cache is unchanged in this batch, so the parent's hash is still
+ * its top's. Anything else is wc_get. */
+static enum lien_status LIEN_MUST_CHECK
+wc_peek(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
+    struct map_node *out)
+{
+	struct map_wcache *c = ctx;
+	unsigned s = depth / MAP_TILE_HEIGHT, j;
+	uint8_t k[MAP_TILE_KEY_MAX];
+	const struct wtile *pw;
+	size_t pi;
+	enum lien_status st;
+
+	if (depth % MAP_TILE_HEIGHT != 0 || s == 0)
+		return wc_get(ctx, depth, key, out);
+	if (wc_find(c, s, k, tile_key(s, key, k)) != 0)
+		return wc_get(ctx, depth, key, out);	/* cached: as good */
+	if ((st = wc_at(c, depth - 1u, key, &pi)) != LIEN_OK)
+		return st;
+	pw = wc_w(c, s - 1u, pi);
+	j = key_nibble(key, s - 1u);
+	if (!(pw->children & (1u << j))) {
+		out->kind = MAP_EMPTY;
+		return LIEN_OK;
+	}
+	out->kind = MAP_HASH;
+	memcpy(out->hash, pw->chash[j], HASH_LEN);
+	c->prof.peeked++;
+	return LIEN_OK;
+}
+
 static int
 wtile_empty(const struct wtile *w)
 {
@@ -864,6 +916,7 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 			return LIEN_OK;
 		}
 		c->prof.read++;
+		c->prof.gc_read++;
 		st = store_get(c->t, STORE_MAP, rk, rec_key(gen, k, klen, rk),
 		    &v, &vl);
 		if (st == LIEN_ENOTFOUND)
@@ -1042,7 +1095,8 @@ wtile_encode(const struct wtile *w, uint8_t out[MAP_TILE_REC_MAX])
 	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
 		if (w->children & (1u << j)) {
 			be64_put(dst, w->cgen[j]);
-			dst += 8;
+			memcpy(dst + 8, w->chash[j], HASH_LEN);
+			dst += MAP_CHILD_LEN;
 		}
 	}
 	return (size_t)(dst - out);
@@ -1100,10 +1154,22 @@ wc_flush(struct map_wcache *c, uint64_t g)
 		if (wtile_empty(w)) {
 			p->children = (uint16_t)(p->children & ~(1u << j));
 		} else {
+			/* the top node's hash, for updates that pass beside
+			 * this tile (wc_peek); a dirty tile's top is hashed
+			 * unless it is a leaf decoded and left alone */
+			if (w->unhashed & 1u) {
+				map_hash_leaf(w->slot[0].key, w->slot[0].value,
+				    w->slot[0].hash);
+				w->unhashed = (uint16_t)(w->unhashed & ~1u);
+			}
 			p->children = (uint16_t)(p->children | 1u << j);
 			p->cgen[j] = g;
+			memcpy(p->chash[j], w->slot[0].hash, HASH_LEN);
 		}
 	}
+	for (size_t i = 0; i < c->low.n; i++)
+		if (c->low.tiles[i].stored && c->low.tiles[i].dirty == 0)
+			c->prof.read_clean++;
 	if (nd > 1)
 		qsort(dirty, nd, sizeof *dirty, wtile_cmp);
 	for (size_t i = 0; i < nd && st == LIEN_OK; i++) {
@@ -1218,6 +1284,7 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	s.get = wc_get;
 	s.put = wc_put;
 	s.ctx = c;
+	s.peek = wc_peek;
 	if ((st = map_txn_stats(t, &c->ms)) != LIEN_OK)
 		goto out;
 	/* The kept tiles are this store's map only if they describe the
@@ -1330,12 +1397,20 @@ wchk_tile(struct wchk *k, unsigned s, uint8_t path[MAP_KEY_LEN], uint64_t g)
 		st = wchk_fail(k, "has other children in the cache", key, klen);
 		goto out;
 	}
-	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++)
-		if ((d->children & (1u << j)) && d->cgen[j] != w->cgen[j]) {
+	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
+		if (!(d->children & (1u << j)))
+			continue;
+		if (d->cgen[j] != w->cgen[j]) {
 			st = wchk_fail(k, "has another child generation in "
 			    "the cache", key, klen);
 			goto out;
 		}
+		if (memcmp(d->chash[j], w->chash[j], HASH_LEN) != 0) {
+			st = wchk_fail(k, "has another child top hash in "
+			    "the cache", key, klen);
+			goto out;
+		}
+	}
 	for (unsigned n = 0; n < MAP_TILE_SLOTS; n++) {
 		const struct map_node *a = &d->slot[n], *b = &w->slot[n];
 		uint8_t h[HASH_LEN];
@@ -1491,7 +1566,7 @@ map_txn_prove(struct store_txn *t, const uint8_t key[MAP_KEY_LEN],
     struct map_proof *out)
 {
 	struct rstore *r = malloc(sizeof *r);
-	struct map_store s = { rs_get, NULL, r };
+	struct map_store s = { rs_get, NULL, r, NULL };
 	enum lien_status st;
 
 	if (r == NULL)
@@ -1506,7 +1581,7 @@ enum lien_status
 map_txn_root(struct store_txn *t, uint8_t out[HASH_LEN])
 {
 	struct rstore *r = malloc(sizeof *r);
-	struct map_store s = { rs_get, NULL, r };
+	struct map_store s = { rs_get, NULL, r, NULL };
 	enum lien_status st;
 
 	if (r == NULL)
@@ -1584,6 +1659,13 @@ cmp_tile(struct cmp *c, unsigned s, uint8_t path[MAP_KEY_LEN], uint64_t gw,
 		if (trec_child(&hr, j, &ch) != LIEN_OK)
 			return cmp_fail(c, "has a null child in the store", k,
 			    klen, gh);
+		/* the replay's is its child's top hash; the child itself is
+		 * compared below, so an equal hash here is the store's
+		 * child's too */
+		if (memcmp(trec_child_hash(&wr, j), trec_child_hash(&hr, j),
+		    HASH_LEN) != 0)
+			return cmp_fail(c, "has another child top hash than "
+			    "the replayed one", k, klen, gh);
 		path_set_nibble(path, s, j);
 		st = cmp_tile(c, s + 1, path, cw, ch);
 		path_set_nibble(path, s, 0);

@@ -176,8 +176,11 @@ combine(struct upd *c, unsigned d, const uint8_t *key,
 	struct map_node empty;
 	enum lien_status st;
 
+	/* (upd_node resolved a MAP_HASH beside an EMPTY: here MAP_HASH
+	 * stands beside a non-empty node, which makes an interior node
+	 * whatever its kind) */
 	if (l->kind == MAP_NODE || r->kind == MAP_NODE ||
-	    (l->kind == MAP_LEAF && r->kind == MAP_LEAF)) {
+	    (l->kind != MAP_EMPTY && r->kind != MAP_EMPTY)) {
 		/* Two keys or more below: an interior node. */
 		if ((st = child_write(c, d, key, 0, old_l, l)) != LIEN_OK ||
 		    (st = child_write(c, d, key, 1, old_r, r)) != LIEN_OK)
@@ -230,11 +233,16 @@ upd_node(struct upd *c, unsigned d, const struct map_node *cur,
 		return LIEN_ECORRUPT;	/* two keys equal in all 256 bits */
 	map_node_empty(&old[0]);
 	map_node_empty(&old[1]);
+	m = split_at(u, n, d);
 	if (cur->kind == MAP_NODE) {
 		for (unsigned b = 0; b < 2; b++) {
+			/* a child no update goes to needs its hash only */
+			int hash_only = (b == 0 ? m : n - m) == 0 &&
+			    c->s->peek != NULL;
+
 			key_child(u[0].key, d, b, ck);
-			if ((st = c->s->get(c->s->ctx, d + 1, ck, &old[b])) !=
-			    LIEN_OK)
+			if ((st = (hash_only ? c->s->peek : c->s->get)(
+			    c->s->ctx, d + 1, ck, &old[b])) != LIEN_OK)
 				return st;
 			if (old[b].kind == MAP_EMPTY)
 				map_node_empty(&old[b]);
@@ -248,10 +256,21 @@ upd_node(struct upd *c, unsigned d, const struct map_node *cur,
 		if (cur->kind == MAP_LEAF)
 			ch[map_key_bit(cur->key, d)] = *cur;
 	}
-	m = split_at(u, n, d);
 	if ((st = upd_node(c, d + 1, &ch[0], u, m, &nw[0])) != LIEN_OK ||
 	    (st = upd_node(c, d + 1, &ch[1], u + m, n - m, &nw[1])) != LIEN_OK)
 		return st;
+	/* A peeked child (unchanged: nw is old) beside one that became
+	 * EMPTY: a leaf moves up, an interior node stays; get says which. */
+	for (unsigned b = 0; b < 2; b++) {
+		if (nw[b].kind != MAP_HASH || nw[!b].kind != MAP_EMPTY)
+			continue;
+		key_child(u[0].key, d, b, ck);
+		if ((st = c->s->get(c->s->ctx, d + 1, ck, &old[b])) != LIEN_OK)
+			return st;
+		if (old[b].kind != MAP_LEAF && old[b].kind != MAP_NODE)
+			return LIEN_ECORRUPT;	/* peek and get disagree */
+		nw[b] = old[b];
+	}
 	return combine(c, d, u[0].key, &nw[0], &nw[1], &old[0], &old[1], out);
 }
 

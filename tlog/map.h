@@ -48,6 +48,9 @@ enum map_kind {
 	MAP_EMPTY = 0,
 	MAP_LEAF = 1,
 	MAP_NODE = 2,
+	/* A non-empty node known by its hash alone, leaf or interior: what
+	 * a store's peek may answer (struct map_store). Never stored. */
+	MAP_HASH = 3,
 };
 
 /* One node as the store keeps it. */
@@ -80,13 +83,20 @@ map_key_bit(const uint8_t key[MAP_KEY_LEN], unsigned i)
 /* Node store. get fills *out with the node at (depth, first depth bits of
  * key); a position never written is EMPTY. put stores n there (EMPTY
  * means: remove). Both return LIEN_OK or a store error, passed through
- * unchanged by every function below. put may be NULL for read-only use. */
+ * unchanged by every function below. put may be NULL for read-only use.
+ * peek (may be NULL: get is used) is get for a node whose hash is all
+ * the update needs (the sibling of a changed path): it may answer
+ * MAP_HASH, kind and key unknown, when that saves the store a read;
+ * map_update then calls get for it only if its kind decides the shape
+ * (its sibling became EMPTY). */
 struct map_store {
 	enum lien_status (*get)(void *ctx, unsigned depth,
 	    const uint8_t key[MAP_KEY_LEN], struct map_node *out);
 	enum lien_status (*put)(void *ctx, unsigned depth,
 	    const uint8_t key[MAP_KEY_LEN], const struct map_node *n);
 	void *ctx;
+	enum lien_status (*peek)(void *ctx, unsigned depth,
+	    const uint8_t key[MAP_KEY_LEN], struct map_node *out);
 };
 
 /* Root hash of the map in s (EMPTY's hash for an empty map). */

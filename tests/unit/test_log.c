@@ -1681,8 +1681,8 @@ test_ledger_store_full(void **state)
 	free(big);
 }
 
-/* A store of the previous format (v18: a sealed box's plaintext is the
- * evidence text itself, never compressed) is refused at open,
+/* A store of the previous format (v19: a map tile's record holds its
+ * children's generations without their top hashes) is refused at open,
  * read-write and read-only, rather than read with the wrong layout
  * (docs/storage.md "Format changes and old stores"). */
 static void
@@ -1693,9 +1693,9 @@ test_ledger_refuses_older_format(void **state)
 	struct ledger *l = NULL;
 	struct store *s = NULL;
 	struct store_txn *t = NULL;
-	static const char old[] = "lienlog-store-v18";
+	static const char old[] = "lienlog-store-v19";
 
-	assert_string_equal(ledger_store_format(), "lienlog-store-v19");
+	assert_string_equal(ledger_store_format(), "lienlog-store-v20");
 	ledger_close(f->l);
 	f->l = NULL;
 	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);

@@ -1,7 +1,7 @@
 /*
- * The status map's storage (ledger/map_store.c, store format v9):
- * versioned tiles written append-only, child generations, copy-forward
- * GC from the front of the table, reads from old snapshots, and the
+ * The status map's storage (ledger/map_store.c, store format v9, v20):
+ * versioned tiles written append-only, child generations and top
+ * hashes, the sweeping GC, reads from old snapshots, and the
  * audit's logical comparison (map_txn_compare) with its refusals.
  *
  * A model (a fixed universe of keys, each present with a value or not)
@@ -246,9 +246,8 @@ test_map_store_empty(void **state)
  * taken then and kept while later batches rewrite and collect its
  * tiles: each snapshot still proves its own map (MVCC). */
 static void
-test_map_store_every_generation(void **state)
+every_generation(struct fx *f)
 {
-	struct fx *f = *state;
 	enum { NSNAP = 4 };
 	struct store_txn *snap[NSNAP];
 	struct model *old = malloc(NSNAP * sizeof *old);
@@ -282,6 +281,31 @@ test_map_store_every_generation(void **state)
 		store_txn_abort(snap[i]);
 	}
 	free(old);
+}
+
+static void
+test_map_store_every_generation(void **state)
+{
+	every_generation(*state);
+}
+
+/* The same with a cache that keeps no stratum: every tile a batch
+ * passes is read from the store, and every sibling at a stratum
+ * boundary, the kept strata's included, is answered from its parent's
+ * child top hash (wc_peek, store v20) without reading it. The roots
+ * are the definition's and every proof verifies, so each hash taken
+ * from a parent was its child's. */
+static void
+test_map_store_every_generation_nokeep(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_map_prof pr;
+
+	assert_int_equal(map_wcache_create(0, &f->c), LIEN_OK);
+	every_generation(f);
+	map_wcache_prof(f->c, &pr);
+	assert_true(pr.peeked > 100);
+	assert_true(pr.read_clean < pr.peeked);
 }
 
 /* Two stores with the same keys reached through different batches
@@ -715,9 +739,16 @@ test_map_store_compare_tampered(void **state)
 		x[body + 1] = (uint8_t)(x[body + 1] & (x[body + 1] - 1u));
 		if (x[body + 1] == pv[body + 1])
 			x[body] = (uint8_t)(x[body] & (x[body] - 1u));
-		memmove(x + body + 2, x + body + 10, pvl - body - 10);
-		put_raw(f->s, pk, pkl, x, pvl - 8);
+		memmove(x + body + 2, x + body + 2 + MAP_CHILD_LEN,
+		    pvl - body - 2 - MAP_CHILD_LEN);
+		put_raw(f->s, pk, pkl, x, pvl - MAP_CHILD_LEN);
 		expect_refused(tw, f->s, "differs from the replayed one");
+		/* a child's top hash that is not its top's (v20): the
+		 * writer would hash it into every root above */
+		memcpy(x, pv, pvl);
+		x[body + 2 + 8 + 5] ^= 0x40;
+		put_raw(f->s, pk, pkl, x, pvl);
+		expect_refused(tw, f->s, "another child top hash");
 		put_raw(f->s, pk, pkl, pv, pvl);
 	}
 	assert_int_equal(compare(tw, f->s, NULL, 0), LIEN_OK);
@@ -761,6 +792,26 @@ test_map_store_compare_tampered(void **state)
 		put_raw(f->s, pk, pkl, pv, pvl);
 		cache_check(f->s, f->c, 1);
 	}
+	{
+		struct store_txn *t;
+		char why[256];
+		int valid;
+		unsigned present = (unsigned)pv[0] << 8 | pv[1];
+		unsigned leaves = (unsigned)pv[2] << 8 | pv[3];
+		size_t body = 4u + HASH_LEN * (unsigned)(
+		    __builtin_popcount(present) + __builtin_popcount(leaves));
+
+		memcpy(x, pv, pvl);
+		x[body + 2 + 8] ^= 1;	/* the first child's top hash */
+		put_raw(f->s, pk, pkl, x, pvl);
+		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+		assert_int_equal(map_wcache_check(f->c, t, &valid, why,
+		    sizeof why), LIEN_ECORRUPT);
+		store_txn_abort(t);
+		assert_non_null(strstr(why, "another child top hash"));
+		put_raw(f->s, pk, pkl, pv, pvl);
+		cache_check(f->s, f->c, 1);
+	}
 
 	/* another key set: the comparison sees it tile by tile */
 	batch(f, f->s, &f->c, 1, root);
@@ -777,6 +828,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_map_store_every_generation, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_map_store_every_generation_nokeep, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_store_gc, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_map_store_gc_bound, setup,
