@@ -269,6 +269,9 @@ void ledger_view_close(struct ledger_view *v);
 
 /* Tree size of the snapshot. */
 uint64_t ledger_view_size(const struct ledger_view *v);
+/* The store's snapshot the view reads: two views with the same snapshot
+ * see the same store, record for record (LMDB's transaction id). */
+uint64_t ledger_view_snapshot(const struct ledger_view *v);
 
 /* Root hash of the tree at size n <= snapshot size. */
 enum lien_status ledger_view_root(struct ledger_view *v, uint64_t n,

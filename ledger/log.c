@@ -214,6 +214,12 @@ ledger_view_size(const struct ledger_view *v)
 	return v->size;
 }
 
+uint64_t
+ledger_view_snapshot(const struct ledger_view *v)
+{
+	return store_txn_id(v->t);
+}
+
 static struct merkle_source
 view_source(struct ledger_view *v)
 {

@@ -334,6 +334,12 @@ store_txn_abort(struct store_txn *t)
 }
 
 uint64_t
+store_txn_id(const struct store_txn *t)
+{
+	return (uint64_t)mdb_txn_id(t->txn);
+}
+
+uint64_t
 store_last_txnid(struct store *s)
 {
 	MDB_envinfo info;

@@ -120,6 +120,9 @@ void store_txn_abort(struct store_txn *t);
 /* LMDB's id of the last committed write transaction (mdb_env_info): each
  * commit adds one, so tests can count commits across a run. */
 uint64_t store_last_txnid(struct store *s);
+/* The id of the snapshot a transaction reads (mdb_txn_id): two read
+ * transactions with the same id see the same store. */
+uint64_t store_txn_id(const struct store_txn *t);
 
 /* Generic access. Values from get are borrowed: valid until the txn ends
  * (or, in a write txn, until the next write). LIEN_ENOTFOUND if absent. */
