@@ -357,6 +357,21 @@ def master_key_path(data):
     return os.path.join(os.path.dirname(data), "keys", "master.key")
 
 
+def sealed_box_len(data, index):
+    """Bytes of entry index's sealed box as stored (its own record while
+    its bundle is incomplete), read with mdb_dump (lmdb-utils) beside the
+    running server (a read-only LMDB reader); None if it is not there."""
+    out = subprocess.run(["mdb_dump", "-s", "sealed", data], check=True,
+                         capture_output=True, text=True).stdout
+    kv = [l[1:] for l in out.split("HEADER=END\n", 1)[1].splitlines()
+          if l.startswith(" ")]
+    want = "%016x" % index
+    for k, v in zip(kv[0::2], kv[1::2]):
+        if k == want:
+            return len(v) // 2
+    return None
+
+
 def start_server(lienlogd, data, logpath, extra=()):
     """lienlogd over DATA on a port the kernel picks
     (itest.start_listening): (proc, port) once /healthz answers with a
@@ -690,6 +705,16 @@ def run(a, tmp):
           "evidence opens and matches: %r" % (j and j.get("checks")))
     expect(cl.get("/v1/evidence/%d" % ra["index"], bank_b), 403,
            "not_party", "evidence by another bank")
+    # the box holds the evidence text compressed (store v19,
+    # registry/evzip.h): the stored box, less the seal's 41 bytes, is
+    # shorter than the signature fields and body it gives back
+    blen = sealed_box_len(data, ra["index"])
+    given = (len(j["signature_input"]) + len(j["signature"]) +
+             len(json.dumps(j["body"], separators=(",", ":"),
+                            ensure_ascii=False).encode())) if j else 0
+    check(blen is not None and blen - 41 < given,
+          "sealed box compressed: %r stored for %d bytes of fields" %
+          (blen, given))
 
     signed_reads(a, cl, bank_a, officer, app_a, app_b)
 
