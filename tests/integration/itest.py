@@ -212,6 +212,13 @@ def _start_once(argv, logpath, probe):
         # Its own exit status, or a negative one: killed by a signal,
         # which came from outside unless it crashed.
         how = "exit status %d" % proc.returncode
+    try:
+        # A full disk ends a server before it can even say so (its own
+        # output cannot be written either): name the room left.
+        vfs = os.statvfs(os.path.dirname(os.path.abspath(logpath)))
+        how += "; %d MiB free there" % (vfs.f_bavail * vfs.f_frsize >> 20)
+    except OSError:
+        pass
     with open(logpath, "rb") as f:
         f.seek(off)
         return None, None, (f.read().decode(errors="replace") +

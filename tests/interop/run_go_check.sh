@@ -83,6 +83,9 @@ if [ "$ready" != 1 ]; then
 		how="exited with status $rc"
 		[ "$rc" -gt 128 ] && how="$how (signal $((rc - 128)))"
 	fi
+	# A full disk ends a server before it can even say so (its output
+	# cannot be written either): name the room left.
+	how="$how; $(df -Pm "$tmp" 2>/dev/null | awk 'NR == 2 {print $4}' || true) MiB free in $tmp"
 	echo "run_go_check: FAIL: lienlogd never answered /healthz ($how)" >&2
 	cat "$tmp/server.log" >&2 || true
 	exit 1
