@@ -78,6 +78,10 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_store_ram_ratio          data.mdb blocks allocated / RAM
   growth_<N>_store_cached_at_load     the share of data.mdb in the page
                                       cache as the load began (fincore)
+  growth_<N>_free_pages_at_load       pages on LMDB's free list as the
+                                      load began (mdb_stat -ef; each
+                                      completed bundle may search and
+                                      rewrite it, docs/storage.md)
   growth_<N>_server_major_faults_per_entry, _minor_faults_per_entry,
   growth_<N>_server_read_bytes_per_entry
                                       lienlogd's page faults and bytes
@@ -385,6 +389,16 @@ def mdb_tables(store, table=None):
     return out
 
 
+def free_pages(store):
+    """Pages on the store's LMDB free list (mdb_stat -ef), or nan."""
+    if shutil.which("mdb_stat") is None:
+        return float("nan")
+    r = subprocess.run(["mdb_stat", "-ef", store], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    m = re.search(r"^\s*Free pages: (\d+)$", r.stdout, re.M)
+    return int(m.group(1)) if r.returncode == 0 and m else float("nan")
+
+
 def audit_full(b, store, rdir, env, max_s):
     """`lienlog audit STORE --resume RDIR` (the full audit: no record yet),
     stopped after max_s seconds if given (it prints no progress with
@@ -538,6 +552,7 @@ def measure_load(b, label, store, args, res, n, p):
     it; returns the entries the store holds afterwards."""
     la = loadavg()
     say(f"{label}: load phase, load average {la:.2f}")
+    free0 = free_pages(store)
     srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
     data = os.path.join(store, "data.mdb")
     cached = cached_bytes(data)
@@ -593,6 +608,7 @@ def measure_load(b, label, store, args, res, n, p):
     figure(p + "store_ram_ratio", size / mem_total(), "x")
     figure(p + "store_cached_at_load", cached / size if size else
            float("nan"), "fraction")
+    figure(p + "free_pages_at_load", free0, "pages")
     figure(p + "server_major_faults_per_entry",
            delta("proc", "majflt") / per, "faults")
     figure(p + "server_minor_faults_per_entry",
