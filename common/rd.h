@@ -86,6 +86,49 @@ rd_until(struct rd *r, uint8_t c, const uint8_t **out, size_t *out_len)
 	return LIEN_EPARSE;
 }
 
+/* Unsigned LEB128 (the varint of DWARF and WebAssembly): 7 bits per byte,
+ * least significant first, the top bit set on every byte but the last.
+ * Readers accept only the minimal form of a value below 2^64 (at most
+ * LEB128_MAX bytes, no trailing zero byte), so each value has one
+ * encoding; on failure the cursor is unchanged and LIEN_EPARSE returned. */
+#define LEB128_MAX 10
+
+static inline enum lien_status LIEN_MUST_CHECK
+rd_leb128(struct rd *r, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (size_t i = 0; i < LEB128_MAX && i < rd_left(r); i++) {
+		uint8_t b = r->p[i];
+
+		if (i == LEB128_MAX - 1 && b > 1)
+			return LIEN_EPARSE;	/* above 2^64 - 1 */
+		v |= (uint64_t)(b & 0x7f) << (7 * i);
+		if ((b & 0x80) == 0) {
+			if (b == 0 && i > 0)
+				return LIEN_EPARSE;	/* not minimal */
+			r->p += i + 1;
+			*out = v;
+			return LIEN_OK;
+		}
+	}
+	return LIEN_EPARSE;
+}
+
+/* Writes v as minimal LEB128 at out; returns its length (1..LEB128_MAX). */
+static inline size_t
+leb128_put(uint8_t out[LEB128_MAX], uint64_t v)
+{
+	size_t n = 0;
+
+	while (v >= 0x80) {
+		out[n++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	out[n++] = (uint8_t)v;
+	return n;
+}
+
 static inline void
 be64_put(uint8_t out[8], uint64_t v)
 {

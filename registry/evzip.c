@@ -26,6 +26,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "common/rd.h"
+
 /* The preset dictionary 1: deflate's window holds it before the text, and
  * matches closer to the text's start cost fewer bits, so the commonest
  * strings come last. Made from the constant parts of the requests the
@@ -89,46 +91,6 @@ out_clear(uint8_t **out, size_t *out_len)
 		*out = NULL;
 	if (out_len != NULL)
 		*out_len = 0;
-}
-
-static size_t
-varint_put(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-
-	while (v >= 0x80) {
-		p[n++] = (uint8_t)(v | 0x80);
-		v >>= 7;
-	}
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
-/* Minimal LEB128, at most 10 bytes. LIEN_ECORRUPT otherwise. */
-static enum lien_status LIEN_MUST_CHECK
-varint_get(const uint8_t *p, size_t len, size_t *at, uint64_t *v)
-{
-	uint64_t r = 0;
-	unsigned shift = 0;
-
-	for (size_t i = 0; i < 10; i++) {
-		uint8_t b;
-
-		if (*at >= len)
-			return LIEN_ECORRUPT;
-		b = p[(*at)++];
-		if (i == 9 && b > 1)
-			return LIEN_ECORRUPT;	/* above 2^64 - 1 */
-		r |= (uint64_t)(b & 0x7f) << shift;
-		if ((b & 0x80) == 0) {
-			if (b == 0 && i > 0)
-				return LIEN_ECORRUPT;	/* not minimal */
-			*v = r;
-			return LIEN_OK;
-		}
-		shift += 7;
-	}
-	return LIEN_ECORRUPT;
 }
 
 /* Inflate (z, zlen) with dictionary 1 into exactly n bytes at out. */
@@ -199,7 +161,7 @@ evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
 	    (uInt)(sizeof(dict1) - 1)) != Z_OK)
 		goto out;
 	buf[0] = EVZIP_DEFLATE1;
-	hdr = 1 + varint_put(buf + 1, len);
+	hdr = 1 + leb128_put(buf + 1, len);
 	s.next_in = (z_const Bytef *)text;
 	s.avail_in = (uInt)len;
 	s.next_out = buf + hdr;
@@ -249,6 +211,7 @@ evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 {
 	uint64_t n;
 	size_t at = 1;
+	struct rd r;
 	uint8_t *buf;
 	enum lien_status st;
 
@@ -270,8 +233,10 @@ evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 	}
 	if (p[0] != EVZIP_DEFLATE1)
 		return LIEN_EUNSUPPORTED;
-	if ((st = varint_get(p, len, &at, &n)) != LIEN_OK)
-		return st;
+	rd_init(&r, p + at, len - at);
+	if (rd_leb128(&r, &n) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	at = (size_t)(r.p - p);
 	if (n == 0)
 		return LIEN_ECORRUPT;
 	if (n > EVZIP_TEXT_MAX)

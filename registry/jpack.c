@@ -40,6 +40,7 @@
 #include <string.h>
 
 #include "common/lien_limits.h"
+#include "common/rd.h"
 
 enum {
 	T_OBJ = 0x02, T_OEND = 0x03, T_ARR = 0x04, T_AEND = 0x05,
@@ -175,11 +176,9 @@ ob_byte(struct ob *o, unsigned b)
 static void
 ob_varint(struct ob *o, uint64_t v)
 {
-	while (v >= 0x80) {
-		ob_byte(o, (unsigned)(v & 0x7f) | 0x80);
-		v >>= 7;
-	}
-	ob_byte(o, (unsigned)v);
+	uint8_t b[LEB128_MAX];
+
+	ob_put(o, b, leb128_put(b, v));
 }
 
 /* ---- encoder ------------------------------------------------------------ */
@@ -463,44 +462,6 @@ jpack_is_packed(const uint8_t *p, size_t len)
 
 /* ---- decoder ------------------------------------------------------------ */
 
-struct jrd {
-	const uint8_t *p, *end;
-};
-
-static int
-rd_varint(struct jrd *r, uint64_t *v)
-{
-	uint64_t x = 0;
-
-	for (unsigned sh = 0; sh < 70; sh += 7) {
-		uint8_t b;
-
-		if (r->p >= r->end)
-			return 0;
-		b = *r->p++;
-		if (sh == 63 && b > 1)
-			return 0;
-		x |= (uint64_t)(b & 0x7f) << sh;
-		if (!(b & 0x80)) {
-			if (b == 0 && sh > 0)
-				return 0;	/* not minimal */
-			*v = x;
-			return 1;
-		}
-	}
-	return 0;
-}
-
-static int
-rd_take(struct jrd *r, uint64_t n, const uint8_t **s)
-{
-	if (n > (uint64_t)(r->end - r->p))
-		return 0;
-	*s = r->p;
-	r->p += n;
-	return 1;
-}
-
 static void
 out_uint(struct ob *o, uint64_t v)
 {
@@ -529,7 +490,7 @@ out_hex(struct ob *o, const uint8_t *b, size_t n)
 enum lien_status
 jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 {
-	struct jrd r;
+	struct rd r;
 	struct ob o = { NULL, 0, 0, JPACK_TEXT_MAX, LIEN_OK };
 	/* per open container: 1 object, 0 array; its member count */
 	uint8_t obj[JCS_DEPTH_MAX];
@@ -550,8 +511,7 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		ob_put(&o, p, len);
 		goto fin;
 	}
-	r.p = p + 1;
-	r.end = p + len;
+	rd_init(&r, p + 1, len - 1);
 	while (r.p < r.end) {
 		unsigned t = *r.p++;
 		int is_key = depth > 0 && obj[depth - 1] && cnt[depth - 1] % 2
@@ -599,45 +559,49 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 			break;
 		case T_UINT:
 		case T_NEG:
-			if (!rd_varint(&r, &v) || (t == T_NEG && v == 0))
+			if (rd_leb128(&r, &v) != LIEN_OK || (t == T_NEG && v == 0))
 				goto bad;
 			if (t == T_NEG)
 				ob_byte(&o, '-');
 			out_uint(&o, v);
 			break;
 		case T_NUMTXT:
-			if (!rd_varint(&r, &v) || v == 0 || !rd_take(&r, v, &s))
+			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
+			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
 			ob_put(&o, s, (size_t)v);
 			break;
 		case T_STR:
-			if (!rd_varint(&r, &v) || !rd_take(&r, v, &s))
+			if (rd_leb128(&r, &v) != LIEN_OK ||
+			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
 			ob_byte(&o, '"');
 			ob_put(&o, s, (size_t)v);
 			ob_byte(&o, '"');
 			break;
 		case T_HEX:
-			if (!rd_varint(&r, &v) || v == 0 || !rd_take(&r, v, &s))
+			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
+			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
 			ob_byte(&o, '"');
 			out_hex(&o, s, (size_t)v);
 			ob_byte(&o, '"');
 			break;
 		case T_DICTX:
-			if (!rd_take(&r, 1, &s) || 128u + s[0] >= NDICT)
+			if (rd_take(&r, 1, &s) != LIEN_OK || 128u + s[0] >= NDICT)
 				goto bad;
 			ob_byte(&o, '"');
 			ob_put(&o, dict[128u + s[0]], strlen(dict[128u + s[0]]));
 			ob_byte(&o, '"');
 			break;
 		case T_PHEX:
-			if (!rd_take(&r, 1, &s) || !((s[0] >= 'A' && s[0] <= 'Z')
+			if (rd_take(&r, 1, &s) != LIEN_OK || !((s[0] >= 'A' && s[0] <= 'Z')
 			    || (s[0] >= 'a' && s[0] <= 'z')))
 				goto bad;
 			ob_byte(&o, '"');
 			ob_byte(&o, s[0]);
-			if (!rd_varint(&r, &v) || v == 0 || !rd_take(&r, v, &s))
+			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
+			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
 			out_hex(&o, s, (size_t)v);
 			ob_byte(&o, '"');
@@ -651,13 +615,13 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 				    strlen(dict[t - T_DICT]));
 				ob_byte(&o, '"');
 			} else if (t >= T_STRS) {
-				if (!rd_take(&r, t - T_STRS, &s))
+				if (rd_take(&r, t - T_STRS, &s) != LIEN_OK)
 					goto bad;
 				ob_byte(&o, '"');
 				ob_put(&o, s, t - T_STRS);
 				ob_byte(&o, '"');
 			} else if (t >= T_HEXS) {
-				if (!rd_take(&r, t - T_HEXS + 1, &s))
+				if (rd_take(&r, t - T_HEXS + 1, &s) != LIEN_OK)
 					goto bad;
 				ob_byte(&o, '"');
 				out_hex(&o, s, t - T_HEXS + 1);

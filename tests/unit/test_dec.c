@@ -1,4 +1,5 @@
-/* common/dec: canonical unsigned decimals, with every negative. */
+/* common/dec: canonical unsigned decimals, with every negative; and
+ * common/rd.h LEB128, the other canonical integer encoding. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -7,6 +8,7 @@
 #include <string.h>
 
 #include "common/dec.h"
+#include "common/rd.h"
 
 static void
 test_dec_u64_parse_canonical(void **state)
@@ -91,6 +93,51 @@ test_dec_u64_arg(void **state)
 	assert_int_equal(v, 42);
 }
 
+/* Every width from 1 to 10 bytes round-trips; the reader takes exactly the
+ * bytes written and refuses the empty, truncated, non-minimal and
+ * over-2^64 forms with the cursor unchanged. */
+static void
+test_leb128(void **state)
+{
+	static const uint64_t vals[] = { 0, 1, 127, 128, 300, 16383, 16384,
+	    UINT32_MAX, (uint64_t)1 << 63, UINT64_MAX };
+	static const uint8_t bad[][11] = {
+		{ 0x80 },			/* truncated */
+		{ 0xff, 0xff },			/* truncated */
+		{ 0x80, 0x00 },			/* 0 not minimal */
+		{ 0x81, 0x80, 0x00 },		/* 1 not minimal */
+		{ 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+		  0x02 },			/* 2^64 */
+		{ 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80,
+		  0x80, 0x01 },			/* 11 bytes */
+	};
+	static const size_t bad_len[] = { 1, 2, 2, 3, 10, 11 };
+	uint8_t b[LEB128_MAX + 1];
+	struct rd r;
+	uint64_t v;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+		size_t n = leb128_put(b, vals[i]);
+
+		assert_true(n >= 1 && n <= LEB128_MAX);
+		b[n] = 0x55;		/* a trailing byte stays unread */
+		rd_init(&r, b, n + 1);
+		assert_int_equal(rd_leb128(&r, &v), LIEN_OK);
+		assert_true(v == vals[i]);
+		assert_int_equal(rd_left(&r), 1);
+		rd_init(&r, b, n - 1);	/* truncated by one byte */
+		assert_int_equal(rd_leb128(&r, &v), LIEN_EPARSE);
+		assert_int_equal(rd_left(&r), n - 1);
+	}
+	assert_int_equal(leb128_put(b, UINT64_MAX), LEB128_MAX);
+	for (size_t i = 0; i < sizeof bad_len / sizeof bad_len[0]; i++) {
+		rd_init(&r, bad[i], bad_len[i]);
+		assert_int_equal(rd_leb128(&r, &v), LIEN_EPARSE);
+		assert_int_equal(rd_left(&r), bad_len[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -98,6 +145,7 @@ main(void)
 		cmocka_unit_test(test_dec_u64_parse_canonical),
 		cmocka_unit_test(test_dec_u64_parse_rejects),
 		cmocka_unit_test(test_dec_u64_arg),
+		cmocka_unit_test(test_leb128),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
