@@ -27,6 +27,7 @@
 #include <zlib.h>
 
 #include "common/rd.h"
+#include "crypto/sign.h"
 
 /* The preset dictionary 1: deflate's window holds it before the text, and
  * matches closer to the text's start cost fewer bits, so the commonest
@@ -93,6 +94,35 @@ out_clear(uint8_t **out, size_t *out_len)
 		*out_len = 0;
 }
 
+/* zlib's own buffers (the deflate window and hash chains, the inflate
+ * window) hold the evidence text, which is personal data: they are
+ * wiped before they are freed, like every other copy of it. Each block
+ * keeps its size in front. */
+static voidpf
+zwipe_alloc(voidpf opaque, uInt items, uInt size)
+{
+	size_t n = (size_t)items * size;
+	size_t *p;
+
+	(void)opaque;
+	if (size != 0 && n / size != items)
+		return Z_NULL;
+	if ((p = malloc(sizeof(size_t) + n)) == NULL)
+		return Z_NULL;
+	*p = n;
+	return p + 1;
+}
+
+static void
+zwipe_free(voidpf opaque, voidpf q)
+{
+	size_t *p = (size_t *)q - 1;
+
+	(void)opaque;
+	secret_wipe(p + 1, *p);
+	free(p);
+}
+
 /* Inflate (z, zlen) with dictionary 1 into exactly n bytes at out. */
 static enum lien_status LIEN_MUST_CHECK
 inflate_exact(const uint8_t *z, size_t zlen, uint8_t *out, size_t n)
@@ -104,6 +134,8 @@ inflate_exact(const uint8_t *z, size_t zlen, uint8_t *out, size_t n)
 	if (zlen > UINT_MAX || n > UINT_MAX)
 		return LIEN_ETOOBIG;
 	memset(&s, 0, sizeof(s));
+	s.zalloc = zwipe_alloc;
+	s.zfree = zwipe_free;
 	if ((rc = inflateInit2(&s, -15)) != Z_OK)
 		return rc == Z_MEM_ERROR ? LIEN_ENOMEM : LIEN_ECRYPTO;
 	if (inflateSetDictionary(&s, (const Bytef *)dict1,
@@ -143,6 +175,8 @@ evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
 	if (len > EVZIP_TEXT_MAX)
 		return LIEN_ETOOBIG;
 	memset(&s, 0, sizeof(s));
+	s.zalloc = zwipe_alloc;
+	s.zfree = zwipe_free;
 	/* Level 9 (the texts are short: the best matches cost little),
 	 * a 4 KiB window (the dictionary and a text of a few KiB; a longer
 	 * text compresses a little less), memLevel 5: a 2^12-slot hash
@@ -196,11 +230,11 @@ evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
 out:
 	(void)deflateEnd(&s);
 	if (back != NULL) {
-		memset(back, 0, len);
+		secret_wipe(back, len);
 		free(back);
 	}
 	if (buf != NULL) {
-		memset(buf, 0, cap);
+		secret_wipe(buf, cap);
 		free(buf);
 	}
 	return st;
@@ -245,7 +279,7 @@ evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		return LIEN_ENOMEM;
 	if ((st = inflate_exact(p + at, len - at, buf, (size_t)n)) !=
 	    LIEN_OK) {
-		memset(buf, 0, (size_t)n + 1);
+		secret_wipe(buf, (size_t)n + 1);
 		free(buf);
 		return st;
 	}
