@@ -83,6 +83,7 @@
 #include "common/status.h"
 #include "crypto/hash.h"
 #include "common/b64.h"
+#include "crypto/cert.h"
 #include "crypto/idemkey.h"
 #include "crypto/jws.h"
 #include "crypto/note.h"
@@ -155,8 +156,9 @@ struct vehicle {
 /* Storage a request borrows until its append returns. */
 struct slot {
 	struct reg_request rq;
-	struct vehicle *v;
+	struct vehicle *v;	/* NULL: a filing */
 	unsigned step;
+	uint64_t ms;		/* the request's time: created, Idempotency-Key */
 	char nonce[40];
 	char idem[IDEMKEY_LEN + 1];
 	char contract[48];
@@ -184,6 +186,13 @@ struct growth {
 	struct ledger_item items[BATCH];
 	struct ledger_receipt out[BATCH];
 	size_t nslot, batch;	/* prepared; per batch (--batch) */
+	/* --span-days: the simulated clock (sim_ms). The sequencer reads it
+	 * once per item and once per state root (ledger_config clock_ms),
+	 * each reading a tick; tick k is sim_t0 + k x sim_step_ms. */
+	int sim;
+	uint8_t *filing_box[DEMO_FILINGS];	/* file_parties' boxes */
+	uint64_t sim_t0, ticks;
+	double sim_step_ms;
 };
 
 static struct reg_str
@@ -203,6 +212,33 @@ now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+/* The simulated time of tick k. */
+static uint64_t
+sim_at(const struct growth *g, uint64_t k)
+{
+	return g->sim_t0 + (uint64_t)((double)k * g->sim_step_ms);
+}
+
+/* ledger_config clock_ms, in the sequencer thread: a tick per reading.
+ * ledger_append_many returns after the sequencer is done with the batch
+ * (under the ledger's mutex), so the main thread then reads ticks. */
+static uint64_t
+sim_clock(void *arg)
+{
+	struct growth *g = arg;
+
+	return sim_at(g, g->ticks++);
+}
+
+/* The time of the request in slot i of the batch being prepared: the
+ * time its entry will get (items take ticks in order, refused ones too;
+ * flush resynchronises after each batch's state root), or now. */
+static uint64_t
+request_ms(const struct growth *g, size_t i)
+{
+	return g->sim ? sim_at(g, g->ticks + i) : now_ms();
+}
+
 static int
 fail(const char *what, enum lien_status st)
 {
@@ -218,11 +254,12 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 	struct reg_request *rq = &sl->rq;
 	char body[40];
 	uint8_t nb[16];
-	uint64_t ms = now_ms();
+	uint64_t ms = request_ms(g, (size_t)(sl - g->slots));
 	int64_t created = (int64_t)(ms / 1000u);
 
 	memset(rq, 0, sizeof(*rq));
 	sl->v = v;
+	sl->ms = ms;
 	g->seq++;
 	lcrypto_random(nb, sizeof nb);
 	hex_encode(nb, sizeof nb, sl->nonce);
@@ -341,7 +378,7 @@ step_body(const struct growth *g, const struct slot *sl, char *path,
 	const struct vehicle *v = sl->v;
 	const struct demo_world *w = g->w;
 	char app[REG_APP_ID_LEN + 8];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = sl->ms ? (int64_t)(sl->ms / 1000u) : (int64_t)time(NULL);
 
 	(void)snprintf(app, sizeof app, "A%016" PRIx64, g->seq);
 	switch (sl->step) {
@@ -399,22 +436,19 @@ step_body(const struct growth *g, const struct slot *sl, char *path,
  * when every request made its own (13 s -> 45 s; the
  * audit never opens a box; a bench-built box does not open in
  * `GET /v1/evidence` either, its AD names another salt). */
+/* Seal the evidence text of a request to path with body (signed by p)
+ * into b as api/ seals it (AD: tag 0x00, the system key's 16 zero bytes,
+ * the private record's salt), compressed (registry/evzip.h). */
 static enum lien_status
-slot_seal(struct growth *g, struct slot *sl, const struct party *p)
+box_make(struct growth *g, const struct slot *sl, const struct party *p,
+    const char *path, const char *body, size_t blen, struct box *b)
 {
-	char path[96], *body = NULL;
-	size_t blen = 0, tlen = 0, zlen = 0, alen = 0;
+	size_t tlen = 0, zlen = 0, alen;
 	uint8_t *text = NULL, *z = NULL;
 	uint8_t ad[sizeof(EVIDENCE_TAG) + 16 + REG_SALT_LEN];
-	struct box *b = &g->pool[sl->step][g->pool_next[sl->step]++ %
-	    BOX_POOL];
-	enum lien_status st = LIEN_OK;
+	enum lien_status st;
 
-	if (b->p != NULL)
-		goto out;
-	if ((st = step_body(g, sl, path, sizeof path, &body, &blen)) !=
-	    LIEN_OK ||
-	    (st = evidence_text(p, path, body, blen, sl->rq.ev.created,
+	if ((st = evidence_text(p, path, body, blen, sl->rq.ev.created,
 	    &text, &tlen)) != LIEN_OK ||
 	    (st = evzip_encode(text, tlen, &z, &zlen)) != LIEN_OK)
 		goto out;
@@ -429,14 +463,37 @@ slot_seal(struct growth *g, struct slot *sl, const struct party *p)
 	    SEAL_OVERHEAD, &b->len)) != LIEN_OK) {
 		free(b->p);
 		b->p = NULL;
-		goto out;
 	}
 out:
+	free(text);
+	free(z);
+	return st;
+}
+
+/* The sealed evidence of the slot's request: the step's evidence text,
+ * compressed and sealed (box_make). The first BOX_POOL requests of each
+ * step make their own; later ones take those again in turn: a box's
+ * bytes cost the store the same whoever else has equal ones (nothing
+ * deduplicates them), and making one (the body's JSON, the face token's
+ * signature, deflate, the seal) on the thread that waits for each batch
+ * tripled the build's time at 10^5 when every request made its own
+ * (13 s -> 45 s; the audit never opens a box; a bench-built box does not
+ * open in `GET /v1/evidence` either, its AD names another salt). */
+static enum lien_status
+slot_seal(struct growth *g, struct slot *sl, const struct party *p)
+{
+	char path[96], *body = NULL;
+	size_t blen = 0;
+	struct box *b = &g->pool[sl->step][g->pool_next[sl->step]++ %
+	    BOX_POOL];
+	enum lien_status st = LIEN_OK;
+
+	if (b->p == NULL && (st = step_body(g, sl, path, sizeof path, &body,
+	    &blen)) == LIEN_OK)
+		st = box_make(g, sl, p, path, body, blen, b);
 	sl->rq.sealed = b->p;
 	sl->rq.sealed_len = b->p != NULL ? b->len : 0;
 	free(body);
-	free(text);
-	free(z);
 	return st;
 }
 
@@ -487,6 +544,12 @@ flush(struct growth *g)
 	for (size_t i = 0; i < n; i++) {
 		struct slot *sl = &g->slots[i];
 
+		if (g->out[i].status != LIEN_OK && sl->v == NULL) {
+			fprintf(stderr, "bench_growth: filing refused: %s\n",
+			    sl->rq.refusal ? sl->rq.refusal : "?");
+			return fail("filing the demo parties",
+			    g->out[i].status);
+		}
 		if (g->out[i].status != LIEN_OK) {
 			if (g->refused++ < 5)
 				fprintf(stderr, "bench_growth: step %u refused:"
@@ -603,6 +666,103 @@ round_run(struct growth *g, unsigned n, uint64_t *vno)
 	return flush(g);
 }
 
+static int read_file(const char *path, char *buf, size_t cap, size_t *len);
+
+/* A new store (--span-days): the demo world's filings (demo_filing_get,
+ * what `lienlogd --demo`'s seeder files first over HTTP: the two banks,
+ * the officer, the registry mirror, the auditor, the post office) as the
+ * administrator's requests, through the registry path as api/ builds
+ * them (api/routes_reg.c post_filing: the certificate's DER and notAfter;
+ * its chain was checked when the demo world was made), in one batch at
+ * the simulated start. */
+static int
+file_parties(struct growth *g, const char *dir)
+{
+	const struct regclient_party *ap = demo_party(g->w, DEMO_ADMIN);
+	struct party admin;
+	struct cert *crt[DEMO_FILINGS + 1] = { NULL };
+	struct cert_info info;
+	struct demo_filing f;
+	char path[4096], *pem;
+	size_t plen;
+	int rc = -1;
+
+	memset(&admin, 0, sizeof admin);
+	(void)snprintf(path, sizeof path, "%s/demo/admin.pem", dir);
+	if ((pem = malloc(65536)) == NULL)
+		return -1;
+	if (ap == NULL || read_file(path, pem, 65536, &plen) != 0 ||
+	    cert_parse_text(pem, plen, &crt[DEMO_FILINGS]) != LIEN_OK ||
+	    cert_info_get(crt[DEMO_FILINGS], &info) != LIEN_OK ||
+	    hex_decode(ap->keyid, strlen(ap->keyid), admin.keyid, HASH_LEN) !=
+	    LIEN_OK) {
+		(void)fail("the demo administrator's certificate", LIEN_EPARSE);
+		goto out;
+	}
+	admin.rp = ap;
+	admin.role = REG_ROLE_ADMIN;
+	admin.not_after_ms = info.not_after > 0 ?
+	    (uint64_t)info.not_after * 1000u : 0;
+	/* api/auth.c: an administrator's party id */
+	(void)snprintf(admin.id, sizeof admin.id, "admin:%s", ap->keyid);
+	if (party_sig_init(&admin) != LIEN_OK) {
+		(void)fail("the administrator's signature", LIEN_EPARSE);
+		goto out;
+	}
+	for (unsigned i = 0; demo_filing_get(g->w, i, &f) == LIEN_OK; i++) {
+		struct slot *sl = &g->slots[g->nslot++];
+		int inst = f.contact != NULL;
+		struct reg_request *rq = slot_init(g, sl, NULL, inst ?
+		    REG_T_INSTITUTION_FILE : REG_T_PARTY_FILE, &admin);
+		char *body = NULL;
+		size_t blen = 0, dlen;
+		struct box b = { NULL, 0 };
+		enum lien_status st;
+
+		sl->step = NSTEPS;	/* not a step of the workflow */
+		if (cert_parse_text(f.cert, f.cert_len, &crt[i]) != LIEN_OK ||
+		    cert_info_get(crt[i], &info) != LIEN_OK ||
+		    info.not_after < 0) {
+			(void)fail("a demo certificate", LIEN_EPARSE);
+			goto out;
+		}
+		rq->party = S(f.party);
+		rq->party_role = inst ? REG_ROLE_INSTITUTION :
+		    strcmp(f.role, "officer") == 0 ? REG_ROLE_OFFICER :
+		    strcmp(f.role, "registry") == 0 ? REG_ROLE_REGISTRY :
+		    strcmp(f.role, "auditor") == 0 ? REG_ROLE_AUDITOR :
+		    REG_ROLE_POST;
+		rq->name = S(f.name);
+		if (inst)
+			rq->contact = S(f.contact);
+		rq->cert_der = cert_der_get0(crt[i], &dlen);
+		rq->cert_der_len = dlen;
+		rq->cert_not_after_ms = (uint64_t)info.not_after * 1000u;
+		st = inst ? regclient_institution_contact_body(f.party,
+		    f.name, f.contact, f.cert, f.cert_len, &body, &blen) :
+		    regclient_party_body(f.party, f.role, f.name, f.cert,
+		    f.cert_len, &body, &blen);
+		if (st == LIEN_OK)
+			st = box_make(g, sl, &admin, inst ? "/v1/institutions" :
+			    "/v1/parties", body, blen, &b);
+		free(body);
+		if (st != LIEN_OK) {
+			(void)fail("a filing's evidence", st);
+			goto out;
+		}
+		/* kept until the flush, freed with g */
+		sl->rq.sealed = b.p;
+		sl->rq.sealed_len = b.len;
+		g->filing_box[i] = b.p;
+	}
+	rc = flush(g);
+out:
+	for (unsigned i = 0; i <= DEMO_FILINGS; i++)
+		cert_free(crt[i]);
+	free(pem);
+	return rc;
+}
+
 static int
 party_get(struct ledger_view *v, const struct demo_world *w,
     enum demo_party_id id, struct party *out)
@@ -675,7 +835,7 @@ wstat_print(struct ledger *l, uint64_t entries, uint64_t batches)
 
 static int
 cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
-    int wstat)
+    int wstat, double span_days)
 {
 	struct growth *g;
 	struct demo_world *w = NULL;
@@ -698,7 +858,11 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	g->rng = 0x67726f7774680001ull ^ (uint64_t)time(NULL);
 	lcrypto_random(&g->run, sizeof g->run);
 	registry_rules_default(&g->rules);
-	g->rules.nonce_window_ms = BUILD_NONCE_WINDOW_MS;
+	/* simulated: the registry's own rules (its 300 s nonce window is a
+	 * few entries at a registry's rate) */
+	g->sim = span_days > 0;
+	if (!g->sim)
+		g->rules.nonce_window_ms = BUILD_NONCE_WINDOW_MS;
 	if (seal_key_generate(&g->seal) != LIEN_OK)
 		goto out;
 	(void)snprintf(path, sizeof path, "%s/log.key", dir);
@@ -721,10 +885,31 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	cfg.signer = signer;
 	cfg.batch_max = batch;
 	cfg.flags = sync ? 0 : LEDGER_NOSYNC;
+	if (g->sim) {
+		/* the target's entries spread evenly over span_days, the
+		 * last at the time the build starts: the store's newest
+		 * entry is older than the real clock lienlogd and the audit
+		 * then use (a tick per entry, state roots included) */
+		double span_ms = span_days * 86400000.0;
+
+		g->sim_t0 = now_ms() - (uint64_t)span_ms;
+		g->sim_step_ms = span_ms / (double)target;
+		cfg.clock_ms = sim_clock;
+		cfg.clock_arg = g;
+	}
 	if ((st = ledger_open(&cfg, &g->l)) != LIEN_OK) {
 		(void)fail("ledger_open", st);
 		goto out;
 	}
+	if (g->sim && ledger_size(g->l) != 0) {
+		fprintf(stderr, "bench_growth: --span-days builds a new store "
+		    "from its first entry, and %s holds %" PRIu64 " entries "
+		    "(remove its data.mdb and lock.mdb; the demo world and "
+		    "keys stay)\n", dir, ledger_size(g->l));
+		goto out;
+	}
+	if (g->sim && file_parties(g, dir) != 0)
+		goto out;
 	if ((st = ledger_view_open(g->l, &view)) != LIEN_OK) {
 		(void)fail("ledger_view_open", st);
 		goto out;
@@ -751,8 +936,13 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	size0 = ledger_size(g->l);
 	t0 = tlast = bench_now_ns();
 	fprintf(stderr, "bench_growth: %s: %" PRIu64 " entries, growing to %"
-	    PRIu64 " (batches of %u, %s)\n", dir, size0, target, batch,
-	    sync ? "fdatasync each" : "one fdatasync at the end");
+	    PRIu64 " (batches of %u, %s; %s)\n", dir, size0, target, batch,
+	    sync ? "fdatasync each" : "one fdatasync at the end", g->sim ?
+	    "simulated clock" : "real clock");
+	if (g->sim)
+		fprintf(stderr, "bench_growth: simulated: %.1f days, %.1f s "
+		    "per entry, %.0f entries a day, ending now\n", span_days,
+		    g->sim_step_ms / 1000.0, 86400000.0 / g->sim_step_ms);
 	while ((size = ledger_size(g->l)) < target) {
 		/* about 4 entries per vehicle, plus a state root per batch */
 		uint64_t want = (target - size) / 4 + 1;
@@ -787,6 +977,8 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	    bench_seconds(bench_now_ns() - t0));
 	bench_figure("build_entries_per_s", (double)(size - size0) /
 	    bench_seconds(bench_now_ns() - t0), "entries/s");
+	bench_figure("build_span_days", g->sim ? (double)(sim_at(g, g->ticks) -
+	    g->sim_t0) / 86400000.0 : 0, "days");
 	ledger_stats_get(g->l, &ls);
 	if (wstat && wstat_print(g->l, size - size0, ls.batches - batches0) !=
 	    0)
@@ -803,6 +995,8 @@ out:
 	for (size_t i = 0; i < NSTEPS; i++)
 		for (size_t j = 0; j < BOX_POOL; j++)
 			free(g->pool[i][j].p);
+	for (size_t i = 0; i < DEMO_FILINGS; i++)
+		free(g->filing_box[i]);
 	seal_key_free(g->seal);
 	free(g);
 	return rc;
@@ -1095,7 +1289,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bench_growth build DIR --entries N "
-	    "[--batch B] [--sync] [--wstat]\n"
+	    "[--batch B] [--sync] [--wstat | --span-days D]\n"
 	    "       bench_growth machine DIR [--smoke]\n"
 	    "       bench_growth stat DIR\n"
 	    "       bench_growth format\n");
@@ -1119,6 +1313,7 @@ main(int argc, char **argv)
 		double n = strtod(argv[4], &end);
 		unsigned long batch = BATCH;
 		int sync = 0, wstat = 0;
+		double span = 0;
 
 		if (*end != '\0' || n < 1 || n > 1e9)
 			return usage();
@@ -1127,6 +1322,13 @@ main(int argc, char **argv)
 				sync = 1;
 			else if (strcmp(argv[i], "--wstat") == 0)
 				wstat = 1;
+			else if (strcmp(argv[i], "--span-days") == 0 &&
+			    i + 1 < argc) {
+				span = strtod(argv[++i], &end);
+				if (*end != '\0' || !(span >= 0) ||
+				    span > 100 * 366)
+					return usage();
+			}
 			else if (strcmp(argv[i], "--batch") == 0 &&
 			    i + 1 < argc) {
 				batch = strtoul(argv[++i], &end, 10);
@@ -1136,8 +1338,10 @@ main(int argc, char **argv)
 			} else
 				return usage();
 		}
+		if (span > 0 && wstat)
+			return usage();
 		return cmd_build(argv[2], (uint64_t)n, (unsigned)batch, sync,
-		    wstat);
+		    wstat, span);
 	}
 	if (strcmp(argv[1], "machine") == 0 && (argc == 3 || (argc == 4 &&
 	    strcmp(argv[3], "--smoke") == 0)))

@@ -132,11 +132,17 @@ import urllib.request
 RANDOM = ("vehicles", "index", "parties", "pstate", "keys")
 TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
           "vehicles", "parties", "nonces", "idem", "sealed", "index",
-          "private", "pstate", "keys", "papps", "notices", "expiry")
+          "private", "pstate", "keys", "papps", "notices", "expiry",
+          "vrecords")
 COPY_MAX = 2_000_000
 # bench_growth build's nonce window (BUILD_NONCE_WINDOW_MS, 2 s: not the
 # registry's default 300 s, bench/README.md "Growth"), plus a margin
 NONCE_S = 2 + 10
+DAYS_PER_YEAR = 365.25
+# The registry rules' windows (registry/registry.h REG_IDEM_KEEP_MS,
+# rules.c nonce_window_ms) for the smoke's window check
+IDEM_KEEP_DAYS = 1.0
+NONCE_WINDOW_DAYS = 300 / 86400
 
 
 def say(*a):
@@ -338,7 +344,21 @@ def store_format(b):
     return m.group(1) if m else "v"
 
 
-def build_store(b, store, n):
+def span_days(n, per_year):
+    """The simulated span of a store of n entries built at per_year
+    entries a year (0: the real clock)."""
+    return n / per_year * DAYS_PER_YEAR if per_year > 0 else 0.0
+
+
+def store_name(label, fmt, per_year):
+    """growth-<N>-<format> for a store built on the real clock (the name
+    stores had before the simulated clock, so a cache of them is found),
+    growth-<N>-<format>-<R>py for one built at R entries a year."""
+    return f"growth-{label}-{fmt}" + ("" if per_year <= 0 else
+                                      f"-{per_year:.3g}py".replace("+", ""))
+
+
+def build_store(b, store, n, per_year):
     ok = store + ".ok"
     if os.path.exists(ok) and os.path.isdir(store):
         return
@@ -349,10 +369,24 @@ def build_store(b, store, n):
     t0 = time.time()
     srv = Server(b["lienlogd"], store, store + ".lienlogd.log")
     srv.stop()
-    say(f"demo seeded in {time.time() - t0:.1f} s; growing to {n} entries")
+    span = span_days(n, per_year)
+    cmd = [b["bench_growth"], "build", store, "--entries", str(n)]
+    if span > 0:
+        # The simulated clock starts the log over: the seed's entries
+        # carry the real time, which the simulated years must precede.
+        # The demo world, the log key and trust/ stay; bench_growth files
+        # the demo parties first, at the simulated start.
+        for f in ("data.mdb", "lock.mdb"):
+            os.unlink(os.path.join(store, f))
+        cmd += ["--span-days", "%.6f" % span]
+        say(f"demo world made in {time.time() - t0:.1f} s; building {n} "
+            f"entries over {span:.1f} simulated days ({per_year:.3g} a "
+            "year, ending now)")
+    else:
+        say(f"demo seeded in {time.time() - t0:.1f} s; growing to {n} "
+            "entries on the real clock")
     t1 = time.time()
-    r = subprocess.run([b["bench_growth"], "build", store, "--entries",
-                        str(n)], stdout=subprocess.PIPE, text=True)
+    r = subprocess.run(cmd, stdout=subprocess.PIPE, text=True)
     if r.returncode != 0:
         sys.exit(f"growth: bench_growth build {store} failed "
                  f"({r.returncode})")
@@ -360,12 +394,12 @@ def build_store(b, store, n):
     say(f"built {store} in {time.time() - t1:.1f} s, {rate:.0f} entries/s "
         f"(load average {loadavg():.2f})")
     with open(ok, "w") as f:
-        f.write(f"{n}\n")
+        f.write(f"{n} {per_year}\n")
 
 
 def mdb_tables(store, table=None):
-    """{table: (branch, leaf, overflow, entries)} from mdb_stat -a (or -s
-    table)."""
+    """{table: [branch, leaf, overflow, entries, depth]} from mdb_stat -a
+    (or -s table)."""
     if shutil.which("mdb_stat") is None:
         return None
     r = subprocess.run(["mdb_stat"] + (["-s", table] if table else ["-a"])
@@ -378,12 +412,13 @@ def mdb_tables(store, table=None):
         m = re.match(r"^Status of (\S+)$", line.strip())
         if m:
             name = m.group(1)
-            out[name] = [0, 0, 0, 0]
+            out[name] = [0, 0, 0, 0, 0]
             continue
         if name is None:
             continue
         for i, key in enumerate(("Branch pages:", "Leaf pages:",
-                                 "Overflow pages:", "Entries:")):
+                                 "Overflow pages:", "Entries:",
+                                 "Tree depth:")):
             if line.strip().startswith(key):
                 out[name][i] = int(line.split(":")[1])
     return out
@@ -419,7 +454,38 @@ def audit_full(b, store, rdir, env, max_s):
     return True, time.time() - t0, child_cpu() - c0
 
 
-def measure(b, label, store, args, res):
+def window_check(label, n, span, tabs, args):
+    """The windowed tables of a store built over span days hold the
+    window, not the whole build: the Idempotency-Keys of the last day
+    (registry REG_IDEM_KEEP_MS; every request the build makes carries
+    one) and the nonces of the last 300 s (the rules' nonce_window_ms),
+    as counts: the records against the entries such a window spans at
+    the build's rate, with room for a batch's worth and LMDB's rounding.
+    Printed as figures; with --smoke a store that keeps more fails the
+    run (the test of bench.growth_smoke)."""
+    p = f"growth_{label}_"
+    per_day = n / span if span > 0 else float("nan")
+    idem_max = 2 * per_day * IDEM_KEEP_DAYS + 64
+    nonce_max = 2 * per_day * NONCE_WINDOW_DAYS + 64
+    figure(p + "idem_window_records_max", idem_max, "records")
+    figure(p + "nonces_window_records_max", nonce_max, "records")
+    if not args.smoke or span <= 0:
+        return
+    if tabs is None:
+        sys.exit("growth: --smoke's window check needs mdb_stat "
+                 "(lmdb-utils)")
+    idem = tabs.get("idem", [0] * 5)[3]
+    nonces = tabs.get("nonces", [0] * 5)[3]
+    say(f"{label}: window check: {idem} idempotency records (at most "
+        f"{idem_max:.0f}), {nonces} nonces (at most {nonce_max:.0f}) of "
+        f"{int(n)} entries over {span:.1f} days")
+    if idem > idem_max or nonces > nonce_max:
+        sys.exit(f"growth: {label}: the store keeps more than its windows: "
+                 f"{idem} idempotency records (at most {idem_max:.0f}), "
+                 f"{nonces} nonces (at most {nonce_max:.0f})")
+
+
+def measure(b, label, store, args, res, size):
     p = f"growth_{label}_"
     st = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
     n, ebytes = st["entries"], st["entry_bytes_mean"]
@@ -428,18 +494,31 @@ def measure(b, label, store, args, res):
     blocks = os.stat(os.path.join(store, "data.mdb")).st_blocks * 512
     figure(p + "bytes_per_entry", blocks / n, "bytes")
     figure(p + "bytes_beyond_entry", blocks / n - ebytes, "bytes")
+    # the simulated span the store was built over (0: the real clock,
+    # every record of a window still live) and its rate
+    span = span_days(size, args.per_year)
+    figure(p + "span_days", span, "days")
+    figure(p + "entries_per_day", size / span if span > 0 else
+           float("nan"), "entries")
     tabs = mdb_tables(store)
     rnd = 0.0
     maplf = 0.0
+    nan = float("nan")
     for t in TABLES:
         v = tabs.get(t) if tabs is not None else None
         figure(p + f"table_{t}_bytes_per_entry",
-               (v[0] + v[1] + v[2]) * 4096 / n if v else float("nan"),
-               "bytes")
+               (v[0] + v[1] + v[2]) * 4096 / n if v else nan, "bytes")
+        # the pages a write to a random key of this table walks and
+        # dirties: depth - 1 branch pages and a leaf
+        figure(p + f"table_{t}_branch_pages", v[0] if v else nan, "pages")
+        figure(p + f"table_{t}_leaf_pages", v[1] if v else nan, "pages")
+        figure(p + f"table_{t}_depth", v[4] if v else nan, "levels")
+        figure(p + f"table_{t}_records", v[3] if v else nan, "records")
         if v and t in RANDOM:
             rnd += v[1] * 4096 / n
         if v and t == "map":
             maplf = v[1] * 4096 / n
+    window_check(label, size, span, tabs, args)
     if tabs is not None:
         for t in sorted(set(tabs) - set(TABLES)):
             v = tabs[t]
@@ -658,6 +737,11 @@ def main():
                     help="stop the full audit after this many seconds "
                     "(its figures nan, _audit_stopped_after_s set; no "
                     "incremental audit then)")
+    ap.add_argument("--per-year", type=float, default=1e6,
+                    help="entries a year the build simulates (default "
+                    "1e6: 10^7 entries span 10 years, ending now); 0: "
+                    "the real clock, every entry within minutes of the "
+                    "others (the build before the simulated clock)")
     ap.add_argument("--smoke", action="store_true")
     args = ap.parse_args()
     repo = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -666,6 +750,9 @@ def main():
         args.sizes, args.duration, args.concurrency = "3e3", 2, 4
         args.incr = 300
         args.wstat = 256
+        if args.per_year == ap.get_default("per_year"):
+            # 10 days: the window check sees a tenth of it in idem
+            args.per_year = 3000 / 10 * DAYS_PER_YEAR
         scratch = tempfile.mkdtemp(prefix="lienlog-growth-smoke-")
         args.store_dir = scratch
     if args.store_dir is None:
@@ -687,7 +774,8 @@ def main():
          "bench_growth": os.path.join(args.bin, "bench", "bench_growth")}
     la0 = loadavg()
     say(f"{os.cpu_count()} cores, store dir {args.store_dir}, "
-        f"load average {la0:.2f}")
+        f"load average {la0:.2f}, " + (f"{args.per_year:.3g} entries a "
+        "year simulated" if args.per_year > 0 else "real clock"))
     try:
         mach = run([b["bench_growth"], "machine", args.store_dir]
                    + (["--smoke"] if args.smoke else [])).stdout
@@ -698,18 +786,19 @@ def main():
         # live NONCE_S after the request that wrote them, and a load run
         # while the build's last ones expire spends its commits deleting
         # them; so each size waits until its build is that old
+        fmt = store_format(b)
         for s in sizes:
             label = s.replace(".", "_").replace("+", "")
-            build_store(b, os.path.join(
-                args.store_dir, f"growth-{label}-{store_format(b)}"),
-                int(float(s)))
+            build_store(b, os.path.join(args.store_dir, store_name(
+                label, fmt, args.per_year)), int(float(s)), args.per_year)
         for s in sizes:
             n = int(float(s))
             label = s.replace(".", "_").replace("+", "")
-            store = os.path.join(args.store_dir,
-                                 f"growth-{label}-{store_format(b)}")
+            store = os.path.join(args.store_dir, store_name(
+                label, fmt, args.per_year))
             wait = os.path.getmtime(store + ".ok") + NONCE_S - time.time()
-            if wait > 0 and not args.smoke:
+            # (a simulated build's nonces are a few entries' worth)
+            if wait > 0 and not args.smoke and args.per_year <= 0:
                 say(f"{label}: waiting {wait:.0f} s for the build's last "
                     "nonces to expire")
                 time.sleep(wait)
@@ -719,7 +808,7 @@ def main():
                 shutil.rmtree(work, ignore_errors=True)
                 shutil.copytree(store, work)
             try:
-                measure(b, label, work, args, res)
+                measure(b, label, work, args, res, n)
             finally:
                 if work != store:
                     shutil.rmtree(work, ignore_errors=True)

@@ -985,44 +985,62 @@ seed_post(struct seed *s, enum demo_party_id who, const char *path,
 	return LIEN_OK;
 }
 
+enum lien_status
+demo_filing_get(const struct demo_world *w, unsigned i,
+    struct demo_filing *out)
+{
+	static const enum demo_party_id order[DEMO_FILINGS] = { DEMO_BANK_A,
+		DEMO_BANK_B, DEMO_OFFICER, DEMO_REGISTRY, DEMO_AUDITOR,
+		DEMO_POST };
+	enum demo_party_id id;
+
+	if (i >= DEMO_FILINGS)
+		return LIEN_ENOTFOUND;
+	id = order[i];
+	memset(out, 0, sizeof *out);
+	out->id = id;
+	out->role = parties[id].role;
+	out->name = w->name[id];
+	out->cert = w->cert[id];
+	out->cert_len = w->cert_len[id];
+	if (id == DEMO_BANK_A || id == DEMO_BANK_B) {
+		out->party = w->uscc[id];
+		out->contact = seed_contact[id];
+	} else if (id == DEMO_POST) {
+		/* a legal entity, filed under its credit code */
+		out->party = w->uscc[2];
+	} else {
+		out->party = parties[id].party_id;
+	}
+	return LIEN_OK;
+}
+
 static enum lien_status LIEN_MUST_CHECK
 seed_file_parties(struct seed *s)
 {
+	struct demo_filing f;
 	char *body = NULL;
 	size_t len = 0;
 	enum lien_status st;
 
-	for (int b = DEMO_BANK_A; b <= DEMO_BANK_B; b++) {
-		if ((st = regclient_institution_contact_body(s->w->uscc[b],
-		    s->w->name[b], seed_contact[b], s->w->cert[b],
-		    s->w->cert_len[b], &body, &len)) != LIEN_OK)
+	for (unsigned i = 0; demo_filing_get(s->w, i, &f) == LIEN_OK; i++) {
+		int inst = f.contact != NULL;
+
+		st = inst ? regclient_institution_contact_body(f.party,
+		    f.name, f.contact, f.cert, f.cert_len, &body, &len) :
+		    regclient_party_body(f.party, f.role, f.name, f.cert,
+		    f.cert_len, &body, &len);
+		if (st != LIEN_OK)
 			return st;
-		st = seed_post(s, DEMO_ADMIN, "/v1/institutions", body, len,
-		    201, NULL, NULL, "file bank");
+		st = seed_post(s, DEMO_ADMIN, inst ? "/v1/institutions" :
+		    "/v1/parties", body, len, 201, NULL, NULL, inst ?
+		    "file bank" : f.id == DEMO_POST ? "file post office" :
+		    "file party");
 		free(body);
 		if (st != LIEN_OK)
 			return st;
 	}
-	for (int p = DEMO_OFFICER; p <= DEMO_AUDITOR; p++) {
-		if ((st = regclient_party_body(parties[p].party_id,
-		    parties[p].role, s->w->name[p], s->w->cert[p],
-		    s->w->cert_len[p], &body, &len)) != LIEN_OK)
-			return st;
-		st = seed_post(s, DEMO_ADMIN, "/v1/parties", body, len, 201,
-		    NULL, NULL, "file party");
-		free(body);
-		if (st != LIEN_OK)
-			return st;
-	}
-	/* the post office: a legal entity, filed under its credit code */
-	if ((st = regclient_party_body(s->w->uscc[2], "post",
-	    s->w->name[DEMO_POST], s->w->cert[DEMO_POST],
-	    s->w->cert_len[DEMO_POST], &body, &len)) != LIEN_OK)
-		return st;
-	st = seed_post(s, DEMO_ADMIN, "/v1/parties", body, len, 201, NULL,
-	    NULL, "file post office");
-	free(body);
-	return st;
+	return LIEN_OK;
 }
 
 /* One EMS delivery event on application app_id (docs/registry.md

@@ -82,6 +82,24 @@ const struct regclient_issuer *demo_sms_issuer(const struct demo_world *w);
 const struct note_verifier *demo_log_verifier(const struct demo_world *w);
 const char *demo_registry_name(const struct demo_world *w);
 
+/* The i-th filing of the demo world, in the order demo_seed files them
+ * (an administrator's POST /v1/institutions for the two banks, then POST
+ * /v1/parties for the officer, registry mirror, auditor and post office):
+ * its party id (a bank's or the post office's USCC, the others' party
+ * ids), role ("institution", "officer", "registry", "auditor", "post"),
+ * display name, certificate (PEM text) and, for a bank, its contact.
+ * Borrowed, valid until demo_world_free. LIEN_ENOTFOUND past the last.
+ * bench_growth files them through the registry path without HTTP. */
+#define DEMO_FILINGS 6u
+struct demo_filing {
+	enum demo_party_id id;
+	const char *party, *role, *name, *contact;	/* contact: or NULL */
+	const char *cert;
+	size_t cert_len;
+};
+enum lien_status demo_filing_get(const struct demo_world *w, unsigned i,
+    struct demo_filing *out) LIEN_MUST_CHECK;
+
 /* ---- seeding --------------------------------------------------------------- */
 
 /* Applications the demo README shows an owner (docs/web-owner.md): [0] an

@@ -48,6 +48,16 @@ struct ledger_config {
 	unsigned batch_max;		/* entries per transaction; 0 = 1024 */
 	unsigned flags;			/* LEDGER_RDONLY, LEDGER_NO_STATE_MAP */
 	unsigned max_readers;		/* LMDB reader slots; 0 = 512 */
+	/* The clock that stamps envelope times, in Unix ms, called by the
+	 * sequencer thread once per item as it builds it (before the item's
+	 * build callback, which gets the time), then once for the batch's
+	 * state root; NULL: the wall clock (CLOCK_REALTIME), which lienlogd
+	 * always uses. Only bench_growth sets one, to build in minutes a
+	 * store whose times are spread over the years a registry takes to
+	 * reach its size (bench/README.md "Growth"). Times still never go
+	 * backwards (an earlier reading gives the last time again). */
+	uint64_t (*clock_ms)(void *arg);
+	void *clock_arg;
 };
 
 /* Open (and on first use initialise) the store in cfg->dir. A read-write

@@ -33,6 +33,8 @@ struct ledger {
 	struct merkle_frontier frontier;
 	uint8_t last_leaf[HASH_LEN];
 	uint64_t last_time;
+	uint64_t (*clock_ms)(void *arg);	/* NULL: CLOCK_REALTIME */
+	void *clock_arg;
 	struct tile_buf *tiles[TILE_LEVELS];
 	uint8_t *buf;		/* envelopes of the current batch */
 	size_t buf_cap;

@@ -80,11 +80,15 @@ static const char META_VKEY[] = "vkey";
 static const char META_FROZEN[] = "frozen";	/* u64be final size */
 static const char META_STATEMAP[] = "statemap";	/* "on" or "off" */
 
+/* The envelope clock: the opener's (ledger_config clock_ms) or the wall
+ * clock's. */
 static uint64_t
-now_ms(void)
+now_ms(const struct ledger *l)
 {
 	struct timespec ts;
 
+	if (l->clock_ms != NULL)
+		return l->clock_ms(l->clock_arg);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
@@ -1209,7 +1213,7 @@ seq_state_root(struct ledger *l, struct store_txn *t, struct emit_ctx *ec,
 	struct status_root sr;
 	uint8_t payload[STATUS_ROOT_PAYLOAD_LEN], leaf[HASH_LEN];
 	struct entry e;
-	uint64_t now = now_ms();
+	uint64_t now = now_ms(l);
 	enum lien_status st;
 
 	if ((st = map_commit(t, &l->mpend, &l->mcache, sr.root,
@@ -1263,7 +1267,7 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 		for (size_t i = 0; i < p->n; i++) {
 			const struct ledger_item *it = &p->items[i];
 			struct entry e;
-			uint64_t now = now_ms();
+			uint64_t now = now_ms(l);
 			uint8_t leaf[HASH_LEN];
 
 			e.index = s;
@@ -1543,6 +1547,8 @@ ledger_open(const struct ledger_config *cfg, struct ledger **out)
 	l->statemap = (cfg->flags & LEDGER_NO_STATE_MAP) == 0;
 	l->signer = cfg->signer;
 	l->batch_max = cfg->batch_max ? cfg->batch_max : 1024;
+	l->clock_ms = cfg->clock_ms;
+	l->clock_arg = cfg->clock_arg;
 	if (!l->rdonly && (l->pbuf = malloc(ENTRY_PAYLOAD_MAX)) == NULL) {
 		free(l);
 		return LIEN_ENOMEM;
