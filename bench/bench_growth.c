@@ -2,7 +2,8 @@
  * bench_growth: the in-process half of the growth benchmark (issue 14;
  * bench/growth.py drives it, bench/README.md "Growth").
  *
- *   bench_growth build DIR --entries N [--batch B] [--sync] [--wstat]
+ *   bench_growth build DIR --entries N [--batch B] [--sync]
+ *       [--wstat | --span-days D]
  *       DIR is a `lienlogd --demo DIR` directory (its log key, its demo
  *       world, a store with the demo parties filed). Appends realistic
  *       registrations through the real sequencer and registry path
@@ -33,6 +34,25 @@
  *       --sync. The sequencer thread does ~95% of the work (perf: the
  *       registry step, LMDB, the commit); preparing the requests is the
  *       other ~4%, so it stays on the main thread.
+ *       --span-days D: a simulated clock. A registry reaches 10^7
+ *       entries in about ten years (a province registers about a
+ *       million mortgages and releases a year, issue 14), and what it
+ *       keeps only for a window (Idempotency-Keys 24 h, nonces 300 s,
+ *       the multi-bank window and the owner counters 31 days) is then a
+ *       day's or a month's worth, not the whole store. DIR's store must
+ *       not exist yet (data.mdb removed; the demo world and log key
+ *       stay): the ledger is opened with a clock (ledger_config
+ *       clock_ms) that gives the N entries times spread evenly over D
+ *       days, the last at the time the build started, so the store's
+ *       newest time is before the real clock lienlogd and the audit use
+ *       afterwards. The demo world's filings come first, at the start
+ *       (file_parties: the requests `lienlogd --demo`'s seeder sends,
+ *       built as api/ builds them); each request's created time and
+ *       Idempotency-Key time are its entry's; the rules are the
+ *       registry's (300 s nonce window). Everything expires in the
+ *       sequencer as it would have over those days. Without it (D 0)
+ *       the real clock and BUILD_NONCE_WINDOW_MS, the seeded store
+ *       grown, as before.
  *       --wstat: count the store's writes per table and the leaf and
  *       overflow pages they dirty (ledger_wstat_start; not counted: the
  *       first round of one vehicle, which expires what came due since
@@ -231,8 +251,8 @@ sim_clock(void *arg)
 }
 
 /* The time of the request in slot i of the batch being prepared: the
- * time its entry will get (items take ticks in order, refused ones too;
- * flush resynchronises after each batch's state root), or now. */
+ * time its entry will get (items take ticks in order, refused ones too,
+ * then the batch's state root takes one), or now. */
 static uint64_t
 request_ms(const struct growth *g, size_t i)
 {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -344,6 +345,71 @@ test_ledger_nosync_sync(void **state)
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 	check_checkpoint(f, v, 215);
 	ledger_view_close(v);
+}
+
+/* ledger_config clock_ms (bench_growth's simulated years): envelope
+ * times are the clock's, one reading per item and one per state root,
+ * and never go backwards when the clock does; reopened without one, the
+ * wall clock continues from there. */
+struct tclock {
+	uint64_t t, calls;
+};
+
+static uint64_t
+tclock_read(void *arg)
+{
+	struct tclock *c = arg;
+
+	c->calls++;
+	/* 10 years ago, a day per reading, then a step back at reading 5 */
+	return c->t + (c->calls == 5 ? 0 : c->calls * 86400000ull);
+}
+
+static void
+test_ledger_clock(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_config cfg = { 0 };
+	struct tclock c;
+	struct ledger_view *v;
+	char why[256];
+	uint64_t prev = 0;
+
+	ledger_close(f->l);	/* setup's store, still empty */
+	c.t = (uint64_t)time(NULL) * 1000u - 3652ull * 86400000u;
+	c.calls = 0;
+	cfg.dir = f->dir;
+	cfg.signer = f->signer;
+	cfg.batch_max = 8;
+	cfg.map_size = 1u << 30;
+	cfg.clock_ms = tclock_read;
+	cfg.clock_arg = &c;
+	assert_int_equal(ledger_open(&cfg, &f->l), LIEN_OK);
+	append_n(f, 14, 8);	/* 8 + root, 6 + root */
+	assert_int_equal(c.calls, 16);
+	ledger_close(f->l);
+	fx_open(f, 64);
+	append_n(f, 2, 64);	/* the wall clock */
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_size(v), 19);
+	for (uint64_t i = 0; i < 19; i++) {
+		const uint8_t *e;
+		size_t elen;
+		struct entry en;
+
+		assert_int_equal(ledger_view_entry(v, i, &e, &elen), LIEN_OK);
+		assert_int_equal(entry_decode(e, elen, &en), LIEN_OK);
+		if (i < 16)	/* reading 5 stepped back: reading 4's again */
+			assert_int_equal(en.time_ms, c.t + (i == 4 ? 4 : i + 1) *
+			    86400000ull);
+		else	/* the wall clock: ten years after c.t */
+			assert_true(en.time_ms > c.t + 3000ull * 86400000u);
+		assert_true(en.time_ms >= prev);
+		prev = en.time_ms;
+	}
+	ledger_view_close(v);
+	assert_int_equal(ledger_audit(f->l, &f->ver, NULL, NULL, why,
+	    sizeof why), LIEN_OK);
 }
 
 struct thr {
@@ -1724,6 +1790,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_state_roots, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_no_state_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_entries_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tiles_bundles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_reopen_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_nosync_sync, setup, teardown),
