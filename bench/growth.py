@@ -4,7 +4,14 @@
 For each size N (default 1e4 and 1e6) it builds, once, a store of N
 realistic registrations: `lienlogd --demo` creates the demo world and seeds
 it over HTTP (2,000 entries with the state roots), then `bench_growth build`
-grows it through the real sequencer and registry path (no HTTP). The built
+grows it through the real sequencer and registry path (no HTTP). By
+default the build simulates a registry's clock: N entries at --per-year
+(1e6) a year, ending now (`bench_growth build --span-days`, on a store
+started over: the seed's entries carry the real time), so that what a
+registry keeps for a window (Idempotency-Keys a day, nonces 300 s,
+window records a month) holds that window, not the whole store;
+--per-year 0 grows the seeded store on the real clock instead, as every
+store before session 7 was built. The built
 store is cached in --store-dir (DIR/growth-<N>, with a .ok marker written
 after a complete build); stores up to 2x10^6 entries are measured on a
 copy, larger ones in place (the load then adds its entries to the cache).
@@ -13,6 +20,16 @@ entries and their incremental audit.
 
 At each size it prints, one per line, "name value unit":
   growth_<N>_entries                  tree size measured
+  growth_<N>_span_days, _entries_per_day  the simulated span of the
+                                      build (0 and nan: the real clock)
+  growth_<N>_table_<t>_branch_pages, _leaf_pages, _depth, _records
+                                      mdb_stat -a of table t as built
+  growth_<N>_idem_window_records_max, _nonces_window_records_max
+                                      the most records a day's
+                                      Idempotency-Keys and 300 s of
+                                      nonces may take at the build's
+                                      rate (twice the entries + 64);
+                                      --smoke fails above them
   growth_<N>_entry_bytes              mean entry envelope (sampled)
   growth_<N>_bytes_per_entry          data.mdb blocks allocated / entries
   growth_<N>_bytes_beyond_entry       the same minus the mean entry
@@ -106,9 +123,11 @@ loadavg_1m_start,
 loadavg_1m_end; with two sizes or more, the ratios of the largest to the
 smallest: growth_requests_per_s_ratio, growth_pages_written_ratio.
 
---smoke: one size of 3,000 entries, a 2 s load at 4 connections, a
-throw-away store dir: every figure name is printed (ctest
-bench.growth_smoke through bench/figures_check.cmake); values mean nothing.
+--smoke: one size of 3,000 entries over 10 simulated days, a 2 s load at
+4 connections, a throw-away store dir: every figure name is printed
+(ctest bench.growth_smoke through bench/figures_check.cmake); values mean
+nothing, except that the store's idem and nonces must hold only their
+windows (window_check).
 """
 import argparse
 import os
