@@ -462,6 +462,26 @@ err:
 	return fail("scratch build", s);
 }
 
+/* Blocks allocated to the scratch map's data file (what it takes on the
+ * disk: LMDB's file grows with the highest page ever written). */
+static uint64_t
+map_file_bytes(const char *dir)
+{
+	char path[BENCH_PATH_MAX];
+	struct stat sb;
+
+	if (bench_path(path, sizeof path, dir, "data.mdb") != 0 ||
+	    stat(path, &sb) != 0)
+		return 0;
+	return (uint64_t)sb.st_blocks * 512u;
+}
+
+static double
+pages_per_live(const struct ledger_map_prof *p)
+{
+	return (double)p->leaf_pages / (double)(p->live ? p->live : 1);
+}
+
 static int
 bench_map_update(void)
 {
@@ -473,7 +493,7 @@ bench_map_update(void)
 	uint64_t nk = 0, rng = (uint64_t)time(NULL) ^ 0x5eedu, *lat = NULL;
 	uint64_t rounds = g.smoke ? 5 : g.batches ? g.batches + 1 : 400;
 	uint64_t done = 0, wall = 0, cpu = 0, tc0 = 0;
-	uint64_t wb = 0, wc = 0, ccpu = 0, cwall = 0;
+	uint64_t wb = 0, wc = 0, ccpu = 0, cwall = 0, file0 = 0, nk0 = 0;
 	struct ledger_map_prof p0, p1;
 	double cap_s = g.smoke ? 0.5 : 5.0;
 	enum lien_status s = LIEN_OK;
@@ -548,6 +568,8 @@ bench_map_update(void)
 			bench_figure("map_update_first_batch_ms",
 			    (double)(bench_now_ns() - t0) / 1e6, "ms");
 			ledger_scratch_map_prof(sc, &p0);
+			file0 = map_file_bytes(dir);
+			nk0 = nk;
 			ccpu = cwall = 0;
 			continue;
 		}
@@ -564,10 +586,12 @@ bench_map_update(void)
 
 			ledger_scratch_map_prof(sc, &q);
 			fprintf(stderr, "  batch %" PRIu64 ": records/live "
-			    "%.3f (%" PRIu64 " / %" PRIu64 "), last %u "
-			    "batches %.1f us CPU per update, load %.2f\n",
+			    "%.3f (%" PRIu64 " / %" PRIu64 "), leaf pages/live "
+			    "%.3f, file %.3f GB, last %u batches %.1f us CPU "
+			    "per update, load %.2f\n",
 			    done, (double)q.total / (double)(q.live ? q.live :
-			    1), q.total, q.live, BM_TRACE_EVERY,
+			    1), q.total, q.live, pages_per_live(&q),
+			    (double)map_file_bytes(dir) / 1e9, BM_TRACE_EVERY,
 			    (double)(cpu - tc0) / 1e3 /
 			    (double)(BM_TRACE_EVERY * BM_BATCH), bench_loadavg_1m());
 			tc0 = cpu;
@@ -609,8 +633,23 @@ bench_map_update(void)
 		    (double)(p1.gc_taken - p0.gc_taken) / nb, "records");
 		bench_figure("map_update_batch1024_gc_kept",
 		    (double)(p1.gc_kept - p0.gc_kept) / nb, "records");
+		bench_figure("map_update_batch1024_gc_moved",
+		    (double)(p1.gc_moved - p0.gc_moved) / nb, "records");
 		bench_figure("map_records_per_live", (double)p1.total /
 		    (double)(p1.live ? p1.live : 1), "ratio");
+		/* The space bound on pages (docs/storage.md "Garbage and its
+		 * bound"): the table's leaf pages per live record, and the
+		 * file per vehicle, when the timed rounds started and after
+		 * them. */
+		bench_figure("map_update_leaf_pages_per_live_record_start",
+		    pages_per_live(&p0), "pages");
+		bench_figure("map_update_leaf_pages_per_live_record_end",
+		    pages_per_live(&p1), "pages");
+		bench_figure("map_file_bytes_per_vehicle_start", (double)file0 /
+		    (double)(nk0 ? nk0 : 1), "bytes");
+		bench_figure("map_file_bytes_per_vehicle_end",
+		    (double)map_file_bytes(dir) / (double)(nk ? nk : 1),
+		    "bytes");
 	}
 	bench_figure("map_vehicles", (double)g.vehicles, "vehicles");
 	{

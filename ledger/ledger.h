@@ -454,6 +454,11 @@ struct ledger_map_prof {
 	uint64_t peeked;	/* child top hashes taken from the parent */
 	uint64_t top_loads;	/* times the kept tiles were (re)loaded */
 	uint64_t live, total;	/* the map's records after the last commit */
+	/* GC: live records it moved (deleted and put back under the same
+	 * key, packed into full pages; ledger/map_store.c wc_gc) */
+	uint64_t gc_moved;
+	/* the map table's leaf pages after the last commit (mdb_stat) */
+	uint64_t leaf_pages;
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);

@@ -455,6 +455,17 @@ struct map_wcache {
 	} *dl;
 	size_t ndl, dlcap;
 	uint64_t gc_seen, gc_kept;	/* this commit's */
+	/* the live records the sweep lifted, to put back packed (wc_move):
+	 * per record its key length (1 byte), value length (2, native),
+	 * key and value; nmv bytes used */
+	uint8_t *mv;
+	size_t nmv, mvcap;
+	/* their index by record key (open addressing: 0 free, else offset
+	 * + 1 in mv), for liveness checks that pass through a lifted
+	 * ancestor (wc_live) */
+	uint32_t *mvidx;
+	size_t nmvrec, mvidxcap;
+	uint64_t gc_moved;		/* this commit's */
 	struct ledger_map_prof prof;	/* all commits' */
 	int prune;	/* map_wcache_prune */
 };
@@ -537,6 +548,8 @@ map_wcache_free(struct map_wcache *c)
 	free(c->low.tiles);
 	free(c->low.idx);
 	free(c->dl);
+	free(c->mv);
+	free(c->mvidx);
 	free(c);
 }
 
@@ -879,6 +892,31 @@ wc_at(struct map_wcache *c, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	return st;
 }
 
+/* A record the GC's sweep lifted and has not put back yet (wc_lift):
+ * 1 and its value, else 0. */
+static int
+wc_lifted(const struct map_wcache *c, const uint8_t *rk, size_t rl,
+    const uint8_t **v, size_t *vl)
+{
+	size_t h;
+
+	if (c->nmvrec == 0)
+		return 0;
+	h = (size_t)key_hash(rk, rl) & (c->mvidxcap - 1);
+	for (; c->mvidx[h] != 0; h = (h + 1) & (c->mvidxcap - 1)) {
+		const uint8_t *m = c->mv + c->mvidx[h] - 1;
+		uint16_t l;
+
+		if (m[0] != rl || memcmp(m + 3, rk, rl) != 0)
+			continue;
+		memcpy(&l, m + 1, 2);
+		*v = m + 3 + rl;
+		*vl = l;
+		return 1;
+	}
+	return 0;
+}
+
 /* Is record (g, tile (s, path)) the live one of a tile this batch does
  * not rewrite anyway? Walks down from the root through the cache where
  * it holds a tile (child pointers change only at wc_flush, so they are
@@ -919,6 +957,9 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 		c->prof.gc_read++;
 		st = store_get(c->t, STORE_MAP, rk, rec_key(gen, k, klen, rk),
 		    &v, &vl);
+		/* lifted by this sweep, not yet put back (wc_gc) */
+		if (st == LIEN_ENOTFOUND && wc_lifted(c, rk, 8 + klen, &v, &vl))
+			st = LIEN_OK;
 		if (st == LIEN_ENOTFOUND)
 			return LIEN_ECORRUPT;
 		if (st != LIEN_OK || (st = tile_check(v, vl, &r)) != LIEN_OK ||
@@ -955,29 +996,124 @@ rec_key_cmp(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 	return c != 0 ? c : (al > bl) - (al < bl);
 }
 
+/* Lift a live record the sweep passes (copied: the cursor's delete
+ * frees its bytes) to be put back by wc_move. */
+static enum lien_status LIEN_MUST_CHECK
+wc_lift(struct map_wcache *c, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	size_t need = 3 + kl + vl;
+
+	if (kl > MAP_REC_KEY_MAX || vl > MAP_TILE_REC_MAX)
+		return LIEN_ECORRUPT;
+	if (c->nmv + need > c->mvcap) {
+		size_t cap = c->mvcap ? 2 * c->mvcap : (size_t)1 << 20;
+		uint8_t *m;
+
+		while (cap < c->nmv + need)
+			cap *= 2;
+		if ((m = realloc(c->mv, cap)) == NULL)
+			return LIEN_ENOMEM;
+		c->mv = m;
+		c->mvcap = cap;
+	}
+	if (2 * (c->nmvrec + 1) > c->mvidxcap) {
+		size_t cap = c->mvidxcap ? 2 * c->mvidxcap : 4096;
+		uint32_t *x = calloc(cap, sizeof *x);
+
+		if (x == NULL)
+			return LIEN_ENOMEM;
+		for (size_t at = 0; at < c->nmv;) {
+			size_t l = c->mv[at], h;
+			uint16_t vlen;
+
+			h = (size_t)key_hash(c->mv + at + 3, l) & (cap - 1);
+			while (x[h] != 0)
+				h = (h + 1) & (cap - 1);
+			x[h] = (uint32_t)(at + 1);
+			memcpy(&vlen, c->mv + at + 1, 2);
+			at += 3 + l + vlen;
+		}
+		free(c->mvidx);
+		c->mvidx = x;
+		c->mvidxcap = cap;
+	}
+	{
+		size_t h = (size_t)key_hash(k, kl) & (c->mvidxcap - 1);
+
+		while (c->mvidx[h] != 0)
+			h = (h + 1) & (c->mvidxcap - 1);
+		c->mvidx[h] = (uint32_t)(c->nmv + 1);
+	}
+	c->mv[c->nmv] = (uint8_t)kl;
+	memcpy(c->mv + c->nmv + 1, &(uint16_t){ (uint16_t)vl }, 2);
+	memcpy(c->mv + c->nmv + 3, k, kl);
+	memcpy(c->mv + c->nmv + 3 + kl, v, vl);
+	c->nmv += need;
+	c->nmvrec++;
+	return LIEN_OK;
+}
+
+/* Put the lifted records back under their own keys, in key order (the
+ * order they were lifted in). Their neighbours in the table went with
+ * them (garbage deleted, live lifted), so each lands at the end of the
+ * leaf page before the gap, and LMDB splits a page whose last slot
+ * takes the insert so that the left page stays full (mdb_page_split's
+ * bias for sequential inserts): the records are packed into full pages,
+ * and neither their keys nor any parent changes. */
+static enum lien_status LIEN_MUST_CHECK
+wc_move(struct map_wcache *c)
+{
+	size_t at = 0;
+
+	while (at < c->nmv) {
+		size_t kl = c->mv[at];
+		uint16_t vl;
+		enum lien_status st;
+
+		memcpy(&vl, c->mv + at + 1, 2);
+		if ((st = store_put(c->t, STORE_MAP, c->mv + at + 3, kl,
+		    c->mv + at + 3 + kl, vl, 0)) != LIEN_OK)
+			return st;
+		c->gc_moved++;
+		at += 3 + kl + vl;
+	}
+	c->nmv = 0;
+	if (c->nmvrec > 0)
+		memset(c->mvidx, 0, c->mvidxcap * sizeof *c->mvidx);
+	c->nmvrec = 0;
+	return LIEN_OK;
+}
+
 /* The sweeping GC (ledger/map_store.h), run while the table is over its
  * bound: a cursor goes on from where the last batch's sweep stopped
  * (`mapsweep`, written in the same transaction, so that a restart or
  * an aborted batch does not send it back over the live records it has
  * passed; at the table's end it starts again at the front), and
- * deletes every garbage record it passes, leaving live ones where they
- * are, until this batch has deleted `extra` records more than it writes,
- * or it has passed every record once (then no garbage is left).
+ * deletes every garbage record it passes, until this batch has deleted
+ * `extra` records more than it writes, or it has passed every record
+ * once (then no garbage is left).
  *
- * Why not copy-forward: a live record at the front would have to be
- * written again at this generation, its ancestors with it (their child
- * generations change): at 10^6 vehicles 40% of the front was live and a
- * batch wrote 19,000 records for its updates' ~3,400. Swept in place,
- * live records cost a liveness check and nothing else; LMDB compacts
- * each leaf page the deletes touch (copy-on-write), and merges pages
- * that fall under a quarter full, so the deletes of one batch, being
- * neighbours in key order, dirty neighbouring pages.
+ * The live records it passes are moved, not left: lifted out with the
+ * garbage and put back under the same keys once the sweep stops
+ * (wc_move), packed into full pages. Left in place (as until store v20's
+ * last runs), they stayed in their pages while the garbage around them
+ * went, and LMDB merges a leaf page only under a quarter full: at 10^7
+ * vehicles the table ended at 3.8 records per 4 KiB page and the file
+ * grew from 9.1 to 16 GB while the records stayed at 2 x live
+ * (docs/storage.md "Garbage and its bound"). The pages the move writes
+ * are pages the garbage's deletes would have copied anyway, and fewer:
+ * the live records of a stretch of sparse pages fill a few full ones.
+ * The key stays, so no parent's child pointer changes: a move costs a
+ * delete and a put, not the ancestors a copy forward to the new
+ * generation rewrites (the GC before the sweep).
  *
  * The budget follows the writes (docs/storage.md "Garbage and its
  * bound"): with d tiles dirty (c->ndl, closed under parents) of which e
  * emptied, the records change by (d - e) - deleted and the live ones by
  * at least -e, so total - FACTOR x live (FACTOR 2) changes by at most
- * d + e - deleted: deleting d + e + extra makes it fall by extra. */
+ * d + e - deleted: deleting d + e + extra makes it fall by extra. Moved
+ * records count as neither. */
 static enum lien_status LIEN_MUST_CHECK
 wc_gc(struct map_wcache *c, size_t extra)
 {
@@ -989,7 +1125,10 @@ wc_gc(struct map_wcache *c, size_t extra)
 	int wrapped = 0;
 	enum lien_status st;
 
-	c->gc_seen = c->gc_kept = 0;
+	c->gc_seen = c->gc_kept = c->gc_moved = 0;
+	c->nmv = c->nmvrec = 0;
+	if (c->mvidx != NULL)
+		memset(c->mvidx, 0, c->mvidxcap * sizeof *c->mvidx);
 	if ((st = wc_close(c)) != LIEN_OK)
 		return st;
 	for (size_t i = 0; i < c->ndl; i++)
@@ -1017,20 +1156,37 @@ wc_gc(struct map_wcache *c, size_t extra)
 			st = LIEN_ECORRUPT;
 			break;
 		}
+		/* a long stretch of live records (a bulk load's) goes back
+		 * before more is lifted: the records put back lie behind the
+		 * cursor, which then finds its record again (the puts move
+		 * LMDB's pages), and a sweep that has gone round stops
+		 * before those it put back at or after its start */
+		if (c->nmv >= MAP_GC_LIFT_MAX) {
+			uint8_t at[MAP_REC_KEY_MAX];
+			size_t al = kl;
+
+			memcpy(at, k, kl);
+			if ((st = wc_move(c)) != LIEN_OK ||
+			    (st = store_cursor_seek(cur, at, al, &k, &kl, &v,
+			    &vl)) != LIEN_OK)
+				break;
+		}
 		if ((st = tile_key_parse(k + 8, kl - 8u, &s, path)) !=
 		    LIEN_OK || (st = wc_live(c, s, path, be64_get(k),
 		    &live)) != LIEN_OK)
 			break;
 		if (live) {
 			c->gc_kept++;
-		} else {
-			/* the cursor then stands on the next record, which
-			 * MDB_NEXT returns */
-			if ((st = store_cursor_del(cur)) != LIEN_OK)
+			if ((st = wc_lift(c, k, kl, v, vl)) != LIEN_OK)
 				break;
+		} else {
 			c->ms.total--;
 			c->gc_seen++;
 		}
+		/* the cursor then stands on the next record, which MDB_NEXT
+		 * returns */
+		if ((st = store_cursor_del(cur)) != LIEN_OK)
+			break;
 		st = store_cursor_next(cur, &k, &kl, &v, &vl);
 		if (st == LIEN_ENOTFOUND && !wrapped) {
 			wrapped = 1;
@@ -1038,7 +1194,7 @@ wc_gc(struct map_wcache *c, size_t extra)
 		}
 	}
 	/* where the next batch goes on: the record the cursor stands on
-	 * (copied out before the put, which may move LMDB's pages) */
+	 * (copied out before the puts, which move LMDB's pages) */
 	if (st == LIEN_OK) {
 		memcpy(start, k, kl);
 		start_len = kl;
@@ -1047,6 +1203,8 @@ wc_gc(struct map_wcache *c, size_t extra)
 		st = LIEN_OK;
 	}
 	store_cursor_close(cur);
+	if (st == LIEN_OK)
+		st = wc_move(c);
 	if (st == LIEN_OK)
 		st = store_put(c->t, STORE_META, MAP_SWEEP_KEY,
 		    sizeof MAP_SWEEP_KEY - 1, start, start_len, 0);
@@ -1279,7 +1437,7 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	if (p->n > 0)
 		map_updates_sort(p->u, p->tmp, p->n, &n);
 	c->t = t;
-	c->gc_seen = c->gc_kept = 0;
+	c->gc_seen = c->gc_kept = c->gc_moved = 0;
 	c->ndl = 0;
 	s.get = wc_get;
 	s.put = wc_put;
@@ -1321,6 +1479,7 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	c->prof.gc_ns += t2 - t1;
 	c->prof.gc_taken += c->gc_seen;
 	c->prof.gc_kept += c->gc_kept;
+	c->prof.gc_moved += c->gc_moved;
 	c->ms.gen++;
 	if ((st = wc_flush(c, c->ms.gen)) != LIEN_OK)
 		goto out;
@@ -1328,10 +1487,14 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	c->prof.write_ns += cpu_now() - t2;
 out:
 	if (st == LIEN_OK) {
+		struct store_table_stat ts;
+
 		c->top_ms = c->ms;
 		c->top_valid = 1;
 		c->prof.live = c->ms.live;
 		c->prof.total = c->ms.total;
+		if (nd > 0 && store_table_stat(t, STORE_MAP, &ts) == LIEN_OK)
+			c->prof.leaf_pages = ts.leaf_pages;
 	} else {
 		map_wcache_drop(c);
 	}

@@ -96,6 +96,9 @@
  * updates' own writes plus EXTRA: the excess falls by at least that */
 #define MAP_GC_SLACK_DIV 4u
 #define MAP_GC_EXTRA 64u
+/* the live records the sweep lifts to pack them (wc_gc) go back in
+ * stretches of at most this many bytes */
+#define MAP_GC_LIFT_MAX ((size_t)4 << 20)
 /* Strata kept decoded across commits by the writer: 0..4, at most
  * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of 2,264 bytes, 151 MiB
  * whatever the map's size (ledger/map_store.c "Write cache"). */

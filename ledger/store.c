@@ -663,3 +663,22 @@ store_usage(struct store *s, uint64_t *out_pages, unsigned *out_page_size)
 	*out_page_size = stat.ms_psize;
 	return LIEN_OK;
 }
+
+enum lien_status
+store_table_stat(struct store_txn *t, enum store_table tb,
+    struct store_table_stat *out)
+{
+	MDB_stat ms;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = mdb_stat(t->txn, t->s->dbi[tb], &ms)) != 0)
+		return st_from_mdb(rc);
+	out->leaf_pages = ms.ms_leaf_pages;
+	out->branch_pages = ms.ms_branch_pages;
+	out->overflow_pages = ms.ms_overflow_pages;
+	out->entries = ms.ms_entries;
+	out->depth = ms.ms_depth;
+	out->page_size = ms.ms_psize;
+	return LIEN_OK;
+}

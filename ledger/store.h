@@ -164,6 +164,17 @@ void store_cursor_close(struct store_cursor *c);
 enum lien_status store_usage(struct store *s, uint64_t *out_pages,
     unsigned *out_page_size) LIEN_MUST_CHECK;
 
+/* A table's B-tree as of txn t (mdb_stat: kept in the table's root
+ * record, so O(1)): leaf and overflow pages, records. The map's GC keeps
+ * its table's leaf pages bounded by its live records (ledger/map_store.c)
+ * and its benchmark and tests read them here. */
+struct store_table_stat {
+	uint64_t leaf_pages, branch_pages, overflow_pages, entries;
+	unsigned depth, page_size;
+};
+enum lien_status store_table_stat(struct store_txn *t, enum store_table tb,
+    struct store_table_stat *out) LIEN_MUST_CHECK;
+
 /* Write statistics, for benchmarks (bench_growth --wstat): from
  * store_wstat_start on, every put, reserve and delete of a write
  * transaction is counted per table (a refused one, such as an
