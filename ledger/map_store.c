@@ -1096,12 +1096,11 @@ wc_move(struct map_wcache *c)
  *
  * The live records it passes are moved, not left: lifted out with the
  * garbage and put back under the same keys once the sweep stops
- * (wc_move), packed into full pages. Left in place (as until store v20's
- * last runs), they stayed in their pages while the garbage around them
- * went, and LMDB merges a leaf page only under a quarter full: at 10^7
- * vehicles the table ended at 3.8 records per 4 KiB page and the file
- * grew from 9.1 to 16 GB while the records stayed at 2 x live
- * (docs/storage.md "Garbage and its bound"). The pages the move writes
+ * (wc_move), packed into full pages. Left in place, they keep their
+ * pages while the garbage around them goes, and LMDB merges a leaf page
+ * only under a quarter full: at 10^7 vehicles the table ended at 3.8
+ * records per 4 KiB page and the file grew from 9.1 to 16 GB with the
+ * records at 2 x live (docs/storage.md "Garbage and its bound"). The pages the move writes
  * are pages the garbage's deletes would have copied anyway, and fewer:
  * the live records of a stretch of sparse pages fill a few full ones.
  * The key stays, so no parent's child pointer changes: a move costs a

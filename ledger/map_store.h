@@ -41,16 +41,19 @@
  * record behind; a record (g, k) is *live* iff descending the current
  * tree to k arrives at generation g.
  *
- * Garbage: swept in place, in the same transaction. While total >
+ * Garbage: swept in the same transaction. While total >
  * MAP_GC_FACTOR x live, a commit moves a cursor on through the table
  * from where the last sweep stopped (round to the front at the end),
- * deleting the garbage records it passes and leaving live ones where
- * they are, until it has deleted as many records as it writes plus a
- * margin: the excess over the bound falls by the margin every such
- * batch. Nothing live is copied, so a cold tile is never written again
- * for the GC's sake; LMDB compacts the pages the deletes touch. `maptiles`
- * counts the live and the total records so that the bound is checked at
- * no cost (the audit recounts both).
+ * deleting the garbage records it passes and moving the live ones
+ * (deleted with their neighbours and put back under the same keys,
+ * packed into full pages), until it has deleted as many records as it
+ * writes plus a margin: the excess over the bound falls by the margin
+ * every such batch. No key changes, so a live tile's move rewrites no
+ * ancestor, and the leaf pages stay bounded with the records (LMDB
+ * merges a page only under a quarter full: pages left with their live
+ * records emptied towards that). `maptiles` counts the live and the
+ * total records so that the bound is checked at no cost (the audit
+ * recounts both).
  *
  * The writer's cache (struct map_wcache, owned by the sequencer or an
  * audit's replay) keeps the tiles of strata 0..MAP_CACHE_STRATA-1
