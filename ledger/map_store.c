@@ -1118,7 +1118,7 @@ wc_gc(struct map_wcache *c, size_t extra)
 {
 	struct store_cursor *cur = NULL;
 	uint8_t start[MAP_REC_KEY_MAX];
-	size_t nempty = 0, start_len;
+	size_t nempty = 0, start_len, budget, past = 0;
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	int wrapped = 0;
@@ -1133,6 +1133,7 @@ wc_gc(struct map_wcache *c, size_t extra)
 	for (size_t i = 0; i < c->ndl; i++)
 		if (wtile_empty(wc_w(c, c->dl[i].s, c->dl[i].i)))
 			nempty++;
+	budget = c->ndl + nempty + extra;
 	if ((st = sweep_get(c->t, start, &start_len)) != LIEN_OK ||
 	    (st = store_cursor_open(c->t, STORE_MAP, &cur)) != LIEN_OK)
 		return st;
@@ -1142,10 +1143,10 @@ wc_gc(struct map_wcache *c, size_t extra)
 		wrapped = 1;
 		st = store_cursor_seek(cur, NULL, 0, &k, &kl, &v, &vl);
 	}
-	while (st == LIEN_OK && c->gc_seen < c->ndl + nempty + extra) {
+	while (st == LIEN_OK) {
 		uint8_t path[MAP_KEY_LEN];
 		unsigned s;
-		int live;
+		int live, full = c->gc_seen >= budget, edge = 0;
 
 		/* once round: every record seen, the garbage gone */
 		if (wrapped && (start_len == 0 ||
@@ -1155,12 +1156,35 @@ wc_gc(struct map_wcache *c, size_t extra)
 			st = LIEN_ECORRUPT;
 			break;
 		}
+		/* The lifted records go back at a page edge: the cursor on a
+		 * page this transaction has not touched (so on its first
+		 * record, all before it gone). That page's separator in its
+		 * parent is then above every key put back, so they land at
+		 * the end of the page before it, where LMDB's split keeps
+		 * pages full. Stopped inside a page, the sweep leaves that
+		 * page holding a few records pulled from its left neighbour
+		 * (LMDB refills a page under a quarter full from there), its
+		 * separator below the records put back, and they go in
+		 * between its records: every split then halves a page (at
+		 * 10^7 vehicles the moved records sat 26% full). Past the
+		 * budget this goes on over pages LMDB has touched already (a
+		 * leaf that is the first under its branch refills from its
+		 * right neighbours as it empties, so that the pages ahead are
+		 * touched before the cursor comes to them) for at most
+		 * MAP_GC_EDGE_MAX records; the garbage among them goes too,
+		 * which the bound allows. */
+		if (full || c->nmv >= MAP_GC_LIFT_MAX)
+			edge = store_txn_clean(c->t, k) != 0 ||
+			    past >= MAP_GC_EDGE_MAX;
+		if (full && edge)
+			break;
+		past += (size_t)full;
 		/* a long stretch of live records (a bulk load's) goes back
 		 * before more is lifted: the records put back lie behind the
 		 * cursor, which then finds its record again (the puts move
 		 * LMDB's pages), and a sweep that has gone round stops
 		 * before those it put back at or after its start */
-		if (c->nmv >= MAP_GC_LIFT_MAX) {
+		if (c->nmv >= MAP_GC_LIFT_MAX && edge) {
 			uint8_t at[MAP_REC_KEY_MAX];
 			size_t al = kl;
 

@@ -102,6 +102,9 @@
 /* the live records the sweep lifts to pack them (wc_gc) go back in
  * stretches of at most this many bytes */
 #define MAP_GC_LIFT_MAX ((size_t)4 << 20)
+/* and at a page that no write of the batch has touched, looked for past
+ * the budget over at most this many records (wc_gc) */
+#define MAP_GC_EDGE_MAX 1024u
 /* Strata kept decoded across commits by the writer: 0..4, at most
  * 1 + 16 + 256 + 4,096 + 65,536 = 69,905 tiles of 2,264 bytes, 151 MiB
  * whatever the map's size (ledger/map_store.c "Write cache"). */

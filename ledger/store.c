@@ -33,6 +33,7 @@ struct store {
 	uint64_t (*wstat)[2];	/* store_wstat_start: writes, pages */
 	const char *map_lo;	/* the map, to tell clean pages */
 	size_t map_len;
+	int map_known;		/* map_lo found: 1; not found: -1; not yet: 0 */
 };
 
 struct store_txn {
@@ -399,11 +400,27 @@ store_wstat_start(struct store *s)
 
 	if (s->wstat != NULL)
 		return LIEN_OK;
-	if ((st = wstat_map_range(s, &s->map_lo, &s->map_len)) != LIEN_OK)
+	if (s->map_known <= 0 &&
+	    (st = wstat_map_range(s, &s->map_lo, &s->map_len)) != LIEN_OK)
 		return st;
+	s->map_known = 1;
 	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL)
 		return LIEN_ENOMEM;
 	return LIEN_OK;
+}
+
+int
+store_txn_clean(struct store_txn *t, const void *p)
+{
+	struct store *s = t->s;
+	const char *at = p;
+
+	if (s->map_known == 0)
+		s->map_known = wstat_map_range(s, &s->map_lo, &s->map_len) ==
+		    LIEN_OK ? 1 : -1;
+	if (s->map_known < 0)
+		return -1;
+	return at >= s->map_lo && (size_t)(at - s->map_lo) < s->map_len;
 }
 
 void

@@ -175,6 +175,14 @@ struct store_table_stat {
 enum lien_status store_table_stat(struct store_txn *t, enum store_table tb,
     struct store_table_stat *out) LIEN_MUST_CHECK;
 
+/* Whether p, a pointer into a record that LMDB returned in write txn t,
+ * lies in the store's file mapping, that is on a page t has not written
+ * (a write transaction copies a page out of the map before it changes
+ * it; stores never use MDB_WRITEMAP): 1 or 0; -1 when the mapping is not
+ * known (found once through /proc/self/maps: Linux). The map's GC stops
+ * its sweep at such a page (ledger/map_store.c wc_gc). */
+int store_txn_clean(struct store_txn *t, const void *p);
+
 /* Write statistics, for benchmarks (bench_growth --wstat): from
  * store_wstat_start on, every put, reserve and delete of a write
  * transaction is counted per table (a refused one, such as an
