@@ -398,6 +398,60 @@ test_map_store_gc(void **state)
 	rm_dir(dir);
 }
 
+/* n keys (the SHA-256 of tag and the index) with random values, written
+ * in `parts` large batches: a front of cold, live tiles, as a bulk load
+ * leaves. */
+static void
+bulk_load(struct fx *f, uint8_t tag, unsigned n, unsigned parts,
+    uint8_t (*key)[MAP_KEY_LEN], uint8_t (*val)[MAP_VALUE_LEN],
+    uint8_t root[HASH_LEN])
+{
+	struct store_txn *t;
+
+	assert_non_null(key);
+	assert_non_null(val);
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t b[5] = { tag, (uint8_t)(i >> 24), (uint8_t)(i >> 16),
+		    (uint8_t)(i >> 8), (uint8_t)i };
+
+		hash_sha256(b, sizeof b, key[i]);
+		for (unsigned k = 0; k < MAP_VALUE_LEN; k++)
+			val[i][k] = (uint8_t)rnd(&f->m.rng);
+	}
+	for (unsigned b = 0; b < parts; b++) {
+		for (unsigned i = b * n / parts; i < (b + 1) * n / parts; i++)
+			assert_int_equal(map_pending_add(&f->p, key[i], val[i]),
+			    LIEN_OK);
+		assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+		assert_int_equal(map_commit(t, &f->p, &f->c, root, &f->count),
+		    LIEN_OK);
+		assert_int_equal(store_txn_commit(t), LIEN_OK);
+	}
+}
+
+/* Every step-th of the n keys proves its value against root. */
+static void
+prove_loaded(struct fx *f, unsigned n, unsigned step,
+    uint8_t (*key)[MAP_KEY_LEN], uint8_t (*val)[MAP_VALUE_LEN],
+    const uint8_t root[HASH_LEN])
+{
+	struct map_proof *mp = malloc(sizeof *mp);
+	struct store_txn *t;
+	int present;
+
+	assert_non_null(mp);
+	assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
+	for (unsigned i = 0; i < n; i += step) {
+		assert_int_equal(map_txn_prove(t, key[i], mp), LIEN_OK);
+		assert_int_equal(map_proof_verify(mp, root, key[i], &present),
+		    LIEN_OK);
+		assert_true(present);
+		assert_memory_equal(mp->value, val[i], MAP_VALUE_LEN);
+	}
+	store_txn_abort(t);
+	free(mp);
+}
+
 /* The bound holds where copies drag their ancestors along: a map of
  * NBIG keys written in a few large batches (a front of cold, live tiles,
  * as a bulk load leaves), then many small batches of changes to random
@@ -421,25 +475,7 @@ test_map_store_gc_bound(void **state)
 	int64_t maxw = 0, nover = 0;
 	double worst = 0;
 
-	assert_non_null(key);
-	assert_non_null(val);
-	for (unsigned i = 0; i < NBIG; i++) {
-		uint8_t b[5] = { 'B', (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-		    (uint8_t)(i >> 8), (uint8_t)i };
-
-		hash_sha256(b, sizeof b, key[i]);
-		for (unsigned k = 0; k < MAP_VALUE_LEN; k++)
-			val[i][k] = (uint8_t)rnd(&f->m.rng);
-	}
-	for (unsigned b = 0; b < 6; b++) {
-		for (unsigned i = b * NBIG / 6; i < (b + 1) * NBIG / 6; i++)
-			assert_int_equal(map_pending_add(&f->p, key[i], val[i]),
-			    LIEN_OK);
-		assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
-		assert_int_equal(map_commit(t, &f->p, &f->c, root, &f->count),
-		    LIEN_OK);
-		assert_int_equal(store_txn_commit(t), LIEN_OK);
-	}
+	bulk_load(f, 'B', NBIG, 6, key, val, root);
 	stats_of(f->s, &prev);
 	for (unsigned g = 0; g < 1500; g++) {
 		int64_t before = (int64_t)prev.total - 2 * (int64_t)prev.live;
@@ -498,22 +534,7 @@ test_map_store_gc_bound(void **state)
 	assert_true(maxw <= 32 * 6);
 	assert_true(ms.total <= 2 * ms.live + (uint64_t)maxw);
 	/* what the GC kept is the map: every key proves its value */
-	{
-		struct map_proof *mp = malloc(sizeof *mp);
-		int present;
-
-		assert_non_null(mp);
-		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
-		for (unsigned i = 0; i < NBIG; i += 7) {
-			assert_int_equal(map_txn_prove(t, key[i], mp), LIEN_OK);
-			assert_int_equal(map_proof_verify(mp, root, key[i],
-			    &present), LIEN_OK);
-			assert_true(present);
-			assert_memory_equal(mp->value, val[i], MAP_VALUE_LEN);
-		}
-		store_txn_abort(t);
-		free(mp);
-	}
+	prove_loaded(f, NBIG, 7, key, val, root);
 	cache_check(f->s, f->c, 1);
 	/* the sweep's place is in the store (a restart goes on from it):
 	 * a record key */
@@ -593,27 +614,9 @@ test_map_store_gc_pages(void **state)
 	uint64_t maxw = 0, moved = 0;
 	double worst = 1e9;
 
-	assert_non_null(key);
-	assert_non_null(val);
 	/* thousands of commits: durability is not what is tested */
 	assert_int_equal(store_nosync(f->s), LIEN_OK);
-	for (unsigned i = 0; i < NPG; i++) {
-		uint8_t b[5] = { 'P', (uint8_t)(i >> 24), (uint8_t)(i >> 16),
-		    (uint8_t)(i >> 8), (uint8_t)i };
-
-		hash_sha256(b, sizeof b, key[i]);
-		for (unsigned k = 0; k < MAP_VALUE_LEN; k++)
-			val[i][k] = (uint8_t)rnd(&f->m.rng);
-	}
-	for (unsigned b = 0; b < 4; b++) {
-		for (unsigned i = b * NPG / 4; i < (b + 1) * NPG / 4; i++)
-			assert_int_equal(map_pending_add(&f->p, key[i], val[i]),
-			    LIEN_OK);
-		assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
-		assert_int_equal(map_commit(t, &f->p, &f->c, root, &f->count),
-		    LIEN_OK);
-		assert_int_equal(store_txn_commit(t), LIEN_OK);
-	}
+	bulk_load(f, 'P', NPG, 4, key, val, root);
 	for (unsigned g = 1; g <= 2500; g++) {
 		for (unsigned u = 0; u < 16; u++) {
 			unsigned i = (unsigned)(rnd(&f->m.rng) % NPG);
@@ -665,22 +668,7 @@ test_map_store_gc_pages(void **state)
 	    (unsigned long long)moved);
 	assert_true(moved > 0);
 	/* what was moved is the map: every key proves its value */
-	{
-		struct map_proof *mp = malloc(sizeof *mp);
-		int present;
-
-		assert_non_null(mp);
-		assert_int_equal(store_txn_begin(f->s, 0, &t), LIEN_OK);
-		for (unsigned i = 0; i < NPG; i += 5) {
-			assert_int_equal(map_txn_prove(t, key[i], mp), LIEN_OK);
-			assert_int_equal(map_proof_verify(mp, root, key[i],
-			    &present), LIEN_OK);
-			assert_true(present);
-			assert_memory_equal(mp->value, val[i], MAP_VALUE_LEN);
-		}
-		store_txn_abort(t);
-		free(mp);
-	}
+	prove_loaded(f, NPG, 5, key, val, root);
 	cache_check(f->s, f->c, 1);
 	free(key);
 	free(val);
