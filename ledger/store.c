@@ -353,8 +353,8 @@ store_last_txnid(struct store *s)
 /* The map's address range, which mdb_env_info does not give (its
  * me_mapaddr is the fixed address a store asked for, NULL here): the
  * mapping in /proc/self/maps that holds a record read in a read-only
- * transaction (always a pointer into the map). Linux only, like the
- * benchmarks that use it. */
+ * transaction (always a pointer into the map). Linux only: elsewhere
+ * store_txn_clean says -1 and the map's GC stops at its budget. */
 static enum lien_status LIEN_MUST_CHECK
 wstat_map_range(struct store *s, const char **lo, size_t *len)
 {
