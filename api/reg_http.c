@@ -639,6 +639,49 @@ reg_opened_clear(struct reg_opened *o)
 	memset(o, 0, sizeof(*o));
 }
 
+/* The context the evidence of entry index was compressed with (reg_submit;
+ * registry/evzip.h evzip_context): its private record r's created and
+ * nonce and its signer's key id (in r, or the public entry's for the
+ * steps whose signer is public). LIEN_ENOTFOUND when it has none (a
+ * record that cannot hold one: its box, if compressed with one, is then
+ * refused as corrupt). */
+static enum lien_status LIEN_MUST_CHECK
+evidence_ctx(struct ledger_view *v, uint64_t index, const json_t *r,
+    struct evzip_ctx *ctx)
+{
+	const json_t *ev = json_object_get(r, "evidence");
+	const json_t *sg = json_object_get(r, "signer");
+	const json_t *created = json_object_get(ev, "created");
+	const json_t *nonce = json_object_get(ev, "nonce");
+	json_t *p = NULL;
+	uint8_t keyid[EVZIP_KEYID_LEN];
+	const uint8_t *raw;
+	size_t raw_len;
+	struct entry e;
+	const char *k;
+	enum lien_status st;
+
+	if (!json_is_integer(created) || !json_is_string(nonce))
+		return LIEN_ENOTFOUND;
+	if (sg == NULL) {
+		if ((st = ledger_view_entry(v, index, &raw, &raw_len)) !=
+		    LIEN_OK)
+			return st;
+		if (entry_decode(raw, raw_len, &e) != LIEN_OK ||
+		    jcs_parse((const char *)e.payload, e.payload_len, 0,
+		    &p) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		sg = json_object_get(p, "signer");
+	}
+	k = json_string_value(json_object_get(sg, "keyid"));
+	st = k != NULL && hex_decode(k, strlen(k), keyid, sizeof keyid) ==
+	    LIEN_OK ? evzip_context((int64_t)json_integer_value(created),
+	    json_string_value(nonce), json_string_length(nonce), keyid,
+	    ctx) : LIEN_ENOTFOUND;
+	json_decref(p);
+	return st == LIEN_OK ? LIEN_OK : LIEN_ENOTFOUND;
+}
+
 enum lien_status
 reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 {
@@ -646,7 +689,8 @@ reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 	size_t rec_len, at = 0, text_len = 0;
 	uint8_t salt[REG_SALT_LEN], ad[REG_SEAL_AD_LEN];
 	json_t *r = NULL;
-	int erased = 0;
+	struct evzip_ctx ctx;
+	int erased = 0, have_ctx;
 	enum lien_status st;
 
 	memset(o, 0, sizeof(*o));
@@ -663,7 +707,11 @@ reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 		json_decref(r);
 		return LIEN_ECORRUPT;
 	}
+	st = evidence_ctx(c->view, index, r, &ctx);
 	json_decref(r);
+	if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+		return st;
+	have_ctx = st == LIEN_OK;
 	if ((st = registry_sealed_get(c->view, index, &o->key_system,
 	    o->key_id, &o->box, &o->box_len)) != LIEN_OK)
 		goto fail;
@@ -694,8 +742,10 @@ reg_evidence_open(struct reg_call *c, uint64_t index, struct reg_opened *o)
 		goto fail;
 	}
 	/* The sealed plaintext is the evidence text, compressed since v19
-	 * (registry/evzip.h: bounded, a format byte first). */
-	st = evzip_decode(o->plain, o->plain_len, &text, &text_len);
+	 * (registry/evzip.h: bounded, a format byte first), since v21 with
+	 * the request's context. */
+	st = evzip_decode(o->plain, o->plain_len, have_ctx ? &ctx : NULL,
+	    &text, &text_len);
 	secret_wipe(o->plain, o->plain_cap);
 	free(o->plain);
 	o->plain = text;
@@ -960,13 +1010,20 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 	{
 		uint8_t *text;
 		size_t text_len;
+		struct evzip_ctx ctx;
 
+		/* with the signature's parameters as the private record
+		 * and the entry keep them (reg_evidence_open builds the
+		 * same context from there) */
 		if ((st = evidence_text(c, mri->request_method, &text,
 		    &text_len)) != LIEN_OK) {
 			api_fail_status(rq, st);
 			return st;
 		}
-		st = evzip_encode(text, text_len, &plain, &plain_len);
+		st = evzip_encode(text, text_len, evzip_context(
+		    req->ev.created, req->ev.nonce.p, req->ev.nonce.len,
+		    req->signer.keyid, &ctx) == LIEN_OK ? &ctx : NULL, &plain,
+		    &plain_len);
 		secret_wipe(text, text_len);
 		free(text);
 		if (st != LIEN_OK) {

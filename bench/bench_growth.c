@@ -348,10 +348,13 @@ party_sig_init(struct party *p)
  * (regclient_sign: components, created, a 16-byte nonce, key id,
  * algorithm), the 64-byte signature random bytes: a real one costs an
  * SM2 signature per bank request (the demo banks' keys), which made the
- * build's preparation slower than its sequencer. *out malloc'd. */
+ * build's preparation slower than its sequencer. *out malloc'd; *ctx the
+ * text's context for evzip_encode (its created, nonce and key id, as
+ * api/ builds it from the request: registry/evzip.h). */
 static enum lien_status
 evidence_text(const struct party *p, const char *path, const char *body,
-    size_t blen, int64_t created, uint8_t **out, size_t *out_len)
+    size_t blen, int64_t created, uint8_t **out, size_t *out_len,
+    struct evzip_ctx *ctx)
 {
 	char sig_input[512], sig[128], nonce[32], b64[96];
 	uint8_t rnd[64 + 16];	/* the signature, then the nonce */
@@ -362,7 +365,9 @@ evidence_text(const struct party *p, const char *path, const char *body,
 
 	lcrypto_random(rnd, sizeof rnd);
 	if ((st = jws_b64url_encode(rnd + 64, 16, nonce, sizeof nonce)) !=
-	    LIEN_OK || (st = b64_encode(rnd, 64, b64, sizeof b64)) != LIEN_OK)
+	    LIEN_OK || (st = b64_encode(rnd, 64, b64, sizeof b64)) !=
+	    LIEN_OK || (st = evzip_context(created, nonce, strlen(nonce),
+	    p->keyid, ctx)) != LIEN_OK)
 		return st;
 	(void)snprintf(sig_input, sizeof sig_input, "%s;created=%" PRId64
 	    ";nonce=\"%s\"%s", p->sig_head, created, nonce, p->sig_tail);
@@ -466,11 +471,12 @@ box_make(struct growth *g, const struct slot *sl, const struct party *p,
 	size_t tlen = 0, zlen = 0, alen;
 	uint8_t *text = NULL, *z = NULL;
 	uint8_t ad[sizeof(EVIDENCE_TAG) + 16 + REG_SALT_LEN];
+	struct evzip_ctx ctx;
 	enum lien_status st;
 
 	if ((st = evidence_text(p, path, body, blen, sl->rq.ev.created,
-	    &text, &tlen)) != LIEN_OK ||
-	    (st = evzip_encode(text, tlen, &z, &zlen)) != LIEN_OK)
+	    &text, &tlen, &ctx)) != LIEN_OK ||
+	    (st = evzip_encode(text, tlen, &ctx, &z, &zlen)) != LIEN_OK)
 		goto out;
 	memset(ad, 0, sizeof ad);
 	memcpy(ad, EVIDENCE_TAG, sizeof(EVIDENCE_TAG));
@@ -1035,6 +1041,7 @@ cmd_evidence(const char *dir, unsigned nveh, const char *dump)
 	struct demo_world *w = NULL;
 	char why[DEMO_WHY_MAX], fig[96];
 	uint8_t **texts = NULL;
+	struct evzip_ctx *ctxs = NULL;
 	size_t *lens = NULL, nt = 0, zsum = 0, tsum = 0;
 	size_t ksum[NSTEPS] = { 0 }, kz[NSTEPS] = { 0 }, kn[NSTEPS] = { 0 };
 	uint64_t vno = 0, enc_ns = 0, dec_ns = 0, t;
@@ -1058,7 +1065,10 @@ cmd_evidence(const char *dir, unsigned nveh, const char *dump)
 		for (int i = 0; i < 4; i++) {
 			ps[i]->rp = demo_party(w, ids[i]);
 			ps[i]->uscc = demo_bank_uscc(w, ids[i]);
-			if (party_sig_init(ps[i]) != LIEN_OK)
+			if (ps[i]->rp == NULL || hex_decode(ps[i]->rp->keyid,
+			    strlen(ps[i]->rp->keyid), ps[i]->keyid,
+			    HASH_LEN) != LIEN_OK ||
+			    party_sig_init(ps[i]) != LIEN_OK)
 				goto out;
 		}
 	}
@@ -1066,7 +1076,8 @@ cmd_evidence(const char *dir, unsigned nveh, const char *dump)
 		nveh = CHUNK;
 	texts = calloc((size_t)nveh * NSTEPS, sizeof *texts);
 	lens = calloc((size_t)nveh * NSTEPS, sizeof *lens);
-	if (texts == NULL || lens == NULL)
+	ctxs = calloc((size_t)nveh * NSTEPS, sizeof *ctxs);
+	if (texts == NULL || lens == NULL || ctxs == NULL)
 		goto out;
 	if (dump != NULL && (f = fopen(dump, "wb")) == NULL) {
 		fprintf(stderr, "bench_growth: %s: %s\n", dump,
@@ -1096,8 +1107,8 @@ cmd_evidence(const char *dir, unsigned nveh, const char *dump)
 			if ((st = step_body(g, sl, path, sizeof path, &body,
 			    &blen)) != LIEN_OK ||
 			    (st = evidence_text(p, path, body, blen,
-			    (int64_t)time(NULL), &texts[nt], &lens[nt])) !=
-			    LIEN_OK) {
+			    (int64_t)time(NULL), &texts[nt], &lens[nt],
+			    &ctxs[nt])) != LIEN_OK) {
 				free(body);
 				(void)fail("evidence text", st);
 				goto out;
@@ -1118,11 +1129,12 @@ cmd_evidence(const char *dir, unsigned nveh, const char *dump)
 		unsigned step = (unsigned)(i % NSTEPS);
 
 		t = cpu_now_ns();
-		if (evzip_encode(texts[i], lens[i], &z, &zlen) != LIEN_OK)
+		if (evzip_encode(texts[i], lens[i], &ctxs[i], &z, &zlen) !=
+		    LIEN_OK)
 			goto out;
 		enc_ns += cpu_now_ns() - t;
 		t = cpu_now_ns();
-		if (evzip_decode(z, zlen, &back, &blen) != LIEN_OK ||
+		if (evzip_decode(z, zlen, &ctxs[i], &back, &blen) != LIEN_OK ||
 		    blen != lens[i] || memcmp(back, texts[i], blen) != 0) {
 			(void)fail("evzip round trip", LIEN_ECORRUPT);
 			goto out;
@@ -1158,6 +1170,7 @@ out:
 		free(texts[i]);
 	free(texts);
 	free(lens);
+	free(ctxs);
 	demo_world_free(w);
 	free(g);
 	return rc;

@@ -71,12 +71,14 @@
  * v18: a `sealed` record is the box alone, without the 16-byte key id
  * the private record's `key` holds; v19: a sealed box's plaintext is the
  * evidence text compressed (registry/evzip.h: a format byte, raw deflate
- * with a preset dictionary) when that is shorter; v20: a map tile's record holds each child's
- * top hash beside its generation. An older
+ * with a preset dictionary) when that is shorter; v20: a map tile's record
+ * holds each child's top hash beside its generation; v21: the evidence
+ * text compressed with the request's signature parameters after the
+ * dictionary (EVZIP_DEFLATE2), which a v20 reader cannot open. An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v20"
+#define STORE_FORMAT "lienlog-store-v21"
 
 struct store;
 struct store_txn;

@@ -14,7 +14,12 @@
  * docs/storage.md "Where the bytes go").
  *
  * The dictionary is part of the format: changing a byte of it needs a new
- * format byte (EVZIP_DEFLATE2, ...), old boxes keep theirs.
+ * format byte, old boxes keep theirs. EVZIP_DEFLATE2 (store v21) puts the
+ * request's own signature parameters after it (evzip_context: created,
+ * nonce, key id, which the private record and the entry hold anyway): in
+ * the text they are ~100 bytes of digits, random base64 and hex, ~70 once
+ * deflated; from the dictionary, one back-reference (docs/storage.md
+ * "Where the bytes go", v21).
  *
  * Not here: sealing (api/reg_http.c seals what evzip_encode gives and
  * decodes what seal_open gives), and no streaming: texts are bounded.
@@ -22,10 +27,12 @@
 #include "registry/evzip.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
+#include "common/hex.h"
 #include "common/rd.h"
 #include "crypto/sign.h"
 
@@ -85,6 +92,52 @@ evzip_dict1(size_t *len)
 	return (const uint8_t *)dict1;
 }
 
+/* The dictionary of a format: dict1, then the context for
+ * EVZIP_DEFLATE2; into buf. */
+#define DICT_MAX (sizeof(dict1) - 1 + EVZIP_CTX_MAX)
+
+static size_t
+dict_make(const struct evzip_ctx *ctx, uint8_t buf[DICT_MAX])
+{
+	size_t n = sizeof(dict1) - 1;
+
+	memcpy(buf, dict1, n);
+	if (ctx != NULL && ctx->len <= EVZIP_CTX_MAX) {
+		memcpy(buf + n, ctx->b, ctx->len);
+		n += ctx->len;
+	}
+	return n;
+}
+
+enum lien_status
+evzip_context(int64_t created, const char *nonce, size_t nonce_len,
+    const uint8_t keyid[EVZIP_KEYID_LEN], struct evzip_ctx *out)
+{
+	char num[24];
+	int nl;
+	size_t n = 0;
+
+	out->len = 0;
+	if (created < 0 || nonce == NULL || keyid == NULL ||
+	    nonce_len > HTTPSIG_PARAM_MAX)
+		return LIEN_EINVAL;
+	nl = snprintf(num, sizeof num, "%lld", (long long)created);
+	if (nl <= 0 || (size_t)nl >= sizeof num)
+		return LIEN_EINVAL;
+#define CW(s, l) do { memcpy(out->b + n, (s), (l)); n += (l); } while (0)
+	CW("created=", 8);
+	CW(num, (size_t)nl);
+	CW(";nonce=\"", 8);
+	CW(nonce, nonce_len);
+	CW("\";keyid=\"", 9);
+	hex_encode(keyid, EVZIP_KEYID_LEN, (char *)out->b + n);
+	n += 2 * EVZIP_KEYID_LEN;
+	CW("\"", 1);
+#undef CW
+	out->len = n;
+	return LIEN_OK;
+}
+
 static void
 out_clear(uint8_t **out, size_t *out_len)
 {
@@ -123,9 +176,11 @@ zwipe_free(voidpf opaque, voidpf q)
 	free(p);
 }
 
-/* Inflate (z, zlen) with dictionary 1 into exactly n bytes at out. */
+/* Inflate (z, zlen) with the dictionary (d, dlen) into exactly n bytes at
+ * out. */
 static enum lien_status LIEN_MUST_CHECK
-inflate_exact(const uint8_t *z, size_t zlen, uint8_t *out, size_t n)
+inflate_exact(const uint8_t *z, size_t zlen, const uint8_t *d, size_t dlen,
+    uint8_t *out, size_t n)
 {
 	z_stream s;
 	int rc;
@@ -138,8 +193,7 @@ inflate_exact(const uint8_t *z, size_t zlen, uint8_t *out, size_t n)
 	s.zfree = zwipe_free;
 	if ((rc = inflateInit2(&s, -15)) != Z_OK)
 		return rc == Z_MEM_ERROR ? LIEN_ENOMEM : LIEN_ECRYPTO;
-	if (inflateSetDictionary(&s, (const Bytef *)dict1,
-	    (uInt)(sizeof(dict1) - 1)) != Z_OK)
+	if (inflateSetDictionary(&s, (const Bytef *)d, (uInt)dlen) != Z_OK)
 		goto out;
 	s.next_in = (z_const Bytef *)z;
 	s.avail_in = (uInt)zlen;
@@ -160,17 +214,19 @@ out:
 }
 
 enum lien_status
-evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
+evzip_encode(const uint8_t *text, size_t len, const struct evzip_ctx *ctx,
+    uint8_t **out, size_t *out_len)
 {
 	z_stream s;
-	uint8_t *buf = NULL, *back = NULL;
-	size_t hdr, cap, zlen;
+	uint8_t *buf = NULL, *back = NULL, dict[DICT_MAX];
+	size_t hdr, cap, zlen, dlen;
 	int rc;
 	enum lien_status st;
 
 	out_clear(out, out_len);
 	if (text == NULL || out == NULL || out_len == NULL || len == 0 ||
-	    text[0] == EVZIP_DEFLATE1)
+	    text[0] == EVZIP_DEFLATE1 || text[0] == EVZIP_DEFLATE2 ||
+	    (ctx != NULL && ctx->len > EVZIP_CTX_MAX))
 		return LIEN_EINVAL;
 	if (len > EVZIP_TEXT_MAX)
 		return LIEN_ETOOBIG;
@@ -191,10 +247,10 @@ evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
 	if ((buf = malloc(cap)) == NULL)
 		goto out;
 	st = LIEN_ECRYPTO;
-	if (deflateSetDictionary(&s, (const Bytef *)dict1,
-	    (uInt)(sizeof(dict1) - 1)) != Z_OK)
+	dlen = dict_make(ctx, dict);
+	if (deflateSetDictionary(&s, (const Bytef *)dict, (uInt)dlen) != Z_OK)
 		goto out;
-	buf[0] = EVZIP_DEFLATE1;
+	buf[0] = ctx != NULL ? EVZIP_DEFLATE2 : EVZIP_DEFLATE1;
 	hdr = 1 + leb128_put(buf + 1, len);
 	s.next_in = (z_const Bytef *)text;
 	s.avail_in = (uInt)len;
@@ -205,7 +261,8 @@ evzip_encode(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len)
 	zlen = hdr + (size_t)s.total_out;
 	/* Kept only when shorter and it inflates back to the very text. */
 	if (zlen < len && (back = malloc(len)) != NULL &&
-	    inflate_exact(buf + hdr, zlen - hdr, back, len) == LIEN_OK &&
+	    inflate_exact(buf + hdr, zlen - hdr, dict, dlen, back, len) ==
+	    LIEN_OK &&
 	    memcmp(back, text, len) == 0) {
 		*out = buf;
 		*out_len = zlen;
@@ -241,12 +298,13 @@ out:
 }
 
 enum lien_status
-evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
+evzip_decode(const uint8_t *p, size_t len, const struct evzip_ctx *ctx,
+    uint8_t **out, size_t *out_len)
 {
 	uint64_t n;
-	size_t at = 1;
+	size_t at = 1, dlen;
 	struct rd r;
-	uint8_t *buf;
+	uint8_t *buf, dict[DICT_MAX];
 	enum lien_status st;
 
 	out_clear(out, out_len);
@@ -265,8 +323,11 @@ evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		*out_len = len;
 		return LIEN_OK;
 	}
-	if (p[0] != EVZIP_DEFLATE1)
+	if (p[0] != EVZIP_DEFLATE1 && p[0] != EVZIP_DEFLATE2)
 		return LIEN_EUNSUPPORTED;
+	if (p[0] == EVZIP_DEFLATE2 && (ctx == NULL || ctx->len > EVZIP_CTX_MAX))
+		return LIEN_EINVAL;
+	dlen = dict_make(p[0] == EVZIP_DEFLATE2 ? ctx : NULL, dict);
 	rd_init(&r, p + at, len - at);
 	if (rd_leb128(&r, &n) != LIEN_OK)
 		return LIEN_ECORRUPT;
@@ -277,8 +338,8 @@ evzip_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		return LIEN_ETOOBIG;
 	if ((buf = malloc((size_t)n + 1)) == NULL)
 		return LIEN_ENOMEM;
-	if ((st = inflate_exact(p + at, len - at, buf, (size_t)n)) !=
-	    LIEN_OK) {
+	if ((st = inflate_exact(p + at, len - at, dict, dlen, buf,
+	    (size_t)n)) != LIEN_OK) {
 		secret_wipe(buf, (size_t)n + 1);
 		free(buf);
 		return st;

@@ -11,7 +11,9 @@
  *   decoder never inflates past it: no zip bomb);
  * - encoding any bytes that do not start with the format byte gives a
  *   plaintext that decodes to exactly those bytes (compressed only when
- *   shorter), when they start with 'l' as every evidence text does.
+ *   shorter), when they start with 'l' as every evidence text does,
+ *   with a context (EVZIP_DEFLATE2, made from the input's first bytes)
+ *   and without (EVZIP_DEFLATE1).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,23 +24,37 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check_round_trip(const uint8_t *text, size_t len)
+check_round_trip(const uint8_t *text, size_t len, const struct evzip_ctx *c)
 {
 	uint8_t *z = NULL, *back = NULL;
 	size_t zlen = 0, back_len = 0;
 
 	if (len == 0 || text[0] != 'l')
 		return;
-	if (evzip_encode(text, len, &z, &zlen) != LIEN_OK)
+	if (evzip_encode(text, len, c, &z, &zlen) != LIEN_OK)
 		abort();
-	if (z[0] == EVZIP_DEFLATE1 ? zlen >= len :
-	    (zlen != len || memcmp(z, text, len) != 0))
+	if (z[0] == (c != NULL ? EVZIP_DEFLATE2 : EVZIP_DEFLATE1) ?
+	    zlen >= len : (zlen != len || memcmp(z, text, len) != 0))
 		abort();
-	if (evzip_decode(z, zlen, &back, &back_len) != LIEN_OK ||
+	if (evzip_decode(z, zlen, c, &back, &back_len) != LIEN_OK ||
 	    back_len != len || memcmp(back, text, len) != 0)
 		abort();
 	free(z);
 	free(back);
+}
+
+/* A context from the input: its first bytes as nonce and key id. */
+static const struct evzip_ctx *
+ctx_of(const uint8_t *data, size_t size, struct evzip_ctx *c)
+{
+	uint8_t k[EVZIP_KEYID_LEN] = { 0 };
+	size_t nl = size < 24 ? size : 24;
+
+	memcpy(k, data, size < sizeof k ? size : sizeof k);
+	if (evzip_context((int64_t)size, (const char *)data, nl, k, c) !=
+	    LIEN_OK)
+		abort();
+	return c;
 }
 
 int
@@ -46,9 +62,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t *out = NULL;
 	size_t out_len = 0;
+	struct evzip_ctx c;
 	enum lien_status rc;
 
-	rc = evzip_decode(data, size, &out, &out_len);
+	rc = evzip_decode(data, size, ctx_of(data, size, &c), &out, &out_len);
 	if (rc == LIEN_OK) {
 		if (out == NULL || out[out_len] != 0 || out_len == 0 ||
 		    out_len > EVZIP_TEXT_MAX)
@@ -57,11 +74,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    memcmp(out, data, size) != 0))
 			abort();
 		if (out[0] == 'l')
-			check_round_trip(out, out_len);
+			check_round_trip(out, out_len, &c);
 		free(out);
 	} else if (out != NULL || out_len != 0) {
 		abort();
 	}
-	check_round_trip(data, size);
+	check_round_trip(data, size, NULL);
+	check_round_trip(data, size, &c);
 	return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * The sealed evidence text's compression (registry/evzip.c): texts
- * round-trip byte for byte and shrink; the dictionary is pinned (it is
- * part of the format); damaged, truncated, oversize or foreign plaintexts
+ * round-trip byte for byte and shrink, more with the request's context
+ * (v21); the dictionary and the context's bytes are pinned (they are part
+ * of the format); damaged, truncated, oversize or foreign plaintexts
  * are refused without reading or inflating past their bounds.
  */
 #include <stdarg.h>
@@ -30,16 +31,36 @@ static const char decision[] =
 	"Qpga3BQB5N829NRimuANytuIPTqDPOWDBSsBYLU4jw0LhuiwUmSgy5PCYAtEi5qXUdu"
 	"6aQV3g0oMt1yivdDg==:\0{\"decision\":\"approve\"}";
 
+/* Its context: the created, nonce and key id of its Signature-Input. */
+static const char decision_keyid[] =
+	"ca8554bb0a22e5fa49cce58a9cbd9dedcaafc50fac491c6394c3e31665fc9fd5";
+
+static struct evzip_ctx
+decision_ctx(const char *nonce)
+{
+	struct evzip_ctx c;
+	uint8_t k[EVZIP_KEYID_LEN];
+
+	assert_int_equal(hex_decode(decision_keyid, 64, k, sizeof k),
+	    LIEN_OK);
+	assert_int_equal(evzip_context(1796642913, nonce, strlen(nonce), k,
+	    &c), LIEN_OK);
+	return c;
+}
+
 static void
 enc(const void *text, size_t len, uint8_t **z, size_t *zlen)
 {
-	assert_int_equal(evzip_encode(text, len, z, zlen), LIEN_OK);
+	struct evzip_ctx c = decision_ctx("5LtYAalAKXEsR_l80u7_jQ");
+
+	assert_int_equal(evzip_encode(text, len, &c, z, zlen), LIEN_OK);
 }
 
 static enum lien_status
 dec(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 {
-	enum lien_status st = evzip_decode(p, len, out, out_len);
+	struct evzip_ctx c = decision_ctx("5LtYAalAKXEsR_l80u7_jQ");
+	enum lien_status st = evzip_decode(p, len, &c, out, out_len);
 
 	if (st != LIEN_OK) {
 		assert_null(*out);
@@ -84,20 +105,80 @@ raw_deflate(const void *text, size_t len, int dict, size_t stated,
 static void
 test_evzip_round_trip(void **state)
 {
-	uint8_t *z, *back;
-	size_t zlen, blen;
+	struct evzip_ctx c = decision_ctx("5LtYAalAKXEsR_l80u7_jQ");
+	uint8_t *z, *z1, *back;
+	size_t zlen, z1len, blen;
 
 	(void)state;
 	enc(decision, sizeof decision - 1, &z, &zlen);
-	assert_int_equal(z[0], EVZIP_DEFLATE1);
-	/* 397 bytes; the signature, nonce and key id are most of what
-	 * is left */
-	assert_true(zlen < 200);
+	assert_int_equal(z[0], EVZIP_DEFLATE2);
 	assert_int_equal(dec(z, zlen, &back, &blen), LIEN_OK);
 	assert_int_equal(blen, sizeof decision - 1);
 	assert_memory_equal(back, decision, blen);
-	free(z);
 	free(back);
+	/* without the context (v19's form): 397 bytes -> < 200, the
+	 * signature, nonce and key id most of what is left; it decodes
+	 * whatever context the caller has */
+	assert_int_equal(evzip_encode((const uint8_t *)decision,
+	    sizeof decision - 1, NULL, &z1, &z1len), LIEN_OK);
+	assert_int_equal(z1[0], EVZIP_DEFLATE1);
+	assert_true(z1len < 200);
+	assert_int_equal(dec(z1, z1len, &back, &blen), LIEN_OK);
+	assert_memory_equal(back, decision, sizeof decision - 1);
+	free(back);
+	assert_int_equal(evzip_decode(z1, z1len, NULL, &back, &blen),
+	    LIEN_OK);
+	assert_memory_equal(back, decision, sizeof decision - 1);
+	free(back);
+	/* with it, the created, nonce and key id are one back-reference:
+	 * 60-odd bytes fewer */
+	assert_true(zlen + 50 < z1len);
+	/* a v21 box needs its context: none is refused, another (here
+	 * another nonce) does not give the text back */
+	assert_int_equal(evzip_decode(z, zlen, NULL, &back, &blen),
+	    LIEN_EINVAL);
+	assert_null(back);
+	c = decision_ctx("5LtYAalAKXEsR_l80u7_jR");
+	if (evzip_decode(z, zlen, &c, &back, &blen) == LIEN_OK) {
+		assert_int_equal(blen, sizeof decision - 1);
+		assert_memory_not_equal(back, decision, blen);
+		free(back);
+	}
+	free(z);
+	free(z1);
+}
+
+/* The context's bytes are part of the format: exactly what a client's
+ * Signature-Input spells (client/regclient.c), within EVZIP_CTX_MAX. */
+static void
+test_evzip_context(void **state)
+{
+	static const char want[] = "created=1796642913;nonce=\"5LtYAalAKXEsR_"
+	    "l80u7_jQ\";keyid=\"ca8554bb0a22e5fa49cce58a9cbd9dedcaafc50fac491"
+	    "c6394c3e31665fc9fd5\"";
+	struct evzip_ctx c = decision_ctx("5LtYAalAKXEsR_l80u7_jQ");
+	char nonce[HTTPSIG_PARAM_MAX + 1];
+	uint8_t k[EVZIP_KEYID_LEN] = { 0 };
+
+	(void)state;
+	assert_int_equal(c.len, sizeof want - 1);
+	assert_memory_equal(c.b, want, c.len);
+	{
+		int found = 0;
+
+		for (size_t i = 0; i + c.len <= sizeof decision - 1; i++)
+			found |= memcmp(decision + i, want, c.len) == 0;
+		assert_true(found);
+	}
+	memset(nonce, 'n', sizeof nonce);
+	assert_int_equal(evzip_context(INT64_MAX, nonce, HTTPSIG_PARAM_MAX, k,
+	    &c), LIEN_OK);
+	assert_int_equal(c.len, EVZIP_CTX_MAX - 1);	/* 19 digits */
+	assert_int_equal(evzip_context(0, nonce, HTTPSIG_PARAM_MAX + 1, k,
+	    &c), LIEN_EINVAL);
+	assert_int_equal(c.len, 0);
+	assert_int_equal(evzip_context(-1, nonce, 1, k, &c), LIEN_EINVAL);
+	assert_int_equal(evzip_context(0, NULL, 0, k, &c), LIEN_EINVAL);
 }
 
 /* What deflate cannot shorten is kept as it is, and read as it is; so is
@@ -169,7 +250,7 @@ test_evzip_format_byte(void **state)
 	(void)state;
 	enc(decision, sizeof decision - 1, &z, &zlen);
 	for (unsigned b = 0; b < 256; b++) {
-		if (b == EVZIP_DEFLATE1 || b == 'l')
+		if (b == EVZIP_DEFLATE1 || b == EVZIP_DEFLATE2 || b == 'l')
 			continue;
 		z[0] = (uint8_t)b;
 		assert_int_equal(dec(z, zlen, &back, &blen),
@@ -179,11 +260,14 @@ test_evzip_format_byte(void **state)
 	assert_int_equal(dec((const uint8_t *)"", 0, &back, &blen),
 	    LIEN_ECORRUPT);
 	/* the encoder refuses what the decoder would misread */
-	assert_int_equal(evzip_encode((const uint8_t *)"\x01x", 2, &z, &zlen),
-	    LIEN_EINVAL);
+	assert_int_equal(evzip_encode((const uint8_t *)"\x01x", 2, NULL, &z,
+	    &zlen), LIEN_EINVAL);
 	assert_null(z);
-	assert_int_equal(evzip_encode((const uint8_t *)"l", 0, &z, &zlen),
-	    LIEN_EINVAL);
+	assert_int_equal(evzip_encode((const uint8_t *)"\x02x", 2, NULL, &z,
+	    &zlen), LIEN_EINVAL);
+	assert_null(z);
+	assert_int_equal(evzip_encode((const uint8_t *)"l", 0, NULL, &z,
+	    &zlen), LIEN_EINVAL);
 }
 
 /* Every truncation, and trailing bytes, are refused. */
@@ -279,8 +363,8 @@ test_evzip_bounds(void **state)
 		memcpy(nm + 4, buf + 3, k - 3);
 		assert_int_equal(dec(nm, k + 1, &back, &blen), LIEN_ECORRUPT);
 	}
-	assert_int_equal(evzip_encode(zeros, EVZIP_TEXT_MAX + 1, &z, &zlen),
-	    LIEN_ETOOBIG);
+	assert_int_equal(evzip_encode(zeros, EVZIP_TEXT_MAX + 1, NULL, &z,
+	    &zlen), LIEN_ETOOBIG);
 	assert_null(z);
 	/* a long compressible text still round-trips (past the encoder's
 	 * window) */
@@ -298,6 +382,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_evzip_round_trip),
+		cmocka_unit_test(test_evzip_context),
 		cmocka_unit_test(test_evzip_incompressible_kept),
 		cmocka_unit_test(test_evzip_dict_pinned),
 		cmocka_unit_test(test_evzip_format_byte),
