@@ -50,34 +50,49 @@ enum {
 	T_STRS = 0x40, T_DICT = 0x80,
 };
 
+/* A dictionary string and its length (the encoder's search and the
+ * decoder compare and copy by length, without a strlen per token). */
+struct dstr {
+	const char *s;
+	size_t n;
+};
+#define D(lit) { lit, sizeof(lit) - 1 }
+
 /* Member names and values of the registry's records (store format v16).
  * Append only. */
-static const char *const dict[] = {
+static const struct dstr dict[] = {
 	/* 0: member names */
-	"index", "time_ms", "app", "key", "kind", "owner", "reasons",
-	"evidence", "alg", "created", "digest", "idempotency_key", "nonce",
-	"nonce_exp_ms", "salt", "sealed", "step", "details", "vehicle",
-	"contract", "party", "role", "status", "issuer", "token", "keyid",
-	"not_after_ms", "mortgagee", "signer", "timeline", "face", "liveness",
-	"match", "verdict", "rank", "registered_index", "registered_ms",
-	"release", "fuller", "liens", "recorded_index", "recorded_ms",
-	"released", "restrictions", "mortgage", "released_index",
-	"released_ms", "term_end", "agent", "sms", "filed_index", "cert",
-	"keys", "name", "owner_kind", "id_check", "channel", "voucher",
-	"contact", "bank", "expires_ms", "purpose", "used", "phone_contact",
-	"complete", "delivery", "decision", "basis", "restriction", "action",
-	"v", "private",
+	D("index"), D("time_ms"), D("app"), D("key"), D("kind"), D("owner"),
+	D("reasons"), D("evidence"), D("alg"), D("created"), D("digest"),
+	D("idempotency_key"), D("nonce"), D("nonce_exp_ms"), D("salt"),
+	D("sealed"), D("step"), D("details"), D("vehicle"), D("contract"),
+	D("party"), D("role"), D("status"), D("issuer"), D("token"),
+	D("keyid"), D("not_after_ms"), D("mortgagee"), D("signer"),
+	D("timeline"), D("face"), D("liveness"), D("match"), D("verdict"),
+	D("rank"), D("registered_index"), D("registered_ms"), D("release"),
+	D("fuller"), D("liens"), D("recorded_index"), D("recorded_ms"),
+	D("released"), D("restrictions"), D("mortgage"), D("released_index"),
+	D("released_ms"), D("term_end"), D("agent"), D("sms"),
+	D("filed_index"), D("cert"), D("keys"), D("name"), D("owner_kind"),
+	D("id_check"), D("channel"), D("voucher"), D("contact"), D("bank"),
+	D("expires_ms"), D("purpose"), D("used"), D("phone_contact"),
+	D("complete"), D("delivery"), D("decision"), D("basis"),
+	D("restriction"), D("action"), D("v"), D("private"),
 	/* 72: values */
-	"system", "ed25519", "sm2-sm3", "institution", "officer", "registry",
-	"auditor", "admin", "post", "applied", "received", "diverted",
-	"approved", "rejected", "submitted", "in_person_review", "pass",
-	"grey", "approve", "reject", "face_grey", "owner_mismatch",
-	"vehicle_unrecorded", "vehicle_details_mismatch", "multi_bank",
-	"institution_burst", "owner_burst", "cert_expiring", "release_soon",
-	"picked_up", "endorsed", "dispatched", "delivered", "returned",
-	"seized", "detained", "stolen", "scrapped", "customs", "company",
-	"counter", "set", "lift",
+	D("system"), D("ed25519"), D("sm2-sm3"), D("institution"),
+	D("officer"), D("registry"), D("auditor"), D("admin"), D("post"),
+	D("applied"), D("received"), D("diverted"), D("approved"),
+	D("rejected"), D("submitted"), D("in_person_review"), D("pass"),
+	D("grey"), D("approve"), D("reject"), D("face_grey"),
+	D("owner_mismatch"), D("vehicle_unrecorded"),
+	D("vehicle_details_mismatch"), D("multi_bank"),
+	D("institution_burst"), D("owner_burst"), D("cert_expiring"),
+	D("release_soon"), D("picked_up"), D("endorsed"), D("dispatched"),
+	D("delivered"), D("returned"), D("seized"), D("detained"),
+	D("stolen"), D("scrapped"), D("customs"), D("company"), D("counter"),
+	D("set"), D("lift"),
 };
+#undef D
 
 /* dict's indexes ordered by (length, bytes), for the encoder's binary
  * search (tests/unit/test_jpack.c checks the order). */
@@ -106,8 +121,8 @@ jpack_dict_ok(void)
 		if (i >= NDICT || seen[i]++)
 			return 0;
 		if (k > 0) {
-			const char *a = dict[dict_sorted[k - 1]], *b = dict[i];
-			size_t al = strlen(a), bl = strlen(b);
+			const char *a = dict[dict_sorted[k - 1]].s, *b = dict[i].s;
+			size_t al = dict[dict_sorted[k - 1]].n, bl = dict[i].n;
 
 			if (al > bl || (al == bl && memcmp(a, b, al) >= 0))
 				return 0;
@@ -122,10 +137,15 @@ struct ob {
 	uint8_t *p;
 	size_t n, cap, max;
 	enum lien_status rc;	/* first failure; later puts do nothing */
+	/* Non-NULL: nothing is written; each output byte is compared with
+	 * want[n] instead (max: want's length), a difference being
+	 * LIEN_ECORRUPT. The encoder's round-trip check decodes this way,
+	 * without allocating the text it already has. */
+	const uint8_t *want;
 };
 
 /* Room for n more bytes: where to write them (o->n already counts
- * them), or NULL once anything failed. */
+ * them), or NULL once anything failed. Not for a comparing ob. */
 static uint8_t *
 ob_take(struct ob *o, size_t n)
 {
@@ -155,22 +175,43 @@ ob_take(struct ob *o, size_t n)
 	return at;
 }
 
+/* A comparing ob's next n bytes against b. */
+static void
+ob_cmp(struct ob *o, const void *b, size_t n)
+{
+	if (o->rc != LIEN_OK)
+		return;
+	if (n > o->max - o->n || memcmp(o->want + o->n, b, n) != 0) {
+		o->rc = LIEN_ECORRUPT;
+		return;
+	}
+	o->n += n;
+}
+
 static void
 ob_put(struct ob *o, const void *b, size_t n)
 {
-	uint8_t *at = ob_take(o, n);
+	uint8_t *at;
 
-	if (at != NULL && n > 0)
+	if (o->want != NULL) {
+		ob_cmp(o, b, n);
+		return;
+	}
+	if ((at = ob_take(o, n)) != NULL && n > 0)
 		memcpy(at, b, n);
 }
 
 static void
 ob_byte(struct ob *o, unsigned b)
 {
-	uint8_t *at = ob_take(o, 1);
+	uint8_t c = (uint8_t)b, *at;
 
-	if (at != NULL)
-		*at = (uint8_t)b;
+	if (o->want != NULL) {
+		ob_cmp(o, &c, 1);
+		return;
+	}
+	if ((at = ob_take(o, 1)) != NULL)
+		*at = c;
 }
 
 static void
@@ -222,8 +263,8 @@ enc_string(struct ob *o, const uint8_t *s, size_t n)
 
 	while (lo < hi) {	/* by (length, bytes) */
 		size_t mid = lo + (hi - lo) / 2, i = dict_sorted[mid];
-		size_t dl = strlen(dict[i]);
-		int c = dl != n ? (dl < n ? -1 : 1) : memcmp(dict[i], s, n);
+		size_t dl = dict[i].n;
+		int c = dl != n ? (dl < n ? -1 : 1) : memcmp(dict[i].s, s, n);
 
 		if (c == 0) {
 			if (i < 128) {
@@ -412,14 +453,15 @@ enc_value(struct sc *r, struct ob *o)
 	return 1;
 }
 
+/* Decode the packed stream (p, len) (p[0] is JPACK_TAG) into o. */
+static enum lien_status decode_tokens(const uint8_t *p, size_t len,
+    struct ob *o);
+
 enum lien_status
 jpack_encode(const uint8_t *json, size_t len, uint8_t **out, size_t *out_len)
 {
 	struct sc r = { json, json + len, 0 };
-	struct ob o = { NULL, 0, 0, 0, LIEN_OK };
-	uint8_t *back = NULL;
-	size_t back_len = 0;
-	enum lien_status drc = LIEN_ECORRUPT;
+	struct ob o = { NULL, 0, 0, 0, LIEN_OK, NULL };
 
 	if (out != NULL)
 		*out = NULL;
@@ -431,18 +473,16 @@ jpack_encode(const uint8_t *json, size_t len, uint8_t **out, size_t *out_len)
 	o.max = len;		/* packed only if shorter */
 	ob_byte(&o, JPACK_TAG);
 	if (enc_value(&r, &o) && r.p == r.end && o.rc == LIEN_OK &&
-	    o.n < len && (drc = jpack_decode(o.p, o.n, &back, &back_len)) ==
-	    LIEN_OK && back_len == len && memcmp(back, json, len) == 0) {
-		free(back);
+	    o.n < len && jpack_decodes_to(o.p, o.n, json, len)) {
 		*out = o.p;
 		*out_len = o.n;
 		return LIEN_OK;
 	}
-	free(back);
 	/* An allocation that failed is a failure, never "keep the text":
 	 * the stored form must be a function of the text alone, or a
-	 * replay (which did not fail there) would store other bytes. */
-	if (o.rc == LIEN_ENOMEM || drc == LIEN_ENOMEM) {
+	 * replay (which did not fail there) would store other bytes. (The
+	 * round trip's check allocates nothing.) */
+	if (o.rc == LIEN_ENOMEM) {
 		free(o.p);
 		return LIEN_ENOMEM;
 	}
@@ -475,29 +515,43 @@ out_uint(struct ob *o, uint64_t v)
 	ob_put(o, d + sizeof d - n, n);
 }
 
+/* Two lowercase hex digits per byte value, for out_hex. */
+static const char hex_pairs[] =
+    "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+    "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+    "404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+    "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+    "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+    "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+    "c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+    "e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 static void
 out_hex(struct ob *o, const uint8_t *b, size_t n)
 {
-	static const char hx[] = "0123456789abcdef";
-	uint8_t *at = ob_take(o, 2 * n);
+	uint8_t buf[64], *at;
 
-	for (size_t i = 0; at != NULL && i < n; i++) {
-		*at++ = (uint8_t)hx[b[i] >> 4];
-		*at++ = (uint8_t)hx[b[i] & 15];
+	if (o->want != NULL) {	/* compared 32 bytes (64 digits) at a time */
+		for (size_t i = 0; i < n; i += sizeof buf / 2) {
+			size_t m = n - i < sizeof buf / 2 ? n - i :
+			    sizeof buf / 2;
+
+			for (size_t j = 0; j < m; j++)
+				memcpy(buf + 2 * j, hex_pairs + 2 * b[i + j], 2);
+			ob_cmp(o, buf, 2 * m);
+		}
+		return;
 	}
+	at = ob_take(o, 2 * n);
+	for (size_t i = 0; at != NULL && i < n; i++, at += 2)
+		memcpy(at, hex_pairs + 2 * b[i], 2);
 }
 
 enum lien_status
 jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 {
-	struct rd r;
-	struct ob o = { NULL, 0, 0, JPACK_TEXT_MAX, LIEN_OK };
-	/* per open container: 1 object, 0 array; its member count */
-	uint8_t obj[JCS_DEPTH_MAX];
-	uint32_t cnt[JCS_DEPTH_MAX];
-	unsigned depth = 0;
-	int done = 0;
-	enum lien_status rc = LIEN_ECORRUPT;
+	struct ob o = { NULL, 0, 0, JPACK_TEXT_MAX, LIEN_OK, NULL };
+	enum lien_status rc;
 
 	if (out != NULL)
 		*out = NULL;
@@ -509,8 +563,48 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		if (len > JPACK_TEXT_MAX)
 			return LIEN_ETOOBIG;
 		ob_put(&o, p, len);
-		goto fin;
+		rc = o.rc;
+	} else {
+		rc = decode_tokens(p, len, &o);
 	}
+	if (rc == LIEN_OK && o.p == NULL && (o.p = malloc(1)) == NULL)
+		rc = LIEN_ENOMEM;
+	if (rc != LIEN_OK) {
+		free(o.p);
+		return rc;
+	}
+	o.p[o.n] = 0;
+	*out = o.p;
+	*out_len = o.n;
+	return LIEN_OK;
+}
+
+int
+jpack_decodes_to(const uint8_t *p, size_t len, const uint8_t *text,
+    size_t text_len)
+{
+	struct ob o = { NULL, 0, 0, text_len, LIEN_OK, text };
+
+	/* as jpack_decode: no text over JPACK_TEXT_MAX (the encoder then
+	 * keeps such a text as it is, as it always did) */
+	if (p == NULL || len == 0 || text == NULL ||
+	    text_len > JPACK_TEXT_MAX)
+		return 0;
+	if (!jpack_is_packed(p, len))
+		return len == text_len && memcmp(p, text, len) == 0;
+	return decode_tokens(p, len, &o) == LIEN_OK && o.n == text_len;
+}
+
+static enum lien_status
+decode_tokens(const uint8_t *p, size_t len, struct ob *o)
+{
+	struct rd r;
+	/* per open container: 1 object, 0 array; its member count */
+	uint8_t obj[JCS_DEPTH_MAX];
+	uint32_t cnt[JCS_DEPTH_MAX];
+	unsigned depth = 0;
+	int done = 0;
+
 	rd_init(&r, p + 1, len - 1);
 	while (r.p < r.end) {
 		unsigned t = *r.p++;
@@ -525,7 +619,7 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 			if (depth == 0 || obj[depth - 1] != (t == T_OEND) ||
 			    (obj[depth - 1] && cnt[depth - 1] % 2 != 0))
 				goto bad;
-			ob_byte(&o, t == T_OEND ? '}' : ']');
+			ob_byte(o, t == T_OEND ? '}' : ']');
 			depth--;
 			if (depth == 0)
 				done = 1;
@@ -535,11 +629,11 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 		}
 		/* a value or a member name: its separator first */
 		if (depth > 0 && cnt[depth - 1] > 0)
-			ob_byte(&o, obj[depth - 1] && !is_key ? ':' : ',');
+			ob_byte(o, obj[depth - 1] && !is_key ? ':' : ',');
 		if (t == T_OBJ || t == T_ARR) {
 			if (is_key || depth >= JCS_DEPTH_MAX)
 				goto bad;
-			ob_byte(&o, t == T_OBJ ? '{' : '[');
+			ob_byte(o, t == T_OBJ ? '{' : '[');
 			obj[depth] = (uint8_t)(t == T_OBJ);
 			cnt[depth++] = 0;
 			continue;
@@ -549,85 +643,85 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 			goto bad;
 		switch (t) {
 		case T_TRUE:
-			ob_put(&o, "true", 4);
+			ob_put(o, "true", 4);
 			break;
 		case T_FALSE:
-			ob_put(&o, "false", 5);
+			ob_put(o, "false", 5);
 			break;
 		case T_NULL:
-			ob_put(&o, "null", 4);
+			ob_put(o, "null", 4);
 			break;
 		case T_UINT:
 		case T_NEG:
 			if (rd_leb128(&r, &v) != LIEN_OK || (t == T_NEG && v == 0))
 				goto bad;
 			if (t == T_NEG)
-				ob_byte(&o, '-');
-			out_uint(&o, v);
+				ob_byte(o, '-');
+			out_uint(o, v);
 			break;
 		case T_NUMTXT:
 			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
 			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
-			ob_put(&o, s, (size_t)v);
+			ob_put(o, s, (size_t)v);
 			break;
 		case T_STR:
 			if (rd_leb128(&r, &v) != LIEN_OK ||
 			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
-			ob_byte(&o, '"');
-			ob_put(&o, s, (size_t)v);
-			ob_byte(&o, '"');
+			ob_byte(o, '"');
+			ob_put(o, s, (size_t)v);
+			ob_byte(o, '"');
 			break;
 		case T_HEX:
 			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
 			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
-			ob_byte(&o, '"');
-			out_hex(&o, s, (size_t)v);
-			ob_byte(&o, '"');
+			ob_byte(o, '"');
+			out_hex(o, s, (size_t)v);
+			ob_byte(o, '"');
 			break;
 		case T_DICTX:
 			if (rd_take(&r, 1, &s) != LIEN_OK || 128u + s[0] >= NDICT)
 				goto bad;
-			ob_byte(&o, '"');
-			ob_put(&o, dict[128u + s[0]], strlen(dict[128u + s[0]]));
-			ob_byte(&o, '"');
+			ob_byte(o, '"');
+			ob_put(o, dict[128u + s[0]].s, dict[128u + s[0]].n);
+			ob_byte(o, '"');
 			break;
 		case T_PHEX:
 			if (rd_take(&r, 1, &s) != LIEN_OK || !((s[0] >= 'A' && s[0] <= 'Z')
 			    || (s[0] >= 'a' && s[0] <= 'z')))
 				goto bad;
-			ob_byte(&o, '"');
-			ob_byte(&o, s[0]);
+			ob_byte(o, '"');
+			ob_byte(o, s[0]);
 			if (rd_leb128(&r, &v) != LIEN_OK || v == 0 ||
 			    rd_take(&r, v, &s) != LIEN_OK)
 				goto bad;
-			out_hex(&o, s, (size_t)v);
-			ob_byte(&o, '"');
+			out_hex(o, s, (size_t)v);
+			ob_byte(o, '"');
 			break;
 		default:
 			if (t >= T_DICT) {
 				if (t - T_DICT >= NDICT)
 					goto bad;
-				ob_byte(&o, '"');
-				ob_put(&o, dict[t - T_DICT],
-				    strlen(dict[t - T_DICT]));
-				ob_byte(&o, '"');
+				ob_byte(o, '"');
+				ob_put(o, dict[t - T_DICT].s,
+				    dict[t - T_DICT].n);
+				ob_byte(o, '"');
 			} else if (t >= T_STRS) {
 				if (rd_take(&r, t - T_STRS, &s) != LIEN_OK)
 					goto bad;
-				ob_byte(&o, '"');
-				ob_put(&o, s, t - T_STRS);
-				ob_byte(&o, '"');
+				ob_byte(o, '"');
+				ob_put(o, s, t - T_STRS);
+				ob_byte(o, '"');
 			} else if (t >= T_HEXS) {
 				if (rd_take(&r, t - T_HEXS + 1, &s) != LIEN_OK)
 					goto bad;
-				ob_byte(&o, '"');
-				out_hex(&o, s, t - T_HEXS + 1);
-				ob_byte(&o, '"');
+				ob_byte(o, '"');
+				out_hex(o, s, t - T_HEXS + 1);
+				ob_byte(o, '"');
 			} else if (t >= T_SMALL) {
-				out_uint(&o, t - T_SMALL);
+				out_uint(o, t - T_SMALL);
 			} else {
 				goto bad;
 			}
@@ -639,21 +733,8 @@ jpack_decode(const uint8_t *p, size_t len, uint8_t **out, size_t *out_len)
 			cnt[depth - 1]++;
 	}
 	if (!done)
-		goto bad;
-fin:
-	if (o.rc != LIEN_OK) {
-		rc = o.rc;
-		goto bad;
-	}
-	if (o.p == NULL && (o.p = malloc(1)) == NULL) {
-		rc = LIEN_ENOMEM;
-		goto bad;
-	}
-	o.p[o.n] = 0;
-	*out = o.p;
-	*out_len = o.n;
-	return LIEN_OK;
+		return LIEN_ECORRUPT;
+	return o->rc;
 bad:
-	free(o.p);
-	return rc;
+	return LIEN_ECORRUPT;
 }

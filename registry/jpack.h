@@ -59,4 +59,11 @@ int jpack_is_packed(const uint8_t *p, size_t len);
 enum lien_status jpack_decode(const uint8_t *p, size_t len, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
+/* 1 if the stored value (p, len) decodes (as jpack_decode would) to
+ * exactly (text, text_len), else 0 (also for a malformed stream). It
+ * decodes against the text, allocating nothing: the encoder's own
+ * round-trip check. */
+int jpack_decodes_to(const uint8_t *p, size_t len, const uint8_t *text,
+    size_t text_len);
+
 #endif

@@ -202,6 +202,48 @@ test_jpack_round_trips_random(void **state)
 	}
 }
 
+/* jpack_decodes_to (the encoder's round-trip check, which decodes
+ * against the text instead of into a buffer): true for the text a
+ * value decodes to, false for any other text, be it one byte changed,
+ * shorter or longer. */
+static void
+test_jpack_decodes_to(void **state)
+{
+	static const char *const texts[] = {
+		"{\"app\":\"A0000000000000001\",\"index\":17,\"kind\":"
+		"\"mortgage\",\"owner\":\"d0081106aad23d93a439d959568b6d35d0fe"
+		"4ebdbb1f898f5153393c03f1b40c\",\"timeline\":[{\"step\":"
+		"\"applied\",\"time_ms\":1796631949000}],\"x\":[-3,true,null,"
+		"1.5,\"caf\xc3\xa9\"]}",
+		"[1,2,3]", "\"ab\"", "{ \"a\": 1 }",
+	};
+	uint8_t buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		const uint8_t *t = (const uint8_t *)texts[i];
+		size_t n = strlen(texts[i]);
+		uint8_t *st = NULL;
+		size_t st_len = 0;
+
+		assert_true(n < sizeof buf);
+		assert_int_equal(jpack_encode(t, n, &st, &st_len), LIEN_OK);
+		assert_true(jpack_decodes_to(st, st_len, t, n));
+		memcpy(buf, t, n);
+		for (size_t k = 0; k < n; k++) {
+			buf[k] ^= 0x20;
+			assert_false(jpack_decodes_to(st, st_len, buf, n));
+			buf[k] ^= 0x20;
+		}
+		assert_false(jpack_decodes_to(st, st_len, t, n - 1));
+		buf[n] = ']';
+		assert_false(jpack_decodes_to(st, st_len, buf, n + 1));
+		assert_false(jpack_decodes_to(st, st_len - 1, t, n));
+		free(st);
+	}
+	assert_false(jpack_decodes_to(NULL, 0, (const uint8_t *)"1", 1));
+}
+
 /* Damaged packed bytes: every truncation and every bit flip of a packed
  * record is refused or decodes (to some text), never more; trailing
  * bytes and an empty stream are refused. */
@@ -341,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_jpack_private_record_packs),
 		cmocka_unit_test(test_jpack_round_trips_edges),
 		cmocka_unit_test(test_jpack_round_trips_random),
+		cmocka_unit_test(test_jpack_decodes_to),
 		cmocka_unit_test(test_jpack_decode_damaged),
 		cmocka_unit_test(test_jpack_vectors),
 	};
