@@ -145,7 +145,8 @@ struct ob {
 };
 
 /* Room for n more bytes: where to write them (o->n already counts
- * them), or NULL once anything failed. Not for a comparing ob. */
+ * them), or NULL once anything failed. Not for a comparing ob. The
+ * buffer never grows past max (cap <= max: ob_byte relies on it). */
 static uint8_t *
 ob_take(struct ob *o, size_t n)
 {
@@ -158,7 +159,7 @@ ob_take(struct ob *o, size_t n)
 		return NULL;
 	}
 	if (n > o->cap - o->n) {
-		size_t c = o->cap ? o->cap : 256;
+		size_t c = o->cap ? o->cap : o->max < 256 ? o->max : 256;
 		uint8_t *q;
 
 		while (c - o->n < n)
@@ -202,9 +203,9 @@ ob_put(struct ob *o, const void *b, size_t n)
 }
 
 static void
-ob_byte(struct ob *o, unsigned b)
+ob_byte_slow(struct ob *o, uint8_t c)
 {
-	uint8_t c = (uint8_t)b, *at;
+	uint8_t *at;
 
 	if (o->want != NULL) {
 		ob_cmp(o, &c, 1);
@@ -212,6 +213,25 @@ ob_byte(struct ob *o, unsigned b)
 	}
 	if ((at = ob_take(o, 1)) != NULL)
 		*at = c;
+}
+
+/* One byte, the decoder's most frequent output: inline while there is
+ * room (cap <= max), else the checks of ob_take and ob_cmp. */
+static inline void
+ob_byte(struct ob *o, unsigned b)
+{
+	uint8_t c = (uint8_t)b;
+
+	if (o->rc == LIEN_OK && o->n < (o->want != NULL ? o->max : o->cap)) {
+		if (o->want == NULL)
+			o->p[o->n++] = c;
+		else if (o->want[o->n] == c)
+			o->n++;
+		else
+			o->rc = LIEN_ECORRUPT;
+		return;
+	}
+	ob_byte_slow(o, c);
 }
 
 static void

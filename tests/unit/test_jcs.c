@@ -385,6 +385,35 @@ test_jcs_read_canonical_accepts(void **state)
 	R("{\"a\":1,\"aa\":2,\"b\":3}", LIEN_OK);
 }
 
+/* The reader takes a string's plain ASCII eight bytes at a time: every
+ * byte value at every offset of a string (inside and across those
+ * words, and in the tail read byte by byte) is judged as the reference
+ * reader judges it. */
+static void
+test_jcs_read_canonical_string_bytes(void **state)
+{
+	char buf[2 + 24 + 1];
+
+	(void)state;
+	for (unsigned c = 0; c < 256; c++)
+		for (size_t k = 0; k < 24; k++) {
+			json_t *v = NULL, *ref = NULL;
+			enum lien_status rc, rrc;
+
+			buf[0] = '"';
+			memset(buf + 1, 'a', 24);
+			buf[1 + k] = (char)c;
+			buf[25] = '"';
+			rc = jcs_read_canonical((const uint8_t *)buf, 26, 0, &v);
+			rrc = jcs_parse_reference(buf, 26, 0, 1, &ref);
+			assert_int_equal(rc == LIEN_OK, rrc == LIEN_OK);
+			if (rc == LIEN_OK)
+				assert_true(json_equal(v, ref));
+			json_decref(v);
+			json_decref(ref);
+		}
+}
+
 static void
 test_jcs_read_canonical_negatives(void **state)
 {
@@ -674,6 +703,7 @@ main(void)
 		cmocka_unit_test(test_jcs_serialize_python_crosscheck),
 		cmocka_unit_test(test_jcs_read_canonical_accepts),
 		cmocka_unit_test(test_jcs_read_canonical_negatives),
+		cmocka_unit_test(test_jcs_read_canonical_string_bytes),
 		cmocka_unit_test(test_jcs_read_canonical_guard_page),
 	};
 
