@@ -183,10 +183,29 @@ jcs_key_compare(const char *a, size_t a_len, const char *b, size_t b_len)
 	}
 }
 
+/* 1 if none of the 8 bytes at p is a control character, non-ASCII, '"'
+ * or '\\' (each of those is then found byte by byte). Word tricks
+ * (zero and below-n byte tests): each term is nonzero when some byte
+ * matches, and can be nonzero without one only after a byte that
+ * matched, so "none" is never wrong. */
+static int
+plain8(const uint8_t *p)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	uint64_t x, q, b;
+
+	memcpy(&x, p, 8);
+	q = x ^ (ones * '"');
+	b = x ^ (ones * '\\');
+	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
+	    ((b - ones) & ~b)) & high) == 0;
+}
+
 /* RFC 8785 3.2.2.2 string serialisation, validating UTF-8 in the same
  * pass: printable ASCII (the bulk of every registry string) is copied in
- * runs, a byte >= 0x80 must start a valid sequence (utf8_next), C0
- * controls, '"' and '\\' are escaped. On failure the output so far is
+ * runs (passed over eight bytes a step: plain8), a byte >= 0x80 must
+ * start a valid sequence (utf8_next), C0 controls, '"' and '\\' are
+ * escaped. On failure the output so far is
  * garbage, which both callers discard. */
 static enum lien_status LIEN_MUST_CHECK
 write_string(struct jbuf *b, const char *s, size_t len)
@@ -204,6 +223,10 @@ write_string(struct jbuf *b, const char *s, size_t len)
 		size_t n = 2;
 		uint8_t c = u[i];
 
+		if (len - i >= 8 && plain8(u + i)) {
+			i += 8;
+			continue;
+		}
 		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
 			i++;
 			continue;
@@ -563,24 +586,6 @@ cr_stop(struct crd *r, enum lien_status st)
  * closing quote, (*s, *n) is the raw text between the quotes (borrowed
  * from the input), *dec_len the decoded length and *esc whether it held
  * an escape (then the caller decodes with cr_unescape). */
-/* 1 if none of the 8 bytes at p is a control character, non-ASCII, '"'
- * or '\\' (each of those is then found byte by byte). Word tricks
- * (zero and below-n byte tests): each term is nonzero when some byte
- * matches, and can be nonzero without one only after a byte that
- * matched, so "none" is never wrong. */
-static int
-plain8(const uint8_t *p)
-{
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	uint64_t x, q, b;
-
-	memcpy(&x, p, 8);
-	q = x ^ (ones * '"');
-	b = x ^ (ones * '\\');
-	return ((x | ((x - ones * 0x20) & ~x) | ((q - ones) & ~q) |
-	    ((b - ones) & ~b)) & high) == 0;
-}
-
 static int
 cr_string(struct crd *r, const uint8_t **s, size_t *n, size_t *dec_len,
     int *esc)

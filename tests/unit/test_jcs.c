@@ -414,6 +414,47 @@ test_jcs_read_canonical_string_bytes(void **state)
 		}
 }
 
+/* The writer passes over plain ASCII eight bytes at a time: every ASCII
+ * byte value at every offset of a string is written as RFC 8785 says
+ * (3.2.2.2: the short escapes, other controls as \\u00xx, the rest as
+ * it is). */
+static void
+test_jcs_serialize_string_bytes(void **state)
+{
+	for (unsigned c = 0; c < 0x80; c++)
+		for (size_t k = 0; k < 24; k++) {
+			char in[24], want[2 + 23 + 6 + 1], *out = NULL;
+			json_t *v;
+			size_t n, w = 0;
+
+			memset(in, 'a', sizeof in);
+			in[k] = (char)c;
+			want[w++] = '"';
+			memset(want + w, 'a', k);
+			w += k;
+			if (c == '"' || c == '\\')
+				w += (size_t)sprintf(want + w, "\\%c", c);
+			else if (c == 8 || c == 9 || c == 10 || c == 12 ||
+			    c == 13)
+				w += (size_t)sprintf(want + w, "\\%c",
+				    "btn?fr"[c - 8]);
+			else if (c < 0x20)
+				w += (size_t)sprintf(want + w, "\\u%04x", c);
+			else
+				want[w++] = (char)c;
+			memset(want + w, 'a', 23 - k);
+			w += 23 - k;
+			want[w++] = '"';
+			assert_non_null(v = json_stringn(in, sizeof in));
+			assert_int_equal(jcs_serialize(v, &out, &n), LIEN_OK);
+			assert_int_equal(n, w);
+			assert_memory_equal(out, want, w);
+			free(out);
+			json_decref(v);
+		}
+	(void)state;
+}
+
 static void
 test_jcs_read_canonical_negatives(void **state)
 {
@@ -704,6 +745,7 @@ main(void)
 		cmocka_unit_test(test_jcs_read_canonical_accepts),
 		cmocka_unit_test(test_jcs_read_canonical_negatives),
 		cmocka_unit_test(test_jcs_read_canonical_string_bytes),
+		cmocka_unit_test(test_jcs_serialize_string_bytes),
 		cmocka_unit_test(test_jcs_read_canonical_guard_page),
 	};
 
