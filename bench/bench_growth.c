@@ -3,7 +3,7 @@
  * bench/growth.py drives it, bench/README.md "Growth").
  *
  *   bench_growth build DIR --entries N [--batch B] [--sync]
- *       [--wstat | --span-days D]
+ *       [--wstat] [--span-days D [--end-days-ago E]]
  *       DIR is a `lienlogd --demo DIR` directory (its log key, its demo
  *       world, a store with the demo parties filed). Appends realistic
  *       registrations through the real sequencer and registry path
@@ -39,11 +39,11 @@
  *       million mortgages and releases a year, issue 14), and what it
  *       keeps only for a window (Idempotency-Keys 24 h, nonces 300 s,
  *       the multi-bank window and the owner counters 31 days) is then a
- *       day's or a month's worth, not the whole store. DIR's store must
- *       not exist yet (data.mdb removed; the demo world and log key
- *       stay): the ledger is opened with a clock (ledger_config
- *       clock_ms) that gives the N entries times spread evenly over D
- *       days, the last at the time the build started, so the store's
+ *       day's or a month's worth, not the whole store. On a new store
+ *       (data.mdb removed; the demo world and log key stay) the ledger
+ *       is opened with a clock (ledger_config clock_ms) that gives the
+ *       N entries times spread evenly over D days, the last at the time
+ *       the build started (or --end-days-ago before), so the store's
  *       newest time is before the real clock lienlogd and the audit use
  *       afterwards. The demo world's filings come first, at the start
  *       (file_parties: the requests `lienlogd --demo`'s seeder sends,
@@ -52,7 +52,11 @@
  *       registry's (300 s nonce window). Everything expires in the
  *       sequencer as it would have over those days. Without it (D 0)
  *       the real clock and BUILD_NONCE_WINDOW_MS, the seeded store
- *       grown, as before.
+ *       grown, as before. --end-days-ago E ends a new store's span E
+ *       days before now; --span-days on a store with entries continues
+ *       from its newest entry at the rate D gives (and must end by now):
+ *       growth.py's --wstat counts so run at the registry's rate, with
+ *       the expiry that rate brings.
  *       --wstat: count the store's writes per table and the leaf and
  *       overflow pages they dirty (ledger_wstat_start; not counted: the
  *       first round of one vehicle, which expires what came due since
@@ -115,6 +119,7 @@
 #include "registry/evzip.h"
 #include "registry/ids.h"
 #include "registry/registry.h"
+#include "tlog/entry.h"
 
 #define BATCH LEDGER_BATCH_MAX	/* the largest batch (--batch) */
 /* api/reg_int.h REG_EVIDENCE_TAG: the sealed plaintext's first field */
@@ -859,9 +864,54 @@ wstat_print(struct ledger *l, uint64_t entries, uint64_t batches)
 	return 0;
 }
 
+/* The simulated clock of a build to target entries over span_days (a
+ * tick per entry, state roots included, spread evenly). A new store
+ * ends end_ago_days before now, so that a later build on it (--wstat's)
+ * can continue at the same rate up to now: the store's newest entry is
+ * never later than the real clock lienlogd and the audit use next. A
+ * store with entries continues from its newest entry's time, and must
+ * end by now. */
+static int
+sim_start(struct growth *g, double span_days, double end_ago_days,
+    uint64_t target)
+{
+	double span_ms = span_days * 86400000.0;
+	uint64_t size = ledger_size(g->l), now = now_ms();
+	struct ledger_view *v = NULL;
+	const uint8_t *e;
+	size_t len;
+	struct entry en;
+	enum lien_status st;
+
+	if (target <= size)
+		return 0;
+	g->sim_step_ms = span_ms / (double)(target - size);
+	if (size == 0) {
+		g->sim_t0 = now - (uint64_t)(span_ms + end_ago_days *
+		    86400000.0);
+		return 0;
+	}
+	if ((st = ledger_view_open(g->l, &v)) != LIEN_OK ||
+	    (st = ledger_view_entry(v, size - 1, &e, &len)) != LIEN_OK ||
+	    (st = entry_decode(e, len, &en)) != LIEN_OK) {
+		ledger_view_close(v);
+		return fail("the store's newest entry", st);
+	}
+	ledger_view_close(v);
+	g->sim_t0 = en.time_ms + (uint64_t)g->sim_step_ms;
+	if (g->sim_t0 + (uint64_t)span_ms > now) {
+		fprintf(stderr, "bench_growth: --span-days %.3f from the "
+		    "store's newest entry would end %.0f s after now (build "
+		    "the store with --end-days-ago)\n", span_days,
+		    (double)(g->sim_t0 + (uint64_t)span_ms - now) / 1000.0);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
-    int wstat, double span_days)
+    int wstat, double span_days, double end_ago_days)
 {
 	struct growth *g;
 	struct demo_world *w = NULL;
@@ -912,29 +962,16 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	cfg.batch_max = batch;
 	cfg.flags = sync ? 0 : LEDGER_NOSYNC;
 	if (g->sim) {
-		/* the target's entries spread evenly over span_days, the
-		 * last at the time the build starts: the store's newest
-		 * entry is older than the real clock lienlogd and the audit
-		 * then use (a tick per entry, state roots included) */
-		double span_ms = span_days * 86400000.0;
-
-		g->sim_t0 = now_ms() - (uint64_t)span_ms;
-		g->sim_step_ms = span_ms / (double)target;
-		cfg.clock_ms = sim_clock;
+		cfg.clock_ms = sim_clock;	/* read only by appends */
 		cfg.clock_arg = g;
 	}
 	if ((st = ledger_open(&cfg, &g->l)) != LIEN_OK) {
 		(void)fail("ledger_open", st);
 		goto out;
 	}
-	if (g->sim && ledger_size(g->l) != 0) {
-		fprintf(stderr, "bench_growth: --span-days builds a new store "
-		    "from its first entry, and %s holds %" PRIu64 " entries "
-		    "(remove its data.mdb and lock.mdb; the demo world and "
-		    "keys stay)\n", dir, ledger_size(g->l));
+	if (g->sim && sim_start(g, span_days, end_ago_days, target) != 0)
 		goto out;
-	}
-	if (g->sim && file_parties(g, dir) != 0)
+	if (g->sim && ledger_size(g->l) == 0 && file_parties(g, dir) != 0)
 		goto out;
 	if ((st = ledger_view_open(g->l, &view)) != LIEN_OK) {
 		(void)fail("ledger_view_open", st);
@@ -1322,7 +1359,8 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: bench_growth build DIR --entries N "
-	    "[--batch B] [--sync] [--wstat | --span-days D]\n"
+	    "[--batch B] [--sync] [--wstat]\n"
+	    "           [--span-days D [--end-days-ago E]]\n"
 	    "       bench_growth machine DIR [--smoke]\n"
 	    "       bench_growth stat DIR\n"
 	    "       bench_growth format\n");
@@ -1346,7 +1384,7 @@ main(int argc, char **argv)
 		double n = strtod(argv[4], &end);
 		unsigned long batch = BATCH;
 		int sync = 0, wstat = 0;
-		double span = 0;
+		double span = 0, ago = 0;
 
 		if (*end != '\0' || n < 1 || n > 1e9)
 			return usage();
@@ -1355,11 +1393,14 @@ main(int argc, char **argv)
 				sync = 1;
 			else if (strcmp(argv[i], "--wstat") == 0)
 				wstat = 1;
-			else if (strcmp(argv[i], "--span-days") == 0 &&
+			else if ((strcmp(argv[i], "--span-days") == 0 ||
+			    strcmp(argv[i], "--end-days-ago") == 0) &&
 			    i + 1 < argc) {
-				span = strtod(argv[++i], &end);
-				if (*end != '\0' || !(span >= 0) ||
-				    span > 100 * 366)
+				double *d = argv[i][2] == 's' ? &span : &ago;
+
+				*d = strtod(argv[++i], &end);
+				if (*end != '\0' || !(*d >= 0) ||
+				    *d > 100 * 366)
 					return usage();
 			}
 			else if (strcmp(argv[i], "--batch") == 0 &&
@@ -1371,10 +1412,8 @@ main(int argc, char **argv)
 			} else
 				return usage();
 		}
-		if (span > 0 && wstat)
-			return usage();
 		return cmd_build(argv[2], (uint64_t)n, (unsigned)batch, sync,
-		    wstat, span);
+		    wstat, span, ago);
 	}
 	if (strcmp(argv[1], "machine") == 0 && (argc == 3 || (argc == 4 &&
 	    strcmp(argv[3], "--smoke") == 0)))
