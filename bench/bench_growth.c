@@ -455,17 +455,6 @@ step_body(const struct growth *g, const struct slot *sl, char *path,
 	}
 }
 
-/* The sealed evidence of the slot's request: the step's evidence text,
- * compressed (registry/evzip.h) and sealed as api/ seals it (AD: tag
- * 0x00, the system key's 16 zero bytes, the private record's salt). The
- * first BOX_POOL requests of each step make their own; later ones take
- * those again in turn: a box's bytes cost the store the same whoever
- * else has equal ones (nothing deduplicates them), and making one (the
- * body's JSON, the face token's signature, deflate, the seal) on the
- * thread that waits for each batch tripled the build's time at 10^5
- * when every request made its own (13 s -> 45 s; the
- * audit never opens a box; a bench-built box does not open in
- * `GET /v1/evidence` either, its AD names another salt). */
 /* Seal the evidence text of a request to path with body (signed by p)
  * into b as api/ seals it (AD: tag 0x00, the system key's 16 zero bytes,
  * the private record's salt), compressed (registry/evzip.h). */
