@@ -263,8 +263,16 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 		return audit_state_root(a, index, &e);
 	if (e.type == ENTRY_TYPE_PREV_LOG)
 		return audit_prev_log(a, index, &e);
-	if (e.type == REG_T_STATE_HANDOVER)
+	if (e.type == REG_T_STATE_HANDOVER) {
+		/* it writes the totals itself: the held ones first */
+		if ((rc = rg_stats_flush(a->st)) != LIEN_OK) {
+			a->rc = rc;
+			snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s",
+			    index, lien_status_message(rc));
+			return 1;
+		}
 		return audit_handover(a, index, &e);
+	}
 	if (e.type < REG_T_FIRST)
 		return 0;		/* the log's own entries */
 	if (!registry_type_known(e.type)) {
@@ -335,7 +343,8 @@ applied:
 	    RG_AUDIT_TXN_ENTRIES) && !a->incremental &&
 	    (!a->kept || a->from == 0)) {
 		a->in_txn = 0;
-		if ((rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
+		if ((rc = rg_stats_flush(a->st)) != LIEN_OK ||
+		    (rc = ledger_scratch_commit(a->sc, a->st)) != LIEN_OK ||
 		    (rc = ledger_scratch_begin(a->sc, &a->st)) != LIEN_OK) {
 			a->st = NULL;
 			a->rc = rc;
@@ -584,7 +593,15 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	rg_cache_keep(0);
 	rg_cache_scope(((1u << LEDGER_T_COUNT) - 1u) &
 	    ~(1u << LEDGER_T_PARTIES));
+	rg_stats_cache(1);	/* registry/stats_agg.c; flushed before commits */
 	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
+	if (a.st != NULL) {
+		enum lien_status f = rg_stats_flush(a.st);
+
+		if (rc == LIEN_OK && a.rc == LIEN_OK)
+			rc = f;
+	}
+	rg_stats_cache(0);
 	rg_cache_scope(0);
 	if (rc == LIEN_OK)
 		rc = a.rc;

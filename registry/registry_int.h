@@ -134,6 +134,11 @@ void rg_cache_keep(unsigned mask);
  * rg_cache_scope(0) ends scoping (and drops what it held). */
 void rg_cache_scope(unsigned mask);
 void rg_cache_scope_end(void);
+/* The statistics' totals held in the calling thread until
+ * rg_stats_flush writes them to st (registry/stats_agg.c): on for the
+ * audit's replay only; off drops what is held (flush first). */
+void rg_stats_cache(int on);
+enum lien_status rg_stats_flush(struct ledger_state *st) LIEN_MUST_CHECK;
 /* The same over a view. */
 enum lien_status rg_view_load(struct ledger_view *vw, enum ledger_table tb,
     const void *key, size_t key_len, json_t **out) LIEN_MUST_CHECK;

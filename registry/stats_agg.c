@@ -87,6 +87,150 @@ key_node(char out[RG_KEY_MAX], const char *party, size_t plen, char metric,
 	return n + depth;
 }
 
+/* ---- the replay's write-back of the hot totals ------------------------
+ * The counters and the trie's nodes down to depth SAC_DEPTH are read and
+ * rewritten by every decision (the top nodes of a scope are the same
+ * records for every duration). The audit's replay (registry/audit.c)
+ * turns this cache on for its thread: within one transaction those
+ * records are read from the store once, kept here, and written once, by
+ * rg_stats_flush, which the replay calls before each commit and before
+ * anything else writes "st/" records (a state hand-over). Nothing else
+ * reads them inside the transaction (registry/stats.c reads committed
+ * views), so the records and the writes the rest of the replay sees are
+ * the same; the store gets the last value of each record instead of
+ * every step to it. A key is either cached from its first read or never
+ * (a full table reads and writes the store directly), so the two never
+ * mix. Off (the sequencer) everything goes to the store at once. */
+#define SAC_SLOTS 1024u
+#define SAC_DEPTH 3u
+
+struct sac_ent {
+	uint8_t *key, *val;	/* NULL key: empty */
+	size_t kl, vl;
+	int present, dirty;
+};
+
+static _Thread_local struct sac_ent *sac;
+static _Thread_local int sac_on;
+
+void
+rg_stats_cache(int on)
+{
+	sac_on = on;
+	if (on && sac == NULL)
+		sac = calloc(SAC_SLOTS, sizeof *sac);
+	if (!on && sac != NULL) {
+		for (unsigned i = 0; i < SAC_SLOTS; i++) {
+			free(sac[i].key);
+			free(sac[i].val);
+		}
+		free(sac);
+		sac = NULL;
+	}
+}
+
+static struct sac_ent *
+sac_slot(const char *k, size_t kl, int *found)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < kl; i++)
+		h = (h ^ (uint8_t)k[i]) * 16777619u;
+	for (unsigned j = 0; j < SAC_SLOTS; j++) {
+		struct sac_ent *e = &sac[(h + j) % SAC_SLOTS];
+
+		if (e->key == NULL) {
+			*found = 0;
+			return e;
+		}
+		if (e->kl == kl && memcmp(e->key, k, kl) == 0) {
+			*found = 1;
+			return e;
+		}
+	}
+	return NULL;
+}
+
+static enum lien_status
+sa_get(struct ledger_state *st, const char *k, size_t kl, int cacheable,
+    const uint8_t **v, size_t *n)
+{
+	struct sac_ent *e;
+	int found;
+	enum lien_status rc;
+
+	if (!sac_on || sac == NULL || !cacheable ||
+	    (e = sac_slot(k, kl, &found)) == NULL)
+		return ledger_state_get(st, LEDGER_T_PSTATE, k, kl, v, n);
+	if (!found) {
+		uint8_t *nk, *nv;
+		size_t vl;
+
+		rc = ledger_state_get(st, LEDGER_T_PSTATE, k, kl, v, n);
+		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+			return rc;
+		vl = rc == LIEN_OK ? *n : 0;
+		nk = malloc(kl);
+		nv = malloc(vl ? vl : 1);
+		if (nk == NULL || nv == NULL) {
+			free(nk);
+			free(nv);
+			return LIEN_ENOMEM;
+		}
+		memcpy(nk, k, kl);
+		if (vl)
+			memcpy(nv, *v, vl);
+		*e = (struct sac_ent){ nk, nv, kl, vl, rc == LIEN_OK, 0 };
+	}
+	if (!e->present)
+		return LIEN_ENOTFOUND;
+	*v = e->val;
+	*n = e->vl;
+	return LIEN_OK;
+}
+
+static enum lien_status
+sa_put(struct ledger_state *st, const char *k, size_t kl, int cacheable,
+    const uint8_t *v, size_t n)
+{
+	struct sac_ent *e;
+	int found;
+	uint8_t *nv;
+
+	if (!sac_on || sac == NULL || !cacheable ||
+	    (e = sac_slot(k, kl, &found)) == NULL || !found)
+		return ledger_state_put(st, LEDGER_T_PSTATE, k, kl, v, n);
+	if ((nv = malloc(n ? n : 1)) == NULL)
+		return LIEN_ENOMEM;
+	memcpy(nv, v, n);
+	free(e->val);
+	e->val = nv;
+	e->vl = n;
+	e->present = 1;
+	e->dirty = 1;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_stats_flush(struct ledger_state *st)
+{
+	enum lien_status rc = LIEN_OK;
+
+	if (sac == NULL)
+		return LIEN_OK;
+	for (unsigned i = 0; i < SAC_SLOTS; i++) {
+		struct sac_ent *e = &sac[i];
+
+		if (e->key != NULL && e->dirty && rc == LIEN_OK)
+			rc = ledger_state_put(st, LEDGER_T_PSTATE, e->key,
+			    e->kl, e->val, e->vl);
+		free(e->key);
+		free(e->val);
+		memset(e, 0, sizeof *e);
+	}
+	return rc;
+}
+
 /* ---- the writer's half ------------------------------------------------ */
 
 static enum lien_status LIEN_MUST_CHECK
@@ -97,8 +241,7 @@ counts_add(struct ledger_state *st, const char *party, size_t plen,
 	uint8_t v[SA_NFIELDS * 8];
 	const uint8_t *old;
 	size_t kl = key_counts(k, party, plen), n;
-	enum lien_status rc = ledger_state_get(st, LEDGER_T_PSTATE, k, kl,
-	    &old, &n);
+	enum lien_status rc = sa_get(st, k, kl, 1, &old, &n);
 
 	if (rc == LIEN_ENOTFOUND)
 		memset(v, 0, sizeof v);
@@ -110,7 +253,7 @@ counts_add(struct ledger_state *st, const char *party, size_t plen,
 		memcpy(v, old, sizeof v);
 	for (unsigned i = 0; i < SA_NFIELDS; i++)
 		be64_put(v + 8 * i, be64_get(v + 8 * i) + delta[i]);
-	return ledger_state_put(st, LEDGER_T_PSTATE, k, kl, v, sizeof v);
+	return sa_put(st, k, kl, 1, v, sizeof v);
 }
 
 /* Count duration d (ms) in the trie of metric under party (NULL: all). */
@@ -127,8 +270,8 @@ trie_add(struct ledger_state *st, const char *party, size_t plen,
 		size_t kl = key_node(k, party, plen, metric, depth, digits);
 		const uint8_t *old;
 		size_t n = 0, at, out;
-		enum lien_status rc = ledger_state_get(st, LEDGER_T_PSTATE,
-		    k, kl, &old, &n);
+		enum lien_status rc = sa_get(st, k, kl, depth <= SAC_DEPTH,
+		    &old, &n);
 
 		if (rc == LIEN_ENOTFOUND) {
 			static const uint8_t empty[1];
@@ -155,7 +298,7 @@ trie_add(struct ledger_state *st, const char *party, size_t plen,
 		out += 9;
 		memcpy(node + out, old + at, n - at);
 		out += n - at;
-		if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k, kl, node,
+		if ((rc = sa_put(st, k, kl, depth <= SAC_DEPTH, node,
 		    out)) != LIEN_OK)
 			return rc;
 	}

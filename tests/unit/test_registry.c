@@ -1986,6 +1986,7 @@ test_registry_window_audit(void **state)
 struct flip {
 	enum ledger_table tb;
 	int last;	/* the table's last record, else its first */
+	const char *from;	/* the first from this key on (NULL: none) */
 };
 
 /* A non-registry entry whose build flips the last byte of one record of
@@ -2006,7 +2007,8 @@ flip_build(void *arg, struct ledger_state *st, uint64_t index,
 	(void)out;
 	(void)cap;
 	*out_len = 0;
-	rc = ledger_state_seek(st, fl->tb, NULL, 0, &k, &kl, &v, &vl);
+	rc = ledger_state_seek(st, fl->tb, fl->from, fl->from ?
+	    strlen(fl->from) : 0, &k, &kl, &v, &vl);
 	while (rc == LIEN_OK) {
 		if (kl + 1 > sizeof key || vl == 0 || vl > sizeof val)
 			return LIEN_EINVAL;
@@ -2061,6 +2063,59 @@ digest_tables_fill(struct fx *f, const char *vin, const char *owner,
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 }
 
+/* The replay holds the statistics' totals (the counters and the top of
+ * the duration tries, rewritten by every decision) through each of its
+ * transactions and writes them before the commit (registry/stats_agg.c):
+ * committing every two entries, a full and an incremental audit still
+ * find the store's totals equal, and a changed counter or trie node is
+ * still caught, and named. */
+static void
+test_registry_replay_audit_stats_totals(void **state)
+{
+	struct fx *f = *state;
+	static const char *const froms[] = { "st/c", "st/q/" };
+	char dir[64], kept[64], cmd[160], why[512], app[REG_APP_ID_LEN + 1];
+	uint64_t size = 0;
+
+	registry_rules_default(&f->rules);
+	registry_replay_txn_entries(2);
+	/* a kept replay, then an application and its decision, resumed */
+	strcpy(kept, "/tmp/lienlog-test-regstatk-XXXXXX");
+	assert_non_null(mkdtemp(kept));
+	if (registry_replay_audit_resume(f->l, NULL, kept, 0, 0, 7, &size,
+	    NULL, NULL, why, sizeof why) != LIEN_OK)
+		fail_msg("kept: %s", why);
+	digest_tables_fill(f, VIN1, "owner-1", "T-1", 1, app);
+	if (registry_replay_audit_resume(f->l, NULL, kept, 0, size, 7, &size,
+	    NULL, NULL, why, sizeof why) != LIEN_OK)
+		fail_msg("resumed: %s", why);
+	/* the full audit, committing every two entries */
+	strcpy(dir, "/tmp/lienlog-test-regstats-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cmd, sizeof cmd, "rm -rf %s/*", dir);
+	if (registry_replay_audit(f->l, dir, 0, why, sizeof why) != LIEN_OK)
+		fail_msg("audit: %s", why);
+	assert_int_equal(system(cmd), 0);
+	for (size_t i = 0; i < sizeof froms / sizeof froms[0]; i++) {
+		struct flip fl = { LEDGER_T_PSTATE, 0, froms[i] };
+
+		append_flip(f, &fl);
+		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
+		    sizeof why), LIEN_ECORRUPT);
+		if (strstr(why, "state table pstate") == NULL)
+			fail_msg("%s: %s", froms[i], why);
+		assert_int_equal(system(cmd), 0);
+		append_flip(f, &fl);
+		if (registry_replay_audit(f->l, dir, 0, why, sizeof why) !=
+		    LIEN_OK)
+			fail_msg("%s flipped back: %s", froms[i], why);
+		assert_int_equal(system(cmd), 0);
+	}
+	registry_replay_txn_entries(0);
+	snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, kept);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The compact scratch keeps digests of the application private state,
  * the notices and the Idempotency-Keys and reads the records from the
  * store: a changed record of each kind is still caught, by the full
@@ -2093,7 +2148,7 @@ test_registry_replay_audit_digest_tables(void **state)
 
 	/* the full audit: each kind changed, then changed back */
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		struct flip fl = { kinds[i].tb, 0 };
+		struct flip fl = { kinds[i].tb, 0, NULL };
 
 		append_flip(f, &fl);
 		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
@@ -2110,7 +2165,7 @@ test_registry_replay_audit_digest_tables(void **state)
 	/* the rule that reads the application's private state (the
 	 * decision) names the record it was given by the store */
 	{
-		struct flip fl = { LEDGER_T_PAPPS, 0 };
+		struct flip fl = { LEDGER_T_PAPPS, 0, NULL };
 
 		append_flip(f, &fl);
 		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
@@ -2132,7 +2187,7 @@ test_registry_replay_audit_digest_tables(void **state)
 	    NULL, why, sizeof why) != LIEN_OK)
 		fail_msg("kept: %s", why);
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
-		struct flip fl = { kinds[i].tb, 1 };
+		struct flip fl = { kinds[i].tb, 1, NULL };
 		struct ledger_scratch *sc;
 		char vin[18], contract[16];
 
@@ -4193,6 +4248,8 @@ main(void)
 		    test_registry_window_undecided, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_replay_audit_digest_tables, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_replay_audit_stats_totals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_window_audit,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_anomaly_rules,
