@@ -2063,6 +2063,26 @@ digest_tables_fill(struct fx *f, const char *vin, const char *owner,
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 }
 
+/* fl applied: the full audit (scratch in dir, emptied by cmd) fails
+ * naming want; applied again (back): it passes. */
+static void
+flip_caught(struct fx *f, struct flip *fl, const char *dir, const char *cmd,
+    const char *want)
+{
+	char why[512];
+
+	append_flip(f, fl);
+	assert_int_equal(registry_replay_audit(f->l, dir, 0, why, sizeof why),
+	    LIEN_ECORRUPT);
+	if (strstr(why, want) == NULL)
+		fail_msg("%s: %s", want, why);
+	assert_int_equal(system(cmd), 0);
+	append_flip(f, fl);
+	if (registry_replay_audit(f->l, dir, 0, why, sizeof why) != LIEN_OK)
+		fail_msg("%s flipped back: %s", want, why);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The replay holds the statistics' totals (the counters and the top of
  * the duration tries, rewritten by every decision) through each of its
  * transactions and writes them before the commit (registry/stats_agg.c):
@@ -2099,17 +2119,7 @@ test_registry_replay_audit_stats_totals(void **state)
 	for (size_t i = 0; i < sizeof froms / sizeof froms[0]; i++) {
 		struct flip fl = { LEDGER_T_PSTATE, 0, froms[i] };
 
-		append_flip(f, &fl);
-		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
-		    sizeof why), LIEN_ECORRUPT);
-		if (strstr(why, "state table pstate") == NULL)
-			fail_msg("%s: %s", froms[i], why);
-		assert_int_equal(system(cmd), 0);
-		append_flip(f, &fl);
-		if (registry_replay_audit(f->l, dir, 0, why, sizeof why) !=
-		    LIEN_OK)
-			fail_msg("%s flipped back: %s", froms[i], why);
-		assert_int_equal(system(cmd), 0);
+		flip_caught(f, &fl, dir, cmd, "state table pstate");
 	}
 	registry_replay_txn_entries(0);
 	snprintf(cmd, sizeof cmd, "rm -rf %s %s", dir, kept);
@@ -2150,17 +2160,7 @@ test_registry_replay_audit_digest_tables(void **state)
 	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
 		struct flip fl = { kinds[i].tb, 0, NULL };
 
-		append_flip(f, &fl);
-		assert_int_equal(registry_replay_audit(f->l, dir, 0, why,
-		    sizeof why), LIEN_ECORRUPT);
-		if (strstr(why, kinds[i].name) == NULL)
-			fail_msg("%s: %s", kinds[i].name, why);
-		assert_int_equal(system(cmd), 0);
-		append_flip(f, &fl);
-		if (registry_replay_audit(f->l, dir, 0, why, sizeof why) !=
-		    LIEN_OK)
-			fail_msg("%s flipped back: %s", kinds[i].name, why);
-		assert_int_equal(system(cmd), 0);
+		flip_caught(f, &fl, dir, cmd, kinds[i].name);
 	}
 	/* the rule that reads the application's private state (the
 	 * decision) names the record it was given by the store */
