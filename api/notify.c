@@ -34,6 +34,7 @@
 #include "registry/registry.h"
 
 #define NOTIFY_KEY_MAX 64u		/* "n/<16 hex>/<kind>", "r/<date>/<app>" */
+_Static_assert(REG_NOTICE_NAME_MAX <= NOTIFY_KEY_MAX, "a notice's name fits");
 #define NOTIFY_BATCH 16u
 #define NOTIFY_TEXT_MAX 1024u
 #define NOTIFY_RCPT_MAX 2u		/* the owner, a company's legal rep */
@@ -144,6 +145,7 @@ struct scan {
 	struct item *items;
 	size_t n, cap;
 	enum lien_status rc;
+	int notices;			/* binary keys, named here */
 };
 
 static int
@@ -152,8 +154,18 @@ scan_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 {
 	struct scan *s = ctx;
 	size_t pl = strlen(s->prefix);
+	char name[REG_NOTICE_NAME_MAX + 1];
 	json_t *rec = NULL;
 
+	/* a notice by its name (registry.h: names sort as keys do) */
+	if (s->notices) {
+		if (registry_notice_name(key, key_len, name) != LIEN_OK) {
+			s->rc = LIEN_ECORRUPT;
+			return 1;
+		}
+		key = (const uint8_t *)name;
+		key_len = strlen(name);
+	}
 	if (key_len < pl || memcmp(key, s->prefix, pl) != 0)
 		return 1;		/* past the prefix */
 	if (key_len > NOTIFY_KEY_MAX) {
@@ -184,14 +196,26 @@ static enum lien_status LIEN_MUST_CHECK
 scan(struct ledger_view *v, const char *prefix, const char *after,
     struct item *items, size_t cap, size_t *n)
 {
-	struct scan s = { prefix, after, items, 0, cap, LIEN_OK };
+	struct scan s = { prefix, after, items, 0, cap, LIEN_OK, 0 };
+	uint8_t nk[REG_NOTICE_KEY_LEN];
 	enum lien_status st;
 
-	/* notices have a table of their own (by entry index), reminders
-	 * are private state records (by term end) */
-	st = ledger_view_state_scan(v, strcmp(prefix, REG_NOTICE_PREFIX) == 0 ?
-	    LEDGER_T_NOTICES : LEDGER_T_PSTATE, after[0] ? after :
-	    prefix, after[0] ? strlen(after) : strlen(prefix), scan_visit, &s);
+	/* notices have a table of their own (by entry index and kind, from
+	 * the cursor's key), reminders are private state records (by term
+	 * end) */
+	if (strcmp(prefix, REG_NOTICE_PREFIX) == 0) {
+		s.notices = 1;
+		if (after[0] != '\0' && registry_notice_name_key(after,
+		    strlen(after), nk) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		st = ledger_view_state_scan(v, LEDGER_T_NOTICES,
+		    after[0] ? nk : NULL, after[0] ? sizeof nk : 0,
+		    scan_visit, &s);
+	} else {
+		st = ledger_view_state_scan(v, LEDGER_T_PSTATE, after[0] ?
+		    after : prefix, after[0] ? strlen(after) : strlen(prefix),
+		    scan_visit, &s);
+	}
 	*n = s.n;
 	return st != LIEN_OK ? st : s.rc;
 }

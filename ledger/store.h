@@ -74,11 +74,13 @@
  * with a preset dictionary) when that is shorter; v20: a map tile's record
  * holds each child's top hash beside its generation; v21: the evidence
  * text compressed with the request's signature parameters after the
- * dictionary (EVZIP_DEFLATE2), which a v20 reader cannot open. An older
+ * dictionary (EVZIP_DEFLATE2), which a v20 reader cannot open; v22: a
+ * `notices` key is the entry index and the kind's code (9 bytes, was
+ * the 27-byte text name). An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v21"
+#define STORE_FORMAT "lienlog-store-v22"
 
 struct store;
 struct store_txn;

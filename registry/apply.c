@@ -783,20 +783,15 @@ static enum lien_status LIEN_MUST_CHECK
 notice_put(struct ledger_state *st, uint64_t index, uint64_t now,
     const char *app, const char *kind, const json_t *reasons)
 {
-	char k[RG_KEY_MAX];
-	uint8_t buf[2048];
-	size_t n = sizeof REG_NOTICE_PREFIX - 1, kl = strlen(kind), bl;
+	uint8_t k[REG_NOTICE_KEY_LEN], buf[2048];
+	size_t n = sizeof k, bl;
 	json_t *o;
 	enum lien_status rc = LIEN_ENOMEM;
 
 	if (app == NULL)
 		return LIEN_ECORRUPT;
-	memcpy(k, REG_NOTICE_PREFIX, n);
-	hex_u64_put(index, 16, k + n);
-	n += 16;
-	k[n++] = '/';
-	memcpy(k + n, kind, kl);
-	n += kl;
+	if (registry_notice_key(index, kind, k) != LIEN_OK)
+		return LIEN_EINVAL;
 	/* The record's bytes straight into buf (nothing reads notices back
 	 * as trees); what it does not take goes the tree's way, which gives
 	 * the same bytes or says why there are none. */

@@ -563,16 +563,36 @@ enum lien_status registry_date_parse(const char *s, size_t len,
 /* ---- notices (docs/notices.md) ------------------------------------------- */
 
 /* The notification outbox is private state derived by the registry in the
- * entry's own transaction (so the private audit recomputes it): PSTATE
- * "n/" + 16 hex digits of the entry index + "/" + kind -> canonical JSON
- * {"app","kind","index","time_ms"[,"reasons"]}, kinds (in this order
- * within one entry): "received", "diverted", "approved", "rejected",
- * "dispatched", "delivered"; and one due-release reminder per approved
- * mortgage with a term end: "r/" + term end date + "/" + app id ->
+ * entry's own transaction (so the private audit recomputes it): the
+ * NOTICES table, key the entry index (u64 big-endian) + the kind's code
+ * (u8, REG_NOTICE_KEY_LEN bytes; store v22, before it the text below) ->
+ * canonical JSON {"app","kind","index","time_ms"[,"reasons"]}, kinds
+ * "received", "diverted", "approved", "rejected", "dispatched",
+ * "delivered"; and one due-release reminder per approved mortgage with a
+ * term end: PSTATE "r/" + term end date + "/" + app id ->
  * {"app","term_end"}. Nothing in them is personal: the delivery worker
- * (api/notify.c) opens the phone numbers from the sealed requests. */
+ * (api/notify.c) opens the phone numbers from the sealed requests.
+ * A notice's *name*, "n/" + 16 hex digits of the entry index + "/" + kind,
+ * is what the delivery worker's cursor and gateway dedup keys hold; the
+ * codes follow the kinds' byte order, so keys and names sort alike. */
 #define REG_NOTICE_PREFIX "n/"
 #define REG_REMINDER_PREFIX "r/"
+#define REG_NOTICE_KEY_LEN 9u
+#define REG_NOTICE_NAME_MAX (2u + 16u + 1u + 10u)	/* "dispatched" */
+
+/* The key of entry index's notice of kind (one of the six): LIEN_OK, or
+ * LIEN_EINVAL for another kind. */
+enum lien_status registry_notice_key(uint64_t index, const char *kind,
+    uint8_t out[REG_NOTICE_KEY_LEN]) LIEN_MUST_CHECK;
+
+/* A notice key's name into out (REG_NOTICE_NAME_MAX + 1 bytes, NUL
+ * terminated); LIEN_ECORRUPT for a key that is not one. */
+enum lien_status registry_notice_name(const uint8_t *key, size_t key_len,
+    char out[REG_NOTICE_NAME_MAX + 1]) LIEN_MUST_CHECK;
+
+/* A notice name's key; LIEN_EPARSE for a string that is not one. */
+enum lien_status registry_notice_name_key(const char *name, size_t len,
+    uint8_t out[REG_NOTICE_KEY_LEN]) LIEN_MUST_CHECK;
 
 /* ---- filed institutions (registry/institutions.c) ------------------------ */
 

@@ -533,6 +533,64 @@ rg_key_queue(char *out, const char *status, const char *app)
 	return key_cat(out, n, app, REG_APP_ID_LEN);
 }
 
+/* The notice kinds in byte order: a kind's code is its place here, so
+ * binary keys sort as their names (registry.h "notices"). */
+static const char *const notice_kinds[] = { "approved", "delivered",
+	"dispatched", "diverted", "received", "rejected" };
+#define NOTICE_KINDS (sizeof notice_kinds / sizeof notice_kinds[0])
+
+enum lien_status
+registry_notice_key(uint64_t index, const char *kind,
+    uint8_t out[REG_NOTICE_KEY_LEN])
+{
+	for (size_t i = 0; kind != NULL && i < NOTICE_KINDS; i++)
+		if (strcmp(kind, notice_kinds[i]) == 0) {
+			be64_put(out, index);
+			out[8] = (uint8_t)i;
+			return LIEN_OK;
+		}
+	return LIEN_EINVAL;
+}
+
+enum lien_status
+registry_notice_name(const uint8_t *key, size_t key_len,
+    char out[REG_NOTICE_NAME_MAX + 1])
+{
+	size_t n = sizeof REG_NOTICE_PREFIX - 1, kl;
+
+	if (key_len != REG_NOTICE_KEY_LEN || key[8] >= NOTICE_KINDS)
+		return LIEN_ECORRUPT;
+	kl = strlen(notice_kinds[key[8]]);
+	memcpy(out, REG_NOTICE_PREFIX, n);
+	hex_u64_put(be64_get(key), 16, out + n);
+	n += 16;
+	out[n++] = '/';
+	memcpy(out + n, notice_kinds[key[8]], kl + 1);
+	return LIEN_OK;
+}
+
+enum lien_status
+registry_notice_name_key(const char *name, size_t len,
+    uint8_t out[REG_NOTICE_KEY_LEN])
+{
+	size_t p = sizeof REG_NOTICE_PREFIX - 1;
+	uint64_t index;
+
+	if (len < p + 17 || memcmp(name, REG_NOTICE_PREFIX, p) != 0 ||
+	    hex_u64_get(name + p, 16, &index) != LIEN_OK ||
+	    name[p + 16] != '/')
+		return LIEN_EPARSE;
+	for (size_t i = 0; i < NOTICE_KINDS; i++)
+		if (strlen(notice_kinds[i]) == len - p - 17 &&
+		    memcmp(name + p + 17, notice_kinds[i], len - p - 17) ==
+		    0) {
+			be64_put(out, index);
+			out[8] = (uint8_t)i;
+			return LIEN_OK;
+		}
+	return LIEN_EPARSE;
+}
+
 size_t
 rg_key_pending_release(char *out, const char *mortgage_app)
 {

@@ -2859,7 +2859,15 @@ nscan_visit(void *ctx, const uint8_t *key, size_t key_len, const uint8_t *val,
 	struct nscan *ns = ctx;
 	json_t *o = NULL;
 	const char *k;
+	char name[REG_NOTICE_NAME_MAX + 1];
 
+	/* the notices table's keys are binary (store v22), named as
+	 * "n/<index>/<kind>" */
+	if (key_len == REG_NOTICE_KEY_LEN && registry_notice_name(key,
+	    key_len, name) == LIEN_OK) {
+		key = (const uint8_t *)name;
+		key_len = strlen(name);
+	}
 	if (key_len < 2 || (memcmp(key, "n/", 2) != 0 &&
 	    memcmp(key, "r/", 2) != 0))
 		return 1;
@@ -3236,7 +3244,7 @@ test_registry_delivery(void **state)
 		ns.app = m;
 		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
 		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_NOTICES,
-		    "n/", 2, nscan_visit, &ns), LIEN_OK);
+		    NULL, 0, nscan_visit, &ns), LIEN_OK);
 		assert_int_equal(ns.n, 5);
 		for (size_t i = 0; i < 5; i++)
 			assert_string_equal(ns.kind[i], kinds[i]);

@@ -2,12 +2,14 @@
  * path) are byte for byte the canonical form of the tree the old path
  * builds, over generated inputs, well-formed and not:
  * registry/status.c rg_status_record_write (a vehicle's status record)
- * and registry/apply.c rg_notice_write (a notice). */
+ * and registry/apply.c rg_notice_write (a notice); and a notice's key
+ * and name (registry/state.c, store v22). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -226,12 +228,70 @@ test_rg_notice_write_matches_tree(void **state)
 	assert_true(same > 5000);
 }
 
+/* A notice's key (store v22) and its name: each kind round-trips, names
+ * sort as keys do (the delivery worker's cursor is a name, the table's
+ * order the keys'), and what is not a notice is refused. */
+static void
+test_registry_notice_keys(void **state)
+{
+	static const char *const kinds[] = { "received", "diverted",
+		"approved", "rejected", "dispatched", "delivered" };
+	static const uint64_t ix[] = { 0, 1, 0xda, 0x100, 0xffffffffffffffffull };
+	uint8_t k[REG_NOTICE_KEY_LEN], k2[REG_NOTICE_KEY_LEN];
+	uint8_t keys[30][REG_NOTICE_KEY_LEN];
+	char names[30][REG_NOTICE_NAME_MAX + 1];
+	size_t n = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof ix / sizeof ix[0]; i++)
+		for (size_t j = 0; j < 6; j++) {
+			char want[64];
+
+			assert_int_equal(registry_notice_key(ix[i], kinds[j],
+			    keys[n]), LIEN_OK);
+			assert_int_equal(registry_notice_name(keys[n],
+			    REG_NOTICE_KEY_LEN, names[n]), LIEN_OK);
+			(void)snprintf(want, sizeof want, "n/%016llx/%s",
+			    (unsigned long long)ix[i], kinds[j]);
+			assert_string_equal(names[n], want);
+			assert_int_equal(registry_notice_name_key(names[n],
+			    strlen(names[n]), k2), LIEN_OK);
+			assert_memory_equal(k2, keys[n], sizeof k2);
+			n++;
+		}
+	for (size_t a = 0; a < n; a++)
+		for (size_t b = 0; b < n; b++) {
+			int ck = memcmp(keys[a], keys[b], REG_NOTICE_KEY_LEN);
+			int cn = strcmp(names[a], names[b]);
+
+			assert_true((ck < 0) == (cn < 0) && (ck == 0) ==
+			    (cn == 0));
+		}
+	assert_int_equal(registry_notice_key(1, "picked_up", k),
+	    LIEN_EINVAL);
+	assert_int_equal(registry_notice_key(1, NULL, k), LIEN_EINVAL);
+	k[8] = 6;
+	assert_int_equal(registry_notice_name(k, sizeof k, names[0]),
+	    LIEN_ECORRUPT);
+	assert_int_equal(registry_notice_name(keys[1], 8, names[0]),
+	    LIEN_ECORRUPT);
+	assert_int_equal(registry_notice_name_key("n/00000000000000da/",
+	    19, k), LIEN_EPARSE);
+	assert_int_equal(registry_notice_name_key("n/00000000000000DA/received",
+	    27, k), LIEN_EPARSE);
+	assert_int_equal(registry_notice_name_key("r/00000000000000da/received",
+	    27, k), LIEN_EPARSE);
+	assert_int_equal(registry_notice_name_key("n/00000000000000da/receivedx",
+	    28, k), LIEN_EPARSE);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rg_status_record_write_matches_tree),
 		cmocka_unit_test(test_rg_notice_write_matches_tree),
+		cmocka_unit_test(test_registry_notice_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
