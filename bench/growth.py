@@ -572,11 +572,16 @@ def measure(b, label, store, args, res, size):
     # now (the store ended tail_days before), so they include the expiry
     # a registry does as it writes: a day-old Idempotency-Key, nonces,
     # month-old window and counter records per entry.
-    r = run([b["bench_growth"], "build", store, "--entries",
-             str(int(n) + args.wstat), "--batch", "16", "--wstat"] +
-            (["--span-days", "%.6f" % span_days(args.wstat, args.per_year)]
-             if args.per_year > 0 else []))
-    wf = parse_figures(r.stdout)
+    # (--wstat 0: not counted, the figures nan; the store is not grown,
+    # so a load can be measured again on a store a run has grown)
+    wf = {}
+    if args.wstat > 0:
+        r = run([b["bench_growth"], "build", store, "--entries",
+                 str(int(n) + args.wstat), "--batch", "16", "--wstat"] +
+                (["--span-days", "%.6f" % span_days(args.wstat,
+                                                    args.per_year)]
+                 if args.per_year > 0 else []))
+        wf = parse_figures(r.stdout)
     ws = {}
     for k, v in wf.items():
         m = re.match(r"^wstat_(\w+)_(writes|pages)_per_entry$", k)
@@ -592,9 +597,11 @@ def measure(b, label, store, args, res, size):
     figure(p + "pages_dirtied_per_entry", wf.get(
         "wstat_pages_per_entry", float("nan")), "pages")
     figure(p + "random_writes_per_entry", sum(
-        ws.get(t, {}).get("writes", 0) for t in RANDOM), "writes")
+        ws.get(t, {}).get("writes", 0) for t in RANDOM) if ws else
+        float("nan"), "writes")
     figure(p + "random_pages_dirtied_per_entry", sum(
-        ws.get(t, {}).get("pages", 0) for t in RANDOM), "pages")
+        ws.get(t, {}).get("pages", 0) for t in RANDOM) if ws else
+        float("nan"), "pages")
     say(f"{label}: {int(wf.get('wstat_entries', 0))} entries in "
         f"{int(wf.get('wstat_batches', 0))} batches for the write counts")
     n = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
@@ -771,7 +778,8 @@ def main():
                     help="entries added before the incremental audit")
     ap.add_argument("--wstat", type=int, default=4096,
                     help="entries grown in batches of 16 to count the "
-                    "writes per table (bench_growth build --wstat)")
+                    "writes per table (bench_growth build --wstat); 0: "
+                    "not counted (measure a grown store's load again)")
     ap.add_argument("--audit-max-s", type=float,
                     help="stop the full audit after this many seconds "
                     "(its figures nan, _audit_stopped_after_s set; no "
