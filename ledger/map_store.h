@@ -62,7 +62,11 @@
  * copy is exact as long as its last commit happened. It is tagged with
  * the `maptiles` counters that commit wrote and dropped whenever the
  * store's differ (an aborted transaction, another writer) or a commit
- * fails. Readers never use it.
+ * fails. Readers never use it. With the kept tiles it keeps the
+ * generations of stratum keep + 1 that it has seen (a direct table by
+ * prefix, 4 bytes an entry: 64 MiB at keep 5), so that the GC's
+ * liveness check of a record below stratum keep reads no parent record
+ * for them.
  *
  * The tree is canonical, so the set of live tiles and their contents are
  * a function of the key set (generations are not): the audit walks the
@@ -166,7 +170,8 @@ void map_wcache_prof(const struct map_wcache *c, struct ledger_map_prof *out);
 /* Tests and debugging: compare the kept tiles with the map of txn t,
  * both ways (every tile of strata < keep in the store is cached with
  * its generation, slots, children and child generations; no other tile
- * is cached as stored). *out_valid = 0 and LIEN_OK when the cache does
+ * is cached as stored), and the known generations of stratum keep + 1
+ * (the GC's index) with the stratum-keep records. *out_valid = 0 and LIEN_OK when the cache does
  * not claim t's generation (the next commit reloads it). LIEN_ECORRUPT
  * with a reason in why for any difference. */
 enum lien_status map_wcache_check(struct map_wcache *c, struct store_txn *t,
