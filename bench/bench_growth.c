@@ -86,6 +86,14 @@
  *   bench_growth stat DIR
  *       entries in the store and the mean entry envelope size (a sample of
  *       up to 20,000 entries spread over the log).
+ *   bench_growth privread DIR [--reads N]
+ *       private records read back as their readers read them: N
+ *       (default 2,000) at indexes spread over the log, each through a
+ *       view of its own as GET /v1/evidence reads one (store v23: one
+ *       pack inflated per read), then every one in index order through
+ *       one view as the audit reads them; this thread's CPU per record
+ *       (privread_random_us, privread_sequential_us) and the records
+ *       found (privread_random_records, privread_sequential_records).
  *   bench_growth format
  *       the store format this build writes ("lienlog-store-v9"), on
  *       stdout: growth.py names its cached stores by it.
@@ -1344,6 +1352,77 @@ cmd_stat(const char *dir)
 	return 0;
 }
 
+/* Private records read back as their readers read them: n at indexes
+ * spread over the log, each through a view of its own (GET
+ * /v1/evidence/{index}: one pack inflated per read, store v23), and
+ * every one in index order through one view (the audit: one pack
+ * inflated per 256). This thread's CPU per record read. */
+static int
+cmd_privread(const char *dir, unsigned n)
+{
+	struct ledger_config cfg;
+	struct ledger *l = NULL;
+	struct ledger_view *v = NULL;
+	uint64_t size, t0, el, k = 0, x = 88172645463325252ull;
+	enum lien_status st;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = dir;
+	cfg.flags = LEDGER_RDONLY;
+	if ((st = ledger_open(&cfg, &l)) != LIEN_OK)
+		return fail("ledger_open", st), 1;
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+		goto out;
+	size = ledger_view_size(v);
+	ledger_view_close(v);
+	v = NULL;
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n && size > 0; i++) {
+		uint8_t *rec;
+		size_t len;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift */
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		st = registry_private_get(v, x % size, &rec, &len);
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+			goto out;
+		k += st == LIEN_OK;
+		free(rec);
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("privread_random_records", (double)k, "records");
+	bench_figure("privread_random_us", k ? (double)el / 1e3 / (double)k :
+	    0, "us");
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+		goto out;
+	k = 0;
+	t0 = cpu_now_ns();
+	for (uint64_t i = 0; i < size; i++) {
+		uint8_t *rec;
+		size_t len;
+
+		st = registry_private_get(v, i, &rec, &len);
+		if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+			goto out;
+		k += st == LIEN_OK;
+		free(rec);
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("privread_sequential_records", (double)k, "records");
+	bench_figure("privread_sequential_us", k ? (double)el / 1e3 /
+	    (double)k : 0, "us");
+	st = LIEN_OK;
+out:
+	ledger_view_close(v);
+	ledger_close(l);
+	if (st != LIEN_OK)
+		return fail("reading private records", st), 1;
+	return 0;
+}
+
 static int
 usage(void)
 {
@@ -1352,6 +1431,7 @@ usage(void)
 	    "           [--span-days D [--end-days-ago E]]\n"
 	    "       bench_growth machine DIR [--smoke]\n"
 	    "       bench_growth stat DIR\n"
+	    "       bench_growth privread DIR [--reads N]\n"
 	    "       bench_growth format\n");
 	return 2;
 }
@@ -1426,5 +1506,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "stat") == 0 && argc == 3)
 		return cmd_stat(argv[2]);
+	if (strcmp(argv[1], "privread") == 0 && (argc == 3 || (argc == 5 &&
+	    strcmp(argv[3], "--reads") == 0))) {
+		char *end = NULL;
+		unsigned long n = argc == 5 ? strtoul(argv[4], &end, 10) : 2000;
+
+		if ((end != NULL && *end != '\0') || n < 1 || n > 1000000)
+			return usage();
+		return cmd_privread(argv[2], (unsigned)n);
+	}
 	return usage();
 }

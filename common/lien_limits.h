@@ -37,6 +37,11 @@
 
 /* Sequencer: entries per LMDB write transaction. */
 #define LEDGER_BATCH_MAX 4096u
+/* The body of a deflated pack of private records (ledger/pack.h): 256
+ * records of 4 KiB on average, where the registry's average ~290 bytes
+ * (a pack of ~75 KiB); a larger pack is stored plain. A reader refuses
+ * a stated length above it before it allocates. */
+#define LEDGER_PACK_MAX (1024u * 1024u)
 
 /* HTTP (api/): enforced by the handlers, not by civetweb (see DEPS.md). */
 #define API_BODY_MAX (256u * 1024u)

@@ -21,6 +21,18 @@ struct tile_buf {
 
 struct pending;
 
+/* The body of the last pack read (ledger/log.c pack_get, ledger/pack.h):
+ * p is the store's bytes (a plain pack) or buf's (an inflated one). */
+struct pack_cache {
+	int valid, found;	/* found: last, off name a record */
+	uint64_t bundle;
+	const uint8_t *p;
+	size_t n, off;		/* off: just past slot last */
+	unsigned last;
+	uint8_t *buf;		/* owned: freed with the cache's owner */
+	size_t cap;
+};
+
 struct ledger {
 	struct store *st;
 	const struct note_signer *signer;
@@ -39,6 +51,8 @@ struct ledger {
 	uint8_t *buf;		/* envelopes of the current batch */
 	size_t buf_cap;
 	uint8_t *scratch;	/* tail entries being packed into a bundle */
+	uint8_t *zbuf;		/* a pack's stored form (ledger/pack.h) */
+	size_t zbuf_cap;
 	uint8_t *pbuf;		/* ENTRY_PAYLOAD_MAX: payload of a build item */
 	size_t scratch_cap;
 	int statemap;		/* the store keeps the status map */
@@ -83,16 +97,11 @@ struct ledger_view {
 	} cache[TILE_LEVELS][VIEW_CACHE_WAYS];
 	unsigned cache_next[TILE_LEVELS];
 	/* The last pack of private records [0] and sealed boxes [1] read
-	 * (ledger/log.c view_get_packed): the audit reads an entry's
-	 * private record in index order, so one pack serves 256 reads at
-	 * ascending slots. Its bytes are t's, valid as long as t. */
-	struct {
-		int valid, found;	/* found: last, off name a record */
-		uint64_t bundle;
-		const uint8_t *p;
-		size_t n, off;		/* off: just past slot last */
-		unsigned last;
-	} pack[2];
+	 * (ledger/log.c pack_get): the audit reads an entry's private
+	 * record in index order, so one pack, inflated once, serves 256
+	 * reads at ascending slots. Its body is t's bytes or the cache's
+	 * own buffer, valid as long as t. */
+	struct pack_cache pack[2];
 };
 
 /* The write transaction a build callback (or the replay) sees. */
@@ -132,7 +141,14 @@ struct ledger_state {
 		uint8_t bk[32];
 		uint8_t ptr[24];
 	} vmemo;
+	/* The last inflated pack per packed table read in t (a plain pack
+	 * is read again: t's puts may move its pages). Reset with each
+	 * txn; bufs freed by ledger_state_packs_free. */
+	struct pack_cache pack[2];
 };
+
+/* Frees the pack caches' buffers of st and forgets them. */
+void ledger_state_packs_free(struct ledger_state *st);
 
 #define LEDGER_SCRATCH_DIGEST_LEN 16u
 /* The first LEDGER_SCRATCH_DIGEST_LEN bytes of SHA-256(val). */

@@ -31,6 +31,7 @@
 #include "tlog/entry.h"
 #include "tlog/status.h"
 #include "tlog/tiles.h"
+#include "ledger/pack.h"
 #include "ledger/writer_lock.h"
 
 struct pending {
@@ -209,6 +210,8 @@ ledger_view_close(struct ledger_view *v)
 	if (v == NULL)
 		return;
 	store_txn_abort(v->t);
+	for (size_t i = 0; i < sizeof v->pack / sizeof v->pack[0]; i++)
+		free(v->pack[i].buf);
 	free(v);
 }
 
@@ -470,12 +473,15 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
  * leaf (~18% of every leaf slack), so when the sequencer completes entry
  * bundle b it moves the records of b's 256 indexes into one *pack*, an
  * overflow run of contiguous pages: key STATE_PACK_TAG || be64(b) (nine
- * bytes, so packs sort after every index and are appended), value per
- * record in index order: u8 (index % 256) || be32 length || bytes. Only
- * the records of the last, incomplete bundle stay under their index.
+ * bytes, so packs sort after every index and are appended). The pack's
+ * body holds per record in index order: u8 (index % 256) || be32 length
+ * || bytes; its stored value is a format byte and the body, the private
+ * records' deflated as one stream (store v23, ledger/pack.h). Only the
+ * records of the last, incomplete bundle stay under their index.
  * Readers do not see the difference: a get of an index falls back to its
- * pack (state_get_packed). Not derived state: the audit reads these
- * records, it never compares the tables. */
+ * pack (pack_get), through the last pack the view (or the write txn's
+ * state) inflated. Not derived state: the audit reads these records, it
+ * never compares the tables. */
 #define STATE_PACK_TAG 0xffu
 
 static enum lien_status grow(uint8_t **buf, size_t *cap, size_t need);
@@ -486,10 +492,10 @@ state_packed(enum ledger_table tb)
 	return tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED;
 }
 
-/* Slot want of the pack (p, n), scanning from offset from, which must be
- * 0 or just past a record the same scan reached: *val borrowed from p,
- * *end just past it. LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a pack
- * that does not parse. */
+/* Slot want of the pack body (p, n), scanning from offset from, which
+ * must be 0 or just past a record the same scan reached: *val borrowed
+ * from p, *end just past it. LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a
+ * body that does not parse. */
 static enum lien_status LIEN_MUST_CHECK
 pack_scan(const uint8_t *p, size_t n, size_t from, unsigned want,
     const uint8_t **val, size_t *val_len, size_t *end)
@@ -532,41 +538,23 @@ pack_key(uint8_t pk[9], uint64_t b)
 	be64_put(pk + 1, b);
 }
 
-/* The packed record of the 8-byte index key in table st_t, borrowed like
- * store_get's value; LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a pack
- * that does not parse. */
+/* The packed record of the 8-byte index key in table st_t of t, through
+ * the cache pc of that table: *val borrowed from t (a plain pack) or from
+ * pc's buffer (an inflated one), valid until pc's next read or t's next
+ * put. A pack stays cached while t lives if keep_plain (a read txn, whose
+ * pages never move) or if it was inflated. For ascending slots the scan
+ * goes on from the last record found. LIEN_ENOTFOUND if none,
+ * LIEN_ECORRUPT for a pack that does not parse. */
 static enum lien_status LIEN_MUST_CHECK
-state_get_packed(struct store_txn *t, enum store_table st_t, const void *key,
-    size_t key_len, const uint8_t **val, size_t *val_len)
-{
-	uint8_t pk[9];
-	const uint8_t *p;
-	size_t n, end;
-	uint64_t index;
-	enum lien_status st;
-
-	if (key_len != 8)
-		return LIEN_ENOTFOUND;
-	index = be64_get(key);
-	pack_key(pk, index / TILE_WIDTH);
-	if ((st = store_get(t, st_t, pk, sizeof pk, &p, &n)) != LIEN_OK)
-		return st;
-	return pack_scan(p, n, 0, (unsigned)(index % TILE_WIDTH), val, val_len,
-	    &end);
-}
-
-/* state_get_packed through the view's last pack of that table (struct
- * ledger_view): the same answer, as the view's snapshot never changes,
- * without a lookup per read and, for ascending slots, without a scan
- * from the pack's start. */
-static enum lien_status LIEN_MUST_CHECK
-view_get_packed(struct ledger_view *v, int which, enum store_table st_t,
-    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+pack_get(struct store_txn *t, struct pack_cache *pc, int keep_plain,
+    enum store_table st_t, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len)
 {
 	uint8_t pk[9];
 	uint64_t index, b;
 	unsigned want;
 	size_t from, end;
+	int keep = 1;
 	enum lien_status st;
 
 	if (key_len != 8)
@@ -574,26 +562,40 @@ view_get_packed(struct ledger_view *v, int which, enum store_table st_t,
 	index = be64_get(key);
 	b = index / TILE_WIDTH;
 	want = (unsigned)(index % TILE_WIDTH);
-	if (!v->pack[which].valid || v->pack[which].bundle != b) {
-		v->pack[which].valid = 0;
+	if (!pc->valid || pc->bundle != b) {
+		const uint8_t *raw;
+		size_t rn;
+
+		pc->valid = 0;
 		pack_key(pk, b);
-		if ((st = store_get(v->t, st_t, pk, sizeof pk, &v->pack[which].p,
-		    &v->pack[which].n)) != LIEN_OK)
+		if ((st = store_get(t, st_t, pk, sizeof pk, &raw, &rn)) !=
+		    LIEN_OK)
 			return st;
-		v->pack[which].valid = 1;
-		v->pack[which].found = 0;
-		v->pack[which].bundle = b;
+		if ((st = pack_open(raw, rn, &pc->buf, &pc->cap, &pc->p,
+		    &pc->n)) != LIEN_OK)
+			return st;
+		pc->found = 0;
+		pc->bundle = b;
+		keep = keep_plain || pc->p == pc->buf;
 	}
-	from = v->pack[which].found && want > v->pack[which].last ?
-	    v->pack[which].off : 0;
-	st = pack_scan(v->pack[which].p, v->pack[which].n, from, want, val,
-	    val_len, &end);
+	from = pc->found && want > pc->last ? pc->off : 0;
+	st = pack_scan(pc->p, pc->n, from, want, val, val_len, &end);
 	if (st == LIEN_OK) {
-		v->pack[which].found = 1;
-		v->pack[which].last = want;
-		v->pack[which].off = end;
+		pc->found = 1;
+		pc->last = want;
+		pc->off = end;
 	}
+	pc->valid = keep;	/* this read is served either way */
 	return st;
+}
+
+void
+ledger_state_packs_free(struct ledger_state *st)
+{
+	for (size_t i = 0; i < sizeof st->pack / sizeof st->pack[0]; i++) {
+		free(st->pack[i].buf);
+		memset(&st->pack[i], 0, sizeof st->pack[i]);
+	}
 }
 
 /* Bundle b is complete in t: move the private records and sealed boxes
@@ -610,7 +612,7 @@ state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
 		    (int)tbs[j]);
 		struct store_cursor *c;
 		const uint8_t *k, *v;
-		size_t kl, vl, off = 0;
+		size_t kl, vl, zl, off = 0;
 		uint8_t key[9];
 		enum lien_status st;
 
@@ -640,9 +642,14 @@ state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
 			return st;
 		if (off == 0)
 			continue;	/* no registry entry in b (a mirror) */
+		/* the private records deflated (ledger/pack.h); sealed
+		 * boxes are ciphertext */
+		if ((st = pack_store(l->scratch, off, tbs[j] ==
+		    LEDGER_T_PRIVATE, &l->zbuf, &l->zbuf_cap, &zl)) != LIEN_OK)
+			return st;
 		key[0] = STATE_PACK_TAG;
 		be64_put(key + 1, b);
-		if ((st = store_put(t, st_t, key, sizeof key, l->scratch, off,
+		if ((st = store_put(t, st_t, key, sizeof key, l->zbuf, zl,
 		    1)) != LIEN_OK)
 			return st == LIEN_EEXIST ? LIEN_ECORRUPT : st;
 		for (size_t at = 0; at < off;) {
@@ -678,10 +685,13 @@ state_table(enum ledger_table tb, enum store_table *out)
 }
 
 /* A state record as of txn t: vehicle tables through their pointer,
- * the others by key, then the packed private tables' bundles. */
+ * the others by key, then the packed private tables' bundles through the
+ * caches pc (pc[0] private records, pc[1] sealed boxes; keep_plain as
+ * pack_get's). A pack is never read with pc NULL (LIEN_EINVAL). */
 static enum lien_status
-state_get_txn(struct store_txn *txn, enum ledger_table tb, const void *key,
-    size_t key_len, const uint8_t **val, size_t *val_len)
+state_get_txn(struct store_txn *txn, struct pack_cache *pc, int keep_plain,
+    enum ledger_table tb, const void *key, size_t key_len,
+    const uint8_t **val, size_t *val_len)
 {
 	enum store_table t;
 	enum lien_status rc = state_table(tb, &t);
@@ -691,7 +701,9 @@ state_get_txn(struct store_txn *txn, enum ledger_table tb, const void *key,
 	if (rc == LIEN_OK)
 		rc = store_get(txn, t, key, key_len, val, val_len);
 	if (rc == LIEN_ENOTFOUND && state_packed(tb))
-		rc = state_get_packed(txn, t, key, key_len, val, val_len);
+		rc = pc == NULL ? LIEN_EINVAL : pack_get(txn,
+		    &pc[tb == LEDGER_T_SEALED], keep_plain, t, key, key_len,
+		    val, val_len);
 	return rc;
 }
 
@@ -728,7 +740,9 @@ state_digest_resolve(struct ledger_state *st, enum ledger_table tb,
 	enum lien_status rc = LIEN_ENOTFOUND;
 
 	if (st->base != NULL)
-		rc = state_get_txn(st->base, tb, key, key_len, &bv, &bl);
+		/* digest tables only: never a packed one */
+		rc = state_get_txn(st->base, NULL, 0, tb, key, key_len, &bv,
+		    &bl);
 	if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
 		return rc;
 	if (rc == LIEN_OK && dl == sizeof d) {
@@ -761,8 +775,10 @@ ledger_state_get(struct ledger_state *st, enum ledger_table tb,
 		return vstate_get_memo(st->t, &st->vmemo, tb, key, key_len, val,
 		    val_len);
 	if (!state_digested(st, tb))
-		return state_get_txn(st->t, tb, key, key_len, val, val_len);
-	if ((rc = state_get_txn(st->t, tb, key, key_len, &dv, &dl)) != LIEN_OK)
+		return state_get_txn(st->t, st->pack, 0, tb, key, key_len, val,
+		    val_len);
+	if ((rc = state_get_txn(st->t, st->pack, 0, tb, key, key_len, &dv,
+	    &dl)) != LIEN_OK)
 		return rc;
 	return state_digest_resolve(st, tb, key, key_len, dv, dl, val, val_len);
 }
@@ -861,20 +877,9 @@ enum lien_status
 ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
-	enum store_table t;
-	enum lien_status rc;
-
 	v->reads++;
-	if (!state_packed(tb))
-		return state_get_txn(v->t, tb, key, key_len, val, val_len);
-	/* as state_get_txn, the pack through the view's last one */
-	if ((rc = state_table(tb, &t)) != LIEN_OK)
-		return rc;
-	rc = store_get(v->t, t, key, key_len, val, val_len);
-	if (rc == LIEN_ENOTFOUND)
-		rc = view_get_packed(v, tb == LEDGER_T_SEALED, t, key, key_len,
-		    val, val_len);
-	return rc;
+	return state_get_txn(v->t, v->pack, 1, tb, key, key_len, val,
+	    val_len);
 }
 
 uint64_t
@@ -1254,10 +1259,10 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 	be = malloc((nitems + 1) * sizeof *be);
 	if (be == NULL)
 		return LIEN_ENOMEM;
+	memset(&lst, 0, sizeof lst);
 	if ((st = store_txn_begin(l->st, 1, &t)) != LIEN_OK)
 		goto out;
 	ec.t = t;
-	memset(&lst, 0, sizeof lst);
 	lst.t = t;
 	map_pending_clear(&l->mpend);
 	lst.mp = l->statemap ? &l->mpend : NULL;
@@ -1370,6 +1375,7 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 				p->out[i].tree_size = s;
 out:
 	store_txn_abort(t);
+	ledger_state_packs_free(&lst);
 	free(note);
 	free(be);
 	return st;
@@ -1604,6 +1610,7 @@ ledger_close(struct ledger *l)
 		free(l->tiles[t]);
 	free(l->buf);
 	free(l->scratch);
+	free(l->zbuf);
 	free(l->pbuf);
 	map_pending_free(&l->mpend);
 	map_wcache_free(l->mcache);

@@ -231,6 +231,8 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	sc->state.base = sc->compact ? sc->base->t : NULL;
 	sc->state.vmemo_on = sc->compact;
 	sc->state.vmemo.state = 0;
+	/* packs are the txn's: forget the last one (its buffer stays) */
+	sc->state.pack[0].valid = sc->state.pack[1].valid = 0;
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;
@@ -470,6 +472,7 @@ ledger_scratch_close(struct ledger_scratch *sc)
 	if (sc->open)
 		store_txn_abort(sc->state.t);
 	store_close(sc->st);
+	ledger_state_packs_free(&sc->state);
 	free(sc->touch.buf);
 	map_pending_free(&sc->mpend);
 	map_wcache_free(sc->mcache);

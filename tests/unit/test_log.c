@@ -26,6 +26,7 @@
 #include "tlog/checkpoint.h"
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
+#include "ledger/pack.h"
 #include "ledger/store.h"
 #include "tlog/map.h"
 #include "tlog/merkle.h"
@@ -717,6 +718,32 @@ rec_build(void *arg, struct ledger_state *st, uint64_t index,
 	return LIEN_OK;
 }
 
+/* The packs a scan passes (keys of 9 bytes) are all in form want: a
+ * deflated one far smaller than its 170-odd records of 600-900 bytes. */
+struct pack_forms {
+	unsigned want;
+	uint64_t packs;
+};
+
+static int
+pack_form(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
+    size_t vl)
+{
+	struct pack_forms *pf = ctx;
+
+	(void)k;
+	if (kl != 9)
+		return 0;
+	assert_true(vl > 0);
+	assert_int_equal(v[0], pf->want);
+	if (pf->want == PACK_DEFLATE)
+		assert_true(vl < 16384);
+	else
+		assert_true(vl > 100000);
+	pf->packs++;
+	return 0;
+}
+
 /* Private records and sealed boxes of complete bundles are packed
  * (ledger/log.c): every one reads back the same from a view, packed or
  * not, absent ones stay absent, and once bundles are complete the tables
@@ -783,6 +810,20 @@ test_ledger_state_packs(void **state)
 	    &val, &vlen), LIEN_ENOTFOUND);
 	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PRIVATE, NULL, 0,
 	    count_rec, &count), LIEN_OK);
+	/* v23: the private records' packs deflated (these records repeat
+	 * every 256 bytes), the sealed boxes' plain (ledger/pack.h) */
+	{
+		struct pack_forms pf = { PACK_DEFLATE, 0 };
+
+		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_PRIVATE,
+		    NULL, 0, pack_form, &pf), LIEN_OK);
+		assert_int_equal(pf.packs, n / 256);
+		pf.want = PACK_PLAIN;
+		pf.packs = 0;
+		assert_int_equal(ledger_view_state_scan(v, LEDGER_T_SEALED,
+		    NULL, 0, pack_form, &pf), LIEN_OK);
+		assert_int_equal(pf.packs, n / 256);
+	}
 	/* one pack per complete bundle, the rest under their index */
 	assert_true(count <= (int)(n / 256) + 256);
 	assert_true(count >= (int)(n / 256));
@@ -1761,7 +1802,7 @@ test_ledger_refuses_older_format(void **state)
 	struct store_txn *t = NULL;
 	static const char old[] = "lienlog-store-v21";
 
-	assert_string_equal(ledger_store_format(), "lienlog-store-v22");
+	assert_string_equal(ledger_store_format(), "lienlog-store-v23");
 	ledger_close(f->l);
 	f->l = NULL;
 	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);
