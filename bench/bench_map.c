@@ -500,7 +500,7 @@ bench_map_update(void)
 	size_t len = 0;
 	int ok, ret = -1;
 
-	snprintf(name, sizeof name, "map20-scratch-%" PRIu64, g.vehicles);
+	snprintf(name, sizeof name, "map24-scratch-%" PRIu64, g.vehicles);
 	if ((ok = marker_ok(name, g.vehicles, dir, sizeof dir)) < 0)
 		return -1;
 	if (!ok) {

@@ -230,12 +230,44 @@ rec_key(uint64_t gen, const uint8_t *k, size_t klen,
 /* A parsed record (pointers into it). */
 struct trec {
 	unsigned present, leaves, children;
+	unsigned derived;		/* present, hash not stored (v24) */
 	size_t body_len;		/* header and slots */
 	const uint8_t *gens;		/* children: generation, top hash */
 };
 
+/* The interior nodes of the bottom row (slots 7..14) of a tile whose
+ * present and leaves bitmaps are these: store v24 keeps no hash for
+ * them, each is the NODE hash of its two children's top hashes, which
+ * the record holds (tile_bottom_hash). */
+static unsigned
+tile_derived(unsigned present, unsigned leaves)
+{
+	return present & ~leaves & MAP_TILE_BOTTOM;
+}
+
+/* The hash of the bottom-row interior node of slot `slot` from the top
+ * hashes of its two child tiles, `children` saying which exist (an
+ * absent one is EMPTY); top(j) for child j is at tops + j * stride. */
+static void
+tile_bottom_hash(unsigned slot, unsigned children, const uint8_t *tops,
+    size_t stride, uint8_t out[HASH_LEN])
+{
+	uint8_t h[2][HASH_LEN];
+	unsigned j = 2u * (slot - 7u);
+
+	for (unsigned b = 0; b < 2; b++) {
+		if (children & (1u << (j + b)))
+			memcpy(h[b], tops + (j + b) * stride, HASH_LEN);
+		else
+			map_hash_empty(h[b]);
+	}
+	map_hash_node(h[0], h[1], out);
+}
+
 /* Check a record's header and child list against its length: slots,
- * then the children, each under an interior node of the bottom row. */
+ * then the children, each under an interior node of the bottom row, and
+ * under every such node at least one (an interior node has two or more
+ * keys below it, so a non-empty child). */
 static enum lien_status LIEN_MUST_CHECK
 tile_check(const uint8_t *v, size_t len, struct trec *r)
 {
@@ -246,7 +278,8 @@ tile_check(const uint8_t *v, size_t len, struct trec *r)
 	if (r->present == 0 || r->present >> MAP_TILE_SLOTS != 0 ||
 	    (r->leaves & ~r->present) != 0)
 		return LIEN_ECORRUPT;
-	r->body_len = 4u + HASH_LEN * (popc16(r->present) +
+	r->derived = tile_derived(r->present, r->leaves);
+	r->body_len = 4u + HASH_LEN * (popc16(r->present & ~r->derived) +
 	    popc16(r->leaves));
 	if (len < r->body_len + 2)
 		return LIEN_ECORRUPT;
@@ -260,6 +293,10 @@ tile_check(const uint8_t *v, size_t len, struct trec *r)
 		    (1u << slot)) || (r->leaves & (1u << slot))))
 			return LIEN_ECORRUPT;
 	}
+	for (unsigned slot = 7u; slot < MAP_TILE_SLOTS; slot++)
+		if ((r->derived & (1u << slot)) &&
+		    !(r->children & (3u << (2u * (slot - 7u)))))
+			return LIEN_ECORRUPT;
 	r->gens = v + r->body_len + 2;
 	return LIEN_OK;
 }
@@ -296,7 +333,21 @@ tile_slot(const uint8_t *v, const struct trec *r, unsigned slot,
 		out->kind = MAP_EMPTY;
 		return;
 	}
-	p = v + 4 + HASH_LEN * (popc16(r->present & below) +
+	if (r->derived & (1u << slot)) {
+		/* the children's top hashes, in nibble order after the
+		 * generation of each present one */
+		uint8_t tops[MAP_TILE_CHILDREN][HASH_LEN];
+
+		for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++)
+			if (r->children & (1u << j))
+				memcpy(tops[j], trec_child_hash(r, j),
+				    HASH_LEN);
+		out->kind = MAP_NODE;
+		tile_bottom_hash(slot, r->children, tops[0], HASH_LEN,
+		    out->hash);
+		return;
+	}
+	p = v + 4 + HASH_LEN * (popc16(r->present & ~r->derived & below) +
 	    popc16(r->leaves & below));
 	if (r->leaves & (1u << slot)) {
 		map_node_leaf(out, p, p + MAP_KEY_LEN);
@@ -758,10 +809,12 @@ wc_decode(const uint8_t *v, size_t len, struct wtile *w)
 
 	if ((st = tile_check(v, len, &r)) != LIEN_OK)
 		return st;
-	w->unhashed = (uint16_t)r.leaves;
+	w->unhashed = (uint16_t)(r.leaves | r.derived);
 	for (unsigned i = 0; i < MAP_TILE_SLOTS; i++) {
 		if (!(r.present & (1u << i))) {
 			w->slot[i].kind = MAP_EMPTY;
+		} else if (r.derived & (1u << i)) {
+			w->slot[i].kind = MAP_NODE;	/* hashed on use */
 		} else if (r.leaves & (1u << i)) {
 			w->slot[i].kind = MAP_LEAF;
 			memcpy(w->slot[i].key, p, MAP_KEY_LEN);
@@ -874,6 +927,26 @@ wc_tile(struct map_wcache *wc, unsigned s, const uint8_t key[MAP_KEY_LEN],
 static enum lien_status LIEN_MUST_CHECK wc_at(struct map_wcache *c,
     unsigned depth, const uint8_t key[MAP_KEY_LEN], size_t *out);
 
+/* Compute the hash of slot `slot` of w if it was decoded without one: a
+ * leaf's, or a bottom-row interior node's from the children's top
+ * hashes w holds. Those are the committed children's (wc_flush changes
+ * them), which is right: a node whose child changes in a batch is
+ * rewritten by the update (wc_put) before anything asks for it again. */
+static void
+wtile_hash(struct wtile *w, unsigned slot)
+{
+	struct map_node *n = &w->slot[slot];
+
+	if (!(w->unhashed & (1u << slot)))
+		return;
+	if (n->kind == MAP_LEAF)
+		map_hash_leaf(n->key, n->value, n->hash);
+	else
+		tile_bottom_hash(slot, w->children, w->chash[0], HASH_LEN,
+		    n->hash);
+	w->unhashed = (uint16_t)(w->unhashed & ~(1u << slot));
+}
+
 static enum lien_status LIEN_MUST_CHECK
 wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
     struct map_node *out)
@@ -887,12 +960,7 @@ wc_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
 	if (st != LIEN_OK)
 		return st;
 	w = wc_w(c, depth / MAP_TILE_HEIGHT, i);
-	if (w->unhashed & (1u << slot)) {
-		struct map_node *n = &w->slot[slot];
-
-		map_hash_leaf(n->key, n->value, n->hash);
-		w->unhashed = (uint16_t)(w->unhashed & ~(1u << slot));
-	}
+	wtile_hash(w, slot);
 	*out = w->slot[slot];
 	return LIEN_OK;
 }
@@ -1366,8 +1434,11 @@ wtile_encode(const struct wtile *w, uint8_t out[MAP_TILE_REC_MAX])
 			dst += MAP_KEY_LEN + MAP_VALUE_LEN;
 		} else if (n->kind == MAP_NODE) {
 			present |= 1u << s;
-			memcpy(dst, n->hash, HASH_LEN);
-			dst += HASH_LEN;
+			/* the bottom row's are derived (tile_derived) */
+			if (s < 7u) {
+				memcpy(dst, n->hash, HASH_LEN);
+				dst += HASH_LEN;
+			}
 		}
 	}
 	out[0] = (uint8_t)(present >> 8);
@@ -1755,8 +1826,11 @@ wchk_tile(struct wchk *k, unsigned s, uint8_t path[MAP_KEY_LEN], uint64_t g)
 		uint8_t h[HASH_LEN];
 		int same = a->kind == b->kind;
 
-		if (same && a->kind == MAP_NODE)
+		if (same && a->kind == MAP_NODE &&
+		    !(w->unhashed & (1u << n))) {
+			wtile_hash(d, n);
 			same = memcmp(a->hash, b->hash, HASH_LEN) == 0;
+		}
 		if (same && a->kind == MAP_LEAF) {
 			same = memcmp(a->key, b->key, MAP_KEY_LEN) == 0 &&
 			    memcmp(a->value, b->value, MAP_VALUE_LEN) == 0;

@@ -77,12 +77,13 @@
  * dictionary (EVZIP_DEFLATE2), which a v20 reader cannot open; v22: a
  * `notices` key is the entry index and the kind's code (9 bytes, was
  * the 27-byte text name); v23: a pack's value starts with a format byte,
- * and a pack of private records is deflated as one stream (ledger/pack.h).
- * An older
+ * and a pack of private records is deflated as one stream (ledger/pack.h);
+ * v24: a map tile's record holds no hash for an interior node of its
+ * bottom row (its children's top hashes give it). An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v23"
+#define STORE_FORMAT "lienlog-store-v24"
 
 struct store;
 struct store_txn;

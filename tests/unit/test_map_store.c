@@ -815,6 +815,19 @@ test_map_store_cache_aborts(void **state)
 
 /* ---- Tampering with the stored map: the comparison's refusals ----------- */
 
+/* The bytes of a tile record before its child list: the header and the
+ * stored slots (a bottom-row interior node has no hash stored, v24). */
+static size_t
+rec_body_len(const uint8_t *v)
+{
+	unsigned present = (unsigned)v[0] << 8 | v[1];
+	unsigned leaves = (unsigned)v[2] << 8 | v[3];
+	unsigned stored = present & ~(present & ~leaves & MAP_TILE_BOTTOM);
+
+	return 4u + HASH_LEN * (unsigned)(__builtin_popcount(stored) +
+	    __builtin_popcount(leaves));
+}
+
 /* The key and value of the first child record of the root tile in s
  * (a live tile below the root), copied. */
 static void
@@ -837,9 +850,7 @@ live_child(struct store *s, uint8_t *k, size_t *kl, uint8_t *v, size_t *vl,
 	    LIEN_OK);
 	memcpy(pv, val, len);
 	*pvl = len;
-	body = 4u + HASH_LEN * (unsigned)(__builtin_popcount(
-	    (unsigned)val[0] << 8 | val[1]) + __builtin_popcount(
-	    (unsigned)val[2] << 8 | val[3]));
+	body = rec_body_len(val);
 	children = (unsigned)val[body] << 8 | val[body + 1];
 	assert_true(children != 0);
 	g = be64_get(val + body + 2);
@@ -914,10 +925,7 @@ test_map_store_compare_tampered(void **state)
 	 * off (no such record, or an older copy of another state) */
 	memcpy(x, pv, pvl);
 	{
-		unsigned present = (unsigned)x[0] << 8 | x[1];
-		unsigned leaves = (unsigned)x[2] << 8 | x[3];
-		size_t body = 4u + HASH_LEN * (unsigned)(
-		    __builtin_popcount(present) + __builtin_popcount(leaves));
+		size_t body = rec_body_len(x);
 		uint64_t g = be64_get(x + body + 2);
 
 		be64_put(x + body + 2, g + 1000);
@@ -935,6 +943,21 @@ test_map_store_compare_tampered(void **state)
 		    pvl - body - 2 - MAP_CHILD_LEN);
 		put_raw(f->s, pk, pkl, x, pvl - MAP_CHILD_LEN);
 		expect_refused(tw, f->s, "differs from the replayed one");
+		/* v24: the root tile of this map is full (15 interior
+		 * nodes, 16 children) and holds the hashes of its top
+		 * seven only, its bottom row's come from the children */
+		assert_int_equal(pv[body] << 8 | pv[body + 1], 0xffff);
+		assert_int_equal(pvl, 4u + 7u * HASH_LEN + 2u +
+		    16u * MAP_CHILD_LEN);
+		/* an interior node of the bottom row with no child below
+		 * it (children 0 and 1 of slot 7 gone): its hash cannot be
+		 * derived, the record is malformed */
+		memcpy(x, pv, pvl);
+		x[body] = 0x3f;
+		memmove(x + body + 2, x + body + 2 + 2 * MAP_CHILD_LEN,
+		    pvl - body - 2 - 2 * MAP_CHILD_LEN);
+		put_raw(f->s, pk, pkl, x, pvl - 2 * MAP_CHILD_LEN);
+		expect_refused(tw, f->s, "is malformed in the store");
 		/* a child's top hash that is not its top's (v20): the
 		 * writer would hash it into every root above */
 		memcpy(x, pv, pvl);
@@ -988,10 +1011,7 @@ test_map_store_compare_tampered(void **state)
 		struct store_txn *t;
 		char why[256];
 		int valid;
-		unsigned present = (unsigned)pv[0] << 8 | pv[1];
-		unsigned leaves = (unsigned)pv[2] << 8 | pv[3];
-		size_t body = 4u + HASH_LEN * (unsigned)(
-		    __builtin_popcount(present) + __builtin_popcount(leaves));
+		size_t body = rec_body_len(pv);
 
 		memcpy(x, pv, pvl);
 		x[body + 2 + 8] ^= 1;	/* the first child's top hash */
