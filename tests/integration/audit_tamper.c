@@ -119,7 +119,7 @@ tamper_map(struct store_txn *t)
 		return 1;
 	present = (unsigned)v[0] << 8 | v[1];
 	leaves = (unsigned)v[2] << 8 | v[3];
-	/* store v23: no hash for an interior node of the bottom row */
+	/* store v24: no hash for an interior node of the bottom row */
 	body = 4u + 32u * (unsigned)(__builtin_popcount(present &
 	    ~(present & ~leaves & MAP_TILE_BOTTOM)) +
 	    __builtin_popcount(leaves));
