@@ -145,10 +145,36 @@ struct ledger_state {
 	 * is read again: t's puts may move its pages). Reset with each
 	 * txn; bufs freed by ledger_state_packs_free. */
 	struct pack_cache pack[2];
+	/* Replays only: the transaction's read cache (state_cache.c); NULL
+	 * in the sequencer. */
+	struct ledger_rcache *rcache;
 };
 
 /* Frees the pack caches' buffers of st and forgets them. */
 void ledger_state_packs_free(struct ledger_state *st);
+
+/* The read cache of a replay's state (state_cache.c): write-through, for
+ * one transaction. find: 1 and *rc LIEN_OK (*val borrowed until the next
+ * write) or LIEN_ENOTFOUND if (tb, key) is held, else 0. fill: a read's
+ * answer (present 0: not found). wrote: after every put or delete, its
+ * result: keep 1 holds (key, val) as the record now, 0 forgets the key;
+ * values given before are void. A full arena only keeps less. */
+struct ledger_rcache;
+enum lien_status ledger_rcache_create(struct ledger_rcache **out)
+    LIEN_MUST_CHECK;
+void ledger_rcache_reset(struct ledger_rcache *rc);
+void ledger_rcache_free(struct ledger_rcache *rc);
+int ledger_rcache_find(struct ledger_rcache *rc, enum ledger_table tb,
+    const void *key, size_t key_len, enum lien_status *rc_out,
+    const uint8_t **val, size_t *val_len);
+void ledger_rcache_fill(struct ledger_rcache *rc, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t *val, size_t val_len,
+    int present);
+void ledger_rcache_wrote(struct ledger_rcache *rc, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t *val, size_t val_len,
+    int keep);
+void ledger_rcache_counts(const struct ledger_rcache *rc, uint64_t *hits,
+    uint64_t *misses);
 
 #define LEDGER_SCRATCH_DIGEST_LEN 16u
 /* The first LEDGER_SCRATCH_DIGEST_LEN bytes of SHA-256(val). */

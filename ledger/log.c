@@ -763,8 +763,9 @@ state_digest_resolve(struct ledger_state *st, enum ledger_table tb,
 	return LIEN_ECORRUPT;
 }
 
-enum lien_status
-ledger_state_get(struct ledger_state *st, enum ledger_table tb,
+/* ledger_state_get without the replay's read cache */
+static enum lien_status
+state_get_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
 {
 	const uint8_t *dv;
@@ -784,7 +785,46 @@ ledger_state_get(struct ledger_state *st, enum ledger_table tb,
 }
 
 enum lien_status
+ledger_state_get(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const uint8_t **val, size_t *val_len)
+{
+	enum lien_status rc;
+
+	if (st->rcache == NULL)
+		return state_get_store(st, tb, key, key_len, val, val_len);
+	if (ledger_rcache_find(st->rcache, tb, key, key_len, &rc, val,
+	    val_len))
+		return rc;
+	rc = state_get_store(st, tb, key, key_len, val, val_len);
+	/* not a digest that failed to resolve, nor an I/O error */
+	if (rc == LIEN_OK || rc == LIEN_ENOTFOUND)
+		ledger_rcache_fill(st->rcache, tb, key, key_len,
+		    rc == LIEN_OK ? *val : NULL, rc == LIEN_OK ? *val_len : 0,
+		    rc == LIEN_OK);
+	return rc;
+}
+
+static enum lien_status state_put_store(struct ledger_state *st,
+    enum ledger_table tb, const void *key, size_t key_len, const void *val,
+    size_t val_len);
+
+enum lien_status
 ledger_state_put(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len)
+{
+	enum lien_status rc = state_put_store(st, tb, key, key_len, val,
+	    val_len);
+
+	/* a digest table's next read resolves the store's record against
+	 * the new digest, as it does without the cache */
+	if (st->rcache != NULL)
+		ledger_rcache_wrote(st->rcache, tb, key, key_len, val, val_len,
+		    rc == LIEN_OK && !state_digested(st, tb));
+	return rc;
+}
+
+static enum lien_status
+state_put_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	enum store_table t;
@@ -822,8 +862,22 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	return store_put(st->t, t, key, key_len, val, val_len, 0);
 }
 
+static enum lien_status state_del_store(struct ledger_state *st,
+    enum ledger_table tb, const void *key, size_t key_len);
+
 enum lien_status
 ledger_state_del(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len)
+{
+	enum lien_status rc = state_del_store(st, tb, key, key_len);
+
+	if (st->rcache != NULL)
+		ledger_rcache_wrote(st->rcache, tb, key, key_len, NULL, 0, 0);
+	return rc;
+}
+
+static enum lien_status
+state_del_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len)
 {
 	enum store_table t;

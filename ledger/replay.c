@@ -233,6 +233,13 @@ ledger_scratch_begin(struct ledger_scratch *sc, struct ledger_state **out)
 	sc->state.vmemo.state = 0;
 	/* packs are the txn's: forget the last one (its buffer stays) */
 	sc->state.pack[0].valid = sc->state.pack[1].valid = 0;
+	/* the read cache holds this transaction's records only */
+	if (sc->state.rcache == NULL &&
+	    (st = ledger_rcache_create(&sc->state.rcache)) != LIEN_OK) {
+		store_txn_abort(sc->state.t);
+		return st;
+	}
+	ledger_rcache_reset(sc->state.rcache);
 	sc->open = 1;
 	*out = &sc->state;
 	return LIEN_OK;
@@ -473,6 +480,7 @@ ledger_scratch_close(struct ledger_scratch *sc)
 		store_txn_abort(sc->state.t);
 	store_close(sc->st);
 	ledger_state_packs_free(&sc->state);
+	ledger_rcache_free(sc->state.rcache);
 	free(sc->touch.buf);
 	map_pending_free(&sc->mpend);
 	map_wcache_free(sc->mcache);

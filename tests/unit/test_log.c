@@ -27,6 +27,7 @@
 #include "tlog/entry.h"
 #include "ledger/ledger.h"
 #include "ledger/pack.h"
+#include "ledger/ledger_int.h"
 #include "ledger/store.h"
 #include "tlog/map.h"
 #include "tlog/merkle.h"
@@ -1135,6 +1136,114 @@ test_ledger_vehicle_tables(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* ---- the replay's read cache (ledger/state_cache.c) -------------------- */
+
+/* get (tb, key) and check it is want (NULL: not found). */
+static void
+get_is(struct ledger_state *st, enum ledger_table tb, const char *key,
+    const char *want)
+{
+	const uint8_t *v;
+	size_t vl;
+	enum lien_status rc = ledger_state_get(st, tb, key, strlen(key), &v,
+	    &vl);
+
+	if (want == NULL) {
+		assert_int_equal(rc, LIEN_ENOTFOUND);
+		return;
+	}
+	assert_int_equal(rc, LIEN_OK);
+	assert_int_equal(vl, strlen(want));
+	assert_memory_equal(v, want, vl);
+}
+
+/* Within one scratch transaction a read after a write gives the write,
+ * whatever the cache held: put then get, put again, delete then get, a
+ * vehicle's three tables apart, a value a read gave passed to a put,
+ * and values a read gave still whole after a thousand reads that take
+ * their slots. Fails if a put or a delete leaves the cache as it was
+ * (ledger_rcache_wrote left out), or if a read reuses a block a value
+ * given earlier lies in (no parking). */
+static void
+test_ledger_scratch_read_cache(void **state)
+{
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	char dir[64], cmd[128], k[65], k2[65], many[16];
+	const uint8_t *v, *held;
+	size_t vl, heldl;
+	uint64_t hits, misses;
+
+	(void)state;
+	strcpy(dir, "/tmp/lienlog-test-rcache-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
+	assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+	assert_non_null(st->rcache);
+
+	get_is(st, LEDGER_T_APPS, "A1", NULL);	/* cached as absent */
+	assert_int_equal(ledger_state_put(st, LEDGER_T_APPS, "A1", 2, "v1", 2),
+	    LIEN_OK);
+	get_is(st, LEDGER_T_APPS, "A1", "v1");
+	get_is(st, LEDGER_T_APPS, "A1", "v1");
+	assert_int_equal(ledger_state_put(st, LEDGER_T_APPS, "A1", 2,
+	    "second", 6), LIEN_OK);
+	get_is(st, LEDGER_T_APPS, "A1", "second");
+	assert_int_equal(ledger_state_del(st, LEDGER_T_APPS, "A1", 2), LIEN_OK);
+	get_is(st, LEDGER_T_APPS, "A1", NULL);
+	/* the same key in another table is another record */
+	get_is(st, LEDGER_T_PARTIES, "A1", NULL);
+
+	/* a vehicle: three tables behind one pointer record */
+	vkey_hex(k, 5);
+	assert_int_equal(ledger_state_put(st, LEDGER_T_VEHICLES, k, 64, "pub",
+	    3), LIEN_OK);
+	get_is(st, LEDGER_T_VEHICLES, k, "pub");
+	get_is(st, LEDGER_T_VPRIVATE, k, NULL);
+	assert_int_equal(ledger_state_put(st, LEDGER_T_VPRIVATE, k, 64, "priv",
+	    4), LIEN_OK);
+	get_is(st, LEDGER_T_VPRIVATE, k, "priv");
+	get_is(st, LEDGER_T_VEHICLES, k, "pub");
+	assert_int_equal(ledger_state_del(st, LEDGER_T_VEHICLES, k, 64),
+	    LIEN_OK);
+	get_is(st, LEDGER_T_VEHICLES, k, NULL);
+	get_is(st, LEDGER_T_VPRIVATE, k, "priv");
+
+	/* a value the cache gave, written under another key */
+	assert_int_equal(ledger_state_get(st, LEDGER_T_VPRIVATE, k, 64, &v,
+	    &vl), LIEN_OK);
+	vkey_hex(k2, 6);
+	assert_int_equal(ledger_state_put(st, LEDGER_T_VPRIVATE, k2, 64, v, vl),
+	    LIEN_OK);
+	get_is(st, LEDGER_T_VPRIVATE, k2, "priv");
+
+	/* a value given stays whole while later reads take its slot */
+	assert_int_equal(ledger_state_put(st, LEDGER_T_PSTATE, "held", 4,
+	    "held value", 10), LIEN_OK);
+	assert_int_equal(ledger_state_get(st, LEDGER_T_PSTATE, "held", 4,
+	    &held, &heldl), LIEN_OK);
+	for (unsigned i = 0; i < 3000; i++) {
+		snprintf(many, sizeof many, "m%u", i);
+		get_is(st, LEDGER_T_PSTATE, many, NULL);
+	}
+	assert_int_equal(heldl, 10);
+	assert_memory_equal(held, "held value", 10);
+	get_is(st, LEDGER_T_PSTATE, "held", "held value");
+
+	ledger_rcache_counts(st->rcache, &hits, &misses);
+	assert_true(hits >= 10);	/* the reads above were answered by it */
+	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+
+	/* a new transaction starts empty, and sees what was committed */
+	assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+	get_is(st, LEDGER_T_APPS, "A1", NULL);
+	get_is(st, LEDGER_T_VPRIVATE, k2, "priv");
+	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+	ledger_scratch_close(sc);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* A scratch store's replayed map proves presence and absence against the
  * root ledger_state_map_root gave; not while a transaction is open. */
 static void
@@ -1843,6 +1952,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_state_packs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_tables, setup, teardown),
+		cmocka_unit_test(test_ledger_scratch_read_cache),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
