@@ -1013,4 +1013,15 @@ enum lien_status registry_replay_audit_resume(struct ledger *l,
     void (*progress)(void *ctx, uint64_t done, uint64_t total),
     void *progress_ctx, char *why, size_t why_cap) LIEN_MUST_CHECK;
 
+/* jansson's allocations through a per-thread pool of small blocks
+ * (registry/jalloc.c): for a tool's main to call first thing, before any
+ * JSON value exists (jansson's allocator is process-wide). Returns 1 if
+ * the pool is on, 0 if not (under AddressSanitizer it stays off). The
+ * pool's malloc and free (jansson's json_malloc_t / json_free_t), for
+ * tests: a block from registry_json_pool_malloc goes back through
+ * registry_json_pool_free only, on any thread. */
+int registry_json_pool_init(void);
+void *registry_json_pool_malloc(size_t n);
+void registry_json_pool_free(void *p);
+
 #endif

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "crypto/sign.h"
+#include "registry/registry.h"
 
 static const char usage_main[] =
     "usage: lienlog <verb> [options]\n"
@@ -114,6 +115,11 @@ main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	verb = argv[1];
+	/* The audit's replay makes and frees JSON trees by the million on
+	 * one thread: jansson through the registry's pool (registry/
+	 * jalloc.c), set before any JSON value exists. */
+	if (strcmp(verb, "audit") == 0)
+		(void)registry_json_pool_init();
 	if (strcmp(verb, "--help") == 0 || strcmp(verb, "-h") == 0 ||
 	    strcmp(verb, "help") == 0) {
 		fputs(usage_main, stdout);
