@@ -1038,9 +1038,11 @@ reg_submit(struct reg_call *c, struct reg_request *req)
 		api_fail_status(rq, LIEN_ENOMEM);
 		return LIEN_ENOMEM;
 	}
-	st = seal_box(req->key_system ? keyring_system(kr) : c->seal, ad,
-	    sizeof(ad), plain, plain_len, sealed, plain_len + SEAL_OVERHEAD,
-	    &sealed_len);
+	/* bound (store v25): the nonce is derived from ad, which holds
+	 * this request's fresh random salt, and not stored */
+	st = seal_box_bound(req->key_system ? keyring_system(kr) : c->seal,
+	    ad, sizeof(ad), plain, plain_len, sealed, plain_len +
+	    SEAL_OVERHEAD, &sealed_len);
 	secret_wipe(plain, plain_len);
 	free(plain);
 	if (st != LIEN_OK) {

@@ -465,7 +465,8 @@ step_body(const struct growth *g, const struct slot *sl, char *path,
 
 /* Seal the evidence text of a request to path with body (signed by p)
  * into b as api/ seals it (AD: tag 0x00, the system key's 16 zero bytes,
- * the private record's salt), compressed (registry/evzip.h). */
+ * the private record's salt; a bound box, store v25), compressed
+ * (registry/evzip.h). */
 static enum lien_status
 box_make(struct growth *g, const struct slot *sl, const struct party *p,
     const char *path, const char *body, size_t blen, struct box *b)
@@ -487,8 +488,8 @@ box_make(struct growth *g, const struct slot *sl, const struct party *p,
 	st = LIEN_ENOMEM;
 	if ((b->p = malloc(zlen + SEAL_OVERHEAD)) == NULL)
 		goto out;
-	if ((st = seal_box(g->seal, ad, sizeof ad, z, zlen, b->p, zlen +
-	    SEAL_OVERHEAD, &b->len)) != LIEN_OK) {
+	if ((st = seal_box_bound(g->seal, ad, sizeof ad, z, zlen, b->p,
+	    zlen + SEAL_OVERHEAD, &b->len)) != LIEN_OK) {
 		free(b->p);
 		b->p = NULL;
 	}

@@ -10,7 +10,11 @@
  *
  * Sealing uses XChaCha20-Poly1305 (libsodium's IETF variant) because its
  * 192-bit nonce can be drawn at random per box with no counter to persist
- * and no realistic collision risk, which keeps the store stateless. The
+ * and no realistic collision risk, which keeps the store stateless. A
+ * bound box (seal_box_bound, store v25) stores no nonce: it is a hash of
+ * the associated data, which its caller makes unique per box with a
+ * fresh random salt (the evidence's: the private record's), so the 24
+ * bytes the store would repeat for every box are not kept. The
  * version byte is authenticated (it is part of the associated data), so a
  * future format cannot be confused with this one. Opening writes
  * plaintext only after the tag has verified: libsodium's decrypt checks
@@ -31,6 +35,7 @@
 #define COMMIT_DOMAIN "lienlog-commit-v1"
 #define SALT_DOMAIN "lienlog-salt-v1"
 #define SALT_KEY_DOMAIN "lienlog-salt-key-v1"
+#define NONCE_DOMAIN "lienlog-seal-nonce-v1"
 
 /* Both keys in one secret_alloc block: guard pages, mlock, wiped on free. */
 struct seal_key {
@@ -210,22 +215,49 @@ seal_key_ref(const struct seal_key *key, const char *label,
 
 /* Associated data = version byte || caller's ad, in a caller buffer. */
 static size_t
-ad_build(uint8_t buf[1 + SEAL_AD_MAX], const void *ad, size_t ad_len)
+ad_build(uint8_t buf[1 + SEAL_AD_MAX], uint8_t version, const void *ad,
+    size_t ad_len)
 {
-	buf[0] = SEAL_VERSION;
+	buf[0] = version;
 	if (ad_len > 0)
 		memcpy(buf + 1, ad, ad_len);
 	return 1 + ad_len;
 }
 
-enum lien_status
-seal_box(const struct seal_key *key, const void *ad, size_t ad_len,
-    const void *plain, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+/* The nonce of a SEAL_VERSION_BOUND box: BLAKE2b-192 (unkeyed) of
+ * NONCE_DOMAIN || 0x00 || the full ad (version byte || caller's ad).
+ * Unkeyed: a nonce need not be secret, only never repeated under a key,
+ * which the caller's fresh salt in ad makes so. */
+static int
+nonce_derive(const uint8_t *full_ad, size_t full_len,
+    uint8_t nonce[SEAL_NONCE_LEN])
 {
-	uint8_t adbuf[1 + SEAL_AD_MAX];
+	crypto_generichash_state st;
+	static const uint8_t zero[1];
+	int bad = 0;
+
+	if (crypto_generichash_init(&st, NULL, 0, SEAL_NONCE_LEN) != 0 ||
+	    crypto_generichash_update(&st, (const unsigned char *)NONCE_DOMAIN,
+	    sizeof NONCE_DOMAIN - 1) != 0 ||
+	    crypto_generichash_update(&st, zero, 1) != 0 ||
+	    crypto_generichash_update(&st, full_ad, full_len) != 0 ||
+	    crypto_generichash_final(&st, nonce, SEAL_NONCE_LEN) != 0)
+		bad = 1;
+	return bad ? -1 : 0;
+}
+
+/* seal_box and seal_box_bound: version SEAL_VERSION stores a random
+ * nonce after the version byte, SEAL_VERSION_BOUND derives it from ad
+ * and stores nothing. */
+static enum lien_status
+box_seal(const struct seal_key *key, uint8_t version, const void *ad,
+    size_t ad_len, const void *plain, size_t len, uint8_t *out, size_t cap,
+    size_t *out_len)
+{
+	uint8_t adbuf[1 + SEAL_AD_MAX], nonce[SEAL_NONCE_LEN];
 	static const uint8_t empty[1];
 	unsigned long long clen = 0;
-	size_t full_ad;
+	size_t full_ad, hdr = version == SEAL_VERSION ? 1 + SEAL_NONCE_LEN : 1;
 	enum lien_status st = LIEN_ECRYPTO;
 
 	if (out_len == NULL || (out == NULL && cap != 0))
@@ -237,17 +269,22 @@ seal_box(const struct seal_key *key, const void *ad, size_t ad_len,
 	    (plain == NULL && len != 0))
 		return LIEN_EINVAL;
 	if (len > SEAL_PLAIN_MAX || ad_len > SEAL_AD_MAX ||
-	    cap < len + SEAL_OVERHEAD)
+	    cap < len + hdr + SEAL_TAG_LEN)
 		return LIEN_ETOOBIG;
-	full_ad = ad_build(adbuf, ad, ad_len);
-	out[0] = SEAL_VERSION;
-	lcrypto_random(out + 1, SEAL_NONCE_LEN);
-	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + 1 + SEAL_NONCE_LEN,
-	    &clen, len > 0 ? plain : empty, len, adbuf, full_ad, NULL,
-	    out + 1, key->aead) != 0 ||
+	full_ad = ad_build(adbuf, version, ad, ad_len);
+	out[0] = version;
+	if (version == SEAL_VERSION) {
+		lcrypto_random(nonce, SEAL_NONCE_LEN);
+		memcpy(out + 1, nonce, SEAL_NONCE_LEN);
+	} else if (nonce_derive(adbuf, full_ad, nonce) != 0) {
+		goto out;
+	}
+	if (crypto_aead_xchacha20poly1305_ietf_encrypt(out + hdr, &clen,
+	    len > 0 ? plain : empty, len, adbuf, full_ad, NULL, nonce,
+	    key->aead) != 0 ||
 	    clen != (unsigned long long)len + SEAL_TAG_LEN)
 		goto out;
-	*out_len = len + SEAL_OVERHEAD;
+	*out_len = len + hdr + SEAL_TAG_LEN;
 	st = LIEN_OK;
 out:
 	if (st != LIEN_OK)
@@ -256,14 +293,30 @@ out:
 }
 
 enum lien_status
+seal_box(const struct seal_key *key, const void *ad, size_t ad_len,
+    const void *plain, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return box_seal(key, SEAL_VERSION, ad, ad_len, plain, len, out, cap,
+	    out_len);
+}
+
+enum lien_status
+seal_box_bound(const struct seal_key *key, const void *ad, size_t ad_len,
+    const void *plain, size_t len, uint8_t *out, size_t cap, size_t *out_len)
+{
+	return box_seal(key, SEAL_VERSION_BOUND, ad, ad_len, plain, len, out,
+	    cap, out_len);
+}
+
+enum lien_status
 seal_open(const struct seal_key *key, const void *ad, size_t ad_len,
     const uint8_t *sealed, size_t len, uint8_t *out, size_t cap,
     size_t *out_len)
 {
-	uint8_t adbuf[1 + SEAL_AD_MAX];
+	uint8_t adbuf[1 + SEAL_AD_MAX], nonce[SEAL_NONCE_LEN];
 	uint8_t empty[1];
 	unsigned long long plen = 0;
-	size_t full_ad;
+	size_t full_ad, over;
 
 	if (out_len == NULL || (out == NULL && cap != 0))
 		return LIEN_EINVAL;
@@ -275,23 +328,31 @@ seal_open(const struct seal_key *key, const void *ad, size_t ad_len,
 		return LIEN_EINVAL;
 	if (len > SEAL_SEALED_MAX || ad_len > SEAL_AD_MAX)
 		return LIEN_ETOOBIG;
-	if (len < SEAL_OVERHEAD)
+	if (len < 1)
 		return LIEN_EVERIFY;
-	if (sealed[0] != SEAL_VERSION)
+	if (sealed[0] != SEAL_VERSION && sealed[0] != SEAL_VERSION_BOUND)
 		return LIEN_EUNSUPPORTED;
-	if (cap < len - SEAL_OVERHEAD)
+	over = sealed[0] == SEAL_VERSION ? SEAL_OVERHEAD :
+	    SEAL_BOUND_OVERHEAD;
+	if (len < over)
+		return LIEN_EVERIFY;
+	if (cap < len - over)
 		return LIEN_ETOOBIG;
-	full_ad = ad_build(adbuf, ad, ad_len);
+	full_ad = ad_build(adbuf, sealed[0], ad, ad_len);
+	if (sealed[0] == SEAL_VERSION)
+		memcpy(nonce, sealed + 1, SEAL_NONCE_LEN);
+	else if (nonce_derive(adbuf, full_ad, nonce) != 0)
+		return LIEN_ECRYPTO;
 	/* libsodium verifies the tag before writing any plaintext */
 	if (crypto_aead_xchacha20poly1305_ietf_decrypt(
-	    len > SEAL_OVERHEAD ? out : empty, &plen, NULL,
-	    sealed + 1 + SEAL_NONCE_LEN, len - 1 - SEAL_NONCE_LEN, adbuf,
-	    full_ad, sealed + 1, key->aead) != 0 ||
-	    plen != (unsigned long long)(len - SEAL_OVERHEAD)) {
+	    len > over ? out : empty, &plen, NULL,
+	    sealed + (over - SEAL_TAG_LEN), len - (over - SEAL_TAG_LEN), adbuf,
+	    full_ad, nonce, key->aead) != 0 ||
+	    plen != (unsigned long long)(len - over)) {
 		if (out != NULL)
 			memset(out, 0, cap);
 		return LIEN_EVERIFY;
 	}
-	*out_len = len - SEAL_OVERHEAD;
+	*out_len = len - over;
 	return LIEN_OK;
 }

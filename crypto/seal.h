@@ -17,8 +17,12 @@
  *            || tag (16)
  * with libsodium's crypto_aead_xchacha20poly1305_ietf and associated data
  * 0x01 || ad, where ad is what the caller binds the box to (record id,
- * commitment). Opening with another key, another ad, or any changed byte
- * is LIEN_EVERIFY. The 32-byte key lives in secret memory.
+ * commitment). A bound box (seal_box_bound) stores no nonce:
+ *   sealed = 0x02 || ciphertext || tag (16), associated data 0x02 || ad,
+ *   nonce = BLAKE2b-192("lienlog-seal-nonce-v1" || 0x00 || 0x02 || ad)
+ * for callers whose ad holds a fresh random value per box. Opening with
+ * another key, another ad, or any changed byte is LIEN_EVERIFY. The
+ * 32-byte key lives in secret memory.
  */
 #ifndef LIEN_CRYPTO_SEAL_H
 #define LIEN_CRYPTO_SEAL_H
@@ -35,8 +39,11 @@
 #define SEAL_NONCE_LEN 24u
 #define SEAL_TAG_LEN 16u
 #define SEAL_VERSION 1u
-/* sealed length = plaintext length + SEAL_OVERHEAD */
+#define SEAL_VERSION_BOUND 2u	/* seal_box_bound: the nonce from ad */
+/* sealed length = plaintext length + SEAL_OVERHEAD (seal_box), or
+ * + SEAL_BOUND_OVERHEAD (seal_box_bound) */
 #define SEAL_OVERHEAD (1u + SEAL_NONCE_LEN + SEAL_TAG_LEN)
+#define SEAL_BOUND_OVERHEAD (1u + SEAL_TAG_LEN)
 #define SEAL_SEALED_MAX (SEAL_PLAIN_MAX + SEAL_OVERHEAD)
 
 /* What a commitment commits to. The byte is inside the hash, so a phone
@@ -120,8 +127,20 @@ enum lien_status seal_box(const struct seal_key *key, const void *ad,
     size_t ad_len, const void *plain, size_t len, uint8_t *out, size_t cap,
     size_t *out_len) LIEN_MUST_CHECK;
 
-/* Open a sealed box made by seal_box with the same key and ad.
- * *out_len = len - SEAL_OVERHEAD. LIEN_EVERIFY if the box does not
+/* seal_box without a stored nonce: the nonce is BLAKE2b-192 of the
+ * domain and the associated data (above), *out_len = len +
+ * SEAL_BOUND_OVERHEAD. Only for an ad that never repeats under one key
+ * with another plaintext: it must hold a fresh random value per box (the
+ * evidence's ad holds its private record's 32-byte random salt; the
+ * very same plaintext sealed again under the same ad gives the very same
+ * box). Statuses and outputs as seal_box's. */
+enum lien_status seal_box_bound(const struct seal_key *key, const void *ad,
+    size_t ad_len, const void *plain, size_t len, uint8_t *out, size_t cap,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* Open a sealed box made by seal_box or seal_box_bound with the same key
+ * and ad. *out_len = len - SEAL_OVERHEAD (or SEAL_BOUND_OVERHEAD, by the
+ * box's version byte). LIEN_EVERIFY if the box does not
  * authenticate (tampered, wrong key, wrong ad, truncated below the
  * overhead); LIEN_EUNSUPPORTED for another version byte; LIEN_ETOOBIG when
  * len > SEAL_SEALED_MAX, ad_len > SEAL_AD_MAX or cap is short. On failure

@@ -79,11 +79,15 @@
  * the 27-byte text name); v23: a pack's value starts with a format byte,
  * and a pack of private records is deflated as one stream (ledger/pack.h);
  * v24: a map tile's record holds no hash for an interior node of its
- * bottom row (its children's top hashes give it). An older
+ * bottom row (its children's top hashes give it);
+ * v25: the evidence is sealed in bound boxes (crypto/seal.h
+ * seal_box_bound: the nonce derived from the box's associated data, which
+ * holds the private record's random salt, and not stored), which a v24
+ * reader cannot open. An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v24"
+#define STORE_FORMAT "lienlog-store-v25"
 
 struct store;
 struct store_txn;

@@ -1909,9 +1909,9 @@ test_ledger_refuses_older_format(void **state)
 	struct ledger *l = NULL;
 	struct store *s = NULL;
 	struct store_txn *t = NULL;
-	static const char old[] = "lienlog-store-v23";
+	static const char old[] = "lienlog-store-v24";
 
-	assert_string_equal(ledger_store_format(), "lienlog-store-v24");
+	assert_string_equal(ledger_store_format(), "lienlog-store-v25");
 	ledger_close(f->l);
 	f->l = NULL;
 	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);

@@ -2,7 +2,8 @@
  * Unit tests for crypto/seal: commitment vectors computed independently
  * (Python hashlib over the documented byte string), commit/verify
  * negatives, and sealed boxes: round trip, every byte flipped, wrong key,
- * wrong associated data, truncation, oversize and bad versions.
+ * wrong associated data, truncation, oversize and bad versions; bound
+ * boxes (no stored nonce) against an independently computed vector.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -200,6 +201,35 @@ test_seal_box_round_trip(void **state)
 	seal_key_free(k);
 }
 
+/* Every bit of the box (n bytes, sealed under k and ad) flipped in turn
+ * is refused, and nothing is written: byte 0 is the version, another
+ * version (no single flip turns 1 into 2 or back) is refused before any
+ * crypto; the rest fail authentication. The box is as it was after. */
+static void
+flips_refused(const struct seal_key *k, uint8_t *box, size_t n)
+{
+	uint8_t plain[sizeof msg];
+	size_t m;
+
+	for (size_t i = 0; i < n; i++) {
+		for (unsigned bit = 0; bit < 8; bit++) {
+			enum lien_status st;
+
+			box[i] ^= (uint8_t)(1u << bit);
+			memset(plain, 0xAA, sizeof plain);
+			m = 99;
+			st = seal_open(k, ad, sizeof ad - 1, box, n, plain,
+			    sizeof plain, &m);
+			assert_int_equal(st, i == 0 ? LIEN_EUNSUPPORTED :
+			    LIEN_EVERIFY);
+			assert_int_equal(m, 0);
+			for (size_t j = 0; j < sizeof plain; j++)
+				assert_int_equal(plain[j], 0);
+			box[i] ^= (uint8_t)(1u << bit);
+		}
+	}
+}
+
 static void
 test_seal_open_tampered(void **state)
 {
@@ -211,25 +241,7 @@ test_seal_open_tampered(void **state)
 	assert_int_equal(seal_key_generate(&k), LIEN_OK);
 	assert_int_equal(seal_box(k, ad, sizeof ad - 1, msg, sizeof msg, box,
 	    sizeof box, &n), LIEN_OK);
-	for (size_t i = 0; i < n; i++) {
-		for (unsigned bit = 0; bit < 8; bit++) {
-			enum lien_status st;
-
-			box[i] ^= (uint8_t)(1u << bit);
-			memset(plain, 0xAA, sizeof plain);
-			m = 99;
-			st = seal_open(k, ad, sizeof ad - 1, box, n, plain,
-			    sizeof plain, &m);
-			/* byte 0 is the version: another version is refused
-			 * before any crypto; the rest fail authentication */
-			assert_int_equal(st, i == 0 ? LIEN_EUNSUPPORTED :
-			    LIEN_EVERIFY);
-			assert_int_equal(m, 0);
-			for (size_t j = 0; j < sizeof plain; j++)
-				assert_int_equal(plain[j], 0);
-			box[i] ^= (uint8_t)(1u << bit);
-		}
-	}
+	flips_refused(k, box, n);
 	assert_int_equal(seal_open(k, ad, sizeof ad - 1, box, n, plain,
 	    sizeof plain, &m), LIEN_OK);
 	seal_key_free(k);
@@ -287,6 +299,90 @@ test_seal_open_truncated(void **state)
 	assert_int_equal(seal_open(k, ad, sizeof ad - 1, longer, n + 1, plain2,
 	    sizeof plain2, &m), LIEN_EVERIFY);
 	seal_key_free(k);
+}
+
+/* A bound box (seal_box_bound, store v25): no stored nonce, 24 bytes
+ * shorter; the nonce is derived from the ad, so the same key, ad and
+ * plaintext give the same box, and another ad another one. The vector
+ * was computed independently: Python's hashlib.blake2b(b"lienlog-seal-
+ * nonce-v1\0" + b"\x02" + ad, digest_size=24) for the nonce and
+ * libsodium's crypto_aead_xchacha20poly1305_ietf_encrypt through ctypes,
+ * key bytes(range(32)), associated data b"\x02" + ad, msg with its NUL. */
+static const char bound_vector[] =
+	"022da616600343e8ae599f1484d64d01f6c2a3ea9b2549401a4aa6933b7cf7fee0"
+	"075e2f8d65f0048b92b0b0719bf1c250f56e5a57e9e9bbb7df4bebdd";
+
+static void
+test_seal_box_bound(void **state)
+{
+	uint8_t box[sizeof msg + SEAL_BOUND_OVERHEAD], box2[sizeof box];
+	uint8_t want[sizeof box], plain[sizeof msg], kb[SEAL_KEY_LEN];
+	uint8_t longer[sizeof box + 1], plain2[sizeof msg + 1];
+	size_t n = 1, m = 1;
+	struct seal_key *k, *k2;
+	char ad2[sizeof ad];
+
+	(void)state;
+	salt_fixed(kb);
+	assert_int_equal(seal_key_new(kb, sizeof kb, &k), LIEN_OK);
+	assert_int_equal(seal_key_generate(&k2), LIEN_OK);
+	assert_int_equal(seal_box_bound(k, ad, sizeof ad - 1, msg, sizeof msg,
+	    box, sizeof box, &n), LIEN_OK);
+	assert_int_equal(n, sizeof msg + SEAL_BOUND_OVERHEAD);
+	assert_int_equal(n + SEAL_NONCE_LEN, sizeof msg + SEAL_OVERHEAD);
+	assert_int_equal(box[0], SEAL_VERSION_BOUND);
+	assert_int_equal(sizeof bound_vector - 1, 2 * sizeof box);
+	hex_to_bytes(bound_vector, want, sizeof want);
+	assert_memory_equal(box, want, sizeof box);
+	assert_int_equal(seal_open(k, ad, sizeof ad - 1, box, n, plain,
+	    sizeof plain, &m), LIEN_OK);
+	assert_int_equal(m, sizeof msg);
+	assert_memory_equal(plain, msg, sizeof msg);
+	/* deterministic in (key, ad, plaintext); another ad, another box */
+	assert_int_equal(seal_box_bound(k, ad, sizeof ad - 1, msg, sizeof msg,
+	    box2, sizeof box2, &n), LIEN_OK);
+	assert_memory_equal(box, box2, sizeof box);
+	memcpy(ad2, ad, sizeof ad);
+	ad2[sizeof ad - 2] ^= 1;
+	assert_int_equal(seal_box_bound(k, ad2, sizeof ad - 1, msg, sizeof msg,
+	    box2, sizeof box2, &n), LIEN_OK);
+	assert_memory_not_equal(box, box2, sizeof box);
+	/* wrong key, wrong or short ad */
+	assert_int_equal(seal_open(k2, ad, sizeof ad - 1, box, n, plain,
+	    sizeof plain, &m), LIEN_EVERIFY);
+	assert_int_equal(seal_open(k, ad2, sizeof ad - 1, box, n, plain,
+	    sizeof plain, &m), LIEN_EVERIFY);
+	assert_int_equal(seal_open(k, ad, sizeof ad - 2, box, n, plain,
+	    sizeof plain, &m), LIEN_EVERIFY);
+	flips_refused(k, box, n);
+	/* as a random-nonce box (version byte 1): its "nonce" would be the
+	 * ciphertext's first bytes, and the ad's version byte differs */
+	box[0] = SEAL_VERSION;
+	assert_int_equal(seal_open(k, ad, sizeof ad - 1, box, n, plain,
+	    sizeof plain, &m), LIEN_EVERIFY);
+	box[0] = SEAL_VERSION_BOUND;
+	/* every truncation, empty included, and a trailing byte */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(seal_open(k, ad, sizeof ad - 1, box, i, plain,
+		    sizeof plain, &m), LIEN_EVERIFY);
+	memcpy(longer, box, n);
+	longer[n] = 0;
+	assert_int_equal(seal_open(k, ad, sizeof ad - 1, longer, n + 1, plain2,
+	    sizeof plain2, &m), LIEN_EVERIFY);
+	/* a short output buffer, and an output too small for the box */
+	assert_int_equal(seal_open(k, ad, sizeof ad - 1, box, n, plain,
+	    sizeof plain - 1, &m), LIEN_ETOOBIG);
+	assert_int_equal(seal_box_bound(k, ad, sizeof ad - 1, msg, sizeof msg,
+	    box2, sizeof box2 - 1, &n), LIEN_ETOOBIG);
+	assert_int_equal(n, 0);
+	/* empty plaintext */
+	assert_int_equal(seal_box_bound(k, NULL, 0, NULL, 0, box, sizeof box,
+	    &n), LIEN_OK);
+	assert_int_equal(n, SEAL_BOUND_OVERHEAD);
+	assert_int_equal(seal_open(k, NULL, 0, box, n, NULL, 0, &m), LIEN_OK);
+	assert_int_equal(m, 0);
+	seal_key_free(k);
+	seal_key_free(k2);
 }
 
 static void
@@ -351,6 +447,7 @@ main(void)
 		cmocka_unit_test(test_seal_open_tampered),
 		cmocka_unit_test(test_seal_open_wrong_key_or_ad),
 		cmocka_unit_test(test_seal_open_truncated),
+		cmocka_unit_test(test_seal_box_bound),
 		cmocka_unit_test(test_seal_box_oversize),
 	};
 
