@@ -208,6 +208,11 @@ enum lien_status vstate_put(struct store_txn *t, enum ledger_table tb,
     LIEN_MUST_CHECK;
 enum lien_status vstate_del(struct store_txn *t, enum ledger_table tb,
     const void *key, size_t key_len) LIEN_MUST_CHECK;
+/* ledger_state_replace's: tb's record of the vehicle takes val under
+ * the seq it has (LIEN_ENOTFOUND: none), the pointer record unwritten. */
+enum lien_status vstate_replace(struct store_txn *t, enum ledger_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len)
+    LIEN_MUST_CHECK;
 enum lien_status vstate_scan(struct store_txn *t, enum ledger_table tb,
     const void *from, size_t from_len,
     int (*fn)(void *ctx, const uint8_t *key, size_t key_len,

@@ -866,6 +866,32 @@ static enum lien_status state_del_store(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len);
 
 enum lien_status
+ledger_state_replace(struct ledger_state *st, enum ledger_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len)
+{
+	const uint8_t *cur;
+	size_t cur_len;
+	enum lien_status rc;
+
+	if (!vstate_is(tb)) {
+		if ((rc = ledger_state_get(st, tb, key, key_len, &cur,
+		    &cur_len)) != LIEN_OK)
+			return rc;
+		return ledger_state_put(st, tb, key, key_len, val, val_len);
+	}
+	st->wrote = 1;
+	if (st->touch != NULL && (rc = ledger_touch_add(st->touch, tb, key,
+	    key_len)) != LIEN_OK)
+		return rc;
+	/* (the pointer does not change: the memo stays) */
+	rc = vstate_replace(st->t, tb, key, key_len, val, val_len);
+	if (st->rcache != NULL)		/* as ledger_state_put */
+		ledger_rcache_wrote(st->rcache, tb, key, key_len, val, val_len,
+		    rc == LIEN_OK);
+	return rc;
+}
+
+enum lien_status
 ledger_state_del(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len)
 {

@@ -83,11 +83,14 @@
  * v25: the evidence is sealed in bound boxes (crypto/seal.h
  * seal_box_bound: the nonce derived from the box's associated data, which
  * holds the private record's random salt, and not stored), which a v24
- * reader cannot open. An older
+ * reader cannot open; v26: the owner burst counts the owner's index,
+ * whose `o/` + `a` keys lead with the application's time (no `o/` + `c`
+ * counters), and a window's prune rewrites it in place, kept empty
+ * (registry/state.c). An older
  * store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v25"
+#define STORE_FORMAT "lienlog-store-v26"
 
 struct store;
 struct store_txn;

@@ -23,7 +23,9 @@
  * where seq is one more than the table's last key, so every record is
  * appended (MDB_APPEND: full leaves, and one batch's records share its
  * last pages). A rewrite appends the new record and deletes the old one
- * (a write to an older, cold page), and updates the pointer in place.
+ * (a write to an older, cold page), and updates the pointer in place;
+ * a replace (vstate_replace: a window's prune) writes the record where
+ * it lies and leaves the pointer alone.
  *
  * Callers do not see any of this: LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE
  * and LEDGER_T_VWINDOW are get/put/del/scan by the 64 lowercase hex
@@ -203,6 +205,30 @@ vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
 		return st;
 	be64_put(ptr + vslot(tb), seq);
 	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
+}
+
+/* A record rewritten where it lies: the window's prune (store v26). Its
+ * page in `vrecords` is written either way (a rewrite that moves the
+ * record deletes it there), but the pointer record, a random page of
+ * `vehicles`, is not: a window pruned a month after its application
+ * cost one random page per application before. A record that shrinks
+ * stays on its page; LMDB moves the node within it. */
+enum lien_status
+vstate_replace(struct store_txn *t, enum ledger_table tb, const void *key,
+    size_t key_len, const void *val, size_t val_len)
+{
+	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN], k[8];
+	uint64_t seq;
+	enum lien_status st;
+
+	if (!vkey(key, key_len, bk))
+		return LIEN_ENOTFOUND;
+	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK)
+		return st;
+	if ((seq = be64_get(ptr + vslot(tb))) == 0)
+		return LIEN_ENOTFOUND;
+	be64_put(k, seq);
+	return store_put(t, vrec_table, k, sizeof k, val, val_len, 0);
 }
 
 enum lien_status

@@ -552,17 +552,20 @@ papply_vehicle(struct ledger_state *st, const json_t *p, const json_t *r)
 	return rc;
 }
 
-/* The owner's index (pstate "o/" + owner reference + "a" + be64
- * application id number -> empty, store v12 as "oa/" + reference, v15
- * beside the owner's counters, rg_key_owner_app): one record per
- * application under its owner reference and, for a company's
- * application, under the acting person's (agent) too, so that
- * registry_owner_apps reads the owner's
- * records only instead of every application. Never deleted: the owner
- * sees decided and released applications as well. */
+/* The owner's index (pstate "o/" + owner reference + "a" + be64 time
+ * + be64 application id number, rg_key_owner_app): one record per
+ * application under its owner reference, valued RG_OWNER_MARK, and, for
+ * a company's application, one under the acting person's (agent),
+ * empty, so that registry_owner_apps reads the owner's records only
+ * instead of every application, and the owner burst counts the owner's
+ * marked records of its window (rg_owner_burst_count). Never deleted:
+ * the owner sees decided and released applications as well. The acting
+ * person's goes first: should it be the owner too, the key is the same
+ * and the owner's mark wins. */
 static enum lien_status LIEN_MUST_CHECK
-owner_index_add(struct ledger_state *st, const char *id, size_t id_len,
-    const char *owner, size_t olen, const char *agent, size_t alen)
+owner_index_add(struct ledger_state *st, uint64_t now, const char *id,
+    size_t id_len, const char *owner, size_t olen, const char *agent,
+    size_t alen)
 {
 	char k[RG_KEY_MAX];
 	uint64_t num;
@@ -572,12 +575,11 @@ owner_index_add(struct ledger_state *st, const char *id, size_t id_len,
 	    olen != 2 * REG_COMMIT_LEN ||
 	    (agent != NULL && alen != 2 * REG_COMMIT_LEN))
 		return LIEN_EPARSE;	/* payload.c validated both */
-	if ((rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
-	    rg_key_owner_app(k, owner, num, 1), "", 0)) != LIEN_OK ||
-	    agent == NULL)
+	if (agent != NULL && (rc = ledger_state_put(st, LEDGER_T_PSTATE, k,
+	    rg_key_owner_app(k, agent, now, num, 1), "", 0)) != LIEN_OK)
 		return rc;
 	return ledger_state_put(st, LEDGER_T_PSTATE, k,
-	    rg_key_owner_app(k, agent, num, 1), "", 0);
+	    rg_key_owner_app(k, owner, now, num, 1), RG_OWNER_MARK, 1);
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -618,11 +620,9 @@ papply_application(struct ledger_state *st, uint64_t index, uint64_t now,
 	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'i', party,
 	    plen), now)) != LIEN_OK)
 		goto out;
-	if ((rc = rg_bucket_add(st, k, rg_key_bucket_prefix(k, 'o', owner,
-	    olen), now)) != LIEN_OK)
-		goto out;
+	/* (the owner burst counts the owner's index: no counter) */
 	agent = rg_jstr(r, "agent", &alen);
-	rc = owner_index_add(st, id, n, owner, olen, agent, alen);
+	rc = owner_index_add(st, now, id, n, owner, olen, agent, alen);
 out:
 	json_decref(a);
 	return rc;

@@ -449,13 +449,14 @@ owner_visit(void *ctx, const uint8_t *key, size_t key_len,
 	if (key_len < RG_KEY_OWNER_APP_PREFIX_LEN ||
 	    memcmp(key, w->prefix, RG_KEY_OWNER_APP_PREFIX_LEN) != 0)
 		return 1;		/* past this owner's records */
-	if (key_len != RG_KEY_OWNER_APP_PREFIX_LEN + 8 || val_len != 0 ||
-	    be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN) >= REG_INDEX_MAX) {
+	/* be64 time, be64 id number; value RG_OWNER_MARK or empty */
+	if (key_len != RG_KEY_OWNER_APP_KEY_LEN || val_len > 1 ||
+	    be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN + 8) >= REG_INDEX_MAX) {
 		w->rc = LIEN_ECORRUPT;
 		return 1;
 	}
-	registry_app_id_format(be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN),
-	    w->ids[w->n]);
+	registry_app_id_format(be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN +
+	    8), w->ids[w->n]);
 	w->n++;
 	return w->n == w->max;
 }
@@ -476,7 +477,7 @@ registry_owner_apps(struct ledger_view *v,
 	*n = 0;
 	memset(&w, 0, sizeof(w));
 	hex_encode(owner_ref, REG_COMMIT_LEN, hex);
-	if (rg_key_owner_app(w.prefix, hex, 0, 0) !=
+	if (rg_key_owner_app(w.prefix, hex, 0, 0, 0) !=
 	    RG_KEY_OWNER_APP_PREFIX_LEN)
 		return LIEN_EINVAL;
 	w.ids = ids;

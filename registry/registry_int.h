@@ -163,16 +163,19 @@ size_t rg_key_voucher(char *out, const char *voucher);
 size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
-/* "o/" + owner reference (32 bytes) + "a" [+ be64 application id
- * number]: the owner's applications (store v12 as "oa/" + reference,
- * v15 beside the owner's counters, "o/" + reference + "c" + be64
- * minute, so that an application's two writes share a leaf;
- * registry_owner_apps). owner_hex is the 64 hex digits of a validated
- * owner reference; with_app 0 gives the owner's prefix (35 bytes), 1
- * the record's key (43 bytes). */
+/* "o/" + owner reference (32 bytes) + "a" [+ be64 time (ms) + be64
+ * application id number]: the owner's index, one record per application
+ * under its owner and (a company's) its acting person, the owner's with
+ * the value RG_OWNER_MARK (1 byte) and the acting person's empty (store
+ * v26; v12 "oa/" + reference + id number, v15 "o/" + reference + "a" +
+ * id number; registry_owner_apps, rg_owner_burst_count). owner_hex is
+ * the 64 hex digits of a validated owner reference; with_app 0 gives the
+ * owner's prefix (35 bytes), 1 the record's key (51 bytes). */
 #define RG_KEY_OWNER_APP_PREFIX_LEN 35u
-size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
-    int with_app);
+#define RG_KEY_OWNER_APP_KEY_LEN (RG_KEY_OWNER_APP_PREFIX_LEN + 16u)
+#define RG_OWNER_MARK "o"
+size_t rg_key_owner_app(char *out, const char *owner_hex, uint64_t time_ms,
+    uint64_t app, int with_app);
 
 /* The statistics' running totals (registry/stats_agg.c, pstate "st/"):
  * count the application, decision or delivery event (type, payload p,
@@ -198,10 +201,11 @@ json_t *rg_time_at(uint64_t ms);
  * rg_window_decided marks the undecided one of party decided (an
  * approval or a rejection; absent: nothing to do) and drops what has
  * expired; rg_window_prune drops the decided ones expired at now
- * (rg_expire calls it for VWINDOW's expiry records); both delete the
- * record when nothing is left. rg_window_pending: *out = 1 if party has
- * an undecided application for the vehicle. LIEN_ECORRUPT for a record
- * that does not parse. */
+ * (rg_expire calls it for VWINDOW's expiry records); both rewrite the
+ * record where it lies and keep it, empty, when nothing is left (store
+ * v26: no write of the vehicle's pointer record). rg_window_pending:
+ * *out = 1 if party has an undecided application for the vehicle.
+ * LIEN_ECORRUPT for a record that does not parse. */
 #define RG_WINDOW_PENDING (1ull << 63)
 enum lien_status rg_window_add(struct ledger_state *st, const char *vk,
     uint64_t now, uint64_t index, const char *party, size_t plen)
@@ -241,6 +245,14 @@ enum lien_status rg_bucket_add(struct ledger_state *st, const char *prefix,
 enum lien_status rg_bucket_count(struct ledger_state *st, const char *prefix,
     size_t plen, uint64_t now, uint64_t window, uint64_t cap,
     uint64_t *out) LIEN_MUST_CHECK;
+/* The owner burst: *out = the applications whose owner is owner_hex (64
+ * hex digits; else LIEN_EPARSE) in the minutes intersecting [now -
+ * window, now] (window clamped to REG_WINDOW_KEEP_MS), from the owner's
+ * index (rg_key_owner_app), the same count as per-minute counters
+ * (stops at cap). */
+enum lien_status rg_owner_burst_count(struct ledger_state *st,
+    const char *owner_hex, size_t olen, uint64_t now, uint64_t window,
+    uint64_t cap, uint64_t *out) LIEN_MUST_CHECK;
 
 /* ---- rules ------------------------------------------------------------ */
 /* Hard rules for the (shape-checked) public payload p of type at (index,

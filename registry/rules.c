@@ -1210,9 +1210,9 @@ rg_anomalies(struct ledger_state *st, uint64_t now, unsigned type,
 			*bits |= REG_ANOMALY_INST_BURST;
 	}
 	if (rules->owner_burst_max > 0 && rules->owner_burst_window_ms > 0) {
-		if ((rc = rg_bucket_count(st, pre, rg_key_bucket_prefix(pre,
-		    'o', owner, olen), now, rules->owner_burst_window_ms,
-		    rules->owner_burst_max, &count)) != LIEN_OK)
+		if ((rc = rg_owner_burst_count(st, owner, olen, now,
+		    rules->owner_burst_window_ms, rules->owner_burst_max,
+		    &count)) != LIEN_OK)
 			return rc;
 		if (count + 1 > rules->owner_burst_max)
 			*bits |= REG_ANOMALY_OWNER_BURST;

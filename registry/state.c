@@ -630,17 +630,21 @@ rg_key_contract(char *out, const char *contract_hex)
 	return key_cat_hex32(out, key_cat(out, 0, "c/", 2), contract_hex);
 }
 
-/* An owner's records share one key prefix, "o/" + the owner reference
- * (32 bytes), then "a" (the owner's index) or "c" (the per-minute
- * counters): an application writes one of each under its owner, and
- * with the prefix in common they land on the same leaf page, one random
- * page instead of two (store v15; up to v14 "oa/" + reference and
- * "co/" + reference + "/", far apart in the table). */
+/* An owner's records are the owner's index: "o/" + the owner reference
+ * (32 bytes) + "a" + be64 time + be64 application id number. The time
+ * (the entry's, ms) leads the application so that the applications of
+ * an owner's burst window are one seek and a short walk
+ * (rg_owner_burst_count), which replaces the per-minute counters the
+ * owner had up to v22 ("o/" + reference + "c" + be64 minute -> count,
+ * each with an expiry record that deleted it 31 days later at its
+ * random key: a random leaf page written per application a month on,
+ * store v26). Entry times never go back (ledger/log.c), so time order
+ * is application id order. */
 static size_t
-key_owner(char *out, const char *owner_hex, char what)
+key_owner(char *out, const char *owner_hex)
 {
 	return key_cat(out, key_cat_hex32(out, key_cat(out, 0, "o/", 2),
-	    owner_hex), &what, 1);
+	    owner_hex), "a", 1);
 }
 
 size_t
@@ -649,9 +653,6 @@ rg_key_bucket_prefix(char *out, char who, const char *id, size_t len)
 	char p[3] = { 'c', who, '/' };
 	size_t n;
 
-	/* owner references are 64 hex digits (payload.c FK_HEX32) */
-	if (who == 'o' && len == 64)
-		return key_owner(out, id, 'c');
 	n = key_cat(out, 0, p, 3);
 	n = key_cat(out, n, id, len);
 	return key_cat(out, n, "/", 1);
@@ -667,15 +668,16 @@ rg_key_subject_prefix(char *out, const char *key_hex)
 }
 
 size_t
-rg_key_owner_app(char *out, const char *owner_hex, uint64_t app,
-    int with_app)
+rg_key_owner_app(char *out, const char *owner_hex, uint64_t time_ms,
+    uint64_t app, int with_app)
 {
-	uint8_t b[8];
-	size_t n = key_owner(out, owner_hex, 'a');
+	uint8_t b[16];
+	size_t n = key_owner(out, owner_hex);
 
 	if (!with_app)
 		return n;
-	be64_put(b, app);
+	be64_put(b, time_ms);
+	be64_put(b + 8, app);
 	return key_cat(out, n, (const char *)b, sizeof b);
 }
 
@@ -814,8 +816,13 @@ out:
 }
 
 /* Rewrite the window record of vk as window_alive leaves it (party as
- * there); delete it when nothing is left, leave it alone when nothing
- * changed. */
+ * there) where it lies (ledger_state_replace), and keep it, empty, when
+ * nothing is left; leave it alone when nothing changed. Store v26: a
+ * window was deleted when it emptied and rewritten to a new place when
+ * it shrank, and either wrote the vehicle's pointer record, a random
+ * page of `vehicles`, a month after each application (the prune its
+ * expiry record makes). An empty window is what no window was to every
+ * reader; rg_window_add replaces it. */
 static enum lien_status LIEN_MUST_CHECK
 window_rewrite(struct ledger_state *st, const void *vk, size_t vk_len,
     uint64_t now, const char *party, size_t plen, int *found)
@@ -834,8 +841,7 @@ window_rewrite(struct ledger_state *st, const void *vk, size_t vk_len,
 		return LIEN_ENOMEM;
 	if ((rc = window_alive(v, n, now, party, plen, found, buf, &len)) ==
 	    LIEN_OK && (len != n || memcmp(buf, v, n) != 0))
-		rc = len == 0 ? ledger_state_del(st, LEDGER_T_VWINDOW, vk,
-		    vk_len) : ledger_state_put(st, LEDGER_T_VWINDOW, vk, vk_len,
+		rc = ledger_state_replace(st, LEDGER_T_VWINDOW, vk, vk_len,
 		    buf, len);
 	free(buf);
 	return rc;
@@ -928,6 +934,75 @@ rg_idem_expire(struct ledger_state *st, uint64_t now)
 
 /* ---- per-minute counters ------------------------------------------------ */
 
+/* The first minute (REG_BUCKET_MS) of a count's window at now: the
+ * minutes intersecting [now - window, now], the window clamped to
+ * REG_WINDOW_KEEP_MS (what the counters keep). */
+static uint64_t
+window_first_bucket(uint64_t now, uint64_t window)
+{
+	if (window > REG_WINDOW_KEEP_MS)
+		window = REG_WINDOW_KEEP_MS;
+	return (now > window ? now - window : 0) / REG_BUCKET_MS;
+}
+
+/* A walk of pstate in key order: the first record at or after k[0, *klen)
+ * (borrowed as ledger_state_seek's), then k set to the smallest key
+ * after it for the next call; k holds cap bytes. LIEN_ENOTFOUND past the
+ * end. A key too long for k is given but k stays: the callers' records
+ * are shorter, so they stop there. */
+static enum lien_status LIEN_MUST_CHECK
+pstate_walk(struct ledger_state *st, uint8_t *k, size_t cap, size_t *klen,
+    const uint8_t **key, size_t *key_len, const uint8_t **val,
+    size_t *val_len)
+{
+	enum lien_status rc = ledger_state_seek(st, LEDGER_T_PSTATE, k, *klen,
+	    key, key_len, val, val_len);
+
+	if (rc != LIEN_OK || *key_len >= cap)
+		return rc;
+	memcpy(k, *key, *key_len);
+	k[*key_len] = 0;
+	*klen = *key_len + 1;
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_owner_burst_count(struct ledger_state *st, const char *owner_hex,
+    size_t olen, uint64_t now, uint64_t window, uint64_t cap, uint64_t *out)
+{
+	char pre[RG_KEY_MAX];
+	uint8_t k[RG_KEY_MAX + 1];
+	const uint8_t *key, *val;
+	size_t klen, key_len, val_len;
+	uint64_t last = now / REG_BUCKET_MS, sum = 0;
+	enum lien_status rc = LIEN_OK;
+
+	*out = 0;
+	if (owner_hex == NULL || olen != 2 * REG_COMMIT_LEN)
+		return LIEN_EPARSE;	/* payload.c validated it */
+	/* from the first millisecond of the window's first minute */
+	klen = rg_key_owner_app(pre, owner_hex, window_first_bucket(now,
+	    window) * REG_BUCKET_MS, 0, 1);
+	memcpy(k, pre, klen);
+	while (sum < cap && (rc = pstate_walk(st, k, sizeof k, &klen, &key,
+	    &key_len, &val, &val_len)) == LIEN_OK) {
+		if (key_len < RG_KEY_OWNER_APP_PREFIX_LEN || memcmp(key, pre,
+		    RG_KEY_OWNER_APP_PREFIX_LEN) != 0)
+			break;		/* past this owner's records */
+		if (key_len != RG_KEY_OWNER_APP_KEY_LEN || val_len > 1)
+			return LIEN_ECORRUPT;
+		if (be64_get(key + RG_KEY_OWNER_APP_PREFIX_LEN) /
+		    REG_BUCKET_MS > last)
+			break;
+		if (val_len == 1)	/* the owner's, not an acting person's */
+			sum++;
+	}
+	if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+		return rc;
+	*out = sum;
+	return LIEN_OK;
+}
+
 enum lien_status
 rg_bucket_add(struct ledger_state *st, const char *prefix, size_t plen,
     uint64_t now)
@@ -966,38 +1041,27 @@ rg_bucket_count(struct ledger_state *st, const char *prefix, size_t plen,
     uint64_t now, uint64_t window, uint64_t cap, uint64_t *out)
 {
 	uint8_t k[RG_KEY_MAX + 9];
-	uint64_t first, last = now / REG_BUCKET_MS, sum = 0;
-	size_t klen = plen + 8;
+	const uint8_t *key, *val;
+	size_t klen = plen + 8, key_len, val_len;
+	uint64_t last = now / REG_BUCKET_MS, sum = 0;
+	enum lien_status rc = LIEN_OK;
 
 	*out = 0;
 	if (plen > RG_KEY_MAX)
 		return LIEN_EINVAL;
-	if (window > REG_WINDOW_KEEP_MS)
-		window = REG_WINDOW_KEEP_MS;
-	first = (now > window ? now - window : 0) / REG_BUCKET_MS;
 	memcpy(k, prefix, plen);
-	be64_put(k + plen, first);
-	while (sum < cap) {
-		const uint8_t *key, *val;
-		size_t key_len, val_len;
-		enum lien_status rc = ledger_state_seek(st, LEDGER_T_PSTATE, k,
-		    klen, &key, &key_len, &val, &val_len);
-
-		if (rc == LIEN_ENOTFOUND)
-			break;
-		if (rc != LIEN_OK)
-			return rc;
+	be64_put(k + plen, window_first_bucket(now, window));
+	while (sum < cap && (rc = pstate_walk(st, k, sizeof k, &klen, &key,
+	    &key_len, &val, &val_len)) == LIEN_OK) {
 		if (key_len != plen + 8 || memcmp(key, prefix, plen) != 0 ||
 		    be64_get(key + plen) > last)
 			break;
 		if (val_len != 8)
 			return LIEN_ECORRUPT;
 		sum += be64_get(val);
-		/* next: the smallest key after this one */
-		memcpy(k, key, key_len);
-		k[key_len] = 0;
-		klen = key_len + 1;
 	}
+	if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+		return rc;
 	*out = sum;
 	return LIEN_OK;
 }

@@ -1039,6 +1039,80 @@ vscan_visit(void *ctx, const uint8_t *k, size_t kl, const uint8_t *v,
 	return 0;
 }
 
+/* arg 0: vehicle 5 gets a public record and a window; 1: its window is
+ * replaced by a shorter one, then emptied, and a replace of vehicle 6's
+ * (none) finds nothing. */
+static enum lien_status
+window_replace_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	char key[65];
+	enum lien_status rc;
+
+	(void)index;
+	(void)time_ms;
+	(void)cap;
+	*out_len = 1;
+	out[0] = 'w';
+	vkey_hex(key, 5);
+	if (arg == NULL)
+		return (rc = vput(st, LEDGER_T_VEHICLES, 5, "five")) != LIEN_OK ?
+		    rc : vput(st, LEDGER_T_VWINDOW, 5, "window of five");
+	if ((rc = ledger_state_replace(st, LEDGER_T_VWINDOW, key, 64,
+	    "window", 6)) != LIEN_OK ||
+	    (rc = ledger_state_replace(st, LEDGER_T_VWINDOW, key, 64, "", 0)) !=
+	    LIEN_OK)
+		return rc;
+	vkey_hex(key, 6);
+	return ledger_state_replace(st, LEDGER_T_VWINDOW, key, 64, "x", 1) ==
+	    LIEN_ENOTFOUND ? LIEN_OK : LIEN_EINVAL;
+}
+
+/* ledger_state_replace of a vehicle table (store v26, a window's prune)
+ * rewrites the record where it lies: one write to `vrecords`, none to
+ * the pointer records of `vehicles` (a random page per pruned window
+ * when the record moved or went); every reader sees the new value. */
+static void
+test_ledger_vehicle_replace(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_item item = { 0 };
+	struct ledger_receipt rc;
+	struct ledger_view *v;
+	const uint8_t *val;
+	const char *name;
+	uint64_t writes, pages, vptr_writes = 99, vrec_writes = 99;
+	char k5[65];
+	size_t vl;
+
+	item.build = window_replace_build;
+	assert_int_equal(ledger_append_many(f->l, &item, 1, &rc), LIEN_OK);
+	assert_int_equal(rc.status, LIEN_OK);
+	assert_int_equal(ledger_wstat_start(f->l), LIEN_OK);
+	item.arg = (void *)1;
+	assert_int_equal(ledger_append_many(f->l, &item, 1, &rc), LIEN_OK);
+	assert_int_equal(rc.status, LIEN_OK);
+	for (unsigned i = 0; ledger_wstat_get(f->l, i, &name, &writes,
+	    &pages) == LIEN_OK; i++) {
+		if (strcmp(name, "vehicles") == 0)
+			vptr_writes = writes;
+		if (strcmp(name, "vrecords") == 0)
+			vrec_writes = writes;
+	}
+	assert_int_equal(vptr_writes, 0);
+	assert_int_equal(vrec_writes, 2);
+	vkey_hex(k5, 5);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VWINDOW, k5, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 0);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VEHICLES, k5, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 4);
+	assert_memory_equal(val, "five", 4);
+	ledger_view_close(v);
+}
+
 /* LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE read like tables keyed by the
  * vehicle key's hex, whatever pointers and appended records are below;
  * the audit compares them by key and record, so a replay whose appends
@@ -1911,7 +1985,7 @@ test_ledger_refuses_older_format(void **state)
 	struct store_txn *t = NULL;
 	static const char old[] = "lienlog-store-v24";
 
-	assert_string_equal(ledger_store_format(), "lienlog-store-v25");
+	assert_string_equal(ledger_store_format(), "lienlog-store-v26");
 	ledger_close(f->l);
 	f->l = NULL;
 	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);
@@ -1953,6 +2027,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_tables, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_read_cache),
+		cmocka_unit_test_setup_teardown(test_ledger_vehicle_replace, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),

@@ -1898,6 +1898,172 @@ make_vin(unsigned n, char out[18])
 	out[8] = c;
 }
 
+/* A window its expiry prunes to nothing is kept, empty (store v26:
+ * rewritten where it lies, so the vehicle's pointer record, a random
+ * page, is not written a month after each application; v22 deleted it),
+ * and reads as no window: the multi-bank rule and a new application
+ * find nothing in it. */
+static void
+test_registry_window_kept_empty(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq;
+	char id[REG_APP_ID_LEN + 1], vk[2 * REG_VEHICLE_KEY_LEN + 1];
+	uint8_t b[REG_VEHICLE_KEY_LEN];
+	const uint8_t *val;
+	size_t n;
+	uint64_t t = 100 * DAY;
+
+	registry_rules_default(&f->rules);
+	f->rules.owner_burst_max = 0;
+	sfx_open(&s, f);
+	pure_mortgage(&s, &rq, &f->bank_a, VIN1, "K-1", "owner-1");
+	expect_anomaly(&s, &rq, t, 0, NULL);
+	strcpy(id, rq.app_id);
+	rq_init(f, &rq, REG_T_DECISION, &f->officer);
+	rq.app = S(id);
+	rq.decision = REG_DECIDE_REJECT;
+	rq.reason = S("checked");
+	assert_int_equal(run_at(&s, &rq, t + DAY), LIEN_OK);
+	assert_int_equal(window_bytes(&s, VIN1), 17 + strlen(f->bank_a.id));
+	/* 31 days on, any entry expires it */
+	pure_mortgage(&s, &rq, &f->bank_a, VIN2, "K-2", "owner-2");
+	expect_anomaly(&s, &rq, t + 31 * DAY, REG_ANOMALY_VEHICLE_UNRECORDED,
+	    "vehicle_unrecorded");
+	assert_int_equal(registry_vehicle_key(VIN1, strlen(VIN1), b), LIEN_OK);
+	hex_encode(b, sizeof b, vk);
+	assert_int_equal(ledger_state_get(s.st, LEDGER_T_VWINDOW, vk,
+	    sizeof vk - 1, &val, &n), LIEN_OK);
+	assert_int_equal(n, 0);
+	/* bank B: one bank in the window, no multi_bank */
+	pure_mortgage(&s, &rq, &f->bank_b, VIN1, "K-3", "owner-1");
+	expect_anomaly(&s, &rq, t + 31 * DAY + 1, 0, NULL);
+	assert_int_equal(window_bytes(&s, VIN1), 17 + strlen(f->bank_b.id));
+	sfx_close(&s);
+}
+
+/* pstate records under "o/" + reference (the owner's, store v26:
+ * index records only) and EXPIRY records whose target is one. */
+static void
+owner_records(struct sfx *s, const char *who, unsigned *out_index,
+    unsigned *out_other, unsigned *out_expiry)
+{
+	uint8_t pre[3 + REG_COMMIT_LEN], k[8 + 1 + 128];
+	const uint8_t *key, *val;
+	size_t key_len, val_len, klen = 0;
+
+	*out_index = *out_other = *out_expiry = 0;
+	memcpy(pre, "o/", 2);
+	commit_of(who, pre + 2);
+	memcpy(k, pre, 2 + REG_COMMIT_LEN);
+	klen = 2 + REG_COMMIT_LEN;
+	while (ledger_state_seek(s->st, LEDGER_T_PSTATE, k, klen, &key,
+	    &key_len, &val, &val_len) == LIEN_OK && key_len >=
+	    2 + REG_COMMIT_LEN && memcmp(key, pre, 2 + REG_COMMIT_LEN) == 0) {
+		if (key_len == 3 + REG_COMMIT_LEN + 16 &&
+		    key[2 + REG_COMMIT_LEN] == 'a')
+			(*out_index)++;
+		else
+			(*out_other)++;
+		assert_true(key_len < sizeof k);
+		memcpy(k, key, key_len);
+		k[key_len] = 0;
+		klen = key_len + 1;
+	}
+	klen = 0;
+	while (ledger_state_seek(s->st, LEDGER_T_EXPIRY, k, klen, &key,
+	    &key_len, &val, &val_len) == LIEN_OK) {
+		if (key_len >= 9 + 2 + REG_COMMIT_LEN &&
+		    key[8] == LEDGER_T_PSTATE &&
+		    memcmp(key + 9, pre, 2 + REG_COMMIT_LEN) == 0)
+			(*out_expiry)++;
+		assert_true(key_len < sizeof k);
+		memcpy(k, key, key_len);
+		k[key_len] = 0;
+		klen = key_len + 1;
+	}
+}
+
+/* The owner burst counts the owner's index (store v26): the same
+ * minutes as the per-minute counters it replaces (an application counts
+ * while its minute intersects the window), an acting person's records
+ * do not count for that person as owner, and an owner has no record at
+ * a random key that expires (no counter, no expiry record), so nothing
+ * of it is deleted a month later. */
+static void
+test_registry_owner_burst_index(void **state)
+{
+	struct fx *f = *state;
+	struct sfx s;
+	struct reg_request rq;
+	char vin[18];
+	unsigned nv = 0, ni, no, ne;
+	/* 30 s into a minute */
+	uint64_t t0 = 10 * DAY + 30000;
+	unsigned vrec = REG_ANOMALY_VEHICLE_UNRECORDED;
+
+	registry_rules_default(&f->rules);
+	f->rules.multi_bank_min = 0;
+	f->rules.inst_burst_max = 0;
+	f->rules.owner_burst_max = 2;
+	f->rules.owner_burst_window_ms = DAY;
+	sfx_open(&s, f);
+	for (int i = 0; i < 3; i++) {
+		char c[16];
+
+		make_vin(500 + nv++, vin);
+		snprintf(c, sizeof c, "OB-%d", i);
+		pure_mortgage(&s, &rq, &f->bank_a, vin, c, "owner-b");
+		expect_anomaly(&s, &rq, t0 + (uint64_t)i * 1000, vrec |
+		    (i == 2 ? REG_ANOMALY_OWNER_BURST : 0),
+		    i == 2 ? "owner_burst" : NULL);
+	}
+	/* a day later, 29 s: the first minute still intersects the window
+	 * (three applications in it) */
+	make_vin(500 + nv++, vin);
+	pure_mortgage(&s, &rq, &f->bank_a, vin, "OB-3", "owner-b");
+	expect_anomaly(&s, &rq, t0 + DAY + 29000, vrec |
+	    REG_ANOMALY_OWNER_BURST, "owner_burst");
+	/* 30 s: it does not; the one of a second ago counts */
+	make_vin(500 + nv++, vin);
+	pure_mortgage(&s, &rq, &f->bank_a, vin, "OB-4", "owner-b");
+	expect_anomaly(&s, &rq, t0 + DAY + 30000, vrec, NULL);
+
+	/* two companies' applications through the same acting person, then
+	 * the person's own: the person's index holds three, one counts */
+	for (unsigned i = 0; i < 2; i++) {
+		char c[16], co[16];
+
+		make_vin(500 + nv++, vin);
+		snprintf(c, sizeof c, "CO-%u", i);
+		snprintf(co, sizeof co, "company-%u", i);
+		pure_mortgage(&s, &rq, &f->bank_b, vin, c, "x");
+		company_app(&rq, co, 1);
+		expect_anomaly(&s, &rq, t0 + 3 * DAY + i, vrec, NULL);
+	}
+	make_vin(500 + nv++, vin);
+	pure_mortgage(&s, &rq, &f->bank_b, vin, "CO-2", "agent-person");
+	expect_anomaly(&s, &rq, t0 + 3 * DAY + 2, vrec, NULL);
+	make_vin(500 + nv++, vin);
+	pure_mortgage(&s, &rq, &f->bank_b, vin, "CO-3", "agent-person");
+	expect_anomaly(&s, &rq, t0 + 3 * DAY + 3, vrec, NULL);
+	make_vin(500 + nv++, vin);
+	pure_mortgage(&s, &rq, &f->bank_b, vin, "CO-4", "agent-person");
+	expect_anomaly(&s, &rq, t0 + 3 * DAY + 4, vrec |
+	    REG_ANOMALY_OWNER_BURST, "owner_burst");
+
+	/* the owner's records: its index, nothing that expires */
+	owner_records(&s, "owner-b", &ni, &no, &ne);
+	assert_int_equal(ni, 5);
+	assert_int_equal(no, 0);
+	assert_int_equal(ne, 0);
+	owner_records(&s, "agent-person", &ni, &no, &ne);
+	assert_int_equal(ni, 5);
+	assert_int_equal(no + ne, 0);
+	sfx_close(&s);
+}
+
 /* A non-registry entry whose build writes a registry state record: the
  * stored state no longer follows from the log. */
 static enum lien_status LIEN_MUST_CHECK
@@ -2516,17 +2682,18 @@ static enum lien_status LIEN_MUST_CHECK
 owner_index_forge(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
-	uint8_t k[3 + REG_COMMIT_LEN + 8];
+	uint8_t k[3 + REG_COMMIT_LEN + 16];
 
-	(void)time_ms;
 	(void)out;
 	(void)cap;
 	*out_len = 0;
-	memcpy(k, "o/", 2);	/* store v15: "o/" + reference + "a" */
+	/* store v26: "o/" + reference + "a" + be64 time + be64 id number */
+	memcpy(k, "o/", 2);
 	commit_of(arg, k + 2);
 	k[2 + REG_COMMIT_LEN] = 'a';
-	be64_put(k + 3 + REG_COMMIT_LEN, index);
-	return ledger_state_put(st, LEDGER_T_PSTATE, k, sizeof k, "", 0);
+	be64_put(k + 3 + REG_COMMIT_LEN, time_ms);
+	be64_put(k + 11 + REG_COMMIT_LEN, index);
+	return ledger_state_put(st, LEDGER_T_PSTATE, k, sizeof k, "o", 1);
 }
 
 /* An owner's applications come from the owner's index: the same answer
@@ -4262,6 +4429,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_anomaly_rules,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_owner_burst_index, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_registry_window_kept_empty, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_build_nonce_expiry, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_payload_vectors,
