@@ -130,6 +130,7 @@ nothing, except that the store's idem and nonces must hold only their
 windows (window_check).
 """
 import argparse
+import fcntl
 import os
 import resource
 import re
@@ -807,6 +808,15 @@ def main():
                                       "lienlog-growth")
     args.store_dir = os.path.abspath(args.store_dir)
     os.makedirs(args.store_dir, exist_ok=True)
+    # One run per store dir: two would share its work-<N> copies and its
+    # cached stores, and corrupt each other's stores and figures. The
+    # lock goes with the process, however it ends.
+    lock = open(os.path.join(args.store_dir, ".growth.lock"), "w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        sys.exit(f"growth: another run is using {args.store_dir}; "
+                 "give this one its own --store-dir")
     if args.bin is None:
         args.bin = os.path.join(repo, "build-bench")
         subprocess.run(["cmake", "-S", repo, "-B", args.bin,
