@@ -156,6 +156,7 @@ registry_json_pool_free(void *p)
 	l->head[c] = p;
 	l->n[c]++;
 }
+
 int
 registry_json_pool_init(void)
 {
