@@ -1314,19 +1314,27 @@ cmd_machine(const char *dir, int smoke)
 	return bench_verify_rate(smoke);
 }
 
+/* The store at dir, read-only (the subcommands that only read). */
+static enum lien_status
+open_rdonly(const char *dir, struct ledger **l)
+{
+	struct ledger_config cfg;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.dir = dir;
+	cfg.flags = LEDGER_RDONLY;
+	return ledger_open(&cfg, l);
+}
+
 static int
 cmd_stat(const char *dir)
 {
-	struct ledger_config cfg;
 	struct ledger *l = NULL;
 	struct ledger_view *v = NULL;
 	uint64_t size, step, sum = 0, k = 0;
 	enum lien_status st;
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.dir = dir;
-	cfg.flags = LEDGER_RDONLY;
-	if ((st = ledger_open(&cfg, &l)) != LIEN_OK)
+	if ((st = open_rdonly(dir, &l)) != LIEN_OK)
 		return fail("ledger_open", st), 1;
 	if ((st = ledger_view_open(l, &v)) != LIEN_OK) {
 		ledger_close(l);
@@ -1361,16 +1369,12 @@ cmd_stat(const char *dir)
 static int
 cmd_privread(const char *dir, unsigned n)
 {
-	struct ledger_config cfg;
 	struct ledger *l = NULL;
 	struct ledger_view *v = NULL;
 	uint64_t size, t0, el, k = 0, x = 88172645463325252ull;
 	enum lien_status st;
 
-	memset(&cfg, 0, sizeof cfg);
-	cfg.dir = dir;
-	cfg.flags = LEDGER_RDONLY;
-	if ((st = ledger_open(&cfg, &l)) != LIEN_OK)
+	if ((st = open_rdonly(dir, &l)) != LIEN_OK)
 		return fail("ledger_open", st), 1;
 	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 		goto out;
