@@ -468,6 +468,11 @@ struct ledger_map_prof {
 	uint64_t gc_moved;
 	/* the map table's leaf pages after the last commit (mdb_stat) */
 	uint64_t leaf_pages;
+	/* commits whose update ran in two parts at once (map_wcache_threads),
+	 * and the second thread's CPU time in them (apply_ns is the
+	 * committing thread's only) */
+	uint64_t split;
+	uint64_t apply_aux_ns;
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);

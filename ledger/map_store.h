@@ -123,6 +123,16 @@
  * whatever the map's size (ledger/map_store.c "Write cache"). */
 #define MAP_CACHE_STRATA 5u
 #define MAP_CACHE_STRATA_MAX 5u
+/* Threads a commit updates the map on (map_wcache_threads): below depth
+ * 4 a batch's keys fall in 16 disjoint subtrees (tlog/map.h
+ * map_update_split), and a second thread updates some of them from a
+ * read transaction on the commit the batch starts from, with tiles of
+ * its own below the kept strata, merged before the GC and the writes
+ * (ledger/map_store.c wc_update_2). A batch of fewer updates than
+ * MAP_SPLIT_MIN runs on one: a thread and a read transaction cost more
+ * than they save there. */
+#define MAP_COMMIT_THREADS 2u
+#define MAP_SPLIT_MIN 128u
 
 /* The meta record: root generation (0: empty map), last generation,
  * live records, total records; u64be each. */
@@ -171,6 +181,12 @@ void map_wcache_free(struct map_wcache *c);
  * them). Not for the sequencer: the deletes are random writes, and it
  * reads the kept tiles once and keeps them for every batch. */
 void map_wcache_prune(struct map_wcache *c, int on);
+/* Threads map_commit's update runs on: 1, or 2 (the default,
+ * MAP_COMMIT_THREADS); LIEN_EINVAL otherwise. Either way the same
+ * records are written and the same root comes out. A pruned cache
+ * (map_wcache_prune) runs on one. */
+enum lien_status map_wcache_threads(struct map_wcache *c, unsigned n)
+    LIEN_MUST_CHECK;
 /* Forget the kept tiles (after an aborted commit; map_commit would
  * notice, this says it). NULL is a no-op. */
 void map_wcache_drop(struct map_wcache *c);

@@ -239,6 +239,12 @@ store_reader_check(struct store *s)
 	(void)mdb_reader_check(s->env, &dead);
 }
 
+struct store *
+store_txn_store(struct store_txn *t)
+{
+	return t->s;
+}
+
 enum lien_status
 store_txn_begin(struct store *s, int write, struct store_txn **out)
 {

@@ -131,6 +131,8 @@ enum lien_status store_txn_commit(struct store_txn *t) LIEN_MUST_CHECK;
  * are on disk when it returns, in an order no crash can tear. */
 enum lien_status store_txn_commit_sync(struct store_txn *t) LIEN_MUST_CHECK;
 void store_txn_abort(struct store_txn *t);
+/* The store t is a transaction of (borrowed: valid while it is open). */
+struct store *store_txn_store(struct store_txn *t);
 /* LMDB's id of the last committed write transaction (mdb_env_info): each
  * commit adds one, so tests can count commits across a run. */
 uint64_t store_last_txnid(struct store *s);

@@ -106,6 +106,9 @@ map_root(const struct map_store *s, uint8_t out[HASH_LEN])
 struct upd {
 	const struct map_store *s;
 	int64_t delta;		/* keys added minus keys removed */
+	/* map_update_join: the parts' new nodes at depth MAP_SPLIT_DEPTH,
+	 * taken instead of descending below it (NULL: descend) */
+	const struct map_split *sp;
 };
 
 /* Same node? Leaf hashes cover key and value, node hashes the subtree. */
@@ -148,6 +151,14 @@ split_at(const struct map_update *u, size_t n, unsigned d)
 			lo = mid + 1;
 	}
 	return lo;
+}
+
+/* The part of the split (map_update_split) key falls in: its first
+ * MAP_SPLIT_DEPTH bits. */
+static unsigned
+split_part(const uint8_t key[MAP_KEY_LEN])
+{
+	return (unsigned)key[0] >> (8u - MAP_SPLIT_DEPTH);
 }
 
 /* Bring the storage of child position (d + 1, key with bit b) from old to
@@ -215,6 +226,15 @@ upd_node(struct upd *c, unsigned d, const struct map_node *cur,
 		*out = *cur;
 		return LIEN_OK;
 	}
+	if (c->sp != NULL && d == MAP_SPLIT_DEPTH) {
+		/* map_update_split checked that every node above is interior,
+		 * so cur is the stored node the part started from */
+		unsigned i = split_part(u[0].key);
+
+		*out = c->sp->nw[i];
+		c->delta += c->sp->delta[i];
+		return LIEN_OK;
+	}
 	if (cur->kind != MAP_NODE && n == 1 && (cur->kind == MAP_EMPTY ||
 	    memcmp(cur->key, u[0].key, MAP_KEY_LEN) == 0)) {
 		/* One key at most stays here: no descent. */
@@ -278,14 +298,95 @@ enum lien_status
 map_update(const struct map_store *s, const struct map_update *u, size_t n,
     uint8_t out_root[HASH_LEN], uint64_t *io_count)
 {
+	return map_update_join(s, u, n, NULL, out_root, io_count);
+}
+
+/* ---- Update in parts ---------------------------------------------------- */
+
+static int
+keys_increasing(const struct map_update *u, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (memcmp(u[i - 1].key, u[i].key, MAP_KEY_LEN) >= 0)
+			return 0;
+	return 1;
+}
+
+enum lien_status
+map_update_split(const struct map_store *s, const struct map_update *u,
+    size_t n, struct map_split *out, int *out_ok)
+{
+	enum lien_status st;
+
+	*out_ok = 0;
+	memset(out, 0, sizeof *out);
+	if (!keys_increasing(u, n))
+		return LIEN_EINVAL;
+	for (unsigned i = 0, k = 0; i <= MAP_SPLIT_PARTS; i++) {
+		while (k < n && split_part(u[k].key) < i)
+			k++;
+		out->lo[i] = k;
+	}
+	out->lo[MAP_SPLIT_PARTS] = n;
+	/* Each part with updates must hang below interior nodes only: then
+	 * map_update reaches its depth-MAP_SPLIT_DEPTH node from the store
+	 * (no leaf above moves down into it, no key stops above it), and
+	 * the part's result is what map_update would compute there. */
+	for (unsigned i = 0; i < MAP_SPLIT_PARTS; i++) {
+		const uint8_t *key;
+
+		if (out->lo[i] == out->lo[i + 1])
+			continue;
+		key = u[out->lo[i]].key;
+		for (unsigned d = 0; d < MAP_SPLIT_DEPTH; d++) {
+			struct map_node nd;
+
+			if ((st = s->get(s->ctx, d, key, &nd)) != LIEN_OK)
+				return st;
+			if (nd.kind != MAP_NODE)
+				return LIEN_OK;		/* *out_ok = 0 */
+		}
+		if ((st = s->get(s->ctx, MAP_SPLIT_DEPTH, key, &out->cur[i])) !=
+		    LIEN_OK)
+			return st;
+		if (out->cur[i].kind == MAP_EMPTY)
+			map_node_empty(&out->cur[i]);
+	}
+	*out_ok = 1;
+	return LIEN_OK;
+}
+
+enum lien_status
+map_update_part(const struct map_store *s, const struct map_update *u,
+    struct map_split *sp, unsigned i)
+{
+	struct upd c = { s, 0, NULL };
+	size_t lo, n;
+	enum lien_status st;
+
+	if (i >= MAP_SPLIT_PARTS)
+		return LIEN_EINVAL;
+	lo = sp->lo[i];
+	n = sp->lo[i + 1] - lo;
+	if (n == 0)
+		return LIEN_OK;
+	st = upd_node(&c, MAP_SPLIT_DEPTH, &sp->cur[i], u + lo, n, &sp->nw[i]);
+	sp->delta[i] = c.delta;
+	return st;
+}
+
+enum lien_status
+map_update_join(const struct map_store *s, const struct map_update *u,
+    size_t n, const struct map_split *sp, uint8_t out_root[HASH_LEN],
+    uint64_t *io_count)
+{
 	static const uint8_t zero[MAP_KEY_LEN];
-	struct upd c = { s, 0 };
+	struct upd c = { s, 0, sp };
 	struct map_node root, nw;
 	enum lien_status st;
 
-	for (size_t i = 1; i < n; i++)
-		if (memcmp(u[i - 1].key, u[i].key, MAP_KEY_LEN) >= 0)
-			return LIEN_EINVAL;
+	if (!keys_increasing(u, n))
+		return LIEN_EINVAL;
 	if ((st = s->get(s->ctx, 0, zero, &root)) != LIEN_OK)
 		return st;
 	if (root.kind == MAP_EMPTY)

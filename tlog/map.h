@@ -123,6 +123,58 @@ enum lien_status map_update(const struct map_store *s,
     const struct map_update *u, size_t n, uint8_t out_root[HASH_LEN],
     uint64_t *io_count) LIEN_MUST_CHECK __attribute__((nonnull(1)));
 
+/* The same update in parts, for a caller that runs them on several
+ * threads. Below depth MAP_SPLIT_DEPTH a batch's keys fall into
+ * MAP_SPLIT_PARTS disjoint subtrees (part i: the keys whose first 4 bits
+ * are i), and updating one reads and writes no node of another, nor any
+ * node at depth MAP_SPLIT_DEPTH or above. So:
+ *
+ *   map_update_split   the parts and each one's node at depth
+ *                      MAP_SPLIT_DEPTH now (through s->get);
+ *   map_update_part    part i's subtree: reads and writes only nodes
+ *                      below depth MAP_SPLIT_DEPTH whose first 4 bits
+ *                      are i; parts may run at once, each through its
+ *                      own store object over the same nodes;
+ *   map_update_join    the nodes at depths 0 .. MAP_SPLIT_DEPTH from the
+ *                      parts' new nodes, on one thread once every part
+ *                      is done.
+ *
+ * The nodes written, the root and *io_count are map_update's exactly
+ * (tests/unit/test_map.c). That holds when every part with updates hangs
+ * below interior nodes only (a leaf above it would move down into it, a
+ * key alone above it would stop there): map_update_split says so in
+ * *out_ok, and when it says 0 the caller uses map_update instead (a map
+ * of a few keys; at 10^6 keys and more the top four levels are always
+ * interior). */
+#define MAP_SPLIT_DEPTH 4u
+#define MAP_SPLIT_PARTS (1u << MAP_SPLIT_DEPTH)
+
+struct map_split {
+	size_t lo[MAP_SPLIT_PARTS + 1];	/* part i: u[lo[i] .. lo[i + 1]) */
+	struct map_node cur[MAP_SPLIT_PARTS];	/* at MAP_SPLIT_DEPTH, now */
+	struct map_node nw[MAP_SPLIT_PARTS];	/* and after (parts done) */
+	int64_t delta[MAP_SPLIT_PARTS];		/* keys added - removed */
+};
+
+/* u[0..n) strictly increasing (LIEN_EINVAL otherwise). Fills *out; the
+ * store is not written. Store errors pass through. */
+enum lien_status map_update_split(const struct map_store *s,
+    const struct map_update *u, size_t n, struct map_split *out,
+    int *out_ok) LIEN_MUST_CHECK __attribute__((nonnull(1, 4, 5)));
+/* Part i (< MAP_SPLIT_PARTS) of sp, split from the same u with *out_ok
+ * 1: fills sp->nw[i] and sp->delta[i] (only those: parts on different
+ * threads write different fields). On a store error the store may hold
+ * a partial update (the caller aborts). */
+enum lien_status map_update_part(const struct map_store *s,
+    const struct map_update *u, struct map_split *sp, unsigned i)
+    LIEN_MUST_CHECK __attribute__((nonnull(1, 3)));
+/* Finish: as map_update, with sp the split of the same u whose parts are
+ * all done (sp NULL: map_update itself). */
+enum lien_status map_update_join(const struct map_store *s,
+    const struct map_update *u, size_t n, const struct map_split *sp,
+    uint8_t out_root[HASH_LEN], uint64_t *io_count) LIEN_MUST_CHECK
+    __attribute__((nonnull(1)));
+
 /* Sort u[0..n) by key (a stable merge sort; tmp is scratch for n
  * updates) and keep, for each key, only its last update in the original
  * order: a batch that touches a vehicle twice ends with its last value.

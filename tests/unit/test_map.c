@@ -550,6 +550,192 @@ test_map_update_random_batches_peek(void **state)
 	random_batches(1);
 }
 
+/* A part's store (map_update_part): every node it reads or writes must
+ * lie below depth MAP_SPLIT_DEPTH under its own 4-bit prefix, which is
+ * what lets parts run at once. */
+struct guard {
+	struct mem *m;
+	unsigned part;
+};
+
+static void
+guard_at(const struct guard *g, unsigned depth, const uint8_t *key)
+{
+	assert_true(depth > MAP_SPLIT_DEPTH);
+	assert_int_equal((unsigned)key[0] >> 4, g->part);
+}
+
+static enum lien_status LIEN_MUST_CHECK
+guard_get(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
+    struct map_node *out)
+{
+	const struct guard *g = ctx;
+
+	guard_at(g, depth, key);
+	return mem_get(g->m, depth, key, out);
+}
+
+static enum lien_status LIEN_MUST_CHECK
+guard_peek(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
+    struct map_node *out)
+{
+	const struct guard *g = ctx;
+
+	guard_at(g, depth, key);
+	return mem_peek(g->m, depth, key, out);
+}
+
+static enum lien_status LIEN_MUST_CHECK
+guard_put(void *ctx, unsigned depth, const uint8_t key[MAP_KEY_LEN],
+    const struct map_node *n)
+{
+	const struct guard *g = ctx;
+
+	guard_at(g, depth, key);
+	return mem_put(g->m, depth, key, n);
+}
+
+/* Every non-empty node of a is in b, the same; and as many. */
+static void
+mem_equal(const struct mem *a, struct mem *b)
+{
+	assert_int_equal(a->live, b->live);
+	for (size_t i = 0; i < MEM_SLOTS; i++) {
+		const struct mem_slot *x = &a->s[i];
+		struct map_node y;
+
+		if (!x->used || x->n.kind == MAP_EMPTY)
+			continue;
+		assert_int_equal(mem_get(b, x->depth,
+		    x->prefix, &y), LIEN_OK);
+		assert_int_equal(y.kind, x->n.kind);
+		assert_memory_equal(y.hash, x->n.hash, HASH_LEN);
+		if (y.kind == MAP_LEAF) {
+			assert_memory_equal(y.key, x->n.key, MAP_KEY_LEN);
+			assert_memory_equal(y.value, x->n.value,
+			    MAP_VALUE_LEN);
+		}
+	}
+}
+
+/* One batch on b in parts (map_update_split, the parts in reverse order,
+ * each through a guard, map_update_join) or, when the split says no,
+ * with map_update: 1 if in parts. */
+static int
+update_in_parts(struct mem *b, const struct map_update *u, size_t n,
+    uint8_t root[HASH_LEN], uint64_t *count)
+{
+	struct map_store s = mem_store(b);
+	struct map_split *sp = malloc(sizeof *sp);
+	int ok = -1;
+
+	assert_non_null(sp);
+	assert_int_equal(map_update_split(&s, u, n, sp, &ok), LIEN_OK);
+	if (ok) {
+		for (unsigned i = MAP_SPLIT_PARTS; i-- > 0;) {
+			struct guard g = { b, i };
+			struct map_store gs = { guard_get, guard_put, &g,
+			    b->peek ? guard_peek : NULL };
+
+			assert_int_equal(map_update_part(&gs, u, sp, i),
+			    LIEN_OK);
+		}
+		assert_int_equal(map_update_join(&s, u, n, sp, root, count),
+		    LIEN_OK);
+	} else {
+		assert_int_equal(ok, 0);
+		assert_int_equal(map_update(&s, u, n, root, count), LIEN_OK);
+	}
+	free(sp);
+	return ok;
+}
+
+/* The update in parts (what ledger/map_store.c runs on two threads)
+ * against map_update on a second store, batch by batch from an empty
+ * map: the same root, count and nodes, and a part touches nothing
+ * outside its own subtree. Small maps (leaves in the top four levels)
+ * are refused by the split and updated whole. */
+static void
+test_map_update_split_random(void **state)
+{
+	static struct set ref;
+	struct mem *a = mem_new(), *b = mem_new();
+	struct map_update *u = calloc(400, sizeof *u), *tmp = calloc(400,
+	    sizeof *tmp);
+	uint64_t ca = 0, cb = 0;
+	unsigned nsplit = 0, nwhole = 0;
+
+	(void)state;
+	assert_non_null(u);
+	assert_non_null(tmp);
+	a->peek = b->peek = 1;
+	ref.n = 0;
+	for (unsigned round = 0; round < 36; round++) {
+		size_t n = (size_t)(rng() % (round < 8 ? 8 : 300)) + 1, k;
+		uint8_t ra[HASH_LEN], rb[HASH_LEN], want[HASH_LEN];
+		struct map_store s = mem_store(a);
+		size_t nodes;
+
+		for (size_t i = 0; i < n; i++) {
+			uint64_t r = rng() % 10;
+
+			memset(&u[i], 0, sizeof u[i]);
+			if (ref.n > 0 && r < 5) {
+				const struct kv *e = &ref.e[rng() % ref.n];
+
+				memcpy(u[i].key, e->key, MAP_KEY_LEN);
+				u[i].del = r < 2;
+			} else if (r < 6) {
+				key_clustered(u[i].key, (unsigned)(rng() % 40));
+			} else {
+				rand_bytes(u[i].key, MAP_KEY_LEN);
+			}
+			rand_bytes(u[i].value, MAP_VALUE_LEN);
+		}
+		for (size_t i = 0; i < n; i++)
+			set_apply(&ref, &u[i]);
+		map_updates_sort(u, tmp, n, &k);
+		assert_int_equal(map_update(&s, u, k, ra, &ca), LIEN_OK);
+		if (update_in_parts(b, u, k, rb, &cb))
+			nsplit++;
+		else
+			nwhole++;
+		naive_root(&ref, want, &nodes);
+		assert_memory_equal(ra, want, HASH_LEN);
+		assert_memory_equal(rb, want, HASH_LEN);
+		assert_int_equal(cb, ca);
+		assert_int_equal(cb, ref.n);
+		mem_equal(a, b);
+	}
+	/* and down to nothing again, through maps the split refuses */
+	while (ref.n > 0) {
+		size_t n = ref.n < 200 ? ref.n : 200, k;
+		uint8_t ra[HASH_LEN], rb[HASH_LEN];
+		struct map_store s = mem_store(a);
+
+		for (size_t i = 0; i < n; i++) {
+			memset(&u[i], 0, sizeof u[i]);
+			memcpy(u[i].key, ref.e[(i * 7) % ref.n].key, MAP_KEY_LEN);
+			u[i].del = 1;
+		}
+		for (size_t i = 0; i < n; i++)
+			set_apply(&ref, &u[i]);
+		map_updates_sort(u, tmp, n, &k);
+		assert_int_equal(map_update(&s, u, k, ra, &ca), LIEN_OK);
+		(void)update_in_parts(b, u, k, rb, &cb);
+		assert_memory_equal(ra, rb, HASH_LEN);
+		assert_int_equal(cb, ref.n);
+		mem_equal(a, b);
+	}
+	assert_int_equal(b->live, 0);
+	assert_true(nsplit > 20);
+	assert_true(nwhole > 2);
+	free(u);
+	free(tmp);
+	mem_free(a);
+	mem_free(b);
+}
+
 /* Keys that differ only in their last bits: leaves at depth 256. */
 static void
 test_map_deep_keys(void **state)
@@ -1093,6 +1279,7 @@ main(void)
 		cmocka_unit_test(test_map_updates_sort_last_wins),
 		cmocka_unit_test(test_map_update_random_batches),
 		cmocka_unit_test(test_map_update_random_batches_peek),
+		cmocka_unit_test(test_map_update_split_random),
 		cmocka_unit_test(test_map_deep_keys),
 		cmocka_unit_test(test_map_prove_all),
 		cmocka_unit_test(test_map_proof_bit_flips),

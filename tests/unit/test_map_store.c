@@ -1032,6 +1032,144 @@ test_map_store_compare_tampered(void **state)
 	rm_dir(dir);
 }
 
+/* The map tables of a and b hold the same records, byte for byte, and
+ * the same meta records (counters, where the sweep goes on). */
+static void
+tables_equal(struct store *a, struct store *b)
+{
+	static const char *const meta[] = { MAP_META_KEY, MAP_SWEEP_KEY };
+	struct store_txn *ta, *tb;
+	struct store_cursor *ca, *cb;
+	const uint8_t *ka, *kb, *va, *vb;
+	size_t kal, kbl, val, vbl;
+	enum lien_status sa, sb;
+
+	assert_int_equal(store_txn_begin(a, 0, &ta), LIEN_OK);
+	assert_int_equal(store_txn_begin(b, 0, &tb), LIEN_OK);
+	for (unsigned i = 0; i < 2; i++) {
+		sa = store_get(ta, STORE_META, meta[i], strlen(meta[i]), &va,
+		    &val);
+		sb = store_get(tb, STORE_META, meta[i], strlen(meta[i]), &vb,
+		    &vbl);
+		assert_int_equal(sa, sb);
+		if (sa == LIEN_OK) {
+			assert_int_equal(val, vbl);
+			assert_memory_equal(va, vb, val);
+		}
+	}
+	assert_int_equal(store_cursor_open(ta, STORE_MAP, &ca), LIEN_OK);
+	assert_int_equal(store_cursor_open(tb, STORE_MAP, &cb), LIEN_OK);
+	sa = store_cursor_seek(ca, NULL, 0, &ka, &kal, &va, &val);
+	sb = store_cursor_seek(cb, NULL, 0, &kb, &kbl, &vb, &vbl);
+	while (sa == LIEN_OK && sb == LIEN_OK) {
+		assert_int_equal(kal, kbl);
+		assert_memory_equal(ka, kb, kal);
+		assert_int_equal(val, vbl);
+		assert_memory_equal(va, vb, val);
+		sa = store_cursor_next(ca, &ka, &kal, &va, &val);
+		sb = store_cursor_next(cb, &kb, &kbl, &vb, &vbl);
+	}
+	assert_int_equal(sa, LIEN_ENOTFOUND);
+	assert_int_equal(sb, LIEN_ENOTFOUND);
+	store_cursor_close(ca);
+	store_cursor_close(cb);
+	store_txn_abort(ta);
+	store_txn_abort(tb);
+}
+
+/* The update on two threads (map_wcache_threads; ledger/map_store.c
+ * wc_update_2) against one: two stores take the same batches, one
+ * each way, with the GC running. After every batch both roots are the
+ * definition's, the two map tables hold the same records byte for byte
+ * (same generations, same garbage, same moves), and each cache's kept
+ * tiles are its store's. Kept strata 2, 3 and 5: at 2, the tiles from
+ * stratum 2 down are each lane's own and merged after. Every fourth
+ * batch is under MAP_SPLIT_MIN (one thread either way). */
+static void
+test_map_store_threads(void **state)
+{
+	static const unsigned keeps[] = { 2, 3, 5 };
+	struct fx *f = *state;
+
+	for (unsigned ki = 0; ki < sizeof keeps / sizeof keeps[0]; ki++) {
+		char dir[2][64];
+		struct store *s[2];
+		struct map_wcache *c[2];
+		struct map_pending p[2] = { { 0 }, { 0 } };
+		struct ledger_map_prof pr[2];
+		uint64_t count[2] = { 0, 0 };
+		uint8_t want[HASH_LEN];
+		unsigned nbig = 0;
+
+		memset(f->m.present, 0, sizeof f->m.present);
+		f->m.rng = 0x2545f4914f6cdd1dull + ki;
+		for (unsigned w = 0; w < 2; w++) {
+			strcpy(dir[w], "/tmp/lienlog-test-mapstore-XXXXXX");
+			assert_non_null(mkdtemp(dir[w]));
+			fx_open_store(dir[w], &s[w]);
+			assert_int_equal(map_wcache_create(keeps[ki], &c[w]),
+			    LIEN_OK);
+			assert_int_equal(map_wcache_threads(c[w], w + 1),
+			    LIEN_OK);
+		}
+		for (unsigned b = 0; b < 48; b++) {
+			unsigned nupd = b % 4 == 3 ? 40 : 320;
+			uint8_t root[2][HASH_LEN];
+
+			nbig += nupd >= MAP_SPLIT_MIN;
+			for (unsigned u = 0; u < nupd; u++) {
+				unsigned i = (unsigned)(rnd(&f->m.rng) % NKEYS);
+				int del = f->m.present[i] &&
+				    rnd(&f->m.rng) % 6 == 0;
+
+				for (unsigned x = 0; x < MAP_VALUE_LEN; x++)
+					f->m.val[i][x] = (uint8_t)rnd(&f->m.rng);
+				for (unsigned w = 0; w < 2; w++) {
+					assert_int_equal(map_pending_add(&p[w],
+					    f->m.key[i], f->m.val[i]), LIEN_OK);
+					p[w].u[p[w].n - 1].del = del;
+				}
+				f->m.present[i] = !del;
+			}
+			for (unsigned w = 0; w < 2; w++) {
+				struct store_txn *t;
+
+				assert_int_equal(store_txn_begin(s[w], 1, &t),
+				    LIEN_OK);
+				assert_int_equal(map_commit(t, &p[w], &c[w],
+				    root[w], &count[w]), LIEN_OK);
+				assert_int_equal(store_txn_commit(t), LIEN_OK);
+				cache_check(s[w], c[w], 1);
+			}
+			model_root(&f->m, want);
+			assert_memory_equal(root[0], want, HASH_LEN);
+			assert_memory_equal(root[1], want, HASH_LEN);
+			assert_int_equal(count[0], count[1]);
+			tables_equal(s[0], s[1]);
+		}
+		map_wcache_prof(c[0], &pr[0]);
+		map_wcache_prof(c[1], &pr[1]);
+		assert_int_equal(pr[0].split, 0);
+		/* the first batches' map is too small to split */
+		assert_true(pr[1].split + 4 >= nbig);
+		assert_true(pr[1].apply_aux_ns > 0);
+		assert_true(pr[1].gc_taken > 0);
+		{
+			struct store_txn *t;
+
+			assert_int_equal(store_txn_begin(s[1], 0, &t), LIEN_OK);
+			prove_all(&f->m, t, want);
+			store_txn_abort(t);
+		}
+		for (unsigned w = 0; w < 2; w++) {
+			map_pending_free(&p[w]);
+			map_wcache_free(c[w]);
+			store_close(s[w]);
+			rm_dir(dir[w]);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -1054,6 +1192,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_map_store_compare_tampered, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_store_threads, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
