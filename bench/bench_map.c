@@ -629,6 +629,8 @@ bench_map_update(void)
 		    "ms");
 		bench_figure("map_update_batch1024_split_share",
 		    (double)(p1.split - p0.split) / nb, "ratio");
+		bench_figure("map_update_batch1024_gc_early_share",
+		    (double)(p1.gc_early - p0.gc_early) / nb, "ratio");
 		bench_figure("map_update_batch1024_gc_cpu_ms",
 		    (double)(p1.gc_ns - p0.gc_ns) / 1e6 / nb, "ms");
 		bench_figure("map_update_batch1024_write_cpu_ms",

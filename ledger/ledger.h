@@ -473,6 +473,8 @@ struct ledger_map_prof {
 	 * committing thread's only) */
 	uint64_t split;
 	uint64_t apply_aux_ns;
+	/* of those, commits whose GC sweep began beside the update */
+	uint64_t gc_early;
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);

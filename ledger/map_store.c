@@ -48,10 +48,13 @@
  * thread the rest, through a second cache (`aux`) that reads a read
  * transaction on the commit the batch starts from and shares the kept
  * tiles; its tiles below them and its dirty list then join this cache's,
- * and the top four levels, the GC and the writes run here as before.
- * The records written are the same as on one thread (test_map_store
- * threads); at 10^7 vehicles applying the updates was ~12 of a batch's
- * ~23 ms of CPU.
+ * and the top four levels, the rest of the GC and the writes run here
+ * as before. While the second thread starts on the parts, this one
+ * begins the GC's sweep (the last batch's share of it), then takes parts
+ * too, one at a time from a shared counter. The map is the same as on
+ * one thread, tile for tile, and the bound holds the same
+ * (test_map_store threads); at 10^7 vehicles applying the updates was
+ * ~12 of a batch's ~23 ms of CPU on one thread, the GC ~6.
  *
  * What it is not: a place that knows the map's hashing (tlog/map.c), or
  * a cache for readers (views and read-only processes read LMDB).
@@ -560,6 +563,13 @@ struct map_wcache {
 	struct map_wcache *aux;
 	pthread_mutex_t *toplock, lock;
 	struct map_split sp;
+	/* The sweep beside the update (wc_update_2): this batch starts over
+	 * the bound (gc_over); the last batch's d + e (gc_hint), what the
+	 * early sweep takes; while it runs, liveness does not read the
+	 * tiles' dirty flags (gc_blind); whether it ran (gc_early) and its
+	 * CPU time (gc_early_ns). */
+	int gc_over, gc_blind, gc_early;
+	uint64_t gc_hint, gc_early_ns;
 };
 
 static struct tset *
@@ -801,7 +811,10 @@ gx_get(const struct map_wcache *c, const uint8_t path[MAP_KEY_LEN],
 {
 	uint32_t x;
 
-	if (c->gx == NULL || (x = c->gx[gx_pos(c, path)]) == 0)
+	/* relaxed atomics: the sweep reads and fills entries while the
+	 * second lane fills them too (wc_update_2), with the same values */
+	if (c->gx == NULL || (x = __atomic_load_n(&c->gx[gx_pos(c, path)],
+	    __ATOMIC_RELAXED)) == 0)
 		return 0;
 	*out = x - 1u;
 	return 1;
@@ -826,7 +839,8 @@ gx_fill(struct map_wcache *c, const uint8_t path[MAP_KEY_LEN],
 	for (unsigned j = 0; j < MAP_TILE_CHILDREN; j++) {
 		uint64_t g = children & (1u << j) ? cgen[j] : 0;
 
-		c->gx[base + j] = g < UINT32_MAX ? (uint32_t)(g + 1u) : 0;
+		__atomic_store_n(&c->gx[base + j], g < UINT32_MAX ?
+		    (uint32_t)(g + 1u) : 0, __ATOMIC_RELAXED);
 	}
 }
 
@@ -1159,8 +1173,11 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 		if (i != 0) {
 			const struct wtile *w = wc_w(c, t, i - 1);
 
+			/* (the sweep beside the update, gc_blind, does not
+			 * read dirty: the lanes set it meanwhile) */
 			if (t == s) {
-				*out = w->stored && w->gen == g && !w->dirty;
+				*out = w->stored && w->gen == g &&
+				    (c->gc_blind || !w->dirty);
 				return LIEN_OK;
 			}
 			gen = w->children & (1u << key_nibble(path, t)) ?
@@ -1315,7 +1332,8 @@ wc_move(struct map_wcache *c)
  * an aborted batch does not send it back over the live records it has
  * passed; at the table's end it starts again at the front), and
  * deletes every garbage record it passes, until this batch has deleted
- * `extra` records more than it writes, or it has passed every record
+ * `budget` records (c->gc_seen, over the batch's sweeps: wc_gc sets the
+ * budget to what it writes plus `extra`), or it has passed every record
  * once (then no garbage is left).
  *
  * The live records it passes are moved, not left: lifted out with the
@@ -1338,26 +1356,19 @@ wc_move(struct map_wcache *c)
  * d + e - deleted: deleting d + e + extra makes it fall by extra. Moved
  * records count as neither. */
 static enum lien_status LIEN_MUST_CHECK
-wc_gc(struct map_wcache *c, size_t extra)
+wc_sweep(struct map_wcache *c, uint64_t budget)
 {
 	struct store_cursor *cur = NULL;
 	uint8_t start[MAP_REC_KEY_MAX];
-	size_t nempty = 0, start_len, budget, past = 0;
+	size_t start_len, past = 0;
 	const uint8_t *k, *v;
 	size_t kl, vl;
 	int wrapped = 0;
 	enum lien_status st;
 
-	c->gc_seen = c->gc_kept = c->gc_moved = 0;
 	c->nmv = c->nmvrec = 0;
 	if (c->mvidx != NULL)
 		memset(c->mvidx, 0, c->mvidxcap * sizeof *c->mvidx);
-	if ((st = wc_close(c)) != LIEN_OK)
-		return st;
-	for (size_t i = 0; i < c->ndl; i++)
-		if (wtile_empty(wc_w(c, c->dl[i].s, c->dl[i].i)))
-			nempty++;
-	budget = c->ndl + nempty + extra;
 	if ((st = sweep_get(c->t, start, &start_len)) != LIEN_OK ||
 	    (st = store_cursor_open(c->t, STORE_MAP, &cur)) != LIEN_OK)
 		return st;
@@ -1462,6 +1473,28 @@ wc_gc(struct map_wcache *c, size_t extra)
 		st = store_put(c->t, STORE_META, MAP_SWEEP_KEY,
 		    sizeof MAP_SWEEP_KEY - 1, start, start_len, 0);
 	return st;
+}
+
+/* The sweep's budget for this batch (wc_sweep), d + e + extra, less what
+ * a sweep beside the update took already (wc_update_2); then the rest
+ * of it, if any. Remembers d + e for the next batch's early sweep. */
+static enum lien_status LIEN_MUST_CHECK
+wc_gc(struct map_wcache *c, size_t extra)
+{
+	size_t nempty = 0;
+	uint64_t budget;
+	enum lien_status st;
+
+	if ((st = wc_close(c)) != LIEN_OK)
+		return st;
+	for (size_t i = 0; i < c->ndl; i++)
+		if (wtile_empty(wc_w(c, c->dl[i].s, c->dl[i].i)))
+			nempty++;
+	c->gc_hint = c->ndl + nempty;
+	budget = (uint64_t)c->ndl + nempty + extra;
+	if (c->gc_seen >= budget)
+		return LIEN_OK;
+	return wc_sweep(c, budget);
 }
 
 static int
@@ -1684,23 +1717,27 @@ wc_prefetch(struct map_wcache *c)
  * the split through its own cache, on its own thread, reading a read
  * transaction on the commit the batch starts from. */
 struct wpart {
-	struct map_wcache *c;		/* the lane's cache */
+	struct map_wcache *c;		/* the second lane's cache */
 	const struct map_update *u;
 	struct map_split *sp;
-	unsigned from, to;
+	unsigned next;			/* the next part to take (atomic) */
 	enum lien_status st;
 	uint64_t cpu_ns;		/* the thread's CPU time in it */
 };
 
+/* Take parts of the split one by one until none is left (each lane
+ * takes the next free one: a lane that starts late, or whose parts are
+ * heavy, takes fewer), updating them through cache c. */
 static enum lien_status LIEN_MUST_CHECK
-wc_parts(struct map_wcache *c, const struct map_update *u,
-    struct map_split *sp, unsigned from, unsigned to)
+wc_parts(struct map_wcache *c, struct wpart *j)
 {
 	struct map_store s = { wc_get, wc_put, c, wc_peek };
 	enum lien_status st = LIEN_OK;
+	unsigned i;
 
-	for (unsigned i = from; i < to && st == LIEN_OK; i++)
-		st = map_update_part(&s, u, sp, i);
+	while (st == LIEN_OK && (i = __atomic_fetch_add(&j->next, 1u,
+	    __ATOMIC_RELAXED)) < MAP_SPLIT_PARTS)
+		st = map_update_part(&s, j->u, j->sp, i);
 	return st;
 }
 
@@ -1710,7 +1747,7 @@ wc_part_main(void *arg)
 	struct wpart *j = arg;
 	uint64_t t0 = cpu_now();
 
-	j->st = wc_parts(j->c, j->u, j->sp, j->from, j->to);
+	j->st = wc_parts(j->c, j);
 	j->cpu_ns = cpu_now() - t0;
 	return NULL;
 }
@@ -1790,8 +1827,6 @@ wc_update_2(struct map_wcache *c, const struct map_store *s,
 	struct map_stats ms;
 	struct wpart job;
 	pthread_t th;
-	size_t best = SIZE_MAX;
-	unsigned mid = 0;
 	int ok = 0, started;
 	enum lien_status st;
 
@@ -1832,16 +1867,6 @@ wc_update_2(struct map_wcache *c, const struct map_store *s,
 		store_txn_abort(rt);
 		return LIEN_OK;
 	}
-	/* the parts [0, mid) here, [mid, 16) there: about half the keys */
-	for (unsigned i = 0; i <= MAP_SPLIT_PARTS; i++) {
-		size_t d = sp->lo[i] > n - sp->lo[i] ? sp->lo[i] - (n -
-		    sp->lo[i]) : (n - sp->lo[i]) - sp->lo[i];
-
-		if (d < best) {
-			best = d;
-			mid = i;
-		}
-	}
 	a->t = rt;
 	a->ms = c->ms;
 	a->topp = &c->top;
@@ -1852,13 +1877,33 @@ wc_update_2(struct map_wcache *c, const struct map_store *s,
 	memset(a->last, 0, sizeof a->last);
 	tset_clear(&a->low);
 	a->toplock = c->toplock = &c->lock;
-	job = (struct wpart){ a, u, sp, mid, MAP_SPLIT_PARTS, LIEN_OK, 0 };
+	job = (struct wpart){ a, u, sp, 0, LIEN_OK, 0 };
 	started = pthread_create(&th, NULL, wc_part_main, &job) == 0;
-	st = wc_parts(c, u, sp, 0, mid);
+	/* While the second lane starts on the parts, this one sweeps: the
+	 * garbage the last batch's writes asked for (its d + e), the rest
+	 * of this batch's budget after the update (wc_gc). Its liveness
+	 * checks read the committed tree (child pointers and generations,
+	 * which only wc_flush changes; gx, atomically) and not the dirty
+	 * flags the lanes set, so a record of a tile this batch rewrites
+	 * passes for live and is moved rather than deleted: it is garbage
+	 * once written, for a later sweep; what the bound counts is what
+	 * is deleted, and wc_gc tops that up. The sweep puts back what it
+	 * lifted before it returns, so this lane's own reads find every
+	 * live record. */
+	if (st == LIEN_OK && started && c->gc_over && c->gc_hint > 0) {
+		uint64_t g0 = cpu_now();
+
+		c->gc_blind = 1;
+		c->gc_early = 1;
+		c->prof.gc_early++;
+		st = wc_sweep(c, c->gc_hint);
+		c->gc_blind = 0;
+		c->gc_early_ns += cpu_now() - g0;
+	}
+	if (st == LIEN_OK)
+		st = wc_parts(c, &job);
 	if (started)
 		(void)pthread_join(th, NULL);
-	else if (st == LIEN_OK)
-		st = wc_parts(a, u, sp, mid, MAP_SPLIT_PARTS);	/* here, then */
 	store_txn_abort(rt);
 	a->toplock = c->toplock = NULL;
 	a->t = NULL;
@@ -1920,6 +1965,14 @@ map_commit(struct store_txn *t, struct map_pending *p,
 			goto out;
 	}
 	c->top_valid = 0;	/* until this commit is through */
+	/* The bound: while the records are more than FACTOR x live, delete
+	 * as much garbage as this batch writes plus a quarter and a few,
+	 * so that the excess falls every such batch (wc_gc). A pruned map
+	 * has no garbage (its deletes and the GC's would meet). */
+	c->gc_over = !c->prune &&
+	    c->ms.total > (uint64_t)MAP_GC_FACTOR * c->ms.live;
+	c->gc_early_ns = 0;
+	c->gc_early = 0;
 	if ((st = wc_update_2(c, &s, p->u, n, out_root, io_count, &done)) !=
 	    LIEN_OK)
 		goto out;
@@ -1928,19 +1981,20 @@ map_commit(struct store_txn *t, struct map_pending *p,
 		goto out;
 	t1 = cpu_now();
 	c->prof.commits++;
-	c->prof.apply_ns += t1 - t0;
+	c->prof.apply_ns += t1 - t0 - c->gc_early_ns;
 	nd = c->ndl;
-	if (nd == 0)
-		goto out;	/* nothing changed: no generation */
-	/* The bound: while the records are more than FACTOR x live, delete
-	 * as much garbage as this batch writes plus a quarter and a few,
-	 * so that the excess falls every such batch (wc_gc). A pruned map
-	 * has no garbage (its deletes and the GC's would meet). */
-	if (!c->prune && c->ms.total > (uint64_t)MAP_GC_FACTOR * c->ms.live &&
+	if (nd == 0) {
+		/* nothing changed: no generation; but a sweep beside the
+		 * update deleted records, which the counters say */
+		if (c->gc_early)
+			st = stats_put(t, &c->ms);
+		goto out;
+	}
+	if (c->gc_over &&
 	    (st = wc_gc(c, nd / MAP_GC_SLACK_DIV + MAP_GC_EXTRA)) != LIEN_OK)
 		goto out;
 	t2 = cpu_now();
-	c->prof.gc_ns += t2 - t1;
+	c->prof.gc_ns += t2 - t1 + c->gc_early_ns;
 	c->prof.gc_taken += c->gc_seen;
 	c->prof.gc_kept += c->gc_kept;
 	c->prof.gc_moved += c->gc_moved;
