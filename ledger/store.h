@@ -86,11 +86,16 @@
  * reader cannot open; v26: the owner burst counts the owner's index,
  * whose `o/` + `a` keys lead with the application's time (no `o/` + `c`
  * counters), and a window's prune rewrites it in place, kept empty
- * (registry/state.c). An older
- * store is refused at open rather than audited against the wrong
+ * (registry/state.c); v27: the evidence text deflated with its base64
+ * spans (the Signature, a JWS's segments) taken off as the bytes they
+ * spell, a JWS's names in a second preset dictionary (EVZIP_DEFLATE3,
+ * registry/evzip.h), which a v26 reader cannot open, and a private
+ * record stored with its `sealed` digest elided, read back from the
+ * sealed box under its index (registry/registry_int.h RG_PRIV_ELIDED).
+ * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v26"
+#define STORE_FORMAT "lienlog-store-v27"
 
 struct store;
 struct store_txn;

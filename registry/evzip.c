@@ -19,7 +19,11 @@
  * nonce, key id, which the private record and the entry hold anyway): in
  * the text they are ~100 bytes of digits, random base64 and hex, ~70 once
  * deflated; from the dictionary, one back-reference (docs/storage.md
- * "Where the bytes go", v21).
+ * "Where the bytes go", v21). EVZIP_DEFLATE3 (the store format after
+ * v26) deflates the text with its base64 spans taken off as the bytes
+ * they spell ("spans" below), after a second dictionary of a JWS's
+ * names: the face token's claims are JSON that deflate cannot see
+ * through base64.
  *
  * Not here: sealing (api/reg_http.c seals what evzip_encode gives and
  * decodes what seal_open gives), and no streaming: texts are bounded.
@@ -92,21 +96,272 @@ evzip_dict1(size_t *len)
 	return (const uint8_t *)dict1;
 }
 
-/* The dictionary of a format: dict1, then the context for
- * EVZIP_DEFLATE2; into buf. */
-#define DICT_MAX (sizeof(dict1) - 1 + EVZIP_CTX_MAX)
+/* The preset dictionary 3's own part (EVZIP_DEFLATE3, after dict1): what
+ * a JWS's protected header and claims spell once their base64url is
+ * taken off (docs/identity.md "Face-ID token": alg, kid, typ; aud, exp,
+ * iat, iss, liveness, match, nonce, sub, as a JSON encoder that sorts
+ * member names writes them, the commonest last). No deployment's names
+ * (issuer, registry, key ids): those are the request's own. Part of the
+ * format like dict1: never change it. */
+static const char dict3[] =
+	"{\"alg\":\"ES256\",\"kid\":\"{\"alg\":\"EdDSA\",\"kid\":\"\",\"typ\""
+	":\"JWT\"}{\"aud\":\"\",\"exp\":,\"iat\":,\"iss\":\"https://\",\"live"
+	"ness\":,\"match\":,\"nonce\":\"\",\"sub\":\"\"}";
+
+const uint8_t *
+evzip_dict3(size_t *len)
+{
+	if (len != NULL)
+		*len = sizeof(dict3) - 1;
+	return (const uint8_t *)dict3;
+}
+
+/* The dictionary of a format: dict1, then (EVZIP_DEFLATE3) dict3, then
+ * the context for EVZIP_DEFLATE2 and 3; into buf. */
+#define DICT_MAX (sizeof(dict1) - 1 + sizeof(dict3) - 1 + EVZIP_CTX_MAX)
 
 static size_t
-dict_make(const struct evzip_ctx *ctx, uint8_t buf[DICT_MAX])
+dict_make(unsigned fmt, const struct evzip_ctx *ctx, uint8_t buf[DICT_MAX])
 {
 	size_t n = sizeof(dict1) - 1;
 
 	memcpy(buf, dict1, n);
-	if (ctx != NULL && ctx->len <= EVZIP_CTX_MAX) {
+	if (fmt == EVZIP_DEFLATE3) {
+		memcpy(buf + n, dict3, sizeof(dict3) - 1);
+		n += sizeof(dict3) - 1;
+	}
+	if (fmt != EVZIP_DEFLATE1 && ctx != NULL &&
+	    ctx->len <= EVZIP_CTX_MAX) {
 		memcpy(buf + n, ctx->b, ctx->len);
 		n += ctx->len;
 	}
 	return n;
+}
+
+/*
+ * EVZIP_DEFLATE3's spans. A request carries binary values as base64: its
+ * Signature (RFC 9421 4.2: an sf-binary, `sig1=:<standard base64>:`) and
+ * the face token's three JWS segments (base64url, RFC 7515 2), whose
+ * middle one is JSON that deflate cannot see through the base64 (every
+ * shift of 3 bytes spells the same text differently). Deflated as they
+ * are, 4 characters of base64 cost ~3 bytes where the random bytes they
+ * hold cost 3 and the JSON claims much less. So before deflating, each
+ * such span is replaced by its bytes: the escape byte EV_SPAN_B64
+ * (standard alphabet, padded) or EV_SPAN_B64URL (URL alphabet, no
+ * padding), a varint n >= 1 and the n bytes; the decoder spells them
+ * again. A span is a maximal run of one alphabet's characters (with its
+ * '=' padding) of EV_SPAN_MIN characters or more, between two of '"', ':'
+ * and '.', that is not all hex digits (key ids, digests: the context
+ * spells those as hex) and spells its bytes canonically (the encoder
+ * checks every one, and the whole text round-trips anyway). A text that
+ * holds an escape byte itself is deflated without spans (EVZIP_DEFLATE2):
+ * no evidence text does (its body is JSON, its fields HTTP header
+ * values).
+ */
+#define EV_SPAN_B64 0x01u
+#define EV_SPAN_B64URL 0x02u
+#define EV_SPAN_MIN 43u		/* characters: 32 bytes and more */
+
+static const char b64_std[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_url[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/* The characters that n bytes take in kind's spelling. */
+static size_t
+span_chars(unsigned kind, size_t n)
+{
+	return kind == EV_SPAN_B64 ? (n + 2) / 3 * 4 : (n * 4 + 2) / 3;
+}
+
+/* Spell the n bytes in as kind does into out (span_chars(kind, n)). */
+static void
+span_spell(unsigned kind, const uint8_t *in, size_t n, uint8_t *out)
+{
+	const char *a = kind == EV_SPAN_B64 ? b64_std : b64_url;
+	size_t o = 0, i = 0;
+
+	for (; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 |
+		    in[i + 2];
+
+		out[o++] = (uint8_t)a[v >> 18];
+		out[o++] = (uint8_t)a[v >> 12 & 63];
+		out[o++] = (uint8_t)a[v >> 6 & 63];
+		out[o++] = (uint8_t)a[v & 63];
+	}
+	if (n - i == 1) {
+		out[o++] = (uint8_t)a[in[i] >> 2];
+		out[o++] = (uint8_t)a[(in[i] & 3) << 4];
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)in[i] << 8 | in[i + 1];
+
+		out[o++] = (uint8_t)a[v >> 10];
+		out[o++] = (uint8_t)a[v >> 4 & 63];
+		out[o++] = (uint8_t)a[(v & 15) << 2];
+	}
+	if (kind == EV_SPAN_B64)
+		while (o % 4 != 0)
+			out[o++] = '=';
+}
+
+static int
+span_char(uint8_t c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+	    (c >= '0' && c <= '9') || c == '+' || c == '/' || c == '-' ||
+	    c == '_';
+}
+
+static int
+span_delim(uint8_t c)
+{
+	return c == '"' || c == ':' || c == '.';
+}
+
+/* A span character's 6 bits in either alphabet (span_char(c) holds). */
+static uint32_t
+span_value(uint8_t c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return (uint32_t)(c - 'A');
+	if (c >= 'a' && c <= 'z')
+		return (uint32_t)(c - 'a') + 26u;
+	if (c >= '0' && c <= '9')
+		return (uint32_t)(c - '0') + 52u;
+	return c == '+' || c == '-' ? 62u : 63u;
+}
+
+/* The span at text[i..) (text[i - 1] a delimiter, text[i] a span
+ * character): its kind (0: none), its bytes decoded into raw (*n) and the
+ * characters it takes (*used, padding included). */
+static unsigned
+span_find(const uint8_t *text, size_t len, size_t i, uint8_t *raw,
+    size_t *n, size_t *used)
+{
+	size_t e = i, p, chars;
+	int std = 0, url = 0, hex = 1;
+	unsigned kind;
+
+	while (e < len && span_char(text[e])) {
+		std |= text[e] == '+' || text[e] == '/';
+		url |= text[e] == '-' || text[e] == '_';
+		hex &= (text[e] >= '0' && text[e] <= '9') ||
+		    (text[e] >= 'a' && text[e] <= 'f') ||
+		    (text[e] >= 'A' && text[e] <= 'F');
+		e++;
+	}
+	*used = e - i;
+	for (p = e; p < len && p - e < 2 && text[p] == '='; p++)
+		;
+	chars = e - i;
+	if (chars < EV_SPAN_MIN || (std && url) || hex ||
+	    (p < len && !span_delim(text[p])))
+		return 0;
+	kind = std || p > e ? EV_SPAN_B64 : EV_SPAN_B64URL;
+	if (kind == EV_SPAN_B64 ? url || (p - i) % 4 != 0 : chars % 4 == 1)
+		return 0;
+	/* 6 bits a character, the last one's spare bits zero */
+	*n = chars * 6 / 8;
+	{
+		uint32_t acc = 0;
+		unsigned bits = 0;
+		size_t o = 0;
+
+		for (size_t k = i; k < e; k++) {
+			acc = acc << 6 | span_value(text[k]);
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				raw[o++] = (uint8_t)(acc >> bits);
+				acc &= (1u << bits) - 1;
+			}
+		}
+		if (acc != 0 || o != *n)
+			return 0;
+	}
+	if (span_chars(kind, *n) != p - i)
+		return 0;	/* padding that does not fit */
+	*used = p - i;
+	return kind;
+}
+
+/* The text with its spans taken off (see above) into t (len bytes at
+ * least: a span's escape is shorter than its characters); its length, or
+ * 0 when the text holds an escape byte. */
+static size_t
+spans_take(const uint8_t *text, size_t len, uint8_t *t)
+{
+	size_t i = 0, o = 0;
+
+	if (memchr(text, EV_SPAN_B64, len) != NULL ||
+	    memchr(text, EV_SPAN_B64URL, len) != NULL)
+		return 0;
+	while (i < len) {
+		size_t n, used;
+		unsigned kind;
+
+		if (!span_char(text[i]) || i == 0 ||
+		    !span_delim(text[i - 1])) {
+			t[o++] = text[i++];
+			continue;
+		}
+		/* the bytes go where the characters were: o + 3 + n stays
+		 * within i + used (n >= 32, n * 4 / 3 >= n + 11) */
+		kind = span_find(text, len, i, t + o + 3, &n, &used);
+		if (kind == 0) {
+			memcpy(t + o, text + i, used);
+			o += used;
+			i += used;
+			continue;
+		}
+		{
+			uint8_t v[LEB128_MAX];
+			size_t vl = leb128_put(v, n);
+
+			memmove(t + o + 1 + vl, t + o + 3, n);
+			t[o] = (uint8_t)kind;
+			memcpy(t + o + 1, v, vl);
+			o += 1 + vl + n;
+		}
+		i += used;
+	}
+	return o;
+}
+
+/* Spell the text of (t, tlen) again into exactly n bytes at out. */
+static enum lien_status LIEN_MUST_CHECK
+spans_give(const uint8_t *t, size_t tlen, uint8_t *out, size_t n)
+{
+	struct rd r;
+	size_t o = 0;
+
+	rd_init(&r, t, tlen);
+	while (rd_left(&r) > 0) {
+		uint8_t c;
+		uint64_t k;
+		const uint8_t *raw;
+		size_t chars;
+
+		if (rd_u8(&r, &c) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		if (c != EV_SPAN_B64 && c != EV_SPAN_B64URL) {
+			if (o == n)
+				return LIEN_ECORRUPT;
+			out[o++] = c;
+			continue;
+		}
+		/* k <= tlen before it sizes anything */
+		if (rd_leb128(&r, &k) != LIEN_OK || k == 0 ||
+		    rd_take(&r, (size_t)k, &raw) != LIEN_OK)
+			return LIEN_ECORRUPT;
+		chars = span_chars(c, (size_t)k);
+		if (chars > n - o)
+			return LIEN_ECORRUPT;
+		span_spell(c, raw, (size_t)k, out + o);
+		o += chars;
+	}
+	return o == n ? LIEN_OK : LIEN_ECORRUPT;
 }
 
 enum lien_status
@@ -177,10 +432,11 @@ zwipe_free(voidpf opaque, voidpf q)
 }
 
 /* Inflate (z, zlen) with the dictionary (d, dlen) into exactly n bytes at
- * out. */
+ * out, or with got (EVZIP_DEFLATE3's text without its spans, which is
+ * shorter than the text) 1 to n bytes, *got of them. */
 static enum lien_status LIEN_MUST_CHECK
 inflate_exact(const uint8_t *z, size_t zlen, const uint8_t *d, size_t dlen,
-    uint8_t *out, size_t n)
+    uint8_t *out, size_t n, size_t *got)
 {
 	z_stream s;
 	int rc;
@@ -200,17 +456,37 @@ inflate_exact(const uint8_t *z, size_t zlen, const uint8_t *d, size_t dlen,
 	s.next_out = out;
 	s.avail_out = (uInt)n;
 	rc = inflate(&s, Z_FINISH);
-	/* Exactly one stream, ending at the input's end, exactly n bytes:
-	 * more output wanted (Z_BUF_ERROR with avail_out 0), less input
-	 * than the stream needs, trailing bytes or a short text are all
-	 * the same refusal. */
-	if (rc == Z_STREAM_END && s.avail_in == 0 && s.avail_out == 0)
+	/* Exactly one stream, ending at the input's end, exactly n bytes
+	 * (at most n, and at least one, with got): more output wanted
+	 * (Z_BUF_ERROR with avail_out 0), less input than the stream
+	 * needs, trailing bytes or a short text are all the same refusal. */
+	if (rc == Z_STREAM_END && s.avail_in == 0 && (got != NULL ?
+	    s.avail_out < n : s.avail_out == 0)) {
+		if (got != NULL)
+			*got = n - s.avail_out;
 		st = LIEN_OK;
-	else if (rc == Z_MEM_ERROR)
+	} else if (rc == Z_MEM_ERROR)
 		st = LIEN_ENOMEM;
 out:
 	(void)inflateEnd(&s);
 	return st;
+}
+
+/* The n-byte text of format fmt's stream (z, zlen) with the dictionary
+ * (d, dlen) into out (n bytes; and for EVZIP_DEFLATE3 t, n bytes of
+ * scratch, which the caller wipes). */
+static enum lien_status LIEN_MUST_CHECK
+text_inflate(unsigned fmt, const uint8_t *z, size_t zlen, const uint8_t *d,
+    size_t dlen, uint8_t *out, size_t n, uint8_t *t)
+{
+	size_t tlen;
+	enum lien_status st;
+
+	if (fmt != EVZIP_DEFLATE3)
+		return inflate_exact(z, zlen, d, dlen, out, n, NULL);
+	if ((st = inflate_exact(z, zlen, d, dlen, t, n, &tlen)) != LIEN_OK)
+		return st;
+	return spans_give(t, tlen, out, n);
 }
 
 enum lien_status
@@ -218,14 +494,17 @@ evzip_encode(const uint8_t *text, size_t len, const struct evzip_ctx *ctx,
     uint8_t **out, size_t *out_len)
 {
 	z_stream s;
-	uint8_t *buf = NULL, *back = NULL, dict[DICT_MAX];
-	size_t hdr, cap, zlen, dlen;
+	uint8_t *buf = NULL, *back = NULL, *t = NULL, dict[DICT_MAX];
+	const uint8_t *in = text;
+	size_t hdr, cap, zlen, dlen, in_len = len;
+	unsigned fmt = ctx != NULL ? EVZIP_DEFLATE3 : EVZIP_DEFLATE1;
 	int rc;
 	enum lien_status st;
 
 	out_clear(out, out_len);
 	if (text == NULL || out == NULL || out_len == NULL || len == 0 ||
 	    text[0] == EVZIP_DEFLATE1 || text[0] == EVZIP_DEFLATE2 ||
+	    text[0] == EVZIP_DEFLATE3 ||
 	    (ctx != NULL && ctx->len > EVZIP_CTX_MAX))
 		return LIEN_EINVAL;
 	if (len > EVZIP_TEXT_MAX)
@@ -244,26 +523,36 @@ evzip_encode(const uint8_t *text, size_t len, const struct evzip_ctx *ctx,
 		return rc == Z_MEM_ERROR ? LIEN_ENOMEM : LIEN_ECRYPTO;
 	st = LIEN_ENOMEM;
 	cap = 11 + (size_t)deflateBound(&s, (uLong)len);
-	if ((buf = malloc(cap)) == NULL)
+	if ((buf = malloc(cap)) == NULL || (back = malloc(len)) == NULL ||
+	    (fmt == EVZIP_DEFLATE3 && (t = malloc(len)) == NULL))
 		goto out;
+	/* the spans off (EVZIP_DEFLATE3), unless the text holds an escape
+	 * byte: then the context alone (EVZIP_DEFLATE2) */
+	if (fmt == EVZIP_DEFLATE3) {
+		if ((in_len = spans_take(text, len, t)) > 0)
+			in = t;
+		else {
+			fmt = EVZIP_DEFLATE2;
+			in_len = len;
+		}
+	}
 	st = LIEN_ECRYPTO;
-	dlen = dict_make(ctx, dict);
+	dlen = dict_make(fmt, ctx, dict);
 	if (deflateSetDictionary(&s, (const Bytef *)dict, (uInt)dlen) != Z_OK)
 		goto out;
-	buf[0] = ctx != NULL ? EVZIP_DEFLATE2 : EVZIP_DEFLATE1;
+	buf[0] = (uint8_t)fmt;
 	hdr = 1 + leb128_put(buf + 1, len);
-	s.next_in = (z_const Bytef *)text;
-	s.avail_in = (uInt)len;
+	s.next_in = (z_const Bytef *)in;
+	s.avail_in = (uInt)in_len;
 	s.next_out = buf + hdr;
 	s.avail_out = (uInt)(cap - hdr);
 	if (deflate(&s, Z_FINISH) != Z_STREAM_END)
 		goto out;
 	zlen = hdr + (size_t)s.total_out;
-	/* Kept only when shorter and it inflates back to the very text. */
-	if (zlen < len && (back = malloc(len)) != NULL &&
-	    inflate_exact(buf + hdr, zlen - hdr, dict, dlen, back, len) ==
-	    LIEN_OK &&
-	    memcmp(back, text, len) == 0) {
+	/* Kept only when shorter and it gives back the very text (the
+	 * spans' spelling included). */
+	if (zlen < len && text_inflate(fmt, buf + hdr, zlen - hdr, dict, dlen,
+	    back, len, t) == LIEN_OK && memcmp(back, text, len) == 0) {
 		*out = buf;
 		*out_len = zlen;
 		buf = NULL;
@@ -278,6 +567,7 @@ evzip_encode(const uint8_t *text, size_t len, const struct evzip_ctx *ctx,
 		if (p == NULL)
 			goto out;
 		buf = p;
+		cap = len;
 	}
 	memcpy(buf, text, len);
 	*out = buf;
@@ -289,6 +579,10 @@ out:
 	if (back != NULL) {
 		secret_wipe(back, len);
 		free(back);
+	}
+	if (t != NULL) {
+		secret_wipe(t, len);
+		free(t);
 	}
 	if (buf != NULL) {
 		secret_wipe(buf, cap);
@@ -304,7 +598,7 @@ evzip_decode(const uint8_t *p, size_t len, const struct evzip_ctx *ctx,
 	uint64_t n;
 	size_t at = 1, dlen;
 	struct rd r;
-	uint8_t *buf, dict[DICT_MAX];
+	uint8_t *buf, *t = NULL, dict[DICT_MAX];
 	enum lien_status st;
 
 	out_clear(out, out_len);
@@ -323,11 +617,13 @@ evzip_decode(const uint8_t *p, size_t len, const struct evzip_ctx *ctx,
 		*out_len = len;
 		return LIEN_OK;
 	}
-	if (p[0] != EVZIP_DEFLATE1 && p[0] != EVZIP_DEFLATE2)
+	if (p[0] != EVZIP_DEFLATE1 && p[0] != EVZIP_DEFLATE2 &&
+	    p[0] != EVZIP_DEFLATE3)
 		return LIEN_EUNSUPPORTED;
-	if (p[0] == EVZIP_DEFLATE2 && (ctx == NULL || ctx->len > EVZIP_CTX_MAX))
+	if (p[0] != EVZIP_DEFLATE1 && (ctx == NULL ||
+	    ctx->len > EVZIP_CTX_MAX))
 		return LIEN_EINVAL;
-	dlen = dict_make(p[0] == EVZIP_DEFLATE2 ? ctx : NULL, dict);
+	dlen = dict_make(p[0], ctx, dict);
 	rd_init(&r, p + at, len - at);
 	if (rd_leb128(&r, &n) != LIEN_OK)
 		return LIEN_ECORRUPT;
@@ -338,8 +634,17 @@ evzip_decode(const uint8_t *p, size_t len, const struct evzip_ctx *ctx,
 		return LIEN_ETOOBIG;
 	if ((buf = malloc((size_t)n + 1)) == NULL)
 		return LIEN_ENOMEM;
-	if ((st = inflate_exact(p + at, len - at, dict, dlen, buf,
-	    (size_t)n)) != LIEN_OK) {
+	if (p[0] == EVZIP_DEFLATE3 && (t = malloc((size_t)n)) == NULL) {
+		free(buf);
+		return LIEN_ENOMEM;
+	}
+	st = text_inflate(p[0], p + at, len - at, dict, dlen, buf, (size_t)n,
+	    t);
+	if (t != NULL) {
+		secret_wipe(t, (size_t)n);
+		free(t);
+	}
+	if (st != LIEN_OK) {
 		secret_wipe(buf, (size_t)n + 1);
 		free(buf);
 		return st;

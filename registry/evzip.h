@@ -8,6 +8,15 @@
  * is sealed whole; sealed bytes are ciphertext and cannot be compressed
  * afterwards, so the text is compressed before it is sealed. A sealed
  * plaintext is either
+ *   EVZIP_DEFLATE3 (0x03) || varint n || raw deflate of the text with
+ *       its base64 spans taken off (the Signature's bytes, a JWS's
+ *       segments: each span the escape byte 0x01 (standard base64,
+ *       padded) or 0x02 (base64url, unpadded), varint k >= 1 and the k
+ *       bytes it spells; registry/evzip.c "spans"), with the preset
+ *       dictionary 1, then dictionary 3 (a JWS header's and claims' names,
+ *       evzip_dict3), then the request's context as for EVZIP_DEFLATE2;
+ *       the deflated bytes are at most n, and spelled again they are
+ *       exactly the n-byte text;
  *   EVZIP_DEFLATE2 (0x02, v21) || varint n || raw deflate (RFC 1951)
  *       of the n-byte text, with the preset dictionary 1 followed by
  *       the request's context (evzip_context: its Signature-Input's
@@ -40,6 +49,7 @@
 
 #define EVZIP_DEFLATE1 0x01u
 #define EVZIP_DEFLATE2 0x02u
+#define EVZIP_DEFLATE3 0x03u
 #define EVZIP_KEYID_LEN 32u
 /* The longest context: created= + 20 digits, ;nonce=" + the nonce
  * (an RFC 9421 parameter, HTTPSIG_PARAM_MAX), ";keyid=" + 64 hex
@@ -72,12 +82,13 @@ enum lien_status evzip_context(int64_t created, const char *nonce,
 #define EVZIP_TEXT_MAX SEAL_PLAIN_MAX
 
 /* Encode the evidence text (text, len), 1..EVZIP_TEXT_MAX bytes, for
- * sealing: EVZIP_DEFLATE2 with the context ctx, or EVZIP_DEFLATE1 when
- * ctx is NULL. *out is malloc'd (caller wipes and frees: it is the secret
+ * sealing: EVZIP_DEFLATE3 with the context ctx (EVZIP_DEFLATE2 for a
+ * text that holds one of its escape bytes 0x01, 0x02), or EVZIP_DEFLATE1
+ * when ctx is NULL. *out is malloc'd (caller wipes and frees: it is the secret
  * plaintext): the compressed form when it is shorter and inflates back to
  * exactly (text, len) (checked here, every time), else a copy of the text.
  * LIEN_EINVAL for NULL arguments, len 0 or a text whose first byte is
- * EVZIP_DEFLATE1 or EVZIP_DEFLATE2, LIEN_ETOOBIG above EVZIP_TEXT_MAX,
+ * EVZIP_DEFLATE1, EVZIP_DEFLATE2 or EVZIP_DEFLATE3, LIEN_ETOOBIG above EVZIP_TEXT_MAX,
  * LIEN_ENOMEM. On failure *out is NULL and *out_len 0. */
 enum lien_status evzip_encode(const uint8_t *text, size_t len,
     const struct evzip_ctx *ctx, uint8_t **out, size_t *out_len)
@@ -85,17 +96,18 @@ enum lien_status evzip_encode(const uint8_t *text, size_t len,
 
 /* Decode an opened sealed plaintext (p, len) (authenticated, but treat it
  * as untrusted: bounded, strict) with the context of the request it was
- * sealed for (ctx: needed by EVZIP_DEFLATE2, ignored otherwise; a wrong
+ * sealed for (ctx: needed by EVZIP_DEFLATE2 and 3, ignored otherwise; a wrong
  * one gives other bytes of the stated length, or LIEN_ECORRUPT, so
  * both sides build it with evzip_context). *out is malloc'd (caller wipes and
  * frees), NUL-terminated (the NUL not counted): the evidence text. A
  * plaintext starting with 'l' is copied as it is. LIEN_EUNSUPPORTED for
- * any other first byte than EVZIP_DEFLATE1, EVZIP_DEFLATE2 and 'l';
- * LIEN_EINVAL for EVZIP_DEFLATE2 without ctx; LIEN_ETOOBIG when the
+ * any other first byte than EVZIP_DEFLATE1, 2, 3 and 'l';
+ * LIEN_EINVAL for EVZIP_DEFLATE2 or 3 without ctx; LIEN_ETOOBIG when the
  * stated length exceeds EVZIP_TEXT_MAX; LIEN_ECORRUPT for an empty input,
  * a bad varint, a zero length, a deflate stream that is malformed,
  * truncated, followed by trailing bytes, or gives another length than
- * stated; LIEN_ENOMEM, LIEN_EINVAL. On failure *out is NULL and *out_len
+ * stated, and (EVZIP_DEFLATE3) spans that are cut short, of length 0, or
+ * spell more or less than the stated length; LIEN_ENOMEM, LIEN_EINVAL. On failure *out is NULL and *out_len
  * 0. */
 enum lien_status evzip_decode(const uint8_t *p, size_t len,
     const struct evzip_ctx *ctx, uint8_t **out, size_t *out_len)
@@ -103,5 +115,8 @@ enum lien_status evzip_decode(const uint8_t *p, size_t len,
 
 /* The preset dictionary (for tests and the benchmark). Borrowed, static. */
 const uint8_t *evzip_dict1(size_t *len);
+/* EVZIP_DEFLATE3's own dictionary, used after dict1 (for tests).
+ * Borrowed, static. */
+const uint8_t *evzip_dict3(size_t *len);
 
 #endif

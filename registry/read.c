@@ -20,6 +20,7 @@
 
 #include "common/b64.h"
 #include "common/rd.h"
+#include "crypto/hash.h"
 #include "crypto/idemkey.h"
 
 static enum lien_status LIEN_MUST_CHECK
@@ -291,12 +292,136 @@ registry_vehicle_get(struct ledger_view *v, const char *vin, size_t vin_len,
 	return rc;
 }
 
+/*
+ * A private record's `sealed` member is the SHA-256 of the sealed box
+ * stored under the same index (registry.c: the sequencer computes it from
+ * the box it stores beside the record, and boxes are never deleted). So
+ * the record is stored with that value elided (RG_PRIV_ELIDED; the store
+ * format after v26, ledger/store.h):
+ * the packed form of the text with the 64 hex digits all '0', which
+ * deflate packs to a few bytes where the digest took 32 (docs/storage.md
+ * "Packed records"); its readers put the box's digest back. The text is
+ * what the entry's `private` commitment hashes, so a changed box gives a
+ * text the commitment refuses, as a changed digest did.
+ */
+static const char sealed_member[] = "\"sealed\":\"";
+#define SEALED_MEMBER_LEN (sizeof(sealed_member) - 1)
+
+/* The offset of the `sealed` member's 64 digits in (text, len) when the
+ * text names it exactly once (then its value is 64 characters and a
+ * quote), else 0. A canonical text spells a quote inside a string as
+ * \", so the member's name and colon cannot occur inside a value. */
+static size_t
+sealed_slot(const uint8_t *text, size_t len)
+{
+	size_t at = 0, found = 0;
+
+	for (size_t i = 0; i + SEALED_MEMBER_LEN <= len; i++) {
+		if (text[i] != '"' || memcmp(text + i, sealed_member,
+		    SEALED_MEMBER_LEN) != 0)
+			continue;
+		if (found++ > 0)
+			return 0;
+		at = i + SEALED_MEMBER_LEN;
+	}
+	if (found != 1 || 2 * HASH_LEN + 1 > len - at ||
+	    text[at + 2 * HASH_LEN] != '"')
+		return 0;
+	return at;
+}
+
+enum lien_status
+registry_private_decode(const uint8_t *val, size_t n, const uint8_t *box,
+    size_t box_len, uint8_t **out, size_t *out_len)
+{
+	uint8_t *tmp, h[HASH_LEN];
+	size_t at;
+	enum lien_status rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (val == NULL || n == 0)
+		return LIEN_ECORRUPT;
+	if (val[0] != RG_PRIV_ELIDED)
+		return jpack_decode(val, n, out, out_len);
+	if (box == NULL || box_len == 0)
+		return LIEN_ECORRUPT;	/* the digest's box is missing */
+	if ((tmp = malloc(n)) == NULL)
+		return LIEN_ENOMEM;
+	memcpy(tmp, val, n);
+	tmp[0] = JPACK_TAG;
+	rc = jpack_decode(tmp, n, out, out_len);
+	free(tmp);
+	if (rc != LIEN_OK)
+		return rc == LIEN_ENOMEM ? rc : LIEN_ECORRUPT;
+	at = sealed_slot(*out, *out_len);
+	for (size_t i = 0; at != 0 && i < 2 * HASH_LEN; i++)
+		if ((*out)[at + i] != '0')
+			at = 0;
+	if (at == 0) {
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+		return LIEN_ECORRUPT;
+	}
+	hash_sha256(box, box_len, h);
+	hex_encode(h, HASH_LEN, (char *)*out + at);
+	(*out)[at + 2 * HASH_LEN] = '"';	/* hex_encode's NUL */
+	return LIEN_OK;
+}
+
+enum lien_status
+rg_private_pack(const char *text, size_t len, const uint8_t *box,
+    size_t box_len, uint8_t **out, size_t *out_len)
+{
+	uint8_t h[HASH_LEN], *t = NULL, *pk = NULL, *back = NULL;
+	char hx[2 * HASH_LEN + 1];
+	size_t at, pk_len, back_len;
+	enum lien_status rc;
+
+	*out = NULL;
+	*out_len = 0;
+	at = sealed_slot((const uint8_t *)text, len);
+	if (at != 0 && box != NULL && box_len > 0) {
+		hash_sha256(box, box_len, h);
+		hex_encode(h, HASH_LEN, hx);
+		if (memcmp(text + at, hx, 2 * HASH_LEN) != 0)
+			at = 0;
+	} else
+		at = 0;
+	if (at == 0)
+		return jpack_encode((const uint8_t *)text, len, out, out_len);
+	if ((t = malloc(len)) == NULL)
+		return LIEN_ENOMEM;
+	memcpy(t, text, len);
+	memset(t + at, '0', 2 * HASH_LEN);
+	rc = jpack_encode(t, len, &pk, &pk_len);
+	free(t);
+	if (rc != LIEN_OK)
+		return rc;
+	/* kept only when packed and read back as the very text */
+	if (pk[0] == JPACK_TAG) {
+		pk[0] = RG_PRIV_ELIDED;
+		if (registry_private_decode(pk, pk_len, box, box_len, &back,
+		    &back_len) == LIEN_OK && back_len == len &&
+		    memcmp(back, text, len) == 0) {
+			free(back);
+			*out = pk;
+			*out_len = pk_len;
+			return LIEN_OK;
+		}
+		free(back);
+	}
+	free(pk);
+	return jpack_encode((const uint8_t *)text, len, out, out_len);
+}
+
 enum lien_status
 registry_private_get(struct ledger_view *v, uint64_t index,
     uint8_t **out, size_t *out_len)
 {
-	const uint8_t *val;
-	size_t n;
+	const uint8_t *val, *box = NULL;
+	size_t n, box_len = 0;
 	uint8_t k[8];
 	enum lien_status rc;
 
@@ -308,7 +433,12 @@ registry_private_get(struct ledger_view *v, uint64_t index,
 		return rc;
 	if (n == 0)
 		return LIEN_ECORRUPT;
-	return jpack_decode(val, n, out, out_len);
+	/* the box from the view's other pack cache: val stays valid */
+	if (val[0] == RG_PRIV_ELIDED &&
+	    (rc = ledger_view_state_get(v, LEDGER_T_SEALED, k, 8, &box,
+	    &box_len)) != LIEN_OK)
+		return rc == LIEN_ENOTFOUND ? LIEN_ECORRUPT : rc;
+	return registry_private_decode(val, n, box, box_len, out, out_len);
 }
 
 enum lien_status

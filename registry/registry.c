@@ -698,14 +698,16 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		uint8_t k[8];
 
 		be64_put(k, index);
-		/* stored packed (registry/jpack.h): registry_private_get
-		 * gives back exactly rbytes, what the commitment hashes */
+		/* stored packed (registry/jpack.h), the box's digest
+		 * elided (read.c rg_private_pack):
+		 * registry_private_get gives back exactly rbytes, what the
+		 * commitment hashes */
 		{
 			uint8_t *pk;
 			size_t pk_len;
 
-			TRY(jpack_encode((const uint8_t *)rbytes, rlen, &pk,
-			    &pk_len));
+			TRY(rg_private_pack(rbytes, rlen, rq->sealed,
+			    rq->sealed_len, &pk, &pk_len));
 			rc = ledger_state_put(st, LEDGER_T_PRIVATE, k, 8, pk,
 			    pk_len);
 			free(pk);

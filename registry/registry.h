@@ -758,6 +758,19 @@ enum lien_status registry_record_parse(const uint8_t *v, size_t n,
 enum lien_status registry_private_get(struct ledger_view *v, uint64_t index,
     uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 
+/* The private record as stored (val, n: the table's value) and the
+ * sealed box stored under the same index (box, box_len; NULL, 0 when
+ * there is none), decoded: the canonical JSON the entry's commitment
+ * hashes (registry_private_get, for readers that hold the stored values
+ * themselves). A record stored with the box's digest elided
+ * (registry/registry_int.h RG_PRIV_ELIDED) takes it from the box.
+ * *out as registry_private_get's. LIEN_ECORRUPT for an empty value, an
+ * elided record without its box or whose text does not hold the elided
+ * value once, and what jpack_decode refuses; LIEN_ENOMEM. */
+enum lien_status registry_private_decode(const uint8_t *val, size_t n,
+    const uint8_t *box, size_t box_len, uint8_t **out, size_t *out_len)
+    LIEN_MUST_CHECK;
+
 /* The sealed evidence of entry index: *key_system = 1 when sealed under
  * the system key, else key_id is the subject key id (both from the
  * private record's `key`: the sealed table holds the box alone, store

@@ -105,6 +105,20 @@ enum lien_status rg_load_ro(struct ledger_state *st, enum ledger_table tb,
  * LIEN_ENOMEM, LIEN_EINVAL. */
 enum lien_status rg_pack(enum ledger_table tb, const char *text, size_t len,
     uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
+/* A private record stored with its `sealed` member's value elided
+ * (registry/read.c): the byte RG_PRIV_ELIDED, then the packed tokens
+ * (registry/jpack.h, after JPACK_TAG) of the text with that value's 64
+ * hex digits all '0'; the reader puts the SHA-256 of the sealed box at
+ * the same index there (registry_private_decode). */
+#define RG_PRIV_ELIDED 0x02u
+/* The stored form of the private record (text, len) whose sealed box is
+ * (box, box_len): RG_PRIV_ELIDED when its `sealed` member is named once
+ * and is that box's SHA-256 and the form reads back as the very text
+ * (checked here), else as jpack_encode stores it. *out: caller frees with
+ * free(); NULL on failure. LIEN_ENOMEM, LIEN_EINVAL. */
+enum lien_status rg_private_pack(const char *text, size_t len,
+    const uint8_t *box, size_t box_len, uint8_t **out, size_t *out_len)
+    LIEN_MUST_CHECK;
 /* Store val canonically (packed as rg_pack says); val must not be
  * modified afterwards (the cache keeps a reference). */
 enum lien_status rg_store(struct ledger_state *st, enum ledger_table tb,

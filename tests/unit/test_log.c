@@ -1985,7 +1985,7 @@ test_ledger_refuses_older_format(void **state)
 	struct store_txn *t = NULL;
 	static const char old[] = "lienlog-store-v24";
 
-	assert_string_equal(ledger_store_format(), "lienlog-store-v26");
+	assert_string_equal(ledger_store_format(), STORE_FORMAT);
 	ledger_close(f->l);
 	f->l = NULL;
 	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);

@@ -3,7 +3,8 @@
  * builds, over generated inputs, well-formed and not:
  * registry/status.c rg_status_record_write (a vehicle's status record)
  * and registry/apply.c rg_notice_write (a notice); and a notice's key
- * and name (registry/state.c, store v22). */
+ * and name (registry/state.c, store v22); a private record stored with
+ * its sealed box's digest elided (registry/read.c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hex.h"
+#include "crypto/hash.h"
+#include "registry/jpack.h"
 #include "registry/registry_int.h"
 #include "tlog/status.h"
 
@@ -285,6 +289,120 @@ test_registry_notice_keys(void **state)
 	    28, k), LIEN_EPARSE);
 }
 
+/* A private record (docs/privacy.md table B's shape) whose `sealed` is
+ * the SHA-256 of box, into buf. */
+static size_t
+priv_text(char *buf, size_t cap, const uint8_t *box, size_t box_len,
+    const char *extra)
+{
+	uint8_t h[HASH_LEN];
+	char hx[2 * HASH_LEN + 1];
+	int n;
+
+	hash_sha256(box, box_len, h);
+	hex_encode(h, HASH_LEN, hx);
+	n = snprintf(buf, cap, "{\"evidence\":{\"alg\":\"ed25519\",\"created\""
+	    ":1794958586,\"nonce\":\"0d5a7238fb71ef2872314f2d585ff9d6\"},\"key"
+	    "\":\"system\",\"owner\":\"be46f263dab158a858afe41a38094a20df237b87"
+	    "a7a6668884facdb04de74074\"%s,\"salt\":\"3797bdf91ef719eb0974c87fa"
+	    "cb056adfe1b81b9bcbcdbd50c96014fd27c20bb\",\"sealed\":\"%s\",\"sig"
+	    "ner\":{\"party\":\"913304008837448709\"}}", extra, hx);
+	assert_true(n > 0 && (size_t)n < cap);
+	return (size_t)n;
+}
+
+/* The box's digest elided: stored as RG_PRIV_ELIDED, read back as the
+ * very text with the box, refused without it or with a stored form that
+ * does not hold the elided value once; every truncation, trailing byte
+ * and bit flip is refused or reads as another text (which the entry's
+ * commitment refuses); a record whose `sealed` is not its box's digest,
+ * or that names `sealed` twice, is stored as jpack stores it. */
+static void
+test_rg_private_elided(void **state)
+{
+	static const uint8_t box[] = "a sealed box", other[] = "another box";
+	char text[1024], twice[1024];
+	size_t len, n, out_len;
+	uint8_t *st, *out, *bad;
+
+	(void)state;
+	len = priv_text(text, sizeof text, box, sizeof box, "");
+	assert_int_equal(rg_private_pack(text, len, box, sizeof box, &st, &n),
+	    LIEN_OK);
+	assert_int_equal(st[0], RG_PRIV_ELIDED);
+	assert_int_equal(registry_private_decode(st, n, box, sizeof box, &out,
+	    &out_len), LIEN_OK);
+	assert_int_equal(out_len, len);
+	assert_memory_equal(out, text, len);
+	free(out);
+	/* another box: another text; none: refused */
+	assert_int_equal(registry_private_decode(st, n, other, sizeof other,
+	    &out, &out_len), LIEN_OK);
+	assert_int_equal(out_len, len);
+	assert_memory_not_equal(out, text, len);
+	free(out);
+	assert_int_equal(registry_private_decode(st, n, NULL, 0, &out,
+	    &out_len), LIEN_ECORRUPT);
+	assert_null(out);
+	assert_int_equal(registry_private_decode(st, 0, box, sizeof box, &out,
+	    &out_len), LIEN_ECORRUPT);
+	for (size_t k = 1; k < n; k++) {
+		enum lien_status rc = registry_private_decode(st, k, box,
+		    sizeof box, &out, &out_len);
+
+		assert_int_not_equal(rc, LIEN_OK);
+		assert_null(out);
+	}
+	assert_non_null(bad = malloc(n + 1));
+	memcpy(bad, st, n);
+	bad[n] = 0x06;		/* a trailing token */
+	assert_int_not_equal(registry_private_decode(bad, n + 1, box,
+	    sizeof box, &out, &out_len), LIEN_OK);
+	for (size_t i = 1; i < n; i++)
+		for (unsigned b = 0; b < 8; b++) {
+			memcpy(bad, st, n);
+			bad[i] ^= (uint8_t)(1u << b);
+			if (registry_private_decode(bad, n, box, sizeof box,
+			    &out, &out_len) == LIEN_OK) {
+				assert_false(out_len == len &&
+				    memcmp(out, text, len) == 0);
+				free(out);
+			}
+		}
+	free(bad);
+	free(st);
+	/* stored forms without the elided value: plain jpack tokens behind
+	 * the byte (the digest itself, or no `sealed`) */
+	assert_int_equal(jpack_encode((const uint8_t *)text, len, &st, &n),
+	    LIEN_OK);
+	st[0] = RG_PRIV_ELIDED;
+	assert_int_equal(registry_private_decode(st, n, box, sizeof box, &out,
+	    &out_len), LIEN_ECORRUPT);
+	free(st);
+	assert_int_equal(jpack_encode((const uint8_t *)"{\"key\":\"system\"}",
+	    16, &st, &n), LIEN_OK);
+	st[0] = RG_PRIV_ELIDED;
+	assert_int_equal(registry_private_decode(st, n, box, sizeof box, &out,
+	    &out_len), LIEN_ECORRUPT);
+	free(st);
+	/* not the box's digest; `sealed` named twice: jpack's own form */
+	assert_int_equal(rg_private_pack(text, len, other, sizeof other, &st,
+	    &n), LIEN_OK);
+	assert_int_equal(st[0], JPACK_TAG);
+	assert_int_equal(registry_private_decode(st, n, NULL, 0, &out,
+	    &out_len), LIEN_OK);
+	assert_memory_equal(out, text, len);
+	free(out);
+	free(st);
+	len = priv_text(twice, sizeof twice, box, sizeof box, ",\"p\":{\"se"
+	    "aled\":\"0000000000000000000000000000000000000000000000000000000"
+	    "000000000\"}");
+	assert_int_equal(rg_private_pack(twice, len, box, sizeof box, &st,
+	    &n), LIEN_OK);
+	assert_int_equal(st[0], JPACK_TAG);
+	free(st);
+}
+
 int
 main(void)
 {
@@ -292,6 +410,7 @@ main(void)
 		cmocka_unit_test(test_rg_status_record_write_matches_tree),
 		cmocka_unit_test(test_rg_notice_write_matches_tree),
 		cmocka_unit_test(test_registry_notice_keys),
+		cmocka_unit_test(test_rg_private_elided),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
