@@ -21,16 +21,23 @@ struct tile_buf {
 
 struct pending;
 
+struct pack_stream;
+
 /* The body of the last pack read (ledger/log.c pack_get, ledger/pack.h):
- * p is the store's bytes (a plain pack) or buf's (an inflated one). */
+ * p is the store's bytes (a plain pack) or buf's (an inflated one); n of
+ * its total bytes are there (n < total: a read view's pack inflated so
+ * far through zs, streamed). */
 struct pack_cache {
 	int valid, found;	/* found: last, off name a record */
+	int streamed;
 	uint64_t bundle;
 	const uint8_t *p;
 	size_t n, off;		/* off: just past slot last */
+	size_t total;
 	unsigned last;
 	uint8_t *buf;		/* owned: freed with the cache's owner */
 	size_t cap;
+	struct pack_stream *zs;	/* owned, as buf */
 };
 
 struct ledger {

@@ -210,8 +210,10 @@ ledger_view_close(struct ledger_view *v)
 	if (v == NULL)
 		return;
 	store_txn_abort(v->t);
-	for (size_t i = 0; i < sizeof v->pack / sizeof v->pack[0]; i++)
+	for (size_t i = 0; i < sizeof v->pack / sizeof v->pack[0]; i++) {
 		free(v->pack[i].buf);
+		pack_stream_free(v->pack[i].zs);
+	}
 	free(v);
 }
 
@@ -494,28 +496,48 @@ state_packed(enum ledger_table tb)
 
 /* Slot want of the pack body (p, n), scanning from offset from, which
  * must be 0 or just past a record the same scan reached: *val borrowed
- * from p, *end just past it. LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a
- * body that does not parse. */
+ * from p, *end just past it. (p, n) is the first n bytes of a body of
+ * total bytes (a pack inflated so far, pack_stream_more): when the scan
+ * reaches its end before it can tell, *need is the body's length it needs
+ * (> n) and the result LIEN_ENOTFOUND; *need is 0 otherwise. LIEN_ENOTFOUND
+ * if none, LIEN_ECORRUPT for a body that does not parse. */
 static enum lien_status LIEN_MUST_CHECK
-pack_scan(const uint8_t *p, size_t n, size_t from, unsigned want,
-    const uint8_t **val, size_t *val_len, size_t *end)
+pack_scan(const uint8_t *p, size_t n, size_t total, size_t from,
+    unsigned want, const uint8_t **val, size_t *val_len, size_t *end,
+    size_t *need)
 {
 	const uint8_t *rec;
 	struct rd r;
 
-	if (from > n)
+	*need = 0;
+	if (from > n || n > total)
 		return LIEN_EINVAL;
 	rd_init(&r, p + from, n - from);
-	while (rd_left(&r) > 0) {
+	for (;;) {
 		uint8_t slot;
 		uint64_t len = 0;
 		const uint8_t *lb;
+		size_t at = n - rd_left(&r);
 
+		if (rd_left(&r) == 0 && n == total)
+			break;
+		/* the slot and length, then the record, in the body's
+		 * bytes inflated so far */
+		if (rd_left(&r) < 5 && n < total) {
+			*need = at + 5;
+			return LIEN_ENOTFOUND;
+		}
 		if (rd_u8(&r, &slot) != LIEN_OK || rd_take(&r, 4, &lb) !=
 		    LIEN_OK)
 			return LIEN_ECORRUPT;
 		for (int i = 0; i < 4; i++)
 			len = len << 8 | lb[i];
+		if (len > rd_left(&r) && n < total) {
+			if (len > total - at - 5)
+				return LIEN_ECORRUPT;
+			*need = at + 5 + (size_t)len;
+			return LIEN_ENOTFOUND;
+		}
 		if (rd_take(&r, (size_t)len, &rec) != LIEN_OK)
 			return LIEN_ECORRUPT;
 		if (slot == want) {
@@ -542,9 +564,12 @@ pack_key(uint8_t pk[9], uint64_t b)
  * the cache pc of that table: *val borrowed from t (a plain pack) or from
  * pc's buffer (an inflated one), valid until pc's next read or t's next
  * put. A pack stays cached while t lives if keep_plain (a read txn, whose
- * pages never move) or if it was inflated. For ascending slots the scan
- * goes on from the last record found. LIEN_ENOTFOUND if none,
- * LIEN_ECORRUPT for a pack that does not parse. */
+ * pages never move) or if it was inflated. In a read txn a deflated pack
+ * is inflated only up to the record read (pack_stream_more: a random read
+ * costs half a pack on average), then on as later slots are read; in a
+ * write txn, whose puts may move the stored bytes, it is inflated whole.
+ * For ascending slots the scan goes on from the last record found.
+ * LIEN_ENOTFOUND if none, LIEN_ECORRUPT for a pack that does not parse. */
 static enum lien_status LIEN_MUST_CHECK
 pack_get(struct store_txn *t, struct pack_cache *pc, int keep_plain,
     enum store_table st_t, const void *key, size_t key_len,
@@ -553,7 +578,7 @@ pack_get(struct store_txn *t, struct pack_cache *pc, int keep_plain,
 	uint8_t pk[9];
 	uint64_t index, b;
 	unsigned want;
-	size_t from, end;
+	size_t from, end, need;
 	int keep = 1;
 	enum lien_status st;
 
@@ -571,15 +596,36 @@ pack_get(struct store_txn *t, struct pack_cache *pc, int keep_plain,
 		if ((st = store_get(t, st_t, pk, sizeof pk, &raw, &rn)) !=
 		    LIEN_OK)
 			return st;
-		if ((st = pack_open(raw, rn, &pc->buf, &pc->cap, &pc->p,
-		    &pc->n)) != LIEN_OK)
-			return st;
+		if (keep_plain && rn > 0 && raw[0] == PACK_DEFLATE) {
+			if ((st = pack_stream_begin(&pc->zs, raw, rn, &pc->buf,
+			    &pc->cap, &pc->total)) != LIEN_OK)
+				return st;
+			pc->p = pc->buf;
+			pc->n = 0;
+			pc->streamed = 1;
+		} else {
+			if ((st = pack_open(raw, rn, &pc->buf, &pc->cap,
+			    &pc->p, &pc->n)) != LIEN_OK)
+				return st;
+			pc->total = pc->n;
+			pc->streamed = 0;
+		}
 		pc->found = 0;
 		pc->bundle = b;
 		keep = keep_plain || pc->p == pc->buf;
 	}
 	from = pc->found && want > pc->last ? pc->off : 0;
-	st = pack_scan(pc->p, pc->n, from, want, val, val_len, &end);
+	for (;;) {
+		st = pack_scan(pc->p, pc->n, pc->total, from, want, val,
+		    val_len, &end, &need);
+		if (need == 0 || !pc->streamed)
+			break;
+		if ((st = pack_stream_more(pc->zs, pc->buf, need, &pc->n)) !=
+		    LIEN_OK) {
+			pc->valid = 0;
+			return st;
+		}
+	}
 	if (st == LIEN_OK) {
 		pc->found = 1;
 		pc->last = want;
@@ -594,6 +640,7 @@ ledger_state_packs_free(struct ledger_state *st)
 {
 	for (size_t i = 0; i < sizeof st->pack / sizeof st->pack[0]; i++) {
 		free(st->pack[i].buf);
+		pack_stream_free(st->pack[i].zs);
 		memset(&st->pack[i], 0, sizeof st->pack[i]);
 	}
 }

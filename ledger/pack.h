@@ -49,4 +49,41 @@ enum lien_status pack_store(const uint8_t *body, size_t len, int squeeze,
 enum lien_status pack_open(const uint8_t *val, size_t len, uint8_t **buf,
     size_t *cap, const uint8_t **body, size_t *body_len) LIEN_MUST_CHECK;
 
+/* A PACK_DEFLATE pack read only as far as its reader needs (a read
+ * view's reads, ledger/log.c pack_get): the evidence route and an
+ * idempotent retry's receipt read one record of a pack, the audit reads
+ * them all in order; inflating up to the record read halves the first's
+ * cost on average and leaves the second's as it was. Owned by the view;
+ * reused from pack to pack (inflateReset). */
+struct pack_stream;
+
+/* Begin reading the stored pack (val, len), a PACK_DEFLATE value that
+ * must stay where it is, unchanged, until the next begin or
+ * pack_stream_free (a read transaction's bytes): checks the header as
+ * pack_open does, sizes *buf (grown with realloc, *cap its size; the
+ * caller frees *buf) to the stated body length *total and inflates
+ * nothing yet. *zs is made at the first call (NULL before). LIEN_EINVAL
+ * for another format byte (read a plain pack with pack_open),
+ * LIEN_ECORRUPT as pack_open, LIEN_ENOMEM, LIEN_ECRYPTO (zlib failed to
+ * set up); *total is 0 on failure. */
+enum lien_status pack_stream_begin(struct pack_stream **zs,
+    const uint8_t *val, size_t len, uint8_t **buf, size_t *cap,
+    size_t *total) LIEN_MUST_CHECK;
+/* Inflate the begun pack on into buf (the *buf of the begin) until at
+ * least need bytes of its body are there (need <= the body length),
+ * and a few KiB more if the body has them; *have is how many are
+ * (never fewer than before). What is inflated is the body's prefix;
+ * once the body's end is reached the stream is checked as pack_open
+ * checks it (exactly one stream of the stated length, ending at the
+ * value's end, its Adler-32 matching), so a reader of the last record
+ * checks the whole pack and a reader of an earlier one only what lies
+ * before it (the private record read is checked against the entry's
+ * commitment by its readers). LIEN_ECORRUPT for a stream that is
+ * malformed, cut short, longer or shorter than stated, or need past the
+ * body (and every call after one failed); LIEN_ENOMEM. */
+enum lien_status pack_stream_more(struct pack_stream *zs, uint8_t *buf,
+    size_t need, size_t *have) LIEN_MUST_CHECK;
+/* Frees zs (NULL: nothing). */
+void pack_stream_free(struct pack_stream *zs);
+
 #endif

@@ -4,7 +4,9 @@
  * byte; an incompressible, oversize or unsqueezed body is stored plain;
  * an empty, truncated, trailing, bit-flipped, foreign or oversize stored
  * value is refused before anything is allocated for it or inflated past
- * its bounds.
+ * its bounds. A read view's stream (pack_stream_*) inflates a pack only
+ * as far as a read needs and, read to its end, refuses what pack_open
+ * refuses.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -243,6 +245,187 @@ test_pack_damage(void **state)
 	free(body);
 }
 
+/* The whole body through a stream, in reads of step bytes: LIEN_OK and
+ * the body's bytes in buf, or the first refusal. */
+static enum lien_status
+stream_all(struct pack_stream **zs, const uint8_t *v, size_t vlen,
+    uint8_t **buf, size_t *cap, size_t step, size_t *total)
+{
+	size_t have = 0;
+	enum lien_status st;
+
+	if ((st = pack_stream_begin(zs, v, vlen, buf, cap, total)) != LIEN_OK)
+		return st;
+	for (size_t need = step; ; need += step) {
+		if (need > *total)
+			need = *total;
+		if ((st = pack_stream_more(*zs, *buf, need, &have)) != LIEN_OK)
+			return st;
+		assert_true(have >= need && have <= *total);
+		if (need == *total)
+			return LIEN_OK;
+	}
+}
+
+/* A stream inflates only what a read needs (and a few KiB ahead): the
+ * first record of a 256-record pack leaves most of it deflated, and the
+ * body's prefix is the body's; read on, the whole body, then a second
+ * pack through the same stream. */
+static void
+test_pack_stream_prefix(void **state)
+{
+	size_t len, len2, slen, slen2, cap = 0, total, have = 0;
+	uint8_t *body = body_make(256, &len), *body2 = body_make(40, &len2);
+	uint8_t *s, *s2, *buf = NULL;
+	struct pack_stream *zs = NULL;
+
+	(void)state;
+	stored(body, len, 1, &s, &slen);
+	stored(body2, len2, 1, &s2, &slen2);
+	assert_int_equal(pack_stream_begin(&zs, s, slen, &buf, &cap, &total),
+	    LIEN_OK);
+	assert_int_equal(total, len);
+	assert_true(cap >= len);
+	assert_int_equal(pack_stream_more(zs, buf, 5 + 280, &have), LIEN_OK);
+	assert_true(have >= 5 + 280);
+	assert_true(have < len / 4);
+	assert_memory_equal(buf, body, have);
+	/* a need already there inflates nothing more */
+	{
+		size_t again;
+
+		assert_int_equal(pack_stream_more(zs, buf, 5, &again), LIEN_OK);
+		assert_int_equal(again, have);
+	}
+	assert_int_equal(pack_stream_more(zs, buf, len / 2, &have), LIEN_OK);
+	assert_true(have >= len / 2 && have < len);
+	assert_int_equal(pack_stream_more(zs, buf, len, &have), LIEN_OK);
+	assert_int_equal(have, len);
+	assert_memory_equal(buf, body, len);
+	/* past the body: refused, and so is every call after */
+	assert_int_equal(pack_stream_more(zs, buf, len + 1, &have),
+	    LIEN_ECORRUPT);
+	assert_int_equal(pack_stream_more(zs, buf, 1, &have), LIEN_ECORRUPT);
+	/* the next pack through the same stream, begun half read */
+	assert_int_equal(pack_stream_begin(&zs, s, slen, &buf, &cap, &total),
+	    LIEN_OK);
+	assert_int_equal(pack_stream_more(zs, buf, 100, &have), LIEN_OK);
+	assert_int_equal(stream_all(&zs, s2, slen2, &buf, &cap, 1000, &total),
+	    LIEN_OK);
+	assert_int_equal(total, len2);
+	assert_memory_equal(buf, body2, len2);
+	pack_stream_free(zs);
+	pack_stream_free(NULL);
+	free(s);
+	free(s2);
+	free(buf);
+	free(body);
+	free(body2);
+}
+
+/* A stream begins only a deflated pack whose header pack_open accepts:
+ * empty, plain (LIEN_EINVAL: read it with pack_open), foreign, stated 0
+ * or over the limit (before allocating), a header alone. */
+static void
+test_pack_stream_refusals(void **state)
+{
+	uint8_t v[64], *buf = NULL;
+	size_t cap = 0, total = 7, have;
+	struct pack_stream *zs = NULL;
+
+	(void)state;
+	memset(v, 0, sizeof v);
+	assert_int_equal(pack_stream_begin(&zs, v, 0, &buf, &cap, &total),
+	    LIEN_ECORRUPT);
+	assert_int_equal(total, 0);
+	assert_int_equal(pack_stream_begin(&zs, v, sizeof v, &buf, &cap,
+	    &total), LIEN_EINVAL);
+	for (unsigned f = 2; f < 256; f++) {
+		v[0] = (uint8_t)f;
+		assert_int_equal(pack_stream_begin(&zs, v, sizeof v, &buf,
+		    &cap, &total), LIEN_ECORRUPT);
+	}
+	v[0] = PACK_DEFLATE;	/* stated 0 */
+	assert_int_equal(pack_stream_begin(&zs, v, sizeof v, &buf, &cap,
+	    &total), LIEN_ECORRUPT);
+	memset(v + 1, 0xff, 4);
+	assert_int_equal(pack_stream_begin(&zs, v, sizeof v, &buf, &cap,
+	    &total), LIEN_ECORRUPT);
+	assert_null(buf);
+	assert_null(zs);
+	v[1] = v[2] = v[3] = 0;
+	v[4] = 10;
+	assert_int_equal(pack_stream_begin(&zs, v, 3, &buf, &cap, &total),
+	    LIEN_ECORRUPT);
+	/* a header alone begins, and has nothing to give */
+	assert_int_equal(pack_stream_begin(&zs, v, PACK_DEFLATE_HDR, &buf,
+	    &cap, &total), LIEN_OK);
+	assert_int_equal(total, 10);
+	assert_int_equal(pack_stream_more(zs, buf, 1, &have), LIEN_ECORRUPT);
+	assert_int_equal(pack_stream_more(NULL, buf, 1, &have), LIEN_EINVAL);
+	pack_stream_free(zs);
+	free(buf);
+}
+
+/* test_pack_damage through a stream read to its end, in steps of 1, 100
+ * and more than the body: every truncation, trailing bytes, a stated
+ * length one off and every bit flip is refused, or gives the very body
+ * (a padding bit). */
+static void
+test_pack_stream_damage(void **state)
+{
+	size_t len, slen, cap = 0, total;
+	uint8_t *body = body_make(16, &len), *s, *t, *buf = NULL;
+	struct pack_stream *zs = NULL;
+	static const size_t steps[] = { 1, 100, 1u << 20 };
+
+	(void)state;
+	stored(body, len, 1, &s, &slen);
+	assert_int_equal(s[0], PACK_DEFLATE);
+	assert_non_null(t = malloc(slen + 1));
+	for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+		assert_int_equal(stream_all(&zs, s, slen, &buf, &cap, steps[k],
+		    &total), LIEN_OK);
+		assert_memory_equal(buf, body, len);
+		for (size_t n = 1; n < slen; n++)
+			assert_int_equal(stream_all(&zs, s, n, &buf, &cap,
+			    steps[k], &total), LIEN_ECORRUPT);
+		memcpy(t, s, slen);
+		t[slen] = 0;
+		assert_int_equal(stream_all(&zs, t, slen + 1, &buf, &cap,
+		    steps[k], &total), LIEN_ECORRUPT);
+		for (int d = -1; d <= 1; d += 2) {
+			size_t n = len + (size_t)d;
+
+			memcpy(t, s, slen);
+			for (int i = 0; i < 4; i++)
+				t[1 + i] = (uint8_t)(n >> (24 - 8 * i));
+			assert_int_equal(stream_all(&zs, t, slen, &buf, &cap,
+			    steps[k], &total), LIEN_ECORRUPT);
+		}
+		for (size_t i = 1; i < slen; i++)
+			for (int bit = 0; bit < 8; bit++) {
+				enum lien_status st;
+
+				memcpy(t, s, slen);
+				t[i] ^= (uint8_t)(1u << bit);
+				st = stream_all(&zs, t, slen, &buf, &cap,
+				    steps[k], &total);
+				if (st == LIEN_OK) {
+					assert_int_equal(total, len);
+					assert_memory_equal(buf, body, len);
+					continue;
+				}
+				assert_int_equal(st, LIEN_ECORRUPT);
+			}
+	}
+	pack_stream_free(zs);
+	free(t);
+	free(s);
+	free(buf);
+	free(body);
+}
+
 int
 main(void)
 {
@@ -251,6 +434,9 @@ main(void)
 		cmocka_unit_test(test_pack_plain_kept),
 		cmocka_unit_test(test_pack_open_refusals),
 		cmocka_unit_test(test_pack_damage),
+		cmocka_unit_test(test_pack_stream_prefix),
+		cmocka_unit_test(test_pack_stream_refusals),
+		cmocka_unit_test(test_pack_stream_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
