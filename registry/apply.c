@@ -1003,7 +1003,8 @@ registry_private_commit(uint64_t index, const uint8_t *rec, size_t len,
  * one p commits to, its shape. *out: json_decref. */
 static enum lien_status LIEN_MUST_CHECK
 private_parse(unsigned type, uint64_t index, const json_t *p,
-    const uint8_t *priv, size_t priv_len, json_t **out, struct rg_verdict *v)
+    const uint8_t *priv, size_t priv_len, const uint8_t *commit, json_t **out,
+    struct rg_verdict *v)
 {
 	uint8_t want[HASH_LEN], got[HASH_LEN];
 	const char *s;
@@ -1014,8 +1015,11 @@ private_parse(unsigned type, uint64_t index, const json_t *p,
 	s = rg_jstr(p, "private", &n);
 	if (s == NULL || hex_decode(s, n, want, HASH_LEN) != LIEN_OK)
 		return rg_refuse(v, LIEN_EPARSE, "field_invalid");
-	registry_private_commit(index, priv, priv_len, got);
-	if (!hash_equal(want, got))
+	if (commit == NULL) {
+		registry_private_commit(index, priv, priv_len, got);
+		commit = got;
+	}
+	if (!hash_equal(want, commit))
 		return rg_refuse(v, LIEN_EVERIFY, "private_not_committed");
 	if ((rc = jcs_parse_canonical(priv, priv_len, out)) != LIEN_OK)
 		return rg_refuse(v, rc == LIEN_ETOOBIG ? LIEN_ETOOBIG :
@@ -1035,6 +1039,16 @@ rg_parse_entry(uint64_t index, uint64_t appv, uint64_t time_ms,
     uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv, size_t priv_len,
     json_t **p, json_t **r, struct rg_verdict *v)
 {
+	return rg_parse_entry_commit(index, appv, time_ms, type, payload, len,
+	    priv, priv_len, NULL, p, r, v);
+}
+
+enum lien_status
+rg_parse_entry_commit(uint64_t index, uint64_t appv, uint64_t time_ms,
+    uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
+    size_t priv_len, const uint8_t *commit, json_t **p, json_t **r,
+    struct rg_verdict *v)
+{
 	enum lien_status rc;
 
 	*p = NULL;
@@ -1045,7 +1059,8 @@ rg_parse_entry(uint64_t index, uint64_t appv, uint64_t time_ms,
 		return rg_refuse(v, rc == LIEN_ETOOBIG ? LIEN_ETOOBIG :
 		    LIEN_EPARSE, "payload_not_canonical");
 	if ((rc = rg_shape(type, appv, *p, 1, v)) == LIEN_OK && priv != NULL)
-		rc = private_parse(type, index, *p, priv, priv_len, r, v);
+		rc = private_parse(type, index, *p, priv, priv_len, commit, r,
+		    v);
 	if (rc != LIEN_OK) {
 		json_decref(*p);
 		*p = NULL;

@@ -228,13 +228,15 @@ audit_state_root(struct audit *a, uint64_t index, const struct entry *e)
 }
 
 static int audit_entry(struct audit *a, uint64_t index, const uint8_t *ent,
-    size_t len);
+    size_t len, struct rg_pipe_item *it);
 
+/* One entry; it (NULL: none) is what the reader did for it ahead
+ * (registry/pipeline.c). */
 static int
-audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
+audit_step(struct audit *a, uint64_t index, const uint8_t *ent, size_t len,
+    struct rg_pipe_item *it)
 {
-	struct audit *a = ctx;
-	int stop = audit_entry(a, index, ent, len);
+	int stop = audit_entry(a, index, ent, len, it);
 
 	rg_cache_scope_end();	/* the entry's records: registry/cache.c */
 	if (a->progress != NULL && !stop &&
@@ -244,7 +246,14 @@ audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
 }
 
 static int
-audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
+audit_visit(void *ctx, uint64_t index, const uint8_t *ent, size_t len)
+{
+	return audit_step(ctx, index, ent, len, NULL);
+}
+
+static int
+audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len,
+    struct rg_pipe_item *it)
 {
 	struct entry e;
 	const char *reason = NULL;
@@ -253,7 +262,13 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 	int applying = 0;
 	enum lien_status rc;
 
-	if ((rc = entry_decode(ent, len, &e)) != LIEN_OK || e.index != index) {
+	if (it != NULL) {
+		rc = it->dec;
+		e = it->e;
+	} else {
+		rc = entry_decode(ent, len, &e);
+	}
+	if (rc != LIEN_OK || e.index != index) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": envelope does not decode", index);
 		a->rc = LIEN_ECORRUPT;
@@ -282,7 +297,15 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 		return 1;
 	}
 	if (!a->public_only) {
-		rc = registry_private_get(a->v, index, &priv, &priv_len);
+		if (it != NULL && it->priv_done) {
+			rc = it->priv_rc;
+			priv = it->priv;	/* taken */
+			priv_len = it->priv_len;
+			it->priv = NULL;
+		} else {
+			rc = registry_private_get(a->v, index, &priv,
+			    &priv_len);
+		}
 		if (rc != LIEN_OK) {
 			snprintf(a->why, a->why_cap, "entry %" PRIu64
 			    ": %s", index, rc == LIEN_ENOTFOUND ?
@@ -292,8 +315,9 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len)
 			return 1;
 		}
 	}
-	rc = registry_check_apply(a->st, index, e.time_ms, e.type, e.payload,
-	    e.payload_len, priv, priv_len, &reason, &applying);
+	rc = rg_check_apply_pre(a->st, index, e.time_ms, e.type, e.payload,
+	    e.payload_len, priv, priv_len, it != NULL && it->priv_done &&
+	    priv != NULL ? it->commit : NULL, &reason, &applying);
 	free(priv);
 	if (rc == LIEN_OK)
 		goto applied;
@@ -493,6 +517,33 @@ compare_all(struct ledger *l, struct ledger_scratch *sc, struct ledger_view *v,
 	return rc;
 }
 
+/* Every entry of v from index from through audit_step, in order: read
+ * ahead on a second thread where it can (registry/pipeline.c),
+ * else on this one. Returns the walk's status (a's for a finding). */
+static enum lien_status LIEN_MUST_CHECK
+audit_walk(struct audit *a, struct ledger *l, struct ledger_view *v,
+    uint64_t from)
+{
+	struct rg_pipe *pp = NULL;
+	struct rg_pipe_item *it;
+	enum lien_status rc;
+
+	rc = rg_pipe_start(l, v, from, !a->public_only, &pp);
+	if (rc == LIEN_EUNSUPPORTED)
+		return ledger_view_foreach_entry(v, from, audit_visit, a);
+	if (rc != LIEN_OK)
+		return rc;
+	while ((rc = rg_pipe_next(pp, &it)) == LIEN_OK) {
+		int stop = audit_step(a, it->index, it->ent, it->len, it);
+
+		rg_pipe_done(pp, it);
+		if (stop)
+			break;
+	}
+	rg_pipe_stop(pp);
+	return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
+}
+
 /* Replay entries [from, size) of one view into the scratch store in
  * scratch_dir. from = 0: compare every state table and the map with the
  * view's; from > 0 (a kept store of an incremental audit, holding the
@@ -594,7 +645,7 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 	rg_cache_scope(((1u << LEDGER_T_COUNT) - 1u) &
 	    ~(1u << LEDGER_T_PARTIES));
 	rg_stats_cache(1);	/* registry/stats_agg.c; flushed before commits */
-	rc = ledger_view_foreach_entry(v, from, audit_visit, &a);
+	rc = audit_walk(&a, l, v, from);
 	if (a.st != NULL) {
 		enum lien_status f = rg_stats_flush(a.st);
 

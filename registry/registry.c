@@ -792,6 +792,16 @@ registry_check_apply(struct ledger_state *st, uint64_t index,
     const uint8_t *priv, size_t priv_len, const char **reason,
     int *out_applying)
 {
+	return rg_check_apply_pre(st, index, time_ms, type, payload, len,
+	    priv, priv_len, NULL, reason, out_applying);
+}
+
+enum lien_status
+rg_check_apply_pre(struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len, const uint8_t *priv_commit,
+    const char **reason, int *out_applying)
+{
 	json_t *p = NULL, *r = NULL;
 	struct rg_verdict v = { LIEN_OK, NULL, 0 };
 	uint64_t appv;
@@ -819,8 +829,8 @@ registry_check_apply(struct ledger_state *st, uint64_t index,
 	/* One parse for both halves: the check only reads the trees and the
 	 * state, so the apply sees exactly what registry_apply's own parse
 	 * of the same bytes would give it. */
-	rc = rg_parse_entry(index, appv, time_ms, type, payload, len, priv,
-	    priv_len, &p, &r, &v);
+	rc = rg_parse_entry_commit(index, appv, time_ms, type, payload, len,
+	    priv, priv_len, priv_commit, &p, &r, &v);
 	if (rc == LIEN_OK)
 		rc = rg_check(st, index, time_ms, type, p, r, &v);
 	if (rc != LIEN_OK) {

@@ -1020,6 +1020,15 @@ void registry_replay_close(struct registry_replay *r);
  * so a test log of a few thousand entries shows the commits on the way.
  * Process-wide; not for use while a replay runs. */
 void registry_replay_txn_entries(uint64_t n);
+/* The replay's reader on a second thread (registry/pipeline.c: entries
+ * decoded, private records read, payloads and records parsed ahead of
+ * the replay, in order; the same verdicts): on (1, the default, where
+ * there are two cores and a view of the same snapshot) or off (0: the
+ * replay thread does it all). Process-wide; for tests and measurements;
+ * not for use while a replay runs. */
+void registry_replay_pipeline(int on);
+/* Entries the reader handed to the last replay that had one (tests). */
+uint64_t registry_replay_pipeline_last(void);
 enum lien_status registry_replay_audit_resume(struct ledger *l,
     struct ledger *prev, const char *scratch_dir, int public_only,
     uint64_t from, uint64_t id, uint64_t *out_size,

@@ -12,6 +12,7 @@
 #include "registry/registry.h"
 #include "registry/jcs.h"
 #include "registry/ids.h"
+#include "tlog/entry.h"
 
 /* Version 2: public payload + private record (docs/privacy.md). */
 #define RG_PAYLOAD_VERSION 2
@@ -349,6 +350,58 @@ enum lien_status rg_parse_entry(uint64_t index, uint64_t appv,
     uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len, const uint8_t *priv,
     size_t priv_len, json_t **p, json_t **r, struct rg_verdict *v)
     LIEN_MUST_CHECK;
+/* rg_parse_entry with the record's commitment computed ahead: commit
+ * (NULL: computed here) is registry_private_commit(index, priv,
+ * priv_len). */
+enum lien_status rg_parse_entry_commit(uint64_t index, uint64_t appv,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len, const uint8_t *commit, json_t **p,
+    json_t **r, struct rg_verdict *v) LIEN_MUST_CHECK;
+/* registry_check_apply with the private record's commitment computed
+ * ahead (registry/pipeline.c): priv_commit (NULL: computed here) is
+ * registry_private_commit(index, priv, priv_len). Same verdicts and
+ * writes. */
+enum lien_status rg_check_apply_pre(struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint16_t type, const uint8_t *payload, size_t len,
+    const uint8_t *priv, size_t priv_len, const uint8_t *priv_commit,
+    const char **reason, int *out_applying) LIEN_MUST_CHECK;
+
+/* ---- the replay's reader (registry/pipeline.c) ------------------------ */
+/* One entry as the reader left it; everything in it is the reader's
+ * until rg_pipe_done, except what the replay takes (sets NULL). */
+struct rg_pipe_item {
+	uint64_t index;
+	const uint8_t *ent;	/* borrowed: valid until rg_pipe_stop */
+	size_t len;
+	enum lien_status dec;	/* entry_decode's */
+	struct entry e;		/* dec == LIEN_OK: e.payload points into ent */
+	int priv_done;		/* the private record was read: */
+	enum lien_status priv_rc;	/* registry_private_get's */
+	uint8_t *priv;		/* priv_rc == LIEN_OK: free() */
+	size_t priv_len;
+	uint8_t commit[HASH_LEN];	/* priv_rc == LIEN_OK: its commitment
+					 * (registry_private_commit) */
+};
+struct rg_pipe;
+/* Start the reader of v's entries from index from, through a view of l
+ * of the same snapshot as v; with_priv: read the private records; base:
+ * LIEN_EUNSUPPORTED: no reader here (one core, turned off, the
+ * store moved on): the caller walks v itself; LIEN_ENOMEM, a view's
+ * error. */
+enum lien_status rg_pipe_start(struct ledger *l, struct ledger_view *v,
+    uint64_t from, int with_priv, struct rg_pipe **out)
+    LIEN_MUST_CHECK;
+/* The next entry, in order (borrowed until rg_pipe_done). LIEN_ENOTFOUND
+ * after the last; else the walk's error (ledger_view_foreach_entry's:
+ * LIEN_ECORRUPT for a damaged bundle), after every entry before it. */
+enum lien_status rg_pipe_next(struct rg_pipe *pp, struct rg_pipe_item **out)
+    LIEN_MUST_CHECK;
+/* Done with the item rg_pipe_next gave: frees what is left in it. */
+void rg_pipe_done(struct rg_pipe *pp, struct rg_pipe_item *it);
+/* Stop the reader (wherever it is), join it, free everything; NULL: a
+ * no-op. */
+void rg_pipe_stop(struct rg_pipe *pp);
+
 /* The 64-hex vehicle key of p ("vehicle"), NULL if absent. */
 const char *rg_vehicle(const json_t *p);
 
