@@ -435,7 +435,7 @@ uint64_t ledger_scratch_commits(const struct ledger_scratch *sc);
  * memory); ledger_scratch_compare_touched then compares exactly those keys
  * of the tables in mask (bit 1 << enum ledger_table) with the view: same
  * value, or absent from both; LIEN_ECORRUPT with the first difference in
- * why. ledger_scratch_touched: keys noted. */
+ * why. ledger_scratch_touched: keys noted (each once). */
 void ledger_scratch_track(struct ledger_scratch *sc, int on);
 uint64_t ledger_scratch_touched(const struct ledger_scratch *sc);
 enum lien_status ledger_scratch_compare_touched(struct ledger_scratch *sc,

@@ -83,21 +83,84 @@ table_name(unsigned tb)
 	return tb < LEDGER_T_COUNT ? names[tb] : "?";
 }
 
-/* Keys a tracked replay wrote: records of u8 table, u16 length, key. */
+/* Keys a tracked replay wrote: records of u8 table, u16 length, key, each
+ * key once. An incremental audit's replay writes ~16 records per entry,
+ * most of them to keys it wrote before (a vehicle, an application, the
+ * statistics' totals, the counters), and every key is compared once at
+ * the end: noting it once here (a hash set of the records' offsets) keeps
+ * the list to the keys themselves, where sorting all the writes and
+ * skipping the repeats cost 6% of an incremental audit's CPU (perf, 10^5
+ * entries on a 10^6 store). */
+struct touch_slot {
+	uint64_t off1;		/* the record's offset + 1; 0: empty */
+	uint64_t hash;
+};
+
 struct ledger_touch {
 	uint8_t *buf;
 	size_t len, cap;
 	uint64_t count;
+	struct touch_slot *set;
+	size_t set_cap;		/* a power of two, or 0 */
 };
+
+static uint64_t
+touch_hash(unsigned tb, const uint8_t *k, size_t kl)
+{
+	uint64_t h = 0xcbf29ce484222325u ^ tb;
+
+	for (size_t i = 0; i < kl; i++)
+		h = (h ^ k[i]) * 0x100000001b3u;
+	return h ^ h >> 29;
+}
+
+/* Double the set (or make it), placing every noted record again. */
+static enum lien_status
+touch_grow(struct ledger_touch *t)
+{
+	size_t cap = t->set_cap ? t->set_cap * 2 : 1u << 12;
+	struct touch_slot *ns = calloc(cap, sizeof *ns);
+
+	if (ns == NULL)
+		return LIEN_ENOMEM;
+	for (size_t i = 0; i < t->set_cap; i++) {
+		size_t j;
+
+		if (t->set[i].off1 == 0)
+			continue;
+		for (j = t->set[i].hash & (cap - 1); ns[j].off1 != 0;
+		    j = (j + 1) & (cap - 1))
+			;
+		ns[j] = t->set[i];
+	}
+	free(t->set);
+	t->set = ns;
+	t->set_cap = cap;
+	return LIEN_OK;
+}
 
 enum lien_status
 ledger_touch_add(struct ledger_touch *t, unsigned tb, const void *key,
     size_t key_len)
 {
-	size_t need = 3 + key_len;
+	size_t need = 3 + key_len, j;
+	uint64_t h;
 
 	if (key_len > 0xffffu)
 		return LIEN_EINVAL;
+	/* at most half full */
+	if ((t->count + 1) * 2 > t->set_cap && touch_grow(t) != LIEN_OK)
+		return LIEN_ENOMEM;
+	h = touch_hash(tb, key, key_len);
+	for (j = h & (t->set_cap - 1); t->set[j].off1 != 0;
+	    j = (j + 1) & (t->set_cap - 1)) {
+		const uint8_t *r = t->buf + t->set[j].off1 - 1;
+
+		if (t->set[j].hash == h && r[0] == tb &&
+		    ((size_t)r[1] << 8 | r[2]) == key_len &&
+		    memcmp(r + 3, key, key_len) == 0)
+			return LIEN_OK;		/* noted before */
+	}
 	if (t->len + need > t->cap) {
 		size_t cap = t->cap ? t->cap * 2 : 1u << 16;
 		uint8_t *nb;
@@ -109,6 +172,8 @@ ledger_touch_add(struct ledger_touch *t, unsigned tb, const void *key,
 		t->buf = nb;
 		t->cap = cap;
 	}
+	t->set[j].off1 = t->len + 1;
+	t->set[j].hash = h;
 	t->buf[t->len] = (uint8_t)tb;
 	t->buf[t->len + 1] = (uint8_t)(key_len >> 8);
 	t->buf[t->len + 2] = (uint8_t)key_len;
@@ -482,6 +547,7 @@ ledger_scratch_close(struct ledger_scratch *sc)
 	ledger_state_packs_free(&sc->state);
 	ledger_rcache_free(sc->state.rcache);
 	free(sc->touch.buf);
+	free(sc->touch.set);
 	map_pending_free(&sc->mpend);
 	map_wcache_free(sc->mcache);
 	free(sc);
@@ -547,8 +613,7 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 
 	if (sc->open)
 		return LIEN_EINVAL;
-	/* Each key once, in key order: a record the replay rewrote many
-	 * times (a vehicle, an application) is compared once, and the
+	/* In key order (each key is noted once: ledger_touch_add), so the
 	 * lookups walk both B-trees in order (seek_exact). */
 	if (sc->touch.count > 0 && (refs = malloc((size_t)sc->touch.count *
 	    sizeof *refs)) == NULL)
@@ -573,8 +638,6 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 		size_t avl = 0, bvl = 0;
 		enum lien_status sa, sb;
 
-		if (i > 0 && touch_cmp(&refs[i - 1], &refs[i]) == 0)
-			continue;	/* the same key again */
 		if (tb >= LEDGER_T_COUNT || !(mask >> tb & 1u))
 			continue;
 		if (vstate_is((enum ledger_table)tb)) {

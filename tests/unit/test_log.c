@@ -1231,6 +1231,45 @@ get_is(struct ledger_state *st, enum ledger_table tb, const char *key,
 	assert_memory_equal(v, want, vl);
 }
 
+/* An incremental audit's replay notes each key it writes once, however
+ * often it writes it (ledger_touch_add): a key put three times and then
+ * deleted, the same key in another table, and 5,000 others (the set
+ * grows past its first size). Fails if every write is noted. */
+static void
+test_ledger_scratch_touched_once(void **state)
+{
+	struct ledger_scratch *sc;
+	struct ledger_state *st;
+	char dir[64], cmd[128], k[16];
+
+	(void)state;
+	strcpy(dir, "/tmp/lienlog-test-touch-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(ledger_scratch_open(dir, &sc), LIEN_OK);
+	ledger_scratch_track(sc, 1);
+	assert_int_equal(ledger_scratch_begin(sc, &st), LIEN_OK);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(ledger_state_put(st, LEDGER_T_APPS, "A1", 2,
+		    "v", 1), LIEN_OK);
+	assert_int_equal(ledger_state_put(st, LEDGER_T_PARTIES, "A1", 2, "v",
+	    1), LIEN_OK);
+	assert_int_equal(ledger_scratch_touched(sc), 2);
+	for (unsigned i = 0; i < 5000; i++) {
+		snprintf(k, sizeof k, "k%u", i);
+		assert_int_equal(ledger_state_put(st, LEDGER_T_PSTATE, k,
+		    strlen(k), "v", 1), LIEN_OK);
+		if (i % 2 == 0)
+			assert_int_equal(ledger_state_put(st, LEDGER_T_PSTATE,
+			    k, strlen(k), "w", 1), LIEN_OK);
+	}
+	assert_int_equal(ledger_state_del(st, LEDGER_T_APPS, "A1", 2), LIEN_OK);
+	assert_int_equal(ledger_scratch_touched(sc), 5002);
+	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
+	ledger_scratch_close(sc);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* Within one scratch transaction a read after a write gives the write,
  * whatever the cache held: put then get, put again, delete then get, a
  * vehicle's three tables apart, a value a read gave passed to a put,
@@ -2027,6 +2066,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_replay_scratch, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_tables, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_read_cache),
+		cmocka_unit_test(test_ledger_scratch_touched_once),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_replace, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
