@@ -832,11 +832,15 @@ read_file(const char *path, char *buf, size_t cap, size_t *len)
 }
 
 /* The --wstat figures: per new entry, each table's writes and the leaf
- * and overflow pages they dirtied, and the sums. */
+ * and overflow pages they dirtied, and the sums; then every page the
+ * commits wrote, by tree (each table, the free list, the table of
+ * tables) and kind (branch, leaf, overflow), and the sums. */
 static int
-wstat_print(struct ledger *l, uint64_t entries, uint64_t batches)
+wstat_print(struct ledger *l, uint64_t entries, uint64_t batches,
+    uint64_t wchar)
 {
 	uint64_t w, lv, wsum = 0, lsum = 0;
+	uint64_t wp[3], wk[3] = { 0, 0, 0 }, commits = 0;
 	const char *name;
 	char fig[96];
 	double n = entries > 0 ? (double)entries : 1;
@@ -857,6 +861,37 @@ wstat_print(struct ledger *l, uint64_t entries, uint64_t batches)
 		return fail("ledger_wstat_get", st);
 	bench_figure("wstat_writes_per_entry", (double)wsum / n, "writes");
 	bench_figure("wstat_pages_per_entry", (double)lsum / n, "pages");
+	/* every page the commits wrote, by tree and kind (exact) */
+	for (unsigned i = 0; (st = ledger_wstat_written(l, i, &name, wp,
+	    &commits)) == LIEN_OK; i++) {
+		static const char *const kind[3] = { "branch", "leaf",
+		    "overflow" };
+
+		for (unsigned k = 0; k < 3; k++) {
+			(void)snprintf(fig, sizeof fig,
+			    "wstat_%s_written_%s_per_entry", name, kind[k]);
+			bench_figure(fig, (double)wp[k] / n, "pages");
+			wk[k] += wp[k];
+		}
+	}
+	if (st != LIEN_ENOTFOUND)
+		return fail("ledger_wstat_written", st);
+	bench_figure("wstat_written_branch_per_entry", (double)wk[0] / n,
+	    "pages");
+	bench_figure("wstat_written_leaf_per_entry", (double)wk[1] / n,
+	    "pages");
+	bench_figure("wstat_written_overflow_per_entry", (double)wk[2] / n,
+	    "pages");
+	bench_figure("wstat_written_per_entry", (double)(wk[0] + wk[1] +
+	    wk[2]) / n, "pages");
+	bench_figure("wstat_written_per_commit", commits > 0 ?
+	    (double)(wk[0] + wk[1] + wk[2]) / (double)commits : 0, "pages");
+	bench_figure("wstat_commits", (double)commits, "commits");
+	/* the same pages as bytes handed to pwrite (the meta pages' part
+	 * too, and stderr's progress lines): what growth.py's
+	 * pages_written_per_entry counts under the load */
+	bench_figure("wstat_wchar_pages_per_entry", (double)wchar / 4096.0 /
+	    n, "pages");
 	bench_figure("wstat_entries", (double)entries, "entries");
 	bench_figure("wstat_batches", (double)batches, "batches");
 	return 0;
@@ -918,7 +953,7 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	struct ledger_view *view = NULL;
 	char path[4096], why[DEMO_WHY_MAX], *skey;
 	size_t len;
-	uint64_t vno = 0, t0, tlast, ts, size0, size, batches0 = 0;
+	uint64_t vno = 0, t0, tlast, ts, size0, size, batches0 = 0, wchar0 = 0;
 	struct ledger_stats ls;
 	enum lien_status st;
 	int rc = 1;
@@ -995,6 +1030,7 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	ledger_stats_get(g->l, &ls);
 	batches0 = ls.batches;
 	size0 = ledger_size(g->l);
+	wchar0 = bench_proc_io("wchar");
 	t0 = tlast = bench_now_ns();
 	fprintf(stderr, "bench_growth: %s: %" PRIu64 " entries, growing to %"
 	    PRIu64 " (batches of %u, %s; %s)\n", dir, size0, target, batch,
@@ -1041,8 +1077,8 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 	bench_figure("build_span_days", g->sim ? (double)(sim_at(g, g->ticks) -
 	    g->sim_t0) / 86400000.0 : 0, "days");
 	ledger_stats_get(g->l, &ls);
-	if (wstat && wstat_print(g->l, size - size0, ls.batches - batches0) !=
-	    0)
+	if (wstat && wstat_print(g->l, size - size0, ls.batches - batches0,
+	    bench_proc_io("wchar") - wchar0) != 0)
 		goto out;
 	rc = 0;
 out:

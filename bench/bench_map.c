@@ -120,30 +120,10 @@ proc_cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Bytes this process has caused to be written to storage (proc(5),
- * /proc/self/io write_bytes); 0 when unknown. */
-static uint64_t
-io_field(const char *field)
-{
-	char line[128];
-	uint64_t v = 0;
-	size_t fl = strlen(field);
-	FILE *f = fopen("/proc/self/io", "r");
-
-	if (f == NULL)
-		return 0;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (strncmp(line, field, fl) == 0 && line[fl] == ':' &&
-		    sscanf(line + fl + 1, "%" SCNu64, &v) == 1)
-			break;
-	fclose(f);
-	return v;
-}
-
 static uint64_t
 io_write_bytes(void)
 {
-	return io_field("write_bytes");
+	return bench_proc_io("write_bytes");
 }
 
 /* Bytes this process handed to write(2)/pwrite(2) (proc(5), wchar):
@@ -152,7 +132,7 @@ io_write_bytes(void)
 static uint64_t
 io_wchar(void)
 {
-	return io_field("wchar");
+	return bench_proc_io("wchar");
 }
 
 /* Vehicle i's VIN: demo_vin_make from a seed of i (valid check digit). */

@@ -16,6 +16,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,27 @@ bench_loadavg_1m(void)
 		(void)fclose(f);
 	}
 	return la;
+}
+
+/* A counter of this process's I/O (proc(5) /proc/self/io: "wchar",
+ * bytes handed to write(2)/pwrite(2); "write_bytes", bytes caused to be
+ * written to storage); 0 when unknown. */
+static inline uint64_t
+bench_proc_io(const char *field)
+{
+	char line[128];
+	uint64_t v = 0;
+	size_t fl = strlen(field);
+	FILE *f = fopen("/proc/self/io", "r");
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (strncmp(line, field, fl) == 0 && line[fl] == ':' &&
+		    sscanf(line + fl + 1, "%" SCNu64, &v) == 1)
+			break;
+	(void)fclose(f);
+	return v;
 }
 
 /* One figure line on stdout, flushed so a crash later keeps it. */

@@ -52,6 +52,21 @@ At each size it prints, one per line, "name value unit":
                                       the branch pages above them; for
                                       every table of the store,
                                       `vrecords` too)
+  growth_<N>_tree_<t>_written_per_entry, _written_branch_per_entry
+                                      the same entries: every page their
+                                      commits wrote, by tree (every
+                                      table, `freelist`, `tables`: LMDB's
+                                      free list and table of tables),
+                                      and its branch pages (exact:
+                                      ledger/store.c "Pages written per
+                                      commit")
+  growth_<N>_written_{branch,leaf,overflow}_per_entry, _written_per_entry,
+  _written_per_commit, _entries_per_commit, _written_wchar_pages_per_entry
+                                      their sums; the same pages as
+                                      bytes handed to pwrite / 4096
+  growth_<N>_load_...                 with --load-wstat: the same for a
+                                      second load on a lienlogd started
+                                      with LIENLOGD_WSTAT=1
   growth_<N>_writes_per_entry, _pages_dirtied_per_entry  the same, all
                                       tables
   growth_<N>_random_writes_per_entry, _random_pages_dirtied_per_entry
@@ -154,6 +169,10 @@ TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
           "vehicles", "parties", "nonces", "idem", "sealed", "index",
           "private", "pstate", "keys", "papps", "notices", "expiry",
           "vrecords")
+# the trees every page a commit writes is in: the tables, LMDB's free
+# list and its table of tables (bench_growth --wstat, LIENLOGD_WSTAT)
+TREES = TABLES + ("freelist", "tables")
+KINDS = ("branch", "leaf", "overflow")
 COPY_MAX = 2_000_000
 # bench_growth build's nonce window (BUILD_NONCE_WINDOW_MS, 2 s: not the
 # registry's default 300 s, bench/README.md "Growth"), plus a margin
@@ -251,7 +270,7 @@ class Server:
     LISTENING = re.compile(r"^lienlogd: listening on "
                            r"http://127\.0\.0\.1:([0-9]+)/$", re.M)
 
-    def __init__(self, lienlogd, datadir, log):
+    def __init__(self, lienlogd, datadir, log, env=None):
         self.proc = None
         self.datadir = datadir
         # Port 0: the kernel picks a free port as lienlogd binds and
@@ -260,7 +279,7 @@ class Server:
         self.logf = open(log, "w")
         self.proc = subprocess.Popen(
             [lienlogd, "--demo", datadir, "--listen", "127.0.0.1:0"],
-            stdout=self.logf, stderr=subprocess.STDOUT)
+            stdout=self.logf, stderr=subprocess.STDOUT, env=env)
         deadline = time.time() + 1800
         while time.time() < deadline and self.proc.poll() is None:
             with open(log) as f:
@@ -603,6 +622,14 @@ def measure(b, label, store, args, res, size):
     figure(p + "random_pages_dirtied_per_entry", sum(
         ws.get(t, {}).get("pages", 0) for t in RANDOM) if ws else
         float("nan"), "pages")
+    # every page those commits wrote, by tree (each table, LMDB's free
+    # list and its table of tables) and kind: exact (ledger/store.c
+    # "Pages written per commit"), branch pages and LMDB's own included
+    written_figures(p, {t: [wf.get(f"wstat_{t}_written_{k}_per_entry",
+                                   float("nan")) for k in KINDS]
+                        for t in TREES}, wf.get("wstat_commits", 0),
+                    wf.get("wstat_entries", 0),
+                    wf.get("wstat_wchar_pages_per_entry", float("nan")))
     say(f"{label}: {int(wf.get('wstat_entries', 0))} entries in "
         f"{int(wf.get('wstat_batches', 0))} batches for the write counts")
     n = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
@@ -612,6 +639,8 @@ def measure(b, label, store, args, res, size):
     # work, and the one to have even if the long audit of a large store
     # is cut short; then the audits on the store as the load left it
     n = measure_load(b, label, store, args, res, n, p)
+    if args.load_wstat:
+        n = measure_load_wstat(b, label, store, args, n, p)
 
     # full audit that leaves a resume record, then K more entries and the
     # incremental audit of them (lienlog audit --resume, docs/cli.md)
@@ -671,6 +700,65 @@ def measure(b, label, store, args, res, size):
         f"{el:.2f} s")
     shutil.rmtree(rdir, ignore_errors=True)
 
+
+
+def written_figures(p, per, commits, entries, wchar):
+    """The pages written per entry by tree ({tree: [branch, leaf,
+    overflow] per entry}), their sums by kind and in all, per commit, and
+    the same pages counted as bytes handed to pwrite (wchar)."""
+    nan = float("nan")
+    for t in TREES:
+        v = per.get(t, [nan] * 3)
+        figure(p + f"tree_{t}_written_per_entry", sum(v), "pages")
+        figure(p + f"tree_{t}_written_branch_per_entry", v[0], "pages")
+    tot = [sum(per.get(t, [nan] * 3)[k] for t in TREES) for k in range(3)]
+    for k, kind in enumerate(KINDS):
+        figure(p + f"written_{kind}_per_entry", tot[k], "pages")
+    figure(p + "written_per_entry", sum(tot), "pages")
+    figure(p + "written_per_commit", sum(tot) * entries / commits
+           if commits > 0 else nan, "pages")
+    figure(p + "entries_per_commit", entries / commits if commits > 0
+           else nan, "entries")
+    figure(p + "written_wchar_pages_per_entry", wchar, "pages")
+
+
+def measure_load_wstat(b, label, store, args, n, p):
+    """The load again, on a server that counts every page its commits
+    write by tree (LIENLOGD_WSTAT): where the load's pages go. Its
+    requests/s are not a figure (the counting costs the sequencer CPU);
+    its pages written per entry (wchar, as measure_load counts them)
+    are printed beside the counts to show they agree."""
+    p = p + "load_"
+    say(f"{label}: load with the page counts, load average {loadavg():.2f}")
+    log = store + ".lienlogd-wstat.log"
+    srv = Server(b["lienlogd"], store, log,
+                 env=dict(os.environ, LIENLOGD_WSTAT="1"))
+    try:
+        c0 = srv.counters()
+        run([b["lienlog"], "load", "--url", f"http://127.0.0.1:{srv.port}",
+             "--demo", store, "--concurrency", str(args.concurrency),
+             "--duration", str(args.duration)])
+        c1 = srv.counters()
+    finally:
+        srv.stop()
+    n1 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
+        "entries"]
+    added = n1 - n
+    per, commits = {}, 0
+    with open(log) as f:
+        for line in f:
+            m = re.match(r"^lienlogd: wstat (\w+) (\d+) (\d+) (\d+) "
+                         r"(\d+)$", line)
+            if m and added > 0:
+                per[m.group(1)] = [int(m.group(i)) / added
+                                   for i in (2, 3, 4)]
+                commits = int(m.group(5))
+    tids = [t for t in c1 if t != "proc"]
+    wc = max((c1[t].get("wchar", 0) - c0.get(t, {}).get("wchar", 0)
+              for t in tids), default=0)
+    written_figures(p, per, commits, added,
+                    wc / 4096 / added if added > 0 else float("nan"))
+    return int(n1)
 
 
 def measure_load(b, label, store, args, res, n, p):
@@ -781,6 +869,10 @@ def main():
                     help="entries grown in batches of 16 to count the "
                     "writes per table (bench_growth build --wstat); 0: "
                     "not counted (measure a grown store's load again)")
+    ap.add_argument("--load-wstat", action="store_true",
+                    help="after the load, run it again on a server that "
+                    "counts the pages its commits write by tree "
+                    "(growth_<N>_load_... figures)")
     ap.add_argument("--audit-max-s", type=float,
                     help="stop the full audit after this many seconds "
                     "(its figures nan, _audit_stopped_after_s set; no "
@@ -798,6 +890,7 @@ def main():
         args.sizes, args.duration, args.concurrency = "3e3", 2, 4
         args.incr = 300
         args.wstat = 256
+        args.load_wstat = True
         if args.per_year == ap.get_default("per_year"):
             # 10 days: the window check sees a tenth of it in idem
             args.per_year = 3000 / 10 * DAYS_PER_YEAR

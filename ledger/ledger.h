@@ -253,16 +253,28 @@ void ledger_stats_get(struct ledger *l, struct ledger_stats *out);
 /* Write statistics for benchmarks (bench_growth --wstat): from this call
  * on, the writes of every write transaction are counted per table of the
  * store, and so are the leaf and overflow pages they dirty
- * (ledger/store.h store_wstat_start says how, and what is not counted).
- * A cursor lookup per write: lienlogd never turns it on. Call between
+ * (ledger/store.h store_wstat_start says how, and what is not counted),
+ * and every page the commits write (ledger_wstat_written). A cursor
+ * lookup per write and a walk of each commit's new pages: lienlogd turns
+ * it on only for a benchmark (LIENLOGD_WSTAT). Call between
  * appends (not while one is under way). LIEN_ENOMEM, LIEN_EIO;
- * LIEN_EINVAL on a read-only ledger. */
+ * LIEN_EUNSUPPORTED if the page walker does not find LMDB's own page
+ * counts; LIEN_EINVAL on a read-only ledger. */
 enum lien_status ledger_wstat_start(struct ledger *l) LIEN_MUST_CHECK;
 /* Table i's (0, 1, ...) LMDB name and its counts since
  * ledger_wstat_start (writes, pages dirtied), read between appends.
  * *name is static. LIEN_ENOTFOUND past the last table. */
 enum lien_status ledger_wstat_get(struct ledger *l, unsigned i,
     const char **name, uint64_t *writes, uint64_t *pages) LIEN_MUST_CHECK;
+/* The pages the commits since ledger_wstat_start wrote, by tree i (0,
+ * 1, ...: the tables as ledger_wstat_get numbers them, then LMDB's free
+ * list, "freelist", and its table of tables, "tables"): out[0] branch,
+ * out[1] leaf, out[2] overflow pages; *commits, the write commits (each
+ * also wrote a meta page). Exact (ledger/store.h store_wstat_written).
+ * *name is static. LIEN_ENOTFOUND past the last tree; LIEN_EIO if the
+ * walk of a commit failed, which stops the counts. */
+enum lien_status ledger_wstat_written(struct ledger *l, unsigned i,
+    const char **name, uint64_t out[3], uint64_t *commits) LIEN_MUST_CHECK;
 
 /* Append witness cosignature lines ("— <name> <base64>\n" each, C2SP
  * tlog-cosignature; the caller has verified them) to the stored signed

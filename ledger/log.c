@@ -2119,3 +2119,19 @@ ledger_wstat_get(struct ledger *l, unsigned i, const char **name,
 	pthread_mutex_unlock(&l->mu);
 	return LIEN_OK;
 }
+
+enum lien_status
+ledger_wstat_written(struct ledger *l, unsigned i, const char **name,
+    uint64_t out[3], uint64_t *commits)
+{
+	enum lien_status st;
+
+	if (i >= (unsigned)STORE_WP_N)
+		return LIEN_ENOTFOUND;
+	pthread_mutex_lock(&l->mu);
+	*name = i == STORE_WP_FREE ? "freelist" : i == STORE_WP_MAIN ?
+	    "tables" : store_table_name((enum store_table)i);
+	st = store_wstat_written(l->st, i, out, commits);
+	pthread_mutex_unlock(&l->mu);
+	return st == LIEN_ENOTFOUND ? LIEN_EIO : st;
+}

@@ -18,6 +18,7 @@
 
 #include <errno.h>
 #include <lmdb.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,10 +32,17 @@ struct store {
 	int rdonly;
 	int nosync;		/* store_nosync: flush at close */
 	uint64_t (*wstat)[2];	/* store_wstat_start: writes, pages */
+	struct wwalk *ww;	/* store_wstat_start: pages written */
+	pthread_mutex_t ww_mu;	/* a commit and its walk, while ww is on */
 	const char *map_lo;	/* the map, to tell clean pages */
 	size_t map_len;
 	int map_known;		/* map_lo found: 1; not found: -1; not yet: 0 */
 };
+
+struct wwalk;
+static void ww_free(struct wwalk *w);
+static void ww_commit(struct store *s, uint64_t txnid);
+static enum lien_status ww_start(struct store *s) LIEN_MUST_CHECK;
 
 struct store_txn {
 	struct store *s;
@@ -128,6 +136,7 @@ store_open_flags(const char *dir, uint64_t map_size, unsigned max_readers,
 		free(s);
 		return st_from_mdb(rc);
 	}
+	(void)pthread_mutex_init(&s->ww_mu, NULL);
 	/* A sparse map: LMDB only uses the pages it writes. 1 TiB default so
 	 * the log never needs a resize (which requires no open txns). */
 	if (map_size == 0)
@@ -175,6 +184,7 @@ store_open_flags(const char *dir, uint64_t map_size, unsigned max_readers,
 	return LIEN_OK;
 out:
 	mdb_env_close(s->env);
+	(void)pthread_mutex_destroy(&s->ww_mu);
 	free(s);
 	return st;
 }
@@ -207,6 +217,8 @@ store_close(struct store *s)
 		(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s->wstat);
+	ww_free(s->ww);
+	(void)pthread_mutex_destroy(&s->ww_mu);
 	free(s);
 }
 
@@ -301,9 +313,22 @@ enum lien_status
 store_txn_commit(struct store_txn *t)
 {
 	struct store *s = t->s;
-	int rc = mdb_txn_commit(t->txn);
+	/* With the page counts on, a commit and its walk go together: a
+	 * second writer's commit (a witness cosignature's transaction
+	 * beside the sequencer's) waits, so the walk sees this commit's
+	 * snapshot and its free-list record before anything reuses them. */
+	int walk = t->write && s->ww != NULL;
+	uint64_t txnid = (uint64_t)mdb_txn_id(t->txn);
+	int rc;
 
+	if (walk)
+		(void)pthread_mutex_lock(&s->ww_mu);
+	rc = mdb_txn_commit(t->txn);
 	free(t);
+	if (rc == 0 && walk && s->ww != NULL)
+		ww_commit(s, txnid);
+	if (walk)
+		(void)pthread_mutex_unlock(&s->ww_mu);
 	if (rc == EIO && store_no_room(s))
 		return LIEN_EFULL;
 	return st_from_mdb(rc);
@@ -410,8 +435,13 @@ store_wstat_start(struct store *s)
 	    (st = wstat_map_range(s, &s->map_lo, &s->map_len)) != LIEN_OK)
 		return st;
 	s->map_known = 1;
-	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL)
+	if ((st = ww_start(s)) != LIEN_OK)
+		return st;
+	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL) {
+		ww_free(s->ww);
+		s->ww = NULL;
 		return LIEN_ENOMEM;
+	}
 	return LIEN_OK;
 }
 
@@ -435,6 +465,314 @@ store_wstat_get(const struct store *s, enum store_table tb,
 {
 	*out_writes = s->wstat != NULL ? s->wstat[tb][0] : 0;
 	*out_pages = s->wstat != NULL ? s->wstat[tb][1] : 0;
+}
+
+/*
+ * Pages written per commit (store_wstat_start; store.h says what for).
+ * LMDB 0.9 copies on write: a transaction never rewrites a page of the
+ * snapshot before it, every page it changes gets a page number that no
+ * tree of that snapshot holds (from the free list or the file's end),
+ * and so does every branch page above it. So the pages a commit wrote
+ * are exactly the pages its snapshot's trees hold and the last one's did
+ * not, and a subtree whose root the last snapshot held is unchanged.
+ * The walker keeps a bit per page number held by the last snapshot's
+ * trees (every table, the free list's, the table of tables), walks the
+ * new snapshot from its meta page and stops at every page whose bit is
+ * set; the pages it reaches are the commit's writes, counted by tree and
+ * kind. Pages the commit freed (its own record in the free list, written
+ * by the commit) lose their bit, so that a later commit reusing them
+ * counts them again. Loose pages (taken and freed in one transaction)
+ * are never written by LMDB and never reached here.
+ *
+ * It reads LMDB's on-disk format, which lmdb.h does not describe: the
+ * 0.9 layout of 64-bit builds (mdb.c: MDB_page, MDB_node, MDB_meta,
+ * MDB_db), checked where it can be: the first walk must find exactly
+ * the branch, leaf and overflow pages mdb_stat counts in every table,
+ * or store_wstat_start fails with LIEN_EUNSUPPORTED.
+ */
+#define WW_PAGEHDR 16		/* MDB_page: pgno, pad, flags, lower, upper */
+#define WW_P_BRANCH 0x01
+#define WW_P_LEAF 0x02
+#define WW_P_LEAF2 0x20
+#define WW_F_BIGDATA 0x01	/* MDB_node flags */
+#define WW_F_SUBDATA 0x02
+#define WW_META_DBS 24		/* MDB_meta: offset of mm_dbs[FREE, MAIN] */
+#define WW_DB_SIZE 48		/* MDB_db */
+#define WW_DB_ROOT 40		/* MDB_db: md_root */
+#define WW_META_TXNID 128	/* MDB_meta: mm_txnid after mm_last_pg */
+#define WW_NOPAGE UINT64_MAX	/* P_INVALID: an empty tree */
+
+struct wwalk {
+	const uint8_t *base;	/* the map: page n at base + n * psize */
+	size_t psize;
+	uint8_t *held;		/* a bit per page number of the last snapshot */
+	uint64_t npages;	/* bits in held */
+	uint64_t last_pgno;	/* this snapshot's highest page */
+	uint64_t written[STORE_WP_N][3];	/* branch, leaf, overflow */
+	uint64_t commits;
+};
+
+static uint64_t
+ww_rd(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, p, n);	/* native order: LMDB writes its own */
+	return v;
+}
+
+static void
+ww_free(struct wwalk *w)
+{
+	if (w == NULL)
+		return;
+	free(w->held);
+	free(w);
+}
+
+static int
+ww_bit(const struct wwalk *w, uint64_t pg)
+{
+	return (w->held[pg >> 3] >> (pg & 7)) & 1;
+}
+
+/* Grow held to cover page pg (the file grows between commits). */
+static enum lien_status LIEN_MUST_CHECK
+ww_cover(struct wwalk *w, uint64_t pg)
+{
+	uint64_t n;
+	uint8_t *h;
+
+	if (pg < w->npages)
+		return LIEN_OK;
+	n = (pg + 1) * 2 + 4096;
+	if ((h = realloc(w->held, (size_t)((n + 7) / 8))) == NULL)
+		return LIEN_ENOMEM;
+	memset(h + (w->npages + 7) / 8, 0,
+	    (size_t)((n + 7) / 8 - (w->npages + 7) / 8));
+	w->held = h;
+	w->npages = (n + 7) / 8 * 8;
+	return LIEN_OK;
+}
+
+static void
+ww_set(struct wwalk *w, uint64_t pg, int on)
+{
+	if (on)
+		w->held[pg >> 3] |= (uint8_t)(1u << (pg & 7));
+	else
+		w->held[pg >> 3] &= (uint8_t)~(1u << (pg & 7));
+}
+
+/* The table (or STORE_WP_FREE, STORE_WP_MAIN) a tree of the table of
+ * tables is, by its name; -1 for a table this format does not have. */
+static int
+ww_table(const uint8_t *name, size_t len)
+{
+	for (int i = 0; i < STORE_NTABLES; i++)
+		if (strlen(table_names[i]) == len &&
+		    memcmp(table_names[i], name, len) == 0)
+			return i;
+	return -1;
+}
+
+/* Walk the tree under page pg of tree `which`, counting and marking the
+ * pages not held before. LIEN_ECORRUPT for a page past the snapshot's
+ * end or of an unknown kind (a layout this walker does not know). */
+static enum lien_status LIEN_MUST_CHECK
+ww_walk(struct wwalk *w, uint64_t pg, int which, unsigned depth)
+{
+	const uint8_t *p, *node, *data;
+	unsigned flags, nkeys, nflags, ksize;
+	enum lien_status st;
+
+	if (pg == WW_NOPAGE)
+		return LIEN_OK;
+	if (pg > w->last_pgno || depth > 32)
+		return LIEN_ECORRUPT;
+	if (ww_bit(w, pg))
+		return LIEN_OK;	/* held before: the subtree is unchanged */
+	ww_set(w, pg, 1);
+	p = w->base + pg * w->psize;
+	flags = (unsigned)ww_rd(p + 10, 2);
+	if (ww_rd(p + 12, 2) < WW_PAGEHDR)
+		return LIEN_ECORRUPT;
+	nkeys = (unsigned)(ww_rd(p + 12, 2) - WW_PAGEHDR) / 2;
+	if (flags & WW_P_BRANCH) {
+		w->written[which][0]++;
+		for (unsigned i = 0; i < nkeys; i++) {
+			node = p + ww_rd(p + WW_PAGEHDR + 2 * i, 2);
+			/* mn_lo, mn_hi, mn_flags: the child's page number */
+			if ((st = ww_walk(w, ww_rd(node, 4) |
+			    ww_rd(node + 4, 2) << 32, which, depth + 1)) !=
+			    LIEN_OK)
+				return st;
+		}
+		return LIEN_OK;
+	}
+	if (!(flags & WW_P_LEAF))
+		return LIEN_ECORRUPT;
+	w->written[which][1]++;
+	if (flags & WW_P_LEAF2)
+		return LIEN_OK;
+	for (unsigned i = 0; i < nkeys; i++) {
+		node = p + ww_rd(p + WW_PAGEHDR + 2 * i, 2);
+		nflags = (unsigned)ww_rd(node + 4, 2);
+		ksize = (unsigned)ww_rd(node + 6, 2);
+		data = node + 8 + ksize;
+		if (nflags & WW_F_BIGDATA) {
+			uint64_t ov = ww_rd(data, 8);
+
+			if (ov > w->last_pgno)
+				return LIEN_ECORRUPT;
+			if (!ww_bit(w, ov)) {
+				ww_set(w, ov, 1);
+				/* mp_pages: the run's length */
+				w->written[which][2] += ww_rd(w->base +
+				    ov * w->psize + 12, 4);
+			}
+		} else if ((nflags & WW_F_SUBDATA) && which == STORE_WP_MAIN) {
+			int t = ww_table(node + 8, ksize);
+
+			if (t >= 0 && (st = ww_walk(w, ww_rd(data + WW_DB_ROOT,
+			    8), t, 0)) != LIEN_OK)
+				return st;
+		}
+	}
+	return LIEN_OK;
+}
+
+/* Walk the newest snapshot from its meta page (of the two, the one with
+ * the larger transaction id). */
+static enum lien_status LIEN_MUST_CHECK
+ww_snapshot(struct store *s, struct wwalk *w)
+{
+	MDB_envinfo info;
+	const uint8_t *m0 = w->base + WW_PAGEHDR;
+	const uint8_t *m1 = w->base + w->psize + WW_PAGEHDR;
+	const uint8_t *m;
+	enum lien_status st;
+	int rc;
+
+	if ((rc = mdb_env_info(s->env, &info)) != 0)
+		return st_from_mdb(rc);
+	w->last_pgno = (uint64_t)info.me_last_pgno;
+	if ((st = ww_cover(w, w->last_pgno)) != LIEN_OK)
+		return st;
+	m = ww_rd(m1 + WW_META_TXNID, 8) > ww_rd(m0 + WW_META_TXNID, 8) ?
+	    m1 : m0;
+	if (ww_rd(m + WW_META_TXNID, 8) != (uint64_t)info.me_last_txnid)
+		return LIEN_EUNSUPPORTED;
+	if ((st = ww_walk(w, ww_rd(m + WW_META_DBS + WW_DB_ROOT, 8),
+	    STORE_WP_FREE, 0)) != LIEN_OK)
+		return st;
+	return ww_walk(w, ww_rd(m + WW_META_DBS + WW_DB_SIZE + WW_DB_ROOT, 8),
+	    STORE_WP_MAIN, 0);
+}
+
+/* Forget the pages transaction txnid freed (its free-list record: a
+ * count, then page numbers). */
+static enum lien_status LIEN_MUST_CHECK
+ww_forget(struct store *s, struct wwalk *w, uint64_t txnid)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	size_t id = (size_t)txnid;
+	MDB_val k = { sizeof id, &id }, v;
+	int rc;
+
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return st_from_mdb(rc);
+	if ((rc = mdb_cursor_open(txn, 0, &c)) == 0) {	/* FREE_DBI */
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET);
+		if (rc == 0 && v.mv_size >= 8) {
+			const uint8_t *ids = v.mv_data;
+			uint64_t n = ww_rd(ids, 8);
+
+			for (uint64_t i = 1; i <= n && i < v.mv_size / 8; i++) {
+				uint64_t pg = ww_rd(ids + 8 * i, 8);
+
+				if (pg < w->npages)
+					ww_set(w, pg, 0);
+			}
+		}
+		if (rc == MDB_NOTFOUND)
+			rc = 0;	/* a commit that freed nothing */
+		mdb_cursor_close(c);
+	}
+	mdb_txn_abort(txn);
+	return st_from_mdb(rc);
+}
+
+/* After write commit txnid: count its pages. A failure stops the
+ * counting (store_wstat_written then says so); the commit stands. */
+static void
+ww_commit(struct store *s, uint64_t txnid)
+{
+	struct wwalk *w = s->ww;
+
+	if (ww_snapshot(s, w) != LIEN_OK ||
+	    ww_forget(s, w, txnid) != LIEN_OK) {
+		ww_free(w);
+		s->ww = NULL;
+		return;
+	}
+	w->commits++;
+}
+
+/* Start the walker: the whole snapshot held, and checked against
+ * LMDB's own page counts (mdb_stat) table by table. */
+static enum lien_status LIEN_MUST_CHECK
+ww_start(struct store *s)
+{
+	struct wwalk *w;
+	MDB_stat ms;
+	MDB_txn *txn = NULL;
+	enum lien_status st;
+	int rc;
+
+	if ((w = calloc(1, sizeof *w)) == NULL)
+		return LIEN_ENOMEM;
+	w->base = (const uint8_t *)s->map_lo;
+	if ((rc = mdb_env_stat(s->env, &ms)) != 0) {
+		st = st_from_mdb(rc);
+		goto out;
+	}
+	w->psize = ms.ms_psize;
+	if ((st = ww_snapshot(s, w)) != LIEN_OK)
+		goto out;
+	if ((rc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		st = st_from_mdb(rc);
+		goto out;
+	}
+	st = LIEN_EUNSUPPORTED;
+	for (int i = 0; i < STORE_NTABLES; i++) {
+		if (mdb_stat(txn, s->dbi[i], &ms) != 0 ||
+		    ms.ms_branch_pages != w->written[i][0] ||
+		    ms.ms_leaf_pages != w->written[i][1] ||
+		    ms.ms_overflow_pages != w->written[i][2])
+			goto out;
+	}
+	memset(w->written, 0, sizeof w->written);
+	s->ww = w;
+	w = NULL;
+	st = LIEN_OK;
+out:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	ww_free(w);
+	return st;
+}
+
+enum lien_status
+store_wstat_written(const struct store *s, unsigned which,
+    uint64_t out[3], uint64_t *out_commits)
+{
+	if (s->ww == NULL || which >= STORE_WP_N)
+		return LIEN_ENOTFOUND;
+	memcpy(out, s->ww->written[which], sizeof s->ww->written[which]);
+	*out_commits = s->ww->commits;
+	return LIEN_OK;
 }
 
 const char *

@@ -109,8 +109,11 @@ enum store_table {
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
 	STORE_NTABLES = STORE_STATE0 + 14
-
 };
+
+/* store_wstat_written's trees beyond the tables: LMDB's free list and
+ * its table of tables. */
+enum { STORE_WP_FREE = STORE_NTABLES, STORE_WP_MAIN, STORE_WP_N };
 
 enum lien_status store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, int rdonly, struct store **out) LIEN_MUST_CHECK;
@@ -214,10 +217,24 @@ int store_txn_clean(struct store_txn *t, const void *p);
  * read in the map, a dirty one is the transaction's private copy (the
  * environment is not MDB_WRITEMAP). The leaf an insert lands on is the
  * one holding the key's predecessor (or the first leaf). Branch pages
- * and LMDB's own tables (free list, table roots) are not counted. Costs
- * a cursor lookup per write: never on in lienlogd. Linux only (the
- * map's address from /proc/self/maps). LIEN_ENOMEM, LIEN_EIO. */
+ * and LMDB's own tables (free list, table roots) are not counted here:
+ * store_wstat_written counts every page the commits write. Costs a
+ * cursor lookup per write and a walk of each commit's new pages: never
+ * on in lienlogd. Linux only (the map's address from /proc/self/maps).
+ * LIEN_ENOMEM, LIEN_EIO; LIEN_EUNSUPPORTED if the page walker does not
+ * find LMDB's own page counts. */
 enum lien_status store_wstat_start(struct store *s) LIEN_MUST_CHECK;
+/* The pages the write commits since store_wstat_start wrote, by the
+ * tree that holds them: a table (which < STORE_NTABLES), LMDB's free
+ * list (STORE_WP_FREE) or its table of tables (STORE_WP_MAIN, one
+ * record per table, rewritten whenever a table's root moves); out[0]
+ * branch, out[1] leaf, out[2] overflow pages. Every page a commit writes
+ * is in one of them, but for the meta page (one per commit, a part of a
+ * page: *out_commits). Found by walking each commit's new pages
+ * (store.c "Pages written per commit"). LIEN_ENOTFOUND when not started, past the last
+ * tree, or when a walk failed (it then stops). */
+enum lien_status store_wstat_written(const struct store *s, unsigned which,
+    uint64_t out[3], uint64_t *out_commits) LIEN_MUST_CHECK;
 /* Counts of table tb since store_wstat_start (zeros when not started):
  * writes, and leaf and overflow pages dirtied. */
 void store_wstat_get(const struct store *s, enum store_table tb,

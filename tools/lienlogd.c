@@ -46,6 +46,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -470,6 +471,21 @@ demo_has_world(const char *dir)
  * scripts and tests read to find the server (docs/cli.md "Listening
  * address"): "lienlogd: listening on http://A.B.C.D:PORT/". listen has
  * passed civet_listen_ok, so it holds a ':'. */
+/* LIENLOGD_WSTAT's counts, one line per tree: "lienlogd: wstat <tree>
+ * <branch> <leaf> <overflow> <commits>" (pages written since the
+ * start). */
+static void
+say_wstat(struct ledger *l)
+{
+	uint64_t wp[3], commits;
+	const char *name;
+
+	for (unsigned i = 0; ledger_wstat_written(l, i, &name, wp, &commits)
+	    == LIEN_OK; i++)
+		say("lienlogd: wstat %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
+		    PRIu64 "\n", name, wp[0], wp[1], wp[2], commits);
+}
+
 static void
 say_listening(const char *listen, unsigned port)
 {
@@ -786,6 +802,13 @@ main(int argc, char **argv)
 	if (!ledger_state_map_on(l))
 		say("lienlogd: lien-status map off (--no-state-map): no state "
 		    "roots, no status proofs\n");
+	/* A benchmark's switch, never a deployment's: count every page the
+	 * commits write, by tree (ledger_wstat_written), and say the counts
+	 * at a clean stop (bench/growth.py --load-wstat). It costs the
+	 * sequencer a lookup per write and a walk per commit. */
+	if (getenv("LIENLOGD_WSTAT") != NULL &&
+	    (s = ledger_wstat_start(l)) != LIEN_OK)
+		say("lienlogd: LIENLOGD_WSTAT: %s\n", lien_status_message(s));
 	say("lienlogd: data %s\n", dir);
 	say("lienlogd: origin %s\n", ledger_origin(l));
 	say("lienlogd: verifier key %s\n", vkey);
@@ -952,6 +975,8 @@ out:
 	witness_client_stop(wc);	/* after the server: handlers wait on it */
 	demo_world_free(dw);
 	api_app_close(app);
+	if (l != NULL && getenv("LIENLOGD_WSTAT") != NULL)
+		say_wstat(l);
 	if (l != NULL)
 		ledger_close(l);
 	note_signer_free(signer);
