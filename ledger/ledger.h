@@ -139,12 +139,13 @@ enum lien_status ledger_state_put(struct ledger_state *st,
     size_t val_len) LIEN_MUST_CHECK;
 enum lien_status ledger_state_del(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
-/* ledger_state_put of a record that exists (else LIEN_ENOTFOUND) that
- * leaves it where it lies: for the vehicle tables (LEDGER_T_VEHICLES,
- * LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW) the record keeps its place in
- * `vrecords`, so the vehicle's pointer record (a random page) is not
- * written (ledger/vehicle_state.c); for a smaller value, as a window's
- * prune makes. The state it leaves is ledger_state_put's. */
+/* ledger_state_put of a record that exists (else LIEN_ENOTFOUND): for
+ * the vehicle tables (LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE,
+ * LEDGER_T_VWINDOW) the record keeps its place in `vrecords`, so the
+ * vehicle's pointer record (a random page) is not written
+ * (ledger/vehicle_state.c), as with ledger_state_put of a record the
+ * vehicle has; used for a smaller value, as a window's prune makes. The
+ * state it leaves is ledger_state_put's. */
 enum lien_status ledger_state_replace(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len, const void *val,
     size_t val_len) LIEN_MUST_CHECK;

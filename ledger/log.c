@@ -884,7 +884,7 @@ state_put_store(struct ledger_state *st, enum ledger_table tb,
 	if (rc != LIEN_OK)
 		return rc;
 	if (vstate_is(tb)) {
-		st->vmemo.state = 0;	/* the pointer changes */
+		st->vmemo.state = 0;	/* the pointer may change */
 		return vstate_put(st->t, tb, key, key_len, val, val_len);
 	}
 	if (state_digested(st, tb)) {

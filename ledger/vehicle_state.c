@@ -20,12 +20,19 @@
  *
  *   be64 seq -> the record's bytes
  *
- * where seq is one more than the table's last key, so every record is
- * appended (MDB_APPEND: full leaves, and one batch's records share its
- * last pages). A rewrite appends the new record and deletes the old one
- * (a write to an older, cold page), and updates the pointer in place;
- * a replace (vstate_replace: a window's prune) writes the record where
- * it lies and leaves the pointer alone.
+ * where seq is one more than the table's last key, so every new record
+ * is appended (MDB_APPEND: full leaves, and one batch's records share
+ * its last pages). A record the vehicle has is rewritten where it lies,
+ * under its seq (vstate_put, vstate_replace): the write lands on the
+ * record's page in `vrecords`, which the delete of a moving record
+ * wrote anyway, and the pointer record is not written. The pointer, a
+ * random page of `vehicles` with a branch page per level above it (so
+ * its cost grows with the number of vehicles: README "Growth"), is
+ * written only when a vehicle gains or loses a record: up to store v26
+ * every rewrite appended the new record, deleted the old one and
+ * rewrote the pointer, about one random pointer write per entry. A
+ * record that grows past its page's free room splits that page, as any
+ * update does; it is never moved to the end.
  *
  * Callers do not see any of this: LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE
  * and LEDGER_T_VWINDOW are get/put/del/scan by the 64 lowercase hex
@@ -170,6 +177,22 @@ vrec_drop(struct store_txn *t, enum ledger_table tb, uint8_t ptr[VPTR_LEN])
 	return LIEN_OK;
 }
 
+/* tb's record of the vehicle whose pointer record is ptr takes val
+ * where it lies, under the seq it has (the pointer unchanged).
+ * LIEN_ENOTFOUND if the vehicle has no tb record. */
+static enum lien_status LIEN_MUST_CHECK
+vrec_rewrite(struct store_txn *t, enum ledger_table tb,
+    const uint8_t ptr[VPTR_LEN], const void *val, size_t val_len)
+{
+	uint8_t k[8];
+	uint64_t seq = be64_get(ptr + vslot(tb));
+
+	if (seq == 0)
+		return LIEN_ENOTFOUND;
+	be64_put(k, seq);
+	return store_put(t, vrec_table, k, sizeof k, val, val_len, 0);
+}
+
 enum lien_status
 vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len)
@@ -185,10 +208,8 @@ vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
 		return LIEN_EINVAL;
 	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK)
 		return st;
-	if ((st = vrec_drop(t, tb, ptr)) != LIEN_OK && st != LIEN_ENOTFOUND)
-		return st;
-	/* Read the last seq inside the write txn, after the drop: a record
-	 * rewritten twice in a batch is then rewritten in place. */
+	if ((st = vrec_rewrite(t, tb, ptr, val, val_len)) != LIEN_ENOTFOUND)
+		return st;	/* rewritten where it lies: no pointer write */
 	if ((st = store_cursor_open(t, vrec_table, &c)) != LIEN_OK)
 		return st;
 	st = store_cursor_last(c, &lk, &lkl, &lv, &lvl);
@@ -207,28 +228,20 @@ vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
 	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
 }
 
-/* A record rewritten where it lies: the window's prune (store v26). Its
- * page in `vrecords` is written either way (a rewrite that moves the
- * record deletes it there), but the pointer record, a random page of
- * `vehicles`, is not: a window pruned a month after its application
- * cost one random page per application before. A record that shrinks
- * stays on its page; LMDB moves the node within it. */
+/* A record only rewritten where it lies (the window's prune, store v26;
+ * vstate_put does the same for a record the vehicle has). */
 enum lien_status
 vstate_replace(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len)
 {
-	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN], k[8];
-	uint64_t seq;
+	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN];
 	enum lien_status st;
 
 	if (!vkey(key, key_len, bk))
 		return LIEN_ENOTFOUND;
 	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK)
 		return st;
-	if ((seq = be64_get(ptr + vslot(tb))) == 0)
-		return LIEN_ENOTFOUND;
-	be64_put(k, seq);
-	return store_put(t, vrec_table, k, sizeof k, val, val_len, 0);
+	return vrec_rewrite(t, tb, ptr, val, val_len);
 }
 
 enum lien_status

@@ -1068,24 +1068,20 @@ window_replace_build(void *arg, struct ledger_state *st, uint64_t index,
 	    LIEN_ENOTFOUND ? LIEN_OK : LIEN_EINVAL;
 }
 
-/* ledger_state_replace of a vehicle table (store v26, a window's prune)
- * rewrites the record where it lies: one write to `vrecords`, none to
- * the pointer records of `vehicles` (a random page per pruned window
- * when the record moved or went); every reader sees the new value. */
+/* Append one entry built by build(NULL), then one by build(1) with the
+ * write counts on: the second's writes to `vehicles` (the pointer
+ * records) and to `vrecords`. */
 static void
-test_ledger_vehicle_replace(void **state)
+vehicle_writes(struct fx *f, ledger_build_fn build, uint64_t *vptr_writes,
+    uint64_t *vrec_writes)
 {
-	struct fx *f = *state;
 	struct ledger_item item = { 0 };
 	struct ledger_receipt rc;
-	struct ledger_view *v;
-	const uint8_t *val;
 	const char *name;
-	uint64_t writes, pages, vptr_writes = 99, vrec_writes = 99;
-	char k5[65];
-	size_t vl;
+	uint64_t writes, pages;
 
-	item.build = window_replace_build;
+	*vptr_writes = *vrec_writes = 99;
+	item.build = build;
 	assert_int_equal(ledger_append_many(f->l, &item, 1, &rc), LIEN_OK);
 	assert_int_equal(rc.status, LIEN_OK);
 	assert_int_equal(ledger_wstat_start(f->l), LIEN_OK);
@@ -1095,10 +1091,27 @@ test_ledger_vehicle_replace(void **state)
 	for (unsigned i = 0; ledger_wstat_get(f->l, i, &name, &writes,
 	    &pages) == LIEN_OK; i++) {
 		if (strcmp(name, "vehicles") == 0)
-			vptr_writes = writes;
+			*vptr_writes = writes;
 		if (strcmp(name, "vrecords") == 0)
-			vrec_writes = writes;
+			*vrec_writes = writes;
 	}
+}
+
+/* ledger_state_replace of a vehicle table (store v26, a window's prune)
+ * rewrites the record where it lies: one write to `vrecords`, none to
+ * the pointer records of `vehicles` (a random page per pruned window
+ * when the record moved or went); every reader sees the new value. */
+static void
+test_ledger_vehicle_replace(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	const uint8_t *val;
+	uint64_t vptr_writes, vrec_writes;
+	char k5[65];
+	size_t vl;
+
+	vehicle_writes(f, window_replace_build, &vptr_writes, &vrec_writes);
 	assert_int_equal(vptr_writes, 0);
 	assert_int_equal(vrec_writes, 2);
 	vkey_hex(k5, 5);
@@ -1110,6 +1123,60 @@ test_ledger_vehicle_replace(void **state)
 	    &val, &vl), LIEN_OK);
 	assert_int_equal(vl, 4);
 	assert_memory_equal(val, "five", 4);
+	ledger_view_close(v);
+}
+
+/* arg 0: vehicle 7 gets a public record; 1: it is rewritten twice,
+ * longer then shorter, and gets its first private record. */
+static enum lien_status
+rewrite_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	enum lien_status rc;
+
+	(void)index;
+	(void)time_ms;
+	(void)cap;
+	*out_len = 1;
+	out[0] = 'r';
+	if (arg == NULL)
+		return vput(st, LEDGER_T_VEHICLES, 7, "seven");
+	if ((rc = vput(st, LEDGER_T_VEHICLES, 7,
+	    "seven, now mortgaged to a bank")) != LIEN_OK ||
+	    (rc = vput(st, LEDGER_T_VEHICLES, 7, "seven, mortgaged")) !=
+	    LIEN_OK)
+		return rc;
+	return vput(st, LEDGER_T_VPRIVATE, 7, "private seven");
+}
+
+/* A vehicle's record rewritten (ledger_state_put of a record it has)
+ * takes the new value where it lies in `vrecords`: one write each, and
+ * none to the pointer records of `vehicles` (a random page per
+ * registration when the record moved: append, delete, pointer). Only a
+ * record the vehicle did not have writes its pointer. */
+static void
+test_ledger_vehicle_rewrite_in_place(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	const uint8_t *val;
+	uint64_t vptr_writes, vrec_writes;
+	char k7[65];
+	size_t vl;
+
+	vehicle_writes(f, rewrite_build, &vptr_writes, &vrec_writes);
+	assert_int_equal(vptr_writes, 1);	/* the private record's */
+	assert_int_equal(vrec_writes, 3);
+	vkey_hex(k7, 7);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VEHICLES, k7, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 16);
+	assert_memory_equal(val, "seven, mortgaged", 16);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VPRIVATE, k7, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 13);
+	assert_memory_equal(val, "private seven", 13);
 	ledger_view_close(v);
 }
 
@@ -2068,6 +2135,7 @@ main(void)
 		cmocka_unit_test(test_ledger_scratch_read_cache),
 		cmocka_unit_test(test_ledger_scratch_touched_once),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_replace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_vehicle_rewrite_in_place, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
