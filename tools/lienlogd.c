@@ -466,11 +466,6 @@ demo_has_world(const char *dir)
 	    access(path, F_OK) == 0;
 }
 
-/* Say where the server listens, with the port actually bound (the
- * kernel's choice for --listen A.B.C.D:0), in the one stable line
- * scripts and tests read to find the server (docs/cli.md "Listening
- * address"): "lienlogd: listening on http://A.B.C.D:PORT/". listen has
- * passed civet_listen_ok, so it holds a ':'. */
 /* LIENLOGD_WSTAT's counts, one line per tree: "lienlogd: wstat <tree>
  * <branch> <leaf> <overflow> <commits>" (pages written since the
  * start). */
@@ -486,6 +481,11 @@ say_wstat(struct ledger *l)
 		    PRIu64 "\n", name, wp[0], wp[1], wp[2], commits);
 }
 
+/* Say where the server listens, with the port actually bound (the
+ * kernel's choice for --listen A.B.C.D:0), in the one stable line
+ * scripts and tests read to find the server (docs/cli.md "Listening
+ * address"): "lienlogd: listening on http://A.B.C.D:PORT/". listen has
+ * passed civet_listen_ok, so it holds a ':'. */
 static void
 say_listening(const char *listen, unsigned port)
 {
