@@ -130,7 +130,10 @@ struct ledger_state;
  * build callback. LIEN_ENOTFOUND if absent. In an audit's compact
  * scratch store (ledger_scratch_compact) a get of a digest table may also
  * give LIEN_ECORRUPT (the audited store holds another record), and a
- * seek there gives the key and the digest. */
+ * seek there gives the key and the digest. In the vehicle tables
+ * (LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW) a zero-length
+ * value is no record: after a put of one, the key reads as absent to
+ * every reader and scan (ledger/vehicle_state.c, store v28). */
 enum lien_status ledger_state_get(struct ledger_state *st,
     enum ledger_table tb, const void *key, size_t key_len,
     const uint8_t **val, size_t *val_len) LIEN_MUST_CHECK;

@@ -866,7 +866,8 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	 * the new digest, as it does without the cache */
 	if (st->rcache != NULL)
 		ledger_rcache_wrote(st->rcache, tb, key, key_len, val, val_len,
-		    rc == LIEN_OK && !state_digested(st, tb));
+		    rc == LIEN_OK && !state_digested(st, tb) &&
+		    !(vstate_is(tb) && val_len == 0));
 	return rc;
 }
 
@@ -932,9 +933,10 @@ ledger_state_replace(struct ledger_state *st, enum ledger_table tb,
 		return rc;
 	/* (the pointer does not change: the memo stays) */
 	rc = vstate_replace(st->t, tb, key, key_len, val, val_len);
-	if (st->rcache != NULL)		/* as ledger_state_put */
+	if (st->rcache != NULL)		/* as ledger_state_put; an empty
+					 * vehicle record reads as none */
 		ledger_rcache_wrote(st->rcache, tb, key, key_len, val, val_len,
-		    rc == LIEN_OK);
+		    rc == LIEN_OK && val_len > 0);
 	return rc;
 }
 

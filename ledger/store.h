@@ -91,11 +91,15 @@
  * spell, a JWS's names in a second preset dictionary (EVZIP_DEFLATE3,
  * registry/evzip.h), which a v26 reader cannot open, and a private
  * record stored with its `sealed` digest elided, read back from the
- * sealed box under its index (registry/registry_int.h RG_PRIV_ELIDED).
+ * sealed box under its index (registry/registry_int.h RG_PRIV_ELIDED);
+ * v28: a vehicle's pointer record is made with its window's slot
+ * reserved, an empty record in `vrecords` that the first window
+ * overwrites where it lies, and an empty record there reads as none
+ * (ledger/vehicle_state.c).
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v27"
+#define STORE_FORMAT "lienlog-store-v28"
 
 struct store;
 struct store_txn;

@@ -34,6 +34,22 @@
  * record that grows past its page's free room splits that page, as any
  * update does; it is never moved to the end.
  *
+ * A vehicle's window slot is reserved when its pointer record is made
+ * (store v28): the first record a vehicle gets (its registration's
+ * public record) is appended with an empty record after it, whose seq
+ * the pointer names as the window's. Its first mortgage application,
+ * mostly in a later commit, then writes the window where that empty
+ * record lies (a page of `vrecords` written days before, with room for
+ * a window's ~30 bytes on average: an appended page is left with about
+ * half a record free) instead of the pointer record: one random write
+ * per new vehicle fewer, a leaf and, at 10^7 entries, two or three
+ * branch pages. A zero-length record in `vrecords` is no record to
+ * every reader (vstate_deref): the public and private records are never
+ * empty, and an empty window was no window to the registry before
+ * (registry/state.c window_rewrite), so a window pruned to nothing
+ * reads as none here too. It costs 18 bytes per vehicle (an empty
+ * record's node in `vrecords`) until the window comes.
+ *
  * Callers do not see any of this: LEDGER_T_VEHICLES, LEDGER_T_VPRIVATE
  * and LEDGER_T_VWINDOW are get/put/del/scan by the 64 lowercase hex
  * digits of the vehicle key with the record as value, exactly as before. The seqs are not state:
@@ -99,6 +115,8 @@ vstate_deref(struct store_txn *t, enum ledger_table tb, const uint8_t *ptr,
 		return LIEN_ENOTFOUND;
 	be64_put(k, seq);
 	st = store_get(t, vrec_table, k, sizeof k, val, val_len);
+	if (st == LIEN_OK && *val_len == 0)
+		return LIEN_ENOTFOUND;	/* a reserved slot (above) */
 	return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
 }
 
@@ -178,8 +196,9 @@ vrec_drop(struct store_txn *t, enum ledger_table tb, uint8_t ptr[VPTR_LEN])
 }
 
 /* tb's record of the vehicle whose pointer record is ptr takes val
- * where it lies, under the seq it has (the pointer unchanged).
- * LIEN_ENOTFOUND if the vehicle has no tb record. */
+ * where it lies, under the seq it has (the pointer unchanged), a
+ * reserved slot's empty record too. LIEN_ENOTFOUND if the pointer has
+ * no seq for tb. */
 static enum lien_status LIEN_MUST_CHECK
 vrec_rewrite(struct store_txn *t, enum ledger_table tb,
     const uint8_t ptr[VPTR_LEN], const void *val, size_t val_len)
@@ -193,15 +212,35 @@ vrec_rewrite(struct store_txn *t, enum ledger_table tb,
 	return store_put(t, vrec_table, k, sizeof k, val, val_len, 0);
 }
 
+/* The seq after the last record of `vrecords` (1 when it is empty). */
+static enum lien_status LIEN_MUST_CHECK
+vrec_next_seq(struct store_txn *t, uint64_t *out)
+{
+	struct store_cursor *c;
+	const uint8_t *lk, *lv;
+	size_t lkl, lvl;
+	enum lien_status st;
+
+	*out = 1;
+	if ((st = store_cursor_open(t, vrec_table, &c)) != LIEN_OK)
+		return st;
+	st = store_cursor_last(c, &lk, &lkl, &lv, &lvl);
+	if (st == LIEN_OK && lkl != 8)
+		st = LIEN_ECORRUPT;
+	if (st == LIEN_OK)
+		*out = be64_get(lk) + 1;
+	store_cursor_close(c);
+	return st == LIEN_ENOTFOUND ? LIEN_OK : st;
+}
+
 enum lien_status
 vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len)
 {
+	static const uint8_t zero[VPTR_LEN];
 	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN], k[8];
-	struct store_cursor *c;
-	const uint8_t *lk, *lv;
-	size_t lkl, lvl;
-	uint64_t seq = 1;
+	uint64_t seq;
+	int fresh;
 	enum lien_status st;
 
 	if (!vkey(key, key_len, bk))
@@ -210,21 +249,22 @@ vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
 		return st;
 	if ((st = vrec_rewrite(t, tb, ptr, val, val_len)) != LIEN_ENOTFOUND)
 		return st;	/* rewritten where it lies: no pointer write */
-	if ((st = store_cursor_open(t, vrec_table, &c)) != LIEN_OK)
-		return st;
-	st = store_cursor_last(c, &lk, &lkl, &lv, &lvl);
-	if (st == LIEN_OK && lkl != 8)
-		st = LIEN_ECORRUPT;
-	if (st == LIEN_OK)
-		seq = be64_get(lk) + 1;
-	store_cursor_close(c);
-	if (st != LIEN_OK && st != LIEN_ENOTFOUND)
+	if ((st = vrec_next_seq(t, &seq)) != LIEN_OK)
 		return st;
 	be64_put(k, seq);
 	if ((st = store_put(t, vrec_table, k, sizeof k, val, val_len, 1)) !=
 	    LIEN_OK)
 		return st;
+	fresh = memcmp(ptr, zero, sizeof ptr) == 0;
 	be64_put(ptr + vslot(tb), seq);
+	if (fresh && tb != LEDGER_T_VWINDOW) {
+		/* the window's slot reserved with the vehicle (above) */
+		be64_put(k, ++seq);
+		if ((st = store_put(t, vrec_table, k, sizeof k, "", 0, 1)) !=
+		    LIEN_OK)
+			return st;
+		be64_put(ptr + vslot(LEDGER_T_VWINDOW), seq);
+	}
 	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
 }
 
@@ -235,12 +275,16 @@ vstate_replace(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len)
 {
 	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN];
+	const uint8_t *cur;
+	size_t cur_len;
 	enum lien_status st;
 
 	if (!vkey(key, key_len, bk))
 		return LIEN_ENOTFOUND;
-	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK)
-		return st;
+	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK ||
+	    (st = vstate_deref(t, tb, ptr, sizeof ptr, &cur, &cur_len)) !=
+	    LIEN_OK)
+		return st;	/* (a reserved slot holds no record) */
 	return vrec_rewrite(t, tb, ptr, val, val_len);
 }
 
@@ -249,17 +293,35 @@ vstate_del(struct store_txn *t, enum ledger_table tb, const void *key,
     size_t key_len)
 {
 	uint8_t bk[VKEY_LEN], ptr[VPTR_LEN];
-	static const uint8_t zero[VPTR_LEN];
+	static const enum ledger_table all[] = { LEDGER_T_VEHICLES,
+	    LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW };
+	const uint8_t *cur;
+	size_t cur_len;
+	int left = 0;
 	enum lien_status st;
 
 	if (!vkey(key, key_len, bk))
 		return LIEN_ENOTFOUND;
 	if ((st = vptr_load(t, bk, ptr)) != LIEN_OK ||
-	    (st = vrec_drop(t, tb, ptr)) != LIEN_OK)
-		return st;
-	if (memcmp(ptr, zero, sizeof ptr) == 0)
-		return store_del(t, vptr_table, bk, sizeof bk);
-	return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr, 0);
+	    (st = vstate_deref(t, tb, ptr, sizeof ptr, &cur, &cur_len)) !=
+	    LIEN_OK || (st = vrec_drop(t, tb, ptr)) != LIEN_OK)
+		return st;	/* (a reserved slot holds no record) */
+	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++) {
+		st = vstate_deref(t, all[i], ptr, sizeof ptr, &cur, &cur_len);
+		if (st == LIEN_OK)
+			left = 1;
+		else if (st != LIEN_ENOTFOUND)
+			return st;
+	}
+	if (left)
+		return store_put(t, vptr_table, bk, sizeof bk, ptr, sizeof ptr,
+		    0);
+	/* no record left: the reserved slots go with the pointer */
+	for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
+		if (be64_get(ptr + vslot(all[i])) != 0 &&
+		    (st = vrec_drop(t, all[i], ptr)) != LIEN_OK)
+			return st;
+	return store_del(t, vptr_table, bk, sizeof bk);
 }
 
 /* The first vehicle at or after the cursor (seek to from's whole hex

@@ -1116,9 +1116,9 @@ test_ledger_vehicle_replace(void **state)
 	assert_int_equal(vrec_writes, 2);
 	vkey_hex(k5, 5);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	/* an emptied window is no window (store v28) */
 	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VWINDOW, k5, 64,
-	    &val, &vl), LIEN_OK);
-	assert_int_equal(vl, 0);
+	    &val, &vl), LIEN_ENOTFOUND);
 	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VEHICLES, k5, 64,
 	    &val, &vl), LIEN_OK);
 	assert_int_equal(vl, 4);
@@ -1177,6 +1177,76 @@ test_ledger_vehicle_rewrite_in_place(void **state)
 	    &val, &vl), LIEN_OK);
 	assert_int_equal(vl, 13);
 	assert_memory_equal(val, "private seven", 13);
+	ledger_view_close(v);
+}
+
+/* arg 0: vehicle 9 gets its public record (its pointer record made);
+ * 1, a later commit: its window reads as none to a get, a seek, a
+ * replace and a delete, then it gets its first window. */
+static enum lien_status
+window_reserved_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	char key[65];
+	const uint8_t *k, *v;
+	size_t kl, vl;
+
+	(void)index;
+	(void)time_ms;
+	(void)cap;
+	*out_len = 1;
+	out[0] = 'v';
+	if (arg == NULL)
+		return vput(st, LEDGER_T_VEHICLES, 9, "nine");
+	vkey_hex(key, 9);
+	if (ledger_state_get(st, LEDGER_T_VWINDOW, key, 64, &v, &vl) !=
+	    LIEN_ENOTFOUND ||
+	    ledger_state_seek(st, LEDGER_T_VWINDOW, NULL, 0, &k, &kl, &v,
+	    &vl) != LIEN_ENOTFOUND ||
+	    ledger_state_replace(st, LEDGER_T_VWINDOW, key, 64, "x", 1) !=
+	    LIEN_ENOTFOUND ||
+	    ledger_state_del(st, LEDGER_T_VWINDOW, key, 64) != LIEN_ENOTFOUND)
+		return LIEN_EINVAL;
+	return vput(st, LEDGER_T_VWINDOW, 9, "window of nine");
+}
+
+/* A vehicle's pointer record is made with its window's slot reserved
+ * (store v28): the window its first application gives it in a later
+ * commit is written where the reserved empty record lies, one write to
+ * `vrecords` and none to `vehicles` (a random leaf and its branch
+ * pages; without the reservation the pointer is written again). Until
+ * then the vehicle has no window to any reader. */
+static void
+test_ledger_vehicle_window_reserved(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	struct vscan s;
+	const uint8_t *val;
+	uint64_t vptr_writes, vrec_writes;
+	char k9[65];
+	size_t vl;
+
+	vehicle_writes(f, window_reserved_build, &vptr_writes, &vrec_writes);
+	assert_int_equal(vptr_writes, 0);
+	assert_int_equal(vrec_writes, 1);
+	vkey_hex(k9, 9);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VWINDOW, k9, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 14);
+	assert_memory_equal(val, "window of nine", 14);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VEHICLES, k9, 64,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 4);
+	assert_memory_equal(val, "nine", 4);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_VPRIVATE, k9, 64,
+	    &val, &vl), LIEN_ENOTFOUND);
+	memset(&s, 0, sizeof s);
+	assert_int_equal(ledger_view_state_scan(v, LEDGER_T_VWINDOW, NULL, 0,
+	    vscan_visit, &s), LIEN_OK);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.vals[0], "window of nine");
 	ledger_view_close(v);
 }
 
@@ -2136,6 +2206,7 @@ main(void)
 		cmocka_unit_test(test_ledger_scratch_touched_once),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_rewrite_in_place, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_vehicle_window_reserved, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
