@@ -831,6 +831,66 @@ read_file(const char *path, char *buf, size_t cap, size_t *len)
 	return 0;
 }
 
+/* A key class as a figure's name part: its letters and digits ("o/":
+ * "o", "st/": "st"), "bin" for binary keys, "other" for the classes
+ * past the slots (ledger_wstat_class). */
+static void
+wstat_class_name(const char *cls, char out[LEDGER_WSTAT_CLASS_LEN + 8])
+{
+	size_t n = 0;
+
+	if (strcmp(cls, "*") == 0) {
+		strcpy(out, "other");
+		return;
+	}
+	for (; *cls != 0 && n < LEDGER_WSTAT_CLASS_LEN; cls++)
+		if ((*cls >= 'a' && *cls <= 'z') || (*cls >= 'A' &&
+		    *cls <= 'Z') || (*cls >= '0' && *cls <= '9'))
+			out[n++] = *cls;
+	if (n == 0)
+		strcpy(out, "bin");
+	else
+		out[n] = 0;
+}
+
+/* Per key class of each table whose writes go mostly to keys with text
+ * prefixes (pstate, index, keys): writes per entry and the clean leaves
+ * they dirtied per entry, "wstat_<table>_key_<class>_writes_per_entry"
+ * and "..._leaves_per_entry". */
+static void
+wstat_print_classes(struct ledger *l, double n)
+{
+	uint64_t w, lv;
+	const char *name;
+	char cls[LEDGER_WSTAT_CLASS_LEN], cn[LEDGER_WSTAT_CLASS_LEN + 8];
+	char fig[128];
+
+	for (unsigned i = 0; ledger_wstat_get(l, i, &name, &w, &lv) ==
+	    LIEN_OK; i++) {
+		uint64_t all = 0, text = 0;
+
+		for (unsigned j = 0; ledger_wstat_class(l, i, j, &name, cls,
+		    &w, &lv) == LIEN_OK; j++) {
+			all += w;
+			text += cls[0] != 0 && strcmp(cls, "*") != 0 ? w : 0;
+		}
+		/* tables keyed by text prefixes (a binary key passes for
+		 * one now and then) */
+		if (2 * text <= all)
+			continue;
+		for (unsigned j = 0; ledger_wstat_class(l, i, j, &name,
+		    cls, &w, &lv) == LIEN_OK; j++) {
+			wstat_class_name(cls, cn);
+			(void)snprintf(fig, sizeof fig,
+			    "wstat_%s_key_%s_writes_per_entry", name, cn);
+			bench_figure(fig, (double)w / n, "writes");
+			(void)snprintf(fig, sizeof fig,
+			    "wstat_%s_key_%s_leaves_per_entry", name, cn);
+			bench_figure(fig, (double)lv / n, "pages");
+		}
+	}
+}
+
 /* The --wstat figures: per new entry, each table's writes and the leaf
  * and overflow pages they dirtied, and the sums; then every page the
  * commits wrote, by tree (each table, the free list, the table of
@@ -859,6 +919,7 @@ wstat_print(struct ledger *l, uint64_t entries, uint64_t batches,
 	}
 	if (st != LIEN_ENOTFOUND)
 		return fail("ledger_wstat_get", st);
+	wstat_print_classes(l, n);
 	bench_figure("wstat_writes_per_entry", (double)wsum / n, "writes");
 	bench_figure("wstat_pages_per_entry", (double)lsum / n, "pages");
 	/* every page the commits wrote, by tree and kind (exact) */

@@ -52,6 +52,12 @@ At each size it prints, one per line, "name value unit":
                                       the branch pages above them; for
                                       every table of the store,
                                       `vrecords` too)
+  growth_<N>_table_<t>_key_<c>_writes_per_entry, _leaves_per_entry
+                                      the same writes by key class c
+                                      (pstate's "o/", "c/", "st/", ...:
+                                      the lowercase prefix before '/';
+                                      tables keyed by such prefixes) and
+                                      the clean leaves they landed on
   growth_<N>_tree_<t>_written_per_entry, _written_branch_per_entry
                                       the same entries: every page their
                                       commits wrote, by tree (every
@@ -605,8 +611,17 @@ def measure(b, label, store, args, res, size):
     ws = {}
     for k, v in wf.items():
         m = re.match(r"^wstat_(\w+)_(writes|pages)_per_entry$", k)
-        if m:
+        if m and "_key_" not in m.group(1):
             ws.setdefault(m.group(1), {})[m.group(2)] = v
+    # the same writes by key class, for the tables keyed by text
+    # prefixes (pstate's "o/", "c/", "st/", ...; bench_growth --wstat)
+    for k, v in sorted(wf.items()):
+        m = re.match(r"^wstat_(\w+?)_key_(\w+)_(writes|leaves)_per_entry$",
+                     k)
+        if m:
+            figure(p + f"table_{m.group(1)}_key_{m.group(2)}_"
+                   f"{m.group(3)}_per_entry", v,
+                   "writes" if m.group(3) == "writes" else "pages")
     for t in sorted(ws):
         figure(p + f"table_{t}_writes_per_entry", ws[t].get(
             "writes", float("nan")), "writes")
@@ -744,7 +759,7 @@ def measure_load_wstat(b, label, store, args, n, p):
     n1 = parse_figures(run([b["bench_growth"], "stat", store]).stdout)[
         "entries"]
     added = n1 - n
-    per, commits = {}, 0
+    per, commits, keys = {}, 0, {}
     with open(log) as f:
         for line in f:
             m = re.match(r"^lienlogd: wstat (\w+) (\d+) (\d+) (\d+) "
@@ -753,6 +768,26 @@ def measure_load_wstat(b, label, store, args, n, p):
                 per[m.group(1)] = [int(m.group(i)) / added
                                    for i in (2, 3, 4)]
                 commits = int(m.group(5))
+            m = re.match(r"^lienlogd: wstat-key (\w+) (\S+) (\d+) "
+                         r"(\d+)$", line)
+            if m and added > 0:
+                keys.setdefault(m.group(1), {})[m.group(2)] = (
+                    int(m.group(3)), int(m.group(4)))
+    # by key class, for the tables whose writes go mostly to keys with
+    # text prefixes (as bench_growth prints them)
+    for t in sorted(keys):
+        all_w = sum(w for w, _ in keys[t].values())
+        text_w = sum(w for c, (w, _) in keys[t].items()
+                     if c not in ("-", "*"))
+        if 2 * text_w <= all_w:
+            continue
+        for c, (w, lv) in sorted(keys[t].items()):
+            cn = ("bin" if c == "-" else "other" if c == "*" else
+                  re.sub(r"[^a-z]", "", c))
+            figure(p + f"table_{t}_key_{cn}_writes_per_entry", w / added,
+                   "writes")
+            figure(p + f"table_{t}_key_{cn}_leaves_per_entry", lv / added,
+                   "pages")
     tids = [t for t in c1 if t != "proc"]
     wc = max((c1[t].get("wchar", 0) - c0.get(t, {}).get("wchar", 0)
               for t in tids), default=0)

@@ -270,6 +270,17 @@ enum lien_status ledger_wstat_start(struct ledger *l) LIEN_MUST_CHECK;
  * *name is static. LIEN_ENOTFOUND past the last table. */
 enum lien_status ledger_wstat_get(struct ledger *l, unsigned i,
     const char **name, uint64_t *writes, uint64_t *pages) LIEN_MUST_CHECK;
+/* Table i's writes since ledger_wstat_start by key class, slot j (0,
+ * 1, ...; ledger/store.h store_wstat_class): the class (NUL-terminated,
+ * "" for binary keys, "*" for the classes past the first
+ * LEDGER_WSTAT_CLASSES - 1), its writes and the clean leaves they
+ * dirtied. *name is table i's LMDB name (static). LIEN_ENOTFOUND past
+ * the last table or the table's last class. */
+#define LEDGER_WSTAT_CLASS_LEN 6u
+#define LEDGER_WSTAT_CLASSES 16u
+enum lien_status ledger_wstat_class(struct ledger *l, unsigned i,
+    unsigned j, const char **name, char cls[LEDGER_WSTAT_CLASS_LEN],
+    uint64_t *writes, uint64_t *leaves) LIEN_MUST_CHECK;
 /* The pages the commits since ledger_wstat_start wrote, by tree i (0,
  * 1, ...: the tables as ledger_wstat_get numbers them, then LMDB's free
  * list, "freelist", and its table of tables, "tables"): out[0] branch,

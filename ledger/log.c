@@ -2122,6 +2122,27 @@ ledger_wstat_get(struct ledger *l, unsigned i, const char **name,
 	return LIEN_OK;
 }
 
+_Static_assert(LEDGER_WSTAT_CLASS_LEN == STORE_WSTAT_CLASS_LEN &&
+    LEDGER_WSTAT_CLASSES == STORE_WSTAT_CLASSES, "ledger.h and store.h "
+    "name the same key classes");
+
+enum lien_status
+ledger_wstat_class(struct ledger *l, unsigned i, unsigned j,
+    const char **name, char cls[LEDGER_WSTAT_CLASS_LEN], uint64_t *writes,
+    uint64_t *leaves)
+{
+	enum lien_status st;
+
+	if (i >= (unsigned)STORE_NTABLES)
+		return LIEN_ENOTFOUND;
+	pthread_mutex_lock(&l->mu);
+	*name = store_table_name((enum store_table)i);
+	st = store_wstat_class(l->st, (enum store_table)i, j, cls, writes,
+	    leaves);
+	pthread_mutex_unlock(&l->mu);
+	return st;
+}
+
 enum lien_status
 ledger_wstat_written(struct ledger *l, unsigned i, const char **name,
     uint64_t out[3], uint64_t *commits)

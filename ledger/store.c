@@ -26,12 +26,19 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+/* A key class's counts (store_wstat_class). */
+struct wclass {
+	char name[STORE_WSTAT_CLASS_LEN];	/* "" : unused */
+	uint64_t writes, leaves;
+};
+
 struct store {
 	MDB_env *env;
 	MDB_dbi dbi[STORE_NTABLES];
 	int rdonly;
 	int nosync;		/* store_nosync: flush at close */
 	uint64_t (*wstat)[2];	/* store_wstat_start: writes, pages */
+	struct wclass (*wclass)[STORE_WSTAT_CLASSES];	/* and by key class */
 	struct wwalk *ww;	/* store_wstat_start: pages written */
 	pthread_mutex_t ww_mu;	/* a commit and its walk, while ww is on */
 	const char *map_lo;	/* the map, to tell clean pages */
@@ -217,6 +224,7 @@ store_close(struct store *s)
 		(void)mdb_env_sync(s->env, 1);
 	mdb_env_close(s->env);
 	free(s->wstat);
+	free(s->wclass);
 	ww_free(s->ww);
 	(void)pthread_mutex_destroy(&s->ww_mu);
 	free(s);
@@ -437,7 +445,10 @@ store_wstat_start(struct store *s)
 	s->map_known = 1;
 	if ((st = ww_start(s)) != LIEN_OK)
 		return st;
-	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL) {
+	if ((s->wstat = calloc(STORE_NTABLES, sizeof *s->wstat)) == NULL ||
+	    (s->wclass = calloc(STORE_NTABLES, sizeof *s->wclass)) == NULL) {
+		free(s->wstat);
+		s->wstat = NULL;
 		ww_free(s->ww);
 		s->ww = NULL;
 		return LIEN_ENOMEM;
@@ -465,6 +476,23 @@ store_wstat_get(const struct store *s, enum store_table tb,
 {
 	*out_writes = s->wstat != NULL ? s->wstat[tb][0] : 0;
 	*out_pages = s->wstat != NULL ? s->wstat[tb][1] : 0;
+}
+
+enum lien_status
+store_wstat_class(const struct store *s, enum store_table tb, unsigned i,
+    char out_name[STORE_WSTAT_CLASS_LEN], uint64_t *out_writes,
+    uint64_t *out_leaves)
+{
+	const struct wclass *c;
+
+	if (s->wclass == NULL || (unsigned)tb >= (unsigned)STORE_NTABLES ||
+	    i >= STORE_WSTAT_CLASSES || s->wclass[tb][i].writes == 0)
+		return LIEN_ENOTFOUND;
+	c = &s->wclass[tb][i];
+	memcpy(out_name, c->name, STORE_WSTAT_CLASS_LEN);
+	*out_writes = c->writes;
+	*out_leaves = c->leaves;
+	return LIEN_OK;
 }
 
 /*
@@ -786,7 +814,46 @@ store_table_name(enum store_table tb)
 struct wstat_op {
 	int leaf;
 	uint64_t pages;
+	char cls[STORE_WSTAT_CLASS_LEN];
 };
+
+/* A key's class (store.h store_wstat_class): its lowercase letters up
+ * to and with a '/' among its first STORE_WSTAT_CLASS_LEN - 1 bytes
+ * ("o/", "st/"); else "" (a binary key, or a text key without such a
+ * prefix). */
+static void
+wstat_class_of(const uint8_t *k, size_t kl, char out[STORE_WSTAT_CLASS_LEN])
+{
+	memset(out, 0, STORE_WSTAT_CLASS_LEN);
+	for (size_t i = 0; k != NULL && i < kl &&
+	    i < STORE_WSTAT_CLASS_LEN - 1; i++) {
+		if (k[i] == '/' && i > 0) {
+			memcpy(out, k, i + 1);
+			return;
+		}
+		if (k[i] < 'a' || k[i] > 'z')
+			break;
+	}
+}
+
+/* Count one write of class cls: its slot, or the first free one; the
+ * last slot takes every class beyond the others (its name "*"). */
+static void
+wstat_class_add(struct wclass row[STORE_WSTAT_CLASSES],
+    const char cls[STORE_WSTAT_CLASS_LEN], int leaf)
+{
+	unsigned i;
+
+	for (i = 0; i < STORE_WSTAT_CLASSES - 1; i++)
+		if (row[i].writes == 0 || memcmp(row[i].name, cls,
+		    STORE_WSTAT_CLASS_LEN) == 0)
+			break;
+	if (row[i].writes == 0)
+		memcpy(row[i].name, i < STORE_WSTAT_CLASSES - 1 ? cls : "*",
+		    i < STORE_WSTAT_CLASSES - 1 ? STORE_WSTAT_CLASS_LEN : 2);
+	row[i].writes++;
+	row[i].leaves += (uint64_t)leaf;
+}
 
 static uint64_t
 wstat_pages(struct store_txn *t, enum store_table tb)
@@ -830,6 +897,8 @@ wstat_pre(struct store_txn *t, enum store_table tb, MDB_cursor *c,
 	}
 	/* (an empty table has no leaf yet: the page count below sees the
 	 * one the write makes) */
+	wstat_class_of(c != NULL ? (const uint8_t *)k.mv_data : key,
+	    c != NULL ? k.mv_size : key_len, op->cls);
 	op->leaf = at != NULL && at >= s->map_lo &&
 	    (size_t)(at - s->map_lo) < s->map_len;
 	op->pages = wstat_pages(t, tb);
@@ -848,6 +917,7 @@ wstat_post(struct store_txn *t, enum store_table tb, int rc,
 	if (rc != 0)
 		return;
 	pages = wstat_pages(t, tb);
+	wstat_class_add(t->s->wclass[tb], op->cls, op->leaf);
 	t->s->wstat[tb][0]++;
 	t->s->wstat[tb][1] += (uint64_t)op->leaf +
 	    (pages > op->pages ? pages - op->pages : 0);

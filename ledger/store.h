@@ -243,6 +243,21 @@ enum lien_status store_wstat_written(const struct store *s, unsigned which,
  * writes, and leaf and overflow pages dirtied. */
 void store_wstat_get(const struct store *s, enum store_table tb,
     uint64_t *out_writes, uint64_t *out_pages);
+/* Counts of table tb since store_wstat_start by key class, slot i (0,
+ * 1, ...): where a table's writes go when its keys share a table (pstate:
+ * "o/", "c/", "st/"). A key's class is its lowercase letters up to and
+ * with a '/' among its first STORE_WSTAT_CLASS_LEN - 1 bytes; else ""
+ * (binary keys, which may also pass for a class now and then). A table's classes take slots
+ * in the order they are first written; past STORE_WSTAT_CLASSES - 1 of
+ * them the rest share the last slot, named "*". Out: the class's name
+ * (NUL-terminated), its writes, and the clean leaves they landed on (the
+ * leaf count of store_wstat_get, without the pages splits add).
+ * LIEN_ENOTFOUND when not started, or past the last slot written. */
+#define STORE_WSTAT_CLASSES 16u
+#define STORE_WSTAT_CLASS_LEN 6u
+enum lien_status store_wstat_class(const struct store *s,
+    enum store_table tb, unsigned i, char out_name[STORE_WSTAT_CLASS_LEN],
+    uint64_t *out_writes, uint64_t *out_leaves) LIEN_MUST_CHECK;
 /* The table's LMDB name ("vehicles"); borrowed, static. */
 const char *store_table_name(enum store_table tb);
 

@@ -468,7 +468,9 @@ demo_has_world(const char *dir)
 
 /* LIENLOGD_WSTAT's counts, one line per tree: "lienlogd: wstat <tree>
  * <branch> <leaf> <overflow> <commits>" (pages written since the
- * start). */
+ * start); then one per table and key class: "lienlogd: wstat-key
+ * <table> <class> <writes> <clean leaves>" (ledger_wstat_class; the
+ * class "-" for binary keys). */
 static void
 say_wstat(struct ledger *l)
 {
@@ -479,6 +481,16 @@ say_wstat(struct ledger *l)
 	    == LIEN_OK; i++)
 		say("lienlogd: wstat %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %"
 		    PRIu64 "\n", name, wp[0], wp[1], wp[2], commits);
+	/* and each table's writes by key class ("-": binary keys) */
+	for (unsigned i = 0; ledger_wstat_get(l, i, &name, &wp[0], &wp[1]) ==
+	    LIEN_OK; i++) {
+		char cls[LEDGER_WSTAT_CLASS_LEN];
+
+		for (unsigned j = 0; ledger_wstat_class(l, i, j, &name, cls,
+		    &wp[0], &wp[1]) == LIEN_OK; j++)
+			say("lienlogd: wstat-key %s %s %" PRIu64 " %" PRIu64
+			    "\n", name, cls[0] != 0 ? cls : "-", wp[0], wp[1]);
+	}
 }
 
 /* Say where the server listens, with the port actually bound (the

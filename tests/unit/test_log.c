@@ -1250,6 +1250,67 @@ test_ledger_vehicle_window_reserved(void **state)
 	ledger_view_close(v);
 }
 
+/* arg 1: pstate records of three key classes and one binary key. */
+static enum lien_status
+classes_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	static const char *const keys[] = { "o/one", "st/x", "o/two",
+	    "o/three", "\x01/\x02" };
+	enum lien_status rc = LIEN_OK;
+
+	(void)index;
+	(void)time_ms;
+	(void)cap;
+	*out_len = 1;
+	out[0] = 'k';
+	for (size_t i = 0; arg != NULL && rc == LIEN_OK && i < 5; i++)
+		rc = ledger_state_put(st, LEDGER_T_PSTATE, keys[i],
+		    strlen(keys[i]), "v", 1);
+	return rc;
+}
+
+/* ledger_wstat_class: a table's writes by key class, in the order the
+ * classes were first written ("" for a key without a lowercase prefix
+ * and '/'), and the clean leaves they landed on. */
+static void
+test_ledger_wstat_classes(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_item item = { 0 };
+	struct ledger_receipt rc;
+	const char *name;
+	char cls[LEDGER_WSTAT_CLASS_LEN];
+	uint64_t w, lv;
+	unsigned t;
+
+	item.build = classes_build;
+	assert_int_equal(ledger_wstat_start(f->l), LIEN_OK);
+	item.arg = (void *)1;
+	assert_int_equal(ledger_append_many(f->l, &item, 1, &rc), LIEN_OK);
+	assert_int_equal(rc.status, LIEN_OK);
+	for (t = 0; ledger_wstat_get(f->l, t, &name, &w, &lv) == LIEN_OK;
+	    t++)
+		if (strcmp(name, "pstate") == 0)
+			break;
+	assert_int_equal(ledger_wstat_class(f->l, t, 0, &name, cls, &w, &lv),
+	    LIEN_OK);
+	assert_string_equal(name, "pstate");
+	assert_string_equal(cls, "o/");
+	assert_int_equal(w, 3);
+	assert_true(lv <= 1);	/* a fresh table: at most its one leaf */
+	assert_int_equal(ledger_wstat_class(f->l, t, 1, &name, cls, &w, &lv),
+	    LIEN_OK);
+	assert_string_equal(cls, "st/");
+	assert_int_equal(w, 1);
+	assert_int_equal(ledger_wstat_class(f->l, t, 2, &name, cls, &w, &lv),
+	    LIEN_OK);
+	assert_string_equal(cls, "");
+	assert_int_equal(w, 1);
+	assert_int_equal(ledger_wstat_class(f->l, t, 3, &name, cls, &w, &lv),
+	    LIEN_ENOTFOUND);
+}
+
 /* LEDGER_T_VEHICLES and LEDGER_T_VPRIVATE read like tables keyed by the
  * vehicle key's hex, whatever pointers and appended records are below;
  * the audit compares them by key and record, so a replay whose appends
@@ -2207,6 +2268,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_replace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_rewrite_in_place, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_vehicle_window_reserved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_wstat_classes, setup, teardown),
 		cmocka_unit_test(test_ledger_scratch_map_prove),
 		cmocka_unit_test(test_ledger_scratch_map_deep),
 		cmocka_unit_test_setup_teardown(test_ledger_checkpoint_add_cosigs, setup, teardown),
