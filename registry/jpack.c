@@ -36,11 +36,13 @@
  */
 #include "registry/jpack.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/lien_limits.h"
 #include "common/rd.h"
+#include "registry/jcs.h"
 
 enum {
 	T_OBJ = 0x02, T_OEND = 0x03, T_ARR = 0x04, T_AEND = 0x05,
@@ -471,6 +473,180 @@ enc_value(struct sc *r, struct ob *o)
 		return 0;
 	enc_number(o, s, (size_t)(r->p - s));
 	return 1;
+}
+
+/* ---- encoder from a tree ------------------------------------------------ */
+
+/* jpack_encode_tree takes the common case only and leaves every other to
+ * the text's way (LIEN_EUNSUPPORTED): strings of printable ASCII without
+ * '"' or '\\' (their canonical text is their bytes, and the order of
+ * ASCII member names is their byte order: RFC 8785 3.2.3), integers
+ * within JCS_INT_MAX, objects of at most TREE_MEMBERS members, nesting
+ * of at most TREE_DEPTH containers. Well inside what jcs_serialize and
+ * the scanner accept, so neither can fail where this goes on. */
+#define TREE_MEMBERS 32u
+#define TREE_DEPTH 8u
+
+struct tmem {
+	const char *key;
+	size_t key_len;
+	const json_t *val;
+};
+
+static int
+tree_plain(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < 0x20 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\')
+			return 0;
+	return 1;
+}
+
+/* RFC 8785 order of two ASCII member names: bytes, a proper prefix
+ * first (jcs_key_compare's ASCII case). */
+static int
+tree_key_cmp(const struct tmem *a, const struct tmem *b)
+{
+	size_t n = a->key_len < b->key_len ? a->key_len : b->key_len;
+	int c = memcmp(a->key, b->key, n);
+
+	if (c != 0)
+		return c;
+	return (a->key_len > b->key_len) - (a->key_len < b->key_len);
+}
+
+/* v's tokens into o, as the scanner makes them from v's canonical text,
+ * whose length is added to *text. 0: not a case this takes. */
+static int
+tree_value(struct ob *o, const json_t *v, unsigned depth, size_t *text)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT: {
+		/* jansson's iteration takes non-const pointers; nothing here
+		 * modifies the object */
+		json_t *obj = (json_t *)(uintptr_t)v;
+		struct tmem m[TREE_MEMBERS];
+		size_t n = json_object_size(obj), k = 0;
+		const char *key;
+		size_t key_len;
+		json_t *val;
+
+		if (n > TREE_MEMBERS || depth >= TREE_DEPTH)
+			return 0;
+		json_object_keylen_foreach(obj, key, key_len, val) {
+			struct tmem t = { key, key_len, val };
+			size_t j = k;
+
+			if (k == n || key_len > JCS_STRING_MAX ||
+			    !tree_plain(key, key_len))
+				return 0;
+			for (; j > 0 && tree_key_cmp(&m[j - 1], &t) > 0; j--)
+				m[j] = m[j - 1];
+			m[j] = t;
+			k++;
+		}
+		if (k != n)
+			return 0;
+		ob_byte(o, T_OBJ);
+		*text += 2 + (k > 0 ? k - 1 : 0);	/* {} and commas */
+		for (size_t i = 0; i < k; i++) {
+			enc_string(o, (const uint8_t *)m[i].key, m[i].key_len);
+			*text += m[i].key_len + 3;	/* "": */
+			if (!tree_value(o, m[i].val, depth + 1, text))
+				return 0;
+		}
+		ob_byte(o, T_OEND);
+		return 1;
+	}
+	case JSON_ARRAY: {
+		size_t n = json_array_size(v);
+
+		if (n > JCS_MEMBERS_MAX || depth >= TREE_DEPTH)
+			return 0;
+		ob_byte(o, T_ARR);
+		*text += 2 + (n > 0 ? n - 1 : 0);	/* [] and commas */
+		for (size_t i = 0; i < n; i++)
+			if (!tree_value(o, json_array_get(v, i), depth + 1,
+			    text))
+				return 0;
+		ob_byte(o, T_AEND);
+		return 1;
+	}
+	case JSON_STRING: {
+		const char *s = json_string_value(v);
+		size_t n = json_string_length(v);
+
+		if (n > JCS_STRING_MAX || !tree_plain(s, n))
+			return 0;
+		enc_string(o, (const uint8_t *)s, n);
+		*text += n + 2;
+		return 1;
+	}
+	case JSON_INTEGER: {
+		json_int_t i = json_integer_value(v);
+		uint8_t d[24];
+		size_t n = 0;
+		uint64_t u;
+
+		if (i > JCS_INT_MAX || i < -JCS_INT_MAX)
+			return 0;
+		u = i < 0 ? (uint64_t)(-i) : (uint64_t)i;
+		do {
+			d[sizeof d - 1 - n++] = (uint8_t)('0' + u % 10);
+			u /= 10;
+		} while (u != 0);
+		if (i < 0)
+			d[sizeof d - 1 - n++] = '-';
+		enc_number(o, d + sizeof d - n, n);
+		*text += n;
+		return 1;
+	}
+	case JSON_TRUE:
+		ob_byte(o, T_TRUE);
+		*text += 4;
+		return 1;
+	case JSON_FALSE:
+		ob_byte(o, T_FALSE);
+		*text += 5;
+		return 1;
+	case JSON_NULL:
+		ob_byte(o, T_NULL);
+		*text += 4;
+		return 1;
+	default:
+		return 0;	/* a real: jcs_serialize refuses it */
+	}
+}
+
+enum lien_status
+jpack_encode_tree(const json_t *v, uint8_t **out, size_t *out_len)
+{
+	struct ob o = { NULL, 0, 0, JPACK_TEXT_MAX, LIEN_OK, NULL };
+	size_t text = 0;
+
+	if (out != NULL)
+		*out = NULL;
+	if (out_len != NULL)
+		*out_len = 0;
+	if (v == NULL || out == NULL || out_len == NULL)
+		return LIEN_EINVAL;
+	ob_byte(&o, JPACK_TAG);
+	/* What jpack_encode of the canonical text keeps: the tokens when
+	 * they are shorter than the text (the scanner makes these very
+	 * tokens from that text, and they decode back to it: the same
+	 * string and number tokens, with the text's separators implied),
+	 * else the text, which is the text's way to make. */
+	if (!tree_value(&o, v, 0, &text) || o.rc != LIEN_OK ||
+	    text > JPACK_TEXT_MAX || o.n >= text) {
+		enum lien_status rc = o.rc == LIEN_ENOMEM ? LIEN_ENOMEM :
+		    LIEN_EUNSUPPORTED;
+
+		free(o.p);
+		return rc;
+	}
+	*out = o.p;
+	*out_len = o.n;
+	return LIEN_OK;
 }
 
 /* Decode the packed stream (p, len) (p[0] is JPACK_TAG) into o. */

@@ -19,13 +19,15 @@
  *                                       text starts with '{', '[', '"',
  *                                       a digit, '-', 't', 'f' or 'n').
  *
- * Pure: bytes in, bytes out; no I/O, no global state, thread-safe.
+ * Pure: bytes (or a tree) in, bytes out; no I/O, no global state,
+ * thread-safe.
  */
 #ifndef LIEN_REGISTRY_JPACK_H
 #define LIEN_REGISTRY_JPACK_H
 
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include "common/status.h"
 
 #define JPACK_TAG 0x01u
@@ -38,6 +40,19 @@
  * NULL arguments or len 0 or text starting with JPACK_TAG, LIEN_ENOMEM.
  * On failure *out is NULL and *out_len 0. */
 enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,
+    size_t *out_len) LIEN_MUST_CHECK;
+
+/* What jpack_encode gives for v's canonical text (jcs_serialize), made
+ * from the tree without the text: the writer's path (registry/state.c
+ * rg_store), where the text was written only to be scanned again. It
+ * takes the common case only (printable-ASCII strings without '"' or
+ * '\\', integers, small shallow objects: registry/jpack.c says which)
+ * and only when the packed form is kept (shorter than the text); for
+ * every other tree it returns LIEN_EUNSUPPORTED and the caller takes the
+ * text's way, jcs_serialize then jpack_encode. *out is malloc'd (caller
+ * frees with free()). LIEN_EINVAL for NULL arguments, LIEN_ENOMEM. On
+ * failure *out is NULL and *out_len 0. */
+enum lien_status jpack_encode_tree(const json_t *v, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
 /* 1 if the dictionary's search order (registry/jpack.c dict_sorted) is a

@@ -431,10 +431,17 @@ rg_store(struct ledger_state *st, enum ledger_table tb, const void *key,
 	if (tb == LEDGER_T_VEHICLES &&
 	    (rc = rg_status_fold((json_t *)(uintptr_t)val)) != LIEN_OK)
 		return rc;
-	if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
-		return rc;
-	rc = rg_pack(tb, s, n, &pk, &pk_len);
-	free(s);
+	/* A packed table's record straight from the tree where it can be
+	 * (the same bytes as packing its text: jpack_encode_tree), else
+	 * the canonical text, packed or as it is. */
+	rc = packed_table(tb) ? jpack_encode_tree(val, &pk, &pk_len) :
+	    LIEN_EUNSUPPORTED;
+	if (rc == LIEN_EUNSUPPORTED) {
+		if ((rc = jcs_serialize(val, &s, &n)) != LIEN_OK)
+			return rc;
+		rc = rg_pack(tb, s, n, &pk, &pk_len);
+		free(s);
+	}
 	if (rc != LIEN_OK)
 		return rc;
 	rc = ledger_state_put(st, tb, key, key_len, pk, pk_len);

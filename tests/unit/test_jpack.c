@@ -202,6 +202,96 @@ test_jpack_round_trips_random(void **state)
 	}
 }
 
+/* jpack_encode_tree gives exactly what the text's way gives
+ * (jpack_encode of jcs_serialize), or declines (LIEN_EUNSUPPORTED) and
+ * leaves it to that way; returns 1 when it took the tree. */
+static int
+tree_same(const json_t *v)
+{
+	uint8_t *a = NULL, *b = NULL;
+	size_t al = 0, bl = 0;
+	char *text;
+	size_t len;
+	enum lien_status rc = jpack_encode_tree(v, &a, &al);
+
+	if (rc == LIEN_EUNSUPPORTED) {
+		assert_null(a);
+		assert_int_equal(al, 0);
+		return 0;
+	}
+	assert_int_equal(rc, LIEN_OK);
+	assert_int_equal(jcs_serialize(v, &text, &len), LIEN_OK);
+	assert_int_equal(jpack_encode((const uint8_t *)text, len, &b, &bl),
+	    LIEN_OK);
+	assert_true(jpack_is_packed(a, al));
+	assert_int_equal(al, bl);
+	assert_memory_equal(a, b, al);
+	free(text);
+	free(a);
+	free(b);
+	return 1;
+}
+
+/* The writer's path (registry/state.c rg_store): random trees, the
+ * records above, and trees it declines (a real, text that needs escapes
+ * or is not ASCII, a record too short to pack, too deep, too many
+ * members), each the same bytes as the text's way or declined. */
+static void
+test_jpack_encode_tree_same_bytes(void **state)
+{
+	static const char *const recs[] = {
+		"{\"app\":\"A00000000000000da\",\"kind\":\"mortgage\",\"rank\":"
+		"1,\"release\":\"A00000000000000de\",\"status\":\"released\","
+		"\"timeline\":[{\"index\":218,\"step\":\"applied\",\"time_ms\":"
+		"1796631939621},{\"index\":220,\"step\":\"approved\","
+		"\"time_ms\":1796631939623}],\"vehicle\":\"814cde9393b631e8395a"
+		"66833f4bdc5d82d2584a97cb76d67a0f66532437f564\"}",
+		"{\"b\":1,\"a\":2,\"ab\":3,\"aa\":[],\"A\":{},\"_\":-9007199254740991,"
+		"\"z\":[true,false,null,16,15,-1,\"0a\",\"Zff\",\"\"]}",
+	};
+	static const char *const declined[] = {
+		"{\"a\":1.5,\"b\":\"0123456789abcdef0123456789abcdef\"}",
+		"{\"a\":\"x\\\"y\",\"b\":\"0123456789abcdef0123456789abcdef\"}",
+		"{\"caf\u00e9\":1,\"b\":\"0123456789abcdef0123456789abcdef\"}",
+		"{\"a\":\"caf\u00e9\",\"b\":\"0123456789abcdef0123456789abcdef\"}",
+		"{}", "[]", "1", "\"x\"",
+		"[[[[[[[[[[\"0123456789abcdef0123456789abcdef\"]]]]]]]]]]",
+	};
+	uint32_t seed = 4242;
+	int took = 0;
+	json_t *v, *big;
+	json_error_t err;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof recs / sizeof recs[0]; i++) {
+		v = json_loads(recs[i], 0, &err);
+		assert_non_null(v);
+		assert_true(tree_same(v));	/* the common case is taken */
+		json_decref(v);
+	}
+	for (size_t i = 0; i < sizeof declined / sizeof declined[0]; i++) {
+		v = json_loads(declined[i], JSON_DECODE_ANY, &err);
+		assert_non_null(v);
+		assert_false(tree_same(v));
+		json_decref(v);
+	}
+	big = json_object();
+	for (int i = 0; i < 40; i++) {
+		char k[8];
+
+		snprintf(k, sizeof k, "k%02d", i);
+		json_object_set_new(big, k, json_string("0123456789abcdef"));
+	}
+	assert_false(tree_same(big));
+	json_decref(big);
+	for (int r = 0; r < 3000; r++) {
+		v = random_value(&seed, 0);
+		took += tree_same(v);
+		json_decref(v);
+	}
+	assert_true(took > 1000);	/* most of them: not all declined */
+}
+
 /* jpack_decodes_to (the encoder's round-trip check, which decodes
  * against the text instead of into a buffer): true for the text a
  * value decodes to, false for any other text, be it one byte changed,
@@ -383,6 +473,7 @@ main(void)
 		cmocka_unit_test(test_jpack_private_record_packs),
 		cmocka_unit_test(test_jpack_round_trips_edges),
 		cmocka_unit_test(test_jpack_round_trips_random),
+		cmocka_unit_test(test_jpack_encode_tree_same_bytes),
 		cmocka_unit_test(test_jpack_decodes_to),
 		cmocka_unit_test(test_jpack_decode_damaged),
 		cmocka_unit_test(test_jpack_vectors),
