@@ -234,6 +234,14 @@ enum lien_status vstate_seek(struct store_txn *t, enum ledger_table tb,
 /* Note (tb, key) in t (replay.c); LIEN_ENOMEM. */
 enum lien_status ledger_touch_add(struct ledger_touch *t, unsigned tb,
     const void *key, size_t key_len) LIEN_MUST_CHECK;
+/* The same in two steps: the hint (the key's hash; its slot of the set
+ * is fetched into the cache meanwhile), then, after other work, the
+ * note with that hint (which must be ledger_touch_hint's of the same
+ * t, tb and key). */
+uint64_t ledger_touch_hint(const struct ledger_touch *t, unsigned tb,
+    const void *key, size_t key_len);
+enum lien_status ledger_touch_add_hinted(struct ledger_touch *t, uint64_t h,
+    unsigned tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
 
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,

@@ -871,19 +871,54 @@ ledger_state_put(struct ledger_state *st, enum ledger_table tb,
 	return rc;
 }
 
+static enum lien_status state_put_table(struct ledger_state *st,
+    enum ledger_table tb, enum store_table t, const void *key,
+    size_t key_len, const void *val, size_t val_len);
+
+/* A tracked replay notes every key it writes (ledger_touch_add): hinted
+ * before the write, noted after it, so the note's cache miss overlaps
+ * the write. The key is noted whatever the write's outcome, as a delete
+ * of a key the replay does not hold must still be compared; and noted
+ * from a copy, as a caller's key may lie in a page the write changes (a
+ * key found by a seek, then deleted). A key above the copy's room is
+ * noted first, without the hint. */
+#define TOUCH_KEY_COPY 256u
+
 static enum lien_status
 state_put_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len, const void *val, size_t val_len)
 {
 	enum store_table t;
-	enum lien_status rc = state_table(tb, &t);
-	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
+	enum lien_status rc = state_table(tb, &t), tr;
+	uint8_t kc[TOUCH_KEY_COPY];
+	uint64_t h;
 
 	st->wrote = 1;
-	if (rc == LIEN_OK && st->touch != NULL)
-		rc = ledger_touch_add(st->touch, tb, key, key_len);
 	if (rc != LIEN_OK)
 		return rc;
+	if (st->touch == NULL)
+		return state_put_table(st, tb, t, key, key_len, val, val_len);
+	if (key_len > sizeof kc) {
+		if ((rc = ledger_touch_add(st->touch, tb, key, key_len)) !=
+		    LIEN_OK)
+			return rc;
+		return state_put_table(st, tb, t, key, key_len, val, val_len);
+	}
+	memcpy(kc, key, key_len);
+	h = ledger_touch_hint(st->touch, tb, kc, key_len);
+	rc = state_put_table(st, tb, t, key, key_len, val, val_len);
+	tr = ledger_touch_add_hinted(st->touch, h, tb, kc, key_len);
+	return rc != LIEN_OK ? rc : tr;
+}
+
+static enum lien_status
+state_put_table(struct ledger_state *st, enum ledger_table tb,
+    enum store_table t, const void *key, size_t key_len, const void *val,
+    size_t val_len)
+{
+	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
+	enum lien_status rc;
+
 	if (vstate_is(tb)) {
 		st->vmemo.state = 0;	/* the pointer may change */
 		return vstate_put(st->t, tb, key, key_len, val, val_len);
@@ -956,16 +991,34 @@ state_del_store(struct ledger_state *st, enum ledger_table tb,
     const void *key, size_t key_len)
 {
 	enum store_table t;
-	enum lien_status rc = state_table(tb, &t);
+	enum lien_status rc = state_table(tb, &t), tr = LIEN_OK;
+	uint8_t kc[TOUCH_KEY_COPY];
+	uint64_t h = 0;
+	int later = 0;
 
 	st->wrote = 1;
-	if (rc == LIEN_OK && st->touch != NULL)
-		rc = ledger_touch_add(st->touch, tb, key, key_len);
-	if (rc == LIEN_OK && vstate_is(tb)) {
-		st->vmemo.state = 0;	/* the pointer changes */
-		return vstate_del(st->t, tb, key, key_len);
+	if (rc != LIEN_OK)
+		return rc;
+	if (st->touch != NULL) {	/* as state_put_store */
+		if (key_len > sizeof kc) {
+			if ((rc = ledger_touch_add(st->touch, tb, key,
+			    key_len)) != LIEN_OK)
+				return rc;
+		} else {
+			memcpy(kc, key, key_len);
+			h = ledger_touch_hint(st->touch, tb, kc, key_len);
+			later = 1;
+		}
 	}
-	return rc != LIEN_OK ? rc : store_del(st->t, t, key, key_len);
+	if (vstate_is(tb)) {
+		st->vmemo.state = 0;	/* the pointer changes */
+		rc = vstate_del(st->t, tb, key, key_len);
+	} else {
+		rc = store_del(st->t, t, key, key_len);
+	}
+	if (later)
+		tr = ledger_touch_add_hinted(st->touch, h, tb, kc, key_len);
+	return rc != LIEN_OK ? rc : tr;
 }
 
 enum lien_status

@@ -45,7 +45,7 @@ enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,
 /* What jpack_encode gives for v's canonical text (jcs_serialize), made
  * from the tree without the text: the writer's path (registry/state.c
  * rg_store), where the text was written only to be scanned again. It
- * takes the common case only (printable-ASCII strings without '"' or
+ * takes the common case only (ASCII strings without controls, '"' or
  * '\\', integers, small shallow objects: registry/jpack.c says which)
  * and only when the packed form is kept (shorter than the text); for
  * every other tree it returns LIEN_EUNSUPPORTED and the caller takes the

@@ -248,6 +248,8 @@ test_jpack_encode_tree_same_bytes(void **state)
 		"66833f4bdc5d82d2584a97cb76d67a0f66532437f564\"}",
 		"{\"b\":1,\"a\":2,\"ab\":3,\"aa\":[],\"A\":{},\"_\":-9007199254740991,"
 		"\"z\":[true,false,null,16,15,-1,\"0a\",\"Zff\",\"\"]}",
+		"{\"a\":\"0123456789\\u007fabcdefgh~ \",\"b\":\"0123456789abcde"
+		"f0123456789abcdef\"}",
 	};
 	static const char *const declined[] = {
 		"{\"a\":1.5,\"b\":\"0123456789abcdef0123456789abcdef\"}",
@@ -256,6 +258,15 @@ test_jpack_encode_tree_same_bytes(void **state)
 		"{\"a\":\"caf\u00e9\",\"b\":\"0123456789abcdef0123456789abcdef\"}",
 		"{}", "[]", "1", "\"x\"",
 		"[[[[[[[[[[\"0123456789abcdef0123456789abcdef\"]]]]]]]]]]",
+		/* in the eight-byte steps, and in the bytes after them */
+		"{\"a\":\"01234567\\\"abcdefgh\",\"b\":\"0123456789abcdef01234567"
+		"89abcdef\"}",
+		"{\"a\":\"01234567abc\\\\\",\"b\":\"0123456789abcdef0123456789"
+		"abcdef\"}",
+		"{\"a\":\"0123456789\\u0001abcdefgh\",\"b\":\"0123456789abcdef01"
+		"23456789abcdef\"}",
+		"{\"a\":\"0123456789ab\\u00e9\",\"b\":\"0123456789abcdef01234567"
+		"89abcdef\"}",
 	};
 	uint32_t seed = 4242;
 	int took = 0;
