@@ -1462,6 +1462,32 @@ test_ledger_scratch_touched_once(void **state)
 	}
 	assert_int_equal(ledger_state_del(st, LEDGER_T_APPS, "A1", 2), LIEN_OK);
 	assert_int_equal(ledger_scratch_touched(sc), 5002);
+	/* a delete that finds nothing is noted too (the store must not
+	 * hold the key either) */
+	assert_int_equal(ledger_state_del(st, LEDGER_T_APPS, "A2", 2),
+	    LIEN_ENOTFOUND);
+	assert_int_equal(ledger_scratch_touched(sc), 5003);
+	/* a key given by a seek, lying in the page its delete changes, is
+	 * noted as it was: put again by its name, it was noted before.
+	 * Fails if the note reads the key after the delete. */
+	for (unsigned i = 0; i < 8; i++) {
+		const uint8_t *key, *v;
+		size_t kl, vl;
+
+		assert_int_equal(ledger_state_seek(st, LEDGER_T_PSTATE, "k1",
+		    2, &key, &kl, &v, &vl), LIEN_OK);
+		assert_true(kl < sizeof k);
+		assert_int_equal(ledger_state_del(st, LEDGER_T_PSTATE, key, kl),
+		    LIEN_OK);
+	}
+	for (unsigned i = 0; i < 8; i++) {
+		const char *const first[] = { "k1", "k10", "k100", "k1000",
+			"k1001", "k1002", "k1003", "k1004" };
+
+		assert_int_equal(ledger_state_put(st, LEDGER_T_PSTATE, first[i],
+		    strlen(first[i]), "v", 1), LIEN_OK);
+	}
+	assert_int_equal(ledger_scratch_touched(sc), 5003);
 	assert_int_equal(ledger_scratch_commit(sc, st), LIEN_OK);
 	ledger_scratch_close(sc);
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
