@@ -468,6 +468,26 @@ uint64_t ledger_scratch_touched(const struct ledger_scratch *sc);
 enum lien_status ledger_scratch_compare_touched(struct ledger_scratch *sc,
     struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
     LIEN_MUST_CHECK;
+/* ledger_scratch_compare_touched in two halves, so that the store's half
+ * can run on another thread while the scratch store commits (registry/
+ * audit.c): _read sorts the noted keys of mask's tables and reads each
+ * from the view (the digest of a digest table's record), touching
+ * nothing of sc but the noted keys, so it may run beside
+ * ledger_scratch_commit; *out (caller frees with ledger_touched_free)
+ * borrows from sc and from v's snapshot, valid while both are open (a
+ * view of the same snapshot will do for v's). _check then reads the
+ * committed scratch store and gives what ledger_scratch_compare_touched
+ * would have: LIEN_ECORRUPT with the first difference in why, a read's
+ * failure, LIEN_EINVAL while a transaction is open. _read: LIEN_ENOMEM
+ * (its lookups' failures are _check's to return, where they occur). */
+struct ledger_touched;
+enum lien_status ledger_scratch_touched_read(const struct ledger_scratch *sc,
+    struct ledger_view *v, unsigned mask, struct ledger_touched **out)
+    LIEN_MUST_CHECK;
+enum lien_status ledger_scratch_touched_check(struct ledger_scratch *sc,
+    const struct ledger_touched *tr, char *why, size_t why_cap)
+    LIEN_MUST_CHECK;
+void ledger_touched_free(struct ledger_touched *tr);
 /* Proof of key's presence or absence in the scratch store's status map
  * as of its last commit, against the root ledger_state_map_root gave
  * before that commit (a replayed map as a prover: bench/bench_map.c

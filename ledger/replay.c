@@ -586,17 +586,13 @@ ledger_scratch_touched(const struct ledger_scratch *sc)
 	return sc->touch.count;
 }
 
-/* A touch record (u8 table, u16 length, key), to sort by table then key
- * in LMDB's order. */
-struct touch_ref {
-	const uint8_t *r;	/* u8 table, u16 length, key */
-};
-
+/* Sort by table then key in LMDB's order: x and y start with a pointer
+ * to a touch record (u8 table, u16 length, key). */
 static int
 touch_cmp(const void *x, const void *y)
 {
-	const uint8_t *a = ((const struct touch_ref *)x)->r;
-	const uint8_t *b = ((const struct touch_ref *)y)->r;
+	const uint8_t *a = *(const uint8_t *const *)x;
+	const uint8_t *b = *(const uint8_t *const *)y;
 
 	if (a[0] != b[0])
 		return a[0] < b[0] ? -1 : 1;
@@ -620,76 +616,145 @@ seek_exact(struct store_cursor *c, const uint8_t *key, size_t kl,
 	return st;
 }
 
+/* The store's half of the comparison (ledger_scratch_touched_read): the
+ * noted keys in key order, and for each the view's record (its digest
+ * for a digest table: sc_equal) or that there is none. */
+struct touched_side {
+	const uint8_t *r;	/* the touch record: u8 table, u16 length, key */
+	const uint8_t *bv;	/* the view's value (not for a digest table) */
+	size_t bvl;
+	enum lien_status sb;	/* LIEN_OK, LIEN_ENOTFOUND; else the error */
+	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];	/* a digest table's */
+};
+
+struct ledger_touched {
+	struct touched_side *s;
+	size_t n;
+	enum lien_status rc;	/* the read's own failure (not a finding) */
+};
+
+void
+ledger_touched_free(struct ledger_touched *tr)
+{
+	if (tr == NULL)
+		return;
+	free(tr->s);
+	free(tr);
+}
+
+/* Look key up in the view's table tb, through the cursor kept in *c for
+ * table *open_tb (seek_exact). */
+static enum lien_status
+side_get(struct store_txn *t, struct store_cursor **c, unsigned *open_tb,
+    unsigned tb, const uint8_t *key, size_t kl, const uint8_t **v,
+    size_t *vl)
+{
+	enum lien_status st;
+
+	if (vstate_is((enum ledger_table)tb))	/* by key through the
+						 * pointers: cmp_step */
+		return vstate_get(t, (enum ledger_table)tb, key, kl, v, vl);
+	if (tb != *open_tb) {
+		store_cursor_close(*c);
+		*c = NULL;
+		*open_tb = LEDGER_T_COUNT;
+		if ((st = store_cursor_open(t, (enum store_table)(STORE_STATE0 +
+		    tb), c)) != LIEN_OK)
+			return st;
+		*open_tb = tb;
+	}
+	return seek_exact(*c, key, kl, v, vl);
+}
+
 enum lien_status
-ledger_scratch_compare_touched(struct ledger_scratch *sc,
-    struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
+ledger_scratch_touched_read(const struct ledger_scratch *sc,
+    struct ledger_view *v, unsigned mask, struct ledger_touched **out)
+{
+	struct ledger_touched *tr;
+	struct store_cursor *cb = NULL;
+	size_t off = 0, n = 0;
+	unsigned open_tb = LEDGER_T_COUNT;
+
+	*out = NULL;
+	if ((tr = calloc(1, sizeof *tr)) == NULL)
+		return LIEN_ENOMEM;
+	if (sc->touch.count > 0 && (tr->s = malloc((size_t)sc->touch.count *
+	    sizeof *tr->s)) == NULL) {
+		free(tr);
+		return LIEN_ENOMEM;
+	}
+	/* In key order (each key is noted once: ledger_touch_add), so the
+	 * lookups walk both B-trees in order (seek_exact). */
+	while (off < sc->touch.len && n < sc->touch.count) {
+		const uint8_t *r = sc->touch.buf + off;
+
+		off += 3 + ((size_t)r[1] << 8 | r[2]);
+		if (r[0] >= LEDGER_T_COUNT || !(mask >> r[0] & 1u))
+			continue;
+		tr->s[n++].r = r;
+	}
+	if (n > 1)
+		qsort(tr->s, n, sizeof *tr->s, touch_cmp);
+	tr->n = n;
+	tr->rc = LIEN_OK;
+	for (size_t i = 0; i < n; i++) {
+		struct touched_side *e = &tr->s[i];
+		unsigned tb = e->r[0];
+
+		e->sb = side_get(v->t, &cb, &open_tb, tb, e->r + 3,
+		    (size_t)e->r[1] << 8 | e->r[2], &e->bv, &e->bvl);
+		if (e->sb != LIEN_OK && e->sb != LIEN_ENOTFOUND) {
+			/* the comparison stops here, as it would have */
+			tr->rc = e->sb;
+			tr->n = i + 1;
+			break;
+		}
+		if (e->sb == LIEN_OK && sc_digested(sc, tb))
+			ledger_record_digest(e->bv, e->bvl, e->d);
+	}
+	store_cursor_close(cb);
+	*out = tr;
+	return LIEN_OK;
+}
+
+enum lien_status
+ledger_scratch_touched_check(struct ledger_scratch *sc,
+    const struct ledger_touched *tr, char *why, size_t why_cap)
 {
 	struct store_txn *t = NULL;
-	struct store_cursor *ca = NULL, *cb = NULL;
-	struct touch_ref *refs = NULL;
+	struct store_cursor *ca = NULL;
 	char hex[HEX_LEN(KEY_SHOWN) + 1];
 	enum lien_status st;
-	size_t off = 0, n = 0;
 	unsigned open_tb = LEDGER_T_COUNT;
 
 	if (sc->open)
 		return LIEN_EINVAL;
-	/* In key order (each key is noted once: ledger_touch_add), so the
-	 * lookups walk both B-trees in order (seek_exact). */
-	if (sc->touch.count > 0 && (refs = malloc((size_t)sc->touch.count *
-	    sizeof *refs)) == NULL)
-		return LIEN_ENOMEM;
-	while (off < sc->touch.len && n < sc->touch.count) {
-		const uint8_t *r = sc->touch.buf + off;
-
-		refs[n++].r = r;
-		off += 3 + ((size_t)r[1] << 8 | r[2]);
-	}
-	if (n > 1)
-		qsort(refs, n, sizeof *refs, touch_cmp);
-	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK) {
-		free(refs);
+	if ((st = store_txn_begin(sc->st, 0, &t)) != LIEN_OK)
 		return st;
-	}
-	for (size_t i = 0; i < n; i++) {
-		const uint8_t *r = refs[i].r, *key = r + 3;
-		unsigned tb = r[0];
-		size_t kl = (size_t)r[1] << 8 | r[2];
-		const uint8_t *av = NULL, *bv = NULL;
-		size_t avl = 0, bvl = 0;
-		enum lien_status sa, sb;
+	for (size_t i = 0; i < tr->n; i++) {
+		const struct touched_side *e = &tr->s[i];
+		const uint8_t *key = e->r + 3, *av = NULL;
+		unsigned tb = e->r[0];
+		size_t kl = (size_t)e->r[1] << 8 | e->r[2], avl = 0;
+		enum lien_status sa, sb = e->sb;
+		int same;
 
-		if (tb >= LEDGER_T_COUNT || !(mask >> tb & 1u))
-			continue;
-		if (vstate_is((enum ledger_table)tb)) {
-			/* by key through the pointers: cmp_step says why */
-			sa = vstate_get(t, (enum ledger_table)tb, key, kl, &av,
-			    &avl);
-			sb = vstate_get(v->t, (enum ledger_table)tb, key, kl,
-			    &bv, &bvl);
-		} else {
-			if (tb != open_tb) {
-				store_cursor_close(ca);
-				store_cursor_close(cb);
-				ca = cb = NULL;
-				if ((st = store_cursor_open(t, (enum store_table)
-				    (STORE_STATE0 + tb), &ca)) != LIEN_OK ||
-				    (st = store_cursor_open(v->t,
-				    (enum store_table)(STORE_STATE0 + tb),
-				    &cb)) != LIEN_OK)
-					goto out;
-				open_tb = tb;
-			}
-			sa = seek_exact(ca, key, kl, &av, &avl);
-			sb = seek_exact(cb, key, kl, &bv, &bvl);
-		}
+		sa = side_get(t, &ca, &open_tb, tb, key, kl, &av, &avl);
 		if ((sa != LIEN_OK && sa != LIEN_ENOTFOUND) ||
 		    (sb != LIEN_OK && sb != LIEN_ENOTFOUND)) {
 			st = sa != LIEN_OK && sa != LIEN_ENOTFOUND ? sa : sb;
 			goto out;
 		}
-		if (sa == sb && (sa == LIEN_ENOTFOUND || sc_equal(sc, tb, av,
-		    avl, bv, bvl)))
+		if (sa != sb)
+			same = 0;
+		else if (sa == LIEN_ENOTFOUND)
+			same = 1;
+		else if (sc_digested(sc, tb))	/* as sc_equal */
+			same = avl == sizeof e->d && memcmp(av, e->d,
+			    sizeof e->d) == 0;
+		else
+			same = avl == e->bvl && memcmp(av, e->bv, avl) == 0;
+		if (same)
 			continue;
 		hex_key(hex, key, kl);
 		st = LIEN_ECORRUPT;
@@ -700,11 +765,25 @@ ledger_scratch_compare_touched(struct ledger_scratch *sc,
 		    "differs from the replayed value");
 		goto out;
 	}
-	st = LIEN_OK;
+	st = tr->rc;
 out:
 	store_cursor_close(ca);
-	store_cursor_close(cb);
 	store_txn_abort(t);
-	free(refs);
+	return st;
+}
+
+enum lien_status
+ledger_scratch_compare_touched(struct ledger_scratch *sc,
+    struct ledger_view *v, unsigned mask, char *why, size_t why_cap)
+{
+	struct ledger_touched *tr = NULL;
+	enum lien_status st;
+
+	if (sc->open)
+		return LIEN_EINVAL;
+	if ((st = ledger_scratch_touched_read(sc, v, mask, &tr)) != LIEN_OK)
+		return st;
+	st = ledger_scratch_touched_check(sc, tr, why, why_cap);
+	ledger_touched_free(tr);
 	return st;
 }
