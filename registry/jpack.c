@@ -109,6 +109,17 @@ static const uint8_t dict_sorted[] = {
 };
 #define NDICT (sizeof dict / sizeof dict[0])
 _Static_assert(sizeof dict_sorted == NDICT, "dict_sorted covers dict");
+
+/* Where each length starts in dict_sorted: the strings of length n are
+ * dict_sorted[dict_len_at[n] .. dict_len_at[n + 1]), so the encoder
+ * searches only those (a member name finds its few peers at once; a
+ * longer string, a digest's hex, none). jpack_dict_ok checks it. */
+#define DICT_LEN_MAX 24u
+static const uint8_t dict_len_at[DICT_LEN_MAX + 2] = {
+	0, 0, 1, 1, 6, 21, 32, 43, 64, 84, 89, 93, 99, 103, 106, 109, 110,
+	112, 113, 114, 114, 114, 114, 114, 114, 115,
+};
+_Static_assert(NDICT == 115, "dict_len_at covers dict");
 _Static_assert(NDICT <= 128 + 256, "dictionary tokens");
 
 int
@@ -117,8 +128,17 @@ jpack_dict_ok(void)
 	uint8_t seen[NDICT];
 
 	memset(seen, 0, sizeof seen);
+	for (size_t n = 0; n <= DICT_LEN_MAX; n++)
+		if (dict_len_at[n] > dict_len_at[n + 1])
+			return 0;
+	if (dict_len_at[DICT_LEN_MAX + 1] != NDICT)
+		return 0;
 	for (size_t k = 0; k < NDICT; k++) {
 		size_t i = dict_sorted[k];
+
+		if (dict[i].n > DICT_LEN_MAX || k < dict_len_at[dict[i].n] ||
+		    k >= dict_len_at[dict[i].n + 1])
+			return 0;
 
 		if (i >= NDICT || seen[i]++)
 			return 0;
@@ -281,12 +301,12 @@ put_hexbytes(struct ob *o, const uint8_t *s, size_t n)
 static void
 enc_string(struct ob *o, const uint8_t *s, size_t n)
 {
-	size_t lo = 0, hi = NDICT;
+	size_t lo = n <= DICT_LEN_MAX ? dict_len_at[n] : NDICT;
+	size_t hi = n <= DICT_LEN_MAX ? dict_len_at[n + 1] : NDICT;
 
-	while (lo < hi) {	/* by (length, bytes) */
+	while (lo < hi) {	/* the strings of length n, by bytes */
 		size_t mid = lo + (hi - lo) / 2, i = dict_sorted[mid];
-		size_t dl = dict[i].n;
-		int c = dl != n ? (dl < n ? -1 : 1) : memcmp(dict[i].s, s, n);
+		int c = memcmp(dict[i].s, s, n);
 
 		if (c == 0) {
 			if (i < 128) {

@@ -56,8 +56,9 @@ enum lien_status jpack_encode_tree(const json_t *v, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
 /* 1 if the dictionary's search order (registry/jpack.c dict_sorted) is a
- * permutation of it sorted by (length, bytes) with no two entries equal:
- * what the encoder's binary search needs. For tests. */
+ * permutation of it sorted by (length, bytes) with no two entries equal,
+ * and each length's range of it (dict_len_at) is where that length's
+ * strings lie: what the encoder's binary search needs. For tests. */
 int jpack_dict_ok(void);
 
 /* 1 if the stored value (p, len) is packed (starts with JPACK_TAG). */
