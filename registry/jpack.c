@@ -831,6 +831,193 @@ jpack_decodes_to(const uint8_t *p, size_t len, const uint8_t *text,
 	return decode_tokens(p, len, &o) == LIEN_OK && o.n == text_len;
 }
 
+/* ---- decoder into a tree ------------------------------------------------ */
+
+/* jpack_decode_tree builds the tree of the common stream only and leaves
+ * every other to the text's way (LIEN_EUNSUPPORTED): strings as the
+ * encoder above takes them (tree_plain), integers within JCS_INT_MAX,
+ * objects without a repeated name, at most TREE_DEPTH containers deep,
+ * the stream whole and well formed. For such a stream jpack_decode's
+ * text is what jcs_parse accepts, and its tree is this one. */
+struct tdec {
+	struct rd r;
+	size_t text;		/* the length of the text it decodes to */
+};
+
+/* The next token's string (its bytes and length) into *s, *n; buf holds
+ * a hex string's digits. 0: not a string token this takes. */
+static int
+tdec_string(struct tdec *d, unsigned t, char *buf, size_t cap,
+    const char **s, size_t *n)
+{
+	const uint8_t *b;
+	uint64_t v;
+	size_t pre = 0;
+
+	if (t >= T_DICT || t == T_DICTX) {
+		size_t i;
+
+		if (t == T_DICTX) {
+			if (rd_take(&d->r, 1, &b) != LIEN_OK)
+				return 0;
+			i = 128u + b[0];
+		} else {
+			i = t - T_DICT;
+		}
+		if (i >= NDICT)
+			return 0;
+		*s = dict[i].s;
+		*n = dict[i].n;
+		return 1;
+	}
+	if (t >= T_STRS || t == T_STR) {
+		if (t == T_STR) {
+			if (rd_leb128(&d->r, &v) != LIEN_OK || v > JCS_STRING_MAX)
+				return 0;
+		} else {
+			v = t - T_STRS;
+		}
+		if (rd_take(&d->r, (size_t)v, &b) != LIEN_OK ||
+		    !tree_plain((const char *)b, (size_t)v))
+			return 0;
+		*s = (const char *)b;
+		*n = (size_t)v;
+		return 1;
+	}
+	if (t == T_PHEX) {
+		if (rd_take(&d->r, 1, &b) != LIEN_OK || !((b[0] >= 'A' &&
+		    b[0] <= 'Z') || (b[0] >= 'a' && b[0] <= 'z')))
+			return 0;
+		buf[0] = (char)b[0];
+		pre = 1;
+		if (rd_leb128(&d->r, &v) != LIEN_OK || v == 0)
+			return 0;
+	} else if (t == T_HEX) {
+		if (rd_leb128(&d->r, &v) != LIEN_OK || v == 0)
+			return 0;
+	} else if (t >= T_HEXS) {
+		v = t - T_HEXS + 1;
+	} else {
+		return 0;
+	}
+	if (v > (cap - pre) / 2 || rd_take(&d->r, (size_t)v, &b) != LIEN_OK)
+		return 0;
+	for (size_t i = 0; i < v; i++)
+		memcpy(buf + pre + 2 * i, hex_pairs + 2 * b[i], 2);
+	*s = buf;
+	*n = pre + 2 * (size_t)v;
+	return 1;
+}
+
+/* The value whose first token is t (already read). NULL: not taken. */
+static json_t *
+tdec_value(struct tdec *d, unsigned t, unsigned depth)
+{
+	char buf[2 * 128 + 1];
+	const char *s;
+	size_t n;
+	uint64_t v;
+
+	switch (t) {
+	case T_OBJ:
+	case T_ARR: {
+		json_t *c;
+		size_t count = 0;
+
+		if (depth >= TREE_DEPTH || (c = t == T_OBJ ? json_object() :
+		    json_array()) == NULL)
+			return NULL;
+		d->text += 2;
+		for (;;) {
+			unsigned u;
+			json_t *e;
+
+			if (d->r.p >= d->r.end)
+				goto bad;
+			u = *d->r.p++;
+			if (u == (t == T_OBJ ? T_OEND : T_AEND))
+				break;
+			if (count > 0)
+				d->text++;	/* , */
+			if (++count > JCS_MEMBERS_MAX)
+				goto bad;
+			if (t == T_OBJ) {
+				/* the name: a string token, not one before */
+				if (!tdec_string(d, u, buf, sizeof buf, &s,
+				    &n) || json_object_getn(c, s, n) != NULL)
+					goto bad;
+				d->text += n + 3;	/* "": */
+				if (d->r.p >= d->r.end)
+					goto bad;
+				u = *d->r.p++;
+				if ((e = tdec_value(d, u, depth + 1)) == NULL ||
+				    json_object_setn_new_nocheck(c, s, n, e) != 0)
+					goto bad;
+			} else if ((e = tdec_value(d, u, depth + 1)) == NULL ||
+			    json_array_append_new(c, e) != 0) {
+				goto bad;
+			}
+		}
+		return c;
+bad:
+		json_decref(c);
+		return NULL;
+	}
+	case T_TRUE:
+		d->text += 4;
+		return json_true();
+	case T_FALSE:
+		d->text += 5;
+		return json_false();
+	case T_NULL:
+		d->text += 4;
+		return json_null();
+	case T_UINT:
+	case T_NEG:
+		if (rd_leb128(&d->r, &v) != LIEN_OK || v > (uint64_t)JCS_INT_MAX ||
+		    (t == T_NEG && v == 0) || (t == T_UINT && v < 16))
+			return NULL;
+		for (uint64_t x = v; x != 0; x /= 10)
+			d->text++;
+		d->text += t == T_NEG;
+		return json_integer(t == T_NEG ? -(json_int_t)v :
+		    (json_int_t)v);
+	default:
+		if (t >= T_SMALL && t < T_HEXS) {
+			d->text += t - T_SMALL < 10 ? 1 : 2;
+			return json_integer((json_int_t)(t - T_SMALL));
+		}
+		if (!tdec_string(d, t, buf, sizeof buf, &s, &n))
+			return NULL;
+		d->text += n + 2;
+		return json_stringn_nocheck(s, n);
+	}
+}
+
+enum lien_status
+jpack_decode_tree(const uint8_t *p, size_t len, json_t **out)
+{
+	struct tdec d;
+	json_t *v;
+
+	if (out != NULL)
+		*out = NULL;
+	if (p == NULL || out == NULL || len == 0)
+		return LIEN_EINVAL;
+	if (!jpack_is_packed(p, len) || len < 2)
+		return LIEN_EUNSUPPORTED;
+	rd_init(&d.r, p + 2, len - 2);
+	d.text = 0;
+	v = tdec_value(&d, p[1], 0);
+	if (v == NULL || d.r.p != d.r.end || d.text > JPACK_TEXT_MAX) {
+		/* (a failed allocation too: the text's way says the same) */
+		json_decref(v);
+		return LIEN_EUNSUPPORTED;
+	}
+	*out = v;
+	return LIEN_OK;
+}
+
 static enum lien_status
 decode_tokens(const uint8_t *p, size_t len, struct ob *o)
 {

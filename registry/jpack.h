@@ -75,6 +75,18 @@ int jpack_is_packed(const uint8_t *p, size_t len);
 enum lien_status jpack_decode(const uint8_t *p, size_t len, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
+/* The tree jcs_parse gives for jpack_decode's text of the stored value
+ * (p, len), made from the tokens without the text: the readers' path
+ * (registry/state.c registry_record_parse). It takes the common stream
+ * only (the strings, integers and nesting jpack_encode_tree takes, no
+ * repeated member name, nothing malformed: registry/jpack.c says which)
+ * and returns LIEN_EUNSUPPORTED for every other, a value that is not
+ * packed and a failed allocation included: the caller then takes the
+ * text's way, which gives the verdict. *out: json_decref; NULL on
+ * failure. LIEN_EINVAL for NULL arguments or len 0. */
+enum lien_status jpack_decode_tree(const uint8_t *p, size_t len,
+    json_t **out) LIEN_MUST_CHECK;
+
 /* 1 if the stored value (p, len) decodes (as jpack_decode would) to
  * exactly (text, text_len), else 0 (also for a malformed stream). It
  * decodes against the text, allocating nothing: the encoder's own

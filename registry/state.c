@@ -303,6 +303,10 @@ registry_record_parse(const uint8_t *v, size_t n, json_t **out)
 	if (!jpack_is_packed(v, n))
 		return jcs_parse((const char *)v, n, 0, out) == LIEN_OK ?
 		    LIEN_OK : LIEN_ECORRUPT;
+	/* the tree straight from the tokens where it can be (the same tree
+	 * as parsing their text: jpack_decode_tree), else through the text */
+	if ((rc = jpack_decode_tree(v, n, out)) != LIEN_EUNSUPPORTED)
+		return rc;
 	if ((rc = jpack_decode(v, n, &text, &len)) != LIEN_OK)
 		return rc == LIEN_ENOMEM ? rc : LIEN_ECORRUPT;
 	rc = jcs_parse((const char *)text, len, 0, out);

@@ -303,6 +303,112 @@ test_jpack_encode_tree_same_bytes(void **state)
 	assert_true(took > 1000);	/* most of them: not all declined */
 }
 
+/* jpack_decode_tree gives the tree jcs_parse gives for jpack_decode's
+ * text, or declines (LIEN_EUNSUPPORTED); never a tree where the text's
+ * way refuses. Returns 1 when it took the stream. */
+static int
+decode_tree_same(const uint8_t *pk, size_t pk_len)
+{
+	json_t *a = NULL, *b = NULL;
+	uint8_t *text = NULL;
+	size_t len = 0;
+	enum lien_status rc = jpack_decode_tree(pk, pk_len, &a), tr;
+
+	if (rc == LIEN_EUNSUPPORTED) {
+		assert_null(a);
+		return 0;
+	}
+	assert_int_equal(rc, LIEN_OK);
+	tr = jpack_decode(pk, pk_len, &text, &len);
+	assert_int_equal(tr, LIEN_OK);
+	assert_int_equal(jcs_parse((const char *)text, len, 0, &b), LIEN_OK);
+	assert_true(json_equal(a, b));
+	json_decref(a);
+	json_decref(b);
+	free(text);
+	return 1;
+}
+
+/* The readers' path (registry/state.c registry_record_parse): random
+ * records, every truncation and bit flip of a packed record, and streams
+ * it declines (a repeated member name, an escape in a string's bytes, a
+ * number as text, bytes after the value). */
+static void
+test_jpack_decode_tree_same_tree(void **state)
+{
+	static const char rec[] = "{\"app\":\"A00000000000000da\",\"kind\":"
+	    "\"mortgage\",\"rank\":1,\"reasons\":[\"x\",-5,true,null,16,"
+	    "9007199254740991],\"vehicle\":\"814cde9393b631e8395a66833f4bdc5d"
+	    "82d2584a97cb76d67a0f66532437f564\",\"z\":\"01234567890123456789"
+	    "0123456789012345678901234567890123456789012345678901234567\"}";
+	static const uint8_t dup[] = { JPACK_TAG, 0x02, 0x41, 'a', 0x11, 0x41,
+		'a', 0x12, 0x03 };
+	static const uint8_t esc[] = { JPACK_TAG, 0x02, 0x41, 'a', 0x42, '\\',
+		'n', 0x03 };
+	static const uint8_t numtxt[] = { JPACK_TAG, 0x04, 0x0b, 0x03, '1',
+		'.', '5', 0x05 };
+	static const uint8_t trailing[] = { JPACK_TAG, 0x04, 0x05, 0x06 };
+	static const uint8_t neg0[] = { JPACK_TAG, 0x04, 0x0a, 0x00, 0x05 };
+	static const uint8_t big[] = { JPACK_TAG, 0x04, 0x09, 0x80, 0x80,
+		0x80, 0x80, 0x80, 0x80, 0x80, 0x10, 0x05 };	/* 2^53 */
+	uint32_t seed = 777;
+	uint8_t *pk, *bad;
+	size_t pk_len;
+	int took = 0;
+
+	(void)state;
+	assert_int_equal(jpack_encode((const uint8_t *)rec, sizeof rec - 1,
+	    &pk, &pk_len), LIEN_OK);
+	assert_true(jpack_is_packed(pk, pk_len));
+	assert_true(decode_tree_same(pk, pk_len));
+	for (size_t n = 1; n < pk_len; n++) {
+		bad = malloc(n);	/* exact size: ASan sees an over-read */
+		memcpy(bad, pk, n);
+		assert_false(decode_tree_same(bad, n));
+		free(bad);
+	}
+	for (size_t i = 1; i < pk_len; i++)
+		for (int b = 0; b < 8; b++) {
+			json_t *a = NULL;
+			uint8_t *text = NULL;
+			size_t len;
+
+			bad = malloc(pk_len);
+			memcpy(bad, pk, pk_len);
+			bad[i] ^= (uint8_t)(1u << b);
+			if (!decode_tree_same(bad, pk_len) &&
+			    jpack_decode(bad, pk_len, &text, &len) == LIEN_OK &&
+			    jcs_parse((const char *)text, len, 0, &a) == LIEN_OK)
+				json_decref(a);	/* declined: the text's way */
+			free(text);
+			free(bad);
+		}
+	free(pk);
+	assert_false(decode_tree_same(dup, sizeof dup));
+	assert_false(decode_tree_same(esc, sizeof esc));
+	assert_false(decode_tree_same(numtxt, sizeof numtxt));
+	assert_false(decode_tree_same(trailing, sizeof trailing));
+	assert_false(decode_tree_same(neg0, sizeof neg0));
+	assert_false(decode_tree_same(big, sizeof big));
+	assert_int_equal(jpack_decode_tree((const uint8_t *)"{}", 2, NULL),
+	    LIEN_EINVAL);
+	for (int r = 0; r < 3000; r++) {
+		json_t *v = random_value(&seed, 0);
+		char *text;
+		size_t len;
+
+		assert_int_equal(jcs_serialize(v, &text, &len), LIEN_OK);
+		assert_int_equal(jpack_encode((const uint8_t *)text, len, &pk,
+		    &pk_len), LIEN_OK);
+		if (jpack_is_packed(pk, pk_len))
+			took += decode_tree_same(pk, pk_len);
+		free(pk);
+		free(text);
+		json_decref(v);
+	}
+	assert_true(took > 1000);
+}
+
 /* jpack_decodes_to (the encoder's round-trip check, which decodes
  * against the text instead of into a buffer): true for the text a
  * value decodes to, false for any other text, be it one byte changed,
@@ -485,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_jpack_round_trips_edges),
 		cmocka_unit_test(test_jpack_round_trips_random),
 		cmocka_unit_test(test_jpack_encode_tree_same_bytes),
+		cmocka_unit_test(test_jpack_decode_tree_same_tree),
 		cmocka_unit_test(test_jpack_decodes_to),
 		cmocka_unit_test(test_jpack_decode_damaged),
 		cmocka_unit_test(test_jpack_vectors),
