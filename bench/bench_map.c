@@ -615,6 +615,11 @@ bench_map_update(void)
 		    (double)(p1.gc_ns - p0.gc_ns) / 1e6 / nb, "ms");
 		bench_figure("map_update_batch1024_write_cpu_ms",
 		    (double)(p1.write_ns - p0.write_ns) / 1e6 / nb, "ms");
+		bench_figure("map_update_batch1024_write_aux_cpu_ms",
+		    (double)(p1.write_aux_ns - p0.write_aux_ns) / 1e6 / nb,
+		    "ms");
+		bench_figure("map_update_batch1024_encoded_aux",
+		    (double)(p1.enc_aux - p0.enc_aux) / nb, "records");
 		bench_figure("map_update_batch1024_commit_cpu_ms",
 		    (double)ccpu / 1e6 / nb, "ms");
 		bench_figure("map_update_batch1024_commit_wall_ms",

@@ -522,6 +522,11 @@ struct ledger_map_prof {
 	uint64_t apply_aux_ns;
 	/* of those, commits whose GC sweep began beside the update */
 	uint64_t gc_early;
+	/* the writes' helper thread (ledger/map_store.c wenc_start): its
+	 * CPU time (sorting and encoding; write_ns is the committing
+	 * thread's), and the records it encoded */
+	uint64_t write_aux_ns;
+	uint64_t enc_aux;
 };
 void ledger_scratch_map_prof(const struct ledger_scratch *sc,
     struct ledger_map_prof *out);
