@@ -1757,8 +1757,9 @@ wc_flush(struct map_wcache *c, uint64_t g)
 	struct wenc *e = c->enc;
 	enum lien_status st = LIEN_OK;
 
-	for (size_t i = 0; i < e->nd; i++) {
-		struct wtile *w = e->dirty[i], *p;
+	/* (through c->dl: the helper may be sorting e->dirty now) */
+	for (size_t i = 0; i < c->ndl; i++) {
+		struct wtile *w = wc_w(c, c->dl[i].s, c->dl[i].i), *p;
 		unsigned j;
 
 		if (w->stratum == 0) {
