@@ -1050,14 +1050,70 @@ maps_equal(struct store *a, struct store *b)
 		fail_msg("maps differ: %s", why);
 }
 
+/* The records of the last generation in a and b are the same bytes,
+ * key for key (their generations the same); how many there are. The
+ * writes' helper thread (ledger/map_store.c wenc_start) must encode
+ * exactly what one thread does. */
+static size_t
+last_records_equal(struct store *a, struct store *b)
+{
+	struct store_txn *t[2];
+	struct store_cursor *cu[2];
+	struct map_stats ms[2];
+	uint8_t at[8];
+	size_t n = 0;
+
+	assert_int_equal(store_txn_begin(a, 0, &t[0]), LIEN_OK);
+	assert_int_equal(store_txn_begin(b, 0, &t[1]), LIEN_OK);
+	for (unsigned w = 0; w < 2; w++) {
+		assert_int_equal(map_txn_stats(t[w], &ms[w]), LIEN_OK);
+		assert_int_equal(store_cursor_open(t[w], STORE_MAP, &cu[w]),
+		    LIEN_OK);
+	}
+	assert_int_equal(ms[0].gen, ms[1].gen);
+	be64_put(at, ms[0].gen);
+	for (;;) {
+		const uint8_t *k[2], *v[2];
+		size_t kl[2], vl[2];
+		int in[2];
+
+		for (unsigned w = 0; w < 2; w++) {
+			enum lien_status st = n == 0 ?
+			    store_cursor_seek(cu[w], at, sizeof at, &k[w],
+			    &kl[w], &v[w], &vl[w]) :
+			    store_cursor_next(cu[w], &k[w], &kl[w], &v[w],
+			    &vl[w]);
+
+			assert_true(st == LIEN_OK || st == LIEN_ENOTFOUND);
+			in[w] = st == LIEN_OK && kl[w] > 8 &&
+			    memcmp(k[w], at, 8) == 0;
+		}
+		assert_int_equal(in[0], in[1]);
+		if (!in[0])
+			break;
+		assert_int_equal(kl[0], kl[1]);
+		assert_memory_equal(k[0], k[1], kl[0]);
+		assert_int_equal(vl[0], vl[1]);
+		assert_memory_equal(v[0], v[1], vl[0]);
+		n++;
+	}
+	for (unsigned w = 0; w < 2; w++) {
+		store_cursor_close(cu[w]);
+		store_txn_abort(t[w]);
+	}
+	return n;
+}
+
 /* The update on two threads (map_wcache_threads; ledger/map_store.c
  * wc_update_2), with the GC's sweep beside it, against one thread: two
  * stores take the same batches, one each way. After every batch both
  * roots are the definition's, the two maps are the same tile for tile
  * (their garbage differs: the early sweep moves a record of a tile the
  * batch rewrites where one thread deletes it), each cache's kept tiles
- * are its store's, and the two-thread store keeps the GC's bound step
- * by step (as gc_bound checks one thread's). Kept strata 2, 3 and 5:
+ * are its store's, the records each batch writes are the same bytes
+ * (the writes sorted and encoded by a helper thread on one side), and
+ * the two-thread store keeps the GC's bound step by step (as gc_bound
+ * checks one thread's). Kept strata 2, 3 and 5:
  * at 2, the tiles from stratum 2 down are each lane's own and merged
  * after. Every fourth batch is under MAP_SPLIT_MIN (one thread either
  * way). */
@@ -1079,6 +1135,7 @@ test_map_store_threads(void **state)
 		struct map_stats ms;
 		int64_t before = 0, after, wr, nover = 0;
 		uint64_t written = 0;
+		size_t nrec = 0;
 
 		memset(f->m.present, 0, sizeof f->m.present);
 		f->m.rng = 0x2545f4914f6cdd1dull + ki;
@@ -1136,6 +1193,7 @@ test_map_store_threads(void **state)
 			assert_memory_equal(root[1], want, HASH_LEN);
 			assert_int_equal(count[0], count[1]);
 			maps_equal(s[0], s[1]);
+			nrec += last_records_equal(s[0], s[1]);
 			stats_of(s[1], &ms);
 			map_wcache_prof(c[1], &pr[1]);
 			after = (int64_t)ms.total - 2 * (int64_t)ms.live;
@@ -1164,6 +1222,10 @@ test_map_store_threads(void **state)
 		assert_true(pr[1].gc_taken > 0);
 		assert_true(nover > 8);
 		assert_true(pr[1].gc_early > 8);
+		/* most records encoded by the helper, all the same bytes */
+		assert_int_equal(pr[0].enc_aux, 0);
+		assert_true(pr[1].enc_aux > 0);
+		assert_true(nrec >= pr[1].written - pr[1].written / 8);
 		print_message("keep %u: %llu of %u batches on two threads, %llu "
 		    "with the sweep beside the update, %lld over the bound\n",
 		    keeps[ki], (unsigned long long)pr[1].split, nbig,
