@@ -479,7 +479,14 @@ struct wtile {
 /* The records a commit writes (wc_flush), sorted and encoded by a
  * helper thread while this one sweeps and puts: see wenc_start. */
 struct wenc {
-	struct wtile **dirty;	/* the dirty tiles; in key order once sorted */
+	/* the dirty tiles, in key order once sorted: each with the first 8
+	 * bytes of its tile key (zero-padded, big-endian: LMDB's order up to
+	 * ties, which the keys break), so that most comparisons read no
+	 * tile */
+	struct wsort {
+		uint64_t k8;
+		struct wtile *w;
+	} *dirty;
 	size_t nd, cap;
 	uint8_t *buf;		/* record i at i * MAP_TILE_REC_MAX */
 	uint16_t *len;		/* its length (0: an emptied tile) */
@@ -583,8 +590,8 @@ struct map_wcache {
 	pthread_mutex_t *toplock, lock;
 	struct map_split sp;
 	/* The sweep beside the update (wc_update_2): this batch starts over
-	 * the bound (gc_over); the last batch's d + e (gc_hint), what the
-	 * early sweep takes; while it runs, liveness does not read the
+	 * the bound (gc_over); the last batch's budget d + e + extra
+	 * (gc_hint), what the early sweep takes; while it runs, liveness does not read the
 	 * tiles' dirty flags (gc_blind); whether it ran (gc_early) and its
 	 * CPU time (gc_early_ns). */
 	int gc_over, gc_blind, gc_early;
@@ -1508,7 +1515,10 @@ wc_sweep(struct map_wcache *c, uint64_t budget)
 
 /* The sweep's budget for this batch (wc_sweep), d + e + extra, less what
  * a sweep beside the update took already (wc_update_2); then the rest
- * of it, if any. Remembers d + e for the next batch's early sweep. */
+ * of it, if any. Remembers the budget for the next batch's early sweep:
+ * all of it, so that what is left here (when this batch writes more
+ * than the last) is small, and the sweep runs where the second thread
+ * updates beside it, not alone while the writes wait. */
 static enum lien_status LIEN_MUST_CHECK
 wc_gc(struct map_wcache *c, size_t extra)
 {
@@ -1519,8 +1529,8 @@ wc_gc(struct map_wcache *c, size_t extra)
 	for (size_t i = 0; i < c->ndl; i++)
 		if (wtile_empty(wc_w(c, c->dl[i].s, c->dl[i].i)))
 			nempty++;
-	c->gc_hint = c->ndl + nempty;
 	budget = (uint64_t)c->ndl + nempty + extra;
+	c->gc_hint = budget;
 	if (c->gc_seen >= budget)
 		return LIEN_OK;
 	return wc_sweep(c, budget);
@@ -1595,7 +1605,7 @@ wtile_encode(const struct wtile *w, uint8_t out[MAP_TILE_REC_MAX])
 static void
 wenc_one(struct wenc *e, size_t i)
 {
-	const struct wtile *w = e->dirty[i];
+	const struct wtile *w = e->dirty[i].w;
 
 	e->len[i] = wtile_empty(w) ? 0 : (uint16_t)wtile_encode(w,
 	    e->buf + i * MAP_TILE_REC_MAX);
@@ -1617,6 +1627,16 @@ wenc_claim(struct wenc *e)
 	return n;
 }
 
+static int
+wsort_cmp(const void *a, const void *b)
+{
+	const struct wsort *x = a, *y = b;
+
+	if (x->k8 != y->k8)
+		return x->k8 < y->k8 ? -1 : 1;
+	return wtile_cmp(&x->w, &y->w);
+}
+
 static void *
 wenc_main(void *arg)
 {
@@ -1624,7 +1644,7 @@ wenc_main(void *arg)
 	uint64_t t0 = cpu_now();
 
 	if (e->nd > 1)
-		qsort(e->dirty, e->nd, sizeof *e->dirty, wtile_cmp);
+		qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
 	pthread_mutex_lock(&e->m);
 	e->sorted = 1;
 	pthread_cond_broadcast(&e->cv);
@@ -1695,7 +1715,12 @@ wenc_start(struct map_wcache *c)
 		return st;
 	e = c->enc;
 	for (size_t i = 0; i < c->ndl; i++) {
-		e->dirty[i] = wc_w(c, c->dl[i].s, c->dl[i].i);
+		struct wtile *w = wc_w(c, c->dl[i].s, c->dl[i].i);
+		uint8_t k8[8] = { 0 };
+
+		memcpy(k8, w->key, w->key_len < 8 ? w->key_len : 8);
+		e->dirty[i].k8 = be64_get(k8);
+		e->dirty[i].w = w;
 		e->ready[i] = 0;
 	}
 	e->nd = c->ndl;
@@ -1792,13 +1817,13 @@ wc_flush(struct map_wcache *c, uint64_t g)
 			pthread_cond_wait(&e->cv, &e->m);
 		pthread_mutex_unlock(&e->m);
 	} else if (e->nd > 1) {
-		qsort(e->dirty, e->nd, sizeof *e->dirty, wtile_cmp);
+		qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
 	}
 	for (size_t i = 0; i < c->low.n; i++)
 		if (c->low.tiles[i].stored && c->low.tiles[i].dirty == 0)
 			c->prof.read_clean++;
 	for (size_t i = 0; i < e->nd && st == LIEN_OK; i++) {
-		struct wtile *w = e->dirty[i];
+		struct wtile *w = e->dirty[i].w;
 		uint8_t rk[MAP_REC_KEY_MAX];
 		const uint8_t *v;
 		size_t len;
@@ -1831,7 +1856,7 @@ wc_flush(struct map_wcache *c, uint64_t g)
 	/* The records are written: each tile now stands for its record
 	 * of generation g (an emptied one for no record). */
 	for (size_t i = 0; i < e->nd && st == LIEN_OK; i++) {
-		struct wtile *w = e->dirty[i];
+		struct wtile *w = e->dirty[i].w;
 
 		w->dirty = 0;
 		w->stored = !wtile_empty(w);
@@ -2059,8 +2084,9 @@ wc_update_2(struct map_wcache *c, const struct map_store *s,
 	job = (struct wpart){ a, u, sp, 0, LIEN_OK, 0 };
 	started = pthread_create(&th, NULL, wc_part_main, &job) == 0;
 	/* While the second lane starts on the parts, this one sweeps: the
-	 * garbage the last batch's writes asked for (its d + e), the rest
-	 * of this batch's budget after the update (wc_gc). Its liveness
+	 * garbage the last batch's writes asked for (its budget d + e +
+	 * extra), the rest of this batch's budget, if any, after the update
+	 * (wc_gc). Its liveness
 	 * checks read the committed tree (child pointers and generations,
 	 * which only wc_flush changes; gx, atomically) and not the dirty
 	 * flags the lanes set, so a record of a tile this batch rewrites
