@@ -1780,6 +1780,7 @@ static enum lien_status LIEN_MUST_CHECK
 wc_flush(struct map_wcache *c, uint64_t g)
 {
 	struct wenc *e = c->enc;
+	struct store_cursor *cur = NULL;
 	enum lien_status st = LIEN_OK;
 
 	/* (through c->dl: the helper may be sorting e->dirty now) */
@@ -1822,11 +1823,16 @@ wc_flush(struct map_wcache *c, uint64_t g)
 	for (size_t i = 0; i < c->low.n; i++)
 		if (c->low.tiles[i].stored && c->low.tiles[i].dirty == 0)
 			c->prof.read_clean++;
+	/* the appends through one cursor, which stays on the last leaf (a
+	 * pruned map's deletes go between them: store_put there) */
+	if (!c->prune && (st = store_cursor_open(c->t, STORE_MAP, &cur)) !=
+	    LIEN_OK)
+		return st;
 	for (size_t i = 0; i < e->nd && st == LIEN_OK; i++) {
 		struct wtile *w = e->dirty[i].w;
 		uint8_t rk[MAP_REC_KEY_MAX];
 		const uint8_t *v;
-		size_t len;
+		size_t len, rl;
 
 		/* map_wcache_prune: the record this one replaces goes now
 		 * (one generation's record per tile: g is new, so never
@@ -1844,14 +1850,17 @@ wc_flush(struct map_wcache *c, uint64_t g)
 				c->ms.live--;
 			continue;
 		}
-		if ((st = store_put(c->t, STORE_MAP, rk, rec_key(g, w->key,
-		    w->key_len, rk), v, len, 1)) != LIEN_OK)
+		rl = rec_key(g, w->key, w->key_len, rk);
+		st = cur != NULL ? store_cursor_put(cur, rk, rl, v, len, 1) :
+		    store_put(c->t, STORE_MAP, rk, rl, v, len, 1);
+		if (st != LIEN_OK)
 			break;
 		c->ms.total++;
 		c->prof.written++;
 		if (!w->stored)
 			c->ms.live++;
 	}
+	store_cursor_close(cur);
 	wenc_finish(c);
 	/* The records are written: each tile now stands for its record
 	 * of generation g (an emptied one for no record). */

@@ -1070,6 +1070,26 @@ store_cursor_del(struct store_cursor *c)
 	return st_from_mdb(rc);
 }
 
+enum lien_status
+store_cursor_put(struct store_cursor *c, const void *key, size_t key_len,
+    const void *val, size_t val_len, int append)
+{
+	struct store_txn t = { c->s, mdb_cursor_txn(c->cur), 1 };
+	MDB_val k = { key_len, (void *)(uintptr_t)key };
+	MDB_val v = { val_len, (void *)(uintptr_t)val };
+	struct wstat_op op;
+	int rc;
+
+	if (c->s->wstat != NULL)
+		wstat_pre(&t, c->tb, NULL, key, key_len, &op);
+	/* MDB_APPEND on a cursor already at the table's end (C_EOF) finds
+	 * the last leaf without a search (mdb_cursor_last) */
+	rc = mdb_cursor_put(c->cur, &k, &v, append ? MDB_APPEND : 0);
+	if (c->s->wstat != NULL)
+		wstat_post(&t, c->tb, rc, &op);
+	return st_from_mdb(rc);
+}
+
 void
 store_cursor_close(struct store_cursor *c)
 {

@@ -185,6 +185,14 @@ enum lien_status store_cursor_last(struct store_cursor *c, const uint8_t **k,
 /* Delete the record the cursor is on (write txns); the cursor's next
  * seek or next starts afresh from the tree. */
 enum lien_status store_cursor_del(struct store_cursor *c) LIEN_MUST_CHECK;
+/* store_put through the cursor (write txns), which is left on the
+ * record put. For a run of appends (append != 0: as store_put; a key not
+ * above every key in the table is LIEN_EEXIST) this is the fast way:
+ * the cursor stays on the last leaf, where store_put walks down from the
+ * root each time. */
+enum lien_status store_cursor_put(struct store_cursor *c, const void *key,
+    size_t key_len, const void *val, size_t val_len, int append)
+    LIEN_MUST_CHECK;
 void store_cursor_close(struct store_cursor *c);
 
 /* Space accounting for benchmarks: pages in use across all tables and the
