@@ -502,6 +502,10 @@ struct wenc {
 	pthread_cond_t cv;
 	pthread_t th;
 	uint64_t aux_ns, aux_n;	/* the helper's CPU time, records encoded */
+	/* the tiles below the kept strata, for the helper to count those
+	 * read and not rewritten (prof.read_clean) once it has encoded */
+	const struct tset *low;
+	uint64_t clean;
 };
 
 /* Decoded tiles with an index by tile key: a hash table, or for the
@@ -1640,6 +1644,19 @@ wsort_cmp(const void *a, const void *b)
 	return wtile_cmp(&x->w, &y->w);
 }
 
+/* Tiles of ts read from the store and not rewritten (a profile figure:
+ * one cache miss a tile, so the helper counts them). */
+static uint64_t
+wc_clean(const struct tset *ts)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < ts->n; i++)
+		if (ts->tiles[i].stored && ts->tiles[i].dirty == 0)
+			n++;
+	return n;
+}
+
 static void *
 wenc_main(void *arg)
 {
@@ -1655,6 +1672,7 @@ wenc_main(void *arg)
 		pthread_cond_wait(&e->cv, &e->m);
 	pthread_mutex_unlock(&e->m);
 	e->aux_n = wenc_claim(e);
+	e->clean = wc_clean(e->low);
 	e->aux_ns = cpu_now() - t0;
 	return NULL;
 }
@@ -1729,7 +1747,8 @@ wenc_start(struct map_wcache *c)
 	e->nd = c->ndl;
 	e->next = 0;
 	e->sorted = e->prepped = 0;
-	e->aux_ns = e->aux_n = 0;
+	e->aux_ns = e->aux_n = e->clean = 0;
+	e->low = &c->low;
 	e->helper = c->nthreads >= 2 && !c->prune &&
 	    e->nd >= MAP_SPLIT_MIN &&
 	    pthread_create(&e->th, NULL, wenc_main, e) == 0;
@@ -1752,6 +1771,7 @@ wenc_finish(struct map_wcache *c)
 	e->helper = 0;
 	c->prof.write_aux_ns += e->aux_ns;
 	c->prof.enc_aux += e->aux_n;
+	c->prof.read_clean += e->clean;
 }
 
 /* Record i of e, encoded: by the helper, or here if it has not come to
@@ -1820,12 +1840,11 @@ wc_flush(struct map_wcache *c, uint64_t g)
 		while (!e->sorted)
 			pthread_cond_wait(&e->cv, &e->m);
 		pthread_mutex_unlock(&e->m);
-	} else if (e->nd > 1) {
-		qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
+	} else {
+		if (e->nd > 1)
+			qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
+		c->prof.read_clean += wc_clean(&c->low);
 	}
-	for (size_t i = 0; i < c->low.n; i++)
-		if (c->low.tiles[i].stored && c->low.tiles[i].dirty == 0)
-			c->prof.read_clean++;
 	/* the appends through one cursor, which stays on the last leaf (a
 	 * pruned map's deletes go between them: store_put there) */
 	if (!c->prune && (st = store_cursor_open(c->t, STORE_MAP, &cur)) !=
