@@ -1848,8 +1848,10 @@ wc_flush(struct map_wcache *c, uint64_t g)
 	/* the appends through one cursor, which stays on the last leaf (a
 	 * pruned map's deletes go between them: store_put there) */
 	if (!c->prune && (st = store_cursor_open(c->t, STORE_MAP, &cur)) !=
-	    LIEN_OK)
+	    LIEN_OK) {
+		wenc_finish(c);
 		return st;
+	}
 	for (size_t i = 0; i < e->nd && st == LIEN_OK; i++) {
 		struct wtile *w = e->dirty[i].w;
 		uint8_t rk[MAP_REC_KEY_MAX];
@@ -2232,8 +2234,10 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	    (st = wenc_start(c)) != LIEN_OK)
 		goto out;
 	if (c->gc_over &&
-	    (st = wc_gc(c, nd / MAP_GC_SLACK_DIV + MAP_GC_EXTRA)) != LIEN_OK)
+	    (st = wc_gc(c, nd / MAP_GC_SLACK_DIV + MAP_GC_EXTRA)) != LIEN_OK) {
+		wenc_finish(c);	/* (wc_flush's otherwise) */
 		goto out;
+	}
 	t2 = cpu_now();
 	c->prof.gc_ns += t2 - t1 + c->gc_early_ns;
 	c->prof.gc_taken += c->gc_seen;
@@ -2245,7 +2249,6 @@ map_commit(struct store_txn *t, struct map_pending *p,
 	st = stats_put(t, &c->ms);
 	c->prof.write_ns += cpu_now() - t2;
 out:
-	wenc_finish(c);		/* (a failed commit's helper) */
 	if (st == LIEN_OK) {
 		struct store_table_stat ts;
 
