@@ -1657,6 +1657,18 @@ wc_clean(const struct tset *ts)
 	return n;
 }
 
+/* One side's step done (*mine), then wait for the other's (*theirs). */
+static void
+wenc_step(struct wenc *e, int *mine, const int *theirs)
+{
+	pthread_mutex_lock(&e->m);
+	*mine = 1;
+	pthread_cond_broadcast(&e->cv);
+	while (!*theirs)
+		pthread_cond_wait(&e->cv, &e->m);
+	pthread_mutex_unlock(&e->m);
+}
+
 static void *
 wenc_main(void *arg)
 {
@@ -1665,12 +1677,7 @@ wenc_main(void *arg)
 
 	if (e->nd > 1)
 		qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
-	pthread_mutex_lock(&e->m);
-	e->sorted = 1;
-	pthread_cond_broadcast(&e->cv);
-	while (!e->prepped)
-		pthread_cond_wait(&e->cv, &e->m);
-	pthread_mutex_unlock(&e->m);
+	wenc_step(e, &e->sorted, &e->prepped);
 	e->aux_n = wenc_claim(e);
 	e->clean = wc_clean(e->low);
 	e->aux_ns = cpu_now() - t0;
@@ -1834,12 +1841,7 @@ wc_flush(struct map_wcache *c, uint64_t g)
 		}
 	}
 	if (e->helper) {
-		pthread_mutex_lock(&e->m);
-		e->prepped = 1;
-		pthread_cond_broadcast(&e->cv);
-		while (!e->sorted)
-			pthread_cond_wait(&e->cv, &e->m);
-		pthread_mutex_unlock(&e->m);
+		wenc_step(e, &e->prepped, &e->sorted);
 	} else {
 		if (e->nd > 1)
 			qsort(e->dirty, e->nd, sizeof *e->dirty, wsort_cmp);
