@@ -111,6 +111,7 @@
 #include <unistd.h>
 
 #include "bench/bench_util.h"
+#include "common/file.h"
 #include "common/hex.h"
 #include "common/status.h"
 #include "crypto/hash.h"
@@ -128,6 +129,7 @@
 #include "registry/ids.h"
 #include "registry/registry.h"
 #include "tlog/entry.h"
+#include "api/subject.h"
 
 #define BATCH LEDGER_BATCH_MAX	/* the largest batch (--batch) */
 /* api/reg_int.h REG_EVIDENCE_TAG: the sealed plaintext's first field */
@@ -178,7 +180,12 @@ struct vehicle {
 	char plate[IDS_PLATE_MAX + 1];
 	char cert_number[16];
 	char owner_id[19];
-	uint8_t owner[REG_COMMIT_LEN];
+	uint8_t owner[REG_COMMIT_LEN];	/* build: the subject's owner_ref */
+	/* build: the owner's subject (api/subject.h), made with the
+	 * vehicle record's request (its key stored in that entry: subj.rec)
+	 * and sealing all five of the vehicle's requests, as api/ seals an
+	 * owner's (api/routes_reg.c owner_subject, known_subject) */
+	struct subject subj;
 	uint8_t details[REG_COMMIT_LEN];	/* keyed plate, type, number */
 	char mortgage[REG_APP_ID_LEN + 1];
 	char release[REG_APP_ID_LEN + 1];
@@ -209,7 +216,8 @@ struct growth {
 	struct party bank[2], officer, registry;
 	struct reg_rules rules;
 	const struct demo_world *w;
-	struct seal_key *seal;	/* stands in for the system key */
+	struct seal_key *seal;	/* seals the pooled boxes (slot_seal) */
+	struct keyring *kr;	/* DIR/master.key's, as lienlogd's */
 	struct box pool[NSTEPS][BOX_POOL];
 	uint32_t pool_next[NSTEPS];
 	uint64_t seq, rng, refused, entries;
@@ -286,7 +294,8 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 {
 	struct reg_request *rq = &sl->rq;
 	char body[40];
-	uint8_t nb[16];
+	uint8_t nb[16], dg[HASH_LEN];
+	struct hash_part part = { dg, sizeof dg };
 	uint64_t ms = request_ms(g, (size_t)(sl - g->slots));
 	int64_t created = (int64_t)(ms / 1000u);
 
@@ -303,15 +312,26 @@ slot_init(struct growth *g, struct slot *sl, struct vehicle *v,
 	rq->signer.role = p->role;
 	memcpy(rq->signer.keyid, p->keyid, HASH_LEN);
 	rq->signer.not_after_ms = p->not_after_ms;
-	/* the keyed request digest and the private record's salt api/
-	 * computes (docs/privacy.md): stand-ins of the same size; the
-	 * evidence is sealed under the system key (api/ seals an owner's
-	 * requests under the owner's subject key, creating it on the
-	 * owner's first request: the keys table stays empty here) */
+	/* the request digest keyed by the key the request is sealed under
+	 * and the private record's salt, as api/ computes them
+	 * (api/reg_http.c, docs/privacy.md; the digested bytes are a
+	 * stand-in): a vehicle's requests are sealed under its owner's
+	 * subject key (prepare: made with the vehicle record, whose entry
+	 * stores it), the demo world's filings under the system key */
 	(void)snprintf(body, sizeof body, "growth-%" PRIu64, g->seq);
-	hash_sha256(body, strlen(body), rq->ev.digest);
+	hash_sha256(body, strlen(body), dg);
+	rq->key_system = v == NULL || v->subj.key == NULL;
+	if (!rq->key_system) {
+		memcpy(rq->key_id, v->subj.id, REG_SUBJECT_ID_LEN);
+		if (v->subj.is_new && kind == REG_T_VEHICLE_RECORD)
+			rq->newkey[0] = &v->subj.rec;
+	}
+	if (seal_key_ref(rq->key_system ? keyring_system(g->kr) :
+	    v->subj.key, "lienlog-request-v2", &part, 1, rq->ev.digest) !=
+	    LIEN_OK)
+		return NULL;
+	secret_wipe(dg, sizeof dg);
 	lcrypto_random(rq->salt, sizeof rq->salt);
-	rq->key_system = 1;
 	rq->ev.created = created;
 	rq->ev.nonce = S(sl->nonce);
 	rq->ev.alg = S("ed25519");
@@ -594,6 +614,30 @@ flush(struct growth *g)
 	return 0;
 }
 
+/* The vehicle's owner's subject as api/ finds or makes it for the
+ * owner's first request (subject_get, in a snapshot of its own as
+ * api/'s request handlers take one, closed at once so no reader pins
+ * old pages across the build's commits): a new key (v->subj.is_new,
+ * stored by the vehicle record's entry; the owners are fresh random ID
+ * numbers), or the owner's key when the store holds one. The owner
+ * reference is the key's, as api/'s. */
+static enum lien_status
+owner_subject(struct growth *g, struct vehicle *v)
+{
+	struct ledger_view *view;
+	enum lien_status st;
+
+	subject_clear(&v->subj);
+	if ((st = ledger_view_open(g->l, &view)) != LIEN_OK)
+		return st;
+	st = subject_get(g->kr, view, SEAL_KIND_CITIZEN_ID, v->owner_id,
+	    strlen(v->owner_id), &v->subj);
+	ledger_view_close(view);
+	if (st == LIEN_OK)
+		memcpy(v->owner, v->subj.owner_ref, REG_COMMIT_LEN);
+	return st;
+}
+
 static int
 prepare(struct growth *g, unsigned step, struct vehicle *v)
 {
@@ -603,15 +647,21 @@ prepare(struct growth *g, unsigned step, struct vehicle *v)
 	enum lien_status st;
 
 	sl->step = step;
+	if (step == 0 && (st = owner_subject(g, v)) != LIEN_OK)
+		return fail("the owner's subject key", st);
 	switch (step) {
 	case 0:
 		rq = slot_init(g, sl, v, REG_T_VEHICLE_RECORD, &g->registry);
+		if (rq == NULL)
+			break;
 		rq->vin = S(v->vin);
 		memcpy(rq->details, v->details, REG_COMMIT_LEN);
 		memcpy(rq->owner, v->owner, REG_COMMIT_LEN);
 		break;
 	case 1:
 		rq = slot_init(g, sl, v, REG_T_MORTGAGE_APPLICATION, v->bank);
+		if (rq == NULL)
+			break;
 		(void)snprintf(sl->contract, sizeof sl->contract,
 		    "GROWTH-%08" PRIx32 "-%010" PRIu64, g->run, g->seq);
 		rq->vin = S(v->vin);
@@ -622,14 +672,20 @@ prepare(struct growth *g, unsigned step, struct vehicle *v)
 	case 2:
 	case 4:
 		rq = slot_init(g, sl, v, REG_T_DECISION, &g->officer);
+		if (rq == NULL)
+			break;
 		rq->decision = REG_DECIDE_APPROVE;
 		break;
 	default:
 		rq = slot_init(g, sl, v, REG_T_RELEASE_APPLICATION, v->bank);
+		if (rq == NULL)
+			break;
 		rq->vin = S(v->vin);
 		memcpy(rq->owner, v->owner, REG_COMMIT_LEN);
 		break;
 	}
+	if (rq == NULL)
+		return fail("the request digest", LIEN_EINVAL);
 	p = step == 0 ? &g->registry : step == 2 || step == 4 ? &g->officer :
 	    v->bank;
 	if ((st = slot_seal(g, sl, p)) != LIEN_OK)
@@ -644,6 +700,7 @@ vehicles_make(struct growth *g, unsigned n, uint64_t *vno)
 	for (unsigned i = 0; i < n; i++) {
 		struct vehicle *v = &g->veh[i];
 
+		subject_clear(&v->subj);	/* the last round's */
 		memset(v, 0, sizeof *v);
 		demo_vin_make(&g->rng, v->vin);
 		demo_plate_make(&g->rng, "02", v->plate, sizeof v->plate);
@@ -748,6 +805,10 @@ file_parties(struct growth *g, const char *dir)
 		struct box b = { NULL, 0 };
 		enum lien_status st;
 
+		if (rq == NULL) {
+			(void)fail("the request digest", LIEN_EINVAL);
+			goto out;
+		}
 		sl->step = NSTEPS;	/* not a step of the workflow */
 		if (cert_parse_text(f.cert, f.cert_len, &crt[i]) != LIEN_OK ||
 		    cert_info_get(crt[i], &info) != LIEN_OK ||
@@ -1035,6 +1096,23 @@ cmd_build(const char *dir, uint64_t target, unsigned batch, int sync,
 		g->rules.nonce_window_ms = BUILD_NONCE_WINDOW_MS;
 	if (seal_key_generate(&g->seal) != LIEN_OK)
 		goto out;
+	/* the master key lienlogd opens the store with (api/app.c: DIR's
+	 * master.key, exactly KEYRING_MASTER_LEN bytes), so the subject
+	 * keys the build stores unwrap there */
+	(void)snprintf(path, sizeof path, "%s/master.key", dir);
+	len = 0;
+	if ((st = file_read_into(path, skey, KEYRING_MASTER_LEN, &len)) !=
+	    LIEN_OK || len != KEYRING_MASTER_LEN) {
+		fprintf(stderr, "bench_growth: %s: not a master key (%s)\n",
+		    path, lien_status_code(st));
+		goto out;
+	}
+	st = keyring_new((const uint8_t *)skey, len, &g->kr);
+	secret_wipe(skey, len);
+	if (st != LIEN_OK) {
+		(void)fail("the master key", st);
+		goto out;
+	}
 	(void)snprintf(path, sizeof path, "%s/log.key", dir);
 	if (read_file(path, skey, 4096, &len) != 0) {
 		fprintf(stderr, "bench_growth: %s: %s\n", path,
@@ -1155,6 +1233,9 @@ out:
 			free(g->pool[i][j].p);
 	for (size_t i = 0; i < DEMO_FILINGS; i++)
 		free(g->filing_box[i]);
+	for (size_t i = 0; i < CHUNK; i++)
+		subject_clear(&g->veh[i].subj);
+	keyring_free(g->kr);
 	seal_key_free(g->seal);
 	free(g);
 	return rc;

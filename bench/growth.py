@@ -544,6 +544,34 @@ def window_check(label, n, span, tabs, args):
                  f"{nonces} nonces (at most {nonce_max:.0f})")
 
 
+def keys_check(label, tabs, args):
+    """The subject keys the store holds (docs/privacy.md "Identifiers and
+    keys"): api/ seals an owner's requests under the owner's key, stored
+    in three records (k/, i/, s/) by the entry of the owner's first
+    request, and so does `bench_growth build` (one new owner per
+    vehicle). Printed as growth_<N>_subject_keys and _per_vehicle; with
+    --smoke a store without any fails the run (the test of
+    bench.growth_smoke), so a build that seals under the system key
+    again cannot go unnoticed."""
+    p = f"growth_{label}_"
+    if tabs is None:
+        if args.smoke:
+            sys.exit("growth: --smoke's keys check needs mdb_stat "
+                     "(lmdb-utils)")
+        return
+    keys = tabs.get("keys", [0] * 5)[3]
+    veh = tabs.get("vehicles", [0] * 5)[3]
+    figure(p + "subject_keys", keys / 3, "keys")
+    figure(p + "subject_keys_per_vehicle",
+           keys / 3 / veh if veh else float("nan"), "keys")
+    say(f"{label}: keys check: {keys} keys records ({keys / 3:.0f} "
+        f"subjects) for {veh} vehicle records")
+    if args.smoke and keys == 0:
+        sys.exit(f"growth: {label}: the store holds no subject keys "
+                 "(keys table empty): the build sealed every request "
+                 "under the system key")
+
+
 def measure(b, label, store, args, res, size):
     p = f"growth_{label}_"
     st = parse_figures(run([b["bench_growth"], "stat", store]).stdout)
@@ -578,6 +606,7 @@ def measure(b, label, store, args, res, size):
         if v and t == "map":
             maplf = v[1] * 4096 / n
     window_check(label, size, span, tabs, args)
+    keys_check(label, tabs, args)
     if tabs is not None:
         for t in sorted(set(tabs) - set(TABLES)):
             v = tabs[t]
