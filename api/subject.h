@@ -13,7 +13,8 @@
  *                 sealed under the applicant's / owner's key; evidence
  *                 reads), or why not (erased)
  *
- * Reads go through a ledger view; nothing here writes. Internal to api/.
+ * Reads go through a ledger view; nothing here writes. Internal to api/,
+ * and to bench/bench_growth, which makes its owners' keys as api/ does.
  */
 #ifndef LIEN_API_SUBJECT_H
 #define LIEN_API_SUBJECT_H

@@ -23,7 +23,12 @@
  *       client/regclient.c sends, its Signature-Input, 64 random bytes
  *       for the signature), compressed (registry/evzip.h) and sealed
  *       under a key of the run's: the size of a real box (the audit
- *       never opens it).
+ *       never opens it). As api/ does, a vehicle's requests are sealed
+ *       (key id, keyed request digest) under its owner's subject key,
+ *       made with the vehicle record (api/subject.h subject_get; DIR's
+ *       master.key wraps it) and stored by that entry: three `keys`
+ *       records per owner, one new owner per vehicle; the filings stay
+ *       under the system key.
  *       Built for speed, not to be measured (the measured load runs the
  *       real server on the built store afterwards): batches of B entries
  *       (default LEDGER_BATCH_MAX, 4,096: one checkpoint, state root and
