@@ -99,6 +99,17 @@
  *       one view as the audit reads them; this thread's CPU per record
  *       (privread_random_us, privread_sequential_us) and the records
  *       found (privread_random_records, privread_sequential_records).
+ *   bench_growth entryread DIR [--reads N]
+ *       entries read back as their readers read them: N (default 2,000)
+ *       at indexes spread over the log, each through a view of its own
+ *       (a receipt, GET /v1/entries, the evidence route's entry), then N
+ *       complete bundles as GET /log/tile/entries serves them
+ *       (ledger_view_bundle, a view each), then every entry in order
+ *       through one view (ledger_view_foreach_entry, as the replay and
+ *       the statistics walk them); this thread's CPU per read
+ *       (entryread_random_us, entryread_bundle_us,
+ *       entryread_sequential_us) and the bytes read
+ *       (entryread_random_bytes, entryread_bundle_bytes, mean per read).
  *   bench_growth format
  *       the store format this build writes ("lienlog-store-v9"), on
  *       stdout: growth.py names its cached stores by it.
@@ -1611,6 +1622,113 @@ out:
 	return 0;
 }
 
+/* One entry of the walk: its bytes counted. */
+static int
+entry_count(void *ctx, uint64_t index, const uint8_t *e, size_t len)
+{
+	uint64_t *sum = ctx;
+
+	(void)index;
+	(void)e;
+	*sum += len;
+	return 0;
+}
+
+static int
+cmd_entryread(const char *dir, unsigned n)
+{
+	struct ledger *l = NULL;
+	struct ledger_view *v = NULL;
+	uint64_t size, t0, el, sum = 0, x = 88172645463325252ull;
+	enum lien_status st;
+
+	if ((st = open_rdonly(dir, &l)) != LIEN_OK)
+		return fail("ledger_open", st), 1;
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+		goto out;
+	size = ledger_view_size(v);
+	ledger_view_close(v);
+	v = NULL;
+	st = LIEN_ERANGE;
+	if (size < 256)
+		goto out;
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		const uint8_t *e;
+		size_t len;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift */
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		st = ledger_view_entry(v, x % size, &e, &len);
+		sum += len;
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK)
+			goto out;
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("entryread_random_us", (double)el / 1e3 / (double)n,
+	    "us");
+	bench_figure("entryread_random_bytes", (double)sum / (double)n,
+	    "bytes");
+	sum = 0;
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *b;
+		size_t len;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		st = ledger_view_bundle(v, x % (size / 256), 256, &b, &len);
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK)
+			goto out;
+		sum += len;
+		free(b);
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("entryread_bundle_us", (double)el / 1e3 / (double)n,
+	    "us");
+	bench_figure("entryread_bundle_bytes", (double)sum / (double)n,
+	    "bytes");
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+		goto out;
+	sum = 0;
+	t0 = cpu_now_ns();
+	if ((st = ledger_view_foreach_entry(v, 0, entry_count, &sum)) !=
+	    LIEN_OK)
+		goto out;
+	el = cpu_now_ns() - t0;
+	bench_figure("entryread_sequential_us", (double)el / 1e3 /
+	    (double)size, "us");
+out:
+	ledger_view_close(v);
+	ledger_close(l);
+	if (st != LIEN_OK)
+		return fail("reading entries", st), 1;
+	return 0;
+}
+
+/* "CMD DIR [--reads N]": N (default 2,000, 1 to 10^6) in *n; 0 when the
+ * arguments are not that. */
+static int
+reads_arg(int argc, char **argv, unsigned *n)
+{
+	char *end = NULL;
+	unsigned long v;
+
+	if (argc != 3 && (argc != 5 || strcmp(argv[3], "--reads") != 0))
+		return 0;
+	v = argc == 5 ? strtoul(argv[4], &end, 10) : 2000;
+	if ((end != NULL && *end != '\0') || v < 1 || v > 1000000)
+		return 0;
+	*n = (unsigned)v;
+	return 1;
+}
+
 static int
 usage(void)
 {
@@ -1620,6 +1738,7 @@ usage(void)
 	    "       bench_growth machine DIR [--smoke]\n"
 	    "       bench_growth stat DIR\n"
 	    "       bench_growth privread DIR [--reads N]\n"
+	    "       bench_growth entryread DIR [--reads N]\n"
 	    "       bench_growth format\n");
 	return 2;
 }
@@ -1694,14 +1813,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "stat") == 0 && argc == 3)
 		return cmd_stat(argv[2]);
-	if (strcmp(argv[1], "privread") == 0 && (argc == 3 || (argc == 5 &&
-	    strcmp(argv[3], "--reads") == 0))) {
-		char *end = NULL;
-		unsigned long n = argc == 5 ? strtoul(argv[4], &end, 10) : 2000;
+	if (strcmp(argv[1], "privread") == 0 || strcmp(argv[1],
+	    "entryread") == 0) {
+		unsigned n;
 
-		if ((end != NULL && *end != '\0') || n < 1 || n > 1000000)
+		if (!reads_arg(argc, argv, &n))
 			return usage();
-		return cmd_privread(argv[2], (unsigned)n);
+		return argv[1][0] == 'p' ? cmd_privread(argv[2], n) :
+		    cmd_entryread(argv[2], n);
 	}
 	return usage();
 }

@@ -33,6 +33,12 @@ At each size it prints, one per line, "name value unit":
   growth_<N>_entry_bytes              mean entry envelope (sampled)
   growth_<N>_bytes_per_entry          data.mdb blocks allocated / entries
   growth_<N>_bytes_beyond_entry       the same minus the mean entry
+                                      envelope's length (as served, not as
+                                      stored: the complete bundles are
+                                      stored deflated, so what the entries
+                                      save on disk lowers this figure;
+                                      _table_bundles_bytes_per_entry is
+                                      what they take)
   growth_<N>_table_<t>_bytes_per_entry  pages of LMDB table t (branch +
                                       leaf + overflow, mdb_stat -a) x 4096
                                       / entries, for every named table

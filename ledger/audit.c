@@ -39,6 +39,10 @@
 #include "tlog/status.h"
 
 #define AUDIT_CHUNK 4096u
+/* Bundles whose bodies the gathered entries borrow (ledger/bundle.h):
+ * one is reused 17 bundles later, 4,096 entries on, by when the chunk
+ * that held its entries has been checked. */
+#define AUDIT_BUNDLES (AUDIT_CHUNK / TILE_WIDTH + 1u)
 
 struct audit_ent {
 	const uint8_t *p;	/* borrowed from the audit's read txn */
@@ -153,6 +157,7 @@ struct audit {
 	struct ledger_audit_progress prog;
 	struct hasher hasher;
 	struct audit_ent *ents;		/* AUDIT_CHUNK */
+	struct bundle_read bundles[AUDIT_BUNDLES];
 	uint8_t (*leaves)[HASH_LEN];	/* AUDIT_CHUNK */
 	size_t nents;
 	int statemap;
@@ -549,19 +554,21 @@ ledger_audit_range(struct ledger *l, const struct note_verifier *v,
 	nb = n / TILE_WIDTH;
 	b0 = from / TILE_WIDTH;
 	for (uint64_t b = b0; b < nb; b++) {
-		uint8_t key[8];
 		const uint8_t *bun, *p;
 		size_t bun_len;
 		struct rd r;
+		enum lien_status rst;
 
-		be64_put(key, b);
-		st = store_get(a.v->t, STORE_BUNDLES, key, 8, &bun, &bun_len);
-		if (st != LIEN_OK) {
+		/* the gathered chunk borrows the body: a ring of them */
+		rst = view_bundle_body(a.v, &a.bundles[b % AUDIT_BUNDLES], b,
+		    &bun, &bun_len);
+		if (rst != LIEN_OK) {
 			FLUSH_FIRST(&a, st);
-			WHY(&a, "entry bundle %llu (entries %llu..): missing",
-			    (unsigned long long)b,
-			    (unsigned long long)(b * TILE_WIDTH));
-			st = LIEN_ECORRUPT;
+			WHY(&a, "entry bundle %llu (entries %llu..): missing or "
+			    "malformed: %s", (unsigned long long)b,
+			    (unsigned long long)(b * TILE_WIDTH),
+			    lien_status_message(rst));
+			st = rst == LIEN_ENOMEM ? rst : LIEN_ECORRUPT;
 			goto out;
 		}
 		rd_init(&r, bun, bun_len);
@@ -684,6 +691,8 @@ ledger_audit_range(struct ledger *l, const struct note_verifier *v,
 	st = LIEN_OK;
 out:
 	hasher_stop(&a.hasher);
+	for (unsigned k = 0; k < AUDIT_BUNDLES; k++)
+		bundle_read_clear(&a.bundles[k]);
 	free(a.ents);
 	free(a.leaves);
 	store_cursor_close(a.cpc);

@@ -336,7 +336,13 @@ enum lien_status ledger_view_prove_consistency(struct ledger_view *v,
     uint64_t m, uint64_t n, uint8_t proof[][HASH_LEN], size_t *out_n)
     LIEN_MUST_CHECK;
 
-/* Entry bytes (the whole envelope). Borrowed: valid until the view closes. */
+/* Entry bytes (the whole envelope). Borrowed: valid until the view closes
+ * or reads an entry of another complete bundle (this call,
+ * ledger_view_bundle, ledger_view_foreach_entry): a complete bundle is
+ * stored deflated, and the view holds one inflated (docs/storage.md
+ * "Entries"). An entry of the incomplete last bundle is valid until the
+ * view closes. LIEN_ERANGE at or past the snapshot's size, LIEN_ECORRUPT
+ * for a missing or malformed bundle, LIEN_ENOMEM. */
 enum lien_status ledger_view_entry(struct ledger_view *v, uint64_t index,
     const uint8_t **out, size_t *out_len) LIEN_MUST_CHECK;
 

@@ -11,6 +11,7 @@
 #include "tlog/merkle.h"
 #include "ledger/store.h"
 #include "ledger/map_store.h"
+#include "ledger/bundle.h"
 
 /* The sequencer's copy of the rightmost tile record of one tile level. */
 struct tile_buf {
@@ -109,6 +110,10 @@ struct ledger_view {
 	 * reads at ascending slots. Its body is t's bytes or the cache's
 	 * own buffer, valid as long as t. */
 	struct pack_cache pack[2];
+	/* The last complete entry bundle read (ledger_view_entry,
+	 * ledger/bundle.h): inflated as far as its entries were asked for,
+	 * so reads of one bundle's entries in order inflate it once. */
+	struct bundle_read bundle;
 };
 
 /* The write transaction a build callback (or the replay) sees. */
@@ -246,6 +251,15 @@ enum lien_status ledger_touch_add_hinted(struct ledger_touch *t, uint64_t h,
 /* Node source over a view (merkle.h). */
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,
     uint8_t out[HASH_LEN]) LIEN_MUST_CHECK __attribute__((nonnull));
+
+/* The body of bundle b, complete in v's snapshot, as C2SP serves it
+ * (ledger/bundle.h), read through br (v->bundle, or a reader's own when it
+ * keeps several bundles' entries at once): borrowed from br, valid until
+ * br begins another bundle or is cleared. LIEN_ECORRUPT for a missing or
+ * malformed bundle; LIEN_ENOMEM, LIEN_ECRYPTO. */
+enum lien_status view_bundle_body(struct ledger_view *v,
+    struct bundle_read *br, uint64_t b, const uint8_t **body,
+    size_t *body_len) LIEN_MUST_CHECK;
 
 /* Tree size recorded in meta within txn t (0 for an empty store). */
 enum lien_status meta_size(struct store_txn *t, uint64_t *out)

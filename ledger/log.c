@@ -214,6 +214,7 @@ ledger_view_close(struct ledger_view *v)
 		free(v->pack[i].buf);
 		pack_stream_free(v->pack[i].zs);
 	}
+	bundle_read_clear(&v->bundle);
 	free(v);
 }
 
@@ -309,25 +310,35 @@ ledger_view_prove_consistency(struct ledger_view *v, uint64_t m, uint64_t n,
 	return merkle_prove_consistency(&src, m, n, proof, out_n);
 }
 
-/* Entry `index` of a full bundle record: walk the uint16 length prefixes. */
+/* Bundle b (complete in v's snapshot) begun in br unless br holds it. */
 static enum lien_status LIEN_MUST_CHECK
-bundle_pick(const uint8_t *b, size_t len, unsigned k, const uint8_t **out,
-    size_t *out_len)
+view_bundle_begin(struct ledger_view *v, struct bundle_read *br, uint64_t b)
 {
-	struct rd r;
-	uint16_t n;
-	const uint8_t *p;
+	uint8_t key[8];
+	const uint8_t *val;
+	size_t len;
+	enum lien_status st;
 
-	rd_init(&r, b, len);
-	for (unsigned i = 0;; i++) {
-		if (rd_u16be(&r, &n) != LIEN_OK || rd_take(&r, n, &p) != LIEN_OK)
-			return LIEN_ECORRUPT;
-		if (i == k) {
-			*out = p;
-			*out_len = n;
-			return LIEN_OK;
-		}
-	}
+	if (br->valid && br->bundle == b)
+		return LIEN_OK;
+	be64_put(key, b);
+	st = store_get(v->t, STORE_BUNDLES, key, 8, &val, &len);
+	if (st != LIEN_OK)
+		return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+	return bundle_read_begin(br, b, val, len);
+}
+
+enum lien_status
+view_bundle_body(struct ledger_view *v, struct bundle_read *br, uint64_t b,
+    const uint8_t **body, size_t *body_len)
+{
+	enum lien_status st;
+
+	*body = NULL;
+	*body_len = 0;
+	if ((st = view_bundle_begin(v, br, b)) != LIEN_OK)
+		return st;
+	return bundle_read_body(br, body, body_len);
 }
 
 enum lien_status
@@ -335,19 +346,16 @@ ledger_view_entry(struct ledger_view *v, uint64_t index, const uint8_t **out,
     size_t *out_len)
 {
 	uint8_t key[8];
-	const uint8_t *val;
-	size_t len;
 	enum lien_status st;
 
 	if (index >= v->size)
 		return LIEN_ERANGE;
 	if (index / TILE_WIDTH < v->size / TILE_WIDTH) {
-		be64_put(key, index / TILE_WIDTH);
-		st = store_get(v->t, STORE_BUNDLES, key, 8, &val, &len);
-		if (st != LIEN_OK)
-			return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
-		return bundle_pick(val, len, (unsigned)(index % TILE_WIDTH),
-		    out, out_len);
+		if ((st = view_bundle_begin(v, &v->bundle,
+		    index / TILE_WIDTH)) != LIEN_OK)
+			return st;
+		return bundle_read_entry(&v->bundle,
+		    (unsigned)(index % TILE_WIDTH), out, out_len);
 	}
 	be64_put(key, index);
 	st = store_get(v->t, STORE_TAIL, key, 8, out, out_len);
@@ -394,6 +402,17 @@ ledger_view_bundle(struct ledger_view *v, uint64_t index, unsigned w,
 	if (w == 0 || w > TILE_WIDTH || index > UINT64_MAX / TILE_WIDTH ||
 	    w > tiles_width_at(0, index, v->size))
 		return LIEN_ENOTFOUND;
+	if (w == TILE_WIDTH && index < v->size / TILE_WIDTH) {
+		/* a complete bundle: its body is what C2SP serves */
+		if ((st = view_bundle_body(v, &v->bundle, index, &p,
+		    &len)) != LIEN_OK)
+			return st;
+		if ((*out = malloc(len)) == NULL)
+			return LIEN_ENOMEM;
+		memcpy(*out, p, len);
+		*out_len = len;
+		return LIEN_OK;
+	}
 	/* Two passes: size, then copy. Views are snapshots, so both agree. */
 	for (unsigned i = 0; i < w; i++) {
 		if ((st = ledger_view_entry(v, first + i, &p, &len)) != LIEN_OK)
@@ -1306,8 +1325,7 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 		uint64_t first = b * TILE_WIDTH;
 		uint64_t lo = s0 > first ? s0 : first;
 		uint64_t hi = s1 < first + TILE_WIDTH ? s1 : first + TILE_WIDTH;
-		size_t total = 0, off = 0;
-		uint8_t *dst;
+		size_t total = 0, off = 0, zl;
 
 		if (hi < first + TILE_WIDTH) {
 			for (uint64_t i = lo; i < hi; i++) {
@@ -1321,7 +1339,8 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 			continue;
 		}
 		/* Bundle b completes: copy its tail part out first, since a
-		 * later write may move the pages a get pointed into. */
+		 * later write may move the pages a get pointed into; the body
+		 * is made in scratch, then stored in its own form. */
 		for (uint64_t i = first; i < lo; i++) {
 			const uint8_t *p;
 			size_t len;
@@ -1341,20 +1360,25 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 		total = off;
 		for (uint64_t i = lo; i < hi; i++)
 			total += 2 + be[i - s0].len;
-		be64_put(key, b);
-		if ((st = store_reserve(t, STORE_BUNDLES, key, 8, total,
-		    &dst)) != LIEN_OK)
+		if ((st = grow(&l->scratch, &l->scratch_cap, total)) !=
+		    LIEN_OK)
 			return st;
-		if (off > 0)	/* scratch is NULL until first needed */
-			memcpy(dst, l->scratch, off);
 		for (uint64_t i = lo; i < hi; i++) {
 			const struct batch_ent *e = &be[i - s0];
 
-			dst[off] = (uint8_t)(e->len >> 8);
-			dst[off + 1] = (uint8_t)e->len;
-			memcpy(dst + off + 2, l->buf + e->off, e->len);
+			l->scratch[off] = (uint8_t)(e->len >> 8);
+			l->scratch[off + 1] = (uint8_t)e->len;
+			memcpy(l->scratch + off + 2, l->buf + e->off, e->len);
 			off += 2 + e->len;
 		}
+		/* its stored form: prevs dropped, deflated (ledger/bundle.h) */
+		if ((st = bundle_store(l->scratch, total, &l->zbuf,
+		    &l->zbuf_cap, &zl)) != LIEN_OK)
+			return st;
+		be64_put(key, b);
+		if ((st = store_put(t, STORE_BUNDLES, key, 8, l->zbuf, zl,
+		    1)) != LIEN_OK)
+			return st;
 		for (uint64_t i = first; i < lo; i++) {
 			be64_put(key, i);
 			if ((st = store_del(t, STORE_TAIL, key, 8)) != LIEN_OK)

@@ -26,17 +26,15 @@ ledger_view_foreach_entry(struct ledger_view *v, uint64_t from,
 	size_t len;
 	enum lien_status st;
 
-	/* Whole bundles: one lookup, then a sequential walk. */
+	/* Whole bundles: one lookup and inflate, then a sequential walk. */
 	while (i < n && i / TILE_WIDTH < n / TILE_WIDTH) {
-		uint8_t key[8];
 		const uint8_t *bun;
 		size_t bun_len;
 		struct rd r;
 
-		be64_put(key, i / TILE_WIDTH);
-		st = store_get(v->t, STORE_BUNDLES, key, 8, &bun, &bun_len);
-		if (st != LIEN_OK)
-			return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
+		if ((st = view_bundle_body(v, &v->bundle, i / TILE_WIDTH, &bun,
+		    &bun_len)) != LIEN_OK)
+			return st;
 		rd_init(&r, bun, bun_len);
 		for (uint64_t k = 0; k < TILE_WIDTH; k++) {
 			uint16_t elen;

@@ -95,11 +95,14 @@
  * v28: a vehicle's pointer record is made with its window's slot
  * reserved, an empty record in `vrecords` that the first window
  * overwrites where it lies, and an empty record there reads as none
- * (ledger/vehicle_state.c).
+ * (ledger/vehicle_state.c); v29: a complete entry bundle stored in four
+ * chunks of 64 entries, each a pack (deflated when shorter) with every
+ * prev but the chunk's first zeroed, the prevs put back from the entries
+ * before them on read (ledger/bundle.h).
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v28"
+#define STORE_FORMAT "lienlog-store-v29"
 
 struct store;
 struct store_txn;

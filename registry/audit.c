@@ -268,6 +268,12 @@ audit_entry(struct audit *a, uint64_t index, const uint8_t *ent, size_t len,
 	} else {
 		rc = entry_decode(ent, len, &e);
 	}
+	if (rc == LIEN_ENOMEM) {	/* the reader's copy */
+		a->rc = rc;
+		snprintf(a->why, a->why_cap, "entry %" PRIu64 ": %s", index,
+		    lien_status_message(rc));
+		return 1;
+	}
 	if (rc != LIEN_OK || e.index != index) {
 		snprintf(a->why, a->why_cap, "entry %" PRIu64
 		    ": envelope does not decode", index);

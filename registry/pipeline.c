@@ -83,6 +83,7 @@ static void
 item_clear(struct rg_pipe_item *it)
 {
 	free(it->priv);
+	free(it->own);
 	memset(it, 0, sizeof *it);
 }
 
@@ -95,8 +96,16 @@ item_fill(const struct rg_pipe *pp, struct rg_pipe_item *it, uint64_t index,
 	const struct entry *e = &it->e;
 
 	it->index = index;
-	it->ent = ent;
 	it->len = len;
+	/* copied: the view lends ent only for the walk's call */
+	if ((it->own = malloc(len > 0 ? len : 1)) == NULL) {
+		it->ent = NULL;
+		it->len = 0;
+		it->dec = LIEN_ENOMEM;
+		return;
+	}
+	memcpy(it->own, ent, len);
+	it->ent = ent = it->own;
 	it->dec = entry_decode(ent, len, &it->e);
 	if (!pp->with_priv || it->dec != LIEN_OK || e->index != index ||
 	    e->type < REG_T_FIRST || e->type == REG_T_STATE_HANDOVER ||

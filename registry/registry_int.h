@@ -371,7 +371,10 @@ enum lien_status rg_check_apply_pre(struct ledger_state *st, uint64_t index,
  * until rg_pipe_done, except what the replay takes (sets NULL). */
 struct rg_pipe_item {
 	uint64_t index;
-	const uint8_t *ent;	/* borrowed: valid until rg_pipe_stop */
+	const uint8_t *ent;	/* the reader's copy (own): a view lends an
+				 * entry only until it reads another bundle
+				 * (ledger_view_foreach_entry) */
+	uint8_t *own;		/* ent: free() */
 	size_t len;
 	enum lien_status dec;	/* entry_decode's */
 	struct entry e;		/* dec == LIEN_OK: e.payload points into ent */

@@ -3,7 +3,9 @@
  * integration.audit_resume (tests/integration/test_audit_resume.py). The
  * store must not be open elsewhere. Nothing is re-signed or re-hashed:
  *   audit_tamper entry DIR INDEX   change one byte of entry INDEX (in the
- *                                  tail, or inside its bundle)
+ *                                  tail, or inside its bundle, whose
+ *                                  later prevs are made again and which
+ *                                  is stored again as the log stores it)
  *   audit_tamper state DIR         change one byte of the newest
  *                                  application record (the largest key of
  *                                  the apps table: ids grow with the index)
@@ -21,6 +23,8 @@
 #include "common/rd.h"
 #include "ledger/ledger.h"
 #include "ledger/map_store.h"
+#include "crypto/hash.h"
+#include "ledger/bundle.h"
 #include "ledger/store.h"
 
 #define TILE_W 256u
@@ -46,13 +50,64 @@ put_flipped(struct store_txn *t, enum store_table tb, const uint8_t *k,
 	return rc;
 }
 
+/* Entry k of the stored bundle (v, vl) under key changed in the bundle's
+ * body, the prevs after it made again from the changed entries (as a
+ * forger would, ledger/bundle.h: a reader puts the prevs back from the
+ * entries), and the bundle stored again the way the log stores it. */
+static int
+tamper_bundle(struct store_txn *t, const uint8_t key[8], const uint8_t *v,
+    size_t vl, unsigned k)
+{
+	struct bundle_read br;
+	uint8_t *body = NULL, *out = NULL, leaf[HASH_LEN];
+	size_t blen, ocap = 0, olen, off[TILE_W], len[TILE_W];
+	const uint8_t *b;
+	struct rd r;
+	int rc = 1;
+
+	memset(&br, 0, sizeof br);
+	if (bundle_read_begin(&br, 0, v, vl) != LIEN_OK ||
+	    bundle_read_body(&br, &b, &blen) != LIEN_OK ||
+	    (body = malloc(blen)) == NULL)
+		goto out;
+	memcpy(body, b, blen);
+	rd_init(&r, body, blen);
+	for (unsigned j = 0; j < TILE_W; j++) {
+		uint16_t el;
+		const uint8_t *p;
+
+		if (rd_u16be(&r, &el) != LIEN_OK || rd_take(&r, el, &p) !=
+		    LIEN_OK || el < 51)
+			goto out;
+		off[j] = (size_t)(p - body);
+		len[j] = el;
+	}
+	{
+		size_t at = off[k] + len[k] - 3;
+
+		body[at] = body[at] == '1' ? '2' : body[at] == 'a' ? 'b' :
+		    (uint8_t)(body[at] ^ 1u);
+	}
+	for (unsigned j = k + 1; j < TILE_W; j++) {
+		hash_leaf(body + off[j - 1], len[j - 1], leaf);
+		memcpy(body + off[j] + 19, leaf, HASH_LEN);
+	}
+	if (bundle_store(body, blen, &out, &ocap, &olen) != LIEN_OK)
+		goto out;
+	rc = store_put(t, STORE_BUNDLES, key, 8, out, olen, 0) != LIEN_OK;
+out:
+	bundle_read_clear(&br);
+	free(body);
+	free(out);
+	return rc;
+}
+
 static int
 tamper_entry(struct store_txn *t, uint64_t index)
 {
 	uint8_t key[8];
 	const uint8_t *v;
 	size_t vl;
-	struct rd r;
 
 	be64_put(key, index);
 	if (store_get(t, STORE_TAIL, key, 8, &v, &vl) == LIEN_OK)
@@ -60,19 +115,7 @@ tamper_entry(struct store_txn *t, uint64_t index)
 	be64_put(key, index / TILE_W);
 	if (store_get(t, STORE_BUNDLES, key, 8, &v, &vl) != LIEN_OK)
 		return 1;
-	rd_init(&r, v, vl);
-	for (uint64_t k = 0; k <= index % TILE_W; k++) {
-		uint16_t el;
-		const uint8_t *p;
-
-		if (rd_u16be(&r, &el) != LIEN_OK || rd_take(&r, el, &p) !=
-		    LIEN_OK)
-			return 1;
-		if (k == index % TILE_W)
-			return put_flipped(t, STORE_BUNDLES, key, 8, v, vl,
-			    (size_t)(p - v) + el - 3);
-	}
-	return 1;
+	return tamper_bundle(t, key, v, vl, (unsigned)(index % TILE_W));
 }
 
 static int

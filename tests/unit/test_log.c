@@ -294,6 +294,63 @@ test_ledger_tiles_bundles(void **state)
 	ledger_view_close(v);
 }
 
+/* A complete bundle is stored in deflated chunks with its prevs dropped
+ * (ledger/bundle.h), shorter than the bundle it serves, and every reader
+ * sees the bundle's own bytes: the whole bundle, a partial one, entries
+ * read back and forth between two bundles (each read begins its bundle
+ * again), each prev the leaf hash of the entry before. */
+static void
+test_ledger_bundle_stored(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	uint8_t *bun[2], *part, key[8], leaf[HASH_LEN];
+	size_t blen[2], plen, off[2][256];
+	const uint8_t *val, *p;
+	size_t vlen, len;
+	struct entry e;
+
+	append_n(f, 600, 64);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	for (unsigned b = 0; b < 2; b++) {
+		assert_int_equal(ledger_view_bundle(v, b, 256, &bun[b],
+		    &blen[b]), LIEN_OK);
+		be64_put(key, b);
+		assert_int_equal(store_get(v->t, STORE_BUNDLES, key, 8, &val,
+		    &vlen), LIEN_OK);
+		assert_int_equal(val[0], BUNDLE_CHUNKED);
+		assert_true(vlen < blen[b] / 2);
+		for (size_t i = 0, at = 0; i < 256; i++) {
+			off[b][i] = at;
+			at += 2 + ((size_t)bun[b][at] << 8 | bun[b][at + 1]);
+		}
+	}
+	assert_int_equal(ledger_view_bundle(v, 1, 100, &part, &plen),
+	    LIEN_OK);
+	assert_int_equal(plen, off[1][100]);
+	assert_memory_equal(part, bun[1], plen);
+	free(part);
+	for (unsigned i = 0; i < 512; i++) {
+		unsigned b = i % 2, k = (i * 37u) % 256;
+		uint64_t idx = b * 256u + k;
+
+		assert_int_equal(ledger_view_entry(v, idx, &p, &len), LIEN_OK);
+		assert_int_equal(len, (size_t)bun[b][off[b][k]] << 8 |
+		    bun[b][off[b][k] + 1]);
+		assert_memory_equal(p, bun[b] + off[b][k] + 2, len);
+		assert_int_equal(entry_decode(p, len, &e), LIEN_OK);
+		assert_int_equal(e.index, idx);
+		if (idx > 0) {
+			assert_int_equal(ledger_view_leaf_hash(v, idx - 1,
+			    leaf), LIEN_OK);
+			assert_memory_equal(e.prev, leaf, HASH_LEN);
+		}
+	}
+	free(bun[0]);
+	free(bun[1]);
+	ledger_view_close(v);
+}
+
 /* Closing and reopening keeps everything; appends continue the chain. */
 static void
 test_ledger_reopen_continues(void **state)
@@ -2278,6 +2335,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_no_state_map, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_entries_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_clock, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ledger_bundle_stored,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tiles_bundles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_reopen_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_nosync_sync, setup, teardown),
