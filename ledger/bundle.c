@@ -35,20 +35,6 @@
 
 static const uint8_t zero_hash[HASH_LEN];
 
-static enum lien_status LIEN_MUST_CHECK
-grow(uint8_t **buf, size_t *cap, size_t need)
-{
-	uint8_t *p;
-
-	if (need <= *cap)
-		return LIEN_OK;
-	if ((p = realloc(*buf, need)) == NULL)
-		return LIEN_ENOMEM;
-	*buf = p;
-	*cap = need;
-	return LIEN_OK;
-}
-
 /* Append (p, n) at *buf + *at (grown). */
 static enum lien_status LIEN_MUST_CHECK
 put_bytes(uint8_t **buf, size_t *cap, size_t *at, const uint8_t *p, size_t n)
@@ -57,7 +43,7 @@ put_bytes(uint8_t **buf, size_t *cap, size_t *at, const uint8_t *p, size_t n)
 
 	if (n > SIZE_MAX - *at)
 		return LIEN_ENOMEM;
-	if ((st = grow(buf, cap, *at + n)) != LIEN_OK)
+	if ((st = pack_buf_grow(buf, cap, *at + n)) != LIEN_OK)
 		return st;
 	if (n > 0)
 		memcpy(*buf + *at, p, n);
@@ -170,7 +156,8 @@ chunk_open(struct bundle_read *br, unsigned c)
 	    &br->cap[c], &b, &n)) != LIEN_OK)
 		return st;
 	if (b != br->buf[c]) {	/* plain: borrowed from the value */
-		if ((st = grow(&br->buf[c], &br->cap[c], n)) != LIEN_OK)
+		if ((st = pack_buf_grow(&br->buf[c], &br->cap[c], n)) !=
+		    LIEN_OK)
 			return st;
 		if (n > 0)
 			memcpy(br->buf[c], b, n);

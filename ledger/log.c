@@ -505,7 +505,6 @@ ledger_view_checkpoint(struct ledger_view *v, uint64_t n, char **out,
  * never compares the tables. */
 #define STATE_PACK_TAG 0xffu
 
-static enum lien_status grow(uint8_t **buf, size_t *cap, size_t need);
 
 static int
 state_packed(enum ledger_table tb)
@@ -693,7 +692,7 @@ state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
 				st = LIEN_ECORRUPT;
 				break;
 			}
-			if ((st = grow(&l->scratch, &l->scratch_cap,
+			if ((st = pack_buf_grow(&l->scratch, &l->scratch_cap,
 			    off + 5 + vl)) != LIEN_OK)
 				break;
 			l->scratch[off] = (uint8_t)(be64_get(k) % TILE_WIDTH);
@@ -1279,21 +1278,6 @@ emit_node(void *ctx, unsigned level, uint64_t index,
 	return LIEN_OK;
 }
 
-static enum lien_status LIEN_MUST_CHECK
-grow(uint8_t **buf, size_t *cap, size_t need)
-{
-	uint8_t *p;
-
-	if (need <= *cap)
-		return LIEN_OK;
-	p = realloc(*buf, need);
-	if (p == NULL)
-		return LIEN_ENOMEM;
-	*buf = p;
-	*cap = need;
-	return LIEN_OK;
-}
-
 /* Histogram bucket of v: the smallest k with v <= base * 2^k, capped at
  * n - 1 (the open-ended last bucket). */
 static unsigned
@@ -1349,7 +1333,7 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 			if ((st = store_get(t, STORE_TAIL, key, 8, &p,
 			    &len)) != LIEN_OK)
 				return st == LIEN_ENOTFOUND ? LIEN_ECORRUPT : st;
-			if ((st = grow(&l->scratch, &l->scratch_cap,
+			if ((st = pack_buf_grow(&l->scratch, &l->scratch_cap,
 			    off + 2 + len)) != LIEN_OK)
 				return st;
 			l->scratch[off] = (uint8_t)(len >> 8);
@@ -1360,7 +1344,7 @@ write_entries(struct ledger *l, struct store_txn *t, uint64_t s0, uint64_t s1,
 		total = off;
 		for (uint64_t i = lo; i < hi; i++)
 			total += 2 + be[i - s0].len;
-		if ((st = grow(&l->scratch, &l->scratch_cap, total)) !=
+		if ((st = pack_buf_grow(&l->scratch, &l->scratch_cap, total)) !=
 		    LIEN_OK)
 			return st;
 		for (uint64_t i = lo; i < hi; i++) {
@@ -1398,7 +1382,7 @@ seq_push(struct ledger *l, struct emit_ctx *ec, const struct entry *e,
 {
 	enum lien_status st;
 
-	if ((st = grow(&l->buf, &l->buf_cap, *need + ENTRY_HEADER_LEN +
+	if ((st = pack_buf_grow(&l->buf, &l->buf_cap, *need + ENTRY_HEADER_LEN +
 	    e->payload_len)) != LIEN_OK)
 		return st;
 	be->off = *need;

@@ -31,8 +31,8 @@
 
 #include "common/lien_limits.h"
 
-static enum lien_status LIEN_MUST_CHECK
-grow(uint8_t **buf, size_t *cap, size_t need)
+enum lien_status
+pack_buf_grow(uint8_t **buf, size_t *cap, size_t need)
 {
 	uint8_t *p;
 
@@ -98,7 +98,7 @@ deflate_body(const uint8_t *body, size_t len, uint8_t **buf, size_t *cap,
 	    Z_DEFAULT_STRATEGY)) != Z_OK)
 		return rc == Z_MEM_ERROR ? LIEN_ENOMEM : LIEN_ECRYPTO;
 	bound = (size_t)deflateBound(&s, (uLong)len);
-	if ((st = grow(buf, cap, PACK_DEFLATE_HDR + bound)) != LIEN_OK)
+	if ((st = pack_buf_grow(buf, cap, PACK_DEFLATE_HDR + bound)) != LIEN_OK)
 		goto out;
 	st = LIEN_ECRYPTO;
 	s.next_in = (z_const Bytef *)body;
@@ -147,7 +147,7 @@ pack_store(const uint8_t *body, size_t len, int squeeze, uint8_t **buf,
 	}
 	if (len > SIZE_MAX - 1)
 		return LIEN_ENOMEM;
-	if ((st = grow(buf, cap, 1 + len)) != LIEN_OK)
+	if ((st = pack_buf_grow(buf, cap, 1 + len)) != LIEN_OK)
 		return st;
 	(*buf)[0] = PACK_PLAIN;
 	if (len > 0)
@@ -169,7 +169,7 @@ deflated_head(const uint8_t *val, size_t len, uint8_t **buf, size_t *cap,
 		*n = *n << 8 | val[1 + i];
 	if (*n == 0 || *n > LEDGER_PACK_MAX)
 		return LIEN_ECORRUPT;
-	return grow(buf, cap, *n);
+	return pack_buf_grow(buf, cap, *n);
 }
 
 enum lien_status

@@ -30,6 +30,13 @@
 /* format byte + be32 body length */
 #define PACK_DEFLATE_HDR 5u
 
+/* Make the realloc'd buffer *buf (*cap bytes; NULL and 0 to start) hold
+ * at least need bytes, its contents kept; the caller frees *buf.
+ * LIEN_ENOMEM (*buf and *cap unchanged). Shared by ledger/'s packs,
+ * bundles and the sequencer's scratch buffers. */
+enum lien_status pack_buf_grow(uint8_t **buf, size_t *cap, size_t need)
+    LIEN_MUST_CHECK;
+
 /* The stored form of the body (body, len) in *buf (grown with realloc,
  * *cap its size; the caller frees *buf), *out_len bytes: PACK_DEFLATE
  * when squeeze is set, len <= LEDGER_PACK_MAX, the stream is shorter than
