@@ -1520,6 +1520,38 @@ open_rdonly(const char *dir, struct ledger **l)
 	return ledger_open(&cfg, l);
 }
 
+/* The store at dir opened read-only, and its log size as a view sees it
+ * now: the readers' commands all start here. On failure *l is NULL. */
+static enum lien_status
+open_sized(const char *dir, struct ledger **l, uint64_t *size)
+{
+	struct ledger_view *v = NULL;
+	enum lien_status st;
+
+	*l = NULL;
+	if ((st = open_rdonly(dir, l)) != LIEN_OK)
+		return st;
+	if ((st = ledger_view_open(*l, &v)) != LIEN_OK) {
+		ledger_close(*l);
+		*l = NULL;
+		return st;
+	}
+	*size = ledger_view_size(v);
+	ledger_view_close(v);
+	return LIEN_OK;
+}
+
+/* Marsaglia's xorshift64: the readers' index sequence, the same on every
+ * run so two binaries read the same records. */
+static uint64_t
+xorshift(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
 static int
 cmd_stat(const char *dir)
 {
@@ -1568,22 +1600,16 @@ cmd_privread(const char *dir, unsigned n)
 	uint64_t size, t0, el, k = 0, x = 88172645463325252ull;
 	enum lien_status st;
 
-	if ((st = open_rdonly(dir, &l)) != LIEN_OK)
+	if ((st = open_sized(dir, &l, &size)) != LIEN_OK)
 		return fail("ledger_open", st), 1;
-	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
-		goto out;
-	size = ledger_view_size(v);
-	ledger_view_close(v);
-	v = NULL;
 	t0 = cpu_now_ns();
 	for (unsigned i = 0; i < n && size > 0; i++) {
 		uint8_t *rec;
 		size_t len;
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift */
 		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 			goto out;
-		st = registry_private_get(v, x % size, &rec, &len);
+		st = registry_private_get(v, xorshift(&x) % size, &rec, &len);
 		ledger_view_close(v);
 		v = NULL;
 		if (st != LIEN_OK && st != LIEN_ENOTFOUND)
@@ -1642,13 +1668,8 @@ cmd_entryread(const char *dir, unsigned n)
 	uint64_t size, t0, el, sum = 0, x = 88172645463325252ull;
 	enum lien_status st;
 
-	if ((st = open_rdonly(dir, &l)) != LIEN_OK)
+	if ((st = open_sized(dir, &l, &size)) != LIEN_OK)
 		return fail("ledger_open", st), 1;
-	if ((st = ledger_view_open(l, &v)) != LIEN_OK)
-		goto out;
-	size = ledger_view_size(v);
-	ledger_view_close(v);
-	v = NULL;
 	st = LIEN_ERANGE;
 	if (size < 256)
 		goto out;
@@ -1657,10 +1678,9 @@ cmd_entryread(const char *dir, unsigned n)
 		const uint8_t *e;
 		size_t len;
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;	/* xorshift */
 		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 			goto out;
-		st = ledger_view_entry(v, x % size, &e, &len);
+		st = ledger_view_entry(v, xorshift(&x) % size, &e, &len);
 		sum += len;
 		ledger_view_close(v);
 		v = NULL;
@@ -1678,10 +1698,10 @@ cmd_entryread(const char *dir, unsigned n)
 		uint8_t *b;
 		size_t len;
 
-		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
 			goto out;
-		st = ledger_view_bundle(v, x % (size / 256), 256, &b, &len);
+		st = ledger_view_bundle(v, xorshift(&x) % (size / 256), 256,
+		    &b, &len);
 		ledger_view_close(v);
 		v = NULL;
 		if (st != LIEN_OK)
