@@ -189,6 +189,19 @@ void ledger_rcache_counts(const struct ledger_rcache *rc, uint64_t *hits,
     uint64_t *misses);
 
 #define LEDGER_SCRATCH_DIGEST_LEN 16u
+
+/* The room a record of a slotted table is written with, to grow into
+ * where it lies (ledger/store.h "Slotted tables", docs/storage.md
+ * "Slotted records"); sized from the records' packed growth on the
+ * growth benchmark's stores. An application grows by its decision step
+ * (16-19 bytes) and a mortgage's release (28-29); a public vehicle
+ * record by a lien (24-27) and its release (24-25), again with every
+ * later mortgage; a window by 35 bytes per application (its reserved
+ * slot, ledger/vehicle_state.c, gets room for the first). A vehicle's
+ * private record is written once. */
+#define LEDGER_APP_ROOM 48u
+#define LEDGER_VEHICLE_ROOM 52u
+#define LEDGER_WINDOW_ROOM 35u
 /* The first LEDGER_SCRATCH_DIGEST_LEN bytes of SHA-256(val). */
 void ledger_record_digest(const void *val, size_t len,
     uint8_t out[LEDGER_SCRATCH_DIGEST_LEN]);

@@ -935,6 +935,7 @@ state_put_table(struct ledger_state *st, enum ledger_table tb,
     size_t val_len)
 {
 	uint8_t d[LEDGER_SCRATCH_DIGEST_LEN];
+	size_t room = tb == LEDGER_T_APPS ? LEDGER_APP_ROOM : 0;
 	enum lien_status rc;
 
 	if (vstate_is(tb)) {
@@ -945,6 +946,7 @@ state_put_table(struct ledger_state *st, enum ledger_table tb,
 		ledger_record_digest(val, val_len, d);
 		val = d;
 		val_len = sizeof d;
+		room = 0;	/* (a digest does not grow) */
 	}
 	/* Tables whose new keys sort last (the entry index, or a time that
 	 * leads the key: docs/storage.md "Where the bytes go") are appended:
@@ -956,11 +958,12 @@ state_put_table(struct ledger_state *st, enum ledger_table tb,
 	    tb == LEDGER_T_APPS || tb == LEDGER_T_NONCES ||
 	    tb == LEDGER_T_IDEM || tb == LEDGER_T_PAPPS ||
 	    tb == LEDGER_T_NOTICES || tb == LEDGER_T_EXPIRY) {
-		rc = store_put(st->t, t, key, key_len, val, val_len, 1);
+		rc = store_put_room(st->t, t, key, key_len, val, val_len, 1,
+		    room);
 		if (rc != LIEN_EEXIST)
 			return rc;
 	}
-	return store_put(st->t, t, key, key_len, val, val_len, 0);
+	return store_put_room(st->t, t, key, key_len, val, val_len, 0, room);
 }
 
 static enum lien_status state_del_store(struct ledger_state *st,

@@ -923,15 +923,100 @@ wstat_post(struct store_txn *t, enum store_table tb, int rc,
 	    (pages > op->pages ? pages - op->pages : 0);
 }
 
+/* ---- slotted tables (store.h; docs/storage.md "Slotted records") ----
+ *
+ * Why slots: `apps` and `vrecords` are appended (full leaves), and then
+ * rewritten where they lie as an application takes its steps and a
+ * vehicle gains and releases liens. A rewrite that grows a record on a
+ * full leaf splits it in the middle, so these tables' leaves settled at
+ * ~60% full. A slot written with the room its record will grow into is
+ * overwritten at the same size (mdb_put copies a value of the old size
+ * over the old one), and a shrinking record keeps its slot, so pages
+ * split only when a record outgrows its room. The cost is the room
+ * itself (what the caller asks: ledger/log.c, vehicle_state.c) and one
+ * byte per record; the gain is every split avoided. */
+
+int
+store_table_slotted(enum store_table tb)
+{
+	return tb == STORE_STATE0 + 0 ||	/* apps */
+	    tb == STORE_STATE0 + 13;		/* vrecords */
+}
+
+enum lien_status
+store_slot_open(const uint8_t *v, size_t n, size_t *out_len)
+{
+	size_t pad;
+
+	*out_len = 0;
+	if (v == NULL || n == 0)
+		return LIEN_ECORRUPT;
+	pad = v[n - 1];
+	if (pad > n - 1)
+		return LIEN_ECORRUPT;
+	for (size_t i = n - 1 - pad; i < n - 1; i++)
+		if (v[i] != 0)
+			return LIEN_ECORRUPT;
+	*out_len = n - 1 - pad;
+	return LIEN_OK;
+}
+
+/* The stored value of a slotted table as the caller sees it. */
+static enum lien_status LIEN_MUST_CHECK
+slot_view(enum store_table tb, MDB_val *v)
+{
+	size_t n;
+
+	if (!store_table_slotted(tb))
+		return LIEN_OK;
+	if (store_slot_open(v->mv_data, v->mv_size, &n) != LIEN_OK)
+		return LIEN_ECORRUPT;
+	v->mv_size = n;
+	return LIEN_OK;
+}
+
+/* The slot for val_len bytes under key: the size the key's slot has when
+ * the record fits it, else val_len + 1 + room. */
+static size_t
+slot_size(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len, size_t val_len, size_t room, int append)
+{
+	MDB_val k = { key_len, (void *)(uintptr_t)key }, v;
+
+	/* an append is a key the table does not have (else MDB_APPEND
+	 * refuses it and the caller puts it again without) */
+	if (!append && mdb_get(t->txn, t->s->dbi[tb], &k, &v) == 0 &&
+	    v.mv_size > val_len && v.mv_size - val_len - 1 <=
+	    STORE_SLOT_PAD_MAX)
+		return v.mv_size;
+	return val_len + 1 + (room < STORE_SLOT_PAD_MAX ? room :
+	    STORE_SLOT_PAD_MAX);
+}
+
+/* val as a slot of size bytes into buf (size bytes). */
+static void
+slot_fill(uint8_t *buf, size_t size, const void *val, size_t val_len)
+{
+	if (val_len > 0)
+		memcpy(buf, val, val_len);
+	memset(buf + val_len, 0, size - val_len - 1);
+	buf[size - 1] = (uint8_t)(size - val_len - 1);
+}
+
+#define SLOT_STACK 1024u	/* records up to this go through the stack */
+
 enum lien_status
 store_get(struct store_txn *t, enum store_table tb, const void *key,
     size_t key_len, const uint8_t **val, size_t *val_len)
 {
 	MDB_val k = { key_len, (void *)(uintptr_t)key }, v;
 	int rc = mdb_get(t->txn, t->s->dbi[tb], &k, &v);
+	enum lien_status st;
 
 	if (rc != 0)
 		return st_from_mdb(rc);
+	if ((st = slot_view(tb, &v)) != LIEN_OK)
+		return st;
 	*val = v.mv_data;
 	*val_len = v.mv_size;
 	return LIEN_OK;
@@ -941,17 +1026,37 @@ enum lien_status
 store_put(struct store_txn *t, enum store_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len, int append)
 {
+	return store_put_room(t, tb, key, key_len, val, val_len, append, 0);
+}
+
+enum lien_status
+store_put_room(struct store_txn *t, enum store_table tb, const void *key,
+    size_t key_len, const void *val, size_t val_len, int append,
+    size_t room)
+{
 	MDB_val k = { key_len, (void *)(uintptr_t)key };
 	MDB_val v = { val_len, (void *)(uintptr_t)val };
-
+	uint8_t stack[SLOT_STACK], *heap = NULL;
 	struct wstat_op op;
 	int rc;
 
+	if (store_table_slotted(tb)) {
+		if (val_len > SIZE_MAX - 1 - STORE_SLOT_PAD_MAX)
+			return LIEN_EINVAL;
+		v.mv_size = slot_size(t, tb, key, key_len, val_len, room,
+		    append);
+		if (v.mv_size > sizeof stack &&
+		    (heap = malloc(v.mv_size)) == NULL)
+			return LIEN_ENOMEM;
+		v.mv_data = heap != NULL ? heap : stack;
+		slot_fill(v.mv_data, v.mv_size, val, val_len);
+	}
 	if (t->s->wstat != NULL)
 		wstat_pre(t, tb, NULL, key, key_len, &op);
 	rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, append ? MDB_APPEND : 0);
 	if (t->s->wstat != NULL)
 		wstat_post(t, tb, rc, &op);
+	free(heap);
 	return st_from_mdb(rc);
 }
 
@@ -964,6 +1069,8 @@ store_reserve(struct store_txn *t, enum store_table tb, const void *key,
 	struct wstat_op op;
 	int rc;
 
+	if (store_table_slotted(tb))
+		return LIEN_EINVAL;	/* (its slot's pad would be unset) */
 	if (t->s->wstat != NULL)
 		wstat_pre(t, tb, NULL, key, key_len, &op);
 	rc = mdb_put(t->txn, t->s->dbi[tb], &k, &v, MDB_RESERVE);
@@ -1017,9 +1124,12 @@ cursor_get(struct store_cursor *c, MDB_val *k, MDB_cursor_op op,
 {
 	MDB_val v;
 	int rc = mdb_cursor_get(c->cur, k, &v, op);
+	enum lien_status st;
 
 	if (rc != 0)
 		return st_from_mdb(rc);
+	if ((st = slot_view(c->tb, &v)) != LIEN_OK)
+		return st;
 	*kp = k->mv_data;
 	*k_len = k->mv_size;
 	*vp = v.mv_data;
@@ -1080,6 +1190,8 @@ store_cursor_put(struct store_cursor *c, const void *key, size_t key_len,
 	struct wstat_op op;
 	int rc;
 
+	if (store_table_slotted(c->tb))	/* (store_put_room: none needs it) */
+		return LIEN_EINVAL;
 	if (c->s->wstat != NULL)
 		wstat_pre(&t, c->tb, NULL, key, key_len, &op);
 	/* MDB_APPEND on a cursor already at the table's end (C_EOF) finds

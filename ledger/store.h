@@ -98,11 +98,14 @@
  * (ledger/vehicle_state.c); v29: a complete entry bundle stored in four
  * chunks of 64 entries, each a pack (deflated when shorter) with every
  * prev but the chunk's first zeroed, the prevs put back from the entries
- * before them on read (ledger/bundle.h).
+ * before them on read (ledger/bundle.h); v30: `apps` and `vrecords`
+ * values are slots (the record, zero padding, the padding's length in
+ * one byte) written with room for the record to grow where it lies
+ * (store_put_room below).
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v29"
+#define STORE_FORMAT "lienlog-store-v30"
 
 struct store;
 struct store_txn;
@@ -165,12 +168,36 @@ enum lien_status store_get(struct store_txn *t, enum store_table tb,
 enum lien_status store_put(struct store_txn *t, enum store_table tb,
     const void *key, size_t key_len, const void *val, size_t val_len,
     int append) LIEN_MUST_CHECK;
-/* Reserve val_len bytes for key and return a pointer to fill. */
+/* store_put leaving room to grow in place, for a slotted table (below;
+ * on another table room is ignored): a record of val_len bytes takes
+ * the slot its key already has when it fits there (same size: LMDB
+ * overwrites it where it lies, no page split), else a new slot of
+ * val_len + 1 + room bytes (room capped at STORE_SLOT_PAD_MAX). */
+enum lien_status store_put_room(struct store_txn *t, enum store_table tb,
+    const void *key, size_t key_len, const void *val, size_t val_len,
+    int append, size_t room) LIEN_MUST_CHECK;
+/* Reserve val_len bytes for key and return a pointer to fill (not on a
+ * slotted table: LIEN_EINVAL). */
 enum lien_status store_reserve(struct store_txn *t, enum store_table tb,
     const void *key, size_t key_len, size_t val_len, uint8_t **out)
     LIEN_MUST_CHECK;
 enum lien_status store_del(struct store_txn *t, enum store_table tb,
     const void *key, size_t key_len) LIEN_MUST_CHECK;
+
+/* Slotted tables (docs/storage.md "Slotted records"): `apps` and
+ * `vrecords`, whose records are rewritten in place as they grow. Each
+ * value is a slot: the record, then p zero bytes, then the byte p (0 to
+ * STORE_SLOT_PAD_MAX). Every get, seek and next above gives the record
+ * alone; store_put writes the record into its key's slot when it fits
+ * (store_put_room). A slot keeps the room a record will grow into, so a
+ * rewrite does not split its page: appended pages stay full. */
+#define STORE_SLOT_PAD_MAX 255u
+int store_table_slotted(enum store_table tb);
+/* The record in slot v of n bytes: its length in *out_len (0 on
+ * failure). LIEN_ECORRUPT for an empty slot, a pad byte beyond the
+ * value, or a pad that is not all zero. Pure: no LMDB. */
+enum lien_status store_slot_open(const uint8_t *v, size_t n,
+    size_t *out_len) LIEN_MUST_CHECK;
 
 /* Cursor walk: first key >= key (key NULL: first in table). Returns
  * LIEN_ENOTFOUND past the end. */

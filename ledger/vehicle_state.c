@@ -195,6 +195,14 @@ vrec_drop(struct store_txn *t, enum ledger_table tb, uint8_t ptr[VPTR_LEN])
 	return LIEN_OK;
 }
 
+/* The room tb's records are written with (store_put_room). */
+static size_t
+vroom(enum ledger_table tb)
+{
+	return tb == LEDGER_T_VEHICLES ? LEDGER_VEHICLE_ROOM :
+	    tb == LEDGER_T_VWINDOW ? LEDGER_WINDOW_ROOM : 0;
+}
+
 /* tb's record of the vehicle whose pointer record is ptr takes val
  * where it lies, under the seq it has (the pointer unchanged), a
  * reserved slot's empty record too. LIEN_ENOTFOUND if the pointer has
@@ -209,7 +217,8 @@ vrec_rewrite(struct store_txn *t, enum ledger_table tb,
 	if (seq == 0)
 		return LIEN_ENOTFOUND;
 	be64_put(k, seq);
-	return store_put(t, vrec_table, k, sizeof k, val, val_len, 0);
+	return store_put_room(t, vrec_table, k, sizeof k, val, val_len, 0,
+	    vroom(tb));
 }
 
 /* The seq after the last record of `vrecords` (1 when it is empty). */
@@ -252,16 +261,16 @@ vstate_put(struct store_txn *t, enum ledger_table tb, const void *key,
 	if ((st = vrec_next_seq(t, &seq)) != LIEN_OK)
 		return st;
 	be64_put(k, seq);
-	if ((st = store_put(t, vrec_table, k, sizeof k, val, val_len, 1)) !=
-	    LIEN_OK)
+	if ((st = store_put_room(t, vrec_table, k, sizeof k, val, val_len, 1,
+	    vroom(tb))) != LIEN_OK)
 		return st;
 	fresh = memcmp(ptr, zero, sizeof ptr) == 0;
 	be64_put(ptr + vslot(tb), seq);
 	if (fresh && tb != LEDGER_T_VWINDOW) {
 		/* the window's slot reserved with the vehicle (above) */
 		be64_put(k, ++seq);
-		if ((st = store_put(t, vrec_table, k, sizeof k, "", 0, 1)) !=
-		    LIEN_OK)
+		if ((st = store_put_room(t, vrec_table, k, sizeof k, "", 0, 1,
+		    LEDGER_WINDOW_ROOM)) != LIEN_OK)
 			return st;
 		be64_put(ptr + vslot(LEDGER_T_VWINDOW), seq);
 	}
