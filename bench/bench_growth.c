@@ -110,6 +110,12 @@
  *       (entryread_random_us, entryread_bundle_us,
  *       entryread_sequential_us) and the bytes read
  *       (entryread_random_bytes, entryread_bundle_bytes, mean per read).
+ *   bench_growth stateread DIR [--reads N]
+ *       state records read back as the routes read one: N (default
+ *       2,000) applications, then N public vehicle records, at keys
+ *       sampled over their tables, each through a view of its own; this
+ *       thread's CPU per read (stateread_apps_us, stateread_vehicles_us)
+ *       and the mean record length (stateread_<t>_bytes).
  *   bench_growth format
  *       the store format this build writes ("lienlog-store-v9"), on
  *       stdout: growth.py names its cached stores by it.
@@ -1648,6 +1654,112 @@ out:
 	return 0;
 }
 
+/* Keys of a state table sampled by stateread: up to STATEREAD_KEYS,
+ * every `step`-th in key order. */
+#define STATEREAD_KEYS 4096u
+#define STATEREAD_KEY_MAX 64u
+struct key_sample {
+	uint8_t k[STATEREAD_KEYS][STATEREAD_KEY_MAX];
+	size_t len[STATEREAD_KEYS];
+	uint64_t seen, step;
+	unsigned n;
+};
+
+static int
+key_sample_add(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
+{
+	struct key_sample *ks = ctx;
+
+	(void)val;
+	(void)val_len;
+	if (ks->seen++ % ks->step == 0 && ks->n < STATEREAD_KEYS &&
+	    key_len <= STATEREAD_KEY_MAX) {
+		memcpy(ks->k[ks->n], key, key_len);
+		ks->len[ks->n++] = key_len;
+	}
+	return 0;
+}
+
+/* Records of tb (applications, public vehicle records) read back as the
+ * routes read one: n reads of keys sampled over the table, each through
+ * a view of its own (ledger_view_state_get: a slotted table's record,
+ * ledger/store.h, comes out of its slot here). This thread's CPU per
+ * read. */
+static int
+stateread_table(struct ledger *l, enum ledger_table tb, const char *name,
+    unsigned n)
+{
+	struct key_sample *ks = calloc(1, sizeof *ks);
+	struct ledger_view *v = NULL;
+	uint64_t t0, el, sum = 0, x = 88172645463325252ull, k = 0;
+	enum lien_status st = LIEN_ENOMEM;
+	char fig[64];
+
+	if (ks == NULL)
+		goto out;
+	ks->step = 1;
+	if ((st = ledger_view_open(l, &v)) != LIEN_OK ||
+	    (st = ledger_view_state_scan(v, tb, NULL, 0, key_sample_add,
+	    ks)) != LIEN_OK)
+		goto out;
+	/* again, spread over the whole table */
+	ks->step = ks->seen / STATEREAD_KEYS + 1;
+	ks->seen = 0;
+	ks->n = 0;
+	if ((st = ledger_view_state_scan(v, tb, NULL, 0, key_sample_add,
+	    ks)) != LIEN_OK)
+		goto out;
+	ledger_view_close(v);
+	v = NULL;
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n && ks->n > 0; i++) {
+		unsigned j = (unsigned)(xorshift(&x) % ks->n);
+		const uint8_t *val;
+		size_t len;
+
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		st = ledger_view_state_get(v, tb, ks->k[j], ks->len[j], &val,
+		    &len);
+		if (st == LIEN_OK)
+			sum += len;
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK)
+			goto out;
+		k++;
+	}
+	el = cpu_now_ns() - t0;
+	snprintf(fig, sizeof fig, "stateread_%s_us", name);
+	bench_figure(fig, k ? (double)el / 1e3 / (double)k : 0, "us");
+	snprintf(fig, sizeof fig, "stateread_%s_bytes", name);
+	bench_figure(fig, k ? (double)sum / (double)k : 0, "bytes");
+	st = LIEN_OK;
+out:
+	ledger_view_close(v);
+	free(ks);
+	if (st != LIEN_OK)
+		return fail("reading state records", st), 1;
+	return 0;
+}
+
+static int
+cmd_stateread(const char *dir, unsigned n)
+{
+	struct ledger *l = NULL;
+	uint64_t size;
+	enum lien_status st;
+	int rc;
+
+	if ((st = open_sized(dir, &l, &size)) != LIEN_OK)
+		return fail("ledger_open", st), 1;
+	rc = stateread_table(l, LEDGER_T_APPS, "apps", n) ||
+	    stateread_table(l, LEDGER_T_VEHICLES, "vehicles", n);
+	ledger_close(l);
+	return rc;
+}
+
 /* One entry of the walk: its bytes counted. */
 static int
 entry_count(void *ctx, uint64_t index, const uint8_t *e, size_t len)
@@ -1759,6 +1871,7 @@ usage(void)
 	    "       bench_growth stat DIR\n"
 	    "       bench_growth privread DIR [--reads N]\n"
 	    "       bench_growth entryread DIR [--reads N]\n"
+	    "       bench_growth stateread DIR [--reads N]\n"
 	    "       bench_growth format\n");
 	return 2;
 }
@@ -1834,12 +1947,13 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "stat") == 0 && argc == 3)
 		return cmd_stat(argv[2]);
 	if (strcmp(argv[1], "privread") == 0 || strcmp(argv[1],
-	    "entryread") == 0) {
+	    "entryread") == 0 || strcmp(argv[1], "stateread") == 0) {
 		unsigned n;
 
 		if (!reads_arg(argc, argv, &n))
 			return usage();
 		return argv[1][0] == 'p' ? cmd_privread(argv[2], n) :
+		    argv[1][0] == 's' ? cmd_stateread(argv[2], n) :
 		    cmd_entryread(argv[2], n);
 	}
 	return usage();

@@ -31,8 +31,10 @@
  * written only when a vehicle gains or loses a record: up to store v26
  * every rewrite appended the new record, deleted the old one and
  * rewrote the pointer, about one random pointer write per entry. A
- * record that grows past its page's free room splits that page, as any
- * update does; it is never moved to the end.
+ * record is written in a slot with room to grow into (the slotted format,
+ * ledger/store.h store_put_room; vroom below), so a rewrite within it
+ * does not split its page; one that outgrows it splits that page, as
+ * any update does; it is never moved to the end.
  *
  * A vehicle's window slot is reserved when its pointer record is made
  * (store v28): the first record a vehicle gets (its registration's

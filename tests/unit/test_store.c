@@ -5,6 +5,11 @@
  * lands on it, and every page a write adds. And every page a commit
  * writes, by tree and kind (store_wstat_written: the page walker),
  * against the bytes the process handed to pwrite.
+ *
+ * And the slotted tables (store.h "Slotted tables"): the slot decoder
+ * on every malformed slot, records read back alone through get and
+ * cursor, and records that grow within their room rewritten without a
+ * page split, where the same growth on an unslotted table splits.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +24,8 @@
 #include "common/rd.h"
 #include "ledger/store.h"
 
-#define TB ((enum store_table)(STORE_STATE0 + 0))	/* "apps" */
+#define TB ((enum store_table)(STORE_STATE0 + 3))	/* "nonces" */
+#define SLOTTED ((enum store_table)(STORE_STATE0 + 0))	/* "apps" */
 
 struct fx {
 	char dir[64];
@@ -83,7 +89,10 @@ test_store_wstat_off(void **state)
 	put(t, 1, 1, LIEN_OK);
 	assert_int_equal(store_txn_commit(t), LIEN_OK);
 	counts(f, 0, 0);
-	assert_string_equal(store_table_name(TB), "apps");
+	assert_string_equal(store_table_name(TB), "nonces");
+	assert_string_equal(store_table_name(SLOTTED), "apps");
+	assert_true(store_table_slotted(SLOTTED));
+	assert_false(store_table_slotted(TB));
 	assert_null(store_table_name(STORE_NTABLES));
 }
 
@@ -259,6 +268,176 @@ test_store_wstat_written(void **state)
 	assert_int_equal(commits, 22);
 }
 
+static void
+test_store_slot_open_forms(void **state)
+{
+	static const uint8_t ok0[] = { 0 }, ok3[] = { 'a', 'b', 'c', 0 },
+	    okpad[] = { 'a', 'b', 0, 0, 2 }, allpad[] = { 0, 0, 0, 3 },
+	    beyond[] = { 0, 0, 3 }, one[] = { 5 }, dirty[] = { 'a', 'b', 1 },
+	    dirty2[] = { 'a', 0, 1, 0, 3 };
+	size_t n = 99;
+
+	(void)state;
+	assert_int_equal(store_slot_open(ok0, 0, &n), LIEN_ECORRUPT);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_slot_open(NULL, 0, &n), LIEN_ECORRUPT);
+	assert_int_equal(store_slot_open(ok0, sizeof ok0, &n), LIEN_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_slot_open(ok3, sizeof ok3, &n), LIEN_OK);
+	assert_int_equal(n, 3);
+	assert_int_equal(store_slot_open(okpad, sizeof okpad, &n), LIEN_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(store_slot_open(allpad, sizeof allpad, &n), LIEN_OK);
+	assert_int_equal(n, 0);
+	/* a pad longer than the value before the byte that counts it */
+	assert_int_equal(store_slot_open(beyond, sizeof beyond, &n),
+	    LIEN_ECORRUPT);
+	assert_int_equal(store_slot_open(one, sizeof one, &n), LIEN_ECORRUPT);
+	/* padding that is not all zero */
+	assert_int_equal(store_slot_open(dirty, sizeof dirty, &n),
+	    LIEN_ECORRUPT);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_slot_open(dirty2, sizeof dirty2, &n),
+	    LIEN_ECORRUPT);
+}
+
+/* Every truncation, trailing byte and bit flip of a slot's padding and
+ * count is refused or names another length: never the record silently.
+ * (A flip inside the record is the record's readers' to refuse.) */
+static void
+test_store_slot_open_damage(void **state)
+{
+	uint8_t slot[16], b[17];
+	size_t rec = 11, n;
+
+	(void)state;
+	memset(slot, 0x5a, rec);
+	memset(slot + rec, 0, sizeof slot - rec - 1);
+	slot[sizeof slot - 1] = (uint8_t)(sizeof slot - rec - 1);
+	assert_int_equal(store_slot_open(slot, sizeof slot, &n), LIEN_OK);
+	assert_int_equal(n, rec);
+	for (size_t cut = 0; cut < sizeof slot; cut++) {
+		enum lien_status st = store_slot_open(slot, cut, &n);
+
+		assert_true(st == LIEN_ECORRUPT || n != rec);
+	}
+	for (unsigned x = 0; x < 256; x++) {
+		memcpy(b, slot, sizeof slot);
+		b[sizeof slot] = (uint8_t)x;
+		if (store_slot_open(b, sizeof b, &n) == LIEN_OK)
+			assert_int_not_equal(n, rec);
+	}
+	for (size_t i = rec; i < sizeof slot; i++)
+		for (unsigned bit = 0; bit < 8; bit++) {
+			memcpy(b, slot, sizeof slot);
+			b[i] ^= (uint8_t)(1u << bit);
+			if (store_slot_open(b, sizeof slot, &n) == LIEN_OK)
+				assert_int_not_equal(n, rec);
+		}
+}
+
+static void
+put_room(struct store_txn *t, enum store_table tb, uint64_t k, size_t len,
+    int append, size_t room)
+{
+	uint8_t key[8], val[300];
+
+	assert_true(len <= sizeof val);
+	memset(val, (int)(k % 251 + 1), len);
+	be64_put(key, k);
+	assert_int_equal(store_put_room(t, tb, key, sizeof key, val, len,
+	    append, room), LIEN_OK);
+}
+
+static void
+get_check(struct store_txn *t, enum store_table tb, uint64_t k, size_t len)
+{
+	uint8_t key[8];
+	const uint8_t *v;
+	size_t vl;
+
+	be64_put(key, k);
+	assert_int_equal(store_get(t, tb, key, sizeof key, &v, &vl), LIEN_OK);
+	assert_int_equal(vl, len);
+	for (size_t i = 0; i < vl; i++)
+		assert_int_equal(v[i], (uint8_t)(k % 251 + 1));
+}
+
+static void
+test_store_slot_records(void **state)
+{
+	struct fx *f = *state;
+	struct store_txn *t;
+	struct store_cursor *c;
+	const uint8_t *k, *v;
+	size_t kl, vl;
+	uint8_t key[8], *res;
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+	put_room(t, SLOTTED, 1, 5, 1, 10);
+	get_check(t, SLOTTED, 1, 5);
+	put_room(t, SLOTTED, 1, 15, 0, 0);	/* fits 5 + 1 + 10: kept */
+	get_check(t, SLOTTED, 1, 15);
+	put_room(t, SLOTTED, 1, 0, 0, 0);	/* shrinks: kept */
+	get_check(t, SLOTTED, 1, 0);
+	put_room(t, SLOTTED, 1, 40, 0, 1000);	/* outgrows it; room capped */
+	get_check(t, SLOTTED, 1, 40);
+	put_room(t, SLOTTED, 2, 300, 1, 7);	/* through the heap */
+	get_check(t, SLOTTED, 2, 300);
+	assert_int_equal(store_cursor_open(t, SLOTTED, &c), LIEN_OK);
+	assert_int_equal(store_cursor_seek(c, NULL, 0, &k, &kl, &v, &vl),
+	    LIEN_OK);
+	assert_int_equal(vl, 40);
+	assert_int_equal(store_cursor_next(c, &k, &kl, &v, &vl), LIEN_OK);
+	assert_int_equal(vl, 300);
+	assert_int_equal(store_cursor_last(c, &k, &kl, &v, &vl), LIEN_OK);
+	assert_int_equal(vl, 300);
+	be64_put(key, 3);
+	assert_int_equal(store_cursor_put(c, key, sizeof key, "x", 1, 1),
+	    LIEN_EINVAL);
+	store_cursor_close(c);
+	assert_int_equal(store_reserve(t, SLOTTED, key, sizeof key, 4, &res),
+	    LIEN_EINVAL);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+}
+
+/* Leaf pages of tb after 400 appended records of 60 bytes (room 40 on a
+ * slotted table), and after each grew to 95 where it lies. */
+static void
+grow_all(struct fx *f, enum store_table tb, uint64_t *before,
+    uint64_t *after)
+{
+	struct store_txn *t;
+	struct store_table_stat ts;
+
+	assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+	for (uint64_t i = 1; i <= 400; i++)
+		put_room(t, tb, i, 60, 1, 40);
+	assert_int_equal(store_table_stat(t, tb, &ts), LIEN_OK);
+	*before = ts.leaf_pages;
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+	assert_int_equal(store_txn_begin(f->s, 1, &t), LIEN_OK);
+	for (uint64_t i = 1; i <= 400; i++)
+		put_room(t, tb, i, 95, 0, 40);
+	for (uint64_t i = 1; i <= 400; i++)
+		get_check(t, tb, i, 95);
+	assert_int_equal(store_table_stat(t, tb, &ts), LIEN_OK);
+	*after = ts.leaf_pages;
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+}
+
+static void
+test_store_slot_grow_in_place(void **state)
+{
+	struct fx *f = *state;
+	uint64_t b, a;
+
+	grow_all(f, SLOTTED, &b, &a);
+	assert_int_equal(a, b);			/* no split */
+	grow_all(f, TB, &b, &a);
+	assert_true(a > b);			/* full leaves split */
+}
+
 int
 main(void)
 {
@@ -268,6 +447,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_store_wstat_leaves,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_wstat_written,
+		    setup, teardown),
+		cmocka_unit_test(test_store_slot_open_forms),
+		cmocka_unit_test(test_store_slot_open_damage),
+		cmocka_unit_test_setup_teardown(test_store_slot_records,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_store_slot_grow_in_place,
 		    setup, teardown),
 	};
 
