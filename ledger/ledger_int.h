@@ -102,6 +102,8 @@ struct ledger_view {
 		int valid;
 		uint64_t index;
 		const uint8_t *rec;
+		unsigned skip;	/* slots not stored at its front: TILE_WIDTH
+				 * for a complete level-0 tile (view_node) */
 	} cache[TILE_LEVELS][VIEW_CACHE_WAYS];
 	unsigned cache_next[TILE_LEVELS];
 	/* The last pack of private records [0] and sealed boxes [1] read
@@ -114,6 +116,10 @@ struct ledger_view {
 	 * ledger/bundle.h): inflated as far as its entries were asked for,
 	 * so reads of one bundle's entries in order inflate it once. */
 	struct bundle_read bundle;
+	/* The bundle whose entries give a complete tile's leaf hashes
+	 * (view_node, ledger_view_tile): apart from `bundle`, so an entry
+	 * a caller holds stays valid while a proof reads leaf hashes. */
+	struct bundle_read leaves;
 };
 
 /* The write transaction a build callback (or the replay) sees. */
@@ -262,6 +268,15 @@ enum lien_status ledger_touch_add_hinted(struct ledger_touch *t, uint64_t h,
     unsigned tb, const void *key, size_t key_len) LIEN_MUST_CHECK;
 
 /* Node source over a view (merkle.h). */
+/* A complete level-0 tile's record holds node levels 1..7 only (the
+ * leaf hashes are the entries', view_node): TILE_REC_LEN less its first
+ * TILE_WIDTH hashes. */
+#define TILE_REC0_LEN (TILE_REC_LEN - TILE_WIDTH * HASH_LEN)
+/* view_node of a stored hash only: LIEN_ENOTFOUND for a leaf hash of a
+ * complete tile, which the store does not keep (the audit, which hashes
+ * every entry itself, compares the level-1 hashes above it). */
+enum lien_status view_node_stored(struct ledger_view *v, unsigned level,
+    uint64_t index, uint8_t out[HASH_LEN]) LIEN_MUST_CHECK;
 enum lien_status view_node(void *ctx, unsigned level, uint64_t index,
     uint8_t out[HASH_LEN]) LIEN_MUST_CHECK __attribute__((nonnull));
 

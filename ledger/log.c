@@ -131,9 +131,13 @@ meta_size(struct store_txn *t, uint64_t *out)
 
 /* ---- Views ------------------------------------------------------------- */
 
+/* Tile record (tl, ti) of the view's snapshot, cached a few ways per
+ * level: *out borrowed (valid as long as the view), *skip the slots its
+ * stored bytes do not begin with (TILE_WIDTH: a complete level-0 tile,
+ * whose leaf hashes are its entries'; else 0). */
 static enum lien_status LIEN_MUST_CHECK
 view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
-    const uint8_t **out)
+    const uint8_t **out, unsigned *skip)
 {
 	uint8_t key[9];
 	const uint8_t *val;
@@ -143,6 +147,7 @@ view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
 	for (unsigned w = 0; w < VIEW_CACHE_WAYS; w++) {
 		if (v->cache[tl][w].valid && v->cache[tl][w].index == ti) {
 			*out = v->cache[tl][w].rec;
+			*skip = v->cache[tl][w].skip;
 			return LIEN_OK;
 		}
 	}
@@ -152,7 +157,10 @@ view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
 		return LIEN_ECORRUPT;	/* the size says it must exist */
 	if (st != LIEN_OK)
 		return st;
-	if (len != TILE_REC_LEN)
+	/* a complete level-0 tile is stored without its leaf hashes, every
+	 * other tile whole: any other length is not this store's */
+	*skip = tl == 0 && ti < v->size / TILE_WIDTH ? TILE_WIDTH : 0;
+	if (len != (*skip > 0 ? TILE_REC0_LEN : TILE_REC_LEN))
 		return LIEN_ECORRUPT;
 	{
 		unsigned w = v->cache_next[tl]++ % VIEW_CACHE_WAYS;
@@ -160,17 +168,41 @@ view_tile_rec(struct ledger_view *v, unsigned tl, uint64_t ti,
 		v->cache[tl][w].valid = 1;
 		v->cache[tl][w].index = ti;
 		v->cache[tl][w].rec = val;
+		v->cache[tl][w].skip = *skip;
 	}
 	*out = val;
 	return LIEN_OK;
 }
 
-enum lien_status
-view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
+static enum lien_status view_bundle_begin(struct ledger_view *v,
+    struct bundle_read *br, uint64_t b);
+
+/* The leaf hash of entry index of a complete bundle, from the entry
+ * (RFC 6962 2.1), read through the view's own bundle for leaves. */
+static enum lien_status LIEN_MUST_CHECK
+view_leaf_from_entry(struct ledger_view *v, uint64_t index,
+    uint8_t out[HASH_LEN])
 {
-	struct ledger_view *v = ctx;
+	const uint8_t *e;
+	size_t len;
+	enum lien_status st;
+
+	if ((st = view_bundle_begin(v, &v->leaves, index / TILE_WIDTH)) !=
+	    LIEN_OK || (st = bundle_read_entry(&v->leaves,
+	    (unsigned)(index % TILE_WIDTH), &e, &len)) != LIEN_OK)
+		return st;
+	hash_leaf(e, len, out);
+	return LIEN_OK;
+}
+
+/* view_node, or with stored_only a hash the store keeps
+ * (view_node_stored). */
+static enum lien_status LIEN_MUST_CHECK
+view_node_at(struct ledger_view *v, unsigned level, uint64_t index,
+    uint8_t out[HASH_LEN], int stored_only)
+{
 	const uint8_t *rec;
-	unsigned tl, slot;
+	unsigned tl, slot, skip;
 	uint64_t ti;
 	enum lien_status st;
 
@@ -178,10 +210,26 @@ view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
 	if (level >= 64 || index >= tiles_nodes_at(v->size, level))
 		return LIEN_ERANGE;
 	slot = tiles_rec_slot(level, index, &tl, &ti);
-	if ((st = view_tile_rec(v, tl, ti, &rec)) != LIEN_OK)
+	if ((st = view_tile_rec(v, tl, ti, &rec, &skip)) != LIEN_OK)
 		return st;
-	memcpy(out, rec + (size_t)slot * HASH_LEN, HASH_LEN);
+	if (slot < skip)	/* a leaf of a complete tile */
+		return stored_only ? LIEN_ENOTFOUND :
+		    view_leaf_from_entry(v, index, out);
+	memcpy(out, rec + (size_t)(slot - skip) * HASH_LEN, HASH_LEN);
 	return LIEN_OK;
+}
+
+enum lien_status
+view_node(void *ctx, unsigned level, uint64_t index, uint8_t out[HASH_LEN])
+{
+	return view_node_at(ctx, level, index, out, 0);
+}
+
+enum lien_status
+view_node_stored(struct ledger_view *v, unsigned level, uint64_t index,
+    uint8_t out[HASH_LEN])
+{
+	return view_node_at(v, level, index, out, 1);
 }
 
 enum lien_status
@@ -215,6 +263,7 @@ ledger_view_close(struct ledger_view *v)
 		pack_stream_free(v->pack[i].zs);
 	}
 	bundle_read_clear(&v->bundle);
+	bundle_read_clear(&v->leaves);
 	free(v);
 }
 
@@ -269,15 +318,17 @@ view_prefetch_path(struct ledger_view *v, uint64_t i, uint64_t n)
 	for (unsigned k = 0; k < 64 && tiles_nodes_at(n, k) > 0; k++) {
 		uint64_t sib = (i >> k) ^ 1u;
 		const uint8_t *rec;
-		unsigned tl, slot;
+		unsigned tl, slot, skip;
 		uint64_t ti;
 
 		if (sib >= tiles_nodes_at(n, k))	/* incomplete or absent */
 			continue;
 		slot = tiles_rec_slot(k, sib, &tl, &ti);
-		if (view_tile_rec(v, tl, ti, &rec) != LIEN_OK)
+		if (view_tile_rec(v, tl, ti, &rec, &skip) != LIEN_OK)
 			return;
-		__builtin_prefetch(rec + (size_t)slot * HASH_LEN);
+		if (slot >= skip)	/* (a leaf not stored: none) */
+			__builtin_prefetch(rec + (size_t)(slot - skip) *
+			    HASH_LEN);
 	}
 }
 
@@ -367,6 +418,7 @@ ledger_view_tile(struct ledger_view *v, unsigned level, uint64_t index,
     unsigned w, uint8_t **out, size_t *out_len)
 {
 	const uint8_t *rec;
+	unsigned skip;
 	enum lien_status st;
 
 	*out = NULL;
@@ -375,14 +427,23 @@ ledger_view_tile(struct ledger_view *v, unsigned level, uint64_t index,
 		return LIEN_ENOTFOUND;
 	if (w > tiles_width_at((int)level, index, v->size))
 		return LIEN_ENOTFOUND;
-	if ((st = view_tile_rec(v, level, index, &rec)) != LIEN_OK)
+	if ((st = view_tile_rec(v, level, index, &rec, &skip)) != LIEN_OK)
 		return st;
 	/* Level kk = 0 of tile record (level, index) holds exactly the
-	 * node-level 8*level hashes that C2SP tile <level>/<index> serves. */
+	 * node-level 8*level hashes that C2SP tile <level>/<index> serves;
+	 * a complete level-0 tile's are its entries' leaf hashes. */
 	*out = malloc((size_t)w * HASH_LEN);
 	if (*out == NULL)
 		return LIEN_ENOMEM;
-	memcpy(*out, rec, (size_t)w * HASH_LEN);
+	for (unsigned k = 0; skip > 0 && k < w; k++)
+		if ((st = view_leaf_from_entry(v, index * TILE_WIDTH + k,
+		    *out + (size_t)k * HASH_LEN)) != LIEN_OK) {
+			free(*out);
+			*out = NULL;
+			return st;
+		}
+	if (skip == 0)
+		memcpy(*out, rec, (size_t)w * HASH_LEN);
 	*out_len = (size_t)w * HASH_LEN;
 	return LIEN_OK;
 }
@@ -1180,6 +1241,7 @@ seq_reload(struct ledger *l)
 		} else if (st != LIEN_OK) {
 			goto out;
 		} else if (len != TILE_REC_LEN) {
+			/* (the edge tile is never complete: never short) */
 			st = LIEN_ECORRUPT;
 			goto out;
 		} else {
@@ -1241,17 +1303,23 @@ struct emit_ctx {
 	struct store_txn *t;
 };
 
+/* Write tile record tb of tile level tl; complete: the tile has all its
+ * nodes. A complete level-0 tile is written without its leaf hashes
+ * (TILE_REC0_LEN; docs/storage.md "Merkle hashes"): they are the
+ * entries', which the bundle of the same index holds. */
 static enum lien_status LIEN_MUST_CHECK
-tile_flush(struct store_txn *t, unsigned tl, struct tile_buf *tb)
+tile_flush(struct store_txn *t, unsigned tl, struct tile_buf *tb,
+    int complete)
 {
 	uint8_t key[9], *dst;
+	size_t skip = tl == 0 && complete ? TILE_WIDTH * HASH_LEN : 0;
 	enum lien_status st;
 
 	tile_key(key, tl, tb->index);
-	if ((st = store_reserve(t, STORE_TILES, key, sizeof key, TILE_REC_LEN,
-	    &dst)) != LIEN_OK)
+	if ((st = store_reserve(t, STORE_TILES, key, sizeof key, TILE_REC_LEN -
+	    skip, &dst)) != LIEN_OK)
 		return st;
-	memcpy(dst, tb->rec, TILE_REC_LEN);
+	memcpy(dst, tb->rec + skip, TILE_REC_LEN - skip);
 	tb->dirty = 0;
 	return LIEN_OK;
 }
@@ -1271,7 +1339,7 @@ emit_node(void *ctx, unsigned level, uint64_t index,
 	tb = ec->l->tiles[tl];
 	if (tb->index != ti) {
 		/* Nodes complete left to right: the old tile is finished. */
-		if (tb->dirty && (st = tile_flush(ec->t, tl, tb)) != LIEN_OK)
+		if (tb->dirty && (st = tile_flush(ec->t, tl, tb, 1)) != LIEN_OK)
 			return st;
 		tb->index = ti;
 		memset(tb->rec, 0, TILE_REC_LEN);
@@ -1515,7 +1583,9 @@ seq_commit(struct ledger *l, struct pending *batch, size_t nitems)
 		goto out;
 	for (unsigned tl = 0; tl < TILE_LEVELS; tl++)
 		if (l->tiles[tl]->dirty &&
-		    (st = tile_flush(t, tl, l->tiles[tl])) != LIEN_OK)
+		    (st = tile_flush(t, tl, l->tiles[tl],
+		    l->tiles[tl]->index < tiles_nodes_at(s, TILE_HEIGHT *
+		    tl + TILE_HEIGHT))) != LIEN_OK)
 			goto out;
 	be64_put(sizebuf, s);
 	if ((st = store_put(t, STORE_META, META_SIZE, sizeof META_SIZE - 1,

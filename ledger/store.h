@@ -105,7 +105,7 @@
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v30"
+#define STORE_FORMAT "lienlog-store-v31"
 
 struct store;
 struct store_txn;

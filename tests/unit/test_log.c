@@ -294,6 +294,109 @@ test_ledger_tiles_bundles(void **state)
 	ledger_view_close(v);
 }
 
+/* Tile record (tl, ti)'s stored length, through a view of f. */
+static size_t
+tile_rec_len(struct fx *f, unsigned tl, uint64_t ti)
+{
+	struct ledger_view *v;
+	uint8_t key[9];
+	const uint8_t *p;
+	size_t len = 0;
+
+	key[0] = (uint8_t)tl;
+	be64_put(key + 1, ti);
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	if (store_get(v->t, STORE_TILES, key, sizeof key, &p, &len) != LIEN_OK)
+		len = 0;
+	ledger_view_close(v);
+	return len;
+}
+
+/* Tile record (0, ti) replaced by len bytes of its own (cut or padded
+ * with zeros), the ledger closed around it. */
+static void
+tile_rec_put(struct fx *f, uint64_t ti, size_t len)
+{
+	struct store *s = NULL;
+	struct store_txn *t = NULL;
+	uint8_t key[9] = { 0 }, buf[TILE_REC_LEN] = { 0 };
+	const uint8_t *p;
+	size_t n;
+
+	be64_put(key + 1, ti);
+	ledger_close(f->l);
+	f->l = NULL;
+	assert_int_equal(store_open(f->dir, 1u << 30, 16, 0, &s), LIEN_OK);
+	assert_int_equal(store_txn_begin(s, 1, &t), LIEN_OK);
+	assert_int_equal(store_get(t, STORE_TILES, key, sizeof key, &p, &n),
+	    LIEN_OK);
+	memcpy(buf, p, n < len ? n : len);
+	assert_int_equal(store_put(t, STORE_TILES, key, sizeof key, buf, len,
+	    0), LIEN_OK);
+	assert_int_equal(store_txn_commit(t), LIEN_OK);
+	store_close(s);
+	fx_open(f, 64);
+}
+
+/* A complete level-0 tile is stored without its leaf hashes (the
+ * entries give them): 254 hashes where a partial tile, and every tile
+ * above level 0, keeps 510; every reader still gets the leaf hashes
+ * (tile route, leaf hash, proofs) and a record of another length is
+ * refused. */
+static void
+test_ledger_tile_leaves_not_stored(void **state)
+{
+	struct fx *f = *state;
+	struct ledger_view *v;
+	uint8_t *tile, leaf[HASH_LEN], root[HASH_LEN];
+	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN];
+	size_t tlen, np;
+	/* the whole record where it should be short, cut, or padded */
+	const size_t bad[] = { TILE_REC_LEN, TILE_REC0_LEN - 1,
+	    TILE_REC0_LEN + 1, 0 };
+
+	append_n(f, 600, 64);		/* 610 entries: tiles 0/0, 0/1 full */
+	assert_int_equal(tile_rec_len(f, 0, 0), TILE_REC0_LEN);
+	assert_int_equal(tile_rec_len(f, 0, 1), TILE_REC0_LEN);
+	assert_int_equal(tile_rec_len(f, 0, 2), TILE_REC_LEN);
+	assert_int_equal(tile_rec_len(f, 1, 0), TILE_REC_LEN);
+	assert_true(TILE_REC0_LEN + 16 <= 2 * 4096);	/* 2 overflow pages */
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(ledger_view_root(v, 610, root), LIEN_OK);
+	assert_int_equal(ledger_view_tile(v, 0, 1, 256, &tile, &tlen), LIEN_OK);
+	for (uint64_t i = 256; i < 512; i++) {
+		const uint8_t *e;
+		size_t elen;
+
+		assert_int_equal(ledger_view_entry(v, i, &e, &elen), LIEN_OK);
+		hash_leaf(e, elen, leaf);
+		assert_memory_equal(tile + (i - 256) * HASH_LEN, leaf,
+		    HASH_LEN);
+		/* the entry stays valid while the proof reads leaf hashes
+		 * of another bundle */
+		assert_int_equal(ledger_view_prove_inclusion(v, i ^ 1u, 610,
+		    proof, &np), LIEN_OK);
+		assert_int_equal(ledger_view_prove_inclusion(v, i, 610, proof,
+		    &np), LIEN_OK);
+		hash_leaf(e, elen, leaf);
+		assert_int_equal(merkle_verify_inclusion(leaf, i, 610,
+		    (const uint8_t (*)[HASH_LEN])proof, np, root), LIEN_OK);
+	}
+	free(tile);
+	ledger_view_close(v);
+
+	for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+		tile_rec_put(f, 0, bad[b]);
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		assert_int_equal(ledger_view_leaf_hash(v, 3, leaf),
+		    LIEN_ECORRUPT);
+		assert_int_equal(ledger_view_root(v, 3, root), LIEN_ECORRUPT);
+		assert_int_equal(ledger_view_tile(v, 0, 0, 256, &tile, &tlen),
+		    LIEN_ECORRUPT);
+		ledger_view_close(v);
+	}
+}
+
 /* A complete bundle is stored in deflated chunks with its prevs dropped
  * (ledger/bundle.h), shorter than the bundle it serves, and every reader
  * sees the bundle's own bytes: the whole bundle, a partial one, entries
@@ -2337,6 +2440,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ledger_clock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_bundle_stored,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_ledger_tile_leaves_not_stored, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_tiles_bundles, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_reopen_continues, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ledger_nosync_sync, setup, teardown),
