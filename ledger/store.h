@@ -6,7 +6,8 @@
  *   meta         short ASCII key -> value (format, origin, size, vkey)
  *   tiles        (tile level u8, tile index u64be) -> tile record: every
  *                node of the 8-level subtree, TILE_REC_SLOTS hashes
- *                (the record layout: tlog/tiles.h)
+ *                (the record layout: tlog/tiles.h), but a complete
+ *                level-0 tile's leaf hashes (TILE_REC0_LEN, ledger_int.h)
  *   bundles      bundle index u64be -> full C2SP entry bundle (256 entries)
  *   tail         entry index u64be -> entry, for the last, incomplete bundle
  *   checkpoints  tree size u64be -> signature block of the signed note
@@ -101,7 +102,8 @@
  * before them on read (ledger/bundle.h); v30: `apps` and `vrecords`
  * values are slots (the record, zero padding, the padding's length in
  * one byte) written with room for the record to grow where it lies
- * (store_put_room below).
+ * (store_put_room below); v31: a complete level-0 tile record without
+ * its 256 leaf hashes, which readers hash from the entries.
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
