@@ -17,7 +17,9 @@
  * Views are LMDB read transactions: a consistent snapshot that never blocks
  * the writer. Proofs come from merkle.c over view_node(), which reads the
  * stored complete-subtree hashes: O(log n) lookups, and a per-view cache of
- * tile records makes most of them free.
+ * tile records makes most of them free. A complete level-0 tile's leaf
+ * hashes are not stored (docs/storage.md "Merkle hashes"): view_node
+ * hashes such a leaf from its entry.
  */
 #include "ledger/ledger_int.h"
 
