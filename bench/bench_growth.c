@@ -116,6 +116,12 @@
  *       sampled over their tables, each through a view of its own; this
  *       thread's CPU per read (stateread_apps_us, stateread_vehicles_us)
  *       and the mean record length (stateread_<t>_bytes).
+ *   bench_growth tileread DIR [--reads N]
+ *       hash tiles and proofs read back as the log routes read them: N
+ *       (default 2,000) level-0 tiles of complete bundles (GET
+ *       /log/tile/0/<N>), then N inclusion proofs, with the leaf hash, of
+ *       entries of complete bundles, each through a view of its own; this
+ *       thread's CPU per read (tileread_tile0_us, tileread_proof_us).
  *   bench_growth format
  *       the store format this build writes ("lienlog-store-v9"), on
  *       stdout: growth.py names its cached stores by it.
@@ -1760,6 +1766,67 @@ cmd_stateread(const char *dir, unsigned n)
 	return rc;
 }
 
+/* Hash tiles and proofs read back as the log routes read them: n level-0
+ * tiles of complete bundles (GET /log/tile/0/<N>, a view each), then n
+ * inclusion proofs of entries of complete bundles at the view's size
+ * (a receipt's or GET /v1/proof's, a view each, with the leaf hash).
+ * This thread's CPU per read. */
+static int
+cmd_tileread(const char *dir, unsigned n)
+{
+	struct ledger *l = NULL;
+	struct ledger_view *v = NULL;
+	uint64_t size, t0, el, x = 88172645463325252ull;
+	uint8_t proof[MERKLE_PROOF_MAX][HASH_LEN], leaf[HASH_LEN];
+	size_t np;
+	enum lien_status st;
+
+	if ((st = open_sized(dir, &l, &size)) != LIEN_OK)
+		return fail("ledger_open", st), 1;
+	st = LIEN_OK;
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n && size >= TILE_WIDTH; i++) {
+		uint8_t *tile;
+		size_t len;
+
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		st = ledger_view_tile(v, 0, xorshift(&x) % (size / TILE_WIDTH),
+		    TILE_WIDTH, &tile, &len);
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK)
+			goto out;
+		free(tile);
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("tileread_tile0_us", n ? (double)el / 1e3 / (double)n :
+	    0, "us");
+	t0 = cpu_now_ns();
+	for (unsigned i = 0; i < n && size >= TILE_WIDTH; i++) {
+		uint64_t k = xorshift(&x) % (size / TILE_WIDTH * TILE_WIDTH);
+
+		if ((st = ledger_view_open(l, &v)) != LIEN_OK)
+			goto out;
+		if ((st = ledger_view_leaf_hash(v, k, leaf)) == LIEN_OK)
+			st = ledger_view_prove_inclusion(v, k,
+			    ledger_view_size(v), proof, &np);
+		ledger_view_close(v);
+		v = NULL;
+		if (st != LIEN_OK)
+			goto out;
+	}
+	el = cpu_now_ns() - t0;
+	bench_figure("tileread_proof_us", n ? (double)el / 1e3 / (double)n :
+	    0, "us");
+out:
+	ledger_view_close(v);
+	ledger_close(l);
+	if (st != LIEN_OK)
+		return fail("reading tiles", st), 1;
+	return 0;
+}
+
 /* One entry of the walk: its bytes counted. */
 static int
 entry_count(void *ctx, uint64_t index, const uint8_t *e, size_t len)
@@ -1872,6 +1939,7 @@ usage(void)
 	    "       bench_growth privread DIR [--reads N]\n"
 	    "       bench_growth entryread DIR [--reads N]\n"
 	    "       bench_growth stateread DIR [--reads N]\n"
+	    "       bench_growth tileread DIR [--reads N]\n"
 	    "       bench_growth format\n");
 	return 2;
 }
@@ -1947,13 +2015,15 @@ main(int argc, char **argv)
 	if (strcmp(argv[1], "stat") == 0 && argc == 3)
 		return cmd_stat(argv[2]);
 	if (strcmp(argv[1], "privread") == 0 || strcmp(argv[1],
-	    "entryread") == 0 || strcmp(argv[1], "stateread") == 0) {
+	    "entryread") == 0 || strcmp(argv[1], "stateread") == 0 ||
+	    strcmp(argv[1], "tileread") == 0) {
 		unsigned n;
 
 		if (!reads_arg(argc, argv, &n))
 			return usage();
 		return argv[1][0] == 'p' ? cmd_privread(argv[2], n) :
 		    argv[1][0] == 's' ? cmd_stateread(argv[2], n) :
+		    argv[1][0] == 't' ? cmd_tileread(argv[2], n) :
 		    cmd_entryread(argv[2], n);
 	}
 	return usage();
