@@ -348,7 +348,9 @@ enum lien_status ledger_view_entry(struct ledger_view *v, uint64_t index,
 
 /* Hash tile (level, index) of width w (1..256) as C2SP tlog-tiles serves
  * it: w * 32 bytes. LIEN_ENOTFOUND when the snapshot tree does not contain
- * that many hashes of that tile. *out malloc'd; caller frees. */
+ * that many hashes of that tile. A complete level-0 tile's hashes are its
+ * entries' leaf hashes, hashed here from its bundle (docs/storage.md
+ * "Merkle hashes"). *out malloc'd; caller frees. */
 enum lien_status ledger_view_tile(struct ledger_view *v, unsigned level,
     uint64_t index, unsigned w, uint8_t **out, size_t *out_len)
     LIEN_MUST_CHECK;
