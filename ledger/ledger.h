@@ -514,6 +514,9 @@ struct ledger_map_prof {
 	uint64_t gc_taken, gc_kept, written;	/* GC: deleted, left live */
 	uint64_t read;		/* tile records read (mdb_get), GC's too */
 	uint64_t gc_read;	/* of which by the GC's liveness checks */
+	/* kept tiles the GC's liveness checks looked up (one per record
+	 * the sweep passes, at most: ledger/map_store.c wc_live) */
+	uint64_t gc_kept_looked;
 	uint64_t read_clean;	/* of which read by the update, not rewritten */
 	uint64_t peeked;	/* child top hashes taken from the parent */
 	uint64_t top_loads;	/* times the kept tiles were (re)loaded */

@@ -1256,6 +1256,7 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 		size_t i = wc_find(c, d, k, tile_key(d, path, k));
 		const struct wtile *w;
 
+		c->prof.gc_kept_looked++;
 		if (i == 0)
 			return LIEN_OK;
 		w = wc_w(c, d, i - 1);
@@ -1278,6 +1279,9 @@ wc_live(struct map_wcache *c, unsigned s, const uint8_t path[MAP_KEY_LEN],
 		size_t vl;
 		struct trec r;
 		enum lien_status st;
+
+		if (t < c->keep)
+			c->prof.gc_kept_looked++;
 
 		if (i != 0) {
 			const struct wtile *w = wc_w(c, t, i - 1);

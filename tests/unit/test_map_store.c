@@ -412,9 +412,10 @@ test_map_store_gc(void **state)
  * gx): with strata 0..2 kept (keep 3) and no tile below stratum 4, once
  * the index has filled its checks read no record, where without it
  * every stratum-4 record the sweep passes costs a read of its stratum-3
- * parent (117 reads in the last 300 batches here). The entries are held
- * to the store after every batch (map_wcache_check, in batch), and the
- * map to a twin. */
+ * parent (117 reads in the last 300 batches here). Each check starts at
+ * the deepest kept tile on the record's path (one lookup, where the walk
+ * from the root took three). The entries are held to the store after
+ * every batch (map_wcache_check, in batch), and the map to a twin. */
 static void
 test_map_store_gc_index(void **state)
 {
@@ -444,6 +445,12 @@ test_map_store_gc_index(void **state)
 	/* the sweep ran, through records of stratum 4 (below the index) */
 	assert_true(pr1.gc_taken - pr0.gc_taken > 1000);
 	assert_int_equal(pr1.gc_read - pr0.gc_read, 0);
+	/* and each record's liveness started at its deepest kept tile: one
+	 * lookup per record passed (from the root it took up to three) */
+	print_message("GC: %llu kept tiles looked up\n",
+	    (unsigned long long)(pr1.gc_kept_looked - pr0.gc_kept_looked));
+	assert_true(pr1.gc_kept_looked - pr0.gc_kept_looked <=
+	    (pr1.gc_taken - pr0.gc_taken) + (pr1.gc_kept - pr0.gc_kept));
 	twin_equal(f);
 }
 
