@@ -1984,6 +1984,26 @@ wc_reset(struct map_wcache *c)
 	c->t = NULL;
 }
 
+/* Room for every possible kept tile (c->top.ndir: at keep 5, 69,905
+ * tiles, 151 MiB), so that the set's tiles never move: 1 when there
+ * is. Taken whole before the first tile is read, its pages come as 2
+ * MiB pages (huge_hint); grown by doubling as tiles load, they had been
+ * touched as 4 KiB pages first. */
+static int
+top_reserve(struct map_wcache *c)
+{
+	struct wtile *t;
+
+	if (c->top.ntiles_cap >= c->top.ndir)
+		return 1;
+	if ((t = realloc(c->top.tiles, c->top.ndir * sizeof *t)) == NULL)
+		return 0;
+	c->top.tiles = t;
+	c->top.ntiles_cap = c->top.ndir;
+	huge_hint(t, c->top.ndir * sizeof *t);
+	return 1;
+}
+
 /* Load every tile of strata 0 .. keep-1 (a walk through the child
  * pointers): at 10^7 vehicles the 69,905 tiles of strata 0..4, about
  * 0.2 s once, after which a batch reads only the tiles below. */
@@ -1996,6 +2016,7 @@ wc_prefetch(struct map_wcache *c)
 
 	if (c->keep == 0 || c->ms.root_gen == 0)
 		return LIEN_OK;
+	(void)top_reserve(c);	/* (without it the set grows as it loads) */
 	if ((st = wc_tile(c, 0, zero, &i)) != LIEN_OK)
 		return st;
 	/* breadth first: c->top grows while this walks it */
@@ -2153,16 +2174,8 @@ wc_update_2(struct map_wcache *c, const struct map_store *s,
 			return LIEN_OK;
 		huge_hint(c->gx, c->ngx * sizeof *c->gx);
 	}
-	if (c->top.ntiles_cap < c->top.ndir) {
-		struct wtile *t = realloc(c->top.tiles,
-		    c->top.ndir * sizeof *t);
-
-		if (t == NULL)
-			return LIEN_OK;
-		c->top.tiles = t;
-		c->top.ntiles_cap = c->top.ndir;
-		huge_hint(t, c->top.ndir * sizeof *t);
-	}
+	if (!top_reserve(c))
+		return LIEN_OK;
 	if (a == NULL) {
 		if ((a = calloc(1, sizeof *a)) == NULL)
 			return LIEN_OK;
