@@ -385,7 +385,7 @@ apps_by_token(struct reg_call *c, const char *tok)
 		goto out;
 	}
 	/* the subject's key (none: no applications, or erased) */
-	st = registry_subject_by_commit(c->view, sub, id);
+	st = registry_subject_find(c->view, sub, id);
 	if (st == LIEN_OK)
 		st = subject_open(api_app_keys(c->app), c->view, id, &pk,
 		    &erased);

@@ -1581,8 +1581,9 @@ out:
 
 /* POST /v1/subjects: the key id of the subject an ID number (or a
  * company's credit code) names, for an erasure request. No entry, nothing
- * stored: the value is only turned into the subject index (keyed by the
- * master key) and looked up. 404 subject_unknown when the subject has no
+ * stored: the value is only turned into the subject's identity commitment
+ * (keyed by the master key: subject_commit) and looked up. 404
+ * subject_unknown when the subject has no
  * live key (never seen, or erased). */
 static void
 post_subjects(struct api_req *rq)
@@ -1591,7 +1592,7 @@ post_subjects(struct api_req *rq)
 	struct reg_work *w = work_new(rq);
 	struct reg_call *c;
 	struct reg_str idn, uscc;
-	uint8_t index[KEYRING_INDEX_LEN], id[REG_SUBJECT_ID_LEN];
+	uint8_t commit[SEAL_COMMIT_LEN], id[REG_SUBJECT_ID_LEN];
 	char hex[2 * REG_SUBJECT_ID_LEN + 1], body[80];
 	const uint8_t *wr;
 	size_t wl, n;
@@ -1616,17 +1617,17 @@ post_subjects(struct api_req *rq)
 	    LIEN_OK)
 		goto out;
 	st = idn.p != NULL ?
-	    keyring_subject_index(api_app_keys(c->app), SEAL_KIND_CITIZEN_ID,
-	    idn.p, idn.len, index) :
-	    keyring_subject_index(api_app_keys(c->app), SEAL_KIND_OTHER,
-	    uscc.p, uscc.len, index);
+	    subject_commit(api_app_keys(c->app), SEAL_KIND_CITIZEN_ID,
+	    idn.p, idn.len, commit) :
+	    subject_commit(api_app_keys(c->app), SEAL_KIND_OTHER,
+	    uscc.p, uscc.len, commit);
 	if (st == LIEN_OK)
-		st = registry_subject_find(c->view, index, id);
+		st = registry_subject_find(c->view, commit, id);
 	/* an index left behind by a restored backup whose key is erased
 	 * names no live subject */
 	if (st == LIEN_OK)
 		st = registry_subject_key(c->view, id, &wr, &wl, &erased);
-	secret_wipe(index, sizeof index);
+	secret_wipe(commit, sizeof commit);
 	if (st == LIEN_ENOTFOUND) {
 		api_fail_code(rq, 404, "subject_unknown", "no live subject key "
 		    "for this identity (never seen, or erased)");

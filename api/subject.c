@@ -63,10 +63,9 @@ subject_get(const struct keyring *kr, struct ledger_view *v,
 	int erased = 0;
 
 	memset(s, 0, sizeof(*s));
-	if ((st = keyring_subject_index(kr, kind, value, len, s->index)) !=
-	    LIEN_OK)
+	if ((st = subject_commit(kr, kind, value, len, s->commit)) != LIEN_OK)
 		goto fail;
-	st = registry_subject_find(v, s->index, s->id);
+	st = registry_subject_find(v, s->commit, s->id);
 	if (st == LIEN_OK) {
 		st = subject_open(kr, v, s->id, &s->key, &erased);
 		/* an index whose key is gone (erased, or a restored
@@ -84,10 +83,7 @@ fresh:
 	    LIEN_OK)
 		goto fail;
 	s->is_new = 1;
-	if ((st = subject_commit(kr, kind, value, len, s->rec.commit)) !=
-	    LIEN_OK)
-		goto fail;
-	memcpy(s->rec.index, s->index, sizeof s->index);
+	memcpy(s->rec.commit, s->commit, sizeof s->commit);
 	memcpy(s->rec.id, s->id, sizeof s->id);
 	s->rec.wrapped = s->wrapped;
 	s->rec.wrapped_len = sizeof s->wrapped;

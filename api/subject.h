@@ -3,7 +3,8 @@
  * registry may hold (docs/privacy.md "Identifiers and keys"). A subject is
  * a citizen (GB 11643 ID number) or a company (GB 32100 credit code); each
  * has a key of its own, P, stored wrapped under the master key and found
- * through the subject index, a keyed identifier of the ID number. From P
+ * through the subject's identity commitment (subject_commit), a keyed
+ * identifier of the ID number. From P
  * come the owner reference every owner comparison uses and the key the
  * subject's evidence is sealed under; erasure destroys P.
  *
@@ -27,7 +28,8 @@
 #include "registry/registry.h"
 
 struct subject {
-	uint8_t index[KEYRING_INDEX_LEN];	/* subject index */
+	uint8_t commit[SEAL_COMMIT_LEN];	/* identity commitment: the
+						 * key's lookup */
 	uint8_t id[KEYRING_ID_LEN];		/* key id */
 	struct seal_key *key;			/* P; subject_clear frees */
 	uint8_t owner_ref[SEAL_REF_LEN];

@@ -109,11 +109,14 @@ enum ledger_table {
 	LEDGER_T_INDEX,		/* secondary indexes (queues, by time) */
 	LEDGER_T_PRIVATE,	/* private records (docs/privacy.md) */
 	LEDGER_T_PSTATE,	/* private state derived from them */
-	LEDGER_T_KEYS,		/* wrapped subject keys, subject index */
+	LEDGER_T_KEYS,		/* subject keys' lookups, by identity
+				 * commitment and by key id (random keys) */
 	LEDGER_T_PAPPS,		/* private state of each application, by
 				 * application id (so in log order) */
 	LEDGER_T_NOTICES,	/* the notification outbox, by entry index */
 	LEDGER_T_EXPIRY,	/* expiry queue of state records, by time */
+	LEDGER_T_SUBJECTS,	/* wrapped subject keys, by the index of the
+				 * entry that created each (so in log order) */
 	LEDGER_T_VPRIVATE,	/* private state of each vehicle, by vehicle
 				 * key (shares LEDGER_T_VEHICLES' pointer
 				 * record: ledger/vehicle_state.c) */

@@ -1020,7 +1020,8 @@ state_put_table(struct ledger_state *st, enum ledger_table tb,
 	if (tb == LEDGER_T_PRIVATE || tb == LEDGER_T_SEALED ||
 	    tb == LEDGER_T_APPS || tb == LEDGER_T_NONCES ||
 	    tb == LEDGER_T_IDEM || tb == LEDGER_T_PAPPS ||
-	    tb == LEDGER_T_NOTICES || tb == LEDGER_T_EXPIRY) {
+	    tb == LEDGER_T_NOTICES || tb == LEDGER_T_EXPIRY ||
+	    tb == LEDGER_T_SUBJECTS) {
 		rc = store_put_room(st->t, t, key, key_len, val, val_len, 1,
 		    room);
 		if (rc != LIEN_EEXIST)

@@ -75,7 +75,7 @@ table_name(unsigned tb)
 	static const char *const names[LEDGER_T_COUNT] = {
 		"apps", "vehicles", "parties", "nonces", "idem", "sealed",
 		"index", "private", "pstate", "keys", "papps", "notices",
-		"expiry", "vprivate", "vwindow"
+		"expiry", "subjects", "vprivate", "vwindow"
 	};
 
 	return tb < LEDGER_T_COUNT ? names[tb] : "?";

@@ -83,7 +83,8 @@ static const char *const table_names[STORE_NTABLES] = {
 	[STORE_STATE0 + 10] = "papps",
 	[STORE_STATE0 + 11] = "notices",
 	[STORE_STATE0 + 12] = "expiry",
-	[STORE_STATE0 + 13] = "vrecords",
+	[STORE_STATE0 + 13] = "subjects",
+	[STORE_STATE0 + 14] = "vrecords",
 };
 
 /* Translate an LMDB/errno code. Callers log nothing: the status is the

@@ -103,11 +103,15 @@
  * values are slots (the record, zero padding, the padding's length in
  * one byte) written with room for the record to grow where it lies
  * (store_put_room below); v31: a complete level-0 tile record without
- * its 256 leaf hashes, which readers hash from the entries.
+ * its 256 leaf hashes, which readers hash from the entries; v32: the
+ * subject keys in a table of their own, `subjects`, keyed by the index
+ * of the entry that created each, with two small lookups (by identity
+ * commitment, by key id) left in `keys` and no lookup by subject index
+ * (registry/registry.c "Subject keys").
  * An older store is refused at open rather than audited against the wrong
  * layout; a read-only open of a store that lacks a table of this format
  * is LIEN_EUNSUPPORTED too. */
-#define STORE_FORMAT "lienlog-store-v31"
+#define STORE_FORMAT "lienlog-store-v32"
 
 struct store;
 struct store_txn;
@@ -120,7 +124,7 @@ enum store_table {
 	STORE_CHECKPOINTS,
 	STORE_MAP,
 	STORE_STATE0,		/* + enum ledger_table: derived state */
-	STORE_NTABLES = STORE_STATE0 + 14
+	STORE_NTABLES = STORE_STATE0 + 15
 };
 
 /* store_wstat_written's trees beyond the tables: LMDB's free list and

@@ -400,7 +400,7 @@ erased_visit(void *ctx, const uint8_t *key, size_t key_len,
     const uint8_t *val, size_t val_len)
 {
 	struct erased_walk *w = ctx;
-	uint8_t id[REG_SUBJECT_ID_LEN], k[2 + REG_SUBJECT_ID_LEN];
+	uint8_t id[REG_SUBJECT_ID_LEN], k[RG_SUBJ_KEY_MAX];
 	const uint8_t *kv;
 	size_t kn;
 	enum lien_status rc;
@@ -416,9 +416,10 @@ erased_visit(void *ctx, const uint8_t *key, size_t key_len,
 		snprintf(w->why, w->why_cap, "index: malformed tombstone");
 		return 1;
 	}
-	memcpy(k, "k/", 2);
-	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
-	rc = ledger_view_state_get(w->v, LEDGER_T_KEYS, k, sizeof k, &kv, &kn);
+	/* the key id's lookup (registry/registry.c "Subject keys"): every
+	 * read and the erasure reach the wrapped key through it */
+	rc = ledger_view_state_get(w->v, LEDGER_T_KEYS, k, rg_keys_by_id(k,
+	    id), &kv, &kn);
 	if (rc == LIEN_OK) {
 		w->rc = LIEN_ECORRUPT;
 		snprintf(w->why, w->why_cap, "keys: the subject key %.*s "

@@ -53,8 +53,8 @@ static const enum ledger_table handover_tables[] = {
 };
 /* ... and private ones, outside the digest. */
 static const enum ledger_table handover_private[] = {
-	LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS, LEDGER_T_NOTICES,
-	LEDGER_T_EXPIRY, LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW,
+	LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_SUBJECTS, LEDGER_T_PAPPS,
+	LEDGER_T_NOTICES, LEDGER_T_EXPIRY, LEDGER_T_VPRIVATE, LEDGER_T_VWINDOW,
 };
 
 struct copy_ctx {
@@ -252,8 +252,8 @@ state_empty(struct ledger_state *st)
 {
 	static const enum ledger_table tbs[] = { LEDGER_T_PARTIES,
 		LEDGER_T_VEHICLES, LEDGER_T_APPS, LEDGER_T_INDEX,
-		LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_PAPPS,
-		LEDGER_T_NOTICES, LEDGER_T_EXPIRY, LEDGER_T_VPRIVATE,
+		LEDGER_T_PSTATE, LEDGER_T_KEYS, LEDGER_T_SUBJECTS,
+		LEDGER_T_PAPPS, LEDGER_T_NOTICES, LEDGER_T_EXPIRY, LEDGER_T_VPRIVATE,
 		LEDGER_T_VWINDOW };
 	const uint8_t *k, *v;
 	size_t kl, vl;

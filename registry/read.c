@@ -488,34 +488,49 @@ registry_sealed_get(struct ledger_view *v, uint64_t index, int *key_system,
 	return LIEN_OK;
 }
 
-/* The subject id stored in the keys table under prefix ("i/": by subject
- * index, "s/": by owner reference) + 32 bytes; id zeroed on failure. */
+/* The subject record the KEYS lookup lk names (registry/registry.c
+ * "Subject keys"), its fields borrowed until the view closes.
+ * LIEN_ENOTFOUND: no lookup; LIEN_ECORRUPT: a malformed lookup or
+ * record, or a lookup whose record is missing. */
 static enum lien_status LIEN_MUST_CHECK
-subject_id_get(struct ledger_view *v, const char prefix[2],
-    const uint8_t key[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+subject_rec_get(struct ledger_view *v, const uint8_t *lk, size_t lk_len,
+    struct rg_subject_rec *rec)
 {
-	uint8_t k[2 + REG_COMMIT_LEN];
+	uint8_t pos[RG_SUBJ_POS_LEN];
 	const uint8_t *val;
 	size_t n;
 	enum lien_status rc;
 
-	memset(id, 0, REG_SUBJECT_ID_LEN);
-	memcpy(k, prefix, 2);
-	memcpy(k + 2, key, REG_COMMIT_LEN);
-	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
+	memset(rec, 0, sizeof(*rec));
+	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, lk, lk_len, &val,
 	    &n)) != LIEN_OK)
 		return rc;
-	if (n != REG_SUBJECT_ID_LEN)
+	if ((rc = rg_subject_pos_check(val, n)) != LIEN_OK)
+		return rc;
+	memcpy(pos, val, sizeof pos);
+	rc = ledger_view_state_get(v, LEDGER_T_SUBJECTS, pos, sizeof pos, &val,
+	    &n);
+	if (rc == LIEN_ENOTFOUND)
 		return LIEN_ECORRUPT;
-	memcpy(id, val, REG_SUBJECT_ID_LEN);
-	return LIEN_OK;
+	if (rc != LIEN_OK)
+		return rc;
+	return rg_subject_rec_parse(val, n, rec);
 }
 
 enum lien_status
 registry_subject_find(struct ledger_view *v,
-    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
 {
-	return subject_id_get(v, "i/", index, id);
+	uint8_t k[RG_SUBJ_KEY_MAX];
+	struct rg_subject_rec rec;
+	enum lien_status rc;
+
+	memset(id, 0, REG_SUBJECT_ID_LEN);
+	if ((rc = subject_rec_get(v, k, rg_keys_by_commit(k, commit), &rec)) !=
+	    LIEN_OK)
+		return rc;
+	memcpy(id, rec.id, REG_SUBJECT_ID_LEN);
+	return LIEN_OK;
 }
 
 enum lien_status
@@ -523,8 +538,9 @@ registry_subject_key(struct ledger_view *v,
     const uint8_t id[REG_SUBJECT_ID_LEN], const uint8_t **wrapped,
     size_t *wrapped_len, int *erased)
 {
-	uint8_t k[2 + REG_SUBJECT_ID_LEN];
+	uint8_t k[RG_SUBJ_KEY_MAX];
 	char ek[RG_KEY_MAX], hex[2 * REG_SUBJECT_ID_LEN + 1];
+	struct rg_subject_rec rec;
 	const uint8_t *val;
 	size_t n;
 	enum lien_status rc;
@@ -543,23 +559,15 @@ registry_subject_key(struct ledger_view *v,
 	}
 	if (rc != LIEN_ENOTFOUND)
 		return rc;
-	memcpy(k, "k/", 2);
-	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
-	if ((rc = ledger_view_state_get(v, LEDGER_T_KEYS, k, sizeof k, &val,
-	    &n)) != LIEN_OK)
+	if ((rc = subject_rec_get(v, k, rg_keys_by_id(k, id), &rec)) !=
+	    LIEN_OK)
 		return rc;
-	if (n <= 2 * REG_COMMIT_LEN)
+	/* the lookup and the record must agree on the id */
+	if (memcmp(rec.id, id, REG_SUBJECT_ID_LEN) != 0)
 		return LIEN_ECORRUPT;
-	*wrapped = val + 2 * REG_COMMIT_LEN;
-	*wrapped_len = n - 2 * REG_COMMIT_LEN;
+	*wrapped = rec.wrapped;
+	*wrapped_len = rec.wrapped_len;
 	return LIEN_OK;
-}
-
-enum lien_status
-registry_subject_by_commit(struct ledger_view *v,
-    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
-{
-	return subject_id_get(v, "s/", commit, id);
 }
 
 struct owner_walk {

@@ -460,32 +460,58 @@ set_classification(json_t *p, json_t *r, unsigned bits)
 	return LIEN_OK;
 }
 
-/* Subject keys (LEDGER_T_KEYS, docs/privacy.md): "i/" index -> key id,
- * "s/" identity commitment -> key id, "k/" key id -> index || commitment
- * || wrapped key. Build-only: the table is not derived from the log. */
-#define KEYS_I "i/"
-#define KEYS_S "s/"
-#define KEYS_K "k/"
+/* Subject keys (docs/privacy.md "Identifiers and keys", docs/storage.md
+ * "keys and subjects"). Each subject's record (key id, identity
+ * commitment, wrapped key) lies in SUBJECTS under its position: the
+ * number of the entry that created it across the chain of logs (base +
+ * index, as an application id's: registry/handover.c, so a successor log
+ * that inherits the table never reuses one) and the request's slot
+ * (rg_subject_pos), so a new subject's record is appended beside the
+ * last one; KEYS holds
+ * the two lookups the readers need, small random-keyed records valued
+ * with the position: "s/" identity commitment (a subject's request, an
+ * owner's read by face token) and "d/" key id (the key a box is sealed
+ * under, an erasure). The key id stays api/'s random one, not the
+ * position: it is public in erasure entries and must not say when the
+ * subject was created or which entry created it. Build-only: neither
+ * table is derived from the log. */
 
-static size_t
-keys_key(uint8_t *out, const char *pre, const uint8_t *b, size_t n)
+/* The subject record a lookup key (lk) names: its position and fields
+ * (borrowed until the next put/del). LIEN_ENOTFOUND: no such lookup;
+ * LIEN_ECORRUPT: a malformed lookup, or a position without its record. */
+static enum lien_status LIEN_MUST_CHECK
+subject_at(struct ledger_state *st, const uint8_t *lk, size_t lk_len,
+    uint8_t pos[RG_SUBJ_POS_LEN], struct rg_subject_rec *rec)
 {
-	memcpy(out, pre, 2);
-	memcpy(out + 2, b, n);
-	return 2 + n;
+	const uint8_t *val;
+	size_t val_len;
+	enum lien_status rc;
+
+	memset(rec, 0, sizeof(*rec));
+	if ((rc = ledger_state_get(st, LEDGER_T_KEYS, lk, lk_len, &val,
+	    &val_len)) != LIEN_OK)
+		return rc;
+	if ((rc = rg_subject_pos_check(val, val_len)) != LIEN_OK)
+		return rc;
+	memcpy(pos, val, RG_SUBJ_POS_LEN);
+	rc = ledger_state_get(st, LEDGER_T_SUBJECTS, pos, RG_SUBJ_POS_LEN,
+	    &val, &val_len);
+	if (rc == LIEN_ENOTFOUND)
+		return LIEN_ECORRUPT;
+	if (rc != LIEN_OK)
+		return rc;
+	return rg_subject_rec_parse(val, val_len, rec);
 }
 
-/* 1 when the key id (val) has an erasure tombstone in the public index. */
+/* 1 when the key id has an erasure tombstone in the public index. */
 static int
-key_erased(struct ledger_state *st, const uint8_t *val, size_t val_len)
+key_erased(struct ledger_state *st, const uint8_t id[REG_SUBJECT_ID_LEN])
 {
 	char hex[2 * REG_SUBJECT_ID_LEN + 1], k[RG_KEY_MAX];
 	const uint8_t *t;
 	size_t tl;
 
-	if (val_len != REG_SUBJECT_ID_LEN)
-		return 0;
-	hex_encode(val, REG_SUBJECT_ID_LEN, hex);
+	hex_encode(id, REG_SUBJECT_ID_LEN, hex);
 	return ledger_state_get(st, LEDGER_T_INDEX, k, rg_key_erased(k, hex),
 	    &t, &tl) == LIEN_OK;
 }
@@ -497,14 +523,15 @@ static enum lien_status LIEN_MUST_CHECK
 keys_check(struct ledger_state *st, const struct reg_request *rq,
     struct rg_verdict *v)
 {
-	uint8_t k[2 + REG_COMMIT_LEN];
+	uint8_t k[RG_SUBJ_KEY_MAX], pos[RG_SUBJ_POS_LEN];
+	struct rg_subject_rec sr;
 	const uint8_t *val;
 	size_t val_len;
 	enum lien_status rc;
 
 	if (rq->kind == REG_T_ERASURE) {
-		rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
-		    rq->subject, REG_SUBJECT_ID_LEN), &val, &val_len);
+		rc = ledger_state_get(st, LEDGER_T_KEYS, k, rg_keys_by_id(k,
+		    rq->subject), &val, &val_len);
 		if (rc == LIEN_ENOTFOUND)
 			return rg_refuse(v, LIEN_ENOTFOUND, "subject_unknown");
 		return rc;
@@ -517,16 +544,16 @@ keys_check(struct ledger_state *st, const struct reg_request *rq,
 		if (nk->wrapped == NULL || nk->wrapped_len == 0 ||
 		    nk->wrapped_len > REG_WRAPPED_MAX)
 			return rg_refuse(v, LIEN_EINVAL, "field_invalid");
-		rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
-		    nk->index, REG_COMMIT_LEN), &val, &val_len);
+		rc = subject_at(st, k, rg_keys_by_commit(k, nk->commit), pos,
+		    &sr);
 		if (rc == LIEN_ENOTFOUND)
 			continue;
 		if (rc != LIEN_OK)
 			return rc;
 		/* Another request created it first, unless the key it names
 		 * was erased (a store restored from an old backup): then the
-		 * new key replaces it (keys_write). */
-		if (!key_erased(st, val, val_len))
+		 * new key replaces it (key_create). */
+		if (!key_erased(st, sr.id))
 			return rg_refuse(v, LIEN_ECONFLICT, "subject_retry");
 	}
 	if (rq->key_system)
@@ -535,85 +562,91 @@ keys_check(struct ledger_state *st, const struct reg_request *rq,
 		if (rq->newkey[i] != NULL && memcmp(rq->newkey[i]->id,
 		    rq->key_id, REG_SUBJECT_ID_LEN) == 0)
 			return LIEN_OK;		/* sealed under a new key */
-	rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
-	    rq->key_id, REG_SUBJECT_ID_LEN), &val, &val_len);
+	rc = ledger_state_get(st, LEDGER_T_KEYS, k, rg_keys_by_id(k,
+	    rq->key_id), &val, &val_len);
 	if (rc == LIEN_ENOTFOUND)	/* erased since api/ looked it up */
 		return rg_refuse(v, LIEN_ECONFLICT, "subject_retry");
 	return rc;
 }
 
-/* Store a new subject key: k/ id -> index || commitment || wrapped, s/
- * commitment -> id, i/ index -> id (replacing an erased key a restored
- * backup left behind). */
+/* Store a new subject key, created by entry number appv (base + index)
+ * in slot: its record
+ * appended in SUBJECTS, its two lookups in KEYS. An erased key a restored
+ * backup left under the same commitment (keys_check let it through) is
+ * destroyed first: its record and its id's lookup. */
 static enum lien_status LIEN_MUST_CHECK
-key_create(struct ledger_state *st, const struct reg_keyrec *nk)
+key_create(struct ledger_state *st, uint64_t appv, unsigned slot,
+    const struct reg_keyrec *nk)
 {
-	uint8_t k[2 + REG_COMMIT_LEN];
-	uint8_t rec[2 * REG_COMMIT_LEN + REG_WRAPPED_MAX];
+	uint8_t k[RG_SUBJ_KEY_MAX], pos[RG_SUBJ_POS_LEN];
+	uint8_t rec[REG_SUBJECT_ID_LEN + REG_COMMIT_LEN + REG_WRAPPED_MAX];
+	struct rg_subject_rec sr;
+	enum lien_status rc;
+
+	rc = subject_at(st, k, rg_keys_by_commit(k, nk->commit), pos, &sr);
+	if (rc == LIEN_OK) {
+		uint8_t old[REG_SUBJECT_ID_LEN];
+
+		memcpy(old, sr.id, sizeof old);
+		if ((rc = ledger_state_del(st, LEDGER_T_SUBJECTS, pos,
+		    sizeof pos)) != LIEN_OK)
+			return rc;
+		rc = ledger_state_del(st, LEDGER_T_KEYS, k, rg_keys_by_id(k,
+		    old));
+		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
+			return rc;
+	} else if (rc != LIEN_ENOTFOUND) {
+		return rc;
+	}
+	rg_subject_pos(pos, appv, slot);
+	memcpy(rec, nk->id, REG_SUBJECT_ID_LEN);
+	memcpy(rec + REG_SUBJECT_ID_LEN, nk->commit, REG_COMMIT_LEN);
+	memcpy(rec + REG_SUBJECT_ID_LEN + REG_COMMIT_LEN, nk->wrapped,
+	    nk->wrapped_len);
+	if ((rc = ledger_state_put(st, LEDGER_T_SUBJECTS, pos, sizeof pos, rec,
+	    REG_SUBJECT_ID_LEN + REG_COMMIT_LEN + nk->wrapped_len)) !=
+	    LIEN_OK ||
+	    (rc = ledger_state_put(st, LEDGER_T_KEYS, k, rg_keys_by_commit(k,
+	    nk->commit), pos, sizeof pos)) != LIEN_OK)
+		return rc;
+	return ledger_state_put(st, LEDGER_T_KEYS, k, rg_keys_by_id(k,
+	    nk->id), pos, sizeof pos);
+}
+
+/* After the decision: create the new subject keys, or destroy an erased
+ * one (its wrapped key and both its lookups). */
+static enum lien_status LIEN_MUST_CHECK
+keys_write(struct ledger_state *st, uint64_t appv,
+    const struct reg_request *rq)
+{
+	uint8_t k[RG_SUBJ_KEY_MAX], pos[RG_SUBJ_POS_LEN], cm[REG_COMMIT_LEN];
+	struct rg_subject_rec sr;
 	const uint8_t *val;
 	size_t val_len;
 	enum lien_status rc;
 
-	rc = ledger_state_get(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
-	    nk->index, REG_COMMIT_LEN), &val, &val_len);
-	if (rc == LIEN_OK && val_len == REG_SUBJECT_ID_LEN) {
-		uint8_t old[REG_SUBJECT_ID_LEN];
-
-		memcpy(old, val, sizeof old);
-		rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
-		    old, REG_SUBJECT_ID_LEN));
-		if (rc != LIEN_OK && rc != LIEN_ENOTFOUND)
-			return rc;
-	} else if (rc != LIEN_OK && rc != LIEN_ENOTFOUND) {
-		return rc;
-	}
-	memcpy(rec, nk->index, REG_COMMIT_LEN);
-	memcpy(rec + REG_COMMIT_LEN, nk->commit, REG_COMMIT_LEN);
-	memcpy(rec + 2 * REG_COMMIT_LEN, nk->wrapped, nk->wrapped_len);
-	if ((rc = ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_K,
-	    nk->id, REG_SUBJECT_ID_LEN), rec, 2 * REG_COMMIT_LEN +
-	    nk->wrapped_len)) != LIEN_OK ||
-	    (rc = ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_S,
-	    nk->commit, REG_COMMIT_LEN), nk->id, REG_SUBJECT_ID_LEN)) !=
-	    LIEN_OK)
-		return rc;
-	return ledger_state_put(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
-	    nk->index, REG_COMMIT_LEN), nk->id, REG_SUBJECT_ID_LEN);
-}
-
-/* After the decision: create the new subject key, or destroy an erased
- * one (its wrapped key and its subject index entry). */
-static enum lien_status LIEN_MUST_CHECK
-keys_write(struct ledger_state *st, const struct reg_request *rq)
-{
-	uint8_t k[2 + REG_COMMIT_LEN];
-	uint8_t idx[REG_COMMIT_LEN], cm[REG_COMMIT_LEN];
-	const uint8_t *val;
-	size_t val_len, kl;
-	enum lien_status rc;
-
 	if (rq->kind == REG_T_ERASURE) {
-		kl = keys_key(k, KEYS_K, rq->subject, REG_SUBJECT_ID_LEN);
-		if ((rc = ledger_state_get(st, LEDGER_T_KEYS, k, kl, &val,
-		    &val_len)) != LIEN_OK)
+		if ((rc = subject_at(st, k, rg_keys_by_id(k, rq->subject), pos,
+		    &sr)) != LIEN_OK)
 			return rc;
-		if (val_len < 2 * REG_COMMIT_LEN)
-			return LIEN_ECORRUPT;
-		memcpy(idx, val, REG_COMMIT_LEN);
-		memcpy(cm, val + REG_COMMIT_LEN, REG_COMMIT_LEN);
-		if ((rc = ledger_state_del(st, LEDGER_T_KEYS, k, kl)) !=
-		    LIEN_OK)
+		memcpy(cm, sr.commit, sizeof cm);
+		if ((rc = ledger_state_del(st, LEDGER_T_SUBJECTS, pos,
+		    sizeof pos)) != LIEN_OK ||
+		    (rc = ledger_state_del(st, LEDGER_T_KEYS, k,
+		    rg_keys_by_id(k, rq->subject))) != LIEN_OK)
 			return rc;
-		rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k, KEYS_I,
-		    idx, REG_COMMIT_LEN));
-		if (rc == LIEN_OK || rc == LIEN_ENOTFOUND)
-			rc = ledger_state_del(st, LEDGER_T_KEYS, k, keys_key(k,
-			    KEYS_S, cm, REG_COMMIT_LEN));
+		/* the commitment's lookup, if it still names this key */
+		rc = ledger_state_get(st, LEDGER_T_KEYS, k, rg_keys_by_commit(k,
+		    cm), &val, &val_len);
+		if (rc == LIEN_OK && val_len == sizeof pos &&
+		    memcmp(val, pos, sizeof pos) == 0)
+			rc = ledger_state_del(st, LEDGER_T_KEYS, k,
+			    rg_keys_by_commit(k, cm));
 		return rc == LIEN_ENOTFOUND ? LIEN_OK : rc;
 	}
-	for (int i = 0; i < 2; i++)
+	for (unsigned i = 0; i < 2; i++)
 		if (rq->newkey[i] != NULL &&
-		    (rc = key_create(st, rq->newkey[i])) != LIEN_OK)
+		    (rc = key_create(st, appv, i, rq->newkey[i])) != LIEN_OK)
 			return rc;
 	return LIEN_OK;
 }
@@ -719,7 +752,7 @@ registry_build(void *arg, struct ledger_state *st, uint64_t index,
 		TRY(ledger_state_put(st, LEDGER_T_SEALED, k, 8, rq->sealed,
 		    rq->sealed_len));
 	}
-	TRY(keys_write(st, rq));
+	TRY(keys_write(st, appv, rq));
 	rq->anomalies = bits;
 	if (type == REG_T_MORTGAGE_APPLICATION ||
 	    type == REG_T_RELEASE_APPLICATION) {

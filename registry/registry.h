@@ -252,13 +252,14 @@ struct reg_evidence {
 };
 
 /* A subject key to create in the entry's transaction (the subject's first
- * request): LEDGER_T_KEYS gets index -> id, commit -> id and id -> index
- * || commit || wrapped. If the index already names a key (a concurrent
- * first request won), the build refuses with "subject_retry" and api/
- * starts over. commit is the subject's identity commitment (the `sub` of
- * its face tokens), so an owner's read by face token finds the key. */
+ * request): LEDGER_T_SUBJECTS gets id || commit || wrapped under the
+ * entry's index and LEDGER_T_KEYS the lookups by commit and by id
+ * (registry/registry.c "Subject keys"). If the commit already names a
+ * live key (a concurrent first request won), the build refuses with
+ * "subject_retry" and api/ starts over. commit is the subject's identity
+ * commitment (the `sub` of its face tokens), which both a subject's
+ * requests and an owner's read by face token look the key up by. */
 struct reg_keyrec {
-	uint8_t index[REG_COMMIT_LEN];
 	uint8_t commit[REG_COMMIT_LEN];
 	uint8_t id[REG_SUBJECT_ID_LEN];
 	const uint8_t *wrapped;
@@ -781,21 +782,19 @@ enum lien_status registry_sealed_get(struct ledger_view *v, uint64_t index,
     int *key_system, uint8_t key_id[REG_SUBJECT_ID_LEN],
     const uint8_t **box, size_t *box_len) LIEN_MUST_CHECK;
 
-/* Subject keys (LEDGER_T_KEYS, docs/privacy.md): the key id the subject
- * index names (LIEN_ENOTFOUND: no key), and the wrapped key of a key id
- * (borrowed; LIEN_ENOTFOUND: none, *erased = 1 when an erasure entry
- * destroyed it). */
+/* Subject keys (LEDGER_T_KEYS and LEDGER_T_SUBJECTS, docs/privacy.md
+ * "Identifiers and keys"): the key id of the subject whose identity
+ * commitment (api/subject.h subject_commit; the sub of its face tokens)
+ * is commit (LIEN_ENOTFOUND: no key), and the wrapped key of a key id
+ * (borrowed, valid until the view closes; LIEN_ENOTFOUND: none, *erased
+ * = 1 when an erasure entry destroyed it). LIEN_ECORRUPT for a malformed
+ * record or a lookup without its record. */
 enum lien_status registry_subject_find(struct ledger_view *v,
-    const uint8_t index[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
+    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
     LIEN_MUST_CHECK;
 enum lien_status registry_subject_key(struct ledger_view *v,
     const uint8_t id[REG_SUBJECT_ID_LEN], const uint8_t **wrapped,
     size_t *wrapped_len, int *erased) LIEN_MUST_CHECK;
-/* The key id of the subject whose identity commitment (the sub of its
- * face tokens) is commit; LIEN_ENOTFOUND. */
-enum lien_status registry_subject_by_commit(struct ledger_view *v,
-    const uint8_t commit[REG_COMMIT_LEN], uint8_t id[REG_SUBJECT_ID_LEN])
-    LIEN_MUST_CHECK;
 /* The applications whose private owner reference (or, for a company's,
  * acting person's reference "agent") is owner_ref: the subject's
  * applications, in id order, at most max; *n set. Reads the owner's

@@ -178,6 +178,36 @@ size_t rg_key_voucher(char *out, const char *voucher);
 size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
+
+/* Subject keys (store v30; registry/registry.c "Subject keys",
+ * docs/storage.md "keys and subjects"). SUBJECTS holds each subject's
+ * record under its position, be64(base + index of the entry that created
+ * it, as application ids) || u8(slot: the request's newkey[] 0 or 1), in
+ * log order:
+ *   id (16) || identity commitment (32) || wrapped key (1..REG_WRAPPED_MAX)
+ * KEYS holds the two lookups, each valued with the 9-byte position:
+ *   "s/" || commitment (32), "d/" || key id (16). */
+#define RG_SUBJ_POS_LEN 9u
+#define RG_SUBJ_KEY_MAX (2u + REG_COMMIT_LEN)
+size_t rg_keys_by_commit(uint8_t out[RG_SUBJ_KEY_MAX],
+    const uint8_t commit[REG_COMMIT_LEN]);
+size_t rg_keys_by_id(uint8_t out[RG_SUBJ_KEY_MAX],
+    const uint8_t id[REG_SUBJECT_ID_LEN]);
+void rg_subject_pos(uint8_t out[RG_SUBJ_POS_LEN], uint64_t index,
+    unsigned slot);
+/* A lookup's value: LIEN_OK for exactly 9 bytes with slot 0 or 1, else
+ * LIEN_ECORRUPT. */
+enum lien_status rg_subject_pos_check(const uint8_t *val, size_t len)
+    LIEN_MUST_CHECK;
+/* A SUBJECTS record split into its fields (pointers into val, borrowed
+ * like val); LIEN_ECORRUPT (out zeroed) unless it holds the id, the
+ * commitment and 1..REG_WRAPPED_MAX bytes of wrapped key. */
+struct rg_subject_rec {
+	const uint8_t *id, *commit, *wrapped;
+	size_t wrapped_len;
+};
+enum lien_status rg_subject_rec_parse(const uint8_t *val, size_t len,
+    struct rg_subject_rec *out) LIEN_MUST_CHECK;
 /* "o/" + owner reference (32 bytes) + "a" [+ be64 time (ms) + be64
  * application id number]: the owner's index, one record per application
  * under its owner and (a company's) its acting person, the owner's with

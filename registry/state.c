@@ -679,6 +679,53 @@ rg_key_subject_prefix(char *out, const char *key_hex)
 }
 
 size_t
+rg_keys_by_commit(uint8_t out[RG_SUBJ_KEY_MAX],
+    const uint8_t commit[REG_COMMIT_LEN])
+{
+	memcpy(out, "s/", 2);
+	memcpy(out + 2, commit, REG_COMMIT_LEN);
+	return 2 + REG_COMMIT_LEN;
+}
+
+size_t
+rg_keys_by_id(uint8_t out[RG_SUBJ_KEY_MAX],
+    const uint8_t id[REG_SUBJECT_ID_LEN])
+{
+	memcpy(out, "d/", 2);
+	memcpy(out + 2, id, REG_SUBJECT_ID_LEN);
+	return 2 + REG_SUBJECT_ID_LEN;
+}
+
+void
+rg_subject_pos(uint8_t out[RG_SUBJ_POS_LEN], uint64_t index, unsigned slot)
+{
+	be64_put(out, index);
+	out[8] = (uint8_t)slot;
+}
+
+enum lien_status
+rg_subject_pos_check(const uint8_t *val, size_t len)
+{
+	return len == RG_SUBJ_POS_LEN && val[8] <= 1 ? LIEN_OK :
+	    LIEN_ECORRUPT;
+}
+
+enum lien_status
+rg_subject_rec_parse(const uint8_t *val, size_t len,
+    struct rg_subject_rec *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (len <= REG_SUBJECT_ID_LEN + REG_COMMIT_LEN ||
+	    len - REG_SUBJECT_ID_LEN - REG_COMMIT_LEN > REG_WRAPPED_MAX)
+		return LIEN_ECORRUPT;
+	out->id = val;
+	out->commit = val + REG_SUBJECT_ID_LEN;
+	out->wrapped = val + REG_SUBJECT_ID_LEN + REG_COMMIT_LEN;
+	out->wrapped_len = len - REG_SUBJECT_ID_LEN - REG_COMMIT_LEN;
+	return LIEN_OK;
+}
+
+size_t
 rg_key_owner_app(char *out, const char *owner_hex, uint64_t time_ms,
     uint64_t app, int with_app)
 {

@@ -2807,24 +2807,56 @@ test_registry_owner_index(void **state)
 	free(slots);
 }
 
-/* A non-registry entry whose build puts a subject key row back (what a
- * store restored from a backup older than an erasure holds). */
+/* A non-registry entry whose build puts a subject key back (what a store
+ * restored from a backup older than an erasure holds): its record in
+ * `subjects` at position (7, slot 0) and its key id's lookup in `keys`,
+ * spelled byte for byte (docs/storage.md "keys and subjects"). */
 static enum lien_status LIEN_MUST_CHECK
 key_back_build(void *arg, struct ledger_state *st, uint64_t index,
     uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
 {
 	const uint8_t *id = arg;
-	uint8_t k[2 + REG_SUBJECT_ID_LEN], v[2 * REG_COMMIT_LEN + 8];
+	uint8_t k[2 + REG_SUBJECT_ID_LEN], pos[9] = { 0, 0, 0, 0, 0, 0, 0, 7, 0 };
+	uint8_t v[REG_SUBJECT_ID_LEN + REG_COMMIT_LEN + 72];
+	enum lien_status rc;
 
 	(void)index;
 	(void)time_ms;
 	(void)out;
 	(void)cap;
 	*out_len = 0;
-	memcpy(k, "k/", 2);
+	memcpy(k, "d/", 2);
 	memcpy(k + 2, id, REG_SUBJECT_ID_LEN);
-	memset(v, 0x33, sizeof v);
-	return ledger_state_put(st, LEDGER_T_KEYS, k, sizeof k, v, sizeof v);
+	memcpy(v, id, REG_SUBJECT_ID_LEN);
+	memset(v + REG_SUBJECT_ID_LEN, 0x33, sizeof v - REG_SUBJECT_ID_LEN);
+	if ((rc = ledger_state_put(st, LEDGER_T_SUBJECTS, pos, sizeof pos, v,
+	    sizeof v)) != LIEN_OK)
+		return rc;
+	return ledger_state_put(st, LEDGER_T_KEYS, k, sizeof k, pos,
+	    sizeof pos);
+}
+
+static int
+count_visit(void *ctx, const uint8_t *key, size_t key_len,
+    const uint8_t *val, size_t val_len)
+{
+	(void)key;
+	(void)key_len;
+	(void)val;
+	(void)val_len;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+/* The number of records in table tb as of v. */
+static size_t
+table_count(struct ledger_view *v, enum ledger_table tb)
+{
+	size_t n = 0;
+
+	assert_int_equal(ledger_view_state_scan(v, tb, NULL, 0, count_visit,
+	    &n), LIEN_OK);
+	return n;
 }
 
 static enum lien_status LIEN_MUST_CHECK
@@ -2864,7 +2896,6 @@ test_registry_erasure(void **state)
 
 	/* a vehicle recorded with the owner's new subject key */
 	memset(&kr, 0, sizeof kr);
-	commit_of("subject-index-1", kr.index);
 	commit_of("identity-commitment-1", kr.commit);
 	memset(kr.id, 0xab, sizeof kr.id);
 	memset(wrapped, 0x11, sizeof wrapped);
@@ -2881,7 +2912,7 @@ test_registry_erasure(void **state)
 	rq.newkey[0] = &kr;
 	assert_int_equal(submit(f, &rq, NULL), LIEN_OK);
 	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
-	assert_int_equal(registry_subject_find(v, kr.index, got), LIEN_OK);
+	assert_int_equal(registry_subject_find(v, kr.commit, got), LIEN_OK);
 	assert_memory_equal(got, id, sizeof id);
 	assert_int_equal(registry_subject_key(v, id, &w, &wl, &erased),
 	    LIEN_OK);
@@ -2920,11 +2951,14 @@ test_registry_erasure(void **state)
 	/* v, step, signer, subject, basis, private: nothing else */
 	assert_int_equal(json_object_size(p), 6);
 	json_decref(p);
-	assert_int_equal(registry_subject_find(v, kr.index, got),
+	assert_int_equal(registry_subject_find(v, kr.commit, got),
 	    LIEN_ENOTFOUND);
 	assert_int_equal(registry_subject_key(v, id, &w, &wl, &erased),
 	    LIEN_ENOTFOUND);
 	assert_int_equal(erased, 1);
+	/* the wrapped key and both its lookups are gone */
+	assert_int_equal(table_count(v, LEDGER_T_SUBJECTS), 0);
+	assert_int_equal(table_count(v, LEDGER_T_KEYS), 0);
 	ledger_view_close(v);
 
 	/* again: refused by the tombstone */
@@ -2949,6 +2983,199 @@ test_registry_erasure(void **state)
 	assert_non_null(strstr(why, hex));
 	if (erase_audit(f, 1, why, sizeof why) != LIEN_OK)
 		fail_msg("public audit with a key back: %s", why);
+}
+
+/* A build that puts raw bytes in a subject table (a damaged store). */
+struct raw_put {
+	enum ledger_table tb;
+	const uint8_t *k, *v;
+	size_t kl, vl;
+};
+
+static enum lien_status LIEN_MUST_CHECK
+raw_put_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const struct raw_put *rp = arg;
+
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	return ledger_state_put(st, rp->tb, rp->k, rp->kl, rp->v, rp->vl);
+}
+
+static void
+raw_put(struct fx *f, enum ledger_table tb, const void *k, size_t kl,
+    const void *v, size_t vl)
+{
+	struct raw_put rp = { tb, k, v, kl, vl };
+	struct ledger_item it = { 0, NULL, 0, raw_put_build, &rp };
+	struct ledger_receipt r;
+
+	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+}
+
+/* Subject keys (store v30, docs/storage.md "keys and subjects"): a new
+ * subject's record lies in `subjects` under the number of the entry that
+ * created it and its slot, in log order (id || commitment || wrapped
+ * key), and `keys` holds only the two 9-byte lookups, by commitment and
+ * by key id; the key id is the request's, never the position. */
+static void
+test_registry_subject_layout(void **state)
+{
+	struct fx *f = *state;
+	struct reg_request rq;
+	struct reg_keyrec kr[2];
+	struct ledger_receipt r[2];
+	struct ledger_view *v;
+	uint8_t wrapped[72], got[REG_SUBJECT_ID_LEN], k[2 + REG_COMMIT_LEN];
+	uint8_t pos[9];
+	const uint8_t *val, *w;
+	size_t n, wl;
+	char vin[18];
+	int erased;
+
+	memset(wrapped, 0x11, sizeof wrapped);
+	for (unsigned i = 0; i < 2; i++) {
+		memset(&kr[i], 0, sizeof kr[i]);
+		commit_of(i ? "identity-commitment-b" : "identity-commitment-a",
+		    kr[i].commit);
+		/* ids in the opposite order of creation */
+		memset(kr[i].id, i ? 0x01 : 0xfe, sizeof kr[i].id);
+		kr[i].wrapped = wrapped;
+		kr[i].wrapped_len = sizeof wrapped;
+		make_vin(910 + i, vin);
+		rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+		rq.vin = S(vin);
+		commit_of(i ? PLATE "330100999991" : PLATE "330100999992",
+		    rq.details);
+		commit_of(i ? "owner-b" : "owner-a", rq.owner);
+		rq.key_system = 0;
+		memcpy(rq.key_id, kr[i].id, sizeof kr[i].id);
+		rq.newkey[0] = &kr[i];
+		assert_int_equal(submit(f, &rq, &r[i]), LIEN_OK);
+	}
+	assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+	assert_int_equal(table_count(v, LEDGER_T_SUBJECTS), 2);
+	assert_int_equal(table_count(v, LEDGER_T_KEYS), 4);
+	for (unsigned i = 0; i < 2; i++) {
+		be64_put(pos, r[i].index);	/* the fixture's base is 0 */
+		pos[8] = 0;
+		assert_int_equal(ledger_view_state_get(v, LEDGER_T_SUBJECTS,
+		    pos, sizeof pos, &val, &n), LIEN_OK);
+		assert_int_equal(n, REG_SUBJECT_ID_LEN + REG_COMMIT_LEN +
+		    sizeof wrapped);
+		assert_memory_equal(val, kr[i].id, REG_SUBJECT_ID_LEN);
+		assert_memory_equal(val + REG_SUBJECT_ID_LEN, kr[i].commit,
+		    REG_COMMIT_LEN);
+		assert_memory_equal(val + REG_SUBJECT_ID_LEN + REG_COMMIT_LEN,
+		    wrapped, sizeof wrapped);
+		memcpy(k, "s/", 2);
+		memcpy(k + 2, kr[i].commit, REG_COMMIT_LEN);
+		assert_int_equal(ledger_view_state_get(v, LEDGER_T_KEYS, k,
+		    2 + REG_COMMIT_LEN, &val, &n), LIEN_OK);
+		assert_int_equal(n, sizeof pos);
+		assert_memory_equal(val, pos, sizeof pos);
+		memcpy(k, "d/", 2);
+		memcpy(k + 2, kr[i].id, REG_SUBJECT_ID_LEN);
+		assert_int_equal(ledger_view_state_get(v, LEDGER_T_KEYS, k,
+		    2 + REG_SUBJECT_ID_LEN, &val, &n), LIEN_OK);
+		assert_int_equal(n, sizeof pos);
+		assert_memory_equal(val, pos, sizeof pos);
+		assert_int_equal(registry_subject_find(v, kr[i].commit, got),
+		    LIEN_OK);
+		assert_memory_equal(got, kr[i].id, sizeof got);
+		assert_int_equal(registry_subject_key(v, kr[i].id, &w, &wl,
+		    &erased), LIEN_OK);
+		assert_int_equal(wl, sizeof wrapped);
+	}
+	ledger_view_close(v);
+
+	/* a second first request of subject a is refused while a lives */
+	make_vin(912, vin);
+	rq_init(f, &rq, REG_T_VEHICLE_RECORD, &f->registry);
+	rq.vin = S(vin);
+	commit_of(PLATE "330100999993", rq.details);
+	commit_of("owner-a2", rq.owner);
+	{
+		struct reg_keyrec again = kr[0];
+
+		memset(again.id, 0x55, sizeof again.id);
+		rq.key_system = 0;
+		memcpy(rq.key_id, again.id, sizeof again.id);
+		rq.newkey[0] = &again;
+		assert_int_equal(submit(f, &rq, NULL), LIEN_ECONFLICT);
+		assert_string_equal(rq.refusal, "subject_retry");
+	}
+
+	/* damaged stores: a lookup of 8 bytes, of slot 2, one naming no
+	 * record, a record too short to hold a wrapped key */
+	{
+		static const uint8_t id8[REG_SUBJECT_ID_LEN] = { 8 };
+		static const uint8_t id2[REG_SUBJECT_ID_LEN] = { 2 };
+		static const uint8_t idn[REG_SUBJECT_ID_LEN] = { 9 };
+		static const uint8_t ids[REG_SUBJECT_ID_LEN] = { 4 };
+		static const uint8_t p8[8] = { 0, 0, 0, 0, 0, 0, 0, 1 };
+		static const uint8_t p2[9] = { 0, 0, 0, 0, 0, 0, 0, 1, 2 };
+		static const uint8_t pn[9] = { 0, 0, 0, 0, 0, 0, 0x7f, 0, 0 };
+		static const uint8_t ps[9] = { 0, 0, 0, 0, 0, 0, 0x7e, 0, 0 };
+		uint8_t shortrec[REG_SUBJECT_ID_LEN + REG_COMMIT_LEN];
+		const uint8_t *bad[] = { id8, id2, idn, ids };
+
+		memcpy(k, "d/", 2);
+		memcpy(k + 2, id8, sizeof id8);
+		raw_put(f, LEDGER_T_KEYS, k, 2 + REG_SUBJECT_ID_LEN, p8, 8);
+		memcpy(k + 2, id2, sizeof id2);
+		raw_put(f, LEDGER_T_KEYS, k, 2 + REG_SUBJECT_ID_LEN, p2, 9);
+		memcpy(k + 2, idn, sizeof idn);
+		raw_put(f, LEDGER_T_KEYS, k, 2 + REG_SUBJECT_ID_LEN, pn, 9);
+		memcpy(k + 2, ids, sizeof ids);
+		raw_put(f, LEDGER_T_KEYS, k, 2 + REG_SUBJECT_ID_LEN, ps, 9);
+		memcpy(shortrec, ids, sizeof ids);
+		memset(shortrec + sizeof ids, 0x44, REG_COMMIT_LEN);
+		raw_put(f, LEDGER_T_SUBJECTS, ps, 9, shortrec, sizeof shortrec);
+		assert_int_equal(ledger_view_open(f->l, &v), LIEN_OK);
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+			assert_int_equal(registry_subject_key(v, bad[i], &w,
+			    &wl, &erased), LIEN_ECORRUPT);
+		ledger_view_close(v);
+	}
+}
+
+/* The decoders of the subject tables' values: exact lengths only. */
+static void
+test_registry_subject_decoders(void **state)
+{
+	uint8_t b[REG_SUBJECT_ID_LEN + REG_COMMIT_LEN + REG_WRAPPED_MAX + 1];
+	struct rg_subject_rec rec;
+
+	(void)state;
+	memset(b, 0, sizeof b);
+	assert_int_equal(rg_subject_pos_check(b, 9), LIEN_OK);
+	b[8] = 1;
+	assert_int_equal(rg_subject_pos_check(b, 9), LIEN_OK);
+	b[8] = 2;
+	assert_int_equal(rg_subject_pos_check(b, 9), LIEN_ECORRUPT);
+	b[8] = 0;
+	assert_int_equal(rg_subject_pos_check(b, 0), LIEN_ECORRUPT);
+	assert_int_equal(rg_subject_pos_check(b, 8), LIEN_ECORRUPT);
+	assert_int_equal(rg_subject_pos_check(b, 10), LIEN_ECORRUPT);
+	for (size_t n = 0; n <= REG_SUBJECT_ID_LEN + REG_COMMIT_LEN; n++)
+		assert_int_equal(rg_subject_rec_parse(b, n, &rec),
+		    LIEN_ECORRUPT);
+	assert_null(rec.id);
+	assert_int_equal(rg_subject_rec_parse(b, sizeof b, &rec),
+	    LIEN_ECORRUPT);
+	assert_int_equal(rg_subject_rec_parse(b, sizeof b - 1, &rec), LIEN_OK);
+	assert_ptr_equal(rec.id, b);
+	assert_ptr_equal(rec.commit, b + REG_SUBJECT_ID_LEN);
+	assert_ptr_equal(rec.wrapped, b + REG_SUBJECT_ID_LEN + REG_COMMIT_LEN);
+	assert_int_equal(rec.wrapped_len, REG_WRAPPED_MAX);
+	assert_int_equal(rg_subject_rec_parse(b, REG_SUBJECT_ID_LEN +
+	    REG_COMMIT_LEN + 1, &rec), LIEN_OK);
+	assert_int_equal(rec.wrapped_len, 1);
 }
 
 /* An entry the rules would have refused, written around the registry:
@@ -4578,6 +4805,9 @@ main(void)
 		    test_registry_replay_audit_illegal, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_registry_erasure,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_registry_subject_layout,
+		    setup, teardown),
+		cmocka_unit_test(test_registry_subject_decoders),
 		cmocka_unit_test_setup_teardown(
 		    test_registry_time_out_of_range, setup, teardown),
 		cmocka_unit_test_setup_teardown(
