@@ -173,14 +173,16 @@ import urllib.request
 # Tables whose keys are random (each new entry lands on its own leaf page):
 # vehicles by vehicle key, the secondary indexes and the private state
 # (most keys lead with a vehicle key, an owner reference or a contract
-# identifier), parties, subject keys. Not the lien-status map: since store
+# identifier), parties, the subject keys' lookups (`keys`; since store v30
+# the keys themselves are appended in `subjects`, keyed by the number of
+# the entry that created each). Not the lien-status map: since store
 # v9 its tiles are appended under a generation number (docs/storage.md);
 # stores of v8 and before counted it here.
 RANDOM = ("vehicles", "index", "parties", "pstate", "keys")
 TABLES = ("meta", "bundles", "tail", "tiles", "checkpoints", "map", "apps",
           "vehicles", "parties", "nonces", "idem", "sealed", "index",
           "private", "pstate", "keys", "papps", "notices", "expiry",
-          "vrecords")
+          "subjects", "vrecords")
 # the trees every page a commit writes is in: the tables, LMDB's free
 # list and its table of tables (bench_growth --wstat, LIENLOGD_WSTAT)
 TREES = TABLES + ("freelist", "tables")
@@ -553,8 +555,9 @@ def window_check(label, n, span, tabs, args):
 def keys_check(label, tabs, args):
     """The subject keys the store holds (docs/privacy.md "Identifiers and
     keys"): api/ seals an owner's requests under the owner's key, stored
-    in three records (k/, i/, s/) by the entry of the owner's first
-    request, and so does `bench_growth build` (one new owner per
+    by the entry of the owner's first request (store v30: one record in
+    `subjects`, two lookups in `keys`), and so does `bench_growth build`
+    (one new owner per
     vehicle). Printed as growth_<N>_subject_keys and _per_vehicle; with
     --smoke a store without any fails the run (the test of
     bench.growth_smoke), so a build that seals under the system key
@@ -566,16 +569,18 @@ def keys_check(label, tabs, args):
                      "(lmdb-utils)")
         return
     keys = tabs.get("keys", [0] * 5)[3]
+    subj = tabs.get("subjects", [0] * 5)[3]
     veh = tabs.get("vehicles", [0] * 5)[3]
-    figure(p + "subject_keys", keys / 3, "keys")
+    figure(p + "subject_keys", subj, "keys")
     figure(p + "subject_keys_per_vehicle",
-           keys / 3 / veh if veh else float("nan"), "keys")
-    say(f"{label}: keys check: {keys} keys records ({keys / 3:.0f} "
-        f"subjects) for {veh} vehicle records")
-    if args.smoke and keys == 0:
-        sys.exit(f"growth: {label}: the store holds no subject keys "
-                 "(keys table empty): the build sealed every request "
-                 "under the system key")
+           subj / veh if veh else float("nan"), "keys")
+    say(f"{label}: keys check: {subj} subject keys, {keys} lookups, for "
+        f"{veh} vehicle records")
+    if args.smoke and (subj == 0 or keys != 2 * subj):
+        sys.exit(f"growth: {label}: the store holds {subj} subject keys "
+                 f"and {keys} lookups (none: the build sealed every "
+                 "request under the system key; not two lookups per key: "
+                 "a broken keys table)")
 
 
 def measure(b, label, store, args, res, size):
