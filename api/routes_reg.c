@@ -1623,7 +1623,7 @@ post_subjects(struct api_req *rq)
 	    uscc.p, uscc.len, commit);
 	if (st == LIEN_OK)
 		st = registry_subject_find(c->view, commit, id);
-	/* an index left behind by a restored backup whose key is erased
+	/* a lookup left behind by a restored backup whose key is erased
 	 * names no live subject */
 	if (st == LIEN_OK)
 		st = registry_subject_key(c->view, id, &wr, &wl, &erased);

@@ -68,7 +68,7 @@ subject_get(const struct keyring *kr, struct ledger_view *v,
 	st = registry_subject_find(v, s->commit, s->id);
 	if (st == LIEN_OK) {
 		st = subject_open(kr, v, s->id, &s->key, &erased);
-		/* an index whose key is gone (erased, or a restored
+		/* a lookup whose key is gone (erased, or a restored
 		 * backup): the subject starts afresh */
 		if (st == LIEN_ENOTFOUND)
 			goto fresh;
