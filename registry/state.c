@@ -678,22 +678,27 @@ rg_key_subject_prefix(char *out, const char *key_hex)
 	return key_cat(out, n, "/", 1);
 }
 
+static size_t
+keys_lookup(uint8_t out[RG_SUBJ_KEY_MAX], const char pre[2],
+    const uint8_t *b, size_t n)
+{
+	memcpy(out, pre, 2);
+	memcpy(out + 2, b, n);
+	return 2 + n;
+}
+
 size_t
 rg_keys_by_commit(uint8_t out[RG_SUBJ_KEY_MAX],
     const uint8_t commit[REG_COMMIT_LEN])
 {
-	memcpy(out, "s/", 2);
-	memcpy(out + 2, commit, REG_COMMIT_LEN);
-	return 2 + REG_COMMIT_LEN;
+	return keys_lookup(out, "s/", commit, REG_COMMIT_LEN);
 }
 
 size_t
 rg_keys_by_id(uint8_t out[RG_SUBJ_KEY_MAX],
     const uint8_t id[REG_SUBJECT_ID_LEN])
 {
-	memcpy(out, "d/", 2);
-	memcpy(out + 2, id, REG_SUBJECT_ID_LEN);
-	return 2 + REG_SUBJECT_ID_LEN;
+	return keys_lookup(out, "d/", id, REG_SUBJECT_ID_LEN);
 }
 
 void
