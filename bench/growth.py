@@ -173,7 +173,7 @@ import urllib.request
 # Tables whose keys are random (each new entry lands on its own leaf page):
 # vehicles by vehicle key, the secondary indexes and the private state
 # (most keys lead with a vehicle key, an owner reference or a contract
-# identifier), parties, the subject keys' lookups (`keys`; since store v30
+# identifier), parties, the subject keys' lookups (`keys`; since store v32
 # the keys themselves are appended in `subjects`, keyed by the number of
 # the entry that created each). Not the lien-status map: since store
 # v9 its tiles are appended under a generation number (docs/storage.md);
@@ -555,7 +555,7 @@ def window_check(label, n, span, tabs, args):
 def keys_check(label, tabs, args):
     """The subject keys the store holds (docs/privacy.md "Identifiers and
     keys"): api/ seals an owner's requests under the owner's key, stored
-    by the entry of the owner's first request (store v30: one record in
+    by the entry of the owner's first request (store v32: one record in
     `subjects`, two lookups in `keys`), and so does `bench_growth build`
     (one new owner per
     vehicle). Printed as growth_<N>_subject_keys and _per_vehicle; with

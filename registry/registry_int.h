@@ -179,7 +179,7 @@ size_t rg_key_contract(char *out, const char *contract_hex);
 size_t rg_key_bucket_prefix(char *out, char who, const char *id, size_t len);
 size_t rg_key_subject_prefix(char *out, const char *key_hex);
 
-/* Subject keys (store v30; registry/registry.c "Subject keys",
+/* Subject keys (store v32; registry/registry.c "Subject keys",
  * docs/storage.md "keys and subjects"). SUBJECTS holds each subject's
  * record under its position, be64(base + index of the entry that created
  * it, as application ids) || u8(slot: the request's newkey[] 0 or 1), in

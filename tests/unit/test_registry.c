@@ -3017,7 +3017,7 @@ raw_put(struct fx *f, enum ledger_table tb, const void *k, size_t kl,
 	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
 }
 
-/* Subject keys (store v30, docs/storage.md "keys and subjects"): a new
+/* Subject keys (store v32, docs/storage.md "keys and subjects"): a new
  * subject's record lies in `subjects` under the number of the entry that
  * created it and its slot, in log order (id || commitment || wrapped
  * key), and `keys` holds only the two 9-byte lookups, by commitment and
