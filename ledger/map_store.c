@@ -604,6 +604,7 @@ struct map_wcache {
 	uint64_t gc_moved;		/* this commit's */
 	struct ledger_map_prof prof;	/* all commits' */
 	int prune;	/* map_wcache_prune */
+	int prefill;	/* map_wcache_prefill */
 	/* The generations of the tiles of stratum keep + 1 as the committed
 	 * map holds them (their parents' child pointers), one entry per
 	 * 4 (keep + 1)-bit prefix (gx_pos): 0 not known, else the
@@ -612,7 +613,7 @@ struct map_wcache {
 	 * record for this one pointer (wc_live): at 10^7 vehicles most
 	 * records are of stratum 6 and the sweep read ~5,400 records a
 	 * batch. Filled from every stratum-keep record when the kept tiles
-	 * load (wc_prefetch_gx) and as stratum-keep records pass by (decoded
+	 * load if asked (map_wcache_prefill, wc_prefetch_gx) and as stratum-keep records pass by (decoded
 	 * by the update, read or passed live by the sweep), set for the tiles a
 	 * commit writes (wc_flush), freed with the kept tiles; NULL when
 	 * not allocated (calloc: untouched pages cost nothing; 64 MiB at
@@ -783,6 +784,12 @@ void
 map_wcache_prune(struct map_wcache *c, int on)
 {
 	c->prune = on;
+}
+
+void
+map_wcache_prefill(struct map_wcache *c, int on)
+{
+	c->prefill = on;
 }
 
 enum lien_status
@@ -2085,7 +2092,7 @@ wc_prefetch(struct map_wcache *c)
 				return st;
 		}
 	}
-	return wc_prefetch_gx(c);
+	return c->prefill ? wc_prefetch_gx(c) : LIEN_OK;
 }
 
 /* ---- The update in two parts at once ------------------------------------ */

@@ -181,6 +181,16 @@ void map_wcache_free(struct map_wcache *c);
  * them). Not for the sequencer: the deletes are random writes, and it
  * reads the kept tiles once and keeps them for every batch. */
 void map_wcache_prune(struct map_wcache *c, int on);
+/* On 1, the first commit (and the first after map_wcache_drop) also
+ * fills the GC's index of stratum-(keep + 1) generations from every
+ * stratum-keep record (at 10^7 vehicles ~10^6 record reads, seconds,
+ * once), so the sweep's liveness checks read no parent record from its
+ * first batch: what any cache has after one lap of the sweep. Off (the
+ * default) the index fills as the sweep passes, and a restarted
+ * sequencer's first batch does not wait seconds for it. The benchmark's
+ * scratch maps (ledger_scratch_open) turn it on to measure that steady
+ * state. */
+void map_wcache_prefill(struct map_wcache *c, int on);
 /* Threads map_commit's update runs on: 1, or 2 (the default,
  * MAP_COMMIT_THREADS); LIEN_EINVAL otherwise. Either way the same
  * records are written and the same root comes out. A pruned cache

@@ -291,6 +291,16 @@ ledger_scratch_open(const char *dir, struct ledger_scratch **out)
 		    memcmp(v, LEDGER_SCRATCH_FORMAT, len) == 0;
 		store_txn_abort(t);
 	}
+	/* A scratch map measures the map's steady state (bench_map): its
+	 * cache starts with the GC's index filled (map_wcache_prefill). An
+	 * audit's replay prunes instead (ledger_scratch_compact), which
+	 * needs no index. */
+	if ((st = map_wcache_create(MAP_CACHE_STRATA, &sc->mcache)) !=
+	    LIEN_OK) {
+		ledger_scratch_close(sc);
+		return st;
+	}
+	map_wcache_prefill(sc->mcache, 1);
 	*out = sc;
 	return LIEN_OK;
 }
