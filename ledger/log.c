@@ -801,6 +801,9 @@ state_pack(struct ledger *l, struct store_txn *t, uint64_t b)
 _Static_assert(STORE_NTABLES - STORE_STATE0 == LEDGER_T_COUNT - 1 &&
     LEDGER_T_VWINDOW == LEDGER_T_COUNT - 1,
     "every ledger_table has a store table");
+_Static_assert(STORE_SLOTTED_APPS == LEDGER_T_APPS &&
+    STORE_SLOTTED_VRECORDS == LEDGER_T_VPRIVATE,
+    "the slotted store tables are `apps` and `vrecords`");
 
 static enum lien_status LIEN_MUST_CHECK
 state_table(enum ledger_table tb, enum store_table *out)

@@ -940,8 +940,8 @@ wstat_post(struct store_txn *t, enum store_table tb, int rc,
 int
 store_table_slotted(enum store_table tb)
 {
-	return tb == STORE_STATE0 + 0 ||	/* apps */
-	    tb == STORE_STATE0 + 13;		/* vrecords */
+	return tb == STORE_STATE0 + STORE_SLOTTED_APPS ||
+	    tb == STORE_STATE0 + STORE_SLOTTED_VRECORDS;
 }
 
 enum lien_status

@@ -127,6 +127,13 @@ enum store_table {
 	STORE_NTABLES = STORE_STATE0 + 15
 };
 
+/* The slotted tables (store_table_slotted below): `apps` and `vrecords`,
+ * as offsets from STORE_STATE0, which are their ledger_table values
+ * (LEDGER_T_APPS, LEDGER_T_VPRIVATE); ledger/log.c asserts that they
+ * agree, so a table added before them cannot silently take a slot. */
+#define STORE_SLOTTED_APPS	0
+#define STORE_SLOTTED_VRECORDS	14
+
 /* store_wstat_written's trees beyond the tables: LMDB's free list and
  * its table of tables. */
 enum { STORE_WP_FREE = STORE_NTABLES, STORE_WP_MAIN, STORE_WP_N };
