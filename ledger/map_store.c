@@ -29,12 +29,12 @@
  * then reads ~10,000 records instead of ~19,000 and the GC's liveness
  * check stops at stratum 5 for most records; for stratum 6 (most of the
  * records at 10^7) it stops there too, through the generations of
- * stratum 6 that the cache reads from every stratum-5 record at its
- * first commit (gx; ~10^6 reads at 10^7 vehicles, 2.7-4.1 s once) and
- * keeps current, where it read the stratum-5 parent (~5,000 reads a
- * batch). The copy is trusted only
- * while the store's `maptiles` counters are the ones its last commit
- * wrote: a commit whose transaction was aborted after map_commit (or any
+ * stratum 6 that the cache learns as stratum-5 records pass by, or
+ * reads from every one of them at its first commit when asked
+ * (map_wcache_prefill: gx; ~10^6 reads at 10^7 vehicles, seconds once),
+ * and keeps current, where it read the stratum-5 parent (~5,000 reads a
+ * batch). The copy is trusted only while the store's `maptiles`
+ * counters are the ones its last commit wrote: a commit whose transaction was aborted after map_commit (or any
  * other writer) leaves other counters, and the next commit drops and
  * reloads the kept tiles (one walk, 0.3-1.7 s at 10^7); a failed
  * map_commit drops them at once. map_wcache_check compares them with a
@@ -612,12 +612,13 @@ struct map_wcache {
 	 * below stratum keep otherwise reads its stratum-keep ancestor's
 	 * record for this one pointer (wc_live): at 10^7 vehicles most
 	 * records are of stratum 6 and the sweep read ~5,400 records a
-	 * batch. Filled from every stratum-keep record when the kept tiles
-	 * load if asked (map_wcache_prefill, wc_prefetch_gx) and as stratum-keep records pass by (decoded
-	 * by the update, read or passed live by the sweep), set for the tiles a
-	 * commit writes (wc_flush), freed with the kept tiles; NULL when
-	 * not allocated (calloc: untouched pages cost nothing; 64 MiB at
-	 * keep 5 once all are touched). */
+	 * batch. Filled from every stratum-keep record when the kept
+	 * tiles load if asked (map_wcache_prefill, wc_prefetch_gx), and as
+	 * stratum-keep records pass by (decoded by the update, read or
+	 * passed live by the sweep), set for the tiles a commit writes
+	 * (wc_flush), freed with the kept tiles; NULL when not allocated
+	 * (calloc: untouched pages cost nothing; 64 MiB at keep 5 once all
+	 * are touched). */
 	uint32_t *gx;
 	size_t ngx;
 	/* The update in two parts at once (wc_update_2): threads to use (1
