@@ -34,9 +34,9 @@
  * (map_wcache_prefill: gx; ~10^6 reads at 10^7 vehicles, seconds once),
  * and keeps current, where it read the stratum-5 parent (~5,000 reads a
  * batch). The copy is trusted only while the store's `maptiles`
- * counters are the ones its last commit wrote: a commit whose transaction was aborted after map_commit (or any
- * other writer) leaves other counters, and the next commit drops and
- * reloads the kept tiles (one walk, 0.3-1.7 s at 10^7); a failed
+ * counters are the ones its last commit wrote: a commit whose
+ * transaction was aborted after map_commit (or any other writer) leaves
+ * other counters, and the next commit drops and reloads the kept tiles (one walk, 0.3-1.7 s at 10^7); a failed
  * map_commit drops them at once. map_wcache_check compares them with a
  * store, both ways, for the tests. Deeper tiles are read per batch: a
  * batch of random keys touches ~1/1000 of them. A tile the update only
