@@ -36,8 +36,9 @@
  * batch). The copy is trusted only while the store's `maptiles`
  * counters are the ones its last commit wrote: a commit whose
  * transaction was aborted after map_commit (or any other writer) leaves
- * other counters, and the next commit drops and reloads the kept tiles (one walk, 0.3-1.7 s at 10^7); a failed
- * map_commit drops them at once. map_wcache_check compares them with a
+ * other counters, and the next commit drops and reloads the kept tiles
+ * (one walk, 0.3-1.7 s at 10^7); a failed map_commit drops them at
+ * once. map_wcache_check compares them with a
  * store, both ways, for the tests. Deeper tiles are read per batch: a
  * batch of random keys touches ~1/1000 of them. A tile the update only
  * passes beside (the sibling of its path at a stratum boundary) is not
