@@ -102,14 +102,34 @@ struct ledger_touch {
 	size_t set_cap;		/* a power of two, or 0 */
 };
 
+/* Eight bytes a step, then a finaliser that spreads every input bit over
+ * the low bits the set indexes by: the keys are 8 to ~70 bytes, ~16 of
+ * them per replayed entry, and FNV's byte a step was 3.5% of an
+ * incremental audit's replay thread (perf, 10^5 entries on a 10^5 store).
+ * Not keyed: the keys are the audited log's own, and a flood of collisions
+ * costs the auditor time, never a wrong verdict (ledger_touch_add_hinted
+ * compares whole keys). */
 static uint64_t
 touch_hash(unsigned tb, const uint8_t *k, size_t kl)
 {
-	uint64_t h = 0xcbf29ce484222325u ^ tb;
+	const uint64_t m = 0x9e3779b97f4a7c15u;
+	uint64_t h = (kl ^ (uint64_t)tb << 32) * m, w;
+	size_t i = 0;
 
-	for (size_t i = 0; i < kl; i++)
-		h = (h ^ k[i]) * 0x100000001b3u;
-	return h ^ h >> 29;
+	for (; kl - i >= 8; i += 8) {
+		memcpy(&w, k + i, 8);
+		h = (h ^ w) * m;
+		h ^= h >> 32;
+	}
+	if (i < kl) {
+		w = 0;
+		memcpy(&w, k + i, kl - i);
+		h = (h ^ w) * m;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return h;
 }
 
 /* Double the set (or make it), placing every noted record again. */

@@ -55,10 +55,10 @@ enum lien_status jpack_encode(const uint8_t *json, size_t len, uint8_t **out,
 enum lien_status jpack_encode_tree(const json_t *v, uint8_t **out,
     size_t *out_len) LIEN_MUST_CHECK;
 
-/* 1 if the dictionary's search order (registry/jpack.c dict_sorted) is a
- * permutation of it sorted by (length, bytes) with no two entries equal,
- * and each length's range of it (dict_len_at) is where that length's
- * strings lie: what the encoder's binary search needs. For tests. */
+/* 1 if every dictionary string (registry/jpack.c dict) has its stated
+ * length, 1..DICT_LEN_MAX bytes, and the encoder's lookup finds each at
+ * its own index (so no two are equal): what the encoder needs. For
+ * tests. */
 int jpack_dict_ok(void);
 
 /* 1 if the stored value (p, len) is packed (starts with JPACK_TAG). */
