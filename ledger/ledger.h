@@ -405,6 +405,10 @@ enum lien_status ledger_view_state_scan(struct ledger_view *v,
     int (*fn)(void *ctx, const uint8_t *key, size_t key_len,
 	const uint8_t *val, size_t val_len),
     void *ctx) LIEN_MUST_CHECK;
+/* The number of records of state table tb (not a vehicle table:
+ * LIEN_EINVAL), counted by the store, not scanned. */
+enum lien_status ledger_view_state_entries(struct ledger_view *v,
+    enum ledger_table tb, uint64_t *out) LIEN_MUST_CHECK;
 
 /* The signed checkpoint note for tree size n (every batch leaves one).
  * LIEN_ENOTFOUND if no checkpoint was signed at exactly n. *out malloc'd,

@@ -1152,6 +1152,21 @@ ledger_view_state_get(struct ledger_view *v, enum ledger_table tb,
 	    val_len);
 }
 
+enum lien_status
+ledger_view_state_entries(struct ledger_view *v, enum ledger_table tb,
+    uint64_t *out)
+{
+	enum store_table t;
+	enum lien_status rc;
+
+	*out = 0;
+	if (vstate_is(tb))
+		return LIEN_EINVAL;
+	if ((rc = state_table(tb, &t)) != LIEN_OK)
+		return rc;
+	return store_entries(v->t, t, out);
+}
+
 uint64_t
 ledger_view_reads(const struct ledger_view *v)
 {

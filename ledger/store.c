@@ -1024,6 +1024,19 @@ store_get(struct store_txn *t, enum store_table tb, const void *key,
 }
 
 enum lien_status
+store_entries(struct store_txn *t, enum store_table tb, uint64_t *out)
+{
+	MDB_stat ms;
+	int rc = mdb_stat(t->txn, t->s->dbi[tb], &ms);
+
+	*out = 0;
+	if (rc != 0)
+		return st_from_mdb(rc);
+	*out = (uint64_t)ms.ms_entries;
+	return LIEN_OK;
+}
+
+enum lien_status
 store_put(struct store_txn *t, enum store_table tb, const void *key,
     size_t key_len, const void *val, size_t val_len, int append)
 {

@@ -196,6 +196,10 @@ enum lien_status store_reserve(struct store_txn *t, enum store_table tb,
     LIEN_MUST_CHECK;
 enum lien_status store_del(struct store_txn *t, enum store_table tb,
     const void *key, size_t key_len) LIEN_MUST_CHECK;
+/* The number of records in table tb as txn t sees it (LMDB keeps the
+ * count: no scan). */
+enum lien_status store_entries(struct store_txn *t, enum store_table tb,
+    uint64_t *out) LIEN_MUST_CHECK;
 
 /* Slotted tables (docs/storage.md "Slotted records"): `apps` and
  * `vrecords`, whose records are rewritten in place as they grow. Each

@@ -434,6 +434,34 @@ erased_visit(void *ctx, const uint8_t *key, size_t key_len,
 	return 0;
 }
 
+/* Every subject record has its two lookups and nothing else is in
+ * `keys` (registry/registry.c "Subject keys": a subject is created with
+ * both, an erasure deletes the record and both, a replaced key swaps one
+ * record and its lookups for another's): so `keys` holds exactly twice
+ * as many records as `subjects`. The tombstone walk above finds an
+ * erased key through its id's lookup; this finds a wrapped key kept
+ * without one, which no lookup leads to, from LMDB's counts, without
+ * reading the table. */
+static enum lien_status LIEN_MUST_CHECK
+subjects_paired(struct ledger_view *v, char *why, size_t why_cap)
+{
+	uint64_t ns, nk;
+	enum lien_status rc;
+
+	if ((rc = ledger_view_state_entries(v, LEDGER_T_SUBJECTS, &ns)) !=
+	    LIEN_OK ||
+	    (rc = ledger_view_state_entries(v, LEDGER_T_KEYS, &nk)) != LIEN_OK)
+		return rc;
+	if (nk != 2 * ns) {
+		snprintf(why, why_cap, "subjects: %" PRIu64 " subject keys "
+		    "and %" PRIu64 " lookups, not two each: a key without its "
+		    "lookups (one an erasure left?) or a lookup without its key",
+		    ns, nk);
+		return LIEN_ECORRUPT;
+	}
+	return LIEN_OK;
+}
+
 enum lien_status
 registry_replay_audit(struct ledger *l, const char *scratch_dir,
     int public_only, char *why, size_t why_cap)
@@ -788,6 +816,8 @@ replay_run(struct ledger *l, struct ledger *prev, const char *scratch_dir,
 		if (rc == LIEN_OK)
 			rc = w.rc;
 	}
+	if (rc == LIEN_OK)
+		rc = subjects_paired(v, why, why_cap);
 out:
 	if (rc == LIEN_OK && out_size != NULL)
 		*out_size = ledger_view_size(v);

@@ -2836,6 +2836,27 @@ key_back_build(void *arg, struct ledger_state *st, uint64_t index,
 	    sizeof pos);
 }
 
+/* A wrapped subject key put back without its lookups (what an erasure
+ * that forgot the record would leave): arg is the key id. */
+static enum lien_status
+key_orphan_build(void *arg, struct ledger_state *st, uint64_t index,
+    uint64_t time_ms, uint8_t *out, size_t cap, size_t *out_len)
+{
+	const uint8_t *id = arg;
+	uint8_t pos[9] = { 0, 0, 0, 0, 0, 0, 0, 6, 0 };
+	uint8_t v[REG_SUBJECT_ID_LEN + REG_COMMIT_LEN + 72];
+
+	(void)index;
+	(void)time_ms;
+	(void)out;
+	(void)cap;
+	*out_len = 0;
+	memcpy(v, id, REG_SUBJECT_ID_LEN);
+	memset(v + REG_SUBJECT_ID_LEN, 0x44, sizeof v - REG_SUBJECT_ID_LEN);
+	return ledger_state_put(st, LEDGER_T_SUBJECTS, pos, sizeof pos, v,
+	    sizeof v);
+}
+
 static int
 count_visit(void *ctx, const uint8_t *key, size_t key_len,
     const uint8_t *val, size_t val_len)
@@ -2972,6 +2993,18 @@ test_registry_erasure(void **state)
 		fail_msg("private audit after erasure: %s", why);
 	if (erase_audit(f, 1, why, sizeof why) != LIEN_OK)
 		fail_msg("public audit after erasure: %s", why);
+
+	/* the wrapped key kept without its lookups: the private audit finds
+	 * it by the tables' counts (no lookup leads to it) */
+	{
+		struct ledger_item it = { 0, NULL, 0, key_orphan_build, id };
+
+		assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
+	}
+	assert_int_equal(erase_audit(f, 0, why, sizeof why), LIEN_ECORRUPT);
+	assert_non_null(strstr(why, "subjects:"));
+	if (erase_audit(f, 1, why, sizeof why) != LIEN_OK)
+		fail_msg("public audit with an orphan key: %s", why);
 
 	/* the key comes back (a restored backup): the private audit says so */
 	{
