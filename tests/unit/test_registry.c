@@ -3050,6 +3050,25 @@ raw_put(struct fx *f, enum ledger_table tb, const void *k, size_t kl,
 	assert_int_equal(ledger_append_item(f->l, &it, &r), LIEN_OK);
 }
 
+/* The `keys` lookup prefix || b (spelled here, not through the
+ * registry's builders) holds the 9-byte position pos. */
+static void
+lookup_names(struct ledger_view *v, const char *prefix, const uint8_t *b,
+    size_t n, const uint8_t pos[9])
+{
+	uint8_t k[2 + REG_COMMIT_LEN];
+	const uint8_t *val;
+	size_t vl;
+
+	assert_true(n <= REG_COMMIT_LEN);
+	memcpy(k, prefix, 2);
+	memcpy(k + 2, b, n);
+	assert_int_equal(ledger_view_state_get(v, LEDGER_T_KEYS, k, 2 + n,
+	    &val, &vl), LIEN_OK);
+	assert_int_equal(vl, 9);
+	assert_memory_equal(val, pos, 9);
+}
+
 /* Subject keys (store v32, docs/storage.md "keys and subjects"): a new
  * subject's record lies in `subjects` under the number of the entry that
  * created it and its slot, in log order (id || commitment || wrapped
@@ -3105,18 +3124,8 @@ test_registry_subject_layout(void **state)
 		    REG_COMMIT_LEN);
 		assert_memory_equal(val + REG_SUBJECT_ID_LEN + REG_COMMIT_LEN,
 		    wrapped, sizeof wrapped);
-		memcpy(k, "s/", 2);
-		memcpy(k + 2, kr[i].commit, REG_COMMIT_LEN);
-		assert_int_equal(ledger_view_state_get(v, LEDGER_T_KEYS, k,
-		    2 + REG_COMMIT_LEN, &val, &n), LIEN_OK);
-		assert_int_equal(n, sizeof pos);
-		assert_memory_equal(val, pos, sizeof pos);
-		memcpy(k, "d/", 2);
-		memcpy(k + 2, kr[i].id, REG_SUBJECT_ID_LEN);
-		assert_int_equal(ledger_view_state_get(v, LEDGER_T_KEYS, k,
-		    2 + REG_SUBJECT_ID_LEN, &val, &n), LIEN_OK);
-		assert_int_equal(n, sizeof pos);
-		assert_memory_equal(val, pos, sizeof pos);
+		lookup_names(v, "s/", kr[i].commit, REG_COMMIT_LEN, pos);
+		lookup_names(v, "d/", kr[i].id, REG_SUBJECT_ID_LEN, pos);
 		assert_int_equal(registry_subject_find(v, kr[i].commit, got),
 		    LIEN_OK);
 		assert_memory_equal(got, kr[i].id, sizeof got);
